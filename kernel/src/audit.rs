@@ -1,0 +1,170 @@
+//! The append-only, hash-chained audit log.
+//!
+//! Each row's hash covers its content and the previous row's hash, so altering or deleting any
+//! row breaks every hash after it; `verify` walks the chain to find the first broken link.
+
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sha2::{Digest, Sha256};
+
+use crate::db::{Db, sql};
+
+/// Hash that precedes the first row of every instance's chain.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub instance: String,
+    /// Username of who acted, if anyone (none for the kernel itself and for jobs).
+    pub actor: Option<String>,
+    pub plugin: Option<String>,
+    pub action: String,
+    pub subject: String,
+    /// JSON object.
+    pub detail: String,
+}
+
+fn row_hash(prev: &str, at: i64, entry: &Entry) -> String {
+    let mut hasher = Sha256::new();
+    for part in [
+        prev,
+        &at.to_string(),
+        &entry.instance,
+        entry.actor.as_deref().unwrap_or(""),
+        entry.plugin.as_deref().unwrap_or(""),
+        &entry.action,
+        &entry.subject,
+        &entry.detail,
+    ] {
+        // Length-prefix each part so that moving text between fields changes the hash.
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Appends one entry at the end of the instance's chain.
+pub async fn append(db: &Db, entry: Entry) -> Result<(), DbErr> {
+    let backend = db.backend();
+    let _guard = db.write_guard().await;
+    let txn = db.conn().begin().await?;
+    if backend == sea_orm::DbBackend::Postgres {
+        // Serialise appends per instance across every node sharing the database, so that two
+        // writers never chain onto the same previous row.
+        txn.execute_raw(sql::stmt(
+            backend,
+            "SELECT pg_advisory_xact_lock(hashtext(?))",
+            vec![format!("trama-audit:{}", entry.instance).into()],
+        ))
+        .await?;
+    }
+    let prev = txn
+        .query_one_raw(sql::stmt(
+            backend,
+            "SELECT hash FROM audit_log WHERE instance = ? ORDER BY seq DESC LIMIT 1",
+            vec![entry.instance.clone().into()],
+        ))
+        .await?
+        .map(|row| row.try_get::<String>("", "hash"))
+        .transpose()?
+        .unwrap_or_else(|| GENESIS.to_owned());
+    let at = crate::clock::now_ms();
+    let hash = row_hash(&prev, at, &entry);
+    txn.execute_raw(sql::stmt(
+        backend,
+        "INSERT INTO audit_log (instance, at, actor, plugin, action, subject, detail, prev_hash, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            entry.instance.into(),
+            at.into(),
+            entry.actor.into(),
+            entry.plugin.into(),
+            entry.action.into(),
+            entry.subject.into(),
+            entry.detail.into(),
+            prev.into(),
+            hash.into(),
+        ],
+    ))
+    .await?;
+    txn.commit().await
+}
+
+/// A row of the log as read back.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Record {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub plugin: Option<String>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// The most recent entries of an instance, newest first.
+pub async fn recent(db: &Db, instance: &str, limit: u32) -> Result<Vec<Record>, DbErr> {
+    let rows = db
+        .conn()
+        .query_all_raw(sql::stmt(
+            db.backend(),
+            "SELECT seq, at, actor, plugin, action, subject, detail FROM audit_log \
+             WHERE instance = ? ORDER BY seq DESC LIMIT ?",
+            vec![instance.to_owned().into(), i64::from(limit).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Record {
+                seq: row.try_get("", "seq")?,
+                at: row.try_get("", "at")?,
+                actor: row.try_get("", "actor")?,
+                plugin: row.try_get("", "plugin")?,
+                action: row.try_get("", "action")?,
+                subject: row.try_get("", "subject")?,
+                detail: row.try_get("", "detail")?,
+            })
+        })
+        .collect()
+}
+
+/// Where the chain first breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("audit row {seq} has been altered or a row before it removed")]
+pub struct Tampered {
+    pub seq: i64,
+}
+
+/// Checks the whole chain of an instance; returns how many rows were verified.
+pub async fn verify(db: &Db, instance: &str) -> Result<Result<u64, Tampered>, DbErr> {
+    let rows = db
+        .conn()
+        .query_all_raw(sql::stmt(
+            db.backend(),
+            "SELECT seq, at, actor, plugin, action, subject, detail, prev_hash, hash \
+             FROM audit_log WHERE instance = ? ORDER BY seq",
+            vec![instance.to_owned().into()],
+        ))
+        .await?;
+    let mut prev = GENESIS.to_owned();
+    let mut count = 0;
+    for row in &rows {
+        let seq: i64 = row.try_get("", "seq")?;
+        let entry = Entry {
+            instance: instance.to_owned(),
+            actor: row.try_get("", "actor")?,
+            plugin: row.try_get("", "plugin")?,
+            action: row.try_get("", "action")?,
+            subject: row.try_get("", "subject")?,
+            detail: row.try_get("", "detail")?,
+        };
+        let at: i64 = row.try_get("", "at")?;
+        let stored_prev: String = row.try_get("", "prev_hash")?;
+        let stored_hash: String = row.try_get("", "hash")?;
+        if stored_prev != prev || row_hash(&prev, at, &entry) != stored_hash {
+            return Ok(Err(Tampered { seq }));
+        }
+        prev = stored_hash;
+        count += 1;
+    }
+    Ok(Ok(count))
+}

@@ -1,0 +1,29 @@
+//! Identity: accounts with argon2 password hashes, roles per instance, and login sessions.
+
+pub mod password;
+pub mod sessions;
+pub mod users;
+
+/// Roles the kernel knows; plugins may declare more in `plugin.toml`.
+pub const KERNEL_ROLES: &[&str] = &[
+    "citizen",
+    "operator",
+    "provider",
+    "merchant",
+    "company_hr",
+    "committee",
+    "governance",
+    "admin",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("the username `{0}` is already taken")]
+    UsernameTaken(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}

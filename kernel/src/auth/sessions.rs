@@ -1,0 +1,82 @@
+//! Login sessions. The cookie holds a random token; the database holds only its SHA-256, so a
+//! leaked database does not leak usable sessions.
+
+use sea_orm::{ConnectionTrait, DbErr};
+use sha2::{Digest, Sha256};
+
+use super::users::{self, User};
+use crate::db::{Db, sql};
+
+/// How long a session lasts without activity.
+pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A fresh random token: 256 bits, hex encoded.
+pub fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// Opens a session for `user_id` and returns its token.
+pub async fn create(db: &Db, instance: &str, user_id: &str) -> Result<String, DbErr> {
+    let token = new_token();
+    let now = crate::clock::now_ms();
+    let _guard = db.write_guard().await;
+    db.conn()
+        .execute_raw(sql::stmt(
+            db.backend(),
+            "INSERT INTO sessions (instance, token_hash, user_id, created_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?)",
+            vec![
+                instance.into(),
+                token_hash(&token).into(),
+                user_id.into(),
+                now.into(),
+                (now + SESSION_TTL_MS).into(),
+            ],
+        ))
+        .await?;
+    Ok(token)
+}
+
+/// The user of a live session, if the token names one.
+pub async fn user(db: &Db, instance: &str, token: &str) -> Result<Option<User>, DbErr> {
+    let row = db
+        .conn()
+        .query_one_raw(sql::stmt(
+            db.backend(),
+            "SELECT user_id FROM sessions WHERE instance = ? AND token_hash = ? AND expires_at > ?",
+            vec![
+                instance.into(),
+                token_hash(token).into(),
+                crate::clock::now_ms().into(),
+            ],
+        ))
+        .await?;
+    match row {
+        Some(row) => {
+            let user_id: String = row.try_get("", "user_id")?;
+            users::find_by_id(db, instance, &user_id).await
+        }
+        None => Ok(None),
+    }
+}
+
+/// Ends a session (logout) and sweeps expired ones.
+pub async fn delete(db: &Db, instance: &str, token: &str) -> Result<(), DbErr> {
+    let _guard = db.write_guard().await;
+    db.conn()
+        .execute_raw(sql::stmt(
+            db.backend(),
+            "DELETE FROM sessions WHERE instance = ? AND (token_hash = ? OR expires_at <= ?)",
+            vec![
+                instance.into(),
+                token_hash(token).into(),
+                crate::clock::now_ms().into(),
+            ],
+        ))
+        .await?;
+    Ok(())
+}

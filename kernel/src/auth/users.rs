@@ -1,0 +1,215 @@
+//! Accounts and their roles on an instance.
+
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+
+use super::{AuthError, password};
+use crate::db::{Db, sql};
+use crate::host::bindings::types::User as WitUser;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+}
+
+impl User {
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+}
+
+impl From<User> for WitUser {
+    fn from(user: User) -> Self {
+        WitUser {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            roles: user.roles,
+        }
+    }
+}
+
+/// What is needed to open an account.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub roles: &'a [String],
+}
+
+/// Checks a username: 3–64 characters among lower-case letters, digits, `.`, `_`, `-`, `@`.
+pub fn validate_username(username: &str) -> Result<(), AuthError> {
+    let ok_chars = username
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c));
+    if (3..=64).contains(&username.len()) && ok_chars {
+        Ok(())
+    } else {
+        Err(AuthError::Invalid(
+            "the username must be 3 to 64 characters: lower-case letters, digits, '.', '_', '-' or '@'".into(),
+        ))
+    }
+}
+
+pub fn validate_role(role: &str) -> Result<(), AuthError> {
+    let ok = !role.is_empty()
+        && role.len() <= 40
+        && role
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(AuthError::Invalid(format!(
+            "`{role}` is not a valid role name (lower-case letters, digits and '_')"
+        )))
+    }
+}
+
+pub async fn create(db: &Db, instance: &str, new: NewUser<'_>) -> Result<User, AuthError> {
+    validate_username(new.username)?;
+    let display_name = new.display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 100 {
+        return Err(AuthError::Invalid(
+            "the display name must be 1 to 100 characters".into(),
+        ));
+    }
+    if new.password.chars().count() < password::MIN_PASSWORD_LEN {
+        return Err(AuthError::Invalid(format!(
+            "the password must be at least {} characters long",
+            password::MIN_PASSWORD_LEN
+        )));
+    }
+    for role in new.roles {
+        validate_role(role)?;
+    }
+    let hash = password::hash(new.password)?;
+    let id = crate::docstore::new_id();
+    let backend = db.backend();
+    let _guard = db.write_guard().await;
+    let txn = db.conn().begin().await?;
+    txn.execute_raw(sql::stmt(
+        backend,
+        "INSERT INTO users (instance, id, username, display_name, password_hash, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+        vec![
+            instance.into(),
+            id.clone().into(),
+            new.username.into(),
+            display_name.into(),
+            hash.into(),
+            crate::clock::now_ms().into(),
+        ],
+    ))
+    .await
+    .map_err(|err| {
+        if sql::is_unique_violation(&err) {
+            AuthError::UsernameTaken(new.username.to_owned())
+        } else {
+            err.into()
+        }
+    })?;
+    for role in new.roles {
+        txn.execute_raw(sql::stmt(
+            backend,
+            "INSERT INTO user_roles (instance, user_id, role) VALUES (?, ?, ?)",
+            vec![instance.into(), id.clone().into(), role.clone().into()],
+        ))
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(User {
+        id,
+        username: new.username.to_owned(),
+        display_name: display_name.to_owned(),
+        roles: new.roles.to_vec(),
+    })
+}
+
+async fn roles_of(db: &Db, instance: &str, id: &str) -> Result<Vec<String>, DbErr> {
+    let rows = db
+        .conn()
+        .query_all_raw(sql::stmt(
+            db.backend(),
+            "SELECT role FROM user_roles WHERE instance = ? AND user_id = ? ORDER BY role",
+            vec![instance.into(), id.into()],
+        ))
+        .await?;
+    rows.iter().map(|row| row.try_get("", "role")).collect()
+}
+
+async fn find_where(
+    db: &Db,
+    instance: &str,
+    column: &str,
+    value: &str,
+) -> Result<Option<(User, String)>, DbErr> {
+    let row = db
+        .conn()
+        .query_one_raw(sql::stmt(
+            db.backend(),
+            &format!(
+                "SELECT id, username, display_name, password_hash FROM users \
+                 WHERE instance = ? AND {column} = ?"
+            ),
+            vec![instance.into(), value.into()],
+        ))
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: String = row.try_get("", "id")?;
+    let roles = roles_of(db, instance, &id).await?;
+    Ok(Some((
+        User {
+            id,
+            username: row.try_get("", "username")?,
+            display_name: row.try_get("", "display_name")?,
+            roles,
+        },
+        row.try_get("", "password_hash")?,
+    )))
+}
+
+pub async fn find_by_id(db: &Db, instance: &str, id: &str) -> Result<Option<User>, DbErr> {
+    Ok(find_where(db, instance, "id", id).await?.map(|(user, _)| user))
+}
+
+/// Returns the user only if the password matches. A missing user costs the same hashing time
+/// as a wrong password, so response times do not reveal which usernames exist.
+pub async fn authenticate(
+    db: &Db,
+    instance: &str,
+    username: &str,
+    password: &str,
+) -> Result<Option<User>, DbErr> {
+    match find_where(db, instance, "username", username).await? {
+        Some((user, hash)) if password::verify(password, &hash) => Ok(Some(user)),
+        Some(_) => Ok(None),
+        None => {
+            let _ = password::verify(password, dummy_hash());
+            Ok(None)
+        }
+    }
+}
+
+/// A hash verified against when the username does not exist, computed once.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| password::hash(&super::sessions::new_token()).unwrap_or_default())
+}
+
+pub async fn grant_role(db: &Db, instance: &str, user_id: &str, role: &str) -> Result<(), AuthError> {
+    validate_role(role)?;
+    let _guard = db.write_guard().await;
+    db.conn()
+        .execute_raw(sql::stmt(
+            db.backend(),
+            "INSERT INTO user_roles (instance, user_id, role) VALUES (?, ?, ?)",
+            vec![instance.into(), user_id.into(), role.into()],
+        ))
+        .await
+        .map(|_| ())
+        .or_else(|err| if sql::is_unique_violation(&err) { Ok(()) } else { Err(err.into()) })
+}

@@ -1,0 +1,138 @@
+//! Schema migrations of the kernel tables, one SQL text per backend where they differ
+//! (as vaultwarden does): explicit DDL is easier to review than a builder.
+
+use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(Initial)]
+    }
+}
+
+/// The first schema: documents and their index, accounts, sessions, audit, events, jobs.
+struct Initial;
+
+impl MigrationName for Initial {
+    fn name(&self) -> &str {
+        "m20261123_000001_initial"
+    }
+}
+
+const INITIAL: &str = r#"
+CREATE TABLE documents (
+    instance TEXT NOT NULL,
+    plugin TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    data TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, plugin, collection, doc_id)
+);
+CREATE TABLE document_index (
+    instance TEXT NOT NULL,
+    plugin TEXT NOT NULL,
+    collection TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value_text TEXT,
+    value_num DOUBLE PRECISION,
+    PRIMARY KEY (instance, plugin, collection, doc_id, field)
+);
+CREATE INDEX document_index_text ON document_index (instance, plugin, collection, field, value_text);
+CREATE INDEX document_index_num ON document_index (instance, plugin, collection, field, value_num);
+CREATE TABLE users (
+    instance TEXT NOT NULL,
+    id TEXT NOT NULL,
+    username TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    locale TEXT,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, id)
+);
+CREATE UNIQUE INDEX users_username ON users (instance, username);
+CREATE TABLE user_roles (
+    instance TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    PRIMARY KEY (instance, user_id, role)
+);
+CREATE TABLE sessions (
+    instance TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, token_hash)
+);
+CREATE TABLE audit_log (
+    seq @AUTOINCREMENT@,
+    instance TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    actor TEXT,
+    plugin TEXT,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_instance ON audit_log (instance, seq);
+CREATE TABLE events (
+    instance TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    published_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, id)
+);
+CREATE TABLE event_deliveries (
+    instance TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    subscriber TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    last_error TEXT,
+    PRIMARY KEY (instance, event_id, subscriber)
+);
+CREATE INDEX event_deliveries_due ON event_deliveries (instance, status, next_attempt_at);
+CREATE TABLE job_runs (
+    instance TEXT NOT NULL,
+    plugin TEXT NOT NULL,
+    job TEXT NOT NULL,
+    last_run_at BIGINT NOT NULL,
+    last_error TEXT,
+    PRIMARY KEY (instance, plugin, job)
+);
+CREATE TABLE plugin_installs (
+    instance TEXT NOT NULL,
+    plugin TEXT NOT NULL,
+    version TEXT NOT NULL,
+    installed_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, plugin)
+);
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Initial {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let conn = manager.get_connection();
+        let autoincrement = match conn.get_database_backend() {
+            DbBackend::Postgres => "BIGSERIAL PRIMARY KEY",
+            _ => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        };
+        for statement in INITIAL.replace("@AUTOINCREMENT@", autoincrement).split(';') {
+            if !statement.trim().is_empty() {
+                conn.execute_unprepared(statement).await?;
+            }
+        }
+        Ok(())
+    }
+}

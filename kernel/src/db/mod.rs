@@ -1,0 +1,70 @@
+//! The kernel's database: one connection pool per instance, SQLite (WAL) by default and
+//! PostgreSQL for deployments with many nodes. Every table carries an `instance` column so that
+//! several instances can share one PostgreSQL database without ever seeing each other's rows.
+
+mod migration;
+pub mod sql;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+use tokio::sync::{Mutex, MutexGuard};
+
+pub use migration::Migrator;
+
+/// A connected, migrated database plus what the kernel needs to write to it safely.
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: DatabaseConnection,
+    /// SQLite allows one writer at a time and answers `SQLITE_BUSY` when a deferred transaction
+    /// tries to upgrade to a write lock that another connection holds. Serialising write
+    /// transactions inside the process avoids those spurious failures; PostgreSQL needs no such lock.
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    /// Connects to `url` and applies every pending migration.
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30));
+        let is_sqlite = url.starts_with("sqlite:");
+        if is_sqlite {
+            options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .create_if_missing(true)
+            });
+        } else {
+            options.max_connections(16);
+        }
+        let conn = Database::connect(options).await?;
+        Migrator::up(&conn, None).await?;
+        Ok(Self {
+            conn,
+            write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Held for the duration of a write transaction (a no-op guard on PostgreSQL).
+    pub async fn write_guard(&self) -> Option<MutexGuard<'_, ()>> {
+        match &self.write_lock {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Host-side bindings of the `trama:plugin@1.0.0` world, generated from `wit/` at the
+//! repository root — the same files the SDK's guest bindings come from.
+
+wasmtime::component::bindgen!({
+    world: "plugin",
+    path: "../wit",
+    imports: { default: trappable },
+});
+
+pub use exports::trama::plugin::handler;
+pub use trama::plugin::{audit, clock, events, identity, log, settings, store, types};

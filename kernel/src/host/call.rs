@@ -1,0 +1,116 @@
+//! One call into a plugin: a fresh store with limits and a deadline, instantiated from the
+//! plugin's pre-linked `InstancePre`, run on the blocking pool.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+use wasmtime::{Engine, Store, Trap};
+
+use super::bindings::{Plugin, PluginPre, types::User};
+use super::limits::{CallLimiter, MemoryCapExceeded};
+use super::EPOCH_TICK;
+use crate::db::Db;
+use crate::docstore::DocStore;
+
+/// Everything a plugin's imports need about the (instance, plugin) they serve.
+#[derive(Debug)]
+pub struct PluginContext {
+    pub instance: String,
+    pub plugin: String,
+    pub version: semver::Version,
+    pub db: Db,
+    pub docs: DocStore,
+    /// Validated settings as a JSON object.
+    pub settings: String,
+    pub memory_cap: usize,
+    /// Event names the plugin declared in `[events] publishes`.
+    pub publishes: std::collections::BTreeSet<String>,
+}
+
+/// An event a plugin published during a call; persisted only if the call succeeds.
+#[derive(Debug, Clone)]
+pub struct PublishedEvent {
+    pub name: String,
+    pub payload: String,
+}
+
+/// The per-call data a store holds.
+pub struct CallState {
+    pub(super) ctx: Arc<PluginContext>,
+    pub(super) caller: Option<User>,
+    pub(super) limiter: CallLimiter,
+    pub(super) rt: Handle,
+    pub(super) published: Vec<PublishedEvent>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("the plugin did not answer within {0:?} and was stopped")]
+    Deadline(Duration),
+    #[error("the plugin ran out of memory: {0}")]
+    Memory(String),
+    #[error("the plugin overflowed its stack")]
+    StackOverflow,
+    #[error("the plugin crashed: {0}")]
+    Trap(String),
+    #[error("the kernel could not run the plugin: {0}")]
+    Kernel(String),
+}
+
+pub struct CallOutcome<R> {
+    pub value: R,
+    pub events: Vec<PublishedEvent>,
+}
+
+/// Runs `f` against a new instance of the plugin, within `deadline`.
+pub async fn call<R, F>(
+    engine: Engine,
+    pre: PluginPre<CallState>,
+    ctx: Arc<PluginContext>,
+    caller: Option<User>,
+    deadline: Duration,
+    f: F,
+) -> Result<CallOutcome<R>, CallError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut Store<CallState>, &Plugin) -> wasmtime::Result<R> + Send + 'static,
+{
+    let rt = Handle::current();
+    let task = tokio::task::spawn_blocking(move || {
+        let memory_cap = ctx.memory_cap;
+        let state = CallState {
+            ctx,
+            caller,
+            limiter: CallLimiter::new(memory_cap),
+            rt,
+            published: Vec::new(),
+        };
+        let mut store = Store::new(&engine, state);
+        store.limiter(|state| &mut state.limiter);
+        let ticks = deadline.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store.epoch_deadline_trap();
+        let result = pre
+            .instantiate(&mut store)
+            .and_then(|plugin| f(&mut store, &plugin));
+        let events = std::mem::take(&mut store.data_mut().published);
+        result
+            .map(|value| CallOutcome { value, events })
+            .map_err(|err| classify(err, deadline))
+    });
+    task.await
+        .map_err(|err| CallError::Kernel(format!("plugin call task failed: {err}")))?
+}
+
+fn classify(err: wasmtime::Error, deadline: Duration) -> CallError {
+    if let Some(cap) = err.downcast_ref::<MemoryCapExceeded>() {
+        return CallError::Memory(cap.to_string());
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => CallError::Deadline(deadline),
+        Some(Trap::StackOverflow) => CallError::StackOverflow,
+        Some(trap) => CallError::Trap(format!("{trap}: {err:#}")),
+        None => CallError::Trap(format!("{err:#}")),
+    }
+}

@@ -1,0 +1,254 @@
+//! The host side of every import in the `trama:plugin` world. Each function runs on the blocking
+//! thread of the call and reaches async kernel services with `Handle::block_on`.
+
+use serde_json::Value as Json;
+
+use super::bindings::{audit, clock, events, identity, log, settings, store, types};
+use super::call::{CallState, PublishedEvent};
+use crate::docstore::{self, StoreError};
+
+/// Largest event payload, in bytes of JSON.
+const MAX_EVENT_PAYLOAD: usize = 64 * 1024;
+/// Largest audit detail, in bytes of JSON.
+const MAX_AUDIT_DETAIL: usize = 64 * 1024;
+
+impl types::Host for CallState {}
+
+impl From<StoreError> for store::StoreError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(m) => store::StoreError::Conflict(m),
+            StoreError::Invalid(m) => store::StoreError::Invalid(m),
+            StoreError::TooLarge(m) => store::StoreError::TooLarge(m),
+            StoreError::Internal(m) => store::StoreError::Internal(m),
+        }
+    }
+}
+
+fn document(doc: docstore::Document) -> store::Document {
+    store::Document {
+        id: doc.id,
+        version: doc.version,
+        data: doc.data,
+    }
+}
+
+fn filter(f: store::Filter) -> Result<docstore::Filter, store::StoreError> {
+    let value: Json = serde_json::from_str(&f.value).map_err(|err| {
+        store::StoreError::Invalid(format!(
+            "filter value for `{}` is not JSON: {err}",
+            f.field
+        ))
+    })?;
+    let op = match f.op {
+        store::Compare::Eq => docstore::Compare::Eq,
+        store::Compare::Ne => docstore::Compare::Ne,
+        store::Compare::Lt => docstore::Compare::Lt,
+        store::Compare::Le => docstore::Compare::Le,
+        store::Compare::Gt => docstore::Compare::Gt,
+        store::Compare::Ge => docstore::Compare::Ge,
+        store::Compare::Prefix => docstore::Compare::Prefix,
+    };
+    Ok(docstore::Filter {
+        field: f.field,
+        op,
+        value,
+    })
+}
+
+fn filters(list: Vec<store::Filter>) -> Result<Vec<docstore::Filter>, store::StoreError> {
+    list.into_iter().map(filter).collect()
+}
+
+impl store::Host for CallState {
+    fn get(
+        &mut self,
+        collection: String,
+        id: String,
+    ) -> wasmtime::Result<Result<Option<store::Document>, store::StoreError>> {
+        let docs = &self.ctx.docs;
+        Ok(self
+            .rt
+            .block_on(docs.get(&collection, &id))
+            .map(|doc| doc.map(document))
+            .map_err(Into::into))
+    }
+
+    fn put(&mut self, op: store::PutOp) -> wasmtime::Result<Result<u64, store::StoreError>> {
+        let docs = &self.ctx.docs;
+        Ok(self
+            .rt
+            .block_on(docs.put(&op.collection, &op.id, &op.data, op.expected_version))
+            .map_err(Into::into))
+    }
+
+    fn delete(&mut self, op: store::DeleteOp) -> wasmtime::Result<Result<bool, store::StoreError>> {
+        let docs = &self.ctx.docs;
+        Ok(self
+            .rt
+            .block_on(docs.delete(&op.collection, &op.id, op.expected_version))
+            .map_err(Into::into))
+    }
+
+    fn query(
+        &mut self,
+        collection: String,
+        q: store::QueryOptions,
+    ) -> wasmtime::Result<Result<Vec<store::Document>, store::StoreError>> {
+        let query = match filters(q.filters) {
+            Ok(filters) => docstore::Query {
+                filters,
+                order_by: q.order_by,
+                descending: q.descending,
+                limit: q.limit,
+                offset: q.offset,
+            },
+            Err(err) => return Ok(Err(err)),
+        };
+        let docs = &self.ctx.docs;
+        Ok(self
+            .rt
+            .block_on(docs.query(&collection, &query))
+            .map(|list| list.into_iter().map(document).collect())
+            .map_err(Into::into))
+    }
+
+    fn count(
+        &mut self,
+        collection: String,
+        list: Vec<store::Filter>,
+    ) -> wasmtime::Result<Result<u64, store::StoreError>> {
+        let list = match filters(list) {
+            Ok(list) => list,
+            Err(err) => return Ok(Err(err)),
+        };
+        let docs = &self.ctx.docs;
+        Ok(self
+            .rt
+            .block_on(docs.count(&collection, &list))
+            .map_err(Into::into))
+    }
+
+    fn batch(
+        &mut self,
+        writes: Vec<store::Write>,
+    ) -> wasmtime::Result<Result<Vec<u64>, store::StoreError>> {
+        let writes = writes
+            .into_iter()
+            .map(|write| match write {
+                store::Write::Put(op) => docstore::Write::Put {
+                    collection: op.collection,
+                    id: op.id,
+                    data: op.data,
+                    expected_version: op.expected_version,
+                },
+                store::Write::Delete(op) => docstore::Write::Delete {
+                    collection: op.collection,
+                    id: op.id,
+                    expected_version: op.expected_version,
+                },
+            })
+            .collect();
+        let docs = &self.ctx.docs;
+        Ok(self.rt.block_on(docs.batch(writes)).map_err(Into::into))
+    }
+
+    fn new_id(&mut self) -> wasmtime::Result<String> {
+        Ok(docstore::new_id())
+    }
+}
+
+impl settings::Host for CallState {
+    fn get(&mut self) -> wasmtime::Result<String> {
+        Ok(self.ctx.settings.clone())
+    }
+}
+
+impl identity::Host for CallState {
+    fn caller(&mut self) -> wasmtime::Result<Option<types::User>> {
+        Ok(self.caller.clone())
+    }
+
+    fn has_role(&mut self, role: String) -> wasmtime::Result<bool> {
+        Ok(self
+            .caller
+            .as_ref()
+            .is_some_and(|user| user.roles.iter().any(|r| *r == role)))
+    }
+
+    fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {
+        let ctx = &self.ctx;
+        let found = self
+            .rt
+            .block_on(crate::auth::users::find_by_id(&ctx.db, &ctx.instance, &id))?;
+        Ok(found.map(Into::into))
+    }
+}
+
+impl events::Host for CallState {
+    fn publish(&mut self, name: String, payload: String) -> wasmtime::Result<Result<(), String>> {
+        if !self.ctx.publishes.contains(&name) {
+            return Ok(Err(format!(
+                "event `{name}` is not declared in [events] publishes of plugin `{}`",
+                self.ctx.plugin
+            )));
+        }
+        if payload.len() > MAX_EVENT_PAYLOAD {
+            return Ok(Err(format!(
+                "event payload of {} bytes exceeds {MAX_EVENT_PAYLOAD} bytes",
+                payload.len()
+            )));
+        }
+        if let Err(err) = serde_json::from_str::<Json>(&payload) {
+            return Ok(Err(format!("event payload is not JSON: {err}")));
+        }
+        self.published.push(PublishedEvent { name, payload });
+        Ok(Ok(()))
+    }
+}
+
+impl audit::Host for CallState {
+    fn append(&mut self, action: String, subject: String, detail: String) -> wasmtime::Result<()> {
+        let detail = if detail.len() > MAX_AUDIT_DETAIL {
+            serde_json::json!({ "truncated": true, "bytes": detail.len() }).to_string()
+        } else if serde_json::from_str::<Json>(&detail).is_ok() {
+            detail
+        } else {
+            serde_json::json!({ "text": detail }).to_string()
+        };
+        let ctx = &self.ctx;
+        let entry = crate::audit::Entry {
+            instance: ctx.instance.clone(),
+            actor: self.caller.as_ref().map(|user| user.username.clone()),
+            plugin: Some(ctx.plugin.clone()),
+            action,
+            subject,
+            detail,
+        };
+        // An audit row that cannot be written must fail the call: an unaudited change is worse
+        // than a refused one.
+        self.rt.block_on(crate::audit::append(&ctx.db, entry))?;
+        Ok(())
+    }
+}
+
+impl log::Host for CallState {
+    fn write(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
+        let (instance, plugin) = (&self.ctx.instance, &self.ctx.plugin);
+        match level {
+            types::LogLevel::Trace => tracing::trace!(%instance, %plugin, "{message}"),
+            types::LogLevel::Debug => tracing::debug!(%instance, %plugin, "{message}"),
+            types::LogLevel::Info => tracing::info!(%instance, %plugin, "{message}"),
+            types::LogLevel::Warn => tracing::warn!(%instance, %plugin, "{message}"),
+            types::LogLevel::Error => tracing::error!(%instance, %plugin, "{message}"),
+        }
+        Ok(())
+    }
+}
+
+impl clock::Host for CallState {
+    fn now(&mut self) -> wasmtime::Result<i64> {
+        Ok(crate::clock::now_ms())
+    }
+}
+

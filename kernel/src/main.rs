@@ -1,0 +1,261 @@
+//! The `trama` command: serve instances, check manifests, build plugins, manage accounts.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use trama::db::Db;
+use trama::instance::BuildPolicy;
+use trama::server::{self, ServeOptions};
+
+#[derive(Parser)]
+#[command(name = "trama", version, about = "Trama: territorial welfare platforms from one kernel")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve one or more instances (folders holding an instance.toml).
+    Serve {
+        #[arg(required = true)]
+        instances: Vec<PathBuf>,
+        /// Address to listen on (port 0 picks a free port and prints it).
+        #[arg(long, default_value = "127.0.0.1:8080", env = "TRAMA_LISTEN")]
+        listen: SocketAddr,
+        /// Where compiled plugin components are cached.
+        #[arg(long, env = "TRAMA_CACHE_DIR")]
+        cache_dir: Option<PathBuf>,
+        /// Do not build plugins from source; use their plugin.wasm as it is.
+        #[arg(long)]
+        no_build: bool,
+        /// Mark cookies Secure (when TLS ends at this server or a proxy that does not send
+        /// X-Forwarded-Proto).
+        #[arg(long, env = "TRAMA_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Validate an instance manifest and resolve its plugins.
+    Check { instance: PathBuf },
+    /// Create the database tables of an instance (serve does this too).
+    Migrate { instance: PathBuf },
+    /// Plugin development.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    /// Accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Scaffold a new plugin in the plugins workspace.
+    New {
+        name: String,
+        /// The plugins workspace.
+        #[arg(long, default_value = "plugins")]
+        dir: PathBuf,
+    },
+    /// Build plugins into WebAssembly components (plugin.wasm beside plugin.toml).
+    Build {
+        #[arg(required = true)]
+        plugins: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input.
+    Add {
+        instance: PathBuf,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// Roles on the instance (repeat the flag for several).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of an instance's audit log.
+    Verify { instance: PathBuf },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TRAMA_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,cranelift=warn,wasmtime=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            instances,
+            listen,
+            cache_dir,
+            no_build,
+            secure_cookies,
+        } => {
+            server::serve(ServeOptions {
+                instance_dirs: instances,
+                listen,
+                cache_dir: cache_dir.unwrap_or_else(server::default_cache_dir),
+                build: if no_build {
+                    BuildPolicy::UseExisting
+                } else {
+                    BuildPolicy::BuildIfStale
+                },
+                secure_cookies,
+            })
+            .await?;
+        }
+        Command::Check { instance } => check(&instance)?,
+        Command::Migrate { instance } => {
+            let manifest = trama_manifest::load(&instance)?;
+            Db::connect(&manifest.database_url())
+                .await
+                .context("migrating the database")?;
+            println!("database of `{}` is up to date", manifest.instance.id);
+        }
+        Command::Plugin(PluginCommand::New { name, dir }) => {
+            let path = trama_plugin_build::new_plugin(&dir, &name)?;
+            println!("created {}", path.display());
+            println!("build it with: trama plugin build {}", path.display());
+        }
+        Command::Plugin(PluginCommand::Build { plugins }) => {
+            for dir in plugins {
+                let wasm = trama_plugin_build::build_plugin(&dir)
+                    .with_context(|| format!("building {}", dir.display()))?;
+                println!("built {}", wasm.display());
+            }
+        }
+        Command::User(UserCommand::Add {
+            instance,
+            username,
+            display_name,
+            roles,
+        }) => user_add(&instance, &username, &display_name, &roles).await?,
+        Command::Audit(AuditCommand::Verify { instance }) => {
+            let manifest = trama_manifest::load(&instance)?;
+            let db = Db::connect(&manifest.database_url()).await?;
+            match trama::audit::verify(&db, &manifest.instance.id).await? {
+                Ok(rows) => println!("audit log of `{}` intact: {rows} rows verified", manifest.instance.id),
+                Err(tampered) => bail!("audit log of `{}`: {tampered}", manifest.instance.id),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check(instance: &Path) -> anyhow::Result<()> {
+    match trama_manifest::check(instance) {
+        Ok(checked) => {
+            println!(
+                "{}: instance `{}` is valid",
+                checked.manifest.file.display(),
+                checked.manifest.instance.id
+            );
+            for plugin in &checked.plugins {
+                let state = if plugin.enabled { "enabled" } else { "disabled" };
+                println!(
+                    "  {} {} ({state}) from {}",
+                    plugin.name,
+                    plugin.package.meta.plugin.version,
+                    plugin.package.dir.display()
+                );
+            }
+            Ok(())
+        }
+        Err(diagnostics) => {
+            for diagnostic in &diagnostics.0 {
+                eprintln!("{diagnostic}");
+            }
+            bail!("{} problem(s) found in {}", diagnostics.0.len(), instance.display())
+        }
+    }
+}
+
+async fn user_add(
+    instance: &Path,
+    username: &str,
+    display_name: &str,
+    roles: &[String],
+) -> anyhow::Result<()> {
+    let manifest = trama_manifest::load(instance)?;
+    let password = read_password()?;
+    let db = Db::connect(&manifest.database_url()).await?;
+    let user = trama::auth::users::create(
+        &db,
+        &manifest.instance.id,
+        trama::auth::users::NewUser {
+            username,
+            display_name,
+            password: &password,
+            roles,
+        },
+    )
+    .await?;
+    trama::audit::append(
+        &db,
+        trama::audit::Entry {
+            instance: manifest.instance.id.clone(),
+            actor: None,
+            plugin: None,
+            action: "account.created".into(),
+            subject: user.id.clone(),
+            detail: serde_json::json!({ "username": user.username, "roles": user.roles, "via": "cli" })
+                .to_string(),
+        },
+    )
+    .await?;
+    println!(
+        "created `{}` on `{}` with roles [{}]",
+        user.username,
+        manifest.instance.id,
+        user.roles.join(", ")
+    );
+    Ok(())
+}
+
+/// Reads the password from the first line of standard input, or prompts without echo on a terminal.
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return rpassword::prompt_password("password: ").context("reading the password");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).context("reading the password")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("no password given on standard input");
+    }
+    Ok(password)
+}

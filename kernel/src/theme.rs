@@ -1,0 +1,220 @@
+//! Themes: tera templates, message catalogues and static assets.
+//!
+//! Lookup order for a template name is: the instance's theme, then the plugin's own templates,
+//! then the default theme. Plugin templates are named `<plugin>/<path>`; a theme overrides one by
+//! shipping `templates/plugins/<plugin>/<path>`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value as Json};
+use tera::Tera;
+
+pub const DEFAULT_THEME: &str = "default";
+/// Locales the kernel ships catalogues for; the first is the default.
+pub const LOCALES: &[&str] = &["it", "en"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Catalogue { path: PathBuf, message: String },
+    #[error("template error: {0}")]
+    Template(String),
+}
+
+fn template_error(err: tera::Error) -> ThemeError {
+    // tera hides the useful part of the message in the error's sources.
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(inner) = source {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    ThemeError::Template(message)
+}
+
+/// A plugin's contribution to the theme.
+pub struct PluginTemplates<'a> {
+    pub name: &'a str,
+    pub dir: &'a Path,
+}
+
+/// The compiled templates and catalogues of one instance.
+pub struct Theme {
+    tera: Tera,
+    catalogues: HashMap<String, Json>,
+    /// Static asset folders, most specific first.
+    static_dirs: Vec<PathBuf>,
+}
+
+impl Theme {
+    pub fn load(
+        themes_root: &Path,
+        theme: &str,
+        plugins: &[PluginTemplates<'_>],
+    ) -> Result<Self, ThemeError> {
+        let default_dir = themes_root.join(DEFAULT_THEME);
+        let theme_dir = themes_root.join(theme);
+        let mut templates = BTreeMap::new();
+        collect(&default_dir.join("templates"), "", &mut templates)?;
+        for plugin in plugins {
+            collect(
+                &plugin.dir.join("templates"),
+                &format!("{}/", plugin.name),
+                &mut templates,
+            )?;
+        }
+        if theme != DEFAULT_THEME {
+            collect(&theme_dir.join("templates"), "", &mut templates)?;
+        }
+        // `templates/plugins/<plugin>/x.html` of a theme overrides `<plugin>/x.html`.
+        let overrides: Vec<_> = templates
+            .keys()
+            .filter(|name| name.starts_with("plugins/"))
+            .cloned()
+            .collect();
+        for name in overrides {
+            if let Some(body) = templates.remove(&name) {
+                let target = name.trim_start_matches("plugins/").to_owned();
+                if theme != DEFAULT_THEME || !templates.contains_key(&target) {
+                    templates.insert(target, body);
+                }
+            }
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
+        tera.add_raw_templates(templates).map_err(template_error)?;
+
+        let mut catalogues = HashMap::new();
+        for locale in LOCALES {
+            let mut merged = Map::new();
+            let mut dirs = vec![default_dir.join("locales")];
+            dirs.extend(plugins.iter().map(|p| p.dir.join("locales")));
+            if theme != DEFAULT_THEME {
+                dirs.push(theme_dir.join("locales"));
+            }
+            for dir in dirs {
+                merge_catalogue(&dir.join(format!("{locale}.toml")), &mut merged)?;
+            }
+            catalogues.insert((*locale).to_owned(), Json::Object(merged));
+        }
+        let mut static_dirs = Vec::new();
+        if theme != DEFAULT_THEME {
+            static_dirs.push(theme_dir.join("static"));
+        }
+        static_dirs.push(default_dir.join("static"));
+        Ok(Self {
+            tera,
+            catalogues,
+            static_dirs,
+        })
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.tera.get_template_names().any(|t| t == name)
+    }
+
+    /// Renders `name`; `context` must be a JSON object. The locale's catalogue is added as `t`.
+    pub fn render(&self, name: &str, locale: &str, context: &Json) -> Result<String, ThemeError> {
+        let mut ctx = tera::Context::from_value(context.clone()).map_err(template_error)?;
+        ctx.insert("t", self.catalogue(locale));
+        ctx.insert("locale", locale);
+        self.tera.render(name, &ctx).map_err(template_error)
+    }
+
+    /// The message catalogue of a locale (falls back to Italian).
+    pub fn catalogue(&self, locale: &str) -> &Json {
+        self.catalogues
+            .get(locale)
+            .or_else(|| self.catalogues.get(LOCALES[0]))
+            .unwrap_or(&Json::Null)
+    }
+
+    /// Finds a static asset, refusing any path that tries to leave the theme folders.
+    pub fn static_file(&self, relative: &str) -> Option<PathBuf> {
+        let safe = Path::new(relative)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !safe {
+            return None;
+        }
+        self.static_dirs
+            .iter()
+            .map(|dir| dir.join(relative))
+            .find(|path| path.is_file())
+    }
+}
+
+fn collect(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) -> Result<(), ThemeError> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        let entries = std::fs::read_dir(&current).map_err(|source| ThemeError::Read {
+            path: current.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let path = entry
+                .map_err(|source| ThemeError::Read {
+                    path: current.clone(),
+                    source,
+                })?
+                .path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Ok(relative) = path.strip_prefix(dir) else {
+                continue;
+            };
+            let name = format!("{prefix}{}", relative.to_string_lossy().replace('\\', "/"));
+            let body = std::fs::read_to_string(&path).map_err(|source| ThemeError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            out.insert(name, body);
+        }
+    }
+    Ok(())
+}
+
+fn merge_catalogue(path: &Path, into: &mut Map<String, Json>) -> Result<(), ThemeError> {
+    if !path.is_file() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| ThemeError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|err| ThemeError::Catalogue {
+        path: path.to_owned(),
+        message: err.to_string(),
+    })?;
+    let json = serde_json::to_value(table).map_err(|err| ThemeError::Catalogue {
+        path: path.to_owned(),
+        message: err.to_string(),
+    })?;
+    if let Json::Object(map) = json {
+        deep_merge(into, map);
+    }
+    Ok(())
+}
+
+fn deep_merge(into: &mut Map<String, Json>, from: Map<String, Json>) {
+    for (key, value) in from {
+        match (into.get_mut(&key), value) {
+            (Some(Json::Object(existing)), Json::Object(incoming)) => deep_merge(existing, incoming),
+            (_, value) => {
+                into.insert(key, value);
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Who is asking, on which instance, in which language: resolved once per request.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde_json::{Value as Json, json};
+
+use super::{AppState, WebError};
+use crate::auth::sessions;
+use crate::auth::users::User;
+use crate::instance::Instance;
+use crate::theme::LOCALES;
+
+pub const SESSION_COOKIE: &str = "trama_session";
+pub const CSRF_COOKIE: &str = "trama_csrf";
+pub const LANG_COOKIE: &str = "trama_lang";
+
+/// The request context every kernel page and plugin route starts from.
+pub struct Ctx {
+    pub instance: Arc<Instance>,
+    pub user: Option<User>,
+    /// The session token, when logged in.
+    pub session: Option<String>,
+    /// The CSRF token of this browser (double-submit: cookie and form field must match).
+    pub csrf: String,
+    pub locale: String,
+    /// Cookies to send back (new CSRF token, language choice, session changes).
+    pub jar: CookieJar,
+    pub secure: bool,
+    /// Whether the client prefers HTML (a browser) over JSON (an API client).
+    pub wants_html: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let host = parts
+            .headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        let instance = state
+            .instances
+            .for_host(host)
+            .ok_or_else(|| WebError::UnknownHost(host.to_owned()))?;
+        let jar = CookieJar::from_headers(&parts.headers);
+        let secure = state.secure_cookies
+            || parts
+                .headers
+                .get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+        let wants_html = parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+        let mut ctx = Ctx {
+            user: None,
+            session: None,
+            csrf: String::new(),
+            locale: instance.manifest.instance.locale.clone(),
+            jar,
+            secure,
+            wants_html,
+            instance,
+        };
+        if let Some(token) = ctx.jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+            ctx.user = sessions::user(&ctx.instance.db, ctx.instance.id(), &token).await?;
+            if ctx.user.is_some() {
+                ctx.session = Some(token);
+            }
+        }
+        match ctx.jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()) {
+            Some(token) if token.len() == 64 => ctx.csrf = token,
+            _ => ctx.rotate_csrf(),
+        }
+        let chosen = Query::<LangQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|q| q.0.lang)
+            .filter(|lang| LOCALES.contains(&lang.as_str()));
+        if let Some(lang) = chosen {
+            ctx.jar = ctx.jar.clone().add(ctx.cookie(LANG_COOKIE, lang.clone(), false));
+            ctx.locale = lang;
+        } else if let Some(lang) = ctx
+            .jar
+            .get(LANG_COOKIE)
+            .map(|c| c.value().to_owned())
+            .filter(|lang| LOCALES.contains(&lang.as_str()))
+        {
+            ctx.locale = lang;
+        }
+        Ok(ctx)
+    }
+}
+
+impl Ctx {
+    /// A cookie scoped to this host, never readable by scripts, and not sent on cross-site
+    /// sub-requests.
+    pub fn cookie(&self, name: &'static str, value: String, http_only: bool) -> Cookie<'static> {
+        Cookie::build((name, value))
+            .path("/")
+            .http_only(http_only)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .build()
+    }
+
+    /// Issues a new CSRF token (on first visit, login and logout).
+    pub fn rotate_csrf(&mut self) {
+        self.csrf = sessions::new_token();
+        self.jar = self
+            .jar
+            .clone()
+            .add(self.cookie(CSRF_COOKIE, self.csrf.clone(), true));
+    }
+
+    /// Whether `token` matches this browser's CSRF token, compared in constant time.
+    pub fn csrf_matches(&self, token: &str) -> bool {
+        let (a, b) = (self.csrf.as_bytes(), token.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
+    /// Fails unless the form or header carried this browser's CSRF token.
+    pub fn check_csrf(&self, token: Option<&str>) -> Result<(), WebError> {
+        match token {
+            Some(token) if self.csrf_matches(token) && self.jar.get(CSRF_COOKIE).is_some() => Ok(()),
+            _ => Err(WebError::Csrf),
+        }
+    }
+
+    /// What every page template receives.
+    pub fn page_context(&self) -> Json {
+        let plugins: Vec<Json> = self
+            .instance
+            .plugins
+            .values()
+            .map(|plugin| {
+                json!({
+                    "name": plugin.name,
+                    "title": localized(&plugin.title, &self.locale).unwrap_or(&plugin.name),
+                    "description": localized(&plugin.description, &self.locale).unwrap_or(""),
+                    "href": format!("/p/{}/", plugin.name),
+                })
+            })
+            .collect();
+        json!({
+            "instance": {
+                "id": self.instance.id(),
+                "name": self.instance.manifest.instance.name,
+            },
+            "user": self.user,
+            "csrf_token": self.csrf,
+            "locale": self.locale,
+            "locales": LOCALES,
+            "plugins": plugins,
+        })
+    }
+}
+
+/// Picks the text for `locale`, falling back to Italian and then to any text at all.
+pub fn localized<'a>(
+    texts: &'a std::collections::BTreeMap<String, String>,
+    locale: &str,
+) -> Option<&'a str> {
+    texts
+        .get(locale)
+        .or_else(|| texts.get("it"))
+        .or_else(|| texts.values().next())
+        .map(String::as_str)
+}

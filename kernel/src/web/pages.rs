@@ -1,0 +1,260 @@
+//! Kernel pages: the instance home, sign-up, login and logout, theme assets.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde_json::{Value as Json, json};
+
+use super::context::SESSION_COOKIE;
+use super::{AppState, Ctx, WebError};
+use crate::auth::{AuthError, sessions, users};
+
+/// Decoded form fields, in order.
+pub struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    pub fn parse(body: &[u8]) -> Self {
+        Self(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.0
+    }
+}
+
+fn page(ctx: &Ctx, template: &str, status: StatusCode, extra: Json) -> Response {
+    let mut context = ctx.page_context();
+    if let (Json::Object(base), Json::Object(extra)) = (&mut context, extra) {
+        base.extend(extra);
+    }
+    match ctx.instance.theme.render(template, &ctx.locale, &context) {
+        Ok(body) => (status, ctx.jar.clone(), Html(body)).into_response(),
+        Err(err) => WebError::from(err).render(ctx),
+    }
+}
+
+/// Message of the catalogue for the current locale (the key itself if missing).
+fn msg(ctx: &Ctx, key: &str) -> String {
+    ctx.instance.theme.catalogue(&ctx.locale)[key]
+        .as_str()
+        .unwrap_or(key)
+        .to_owned()
+}
+
+pub async fn home(ctx: Ctx) -> Response {
+    page(&ctx, "home.html", StatusCode::OK, json!({}))
+}
+
+pub async fn not_found(ctx: Ctx) -> Response {
+    WebError::NotFound.render(&ctx)
+}
+
+#[derive(serde::Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only same-site paths are followed after login, never another origin.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+pub async fn login_form(ctx: Ctx, Query(query): Query<NextQuery>) -> Response {
+    page(
+        &ctx,
+        "login.html",
+        StatusCode::OK,
+        json!({ "next": safe_next(query.next.as_deref()), "username": "" }),
+    )
+}
+
+pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
+    let form = FormFields::parse(&body);
+    if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
+        return err.render(&ctx);
+    }
+    let username = form.get("username").unwrap_or_default().trim().to_lowercase();
+    let password = form.get("password").unwrap_or_default();
+    let next = safe_next(form.get("next"));
+    let instance = ctx.instance.clone();
+    let user = match users::authenticate(&instance.db, instance.id(), &username, password).await {
+        Ok(user) => user,
+        Err(err) => return WebError::from(err).render(&ctx),
+    };
+    let Some(user) = user else {
+        tracing::info!(instance = %instance.id(), %username, "failed login");
+        let error = msg(&ctx, "login_failed");
+        return page(
+            &ctx,
+            "login.html",
+            StatusCode::UNAUTHORIZED,
+            json!({ "next": next, "username": username, "error": error }),
+        );
+    };
+    start_session(&mut ctx, &user.id, &next).await
+}
+
+/// Opens a new session (a fresh token, so a token planted before login is worthless) and
+/// rotates the CSRF token.
+async fn start_session(ctx: &mut Ctx, user_id: &str, next: &str) -> Response {
+    let instance = ctx.instance.clone();
+    if let Some(old) = ctx.session.take() {
+        if let Err(err) = sessions::delete(&instance.db, instance.id(), &old).await {
+            return WebError::from(err).render(ctx);
+        }
+    }
+    let token = match sessions::create(&instance.db, instance.id(), user_id).await {
+        Ok(token) => token,
+        Err(err) => return WebError::from(err).render(ctx),
+    };
+    ctx.jar = ctx.jar.clone().add(ctx.cookie(SESSION_COOKIE, token, true));
+    ctx.rotate_csrf();
+    (ctx.jar.clone(), Redirect::to(next)).into_response()
+}
+
+pub async fn signup_form(ctx: Ctx) -> Response {
+    page(
+        &ctx,
+        "signup.html",
+        StatusCode::OK,
+        json!({ "username": "", "display_name": "" }),
+    )
+}
+
+pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
+    let form = FormFields::parse(&body);
+    if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
+        return err.render(&ctx);
+    }
+    let username = form.get("username").unwrap_or_default().trim().to_lowercase();
+    let display_name = form.get("display_name").unwrap_or_default().trim().to_owned();
+    let password = form.get("password").unwrap_or_default();
+    let confirm = form.get("password_confirm").unwrap_or_default();
+    let refill = |error: String| {
+        json!({ "username": username, "display_name": display_name, "error": error })
+    };
+    if password != confirm {
+        let error = msg(&ctx, "signup_password_mismatch");
+        return page(&ctx, "signup.html", StatusCode::UNPROCESSABLE_ENTITY, refill(error));
+    }
+    let instance = ctx.instance.clone();
+    let roles = ["citizen".to_owned()];
+    let created = users::create(
+        &instance.db,
+        instance.id(),
+        users::NewUser {
+            username: &username,
+            display_name: &display_name,
+            password,
+            roles: &roles,
+        },
+    )
+    .await;
+    match created {
+        Ok(user) => {
+            let detail = json!({ "username": user.username }).to_string();
+            let entry = crate::audit::Entry {
+                instance: instance.id().to_owned(),
+                actor: Some(user.username.clone()),
+                plugin: None,
+                action: "account.created".into(),
+                subject: user.id.clone(),
+                detail,
+            };
+            if let Err(err) = crate::audit::append(&instance.db, entry).await {
+                return WebError::from(err).render(&ctx);
+            }
+            start_session(&mut ctx, &user.id, "/").await
+        }
+        Err(AuthError::Db(err)) => WebError::from(err).render(&ctx),
+        Err(AuthError::UsernameTaken(_)) => {
+            let error = msg(&ctx, "signup_username_taken");
+            page(&ctx, "signup.html", StatusCode::CONFLICT, refill(error))
+        }
+        Err(other) => page(
+            &ctx,
+            "signup.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refill(other.to_string()),
+        ),
+    }
+}
+
+pub async fn logout(mut ctx: Ctx, body: Bytes) -> Response {
+    let form = FormFields::parse(&body);
+    if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
+        return err.render(&ctx);
+    }
+    let instance = ctx.instance.clone();
+    if let Some(token) = ctx.session.take() {
+        if let Err(err) = sessions::delete(&instance.db, instance.id(), &token).await {
+            return WebError::from(err).render(&ctx);
+        }
+    }
+    ctx.jar = ctx
+        .jar
+        .clone()
+        .remove(axum_extra::extract::cookie::Cookie::build(SESSION_COOKIE).path("/"));
+    ctx.rotate_csrf();
+    (ctx.jar.clone(), Redirect::to("/")).into_response()
+}
+
+/// For API clients: the CSRF token to send as `X-CSRF-Token`, and who is logged in.
+pub async fn session(ctx: Ctx) -> Response {
+    let body = json!({ "csrf_token": ctx.csrf, "user": ctx.user, "locale": ctx.locale });
+    (ctx.jar.clone(), axum::Json(body)).into_response()
+}
+
+pub async fn static_file(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(path): Path<String>,
+) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let Some(instance) = state.instances.for_host(host) else {
+        return WebError::UnknownHost(host.to_owned()).into_response();
+    };
+    let Some(file) = instance.theme.static_file(&path) else {
+        return WebError::NotFound.into_response();
+    };
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, content_type(&path)),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => WebError::NotFound.into_response(),
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or_default() {
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}

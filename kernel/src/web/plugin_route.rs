@@ -1,0 +1,257 @@
+//! `/p/{plugin}/…`: checks the CSRF token of unsafe requests, calls the plugin, and turns its
+//! answer (JSON, redirect, page, download) into an HTTP response.
+
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde_json::{Value as Json, json};
+
+use super::pages::FormFields;
+use super::{Ctx, WebError};
+use crate::host::bindings::types::{HttpRequest, HttpResponse, PluginError};
+
+/// Largest response body a plugin may produce.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+pub async fn handle_root(
+    ctx: Ctx,
+    method: Method,
+    Path(plugin): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    dispatch(ctx, method, plugin, "/".to_owned(), uri, headers, body).await
+}
+
+pub async fn handle(
+    ctx: Ctx,
+    method: Method,
+    Path((plugin, rest)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    dispatch(ctx, method, plugin, format!("/{rest}"), uri, headers, body).await
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+async fn dispatch(
+    ctx: Ctx,
+    method: Method,
+    plugin_name: String,
+    path: String,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let instance = ctx.instance.clone();
+    let Some(plugin) = instance.plugins.get(&plugin_name).cloned() else {
+        return WebError::NotFound.render(&ctx);
+    };
+    let unsafe_method = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let (form, body) = if is_form(&headers) {
+        (FormFields::parse(&body).into_pairs(), Vec::new())
+    } else {
+        (Vec::new(), body.to_vec())
+    };
+    if unsafe_method {
+        let token = form
+            .iter()
+            .find(|(key, _)| key == "_csrf")
+            .map(|(_, value)| value.as_str())
+            .or_else(|| headers.get("x-csrf-token").and_then(|v| v.to_str().ok()));
+        if let Err(err) = ctx.check_csrf(token) {
+            return err.render(&ctx);
+        }
+    }
+    let request = HttpRequest {
+        method: method.as_str().to_owned(),
+        path,
+        query: uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default(),
+        headers: headers
+            .iter()
+            .filter(|(name, _)| *name != header::COOKIE && *name != header::AUTHORIZATION)
+            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+            .collect(),
+        form: form.into_iter().filter(|(key, _)| key != "_csrf").collect(),
+        body,
+        locale: ctx.locale.clone(),
+    };
+    let caller = ctx.user.clone().map(Into::into);
+    match instance.handle(&plugin, request, caller).await {
+        Ok(Ok(response)) => respond(&ctx, &plugin_name, response),
+        Ok(Err(error)) => plugin_error(&ctx, &plugin_name, error),
+        Err(source) => WebError::PluginFailed {
+            plugin: plugin_name,
+            source,
+        }
+        .render(&ctx),
+    }
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code)
+        .ok()
+        .filter(|s| !s.is_informational())
+        .unwrap_or(StatusCode::OK)
+}
+
+fn too_large(ctx: &Ctx, plugin: &str, bytes: usize) -> Response {
+    WebError::Plugin {
+        status: StatusCode::BAD_GATEWAY,
+        kind: "plugin_response_too_large",
+        message: format!(
+            "the service `{plugin}` produced a response of {bytes} bytes, more than the {MAX_RESPONSE_BYTES} allowed"
+        ),
+    }
+    .render(ctx)
+}
+
+fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
+    match response {
+        HttpResponse::Json(reply) => {
+            if reply.body.len() > MAX_RESPONSE_BYTES {
+                return too_large(ctx, plugin, reply.body.len());
+            }
+            (
+                status(reply.status),
+                ctx.jar.clone(),
+                [(header::CONTENT_TYPE, "application/json")],
+                reply.body,
+            )
+                .into_response()
+        }
+        HttpResponse::Redirect(location) => match resolve_redirect(plugin, &location) {
+            Some(target) => (ctx.jar.clone(), Redirect::to(&target)).into_response(),
+            None => WebError::Plugin {
+                status: StatusCode::BAD_GATEWAY,
+                kind: "plugin_bad_redirect",
+                message: format!("the service `{plugin}` tried to redirect off this site"),
+            }
+            .render(ctx),
+        },
+        HttpResponse::Render(page) => {
+            let Ok(Json::Object(plugin_context)) = serde_json::from_str::<Json>(&page.context) else {
+                return WebError::Plugin {
+                    status: StatusCode::BAD_GATEWAY,
+                    kind: "plugin_bad_context",
+                    message: format!("the service `{plugin}` sent a page context that is not a JSON object"),
+                }
+                .render(ctx);
+            };
+            // Kernel keys win over the plugin's: a plugin cannot forge the user or the token.
+            let mut context = Json::Object(plugin_context);
+            if let (Json::Object(map), Json::Object(kernel)) = (&mut context, ctx.page_context()) {
+                map.extend(kernel);
+                map.insert("plugin".into(), json!(plugin));
+                map.insert("base".into(), json!(format!("/p/{plugin}")));
+            }
+            let name = format!("{plugin}/{}", page.template);
+            if !ctx.instance.theme.has_template(&name) {
+                return WebError::Plugin {
+                    status: StatusCode::BAD_GATEWAY,
+                    kind: "plugin_missing_template",
+                    message: format!("the service `{plugin}` has no template `{}`", page.template),
+                }
+                .render(ctx);
+            }
+            match ctx.instance.theme.render(&name, &ctx.locale, &context) {
+                Ok(html) => (status(page.status), ctx.jar.clone(), Html(html)).into_response(),
+                Err(err) => WebError::from(err).render(ctx),
+            }
+        }
+        HttpResponse::File(download) => {
+            if download.body.len() > MAX_RESPONSE_BYTES {
+                return too_large(ctx, plugin, download.body.len());
+            }
+            let content_type = HeaderValue::from_str(&download.content_type)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+            let filename: String = download
+                .filename
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
+                .collect();
+            let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+                .unwrap_or(HeaderValue::from_static("attachment"));
+            (
+                ctx.jar.clone(),
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                download.body,
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Resolves a plugin's redirect: absolute paths stay on this site, relative ones are taken from
+/// the plugin's mount point, anything with a scheme or host is refused.
+fn resolve_redirect(plugin: &str, location: &str) -> Option<String> {
+    if location.contains("://") || location.starts_with("//") || location.contains('\\') {
+        return None;
+    }
+    if location.contains(':') && !location.starts_with('/') {
+        // `javascript:…`, `data:…`
+        return None;
+    }
+    if location.starts_with('/') {
+        Some(location.to_owned())
+    } else {
+        Some(format!("/p/{plugin}/{location}"))
+    }
+}
+
+fn plugin_error(ctx: &Ctx, plugin: &str, error: PluginError) -> Response {
+    let (code, kind, message) = match error {
+        PluginError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+        PluginError::Unauthenticated(m) => {
+            if ctx.wants_html && ctx.user.is_none() {
+                let next = format!("/p/{plugin}/");
+                let target = format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                return (ctx.jar.clone(), Redirect::to(&target)).into_response();
+            }
+            (StatusCode::UNAUTHORIZED, "unauthenticated", m)
+        }
+        PluginError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
+        PluginError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
+        PluginError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
+        PluginError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
+        PluginError::Internal(m) => {
+            tracing::error!(instance = %ctx.instance.id(), %plugin, message = %m, "plugin reported an internal error");
+            (StatusCode::INTERNAL_SERVER_ERROR, "plugin_internal", m)
+        }
+    };
+    WebError::Plugin {
+        status: code,
+        kind,
+        message,
+    }
+    .render(ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_redirect;
+
+    #[test]
+    fn redirects_never_leave_the_site() {
+        assert_eq!(resolve_redirect("hello", "/p/hello/").as_deref(), Some("/p/hello/"));
+        assert_eq!(resolve_redirect("hello", "done").as_deref(), Some("/p/hello/done"));
+        assert_eq!(resolve_redirect("hello", "https://evil.example/"), None);
+        assert_eq!(resolve_redirect("hello", "//evil.example/"), None);
+        assert_eq!(resolve_redirect("hello", "javascript:alert(1)"), None);
+    }
+}

@@ -1,0 +1,147 @@
+//! Sign-up, login, CSRF and roles as a citizen and an administrator meet them.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use serde_json::json;
+
+use crate::support::{Client, HELLO, Server, TestInstance, trama};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unsafe_requests_without_the_csrf_token_are_refused() {
+    let instance = TestInstance::new("csrf", HELLO);
+    let server = Server::start(&[instance.path()]);
+    let client = Client::new();
+    client.csrf(&server).await;
+
+    let response = client
+        .http
+        .post(server.url("/p/hello/greet"))
+        .form(&[("name", "Eve"), ("message", "forged")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 403);
+
+    let response = client
+        .http
+        .post(server.url("/p/hello/api/greetings"))
+        .header("x-csrf-token", "0".repeat(64))
+        .json(&json!({"name": "Eve", "message": "forged"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 403);
+
+    let (_, list) = client.get_json(&server, "/p/hello/api/greetings").await;
+    assert_eq!(list, json!([]), "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn citizens_sign_up_and_only_admins_reach_admin_routes() {
+    let instance = TestInstance::new("roles", HELLO);
+
+    // The first administrator is created from the command line.
+    let mut add = trama()
+        .args(["user", "add"])
+        .arg(instance.path())
+        .args(["--username", "admin", "--display-name", "Amministrazione", "--role", "admin", "--role", "operator"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("trama user add");
+    add.stdin.take().expect("stdin").write_all(b"una password lunga\n").expect("write password");
+    let output = add.wait_with_output().expect("wait");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+
+    let server = Server::start(&[instance.path()]);
+
+    let anonymous = Client::new();
+    let (status, who) = anonymous.get_json(&server, "/p/hello/api/whoami").await;
+    assert_eq!((status, &who["user"]), (200, &json!(null)));
+    let (status, _) = anonymous.get_json(&server, "/p/hello/api/admin").await;
+    assert_eq!(status, 401);
+
+    let citizen = Client::new();
+    let response = citizen
+        .post_form(&server, "/signup", &[
+            ("display_name", "Maria Rossi"),
+            ("username", "maria"),
+            ("password", "correct horse battery"),
+            ("password_confirm", "correct horse battery"),
+        ])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, who) = citizen.get_json(&server, "/p/hello/api/whoami").await;
+    assert_eq!(who["user"]["username"], "maria");
+    assert_eq!(who["user"]["roles"], json!(["citizen"]));
+    assert_eq!(who["is_admin"], false);
+    let (status, _) = citizen.get_json(&server, "/p/hello/api/admin").await;
+    assert_eq!(status, 403);
+
+    // The same username cannot be taken twice.
+    let other = Client::new();
+    let response = other
+        .post_form(&server, "/signup", &[
+            ("display_name", "Altra Maria"),
+            ("username", "maria"),
+            ("password", "another long password"),
+            ("password_confirm", "another long password"),
+        ])
+        .await;
+    assert_eq!(response.status().as_u16(), 409);
+
+    let admin = Client::new();
+    let response = admin
+        .post_form(&server, "/login", &[("username", "admin"), ("password", "wrong password!")])
+        .await;
+    assert_eq!(response.status().as_u16(), 401);
+    let response = admin
+        .post_form(&server, "/login", &[("username", "admin"), ("password", "una password lunga"), ("next", "/p/hello/")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(response.headers()["location"], "/p/hello/");
+    let (status, _) = admin.get_json(&server, "/p/hello/api/admin").await;
+    assert_eq!(status, 200);
+
+    // Logging out ends the session on the server, not just in the browser.
+    let response = admin.post_form(&server, "/logout", &[]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (status, _) = admin.get_json(&server, "/p/hello/api/admin").await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_cookie_set_before_login_is_not_reused() {
+    let instance = TestInstance::new("fixation", HELLO);
+    let server = Server::start(&[instance.path()]);
+    let client = Client::new();
+    let response = client
+        .post_form(&server, "/signup", &[
+            ("display_name", "Luca Bianchi"),
+            ("username", "luca"),
+            ("password", "correct horse battery"),
+            ("password_confirm", "correct horse battery"),
+        ])
+        .await;
+    let first: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .filter(|c| c.starts_with("trama_session="))
+        .collect();
+    assert_eq!(first.len(), 1);
+    assert!(first[0].contains("HttpOnly"), "{first:?}");
+    assert!(first[0].contains("SameSite=Lax"), "{first:?}");
+    let response = client.post_form(&server, "/login", &[("username", "luca"), ("password", "correct horse battery")]).await;
+    let second: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .filter(|c| c.starts_with("trama_session="))
+        .collect();
+    assert_eq!(second.len(), 1);
+    assert_ne!(first[0], second[0], "login issues a fresh session token");
+}

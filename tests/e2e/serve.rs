@@ -1,0 +1,75 @@
+//! A citizen-facing instance serves plugin routes, and what they store survives a restart.
+
+use serde_json::json;
+
+use crate::support::{Client, HELLO, Server, TestInstance};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugin_data_survives_a_server_restart() {
+    let instance = TestInstance::new("persist", HELLO);
+    let server = Server::start(&[instance.path()]);
+    let client = Client::new();
+
+    let (status, created) = client
+        .send_json(&server, reqwest::Method::POST, "/p/hello/api/greetings", &json!({"name": "Giulia", "message": "Ciao a tutti"}))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["version"], 1);
+
+    // A crash, not a clean shutdown: everything acknowledged must be on disk.
+    server.kill();
+    let server = Server::start(&[instance.path()]);
+    let (status, list) = client.get_json(&server, "/p/hello/api/greetings").await;
+    assert_eq!(status, 200);
+    let list = list.as_array().expect("array");
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["id"], id.as_str());
+    assert_eq!(list[0]["name"], "Giulia");
+    assert_eq!(list[0]["message"], "Ciao a tutti");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn home_lists_services_and_plugin_pages_render_in_the_theme() {
+    let instance = TestInstance::new("pages", HELLO);
+    let server = Server::start(&[instance.path()]);
+    let client = Client::new();
+
+    let (status, home) = client.page(&server, "/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("<html lang=\"it\">"), "{home}");
+    assert!(home.contains("href=\"/p/hello/\""), "home lists the hello service: {home}");
+
+    let (status, page) = client.page(&server, "/p/hello/").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Buongiorno dal test"), "the greeting setting is shown: {page}");
+    assert!(page.contains("name=\"_csrf\""), "forms carry the CSRF token");
+
+    // A form post goes through, and what it wrote is escaped on the way back.
+    let response = client
+        .post_form(&server, "/p/hello/greet", &[("name", "<script>alert(1)</script>"), ("message", "Saluti & baci")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, page) = client.page(&server, "/p/hello/").await;
+    assert!(!page.contains("<script>alert(1)</script>"), "input is escaped");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"), "{page}");
+
+    // English is available on request and remembered.
+    let (_, english) = client.page(&server, "/?lang=en").await;
+    assert!(english.contains("<html lang=\"en\">"));
+    assert!(english.contains("Available services"));
+    let (_, still_english) = client.page(&server, "/").await;
+    assert!(still_english.contains("<html lang=\"en\">"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_pages_and_plugins_answer_404() {
+    let instance = TestInstance::new("missing", HELLO);
+    let server = Server::start(&[instance.path()]);
+    let client = Client::new();
+    let (status, body) = client.get_json(&server, "/p/nonexistent/").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["kind"], "not_found");
+    let (status, _) = client.get_json(&server, "/p/hello/api/greetings/nope").await;
+    assert_eq!(status, 404);
+}

@@ -1,0 +1,234 @@
+//! Test harness: builds the plugins once, writes instance folders into temporary directories,
+//! starts the real `trama` binary on 127.0.0.1 and talks to it over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("kernel/ has a parent")
+        .to_path_buf()
+}
+
+/// Builds `plugins/hello` and `plugins/rogue` once per test process (and once across
+/// processes: `ensure_built` holds a file lock while building).
+pub fn build_plugins() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        for name in ["hello", "rogue"] {
+            let dir = repo_root().join("plugins").join(name);
+            if let Err(err) = trama_plugin_build::ensure_built(&dir) {
+                panic!("building plugin {name}: {err}");
+            }
+        }
+    });
+}
+
+/// The compiled-component cache shared by all tests (compiling is the slow part of a start).
+pub fn cache_dir() -> PathBuf {
+    repo_root().join("target").join("test-component-cache")
+}
+
+/// An instance folder in a temporary directory.
+pub struct TestInstance {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestInstance {
+    /// `body` is the manifest after the `[instance]` and `[registry]` sections: database,
+    /// limits, plugins.
+    pub fn new(id: &str, body: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = repo_root();
+        let manifest = format!(
+            r#"[instance]
+id = "{id}"
+name = "Test {id}"
+hosts = ["127.0.0.1", "localhost"]
+locale = "it"
+
+[registry]
+plugins = ["{plugins}"]
+themes = "{themes}"
+
+{body}
+"#,
+            plugins = root.join("plugins").display(),
+            themes = root.join("themes").display(),
+        );
+        std::fs::write(dir.path().join("instance.toml"), manifest).expect("write manifest");
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+pub const HELLO: &str = r#"
+[plugins.hello]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "events", "audit"]
+[plugins.hello.settings]
+greeting = "Buongiorno dal test"
+"#;
+
+pub fn trama() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trama"));
+    command.env("TRAMA_LOG", "warn");
+    command
+}
+
+/// A running `trama serve`, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Server {
+    pub fn start(instances: &[&Path]) -> Self {
+        build_plugins();
+        let mut child = trama()
+            .arg("serve")
+            .args(instances)
+            .args(["--listen", "127.0.0.1:0", "--no-build", "--cache-dir"])
+            .arg(cache_dir())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn trama serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("Trama listening on ") {
+                    let _ = tx.send(addr.to_owned());
+                }
+            }
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("trama serve did not start within 120 s");
+            }
+        };
+        Self { child, base }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the server the hard way, as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+pub struct Client {
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new() -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// The CSRF token of this client's cookie jar (fetched from `/session`).
+    pub async fn csrf(&self, server: &Server) -> String {
+        let session: Json = self
+            .http
+            .get(server.url("/session"))
+            .send()
+            .await
+            .expect("GET /session")
+            .json()
+            .await
+            .expect("session JSON");
+        session["csrf_token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn get_json(&self, server: &Server, path: &str) -> (u16, Json) {
+        let response = self.http.get(server.url(path)).send().await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Json::Null))
+    }
+
+    pub async fn send_json(&self, server: &Server, method: reqwest::Method, path: &str, body: &Json) -> (u16, Json) {
+        let token = self.csrf(server).await;
+        let response = self
+            .http
+            .request(method, server.url(path))
+            .header("x-csrf-token", token)
+            .json(body)
+            .send()
+            .await
+            .expect("send");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Json::Null))
+    }
+
+    pub async fn post_form(&self, server: &Server, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf(server).await;
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        self.http
+            .post(server.url(path))
+            .header("accept", "text/html")
+            .form(&form)
+            .send()
+            .await
+            .expect("POST form")
+    }
+
+    pub async fn page(&self, server: &Server, path: &str) -> (u16, String) {
+        let response = self
+            .http
+            .get(server.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("GET page");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+}
+
+/// Polls `check` until it returns true or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
