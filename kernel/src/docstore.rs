@@ -424,7 +424,11 @@ impl DocStore {
         Ok(())
     }
 
-    pub async fn query(&self, collection: &str, query: &Query) -> Result<Vec<Document>, StoreError> {
+    pub async fn query(
+        &self,
+        collection: &str,
+        query: &Query,
+    ) -> Result<Vec<Document>, StoreError> {
         let indexes = self.indexes(collection)?;
         let mut values = Vec::new();
         let mut text = String::from("SELECT d.doc_id, d.version, d.data FROM documents d ");
@@ -606,4 +610,3 @@ pub fn new_id() -> String {
         rand::random::<u64>()
     )
 }
-

@@ -169,7 +169,11 @@ async fn deliver(instance: &Instance, due: Due) -> Result<(), DbErr> {
         Err(message) => {
             tracing::warn!(instance = %instance.id(), event = %due.event.name, subscriber = %due.subscriber, %message, "event handler failed");
             let backoff = 1000_i64.saturating_mul(1 << attempts.min(12));
-            let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+            let status = if attempts >= MAX_ATTEMPTS {
+                "failed"
+            } else {
+                "pending"
+            };
             (status, crate::clock::now_ms() + backoff, Some(message))
         }
     };
@@ -211,7 +215,9 @@ pub async fn run_scheduler(instance: Arc<Instance>, mut shutdown: watch::Receive
                         }
                     }
                     Ok(false) => {}
-                    Err(err) => tracing::error!(instance = %instance.id(), %err, "job scheduling failed"),
+                    Err(err) => {
+                        tracing::error!(instance = %instance.id(), %err, "job scheduling failed")
+                    }
                 }
             }
         }
@@ -222,7 +228,12 @@ pub async fn run_scheduler(instance: Arc<Instance>, mut shutdown: watch::Receive
     }
 }
 
-async fn claim_job(instance: &Instance, plugin: &str, job: &str, every: Duration) -> Result<bool, DbErr> {
+async fn claim_job(
+    instance: &Instance,
+    plugin: &str,
+    job: &str,
+    every: Duration,
+) -> Result<bool, DbErr> {
     let db = &instance.db;
     let backend = db.backend();
     let now = crate::clock::now_ms();
@@ -270,7 +281,12 @@ async fn claim_job(instance: &Instance, plugin: &str, job: &str, every: Duration
     }
 }
 
-async fn record_job(instance: &Instance, plugin: &str, job: &str, error: Option<String>) -> Result<(), DbErr> {
+async fn record_job(
+    instance: &Instance,
+    plugin: &str,
+    job: &str,
+    error: Option<String>,
+) -> Result<(), DbErr> {
     if let Some(message) = &error {
         tracing::warn!(instance = %instance.id(), %plugin, %job, %message, "scheduled job failed");
     }
@@ -280,7 +296,12 @@ async fn record_job(instance: &Instance, plugin: &str, job: &str, error: Option<
         .execute_raw(sql::stmt(
             db.backend(),
             "UPDATE job_runs SET last_error = ? WHERE instance = ? AND plugin = ? AND job = ?",
-            vec![error.into(), instance.id().into(), plugin.into(), job.into()],
+            vec![
+                error.into(),
+                instance.id().into(),
+                plugin.into(),
+                job.into(),
+            ],
         ))
         .await?;
     Ok(())

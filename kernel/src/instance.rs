@@ -10,8 +10,10 @@ use trama_manifest::{Checked, Manifest, ResolvedPlugin};
 
 use crate::db::{Db, sql};
 use crate::docstore::{Collections, DocStore};
-use crate::host::bindings::types::{Event, HttpRequest, HttpResponse, PluginError, User as WitUser};
 use crate::host::bindings::PluginPre;
+use crate::host::bindings::types::{
+    Event, HttpRequest, HttpResponse, PluginError, User as WitUser,
+};
 use crate::host::{CallError, CallState, PluginContext, PluginHost, PublishedEvent};
 use crate::theme::{PluginTemplates, Theme};
 
@@ -119,7 +121,9 @@ impl Instance {
         for resolved in enabled {
             let loaded = instance.load_plugin(resolved, policy)?;
             instance.install_if_needed(&loaded).await?;
-            instance.plugins.insert(loaded.name.clone(), Arc::new(loaded));
+            instance
+                .plugins
+                .insert(loaded.name.clone(), Arc::new(loaded));
         }
         Ok(instance)
     }
@@ -232,8 +236,7 @@ impl Instance {
             })
             .await
             .map_err(|err| plugin_error(format!("install hook: {err}")))?;
-        outcome
-            .map_err(|message| plugin_error(format!("install hook refused: {message}")))?;
+        outcome.map_err(|message| plugin_error(format!("install hook refused: {message}")))?;
         let _guard = self.db.write_guard().await;
         let backend = self.db.backend();
         let conn = self.db.conn();
@@ -263,7 +266,12 @@ impl Instance {
                 instance: self.id().to_owned(),
                 actor: None,
                 plugin: Some(plugin.name.clone()),
-                action: if previous.is_some() { "plugin.upgraded" } else { "plugin.installed" }.into(),
+                action: if previous.is_some() {
+                    "plugin.upgraded"
+                } else {
+                    "plugin.installed"
+                }
+                .into(),
                 subject: plugin.name.clone(),
                 detail: serde_json::json!({ "from": previous, "to": current }).to_string(),
             },
@@ -283,7 +291,10 @@ impl Instance {
     ) -> Result<R, CallError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut wasmtime::Store<CallState>, &crate::host::bindings::Plugin) -> wasmtime::Result<R>
+        F: FnOnce(
+                &mut wasmtime::Store<CallState>,
+                &crate::host::bindings::Plugin,
+            ) -> wasmtime::Result<R>
             + Send
             + 'static,
     {
@@ -348,7 +359,11 @@ impl Instance {
     }
 
     /// Delivers one event to a subscriber.
-    pub async fn deliver(&self, plugin: &LoadedPlugin, event: Event) -> Result<Result<(), String>, CallError> {
+    pub async fn deliver(
+        &self,
+        plugin: &LoadedPlugin,
+        event: Event,
+    ) -> Result<Result<(), String>, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.event_deadline_ms);
         self.call(plugin, None, deadline, move |store, bindings| {
             bindings.trama_plugin_handler().call_on_event(store, &event)
@@ -357,7 +372,11 @@ impl Instance {
     }
 
     /// Runs one scheduled job.
-    pub async fn run_job(&self, plugin: &LoadedPlugin, job: String) -> Result<Result<(), String>, CallError> {
+    pub async fn run_job(
+        &self,
+        plugin: &LoadedPlugin,
+        job: String,
+    ) -> Result<Result<(), String>, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.job_deadline_ms);
         self.call(plugin, None, deadline, move |store, bindings| {
             bindings.trama_plugin_handler().call_run_job(store, &job)

@@ -12,7 +12,11 @@ use trama::instance::BuildPolicy;
 use trama::server::{self, ServeOptions};
 
 #[derive(Parser)]
-#[command(name = "trama", version, about = "Trama: territorial welfare platforms from one kernel")]
+#[command(
+    name = "trama",
+    version,
+    about = "Trama: territorial welfare platforms from one kernel"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -109,10 +113,26 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", describe(&err));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, skipping causes whose text the message above already includes
+/// (the library errors embed their source in their own message).
+fn describe(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&message);
+        }
+    }
+    text
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -167,7 +187,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let manifest = trama_manifest::load(&instance)?;
             let db = Db::connect(&manifest.database_url()).await?;
             match trama::audit::verify(&db, &manifest.instance.id).await? {
-                Ok(rows) => println!("audit log of `{}` intact: {rows} rows verified", manifest.instance.id),
+                Ok(rows) => println!(
+                    "audit log of `{}` intact: {rows} rows verified",
+                    manifest.instance.id
+                ),
                 Err(tampered) => bail!("audit log of `{}`: {tampered}", manifest.instance.id),
             }
         }
@@ -184,7 +207,11 @@ fn check(instance: &Path) -> anyhow::Result<()> {
                 checked.manifest.instance.id
             );
             for plugin in &checked.plugins {
-                let state = if plugin.enabled { "enabled" } else { "disabled" };
+                let state = if plugin.enabled {
+                    "enabled"
+                } else {
+                    "disabled"
+                };
                 println!(
                     "  {} {} ({state}) from {}",
                     plugin.name,
@@ -198,7 +225,11 @@ fn check(instance: &Path) -> anyhow::Result<()> {
             for diagnostic in &diagnostics.0 {
                 eprintln!("{diagnostic}");
             }
-            bail!("{} problem(s) found in {}", diagnostics.0.len(), instance.display())
+            bail!(
+                "{} problem(s) found in {}",
+                diagnostics.0.len(),
+                instance.display()
+            )
         }
     }
 }
@@ -231,8 +262,9 @@ async fn user_add(
             plugin: None,
             action: "account.created".into(),
             subject: user.id.clone(),
-            detail: serde_json::json!({ "username": user.username, "roles": user.roles, "via": "cli" })
-                .to_string(),
+            detail:
+                serde_json::json!({ "username": user.username, "roles": user.roles, "via": "cli" })
+                    .to_string(),
         },
     )
     .await?;
@@ -252,7 +284,10 @@ fn read_password() -> anyhow::Result<String> {
         return rpassword::prompt_password("password: ").context("reading the password");
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).context("reading the password")?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password")?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
     if password.is_empty() {
         bail!("no password given on standard input");

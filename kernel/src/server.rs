@@ -17,7 +17,10 @@ pub enum ServeError {
     #[error("instance {dir}: {source}")]
     Instance { dir: PathBuf, source: InstanceError },
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
     #[error("two instances answer for host `{0}`")]

@@ -89,6 +89,7 @@ impl Theme {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
+        tera.set_escape_fn(escape_html);
         tera.add_raw_templates(templates).map_err(template_error)?;
 
         let mut catalogues = HashMap::new();
@@ -151,6 +152,23 @@ impl Theme {
     }
 }
 
+/// Escapes text for HTML element content and quoted attributes. Unlike tera's default it leaves
+/// `/` alone, which needs no escaping there and keeps links readable.
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn collect(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) -> Result<(), ThemeError> {
     if !dir.is_dir() {
         return Ok(());
@@ -211,7 +229,9 @@ fn merge_catalogue(path: &Path, into: &mut Map<String, Json>) -> Result<(), Them
 fn deep_merge(into: &mut Map<String, Json>, from: Map<String, Json>) {
     for (key, value) in from {
         match (into.get_mut(&key), value) {
-            (Some(Json::Object(existing)), Json::Object(incoming)) => deep_merge(existing, incoming),
+            (Some(Json::Object(existing)), Json::Object(incoming)) => {
+                deep_merge(existing, incoming)
+            }
             (_, value) => {
                 into.insert(key, value);
             }

@@ -85,10 +85,20 @@ async fn queries_filter_sort_and_page_on_indexed_fields(db: &Db) {
         ("3", "Carla", 22, "Bari", true),
         ("4", "Carlo", 61, "Napoli", true),
     ] {
-        put(&s, id, json!({"name": name, "age": age, "city": {"name": city}, "active": active})).await;
+        put(
+            &s,
+            id,
+            json!({"name": name, "age": age, "city": {"name": city}, "active": active}),
+        )
+        .await;
     }
-    let ids = |docs: Vec<trama::docstore::Document>| docs.into_iter().map(|d| d.id).collect::<Vec<_>>();
-    let filter = |field: &str, op, value| Filter { field: field.into(), op, value };
+    let ids =
+        |docs: Vec<trama::docstore::Document>| docs.into_iter().map(|d| d.id).collect::<Vec<_>>();
+    let filter = |field: &str, op, value| Filter {
+        field: field.into(),
+        op,
+        value,
+    };
 
     let older = Query {
         filters: vec![filter("age", Compare::Ge, json!(30))],
@@ -96,20 +106,29 @@ async fn queries_filter_sort_and_page_on_indexed_fields(db: &Db) {
         descending: true,
         ..Query::default()
     };
-    assert_eq!(ids(s.query("people", &older).await.expect("query")), ["4", "2", "1"]);
+    assert_eq!(
+        ids(s.query("people", &older).await.expect("query")),
+        ["4", "2", "1"]
+    );
 
     let in_bari = Query {
         filters: vec![filter("city.name", Compare::Eq, json!("Bari"))],
         order_by: Some("name".into()),
         ..Query::default()
     };
-    assert_eq!(ids(s.query("people", &in_bari).await.expect("query")), ["1", "3"]);
+    assert_eq!(
+        ids(s.query("people", &in_bari).await.expect("query")),
+        ["1", "3"]
+    );
 
     let carl = Query {
         filters: vec![filter("name", Compare::Prefix, json!("Carl"))],
         ..Query::default()
     };
-    assert_eq!(ids(s.query("people", &carl).await.expect("query")), ["3", "4"]);
+    assert_eq!(
+        ids(s.query("people", &carl).await.expect("query")),
+        ["3", "4"]
+    );
 
     let active_young = vec![
         filter("active", Compare::Eq, json!(true)),
@@ -123,21 +142,40 @@ async fn queries_filter_sort_and_page_on_indexed_fields(db: &Db) {
         offset: 1,
         ..Query::default()
     };
-    assert_eq!(ids(s.query("people", &page).await.expect("query")), ["1", "2"]);
+    assert_eq!(
+        ids(s.query("people", &page).await.expect("query")),
+        ["1", "2"]
+    );
     assert_eq!(s.count("people", &[]).await, Ok(4));
 }
 
 async fn undeclared_collections_and_fields_are_refused(db: &Db) {
     let s = store(db, "t4", "p");
-    let err = s.put("secrets", "x", "{}", None).await.expect_err("undeclared");
-    assert!(matches!(&err, StoreError::Invalid(m) if m.contains("secrets")), "{err}");
+    let err = s
+        .put("secrets", "x", "{}", None)
+        .await
+        .expect_err("undeclared");
+    assert!(
+        matches!(&err, StoreError::Invalid(m) if m.contains("secrets")),
+        "{err}"
+    );
     let query = Query {
-        filters: vec![Filter { field: "email".into(), op: Compare::Eq, value: json!("a@b") }],
+        filters: vec![Filter {
+            field: "email".into(),
+            op: Compare::Eq,
+            value: json!("a@b"),
+        }],
         ..Query::default()
     };
     let err = s.query("people", &query).await.expect_err("not indexed");
-    assert!(matches!(&err, StoreError::Invalid(m) if m.contains("email")), "{err}");
-    let err = s.put("people", "x", "{not json", None).await.expect_err("bad json");
+    assert!(
+        matches!(&err, StoreError::Invalid(m) if m.contains("email")),
+        "{err}"
+    );
+    let err = s
+        .put("people", "x", "{not json", None)
+        .await
+        .expect_err("bad json");
     assert!(matches!(err, StoreError::Invalid(_)));
 }
 
@@ -145,17 +183,44 @@ async fn batches_are_all_or_nothing(db: &Db) {
     let s = store(db, "t5", "p");
     put(&s, "existing", json!({"name": "E"})).await;
     let writes = vec![
-        Write::Put { collection: "people".into(), id: "new".into(), data: json!({"name": "N"}).to_string(), expected_version: Some(0) },
-        Write::Put { collection: "notes".into(), id: "n1".into(), data: "{}".into(), expected_version: None },
+        Write::Put {
+            collection: "people".into(),
+            id: "new".into(),
+            data: json!({"name": "N"}).to_string(),
+            expected_version: Some(0),
+        },
+        Write::Put {
+            collection: "notes".into(),
+            id: "n1".into(),
+            data: "{}".into(),
+            expected_version: None,
+        },
         // Stale version: the whole batch must fail.
-        Write::Put { collection: "people".into(), id: "existing".into(), data: "{}".into(), expected_version: Some(7) },
+        Write::Put {
+            collection: "people".into(),
+            id: "existing".into(),
+            data: "{}".into(),
+            expected_version: Some(7),
+        },
     ];
-    assert!(matches!(s.batch(writes).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        s.batch(writes).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert!(s.get("people", "new").await.expect("get").is_none());
     assert!(s.get("notes", "n1").await.expect("get").is_none());
     let ok = vec![
-        Write::Put { collection: "people".into(), id: "new".into(), data: json!({"name": "N"}).to_string(), expected_version: Some(0) },
-        Write::Delete { collection: "people".into(), id: "existing".into(), expected_version: Some(1) },
+        Write::Put {
+            collection: "people".into(),
+            id: "new".into(),
+            data: json!({"name": "N"}).to_string(),
+            expected_version: Some(0),
+        },
+        Write::Delete {
+            collection: "people".into(),
+            id: "existing".into(),
+            expected_version: Some(1),
+        },
     ];
     assert_eq!(s.batch(ok).await, Ok(vec![1, 0]));
     assert!(s.get("people", "existing").await.expect("get").is_none());
@@ -164,7 +229,10 @@ async fn batches_are_all_or_nothing(db: &Db) {
 async fn oversized_documents_are_refused(db: &Db) {
     let s = store(db, "t6", "p");
     let big = json!({ "name": "x".repeat(trama::docstore::MAX_DOCUMENT_BYTES) }).to_string();
-    assert!(matches!(s.put("people", "big", &big, None).await, Err(StoreError::TooLarge(_))));
+    assert!(matches!(
+        s.put("people", "big", &big, None).await,
+        Err(StoreError::TooLarge(_))
+    ));
 }
 
 async fn plugins_and_instances_never_see_each_others_documents(db: &Db) {
@@ -172,11 +240,34 @@ async fn plugins_and_instances_never_see_each_others_documents(db: &Db) {
     let other_plugin = store(db, "t7", "tutoring");
     let other_instance = store(db, "t7b", "vouchers");
     put(&mine, "secret", json!({"name": "Riservato"})).await;
-    assert!(other_plugin.get("people", "secret").await.expect("get").is_none());
-    assert!(other_instance.get("people", "secret").await.expect("get").is_none());
+    assert!(
+        other_plugin
+            .get("people", "secret")
+            .await
+            .expect("get")
+            .is_none()
+    );
+    assert!(
+        other_instance
+            .get("people", "secret")
+            .await
+            .expect("get")
+            .is_none()
+    );
     assert_eq!(other_plugin.count("people", &[]).await, Ok(0));
-    assert_eq!(other_instance.query("people", &Query::default()).await.map(|d| d.len()), Ok(0));
-    assert!(!other_instance.delete("people", "secret", None).await.expect("delete"));
+    assert_eq!(
+        other_instance
+            .query("people", &Query::default())
+            .await
+            .map(|d| d.len()),
+        Ok(0)
+    );
+    assert!(
+        !other_instance
+            .delete("people", "secret", None)
+            .await
+            .expect("delete")
+    );
     assert!(mine.get("people", "secret").await.expect("get").is_some());
 }
 
@@ -187,7 +278,13 @@ async fn concurrent_writers_at_the_same_version_have_one_winner(db: &Db) {
     for n in 0..20 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
-            s.put("people", "seat", &json!({"name": format!("taken by {n}")}).to_string(), Some(1)).await
+            s.put(
+                "people",
+                "seat",
+                &json!({"name": format!("taken by {n}")}).to_string(),
+                Some(1),
+            )
+            .await
         }));
     }
     let mut winners = 0;
@@ -217,14 +314,19 @@ fn pg_admin_url() -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn document_store_on_postgres() {
     use sea_orm::ConnectionTrait;
-    let admin = sea_orm::Database::connect(pg_admin_url()).await.expect("connect to PostgreSQL");
+    let admin = sea_orm::Database::connect(pg_admin_url())
+        .await
+        .expect("connect to PostgreSQL");
     let name = format!("trama_docs_{:016x}", rand::random::<u64>());
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
         .expect("create database");
     let base = pg_admin_url();
-    let url = format!("{}/{name}", &base[..base.rfind('/').expect("url has a database")]);
+    let url = format!(
+        "{}/{name}",
+        &base[..base.rfind('/').expect("url has a database")]
+    );
     let db = Db::connect(&url).await.expect("connect postgres");
     suite(db.clone()).await;
     db.conn().clone().close().await.ok();

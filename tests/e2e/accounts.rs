@@ -45,14 +45,31 @@ async fn citizens_sign_up_and_only_admins_reach_admin_routes() {
     let mut add = trama()
         .args(["user", "add"])
         .arg(instance.path())
-        .args(["--username", "admin", "--display-name", "Amministrazione", "--role", "admin", "--role", "operator"])
+        .args([
+            "--username",
+            "admin",
+            "--display-name",
+            "Amministrazione",
+            "--role",
+            "admin",
+            "--role",
+            "operator",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("trama user add");
-    add.stdin.take().expect("stdin").write_all(b"una password lunga\n").expect("write password");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"una password lunga\n")
+        .expect("write password");
     let output = add.wait_with_output().expect("wait");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 
     let server = Server::start(&[instance.path()]);
 
@@ -64,12 +81,16 @@ async fn citizens_sign_up_and_only_admins_reach_admin_routes() {
 
     let citizen = Client::new();
     let response = citizen
-        .post_form(&server, "/signup", &[
-            ("display_name", "Maria Rossi"),
-            ("username", "maria"),
-            ("password", "correct horse battery"),
-            ("password_confirm", "correct horse battery"),
-        ])
+        .post_form(
+            &server,
+            "/signup",
+            &[
+                ("display_name", "Maria Rossi"),
+                ("username", "maria"),
+                ("password", "correct horse battery"),
+                ("password_confirm", "correct horse battery"),
+            ],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 303);
     let (_, who) = citizen.get_json(&server, "/p/hello/api/whoami").await;
@@ -82,22 +103,38 @@ async fn citizens_sign_up_and_only_admins_reach_admin_routes() {
     // The same username cannot be taken twice.
     let other = Client::new();
     let response = other
-        .post_form(&server, "/signup", &[
-            ("display_name", "Altra Maria"),
-            ("username", "maria"),
-            ("password", "another long password"),
-            ("password_confirm", "another long password"),
-        ])
+        .post_form(
+            &server,
+            "/signup",
+            &[
+                ("display_name", "Altra Maria"),
+                ("username", "maria"),
+                ("password", "another long password"),
+                ("password_confirm", "another long password"),
+            ],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 409);
 
     let admin = Client::new();
     let response = admin
-        .post_form(&server, "/login", &[("username", "admin"), ("password", "wrong password!")])
+        .post_form(
+            &server,
+            "/login",
+            &[("username", "admin"), ("password", "wrong password!")],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 401);
     let response = admin
-        .post_form(&server, "/login", &[("username", "admin"), ("password", "una password lunga"), ("next", "/p/hello/")])
+        .post_form(
+            &server,
+            "/login",
+            &[
+                ("username", "admin"),
+                ("password", "una password lunga"),
+                ("next", "/p/hello/"),
+            ],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(response.headers()["location"], "/p/hello/");
@@ -117,12 +154,16 @@ async fn a_session_cookie_set_before_login_is_not_reused() {
     let server = Server::start(&[instance.path()]);
     let client = Client::new();
     let response = client
-        .post_form(&server, "/signup", &[
-            ("display_name", "Luca Bianchi"),
-            ("username", "luca"),
-            ("password", "correct horse battery"),
-            ("password_confirm", "correct horse battery"),
-        ])
+        .post_form(
+            &server,
+            "/signup",
+            &[
+                ("display_name", "Luca Bianchi"),
+                ("username", "luca"),
+                ("password", "correct horse battery"),
+                ("password_confirm", "correct horse battery"),
+            ],
+        )
         .await;
     let first: Vec<String> = response
         .headers()
@@ -134,7 +175,13 @@ async fn a_session_cookie_set_before_login_is_not_reused() {
     assert_eq!(first.len(), 1);
     assert!(first[0].contains("HttpOnly"), "{first:?}");
     assert!(first[0].contains("SameSite=Lax"), "{first:?}");
-    let response = client.post_form(&server, "/login", &[("username", "luca"), ("password", "correct horse battery")]).await;
+    let response = client
+        .post_form(
+            &server,
+            "/login",
+            &[("username", "luca"), ("password", "correct horse battery")],
+        )
+        .await;
     let second: Vec<String> = response
         .headers()
         .get_all("set-cookie")

@@ -5,8 +5,16 @@ use crate::support::{HELLO, TestInstance, trama};
 #[test]
 fn check_accepts_a_good_manifest_and_names_file_line_and_key_of_faults() {
     let good = TestInstance::new("good", HELLO);
-    let output = trama().arg("check").arg(good.path()).output().expect("trama check");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = trama()
+        .arg("check")
+        .arg(good.path())
+        .output()
+        .expect("trama check");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("hello 1.0.0"));
 
     let bad = TestInstance::new(
@@ -17,10 +25,23 @@ version = "^7.0"
 capabilities = ["store"]
 "#,
     );
-    let output = trama().arg("check").arg(bad.path()).output().expect("trama check");
+    let output = trama()
+        .arg("check")
+        .arg(bad.path())
+        .output()
+        .expect("trama check");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = stderr.lines().find(|l| l.contains("plugins.hello")).unwrap_or_default();
-    assert!(line.contains("instance.toml:13:"), "file and line are named: {stderr}");
-    assert!(stderr.contains("1.0.0"), "available versions are listed: {stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("plugins.hello"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("instance.toml:13:"),
+        "file and line are named: {stderr}"
+    );
+    assert!(
+        stderr.contains("1.0.0"),
+        "available versions are listed: {stderr}"
+    );
 }

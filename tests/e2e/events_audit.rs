@@ -14,7 +14,12 @@ async fn events_are_delivered_and_jobs_run() {
     let server = Server::start(&[instance.path()]);
     let client = Client::new();
     let (status, _) = client
-        .send_json(&server, reqwest::Method::POST, "/p/hello/api/greetings", &json!({"name": "Paolo", "message": "ciao"}))
+        .send_json(
+            &server,
+            reqwest::Method::POST,
+            "/p/hello/api/greetings",
+            &json!({"name": "Paolo", "message": "ciao"}),
+        )
         .await;
     assert_eq!(status, 201);
     let delivered = eventually(Duration::from_secs(15), || async {
@@ -34,7 +39,12 @@ async fn the_audit_log_records_changes_and_detects_tampering() {
     let client = Client::new();
     for name in ["Anna", "Bruno"] {
         let (status, _) = client
-            .send_json(&server, reqwest::Method::POST, "/p/hello/api/greetings", &json!({"name": name, "message": "ciao"}))
+            .send_json(
+                &server,
+                reqwest::Method::POST,
+                "/p/hello/api/greetings",
+                &json!({"name": name, "message": "ciao"}),
+            )
             .await;
         assert_eq!(status, 201);
     }
@@ -48,10 +58,17 @@ async fn the_audit_log_records_changes_and_detects_tampering() {
             .expect("trama audit verify")
     };
     let output = verify();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("intact"));
 
-    let url = format!("sqlite://{}?mode=rw", instance.path().join("data/trama.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rw",
+        instance.path().join("data/trama.db").display()
+    );
     let db = sea_orm::Database::connect(url).await.expect("open db");
     let changed = db
         .execute_unprepared("UPDATE audit_log SET subject = 'someone else' WHERE action = 'greeting.created' AND seq = (SELECT MIN(seq) FROM audit_log WHERE action = 'greeting.created')")
@@ -62,5 +79,9 @@ async fn the_audit_log_records_changes_and_detects_tampering() {
 
     let output = verify();
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("altered"), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("altered"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -47,12 +47,21 @@ async fn an_endless_loop_is_stopped_at_the_deadline_while_others_are_served() {
         let (status, _) = client.get_json(&server, "/p/hello/api/time").await;
         assert_eq!(status, 200);
     }
-    assert!(!looping.is_finished(), "the loop is still running while hello answers");
+    assert!(
+        !looping.is_finished(),
+        "the loop is still running while hello answers"
+    );
     let (status, body, elapsed) = looping.await.expect("join");
     assert_eq!(status, 504, "{body}");
     assert_eq!(body["error"]["kind"], "plugin_timeout");
-    assert!(elapsed >= Duration::from_millis(1400), "stopped too early: {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(6), "stopped too late: {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(1400),
+        "stopped too early: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(6),
+        "stopped too late: {elapsed:?}"
+    );
 
     let (status, _) = client.get_json(&server, "/p/rogue/ok").await;
     assert_eq!(status, 200, "the plugin serves again after the trap");

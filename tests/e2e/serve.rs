@@ -11,7 +11,12 @@ async fn plugin_data_survives_a_server_restart() {
     let client = Client::new();
 
     let (status, created) = client
-        .send_json(&server, reqwest::Method::POST, "/p/hello/api/greetings", &json!({"name": "Giulia", "message": "Ciao a tutti"}))
+        .send_json(
+            &server,
+            reqwest::Method::POST,
+            "/p/hello/api/greetings",
+            &json!({"name": "Giulia", "message": "Ciao a tutti"}),
+        )
         .await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().expect("id").to_owned();
@@ -38,21 +43,43 @@ async fn home_lists_services_and_plugin_pages_render_in_the_theme() {
     let (status, home) = client.page(&server, "/").await;
     assert_eq!(status, 200);
     assert!(home.contains("<html lang=\"it\">"), "{home}");
-    assert!(home.contains("href=\"/p/hello/\""), "home lists the hello service: {home}");
+    assert!(
+        home.contains("href=\"/p/hello/\""),
+        "home lists the hello service: {home}"
+    );
 
     let (status, page) = client.page(&server, "/p/hello/").await;
     assert_eq!(status, 200);
-    assert!(page.contains("Buongiorno dal test"), "the greeting setting is shown: {page}");
-    assert!(page.contains("name=\"_csrf\""), "forms carry the CSRF token");
+    assert!(
+        page.contains("Buongiorno dal test"),
+        "the greeting setting is shown: {page}"
+    );
+    assert!(
+        page.contains("name=\"_csrf\""),
+        "forms carry the CSRF token"
+    );
 
     // A form post goes through, and what it wrote is escaped on the way back.
     let response = client
-        .post_form(&server, "/p/hello/greet", &[("name", "<script>alert(1)</script>"), ("message", "Saluti & baci")])
+        .post_form(
+            &server,
+            "/p/hello/greet",
+            &[
+                ("name", "<script>alert(1)</script>"),
+                ("message", "Saluti & baci"),
+            ],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 303);
     let (_, page) = client.page(&server, "/p/hello/").await;
-    assert!(!page.contains("<script>alert(1)</script>"), "input is escaped");
-    assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"), "{page}");
+    assert!(
+        !page.contains("<script>alert(1)</script>"),
+        "input is escaped"
+    );
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
 
     // English is available on request and remembered.
     let (_, english) = client.page(&server, "/?lang=en").await;
@@ -70,6 +97,50 @@ async fn unknown_pages_and_plugins_answer_404() {
     let (status, body) = client.get_json(&server, "/p/nonexistent/").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["kind"], "not_found");
-    let (status, _) = client.get_json(&server, "/p/hello/api/greetings/nope").await;
+    let (status, _) = client
+        .get_json(&server, "/p/hello/api/greetings/nope")
+        .await;
     assert_eq!(status, 404);
+}
+
+/// Every `.cwasm` file under `dir`, with its modification time.
+fn cached_components(dir: &std::path::Path) -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "cwasm") {
+                let modified = entry.metadata().and_then(|m| m.modified()).expect("mtime");
+                found.push((path, modified));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compiled_components_are_cached_and_reused_across_restarts() {
+    let instance = TestInstance::new("cache", HELLO);
+    let cache = tempfile::tempdir().expect("cache dir");
+    let server = Server::start_with_cache(&[instance.path()], cache.path());
+    let first = cached_components(cache.path());
+    assert_eq!(
+        first.len(),
+        1,
+        "one compiled component for hello: {first:?}"
+    );
+    server.kill();
+
+    let server = Server::start_with_cache(&[instance.path()], cache.path());
+    let (status, _) = Client::new().get_json(&server, "/p/hello/api/time").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        cached_components(cache.path()),
+        first,
+        "the cached file was reused, not rewritten"
+    );
 }

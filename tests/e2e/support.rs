@@ -93,12 +93,16 @@ pub struct Server {
 
 impl Server {
     pub fn start(instances: &[&Path]) -> Self {
+        Self::start_with_cache(instances, &cache_dir())
+    }
+
+    pub fn start_with_cache(instances: &[&Path], cache: &Path) -> Self {
         build_plugins();
         let mut child = trama()
             .arg("serve")
             .args(instances)
             .args(["--listen", "127.0.0.1:0", "--no-build", "--cache-dir"])
-            .arg(cache_dir())
+            .arg(cache)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -177,7 +181,13 @@ impl Client {
         (status, response.json().await.unwrap_or(Json::Null))
     }
 
-    pub async fn send_json(&self, server: &Server, method: reqwest::Method, path: &str, body: &Json) -> (u16, Json) {
+    pub async fn send_json(
+        &self,
+        server: &Server,
+        method: reqwest::Method,
+        path: &str,
+        body: &Json,
+    ) -> (u16, Json) {
         let token = self.csrf(server).await;
         let response = self
             .http
@@ -191,7 +201,12 @@ impl Client {
         (status, response.json().await.unwrap_or(Json::Null))
     }
 
-    pub async fn post_form(&self, server: &Server, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_form(
+        &self,
+        server: &Server,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         let token = self.csrf(server).await;
         let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         form.extend_from_slice(fields);

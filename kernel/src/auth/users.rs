@@ -173,7 +173,9 @@ async fn find_where(
 }
 
 pub async fn find_by_id(db: &Db, instance: &str, id: &str) -> Result<Option<User>, DbErr> {
-    Ok(find_where(db, instance, "id", id).await?.map(|(user, _)| user))
+    Ok(find_where(db, instance, "id", id)
+        .await?
+        .map(|(user, _)| user))
 }
 
 /// Returns the user only if the password matches. A missing user costs the same hashing time
@@ -200,7 +202,12 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| password::hash(&super::sessions::new_token()).unwrap_or_default())
 }
 
-pub async fn grant_role(db: &Db, instance: &str, user_id: &str, role: &str) -> Result<(), AuthError> {
+pub async fn grant_role(
+    db: &Db,
+    instance: &str,
+    user_id: &str,
+    role: &str,
+) -> Result<(), AuthError> {
     validate_role(role)?;
     let _guard = db.write_guard().await;
     db.conn()
@@ -211,5 +218,11 @@ pub async fn grant_role(db: &Db, instance: &str, user_id: &str, role: &str) -> R
         ))
         .await
         .map(|_| ())
-        .or_else(|err| if sql::is_unique_violation(&err) { Ok(()) } else { Err(err.into()) })
+        .or_else(|err| {
+            if sql::is_unique_violation(&err) {
+                Ok(())
+            } else {
+                Err(err.into())
+            }
+        })
 }

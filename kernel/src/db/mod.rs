@@ -34,6 +34,7 @@ impl Db {
             .acquire_timeout(Duration::from_secs(30));
         let is_sqlite = url.starts_with("sqlite:");
         if is_sqlite {
+            create_parent_dir(url)?;
             options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -66,5 +67,24 @@ impl Db {
             Some(lock) => Some(lock.lock().await),
             None => None,
         }
+    }
+}
+
+/// SQLite creates the database file but not its folder (`data/` of a new instance).
+fn create_parent_dir(url: &str) -> Result<(), DbErr> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    match std::path::Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|err| {
+            DbErr::Custom(format!("cannot create the folder {}: {err}", dir.display()))
+        }),
+        _ => Ok(()),
     }
 }

@@ -41,7 +41,9 @@ impl ComponentCache {
             // that only the kernel writes.
             match unsafe { Component::deserialize_file(engine, &path) } {
                 Ok(component) => return Ok(component),
-                Err(err) => tracing::warn!(path = %path.display(), %err, "recompiling a stale cache entry"),
+                Err(err) => {
+                    tracing::warn!(path = %path.display(), %err, "recompiling a stale cache entry")
+                }
             }
         }
         let component = Component::new(engine, bytes).map_err(|err| format!("{err:#}"))?;

@@ -7,9 +7,9 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use wasmtime::{Engine, Store, Trap};
 
+use super::EPOCH_TICK;
 use super::bindings::{Plugin, PluginPre, types::User};
 use super::limits::{CallLimiter, MemoryCapExceeded};
-use super::EPOCH_TICK;
 use crate::db::Db;
 use crate::docstore::DocStore;
 

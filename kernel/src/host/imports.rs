@@ -35,10 +35,7 @@ fn document(doc: docstore::Document) -> store::Document {
 
 fn filter(f: store::Filter) -> Result<docstore::Filter, store::StoreError> {
     let value: Json = serde_json::from_str(&f.value).map_err(|err| {
-        store::StoreError::Invalid(format!(
-            "filter value for `{}` is not JSON: {err}",
-            f.field
-        ))
+        store::StoreError::Invalid(format!("filter value for `{}` is not JSON: {err}", f.field))
     })?;
     let op = match f.op {
         store::Compare::Eq => docstore::Compare::Eq,
@@ -178,9 +175,9 @@ impl identity::Host for CallState {
 
     fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {
         let ctx = &self.ctx;
-        let found = self
-            .rt
-            .block_on(crate::auth::users::find_by_id(&ctx.db, &ctx.instance, &id))?;
+        let found =
+            self.rt
+                .block_on(crate::auth::users::find_by_id(&ctx.db, &ctx.instance, &id))?;
         Ok(found.map(Into::into))
     }
 }
@@ -251,4 +248,3 @@ impl clock::Host for CallState {
         Ok(crate::clock::now_ms())
     }
 }
-

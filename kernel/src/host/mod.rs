@@ -115,7 +115,9 @@ impl PluginHost {
 
     fn loaded_components(&self) -> std::sync::MutexGuard<'_, HashMap<String, Component>> {
         // A poisoned map only means another thread panicked while inserting; the data is fine.
-        self.loaded.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.loaded
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// Links a component against exactly the capabilities granted to it. A component importing

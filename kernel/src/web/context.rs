@@ -88,7 +88,10 @@ impl FromRequestParts<AppState> for Ctx {
             .and_then(|q| q.0.lang)
             .filter(|lang| LOCALES.contains(&lang.as_str()));
         if let Some(lang) = chosen {
-            ctx.jar = ctx.jar.clone().add(ctx.cookie(LANG_COOKIE, lang.clone(), false));
+            ctx.jar = ctx
+                .jar
+                .clone()
+                .add(ctx.cookie(LANG_COOKIE, lang.clone(), false));
             ctx.locale = lang;
         } else if let Some(lang) = ctx
             .jar
@@ -132,7 +135,9 @@ impl Ctx {
     /// Fails unless the form or header carried this browser's CSRF token.
     pub fn check_csrf(&self, token: Option<&str>) -> Result<(), WebError> {
         match token {
-            Some(token) if self.csrf_matches(token) && self.jar.get(CSRF_COOKIE).is_some() => Ok(()),
+            Some(token) if self.csrf_matches(token) && self.jar.get(CSRF_COOKIE).is_some() => {
+                Ok(())
+            }
             _ => Err(WebError::Csrf),
         }
     }

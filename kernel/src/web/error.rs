@@ -18,7 +18,11 @@ pub enum WebError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{message}")]
-    Plugin { status: StatusCode, kind: &'static str, message: String },
+    Plugin {
+        status: StatusCode,
+        kind: &'static str,
+        message: String,
+    },
     #[error("the service `{plugin}` is not working right now: {source}")]
     PluginFailed { plugin: String, source: CallError },
     #[error("database error: {0}")]
@@ -80,7 +84,7 @@ impl WebError {
         self.log();
         let status = self.status();
         if !ctx.wants_html {
-            return (ctx.jar.clone(), self.into_response()).into_response();
+            return (ctx.jar.clone(), self.json_response()).into_response();
         }
         let mut page = ctx.page_context();
         page["status"] = json!(status.as_u16());
@@ -95,10 +99,16 @@ impl WebError {
     }
 }
 
+impl WebError {
+    fn json_response(&self) -> Response {
+        let body = json!({ "error": { "kind": self.kind(), "message": self.public_message() } });
+        (self.status(), axum::Json(body)).into_response()
+    }
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         self.log();
-        let body = json!({ "error": { "kind": self.kind(), "message": self.public_message() } });
-        (self.status(), axum::Json(body)).into_response()
+        self.json_response()
     }
 }

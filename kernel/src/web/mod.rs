@@ -53,7 +53,10 @@ impl Instances {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_ascii_lowercase();
-        self.by_host.get(&name).cloned().or_else(|| self.only.clone())
+        self.by_host
+            .get(&name)
+            .cloned()
+            .or_else(|| self.only.clone())
     }
 }
 

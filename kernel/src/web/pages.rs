@@ -86,7 +86,11 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
     if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
         return err.render(&ctx);
     }
-    let username = form.get("username").unwrap_or_default().trim().to_lowercase();
+    let username = form
+        .get("username")
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
     let password = form.get("password").unwrap_or_default();
     let next = safe_next(form.get("next"));
     let instance = ctx.instance.clone();
@@ -139,16 +143,27 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
     if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
         return err.render(&ctx);
     }
-    let username = form.get("username").unwrap_or_default().trim().to_lowercase();
-    let display_name = form.get("display_name").unwrap_or_default().trim().to_owned();
+    let username = form
+        .get("username")
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
+    let display_name = form
+        .get("display_name")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let password = form.get("password").unwrap_or_default();
     let confirm = form.get("password_confirm").unwrap_or_default();
-    let refill = |error: String| {
-        json!({ "username": username, "display_name": display_name, "error": error })
-    };
+    let refill = |error: String| json!({ "username": username, "display_name": display_name, "error": error });
     if password != confirm {
         let error = msg(&ctx, "signup_password_mismatch");
-        return page(&ctx, "signup.html", StatusCode::UNPROCESSABLE_ENTITY, refill(error));
+        return page(
+            &ctx,
+            "signup.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refill(error),
+        );
     }
     let instance = ctx.instance.clone();
     let roles = ["citizen".to_owned()];

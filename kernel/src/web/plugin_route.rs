@@ -82,7 +82,9 @@ async fn dispatch(
         headers: headers
             .iter()
             .filter(|(name, _)| *name != header::COOKIE && *name != header::AUTHORIZATION)
-            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
             .collect(),
         form: form.into_iter().filter(|(key, _)| key != "_csrf").collect(),
         body,
@@ -142,11 +144,14 @@ fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
             .render(ctx),
         },
         HttpResponse::Render(page) => {
-            let Ok(Json::Object(plugin_context)) = serde_json::from_str::<Json>(&page.context) else {
+            let Ok(Json::Object(plugin_context)) = serde_json::from_str::<Json>(&page.context)
+            else {
                 return WebError::Plugin {
                     status: StatusCode::BAD_GATEWAY,
                     kind: "plugin_bad_context",
-                    message: format!("the service `{plugin}` sent a page context that is not a JSON object"),
+                    message: format!(
+                        "the service `{plugin}` sent a page context that is not a JSON object"
+                    ),
                 }
                 .render(ctx);
             };
@@ -182,8 +187,9 @@ fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
                 .collect();
-            let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-                .unwrap_or(HeaderValue::from_static("attachment"));
+            let disposition =
+                HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+                    .unwrap_or(HeaderValue::from_static("attachment"));
             (
                 ctx.jar.clone(),
                 [
@@ -220,7 +226,10 @@ fn plugin_error(ctx: &Ctx, plugin: &str, error: PluginError) -> Response {
         PluginError::Unauthenticated(m) => {
             if ctx.wants_html && ctx.user.is_none() {
                 let next = format!("/p/{plugin}/");
-                let target = format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+                let target = format!(
+                    "/login?next={}",
+                    form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
                 return (ctx.jar.clone(), Redirect::to(&target)).into_response();
             }
             (StatusCode::UNAUTHORIZED, "unauthenticated", m)
@@ -248,8 +257,14 @@ mod tests {
 
     #[test]
     fn redirects_never_leave_the_site() {
-        assert_eq!(resolve_redirect("hello", "/p/hello/").as_deref(), Some("/p/hello/"));
-        assert_eq!(resolve_redirect("hello", "done").as_deref(), Some("/p/hello/done"));
+        assert_eq!(
+            resolve_redirect("hello", "/p/hello/").as_deref(),
+            Some("/p/hello/")
+        );
+        assert_eq!(
+            resolve_redirect("hello", "done").as_deref(),
+            Some("/p/hello/done")
+        );
         assert_eq!(resolve_redirect("hello", "https://evil.example/"), None);
         assert_eq!(resolve_redirect("hello", "//evil.example/"), None);
         assert_eq!(resolve_redirect("hello", "javascript:alert(1)"), None);
