@@ -2,11 +2,25 @@
 
 use serde_json::json;
 
-use crate::support::{Client, HELLO, Server, TestInstance};
+use crate::support::{Client, HELLO, PgDatabase, Server, TestInstance};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plugin_data_survives_a_server_restart() {
     let instance = TestInstance::new("persist", HELLO);
+    survives_restart(instance).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plugin_data_survives_a_server_restart_on_postgres() {
+    let db = PgDatabase::create().await;
+    let instance = TestInstance::new(
+        "persist-pg",
+        &format!("[database]\nurl = \"{}\"\n{HELLO}", db.url),
+    );
+    survives_restart(instance).await;
+}
+
+async fn survives_restart(instance: TestInstance) {
     let server = Server::start(&[instance.path()]);
     let client = Client::new();
 

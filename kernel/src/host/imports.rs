@@ -170,7 +170,7 @@ impl identity::Host for CallState {
         Ok(self
             .caller
             .as_ref()
-            .is_some_and(|user| user.roles.iter().any(|r| *r == role)))
+            .is_some_and(|user| user.roles.contains(&role)))
     }
 
     fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {

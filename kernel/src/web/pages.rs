@@ -115,10 +115,10 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
 /// rotates the CSRF token.
 async fn start_session(ctx: &mut Ctx, user_id: &str, next: &str) -> Response {
     let instance = ctx.instance.clone();
-    if let Some(old) = ctx.session.take() {
-        if let Err(err) = sessions::delete(&instance.db, instance.id(), &old).await {
-            return WebError::from(err).render(ctx);
-        }
+    if let Some(old) = ctx.session.take()
+        && let Err(err) = sessions::delete(&instance.db, instance.id(), &old).await
+    {
+        return WebError::from(err).render(ctx);
     }
     let token = match sessions::create(&instance.db, instance.id(), user_id).await {
         Ok(token) => token,
@@ -214,10 +214,10 @@ pub async fn logout(mut ctx: Ctx, body: Bytes) -> Response {
         return err.render(&ctx);
     }
     let instance = ctx.instance.clone();
-    if let Some(token) = ctx.session.take() {
-        if let Err(err) = sessions::delete(&instance.db, instance.id(), &token).await {
-            return WebError::from(err).render(&ctx);
-        }
+    if let Some(token) = ctx.session.take()
+        && let Err(err) = sessions::delete(&instance.db, instance.id(), &token).await
+    {
+        return WebError::from(err).render(&ctx);
     }
     ctx.jar = ctx
         .jar
