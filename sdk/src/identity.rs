@@ -1,0 +1,67 @@
+//! Who is calling and what they may do.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bindings::trama::plugin::identity as wit;
+use crate::bindings::trama::plugin::types::User as WitUser;
+use crate::{Error, Result};
+
+/// A person with an account on the instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    /// Roles held on this instance (citizen, operator, admin, …).
+    pub roles: Vec<String>,
+}
+
+impl User {
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+}
+
+impl From<WitUser> for User {
+    fn from(user: WitUser) -> Self {
+        Self {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            roles: user.roles,
+        }
+    }
+}
+
+/// The logged-in user; `None` for anonymous visitors, events and jobs.
+pub fn caller() -> Option<User> {
+    wit::caller().map(User::from)
+}
+
+/// Whether the caller holds `role` on this instance.
+pub fn has_role(role: &str) -> bool {
+    wit::has_role(role)
+}
+
+/// Another account of this instance, by id.
+pub fn find_user(id: &str) -> Option<User> {
+    wit::find_user(id).map(User::from)
+}
+
+/// The caller, or [`Error::Unauthenticated`] if nobody is logged in.
+pub fn require_login() -> Result<User> {
+    caller().ok_or_else(|| Error::unauthenticated("you need to log in to do this"))
+}
+
+/// The caller if they hold `role`: [`Error::Unauthenticated`] if nobody is logged in,
+/// [`Error::Forbidden`] if the caller lacks the role.
+pub fn require_role(role: &str) -> Result<User> {
+    let user = require_login()?;
+    if has_role(role) {
+        Ok(user)
+    } else {
+        Err(Error::forbidden(format!(
+            "this needs the role `{role}`, which your account does not have"
+        )))
+    }
+}

@@ -1,0 +1,125 @@
+//! # trama-sdk: write Trama plugins in Rust
+//!
+//! A Trama plugin is a WebAssembly component the kernel loads into a sandbox. It has no files,
+//! no network, no clock and no randomness of its own: everything it does goes through the
+//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.0.0`), which checks it against
+//! the capabilities the plugin declares in its `plugin.toml`. This crate is the only thing a
+//! plugin author needs: it wraps that API in plain Rust types and hides the generated bindings.
+//!
+//! | module | what for |
+//! |---|---|
+//! | [`http`] | the [`Request`](http::Request) (typed forms, query and JSON) and the [`Response`](http::Response) (JSON, pages, redirects, downloads) |
+//! | [`router`] | dispatching by method and path pattern, with `404`/`405` answers |
+//! | [`store`] | typed documents in declared collections: versions, queries, atomic batches |
+//! | [`settings`] | the instance's settings of the plugin, validated by the kernel |
+//! | [`identity`] | the caller, their roles, other accounts |
+//! | [`events`] | publishing and receiving named events |
+//! | [`audit`] | the instance's tamper-evident log of changes |
+//! | [`log`] | the kernel's log |
+//! | [`clock`] | the time, and UTC calendar helpers |
+//!
+//! Every fallible function returns [`Result`], whose [`Error`] variants are the HTTP statuses
+//! the kernel answers with; `?` does the right thing almost everywhere.
+//!
+//! Each call is served by a fresh instance of the plugin, so nothing survives in memory
+//! between calls: keep state in the store. A panic is contained by the kernel (the call fails
+//! with a 500), but an [`Error`] gives the user a better message.
+//!
+//! ## Example
+//!
+//! A complete plugin: `plugin.toml` declares the collection and its index,
+//! `templates/index.html` extends the theme's `base.html`.
+//!
+//! ```no_run
+//! use serde::{Deserialize, Serialize};
+//! use trama_sdk::http::{Request, Response};
+//! use trama_sdk::router::{Params, Router};
+//! use trama_sdk::store::{Cmp, Collection};
+//! use trama_sdk::{Error, Plugin, Result, audit, clock, identity};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Note {
+//!     author: String,
+//!     text: String,
+//!     created_at: i64,
+//! }
+//!
+//! const NOTES: Collection<Note> = Collection::new("notes");
+//!
+//! #[derive(Deserialize)]
+//! struct NoteForm {
+//!     text: String,
+//! }
+//!
+//! fn index(request: Request, _: Params) -> Result<Response> {
+//!     let notes = NOTES.query().order_by_desc("created_at").limit(50).fetch()?;
+//!     Response::render("index.html", &serde_json::json!({ "notes": notes, "locale": request.locale() }))
+//! }
+//!
+//! fn add(request: Request, _: Params) -> Result<Response> {
+//!     let user = identity::require_login()?;
+//!     let form: NoteForm = request.parse_form()?;
+//!     if form.text.trim().is_empty() {
+//!         return Err(Error::invalid("form field `text`: write something first"));
+//!     }
+//!     let note = NOTES.insert(Note {
+//!         author: user.username,
+//!         text: form.text,
+//!         created_at: clock::now_ms(),
+//!     })?;
+//!     audit::record("note.created", &note.id, &serde_json::json!({}))?;
+//!     Ok(Response::redirect("/p/notes/"))
+//! }
+//!
+//! fn mine(_: Request, _: Params) -> Result<Response> {
+//!     let user = identity::require_login()?;
+//!     let notes = NOTES.query().filter("author", Cmp::Eq, user.username).fetch()?;
+//!     Response::json(&notes)
+//! }
+//!
+//! #[derive(Default)]
+//! struct Notes;
+//!
+//! impl Plugin for Notes {
+//!     fn handle(&self, request: Request) -> Result<Response> {
+//!         Router::new()
+//!             .get("/", index)
+//!             .post("/notes", add)
+//!             .get("/api/mine", mine)
+//!             .handle(request)
+//!     }
+//! }
+//!
+//! trama_sdk::export_plugin!(Notes);
+//! ```
+//!
+//! ## Building
+//!
+//! A plugin is a `cdylib` crate built for `wasm32-unknown-unknown` and then encoded as a
+//! component; `trama plugin build plugins/NAME` does both (`trama plugin new NAME` scaffolds
+//! one that builds).
+
+#[doc(hidden)]
+pub mod bindings;
+
+pub mod audit;
+pub mod clock;
+mod error;
+pub mod events;
+mod form;
+pub mod http;
+pub mod identity;
+pub mod log;
+mod plugin;
+pub mod router;
+pub mod settings;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use plugin::Plugin;
+
+/// What [`export_plugin!`] expands to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::plugin::Adapter;
+}
