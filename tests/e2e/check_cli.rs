@@ -45,3 +45,19 @@ capabilities = ["store"]
         "available versions are listed: {stderr}"
     );
 }
+
+#[test]
+fn plugin_build_accepts_a_folder_relative_to_the_current_directory() {
+    crate::support::build_plugins();
+    let output = trama()
+        .current_dir(crate::support::repo_root())
+        .args(["plugin", "build", "plugins/hello"])
+        .output()
+        .expect("trama plugin build");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("plugins/hello/plugin.wasm"));
+}

@@ -23,6 +23,7 @@ const LOCK_FILE: &str = "trama-plugin-build.lock";
 /// Builds of the same plugin workspace are serialised with a file lock, so two processes
 /// never write the component at the same time.
 pub fn build_plugin(plugin_dir: &Path) -> Result<PathBuf, BuildError> {
+    let plugin_dir = &absolute(plugin_dir)?;
     let toolchain = toolchain::detect()?;
     let project = metadata::read(&toolchain, plugin_dir)?;
     let _lock = lock(&project.target_dir)?;
@@ -38,6 +39,7 @@ pub fn build_plugin(plugin_dir: &Path) -> Result<PathBuf, BuildError> {
 /// directory, and whoever comes second finds the component fresh and does not rebuild it.
 /// On a machine with no wasm toolchain an existing component is returned as it is.
 pub fn ensure_built(plugin_dir: &Path) -> Result<PathBuf, BuildError> {
+    let plugin_dir = &absolute(plugin_dir)?;
     let component = plugin_dir.join(COMPONENT_FILE);
     let toolchain = match toolchain::detect() {
         Ok(toolchain) => toolchain,
@@ -277,4 +279,12 @@ mod tests {
             "error[E0425]: cannot find value `x`\n  --> src/lib.rs:1:1"
         );
     }
+}
+
+/// Cargo runs inside the plugin folder, so every path handed to it must be absolute.
+fn absolute(plugin_dir: &Path) -> Result<PathBuf, BuildError> {
+    std::path::absolute(plugin_dir).map_err(|err| BuildError::Metadata {
+        dir: plugin_dir.to_owned(),
+        message: format!("cannot resolve the folder: {err}"),
+    })
 }
