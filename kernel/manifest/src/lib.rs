@@ -1,0 +1,92 @@
+//! Instance manifests and plugin descriptions for Trama: parsing, validation and plugin
+//! version resolution.
+//!
+//! A cooperative or a municipality configures its territory with one file,
+//! `instances/NAME/instance.toml`, and each plugin describes itself in a `plugin.toml`. The
+//! people who write these files are not programmers, so this crate's first job is to say
+//! precisely what is wrong: every fault is a [`Diagnostic`] naming the file, the line (or the
+//! environment variable), the key and a plain sentence, and checks collect every fault they can
+//! instead of stopping at the first.
+//!
+//! The crate only reads files and checks them; it never starts plugins or touches a database.
+//! That keeps `trama check` fast and lets the kernel, tools and tests share one definition of
+//! what a valid instance is.
+//!
+//! - [`load`] reads `instance.toml` with `TRAMA_*` environment variables layered over it
+//!   (figment), applies defaults and makes every path absolute.
+//! - [`Registry::scan`] finds the plugin packages (folders with a `plugin.toml`).
+//! - [`resolve`] picks for each plugin the highest version the manifest accepts and checks
+//!   that it can run here: host API, dependencies, capabilities, settings.
+//! - [`check`] does all three.
+
+mod capability;
+mod database;
+mod diagnostic;
+mod env;
+mod extract;
+mod interval;
+mod load;
+mod locate;
+mod manifest;
+mod names;
+mod paths;
+mod plugin_meta;
+mod registry;
+mod resolve;
+mod settings;
+mod toml_file;
+mod versions;
+
+use std::path::Path;
+
+pub use capability::{Capability, UnknownCapability};
+pub use database::redact as redact_url;
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use env::ENV_PREFIX;
+pub use interval::{IntervalError, parse_interval};
+pub use load::{INSTANCE_TOML, load, load_with_env};
+pub use manifest::{
+    DatabaseSection, InstanceSection, Limits, Manifest, PluginRequest, RegistrySection,
+};
+pub use plugin_meta::{CollectionSpec, EventsSpec, JobSpec, PluginInfo, PluginMeta};
+pub use registry::{COMPONENT_FILE, PLUGIN_TOML, PluginPackage, Registry};
+pub use resolve::{ResolvedPlugin, resolve};
+pub use settings::{ListItem, SettingSpec, SettingType, SettingsSchema, validate_settings};
+
+/// The version of the host API (`trama:plugin` in `wit/plugin.wit`) this kernel provides.
+/// Plugins declare the versions they accept in `plugin.toml` (`api = "^1.0"`).
+pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 0, 0);
+
+/// The languages pages can be written in.
+pub const LOCALES: [&str; 2] = ["it", "en"];
+
+/// A manifest together with its resolved plugins.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub manifest: Manifest,
+    /// Every plugin of the manifest, enabled or not, in name order.
+    pub plugins: Vec<ResolvedPlugin>,
+}
+
+/// Loads the manifest of the instance in `dir`, scans its plugin folders and resolves its
+/// plugins against [`HOST_API_VERSION`]: everything `trama check` and `trama serve` need
+/// before any plugin runs.
+pub fn check(dir: impl AsRef<Path>) -> Result<Checked, Diagnostics> {
+    checked(load(dir)?)
+}
+
+/// Like [`check`], with an explicit environment (see [`load_with_env`]).
+pub fn check_with_env<I, K, V>(dir: impl AsRef<Path>, env: I) -> Result<Checked, Diagnostics>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    checked(load_with_env(dir, env)?)
+}
+
+fn checked(manifest: Manifest) -> Result<Checked, Diagnostics> {
+    let registry = Registry::scan(&manifest.registry.plugins)?;
+    let plugins = resolve(&manifest, &registry, &HOST_API_VERSION)?;
+    Ok(Checked { manifest, plugins })
+}

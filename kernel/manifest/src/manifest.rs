@@ -1,0 +1,147 @@
+//! The instance manifest, `instances/NAME/instance.toml`, as the kernel uses it once loaded:
+//! every default applied, every path absolute, every value checked.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use semver::VersionReq;
+use serde::Deserialize;
+
+use crate::capability::Capability;
+use crate::locate::Locator;
+
+/// A loaded and checked `instance.toml`.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The instance folder, absolute.
+    pub dir: PathBuf,
+    /// The manifest file, absolute.
+    pub file: PathBuf,
+    pub instance: InstanceSection,
+    pub database: DatabaseSection,
+    pub registry: RegistrySection,
+    pub limits: Limits,
+    /// The plugins the instance asks for, by name.
+    pub plugins: BTreeMap<String, PluginRequest>,
+    /// Where each value came from, so that faults found later (resolution) still name a line.
+    pub(crate) locator: Locator,
+}
+
+impl Manifest {
+    /// The database URL ready to hand to the connection pool: a SQLite file is an absolute
+    /// path opened with `mode=rwc` (created when missing).
+    pub fn database_url(&self) -> String {
+        self.database.url.clone()
+    }
+
+    /// The SQLite database file, when the instance uses SQLite; its folder may need creating.
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        self.database.sqlite_file.as_deref()
+    }
+
+    /// The manifest file as the user named it, for messages.
+    pub fn shown_file(&self) -> &Path {
+        self.locator.file()
+    }
+}
+
+/// The `[instance]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceSection {
+    /// Stable identifier stored in every database row of the instance: `[a-z0-9-]+`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Host names the instance answers on, without ports.
+    pub hosts: Vec<String>,
+    /// The default language of pages: one of [`crate::LOCALES`].
+    #[serde(default = "default_locale")]
+    pub locale: String,
+    /// A folder under the themes path.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+}
+
+fn default_locale() -> String {
+    "it".to_owned()
+}
+
+fn default_theme() -> String {
+    "default".to_owned()
+}
+
+/// The `[database]` table, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseSection {
+    /// Ready to connect: see [`Manifest::database_url`].
+    pub url: String,
+    /// The SQLite file, absolute; `None` for PostgreSQL and in-memory SQLite.
+    pub sqlite_file: Option<PathBuf>,
+}
+
+/// The `[registry]` table, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySection {
+    /// Folders whose subfolders are plugins, absolute.
+    pub plugins: Vec<PathBuf>,
+    /// The folder of themes, absolute.
+    pub themes: PathBuf,
+}
+
+/// The `[limits]` table: what one plugin call may use. The defaults suit a small territory
+/// on a modest server; the ranges keep a typo from starving the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Memory per plugin call, in MiB: 1..=1024.
+    pub memory_mib: u64,
+    /// Deadline of an HTTP request handled by a plugin: 1..=60 000 ms.
+    pub http_deadline_ms: u64,
+    /// Deadline of one event delivery: 1..=600 000 ms.
+    pub event_deadline_ms: u64,
+    /// Deadline of one scheduled job run (and of install hooks): 1..=3 600 000 ms.
+    pub job_deadline_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_mib: 64,
+            http_deadline_ms: 5_000,
+            event_deadline_ms: 30_000,
+            job_deadline_ms: 300_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Each limit with its allowed range and what it measures, for the range check.
+    pub(crate) fn ranges(&self) -> [(&'static str, u64, u64, u64, &'static str); 4] {
+        [
+            ("memory_mib", self.memory_mib, 1, 1024, "MiB"),
+            ("http_deadline_ms", self.http_deadline_ms, 1, 60_000, "ms"),
+            (
+                "event_deadline_ms",
+                self.event_deadline_ms,
+                1,
+                600_000,
+                "ms",
+            ),
+            ("job_deadline_ms", self.job_deadline_ms, 1, 3_600_000, "ms"),
+        ]
+    }
+}
+
+/// A `[plugins.NAME]` table, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginRequest {
+    /// The versions the instance accepts; the highest available one is used.
+    pub version: VersionReq,
+    /// A disabled plugin is resolved and checked but not loaded.
+    pub enabled: bool,
+    /// What the instance grants the plugin (ambient capabilities need not be listed).
+    pub capabilities: BTreeSet<Capability>,
+    /// The settings as written, before validation against the plugin's schema.
+    pub settings: serde_json::Map<String, serde_json::Value>,
+}

@@ -1,0 +1,230 @@
+//! `plugin.toml`: what a plugin is, what it needs from the host and what it offers.
+//!
+//! The file sits beside the plugin's `Cargo.toml` so that the author keeps the two together;
+//! the kernel reads only this file (and the built `plugin.wasm`), never the Rust sources.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+use semver::{Version, VersionReq};
+use serde::Deserialize;
+
+use crate::capability::Capability;
+use crate::diagnostic::Diagnostics;
+use crate::extract;
+use crate::locate::Locator;
+use crate::names::{is_event_name, is_field_path, is_identifier, is_slug, list};
+use crate::settings::SettingsSchema;
+use crate::toml_file::{TomlFile, root};
+use crate::{LOCALES, interval, versions};
+
+/// The whole of a `plugin.toml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginMeta {
+    pub plugin: PluginInfo,
+    /// Other plugins that must be enabled on the same instance, with the versions accepted.
+    #[serde(default, deserialize_with = "versions::de::requirements")]
+    pub dependencies: BTreeMap<String, VersionReq>,
+    /// Document collections by name.
+    #[serde(default)]
+    pub collections: BTreeMap<String, CollectionSpec>,
+    #[serde(default)]
+    pub settings: SettingsSchema,
+    #[serde(default)]
+    pub events: EventsSpec,
+    #[serde(default)]
+    pub jobs: Vec<JobSpec>,
+}
+
+/// The `[plugin]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginInfo {
+    pub name: String,
+    #[serde(deserialize_with = "versions::de::version")]
+    pub version: Version,
+    /// The versions of the host API (`trama:plugin`) the plugin was built for.
+    #[serde(deserialize_with = "versions::de::requirement")]
+    pub api: VersionReq,
+    /// Display name by locale, shown on the instance home page.
+    pub title: BTreeMap<String, String>,
+    #[serde(default)]
+    pub description: BTreeMap<String, String>,
+    /// The host interfaces the plugin imports.
+    #[serde(default)]
+    pub capabilities: BTreeSet<Capability>,
+    /// Roles the plugin checks for.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// A `[collections.NAME]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionSpec {
+    /// The only fields queries may filter or sort on: each costs a row per document write.
+    #[serde(default)]
+    pub indexes: Vec<String>,
+}
+
+/// The `[events]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsSpec {
+    #[serde(default)]
+    pub publishes: Vec<String>,
+    #[serde(default)]
+    pub subscribes: Vec<String>,
+}
+
+/// A `[[jobs]]` entry: a handler the kernel calls on a schedule.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSpec {
+    pub name: String,
+    #[serde(deserialize_with = "interval::deserialize")]
+    pub every: Duration,
+}
+
+impl PluginMeta {
+    /// Reads and checks the `plugin.toml` at `path`.
+    pub fn load(path: &Path) -> Result<Self, Diagnostics> {
+        Self::load_located(path).map(|(meta, _)| meta)
+    }
+
+    /// Like [`PluginMeta::load`], also returning where each key is, for later checks.
+    pub(crate) fn load_located(path: &Path) -> Result<(Self, Locator), Diagnostics> {
+        let file = TomlFile::read(path, path)?;
+        let root = root(&file.figment(), &file.locator).map_err(Diagnostics)?;
+        let locator = file.locator;
+        let meta: PluginMeta = extract::section(&figment::value::Value::from(root), &[], &locator)
+            .map_err(Diagnostics)?;
+        let mut diagnostics = Diagnostics::default();
+        meta.check(&locator, &mut diagnostics);
+        diagnostics.into_result((meta, locator))
+    }
+
+    /// Rules serde cannot express: name formats, locales, a coherent settings schema.
+    fn check(&self, at: &Locator, diagnostics: &mut Diagnostics) {
+        let info = &self.plugin;
+        if !is_slug(&info.name) {
+            diagnostics.push(at.diagnostic(
+                &["plugin", "name"],
+                format!(
+                    "{:?} is not a valid plugin name: use lower-case letters, digits and dashes",
+                    info.name
+                ),
+            ));
+        }
+        if info.title.values().all(|title| title.trim().is_empty()) {
+            diagnostics.push(at.diagnostic(
+                &["plugin", "title"],
+                "the plugin needs a title, such as title = { it = \"Saluti\", en = \"Greetings\" }",
+            ));
+        }
+        for (field, texts) in [("title", &info.title), ("description", &info.description)] {
+            for locale in texts.keys().filter(|l| !LOCALES.contains(&l.as_str())) {
+                diagnostics.push(at.diagnostic(
+                    &["plugin", field, locale],
+                    format!(
+                        "`{locale}` is not a supported locale; use {}",
+                        list(LOCALES)
+                    ),
+                ));
+            }
+        }
+        for (i, role) in info.roles.iter().enumerate() {
+            if !is_identifier(role) {
+                diagnostics.push(at.diagnostic(
+                    &["plugin", "roles", &i.to_string()],
+                    format!("{role:?} is not a valid role name: use lower-case letters, digits and underscores"),
+                ));
+            }
+        }
+        for name in self.dependencies.keys() {
+            if name == &info.name {
+                diagnostics.push(
+                    at.diagnostic(&["dependencies", name], "a plugin cannot depend on itself"),
+                );
+            } else if !is_slug(name) {
+                diagnostics.push(at.diagnostic(
+                    &["dependencies", name],
+                    format!("{name:?} is not a valid plugin name"),
+                ));
+            }
+        }
+        for (name, collection) in &self.collections {
+            if !is_identifier(name) {
+                diagnostics.push(at.diagnostic(
+                    &["collections", name],
+                    format!("{name:?} is not a valid collection name: use lower-case letters, digits and underscores"),
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            for (i, field) in collection.indexes.iter().enumerate() {
+                let key = ["collections", name, "indexes", &i.to_string()];
+                if !is_field_path(field) {
+                    diagnostics.push(at.diagnostic(
+                        &key,
+                        format!("{field:?} is not a valid field name: use letters, digits and underscores, with dots for nested fields"),
+                    ));
+                } else if !seen.insert(field) {
+                    diagnostics.push(at.diagnostic(&key, format!("{field:?} is listed twice")));
+                }
+            }
+        }
+        for (name, spec) in &self.settings.0 {
+            if !is_identifier(name) {
+                diagnostics.push(at.diagnostic(
+                    &["settings", name],
+                    format!("{name:?} is not a valid setting name: use lower-case letters, digits and underscores"),
+                ));
+            }
+            for locale in spec
+                .description
+                .keys()
+                .filter(|l| !LOCALES.contains(&l.as_str()))
+            {
+                diagnostics.push(at.diagnostic(
+                    &["settings", name, "description", locale],
+                    format!(
+                        "`{locale}` is not a supported locale; use {}",
+                        list(LOCALES)
+                    ),
+                ));
+            }
+            for (key, message) in spec.problems() {
+                diagnostics.push(at.diagnostic(&["settings", name, key], message));
+            }
+        }
+        for (field, events) in [
+            ("publishes", &self.events.publishes),
+            ("subscribes", &self.events.subscribes),
+        ] {
+            for (i, event) in events.iter().enumerate() {
+                if !is_event_name(event) {
+                    diagnostics.push(at.diagnostic(
+                        &["events", field, &i.to_string()],
+                        format!("{event:?} is not a valid event name: write it like \"{}.something_happened\"", info.name),
+                    ));
+                }
+            }
+        }
+        let mut jobs = BTreeSet::new();
+        for (i, job) in self.jobs.iter().enumerate() {
+            let key = ["jobs", &i.to_string(), "name"];
+            if !is_identifier(&job.name) {
+                diagnostics.push(at.diagnostic(
+                    &key,
+                    format!("{:?} is not a valid job name: use lower-case letters, digits and underscores", job.name),
+                ));
+            } else if !jobs.insert(&job.name) {
+                diagnostics.push(
+                    at.diagnostic(&key, format!("there is already a job named {:?}", job.name)),
+                );
+            }
+        }
+    }
+}

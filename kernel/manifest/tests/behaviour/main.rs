@@ -1,0 +1,8 @@
+//! What a cooperative relies on when it writes `instance.toml` and installs plugins: faults
+//! are found, all of them, and each one names the file, the line and the key to fix.
+
+mod environment;
+mod manifest_faults;
+mod plugin_toml_faults;
+mod resolution;
+mod support;
