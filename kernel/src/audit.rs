@@ -3,7 +3,7 @@
 //! Each row's hash covers its content and the previous row's hash, so altering or deleting any
 //! row breaks every hash after it; `verify` walks the chain to find the first broken link.
 
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
 
 use crate::db::{Db, sql};
@@ -46,7 +46,7 @@ fn row_hash(prev: &str, at: i64, entry: &Entry) -> String {
 pub async fn append(db: &Db, entry: Entry) -> Result<(), DbErr> {
     let backend = db.backend();
     let _guard = db.write_guard().await;
-    let txn = db.conn().begin().await?;
+    let txn = db.begin_write().await?;
     if backend == sea_orm::DbBackend::Postgres {
         // Serialise appends per instance across every node sharing the database, so that two
         // writers never chain onto the same previous row.

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 use serde_json::Value as Json;
 
 use crate::db::{Db, sql};
@@ -170,7 +170,7 @@ impl DocStore {
     ) -> Result<bool, StoreError> {
         self.indexes(collection)?;
         let _guard = self.db.write_guard().await;
-        let txn = self.db.conn().begin().await?;
+        let txn = self.db.begin_write().await?;
         let deleted = self
             .apply_delete(&txn, collection, id, expected_version)
             .await?;
@@ -200,7 +200,7 @@ impl DocStore {
             }
         }
         let _guard = self.db.write_guard().await;
-        let txn = self.db.conn().begin().await?;
+        let txn = self.db.begin_write().await?;
         let mut versions = Vec::with_capacity(writes.len());
         for write in &writes {
             let version = match write {

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use tokio::sync::watch;
 
 use crate::db::sql;
@@ -34,7 +34,7 @@ pub async fn queue(
     let backend = db.backend();
     let now = crate::clock::now_ms();
     let _guard = db.write_guard().await;
-    let txn = db.conn().begin().await?;
+    let txn = db.begin_write().await?;
     for event in events {
         let id = crate::docstore::new_id();
         txn.execute_raw(sql::stmt(

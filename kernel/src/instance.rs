@@ -179,6 +179,7 @@ impl Instance {
                 &resolved.name,
                 Arc::new(collections),
             ),
+            ledger: crate::ledger::Ledger::new(self.db.clone(), self.id(), &resolved.name),
             settings: resolved.settings.to_string(),
             memory_cap: usize::try_from(limits.memory_mib)
                 .unwrap_or(usize::MAX)

@@ -18,6 +18,7 @@ pub mod docstore;
 pub mod events;
 pub mod host;
 pub mod instance;
+pub mod ledger;
 pub mod server;
 pub mod theme;
 pub mod web;

@@ -6,11 +6,24 @@ use std::time::Duration;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use crate::support::{Client, HELLO, Server, TestInstance, eventually, trama};
+use crate::support::{Client, HELLO, PgDatabase, Server, TestInstance, eventually, trama};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn events_are_delivered_and_jobs_run() {
-    let instance = TestInstance::new("events", HELLO);
+    delivered_and_run(TestInstance::new("events", HELLO)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_are_delivered_and_jobs_run_on_postgres() {
+    let db = PgDatabase::create().await;
+    delivered_and_run(TestInstance::new(
+        "events-pg",
+        &format!("[database]\nurl = \"{}\"\n{HELLO}", db.url),
+    ))
+    .await;
+}
+
+async fn delivered_and_run(instance: TestInstance) {
     let server = Server::start(&[instance.path()]);
     let client = Client::new();
     let (status, _) = client

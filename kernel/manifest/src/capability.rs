@@ -29,11 +29,13 @@ pub enum Capability {
     Log,
     /// The current time; ambient.
     Clock,
+    /// Money in integer cents on double-entry accounts (host API 1.1).
+    Ledger,
 }
 
 impl Capability {
     /// Every capability this version of the crate knows.
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Capability::Store,
         Capability::Settings,
         Capability::Identity,
@@ -41,6 +43,7 @@ impl Capability {
         Capability::Audit,
         Capability::Log,
         Capability::Clock,
+        Capability::Ledger,
     ];
 
     /// The interface name, as written in manifests and in the WIT package.
@@ -53,6 +56,7 @@ impl Capability {
             Capability::Audit => "audit",
             Capability::Log => "log",
             Capability::Clock => "clock",
+            Capability::Ledger => "ledger",
         }
     }
 

@@ -1,6 +1,6 @@
 //! Accounts and their roles on an instance.
 
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 
 use super::{AuthError, password};
 use crate::db::{Db, sql};
@@ -90,7 +90,7 @@ pub async fn create(db: &Db, instance: &str, new: NewUser<'_>) -> Result<User, A
     let id = crate::docstore::new_id();
     let backend = db.backend();
     let _guard = db.write_guard().await;
-    let txn = db.conn().begin().await?;
+    let txn = db.begin_write().await?;
     txn.execute_raw(sql::stmt(
         backend,
         "INSERT INTO users (instance, id, username, display_name, password_hash, created_at) \

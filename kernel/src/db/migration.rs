@@ -9,8 +9,19 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial)]
+        vec![Box::new(Initial), Box::new(Ledger)]
     }
+}
+
+/// Runs each `;`-separated statement of a script (the scripts hold no `;` inside literals).
+async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbErr> {
+    let conn = manager.get_connection();
+    for statement in script.split(';') {
+        if !statement.trim().is_empty() {
+            conn.execute_unprepared(statement).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The first schema: documents and their index, accounts, sessions, audit, events, jobs.
@@ -97,7 +108,7 @@ CREATE TABLE event_deliveries (
     event_id TEXT NOT NULL,
     subscriber TEXT NOT NULL,
     status TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
+    attempts BIGINT NOT NULL,
     next_attempt_at BIGINT NOT NULL,
     last_error TEXT,
     PRIMARY KEY (instance, event_id, subscriber)
@@ -123,16 +134,55 @@ CREATE TABLE plugin_installs (
 #[async_trait::async_trait]
 impl MigrationTrait for Initial {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let conn = manager.get_connection();
-        let autoincrement = match conn.get_database_backend() {
+        let autoincrement = match manager.get_connection().get_database_backend() {
             DbBackend::Postgres => "BIGSERIAL PRIMARY KEY",
             _ => "INTEGER PRIMARY KEY AUTOINCREMENT",
         };
-        for statement in INITIAL.replace("@AUTOINCREMENT@", autoincrement).split(';') {
-            if !statement.trim().is_empty() {
-                conn.execute_unprepared(statement).await?;
-            }
-        }
-        Ok(())
+        run_script(manager, &INITIAL.replace("@AUTOINCREMENT@", autoincrement)).await
+    }
+}
+
+/// The ledger of host API 1.1: accounts with their balance, and the journal of transfers.
+struct Ledger;
+
+impl MigrationName for Ledger {
+    fn name(&self) -> &str {
+        "m20261123_000002_ledger"
+    }
+}
+
+const LEDGER: &str = r#"
+CREATE TABLE ledger_accounts (
+    instance TEXT NOT NULL,
+    plugin TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    balance BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, plugin, name),
+    CHECK (kind = 'external' OR balance >= 0)
+);
+CREATE TABLE ledger_transfers (
+    instance TEXT NOT NULL,
+    plugin TEXT NOT NULL,
+    id TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    from_account TEXT NOT NULL,
+    to_account TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    memo TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (instance, plugin, id),
+    CHECK (amount > 0)
+);
+CREATE UNIQUE INDEX ledger_transfers_key ON ledger_transfers (instance, plugin, idempotency_key);
+CREATE INDEX ledger_transfers_from ON ledger_transfers (instance, plugin, from_account, at);
+CREATE INDEX ledger_transfers_to ON ledger_transfers (instance, plugin, to_account, at);
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Ledger {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, LEDGER).await
     }
 }

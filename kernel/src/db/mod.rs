@@ -61,6 +61,23 @@ impl Db {
         self.conn.get_database_backend()
     }
 
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so it waits its turn (busy timeout) instead of failing when it later
+    /// tries to upgrade a read lock that another connection or process holds.
+    pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+        use sea_orm::TransactionTrait;
+        if self.write_lock.is_some() {
+            self.conn
+                .begin_with_options(sea_orm::TransactionOptions {
+                    sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await
+        } else {
+            self.conn.begin().await
+        }
+    }
+
     /// Held for the duration of a write transaction (a no-op guard on PostgreSQL).
     pub async fn write_guard(&self) -> Option<MutexGuard<'_, ()>> {
         match &self.write_lock {

@@ -1,4 +1,4 @@
-//! Host-side bindings of the `trama:plugin@1.0.0` world, generated from `wit/` at the
+//! Host-side bindings of the `trama:plugin@1.1.0` world, generated from `wit/` at the
 //! repository root — the same files the SDK's guest bindings come from.
 
 wasmtime::component::bindgen!({
@@ -8,4 +8,4 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::trama::plugin::handler;
-pub use trama::plugin::{audit, clock, events, identity, log, settings, store, types};
+pub use trama::plugin::{audit, clock, events, identity, ledger, log, settings, store, types};

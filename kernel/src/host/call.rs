@@ -21,6 +21,7 @@ pub struct PluginContext {
     pub version: semver::Version,
     pub db: Db,
     pub docs: DocStore,
+    pub ledger: crate::ledger::Ledger,
     /// Validated settings as a JSON object.
     pub settings: String,
     pub memory_cap: usize,

@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use super::bindings::{audit, clock, events, identity, log, settings, store, types};
+use super::bindings::{audit, clock, events, identity, ledger, log, settings, store, types};
 use super::call::{CallState, PublishedEvent};
 use crate::docstore::{self, StoreError};
 
@@ -246,5 +246,135 @@ impl log::Host for CallState {
 impl clock::Host for CallState {
     fn now(&mut self) -> wasmtime::Result<i64> {
         Ok(crate::clock::now_ms())
+    }
+}
+
+impl From<crate::ledger::LedgerError> for ledger::LedgerError {
+    fn from(err: crate::ledger::LedgerError) -> Self {
+        use crate::ledger::LedgerError as E;
+        match err {
+            E::InsufficientFunds(m) => ledger::LedgerError::InsufficientFunds(m),
+            E::UnknownAccount(m) => ledger::LedgerError::UnknownAccount(m),
+            E::Invalid(m) => ledger::LedgerError::Invalid(m),
+            E::Conflict(m) => ledger::LedgerError::Conflict(m),
+            E::Internal(m) => ledger::LedgerError::Internal(m),
+        }
+    }
+}
+
+fn account(account: crate::ledger::Account) -> ledger::Account {
+    ledger::Account {
+        name: account.name,
+        kind: match account.kind {
+            crate::ledger::AccountKind::Funded => ledger::AccountKind::Funded,
+            crate::ledger::AccountKind::External => ledger::AccountKind::External,
+        },
+        balance: account.balance,
+    }
+}
+
+fn transfer(transfer: crate::ledger::Transfer) -> ledger::TransferRecord {
+    ledger::TransferRecord {
+        id: transfer.id,
+        from: transfer.from,
+        to: transfer.to,
+        amount: transfer.amount,
+        memo: transfer.memo,
+        idempotency_key: transfer.idempotency_key,
+        at: transfer.at,
+    }
+}
+
+fn transfer_request(request: ledger::TransferRequest) -> crate::ledger::TransferRequest {
+    crate::ledger::TransferRequest {
+        from: request.from,
+        to: request.to,
+        amount: request.amount,
+        idempotency_key: request.idempotency_key,
+        memo: request.memo,
+    }
+}
+
+impl ledger::Host for CallState {
+    fn open(
+        &mut self,
+        name: String,
+        kind: ledger::AccountKind,
+    ) -> wasmtime::Result<Result<ledger::Account, ledger::LedgerError>> {
+        let kind = match kind {
+            ledger::AccountKind::Funded => crate::ledger::AccountKind::Funded,
+            ledger::AccountKind::External => crate::ledger::AccountKind::External,
+        };
+        let books = &self.ctx.ledger;
+        Ok(self
+            .rt
+            .block_on(books.open(&name, kind))
+            .map(account)
+            .map_err(Into::into))
+    }
+
+    fn get(
+        &mut self,
+        name: String,
+    ) -> wasmtime::Result<Result<Option<ledger::Account>, ledger::LedgerError>> {
+        let books = &self.ctx.ledger;
+        Ok(self
+            .rt
+            .block_on(books.get(&name))
+            .map(|found| found.map(account))
+            .map_err(Into::into))
+    }
+
+    fn accounts(
+        &mut self,
+        prefix: String,
+        limit: u32,
+        offset: u32,
+    ) -> wasmtime::Result<Result<Vec<ledger::Account>, ledger::LedgerError>> {
+        let books = &self.ctx.ledger;
+        Ok(self
+            .rt
+            .block_on(books.list(&prefix, limit, offset))
+            .map(|list| list.into_iter().map(account).collect())
+            .map_err(Into::into))
+    }
+
+    fn transfer(
+        &mut self,
+        request: ledger::TransferRequest,
+    ) -> wasmtime::Result<Result<ledger::TransferRecord, ledger::LedgerError>> {
+        let books = &self.ctx.ledger;
+        Ok(self
+            .rt
+            .block_on(books.transfer(transfer_request(request)))
+            .map(transfer)
+            .map_err(Into::into))
+    }
+
+    fn transfer_all(
+        &mut self,
+        requests: Vec<ledger::TransferRequest>,
+    ) -> wasmtime::Result<Result<Vec<ledger::TransferRecord>, ledger::LedgerError>> {
+        let requests = requests.into_iter().map(transfer_request).collect();
+        let books = &self.ctx.ledger;
+        Ok(self
+            .rt
+            .block_on(books.transfer_all(requests))
+            .map(|list| list.into_iter().map(transfer).collect())
+            .map_err(Into::into))
+    }
+
+    fn history(
+        &mut self,
+        name: String,
+        limit: u32,
+        offset: u32,
+    ) -> wasmtime::Result<Result<Vec<ledger::TransferRecord>, ledger::LedgerError>> {
+        let books = &self.ctx.ledger;
+        Ok(self
+            .rt
+            .block_on(books.history(&name, limit, offset))
+            .map(|list| list.into_iter().map(transfer).collect())
+            .map_err(Into::into))
     }
 }

@@ -199,6 +199,10 @@ impl PluginHost {
                     &mut linker,
                     |s| s,
                 ))?,
+                "ledger" => link(bindings::ledger::add_to_linker::<_, HasSelf<_>>(
+                    &mut linker,
+                    |s| s,
+                ))?,
                 _ => {}
             }
         }

@@ -1,0 +1,465 @@
+//! The double-entry ledger: money in integer cents on accounts scoped to (instance, plugin).
+//!
+//! The journal (`ledger_transfers`) records every movement; each account's balance is kept next
+//! to it in the same transaction. A debit is one conditional `UPDATE … WHERE balance >= amount`,
+//! so the database itself refuses to overspend a funded account however many requests (or
+//! kernel nodes sharing one PostgreSQL database) race for it; a `CHECK` constraint guards the
+//! same invariant a second time. Because money only ever moves between accounts, the balances
+//! of a plugin's accounts always sum to zero.
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Value};
+
+use crate::db::{Db, sql};
+
+/// Largest amount of one transfer: a hundred billion euros, far from `i64` overflow.
+pub const MAX_AMOUNT_CENTS: i64 = 10_000_000_000_000;
+const MAX_NAME_LEN: usize = 200;
+const MAX_MEMO_LEN: usize = 1000;
+const MAX_PAGE: u32 = 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerError {
+    #[error("insufficient funds: {0}")]
+    InsufficientFunds(String),
+    #[error("unknown account: {0}")]
+    UnknownAccount(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+impl From<DbErr> for LedgerError {
+    fn from(err: DbErr) -> Self {
+        LedgerError::Internal(err.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountKind {
+    /// Never below zero.
+    Funded,
+    /// Outside the books: may go below zero.
+    External,
+}
+
+impl AccountKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Funded => "funded",
+            AccountKind::External => "external",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        if text == "external" {
+            AccountKind::External
+        } else {
+            AccountKind::Funded
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub kind: AccountKind,
+    pub balance: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferRequest {
+    pub from: String,
+    pub to: String,
+    pub amount: i64,
+    pub idempotency_key: String,
+    pub memo: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub amount: i64,
+    pub memo: String,
+    pub idempotency_key: String,
+    pub at: i64,
+}
+
+/// The ledger as seen by one plugin on one instance.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    db: Db,
+    instance: String,
+    plugin: String,
+}
+
+fn check_name(what: &str, name: &str) -> Result<(), LedgerError> {
+    if name.is_empty() || name.len() > MAX_NAME_LEN || name.chars().any(char::is_control) {
+        return Err(LedgerError::Invalid(format!(
+            "{what} `{}` must be 1 to {MAX_NAME_LEN} printable characters",
+            name.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+fn check_request(request: &TransferRequest) -> Result<(), LedgerError> {
+    check_name("account", &request.from)?;
+    check_name("account", &request.to)?;
+    check_name("idempotency key", &request.idempotency_key)?;
+    if request.from == request.to {
+        return Err(LedgerError::Invalid(format!(
+            "a transfer from `{}` to itself moves nothing",
+            request.from
+        )));
+    }
+    if request.amount <= 0 || request.amount > MAX_AMOUNT_CENTS {
+        return Err(LedgerError::Invalid(format!(
+            "amount {} cents must be between 1 and {MAX_AMOUNT_CENTS}",
+            request.amount
+        )));
+    }
+    if request.memo.len() > MAX_MEMO_LEN {
+        return Err(LedgerError::Invalid(format!(
+            "memo longer than {MAX_MEMO_LEN} bytes"
+        )));
+    }
+    Ok(())
+}
+
+fn account_from_row(row: &sea_orm::QueryResult) -> Result<Account, DbErr> {
+    let kind: String = row.try_get("", "kind")?;
+    Ok(Account {
+        name: row.try_get("", "name")?,
+        kind: AccountKind::parse(&kind),
+        balance: row.try_get("", "balance")?,
+    })
+}
+
+fn transfer_from_row(row: &sea_orm::QueryResult) -> Result<Transfer, DbErr> {
+    Ok(Transfer {
+        id: row.try_get("", "id")?,
+        from: row.try_get("", "from_account")?,
+        to: row.try_get("", "to_account")?,
+        amount: row.try_get("", "amount")?,
+        memo: row.try_get("", "memo")?,
+        idempotency_key: row.try_get("", "idempotency_key")?,
+        at: row.try_get("", "at")?,
+    })
+}
+
+const TRANSFER_COLUMNS: &str = "id, from_account, to_account, amount, memo, idempotency_key, at";
+
+impl Ledger {
+    pub fn new(db: Db, instance: &str, plugin: &str) -> Self {
+        Self {
+            db,
+            instance: instance.to_owned(),
+            plugin: plugin.to_owned(),
+        }
+    }
+
+    fn scope(&self) -> Vec<Value> {
+        vec![self.instance.clone().into(), self.plugin.clone().into()]
+    }
+
+    /// Opens an account with a zero balance, or returns it if it exists with the same kind.
+    pub async fn open(&self, name: &str, kind: AccountKind) -> Result<Account, LedgerError> {
+        check_name("account", name)?;
+        if let Some(existing) = self.get(name).await? {
+            return self.same_kind(existing, kind);
+        }
+        let mut values = self.scope();
+        values.extend([
+            name.into(),
+            kind.as_str().into(),
+            crate::clock::now_ms().into(),
+        ]);
+        let inserted = {
+            let _guard = self.db.write_guard().await;
+            self.db
+                .conn()
+                .execute_raw(sql::stmt(
+                    self.db.backend(),
+                    "INSERT INTO ledger_accounts (instance, plugin, name, kind, balance, created_at) \
+                     VALUES (?, ?, ?, ?, 0, ?)",
+                    values,
+                ))
+                .await
+        };
+        match inserted {
+            Ok(_) => Ok(Account {
+                name: name.to_owned(),
+                kind,
+                balance: 0,
+            }),
+            // Opened by a concurrent request meanwhile.
+            Err(err) if sql::is_unique_violation(&err) => match self.get(name).await? {
+                Some(existing) => self.same_kind(existing, kind),
+                None => Err(LedgerError::Internal(format!("account `{name}` vanished"))),
+            },
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    fn same_kind(&self, existing: Account, kind: AccountKind) -> Result<Account, LedgerError> {
+        if existing.kind == kind {
+            Ok(existing)
+        } else {
+            Err(LedgerError::Invalid(format!(
+                "account `{}` already exists as {}",
+                existing.name,
+                existing.kind.as_str()
+            )))
+        }
+    }
+
+    pub async fn get(&self, name: &str) -> Result<Option<Account>, LedgerError> {
+        let mut values = self.scope();
+        values.push(name.into());
+        let row = self
+            .db
+            .conn()
+            .query_one_raw(sql::stmt(
+                self.db.backend(),
+                "SELECT name, kind, balance FROM ledger_accounts WHERE instance = ? AND plugin = ? AND name = ?",
+                values,
+            ))
+            .await?;
+        Ok(row.as_ref().map(account_from_row).transpose()?)
+    }
+
+    /// Accounts whose name starts with `prefix`, by name.
+    pub async fn list(
+        &self,
+        prefix: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Account>, LedgerError> {
+        let mut values = self.scope();
+        values.extend([
+            prefix.into(),
+            prefix.into(),
+            i64::from(limit.min(MAX_PAGE)).into(),
+            i64::from(offset).into(),
+        ]);
+        let rows = self
+            .db
+            .conn()
+            .query_all_raw(sql::stmt(
+                self.db.backend(),
+                "SELECT name, kind, balance FROM ledger_accounts WHERE instance = ? AND plugin = ? \
+                 AND substr(name, 1, length(?)) = ? ORDER BY name LIMIT ? OFFSET ?",
+                values,
+            ))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(account_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    pub async fn transfer(&self, request: TransferRequest) -> Result<Transfer, LedgerError> {
+        let mut done = self.transfer_all(vec![request]).await?;
+        done.pop()
+            .ok_or_else(|| LedgerError::Internal("no transfer recorded".into()))
+    }
+
+    /// Applies every transfer or none. A transfer whose idempotency key was already used for the
+    /// same movement is returned as it was recorded, without moving money again.
+    pub async fn transfer_all(
+        &self,
+        requests: Vec<TransferRequest>,
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        for request in &requests {
+            check_request(request)?;
+        }
+        // A concurrent request with the same idempotency key makes this attempt fail on the
+        // unique index; the second attempt then finds the first one's transfer and returns it.
+        match self.try_transfer_all(&requests).await {
+            Err(LedgerError::Internal(message)) if message.contains(RACE_MARKER) => {
+                self.try_transfer_all(&requests).await
+            }
+            other => other,
+        }
+    }
+
+    async fn try_transfer_all(
+        &self,
+        requests: &[TransferRequest],
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        let _guard = self.db.write_guard().await;
+        let txn = self.db.begin_write().await?;
+        let mut done = Vec::with_capacity(requests.len());
+        for request in requests {
+            done.push(self.apply(&txn, request).await?);
+        }
+        txn.commit().await?;
+        Ok(done)
+    }
+
+    async fn existing(
+        &self,
+        txn: &DatabaseTransaction,
+        key: &str,
+    ) -> Result<Option<Transfer>, LedgerError> {
+        let mut values = self.scope();
+        values.push(key.into());
+        let row = txn
+            .query_one_raw(sql::stmt(
+                self.db.backend(),
+                &format!(
+                    "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers \
+                     WHERE instance = ? AND plugin = ? AND idempotency_key = ?"
+                ),
+                values,
+            ))
+            .await?;
+        Ok(row.as_ref().map(transfer_from_row).transpose()?)
+    }
+
+    async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        request: &TransferRequest,
+    ) -> Result<Transfer, LedgerError> {
+        let backend = self.db.backend();
+        if let Some(previous) = self.existing(txn, &request.idempotency_key).await? {
+            let same = previous.from == request.from
+                && previous.to == request.to
+                && previous.amount == request.amount;
+            return if same {
+                Ok(previous)
+            } else {
+                Err(LedgerError::Conflict(format!(
+                    "idempotency key `{}` was already used for another transfer",
+                    request.idempotency_key
+                )))
+            };
+        }
+        let mut values = vec![request.amount.into()];
+        values.extend(self.scope());
+        values.extend([request.from.clone().into(), request.amount.into()]);
+        let debited = txn
+            .execute_raw(sql::stmt(
+                backend,
+                "UPDATE ledger_accounts SET balance = balance - ? \
+                 WHERE instance = ? AND plugin = ? AND name = ? AND (kind = 'external' OR balance >= ?)",
+                values,
+            ))
+            .await?;
+        if debited.rows_affected() == 0 {
+            return Err(match self.account_in(txn, &request.from).await? {
+                None => LedgerError::UnknownAccount(request.from.clone()),
+                Some(account) => LedgerError::InsufficientFunds(format!(
+                    "`{}` holds {} cents, {} cents are needed",
+                    account.name, account.balance, request.amount
+                )),
+            });
+        }
+        let mut values = vec![request.amount.into()];
+        values.extend(self.scope());
+        values.push(request.to.clone().into());
+        let credited = txn
+            .execute_raw(sql::stmt(
+                backend,
+                "UPDATE ledger_accounts SET balance = balance + ? WHERE instance = ? AND plugin = ? AND name = ?",
+                values,
+            ))
+            .await?;
+        if credited.rows_affected() == 0 {
+            return Err(LedgerError::UnknownAccount(request.to.clone()));
+        }
+        let transfer = Transfer {
+            id: crate::docstore::new_id(),
+            from: request.from.clone(),
+            to: request.to.clone(),
+            amount: request.amount,
+            memo: request.memo.clone(),
+            idempotency_key: request.idempotency_key.clone(),
+            at: crate::clock::now_ms(),
+        };
+        let mut values = self.scope();
+        values.extend([
+            transfer.id.clone().into(),
+            transfer.idempotency_key.clone().into(),
+            transfer.from.clone().into(),
+            transfer.to.clone().into(),
+            transfer.amount.into(),
+            transfer.memo.clone().into(),
+            transfer.at.into(),
+        ]);
+        txn.execute_raw(sql::stmt(
+            backend,
+            "INSERT INTO ledger_transfers \
+             (instance, plugin, id, idempotency_key, from_account, to_account, amount, memo, at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            values,
+        ))
+        .await
+        .map_err(|err| {
+            if sql::is_unique_violation(&err) {
+                LedgerError::Internal(format!("{RACE_MARKER}: {err}"))
+            } else {
+                err.into()
+            }
+        })?;
+        Ok(transfer)
+    }
+
+    async fn account_in(
+        &self,
+        txn: &DatabaseTransaction,
+        name: &str,
+    ) -> Result<Option<Account>, LedgerError> {
+        let mut values = self.scope();
+        values.push(name.into());
+        let row = txn
+            .query_one_raw(sql::stmt(
+                self.db.backend(),
+                "SELECT name, kind, balance FROM ledger_accounts WHERE instance = ? AND plugin = ? AND name = ?",
+                values,
+            ))
+            .await?;
+        Ok(row.as_ref().map(account_from_row).transpose()?)
+    }
+
+    /// Transfers into or out of `name`, newest first.
+    pub async fn history(
+        &self,
+        name: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        let mut values = self.scope();
+        values.extend([
+            name.into(),
+            name.into(),
+            i64::from(limit.min(MAX_PAGE)).into(),
+            i64::from(offset).into(),
+        ]);
+        let rows = self
+            .db
+            .conn()
+            .query_all_raw(sql::stmt(
+                self.db.backend(),
+                &format!(
+                    "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE instance = ? AND plugin = ? \
+                     AND (from_account = ? OR to_account = ?) ORDER BY at DESC, id DESC LIMIT ? OFFSET ?"
+                ),
+                values,
+            ))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(transfer_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+}
+
+/// Marks the internal error of a lost idempotency race, which `transfer_all` retries once.
+const RACE_MARKER: &str = "concurrent transfer with the same idempotency key";
