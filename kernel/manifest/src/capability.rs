@@ -124,10 +124,10 @@ mod tests {
 
     #[test]
     fn an_unknown_name_lists_the_valid_ones() {
-        let err = "ledger".parse::<Capability>().unwrap_err().to_string();
+        let err = "wallet".parse::<Capability>().unwrap_err().to_string();
         assert_eq!(
             err,
-            "`ledger` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock"
+            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger"
         );
     }
 }
