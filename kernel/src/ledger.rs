@@ -219,18 +219,7 @@ impl Ledger {
     }
 
     pub async fn get(&self, name: &str) -> Result<Option<Account>, LedgerError> {
-        let mut values = self.scope();
-        values.push(name.into());
-        let row = self
-            .db
-            .conn()
-            .query_one_raw(sql::stmt(
-                self.db.backend(),
-                "SELECT name, kind, balance FROM ledger_accounts WHERE instance = ? AND plugin = ? AND name = ?",
-                values,
-            ))
-            .await?;
-        Ok(row.as_ref().map(account_from_row).transpose()?)
+        self.account(self.db.conn(), name).await
     }
 
     /// Accounts whose name starts with `prefix`, by name.
@@ -278,24 +267,10 @@ impl Ledger {
         for request in &requests {
             check_request(request)?;
         }
-        // A concurrent request with the same idempotency key makes this attempt fail on the
-        // unique index; the second attempt then finds the first one's transfer and returns it.
-        match self.try_transfer_all(&requests).await {
-            Err(LedgerError::Internal(message)) if message.contains(RACE_MARKER) => {
-                self.try_transfer_all(&requests).await
-            }
-            other => other,
-        }
-    }
-
-    async fn try_transfer_all(
-        &self,
-        requests: &[TransferRequest],
-    ) -> Result<Vec<Transfer>, LedgerError> {
         let _guard = self.db.write_guard().await;
         let txn = self.db.begin_write().await?;
         let mut done = Vec::with_capacity(requests.len());
-        for request in requests {
+        for request in &requests {
             done.push(self.apply(&txn, request).await?);
         }
         txn.commit().await?;
@@ -322,13 +297,49 @@ impl Ledger {
         Ok(row.as_ref().map(transfer_from_row).transpose()?)
     }
 
+    /// Records one transfer. The journal row is written first, so the idempotency key is
+    /// claimed before any money moves: a concurrent request with the same key waits on the
+    /// unique index and then finds this transfer instead of spending a second time.
     async fn apply(
         &self,
         txn: &DatabaseTransaction,
         request: &TransferRequest,
     ) -> Result<Transfer, LedgerError> {
         let backend = self.db.backend();
-        if let Some(previous) = self.existing(txn, &request.idempotency_key).await? {
+        let transfer = Transfer {
+            id: crate::docstore::new_id(),
+            from: request.from.clone(),
+            to: request.to.clone(),
+            amount: request.amount,
+            memo: request.memo.clone(),
+            idempotency_key: request.idempotency_key.clone(),
+            at: crate::clock::now_ms(),
+        };
+        let mut values = self.scope();
+        values.extend([
+            transfer.id.clone().into(),
+            transfer.idempotency_key.clone().into(),
+            transfer.from.clone().into(),
+            transfer.to.clone().into(),
+            transfer.amount.into(),
+            transfer.memo.clone().into(),
+            transfer.at.into(),
+        ]);
+        let claimed = txn
+            .execute_raw(sql::stmt(
+                backend,
+                "INSERT INTO ledger_transfers \
+                 (instance, plugin, id, idempotency_key, from_account, to_account, amount, memo, at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (instance, plugin, idempotency_key) DO NOTHING",
+                values,
+            ))
+            .await?;
+        if claimed.rows_affected() == 0 {
+            let previous = self
+                .existing(txn, &request.idempotency_key)
+                .await?
+                .ok_or_else(|| LedgerError::Internal("an idempotency key vanished".into()))?;
             let same = previous.from == request.from
                 && previous.to == request.to
                 && previous.amount == request.amount;
@@ -353,7 +364,7 @@ impl Ledger {
             ))
             .await?;
         if debited.rows_affected() == 0 {
-            return Err(match self.account_in(txn, &request.from).await? {
+            return Err(match self.account(txn, &request.from).await? {
                 None => LedgerError::UnknownAccount(request.from.clone()),
                 Some(account) => LedgerError::InsufficientFunds(format!(
                     "`{}` holds {} cents, {} cents are needed",
@@ -374,51 +385,18 @@ impl Ledger {
         if credited.rows_affected() == 0 {
             return Err(LedgerError::UnknownAccount(request.to.clone()));
         }
-        let transfer = Transfer {
-            id: crate::docstore::new_id(),
-            from: request.from.clone(),
-            to: request.to.clone(),
-            amount: request.amount,
-            memo: request.memo.clone(),
-            idempotency_key: request.idempotency_key.clone(),
-            at: crate::clock::now_ms(),
-        };
-        let mut values = self.scope();
-        values.extend([
-            transfer.id.clone().into(),
-            transfer.idempotency_key.clone().into(),
-            transfer.from.clone().into(),
-            transfer.to.clone().into(),
-            transfer.amount.into(),
-            transfer.memo.clone().into(),
-            transfer.at.into(),
-        ]);
-        txn.execute_raw(sql::stmt(
-            backend,
-            "INSERT INTO ledger_transfers \
-             (instance, plugin, id, idempotency_key, from_account, to_account, amount, memo, at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            values,
-        ))
-        .await
-        .map_err(|err| {
-            if sql::is_unique_violation(&err) {
-                LedgerError::Internal(format!("{RACE_MARKER}: {err}"))
-            } else {
-                err.into()
-            }
-        })?;
         Ok(transfer)
     }
 
-    async fn account_in(
+    /// Reads an account through `conn`: the pool, or the transaction that is about to write.
+    async fn account(
         &self,
-        txn: &DatabaseTransaction,
+        conn: &impl ConnectionTrait,
         name: &str,
     ) -> Result<Option<Account>, LedgerError> {
         let mut values = self.scope();
         values.push(name.into());
-        let row = txn
+        let row = conn
             .query_one_raw(sql::stmt(
                 self.db.backend(),
                 "SELECT name, kind, balance FROM ledger_accounts WHERE instance = ? AND plugin = ? AND name = ?",
@@ -460,6 +438,3 @@ impl Ledger {
             .collect::<Result<_, _>>()?)
     }
 }
-
-/// Marks the internal error of a lost idempotency race, which `transfer_all` retries once.
-const RACE_MARKER: &str = "concurrent transfer with the same idempotency key";

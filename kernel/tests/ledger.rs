@@ -39,6 +39,7 @@ async fn suite(db: Db, other_node: Db) {
     overspending_is_refused_atomically(&db).await;
     idempotency_keys_never_move_money_twice(&db).await;
     concurrent_spending_never_goes_below_zero(&db, &other_node).await;
+    concurrent_retries_of_one_payment_pay_once(&db, &other_node).await;
     plugins_keep_separate_books(&db).await;
 }
 
@@ -208,6 +209,45 @@ async fn concurrent_spending_never_goes_below_zero(db: &Db, other_node: &Db) {
     assert_eq!(balance(&books, "voucher").await, 0);
     assert_eq!(balance(&other, "shop").await, 5_000);
     assert_eq!(books_balance(&books).await, 0);
+}
+
+/// A client retrying one payment on both nodes at once: every attempt reports the same
+/// transfer and the money moves once (none reports a false "insufficient funds").
+async fn concurrent_retries_of_one_payment_pay_once(db: &Db, other_node: &Db) {
+    let books = Ledger::new(db.clone(), "i6", "vouchers");
+    let other = Ledger::new(other_node.clone(), "i6", "vouchers");
+    books
+        .open("funding", AccountKind::External)
+        .await
+        .expect("open");
+    books
+        .open("voucher", AccountKind::Funded)
+        .await
+        .expect("open");
+    books.open("shop", AccountKind::Funded).await.expect("open");
+    books
+        .transfer(request("funding", "voucher", 700, "fund"))
+        .await
+        .expect("fund");
+    let mut tasks = Vec::new();
+    for n in 0..20 {
+        let node = if n % 2 == 0 {
+            books.clone()
+        } else {
+            other.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            node.transfer(request("voucher", "shop", 700, "checkout-42"))
+                .await
+        }));
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for task in tasks {
+        ids.insert(task.await.expect("join").expect("every retry succeeds").id);
+    }
+    assert_eq!(ids.len(), 1, "one transfer, reported to every attempt");
+    assert_eq!(balance(&books, "voucher").await, 0);
+    assert_eq!(balance(&books, "shop").await, 700);
 }
 
 async fn plugins_keep_separate_books(db: &Db) {

@@ -225,6 +225,14 @@ fn newest(path: &Path) -> Option<SystemTime> {
     latest
 }
 
+/// Cargo runs inside the plugin folder, so every path handed to it must be absolute.
+fn absolute(plugin_dir: &Path) -> Result<PathBuf, BuildError> {
+    std::path::absolute(plugin_dir).map_err(|err| BuildError::Metadata {
+        dir: plugin_dir.to_owned(),
+        message: format!("cannot resolve the folder: {err}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -279,12 +287,4 @@ mod tests {
             "error[E0425]: cannot find value `x`\n  --> src/lib.rs:1:1"
         );
     }
-}
-
-/// Cargo runs inside the plugin folder, so every path handed to it must be absolute.
-fn absolute(plugin_dir: &Path) -> Result<PathBuf, BuildError> {
-    std::path::absolute(plugin_dir).map_err(|err| BuildError::Metadata {
-        dir: plugin_dir.to_owned(),
-        message: format!("cannot resolve the folder: {err}"),
-    })
 }

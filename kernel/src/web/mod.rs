@@ -5,6 +5,7 @@ mod context;
 mod error;
 mod pages;
 mod plugin_route;
+mod redirect;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -62,22 +62,12 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths are followed after login, never another origin.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
 pub async fn login_form(ctx: Ctx, Query(query): Query<NextQuery>) -> Response {
     page(
         &ctx,
         "login.html",
         StatusCode::OK,
-        json!({ "next": safe_next(query.next.as_deref()), "username": "" }),
+        json!({ "next": super::redirect::after_login(query.next.as_deref()), "username": "" }),
     )
 }
 
@@ -92,7 +82,7 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
         .trim()
         .to_lowercase();
     let password = form.get("password").unwrap_or_default();
-    let next = safe_next(form.get("next"));
+    let next = super::redirect::after_login(form.get("next"));
     let instance = ctx.instance.clone();
     let user = match users::authenticate(&instance.db, instance.id(), &username, password).await {
         Ok(user) => user,

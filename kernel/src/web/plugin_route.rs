@@ -134,7 +134,7 @@ fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
             )
                 .into_response()
         }
-        HttpResponse::Redirect(location) => match resolve_redirect(plugin, &location) {
+        HttpResponse::Redirect(location) => match super::redirect::from_plugin(plugin, &location) {
             Some(target) => (ctx.jar.clone(), Redirect::to(&target)).into_response(),
             None => WebError::Plugin {
                 status: StatusCode::BAD_GATEWAY,
@@ -203,23 +203,6 @@ fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
     }
 }
 
-/// Resolves a plugin's redirect: absolute paths stay on this site, relative ones are taken from
-/// the plugin's mount point, anything with a scheme or host is refused.
-fn resolve_redirect(plugin: &str, location: &str) -> Option<String> {
-    if location.contains("://") || location.starts_with("//") || location.contains('\\') {
-        return None;
-    }
-    if location.contains(':') && !location.starts_with('/') {
-        // `javascript:…`, `data:…`
-        return None;
-    }
-    if location.starts_with('/') {
-        Some(location.to_owned())
-    } else {
-        Some(format!("/p/{plugin}/{location}"))
-    }
-}
-
 fn plugin_error(ctx: &Ctx, plugin: &str, error: PluginError) -> Response {
     let (code, kind, message) = match error {
         PluginError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
@@ -249,24 +232,4 @@ fn plugin_error(ctx: &Ctx, plugin: &str, error: PluginError) -> Response {
         message,
     }
     .render(ctx)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::resolve_redirect;
-
-    #[test]
-    fn redirects_never_leave_the_site() {
-        assert_eq!(
-            resolve_redirect("hello", "/p/hello/").as_deref(),
-            Some("/p/hello/")
-        );
-        assert_eq!(
-            resolve_redirect("hello", "done").as_deref(),
-            Some("/p/hello/done")
-        );
-        assert_eq!(resolve_redirect("hello", "https://evil.example/"), None);
-        assert_eq!(resolve_redirect("hello", "//evil.example/"), None);
-        assert_eq!(resolve_redirect("hello", "javascript:alert(1)"), None);
-    }
 }

@@ -1,0 +1,72 @@
+//! Redirect targets: only paths on this site, never another origin.
+
+/// Whether `path` is a path on this site that is safe to put in a `Location` header.
+///
+/// Browsers drop tabs and newlines from URLs and treat `\` like `/`, so `/\t/evil.example`
+/// would become `//evil.example`: any whitespace, control character or backslash is refused.
+pub fn is_same_site_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+}
+
+/// The path to continue to after login (`/` when `next` is absent or unsafe).
+pub fn after_login(next: Option<&str>) -> String {
+    match next {
+        Some(path) if is_same_site_path(path) => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// Resolves a plugin's redirect: absolute paths stay on this site, relative ones are taken from
+/// the plugin's mount point; anything with a scheme, a host or a dangerous character is refused.
+pub fn from_plugin(plugin: &str, location: &str) -> Option<String> {
+    let target = if location.starts_with('/') {
+        location.to_owned()
+    } else if location.contains(':') {
+        // `https:…`, `javascript:…`, `data:…`
+        return None;
+    } else {
+        format!("/p/{plugin}/{location}")
+    };
+    is_same_site_path(&target).then_some(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugin_redirects_never_leave_the_site() {
+        assert_eq!(
+            from_plugin("hello", "/p/hello/").as_deref(),
+            Some("/p/hello/")
+        );
+        assert_eq!(
+            from_plugin("hello", "done").as_deref(),
+            Some("/p/hello/done")
+        );
+        for evil in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "javascript:alert(1)",
+            "\t//evil.example",
+        ] {
+            assert_eq!(from_plugin("hello", evil), None, "{evil:?}");
+        }
+    }
+
+    #[test]
+    fn login_continues_only_to_local_paths() {
+        assert_eq!(after_login(Some("/p/hello/?x=1")), "/p/hello/?x=1");
+        assert_eq!(after_login(Some("/\t/evil.example")), "/");
+        assert_eq!(after_login(Some("//evil.example")), "/");
+        assert_eq!(after_login(Some("https://evil.example")), "/");
+        assert_eq!(after_login(None), "/");
+    }
+}
