@@ -273,23 +273,19 @@ impl DocStore {
                 expected + 1
             }
             None => {
-                let mut values = vec![data.to_owned().into(), now.into()];
-                values.extend(self.scope(collection));
-                values.push(id.to_owned().into());
-                let result = txn
-                    .execute_raw(sql::stmt(
-                        backend,
-                        "UPDATE documents SET data = ?, updated_at = ?, version = version + 1 \
-                         WHERE instance = ? AND plugin = ? AND collection = ? AND doc_id = ?",
-                        values,
-                    ))
-                    .await?;
-                if result.rows_affected() == 0 {
-                    self.insert(txn, collection, id, data, now).await?;
-                    1
-                } else {
-                    self.current_version(txn, collection, id).await?
-                }
+                // An upsert, so two writers creating the same new document both succeed.
+                let mut values = self.scope(collection);
+                values.extend([id.into(), data.into(), now.into()]);
+                txn.execute_raw(sql::stmt(
+                    backend,
+                    "INSERT INTO documents (instance, plugin, collection, doc_id, data, updated_at, version) \
+                     VALUES (?, ?, ?, ?, ?, ?, 1) \
+                     ON CONFLICT (instance, plugin, collection, doc_id) DO UPDATE SET \
+                     data = excluded.data, updated_at = excluded.updated_at, version = documents.version + 1",
+                    values,
+                ))
+                .await?;
+                self.current_version(txn, collection, id).await?
             }
         };
         self.reindex(txn, collection, id, &parsed).await?;
@@ -442,9 +438,11 @@ impl DocStore {
         }
         self.push_where(&mut text, &mut values, collection, indexes, &query.filters)?;
         let dir = if query.descending { "DESC" } else { "ASC" };
+        // Documents without the field come last either way, on SQLite as on PostgreSQL.
+        let nulls = "NULLS LAST";
         if query.order_by.is_some() {
             text.push_str(&format!(
-                " ORDER BY o.value_num {dir}, o.value_text {dir}, d.doc_id {dir}"
+                " ORDER BY o.value_num {dir} {nulls}, o.value_text {dir} {nulls}, d.doc_id {dir}"
             ));
         } else {
             text.push_str(&format!(" ORDER BY d.doc_id {dir}"));

@@ -1,10 +1,15 @@
 //! Events between plugins and scheduled jobs.
 //!
 //! A published event is stored together with one delivery row per subscriber, in the same
-//! database as everything else, so nothing is lost on a crash: the dispatcher retries a delivery
-//! until the subscriber accepts it (at least once), with exponential back-off. Before running a
-//! delivery or a job a node *claims* it with a conditional update, so that several kernel nodes
-//! sharing a PostgreSQL database never run the same one twice at the same time.
+//! database as everything else, so a restart loses no queued delivery: the dispatcher retries one
+//! until the subscriber accepts it (at least once), with exponential back-off, for up to ten
+//! attempts; then it is marked `failed` and kept for inspection. Before running a delivery or a
+//! job a node *claims* it with a conditional update, so that several kernel nodes sharing a
+//! PostgreSQL database do not run the same one at the same time (a claim outlasts the deadline).
+//!
+//! Events are written once the publishing call has returned successfully, in their own
+//! transaction: a crash in the instant between a plugin's writes and that transaction loses the
+//! events of that call.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +22,9 @@ use crate::host::PublishedEvent;
 use crate::host::bindings::types::Event;
 use crate::instance::Instance;
 
-/// How long a claimed delivery is reserved for the node that claimed it.
-const CLAIM_MS: i64 = 5 * 60 * 1000;
+/// How long a claimed delivery is reserved for the node that claimed it, beyond the event
+/// deadline: the claim must outlast the longest possible delivery.
+const CLAIM_MARGIN_MS: i64 = 60 * 1000;
 /// Deliveries are given up (status `failed`) after this many attempts.
 const MAX_ATTEMPTS: i64 = 10;
 /// How often the dispatcher and the scheduler look for due work without being woken.
@@ -132,6 +138,12 @@ async fn deliver_due(instance: &Instance) -> Result<(), DbErr> {
     }
 }
 
+fn claim_ms(instance: &Instance) -> i64 {
+    i64::try_from(instance.manifest.limits.event_deadline_ms)
+        .unwrap_or(i64::MAX / 2)
+        .saturating_add(CLAIM_MARGIN_MS)
+}
+
 async fn claim_delivery(instance: &Instance, due: &Due) -> Result<bool, DbErr> {
     let db = &instance.db;
     let _guard = db.write_guard().await;
@@ -142,7 +154,7 @@ async fn claim_delivery(instance: &Instance, due: &Due) -> Result<bool, DbErr> {
             "UPDATE event_deliveries SET next_attempt_at = ? \
              WHERE instance = ? AND event_id = ? AND subscriber = ? AND status = 'pending' AND next_attempt_at = ?",
             vec![
-                (crate::clock::now_ms() + CLAIM_MS).into(),
+                (crate::clock::now_ms() + claim_ms(instance)).into(),
                 instance.id().into(),
                 due.event.id.clone().into(),
                 due.subscriber.clone().into(),

@@ -238,29 +238,23 @@ impl Instance {
             .await
             .map_err(|err| plugin_error(format!("install hook: {err}")))?;
         outcome.map_err(|message| plugin_error(format!("install hook refused: {message}")))?;
-        let _guard = self.db.write_guard().await;
-        let backend = self.db.backend();
-        let conn = self.db.conn();
-        conn.execute_raw(sql::stmt(
-            backend,
-            "DELETE FROM plugin_installs WHERE instance = ? AND plugin = ?",
-            vec![self.id().into(), plugin.name.clone().into()],
-        ))
-        .await
-        .map_err(db_error)?;
-        conn.execute_raw(sql::stmt(
-            backend,
-            "INSERT INTO plugin_installs (instance, plugin, version, installed_at) VALUES (?, ?, ?, ?)",
-            vec![
-                self.id().into(),
-                plugin.name.clone().into(),
-                current.clone().into(),
-                crate::clock::now_ms().into(),
-            ],
-        ))
-        .await
-        .map_err(db_error)?;
-        drop(_guard);
+        // One statement, so a crash can never leave the plugin looking uninstalled.
+        self.db
+            .conn()
+            .execute_raw(sql::stmt(
+                self.db.backend(),
+                "INSERT INTO plugin_installs (instance, plugin, version, installed_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (instance, plugin) DO UPDATE SET version = excluded.version, \
+                 installed_at = excluded.installed_at",
+                vec![
+                    self.id().into(),
+                    plugin.name.clone().into(),
+                    current.clone().into(),
+                    crate::clock::now_ms().into(),
+                ],
+            ))
+            .await
+            .map_err(db_error)?;
         crate::audit::append(
             &self.db,
             crate::audit::Entry {
@@ -281,21 +275,23 @@ impl Instance {
         .map_err(db_error)
     }
 
-    /// Runs `f` in a fresh instance of `plugin`; events it published are queued for delivery
-    /// once it has succeeded.
-    async fn call<R, F>(
+    /// Runs `f` in a fresh instance of `plugin`. Events it published are queued for delivery
+    /// only if the plugin reported success (`Ok` inside): a refused request or a failing event
+    /// handler publishes nothing, however often it is retried.
+    async fn call<T, E, F>(
         &self,
         plugin: &LoadedPlugin,
         caller: Option<WitUser>,
         deadline: Duration,
         f: F,
-    ) -> Result<R, CallError>
+    ) -> Result<Result<T, E>, CallError>
     where
-        R: Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
         F: FnOnce(
                 &mut wasmtime::Store<CallState>,
                 &crate::host::bindings::Plugin,
-            ) -> wasmtime::Result<R>
+            ) -> wasmtime::Result<Result<T, E>>
             + Send
             + 'static,
     {
@@ -312,7 +308,7 @@ impl Instance {
         tracing::debug!(instance = %self.id(), plugin = %plugin.name, elapsed = ?started.elapsed(), ok = result.is_ok(), "plugin call");
         match result {
             Ok(outcome) => {
-                if !outcome.events.is_empty() {
+                if outcome.value.is_ok() && !outcome.events.is_empty() {
                     self.queue_events(&plugin.name, outcome.events)
                         .await
                         .map_err(|err| CallError::Kernel(format!("queueing events: {err}")))?;

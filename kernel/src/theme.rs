@@ -61,8 +61,13 @@ impl Theme {
     ) -> Result<Self, ThemeError> {
         let default_dir = themes_root.join(DEFAULT_THEME);
         let theme_dir = themes_root.join(theme);
+        // Later layers override earlier ones: default theme, plugin templates, default-theme
+        // plugin overrides only where the plugin has no such template, then the instance theme.
         let mut templates = BTreeMap::new();
-        collect(&default_dir.join("templates"), "", &mut templates)?;
+        let mut default_layer = BTreeMap::new();
+        collect(&default_dir.join("templates"), "", &mut default_layer)?;
+        let (default_overrides, default_own) = split_plugin_overrides(default_layer);
+        templates.extend(default_own);
         for plugin in plugins {
             collect(
                 &plugin.dir.join("templates"),
@@ -70,22 +75,15 @@ impl Theme {
                 &mut templates,
             )?;
         }
-        if theme != DEFAULT_THEME {
-            collect(&theme_dir.join("templates"), "", &mut templates)?;
+        for (name, body) in default_overrides {
+            templates.entry(name).or_insert(body);
         }
-        // `templates/plugins/<plugin>/x.html` of a theme overrides `<plugin>/x.html`.
-        let overrides: Vec<_> = templates
-            .keys()
-            .filter(|name| name.starts_with("plugins/"))
-            .cloned()
-            .collect();
-        for name in overrides {
-            if let Some(body) = templates.remove(&name) {
-                let target = name.trim_start_matches("plugins/").to_owned();
-                if theme != DEFAULT_THEME || !templates.contains_key(&target) {
-                    templates.insert(target, body);
-                }
-            }
+        if theme != DEFAULT_THEME {
+            let mut theme_layer = BTreeMap::new();
+            collect(&theme_dir.join("templates"), "", &mut theme_layer)?;
+            let (overrides, own) = split_plugin_overrides(theme_layer);
+            templates.extend(own);
+            templates.extend(overrides);
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
@@ -150,6 +148,26 @@ impl Theme {
             .map(|dir| dir.join(relative))
             .find(|path| path.is_file())
     }
+}
+
+/// Splits a theme's templates into its own and its overrides of plugin templates
+/// (`plugins/<plugin>/x.html`, renamed to `<plugin>/x.html`).
+fn split_plugin_overrides(
+    layer: BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let mut overrides = BTreeMap::new();
+    let mut own = BTreeMap::new();
+    for (name, body) in layer {
+        match name.strip_prefix("plugins/") {
+            Some(target) => {
+                overrides.insert(target.to_owned(), body);
+            }
+            None => {
+                own.insert(name, body);
+            }
+        }
+    }
+    (overrides, own)
 }
 
 /// Escapes text for HTML element content and quoted attributes. Unlike tera's default it leaves

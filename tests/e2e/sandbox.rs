@@ -80,6 +80,11 @@ async fn memory_hogs_panics_and_stack_overflows_are_contained() {
     let (status, body) = client.get_json(&server, "/p/rogue/panic").await;
     assert_eq!(status, 500, "{body}");
     assert_eq!(body["error"]["kind"], "plugin_failed");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("rogue") && !message.contains("wasm"),
+        "no internals shown: {message}"
+    );
 
     let (status, body) = client.get_json(&server, "/p/rogue/deep").await;
     assert_eq!(status, 500, "{body}");

@@ -17,6 +17,23 @@ pub fn hash(password: &str) -> Result<String, AuthError> {
         .map_err(|err| AuthError::Hash(err.to_string()))
 }
 
+/// Hashes on the blocking pool: argon2 is deliberately slow (tens of milliseconds) and must not
+/// stall the async workers serving everyone else.
+pub async fn hash_off_thread(password: &str) -> Result<String, AuthError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|err| AuthError::Hash(err.to_string()))?
+}
+
+/// Verifies on the blocking pool, for the same reason as [`hash_off_thread`].
+pub async fn verify_off_thread(password: &str, stored: &str) -> bool {
+    let (password, stored) = (password.to_owned(), stored.to_owned());
+    tokio::task::spawn_blocking(move || verify(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
+
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|parsed| {

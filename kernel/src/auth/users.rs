@@ -86,7 +86,7 @@ pub async fn create(db: &Db, instance: &str, new: NewUser<'_>) -> Result<User, A
     for role in new.roles {
         validate_role(role)?;
     }
-    let hash = password::hash(new.password)?;
+    let hash = password::hash_off_thread(new.password).await?;
     let id = crate::docstore::new_id();
     let backend = db.backend();
     let _guard = db.write_guard().await;
@@ -187,10 +187,11 @@ pub async fn authenticate(
     password: &str,
 ) -> Result<Option<User>, DbErr> {
     match find_where(db, instance, "username", username).await? {
-        Some((user, hash)) if password::verify(password, &hash) => Ok(Some(user)),
-        Some(_) => Ok(None),
+        Some((user, hash)) => Ok(password::verify_off_thread(password, &hash)
+            .await
+            .then_some(user)),
         None => {
-            let _ = password::verify(password, dummy_hash());
+            let _ = password::verify_off_thread(password, dummy_hash()).await;
             Ok(None)
         }
     }

@@ -24,6 +24,16 @@ async fn run_script(manager: &SchemaManager<'_>, script: &str) -> Result<(), DbE
     Ok(())
 }
 
+/// Columns that queries sort or compare as text compare bytewise on PostgreSQL too (`COLLATE
+/// "C"`), as they always do on SQLite, so pages and ranges come out the same on both.
+fn text_types(manager: &SchemaManager<'_>, script: &str) -> String {
+    let text = match manager.get_connection().get_database_backend() {
+        DbBackend::Postgres => "TEXT COLLATE \"C\"",
+        _ => "TEXT",
+    };
+    script.replace("@TEXT@", text)
+}
+
 /// The first schema: documents and their index, accounts, sessions, audit, events, jobs.
 struct Initial;
 
@@ -38,7 +48,7 @@ CREATE TABLE documents (
     instance TEXT NOT NULL,
     plugin TEXT NOT NULL,
     collection TEXT NOT NULL,
-    doc_id TEXT NOT NULL,
+    doc_id @TEXT@ NOT NULL,
     version BIGINT NOT NULL,
     data TEXT NOT NULL,
     updated_at BIGINT NOT NULL,
@@ -48,9 +58,9 @@ CREATE TABLE document_index (
     instance TEXT NOT NULL,
     plugin TEXT NOT NULL,
     collection TEXT NOT NULL,
-    doc_id TEXT NOT NULL,
+    doc_id @TEXT@ NOT NULL,
     field TEXT NOT NULL,
-    value_text TEXT,
+    value_text @TEXT@,
     value_num DOUBLE PRECISION,
     PRIMARY KEY (instance, plugin, collection, doc_id, field)
 );
@@ -138,7 +148,8 @@ impl MigrationTrait for Initial {
             DbBackend::Postgres => "BIGSERIAL PRIMARY KEY",
             _ => "INTEGER PRIMARY KEY AUTOINCREMENT",
         };
-        run_script(manager, &INITIAL.replace("@AUTOINCREMENT@", autoincrement)).await
+        let script = INITIAL.replace("@AUTOINCREMENT@", autoincrement);
+        run_script(manager, &text_types(manager, &script)).await
     }
 }
 
@@ -155,12 +166,13 @@ const LEDGER: &str = r#"
 CREATE TABLE ledger_accounts (
     instance TEXT NOT NULL,
     plugin TEXT NOT NULL,
-    name TEXT NOT NULL,
+    name @TEXT@ NOT NULL,
     kind TEXT NOT NULL,
     balance BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     PRIMARY KEY (instance, plugin, name),
-    CHECK (kind = 'external' OR balance >= 0)
+    CHECK (kind = 'external' OR balance >= 0),
+    CHECK (balance BETWEEN -1000000000000000000 AND 1000000000000000000)
 );
 CREATE TABLE ledger_transfers (
     instance TEXT NOT NULL,
@@ -183,6 +195,6 @@ CREATE INDEX ledger_transfers_to ON ledger_transfers (instance, plugin, to_accou
 #[async_trait::async_trait]
 impl MigrationTrait for Ledger {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, LEDGER).await
+        run_script(manager, &text_types(manager, LEDGER)).await
     }
 }

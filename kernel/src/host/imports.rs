@@ -11,6 +11,25 @@ use crate::docstore::{self, StoreError};
 const MAX_EVENT_PAYLOAD: usize = 64 * 1024;
 /// Largest audit detail, in bytes of JSON.
 const MAX_AUDIT_DETAIL: usize = 64 * 1024;
+/// Most events one call may publish: they are held in kernel memory, outside the plugin's cap,
+/// until the call ends.
+const MAX_EVENTS_PER_CALL: usize = 1000;
+/// Longest audit action or subject, and longest log line, in bytes.
+const MAX_LABEL: usize = 200;
+const MAX_LOG_LINE: usize = 8 * 1024;
+
+/// Cuts `text` to at most `max` bytes on a character boundary.
+fn clip(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
 
 impl types::Host for CallState {}
 
@@ -190,6 +209,11 @@ impl events::Host for CallState {
                 self.ctx.plugin
             )));
         }
+        if self.published.len() >= MAX_EVENTS_PER_CALL {
+            return Ok(Err(format!(
+                "a call may publish at most {MAX_EVENTS_PER_CALL} events"
+            )));
+        }
         if payload.len() > MAX_EVENT_PAYLOAD {
             return Ok(Err(format!(
                 "event payload of {} bytes exceeds {MAX_EVENT_PAYLOAD} bytes",
@@ -218,8 +242,8 @@ impl audit::Host for CallState {
             instance: ctx.instance.clone(),
             actor: self.caller.as_ref().map(|user| user.username.clone()),
             plugin: Some(ctx.plugin.clone()),
-            action,
-            subject,
+            action: clip(action, MAX_LABEL),
+            subject: clip(subject, MAX_LABEL),
             detail,
         };
         // An audit row that cannot be written must fail the call: an unaudited change is worse
@@ -232,6 +256,7 @@ impl audit::Host for CallState {
 impl log::Host for CallState {
     fn write(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
         let (instance, plugin) = (&self.ctx.instance, &self.ctx.plugin);
+        let message = clip(message, MAX_LOG_LINE);
         match level {
             types::LogLevel::Trace => tracing::trace!(%instance, %plugin, "{message}"),
             types::LogLevel::Debug => tracing::debug!(%instance, %plugin, "{message}"),

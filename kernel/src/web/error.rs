@@ -69,6 +69,11 @@ impl WebError {
             WebError::Db(_) | WebError::Theme(_) => {
                 "an internal error occurred; it has been logged".to_owned()
             }
+            // A trap's text holds a wasm backtrace, a kernel error may hold database details.
+            WebError::PluginFailed {
+                plugin,
+                source: CallError::Trap(_) | CallError::Kernel(_),
+            } => format!("the service `{plugin}` failed; the error has been logged"),
             other => other.to_string(),
         }
     }

@@ -93,7 +93,10 @@ async fn dispatch(
     let caller = ctx.user.clone().map(Into::into);
     match instance.handle(&plugin, request, caller).await {
         Ok(Ok(response)) => respond(&ctx, &plugin_name, response),
-        Ok(Err(error)) => plugin_error(&ctx, &plugin_name, error),
+        Ok(Err(error)) => {
+            let asked = uri.path_and_query().map_or("/", |p| p.as_str());
+            plugin_error(&ctx, &plugin_name, asked, error)
+        }
         Err(source) => WebError::PluginFailed {
             plugin: plugin_name,
             source,
@@ -203,12 +206,13 @@ fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
     }
 }
 
-fn plugin_error(ctx: &Ctx, plugin: &str, error: PluginError) -> Response {
+/// `asked` is the page the visitor wanted: after logging in they continue there.
+fn plugin_error(ctx: &Ctx, plugin: &str, asked: &str, error: PluginError) -> Response {
     let (code, kind, message) = match error {
         PluginError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
         PluginError::Unauthenticated(m) => {
             if ctx.wants_html && ctx.user.is_none() {
-                let next = format!("/p/{plugin}/");
+                let next = asked;
                 let target = format!(
                     "/login?next={}",
                     form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
