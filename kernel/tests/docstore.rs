@@ -5,6 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde_json::json;
+#[path = "common/pg.rs"]
+mod pg;
+
+use pg::PgDatabase;
 use trama::db::Db;
 use trama::docstore::{Compare, DocStore, Filter, Query, StoreError, Write};
 
@@ -305,33 +309,10 @@ async fn document_store_on_sqlite() {
     suite(Db::connect(&url).await.expect("connect sqlite")).await;
 }
 
-/// The PostgreSQL server CI and developers have on 127.0.0.1 (trust auth).
-fn pg_admin_url() -> String {
-    std::env::var("TRAMA_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn document_store_on_postgres() {
-    use sea_orm::ConnectionTrait;
-    let admin = sea_orm::Database::connect(pg_admin_url())
-        .await
-        .expect("connect to PostgreSQL");
-    let name = format!("trama_docs_{:016x}", rand::random::<u64>());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create database");
-    let base = pg_admin_url();
-    let url = format!(
-        "{}/{name}",
-        &base[..base.rfind('/').expect("url has a database")]
-    );
-    let db = Db::connect(&url).await.expect("connect postgres");
+    let database = PgDatabase::create().await;
+    let db = Db::connect(&database.url).await.expect("connect postgres");
     suite(db.clone()).await;
     db.conn().clone().close().await.ok();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await
-        .expect("drop database");
 }

@@ -1,6 +1,10 @@
 //! The ledger moves money exactly and never overspends, on SQLite and on PostgreSQL, under
 //! concurrent requests and with two connection pools (two kernel nodes) on one database.
 
+#[path = "common/pg.rs"]
+mod pg;
+
+use pg::PgDatabase;
 use trama::db::Db;
 use trama::ledger::{AccountKind, Ledger, LedgerError, TransferRequest};
 
@@ -295,34 +299,12 @@ async fn ledger_on_sqlite() {
     suite(db, second).await;
 }
 
-fn pg_admin_url() -> String {
-    std::env::var("TRAMA_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ledger_on_postgres_with_two_nodes() {
-    use sea_orm::ConnectionTrait;
-    let admin = sea_orm::Database::connect(pg_admin_url())
-        .await
-        .expect("connect to PostgreSQL");
-    let name = format!("trama_ledger_{:016x}", rand::random::<u64>());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create database");
-    let base = pg_admin_url();
-    let url = format!(
-        "{}/{name}",
-        &base[..base.rfind('/').expect("url has a database")]
-    );
-    let node_a = Db::connect(&url).await.expect("node a");
-    let node_b = Db::connect(&url).await.expect("node b");
+    let database = PgDatabase::create().await;
+    let node_a = Db::connect(&database.url).await.expect("node a");
+    let node_b = Db::connect(&database.url).await.expect("node b");
     suite(node_a.clone(), node_b.clone()).await;
     node_a.conn().clone().close().await.ok();
     node_b.conn().clone().close().await.ok();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await
-        .expect("drop database");
 }
