@@ -91,7 +91,7 @@ impl Instance {
             .await
             .map_err(|source| InstanceError::Database {
                 instance: id.clone(),
-                url: redact(&url),
+                url: trama_manifest::redact_url(&url),
                 source,
             })?;
         let enabled: Vec<&ResolvedPlugin> = plugins.iter().filter(|p| p.enabled).collect();
@@ -379,15 +379,5 @@ impl Instance {
             bindings.trama_plugin_handler().call_run_job(store, &job)
         })
         .await
-    }
-}
-
-/// Hides a password in a database URL before it reaches a log or an error page.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://…@{}", &url[..scheme_end], &url[at + 1..])
-        }
-        _ => url.to_owned(),
     }
 }

@@ -160,9 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { instance } => check(&instance)?,
         Command::Migrate { instance } => {
             let manifest = trama_manifest::load(&instance)?;
-            Db::connect(&manifest.database_url())
-                .await
-                .context("migrating the database")?;
+            open_db(&manifest).await?;
             println!("database of `{}` is up to date", manifest.instance.id);
         }
         Command::Plugin(PluginCommand::New { name, dir }) => {
@@ -185,7 +183,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => user_add(&instance, &username, &display_name, &roles).await?,
         Command::Audit(AuditCommand::Verify { instance }) => {
             let manifest = trama_manifest::load(&instance)?;
-            let db = Db::connect(&manifest.database_url()).await?;
+            let db = open_db(&manifest).await?;
             match trama::audit::verify(&db, &manifest.instance.id).await? {
                 Ok(rows) => println!(
                     "audit log of `{}` intact: {rows} rows verified",
@@ -196,6 +194,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Connects (and migrates) an instance's database, naming the instance and the database, with
+/// any password hidden, when that fails.
+async fn open_db(manifest: &trama_manifest::Manifest) -> anyhow::Result<Db> {
+    let url = manifest.database_url();
+    Db::connect(&url).await.with_context(|| {
+        format!(
+            "opening the database of instance `{}` ({})",
+            manifest.instance.id,
+            trama_manifest::redact_url(&url)
+        )
+    })
 }
 
 fn check(instance: &Path) -> anyhow::Result<()> {
@@ -242,7 +253,7 @@ async fn user_add(
 ) -> anyhow::Result<()> {
     let manifest = trama_manifest::load(instance)?;
     let password = read_password()?;
-    let db = Db::connect(&manifest.database_url()).await?;
+    let db = open_db(&manifest).await?;
     let user = trama::auth::users::create(
         &db,
         &manifest.instance.id,

@@ -43,6 +43,8 @@ pub enum HostError {
     },
     #[error("{path} is not a valid Trama plugin component: {reason}")]
     Invalid { path: PathBuf, reason: String },
+    #[error("plugin `{plugin}` cannot be linked: {reason}")]
+    Link { plugin: String, reason: String },
     #[error("plugin `{plugin}` imports `{import}`, {reason}")]
     Import {
         plugin: String,
@@ -167,7 +169,10 @@ impl PluginHost {
         }
         let mut linker: Linker<CallState> = Linker::new(&self.engine);
         let link = |result: wasmtime::Result<()>| {
-            result.map_err(|err| HostError::Engine(format!("linking plugin `{plugin}`: {err}")))
+            result.map_err(|err| HostError::Link {
+                plugin: plugin.to_owned(),
+                reason: err.to_string(),
+            })
         };
         for capability in &linked {
             match capability.as_str() {
@@ -209,16 +214,15 @@ impl PluginHost {
         link(bindings::types::add_to_linker::<_, HasSelf<_>>(
             &mut linker,
             |s| s,
-        ))
-        .ok();
+        ))?;
         let pre = linker
             .instantiate_pre(component)
-            .map_err(|err| HostError::Invalid {
-                path: PathBuf::from(plugin),
+            .map_err(|err| HostError::Link {
+                plugin: plugin.to_owned(),
                 reason: err.to_string(),
             })?;
-        PluginPre::new(pre).map_err(|err| HostError::Invalid {
-            path: PathBuf::from(plugin),
+        PluginPre::new(pre).map_err(|err| HostError::Link {
+            plugin: plugin.to_owned(),
             reason: format!("it does not export the Trama handler: {err}"),
         })
     }
