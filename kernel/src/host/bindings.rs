@@ -7,5 +7,5 @@ wasmtime::component::bindgen!({
     imports: { default: trappable },
 });
 
-pub use exports::trama::plugin::handler;
-pub use trama::plugin::{audit, clock, events, identity, ledger, log, settings, store, types};
+pub use self::exports::trama::plugin::handler;
+pub use self::trama::plugin::{audit, clock, events, identity, ledger, log, settings, store, types};
