@@ -2,7 +2,7 @@
 //!
 //! A Trama plugin is a WebAssembly component the kernel loads into a sandbox. It has no files,
 //! no network, no clock and no randomness of its own: everything it does goes through the
-//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.0.0`), which checks it against
+//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.1.0`), which checks it against
 //! the capabilities the plugin declares in its `plugin.toml`. This crate is the only thing a
 //! plugin author needs: it wraps that API in plain Rust types and hides the generated bindings.
 //!
@@ -13,10 +13,12 @@
 //! | [`store`] | typed documents in declared collections: versions, queries, atomic batches |
 //! | [`settings`] | the instance's settings of the plugin, validated by the kernel |
 //! | [`identity`] | the caller, their roles, other accounts |
+//! | [`ledger`] | money in integer cents: accounts, idempotent transfers that never overdraw (host API 1.1) |
 //! | [`events`] | publishing and receiving named events |
 //! | [`audit`] | the instance's tamper-evident log of changes |
 //! | [`log`] | the kernel's log |
 //! | [`clock`] | the time, and UTC calendar helpers |
+//! | [`csv`] | CSV exports (RFC 4180) guarded against formula injection |
 //!
 //! Every fallible function returns [`Result`], whose [`Error`] variants are the HTTP statuses
 //! the kernel answers with; `?` does the right thing almost everywhere.
@@ -104,11 +106,13 @@ pub mod bindings;
 
 pub mod audit;
 pub mod clock;
+pub mod csv;
 mod error;
 pub mod events;
 mod form;
 pub mod http;
 pub mod identity;
+pub mod ledger;
 pub mod log;
 mod plugin;
 pub mod router;

@@ -8,3 +8,4 @@ mod check_cli;
 mod events_audit;
 mod sandbox;
 mod serve;
+mod vouchers;

@@ -19,12 +19,12 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds `plugins/hello` and `plugins/rogue` once per test process (and once across
-/// processes: `ensure_built` holds a file lock while building).
+/// Builds `plugins/hello`, `plugins/rogue` and `plugins/vouchers` once per test process (and
+/// once across processes: `ensure_built` holds a file lock while building).
 pub fn build_plugins() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
-        for name in ["hello", "rogue"] {
+        for name in ["hello", "rogue", "vouchers"] {
             let dir = repo_root().join("plugins").join(name);
             if let Err(err) = trama_plugin_build::ensure_built(&dir) {
                 panic!("building plugin {name}: {err}");

@@ -8,4 +8,6 @@ wasmtime::component::bindgen!({
 });
 
 pub use self::exports::trama::plugin::handler;
-pub use self::trama::plugin::{audit, clock, events, identity, ledger, log, settings, store, types};
+pub use self::trama::plugin::{
+    audit, clock, events, identity, ledger, log, settings, store, types,
+};

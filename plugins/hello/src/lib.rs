@@ -49,7 +49,6 @@
 
 mod api;
 mod counters;
-mod csv;
 mod model;
 mod pages;
 

@@ -3,9 +3,8 @@
 use serde::Serialize;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Params;
-use trama_sdk::{Error, Result};
+use trama_sdk::{Error, Result, csv};
 
-use crate::csv;
 use crate::model::{self, GREETINGS, NewGreeting, Settings};
 
 /// How many greetings the page lists, newest first.

@@ -1,6 +1,17 @@
 //! Writing CSV (RFC 4180) that spreadsheets open safely.
+//!
+//! Exports from a welfare service end up in an operator's spreadsheet, and their cells hold
+//! what citizens typed. A cell starting with `=`, `+`, `-` or `@` would run there as a formula
+//! (CSV injection), so such cells get a leading `'`, which spreadsheets show as text.
+//!
+//! ```
+//! let mut out = String::new();
+//! trama_sdk::csv::record(&mut out, &["name", "note"]);
+//! trama_sdk::csv::record(&mut out, &["Anna", "=HYPERLINK(\"x\")"]);
+//! assert_eq!(out, "name,note\r\nAnna,\"'=HYPERLINK(\"\"x\"\")\"\r\n");
+//! ```
 
-/// Writes one record: fields separated by commas, ended by CRLF.
+/// Appends one record to `out`: fields separated by commas, ended by CRLF.
 pub fn record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
@@ -53,7 +64,7 @@ mod tests {
     #[test]
     fn formulas_are_neutralised() {
         let mut out = String::new();
-        record(&mut out, &["=1+1", "-2", "Anna"]);
-        assert_eq!(out, "'=1+1,'-2,Anna\r\n");
+        record(&mut out, &["=1+1", "-2", "@x", "Anna"]);
+        assert_eq!(out, "'=1+1,'-2,'@x,Anna\r\n");
     }
 }

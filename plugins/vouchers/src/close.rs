@@ -1,0 +1,891 @@
+//! Closing a campaign: rank the eligible applications, fund them in order within the budget,
+//! issue the vouchers and record every euro in the ledger — resumably, so that a campaign of
+//! 100,000 applications closes across several job runs and a run cut short (a deadline, a
+//! crash) never issues anything twice.
+//!
+//! The campaign document carries the progress (`close`), and each step is safe to repeat:
+//!
+//! 1. **Start**: `active` → `closing`. Applications and reviews are refused from now on, so
+//!    the set being ranked cannot change under the ranking.
+//! 2. **Rank** (one call): the budget is funded if it is not yet (idempotent); the beneficiary
+//!    tax codes of the excluded campaigns and the campaign's eligible applications are read
+//!    page by page (at most 1000 documents per query) into 48-byte tuples; [`rank`] orders and
+//!    assigns them; the result, the *plan*, is written in chunks of 5000 entries to
+//!    `close_plans/{campaign}-{chunk}` and the phase becomes `issue`. A repeated rank phase
+//!    writes the same plan.
+//! 3. **Issue** (many calls): the plan is walked in groups of 25 applications from the saved
+//!    cursor. For each group, one atomic store batch marks each application (`beneficiary`
+//!    with its voucher codes, or `not_funded`/`ineligible` with the reason) and creates the
+//!    voucher documents; then the voucher accounts are opened and one ledger `transfer_all`
+//!    moves `campaign/{id}/budget` → `voucher/{code}` for every voucher, under the idempotency
+//!    key `issue/{campaign}/{tax code}/{n}`; then `vouchers.voucher_issued` is published once
+//!    per funded application, listing its vouchers; then the cursor is saved. A group replayed
+//!    after a crash finds its applications already marked, reuses their codes, and the ledger
+//!    replays the transfers instead of paying twice (its events are published again: delivery
+//!    is at least once, and subscribers key on the application id).
+//! 4. **Done**: leftovers (an application that slipped in while the closing started) are
+//!    marked `not_funded`, the campaign becomes `closed`, and `campaign.closed` is audited.
+//!
+//! A run stops early, with its place saved, when the clock passes its deadline or when one more
+//! group could exceed the events a call may publish (the kernel allows 1000; a run keeps to
+//! [`MAX_EVENTS`]), so about 900 beneficiaries are issued per run. A group that fails also ends
+//! the run *successfully*, with the error logged: the kernel keeps a call's events only if the
+//! call succeeds, and the groups already done must keep theirs. The next run retries the group.
+//!
+//! Two runs never work on one campaign at once: a run takes a lease (`lease_until`) with an
+//! optimistic write of the campaign, and every later write of the campaign expects the version
+//! it wrote last, so a run that lost its lease stops at its next save.
+//!
+//! [`rank`]: crate::rank
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::ledger::{self, AccountKind, TransferRequest};
+use trama_sdk::store::{Batch, Cmp, Collection, Doc};
+use trama_sdk::{Error, Result, audit, clock, events, log, store};
+
+use crate::application::{APPLICATIONS, Application, IssuedVoucher, Status, Step, application_id};
+use crate::campaign::{self, CAMPAIGNS, Campaign, State, budget_account};
+use crate::code;
+use crate::rank::{self, Candidate, TaxKey, tax_code_of, tax_key};
+use crate::rules::{Answers, Reason, split};
+use crate::tally::{self, Move};
+use crate::voucher::{self, VOUCHERS, Voucher};
+
+/// Entries per plan document (about 300 KB of JSON, under the 1 MiB document limit); also the
+/// rows of one part of the beneficiaries' export, which reads one plan document.
+pub const CHUNK: usize = 5000;
+/// Applications per store batch and ledger `transfer_all` while issuing.
+const GROUP: usize = 25;
+/// Documents per store query (the kernel's maximum).
+const PAGE: u32 = 1000;
+/// Attempts at a group whose batch conflicts (a voucher code drawn twice, a concurrent run).
+const GROUP_ATTEMPTS: usize = 3;
+/// Published once per funded application, listing its vouchers.
+pub const VOUCHER_ISSUED: &str = "vouchers.voucher_issued";
+/// Events one call publishes at most while issuing (the kernel refuses the 1001st).
+pub const MAX_EVENTS: usize = 900;
+
+pub const PLANS: Collection<Plan> = Collection::new("close_plans");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosePhase {
+    Rank,
+    Issue,
+    Done,
+}
+
+/// The progress of a closing, kept in the campaign document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseState {
+    pub phase: ClosePhase,
+    pub requested_at: i64,
+    /// Username, or `job`.
+    pub requested_by: String,
+    /// Unix ms until which a run owns the closing.
+    #[serde(default)]
+    pub lease_until: i64,
+    /// Plan documents written by the rank phase.
+    #[serde(default)]
+    pub chunks: u32,
+    /// The issue phase's cursor: the plan document and the entry in it.
+    #[serde(default)]
+    pub next_chunk: u32,
+    #[serde(default)]
+    pub next_entry: u32,
+    /// Eligible applications ranked.
+    #[serde(default)]
+    pub ranked: u32,
+    #[serde(default)]
+    pub funded: u32,
+    #[serde(default)]
+    pub not_funded: u32,
+    /// Eligible applications excluded as beneficiaries of an excluded campaign, plus
+    /// applications whose review was not finished.
+    #[serde(default)]
+    pub excluded: u32,
+    /// What the funded applications receive in total, in cents.
+    #[serde(default)]
+    pub committed_cents: i64,
+    /// Moved to vouchers so far, in cents.
+    #[serde(default)]
+    pub issued_cents: i64,
+    #[serde(default)]
+    pub vouchers_issued: u32,
+    #[serde(default)]
+    pub finished_at: Option<i64>,
+}
+
+/// One chunk of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub entries: Vec<PlanEntry>,
+}
+
+/// What the closing does to one application; short names keep 5000 of them small.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanEntry {
+    #[serde(rename = "t")]
+    pub tax_code: String,
+    #[serde(rename = "o")]
+    pub outcome: Outcome,
+    /// Position in the ranking from 1; 0 for applications not ranked.
+    #[serde(rename = "r", default)]
+    pub rank: u32,
+    #[serde(rename = "a", default)]
+    pub amount_cents: i64,
+    /// The excluded campaign the applicant already benefits from.
+    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
+    pub excluded_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    #[serde(rename = "f")]
+    Funded,
+    #[serde(rename = "n")]
+    NotFunded,
+    /// Already a beneficiary of an excluded campaign.
+    #[serde(rename = "x")]
+    Excluded,
+    /// Still under review at the closing.
+    #[serde(rename = "u")]
+    Unresolved,
+}
+
+/// What a run achieved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// The campaign is closed.
+    Done(CloseState),
+    /// Time or the call's events ran out, or a group failed (logged); the next run continues
+    /// from the saved cursor.
+    Partial(CloseState),
+    /// Another run holds the lease.
+    Busy,
+}
+
+/// The id of plan chunk `chunk` of `campaign`.
+pub fn plan_id(campaign: &str, chunk: u32) -> String {
+    format!("{campaign}-{chunk:05}")
+}
+
+fn state_of(doc: &Doc<Campaign>) -> Result<&CloseState> {
+    doc.data.close.as_ref().ok_or_else(|| {
+        Error::internal(format!(
+            "campaign {} is {:?} without a closing state",
+            doc.id, doc.data.state
+        ))
+    })
+}
+
+fn state_mut(doc: &mut Doc<Campaign>) -> Result<&mut CloseState> {
+    let id = doc.id.clone();
+    doc.data
+        .close
+        .as_mut()
+        .ok_or_else(|| Error::internal(format!("campaign {id} has no closing state")))
+}
+
+/// Writes the campaign expecting the version this run wrote last.
+fn save(doc: &mut Doc<Campaign>) -> Result<()> {
+    doc.version = CAMPAIGNS
+        .put_if_version(&doc.id, &doc.data, doc.version)
+        .map_err(|err| match err {
+            Error::Conflict(_) => Error::conflict(format!(
+                "campaign {} changed during its closing (another run took over); stopping here",
+                doc.id
+            )),
+            other => other,
+        })?;
+    Ok(())
+}
+
+/// Starts closing campaign `id` (idempotent: a campaign already closing or closed is
+/// returned as it is). Audited as `campaign.close_started`.
+pub fn start(id: &str, requested_by: &str, now: i64) -> Result<Doc<Campaign>> {
+    let mut doc = CAMPAIGNS
+        .get(id)?
+        .ok_or_else(|| Error::not_found(format!("there is no campaign with id `{id}`")))?;
+    if doc.data.state != State::Active {
+        return Ok(doc);
+    }
+    doc.data.state = State::Closing;
+    doc.data.close = Some(CloseState {
+        phase: ClosePhase::Rank,
+        requested_at: now,
+        requested_by: requested_by.to_owned(),
+        lease_until: 0,
+        chunks: 0,
+        next_chunk: 0,
+        next_entry: 0,
+        ranked: 0,
+        funded: 0,
+        not_funded: 0,
+        excluded: 0,
+        committed_cents: 0,
+        issued_cents: 0,
+        vouchers_issued: 0,
+        finished_at: None,
+    });
+    save(&mut doc)?;
+    audit::record(
+        "campaign.close_started",
+        id,
+        &serde_json::json!({ "requested_by": requested_by }),
+    )?;
+    Ok(doc)
+}
+
+/// Works on the closing of campaign `id` until it is done, the clock passes `deadline` (Unix
+/// ms) or `events_budget` events are published. `lease_ms` is how long other runs keep off: at
+/// least the kernel's deadline for this call, so a run stopped by the kernel cannot overlap the
+/// next one. The events this run published are subtracted from `events_budget`.
+pub fn advance(
+    id: &str,
+    deadline: i64,
+    lease_ms: i64,
+    events_budget: &mut usize,
+) -> Result<Progress> {
+    let mut doc = CAMPAIGNS
+        .get(id)?
+        .ok_or_else(|| Error::not_found(format!("there is no campaign with id `{id}`")))?;
+    match doc.data.state {
+        State::Active => {
+            return Err(Error::internal(format!(
+                "campaign {id} must be started before it is advanced"
+            )));
+        }
+        State::Closed => return Ok(Progress::Done(state_of(&doc)?.clone())),
+        State::Closing => {}
+    }
+    let now = clock::now_ms();
+    if state_of(&doc)?.lease_until > now {
+        return Ok(Progress::Busy);
+    }
+    state_mut(&mut doc)?.lease_until = now + lease_ms;
+    match save(&mut doc) {
+        Ok(()) => {}
+        Err(Error::Conflict(_)) => return Ok(Progress::Busy),
+        Err(err) => return Err(err),
+    }
+
+    let done = loop {
+        match state_of(&doc)?.phase {
+            ClosePhase::Rank => rank_phase(&mut doc)?,
+            ClosePhase::Issue => {
+                if !issue_phase(&mut doc, deadline, events_budget)? {
+                    break false;
+                }
+            }
+            ClosePhase::Done => break true,
+        }
+        if clock::now_ms() > deadline && state_of(&doc)?.phase != ClosePhase::Done {
+            break false;
+        }
+    };
+    state_mut(&mut doc)?.lease_until = 0;
+    save(&mut doc)?;
+    let state = state_of(&doc)?.clone();
+    Ok(if done {
+        Progress::Done(state)
+    } else {
+        Progress::Partial(state)
+    })
+}
+
+/// The few fields of an application that ranking reads; the rest of the JSON is skipped.
+#[derive(Debug, Serialize, Deserialize)]
+struct RankRow {
+    tax_code: String,
+    status: Status,
+    #[serde(default)]
+    answers: Answers,
+    amount_cents: i64,
+    submitted_at: i64,
+}
+
+const RANK_ROWS: Collection<RankRow> = Collection::new("applications");
+
+/// Calls `each` for every application of `campaign` (optionally with one status), a page of
+/// at most 1000 at a time, in id order. Safe because nothing adds or changes applications of a
+/// closing campaign while it is read.
+fn for_each_row(
+    campaign: &str,
+    status: Option<Status>,
+    mut each: impl FnMut(RankRow),
+) -> Result<()> {
+    let mut offset = 0;
+    loop {
+        let mut query = RANK_ROWS
+            .query()
+            .filter("campaign", Cmp::Eq, campaign)
+            .limit(PAGE)
+            .offset(offset);
+        if let Some(status) = status {
+            query = query.filter("status", Cmp::Eq, status.key());
+        }
+        let page = query.fetch()?;
+        let len = page.len();
+        for doc in page {
+            each(doc.data);
+        }
+        if len < PAGE as usize {
+            return Ok(());
+        }
+        offset += PAGE;
+    }
+}
+
+fn rank_phase(doc: &mut Doc<Campaign>) -> Result<()> {
+    campaign::fund(doc)?;
+    let c = &doc.data;
+    // Beneficiaries of the excluded campaigns: (tax code, which campaign), sorted to search.
+    let mut excluded: Vec<(TaxKey, u16)> = Vec::new();
+    for (i, other) in c.eligibility.excluded_campaigns.iter().enumerate() {
+        let index = u16::try_from(i).unwrap_or(u16::MAX);
+        for_each_row(other, Some(Status::Beneficiary), |row| {
+            excluded.push((tax_key(&row.tax_code), index));
+        })?;
+    }
+    excluded.sort_unstable();
+
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut others: Vec<(TaxKey, Outcome, Option<u16>)> = Vec::new();
+    for_each_row(&doc.id, None, |row| {
+        let tax = tax_key(&row.tax_code);
+        match row.status {
+            Status::Eligible => {
+                let found = excluded.partition_point(|(t, _)| *t < tax);
+                match excluded.get(found) {
+                    Some((t, index)) if *t == tax => {
+                        others.push((tax, Outcome::Excluded, Some(*index)));
+                    }
+                    _ => candidates.push(Candidate {
+                        tax,
+                        submitted_at: row.submitted_at,
+                        isee_cents: row.answers.isee_cents.unwrap_or(i64::MAX),
+                        amount_cents: row.amount_cents,
+                        household: u8::try_from(row.answers.household_size.unwrap_or(1))
+                            .unwrap_or(u8::MAX),
+                        minors: u8::try_from(row.answers.minors.unwrap_or(0)).unwrap_or(u8::MAX),
+                        income_loss: row.answers.income_loss.unwrap_or(false),
+                    }),
+                }
+            }
+            Status::NeedsReview | Status::InfoRequested => {
+                others.push((tax, Outcome::Unresolved, None));
+            }
+            _ => {}
+        }
+    })?;
+    drop(excluded);
+
+    rank::rank(&mut candidates, &c.ranking);
+    let assignment = rank::assign(&candidates, c.budget_cents);
+
+    let mut writer = PlanWriter::new(&doc.id);
+    for (i, candidate) in candidates.iter().enumerate() {
+        writer.push(PlanEntry {
+            tax_code: tax_code_of(&candidate.tax),
+            outcome: if i < assignment.funded {
+                Outcome::Funded
+            } else {
+                Outcome::NotFunded
+            },
+            rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            amount_cents: candidate.amount_cents,
+            excluded_by: None,
+        })?;
+    }
+    for (tax, outcome, index) in &others {
+        writer.push(PlanEntry {
+            tax_code: tax_code_of(tax),
+            outcome: *outcome,
+            rank: 0,
+            amount_cents: 0,
+            excluded_by: index
+                .and_then(|i| c.eligibility.excluded_campaigns.get(usize::from(i)))
+                .cloned(),
+        })?;
+    }
+    let chunks = writer.finish()?;
+
+    let ranked = u32::try_from(candidates.len()).unwrap_or(u32::MAX);
+    let funded = u32::try_from(assignment.funded).unwrap_or(u32::MAX);
+    let excluded_count = u32::try_from(others.len()).unwrap_or(u32::MAX);
+    let state = state_mut(doc)?;
+    state.phase = ClosePhase::Issue;
+    state.chunks = chunks;
+    state.next_chunk = 0;
+    state.next_entry = 0;
+    state.ranked = ranked;
+    state.funded = funded;
+    state.not_funded = ranked - funded;
+    state.excluded = excluded_count;
+    state.committed_cents = assignment.committed_cents;
+    state.issued_cents = 0;
+    state.vouchers_issued = 0;
+    save(doc)?;
+    log::info(format!(
+        "campaign {}: ranked {ranked}, funded {funded}, committed {} cents, {chunks} plan chunks",
+        doc.id, assignment.committed_cents
+    ));
+    Ok(())
+}
+
+/// Writes plan entries in chunks as they come, so the whole plan is never in memory as JSON.
+struct PlanWriter<'a> {
+    campaign: &'a str,
+    chunk: u32,
+    entries: Vec<PlanEntry>,
+}
+
+impl<'a> PlanWriter<'a> {
+    fn new(campaign: &'a str) -> Self {
+        Self {
+            campaign,
+            chunk: 0,
+            entries: Vec::with_capacity(CHUNK),
+        }
+    }
+
+    fn push(&mut self, entry: PlanEntry) -> Result<()> {
+        self.entries.push(entry);
+        if self.entries.len() == CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let entries = std::mem::replace(&mut self.entries, Vec::with_capacity(CHUNK));
+        PLANS.put(&plan_id(self.campaign, self.chunk), &Plan { entries })?;
+        self.chunk += 1;
+        Ok(())
+    }
+
+    /// Writes the last chunk; returns how many there are.
+    fn finish(mut self) -> Result<u32> {
+        if !self.entries.is_empty() {
+            self.flush()?;
+        }
+        Ok(self.chunk)
+    }
+}
+
+/// Walks the plan from the cursor until it ends (`true`), the clock passes `deadline`, one more
+/// group could overrun `events_budget`, or a group fails (logged, so the run still succeeds).
+fn issue_phase(doc: &mut Doc<Campaign>, deadline: i64, events_budget: &mut usize) -> Result<bool> {
+    let mut titles = Titles::default();
+    loop {
+        let state = state_of(doc)?;
+        if state.next_chunk >= state.chunks {
+            break;
+        }
+        let chunk = state.next_chunk;
+        let plan = PLANS.get(&plan_id(&doc.id, chunk))?.ok_or_else(|| {
+            Error::internal(format!(
+                "plan chunk {chunk} of campaign {} is missing",
+                doc.id
+            ))
+        })?;
+        loop {
+            let start = usize::try_from(state_of(doc)?.next_entry).unwrap_or(usize::MAX);
+            if start >= plan.data.entries.len() {
+                break;
+            }
+            if *events_budget < GROUP {
+                return Ok(false);
+            }
+            let end = (start + GROUP).min(plan.data.entries.len());
+            let entries = &plan.data.entries[start..end];
+            let done = match issue_group(&doc.id, &doc.data, entries, &mut titles) {
+                Ok(done) => done,
+                Err(err) => {
+                    log::error(format!(
+                        "closing {}: entries {start}..{end} of plan chunk {chunk} failed; \
+                         the next run retries them: {err}",
+                        doc.id
+                    ));
+                    return Ok(false);
+                }
+            };
+            *events_budget = events_budget.saturating_sub(done.events);
+            let state = state_mut(doc)?;
+            state.next_entry = u32::try_from(end).unwrap_or(u32::MAX);
+            state.issued_cents += done.issued_cents;
+            state.vouchers_issued += done.vouchers;
+            save(doc)?;
+            if clock::now_ms() > deadline {
+                return Ok(false);
+            }
+        }
+        let state = state_mut(doc)?;
+        state.next_chunk += 1;
+        state.next_entry = 0;
+        save(doc)?;
+    }
+    sweep(&doc.id)?;
+    let now = clock::now_ms();
+    doc.data.state = State::Closed;
+    let state = state_mut(doc)?;
+    state.phase = ClosePhase::Done;
+    state.finished_at = Some(now);
+    let summary = serde_json::json!({
+        "ranked": state.ranked,
+        "funded": state.funded,
+        "not_funded": state.not_funded,
+        "excluded": state.excluded,
+        "committed_cents": state.committed_cents,
+        "issued_cents": state.issued_cents,
+        "vouchers_issued": state.vouchers_issued,
+    });
+    save(doc)?;
+    audit::record("campaign.closed", &doc.id, &summary)?;
+    log::info(format!("campaign {} closed: {summary}", doc.id));
+    Ok(true)
+}
+
+/// Titles of excluded campaigns, read once per run.
+#[derive(Default)]
+struct Titles(HashMap<String, String>);
+
+impl Titles {
+    fn of(&mut self, id: &str) -> Result<String> {
+        if let Some(title) = self.0.get(id) {
+            return Ok(title.clone());
+        }
+        let title = CAMPAIGNS
+            .get(id)?
+            .map_or_else(|| id.to_owned(), |c| c.data.title);
+        self.0.insert(id.to_owned(), title.clone());
+        Ok(title)
+    }
+}
+
+/// What one group moved.
+struct GroupDone {
+    issued_cents: i64,
+    vouchers: u32,
+    events: usize,
+}
+
+/// Marks one group of applications and issues their vouchers (see the module documentation).
+fn issue_group(
+    campaign_id: &str,
+    campaign: &Campaign,
+    entries: &[PlanEntry],
+    titles: &mut Titles,
+) -> Result<GroupDone> {
+    let budget = budget_account(campaign_id);
+    for attempt in 1..=GROUP_ATTEMPTS {
+        let now = clock::now_ms();
+        let mut batch = Batch::new();
+        // Status changes, counted in the same batch (see `tally`).
+        let mut moves: Vec<(String, Status, Status)> = Vec::new();
+        let mut transfers: Vec<TransferRequest> = Vec::new();
+        // The funded applications (id, citizen's account, vouchers), for the events.
+        let mut funded: Vec<(String, Option<String>, Vec<IssuedVoucher>)> = Vec::new();
+        for entry in entries {
+            let app_id = application_id(campaign_id, &entry.tax_code);
+            let Some(app) = APPLICATIONS.get(&app_id)? else {
+                log::warn(format!(
+                    "closing {campaign_id}: application {app_id} vanished; skipped"
+                ));
+                continue;
+            };
+            match entry.outcome {
+                Outcome::Funded => {
+                    let vouchers = if app.data.status == Status::Beneficiary {
+                        app.data.vouchers.clone()
+                    } else {
+                        let vouchers: Vec<IssuedVoucher> =
+                            split(entry.amount_cents, &campaign.denominations_cents)
+                                .into_iter()
+                                .map(|amount_cents| IssuedVoucher {
+                                    code: code::voucher_code(&store::new_id()),
+                                    amount_cents,
+                                })
+                                .collect();
+                        let mut next = app.data.clone();
+                        next.status = Status::Beneficiary;
+                        next.rank = Some(entry.rank);
+                        next.vouchers = vouchers.clone();
+                        next.updated_at = now;
+                        next.history.push(system_step(now, "funded"));
+                        batch.put_if_version(&APPLICATIONS, &app_id, &next, app.version);
+                        moves.push((entry.tax_code.clone(), app.data.status, Status::Beneficiary));
+                        for (index, v) in vouchers.iter().enumerate() {
+                            batch.create(
+                                &VOUCHERS,
+                                &v.code,
+                                &Voucher {
+                                    campaign: campaign_id.to_owned(),
+                                    application: app_id.clone(),
+                                    user_id: app.data.user_id.clone(),
+                                    amount_cents: v.amount_cents,
+                                    index: u32::try_from(index).unwrap_or(u32::MAX),
+                                    issued_at: now,
+                                },
+                            );
+                        }
+                        vouchers
+                    };
+                    for (n, v) in vouchers.iter().enumerate() {
+                        transfers.push(
+                            TransferRequest::new(
+                                budget.clone(),
+                                voucher::account(&v.code),
+                                v.amount_cents,
+                                format!("issue/{campaign_id}/{}/{n}", entry.tax_code),
+                            )
+                            .memo(format!("voucher {} for {app_id}", v.code)),
+                        );
+                    }
+                    funded.push((app_id.clone(), app.data.user_id.clone(), vouchers));
+                }
+                Outcome::NotFunded | Outcome::Excluded | Outcome::Unresolved => {
+                    if let Some(next) = settle(&app.data, entry, titles, now)? {
+                        batch.put_if_version(&APPLICATIONS, &app_id, &next, app.version);
+                        moves.push((entry.tax_code.clone(), app.data.status, next.status));
+                    }
+                }
+            }
+        }
+        let moves: Vec<Move<'_>> = moves
+            .iter()
+            .map(|(tax_code, from, to)| Move {
+                tax_code,
+                from: Some(*from),
+                to: *to,
+            })
+            .collect();
+        tally::push(&mut batch, campaign_id, &moves)?;
+        if !batch.is_empty() {
+            match batch.commit() {
+                Ok(_) => {}
+                Err(Error::Conflict(message)) if attempt < GROUP_ATTEMPTS => {
+                    log::warn(format!(
+                        "closing {campaign_id}: a group conflicted ({message}); trying again"
+                    ));
+                    continue;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        for transfer in &transfers {
+            ledger::open(&transfer.to, AccountKind::Funded)?;
+        }
+        if !transfers.is_empty() {
+            ledger::transfer_all(&transfers).map_err(|err| {
+                Error::internal(format!(
+                    "closing {campaign_id}: the vouchers could not be paid from the budget: {err}"
+                ))
+            })?;
+        }
+        for (application, user_id, vouchers) in &funded {
+            events::publish(
+                VOUCHER_ISSUED,
+                &serde_json::json!({
+                    "campaign_id": campaign_id,
+                    "application_id": application,
+                    "user_id": user_id,
+                    "amount_cents": vouchers.iter().map(|v| v.amount_cents).sum::<i64>(),
+                    "vouchers": vouchers,
+                }),
+            )?;
+        }
+        return Ok(GroupDone {
+            issued_cents: transfers.iter().map(|t| t.amount_cents).sum(),
+            vouchers: u32::try_from(transfers.len()).unwrap_or(u32::MAX),
+            events: funded.len(),
+        });
+    }
+    Err(Error::conflict(format!(
+        "closing {campaign_id}: a group kept conflicting; the next run will try again"
+    )))
+}
+
+fn system_step(at: i64, action: &str) -> Step {
+    Step {
+        at,
+        actor: "system".to_owned(),
+        action: action.to_owned(),
+        note: None,
+    }
+}
+
+/// The application as an unfunded plan entry leaves it, or `None` if it already is.
+fn settle(
+    app: &Application,
+    entry: &PlanEntry,
+    titles: &mut Titles,
+    now: i64,
+) -> Result<Option<Application>> {
+    let (status, reason, action) = match entry.outcome {
+        Outcome::NotFunded => (Status::NotFunded, None, "not_funded"),
+        Outcome::Excluded => {
+            let campaign = entry.excluded_by.clone().unwrap_or_default();
+            let title = titles.of(&campaign)?;
+            (
+                Status::Ineligible,
+                Some(Reason::AlreadyBeneficiary { campaign, title }),
+                "excluded",
+            )
+        }
+        Outcome::Unresolved | Outcome::Funded => {
+            (Status::NotFunded, Some(Reason::NotRanked), "not_funded")
+        }
+    };
+    if app.status == status {
+        return Ok(None);
+    }
+    let mut next = app.clone();
+    next.status = status;
+    next.rank = (entry.rank > 0).then_some(entry.rank);
+    if let Some(reason) = reason {
+        next.reasons.push(reason);
+    }
+    next.updated_at = now;
+    next.history.push(system_step(now, action));
+    Ok(Some(next))
+}
+
+/// Marks `not_funded` any application of the campaign still waiting (one that was submitted or
+/// answered while the closing started). The counts say whether there is any, sparing three
+/// scans of the campaign's applications in the usual case.
+fn sweep(campaign_id: &str) -> Result<()> {
+    let waiting = [Status::Eligible, Status::NeedsReview, Status::InfoRequested];
+    let counts = tally::counts(campaign_id)?;
+    if waiting
+        .iter()
+        .all(|s| counts.get(s).copied().unwrap_or(0) == 0)
+    {
+        return Ok(());
+    }
+    for status in waiting {
+        loop {
+            let page = APPLICATIONS
+                .query()
+                .filter("campaign", Cmp::Eq, campaign_id)
+                .filter("status", Cmp::Eq, status.key())
+                .limit(PAGE)
+                .fetch()?;
+            if page.is_empty() {
+                break;
+            }
+            let now = clock::now_ms();
+            for doc in page {
+                let mut next = doc.data.clone();
+                next.status = Status::NotFunded;
+                next.reasons.push(Reason::NotRanked);
+                next.updated_at = now;
+                next.history.push(system_step(now, "not_funded"));
+                let mut batch = Batch::new();
+                batch.put_if_version(&APPLICATIONS, &doc.id, &next, doc.version);
+                let moves = [Move {
+                    tax_code: &next.tax_code,
+                    from: Some(status),
+                    to: Status::NotFunded,
+                }];
+                tally::push(&mut batch, campaign_id, &moves)?;
+                batch.commit()?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the closing looks like for pages and the API.
+pub fn summary(state: &CloseState, lang: crate::i18n::Lang) -> serde_json::Value {
+    use crate::money::format_cents;
+    serde_json::json!({
+        "phase": state.phase,
+        "ranked": state.ranked,
+        "funded": state.funded,
+        "not_funded": state.not_funded,
+        "excluded": state.excluded,
+        "committed_cents": state.committed_cents,
+        "committed_text": format_cents(state.committed_cents, lang),
+        "issued_cents": state.issued_cents,
+        "issued_text": format_cents(state.issued_cents, lang),
+        "vouchers_issued": state.vouchers_issued,
+        "finished_at": state.finished_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_entries_are_compact() {
+        let entry = PlanEntry {
+            tax_code: "RSSMRA85T10A562S".into(),
+            outcome: Outcome::Funded,
+            rank: 12_345,
+            amount_cents: 40_000,
+            excluded_by: None,
+        };
+        let json = serde_json::to_string(&entry).unwrap();
+        assert_eq!(
+            json,
+            r#"{"t":"RSSMRA85T10A562S","o":"f","r":12345,"a":40000}"#
+        );
+        // A full chunk stays far below the 1 MiB document limit.
+        assert!(json.len() * CHUNK < 400 * 1024);
+    }
+
+    #[test]
+    fn unfunded_entries_settle_once() {
+        let app = Application {
+            campaign: "c".into(),
+            tax_code: "RSSMRA85T10A562S".into(),
+            full_name: "Mario Rossi".into(),
+            user_id: None,
+            filed_by: "op".into(),
+            on_behalf: true,
+            answers: Answers::default(),
+            status: Status::Eligible,
+            reasons: vec![],
+            review_rules: vec![],
+            question: None,
+            answer: None,
+            rejection: None,
+            amount_cents: 100,
+            rank: None,
+            vouchers: vec![],
+            history: vec![],
+            submitted_at: 0,
+            updated_at: 0,
+        };
+        let entry = PlanEntry {
+            tax_code: app.tax_code.clone(),
+            outcome: Outcome::NotFunded,
+            rank: 7,
+            amount_cents: 100,
+            excluded_by: None,
+        };
+        let mut titles = Titles::default();
+        let next = settle(&app, &entry, &mut titles, 5).unwrap().unwrap();
+        assert_eq!(next.status, Status::NotFunded);
+        assert_eq!(next.rank, Some(7));
+        assert!(next.reasons.is_empty());
+        assert_eq!(
+            settle(&next, &entry, &mut titles, 6).unwrap(),
+            None,
+            "a replay changes nothing"
+        );
+        let unresolved = PlanEntry {
+            outcome: Outcome::Unresolved,
+            rank: 0,
+            ..entry
+        };
+        let next = settle(&app, &unresolved, &mut titles, 5).unwrap().unwrap();
+        assert_eq!(next.reasons, vec![Reason::NotRanked]);
+        assert_eq!(next.rank, None);
+    }
+}

@@ -1,0 +1,23 @@
+//! The plugin's settings on an instance (declared in `plugin.toml`, validated by the kernel).
+
+use serde::Deserialize;
+use trama_sdk::{Result, settings};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Shown in page titles and exports.
+    pub municipality_name: String,
+    /// Printed before voucher codes (`BS-K3JX-…`); never part of the stored code.
+    pub voucher_code_prefix: String,
+    /// Review rules a new campaign starts with, e.g. `income_loss = yes`.
+    pub default_review_rules: Vec<String>,
+    /// Seconds of work one run of the `close-campaigns` job does before it saves its place and
+    /// leaves the rest to the next run; keep it well below the instance's job deadline.
+    pub close_job_seconds: u32,
+}
+
+impl Settings {
+    pub fn load() -> Result<Self> {
+        settings::get()
+    }
+}

@@ -1,0 +1,71 @@
+//! The `close-campaigns` job (every minute): starts closing the campaigns whose closing date has
+//! passed and advances every closing under way, within the time the settings allow per run and
+//! the events one call may publish (see [`crate::close`]).
+//!
+//! A campaign whose closing fails is logged and left for the next run; the run itself succeeds,
+//! because the kernel keeps a call's events only when the call succeeds, and the work done for
+//! the other campaigns (or earlier in the same one) must keep its events.
+
+use trama_sdk::store::Cmp;
+use trama_sdk::{Result, clock, log};
+
+use crate::campaign::CAMPAIGNS;
+use crate::close::{self, Progress};
+use crate::config::Settings;
+
+pub const CLOSE_CAMPAIGNS: &str = "close-campaigns";
+
+/// How much longer than its work budget a run keeps other runs off a closing: the kernel's
+/// job deadline is above the budget, and a run it stops must not overlap the next one.
+const LEASE_MARGIN_MS: i64 = 90_000;
+
+pub fn close_campaigns() -> Result<()> {
+    let settings = Settings::load()?;
+    let start = clock::now_ms();
+    let budget_ms = i64::from(settings.close_job_seconds) * 1000;
+    let deadline = start + budget_ms;
+    let today = clock::today().to_string();
+    let due = CAMPAIGNS
+        .query()
+        .filter("state", Cmp::Eq, "active")
+        .filter("closes_on", Cmp::Lt, today.as_str())
+        .limit(1000)
+        .fetch()?;
+    for doc in due {
+        log::info(format!(
+            "campaign {} closed for applications on {}; closing it",
+            doc.id, doc.data.closes_on
+        ));
+        close::start(&doc.id, "job", start)?;
+    }
+    let closing = CAMPAIGNS
+        .query()
+        .filter("state", Cmp::Eq, "closing")
+        .limit(1000)
+        .fetch()?;
+    // The events of the whole run count against the kernel's cap on one call.
+    let mut events = close::MAX_EVENTS;
+    for doc in closing {
+        if clock::now_ms() > deadline || events < close::MAX_EVENTS / 10 {
+            break;
+        }
+        // One campaign that cannot close must not hold back the others, nor fail the run:
+        // the kernel would then drop the events of the work the run did complete.
+        match close::advance(&doc.id, deadline, budget_ms + LEASE_MARGIN_MS, &mut events) {
+            Ok(Progress::Done(_)) => log::info(format!("campaign {} is closed", doc.id)),
+            Ok(Progress::Partial(state)) => log::info(format!(
+                "campaign {}: {} of {} plan chunks issued; continuing next run",
+                doc.id, state.next_chunk, state.chunks
+            )),
+            Ok(Progress::Busy) => log::debug(format!(
+                "campaign {} is being closed by another run",
+                doc.id
+            )),
+            Err(err) => log::error(format!(
+                "closing campaign {} failed; the next run tries again: {err}",
+                doc.id
+            )),
+        }
+    }
+    Ok(())
+}

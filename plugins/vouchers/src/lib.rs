@@ -1,0 +1,200 @@
+//! # vouchers — voucher campaigns for municipalities
+//!
+//! A municipality runs campaigns of economic support — food vouchers ("buoni spesa"), utility
+//! bills, rent, arrears ("morosità incolpevole") — with a budget, an application form, rules of
+//! eligibility, an amount per household and a ranking. Citizens apply (or an operator files
+//! for them), automatic checks decide or send the application to review ("istruttoria"), and
+//! at the closing the eligible applications are ranked and funded in order within the budget,
+//! with vouchers split into denominations. Affiliated merchants redeem the vouchers, partially
+//! or in full, and the municipality reimburses them.
+//!
+//! Money is integer cents on the kernel's double-entry ledger (host API 1.1); every movement
+//! has an idempotency key derived from what it is, so retries never pay twice:
+//!
+//! | movement | from → to | key |
+//! |---|---|---|
+//! | funding a campaign | `funding` (external) → `campaign/{id}/budget` | `fund/{campaign}` |
+//! | issuing a voucher | `campaign/{id}/budget` → `voucher/{code}` | `issue/{campaign}/{tax code}/{n}` |
+//! | redeeming | `voucher/{code}` → `merchant/{id}/owed` | `redeem/{merchant}/{request id}` |
+//! | (memorandum) | `memo/counterpart` → `memo/campaign/{id}/redeemed` | `…/memo` |
+//! | reimbursing | `merchant/{id}/owed` → `payouts` (external) | `reimburse/{merchant}/{request id}` |
+//!
+//! Roles: `operator` (or `admin`) runs campaigns, reviews, registers and reimburses merchants;
+//! any logged-in user applies; `merchant` redeems. Paths below are under `/p/vouchers`.
+//!
+//! ## Pages (HTML, no JavaScript needed)
+//! | route | who | what |
+//! |---|---|---|
+//! | `GET /` | all | "Le mie domande", the open campaigns, shortcuts by role |
+//! | `GET /campaigns`, `GET /campaigns/new`, `POST /campaigns` | operator | list, form, create |
+//! | `GET /campaigns/{id}` | all | the campaign; the form to apply; for operators the applications (`?status=&page=`), filing on behalf, closing, exports |
+//! | `POST /campaigns/{id}/apply` | logged in | apply (`tax_code` and the campaign's fields) |
+//! | `POST /campaigns/{id}/apply-on-behalf` | operator | apply for someone (`full_name`, `tax_code`, fields) |
+//! | `POST /campaigns/{id}/close` | operator | close now (see [`close`]) |
+//! | `GET /campaigns/{id}/applications.csv`, `…/beneficiaries.csv` (`?part=N`: 2500 and 5000 rows) | operator | exports |
+//! | `GET /applications/{id}` | its citizen, operator | status, reasons, question, vouchers, history |
+//! | `POST /applications/{id}/approve`, `/reject` (`reason`), `/request-info` (`question`) | operator | review |
+//! | `POST /applications/{id}/answer` (`answer`) | its citizen | answer the question |
+//! | `GET /dashboard` | operator | figures (reload to refresh) |
+//! | `GET /merchants`, `POST /merchants` | operator | shops, owed balances, registration (gives a claim code) |
+//! | `POST /merchants/{id}/reimburse` (`amount?`, `reference`, `request_id`) | operator | pay a shop |
+//! | `POST /merchants/{id}/suspend`, `/reactivate` | operator | stop or allow redemptions |
+//! | `GET /reimbursements.csv` | operator | export |
+//! | `GET /merchant`, `POST /merchant/claim` (`code`) | merchant | the shop's page; link the account |
+//! | `POST /redeem` (`code`, `amount`, `request_id`) | merchant | redeem (form or JSON) |
+//!
+//! ## JSON API
+//! Same fields as the forms (amounts in euros as text or numbers, read exactly; lists as
+//! arrays); a field that breaks a rule is a `422` with the kernel's `{error: {kind, message}}` and
+//! `problems: [{field, message}]`.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /api/campaigns`, `POST /api/campaigns` (`201`), `GET /api/campaigns/{id}` | campaigns |
+//! | `GET /api/campaigns/{id}/applications?status=&limit=&offset=` | operator: applications |
+//! | `POST /api/campaigns/{id}/applications` (`on_behalf: true` for operators) | apply (`201`; `409` if the tax code already applied) |
+//! | `POST /api/campaigns/{id}/close` | `200` closed, `202` still closing |
+//! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{approve,reject,request-info,answer}` | review |
+//! | `GET /api/my-applications` | the caller's applications |
+//! | `GET /api/vouchers/{code}` | face value and balance |
+//! | `GET /api/merchants`, `POST /api/merchants` (`201`, with `claim_code`), `POST /api/merchants/{id}/reimburse` (`201`) | operator |
+//! | `GET /api/merchant`, `POST /api/merchant/claim`, `POST /api/redeem` (`201`; `409` over the balance) | merchant |
+//! | `GET /api/dashboard` | operator |
+//!
+//! ## Events and jobs
+//! Publishes `vouchers.voucher_issued` (once per funded application, listing its vouchers:
+//! `{campaign_id, application_id, user_id, amount_cents, vouchers: [{code, amount_cents}]}`) and
+//! `vouchers.voucher_redeemed` (`{redemption_id, code, campaign_id, merchant_id, amount_cents,
+//! remaining_cents}`);
+//! subscribes to `admissions.provider_accredited`, `…_suspended`, `…_revoked` (see
+//! [`merchant`]). The job `close-campaigns` runs every minute (see [`jobs`]).
+
+pub mod application;
+pub mod campaign;
+pub mod close;
+pub mod code;
+pub mod config;
+pub mod dashboard;
+pub mod i18n;
+pub mod input;
+pub mod jobs;
+pub mod merchant;
+pub mod money;
+pub mod rank;
+pub mod redeem;
+pub mod rules;
+pub mod tally;
+pub mod taxcode;
+pub mod voucher;
+mod web;
+
+use trama_sdk::events::Event;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::ledger::{self, AccountKind};
+use trama_sdk::router::Router;
+use trama_sdk::{Error, Plugin, Result, log};
+
+use web::{applications, campaigns, dashboard as dash, home, merchants};
+
+/// The plugin: public so that natively, where nothing is exported, it is still a library item.
+#[derive(Default)]
+pub struct Vouchers;
+
+impl Plugin for Vouchers {
+    fn handle(&self, request: Request) -> Result<Response> {
+        Router::new()
+            .get("/", home::page)
+            .get("/campaigns", campaigns::list_page)
+            .get("/campaigns/new", campaigns::new_form)
+            .post("/campaigns", campaigns::create)
+            .get("/campaigns/{id}", campaigns::page)
+            .post("/campaigns/{id}/apply", campaigns::apply)
+            .post("/campaigns/{id}/apply-on-behalf", campaigns::apply)
+            .post("/campaigns/{id}/close", campaigns::close)
+            .get(
+                "/campaigns/{id}/applications.csv",
+                campaigns::export_applications,
+            )
+            .get(
+                "/campaigns/{id}/beneficiaries.csv",
+                campaigns::export_beneficiaries,
+            )
+            .get("/applications/{id}", applications::page)
+            .post("/applications/{id}/approve", applications::step)
+            .post("/applications/{id}/reject", applications::step)
+            .post("/applications/{id}/request-info", applications::step)
+            .post("/applications/{id}/answer", applications::step)
+            .get("/dashboard", dash::page)
+            .get("/merchants", merchants::operator_list)
+            .post("/merchants", merchants::register)
+            .post("/merchants/{id}/reimburse", merchants::reimburse)
+            .post("/merchants/{id}/suspend", merchants::set_status)
+            .post("/merchants/{id}/reactivate", merchants::set_status)
+            .get("/reimbursements.csv", merchants::export_reimbursements)
+            .get("/merchant", merchants::page)
+            .post("/merchant/claim", merchants::claim)
+            .post("/redeem", merchants::redeem)
+            .get("/api/campaigns", campaigns::api_list)
+            .post("/api/campaigns", campaigns::create)
+            .get("/api/campaigns/{id}", campaigns::api_get)
+            .get(
+                "/api/campaigns/{id}/applications",
+                campaigns::api_applications,
+            )
+            .post("/api/campaigns/{id}/applications", campaigns::apply)
+            .post("/api/campaigns/{id}/close", campaigns::close)
+            .get("/api/applications/{id}", applications::api_get)
+            .post("/api/applications/{id}/approve", applications::step)
+            .post("/api/applications/{id}/reject", applications::step)
+            .post("/api/applications/{id}/request-info", applications::step)
+            .post("/api/applications/{id}/answer", applications::step)
+            .get("/api/my-applications", applications::api_mine)
+            .get("/api/vouchers/{code}", merchants::api_voucher)
+            .get("/api/merchants", merchants::api_list)
+            .post("/api/merchants", merchants::register)
+            .post("/api/merchants/{id}/reimburse", merchants::reimburse)
+            .get("/api/merchant", merchants::api_me)
+            .post("/api/merchant/claim", merchants::claim)
+            .post("/api/redeem", merchants::redeem)
+            .get("/api/dashboard", dash::api)
+            .handle(request)
+    }
+
+    fn on_event(&self, event: Event) -> Result<()> {
+        match event.name.as_str() {
+            merchant::ACCREDITED | merchant::SUSPENDED | merchant::REVOKED => {
+                merchant::on_provider_event(&event)
+            }
+            other => {
+                log::debug(format!("ignoring event {} ({other})", event.id));
+                Ok(())
+            }
+        }
+    }
+
+    fn run_job(&self, name: &str) -> Result<()> {
+        match name {
+            jobs::CLOSE_CAMPAIGNS => jobs::close_campaigns(),
+            other => Err(Error::not_found(format!("there is no job named `{other}`"))),
+        }
+    }
+
+    /// Opens the accounts every campaign and merchant shares, so the books exist from the
+    /// start (opening is idempotent, so upgrades run it again harmlessly).
+    fn install(&self, previous: Option<&str>) -> Result<()> {
+        ledger::open(campaign::FUNDING, AccountKind::External)?;
+        ledger::open(merchant::PAYOUTS, AccountKind::External)?;
+        ledger::open(voucher::MEMO_COUNTERPART, AccountKind::External)?;
+        log::info(format!(
+            "vouchers {} installed (previous: {})",
+            env!("CARGO_PKG_VERSION"),
+            previous.unwrap_or("none")
+        ));
+        Ok(())
+    }
+}
+
+// Only the WebAssembly build is a component. Natively (unit tests, the benchmark) the crate is
+// a library, and the component's export names, which contain `:` and `@`, would not link.
+#[cfg(target_arch = "wasm32")]
+trama_sdk::export_plugin!(Vouchers);

@@ -1,0 +1,735 @@
+//! Merchants: the shops where vouchers are spent, what each is owed, and its reimbursements.
+//!
+//! **Linking a shop to a person.** The kernel's identity API finds accounts by id only, and
+//! operators do not know account ids, so an operator who registers a shop gets a one-time
+//! *claim code* (8 characters) to hand to the shopkeeper; the shopkeeper, logged in with the
+//! `merchant` role, enters it once and their account becomes the shop's. The code is cleared
+//! when used, so it cannot link a second account. Shops accredited by the `admissions` plugin
+//! arrive already linked: its `admissions.provider_accredited` event carries the user id.
+//!
+//! **Events** from `admissions` are applied idempotently and in order: each merchant keeps the
+//! time (and id) of the last event that set its details and of the last that set its status,
+//! and ignores anything not newer, so a redelivered or late event changes nothing.
+//!
+//! **Money.** Redemptions move money from vouchers into `merchant/{id}/owed` (funded, so never
+//! below zero); a reimbursement moves it from there to the external `payouts` account with the
+//! bank transfer's reference, under an idempotency key from the form, so a double-clicked
+//! "paid" button pays once.
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::events::Event;
+use trama_sdk::identity::User;
+use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::store::{Cmp, Collection, Doc};
+use trama_sdk::{Error, Result, audit, log, store};
+
+use crate::code;
+use crate::i18n::Lang;
+use crate::input::{Input, Problems};
+use crate::money::{self, format_cents};
+use crate::taxcode;
+
+pub const MERCHANTS: Collection<Merchant> = Collection::new("merchants");
+pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimbursements");
+
+/// The external account reimbursements are paid into (the merchants' bank accounts, outside
+/// the books).
+pub const PAYOUTS: &str = "payouts";
+
+pub const ACCREDITED: &str = "admissions.provider_accredited";
+pub const SUSPENDED: &str = "admissions.provider_suspended";
+pub const REVOKED: &str = "admissions.provider_revoked";
+
+/// Members of a merchant in JSON.
+pub const JSON_FIELDS: &[&str] = &["name", "vat_number", "address"];
+/// Members of a reimbursement in JSON.
+pub const REIMBURSE_FIELDS: &[&str] = &["amount", "reference", "request_id"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MerchantStatus {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+impl MerchantStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            MerchantStatus::Active => "active",
+            MerchantStatus::Suspended => "suspended",
+            MerchantStatus::Revoked => "revoked",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            MerchantStatus::Active => lang.pick("Attivo", "Active"),
+            MerchantStatus::Suspended => lang.pick("Sospeso", "Suspended"),
+            MerchantStatus::Revoked => lang.pick("Revocato", "Revoked"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Registered by an operator.
+    Operator,
+    /// Accredited through the admissions plugin.
+    Admissions,
+}
+
+/// The moment of the event that last set something, to apply events in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Stamp {
+    pub at: i64,
+    pub event: String,
+}
+
+/// A merchant as stored. `user_id`, `claim_code`, `vat_number` and `status` are indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Merchant {
+    pub name: String,
+    pub vat_number: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// The one-time code that links an account; `None` once used.
+    #[serde(default)]
+    pub claim_code: Option<String>,
+    pub status: MerchantStatus,
+    pub source: Source,
+    #[serde(default)]
+    pub provider_id: Option<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub details_stamp: Stamp,
+    #[serde(default)]
+    pub status_stamp: Stamp,
+    pub created_at: i64,
+}
+
+/// A reimbursement paid to a merchant. `merchant` and `paid_at` are indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reimbursement {
+    pub merchant: String,
+    pub amount_cents: i64,
+    /// The bank transfer's reference (CRO/TRN).
+    pub reference: String,
+    pub paid_at: i64,
+    pub paid_by: String,
+    pub transfer_id: String,
+    pub request_id: String,
+}
+
+/// What a merchant is owed: redemptions not yet reimbursed.
+pub fn owed_account(id: &str) -> String {
+    format!("merchant/{id}/owed")
+}
+
+/// The balance owed to merchant `id`, in cents (0 before the first redemption).
+pub fn owed(id: &str) -> Result<i64> {
+    Ok(ledger::get(&owed_account(id))?.map_or(0, |a| a.balance_cents))
+}
+
+/// The merchant `id`, or a 404 that names it.
+pub fn load(id: &str, lang: Lang) -> Result<Doc<Merchant>> {
+    MERCHANTS.get(id)?.ok_or_else(|| {
+        Error::not_found(match lang {
+            Lang::It => format!("non esiste un esercente con codice «{id}»"),
+            Lang::En => format!("there is no merchant with id `{id}`"),
+        })
+    })
+}
+
+/// The merchant linked to `user`, if any.
+pub fn of_user(user: &User) -> Result<Option<Doc<Merchant>>> {
+    Ok(MERCHANTS
+        .query()
+        .filter("user_id", Cmp::Eq, user.id.as_str())
+        .limit(1)
+        .fetch()?
+        .into_iter()
+        .next())
+}
+
+/// A request id from a form or JSON: what makes a retried payment or redemption idempotent.
+pub fn request_id(input: &Input, lang: Lang, problems: &mut Problems) -> String {
+    let text = input.one("request_id").unwrap_or_default();
+    let valid = (8..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        problems.push(
+            "request_id",
+            lang.pick(
+                "serve un identificativo della richiesta di 8-64 lettere, cifre, - o _ (il modulo lo include da sé: ricarica la pagina)",
+                "a request id of 8 to 64 letters, digits, - or _ is needed (the form includes one: reload the page)",
+            ),
+        );
+    }
+    text.to_owned()
+}
+
+/// A new merchant from an operator's form, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMerchant {
+    pub name: String,
+    pub vat_number: String,
+    pub address: String,
+}
+
+pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewMerchant, Problems> {
+    let mut problems = Problems::default();
+    let name = input.one("name").unwrap_or_default().to_owned();
+    if !(2..=120).contains(&name.chars().count()) {
+        problems.push(
+            "name",
+            lang.pick(
+                "scrivi la ragione sociale, da 2 a 120 caratteri",
+                "write the business name, 2 to 120 characters",
+            ),
+        );
+    }
+    let vat_number = match input.one("vat_number") {
+        None => {
+            problems.push(
+                "vat_number",
+                lang.pick(
+                    "la partita IVA è obbligatoria",
+                    "the VAT number is required",
+                ),
+            );
+            String::new()
+        }
+        Some(text) => taxcode::vat_number(text).unwrap_or_else(|err| {
+            problems.push(
+                "vat_number",
+                match lang {
+                    Lang::It => format!(
+                        "«{text}» non è una partita IVA valida: {}",
+                        err.describe(lang)
+                    ),
+                    Lang::En => {
+                        format!("`{text}` is not a valid VAT number: {}", err.describe(lang))
+                    }
+                },
+            );
+            String::new()
+        }),
+    };
+    let address = input.one("address").unwrap_or_default().to_owned();
+    if !(3..=200).contains(&address.chars().count()) {
+        problems.push(
+            "address",
+            lang.pick(
+                "scrivi l'indirizzo del punto vendita, da 3 a 200 caratteri",
+                "write the shop's address, 3 to 200 characters",
+            ),
+        );
+    }
+    if problems.is_empty() {
+        Ok(NewMerchant {
+            name,
+            vat_number,
+            address,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Registers a merchant with a fresh claim code; a VAT number already registered is a `409`.
+pub fn register(new: NewMerchant, now: i64, lang: Lang) -> Result<Doc<Merchant>> {
+    let taken = MERCHANTS
+        .query()
+        .filter("vat_number", Cmp::Eq, new.vat_number.as_str())
+        .limit(1)
+        .fetch()?;
+    if let Some(existing) = taken.first() {
+        return Err(Error::conflict(match lang {
+            Lang::It => format!(
+                "la partita IVA {} è già registrata per «{}»",
+                new.vat_number, existing.data.name
+            ),
+            Lang::En => format!(
+                "the VAT number {} is already registered for “{}”",
+                new.vat_number, existing.data.name
+            ),
+        }));
+    }
+    let merchant = Merchant {
+        name: new.name,
+        vat_number: new.vat_number,
+        address: new.address,
+        user_id: None,
+        claim_code: Some(code::claim_code(&store::new_id())),
+        status: MerchantStatus::Active,
+        source: Source::Operator,
+        provider_id: None,
+        categories: Vec::new(),
+        details_stamp: Stamp::default(),
+        status_stamp: Stamp {
+            at: now,
+            event: String::new(),
+        },
+        created_at: now,
+    };
+    let doc = MERCHANTS.insert(merchant)?;
+    ledger::open(&owed_account(&doc.id), AccountKind::Funded)?;
+    audit::record(
+        "merchant.registered",
+        &doc.id,
+        &serde_json::json!({ "name": doc.data.name, "vat_number": doc.data.vat_number }),
+    )?;
+    Ok(doc)
+}
+
+/// Links the caller's account to the merchant holding `claim`.
+pub fn claim(user: &User, claim: &str, lang: Lang) -> Result<Doc<Merchant>> {
+    if let Some(mine) = of_user(user)? {
+        return Err(Error::conflict(match lang {
+            Lang::It => format!("il tuo account è già collegato a «{}»", mine.data.name),
+            Lang::En => format!("your account is already linked to “{}”", mine.data.name),
+        }));
+    }
+    let code =
+        code::normalize_claim(claim).map_err(|err| Error::invalid(err.describe(claim, lang)))?;
+    let found = MERCHANTS
+        .query()
+        .filter("claim_code", Cmp::Eq, code.as_str())
+        .limit(1)
+        .fetch()?;
+    let Some(mut doc) = found.into_iter().next() else {
+        return Err(Error::not_found(match lang {
+            Lang::It => format!(
+                "il codice «{claim}» non corrisponde a nessun esercente (o è già stato usato)"
+            ),
+            Lang::En => format!("the code `{claim}` matches no merchant (or was already used)"),
+        }));
+    };
+    doc.data.user_id = Some(user.id.clone());
+    doc.data.claim_code = None;
+    doc.version = MERCHANTS.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(
+        "merchant.claimed",
+        &doc.id,
+        &serde_json::json!({ "user_id": user.id, "username": user.username }),
+    )?;
+    Ok(doc)
+}
+
+/// An operator suspends or reactivates a merchant.
+pub fn set_status(id: &str, status: MerchantStatus, now: i64, lang: Lang) -> Result<Doc<Merchant>> {
+    let mut doc = load(id, lang)?;
+    doc.data.status = status;
+    doc.data.status_stamp = Stamp {
+        at: now,
+        event: String::new(),
+    };
+    doc.version = MERCHANTS.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(
+        &format!("merchant.{}", status.key()),
+        id,
+        &serde_json::json!({}),
+    )?;
+    Ok(doc)
+}
+
+/// The payload of the admissions events.
+#[derive(Debug, Clone, Deserialize)]
+struct ProviderEvent {
+    provider_id: String,
+    #[serde(default)]
+    legal_name: Option<String>,
+    #[serde(default)]
+    vat_number: Option<String>,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    categories: Vec<String>,
+}
+
+/// The merchant id of an admissions provider.
+pub fn provider_merchant_id(provider_id: &str) -> String {
+    format!("adm-{provider_id}")
+}
+
+/// Applies an admissions event (see the module documentation). Returns the merchant as it
+/// should be stored, or `None` when the event changes nothing (a redelivery, or older than
+/// what the merchant already reflects).
+pub fn apply_provider_event(current: Option<&Merchant>, event: &Event) -> Result<Option<Merchant>> {
+    let payload: ProviderEvent = event.payload()?;
+    let stamp = Stamp {
+        at: event.published_at,
+        event: event.id.clone(),
+    };
+    let mut merchant = current.cloned().unwrap_or_else(|| Merchant {
+        // Filled in by the accreditation, whichever arrives first.
+        name: payload.provider_id.clone(),
+        vat_number: String::new(),
+        address: String::new(),
+        user_id: None,
+        claim_code: None,
+        status: MerchantStatus::Suspended,
+        source: Source::Admissions,
+        provider_id: Some(payload.provider_id.clone()),
+        categories: Vec::new(),
+        details_stamp: Stamp::default(),
+        status_stamp: Stamp::default(),
+        created_at: event.published_at,
+    });
+    let status = match event.name.as_str() {
+        ACCREDITED => MerchantStatus::Active,
+        SUSPENDED => MerchantStatus::Suspended,
+        REVOKED => MerchantStatus::Revoked,
+        _ => return Ok(None),
+    };
+    let mut changed = current.is_none();
+    if event.name == ACCREDITED && stamp > merchant.details_stamp {
+        if let Some(name) = payload.legal_name.filter(|n| !n.trim().is_empty()) {
+            merchant.name = name;
+        }
+        if let Some(vat) = payload.vat_number {
+            merchant.vat_number = taxcode::vat_number(&vat).unwrap_or(vat);
+        }
+        if payload.user_id.is_some() {
+            merchant.user_id = payload.user_id;
+        }
+        merchant.categories = payload.categories;
+        merchant.details_stamp = stamp.clone();
+        changed = true;
+    }
+    if stamp > merchant.status_stamp {
+        merchant.status = status;
+        merchant.status_stamp = stamp;
+        changed = true;
+    }
+    Ok(changed.then_some(merchant))
+}
+
+/// Handles an admissions event; a conflict (two deliveries at once) is retried by the
+/// kernel's redelivery.
+pub fn on_provider_event(event: &Event) -> Result<()> {
+    let payload: ProviderEvent = event.payload()?;
+    let id = provider_merchant_id(&payload.provider_id);
+    let current = MERCHANTS.get(&id)?;
+    let Some(next) = apply_provider_event(current.as_ref().map(|d| &d.data), event)? else {
+        log::debug(format!(
+            "event {} changes nothing for merchant {id}",
+            event.id
+        ));
+        return Ok(());
+    };
+    match &current {
+        Some(doc) => {
+            MERCHANTS.put_if_version(&id, &next, doc.version)?;
+        }
+        None => {
+            MERCHANTS.create(&id, next.clone())?;
+        }
+    }
+    ledger::open(&owed_account(&id), AccountKind::Funded)?;
+    audit::record(
+        &format!("merchant.{}", next.status.key()),
+        &id,
+        &serde_json::json!({ "event": event.id, "source": event.source, "name": event.name }),
+    )?;
+    Ok(())
+}
+
+/// An operator's payment to a merchant, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    /// `None`: everything owed.
+    pub amount_cents: Option<i64>,
+    pub reference: String,
+    pub request_id: String,
+}
+
+pub fn read_payment(input: &Input, lang: Lang) -> std::result::Result<Payment, Problems> {
+    let mut problems = Problems::default();
+    let amount_cents = match input.one("amount") {
+        None => None,
+        Some(text) => match money::parse_euros(text) {
+            Ok(0) => {
+                problems.push(
+                    "amount",
+                    lang.pick(
+                        "l'importo deve essere più di zero",
+                        "the amount must be more than zero",
+                    ),
+                );
+                None
+            }
+            Ok(cents) => Some(cents),
+            Err(err) => {
+                problems.push("amount", err.describe(text, lang));
+                None
+            }
+        },
+    };
+    let reference = input.one("reference").unwrap_or_default().to_owned();
+    if !(3..=100).contains(&reference.chars().count()) {
+        problems.push(
+            "reference",
+            lang.pick(
+                "scrivi il riferimento del bonifico (CRO/TRN), da 3 a 100 caratteri",
+                "write the bank transfer's reference (CRO/TRN), 3 to 100 characters",
+            ),
+        );
+    }
+    let request_id = request_id(input, lang, &mut problems);
+    if problems.is_empty() {
+        Ok(Payment {
+            amount_cents,
+            reference,
+            request_id,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Pays merchant `id`: `merchant/{id}/owed` → `payouts`. Replaying the same request id returns
+/// the first reimbursement; asking for more than is owed is a `409` that says how much is.
+pub fn reimburse(
+    id: &str,
+    payment: Payment,
+    actor: &User,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Reimbursement>> {
+    let merchant = load(id, lang)?;
+    let doc_id = format!("{id}-{}", payment.request_id);
+    if let Some(done) = REIMBURSEMENTS.get(&doc_id)? {
+        // A retry: the same answer again, unless the request id is reused for another amount.
+        if payment
+            .amount_cents
+            .is_some_and(|a| a != done.data.amount_cents)
+        {
+            return Err(Error::conflict(lang.pick(
+                "questa richiesta è già stata usata per un altro rimborso: ricarica la pagina",
+                "this request was already used for another reimbursement: reload the page",
+            )));
+        }
+        return Ok(done);
+    }
+    let owed_now = owed(id)?;
+    let amount = payment.amount_cents.unwrap_or(owed_now);
+    if amount <= 0 {
+        return Err(Error::invalid(match lang {
+            Lang::It => format!("a «{}» non è dovuto nulla", merchant.data.name),
+            Lang::En => format!("nothing is owed to “{}”", merchant.data.name),
+        }));
+    }
+    ledger::open(PAYOUTS, AccountKind::External)?;
+    let transfer = ledger::transfer(
+        &TransferRequest::new(
+            owed_account(id),
+            PAYOUTS,
+            amount,
+            format!("reimburse/{id}/{}", payment.request_id),
+        )
+        .memo(format!("reimbursement {}", payment.reference)),
+    )
+    .map_err(|err| match err {
+        LedgerError::InsufficientFunds(_) => Error::conflict(match lang {
+            Lang::It => format!(
+                "a «{}» sono dovuti {}: non si possono rimborsare {}",
+                merchant.data.name,
+                format_cents(owed_now, lang),
+                format_cents(amount, lang)
+            ),
+            Lang::En => format!(
+                "“{}” is owed {}: {} cannot be reimbursed",
+                merchant.data.name,
+                format_cents(owed_now, lang),
+                format_cents(amount, lang)
+            ),
+        }),
+        other => other.into(),
+    })?;
+    let reimbursement = Reimbursement {
+        merchant: id.to_owned(),
+        amount_cents: transfer.amount_cents,
+        reference: payment.reference,
+        paid_at: now,
+        paid_by: actor.username.clone(),
+        transfer_id: transfer.id,
+        request_id: payment.request_id,
+    };
+    let doc = match REIMBURSEMENTS.create(&doc_id, reimbursement) {
+        Ok(doc) => doc,
+        // A concurrent replay wrote it first.
+        Err(Error::Conflict(_)) => REIMBURSEMENTS
+            .get(&doc_id)?
+            .ok_or_else(|| Error::internal(format!("reimbursement {doc_id} vanished")))?,
+        Err(err) => return Err(err),
+    };
+    audit::record(
+        "merchant.reimbursed",
+        id,
+        &serde_json::json!({
+            "amount_cents": doc.data.amount_cents,
+            "reference": doc.data.reference,
+            "reimbursement": doc.id,
+        }),
+    )?;
+    Ok(doc)
+}
+
+/// The total reimbursed to merchant `id`, in cents.
+pub fn reimbursed(id: &str) -> Result<i64> {
+    let mut total = 0;
+    let mut offset = 0;
+    loop {
+        let page = REIMBURSEMENTS
+            .query()
+            .filter("merchant", Cmp::Eq, id)
+            .limit(1000)
+            .offset(offset)
+            .fetch()?;
+        let len = page.len();
+        total += page.iter().map(|d| d.data.amount_cents).sum::<i64>();
+        if len < 1000 {
+            return Ok(total);
+        }
+        offset += 1000;
+    }
+}
+
+/// A merchant as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MerchantView {
+    pub id: String,
+    pub name: String,
+    pub vat_number: String,
+    pub address: String,
+    pub status: MerchantStatus,
+    pub status_label: &'static str,
+    pub source: Source,
+    pub linked: bool,
+    /// Shown to operators until the shopkeeper uses it.
+    pub claim_code: Option<String>,
+    pub owed_cents: i64,
+    pub owed_text: String,
+}
+
+impl MerchantView {
+    pub fn new(doc: &Doc<Merchant>, owed_cents: i64, lang: Lang) -> Self {
+        Self {
+            id: doc.id.clone(),
+            name: doc.data.name.clone(),
+            vat_number: doc.data.vat_number.clone(),
+            address: doc.data.address.clone(),
+            status: doc.data.status,
+            status_label: doc.data.status.label(lang),
+            source: doc.data.source,
+            linked: doc.data.user_id.is_some(),
+            claim_code: doc.data.claim_code.clone(),
+            owed_cents,
+            owed_text: format_cents(owed_cents, lang),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: &str, name: &str, at: i64, payload: serde_json::Value) -> Event {
+        let mut event = Event::new(id, name, "admissions", &payload.to_string());
+        event.published_at = at;
+        event
+    }
+
+    fn accredited(id: &str, at: i64) -> Event {
+        event(
+            id,
+            ACCREDITED,
+            at,
+            serde_json::json!({
+                "provider_id": "p1",
+                "legal_name": "Alimentari Rossi srl",
+                "vat_number": "01234567897",
+                "user_id": "u9",
+                "categories": ["food"],
+            }),
+        )
+    }
+
+    #[test]
+    fn an_accreditation_creates_an_active_linked_merchant_once() {
+        let first = apply_provider_event(None, &accredited("e1", 10))
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.status, MerchantStatus::Active);
+        assert_eq!(first.user_id.as_deref(), Some("u9"));
+        assert_eq!(first.name, "Alimentari Rossi srl");
+        assert_eq!(first.source, Source::Admissions);
+        assert_eq!(
+            apply_provider_event(Some(&first), &accredited("e1", 10)).unwrap(),
+            None,
+            "a redelivery changes nothing"
+        );
+    }
+
+    #[test]
+    fn events_apply_in_the_order_they_were_published() {
+        let suspended = event(
+            "e2",
+            SUSPENDED,
+            20,
+            serde_json::json!({"provider_id": "p1"}),
+        );
+        // The suspension arrives first: a placeholder, suspended.
+        let early = apply_provider_event(None, &suspended).unwrap().unwrap();
+        assert_eq!(early.status, MerchantStatus::Suspended);
+        // The older accreditation fills in the details but does not reactivate it.
+        let filled = apply_provider_event(Some(&early), &accredited("e1", 10))
+            .unwrap()
+            .unwrap();
+        assert_eq!(filled.status, MerchantStatus::Suspended);
+        assert_eq!(filled.name, "Alimentari Rossi srl");
+        // A later accreditation does.
+        let again = apply_provider_event(Some(&filled), &accredited("e3", 30))
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.status, MerchantStatus::Active);
+        let revoked = event("e4", REVOKED, 40, serde_json::json!({"provider_id": "p1"}));
+        let gone = apply_provider_event(Some(&again), &revoked)
+            .unwrap()
+            .unwrap();
+        assert_eq!(gone.status, MerchantStatus::Revoked);
+    }
+
+    #[test]
+    fn forms_are_checked_field_by_field() {
+        let input = Input::from_pairs(&[
+            ("name".into(), "Bar".into()),
+            ("vat_number".into(), "01234567890".into()),
+            ("address".into(), "Via Roma 1".into()),
+        ]);
+        let problems = read_new(&input, Lang::En).unwrap_err();
+        assert_eq!(problems.0.len(), 1);
+        assert!(
+            problems
+                .for_field("vat_number")
+                .unwrap()
+                .contains("check character")
+        );
+        let input = Input::from_pairs(&[
+            ("reference".into(), "TRN123".into()),
+            ("request_id".into(), "abc".into()),
+            ("amount".into(), "0".into()),
+        ]);
+        let problems = read_payment(&input, Lang::En).unwrap_err();
+        let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, vec!["amount", "request_id"]);
+    }
+}

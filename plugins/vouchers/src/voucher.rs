@@ -1,0 +1,50 @@
+//! Vouchers: a document per voucher (who it belongs to, its face value) and a funded ledger
+//! account per voucher holding what is left to spend. The account is the truth about the
+//! balance; the document never changes after issue, so redemptions racing on one voucher only
+//! meet in the ledger, which refuses to overdraw it.
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::Result;
+use trama_sdk::ledger;
+use trama_sdk::store::{Collection, Doc};
+
+pub const VOUCHERS: Collection<Voucher> = Collection::new("vouchers");
+
+/// A voucher as stored, under its code. `campaign` and `application` are indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voucher {
+    pub campaign: String,
+    pub application: String,
+    /// The beneficiary's account, when they applied themselves.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// Face value in cents.
+    pub amount_cents: i64,
+    /// Position among the application's vouchers, from 0 (part of its idempotency key).
+    pub index: u32,
+    pub issued_at: i64,
+}
+
+/// The ledger account of a voucher.
+pub fn account(code: &str) -> String {
+    format!("voucher/{code}")
+}
+
+/// The memorandum account counting what was spent of a campaign's vouchers (see
+/// [`crate::redeem`]).
+pub fn spent_account(campaign: &str) -> String {
+    format!("memo/campaign/{campaign}/redeemed")
+}
+
+/// The counterpart of every memorandum entry.
+pub const MEMO_COUNTERPART: &str = "memo/counterpart";
+
+/// The voucher and what is left on it, if the code exists.
+pub fn find(code: &str) -> Result<Option<(Doc<Voucher>, i64)>> {
+    let Some(doc) = VOUCHERS.get(code)? else {
+        return Ok(None);
+    };
+    // Issued vouchers always have an account; a missing one means issuing is still under way.
+    let balance = ledger::get(&account(code))?.map_or(0, |a| a.balance_cents);
+    Ok(Some((doc, balance)))
+}

@@ -1,0 +1,179 @@
+//! An application's page and API: what the citizen sees (status, reasons, the question to
+//! answer, the vouchers) and the review steps operators take.
+
+use serde_json::json;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::identity::{self, User};
+use trama_sdk::router::Params;
+use trama_sdk::store::{Cmp, Doc};
+use trama_sdk::{Error, Result, clock};
+
+use super::{FormState, is_operator, lang, require_operator, wants_json, with_form};
+use crate::application::{self, APPLICATIONS, Action, Application, ApplicationView, Status};
+use crate::campaign::{self, CAMPAIGNS, State};
+use crate::config::Settings;
+use crate::i18n::Lang;
+use crate::input::Input;
+
+/// The application, if the caller may see it: its citizen or an operator. Anyone else gets
+/// the same 404 as for an id that does not exist, so ids reveal nothing.
+fn visible(id: &str, user: &User, lang: Lang) -> Result<Doc<Application>> {
+    let doc = application::load(id, lang)?;
+    if is_operator() || doc.data.user_id.as_deref() == Some(user.id.as_str()) {
+        Ok(doc)
+    } else {
+        Err(application::not_found(id, lang))
+    }
+}
+
+fn view(doc: &Doc<Application>, lang: Lang) -> Result<ApplicationView> {
+    let settings = Settings::load()?;
+    let campaign = CAMPAIGNS.get(&doc.data.campaign)?;
+    Ok(ApplicationView::new(
+        doc,
+        campaign.as_ref().map(|c| &c.data),
+        &settings.voucher_code_prefix,
+        lang,
+    ))
+}
+
+fn render(
+    id: &str,
+    user: &User,
+    status: u16,
+    form: Option<FormState>,
+    lang: Lang,
+) -> Result<Response> {
+    let doc = visible(id, user, lang)?;
+    let campaign = campaign::load(&doc.data.campaign, lang)?;
+    let active = campaign.data.state == State::Active;
+    let operator = is_operator();
+    let owner = doc.data.user_id.as_deref() == Some(user.id.as_str());
+    let s = doc.data.status;
+    let context = json!({
+        "application": view(&doc, lang)?,
+        "is_operator": operator,
+        "can_review": operator && active && matches!(s, Status::NeedsReview | Status::InfoRequested),
+        "can_ask": operator && active && s == Status::NeedsReview,
+        "can_reject": operator && active && matches!(s, Status::NeedsReview | Status::InfoRequested | Status::Eligible),
+        "can_answer": owner && active && s == Status::InfoRequested,
+    });
+    Response::render_with_status(status, "application.html", &with_form(context, form))
+}
+
+/// `GET /applications/{id}`
+pub fn page(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    render(params.get("id")?, &user, 200, None, lang)
+}
+
+/// `GET /api/applications/{id}`
+pub fn api_get(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let doc = visible(params.get("id")?, &user, lang)?;
+    Response::json(&view(&doc, lang)?)
+}
+
+/// The caller's own applications, newest first.
+pub fn mine(user: &User, lang: Lang) -> Result<Vec<ApplicationView>> {
+    let settings = Settings::load()?;
+    let docs = APPLICATIONS
+        .query()
+        .filter("user_id", Cmp::Eq, user.id.as_str())
+        .order_by_desc("submitted_at")
+        .limit(100)
+        .fetch()?;
+    let mut titles = std::collections::HashMap::new();
+    let mut views = Vec::with_capacity(docs.len());
+    for doc in &docs {
+        if !titles.contains_key(&doc.data.campaign) {
+            let campaign = CAMPAIGNS.get(&doc.data.campaign)?.map(|c| c.data);
+            titles.insert(doc.data.campaign.clone(), campaign);
+        }
+        let campaign = titles.get(&doc.data.campaign).and_then(Option::as_ref);
+        views.push(ApplicationView::new(
+            doc,
+            campaign,
+            &settings.voucher_code_prefix,
+            lang,
+        ));
+    }
+    Ok(views)
+}
+
+/// `GET /api/my-applications`
+pub fn api_mine(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    Response::json(&mine(&user, lang)?)
+}
+
+/// The review steps: `POST /applications/{id}/approve`, `…/reject` (`reason`),
+/// `…/request-info` (`question`) for operators and `…/answer` (`answer`) for the citizen;
+/// the same under `/api/`. JSON gets the application; a form goes back to its page.
+pub fn step(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let id = params.get("id")?.to_owned();
+    let json = wants_json(&request);
+    let verb = request
+        .path()
+        .rsplit('/')
+        .find(|s| !s.is_empty())
+        .unwrap_or_default()
+        .to_owned();
+    let input = Input::from_request(&request, &["reason", "question", "answer"])?;
+    let text = |field: &str| application::check_text(field, input.one(field), lang);
+    let action = match verb.as_str() {
+        "approve" => {
+            require_operator(lang)?;
+            Ok(Action::Approve)
+        }
+        "reject" => {
+            require_operator(lang)?;
+            text("reason").map(Action::Reject)
+        }
+        "request-info" => {
+            require_operator(lang)?;
+            text("question").map(Action::RequestInfo)
+        }
+        "answer" => {
+            // Only the citizen who applied answers: anyone else sees a 404.
+            let doc = visible(&id, &user, lang)?;
+            if doc.data.user_id.as_deref() != Some(user.id.as_str()) {
+                return Err(Error::forbidden(lang.pick(
+                    "solo chi ha presentato la domanda può rispondere",
+                    "only the applicant can answer",
+                )));
+            }
+            text("answer").map(Action::Answer)
+        }
+        other => {
+            return Err(Error::not_found(format!(
+                "there is no review step `{other}`"
+            )));
+        }
+    };
+    let action = match action {
+        Ok(action) => action,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            let form = FormState::new(&verb, &problems, input.echo(), lang);
+            return render(&id, &user, 422, Some(form), lang);
+        }
+    };
+    match application::review(&id, action, &user, clock::now_ms(), lang) {
+        Ok(doc) if json => Response::json(&view(&doc, lang)?),
+        Ok(_) => Ok(Response::redirect(format!(
+            "{}/applications/{id}",
+            super::BASE
+        ))),
+        Err(err) if !json && matches!(err, Error::Conflict(_)) => {
+            let form = FormState::message(&verb, err.message(), input.echo());
+            render(&id, &user, 409, Some(form), lang)
+        }
+        Err(err) => Err(err),
+    }
+}

@@ -1,0 +1,592 @@
+//! Campaign pages and API: the list, the creation form, a campaign's page (the application
+//! form for citizens, the applications and the closing for operators), applying, closing and
+//! the CSV exports of a campaign.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use trama_sdk::http::{Request, Response};
+use trama_sdk::router::Params;
+use trama_sdk::store::Cmp;
+use trama_sdk::{Error, Result, clock, identity};
+
+use super::{FormState, created, is_operator, lang, require_operator, wants_json, with_form};
+use crate::application::{self, APPLICATIONS, ApplicationView, Status};
+use crate::campaign::{
+    self, CAMPAIGNS, CampaignView, CreateError, FieldView, Measure, Phase, State,
+};
+use crate::close::{self, Progress};
+use crate::config::Settings;
+use crate::i18n::Lang;
+use crate::input::Input;
+use crate::money;
+use crate::rank::Criterion;
+use crate::rules::Field;
+
+/// Applications listed per page of a campaign.
+const PAGE_SIZE: u32 = 50;
+/// A campaign with at most this many applications is closed within the operator's request;
+/// larger ones are left to the `close-campaigns` job, which has minutes instead of seconds.
+const INLINE_CLOSE_LIMIT: u64 = 2000;
+/// Work a request does on a closing before answering (the kernel stops requests at 5 s).
+const HTTP_BUDGET_MS: i64 = 2500;
+/// Other runs keep off a closing this long after a request starts it.
+const HTTP_LEASE_MS: i64 = 10_000;
+/// Rows read per store query by the exports.
+const EXPORT_PAGE: u32 = 1000;
+/// Rows per file of an export. A query over a large campaign takes a fraction of a second and
+/// a request must answer within the kernel's deadline, so a large campaign is exported in parts
+/// (`?part=2`, …), which the campaign page links. The beneficiaries' part N is the plan chunk
+/// N-1 of the closing, hence the same size.
+pub const EXPORT_ROWS: u32 = crate::close::CHUNK as u32;
+/// Rows per part of the applications' export: paging through the store costs more the further
+/// a part is (about 2 s for the last part of 100,000 applications at this size).
+pub const APPLICATION_EXPORT_ROWS: u32 = 2500;
+
+/// `GET /campaigns` (operators): every campaign, newest first.
+pub fn list_page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let today = clock::today();
+    let campaigns: Vec<CampaignView> = CAMPAIGNS
+        .query()
+        .order_by_desc("created_at")
+        .limit(1000)
+        .fetch()?
+        .iter()
+        .map(|doc| CampaignView::new(doc, today, lang))
+        .collect();
+    Response::render("campaigns.html", &json!({ "campaigns": campaigns }))
+}
+
+/// `GET /api/campaigns`: operators see every campaign, everyone else the open ones.
+pub fn api_list(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let today = clock::today();
+    let operator = is_operator();
+    let campaigns: Vec<CampaignView> = CAMPAIGNS
+        .query()
+        .order_by_desc("created_at")
+        .limit(1000)
+        .fetch()?
+        .iter()
+        .filter(|doc| operator || doc.data.phase(today) == Phase::Open)
+        .map(|doc| CampaignView::new(doc, today, lang))
+        .collect();
+    Response::json(&campaigns)
+}
+
+/// `GET /api/campaigns/{id}`
+pub fn api_get(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let doc = campaign::load(params.get("id")?, lang)?;
+    Response::json(&CampaignView::new(&doc, clock::today(), lang))
+}
+
+fn new_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let settings = Settings::load()?;
+    let today = clock::today();
+    let measures: Vec<Value> = Measure::ALL
+        .iter()
+        .map(|m| json!({ "key": m.key(), "label": m.label(lang) }))
+        .collect();
+    let fields: Vec<FieldView> = Field::ALL
+        .iter()
+        .map(|f| FieldView::new(*f, lang))
+        .collect();
+    let criteria: Vec<Value> = Criterion::ALL
+        .iter()
+        .map(|c| json!({ "key": c.key(), "label": c.label(lang) }))
+        .collect();
+    let others: Vec<Value> = CAMPAIGNS
+        .query()
+        .order_by_desc("created_at")
+        .limit(1000)
+        .fetch()?
+        .iter()
+        .map(|doc| json!({ "id": doc.id, "title": doc.data.title }))
+        .collect();
+    let context = json!({
+        "measures": measures,
+        "fields": fields,
+        "criteria": criteria,
+        "others": others,
+        "defaults": {
+            "opens_on": today.to_string(),
+            "closes_on": today.add_days(30).to_string(),
+            "base_amounts": "150; 250; 350; 400",
+            "per_minor": "50",
+            "max_amount": "500",
+            "denominations": "50; 20; 10; 5",
+            "review_rules": settings.default_review_rules.join("\n"),
+        },
+    });
+    Response::render_with_status(status, "campaign_new.html", &with_form(context, form))
+}
+
+/// `GET /campaigns/new` (operators)
+pub fn new_form(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    new_page(200, None, lang)
+}
+
+/// `POST /campaigns` (form) and `POST /api/campaigns` (JSON): `201` with the campaign, or a
+/// redirect to its page.
+pub fn create(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, campaign::JSON_FIELDS)?;
+    let settings = Settings::load()?;
+    let refused = |problems: crate::input::Problems| {
+        if json {
+            problems.into_json_response(lang)
+        } else {
+            new_page(
+                422,
+                Some(FormState::new(
+                    "campaign",
+                    &problems,
+                    input.echo_with_lists(&["fields", "ranking", "excluded_campaigns"]),
+                    lang,
+                )),
+                lang,
+            )
+        }
+    };
+    let draft = match campaign::validate(&input, lang, &settings.default_review_rules) {
+        Ok(draft) => draft,
+        Err(problems) => return refused(problems),
+    };
+    match campaign::create(draft, &user.username, clock::now_ms(), lang) {
+        Ok(doc) if json => created(&CampaignView::new(&doc, clock::today(), lang)),
+        Ok(doc) => Ok(Response::redirect(format!(
+            "{}/campaigns/{}",
+            super::BASE,
+            doc.id
+        ))),
+        Err(CreateError::Problems(problems)) => refused(problems),
+        Err(CreateError::Other(err)) => Err(err),
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    page: Option<u32>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+fn status_filter(text: Option<&str>, lang: Lang) -> Result<Option<Status>> {
+    match text.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(key) => Status::parse(key).map(Some).ok_or_else(|| {
+            Error::bad_request(match lang {
+                Lang::It => format!("«{key}» non è uno stato di domanda"),
+                Lang::En => format!("`{key}` is not an application status"),
+            })
+        }),
+    }
+}
+
+/// `GET /campaigns/{id}`: the campaign, with the application form for citizens and the
+/// applications, the on-behalf form and the closing for operators.
+pub fn page(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let id = params.get("id")?.to_owned();
+    let query: ListQuery = request.parse_query()?;
+    render_page(&id, &query, 200, None, lang)
+}
+
+fn render_page(
+    id: &str,
+    query: &ListQuery,
+    status: u16,
+    form: Option<FormState>,
+    lang: Lang,
+) -> Result<Response> {
+    let doc = campaign::load(id, lang)?;
+    let settings = Settings::load()?;
+    let today = clock::today();
+    let view = CampaignView::new(&doc, today, lang);
+    let user = identity::caller();
+    let operator = is_operator();
+    let mut context = json!({
+        "campaign": view,
+        "is_operator": operator,
+        "logged_in": user.is_some(),
+        "can_apply": user.is_some() && doc.data.phase(today) == Phase::Open,
+        "municipality": settings.municipality_name,
+    });
+    if let Some(user) = &user {
+        let mine: Vec<ApplicationView> = APPLICATIONS
+            .query()
+            .filter("user_id", Cmp::Eq, user.id.as_str())
+            .filter("campaign", Cmp::Eq, id)
+            .limit(10)
+            .fetch()?
+            .iter()
+            .map(|a| ApplicationView::new(a, Some(&doc.data), &settings.voucher_code_prefix, lang))
+            .collect();
+        context["mine"] = json!(mine);
+    }
+    if operator {
+        let filter = status_filter(query.status.as_deref(), lang)?;
+        let page = query.page.unwrap_or(0);
+        let mut q = APPLICATIONS
+            .query()
+            .filter("campaign", Cmp::Eq, id)
+            .limit(PAGE_SIZE + 1)
+            .offset(page.saturating_mul(PAGE_SIZE));
+        if let Some(status) = filter {
+            q = q.filter("status", Cmp::Eq, status.key());
+        }
+        let mut rows = q.fetch()?;
+        let has_next = rows.len() > PAGE_SIZE as usize;
+        rows.truncate(PAGE_SIZE as usize);
+        let rows: Vec<ApplicationView> = rows
+            .iter()
+            .map(|a| ApplicationView::new(a, Some(&doc.data), &settings.voucher_code_prefix, lang))
+            .collect();
+        let counts = crate::tally::counts(id)?;
+        let statuses: Vec<Value> = Status::ALL
+            .iter()
+            .map(|s| {
+                let count = counts.get(s).copied().unwrap_or(0);
+                json!({ "key": s.key(), "label": s.label(lang), "count": count })
+            })
+            .collect();
+        context["applications"] = json!(rows);
+        let total: u64 = counts.values().sum();
+        let beneficiaries = counts.get(&Status::Beneficiary).copied().unwrap_or(0);
+        let parts = |rows: u64, per_part: u32| {
+            (1..=rows.div_ceil(u64::from(per_part)).max(1)).collect::<Vec<u64>>()
+        };
+        context["application_parts"] = json!(parts(total, APPLICATION_EXPORT_ROWS));
+        context["beneficiary_parts"] = json!(parts(beneficiaries, EXPORT_ROWS));
+        context["statuses"] = json!(statuses);
+        context["status_filter"] = json!(filter.map(Status::key));
+        context["page"] = json!(page);
+        context["has_next"] = json!(has_next);
+        context["close_summary"] = doc
+            .data
+            .close
+            .as_ref()
+            .map_or(Value::Null, |state| close::summary(state, lang));
+    }
+    Response::render_with_status(status, "campaign.html", &with_form(context, form))
+}
+
+/// `POST /campaigns/{id}/apply` (form), `POST /campaigns/{id}/apply-on-behalf` (operators'
+/// form) and `POST /api/campaigns/{id}/applications` (JSON, `on_behalf: true` for operators):
+/// `201` with the application, or a redirect to it.
+pub fn apply(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let id = params.get("id")?.to_owned();
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, application::JSON_FIELDS)?;
+    let on_behalf = request.path().ends_with("/apply-on-behalf")
+        || input.flag("on_behalf").map_err(|text| {
+            Error::bad_request(match lang {
+                Lang::It => format!("`on_behalf`: «{text}» non è sì o no"),
+                Lang::En => format!("`on_behalf`: `{text}` is not yes or no"),
+            })
+        })?;
+    if on_behalf {
+        require_operator(lang)?;
+    }
+    let form_name = if on_behalf { "on_behalf" } else { "apply" };
+    let doc = campaign::load(&id, lang)?;
+    let no_query = ListQuery {
+        status: None,
+        page: None,
+        limit: None,
+        offset: None,
+    };
+    let submission = match application::read_submission(&doc.data, &input, on_behalf, &user, lang) {
+        Ok(submission) => submission,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            let form = FormState::new(form_name, &problems, input.echo(), lang);
+            return render_page(&id, &no_query, 422, Some(form), lang);
+        }
+    };
+    match application::submit(
+        &doc,
+        submission,
+        &user,
+        clock::today(),
+        clock::now_ms(),
+        lang,
+    ) {
+        Ok(app) if json => {
+            let settings = Settings::load()?;
+            created(&ApplicationView::new(
+                &app,
+                Some(&doc.data),
+                &settings.voucher_code_prefix,
+                lang,
+            ))
+        }
+        Ok(app) => Ok(Response::redirect(format!(
+            "{}/applications/{}",
+            super::BASE,
+            app.id
+        ))),
+        Err(err) if !json && super::shown_in_form(&err) => {
+            let form = FormState::message(form_name, err.message(), input.echo());
+            render_page(&id, &no_query, err.status(), Some(form), lang)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// `POST /campaigns/{id}/close` and `POST /api/campaigns/{id}/close` (operators): starts the
+/// closing and, for campaigns of up to 2000 applications, finishes it within the request.
+/// JSON: `200` with `{state: "closed", close}` when closed, `202` with `{state: "closing",
+/// close}` when the job is finishing it. Repeating it on a closed campaign changes nothing.
+pub fn close(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let id = params.get("id")?.to_owned();
+    campaign::load(&id, lang)?;
+    let now = clock::now_ms();
+    let doc = close::start(&id, &user.username, now)?;
+    let progress = match doc.data.state {
+        State::Closed | State::Active => None,
+        State::Closing => {
+            let count = APPLICATIONS
+                .query()
+                .filter("campaign", Cmp::Eq, id.as_str())
+                .count()?;
+            if count <= INLINE_CLOSE_LIMIT {
+                let mut events = close::MAX_EVENTS;
+                Some(close::advance(
+                    &id,
+                    now + HTTP_BUDGET_MS,
+                    HTTP_LEASE_MS,
+                    &mut events,
+                )?)
+            } else {
+                None
+            }
+        }
+    };
+    if !wants_json(&request) {
+        return Ok(Response::redirect(format!(
+            "{}/campaigns/{id}",
+            super::BASE
+        )));
+    }
+    let doc = campaign::load(&id, lang)?;
+    let summary = doc
+        .data
+        .close
+        .as_ref()
+        .map_or(Value::Null, |state| close::summary(state, lang));
+    let done = doc.data.state == State::Closed;
+    let message = match (done, progress) {
+        (true, _) => lang.pick("La campagna è chiusa.", "The campaign is closed."),
+        (false, Some(Progress::Busy)) => lang.pick(
+            "La chiusura è già in corso.",
+            "The closing is already under way.",
+        ),
+        (false, _) => lang.pick(
+            "La chiusura prosegue in background: ricarica tra qualche minuto.",
+            "The closing continues in the background: reload in a few minutes.",
+        ),
+    };
+    Response::json_with_status(
+        if done { 200 } else { 202 },
+        &json!({ "id": id, "state": doc.data.state, "close": summary, "message": message }),
+    )
+}
+
+/// `GET /api/campaigns/{id}/applications[?status=S][&limit=L][&offset=O]` (operators):
+/// applications in id order (by tax code: the cheapest order for the store to page through);
+/// `limit` at most 1000 (default 100).
+pub fn api_applications(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let id = params.get("id")?;
+    let doc = campaign::load(id, lang)?;
+    let query: ListQuery = request.parse_query()?;
+    let limit = query.limit.unwrap_or(100);
+    if limit > 1000 {
+        return Err(Error::invalid(
+            "query parameter `limit`: at most 1000 applications per page",
+        ));
+    }
+    let mut q = APPLICATIONS
+        .query()
+        .filter("campaign", Cmp::Eq, id)
+        .limit(limit)
+        .offset(query.offset.unwrap_or(0));
+    if let Some(status) = status_filter(query.status.as_deref(), lang)? {
+        q = q.filter("status", Cmp::Eq, status.key());
+    }
+    let settings = Settings::load()?;
+    let rows: Vec<ApplicationView> = q
+        .fetch()?
+        .iter()
+        .map(|a| ApplicationView::new(a, Some(&doc.data), &settings.voucher_code_prefix, lang))
+        .collect();
+    Response::json(&rows)
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    /// From 1.
+    part: Option<u32>,
+}
+
+/// The first row of the part asked for (of `rows` rows each), and the file name's suffix.
+fn export_part(request: &Request, rows: u32) -> Result<(u32, String)> {
+    let query: ExportQuery = request.parse_query()?;
+    match query.part {
+        None | Some(1) => Ok((0, String::new())),
+        Some(0) => Err(Error::not_found("parts are numbered from 1")),
+        Some(n) => Ok(((n - 1).saturating_mul(rows), format!("-part{n}"))),
+    }
+}
+
+/// `GET /campaigns/{id}/applications.csv[?part=N]` (operators): applications in id order (by
+/// tax code), 2500 per part.
+pub fn export_applications(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let (first, suffix) = export_part(&request, APPLICATION_EXPORT_ROWS)?;
+    let id = params.get("id")?;
+    let doc = campaign::load(id, lang)?;
+    let mut out = String::new();
+    let mut header = vec![
+        "id",
+        "tax_code",
+        "full_name",
+        "status",
+        "reasons",
+        "amount_eur",
+        "rank",
+        "submitted_at",
+        "filed_by",
+        "on_behalf",
+    ];
+    header.extend(doc.data.fields.iter().map(|f| f.key()));
+    trama_sdk::csv::record(&mut out, &header);
+    let end = first.saturating_add(APPLICATION_EXPORT_ROWS);
+    let mut offset = first;
+    while offset < end {
+        let take = EXPORT_PAGE.min(end - offset);
+        let page = APPLICATIONS
+            .query()
+            .filter("campaign", Cmp::Eq, id)
+            .limit(take)
+            .offset(offset)
+            .fetch()?;
+        for app in &page {
+            let a = &app.data;
+            let reasons: Vec<String> = a.reasons.iter().map(|r| r.describe(lang)).collect();
+            let mut row = vec![
+                app.id.clone(),
+                a.tax_code.clone(),
+                a.full_name.clone(),
+                a.status.key().to_owned(),
+                reasons.join("; "),
+                money::plain(a.amount_cents),
+                a.rank.map(|r| r.to_string()).unwrap_or_default(),
+                trama_sdk::clock::DateTime::from_unix_ms(a.submitted_at).to_string(),
+                a.filed_by.clone(),
+                Lang::En.yes_no(a.on_behalf).to_owned(),
+            ];
+            for field in &doc.data.fields {
+                row.push(match (field.kind(), a.answers.number(*field)) {
+                    (_, None) => String::new(),
+                    (crate::rules::Kind::Euros, Some(cents)) => money::plain(cents),
+                    (crate::rules::Kind::YesNo, Some(n)) => Lang::En.yes_no(n != 0).to_owned(),
+                    (crate::rules::Kind::Count, Some(n)) => n.to_string(),
+                });
+            }
+            trama_sdk::csv::record(&mut out, &row);
+        }
+        if page.len() < take as usize {
+            break;
+        }
+        offset += take;
+    }
+    Ok(Response::download(
+        format!("applications-{id}{suffix}.csv"),
+        "text/csv; charset=utf-8",
+        out,
+    ))
+}
+
+/// `GET /campaigns/{id}/beneficiaries.csv[?part=N]` (operators): beneficiaries in ranking
+/// order, 5000 per part, each with its vouchers (`code:amount` separated by `|`).
+pub fn export_beneficiaries(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let (first, suffix) = export_part(&request, EXPORT_ROWS)?;
+    let id = params.get("id")?;
+    campaign::load(id, lang)?;
+    let settings = Settings::load()?;
+    let mut out = String::new();
+    trama_sdk::csv::record(
+        &mut out,
+        &[
+            "rank",
+            "tax_code",
+            "full_name",
+            "amount_eur",
+            "vouchers",
+            "voucher_codes",
+        ],
+    );
+    // The closing's plan holds the ranking, funded applications first, in chunks as large as
+    // a part: part N is the funded entries of chunk N-1, each read by id (no scan).
+    let chunk = first / EXPORT_ROWS;
+    let plan = crate::close::PLANS.get(&crate::close::plan_id(id, chunk))?;
+    let funded = plan
+        .iter()
+        .flat_map(|p| p.data.entries.iter())
+        .filter(|e| e.outcome == crate::close::Outcome::Funded);
+    for entry in funded {
+        let Some(app) = APPLICATIONS.get(&application::application_id(id, &entry.tax_code))? else {
+            continue;
+        };
+        let a = &app.data;
+        if a.status != Status::Beneficiary {
+            // Still being issued.
+            continue;
+        }
+        let codes: Vec<String> = a
+            .vouchers
+            .iter()
+            .map(|v| {
+                format!(
+                    "{}:{}",
+                    crate::code::display(&v.code, &settings.voucher_code_prefix),
+                    money::plain(v.amount_cents)
+                )
+            })
+            .collect();
+        let total: i64 = a.vouchers.iter().map(|v| v.amount_cents).sum();
+        trama_sdk::csv::record(
+            &mut out,
+            &[
+                entry.rank.to_string(),
+                a.tax_code.clone(),
+                a.full_name.clone(),
+                money::plain(total),
+                a.vouchers.len().to_string(),
+                codes.join("|"),
+            ],
+        );
+    }
+    Ok(Response::download(
+        format!("beneficiaries-{id}{suffix}.csv"),
+        "text/csv; charset=utf-8",
+        out,
+    ))
+}

@@ -1,0 +1,44 @@
+//! `GET /`: one page for everyone, by role — the citizen's applications ("Le mie domande")
+//! and the open campaigns, the operators' shortcuts, the merchants' link.
+
+use serde_json::json;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::router::Params;
+use trama_sdk::{Result, clock, identity};
+
+use super::{is_operator, lang};
+use crate::campaign::{CAMPAIGNS, CampaignView, Phase, State};
+use crate::config::Settings;
+use crate::web::applications;
+
+pub fn page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let settings = Settings::load()?;
+    let today = clock::today();
+    let open: Vec<CampaignView> = CAMPAIGNS
+        .query()
+        .filter("state", trama_sdk::store::Cmp::Eq, "active")
+        .order_by("closes_on")
+        .limit(200)
+        .fetch()?
+        .iter()
+        .filter(|doc| doc.data.state == State::Active && doc.data.phase(today) == Phase::Open)
+        .map(|doc| CampaignView::new(doc, today, lang))
+        .collect();
+    let user = identity::caller();
+    let mine = match &user {
+        Some(user) => applications::mine(user, lang)?,
+        None => Vec::new(),
+    };
+    Response::render(
+        "index.html",
+        &json!({
+            "municipality": settings.municipality_name,
+            "logged_in": user.is_some(),
+            "is_operator": is_operator(),
+            "is_merchant": identity::has_role("merchant"),
+            "open_campaigns": open,
+            "mine": mine,
+        }),
+    )
+}

@@ -1,0 +1,398 @@
+//! Merchants' pages and API: operators register shops and reimburse them; shopkeepers claim
+//! their shop, redeem vouchers and see what they are owed.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use trama_sdk::http::{Request, Response};
+use trama_sdk::identity::{self, User};
+use trama_sdk::router::Params;
+use trama_sdk::store::{self, Cmp};
+use trama_sdk::{Error, Result, clock};
+
+use super::{
+    FormState, created, is_operator, lang, require_merchant, require_operator, wants_json,
+    with_form,
+};
+use crate::code;
+use crate::config::Settings;
+use crate::i18n::Lang;
+use crate::input::Input;
+use crate::merchant::{self, MERCHANTS, MerchantStatus, MerchantView, REIMBURSEMENTS};
+use crate::money::{self, format_cents};
+use crate::redeem::{self, REDEMPTIONS, RedemptionView};
+use crate::voucher;
+
+/// Rows read per store query by the export.
+const EXPORT_PAGE: u32 = 1000;
+
+fn merchant_views(lang: Lang) -> Result<Vec<MerchantView>> {
+    MERCHANTS
+        .query()
+        .limit(1000)
+        .fetch()?
+        .iter()
+        .map(|doc| Ok(MerchantView::new(doc, merchant::owed(&doc.id)?, lang)))
+        .collect()
+}
+
+fn operator_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let context = json!({
+        "merchants": merchant_views(lang)?,
+        // One per page load: a double-clicked "paid" pays once.
+        "request_id": store::new_id(),
+    });
+    Response::render_with_status(status, "merchants.html", &with_form(context, form))
+}
+
+/// `GET /merchants` (operators): shops, what each is owed, the registration form.
+pub fn operator_list(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    operator_page(200, None, lang)
+}
+
+/// `GET /api/merchants` (operators)
+pub fn api_list(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    Response::json(&merchant_views(lang)?)
+}
+
+/// `POST /merchants` and `POST /api/merchants` (operators): `{name, vat_number, address}`;
+/// `201` with the merchant and its one-time `claim_code`.
+pub fn register(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, merchant::JSON_FIELDS)?;
+    let new = match merchant::read_new(&input, lang) {
+        Ok(new) => new,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return operator_page(
+                422,
+                Some(FormState::new("register", &problems, input.echo(), lang)),
+                lang,
+            );
+        }
+    };
+    match merchant::register(new, clock::now_ms(), lang) {
+        Ok(doc) if json => created(&MerchantView::new(&doc, 0, lang)),
+        Ok(_) => Ok(Response::redirect(format!("{}/merchants", super::BASE))),
+        Err(err) if !json && super::shown_in_form(&err) => operator_page(
+            err.status(),
+            Some(FormState::message("register", err.message(), input.echo())),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
+
+/// `POST /merchants/{id}/reimburse` and `POST /api/merchants/{id}/reimburse` (operators):
+/// `{amount?, reference, request_id}`; without `amount`, everything owed. `201` with the
+/// reimbursement and the balance still owed.
+pub fn reimburse(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let id = params.get("id")?.to_owned();
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, merchant::REIMBURSE_FIELDS)?;
+    let form_name = format!("reimburse-{id}");
+    let payment = match merchant::read_payment(&input, lang) {
+        Ok(payment) => payment,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return operator_page(
+                422,
+                Some(FormState::new(&form_name, &problems, input.echo(), lang)),
+                lang,
+            );
+        }
+    };
+    match merchant::reimburse(&id, payment, &user, clock::now_ms(), lang) {
+        Ok(doc) if json => {
+            let owed = merchant::owed(&id)?;
+            created(&json!({
+                "id": doc.id,
+                "merchant": doc.data.merchant,
+                "amount_cents": doc.data.amount_cents,
+                "amount_text": format_cents(doc.data.amount_cents, lang),
+                "reference": doc.data.reference,
+                "owed_cents": owed,
+            }))
+        }
+        Ok(_) => Ok(Response::redirect(format!("{}/merchants", super::BASE))),
+        Err(err) if !json && super::shown_in_form(&err) => operator_page(
+            err.status(),
+            Some(FormState::message(&form_name, err.message(), input.echo())),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
+
+/// `POST /merchants/{id}/suspend` and `…/reactivate` (operators).
+pub fn set_status(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let id = params.get("id")?;
+    let status = if request.path().ends_with("/suspend") {
+        MerchantStatus::Suspended
+    } else {
+        MerchantStatus::Active
+    };
+    let doc = merchant::set_status(id, status, clock::now_ms(), lang)?;
+    if wants_json(&request) {
+        Response::json(&MerchantView::new(&doc, merchant::owed(id)?, lang))
+    } else {
+        Ok(Response::redirect(format!("{}/merchants", super::BASE)))
+    }
+}
+
+/// `GET /reimbursements.csv` (operators): every reimbursement, oldest first.
+pub fn export_reimbursements(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let mut names = std::collections::HashMap::new();
+    let mut out = String::new();
+    trama_sdk::csv::record(
+        &mut out,
+        &[
+            "paid_at",
+            "merchant_id",
+            "merchant",
+            "vat_number",
+            "amount_eur",
+            "reference",
+            "paid_by",
+            "transfer_id",
+        ],
+    );
+    let mut offset = 0;
+    loop {
+        let page = REIMBURSEMENTS
+            .query()
+            .order_by("paid_at")
+            .limit(EXPORT_PAGE)
+            .offset(offset)
+            .fetch()?;
+        for doc in &page {
+            let r = &doc.data;
+            if !names.contains_key(&r.merchant) {
+                let found = MERCHANTS
+                    .get(&r.merchant)?
+                    .map(|m| (m.data.name, m.data.vat_number));
+                names.insert(r.merchant.clone(), found.unwrap_or_default());
+            }
+            let (name, vat) = names.get(&r.merchant).cloned().unwrap_or_default();
+            trama_sdk::csv::record(
+                &mut out,
+                &[
+                    trama_sdk::clock::DateTime::from_unix_ms(r.paid_at).to_string(),
+                    r.merchant.clone(),
+                    name,
+                    vat,
+                    money::plain(r.amount_cents),
+                    r.reference.clone(),
+                    r.paid_by.clone(),
+                    r.transfer_id.clone(),
+                ],
+            );
+        }
+        if page.len() < EXPORT_PAGE as usize {
+            break;
+        }
+        offset += EXPORT_PAGE;
+    }
+    Ok(Response::download(
+        "reimbursements.csv",
+        "text/csv; charset=utf-8",
+        out,
+    ))
+}
+
+#[derive(Deserialize)]
+struct MerchantQuery {
+    done: Option<String>,
+}
+
+/// What a shopkeeper's page and `GET /api/merchant` show.
+fn merchant_context(user: &User, done: Option<&str>, lang: Lang) -> Result<Value> {
+    let settings = Settings::load()?;
+    let Some(shop) = merchant::of_user(user)? else {
+        return Ok(json!({ "linked": false }));
+    };
+    let owed = merchant::owed(&shop.id)?;
+    let recent: Vec<RedemptionView> = REDEMPTIONS
+        .query()
+        .filter("merchant", Cmp::Eq, shop.id.as_str())
+        .order_by_desc("at")
+        .limit(20)
+        .fetch()?
+        .iter()
+        .map(|doc| RedemptionView::new(doc, &settings.voucher_code_prefix, lang))
+        .collect();
+    let reimbursements: Vec<Value> = REIMBURSEMENTS
+        .query()
+        .filter("merchant", Cmp::Eq, shop.id.as_str())
+        .order_by_desc("paid_at")
+        .limit(20)
+        .fetch()?
+        .iter()
+        .map(|doc| {
+            json!({
+                "amount_cents": doc.data.amount_cents,
+                "amount_text": format_cents(doc.data.amount_cents, lang),
+                "reference": doc.data.reference,
+                "paid_utc": trama_sdk::clock::DateTime::from_unix_ms(doc.data.paid_at).to_string(),
+            })
+        })
+        .collect();
+    let receipt = match done {
+        Some(id) => REDEMPTIONS
+            .get(id)?
+            .filter(|doc| doc.data.merchant == shop.id)
+            .map(|doc| RedemptionView::new(&doc, &settings.voucher_code_prefix, lang)),
+        None => None,
+    };
+    Ok(json!({
+        "linked": true,
+        "merchant": MerchantView::new(&shop, owed, lang),
+        "active": shop.data.status == MerchantStatus::Active,
+        "owed_cents": owed,
+        "owed_text": format_cents(owed, lang),
+        "redemptions": recent,
+        "reimbursements": reimbursements,
+        "receipt": receipt,
+    }))
+}
+
+fn merchant_page(
+    user: &User,
+    done: Option<&str>,
+    status: u16,
+    form: Option<FormState>,
+    lang: Lang,
+) -> Result<Response> {
+    let mut context = merchant_context(user, done, lang)?;
+    context["request_id"] = json!(store::new_id());
+    Response::render_with_status(status, "merchant.html", &with_form(context, form))
+}
+
+/// `GET /merchant` (role `merchant`): the claim form, or the redemption form with what the
+/// shop is owed.
+pub fn page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_merchant(lang)?;
+    let query: MerchantQuery = request.parse_query()?;
+    merchant_page(&user, query.done.as_deref(), 200, None, lang)
+}
+
+/// `GET /api/merchant` (role `merchant`)
+pub fn api_me(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_merchant(lang)?;
+    Response::json(&merchant_context(&user, None, lang)?)
+}
+
+/// `POST /merchant/claim` and `POST /api/merchant/claim` (role `merchant`): `{code}`.
+pub fn claim(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_merchant(lang)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, &["code"])?;
+    let code = input.one("code").unwrap_or_default().to_owned();
+    match merchant::claim(&user, &code, lang) {
+        Ok(doc) if json => Response::json(&MerchantView::new(&doc, merchant::owed(&doc.id)?, lang)),
+        Ok(_) => Ok(Response::redirect(format!("{}/merchant", super::BASE))),
+        Err(err) if !json && super::shown_in_form(&err) => merchant_page(
+            &user,
+            None,
+            err.status(),
+            Some(FormState::message("claim", err.message(), input.echo())),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
+
+/// `POST /redeem` (form or JSON) and `POST /api/redeem` (role `merchant`): `{code, amount,
+/// request_id}`. JSON: `201` with the redemption (and `remaining_cents`); a form goes back to
+/// the page with the receipt. Over the balance: `409` saying what is left.
+pub fn redeem(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_merchant(lang)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, redeem::JSON_FIELDS)?;
+    let settings = Settings::load()?;
+    let req = match redeem::read(&input, lang) {
+        Ok(req) => req,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return merchant_page(
+                &user,
+                None,
+                422,
+                Some(FormState::new("redeem", &problems, input.echo(), lang)),
+                lang,
+            );
+        }
+    };
+    match redeem::redeem(&user, req, clock::now_ms(), lang) {
+        Ok(doc) if json => created(&RedemptionView::new(
+            &doc,
+            &settings.voucher_code_prefix,
+            lang,
+        )),
+        Ok(doc) => Ok(Response::redirect(format!(
+            "{}/merchant?done={}",
+            super::BASE,
+            doc.id
+        ))),
+        Err(err) if !json && (super::shown_in_form(&err) || matches!(err, Error::Forbidden(_))) => {
+            let mut values = input.echo();
+            // A refused redemption gets a fresh request id with the new page.
+            values.remove("request_id");
+            merchant_page(
+                &user,
+                None,
+                err.status(),
+                Some(FormState::message("redeem", err.message(), values)),
+                lang,
+            )
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// `GET /api/vouchers/{code}`: a voucher's face value and what is left on it, for its
+/// beneficiary, merchants and operators.
+pub fn api_voucher(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let text = params.get("code")?;
+    let code = code::normalize_voucher(text)
+        .map_err(|err| Error::bad_request(err.describe(text, lang)))?;
+    let not_found = || {
+        Error::not_found(match lang {
+            Lang::It => format!("non esiste un buono con codice {text}"),
+            Lang::En => format!("there is no voucher with code {text}"),
+        })
+    };
+    let (doc, balance) = voucher::find(&code)?.ok_or_else(not_found)?;
+    let allowed = is_operator()
+        || identity::has_role("merchant")
+        || doc.data.user_id.as_deref() == Some(user.id.as_str());
+    if !allowed {
+        return Err(not_found());
+    }
+    let settings = Settings::load()?;
+    Response::json(&json!({
+        "code": doc.id,
+        "display": code::display(&doc.id, &settings.voucher_code_prefix),
+        "campaign": doc.data.campaign,
+        "amount_cents": doc.data.amount_cents,
+        "balance_cents": balance,
+        "balance_text": format_cents(balance, lang),
+    }))
+}
