@@ -827,18 +827,28 @@ async fn forms_work_without_javascript_and_show_what_to_fix() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_hundred_cashiers_racing_for_one_voucher_spend_exactly_its_value() {
-    race_for_one_voucher(TestInstance::new("vouchers-race", VOUCHERS)).await;
+    race_for_one_voucher(TestInstance::new("vouchers-race", VOUCHERS), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_hundred_cashiers_racing_for_one_voucher_on_postgres() {
     let db = PgDatabase::create().await;
     let body = format!("[database]\nurl = \"{}\"\n{VOUCHERS}", db.url);
-    race_for_one_voucher(TestInstance::new("vouchers-race-pg", &body)).await;
+    race_for_one_voucher(TestInstance::new("vouchers-race-pg", &body), false).await;
 }
 
-/// Two hundred requests of 1 € each, at once, against one 50 € voucher from one shop.
-async fn race_for_one_voucher(instance: TestInstance) {
+/// The same race with two kernel processes serving one instance from one PostgreSQL database,
+/// the requests split between them: the database alone keeps the voucher from being overspent.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_kernel_processes_on_one_postgres_never_overspend_a_voucher() {
+    let db = PgDatabase::create().await;
+    let body = format!("[database]\nurl = \"{}\"\n{VOUCHERS}", db.url);
+    race_for_one_voucher(TestInstance::new("vouchers-two-nodes", &body), true).await;
+}
+
+/// Two hundred requests of 1 € each, at once, against one 50 € voucher from one shop; with
+/// `second_node`, every other request goes to a second `trama serve` on the same database.
+async fn race_for_one_voucher(instance: TestInstance, second_node: bool) {
     add_user(&instance, "operatore", "operator");
     add_user(&instance, "cassa", "merchant");
     let server = Server::start(&[instance.path()]);
@@ -913,10 +923,19 @@ async fn race_for_one_voucher(instance: TestInstance) {
 
     let token = cashier.csrf(&server).await;
     let url = server.url("/p/vouchers/api/redeem");
+    // Cookies do not depend on the port: the cashier's session works on both nodes.
+    let other = second_node.then(|| Server::start(&[instance.path()]));
+    let other_url = other
+        .as_ref()
+        .map(|node| node.url("/p/vouchers/api/redeem"));
     let mut tasks = Vec::new();
     for i in 0..200 {
         let http = cashier.http.clone();
-        let (url, token, code) = (url.clone(), token.clone(), code.clone());
+        let url = match (&other_url, i % 2) {
+            (Some(other_url), 1) => other_url.clone(),
+            _ => url.clone(),
+        };
+        let (token, code) = (token.clone(), code.clone());
         tasks.push(tokio::spawn(async move {
             let response = http
                 .post(url)
