@@ -229,27 +229,40 @@ impl Ledger {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<Account>, LedgerError> {
-        let mut values = self.scope();
-        values.extend([
-            prefix.into(),
-            prefix.into(),
-            i64::from(limit.min(MAX_PAGE)).into(),
-            i64::from(offset).into(),
-        ]);
         let rows = self
-            .db
-            .conn()
-            .query_all_raw(sql::stmt(
-                self.db.backend(),
+            .page(
                 "SELECT name, kind, balance FROM ledger_accounts WHERE instance = ? AND plugin = ? \
                  AND substr(name, 1, length(?)) = ? ORDER BY name LIMIT ? OFFSET ?",
-                values,
-            ))
+                prefix,
+                limit,
+                offset,
+            )
             .await?;
         Ok(rows
             .iter()
             .map(account_from_row)
             .collect::<Result<_, _>>()?)
+    }
+
+    /// Runs a paged query of this plugin's books whose two `?` after the scope both take `key`.
+    async fn page(
+        &self,
+        sql_text: &str,
+        key: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        let mut values = self.scope();
+        values.extend([
+            key.into(),
+            key.into(),
+            i64::from(limit.min(MAX_PAGE)).into(),
+            i64::from(offset).into(),
+        ]);
+        self.db
+            .conn()
+            .query_all_raw(sql::stmt(self.db.backend(), sql_text, values))
+            .await
     }
 
     pub async fn transfer(&self, request: TransferRequest) -> Result<Transfer, LedgerError> {
@@ -413,24 +426,16 @@ impl Ledger {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<Transfer>, LedgerError> {
-        let mut values = self.scope();
-        values.extend([
-            name.into(),
-            name.into(),
-            i64::from(limit.min(MAX_PAGE)).into(),
-            i64::from(offset).into(),
-        ]);
         let rows = self
-            .db
-            .conn()
-            .query_all_raw(sql::stmt(
-                self.db.backend(),
+            .page(
                 &format!(
                     "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE instance = ? AND plugin = ? \
                      AND (from_account = ? OR to_account = ?) ORDER BY at DESC, id DESC LIMIT ? OFFSET ?"
                 ),
-                values,
-            ))
+                name,
+                limit,
+                offset,
+            )
             .await?;
         Ok(rows
             .iter()
