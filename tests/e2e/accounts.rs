@@ -192,3 +192,80 @@ async fn a_session_cookie_set_before_login_is_not_reused() {
     assert_eq!(second.len(), 1);
     assert_ne!(first[0], second[0], "login issues a fresh session token");
 }
+
+/// A CSRF cookie planted by a neighbouring site (cookie tossing) does not let it forge requests
+/// of a logged-in user: their token derives from the session.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_planted_csrf_cookie_does_not_forge_requests_of_a_logged_in_user() {
+    use reqwest::cookie::CookieStore;
+
+    let instance = TestInstance::new("tossing", HELLO);
+    let server = Server::start(&[instance.path()]);
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let session: serde_json::Value = http
+        .get(server.url("/session"))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
+    let anonymous = session["csrf_token"].as_str().expect("token").to_owned();
+    let response = http
+        .post(server.url("/signup"))
+        .form(&[
+            ("_csrf", anonymous.as_str()),
+            ("display_name", "Sara Verdi"),
+            ("username", "sara"),
+            ("password", "correct horse battery"),
+            ("password_confirm", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .expect("signup");
+    assert_eq!(response.status().as_u16(), 303);
+
+    let url: reqwest::Url = server.base.parse().expect("url");
+    let cookies = jar.cookies(&url).expect("cookies");
+    let session_cookie = cookies
+        .to_str()
+        .expect("ascii")
+        .split("; ")
+        .find(|c| c.starts_with("trama_session="))
+        .expect("logged in")
+        .to_owned();
+    let planted = "a".repeat(64);
+    let forged = reqwest::Client::new()
+        .post(server.url("/p/hello/api/greetings"))
+        .header("cookie", format!("{session_cookie}; trama_csrf={planted}"))
+        .header("x-csrf-token", &planted)
+        .json(&json!({"name": "Eve", "message": "forged"}))
+        .send()
+        .await
+        .expect("forged post");
+    assert_eq!(forged.status().as_u16(), 403);
+
+    let session: serde_json::Value = http
+        .get(server.url("/session"))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
+    let token = session["csrf_token"].as_str().expect("token");
+    assert_ne!(token, anonymous, "a logged-in session has its own token");
+    let genuine = http
+        .post(server.url("/p/hello/api/greetings"))
+        .header("x-csrf-token", token)
+        .json(&json!({"name": "Sara", "message": "ciao"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(genuine.status().as_u16(), 201);
+}

@@ -7,11 +7,20 @@ use sha2::{Digest, Sha256};
 use super::users::{self, User};
 use crate::db::{Db, sql};
 
-/// How long a session lasts without activity.
+/// How long a session lasts from login.
 pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The CSRF token of a logged-in session: a hash of the session token, which only the browser
+/// holding the (HttpOnly) session cookie can know.
+pub fn csrf_token(session_token: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"trama-csrf\0");
+    hasher.update(session_token.as_bytes());
+    hex::encode(hasher.finalize())
 }
 
 /// A fresh random token: 256 bits, hex encoded.

@@ -79,9 +79,13 @@ impl FromRequestParts<AppState> for Ctx {
                 ctx.session = Some(token);
             }
         }
-        match ctx.jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()) {
-            Some(token) if token.len() == 64 => ctx.csrf = token,
-            _ => ctx.rotate_csrf(),
+        // Logged in: the token derives from the session, so a cookie planted by a sibling
+        // subdomain is useless. Anonymous (login and sign-up forms): a double-submit cookie.
+        let cookie = ctx.jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
+        match (&ctx.session, cookie) {
+            (Some(session), _) => ctx.csrf = sessions::csrf_token(session),
+            (None, Some(token)) if token.len() == 64 => ctx.csrf = token,
+            (None, _) => ctx.rotate_csrf(),
         }
         let chosen = Query::<LangQuery>::try_from_uri(&parts.uri)
             .ok()
@@ -117,7 +121,7 @@ impl Ctx {
             .build()
     }
 
-    /// Issues a new CSRF token (on first visit, login and logout).
+    /// Issues a new anonymous CSRF token (on first visit, login and logout).
     pub fn rotate_csrf(&mut self) {
         self.csrf = sessions::new_token();
         self.jar = self
@@ -134,10 +138,9 @@ impl Ctx {
 
     /// Fails unless the form or header carried this browser's CSRF token.
     pub fn check_csrf(&self, token: Option<&str>) -> Result<(), WebError> {
+        let has_secret = self.session.is_some() || self.jar.get(CSRF_COOKIE).is_some();
         match token {
-            Some(token) if self.csrf_matches(token) && self.jar.get(CSRF_COOKIE).is_some() => {
-                Ok(())
-            }
+            Some(token) if has_secret && self.csrf_matches(token) => Ok(()),
             _ => Err(WebError::Csrf),
         }
     }
