@@ -21,6 +21,7 @@ use crate::db::sql;
 use crate::host::PublishedEvent;
 use crate::host::bindings::types::Event;
 use crate::instance::Instance;
+use crate::live::LiveInstance;
 
 /// How long a claimed delivery is reserved for the node that claimed it, beyond the event
 /// deadline: the claim must outlast the longest possible delivery.
@@ -79,8 +80,9 @@ pub async fn queue(
 }
 
 /// Delivers due events until `shutdown` flips.
-pub async fn run_dispatcher(instance: Arc<Instance>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_dispatcher(live: Arc<LiveInstance>, mut shutdown: watch::Receiver<bool>) {
     loop {
+        let instance = live.current();
         if let Err(err) = deliver_due(&instance).await {
             tracing::error!(instance = %instance.id(), %err, "event delivery failed");
         }
@@ -211,8 +213,9 @@ async fn deliver(instance: &Instance, due: Due) -> Result<(), DbErr> {
 }
 
 /// Runs scheduled jobs when due until `shutdown` flips. A job that has never run is due at once.
-pub async fn run_scheduler(instance: Arc<Instance>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_scheduler(live: Arc<LiveInstance>, mut shutdown: watch::Receiver<bool>) {
     loop {
+        let instance = live.current();
         for plugin in instance.plugins.values() {
             for (job, every) in &plugin.jobs {
                 match claim_job(&instance, &plugin.name, job, *every).await {

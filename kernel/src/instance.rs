@@ -10,6 +10,7 @@ use trama_manifest::{Checked, Manifest, ResolvedPlugin};
 
 use crate::db::{Db, sql};
 use crate::docstore::{Collections, DocStore};
+use crate::governance::Board;
 use crate::host::bindings::PluginPre;
 use crate::host::bindings::types::{
     Event, HttpRequest, HttpResponse, PluginError, User as WitUser,
@@ -64,9 +65,42 @@ pub struct Instance {
     pub theme: Theme,
     /// Enabled plugins that loaded, by name.
     pub plugins: BTreeMap<String, Arc<LoadedPlugin>>,
-    /// Wakes the event dispatcher as soon as an event is queued.
-    pub events_wake: tokio::sync::Notify,
+    /// Wakes the event dispatcher as soon as an event is queued; shared by every version of
+    /// the instance, so a dispatcher keeps listening across a live reload.
+    pub events_wake: Arc<tokio::sync::Notify>,
+    /// The applied proposals this instance was built with (see [`Board::generation`]).
+    pub generation: (i64, i64),
+    policy: BuildPolicy,
     host: Arc<PluginHost>,
+}
+
+/// What to do when a plugin's upgrade hook fails while an instance is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedUpgrade {
+    /// Start with the version installed before, if the registry still has it (a restart
+    /// must not take the territory offline because a new version appeared).
+    KeepPrevious,
+    /// Fail, so that the caller keeps the instance it has (applying a proposal).
+    Refuse,
+}
+
+/// The theme of `manifest` with the templates of the `enabled` plugins.
+fn theme_of(manifest: &Manifest, enabled: &[&ResolvedPlugin]) -> Result<Theme, InstanceError> {
+    Theme::load(
+        &manifest.registry.themes,
+        &manifest.instance.theme,
+        &enabled
+            .iter()
+            .map(|p| PluginTemplates {
+                name: &p.name,
+                dir: &p.package.dir,
+            })
+            .collect::<Vec<_>>(),
+    )
+    .map_err(|source| InstanceError::Theme {
+        instance: manifest.instance.id.clone(),
+        source,
+    })
 }
 
 /// What a plugin's `handle` produced.
@@ -77,55 +111,167 @@ impl Instance {
         &self.manifest.instance.id
     }
 
-    /// Validates the manifest, connects the database, loads every enabled plugin and runs the
-    /// install or upgrade hook of any plugin that is new or at a new version.
+    /// Validates the manifest, connects the database, layers the approved proposals over the
+    /// file, loads every enabled plugin and runs the install or upgrade hook of any plugin that
+    /// is new or at a new version.
     pub async fn open(
         dir: &Path,
         host: Arc<PluginHost>,
         policy: BuildPolicy,
     ) -> Result<Self, InstanceError> {
-        let Checked { manifest, plugins } = trama_manifest::check(dir)?;
+        // The database is never governed, so the file and the environment name it.
+        let manifest = trama_manifest::load(dir)?;
         let url = manifest.database_url();
         let id = manifest.instance.id.clone();
-        let db = Db::connect(&url)
-            .await
-            .map_err(|source| InstanceError::Database {
-                instance: id.clone(),
-                url: trama_manifest::redact_url(&url),
-                source,
-            })?;
-        let enabled: Vec<&ResolvedPlugin> = plugins.iter().filter(|p| p.enabled).collect();
-        let theme = Theme::load(
-            &manifest.registry.themes,
-            &manifest.instance.theme,
-            &enabled
-                .iter()
-                .map(|p| PluginTemplates {
-                    name: &p.name,
-                    dir: &p.package.dir,
-                })
-                .collect::<Vec<_>>(),
-        )
-        .map_err(|source| InstanceError::Theme {
+        let database_error = |source| InstanceError::Database {
             instance: id.clone(),
+            url: trama_manifest::redact_url(&url),
             source,
-        })?;
+        };
+        let db = Db::connect(&url).await.map_err(database_error)?;
+        let board = Board::new(db.clone(), &id);
+        let overlay = board.overlay().await.map_err(database_error)?;
+        let generation = board.generation().await.map_err(database_error)?;
+        let checked = trama_manifest::check_with_overlay(dir, &overlay)?;
+        Self::build(
+            checked,
+            db,
+            host,
+            policy,
+            Arc::new(tokio::sync::Notify::new()),
+            generation,
+            FailedUpgrade::KeepPrevious,
+        )
+        .await
+    }
+
+    /// A new version of this instance with `overlay` over its file, sharing its database and
+    /// event wake-up.
+    pub async fn reopen(
+        &self,
+        overlay: &trama_manifest::Overlay,
+        generation: (i64, i64),
+        failed_upgrade: FailedUpgrade,
+    ) -> Result<Self, InstanceError> {
+        let checked = trama_manifest::check_with_overlay(&self.manifest.dir, overlay)?;
+        Self::build(
+            checked,
+            self.db.clone(),
+            self.host.clone(),
+            self.policy,
+            self.events_wake.clone(),
+            generation,
+            failed_upgrade,
+        )
+        .await
+    }
+
+    /// Checks that `checked` could be served without serving it: the theme loads and every
+    /// plugin that is not running already at the same version links. No hook runs.
+    pub fn dry_run(&self, checked: &Checked) -> Result<(), InstanceError> {
+        let enabled: Vec<&ResolvedPlugin> = checked.plugins.iter().filter(|p| p.enabled).collect();
+        theme_of(&checked.manifest, &enabled)?;
+        for resolved in enabled {
+            let running = self
+                .plugins
+                .get(&resolved.name)
+                .is_some_and(|p| p.version == resolved.package.meta.plugin.version);
+            if !running {
+                self.load_plugin(resolved, self.policy)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn build(
+        checked: Checked,
+        db: Db,
+        host: Arc<PluginHost>,
+        policy: BuildPolicy,
+        events_wake: Arc<tokio::sync::Notify>,
+        generation: (i64, i64),
+        failed_upgrade: FailedUpgrade,
+    ) -> Result<Self, InstanceError> {
+        let Checked { manifest, plugins } = checked;
+        let enabled: Vec<&ResolvedPlugin> = plugins.iter().filter(|p| p.enabled).collect();
+        let theme = theme_of(&manifest, &enabled)?;
         let mut instance = Self {
             manifest,
             db,
             theme,
             plugins: BTreeMap::new(),
-            events_wake: tokio::sync::Notify::new(),
+            events_wake,
+            generation,
+            policy,
             host,
         };
         for resolved in enabled {
             let loaded = instance.load_plugin(resolved, policy)?;
-            instance.install_if_needed(&loaded).await?;
+            let loaded = match instance.install_if_needed(&loaded).await {
+                Ok(()) => loaded,
+                Err(err) if failed_upgrade == FailedUpgrade::KeepPrevious => {
+                    match instance.previous_version(resolved, policy).await? {
+                        Some(previous) => {
+                            tracing::error!(instance = %instance.id(), plugin = %resolved.name, error = %err, kept = %previous.version, "upgrade failed; the installed version stays active");
+                            previous
+                        }
+                        None => return Err(err),
+                    }
+                }
+                Err(err) => return Err(err),
+            };
             instance
                 .plugins
                 .insert(loaded.name.clone(), Arc::new(loaded));
         }
         Ok(instance)
+    }
+
+    /// The version of `resolved` installed before, loaded, if the registry still holds it.
+    async fn previous_version(
+        &self,
+        resolved: &ResolvedPlugin,
+        policy: BuildPolicy,
+    ) -> Result<Option<LoadedPlugin>, InstanceError> {
+        let Some(installed) = self.installed_version(&resolved.name).await? else {
+            return Ok(None);
+        };
+        let Ok(version) = semver::Version::parse(&installed) else {
+            return Ok(None);
+        };
+        if version == resolved.package.meta.plugin.version {
+            return Ok(None);
+        }
+        let registry = trama_manifest::Registry::scan(&self.manifest.registry.plugins)?;
+        let Some(package) = registry
+            .versions(&resolved.name)
+            .find(|package| package.version() == &version)
+        else {
+            return Ok(None);
+        };
+        let mut previous = resolved.clone();
+        previous.package = package.clone();
+        self.load_plugin(&previous, policy).map(Some)
+    }
+
+    async fn installed_version(&self, plugin: &str) -> Result<Option<String>, InstanceError> {
+        let db_error = |err: sea_orm::DbErr| InstanceError::Plugin {
+            plugin: plugin.to_owned(),
+            message: format!("database: {err}"),
+        };
+        let row = self
+            .db
+            .conn()
+            .query_one_raw(sql::stmt(
+                self.db.backend(),
+                "SELECT version FROM plugin_installs WHERE instance = ? AND plugin = ?",
+                vec![self.id().into(), plugin.into()],
+            ))
+            .await
+            .map_err(db_error)?;
+        row.map(|row| row.try_get("", "version"))
+            .transpose()
+            .map_err(db_error)
     }
 
     fn load_plugin(
@@ -180,6 +326,7 @@ impl Instance {
                 Arc::new(collections),
             ),
             ledger: crate::ledger::Ledger::new(self.db.clone(), self.id(), &resolved.name),
+            outbox: crate::notify::Outbox::new(self.db.clone(), self.id(), &resolved.name),
             settings: resolved.settings.to_string(),
             memory_cap: usize::try_from(limits.memory_mib)
                 .unwrap_or(usize::MAX)
@@ -209,20 +356,7 @@ impl Instance {
             message,
         };
         let db_error = |err: sea_orm::DbErr| plugin_error(format!("database: {err}"));
-        let row = self
-            .db
-            .conn()
-            .query_one_raw(sql::stmt(
-                self.db.backend(),
-                "SELECT version FROM plugin_installs WHERE instance = ? AND plugin = ?",
-                vec![self.id().into(), plugin.name.clone().into()],
-            ))
-            .await
-            .map_err(db_error)?;
-        let previous: Option<String> = row
-            .map(|row| row.try_get("", "version"))
-            .transpose()
-            .map_err(db_error)?;
+        let previous = self.installed_version(&plugin.name).await?;
         let current = plugin.version.to_string();
         if previous.as_deref() == Some(current.as_str()) {
             return Ok(());

@@ -55,6 +55,23 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The effective manifest of an instance.
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
+    /// The coordination table of an instance.
+    #[command(subcommand)]
+    Governance(GovernanceCommand),
+    /// Print the notifications waiting for the mail relay, one JSON object per line
+    /// (recipient username, subject, body, link).
+    Outbox {
+        instance: PathBuf,
+        /// Record the printed messages as sent, so the next run prints only newer ones.
+        #[arg(long)]
+        mark_sent: bool,
+        /// Print at most this many messages.
+        #[arg(long, default_value_t = 500)]
+        limit: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -85,6 +102,31 @@ enum UserCommand {
         /// Roles on the instance (repeat the flag for several).
         #[arg(long = "role")]
         roles: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ManifestCommand {
+    /// Print instance.toml with the approved proposals and the TRAMA_* environment merged in,
+    /// each value followed by where it comes from.
+    Show {
+        instance: PathBuf,
+        /// Plain TOML without the origin comments, to save as a new instance.toml.
+        #[arg(long)]
+        export: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum GovernanceCommand {
+    /// Give an account a seat on the coordination table (and the role `governance`).
+    AddMember {
+        instance: PathBuf,
+        #[arg(long)]
+        username: String,
+        /// The organisation the member stands for.
+        #[arg(long)]
+        organisation: String,
     },
 }
 
@@ -190,6 +232,77 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     manifest.instance.id
                 ),
                 Err(tampered) => bail!("audit log of `{}`: {tampered}", manifest.instance.id),
+            }
+        }
+        Command::Manifest(ManifestCommand::Show { instance, export }) => {
+            let manifest = trama_manifest::load(&instance)?;
+            let db = open_db(&manifest).await?;
+            let overlay = trama::governance::Board::new(db, &manifest.instance.id)
+                .overlay()
+                .await?;
+            let effective =
+                trama_manifest::effective(&instance, trama_manifest::process_env(), &overlay)?;
+            if export {
+                print!("{}", effective.plain());
+            } else {
+                println!(
+                    "# Effective manifest of `{}`: {} with {} approved change(s) and the environment.",
+                    manifest.instance.id,
+                    manifest.shown_file().display(),
+                    overlay.changes().len()
+                );
+                print!("{}", effective.annotated());
+            }
+        }
+        Command::Governance(GovernanceCommand::AddMember {
+            instance,
+            username,
+            organisation,
+        }) => {
+            let manifest = trama_manifest::load(&instance)?;
+            let db = open_db(&manifest).await?;
+            let id = &manifest.instance.id;
+            let Some(user) = trama::auth::users::find_by_username(&db, id, &username).await? else {
+                bail!(
+                    "there is no account `{username}` on `{id}`: create it with `trama user add`"
+                );
+            };
+            if organisation.trim().is_empty() {
+                bail!("--organisation: name the organisation the member stands for");
+            }
+            trama::governance::Board::new(db.clone(), id)
+                .add_member(&user.id, organisation.trim())
+                .await?;
+            trama::audit::append(
+                &db,
+                trama::audit::Entry {
+                    instance: id.clone(),
+                    actor: None,
+                    plugin: None,
+                    action: "governance.member_added".into(),
+                    subject: user.id.clone(),
+                    detail: serde_json::json!({ "username": user.username, "organisation": organisation.trim(), "via": "cli" }).to_string(),
+                },
+            )
+            .await?;
+            println!(
+                "`{username}` sits on the table of `{id}` for {}",
+                organisation.trim()
+            );
+        }
+        Command::Outbox {
+            instance,
+            mark_sent,
+            limit,
+        } => {
+            let manifest = trama_manifest::load(&instance)?;
+            let db = open_db(&manifest).await?;
+            let id = &manifest.instance.id;
+            for message in trama::notify::pending(&db, id, limit).await? {
+                println!("{}", serde_json::to_string(&message)?);
+                if mark_sent {
+                    trama::notify::mark_sent(&db, id, &message.id).await?;
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ use tokio::sync::watch;
 
 use crate::host::PluginHost;
 use crate::instance::{BuildPolicy, Instance, InstanceError};
+use crate::live::LiveInstance;
 use crate::web::{self, AppState, Instances};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +41,7 @@ pub async fn open_instances(
     dirs: &[PathBuf],
     host: &Arc<PluginHost>,
     build: BuildPolicy,
-) -> Result<Vec<Arc<Instance>>, ServeError> {
+) -> Result<Vec<Arc<LiveInstance>>, ServeError> {
     let mut instances = Vec::new();
     let mut hosts = std::collections::HashSet::new();
     for dir in dirs {
@@ -56,7 +57,7 @@ pub async fn open_instances(
             }
         }
         tracing::info!(instance = %instance.id(), plugins = instance.plugins.len(), "instance ready");
-        instances.push(Arc::new(instance));
+        instances.push(LiveInstance::new(dir, instance));
     }
     Ok(instances)
 }
@@ -72,6 +73,10 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
             stopped.clone(),
         )));
         workers.push(tokio::spawn(crate::events::run_scheduler(
+            instance.clone(),
+            stopped.clone(),
+        )));
+        workers.push(tokio::spawn(crate::governance::run_closer(
             instance.clone(),
             stopped.clone(),
         )));

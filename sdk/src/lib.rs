@@ -2,7 +2,7 @@
 //!
 //! A Trama plugin is a WebAssembly component the kernel loads into a sandbox. It has no files,
 //! no network, no clock and no randomness of its own: everything it does goes through the
-//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.1.0`), which checks it against
+//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.2.0`), which checks it against
 //! the capabilities the plugin declares in its `plugin.toml`. This crate is the only thing a
 //! plugin author needs: it wraps that API in plain Rust types and hides the generated bindings.
 //!
@@ -14,6 +14,7 @@
 //! | [`settings`] | the instance's settings of the plugin, validated by the kernel |
 //! | [`identity`] | the caller, their roles, other accounts |
 //! | [`ledger`] | money in integer cents: accounts, idempotent transfers that never overdraw (host API 1.1) |
+//! | [`notify`] | messages to people through the kernel's outbox, sent once per key (host API 1.2) |
 //! | [`events`] | publishing and receiving named events |
 //! | [`audit`] | the instance's tamper-evident log of changes |
 //! | [`log`] | the kernel's log |
@@ -114,6 +115,7 @@ pub mod http;
 pub mod identity;
 pub mod ledger;
 pub mod log;
+pub mod notify;
 mod plugin;
 pub mod router;
 pub mod settings;

@@ -48,7 +48,7 @@ capabilities = ["store"]
 
 #[test]
 fn plugin_build_accepts_a_folder_relative_to_the_current_directory() {
-    crate::support::build_plugins();
+    crate::support::build_named_plugins(&["hello"]);
     let output = trama()
         .current_dir(crate::support::repo_root())
         .args(["plugin", "build", "plugins/hello"])

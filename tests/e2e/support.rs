@@ -1,10 +1,11 @@
 //! Test harness: builds the plugins once, writes instance folders into temporary directories,
 //! starts the real `trama` binary on 127.0.0.1 and talks to it over HTTP.
 
-use std::io::{BufRead, BufReader};
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
@@ -19,18 +20,46 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds `plugins/hello`, `plugins/rogue` and `plugins/vouchers` once per test process (and
-/// once across processes: `ensure_built` holds a file lock while building).
-pub fn build_plugins() {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        for name in ["hello", "rogue", "vouchers"] {
-            let dir = repo_root().join("plugins").join(name);
-            if let Err(err) = trama_plugin_build::ensure_built(&dir) {
-                panic!("building plugin {name}: {err}");
-            }
+/// Builds the plugins the instances in `dirs` enable, once each per test process (and once
+/// across processes: `ensure_built` holds a file lock while building). Only those, so that a
+/// plugin being written next door cannot break unrelated tests.
+pub fn build_plugins_of(dirs: &[&Path]) {
+    static BUILT: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+    let mut wanted = BTreeSet::new();
+    for dir in dirs {
+        // A broken manifest is the server's to report; the test sees its error.
+        if let Ok(checked) = trama_manifest::check(dir) {
+            wanted.extend(
+                checked
+                    .plugins
+                    .into_iter()
+                    .filter(|plugin| plugin.enabled)
+                    .map(|plugin| plugin.package.dir),
+            );
         }
-    });
+    }
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for dir in wanted {
+        if built.contains(&dir) || !dir.join("Cargo.toml").is_file() {
+            continue;
+        }
+        if let Err(err) = trama_plugin_build::ensure_built(&dir) {
+            panic!("building plugin {}: {err}", dir.display());
+        }
+        built.insert(dir);
+    }
+}
+
+/// Builds the named plugins of `plugins/`.
+pub fn build_named_plugins(names: &[&str]) {
+    for name in names {
+        let dir = repo_root().join("plugins").join(name);
+        if let Err(err) = trama_plugin_build::ensure_built(&dir) {
+            panic!("building plugin {name}: {err}");
+        }
+    }
 }
 
 /// The compiled-component cache shared by all tests (compiling is the slow part of a start).
@@ -74,10 +103,16 @@ themes = "{themes}"
     }
 }
 
+impl AsRef<Path> for TestInstance {
+    fn as_ref(&self) -> &Path {
+        self.path()
+    }
+}
+
 pub const HELLO: &str = r#"
 [plugins.hello]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit"]
+capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
 [plugins.hello.settings]
 greeting = "Buongiorno dal test"
 "#;
@@ -100,7 +135,7 @@ impl Server {
     }
 
     pub fn start_with_cache(instances: &[&Path], cache: &Path) -> Self {
-        build_plugins();
+        build_plugins_of(instances);
         let mut child = trama()
             .arg("serve")
             .args(instances)
@@ -249,6 +284,72 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     false
+}
+
+/// The password of every account the tests create.
+pub const PASSWORD: &str = "una password lunga";
+
+/// Creates an account with `role` on the instance with `trama user add` (password on stdin).
+pub fn add_user(instance: impl AsRef<Path>, username: &str, role: &str) {
+    let mut add = trama()
+        .args(["user", "add"])
+        .arg(instance.as_ref())
+        .args([
+            "--username",
+            username,
+            "--display-name",
+            username,
+            "--role",
+            role,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("trama user add");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .expect("write password");
+    let output = add.wait_with_output().expect("wait");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+/// A client logged in as `username` (created with [`add_user`]).
+pub async fn login(server: &Server, username: &str) -> Client {
+    let client = Client::new();
+    let response = client
+        .post_form(
+            server,
+            "/login",
+            &[("username", username), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303, "login of {username}");
+    client
+}
+
+/// A client that signed up through the public form as a citizen.
+pub async fn sign_up(server: &Server, username: &str, display_name: &str) -> Client {
+    let client = Client::new();
+    let response = client
+        .post_form(
+            server,
+            "/signup",
+            &[
+                ("display_name", display_name),
+                ("username", username),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303, "sign-up of {username}");
+    client
 }
 
 pub use pg::PgDatabase;

@@ -2,13 +2,10 @@
 //! a merchant, with every balance checked to the cent, and two hundred cashiers racing for one
 //! voucher.
 
-use std::io::Write;
-use std::process::Stdio;
-
 use reqwest::Method;
 use serde_json::{Value as Json, json};
 
-use crate::support::{Client, PgDatabase, Server, TestInstance, trama};
+use crate::support::{Client, PgDatabase, Server, TestInstance, add_user, login, sign_up};
 
 const VOUCHERS: &str = r#"
 [plugins.vouchers]
@@ -19,8 +16,6 @@ municipality_name = "Comune di Prova"
 voucher_code_prefix = "BS"
 "#;
 
-const PASSWORD: &str = "una password lunga";
-
 /// Valid codici fiscali (their check letters are right).
 const ANNA: &str = "RSSMRA85T10A562S";
 const BRUNO: &str = "VRDGPP80A01H501U";
@@ -29,66 +24,6 @@ const DARIO: &str = "MRNLRA70C55L219W";
 const ELENA: &str = "PLLMRC75D12F839T";
 /// A valid partita IVA.
 const VAT: &str = "01234567897";
-
-fn add_user(instance: &TestInstance, username: &str, role: &str) {
-    let mut add = trama()
-        .args(["user", "add"])
-        .arg(instance.path())
-        .args([
-            "--username",
-            username,
-            "--display-name",
-            username,
-            "--role",
-            role,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("trama user add");
-    add.stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .expect("write password");
-    let output = add.wait_with_output().expect("wait");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-}
-
-async fn login(server: &Server, username: &str) -> Client {
-    let client = Client::new();
-    let response = client
-        .post_form(
-            server,
-            "/login",
-            &[("username", username), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 303, "login of {username}");
-    client
-}
-
-async fn sign_up(server: &Server, username: &str, display_name: &str) -> Client {
-    let client = Client::new();
-    let response = client
-        .post_form(
-            server,
-            "/signup",
-            &[
-                ("display_name", display_name),
-                ("username", username),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 303, "sign-up of {username}");
-    client
-}
 
 fn today_plus(days: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()

@@ -31,11 +31,13 @@ pub enum Capability {
     Clock,
     /// Money in integer cents on double-entry accounts (host API 1.1).
     Ledger,
+    /// Messages to people through the kernel's outbox (host API 1.2).
+    Notify,
 }
 
 impl Capability {
     /// Every capability this version of the crate knows.
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 9] = [
         Capability::Store,
         Capability::Settings,
         Capability::Identity,
@@ -44,6 +46,7 @@ impl Capability {
         Capability::Log,
         Capability::Clock,
         Capability::Ledger,
+        Capability::Notify,
     ];
 
     /// The interface name, as written in manifests and in the WIT package.
@@ -57,6 +60,7 @@ impl Capability {
             Capability::Log => "log",
             Capability::Clock => "clock",
             Capability::Ledger => "ledger",
+            Capability::Notify => "notify",
         }
     }
 
@@ -127,7 +131,7 @@ mod tests {
         let err = "wallet".parse::<Capability>().unwrap_err().to_string();
         assert_eq!(
             err,
-            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger"
+            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify"
         );
     }
 }

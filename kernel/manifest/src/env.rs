@@ -20,7 +20,14 @@ use crate::locate::{KeyPath, Locator, display_key};
 pub const ENV_PREFIX: &str = "TRAMA_";
 
 /// The top-level tables of a manifest; variables naming anything else are ignored.
-pub(crate) const SECTIONS: [&str; 5] = ["instance", "database", "registry", "limits", "plugins"];
+pub(crate) const SECTIONS: [&str; 6] = [
+    "instance",
+    "database",
+    "registry",
+    "limits",
+    "governance",
+    "plugins",
+];
 
 /// The environment's layer, recording in `locator` which variable set which key.
 pub(crate) fn overrides<I, K, V>(

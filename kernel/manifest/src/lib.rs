@@ -22,6 +22,7 @@
 mod capability;
 mod database;
 mod diagnostic;
+mod effective;
 mod env;
 mod extract;
 mod interval;
@@ -29,6 +30,7 @@ mod load;
 mod locate;
 mod manifest;
 mod names;
+mod overlay;
 mod paths;
 mod plugin_meta;
 mod registry;
@@ -42,12 +44,15 @@ use std::path::Path;
 pub use capability::{Capability, UnknownCapability};
 pub use database::redact as redact_url;
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use effective::{Effective, effective};
 pub use env::ENV_PREFIX;
 pub use interval::{IntervalError, parse_interval};
-pub use load::{INSTANCE_TOML, load, load_with_env};
+pub use load::{INSTANCE_TOML, load, load_layers, load_with_env, process_env};
 pub use manifest::{
-    DatabaseSection, InstanceSection, Limits, Manifest, PluginRequest, RegistrySection,
+    DatabaseSection, Governance, InstanceSection, Limits, Majority, Manifest, PluginRequest,
+    RegistrySection,
 };
+pub use overlay::{GOVERNED_KEYS, Overlay, OverlayChange, UngovernedKey, check_governed};
 pub use plugin_meta::{CollectionSpec, EventsSpec, JobSpec, PluginInfo, PluginMeta};
 pub use registry::{COMPONENT_FILE, PLUGIN_TOML, PluginPackage, Registry};
 pub use resolve::{ResolvedPlugin, resolve};
@@ -55,7 +60,7 @@ pub use settings::{ListItem, SettingSpec, SettingType, SettingsSchema, validate_
 
 /// The version of the host API (`trama:plugin` in `wit/plugin.wit`) this kernel provides.
 /// Plugins declare the versions they accept in `plugin.toml` (`api = "^1.0"`).
-pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 1, 0);
+pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 2, 0);
 
 /// The languages pages can be written in.
 pub const LOCALES: [&str; 2] = ["it", "en"];
@@ -83,6 +88,15 @@ where
     V: AsRef<str>,
 {
     checked(load_with_env(dir, env)?)
+}
+
+/// Like [`check`], with the process environment and the approved changes in `overlay` layered
+/// over the file: what a running instance actually uses.
+pub fn check_with_overlay(
+    dir: impl AsRef<Path>,
+    overlay: &Overlay,
+) -> Result<Checked, Diagnostics> {
+    checked(load_layers(dir, process_env(), overlay)?)
 }
 
 fn checked(manifest: Manifest) -> Result<Checked, Diagnostics> {

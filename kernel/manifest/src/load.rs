@@ -16,9 +16,10 @@ use crate::env::{self, SECTIONS};
 use crate::extract::section;
 use crate::locate::Locator;
 use crate::manifest::{
-    DatabaseSection, InstanceSection, Limits, Manifest, PluginRequest, RegistrySection,
+    DatabaseSection, Governance, InstanceSection, Limits, Manifest, PluginRequest, RegistrySection,
 };
 use crate::names::{did_you_mean, is_host, is_identifier, is_slug, list};
+use crate::overlay::Overlay;
 use crate::paths::absolute;
 use crate::toml_file::{TomlFile, root};
 use crate::{LOCALES, database, versions};
@@ -29,10 +30,14 @@ pub const INSTANCE_TOML: &str = "instance.toml";
 /// Loads the manifest of the instance in `dir`, with `TRAMA_*` variables of the process
 /// environment layered over the file.
 pub fn load(dir: impl AsRef<Path>) -> Result<Manifest, Diagnostics> {
-    // Variables that are not valid Unicode cannot be manifest values; skip them rather than fail.
-    let env = std::env::vars_os()
-        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)));
-    load_with_env(dir, env)
+    load_with_env(dir, process_env())
+}
+
+/// The variables of the process environment. Variables that are not valid Unicode cannot be
+/// manifest values; they are skipped rather than failing the load.
+pub fn process_env() -> impl Iterator<Item = (String, String)> {
+    std::env::vars_os()
+        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
 }
 
 /// Loads the manifest of the instance in `dir` with `env` as the environment, so that tests
@@ -43,13 +48,26 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
+    load_layers(dir, env, &Overlay::default())
+}
+
+/// Loads the manifest of the instance in `dir`: the file, then the changes the coordination
+/// table approved (`overlay`), then the environment.
+///
+/// The environment comes last because it is the deployment's own say (secrets, host names);
+/// the overlay only ever touches plugins and the theme.
+pub fn load_layers<I, K, V>(
+    dir: impl AsRef<Path>,
+    env: I,
+    overlay: &Overlay,
+) -> Result<Manifest, Diagnostics>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
     let dir = dir.as_ref();
-    let shown = dir.join(INSTANCE_TOML);
-    let file = TomlFile::read(&shown, &shown)?;
-    let mut locator = file.locator.clone();
-    let (layer, env_faults) = env::overrides(env, file.document.as_table(), &mut locator);
-    let mut diagnostics = Diagnostics(env_faults);
-    let figment = file.figment().merge(Serialized::defaults(layer));
+    let (figment, locator, mut diagnostics) = layered(dir, env, overlay)?;
     let root = match root(&figment, &locator) {
         Ok(root) => root,
         Err(faults) => {
@@ -76,12 +94,38 @@ where
     }
 }
 
+/// The file, the overlay and the environment as one figment, with the origin of every key.
+pub(crate) fn layered<I, K, V>(
+    dir: &Path,
+    env: I,
+    overlay: &Overlay,
+) -> Result<(figment::Figment, Locator, Diagnostics), Diagnostics>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let shown = dir.join(INSTANCE_TOML);
+    let file = TomlFile::read(&shown, &shown)?;
+    let mut locator = file.locator.clone();
+    for change in overlay.changes() {
+        locator.set_source(change.path.clone(), change.source.clone());
+    }
+    let (layer, env_faults) = env::overrides(env, file.document.as_table(), &mut locator);
+    let figment = file
+        .figment()
+        .merge(Serialized::defaults(overlay.tree()))
+        .merge(Serialized::defaults(layer));
+    Ok((figment, locator, Diagnostics(env_faults)))
+}
+
 /// The sections that could be deserialized; `None` for those that could not.
 struct RawManifest {
     instance: Option<InstanceSection>,
     database: Option<RawDatabase>,
     registry: Option<RawRegistry>,
     limits: Option<Limits>,
+    governance: Option<Governance>,
     plugins: BTreeMap<String, RawPluginRequest>,
 }
 
@@ -174,6 +218,7 @@ impl RawManifest {
         let database = optional(read("database"), "database", at, diagnostics);
         let registry = optional(read("registry"), "registry", at, diagnostics);
         let limits = optional(read("limits"), "limits", at, diagnostics);
+        let governance = optional(read("governance"), "governance", at, diagnostics);
         let mut plugins = BTreeMap::new();
         if let Some(value) = read("plugins") {
             match value {
@@ -197,6 +242,7 @@ impl RawManifest {
             database,
             registry,
             limits,
+            governance,
             plugins,
         }
     }
@@ -214,6 +260,17 @@ impl RawManifest {
         });
         if let Some(limits) = &self.limits {
             check_limits(limits, at, diagnostics);
+        }
+        if let Some(governance) = &self.governance
+            && !(1..=100).contains(&governance.quorum_percent)
+        {
+            diagnostics.push(at.diagnostic(
+                &["governance", "quorum_percent"],
+                format!(
+                    "{} is out of range: the quorum is a percentage of the members, between 1 and 100",
+                    governance.quorum_percent
+                ),
+            ));
         }
         if let Some(instance) = &self.instance {
             check_instance(instance, registry.as_ref(), at, diagnostics);
@@ -237,6 +294,7 @@ impl RawManifest {
             },
             registry: registry?,
             limits: self.limits?,
+            governance: self.governance?,
             plugins,
             locator: at.clone(),
         })

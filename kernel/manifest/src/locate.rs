@@ -80,6 +80,31 @@ impl Locator {
         self.variables.insert(path, variable);
     }
 
+    /// Records that a source other than the file (an approved proposal) set the value at
+    /// `path`; it is named like an environment variable in messages.
+    pub(crate) fn set_source(&mut self, path: KeyPath, source: String) {
+        self.variables.insert(path, source);
+    }
+
+    /// Where the value at `path` came from: `instance.toml:12`, a variable, a proposal, or
+    /// `None` for a default.
+    pub(crate) fn origin(&self, path: &[String]) -> Option<String> {
+        if let Some(source) = self.variables.get(path) {
+            return Some(source.clone());
+        }
+        if let Some(source) = (1..path.len())
+            .rev()
+            .find_map(|n| self.variables.get(&path[..n]))
+        {
+            return Some(source.clone());
+        }
+        let file = self.file.file_name().map_or_else(
+            || self.file.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        self.lines.get(path).map(|line| format!("{file}:{line}"))
+    }
+
     /// A fault at `path`, located as precisely as possible.
     pub(crate) fn diagnostic<S: AsRef<str>>(
         &self,

@@ -21,6 +21,8 @@ pub struct Manifest {
     pub database: DatabaseSection,
     pub registry: RegistrySection,
     pub limits: Limits,
+    /// How the coordination table decides on proposals.
+    pub governance: Governance,
     /// The plugins the instance asks for, by name.
     pub plugins: BTreeMap<String, PluginRequest>,
     /// Where each value came from, so that faults found later (resolution) still name a line.
@@ -130,6 +132,61 @@ impl Limits {
             ),
             ("job_deadline_ms", self.job_deadline_ms, 1, 3_600_000, "ms"),
         ]
+    }
+}
+
+/// The `[governance]` table: how the instance's coordination table decides.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Governance {
+    /// Percentage of the table's members who must vote (approve, reject or abstain) for a
+    /// decision to count: 1..=100.
+    pub quorum_percent: u32,
+    /// Share of approvals among approve and reject votes needed to pass.
+    pub majority: Majority,
+    /// How long a proposal stays open for votes, such as `"7d"`.
+    #[serde(deserialize_with = "crate::interval::deserialize")]
+    pub voting_window: std::time::Duration,
+}
+
+impl Default for Governance {
+    fn default() -> Self {
+        Self {
+            quorum_percent: 50,
+            majority: Majority::Simple,
+            voting_window: std::time::Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// The majority rule of `[governance]`; abstentions count for the quorum, not for the majority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Majority {
+    /// More approvals than rejections.
+    Simple,
+    /// At least two thirds of approve and reject votes are approvals.
+    TwoThirds,
+    /// Every vote cast (abstentions aside) is an approval, and there is at least one.
+    Unanimous,
+}
+
+impl Majority {
+    /// Whether `yes` approvals against `no` rejections pass.
+    pub fn passes(self, yes: u64, no: u64) -> bool {
+        match self {
+            Majority::Simple => yes > no,
+            Majority::TwoThirds => yes > 0 && yes * 3 >= (yes + no) * 2,
+            Majority::Unanimous => yes > 0 && no == 0,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Majority::Simple => "simple",
+            Majority::TwoThirds => "two_thirds",
+            Majority::Unanimous => "unanimous",
+        }
     }
 }
 

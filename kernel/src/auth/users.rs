@@ -178,6 +178,16 @@ pub async fn find_by_id(db: &Db, instance: &str, id: &str) -> Result<Option<User
         .map(|(user, _)| user))
 }
 
+pub async fn find_by_username(
+    db: &Db,
+    instance: &str,
+    username: &str,
+) -> Result<Option<User>, DbErr> {
+    Ok(find_where(db, instance, "username", username)
+        .await?
+        .map(|(user, _)| user))
+}
+
 /// Returns the user only if the password matches. A missing user costs the same hashing time
 /// as a wrong password, so response times do not reveal which usernames exist.
 pub async fn authenticate(

@@ -9,7 +9,12 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(Initial), Box::new(Ledger)]
+        vec![
+            Box::new(Initial),
+            Box::new(Ledger),
+            Box::new(Notifications),
+            Box::new(Governance),
+        ]
     }
 }
 
@@ -196,5 +201,94 @@ CREATE INDEX ledger_transfers_to ON ledger_transfers (instance, plugin, to_accou
 impl MigrationTrait for Ledger {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, &text_types(manager, LEDGER)).await
+    }
+}
+
+/// The notification outbox of host API 1.2: every message is at once an entry in the
+/// recipient's inbox (`read_at`) and a mail waiting for the relay (`sent_at`).
+struct Notifications;
+
+impl MigrationName for Notifications {
+    fn name(&self) -> &str {
+        "m20261123_000003_notifications"
+    }
+}
+
+const NOTIFICATIONS: &str = r#"
+CREATE TABLE notifications (
+    instance TEXT NOT NULL,
+    id @TEXT@ NOT NULL,
+    plugin TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    link TEXT,
+    created_at BIGINT NOT NULL,
+    read_at BIGINT,
+    sent_at BIGINT,
+    PRIMARY KEY (instance, id)
+);
+CREATE UNIQUE INDEX notifications_key ON notifications (instance, plugin, dedup_key);
+CREATE INDEX notifications_inbox ON notifications (instance, recipient, created_at);
+CREATE INDEX notifications_outbox ON notifications (instance, sent_at, created_at)
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Notifications {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, &text_types(manager, NOTIFICATIONS)).await
+    }
+}
+
+/// The coordination table: its members, their proposals and votes. Approved proposals that were
+/// applied are the overlay over `instance.toml`.
+struct Governance;
+
+impl MigrationName for Governance {
+    fn name(&self) -> &str {
+        "m20261123_000004_governance"
+    }
+}
+
+const GOVERNANCE: &str = r#"
+CREATE TABLE governance_members (
+    instance TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    joined_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, user_id)
+);
+CREATE TABLE proposals (
+    instance TEXT NOT NULL,
+    number BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    diff TEXT NOT NULL,
+    status TEXT NOT NULL,
+    proposed_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    closes_at BIGINT NOT NULL,
+    decided_at BIGINT,
+    outcome TEXT,
+    PRIMARY KEY (instance, number)
+);
+CREATE INDEX proposals_status ON proposals (instance, status, closes_at);
+CREATE TABLE proposal_votes (
+    instance TEXT NOT NULL,
+    number BIGINT NOT NULL,
+    user_id TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    choice TEXT NOT NULL,
+    cast_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, number, user_id)
+)
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Governance {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, GOVERNANCE).await
     }
 }

@@ -22,6 +22,7 @@ pub struct PluginContext {
     pub db: Db,
     pub docs: DocStore,
     pub ledger: crate::ledger::Ledger,
+    pub outbox: crate::notify::Outbox,
     /// Validated settings as a JSON object.
     pub settings: String,
     pub memory_cap: usize,

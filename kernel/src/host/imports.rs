@@ -3,7 +3,9 @@
 
 use serde_json::Value as Json;
 
-use super::bindings::{audit, clock, events, identity, ledger, log, settings, store, types};
+use super::bindings::{
+    audit, clock, events, identity, ledger, log, notify, settings, store, types,
+};
 use super::call::{CallState, PublishedEvent};
 use crate::docstore::{self, StoreError};
 
@@ -401,5 +403,22 @@ impl ledger::Host for CallState {
             .block_on(books.history(&name, limit, offset))
             .map(|list| list.into_iter().map(transfer).collect())
             .map_err(Into::into))
+    }
+}
+
+impl notify::Host for CallState {
+    fn send(&mut self, message: notify::Notification) -> wasmtime::Result<Result<bool, String>> {
+        let message = crate::notify::Notification {
+            recipient: message.recipient,
+            subject: message.subject,
+            body: message.body,
+            key: message.key,
+            link: message.link,
+        };
+        let outbox = &self.ctx.outbox;
+        Ok(self
+            .rt
+            .block_on(outbox.send(message))
+            .map_err(|err| err.to_string()))
     }
 }

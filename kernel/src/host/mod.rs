@@ -208,6 +208,10 @@ impl PluginHost {
                     &mut linker,
                     |s| s,
                 ))?,
+                "notify" => link(bindings::notify::add_to_linker::<_, HasSelf<_>>(
+                    &mut linker,
+                    |s| s,
+                ))?,
                 _ => {}
             }
         }

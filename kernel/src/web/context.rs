@@ -12,6 +12,7 @@ use super::{AppState, WebError};
 use crate::auth::sessions;
 use crate::auth::users::User;
 use crate::instance::Instance;
+use crate::live::LiveInstance;
 use crate::theme::LOCALES;
 
 pub const SESSION_COOKIE: &str = "trama_session";
@@ -20,7 +21,10 @@ pub const LANG_COOKIE: &str = "trama_lang";
 
 /// The request context every kernel page and plugin route starts from.
 pub struct Ctx {
+    /// The instance version serving this request, kept for the whole request.
     pub instance: Arc<Instance>,
+    /// The instance across versions, for changes that swap in a new one (governance).
+    pub live: Arc<LiveInstance>,
     pub user: Option<User>,
     /// The session token, when logged in.
     pub session: Option<String>,
@@ -48,10 +52,11 @@ impl FromRequestParts<AppState> for Ctx {
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or_default();
-        let instance = state
+        let live = state
             .instances
             .for_host(host)
             .ok_or_else(|| WebError::UnknownHost(host.to_owned()))?;
+        let instance = live.current();
         let jar = CookieJar::from_headers(&parts.headers);
         let secure = state.secure_cookies
             || parts
@@ -72,6 +77,7 @@ impl FromRequestParts<AppState> for Ctx {
             secure,
             wants_html,
             instance,
+            live,
         };
         if let Some(token) = ctx.jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
             ctx.user = sessions::user(&ctx.instance.db, ctx.instance.id(), &token).await?;

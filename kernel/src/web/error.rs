@@ -17,6 +17,13 @@ pub enum WebError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    /// A kernel rule refused the request (a proposal that does not validate, a second vote).
+    #[error("{message}")]
+    Refused {
+        status: StatusCode,
+        kind: &'static str,
+        message: String,
+    },
     #[error("{message}")]
     Plugin {
         status: StatusCode,
@@ -37,7 +44,7 @@ impl WebError {
             WebError::UnknownHost(_) | WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::Plugin { status, .. } => *status,
+            WebError::Plugin { status, .. } | WebError::Refused { status, .. } => *status,
             WebError::PluginFailed { source, .. } => match source {
                 CallError::Deadline(_) => StatusCode::GATEWAY_TIMEOUT,
                 CallError::Memory(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -53,7 +60,7 @@ impl WebError {
             WebError::Csrf => "csrf",
             WebError::NotFound => "not_found",
             WebError::BadRequest(_) => "bad_request",
-            WebError::Plugin { kind, .. } => kind,
+            WebError::Plugin { kind, .. } | WebError::Refused { kind, .. } => kind,
             WebError::PluginFailed { source, .. } => match source {
                 CallError::Deadline(_) => "plugin_timeout",
                 CallError::Memory(_) => "plugin_out_of_memory",
@@ -100,6 +107,27 @@ impl WebError {
                 tracing::error!(%err, "the error page itself failed to render");
                 (status, self.public_message()).into_response()
             }
+        }
+    }
+}
+
+impl From<crate::governance::GovernanceError> for WebError {
+    fn from(err: crate::governance::GovernanceError) -> Self {
+        use crate::governance::GovernanceError as E;
+        let (status, kind) = match &err {
+            E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            E::NotMember => (StatusCode::FORBIDDEN, "forbidden"),
+            E::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            E::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            E::Db(_) | E::Manifest(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        match err {
+            E::Db(err) => WebError::Db(err),
+            other => WebError::Refused {
+                status,
+                kind,
+                message: other.to_string(),
+            },
         }
     }
 }

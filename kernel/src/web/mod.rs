@@ -3,6 +3,8 @@
 
 mod context;
 mod error;
+mod governance;
+mod inbox;
 mod pages;
 mod plugin_route;
 mod redirect;
@@ -17,24 +19,24 @@ use axum::routing::{any, get, post};
 pub use context::Ctx;
 pub use error::WebError;
 
-use crate::instance::Instance;
+use crate::live::LiveInstance;
 
 /// Largest request body the kernel accepts (and hands to a plugin).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The instances a server answers for, by host name.
 pub struct Instances {
-    by_host: HashMap<String, Arc<Instance>>,
+    by_host: HashMap<String, Arc<LiveInstance>>,
     /// With a single instance, any host name reaches it (handy on a laptop or behind a proxy
     /// that rewrites Host).
-    only: Option<Arc<Instance>>,
+    only: Option<Arc<LiveInstance>>,
 }
 
 impl Instances {
-    pub fn new(instances: Vec<Arc<Instance>>) -> Self {
+    pub fn new(instances: Vec<Arc<LiveInstance>>) -> Self {
         let mut by_host = HashMap::new();
         for instance in &instances {
-            for host in &instance.manifest.instance.hosts {
+            for host in &instance.current().manifest.instance.hosts {
                 by_host.insert(host.to_ascii_lowercase(), instance.clone());
             }
         }
@@ -46,7 +48,7 @@ impl Instances {
     }
 
     /// The instance serving `host` (a Host header value, possibly with a port).
-    pub fn for_host(&self, host: &str) -> Option<Arc<Instance>> {
+    pub fn for_host(&self, host: &str) -> Option<Arc<LiveInstance>> {
         let name = host
             .rsplit_once(':')
             .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
@@ -76,6 +78,15 @@ pub fn router(state: AppState) -> Router {
         .route("/signup", get(pages::signup_form).post(pages::signup))
         .route("/logout", post(pages::logout))
         .route("/session", get(pages::session))
+        .route("/notifications", get(inbox::list))
+        .route("/notifications/read", post(inbox::mark_read))
+        .route("/governance", get(governance::overview))
+        .route("/governance/proposals", post(governance::propose))
+        .route("/governance/proposals/{number}", get(governance::show))
+        .route(
+            "/governance/proposals/{number}/vote",
+            post(governance::vote),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/{*path}", get(pages::static_file))
         .route("/p/{plugin}", any(plugin_route::handle_root))

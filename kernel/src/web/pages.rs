@@ -30,7 +30,8 @@ impl FormFields {
     }
 }
 
-fn page(ctx: &Ctx, template: &str, status: StatusCode, extra: Json) -> Response {
+/// Renders a kernel template with the page context of `ctx` and `extra` merged in.
+pub(super) fn page(ctx: &Ctx, template: &str, status: StatusCode, extra: Json) -> Response {
     let mut context = ctx.page_context();
     if let (Json::Object(base), Json::Object(extra)) = (&mut context, extra) {
         base.extend(extra);
@@ -42,7 +43,7 @@ fn page(ctx: &Ctx, template: &str, status: StatusCode, extra: Json) -> Response 
 }
 
 /// Message of the catalogue for the current locale (the key itself if missing).
-fn msg(ctx: &Ctx, key: &str) -> String {
+pub(super) fn msg(ctx: &Ctx, key: &str) -> String {
     ctx.instance.theme.catalogue(&ctx.locale)[key]
         .as_str()
         .unwrap_or(key)
@@ -235,7 +236,7 @@ pub async fn static_file(
     let Some(instance) = state.instances.for_host(host) else {
         return WebError::UnknownHost(host.to_owned()).into_response();
     };
-    let Some(file) = instance.theme.static_file(&path) else {
+    let Some(file) = instance.current().theme.static_file(&path) else {
         return WebError::NotFound.into_response();
     };
     match tokio::fs::read(&file).await {

@@ -183,3 +183,24 @@ pub fn time(_: Request, _: Params) -> Result<Response> {
     let now = clock::now_ms();
     Response::json(&json!({ "now": now, "utc": model::utc(now) }))
 }
+
+#[derive(serde::Deserialize)]
+pub struct NotifyBody {
+    subject: String,
+    body: String,
+    key: String,
+}
+
+/// `POST /api/notify`: a notification to the caller themselves.
+pub fn notify(request: Request, _: Params) -> Result<Response> {
+    let user = identity::require_login()?;
+    let input: NotifyBody = request.json()?;
+    let queued = trama_sdk::notify::send(&trama_sdk::notify::Notification {
+        recipient: user.id,
+        subject: input.subject,
+        body: input.body,
+        key: input.key,
+        link: Some("/p/hello/".into()),
+    })?;
+    Response::json(&json!({ "queued": queued }))
+}

@@ -14,6 +14,9 @@
 //! | `GET /huge` | answers a 20 MiB JSON document | refuse the oversized answer |
 //! | `GET /other` | reads collection `not_declared`, absent from `plugin.toml` | refuse the store call (the plugin answers 500 with the kernel's message) |
 //!
+//! Its install hook accepts a first install and refuses every upgrade, so that tests can prove
+//! a failed upgrade leaves the installed version running.
+//!
 //! `plugin.toml` asks only for `store` (with one collection, `things`) and `log`.
 
 use std::hint::black_box;
@@ -105,6 +108,15 @@ impl Plugin for Rogue {
             .get("/huge", huge)
             .get("/other", other)
             .handle(request)
+    }
+
+    fn install(&self, previous: Option<&str>) -> Result<()> {
+        match previous {
+            None => Ok(()),
+            Some(previous) => Err(trama_sdk::Error::internal(format!(
+                "rogue refuses to upgrade from {previous}: its data cannot be migrated"
+            ))),
+        }
     }
 }
 

@@ -1,0 +1,289 @@
+//! Turning what a member asks for ("enable tutoring", "set the greeting") into the exact values
+//! a proposal would set, and checking them before anyone votes.
+
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+use trama_manifest::{Capability, Overlay, OverlayChange, Registry};
+
+use super::GovernanceError;
+use super::store::Change;
+use crate::instance::Instance;
+
+/// A proposal as a member fills it in (form fields or JSON).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Draft {
+    /// `enable`, `disable`, `upgrade`, `settings` or `theme`.
+    pub kind: String,
+    #[serde(default)]
+    pub plugin: String,
+    /// For `upgrade`: the exact version to move to.
+    #[serde(default)]
+    pub version: String,
+    /// For `settings`: the setting's name and its new value (TOML syntax; bare text is a string).
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+    /// For `theme`: the theme folder.
+    #[serde(default)]
+    pub theme: String,
+    /// Why: shown to the members who vote.
+    #[serde(default)]
+    pub rationale: String,
+}
+
+/// The kinds of proposal, for messages and forms.
+pub const KINDS: [&str; 5] = ["enable", "disable", "upgrade", "settings", "theme"];
+
+fn invalid(message: impl Into<String>) -> GovernanceError {
+    GovernanceError::Invalid(message.into())
+}
+
+fn path(segments: &[&str]) -> Vec<String> {
+    segments.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The title and the changes `draft` asks for on `instance`.
+pub fn changes(
+    instance: &Instance,
+    draft: &Draft,
+) -> Result<(String, Vec<Change>), GovernanceError> {
+    let plugin = draft.plugin.trim();
+    let registry = Registry::scan(&instance.manifest.registry.plugins)?;
+    let known = || -> Result<(), GovernanceError> {
+        if plugin.is_empty() {
+            return Err(invalid("plugin: choose the plugin the proposal is about"));
+        }
+        if registry.versions(plugin).next().is_none() {
+            return Err(invalid(format!(
+                "plugin: there is no plugin `{plugin}` in this instance's plugin folders"
+            )));
+        }
+        Ok(())
+    };
+    let requested = instance.manifest.plugins.get(plugin);
+    let running = instance.plugins.get(plugin);
+    match draft.kind.as_str() {
+        "enable" => {
+            known()?;
+            if running.is_some() {
+                return Err(invalid(format!("plugin: `{plugin}` is already enabled")));
+            }
+            let changes = match requested {
+                // Listed in the manifest and disabled: switching it back on keeps its version
+                // and capabilities as they were granted.
+                Some(_) => vec![Change {
+                    path: path(&["plugins", plugin, "enabled"]),
+                    value: Json::Bool(true),
+                }],
+                None => {
+                    let Some(latest) = registry.versions(plugin).last() else {
+                        return Err(invalid(format!("plugin: no version of `{plugin}` found")));
+                    };
+                    let version = latest.version();
+                    let capabilities: Vec<&str> = latest
+                        .meta
+                        .plugin
+                        .capabilities
+                        .iter()
+                        .filter(|c| !c.is_ambient())
+                        .map(|c| Capability::as_str(*c))
+                        .collect();
+                    vec![Change {
+                        path: path(&["plugins", plugin]),
+                        value: json!({
+                            "version": format!("^{version}"),
+                            "enabled": true,
+                            "capabilities": capabilities,
+                        }),
+                    }]
+                }
+            };
+            Ok((format!("Attivare {plugin} / Enable {plugin}"), changes))
+        }
+        "disable" => {
+            known()?;
+            if running.is_none() {
+                return Err(invalid(format!("plugin: `{plugin}` is not enabled")));
+            }
+            Ok((
+                format!("Disattivare {plugin} / Disable {plugin}"),
+                vec![Change {
+                    path: path(&["plugins", plugin, "enabled"]),
+                    value: Json::Bool(false),
+                }],
+            ))
+        }
+        "upgrade" => {
+            known()?;
+            let Some(running) = running else {
+                return Err(invalid(format!(
+                    "plugin: `{plugin}` is not enabled; enable it first"
+                )));
+            };
+            let target = semver::Version::parse(draft.version.trim()).map_err(|err| {
+                invalid(format!(
+                    "version: `{}` is not a version such as 1.2.0: {err}",
+                    draft.version.trim()
+                ))
+            })?;
+            if target <= running.version {
+                return Err(invalid(format!(
+                    "version: {target} is not newer than the running {}",
+                    running.version
+                )));
+            }
+            let compatible = semver::VersionReq::parse(&format!("^{}", running.version))
+                .is_ok_and(|req| req.matches(&target));
+            if !compatible {
+                return Err(invalid(format!(
+                    "version: {target} is not compatible with the running {} (a new major version needs its own migration plan)",
+                    running.version
+                )));
+            }
+            if !registry.versions(plugin).any(|p| p.version() == &target) {
+                let available: Vec<String> = registry
+                    .versions(plugin)
+                    .map(|p| p.version().to_string())
+                    .collect();
+                return Err(invalid(format!(
+                    "version: `{plugin}` {target} is not in the plugin folders (available: {})",
+                    available.join(", ")
+                )));
+            }
+            Ok((
+                format!("Aggiornare {plugin} a {target} / Upgrade {plugin} to {target}"),
+                vec![Change {
+                    path: path(&["plugins", plugin, "version"]),
+                    value: Json::String(format!("={target}")),
+                }],
+            ))
+        }
+        "settings" => {
+            known()?;
+            if requested.is_none() {
+                return Err(invalid(format!(
+                    "plugin: `{plugin}` is not in the manifest; enable it first"
+                )));
+            }
+            let key = draft.key.trim();
+            if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(invalid(
+                    "key: write the name of a setting, such as `greeting`",
+                ));
+            }
+            let value = parse_value(&draft.value);
+            Ok((
+                format!("{plugin}: {key}"),
+                vec![Change {
+                    path: path(&["plugins", plugin, "settings", key]),
+                    value,
+                }],
+            ))
+        }
+        "theme" => {
+            let theme = draft.theme.trim();
+            if theme.is_empty() {
+                return Err(invalid("theme: choose a theme"));
+            }
+            if theme == instance.manifest.instance.theme {
+                return Err(invalid(format!("theme: `{theme}` is already in use")));
+            }
+            Ok((
+                format!("Tema {theme} / Theme {theme}"),
+                vec![Change {
+                    path: path(&["instance", "theme"]),
+                    value: Json::String(theme.to_owned()),
+                }],
+            ))
+        }
+        other => Err(invalid(format!(
+            "kind: `{other}` is not a kind of proposal; the kinds are {}",
+            KINDS.join(", ")
+        ))),
+    }
+}
+
+/// A setting's new value as typed: TOML syntax (`42`, `true`, `["a", "b"]`, `"text"`), and
+/// anything that is not TOML is taken as text, so nobody has to quote a sentence.
+pub fn parse_value(text: &str) -> Json {
+    let text = text.trim();
+    let parsed: Result<toml::Table, _> = format!("v = {text}").parse();
+    match parsed.ok().and_then(|mut table| table.remove("v")) {
+        Some(value) => serde_json::to_value(value).unwrap_or_else(|_| Json::String(text.into())),
+        None => Json::String(text.to_owned()),
+    }
+}
+
+/// `overlay` with `changes` added after it, attributed to `source`.
+pub fn with_changes(
+    overlay: &Overlay,
+    changes: &[Change],
+    source: &str,
+) -> Result<Overlay, GovernanceError> {
+    let mut next = overlay.clone();
+    for change in changes {
+        next.push(OverlayChange {
+            path: change.path.clone(),
+            value: change.value.clone(),
+            source: source.to_owned(),
+        })
+        .map_err(|err| invalid(err.to_string()))?;
+    }
+    Ok(next)
+}
+
+/// Checks the instance as it would be with `after`: the manifest validates (versions resolve,
+/// settings match their schema), the theme loads and every new plugin links. Then returns the
+/// effective manifest before and after as a unified diff.
+pub fn check(
+    instance: &Instance,
+    before: &Overlay,
+    after: &Overlay,
+) -> Result<String, GovernanceError> {
+    let dir = &instance.manifest.dir;
+    let checked = trama_manifest::check_with_overlay(dir, after).map_err(|diagnostics| {
+        invalid(
+            diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    instance
+        .dry_run(&checked)
+        .map_err(|err| invalid(err.to_string()))?;
+    let show = |overlay: &Overlay| {
+        trama_manifest::effective(dir, trama_manifest::process_env(), overlay)
+            .map(|effective| effective.plain())
+            .map_err(|diagnostics| invalid(diagnostics.to_string()))
+    };
+    let (old, new) = (show(before)?, show(after)?);
+    if old == new {
+        return Err(invalid("the proposal changes nothing"));
+    }
+    let diff = similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(2)
+        .header("instance.toml (in vigore)", "instance.toml (proposta)")
+        .to_string();
+    Ok(diff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_toml_or_text() {
+        assert_eq!(parse_value("42"), json!(42));
+        assert_eq!(parse_value("true"), json!(true));
+        assert_eq!(parse_value("[\"a\", \"b\"]"), json!(["a", "b"]));
+        assert_eq!(parse_value("\"quoted\""), json!("quoted"));
+        assert_eq!(
+            parse_value("Buongiorno a tutti"),
+            json!("Buongiorno a tutti")
+        );
+    }
+}

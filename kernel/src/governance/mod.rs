@@ -1,0 +1,336 @@
+//! The coordination table ("tavolo di coordinamento") of an instance: members propose to
+//! enable, disable or upgrade a plugin, change its settings or change the theme; the kernel
+//! checks each proposal before the vote and shows the exact difference it would make; the
+//! members vote under the instance's `[governance]` rules; an approved proposal is applied live
+//! as an overlay on `instance.toml`.
+//!
+//! A decision is taken exactly once, even with several nodes and concurrent votes: each move of
+//! a proposal (open → approved → applied) is a conditional update that only one request wins.
+//! Every step is in the audit log.
+
+mod draft;
+mod store;
+mod tally;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::watch;
+
+pub use draft::{Draft, KINDS, parse_value};
+pub use store::{Board, Change, Choice, Member, Proposal, Status, Vote};
+pub use tally::{Tally, Verdict};
+
+use crate::instance::{FailedUpgrade, Instance, InstanceError};
+use crate::live::LiveInstance;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GovernanceError {
+    /// 422: the proposal or the vote breaks a rule; the text says which and where.
+    #[error("{0}")]
+    Invalid(String),
+    /// 403
+    #[error("only members of the coordination table can do this")]
+    NotMember,
+    /// 404
+    #[error("there is no proposal #{0}")]
+    NotFound(i64),
+    /// 409
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    Manifest(#[from] trama_manifest::Diagnostics),
+}
+
+/// The audit actor of kernel steps taken on nobody's behalf (the window closing).
+const SYSTEM: Option<String> = None;
+
+async fn audit(
+    instance: &Instance,
+    actor: Option<String>,
+    action: &str,
+    number: i64,
+    detail: serde_json::Value,
+) -> Result<(), sea_orm::DbErr> {
+    crate::audit::append(
+        &instance.db,
+        crate::audit::Entry {
+            instance: instance.id().to_owned(),
+            actor,
+            plugin: None,
+            action: action.to_owned(),
+            subject: format!("proposal/{number}"),
+            detail: detail.to_string(),
+        },
+    )
+    .await
+}
+
+/// Tells every member about a proposal, once per `key`.
+async fn tell_members(instance: &Instance, key: &str, subject: &str, body: &str, number: i64) {
+    let outbox = crate::notify::Outbox::new(instance.db.clone(), instance.id(), "governance");
+    let board = Board::new(instance.db.clone(), instance.id());
+    let members = match board.members().await {
+        Ok(members) => members,
+        Err(err) => {
+            tracing::error!(%err, "could not list the table's members");
+            return;
+        }
+    };
+    for member in members {
+        let message = crate::notify::Notification {
+            recipient: member.user_id.clone(),
+            subject: subject.to_owned(),
+            body: body.to_owned(),
+            key: format!("{key}/{}", member.user_id),
+            link: Some(format!("/governance/proposals/{number}")),
+        };
+        if let Err(err) = outbox.send(message).await {
+            tracing::warn!(%err, "could not notify a member");
+        }
+    }
+}
+
+/// Checks `draft` and opens it for votes; returns the stored proposal.
+pub async fn propose(
+    live: &LiveInstance,
+    member: &Member,
+    draft: &Draft,
+) -> Result<Proposal, GovernanceError> {
+    let instance = live.current();
+    let board = Board::new(instance.db.clone(), instance.id());
+    let (title, changes) = draft::changes(&instance, draft)?;
+    let before = board.overlay().await?;
+    let after = draft::with_changes(&before, &changes, "this proposal")?;
+    let diff = draft::check(&instance, &before, &after)?;
+    let now = crate::clock::now_ms();
+    let window =
+        i64::try_from(instance.manifest.governance.voting_window.as_millis()).unwrap_or(i64::MAX);
+    let title = match draft.rationale.trim() {
+        "" => title,
+        rationale => format!("{title} — {rationale}"),
+    };
+    let mut proposal = Proposal {
+        number: 0,
+        title,
+        kind: draft.kind.clone(),
+        changes,
+        diff,
+        status: Status::Open,
+        proposed_by: member.user_id.clone(),
+        created_at: now,
+        closes_at: now.saturating_add(window),
+        decided_at: None,
+        outcome: None,
+    };
+    proposal.number = board.insert(&proposal).await?;
+    audit(
+        &instance,
+        Some(member.user_id.clone()),
+        "governance.proposed",
+        proposal.number,
+        json!({ "title": proposal.title, "kind": proposal.kind, "changes": proposal.changes, "organisation": member.organisation }),
+    )
+    .await?;
+    tell_members(
+        &instance,
+        &format!("proposal/{}", proposal.number),
+        &format!("Nuova proposta #{}: {}", proposal.number, proposal.title),
+        "Il tavolo di coordinamento ha una nuova proposta da votare.\nThe coordination table has a new proposal to vote on.",
+        proposal.number,
+    )
+    .await;
+    Ok(proposal)
+}
+
+/// Records a member's vote and decides the proposal if the votes settle it.
+pub async fn vote(
+    live: &LiveInstance,
+    member: &Member,
+    number: i64,
+    choice: Choice,
+) -> Result<Proposal, GovernanceError> {
+    let instance = live.current();
+    let board = Board::new(instance.db.clone(), instance.id());
+    let proposal = board
+        .get(number)
+        .await?
+        .ok_or(GovernanceError::NotFound(number))?;
+    if proposal.status != Status::Open || crate::clock::now_ms() >= proposal.closes_at {
+        return Err(GovernanceError::Conflict(format!(
+            "proposal #{number} is closed for votes"
+        )));
+    }
+    if !board.vote(number, member, choice).await? {
+        return Err(GovernanceError::Conflict(format!(
+            "you already voted on proposal #{number}"
+        )));
+    }
+    audit(
+        &instance,
+        Some(member.user_id.clone()),
+        "governance.voted",
+        number,
+        json!({ "choice": choice.as_str(), "organisation": member.organisation }),
+    )
+    .await?;
+    decide(live, number, false).await?;
+    board
+        .get(number)
+        .await?
+        .ok_or(GovernanceError::NotFound(number))
+}
+
+/// Decides proposal `number` if its votes settle it (or, once `closed`, whatever they are), and
+/// applies it if approved. Only one caller wins each decision.
+pub async fn decide(live: &LiveInstance, number: i64, closed: bool) -> Result<(), GovernanceError> {
+    let instance = live.current();
+    let board = Board::new(instance.db.clone(), instance.id());
+    let tally = board.tally(number).await?;
+    let Some(verdict) = tally.verdict(&instance.manifest.governance, closed) else {
+        return Ok(());
+    };
+    let outcome = json!({ "tally": tally, "verdict": verdict });
+    let to = match verdict {
+        Verdict::Approved => Status::Approved,
+        Verdict::Rejected => Status::Rejected,
+        Verdict::NoQuorum => Status::Expired,
+    };
+    if !board.transition(number, Status::Open, to, &outcome).await? {
+        return Ok(());
+    }
+    audit(&instance, SYSTEM, "governance.decided", number, outcome).await?;
+    let (it, en) = match verdict {
+        Verdict::Approved => ("approvata", "approved"),
+        Verdict::Rejected => ("respinta", "rejected"),
+        Verdict::NoQuorum => ("scaduta senza quorum", "expired without quorum"),
+    };
+    tell_members(
+        &instance,
+        &format!("decided/{number}"),
+        &format!("Proposta #{number} {it} / Proposal #{number} {en}"),
+        &format!(
+            "Voti: {} favorevoli, {} contrari, {} astenuti su {} componenti.\nVotes: {} approve, {} reject, {} abstain of {} members.",
+            tally.approve, tally.reject, tally.abstain, tally.members,
+            tally.approve, tally.reject, tally.abstain, tally.members
+        ),
+        number,
+    )
+    .await;
+    if verdict == Verdict::Approved {
+        apply(live, number).await?;
+    }
+    Ok(())
+}
+
+/// Applies approved proposal `number`: builds the instance with it and swaps it in. If that
+/// fails (an upgrade hook refuses, a plugin no longer links) the running version stays and the
+/// proposal is marked failed with the reason.
+pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceError> {
+    let _changing = live.lock_changes().await;
+    let instance = live.current();
+    let board = Board::new(instance.db.clone(), instance.id());
+    let proposal = board
+        .get(number)
+        .await?
+        .ok_or(GovernanceError::NotFound(number))?;
+    if proposal.status != Status::Approved {
+        return Ok(());
+    }
+    let outcome = proposal.outcome.clone().unwrap_or_else(|| json!({}));
+    let overlay = draft::with_changes(
+        &board.overlay().await?,
+        &proposal.changes,
+        &format!("proposal #{number}"),
+    )?;
+    match instance
+        .reopen(&overlay, instance.generation, FailedUpgrade::Refuse)
+        .await
+    {
+        Ok(mut next) => {
+            if !board
+                .transition(number, Status::Approved, Status::Applied, &outcome)
+                .await?
+            {
+                return Ok(());
+            }
+            next.generation = board.generation().await?;
+            live.replace(next);
+            tracing::info!(instance = %instance.id(), proposal = number, "proposal applied");
+            audit(
+                &instance,
+                SYSTEM,
+                "governance.applied",
+                number,
+                json!({ "changes": proposal.changes }),
+            )
+            .await?;
+        }
+        Err(err) => {
+            let reason = failure_reason(&err);
+            tracing::warn!(instance = %instance.id(), proposal = number, %reason, "proposal could not be applied");
+            let mut outcome = outcome;
+            outcome["error"] = json!(reason);
+            board
+                .transition(number, Status::Approved, Status::Failed, &outcome)
+                .await?;
+            audit(
+                &instance,
+                SYSTEM,
+                "governance.apply_failed",
+                number,
+                json!({ "error": reason }),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn failure_reason(err: &InstanceError) -> String {
+    match err {
+        // Database details stay in the log.
+        InstanceError::Database { instance, .. } => {
+            format!("the database of `{instance}` failed")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// How often open proposals are checked against their window and other nodes' changes.
+const CLOSER_POLL: Duration = Duration::from_secs(2);
+
+/// Closes proposals whose window ended, finishes approvals a crash interrupted, and picks up
+/// proposals other nodes applied, until `shutdown` flips.
+pub async fn run_closer(live: Arc<LiveInstance>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(err) = close_due(&live).await {
+            tracing::error!(%err, "governance: closing proposals failed");
+        }
+        if let Err(err) = live.refresh().await {
+            tracing::error!(%err, "governance: catching up with applied proposals failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(CLOSER_POLL) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+async fn close_due(live: &LiveInstance) -> Result<(), GovernanceError> {
+    let instance = live.current();
+    let board = Board::new(instance.db.clone(), instance.id());
+    let now = crate::clock::now_ms();
+    for proposal in board.with_status(Status::Open).await? {
+        if proposal.closes_at <= now {
+            decide(live, proposal.number, true).await?;
+        }
+    }
+    for proposal in board.with_status(Status::Approved).await? {
+        apply(live, proposal.number).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! The notification outbox: messages plugins send to people (host API 1.2).
+//!
+//! One row is two things at once: an entry in the recipient's inbox on the instance (the
+//! "Notifiche" page; `read_at`) and a mail waiting for a relay (`trama outbox`; `sent_at`). A
+//! plugin names an account, never an address, so it cannot write to strangers, and the key it
+//! gives makes sending idempotent: a job that runs again, or an event delivered twice, queues
+//! nothing new.
+
+use sea_orm::{ConnectionTrait, DbErr, Value};
+use serde::Serialize;
+
+use crate::db::{Db, sql};
+
+/// Longest subject, dedup key and link, in bytes.
+const MAX_LINE: usize = 200;
+/// Longest body, in bytes.
+const MAX_BODY: usize = 8 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// A message as a plugin hands it over.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub key: String,
+    pub link: Option<String>,
+}
+
+/// A queued message, as the inbox and the relay see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub id: String,
+    pub plugin: String,
+    pub recipient: String,
+    /// The recipient's username (their login, usually an e-mail address), for the relay.
+    pub username: String,
+    pub subject: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+    pub sent_at: Option<i64>,
+}
+
+/// The outbox as seen by one plugin on one instance.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    db: Db,
+    instance: String,
+    plugin: String,
+}
+
+fn check_line(what: &str, text: &str, allow_empty: bool) -> Result<(), NotifyError> {
+    if (!allow_empty && text.trim().is_empty())
+        || text.len() > MAX_LINE
+        || text.chars().any(char::is_control)
+    {
+        return Err(NotifyError::Invalid(format!(
+            "the {what} must be one line of 1 to {MAX_LINE} bytes"
+        )));
+    }
+    Ok(())
+}
+
+impl Outbox {
+    pub fn new(db: Db, instance: &str, plugin: &str) -> Self {
+        Self {
+            db,
+            instance: instance.to_owned(),
+            plugin: plugin.to_owned(),
+        }
+    }
+
+    /// Queues `message`; `Ok(false)` when its key was used before (nothing queued).
+    pub async fn send(&self, message: Notification) -> Result<bool, NotifyError> {
+        check_line("subject", &message.subject, false)?;
+        check_line("key", &message.key, false)?;
+        if message.body.len() > MAX_BODY {
+            return Err(NotifyError::Invalid(format!(
+                "the body is longer than {MAX_BODY} bytes"
+            )));
+        }
+        if let Some(link) = &message.link {
+            check_line("link", link, false)?;
+            if !link.starts_with('/') || link.starts_with("//") {
+                return Err(NotifyError::Invalid(format!(
+                    "the link `{}` must be a path inside the instance, starting with `/`",
+                    link.escape_debug()
+                )));
+            }
+        }
+        let known = self
+            .db
+            .conn()
+            .query_one_raw(sql::stmt(
+                self.db.backend(),
+                "SELECT 1 AS found FROM users WHERE instance = ? AND id = ?",
+                vec![
+                    self.instance.clone().into(),
+                    message.recipient.clone().into(),
+                ],
+            ))
+            .await?;
+        if known.is_none() {
+            return Err(NotifyError::Invalid(format!(
+                "no account `{}` on this instance",
+                message.recipient.escape_debug()
+            )));
+        }
+        let values: Vec<Value> = vec![
+            self.instance.clone().into(),
+            crate::docstore::new_id().into(),
+            self.plugin.clone().into(),
+            message.key.into(),
+            message.recipient.into(),
+            message.subject.into(),
+            message.body.into(),
+            message.link.into(),
+            crate::clock::now_ms().into(),
+        ];
+        let _guard = self.db.write_guard().await;
+        let inserted = self
+            .db
+            .conn()
+            .execute_raw(sql::stmt(
+                self.db.backend(),
+                "INSERT INTO notifications (instance, id, plugin, dedup_key, recipient, subject, body, link, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance, plugin, dedup_key) DO NOTHING",
+                values,
+            ))
+            .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+}
+
+const MESSAGE_COLUMNS: &str = "n.id, n.plugin, n.recipient, u.username, n.subject, n.body, n.link, \
+     n.created_at, n.read_at, n.sent_at";
+
+fn message_from_row(row: &sea_orm::QueryResult) -> Result<Message, DbErr> {
+    Ok(Message {
+        id: row.try_get("", "id")?,
+        plugin: row.try_get("", "plugin")?,
+        recipient: row.try_get("", "recipient")?,
+        username: row.try_get("", "username")?,
+        subject: row.try_get("", "subject")?,
+        body: row.try_get("", "body")?,
+        link: row.try_get("", "link")?,
+        created_at: row.try_get("", "created_at")?,
+        read_at: row.try_get("", "read_at")?,
+        sent_at: row.try_get("", "sent_at")?,
+    })
+}
+
+/// The newest `limit` messages of `user`, newest first.
+pub async fn inbox(db: &Db, instance: &str, user: &str, limit: u32) -> Result<Vec<Message>, DbErr> {
+    let rows = db
+        .conn()
+        .query_all_raw(sql::stmt(
+            db.backend(),
+            &format!(
+                "SELECT {MESSAGE_COLUMNS} FROM notifications n JOIN users u \
+                 ON u.instance = n.instance AND u.id = n.recipient \
+                 WHERE n.instance = ? AND n.recipient = ? ORDER BY n.created_at DESC, n.id DESC LIMIT ?"
+            ),
+            vec![instance.into(), user.into(), i64::from(limit).into()],
+        ))
+        .await?;
+    rows.iter().map(message_from_row).collect()
+}
+
+/// How many messages `user` has not read yet.
+pub async fn unread(db: &Db, instance: &str, user: &str) -> Result<i64, DbErr> {
+    let row = db
+        .conn()
+        .query_one_raw(sql::stmt(
+            db.backend(),
+            "SELECT COUNT(*) AS unread FROM notifications \
+             WHERE instance = ? AND recipient = ? AND read_at IS NULL",
+            vec![instance.into(), user.into()],
+        ))
+        .await?;
+    row.map(|row| row.try_get("", "unread"))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+/// Marks every message of `user` read.
+pub async fn mark_all_read(db: &Db, instance: &str, user: &str) -> Result<u64, DbErr> {
+    let _guard = db.write_guard().await;
+    let done = db
+        .conn()
+        .execute_raw(sql::stmt(
+            db.backend(),
+            "UPDATE notifications SET read_at = ? \
+             WHERE instance = ? AND recipient = ? AND read_at IS NULL",
+            vec![crate::clock::now_ms().into(), instance.into(), user.into()],
+        ))
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Messages the relay has not sent yet, oldest first.
+pub async fn pending(db: &Db, instance: &str, limit: u32) -> Result<Vec<Message>, DbErr> {
+    let rows = db
+        .conn()
+        .query_all_raw(sql::stmt(
+            db.backend(),
+            &format!(
+                "SELECT {MESSAGE_COLUMNS} FROM notifications n JOIN users u \
+                 ON u.instance = n.instance AND u.id = n.recipient \
+                 WHERE n.instance = ? AND n.sent_at IS NULL ORDER BY n.created_at, n.id LIMIT ?"
+            ),
+            vec![instance.into(), i64::from(limit).into()],
+        ))
+        .await?;
+    rows.iter().map(message_from_row).collect()
+}
+
+/// Records that the relay handed message `id` to the mail system.
+pub async fn mark_sent(db: &Db, instance: &str, id: &str) -> Result<bool, DbErr> {
+    let _guard = db.write_guard().await;
+    let done = db
+        .conn()
+        .execute_raw(sql::stmt(
+            db.backend(),
+            "UPDATE notifications SET sent_at = ? WHERE instance = ? AND id = ? AND sent_at IS NULL",
+            vec![crate::clock::now_ms().into(), instance.into(), id.into()],
+        ))
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,108 @@
+//! The notification outbox (host API 1.2): a plugin's message reaches the recipient's inbox
+//! once per key, escaped, and the mail relay drains it once.
+
+use reqwest::Method;
+use serde_json::{Value as Json, json};
+
+use crate::support::{HELLO, Server, TestInstance, sign_up, trama};
+
+fn outbox(instance: &TestInstance, mark_sent: bool) -> Vec<Json> {
+    let mut command = trama();
+    command.arg("outbox").arg(instance.path());
+    if mark_sent {
+        command.arg("--mark-sent");
+    }
+    let output = command.output().expect("trama outbox");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_notifies_a_user_once_per_key_and_the_relay_sends_it_once() {
+    let instance = TestInstance::new("notify", HELLO);
+    let server = Server::start(&[instance.path()]);
+    let anna = sign_up(&server, "anna@example.org", "Anna Rossi").await;
+    let message = json!({
+        "subject": "Promemoria <b>lezione</b>",
+        "body": "Domani alle 15:00\nBiblioteca civica",
+        "key": "reminder/1",
+    });
+    let (status, first) = anna
+        .send_json(&server, Method::POST, "/p/hello/api/notify", &message)
+        .await;
+    assert_eq!((status, &first), (200, &json!({"queued": true})));
+    let (status, again) = anna
+        .send_json(&server, Method::POST, "/p/hello/api/notify", &message)
+        .await;
+    assert_eq!(
+        (status, &again),
+        (200, &json!({"queued": false})),
+        "the same key queues nothing new"
+    );
+
+    let (status, bad) = anna
+        .send_json(
+            &server,
+            Method::POST,
+            "/p/hello/api/notify",
+            &json!({"subject": "due\nrighe", "body": "", "key": "reminder/2"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{bad}");
+    assert!(
+        bad["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("subject"),
+        "{bad}"
+    );
+
+    let (status, inbox) = anna.get_json(&server, "/notifications").await;
+    assert_eq!(status, 200);
+    let list = inbox["notifications"].as_array().expect("list");
+    assert_eq!(list.len(), 1, "{inbox}");
+    assert_eq!(list[0]["subject"], "Promemoria <b>lezione</b>");
+    assert_eq!(list[0]["link"], "/p/hello/");
+
+    let (status, page) = anna.page(&server, "/notifications").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Promemoria &lt;b&gt;lezione&lt;/b&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<b>lezione"), "the subject is escaped");
+    assert!(page.contains("Segna tutte come lette"));
+    let response = anna.post_form(&server, "/notifications/read", &[]).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, inbox) = anna.get_json(&server, "/notifications").await;
+    assert!(inbox["notifications"][0]["read_at"].is_i64(), "{inbox}");
+
+    let stranger = crate::support::Client::new();
+    let response = stranger
+        .http
+        .get(server.url("/notifications"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(
+        response.status().as_u16(),
+        303,
+        "anonymous visitors are sent to log in"
+    );
+
+    let pending = outbox(&instance, true);
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(pending[0]["username"], "anna@example.org");
+    assert_eq!(pending[0]["body"], "Domani alle 15:00\nBiblioteca civica");
+    assert!(
+        outbox(&instance, true).is_empty(),
+        "a sent message is not sent again"
+    );
+}
