@@ -57,7 +57,7 @@ async fn a_plugin_notifies_a_user_once_per_key_and_the_relay_sends_it_once() {
         .await;
     assert_eq!(status, 422, "{bad}");
     assert!(
-        bad["error"]
+        bad["error"]["message"]
             .as_str()
             .unwrap_or_default()
             .contains("subject"),
