@@ -54,6 +54,8 @@ pub struct LoadedPlugin {
     pub description: BTreeMap<String, String>,
     pub subscribes: BTreeSet<String>,
     pub jobs: Vec<(String, Duration)>,
+    /// The route listing the caller's own applications and bookings, if the plugin has one.
+    pub mine: Option<String>,
     pub dir: PathBuf,
     pre: PluginPre<CallState>,
     ctx: Arc<PluginContext>,
@@ -344,6 +346,7 @@ impl Instance {
                 .iter()
                 .map(|job| (job.name.clone(), job.every))
                 .collect(),
+            mine: meta.plugin.mine.clone(),
             dir: package.dir.clone(),
             pre,
             ctx: Arc::new(ctx),

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod db;
 pub mod docstore;
 pub mod events;
+pub mod fleet;
 pub mod governance;
 pub mod host;
 pub mod instance;

@@ -1,4 +1,5 @@
-//! `trama serve`: opens the instances, starts their background workers and the HTTP server.
+//! `trama serve`: opens the instances, starts their background workers and the HTTP server,
+//! and reloads the instances on SIGHUP.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -6,17 +7,17 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use crate::fleet::Fleet;
 use crate::host::PluginHost;
-use crate::instance::{BuildPolicy, Instance, InstanceError};
-use crate::live::LiveInstance;
-use crate::web::{self, AppState, Instances};
+use crate::instance::BuildPolicy;
+use crate::web::{self, AppState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error(transparent)]
     Host(#[from] crate::host::HostError),
-    #[error("instance {dir}: {source}")]
-    Instance { dir: PathBuf, source: InstanceError },
+    #[error("no instance could be served:\n{0}")]
+    NothingToServe(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -24,8 +25,6 @@ pub enum ServeError {
     },
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
-    #[error("two instances answer for host `{0}`")]
-    DuplicateHost(String),
 }
 
 pub struct ServeOptions {
@@ -36,53 +35,27 @@ pub struct ServeOptions {
     pub secure_cookies: bool,
 }
 
-/// Opens every instance; the first failure stops the start with its message.
-pub async fn open_instances(
-    dirs: &[PathBuf],
-    host: &Arc<PluginHost>,
-    build: BuildPolicy,
-) -> Result<Vec<Arc<LiveInstance>>, ServeError> {
-    let mut instances = Vec::new();
-    let mut hosts = std::collections::HashSet::new();
-    for dir in dirs {
-        let instance = Instance::open(dir, host.clone(), build)
-            .await
-            .map_err(|source| ServeError::Instance {
-                dir: dir.clone(),
-                source,
-            })?;
-        for name in &instance.manifest.instance.hosts {
-            if !hosts.insert(name.to_ascii_lowercase()) {
-                return Err(ServeError::DuplicateHost(name.clone()));
-            }
-        }
-        tracing::info!(instance = %instance.id(), plugins = instance.plugins.len(), "instance ready");
-        instances.push(LiveInstance::new(dir, instance));
-    }
-    Ok(instances)
-}
-
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let host = PluginHost::new(&options.cache_dir)?;
-    let instances = open_instances(&options.instance_dirs, &host, options.build).await?;
     let (stop, stopped) = watch::channel(false);
-    let mut workers = Vec::new();
-    for instance in &instances {
-        workers.push(tokio::spawn(crate::events::run_dispatcher(
-            instance.clone(),
-            stopped.clone(),
-        )));
-        workers.push(tokio::spawn(crate::events::run_scheduler(
-            instance.clone(),
-            stopped.clone(),
-        )));
-        workers.push(tokio::spawn(crate::governance::run_closer(
-            instance.clone(),
-            stopped.clone(),
-        )));
+    let fleet = Arc::new(Fleet::new(
+        options.instance_dirs.clone(),
+        host,
+        options.build,
+        stopped,
+    ));
+    let refused = fleet.load().await;
+    if fleet.instances().all().is_empty() {
+        return Err(ServeError::NothingToServe(
+            refused
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
     }
     let state = AppState {
-        instances: Arc::new(Instances::new(instances)),
+        instances: fleet.instances(),
         secure_cookies: options.secure_cookies,
     };
     let listener = tokio::net::TcpListener::bind(options.listen)
@@ -92,17 +65,43 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
             source,
         })?;
     let addr = listener.local_addr()?;
+    let reloader = tokio::spawn(reload_on_hangup(fleet.clone()));
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("Trama listening on http://{addr}");
-    tracing::info!(%addr, "listening");
+    tracing::info!(%addr, instances = fleet.instances().all().len(), "listening");
     axum::serve(listener, web::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    reloader.abort();
     let _ = stop.send(true);
-    for worker in workers {
-        let _ = worker.await;
-    }
+    fleet.join().await;
     Ok(())
+}
+
+/// Reloads the fleet on every SIGHUP: new instance folders start serving, changed manifests
+/// take effect, and a broken one is reported while the others go on.
+async fn reload_on_hangup(fleet: Arc<Fleet>) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            tracing::warn!("cannot listen for SIGHUP: reloads need a restart");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the instances");
+            let refused = fleet.load().await;
+            // Scripts wait for this line to know the reload is over.
+            println!(
+                "Trama reloaded: {} instance(s) served, {} refused",
+                fleet.instances().all().len(),
+                refused.len()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await;
 }
 
 async fn shutdown_signal() {

@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use crate::support::{Client, Server, add_user, build_named_plugins, login, repo_root, trama};
 
 /// The plugin the table switches on in the test: a real service of the platform.
-const ENABLED_LIVE: &str = "vouchers";
+const ENABLED_LIVE: &str = "tutoring";
 
 /// An instance with `hello` and `rogue` 1.0.0 from `plugins/`, plus a second registry folder
 /// holding `rogue` 1.1.0, whose upgrade hook refuses to run.

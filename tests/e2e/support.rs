@@ -26,9 +26,10 @@ pub fn repo_root() -> PathBuf {
 pub fn build_plugins_of(dirs: &[&Path]) {
     static BUILT: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
     let mut wanted = BTreeSet::new();
-    for dir in dirs {
+    let dirs: Vec<PathBuf> = dirs.iter().map(|dir| dir.to_path_buf()).collect();
+    for dir in trama::fleet::discover(&dirs) {
         // A broken manifest is the server's to report; the test sees its error.
-        if let Ok(checked) = trama_manifest::check(dir) {
+        if let Ok(checked) = trama_manifest::check(&dir) {
             wanted.extend(
                 checked
                     .plugins
@@ -162,6 +163,24 @@ impl Server {
             }
         };
         Self { child, base }
+    }
+
+    /// Sends SIGHUP: the server reloads its instance folders.
+    pub fn hangup(&self) {
+        let status = Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .expect("kill -HUP");
+        assert!(status.success(), "kill -HUP failed");
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.base
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .expect("a port in the base URL")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -231,6 +231,26 @@ async fn a_campaign_from_the_applications_to_the_reimbursement_of_a_merchant() {
         mine[0]["question"],
         "Può allegare la lettera di licenziamento?"
     );
+    // The kernel's "my applications and bookings" page gathers it from the plugin.
+    let (status, me) = carla.get_json(&server, "/me").await;
+    assert_eq!(status, 200, "{me}");
+    let vouchers_section = &me["services"][0];
+    assert_eq!(vouchers_section["plugin"], "vouchers", "{me}");
+    assert_eq!(
+        vouchers_section["items"].as_array().map(Vec::len),
+        Some(1),
+        "{me}"
+    );
+    let item_href = vouchers_section["items"][0]["href"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(item_href.starts_with("/p/vouchers/applications/"), "{me}");
+    let (status, page) = carla.page(&server, "/me").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Le mie domande e prenotazioni") && page.contains(item_href),
+        "{page}"
+    );
     let (status, answered) = post(
         &carla,
         &server,

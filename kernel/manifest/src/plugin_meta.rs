@@ -58,6 +58,11 @@ pub struct PluginInfo {
     /// Roles the plugin checks for.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// A `GET` route (relative to `/p/NAME`) answering, for the logged-in caller, a JSON array of
+    /// `{title, status, href}`: what they applied for or booked. The kernel's "my applications"
+    /// page (`/me`) gathers these from every enabled plugin.
+    #[serde(default)]
+    pub mine: Option<String>,
 }
 
 /// A `[collections.NAME]` table.

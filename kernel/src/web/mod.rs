@@ -5,12 +5,13 @@ mod context;
 mod error;
 mod governance;
 mod inbox;
+mod mine;
 mod pages;
 mod plugin_route;
 mod redirect;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -24,30 +25,82 @@ use crate::live::LiveInstance;
 /// Largest request body the kernel accepts (and hands to a plugin).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The instances a server answers for, by host name.
+/// The instances a server answers for, by host name. Instances join while the server runs
+/// (a reload), so the index sits behind a lock that requests only read.
+#[derive(Default)]
 pub struct Instances {
+    index: RwLock<Index>,
+}
+
+#[derive(Default)]
+struct Index {
+    all: Vec<Arc<LiveInstance>>,
     by_host: HashMap<String, Arc<LiveInstance>>,
-    /// With a single instance, any host name reaches it (handy on a laptop or behind a proxy
-    /// that rewrites Host).
-    only: Option<Arc<LiveInstance>>,
+}
+
+impl Index {
+    fn rebuild(all: Vec<Arc<LiveInstance>>) -> Result<Self, String> {
+        let mut by_host = HashMap::new();
+        for live in &all {
+            for host in &live.current().manifest.instance.hosts {
+                let host = host.to_ascii_lowercase();
+                if by_host.insert(host.clone(), live.clone()).is_some() {
+                    return Err(host);
+                }
+            }
+        }
+        Ok(Self { all, by_host })
+    }
 }
 
 impl Instances {
     pub fn new(instances: Vec<Arc<LiveInstance>>) -> Self {
-        let mut by_host = HashMap::new();
-        for instance in &instances {
-            for host in &instance.current().manifest.instance.hosts {
-                by_host.insert(host.to_ascii_lowercase(), instance.clone());
-            }
+        let index = Index::rebuild(instances.clone()).unwrap_or_else(|_| Index {
+            all: instances,
+            by_host: HashMap::new(),
+        });
+        Self {
+            index: RwLock::new(index),
         }
-        let only = match instances.as_slice() {
-            [single] => Some(single.clone()),
-            _ => None,
-        };
-        Self { by_host, only }
     }
 
-    /// The instance serving `host` (a Host header value, possibly with a port).
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Every instance served.
+    pub fn all(&self) -> Vec<Arc<LiveInstance>> {
+        self.read().all.clone()
+    }
+
+    /// Adds an instance; refused (with the host name) if one of its hosts is already served.
+    pub fn insert(&self, live: Arc<LiveInstance>) -> Result<(), String> {
+        let mut index = self
+            .index
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut all = index.all.clone();
+        all.push(live);
+        *index = Index::rebuild(all)?;
+        Ok(())
+    }
+
+    /// Re-reads every instance's host names (after a reload changed a manifest). A host claimed
+    /// twice keeps the previous index.
+    pub fn reindex(&self) -> Result<(), String> {
+        let mut index = self
+            .index
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *index = Index::rebuild(index.all.clone())?;
+        Ok(())
+    }
+
+    /// The instance serving `host` (a Host header value, possibly with a port). With a single
+    /// instance, any host name reaches it (handy on a laptop or behind a proxy that rewrites
+    /// Host).
     pub fn for_host(&self, host: &str) -> Option<Arc<LiveInstance>> {
         let name = host
             .rsplit_once(':')
@@ -56,10 +109,15 @@ impl Instances {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_ascii_lowercase();
-        self.by_host
+        let index = self.read();
+        index
+            .by_host
             .get(&name)
             .cloned()
-            .or_else(|| self.only.clone())
+            .or_else(|| match index.all.as_slice() {
+                [only] => Some(only.clone()),
+                _ => None,
+            })
     }
 }
 
@@ -78,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .route("/signup", get(pages::signup_form).post(pages::signup))
         .route("/logout", post(pages::logout))
         .route("/session", get(pages::session))
+        .route("/me", get(mine::list))
         .route("/notifications", get(inbox::list))
         .route("/notifications/read", post(inbox::mark_read))
         .route("/governance", get(governance::overview))

@@ -56,6 +56,7 @@
 //! | `POST /api/campaigns/{id}/close` | `200` closed, `202` still closing |
 //! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{approve,reject,request-info,answer}` | review |
 //! | `GET /api/my-applications` | the caller's applications |
+//! | `GET /api/mine` | the caller's applications as `[{title, status, href}]`, for the kernel's `/me` page |
 //! | `GET /api/vouchers/{code}` | face value and balance |
 //! | `GET /api/merchants`, `POST /api/merchants` (`201`, with `claim_code`), `POST /api/merchants/{id}/reimburse` (`201`) | operator |
 //! | `GET /api/merchant`, `POST /api/merchant/claim`, `POST /api/redeem` (`201`; `409` over the balance) | merchant |
@@ -149,6 +150,7 @@ impl Plugin for Vouchers {
             .post("/api/applications/{id}/request-info", applications::step)
             .post("/api/applications/{id}/answer", applications::step)
             .get("/api/my-applications", applications::api_mine)
+            .get("/api/mine", applications::api_mine_summary)
             .get("/api/vouchers/{code}", merchants::api_voucher)
             .get("/api/merchants", merchants::api_list)
             .post("/api/merchants", merchants::register)

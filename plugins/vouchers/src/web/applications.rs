@@ -110,6 +110,24 @@ pub fn api_mine(request: Request, _: Params) -> Result<Response> {
     Response::json(&mine(&user, lang)?)
 }
 
+/// `GET /api/mine`: the caller's applications as the kernel's "my applications and bookings"
+/// page lists them (`[plugin] mine` in `plugin.toml`).
+pub fn api_mine_summary(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let items: Vec<serde_json::Value> = mine(&user, lang)?
+        .into_iter()
+        .map(|view| {
+            serde_json::json!({
+                "title": view.campaign_title,
+                "status": view.status_label,
+                "href": format!("/p/vouchers/applications/{}", view.id),
+            })
+        })
+        .collect();
+    Response::json(&items)
+}
+
 /// The review steps: `POST /applications/{id}/approve`, `…/reject` (`reason`),
 /// `…/request-info` (`question`) for operators and `…/answer` (`answer`) for the citizen;
 /// the same under `/api/`. JSON gets the application; a form goes back to its page.

@@ -1,0 +1,94 @@
+//! `/me`: "my applications and bookings" — what the logged-in person asked for across every
+//! service of the instance, gathered from each plugin that declares a `mine` route.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::Ctx;
+use super::context::localized;
+use super::pages::page;
+use crate::host::bindings::types::{HttpRequest, HttpResponse};
+
+/// One application or booking, as a plugin lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Item {
+    pub title: String,
+    pub status: String,
+    /// A path inside the instance; anything else is dropped.
+    #[serde(default)]
+    pub href: Option<String>,
+}
+
+/// The items of one service, or why they could not be listed.
+#[derive(Debug, Serialize)]
+struct Section {
+    plugin: String,
+    title: String,
+    items: Vec<Item>,
+    failed: bool,
+}
+
+/// Most items shown per service.
+const PER_SERVICE: usize = 50;
+
+pub async fn list(ctx: Ctx) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return Redirect::to("/login?next=/me").into_response();
+    };
+    let instance = ctx.instance.clone();
+    let mut sections = Vec::new();
+    for plugin in instance.plugins.values() {
+        let Some(route) = &plugin.mine else { continue };
+        let request = HttpRequest {
+            method: "GET".into(),
+            path: route.clone(),
+            query: Vec::new(),
+            headers: vec![("accept".into(), "application/json".into())],
+            form: Vec::new(),
+            body: Vec::new(),
+            locale: ctx.locale.clone(),
+        };
+        let items = match instance
+            .handle(plugin, request, Some(user.clone().into()))
+            .await
+        {
+            Ok(Ok(HttpResponse::Json(reply))) if reply.status == 200 => {
+                serde_json::from_str::<Vec<Item>>(&reply.body).ok()
+            }
+            _ => None,
+        };
+        let failed = items.is_none();
+        if failed {
+            tracing::warn!(instance = %instance.id(), plugin = %plugin.name, "the plugin's `mine` route did not answer a list");
+        }
+        let items = items
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|item| {
+                item.href
+                    .as_deref()
+                    .is_none_or(|href| href.starts_with('/') && !href.starts_with("//"))
+            })
+            .take(PER_SERVICE)
+            .collect();
+        sections.push(Section {
+            plugin: plugin.name.clone(),
+            title: localized(&plugin.title, &ctx.locale)
+                .unwrap_or(&plugin.name)
+                .to_owned(),
+            items,
+            failed,
+        });
+    }
+    if !ctx.wants_html {
+        return (StatusCode::OK, axum::Json(json!({ "services": sections }))).into_response();
+    }
+    page(
+        &ctx,
+        "me.html",
+        StatusCode::OK,
+        json!({ "services": sections }),
+    )
+}

@@ -1,0 +1,455 @@
+//! Families and their children.
+//!
+//! Any logged-in person can register their children: their family record is created on the
+//! first child, with the id `acct-{account id}`, so two first registrations at the same moment
+//! make one family. Operators also register families who come to the desk without an account
+//! (then nobody gets reminders or can book online for them, and the operator books).
+//!
+//! Children are kept to what matching needs: a first name, a surname, the school level and the
+//! subjects help is needed in.
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::identity::User;
+use trama_sdk::store::{Cmp, Collection, Doc};
+use trama_sdk::{Error, Result, audit, store};
+
+use crate::code;
+use crate::config::Settings;
+use crate::i18n::Lang;
+use crate::input::{self, Input, Problems};
+
+pub const FAMILIES: Collection<Family> = Collection::new("families");
+pub const CHILDREN: Collection<Child> = Collection::new("children");
+
+pub const FAMILY_FIELDS: &[&str] = &["name", "phone"];
+pub const CHILD_FIELDS: &[&str] = &["first_name", "last_name", "level", "subjects", "active"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Family {
+    /// How the family is called on lists, usually the parent's name.
+    pub name: String,
+    /// The account that manages the family online, if any.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// A phone number for the desk to call, for families registered by an operator.
+    #[serde(default)]
+    pub phone: String,
+    /// The secret of the family's calendar address.
+    pub feed_token: String,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Child {
+    pub family: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub level: String,
+    pub subjects: Vec<String>,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+impl Child {
+    /// "Luca R.": how a child appears to people other than their family and the operators.
+    pub fn short_name(&self) -> String {
+        match self.last_name.chars().next() {
+            Some(initial) => format!("{} {initial}.", self.first_name),
+            None => self.first_name.clone(),
+        }
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// The id of the family an account manages.
+pub fn account_family_id(user: &User) -> String {
+    format!("acct-{}", user.id)
+}
+
+pub fn not_found(id: &str, lang: Lang) -> Error {
+    Error::not_found(match lang {
+        Lang::It => format!("non esiste una famiglia con codice «{id}»"),
+        Lang::En => format!("there is no family with id `{id}`"),
+    })
+}
+
+pub fn child_not_found(id: &str, lang: Lang) -> Error {
+    Error::not_found(match lang {
+        Lang::It => format!("non esiste un bambino con codice «{id}» tra quelli che puoi vedere"),
+        Lang::En => format!("there is no child with id `{id}` among those you can see"),
+    })
+}
+
+pub fn load(id: &str, lang: Lang) -> Result<Doc<Family>> {
+    FAMILIES.get(id)?.ok_or_else(|| not_found(id, lang))
+}
+
+/// Whether `user` manages the family online.
+pub fn is_member(family: &Family, user: &User) -> bool {
+    family.user_id.as_deref() == Some(user.id.as_str())
+}
+
+/// The family `id` if the caller may see it: its own account or an operator. Anyone else gets
+/// the same 404 as for an id that does not exist.
+pub fn visible(id: &str, user: &User, operator: bool, lang: Lang) -> Result<Doc<Family>> {
+    let doc = load(id, lang)?;
+    if operator || is_member(&doc.data, user) {
+        Ok(doc)
+    } else {
+        Err(not_found(id, lang))
+    }
+}
+
+/// The caller's family, if they registered a child already.
+pub fn of_user(user: &User) -> Result<Option<Doc<Family>>> {
+    FAMILIES.get(&account_family_id(user))
+}
+
+/// The caller's family, created on first use.
+pub fn ensure_of_user(user: &User, now: i64) -> Result<Doc<Family>> {
+    if let Some(doc) = of_user(user)? {
+        return Ok(doc);
+    }
+    let family = Family {
+        name: user.display_name.clone(),
+        user_id: Some(user.id.clone()),
+        phone: String::new(),
+        feed_token: code::feed_token(&store::new_id(), &store::new_id()),
+        created_at: now,
+        created_by: user.username.clone(),
+    };
+    let id = account_family_id(user);
+    match FAMILIES.create(&id, family) {
+        Ok(doc) => {
+            audit::record(
+                "family.registered",
+                &doc.id,
+                &serde_json::json!({ "user_id": user.id }),
+            )?;
+            Ok(doc)
+        }
+        // Registered by a request of the same person a moment ago.
+        Err(Error::Conflict(_)) => FAMILIES
+            .get(&id)?
+            .ok_or_else(|| Error::internal(format!("the family `{id}` vanished"))),
+        Err(err) => Err(err),
+    }
+}
+
+/// A family an operator registers for someone without an account.
+pub fn read_family(input: &Input, lang: Lang) -> std::result::Result<(String, String), Problems> {
+    let mut problems = Problems::default();
+    let name = input::text(
+        input,
+        "name",
+        (2, 120),
+        &mut problems,
+        lang.pick(
+            "scrivi il nome del genitore o del referente, da 2 a 120 caratteri",
+            "write the name of the parent or contact person, 2 to 120 characters",
+        ),
+    );
+    let phone = input.one("phone").unwrap_or_default().to_owned();
+    let phone_ok = phone.is_empty()
+        || ((6..=20).contains(&phone.len())
+            && phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '/' | '.')));
+    if !phone_ok {
+        problems.push(
+            "phone",
+            lang.pick(
+                "il telefono ha da 6 a 20 tra cifre, spazi e + - / .",
+                "the phone number has 6 to 20 digits, spaces and + - / .",
+            ),
+        );
+    }
+    if problems.is_empty() {
+        Ok((name, phone))
+    } else {
+        Err(problems)
+    }
+}
+
+pub fn register_by_operator(
+    name: String,
+    phone: String,
+    now: i64,
+    actor: &User,
+) -> Result<Doc<Family>> {
+    let doc = FAMILIES.insert(Family {
+        name,
+        user_id: None,
+        phone,
+        feed_token: code::feed_token(&store::new_id(), &store::new_id()),
+        created_at: now,
+        created_by: actor.username.clone(),
+    })?;
+    audit::record(
+        "family.registered",
+        &doc.id,
+        &serde_json::json!({ "by": actor.username }),
+    )?;
+    Ok(doc)
+}
+
+/// Families by name, a page at a time.
+pub fn page(limit: u32, offset: u32) -> Result<Vec<Doc<Family>>> {
+    FAMILIES
+        .query()
+        .order_by("name")
+        .limit(limit)
+        .offset(offset)
+        .fetch()
+}
+
+/// The children of a family, active ones first.
+pub fn children_of(family: &str) -> Result<Vec<Doc<Child>>> {
+    let mut children = CHILDREN
+        .query()
+        .filter("family", Cmp::Eq, family)
+        .limit(100)
+        .fetch()?;
+    children.sort_by_key(|c| (!c.data.active, c.data.first_name.clone()));
+    Ok(children)
+}
+
+/// How many children the allowance rule counts for a family: the active ones.
+pub fn active_children(family: &str) -> Result<u32> {
+    let n = CHILDREN
+        .query()
+        .filter("family", Cmp::Eq, family)
+        .filter("active", Cmp::Eq, true)
+        .count()?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildDraft {
+    pub first_name: String,
+    pub last_name: String,
+    pub level: String,
+    pub subjects: Vec<String>,
+    pub active: Option<bool>,
+}
+
+pub fn read_child(
+    input: &Input,
+    settings: &Settings,
+    lang: Lang,
+) -> std::result::Result<ChildDraft, Problems> {
+    let mut problems = Problems::default();
+    let first_name = input::text(
+        input,
+        "first_name",
+        (1, 60),
+        &mut problems,
+        lang.pick(
+            "scrivi il nome, fino a 60 caratteri",
+            "write the first name, up to 60 characters",
+        ),
+    );
+    let last_name = input::text(
+        input,
+        "last_name",
+        (1, 60),
+        &mut problems,
+        lang.pick(
+            "scrivi il cognome, fino a 60 caratteri",
+            "write the surname, up to 60 characters",
+        ),
+    );
+    let level = input::choice(input, "level", &settings.levels, &mut problems, lang);
+    let subjects = input::choices(
+        input,
+        "subjects",
+        &settings.subjects,
+        true,
+        &mut problems,
+        lang,
+    );
+    let active = input::active_flag(input, &mut problems, lang);
+    if problems.is_empty() {
+        Ok(ChildDraft {
+            first_name,
+            last_name,
+            level,
+            subjects,
+            active,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+pub fn add_child(family: &str, draft: ChildDraft, now: i64, actor: &User) -> Result<Doc<Child>> {
+    let doc = CHILDREN.insert(Child {
+        family: family.to_owned(),
+        first_name: draft.first_name,
+        last_name: draft.last_name,
+        level: draft.level,
+        subjects: draft.subjects,
+        active: draft.active.unwrap_or(true),
+        created_at: now,
+    })?;
+    audit::record(
+        "child.registered",
+        &doc.id,
+        &serde_json::json!({ "family": family, "level": doc.data.level, "by": actor.username }),
+    )?;
+    Ok(doc)
+}
+
+/// A child's details change (a new school year, a new subject). Lessons already booked stay.
+pub fn update_child(id: &str, draft: ChildDraft, actor: &User, lang: Lang) -> Result<Doc<Child>> {
+    let mut doc = CHILDREN.get(id)?.ok_or_else(|| child_not_found(id, lang))?;
+    doc.data.first_name = draft.first_name;
+    doc.data.last_name = draft.last_name;
+    doc.data.level = draft.level;
+    doc.data.subjects = draft.subjects;
+    if let Some(active) = draft.active {
+        doc.data.active = active;
+    }
+    doc.version = CHILDREN.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(
+        "child.updated",
+        id,
+        &serde_json::json!({ "level": doc.data.level, "active": doc.data.active, "by": actor.username }),
+    )?;
+    Ok(doc)
+}
+
+/// A child the caller may act for (their family's, or any for operators), with its family.
+pub fn child_for(
+    id: &str,
+    user: &User,
+    operator: bool,
+    lang: Lang,
+) -> Result<(Doc<Child>, Doc<Family>)> {
+    let child = CHILDREN.get(id)?.ok_or_else(|| child_not_found(id, lang))?;
+    let family = FAMILIES
+        .get(&child.data.family)?
+        .ok_or_else(|| child_not_found(id, lang))?;
+    if operator || is_member(&family.data, user) {
+        Ok((child, family))
+    } else {
+        Err(child_not_found(id, lang))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildView {
+    pub id: String,
+    pub family: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub name: String,
+    pub level: String,
+    pub subjects: Vec<String>,
+    pub active: bool,
+}
+
+impl ChildView {
+    pub fn new(doc: &Doc<Child>) -> Self {
+        let c = &doc.data;
+        Self {
+            id: doc.id.clone(),
+            family: c.family.clone(),
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            name: c.full_name(),
+            level: c.level.clone(),
+            subjects: c.subjects.clone(),
+            active: c.active,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FamilyView {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub online: bool,
+    pub feed_path: String,
+}
+
+impl FamilyView {
+    pub fn new(doc: &Doc<Family>) -> Self {
+        Self {
+            id: doc.id.clone(),
+            name: doc.data.name.clone(),
+            phone: doc.data.phone.clone(),
+            online: doc.data.user_id.is_some(),
+            feed_path: crate::ics::family_feed_path(&doc.data.feed_token),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(pairs: &[(&str, &str)]) -> Input {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Input::from_pairs(&pairs)
+    }
+
+    #[test]
+    fn a_child_has_a_level_and_subjects_from_the_settings() {
+        let settings = Settings::for_tests();
+        let draft = read_child(
+            &input(&[
+                ("first_name", "Luca"),
+                ("last_name", "Rossi"),
+                ("level", "primaria"),
+                ("subjects", "Matematica"),
+            ]),
+            &settings,
+            Lang::It,
+        )
+        .unwrap();
+        assert_eq!(draft.level, "Primaria");
+        let problems = read_child(
+            &input(&[("first_name", "Luca"), ("level", "Università")]),
+            &settings,
+            Lang::En,
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, vec!["last_name", "level", "subjects"]);
+    }
+
+    #[test]
+    fn other_people_see_a_first_name_and_an_initial() {
+        let child = Child {
+            family: "f".into(),
+            first_name: "Luca".into(),
+            last_name: "Rossi".into(),
+            level: "Primaria".into(),
+            subjects: vec![],
+            active: true,
+            created_at: 0,
+        };
+        assert_eq!(child.short_name(), "Luca R.");
+        assert_eq!(child.full_name(), "Luca Rossi");
+    }
+
+    #[test]
+    fn phone_numbers_are_checked_only_when_given() {
+        assert!(read_family(&input(&[("name", "Famiglia Bianchi")]), Lang::It).is_ok());
+        let problems = read_family(
+            &input(&[("name", "Famiglia Bianchi"), ("phone", "chiamami")]),
+            Lang::It,
+        )
+        .unwrap_err();
+        assert!(problems.for_field("phone").is_some());
+    }
+}

@@ -1,0 +1,275 @@
+//! Reminders before each lesson, to every family with a child booked and to the tutor, through
+//! the kernel's notification outbox (the recipient's inbox on the instance and e-mail).
+//!
+//! The `reminders` job runs every ten minutes and looks at the lessons starting within the
+//! `reminder_hours` of the settings. Each message has the key `reminder/{lesson}/{child}` (or
+//! `reminder/{lesson}/tutor`), and the kernel queues a key only once, so a run that repeats, a
+//! job that overlaps another or a child booked after the first run all end with exactly one
+//! reminder each. Families registered by an operator without an account get none (the desk
+//! calls them).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use trama_sdk::notify::{self, Notification};
+use trama_sdk::store::{Cmp, Doc};
+use trama_sdk::{Result, log};
+
+use crate::config::Settings;
+use crate::family::{CHILDREN, Child, FAMILIES};
+use crate::lesson::{LESSONS, Lesson, LessonStatus};
+use crate::rome;
+use crate::space::{SPACES, Space};
+use crate::tutor::TUTORS;
+
+pub const JOB: &str = "reminders";
+
+/// Lessons read per page.
+const PAGE: u32 = 500;
+
+/// What a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Sent {
+    /// Messages queued now.
+    pub queued: u32,
+    /// Messages whose key had been queued already (by an earlier run).
+    pub already_sent: u32,
+    /// Children or tutors without an account to write to.
+    pub without_account: u32,
+}
+
+/// The reminder to a family about one child's lesson: subject and body, Italian then English.
+pub fn family_message(
+    service: &str,
+    lesson: &Lesson,
+    child: &Child,
+    tutor: &str,
+    space: Option<&Space>,
+) -> (String, String) {
+    let when = format!(
+        "{} {}-{}",
+        lesson.date,
+        rome::hhmm(lesson.start),
+        rome::hhmm(lesson.end())
+    );
+    let place = space.map_or_else(String::new, |s| format!("{}, {}", s.name, s.address));
+    let subject = clip(format!(
+        "{service}: {} {} {when}",
+        lesson.subject, child.first_name
+    ));
+    let body = format!(
+        "Promemoria: {first} ha lezione di {subject} il {when} con {tutor}, presso {place}.\n\
+         Se non può venire, disdite dalla pagina del servizio: entro il termine l'ora torna nel vostro monte ore.\n\n\
+         Reminder: {first} has a {subject} lesson on {when} with {tutor}, at {place}.\n\
+         If they cannot come, cancel on the service's page: in time, the hour goes back to your allowance.",
+        first = child.first_name,
+        subject = lesson.subject,
+    );
+    (subject, body)
+}
+
+/// The reminder to the tutor about one lesson.
+pub fn tutor_message(
+    service: &str,
+    lesson: &Lesson,
+    children: &[String],
+    space: Option<&Space>,
+) -> (String, String) {
+    let when = format!(
+        "{} {}-{}",
+        lesson.date,
+        rome::hhmm(lesson.start),
+        rome::hhmm(lesson.end())
+    );
+    let place = space.map_or_else(String::new, |s| format!("{}, {}", s.name, s.address));
+    let names = children.join(", ");
+    let subject = clip(format!("{service}: {} {when}", lesson.subject));
+    let body = format!(
+        "Promemoria: lezione di {s} ({level}) il {when} presso {place}. Bambini: {names}.\n\
+         Dopo la lezione registra le presenze dalla tua pagina.\n\n\
+         Reminder: {s} lesson ({level}) on {when} at {place}. Children: {names}.\n\
+         After the lesson, take the register on your page.",
+        s = lesson.subject,
+        level = lesson.level,
+    );
+    (subject, body)
+}
+
+/// Subjects are one line of at most 200 bytes; a long service name or subject is cut, at a
+/// character boundary.
+pub fn clip(mut text: String) -> String {
+    const MAX: usize = 200;
+    if text.len() > MAX {
+        let mut end = MAX - '…'.len_utf8();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+fn queue(message: &Notification, sent: &mut Sent) {
+    match notify::send(message) {
+        Ok(true) => sent.queued += 1,
+        Ok(false) => sent.already_sent += 1,
+        // One message that cannot be queued must not hold back the others; the next run
+        // tries it again (its key is not used yet).
+        Err(err) => log::warn(format!("reminder `{}` not queued: {err}", message.key)),
+    }
+}
+
+/// Sends the reminders due at `now`.
+pub fn run(settings: &Settings, now: i64) -> Result<Sent> {
+    let until = now + i64::from(settings.reminder_hours) * 3_600_000;
+    let mut sent = Sent::default();
+    let mut spaces: HashMap<String, Option<Doc<Space>>> = HashMap::new();
+    let mut offset = 0;
+    loop {
+        let lessons = LESSONS
+            .query()
+            .filter("status", Cmp::Eq, "scheduled")
+            .filter("start_at", Cmp::Gt, now)
+            .filter("start_at", Cmp::Le, until)
+            .order_by("start_at")
+            .limit(PAGE)
+            .offset(offset)
+            .fetch()?;
+        let n = lessons.len();
+        for lesson in &lessons {
+            if lesson.data.status != LessonStatus::Scheduled {
+                continue;
+            }
+            if !spaces.contains_key(&lesson.data.space) {
+                spaces.insert(lesson.data.space.clone(), SPACES.get(&lesson.data.space)?);
+            }
+            let space = spaces
+                .get(&lesson.data.space)
+                .and_then(|s| s.as_ref())
+                .map(|s| &s.data);
+            remind(lesson, space, settings, &mut sent)?;
+        }
+        if n < PAGE as usize {
+            return Ok(sent);
+        }
+        offset += PAGE;
+    }
+}
+
+fn remind(
+    lesson: &Doc<Lesson>,
+    space: Option<&Space>,
+    settings: &Settings,
+    sent: &mut Sent,
+) -> Result<()> {
+    let tutor = TUTORS.get(&lesson.data.tutor)?;
+    let tutor_name = tutor
+        .as_ref()
+        .map_or_else(String::new, |t| t.data.name.clone());
+    let link = Some(format!("{}/lessons/{}", crate::web::BASE, lesson.id));
+    let mut names = Vec::new();
+    for seat in &lesson.data.seats {
+        let Some(child) = CHILDREN.get(&seat.child)? else {
+            continue;
+        };
+        names.push(child.data.short_name());
+        let recipient = FAMILIES.get(&seat.family)?.and_then(|f| f.data.user_id);
+        let Some(recipient) = recipient else {
+            sent.without_account += 1;
+            continue;
+        };
+        let (subject, body) = family_message(
+            &settings.service_name,
+            &lesson.data,
+            &child.data,
+            &tutor_name,
+            space,
+        );
+        queue(
+            &Notification {
+                recipient,
+                subject,
+                body,
+                key: format!("reminder/{}/{}", lesson.id, seat.child),
+                link: link.clone(),
+            },
+            sent,
+        );
+    }
+    match tutor.and_then(|t| t.data.user_id) {
+        Some(recipient) => {
+            let (subject, body) =
+                tutor_message(&settings.service_name, &lesson.data, &names, space);
+            queue(
+                &Notification {
+                    recipient,
+                    subject,
+                    body,
+                    key: format!("reminder/{}/tutor", lesson.id),
+                    link,
+                },
+                sent,
+            );
+        }
+        None => sent.without_account += 1,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reminders_say_who_what_when_and_where_in_both_languages() {
+        let lesson = Lesson {
+            tutor: "t".into(),
+            space: "s".into(),
+            subject: "Matematica".into(),
+            level: "Primaria".into(),
+            date: "2025-03-31".into(),
+            month: "2025-03".into(),
+            start: 900,
+            minutes: 60,
+            start_at: 0,
+            end_at: 0,
+            status: LessonStatus::Scheduled,
+            seats: vec![],
+            attendance: None,
+            cancel_reason: None,
+            created_at: 0,
+            created_by: String::new(),
+        };
+        let child = Child {
+            family: "f".into(),
+            first_name: "Luca".into(),
+            last_name: "Rossi".into(),
+            level: "Primaria".into(),
+            subjects: vec![],
+            active: true,
+            created_at: 0,
+        };
+        let space = Space {
+            name: "Biblioteca civica".into(),
+            address: "Via Roma 1".into(),
+            capacity: 4,
+            opening: vec![],
+            closed_dates: vec![],
+            active: true,
+            created_at: 0,
+        };
+        let (subject, body) = family_message("Doposcuola", &lesson, &child, "Giulia", Some(&space));
+        assert_eq!(
+            subject,
+            "Doposcuola: Matematica Luca 2025-03-31 15:00-16:00"
+        );
+        assert!(body.contains("Luca ha lezione di Matematica il 2025-03-31 15:00-16:00 con Giulia, presso Biblioteca civica, Via Roma 1"));
+        assert!(body.contains("Reminder: Luca has a Matematica lesson"));
+        assert!(subject.len() <= 200);
+        let long = clip("è".repeat(150));
+        assert!(long.len() <= 200 && long.ends_with('…'));
+        let (_, body) = tutor_message("Doposcuola", &lesson, &["Luca R.".into()], Some(&space));
+        assert!(body.contains("Bambini: Luca R."));
+    }
+}

@@ -1,0 +1,425 @@
+//! Monthly reports for the cooperative and the municipality: hours delivered per family, per
+//! tutor and per space, what they cost at the hourly rate of the settings, and CSV exports.
+//!
+//! Definitions, so the figures can be checked by hand:
+//!
+//! - a lesson is **held** once its tutor took the register; its minutes count for its tutor
+//!   and its space in the month of its date;
+//! - a family's **delivered** minutes are those of the lessons its children attended; its
+//!   **charged** minutes add absences and late cancellations, which use the allowance too;
+//! - the **cost** depends on `billing_basis`: `lesson` pays each hour of lesson held (per tutor,
+//!   per space, in total; families then have no cost of their own), `child` pays each hour
+//!   charged to a family. Costs are rounded to the cent per row, half up, so a column's rows
+//!   may differ from the total by a few cents.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use trama_sdk::store::Doc;
+
+use crate::config::{BillingBasis, Settings};
+use crate::i18n::Lang;
+use crate::lesson::{Booking, BookingStatus, Lesson, LessonStatus};
+
+/// One line of a report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    /// Lessons held (tutors, spaces, totals) or attended (families).
+    pub lessons: u32,
+    /// Minutes of lesson held (tutors, spaces, totals) or attended (families).
+    pub minutes: u32,
+    pub present: u32,
+    pub present_minutes: u32,
+    pub absent: u32,
+    pub absent_minutes: u32,
+    pub late_cancelled: u32,
+    pub late_minutes: u32,
+    /// Minutes taken from allowances: attended, missed and cancelled late.
+    pub charged_minutes: u32,
+    /// What the municipality pays, in cents; `None` where the basis does not apply.
+    pub cost_cents: Option<i64>,
+}
+
+impl Row {
+    fn named(id: &str, name: String) -> Self {
+        Self {
+            id: id.to_owned(),
+            name,
+            ..Self::default()
+        }
+    }
+
+    fn add_booking(&mut self, booking: &Booking) {
+        let minutes = u32::from(booking.minutes);
+        match booking.status {
+            BookingStatus::Present => {
+                self.present += 1;
+                self.present_minutes += minutes;
+            }
+            BookingStatus::Absent => {
+                self.absent += 1;
+                self.absent_minutes += minutes;
+            }
+            BookingStatus::CancelledLate => {
+                self.late_cancelled += 1;
+                self.late_minutes += minutes;
+            }
+            _ => return,
+        }
+        self.charged_minutes += minutes;
+    }
+
+    fn add_lesson(&mut self, lesson: &Lesson) {
+        self.lessons += 1;
+        self.minutes += u32::from(lesson.minutes);
+    }
+}
+
+/// A month's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub month: String,
+    pub basis: BillingBasis,
+    pub hourly_rate_cents: i64,
+    pub families: Vec<Row>,
+    pub tutors: Vec<Row>,
+    pub spaces: Vec<Row>,
+    pub totals: Row,
+    /// Lessons of the month that started but whose register was not taken yet.
+    pub awaiting_register: u32,
+    /// Lessons of the month still to come.
+    pub scheduled: u32,
+}
+
+/// Names of the people and places in a report, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    pub families: BTreeMap<String, String>,
+    pub tutors: BTreeMap<String, String>,
+    pub spaces: BTreeMap<String, String>,
+}
+
+/// `minutes` at `rate_cents` an hour, rounded half up to the cent.
+pub fn cost(minutes: u32, rate_cents: i64) -> i64 {
+    (i64::from(minutes) * rate_cents + 30) / 60
+}
+
+/// Builds the report of `month` from its lessons and its bookings.
+pub fn build(
+    month: &str,
+    lessons: &[Doc<Lesson>],
+    bookings: &[Doc<Booking>],
+    names: &Names,
+    settings: &Settings,
+    now: i64,
+) -> Report {
+    let name = |map: &BTreeMap<String, String>, id: &str| {
+        map.get(id).cloned().unwrap_or_else(|| id.to_owned())
+    };
+    let mut families: BTreeMap<String, Row> = BTreeMap::new();
+    let mut tutors: BTreeMap<String, Row> = BTreeMap::new();
+    let mut spaces: BTreeMap<String, Row> = BTreeMap::new();
+    let mut totals = Row::named("", String::new());
+    let (mut awaiting_register, mut scheduled) = (0, 0);
+    for doc in lessons.iter().filter(|d| d.data.month == month) {
+        let l = &doc.data;
+        match l.status {
+            LessonStatus::Held => {
+                tutors
+                    .entry(l.tutor.clone())
+                    .or_insert_with(|| Row::named(&l.tutor, name(&names.tutors, &l.tutor)))
+                    .add_lesson(l);
+                spaces
+                    .entry(l.space.clone())
+                    .or_insert_with(|| Row::named(&l.space, name(&names.spaces, &l.space)))
+                    .add_lesson(l);
+                totals.add_lesson(l);
+            }
+            LessonStatus::Scheduled if l.start_at <= now => awaiting_register += 1,
+            LessonStatus::Scheduled => scheduled += 1,
+            LessonStatus::Cancelled => {}
+        }
+    }
+    for doc in bookings.iter().filter(|d| d.data.month == month) {
+        let b = &doc.data;
+        if !matches!(
+            b.status,
+            BookingStatus::Present | BookingStatus::Absent | BookingStatus::CancelledLate
+        ) {
+            continue;
+        }
+        let family = families
+            .entry(b.family.clone())
+            .or_insert_with(|| Row::named(&b.family, name(&names.families, &b.family)));
+        family.add_booking(b);
+        if b.status == BookingStatus::Present {
+            family.lessons += 1;
+            family.minutes += u32::from(b.minutes);
+        }
+        tutors
+            .entry(b.tutor.clone())
+            .or_insert_with(|| Row::named(&b.tutor, name(&names.tutors, &b.tutor)))
+            .add_booking(b);
+        spaces
+            .entry(b.space.clone())
+            .or_insert_with(|| Row::named(&b.space, name(&names.spaces, &b.space)))
+            .add_booking(b);
+        totals.add_booking(b);
+    }
+    let rate = settings.hourly_rate_cents;
+    let priced = |mut row: Row, family: bool| {
+        row.cost_cents = match settings.billing_basis {
+            BillingBasis::Lesson if family => None,
+            BillingBasis::Lesson => Some(cost(row.minutes, rate)),
+            BillingBasis::Child => Some(cost(row.charged_minutes, rate)),
+        };
+        row
+    };
+    let sorted = |map: BTreeMap<String, Row>, family: bool| {
+        let mut rows: Vec<Row> = map.into_values().map(|r| priced(r, family)).collect();
+        rows.sort_by_key(|r| r.name.to_lowercase());
+        rows
+    };
+    Report {
+        month: month.to_owned(),
+        basis: settings.billing_basis,
+        hourly_rate_cents: rate,
+        families: sorted(families, true),
+        tutors: sorted(tutors, false),
+        spaces: sorted(spaces, false),
+        totals: priced(totals, false),
+        awaiting_register,
+        scheduled,
+    }
+}
+
+/// Cents as euros, `1234,50` or `1234.50`.
+pub fn euros(cents: i64, lang: Lang) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    format!(
+        "{sign}{}{}{:02}",
+        cents / 100,
+        lang.pick(",", "."),
+        cents % 100
+    )
+}
+
+/// Cents as euros for CSV (dot, no thousands separator).
+pub fn euros_plain(cents: i64) -> String {
+    euros(cents, Lang::En)
+}
+
+/// Minutes as decimal hours for CSV (`1.5`).
+pub fn hours_plain(minutes: u32) -> String {
+    crate::allowance::hours_text(minutes, Lang::En)
+}
+
+/// The rows of one part of a report as CSV.
+pub fn rows_csv(kind: &str, rows: &[Row], totals: Option<&Row>) -> String {
+    let mut out = String::new();
+    trama_sdk::csv::record(
+        &mut out,
+        &[
+            "kind",
+            "id",
+            "name",
+            "lessons",
+            "hours",
+            "present",
+            "present_hours",
+            "absent",
+            "absent_hours",
+            "late_cancellations",
+            "late_cancellation_hours",
+            "charged_hours",
+            "cost_eur",
+        ],
+    );
+    let line = |out: &mut String, kind: &str, row: &Row| {
+        trama_sdk::csv::record(
+            out,
+            &[
+                kind.to_owned(),
+                row.id.clone(),
+                row.name.clone(),
+                row.lessons.to_string(),
+                hours_plain(row.minutes),
+                row.present.to_string(),
+                hours_plain(row.present_minutes),
+                row.absent.to_string(),
+                hours_plain(row.absent_minutes),
+                row.late_cancelled.to_string(),
+                hours_plain(row.late_minutes),
+                hours_plain(row.charged_minutes),
+                row.cost_cents.map(euros_plain).unwrap_or_default(),
+            ],
+        );
+    };
+    for row in rows {
+        line(&mut out, kind, row);
+    }
+    if let Some(totals) = totals {
+        line(&mut out, "total", totals);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::Seat;
+
+    fn lesson(id: &str, tutor: &str, status: LessonStatus, start_at: i64) -> Doc<Lesson> {
+        Doc {
+            id: id.into(),
+            version: 1,
+            data: Lesson {
+                tutor: tutor.into(),
+                space: "s1".into(),
+                subject: "Matematica".into(),
+                level: "Primaria".into(),
+                date: "2025-03-10".into(),
+                month: "2025-03".into(),
+                start: 900,
+                minutes: 60,
+                start_at,
+                end_at: start_at + 3_600_000,
+                status,
+                seats: vec![Seat {
+                    child: "c".into(),
+                    family: "f".into(),
+                    booking: "b".into(),
+                }],
+                attendance: None,
+                cancel_reason: None,
+                created_at: 0,
+                created_by: String::new(),
+            },
+        }
+    }
+
+    fn booking(family: &str, tutor: &str, status: BookingStatus) -> Doc<Booking> {
+        Doc {
+            id: format!("{family}-{tutor}-{}", status.key()),
+            version: 1,
+            data: Booking {
+                lesson: "l".into(),
+                child: format!("{family}-child"),
+                family: family.into(),
+                tutor: tutor.into(),
+                space: "s1".into(),
+                subject: "Matematica".into(),
+                level: "Primaria".into(),
+                date: "2025-03-10".into(),
+                month: "2025-03".into(),
+                start: 900,
+                minutes: 60,
+                start_at: 0,
+                period: "2025-03".into(),
+                status,
+                booked_at: 0,
+                booked_by: String::new(),
+                cancelled_at: None,
+                cancelled_by: None,
+            },
+        }
+    }
+
+    fn names() -> Names {
+        Names {
+            families: [
+                ("fa".into(), "Bianchi".into()),
+                ("fb".into(), "Amato".into()),
+            ]
+            .into(),
+            tutors: [
+                ("t1".into(), "Giulia".into()),
+                ("t2".into(), "Marco".into()),
+            ]
+            .into(),
+            spaces: [("s1".into(), "Biblioteca".into())].into(),
+        }
+    }
+
+    #[test]
+    fn hours_and_costs_per_family_tutor_and_space() {
+        let lessons = vec![
+            lesson("l1", "t1", LessonStatus::Held, 0),
+            lesson("l2", "t1", LessonStatus::Held, 0),
+            lesson("l3", "t2", LessonStatus::Held, 0),
+            lesson("l4", "t2", LessonStatus::Scheduled, 10),
+            lesson("l5", "t2", LessonStatus::Scheduled, 1_000),
+            lesson("l6", "t2", LessonStatus::Cancelled, 0),
+        ];
+        let bookings = vec![
+            booking("fa", "t1", BookingStatus::Present),
+            booking("fa", "t2", BookingStatus::Absent),
+            booking("fb", "t1", BookingStatus::Present),
+            booking("fb", "t2", BookingStatus::CancelledLate),
+            booking("fb", "t2", BookingStatus::Cancelled),
+            booking("fb", "t2", BookingStatus::Booked),
+        ];
+        let mut settings = Settings::for_tests(); // 22,00 € an hour, per lesson held
+        let report = build("2025-03", &lessons, &bookings, &names(), &settings, 100);
+        assert_eq!((report.awaiting_register, report.scheduled), (1, 1));
+        assert_eq!(report.totals.lessons, 3);
+        assert_eq!(report.totals.minutes, 180);
+        assert_eq!(report.totals.cost_cents, Some(6600));
+        let tutors: Vec<(&str, u32, Option<i64>)> = report
+            .tutors
+            .iter()
+            .map(|r| (r.name.as_str(), r.lessons, r.cost_cents))
+            .collect();
+        assert_eq!(
+            tutors,
+            vec![("Giulia", 2, Some(4400)), ("Marco", 1, Some(2200))]
+        );
+        // Families sorted by name; Amato attended one hour and cancelled one late.
+        let amato = &report.families[0];
+        assert_eq!(amato.name, "Amato");
+        assert_eq!((amato.lessons, amato.minutes), (1, 60));
+        assert_eq!((amato.late_cancelled, amato.charged_minutes), (1, 120));
+        assert_eq!(amato.cost_cents, None);
+        let bianchi = &report.families[1];
+        assert_eq!(
+            (bianchi.present, bianchi.absent, bianchi.charged_minutes),
+            (1, 1, 120)
+        );
+
+        settings.billing_basis = BillingBasis::Child;
+        let report = build("2025-03", &lessons, &bookings, &names(), &settings, 100);
+        // 4 charged hours: 2 present, 1 absent, 1 late cancellation.
+        assert_eq!(report.totals.charged_minutes, 240);
+        assert_eq!(report.totals.cost_cents, Some(8800));
+        assert_eq!(report.families[0].cost_cents, Some(4400));
+    }
+
+    #[test]
+    fn costs_round_half_up_to_the_cent() {
+        assert_eq!(cost(60, 2200), 2200);
+        assert_eq!(cost(45, 2201), 1651); // 1650.75
+        assert_eq!(cost(1, 30), 1); // 0.5 rounds up
+        assert_eq!(euros(123_456, Lang::It), "1234,56");
+        assert_eq!(euros(5, Lang::En), "0.05");
+    }
+
+    #[test]
+    fn csv_has_a_header_and_a_total() {
+        let row = Row {
+            id: "t1".into(),
+            name: "=Giulia".into(),
+            lessons: 2,
+            minutes: 90,
+            cost_cents: Some(3300),
+            ..Row::default()
+        };
+        let csv = rows_csv("tutor", std::slice::from_ref(&row), Some(&row));
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert!(lines[0].starts_with("kind,id,name,lessons,hours"));
+        assert_eq!(lines[1], "tutor,t1,'=Giulia,2,1.5,0,0,0,0,0,0,0,33.00");
+        assert!(lines[2].starts_with("total,"));
+    }
+}

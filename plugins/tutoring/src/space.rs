@@ -1,0 +1,245 @@
+//! Spaces: library rooms and community halls lent for lessons, with their capacity and their
+//! opening hours. A space holds one group at a time; its capacity (children) can make a group
+//! smaller than the instance's maximum.
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::identity::User;
+use trama_sdk::store::{Collection, Doc};
+use trama_sdk::{Error, Result, audit};
+
+use crate::i18n::Lang;
+use crate::input::{self, Input, Problems};
+use crate::schedule::{self, Window};
+
+pub const SPACES: Collection<Space> = Collection::new("spaces");
+
+/// Members of a space in JSON.
+pub const JSON_FIELDS: &[&str] = &[
+    "name",
+    "address",
+    "capacity",
+    "opening",
+    "closed_dates",
+    "active",
+];
+
+/// Most children a space can be set to hold.
+pub const MAX_CAPACITY: u32 = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Space {
+    pub name: String,
+    pub address: String,
+    /// Children the room fits (the tutor aside).
+    pub capacity: u32,
+    /// Weekly opening hours.
+    pub opening: Vec<Window>,
+    /// Days it is closed, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub closed_dates: Vec<String>,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+impl Space {
+    pub fn closed_on(&self, date: &str) -> bool {
+        self.closed_dates.iter().any(|d| d == date)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub name: String,
+    pub address: String,
+    pub capacity: u32,
+    pub opening: Vec<Window>,
+    pub closed_dates: Vec<String>,
+    pub active: Option<bool>,
+}
+
+pub fn read(input: &Input, lang: Lang) -> std::result::Result<Draft, Problems> {
+    let mut problems = Problems::default();
+    let name = input::text(
+        input,
+        "name",
+        (2, 120),
+        &mut problems,
+        lang.pick(
+            "scrivi il nome dello spazio, da 2 a 120 caratteri (es. Biblioteca civica, sala 2)",
+            "write the space's name, 2 to 120 characters (e.g. Public library, room 2)",
+        ),
+    );
+    let address = input::text(
+        input,
+        "address",
+        (3, 200),
+        &mut problems,
+        lang.pick(
+            "scrivi l'indirizzo, da 3 a 200 caratteri",
+            "write the address, 3 to 200 characters",
+        ),
+    );
+    let capacity = match input.one("capacity").map(str::parse::<u32>) {
+        Some(Ok(n)) if (1..=MAX_CAPACITY).contains(&n) => n,
+        _ => {
+            problems.push(
+                "capacity",
+                match lang {
+                    Lang::It => format!(
+                        "scrivi quanti bambini può ospitare, un numero intero da 1 a {MAX_CAPACITY}"
+                    ),
+                    Lang::En => format!(
+                        "write how many children it fits, a whole number from 1 to {MAX_CAPACITY}"
+                    ),
+                },
+            );
+            0
+        }
+    };
+    let entries = input.list("opening");
+    let opening = if entries.is_empty() {
+        problems.push(
+            "opening",
+            lang.pick(
+                "scrivi gli orari di apertura, per esempio «lun-ven 14:00-19:00»",
+                "write the opening hours, e.g. `mon-fri 14:00-19:00`",
+            ),
+        );
+        Vec::new()
+    } else {
+        schedule::parse_windows(&entries, lang).unwrap_or_else(|errors| {
+            problems.push("opening", errors.join("; "));
+            Vec::new()
+        })
+    };
+    let closed_dates =
+        schedule::parse_dates(&input.list("closed_dates"), lang).unwrap_or_else(|errors| {
+            problems.push("closed_dates", errors.join("; "));
+            Vec::new()
+        });
+    let active = input::active_flag(input, &mut problems, lang);
+    if problems.is_empty() {
+        Ok(Draft {
+            name,
+            address,
+            capacity,
+            opening,
+            closed_dates,
+            active,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+pub fn not_found(id: &str, lang: Lang) -> Error {
+    Error::not_found(match lang {
+        Lang::It => format!("non esiste uno spazio con codice «{id}»"),
+        Lang::En => format!("there is no space with id `{id}`"),
+    })
+}
+
+pub fn load(id: &str, lang: Lang) -> Result<Doc<Space>> {
+    SPACES.get(id)?.ok_or_else(|| not_found(id, lang))
+}
+
+pub fn all() -> Result<Vec<Doc<Space>>> {
+    SPACES.query().order_by("name").limit(1000).fetch()
+}
+
+pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Space>> {
+    let doc = SPACES.insert(Space {
+        name: draft.name,
+        address: draft.address,
+        capacity: draft.capacity,
+        opening: draft.opening,
+        closed_dates: draft.closed_dates,
+        active: draft.active.unwrap_or(true),
+        created_at: now,
+    })?;
+    audit::record(
+        "space.registered",
+        &doc.id,
+        &serde_json::json!({ "name": doc.data.name, "capacity": doc.data.capacity, "by": actor.username }),
+    )?;
+    Ok(doc)
+}
+
+/// Changes a space. Lessons already scheduled keep their room; a lower capacity only stops
+/// new children from joining groups already at it.
+pub fn update(id: &str, draft: Draft, actor: &User, lang: Lang) -> Result<Doc<Space>> {
+    let mut doc = load(id, lang)?;
+    doc.data.name = draft.name;
+    doc.data.address = draft.address;
+    doc.data.capacity = draft.capacity;
+    doc.data.opening = draft.opening;
+    doc.data.closed_dates = draft.closed_dates;
+    if let Some(active) = draft.active {
+        doc.data.active = active;
+    }
+    doc.version = SPACES.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(
+        "space.updated",
+        id,
+        &serde_json::json!({ "by": actor.username, "capacity": doc.data.capacity, "active": doc.data.active }),
+    )?;
+    Ok(doc)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpaceView {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub capacity: u32,
+    pub opening: Vec<Window>,
+    pub opening_text: String,
+    pub opening_lines: String,
+    pub closed_dates: Vec<String>,
+    pub active: bool,
+}
+
+impl SpaceView {
+    pub fn new(doc: &Doc<Space>, lang: Lang) -> Self {
+        let s = &doc.data;
+        Self {
+            id: doc.id.clone(),
+            name: s.name.clone(),
+            address: s.address.clone(),
+            capacity: s.capacity,
+            opening: s.opening.clone(),
+            opening_text: schedule::describe(&s.opening, lang),
+            opening_lines: schedule::to_lines(&s.opening),
+            closed_dates: s.closed_dates.clone(),
+            active: s.active,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_space_needs_a_capacity_and_hours() {
+        let pairs: Vec<(String, String)> = [
+            ("name", "Biblioteca civica, sala 2"),
+            ("address", "Via Roma 1"),
+            ("capacity", "0"),
+            ("opening", "lun-ven 14:00-19:00"),
+            ("closed_dates", "2025-04-25; 2025-05-01"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let problems = read(&Input::from_pairs(&pairs), Lang::En).unwrap_err();
+        assert_eq!(problems.0.len(), 1);
+        assert!(problems.for_field("capacity").is_some());
+        let mut pairs = pairs;
+        pairs[2].1 = "4".into();
+        let draft = read(&Input::from_pairs(&pairs), Lang::En).unwrap();
+        assert_eq!(draft.capacity, 4);
+        assert_eq!(draft.opening.len(), 5);
+        assert_eq!(draft.closed_dates, vec!["2025-04-25", "2025-05-01"]);
+    }
+}

@@ -1,0 +1,376 @@
+//! Tutors: the young people the cooperative selected and trained, what they teach and when
+//! they are free.
+//!
+//! **Linking an account.** The kernel finds accounts by id only, and operators do not know
+//! account ids, so registering a tutor gives a one-time *claim code* the operator hands over;
+//! the tutor, logged in with the `tutor` role, enters it once and their account becomes the
+//! tutor record's. The code is cleared when used, so it cannot link a second account.
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::identity::User;
+use trama_sdk::store::{Cmp, Collection, Doc};
+use trama_sdk::{Error, Result, audit, store};
+
+use crate::code;
+use crate::config::Settings;
+use crate::i18n::Lang;
+use crate::input::{self, Input, Problems};
+use crate::schedule::{self, Window};
+
+pub const TUTORS: Collection<Tutor> = Collection::new("tutors");
+
+/// Members of a tutor in JSON.
+pub const JSON_FIELDS: &[&str] = &[
+    "name",
+    "subjects",
+    "levels",
+    "availability",
+    "unavailable_dates",
+    "active",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tutor {
+    pub name: String,
+    pub subjects: Vec<String>,
+    pub levels: Vec<String>,
+    /// Weekly hours the tutor can teach.
+    pub availability: Vec<Window>,
+    /// Days off (exams, holidays), `YYYY-MM-DD`.
+    #[serde(default)]
+    pub unavailable_dates: Vec<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// The one-time code that links an account; `None` once used.
+    #[serde(default)]
+    pub claim_code: Option<String>,
+    pub active: bool,
+    /// The secret of the tutor's calendar address.
+    pub feed_token: String,
+    pub created_at: i64,
+}
+
+impl Tutor {
+    /// Whether the tutor teaches `subject` at `level`.
+    pub fn teaches(&self, subject: &str, level: &str) -> bool {
+        self.subjects.iter().any(|s| s == subject) && self.levels.iter().any(|l| l == level)
+    }
+
+    pub fn away_on(&self, date: &str) -> bool {
+        self.unavailable_dates.iter().any(|d| d == date)
+    }
+}
+
+/// What an operator typed, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub name: String,
+    pub subjects: Vec<String>,
+    pub levels: Vec<String>,
+    pub availability: Vec<Window>,
+    pub unavailable_dates: Vec<String>,
+    /// Only when the input said (an edit); a new tutor is active.
+    pub active: Option<bool>,
+}
+
+pub fn read(
+    input: &Input,
+    settings: &Settings,
+    lang: Lang,
+) -> std::result::Result<Draft, Problems> {
+    let mut problems = Problems::default();
+    let name = input::text(
+        input,
+        "name",
+        (2, 120),
+        &mut problems,
+        lang.pick(
+            "scrivi nome e cognome, da 2 a 120 caratteri",
+            "write the first and last name, 2 to 120 characters",
+        ),
+    );
+    let subjects = input::choices(
+        input,
+        "subjects",
+        &settings.subjects,
+        true,
+        &mut problems,
+        lang,
+    );
+    let levels = input::choices(input, "levels", &settings.levels, true, &mut problems, lang);
+    let entries = input.list("availability");
+    let availability = if entries.is_empty() {
+        problems.push(
+            "availability",
+            lang.pick(
+                "scrivi quando il tutor è disponibile, per esempio «lun, mer 15:00-18:00»",
+                "write when the tutor is available, e.g. `mon, wed 15:00-18:00`",
+            ),
+        );
+        Vec::new()
+    } else {
+        schedule::parse_windows(&entries, lang).unwrap_or_else(|errors| {
+            problems.push("availability", errors.join("; "));
+            Vec::new()
+        })
+    };
+    let unavailable_dates = schedule::parse_dates(&input.list("unavailable_dates"), lang)
+        .unwrap_or_else(|errors| {
+            problems.push("unavailable_dates", errors.join("; "));
+            Vec::new()
+        });
+    let active = input::active_flag(input, &mut problems, lang);
+    if problems.is_empty() {
+        Ok(Draft {
+            name,
+            subjects,
+            levels,
+            availability,
+            unavailable_dates,
+            active,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+pub fn not_found(id: &str, lang: Lang) -> Error {
+    Error::not_found(match lang {
+        Lang::It => format!("non esiste un tutor con codice «{id}»"),
+        Lang::En => format!("there is no tutor with id `{id}`"),
+    })
+}
+
+pub fn load(id: &str, lang: Lang) -> Result<Doc<Tutor>> {
+    TUTORS.get(id)?.ok_or_else(|| not_found(id, lang))
+}
+
+/// The tutor record linked to `user`, if any.
+pub fn of_user(user: &User) -> Result<Option<Doc<Tutor>>> {
+    Ok(TUTORS
+        .query()
+        .filter("user_id", Cmp::Eq, user.id.as_str())
+        .limit(1)
+        .fetch()?
+        .into_iter()
+        .next())
+}
+
+/// Every tutor, by name (a cooperative has tens of them; the kernel pages at 1000).
+pub fn all() -> Result<Vec<Doc<Tutor>>> {
+    TUTORS.query().order_by("name").limit(1000).fetch()
+}
+
+/// A fresh calendar secret.
+pub fn new_feed_token() -> String {
+    code::feed_token(&store::new_id(), &store::new_id())
+}
+
+pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Tutor>> {
+    let tutor = Tutor {
+        name: draft.name,
+        subjects: draft.subjects,
+        levels: draft.levels,
+        availability: draft.availability,
+        unavailable_dates: draft.unavailable_dates,
+        user_id: None,
+        claim_code: Some(code::claim_code(&store::new_id())),
+        active: draft.active.unwrap_or(true),
+        feed_token: new_feed_token(),
+        created_at: now,
+    };
+    let doc = TUTORS.insert(tutor)?;
+    audit::record(
+        "tutor.registered",
+        &doc.id,
+        &serde_json::json!({ "name": doc.data.name, "by": actor.username }),
+    )?;
+    Ok(doc)
+}
+
+/// An operator changes a tutor's details. Lessons already scheduled stay as they are: the
+/// new availability only shapes the slots offered from now on.
+pub fn update(id: &str, draft: Draft, actor: &User, lang: Lang) -> Result<Doc<Tutor>> {
+    let mut doc = load(id, lang)?;
+    doc.data.name = draft.name;
+    doc.data.subjects = draft.subjects;
+    doc.data.levels = draft.levels;
+    doc.data.availability = draft.availability;
+    doc.data.unavailable_dates = draft.unavailable_dates;
+    if let Some(active) = draft.active {
+        doc.data.active = active;
+    }
+    doc.version = TUTORS.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(
+        "tutor.updated",
+        id,
+        &serde_json::json!({ "by": actor.username, "active": doc.data.active }),
+    )?;
+    Ok(doc)
+}
+
+/// Links the caller's account to the tutor holding `claim`.
+pub fn claim(user: &User, claim: &str, lang: Lang) -> Result<Doc<Tutor>> {
+    if let Some(mine) = of_user(user)? {
+        return Err(Error::conflict(match lang {
+            Lang::It => format!(
+                "il tuo account è già collegato al tutor «{}»",
+                mine.data.name
+            ),
+            Lang::En => format!(
+                "your account is already linked to tutor “{}”",
+                mine.data.name
+            ),
+        }));
+    }
+    let code = code::normalize_claim(claim, lang).map_err(Error::invalid)?;
+    let found = TUTORS
+        .query()
+        .filter("claim_code", Cmp::Eq, code.as_str())
+        .limit(1)
+        .fetch()?;
+    let Some(mut doc) = found.into_iter().next() else {
+        return Err(Error::not_found(match lang {
+            Lang::It => format!(
+                "il codice «{}» non corrisponde a nessun tutor (o è già stato usato)",
+                claim.trim()
+            ),
+            Lang::En => format!(
+                "the code `{}` matches no tutor (or was already used)",
+                claim.trim()
+            ),
+        }));
+    };
+    doc.data.user_id = Some(user.id.clone());
+    doc.data.claim_code = None;
+    doc.version = TUTORS.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(
+        "tutor.claimed",
+        &doc.id,
+        &serde_json::json!({ "user_id": user.id, "username": user.username }),
+    )?;
+    Ok(doc)
+}
+
+/// A new calendar address for the tutor; the old one stops working.
+pub fn renew_feed(id: &str, lang: Lang) -> Result<Doc<Tutor>> {
+    let mut doc = load(id, lang)?;
+    doc.data.feed_token = new_feed_token();
+    doc.version = TUTORS.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record("tutor.feed_renewed", id, &serde_json::json!({}))?;
+    Ok(doc)
+}
+
+/// A tutor for pages and the API. The claim code and the calendar address are only filled in
+/// for those who may see them.
+#[derive(Debug, Clone, Serialize)]
+pub struct TutorView {
+    pub id: String,
+    pub name: String,
+    pub subjects: Vec<String>,
+    pub levels: Vec<String>,
+    pub availability: Vec<Window>,
+    pub availability_text: String,
+    pub availability_lines: String,
+    pub unavailable_dates: Vec<String>,
+    pub active: bool,
+    pub linked: bool,
+    pub claim_code: Option<String>,
+    pub feed_path: Option<String>,
+}
+
+impl TutorView {
+    pub fn new(doc: &Doc<Tutor>, private: bool, lang: Lang) -> Self {
+        let t = &doc.data;
+        Self {
+            id: doc.id.clone(),
+            name: t.name.clone(),
+            subjects: t.subjects.clone(),
+            levels: t.levels.clone(),
+            availability: t.availability.clone(),
+            availability_text: schedule::describe(&t.availability, lang),
+            availability_lines: schedule::to_lines(&t.availability),
+            unavailable_dates: t.unavailable_dates.clone(),
+            active: t.active,
+            linked: t.user_id.is_some(),
+            claim_code: if private { t.claim_code.clone() } else { None },
+            feed_path: private.then(|| crate::ics::tutor_feed_path(&t.feed_token)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(pairs: &[(&str, &str)]) -> Input {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Input::from_pairs(&pairs)
+    }
+
+    #[test]
+    fn a_tutor_is_read_from_a_form() {
+        let settings = Settings::for_tests();
+        let draft = read(
+            &input(&[
+                ("name", "Giulia Neri"),
+                ("subjects", "matematica"),
+                ("subjects", "Italiano"),
+                ("levels", "Primaria"),
+                ("availability", "lun, mer 15:00-18:00\nven 14-16"),
+                ("unavailable_dates", "2025-04-25"),
+            ]),
+            &settings,
+            Lang::It,
+        )
+        .unwrap();
+        assert_eq!(draft.subjects, vec!["Matematica", "Italiano"]);
+        assert_eq!(draft.availability.len(), 3);
+        assert_eq!(draft.active, None);
+        let tutor = Tutor {
+            name: draft.name,
+            subjects: draft.subjects,
+            levels: draft.levels,
+            availability: draft.availability,
+            unavailable_dates: draft.unavailable_dates,
+            user_id: None,
+            claim_code: None,
+            active: true,
+            feed_token: String::new(),
+            created_at: 0,
+        };
+        assert!(tutor.teaches("Matematica", "Primaria"));
+        assert!(!tutor.teaches("Inglese", "Primaria"));
+        assert!(!tutor.teaches("Matematica", "Secondaria di primo grado"));
+        assert!(tutor.away_on("2025-04-25"));
+    }
+
+    #[test]
+    fn every_mistake_is_named() {
+        let settings = Settings::for_tests();
+        let problems = read(
+            &input(&[
+                ("name", "G"),
+                ("subjects", "Latino"),
+                ("availability", "lun 15-14"),
+                ("active", "forse"),
+            ]),
+            &settings,
+            Lang::En,
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec!["name", "subjects", "levels", "availability", "active"]
+        );
+        assert!(
+            problems
+                .for_field("subjects")
+                .is_some_and(|m| m.contains("`Latino`"))
+        );
+    }
+}

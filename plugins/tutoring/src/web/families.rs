@@ -1,0 +1,588 @@
+//! Families: a parent registers their children and follows their lessons and hours; operators
+//! register families without an account, see every family and set allowances.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use trama_sdk::clock::Date;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::identity::{self, User};
+use trama_sdk::router::Params;
+use trama_sdk::store::{Cmp, Doc};
+use trama_sdk::{Result, audit, clock};
+
+use super::{FormState, created, is_operator, lang, require_operator, to, wants_json, with_form};
+use crate::allowance::{self, Balance};
+use crate::config::Settings;
+use crate::family::{self, ChildView, FAMILIES, Family, FamilyView};
+use crate::i18n::Lang;
+use crate::input::{Input, Problems};
+use crate::lesson::{BOOKINGS, Booking, BookingStatus};
+use crate::rome;
+use crate::schedule;
+use crate::space::SPACES;
+use crate::tutor::TUTORS;
+
+/// Families per page of the operators' list.
+const PAGE: u32 = 50;
+
+/// A booking as its family sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BookingView {
+    pub id: String,
+    pub lesson: String,
+    pub child: String,
+    pub child_name: String,
+    pub date: String,
+    pub weekday: String,
+    pub start: String,
+    pub end: String,
+    pub subject: String,
+    pub level: String,
+    pub tutor: String,
+    pub space: String,
+    pub address: String,
+    pub status: String,
+    pub status_label: String,
+    pub hours: String,
+    pub can_cancel: bool,
+    /// Whether cancelling now would use the hour.
+    pub cancel_is_late: bool,
+    /// Until when a cancellation gives the hour back (local time).
+    pub free_cancel_until: String,
+}
+
+/// An allowance period as shown to people.
+#[derive(Debug, Clone, Serialize)]
+pub struct BalanceView {
+    pub period: String,
+    pub label: String,
+    pub granted: String,
+    pub used: String,
+    pub remaining: String,
+    pub granted_minutes: u32,
+    pub used_minutes: u32,
+    pub remaining_minutes: u32,
+    pub overridden: bool,
+    pub note: String,
+}
+
+impl BalanceView {
+    pub fn new(
+        period: &str,
+        balance: &Balance,
+        note: &str,
+        settings: &Settings,
+        lang: Lang,
+    ) -> Self {
+        Self {
+            period: period.to_owned(),
+            label: allowance::period_label(settings.allowance_period, period, lang),
+            granted: allowance::hours_text(balance.granted_minutes, lang),
+            used: allowance::hours_text(balance.used_minutes, lang),
+            remaining: allowance::hours_text(balance.remaining_minutes, lang),
+            granted_minutes: balance.granted_minutes,
+            used_minutes: balance.used_minutes,
+            remaining_minutes: balance.remaining_minutes,
+            overridden: balance.overridden,
+            note: note.to_owned(),
+        }
+    }
+}
+
+/// The current period and the family's balance in it.
+pub fn current_balance(
+    family: &str,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<BalanceView> {
+    let period = settings.allowance_period.period_of(rome::today(now));
+    let (doc, balance) = allowance::balance(family, &period, settings)?;
+    let note = doc.map(|d| d.data.note).unwrap_or_default();
+    Ok(BalanceView::new(&period, &balance, &note, settings, lang))
+}
+
+fn booking_views(
+    bookings: &[Doc<Booking>],
+    names: &HashMap<String, String>,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Vec<BookingView>> {
+    let mut tutors: HashMap<String, String> = HashMap::new();
+    let mut spaces: HashMap<String, (String, String)> = HashMap::new();
+    let deadline_ms = i64::from(settings.cancellation_deadline_hours) * 3_600_000;
+    let mut views = Vec::with_capacity(bookings.len());
+    for doc in bookings {
+        let b = &doc.data;
+        if !tutors.contains_key(&b.tutor) {
+            let name = TUTORS
+                .get(&b.tutor)?
+                .map(|t| t.data.name)
+                .unwrap_or_default();
+            tutors.insert(b.tutor.clone(), name);
+        }
+        if !spaces.contains_key(&b.space) {
+            let space = SPACES
+                .get(&b.space)?
+                .map(|s| (s.data.name, s.data.address))
+                .unwrap_or_default();
+            spaces.insert(b.space.clone(), space);
+        }
+        let (space, address) = spaces.get(&b.space).cloned().unwrap_or_default();
+        let free_until = rome::local(b.start_at - deadline_ms);
+        let weekday = Date::parse(&b.date).map(rome::weekday).unwrap_or(1);
+        views.push(BookingView {
+            id: doc.id.clone(),
+            lesson: b.lesson.clone(),
+            child: b.child.clone(),
+            child_name: names.get(&b.child).cloned().unwrap_or_default(),
+            date: b.date.clone(),
+            weekday: schedule::day_long_name(weekday, lang).to_owned(),
+            start: rome::hhmm(b.start),
+            end: rome::hhmm(b.start + b.minutes),
+            subject: b.subject.clone(),
+            level: b.level.clone(),
+            tutor: tutors.get(&b.tutor).cloned().unwrap_or_default(),
+            space,
+            address,
+            status: b.status.key().to_owned(),
+            status_label: b.status.label(lang).to_owned(),
+            hours: allowance::hours_text(u32::from(b.minutes), lang),
+            can_cancel: b.status == BookingStatus::Booked && b.start_at > now,
+            cancel_is_late: now > b.start_at - deadline_ms,
+            free_cancel_until: format!(
+                "{} {:02}:{:02}",
+                free_until.date, free_until.hour, free_until.minute
+            ),
+        });
+    }
+    Ok(views)
+}
+
+/// Everything about a family for its page and the API.
+fn family_context(doc: &Doc<Family>, operator: bool, lang: Lang) -> Result<Value> {
+    let settings = Settings::load()?;
+    let now = clock::now_ms();
+    let children = family::children_of(&doc.id)?;
+    let names: HashMap<String, String> = children
+        .iter()
+        .map(|c| (c.id.clone(), c.data.full_name()))
+        .collect();
+    let bookings = BOOKINGS
+        .query()
+        .filter("family", Cmp::Eq, doc.id.as_str())
+        .order_by_desc("start_at")
+        .limit(300)
+        .fetch()?;
+    let views = booking_views(&bookings, &names, &settings, now, lang)?;
+    let (mut upcoming, history): (Vec<BookingView>, Vec<BookingView>) = views
+        .into_iter()
+        .partition(|v| v.status == "booked" && v.can_cancel);
+    upcoming.reverse();
+    let periods: Vec<BalanceView> = allowance::history(&doc.id)?
+        .iter()
+        .map(|a| {
+            let rule = settings.rule_minutes(
+                u32::try_from(children.iter().filter(|c| c.data.active).count()).unwrap_or(0),
+            );
+            let balance = Balance::of(Some(&a.data), rule);
+            BalanceView::new(&a.data.period, &balance, &a.data.note, &settings, lang)
+        })
+        .collect();
+    Ok(json!({
+        "family": FamilyView::new(doc),
+        "children": children.iter().map(ChildView::new).collect::<Vec<_>>(),
+        "upcoming": upcoming,
+        "history": history,
+        "balance": current_balance(&doc.id, &settings, now, lang)?,
+        "periods": periods,
+        "period_example": settings.allowance_period.example(),
+        "choices": { "subjects": settings.subjects, "levels": settings.levels },
+        "is_operator": operator,
+        "cancellation_deadline_hours": settings.cancellation_deadline_hours,
+    }))
+}
+
+fn render_family(
+    doc: Option<&Doc<Family>>,
+    operator: bool,
+    status: u16,
+    form: Option<FormState>,
+    lang: Lang,
+) -> Result<Response> {
+    let context = match doc {
+        Some(doc) => family_context(doc, operator, lang)?,
+        None => {
+            let settings = Settings::load()?;
+            json!({
+                "family": null,
+                "children": [],
+                "upcoming": [],
+                "history": [],
+                "periods": [],
+                "choices": { "subjects": settings.subjects, "levels": settings.levels },
+                "is_operator": operator,
+                "cancellation_deadline_hours": settings.cancellation_deadline_hours,
+            })
+        }
+    };
+    Response::render_with_status(status, "family.html", &with_form(context, form))
+}
+
+/// `GET /family`: the caller's children, bookings and hours (and the form to add a child).
+pub fn mine_page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let doc = family::of_user(&user)?;
+    render_family(doc.as_ref(), false, 200, None, lang)
+}
+
+/// `GET /api/family`: the caller's family (`null` before the first child).
+pub fn api_mine(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    match family::of_user(&user)? {
+        Some(doc) => Response::json(&family_context(&doc, false, lang)?),
+        None => Response::json(&json!({ "family": null, "children": [] })),
+    }
+}
+
+/// Adds a child to `family` from a form or JSON, answering as the request wants.
+fn add_child_to(
+    request: &Request,
+    family: &Doc<Family>,
+    user: &User,
+    operator: bool,
+    lang: Lang,
+) -> Result<Response> {
+    let json = wants_json(request);
+    let input = Input::from_request(request, family::CHILD_FIELDS)?;
+    let settings = Settings::load()?;
+    let draft = match family::read_child(&input, &settings, lang) {
+        Ok(draft) => draft,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return render_family(
+                Some(family),
+                operator,
+                422,
+                Some(FormState::new(
+                    "child",
+                    &problems,
+                    input.echo_with_lists(&["subjects"]),
+                    lang,
+                )),
+                lang,
+            );
+        }
+    };
+    let doc = family::add_child(&family.id, draft, clock::now_ms(), user)?;
+    if json {
+        created(&ChildView::new(&doc))
+    } else if family::is_member(&family.data, user) {
+        Ok(to("/family"))
+    } else {
+        Ok(to(&format!("/families/{}", family.id)))
+    }
+}
+
+/// `POST /family/children` and `POST /api/family/children`: registers a child of the caller
+/// (their family is created with the first child). `{first_name, last_name, level, subjects}`.
+pub fn add_own_child(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    // Check the input before creating the family, so a mistake leaves nothing behind.
+    let input = Input::from_request(&request, family::CHILD_FIELDS)?;
+    let settings = Settings::load()?;
+    if let Err(problems) = family::read_child(&input, &settings, lang) {
+        if wants_json(&request) {
+            return problems.into_json_response(lang);
+        }
+        let doc = family::of_user(&user)?;
+        return render_family(
+            doc.as_ref(),
+            false,
+            422,
+            Some(FormState::new(
+                "child",
+                &problems,
+                input.echo_with_lists(&["subjects"]),
+                lang,
+            )),
+            lang,
+        );
+    }
+    let family = family::ensure_of_user(&user, clock::now_ms())?;
+    add_child_to(&request, &family, &user, false, lang)
+}
+
+/// `POST /families/{id}/children` and `POST /api/families/{id}/children` (the family or an
+/// operator).
+pub fn add_child(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let operator = is_operator();
+    let family = family::visible(params.get("id")?, &user, operator, lang)?;
+    add_child_to(&request, &family, &user, operator, lang)
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<u32>,
+}
+
+/// A family on the operators' list.
+#[derive(Debug, Clone, Serialize)]
+struct FamilyRow {
+    #[serde(flatten)]
+    family: FamilyView,
+    children: usize,
+    balance: BalanceView,
+}
+
+fn family_rows(page: u32, lang: Lang) -> Result<Vec<FamilyRow>> {
+    let settings = Settings::load()?;
+    let now = clock::now_ms();
+    family::page(PAGE, page.saturating_mul(PAGE))?
+        .iter()
+        .map(|doc| {
+            Ok(FamilyRow {
+                family: FamilyView::new(doc),
+                children: family::children_of(&doc.id)?.len(),
+                balance: current_balance(&doc.id, &settings, now, lang)?,
+            })
+        })
+        .collect()
+}
+
+fn list_page_with(page: u32, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let rows = family_rows(page, lang)?;
+    let total = FAMILIES.count()?;
+    let context = json!({
+        "families": rows,
+        "page": page,
+        "has_next": u64::from(page + 1) * u64::from(PAGE) < total,
+        "total": total,
+    });
+    Response::render_with_status(status, "families.html", &with_form(context, form))
+}
+
+/// `GET /families?page=` (operators): families by name, with this period's hours.
+pub fn list_page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let query: PageQuery = request.parse_query()?;
+    list_page_with(query.page.unwrap_or(0), 200, None, lang)
+}
+
+/// `GET /api/families?page=` (operators)
+pub fn api_list(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let query: PageQuery = request.parse_query()?;
+    Response::json(&family_rows(query.page.unwrap_or(0), lang)?)
+}
+
+/// `POST /families` and `POST /api/families` (operators): a family without an account,
+/// `{name, phone}`; `201` with the family.
+pub fn register(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, family::FAMILY_FIELDS)?;
+    let (name, phone) = match family::read_family(&input, lang) {
+        Ok(found) => found,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return list_page_with(
+                0,
+                422,
+                Some(FormState::new("register", &problems, input.echo(), lang)),
+                lang,
+            );
+        }
+    };
+    let doc = family::register_by_operator(name, phone, clock::now_ms(), &user)?;
+    if json {
+        created(&FamilyView::new(&doc))
+    } else {
+        Ok(to(&format!("/families/{}", doc.id)))
+    }
+}
+
+/// `GET /families/{id}` (the family or an operator)
+pub fn page(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let operator = is_operator();
+    let doc = family::visible(params.get("id")?, &user, operator, lang)?;
+    render_family(Some(&doc), operator, 200, None, lang)
+}
+
+/// `GET /api/families/{id}` (the family or an operator)
+pub fn api_get(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let operator = is_operator();
+    let doc = family::visible(params.get("id")?, &user, operator, lang)?;
+    Response::json(&family_context(&doc, operator, lang)?)
+}
+
+/// `POST /families/{id}/allowance` and `POST /api/families/{id}/allowance` (operators):
+/// `period` (the current one if empty), `hours` (empty: back to the rule of the settings),
+/// `note`.
+pub fn set_allowance(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let json = wants_json(&request);
+    let family = family::load(params.get("id")?, lang)?;
+    let input = Input::from_request(&request, allowance::JSON_FIELDS)?;
+    let settings = Settings::load()?;
+    let now = clock::now_ms();
+    let mut problems = Problems::default();
+    let kind = settings.allowance_period;
+    let period = match input.one("period") {
+        None => kind.period_of(rome::today(now)),
+        Some(text) => kind.parse(text).unwrap_or_else(|| {
+            problems.push(
+                "period",
+                match lang {
+                    Lang::It => format!(
+                        "«{text}» non è un periodo: scrivilo come {}",
+                        kind.example()
+                    ),
+                    Lang::En => format!("`{text}` is not a period: write it as {}", kind.example()),
+                },
+            );
+            String::new()
+        }),
+    };
+    let minutes = match input.one("hours") {
+        None => None,
+        Some(text) => match allowance::parse_hours(text, lang) {
+            Ok(minutes) => Some(minutes),
+            Err(message) => {
+                problems.push("hours", message);
+                None
+            }
+        },
+    };
+    let note = input.one("note").unwrap_or_default().to_owned();
+    if note.chars().count() > 300 {
+        problems.push(
+            "note",
+            lang.pick(
+                "la nota ha al massimo 300 caratteri",
+                "the note has 300 characters at most",
+            ),
+        );
+    }
+    if !problems.is_empty() {
+        if json {
+            return problems.into_json_response(lang);
+        }
+        return render_family(
+            Some(&family),
+            true,
+            422,
+            Some(FormState::new("allowance", &problems, input.echo(), lang)),
+            lang,
+        );
+    }
+    allowance::set_granted(&family.id, &period, minutes, &note, &user, now)?;
+    if json {
+        let (doc, balance) = allowance::balance(&family.id, &period, &settings)?;
+        let note = doc.map(|d| d.data.note).unwrap_or_default();
+        Response::json(&BalanceView::new(&period, &balance, &note, &settings, lang))
+    } else {
+        Ok(to(&format!("/families/{}", family.id)))
+    }
+}
+
+/// `POST /families/{id}/feed` (the family or an operator): a new calendar address.
+pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let operator = is_operator();
+    let mut doc = family::visible(params.get("id")?, &user, operator, lang)?;
+    doc.data.feed_token = crate::tutor::new_feed_token();
+    doc.version = FAMILIES.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(
+        "family.feed_renewed",
+        &doc.id,
+        &json!({ "by": user.username }),
+    )?;
+    if wants_json(&request) {
+        Response::json(&FamilyView::new(&doc))
+    } else if family::is_member(&doc.data, &user) {
+        Ok(to("/family"))
+    } else {
+        Ok(to(&format!("/families/{}", doc.id)))
+    }
+}
+
+fn render_child(
+    id: &str,
+    user: &User,
+    status: u16,
+    form: Option<FormState>,
+    lang: Lang,
+) -> Result<Response> {
+    let (child, family) = family::child_for(id, user, is_operator(), lang)?;
+    let settings = Settings::load()?;
+    let context = json!({
+        "child": ChildView::new(&child),
+        "family": FamilyView::new(&family),
+        "own": family::is_member(&family.data, user),
+        "choices": { "subjects": settings.subjects, "levels": settings.levels },
+    });
+    Response::render_with_status(status, "child.html", &with_form(context, form))
+}
+
+/// `GET /children/{id}` (the family or an operator): the child's details to edit.
+pub fn child_page(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    render_child(params.get("id")?, &user, 200, None, lang)
+}
+
+/// `POST /children/{id}` and `POST /api/children/{id}` (the family or an operator): the same
+/// fields as the registration, plus `active`.
+pub fn update_child(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let id = params.get("id")?.to_owned();
+    let (_, family) = family::child_for(&id, &user, is_operator(), lang)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, family::CHILD_FIELDS)?;
+    let settings = Settings::load()?;
+    let draft = match family::read_child(&input, &settings, lang) {
+        Ok(draft) => draft,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return render_child(
+                &id,
+                &user,
+                422,
+                Some(FormState::new(
+                    "child",
+                    &problems,
+                    input.echo_with_lists(&["subjects"]),
+                    lang,
+                )),
+                lang,
+            );
+        }
+    };
+    let doc = family::update_child(&id, draft, &user, lang)?;
+    if json {
+        Response::json(&ChildView::new(&doc))
+    } else if family::is_member(&family.data, &user) {
+        Ok(to("/family"))
+    } else {
+        Ok(to(&format!("/families/{}", family.id)))
+    }
+}

@@ -1,0 +1,191 @@
+//! Calendar feeds: `GET /feeds/tutor/{token}.ics` and `GET /feeds/family/{token}.ics`.
+//!
+//! Calendar apps fetch these without a session, so the secret token in the address is the
+//! credential (see [`crate::code`]); anything but a known token is a 404 that says nothing more.
+//! A feed holds the last 60 days and everything ahead.
+
+use std::collections::HashMap;
+
+use trama_sdk::clock::Date;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::router::Params;
+use trama_sdk::store::{Cmp, Collection, Doc};
+use trama_sdk::{Error, Result, clock};
+
+use super::lang;
+use crate::code;
+use crate::config::Settings;
+use crate::family::{CHILDREN, FAMILIES, Family};
+use crate::i18n::Lang;
+use crate::ics::{self, Event};
+use crate::lesson::{BOOKINGS, BookingStatus, LESSONS, LessonStatus};
+use crate::rome;
+use crate::space::SPACES;
+use crate::tutor::{TUTORS, Tutor};
+
+/// How far back a feed goes.
+const PAST_DAYS: i64 = 60;
+/// Events in one feed at most.
+const MAX_EVENTS: u32 = 1000;
+
+fn unknown(lang: Lang) -> Error {
+    Error::not_found(lang.pick(
+        "questo calendario non esiste (l'indirizzo potrebbe essere stato rinnovato)",
+        "this calendar does not exist (its address may have been renewed)",
+    ))
+}
+
+/// The token of `{token}.ics`, if it has the right shape.
+fn token(params: &Params, lang: Lang) -> Result<String> {
+    let file = params.get("file")?;
+    file.strip_suffix(".ics")
+        .filter(|t| code::is_feed_token(t))
+        .map(str::to_owned)
+        .ok_or_else(|| unknown(lang))
+}
+
+fn by_token<T: serde::Serialize + serde::de::DeserializeOwned>(
+    collection: &Collection<T>,
+    token: &str,
+    lang: Lang,
+) -> Result<Doc<T>> {
+    collection
+        .query()
+        .filter("feed_token", Cmp::Eq, token)
+        .limit(1)
+        .fetch()?
+        .into_iter()
+        .next()
+        .ok_or_else(|| unknown(lang))
+}
+
+fn place(cache: &mut HashMap<String, String>, id: &str) -> Result<String> {
+    if !cache.contains_key(id) {
+        let text = SPACES
+            .get(id)?
+            .map(|s| format!("{}, {}", s.data.name, s.data.address))
+            .unwrap_or_default();
+        cache.insert(id.to_owned(), text);
+    }
+    Ok(cache.get(id).cloned().unwrap_or_default())
+}
+
+fn download(name: &str, body: String) -> Response {
+    Response::download(name, "text/calendar; charset=utf-8", body)
+}
+
+/// `GET /feeds/tutor/{token}.ics`: the tutor's lessons.
+pub fn tutor(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let token = token(&params, lang)?;
+    let tutor: Doc<Tutor> = by_token(&TUTORS, &token, lang)?;
+    let settings = Settings::load()?;
+    let now = clock::now_ms();
+    let since = rome::today(now).add_days(-PAST_DAYS).to_string();
+    let lessons = LESSONS
+        .query()
+        .filter("tutor", Cmp::Eq, tutor.id.as_str())
+        .filter("date", Cmp::Ge, since)
+        .order_by("start_at")
+        .limit(MAX_EVENTS)
+        .fetch()?;
+    let mut places = HashMap::new();
+    let mut events = Vec::with_capacity(lessons.len());
+    for doc in &lessons {
+        let l = &doc.data;
+        let mut names = Vec::new();
+        for seat in &l.seats {
+            if let Some(child) = CHILDREN.get(&seat.child)? {
+                names.push(child.data.short_name());
+            }
+        }
+        let children = match lang {
+            Lang::It => format!("Bambini: {}", names.join(", ")),
+            Lang::En => format!("Children: {}", names.join(", ")),
+        };
+        let description = match &l.cancel_reason {
+            Some(reason) if l.status == LessonStatus::Cancelled => {
+                format!(
+                    "{}: {reason}\n{children}",
+                    lang.pick("Annullata", "Cancelled")
+                )
+            }
+            _ => children,
+        };
+        events.push(Event {
+            uid: format!("lesson-{}@tutoring.trama", doc.id),
+            sequence: doc.version,
+            date: Date::parse(&l.date)?,
+            start: l.start,
+            minutes: l.minutes,
+            summary: format!("{} · {} ({})", settings.service_name, l.subject, l.level),
+            location: place(&mut places, &l.space)?,
+            description,
+            cancelled: l.status == LessonStatus::Cancelled,
+        });
+    }
+    let name = format!("{}: {}", settings.service_name, tutor.data.name);
+    Ok(download("lezioni.ics", ics::calendar(&name, &events, now)))
+}
+
+/// `GET /feeds/family/{token}.ics`: the lessons the family's children are booked into.
+pub fn family(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let token = token(&params, lang)?;
+    let family: Doc<Family> = by_token(&FAMILIES, &token, lang)?;
+    let settings = Settings::load()?;
+    let now = clock::now_ms();
+    let since = now - PAST_DAYS * 86_400_000;
+    let bookings = BOOKINGS
+        .query()
+        .filter("family", Cmp::Eq, family.id.as_str())
+        .filter("start_at", Cmp::Ge, since)
+        .order_by("start_at")
+        .limit(MAX_EVENTS)
+        .fetch()?;
+    let mut places = HashMap::new();
+    let mut tutors: HashMap<String, String> = HashMap::new();
+    let mut children: HashMap<String, String> = HashMap::new();
+    let mut events = Vec::with_capacity(bookings.len());
+    for doc in &bookings {
+        let b = &doc.data;
+        if !children.contains_key(&b.child) {
+            let name = CHILDREN
+                .get(&b.child)?
+                .map(|c| c.data.first_name)
+                .unwrap_or_default();
+            children.insert(b.child.clone(), name);
+        }
+        if !tutors.contains_key(&b.tutor) {
+            let name = TUTORS
+                .get(&b.tutor)?
+                .map(|t| t.data.name)
+                .unwrap_or_default();
+            tutors.insert(b.tutor.clone(), name);
+        }
+        let child = children.get(&b.child).cloned().unwrap_or_default();
+        let tutor = tutors.get(&b.tutor).cloned().unwrap_or_default();
+        let cancelled = matches!(
+            b.status,
+            BookingStatus::Cancelled
+                | BookingStatus::CancelledLate
+                | BookingStatus::LessonCancelled
+        );
+        events.push(Event {
+            uid: format!("booking-{}@tutoring.trama", doc.id),
+            sequence: doc.version,
+            date: Date::parse(&b.date)?,
+            start: b.start,
+            minutes: b.minutes,
+            summary: format!("{child}: {} ({})", b.subject, settings.service_name),
+            location: place(&mut places, &b.space)?,
+            description: format!("Tutor: {tutor}\n{}", b.status.label(lang)),
+            cancelled,
+        });
+    }
+    let name = format!("{}: {}", settings.service_name, family.data.name);
+    Ok(download(
+        "doposcuola.ics",
+        ics::calendar(&name, &events, now),
+    ))
+}

@@ -1,0 +1,298 @@
+//! The monthly report (operators): page, JSON and CSV exports.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use trama_sdk::clock::Date;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::router::Params;
+use trama_sdk::store::{Cmp, Collection, Doc};
+use trama_sdk::{Error, Result, clock};
+
+use super::{lang, require_operator};
+use crate::allowance;
+use crate::config::Settings;
+use crate::family::{CHILDREN, FAMILIES};
+use crate::i18n::Lang;
+use crate::lesson::{BOOKINGS, Booking, LESSONS, Lesson};
+use crate::report::{self, Names, Report, Row};
+use crate::rome;
+use crate::space;
+use crate::tutor;
+
+/// Documents read per query.
+const PAGE: u32 = 1000;
+
+#[derive(Deserialize)]
+struct MonthQuery {
+    month: Option<String>,
+}
+
+/// The month asked for (`YYYY-MM`), this month in Rome by default.
+fn month(request: &Request, lang: Lang) -> Result<String> {
+    let query: MonthQuery = request.parse_query()?;
+    match query
+        .month
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        None => {
+            let today = rome::today(clock::now_ms());
+            Ok(format!("{:04}-{:02}", today.year, today.month))
+        }
+        Some(text) => {
+            let valid = text.len() == 7 && Date::parse(&format!("{text}-01")).is_ok();
+            if valid {
+                Ok(text.to_owned())
+            } else {
+                Err(Error::bad_request(match lang {
+                    Lang::It => {
+                        format!("parametro `month`: «{text}» non è un mese, scrivilo come 2025-03")
+                    }
+                    Lang::En => format!(
+                        "query parameter `month`: `{text}` is not a month, write it as 2025-03"
+                    ),
+                }))
+            }
+        }
+    }
+}
+
+/// Every document of `collection` whose `month` is `month`.
+fn of_month<T: serde::Serialize + serde::de::DeserializeOwned>(
+    collection: &Collection<T>,
+    month: &str,
+) -> Result<Vec<Doc<T>>> {
+    let mut all = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = collection
+            .query()
+            .filter("month", Cmp::Eq, month)
+            .order_by("start_at")
+            .limit(PAGE)
+            .offset(offset)
+            .fetch()?;
+        let n = page.len();
+        all.extend(page);
+        if n < PAGE as usize {
+            return Ok(all);
+        }
+        offset += PAGE;
+    }
+}
+
+struct Month {
+    report: Report,
+    lessons: Vec<Doc<Lesson>>,
+    bookings: Vec<Doc<Booking>>,
+    names: Names,
+}
+
+fn load(month: &str) -> Result<Month> {
+    let settings = Settings::load()?;
+    let lessons = of_month(&LESSONS, month)?;
+    let bookings = of_month(&BOOKINGS, month)?;
+    let mut names = Names {
+        tutors: tutor::all()?
+            .into_iter()
+            .map(|t| (t.id, t.data.name))
+            .collect(),
+        spaces: space::all()?
+            .into_iter()
+            .map(|s| (s.id, s.data.name))
+            .collect(),
+        families: BTreeMap::new(),
+    };
+    for b in &bookings {
+        if !names.families.contains_key(&b.data.family) {
+            let name = FAMILIES
+                .get(&b.data.family)?
+                .map(|f| f.data.name)
+                .unwrap_or_default();
+            names.families.insert(b.data.family.clone(), name);
+        }
+    }
+    let report = report::build(
+        month,
+        &lessons,
+        &bookings,
+        &names,
+        &settings,
+        clock::now_ms(),
+    );
+    Ok(Month {
+        report,
+        lessons,
+        bookings,
+        names,
+    })
+}
+
+/// A line of the report for the page: hours and euros written for people.
+#[derive(Serialize)]
+struct RowView<'a> {
+    id: &'a str,
+    name: &'a str,
+    lessons: u32,
+    hours: String,
+    present: u32,
+    absent: u32,
+    late_cancelled: u32,
+    charged_hours: String,
+    cost: Option<String>,
+}
+
+impl<'a> RowView<'a> {
+    fn new(row: &'a Row, lang: Lang) -> Self {
+        Self {
+            id: &row.id,
+            name: &row.name,
+            lessons: row.lessons,
+            hours: allowance::hours_text(row.minutes, lang),
+            present: row.present,
+            absent: row.absent,
+            late_cancelled: row.late_cancelled,
+            charged_hours: allowance::hours_text(row.charged_minutes, lang),
+            cost: row.cost_cents.map(|c| report::euros(c, lang)),
+        }
+    }
+}
+
+/// `GET /reports?month=YYYY-MM` (operators)
+pub fn page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let month = month(&request, lang)?;
+    let data = load(&month)?;
+    let year: i32 = month.get(..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
+    let number: u8 = month.get(5..).and_then(|m| m.parse().ok()).unwrap_or(1);
+    let shift = |delta: i32| {
+        let index = year * 12 + i32::from(number) - 1 + delta;
+        format!(
+            "{:04}-{:02}",
+            index.div_euclid(12),
+            index.rem_euclid(12) + 1
+        )
+    };
+    fn rows(rows: &[Row], lang: Lang) -> Vec<RowView<'_>> {
+        rows.iter().map(|r| RowView::new(r, lang)).collect()
+    }
+    Response::render(
+        "reports.html",
+        &json!({
+            "parts": {
+                "tutors": rows(&data.report.tutors, lang),
+                "spaces": rows(&data.report.spaces, lang),
+                "families": rows(&data.report.families, lang),
+            },
+            "totals": RowView::new(&data.report.totals, lang),
+            "report": data.report,
+            "month_label": format!("{} {year}", rome::month_name(number, lang == Lang::It)),
+            "previous": shift(-1),
+            "next": shift(1),
+            "rate": report::euros(data.report.hourly_rate_cents, lang),
+            "total_cost": data.report.totals.cost_cents.map(|c| report::euros(c, lang)),
+        }),
+    )
+}
+
+/// `GET /api/reports?month=YYYY-MM` (operators): the report with every row.
+pub fn api(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let month = month(&request, lang)?;
+    Response::json(&load(&month)?.report)
+}
+
+/// `GET /reports/{families,tutors,spaces,lessons}.csv?month=YYYY-MM` (operators)
+pub fn csv(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let file = params.get("file")?;
+    let month = month(&request, lang)?;
+    let data = load(&month)?;
+    let r = &data.report;
+    let body = match file {
+        "families.csv" => report::rows_csv("family", &r.families, None),
+        "tutors.csv" => report::rows_csv("tutor", &r.tutors, Some(&r.totals)),
+        "spaces.csv" => report::rows_csv("space", &r.spaces, Some(&r.totals)),
+        "lessons.csv" => lessons_csv(&data)?,
+        other => {
+            return Err(Error::not_found(match lang {
+                Lang::It => format!(
+                    "non esiste l'esportazione «{other}»: ci sono families.csv, tutors.csv, spaces.csv e lessons.csv"
+                ),
+                Lang::En => format!(
+                    "there is no export `{other}`: there are families.csv, tutors.csv, spaces.csv and lessons.csv"
+                ),
+            }));
+        }
+    };
+    Ok(Response::download(
+        format!("tutoring-{month}-{file}"),
+        "text/csv; charset=utf-8",
+        body,
+    ))
+}
+
+/// One row per child per lesson of the month: what an auditor checks the totals against.
+fn lessons_csv(data: &Month) -> Result<String> {
+    let mut out = String::new();
+    trama_sdk::csv::record(
+        &mut out,
+        &[
+            "date",
+            "start",
+            "end",
+            "lesson_id",
+            "lesson_status",
+            "subject",
+            "level",
+            "tutor",
+            "space",
+            "family",
+            "child",
+            "booking_status",
+            "charged_hours",
+        ],
+    );
+    let lessons: BTreeMap<&str, &Lesson> = data
+        .lessons
+        .iter()
+        .map(|l| (l.id.as_str(), &l.data))
+        .collect();
+    let name = |map: &BTreeMap<String, String>, id: &str| map.get(id).cloned().unwrap_or_default();
+    for doc in &data.bookings {
+        let b = &doc.data;
+        let child = CHILDREN
+            .get(&b.child)?
+            .map(|c| c.data.full_name())
+            .unwrap_or_default();
+        let status = lessons
+            .get(b.lesson.as_str())
+            .map(|l| format!("{:?}", l.status).to_lowercase())
+            .unwrap_or_default();
+        trama_sdk::csv::record(
+            &mut out,
+            &[
+                b.date.clone(),
+                rome::hhmm(b.start),
+                rome::hhmm(b.start + b.minutes),
+                b.lesson.clone(),
+                status,
+                b.subject.clone(),
+                b.level.clone(),
+                name(&data.names.tutors, &b.tutor),
+                name(&data.names.spaces, &b.space),
+                name(&data.names.families, &b.family),
+                child,
+                b.status.key().to_owned(),
+                report::hours_plain(b.charged_minutes()),
+            ],
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,120 @@
+//! Spaces: operators register the rooms lent for lessons and keep their hours up to date.
+
+use serde_json::json;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::router::Params;
+use trama_sdk::store::Cmp;
+use trama_sdk::{Result, clock};
+
+use super::lessons::staff_views;
+use super::{FormState, created, lang, require_operator, to, wants_json, with_form};
+use crate::config::Settings;
+use crate::i18n::Lang;
+use crate::input::Input;
+use crate::lesson::LESSONS;
+use crate::rome;
+use crate::space::{self, SpaceView};
+
+fn views(lang: Lang) -> Result<Vec<SpaceView>> {
+    Ok(space::all()?
+        .iter()
+        .map(|s| SpaceView::new(s, lang))
+        .collect())
+}
+
+fn list_page_with(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let context = json!({ "spaces": views(lang)? });
+    Response::render_with_status(status, "spaces.html", &with_form(context, form))
+}
+
+/// `GET /spaces` (operators)
+pub fn list_page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    list_page_with(200, None, lang)
+}
+
+/// `GET /api/spaces` (operators)
+pub fn api_list(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    Response::json(&views(lang)?)
+}
+
+/// `POST /spaces` and `POST /api/spaces` (operators): `{name, address, capacity, opening,
+/// closed_dates}`; `201` with the space.
+pub fn register(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, space::JSON_FIELDS)?;
+    let draft = match space::read(&input, lang) {
+        Ok(draft) => draft,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return list_page_with(
+                422,
+                Some(FormState::new("register", &problems, input.echo(), lang)),
+                lang,
+            );
+        }
+    };
+    let doc = space::register(draft, clock::now_ms(), &user)?;
+    if json {
+        created(&SpaceView::new(&doc, lang))
+    } else {
+        Ok(to("/spaces"))
+    }
+}
+
+fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let doc = space::load(id, lang)?;
+    let settings = Settings::load()?;
+    let now = clock::now_ms();
+    let lessons = LESSONS
+        .query()
+        .filter("space", Cmp::Eq, id)
+        .filter("date", Cmp::Ge, rome::today(now).to_string())
+        .order_by("start_at")
+        .limit(200)
+        .fetch()?;
+    let context = json!({
+        "space": SpaceView::new(&doc, lang),
+        "lessons": staff_views(&lessons, true, &settings, now, lang)?,
+    });
+    Response::render_with_status(status, "space_edit.html", &with_form(context, form))
+}
+
+/// `GET /spaces/{id}` (operators): the edit form and the lessons booked there.
+pub fn edit_page(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    edit_page_with(params.get("id")?, 200, None, lang)
+}
+
+/// `POST /spaces/{id}` and `POST /api/spaces/{id}` (operators): the same fields, plus `active`.
+pub fn update(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let id = params.get("id")?.to_owned();
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, space::JSON_FIELDS)?;
+    let draft = match space::read(&input, lang) {
+        Ok(draft) => draft,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return edit_page_with(
+                &id,
+                422,
+                Some(FormState::new("edit", &problems, input.echo(), lang)),
+                lang,
+            );
+        }
+    };
+    let doc = space::update(&id, draft, &user, lang)?;
+    if json {
+        Response::json(&SpaceView::new(&doc, lang))
+    } else {
+        Ok(to(&format!("/spaces/{id}")))
+    }
+}

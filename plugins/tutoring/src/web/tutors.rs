@@ -1,0 +1,259 @@
+//! Tutors: operators register and edit them; a tutor links their account with the claim code,
+//! sees their lessons and takes the registers.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use trama_sdk::http::{Request, Response};
+use trama_sdk::identity::{self, User};
+use trama_sdk::router::Params;
+use trama_sdk::store::{Cmp, Doc};
+use trama_sdk::{Result, clock};
+
+use super::lessons::{LessonView, staff_views};
+use super::{FormState, created, lang, require_operator, require_tutor, to, wants_json, with_form};
+use crate::config::Settings;
+use crate::i18n::Lang;
+use crate::input::Input;
+use crate::lesson::{LESSONS, Lesson, LessonStatus};
+use crate::rome;
+use crate::tutor::{self, Tutor, TutorView};
+
+fn settings_lists(settings: &Settings) -> Value {
+    json!({ "subjects": settings.subjects, "levels": settings.levels })
+}
+
+fn list_page_with(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let settings = Settings::load()?;
+    let tutors: Vec<TutorView> = tutor::all()?
+        .iter()
+        .map(|t| TutorView::new(t, true, lang))
+        .collect();
+    let context = json!({ "tutors": tutors, "choices": settings_lists(&settings) });
+    Response::render_with_status(status, "tutors.html", &with_form(context, form))
+}
+
+/// `GET /tutors` (operators): the tutors and the registration form.
+pub fn list_page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    list_page_with(200, None, lang)
+}
+
+/// `GET /api/tutors` (operators)
+pub fn api_list(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let tutors: Vec<TutorView> = tutor::all()?
+        .iter()
+        .map(|t| TutorView::new(t, true, lang))
+        .collect();
+    Response::json(&tutors)
+}
+
+/// `POST /tutors` and `POST /api/tutors` (operators): `{name, subjects, levels, availability,
+/// unavailable_dates}`; `201` with the tutor and its one-time `claim_code`.
+pub fn register(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, tutor::JSON_FIELDS)?;
+    let settings = Settings::load()?;
+    let draft = match tutor::read(&input, &settings, lang) {
+        Ok(draft) => draft,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return list_page_with(
+                422,
+                Some(FormState::new(
+                    "register",
+                    &problems,
+                    input.echo_with_lists(&["subjects", "levels"]),
+                    lang,
+                )),
+                lang,
+            );
+        }
+    };
+    let doc = tutor::register(draft, clock::now_ms(), &user)?;
+    if json {
+        created(&TutorView::new(&doc, true, lang))
+    } else {
+        Ok(to(&format!("/tutors/{}", doc.id)))
+    }
+}
+
+/// Lessons of tutor `id` from a week ago on.
+fn lessons_of(id: &str, now: i64) -> Result<Vec<Doc<Lesson>>> {
+    let since = rome::today(now).add_days(-7).to_string();
+    LESSONS
+        .query()
+        .filter("tutor", Cmp::Eq, id)
+        .filter("date", Cmp::Ge, since)
+        .order_by("start_at")
+        .limit(300)
+        .fetch()
+}
+
+fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let settings = Settings::load()?;
+    let doc = tutor::load(id, lang)?;
+    let now = clock::now_ms();
+    let context = json!({
+        "tutor": TutorView::new(&doc, true, lang),
+        "choices": settings_lists(&settings),
+        "lessons": staff_views(&lessons_of(id, now)?, true, &settings, now, lang)?,
+    });
+    Response::render_with_status(status, "tutor_edit.html", &with_form(context, form))
+}
+
+/// `GET /tutors/{id}` (operators): details, edit form, claim code, calendar, lessons.
+pub fn edit_page(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    edit_page_with(params.get("id")?, 200, None, lang)
+}
+
+/// `GET /api/tutors/{id}` (operators)
+pub fn api_get(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let doc = tutor::load(params.get("id")?, lang)?;
+    Response::json(&TutorView::new(&doc, true, lang))
+}
+
+/// `POST /tutors/{id}` and `POST /api/tutors/{id}` (operators): the same fields as the
+/// registration, plus `active`.
+pub fn update(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let id = params.get("id")?.to_owned();
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, tutor::JSON_FIELDS)?;
+    let settings = Settings::load()?;
+    let draft = match tutor::read(&input, &settings, lang) {
+        Ok(draft) => draft,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return edit_page_with(
+                &id,
+                422,
+                Some(FormState::new(
+                    "edit",
+                    &problems,
+                    input.echo_with_lists(&["subjects", "levels"]),
+                    lang,
+                )),
+                lang,
+            );
+        }
+    };
+    let doc = tutor::update(&id, draft, &user, lang)?;
+    if json {
+        Response::json(&TutorView::new(&doc, true, lang))
+    } else {
+        Ok(to(&format!("/tutors/{id}")))
+    }
+}
+
+/// `POST /tutors/{id}/feed` (operators, or the tutor): a new calendar address.
+pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let id = params.get("id")?;
+    let doc = tutor::load(id, lang)?;
+    let own = doc.data.user_id.as_deref() == Some(user.id.as_str());
+    if !own {
+        require_operator(lang)?;
+    }
+    let doc = tutor::renew_feed(id, lang)?;
+    if wants_json(&request) {
+        Response::json(&TutorView::new(&doc, true, lang))
+    } else if own {
+        Ok(to("/tutor"))
+    } else {
+        Ok(to(&format!("/tutors/{id}")))
+    }
+}
+
+/// What a tutor sees of themself.
+fn own_context(doc: Option<&Doc<Tutor>>, lang: Lang) -> Result<Value> {
+    let Some(doc) = doc else {
+        return Ok(json!({ "tutor": null, "upcoming": [], "to_register": [], "past": [] }));
+    };
+    let settings = Settings::load()?;
+    let now = clock::now_ms();
+    let lessons = lessons_of(&doc.id, now)?;
+    let views: Vec<LessonView> = staff_views(&lessons, false, &settings, now, lang)?;
+    let (mut upcoming, mut to_register, mut past) = (Vec::new(), Vec::new(), Vec::new());
+    for view in views {
+        match view.status {
+            LessonStatus::Scheduled if view.register_open => to_register.push(view),
+            LessonStatus::Scheduled => upcoming.push(view),
+            LessonStatus::Held | LessonStatus::Cancelled => past.push(view),
+        }
+    }
+    Ok(json!({
+        "tutor": TutorView::new(doc, true, lang),
+        "upcoming": upcoming,
+        "to_register": to_register,
+        "past": past,
+    }))
+}
+
+fn own_page_with(
+    user: &User,
+    status: u16,
+    form: Option<FormState>,
+    lang: Lang,
+) -> Result<Response> {
+    let doc = tutor::of_user(user)?;
+    let context = own_context(doc.as_ref(), lang)?;
+    Response::render_with_status(status, "tutor_home.html", &with_form(context, form))
+}
+
+/// `GET /tutor` (role `tutor`): the claim form, or the tutor's lessons.
+pub fn own_page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_tutor(lang)?;
+    own_page_with(&user, 200, None, lang)
+}
+
+/// `GET /api/tutor` (role `tutor`)
+pub fn api_me(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_tutor(lang)?;
+    let doc = tutor::of_user(&user)?;
+    Response::json(&own_context(doc.as_ref(), lang)?)
+}
+
+#[derive(Deserialize)]
+struct ClaimJson {
+    code: String,
+}
+
+/// `POST /tutor/claim` and `POST /api/tutor/claim` (role `tutor`): `code`.
+pub fn claim(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_tutor(lang)?;
+    let json = wants_json(&request);
+    let code = if request.body().is_empty() {
+        request.form_value("code").unwrap_or_default().to_owned()
+    } else {
+        request.json::<ClaimJson>()?.code
+    };
+    match tutor::claim(&user, &code, lang) {
+        Ok(doc) if json => Response::json(&TutorView::new(&doc, true, lang)),
+        Ok(_) => Ok(to("/tutor")),
+        Err(err) if !json && super::shown_in_form(&err) => own_page_with(
+            &user,
+            err.status(),
+            Some(FormState::message(
+                "claim",
+                err.message(),
+                serde_json::Map::from_iter([("code".to_owned(), Value::String(code))]),
+            )),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
