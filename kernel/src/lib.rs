@@ -23,6 +23,7 @@ pub mod instance;
 pub mod ledger;
 pub mod live;
 pub mod notify;
+pub mod scaffold;
 pub mod server;
 pub mod theme;
 pub mod web;

@@ -55,6 +55,9 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Territorial instances.
+    #[command(subcommand)]
+    Instance(InstanceCommand),
     /// The effective manifest of an instance.
     #[command(subcommand)]
     Manifest(ManifestCommand),
@@ -102,6 +105,23 @@ enum UserCommand {
         /// Roles on the instance (repeat the flag for several).
         #[arg(long = "role")]
         roles: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum InstanceCommand {
+    /// Scaffold a new territory: instances/NAME/instance.toml and its theme themes/NAME.
+    New {
+        name: String,
+        /// The folder of instances.
+        #[arg(long, default_value = "instances")]
+        instances: PathBuf,
+        /// The folder of themes.
+        #[arg(long, default_value = "themes")]
+        themes: PathBuf,
+        /// The folder of plugins.
+        #[arg(long, default_value = "plugins")]
+        plugins: PathBuf,
     },
 }
 
@@ -233,6 +253,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 Err(tampered) => bail!("audit log of `{}`: {tampered}", manifest.instance.id),
             }
+        }
+        Command::Instance(InstanceCommand::New {
+            name,
+            instances,
+            themes,
+            plugins,
+        }) => {
+            let made = trama::scaffold::new_instance(&instances, &themes, &plugins, &name)?;
+            println!(
+                "created {}",
+                made.instance_dir.join("instance.toml").display()
+            );
+            println!("created the theme {}", made.theme_dir.display());
+            println!("check it with: trama check {}", made.instance_dir.display());
         }
         Command::Manifest(ManifestCommand::Show { instance, export }) => {
             let manifest = trama_manifest::load(&instance)?;

@@ -164,7 +164,7 @@ impl Plugin for Vouchers {
 
     fn on_event(&self, event: Event) -> Result<()> {
         match event.name.as_str() {
-            merchant::ACCREDITED | merchant::SUSPENDED | merchant::REVOKED => {
+            merchant::ACCREDITED | merchant::SUSPENDED | merchant::REVOKED | merchant::EXPIRED => {
                 merchant::on_provider_event(&event)
             }
             other => {

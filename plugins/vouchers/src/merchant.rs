@@ -39,6 +39,9 @@ pub const PAYOUTS: &str = "payouts";
 pub const ACCREDITED: &str = "admissions.provider_accredited";
 pub const SUSPENDED: &str = "admissions.provider_suspended";
 pub const REVOKED: &str = "admissions.provider_revoked";
+/// An accreditation that ran out without renewal: the shop stops like a suspended one until a
+/// renewal accredits it again.
+pub const EXPIRED: &str = "admissions.provider_expired";
 
 /// Members of a merchant in JSON.
 pub const JSON_FIELDS: &[&str] = &["name", "vat_number", "address"];
@@ -385,7 +388,7 @@ pub fn apply_provider_event(current: Option<&Merchant>, event: &Event) -> Result
     });
     let status = match event.name.as_str() {
         ACCREDITED => MerchantStatus::Active,
-        SUSPENDED => MerchantStatus::Suspended,
+        SUSPENDED | EXPIRED => MerchantStatus::Suspended,
         REVOKED => MerchantStatus::Revoked,
         _ => return Ok(None),
     };
@@ -677,6 +680,23 @@ mod tests {
             None,
             "a redelivery changes nothing"
         );
+    }
+
+    #[test]
+    fn an_expired_accreditation_stops_the_shop_until_renewed() {
+        let active = apply_provider_event(None, &accredited("e1", 10))
+            .unwrap()
+            .unwrap();
+        assert_eq!(active.status, MerchantStatus::Active);
+        let expired = event("e2", EXPIRED, 20, serde_json::json!({"provider_id": "p1"}));
+        let stopped = apply_provider_event(Some(&active), &expired)
+            .unwrap()
+            .unwrap();
+        assert_eq!(stopped.status, MerchantStatus::Suspended);
+        let renewed = apply_provider_event(Some(&stopped), &accredited("e3", 30))
+            .unwrap()
+            .unwrap();
+        assert_eq!(renewed.status, MerchantStatus::Active);
     }
 
     #[test]

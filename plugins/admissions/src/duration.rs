@@ -1,0 +1,118 @@
+//! Durations in the settings: voting windows, accreditation validity, waiting times.
+//!
+//! They are written as in the kernel's job intervals — a whole number followed by `s`, `m`, `h`
+//! or `d` (`7d`, `36h`, `730d`) — because a committee thinks of a week or of two years, and one
+//! syntax across `plugin.toml` and the settings is one thing less to learn. The kernel checks
+//! only the length of these settings, so the plugin reads them here and says exactly which
+//! setting is wrong and how to write it.
+
+use crate::i18n::Lang;
+
+const SECOND: i64 = 1000;
+const MINUTE: i64 = 60 * SECOND;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+/// Longer than any accreditation (about 27 years): past it a typing mistake is likelier.
+const MAX_MS: i64 = 10_000 * DAY;
+
+/// A length of time, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Duration(i64);
+
+impl Duration {
+    pub fn from_ms(ms: i64) -> Self {
+        Self(ms)
+    }
+
+    pub fn as_ms(self) -> i64 {
+        self.0
+    }
+
+    /// Reads `7d`, `36h`, `90m` or `30s`; the error says what was wrong.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let malformed = || {
+            format!(
+                "`{text}` is not a duration: write a whole number followed by s, m, h or d, such as 7d or 36h"
+            )
+        };
+        let unit_at = text.len().checked_sub(1).ok_or_else(malformed)?;
+        let (count, unit) = text.split_at_checked(unit_at).ok_or_else(malformed)?;
+        if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(malformed());
+        }
+        let per_unit = match unit {
+            "s" => SECOND,
+            "m" => MINUTE,
+            "h" => HOUR,
+            "d" => DAY,
+            _ => return Err(malformed()),
+        };
+        let count: i64 = count.parse().map_err(|_| malformed())?;
+        if count == 0 {
+            return Err(format!(
+                "`{text}` is not a duration: it must be longer than zero"
+            ));
+        }
+        count
+            .checked_mul(per_unit)
+            .filter(|ms| *ms <= MAX_MS)
+            .map(Self)
+            .ok_or_else(|| format!("`{text}` is too long a duration: at most 10000d"))
+    }
+
+    /// In words, in the largest unit that divides it: "7 giorni", "36 hours".
+    pub fn describe(self, lang: Lang) -> String {
+        let (n, it_one, it_many, en) = if self.0 % DAY == 0 {
+            (self.0 / DAY, "giorno", "giorni", "day")
+        } else if self.0 % HOUR == 0 {
+            (self.0 / HOUR, "ora", "ore", "hour")
+        } else if self.0 % MINUTE == 0 {
+            (self.0 / MINUTE, "minuto", "minuti", "minute")
+        } else {
+            (
+                (self.0 + SECOND - 1) / SECOND,
+                "secondo",
+                "secondi",
+                "second",
+            )
+        };
+        match lang {
+            Lang::It => format!("{n} {}", if n == 1 { it_one } else { it_many }),
+            Lang::En => format!("{n} {en}{}", if n == 1 { "" } else { "s" }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_job_intervals() {
+        assert_eq!(Duration::parse("7d"), Ok(Duration(7 * DAY)));
+        assert_eq!(Duration::parse(" 36h "), Ok(Duration(36 * HOUR)));
+        assert_eq!(Duration::parse("90m"), Ok(Duration(90 * MINUTE)));
+        assert_eq!(Duration::parse("5s"), Ok(Duration(5 * SECOND)));
+        for bad in ["", "d", "7", "7w", "-1d", "1.5d", "7 d"] {
+            let err = Duration::parse(bad).unwrap_err();
+            assert!(err.contains("not a duration"), "{bad}: {err}");
+        }
+        assert!(
+            Duration::parse("0d")
+                .unwrap_err()
+                .contains("longer than zero")
+        );
+        assert!(Duration::parse("10001d").unwrap_err().contains("too long"));
+        assert!(Duration::parse("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn durations_are_described_in_their_largest_unit() {
+        assert_eq!(Duration(7 * DAY).describe(Lang::It), "7 giorni");
+        assert_eq!(Duration(DAY).describe(Lang::En), "1 day");
+        assert_eq!(Duration(36 * HOUR).describe(Lang::En), "36 hours");
+        assert_eq!(Duration(90 * MINUTE).describe(Lang::It), "90 minuti");
+        assert_eq!(Duration(1500).describe(Lang::It), "2 secondi");
+    }
+}

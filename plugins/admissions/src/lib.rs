@@ -1,0 +1,177 @@
+//! # admissions — the provider admission committee of a territorial network
+//!
+//! Service providers — cooperatives, social enterprises, associations, local shops — ask to join
+//! the territorial network. A multi-stakeholder committee examines each request against the
+//! ethics code the coordination table approved, asks for information when something is
+//! missing, and votes. Admitted providers enter a public accreditation register with their
+//! approved services, an admission date and an expiry; they renew, and the committee may
+//! suspend, reinstate or revoke them, again by vote. Other plugins (vouchers, corporate plans)
+//! learn about the register through events.
+//!
+//! Roles: any logged-in account applies for its organisation; `committee` examines and votes
+//! (see [`roster`] for how the committee is counted); the register is public. Paths below are
+//! under `/p/admissions`.
+//!
+//! ## Pages (HTML, no JavaScript needed)
+//! | route | who | what |
+//! |---|---|---|
+//! | `GET /` | all | how to join, "Le mie domande", the applicant's register entries, shortcuts |
+//! | `GET /ethics` | all | the ethics code in force, with its version |
+//! | `GET /apply` (`?provider=ID` to renew), `POST /apply` | logged in | the application form |
+//! | `GET /applications/{id}` | its applicant, committee | status, requests to answer, decision and reasons; for the committee comments, votes, conflicts |
+//! | `POST /applications/{id}/answer` (`answer`), `/withdraw`, `/services/{service}/withdraw` | its applicant | answer a request; withdraw the application or one service |
+//! | `POST /applications/{id}/comments` (`text`), `/request-info` (`question`), `/vote` (`choice`, `reason`), `/conflict` (`note`) | committee | examine |
+//! | `GET /applications/{id}/minutes.csv` | committee | the minutes |
+//! | `GET /committee`, `POST /committee/profile` (`tax_code`, `links`) | committee | the queue, the roster, the member's declared links |
+//! | `GET /register` (`?status=all\|active\|…&category=`), `GET /register/{id}` | all | the register, an entry |
+//! | `GET /register.csv` | all | the register, one row per service |
+//! | `POST /register/{id}/motions` (`kind`: suspend, revoke, reinstate; `reason`) | committee | open a proceeding |
+//! | `GET /motions/{id}`, `POST /motions/{id}/vote`, `/conflict` | committee (and the provider, to read) | a proceeding |
+//! | `POST /motions/{id}/statement` (`text`) | the provider | its statement in defence |
+//! | `GET /motions/{id}/minutes.csv`, `GET /decisions.csv` | committee | minutes; every decision |
+//!
+//! ## JSON API
+//! Same fields as the forms; `services` is a list of `{title, category, description, id?}`,
+//! `categories` and `declarations` (numbers, from 1) lists. A field that breaks a rule is a `422`
+//! with the kernel's `{error: {kind, message}}` and `problems: [{field, message}]`.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /api/ethics` | the code in force |
+//! | `POST /api/applications` (`201`) | apply (`409` if the organisation has one under examination) |
+//! | `GET /api/applications?status=&limit=&offset=` | committee: applications |
+//! | `GET /api/my-applications` | the caller's applications |
+//! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{comments,request-info,vote,conflict,answer,withdraw}`, `POST /api/applications/{id}/services/{service}/withdraw` | as above |
+//! | `GET /api/committee`, `POST /api/committee/profile` | committee |
+//! | `GET /api/register`, `GET /api/register/{id}` | the register |
+//! | `POST /api/register/{id}/motions` (`201`), `GET /api/motions/{id}`, `POST /api/motions/{id}/{vote,conflict,statement}` | proceedings |
+//!
+//! ## Settings, events, jobs
+//! Settings (see `plugin.toml`): the ethics code (`ethics_code_version`, `ethics_code_text`),
+//! `categories`, `declarations`, `quorum_percent`, `majority`, `voting_window`,
+//! `voting_rounds`, `accreditation_validity`, `renewal_notice`, `reapply_after` (durations like
+//! `7d`, see [`duration`]), `max_services`, `network_name`.
+//!
+//! Publishes `admissions.provider_accredited`, `…_suspended`, `…_revoked`, `…_expired` (payloads
+//! in [`provider`]). The `deadlines` job (every 30 s) closes windows, expires accreditations and
+//! reminds providers to renew (see [`jobs`]). Every step is in the audit log. Applicants are told
+//! of requests and decisions through the kernel's notifications (host API 1.2, see [`notice`]).
+
+pub mod application;
+pub mod ballot;
+pub mod catalogue;
+pub mod config;
+pub mod conflict;
+pub mod decision;
+pub mod duration;
+pub mod i18n;
+pub mod input;
+pub mod jobs;
+pub mod minutes;
+pub mod motion;
+pub mod notice;
+pub mod organisation;
+pub mod provider;
+pub mod roster;
+pub mod taxcode;
+pub mod time;
+mod web;
+
+use trama_sdk::events::Event;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::router::Router;
+use trama_sdk::{Error, Plugin, Result, log};
+
+use web::{applications, apply, committee, exports, home, register};
+
+/// The plugin: public so that natively, where nothing is exported, it is still a library item.
+#[derive(Default)]
+pub struct Admissions;
+
+impl Plugin for Admissions {
+    fn handle(&self, request: Request) -> Result<Response> {
+        Router::new()
+            .get("/", home::page)
+            .get("/ethics", home::ethics)
+            .get("/apply", apply::form)
+            .post("/apply", apply::submit)
+            .get("/applications/{id}", applications::page)
+            .get(
+                "/applications/{id}/minutes.csv",
+                exports::application_minutes,
+            )
+            .post("/applications/{id}/comments", applications::step)
+            .post("/applications/{id}/request-info", applications::step)
+            .post("/applications/{id}/vote", applications::step)
+            .post("/applications/{id}/conflict", applications::step)
+            .post("/applications/{id}/answer", applications::step)
+            .post("/applications/{id}/withdraw", applications::step)
+            .post(
+                "/applications/{id}/services/{service}/withdraw",
+                applications::step,
+            )
+            .get("/committee", committee::page)
+            .post("/committee/profile", committee::profile)
+            .get("/register", register::page)
+            .get("/register.csv", exports::register)
+            .get("/register/{id}", register::provider)
+            .post("/register/{id}/motions", register::open_motion)
+            .get("/motions/{id}", register::motion_get)
+            .get("/motions/{id}/minutes.csv", exports::motion_minutes)
+            .post("/motions/{id}/vote", register::motion_step)
+            .post("/motions/{id}/conflict", register::motion_step)
+            .post("/motions/{id}/statement", register::motion_step)
+            .get("/decisions.csv", exports::decisions)
+            .get("/api/ethics", home::api_ethics)
+            .post("/api/applications", apply::submit)
+            .get("/api/applications", applications::api_list)
+            .get("/api/my-applications", applications::api_mine)
+            .get("/api/applications/{id}", applications::api_get)
+            .post("/api/applications/{id}/comments", applications::step)
+            .post("/api/applications/{id}/request-info", applications::step)
+            .post("/api/applications/{id}/vote", applications::step)
+            .post("/api/applications/{id}/conflict", applications::step)
+            .post("/api/applications/{id}/answer", applications::step)
+            .post("/api/applications/{id}/withdraw", applications::step)
+            .post(
+                "/api/applications/{id}/services/{service}/withdraw",
+                applications::step,
+            )
+            .get("/api/committee", committee::api)
+            .post("/api/committee/profile", committee::profile)
+            .get("/api/register", register::api_list)
+            .get("/api/register/{id}", register::api_provider)
+            .post("/api/register/{id}/motions", register::open_motion)
+            .get("/api/motions/{id}", register::api_motion)
+            .post("/api/motions/{id}/vote", register::motion_step)
+            .post("/api/motions/{id}/conflict", register::motion_step)
+            .post("/api/motions/{id}/statement", register::motion_step)
+            .handle(request)
+    }
+
+    fn on_event(&self, event: Event) -> Result<()> {
+        log::debug(format!("ignoring event {} ({})", event.id, event.name));
+        Ok(())
+    }
+
+    fn run_job(&self, name: &str) -> Result<()> {
+        match name {
+            jobs::DEADLINES => jobs::deadlines(),
+            other => Err(Error::not_found(format!("there is no job named `{other}`"))),
+        }
+    }
+
+    fn install(&self, previous: Option<&str>) -> Result<()> {
+        log::info(format!(
+            "admissions {} installed (previous: {})",
+            env!("CARGO_PKG_VERSION"),
+            previous.unwrap_or("none")
+        ));
+        Ok(())
+    }
+}
+
+// Only the WebAssembly build is a component. Natively (unit tests) the crate is a library, and
+// the component's export names, which contain `:` and `@`, would not link.
+#[cfg(target_arch = "wasm32")]
+trama_sdk::export_plugin!(Admissions);

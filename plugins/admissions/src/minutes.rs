@@ -1,0 +1,249 @@
+//! The minutes ("verbale") of a case as CSV: one row per fact, in the order a secretary would
+//! write them — the case, the rule, who was entitled to vote and who was excluded and why, the
+//! discussion, the requests for information and their answers, every vote with its motivation,
+//! the outcome and its reasons.
+//!
+//! Columns: `section, member, value, time_utc, note`. `section` is a fixed key (`case`,
+//! `organisation`, `rule`, `entitled`, `excluded`, `declared_conflict`, `comment`, `question`,
+//! `answer`, `statement`, `vote`, `outcome`, `reason`) so that a spreadsheet can filter on it;
+//! values and notes are in the page's language.
+
+use trama_sdk::csv;
+
+use crate::ballot::Ballot;
+use crate::conflict::Declared;
+use crate::decision::{ClosedBy, Decision};
+use crate::i18n::Lang;
+use crate::roster::Electorate;
+use crate::time::iso;
+
+pub const HEADER: [&str; 5] = ["section", "member", "value", "time_utc", "note"];
+
+/// What the minutes of any case hold.
+pub struct Case<'a> {
+    pub id: &'a str,
+    /// "Domanda di ammissione", "Sospensione", …
+    pub title: &'a str,
+    pub opened_at: i64,
+    pub subject: &'a str,
+    pub identifiers: String,
+    pub ballot: &'a Ballot,
+    pub declared: &'a [Declared],
+    /// `(name, text, at)`
+    pub comments: Vec<(&'a str, &'a str, i64)>,
+    /// `(section, who, text, at)`: questions, answers, statements.
+    pub exchanges: Vec<(&'static str, String, &'a str, i64)>,
+    pub decision: Option<&'a Decision>,
+    /// While undecided: the electorate of now.
+    pub electorate: Option<&'a Electorate>,
+    pub status: &'a str,
+}
+
+fn row(out: &mut String, section: &str, member: &str, value: &str, at: Option<i64>, note: &str) {
+    let time = at.map(iso).unwrap_or_default();
+    csv::record(out, &[section, member, value, time.as_str(), note]);
+}
+
+/// The minutes of `case` as CSV text.
+pub fn write(case: &Case<'_>, lang: Lang) -> String {
+    let mut out = String::new();
+    csv::record(&mut out, &HEADER);
+    row(
+        &mut out,
+        "case",
+        "",
+        case.title,
+        Some(case.opened_at),
+        case.id,
+    );
+    row(
+        &mut out,
+        "organisation",
+        "",
+        case.subject,
+        None,
+        &case.identifiers,
+    );
+    if let Some(decision) = case.decision {
+        row(
+            &mut out,
+            "rule",
+            "",
+            decision.rule.majority.label(lang),
+            None,
+            &match lang {
+                Lang::It => format!(
+                    "quorum {}% degli aventi diritto: {} voti",
+                    decision.rule.quorum_percent, decision.quorum
+                ),
+                Lang::En => format!(
+                    "quorum {}% of those entitled: {} votes",
+                    decision.rule.quorum_percent, decision.quorum
+                ),
+            },
+        );
+    }
+    let electorate = case.decision.map(|d| &d.electorate).or(case.electorate);
+    if let Some(electorate) = electorate {
+        for member in &electorate.voters {
+            row(
+                &mut out,
+                "entitled",
+                &member.name,
+                &member.username,
+                None,
+                "",
+            );
+        }
+        for excluded in &electorate.excluded {
+            row(
+                &mut out,
+                "excluded",
+                &excluded.member.name,
+                &excluded.member.username,
+                None,
+                &excluded.conflict.describe(lang),
+            );
+        }
+    }
+    for declared in case.declared {
+        row(
+            &mut out,
+            "declared_conflict",
+            &declared.name,
+            "",
+            Some(declared.at),
+            &declared.note,
+        );
+    }
+    for (name, text, at) in &case.comments {
+        row(&mut out, "comment", name, "", Some(*at), text);
+    }
+    for (section, who, text, at) in &case.exchanges {
+        row(&mut out, section, who, "", Some(*at), text);
+    }
+    let votes = case.decision.map_or(&case.ballot.votes, |d| &d.votes);
+    for vote in votes {
+        row(
+            &mut out,
+            "vote",
+            &vote.name,
+            vote.choice.label(lang),
+            Some(vote.at),
+            vote.reason.as_deref().unwrap_or_default(),
+        );
+    }
+    match case.decision {
+        Some(decision) => {
+            let how = match (decision.closed_by, lang) {
+                (ClosedBy::Votes, Lang::It) => "esito certo a votazione aperta",
+                (ClosedBy::Votes, Lang::En) => "result certain while the vote was open",
+                (ClosedBy::Window, Lang::It) => "chiusura della votazione",
+                (ClosedBy::Window, Lang::En) => "the vote closed",
+            };
+            row(
+                &mut out,
+                "outcome",
+                "",
+                decision.outcome.key(),
+                Some(decision.at),
+                &format!("{} ({how})", decision.summary(lang)),
+            );
+            for reason in &decision.reasons {
+                row(&mut out, "reason", "", "", None, reason);
+            }
+        }
+        None => row(
+            &mut out,
+            "outcome",
+            "",
+            case.status,
+            None,
+            lang.pick("non ancora deciso", "not decided yet"),
+        ),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ballot::{Choice, Majority, Outcome, Rule, Vote};
+    use crate::conflict::Conflict;
+    use crate::roster::{Excluded, MemberRef};
+
+    fn member(id: &str) -> MemberRef {
+        MemberRef {
+            id: id.into(),
+            username: id.into(),
+            name: format!("Membro {id}"),
+        }
+    }
+
+    #[test]
+    fn the_minutes_list_everyone_and_every_vote() {
+        let mut ballot = Ballot::open(0, 1000);
+        ballot.cast(Vote {
+            member: "a".into(),
+            name: "Membro a".into(),
+            choice: Choice::Approve,
+            reason: Some("Buon progetto, prezzi chiari".into()),
+            at: 10,
+        });
+        let electorate = Electorate {
+            voters: vec![member("a")],
+            excluded: vec![Excluded {
+                member: member("b"),
+                conflict: Conflict::OwnAccount,
+            }],
+        };
+        let decision = Decision::new(
+            Outcome::Approved,
+            &ballot,
+            electorate,
+            Rule {
+                quorum_percent: 50,
+                majority: Majority::Simple,
+            },
+            ClosedBy::Votes,
+            20,
+        );
+        let case = Case {
+            id: "app1",
+            title: "Domanda di ammissione",
+            opened_at: 0,
+            subject: "Coop =Sole",
+            identifiers: "CF 01234567897".into(),
+            ballot: &ballot,
+            declared: &[],
+            comments: vec![("Membro a", "Ho visitato la sede", 5)],
+            exchanges: vec![("question", "Membro a".into(), "Avete un listino?", 6)],
+            decision: Some(&decision),
+            electorate: None,
+            status: "approved",
+        };
+        let csv = write(&case, Lang::It);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "section,member,value,time_utc,note");
+        assert!(
+            csv.contains("organisation,,Coop =Sole,,CF 01234567897"),
+            "{csv}"
+        );
+        assert!(csv.contains("entitled,Membro a,a,,"), "{csv}");
+        assert!(
+            csv.contains("excluded,Membro b,b,,è il suo account"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains(
+                "vote,Membro a,favorevole,1970-01-01T00:00:00Z,\"Buon progetto, prezzi chiari\""
+            ),
+            "{csv}"
+        );
+        assert!(csv.contains("outcome,,approved,"), "{csv}");
+        assert!(
+            csv.contains("reason,,,,\"Buon progetto, prezzi chiari\""),
+            "{csv}"
+        );
+    }
+}

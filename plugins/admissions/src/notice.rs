@@ -1,0 +1,97 @@
+//! Messages to applicants, providers and committee members, through the kernel's outbox
+//! (host API 1.2).
+//!
+//! The plugin does not know a recipient's language, so each message is written in Italian and
+//! then in English. Every message has a key built from what it is about (the case, the round,
+//! the recipient), so a job that runs twice or a retried request does not notify twice.
+//!
+//! Sending is best effort: the state change it reports is already stored and its events are only
+//! queued if the call succeeds, so a message the kernel refuses is logged, never allowed to fail
+//! the call (the decision is on the person's page anyway).
+
+use trama_sdk::log;
+use trama_sdk::notify::{self, Notification};
+
+use crate::roster::MemberRef;
+
+/// Subject lines are cut to what the outbox accepts.
+const MAX_SUBJECT: usize = 200;
+/// Bodies too.
+const MAX_BODY: usize = 8 * 1024;
+
+/// A message in both languages.
+pub struct Message {
+    pub subject_it: String,
+    pub subject_en: String,
+    pub body_it: String,
+    pub body_en: String,
+    /// A path inside the instance, e.g. `/p/admissions/applications/42`.
+    pub link: Option<String>,
+}
+
+impl Message {
+    fn subject(&self) -> String {
+        cut(
+            &format!("{} / {}", self.subject_it, self.subject_en),
+            MAX_SUBJECT,
+        )
+    }
+
+    fn body(&self) -> String {
+        cut(
+            &format!("{}\n\n— English —\n\n{}", self.body_it, self.body_en),
+            MAX_BODY,
+        )
+    }
+}
+
+/// Cuts `text` to at most `max` bytes on a character boundary.
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max.saturating_sub(3);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &text[..end])
+}
+
+/// Sends `message` to the account `recipient` once per `key`.
+pub fn send(recipient: &str, key: &str, message: &Message) {
+    let notification = Notification {
+        recipient: recipient.to_owned(),
+        subject: message.subject(),
+        body: message.body(),
+        key: cut(key, 200),
+        link: message.link.clone(),
+    };
+    match notify::send(&notification) {
+        Ok(true) => {}
+        Ok(false) => log::debug(format!("notification {key} was already sent")),
+        Err(err) => log::warn(format!(
+            "could not notify {recipient} ({key}); the page shows it anyway: {err}"
+        )),
+    }
+}
+
+/// Sends `message` to every member in `members`, keyed by `key` and the member.
+pub fn send_to_members(members: &[MemberRef], key: &str, message: &Message) {
+    for member in members {
+        send(&member.id, &format!("{key}/{}", member.id), message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_cut_on_a_character_boundary() {
+        let text = "è".repeat(150);
+        let cut = cut(&text, 200);
+        assert!(cut.len() <= 200);
+        assert!(cut.ends_with("..."));
+        assert_eq!(super::cut("breve", 200), "breve");
+    }
+}

@@ -1,0 +1,423 @@
+//! The accreditation register: admitted providers, their approved services, admission,
+//! expiry and renewal, suspension and revocation — and the events that tell other plugins.
+//!
+//! **Events** (payloads are JSON objects; consumers must apply them idempotently, by event id
+//! and publication time, because delivery is at least once):
+//!
+//! | event | when | payload |
+//! |---|---|---|
+//! | `admissions.provider_accredited` | admitted, renewed, or reinstated after a suspension | `provider_id`, `legal_name`, `tax_code`, `vat_number` (`null` for bodies without one), `legal_form`, `address`, `user_id`, `categories`, `services: [{id, title, category, description}]` (the approved entries), `admitted_on`, `expires_on` (`YYYY-MM-DD`, the last valid day) |
+//! | `admissions.provider_suspended` | suspended by committee vote | `provider_id`, `user_id`, `legal_name`, `reason` |
+//! | `admissions.provider_revoked` | revoked by committee vote | same |
+//! | `admissions.provider_expired` | the validity ran out without a renewal | same |
+//!
+//! **Expiry.** A validity of whole days (`730d`) counts calendar days in UTC, the day of
+//! admission included: admitted on 1 January 2025 for `365d`, a provider is accredited through
+//! 31 December 2025 (`expires_on`) and expires at midnight. Any other duration (`36h`) runs from
+//! the moment of the decision. A renewal adds the validity to the current expiry, or to today if
+//! the accreditation has already expired, so renewing early loses nothing.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use trama_sdk::clock::{Date, DateTime};
+use trama_sdk::store::{Cmp, Collection, Doc};
+use trama_sdk::{Error, Result};
+
+use crate::catalogue::Service;
+use crate::conflict::Subject;
+use crate::duration::Duration;
+use crate::i18n::Lang;
+use crate::organisation::Organisation;
+
+pub const PROVIDERS: Collection<Provider> = Collection::new("providers");
+
+pub const ACCREDITED: &str = "admissions.provider_accredited";
+pub const SUSPENDED: &str = "admissions.provider_suspended";
+pub const REVOKED: &str = "admissions.provider_revoked";
+pub const EXPIRED: &str = "admissions.provider_expired";
+
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Suspended,
+    Revoked,
+    Expired,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Active,
+        Status::Suspended,
+        Status::Revoked,
+        Status::Expired,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Suspended => "suspended",
+            Status::Revoked => "revoked",
+            Status::Expired => "expired",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Status::Active => lang.pick("Accreditato", "Accredited"),
+            Status::Suspended => lang.pick("Sospeso", "Suspended"),
+            Status::Revoked => lang.pick("Revocato", "Revoked"),
+            Status::Expired => lang.pick("Scaduto", "Expired"),
+        }
+    }
+}
+
+/// A change of status, for the provider's public history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub at: i64,
+    pub status: Status,
+    /// `admitted`, `renewed`, `suspended`, `reinstated`, `revoked`, `expired`.
+    pub action: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The application or proceeding that decided it.
+    #[serde(default)]
+    pub case: Option<String>,
+}
+
+/// An entry of the register (the id is the provider id events carry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provider {
+    pub org: Organisation,
+    pub categories: Vec<String>,
+    /// The approved catalogue entries.
+    pub services: Vec<Service>,
+    /// The account that applied and manages the entry.
+    pub user_id: String,
+    pub username: String,
+    pub status: Status,
+    pub admitted_at: i64,
+    pub admitted_on: String,
+    #[serde(default)]
+    pub renewed_at: Option<i64>,
+    /// When the accreditation ends (indexed: the deadlines job looks for past ones).
+    pub expires_at: i64,
+    /// The last valid day.
+    pub expires_on: String,
+    /// The version of the ethics code accepted with the last application.
+    pub ethics_version: String,
+    /// Applications that admitted or renewed it, oldest first.
+    pub applications: Vec<String>,
+    pub history: Vec<Change>,
+    /// The expiry the provider was last reminded of, so each expiry is reminded once.
+    #[serde(default)]
+    pub reminded_for: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl Provider {
+    /// What the conflict-of-interest check compares members with, for a proceeding.
+    pub fn subject(&self) -> Subject {
+        Subject {
+            user_id: Some(self.user_id.clone()),
+            organisation: self.org.identifiers(),
+            representative: Some(self.org.representative_tax_code.clone()),
+        }
+    }
+}
+
+/// When an accreditation starting from `base` (now, or the current expiry on renewal) ends, and
+/// its last valid day (see the module documentation).
+pub fn expiry(base: i64, validity: Duration) -> (i64, String) {
+    let ms = validity.as_ms();
+    if ms % DAY_MS == 0 {
+        let start = DateTime::from_unix_ms(base).date;
+        let end = start.add_days(ms / DAY_MS);
+        (end.to_unix_ms(), end.add_days(-1).to_string())
+    } else {
+        let end = base.saturating_add(ms);
+        (end, DateTime::from_unix_ms(end).date.to_string())
+    }
+}
+
+/// The provider an approved application admits or renews: the new entry, from the
+/// application's data, or the existing one updated (same id, its history kept).
+pub fn accredit(
+    existing: Option<&Provider>,
+    application_id: &str,
+    app: &crate::application::Application,
+    validity: Duration,
+    now: i64,
+) -> Provider {
+    let services: Vec<Service> = app
+        .services
+        .iter()
+        .filter(|s| !s.withdrawn)
+        .cloned()
+        .collect();
+    match existing {
+        None => {
+            let (expires_at, expires_on) = expiry(now, validity);
+            Provider {
+                org: app.org.clone(),
+                categories: app.categories.clone(),
+                services,
+                user_id: app.user_id.clone(),
+                username: app.username.clone(),
+                status: Status::Active,
+                admitted_at: now,
+                admitted_on: DateTime::from_unix_ms(now).date.to_string(),
+                renewed_at: None,
+                expires_at,
+                expires_on,
+                ethics_version: app.ethics_version.clone(),
+                applications: vec![application_id.to_owned()],
+                history: vec![Change {
+                    at: now,
+                    status: Status::Active,
+                    action: "admitted".into(),
+                    reason: None,
+                    case: Some(application_id.to_owned()),
+                }],
+                reminded_for: None,
+                updated_at: now,
+            }
+        }
+        Some(current) => {
+            // A revoked provider admitted again starts afresh; otherwise the validity is added
+            // to what is left of the current one.
+            let readmitted = current.status == Status::Revoked;
+            let base = if readmitted {
+                now
+            } else {
+                current.expires_at.max(now)
+            };
+            let (expires_at, expires_on) = expiry(base, validity);
+            let mut next = current.clone();
+            next.org = app.org.clone();
+            next.categories = app.categories.clone();
+            next.services = services;
+            next.user_id = app.user_id.clone();
+            next.username = app.username.clone();
+            next.status = Status::Active;
+            if readmitted {
+                next.admitted_at = now;
+                next.admitted_on = DateTime::from_unix_ms(now).date.to_string();
+            } else {
+                next.renewed_at = Some(now);
+            }
+            next.expires_at = expires_at;
+            next.expires_on = expires_on;
+            next.ethics_version = app.ethics_version.clone();
+            next.applications.push(application_id.to_owned());
+            next.history.push(Change {
+                at: now,
+                status: Status::Active,
+                action: if readmitted { "admitted" } else { "renewed" }.into(),
+                reason: None,
+                case: Some(application_id.to_owned()),
+            });
+            next.updated_at = now;
+            next
+        }
+    }
+}
+
+/// The payload of `admissions.provider_accredited`.
+pub fn accredited_payload(id: &str, provider: &Provider) -> Value {
+    json!({
+        "provider_id": id,
+        "legal_name": provider.org.legal_name,
+        "tax_code": provider.org.tax_code,
+        "vat_number": provider.org.vat_number,
+        "legal_form": provider.org.legal_form.key(),
+        "address": provider.org.address(),
+        "user_id": provider.user_id,
+        "categories": provider.categories,
+        "services": provider.services.iter().map(|s| json!({
+            "id": s.id,
+            "title": s.title,
+            "category": s.category,
+            "description": s.description,
+        })).collect::<Vec<_>>(),
+        "admitted_on": provider.admitted_on,
+        "expires_on": provider.expires_on,
+    })
+}
+
+/// The payload of `…_suspended`, `…_revoked` and `…_expired`.
+pub fn status_payload(id: &str, provider: &Provider, reason: &str) -> Value {
+    json!({
+        "provider_id": id,
+        "user_id": provider.user_id,
+        "legal_name": provider.org.legal_name,
+        "reason": reason,
+    })
+}
+
+/// The event that tells other plugins about a provider now in `status`.
+pub fn event_for(status: Status) -> &'static str {
+    match status {
+        Status::Active => ACCREDITED,
+        Status::Suspended => SUSPENDED,
+        Status::Revoked => REVOKED,
+        Status::Expired => EXPIRED,
+    }
+}
+
+pub fn load(id: &str, lang: Lang) -> Result<Doc<Provider>> {
+    PROVIDERS.get(id)?.ok_or_else(|| {
+        Error::not_found(match lang {
+            Lang::It => format!("nell'albo non c'è il fornitore {id}"),
+            Lang::En => format!("there is no provider {id} in the register"),
+        })
+    })
+}
+
+/// The register entry of the organisation with codice fiscale `tax_code`, if any.
+pub fn by_tax_code(tax_code: &str) -> Result<Option<Doc<Provider>>> {
+    Ok(PROVIDERS
+        .query()
+        .filter("org.tax_code", Cmp::Eq, tax_code)
+        .limit(1)
+        .fetch()?
+        .into_iter()
+        .next())
+}
+
+/// The entries managed by the account `user_id`.
+pub fn of_user(user_id: &str) -> Result<Vec<Doc<Provider>>> {
+    PROVIDERS
+        .query()
+        .filter("user_id", Cmp::Eq, user_id)
+        .limit(100)
+        .fetch()
+}
+
+/// A register entry as the public pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderView {
+    pub id: String,
+    pub legal_name: String,
+    pub legal_form: &'static str,
+    pub legal_form_key: &'static str,
+    pub tax_code: String,
+    pub vat_number: Option<String>,
+    pub address: String,
+    pub email: String,
+    pub pec: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    pub categories: Vec<String>,
+    pub services: Vec<Service>,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub admitted_on: String,
+    pub renewed_on: Option<String>,
+    pub expires_on: String,
+    pub ethics_version: String,
+    pub history: Vec<ChangeView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeView {
+    pub on: String,
+    pub status_label: &'static str,
+    pub action: String,
+    pub reason: Option<String>,
+}
+
+fn action_label(action: &str, lang: Lang) -> String {
+    match action {
+        "admitted" => lang.pick("ammesso", "admitted"),
+        "renewed" => lang.pick("rinnovato", "renewed"),
+        "suspended" => lang.pick("sospeso", "suspended"),
+        "reinstated" => lang.pick("riammesso dopo la sospensione", "reinstated"),
+        "revoked" => lang.pick("revocato", "revoked"),
+        "expired" => lang.pick("scaduto", "expired"),
+        other => other,
+    }
+    .to_owned()
+}
+
+impl ProviderView {
+    pub fn new(doc: &Doc<Provider>, lang: Lang) -> Self {
+        let p = &doc.data;
+        Self {
+            id: doc.id.clone(),
+            legal_name: p.org.legal_name.clone(),
+            legal_form: p.org.legal_form.label(lang),
+            legal_form_key: p.org.legal_form.key(),
+            tax_code: p.org.tax_code.clone(),
+            vat_number: p.org.vat_number.clone(),
+            address: p.org.address(),
+            email: p.org.email.clone(),
+            pec: p.org.pec.clone(),
+            phone: p.org.phone.clone(),
+            website: p.org.website.clone(),
+            categories: p.categories.clone(),
+            services: p.services.clone(),
+            status: p.status,
+            status_label: p.status.label(lang),
+            admitted_on: p.admitted_on.clone(),
+            renewed_on: p
+                .renewed_at
+                .map(|at| DateTime::from_unix_ms(at).date.to_string()),
+            expires_on: p.expires_on.clone(),
+            ethics_version: p.ethics_version.clone(),
+            history: p
+                .history
+                .iter()
+                .map(|c| ChangeView {
+                    on: DateTime::from_unix_ms(c.at).date.to_string(),
+                    status_label: c.status.label(lang),
+                    action: action_label(&c.action, lang),
+                    reason: c.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Today's date, for comparisons with `expires_on` in pages.
+pub fn today(now: i64) -> Date {
+    DateTime::from_unix_ms(now).date
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(date: &str) -> i64 {
+        Date::parse(date)
+            .map(|d| d.to_unix_ms())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn whole_days_count_calendar_days_including_the_first() {
+        let noon = ms("2025-01-01") + DAY_MS / 2;
+        let (at, on) = expiry(noon, Duration::parse("365d").unwrap());
+        assert_eq!(on, "2025-12-31");
+        assert_eq!(at, ms("2026-01-01"));
+        // Renewing at the expiry adds a whole year of days.
+        let (at2, on2) = expiry(at, Duration::parse("365d").unwrap());
+        assert_eq!(on2, "2026-12-31");
+        assert_eq!(at2, ms("2027-01-01"));
+    }
+
+    #[test]
+    fn other_durations_run_from_the_moment() {
+        let t = ms("2025-03-31") + 23 * 3_600_000;
+        let (at, on) = expiry(t, Duration::parse("2h").unwrap());
+        assert_eq!(at, t + 7_200_000);
+        assert_eq!(on, "2025-04-01");
+    }
+}

@@ -1,0 +1,351 @@
+//! The committee roster: who sits on the admission committee, and who may vote on a case.
+//!
+//! **Why the plugin keeps a roster.** Quorum is a share of the committee, but the kernel's
+//! identity API can only tell whether the *caller* holds a role, or look up an account by id:
+//! it cannot list the accounts holding `committee`. So the plugin keeps its own list. An account
+//! holding the role is added the first time it opens a committee page (or the API), and at
+//! every count the plugin asks the kernel again whether each listed account still holds the
+//! role: revoking the role in the kernel (`trama user`, the admin) takes a member off the
+//! committee at once, with nothing to keep in sync by hand. The committee page shows the roster,
+//! so the chair sees whether someone has never logged in and so is not counted yet.
+//!
+//! Each member's profile also holds what the conflict-of-interest check needs: their own
+//! codice fiscale and the organisations and people they are linked to (see [`crate::conflict`]).
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::identity::{self, User};
+use trama_sdk::store::{Collection, Doc};
+use trama_sdk::{Error, Result, audit};
+
+use crate::conflict::{self, Conflict, Declared, Link, MemberLinks, Subject};
+use crate::i18n::Lang;
+use crate::input::{Input, Problems};
+use crate::taxcode;
+
+pub const MEMBERS: Collection<Member> = Collection::new("members");
+/// The kernel role of committee members.
+pub const ROLE: &str = "committee";
+/// Links a member may declare.
+const MAX_LINKS: usize = 100;
+
+/// A committee member (the document id is their account id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub username: String,
+    pub display_name: String,
+    pub joined_at: i64,
+    /// The member's own codice fiscale: a case whose legal representative it is conflicts.
+    #[serde(default)]
+    pub tax_code: Option<String>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+    #[serde(default)]
+    pub updated_at: i64,
+}
+
+impl Member {
+    pub fn links_for_check<'a>(&'a self, id: &'a str) -> MemberLinks<'a> {
+        MemberLinks {
+            id,
+            tax_code: self.tax_code.as_deref(),
+            links: &self.links,
+        }
+    }
+}
+
+/// A member as the minutes name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRef {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+}
+
+impl MemberRef {
+    fn of(doc: &Doc<Member>) -> Self {
+        Self {
+            id: doc.id.clone(),
+            username: doc.data.username.clone(),
+            name: doc.data.display_name.clone(),
+        }
+    }
+}
+
+/// A member who may not vote on a case, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Excluded {
+    pub member: MemberRef,
+    pub conflict: Conflict,
+}
+
+/// Who may vote on a case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Electorate {
+    pub voters: Vec<MemberRef>,
+    pub excluded: Vec<Excluded>,
+}
+
+impl Electorate {
+    pub fn ids(&self) -> Vec<String> {
+        self.voters.iter().map(|m| m.id.clone()).collect()
+    }
+
+    pub fn conflict_of(&self, member: &str) -> Option<&Conflict> {
+        self.excluded
+            .iter()
+            .find(|e| e.member.id == member)
+            .map(|e| &e.conflict)
+    }
+}
+
+/// The caller, if they hold the `committee` role, registered on the roster on their first
+/// visit (see the module documentation).
+pub fn require_member(lang: Lang, now: i64) -> Result<(User, Doc<Member>)> {
+    let user = identity::require_login()?;
+    if !identity::has_role(ROLE) {
+        return Err(Error::forbidden(lang.pick(
+            "questa pagina è riservata al comitato di ammissione (ruolo `committee`)",
+            "this page is for the admission committee (role `committee`)",
+        )));
+    }
+    let member = ensure(&user, now)?;
+    Ok((user, member))
+}
+
+/// The member document of `user`, created on the first visit.
+fn ensure(user: &User, now: i64) -> Result<Doc<Member>> {
+    if let Some(doc) = MEMBERS.get(&user.id)? {
+        return Ok(doc);
+    }
+    let member = Member {
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        joined_at: now,
+        tax_code: None,
+        links: Vec::new(),
+        updated_at: now,
+    };
+    match MEMBERS.create(&user.id, member) {
+        Ok(doc) => {
+            audit::record(
+                "committee.member_joined",
+                &user.id,
+                &serde_json::json!({ "username": user.username }),
+            )?;
+            Ok(doc)
+        }
+        // Two first visits at once: the other one registered the member.
+        Err(Error::Conflict(_)) => MEMBERS
+            .get(&user.id)?
+            .ok_or_else(|| Error::internal("a committee member vanished while joining")),
+        Err(err) => Err(err),
+    }
+}
+
+/// The members on the roster whose accounts still hold the `committee` role, by joining date.
+pub fn current() -> Result<Vec<Doc<Member>>> {
+    let listed = MEMBERS.query().order_by("joined_at").limit(1000).fetch()?;
+    Ok(listed
+        .into_iter()
+        .filter(|doc| identity::find_user(&doc.id).is_some_and(|u| u.has_role(ROLE)))
+        .collect())
+}
+
+/// The members entitled to vote on a case about `subject`, and the ones excluded for a conflict.
+pub fn electorate(subject: &Subject, declared: &[Declared]) -> Result<Electorate> {
+    Ok(electorate_of(&current()?, subject, declared))
+}
+
+/// [`electorate`] over a given roster.
+pub fn electorate_of(
+    members: &[Doc<Member>],
+    subject: &Subject,
+    declared: &[Declared],
+) -> Electorate {
+    let mut electorate = Electorate::default();
+    for doc in members {
+        match conflict::conflict_of(doc.data.links_for_check(&doc.id), subject, declared) {
+            None => electorate.voters.push(MemberRef::of(doc)),
+            Some(conflict) => electorate.excluded.push(Excluded {
+                member: MemberRef::of(doc),
+                conflict,
+            }),
+        }
+    }
+    electorate
+}
+
+/// A codice fiscale or partita IVA, normalised (`IT` prefix and spaces removed, upper case).
+pub fn identifier(text: &str) -> Option<String> {
+    taxcode::tax_code(text)
+        .or_else(|_| taxcode::vat_number(text))
+        .ok()
+}
+
+/// A member's profile as sent: their own codice fiscale, and one link per line, "identifier
+/// note" (`01234567897 socia della cooperativa`).
+pub fn read_profile(
+    input: &Input,
+    lang: Lang,
+) -> std::result::Result<(Option<String>, Vec<Link>), Problems> {
+    let mut problems = Problems::default();
+    let tax_code = match input.one("tax_code") {
+        None => None,
+        Some(text) => match taxcode::tax_code(text) {
+            Ok(code) if code.len() == 16 => Some(code),
+            _ => {
+                problems.push(
+                    "tax_code",
+                    match lang {
+                        Lang::It => format!(
+                            "«{text}» non è un codice fiscale di persona valido (16 caratteri)"
+                        ),
+                        Lang::En => format!(
+                            "`{text}` is not a valid personal codice fiscale (16 characters)"
+                        ),
+                    },
+                );
+                None
+            }
+        },
+    };
+    let mut links: Vec<Link> = Vec::new();
+    for line in input.list("links") {
+        let (id_text, note) = line
+            .split_once(char::is_whitespace)
+            .map(|(id, note)| (id, note.trim()))
+            .unwrap_or((line, ""));
+        match identifier(id_text) {
+            Some(identifier) if note.chars().count() <= 200 => {
+                if !links.iter().any(|l| l.identifier == identifier) {
+                    links.push(Link {
+                        identifier,
+                        note: note.to_owned(),
+                    });
+                }
+            }
+            Some(_) => problems.push(
+                "links",
+                match lang {
+                    Lang::It => format!("«{id_text}»: la nota è lunga al massimo 200 caratteri"),
+                    Lang::En => format!("`{id_text}`: the note has at most 200 characters"),
+                },
+            ),
+            None => problems.push(
+                "links",
+                match lang {
+                    Lang::It => format!(
+                        "«{id_text}» non è né un codice fiscale né una partita IVA validi: scrivi una riga per legame, il codice seguito da una nota"
+                    ),
+                    Lang::En => format!(
+                        "`{id_text}` is neither a valid codice fiscale nor a VAT number: write one link per line, the code followed by a note"
+                    ),
+                },
+            ),
+        }
+    }
+    if links.len() > MAX_LINKS {
+        problems.push(
+            "links",
+            match lang {
+                Lang::It => format!("al massimo {MAX_LINKS} legami"),
+                Lang::En => format!("at most {MAX_LINKS} links"),
+            },
+        );
+    }
+    if problems.is_empty() {
+        Ok((tax_code, links))
+    } else {
+        Err(problems)
+    }
+}
+
+/// Saves the caller's profile.
+pub fn save_profile(
+    member: Doc<Member>,
+    tax_code: Option<String>,
+    links: Vec<Link>,
+    now: i64,
+) -> Result<Doc<Member>> {
+    let mut doc = member;
+    doc.data.tax_code = tax_code;
+    doc.data.links = links;
+    doc.data.updated_at = now;
+    doc.version = MEMBERS.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(
+        "committee.profile_updated",
+        &doc.id,
+        &serde_json::json!({
+            "links": doc.data.links.iter().map(|l| &l.identifier).collect::<Vec<_>>(),
+            "tax_code_declared": doc.data.tax_code.is_some(),
+        }),
+    )?;
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, links: Vec<Link>) -> Doc<Member> {
+        Doc {
+            id: id.into(),
+            version: 1,
+            data: Member {
+                username: id.into(),
+                display_name: id.to_uppercase(),
+                joined_at: 0,
+                tax_code: None,
+                links,
+                updated_at: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn conflicted_members_leave_the_electorate_with_their_reason() {
+        let members = vec![
+            doc("a", vec![]),
+            doc(
+                "b",
+                vec![Link {
+                    identifier: "01234567897".into(),
+                    note: "consigliera".into(),
+                }],
+            ),
+            doc("c", vec![]),
+        ];
+        let subject = Subject {
+            user_id: Some("c".into()),
+            organisation: vec!["01234567897".into()],
+            representative: None,
+        };
+        let electorate = electorate_of(&members, &subject, &[]);
+        assert_eq!(electorate.ids(), vec!["a".to_owned()]);
+        assert!(matches!(
+            electorate.conflict_of("b"),
+            Some(Conflict::DeclaredLink { .. })
+        ));
+        assert_eq!(electorate.conflict_of("c"), Some(&Conflict::OwnAccount));
+    }
+
+    #[test]
+    fn profiles_list_one_link_per_line() {
+        let input = Input::from_pairs(&[
+            ("tax_code".into(), "vrdgpp80a01h501u".into()),
+            (
+                "links".into(),
+                "IT01234567897 socia della cooperativa\nRSSMRA85T10A562S mio cognato\n01234567897 doppione".into(),
+            ),
+        ]);
+        let (tax_code, links) = read_profile(&input, Lang::It).unwrap();
+        assert_eq!(tax_code.as_deref(), Some("VRDGPP80A01H501U"));
+        assert_eq!(links.len(), 2, "the same identifier twice is one link");
+        assert_eq!(links[0].identifier, "01234567897");
+        assert_eq!(links[0].note, "socia della cooperativa");
+        assert_eq!(links[1].note, "mio cognato");
+        let bad = Input::from_pairs(&[("links".into(), "12345 amico".into())]);
+        let problems = read_profile(&bad, Lang::En).unwrap_err();
+        assert!(problems.for_field("links").unwrap().contains("`12345`"));
+    }
+}

@@ -1,0 +1,240 @@
+//! Applying: the form (filled in from the register for a renewal) and the submission, by form or
+//! JSON.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use trama_sdk::http::{Request, Response};
+use trama_sdk::identity::{self, User};
+use trama_sdk::router::Params;
+use trama_sdk::{Error, Result, clock, store};
+
+use super::{FormState, created, lang, wants_json, with_form};
+use crate::application::{self, JSON_FIELDS};
+use crate::catalogue::ROW_FIELDS;
+use crate::config::Settings;
+use crate::i18n::Lang;
+use crate::input::Input;
+use crate::organisation::LegalForm;
+use crate::provider::{self, ProviderView};
+use crate::roster;
+use crate::web::applications::ApplicationView;
+
+/// Blank rows the form offers for new catalogue entries.
+const BLANK_ROWS: usize = 3;
+
+#[derive(Deserialize)]
+struct ApplyQuery {
+    /// The register entry to renew.
+    provider: Option<String>,
+}
+
+fn page(
+    user: &User,
+    settings: &Settings,
+    values: Map<String, Value>,
+    services: usize,
+    status: u16,
+    form: Option<FormState>,
+    lang: Lang,
+) -> Result<Response> {
+    let mut form = form.unwrap_or_default();
+    if form.values.is_empty() {
+        form.values = values;
+    }
+    form.form = "apply".into();
+    let text = |name: &str| match form.values.get(name) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .last()
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    };
+    let list = |name: &str| -> Vec<String> {
+        match form.values.get(name) {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let count = (services + BLANK_ROWS).min(settings.max_services.max(services));
+    // Rows already typed are shown with what was typed and their problems, then blank ones.
+    let rows: Vec<Value> = (1..=count)
+        .map(|n| {
+            let field = |f: &str| format!("service_{n}_{f}");
+            json!({
+                "n": n,
+                "id": text(&field("id")),
+                "title": text(&field("title")),
+                "category": text(&field("category")),
+                "description": text(&field("description")),
+                "title_error": form.problems.get(&field("title")),
+                "category_error": form.problems.get(&field("category")),
+                "description_error": form.problems.get(&field("description")),
+            })
+        })
+        .collect();
+    let chosen = list("categories");
+    let signed = list("declarations");
+    let mine: Vec<ProviderView> = provider::of_user(&user.id)?
+        .iter()
+        .map(|doc| ProviderView::new(doc, lang))
+        .collect();
+    let context = json!({
+        "network": settings.network_name,
+        "ethics_version": settings.ethics_code_version,
+        "ethics_paragraphs": settings.ethics_code_text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>(),
+        "categories": settings.categories.iter().map(|c| json!({ "name": c, "checked": chosen.contains(c) })).collect::<Vec<_>>(),
+        "declarations": settings.declarations.iter().enumerate().map(|(i, text)| {
+            let n = i + 1;
+            json!({ "n": n, "text": text, "checked": signed.contains(&n.to_string()) })
+        }).collect::<Vec<_>>(),
+        "legal_forms": LegalForm::ALL.iter().map(|f| json!({ "key": f.key(), "label": f.label(lang) })).collect::<Vec<_>>(),
+        "rows": rows,
+        "max_services": settings.max_services,
+        "mine": mine,
+        "is_member": identity::has_role(roster::ROLE),
+    });
+    Response::render_with_status(status, "apply.html", &with_form(context, Some(form)))
+}
+
+/// The form's values for renewing the entry `id`: the organisation and its catalogue.
+fn renewal_values(user: &User, id: &str, lang: Lang) -> Result<(Map<String, Value>, usize)> {
+    let doc = provider::load(id, lang)?;
+    if doc.data.user_id != user.id {
+        return Err(Error::forbidden(lang.pick(
+            "questo fornitore è gestito da un altro account",
+            "this provider is managed by another account",
+        )));
+    }
+    let mut values = doc.data.org.echo();
+    values.insert("categories".into(), json!(doc.data.categories));
+    for (i, service) in doc.data.services.iter().enumerate() {
+        let n = i + 1;
+        values.insert(format!("service_{n}_id"), json!(service.id));
+        values.insert(format!("service_{n}_title"), json!(service.title));
+        values.insert(format!("service_{n}_category"), json!(service.category));
+        values.insert(
+            format!("service_{n}_description"),
+            json!(service.description),
+        );
+    }
+    Ok((values, doc.data.services.len()))
+}
+
+/// `GET /apply` (logged in): the form; `?provider=ID` fills it in to renew that entry.
+pub fn form(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let settings = Settings::load()?;
+    let query: ApplyQuery = request.parse_query()?;
+    let (values, services) = match query.provider.as_deref().filter(|p| !p.is_empty()) {
+        Some(id) => renewal_values(&user, id, lang)?,
+        None => (Map::new(), 0),
+    };
+    page(&user, &settings, values, services, 200, None, lang)
+}
+
+/// Rows the refused form had, so it shows them all again.
+fn rows_sent(input: &Input) -> usize {
+    (1..=200)
+        .rev()
+        .find(|n| {
+            ["title", "category", "description"]
+                .iter()
+                .any(|f| input.has(&format!("service_{n}_{f}")))
+        })
+        .unwrap_or(0)
+}
+
+/// `POST /apply` (form) and `POST /api/applications` (JSON, `201` with the application): the
+/// fields of [`crate::organisation`], `categories`, `services` (JSON) or numbered rows (form),
+/// `declarations` (the numbers of those signed: all of them), `ethics_version` and
+/// `accept_ethics`. A `422` names every field to fix; a `409` says the organisation already has
+/// an application under examination.
+pub fn submit(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let json = wants_json(&request);
+    let settings = Settings::load()?;
+    let now = clock::now_ms();
+    let input =
+        Input::from_request_with_rows(&request, JSON_FIELDS, "services", "service", ROW_FIELDS)?;
+    let refused = |problems: crate::input::Problems| {
+        if json {
+            problems.into_json_response(lang)
+        } else {
+            let values = input.echo_with_lists(&["categories", "declarations"]);
+            let form = FormState::new("apply", &problems, values, lang);
+            page(
+                &user,
+                &settings,
+                Map::new(),
+                rows_sent(&input),
+                422,
+                Some(form),
+                lang,
+            )
+        }
+    };
+    // An entry already in the register keeps its catalogue ids (only its own account's).
+    let existing = match input
+        .one("tax_code")
+        .and_then(|t| crate::taxcode::tax_code(t).ok())
+    {
+        Some(tax_code) => provider::by_tax_code(&tax_code)?
+            .filter(|p| p.data.user_id == user.id)
+            .map(|p| p.data.services.iter().map(|s| s.id.clone()).collect())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let submission = match application::read_submission(
+        &input,
+        &settings,
+        &existing,
+        &mut store::new_id,
+        lang,
+    ) {
+        Ok(submission) => submission,
+        Err(problems) => return refused(problems),
+    };
+    let outcome = application::kind_for(&user, &submission.org.tax_code, &settings, now, lang)
+        .and_then(|(kind, provider)| {
+            application::submit(
+                &user,
+                submission,
+                kind,
+                provider.map(|p| p.id),
+                &settings,
+                now,
+                lang,
+            )
+        });
+    match outcome {
+        Ok(doc) if json => created(&ApplicationView::new(&doc, None, &settings, lang)?),
+        Ok(doc) => Ok(Response::redirect(format!(
+            "{}/applications/{}",
+            super::BASE,
+            doc.id
+        ))),
+        Err(err) if !json && super::shown_in_form(&err) => {
+            let values = input.echo_with_lists(&["categories", "declarations"]);
+            let form = FormState::message("apply", err.message(), values);
+            page(
+                &user,
+                &settings,
+                Map::new(),
+                rows_sent(&input),
+                err.status(),
+                Some(form),
+                lang,
+            )
+        }
+        Err(err) => Err(err),
+    }
+}

@@ -1,0 +1,178 @@
+//! The committee's page: the applications and proceedings to examine, the roster, the
+//! member's own profile (the links that make conflicts of interest), the exports.
+
+use serde_json::{Value, json};
+use trama_sdk::http::{Request, Response};
+use trama_sdk::router::Params;
+use trama_sdk::store::{Cmp, Doc};
+use trama_sdk::{Result, clock};
+
+use super::{FormState, lang, wants_json, with_form};
+use crate::application::{APPLICATIONS, Status};
+use crate::config::Settings;
+use crate::i18n::Lang;
+use crate::input::Input;
+use crate::motion::{self, MOTIONS};
+use crate::roster::{self, Member};
+use crate::time::when;
+
+fn application_rows(status: Status, lang: Lang) -> Result<Vec<Value>> {
+    Ok(APPLICATIONS
+        .query()
+        .filter("status", Cmp::Eq, status.key())
+        .order_by("ballot.closes_at")
+        .limit(200)
+        .fetch()?
+        .iter()
+        .map(|doc| {
+            json!({
+                "id": doc.id,
+                "legal_name": doc.data.org.legal_name,
+                "kind": doc.data.kind.label(lang),
+                "status": doc.data.status.key(),
+                "status_label": doc.data.status.label(lang),
+                "submitted": when(doc.data.submitted_at),
+                "closes": when(doc.data.ballot.closes_at),
+                "votes": doc.data.ballot.votes.len(),
+                "round": doc.data.ballot.round,
+            })
+        })
+        .collect())
+}
+
+fn context(member: &Doc<Member>, settings: &Settings, lang: Lang) -> Result<Value> {
+    let mut pending = application_rows(Status::Voting, lang)?;
+    pending.extend(application_rows(Status::InfoRequested, lang)?);
+    let motions: Vec<Value> = MOTIONS
+        .query()
+        .filter("status", Cmp::Eq, motion::Status::Voting.key())
+        .order_by("ballot.closes_at")
+        .limit(200)
+        .fetch()?
+        .iter()
+        .map(|doc| {
+            json!({
+                "id": doc.id,
+                "provider": doc.data.provider_name,
+                "kind": doc.data.kind.label(lang),
+                "closes": when(doc.data.ballot.closes_at),
+                "votes": doc.data.ballot.votes.len(),
+            })
+        })
+        .collect();
+    let decided: Vec<Value> = APPLICATIONS
+        .query()
+        .filter("decided_at", Cmp::Gt, 0)
+        .order_by_desc("decided_at")
+        .limit(20)
+        .fetch()?
+        .iter()
+        .map(|doc| {
+            json!({
+                "id": doc.id,
+                "legal_name": doc.data.org.legal_name,
+                "status_label": doc.data.status.label(lang),
+                "decided": doc.data.decided_at.map(when),
+            })
+        })
+        .collect();
+    let roster: Vec<Value> = roster::current()?
+        .iter()
+        .map(|doc| {
+            json!({
+                "id": doc.id,
+                "name": doc.data.display_name,
+                "username": doc.data.username,
+                "joined": when(doc.data.joined_at),
+                "links": doc.data.links.len(),
+            })
+        })
+        .collect();
+    let links: Vec<String> = member
+        .data
+        .links
+        .iter()
+        .map(|l| {
+            if l.note.is_empty() {
+                l.identifier.clone()
+            } else {
+                format!("{} {}", l.identifier, l.note)
+            }
+        })
+        .collect();
+    Ok(json!({
+        "network": settings.network_name,
+        "rule": {
+            "quorum_percent": settings.rule.quorum_percent,
+            "majority": settings.rule.majority.label(lang),
+            "window": settings.voting_window.describe(lang),
+            "rounds": settings.voting_rounds,
+        },
+        "pending": pending,
+        "motions": motions,
+        "decided": decided,
+        "roster": roster,
+        "me": {
+            "id": member.id,
+            "name": member.data.display_name,
+            "tax_code": member.data.tax_code,
+            "links": member.data.links,
+            "links_text": links.join("\n"),
+        },
+    }))
+}
+
+/// `GET /committee` (role `committee`; the first visit puts the member on the roster).
+pub fn page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let (_, member) = roster::require_member(lang, clock::now_ms())?;
+    let settings = Settings::load()?;
+    Response::render(
+        "committee.html",
+        &with_form(context(&member, &settings, lang)?, None),
+    )
+}
+
+/// `GET /api/committee`: the same as JSON.
+pub fn api(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let (_, member) = roster::require_member(lang, clock::now_ms())?;
+    let settings = Settings::load()?;
+    Response::json(&context(&member, &settings, lang)?)
+}
+
+/// `POST /committee/profile` and `POST /api/committee/profile`: `tax_code` (the member's own,
+/// optional) and `links` (one per line or a list: a codice fiscale or partita IVA, then a note).
+pub fn profile(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let now = clock::now_ms();
+    let (_, member) = roster::require_member(lang, now)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, &["tax_code", "links"])?;
+    let (tax_code, links) = match roster::read_profile(&input, lang) {
+        Ok(profile) => profile,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            let settings = Settings::load()?;
+            let form = FormState::new("profile", &problems, input.echo(), lang);
+            return Response::render_with_status(
+                422,
+                "committee.html",
+                &with_form(context(&member, &settings, lang)?, Some(form)),
+            );
+        }
+    };
+    let doc = roster::save_profile(member, tax_code, links, now)?;
+    if json {
+        Response::json(&json!({
+            "id": doc.id,
+            "tax_code": doc.data.tax_code,
+            "links": doc.data.links,
+        }))
+    } else {
+        Ok(Response::redirect(format!(
+            "{}/committee#profile",
+            super::BASE
+        )))
+    }
+}

@@ -1,0 +1,361 @@
+//! CSV exports: the register (public, one row per approved service), the minutes of each
+//! decision and the list of decisions (committee).
+
+use trama_sdk::http::{Request, Response};
+use trama_sdk::router::Params;
+use trama_sdk::store::Cmp;
+use trama_sdk::{Result, clock, csv};
+
+use super::lang;
+use crate::application::{self, APPLICATIONS};
+use crate::i18n::Lang;
+use crate::minutes::{self, Case};
+use crate::motion::{self, MOTIONS};
+use crate::provider::{self, PROVIDERS};
+use crate::roster;
+use crate::time::iso;
+
+/// Rows read per store query.
+const PAGE: u32 = 500;
+
+fn download(name: &str, body: String) -> Response {
+    Response::download(name, "text/csv; charset=utf-8", body)
+}
+
+/// `GET /register.csv` (public): every entry of the register, whatever its status, one row per
+/// approved service (an entry without services gets one row).
+pub fn register(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let mut out = String::new();
+    csv::record(
+        &mut out,
+        &[
+            "provider_id",
+            "legal_name",
+            "legal_form",
+            "tax_code",
+            "vat_number",
+            "address",
+            "email",
+            "pec",
+            "phone",
+            "website",
+            "categories",
+            "status",
+            "admitted_on",
+            "renewed_on",
+            "expires_on",
+            "ethics_version",
+            "service_id",
+            "service_title",
+            "service_category",
+            "service_description",
+        ],
+    );
+    let mut offset = 0;
+    loop {
+        let page = PROVIDERS
+            .query()
+            .order_by("org.legal_name")
+            .limit(PAGE)
+            .offset(offset)
+            .fetch()?;
+        for doc in &page {
+            let view = provider::ProviderView::new(doc, lang);
+            let head = [
+                view.id.clone(),
+                view.legal_name.clone(),
+                view.legal_form.to_owned(),
+                view.tax_code.clone(),
+                view.vat_number.clone().unwrap_or_default(),
+                view.address.clone(),
+                view.email.clone(),
+                view.pec.clone().unwrap_or_default(),
+                view.phone.clone().unwrap_or_default(),
+                view.website.clone().unwrap_or_default(),
+                view.categories.join("; "),
+                view.status.key().to_owned(),
+                view.admitted_on.clone(),
+                view.renewed_on.clone().unwrap_or_default(),
+                view.expires_on.clone(),
+                view.ethics_version.clone(),
+            ];
+            let services: Vec<[String; 4]> = if view.services.is_empty() {
+                vec![Default::default()]
+            } else {
+                view.services
+                    .iter()
+                    .map(|s| {
+                        [
+                            s.id.clone(),
+                            s.title.clone(),
+                            s.category.clone(),
+                            s.description.clone(),
+                        ]
+                    })
+                    .collect()
+            };
+            for service in services {
+                let fields: Vec<&str> = head
+                    .iter()
+                    .chain(service.iter())
+                    .map(String::as_str)
+                    .collect();
+                csv::record(&mut out, &fields);
+            }
+        }
+        if page.len() < PAGE as usize {
+            break;
+        }
+        offset += PAGE;
+    }
+    Ok(download("register.csv", out))
+}
+
+/// A member with a conflict of interest does not follow an open case (see the application
+/// page); once it is decided its minutes are a record like any other.
+fn refuse_conflicted_while_open(
+    electorate: &roster::Electorate,
+    member: &str,
+    open: bool,
+    lang: Lang,
+) -> Result<()> {
+    if open && electorate.conflict_of(member).is_some() {
+        return Err(trama_sdk::Error::forbidden(lang.pick(
+            "hai un conflitto di interessi su questo caso: il verbale sarà disponibile dopo la decisione",
+            "you have a conflict of interest on this case: the minutes are available after the decision",
+        )));
+    }
+    Ok(())
+}
+
+/// `GET /applications/{id}/minutes.csv` (committee)
+pub fn application_minutes(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let (_, member) = roster::require_member(lang, clock::now_ms())?;
+    let id = params.get("id")?;
+    let doc = application::load(id, lang)?;
+    let app = &doc.data;
+    let electorate = if app.decision.is_none() {
+        let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
+        refuse_conflicted_while_open(&electorate, &member.id, app.status.is_open(), lang)?;
+        Some(electorate)
+    } else {
+        None
+    };
+    let mut exchanges = Vec::new();
+    for r in &app.requests {
+        exchanges.push((
+            "question",
+            r.asked_by.clone(),
+            r.question.as_str(),
+            r.asked_at,
+        ));
+        if let (Some(answer), Some(at)) = (&r.answer, r.answered_at) {
+            exchanges.push(("answer", app.username.clone(), answer.as_str(), at));
+        }
+    }
+    let identifiers = match &app.org.vat_number {
+        Some(vat) => format!("CF {} · P.IVA {vat}", app.org.tax_code),
+        None => format!("CF {}", app.org.tax_code),
+    };
+    let case = Case {
+        id: &doc.id,
+        title: app.kind.label(lang),
+        opened_at: app.submitted_at,
+        subject: &app.org.legal_name,
+        identifiers,
+        ballot: &app.ballot,
+        declared: &app.conflicts,
+        comments: app
+            .comments
+            .iter()
+            .map(|c| (c.name.as_str(), c.text.as_str(), c.at))
+            .collect(),
+        exchanges,
+        decision: app.decision.as_ref(),
+        electorate: electorate.as_ref(),
+        status: app.status.key(),
+    };
+    Ok(download(
+        &format!("minutes-application-{id}.csv"),
+        minutes::write(&case, lang),
+    ))
+}
+
+/// `GET /motions/{id}/minutes.csv` (committee)
+pub fn motion_minutes(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let (_, member) = roster::require_member(lang, clock::now_ms())?;
+    let id = params.get("id")?;
+    let doc = motion::load(id, lang)?;
+    let m = &doc.data;
+    let provider = provider::load(&m.provider_id, lang)?;
+    let electorate = if m.decision.is_none() {
+        let subject = provider.data.subject();
+        let electorate = roster::electorate(&subject, &m.conflicts)?;
+        refuse_conflicted_while_open(&electorate, &member.id, true, lang)?;
+        Some(electorate)
+    } else {
+        None
+    };
+    let mut exchanges = vec![(
+        "question",
+        m.proposer_name.clone(),
+        m.reason.as_str(),
+        m.opened_at,
+    )];
+    if let Some(statement) = &m.statement {
+        exchanges.push((
+            "statement",
+            provider.data.username.clone(),
+            statement.text.as_str(),
+            statement.at,
+        ));
+    }
+    let title = m.kind.label(lang);
+    let case = Case {
+        id: &doc.id,
+        title,
+        opened_at: m.opened_at,
+        subject: &m.provider_name,
+        identifiers: format!("CF {}", provider.data.org.tax_code),
+        ballot: &m.ballot,
+        declared: &m.conflicts,
+        comments: Vec::new(),
+        exchanges,
+        decision: m.decision.as_ref(),
+        electorate: electorate.as_ref(),
+        status: m.status.key(),
+    };
+    Ok(download(
+        &format!("minutes-proceeding-{id}.csv"),
+        minutes::write(&case, lang),
+    ))
+}
+
+/// One decision, for the list.
+struct Row {
+    at: i64,
+    fields: Vec<String>,
+}
+
+/// `GET /decisions.csv` (committee): every decision on applications and proceedings, oldest
+/// first.
+pub fn decisions(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    roster::require_member(lang, clock::now_ms())?;
+    let mut rows: Vec<Row> = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = APPLICATIONS
+            .query()
+            .filter("decided_at", Cmp::Gt, 0)
+            .order_by("decided_at")
+            .limit(PAGE)
+            .offset(offset)
+            .fetch()?;
+        for doc in &page {
+            if let Some(d) = &doc.data.decision {
+                rows.push(row(
+                    d,
+                    "application",
+                    &doc.id,
+                    &doc.data.org.legal_name,
+                    doc.data.kind.label(lang),
+                    lang,
+                ));
+            }
+        }
+        if page.len() < PAGE as usize {
+            break;
+        }
+        offset += PAGE;
+    }
+    offset = 0;
+    loop {
+        let page = MOTIONS
+            .query()
+            .filter("decided_at", Cmp::Gt, 0)
+            .order_by("decided_at")
+            .limit(PAGE)
+            .offset(offset)
+            .fetch()?;
+        for doc in &page {
+            if let Some(d) = &doc.data.decision {
+                rows.push(row(
+                    d,
+                    "proceeding",
+                    &doc.id,
+                    &doc.data.provider_name,
+                    doc.data.kind.label(lang),
+                    lang,
+                ));
+            }
+        }
+        if page.len() < PAGE as usize {
+            break;
+        }
+        offset += PAGE;
+    }
+    rows.sort_by_key(|r| r.at);
+    let mut out = String::new();
+    csv::record(
+        &mut out,
+        &[
+            "decided_at",
+            "case",
+            "case_id",
+            "subject",
+            "kind",
+            "outcome",
+            "entitled",
+            "excluded",
+            "quorum",
+            "in_favour",
+            "against",
+            "abstained",
+            "majority",
+            "closed_by",
+            "round",
+        ],
+    );
+    for r in rows {
+        csv::record(&mut out, &r.fields);
+    }
+    Ok(download("decisions.csv", out))
+}
+
+fn row(
+    d: &crate::decision::Decision,
+    case: &str,
+    id: &str,
+    subject: &str,
+    kind: &str,
+    _lang: Lang,
+) -> Row {
+    Row {
+        at: d.at,
+        fields: vec![
+            iso(d.at),
+            case.to_owned(),
+            id.to_owned(),
+            subject.to_owned(),
+            kind.to_owned(),
+            d.outcome.key().to_owned(),
+            d.count.electorate.to_string(),
+            d.electorate.excluded.len().to_string(),
+            d.quorum.to_string(),
+            d.count.approve.to_string(),
+            d.count.reject.to_string(),
+            d.count.abstain.to_string(),
+            d.rule.majority.key().to_owned(),
+            match d.closed_by {
+                crate::decision::ClosedBy::Votes => "votes",
+                crate::decision::ClosedBy::Window => "window",
+            }
+            .to_owned(),
+            d.round.to_string(),
+        ],
+    }
+}
