@@ -4,8 +4,15 @@
 mod support;
 
 mod accounts;
+mod admissions;
+mod browser;
 mod check_cli;
+mod corporate_plans;
 mod events_audit;
+mod governance;
+mod many;
+mod notifications;
 mod sandbox;
 mod serve;
+mod tutoring;
 mod vouchers;

@@ -119,8 +119,11 @@ async fn territories_never_see_each_other(database: &str) {
     write_instance(root.path(), "rotto", database);
     let rotto_toml = root.path().join("rotto/instance.toml");
     let good = std::fs::read_to_string(&rotto_toml).expect("read");
-    std::fs::write(&rotto_toml, good.replace("version = \"^1.0\"", "version = \"^9\""))
-        .expect("break it");
+    std::fs::write(
+        &rotto_toml,
+        good.replace("version = \"^1.0\"", "version = \"^9\""),
+    )
+    .expect("break it");
     let server = Server::start(&[root.path()]);
 
     let alto = Visitor::new(&server, "alto.localhost");

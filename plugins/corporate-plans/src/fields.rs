@@ -1,0 +1,80 @@
+//! Fields several forms share — request ids, amounts of euros, bank references — read the
+//! same way everywhere, with the same messages.
+
+use trama_sdk::Error;
+
+use crate::i18n::Lang;
+use crate::input::{Input, Problems};
+use crate::money;
+
+/// A request id from a form or JSON: what makes a retried payment idempotent.
+pub fn request_id(input: &Input, lang: Lang, problems: &mut Problems) -> String {
+    let text = input.one("request_id").unwrap_or_default();
+    let valid = (8..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        problems.push(
+            "request_id",
+            lang.pick(
+                "serve un identificativo della richiesta di 8-64 lettere, cifre, - o _ (il modulo lo include da sé: ricarica la pagina)",
+                "a request id of 8 to 64 letters, digits, - or _ is needed (the form includes one: reload the page)",
+            ),
+        );
+    }
+    text.to_owned()
+}
+
+/// A positive amount field, checked; pushes a problem and returns 0 when it is wrong.
+pub fn read_amount(input: &Input, field: &str, lang: Lang, problems: &mut Problems) -> i64 {
+    match input.one(field) {
+        None => {
+            problems.push(
+                field,
+                lang.pick("scrivi un importo in euro", "write an amount in euros"),
+            );
+            0
+        }
+        Some(text) => match money::parse_euros(text) {
+            Ok(0) => {
+                problems.push(
+                    field,
+                    lang.pick(
+                        "l'importo deve essere più di zero",
+                        "the amount must be more than zero",
+                    ),
+                );
+                0
+            }
+            Ok(cents) => cents,
+            Err(err) => {
+                problems.push(field, err.describe(text, lang));
+                0
+            }
+        },
+    }
+}
+
+/// A bank reference (CRO/TRN) field: 3 to 100 characters.
+pub fn read_reference(input: &Input, lang: Lang, problems: &mut Problems) -> String {
+    let reference = input.one("reference").unwrap_or_default().to_owned();
+    if !(3..=100).contains(&reference.chars().count()) {
+        problems.push(
+            "reference",
+            lang.pick(
+                "scrivi il riferimento del bonifico (CRO/TRN), da 3 a 100 caratteri",
+                "write the bank transfer's reference (CRO/TRN), 3 to 100 characters",
+            ),
+        );
+    }
+    reference
+}
+
+/// A request id already used for something else.
+pub fn reused(lang: Lang) -> Error {
+    Error::conflict(lang.pick(
+        "questa richiesta è già stata usata per un'altra operazione: ricarica la pagina",
+        "this request was already used for another operation: reload the page",
+    ))
+}

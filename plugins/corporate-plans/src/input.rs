@@ -1,0 +1,320 @@
+//! One shape for what people send, whether by HTML form or JSON, so that both go through the
+//! same validation and get the same messages.
+//!
+//! A form sends name/value pairs, a name repeated for checkboxes; a JSON object sends typed
+//! values. Both become a list of names, each with its values as text: a JSON array gives one
+//! value per element, a number its decimal text (so `12.5` is read as the text `12.5`, never as
+//! a float), a boolean `yes` or `no`, `null` nothing at all. Validation then reads text, exactly
+//! as it would from a form.
+
+use serde::Serialize;
+use serde_json::Value;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::{Error, Result};
+
+use crate::i18n::Lang;
+
+/// What a person sent, by field name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Input {
+    values: Vec<(String, Vec<String>)>,
+    /// Whether it came as JSON (so the answer should be JSON too).
+    pub json: bool,
+}
+
+impl Input {
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut input = Self::default();
+        for (name, value) in pairs {
+            input.push(name, value.clone());
+        }
+        input
+    }
+
+    /// Reads a JSON object whose members are all in `allowed` (a member not listed is a
+    /// mistake worth reporting: a misspelt name would otherwise be silently ignored).
+    pub fn from_json(body: &[u8], allowed: &[&str]) -> Result<Self> {
+        let value: Value = serde_json::from_slice(body).map_err(|err| {
+            Error::bad_request(format!("the request body is not valid JSON: {err}"))
+        })?;
+        let Value::Object(members) = value else {
+            return Err(Error::bad_request(
+                "the request body must be a JSON object with one member per field",
+            ));
+        };
+        let mut input = Self {
+            json: true,
+            ..Self::default()
+        };
+        for (name, value) in members {
+            if !allowed.contains(&name.as_str()) {
+                return Err(Error::bad_request(format!(
+                    "`{name}` is not a field of this request; the fields are {}",
+                    allowed
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            match value {
+                Value::Array(items) => {
+                    for item in items {
+                        let text = scalar(&name, item)?;
+                        input.push(&name, text);
+                    }
+                    // An empty array still says "this field was given, with no values".
+                    input.touch(&name);
+                }
+                Value::Null => {}
+                other => {
+                    let text = scalar(&name, other)?;
+                    input.push(&name, text);
+                }
+            }
+        }
+        Ok(input)
+    }
+
+    /// The form of a request, or its JSON body when it has one.
+    pub fn from_request(request: &Request, allowed: &[&str]) -> Result<Self> {
+        if request.body().is_empty() {
+            Ok(Self::from_pairs(request.form()))
+        } else {
+            Self::from_json(request.body(), allowed)
+        }
+    }
+
+    fn push(&mut self, name: &str, value: String) {
+        match self.values.iter_mut().find(|(n, _)| n == name) {
+            Some((_, values)) => values.push(value),
+            None => self.values.push((name.to_owned(), vec![value])),
+        }
+    }
+
+    fn touch(&mut self, name: &str) {
+        if !self.values.iter().any(|(n, _)| n == name) {
+            self.values.push((name.to_owned(), Vec::new()));
+        }
+    }
+
+    /// The last value of `name`, trimmed; `None` when absent or blank.
+    pub fn one(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, values)| values.last())
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every non-blank value of `name`, trimmed, in order.
+    pub fn many(&self, name: &str) -> Vec<&str> {
+        self.values
+            .iter()
+            .filter(|(n, _)| n == name)
+            .flat_map(|(_, values)| values.iter())
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// Every value of `name`, each split further at `;` and line breaks: how a single text
+    /// box holds a list (`150; 250; 350`).
+    pub fn list(&self, name: &str) -> Vec<&str> {
+        self.many(name)
+            .into_iter()
+            .flat_map(|v| v.split([';', '\n', '\r']))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// Whether `name` was sent at all, even blank.
+    pub fn has(&self, name: &str) -> bool {
+        self.values.iter().any(|(n, _)| n == name)
+    }
+
+    /// A yes/no field: `yes`, `sì`, `si`, `true`, `on`, `1` are yes; absent or blank is no.
+    pub fn flag(&self, name: &str) -> std::result::Result<bool, String> {
+        match self.one(name) {
+            None => Ok(false),
+            Some(text) => parse_yes_no(text).ok_or_else(|| text.to_owned()),
+        }
+    }
+
+    /// Every field as text, for filling a form again after an error: a field sent once is a
+    /// string, one sent several times a list.
+    pub fn echo(&self) -> serde_json::Map<String, Value> {
+        self.echo_with_lists(&[])
+    }
+
+    /// Like [`Input::echo`], with the fields in `lists` always lists (checkboxes and repeated
+    /// selects, which a template indexes even when only one was sent).
+    pub fn echo_with_lists(&self, lists: &[&str]) -> serde_json::Map<String, Value> {
+        self.values
+            .iter()
+            .map(|(name, values)| {
+                let value = match values.as_slice() {
+                    [one] if !lists.contains(&name.as_str()) => Value::String(one.clone()),
+                    many => Value::Array(many.iter().cloned().map(Value::String).collect()),
+                };
+                (name.clone(), value)
+            })
+            .collect()
+    }
+}
+
+/// Reads yes or no in Italian or English.
+pub fn parse_yes_no(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "yes" | "sì" | "si" | "true" | "on" | "1" | "y" | "s" => Some(true),
+        "no" | "false" | "off" | "0" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+fn scalar(name: &str, value: Value) -> Result<String> {
+    match value {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(if b { "yes" } else { "no" }.to_owned()),
+        Value::Null => Ok(String::new()),
+        Value::Array(_) | Value::Object(_) => Err(Error::bad_request(format!(
+            "`{name}` must be a text, a number, a yes/no or a list of those"
+        ))),
+    }
+}
+
+/// A field that breaks a rule, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub field: String,
+    pub message: String,
+}
+
+/// Every problem found in one submission, so a person fixes them all at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(Problem {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// One sentence naming every field: "title: …; budget: …".
+    pub fn summary(&self, lang: Lang) -> String {
+        let intro = lang.pick("Controlla i campi", "Please check the fields");
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|p| format!("`{}`: {}", p.field, p.message))
+            .collect();
+        format!("{intro}: {}", parts.join("; "))
+    }
+
+    /// `422` for API clients: the kernel's error shape (`{error: {kind, message}}`) plus
+    /// `problems: [{field, message}]`, one per field.
+    pub fn into_json_response(self, lang: Lang) -> Result<Response> {
+        Response::json_with_status(
+            422,
+            &serde_json::json!({
+                "error": { "kind": "invalid", "message": self.summary(lang) },
+                "problems": self.0,
+            }),
+        )
+    }
+
+    /// Only the problem with `field`, for showing next to it in a form.
+    pub fn for_field(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|p| p.field == field)
+            .map(|p| p.message.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_and_json_read_the_same() {
+        let form = Input::from_pairs(&[
+            ("title".into(), " Buoni ".into()),
+            ("fields".into(), "isee".into()),
+            ("fields".into(), "minors".into()),
+            ("amounts".into(), "150; 250\n350".into()),
+            ("blank".into(), "  ".into()),
+        ]);
+        let json = Input::from_json(
+            br#"{"title": "Buoni", "fields": ["isee", "minors"], "amounts": [150, "250", 350], "blank": null}"#,
+            &["title", "fields", "amounts", "blank"],
+        )
+        .unwrap();
+        for input in [&form, &json] {
+            assert_eq!(input.one("title"), Some("Buoni"));
+            assert_eq!(input.many("fields"), vec!["isee", "minors"]);
+            assert_eq!(input.list("amounts"), vec!["150", "250", "350"]);
+            assert_eq!(input.one("blank"), None);
+        }
+        assert!(json.json && !form.json);
+    }
+
+    #[test]
+    fn json_numbers_stay_exact_text_and_unknown_members_are_named() {
+        let input =
+            Input::from_json(br#"{"budget": 1000.10, "ok": true}"#, &["budget", "ok"]).unwrap();
+        // serde_json writes the shortest text that reads back as the same number.
+        assert_eq!(input.one("budget"), Some("1000.1"));
+        assert_eq!(crate::money::parse_euros("1000.1"), Ok(100_010));
+        assert_eq!(input.flag("ok"), Ok(true));
+        let err = Input::from_json(br#"{"titel": "x"}"#, &["title"]).unwrap_err();
+        assert_eq!(err.status(), 400);
+        assert!(err.message().contains("`titel`"), "{err}");
+        assert!(Input::from_json(b"[1]", &[]).is_err());
+        assert!(Input::from_json(br#"{"a": {"b": 1}}"#, &["a"]).is_err());
+    }
+
+    #[test]
+    fn echoed_values_keep_lists_as_lists() {
+        let input = Input::from_pairs(&[
+            ("title".into(), "Buoni".into()),
+            ("ranking".into(), "isee_asc".into()),
+        ]);
+        assert_eq!(input.echo()["ranking"], Value::String("isee_asc".into()));
+        let echoed = input.echo_with_lists(&["ranking"]);
+        assert_eq!(echoed["ranking"], serde_json::json!(["isee_asc"]));
+        assert_eq!(echoed["title"], serde_json::json!("Buoni"));
+    }
+
+    #[test]
+    fn yes_and_no_in_both_languages() {
+        assert_eq!(parse_yes_no("Sì"), Some(true));
+        assert_eq!(parse_yes_no("no"), Some(false));
+        assert_eq!(parse_yes_no("forse"), None);
+        let input = Input::from_pairs(&[("x".into(), "forse".into())]);
+        assert_eq!(input.flag("x"), Err("forse".into()));
+        assert_eq!(input.flag("absent"), Ok(false));
+    }
+
+    #[test]
+    fn problems_name_every_field() {
+        let mut problems = Problems::default();
+        problems.push("title", "too short");
+        problems.push("budget", "missing");
+        assert_eq!(
+            problems.summary(Lang::En),
+            "Please check the fields: `title`: too short; `budget`: missing"
+        );
+        assert_eq!(problems.for_field("budget"), Some("missing"));
+    }
+}

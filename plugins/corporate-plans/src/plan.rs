@@ -1,0 +1,774 @@
+//! Welfare plans: what a company offers its employees for a year.
+//!
+//! A plan has a period (`starts_on` to `ends_on`, both included, at most 366 days: the year
+//! of the plan, or a fiscal year that does not start in January), the rules of each
+//! employee's credit ([`crate::credit`]), the categories of services the credit may be spent
+//! on, and a budget drawn from the company's account when the plan is created (and topped up
+//! later if more employees join). Enrolling an employee moves their credit from the budget to
+//! their wallet.
+//!
+//! **Dates.** A plan cannot be created already over (`ends_on` before today): there would be
+//! nothing to spend. Credit can be spent from `starts_on` to `ends_on`; the day after, the
+//! `expire-plans` job returns what is left to the company. HR may also **close a plan early**
+//! — a company that stops its welfare scheme, or that settles the year ahead of time — which
+//! stops purchases and new reimbursement requests at once and lets the job return the unspent
+//! credit at its next run (within a minute). Requests already submitted stay to be decided:
+//! an approved one is paid, a rejected one's money goes back to the company.
+//!
+//! States: `active` → `closing` (over, its wallets being emptied) → `expired`.
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::clock::{self, Date};
+use trama_sdk::identity::User;
+use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::store::{Collection, Doc};
+use trama_sdk::{Error, Result, audit};
+
+use crate::accounts;
+use crate::category;
+use crate::company::{self, Company};
+use crate::credit::{self, CreditRule};
+use crate::fields;
+use crate::i18n::Lang;
+use crate::input::{Input, Problems};
+use crate::money::{self, format_cents};
+
+pub const PLANS: Collection<Plan> = Collection::new("plans");
+
+pub const JSON_FIELDS: &[&str] = &[
+    "title",
+    "year",
+    "starts_on",
+    "ends_on",
+    "budget",
+    "flat_credit",
+    "level_credits",
+    "per_dependant",
+    "max_dependants",
+    "categories",
+    "refund_share",
+    "request_id",
+];
+pub const TOP_UP_FIELDS: &[&str] = &["amount", "request_id"];
+
+/// The longest period of a plan, in days (a leap year).
+pub const MAX_DAYS: i64 = 366;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Active,
+    /// Over: the job is returning the unspent credit.
+    Closing,
+    Expired,
+}
+
+impl State {
+    pub fn key(self) -> &'static str {
+        match self {
+            State::Active => "active",
+            State::Closing => "closing",
+            State::Expired => "expired",
+        }
+    }
+}
+
+/// How far the expiry got, kept in the plan so that a job run cut short resumes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expiry {
+    /// Enrolments are emptied in id order; the last one done.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Cents returned to the company so far.
+    pub returned_cents: i64,
+    pub started_at: i64,
+    #[serde(default)]
+    pub finished_at: Option<i64>,
+}
+
+/// A plan as stored. `company`, `state`, `ends_on` and `created_at` are indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub company: String,
+    pub title: String,
+    pub year: i32,
+    /// `YYYY-MM-DD`, included.
+    pub starts_on: String,
+    /// `YYYY-MM-DD`, included.
+    pub ends_on: String,
+    pub rule: CreditRule,
+    pub categories: Vec<String>,
+    pub state: State,
+    /// Set when HR closed the plan before its end.
+    #[serde(default)]
+    pub closed_early_on: Option<String>,
+    #[serde(default)]
+    pub closed_by: Option<String>,
+    /// What was drawn from the company's account, in cents (creation and top-ups).
+    pub funded_cents: i64,
+    pub created_at: i64,
+    pub created_by: String,
+    #[serde(default)]
+    pub expiry: Option<Expiry>,
+}
+
+impl Plan {
+    /// Whether credit can be spent on `today`: active, started and not ended.
+    pub fn is_open(&self, today: Date) -> bool {
+        let today = today.to_string();
+        self.state == State::Active && self.starts_on <= today && today <= self.ends_on
+    }
+
+    /// Whether the plan is over on `today` (ended, closed early or expired): money coming back
+    /// from a rejected request then returns to the company instead of the wallet.
+    pub fn is_over(&self, today: Date) -> bool {
+        self.state != State::Active || today.to_string() > self.ends_on
+    }
+
+    pub fn allows(&self, category: &str) -> bool {
+        self.categories.iter().any(|c| c == category)
+    }
+
+    /// Why nothing can be spent on `today`, if so.
+    pub fn closed_reason(&self, today: Date, lang: Lang) -> Option<String> {
+        let now = today.to_string();
+        if self.state != State::Active || now > self.ends_on {
+            Some(match lang {
+                Lang::It => format!("il piano «{}» è chiuso", self.title),
+                Lang::En => format!("the plan “{}” is closed", self.title),
+            })
+        } else if now < self.starts_on {
+            Some(match lang {
+                Lang::It => format!("il piano «{}» inizia il {}", self.title, self.starts_on),
+                Lang::En => format!("the plan “{}” starts on {}", self.title, self.starts_on),
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// The plan `id` as HR of `company` sees it: a plan of another company is "not found", so HR
+/// cannot even learn that it exists.
+pub fn load_for(id: &str, company: &str, lang: Lang) -> Result<Doc<Plan>> {
+    match PLANS.get(id)? {
+        Some(doc) if doc.data.company == company => Ok(doc),
+        _ => Err(not_found(id, lang)),
+    }
+}
+
+/// The plan `id`, whoever's it is (operators, employees through their enrolment, the job).
+pub fn load(id: &str, lang: Lang) -> Result<Doc<Plan>> {
+    PLANS.get(id)?.ok_or_else(|| not_found(id, lang))
+}
+
+fn not_found(id: &str, lang: Lang) -> Error {
+    Error::not_found(match lang {
+        Lang::It => format!("non esiste un piano con codice «{id}»"),
+        Lang::En => format!("there is no plan with id `{id}`"),
+    })
+}
+
+/// A new plan from HR's form, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPlan {
+    pub title: String,
+    pub year: i32,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub budget_cents: i64,
+    pub rule: CreditRule,
+    pub categories: Vec<String>,
+    pub request_id: String,
+}
+
+/// Reads a plan's form; `today` is when it is submitted.
+pub fn read_new(input: &Input, today: Date, lang: Lang) -> std::result::Result<NewPlan, Problems> {
+    let mut problems = Problems::default();
+    let title = input.one("title").unwrap_or_default().to_owned();
+    if !(3..=120).contains(&title.chars().count()) {
+        problems.push(
+            "title",
+            lang.pick(
+                "scrivi il nome del piano, da 3 a 120 caratteri (ad esempio «Welfare 2025»)",
+                "write the plan's name, 3 to 120 characters (e.g. “Welfare 2025”)",
+            ),
+        );
+    }
+    let year = match input.one("year").map(str::parse::<i32>) {
+        None => today.year,
+        Some(Ok(year)) if (2000..=2100).contains(&year) => year,
+        Some(_) => {
+            problems.push(
+                "year",
+                lang.pick(
+                    "scrivi l'anno del piano, ad esempio 2025",
+                    "write the plan's year, e.g. 2025",
+                ),
+            );
+            today.year
+        }
+    };
+    let date = |field: &str, default: Option<Date>, problems: &mut Problems| match input.one(field)
+    {
+        None => default,
+        Some(text) => match Date::parse(text) {
+            Ok(date) => Some(date),
+            Err(_) => {
+                problems.push(
+                    field,
+                    match lang {
+                        Lang::It => format!("«{text}» non è una data: scrivila come AAAA-MM-GG"),
+                        Lang::En => format!("`{text}` is not a date: write it as YYYY-MM-DD"),
+                    },
+                );
+                None
+            }
+        },
+    };
+    let starts_on = date("starts_on", Date::new(year, 1, 1), &mut problems);
+    let ends_on = date("ends_on", Date::new(year, 12, 31), &mut problems);
+    if let (Some(starts), Some(ends)) = (starts_on, ends_on) {
+        if ends < starts {
+            problems.push(
+                "ends_on",
+                lang.pick(
+                    "la fine del piano viene prima del suo inizio",
+                    "the plan ends before it starts",
+                ),
+            );
+        } else if starts.days_until(ends) >= MAX_DAYS {
+            problems.push(
+                "ends_on",
+                lang.pick(
+                    "un piano dura al massimo un anno (366 giorni)",
+                    "a plan lasts at most a year (366 days)",
+                ),
+            );
+        } else if ends < today {
+            problems.push(
+                "ends_on",
+                match lang {
+                    Lang::It => format!(
+                        "il piano finirebbe il {ends}, già passato: non ci sarebbe tempo per spendere il credito"
+                    ),
+                    Lang::En => format!(
+                        "the plan would end on {ends}, which has passed: there would be no time to spend the credit"
+                    ),
+                },
+            );
+        }
+    }
+    let budget_cents = match input.one("budget") {
+        None => 0,
+        Some(text) => money::parse_euros(text).unwrap_or_else(|err| {
+            problems.push("budget", err.describe(text, lang));
+            0
+        }),
+    };
+    let amount = |field: &str, problems: &mut Problems| match input.one(field) {
+        None => 0,
+        Some(text) => money::parse_euros(text).unwrap_or_else(|err| {
+            problems.push(field, err.describe(text, lang));
+            0
+        }),
+    };
+    let flat_cents = amount("flat_credit", &mut problems);
+    let per_dependant_cents = amount("per_dependant", &mut problems);
+    let levels = credit::parse_levels(&input.list("level_credits"), lang).unwrap_or_else(|m| {
+        problems.push("level_credits", m);
+        Vec::new()
+    });
+    if flat_cents == 0 && levels.is_empty() && per_dependant_cents == 0 {
+        problems.push(
+            "flat_credit",
+            lang.pick(
+                "indica il credito a testa, oppure il credito per livello contrattuale",
+                "give the credit of each employee, or the credit by contract level",
+            ),
+        );
+    }
+    if flat_cents > 0 && !levels.is_empty() {
+        problems.push(
+            "flat_credit",
+            lang.pick(
+                "scegli tra credito a testa e credito per livello: con i livelli lascia vuoto il credito a testa",
+                "choose between a flat credit and credit by level: with levels, leave the flat credit empty",
+            ),
+        );
+    }
+    let max_dependants = match input.one("max_dependants").map(str::parse::<u32>) {
+        None => None,
+        Some(Ok(n)) if n <= credit::MAX_DEPENDANTS => Some(n),
+        Some(_) => {
+            problems.push(
+                "max_dependants",
+                match lang {
+                    Lang::It => format!(
+                        "scrivi quanti familiari a carico contare al massimo, da 0 a {}",
+                        credit::MAX_DEPENDANTS
+                    ),
+                    Lang::En => format!(
+                        "write how many dependants to count at most, 0 to {}",
+                        credit::MAX_DEPENDANTS
+                    ),
+                },
+            );
+            None
+        }
+    };
+    let refund_share_bp = match input.one("refund_share") {
+        None => 0,
+        Some(text) => credit::parse_share(text, lang).unwrap_or_else(|m| {
+            problems.push("refund_share", m);
+            0
+        }),
+    };
+    let mut categories: Vec<String> = Vec::new();
+    for text in input.many("categories") {
+        match category::parse(text) {
+            Some(code) if !categories.contains(&code) => categories.push(code),
+            Some(_) => {}
+            None => problems.push(
+                "categories",
+                match lang {
+                    Lang::It => format!("«{text}» non è una categoria"),
+                    Lang::En => format!("`{text}` is not a category"),
+                },
+            ),
+        }
+    }
+    if categories.is_empty() && problems.for_field("categories").is_none() {
+        problems.push(
+            "categories",
+            lang.pick(
+                "scegli almeno una categoria di servizi",
+                "choose at least one category of services",
+            ),
+        );
+    }
+    let request_id = fields::request_id(input, lang, &mut problems);
+    match (starts_on, ends_on) {
+        (Some(starts_on), Some(ends_on)) if problems.is_empty() => Ok(NewPlan {
+            title,
+            year,
+            starts_on,
+            ends_on,
+            budget_cents,
+            rule: CreditRule {
+                flat_cents,
+                levels,
+                per_dependant_cents,
+                max_dependants,
+                refund_share_bp,
+            },
+            categories,
+            request_id,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// Creates a plan for `company` and draws its budget from the company's account. A budget
+/// above what the company holds is a `409` saying how much it holds.
+pub fn create(
+    company: &Doc<Company>,
+    new: NewPlan,
+    actor: &User,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Plan>> {
+    let id = crate::code::short_id(&format!("plan/{}/{}", company.id, new.request_id));
+    if let Some(existing) = PLANS.get(&id)? {
+        if existing.data.company != company.id || existing.data.title != new.title {
+            return Err(fields::reused(lang));
+        }
+        return Ok(existing);
+    }
+    ledger::open(&accounts::plan_budget(&id), AccountKind::Funded)?;
+    if new.budget_cents > 0 {
+        draw(
+            company,
+            &id,
+            new.budget_cents,
+            &format!("plan/{id}/fund"),
+            lang,
+        )?;
+    }
+    let plan = Plan {
+        company: company.id.clone(),
+        title: new.title,
+        year: new.year,
+        starts_on: new.starts_on.to_string(),
+        ends_on: new.ends_on.to_string(),
+        rule: new.rule,
+        categories: new.categories,
+        state: State::Active,
+        closed_early_on: None,
+        closed_by: None,
+        funded_cents: new.budget_cents,
+        created_at: now,
+        created_by: actor.username.clone(),
+        expiry: None,
+    };
+    let doc = match PLANS.create(&id, plan) {
+        Ok(doc) => doc,
+        Err(Error::Conflict(_)) => load(&id, lang)?,
+        Err(err) => return Err(err),
+    };
+    audit::record(
+        "plan.created",
+        &doc.id,
+        &serde_json::json!({
+            "company": company.id,
+            "title": doc.data.title,
+            "budget_cents": new.budget_cents,
+            "starts_on": doc.data.starts_on,
+            "ends_on": doc.data.ends_on,
+        }),
+    )?;
+    Ok(doc)
+}
+
+/// Moves `amount` from the company's account to the plan's budget under `key`.
+fn draw(company: &Doc<Company>, plan: &str, amount: i64, key: &str, lang: Lang) -> Result<()> {
+    ledger::transfer(
+        &TransferRequest::new(
+            accounts::company_account(&company.id),
+            accounts::plan_budget(plan),
+            amount,
+            key,
+        )
+        .memo(format!("budget of plan {plan}")),
+    )
+    .map_err(|err| match err {
+        LedgerError::InsufficientFunds(_) => {
+            let held = company::balance(&company.id).unwrap_or(0);
+            Error::conflict(match lang {
+                Lang::It => format!(
+                    "il conto di «{}» presso la cooperativa ha {}: non bastano per {}. Chiedi alla cooperativa di registrare il vostro versamento",
+                    company.data.name,
+                    format_cents(held, lang),
+                    format_cents(amount, lang)
+                ),
+                Lang::En => format!(
+                    "the account of “{}” at the cooperative holds {}: not enough for {}. Ask the cooperative to record your deposit",
+                    company.data.name,
+                    format_cents(held, lang),
+                    format_cents(amount, lang)
+                ),
+            })
+        }
+        LedgerError::Conflict(_) => fields::reused(lang),
+        other => other.into(),
+    })?;
+    Ok(())
+}
+
+/// Adds `amount` to an active plan's budget (for employees who join during the year).
+pub fn top_up(
+    company: &Doc<Company>,
+    plan: &Doc<Plan>,
+    amount: i64,
+    request_id: &str,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Plan>> {
+    if plan.data.is_over(clock::today()) {
+        return Err(Error::invalid(match lang {
+            Lang::It => format!(
+                "il piano «{}» è chiuso: non si può aumentarne il budget",
+                plan.data.title
+            ),
+            Lang::En => format!(
+                "the plan “{}” is closed: its budget cannot grow",
+                plan.data.title
+            ),
+        }));
+    }
+    draw(
+        company,
+        &plan.id,
+        amount,
+        &format!("plan/{}/top-up/{request_id}", plan.id),
+        lang,
+    )?;
+    // The transfer is the truth; the plan keeps the total for reports. A replayed request
+    // must not count twice, so the total is recomputed from the ledger's history.
+    let funded = funded_total(&plan.id)?;
+    let mut doc = plan.clone();
+    for _ in 0..3 {
+        doc.data.funded_cents = funded;
+        match PLANS.put_if_version(&doc.id, &doc.data, doc.version) {
+            Ok(version) => {
+                doc.version = version;
+                break;
+            }
+            Err(Error::Conflict(_)) => doc = load(&plan.id, lang)?,
+            Err(err) => return Err(err),
+        }
+    }
+    audit::record(
+        "plan.topped_up",
+        &plan.id,
+        &serde_json::json!({ "amount_cents": amount, "at": now }),
+    )?;
+    Ok(doc)
+}
+
+/// Everything the company's account paid into the plan's budget, from the ledger.
+pub fn funded_total(plan: &str) -> Result<i64> {
+    let budget = accounts::plan_budget(plan);
+    let mut total = 0;
+    let mut offset = 0;
+    loop {
+        let page = ledger::history(&budget, 1000, offset)?;
+        total += page
+            .iter()
+            .filter(|t| t.to == budget && t.from.starts_with("company/"))
+            .map(|t| t.amount_cents)
+            .sum::<i64>();
+        if page.len() < 1000 {
+            return Ok(total);
+        }
+        offset += 1000;
+    }
+}
+
+/// HR closes a plan before its end: no more purchases or requests from now; the job returns
+/// the unspent credit at its next run.
+pub fn close_early(plan: &Doc<Plan>, actor: &User, lang: Lang) -> Result<Doc<Plan>> {
+    if plan.data.state != State::Active {
+        return Err(Error::invalid(match lang {
+            Lang::It => format!("il piano «{}» è già chiuso", plan.data.title),
+            Lang::En => format!("the plan “{}” is already closed", plan.data.title),
+        }));
+    }
+    let mut doc = plan.clone();
+    doc.data.state = State::Closing;
+    doc.data.closed_early_on = Some(clock::today().to_string());
+    doc.data.closed_by = Some(actor.username.clone());
+    doc.version = PLANS
+        .put_if_version(&doc.id, &doc.data, doc.version)
+        .map_err(|err| match err {
+            Error::Conflict(_) => Error::conflict(lang.pick(
+                "il piano è appena cambiato: ricarica la pagina",
+                "the plan just changed: reload the page",
+            )),
+            other => other,
+        })?;
+    audit::record(
+        "plan.closed_early",
+        &doc.id,
+        &serde_json::json!({ "by": actor.username, "ends_on": doc.data.ends_on }),
+    )?;
+    Ok(doc)
+}
+
+/// A plan as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanView {
+    pub id: String,
+    pub company: String,
+    pub title: String,
+    pub year: i32,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub state: State,
+    pub state_label: String,
+    pub open: bool,
+    pub closed_early_on: Option<String>,
+    pub rule: CreditRule,
+    pub rule_text: String,
+    pub refund_share_text: String,
+    pub categories: Vec<category::CategoryView>,
+    pub funded_cents: i64,
+    pub funded_text: String,
+    pub budget_left_cents: i64,
+    pub budget_left_text: String,
+    pub returned_cents: i64,
+    pub returned_text: String,
+}
+
+impl PlanView {
+    pub fn new(doc: &Doc<Plan>, today: Date, lang: Lang) -> Result<Self> {
+        let plan = &doc.data;
+        let budget_left_cents = accounts::balance(&accounts::plan_budget(&doc.id))?;
+        let returned_cents = plan.expiry.as_ref().map_or(0, |e| e.returned_cents);
+        let state_label = match (plan.state, plan.is_open(today)) {
+            (State::Active, true) => lang.pick("Attivo", "Active"),
+            (State::Active, false) if today.to_string() < plan.starts_on => {
+                lang.pick("Non ancora iniziato", "Not started yet")
+            }
+            (State::Active, false) | (State::Closing, _) => lang.pick(
+                "Chiuso, credito in restituzione",
+                "Closed, credit being returned",
+            ),
+            (State::Expired, _) => lang.pick("Scaduto", "Expired"),
+        };
+        Ok(Self {
+            id: doc.id.clone(),
+            company: plan.company.clone(),
+            title: plan.title.clone(),
+            year: plan.year,
+            starts_on: plan.starts_on.clone(),
+            ends_on: plan.ends_on.clone(),
+            state: plan.state,
+            state_label: state_label.to_owned(),
+            open: plan.is_open(today),
+            closed_early_on: plan.closed_early_on.clone(),
+            rule: plan.rule.clone(),
+            rule_text: plan.rule.describe(lang),
+            refund_share_text: credit::percent_text(plan.rule.refund_share_bp, lang),
+            categories: plan
+                .categories
+                .iter()
+                .map(|c| category::CategoryView::new(c, lang))
+                .collect(),
+            funded_cents: plan.funded_cents,
+            funded_text: format_cents(plan.funded_cents, lang),
+            budget_left_cents,
+            budget_left_text: format_cents(budget_left_cents, lang),
+            returned_cents,
+            returned_text: format_cents(returned_cents, lang),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Input {
+        let owned: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Input::from_pairs(&owned)
+    }
+
+    fn today() -> Date {
+        Date::new(2025, 3, 10).unwrap_or_else(|| unreachable!())
+    }
+
+    #[test]
+    fn a_plan_for_the_year_with_levels_and_a_reimbursable_share() {
+        let plan = read_new(
+            &form(&[
+                ("title", "Welfare 2025"),
+                ("year", "2025"),
+                ("budget", "20.000"),
+                ("level_credits", "Q1 = 1.000; 2 = 800"),
+                ("per_dependant", "150"),
+                ("max_dependants", "3"),
+                ("categories", "education"),
+                ("categories", "Sport"),
+                ("refund_share", "30"),
+                ("request_id", "0123456789abcdef"),
+            ]),
+            today(),
+            Lang::It,
+        )
+        .unwrap();
+        assert_eq!(plan.starts_on.to_string(), "2025-01-01");
+        assert_eq!(plan.ends_on.to_string(), "2025-12-31");
+        assert_eq!(plan.budget_cents, 2_000_000);
+        assert_eq!(plan.rule.levels.len(), 2);
+        assert_eq!(plan.rule.refund_share_bp, 3000);
+        assert_eq!(plan.categories, vec!["education", "sport"]);
+    }
+
+    #[test]
+    fn every_wrong_field_is_named() {
+        let problems = read_new(
+            &form(&[
+                ("title", "W"),
+                ("starts_on", "2025-06-01"),
+                ("ends_on", "2025-05-01"),
+                ("budget", "tanti"),
+                ("refund_share", "120"),
+                ("max_dependants", "-1"),
+            ]),
+            today(),
+            Lang::En,
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
+        for field in [
+            "title",
+            "ends_on",
+            "budget",
+            "flat_credit",
+            "max_dependants",
+            "refund_share",
+            "categories",
+            "request_id",
+        ] {
+            assert!(fields.contains(&field), "{field} not in {fields:?}");
+        }
+    }
+
+    #[test]
+    fn a_plan_already_over_or_longer_than_a_year_is_refused() {
+        let base = [
+            ("title", "Welfare"),
+            ("flat_credit", "500"),
+            ("categories", "health"),
+            ("request_id", "0123456789abcdef"),
+        ];
+        let with = |extra: &[(&str, &str)]| {
+            let mut pairs = base.to_vec();
+            pairs.extend_from_slice(extra);
+            read_new(&form(&pairs), today(), Lang::En)
+        };
+        let past = with(&[("year", "2024")]).unwrap_err();
+        assert!(
+            past.for_field("ends_on")
+                .is_some_and(|m| m.contains("passed"))
+        );
+        let long = with(&[("starts_on", "2025-01-01"), ("ends_on", "2026-01-02")]).unwrap_err();
+        assert!(long.for_field("ends_on").is_some_and(|m| m.contains("366")));
+        // Ending today is fine: today is still a day to spend.
+        assert!(with(&[("starts_on", "2025-01-01"), ("ends_on", "2025-03-10")]).is_ok());
+        let both = with(&[("level_credits", "Q1 = 100")]).unwrap_err();
+        assert!(both.for_field("flat_credit").is_some());
+    }
+
+    #[test]
+    fn open_and_over_follow_the_dates_and_the_state() {
+        let plan = Plan {
+            company: "c".into(),
+            title: "W".into(),
+            year: 2025,
+            starts_on: "2025-01-01".into(),
+            ends_on: "2025-12-31".into(),
+            rule: CreditRule {
+                flat_cents: 1,
+                levels: Vec::new(),
+                per_dependant_cents: 0,
+                max_dependants: None,
+                refund_share_bp: 0,
+            },
+            categories: vec!["health".into()],
+            state: State::Active,
+            closed_early_on: None,
+            closed_by: None,
+            funded_cents: 0,
+            created_at: 0,
+            created_by: "hr".into(),
+            expiry: None,
+        };
+        let day = |y, m, d| Date::new(y, m, d).unwrap_or_else(|| unreachable!());
+        assert!(plan.is_open(day(2025, 12, 31)));
+        assert!(!plan.is_open(day(2026, 1, 1)));
+        assert!(plan.is_over(day(2026, 1, 1)));
+        assert!(!plan.is_open(day(2024, 12, 31)));
+        assert!(!plan.is_over(day(2024, 12, 31)));
+        let closing = Plan {
+            state: State::Closing,
+            ..plan
+        };
+        assert!(!closing.is_open(day(2025, 6, 1)));
+        assert!(closing.is_over(day(2025, 6, 1)));
+    }
+}

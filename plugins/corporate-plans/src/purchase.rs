@@ -1,0 +1,310 @@
+//! Employees buying services of the catalogue with their credit.
+//!
+//! A purchase is one ledger transfer from the employee's wallet to what the cooperative owes
+//! the provider (`wallet/{e}` → `provider/{p}/owed`), under the key `buy/{purchase}`, where the
+//! purchase id is `{enrolment}.{request id}` and the request id comes with the form (or the
+//! JSON). The wallet is a funded account, so the ledger refuses — atomically, however many
+//! purchases race — anything that would take it below zero; a retried request replays the
+//! transfer instead of paying twice. The purchase document is written after the money moved
+//! and tells the provider who bought what.
+//!
+//! A purchase needs an active enrolment of the caller, a plan open today whose categories
+//! include the service's, a listed service of an active provider and, when the form says what
+//! price the employee saw, that same price still.
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::identity::User;
+use trama_sdk::ledger::{self, LedgerError, TransferRequest};
+use trama_sdk::store::{Cmp, Collection, Doc};
+use trama_sdk::{Error, Result, audit, clock};
+
+use crate::accounts;
+use crate::catalogue;
+use crate::category;
+use crate::enrol;
+use crate::fields;
+use crate::i18n::Lang;
+use crate::input::{Input, Problems};
+use crate::money::{self, format_cents};
+use crate::plan;
+use crate::provider::{self, Status};
+
+pub const PURCHASES: Collection<Purchase> = Collection::new("purchases");
+pub const JSON_FIELDS: &[&str] = &["enrolment", "service", "price", "request_id"];
+
+/// A purchase, id `{enrolment}.{request id}`. `plan`, `enrolment`, `provider` and `at` are
+/// indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purchase {
+    pub plan: String,
+    pub company: String,
+    pub enrolment: String,
+    pub user_id: String,
+    pub employee_name: String,
+    pub provider: String,
+    pub provider_name: String,
+    pub service: String,
+    pub service_title: String,
+    pub category: String,
+    pub amount_cents: i64,
+    pub request_id: String,
+    pub transfer_id: String,
+    pub at: i64,
+}
+
+/// A purchase request, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub enrolment: String,
+    pub service: String,
+    /// The price the employee saw, if the form says it.
+    pub price_cents: Option<i64>,
+    pub request_id: String,
+}
+
+pub fn read(input: &Input, lang: Lang) -> std::result::Result<Order, Problems> {
+    let mut problems = Problems::default();
+    let enrolment = input.one("enrolment").unwrap_or_default().to_owned();
+    if enrolment.is_empty() {
+        problems.push(
+            "enrolment",
+            lang.pick("scegli con quale piano pagare", "choose which plan pays"),
+        );
+    }
+    let service = input.one("service").unwrap_or_default().to_owned();
+    if service.is_empty() {
+        problems.push(
+            "service",
+            lang.pick("scegli un servizio", "choose a service"),
+        );
+    }
+    let price_cents = match input.one("price") {
+        None => None,
+        Some(text) => match money::parse_euros(text) {
+            Ok(cents) => Some(cents),
+            Err(err) => {
+                problems.push("price", err.describe(text, lang));
+                None
+            }
+        },
+    };
+    let request_id = fields::request_id(input, lang, &mut problems);
+    if problems.is_empty() {
+        Ok(Order {
+            enrolment,
+            service,
+            price_cents,
+            request_id,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Buys `order` for the caller (see the module documentation). `404` for an enrolment or
+/// service that is not theirs or does not exist, `422` for a plan that is closed or does not
+/// cover the category, `409` when the wallet holds less than the price (saying how much it
+/// holds) or the price changed.
+pub fn buy(user: &User, order: Order, lang: Lang) -> Result<Doc<Purchase>> {
+    let enrolment = enrol::load_own(&order.enrolment, user, lang)?;
+    let id = format!("{}.{}", enrolment.id, order.request_id);
+    if let Some(done) = PURCHASES.get(&id)? {
+        if done.data.service != order.service {
+            return Err(fields::reused(lang));
+        }
+        return Ok(done);
+    }
+    let plan = plan::load(&enrolment.data.plan, lang)?;
+    let today = clock::today();
+    if let Some(reason) = plan.data.closed_reason(today, lang) {
+        return Err(Error::invalid(match lang {
+            Lang::It => format!("{reason}: il credito non si può più spendere"),
+            Lang::En => format!("{reason}: its credit cannot be spent now"),
+        }));
+    }
+    let service = catalogue::load(&order.service, lang)?;
+    let provider = provider::load(&service.data.provider, lang)?;
+    let (Some(price), true, Status::Active) = (
+        service.data.price_cents,
+        service.data.listed,
+        provider.data.status,
+    ) else {
+        return Err(Error::conflict(match lang {
+            Lang::It => format!("il servizio «{}» non è più disponibile", service.data.title),
+            Lang::En => format!(
+                "the service “{}” is no longer available",
+                service.data.title
+            ),
+        }));
+    };
+    if !plan.data.allows(&service.data.category) {
+        return Err(Error::invalid(match lang {
+            Lang::It => format!(
+                "il piano «{}» non copre la categoria «{}»",
+                plan.data.title,
+                category::label(&service.data.category, lang)
+            ),
+            Lang::En => format!(
+                "the plan “{}” does not cover the category “{}”",
+                plan.data.title,
+                category::label(&service.data.category, lang)
+            ),
+        }));
+    }
+    if let Some(seen) = order.price_cents
+        && seen != price
+    {
+        return Err(Error::conflict(match lang {
+            Lang::It => format!(
+                "il prezzo di «{}» è cambiato: ora è {} (avevi visto {}). Nulla è stato addebitato",
+                service.data.title,
+                format_cents(price, lang),
+                format_cents(seen, lang)
+            ),
+            Lang::En => format!(
+                "the price of “{}” changed: it is now {} (you saw {}). Nothing was charged",
+                service.data.title,
+                format_cents(price, lang),
+                format_cents(seen, lang)
+            ),
+        }));
+    }
+    let wallet = accounts::wallet(&enrolment.id);
+    let transfer = ledger::transfer(
+        &TransferRequest::new(
+            &*wallet,
+            accounts::provider_owed(&provider.id),
+            price,
+            format!("buy/{id}"),
+        )
+        .memo(format!("{} — {}", service.data.title, provider.data.legal_name)),
+    )
+    .map_err(|err| match err {
+        LedgerError::InsufficientFunds(_) => {
+            let left = accounts::balance(&wallet).unwrap_or(0);
+            Error::conflict(match lang {
+                Lang::It => format!(
+                    "il tuo credito residuo è {}: non basta per «{}», che costa {}. Nulla è stato addebitato",
+                    format_cents(left, lang),
+                    service.data.title,
+                    format_cents(price, lang)
+                ),
+                Lang::En => format!(
+                    "your credit left is {}: not enough for “{}”, which costs {}. Nothing was charged",
+                    format_cents(left, lang),
+                    service.data.title,
+                    format_cents(price, lang)
+                ),
+            })
+        }
+        LedgerError::Conflict(_) => fields::reused(lang),
+        other => other.into(),
+    })?;
+    let purchase = Purchase {
+        plan: plan.id.clone(),
+        company: plan.data.company.clone(),
+        enrolment: enrolment.id.clone(),
+        user_id: user.id.clone(),
+        employee_name: enrolment.data.full_name.clone(),
+        provider: provider.id.clone(),
+        provider_name: provider.data.legal_name.clone(),
+        service: service.id.clone(),
+        service_title: service.data.title.clone(),
+        category: service.data.category.clone(),
+        amount_cents: transfer.amount_cents,
+        request_id: order.request_id,
+        transfer_id: transfer.id,
+        at: clock::now_ms(),
+    };
+    let doc = match PURCHASES.create(&id, purchase) {
+        Ok(doc) => doc,
+        Err(Error::Conflict(_)) => PURCHASES
+            .get(&id)?
+            .ok_or_else(|| Error::internal(format!("purchase {id} vanished")))?,
+        Err(err) => return Err(err),
+    };
+    audit::record(
+        "purchase.made",
+        &doc.id,
+        &serde_json::json!({
+            "plan": doc.data.plan,
+            "provider": doc.data.provider,
+            "service": doc.data.service,
+            "amount_cents": doc.data.amount_cents,
+        }),
+    )?;
+    Ok(doc)
+}
+
+/// A purchase as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PurchaseView {
+    pub id: String,
+    pub plan: String,
+    pub enrolment: String,
+    pub employee_name: String,
+    pub provider: String,
+    pub provider_name: String,
+    pub service: String,
+    pub service_title: String,
+    pub category: String,
+    pub category_label: String,
+    pub amount_cents: i64,
+    pub amount_text: String,
+    pub at_utc: String,
+}
+
+impl PurchaseView {
+    pub fn new(doc: &Doc<Purchase>, lang: Lang) -> Self {
+        let p = &doc.data;
+        Self {
+            id: doc.id.clone(),
+            plan: p.plan.clone(),
+            enrolment: p.enrolment.clone(),
+            employee_name: p.employee_name.clone(),
+            provider: p.provider.clone(),
+            provider_name: p.provider_name.clone(),
+            service: p.service.clone(),
+            service_title: p.service_title.clone(),
+            category: p.category.clone(),
+            category_label: category::label(&p.category, lang),
+            amount_cents: p.amount_cents,
+            amount_text: format_cents(p.amount_cents, lang),
+            at_utc: trama_sdk::clock::DateTime::from_unix_ms(p.at).to_string(),
+        }
+    }
+}
+
+/// Purchases whose indexed `field` equals `value`, newest first, `limit` from `offset`.
+pub fn by(field: &str, value: &str, limit: u32, offset: u32) -> Result<Vec<Doc<Purchase>>> {
+    PURCHASES
+        .query()
+        .filter(field, Cmp::Eq, value)
+        .order_by_desc("at")
+        .limit(limit)
+        .offset(offset)
+        .fetch()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_order_names_what_is_missing() {
+        let problems = read(&Input::default(), Lang::En).unwrap_err();
+        let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, vec!["enrolment", "service", "request_id"]);
+        let order = read(
+            &Input::from_pairs(&[
+                ("enrolment".into(), "p.anna".into()),
+                ("service".into(), "s1".into()),
+                ("price".into(), "12.50".into()),
+                ("request_id".into(), "0123456789abcdef".into()),
+            ]),
+            Lang::En,
+        )
+        .unwrap();
+        assert_eq!(order.price_cents, Some(1250));
+    }
+}

@@ -1,0 +1,215 @@
+//! Companies' pages and API for the cooperative's operators: registering companies, their HR
+//! codes and deposits; and the HR code a company's HR office enters to link its account.
+
+use serde_json::{Value, json};
+use trama_sdk::http::{Request, Response};
+use trama_sdk::identity;
+use trama_sdk::router::Params;
+use trama_sdk::store::{self, Cmp};
+use trama_sdk::{Result, clock};
+
+use super::{
+    FormState, created, lang, redirect, require_operator, shown_in_form, wants_json, with_form,
+};
+use crate::code;
+use crate::company::{self, COMPANIES, CompanyView, DEPOSITS, DepositView};
+use crate::i18n::Lang;
+use crate::input::Input;
+use crate::plan::{PLANS, PlanView};
+
+fn company_views(lang: Lang) -> Result<Vec<CompanyView>> {
+    COMPANIES
+        .query()
+        .order_by_desc("created_at")
+        .limit(1000)
+        .fetch()?
+        .iter()
+        .map(|doc| CompanyView::new(doc, lang))
+        .collect()
+}
+
+fn list_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let context = json!({ "companies": company_views(lang)? });
+    Response::render_with_status(status, "companies.html", &with_form(context, form))
+}
+
+/// `GET /companies` (operators): every company and its balance, the registration form.
+pub fn list(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    list_page(200, None, lang)
+}
+
+/// `GET /api/companies` (operators)
+pub fn api_list(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    Response::json(&company_views(lang)?)
+}
+
+/// `POST /companies`, `POST /api/companies` (operators): `{name, vat_number}`; `201` with the
+/// company and its first one-time `hr_code`.
+pub fn register(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, company::JSON_FIELDS)?;
+    let new = match company::read_new(&input, lang) {
+        Ok(new) => new,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return list_page(
+                422,
+                Some(FormState::new("register", &problems, input.echo(), lang)),
+                lang,
+            );
+        }
+    };
+    match company::register(new, &user, clock::now_ms(), lang) {
+        Ok((doc, code)) if json => {
+            let mut view = serde_json::to_value(CompanyView::new(&doc, lang)?)?;
+            view["hr_code"] = json!(code::display(&code));
+            created(&view)
+        }
+        Ok((doc, _)) => Ok(redirect(&format!("/companies/{}", doc.id))),
+        Err(err) if !json && shown_in_form(&err) => list_page(
+            err.status(),
+            Some(FormState::message("register", err.message(), input.echo())),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
+
+/// What the operator's page of a company and `GET /api/companies/{id}` show.
+fn company_context(id: &str, lang: Lang) -> Result<Value> {
+    let doc = company::load(id, lang)?;
+    let today = clock::today();
+    let deposits: Vec<DepositView> = DEPOSITS
+        .query()
+        .filter("company", Cmp::Eq, id)
+        .order_by_desc("at")
+        .limit(100)
+        .fetch()?
+        .iter()
+        .map(|d| DepositView::new(d, lang))
+        .collect();
+    let plans: Vec<PlanView> = PLANS
+        .query()
+        .filter("company", Cmp::Eq, id)
+        .order_by_desc("created_at")
+        .limit(100)
+        .fetch()?
+        .iter()
+        .map(|p| PlanView::new(p, today, lang))
+        .collect::<Result<_>>()?;
+    let staff: Vec<Value> = company::hr_staff(id)?
+        .iter()
+        .map(|l| json!({ "username": l.data.username, "display_name": l.data.display_name }))
+        .collect();
+    let codes: Vec<String> = company::unused_codes(id)?
+        .iter()
+        .map(|c| code::display(c))
+        .collect();
+    Ok(json!({
+        "company": CompanyView::new(&doc, lang)?,
+        "deposits": deposits,
+        "plans": plans,
+        "hr_staff": staff,
+        "hr_codes": codes,
+    }))
+}
+
+fn company_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let mut context = company_context(id, lang)?;
+    // One per page load: a double-clicked "record" records once.
+    context["request_id"] = json!(store::new_id());
+    Response::render_with_status(status, "company.html", &with_form(context, form))
+}
+
+/// `GET /companies/{id}` (operators): balance, deposits, HR staff and codes, plans.
+pub fn page(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    company_page(params.get("id")?, 200, None, lang)
+}
+
+/// `GET /api/companies/{id}` (operators)
+pub fn api_get(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    Response::json(&company_context(params.get("id")?, lang)?)
+}
+
+/// `POST /companies/{id}/deposits`, `POST /api/companies/{id}/deposits` (operators):
+/// `{amount, reference, request_id}`; `201` with the deposit and the new balance.
+pub fn deposit(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let id = params.get("id")?.to_owned();
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, company::DEPOSIT_FIELDS)?;
+    let new = match company::read_deposit(&input, lang) {
+        Ok(new) => new,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return company_page(
+                &id,
+                422,
+                Some(FormState::new("deposit", &problems, input.echo(), lang)),
+                lang,
+            );
+        }
+    };
+    match company::deposit(&id, new, &user, clock::now_ms(), lang) {
+        Ok(doc) if json => {
+            let mut view = serde_json::to_value(DepositView::new(&doc, lang))?;
+            view["balance_cents"] = json!(company::balance(&id)?);
+            created(&view)
+        }
+        Ok(_) => Ok(redirect(&format!("/companies/{id}"))),
+        Err(err) if !json && shown_in_form(&err) => company_page(
+            &id,
+            err.status(),
+            Some(FormState::message("deposit", err.message(), input.echo())),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
+
+/// `POST /companies/{id}/hr-codes`, `POST /api/companies/{id}/hr-codes` (operators): a new
+/// one-time HR code for one more person of the company's HR office.
+pub fn new_hr_code(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let id = params.get("id")?;
+    company::load(id, lang)?;
+    let code = company::issue_hr_code(id, &user, clock::now_ms())?;
+    if wants_json(&request) {
+        created(&json!({ "company": id, "hr_code": code::display(&code) }))
+    } else {
+        Ok(redirect(&format!("/companies/{id}")))
+    }
+}
+
+/// `POST /hr/claim`, `POST /api/hr/claim` (role `company_hr`): `{code}` links the caller's
+/// account to the company.
+pub fn claim(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, &["code"])?;
+    let text = input.one("code").unwrap_or_default().to_owned();
+    match company::claim(&user, &text, clock::now_ms(), lang) {
+        Ok(doc) if json => Response::json(&CompanyView::new(&doc, lang)?),
+        Ok(_) => Ok(redirect("/hr")),
+        Err(err) if !json && shown_in_form(&err) => super::plans::hr_page(
+            &user,
+            err.status(),
+            Some(FormState::message("claim", err.message(), input.echo())),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}

@@ -1,0 +1,369 @@
+//! Providers' pages and API. Operators register providers and their services (when the
+//! `admissions` plugin does not), see what each is owed and pay it; a provider's owner links
+//! their account, prices their services, and sees and exports their sales.
+
+use serde_json::{Value, json};
+use trama_sdk::http::{Request, Response};
+use trama_sdk::identity::{self, User};
+use trama_sdk::router::Params;
+use trama_sdk::store::{self, Cmp, Doc};
+use trama_sdk::{Error, Result, clock};
+
+use super::{
+    FormState, created, is_operator, lang, redirect, require_operator, shown_in_form, wants_json,
+    with_form,
+};
+use crate::catalogue::{self, ServiceView};
+use crate::category;
+use crate::i18n::Lang;
+use crate::input::{Input, Problems};
+use crate::money::format_cents;
+use crate::provider::{self, PROVIDER_PAYMENTS, PROVIDERS, Provider, ProviderView, Status};
+use crate::purchase::{self, PurchaseView};
+use crate::report;
+
+fn provider_views(lang: Lang) -> Result<Vec<ProviderView>> {
+    PROVIDERS
+        .query()
+        .limit(1000)
+        .fetch()?
+        .iter()
+        .map(|doc| ProviderView::new(doc, lang))
+        .collect()
+}
+
+fn list_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let context = json!({
+        "providers": provider_views(lang)?,
+        "categories": category::choices(&[], lang),
+    });
+    Response::render_with_status(status, "providers.html", &with_form(context, form))
+}
+
+/// `GET /providers` (operators): every provider and what it is owed, the registration form.
+pub fn list(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    list_page(200, None, lang)
+}
+
+/// `GET /api/providers` (operators)
+pub fn api_list(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    Response::json(&provider_views(lang)?)
+}
+
+/// `POST /providers`, `POST /api/providers` (operators): `{legal_name, vat_number,
+/// categories}`; `201` with the provider and its one-time `claim_code`.
+pub fn register(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, provider::JSON_FIELDS)?;
+    let new = match provider::read_new(&input, lang) {
+        Ok(new) => new,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return list_page(
+                422,
+                Some(FormState::new(
+                    "register",
+                    &problems,
+                    input.echo_with_lists(&["categories"]),
+                    lang,
+                )),
+                lang,
+            );
+        }
+    };
+    match provider::register(new, clock::now_ms(), lang) {
+        Ok(doc) if json => created(&ProviderView::new(&doc, lang)?),
+        Ok(doc) => Ok(redirect(&format!("/providers/{}", doc.id))),
+        Err(err) if !json && shown_in_form(&err) => list_page(
+            err.status(),
+            Some(FormState::message(
+                "register",
+                err.message(),
+                input.echo_with_lists(&["categories"]),
+            )),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
+
+/// What a provider's page shows, to the operator and to its owner.
+fn provider_context(doc: &Doc<Provider>, lang: Lang) -> Result<Value> {
+    let services: Vec<ServiceView> = catalogue::of_provider(&doc.id)?
+        .iter()
+        .map(|s| ServiceView::new(s, &doc.data.legal_name, lang))
+        .collect();
+    let sales: Vec<PurchaseView> = purchase::by("provider", &doc.id, 50, 0)?
+        .iter()
+        .map(|p| PurchaseView::new(p, lang))
+        .collect();
+    let payments: Vec<Value> = PROVIDER_PAYMENTS
+        .query()
+        .filter("provider", Cmp::Eq, doc.id.as_str())
+        .order_by_desc("paid_at")
+        .limit(50)
+        .fetch()?
+        .iter()
+        .map(|p| {
+            json!({
+                "amount_cents": p.data.amount_cents,
+                "amount_text": format_cents(p.data.amount_cents, lang),
+                "reference": p.data.reference,
+                "paid_utc": clock::DateTime::from_unix_ms(p.data.paid_at).to_string(),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "provider": ProviderView::new(doc, lang)?,
+        "services": services,
+        "sales": sales,
+        "payments": payments,
+        "summary": report::provider_summary(&doc.id, lang)?,
+    }))
+}
+
+fn operator_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let doc = provider::load(id, lang)?;
+    let mut context = provider_context(&doc, lang)?;
+    context["is_operator"] = json!(true);
+    context["categories"] = json!(category::choices(&[], lang));
+    context["request_id"] = json!(store::new_id());
+    Response::render_with_status(status, "provider.html", &with_form(context, form))
+}
+
+/// `GET /providers/{id}` (operators): services, sales, payments, the forms to add a service
+/// and to pay.
+pub fn page(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    operator_page(params.get("id")?, 200, None, lang)
+}
+
+/// `GET /api/providers/{id}` (operators)
+pub fn api_get(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let doc = provider::load(params.get("id")?, lang)?;
+    Response::json(&provider_context(&doc, lang)?)
+}
+
+/// `POST /providers/{id}/services`, `POST /api/providers/{id}/services` (operators):
+/// `{title, category, description?, price?}`; `201` with the service.
+pub fn add_service(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let id = params.get("id")?.to_owned();
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, catalogue::JSON_FIELDS)?;
+    let new = match catalogue::read_new(&input, lang) {
+        Ok(new) => new,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return operator_page(
+                &id,
+                422,
+                Some(FormState::new("service", &problems, input.echo(), lang)),
+                lang,
+            );
+        }
+    };
+    match catalogue::add(&id, new, clock::now_ms(), lang) {
+        Ok(doc) if json => {
+            let name = provider::load(&id, lang)?.data.legal_name;
+            created(&ServiceView::new(&doc, &name, lang))
+        }
+        Ok(_) => Ok(redirect(&format!("/providers/{id}"))),
+        Err(err) if !json && shown_in_form(&err) => operator_page(
+            &id,
+            err.status(),
+            Some(FormState::message("service", err.message(), input.echo())),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
+
+/// `POST /providers/{id}/pay`, `POST /api/providers/{id}/pay` (operators): `{amount?,
+/// reference, request_id}`; without `amount`, everything owed. `201` with the payment and
+/// what is still owed.
+pub fn pay(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = require_operator(lang)?;
+    let id = params.get("id")?.to_owned();
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, provider::PAY_FIELDS)?;
+    let payment = match provider::read_payment(&input, lang) {
+        Ok(payment) => payment,
+        Err(problems) if json => return problems.into_json_response(lang),
+        Err(problems) => {
+            return operator_page(
+                &id,
+                422,
+                Some(FormState::new("pay", &problems, input.echo(), lang)),
+                lang,
+            );
+        }
+    };
+    match provider::pay(&id, payment, &user, clock::now_ms(), lang) {
+        Ok(doc) if json => created(&json!({
+            "id": doc.id,
+            "amount_cents": doc.data.amount_cents,
+            "reference": doc.data.reference,
+            "owed_cents": provider::owed(&id)?,
+        })),
+        Ok(_) => Ok(redirect(&format!("/providers/{id}"))),
+        Err(err) if !json && shown_in_form(&err) => operator_page(
+            &id,
+            err.status(),
+            Some(FormState::message("pay", err.message(), input.echo())),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
+
+/// `POST /providers/{id}/suspend`, `…/reactivate` (operators; providers registered here).
+pub fn set_status(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    require_operator(lang)?;
+    let id = params.get("id")?;
+    let status = if request.path().ends_with("/suspend") {
+        Status::Suspended
+    } else {
+        Status::Active
+    };
+    let doc = provider::set_status(id, status, clock::now_ms(), lang)?;
+    if wants_json(&request) {
+        Response::json(&ProviderView::new(&doc, lang)?)
+    } else {
+        Ok(redirect(&format!("/providers/{id}")))
+    }
+}
+
+/// What a provider's owner sees: each provider they act for.
+fn owner_context(user: &User, lang: Lang) -> Result<Value> {
+    let providers = provider::of_user(user)?
+        .iter()
+        .map(|doc| provider_context(doc, lang))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(json!({ "providers": providers }))
+}
+
+fn owner_page(user: &User, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+    let context = owner_context(user, lang)?;
+    Response::render_with_status(status, "provider_home.html", &with_form(context, form))
+}
+
+/// `GET /provider` (logged in): the claim form, or the caller's providers with their services
+/// (to price), sales and payments.
+pub fn owner(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    owner_page(&user, 200, None, lang)
+}
+
+/// `GET /api/provider` (logged in)
+pub fn api_owner(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    Response::json(&owner_context(&user, lang)?)
+}
+
+/// `POST /provider/claim`, `POST /api/provider/claim` (logged in): `{code}`.
+pub fn claim(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, &["code"])?;
+    let text = input.one("code").unwrap_or_default().to_owned();
+    match provider::claim(&user, &text, lang) {
+        Ok(doc) if json => Response::json(&ProviderView::new(&doc, lang)?),
+        Ok(_) => Ok(redirect("/provider")),
+        Err(err) if !json && shown_in_form(&err) => owner_page(
+            &user,
+            err.status(),
+            Some(FormState::message("claim", err.message(), input.echo())),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
+
+/// `POST /services/{id}/price`, `POST /api/services/{id}/price` (the provider's owner, or an
+/// operator): `{price}`; an empty price takes the service out of the catalogue.
+pub fn set_price(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let id = params.get("id")?;
+    let json = wants_json(&request);
+    let input = Input::from_request(&request, catalogue::PRICE_FIELDS)?;
+    let operator = is_operator();
+    let mine = provider::of_user(&user)?;
+    if !operator && mine.is_empty() {
+        return Err(Error::forbidden(lang.pick(
+            "solo i fornitori e gli operatori della cooperativa fissano i prezzi",
+            "only providers and the cooperative's operators set prices",
+        )));
+    }
+    let mut problems = Problems::default();
+    let price = catalogue::read_price(&input, lang, &mut problems);
+    let form_name = format!("price-{id}");
+    if !problems.is_empty() {
+        if json {
+            return problems.into_json_response(lang);
+        }
+        return owner_page(
+            &user,
+            422,
+            Some(FormState::new(&form_name, &problems, input.echo(), lang)),
+            lang,
+        );
+    }
+    let acting_for = (!operator).then_some(mine.as_slice());
+    match catalogue::set_price(id, price, acting_for, clock::now_ms(), lang) {
+        Ok(doc) if json => {
+            let name = PROVIDERS
+                .get(&doc.data.provider)?
+                .map(|p| p.data.legal_name)
+                .unwrap_or_default();
+            Response::json(&ServiceView::new(&doc, &name, lang))
+        }
+        Ok(doc) if operator && mine.iter().all(|p| p.id != doc.data.provider) => {
+            Ok(redirect(&format!("/providers/{}", doc.data.provider)))
+        }
+        Ok(_) => Ok(redirect("/provider")),
+        Err(err) if !json && shown_in_form(&err) => owner_page(
+            &user,
+            err.status(),
+            Some(FormState::message(&form_name, err.message(), input.echo())),
+            lang,
+        ),
+        Err(err) => Err(err),
+    }
+}
+
+/// `GET /providers/{id}/sales.csv` (the provider's owner, or an operator)
+pub fn sales_csv(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    let id = params.get("id")?;
+    let allowed = is_operator() || provider::of_user(&user)?.iter().any(|p| p.id == id);
+    if !allowed {
+        return Err(Error::not_found(match lang {
+            Lang::It => format!("non esiste un tuo fornitore con codice «{id}»"),
+            Lang::En => format!("you have no provider with id `{id}`"),
+        }));
+    }
+    provider::load(id, lang)?;
+    Ok(Response::download(
+        format!("sales-{id}.csv"),
+        "text/csv; charset=utf-8",
+        report::provider_sales_csv(id, lang)?,
+    ))
+}

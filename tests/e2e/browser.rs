@@ -1,0 +1,252 @@
+//! A citizen in a real browser: `tests/browser/citizen.mjs` drives Debian's headless Chromium
+//! (through playwright-core) against a real server. She signs up with the sign-up form, applies
+//! to an open vouchers campaign with the campaign's form, with JavaScript turned off, and reads
+//! the status of her application; axe-core checks the main pages on the way and fails on any
+//! serious or critical accessibility violation. Once per theme: the default one, and the
+//! territorial themes of Borgo Marino (on the example instance `instances/borgo-marino`) and of
+//! Valle Serena. Screenshots and axe reports land in `target/browser-artifacts/<theme>/`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value as Json, json};
+
+use crate::support::{Client, Server, TestInstance, add_user, login, repo_root};
+
+const VOUCHERS: &str = r#"
+[plugins.vouchers]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger"]
+[plugins.vouchers.settings]
+municipality_name = "Comune di Prova"
+voucher_code_prefix = "BS"
+"#;
+
+/// The campaign the citizen applies to; `citizen.mjs` answers household 3, one minor, ISEE
+/// 9.000,00 € and resident, so she is eligible for 350 € + 30 € = 380 €.
+const CAMPAIGN: &str = "Buoni spesa inverno";
+/// The name `citizen.mjs` signs up with.
+const CITIZEN: &str = "Giulia Esposito";
+
+/// One browser at a time: the machine is small, and Chromium per test would starve the servers.
+static BROWSER: Mutex<()> = Mutex::new(());
+
+/// How long one run of the script may take before it is stopped as hung.
+const SCRIPT_DEADLINE: Duration = Duration::from_secs(300);
+
+fn today_plus(days: i64) -> String {
+    (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
+}
+
+/// A test instance with the vouchers plugin and `theme`.
+fn themed_instance(id: &str, theme: &str) -> TestInstance {
+    let instance = TestInstance::new(id, VOUCHERS);
+    let manifest = instance.path().join("instance.toml");
+    let text = std::fs::read_to_string(&manifest).expect("read manifest");
+    let themed = text.replacen(
+        "locale = \"it\"\n",
+        &format!("locale = \"it\"\ntheme = \"{theme}\"\n"),
+        1,
+    );
+    assert_ne!(
+        text, themed,
+        "the test manifest has no `locale` line to put the theme after"
+    );
+    std::fs::write(&manifest, themed).expect("write manifest");
+    instance
+}
+
+/// The example instance `instances/NAME` as shipped, copied to a temporary folder (where its
+/// database is created) with the registry pointed at this checkout.
+fn example_instance(name: &str) -> TestInstance {
+    let root = repo_root();
+    let source = root.join("instances").join(name).join("instance.toml");
+    let manifest = std::fs::read_to_string(&source)
+        .unwrap_or_else(|err| panic!("reading {}: {err}", source.display()));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let registry = format!(
+        "\n[registry]\nplugins = [\"{}\"]\nthemes = \"{}\"\n",
+        root.join("plugins").display(),
+        root.join("themes").display()
+    );
+    std::fs::write(dir.path().join("instance.toml"), manifest + &registry).expect("write manifest");
+    TestInstance { dir }
+}
+
+/// An operator opens the campaign through the API, as in `vouchers.rs`; returns its id.
+async fn open_campaign(server: &Server, operator: &Client) -> String {
+    let (status, campaign) = operator
+        .send_json(
+            server,
+            Method::POST,
+            "/p/vouchers/api/campaigns",
+            &json!({
+                "title": CAMPAIGN,
+                "measure": "food",
+                "opens_on": today_plus(-1),
+                "closes_on": today_plus(10),
+                "budget": "5.000,00",
+                "fields": ["household_size", "minors", "isee", "resident"],
+                "isee_max": "15.000",
+                "residence_required": true,
+                "base_amounts": ["150", "250", "350", "400"],
+                "per_minor": "30",
+                "max_amount": 500,
+                "denominations": "50; 20; 10",
+                "ranking": ["isee_asc"],
+                "review_rules": [],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    assert_eq!(campaign["phase"], "open", "{campaign}");
+    campaign["id"].as_str().expect("campaign id").to_owned()
+}
+
+/// Fails with what to do when the browser test's tools are missing: never skips.
+fn browser_tools(root: &Path) -> PathBuf {
+    let browser_dir = root.join("tests").join("browser");
+    let modules = browser_dir.join("node_modules");
+    for package in ["playwright-core", "axe-core"] {
+        assert!(
+            modules.join(package).is_dir(),
+            "the browser test needs the npm package {package}: run `npm ci --prefix tests/browser`"
+        );
+    }
+    let chromium = std::env::var_os("CHROMIUM_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        chromium.is_file(),
+        "the browser test needs Chromium at {}: run `apt-get install -y chromium` (or set CHROMIUM_PATH)",
+        chromium.display()
+    );
+    let node = Command::new("node").arg("--version").output();
+    assert!(
+        node.as_ref().is_ok_and(|out| out.status.success()),
+        "the browser test needs Node.js 18 or later: run `apt-get install -y nodejs npm` ({node:?})"
+    );
+    browser_dir.join("citizen.mjs")
+}
+
+/// Runs `citizen.mjs` against `server`, one browser at a time, and asserts it passed; returns
+/// its output.
+fn run_citizen(script: &Path, server: &Server, theme: &str) -> String {
+    let root = repo_root();
+    let artifacts = root.join("target").join("browser-artifacts").join(theme);
+    // Stale screenshots from an earlier run would mislead whoever looks at a failure.
+    if artifacts.exists() {
+        std::fs::remove_dir_all(&artifacts).expect("clear the artifacts folder");
+    }
+    let _one_browser = BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut child = Command::new("node")
+        .arg(script)
+        .arg(&server.base)
+        .arg(&artifacts)
+        .args(["--campaign", CAMPAIGN, "--expect-status", "Ammissibile"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn node");
+    // Read both pipes on their own threads so a chatty script cannot block on a full pipe.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for node") {
+            break Some(status);
+        }
+        if started.elapsed() > SCRIPT_DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let output = format!(
+        "{}{}",
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default()
+    );
+    match status {
+        Some(status) if status.success() => {}
+        Some(status) => panic!(
+            "the browser test failed on the {theme} theme ({status}); artifacts in {}:\n{output}",
+            artifacts.display()
+        ),
+        None => panic!(
+            "the browser test on the {theme} theme did not finish within {} s; artifacts in {}:\n{output}",
+            SCRIPT_DEADLINE.as_secs(),
+            artifacts.display()
+        ),
+    }
+    for shot in ["01-home.png", "07-application.png"] {
+        let bytes = std::fs::read(artifacts.join(shot))
+            .unwrap_or_else(|err| panic!("screenshot {shot} missing ({err}):\n{output}"));
+        assert!(bytes.starts_with(b"\x89PNG"), "{shot} is not a PNG");
+    }
+    println!("{output}");
+    output
+}
+
+/// The whole journey on one instance: the operator opens a campaign, the citizen goes through
+/// the browser, and the operator then sees her application with the right status and amount.
+async fn citizen_applies_in_a_browser(instance: TestInstance, theme: &str) {
+    let script = browser_tools(&repo_root());
+    add_user(&instance, "operatrice", "operator");
+    let server = Server::start(&[instance.path()]);
+    let operator = login(&server, "operatrice").await;
+    let campaign = open_campaign(&server, &operator).await;
+
+    let output = run_citizen(&script, &server, theme);
+    assert!(output.contains("all passed"), "{output}");
+
+    // What the browser submitted is what the municipality received.
+    let (status, applications) = operator
+        .get_json(
+            &server,
+            &format!("/p/vouchers/api/campaigns/{campaign}/applications"),
+        )
+        .await;
+    assert_eq!(status, 200, "{applications}");
+    let applications = applications.as_array().expect("a list of applications");
+    assert_eq!(applications.len(), 1, "{applications:?}");
+    let application: &Json = &applications[0];
+    assert_eq!(application["full_name"], CITIZEN, "{application}");
+    assert_eq!(application["status"], "eligible", "{application}");
+    assert_eq!(application["amount_cents"], 38_000, "{application}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_citizen_signs_up_and_applies_in_a_real_browser_with_the_default_theme() {
+    let instance = TestInstance::new("browser-default", VOUCHERS);
+    citizen_applies_in_a_browser(instance, "default").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_borgo_marino_example_instance_works_and_is_accessible_in_a_real_browser() {
+    citizen_applies_in_a_browser(example_instance("borgo-marino"), "borgo-marino").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_valle_serena_theme_works_and_is_accessible_in_a_real_browser() {
+    let instance = themed_instance("browser-valle-serena", "valle-serena");
+    citizen_applies_in_a_browser(instance, "valle-serena").await;
+}
