@@ -158,3 +158,25 @@ async fn compiled_components_are_cached_and_reused_across_restarts() {
         "the cached file was reused, not rewritten"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_s_language_follows_them_to_another_browser() {
+    let instance = TestInstance::new("lingua", HELLO);
+    let server = Server::start(&[instance.path()]);
+    let phone = crate::support::sign_up(&server, "marta", "Marta Bianchi").await;
+    let (_, page) = phone.page(&server, "/").await;
+    assert!(page.contains("<html lang=\"it\">"), "Italian by default");
+    let (_, page) = phone.page(&server, "/?lang=en").await;
+    assert!(page.contains("<html lang=\"en\">"));
+    let laptop = crate::support::login(&server, "marta").await;
+    let (_, page) = laptop.page(&server, "/").await;
+    assert!(
+        page.contains("<html lang=\"en\">"),
+        "the account's choice applies on a new browser"
+    );
+    let (_, page) = Client::new().page(&server, "/").await;
+    assert!(
+        page.contains("<html lang=\"it\">"),
+        "visitors get the instance's language"
+    );
+}

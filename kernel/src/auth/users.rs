@@ -188,6 +188,32 @@ pub async fn find_by_username(
         .map(|(user, _)| user))
 }
 
+/// The language the person chose for pages, if they ever did.
+pub async fn locale(db: &Db, instance: &str, id: &str) -> Result<Option<String>, DbErr> {
+    let row = db
+        .conn()
+        .query_one_raw(sql::stmt(
+            db.backend(),
+            "SELECT locale FROM users WHERE instance = ? AND id = ?",
+            vec![instance.into(), id.into()],
+        ))
+        .await?;
+    Ok(row.and_then(|row| row.try_get::<Option<String>>("", "locale").ok().flatten()))
+}
+
+/// Remembers the language a person chose, so that it follows them to every device.
+pub async fn set_locale(db: &Db, instance: &str, id: &str, locale: &str) -> Result<(), DbErr> {
+    let _guard = db.write_guard().await;
+    db.conn()
+        .execute_raw(sql::stmt(
+            db.backend(),
+            "UPDATE users SET locale = ? WHERE instance = ? AND id = ?",
+            vec![locale.into(), instance.into(), id.into()],
+        ))
+        .await?;
+    Ok(())
+}
+
 /// Returns the user only if the password matches. A missing user costs the same hashing time
 /// as a wrong password, so response times do not reveal which usernames exist.
 pub async fn authenticate(

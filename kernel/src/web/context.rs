@@ -9,8 +9,8 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde_json::{Value as Json, json};
 
 use super::{AppState, WebError};
-use crate::auth::sessions;
 use crate::auth::users::User;
+use crate::auth::{sessions, users};
 use crate::instance::Instance;
 use crate::live::LiveInstance;
 use crate::theme::LOCALES;
@@ -97,18 +97,31 @@ impl FromRequestParts<AppState> for Ctx {
             .ok()
             .and_then(|q| q.0.lang)
             .filter(|lang| LOCALES.contains(&lang.as_str()));
+        // The language: chosen now (`?lang=`, remembered for the account and the browser), else
+        // the account's choice, else the browser's, else the instance's default.
+        let saved = match &ctx.user {
+            Some(user) => users::locale(&ctx.instance.db, ctx.instance.id(), &user.id)
+                .await?
+                .filter(|lang| LOCALES.contains(&lang.as_str())),
+            None => None,
+        };
         if let Some(lang) = chosen {
+            if let Some(user) = &ctx.user
+                && saved.as_deref() != Some(lang.as_str())
+            {
+                users::set_locale(&ctx.instance.db, ctx.instance.id(), &user.id, &lang).await?;
+            }
             ctx.jar = ctx
                 .jar
                 .clone()
                 .add(ctx.cookie(LANG_COOKIE, lang.clone(), false));
             ctx.locale = lang;
-        } else if let Some(lang) = ctx
-            .jar
-            .get(LANG_COOKIE)
-            .map(|c| c.value().to_owned())
-            .filter(|lang| LOCALES.contains(&lang.as_str()))
-        {
+        } else if let Some(lang) = saved.or_else(|| {
+            ctx.jar
+                .get(LANG_COOKIE)
+                .map(|c| c.value().to_owned())
+                .filter(|lang| LOCALES.contains(&lang.as_str()))
+        }) {
             ctx.locale = lang;
         }
         Ok(ctx)
