@@ -64,7 +64,7 @@ pub struct LoadedPlugin {
 pub struct Instance {
     pub manifest: Manifest,
     pub db: Db,
-    pub theme: Theme,
+    pub theme: Arc<Theme>,
     /// Enabled plugins that loaded, by name.
     pub plugins: BTreeMap<String, Arc<LoadedPlugin>>,
     /// Wakes the event dispatcher as soon as an event is queued; shared by every version of
@@ -87,8 +87,8 @@ pub enum FailedUpgrade {
 }
 
 /// The theme of `manifest` with the templates of the `enabled` plugins.
-fn theme_of(manifest: &Manifest, enabled: &[&ResolvedPlugin]) -> Result<Theme, InstanceError> {
-    Theme::load(
+fn theme_of(manifest: &Manifest, enabled: &[&ResolvedPlugin]) -> Result<Arc<Theme>, InstanceError> {
+    Theme::shared(
         &manifest.registry.themes,
         &manifest.instance.theme,
         &enabled

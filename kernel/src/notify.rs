@@ -90,7 +90,7 @@ impl Outbox {
         }
         if let Some(link) = &message.link {
             check_line("link", link, false)?;
-            if !link.starts_with('/') || link.starts_with("//") {
+            if !crate::web::is_same_site_path(link) {
                 return Err(NotifyError::Invalid(format!(
                     "the link `{}` must be a path inside the instance, starting with `/`",
                     link.escape_debug()

@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::SystemTime;
 
 use serde_json::{Map, Value as Json};
 use tera::Tera;
@@ -53,7 +55,80 @@ pub struct Theme {
     static_dirs: Vec<PathBuf>,
 }
 
+/// What a theme is built from: the themes folder, the theme, and each plugin's folder.
+type ThemeKey = (PathBuf, String, Vec<(String, PathBuf)>);
+/// Every template and catalogue file the theme read, with its size and change time.
+type Fingerprint = Vec<(PathBuf, u64, Option<SystemTime>)>;
+
+/// Themes in use, shared by every instance built from the same files: parsing the templates of
+/// a theme and four plugins costs tens of milliseconds and megabytes, fifty territories on one
+/// server would pay it fifty times. Entries are weak, so an unused theme is freed, and checked
+/// against the files, so a reload after a template edit builds a fresh one.
+static SHARED: Mutex<Vec<(ThemeKey, Fingerprint, Weak<Theme>)>> = Mutex::new(Vec::new());
+
+/// The files under `dir`, recursively, with their size and change time.
+fn fingerprint(dirs: &[PathBuf]) -> Fingerprint {
+    let mut files = Vec::new();
+    let mut stack: Vec<PathBuf> = dirs.to_vec();
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.metadata() {
+                Ok(meta) if meta.is_dir() => stack.push(path),
+                Ok(meta) => files.push((path, meta.len(), meta.modified().ok())),
+                Err(_) => {}
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 impl Theme {
+    /// [`Theme::load`], or the theme already built from the same, unchanged files.
+    pub fn shared(
+        themes_root: &Path,
+        theme: &str,
+        plugins: &[PluginTemplates<'_>],
+    ) -> Result<Arc<Self>, ThemeError> {
+        let key: ThemeKey = (
+            themes_root.to_path_buf(),
+            theme.to_owned(),
+            plugins
+                .iter()
+                .map(|p| (p.name.to_owned(), p.dir.to_path_buf()))
+                .collect(),
+        );
+        let mut sources = vec![
+            themes_root.join(DEFAULT_THEME).join("templates"),
+            themes_root.join(DEFAULT_THEME).join("locales"),
+            themes_root.join(theme).join("templates"),
+            themes_root.join(theme).join("locales"),
+        ];
+        for plugin in plugins {
+            sources.push(plugin.dir.join("templates"));
+            sources.push(plugin.dir.join("locales"));
+        }
+        let prints = fingerprint(&sources);
+        let mut shared = SHARED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        shared.retain(|(_, _, theme)| theme.strong_count() > 0);
+        if let Some(theme) = shared
+            .iter()
+            .find(|(k, p, _)| *k == key && *p == prints)
+            .and_then(|(_, _, theme)| theme.upgrade())
+        {
+            return Ok(theme);
+        }
+        let theme = Arc::new(Self::load(themes_root, theme, plugins)?);
+        shared.push((key, prints, Arc::downgrade(&theme)));
+        Ok(theme)
+    }
+
     pub fn load(
         themes_root: &Path,
         theme: &str,

@@ -119,6 +119,37 @@ async fn inbox(client: &Client, server: &Server) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// This plugin's items on the kernel's "my applications and bookings" page (`/me`, as JSON),
+/// by title.
+async fn my_items(client: &Client, server: &Server) -> Vec<(String, String, String)> {
+    let (status, me) = client.get_json(server, "/me").await;
+    assert_eq!(status, 200, "{me}");
+    let section = me["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["plugin"] == "admissions")
+        .cloned()
+        .unwrap_or(Json::Null);
+    assert_eq!(
+        (&section["title"], &section["failed"]),
+        (&json!("Accreditamento fornitori"), &json!(false)),
+        "{me}"
+    );
+    let text = |item: &Json, name: &str| item[name].as_str().unwrap_or_default().to_owned();
+    let mut items: Vec<(String, String, String)> = section["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| (text(i, "title"), text(i, "status"), text(i, "href")))
+                .collect()
+        })
+        .unwrap_or_default();
+    items.sort();
+    items
+}
+
 async fn download(client: &Client, server: &Server, path: &str) -> (u16, String) {
     let response = client
         .http
@@ -472,6 +503,33 @@ async fn committee_at_work(instance: TestInstance) {
         "{csv}"
     );
 
+    // The shop's "my applications and bookings" (`/me`): its application, approved, and its
+    // entry in the register with the last valid day; both link to their pages.
+    let shop_entry = |status: &str| {
+        (
+            "Iscrizione all'albo — Alimentari Bottega srl".to_owned(),
+            format!("{status}, valido fino al {}", today_plus(364)),
+            format!("/p/admissions/register/{provider_id}"),
+        )
+    };
+    let admitted = (
+        "Domanda di ammissione — Alimentari Bottega srl".to_owned(),
+        "Approvata".to_owned(),
+        format!("/p/admissions/applications/{id}"),
+    );
+    assert_eq!(
+        my_items(&shopkeeper, &server).await,
+        vec![admitted.clone(), shop_entry("Accreditato")]
+    );
+    for (_, _, href) in my_items(&shopkeeper, &server).await {
+        let (status, _) = shopkeeper.page(&server, &href).await;
+        assert_eq!(status, 200, "{href}");
+    }
+    // A committee member who applied for nothing has nothing there; a stranger must log in.
+    assert!(my_items(&anna, &server).await.is_empty());
+    let (status, _) = get(&anonymous, &server, "/api/mine").await;
+    assert_eq!(status, 401);
+
     // The minutes: who was entitled, who was excluded and why, every vote, the outcome.
     let (status, minutes) =
         download(&anna, &server, &format!("/applications/{id}/minutes.csv")).await;
@@ -621,6 +679,11 @@ async fn committee_at_work(instance: TestInstance) {
     assert_eq!(register.as_array().map(Vec::len), Some(0), "{register}");
     let (_, suspended) = get(&anonymous, &server, "/api/register?status=suspended").await;
     assert_eq!(suspended.as_array().map(Vec::len), Some(1), "{suspended}");
+    assert_eq!(
+        my_items(&shopkeeper, &server).await,
+        vec![admitted.clone(), shop_entry("Sospeso")],
+        "the shop sees its suspension on /me"
+    );
     let stopped = eventually(Duration::from_secs(20), || async {
         let (_, me) = shopkeeper
             .get_json(&server, "/p/vouchers/api/merchant")

@@ -16,7 +16,7 @@ use crate::support::{
 const PLUGIN: &str = r#"
 [plugins.corporate-plans]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "log", "clock"]
 [plugins.corporate-plans.settings]
 cooperative_name = "Cooperativa Trama"
 "#;
@@ -90,6 +90,50 @@ async fn wallet(client: &Client, server: &Server, enrolment: &str) -> (i64, i64)
             .as_i64()
             .expect("reimbursable"),
     )
+}
+
+/// This plugin's section of the kernel's "my applications and bookings" page (`/me`, as JSON).
+async fn my_section(client: &Client, server: &Server, path: &str) -> Json {
+    let (status, me) = client.get_json(server, path).await;
+    assert_eq!(status, 200, "{me}");
+    let section = me["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["plugin"] == "corporate-plans")
+        .cloned()
+        .unwrap_or(Json::Null);
+    assert_eq!(section["failed"], false, "{me}");
+    section
+}
+
+/// The item of `section` whose title starts with `title`.
+fn item<'a>(section: &'a Json, title: &str) -> &'a Json {
+    section["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|i| i["title"].as_str().is_some_and(|t| t.starts_with(title)))
+        })
+        .unwrap_or_else(|| panic!("no item `{title}` in {section}"))
+}
+
+/// The caller's notification whose subject starts with `subject`.
+async fn notification(client: &Client, server: &Server, subject: &str) -> Json {
+    let (status, inbox) = client.get_json(server, "/notifications").await;
+    assert_eq!(status, 200, "{inbox}");
+    inbox["notifications"]
+        .as_array()
+        .and_then(|list| {
+            list.iter().find(|n| {
+                n["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(subject))
+            })
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no notification `{subject}` in {inbox}"))
 }
 
 async fn company_balance(operator: &Client, server: &Server, company: &str) -> i64 {
@@ -712,6 +756,70 @@ async fn a_plan_from_the_deposit_to_the_expiry_with_every_balance_exact() {
         wallet(&anna, &server, &anna_enrolment).await,
         (56_950, 6_663)
     );
+    // Anna is told of each decision once, with HR's reason or note and a link to her wallet.
+    let wallet_path = base(&format!("/wallets/{anna_enrolment}"));
+    let (_, inbox) = anna.get_json(&server, "/notifications").await;
+    assert_eq!(
+        inbox["notifications"].as_array().map(Vec::len),
+        Some(2),
+        "{inbox}"
+    );
+    let told = notification(&anna, &server, "Rimborso respinto: 50,00 € (ricevuta R-77)").await;
+    let body = told["body"].as_str().unwrap_or_default();
+    assert!(
+        body.contains("Motivo: la ricevuta non è leggibile"),
+        "{told}"
+    );
+    assert!(body.contains("tornato nel tuo credito"), "{told}");
+    assert_eq!(told["link"], wallet_path.as_str());
+    let told = notification(
+        &anna,
+        &server,
+        "Rimborso approvato: 300,00 € (ricevuta FT 1/2025)",
+    )
+    .await;
+    assert!(
+        told["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Nota: cedolino di marzo"),
+        "{told}"
+    );
+    // The kernel's "my applications and bookings" page lists her wallet and both requests.
+    let mine = my_section(&anna, &server, "/me").await;
+    assert_eq!(mine["title"], "Welfare aziendale", "{mine}");
+    assert_eq!(mine["items"].as_array().map(Vec::len), Some(3), "{mine}");
+    let wallet_item = item(&mine, &format!("Welfare {year} — Acme Meccanica srl"));
+    assert_eq!(
+        (&wallet_item["status"], &wallet_item["href"]),
+        (
+            &json!("Credito disponibile: 569,50 €"),
+            &json!(wallet_path.as_str())
+        ),
+        "{mine}"
+    );
+    assert_eq!(
+        item(&mine, "Rimborso di 50,00 €")["status"],
+        "Respinto: la ricevuta non è leggibile"
+    );
+    assert_eq!(
+        item(&mine, "Rimborso di 300,00 €")["status"],
+        "Approvato: cedolino di marzo"
+    );
+    // In English too (and back to Italian for the rest).
+    let mine = my_section(&anna, &server, "/me?lang=en").await;
+    assert_eq!(
+        item(&mine, &format!("Welfare {year} — Acme Meccanica srl"))["status"],
+        "Credit available: €569.50"
+    );
+    assert_eq!(
+        item(&mine, "Reimbursement of €50.00")["status"],
+        "Rejected: la ricevuta non è leggibile"
+    );
+    my_section(&anna, &server, "/me?lang=it").await;
+    // Someone not logged in is asked to log in.
+    let (status, _) = get(&Client::new(), &server, "/api/mine").await;
+    assert_eq!(status, 401);
     // Bruno asks for 100 € just before the plan is closed; HR will decide after the end.
     let (status, late) = post(
         &bruno,
@@ -855,6 +963,29 @@ async fn a_plan_from_the_deposit_to_the_expiry_with_every_balance_exact() {
         "{rejected}"
     );
     assert_eq!(wallet(&bruno, &server, &bruno_enrolment).await, (0, 0));
+    let told = notification(
+        &bruno,
+        &server,
+        "Rimborso respinto: 100,00 € (ricevuta SC-9)",
+    )
+    .await;
+    assert!(
+        told["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("l'importo è tornato all'azienda"),
+        "{told}"
+    );
+    // Bruno's closed wallet and his request, as `/me` shows them.
+    let mine = my_section(&bruno, &server, "/me").await;
+    assert_eq!(
+        item(&mine, &format!("Welfare {year} — Acme Meccanica srl"))["status"],
+        "Piano chiuso, saldo 0,00 €"
+    );
+    assert_eq!(
+        item(&mine, "Rimborso di 100,00 €")["status"],
+        "Respinto: spesa non ammessa"
+    );
     // Every cent of the 10.000 € deposit: 9.469,50 back in the account, 300 reimbursed,
     // 230,50 spent on services.
     assert_eq!(company_balance(&operator, &server, &acme_id).await, 946_950);

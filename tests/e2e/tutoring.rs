@@ -143,6 +143,68 @@ async fn join(client: &Client, server: &Server, child: &str, lesson: &str) -> (u
     .await
 }
 
+/// `martedì 3 giugno 2025`: the date `n` days after today (UTC) as the pages write it.
+fn day_in_words(n: i64) -> String {
+    const WEEKDAYS: [&str; 7] = [
+        "lunedì",
+        "martedì",
+        "mercoledì",
+        "giovedì",
+        "venerdì",
+        "sabato",
+        "domenica",
+    ];
+    const MONTHS: [&str; 12] = [
+        "gennaio",
+        "febbraio",
+        "marzo",
+        "aprile",
+        "maggio",
+        "giugno",
+        "luglio",
+        "agosto",
+        "settembre",
+        "ottobre",
+        "novembre",
+        "dicembre",
+    ];
+    let date = today() + time::Duration::days(n);
+    format!(
+        "{} {} {} {}",
+        WEEKDAYS[usize::from(date.weekday().number_days_from_monday())],
+        date.day(),
+        MONTHS[usize::from(u8::from(date.month())) - 1],
+        date.year()
+    )
+}
+
+/// This plugin's items on the kernel's "my applications and bookings" page (`/me`, as JSON).
+async fn my_items(client: &Client, server: &Server) -> Vec<Json> {
+    let (status, me) = client.get_json(server, "/me").await;
+    assert_eq!(status, 200, "{me}");
+    let section = me["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["plugin"] == "tutoring")
+        .cloned()
+        .unwrap_or(Json::Null);
+    assert_eq!(
+        (&section["title"], &section["failed"]),
+        (&json!("Doposcuola"), &json!(false)),
+        "{me}"
+    );
+    section["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// One field of every item.
+fn field<'a>(items: &'a [Json], name: &str) -> Vec<&'a str> {
+    items
+        .iter()
+        .map(|i| i[name].as_str().unwrap_or_default())
+        .collect()
+}
+
 /// A first day from which four consecutive days fall in one month, so that every lesson of a
 /// test takes its hours from the same monthly allowance.
 fn base_day() -> i64 {
@@ -636,6 +698,67 @@ hourly_rate_cents = 2200
         .collect();
     assert!(statuses.contains(&(luca.as_str(), "present")), "{held}");
     assert!(statuses.contains(&(ugo.as_str(), "absent")), "{held}");
+
+    // "My applications and bookings" (`/me`): Anna's three bookings for Luca, the latest lesson
+    // first, each with the day in words and what became of it; the one he attended links to
+    // the lesson, the cancelled ones (no longer in their lesson) to the family's page.
+    let items = my_items(&anna, &server).await;
+    assert_eq!(
+        field(&items, "title"),
+        vec![
+            format!("Luca Rossi — Matematica, {}, 10:00-11:00", day_in_words(6)),
+            format!("Luca Rossi — Matematica, {}, 10:00-11:00", day_in_words(2)),
+            format!("Luca Rossi — Matematica, {}, 10:00-11:00", day_in_words(1)),
+        ],
+        "{items:?}"
+    );
+    assert_eq!(
+        field(&items, "status"),
+        vec![
+            "Disdetta in tempo",
+            "Disdetta tardiva (ora consumata)",
+            "Presente"
+        ]
+    );
+    let lesson_page = format!("/p/tutoring/lessons/{lesson}");
+    assert_eq!(
+        field(&items, "href"),
+        vec![
+            "/p/tutoring/family",
+            "/p/tutoring/family",
+            lesson_page.as_str()
+        ]
+    );
+    for href in field(&items, "href") {
+        let (status, _) = anna.page(&server, href).await;
+        assert_eq!(status, 200, "{href}");
+    }
+    // Carla sees Ugo's absence; the page escapes the name her family typed.
+    let items = my_items(&carla, &server).await;
+    assert_eq!(field(&items, "status"), vec!["Assente (ora consumata)"]);
+    let (status, html) = carla.page(&server, "/me").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("&lt;Ugo&gt; Bianchi") && !html.contains("<Ugo>"),
+        "{html}"
+    );
+    // Giulia, the tutor, sees the lesson she is teaching (the other two were called off when
+    // Luca left them), with its room and children.
+    let items = my_items(&giulia, &server).await;
+    assert_eq!(
+        field(&items, "title"),
+        vec![format!(
+            "Lezione di Matematica (Primaria) — {}, 10:00-11:00, Biblioteca civica; sala 2",
+            day_in_words(1)
+        )],
+        "{items:?}"
+    );
+    assert_eq!(field(&items, "status"), vec!["Svolta, 2 bambini"]);
+    assert_eq!(field(&items, "href"), vec![lesson_page.as_str()]);
+    let (status, _) = Client::new()
+        .get_json(&server, "/p/tutoring/api/mine")
+        .await;
+    assert_eq!(status, 401, "only for someone logged in");
     // A held lesson takes no one new.
     let dario = sign_up(&server, "dario", "Dario Neri").await;
     let ada = child(&dario, &server, "Ada", "Neri", "Primaria").await;

@@ -254,8 +254,8 @@ impl MigrationName for Governance {
 const GOVERNANCE: &str = r#"
 CREATE TABLE governance_members (
     instance TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    organisation TEXT NOT NULL,
+    user_id @TEXT@ NOT NULL,
+    organisation @TEXT@ NOT NULL,
     joined_at BIGINT NOT NULL,
     PRIMARY KEY (instance, user_id)
 );
@@ -272,14 +272,16 @@ CREATE TABLE proposals (
     closes_at BIGINT NOT NULL,
     decided_at BIGINT,
     outcome TEXT,
+    claimed_until BIGINT,
+    applied_seq BIGINT,
     PRIMARY KEY (instance, number)
 );
 CREATE INDEX proposals_status ON proposals (instance, status, closes_at);
 CREATE TABLE proposal_votes (
     instance TEXT NOT NULL,
     number BIGINT NOT NULL,
-    user_id TEXT NOT NULL,
-    organisation TEXT NOT NULL,
+    user_id @TEXT@ NOT NULL,
+    organisation @TEXT@ NOT NULL,
     choice TEXT NOT NULL,
     cast_at BIGINT NOT NULL,
     PRIMARY KEY (instance, number, user_id)
@@ -289,6 +291,6 @@ CREATE TABLE proposal_votes (
 #[async_trait::async_trait]
 impl MigrationTrait for Governance {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run_script(manager, GOVERNANCE).await
+        run_script(manager, &text_types(manager, GOVERNANCE)).await
     }
 }

@@ -89,14 +89,22 @@ pub fn changes(
                         .filter(|c| !c.is_ambient())
                         .map(|c| Capability::as_str(*c))
                         .collect();
-                    vec![Change {
-                        path: path(&["plugins", plugin]),
-                        value: json!({
-                            "version": format!("^{version}"),
-                            "enabled": true,
-                            "capabilities": capabilities,
-                        }),
-                    }]
+                    // Leaf keys, so that a later change of one of them (or of a setting)
+                    // never erases the others.
+                    vec![
+                        Change {
+                            path: path(&["plugins", plugin, "version"]),
+                            value: json!(format!("^{version}")),
+                        },
+                        Change {
+                            path: path(&["plugins", plugin, "enabled"]),
+                            value: Json::Bool(true),
+                        },
+                        Change {
+                            path: path(&["plugins", plugin, "capabilities"]),
+                            value: json!(capabilities),
+                        },
+                    ]
                 }
             };
             Ok((format!("Attivare {plugin} / Enable {plugin}"), changes))
@@ -254,8 +262,10 @@ pub fn check(
     instance
         .dry_run(&checked)
         .map_err(|err| invalid(err.to_string()))?;
+    // Without the environment: it holds the deployment's secrets, and the diff is shown to every
+    // member and stored with the proposal.
     let show = |overlay: &Overlay| {
-        trama_manifest::effective(dir, trama_manifest::process_env(), overlay)
+        trama_manifest::effective(dir, std::iter::empty::<(String, String)>(), overlay)
             .map(|effective| effective.plain())
             .map_err(|diagnostics| invalid(diagnostics.to_string()))
     };

@@ -69,6 +69,23 @@ async fn audit(
     .await
 }
 
+/// `text` on one line of at most `max` bytes, cut on a character boundary.
+fn one_line(text: &str, max: usize) -> String {
+    let mut line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.len() > max {
+        let mut end = max.saturating_sub('…'.len_utf8());
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        line.push('…');
+    }
+    line
+}
+
 /// Tells every member about a proposal, once per `key`.
 async fn tell_members(instance: &Instance, key: &str, subject: &str, body: &str, number: i64) {
     let outbox = crate::notify::Outbox::new(instance.db.clone(), instance.id(), "governance");
@@ -80,10 +97,11 @@ async fn tell_members(instance: &Instance, key: &str, subject: &str, body: &str,
             return;
         }
     };
+    let subject = one_line(subject, 200);
     for member in members {
         let message = crate::notify::Notification {
             recipient: member.user_id.clone(),
-            subject: subject.to_owned(),
+            subject: subject.clone(),
             body: body.to_owned(),
             key: format!("{key}/{}", member.user_id),
             link: Some(format!("/governance/proposals/{number}")),
@@ -226,38 +244,43 @@ pub async fn decide(live: &LiveInstance, number: i64, closed: bool) -> Result<()
     Ok(())
 }
 
-/// Applies approved proposal `number`: builds the instance with it and swaps it in. If that
-/// fails (an upgrade hook refuses, a plugin no longer links) the running version stays and the
-/// proposal is marked failed with the reason.
+/// How long a node may take to apply a proposal before another node takes over.
+const APPLY_CLAIM: Duration = Duration::from_secs(15 * 60);
+
+/// Applies approved proposal `number`: claims it (one node at a time), builds the instance with
+/// it and swaps it in. If building fails (an upgrade hook refuses, a plugin no longer links) the
+/// running version stays and the proposal is marked failed with the reason.
 pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceError> {
     let _changing = live.lock_changes().await;
     let instance = live.current();
     let board = Board::new(instance.db.clone(), instance.id());
+    let claim_until = crate::clock::now_ms()
+        .saturating_add(i64::try_from(APPLY_CLAIM.as_millis()).unwrap_or(i64::MAX));
+    if !board.claim_apply(number, claim_until).await? {
+        return Ok(());
+    }
     let proposal = board
         .get(number)
         .await?
         .ok_or(GovernanceError::NotFound(number))?;
-    if proposal.status != Status::Approved {
-        return Ok(());
-    }
     let outcome = proposal.outcome.clone().unwrap_or_else(|| json!({}));
+    // Read before the overlay: if another node applies something meanwhile, the stale
+    // generation makes the next refresh rebuild, instead of hiding that change for good.
+    let generation = board.generation().await?;
     let overlay = draft::with_changes(
         &board.overlay().await?,
         &proposal.changes,
         &format!("proposal #{number}"),
     )?;
     match instance
-        .reopen(&overlay, instance.generation, FailedUpgrade::Refuse)
+        .reopen(&overlay, generation, FailedUpgrade::Refuse)
         .await
     {
-        Ok(mut next) => {
-            if !board
-                .transition(number, Status::Approved, Status::Applied, &outcome)
-                .await?
-            {
+        Ok(next) => {
+            if !board.finish_applied(number, &outcome).await? {
+                // The claim ran out and another node took the proposal over.
                 return Ok(());
             }
-            next.generation = board.generation().await?;
             live.replace(next);
             tracing::info!(instance = %instance.id(), proposal = number, "proposal applied");
             audit(
@@ -274,9 +297,12 @@ pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceErr
             tracing::warn!(instance = %instance.id(), proposal = number, %reason, "proposal could not be applied");
             let mut outcome = outcome;
             outcome["error"] = json!(reason);
-            board
-                .transition(number, Status::Approved, Status::Failed, &outcome)
-                .await?;
+            if !board
+                .transition(number, Status::Applying, Status::Failed, &outcome)
+                .await?
+            {
+                return Ok(());
+            }
             audit(
                 &instance,
                 SYSTEM,
@@ -285,6 +311,16 @@ pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceErr
                 json!({ "error": reason }),
             )
             .await?;
+            tell_members(
+                &instance,
+                &format!("failed/{number}"),
+                &format!("Proposta #{number} non applicata / Proposal #{number} not applied"),
+                &format!(
+                    "La proposta è stata approvata ma non è stato possibile applicarla; resta in vigore la configurazione precedente.\nThe proposal was approved but could not be applied; the previous configuration stays.\n\n{reason}"
+                ),
+                number,
+            )
+            .await;
         }
     }
     Ok(())
@@ -324,13 +360,18 @@ async fn close_due(live: &LiveInstance) -> Result<(), GovernanceError> {
     let instance = live.current();
     let board = Board::new(instance.db.clone(), instance.id());
     let now = crate::clock::now_ms();
+    // Each proposal on its own: one that fails must not hold up the others.
     for proposal in board.with_status(Status::Open).await? {
-        if proposal.closes_at <= now {
-            decide(live, proposal.number, true).await?;
+        if let Err(err) = decide(live, proposal.number, proposal.closes_at <= now).await {
+            tracing::error!(proposal = proposal.number, %err, "governance: deciding failed");
         }
     }
-    for proposal in board.with_status(Status::Approved).await? {
-        apply(live, proposal.number).await?;
+    let approved = board.with_status(Status::Approved).await?;
+    let interrupted = board.with_status(Status::Applying).await?;
+    for proposal in approved.into_iter().chain(interrupted) {
+        if let Err(err) = apply(live, proposal.number).await {
+            tracing::error!(proposal = proposal.number, %err, "governance: applying failed");
+        }
     }
     Ok(())
 }

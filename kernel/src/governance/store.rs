@@ -31,8 +31,11 @@ pub struct Change {
 pub enum Status {
     /// Open for votes.
     Open,
-    /// Approved; being applied (or to be applied again after a crash).
+    /// Approved; to be applied.
     Approved,
+    /// Claimed by one node that is applying it; another takes over if the claim runs out
+    /// (a crash mid-way).
+    Applying,
     /// Approved and in effect: part of the overlay.
     Applied,
     /// Approved, but applying it failed; nothing changed.
@@ -47,6 +50,7 @@ impl Status {
         match self {
             Status::Open => "open",
             Status::Approved => "approved",
+            Status::Applying => "applying",
             Status::Applied => "applied",
             Status::Failed => "failed",
             Status::Rejected => "rejected",
@@ -58,6 +62,7 @@ impl Status {
         match text {
             "open" => Status::Open,
             "approved" => Status::Approved,
+            "applying" => Status::Applying,
             "applied" => Status::Applied,
             "failed" => Status::Failed,
             "rejected" => Status::Rejected,
@@ -413,6 +418,54 @@ impl Board {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Claims approved proposal `number` for applying until `until` (Unix ms); also takes over
+    /// a claim that ran out. `Ok(false)`: someone else holds it, or it is no longer to apply.
+    pub async fn claim_apply(&self, number: i64, until: i64) -> Result<bool, DbErr> {
+        let _guard = self.db.write_guard().await;
+        let done = self
+            .db
+            .conn()
+            .execute_raw(sql::stmt(
+                self.db.backend(),
+                "UPDATE proposals SET status = 'applying', claimed_until = ? \
+                 WHERE instance = ? AND number = ? \
+                 AND (status = 'approved' OR (status = 'applying' AND claimed_until < ?))",
+                vec![
+                    until.into(),
+                    self.id(),
+                    number.into(),
+                    crate::clock::now_ms().into(),
+                ],
+            ))
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records that claimed proposal `number` is in effect, numbering it after every proposal
+    /// applied before, so the overlay keeps the order they took effect in whatever the clocks
+    /// of the nodes say.
+    pub async fn finish_applied(&self, number: i64, outcome: &Json) -> Result<bool, DbErr> {
+        let _guard = self.db.write_guard().await;
+        let done = self
+            .db
+            .conn()
+            .execute_raw(sql::stmt(
+                self.db.backend(),
+                "UPDATE proposals SET status = 'applied', decided_at = ?, outcome = ?, \
+                 applied_seq = (SELECT COALESCE(MAX(p.applied_seq), 0) + 1 FROM proposals p WHERE p.instance = ?) \
+                 WHERE instance = ? AND number = ? AND status = 'applying'",
+                vec![
+                    crate::clock::now_ms().into(),
+                    outcome.to_string().into(),
+                    self.id(),
+                    self.id(),
+                    number.into(),
+                ],
+            ))
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The changes of every applied proposal, in the order they took effect.
     pub async fn overlay(&self) -> Result<Overlay, DbErr> {
         let mut overlay = Overlay::new();
@@ -440,7 +493,7 @@ impl Board {
                 self.db.backend(),
                 &format!(
                     "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE instance = ? AND status = 'applied' \
-                     ORDER BY decided_at, number"
+                     ORDER BY applied_seq, number"
                 ),
                 vec![self.id()],
             ))
@@ -456,7 +509,7 @@ impl Board {
             .conn()
             .query_one_raw(sql::stmt(
                 self.db.backend(),
-                "SELECT COUNT(*) AS applied, COALESCE(MAX(decided_at), 0) AS latest \
+                "SELECT COUNT(*) AS applied, COALESCE(MAX(applied_seq), 0) AS latest \
                  FROM proposals WHERE instance = ? AND status = 'applied'",
                 vec![self.id()],
             ))

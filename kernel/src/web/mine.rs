@@ -69,7 +69,7 @@ pub async fn list(ctx: Ctx) -> Response {
             .filter(|item| {
                 item.href
                     .as_deref()
-                    .is_none_or(|href| href.starts_with('/') && !href.starts_with("//"))
+                    .is_none_or(super::redirect::is_same_site_path)
             })
             .take(PER_SERVICE)
             .collect();

@@ -41,6 +41,7 @@
 //! | `POST /api/applications` (`201`) | apply (`409` if the organisation has one under examination) |
 //! | `GET /api/applications?status=&limit=&offset=` | committee: applications |
 //! | `GET /api/my-applications` | the caller's applications |
+//! | `GET /api/mine` | the caller's applications and register entries as `[{title, status, href}]`, for the kernel's `/me` page; newest change first, at most 50 |
 //! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{comments,request-info,vote,conflict,answer,withdraw}`, `POST /api/applications/{id}/services/{service}/withdraw` | as above |
 //! | `GET /api/committee`, `POST /api/committee/profile` | committee |
 //! | `GET /api/register`, `GET /api/register/{id}` | the register |
@@ -82,7 +83,7 @@ use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Router;
 use trama_sdk::{Error, Plugin, Result, log};
 
-use web::{applications, apply, committee, exports, home, register};
+use web::{applications, apply, committee, exports, home, mine, register};
 
 /// The plugin: public so that natively, where nothing is exported, it is still a library item.
 #[derive(Default)]
@@ -126,6 +127,7 @@ impl Plugin for Admissions {
             .post("/api/applications", apply::submit)
             .get("/api/applications", applications::api_list)
             .get("/api/my-applications", applications::api_mine)
+            .get("/api/mine", mine::api)
             .get("/api/applications/{id}", applications::api_get)
             .post("/api/applications/{id}/comments", applications::step)
             .post("/api/applications/{id}/request-info", applications::step)

@@ -60,6 +60,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /api/me` | the caller's wallets and pending enrolments |
+//! | `GET /api/mine` | the caller's wallets (plan, balance), enrolments to activate and reimbursement requests (amount, status) as `[{title, status, href}]`, for the kernel's `/me` page; newest first, at most 50 |
 //! | `GET /api/wallets/{id}`, `POST /api/enrolments/{id}/activate` | a wallet with its movements; activate |
 //! | `GET /api/catalogue`, `POST /api/purchases` (`201`) | catalogue; buy |
 //! | `POST /api/reimbursements` (`201`) | ask for a reimbursement |
@@ -76,7 +77,8 @@
 //! ## Events and jobs
 //! Subscribes to `admissions.provider_accredited`, `…_suspended`, `…_revoked` and `…_expired`
 //! (see [`provider`]); publishes nothing. The job `expire-plans` runs every minute (see
-//! [`expiry`]).
+//! [`expiry`]). The employee is notified of HR's decision on each reimbursement request, once
+//! (key `reimbursement/{id}/decided`; host API 1.2, the `notify` capability; see [`notice`]).
 
 pub mod accounts;
 pub mod catalogue;
@@ -91,6 +93,7 @@ pub mod fields;
 pub mod i18n;
 pub mod input;
 pub mod money;
+pub mod notice;
 pub mod plan;
 pub mod provider;
 pub mod purchase;
@@ -105,7 +108,7 @@ use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Router;
 use trama_sdk::{Error, Plugin, Result, log};
 
-use web::{companies, home, plans, providers, wallet};
+use web::{companies, home, mine, plans, providers, wallet};
 
 /// The plugin: public so that natively, where nothing is exported, it is still a library item.
 #[derive(Default)]
@@ -150,6 +153,7 @@ impl Plugin for CorporatePlans {
             .post("/provider/claim", providers::claim)
             .post("/services/{id}/price", providers::set_price)
             .get("/api/me", wallet::api_me)
+            .get("/api/mine", mine::api)
             .get("/api/wallets/{id}", wallet::api_get)
             .post("/api/enrolments/{id}/activate", wallet::activate)
             .get("/api/catalogue", wallet::api_catalogue)

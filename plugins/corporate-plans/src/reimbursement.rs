@@ -14,7 +14,8 @@
 //! account once it is over (the unspent credit of an expired plan belongs to the company).
 //! Both decisions use the same idempotency key, `claim/{r}/decision`, so the ledger itself
 //! makes the decision final: a second, different decision is a conflict, a repeated one a
-//! replay. Requests submitted before a plan ended can still be decided after it.
+//! replay. Requests submitted before a plan ended can still be decided after it. The employee is
+//! told of the decision in their inbox (see [`crate::notice`]).
 //!
 //! **One receipt, one request.** A request's id is `{enrolment}.{receipt}`, the receipt's
 //! reference reduced to its letters and digits (`FT 12/2025` and `ft-12-2025` are the same
@@ -37,6 +38,7 @@ use crate::fields::{self, read_amount};
 use crate::i18n::Lang;
 use crate::input::{Input, Problems};
 use crate::money::format_cents;
+use crate::notice;
 use crate::plan::{self, Plan};
 
 pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimbursements");
@@ -578,6 +580,7 @@ pub fn decide(
         &decided.id,
         &serde_json::json!({ "amount_cents": amount, "reason": decided.data.reason, "returned_to": returned_to }),
     )?;
+    notice::reimbursement_decided(&decided);
     Ok(decided)
 }
 

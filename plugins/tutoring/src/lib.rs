@@ -58,6 +58,7 @@
 //! | `GET /api/lessons?from=&to=&tutor=`, `GET /api/lessons/{id}`, `POST /api/lessons/{id}/attendance`, `POST /api/lessons/{id}/cancel` | lessons |
 //! | `GET /api/reports?month=` | the monthly report |
 //! | `POST /api/reminders/run` | `{queued, already_sent, without_account}` |
+//! | `GET /api/mine` | the caller's lessons as `[{title, status, href}]`, for the kernel's `/me` page: the family's bookings (upcoming and of the last 30 days) and, for a tutor, the lessons they will teach; latest first, at most 50 |
 //!
 //! ## Events and jobs
 //! Publishes `tutoring.lesson_booked`, `tutoring.booking_cancelled`, `tutoring.lesson_cancelled`
@@ -89,7 +90,7 @@ use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Router;
 use trama_sdk::{Error, Plugin, Result, clock, log};
 
-use web::{bookings, families, feeds, home, lessons, reports, spaces, tutors};
+use web::{bookings, families, feeds, home, lessons, mine, reports, spaces, tutors};
 
 /// The plugin: public so that natively, where nothing is exported, it is still a library item.
 #[derive(Default)]
@@ -164,6 +165,7 @@ impl Plugin for Tutoring {
             .post("/api/lessons/{id}/cancel", lessons::cancel_lesson)
             .get("/api/reports", reports::api)
             .post("/api/reminders/run", lessons::run_reminders)
+            .get("/api/mine", mine::api)
             .handle(request)
     }
 

@@ -10,6 +10,7 @@ pub mod apply;
 pub mod committee;
 pub mod exports;
 pub mod home;
+pub mod mine;
 pub mod register;
 
 use serde::Serialize;

@@ -7,6 +7,7 @@
 
 pub mod companies;
 pub mod home;
+pub mod mine;
 pub mod plans;
 pub mod providers;
 pub mod wallet;

@@ -10,6 +10,7 @@ pub mod families;
 pub mod feeds;
 pub mod home;
 pub mod lessons;
+pub mod mine;
 pub mod reports;
 pub mod spaces;
 pub mod tutors;

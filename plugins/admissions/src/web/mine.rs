@@ -1,0 +1,186 @@
+//! `GET /api/mine`: what the caller has asked of the network, as the kernel's "my applications
+//! and bookings" page (`/me`) lists it (`[plugin] mine` in `plugin.toml`): their applications
+//! (for admission or renewal) with the organisation and where each stands, and the register
+//! entries of the providers they manage, with their status and expiry. Each item is
+//! `{title, status, href}` in the request's language.
+
+use serde::Serialize;
+use trama_sdk::Result;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::identity::{self, User};
+use trama_sdk::router::Params;
+use trama_sdk::store::Cmp;
+
+use super::{BASE, lang};
+use crate::application::{self, APPLICATIONS, Kind};
+use crate::i18n::Lang;
+use crate::provider::{self, Status as ProviderStatus};
+
+/// The kernel shows at most 50 items per service.
+const MOST: usize = 50;
+
+/// One line of `/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub title: String,
+    pub status: String,
+    pub href: String,
+    /// Its last change, for the order (newest first); not sent.
+    #[serde(skip)]
+    pub updated_at: i64,
+}
+
+/// An application: which kind, for which organisation, and its status.
+pub fn application_item(
+    id: &str,
+    kind: Kind,
+    legal_name: &str,
+    status: application::Status,
+    updated_at: i64,
+    lang: Lang,
+) -> Item {
+    Item {
+        title: format!("{} — {legal_name}", kind.label(lang)),
+        status: status.label(lang).to_owned(),
+        href: application::Application::link(id),
+        updated_at,
+    }
+}
+
+/// A register entry: its status and, unless revoked, the last day it is valid.
+pub fn register_item(
+    id: &str,
+    legal_name: &str,
+    status: ProviderStatus,
+    expires_on: &str,
+    updated_at: i64,
+    lang: Lang,
+) -> Item {
+    let status = match status {
+        // A revoked accreditation has no validity left to tell.
+        ProviderStatus::Revoked => status.label(lang).to_owned(),
+        _ => format!(
+            "{}, {} {expires_on}",
+            status.label(lang),
+            lang.pick("valido fino al", "valid until")
+        ),
+    };
+    Item {
+        title: format!(
+            "{} — {legal_name}",
+            lang.pick("Iscrizione all'albo", "Register entry")
+        ),
+        status,
+        href: format!("{BASE}/register/{id}"),
+        updated_at,
+    }
+}
+
+/// The caller's applications and register entries, newest change first, at most [`MOST`].
+pub fn mine(user: &User, lang: Lang) -> Result<Vec<Item>> {
+    let mut items: Vec<Item> = APPLICATIONS
+        .query()
+        .filter("user_id", Cmp::Eq, user.id.as_str())
+        .order_by_desc("submitted_at")
+        .limit(MOST as u32)
+        .fetch()?
+        .iter()
+        .map(|doc| {
+            let a = &doc.data;
+            application_item(
+                &doc.id,
+                a.kind,
+                &a.org.legal_name,
+                a.status,
+                a.updated_at,
+                lang,
+            )
+        })
+        .collect();
+    items.extend(provider::of_user(&user.id)?.iter().map(|doc| {
+        let p = &doc.data;
+        register_item(
+            &doc.id,
+            &p.org.legal_name,
+            p.status,
+            &p.expires_on,
+            p.updated_at,
+            lang,
+        )
+    }));
+    items.sort_by_key(|item| std::cmp::Reverse(item.updated_at));
+    items.truncate(MOST);
+    Ok(items)
+}
+
+/// `GET /api/mine` (logged in): `[{title, status, href}]`.
+pub fn api(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    Response::json(&mine(&user, lang)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_application_names_its_kind_and_organisation() {
+        let item = application_item(
+            "a1",
+            Kind::Renewal,
+            "Bottega srl",
+            application::Status::InfoRequested,
+            5,
+            Lang::It,
+        );
+        assert_eq!(item.title, "Domanda di rinnovo — Bottega srl");
+        assert_eq!(item.status, "In attesa di integrazioni dal richiedente");
+        assert_eq!(item.href, "/p/admissions/applications/a1");
+        let english = application_item(
+            "a1",
+            Kind::Admission,
+            "Bottega srl",
+            application::Status::Approved,
+            5,
+            Lang::En,
+        );
+        assert_eq!(
+            (english.title.as_str(), english.status.as_str()),
+            ("Application for admission — Bottega srl", "Approved")
+        );
+    }
+
+    #[test]
+    fn a_register_entry_tells_until_when_it_is_valid() {
+        let item = register_item(
+            "p1",
+            "Bottega srl",
+            ProviderStatus::Active,
+            "2026-06-02",
+            5,
+            Lang::It,
+        );
+        assert_eq!(item.title, "Iscrizione all'albo — Bottega srl");
+        assert_eq!(item.status, "Accreditato, valido fino al 2026-06-02");
+        assert_eq!(item.href, "/p/admissions/register/p1");
+        let suspended = register_item(
+            "p1",
+            "Bottega srl",
+            ProviderStatus::Suspended,
+            "2026-06-02",
+            5,
+            Lang::En,
+        );
+        assert_eq!(suspended.status, "Suspended, valid until 2026-06-02");
+        let revoked = register_item(
+            "p1",
+            "Bottega srl",
+            ProviderStatus::Revoked,
+            "2026-06-02",
+            5,
+            Lang::It,
+        );
+        assert_eq!(revoked.status, "Revocato");
+    }
+}

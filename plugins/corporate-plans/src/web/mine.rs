@@ -1,0 +1,239 @@
+//! `GET /api/mine`: the caller's welfare, as the kernel's "my applications and bookings" page
+//! (`/me`) lists it (`[plugin] mine` in `plugin.toml`): their wallets with the balance, the
+//! enrolments still waiting for the activation code, and their reimbursement requests with the
+//! amount and HR's decision. Each item is `{title, status, href}` in the request's language.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::identity::{self, User};
+use trama_sdk::router::Params;
+use trama_sdk::store::Doc;
+use trama_sdk::{Result, clock};
+
+use super::{BASE, lang};
+use crate::accounts;
+use crate::category;
+use crate::company::COMPANIES;
+use crate::enrol::{self, Enrolment, MAX_FAILED_ATTEMPTS};
+use crate::i18n::Lang;
+use crate::money::format_cents;
+use crate::plan::{PLANS, Plan};
+use crate::reimbursement::{self, Reimbursement, Status};
+
+/// The kernel shows at most 50 items per service.
+const MOST: usize = 50;
+
+/// One line of `/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub title: String,
+    pub status: String,
+    pub href: String,
+    /// Its last change, for the order (newest first); not sent.
+    #[serde(skip)]
+    pub at: i64,
+}
+
+/// `Welfare 2025 — Acme srl`: which plan of which company.
+fn plan_title(plan: &str, company: &str) -> String {
+    if company.is_empty() {
+        plan.to_owned()
+    } else {
+        format!("{plan} — {company}")
+    }
+}
+
+/// What a wallet holds, and whether it can still be spent.
+pub fn wallet_status(balance_cents: i64, over: bool, lang: Lang) -> String {
+    let balance = format_cents(balance_cents, lang);
+    match (over, lang) {
+        (false, Lang::It) => format!("Credito disponibile: {balance}"),
+        (false, Lang::En) => format!("Credit available: {balance}"),
+        (true, Lang::It) => format!("Piano chiuso, saldo {balance}"),
+        (true, Lang::En) => format!("Plan closed, balance {balance}"),
+    }
+}
+
+/// A reimbursement request: how much, for what, and HR's decision with its reason or note.
+pub fn request_item(doc: &Doc<Reimbursement>, lang: Lang) -> Item {
+    let r = &doc.data;
+    let amount = format_cents(r.amount_cents, lang);
+    let what = category::label(&r.category, lang);
+    let title = match lang {
+        Lang::It => format!(
+            "Rimborso di {amount} — {what}, ricevuta {}",
+            r.receipt_reference
+        ),
+        Lang::En => format!(
+            "Reimbursement of {amount} — {what}, receipt {}",
+            r.receipt_reference
+        ),
+    };
+    let status = match (&r.reason, r.status) {
+        (Some(reason), Status::Approved | Status::Rejected) if !reason.is_empty() => {
+            format!("{}: {reason}", r.status.label(lang))
+        }
+        _ => r.status.label(lang).to_owned(),
+    };
+    Item {
+        title,
+        status,
+        href: format!("{BASE}/wallets/{}", r.enrolment),
+        at: r.decided_at.unwrap_or(r.submitted_at),
+    }
+}
+
+/// The plans and companies' names, read once for all the caller's enrolments.
+#[derive(Default)]
+struct Names {
+    plans: HashMap<String, Option<Plan>>,
+    companies: HashMap<String, String>,
+}
+
+impl Names {
+    fn plan(&mut self, id: &str) -> Result<Option<Plan>> {
+        if !self.plans.contains_key(id) {
+            let plan = PLANS.get(id)?.map(|p| p.data);
+            self.plans.insert(id.to_owned(), plan);
+        }
+        Ok(self.plans.get(id).cloned().flatten())
+    }
+
+    fn company(&mut self, id: &str) -> Result<String> {
+        if !self.companies.contains_key(id) {
+            let name = COMPANIES.get(id)?.map(|c| c.data.name).unwrap_or_default();
+            self.companies.insert(id.to_owned(), name);
+        }
+        Ok(self.companies.get(id).cloned().unwrap_or_default())
+    }
+
+    fn title(&mut self, enrolment: &Enrolment) -> Result<(String, Option<Plan>)> {
+        let plan = self.plan(&enrolment.plan)?;
+        let company = self.company(&enrolment.company)?;
+        let title = plan.as_ref().map(|p| p.title.as_str()).unwrap_or_default();
+        Ok((plan_title(title, &company), plan))
+    }
+}
+
+/// The caller's wallets, pending enrolments and requests, newest first, at most [`MOST`].
+pub fn mine(user: &User, lang: Lang) -> Result<Vec<Item>> {
+    let enrol::Mine { active, pending } = enrol::of_user(user)?;
+    let today = clock::today();
+    let mut names = Names::default();
+    let mut items = Vec::new();
+    for doc in &active {
+        let (title, plan) = names.title(&doc.data)?;
+        let balance = accounts::balance(&accounts::wallet(&doc.id))?;
+        let over = plan.as_ref().is_none_or(|p| p.is_over(today));
+        items.push(Item {
+            title,
+            status: wallet_status(balance, over, lang),
+            href: format!("{BASE}/wallets/{}", doc.id),
+            at: doc.data.activated_at.unwrap_or(doc.data.enrolled_at),
+        });
+        items.extend(
+            reimbursement::by("enrolment", &doc.id, MOST as u32, 0)?
+                .iter()
+                .map(|r| request_item(r, lang)),
+        );
+    }
+    for doc in &pending {
+        let (title, _) = names.title(&doc.data)?;
+        let status = if doc.data.failed_attempts >= MAX_FAILED_ATTEMPTS {
+            lang.pick(
+                "Bloccato: chiedi all'ufficio del personale un nuovo codice di attivazione",
+                "Locked: ask your HR office for a new activation code",
+            )
+        } else {
+            lang.pick(
+                "Da attivare con il codice dell'ufficio del personale",
+                "To activate with the code from your HR office",
+            )
+        };
+        items.push(Item {
+            title,
+            status: status.to_owned(),
+            // The activation form is on the home page.
+            href: format!("{BASE}/"),
+            at: doc.data.enrolled_at,
+        });
+    }
+    items.sort_by_key(|item| std::cmp::Reverse(item.at));
+    items.truncate(MOST);
+    Ok(items)
+}
+
+/// `GET /api/mine` (logged in): `[{title, status, href}]`.
+pub fn api(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = identity::require_login()?;
+    Response::json(&mine(&user, lang)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(status: Status, reason: Option<&str>) -> Doc<Reimbursement> {
+        Doc {
+            id: "p.anna.FT12025".into(),
+            version: 1,
+            data: Reimbursement {
+                plan: "p".into(),
+                company: "c".into(),
+                enrolment: "p.anna".into(),
+                user_id: "u".into(),
+                employee_name: "Anna Rossi".into(),
+                category: "education".into(),
+                amount_cents: 30_000,
+                expense_date: "2025-03-01".into(),
+                receipt_reference: "FT 1/2025".into(),
+                description: String::new(),
+                status,
+                submitted_at: 10,
+                decided_at: (status != Status::Pending).then_some(20),
+                decided_by: None,
+                reason: reason.map(str::to_owned),
+                returned_to: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_wallet_says_what_it_holds_and_whether_it_is_closed() {
+        assert_eq!(
+            wallet_status(56_950, false, Lang::It),
+            "Credito disponibile: 569,50 €"
+        );
+        assert_eq!(
+            wallet_status(0, true, Lang::En),
+            "Plan closed, balance €0.00"
+        );
+        assert_eq!(plan_title("Welfare 2025", "Acme"), "Welfare 2025 — Acme");
+        assert_eq!(plan_title("Welfare 2025", ""), "Welfare 2025");
+    }
+
+    #[test]
+    fn a_request_gives_the_amount_and_the_decision_with_its_reason() {
+        let pending = request_item(&request(Status::Pending, None), Lang::It);
+        assert_eq!(
+            pending.title,
+            format!(
+                "Rimborso di 300,00 € — {}, ricevuta FT 1/2025",
+                category::label("education", Lang::It)
+            )
+        );
+        assert_eq!(pending.status, "In attesa");
+        assert_eq!(pending.href, "/p/corporate-plans/wallets/p.anna");
+        assert_eq!(pending.at, 10);
+        let rejected = request_item(
+            &request(Status::Rejected, Some("ricevuta illeggibile")),
+            Lang::En,
+        );
+        assert_eq!(rejected.status, "Rejected: ricevuta illeggibile");
+        assert!(rejected.title.starts_with("Reimbursement of €300.00"));
+        assert_eq!(rejected.at, 20);
+    }
+}
