@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::host::PluginHost;
-use crate::instance::{BuildPolicy, FailedUpgrade, Instance, InstanceError};
+use crate::instance::{BuildPolicy, Instance};
 use crate::live::LiveInstance;
 use crate::web::Instances;
 
@@ -80,7 +80,7 @@ impl Fleet {
     pub async fn load(&self) -> Vec<Refused> {
         let mut refused = Vec::new();
         for live in self.instances.all() {
-            if let Err(err) = reload(&live).await {
+            if let Err(err) = live.reload().await {
                 tracing::error!(dir = %live.dir().display(), error = %err, "reload failed; the running version stays");
                 refused.push(Refused {
                     dir: live.dir().to_path_buf(),
@@ -94,17 +94,19 @@ impl Fleet {
             .iter()
             .map(|live| canonical(live.dir()))
             .collect();
-        for dir in discover(&self.roots) {
+        let found = discover(&self.roots);
+        self.instances.set_single(found.len() == 1);
+        for dir in found {
             if served.contains(&canonical(&dir)) {
                 continue;
             }
             match Instance::open(&dir, self.host.clone(), self.build).await {
                 Ok(instance) => {
                     let live = LiveInstance::new(&dir, instance);
-                    if let Err(host) = self.instances.insert(live.clone()) {
+                    if let Err(clash) = self.instances.insert(live.clone()) {
                         refused.push(Refused {
                             dir: dir.clone(),
-                            reason: format!("host `{host}` is already served by another instance"),
+                            reason: format!("{clash} is already served by another instance"),
                         });
                         continue;
                     }
@@ -118,10 +120,12 @@ impl Fleet {
                 }),
             }
         }
-        if let Err(host) = self.instances.reindex() {
+        if let Err(clash) = self.instances.reindex() {
             refused.push(Refused {
                 dir: PathBuf::new(),
-                reason: format!("after the reload two instances claim host `{host}`; the previous host names stay"),
+                reason: format!(
+                    "after the reload two instances claim {clash}; the previous host names stay"
+                ),
             });
         }
         for fault in &refused {
@@ -153,22 +157,6 @@ impl Fleet {
             let _ = worker.await;
         }
     }
-}
-
-/// Rebuilds `live` from its manifest as it is on disk now, with the approved proposals.
-async fn reload(live: &LiveInstance) -> Result<(), InstanceError> {
-    let _changing = live.lock_changes().await;
-    let current = live.current();
-    let board = crate::governance::Board::new(current.db.clone(), current.id());
-    let database = |source| InstanceError::Database {
-        instance: current.id().to_owned(),
-        url: trama_manifest::redact_url(&current.manifest.database_url()),
-        source,
-    };
-    let overlay = board.overlay().await.map_err(database)?;
-    let generation = board.generation().await.map_err(database)?;
-    live.rebuild(&overlay, generation, FailedUpgrade::KeepPrevious)
-        .await
 }
 
 fn canonical(dir: &Path) -> PathBuf {

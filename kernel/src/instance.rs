@@ -30,6 +30,8 @@ pub enum InstanceError {
     },
     #[error("plugin `{plugin}`: {message}")]
     Plugin { plugin: String, message: String },
+    #[error("instance `{instance}`: its id or database changed; restart the server to apply that")]
+    RestartNeeded { instance: String },
     #[error("theme of instance `{instance}`: {source}")]
     Theme {
         instance: String,
@@ -113,6 +115,15 @@ impl Instance {
         &self.manifest.instance.id
     }
 
+    /// A database failure of this instance, naming it and its database (password hidden).
+    pub fn database_error(&self, source: sea_orm::DbErr) -> InstanceError {
+        InstanceError::Database {
+            instance: self.id().to_owned(),
+            url: trama_manifest::redact_url(&self.manifest.database_url()),
+            source,
+        }
+    }
+
     /// Validates the manifest, connects the database, layers the approved proposals over the
     /// file, loads every enabled plugin and runs the install or upgrade hook of any plugin that
     /// is new or at a new version.
@@ -132,8 +143,10 @@ impl Instance {
         };
         let db = Db::connect(&url).await.map_err(database_error)?;
         let board = Board::new(db.clone(), &id);
-        let overlay = board.overlay().await.map_err(database_error)?;
+        // The generation first: a proposal applied meanwhile then shows as a newer generation
+        // and the next refresh picks it up.
         let generation = board.generation().await.map_err(database_error)?;
+        let overlay = board.overlay().await.map_err(database_error)?;
         let checked = trama_manifest::check_with_overlay(dir, &overlay)?;
         Self::build(
             checked,
@@ -449,6 +462,13 @@ impl Instance {
                     self.queue_events(&plugin.name, outcome.events)
                         .await
                         .map_err(|err| CallError::Kernel(format!("queueing events: {err}")))?;
+                }
+                if outcome.value.is_ok() {
+                    for notice in outcome.notices {
+                        plugin.ctx.outbox.queue(notice).await.map_err(|err| {
+                            CallError::Kernel(format!("queueing notifications: {err}"))
+                        })?;
+                    }
                 }
                 Ok(outcome.value)
             }

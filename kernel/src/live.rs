@@ -51,33 +51,55 @@ impl LiveInstance {
         self.changing.lock().await
     }
 
-    /// Builds the instance with `overlay` and swaps it in; on failure the running version stays.
-    /// The caller holds [`Self::lock_changes`].
-    pub async fn rebuild(
-        &self,
-        overlay: &trama_manifest::Overlay,
-        generation: (i64, i64),
-        failed_upgrade: FailedUpgrade,
-    ) -> Result<(), InstanceError> {
-        let next = self
-            .current()
-            .reopen(overlay, generation, failed_upgrade)
+    /// Rebuilds the instance from its manifest as it is on disk now and the approved proposals
+    /// in the database, and swaps it in; on failure the running version stays. The caller holds
+    /// [`Self::lock_changes`]. The database and the id cannot change without a restart: the
+    /// connection pool and every stored row depend on them.
+    async fn rebuild(&self, generation: (i64, i64)) -> Result<(), InstanceError> {
+        let current = self.current();
+        let on_disk = trama_manifest::load(&self.dir)?;
+        if on_disk.instance.id != current.id()
+            || on_disk.database_url() != current.manifest.database_url()
+        {
+            return Err(InstanceError::RestartNeeded {
+                instance: current.id().to_owned(),
+            });
+        }
+        let board = Board::new(current.db.clone(), current.id());
+        let overlay = board
+            .overlay()
+            .await
+            .map_err(|source| current.database_error(source))?;
+        let next = current
+            .reopen(&overlay, generation, FailedUpgrade::KeepPrevious)
             .await?;
         tracing::info!(instance = %next.id(), plugins = next.plugins.len(), "instance reloaded");
         self.replace(next);
         Ok(())
     }
 
+    /// Re-reads the manifest (a SIGHUP) and the approved proposals.
+    pub async fn reload(&self) -> Result<(), InstanceError> {
+        let _changing = self.lock_changes().await;
+        let current = self.current();
+        let board = Board::new(current.db.clone(), current.id());
+        let generation = board
+            .generation()
+            .await
+            .map_err(|source| current.database_error(source))?;
+        self.rebuild(generation).await
+    }
+
     /// Catches up with proposals applied elsewhere (another node of a multi-node deployment).
     pub async fn refresh(&self) -> Result<(), InstanceError> {
         let instance = self.current();
         let board = Board::new(instance.db.clone(), instance.id());
-        let database = |source| InstanceError::Database {
-            instance: instance.id().to_owned(),
-            url: trama_manifest::redact_url(&instance.manifest.database_url()),
-            source,
-        };
-        let generation = board.generation().await.map_err(database)?;
+        // Read before the overlay (in `rebuild`), so a change landing in between is caught by
+        // the next refresh rather than hidden.
+        let generation = board
+            .generation()
+            .await
+            .map_err(|source| instance.database_error(source))?;
         if generation == instance.generation {
             return Ok(());
         }
@@ -85,8 +107,6 @@ impl LiveInstance {
         if self.current().generation == generation {
             return Ok(());
         }
-        let overlay = board.overlay().await.map_err(database)?;
-        self.rebuild(&overlay, generation, FailedUpgrade::KeepPrevious)
-            .await
+        self.rebuild(generation).await
     }
 }

@@ -79,8 +79,8 @@ impl Outbox {
         }
     }
 
-    /// Queues `message`; `Ok(false)` when its key was used before (nothing queued).
-    pub async fn send(&self, message: Notification) -> Result<bool, NotifyError> {
+    /// Checks `message` and whether its key is still unused; nothing is written.
+    pub async fn check(&self, message: &Notification) -> Result<bool, NotifyError> {
         check_line("subject", &message.subject, false)?;
         check_line("key", &message.key, false)?;
         if message.body.len() > MAX_BODY {
@@ -115,6 +115,32 @@ impl Outbox {
                 message.recipient.escape_debug()
             )));
         }
+        let used = self
+            .db
+            .conn()
+            .query_one_raw(sql::stmt(
+                self.db.backend(),
+                "SELECT 1 AS used FROM notifications WHERE instance = ? AND plugin = ? AND dedup_key = ?",
+                vec![
+                    self.instance.clone().into(),
+                    self.plugin.clone().into(),
+                    message.key.clone().into(),
+                ],
+            ))
+            .await?;
+        Ok(used.is_none())
+    }
+
+    /// Checks and queues `message`; `Ok(false)` when its key was used before (nothing queued).
+    pub async fn send(&self, message: Notification) -> Result<bool, NotifyError> {
+        if !self.check(&message).await? {
+            return Ok(false);
+        }
+        self.queue(message).await
+    }
+
+    /// Queues a checked message; `Ok(false)` if its key was taken meanwhile.
+    pub async fn queue(&self, message: Notification) -> Result<bool, NotifyError> {
         let values: Vec<Value> = vec![
             self.instance.clone().into(),
             crate::docstore::new_id().into(),

@@ -47,6 +47,16 @@ async fn a_plugin_notifies_a_user_once_per_key_and_the_relay_sends_it_once() {
         "the same key queues nothing new"
     );
 
+    let (status, _) = anna
+        .send_json(
+            &server,
+            Method::POST,
+            "/p/hello/api/notify",
+            &json!({"subject": "Prenotazione confermata", "body": "", "key": "refused/1", "then_refuse": true}),
+        )
+        .await;
+    assert_eq!(status, 409);
+
     let (status, bad) = anna
         .send_json(
             &server,

@@ -45,6 +45,10 @@ pub enum GovernanceError {
     Manifest(#[from] trama_manifest::Diagnostics),
 }
 
+/// The sender of the table's notifications: not a valid plugin name, so no plugin shares its
+/// deduplication keys.
+const SENDER: &str = "@governance";
+
 /// The audit actor of kernel steps taken on nobody's behalf (the window closing).
 const SYSTEM: Option<String> = None;
 
@@ -88,7 +92,7 @@ fn one_line(text: &str, max: usize) -> String {
 
 /// Tells every member about a proposal, once per `key`.
 async fn tell_members(instance: &Instance, key: &str, subject: &str, body: &str, number: i64) {
-    let outbox = crate::notify::Outbox::new(instance.db.clone(), instance.id(), "governance");
+    let outbox = crate::notify::Outbox::new(instance.db.clone(), instance.id(), SENDER);
     let board = Board::new(instance.db.clone(), instance.id());
     let members = match board.members().await {
         Ok(members) => members,

@@ -44,6 +44,9 @@ pub struct CallState {
     pub(super) limiter: CallLimiter,
     pub(super) rt: Handle,
     pub(super) published: Vec<PublishedEvent>,
+    /// Notifications the plugin sent, queued only if the call succeeds (like events), so a
+    /// refused request never tells anyone it went through.
+    pub(super) notices: Vec<crate::notify::Notification>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +66,7 @@ pub enum CallError {
 pub struct CallOutcome<R> {
     pub value: R,
     pub events: Vec<PublishedEvent>,
+    pub notices: Vec<crate::notify::Notification>,
 }
 
 /// Runs `f` against a new instance of the plugin, within `deadline`.
@@ -87,6 +91,7 @@ where
             limiter: CallLimiter::new(memory_cap),
             rt,
             published: Vec::new(),
+            notices: Vec::new(),
         };
         let mut store = Store::new(&engine, state);
         store.limiter(|state| &mut state.limiter);
@@ -97,8 +102,13 @@ where
             .instantiate(&mut store)
             .and_then(|plugin| f(&mut store, &plugin));
         let events = std::mem::take(&mut store.data_mut().published);
+        let notices = std::mem::take(&mut store.data_mut().notices);
         result
-            .map(|value| CallOutcome { value, events })
+            .map(|value| CallOutcome {
+                value,
+                events,
+                notices,
+            })
             .map_err(|err| classify(err, deadline))
     });
     task.await

@@ -16,6 +16,8 @@ const MAX_AUDIT_DETAIL: usize = 64 * 1024;
 /// Most events one call may publish: they are held in kernel memory, outside the plugin's cap,
 /// until the call ends.
 const MAX_EVENTS_PER_CALL: usize = 1000;
+/// Most notifications one call may send (held in kernel memory until the call ends).
+const MAX_NOTICES_PER_CALL: usize = 1000;
 /// Longest audit action or subject, and longest log line, in bytes.
 const MAX_LABEL: usize = 200;
 const MAX_LOG_LINE: usize = 8 * 1024;
@@ -415,10 +417,22 @@ impl notify::Host for CallState {
             key: message.key,
             link: message.link,
         };
+        if self.notices.len() >= MAX_NOTICES_PER_CALL {
+            return Ok(Err(format!(
+                "a call may send at most {MAX_NOTICES_PER_CALL} notifications"
+            )));
+        }
+        if self.notices.iter().any(|queued| queued.key == message.key) {
+            return Ok(Ok(false));
+        }
         let outbox = &self.ctx.outbox;
-        Ok(self
-            .rt
-            .block_on(outbox.send(message))
-            .map_err(|err| err.to_string()))
+        match self.rt.block_on(outbox.check(&message)) {
+            Ok(true) => {
+                self.notices.push(message);
+                Ok(Ok(true))
+            }
+            Ok(false) => Ok(Ok(false)),
+            Err(err) => Ok(Err(err.to_string())),
+        }
     }
 }

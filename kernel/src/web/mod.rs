@@ -37,34 +37,39 @@ pub struct Instances {
 struct Index {
     all: Vec<Arc<LiveInstance>>,
     by_host: HashMap<String, Arc<LiveInstance>>,
+    /// Whether exactly one instance folder was configured: only then does any host name reach
+    /// it (handy on a laptop or behind a proxy that rewrites Host). With several, a territory
+    /// that failed to open must not have its visitors land on another one.
+    single: bool,
 }
 
 impl Index {
-    fn rebuild(all: Vec<Arc<LiveInstance>>) -> Result<Self, String> {
+    /// Indexes `all` by host; `Err` names a host or an instance id claimed twice (two folders
+    /// with one id would share their rows in a shared database).
+    fn rebuild(all: Vec<Arc<LiveInstance>>, single: bool) -> Result<Self, String> {
         let mut by_host = HashMap::new();
+        let mut ids = std::collections::HashSet::new();
         for live in &all {
-            for host in &live.current().manifest.instance.hosts {
+            let current = live.current();
+            if !ids.insert(current.id().to_owned()) {
+                return Err(format!("instance id `{}`", current.id()));
+            }
+            for host in &current.manifest.instance.hosts {
                 let host = host.to_ascii_lowercase();
                 if by_host.insert(host.clone(), live.clone()).is_some() {
-                    return Err(host);
+                    return Err(format!("host `{host}`"));
                 }
             }
         }
-        Ok(Self { all, by_host })
+        Ok(Self {
+            all,
+            by_host,
+            single,
+        })
     }
 }
 
 impl Instances {
-    pub fn new(instances: Vec<Arc<LiveInstance>>) -> Self {
-        let index = Index::rebuild(instances.clone()).unwrap_or_else(|_| Index {
-            all: instances,
-            by_host: HashMap::new(),
-        });
-        Self {
-            index: RwLock::new(index),
-        }
-    }
-
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
         self.index
             .read()
@@ -76,7 +81,8 @@ impl Instances {
         self.read().all.clone()
     }
 
-    /// Adds an instance; refused (with the host name) if one of its hosts is already served.
+    /// Adds an instance; refused (naming what clashes) if its id or one of its hosts is
+    /// already served.
     pub fn insert(&self, live: Arc<LiveInstance>) -> Result<(), String> {
         let mut index = self
             .index
@@ -84,8 +90,16 @@ impl Instances {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut all = index.all.clone();
         all.push(live);
-        *index = Index::rebuild(all)?;
+        *index = Index::rebuild(all, index.single)?;
         Ok(())
+    }
+
+    /// Whether exactly one instance folder is configured (see [`Index::single`]).
+    pub fn set_single(&self, single: bool) {
+        self.index
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .single = single;
     }
 
     /// Re-reads every instance's host names (after a reload changed a manifest). A host claimed
@@ -95,13 +109,11 @@ impl Instances {
             .index
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *index = Index::rebuild(index.all.clone())?;
+        *index = Index::rebuild(index.all.clone(), index.single)?;
         Ok(())
     }
 
-    /// The instance serving `host` (a Host header value, possibly with a port). With a single
-    /// instance, any host name reaches it (handy on a laptop or behind a proxy that rewrites
-    /// Host).
+    /// The instance serving `host` (a Host header value, possibly with a port), or the only one.
     pub fn for_host(&self, host: &str) -> Option<Arc<LiveInstance>> {
         let name = host
             .rsplit_once(':')

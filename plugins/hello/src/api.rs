@@ -189,6 +189,9 @@ pub struct NotifyBody {
     subject: String,
     body: String,
     key: String,
+    /// Refuse the request after sending: the kernel must then drop the notification.
+    #[serde(default)]
+    then_refuse: bool,
 }
 
 /// `POST /api/notify`: a notification to the caller themselves.
@@ -202,5 +205,8 @@ pub fn notify(request: Request, _: Params) -> Result<Response> {
         key: input.key,
         link: Some("/p/hello/".into()),
     })?;
+    if input.then_refuse {
+        return Err(Error::conflict("refused after sending, as asked"));
+    }
     Response::json(&json!({ "queued": queued }))
 }

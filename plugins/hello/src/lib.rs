@@ -37,7 +37,7 @@
 //! | `GET /api/users/{id}` | the account (`identity.find-user`) for a logged-in caller; `401` if not logged in, `404` if unknown |
 //! | `GET /api/settings` | the settings object |
 //! | `GET /api/time` | `{"now": unix ms, "utc": RFC 3339}` |
-//! | `POST /api/notify` | body `{subject, body, key}`: sends the logged-in caller a notification through the kernel outbox (link `/p/hello/`); `{"queued": bool}` (`false` when the key was used before); `401` if not logged in |
+//! | `POST /api/notify` | body `{subject, body, key, then_refuse?}`: sends the logged-in caller a notification through the kernel outbox (link `/p/hello/`); `{"queued": bool}` (`false` when the key was used before); with `then_refuse` it answers `409` after sending, so the kernel drops the message; `401` if not logged in |
 //!
 //! An unknown path is a `404`; a known path with another method is a `405`.
 //!
