@@ -20,6 +20,10 @@
 //! | [`log`] | the kernel's log |
 //! | [`clock`] | the time, and UTC calendar helpers |
 //! | [`csv`] | CSV exports (RFC 4180) guarded against formula injection |
+//! | [`i18n`] | the two languages of pages and messages, Italian first, from the request's locale |
+//! | [`input`] | forms and JSON bodies read the same way, the problems found, refused forms shown again |
+//! | [`money`] | euros as people write them (`1.234,56`, `1,234.56`) to and from integer cents |
+//! | [`fiscal`] | Italian tax identifiers: codice fiscale and partita IVA, with their check characters |
 //!
 //! Every fallible function returns [`Result`], whose [`Error`] variants are the HTTP statuses
 //! the kernel answers with; `?` does the right thing almost everywhere.
@@ -110,11 +114,15 @@ pub mod clock;
 pub mod csv;
 mod error;
 pub mod events;
+pub mod fiscal;
 mod form;
 pub mod http;
+pub mod i18n;
 pub mod identity;
+pub mod input;
 pub mod ledger;
 pub mod log;
+pub mod money;
 pub mod notify;
 mod plugin;
 pub mod router;

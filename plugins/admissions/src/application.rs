@@ -24,7 +24,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, events, log};
 
@@ -33,8 +35,6 @@ use crate::catalogue::{self, Service};
 use crate::config::Settings;
 use crate::conflict::{Declared, Subject};
 use crate::decision::{ClosedBy, Decision};
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
 use crate::notice::{self, Message};
 use crate::organisation::{self, Organisation};
 use crate::provider::{self, PROVIDERS, Provider};

@@ -21,7 +21,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
+use trama_sdk::i18n::Lang;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

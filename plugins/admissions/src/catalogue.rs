@@ -4,11 +4,12 @@
 //! A form sends the entries as numbered rows (`service_1_title`, `service_1_category`,
 //! `service_1_description`, and `service_1_id` for an entry already in the register), the JSON
 //! API as `services: [{title, category, description, id?}]`, read into the same rows (see
-//! [`crate::input::Input::from_json_with_rows`]). An entry keeps its id across renewals, so the
+//! [`trama_sdk::input::Input::from_json_with_rows`]). An entry keeps its id across renewals, so the
 //! plugins that consume the register can follow it.
 
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::{Input, Problems};
+
 use serde::{Deserialize, Serialize};
 
 /// Members of one entry in JSON.

@@ -23,7 +23,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
+use trama_sdk::i18n::Lang;
 
 /// A link a member declared in their profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

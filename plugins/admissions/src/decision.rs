@@ -7,8 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use trama_sdk::i18n::Lang;
+
 use crate::ballot::{Ballot, Choice, Count, Outcome, Rule, Vote};
-use crate::i18n::Lang;
 use crate::roster::Electorate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

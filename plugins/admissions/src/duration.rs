@@ -6,7 +6,7 @@
 //! only the length of these settings, so the plugin reads them here and says exactly which
 //! setting is wrong and how to write it.
 
-use crate::i18n::Lang;
+use trama_sdk::i18n::Lang;
 
 const SECOND: i64 = 1000;
 const MINUTE: i64 = 60 * SECOND;

@@ -12,12 +12,12 @@
 //! events per call; the rest wait for the next run.
 
 use serde_json::json;
+use trama_sdk::i18n::Lang;
 use trama_sdk::store::Cmp;
 use trama_sdk::{Error, Result, audit, clock, events, log};
 
 use crate::application::{self, Settled};
 use crate::config::Settings;
-use crate::i18n::Lang;
 use crate::motion;
 use crate::notice::{self, Message};
 use crate::provider::{self, Change, PROVIDERS, Status};

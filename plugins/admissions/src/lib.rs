@@ -65,8 +65,6 @@ pub mod config;
 pub mod conflict;
 pub mod decision;
 pub mod duration;
-pub mod i18n;
-pub mod input;
 pub mod jobs;
 pub mod minutes;
 pub mod motion;
@@ -74,7 +72,6 @@ pub mod notice;
 pub mod organisation;
 pub mod provider;
 pub mod roster;
-pub mod taxcode;
 pub mod time;
 mod web;
 

@@ -9,11 +9,11 @@
 //! values and notes are in the page's language.
 
 use trama_sdk::csv;
+use trama_sdk::i18n::Lang;
 
 use crate::ballot::Ballot;
 use crate::conflict::Declared;
 use crate::decision::{ClosedBy, Decision};
-use crate::i18n::Lang;
 use crate::roster::Electorate;
 use crate::time::iso;
 

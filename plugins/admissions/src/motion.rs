@@ -10,7 +10,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::Problems;
 use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, events, log};
 
@@ -19,8 +21,6 @@ use crate::ballot::{Ballot, Choice, Outcome, Vote};
 use crate::config::Settings;
 use crate::conflict::Declared;
 use crate::decision::{ClosedBy, Decision};
-use crate::i18n::Lang;
-use crate::input::Problems;
 use crate::notice::{self, Message};
 use crate::provider::{self, Change, PROVIDERS, Provider, Status as ProviderStatus};
 use crate::roster::{self, Electorate, Member};

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::taxcode;
+use trama_sdk::fiscal;
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::{Input, Problems};
 
 /// Field names, as in the forms and the JSON API.
 pub const FIELDS: &[&str] = &[
@@ -328,7 +328,7 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
             );
             String::new()
         }
-        Some(code) => taxcode::tax_code(code).unwrap_or_else(|err| {
+        Some(code) => fiscal::tax_code(code).unwrap_or_else(|err| {
             p.push(
                 "tax_code",
                 match lang {
@@ -363,7 +363,7 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
             None
         }
         None => None,
-        Some(vat) => match taxcode::vat_number(vat) {
+        Some(vat) => match fiscal::vat_number(vat) {
             Ok(vat) => Some(vat),
             Err(err) => {
                 p.push(
@@ -477,7 +477,7 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
             );
             String::new()
         }
-        Some(code) => match taxcode::tax_code(code) {
+        Some(code) => match fiscal::tax_code(code) {
             Ok(valid) if valid.len() == 16 => valid,
             Ok(_) => {
                 p.push(
@@ -530,9 +530,9 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
 }
 
 /// The tax-code module speaks of a codice fiscale; a partita IVA is always 11 digits.
-fn vat_describe(err: taxcode::TaxIdError, lang: Lang) -> String {
+fn vat_describe(err: fiscal::TaxIdError, lang: Lang) -> String {
     match err {
-        taxcode::TaxIdError::Length => lang
+        fiscal::TaxIdError::Length => lang
             .pick("una partita IVA ha 11 cifre", "a VAT number has 11 digits")
             .to_owned(),
         other => other.describe(lang),

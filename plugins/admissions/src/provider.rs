@@ -20,13 +20,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use trama_sdk::clock::{Date, DateTime};
+use trama_sdk::i18n::Lang;
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result};
 
 use crate::catalogue::Service;
 use crate::conflict::Subject;
 use crate::duration::Duration;
-use crate::i18n::Lang;
 use crate::organisation::Organisation;
 
 pub const PROVIDERS: Collection<Provider> = Collection::new("providers");

@@ -13,14 +13,14 @@
 //! codice fiscale and the organisations and people they are linked to (see [`crate::conflict`]).
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::fiscal;
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Collection, Doc};
 use trama_sdk::{Error, Result, audit};
 
 use crate::conflict::{self, Conflict, Declared, Link, MemberLinks, Subject};
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::taxcode;
 
 pub const MEMBERS: Collection<Member> = Collection::new("members");
 /// The kernel role of committee members.
@@ -177,8 +177,8 @@ pub fn electorate_of(
 
 /// A codice fiscale or partita IVA, normalised (`IT` prefix and spaces removed, upper case).
 pub fn identifier(text: &str) -> Option<String> {
-    taxcode::tax_code(text)
-        .or_else(|_| taxcode::vat_number(text))
+    fiscal::tax_code(text)
+        .or_else(|_| fiscal::vat_number(text))
         .ok()
 }
 
@@ -191,7 +191,7 @@ pub fn read_profile(
     let mut problems = Problems::default();
     let tax_code = match input.one("tax_code") {
         None => None,
-        Some(text) => match taxcode::tax_code(text) {
+        Some(text) => match fiscal::tax_code(text) {
             Ok(code) if code.len() == 16 => Some(code),
             _ => {
                 problems.push(

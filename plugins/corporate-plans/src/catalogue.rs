@@ -11,14 +11,14 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::{Input, Problems};
+use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit};
 
 use crate::category;
 use crate::code;
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::{self, format_cents};
 use crate::provider::{self, PROVIDERS, Provider, Source, Status};
 
 pub const SERVICES: Collection<Service> = Collection::new("services");

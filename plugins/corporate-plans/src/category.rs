@@ -6,7 +6,7 @@
 //! plugin may bring other codes, which are kept as they are (shown by their code) so that a
 //! new category never makes a service disappear.
 
-use crate::i18n::Lang;
+use trama_sdk::i18n::Lang;
 
 /// A known category: its code and its names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use crate::i18n::Lang;
+use trama_sdk::i18n::Lang;
 
 /// Characters of a code.
 pub const LEN: usize = 10;

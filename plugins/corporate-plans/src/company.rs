@@ -17,17 +17,17 @@
 //! ready for next year's plan.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, TransferRequest};
+use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, store};
 
 use crate::accounts;
 use crate::code;
 use crate::fields::{read_amount, read_reference, request_id, reused};
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::format_cents;
 use crate::vat;
 
 pub const COMPANIES: Collection<Company> = Collection::new("companies");

@@ -28,8 +28,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
-use crate::money::{self, MAX_CENTS, format_cents};
+use trama_sdk::i18n::Lang;
+use trama_sdk::money::{self, MAX_CENTS, format_cents};
 
 /// The most dependants a row may declare (a check against typos, not a policy).
 pub const MAX_DEPENDANTS: u32 = 30;

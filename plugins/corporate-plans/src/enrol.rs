@@ -32,17 +32,17 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, clock, store};
 
 use crate::accounts;
 use crate::code;
 use crate::credit::{self, Credit, CreditRule};
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::format_cents;
 use crate::plan::Plan;
 use crate::table::{self, Table};
 

@@ -2,10 +2,9 @@
 //! same way everywhere, with the same messages.
 
 use trama_sdk::Error;
-
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money;
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::{Input, Problems};
+use trama_sdk::money;
 
 /// A request id from a form or JSON: what makes a retried payment idempotent.
 pub fn request_id(input: &Input, lang: Lang, problems: &mut Problems) -> String {

@@ -9,13 +9,13 @@
 //! queued, so a message the kernel refuses is logged, never allowed to fail HR's request (the
 //! decision is on the employee's wallet page anyway).
 
+use trama_sdk::i18n::Lang;
 use trama_sdk::log;
+use trama_sdk::money::format_cents;
 use trama_sdk::notify::{self, Notification};
 use trama_sdk::store::Doc;
 
 use crate::category;
-use crate::i18n::Lang;
-use crate::money::format_cents;
 use crate::reimbursement::{Reimbursement, Returned, Status};
 use crate::web::BASE;
 

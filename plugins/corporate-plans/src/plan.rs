@@ -19,8 +19,11 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::{self, Date};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Collection, Doc};
 use trama_sdk::{Error, Result, audit};
 
@@ -29,9 +32,6 @@ use crate::category;
 use crate::company::{self, Company};
 use crate::credit::{self, CreditRule};
 use crate::fields;
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::{self, format_cents};
 
 pub const PLANS: Collection<Plan> = Collection::new("plans");
 

@@ -23,8 +23,11 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::events::Event;
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, log, store};
 
@@ -34,9 +37,6 @@ use crate::category;
 use crate::code;
 use crate::company;
 use crate::fields::{self, read_amount, read_reference};
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::format_cents;
 use crate::vat;
 
 pub const PROVIDERS: Collection<Provider> = Collection::new("providers");

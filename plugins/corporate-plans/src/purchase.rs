@@ -13,8 +13,11 @@
 //! price the employee saw, that same price still.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, LedgerError, TransferRequest};
+use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, clock};
 
@@ -23,9 +26,6 @@ use crate::catalogue;
 use crate::category;
 use crate::enrol;
 use crate::fields;
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::{self, format_cents};
 use crate::plan;
 use crate::provider::{self, Status};
 

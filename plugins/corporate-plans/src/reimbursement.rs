@@ -25,8 +25,11 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::{self, Date};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::money::format_cents;
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, log};
 
@@ -35,9 +38,6 @@ use crate::category;
 use crate::code;
 use crate::enrol::{self, Enrolment};
 use crate::fields::{self, read_amount};
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::format_cents;
 use crate::notice;
 use crate::plan::{self, Plan};
 

@@ -13,14 +13,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use trama_sdk::clock::DateTime;
+use trama_sdk::i18n::Lang;
 use trama_sdk::ledger;
+use trama_sdk::money::{format_cents, plain};
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Result, csv};
 
 use crate::category;
 use crate::enrol::{self, Enrolment, Status as EnrolmentStatus};
-use crate::i18n::Lang;
-use crate::money::{format_cents, plain};
 use crate::plan::Plan;
 use crate::purchase::{PURCHASES, Purchase};
 use crate::reimbursement::{REIMBURSEMENTS, Reimbursement, Status};

@@ -10,7 +10,7 @@
 //! Every row keeps the number of the line it starts on in the file (the header is line 1), so
 //! an error report can say "line 7" and HR finds the row in their spreadsheet.
 
-use crate::i18n::Lang;
+use trama_sdk::i18n::Lang;
 
 /// A row of the table: the line it starts on and its fields, trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,11 @@
 //! The partita IVA (VAT number) of companies and providers: 11 digits, the last a Luhn check
 //! digit (DPR 633/1972), so most typing mistakes are caught before a company is registered
 //! twice under two spellings of its number.
+//!
+//! The check digit is [`trama_sdk::fiscal`]'s; what stays here is this plugin's own reading
+//! (dots and dashes allowed too) and its messages, which name the digit that is wrong.
 
-use crate::i18n::Lang;
+use trama_sdk::i18n::Lang;
 
 /// Why a text is not a partita IVA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,17 +53,7 @@ pub fn parse(text: &str) -> Result<String, VatError> {
     if let Some(at) = digits.chars().position(|c| !c.is_ascii_digit()) {
         return Err(VatError::NotDigit(at + 1));
     }
-    let d: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
-    let sum: u32 = d[..10]
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| match (i % 2, v * 2) {
-            (0, _) => v,
-            (_, doubled) if doubled > 9 => doubled - 9,
-            (_, doubled) => doubled,
-        })
-        .sum();
-    if (10 - sum % 10) % 10 == d[10] {
+    if trama_sdk::fiscal::check_digit_matches(digits) {
         Ok(digits.to_owned())
     } else {
         Err(VatError::Check)

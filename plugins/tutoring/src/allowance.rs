@@ -15,13 +15,13 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::Date;
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit};
 
 use crate::config::Settings;
 use crate::family;
-use crate::i18n::Lang;
 use crate::rome;
 
 pub const ALLOWANCES: Collection<Allowance> = Collection::new("allowances");

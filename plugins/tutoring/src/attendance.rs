@@ -5,13 +5,13 @@
 //! correct it; the lesson and its bookings change together in one batch, so a report never
 //! sees a lesson marked held with bookings still open.
 
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::Input;
 use trama_sdk::store::{Batch, Doc};
 use trama_sdk::{Error, Result, audit, events};
 
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::Input;
 use crate::lesson::{self, Attendance, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
 use crate::rome;
 use crate::tutor::TUTORS;

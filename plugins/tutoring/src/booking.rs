@@ -17,15 +17,15 @@
 //! the answer is the rule that now stops the booking (or a success, if a place is still free).
 
 use trama_sdk::clock::Date;
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{self, Batch, Doc};
 use trama_sdk::{Error, Result, audit, events};
 
 use crate::allowance::{self, ALLOWANCES, Allowance, Balance};
 use crate::config::Settings;
 use crate::family::{self, Child, Family};
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
 use crate::lesson::{
     self, BOOKINGS, Booking, BookingStatus, Claim, LESSONS, Lesson, LessonStatus, Seat,
 };

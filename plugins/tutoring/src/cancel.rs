@@ -3,6 +3,7 @@
 //! reads when it loses a race.
 
 use serde::Serialize;
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::store::{Batch, Doc};
 use trama_sdk::{Error, Result, audit, events, log, notify};
@@ -11,7 +12,6 @@ use crate::allowance::{self, ALLOWANCES};
 use crate::booking::{ATTEMPTS, Attempt, busy};
 use crate::config::Settings;
 use crate::family::{self, FAMILIES};
-use crate::i18n::Lang;
 use crate::lesson::{self, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
 use crate::reminders::clip;
 use crate::rome;

@@ -11,7 +11,7 @@
 //!   address: calendar apps cannot log in, so whoever holds the address sees the calendar, and
 //!   a new token revokes the old address.
 
-use crate::i18n::Lang;
+use trama_sdk::i18n::Lang;
 
 pub const CLAIM_LEN: usize = 8;
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";

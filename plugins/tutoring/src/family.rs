@@ -9,14 +9,15 @@
 //! subjects help is needed in.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, store};
 
 use crate::code;
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::{self, Input, Problems};
+use crate::input;
 
 pub const FAMILIES: Collection<Family> = Collection::new("families");
 pub const CHILDREN: Collection<Child> = Collection::new("children");

@@ -9,10 +9,10 @@
 //! whichever page the people booking them were looking at.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
 use trama_sdk::store::{Batch, Collection, Doc};
 use trama_sdk::{Error, Result};
 
-use crate::i18n::Lang;
 use crate::rome;
 use crate::schedule;
 

@@ -72,7 +72,6 @@ pub mod cancel;
 pub mod code;
 pub mod config;
 pub mod family;
-pub mod i18n;
 pub mod ics;
 pub mod input;
 pub mod lesson;

@@ -15,10 +15,10 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use trama_sdk::i18n::Lang;
 use trama_sdk::store::Doc;
 
 use crate::config::{BillingBasis, Settings};
-use crate::i18n::Lang;
 use crate::lesson::{Booking, BookingStatus, Lesson, LessonStatus};
 
 /// One line of a report.

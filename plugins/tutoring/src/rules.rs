@@ -3,12 +3,12 @@
 //! open, which children may sit together.
 
 use trama_sdk::clock::Date;
+use trama_sdk::i18n::Lang;
 use trama_sdk::store::Doc;
 use trama_sdk::{Error, Result};
 
 use crate::config::Settings;
 use crate::family::Child;
-use crate::i18n::Lang;
 use crate::lesson::{Lesson, LessonStatus};
 use crate::rome;
 use crate::schedule;

@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::Date;
+use trama_sdk::i18n::Lang;
 
-use crate::i18n::Lang;
 use crate::rome;
 
 /// The grid every time falls on.

@@ -11,11 +11,11 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use trama_sdk::Result;
 use trama_sdk::clock::Date;
+use trama_sdk::i18n::Lang;
 use trama_sdk::store::{Cmp, Doc};
 
 use crate::config::Settings;
 use crate::family::Child;
-use crate::i18n::Lang;
 use crate::lesson::{self, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
 use crate::rome;
 use crate::rules;

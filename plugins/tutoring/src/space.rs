@@ -3,12 +3,13 @@
 //! smaller than the instance's maximum.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Collection, Doc};
 use trama_sdk::{Error, Result, audit};
 
-use crate::i18n::Lang;
-use crate::input::{self, Input, Problems};
+use crate::input;
 use crate::schedule::{self, Window};
 
 pub const SPACES: Collection<Space> = Collection::new("spaces");

@@ -7,14 +7,15 @@
 //! tutor record's. The code is cleared when used, so it cannot link a second account.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, store};
 
 use crate::code;
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::{self, Input, Problems};
+use crate::input;
 use crate::schedule::{self, Window};
 
 pub const TUTORS: Collection<Tutor> = Collection::new("tutors");

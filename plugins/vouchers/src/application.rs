@@ -7,17 +7,17 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::DateTime;
+use trama_sdk::fiscal;
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
+use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Collection, Doc};
 use trama_sdk::{Error, Result, audit};
 
 use crate::campaign::{Campaign, Phase, State};
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::format_cents;
 use crate::rules::{Answers, Field, Reason, ReviewRule};
 use crate::tally::{self, Move};
-use crate::taxcode;
 
 pub const APPLICATIONS: Collection<Application> = Collection::new("applications");
 
@@ -193,7 +193,7 @@ pub fn read_submission(
             );
             String::new()
         }
-        Some(text) => taxcode::tax_code(text).unwrap_or_else(|err| {
+        Some(text) => fiscal::tax_code(text).unwrap_or_else(|err| {
             problems.push(
                 "tax_code",
                 match lang {
@@ -741,7 +741,7 @@ fn step_label(action: &str, lang: Lang) -> &str {
 mod tests {
     use super::*;
     use crate::campaign::{self, Draft};
-    use crate::input::Input;
+    use trama_sdk::input::Input;
 
     fn campaign() -> Campaign {
         let pairs: Vec<(String, String)> = [

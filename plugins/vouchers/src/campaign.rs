@@ -4,14 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::Date;
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, TransferRequest};
+use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Collection, Doc};
 use trama_sdk::{Error, Result, audit, store};
 
 use crate::close::CloseState;
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::{self, format_cents};
 use crate::rank::Criterion;
 use crate::rules::{AmountRule, Eligibility, Field, MAX_HOUSEHOLD, ReviewRule};
 

@@ -800,8 +800,8 @@ fn sweep(campaign_id: &str) -> Result<()> {
 }
 
 /// What the closing looks like for pages and the API.
-pub fn summary(state: &CloseState, lang: crate::i18n::Lang) -> serde_json::Value {
-    use crate::money::format_cents;
+pub fn summary(state: &CloseState, lang: trama_sdk::i18n::Lang) -> serde_json::Value {
+    use trama_sdk::money::format_cents;
     serde_json::json!({
         "phase": state.phase,
         "ranked": state.ranked,

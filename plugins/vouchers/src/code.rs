@@ -15,7 +15,7 @@
 
 use std::fmt;
 
-use crate::i18n::Lang;
+use trama_sdk::i18n::Lang;
 
 /// Characters of a voucher code.
 pub const VOUCHER_LEN: usize = 12;

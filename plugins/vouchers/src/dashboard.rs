@@ -13,13 +13,13 @@
 use serde::Serialize;
 use trama_sdk::Result;
 use trama_sdk::clock::Date;
+use trama_sdk::i18n::Lang;
 use trama_sdk::ledger;
+use trama_sdk::money::format_cents;
 
 use crate::application::Status;
 use crate::campaign::{CAMPAIGNS, budget_account};
-use crate::i18n::Lang;
 use crate::merchant::{self, MERCHANTS};
-use crate::money::format_cents;
 use crate::tally;
 use crate::voucher;
 

@@ -76,16 +76,12 @@ pub mod close;
 pub mod code;
 pub mod config;
 pub mod dashboard;
-pub mod i18n;
-pub mod input;
 pub mod jobs;
 pub mod merchant;
-pub mod money;
 pub mod rank;
 pub mod redeem;
 pub mod rules;
 pub mod tally;
-pub mod taxcode;
 pub mod voucher;
 mod web;
 

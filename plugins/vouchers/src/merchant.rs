@@ -18,16 +18,16 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::events::Event;
+use trama_sdk::fiscal;
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, log, store};
 
 use crate::code;
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::{self, format_cents};
-use crate::taxcode;
 
 pub const MERCHANTS: Collection<Merchant> = Collection::new("merchants");
 pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimbursements");
@@ -209,7 +209,7 @@ pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewMerchant, P
             );
             String::new()
         }
-        Some(text) => taxcode::vat_number(text).unwrap_or_else(|err| {
+        Some(text) => fiscal::vat_number(text).unwrap_or_else(|err| {
             problems.push(
                 "vat_number",
                 match lang {
@@ -398,7 +398,7 @@ pub fn apply_provider_event(current: Option<&Merchant>, event: &Event) -> Result
             merchant.name = name;
         }
         if let Some(vat) = payload.vat_number {
-            merchant.vat_number = taxcode::vat_number(&vat).unwrap_or(vat);
+            merchant.vat_number = fiscal::vat_number(&vat).unwrap_or(vat);
         }
         if payload.user_id.is_some() {
             merchant.user_id = payload.user_id;

@@ -21,7 +21,8 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
+use trama_sdk::i18n::Lang;
+
 use crate::rules::Field;
 
 /// A criterion of the ranking, before the submission time.

@@ -15,16 +15,16 @@
 //! replays the transfers (no second payment) and finds or writes the same document.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Collection, Doc};
 use trama_sdk::{Error, Result, audit, events};
 
 use crate::code;
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
 use crate::merchant::{self, MerchantStatus};
-use crate::money::{self, format_cents};
 use crate::voucher::{self, MEMO_COUNTERPART};
 
 pub const REDEMPTIONS: Collection<Redemption> = Collection::new("redemptions");

@@ -7,9 +7,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
-use crate::input::{Input, Problems, parse_yes_no};
-use crate::money::{self, format_cents};
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::{Input, Problems, parse_yes_no};
+use trama_sdk::money::{self, format_cents};
 
 /// Largest household a form accepts.
 pub const MAX_HOUSEHOLD: u32 = 30;

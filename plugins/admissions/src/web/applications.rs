@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Error, Result, clock};
@@ -16,8 +18,6 @@ use crate::ballot::{Choice, Count};
 use crate::catalogue::Service;
 use crate::config::Settings;
 use crate::decision::{ClosedBy, Decision};
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
 use crate::organisation::Organisation;
 use crate::roster::{self, Electorate, Member};
 use crate::time::{iso, when};

@@ -4,7 +4,9 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::{Error, Result, clock, store};
 
@@ -12,8 +14,6 @@ use super::{FormState, created, lang, wants_json, with_form};
 use crate::application::{self, JSON_FIELDS};
 use crate::catalogue::ROW_FIELDS;
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::Input;
 use crate::organisation::LegalForm;
 use crate::provider::{self, ProviderView};
 use crate::roster;
@@ -165,7 +165,7 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
     let now = clock::now_ms();
     let input =
         Input::from_request_with_rows(&request, JSON_FIELDS, "services", "service", ROW_FIELDS)?;
-    let refused = |problems: crate::input::Problems| {
+    let refused = |problems: trama_sdk::input::Problems| {
         if json {
             problems.into_json_response(lang)
         } else {
@@ -185,7 +185,7 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
     // An entry already in the register keeps its catalogue ids (only its own account's).
     let existing = match input
         .one("tax_code")
-        .and_then(|t| crate::taxcode::tax_code(t).ok())
+        .and_then(|t| trama_sdk::fiscal::tax_code(t).ok())
     {
         Some(tax_code) => provider::by_tax_code(&tax_code)?
             .filter(|p| p.data.user_id == user.id)

@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Result, clock};
@@ -10,8 +12,6 @@ use trama_sdk::{Result, clock};
 use super::{FormState, lang, wants_json, with_form};
 use crate::application::{APPLICATIONS, Status};
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::Input;
 use crate::motion::{self, MOTIONS};
 use crate::roster::{self, Member};
 use crate::time::when;

@@ -2,13 +2,13 @@
 //! decision and the list of decisions (committee).
 
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
 use trama_sdk::{Result, clock, csv};
 
 use super::lang;
 use crate::application::{self, APPLICATIONS};
-use crate::i18n::Lang;
 use crate::minutes::{self, Case};
 use crate::motion::{self, MOTIONS};
 use crate::provider::{self, PROVIDERS};

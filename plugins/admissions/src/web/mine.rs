@@ -7,13 +7,13 @@
 use serde::Serialize;
 use trama_sdk::Result;
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
 
 use super::{BASE, lang};
 use crate::application::{self, APPLICATIONS, Kind};
-use crate::i18n::Lang;
 use crate::provider::{self, Status as ProviderStatus};
 
 /// The kernel shows at most 50 items per service.

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Error, Result, clock};
@@ -13,8 +15,6 @@ use super::applications::{DecisionView, StepView, VoteView, decision_view, read_
 use super::{FormState, created, lang, verb, wants_json, with_form};
 use crate::application::check_text;
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
 use crate::motion::{self, Kind, Motion};
 use crate::provider::{self, PROVIDERS, ProviderView, Status};
 use crate::roster::{self, Member};

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity;
+use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp};
 use trama_sdk::{Result, clock};
@@ -13,8 +15,6 @@ use super::{
 };
 use crate::code;
 use crate::company::{self, COMPANIES, CompanyView, DEPOSITS, DepositView};
-use crate::i18n::Lang;
-use crate::input::Input;
 use crate::plan::{PLANS, PlanView};
 
 fn company_views(lang: Lang) -> Result<Vec<CompanyView>> {

@@ -4,13 +4,13 @@
 use serde_json::json;
 use trama_sdk::Result;
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::router::Params;
 
 use super::{FormState, is_operator, lang, with_form};
 use crate::company::{self, HR_ROLE};
 use crate::config::Settings;
-use crate::i18n::Lang;
 use crate::provider;
 
 /// The home page of `user` (a form refused on it, e.g. a wrong activation code, is shown in

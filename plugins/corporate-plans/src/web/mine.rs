@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::Doc;
 use trama_sdk::{Result, clock};
@@ -17,8 +19,6 @@ use crate::accounts;
 use crate::category;
 use crate::company::COMPANIES;
 use crate::enrol::{self, Enrolment, MAX_FAILED_ATTEMPTS};
-use crate::i18n::Lang;
-use crate::money::format_cents;
 use crate::plan::{PLANS, Plan};
 use crate::reimbursement::{self, Reimbursement, Status};
 

@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp, Doc};
 use trama_sdk::{Error, Result, clock};
@@ -18,8 +20,6 @@ use crate::category;
 use crate::company::{self, Company, CompanyView};
 use crate::enrol::{self, EnrolmentView, Fields, RowError};
 use crate::fields;
-use crate::i18n::Lang;
-use crate::input::Input;
 use crate::plan::{self, PLANS, Plan, PlanView};
 use crate::provider::PROVIDERS;
 use crate::reimbursement::{self, Decision, ReimbursementView};
@@ -210,7 +210,7 @@ fn report_of(outcome: enrol::Outcome, mut errors: Vec<RowError>, lang: Lang) -> 
                 "username": doc.data.username,
                 "full_name": doc.data.full_name,
                 "credit_cents": doc.data.credit_cents,
-                "credit_text": crate::money::format_cents(doc.data.credit_cents, lang),
+                "credit_text": trama_sdk::money::format_cents(doc.data.credit_cents, lang),
                 "reimbursable_cents": doc.data.reimbursable_cents,
                 "activation_code": doc.data.activation_code.as_deref().map(crate::code::display),
             })
@@ -426,7 +426,7 @@ pub fn top_up(request: Request, params: Params) -> Result<Response> {
     let (_, company, plan) = hr_plan(params.get("id")?, lang)?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, plan::TOP_UP_FIELDS)?;
-    let mut problems = crate::input::Problems::default();
+    let mut problems = trama_sdk::input::Problems::default();
     let amount = fields::read_amount(&input, "amount", lang, &mut problems);
     let request_id = fields::request_id(&input, lang, &mut problems);
     let viewer = Viewer::Hr(company.clone());

@@ -4,7 +4,10 @@
 
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::{Input, Problems};
+use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp, Doc};
 use trama_sdk::{Error, Result, clock};
@@ -15,9 +18,6 @@ use super::{
 };
 use crate::catalogue::{self, ServiceView};
 use crate::category;
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
-use crate::money::format_cents;
 use crate::provider::{self, PROVIDER_PAYMENTS, PROVIDERS, Provider, ProviderView, Status};
 use crate::purchase::{self, PurchaseView};
 use crate::report;

@@ -4,7 +4,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use trama_sdk::clock::Date;
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::Doc;
 use trama_sdk::{Error, Result, clock};
@@ -15,8 +17,6 @@ use crate::booking::{self, Booked};
 use crate::cancel;
 use crate::config::Settings;
 use crate::family::{self, Child, ChildView, Family};
-use crate::i18n::Lang;
-use crate::input::Input;
 use crate::rome;
 use crate::slots::{self, Search};
 

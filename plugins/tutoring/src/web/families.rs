@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use trama_sdk::clock::Date;
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Result, audit, clock};
@@ -16,8 +18,6 @@ use super::{FormState, created, is_operator, lang, require_operator, to, wants_j
 use crate::allowance::{self, Balance};
 use crate::config::Settings;
 use crate::family::{self, ChildView, FAMILIES, Family, FamilyView};
-use crate::i18n::Lang;
-use crate::input::{Input, Problems};
 use crate::lesson::{BOOKINGS, Booking, BookingStatus};
 use crate::rome;
 use crate::schedule;

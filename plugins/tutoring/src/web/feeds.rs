@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use trama_sdk::clock::Date;
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, clock};
@@ -16,7 +17,6 @@ use super::lang;
 use crate::code;
 use crate::config::Settings;
 use crate::family::{CHILDREN, FAMILIES, Family};
-use crate::i18n::Lang;
 use crate::ics::{self, Event};
 use crate::lesson::{BOOKINGS, BookingStatus, LESSONS, LessonStatus};
 use crate::rome;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use trama_sdk::clock::Date;
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
@@ -15,7 +16,6 @@ use trama_sdk::{Result, clock};
 
 use super::{BASE, lang};
 use crate::family;
-use crate::i18n::Lang;
 use crate::lesson::{BOOKINGS, Booking, BookingStatus, LESSONS, Lesson, LessonStatus};
 use crate::rome;
 use crate::schedule;

@@ -2,6 +2,8 @@
 
 use serde_json::json;
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
 use trama_sdk::{Result, clock};
@@ -9,8 +11,6 @@ use trama_sdk::{Result, clock};
 use super::lessons::staff_views;
 use super::{FormState, created, lang, require_operator, to, wants_json, with_form};
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::Input;
 use crate::lesson::LESSONS;
 use crate::rome;
 use crate::space::{self, SpaceView};

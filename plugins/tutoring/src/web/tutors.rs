@@ -4,7 +4,9 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Result, clock};
@@ -12,8 +14,6 @@ use trama_sdk::{Result, clock};
 use super::lessons::{LessonView, staff_views};
 use super::{FormState, created, lang, require_operator, require_tutor, to, wants_json, with_form};
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::Input;
 use crate::lesson::{LESSONS, Lesson, LessonStatus};
 use crate::rome;
 use crate::tutor::{self, Tutor, TutorView};

@@ -3,7 +3,9 @@
 
 use serde_json::json;
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Error, Result, clock};
@@ -12,8 +14,6 @@ use super::{FormState, is_operator, lang, require_operator, wants_json, with_for
 use crate::application::{self, APPLICATIONS, Action, Application, ApplicationView, Status};
 use crate::campaign::{self, CAMPAIGNS, State};
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::Input;
 
 /// The application, if the caller may see it: its citizen or an operator. Anyone else gets
 /// the same 404 as for an id that does not exist, so ids reveal nothing.

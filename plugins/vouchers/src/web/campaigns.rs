@@ -5,6 +5,9 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::Input;
+use trama_sdk::money;
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
 use trama_sdk::{Error, Result, clock, identity};
@@ -16,9 +19,6 @@ use crate::campaign::{
 };
 use crate::close::{self, Progress};
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::Input;
-use crate::money;
 use crate::rank::Criterion;
 use crate::rules::Field;
 
@@ -138,7 +138,7 @@ pub fn create(request: Request, _: Params) -> Result<Response> {
     let json = wants_json(&request);
     let input = Input::from_request(&request, campaign::JSON_FIELDS)?;
     let settings = Settings::load()?;
-    let refused = |problems: crate::input::Problems| {
+    let refused = |problems: trama_sdk::input::Problems| {
         if json {
             problems.into_json_response(lang)
         } else {

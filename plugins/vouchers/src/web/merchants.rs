@@ -4,7 +4,10 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::input::Input;
+use trama_sdk::money::{self, format_cents};
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp};
 use trama_sdk::{Error, Result, clock};
@@ -15,10 +18,7 @@ use super::{
 };
 use crate::code;
 use crate::config::Settings;
-use crate::i18n::Lang;
-use crate::input::Input;
 use crate::merchant::{self, MERCHANTS, MerchantStatus, MerchantView, REIMBURSEMENTS};
-use crate::money::{self, format_cents};
 use crate::redeem::{self, REDEMPTIONS, RedemptionView};
 use crate::voucher;
 

@@ -12,25 +12,16 @@ pub mod home;
 pub mod merchants;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
-use trama_sdk::http::{Request, Response};
+use trama_sdk::http::Response;
+use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::{Error, Result};
-
-use crate::i18n::Lang;
-use crate::input::Problems;
 
 /// Where the plugin is mounted, for redirects.
 pub const BASE: &str = "/p/vouchers";
 
-pub fn lang(request: &Request) -> Lang {
-    Lang::from_locale(request.locale())
-}
-
-/// Whether the answer should be JSON.
-pub fn wants_json(request: &Request) -> bool {
-    request.path().starts_with("/api/") || !request.body().is_empty()
-}
+pub use trama_sdk::i18n::lang;
+pub use trama_sdk::input::{FormState, wants_json, with_form};
 
 /// Operators and administrators run campaigns.
 pub fn is_operator() -> bool {
@@ -59,55 +50,6 @@ pub fn require_merchant(lang: Lang) -> Result<User> {
             "this page is for affiliated merchants (role `merchant`)",
         )))
     }
-}
-
-/// A form that was refused: what to show next to each field, and what was typed.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct FormState {
-    /// Which form on the page (a page may hold several).
-    pub form: String,
-    /// The summary shown on top.
-    pub error: Option<String>,
-    /// Field name → message.
-    pub problems: Map<String, Value>,
-    /// Field name → typed value(s).
-    pub values: Map<String, Value>,
-}
-
-impl FormState {
-    pub fn new(form: &str, problems: &Problems, values: Map<String, Value>, lang: Lang) -> Self {
-        Self {
-            form: form.to_owned(),
-            error: Some(problems.summary(lang)),
-            problems: problems
-                .0
-                .iter()
-                .map(|p| (p.field.clone(), Value::String(p.message.clone())))
-                .collect(),
-            values,
-        }
-    }
-
-    /// A refusal that is not about one field (a duplicate, an overdrawn voucher).
-    pub fn message(form: &str, message: &str, values: Map<String, Value>) -> Self {
-        Self {
-            form: form.to_owned(),
-            error: Some(message.to_owned()),
-            problems: Map::new(),
-            values,
-        }
-    }
-}
-
-/// Adds `form` (empty when none) to a page context.
-pub fn with_form(mut context: Value, form: Option<FormState>) -> Value {
-    if let Value::Object(map) = &mut context {
-        map.insert(
-            "form".into(),
-            serde_json::to_value(form.unwrap_or_default()).unwrap_or(Value::Null),
-        );
-    }
-    context
 }
 
 /// `201` with the value, for API creations.

@@ -1,6 +1,13 @@
 //! The two languages of the pages and messages: Italian first, English available.
+//!
+//! Every plugin writes its messages in both languages and picks one from the request's locale;
+//! sharing the type means the SDK's own helpers ([`money`](crate::money),
+//! [`fiscal`](crate::fiscal), [`input`](crate::input)) answer in the same language as the
+//! plugin, and every plugin treats an unknown locale the same way.
 
 use serde::Serialize;
+
+use crate::http::Request;
 
 /// The language a message is written in, from the request's locale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -38,9 +45,15 @@ impl Lang {
     }
 }
 
+/// The language of the person making `request` (the kernel passes their locale).
+pub fn lang(request: &Request) -> Lang {
+    Lang::from_locale(request.locale())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::Method;
 
     #[test]
     fn english_only_for_english_locales() {
@@ -49,5 +62,7 @@ mod tests {
         assert_eq!(Lang::from_locale("it"), Lang::It);
         assert_eq!(Lang::from_locale("de"), Lang::It);
         assert_eq!(Lang::En.pick("ciao", "hello"), "hello");
+        assert_eq!(Lang::It.yes_no(true), "sì");
+        assert_eq!(lang(&Request::new(Method::Get, "/")), Lang::It);
     }
 }

@@ -6,11 +6,16 @@
 //! value per element, a number its decimal text (so `12.5` is read as the text `12.5`, never as
 //! a float), a boolean `yes` or `no`, `null` nothing at all. Validation then reads text, exactly
 //! as it would from a form.
+//!
+//! Every plugin offers both a page and an API over the same domain functions; keeping this in
+//! the SDK gives them all the same rules (unknown JSON members refused by name, numbers kept as
+//! exact text) and the same shape of `422` answer.
 
 use serde::Serialize;
-use serde_json::Value;
-use trama_sdk::http::{Request, Response};
-use trama_sdk::{Error, Result};
+use serde_json::{Map, Value};
+
+use crate::http::{Request, Response};
+use crate::{Error, Result};
 
 use crate::i18n::Lang;
 
@@ -23,6 +28,7 @@ pub struct Input {
 }
 
 impl Input {
+    /// Reads a decoded form ([`Request::form`]): a name repeated for each ticked checkbox.
     pub fn from_pairs(pairs: &[(String, String)]) -> Self {
         let mut input = Self::default();
         for (name, value) in pairs {
@@ -50,11 +56,7 @@ impl Input {
             if !allowed.contains(&name.as_str()) {
                 return Err(Error::bad_request(format!(
                     "`{name}` is not a field of this request; the fields are {}",
-                    allowed
-                        .iter()
-                        .map(|a| format!("`{a}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    quoted(allowed)
                 )));
             }
             match value {
@@ -85,7 +87,76 @@ impl Input {
         }
     }
 
-    fn push(&mut self, name: &str, value: String) {
+    /// Like [`Input::from_json`], with one member (`rows`) holding a list of objects whose
+    /// members become numbered fields — `services: [{"title": "x"}]` is read as
+    /// `service_1_title = x` — the names an HTML form gives to a table of rows.
+    pub fn from_json_with_rows(
+        body: &[u8],
+        allowed: &[&str],
+        rows: &str,
+        prefix: &str,
+        row_fields: &[&str],
+    ) -> Result<Self> {
+        let value: Value = serde_json::from_slice(body).map_err(|err| {
+            Error::bad_request(format!("the request body is not valid JSON: {err}"))
+        })?;
+        let Value::Object(mut members) = value else {
+            return Err(Error::bad_request(
+                "the request body must be a JSON object with one member per field",
+            ));
+        };
+        let list = members.remove(rows);
+        let rest = serde_json::to_vec(&Value::Object(members))
+            .map_err(|err| Error::internal(format!("could not re-read the request: {err}")))?;
+        let mut input = Self::from_json(&rest, allowed)?;
+        let items = match list {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                return Err(Error::bad_request(format!(
+                    "`{rows}` must be a list of objects"
+                )));
+            }
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            let Value::Object(fields) = item else {
+                return Err(Error::bad_request(format!(
+                    "`{rows}[{i}]` must be an object with the members {}",
+                    quoted(row_fields)
+                )));
+            };
+            for (name, value) in fields {
+                if !row_fields.contains(&name.as_str()) {
+                    return Err(Error::bad_request(format!(
+                        "`{rows}[{i}].{name}` is not a field; the fields of an entry are {}",
+                        quoted(row_fields)
+                    )));
+                }
+                let text = scalar(&format!("{rows}[{i}].{name}"), value)?;
+                input.push(&format!("{prefix}_{}_{name}", i + 1), text);
+            }
+        }
+        Ok(input)
+    }
+
+    /// [`Input::from_request`] for a request whose JSON has a list of rows (see
+    /// [`Input::from_json_with_rows`]); a form already sends numbered fields.
+    pub fn from_request_with_rows(
+        request: &Request,
+        allowed: &[&str],
+        rows: &str,
+        prefix: &str,
+        row_fields: &[&str],
+    ) -> Result<Self> {
+        if request.body().is_empty() {
+            Ok(Self::from_pairs(request.form()))
+        } else {
+            Self::from_json_with_rows(request.body(), allowed, rows, prefix, row_fields)
+        }
+    }
+
+    /// Adds one value of `name`, after the ones already there.
+    pub fn push(&mut self, name: &str, value: String) {
         match self.values.iter_mut().find(|(n, _)| n == name) {
             Some((_, values)) => values.push(value),
             None => self.values.push((name.to_owned(), vec![value])),
@@ -165,6 +236,14 @@ impl Input {
     }
 }
 
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Reads yes or no in Italian or English.
 pub fn parse_yes_no(text: &str) -> Option<bool> {
     match text.trim().to_lowercase().as_str() {
@@ -199,6 +278,7 @@ pub struct Problem {
 pub struct Problems(pub Vec<Problem>);
 
 impl Problems {
+    /// Records that `field` breaks a rule; the message says how, in the person's language.
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(Problem {
             field: field.to_owned(),
@@ -206,6 +286,7 @@ impl Problems {
         });
     }
 
+    /// Whether the submission can go ahead.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -240,6 +321,63 @@ impl Problems {
             .find(|p| p.field == field)
             .map(|p| p.message.as_str())
     }
+}
+
+/// Whether the answer should be JSON: a request under `/api/`, or one with a body (a form
+/// post has none: the kernel decodes it into [`Request::form`]).
+pub fn wants_json(request: &Request) -> bool {
+    request.path().starts_with("/api/") || !request.body().is_empty()
+}
+
+/// A form that was refused: what to show next to each field, and what was typed, so the page
+/// comes back filled in rather than empty.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FormState {
+    /// Which form on the page (a page may hold several).
+    pub form: String,
+    /// The summary shown on top.
+    pub error: Option<String>,
+    /// Field name → message.
+    pub problems: Map<String, Value>,
+    /// Field name → typed value(s).
+    pub values: Map<String, Value>,
+}
+
+impl FormState {
+    /// A form refused for `problems`, shown again with `values` (see [`Input::echo`]).
+    pub fn new(form: &str, problems: &Problems, values: Map<String, Value>, lang: Lang) -> Self {
+        Self {
+            form: form.to_owned(),
+            error: Some(problems.summary(lang)),
+            problems: problems
+                .0
+                .iter()
+                .map(|p| (p.field.clone(), Value::String(p.message.clone())))
+                .collect(),
+            values,
+        }
+    }
+
+    /// A refusal that is not about one field (a duplicate, a conflict with stored data).
+    pub fn message(form: &str, message: &str, values: Map<String, Value>) -> Self {
+        Self {
+            form: form.to_owned(),
+            error: Some(message.to_owned()),
+            problems: Map::new(),
+            values,
+        }
+    }
+}
+
+/// Adds `form` (empty when none) to a page context, under `form`.
+pub fn with_form(mut context: Value, form: Option<FormState>) -> Value {
+    if let Value::Object(map) = &mut context {
+        map.insert(
+            "form".into(),
+            serde_json::to_value(form.unwrap_or_default()).unwrap_or(Value::Null),
+        );
+    }
+    context
 }
 
 #[cfg(test)]
@@ -285,6 +423,35 @@ mod tests {
     }
 
     #[test]
+    fn json_rows_become_numbered_fields() {
+        let input = Input::from_json_with_rows(
+            br#"{"name": "Coop", "services": [{"title": "Pasti", "category": "alimentari"}, {"title": "Spesa"}]}"#,
+            &["name"],
+            "services",
+            "service",
+            &["title", "category"],
+        )
+        .unwrap();
+        assert_eq!(input.one("name"), Some("Coop"));
+        assert_eq!(input.one("service_1_title"), Some("Pasti"));
+        assert_eq!(input.one("service_1_category"), Some("alimentari"));
+        assert_eq!(input.one("service_2_title"), Some("Spesa"));
+        let err = Input::from_json_with_rows(
+            br#"{"services": [{"price": 3}]}"#,
+            &[],
+            "services",
+            "service",
+            &["title"],
+        )
+        .unwrap_err();
+        assert!(err.message().contains("`services[0].price`"), "{err}");
+        assert!(
+            Input::from_json_with_rows(br#"{"services": "x"}"#, &[], "services", "service", &[])
+                .is_err()
+        );
+    }
+
+    #[test]
     fn echoed_values_keep_lists_as_lists() {
         let input = Input::from_pairs(&[
             ("title".into(), "Buoni".into()),
@@ -316,5 +483,29 @@ mod tests {
             "Please check the fields: `title`: too short; `budget`: missing"
         );
         assert_eq!(problems.for_field("budget"), Some("missing"));
+    }
+
+    #[test]
+    fn refused_forms_come_back_with_messages_and_values() {
+        use crate::http::Method;
+        let mut problems = Problems::default();
+        problems.push("title", "too short");
+        let input = Input::from_pairs(&[("title".into(), "B".into())]);
+        let state = FormState::new("campaign", &problems, input.echo(), Lang::En);
+        let page = with_form(serde_json::json!({ "x": 1 }), Some(state));
+        assert_eq!(page["form"]["form"], "campaign");
+        assert_eq!(page["form"]["problems"]["title"], "too short");
+        assert_eq!(page["form"]["values"]["title"], "B");
+        assert_eq!(
+            with_form(serde_json::json!({}), None)["form"]["error"],
+            Value::Null
+        );
+        assert!(wants_json(&Request::new(Method::Post, "/api/x")));
+        assert!(wants_json(
+            &Request::new(Method::Post, "/x").with_body("{}")
+        ));
+        assert!(!wants_json(
+            &Request::new(Method::Post, "/x").with_form("a", "b")
+        ));
     }
 }
