@@ -446,7 +446,8 @@ impl Instance {
             + 'static,
     {
         let started = std::time::Instant::now();
-        let result = crate::host::call::call(
+        let actor = caller.as_ref().map(|user| user.id.clone());
+        let outcome = crate::host::call::call(
             self.host.engine().clone(),
             plugin.pre.clone(),
             plugin.ctx.clone(),
@@ -455,28 +456,42 @@ impl Instance {
             f,
         )
         .await;
-        tracing::debug!(instance = %self.id(), plugin = %plugin.name, elapsed = ?started.elapsed(), ok = result.is_ok(), "plugin call");
-        match result {
-            Ok(outcome) => {
-                if outcome.value.is_ok() && !outcome.events.is_empty() {
+        tracing::debug!(instance = %self.id(), plugin = %plugin.name, elapsed = ?started.elapsed(), ok = outcome.result.is_ok(), "plugin call");
+        // Whatever the plugin reports, the changes it made are committed: audit them.
+        if !outcome.changes.is_empty() {
+            let entry = crate::audit::Entry {
+                instance: self.id().to_owned(),
+                actor: actor.clone(),
+                plugin: Some(plugin.name.clone()),
+                action: "plugin.changed".into(),
+                subject: plugin.name.clone(),
+                detail: outcome.changes.detail().to_string(),
+            };
+            if let Err(audit_err) = crate::audit::append(&self.db, entry).await {
+                tracing::error!(%audit_err, "could not audit a plugin's changes");
+            }
+        }
+        match outcome.result {
+            Ok(value) => {
+                if value.is_ok() && !outcome.events.is_empty() {
                     self.queue_events(&plugin.name, outcome.events)
                         .await
                         .map_err(|err| CallError::Kernel(format!("queueing events: {err}")))?;
                 }
-                if outcome.value.is_ok() {
+                if value.is_ok() {
                     for notice in outcome.notices {
                         plugin.ctx.outbox.queue(notice).await.map_err(|err| {
                             CallError::Kernel(format!("queueing notifications: {err}"))
                         })?;
                     }
                 }
-                Ok(outcome.value)
+                Ok(value)
             }
             Err(err) => {
                 tracing::warn!(instance = %self.id(), plugin = %plugin.name, error = %err, "plugin call failed");
                 let entry = crate::audit::Entry {
                     instance: self.id().to_owned(),
-                    actor: None,
+                    actor,
                     plugin: Some(plugin.name.clone()),
                     action: "plugin.failed".into(),
                     subject: plugin.name.clone(),

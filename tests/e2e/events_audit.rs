@@ -83,6 +83,26 @@ async fn the_audit_log_records_changes_and_detects_tampering() {
         instance.path().join("data/trama.db").display()
     );
     let db = sea_orm::Database::connect(url).await.expect("open db");
+    // The kernel audits every change a plugin makes, whether or not the plugin does.
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT detail FROM audit_log WHERE action = 'plugin.changed' AND plugin = 'hello'",
+        ))
+        .await
+        .expect("audit rows");
+    let details: Vec<String> = rows
+        .iter()
+        .filter_map(|row| row.try_get("", "detail").ok())
+        .collect();
+    assert!(
+        details
+            .iter()
+            .filter(|detail| detail.contains("\"collection\":\"greetings\""))
+            .count()
+            >= 2,
+        "each greeting's write is audited by the kernel: {details:?}"
+    );
     let changed = db
         .execute_unprepared("UPDATE audit_log SET subject = 'someone else' WHERE action = 'greeting.created' AND seq = (SELECT MIN(seq) FROM audit_log WHERE action = 'greeting.created')")
         .await

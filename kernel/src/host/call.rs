@@ -47,6 +47,8 @@ pub struct CallState {
     /// Notifications the plugin sent, queued only if the call succeeds (like events), so a
     /// refused request never tells anyone it went through.
     pub(super) notices: Vec<crate::notify::Notification>,
+    /// Every change the call made, for the audit log.
+    pub(super) changes: super::changes::ChangeLog,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,9 +66,12 @@ pub enum CallError {
 }
 
 pub struct CallOutcome<R> {
-    pub value: R,
+    /// What the plugin returned, or how the call failed.
+    pub result: Result<R, CallError>,
     pub events: Vec<PublishedEvent>,
     pub notices: Vec<crate::notify::Notification>,
+    /// What the call changed, even if it failed afterwards: the writes are committed.
+    pub changes: super::changes::ChangeLog,
 }
 
 /// Runs `f` against a new instance of the plugin, within `deadline`.
@@ -77,7 +82,7 @@ pub async fn call<R, F>(
     caller: Option<User>,
     deadline: Duration,
     f: F,
-) -> Result<CallOutcome<R>, CallError>
+) -> CallOutcome<R>
 where
     R: Send + 'static,
     F: FnOnce(&mut Store<CallState>, &Plugin) -> wasmtime::Result<R> + Send + 'static,
@@ -92,6 +97,7 @@ where
             rt,
             published: Vec::new(),
             notices: Vec::new(),
+            changes: super::changes::ChangeLog::default(),
         };
         let mut store = Store::new(&engine, state);
         store.limiter(|state| &mut state.limiter);
@@ -103,16 +109,20 @@ where
             .and_then(|plugin| f(&mut store, &plugin));
         let events = std::mem::take(&mut store.data_mut().published);
         let notices = std::mem::take(&mut store.data_mut().notices);
-        result
-            .map(|value| CallOutcome {
-                value,
-                events,
-                notices,
-            })
-            .map_err(|err| classify(err, deadline))
+        let changes = std::mem::take(&mut store.data_mut().changes);
+        CallOutcome {
+            result: result.map_err(|err| classify(err, deadline)),
+            events,
+            notices,
+            changes,
+        }
     });
-    task.await
-        .map_err(|err| CallError::Kernel(format!("plugin call task failed: {err}")))?
+    task.await.unwrap_or_else(|err| CallOutcome {
+        result: Err(CallError::Kernel(format!("plugin call task failed: {err}"))),
+        events: Vec::new(),
+        notices: Vec::new(),
+        changes: super::changes::ChangeLog::default(),
+    })
 }
 
 fn classify(err: wasmtime::Error, deadline: Duration) -> CallError {

@@ -96,18 +96,24 @@ impl store::Host for CallState {
 
     fn put(&mut self, op: store::PutOp) -> wasmtime::Result<Result<u64, store::StoreError>> {
         let docs = &self.ctx.docs;
-        Ok(self
-            .rt
-            .block_on(docs.put(&op.collection, &op.id, &op.data, op.expected_version))
-            .map_err(Into::into))
+        let written =
+            self.rt
+                .block_on(docs.put(&op.collection, &op.id, &op.data, op.expected_version));
+        if let Ok(version) = &written {
+            self.changes.put(&op.collection, &op.id, *version);
+        }
+        Ok(written.map_err(Into::into))
     }
 
     fn delete(&mut self, op: store::DeleteOp) -> wasmtime::Result<Result<bool, store::StoreError>> {
         let docs = &self.ctx.docs;
-        Ok(self
+        let deleted = self
             .rt
-            .block_on(docs.delete(&op.collection, &op.id, op.expected_version))
-            .map_err(Into::into))
+            .block_on(docs.delete(&op.collection, &op.id, op.expected_version));
+        if let Ok(true) = deleted {
+            self.changes.delete(&op.collection, &op.id);
+        }
+        Ok(deleted.map_err(Into::into))
     }
 
     fn query(
@@ -153,6 +159,13 @@ impl store::Host for CallState {
         &mut self,
         writes: Vec<store::Write>,
     ) -> wasmtime::Result<Result<Vec<u64>, store::StoreError>> {
+        let targets: Vec<(String, String, bool)> = writes
+            .iter()
+            .map(|write| match write {
+                store::Write::Put(op) => (op.collection.clone(), op.id.clone(), true),
+                store::Write::Delete(op) => (op.collection.clone(), op.id.clone(), false),
+            })
+            .collect();
         let writes = writes
             .into_iter()
             .map(|write| match write {
@@ -170,7 +183,17 @@ impl store::Host for CallState {
             })
             .collect();
         let docs = &self.ctx.docs;
-        Ok(self.rt.block_on(docs.batch(writes)).map_err(Into::into))
+        let written = self.rt.block_on(docs.batch(writes));
+        if let Ok(versions) = &written {
+            for ((collection, id, put), version) in targets.iter().zip(versions) {
+                if *put {
+                    self.changes.put(collection, id, *version);
+                } else {
+                    self.changes.delete(collection, id);
+                }
+            }
+        }
+        Ok(written.map_err(Into::into))
     }
 
     fn new_id(&mut self) -> wasmtime::Result<String> {
@@ -302,6 +325,17 @@ fn account(account: crate::ledger::Account) -> ledger::Account {
     }
 }
 
+/// A transfer as the audit log lists it.
+fn moved_money(record: &crate::ledger::Transfer) -> Json {
+    serde_json::json!({
+        "op": "transfer",
+        "id": record.id,
+        "from": record.from,
+        "to": record.to,
+        "amount_cents": record.amount,
+    })
+}
+
 fn transfer(transfer: crate::ledger::Transfer) -> ledger::TransferRecord {
     ledger::TransferRecord {
         id: transfer.id,
@@ -373,11 +407,11 @@ impl ledger::Host for CallState {
         request: ledger::TransferRequest,
     ) -> wasmtime::Result<Result<ledger::TransferRecord, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        Ok(self
-            .rt
-            .block_on(books.transfer(transfer_request(request)))
-            .map(transfer)
-            .map_err(Into::into))
+        let moved = self.rt.block_on(books.transfer(transfer_request(request)));
+        if let Ok(record) = &moved {
+            self.changes.record(moved_money(record));
+        }
+        Ok(moved.map(transfer).map_err(Into::into))
     }
 
     fn transfer_all(
@@ -386,9 +420,13 @@ impl ledger::Host for CallState {
     ) -> wasmtime::Result<Result<Vec<ledger::TransferRecord>, ledger::LedgerError>> {
         let requests = requests.into_iter().map(transfer_request).collect();
         let books = &self.ctx.ledger;
-        Ok(self
-            .rt
-            .block_on(books.transfer_all(requests))
+        let moved = self.rt.block_on(books.transfer_all(requests));
+        if let Ok(records) = &moved {
+            for record in records {
+                self.changes.record(moved_money(record));
+            }
+        }
+        Ok(moved
             .map(|list| list.into_iter().map(transfer).collect())
             .map_err(Into::into))
     }

@@ -9,6 +9,7 @@
 pub mod bindings;
 mod cache;
 pub mod call;
+pub mod changes;
 mod imports;
 mod limits;
 
