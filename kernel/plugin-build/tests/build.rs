@@ -76,7 +76,7 @@ fn hello_builds_into_a_component_that_exports_the_handler_and_imports_every_host
     assert_eq!(
         imports,
         set(&[
-            "audit", "clock", "events", "identity", "log", "settings", "store", "types",
+            "audit", "clock", "events", "identity", "log", "notify", "settings", "store", "types",
         ])
     );
 }
