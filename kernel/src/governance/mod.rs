@@ -19,7 +19,7 @@ use serde_json::json;
 use tokio::sync::watch;
 
 pub use draft::{Draft, KINDS, parse_value};
-pub use store::{Board, Change, Choice, Member, Proposal, Status, Vote};
+pub use store::{Board, Change, Choice, Member, Proposal, Status, Vote, count as count_votes};
 pub use tally::{Tally, Verdict};
 
 use crate::instance::{FailedUpgrade, Instance, InstanceError};

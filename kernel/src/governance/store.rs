@@ -148,6 +148,22 @@ fn proposal_from_row(row: &QueryResult) -> Result<Proposal, DbErr> {
 const PROPOSAL_COLUMNS: &str = "number, title, kind, changes, diff, status, proposed_by, \
      created_at, closes_at, decided_at, outcome";
 
+/// `votes` counted against a table of `members`.
+pub fn count(members: u64, votes: &[Vote]) -> Tally {
+    let mut tally = Tally {
+        members,
+        ..Tally::default()
+    };
+    for vote in votes {
+        match vote.choice {
+            Choice::Approve => tally.approve += 1,
+            Choice::Reject => tally.reject += 1,
+            Choice::Abstain => tally.abstain += 1,
+        }
+    }
+    tally
+}
+
 /// The governance tables of one instance.
 #[derive(Debug, Clone)]
 pub struct Board {
@@ -374,18 +390,8 @@ impl Board {
 
     /// The votes of a proposal against the current size of the table.
     pub async fn tally(&self, number: i64) -> Result<Tally, DbErr> {
-        let mut tally = Tally {
-            members: self.members().await?.len() as u64,
-            ..Tally::default()
-        };
-        for vote in self.votes(number).await? {
-            match vote.choice {
-                Choice::Approve => tally.approve += 1,
-                Choice::Reject => tally.reject += 1,
-                Choice::Abstain => tally.abstain += 1,
-            }
-        }
-        Ok(tally)
+        let members = self.members().await?.len() as u64;
+        Ok(count(members, &self.votes(number).await?))
     }
 
     /// Moves a proposal from `from` to `to`; `Ok(false)` if another request (or node) moved it

@@ -178,8 +178,12 @@ pub async fn show(ctx: Ctx, Path(number): Path<i64>) -> Response {
         Ok(None) => return WebError::from(GovernanceError::NotFound(number)).render(&ctx),
         Err(err) => return WebError::from(err).render(&ctx),
     };
-    let (votes, tally) = match (board.votes(number).await, board.tally(number).await) {
-        (Ok(votes), Ok(tally)) => (votes, tally),
+    // One read of the votes serves both the list and the tally.
+    let (votes, tally) = match (board.votes(number).await, board.members().await) {
+        (Ok(votes), Ok(members)) => {
+            let tally = governance::count_votes(members.len() as u64, &votes);
+            (votes, tally)
+        }
         (Err(err), _) | (_, Err(err)) => return WebError::from(err).render(&ctx),
     };
     let voted = votes.iter().any(|vote| vote.user_id == me.user_id);
