@@ -118,13 +118,17 @@ impl Router {
         let allowed: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
         Response::json_with_status(
             405,
+            // The kernel's error envelope, so that clients read every refusal the same way.
             &serde_json::json!({
-                "error": format!(
-                    "`{}` does not accept {}; it accepts {}",
-                    request.path(),
-                    wanted,
-                    allowed.join(", ")
-                ),
+                "error": {
+                    "kind": "method_not_allowed",
+                    "message": format!(
+                        "`{}` does not accept {}; it accepts {}",
+                        request.path(),
+                        wanted,
+                        allowed.join(", ")
+                    ),
+                },
                 "allowed": allowed,
             }),
         )
@@ -273,6 +277,7 @@ mod tests {
             body(&response)["allowed"],
             serde_json::json!(["GET", "PUT"])
         );
+        assert_eq!(body(&response)["error"]["kind"], "method_not_allowed");
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod support;
 
 mod accounts;
 mod admissions;
+mod boundary;
 mod browser;
 mod check_cli;
 mod corporate_plans;
@@ -12,6 +13,7 @@ mod events_audit;
 mod governance;
 mod many;
 mod notifications;
+mod openapi;
 mod sandbox;
 mod serve;
 mod tutoring;

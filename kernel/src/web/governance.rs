@@ -18,7 +18,7 @@ const LISTED: u32 = 200;
 /// The caller's seat on the table, or why they cannot act.
 async fn member(ctx: &Ctx) -> Result<Member, Response> {
     let Some(user) = &ctx.user else {
-        return Err(Redirect::to("/login?next=/governance").into_response());
+        return Err(super::redirect::login_required(ctx, "/governance"));
     };
     let board = Board::new(ctx.instance.db.clone(), ctx.instance.id());
     match board.member(&user.id).await {

@@ -15,7 +15,7 @@ const SHOWN: u32 = 100;
 
 pub async fn list(ctx: Ctx) -> Response {
     let Some(user) = ctx.user.clone() else {
-        return Redirect::to("/login?next=/notifications").into_response();
+        return super::redirect::login_required(&ctx, "/notifications");
     };
     let instance = ctx.instance.clone();
     let messages = match notify::inbox(&instance.db, instance.id(), &user.id, SHOWN).await {
@@ -78,7 +78,7 @@ pub async fn mark_read(ctx: Ctx, body: Bytes) -> Response {
         return err.render(&ctx);
     }
     let Some(user) = ctx.user.clone() else {
-        return Redirect::to("/login?next=/notifications").into_response();
+        return super::redirect::login_required(&ctx, "/notifications");
     };
     let instance = ctx.instance.clone();
     if let Err(err) = notify::mark_all_read(&instance.db, instance.id(), &user.id).await {

@@ -2,7 +2,7 @@
 //! service of the instance, gathered from each plugin that declares a `mine` route.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -35,7 +35,7 @@ const PER_SERVICE: usize = 50;
 
 pub async fn list(ctx: Ctx) -> Response {
     let Some(user) = ctx.user.clone() else {
-        return Redirect::to("/login?next=/me").into_response();
+        return super::redirect::login_required(&ctx, "/me");
     };
     let instance = ctx.instance.clone();
     let mut sections = Vec::new();

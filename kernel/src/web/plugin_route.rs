@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::Path;
+use axum::extract::rejection::PathRejection;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde_json::{Value as Json, json};
@@ -17,23 +18,41 @@ pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 pub async fn handle_root(
     ctx: Ctx,
     method: Method,
-    Path(plugin): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    dispatch(ctx, method, plugin, "/".to_owned(), uri, headers, body).await
+    match path {
+        Ok(Path(plugin)) => dispatch(ctx, method, plugin, "/".to_owned(), uri, headers, body).await,
+        Err(rejection) => bad_path(&ctx, rejection),
+    }
 }
 
 pub async fn handle(
     ctx: Ctx,
     method: Method,
-    Path((plugin, rest)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    dispatch(ctx, method, plugin, format!("/{rest}"), uri, headers, body).await
+    match path {
+        Ok(Path((plugin, rest))) => {
+            dispatch(ctx, method, plugin, format!("/{rest}"), uri, headers, body).await
+        }
+        Err(rejection) => bad_path(&ctx, rejection),
+    }
+}
+
+/// A path that does not decode (say `%ff`, not UTF-8) is refused by the kernel, in the same
+/// envelope as every other refusal, before any plugin sees it.
+fn bad_path(ctx: &Ctx, rejection: PathRejection) -> Response {
+    WebError::BadRequest(format!(
+        "the address is not valid: {}",
+        rejection.body_text()
+    ))
+    .render(ctx)
 }
 
 fn is_form(headers: &HeaderMap) -> bool {

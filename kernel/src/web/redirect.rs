@@ -20,6 +20,26 @@ pub fn after_login(next: Option<&str>) -> String {
     }
 }
 
+/// The answer to a visitor who must log in first: browsers go to the login page and come back
+/// to `next` afterwards; API clients get 401 with the error envelope, since a redirect to an
+/// HTML form means nothing to a program.
+pub fn login_required(ctx: &super::Ctx, next: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if ctx.wants_html {
+        let target = format!(
+            "/login?next={}",
+            form_urlencoded::byte_serialize(after_login(Some(next)).as_bytes()).collect::<String>()
+        );
+        return (ctx.jar.clone(), axum::response::Redirect::to(&target)).into_response();
+    }
+    super::WebError::Refused {
+        status: axum::http::StatusCode::UNAUTHORIZED,
+        kind: "unauthenticated",
+        message: "log in first / accedi prima".to_owned(),
+    }
+    .render(ctx)
+}
+
 /// Resolves a plugin's redirect: absolute paths stay on this site, relative ones are taken from
 /// the plugin's mount point; anything with a scheme, a host or a dangerous character is refused.
 pub fn from_plugin(plugin: &str, location: &str) -> Option<String> {
