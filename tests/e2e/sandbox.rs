@@ -1,5 +1,6 @@
-//! A misbehaving plugin is contained: stopped at its deadline or memory cap, its failure is
-//! reported and audited, and every other request keeps being served. It reaches only its own
+//! A misbehaving plugin is contained: stopped at its deadline, memory cap or stack limit, its
+//! oversized answer refused; each failure, and each reach for what it was not granted, is in
+//! the audit log; and every other request keeps being served. It reaches only its own
 //! documents — not another plugin's, not another instance's on the same database — and only
 //! the host interfaces its instance granted.
 
@@ -86,6 +87,11 @@ async fn an_endless_loop_is_stopped_at_the_deadline_while_others_are_served() {
 /// The `detail` of every `plugin.failed` entry of `plugin` in the instance's audit log, oldest
 /// first: what an operator reads to learn that a plugin misbehaved.
 async fn plugin_failures(instance: &Path, plugin: &str) -> Vec<String> {
+    audit_details(instance, "plugin.failed", plugin).await
+}
+
+/// The `detail` of every `action` entry of `plugin` in the instance's audit log, oldest first.
+async fn audit_details(instance: &Path, action: &str, plugin: &str) -> Vec<String> {
     use sea_orm::ConnectionTrait;
     let url = format!(
         "sqlite://{}?mode=ro",
@@ -95,8 +101,8 @@ async fn plugin_failures(instance: &Path, plugin: &str) -> Vec<String> {
     let rows = db
         .query_all_raw(sea_orm::Statement::from_sql_and_values(
             sea_orm::DbBackend::Sqlite,
-            "SELECT detail FROM audit_log WHERE action = 'plugin.failed' AND plugin = ? ORDER BY seq",
-            [plugin.into()],
+            "SELECT detail FROM audit_log WHERE action = ? AND plugin = ? ORDER BY seq",
+            [action.into(), plugin.into()],
         ))
         .await
         .expect("audit rows");
@@ -181,6 +187,10 @@ async fn memory_hogs_panics_and_stack_overflows_are_contained() {
     for (failure, expected) in failures.iter().zip(expected) {
         assert!(failure.contains(expected), "{expected:?} in {failure}");
     }
+    // The reach for an undeclared collection is refused and reported too.
+    let refused = audit_details(instance.path(), "plugin.refused", "rogue").await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].contains("`not_declared`"), "{refused:?}");
     server.kill();
     assert_audit_intact(instance.path());
 }
@@ -216,6 +226,11 @@ async fn a_plugin_cannot_read_or_overwrite_another_plugins_documents() {
     // A collection of hello that rogue did not declare is refused outright.
     let (status, refused) = client.get_json(&server, "/p/rogue/list/seen_events").await;
     assert!(status >= 400, "{refused}");
+    let reported = audit_details(instance.path(), "plugin.refused", "rogue").await;
+    assert!(
+        reported.len() == 1 && reported[0].contains("`seen_events`"),
+        "the attempt is in the audit log: {reported:?}"
+    );
 
     // Writing under the same collection and id lands in rogue's documents, not over hello's.
     let (status, planted) = client
