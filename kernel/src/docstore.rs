@@ -110,6 +110,11 @@ impl DocStore {
         }
     }
 
+    /// Whether the plugin declared `collection` in its `plugin.toml`.
+    pub fn declares(&self, collection: &str) -> bool {
+        self.collections.contains_key(collection)
+    }
+
     fn indexes(&self, collection: &str) -> Result<&BTreeSet<String>, StoreError> {
         self.collections.get(collection).ok_or_else(|| {
             StoreError::Invalid(format!(

@@ -471,6 +471,20 @@ impl Instance {
                 tracing::error!(%audit_err, "could not audit a plugin's changes");
             }
         }
+        if !outcome.refusals.is_empty() {
+            let entry = crate::audit::Entry {
+                instance: self.id().to_owned(),
+                actor: actor.clone(),
+                plugin: Some(plugin.name.clone()),
+                action: "plugin.refused".into(),
+                subject: plugin.name.clone(),
+                detail: serde_json::json!({ "refused": outcome.refusals }).to_string(),
+            };
+            tracing::warn!(instance = %self.id(), plugin = %plugin.name, refused = ?outcome.refusals, "a plugin tried to reach what it was not granted");
+            if let Err(audit_err) = crate::audit::append(&self.db, entry).await {
+                tracing::error!(%audit_err, "could not audit a plugin's refused operations");
+            }
+        }
         match outcome.result {
             Ok(value) => {
                 if value.is_ok() && !outcome.events.is_empty() {

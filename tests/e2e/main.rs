@@ -10,6 +10,7 @@ mod browser;
 mod check_cli;
 mod corporate_plans;
 mod events_audit;
+mod faults;
 mod governance;
 mod many;
 mod notifications;

@@ -33,13 +33,13 @@ themes = "{themes}"
 
 /// A browser for one host name: it resolves `NAME.localhost` to the server and keeps that
 /// host's cookies.
-struct Visitor {
+pub(crate) struct Visitor {
     http: reqwest::Client,
     base: String,
 }
 
 impl Visitor {
-    fn new(server: &Server, host: &str) -> Self {
+    pub(crate) fn new(server: &Server, host: &str) -> Self {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.port()));
         Self {
             http: reqwest::Client::builder()
@@ -53,7 +53,7 @@ impl Visitor {
         }
     }
 
-    async fn get(&self, path: &str) -> (u16, Json) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Json) {
         let response = self
             .http
             .get(format!("{}{path}", self.base))
@@ -67,6 +67,21 @@ impl Visitor {
     async fn csrf(&self) -> String {
         let (_, session) = self.get("/session").await;
         session["csrf_token"].as_str().expect("token").to_owned()
+    }
+
+    /// POSTs `body` as JSON with this host's CSRF token.
+    pub(crate) async fn post_json(&self, path: &str, body: &Json) -> (u16, Json) {
+        let token = self.csrf().await;
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("x-csrf-token", token)
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Json::Null))
     }
 
     /// Signs up; returns the status and the session token the server set.

@@ -9,7 +9,7 @@ use serde_json::{Value as Json, json};
 use crate::support::{Client, PgDatabase, Server, TestInstance, add_user, login, sign_up};
 
 /// The plugin with two subjects and two levels; each test adds its own settings.
-fn manifest(settings: &str) -> String {
+pub(crate) fn manifest(settings: &str) -> String {
     format!(
         r#"
 [plugins.tutoring]
@@ -30,7 +30,7 @@ fn today() -> time::Date {
 
 /// `YYYY-MM-DD`, `n` days after today (UTC). A lesson at 10:00 in Rome on any of these days is
 /// in the future and inside the booking window.
-fn day(n: i64) -> String {
+pub(crate) fn day(n: i64) -> String {
     (today() + time::Duration::days(n)).to_string()
 }
 
@@ -39,7 +39,7 @@ fn month_of(date: &str) -> &str {
     &date[..7]
 }
 
-async fn post(client: &Client, server: &Server, path: &str, body: Json) -> (u16, Json) {
+pub(crate) async fn post(client: &Client, server: &Server, path: &str, body: Json) -> (u16, Json) {
     client
         .send_json(server, Method::POST, &format!("/p/tutoring{path}"), &body)
         .await
@@ -57,11 +57,11 @@ fn message(answer: &Json) -> String {
         .to_owned()
 }
 
-fn id(answer: &Json) -> String {
+pub(crate) fn id(answer: &Json) -> String {
     answer["id"].as_str().expect("an id").to_owned()
 }
 
-async fn space(operator: &Client, server: &Server, name: &str, capacity: u32) -> String {
+pub(crate) async fn space(operator: &Client, server: &Server, name: &str, capacity: u32) -> String {
     let (status, space) = post(
         operator,
         server,
@@ -79,7 +79,7 @@ async fn space(operator: &Client, server: &Server, name: &str, capacity: u32) ->
 }
 
 /// Registers a tutor available every day from 8 to 20; returns (id, claim code).
-async fn tutor(
+pub(crate) async fn tutor(
     operator: &Client,
     server: &Server,
     name: &str,

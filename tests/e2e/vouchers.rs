@@ -7,7 +7,7 @@ use serde_json::{Value as Json, json};
 
 use crate::support::{Client, PgDatabase, Server, TestInstance, add_user, login, sign_up};
 
-const VOUCHERS: &str = r#"
+pub(crate) const VOUCHERS: &str = r#"
 [plugins.vouchers]
 version = "^1.0"
 capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock"]
@@ -17,11 +17,11 @@ voucher_code_prefix = "BS"
 "#;
 
 /// Valid codici fiscali (their check letters are right).
-const ANNA: &str = "RSSMRA85T10A562S";
-const BRUNO: &str = "VRDGPP80A01H501U";
-const CARLA: &str = "BNCLCU90M41F205Q";
-const DARIO: &str = "MRNLRA70C55L219W";
-const ELENA: &str = "PLLMRC75D12F839T";
+pub(crate) const ANNA: &str = "RSSMRA85T10A562S";
+pub(crate) const BRUNO: &str = "VRDGPP80A01H501U";
+pub(crate) const CARLA: &str = "BNCLCU90M41F205Q";
+pub(crate) const DARIO: &str = "MRNLRA70C55L219W";
+pub(crate) const ELENA: &str = "PLLMRC75D12F839T";
 /// A valid partita IVA.
 const VAT: &str = "01234567897";
 
@@ -48,7 +48,7 @@ fn amounts(application: &Json) -> Vec<i64> {
         .collect()
 }
 
-fn codes(application: &Json) -> Vec<String> {
+fn codes_of(application: &Json) -> Vec<String> {
     application["vouchers"]
         .as_array()
         .expect("vouchers")
@@ -57,7 +57,7 @@ fn codes(application: &Json) -> Vec<String> {
         .collect()
 }
 
-async fn balance(client: &Client, server: &Server, code: &str) -> i64 {
+pub(crate) async fn balance(client: &Client, server: &Server, code: &str) -> i64 {
     let (status, voucher) = get(client, server, &format!("/api/vouchers/{code}")).await;
     assert_eq!(status, 200, "{voucher}");
     voucher["balance_cents"].as_i64().expect("balance")
@@ -389,14 +389,14 @@ async fn a_campaign_from_the_applications_to_the_reimbursement_of_a_merchant() {
     .await;
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
     // Every voucher holds its face value.
-    let anna_codes = codes(&anna_app);
+    let anna_codes = codes_of(&anna_app);
     for (code, cents) in anna_codes.iter().zip(amounts(&anna_app)) {
         assert_eq!(balance(&anna, &server, code).await, cents);
     }
     // Codes are unique.
     let mut all: Vec<String> = anna_codes
         .iter()
-        .chain(codes(&carla_app).iter())
+        .chain(codes_of(&carla_app).iter())
         .cloned()
         .collect();
     all.sort();
@@ -801,80 +801,98 @@ async fn two_kernel_processes_on_one_postgres_never_overspend_a_voucher() {
     race_for_one_voucher(TestInstance::new("vouchers-two-nodes", &body), true).await;
 }
 
-/// Two hundred requests of 1 € each, at once, against one 50 € voucher from one shop; with
-/// `second_node`, every other request goes to a second `trama serve` on the same database.
-async fn race_for_one_voucher(instance: TestInstance, second_node: bool) {
-    add_user(&instance, "operatore", "operator");
-    add_user(&instance, "cassa", "merchant");
-    let server = Server::start(&[instance.path()]);
-    let operator = login(&server, "operatore").await;
+/// A closed campaign that funded one voucher of `euros` for each of `tax_codes` (applied for by
+/// citizens who sign up as `cittadino0`, `cittadino1`, …), and a shop linked to the account
+/// `cassa`. The instance needs the accounts `operatore` (operator) and `cassa` (merchant).
+/// Returns the operator, the cashier and the codes of the vouchers.
+pub(crate) async fn vouchers_at_a_shop(
+    server: &Server,
+    euros: i64,
+    tax_codes: &[&str],
+) -> (Client, Client, Vec<String>) {
+    let operator = login(server, "operatore").await;
     let (status, campaign) = post(
         &operator,
-        &server,
+        server,
         "/api/campaigns",
         json!({
-            "title": "Un buono solo",
+            "title": "Buoni per la cassa",
             "measure": "food",
             "opens_on": today_plus(0),
             "closes_on": today_plus(1),
-            "budget": 50,
-            "base_amounts": [50],
+            "budget": euros * i64::try_from(tax_codes.len()).expect("few"),
+            "base_amounts": [euros],
             "review_rules": [],
         }),
     )
     .await;
     assert_eq!(status, 201, "{campaign}");
     let id = campaign["id"].as_str().expect("id").to_owned();
-    let citizen = sign_up(&server, "anna", "Anna Rossi").await;
-    let (status, application) = post(
-        &citizen,
-        &server,
-        &format!("/api/campaigns/{id}/applications"),
-        json!({"tax_code": ANNA}),
-    )
-    .await;
-    assert_eq!(
-        (status, &application["status"]),
-        (201, &json!("eligible")),
-        "{application}"
-    );
+    let mut applications = Vec::new();
+    for (i, tax_code) in tax_codes.iter().enumerate() {
+        let citizen = sign_up(server, &format!("cittadino{i}"), &format!("Cittadino {i}")).await;
+        let (status, application) = post(
+            &citizen,
+            server,
+            &format!("/api/campaigns/{id}/applications"),
+            json!({"tax_code": tax_code}),
+        )
+        .await;
+        assert_eq!(
+            (status, &application["status"]),
+            (201, &json!("eligible")),
+            "{application}"
+        );
+        applications.push(application["id"].as_str().expect("id").to_owned());
+    }
     let (status, _) = post(
         &operator,
-        &server,
+        server,
         &format!("/api/campaigns/{id}/close"),
         json!({}),
     )
     .await;
     assert_eq!(status, 200);
-    let (_, application) = get(
-        &citizen,
-        &server,
-        &format!(
-            "/api/applications/{}",
-            application["id"].as_str().expect("id")
-        ),
-    )
-    .await;
-    let code = codes(&application).pop().expect("one voucher");
-    assert_eq!(amounts(&application), vec![5_000]);
+    let mut codes = Vec::new();
+    for application in applications {
+        let (_, application) = get(
+            &operator,
+            server,
+            &format!("/api/applications/{application}"),
+        )
+        .await;
+        assert_eq!(amounts(&application), vec![euros * 100], "{application}");
+        codes.extend(codes_of(&application));
+    }
 
     let (status, shop) = post(
         &operator,
-        &server,
+        server,
         "/api/merchants",
         json!({"name": "Cassa veloce", "vat_number": VAT, "address": "Piazza Grande 1"}),
     )
     .await;
     assert_eq!(status, 201);
-    let cashier = login(&server, "cassa").await;
+    let cashier = login(server, "cassa").await;
     let (status, _) = post(
         &cashier,
-        &server,
+        server,
         "/api/merchant/claim",
         json!({"code": shop["claim_code"]}),
     )
     .await;
     assert_eq!(status, 200);
+    (operator, cashier, codes)
+}
+
+/// Two hundred requests of 1 € each, at once, against one 50 € voucher from one shop; with
+/// `second_node`, every other request goes to a second `trama serve` on the same database.
+async fn race_for_one_voucher(instance: TestInstance, second_node: bool) {
+    add_user(&instance, "operatore", "operator");
+    add_user(&instance, "cassa", "merchant");
+    let server = Server::start(&[instance.path()]);
+    let (operator, cashier, codes) = vouchers_at_a_shop(&server, 50, &[ANNA]).await;
+    let code = codes[0].clone();
 
     let token = cashier.csrf(&server).await;
     let url = server.url("/p/vouchers/api/redeem");

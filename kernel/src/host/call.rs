@@ -49,6 +49,9 @@ pub struct CallState {
     pub(super) notices: Vec<crate::notify::Notification>,
     /// Every change the call made, for the audit log.
     pub(super) changes: super::changes::ChangeLog,
+    /// What the call tried to reach beyond its grant (a collection it did not declare), for
+    /// the audit log: refusing is not enough, an operator must learn that a plugin probes.
+    pub(super) refusals: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +75,8 @@ pub struct CallOutcome<R> {
     pub notices: Vec<crate::notify::Notification>,
     /// What the call changed, even if it failed afterwards: the writes are committed.
     pub changes: super::changes::ChangeLog,
+    /// What the kernel refused the call because it was not granted (see [`CallState`]).
+    pub refusals: Vec<String>,
 }
 
 /// Runs `f` against a new instance of the plugin, within `deadline`.
@@ -98,6 +103,7 @@ where
             published: Vec::new(),
             notices: Vec::new(),
             changes: super::changes::ChangeLog::default(),
+            refusals: Vec::new(),
         };
         let mut store = Store::new(&engine, state);
         store.limiter(|state| &mut state.limiter);
@@ -110,11 +116,13 @@ where
         let events = std::mem::take(&mut store.data_mut().published);
         let notices = std::mem::take(&mut store.data_mut().notices);
         let changes = std::mem::take(&mut store.data_mut().changes);
+        let refusals = std::mem::take(&mut store.data_mut().refusals);
         CallOutcome {
             result: result.map_err(|err| classify(err, deadline)),
             events,
             notices,
             changes,
+            refusals,
         }
     });
     task.await.unwrap_or_else(|err| CallOutcome {
@@ -122,6 +130,7 @@ where
         events: Vec::new(),
         notices: Vec::new(),
         changes: super::changes::ChangeLog::default(),
+        refusals: Vec::new(),
     })
 }
 

@@ -37,6 +37,24 @@ fn clip(mut text: String, max: usize) -> String {
 
 impl types::Host for CallState {}
 
+/// Most refusals one call keeps for the audit log.
+const MAX_REFUSALS_PER_CALL: usize = 20;
+
+impl CallState {
+    /// Notes each collection in `collections` the plugin did not declare: the store refuses
+    /// the operation, and the kernel audits the attempt when the call ends.
+    fn note_undeclared<'a>(&mut self, collections: impl IntoIterator<Item = &'a str>) {
+        for collection in collections {
+            if !self.ctx.docs.declares(collection) && self.refusals.len() < MAX_REFUSALS_PER_CALL {
+                self.refusals.push(format!(
+                    "store: collection `{}` is not declared in plugin.toml",
+                    clip(collection.to_owned(), MAX_LABEL)
+                ));
+            }
+        }
+    }
+}
+
 impl From<StoreError> for store::StoreError {
     fn from(err: StoreError) -> Self {
         match err {
@@ -86,6 +104,7 @@ impl store::Host for CallState {
         collection: String,
         id: String,
     ) -> wasmtime::Result<Result<Option<store::Document>, store::StoreError>> {
+        self.note_undeclared([collection.as_str()]);
         let docs = &self.ctx.docs;
         Ok(self
             .rt
@@ -95,6 +114,7 @@ impl store::Host for CallState {
     }
 
     fn put(&mut self, op: store::PutOp) -> wasmtime::Result<Result<u64, store::StoreError>> {
+        self.note_undeclared([op.collection.as_str()]);
         let docs = &self.ctx.docs;
         let written =
             self.rt
@@ -106,6 +126,7 @@ impl store::Host for CallState {
     }
 
     fn delete(&mut self, op: store::DeleteOp) -> wasmtime::Result<Result<bool, store::StoreError>> {
+        self.note_undeclared([op.collection.as_str()]);
         let docs = &self.ctx.docs;
         let deleted = self
             .rt
@@ -121,6 +142,7 @@ impl store::Host for CallState {
         collection: String,
         q: store::QueryOptions,
     ) -> wasmtime::Result<Result<Vec<store::Document>, store::StoreError>> {
+        self.note_undeclared([collection.as_str()]);
         let query = match filters(q.filters) {
             Ok(filters) => docstore::Query {
                 filters,
@@ -144,6 +166,7 @@ impl store::Host for CallState {
         collection: String,
         list: Vec<store::Filter>,
     ) -> wasmtime::Result<Result<u64, store::StoreError>> {
+        self.note_undeclared([collection.as_str()]);
         let list = match filters(list) {
             Ok(list) => list,
             Err(err) => return Ok(Err(err)),
@@ -166,6 +189,7 @@ impl store::Host for CallState {
                 store::Write::Delete(op) => (op.collection.clone(), op.id.clone(), false),
             })
             .collect();
+        self.note_undeclared(targets.iter().map(|(collection, _, _)| collection.as_str()));
         let writes = writes
             .into_iter()
             .map(|write| match write {

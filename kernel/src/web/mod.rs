@@ -113,7 +113,9 @@ impl Instances {
         Ok(())
     }
 
-    /// The instance serving `host` (a Host header value, possibly with a port), or the only one.
+    /// The instance serving `host` (a Host header value, possibly with a port), or the only one
+    /// when only one folder is configured. With several folders, the one left serving after the
+    /// others failed to open is not "the only one": their visitors get a 404, not its pages.
     pub fn for_host(&self, host: &str) -> Option<Arc<LiveInstance>> {
         let name = host
             .rsplit_once(':')
@@ -128,7 +130,7 @@ impl Instances {
             .get(&name)
             .cloned()
             .or_else(|| match index.all.as_slice() {
-                [only] => Some(only.clone()),
+                [only] if index.single => Some(only.clone()),
                 _ => None,
             })
     }

@@ -111,7 +111,13 @@ async fn dispatch(
     };
     let caller = ctx.user.clone().map(Into::into);
     match instance.handle(&plugin, request, caller).await {
-        Ok(Ok(response)) => respond(&ctx, &plugin_name, response),
+        Ok(Ok(response)) => match respond(&ctx, &plugin_name, response) {
+            Ok(response) => response,
+            Err(refused) => {
+                audit_refused(&ctx, &plugin_name, &refused).await;
+                refused.render(&ctx)
+            }
+        },
         Ok(Err(error)) => {
             let asked = uri.path_and_query().map_or("/", |p| p.as_str());
             plugin_error(&ctx, &plugin_name, asked, error)
@@ -131,7 +137,7 @@ fn status(code: u16) -> StatusCode {
         .unwrap_or(StatusCode::OK)
 }
 
-fn too_large(ctx: &Ctx, plugin: &str, bytes: usize) -> Response {
+fn too_large(plugin: &str, bytes: usize) -> WebError {
     WebError::Plugin {
         status: StatusCode::BAD_GATEWAY,
         kind: "plugin_response_too_large",
@@ -139,14 +145,36 @@ fn too_large(ctx: &Ctx, plugin: &str, bytes: usize) -> Response {
             "the service `{plugin}` produced a response of {bytes} bytes, more than the {MAX_RESPONSE_BYTES} allowed"
         ),
     }
-    .render(ctx)
 }
 
-fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
-    match response {
+/// Records in the audit log an answer refused because the plugin broke a rule of the kernel
+/// (too large, off-site redirect, bad page): like a trap, it is the plugin misbehaving, and an
+/// operator reading the log must see it, not only the visitor who got the error.
+async fn audit_refused(ctx: &Ctx, plugin: &str, refused: &WebError) {
+    let kind = match refused {
+        WebError::Plugin { kind, .. } => *kind,
+        _ => "plugin_failed",
+    };
+    let entry = crate::audit::Entry {
+        instance: ctx.instance.id().to_owned(),
+        actor: ctx.user.as_ref().map(|user| user.id.clone()),
+        plugin: Some(plugin.to_owned()),
+        action: "plugin.failed".into(),
+        subject: plugin.to_owned(),
+        detail: json!({ "error": refused.to_string(), "kind": kind }).to_string(),
+    };
+    if let Err(audit_err) = crate::audit::append(&ctx.instance.db, entry).await {
+        tracing::error!(%audit_err, "could not audit a refused plugin answer");
+    }
+}
+
+/// The HTTP response for what the plugin answered, or the refusal of an answer that breaks a
+/// rule of the kernel (the caller audits it).
+fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Result<Response, WebError> {
+    Ok(match response {
         HttpResponse::Json(reply) => {
             if reply.body.len() > MAX_RESPONSE_BYTES {
-                return too_large(ctx, plugin, reply.body.len());
+                return Err(too_large(plugin, reply.body.len()));
             }
             (
                 status(reply.status),
@@ -158,24 +186,24 @@ fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
         }
         HttpResponse::Redirect(location) => match super::redirect::from_plugin(plugin, &location) {
             Some(target) => (ctx.jar.clone(), Redirect::to(&target)).into_response(),
-            None => WebError::Plugin {
-                status: StatusCode::BAD_GATEWAY,
-                kind: "plugin_bad_redirect",
-                message: format!("the service `{plugin}` tried to redirect off this site"),
+            None => {
+                return Err(WebError::Plugin {
+                    status: StatusCode::BAD_GATEWAY,
+                    kind: "plugin_bad_redirect",
+                    message: format!("the service `{plugin}` tried to redirect off this site"),
+                });
             }
-            .render(ctx),
         },
         HttpResponse::Render(page) => {
             let Ok(Json::Object(plugin_context)) = serde_json::from_str::<Json>(&page.context)
             else {
-                return WebError::Plugin {
+                return Err(WebError::Plugin {
                     status: StatusCode::BAD_GATEWAY,
                     kind: "plugin_bad_context",
                     message: format!(
                         "the service `{plugin}` sent a page context that is not a JSON object"
                     ),
-                }
-                .render(ctx);
+                });
             };
             // Kernel keys win over the plugin's: a plugin cannot forge the user or the token.
             let mut context = Json::Object(plugin_context);
@@ -186,12 +214,11 @@ fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
             }
             let name = format!("{plugin}/{}", page.template);
             if !ctx.instance.theme.has_template(&name) {
-                return WebError::Plugin {
+                return Err(WebError::Plugin {
                     status: StatusCode::BAD_GATEWAY,
                     kind: "plugin_missing_template",
                     message: format!("the service `{plugin}` has no template `{}`", page.template),
-                }
-                .render(ctx);
+                });
             }
             match ctx.instance.theme.render(&name, &ctx.locale, &context) {
                 Ok(html) => (status(page.status), ctx.jar.clone(), Html(html)).into_response(),
@@ -200,7 +227,7 @@ fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
         }
         HttpResponse::File(download) => {
             if download.body.len() > MAX_RESPONSE_BYTES {
-                return too_large(ctx, plugin, download.body.len());
+                return Err(too_large(plugin, download.body.len()));
             }
             let content_type = HeaderValue::from_str(&download.content_type)
                 .unwrap_or(HeaderValue::from_static("application/octet-stream"));
@@ -222,7 +249,7 @@ fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Response {
             )
                 .into_response()
         }
-    }
+    })
 }
 
 /// `asked` is the page the visitor wanted: after logging in they continue there.

@@ -13,11 +13,16 @@
 //! | `GET /deep` | recurses without end | stop it at the wasm stack limit (a stack-overflow trap) |
 //! | `GET /huge` | answers a 20 MiB JSON document | refuse the oversized answer |
 //! | `GET /other` | reads collection `not_declared`, absent from `plugin.toml` | refuse the store call (the plugin answers 500 with the kernel's message) |
+//! | `GET /peek/{collection}/{id}` | reads a document by id: `{"found": data or null}` | show only rogue's own documents of this instance |
+//! | `GET /list/{collection}` | lists the collection: `{"ids": [...], "docs": [...]}` | the same |
+//! | `POST /plant/{collection}/{id}` | writes the JSON body as a document under that id | write into rogue's own documents, never over another plugin's or instance's |
 //!
 //! Its install hook accepts a first install and refuses every upgrade, so that tests can prove
 //! a failed upgrade leaves the installed version running.
 //!
-//! `plugin.toml` asks only for `store` (with one collection, `things`) and `log`.
+//! `plugin.toml` asks only for `store` and `log`. Besides its own collection `things` it declares
+//! `greetings`, the name of a collection of the `hello` plugin, so that tests can prove that
+//! the same name still reaches only rogue's own documents.
 
 use std::hint::black_box;
 
@@ -94,6 +99,29 @@ fn other(_: Request, _: Params) -> Result<Response> {
     Response::json(&found.map(|doc| doc.data))
 }
 
+/// A collection named in the path: rogue's own if declared, refused by the kernel otherwise.
+fn named(params: &Params) -> Result<Collection<serde_json::Value>> {
+    Ok(Collection::named(params.get("collection")?))
+}
+
+fn peek(_: Request, params: Params) -> Result<Response> {
+    let found = named(&params)?.get(params.get("id")?)?;
+    Response::json(&serde_json::json!({ "found": found.map(|doc| doc.data) }))
+}
+
+fn list(_: Request, params: Params) -> Result<Response> {
+    let docs = named(&params)?.query().limit(1000).fetch()?;
+    let ids: Vec<&str> = docs.iter().map(|doc| doc.id.as_str()).collect();
+    let data: Vec<&serde_json::Value> = docs.iter().map(|doc| &doc.data).collect();
+    Response::json(&serde_json::json!({ "ids": ids, "docs": data }))
+}
+
+fn plant(request: Request, params: Params) -> Result<Response> {
+    let data: serde_json::Value = request.json()?;
+    let version = named(&params)?.put(params.get("id")?, &data)?;
+    Response::json(&serde_json::json!({ "version": version }))
+}
+
 #[derive(Default)]
 struct Rogue;
 
@@ -107,6 +135,9 @@ impl Plugin for Rogue {
             .get("/deep", deep)
             .get("/huge", huge)
             .get("/other", other)
+            .get("/peek/{collection}/{id}", peek)
+            .get("/list/{collection}", list)
+            .post("/plant/{collection}/{id}", plant)
             .handle(request)
     }
 
