@@ -13,6 +13,7 @@ mod governance;
 mod many;
 mod notifications;
 mod sandbox;
+mod security;
 mod serve;
 mod tutoring;
 mod vouchers;

@@ -1,8 +1,9 @@
 //! Who is asking, on which instance, in which language: resolved once per request.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{ConnectInfo, FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -36,6 +37,9 @@ pub struct Ctx {
     pub secure: bool,
     /// Whether the client prefers HTML (a browser) over JSON (an API client).
     pub wants_html: bool,
+    /// The client's IP address, for the login throttle: the TCP peer, or the first
+    /// `X-Forwarded-For` hop when the server trusts its proxy (`--trust-proxy`).
+    pub client_addr: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -68,7 +72,9 @@ impl FromRequestParts<AppState> for Ctx {
             .get(axum::http::header::ACCEPT)
             .and_then(|h| h.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"));
+        let client_addr = client_addr(parts, state.trust_proxy);
         let mut ctx = Ctx {
+            client_addr,
             user: None,
             session: None,
             csrf: String::new(),
@@ -191,6 +197,26 @@ impl Ctx {
             "plugins": plugins,
         })
     }
+}
+
+/// The client address of a request (see [`Ctx::client_addr`]). `unknown` when the server was
+/// not started with connect info (a router driven in-process), so such clients share a counter.
+fn client_addr(parts: &Parts, trust_proxy: bool) -> String {
+    let forwarded = trust_proxy
+        .then(|| parts.headers.get("x-forwarded-for"))
+        .flatten()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .and_then(|hop| hop.trim().parse::<std::net::IpAddr>().ok());
+    let peer = || {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip())
+    };
+    forwarded
+        .or_else(peer)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// Picks the text for `locale`, falling back to Italian and then to any text at all.
