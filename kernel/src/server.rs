@@ -77,8 +77,8 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         listener,
         web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     reloader.abort();
     let _ = stop.send(true);
     fleet.join().await;

@@ -253,8 +253,12 @@ mod tests {
                 .expect("begin")
         ));
         // Once the oldest failure is out of the window one attempt fits again, then it locks.
-        assert!(allowed(&fail(db, "anna", "10.0.0.1", T0 + WINDOW_MS + 1).await));
-        assert!(!allowed(&fail(db, "anna", "10.0.0.1", T0 + WINDOW_MS + 2).await));
+        assert!(allowed(
+            &fail(db, "anna", "10.0.0.1", T0 + WINDOW_MS + 1).await
+        ));
+        assert!(!allowed(
+            &fail(db, "anna", "10.0.0.1", T0 + WINDOW_MS + 2).await
+        ));
     }
 
     /// A successful login clears the account's counter.
@@ -291,7 +295,11 @@ mod tests {
     /// counting those let in afterwards.
     async fn racing_attempts_get_no_extra_guesses(db: &Db, other_node: &Db) {
         let tries = (0..12).map(|i| {
-            let node = if i % 2 == 0 { db.clone() } else { other_node.clone() };
+            let node = if i % 2 == 0 {
+                db.clone()
+            } else {
+                other_node.clone()
+            };
             tokio::spawn(async move {
                 begin(&node, "i1", "elena", &format!("10.3.0.{i}"), T0 + 5)
                     .await

@@ -181,7 +181,11 @@ impl IntoResponse for WebError {
 /// replies in plain text from inside whichever extractor read the body, so this layer swaps
 /// that reply for the JSON envelope (`payload_too_large`) or, for a browser, the error page.
 /// Only plain-text 413s are replaced: a plugin's own 413 page or JSON goes through untouched.
-pub async fn body_too_large(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn body_too_large(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let head = (!matches!(*request.method(), Method::GET | Method::HEAD)).then(|| {
         let mut head = Request::new(());
         *head.method_mut() = request.method().clone();
@@ -195,9 +199,9 @@ pub async fn body_too_large(State(state): State<AppState>, request: Request, nex
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/plain"));
-    let Some(mut head) = head.filter(|_| {
-        response.status() == StatusCode::PAYLOAD_TOO_LARGE && plain_text
-    }) else {
+    let Some(mut head) =
+        head.filter(|_| response.status() == StatusCode::PAYLOAD_TOO_LARGE && plain_text)
+    else {
         return response;
     };
     match Ctx::from_request_parts(&mut head, &state).await {
