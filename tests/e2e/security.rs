@@ -1577,7 +1577,6 @@ async fn privileged_plugin_pages_and_actions_refuse_everyone_else() {
             }
         }
     }
-    drop(replay);
     let report = checked.join("\n");
     assert!(
         leaks.is_empty(),
