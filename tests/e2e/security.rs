@@ -12,7 +12,8 @@ use scraper::{ElementRef, Html, Selector};
 use serde_json::{Value as Json, json};
 
 use crate::support::{
-    Client, HELLO, PASSWORD, Server, TestInstance, add_user, cache_dir, login, sign_up, trama,
+    Client, HELLO, PASSWORD, PgDatabase, Server, TestInstance, add_user, cache_dir, login, sign_up,
+    trama,
 };
 
 /// What an attacker would type into every text field.
@@ -543,6 +544,29 @@ async fn password_guessing_is_throttled_per_account_and_per_address() {
             "X-Forwarded-For {forwarded:?}"
         );
         retry_after(&response);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_sharing_one_postgresql_database_count_the_same_failures() {
+    let database = PgDatabase::create().await;
+    let instance = TestInstance::new(
+        "throttle-pg",
+        &format!("[database]\nurl = \"{}\"\n{HELLO}", database.url),
+    );
+    add_user(&instance, "anna", "citizen");
+    let first = Server::start(&[instance.path()]);
+    let second = Server::start(&[instance.path()]);
+    // Guesses spread over both nodes still add up…
+    for i in 0..5 {
+        let node = if i % 2 == 0 { &first } else { &second };
+        let response = try_login(&Client::new(), node, "/login", "anna", "sbagliata!!", None).await;
+        assert_eq!(response.status().as_u16(), 401, "attempt {i}");
+    }
+    // …and both refuse the next one.
+    for node in [&first, &second] {
+        let response = try_login(&Client::new(), node, "/login", "anna", PASSWORD, None).await;
+        assert_eq!(response.status().as_u16(), 429);
     }
 }
 
