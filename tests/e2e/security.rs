@@ -1477,9 +1477,9 @@ fn public_by_design(path: &str) -> bool {
     })
 }
 
-/// The payload as the pages show stored records: escaped. A page holding it shows somebody's
-/// records (every seeded record has it in its free text).
-const SHOWN_RECORD: &str = "&lt;script&gt;alert(";
+/// Part of the payload that survives escaping (pages) and JSON encoding (API answers): an
+/// answer holding it shows somebody's records (every seeded record has it in its free text).
+const SHOWN_RECORD: &str = "alert(";
 
 /// Whether an answer refuses: 401, 403, 404, or a redirect to the login page.
 fn refuses(status: u16, location: Option<&str>) -> bool {
@@ -1547,20 +1547,18 @@ async fn privileged_plugin_pages_and_actions_refuse_everyone_else() {
                 if other_view.pages.get(path) == Some(&200) {
                     continue;
                 }
-                let response = other
-                    .http
-                    .get(server.url(path))
-                    .header("accept", "text/html")
-                    .send()
-                    .await
-                    .expect("GET");
-                replay(
-                    who,
-                    format!("GET {path} (seen by {role})"),
-                    response,
-                    citizen,
-                )
-                .await;
+                // As a browser, and as an API client (plugins answer JSON on the same route).
+                for accept in ["text/html", "application/json"] {
+                    let response = other
+                        .http
+                        .get(server.url(path))
+                        .header("accept", accept)
+                        .send()
+                        .await
+                        .expect("GET");
+                    let what = format!("GET {path} ({accept}, seen by {role})");
+                    replay(who, what, response, citizen).await;
+                }
             }
         }
         let mut done = BTreeSet::new();
