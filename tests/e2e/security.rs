@@ -9,6 +9,7 @@ use std::path::Path;
 
 use reqwest::Method;
 use scraper::{ElementRef, Html, Selector};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value as Json, json};
 
 use crate::support::{
@@ -545,6 +546,37 @@ async fn password_guessing_is_throttled_per_account_and_per_address() {
         );
         retry_after(&response);
     }
+
+    // Each lock is in the audit trail once, however many attempts it refused.
+    let url = format!(
+        "sqlite://{}?mode=ro",
+        instance.path().join("data/trama.db").display()
+    );
+    let db = sea_orm::Database::connect(url).await.expect("open db");
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT subject, detail FROM audit_log WHERE action = 'login.locked' ORDER BY seq",
+        ))
+        .await
+        .expect("audit rows");
+    let locks: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| {
+            let subject: String = row.try_get("", "subject").expect("subject");
+            let detail: String = row.try_get("", "detail").expect("detail");
+            let detail: Json = serde_json::from_str(&detail).expect("JSON detail");
+            let scope = detail["scope"].as_str().unwrap_or_default().to_owned();
+            (subject, scope)
+        })
+        .collect();
+    assert_eq!(
+        locks,
+        [
+            ("anna".to_owned(), "account".to_owned()),
+            ("utente14".to_owned(), "address".to_owned())
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
