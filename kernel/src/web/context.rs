@@ -216,7 +216,34 @@ fn client_addr(parts: &Parts, trust_proxy: bool) -> String {
     };
     forwarded
         .or_else(peer)
-        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+        .map_or_else(|| "unknown".to_owned(), address_key)
+}
+
+/// The key an address is counted under: an IPv4 address as it is (also when it arrives
+/// IPv4-mapped on a dual-stack socket), an IPv6 address by its /64 network, since one home or
+/// one server is handed a whole /64 and could otherwise take a fresh address for every guess.
+fn address_key(ip: std::net::IpAddr) -> String {
+    match ip.to_canonical() {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_key;
+
+    #[test]
+    fn addresses_of_one_ipv6_network_share_a_key_and_mapped_ipv4_is_plain() {
+        let key = |text: &str| address_key(text.parse().expect("an address"));
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+    }
 }
 
 /// Picks the text for `locale`, falling back to Italian and then to any text at all.
