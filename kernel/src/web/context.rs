@@ -232,6 +232,18 @@ fn address_key(ip: std::net::IpAddr) -> String {
     }
 }
 
+/// Picks the text for `locale`, falling back to Italian and then to any text at all.
+pub fn localized<'a>(
+    texts: &'a std::collections::BTreeMap<String, String>,
+    locale: &str,
+) -> Option<&'a str> {
+    texts
+        .get(locale)
+        .or_else(|| texts.get("it"))
+        .or_else(|| texts.values().next())
+        .map(String::as_str)
+}
+
 #[cfg(test)]
 mod tests {
     use super::address_key;
@@ -244,16 +256,4 @@ mod tests {
         assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
         assert_eq!(key("192.0.2.7"), "192.0.2.7");
     }
-}
-
-/// Picks the text for `locale`, falling back to Italian and then to any text at all.
-pub fn localized<'a>(
-    texts: &'a std::collections::BTreeMap<String, String>,
-    locale: &str,
-) -> Option<&'a str> {
-    texts
-        .get(locale)
-        .or_else(|| texts.get("it"))
-        .or_else(|| texts.values().next())
-        .map(String::as_str)
 }
