@@ -41,6 +41,12 @@ enum Command {
         /// X-Forwarded-Proto).
         #[arg(long, env = "TRAMA_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Count login attempts per client address taken from the first X-Forwarded-For hop
+        /// rather than the TCP peer. Only behind a reverse proxy that sets X-Forwarded-For
+        /// itself (overwriting what the client sent, e.g. nginx
+        /// `proxy_set_header X-Forwarded-For $remote_addr`): otherwise clients could forge it.
+        #[arg(long, env = "TRAMA_TRUST_PROXY")]
+        trust_proxy: bool,
     },
     /// Validate an instance manifest and resolve its plugins.
     Check { instance: PathBuf },
@@ -205,6 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             cache_dir,
             no_build,
             secure_cookies,
+            trust_proxy,
         } => {
             server::serve(ServeOptions {
                 instance_dirs: instances,
@@ -216,6 +223,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     BuildPolicy::BuildIfStale
                 },
                 secure_cookies,
+                trust_proxy,
             })
             .await?;
         }

@@ -33,6 +33,8 @@ pub struct ServeOptions {
     pub cache_dir: PathBuf,
     pub build: BuildPolicy,
     pub secure_cookies: bool,
+    /// See [`AppState::trust_proxy`].
+    pub trust_proxy: bool,
 }
 
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
@@ -57,6 +59,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let state = AppState {
         instances: fleet.instances(),
         secure_cookies: options.secure_cookies,
+        trust_proxy: options.trust_proxy,
     };
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -69,9 +72,13 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("Trama listening on http://{addr}");
     tracing::info!(%addr, instances = fleet.instances().all().len(), "listening");
-    axum::serve(listener, web::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // The peer address feeds the login throttle (`auth::throttle`).
+    axum::serve(
+        listener,
+        web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     reloader.abort();
     let _ = stop.send(true);
     fleet.join().await;

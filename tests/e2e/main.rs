@@ -16,6 +16,7 @@ mod many;
 mod notifications;
 mod openapi;
 mod sandbox;
+mod security;
 mod serve;
 mod tutoring;
 mod vouchers;

@@ -2,6 +2,7 @@
 
 pub mod password;
 pub mod sessions;
+pub mod throttle;
 pub mod users;
 
 /// Roles the kernel knows; plugins may declare more in `plugin.toml`.

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(Ledger),
             Box::new(Notifications),
             Box::new(Governance),
+            Box::new(LoginAttempts),
         ]
     }
 }
@@ -292,5 +293,36 @@ CREATE TABLE proposal_votes (
 impl MigrationTrait for Governance {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, &text_types(manager, GOVERNANCE)).await
+    }
+}
+
+/// Recent login attempts, counted per account and per client address by `auth::throttle`. In
+/// the database rather than in memory so that every node sharing it counts the same attempts.
+struct LoginAttempts;
+
+impl MigrationName for LoginAttempts {
+    fn name(&self) -> &str {
+        "m20261123_000005_login_attempts"
+    }
+}
+
+const LOGIN_ATTEMPTS: &str = r#"
+CREATE TABLE login_attempts (
+    instance TEXT NOT NULL,
+    id @TEXT@ NOT NULL,
+    username @TEXT@ NOT NULL,
+    address @TEXT@ NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (instance, id)
+);
+CREATE INDEX login_attempts_username ON login_attempts (instance, username, at);
+CREATE INDEX login_attempts_address ON login_attempts (instance, address, at);
+CREATE INDEX login_attempts_at ON login_attempts (instance, at)
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for LoginAttempts {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, &text_types(manager, LOGIN_ATTEMPTS)).await
     }
 }

@@ -1,8 +1,9 @@
 //! Who is asking, on which instance, in which language: resolved once per request.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{ConnectInfo, FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -36,6 +37,9 @@ pub struct Ctx {
     pub secure: bool,
     /// Whether the client prefers HTML (a browser) over JSON (an API client).
     pub wants_html: bool,
+    /// The client's IP address, for the login throttle: the TCP peer, or the first
+    /// `X-Forwarded-For` hop when the server trusts its proxy (`--trust-proxy`).
+    pub client_addr: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -68,7 +72,9 @@ impl FromRequestParts<AppState> for Ctx {
             .get(axum::http::header::ACCEPT)
             .and_then(|h| h.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"));
+        let client_addr = client_addr(parts, state.trust_proxy);
         let mut ctx = Ctx {
+            client_addr,
             user: None,
             session: None,
             csrf: String::new(),
@@ -193,6 +199,39 @@ impl Ctx {
     }
 }
 
+/// The client address of a request (see [`Ctx::client_addr`]). `unknown` when the server was
+/// not started with connect info (a router driven in-process), so such clients share a counter.
+fn client_addr(parts: &Parts, trust_proxy: bool) -> String {
+    let forwarded = trust_proxy
+        .then(|| parts.headers.get("x-forwarded-for"))
+        .flatten()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .and_then(|hop| hop.trim().parse::<std::net::IpAddr>().ok());
+    let peer = || {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip())
+    };
+    forwarded
+        .or_else(peer)
+        .map_or_else(|| "unknown".to_owned(), address_key)
+}
+
+/// The key an address is counted under: an IPv4 address as it is (also when it arrives
+/// IPv4-mapped on a dual-stack socket), an IPv6 address by its /64 network, since one home or
+/// one server is handed a whole /64 and could otherwise take a fresh address for every guess.
+fn address_key(ip: std::net::IpAddr) -> String {
+    match ip.to_canonical() {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
 /// Picks the text for `locale`, falling back to Italian and then to any text at all.
 pub fn localized<'a>(
     texts: &'a std::collections::BTreeMap<String, String>,
@@ -203,4 +242,18 @@ pub fn localized<'a>(
         .or_else(|| texts.get("it"))
         .or_else(|| texts.values().next())
         .map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_key;
+
+    #[test]
+    fn addresses_of_one_ipv6_network_share_a_key_and_mapped_ipv4_is_plain() {
+        let key = |text: &str| address_key(text.parse().expect("an address"));
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+    }
 }

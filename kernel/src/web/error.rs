@@ -1,10 +1,12 @@
 //! Errors of the HTTP layer, shown as a themed page to browsers and as JSON to API clients.
 
-use axum::http::StatusCode;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use super::Ctx;
+use super::{AppState, Ctx};
 use crate::host::CallError;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,15 @@ pub enum WebError {
     Db(#[from] sea_orm::DbErr),
     #[error("page rendering failed: {0}")]
     Theme(#[from] crate::theme::ThemeError),
+    /// Too many failed logins (`auth::throttle`); the message says when to try again.
+    #[error("{message}")]
+    TooManyAttempts {
+        retry_after_secs: u64,
+        message: String,
+    },
+    /// The request body is over [`super::MAX_BODY_BYTES`]; the message is the catalogue's.
+    #[error("{0}")]
+    PayloadTooLarge(String),
 }
 
 impl WebError {
@@ -51,6 +62,8 @@ impl WebError {
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             WebError::Db(_) | WebError::Theme(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -67,6 +80,8 @@ impl WebError {
                 _ => "plugin_failed",
             },
             WebError::Db(_) | WebError::Theme(_) => "internal",
+            WebError::TooManyAttempts { .. } => "too_many_attempts",
+            WebError::PayloadTooLarge(_) => "payload_too_large",
         }
     }
 
@@ -101,12 +116,26 @@ impl WebError {
         let mut page = ctx.page_context();
         page["status"] = json!(status.as_u16());
         page["message"] = json!(self.public_message());
-        match ctx.instance.theme.render("error.html", &ctx.locale, &page) {
+        let mut response = match ctx.instance.theme.render("error.html", &ctx.locale, &page) {
             Ok(body) => (status, ctx.jar.clone(), Html(body)).into_response(),
             Err(err) => {
                 tracing::error!(%err, "the error page itself failed to render");
                 (status, self.public_message()).into_response()
             }
+        };
+        self.add_headers(&mut response);
+        response
+    }
+
+    /// Headers some refusals carry whatever the format (`Retry-After` of a throttled login).
+    pub fn add_headers(&self, response: &mut Response) {
+        if let WebError::TooManyAttempts {
+            retry_after_secs, ..
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }
     }
 }
@@ -135,7 +164,9 @@ impl From<crate::governance::GovernanceError> for WebError {
 impl WebError {
     fn json_response(&self) -> Response {
         let body = json!({ "error": { "kind": self.kind(), "message": self.public_message() } });
-        (self.status(), axum::Json(body)).into_response()
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        self.add_headers(&mut response);
+        response
     }
 }
 
@@ -143,5 +174,42 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         self.log();
         self.json_response()
+    }
+}
+
+/// Answers a body over [`super::MAX_BODY_BYTES`] like every other refusal: axum's limit
+/// replies in plain text from inside whichever extractor read the body, so this layer swaps
+/// that reply for the JSON envelope (`payload_too_large`) or, for a browser, the error page.
+/// Only plain-text 413s are replaced: a plugin's own 413 page or JSON goes through untouched.
+pub async fn body_too_large(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let head = (!matches!(*request.method(), Method::GET | Method::HEAD)).then(|| {
+        let mut head = Request::new(());
+        *head.method_mut() = request.method().clone();
+        *head.uri_mut() = request.uri().clone();
+        *head.headers_mut() = request.headers().clone();
+        head.into_parts().0
+    });
+    let response = next.run(request).await;
+    let plain_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    let Some(mut head) =
+        head.filter(|_| response.status() == StatusCode::PAYLOAD_TOO_LARGE && plain_text)
+    else {
+        return response;
+    };
+    match Ctx::from_request_parts(&mut head, &state).await {
+        Ok(ctx) => {
+            let limit = (super::MAX_BODY_BYTES / 1024).to_string();
+            let message = super::pages::msg(&ctx, "payload_too_large").replace("{kib}", &limit);
+            WebError::PayloadTooLarge(message).render(&ctx)
+        }
+        Err(err) => err.into_response(),
     }
 }

@@ -142,6 +142,10 @@ pub struct AppState {
     pub instances: Arc<Instances>,
     /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (set behind TLS).
     pub secure_cookies: bool,
+    /// Take the client address from the first `X-Forwarded-For` hop instead of the TCP peer
+    /// (`--trust-proxy`): only behind a reverse proxy that sets that header itself, since
+    /// otherwise any client could name a fresh address on every login attempt.
+    pub trust_proxy: bool,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -168,5 +172,9 @@ pub fn router(state: AppState) -> Router {
         .route("/p/{plugin}/{*rest}", any(plugin_route::handle))
         .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::body_too_large,
+        ))
         .with_state(state)
 }

@@ -8,6 +8,7 @@ use serde_json::{Value as Json, json};
 
 use super::context::SESSION_COOKIE;
 use super::{AppState, Ctx, WebError};
+use crate::auth::throttle::{self, Admission, Attempt};
 use crate::auth::{AuthError, sessions, users};
 
 /// Decoded form fields, in order.
@@ -85,12 +86,44 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
     let password = form.get("password").unwrap_or_default();
     let next = super::redirect::after_login(form.get("next"));
     let instance = ctx.instance.clone();
-    let user = match users::authenticate(&instance.db, instance.id(), &username, password).await {
+    let (db, id, address) = (&instance.db, instance.id(), ctx.client_addr.clone());
+    let now = crate::clock::now_ms();
+    let attempt = match throttle::begin(db, id, &username, &address, now).await {
+        Ok(Admission::Allowed(attempt)) => attempt,
+        Ok(Admission::Refused {
+            scope,
+            retry_after_secs,
+        }) => {
+            tracing::warn!(instance = %id, %username, %address, scope = scope.as_str(), retry_after_secs, "login refused: too many failed attempts");
+            let error = msg(&ctx, "login_throttled")
+                .replace("{minutes}", &retry_after_secs.div_ceil(60).to_string());
+            let refusal = WebError::TooManyAttempts {
+                retry_after_secs,
+                message: error.clone(),
+            };
+            if !ctx.wants_html {
+                return refusal.render(&ctx);
+            }
+            let mut response = page(
+                &ctx,
+                "login.html",
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({ "next": next, "username": username, "error": error }),
+            );
+            refusal.add_headers(&mut response);
+            return response;
+        }
+        Err(err) => return WebError::from(err).render(&ctx),
+    };
+    let user = match users::authenticate(db, id, &username, password).await {
         Ok(user) => user,
         Err(err) => return WebError::from(err).render(&ctx),
     };
     let Some(user) = user else {
-        tracing::info!(instance = %instance.id(), %username, "failed login");
+        tracing::info!(instance = %id, %username, %address, "failed login");
+        if let Err(err) = audit_lockout(&ctx, &username, &attempt).await {
+            return WebError::from(err).render(&ctx);
+        }
         let error = msg(&ctx, "login_failed");
         return page(
             &ctx,
@@ -99,7 +132,32 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
             json!({ "next": next, "username": username, "error": error }),
         );
     };
+    if let Err(err) = throttle::succeeded(db, id, &username, attempt).await {
+        return WebError::from(err).render(&ctx);
+    }
     start_session(&mut ctx, &user.id, &next).await
+}
+
+/// Records in the audit trail the failure that locks an account or an address (once per lock,
+/// not per refused attempt, so a flood of guesses cannot flood the trail).
+async fn audit_lockout(ctx: &Ctx, username: &str, attempt: &Attempt) -> Result<(), sea_orm::DbErr> {
+    let scopes = [
+        (attempt.locks_account_on_failure(), throttle::Scope::Account),
+        (attempt.locks_address_on_failure(), throttle::Scope::Address),
+    ];
+    for (_, scope) in scopes.iter().filter(|(locks, _)| *locks) {
+        tracing::warn!(instance = %ctx.instance.id(), %username, address = %ctx.client_addr, scope = scope.as_str(), "login locked: too many failed attempts");
+        let entry = crate::audit::Entry {
+            instance: ctx.instance.id().to_owned(),
+            actor: None,
+            plugin: None,
+            action: "login.locked".into(),
+            subject: username.to_owned(),
+            detail: json!({ "scope": scope.as_str(), "address": ctx.client_addr }).to_string(),
+        };
+        crate::audit::append(&ctx.instance.db, entry).await?;
+    }
+    Ok(())
 }
 
 /// Opens a new session (a fresh token, so a token planted before login is worthless) and
