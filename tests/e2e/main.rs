@@ -11,6 +11,7 @@ mod corporate_plans;
 mod events_audit;
 mod governance;
 mod many;
+mod nodes;
 mod notifications;
 mod sandbox;
 mod serve;

@@ -136,12 +136,18 @@ impl Server {
     }
 
     pub fn start_with_cache(instances: &[&Path], cache: &Path) -> Self {
+        Self::start_with_args(instances, cache, &[])
+    }
+
+    /// Starts `trama serve` with extra arguments, such as `--node-id`.
+    pub fn start_with_args(instances: &[&Path], cache: &Path, args: &[&str]) -> Self {
         build_plugins_of(instances);
         let mut child = trama()
             .arg("serve")
             .args(instances)
             .args(["--listen", "127.0.0.1:0", "--no-build", "--cache-dir"])
             .arg(cache)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
