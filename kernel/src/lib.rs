@@ -22,6 +22,7 @@ pub mod host;
 pub mod instance;
 pub mod ledger;
 pub mod live;
+pub mod node;
 pub mod notify;
 pub mod scaffold;
 pub mod server;

@@ -47,6 +47,11 @@ enum Command {
         /// `proxy_set_header X-Forwarded-For $remote_addr`): otherwise clients could forge it.
         #[arg(long, env = "TRAMA_TRUST_PROXY")]
         trust_proxy: bool,
+        /// The name of this process among the nodes sharing a database, recorded on the jobs it
+        /// runs and the events it delivers and printed on every log line (default:
+        /// HOSTNAME-PID).
+        #[arg(long, env = "TRAMA_NODE_ID")]
+        node_id: Option<String>,
     },
     /// Validate an instance manifest and resolve its plugins.
     Check { instance: PathBuf },
@@ -163,14 +168,27 @@ enum AuditCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TRAMA_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,cranelift=warn,wasmtime=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    if let Command::Serve {
+        node_id: Some(id), ..
+    } = &cli.command
+        && let Err(err) = trama::node::set_id(id)
+    {
+        eprintln!("error: --node-id: {err}");
+        return ExitCode::FAILURE;
+    }
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRAMA_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,cranelift=warn,wasmtime=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if matches!(cli.command, Command::Serve { .. }) {
+        // Nodes sharing a database write to one log collector: each line says whose it is.
+        logs.event_format(WithNode(tracing_subscriber::fmt::format()))
+            .init();
+    } else {
+        logs.init();
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -184,6 +202,26 @@ fn main() -> ExitCode {
             eprintln!("error: {}", describe(&err));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The default log line, preceded by `node=<id>`.
+struct WithNode<F>(F);
+
+impl<S, N, F> tracing_subscriber::fmt::FormatEvent<S, N> for WithNode<F>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+    F: tracing_subscriber::fmt::FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        write!(writer, "node={} ", trama::node::id())?;
+        self.0.format_event(ctx, writer, event)
     }
 }
 
@@ -212,7 +250,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             no_build,
             secure_cookies,
             trust_proxy,
+            node_id: _,
         } => {
+            tracing::info!(node = trama::node::id(), "starting");
             server::serve(ServeOptions {
                 instance_dirs: instances,
                 listen,

@@ -13,6 +13,7 @@ mod events_audit;
 mod faults;
 mod governance;
 mod many;
+mod nodes;
 mod notifications;
 mod openapi;
 mod sandbox;

@@ -792,15 +792,6 @@ async fn two_hundred_cashiers_racing_for_one_voucher_on_postgres() {
     race_for_one_voucher(TestInstance::new("vouchers-race-pg", &body), false).await;
 }
 
-/// The same race with two kernel processes serving one instance from one PostgreSQL database,
-/// the requests split between them: the database alone keeps the voucher from being overspent.
-#[tokio::test(flavor = "multi_thread")]
-async fn two_kernel_processes_on_one_postgres_never_overspend_a_voucher() {
-    let db = PgDatabase::create().await;
-    let body = format!("[database]\nurl = \"{}\"\n{VOUCHERS}", db.url);
-    race_for_one_voucher(TestInstance::new("vouchers-two-nodes", &body), true).await;
-}
-
 /// A closed campaign that funded one voucher of `euros` for each of `tax_codes` (applied for by
 /// citizens who sign up as `cittadino0`, `cittadino1`, …), and a shop linked to the account
 /// `cassa`. The instance needs the accounts `operatore` (operator) and `cassa` (merchant).
@@ -886,8 +877,8 @@ pub(crate) async fn vouchers_at_a_shop(
 }
 
 /// Two hundred requests of 1 € each, at once, against one 50 € voucher from one shop; with
-/// `second_node`, every other request goes to a second `trama serve` on the same database.
-async fn race_for_one_voucher(instance: TestInstance, second_node: bool) {
+/// `second_node`, every other request goes to a second `trama serve` on the same database (the multi-node test in `nodes.rs`).
+pub(crate) async fn race_for_one_voucher(instance: TestInstance, second_node: bool) {
     add_user(&instance, "operatore", "operator");
     add_user(&instance, "cassa", "merchant");
     let server = Server::start(&[instance.path()]);

@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(Notifications),
             Box::new(Governance),
             Box::new(LoginAttempts),
+            Box::new(JobRunLog),
         ]
     }
 }
@@ -324,5 +325,45 @@ CREATE INDEX login_attempts_at ON login_attempts (instance, at)
 impl MigrationTrait for LoginAttempts {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, &text_types(manager, LOGIN_ATTEMPTS)).await
+    }
+}
+
+/// Scale-out: every run of a scheduled job is one row per due time (`slot`), so the UNIQUE key
+/// makes a second run of the same due time impossible whatever node tries, and shows operators
+/// which node ran it, when, and whether it finished. Event deliveries remember the node that
+/// claimed their last attempt (the one that delivered them, once `done`). `job_runs` is no
+/// longer written (nodes still running an older kernel during a rolling upgrade use it).
+struct JobRunLog;
+
+impl MigrationName for JobRunLog {
+    fn name(&self) -> &str {
+        "m20261123_000006_job_run_log"
+    }
+}
+
+const JOB_RUN_LOG: &str = r#"
+CREATE TABLE job_run_log (
+    instance TEXT NOT NULL,
+    plugin TEXT NOT NULL,
+    job TEXT NOT NULL,
+    slot BIGINT NOT NULL,
+    node TEXT NOT NULL,
+    attempt BIGINT NOT NULL,
+    taken_over_from TEXT,
+    started_at BIGINT NOT NULL,
+    claimed_until BIGINT NOT NULL,
+    finished_at BIGINT,
+    error TEXT,
+    CONSTRAINT job_run_log_once_per_slot UNIQUE (instance, plugin, job, slot)
+);
+CREATE INDEX job_run_log_recent ON job_run_log (instance, started_at);
+ALTER TABLE event_deliveries ADD COLUMN node TEXT;
+ALTER TABLE event_deliveries ADD COLUMN delivered_at BIGINT
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for JobRunLog {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, JOB_RUN_LOG).await
     }
 }
