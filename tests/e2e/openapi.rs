@@ -19,7 +19,7 @@ fn description() -> Json {
 
 /// Follows a local `$ref` (`#/components/...`) of a non-schema object, as OpenAPI allows for
 /// responses and request bodies; returns the object and its JSON pointer.
-fn resolve<'a>(doc: &'a Json, pointer: String) -> (&'a Json, String) {
+fn resolve(doc: &Json, pointer: String) -> (&Json, String) {
     let value = doc
         .pointer(&pointer)
         .unwrap_or_else(|| panic!("no {pointer} in the description"));
