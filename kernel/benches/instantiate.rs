@@ -97,9 +97,8 @@ fn measure(
     for i in 0..WARMUP + CALLS {
         let started = Instant::now();
         let mut store = new_store(engine, Arc::clone(ctx), None, rt.clone(), DEADLINE);
-        let plugin = pre.instantiate(&mut store).expect("instantiate hello");
+        pre.instantiate(&mut store).expect("instantiate hello");
         let instantiated = started.elapsed();
-        drop(plugin);
         drop(store);
         if i >= WARMUP {
             instantiate.push(instantiated);
