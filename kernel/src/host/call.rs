@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::runtime::Handle;
-use wasmtime::{Engine, Store, Trap};
+use wasmtime::{Engine, PoolConcurrencyLimitError, Store, Trap};
 
 use super::EPOCH_TICK;
 use super::bindings::{Plugin, PluginPre, types::User};
@@ -62,6 +62,9 @@ pub enum CallError {
     Memory(String),
     #[error("the plugin overflowed its stack")]
     StackOverflow,
+    /// Every instance slot is taken by other calls; the caller may retry shortly.
+    #[error("too many plugin calls are running at once ({0}); try again shortly")]
+    Busy(String),
     #[error("the plugin crashed: {0}")]
     Trap(String),
     #[error("the kernel could not run the plugin: {0}")]
@@ -94,22 +97,7 @@ where
 {
     let rt = Handle::current();
     let task = tokio::task::spawn_blocking(move || {
-        let memory_cap = ctx.memory_cap;
-        let state = CallState {
-            ctx,
-            caller,
-            limiter: CallLimiter::new(memory_cap),
-            rt,
-            published: Vec::new(),
-            notices: Vec::new(),
-            changes: super::changes::ChangeLog::default(),
-            refusals: Vec::new(),
-        };
-        let mut store = Store::new(&engine, state);
-        store.limiter(|state| &mut state.limiter);
-        let ticks = deadline.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-        store.epoch_deadline_trap();
+        let mut store = new_store(&engine, ctx, caller, rt, deadline);
         let result = pre
             .instantiate(&mut store)
             .and_then(|plugin| f(&mut store, &plugin));
@@ -134,7 +122,38 @@ where
     })
 }
 
+/// The store of one call: its caller, its memory cap and its deadline. Public so that the
+/// instantiation benchmark measures exactly what a call sets up.
+pub fn new_store(
+    engine: &Engine,
+    ctx: Arc<PluginContext>,
+    caller: Option<User>,
+    rt: Handle,
+    deadline: Duration,
+) -> Store<CallState> {
+    let memory_cap = ctx.memory_cap;
+    let state = CallState {
+        ctx,
+        caller,
+        limiter: CallLimiter::new(memory_cap),
+        rt,
+        published: Vec::new(),
+        notices: Vec::new(),
+        changes: super::changes::ChangeLog::default(),
+        refusals: Vec::new(),
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.limiter);
+    let ticks = deadline.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
+    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+    store.epoch_deadline_trap();
+    store
+}
+
 fn classify(err: wasmtime::Error, deadline: Duration) -> CallError {
+    if let Some(full) = err.downcast_ref::<PoolConcurrencyLimitError>() {
+        return CallError::Busy(full.to_string());
+    }
     if let Some(cap) = err.downcast_ref::<MemoryCapExceeded>() {
         return CallError::Memory(cap.to_string());
     }

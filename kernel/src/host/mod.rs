@@ -5,6 +5,11 @@
 //! Calls run on tokio's blocking pool: host imports reach the database with `Handle::block_on`,
 //! and a plugin stuck in a loop occupies one blocking thread until the epoch deadline traps it,
 //! never a reactor thread.
+//!
+//! Instances come from wasmtime's pooling allocator: the address space for every concurrent
+//! instance is reserved once at start, so a call reuses a warm slot instead of mapping and
+//! unmapping its memory (see [`Allocation`] for the sizes and `docs/performance.md` for what
+//! that buys).
 
 pub mod bindings;
 mod cache;
@@ -20,7 +25,7 @@ use std::time::Duration;
 
 use trama_manifest::Capability;
 use wasmtime::component::{Component, HasSelf, Linker, types::ComponentItem};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 pub use call::{CallError, CallOutcome, CallState, PluginContext, PublishedEvent};
 pub use limits::MemoryCapExceeded;
@@ -32,6 +37,67 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// The WIT package plugins import from.
 const PACKAGE: &str = "trama:plugin/";
+
+/// How many plugin instances may be alive at once in a server. Every call holds exactly one
+/// instance on one thread of tokio's blocking pool, whose default (kept by `trama serve`) is 512
+/// threads; the pool therefore never refuses a call that has a thread to run on.
+pub const MAX_CONCURRENT_INSTANCES: u32 = 512;
+
+/// The largest memory a manifest may grant one plugin instance (`[limits] memory_mib` allows
+/// 1..=1024 MiB). Each pool slot can grow that far; the `CallLimiter` still holds each instance to
+/// its own instance's cap, which is usually far lower.
+const MAX_MEMORY_BYTES: usize = 1024 * 1024 * 1024;
+
+/// Linear memories per instance, on average. Our plugins (Rust through `wit-component`) have one;
+/// the spare slot admits a component that bundles a second core module with its own memory.
+/// Each slot reserves (but does not commit) 4 GiB of address space plus a guard region, so
+/// 1024 slots reserve about 4 TiB of the 128 TiB a 64-bit Linux process has.
+const MEMORIES_PER_INSTANCE: u32 = 2;
+
+/// Core instances and tables per component instance, on average. A component made by
+/// `wit-component` has its main module plus small shim and fixup modules (each with a table);
+/// these counts only bound bookkeeping, tables reserve `20 000 x 8` bytes of address space each.
+const CORE_INSTANCES_PER_INSTANCE: u32 = 8;
+const TABLES_PER_INSTANCE: u32 = 4;
+
+/// Bytes of each memory and table slot kept mapped when an instance ends, reset in place (only
+/// the pages the call dirtied, where Linux can report them) instead of being returned to the
+/// kernel with `madvise`. Returning them costs a TLB shootdown across cores at every call and a
+/// page fault for every page at the next; 4 MiB covers what a plugin call usually touches, and a
+/// warm slot then holds at most that much resident memory between calls.
+const KEEP_RESIDENT_BYTES: usize = 4 * 1024 * 1024;
+
+/// How the engine allocates plugin instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocation {
+    /// Slots for `instances` concurrent instances are reserved when the engine starts and reused
+    /// call after call; a call beyond that many gets [`CallError::Busy`] at once.
+    Pooling { instances: u32 },
+    /// Memory is mapped for each call and unmapped after it (wasmtime's default). Used when the
+    /// process may not reserve the pool's address space, as under a tight `ulimit -v`.
+    OnDemand,
+}
+
+impl Allocation {
+    /// What `trama serve` uses.
+    pub const SERVER: Allocation = Allocation::Pooling {
+        instances: MAX_CONCURRENT_INSTANCES,
+    };
+}
+
+/// The pooling configuration for `instances` concurrent instances; see the constants above for
+/// why each number.
+fn pooling(instances: u32) -> PoolingAllocationConfig {
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(instances)
+        .total_core_instances(instances.saturating_mul(CORE_INSTANCES_PER_INSTANCE))
+        .total_memories(instances.saturating_mul(MEMORIES_PER_INSTANCE))
+        .total_tables(instances.saturating_mul(TABLES_PER_INSTANCE))
+        .max_memory_size(MAX_MEMORY_BYTES)
+        .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+        .table_keep_resident(KEEP_RESIDENT_BYTES);
+    pool
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
@@ -57,6 +123,8 @@ pub enum HostError {
 /// The process-wide WebAssembly host.
 pub struct PluginHost {
     engine: Engine,
+    /// The allocation in use, which is on-demand if the pool could not be reserved.
+    allocation: Allocation,
     cache: cache::ComponentCache,
     /// Components already compiled in this process, by content hash: fifty instances using the
     /// same plugin share one compiled copy.
@@ -64,13 +132,44 @@ pub struct PluginHost {
 }
 
 impl PluginHost {
-    /// Starts the engine and the epoch ticker thread that enforces deadlines.
+    /// Starts the engine with the server's instance pool and the epoch ticker thread that
+    /// enforces deadlines.
     pub fn new(cache_dir: &Path) -> Result<Arc<Self>, HostError> {
+        Self::with_allocation(cache_dir, Allocation::SERVER)
+    }
+
+    /// Like [`PluginHost::new`] with a chosen allocation (benchmarks compare them, tests use a
+    /// small pool). If a pool cannot be reserved the host falls back to on-demand allocation with
+    /// a warning rather than refusing to start: slower calls beat no service.
+    pub fn with_allocation(
+        cache_dir: &Path,
+        allocation: Allocation,
+    ) -> Result<Arc<Self>, HostError> {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.wasm_component_model(true);
         config.max_wasm_stack(1024 * 1024);
-        let engine = Engine::new(&config).map_err(|err| HostError::Engine(err.to_string()))?;
+        // The allocation strategy is not part of the engine's compatibility hash, so the
+        // component cache serves both.
+        let (engine, allocation) = match allocation {
+            Allocation::Pooling { instances } => {
+                let mut pooled = config.clone();
+                pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling(instances)));
+                match Engine::new(&pooled) {
+                    Ok(engine) => (engine, allocation),
+                    Err(err) => {
+                        tracing::warn!(
+                            error = %err,
+                            instances,
+                            "cannot reserve the plugin instance pool; plugin calls will map \
+                             their memory one by one, which is slower"
+                        );
+                        (Self::engine_from(&config)?, Allocation::OnDemand)
+                    }
+                }
+            }
+            Allocation::OnDemand => (Self::engine_from(&config)?, Allocation::OnDemand),
+        };
         let ticker = engine.weak();
         std::thread::Builder::new()
             .name("trama-epoch".into())
@@ -85,13 +184,23 @@ impl PluginHost {
         let cache = cache::ComponentCache::new(cache_dir, &engine);
         Ok(Arc::new(Self {
             engine,
+            allocation,
             cache,
             loaded: Mutex::new(HashMap::new()),
         }))
     }
 
+    fn engine_from(config: &Config) -> Result<Engine, HostError> {
+        Engine::new(config).map_err(|err| HostError::Engine(err.to_string()))
+    }
+
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The allocation actually in use (on-demand after a fallback).
+    pub fn allocation(&self) -> Allocation {
+        self.allocation
     }
 
     /// Loads a component file, compiling it only if neither this process nor the disk cache has
@@ -230,5 +339,82 @@ impl PluginHost {
             plugin: plugin.to_owned(),
             reason: format!("it does not export the Trama handler: {err}"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::call::{CallError, PluginContext};
+
+    /// The hello plugin, loaded into `host` with every capability, and a context on a fresh
+    /// SQLite database in `dir`.
+    async fn hello(host: &PluginHost, dir: &Path) -> (PluginPre<CallState>, Arc<PluginContext>) {
+        let plugin_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/hello");
+        let component_path = trama_plugin_build::ensure_built(&plugin_dir).expect("build hello");
+        let component = host.load_component(&component_path).expect("load hello");
+        let pre = host
+            .prepare("hello", &component, &Capability::ALL.into_iter().collect())
+            .expect("link hello");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("pool.db").display());
+        let db = crate::db::Db::connect(&url).await.expect("database");
+        let ctx = PluginContext {
+            instance: "pool".into(),
+            plugin: "hello".into(),
+            version: semver::Version::new(1, 0, 0),
+            docs: crate::docstore::DocStore::new(db.clone(), "pool", "hello", Arc::default()),
+            ledger: crate::ledger::Ledger::new(db.clone(), "pool", "hello"),
+            outbox: crate::notify::Outbox::new(db.clone(), "pool", "hello"),
+            db,
+            settings: "{}".into(),
+            memory_cap: 64 << 20,
+            publishes: BTreeSet::new(),
+        };
+        (pre, Arc::new(ctx))
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_call_beyond_the_pool_is_refused_as_busy_at_once_and_served_once_a_slot_frees() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let host = PluginHost::with_allocation(
+            &dir.path().join("cache"),
+            Allocation::Pooling { instances: 1 },
+        )
+        .expect("host");
+        assert_eq!(host.allocation(), Allocation::Pooling { instances: 1 });
+        let (pre, ctx) = hello(&host, dir.path()).await;
+        let deadline = Duration::from_secs(30);
+        let run = || {
+            call::call(
+                host.engine().clone(),
+                pre.clone(),
+                ctx.clone(),
+                None,
+                deadline,
+                |_, _| Ok(()),
+            )
+        };
+
+        // A call in flight holds the only slot.
+        let mut holder = call::new_store(
+            host.engine(),
+            ctx.clone(),
+            None,
+            tokio::runtime::Handle::current(),
+            deadline,
+        );
+        let _instance = pre.instantiate(&mut holder).expect("first instance");
+        let refused = tokio::time::timeout(Duration::from_secs(60), run())
+            .await
+            .expect("a full pool answers at once instead of waiting");
+        match refused.result {
+            Err(CallError::Busy(reason)) => assert!(reason.contains('1'), "{reason}"),
+            Err(other) => panic!("expected Busy, got {other}"),
+            Ok(()) => panic!("a second instance fitted in a pool of one"),
+        }
+
+        drop(holder);
+        let served = run().await;
+        assert!(served.result.is_ok(), "the freed slot is reused");
     }
 }

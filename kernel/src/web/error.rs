@@ -58,7 +58,7 @@ impl WebError {
             WebError::Plugin { status, .. } | WebError::Refused { status, .. } => *status,
             WebError::PluginFailed { source, .. } => match source {
                 CallError::Deadline(_) => StatusCode::GATEWAY_TIMEOUT,
-                CallError::Memory(_) => StatusCode::SERVICE_UNAVAILABLE,
+                CallError::Memory(_) | CallError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             WebError::Db(_) | WebError::Theme(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -77,6 +77,7 @@ impl WebError {
             WebError::PluginFailed { source, .. } => match source {
                 CallError::Deadline(_) => "plugin_timeout",
                 CallError::Memory(_) => "plugin_out_of_memory",
+                CallError::Busy(_) => "plugin_busy",
                 _ => "plugin_failed",
             },
             WebError::Db(_) | WebError::Theme(_) => "internal",
