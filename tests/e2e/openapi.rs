@@ -48,7 +48,12 @@ impl Checker {
     }
 
     /// Checks one answer of operation `method path` (the path as the description writes it).
-    async fn check(&mut self, method: &str, path: &str, response: reqwest::Response) -> Json {
+    async fn check(
+        &mut self,
+        method: &str,
+        path: &str,
+        response: reqwest::Response,
+    ) -> (u16, Json) {
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -73,7 +78,7 @@ impl Checker {
         let (described, pointer) =
             resolve(&self.doc, format!("{operation}/responses/{}", escape(&key)));
         let Some(content) = described.get("content") else {
-            return Json::Null;
+            return (status, Json::Null);
         };
         let media = content_type
             .split(';')
@@ -98,7 +103,35 @@ impl Checker {
             &value,
             &format!("{method} {path} {status}"),
         );
-        value
+        (status, value)
+    }
+
+    /// `GET url` as an API client, checked as the operation `get path`.
+    async fn get(&mut self, client: &Client, url: String, path: &str) -> (u16, Json) {
+        let response = client.http.get(url).send().await.expect("GET");
+        self.check("get", path, response).await
+    }
+
+    /// `POST url` with a form (the CSRF token added when `token` is given), checked as the
+    /// operation `post path`.
+    async fn post_form(
+        &mut self,
+        client: &Client,
+        url: String,
+        path: &str,
+        token: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> (u16, Json) {
+        let mut form: Vec<(&str, &str)> = token.map(|t| ("_csrf", t)).into_iter().collect();
+        form.extend_from_slice(fields);
+        let response = client
+            .http
+            .post(url)
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
+        self.check("post", path, response).await
     }
 
     /// Validates `value` against the schema at `pointer`, resolving `$ref`s in the whole
@@ -144,10 +177,6 @@ impl Checker {
     }
 }
 
-fn api(client: &Client) -> &reqwest::Client {
-    &client.http
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_openapi_description_matches_the_running_server() {
     let instance = TestInstance::new("openapi", HELLO);
@@ -166,76 +195,37 @@ async fn the_openapi_description_matches_the_running_server() {
     );
     let server = Server::start(&[instance.path()]);
     let mut checker = Checker::new();
+    let url = |path: &str| server.url(path);
 
     let anonymous = Client::new();
-    let response = api(&anonymous)
-        .get(server.url("/healthz"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(
-        checker.check("get", "/healthz", response).await,
-        json!("ok")
-    );
-    let response = api(&anonymous)
-        .get(server.url("/session"))
-        .send()
-        .await
-        .expect("GET");
-    let session = checker.check("get", "/session", response).await;
+    let (_, health) = checker.get(&anonymous, url("/healthz"), "/healthz").await;
+    assert_eq!(health, json!("ok"));
+    let (_, session) = checker.get(&anonymous, url("/session"), "/session").await;
     assert_eq!(session["user"], Json::Null);
     for path in ["/me", "/notifications", "/governance"] {
-        let response = api(&anonymous)
-            .get(server.url(path))
-            .send()
-            .await
-            .expect("GET");
-        assert_eq!(response.status(), 401, "{path} for an anonymous API client");
-        checker.check("get", path, response).await;
+        let (status, _) = checker.get(&anonymous, url(path), path).await;
+        assert_eq!(status, 401, "{path} for an anonymous API client");
     }
 
     // Login: a wrong password, a missing token, then the real thing.
     let token = anonymous.csrf(&server).await;
-    let response = api(&anonymous)
-        .post(server.url("/login"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", "cittadina"),
-            ("password", "sbagliata"),
-        ])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), 401);
-    checker.check("post", "/login", response).await;
-    let response = api(&anonymous)
-        .post(server.url("/login"))
-        .form(&[("username", "cittadina"), ("password", PASSWORD)])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), 403);
-    checker.check("post", "/login", response).await;
+    let wrong = [("username", "cittadina"), ("password", "sbagliata")];
+    let right = [("username", "cittadina"), ("password", PASSWORD)];
+    let (status, _) = checker
+        .post_form(&anonymous, url("/login"), "/login", Some(&token), &wrong)
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = checker
+        .post_form(&anonymous, url("/login"), "/login", None, &right)
+        .await;
+    assert_eq!(status, 403);
     let citizen = Client::new();
     let token = citizen.csrf(&server).await;
-    let response = api(&citizen)
-        .post(server.url("/login"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", "cittadina"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), 303);
-    checker.check("post", "/login", response).await;
-    let response = api(&citizen)
-        .get(server.url("/session"))
-        .send()
-        .await
-        .expect("GET");
-    let session = checker.check("get", "/session", response).await;
+    let (status, _) = checker
+        .post_form(&citizen, url("/login"), "/login", Some(&token), &right)
+        .await;
+    assert_eq!(status, 303);
+    let (_, session) = checker.get(&citizen, url("/session"), "/session").await;
     assert_eq!(session["user"]["username"], "cittadina");
 
     // The person's own pages, with something in them.
@@ -244,186 +234,123 @@ async fn the_openapi_description_matches_the_running_server() {
             &server,
             reqwest::Method::POST,
             "/p/hello/api/notify",
-            &json!({
-                "subject": "Prova <b>", "body": "Corpo", "key": "openapi-1"
-            }),
+            &json!({ "subject": "Prova <b>", "body": "Corpo", "key": "openapi-1" }),
         )
         .await;
     assert_eq!(status, 200);
-    let response = api(&citizen)
-        .get(server.url("/me"))
-        .send()
-        .await
-        .expect("GET");
-    checker.check("get", "/me", response).await;
-    let response = api(&citizen)
-        .get(server.url("/notifications"))
-        .send()
-        .await
-        .expect("GET");
-    let inbox = checker.check("get", "/notifications", response).await;
+    checker.get(&citizen, url("/me"), "/me").await;
+    let (_, inbox) = checker
+        .get(&citizen, url("/notifications"), "/notifications")
+        .await;
     assert_eq!(inbox["notifications"][0]["subject"], "Prova <b>");
     let token = citizen.csrf(&server).await;
-    let response = api(&citizen)
-        .post(server.url("/notifications/read"))
-        .form(&[("_csrf", token.as_str())])
-        .send()
-        .await
-        .expect("POST");
-    checker.check("post", "/notifications/read", response).await;
+    let read = "/notifications/read";
+    checker
+        .post_form(&citizen, url(read), read, Some(&token), &[])
+        .await;
 
     // The coordination table: a citizen is refused, a member proposes and votes.
-    let response = api(&citizen)
-        .get(server.url("/governance"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(response.status(), 403);
-    checker.check("get", "/governance", response).await;
+    let (status, _) = checker
+        .get(&citizen, url("/governance"), "/governance")
+        .await;
+    assert_eq!(status, 403);
     let member = login(&server, "comune").await;
-    let response = api(&member)
-        .get(server.url("/governance"))
-        .send()
-        .await
-        .expect("GET");
-    checker.check("get", "/governance", response).await;
+    checker
+        .get(&member, url("/governance"), "/governance")
+        .await;
     let token = member.csrf(&server).await;
-    let response = api(&member)
-        .post(server.url("/governance/proposals"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("kind", "settings"),
-            ("plugin", "hello"),
-            ("key", "greeting"),
-            ("value", "12"),
-        ])
-        .send()
-        .await
-        .expect("POST");
+    let proposals = "/governance/proposals";
+    let setting = [
+        ("kind", "settings"),
+        ("plugin", "hello"),
+        ("key", "greeting"),
+    ];
+    let mut wrong_type = setting.to_vec();
+    wrong_type.push(("value", "12"));
+    let (status, _) = checker
+        .post_form(
+            &member,
+            url(proposals),
+            proposals,
+            Some(&token),
+            &wrong_type,
+        )
+        .await;
     assert_eq!(
-        response.status(),
-        422,
+        status, 422,
         "a setting of the wrong type is refused before the vote"
     );
-    checker
-        .check("post", "/governance/proposals", response)
+    let mut valid = setting.to_vec();
+    valid.extend([
+        ("value", "\"Salve dal tavolo\""),
+        ("rationale", "più caldo"),
+    ]);
+    let (status, proposal) = checker
+        .post_form(&member, url(proposals), proposals, Some(&token), &valid)
         .await;
-    let response = api(&member)
-        .post(server.url("/governance/proposals"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("kind", "settings"),
-            ("plugin", "hello"),
-            ("key", "greeting"),
-            ("value", "\"Salve dal tavolo\""),
-            ("rationale", "un saluto più caldo"),
-        ])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), 201);
-    let proposal = checker
-        .check("post", "/governance/proposals", response)
-        .await;
+    assert_eq!(status, 201);
     let number = proposal["number"].as_i64().expect("a number");
-    let path = "/governance/proposals/{number}";
-    let response = api(&member)
-        .get(server.url(&format!("/governance/proposals/{number}")))
-        .send()
-        .await
-        .expect("GET");
-    checker.check("get", path, response).await;
-    let response = api(&member)
-        .get(server.url("/governance/proposals/9999"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(response.status(), 404);
-    checker.check("get", path, response).await;
+    let one = "/governance/proposals/{number}";
+    checker
+        .get(
+            &member,
+            url(&format!("/governance/proposals/{number}")),
+            one,
+        )
+        .await;
+    let (status, _) = checker
+        .get(&member, url("/governance/proposals/9999"), one)
+        .await;
+    assert_eq!(status, 404);
     let vote = "/governance/proposals/{number}/vote";
-    let url = server.url(&format!("/governance/proposals/{number}/vote"));
-    let response = api(&member)
-        .post(&url)
-        .form(&[("_csrf", token.as_str()), ("choice", "forse")])
-        .send()
-        .await
-        .expect("POST");
-    assert!(response.status().is_client_error());
-    checker.check("post", vote, response).await;
-    let response = api(&member)
-        .post(&url)
-        .form(&[("_csrf", token.as_str()), ("choice", "approve")])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), 200);
-    checker.check("post", vote, response).await;
-    let response = api(&member)
-        .post(&url)
-        .form(&[("_csrf", token.as_str()), ("choice", "approve")])
-        .send()
-        .await
-        .expect("POST");
-    assert!(
-        response.status().is_client_error(),
-        "a second vote is refused"
-    );
-    checker.check("post", vote, response).await;
+    let vote_url = || url(&format!("/governance/proposals/{number}/vote"));
+    for (choice, expected) in [("forse", 422), ("approve", 200), ("approve", 409)] {
+        let (status, body) = checker
+            .post_form(
+                &member,
+                vote_url(),
+                vote,
+                Some(&token),
+                &[("choice", choice)],
+            )
+            .await;
+        assert_eq!(status, expected, "vote {choice}: {body}");
+    }
 
     // Plugin routes: the plugin's answer, and the kernel's error envelope.
     let plugin = "/p/{plugin}/{path}";
-    let response = api(&citizen)
-        .get(server.url("/p/hello/api/whoami"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(response.status(), 200);
-    checker.check("get", plugin, response).await;
-    let response = api(&citizen)
-        .get(server.url("/p/nessuno/api"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(response.status(), 404);
-    checker.check("get", plugin, response).await;
-    let response = api(&citizen)
-        .post(server.url("/p/hello/api/greetings"))
-        .json(&json!({ "name": "Ada" }))
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), 403, "no CSRF token");
-    checker.check("post", plugin, response).await;
+    let (status, _) = checker
+        .get(&citizen, url("/p/hello/api/whoami"), plugin)
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = checker.get(&citizen, url("/p/nessuno/api"), plugin).await;
+    assert_eq!(status, 404);
     let token = citizen.csrf(&server).await;
-    let response = api(&citizen)
-        .post(server.url("/p/hello/api/greetings"))
-        .header("x-csrf-token", &token)
-        .header("content-type", "application/json")
-        .body(vec![b' '; 2 * 1024 * 1024])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), 413);
-    checker.check("post", plugin, response).await;
-    let response = api(&citizen)
-        .post(server.url("/p/hello/api/greetings"))
-        .header("x-csrf-token", &token)
-        .json(&json!({ "name": 12 }))
-        .send()
-        .await
-        .expect("POST");
-    assert!(response.status().is_client_error());
-    checker.check("post", plugin, response).await;
+    let greetings = url("/p/hello/api/greetings");
+    let attempts = [
+        (None, b"{\"name\":\"Ada\"}".to_vec(), 403),
+        (Some(&token), vec![b' '; 2 * 1024 * 1024], 413),
+        (Some(&token), b"{\"name\": 12}".to_vec(), 400),
+    ];
+    for (token, body, expected) in attempts {
+        let mut request = citizen
+            .http
+            .post(&greetings)
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(token) = token {
+            request = request.header("x-csrf-token", token.as_str());
+        }
+        let response = request.send().await.expect("POST");
+        let (status, _) = checker.check("post", plugin, response).await;
+        assert_eq!(status, expected);
+    }
 
     let token = citizen.csrf(&server).await;
-    let response = api(&citizen)
-        .post(server.url("/logout"))
-        .form(&[("_csrf", token.as_str())])
-        .send()
-        .await
-        .expect("POST");
-    assert_eq!(response.status(), 303);
-    checker.check("post", "/logout", response).await;
+    let (status, _) = checker
+        .post_form(&citizen, url("/logout"), "/logout", Some(&token), &[])
+        .await;
+    assert_eq!(status, 303);
 
     checker.assert_all_seen();
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 use trama_manifest::{Checked, Diagnostics};
 
-use crate::support::{INSTANCE, Territory, plugin_toml};
+use crate::support::{INSTANCE, SETTINGS, Territory, plugin_toml};
 
 /// Every fault names its file (one the territory holds) and, when it names a line, a line
 /// that exists; and its message is a sentence, not an empty string.
@@ -119,22 +119,6 @@ fn manifest() -> impl Strategy<Value = String> {
         )
 }
 
-const SETTINGS: &str = r#"[settings.greeting]
-type = "string"
-default = "Ciao"
-max_length = 20
-
-[settings.max_message_length]
-type = "integer"
-default = 280
-min = 1
-max = 2000
-
-[settings.mood]
-type = "choice"
-choices = ["allegro", "serio"]
-"#;
-
 fn check(territory: &Territory, env: &[(String, String)]) -> Result<Checked, Diagnostics> {
     trama_manifest::check_with_env(
         territory.instance_dir(),
@@ -161,7 +145,7 @@ proptest! {
         length in 0_usize..40,
         repeat in any::<bool>(),
     ) {
-        let valid = format!("{INSTANCE}[plugins.hello]\nversion = \"^1.0\"\ncapabilities = [\"store\", \"settings\", \"log\"]\n\n[plugins.hello.settings]\ngreeting = \"Salve\"\n");
+        let valid = format!("{INSTANCE}[plugins.hello]\nversion = \"^1.0\"\ncapabilities = [\"store\", \"settings\", \"log\"]\n\n[plugins.hello.settings]\ngreeting = \"Salve\"\nregion = \"Lazio\"\n");
         let start = cut.min(valid.len());
         let end = (start + length).min(valid.len());
         let mut text = valid.clone();
@@ -174,8 +158,12 @@ proptest! {
         }
         let territory = Territory::with_manifest(&text);
         territory.plugin("hello", &plugin_toml("hello", "1.0.0", SETTINGS));
-        if let Err(faults) = territory.check() {
-            assert_located(&territory, &[("instance.toml", &text)], &faults);
+        match territory.check() {
+            Ok(_) => {}
+            Err(faults) => {
+                prop_assert!(text != valid, "the undamaged manifest is valid: {faults}");
+                assert_located(&territory, &[("instance.toml", &text)], &faults);
+            }
         }
     }
 

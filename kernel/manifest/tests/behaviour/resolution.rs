@@ -6,27 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 use trama_manifest::{Capability, HOST_API_VERSION, Registry, resolve};
 
-use crate::support::{INSTANCE, Territory, assert_fault, faults, plugin_toml};
-
-const SETTINGS: &str = r#"[settings.greeting]
-type = "string"
-default = "Ciao"
-max_length = 20
-
-[settings.max_message_length]
-type = "integer"
-default = 280
-min = 1
-max = 2000
-
-[settings.mood]
-type = "choice"
-choices = ["allegro", "serio"]
-
-[settings.region]
-type = "string"
-required = true
-"#;
+use crate::support::{INSTANCE, SETTINGS, Territory, assert_fault, faults, plugin_toml};
 
 /// `hello` 1.0.0, 1.2.0 and 2.0.0, all with the settings schema above.
 fn territory_with_hello(manifest_plugins: &str) -> Territory {

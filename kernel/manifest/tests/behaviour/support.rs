@@ -17,6 +17,28 @@ hosts = ["localhost"]
 
 "#;
 
+/// The settings schema of the `hello` packages the tests install: a string with a length cap,
+/// a bounded integer, a choice and a required string.
+pub const SETTINGS: &str = r#"[settings.greeting]
+type = "string"
+default = "Ciao"
+max_length = 20
+
+[settings.max_message_length]
+type = "integer"
+default = 280
+min = 1
+max = 2000
+
+[settings.mood]
+type = "choice"
+choices = ["allegro", "serio"]
+
+[settings.region]
+type = "string"
+required = true
+"#;
+
 /// A valid `plugin.toml` for `name` at `version`, followed by `rest`.
 pub fn plugin_toml(name: &str, version: &str, rest: &str) -> String {
     format!(
