@@ -588,6 +588,12 @@ async fn a_redemption_left_pending_by_a_crash_is_settled_from_the_ledger() {
         shown[lost_id.as_str()],
         (&json!("void"), &json!("annullata"))
     );
+    let (status, html) = cashier.page(&server, "/p/vouchers/merchant").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<s>2,00 €</s> (annullata)"),
+        "the shop's page shows the cancelled one struck out: {html}"
+    );
     // Asking again for the cancelled one says so; it takes nothing.
     let (status, refused) = cashier
         .send_json(
