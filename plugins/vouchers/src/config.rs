@@ -14,6 +14,9 @@ pub struct Settings {
     /// Seconds of work one run of the `close-campaigns` job does before it saves its place and
     /// leaves the rest to the next run; keep it well below the instance's job deadline.
     pub close_job_seconds: u32,
+    /// How long a `pending` redemption is left to the request working on it before the
+    /// `recover-redemptions` job settles it from the ledger; well above the HTTP deadline.
+    pub recovery_grace_seconds: u32,
 }
 
 impl Settings {

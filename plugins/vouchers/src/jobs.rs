@@ -1,6 +1,11 @@
-//! The `close-campaigns` job (every minute): starts closing the campaigns whose closing date has
+//! The plugin's jobs.
+//!
+//! `close-campaigns` (every minute) starts closing the campaigns whose closing date has
 //! passed and advances every closing under way, within the time the settings allow per run and
 //! the events one call may publish (see [`crate::close`]).
+//!
+//! `recover-redemptions` (every 30 seconds) settles the redemptions a crash left `pending`
+//! once the setting `recovery_grace_seconds` has passed (see [`crate::redeem`]).
 //!
 //! A campaign whose closing fails is logged and left for the next run; the run itself succeeds,
 //! because the kernel keeps a call's events only when the call succeeds, and the work done for
@@ -12,8 +17,10 @@ use trama_sdk::{Result, clock, log};
 use crate::campaign::CAMPAIGNS;
 use crate::close::{self, Progress};
 use crate::config::Settings;
+use crate::redeem;
 
 pub const CLOSE_CAMPAIGNS: &str = "close-campaigns";
+pub const RECOVER_REDEMPTIONS: &str = "recover-redemptions";
 
 /// How much longer than its work budget a run keeps other runs off a closing: the kernel's
 /// job deadline is above the budget, and a run it stops must not overlap the next one.
@@ -66,6 +73,19 @@ pub fn close_campaigns() -> Result<()> {
                 doc.id
             )),
         }
+    }
+    Ok(())
+}
+
+pub fn recover_redemptions() -> Result<()> {
+    let settings = Settings::load()?;
+    let grace_ms = i64::from(settings.recovery_grace_seconds) * 1000;
+    let outcome = redeem::recover(clock::now_ms(), grace_ms)?;
+    if outcome.done + outcome.voided > 0 {
+        log::info(format!(
+            "pending redemptions: {} completed, {} voided, {} left for later",
+            outcome.done, outcome.voided, outcome.left
+        ));
     }
     Ok(())
 }

@@ -68,7 +68,16 @@
 //! `vouchers.voucher_redeemed` (`{redemption_id, code, campaign_id, merchant_id, amount_cents,
 //! remaining_cents}`);
 //! subscribes to `admissions.provider_accredited`, `…_suspended`, `…_revoked` (see
-//! [`merchant`]). The job `close-campaigns` runs every minute (see [`jobs`]).
+//! [`merchant`]). The job `close-campaigns` runs every minute, `recover-redemptions` every 30
+//! seconds (see [`jobs`]).
+//!
+//! ## Redemptions after a crash
+//! A redemption's document is written `pending` before its money moves and becomes `done`
+//! after, so a crash never leaves money moved without a record; a retry of the same request,
+//! or the job `recover-redemptions` after `recovery_grace_seconds` (default 120), settles a
+//! pending one from the ledger: `done` if its transfer exists, `void` ("annullata") if not.
+//! Only `done` redemptions took money; the shop's page shows the others with their status
+//! (see [`redeem`]).
 
 pub mod application;
 pub mod campaign;
@@ -173,6 +182,7 @@ impl Plugin for Vouchers {
     fn run_job(&self, name: &str) -> Result<()> {
         match name {
             jobs::CLOSE_CAMPAIGNS => jobs::close_campaigns(),
+            jobs::RECOVER_REDEMPTIONS => jobs::recover_redemptions(),
             other => Err(Error::not_found(format!("there is no job named `{other}`"))),
         }
     }

@@ -1,7 +1,8 @@
 //! Redeeming vouchers at a merchant.
 //!
-//! A redemption is one ledger `transfer_all` of two entries, under idempotency keys made from
-//! the merchant and the request id (a hidden field of the form, or `request_id` in JSON):
+//! A redemption moves money with one ledger `transfer_all` of two entries, under idempotency
+//! keys made from the merchant and the request id (a hidden field of the form, or `request_id`
+//! in JSON):
 //!
 //! - `voucher/{code}` → `merchant/{id}/owed`: the money. The voucher's account is funded, so
 //!   the ledger refuses, atomically, anything beyond what is left — two hundred cashiers racing
@@ -11,8 +12,33 @@
 //!   the redemption, the running total spent per campaign that the dashboard shows without
 //!   adding up every voucher.
 //!
-//! Then a `redemptions` document is created under `{merchant}-{request id}`. A retried request
-//! replays the transfers (no second payment) and finds or writes the same document.
+//! ## Never half done
+//!
+//! The kernel commits every host call on its own, so the transfer and the `redemptions`
+//! document cannot be written together. A crash between two writes must therefore leave
+//! something that says what was under way: the intent is written first.
+//!
+//! 1. The document `{merchant}-{request id}` is created `pending`, with everything known before
+//!    the money moves (code, amount, campaign, who, when, the transfer's key). Creating is
+//!    must-not-exist, so a retried request finds it.
+//! 2. `transfer_all` under the idempotency key. A refusal (not enough left, spent voucher)
+//!    deletes the pending document: no money moved, and a refused attempt is no redemption.
+//! 3. The document becomes `done`, with the transfer's id and what is left on the voucher
+//!    (a version-guarded write), and the event and the audit entry follow.
+//!
+//! So no transfer exists without its document; a crash can only leave a `pending` one. It is
+//! resolved either by the same request asked again (it continues from step 2: replaying the
+//! transfer under the same key moves no money twice) or by the job `recover-redemptions`
+//! ([`recover`]), which looks at pending documents older than the setting
+//! `recovery_grace_seconds` (well above the HTTP deadline, so a request still running is never
+//! raced): the transfer under the document's key in the voucher's history makes it `done` (with
+//! the event and audit entry the request would have written), its absence makes it `void`
+//! ("annullata": nothing was taken). A request that finds its document voided or pending under
+//! it still writes `done` once its transfer went through, so the last word is the ledger's.
+//!
+//! Only `done` redemptions count: totals come from the ledger, which holds exactly their
+//! transfers, and pages show the others with their status ("in corso", "annullata").
+//! Documents written by earlier versions have no status and read as `done`.
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::i18n::Lang;
@@ -20,8 +46,8 @@ use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::{self, format_cents};
-use trama_sdk::store::{Collection, Doc};
-use trama_sdk::{Error, Result, audit, events};
+use trama_sdk::store::{Cmp, Collection, Doc};
+use trama_sdk::{Error, Result, audit, events, log};
 
 use crate::code;
 use crate::merchant::{self, MerchantStatus};
@@ -31,21 +57,114 @@ pub const REDEMPTIONS: Collection<Redemption> = Collection::new("redemptions");
 pub const VOUCHER_REDEEMED: &str = "vouchers.voucher_redeemed";
 pub const JSON_FIELDS: &[&str] = &["code", "amount", "request_id"];
 
-/// A redemption as stored. `merchant`, `campaign`, `code` and `at` are indexed.
+/// Where a redemption stands (see the module docs). Stored lowercase; `status` is indexed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RedemptionStatus {
+    /// Written before the money moves; the transfer may or may not have happened yet.
+    Pending,
+    /// The money moved. The default, because documents written before there was a status were
+    /// only ever written after their transfer.
+    #[default]
+    Done,
+    /// Resolved after a failure: no money moved, and none will under this request id.
+    Void,
+}
+
+impl RedemptionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RedemptionStatus::Pending => "pending",
+            RedemptionStatus::Done => "done",
+            RedemptionStatus::Void => "void",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            RedemptionStatus::Pending => lang.pick("in corso", "in progress"),
+            RedemptionStatus::Done => lang.pick("registrato", "recorded"),
+            RedemptionStatus::Void => lang.pick("annullata", "cancelled"),
+        }
+    }
+}
+
+/// A redemption as stored. `merchant`, `campaign`, `code`, `at` and `status` are indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Redemption {
     pub code: String,
     pub merchant: String,
     pub campaign: String,
     pub application: String,
+    /// Asked while `pending`, taken once `done`.
     pub amount_cents: i64,
-    /// What was left on the voucher when the redemption was recorded (read just after the
-    /// transfer, so a redemption racing on the same voucher may already show in it).
+    /// What was left on the voucher when the redemption was completed (read just after the
+    /// transfer, so a redemption racing on the same voucher may already show in it); 0 until
+    /// then.
     pub remaining_cents: i64,
+    /// The ledger transfer; empty until `done`.
     pub transfer_id: String,
     pub request_id: String,
     pub at: i64,
     pub by: String,
+    #[serde(default)]
+    pub status: RedemptionStatus,
+    /// The idempotency key of the transfer (empty in documents from before it was stored:
+    /// [`Redemption::key`] derives it).
+    #[serde(default)]
+    pub transfer_key: String,
+    /// When a request last worked on it: the recovery leaves it alone for the grace period
+    /// after this.
+    #[serde(default)]
+    pub attempted_at: i64,
+}
+
+impl Redemption {
+    /// The idempotency key of the transfer.
+    pub fn key(&self) -> String {
+        if self.transfer_key.is_empty() {
+            transfer_key(&self.merchant, &self.request_id)
+        } else {
+            self.transfer_key.clone()
+        }
+    }
+
+    /// Whether `request` is the one this document was written for (a retry), rather than a
+    /// request id reused for another redemption.
+    pub fn same_request(&self, request: &Request) -> bool {
+        self.code == request.code && self.amount_cents == request.amount_cents
+    }
+
+    /// A pending redemption no request has worked on for `grace_ms`: the request that wrote
+    /// it is over, so what the ledger holds for it is final.
+    pub fn is_stale(&self, now: i64, grace_ms: i64) -> bool {
+        self.status == RedemptionStatus::Pending
+            && self.attempted_at.max(self.at).saturating_add(grace_ms) <= now
+    }
+
+    /// This redemption's transfer among `history` (a page of its voucher's transfers): the
+    /// one under its key, from its voucher, of its amount.
+    pub fn find_transfer<'a>(
+        &self,
+        history: &'a [ledger::Transfer],
+    ) -> Option<&'a ledger::Transfer> {
+        let key = self.key();
+        let from = voucher::account(&self.code);
+        history.iter().find(|transfer| {
+            transfer.idempotency_key == key
+                && transfer.from == from
+                && transfer.amount_cents == self.amount_cents
+        })
+    }
+
+    /// The redemption once its transfer went through.
+    pub fn completed(mut self, transfer_id: &str, amount_cents: i64, remaining_cents: i64) -> Self {
+        self.status = RedemptionStatus::Done;
+        self.transfer_id = transfer_id.to_owned();
+        self.amount_cents = amount_cents;
+        self.remaining_cents = remaining_cents;
+        self
+    }
 }
 
 /// A redemption request, checked.
@@ -109,9 +228,15 @@ pub fn read(input: &Input, lang: Lang) -> std::result::Result<Request, Problems>
     }
 }
 
+/// The idempotency key of a redemption's transfer (its memorandum entry adds `/memo`).
+pub fn transfer_key(merchant: &str, request_id: &str) -> String {
+    format!("redeem/{merchant}/{request_id}")
+}
+
 /// Redeems `request` at the caller's merchant. `404` for an unknown code, `403` for a caller
 /// without an active merchant, `409` when the voucher holds less than asked (saying how much
-/// it holds) or is spent.
+/// it holds) or is spent, when the request id was used for something else, or when the same
+/// request is being handled right now.
 pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<Doc<Redemption>> {
     let shop = merchant::of_user(caller)?.ok_or_else(|| {
         Error::forbidden(lang.pick(
@@ -134,43 +259,172 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
         }));
     }
     let doc_id = format!("{}-{}", shop.id, request.request_id);
-    if let Some(done) = REDEMPTIONS.get(&doc_id)? {
-        // A retry: the same answer again, unless the request id is reused for something else.
-        if done.data.code != request.code || done.data.amount_cents != request.amount_cents {
-            return Err(reused(lang));
+    let pending = match REDEMPTIONS.get(&doc_id)? {
+        Some(found) => match resume(found, &request, now, lang)? {
+            Resumed::Finished(doc) => return Ok(doc),
+            Resumed::Pending(doc) => doc,
+        },
+        None => {
+            let Some(voucher) = voucher::VOUCHERS.get(&request.code)? else {
+                return Err(Error::not_found(match lang {
+                    Lang::It => format!(
+                        "non esiste un buono con codice {}",
+                        code::display(&request.code, "")
+                    ),
+                    Lang::En => format!(
+                        "there is no voucher with code {}",
+                        code::display(&request.code, "")
+                    ),
+                }));
+            };
+            let intent = Redemption {
+                code: request.code.clone(),
+                merchant: shop.id.clone(),
+                campaign: voucher.data.campaign.clone(),
+                application: voucher.data.application.clone(),
+                amount_cents: request.amount_cents,
+                remaining_cents: 0,
+                transfer_id: String::new(),
+                request_id: request.request_id.clone(),
+                at: now,
+                by: caller.username.clone(),
+                status: RedemptionStatus::Pending,
+                transfer_key: transfer_key(&shop.id, &request.request_id),
+                attempted_at: now,
+            };
+            match REDEMPTIONS.create(&doc_id, intent) {
+                Ok(doc) => doc,
+                // The same request, sent twice at once: the other one wrote the intent first.
+                Err(Error::Conflict(_)) => {
+                    let found = REDEMPTIONS
+                        .get(&doc_id)?
+                        .ok_or_else(|| Error::internal(format!("redemption {doc_id} vanished")))?;
+                    match resume(found, &request, now, lang)? {
+                        Resumed::Finished(doc) => return Ok(doc),
+                        Resumed::Pending(doc) => doc,
+                    }
+                }
+                Err(err) => return Err(err),
+            }
         }
-        return Ok(done);
-    }
-    let Some(voucher) = voucher::VOUCHERS.get(&request.code)? else {
-        return Err(Error::not_found(match lang {
-            Lang::It => format!(
-                "non esiste un buono con codice {}",
-                code::display(&request.code, "")
-            ),
-            Lang::En => format!(
-                "there is no voucher with code {}",
-                code::display(&request.code, "")
-            ),
-        }));
     };
-    let account = voucher::account(&request.code);
-    let owed = merchant::owed_account(&shop.id);
-    let spent = voucher::spent_account(&voucher.data.campaign);
-    let key = format!("redeem/{}/{}", shop.id, request.request_id);
-    let shown = code::display(&request.code, "");
+    let transfer = match move_money(&pending.data, &shop.data.name) {
+        Ok(transfer) => transfer,
+        Err(err) => {
+            let refused = refusal(&err, &pending.data, lang);
+            if refused.is_some() {
+                // Nothing moved: the attempt leaves no trace among the redemptions. Should the
+                // delete fail, the recovery finds no transfer and voids the document.
+                if let Err(delete) = REDEMPTIONS.delete_if_version(&doc_id, pending.version) {
+                    log::warn(format!(
+                        "refused redemption {doc_id} kept its pending document: {delete}"
+                    ));
+                }
+            }
+            // Other failures (the database) leave the intent pending: whether the money moved
+            // is for a retry or the recovery to find out.
+            return Err(refused.unwrap_or_else(|| err.into()));
+        }
+    };
+    let remaining_cents =
+        ledger::get(&voucher::account(&pending.data.code))?.map_or(0, |a| a.balance_cents);
+    let mut current = pending;
+    // The money moved, so the document must say `done`, whatever a concurrent retry or the
+    // recovery wrote meanwhile; a handful of rounds settles any race.
+    for _ in 0..5 {
+        let done =
+            current
+                .data
+                .clone()
+                .completed(&transfer.id, transfer.amount_cents, remaining_cents);
+        match REDEMPTIONS.put_if_version(&doc_id, &done, current.version) {
+            Ok(version) => {
+                let doc = Doc {
+                    id: doc_id,
+                    version,
+                    data: done,
+                };
+                announce(&doc)?;
+                return Ok(doc);
+            }
+            Err(Error::Conflict(_)) => {
+                let Some(found) = REDEMPTIONS.get(&doc_id)? else {
+                    return Err(Error::internal(format!("redemption {doc_id} vanished")));
+                };
+                if found.data.status == RedemptionStatus::Done {
+                    return Ok(found);
+                }
+                current = found;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Err(busy(lang))
+}
+
+/// What to do with a redemption document a request found under its id.
+enum Resumed {
+    /// The answer: the redemption as it was completed.
+    Finished(Doc<Redemption>),
+    /// The intent, now marked as worked on by this request: continue with the transfer.
+    Pending(Doc<Redemption>),
+}
+
+/// A request meets the document of the same request id: a retry of a completed redemption
+/// gets the same answer; a pending one is continued (the transfer's key makes replaying it
+/// safe), after the document is touched so the recovery does not void it under the request.
+fn resume(found: Doc<Redemption>, request: &Request, now: i64, lang: Lang) -> Result<Resumed> {
+    if !found.data.same_request(request) {
+        return Err(reused(lang));
+    }
+    match found.data.status {
+        RedemptionStatus::Done => Ok(Resumed::Finished(found)),
+        RedemptionStatus::Void => Err(voided(lang)),
+        RedemptionStatus::Pending => {
+            let mut touched = found.data.clone();
+            touched.attempted_at = now;
+            match REDEMPTIONS.put_if_version(&found.id, &touched, found.version) {
+                Ok(version) => Ok(Resumed::Pending(Doc {
+                    id: found.id,
+                    version,
+                    data: touched,
+                })),
+                Err(Error::Conflict(_)) => match REDEMPTIONS.get(&found.id)? {
+                    Some(done) if done.data.status == RedemptionStatus::Done => {
+                        Ok(Resumed::Finished(done))
+                    }
+                    Some(void) if void.data.status == RedemptionStatus::Void => Err(voided(lang)),
+                    _ => Err(busy(lang)),
+                },
+                Err(err) => Err(err),
+            }
+        }
+    }
+}
+
+/// The two transfers of a redemption. The shop's and the campaign's accounts are opened when
+/// they are created; should one be missing (data from before that), it is opened here once and
+/// the transfers tried again.
+fn move_money(
+    redemption: &Redemption,
+    shop_name: &str,
+) -> std::result::Result<ledger::Transfer, LedgerError> {
+    let account = voucher::account(&redemption.code);
+    let owed = merchant::owed_account(&redemption.merchant);
+    let spent = voucher::spent_account(&redemption.campaign);
+    let key = redemption.key();
+    let shown = code::display(&redemption.code, "");
     let transfers = [
-        TransferRequest::new(&*account, &*owed, request.amount_cents, key.clone())
-            .memo(format!("voucher {shown} at {}", shop.data.name)),
+        TransferRequest::new(&*account, &*owed, redemption.amount_cents, key.clone())
+            .memo(format!("voucher {shown} at {shop_name}")),
         TransferRequest::new(
             MEMO_COUNTERPART,
             &*spent,
-            request.amount_cents,
+            redemption.amount_cents,
             format!("{key}/memo"),
         )
         .memo(format!("spent on voucher {shown}")),
     ];
-    // The shop's and the campaign's accounts are opened when they are created; should one be
-    // missing (data from before that), it is opened here once and the redemption retried.
     let attempt = match ledger::transfer_all(&transfers) {
         Err(LedgerError::UnknownAccount(_)) => {
             ledger::open(&owed, AccountKind::Funded)?;
@@ -180,13 +434,23 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
         }
         other => other,
     };
-    let done = attempt.map_err(|err| match err {
+    attempt?
+        .into_iter()
+        .next()
+        .ok_or_else(|| LedgerError::Internal("the ledger recorded no transfer".into()))
+}
+
+/// The user's answer to a ledger refusal that moved no money, or `None` for a failure after
+/// which nobody knows yet whether it did.
+fn refusal(err: &LedgerError, redemption: &Redemption, lang: Lang) -> Option<Error> {
+    let shown = code::display(&redemption.code, "");
+    match err {
         LedgerError::InsufficientFunds(_) => {
-            let left = ledger::get(&account)
+            let left = ledger::get(&voucher::account(&redemption.code))
                 .ok()
                 .flatten()
                 .map_or(0, |a| a.balance_cents);
-            Error::conflict(if left == 0 {
+            Some(Error::conflict(if left == 0 {
                 match lang {
                     Lang::It => format!("il buono {shown} è già stato speso per intero"),
                     Lang::En => format!("the voucher {shown} is already fully spent"),
@@ -196,49 +460,27 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
                     Lang::It => format!(
                         "sul buono {shown} restano {}: non si possono scalare {}",
                         format_cents(left, lang),
-                        format_cents(request.amount_cents, lang)
+                        format_cents(redemption.amount_cents, lang)
                     ),
                     Lang::En => format!(
                         "the voucher {shown} has {} left: {} cannot be taken",
                         format_cents(left, lang),
-                        format_cents(request.amount_cents, lang)
+                        format_cents(redemption.amount_cents, lang)
                     ),
                 }
-            })
+            }))
         }
-        LedgerError::UnknownAccount(_) => Error::conflict(lang.pick(
+        LedgerError::UnknownAccount(_) => Some(Error::conflict(lang.pick(
             "il buono è in corso di emissione: riprova tra qualche minuto",
             "the voucher is still being issued: try again in a few minutes",
-        )),
-        LedgerError::Conflict(_) => reused(lang),
-        other => other.into(),
-    })?;
-    let transfer = done
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::internal("the ledger recorded no transfer"))?;
-    let remaining_cents = ledger::get(&account)?.map_or(0, |a| a.balance_cents);
-    let redemption = Redemption {
-        code: request.code.clone(),
-        merchant: shop.id.clone(),
-        campaign: voucher.data.campaign.clone(),
-        application: voucher.data.application.clone(),
-        amount_cents: transfer.amount_cents,
-        remaining_cents,
-        transfer_id: transfer.id,
-        request_id: request.request_id,
-        at: now,
-        by: caller.username.clone(),
-    };
-    let doc = match REDEMPTIONS.create(&doc_id, redemption) {
-        Ok(doc) => doc,
-        Err(Error::Conflict(_)) => {
-            return REDEMPTIONS
-                .get(&doc_id)?
-                .ok_or_else(|| Error::internal(format!("redemption {doc_id} vanished")));
-        }
-        Err(err) => return Err(err),
-    };
+        ))),
+        LedgerError::Conflict(_) => Some(reused(lang)),
+        LedgerError::Invalid(_) | LedgerError::Internal(_) => None,
+    }
+}
+
+/// The event and the audit entry of a completed redemption, written by whoever completed it.
+fn announce(doc: &Doc<Redemption>) -> Result<()> {
     events::publish(
         VOUCHER_REDEEMED,
         &serde_json::json!({
@@ -259,8 +501,7 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
             "remaining_cents": doc.data.remaining_cents,
             "redemption": doc.id,
         }),
-    )?;
-    Ok(doc)
+    )
 }
 
 /// A request id already used for a different redemption.
@@ -269,6 +510,143 @@ fn reused(lang: Lang) -> Error {
         "questa richiesta è già stata usata per un'altra operazione: ricarica la pagina",
         "this request was already used for another operation: reload the page",
     ))
+}
+
+/// The same request is being handled by another call right now.
+fn busy(lang: Lang) -> Error {
+    Error::conflict(lang.pick(
+        "questo incasso è in corso: attendi qualche secondo e riprova",
+        "this redemption is in progress: wait a few seconds and try again",
+    ))
+}
+
+/// The request was cancelled by the recovery after a failure: nothing was taken.
+fn voided(lang: Lang) -> Error {
+    Error::conflict(lang.pick(
+        "questo incasso è stato annullato dopo un guasto e non è stato scalato nulla: ricarica la pagina e riprova",
+        "this redemption was cancelled after a failure and nothing was taken: reload the page and try again",
+    ))
+}
+
+/// How many pending redemptions one run of the recovery looks at: each may publish one event,
+/// far below the kernel's cap per call, and the next run takes the rest.
+pub const RECOVERY_BATCH: u32 = 200;
+/// Transfers read at a time from a voucher's history (a voucher has a handful).
+const HISTORY_PAGE: u32 = 100;
+
+/// What one run of the recovery did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recovered {
+    /// Pending redemptions whose transfer was found: now `done`.
+    pub done: u32,
+    /// Pending redemptions with no transfer: now `void`.
+    pub voided: u32,
+    /// Pending redemptions still within the grace period, or changed by a request meanwhile.
+    pub left: u32,
+}
+
+/// Resolves the `pending` redemptions untouched for `grace_ms` (see the module docs). One that
+/// fails is logged and left for the next run.
+pub fn recover(now: i64, grace_ms: i64) -> Result<Recovered> {
+    let pending = REDEMPTIONS
+        .query()
+        .filter("status", Cmp::Eq, "pending")
+        .order_by("at")
+        .limit(RECOVERY_BATCH)
+        .fetch()?;
+    let mut outcome = Recovered::default();
+    for doc in pending {
+        if !doc.data.is_stale(now, grace_ms) {
+            outcome.left += 1;
+            continue;
+        }
+        let id = doc.id.clone();
+        match recover_one(doc) {
+            Ok(Some(RedemptionStatus::Done)) => outcome.done += 1,
+            Ok(Some(_)) => outcome.voided += 1,
+            Ok(None) => outcome.left += 1,
+            Err(err) => {
+                outcome.left += 1;
+                log::error(format!(
+                    "could not resolve the pending redemption {id}; the next run tries again: {err}"
+                ));
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// Settles one stale pending redemption by what the ledger holds; `None` when a request
+/// changed the document meanwhile (it finishes the work itself).
+fn recover_one(doc: Doc<Redemption>) -> Result<Option<RedemptionStatus>> {
+    let account = voucher::account(&doc.data.code);
+    let mut found = None;
+    let mut offset = 0;
+    loop {
+        let page = match ledger::history(&account, HISTORY_PAGE, offset) {
+            Ok(page) => page,
+            Err(LedgerError::UnknownAccount(_)) => Vec::new(),
+            Err(err) => return Err(err.into()),
+        };
+        if let Some(transfer) = doc.data.find_transfer(&page) {
+            found = Some(transfer.clone());
+            break;
+        }
+        if page.len() < HISTORY_PAGE as usize {
+            break;
+        }
+        offset += HISTORY_PAGE;
+    }
+    match found {
+        Some(transfer) => {
+            let remaining = ledger::get(&account)?.map_or(0, |a| a.balance_cents);
+            let done = doc
+                .data
+                .clone()
+                .completed(&transfer.id, transfer.amount_cents, remaining);
+            match REDEMPTIONS.put_if_version(&doc.id, &done, doc.version) {
+                Ok(version) => {
+                    let doc = Doc {
+                        id: doc.id,
+                        version,
+                        data: done,
+                    };
+                    log::info(format!(
+                        "pending redemption {} completed: its transfer {} went through",
+                        doc.id, doc.data.transfer_id
+                    ));
+                    announce(&doc)?;
+                    Ok(Some(RedemptionStatus::Done))
+                }
+                Err(Error::Conflict(_)) => Ok(None),
+                Err(err) => Err(err),
+            }
+        }
+        None => {
+            let mut void = doc.data.clone();
+            void.status = RedemptionStatus::Void;
+            match REDEMPTIONS.put_if_version(&doc.id, &void, doc.version) {
+                Ok(_) => {
+                    log::info(format!(
+                        "pending redemption {} voided: no money was taken",
+                        doc.id
+                    ));
+                    audit::record(
+                        "voucher.redemption_voided",
+                        &void.code,
+                        &serde_json::json!({
+                            "merchant": void.merchant,
+                            "amount_cents": void.amount_cents,
+                            "redemption": doc.id,
+                        }),
+                    )?;
+                    Ok(Some(RedemptionStatus::Void))
+                }
+                Err(Error::Conflict(_)) => Ok(None),
+                Err(err) => Err(err),
+            }
+        }
+    }
 }
 
 /// A redemption as pages and the API show it.
@@ -282,6 +660,11 @@ pub struct RedemptionView {
     pub remaining_cents: i64,
     pub remaining_text: String,
     pub at_utc: String,
+    /// `pending`, `done` or `void`.
+    pub status: &'static str,
+    pub status_label: &'static str,
+    /// Only `done` redemptions took money; pages show the others with their label.
+    pub done: bool,
 }
 
 impl RedemptionView {
@@ -295,6 +678,9 @@ impl RedemptionView {
             remaining_cents: doc.data.remaining_cents,
             remaining_text: format_cents(doc.data.remaining_cents, lang),
             at_utc: trama_sdk::clock::DateTime::from_unix_ms(doc.data.at).to_string(),
+            status: doc.data.status.as_str(),
+            status_label: doc.data.status.label(lang),
+            done: doc.data.status == RedemptionStatus::Done,
         }
     }
 }
@@ -321,5 +707,134 @@ mod tests {
         let problems = read(&Input::default(), Lang::En).unwrap_err();
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, vec!["code", "amount", "request_id"]);
+    }
+
+    fn pending(at: i64) -> Redemption {
+        Redemption {
+            code: "ABCDEFGHJKMN".into(),
+            merchant: "m1".into(),
+            campaign: "c1".into(),
+            application: "c1-RSSMRA85T10A562S".into(),
+            amount_cents: 1250,
+            remaining_cents: 0,
+            transfer_id: String::new(),
+            request_id: "req-1".into(),
+            at,
+            by: "cassa".into(),
+            status: RedemptionStatus::Pending,
+            transfer_key: transfer_key("m1", "req-1"),
+            attempted_at: at,
+        }
+    }
+
+    fn transfer(id: &str, from: &str, cents: i64, key: &str) -> ledger::Transfer {
+        ledger::Transfer {
+            id: id.into(),
+            from: from.into(),
+            to: "merchant/m1/owed".into(),
+            amount_cents: cents,
+            memo: String::new(),
+            idempotency_key: key.into(),
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn documents_written_before_the_status_read_as_done_with_their_key() {
+        let old = serde_json::json!({
+            "code": "ABCDEFGHJKMN", "merchant": "m1", "campaign": "c1",
+            "application": "a1", "amount_cents": 500, "remaining_cents": 4500,
+            "transfer_id": "t1", "request_id": "req-9", "at": 10, "by": "cassa",
+        });
+        let doc: Redemption = serde_json::from_value(old).expect("an old document");
+        assert_eq!(doc.status, RedemptionStatus::Done);
+        assert_eq!(doc.key(), "redeem/m1/req-9");
+        assert!(
+            !doc.is_stale(i64::MAX, 0),
+            "a done redemption is never recovered"
+        );
+    }
+
+    #[test]
+    fn statuses_are_stored_lowercase_and_shown_in_both_languages() {
+        let stored = serde_json::to_value(pending(0)).expect("JSON");
+        assert_eq!(stored["status"], "pending");
+        assert_eq!(stored["transfer_key"], "redeem/m1/req-1");
+        assert_eq!(RedemptionStatus::Pending.label(Lang::It), "in corso");
+        assert_eq!(RedemptionStatus::Void.label(Lang::It), "annullata");
+        assert_eq!(RedemptionStatus::Void.label(Lang::En), "cancelled");
+        for status in [
+            RedemptionStatus::Pending,
+            RedemptionStatus::Done,
+            RedemptionStatus::Void,
+        ] {
+            assert_eq!(
+                serde_json::to_value(status).ok(),
+                Some(status.as_str().into())
+            );
+        }
+    }
+
+    #[test]
+    fn a_pending_redemption_is_recovered_only_after_the_grace_period_since_its_last_attempt() {
+        let mut doc = pending(1_000);
+        assert!(!doc.is_stale(1_000 + 59_999, 60_000));
+        assert!(doc.is_stale(1_000 + 60_000, 60_000));
+        // A retry touched it: the grace period starts again.
+        doc.attempted_at = 50_000;
+        assert!(!doc.is_stale(61_000, 60_000));
+        assert!(doc.is_stale(110_000, 60_000));
+        doc.status = RedemptionStatus::Void;
+        assert!(!doc.is_stale(i64::MAX, 60_000), "void is final");
+    }
+
+    #[test]
+    fn the_transfer_of_a_redemption_is_the_one_under_its_key_from_its_voucher() {
+        let doc = pending(0);
+        let history = [
+            transfer(
+                "issue",
+                "campaign/c1/budget",
+                5_000,
+                "issue/c1/RSSMRA85T10A562S/0",
+            ),
+            transfer("other", "voucher/ABCDEFGHJKMN", 1250, "redeem/m1/req-2"),
+            transfer("mine", "voucher/ABCDEFGHJKMN", 1250, "redeem/m1/req-1"),
+        ];
+        assert_eq!(
+            doc.find_transfer(&history).map(|t| t.id.as_str()),
+            Some("mine")
+        );
+        assert_eq!(doc.find_transfer(&history[..2]), None, "no transfer: void");
+        // The key alone is not enough: another amount or voucher is another operation.
+        let odd = [
+            transfer("x", "voucher/ABCDEFGHJKMN", 999, "redeem/m1/req-1"),
+            transfer("y", "voucher/OTHERCODE234", 1250, "redeem/m1/req-1"),
+        ];
+        assert_eq!(doc.find_transfer(&odd), None);
+    }
+
+    #[test]
+    fn completing_records_the_transfer_and_what_is_left() {
+        let done = pending(0).completed("t-7", 1250, 3750);
+        assert_eq!(done.status, RedemptionStatus::Done);
+        assert_eq!(
+            (
+                done.transfer_id.as_str(),
+                done.amount_cents,
+                done.remaining_cents
+            ),
+            ("t-7", 1250, 3750)
+        );
+        let retry = Request {
+            code: "ABCDEFGHJKMN".into(),
+            amount_cents: 1250,
+            request_id: "req-1".into(),
+        };
+        assert!(done.same_request(&retry));
+        assert!(!done.same_request(&Request {
+            amount_cents: 1300,
+            ..retry
+        }));
     }
 }

@@ -19,7 +19,7 @@ use super::{
 use crate::code;
 use crate::config::Settings;
 use crate::merchant::{self, MERCHANTS, MerchantStatus, MerchantView, REIMBURSEMENTS};
-use crate::redeem::{self, REDEMPTIONS, RedemptionView};
+use crate::redeem::{self, REDEMPTIONS, RedemptionStatus, RedemptionView};
 use crate::voucher;
 
 /// Rows read per store query by the export.
@@ -251,7 +251,8 @@ fn merchant_context(user: &User, done: Option<&str>, lang: Lang) -> Result<Value
     let receipt = match done {
         Some(id) => REDEMPTIONS
             .get(id)?
-            .filter(|doc| doc.data.merchant == shop.id)
+            // The receipt says the money was taken: only for a completed redemption.
+            .filter(|doc| doc.data.merchant == shop.id && doc.data.status == RedemptionStatus::Done)
             .map(|doc| RedemptionView::new(&doc, &settings.voucher_code_prefix, lang)),
         None => None,
     };
