@@ -62,15 +62,18 @@ struct Run {
     latencies: Vec<Duration>,
 }
 
-/// `CONNECTIONS` clients, each with one keep-alive connection, send requests back to back until
-/// `duration` has passed.
+/// `CONNECTIONS` clients, each with one keep-alive connection and its own cookie store, send
+/// requests back to back until `duration` has passed. Both servers get identical clients.
 async fn load(url: &str, duration: Duration) -> Run {
     let started = Instant::now();
     let until = started + duration;
     let tasks: Vec<_> = (0..CONNECTIONS)
         .map(|_| {
+            // Like a browser or an API client, each keeps its cookies: the CSRF cookie an
+            // anonymous first request receives is sent back, not issued anew on every request.
             let client = reqwest::Client::builder()
                 .pool_max_idle_per_host(1)
+                .cookie_store(true)
                 .timeout(Duration::from_secs(30))
                 .build()
                 .expect("client");
