@@ -98,6 +98,7 @@ async fn a_plugin_notifies_a_user_once_per_key_and_the_relay_sends_it_once() {
     let response = stranger
         .http
         .get(server.url("/notifications"))
+        .header("accept", "text/html")
         .send()
         .await
         .expect("GET");
@@ -105,6 +106,12 @@ async fn a_plugin_notifies_a_user_once_per_key_and_the_relay_sends_it_once() {
         response.status().as_u16(),
         303,
         "anonymous visitors are sent to log in"
+    );
+    let (status, body) = stranger.get_json(&server, "/notifications").await;
+    assert_eq!(
+        (status, &body["error"]["kind"]),
+        (401, &serde_json::json!("unauthenticated")),
+        "an API client is told to log in: {body}"
     );
 
     let pending = outbox(&instance, true);

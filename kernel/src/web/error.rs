@@ -178,15 +178,35 @@ impl IntoResponse for WebError {
     }
 }
 
+/// Largest announced body the kernel reads and discards before refusing it (see
+/// [`body_too_large`]); anything bigger is refused at once and the connection closed.
+const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
+
 /// Answers a body over [`super::MAX_BODY_BYTES`] like every other refusal: axum's limit
 /// replies in plain text from inside whichever extractor read the body, so this layer swaps
 /// that reply for the JSON envelope (`payload_too_large`) or, for a browser, the error page.
 /// Only plain-text 413s are replaced: a plugin's own 413 page or JSON goes through untouched.
+///
+/// A body announced (`Content-Length`) over the limit is refused before any handler runs, after
+/// reading and discarding it up to [`DRAIN_LIMIT`]: a server that answers and closes while the
+/// client is still sending makes the client see a broken connection instead of the answer.
 pub async fn body_too_large(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(length) = announced.filter(|length| *length > super::MAX_BODY_BYTES as u64) {
+        let (mut head, body) = request.into_parts();
+        if length <= DRAIN_LIMIT {
+            drain(body).await;
+        }
+        return refuse_too_large(&mut head, &state).await;
+    }
     let head = (!matches!(*request.method(), Method::GET | Method::HEAD)).then(|| {
         let mut head = Request::new(());
         *head.method_mut() = request.method().clone();
@@ -200,12 +220,26 @@ pub async fn body_too_large(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/plain"));
-    let Some(mut head) =
-        head.filter(|_| response.status() == StatusCode::PAYLOAD_TOO_LARGE && plain_text)
-    else {
-        return response;
-    };
-    match Ctx::from_request_parts(&mut head, &state).await {
+    match head.filter(|_| response.status() == StatusCode::PAYLOAD_TOO_LARGE && plain_text) {
+        Some(mut head) => refuse_too_large(&mut head, &state).await,
+        None => response,
+    }
+}
+
+/// Reads a request body to its end, keeping nothing.
+async fn drain(body: axum::body::Body) {
+    use axum::body::HttpBody;
+    let mut body = std::pin::pin!(body);
+    while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+        if frame.is_err() {
+            break;
+        }
+    }
+}
+
+/// The 413 answer for the visitor of `head`: the envelope or the error page, in their language.
+async fn refuse_too_large(head: &mut axum::http::request::Parts, state: &AppState) -> Response {
+    match Ctx::from_request_parts(head, state).await {
         Ok(ctx) => {
             let limit = (super::MAX_BODY_BYTES / 1024).to_string();
             let message = super::pages::msg(&ctx, "payload_too_large").replace("{kib}", &limit);
