@@ -8,27 +8,11 @@ use std::time::Duration;
 
 use serde_json::{Value as Json, json};
 
-use crate::support::{HELLO, PgDatabase, Server, eventually, repo_root};
+use crate::support::{HELLO, PgDatabase, Server, eventually};
 
-/// Writes `root/NAME/instance.toml` answering on `NAME.localhost`.
+/// Writes `root/NAME/instance.toml` with hello, answering on `NAME.localhost`.
 fn write_instance(root: &Path, name: &str, database: &str) {
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let manifest = format!(
-        r#"[instance]
-id = "{name}"
-name = "Territorio {name}"
-hosts = ["{name}.localhost"]
-
-[registry]
-plugins = ["{plugins}"]
-themes = "{themes}"
-{database}
-{HELLO}"#,
-        plugins = repo_root().join("plugins").display(),
-        themes = repo_root().join("themes").display(),
-    );
-    std::fs::write(dir.join("instance.toml"), manifest).expect("write manifest");
+    crate::support::write_named_instance(root, name, database, HELLO);
 }
 
 /// A browser for one host name: it resolves `NAME.localhost` to the server and keeps that

@@ -261,27 +261,6 @@ async fn a_plugin_cannot_read_or_overwrite_another_plugins_documents() {
     );
 }
 
-/// Writes `root/NAME/instance.toml` with rogue and hello, answering on `NAME.localhost`.
-fn write_rogue_instance(root: &Path, name: &str, database: &str, plugins: &str) {
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let manifest = format!(
-        r#"[instance]
-id = "{name}"
-name = "Territorio {name}"
-hosts = ["{name}.localhost"]
-
-[registry]
-plugins = ["{registry}"]
-themes = "{themes}"
-{database}
-{plugins}"#,
-        registry = repo_root().join("plugins").display(),
-        themes = repo_root().join("themes").display(),
-    );
-    std::fs::write(dir.join("instance.toml"), manifest).expect("write manifest");
-}
-
 const ROGUE: &str = r#"
 [plugins.rogue]
 version = "^1.0"
@@ -291,7 +270,12 @@ capabilities = ["store"]
 async fn instances_on_one_database_never_see_each_others_documents(database: &str) {
     let root = tempfile::tempdir().expect("tempdir");
     for name in ["alto", "basso"] {
-        write_rogue_instance(root.path(), name, database, &format!("{ROGUE}{HELLO}"));
+        crate::support::write_named_instance(
+            root.path(),
+            name,
+            database,
+            &format!("{ROGUE}{HELLO}"),
+        );
     }
     let server = Server::start(&[root.path()]);
     let alto = Visitor::new(&server, "alto.localhost");
@@ -379,7 +363,7 @@ async fn a_capability_the_instance_did_not_grant_keeps_only_that_instance_offlin
     build_named_plugins(&["hello", "rogue"]);
     let root = tempfile::tempdir().expect("tempdir");
     // rogue's plugin.toml declares `store`; this instance does not grant it.
-    write_rogue_instance(
+    crate::support::write_named_instance(
         root.path(),
         "avaro",
         "",
@@ -401,7 +385,7 @@ async fn a_capability_the_instance_did_not_grant_keeps_only_that_instance_offlin
     assert!(meta.contains(r#"capabilities = ["log"]"#), "{meta}");
     std::fs::write(liar.join("plugin.toml"), meta).expect("write");
     std::fs::copy(rogue.join("plugin.wasm"), liar.join("plugin.wasm")).expect("copy");
-    write_rogue_instance(
+    crate::support::write_named_instance(
         root.path(),
         "bugiardo",
         "",
@@ -415,7 +399,7 @@ async fn a_capability_the_instance_did_not_grant_keeps_only_that_instance_offlin
         manifest.replace(&registry, &registry_root.path().display().to_string()),
     )
     .expect("write");
-    write_rogue_instance(root.path(), "sano", "", &format!("{ROGUE}{HELLO}"));
+    crate::support::write_named_instance(root.path(), "sano", "", &format!("{ROGUE}{HELLO}"));
     let avaro = root.path().join("avaro");
 
     // `trama check` names the plugin, the capability and where to grant it.

@@ -110,6 +110,29 @@ impl AsRef<Path> for TestInstance {
     }
 }
 
+/// Writes `root/NAME/instance.toml` for an instance `NAME` answering on `NAME.localhost`, with
+/// `database` (a `[database]` section or nothing) and `plugins` (its `[plugins.*]` sections):
+/// for servers given a folder of several instances.
+pub fn write_named_instance(root: &Path, name: &str, database: &str, plugins: &str) {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let manifest = format!(
+        r#"[instance]
+id = "{name}"
+name = "Territorio {name}"
+hosts = ["{name}.localhost"]
+
+[registry]
+plugins = ["{registry}"]
+themes = "{themes}"
+{database}
+{plugins}"#,
+        registry = repo_root().join("plugins").display(),
+        themes = repo_root().join("themes").display(),
+    );
+    std::fs::write(dir.join("instance.toml"), manifest).expect("write manifest");
+}
+
 pub const HELLO: &str = r#"
 [plugins.hello]
 version = "^1.0"
