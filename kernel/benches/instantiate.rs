@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Summary, summarize, verdict};
-use tokio::runtime::Handle;
 use trama::host::bindings::PluginPre;
 use trama::host::bindings::types::HttpRequest;
 use trama::host::call::{CallState, PluginContext, new_store};
@@ -83,21 +82,18 @@ struct Figures {
     call: Summary,
 }
 
-/// Instantiates hello `CALLS` times (after a warm-up) on the blocking thread this runs on, as
-/// a real call does.
-fn measure(
-    host: &PluginHost,
-    pre: &PluginPre<CallState>,
-    ctx: &Arc<PluginContext>,
-    rt: &Handle,
-) -> Figures {
+/// Instantiates hello `CALLS` times (after a warm-up) in the task this runs in, as a real call
+/// does.
+async fn measure(host: &PluginHost, pre: &PluginPre<CallState>, ctx: &Arc<PluginContext>) -> Figures {
     let engine = host.engine();
     let mut instantiate = Vec::with_capacity(CALLS);
     let mut lifecycle = Vec::with_capacity(CALLS);
     for i in 0..WARMUP + CALLS {
         let started = Instant::now();
-        let mut store = new_store(engine, Arc::clone(ctx), None, rt.clone(), DEADLINE);
-        pre.instantiate(&mut store).expect("instantiate hello");
+        let mut store = new_store(engine, Arc::clone(ctx), None, DEADLINE);
+        pre.instantiate_async(&mut store)
+            .await
+            .expect("instantiate hello");
         let instantiated = started.elapsed();
         drop(store);
         if i >= WARMUP {
@@ -109,11 +105,15 @@ fn measure(
     let mut call = Vec::with_capacity(CALLS);
     for i in 0..WARMUP + CALLS {
         let started = Instant::now();
-        let mut store = new_store(engine, Arc::clone(ctx), None, rt.clone(), DEADLINE);
-        let plugin = pre.instantiate(&mut store).expect("instantiate hello");
+        let mut store = new_store(engine, Arc::clone(ctx), None, DEADLINE);
+        let plugin = pre
+            .instantiate_async(&mut store)
+            .await
+            .expect("instantiate hello");
         let answer = plugin
             .trama_plugin_handler()
             .call_handle(&mut store, &request)
+            .await
             .expect("call hello");
         assert!(answer.is_ok(), "GET /api/time answered an error");
         drop(store);
@@ -137,10 +137,9 @@ fn main() {
     for allocation in [Allocation::SERVER, Allocation::OnDemand] {
         let host = PluginHost::with_allocation(&cache, allocation).expect("plugin host");
         let (pre, ctx) = runtime.block_on(hello(&host, root.path()));
-        let rt = runtime.handle().clone();
         let figures = runtime
-            .block_on(runtime.spawn_blocking(move || measure(&host, &pre, &ctx, &rt)))
-            .expect("measuring thread");
+            .block_on(runtime.spawn(async move { measure(&host, &pre, &ctx).await }))
+            .expect("measuring task");
         results.push(figures);
     }
     println!("hello plugin, {CALLS} calls per allocator after {WARMUP} warm-up calls:");

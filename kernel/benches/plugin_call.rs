@@ -5,7 +5,10 @@
 //! Run with `cargo bench -p trama --bench plugin_call` (cargo builds the release `trama` binary
 //! the bench starts; the hello plugin is built if stale). The route is `GET /api/time`,
 //! answering `{"now": unix ms, "utc": RFC 3339}`: the plugin reads the clock through the host and
-//! formats the date, the native twin does the same. It prints, for each server, requests per
+//! formats the date, the native twin does the same. Each server is a process of its own with
+//! tokio's default multi-thread runtime, as `trama serve` is: the native twin is this bench
+//! binary started again with `NATIVE_SERVER` set, so it does not share its runtime (and its
+//! worker threads) with the load generator. It prints, for each server, requests per
 //! second, p50 and p99 latency over `CONNECTIONS` keep-alive connections for `ROUNDS` rounds of
 //! `DURATION` each (alternating, after a warm-up), then the ratio plugin / native and whether the
 //! goal (the plugin at least 0.5x the native throughput) is met.
@@ -17,6 +20,8 @@ mod support;
 
 mod common;
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::{Json, Router, routing::get};
@@ -44,14 +49,53 @@ async fn time_now() -> Json<Value> {
     Json(json!({ "now": ms, "utc": utc }))
 }
 
-async fn native_server() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let app = Router::new().route("/api/time", get(time_now));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}/api/time")
+/// Set in the environment of the child process that serves the native twin.
+const NATIVE_SERVER: &str = "TRAMA_BENCH_NATIVE_SERVER";
+
+/// The native twin's process: serves `GET /api/time` on a free port, prints its address on
+/// the first line of stdout, and serves until killed.
+fn serve_native() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        println!("{addr}");
+        let app = Router::new().route("/api/time", get(time_now));
+        axum::serve(listener, app).await.expect("native server");
+    });
+}
+
+/// The native twin, running in its own process; killed when dropped.
+struct NativeServer {
+    child: Child,
+    url: String,
+}
+
+impl NativeServer {
+    fn start() -> Self {
+        let exe = std::env::current_exe().expect("this bench binary");
+        let mut child = Command::new(exe)
+            .env(NATIVE_SERVER, "1")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the native server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the native server's address");
+        let url = format!("http://{}/api/time", line.trim());
+        Self { child, url }
+    }
+}
+
+impl Drop for NativeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// One load run: completed requests, errors, the wall time and every latency.
@@ -192,13 +236,18 @@ impl Totals {
 }
 
 fn main() {
+    if std::env::var_os(NATIVE_SERVER).is_some() {
+        serve_native();
+        return;
+    }
+    let native_server = NativeServer::start();
+    let native_url = native_server.url.clone();
     let instance = TestInstance::new("bench", HELLO);
     let root = tempfile::tempdir().expect("tempdir");
     let server = Server::start_with_cache(&[instance.path()], &root.path().join("component-cache"));
     let plugin_url = server.url("/p/hello/api/time");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let native_url = native_server().await;
         check_same_shape(&native_url, &plugin_url).await;
         load(&native_url, WARMUP).await;
         load(&plugin_url, WARMUP).await;
@@ -221,4 +270,5 @@ fn main() {
         println!("goal: the plugin route at least {GOAL}x the native one: {}", verdict(ratio >= GOAL));
     });
     drop(server);
+    drop(native_server);
 }

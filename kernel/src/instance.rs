@@ -381,9 +381,12 @@ impl Instance {
         let prev = previous.clone();
         let outcome = self
             .call(plugin, None, deadline, move |store, bindings| {
-                bindings
-                    .trama_plugin_handler()
-                    .call_install(store, prev.as_deref())
+                Box::pin(async move {
+                    bindings
+                        .trama_plugin_handler()
+                        .call_install(store, prev.as_deref())
+                        .await
+                })
             })
             .await
             .map_err(|err| plugin_error(format!("install hook: {err}")))?;
@@ -438,10 +441,10 @@ impl Instance {
     where
         T: Send + 'static,
         E: Send + 'static,
-        F: FnOnce(
-                &mut wasmtime::Store<CallState>,
-                &crate::host::bindings::Plugin,
-            ) -> wasmtime::Result<Result<T, E>>
+        F: for<'a> FnOnce(
+                &'a mut wasmtime::Store<CallState>,
+                &'a crate::host::bindings::Plugin,
+            ) -> crate::host::call::CallFuture<'a, Result<T, E>>
             + Send
             + 'static,
     {
@@ -528,7 +531,12 @@ impl Instance {
     ) -> Result<HandleResult, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.http_deadline_ms);
         self.call(plugin, caller, deadline, move |store, bindings| {
-            bindings.trama_plugin_handler().call_handle(store, &request)
+            Box::pin(async move {
+                bindings
+                    .trama_plugin_handler()
+                    .call_handle(store, &request)
+                    .await
+            })
         })
         .await
     }
@@ -549,7 +557,12 @@ impl Instance {
     ) -> Result<Result<(), String>, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.event_deadline_ms);
         self.call(plugin, None, deadline, move |store, bindings| {
-            bindings.trama_plugin_handler().call_on_event(store, &event)
+            Box::pin(async move {
+                bindings
+                    .trama_plugin_handler()
+                    .call_on_event(store, &event)
+                    .await
+            })
         })
         .await
     }
@@ -562,7 +575,12 @@ impl Instance {
     ) -> Result<Result<(), String>, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.job_deadline_ms);
         self.call(plugin, None, deadline, move |store, bindings| {
-            bindings.trama_plugin_handler().call_run_job(store, &job)
+            Box::pin(async move {
+                bindings
+                    .trama_plugin_handler()
+                    .call_run_job(store, &job)
+                    .await
+            })
         })
         .await
     }

@@ -4,7 +4,10 @@
 wasmtime::component::bindgen!({
     world: "plugin",
     path: "../wit",
-    imports: { default: trappable },
+    // Host imports are async: they await the database on the call's own task instead of
+    // blocking a thread, and a call runs on a fiber polled by tokio (see `call.rs`).
+    imports: { default: async | trappable },
+    exports: { default: async },
 });
 
 pub use self::exports::trama::plugin::handler;

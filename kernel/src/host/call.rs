@@ -1,11 +1,18 @@
 //! One call into a plugin: a fresh store with limits and a deadline, instantiated from the
-//! plugin's pre-linked `InstancePre`, run on the blocking pool.
+//! plugin's pre-linked `InstancePre`, run as its own tokio task.
+//!
+//! The plugin runs on a wasmtime fiber that the task polls, on whichever runtime worker picks it
+//! up: no hand-off to another thread, which on a busy server cost more than the call itself (see
+//! `docs/performance.md`). A host import that waits (a database query) suspends the fiber and
+//! frees the worker. A plugin that computes without pause is made to yield at every epoch tick,
+//! so it holds a worker for at most one tick at a time, and is trapped once its deadline is spent.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::runtime::Handle;
-use wasmtime::{Engine, PoolConcurrencyLimitError, Store, Trap};
+use wasmtime::{Engine, PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 
 use super::EPOCH_TICK;
 use super::bindings::{Plugin, PluginPre, types::User};
@@ -42,7 +49,6 @@ pub struct CallState {
     pub(super) ctx: Arc<PluginContext>,
     pub(super) caller: Option<User>,
     pub(super) limiter: CallLimiter,
-    pub(super) rt: Handle,
     pub(super) published: Vec<PublishedEvent>,
     /// Notifications the plugin sent, queued only if the call succeeds (like events), so a
     /// refused request never tells anyone it went through.
@@ -82,7 +88,13 @@ pub struct CallOutcome<R> {
     pub refusals: Vec<String>,
 }
 
+/// What a call does with its instance: typically one exported function, awaited.
+pub type CallFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
+
 /// Runs `f` against a new instance of the plugin, within `deadline`.
+///
+/// The call is a task of its own: if the request that asked for it goes away (the client hung
+/// up), the plugin still runs to its end, so a change is never cut between two host calls.
 pub async fn call<R, F>(
     engine: Engine,
     pre: PluginPre<CallState>,
@@ -93,14 +105,14 @@ pub async fn call<R, F>(
 ) -> CallOutcome<R>
 where
     R: Send + 'static,
-    F: FnOnce(&mut Store<CallState>, &Plugin) -> wasmtime::Result<R> + Send + 'static,
+    F: for<'a> FnOnce(&'a mut Store<CallState>, &'a Plugin) -> CallFuture<'a, R> + Send + 'static,
 {
-    let rt = Handle::current();
-    let task = tokio::task::spawn_blocking(move || {
-        let mut store = new_store(&engine, ctx, caller, rt, deadline);
-        let result = pre
-            .instantiate(&mut store)
-            .and_then(|plugin| f(&mut store, &plugin));
+    let task = tokio::spawn(async move {
+        let mut store = new_store(&engine, ctx, caller, deadline);
+        let result = match pre.instantiate_async(&mut store).await {
+            Ok(plugin) => f(&mut store, &plugin).await,
+            Err(err) => Err(err),
+        };
         let events = std::mem::take(&mut store.data_mut().published);
         let notices = std::mem::take(&mut store.data_mut().notices);
         let changes = std::mem::take(&mut store.data_mut().changes);
@@ -128,7 +140,6 @@ pub fn new_store(
     engine: &Engine,
     ctx: Arc<PluginContext>,
     caller: Option<User>,
-    rt: Handle,
     deadline: Duration,
 ) -> Store<CallState> {
     let memory_cap = ctx.memory_cap;
@@ -136,7 +147,6 @@ pub fn new_store(
         ctx,
         caller,
         limiter: CallLimiter::new(memory_cap),
-        rt,
         published: Vec::new(),
         notices: Vec::new(),
         changes: super::changes::ChangeLog::default(),
@@ -144,9 +154,19 @@ pub fn new_store(
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
+    // At every tick the plugin yields to the runtime, so a busy plugin shares its worker with
+    // other requests; once the deadline's ticks are spent it is stopped with `Trap::Interrupt`.
     let ticks = deadline.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
-    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-    store.epoch_deadline_trap();
+    let mut remaining = u64::try_from(ticks).unwrap_or(u64::MAX);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        remaining = remaining.saturating_sub(1);
+        Ok(if remaining == 0 {
+            UpdateDeadline::Interrupt
+        } else {
+            UpdateDeadline::Yield(1)
+        })
+    });
     store
 }
 

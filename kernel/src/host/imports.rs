@@ -1,5 +1,6 @@
-//! The host side of every import in the `trama:plugin` world. Each function runs on the blocking
-//! thread of the call and reaches async kernel services with `Handle::block_on`.
+//! The host side of every import in the `trama:plugin` world. Each function is async: it runs on
+//! the call's fiber and awaits kernel services (the database) there, so a plugin waiting for a
+//! query holds no thread.
 
 use serde_json::Value as Json;
 
@@ -99,45 +100,40 @@ fn filters(list: Vec<store::Filter>) -> Result<Vec<docstore::Filter>, store::Sto
 }
 
 impl store::Host for CallState {
-    fn get(
+    async fn get(
         &mut self,
         collection: String,
         id: String,
     ) -> wasmtime::Result<Result<Option<store::Document>, store::StoreError>> {
         self.note_undeclared([collection.as_str()]);
         let docs = &self.ctx.docs;
-        Ok(self
-            .rt
-            .block_on(docs.get(&collection, &id))
+        Ok(docs.get(&collection, &id).await
             .map(|doc| doc.map(document))
             .map_err(Into::into))
     }
 
-    fn put(&mut self, op: store::PutOp) -> wasmtime::Result<Result<u64, store::StoreError>> {
+    async fn put(&mut self, op: store::PutOp) -> wasmtime::Result<Result<u64, store::StoreError>> {
         self.note_undeclared([op.collection.as_str()]);
         let docs = &self.ctx.docs;
         let written =
-            self.rt
-                .block_on(docs.put(&op.collection, &op.id, &op.data, op.expected_version));
+            docs.put(&op.collection, &op.id, &op.data, op.expected_version).await;
         if let Ok(version) = &written {
             self.changes.put(&op.collection, &op.id, *version);
         }
         Ok(written.map_err(Into::into))
     }
 
-    fn delete(&mut self, op: store::DeleteOp) -> wasmtime::Result<Result<bool, store::StoreError>> {
+    async fn delete(&mut self, op: store::DeleteOp) -> wasmtime::Result<Result<bool, store::StoreError>> {
         self.note_undeclared([op.collection.as_str()]);
         let docs = &self.ctx.docs;
-        let deleted = self
-            .rt
-            .block_on(docs.delete(&op.collection, &op.id, op.expected_version));
+        let deleted = docs.delete(&op.collection, &op.id, op.expected_version).await;
         if let Ok(true) = deleted {
             self.changes.delete(&op.collection, &op.id);
         }
         Ok(deleted.map_err(Into::into))
     }
 
-    fn query(
+    async fn query(
         &mut self,
         collection: String,
         q: store::QueryOptions,
@@ -154,14 +150,12 @@ impl store::Host for CallState {
             Err(err) => return Ok(Err(err)),
         };
         let docs = &self.ctx.docs;
-        Ok(self
-            .rt
-            .block_on(docs.query(&collection, &query))
+        Ok(docs.query(&collection, &query).await
             .map(|list| list.into_iter().map(document).collect())
             .map_err(Into::into))
     }
 
-    fn count(
+    async fn count(
         &mut self,
         collection: String,
         list: Vec<store::Filter>,
@@ -172,13 +166,11 @@ impl store::Host for CallState {
             Err(err) => return Ok(Err(err)),
         };
         let docs = &self.ctx.docs;
-        Ok(self
-            .rt
-            .block_on(docs.count(&collection, &list))
+        Ok(docs.count(&collection, &list).await
             .map_err(Into::into))
     }
 
-    fn batch(
+    async fn batch(
         &mut self,
         writes: Vec<store::Write>,
     ) -> wasmtime::Result<Result<Vec<u64>, store::StoreError>> {
@@ -207,7 +199,7 @@ impl store::Host for CallState {
             })
             .collect();
         let docs = &self.ctx.docs;
-        let written = self.rt.block_on(docs.batch(writes));
+        let written = docs.batch(writes).await;
         if let Ok(versions) = &written {
             for ((collection, id, put), version) in targets.iter().zip(versions) {
                 if *put {
@@ -220,40 +212,39 @@ impl store::Host for CallState {
         Ok(written.map_err(Into::into))
     }
 
-    fn new_id(&mut self) -> wasmtime::Result<String> {
+    async fn new_id(&mut self) -> wasmtime::Result<String> {
         Ok(docstore::new_id())
     }
 }
 
 impl settings::Host for CallState {
-    fn get(&mut self) -> wasmtime::Result<String> {
+    async fn get(&mut self) -> wasmtime::Result<String> {
         Ok(self.ctx.settings.clone())
     }
 }
 
 impl identity::Host for CallState {
-    fn caller(&mut self) -> wasmtime::Result<Option<types::User>> {
+    async fn caller(&mut self) -> wasmtime::Result<Option<types::User>> {
         Ok(self.caller.clone())
     }
 
-    fn has_role(&mut self, role: String) -> wasmtime::Result<bool> {
+    async fn has_role(&mut self, role: String) -> wasmtime::Result<bool> {
         Ok(self
             .caller
             .as_ref()
             .is_some_and(|user| user.roles.contains(&role)))
     }
 
-    fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {
+    async fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {
         let ctx = &self.ctx;
         let found =
-            self.rt
-                .block_on(crate::auth::users::find_by_id(&ctx.db, &ctx.instance, &id))?;
+            crate::auth::users::find_by_id(&ctx.db, &ctx.instance, &id).await?;
         Ok(found.map(Into::into))
     }
 }
 
 impl events::Host for CallState {
-    fn publish(&mut self, name: String, payload: String) -> wasmtime::Result<Result<(), String>> {
+    async fn publish(&mut self, name: String, payload: String) -> wasmtime::Result<Result<(), String>> {
         if !self.ctx.publishes.contains(&name) {
             return Ok(Err(format!(
                 "event `{name}` is not declared in [events] publishes of plugin `{}`",
@@ -280,7 +271,7 @@ impl events::Host for CallState {
 }
 
 impl audit::Host for CallState {
-    fn append(&mut self, action: String, subject: String, detail: String) -> wasmtime::Result<()> {
+    async fn append(&mut self, action: String, subject: String, detail: String) -> wasmtime::Result<()> {
         let detail = if detail.len() > MAX_AUDIT_DETAIL {
             serde_json::json!({ "truncated": true, "bytes": detail.len() }).to_string()
         } else if serde_json::from_str::<Json>(&detail).is_ok() {
@@ -299,13 +290,13 @@ impl audit::Host for CallState {
         };
         // An audit row that cannot be written must fail the call: an unaudited change is worse
         // than a refused one.
-        self.rt.block_on(crate::audit::append(&ctx.db, entry))?;
+        crate::audit::append(&ctx.db, entry).await?;
         Ok(())
     }
 }
 
 impl log::Host for CallState {
-    fn write(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
+    async fn write(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
         let (instance, plugin) = (&self.ctx.instance, &self.ctx.plugin);
         let message = clip(message, MAX_LOG_LINE);
         match level {
@@ -320,7 +311,7 @@ impl log::Host for CallState {
 }
 
 impl clock::Host for CallState {
-    fn now(&mut self) -> wasmtime::Result<i64> {
+    async fn now(&mut self) -> wasmtime::Result<i64> {
         Ok(crate::clock::now_ms())
     }
 }
@@ -383,7 +374,7 @@ fn transfer_request(request: ledger::TransferRequest) -> crate::ledger::Transfer
 }
 
 impl ledger::Host for CallState {
-    fn open(
+    async fn open(
         &mut self,
         name: String,
         kind: ledger::AccountKind,
@@ -393,58 +384,52 @@ impl ledger::Host for CallState {
             ledger::AccountKind::External => crate::ledger::AccountKind::External,
         };
         let books = &self.ctx.ledger;
-        Ok(self
-            .rt
-            .block_on(books.open(&name, kind))
+        Ok(books.open(&name, kind).await
             .map(account)
             .map_err(Into::into))
     }
 
-    fn get(
+    async fn get(
         &mut self,
         name: String,
     ) -> wasmtime::Result<Result<Option<ledger::Account>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        Ok(self
-            .rt
-            .block_on(books.get(&name))
+        Ok(books.get(&name).await
             .map(|found| found.map(account))
             .map_err(Into::into))
     }
 
-    fn accounts(
+    async fn accounts(
         &mut self,
         prefix: String,
         limit: u32,
         offset: u32,
     ) -> wasmtime::Result<Result<Vec<ledger::Account>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        Ok(self
-            .rt
-            .block_on(books.list(&prefix, limit, offset))
+        Ok(books.list(&prefix, limit, offset).await
             .map(|list| list.into_iter().map(account).collect())
             .map_err(Into::into))
     }
 
-    fn transfer(
+    async fn transfer(
         &mut self,
         request: ledger::TransferRequest,
     ) -> wasmtime::Result<Result<ledger::TransferRecord, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        let moved = self.rt.block_on(books.transfer(transfer_request(request)));
+        let moved = books.transfer(transfer_request(request)).await;
         if let Ok(record) = &moved {
             self.changes.record(moved_money(record));
         }
         Ok(moved.map(transfer).map_err(Into::into))
     }
 
-    fn transfer_all(
+    async fn transfer_all(
         &mut self,
         requests: Vec<ledger::TransferRequest>,
     ) -> wasmtime::Result<Result<Vec<ledger::TransferRecord>, ledger::LedgerError>> {
         let requests = requests.into_iter().map(transfer_request).collect();
         let books = &self.ctx.ledger;
-        let moved = self.rt.block_on(books.transfer_all(requests));
+        let moved = books.transfer_all(requests).await;
         if let Ok(records) = &moved {
             for record in records {
                 self.changes.record(moved_money(record));
@@ -455,23 +440,21 @@ impl ledger::Host for CallState {
             .map_err(Into::into))
     }
 
-    fn history(
+    async fn history(
         &mut self,
         name: String,
         limit: u32,
         offset: u32,
     ) -> wasmtime::Result<Result<Vec<ledger::TransferRecord>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        Ok(self
-            .rt
-            .block_on(books.history(&name, limit, offset))
+        Ok(books.history(&name, limit, offset).await
             .map(|list| list.into_iter().map(transfer).collect())
             .map_err(Into::into))
     }
 }
 
 impl notify::Host for CallState {
-    fn send(&mut self, message: notify::Notification) -> wasmtime::Result<Result<bool, String>> {
+    async fn send(&mut self, message: notify::Notification) -> wasmtime::Result<Result<bool, String>> {
         let message = crate::notify::Notification {
             recipient: message.recipient,
             subject: message.subject,
@@ -488,7 +471,7 @@ impl notify::Host for CallState {
             return Ok(Ok(false));
         }
         let outbox = &self.ctx.outbox;
-        match self.rt.block_on(outbox.check(&message)) {
+        match outbox.check(&message).await {
             Ok(true) => {
                 self.notices.push(message);
                 Ok(Ok(true))

@@ -2,9 +2,9 @@
 //! shared in memory across instances, and a fresh `Store` for every call with a deadline and a
 //! memory cap.
 //!
-//! Calls run on tokio's blocking pool: host imports reach the database with `Handle::block_on`,
-//! and a plugin stuck in a loop occupies one blocking thread until the epoch deadline traps it,
-//! never a reactor thread.
+//! Each call is a tokio task that polls the plugin on a wasmtime fiber: host imports are async
+//! and await the database without holding a thread, and a plugin stuck in a loop yields its
+//! worker at every epoch tick until its deadline traps it (see [`call`]).
 //!
 //! Instances come from wasmtime's pooling allocator: the address space for every concurrent
 //! instance is reserved once at start, so a call reuses a warm slot instead of mapping and
@@ -39,9 +39,16 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 const PACKAGE: &str = "trama:plugin/";
 
 /// How many plugin instances may be alive at once in a server. Every call holds exactly one
-/// instance on one thread of tokio's blocking pool, whose default (kept by `trama serve`) is 512
-/// threads; the pool therefore never refuses a call that has a thread to run on.
+/// instance (and one fiber stack) until it ends; calls waiting on the database count too. Beyond
+/// this many a call is refused as busy at once rather than queued behind the others.
 pub const MAX_CONCURRENT_INSTANCES: u32 = 512;
+
+/// The deepest a plugin's own stack may grow; deeper recursion traps as a stack overflow.
+const MAX_WASM_STACK_BYTES: usize = 1024 * 1024;
+
+/// Each call runs on a fiber stack of this size: the plugin's stack plus at least as much again
+/// for the host imports it calls, which run on the same stack.
+const FIBER_STACK_BYTES: usize = 2 * MAX_WASM_STACK_BYTES;
 
 /// The largest memory a manifest may grant one plugin instance (`[limits] memory_mib` allows
 /// 1..=1024 MiB). Each pool slot can grow that far; the `CallLimiter` still holds each instance to
@@ -93,6 +100,7 @@ fn pooling(instances: u32) -> PoolingAllocationConfig {
         .total_core_instances(instances.saturating_mul(CORE_INSTANCES_PER_INSTANCE))
         .total_memories(instances.saturating_mul(MEMORIES_PER_INSTANCE))
         .total_tables(instances.saturating_mul(TABLES_PER_INSTANCE))
+        .total_stacks(instances)
         .max_memory_size(MAX_MEMORY_BYTES)
         .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
         .table_keep_resident(KEEP_RESIDENT_BYTES);
@@ -148,7 +156,8 @@ impl PluginHost {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.wasm_component_model(true);
-        config.max_wasm_stack(1024 * 1024);
+        config.max_wasm_stack(MAX_WASM_STACK_BYTES);
+        config.async_stack_size(FIBER_STACK_BYTES);
         // The allocation strategy is not part of the engine's compatibility hash, so the
         // component cache serves both.
         let (engine, allocation) = match allocation {
@@ -391,19 +400,16 @@ mod tests {
                 ctx.clone(),
                 None,
                 deadline,
-                |_, _| Ok(()),
+                |_, _| Box::pin(async { Ok(()) }),
             )
         };
 
         // A call in flight holds the only slot.
-        let mut holder = call::new_store(
-            host.engine(),
-            ctx.clone(),
-            None,
-            tokio::runtime::Handle::current(),
-            deadline,
-        );
-        let _instance = pre.instantiate(&mut holder).expect("first instance");
+        let mut holder = call::new_store(host.engine(), ctx.clone(), None, deadline);
+        let _instance = pre
+            .instantiate_async(&mut holder)
+            .await
+            .expect("first instance");
         let refused = tokio::time::timeout(Duration::from_secs(60), run())
             .await
             .expect("a full pool answers at once instead of waiting");
