@@ -84,7 +84,11 @@ struct Figures {
 
 /// Instantiates hello `CALLS` times (after a warm-up) in the task this runs in, as a real call
 /// does.
-async fn measure(host: &PluginHost, pre: &PluginPre<CallState>, ctx: &Arc<PluginContext>) -> Figures {
+async fn measure(
+    host: &PluginHost,
+    pre: &PluginPre<CallState>,
+    ctx: &Arc<PluginContext>,
+) -> Figures {
     let engine = host.engine();
     let mut instantiate = Vec::with_capacity(CALLS);
     let mut lifecycle = Vec::with_capacity(CALLS);

@@ -252,8 +252,11 @@ fn main() {
         load(&native_url, WARMUP).await;
         load(&plugin_url, WARMUP).await;
         let (mut native, mut plugin) = (Totals::new(), Totals::new());
-        for _ in 0..ROUNDS {
+        // Progress goes to stderr, so that a profiler can be attached to one phase.
+        for round in 1..=ROUNDS {
+            eprintln!("round {round}: native");
             native.add(load(&native_url, DURATION).await);
+            eprintln!("round {round}: plugin");
             plugin.add(load(&plugin_url, DURATION).await);
         }
         println!(

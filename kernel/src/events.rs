@@ -67,7 +67,7 @@ const POLL: Duration = Duration::from_millis(500);
 
 /// How long a claim on a call with `deadline_ms` reserves the work for the node that claimed
 /// it: the deadline plus a margin of the same length, at least 1 s and at most 60 s. The margin
-/// covers what happens around the call (waiting for a blocking thread, instantiating, writing
+/// covers what happens around the call (waiting for a worker thread, instantiating, writing
 /// the outcome) and a stalled node; the call itself cannot outlast its deadline.
 pub fn claim_ms(deadline_ms: u64) -> i64 {
     let deadline = i64::try_from(deadline_ms).unwrap_or(i64::MAX / 4);

@@ -1,20 +1,19 @@
 //! One call into a plugin: a fresh store with limits and a deadline, instantiated from the
-//! plugin's pre-linked `InstancePre`, run as its own tokio task.
+//! plugin's pre-linked `InstancePre`, run in the caller's task.
 //!
 //! The plugin runs on a wasmtime fiber that the task polls, on whichever runtime worker picks it
-//! up: no hand-off to another thread, which on a busy server cost more than the call itself (see
-//! `docs/performance.md`). A host import that waits (a database query) suspends the fiber and
+//! up: no hand-off to another thread or task, which on a busy server cost more than the call
+//! itself (see `docs/performance.md`). A host import that waits (a database query) suspends the fiber and
 //! frees the worker. A plugin that computes without pause is made to yield at every epoch tick,
 //! so it holds a worker for at most one tick at a time, and is trapped once its deadline is spent.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::{Engine, PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 
-use super::EPOCH_TICK;
 use super::bindings::{Plugin, PluginPre, types::User};
 use super::limits::{CallLimiter, MemoryCapExceeded};
 use crate::db::Db;
@@ -93,8 +92,9 @@ pub type CallFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + 
 
 /// Runs `f` against a new instance of the plugin, within `deadline`.
 ///
-/// The call is a task of its own: if the request that asked for it goes away (the client hung
-/// up), the plugin still runs to its end, so a change is never cut between two host calls.
+/// The call runs in the caller's task, without a hand-off; if the caller goes away before it
+/// ends (the client hung up and the request was dropped), the call is detached onto a task of
+/// its own and still runs to its end, so a change is never cut between two host calls.
 pub async fn call<R, F>(
     engine: Engine,
     pre: PluginPre<CallState>,
@@ -107,7 +107,7 @@ where
     R: Send + 'static,
     F: for<'a> FnOnce(&'a mut Store<CallState>, &'a Plugin) -> CallFuture<'a, R> + Send + 'static,
 {
-    let task = tokio::spawn(async move {
+    let task = Detached::new(async move {
         let mut store = new_store(&engine, ctx, caller, deadline);
         let result = match pre.instantiate_async(&mut store).await {
             Ok(plugin) => f(&mut store, &plugin).await,
@@ -125,13 +125,47 @@ where
             refusals,
         }
     });
-    task.await.unwrap_or_else(|err| CallOutcome {
-        result: Err(CallError::Kernel(format!("plugin call task failed: {err}"))),
-        events: Vec::new(),
-        notices: Vec::new(),
-        changes: super::changes::ChangeLog::default(),
-        refusals: Vec::new(),
-    })
+    task.await
+}
+
+/// A future that, when dropped before it completes, is handed to the runtime to finish as a
+/// task of its own instead of being cancelled.
+struct Detached<F: Future<Output: Send + 'static> + Send + 'static> {
+    future: Option<Pin<Box<F>>>,
+}
+
+impl<F: Future<Output: Send + 'static> + Send + 'static> Detached<F> {
+    fn new(future: F) -> Self {
+        Self {
+            future: Some(Box::pin(future)),
+        }
+    }
+}
+
+impl<F: Future<Output: Send + 'static> + Send + 'static> Future for Detached<F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let Some(future) = self.future.as_mut() else {
+            return std::task::Poll::Pending;
+        };
+        let output = std::task::ready!(future.as_mut().poll(cx));
+        self.future = None;
+        std::task::Poll::Ready(output)
+    }
+}
+
+impl<F: Future<Output: Send + 'static> + Send + 'static> Drop for Detached<F> {
+    fn drop(&mut self) {
+        if let (Some(future), Ok(runtime)) =
+            (self.future.take(), tokio::runtime::Handle::try_current())
+        {
+            runtime.spawn(future);
+        }
+    }
 }
 
 /// The store of one call: its caller, its memory cap and its deadline. Public so that the
@@ -154,14 +188,14 @@ pub fn new_store(
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
-    // At every tick the plugin yields to the runtime, so a busy plugin shares its worker with
-    // other requests; once the deadline's ticks are spent it is stopped with `Trap::Interrupt`.
-    let ticks = deadline.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
-    let mut remaining = u64::try_from(ticks).unwrap_or(u64::MAX);
+    // At every epoch tick (`EPOCH_TICK`) the plugin yields to the runtime, so a busy plugin
+    // shares its worker with other requests; once the deadline has passed, counted from now in
+    // wall-clock time (time spent waiting on host imports included), it is stopped with
+    // `Trap::Interrupt`.
+    let until = Instant::now() + deadline;
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |_| {
-        remaining = remaining.saturating_sub(1);
-        Ok(if remaining == 0 {
+        Ok(if Instant::now() >= until {
             UpdateDeadline::Interrupt
         } else {
             UpdateDeadline::Yield(1)

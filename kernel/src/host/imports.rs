@@ -107,7 +107,9 @@ impl store::Host for CallState {
     ) -> wasmtime::Result<Result<Option<store::Document>, store::StoreError>> {
         self.note_undeclared([collection.as_str()]);
         let docs = &self.ctx.docs;
-        Ok(docs.get(&collection, &id).await
+        Ok(docs
+            .get(&collection, &id)
+            .await
             .map(|doc| doc.map(document))
             .map_err(Into::into))
     }
@@ -115,18 +117,24 @@ impl store::Host for CallState {
     async fn put(&mut self, op: store::PutOp) -> wasmtime::Result<Result<u64, store::StoreError>> {
         self.note_undeclared([op.collection.as_str()]);
         let docs = &self.ctx.docs;
-        let written =
-            docs.put(&op.collection, &op.id, &op.data, op.expected_version).await;
+        let written = docs
+            .put(&op.collection, &op.id, &op.data, op.expected_version)
+            .await;
         if let Ok(version) = &written {
             self.changes.put(&op.collection, &op.id, *version);
         }
         Ok(written.map_err(Into::into))
     }
 
-    async fn delete(&mut self, op: store::DeleteOp) -> wasmtime::Result<Result<bool, store::StoreError>> {
+    async fn delete(
+        &mut self,
+        op: store::DeleteOp,
+    ) -> wasmtime::Result<Result<bool, store::StoreError>> {
         self.note_undeclared([op.collection.as_str()]);
         let docs = &self.ctx.docs;
-        let deleted = docs.delete(&op.collection, &op.id, op.expected_version).await;
+        let deleted = docs
+            .delete(&op.collection, &op.id, op.expected_version)
+            .await;
         if let Ok(true) = deleted {
             self.changes.delete(&op.collection, &op.id);
         }
@@ -150,7 +158,9 @@ impl store::Host for CallState {
             Err(err) => return Ok(Err(err)),
         };
         let docs = &self.ctx.docs;
-        Ok(docs.query(&collection, &query).await
+        Ok(docs
+            .query(&collection, &query)
+            .await
             .map(|list| list.into_iter().map(document).collect())
             .map_err(Into::into))
     }
@@ -166,8 +176,7 @@ impl store::Host for CallState {
             Err(err) => return Ok(Err(err)),
         };
         let docs = &self.ctx.docs;
-        Ok(docs.count(&collection, &list).await
-            .map_err(Into::into))
+        Ok(docs.count(&collection, &list).await.map_err(Into::into))
     }
 
     async fn batch(
@@ -237,14 +246,17 @@ impl identity::Host for CallState {
 
     async fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {
         let ctx = &self.ctx;
-        let found =
-            crate::auth::users::find_by_id(&ctx.db, &ctx.instance, &id).await?;
+        let found = crate::auth::users::find_by_id(&ctx.db, &ctx.instance, &id).await?;
         Ok(found.map(Into::into))
     }
 }
 
 impl events::Host for CallState {
-    async fn publish(&mut self, name: String, payload: String) -> wasmtime::Result<Result<(), String>> {
+    async fn publish(
+        &mut self,
+        name: String,
+        payload: String,
+    ) -> wasmtime::Result<Result<(), String>> {
         if !self.ctx.publishes.contains(&name) {
             return Ok(Err(format!(
                 "event `{name}` is not declared in [events] publishes of plugin `{}`",
@@ -271,7 +283,12 @@ impl events::Host for CallState {
 }
 
 impl audit::Host for CallState {
-    async fn append(&mut self, action: String, subject: String, detail: String) -> wasmtime::Result<()> {
+    async fn append(
+        &mut self,
+        action: String,
+        subject: String,
+        detail: String,
+    ) -> wasmtime::Result<()> {
         let detail = if detail.len() > MAX_AUDIT_DETAIL {
             serde_json::json!({ "truncated": true, "bytes": detail.len() }).to_string()
         } else if serde_json::from_str::<Json>(&detail).is_ok() {
@@ -384,7 +401,9 @@ impl ledger::Host for CallState {
             ledger::AccountKind::External => crate::ledger::AccountKind::External,
         };
         let books = &self.ctx.ledger;
-        Ok(books.open(&name, kind).await
+        Ok(books
+            .open(&name, kind)
+            .await
             .map(account)
             .map_err(Into::into))
     }
@@ -394,7 +413,9 @@ impl ledger::Host for CallState {
         name: String,
     ) -> wasmtime::Result<Result<Option<ledger::Account>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        Ok(books.get(&name).await
+        Ok(books
+            .get(&name)
+            .await
             .map(|found| found.map(account))
             .map_err(Into::into))
     }
@@ -406,7 +427,9 @@ impl ledger::Host for CallState {
         offset: u32,
     ) -> wasmtime::Result<Result<Vec<ledger::Account>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        Ok(books.list(&prefix, limit, offset).await
+        Ok(books
+            .list(&prefix, limit, offset)
+            .await
             .map(|list| list.into_iter().map(account).collect())
             .map_err(Into::into))
     }
@@ -447,14 +470,19 @@ impl ledger::Host for CallState {
         offset: u32,
     ) -> wasmtime::Result<Result<Vec<ledger::TransferRecord>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        Ok(books.history(&name, limit, offset).await
+        Ok(books
+            .history(&name, limit, offset)
+            .await
             .map(|list| list.into_iter().map(transfer).collect())
             .map_err(Into::into))
     }
 }
 
 impl notify::Host for CallState {
-    async fn send(&mut self, message: notify::Notification) -> wasmtime::Result<Result<bool, String>> {
+    async fn send(
+        &mut self,
+        message: notify::Notification,
+    ) -> wasmtime::Result<Result<bool, String>> {
         let message = crate::notify::Notification {
             recipient: message.recipient,
             subject: message.subject,

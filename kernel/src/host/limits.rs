@@ -23,6 +23,12 @@ impl CallLimiter {
     pub fn new(cap: usize) -> Self {
         Self { cap, used: 0 }
     }
+
+    /// Bytes of linear memory the instance holds now, its initial memories included.
+    #[cfg(test)]
+    pub fn used(&self) -> usize {
+        self.used
+    }
 }
 
 /// Upper bound on table elements: generous for real plugins, fatal for runaway ones.
