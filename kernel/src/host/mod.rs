@@ -387,16 +387,30 @@ mod tests {
         (pre, Arc::new(ctx))
     }
 
-    #[tokio::test(flavor = "multi_thread")]
-    async fn a_call_beyond_the_pool_is_refused_as_busy_at_once_and_served_once_a_slot_frees() {
+    /// A host with a pool of `instances` slots and hello linked in it; the directory holds the
+    /// component cache and the database, and must outlive them.
+    async fn hello_in_pool(
+        instances: u32,
+    ) -> (
+        tempfile::TempDir,
+        Arc<PluginHost>,
+        PluginPre<CallState>,
+        Arc<PluginContext>,
+    ) {
         let dir = tempfile::tempdir().expect("tempdir");
         let host = PluginHost::with_allocation(
             &dir.path().join("cache"),
-            Allocation::Pooling { instances: 1 },
+            Allocation::Pooling { instances },
         )
         .expect("host");
-        assert_eq!(host.allocation(), Allocation::Pooling { instances: 1 });
+        assert_eq!(host.allocation(), Allocation::Pooling { instances });
         let (pre, ctx) = hello(&host, dir.path()).await;
+        (dir, host, pre, ctx)
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_call_beyond_the_pool_is_refused_as_busy_at_once_and_served_once_a_slot_frees() {
+        let (_dir, host, pre, ctx) = hello_in_pool(1).await;
         let deadline = Duration::from_secs(30);
         let run = || {
             call::call(
@@ -434,13 +448,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_call_outlives_a_caller_that_goes_away() {
         use std::sync::atomic::{AtomicBool, Ordering};
-        let dir = tempfile::tempdir().expect("tempdir");
-        let host = PluginHost::with_allocation(
-            &dir.path().join("cache"),
-            Allocation::Pooling { instances: 2 },
-        )
-        .expect("host");
-        let (pre, ctx) = hello(&host, dir.path()).await;
+        let (_dir, host, pre, ctx) = hello_in_pool(2).await;
         let finished = Arc::new(AtomicBool::new(false));
         let flag = finished.clone();
         let call = call::call(
@@ -475,13 +483,7 @@ mod tests {
     /// `sdk/src/allocator.rs`).
     #[tokio::test(flavor = "multi_thread")]
     async fn a_small_request_is_served_without_growing_the_plugins_memory() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let host = PluginHost::with_allocation(
-            &dir.path().join("cache"),
-            Allocation::Pooling { instances: 2 },
-        )
-        .expect("host");
-        let (pre, ctx) = hello(&host, dir.path()).await;
+        let (_dir, host, pre, ctx) = hello_in_pool(2).await;
         let request = bindings::types::HttpRequest {
             method: "GET".into(),
             path: "/api/time".into(),
