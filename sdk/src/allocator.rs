@@ -80,7 +80,6 @@ unsafe impl Allocator for System {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
 fn grow(size: usize) -> (*mut u8, usize, u32) {
     let pages = size.div_ceil(WASM_PAGE);
     let previous = core::arch::wasm32::memory_grow(0, pages);
@@ -90,20 +89,13 @@ fn grow(size: usize) -> (*mut u8, usize, u32) {
     ((previous * WASM_PAGE) as *mut u8, pages * WASM_PAGE, 0)
 }
 
-/// Natively (the SDK's own unit tests) there is no linear memory to grow: beyond the arena the
-/// allocator reports that it is out of memory.
-#[cfg(not(target_arch = "wasm32"))]
-fn grow(_size: usize) -> (*mut u8, usize, u32) {
-    (ptr::null_mut(), 0, 0)
-}
-
 /// The `#[global_allocator]` of every plugin built with the SDK's default features.
 pub struct PluginAllocator {
     heap: UnsafeCell<Dlmalloc<System>>,
 }
 
-// SAFETY: a plugin instance is single-threaded (`wasm32-unknown-unknown` has no threads), so
-// the heap is never reached from two threads at once.
+// SAFETY: this module is compiled only for WebAssembly without the `atomics` feature, where a
+// plugin instance has exactly one thread, so the heap is never reached from two threads at once.
 unsafe impl Sync for PluginAllocator {}
 
 impl PluginAllocator {
@@ -139,6 +131,6 @@ unsafe impl GlobalAlloc for PluginAllocator {
     }
 }
 
-#[cfg(all(target_arch = "wasm32", feature = "allocator"))]
+#[cfg(feature = "allocator")]
 #[global_allocator]
 static GLOBAL: PluginAllocator = PluginAllocator::new();

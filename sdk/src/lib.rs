@@ -24,7 +24,7 @@
 //! | [`input`] | forms and JSON bodies read the same way, the problems found, refused forms shown again |
 //! | [`money`] | euros as people write them (`1.234,56`, `1,234.56`) to and from integer cents |
 //! | [`fiscal`] | Italian tax identifiers: codice fiscale and partita IVA, with their check characters |
-//! | [`allocator`] | the plugin's allocator, which spares a typical call from growing its memory |
+//! | `allocator` | (wasm32 only) the plugin's allocator, which spares a typical call from growing its memory |
 //!
 //! Every fallible function returns [`Result`], whose [`Error`] variants are the HTTP statuses
 //! the kernel answers with; `?` does the right thing almost everywhere.
@@ -110,6 +110,8 @@
 #[doc(hidden)]
 pub mod bindings;
 
+/// Only where a plugin runs: single-threaded WebAssembly, which its `Sync` claim relies on.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub mod allocator;
 pub mod audit;
 pub mod clock;

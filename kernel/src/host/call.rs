@@ -94,7 +94,8 @@ pub type CallFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + 
 ///
 /// The call runs in the caller's task, without a hand-off; if the caller goes away before it
 /// ends (the client hung up and the request was dropped), the call is detached onto a task of
-/// its own and still runs to its end, so a change is never cut between two host calls.
+/// its own and still runs to its end, so a plugin is never cut between two host calls (unless the
+/// runtime is shutting down).
 pub async fn call<R, F>(
     engine: Engine,
     pre: PluginPre<CallState>,
@@ -125,11 +126,21 @@ where
             refusals,
         }
     });
-    task.await
+    task.await.unwrap_or_else(|panic| CallOutcome {
+        result: Err(CallError::Kernel(format!(
+            "the plugin call panicked: {panic}"
+        ))),
+        events: Vec::new(),
+        notices: Vec::new(),
+        changes: super::changes::ChangeLog::default(),
+        refusals: Vec::new(),
+    })
 }
 
 /// A future that, when dropped before it completes, is handed to the runtime to finish as a
-/// task of its own instead of being cancelled.
+/// task of its own instead of being cancelled. A panic while polling it (a bug in a host
+/// import, carried out of the plugin's fiber by wasmtime) ends it with the panic's message
+/// instead of unwinding into the caller, as a panic in a task of its own would.
 struct Detached<F: Future<Output: Send + 'static> + Send + 'static> {
     future: Option<Pin<Box<F>>>,
 }
@@ -143,27 +154,43 @@ impl<F: Future<Output: Send + 'static> + Send + 'static> Detached<F> {
 }
 
 impl<F: Future<Output: Send + 'static> + Send + 'static> Future for Detached<F> {
-    type Output = F::Output;
+    type Output = Result<F::Output, String>;
 
     fn poll(
         mut self: Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<F::Output> {
+    ) -> std::task::Poll<Self::Output> {
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+        use std::task::Poll;
         let Some(future) = self.future.as_mut() else {
-            return std::task::Poll::Pending;
+            return Poll::Pending;
         };
-        let output = std::task::ready!(future.as_mut().poll(cx));
+        let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
+        let output = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(panic) => Err(panic
+                .downcast_ref::<&str>()
+                .map(|message| (*message).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned())),
+        };
+        // Done either way: a future that panicked must not be polled again, nor detached.
         self.future = None;
-        std::task::Poll::Ready(output)
+        Poll::Ready(output)
     }
 }
 
 impl<F: Future<Output: Send + 'static> + Send + 'static> Drop for Detached<F> {
     fn drop(&mut self) {
-        if let (Some(future), Ok(runtime)) =
-            (self.future.take(), tokio::runtime::Handle::try_current())
-        {
-            runtime.spawn(future);
+        let Some(future) = self.future.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(future);
+            }
+            Err(_) => tracing::warn!("a plugin call was cut short: the runtime is shutting down"),
         }
     }
 }

@@ -478,6 +478,27 @@ mod tests {
         );
     }
 
+    /// A panic during a call (a bug in a host import) fails that call with a kernel error; it
+    /// does not unwind into the request or the event dispatcher that asked for it.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_panic_during_a_call_fails_only_that_call() {
+        let (_dir, host, pre, ctx) = hello_in_pool(2).await;
+        let outcome = call::call(
+            host.engine().clone(),
+            pre,
+            ctx,
+            None,
+            Duration::from_secs(30),
+            |_, _| -> call::CallFuture<'_, ()> { Box::pin(async { panic!("a host bug") }) },
+        )
+        .await;
+        match outcome.result {
+            Err(CallError::Kernel(message)) => assert!(message.contains("a host bug"), "{message}"),
+            Err(other) => panic!("expected a kernel error, got {other}"),
+            Ok(()) => panic!("a panicking call succeeded"),
+        }
+    }
+
     /// A plugin built with the SDK serves a small request from the memory it starts with: growing
     /// it would cost every call a pair of `mprotect`s when its pool slot is reset (see
     /// `sdk/src/allocator.rs`).
