@@ -3,9 +3,10 @@
 //!
 //! The plugin runs on a wasmtime fiber that the task polls, on whichever runtime worker picks it
 //! up: no hand-off to another thread or task, which on a busy server cost more than the call
-//! itself (see `docs/performance.md`). A host import that waits (a database query) suspends the fiber and
-//! frees the worker. A plugin that computes without pause is made to yield at every epoch tick,
-//! so it holds a worker for at most one tick at a time, and is trapped once its deadline is spent.
+//! itself (see `docs/performance.md`). A host import that waits (a database query) suspends the
+//! fiber and frees the worker. A plugin that computes without pause is made to yield at every
+//! epoch tick, so it holds a worker for at most one tick at a time, and is trapped once its
+//! deadline is spent.
 
 use std::future::Future;
 use std::pin::Pin;
