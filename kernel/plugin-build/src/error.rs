@@ -8,7 +8,8 @@ pub enum BuildError {
     #[error(
         "no Rust toolchain that can build WebAssembly plugins was found. Install one of:\n  \
          - rustup: `rustup target add wasm32-unknown-unknown`\n  \
-         - Debian/Ubuntu: `apt-get install rustc-web cargo-web rust-web-src lld-22`"
+         - Debian 12: `apt-get install rustc-web cargo-web rust-web-src lld-22`\n\
+         (`./dev demo` and `./dev test` at the repository's root install one when they can)"
     )]
     NoToolchain,
 

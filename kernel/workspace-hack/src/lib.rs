@@ -1,0 +1,1 @@
+//! Nothing to see: this crate only asks cargo for dependency features (see its `Cargo.toml`).
