@@ -8,7 +8,7 @@ pub enum BuildError {
     #[error(
         "no Rust toolchain that can build WebAssembly plugins was found. Install one of:\n  \
          - rustup: `rustup target add wasm32-unknown-unknown`\n  \
-         - Debian 12: `apt-get install rustc-web cargo-web rust-web-src lld-22`\n\
+         - Debian 12: `apt-get install rustc-web cargo-web rust-web-src rust-web-llvm lld-22`\n\
          (`./dev demo` and `./dev test` at the repository's root install one when they can)"
     )]
     NoToolchain,

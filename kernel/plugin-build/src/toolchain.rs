@@ -151,20 +151,10 @@ fn debian_build_std() -> Option<Toolchain> {
     (sources.is_dir() && has_wasm_linker()).then_some(Toolchain::DebianBuildStd { cargo, rustc })
 }
 
-/// `rust-lld` or one of the `wasm-ld-NN` that `lld-NN` installs.
+/// `rust-lld`, the linker rustc names for wasm32: Debian's `rust-web-llvm` links it to the
+/// `lld-NN` of the same LLVM. A bare `wasm-ld-NN` is not enough, since rustc does not look for it.
 fn has_wasm_linker() -> bool {
-    if find_in_path("rust-lld").is_some() || find_in_path("wasm-ld").is_some() {
-        return true;
-    }
-    let dirs = std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .unwrap_or_default();
-    dirs.iter()
-        .chain(std::iter::once(&PathBuf::from("/usr/bin")))
-        .filter_map(|dir| std::fs::read_dir(dir).ok())
-        .flatten()
-        .flatten()
-        .any(|entry| entry.file_name().to_string_lossy().starts_with("wasm-ld-"))
+    find_in_path("rust-lld").is_some()
 }
 
 fn sysroot(rustc: &Path) -> Option<PathBuf> {
