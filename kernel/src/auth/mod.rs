@@ -27,4 +27,7 @@ pub enum AuthError {
     Db(#[from] sea_orm::DbErr),
     #[error("password hashing failed: {0}")]
     Hash(String),
+    /// Every hasher is busy and the queue is full: try again in a moment.
+    #[error("too many logins and sign-ups at once")]
+    Busy,
 }

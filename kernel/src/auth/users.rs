@@ -221,13 +221,13 @@ pub async fn authenticate(
     instance: &str,
     username: &str,
     password: &str,
-) -> Result<Option<User>, DbErr> {
+) -> Result<Option<User>, AuthError> {
     match find_where(db, instance, "username", username).await? {
         Some((user, hash)) => Ok(password::verify_off_thread(password, &hash)
-            .await
+            .await?
             .then_some(user)),
         None => {
-            let _ = password::verify_off_thread(password, dummy_hash()).await;
+            password::verify_off_thread(password, dummy_hash()).await?;
             Ok(None)
         }
     }

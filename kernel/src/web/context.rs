@@ -37,6 +37,8 @@ pub struct Ctx {
     pub secure: bool,
     /// Whether the client prefers HTML (a browser) over JSON (an API client).
     pub wants_html: bool,
+    /// The `X-CSRF-Token` header, which scripts send instead of the `_csrf` form field.
+    pub csrf_header: Option<String>,
     /// The client's IP address, for the login throttle: the TCP peer, or the first
     /// `X-Forwarded-For` hop when the server trusts its proxy (`--trust-proxy`).
     pub client_addr: String,
@@ -62,19 +64,21 @@ impl FromRequestParts<AppState> for Ctx {
             .ok_or_else(|| WebError::UnknownHost(host.to_owned()))?;
         let instance = live.current();
         let jar = CookieJar::from_headers(&parts.headers);
-        let secure = state.secure_cookies
-            || parts
-                .headers
-                .get("x-forwarded-proto")
-                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+        let secure = state.secure_cookies || super::headers::forwarded_https(&parts.headers);
         let wants_html = parts
             .headers
             .get(axum::http::header::ACCEPT)
             .and_then(|h| h.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"));
         let client_addr = client_addr(parts, state.trust_proxy);
+        let csrf_header = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let mut ctx = Ctx {
             client_addr,
+            csrf_header,
             user: None,
             session: None,
             csrf: String::new(),

@@ -47,6 +47,13 @@ pub enum WebError {
     /// The request body is over [`super::MAX_BODY_BYTES`]; the message is the catalogue's.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A form or query string over [`super::form::MAX_FORM_FIELDS`]; the message is the
+    /// catalogue's.
+    #[error("{0}")]
+    TooManyFields(String),
+    /// Every password hasher is busy (`auth::password`); the message is the catalogue's.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl WebError {
@@ -54,7 +61,7 @@ impl WebError {
         match self {
             WebError::UnknownHost(_) | WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Csrf => StatusCode::FORBIDDEN,
-            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::BadRequest(_) | WebError::TooManyFields(_) => StatusCode::BAD_REQUEST,
             WebError::Plugin { status, .. } | WebError::Refused { status, .. } => *status,
             WebError::PluginFailed { source, .. } => match source {
                 CallError::Deadline(_) => StatusCode::GATEWAY_TIMEOUT,
@@ -64,6 +71,7 @@ impl WebError {
             WebError::Db(_) | WebError::Theme(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -83,6 +91,8 @@ impl WebError {
             WebError::Db(_) | WebError::Theme(_) => "internal",
             WebError::TooManyAttempts { .. } => "too_many_attempts",
             WebError::PayloadTooLarge(_) => "payload_too_large",
+            WebError::TooManyFields(_) => "too_many_fields",
+            WebError::Busy(_) => "busy",
         }
     }
 
@@ -102,7 +112,8 @@ impl WebError {
     }
 
     fn log(&self) {
-        if self.status().is_server_error() {
+        // A busy refusal is load, not a fault: the hashing queue logs nothing per request.
+        if self.status().is_server_error() && !matches!(self, WebError::Busy(_)) {
             tracing::error!(error = %self, "request failed");
         }
     }
@@ -130,14 +141,16 @@ impl WebError {
 
     /// Headers some refusals carry whatever the format (`Retry-After` of a throttled login).
     pub fn add_headers(&self, response: &mut Response) {
-        if let WebError::TooManyAttempts {
-            retry_after_secs, ..
-        } = self
-        {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-        }
+        let retry_after_secs = match self {
+            WebError::TooManyAttempts {
+                retry_after_secs, ..
+            } => *retry_after_secs,
+            WebError::Busy(_) => crate::auth::password::RETRY_AFTER_SECS,
+            _ => return,
+        };
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     }
 }
 

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use super::pages::{FormFields, msg, page};
+use super::pages::{msg, page};
 use super::{Ctx, WebError};
 use crate::governance::{self, Board, Choice, Draft, GovernanceError, KINDS, Member};
 
@@ -115,10 +115,10 @@ pub async fn overview(ctx: Ctx) -> Response {
 }
 
 pub async fn propose(ctx: Ctx, body: Bytes) -> Response {
-    let form = FormFields::parse(&body);
-    if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
-        return err.render(&ctx);
-    }
+    let form = match ctx.posted_form(&body) {
+        Ok(form) => form,
+        Err(err) => return err.render(&ctx),
+    };
     let me = match member(&ctx).await {
         Ok(member) => member,
         Err(response) => return response,
@@ -222,10 +222,10 @@ pub async fn show(ctx: Ctx, Path(number): Path<i64>) -> Response {
 }
 
 pub async fn vote(ctx: Ctx, Path(number): Path<i64>, body: Bytes) -> Response {
-    let form = FormFields::parse(&body);
-    if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
-        return err.render(&ctx);
-    }
+    let form = match ctx.posted_form(&body) {
+        Ok(form) => form,
+        Err(err) => return err.render(&ctx),
+    };
     let me = match member(&ctx).await {
         Ok(member) => member,
         Err(response) => return response,

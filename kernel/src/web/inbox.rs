@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use super::pages::{FormFields, page};
+use super::pages::page;
 use super::{Ctx, WebError};
 use crate::notify;
 
@@ -73,8 +73,7 @@ fn when(ms: i64) -> (String, String) {
 
 /// Marks every message read.
 pub async fn mark_read(ctx: Ctx, body: Bytes) -> Response {
-    let form = FormFields::parse(&body);
-    if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
+    if let Err(err) = ctx.posted_form(&body) {
         return err.render(&ctx);
     }
     let Some(user) = ctx.user.clone() else {

@@ -3,7 +3,9 @@
 
 mod context;
 mod error;
+mod form;
 mod governance;
+mod headers;
 mod inbox;
 mod mine;
 mod pages;
@@ -175,6 +177,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::body_too_large,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
         ))
         .with_state(state)
 }

@@ -11,26 +11,6 @@ use super::{AppState, Ctx, WebError};
 use crate::auth::throttle::{self, Admission, Attempt};
 use crate::auth::{AuthError, sessions, users};
 
-/// Decoded form fields, in order.
-pub struct FormFields(Vec<(String, String)>);
-
-impl FormFields {
-    pub fn parse(body: &[u8]) -> Self {
-        Self(form_urlencoded::parse(body).into_owned().collect())
-    }
-
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    pub fn into_pairs(self) -> Vec<(String, String)> {
-        self.0
-    }
-}
-
 /// Renders a kernel template with the page context of `ctx` and `extra` merged in.
 pub(super) fn page(ctx: &Ctx, template: &str, status: StatusCode, extra: Json) -> Response {
     let mut context = ctx.page_context();
@@ -74,10 +54,10 @@ pub async fn login_form(ctx: Ctx, Query(query): Query<NextQuery>) -> Response {
 }
 
 pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
-    let form = FormFields::parse(&body);
-    if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
-        return err.render(&ctx);
-    }
+    let form = match ctx.posted_form(&body) {
+        Ok(form) => form,
+        Err(err) => return err.render(&ctx),
+    };
     let username = form
         .get("username")
         .unwrap_or_default()
@@ -117,7 +97,7 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
     };
     let user = match users::authenticate(db, id, &username, password).await {
         Ok(user) => user,
-        Err(err) => return WebError::from(err).render(&ctx),
+        Err(err) => return auth_failure(&ctx, err),
     };
     let Some(user) = user else {
         tracing::info!(instance = %id, %username, %address, "failed login");
@@ -136,6 +116,24 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
         return WebError::from(err).render(&ctx);
     }
     start_session(&mut ctx, &user.id, &next).await
+}
+
+/// The answer to an account operation that failed for a reason other than the visitor's input:
+/// busy hashers ask to come back in a moment (503, `Retry-After`), anything else is logged.
+fn auth_failure(ctx: &Ctx, err: AuthError) -> Response {
+    match err {
+        AuthError::Busy => WebError::Busy(msg(ctx, "busy")).render(ctx),
+        AuthError::Db(err) => WebError::from(err).render(ctx),
+        other => {
+            tracing::error!(error = %other, "account operation failed");
+            WebError::Refused {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                kind: "internal",
+                message: "an internal error occurred; it has been logged".to_owned(),
+            }
+            .render(ctx)
+        }
+    }
 }
 
 /// Records in the audit trail the failure that locks an account or an address (once per lock,
@@ -188,10 +186,10 @@ pub async fn signup_form(ctx: Ctx) -> Response {
 }
 
 pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
-    let form = FormFields::parse(&body);
-    if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
-        return err.render(&ctx);
-    }
+    let form = match ctx.posted_form(&body) {
+        Ok(form) => form,
+        Err(err) => return err.render(&ctx),
+    };
     let username = form
         .get("username")
         .unwrap_or_default()
@@ -243,7 +241,7 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
             }
             start_session(&mut ctx, &user.id, "/").await
         }
-        Err(AuthError::Db(err)) => WebError::from(err).render(&ctx),
+        Err(err @ (AuthError::Db(_) | AuthError::Busy)) => auth_failure(&ctx, err),
         Err(AuthError::UsernameTaken(_)) => {
             let error = msg(&ctx, "signup_username_taken");
             page(&ctx, "signup.html", StatusCode::CONFLICT, refill(error))
@@ -258,8 +256,7 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
 }
 
 pub async fn logout(mut ctx: Ctx, body: Bytes) -> Response {
-    let form = FormFields::parse(&body);
-    if let Err(err) = ctx.check_csrf(form.get("_csrf")) {
+    if let Err(err) = ctx.posted_form(&body) {
         return err.render(&ctx);
     }
     let instance = ctx.instance.clone();

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde_json::{Value as Json, json};
 
-use super::pages::FormFields;
+use super::form::FormFields;
 use super::{Ctx, WebError};
 use crate::host::bindings::types::{HttpRequest, HttpResponse, PluginError};
 
@@ -77,9 +77,16 @@ async fn dispatch(
     };
     let unsafe_method = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
     let (form, body) = if is_form(&headers) {
-        (FormFields::parse(&body).into_pairs(), Vec::new())
+        match FormFields::parse(&body) {
+            Ok(form) => (form.into_pairs(), Vec::new()),
+            Err(_) => return ctx.too_many_fields().render(&ctx),
+        }
     } else {
         (Vec::new(), body.to_vec())
+    };
+    let query = match FormFields::parse(uri.query().unwrap_or_default().as_bytes()) {
+        Ok(query) => query.into_pairs(),
+        Err(_) => return ctx.too_many_fields().render(&ctx),
     };
     if unsafe_method {
         let token = form
@@ -94,10 +101,7 @@ async fn dispatch(
     let request = HttpRequest {
         method: method.as_str().to_owned(),
         path,
-        query: uri
-            .query()
-            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-            .unwrap_or_default(),
+        query,
         headers: headers
             .iter()
             .filter(|(name, _)| *name != header::COOKIE && *name != header::AUTHORIZATION)
