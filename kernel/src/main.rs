@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -52,6 +53,20 @@ enum Command {
         /// HOSTNAME-PID).
         #[arg(long, env = "TRAMA_NODE_ID")]
         node_id: Option<String>,
+        /// Connections open at once; one more is answered 503 and closed at once. Keep it
+        /// well under the limit on open files (raised to the hard limit at start).
+        #[arg(long, default_value_t = 4096, env = "TRAMA_MAX_CONNECTIONS",
+              value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
+        /// Seconds a client may take to send a request's headers; also how long a kept-alive
+        /// connection may stay idle.
+        #[arg(long, default_value_t = 10, env = "TRAMA_HEADER_TIMEOUT",
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        header_timeout: u64,
+        /// Seconds a client may take to send a request's body.
+        #[arg(long, default_value_t = 30, env = "TRAMA_BODY_TIMEOUT",
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        body_timeout: u64,
     },
     /// Validate an instance manifest and resolve its plugins.
     Check { instance: PathBuf },
@@ -251,6 +266,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             secure_cookies,
             trust_proxy,
             node_id: _,
+            max_connections,
+            header_timeout,
+            body_timeout,
         } => {
             tracing::info!(node = trama::node::id(), "starting");
             server::serve(ServeOptions {
@@ -264,6 +282,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 secure_cookies,
                 trust_proxy,
+                limits: server::Limits {
+                    max_connections: max_connections as usize,
+                    header_timeout: Duration::from_secs(header_timeout),
+                    body_timeout: Duration::from_secs(body_timeout),
+                },
             })
             .await?;
         }

@@ -167,7 +167,12 @@ pub async fn propose(ctx: Ctx, body: Bytes) -> Response {
     }
 }
 
-pub async fn show(ctx: Ctx, Path(number): Path<i64>) -> Response {
+pub async fn show(ctx: Ctx, Path(number): Path<String>) -> Response {
+    // Anything that is not a number (letters, beyond `i64`) names no proposal: the ordinary
+    // 404, a page or the JSON envelope, not the path extractor's plain-text 400.
+    let Ok(number) = number.parse::<i64>() else {
+        return WebError::NotFound.render(&ctx);
+    };
     let me = match member(&ctx).await {
         Ok(member) => member,
         Err(response) => return response,
@@ -221,7 +226,12 @@ pub async fn show(ctx: Ctx, Path(number): Path<i64>) -> Response {
     )
 }
 
-pub async fn vote(ctx: Ctx, Path(number): Path<i64>, body: Bytes) -> Response {
+pub async fn vote(ctx: Ctx, Path(number): Path<String>, body: Bytes) -> Response {
+    // Anything that is not a number (letters, beyond `i64`) names no proposal: the ordinary
+    // 404, a page or the JSON envelope, not the path extractor's plain-text 400.
+    let Ok(number) = number.parse::<i64>() else {
+        return WebError::NotFound.render(&ctx);
+    };
     let form = match ctx.posted_form(&body) {
         Ok(form) => form,
         Err(err) => return err.render(&ctx),

@@ -1,6 +1,10 @@
 //! `trama serve`: opens the instances, starts their background workers and the HTTP server,
 //! and reloads the instances on SIGHUP.
 
+mod connections;
+
+pub use connections::Limits;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,6 +39,7 @@ pub struct ServeOptions {
     pub secure_cookies: bool,
     /// See [`AppState::trust_proxy`].
     pub trust_proxy: bool,
+    pub limits: Limits,
 }
 
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
@@ -68,17 +73,24 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
             source,
         })?;
     let addr = listener.local_addr()?;
+    let descriptors = connections::raise_descriptor_limit();
     let reloader = tokio::spawn(reload_on_hangup(fleet.clone()));
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("Trama listening on http://{addr}");
-    tracing::info!(%addr, instances = fleet.instances().all().len(), "listening");
-    // The peer address feeds the login throttle (`auth::throttle`).
-    axum::serve(
+    tracing::info!(
+        %addr,
+        instances = fleet.instances().all().len(),
+        max_connections = options.limits.max_connections,
+        open_files_limit = descriptors,
+        "listening"
+    );
+    connections::serve(
         listener,
-        web::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        web::router(state),
+        options.limits,
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .await;
     reloader.abort();
     let _ = stop.send(true);
     fleet.join().await;

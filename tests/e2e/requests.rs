@@ -1,6 +1,7 @@
-//! Forms as the kernel reads them: a form or query string of more fields than any real one is
-//! refused at once, in the visitor's language, on kernel and plugin routes alike; and scripts
-//! may send their CSRF token in the `X-CSRF-Token` header wherever a browser sends `_csrf`.
+//! Requests as the kernel reads them: a form or query string of more fields than any real one
+//! is refused at once, in the visitor's language, on kernel and plugin routes alike; scripts may
+//! send their CSRF token in the `X-CSRF-Token` header wherever a browser sends `_csrf`; and a
+//! path that names nothing gets the ordinary 404, never a bare plain-text refusal.
 
 use serde_json::Value as Json;
 
@@ -116,14 +117,39 @@ async fn kernel_forms_take_the_csrf_token_from_the_header_too() {
     // Logging out by header ends the session.
     let out = post_with_header(&anna, &server, "/logout", &token).await;
     assert!(out.status().is_redirection(), "{}", out.status());
-    let session: Json = anna
+    let (_, session) = anna.get_json(&server, "/session").await;
+    assert!(session["user"].is_null(), "{session}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proposal_number_that_is_not_a_number_is_simply_not_found() {
+    let instance = TestInstance::new("badpath", HELLO);
+    add_user(&instance, "anna", "citizen");
+    let server = Server::start(&[instance.path()]);
+    let anna = login(&server, "anna").await;
+
+    for path in [
+        "/governance/proposals/abc",
+        "/governance/proposals/99999999999999999999",
+        "/governance/proposals/-",
+    ] {
+        let (status, envelope) = anna.get_json(&server, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(envelope["error"]["kind"], "not_found", "{path}: {envelope}");
+
+        let (status, page) = anna.page(&server, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(page.contains("<html"), "{path}: {page}");
+    }
+    let token = anna.csrf(&server).await;
+    let vote = anna
         .http
-        .get(server.url("/session"))
+        .post(server.url("/governance/proposals/12abc/vote"))
+        .form(&[("_csrf", token.as_str()), ("choice", "approve")])
         .send()
         .await
-        .expect("GET /session")
-        .json()
-        .await
-        .expect("session JSON");
-    assert!(session["user"].is_null(), "{session}");
+        .expect("POST");
+    assert_eq!(vote.status().as_u16(), 404);
+    let envelope: Json = vote.json().await.expect("JSON envelope");
+    assert_eq!(envelope["error"]["kind"], "not_found");
 }

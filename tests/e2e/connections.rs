@@ -1,0 +1,118 @@
+//! Connections within limits, as an attacker meets them: thousands of silent connections do not
+//! stop `/healthz` or a real page from answering, a silent connection is closed once the header
+//! deadline passes, and past the cap a new connection is told `503` at once instead of taking a
+//! descriptor the server needs for its database.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::support::{HELLO, Server, TestInstance, cache_dir};
+
+/// Opens `n` connections that send nothing.
+async fn silent_connections(server: &Server, n: usize) -> Vec<TcpStream> {
+    let addr = format!("127.0.0.1:{}", server.port());
+    let mut open = Vec::with_capacity(n);
+    for _ in 0..n {
+        open.push(TcpStream::connect(&addr).await.expect("connect"));
+    }
+    open
+}
+
+async fn get(server: &Server, path: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .get(server.url(path))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("GET {path}: {err}"));
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn thousands_of_silent_connections_neither_block_the_server_nor_stay_open() {
+    // The test process holds both ends' worth of client sockets.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let instance = TestInstance::new("idle", HELLO);
+    let server = Server::start_with_args(
+        &[instance.path()],
+        &cache_dir(),
+        &["--max-connections", "5000", "--header-timeout", "3"],
+    );
+    let silent = silent_connections(&server, 2_000).await;
+
+    let started = Instant::now();
+    assert_eq!(get(&server, "/healthz").await, (200, "ok".to_owned()));
+    let (status, home) = get(&server, "/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("<html"), "{home}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Past the header deadline the server has closed them: each read ends (EOF or reset).
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    for mut stream in silent.into_iter().step_by(100) {
+        let mut buf = [0u8; 16];
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("the server closes a silent connection after the header deadline");
+        assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    }
+
+    // A client that starts its headers and stalls is closed just the same.
+    let mut slow = TcpStream::connect(format!("127.0.0.1:{}", server.port()))
+        .await
+        .expect("connect");
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: idle.localhost\r\n")
+        .await
+        .expect("write");
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(8), slow.read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "a stalled header is not held open");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn past_the_cap_a_new_connection_is_refused_at_once_with_503() {
+    let instance = TestInstance::new("cap", HELLO);
+    let server = Server::start_with_args(
+        &[instance.path()],
+        &cache_dir(),
+        &["--max-connections", "40", "--header-timeout", "30"],
+    );
+    let held = silent_connections(&server, 40).await;
+    // Give the server the moment it needs to accept all forty.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let response = reqwest::Client::new()
+        .get(server.url("/healthz"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .expect("an answer, not a hang");
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let envelope: serde_json::Value = response.json().await.expect("JSON envelope");
+    assert_eq!(envelope["error"]["kind"], "busy");
+
+    // Once they go, the server answers again.
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if get(&server, "/healthz").await.0 == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server never recovered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
