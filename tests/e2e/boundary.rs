@@ -173,9 +173,12 @@ fn wild_requests_to_a_plugin_get_clear_answers_and_never_crash_anything() {
         panic!("{failure}");
     }
     // The generator reaches the plugin both with requests it serves and with ones it refuses.
+    // About 15 to 25 of the 300 cases are served (a GET of the root or of a real route); a CI
+    // run drew 9, so `> 10` failed by chance a few runs in a hundred. Three is low enough that
+    // chance alone does not fail it, while a generator that stopped reaching real routes does.
     let answered = answered.into_inner();
     assert!(
-        answered.get(&200).is_some_and(|n| *n > 10) && answered.get(&400).is_some_and(|n| *n > 10),
+        answered.get(&200).is_some_and(|n| *n >= 3) && answered.get(&400).is_some_and(|n| *n > 10),
         "answers by class: {answered:?}"
     );
 
