@@ -93,7 +93,7 @@ async fn dispatch(
             .iter()
             .find(|(key, _)| key == "_csrf")
             .map(|(_, value)| value.as_str())
-            .or_else(|| headers.get("x-csrf-token").and_then(|v| v.to_str().ok()));
+            .or(ctx.csrf_header.as_deref());
         if let Err(err) = ctx.check_csrf(token) {
             return err.render(&ctx);
         }
