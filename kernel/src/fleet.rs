@@ -96,10 +96,13 @@ impl Fleet {
             .collect();
         let found = discover(&self.roots);
         self.instances.set_single(found.len() == 1);
-        for dir in found {
-            if served.contains(&canonical(&dir)) {
-                continue;
-            }
+        let new: Vec<PathBuf> = found
+            .into_iter()
+            .filter(|dir| !served.contains(&canonical(dir)))
+            .collect();
+        let (new, clashing) = self.without_clashes(new);
+        refused.extend(clashing);
+        for dir in new {
             match Instance::open(&dir, self.host.clone(), self.build).await {
                 Ok(instance) => {
                     let live = LiveInstance::new(&dir, instance);
@@ -132,6 +135,53 @@ impl Fleet {
             tracing::error!("{fault}");
         }
         refused
+    }
+
+    /// Splits the folders about to open into those that may and those claiming an id or a
+    /// host that a served instance, or an older folder among them, already has: the newer
+    /// claimant is refused, its fault naming both files and lines (see
+    /// [`trama_manifest::fleet_clashes`]). A folder whose manifest does not load is left for
+    /// opening to report.
+    fn without_clashes(&self, dirs: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<Refused>) {
+        let held: Vec<trama_manifest::Manifest> = self
+            .instances
+            .all()
+            .iter()
+            .map(|live| live.current().manifest.clone())
+            .collect();
+        let mut candidates: Vec<(PathBuf, trama_manifest::Manifest)> = Vec::new();
+        let mut open = Vec::new();
+        for dir in dirs {
+            match trama_manifest::load(&dir) {
+                Ok(manifest) => candidates.push((dir, manifest)),
+                Err(_) => open.push(dir),
+            }
+        }
+        candidates
+            .sort_by_cached_key(|(dir, m)| (trama_manifest::established_at(&m.file), dir.clone()));
+        let mut refused = Vec::new();
+        let mut claimed = held;
+        for (dir, manifest) in candidates {
+            let mut faults = Vec::new();
+            for holder in &claimed {
+                faults.extend(
+                    trama_manifest::clashes(holder, &manifest)
+                        .iter()
+                        .map(ToString::to_string),
+                );
+            }
+            if faults.is_empty() {
+                claimed.push(manifest);
+                open.push(dir);
+            } else {
+                refused.push(Refused {
+                    dir,
+                    reason: format!("not served: {}", faults.join("; ")),
+                });
+            }
+        }
+        open.sort();
+        (open, refused)
     }
 
     async fn spawn_workers(&self, live: Arc<LiveInstance>) {

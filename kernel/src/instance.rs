@@ -74,6 +74,9 @@ pub struct Instance {
     pub events_wake: Arc<tokio::sync::Notify>,
     /// The applied proposals this instance was built with (see [`Board::generation`]).
     pub generation: (i64, i64),
+    /// Sign-up and write rate limits (`[limits]`); kept across versions while they are
+    /// unchanged, so that a governance change does not hand every client a fresh burst.
+    pub rates: Arc<crate::rate::Rates>,
     policy: BuildPolicy,
     host: Arc<PluginHost>,
 }
@@ -169,7 +172,7 @@ impl Instance {
         failed_upgrade: FailedUpgrade,
     ) -> Result<Self, InstanceError> {
         let checked = trama_manifest::check_with_overlay(&self.manifest.dir, overlay)?;
-        Self::build(
+        let mut next = Self::build(
             checked,
             self.db.clone(),
             self.host.clone(),
@@ -178,7 +181,11 @@ impl Instance {
             generation,
             failed_upgrade,
         )
-        .await
+        .await?;
+        if next.manifest.limits == self.manifest.limits {
+            next.rates = self.rates.clone();
+        }
+        Ok(next)
     }
 
     /// Checks that `checked` could be served without serving it: the theme loads and every
@@ -210,7 +217,9 @@ impl Instance {
         let Checked { manifest, plugins } = checked;
         let enabled: Vec<&ResolvedPlugin> = plugins.iter().filter(|p| p.enabled).collect();
         let theme = theme_of(&manifest, &enabled)?;
+        let rates = Arc::new(crate::rate::Rates::new(&manifest.limits));
         let mut instance = Self {
+            rates,
             manifest,
             db,
             theme,

@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod live;
 pub mod node;
 pub mod notify;
+pub mod rate;
 pub mod scaffold;
 pub mod server;
 pub mod theme;

@@ -4,13 +4,12 @@ use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use trama::db::Db;
 use trama::instance::BuildPolicy;
-use trama::server::{self, ServeOptions};
+use trama::server::{self, Overrides, ServeOptions, ServerSettings};
 
 #[derive(Parser)]
 #[command(
@@ -29,17 +28,22 @@ enum Command {
     Serve {
         #[arg(required = true)]
         instances: Vec<PathBuf>,
-        /// Address to listen on (port 0 picks a free port and prints it).
-        #[arg(long, default_value = "127.0.0.1:8080", env = "TRAMA_LISTEN")]
-        listen: SocketAddr,
+        /// A settings file whose `[server]` table holds these options (see
+        /// docs/deployment.md); options given here win over it.
+        #[arg(long, env = "TRAMA_CONFIG")]
+        config: Option<PathBuf>,
+        /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free port and
+        /// prints it).
+        #[arg(long, env = "TRAMA_LISTEN")]
+        listen: Option<SocketAddr>,
         /// Where compiled plugin components are cached.
         #[arg(long, env = "TRAMA_CACHE_DIR")]
         cache_dir: Option<PathBuf>,
         /// Do not build plugins from source; use their plugin.wasm as it is.
         #[arg(long)]
         no_build: bool,
-        /// Mark cookies Secure (when TLS ends at this server or a proxy that does not send
-        /// X-Forwarded-Proto).
+        /// Mark cookies Secure and `__Host-` (when TLS ends at this server or a proxy that
+        /// does not send X-Forwarded-Proto).
         #[arg(long, env = "TRAMA_SECURE_COOKIES")]
         secure_cookies: bool,
         /// Count login attempts per client address taken from the first X-Forwarded-For hop
@@ -53,22 +57,20 @@ enum Command {
         /// HOSTNAME-PID).
         #[arg(long, env = "TRAMA_NODE_ID")]
         node_id: Option<String>,
-        /// Connections open at once; one more is answered 503 and closed at once. Keep it
-        /// well under the limit on open files (raised to the hard limit at start).
-        #[arg(long, default_value_t = 4096, env = "TRAMA_MAX_CONNECTIONS",
-              value_parser = clap::value_parser!(u32).range(1..))]
-        max_connections: u32,
-        /// Seconds a client may take to send a request's headers; also how long a kept-alive
-        /// connection may stay idle.
-        #[arg(long, default_value_t = 10, env = "TRAMA_HEADER_TIMEOUT",
-              value_parser = clap::value_parser!(u64).range(1..=3600))]
-        header_timeout: u64,
-        /// Seconds a client may take to send a request's body.
-        #[arg(long, default_value_t = 30, env = "TRAMA_BODY_TIMEOUT",
-              value_parser = clap::value_parser!(u64).range(1..=3600))]
-        body_timeout: u64,
+        /// Connections open at once (default 4096); one more is answered 503 and closed at
+        /// once. Keep it well under the limit on open files (raised to the hard limit at start).
+        #[arg(long, env = "TRAMA_MAX_CONNECTIONS")]
+        max_connections: Option<u32>,
+        /// Seconds a client may take to send a request's headers (default 10); also how long
+        /// a kept-alive connection may stay idle.
+        #[arg(long, env = "TRAMA_HEADER_TIMEOUT")]
+        header_timeout: Option<u64>,
+        /// Seconds a client may take to send a request's body (default 30).
+        #[arg(long, env = "TRAMA_BODY_TIMEOUT")]
+        body_timeout: Option<u64>,
     },
-    /// Validate an instance manifest and resolve its plugins.
+    /// Validate an instance manifest and resolve its plugins; given a folder of instances,
+    /// check each and that no two claim one host or id.
     Check { instance: PathBuf },
     /// Create the database tables of an instance (serve does this too).
     Migrate { instance: PathBuf },
@@ -260,6 +262,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
             instances,
+            config,
             listen,
             cache_dir,
             no_build,
@@ -270,23 +273,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             header_timeout,
             body_timeout,
         } => {
+            let settings = ServerSettings::load(
+                config.as_deref(),
+                Overrides {
+                    listen,
+                    cache_dir,
+                    secure_cookies,
+                    trust_proxy,
+                    max_connections,
+                    header_timeout_secs: header_timeout,
+                    body_timeout_secs: body_timeout,
+                },
+            )?;
             tracing::info!(node = trama::node::id(), "starting");
             server::serve(ServeOptions {
                 instance_dirs: instances,
-                listen,
-                cache_dir: cache_dir.unwrap_or_else(server::default_cache_dir),
+                listen: settings.listen,
+                cache_dir: settings
+                    .cache_dir
+                    .clone()
+                    .unwrap_or_else(server::default_cache_dir),
                 build: if no_build {
                     BuildPolicy::UseExisting
                 } else {
                     BuildPolicy::BuildIfStale
                 },
-                secure_cookies,
-                trust_proxy,
-                limits: server::Limits {
-                    max_connections: max_connections as usize,
-                    header_timeout: Duration::from_secs(header_timeout),
-                    body_timeout: Duration::from_secs(body_timeout),
-                },
+                secure_cookies: settings.secure_cookies,
+                trust_proxy: settings.trust_proxy,
+                limits: settings.limits(),
             })
             .await?;
         }
@@ -427,7 +441,54 @@ async fn open_db(manifest: &trama_manifest::Manifest) -> anyhow::Result<Db> {
     })
 }
 
-fn check(instance: &Path) -> anyhow::Result<()> {
+/// `trama check DIR`: one instance folder, or a folder of instances (the whole fleet: every
+/// manifest, then the hosts and ids they claim, which must not clash).
+fn check(path: &Path) -> anyhow::Result<()> {
+    if path.join(trama_manifest::INSTANCE_TOML).is_file() || !path.is_dir() {
+        return match check_one(path) {
+            Some(_) => Ok(()),
+            None => bail!("problems found in {}", path.display()),
+        };
+    }
+    let dirs = trama::fleet::discover(&[path.to_path_buf()]);
+    if dirs.is_empty() {
+        bail!(
+            "{} holds no instance: no {} in it or in its folders",
+            path.display(),
+            trama_manifest::INSTANCE_TOML
+        );
+    }
+    let mut manifests = Vec::new();
+    let mut broken = 0;
+    for dir in &dirs {
+        match check_one(dir) {
+            Some(manifest) => manifests.push(manifest),
+            None => broken += 1,
+        }
+    }
+    let (clashes, _) = trama_manifest::fleet_clashes(&manifests);
+    for diagnostic in clashes.iter() {
+        eprintln!("{diagnostic}");
+    }
+    if broken > 0 || !clashes.is_empty() {
+        bail!(
+            "{} of {} instance(s) in {} have problems; {} clash(es) of hosts or ids",
+            broken,
+            dirs.len(),
+            path.display(),
+            clashes.len()
+        );
+    }
+    println!(
+        "{} instance(s) in {}: every host and id is claimed once",
+        dirs.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// Checks one instance folder, printing what it found; its manifest when it is valid.
+fn check_one(instance: &Path) -> Option<trama_manifest::Manifest> {
     match trama_manifest::check(instance) {
         Ok(checked) => {
             println!(
@@ -448,17 +509,18 @@ fn check(instance: &Path) -> anyhow::Result<()> {
                     plugin.package.dir.display()
                 );
             }
-            Ok(())
+            Some(checked.manifest)
         }
         Err(diagnostics) => {
             for diagnostic in &diagnostics.0 {
                 eprintln!("{diagnostic}");
             }
-            bail!(
+            eprintln!(
                 "{} problem(s) found in {}",
                 diagnostics.0.len(),
                 instance.display()
-            )
+            );
+            None
         }
     }
 }

@@ -116,3 +116,35 @@ async fn past_the_cap_a_new_connection_is_refused_at_once_with_503() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_sent_too_slowly_is_cut_off_with_408_in_the_envelope() {
+    let instance = TestInstance::new("slow-body", HELLO);
+    let server =
+        Server::start_with_args(&[instance.path()], &cache_dir(), &["--body-timeout", "1"]);
+    let mut slow = TcpStream::connect(format!("127.0.0.1:{}", server.port()))
+        .await
+        .expect("connect");
+    slow.write_all(
+        b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=an",
+    )
+    .await
+    .expect("write");
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut answer)).await;
+    assert!(
+        read.is_ok(),
+        "the stalled body is cut off and the connection closed"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/json"), "{answer}");
+    assert!(answer.contains(r#""kind":"request_timeout""#), "{answer}");
+}

@@ -48,6 +48,19 @@ impl Visitor {
         (status, response.json().await.unwrap_or(Json::Null))
     }
 
+    /// The page at `path`, as a browser asks for it.
+    pub(crate) async fn page(&self, path: &str) -> String {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("page")
+    }
+
     async fn csrf(&self) -> String {
         let (_, session) = self.get("/session").await;
         session["csrf_token"].as_str().expect("token").to_owned()

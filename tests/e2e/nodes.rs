@@ -56,12 +56,12 @@ themes = "{themes}"
 [database]
 url = "{url}"
 
-[limits]
 {limits}
 {HELLO}"#,
             plugins = registry.path().display(),
             themes = repo_root().join("themes").display(),
             url = db.url,
+            limits = crate::support::story_rates(&format!("[limits]\n{limits}\n")),
         );
         std::fs::write(instance.path().join("instance.toml"), manifest).expect("write manifest");
         let migrate = trama()

@@ -1,7 +1,6 @@
 //! Web security as a visitor meets it: forms and plugin routes refuse requests forged from
 //! another site (CSRF), nothing typed into any form comes back as live HTML (XSS), a session
-//! planted before login or left after logout is worthless, guessing passwords is throttled,
-//! privileged plugin pages and actions refuse everyone else, and oversized bodies are refused
+//! planted before login or left after logout is worthless, privileged plugin pages and actions refuse everyone else, and oversized bodies are refused
 //! with a clear answer.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -13,8 +12,8 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value as Json, json};
 
 use crate::support::{
-    Client, HELLO, PASSWORD, PgDatabase, Server, TestInstance, add_user, cache_dir, login, sign_up,
-    trama,
+    Client, HELLO, PASSWORD, Server, TestInstance, add_user, cache_dir, login, refusal, sign_up,
+    trama, whoami,
 };
 
 /// What an attacker would type into every text field.
@@ -87,25 +86,6 @@ async fn send_json_with(
     let response = request.send().await.expect("POST JSON");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Json::Null))
-}
-
-/// Who `client` is logged in as, per `/session`.
-async fn whoami(client: &Client, server: &Server) -> Option<String> {
-    let (_, session) = client.get_json(server, "/session").await;
-    session["user"]["username"].as_str().map(str::to_owned)
-}
-
-/// Status and error kind of a refusal answered to an API client.
-async fn refusal(response: reqwest::Response) -> (u16, String) {
-    let status = response.status().as_u16();
-    let body: Json = response.json().await.unwrap_or(Json::Null);
-    (
-        status,
-        body["error"]["kind"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
 }
 
 /// Every forged variant (no token, a made-up one, another visitor's) is refused with 403 and
@@ -428,225 +408,6 @@ async fn user_csrf(http: &reqwest::Client, server: &Server, session: &str) -> St
         .await
         .expect("JSON");
     body["csrf_token"].as_str().expect("token").to_owned()
-}
-
-/// A login attempt with `password`, from a browser; returns the response.
-async fn try_login(
-    client: &Client,
-    server: &Server,
-    path: &str,
-    username: &str,
-    password: &str,
-    forwarded_for: Option<&str>,
-) -> reqwest::Response {
-    let token = client.csrf(server).await;
-    let mut request = client
-        .http
-        .post(server.url(path))
-        .header("accept", "text/html")
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", username),
-            ("password", password),
-        ]);
-    if let Some(address) = forwarded_for {
-        request = request.header("x-forwarded-for", address);
-    }
-    request.send().await.expect("POST /login")
-}
-
-fn retry_after(response: &reqwest::Response) -> u64 {
-    response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("a Retry-After header in {:?}", response.headers()))
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn password_guessing_is_throttled_per_account_and_per_address() {
-    let instance = TestInstance::new("throttle", HELLO);
-    for user in ["anna", "bruno", "carla"] {
-        add_user(&instance, user, "citizen");
-    }
-    let server = Server::start(&[instance.path()]);
-    let browser = Client::new();
-
-    // Five wrong passwords for Anna are answered as usual…
-    for _ in 0..5 {
-        let response = try_login(&browser, &server, "/login", "anna", "sbagliata!!", None).await;
-        assert_eq!(response.status().as_u16(), 401);
-    }
-    // …then even the right one is refused, with when to come back, in Italian and English.
-    let response = try_login(&browser, &server, "/login", "anna", PASSWORD, None).await;
-    assert_eq!(response.status().as_u16(), 429);
-    let wait = retry_after(&response);
-    assert!((1..=15 * 60).contains(&wait), "Retry-After {wait}");
-    let page = response.text().await.expect("page");
-    assert!(page.contains("Troppi tentativi di accesso"), "{page}");
-    assert!(
-        page.contains("<form method=\"post\" action=\"/login\""),
-        "the login page"
-    );
-    let response = try_login(&browser, &server, "/login?lang=en", "anna", PASSWORD, None).await;
-    assert_eq!(response.status().as_u16(), 429);
-    let page = response.text().await.expect("page");
-    assert!(page.contains("Too many failed login attempts"), "{page}");
-    let api = Client::new();
-    let token = api.csrf(&server).await;
-    let response = api
-        .http
-        .post(server.url("/login"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", "anna"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("POST");
-    assert!(response.headers().contains_key("retry-after"));
-    assert_eq!(refusal(response).await, (429, "too_many_attempts".into()));
-    assert_eq!(whoami(&browser, &server).await, None);
-
-    // Other accounts are unaffected, from the same address.
-    let response = try_login(&browser, &server, "/login", "bruno", PASSWORD, None).await;
-    assert_eq!(response.status().as_u16(), 303, "Bruno logs in");
-
-    // One address spraying a password over many usernames trips the address limit (20 in
-    // all, Anna's five included), and then no account logs in from there, whatever the
-    // X-Forwarded-For header claims (this server does not trust a proxy).
-    for i in 0..15 {
-        let response = try_login(
-            &Client::new(),
-            &server,
-            "/login",
-            &format!("utente{i}"),
-            "password123456",
-            None,
-        )
-        .await;
-        assert_eq!(response.status().as_u16(), 401, "attempt {i}");
-    }
-    for forwarded in [None, Some("198.51.100.7")] {
-        let response = try_login(
-            &Client::new(),
-            &server,
-            "/login",
-            "carla",
-            PASSWORD,
-            forwarded,
-        )
-        .await;
-        assert_eq!(
-            response.status().as_u16(),
-            429,
-            "X-Forwarded-For {forwarded:?}"
-        );
-        retry_after(&response);
-    }
-
-    // Each lock is in the audit trail once, however many attempts it refused.
-    let url = format!(
-        "sqlite://{}?mode=ro",
-        instance.path().join("data/trama.db").display()
-    );
-    let db = sea_orm::Database::connect(url).await.expect("open db");
-    let rows = db
-        .query_all_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Sqlite,
-            "SELECT subject, detail FROM audit_log WHERE action = 'login.locked' ORDER BY seq",
-        ))
-        .await
-        .expect("audit rows");
-    let locks: Vec<(String, String)> = rows
-        .iter()
-        .map(|row| {
-            let subject: String = row.try_get("", "subject").expect("subject");
-            let detail: String = row.try_get("", "detail").expect("detail");
-            let detail: Json = serde_json::from_str(&detail).expect("JSON detail");
-            let scope = detail["scope"].as_str().unwrap_or_default().to_owned();
-            (subject, scope)
-        })
-        .collect();
-    assert_eq!(
-        locks,
-        [
-            ("anna".to_owned(), "account".to_owned()),
-            ("utente14".to_owned(), "address".to_owned())
-        ]
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn two_nodes_sharing_one_postgresql_database_count_the_same_failures() {
-    let database = PgDatabase::create().await;
-    let instance = TestInstance::new(
-        "throttle-pg",
-        &format!("[database]\nurl = \"{}\"\n{HELLO}", database.url),
-    );
-    add_user(&instance, "anna", "citizen");
-    let first = Server::start(&[instance.path()]);
-    let second = Server::start(&[instance.path()]);
-    // Guesses spread over both nodes still add up…
-    for i in 0..5 {
-        let node = if i % 2 == 0 { &first } else { &second };
-        let response = try_login(&Client::new(), node, "/login", "anna", "sbagliata!!", None).await;
-        assert_eq!(response.status().as_u16(), 401, "attempt {i}");
-    }
-    // …and both refuse the next one.
-    for node in [&first, &second] {
-        let response = try_login(&Client::new(), node, "/login", "anna", PASSWORD, None).await;
-        assert_eq!(response.status().as_u16(), 429);
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn behind_a_trusted_proxy_the_forwarded_address_is_counted() {
-    let instance = TestInstance::new("proxy", HELLO);
-    add_user(&instance, "carla", "citizen");
-    let server = Server::start_with_args(&[instance.path()], &cache_dir(), &["--trust-proxy"]);
-    for i in 0..20 {
-        let response = try_login(
-            &Client::new(),
-            &server,
-            "/login",
-            &format!("utente{i}"),
-            "password123456",
-            Some("203.0.113.1"),
-        )
-        .await;
-        assert_eq!(response.status().as_u16(), 401, "attempt {i}");
-    }
-    let response = try_login(
-        &Client::new(),
-        &server,
-        "/login",
-        "carla",
-        PASSWORD,
-        Some("203.0.113.1, 10.0.0.1"),
-    )
-    .await;
-    assert_eq!(
-        response.status().as_u16(),
-        429,
-        "the first hop is the client"
-    );
-    let response = try_login(
-        &Client::new(),
-        &server,
-        "/login",
-        "carla",
-        PASSWORD,
-        Some("203.0.113.2"),
-    )
-    .await;
-    assert_eq!(
-        response.status().as_u16(),
-        303,
-        "another client behind the proxy"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -94,6 +94,7 @@ themes = "{themes}"
 "#,
             plugins = root.join("plugins").display(),
             themes = root.join("themes").display(),
+            body = story_rates(body),
         );
         std::fs::write(dir.path().join("instance.toml"), manifest).expect("write manifest");
         Self { dir }
@@ -129,8 +130,31 @@ themes = "{themes}"
 {plugins}"#,
         registry = repo_root().join("plugins").display(),
         themes = repo_root().join("themes").display(),
+        plugins = story_rates(plugins),
     );
     std::fs::write(dir.join("instance.toml"), manifest).expect("write manifest");
+}
+
+/// The rate limits of test instances (`[limits]` added to `body`, or completed): the stories
+/// sign up whole classes from 127.0.0.1 and race hundreds of writes by one account to test
+/// money and concurrency, not the sign-up and write rates, which `tests/e2e/rates.rs` tests
+/// with the limits it sets. A body setting a rate keeps its own value.
+pub fn story_rates(body: &str) -> String {
+    let rates: String = [
+        "signups_per_hour_per_address",
+        "writes_per_minute_per_account",
+    ]
+    .iter()
+    .filter(|key| !body.contains(*key))
+    .map(|key| format!("{key} = 100000\n"))
+    .collect();
+    match body.find("[limits]\n") {
+        Some(at) => {
+            let at = at + "[limits]\n".len();
+            format!("{}{rates}{}", &body[..at], &body[at..])
+        }
+        None => format!("{body}\n[limits]\n{rates}"),
+    }
 }
 
 pub const HELLO: &str = r#"
@@ -192,6 +216,16 @@ impl Server {
             }
         };
         Self { child, base }
+    }
+
+    /// A server the test spawned itself (to read its output), once it listens on `base`.
+    pub fn adopt(child: Child, base: String) -> Self {
+        Self { child, base }
+    }
+
+    /// The server's process id (benchmarks read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends SIGHUP: the server reloads its instance folders.
@@ -401,3 +435,22 @@ pub async fn sign_up(server: &Server, username: &str, display_name: &str) -> Cli
 }
 
 pub use pg::PgDatabase;
+
+/// Who `client` is logged in as, per `/session`.
+pub async fn whoami(client: &Client, server: &Server) -> Option<String> {
+    let (_, session) = client.get_json(server, "/session").await;
+    session["user"]["username"].as_str().map(str::to_owned)
+}
+
+/// Status and error kind of a refusal answered to an API client.
+pub async fn refusal(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: Json = response.json().await.unwrap_or(Json::Null);
+    (
+        status,
+        body["error"]["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}

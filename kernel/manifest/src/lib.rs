@@ -25,6 +25,7 @@ mod diagnostic;
 mod effective;
 mod env;
 mod extract;
+mod fleet;
 mod interval;
 mod load;
 mod locate;
@@ -46,6 +47,7 @@ pub use database::redact as redact_url;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use effective::{Effective, effective};
 pub use env::ENV_PREFIX;
+pub use fleet::{clashes, established_at, fleet_clashes};
 pub use interval::{IntervalError, parse_interval};
 pub use load::{INSTANCE_TOML, load, load_layers, load_with_env, process_env};
 pub use manifest::{

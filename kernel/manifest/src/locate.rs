@@ -105,6 +105,11 @@ impl Locator {
         self.lines.get(path).map(|line| format!("{file}:{line}"))
     }
 
+    /// The line of the file where the key at `path` is written, if it is.
+    pub(crate) fn line(&self, path: &[String]) -> Option<usize> {
+        self.lines.get(path).copied()
+    }
+
     /// A fault at `path`, located as precisely as possible.
     pub(crate) fn diagnostic<S: AsRef<str>>(
         &self,

@@ -104,6 +104,14 @@ pub struct Limits {
     pub event_deadline_ms: u64,
     /// Deadline of one scheduled job run (and of install hooks): 1..=3 600 000 ms.
     pub job_deadline_ms: u64,
+    /// Accounts one client address may create per hour (a burst of as many, then one every
+    /// hour / N): 1..=100 000. A school's or a help desk's address signs up a class or a queue
+    /// of people; a script signing up thousands is stopped.
+    pub signups_per_hour_per_address: u64,
+    /// Writes (POST, PUT, PATCH, DELETE) to plugins one account may make per minute, or one
+    /// client address when not logged in: 1..=100 000. An operator at work makes a few a
+    /// minute; a runaway script making hundreds a second is stopped.
+    pub writes_per_minute_per_account: u64,
 }
 
 impl Default for Limits {
@@ -113,13 +121,15 @@ impl Default for Limits {
             http_deadline_ms: 5_000,
             event_deadline_ms: 30_000,
             job_deadline_ms: 300_000,
+            signups_per_hour_per_address: 30,
+            writes_per_minute_per_account: 120,
         }
     }
 }
 
 impl Limits {
     /// Each limit with its allowed range and what it measures, for the range check.
-    pub(crate) fn ranges(&self) -> [(&'static str, u64, u64, u64, &'static str); 4] {
+    pub(crate) fn ranges(&self) -> [(&'static str, u64, u64, u64, &'static str); 6] {
         [
             ("memory_mib", self.memory_mib, 1, 1024, "MiB"),
             ("http_deadline_ms", self.http_deadline_ms, 1, 60_000, "ms"),
@@ -131,6 +141,20 @@ impl Limits {
                 "ms",
             ),
             ("job_deadline_ms", self.job_deadline_ms, 1, 3_600_000, "ms"),
+            (
+                "signups_per_hour_per_address",
+                self.signups_per_hour_per_address,
+                1,
+                100_000,
+                "sign-ups",
+            ),
+            (
+                "writes_per_minute_per_account",
+                self.writes_per_minute_per_account,
+                1,
+                100_000,
+                "writes",
+            ),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Identity: accounts with argon2 password hashes, roles per instance, and login sessions.
 
+pub mod devices;
 pub mod password;
 pub mod sessions;
 pub mod throttle;

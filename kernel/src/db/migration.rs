@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(Governance),
             Box::new(LoginAttempts),
             Box::new(JobRunLog),
+            Box::new(LoginDevices),
         ]
     }
 }
@@ -365,5 +366,36 @@ ALTER TABLE event_deliveries ADD COLUMN delivered_at BIGINT
 impl MigrationTrait for JobRunLog {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, JOB_RUN_LOG).await
+    }
+}
+
+/// Browsers where an account has logged in before (OWASP's device cookies): from such a
+/// browser, failed logins count only against that browser, so guesses made elsewhere cannot
+/// lock the owner out. The cookie holds a random token; only its SHA-256 is kept here. One
+/// browser shared by a family holds one token, listed once per account that used it.
+struct LoginDevices;
+
+impl MigrationName for LoginDevices {
+    fn name(&self) -> &str {
+        "m20261203_000007_login_devices"
+    }
+}
+
+const LOGIN_DEVICES: &str = r#"
+CREATE TABLE login_devices (
+    instance TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    username @TEXT@ NOT NULL,
+    last_login_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, token_hash, username)
+);
+CREATE INDEX login_devices_expiry ON login_devices (instance, expires_at)
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for LoginDevices {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, &text_types(manager, LOGIN_DEVICES)).await
     }
 }

@@ -2,8 +2,10 @@
 //! and reloads the instances on SIGHUP.
 
 mod connections;
+mod settings;
 
 pub use connections::Limits;
+pub use settings::{Overrides, ServerSettings, SettingsError};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

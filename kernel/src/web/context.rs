@@ -19,6 +19,8 @@ use crate::theme::LOCALES;
 pub const SESSION_COOKIE: &str = "trama_session";
 pub const CSRF_COOKIE: &str = "trama_csrf";
 pub const LANG_COOKIE: &str = "trama_lang";
+/// A browser where an account has logged in before (see `auth::devices`).
+pub const DEVICE_COOKIE: &str = "trama_device";
 
 /// The request context every kernel page and plugin route starts from.
 pub struct Ctx {
@@ -39,6 +41,10 @@ pub struct Ctx {
     pub wants_html: bool,
     /// The `X-CSRF-Token` header, which scripts send instead of the `_csrf` form field.
     pub csrf_header: Option<String>,
+    /// Whether the browser says this request comes from another site or a sibling subdomain
+    /// (`Sec-Fetch-Site`, or an `Origin` naming another host): such requests never pass the
+    /// CSRF check, whatever token they carry.
+    pub cross_site: bool,
     /// The client's IP address, for the login throttle: the TCP peer, or the first
     /// `X-Forwarded-For` hop when the server trusts its proxy (`--trust-proxy`).
     pub client_addr: String,
@@ -76,7 +82,9 @@ impl FromRequestParts<AppState> for Ctx {
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let cross_site = cross_site(&parts.headers);
         let mut ctx = Ctx {
+            cross_site,
             client_addr,
             csrf_header,
             user: None,
@@ -89,7 +97,7 @@ impl FromRequestParts<AppState> for Ctx {
             instance,
             live,
         };
-        if let Some(token) = ctx.jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+        if let Some(token) = ctx.cookie_value(SESSION_COOKIE) {
             ctx.user = sessions::user(&ctx.instance.db, ctx.instance.id(), &token).await?;
             if ctx.user.is_some() {
                 ctx.session = Some(token);
@@ -97,7 +105,7 @@ impl FromRequestParts<AppState> for Ctx {
         }
         // Logged in: the token derives from the session, so a cookie planted by a sibling
         // subdomain is useless. Anonymous (login and sign-up forms): a double-submit cookie.
-        let cookie = ctx.jar.get(CSRF_COOKIE).map(|c| c.value().to_owned());
+        let cookie = ctx.cookie_value(CSRF_COOKIE);
         match (&ctx.session, cookie) {
             (Some(session), _) => ctx.csrf = sessions::csrf_token(session),
             (None, Some(token)) if token.len() == 64 => ctx.csrf = token,
@@ -127,9 +135,7 @@ impl FromRequestParts<AppState> for Ctx {
                 .add(ctx.cookie(LANG_COOKIE, lang.clone(), false));
             ctx.locale = lang;
         } else if let Some(lang) = saved.or_else(|| {
-            ctx.jar
-                .get(LANG_COOKIE)
-                .map(|c| c.value().to_owned())
+            ctx.cookie_value(LANG_COOKIE)
                 .filter(|lang| LOCALES.contains(&lang.as_str()))
         }) {
             ctx.locale = lang;
@@ -139,10 +145,30 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 impl Ctx {
-    /// A cookie scoped to this host, never readable by scripts, and not sent on cross-site
-    /// sub-requests.
-    pub fn cookie(&self, name: &'static str, value: String, http_only: bool) -> Cookie<'static> {
-        Cookie::build((name, value))
+    /// The name a cookie is set and read under. Over HTTPS it carries the `__Host-` prefix,
+    /// which browsers accept only when set by this very host, Secure, with `Path=/` and no
+    /// `Domain`: a sibling subdomain or someone on the network cannot plant it (the login
+    /// CSRF and session fixation defence). Over plain HTTP (the demo, tests) the bare name.
+    pub fn cookie_name(&self, name: &str) -> String {
+        if self.secure {
+            format!("__Host-{name}")
+        } else {
+            name.to_owned()
+        }
+    }
+
+    /// The value of the cookie `name` (under its [`Ctx::cookie_name`]); a bare-named cookie
+    /// sent over HTTPS is ignored, since anyone could have planted it.
+    pub fn cookie_value(&self, name: &str) -> Option<String> {
+        self.jar
+            .get(&self.cookie_name(name))
+            .map(|c| c.value().to_owned())
+    }
+
+    /// A cookie scoped to this host, never readable by scripts (when `http_only`), and not sent
+    /// on cross-site sub-requests.
+    pub fn cookie(&self, name: &str, value: String, http_only: bool) -> Cookie<'static> {
+        Cookie::build((self.cookie_name(name), value))
             .path("/")
             .http_only(http_only)
             .secure(self.secure)
@@ -167,9 +193,9 @@ impl Ctx {
 
     /// Fails unless the form or header carried this browser's CSRF token.
     pub fn check_csrf(&self, token: Option<&str>) -> Result<(), WebError> {
-        let has_secret = self.session.is_some() || self.jar.get(CSRF_COOKIE).is_some();
+        let has_secret = self.session.is_some() || self.cookie_value(CSRF_COOKIE).is_some();
         match token {
-            Some(token) if has_secret && self.csrf_matches(token) => Ok(()),
+            Some(token) if has_secret && !self.cross_site && self.csrf_matches(token) => Ok(()),
             _ => Err(WebError::Csrf),
         }
     }
@@ -201,6 +227,38 @@ impl Ctx {
             "plugins": plugins,
         })
     }
+}
+
+/// Whether the browser marks the request as coming from elsewhere: `Sec-Fetch-Site` other
+/// than `same-origin` or `none` (a typed address, a bookmark), or, from browsers that do not
+/// send it, an `Origin` whose host is not the `Host` asked for (`null` included). Clients that
+/// send neither (scripts, older browsers) are judged by the token alone.
+fn cross_site(headers: &axum::http::HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = header("origin") else {
+        return false;
+    };
+    let host_of = |authority: &str| -> String {
+        let authority = authority.rsplit('@').next().unwrap_or_default();
+        match authority.strip_prefix('[') {
+            Some(v6) => v6
+                .split(']')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+            None => authority
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+        }
+    };
+    let origin_host = origin.split_once("://").map(|(_, rest)| host_of(rest));
+    let host = header("host").map(host_of);
+    origin_host.is_none() || origin_host != host
 }
 
 /// The client address of a request (see [`Ctx::client_addr`]). `unknown` when the server was
@@ -250,7 +308,39 @@ pub fn localized<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::address_key;
+    use super::{address_key, cross_site};
+
+    #[test]
+    fn requests_marked_as_coming_from_another_site_or_subdomain_are_cross_site() {
+        let judge = |pairs: &[(&'static str, &'static str)]| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert("host", "comune.example.it:8443".parse().expect("value"));
+            for (name, value) in pairs {
+                headers.insert(*name, value.parse().expect("value"));
+            }
+            cross_site(&headers)
+        };
+        assert!(!judge(&[]), "a script sending neither header");
+        assert!(!judge(&[("sec-fetch-site", "same-origin")]));
+        assert!(!judge(&[("sec-fetch-site", "none")]));
+        assert!(
+            judge(&[("sec-fetch-site", "same-site")]),
+            "a sibling subdomain"
+        );
+        assert!(judge(&[("sec-fetch-site", "cross-site")]));
+        assert!(
+            !judge(&[("origin", "https://COMUNE.example.it")]),
+            "ports and case aside"
+        );
+        assert!(judge(&[("origin", "https://evil.example")]));
+        assert!(judge(&[("origin", "https://altro.example.it")]));
+        assert!(judge(&[("origin", "null")]));
+        // Sec-Fetch-Site, when sent, is what counts.
+        assert!(!judge(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "https://comune.example.it")
+        ]));
+    }
 
     #[test]
     fn addresses_of_one_ipv6_network_share_a_key_and_mapped_ipv4_is_plain() {

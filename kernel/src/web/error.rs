@@ -1,12 +1,10 @@
 //! Errors of the HTTP layer, shown as a themed page to browsers and as JSON to API clients.
 
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use super::{AppState, Ctx};
+use super::Ctx;
 use crate::host::CallError;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,9 +42,20 @@ pub enum WebError {
         retry_after_secs: u64,
         message: String,
     },
+    /// Over an instance's sign-up or write rate (`crate::rate`); the message says when to
+    /// come back.
+    #[error("{message}")]
+    RateLimited {
+        retry_after_secs: u64,
+        message: String,
+    },
     /// The request body is over [`super::MAX_BODY_BYTES`]; the message is the catalogue's.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The client took longer than the body deadline to send the body (`--body-timeout`);
+    /// the message is the catalogue's.
+    #[error("{0}")]
+    BodyTimeout(String),
     /// A form or query string over [`super::form::MAX_FORM_FIELDS`]; the message is the
     /// catalogue's.
     #[error("{0}")]
@@ -69,8 +78,11 @@ impl WebError {
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             WebError::Db(_) | WebError::Theme(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            WebError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::TooManyAttempts { .. } | WebError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             WebError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -90,7 +102,9 @@ impl WebError {
             },
             WebError::Db(_) | WebError::Theme(_) => "internal",
             WebError::TooManyAttempts { .. } => "too_many_attempts",
+            WebError::RateLimited { .. } => "rate_limited",
             WebError::PayloadTooLarge(_) => "payload_too_large",
+            WebError::BodyTimeout(_) => "request_timeout",
             WebError::TooManyFields(_) => "too_many_fields",
             WebError::Busy(_) => "busy",
         }
@@ -144,6 +158,9 @@ impl WebError {
         let retry_after_secs = match self {
             WebError::TooManyAttempts {
                 retry_after_secs, ..
+            }
+            | WebError::RateLimited {
+                retry_after_secs, ..
             } => *retry_after_secs,
             WebError::Busy(_) => crate::auth::password::RETRY_AFTER_SECS,
             _ => return,
@@ -188,76 +205,5 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         self.log();
         self.json_response()
-    }
-}
-
-/// Largest announced body the kernel reads and discards before refusing it (see
-/// [`body_too_large`]); anything bigger is refused at once and the connection closed.
-const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
-
-/// Answers a body over [`super::MAX_BODY_BYTES`] like every other refusal: axum's limit
-/// replies in plain text from inside whichever extractor read the body, so this layer swaps
-/// that reply for the JSON envelope (`payload_too_large`) or, for a browser, the error page.
-/// Only plain-text 413s are replaced: a plugin's own 413 page or JSON goes through untouched.
-///
-/// A body announced (`Content-Length`) over the limit is refused before any handler runs, after
-/// reading and discarding it up to [`DRAIN_LIMIT`]: a server that answers and closes while the
-/// client is still sending makes the client see a broken connection instead of the answer.
-pub async fn body_too_large(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let announced = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if let Some(length) = announced.filter(|length| *length > super::MAX_BODY_BYTES as u64) {
-        let (mut head, body) = request.into_parts();
-        if length <= DRAIN_LIMIT {
-            drain(body).await;
-        }
-        return refuse_too_large(&mut head, &state).await;
-    }
-    let head = (!matches!(*request.method(), Method::GET | Method::HEAD)).then(|| {
-        let mut head = Request::new(());
-        *head.method_mut() = request.method().clone();
-        *head.uri_mut() = request.uri().clone();
-        *head.headers_mut() = request.headers().clone();
-        head.into_parts().0
-    });
-    let response = next.run(request).await;
-    let plain_text = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/plain"));
-    match head.filter(|_| response.status() == StatusCode::PAYLOAD_TOO_LARGE && plain_text) {
-        Some(mut head) => refuse_too_large(&mut head, &state).await,
-        None => response,
-    }
-}
-
-/// Reads a request body to its end, keeping nothing.
-async fn drain(body: axum::body::Body) {
-    use axum::body::HttpBody;
-    let mut body = std::pin::pin!(body);
-    while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
-        if frame.is_err() {
-            break;
-        }
-    }
-}
-
-/// The 413 answer for the visitor of `head`: the envelope or the error page, in their language.
-async fn refuse_too_large(head: &mut axum::http::request::Parts, state: &AppState) -> Response {
-    match Ctx::from_request_parts(head, state).await {
-        Ok(ctx) => {
-            let limit = (super::MAX_BODY_BYTES / 1024).to_string();
-            let message = super::pages::msg(&ctx, "payload_too_large").replace("{kib}", &limit);
-            WebError::PayloadTooLarge(message).render(&ctx)
-        }
-        Err(err) => err.into_response(),
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP front: routing by Host header to an instance, kernel pages (home, login, sign-up),
 //! plugin routes under `/p/{plugin}/…`, and theme assets.
 
+mod body;
 mod context;
 mod error;
 mod form;
@@ -173,10 +174,11 @@ pub fn router(state: AppState) -> Router {
         .route("/p/{plugin}/", any(plugin_route::handle_root))
         .route("/p/{plugin}/{*rest}", any(plugin_route::handle))
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            error::body_too_large,
+            body::read_body,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

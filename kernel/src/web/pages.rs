@@ -6,10 +6,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde_json::{Value as Json, json};
 
-use super::context::SESSION_COOKIE;
+use super::context::{DEVICE_COOKIE, SESSION_COOKIE};
 use super::{AppState, Ctx, WebError};
-use crate::auth::throttle::{self, Admission, Attempt};
-use crate::auth::{AuthError, sessions, users};
+use crate::auth::throttle::{self, Admission, Attempt, Client};
+use crate::auth::{AuthError, devices, sessions, users};
 
 /// Renders a kernel template with the page context of `ctx` and `extra` merged in.
 pub(super) fn page(ctx: &Ctx, template: &str, status: StatusCode, extra: Json) -> Response {
@@ -37,6 +37,17 @@ pub async fn home(ctx: Ctx) -> Response {
 
 pub async fn not_found(ctx: Ctx) -> Response {
     WebError::NotFound.render(&ctx)
+}
+
+/// A method the route does not take: 405 in the kernel's envelope; the router adds `Allow`
+/// with the methods it does take.
+pub async fn method_not_allowed(ctx: Ctx) -> Response {
+    WebError::Refused {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        kind: "method_not_allowed",
+        message: msg(&ctx, "method_not_allowed"),
+    }
+    .render(&ctx)
 }
 
 #[derive(serde::Deserialize)]
@@ -68,15 +79,30 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
     let instance = ctx.instance.clone();
     let (db, id, address) = (&instance.db, instance.id(), ctx.client_addr.clone());
     let now = crate::clock::now_ms();
-    let attempt = match throttle::begin(db, id, &username, &address, now).await {
+    let device_cookie = ctx.cookie_value(DEVICE_COOKIE);
+    let device = match &device_cookie {
+        Some(token) => match devices::recognise(db, id, &username, token, now).await {
+            Ok(device) => device,
+            Err(err) => return WebError::from(err).render(&ctx),
+        },
+        None => None,
+    };
+    let client = device
+        .as_deref()
+        .map_or(Client::Address(&address), Client::Device);
+    let attempt = match throttle::begin(db, id, &username, client, now).await {
         Ok(Admission::Allowed(attempt)) => attempt,
         Ok(Admission::Refused {
             scope,
             retry_after_secs,
         }) => {
             tracing::warn!(instance = %id, %username, %address, scope = scope.as_str(), retry_after_secs, "login refused: too many failed attempts");
-            let error = msg(&ctx, "login_throttled")
-                .replace("{minutes}", &retry_after_secs.div_ceil(60).to_string());
+            let key = match scope {
+                throttle::Scope::Account => "login_throttled_account",
+                throttle::Scope::Pair | throttle::Scope::Address => "login_throttled",
+            };
+            let error =
+                msg(&ctx, key).replace("{minutes}", &retry_after_secs.div_ceil(60).to_string());
             let refusal = WebError::TooManyAttempts {
                 retry_after_secs,
                 message: error.clone(),
@@ -115,6 +141,16 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
     if let Err(err) = throttle::succeeded(db, id, &username, attempt).await {
         return WebError::from(err).render(&ctx);
     }
+    // This browser is now trusted for the account: guesses made elsewhere cannot lock the
+    // owner out of it (see auth::devices).
+    match devices::remember(db, id, &username, device_cookie.as_deref(), now).await {
+        Ok(token) => {
+            let mut cookie = ctx.cookie(DEVICE_COOKIE, token, true);
+            cookie.set_max_age(time::Duration::milliseconds(devices::DEVICE_TTL_MS));
+            ctx.jar = ctx.jar.clone().add(cookie);
+        }
+        Err(err) => return WebError::from(err).render(&ctx),
+    }
     start_session(&mut ctx, &user.id, &next).await
 }
 
@@ -136,14 +172,11 @@ fn auth_failure(ctx: &Ctx, err: AuthError) -> Response {
     }
 }
 
-/// Records in the audit trail the failure that locks an account or an address (once per lock,
-/// not per refused attempt, so a flood of guesses cannot flood the trail).
+/// Records in the audit trail the failure that locks an account, a client on an account or an
+/// address (once per lock, not per refused attempt, so a flood of guesses cannot flood the
+/// trail).
 async fn audit_lockout(ctx: &Ctx, username: &str, attempt: &Attempt) -> Result<(), sea_orm::DbErr> {
-    let scopes = [
-        (attempt.locks_account_on_failure(), throttle::Scope::Account),
-        (attempt.locks_address_on_failure(), throttle::Scope::Address),
-    ];
-    for (_, scope) in scopes.iter().filter(|(locks, _)| *locks) {
+    for scope in &attempt.locks_on_failure {
         tracing::warn!(instance = %ctx.instance.id(), %username, address = %ctx.client_addr, scope = scope.as_str(), "login locked: too many failed attempts");
         let entry = crate::audit::Entry {
             instance: ctx.instance.id().to_owned(),
@@ -213,6 +246,28 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
         );
     }
     let instance = ctx.instance.clone();
+    // Counted before the password is hashed: a script signing up thousands of accounts costs
+    // neither hashing time nor rows once over the rate.
+    if let Err(wait) = instance.rates.signup(&ctx.client_addr) {
+        tracing::warn!(instance = %instance.id(), address = %ctx.client_addr, "sign-up refused: over the rate for this address");
+        let error = msg(&ctx, "signup_rate_limited")
+            .replace("{minutes}", &wait.retry_after_secs.div_ceil(60).to_string());
+        let refusal = WebError::RateLimited {
+            retry_after_secs: wait.retry_after_secs,
+            message: error.clone(),
+        };
+        if !ctx.wants_html {
+            return refusal.render(&ctx);
+        }
+        let mut response = page(
+            &ctx,
+            "signup.html",
+            StatusCode::TOO_MANY_REQUESTS,
+            refill(error),
+        );
+        refusal.add_headers(&mut response);
+        return response;
+    }
     let roles = ["citizen".to_owned()];
     let created = users::create(
         &instance.db,
@@ -268,7 +323,7 @@ pub async fn logout(mut ctx: Ctx, body: Bytes) -> Response {
     ctx.jar = ctx
         .jar
         .clone()
-        .remove(axum_extra::extract::cookie::Cookie::build(SESSION_COOKIE).path("/"));
+        .remove(ctx.cookie(SESSION_COOKIE, String::new(), true));
     ctx.rotate_csrf();
     (ctx.jar.clone(), Redirect::to("/")).into_response()
 }

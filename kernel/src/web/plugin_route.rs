@@ -97,6 +97,20 @@ async fn dispatch(
         if let Err(err) = ctx.check_csrf(token) {
             return err.render(&ctx);
         }
+        let who = match &ctx.user {
+            Some(user) => format!("user:{}", user.id),
+            None => format!("address:{}", ctx.client_addr),
+        };
+        if let Err(wait) = instance.rates.write(&who) {
+            tracing::warn!(instance = %instance.id(), plugin = %plugin_name, %who, "plugin write refused: over the write rate");
+            let message = super::pages::msg(&ctx, "rate_limited")
+                .replace("{seconds}", &wait.retry_after_secs.to_string());
+            return WebError::RateLimited {
+                retry_after_secs: wait.retry_after_secs,
+                message,
+            }
+            .render(&ctx);
+        }
     }
     let request = HttpRequest {
         method: method.as_str().to_owned(),

@@ -84,6 +84,8 @@ fn manifest() -> impl Strategy<Value = String> {
                 "http_deadline_ms",
                 "event_deadline_ms",
                 "job_deadline_ms",
+                "signups_per_hour_per_address",
+                "writes_per_minute_per_account",
                 "fuel",
             ],
         ),
@@ -199,6 +201,8 @@ proptest! {
                 prop_assert!((1..=60_000).contains(&limits.http_deadline_ms), "{limits:?}");
                 prop_assert!((1..=600_000).contains(&limits.event_deadline_ms), "{limits:?}");
                 prop_assert!((1..=3_600_000).contains(&limits.job_deadline_ms), "{limits:?}");
+                prop_assert!((1..=100_000).contains(&limits.signups_per_hour_per_address));
+                prop_assert!((1..=100_000).contains(&limits.writes_per_minute_per_account));
                 prop_assert!(checked.manifest.governance.quorum_percent <= 100);
                 for plugin in checked.plugins.iter().filter(|p| p.enabled) {
                     let wanted = &checked.manifest.plugins[&plugin.name].version;
