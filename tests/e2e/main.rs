@@ -23,6 +23,7 @@ mod openapi;
 mod rates;
 mod requests;
 mod sandbox;
+mod schemathesis;
 mod security;
 mod serve;
 mod throttle;

@@ -55,6 +55,32 @@ fn bad_path(ctx: &Ctx, rejection: PathRejection) -> Response {
     .render(ctx)
 }
 
+/// The methods plugin routes take; anything else (TRACE, CONNECT, OPTIONS: the kernel does no
+/// CORS) is refused before any plugin runs.
+const PLUGIN_METHODS: [Method; 6] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+];
+
+/// 405 in the envelope, with `Allow` listing [`PLUGIN_METHODS`].
+fn method_not_allowed(ctx: &Ctx) -> Response {
+    let mut response = WebError::Refused {
+        status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        kind: "method_not_allowed",
+        message: super::pages::msg(ctx, "method_not_allowed"),
+    }
+    .render(ctx);
+    response.headers_mut().insert(
+        header::ALLOW,
+        axum::http::HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE"),
+    );
+    response
+}
+
 fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -71,11 +97,14 @@ async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if !PLUGIN_METHODS.contains(&method) {
+        return method_not_allowed(&ctx);
+    }
     let instance = ctx.instance.clone();
     let Some(plugin) = instance.plugins.get(&plugin_name).cloned() else {
         return WebError::NotFound.render(&ctx);
     };
-    let unsafe_method = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let unsafe_method = !matches!(method, Method::GET | Method::HEAD);
     let (form, body) = if is_form(&headers) {
         match FormFields::parse(&body) {
             Ok(form) => (form.into_pairs(), Vec::new()),

@@ -1,0 +1,142 @@
+//! `docs/openapi.json` against the running server, explored by Schemathesis: thousands of
+//! generated requests per run (valid, invalid, unexpected methods, stateful sequences), with
+//! every check it has (no 5xx, statuses, content types, schemas, `Allow` on 405, data that
+//! should be refused is refused). Once anonymous, once as a member of the coordination table.
+//! Zero failures is the bar. `./dev setup` installs the pinned Schemathesis from PyPI into
+//! `target/tools/schemathesis`; `TRAMA_SCHEMATHESIS` may name another `st`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value as Json;
+
+use crate::support::{HELLO, PASSWORD, Server, TestInstance, add_user, repo_root, trama};
+
+/// Seconds of generation per run: enough for every phase to cover each operation many times.
+const MAX_TIME_SECS: &str = "40";
+
+fn schemathesis() -> PathBuf {
+    let st = std::env::var_os("TRAMA_SCHEMATHESIS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/tools/schemathesis/bin/st"));
+    assert!(
+        st.is_file(),
+        "Schemathesis is not installed at {}: run ./dev setup (or set TRAMA_SCHEMATHESIS)",
+        st.display()
+    );
+    st
+}
+
+/// Runs `st run` against `server` with `headers`; panics with its report unless it passes.
+fn explore(server: &Server, who: &str, headers: &[String], extra: &[&str]) {
+    let root = repo_root();
+    let mut command = Command::new(schemathesis());
+    command
+        .arg("--config-file")
+        .arg(root.join("tests/schemathesis/schemathesis.toml"))
+        .arg("run")
+        .arg(root.join("docs/openapi.json"))
+        .args(["--url", &server.base, "--checks", "all", "--workers", "2"])
+        .args(["--max-time", MAX_TIME_SECS, "--no-color"])
+        .args(extra)
+        .env("SCHEMATHESIS_HOOKS", "")
+        .current_dir(std::env::temp_dir());
+    for header in headers {
+        command.args(["--header", header]);
+    }
+    let output = command.output().expect("run Schemathesis");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "Schemathesis found failures ({who}):\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(report.contains("passed"), "{report}");
+}
+
+/// The value of cookie `name` set by `response`.
+fn cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}="))?.split(';').next())
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+        .to_owned()
+}
+
+/// Logs `username` in and returns the session cookie and its CSRF token, for headers.
+async fn session_of(server: &Server, username: &str) -> (String, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let first = http
+        .get(server.url("/session"))
+        .send()
+        .await
+        .expect("GET /session");
+    let anonymous = cookie(&first, "trama_csrf");
+    let response = http
+        .post(server.url("/login"))
+        .header("cookie", format!("trama_csrf={anonymous}"))
+        .form(&[
+            ("_csrf", anonymous.as_str()),
+            ("username", username),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("POST /login");
+    assert_eq!(response.status().as_u16(), 303, "login of {username}");
+    let session = cookie(&response, "trama_session");
+    let answer: Json = http
+        .get(server.url("/session"))
+        .header("cookie", format!("trama_session={session}"))
+        .send()
+        .await
+        .expect("GET /session")
+        .json()
+        .await
+        .expect("session JSON");
+    let token = answer["csrf_token"].as_str().expect("token").to_owned();
+    (session, token)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schemathesis_finds_nothing_wrong_anonymous_or_logged_in() {
+    let instance = TestInstance::new(
+        "schemathesis",
+        &format!(
+            "[governance]\nquorum_percent = 50\nmajority = \"simple\"\nvoting_window = \"1h\"\n{HELLO}"
+        ),
+    );
+    add_user(&instance, "membro", "governance");
+    let added = trama()
+        .args(["governance", "add-member"])
+        .arg(instance.path())
+        .args(["--username", "membro", "--organisation", "Comune di Prova"])
+        .output()
+        .expect("add-member");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let server = Server::start(&[instance.path()]);
+    // Logged in first: the anonymous run's login attempts may use up this address's tries.
+    let (cookie, token) = session_of(&server, "membro").await;
+
+    explore(&server, "anonymous", &[], &[]);
+    explore(
+        &server,
+        "a member of the table",
+        &[
+            format!("Cookie: trama_session={cookie}"),
+            format!("X-CSRF-Token: {token}"),
+        ],
+        // Logging out would end the session the rest of the run uses.
+        &["--exclude-path", "/logout"],
+    );
+}
