@@ -28,6 +28,9 @@ const CONNECTIONS: usize = 64;
 const STORM: Duration = Duration::from_secs(15);
 const GOAL_MB: f64 = 300.0;
 
+/// The accounts the sign-up storm created, which the login storm logs in to.
+static CREATED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 /// A field of `/proc/PID/status` in MB (`VmRSS`, `VmHWM`).
 fn memory_mb(pid: u32, field: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -103,9 +106,12 @@ where
     (all, started.elapsed())
 }
 
-/// Posts a form with the client's CSRF token; the status, or `None` if no answer came.
+/// Posts a form with the client's CSRF token, from client number `client_no`'s own address
+/// (the server trusts `X-Forwarded-For`, as behind a proxy: 64 people, not one host); the
+/// status, or `None` if no answer came.
 async fn post(
     client: &support::Client,
+    client_no: usize,
     base: &str,
     path: &str,
     fields: &[(&str, &str)],
@@ -125,6 +131,10 @@ async fn post(
     let response = client
         .http
         .post(format!("{base}{path}"))
+        .header(
+            "x-forwarded-for",
+            format!("10.9.{}.{}", client_no / 250, client_no % 250),
+        )
         .form(&form)
         .send()
         .await
@@ -152,7 +162,11 @@ fn report(name: &str, answers: &Answers, elapsed: Duration, peak: f64, baseline:
 fn main() {
     let instance = TestInstance::new("storms", HELLO);
     let root = tempfile::tempdir().expect("tempdir");
-    let server = Server::start_with_cache(&[instance.path()], &root.path().join("component-cache"));
+    let server = Server::start_with_args(
+        &[instance.path()],
+        &root.path().join("component-cache"),
+        &["--trust-proxy"],
+    );
     let pid = server.pid();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
@@ -167,10 +181,11 @@ fn main() {
 
         let stop = Arc::new(AtomicBool::new(false));
         let sampler = sample_peak(pid, stop.clone());
-        let (signups, elapsed) = storm(&server, |_, n, client, base| async move {
+        let (signups, elapsed) = storm(&server, |client_no, n, client, base| async move {
             let username = format!("persona{n:06}");
-            post(
+            let status = post(
                 &client,
+                client_no,
                 &base,
                 "/signup",
                 &[
@@ -180,26 +195,35 @@ fn main() {
                     ("password_confirm", PASSWORD),
                 ],
             )
-            .await
+            .await;
+            if status == Some(303) {
+                CREATED
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(username);
+            }
+            status
         })
         .await;
         stop.store(true, Ordering::Relaxed);
         let signup_peak = sampler.join().expect("sampler");
         report("sign-up storm", &signups, elapsed, signup_peak, baseline);
-        let created = signups.get(&303).copied().unwrap_or(0).max(1);
+        let created: Arc<Vec<String>> = Arc::new(std::mem::take(
+            &mut *CREATED
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ));
+        assert!(!created.is_empty(), "the sign-up storm created no account");
 
         let stop = Arc::new(AtomicBool::new(false));
         let sampler = sample_peak(pid, stop.clone());
-        let (logins, elapsed) = storm(&server, move |_, n, client, base| async move {
+        let (logins, elapsed) = storm(&server, move |client_no, n, client, base| {
             // Only accounts the first storm created: every login checks a real hash.
-            let username = format!("persona{:06}", n % created);
-            post(
-                &client,
-                &base,
-                "/login",
-                &[("username", &username), ("password", PASSWORD)],
-            )
-            .await
+            let username = created[usize::try_from(n).unwrap_or(0) % created.len()].clone();
+            async move {
+                let fields = [("username", username.as_str()), ("password", PASSWORD)];
+                post(&client, client_no, &base, "/login", &fields).await
+            }
         })
         .await;
         stop.store(true, Ordering::Relaxed);
@@ -208,6 +232,17 @@ fn main() {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let after = memory_mb(pid, "VmRSS");
         let high_water = memory_mb(pid, "VmHWM");
+        println!(
+            "  {:<22} anonymous {:.1} MB, files {:.1} MB, threads {}",
+            "resident, of which",
+            memory_mb(pid, "RssAnon"),
+            memory_mb(pid, "RssFile"),
+            std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .unwrap_or_default()
+                .lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .map_or(String::new(), |t| t.trim().to_owned())
+        );
         println!(
             "  {:<22} rss  {after:>7.1} MB  ({:>4.2}x rest); high-water mark {high_water:.1} MB",
             "after the storms",

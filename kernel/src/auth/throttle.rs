@@ -244,6 +244,12 @@ pub async fn succeeded(
     .await
 }
 
+/// The password could not be checked (every hasher busy, a database error): the attempt did
+/// not happen and must not count, or a storm of busy answers would lock people out.
+pub async fn abandoned(db: &Db, instance: &str, attempt: Attempt) -> Result<(), DbErr> {
+    remove(db, instance, "id = ?", vec![attempt.id.into()]).await
+}
+
 /// The times, oldest first, of the rows within `scope`'s window whose client key passes `keep`.
 fn within(rows: &[(String, i64)], scope: Scope, now: i64, keep: impl Fn(&str) -> bool) -> Vec<i64> {
     let since = now - scope.limit().window_ms;
@@ -429,6 +435,17 @@ mod tests {
         assert!(allowed(&attempt), "another browser of the family");
     }
 
+    /// Attempts whose password could not be checked (every hasher busy) do not count: a storm
+    /// of busy answers locks no one out.
+    async fn unchecked_attempts_do_not_count(db: &Db) {
+        for i in 0..PER_ADDRESS.max * 2 {
+            let Admission::Allowed(attempt) = fail(db, "gina", "10.5.0.1", T0 + i).await else {
+                panic!("unchecked attempt {i} was counted");
+            };
+            abandoned(db, "i1", attempt).await.expect("abandon");
+        }
+    }
+
     /// Attempts racing on two nodes (two pools on one database) never get more than the limit,
     /// counting those let in afterwards.
     async fn racing_attempts_get_no_extra_guesses(db: &Db, other_node: &Db) {
@@ -463,6 +480,7 @@ mod tests {
         a_success_clears_its_own_pair_only(&db).await;
         an_address_locks_across_usernames(&db).await;
         a_botnet_meets_the_account_rate_but_not_the_owners_browser(&db).await;
+        unchecked_attempts_do_not_count(&db).await;
         racing_attempts_get_no_extra_guesses(&db, &other_node).await;
     }
 

@@ -123,7 +123,12 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
     };
     let user = match users::authenticate(db, id, &username, password).await {
         Ok(user) => user,
-        Err(err) => return auth_failure(&ctx, err),
+        Err(err) => {
+            if let Err(db_err) = throttle::abandoned(db, id, attempt).await {
+                tracing::error!(error = %db_err, "could not release an unchecked login attempt");
+            }
+            return auth_failure(&ctx, err);
+        }
     };
     let Some(user) = user else {
         tracing::info!(instance = %id, %username, %address, "failed login");
