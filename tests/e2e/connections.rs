@@ -41,6 +41,17 @@ async fn thousands_of_silent_connections_neither_block_the_server_nor_stay_open(
         &cache_dir(),
         &["--max-connections", "5000", "--header-timeout", "3"],
     );
+    // The server raised its soft limit on open files to the hard one at start.
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.pid())).expect("limits");
+    let open_files: Vec<&str> = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .map(|line| line.split_whitespace().skip(3).take(2).collect())
+        .unwrap_or_default();
+    assert!(
+        open_files.len() == 2 && open_files[0] == open_files[1],
+        "soft and hard limits differ: {open_files:?}"
+    );
     let silent = silent_connections(&server, 2_000).await;
 
     let started = Instant::now();

@@ -8,12 +8,10 @@ use std::path::Path;
 
 use reqwest::Method;
 use scraper::{ElementRef, Html, Selector};
-use sea_orm::ConnectionTrait;
 use serde_json::{Value as Json, json};
 
 use crate::support::{
-    Client, HELLO, PASSWORD, Server, TestInstance, add_user, cache_dir, login, refusal, sign_up,
-    trama, whoami,
+    Client, HELLO, PASSWORD, Server, TestInstance, add_user, login, refusal, sign_up, trama, whoami,
 };
 
 /// What an attacker would type into every text field.
