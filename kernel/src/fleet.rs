@@ -100,7 +100,7 @@ impl Fleet {
             .into_iter()
             .filter(|dir| !served.contains(&canonical(dir)))
             .collect();
-        let (new, clashing) = self.without_clashes(new);
+        let (new, clashing) = self.without_clashes(new).await;
         refused.extend(clashing);
         for dir in new {
             match Instance::open(&dir, self.host.clone(), self.build).await {
@@ -114,6 +114,12 @@ impl Fleet {
                         continue;
                     }
                     let current = live.current();
+                    let now = crate::clock::now_ms();
+                    if let Err(err) =
+                        crate::db::claims::record_served(&current.db, current.id(), now).await
+                    {
+                        tracing::warn!(instance = %current.id(), error = %err, "cannot record when the instance was first served");
+                    }
                     tracing::info!(instance = %current.id(), plugins = current.plugins.len(), "instance ready");
                     self.spawn_workers(live).await;
                 }
@@ -138,11 +144,13 @@ impl Fleet {
     }
 
     /// Splits the folders about to open into those that may and those claiming an id or a
-    /// host that a served instance, or an older folder among them, already has: the newer
-    /// claimant is refused, its fault naming both files and lines (see
-    /// [`trama_manifest::fleet_clashes`]). A folder whose manifest does not load is left for
-    /// opening to report.
-    fn without_clashes(&self, dirs: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<Refused>) {
+    /// host that a served instance, or an established folder among them, already has: the
+    /// newer claimant is refused, its fault naming both files and lines
+    /// ([`trama_manifest::clashes`]). Established means served first, by the record in each
+    /// instance's own database ([`crate::db::claims`]); folders never served are newer than any
+    /// that was, and among themselves go by their manifest file's age. A folder whose manifest
+    /// does not load is left for opening to report.
+    async fn without_clashes(&self, dirs: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<Refused>) {
         let held: Vec<trama_manifest::Manifest> = self
             .instances
             .all()
@@ -157,8 +165,14 @@ impl Fleet {
                 Err(_) => open.push(dir),
             }
         }
-        candidates
-            .sort_by_cached_key(|(dir, m)| (trama_manifest::established_at(&m.file), dir.clone()));
+        let mut keyed = Vec::with_capacity(candidates.len());
+        for (dir, manifest) in candidates {
+            let served = first_served(&manifest).await.unwrap_or(i64::MAX);
+            let born = trama_manifest::established_at(&manifest.file);
+            keyed.push(((served, born, dir.clone()), dir, manifest));
+        }
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let candidates = keyed.into_iter().map(|(_, dir, manifest)| (dir, manifest));
         let mut refused = Vec::new();
         let mut claimed = held;
         for (dir, manifest) in candidates {
@@ -207,6 +221,18 @@ impl Fleet {
             let _ = worker.await;
         }
     }
+}
+
+/// When the instance of `manifest` was first served from its database; `None` if never, or if
+/// its database cannot be reached (opening the folder will say why).
+async fn first_served(manifest: &trama_manifest::Manifest) -> Option<i64> {
+    let db = crate::db::Db::connect(&manifest.database_url())
+        .await
+        .ok()?;
+    crate::db::claims::first_served(&db, &manifest.instance.id)
+        .await
+        .ok()
+        .flatten()
 }
 
 fn canonical(dir: &Path) -> PathBuf {

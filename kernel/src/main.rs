@@ -46,10 +46,9 @@ enum Command {
         /// does not send X-Forwarded-Proto).
         #[arg(long, env = "TRAMA_SECURE_COOKIES")]
         secure_cookies: bool,
-        /// Count login attempts per client address taken from the first X-Forwarded-For hop
-        /// rather than the TCP peer. Only behind a reverse proxy that sets X-Forwarded-For
-        /// itself (overwriting what the client sent, e.g. nginx
-        /// `proxy_set_header X-Forwarded-For $remote_addr`): otherwise clients could forge it.
+        /// Count login attempts per client address taken from the last X-Forwarded-For hop
+        /// (the one the proxy added) rather than the TCP peer. Only behind a reverse proxy
+        /// that sets or appends X-Forwarded-For: otherwise clients could forge it.
         #[arg(long, env = "TRAMA_TRUST_PROXY")]
         trust_proxy: bool,
         /// The name of this process among the nodes sharing a database, recorded on the jobs it

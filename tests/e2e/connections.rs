@@ -159,3 +159,40 @@ async fn a_body_sent_too_slowly_is_cut_off_with_408_in_the_envelope() {
     assert!(answer.contains("application/json"), "{answer}");
     assert!(answer.contains(r#""kind":"request_timeout""#), "{answer}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_trickled_a_byte_at_a_time_is_cut_off_at_the_total_deadline() {
+    let instance = TestInstance::new("trickle", HELLO);
+    let server =
+        Server::start_with_args(&[instance.path()], &cache_dir(), &["--body-timeout", "2"]);
+    let mut slow = TcpStream::connect(format!("127.0.0.1:{}", server.port()))
+        .await
+        .expect("connect");
+    slow.write_all(
+        b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n",
+    )
+    .await
+    .expect("write");
+    // A byte every half second: each pause is well within the deadline, the whole is not.
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while started.elapsed() < Duration::from_secs(10) {
+        if slow.write_all(b"a").await.is_err() {
+            break;
+        }
+        match tokio::time::timeout(Duration::from_millis(500), slow.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "cut off at the deadline, not held: {:?}",
+        started.elapsed()
+    );
+}

@@ -103,7 +103,34 @@ fn check_of_a_folder_of_instances_names_both_files_and_lines_of_a_clash() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_keeps_the_host_with_the_established_territory_and_stops_the_copy() {
-    let root = established_and_copy();
+    // The territory is served first (its database records it), then copied; then its own
+    // manifest is edited, so that by file times it now looks the newer of the two.
+    let root = tempfile::tempdir().expect("tempdir");
+    let established = r#""storica.localhost", "comune.localhost""#;
+    write(
+        root.path(),
+        "zona-storica",
+        "storica",
+        "Territorio storico",
+        established,
+    );
+    drop(Server::start(&[&root.path().join("zona-storica")]));
+    write(
+        root.path(),
+        "a-copia",
+        "storica",
+        "Territorio copiato",
+        r#""copia.localhost", "COMUNE.localhost""#,
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    let manifest = root.path().join("zona-storica/instance.toml");
+    let text = std::fs::read_to_string(&manifest).expect("read");
+    std::fs::remove_file(&manifest).expect("an editor that writes a new file");
+    std::fs::write(
+        &manifest,
+        text.replace("Territorio storico", "Territorio storico (rivisto)"),
+    )
+    .expect("write");
     crate::support::build_plugins_of(&[root.path()]);
     let mut child = trama()
         .arg("serve")
@@ -141,7 +168,7 @@ async fn serve_keeps_the_host_with_the_established_territory_and_stops_the_copy(
     // nothing.
     let visitor = Visitor::new(&server, "comune.localhost");
     let page = visitor.page("/").await;
-    assert!(page.contains("Territorio storico"), "{page}");
+    assert!(page.contains("Territorio storico (rivisto)"), "{page}");
     let (status, _) = Visitor::new(&server, "copia.localhost")
         .get("/session")
         .await;

@@ -297,13 +297,14 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_counted() {
         "/login",
         "carla",
         PASSWORD,
-        Some("203.0.113.1, 10.0.0.1"),
+        // What the client claimed, then what the proxy appended: the proxy's word counts.
+        Some("10.0.0.1, 203.0.113.1"),
     )
     .await;
     assert_eq!(
         response.status().as_u16(),
         429,
-        "the first hop is the client"
+        "the last hop is the client the proxy saw"
     );
     let response = try_login(
         &Client::new(),

@@ -57,9 +57,28 @@ pub async fn recognise(
     Ok(row.map(|_| device_key(&hash)))
 }
 
-/// Remembers that `username` logged in from the browser holding `token` (a new token when the
-/// browser had none), renewing the trust for [`DEVICE_TTL_MS`]; sweeps expired rows on the way.
-/// Returns the token to set in the cookie.
+/// Whether this instance issued `token` and still trusts it for some account.
+async fn issued(db: &Db, instance: &str, token: &str, now: i64) -> Result<bool, DbErr> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(false);
+    }
+    let row = db
+        .conn()
+        .query_one_raw(sql::stmt(
+            db.backend(),
+            "SELECT username FROM login_devices \
+             WHERE instance = ? AND token_hash = ? AND expires_at > ?",
+            vec![instance.into(), token_hash(token).into(), now.into()],
+        ))
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Remembers that `username` logged in from the browser holding `token`, renewing the trust
+/// for [`DEVICE_TTL_MS`]; sweeps expired rows on the way. Returns the token to set in the
+/// cookie: the browser's own when this instance issued it (a family sharing a browser shares
+/// it), a new one otherwise — a token someone planted in the browser before the login is never
+/// adopted, or its planter could later spend the owner's tries under it.
 pub async fn remember(
     db: &Db,
     instance: &str,
@@ -67,9 +86,10 @@ pub async fn remember(
     token: Option<&str>,
     now: i64,
 ) -> Result<String, DbErr> {
-    let token = token
-        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map_or_else(super::sessions::new_token, str::to_owned);
+    let token = match token {
+        Some(token) if issued(db, instance, token, now).await? => token.to_owned(),
+        _ => super::sessions::new_token(),
+    };
     let hash = token_hash(&token);
     let _guard = db.write_guard().await;
     db.conn()
@@ -150,6 +170,14 @@ mod tests {
                 .expect("ok")
                 .is_some()
         );
+        // A token the instance never issued (planted in the browser) is replaced, not adopted.
+        let planted = "ab".repeat(32);
+        let fresh = remember(&db, "i1", "carla", Some(&planted), T0 + 12)
+            .await
+            .expect("remember");
+        assert_ne!(fresh, planted);
+        let adopted = recognise(&db, "i1", "carla", &planted, T0 + 13).await;
+        assert_eq!(adopted.ok(), Some(None));
         remember(&db, "i1", "anna", Some(&token), late - 1)
             .await
             .expect("renew");

@@ -33,8 +33,14 @@ fn fill(
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), argon2::Error> {
+    let needed = params.block_count();
+    if needed > Params::default().block_count() {
+        // A hash stored with costlier parameters than ours (made elsewhere): its memory is
+        // not kept, so one such hash does not hold its size on the thread for good.
+        let mut blocks = vec![Block::default(); needed];
+        return hasher.hash_password_into_with_memory(password, salt, out, &mut blocks);
+    }
     BLOCKS.with_borrow_mut(|blocks| {
-        let needed = params.block_count();
         if blocks.len() < needed {
             blocks.resize(needed, Block::default());
         }
@@ -137,7 +143,15 @@ impl Hashers {
                             .unwrap_or_else(std::sync::PoisonError::into_inner)
                             .recv();
                         match next {
-                            Ok(job) => job(),
+                            // A panicking hash must not take the thread (and its permit's
+                            // worth of capacity) with it: its request gets an error instead.
+                            Ok(job) => {
+                                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
+                                    .is_err()
+                                {
+                                    tracing::error!("a password hash panicked");
+                                }
+                            }
                             Err(_) => break,
                         }
                     }
@@ -187,6 +201,10 @@ impl Hashers {
     }
 }
 
+/// The most memory a stored hash may ask verification for (256 MiB, 13 times ours): a hash
+/// written into the database with an absurd `m` must not take the process's memory.
+const MAX_VERIFY_M_COST_KIB: u32 = 256 * 1024;
+
 /// Whether `password` is the one `stored` (a PHC string) was made from, with the algorithm,
 /// version and parameters `stored` names; compared in constant time.
 pub fn verify(password: &str, stored: &str) -> bool {
@@ -207,6 +225,9 @@ pub fn verify(password: &str, stored: &str) -> bool {
         Some(Ok(version)) => version,
         Some(Err(_)) => return false,
     };
+    if params.m_cost() > MAX_VERIFY_M_COST_KIB {
+        return false;
+    }
     let hasher = Argon2::new(algorithm, version, params.clone());
     let mut raw_salt = [0u8; 64];
     let Ok(raw_salt) = salt.decode_b64(&mut raw_salt) else {

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(LoginAttempts),
             Box::new(JobRunLog),
             Box::new(LoginDevices),
+            Box::new(InstanceClaims),
         ]
     }
 }
@@ -397,5 +398,30 @@ CREATE INDEX login_devices_expiry ON login_devices (instance, expires_at)
 impl MigrationTrait for LoginDevices {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, &text_types(manager, LOGIN_DEVICES)).await
+    }
+}
+
+/// When each instance was first served from its database: of two folders claiming one host,
+/// the one whose territory was served first keeps it, however their files were edited, copied
+/// or restored since (`fleet::without_clashes`).
+struct InstanceClaims;
+
+impl MigrationName for InstanceClaims {
+    fn name(&self) -> &str {
+        "m20261203_000008_instance_claims"
+    }
+}
+
+const INSTANCE_CLAIMS: &str = r#"
+CREATE TABLE instance_claims (
+    instance TEXT NOT NULL PRIMARY KEY,
+    first_served_at BIGINT NOT NULL
+)
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for InstanceClaims {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, INSTANCE_CLAIMS).await
     }
 }

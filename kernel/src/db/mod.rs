@@ -2,6 +2,7 @@
 //! PostgreSQL for deployments with many nodes. Every table carries an `instance` column so that
 //! several instances can share one PostgreSQL database without ever seeing each other's rows.
 
+pub mod claims;
 mod migration;
 pub mod sql;
 

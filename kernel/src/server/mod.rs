@@ -67,6 +67,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         instances: fleet.instances(),
         secure_cookies: options.secure_cookies,
         trust_proxy: options.trust_proxy,
+        body_timeout: options.limits.body_timeout,
     };
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await

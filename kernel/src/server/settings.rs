@@ -20,7 +20,7 @@ pub struct ServerSettings {
     pub cache_dir: Option<PathBuf>,
     /// Mark cookies Secure and `__Host-` even without `X-Forwarded-Proto: https`.
     pub secure_cookies: bool,
-    /// Take the client address from the first `X-Forwarded-For` hop (only behind a proxy that
+    /// Take the client address from the last `X-Forwarded-For` hop (the one the proxy added) (only behind a proxy that
     /// overwrites it).
     pub trust_proxy: bool,
     /// Connections open at once; one more is answered 503 and closed: 1..=1 000 000.
@@ -46,7 +46,16 @@ impl Default for ServerSettings {
     }
 }
 
+/// The whole file: only a `[server]` table, so that a misspelt table (`[sever]`) is an error
+/// rather than settings silently ignored.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    server: ServerSettings,
+}
+
 /// What the command line (and its environment variables) set; `None` leaves the file's value.
+/// The two switches can only turn a setting on: to turn one off, leave it out of the file.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub listen: Option<SocketAddr>,
@@ -160,7 +169,8 @@ fn from_file(file: &Path) -> Result<ServerSettings, SettingsError> {
     }
     Figment::from(Serialized::default("server", ServerSettings::default()))
         .merge(Toml::file_exact(file))
-        .extract_inner("server")
+        .extract::<SettingsFile>()
+        .map(|settings| settings.server)
         .map_err(|source| SettingsError::File {
             file: file.to_path_buf(),
             source: Box::new(source),
@@ -211,6 +221,9 @@ mod tests {
             text.contains("trama.toml: server.body_timeout_secs = 0"),
             "{text}"
         );
+        let (_dir, path) = file("[sever]\nmax_connections = 100\n");
+        let err = ServerSettings::load(Some(&path), Overrides::default()).expect_err("table");
+        assert!(err.to_string().contains("sever"), "{err}");
         let missing = Path::new("/nonexistent/trama.toml");
         let err = ServerSettings::load(Some(missing), Overrides::default()).expect_err("missing");
         assert!(err.to_string().contains("/nonexistent/trama.toml"), "{err}");

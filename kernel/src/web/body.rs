@@ -41,15 +41,24 @@ pub async fn read_body(State(state): State<AppState>, request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let (mut head, body) = request.into_parts();
+    // The connection layer's deadline restarts with every piece of body that arrives; this
+    // one bounds the whole body, so a byte every few seconds cannot hold a request open.
+    let deadline = state.body_timeout;
     if let Some(length) = announced.filter(|length| *length > MAX_BODY_BYTES as u64) {
-        if length <= DRAIN_LIMIT {
-            drain(body).await;
+        let continues = head
+            .headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        // A client waiting for `100 Continue` has sent nothing yet: answer at once.
+        if length <= DRAIN_LIMIT && !continues {
+            let _ = tokio::time::timeout(deadline, drain(body)).await;
         }
         return refuse(&mut head, &state, Unread::TooLarge).await;
     }
-    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => next.run(Request::from_parts(head, Body::from(bytes))).await,
-        Err(err) => refuse(&mut head, &state, classify(&err)).await,
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => next.run(Request::from_parts(head, Body::from(bytes))).await,
+        Ok(Err(err)) => refuse(&mut head, &state, classify(&err)).await,
+        Err(_) => refuse(&mut head, &state, Unread::TimedOut).await,
     }
 }
 

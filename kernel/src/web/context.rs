@@ -45,8 +45,9 @@ pub struct Ctx {
     /// (`Sec-Fetch-Site`, or an `Origin` naming another host): such requests never pass the
     /// CSRF check, whatever token they carry.
     pub cross_site: bool,
-    /// The client's IP address, for the login throttle: the TCP peer, or the first
-    /// `X-Forwarded-For` hop when the server trusts its proxy (`--trust-proxy`).
+    /// The client's IP address, for the login throttle: the TCP peer, or the last
+    /// `X-Forwarded-For` hop when the server trusts its proxy (`--trust-proxy`): the one the
+    /// proxy added, whatever the client put before it.
     pub client_addr: String,
 }
 
@@ -82,7 +83,7 @@ impl FromRequestParts<AppState> for Ctx {
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let cross_site = cross_site(&parts.headers);
+        let cross_site = cross_site(&parts.headers, &instance.manifest.instance.hosts);
         let mut ctx = Ctx {
             cross_site,
             client_addr,
@@ -231,9 +232,10 @@ impl Ctx {
 
 /// Whether the browser marks the request as coming from elsewhere: `Sec-Fetch-Site` other
 /// than `same-origin` or `none` (a typed address, a bookmark), or, from browsers that do not
-/// send it, an `Origin` whose host is not the `Host` asked for (`null` included). Clients that
-/// send neither (scripts, older browsers) are judged by the token alone.
-fn cross_site(headers: &axum::http::HeaderMap) -> bool {
+/// send it (plain HTTP to a non-local address), an `Origin` whose host is neither the `Host`
+/// asked for nor one of the instance's `hosts` (a proxy may rewrite `Host`); `null` included.
+/// Clients that send neither (scripts, older browsers) are judged by the token alone.
+fn cross_site(headers: &axum::http::HeaderMap, hosts: &[String]) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = header("sec-fetch-site") {
         return !matches!(site, "same-origin" | "none");
@@ -256,9 +258,12 @@ fn cross_site(headers: &axum::http::HeaderMap) -> bool {
                 .to_ascii_lowercase(),
         }
     };
-    let origin_host = origin.split_once("://").map(|(_, rest)| host_of(rest));
-    let host = header("host").map(host_of);
-    origin_host.is_none() || origin_host != host
+    let Some(origin_host) = origin.split_once("://").map(|(_, rest)| host_of(rest)) else {
+        return true;
+    };
+    let asked = header("host").map(host_of);
+    asked.as_deref() != Some(origin_host.as_str())
+        && !hosts.iter().any(|h| h.eq_ignore_ascii_case(&origin_host))
 }
 
 /// The client address of a request (see [`Ctx::client_addr`]). `unknown` when the server was
@@ -268,7 +273,7 @@ fn client_addr(parts: &Parts, trust_proxy: bool) -> String {
         .then(|| parts.headers.get("x-forwarded-for"))
         .flatten()
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(',').next())
+        .and_then(|value| value.rsplit(',').next())
         .and_then(|hop| hop.trim().parse::<std::net::IpAddr>().ok());
     let peer = || {
         parts
@@ -318,7 +323,13 @@ mod tests {
             for (name, value) in pairs {
                 headers.insert(*name, value.parse().expect("value"));
             }
-            cross_site(&headers)
+            cross_site(
+                &headers,
+                &[
+                    "comune.example.it".to_owned(),
+                    "www.comune.example.it".to_owned(),
+                ],
+            )
         };
         assert!(!judge(&[]), "a script sending neither header");
         assert!(!judge(&[("sec-fetch-site", "same-origin")]));
@@ -335,6 +346,8 @@ mod tests {
         assert!(judge(&[("origin", "https://evil.example")]));
         assert!(judge(&[("origin", "https://altro.example.it")]));
         assert!(judge(&[("origin", "null")]));
+        // A proxy that rewrote Host: an Origin naming one of the instance's hosts is its own.
+        assert!(!judge(&[("origin", "http://www.comune.example.it")]));
         // Sec-Fetch-Site, when sent, is what counts.
         assert!(!judge(&[
             ("sec-fetch-site", "same-origin"),

@@ -145,10 +145,13 @@ pub struct AppState {
     pub instances: Arc<Instances>,
     /// Mark cookies `Secure` even without `X-Forwarded-Proto: https` (set behind TLS).
     pub secure_cookies: bool,
-    /// Take the client address from the first `X-Forwarded-For` hop instead of the TCP peer
-    /// (`--trust-proxy`): only behind a reverse proxy that sets that header itself, since
-    /// otherwise any client could name a fresh address on every login attempt.
+    /// Take the client address from the last `X-Forwarded-For` hop (the one the proxy added)
+    /// instead of the TCP peer (`--trust-proxy`): only behind a reverse proxy, since otherwise
+    /// any client could name a fresh address on every login attempt.
     pub trust_proxy: bool,
+    /// The longest a request body may take to arrive in all (`--body-timeout`); the
+    /// connection layer also bounds each pause, this bounds the total.
+    pub body_timeout: std::time::Duration,
 }
 
 pub fn router(state: AppState) -> Router {
