@@ -42,6 +42,11 @@ async fn sign_up_from(server: &Server, username: &str, address: &str) -> reqwest
 async fn sign_ups_from_one_address_are_limited_per_hour() {
     let instance = limited("rates-signup");
     let server = Server::start_with_args(&[instance.path()], &cache_dir(), &["--trust-proxy"]);
+    // Mistakes in the form (a bad username) are answered without counting against the rate.
+    for _ in 0..5 {
+        let response = sign_up_from(&server, "nome con spazi", "198.51.100.7").await;
+        assert_eq!(response.status().as_u16(), 422);
+    }
     for i in 0..3 {
         let response = sign_up_from(&server, &format!("classe{i}"), "198.51.100.7").await;
         assert_eq!(response.status().as_u16(), 303, "sign-up {i}");

@@ -69,7 +69,10 @@ pub fn validate_role(role: &str) -> Result<(), AuthError> {
     }
 }
 
-pub async fn create(db: &Db, instance: &str, new: NewUser<'_>) -> Result<User, AuthError> {
+/// Checks what can be checked of a new account without the database or a hash: username,
+/// display name, password length, roles. Sign-up calls it before counting the attempt against
+/// the address's rate, so a typo costs no one a sign-up.
+pub fn validate_new(new: &NewUser<'_>) -> Result<(), AuthError> {
     validate_username(new.username)?;
     let display_name = new.display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 100 {
@@ -86,6 +89,12 @@ pub async fn create(db: &Db, instance: &str, new: NewUser<'_>) -> Result<User, A
     for role in new.roles {
         validate_role(role)?;
     }
+    Ok(())
+}
+
+pub async fn create(db: &Db, instance: &str, new: NewUser<'_>) -> Result<User, AuthError> {
+    validate_new(&new)?;
+    let display_name = new.display_name.trim();
     let hash = password::hash_off_thread(new.password).await?;
     let id = crate::docstore::new_id();
     let backend = db.backend();

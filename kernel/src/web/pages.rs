@@ -251,6 +251,22 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
         );
     }
     let instance = ctx.instance.clone();
+    let roles = ["citizen".to_owned()];
+    let new = users::NewUser {
+        username: &username,
+        display_name: &display_name,
+        password,
+        roles: &roles,
+    };
+    // A mistake in the form is answered before the attempt counts against the rate.
+    if let Err(err) = users::validate_new(&new) {
+        return page(
+            &ctx,
+            "signup.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refill(err.to_string()),
+        );
+    }
     // Counted before the password is hashed: a script signing up thousands of accounts costs
     // neither hashing time nor rows once over the rate.
     if let Err(wait) = instance.rates.signup(&ctx.client_addr) {
@@ -273,18 +289,7 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
         refusal.add_headers(&mut response);
         return response;
     }
-    let roles = ["citizen".to_owned()];
-    let created = users::create(
-        &instance.db,
-        instance.id(),
-        users::NewUser {
-            username: &username,
-            display_name: &display_name,
-            password,
-            roles: &roles,
-        },
-    )
-    .await;
+    let created = users::create(&instance.db, instance.id(), new).await;
     match created {
         Ok(user) => {
             let detail = json!({ "username": user.username }).to_string();
