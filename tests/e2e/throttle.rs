@@ -183,6 +183,15 @@ async fn guessing_is_throttled_but_cannot_lock_the_owner_out() {
         "Bruno logs in from the guesser's address"
     );
 
+    // Empty fields are refused without counting: they guess nothing.
+    for (username, password) in [("", "password123456"), ("carla", "")] {
+        for _ in 0..25 {
+            let response =
+                attempt((&Client::new(), "192.0.2.50"), &server, username, password).await;
+            assert_eq!(response.status().as_u16(), 401);
+        }
+    }
+
     // One address spraying a password over many usernames trips the address limit, and then
     // no account without a device cookie logs in from there.
     for i in 0..20 {

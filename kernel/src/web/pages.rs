@@ -76,6 +76,17 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
         .to_lowercase();
     let password = form.get("password").unwrap_or_default();
     let next = super::redirect::after_login(form.get("next"));
+    // No account has an empty username or password: nothing to guess, nothing to count or
+    // audit, and the answer is as quick for every username.
+    if username.is_empty() || password.is_empty() {
+        let error = msg(&ctx, "login_failed");
+        return page(
+            &ctx,
+            "login.html",
+            StatusCode::UNAUTHORIZED,
+            json!({ "next": next, "username": username, "error": error }),
+        );
+    }
     let instance = ctx.instance.clone();
     let (db, id, address) = (&instance.db, instance.id(), ctx.client_addr.clone());
     let now = crate::clock::now_ms();
