@@ -95,7 +95,9 @@ enum Command {
     /// (recipient username, subject, body, link).
     Outbox {
         instance: PathBuf,
-        /// Record the printed messages as sent, so the next run prints only newer ones.
+        /// Record the printed messages as sent, so the next run prints only newer ones. Each is
+        /// recorded before it is printed, so relays running at once never print one twice
+        /// (a relay that fails after printing must resend from its own output).
         #[arg(long)]
         mark_sent: bool,
         /// Print at most this many messages.
@@ -417,10 +419,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_db(&manifest).await?;
             let id = &manifest.instance.id;
             for message in trama::notify::pending(&db, id, limit).await? {
-                println!("{}", serde_json::to_string(&message)?);
-                if mark_sent {
-                    trama::notify::mark_sent(&db, id, &message.id).await?;
+                // With --mark-sent a message is claimed before it is printed: of two relays
+                // draining at once, only the one that marked it prints it.
+                if mark_sent && !trama::notify::mark_sent(&db, id, &message.id).await? {
+                    continue;
                 }
+                println!("{}", serde_json::to_string(&message)?);
             }
         }
     }

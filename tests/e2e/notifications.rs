@@ -123,3 +123,56 @@ async fn a_plugin_notifies_a_user_once_per_key_and_the_relay_sends_it_once() {
         "a sent message is not sent again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_relays_draining_at_once_never_send_a_message_twice() {
+    let instance = TestInstance::new("relays", HELLO);
+    let server = Server::start(&[instance.path()]);
+    let anna = sign_up(&server, "anna@example.org", "Anna Rossi").await;
+    for n in 0..40 {
+        let message =
+            json!({"subject": format!("Avviso {n}"), "body": "…", "key": format!("avviso/{n}")});
+        let (status, _) = anna
+            .send_json(&server, Method::POST, "/p/hello/api/notify", &message)
+            .await;
+        assert_eq!(status, 200);
+    }
+    let relays: Vec<_> = (0..2)
+        .map(|_| {
+            let path = instance.path().to_path_buf();
+            std::thread::spawn(move || {
+                let output = trama()
+                    .arg("outbox")
+                    .arg(&path)
+                    .arg("--mark-sent")
+                    .output()
+                    .expect("trama outbox");
+                assert!(
+                    output.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                String::from_utf8_lossy(&output.stdout)
+                    .lines()
+                    .map(|line| {
+                        let message: Json = serde_json::from_str(line).expect("JSON");
+                        message["subject"].as_str().unwrap_or_default().to_owned()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut sent: Vec<String> = relays
+        .into_iter()
+        .flat_map(|relay| relay.join().expect("relay"))
+        .collect();
+    let printed = sent.len();
+    sent.sort();
+    sent.dedup();
+    assert_eq!(
+        (printed, sent.len()),
+        (40, 40),
+        "each message printed once, by one relay"
+    );
+    assert!(outbox(&instance, true).is_empty());
+}
