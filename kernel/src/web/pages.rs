@@ -114,21 +114,12 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
             };
             let error =
                 msg(&ctx, key).replace("{minutes}", &retry_after_secs.div_ceil(60).to_string());
+            let form = json!({ "next": next, "username": username, "error": error });
             let refusal = WebError::TooManyAttempts {
                 retry_after_secs,
-                message: error.clone(),
+                message: error,
             };
-            if !ctx.wants_html {
-                return refusal.render(&ctx);
-            }
-            let mut response = page(
-                &ctx,
-                "login.html",
-                StatusCode::TOO_MANY_REQUESTS,
-                json!({ "next": next, "username": username, "error": error }),
-            );
-            refusal.add_headers(&mut response);
-            return response;
+            return form_refused(&ctx, refusal, "login.html", form);
         }
         Err(err) => return WebError::from(err).render(&ctx),
     };
@@ -168,6 +159,17 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
         Err(err) => return WebError::from(err).render(&ctx),
     }
     start_session(&mut ctx, &user.id, &next).await
+}
+
+/// A refusal (429) of a login or sign-up form: to a browser, the same form again with what was
+/// typed and the reason, carrying the refusal's `Retry-After`; to an API client, the envelope.
+fn form_refused(ctx: &Ctx, refusal: WebError, template: &str, form: Json) -> Response {
+    if !ctx.wants_html {
+        return refusal.render(ctx);
+    }
+    let mut response = page(ctx, template, refusal.status(), form);
+    refusal.add_headers(&mut response);
+    response
 }
 
 /// The answer to an account operation that failed for a reason other than the visitor's input:
@@ -284,21 +286,12 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
         tracing::warn!(instance = %instance.id(), address = %ctx.client_addr, "sign-up refused: over the rate for this address");
         let error = msg(&ctx, "signup_rate_limited")
             .replace("{minutes}", &wait.retry_after_secs.div_ceil(60).to_string());
+        let form = refill(error.clone());
         let refusal = WebError::RateLimited {
             retry_after_secs: wait.retry_after_secs,
-            message: error.clone(),
+            message: error,
         };
-        if !ctx.wants_html {
-            return refusal.render(&ctx);
-        }
-        let mut response = page(
-            &ctx,
-            "signup.html",
-            StatusCode::TOO_MANY_REQUESTS,
-            refill(error),
-        );
-        refusal.add_headers(&mut response);
-        return response;
+        return form_refused(&ctx, refusal, "signup.html", form);
     }
     let created = users::create(&instance.db, instance.id(), new).await;
     match created {
