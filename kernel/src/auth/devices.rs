@@ -16,6 +16,12 @@ use crate::db::{Db, sql};
 /// someone who logs in a few times a year (a yearly application, a voucher campaign) keeps it.
 pub const DEVICE_TTL_MS: i64 = 183 * 24 * 60 * 60 * 1000;
 
+/// Whether `token` has the shape of one this module issues (256 bits, hex): anything else is
+/// not looked up at all.
+fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -36,7 +42,7 @@ pub async fn recognise(
     token: &str,
     now: i64,
 ) -> Result<Option<String>, DbErr> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !well_formed(token) {
         return Ok(None);
     }
     let hash = token_hash(token);
@@ -59,7 +65,7 @@ pub async fn recognise(
 
 /// Whether this instance issued `token` and still trusts it for some account.
 async fn issued(db: &Db, instance: &str, token: &str, now: i64) -> Result<bool, DbErr> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !well_formed(token) {
         return Ok(false);
     }
     let row = db

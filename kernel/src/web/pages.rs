@@ -79,13 +79,7 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
     // No account has an empty username or password: nothing to guess, nothing to count or
     // audit, and the answer is as quick for every username.
     if username.is_empty() || password.is_empty() {
-        let error = msg(&ctx, "login_failed");
-        return page(
-            &ctx,
-            "login.html",
-            StatusCode::UNAUTHORIZED,
-            json!({ "next": next, "username": username, "error": error }),
-        );
+        return login_failed(&ctx, &next, &username);
     }
     let instance = ctx.instance.clone();
     let (db, id, address) = (&instance.db, instance.id(), ctx.client_addr.clone());
@@ -137,13 +131,7 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
         if let Err(err) = audit_lockout(&ctx, &username, &attempt).await {
             return WebError::from(err).render(&ctx);
         }
-        let error = msg(&ctx, "login_failed");
-        return page(
-            &ctx,
-            "login.html",
-            StatusCode::UNAUTHORIZED,
-            json!({ "next": next, "username": username, "error": error }),
-        );
+        return login_failed(&ctx, &next, &username);
     };
     if let Err(err) = throttle::succeeded(db, id, &username, attempt).await {
         return WebError::from(err).render(&ctx);
@@ -159,6 +147,13 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
         Err(err) => return WebError::from(err).render(&ctx),
     }
     start_session(&mut ctx, &user.id, &next).await
+}
+
+/// Wrong username or password (401): the login form again, with what was typed.
+fn login_failed(ctx: &Ctx, next: &str, username: &str) -> Response {
+    let error = msg(ctx, "login_failed");
+    let form = json!({ "next": next, "username": username, "error": error });
+    page(ctx, "login.html", StatusCode::UNAUTHORIZED, form)
 }
 
 /// A refusal (429) of a login or sign-up form: to a browser, the same form again with what was
