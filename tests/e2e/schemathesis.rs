@@ -8,9 +8,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use serde_json::Value as Json;
-
-use crate::support::{HELLO, PASSWORD, Server, TestInstance, add_user, repo_root, trama};
+use crate::support::{
+    HELLO, Server, TestInstance, add_user, bare_client, cookie_value, login_with_cookies,
+    repo_root, set_cookie, trama, user_csrf,
+};
 
 /// Seconds of generation per run: enough for every phase to cover each operation many times.
 const MAX_TIME_SECS: &str = "40";
@@ -54,53 +55,15 @@ fn explore(server: &Server, who: &str, headers: &[String], extra: &[&str]) {
     assert!(report.contains("passed"), "{report}");
 }
 
-/// The value of cookie `name` set by `response`.
-fn cookie(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix(&format!("{name}="))?.split(';').next())
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-        .to_owned()
-}
-
 /// Logs `username` in and returns the session cookie and its CSRF token, for headers.
 async fn session_of(server: &Server, username: &str) -> (String, String) {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let first = http
-        .get(server.url("/session"))
-        .send()
-        .await
-        .expect("GET /session");
-    let anonymous = cookie(&first, "trama_csrf");
-    let response = http
-        .post(server.url("/login"))
-        .header("cookie", format!("trama_csrf={anonymous}"))
-        .form(&[
-            ("_csrf", anonymous.as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("POST /login");
+    let http = bare_client();
+    let response = login_with_cookies(&http, server, "", username).await;
     assert_eq!(response.status().as_u16(), 303, "login of {username}");
-    let session = cookie(&response, "trama_session");
-    let answer: Json = http
-        .get(server.url("/session"))
-        .header("cookie", format!("trama_session={session}"))
-        .send()
-        .await
-        .expect("GET /session")
-        .json()
-        .await
-        .expect("session JSON");
-    let token = answer["csrf_token"].as_str().expect("token").to_owned();
+    let session = set_cookie(&response, "trama_session")
+        .map(|header| cookie_value(&header))
+        .expect("a session cookie");
+    let token = user_csrf(&http, server, &session).await;
     (session, token)
 }
 

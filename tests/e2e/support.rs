@@ -454,3 +454,76 @@ pub async fn refusal(response: reqwest::Response) -> (u16, String) {
             .to_owned(),
     )
 }
+
+/// A client that keeps no cookies: the test says which ones it sends.
+pub fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The `Set-Cookie` header for `name` in `response`, whole (value and attributes).
+pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+pub fn cookie_value(header: &str) -> String {
+    header
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, value)| value.to_owned())
+        .unwrap_or_default()
+}
+
+/// Logs in with only the cookies in `cookies`; returns the response.
+pub async fn login_with_cookies(
+    http: &reqwest::Client,
+    server: &Server,
+    cookies: &str,
+    username: &str,
+) -> reqwest::Response {
+    let response = http
+        .get(server.url("/session"))
+        .header("cookie", cookies)
+        .send()
+        .await
+        .expect("GET /session");
+    // A browser without a valid session is given an anonymous CSRF cookie: keep it.
+    let cookies = match set_cookie(&response, "trama_csrf") {
+        Some(issued) => format!("{cookies}; trama_csrf={}", cookie_value(&issued)),
+        None => cookies.to_owned(),
+    };
+    let session: Json = response.json().await.expect("JSON");
+    let token = session["csrf_token"].as_str().expect("token").to_owned();
+    http.post(server.url("/login"))
+        .header("cookie", cookies)
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", username),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("POST /login")
+}
+
+pub async fn user_csrf(http: &reqwest::Client, server: &Server, session: &str) -> String {
+    let body: Json = http
+        .get(server.url("/session"))
+        .header("cookie", format!("trama_session={session}"))
+        .send()
+        .await
+        .expect("GET /session")
+        .json()
+        .await
+        .expect("JSON");
+    body["csrf_token"].as_str().expect("token").to_owned()
+}
