@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use common::{Summary, summarize, verdict};
 use trama::host::bindings::PluginPre;
 use trama::host::bindings::types::HttpRequest;
-use trama::host::call::{CallState, PluginContext, new_store};
+use trama::host::call::{CallSetup, CallState, PluginContext, new_store};
 use trama::host::{Allocation, PluginHost};
 use trama_manifest::Capability;
 
@@ -29,6 +29,15 @@ const WARMUP: usize = 1_000;
 const CALLS: usize = 20_000;
 const GOAL: Duration = Duration::from_micros(50);
 const DEADLINE: Duration = Duration::from_secs(5);
+
+/// An anonymous call with the bench's deadline.
+fn setup() -> CallSetup {
+    CallSetup {
+        caller: None,
+        deadline: DEADLINE,
+        subscribers: Arc::default(),
+    }
+}
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -59,6 +68,7 @@ async fn hello(host: &PluginHost, dir: &Path) -> (PluginPre<CallState>, Arc<Plug
         settings: "{}".into(),
         memory_cap: 64 << 20,
         publishes: BTreeSet::new(),
+        events_wake: Arc::default(),
     };
     (pre, Arc::new(ctx))
 }
@@ -94,7 +104,7 @@ async fn measure(
     let mut lifecycle = Vec::with_capacity(CALLS);
     for i in 0..WARMUP + CALLS {
         let started = Instant::now();
-        let mut store = new_store(engine, Arc::clone(ctx), None, DEADLINE);
+        let mut store = new_store(engine, Arc::clone(ctx), setup());
         pre.instantiate_async(&mut store)
             .await
             .expect("instantiate hello");
@@ -109,7 +119,7 @@ async fn measure(
     let mut call = Vec::with_capacity(CALLS);
     for i in 0..WARMUP + CALLS {
         let started = Instant::now();
-        let mut store = new_store(engine, Arc::clone(ctx), None, DEADLINE);
+        let mut store = new_store(engine, Arc::clone(ctx), setup());
         let plugin = pre
             .instantiate_async(&mut store)
             .await

@@ -44,49 +44,66 @@ fn row_hash(prev: &str, at: i64, entry: &Entry) -> String {
 
 /// Appends one entry at the end of the instance's chain.
 pub async fn append(db: &Db, entry: Entry) -> Result<(), DbErr> {
-    let backend = db.backend();
-    let _guard = db.write_guard().await;
-    let txn = db.begin_write().await?;
+    let instance = entry.instance.clone();
+    let write = db.begin_owned_write().await?;
+    append_in(write.txn(), &instance, vec![entry]).await?;
+    write.commit().await
+}
+
+/// Appends `entries` of `instance` at the end of its chain, inside `txn`: they commit with
+/// whatever else `txn` writes, or not at all. Call it last before committing: on PostgreSQL
+/// it holds the instance's chain (so that two writers never chain onto the same previous row,
+/// whichever node they run on) until `txn` ends.
+pub async fn append_in(
+    txn: &sea_orm::DatabaseTransaction,
+    instance: &str,
+    entries: Vec<Entry>,
+) -> Result<(), DbErr> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let backend = txn.get_database_backend();
     if backend == sea_orm::DbBackend::Postgres {
-        // Serialise appends per instance across every node sharing the database, so that two
-        // writers never chain onto the same previous row.
         txn.execute_raw(sql::stmt(
             backend,
             "SELECT pg_advisory_xact_lock(hashtext(?))",
-            vec![format!("trama-audit:{}", entry.instance).into()],
+            vec![format!("trama-audit:{instance}").into()],
         ))
         .await?;
     }
-    let prev = txn
+    let mut prev = txn
         .query_one_raw(sql::stmt(
             backend,
             "SELECT hash FROM audit_log WHERE instance = ? ORDER BY seq DESC LIMIT 1",
-            vec![entry.instance.clone().into()],
+            vec![instance.to_owned().into()],
         ))
         .await?
         .map(|row| row.try_get::<String>("", "hash"))
         .transpose()?
         .unwrap_or_else(|| GENESIS.to_owned());
     let at = crate::clock::now_ms();
-    let hash = row_hash(&prev, at, &entry);
-    txn.execute_raw(sql::stmt(
-        backend,
-        "INSERT INTO audit_log (instance, at, actor, plugin, action, subject, detail, prev_hash, hash) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        vec![
-            entry.instance.into(),
-            at.into(),
-            entry.actor.into(),
-            entry.plugin.into(),
-            entry.action.into(),
-            entry.subject.into(),
-            entry.detail.into(),
-            prev.into(),
-            hash.into(),
-        ],
-    ))
-    .await?;
-    txn.commit().await
+    for entry in entries {
+        debug_assert_eq!(entry.instance, instance);
+        let hash = row_hash(&prev, at, &entry);
+        txn.execute_raw(sql::stmt(
+            backend,
+            "INSERT INTO audit_log (instance, at, actor, plugin, action, subject, detail, prev_hash, hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                entry.instance.into(),
+                at.into(),
+                entry.actor.into(),
+                entry.plugin.into(),
+                entry.action.into(),
+                entry.subject.into(),
+                entry.detail.into(),
+                std::mem::replace(&mut prev, hash.clone()).into(),
+                hash.into(),
+            ],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// A row of the log as read back.
@@ -167,4 +184,66 @@ pub async fn verify(db: &Db, instance: &str) -> Result<Result<u64, Tampered>, Db
         count += 1;
     }
     Ok(Ok(count))
+}
+
+/// The tables whose rows carry the id of the plugin call that last wrote them.
+const CALL_TABLES: [&str; 4] = ["documents", "ledger_transfers", "events", "notifications"];
+
+/// Committed plugin writes whose call has no `plugin.changed` entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unaudited {
+    /// Per table, the calls that wrote rows there without an entry (at most ten listed each).
+    pub calls: Vec<(&'static str, Vec<String>)>,
+    /// How many such calls in all.
+    pub total: u64,
+}
+
+/// Checks that every row a plugin call wrote has the call's `plugin.changed` entry: the chain
+/// proves no entry was altered or removed, this proves no write went unaudited. Rows written
+/// before calls were named (kernel versions before host API 1.3) are not checked.
+pub async fn completeness(db: &Db, instance: &str) -> Result<Unaudited, DbErr> {
+    let conn = db.conn();
+    let backend = db.backend();
+    let rows = conn
+        .query_all_raw(sql::stmt(
+            backend,
+            "SELECT detail FROM audit_log WHERE instance = ? AND action = 'plugin.changed'",
+            vec![instance.to_owned().into()],
+        ))
+        .await?;
+    let mut audited = std::collections::HashSet::new();
+    for row in &rows {
+        let detail: String = row.try_get("", "detail")?;
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&detail)
+            && let Some(serde_json::Value::String(call)) = map.get("call")
+        {
+            audited.insert(call.clone());
+        }
+    }
+    let mut unaudited = Unaudited::default();
+    for table in CALL_TABLES {
+        let rows = conn
+            .query_all_raw(sql::stmt(
+                backend,
+                &format!(
+                    "SELECT DISTINCT call_id FROM {table} WHERE instance = ? AND call_id IS NOT NULL"
+                ),
+                vec![instance.to_owned().into()],
+            ))
+            .await?;
+        let mut missing = Vec::new();
+        for row in &rows {
+            let call: String = row.try_get("", "call_id")?;
+            if !audited.contains(&call) {
+                unaudited.total += 1;
+                if missing.len() < 10 {
+                    missing.push(call);
+                }
+            }
+        }
+        if !missing.is_empty() {
+            unaudited.calls.push((table, missing));
+        }
+    }
+    Ok(unaudited)
 }

@@ -4,6 +4,12 @@
 //! copied into `document_index` on every write so that queries filter and sort in SQL instead of
 //! scanning JSON. Every write bumps the document's version, which gives plugins optimistic
 //! concurrency; `batch` applies many writes in one transaction.
+//!
+//! Each operation comes in two forms: one on the pool (`get`, `batch`, …), for the kernel's own
+//! use and for tests, and one inside a transaction the caller holds (`get_in`, `batch_in`, …),
+//! which is how plugin calls use it: all of one call's writes commit together (see
+//! `host::tx`). Writes inside a transaction run in a savepoint of their own, so a refused write
+//! (a version conflict, a duplicate) undoes only itself and the call can go on.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -133,12 +139,20 @@ impl DocStore {
     }
 
     pub async fn get(&self, collection: &str, id: &str) -> Result<Option<Document>, StoreError> {
+        self.get_in(self.db.conn(), collection, id).await
+    }
+
+    /// Reads a document through `conn`: the pool, or the transaction of the call that reads it.
+    pub async fn get_in(
+        &self,
+        conn: &impl ConnectionTrait,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<Document>, StoreError> {
         self.indexes(collection)?;
         let mut values = self.scope(collection);
         values.push(id.to_owned().into());
-        let row = self
-            .db
-            .conn()
+        let row = conn
             .query_one_raw(sql::stmt(
                 self.db.backend(),
                 "SELECT doc_id, version, data FROM documents \
@@ -147,6 +161,36 @@ impl DocStore {
             ))
             .await?;
         row.map(|row| document_from_row(&row)).transpose()
+    }
+
+    /// Reads a document and holds it against every other writer until `txn` ends, so that the
+    /// caller's read-modify-write never meets a version conflict: a contended counter makes
+    /// writers wait their turn instead of failing and retrying. On SQLite the transaction
+    /// already holds the database's write lock; on PostgreSQL a transaction-scoped advisory
+    /// lock keyed by the document serialises the writers of that one document across every
+    /// node, whether or not it exists yet.
+    pub async fn lock_in(
+        &self,
+        txn: &DatabaseTransaction,
+        collection: &str,
+        id: &str,
+    ) -> Result<Option<Document>, StoreError> {
+        self.indexes(collection)?;
+        check_id(id)?;
+        let backend = self.db.backend();
+        if backend == sea_orm::DbBackend::Postgres {
+            let key = format!(
+                "trama-doc:{}\u{1f}{}\u{1f}{collection}\u{1f}{id}",
+                self.instance, self.plugin
+            );
+            txn.execute_raw(sql::stmt(
+                backend,
+                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+                vec![key.into()],
+            ))
+            .await?;
+        }
+        self.get_in(txn, collection, id).await
     }
 
     pub async fn put(
@@ -173,18 +217,48 @@ impl DocStore {
         id: &str,
         expected_version: Option<u64>,
     ) -> Result<bool, StoreError> {
-        self.indexes(collection)?;
-        let _guard = self.db.write_guard().await;
-        let txn = self.db.begin_write().await?;
+        let write = self.db.begin_owned_write().await?;
         let deleted = self
-            .apply_delete(&txn, collection, id, expected_version)
+            .delete_in(write.txn(), collection, id, expected_version)
             .await?;
-        txn.commit().await?;
+        write.commit().await?;
         Ok(deleted)
+    }
+
+    /// Deletes a document inside `txn`, in a savepoint. A delete leaves no row to carry the
+    /// call's id; the call's audit entry lists it.
+    pub async fn delete_in(
+        &self,
+        txn: &DatabaseTransaction,
+        collection: &str,
+        id: &str,
+        expected_version: Option<u64>,
+    ) -> Result<bool, StoreError> {
+        self.indexes(collection)?;
+        crate::db::savepoint(txn, async |txn| {
+            self.apply_delete(txn, collection, id, expected_version)
+                .await
+        })
+        .await
     }
 
     /// Applies every write in one transaction: all of them or none.
     pub async fn batch(&self, writes: Vec<Write>) -> Result<Vec<u64>, StoreError> {
+        let write = self.db.begin_owned_write().await?;
+        let versions = self.batch_in(write.txn(), None, writes).await?;
+        write.commit().await?;
+        Ok(versions)
+    }
+
+    /// Applies every write inside `txn`, in a savepoint: all of them or none. `call` is the id
+    /// of the plugin call that writes, kept on each document it writes (see the audit log's
+    /// completeness check).
+    pub async fn batch_in(
+        &self,
+        txn: &DatabaseTransaction,
+        call: Option<&str>,
+        writes: Vec<Write>,
+    ) -> Result<Vec<u64>, StoreError> {
         // Validate everything before touching the database.
         for write in &writes {
             match write {
@@ -204,10 +278,17 @@ impl DocStore {
                 }
             }
         }
-        let _guard = self.db.write_guard().await;
-        let txn = self.db.begin_write().await?;
+        crate::db::savepoint(txn, async |txn| self.apply_all(txn, call, &writes).await).await
+    }
+
+    async fn apply_all(
+        &self,
+        txn: &DatabaseTransaction,
+        call: Option<&str>,
+        writes: &[Write],
+    ) -> Result<Vec<u64>, StoreError> {
         let mut versions = Vec::with_capacity(writes.len());
-        for write in &writes {
+        for write in writes {
             let version = match write {
                 Write::Put {
                     collection,
@@ -215,7 +296,7 @@ impl DocStore {
                     data,
                     expected_version,
                 } => {
-                    self.apply_put(&txn, collection, id, data, *expected_version)
+                    self.apply_put(txn, call, collection, id, data, *expected_version)
                         .await?
                 }
                 Write::Delete {
@@ -224,7 +305,7 @@ impl DocStore {
                     expected_version,
                 } => {
                     let deleted = self
-                        .apply_delete(&txn, collection, id, *expected_version)
+                        .apply_delete(txn, collection, id, *expected_version)
                         .await?;
                     if !deleted && expected_version.is_some() {
                         return Err(StoreError::Conflict(format!(
@@ -236,13 +317,13 @@ impl DocStore {
             };
             versions.push(version);
         }
-        txn.commit().await?;
         Ok(versions)
     }
 
     async fn apply_put(
         &self,
         txn: &DatabaseTransaction,
+        call: Option<&str>,
         collection: &str,
         id: &str,
         data: &str,
@@ -254,18 +335,18 @@ impl DocStore {
         let now = crate::clock::now_ms();
         let version = match expected_version {
             Some(0) => {
-                self.insert(txn, collection, id, data, now).await?;
+                self.insert(txn, call, collection, id, data, now).await?;
                 1
             }
             Some(expected) => {
-                let mut values = vec![data.to_owned().into(), now.into()];
+                let mut values = vec![data.to_owned().into(), now.into(), call.into()];
                 values.extend(self.scope(collection));
                 values.push(id.to_owned().into());
                 values.push(to_i64(expected).into());
                 let result = txn
                     .execute_raw(sql::stmt(
                         backend,
-                        "UPDATE documents SET data = ?, updated_at = ?, version = version + 1 \
+                        "UPDATE documents SET data = ?, updated_at = ?, call_id = ?, version = version + 1 \
                          WHERE instance = ? AND plugin = ? AND collection = ? AND doc_id = ? AND version = ?",
                         values,
                     ))
@@ -280,13 +361,14 @@ impl DocStore {
             None => {
                 // An upsert, so two writers creating the same new document both succeed.
                 let mut values = self.scope(collection);
-                values.extend([id.into(), data.into(), now.into()]);
+                values.extend([id.into(), data.into(), now.into(), call.into()]);
                 txn.execute_raw(sql::stmt(
                     backend,
-                    "INSERT INTO documents (instance, plugin, collection, doc_id, data, updated_at, version) \
-                     VALUES (?, ?, ?, ?, ?, ?, 1) \
+                    "INSERT INTO documents (instance, plugin, collection, doc_id, data, updated_at, call_id, version) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, 1) \
                      ON CONFLICT (instance, plugin, collection, doc_id) DO UPDATE SET \
-                     data = excluded.data, updated_at = excluded.updated_at, version = documents.version + 1",
+                     data = excluded.data, updated_at = excluded.updated_at, call_id = excluded.call_id, \
+                     version = documents.version + 1",
                     values,
                 ))
                 .await?;
@@ -300,17 +382,23 @@ impl DocStore {
     async fn insert(
         &self,
         txn: &DatabaseTransaction,
+        call: Option<&str>,
         collection: &str,
         id: &str,
         data: &str,
         now: i64,
     ) -> Result<(), StoreError> {
         let mut values = self.scope(collection);
-        values.extend([id.to_owned().into(), data.to_owned().into(), now.into()]);
+        values.extend([
+            id.to_owned().into(),
+            data.to_owned().into(),
+            now.into(),
+            call.into(),
+        ]);
         txn.execute_raw(sql::stmt(
             self.db.backend(),
-            "INSERT INTO documents (instance, plugin, collection, doc_id, data, updated_at, version) \
-             VALUES (?, ?, ?, ?, ?, ?, 1)",
+            "INSERT INTO documents (instance, plugin, collection, doc_id, data, updated_at, call_id, version) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
             values,
         ))
         .await
@@ -430,6 +518,15 @@ impl DocStore {
         collection: &str,
         query: &Query,
     ) -> Result<Vec<Document>, StoreError> {
+        self.query_in(self.db.conn(), collection, query).await
+    }
+
+    pub async fn query_in(
+        &self,
+        conn: &impl ConnectionTrait,
+        collection: &str,
+        query: &Query,
+    ) -> Result<Vec<Document>, StoreError> {
         let indexes = self.indexes(collection)?;
         let mut values = Vec::new();
         let mut text = String::from("SELECT d.doc_id, d.version, d.data FROM documents d ");
@@ -456,22 +553,27 @@ impl DocStore {
         text.push_str(" LIMIT ? OFFSET ?");
         values.push(i64::from(limit).into());
         values.push(i64::from(query.offset).into());
-        let rows = self
-            .db
-            .conn()
+        let rows = conn
             .query_all_raw(sql::stmt(self.db.backend(), &text, values))
             .await?;
         rows.iter().map(document_from_row).collect()
     }
 
     pub async fn count(&self, collection: &str, filters: &[Filter]) -> Result<u64, StoreError> {
+        self.count_in(self.db.conn(), collection, filters).await
+    }
+
+    pub async fn count_in(
+        &self,
+        conn: &impl ConnectionTrait,
+        collection: &str,
+        filters: &[Filter],
+    ) -> Result<u64, StoreError> {
         let indexes = self.indexes(collection)?;
         let mut values = Vec::new();
         let mut text = String::from("SELECT COUNT(*) AS n FROM documents d ");
         self.push_where(&mut text, &mut values, collection, indexes, filters)?;
-        let row = self
-            .db
-            .conn()
+        let row = conn
             .query_one_raw(sql::stmt(self.db.backend(), &text, values))
             .await?;
         let n: i64 = match row {

@@ -5,9 +5,8 @@
 //! until the subscriber accepts it (at least once), with exponential back-off, for up to ten
 //! attempts; then it is marked `failed` and kept for inspection.
 //!
-//! Events are written once the publishing call has returned successfully, in their own
-//! transaction: a crash in the instant between a plugin's writes and that transaction loses the
-//! events of that call.
+//! Events are written in the transaction of the call that published them (see `host::tx` and
+//! [`crate::event_store`]): they exist exactly when the call's other writes do.
 //!
 //! ## Many nodes
 //!
@@ -55,7 +54,6 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use tokio::sync::watch;
 
 use crate::db::{Db, sql};
-use crate::host::PublishedEvent;
 use crate::host::bindings::types::Event;
 use crate::instance::Instance;
 use crate::live::LiveInstance;
@@ -90,54 +88,6 @@ pub async fn db_now_ms(db: &Db) -> Result<i64, DbErr> {
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the database did not tell its time".into()))?;
     row.try_get("", "now")
-}
-
-/// Stores events published by `source` and one pending delivery per subscriber.
-pub async fn queue(
-    instance: &Instance,
-    source: &str,
-    events: Vec<PublishedEvent>,
-) -> Result<(), DbErr> {
-    let db = &instance.db;
-    let backend = db.backend();
-    let now = crate::clock::now_ms();
-    let _guard = db.write_guard().await;
-    let txn = db.begin_write().await?;
-    for event in events {
-        let id = crate::docstore::new_id();
-        txn.execute_raw(sql::stmt(
-            backend,
-            "INSERT INTO events (instance, id, name, source, payload, published_at) VALUES (?, ?, ?, ?, ?, ?)",
-            vec![
-                instance.id().into(),
-                id.clone().into(),
-                event.name.clone().into(),
-                source.into(),
-                event.payload.into(),
-                now.into(),
-            ],
-        ))
-        .await?;
-        for plugin in instance.plugins.values() {
-            if plugin.subscribes.contains(&event.name) {
-                txn.execute_raw(sql::stmt(
-                    backend,
-                    "INSERT INTO event_deliveries (instance, event_id, subscriber, status, attempts, next_attempt_at) \
-                     VALUES (?, ?, ?, 'pending', 0, ?)",
-                    vec![
-                        instance.id().into(),
-                        id.clone().into(),
-                        plugin.name.clone().into(),
-                        now.into(),
-                    ],
-                ))
-                .await?;
-            }
-        }
-    }
-    txn.commit().await?;
-    instance.events_wake.notify_one();
-    Ok(())
 }
 
 /// Delivers due events until `shutdown` flips.

@@ -10,12 +10,13 @@ use trama_manifest::{Checked, Manifest, ResolvedPlugin};
 
 use crate::db::{Db, sql};
 use crate::docstore::{Collections, DocStore};
+use crate::event_store::Subscribers;
 use crate::governance::Board;
 use crate::host::bindings::PluginPre;
 use crate::host::bindings::types::{
     Event, HttpRequest, HttpResponse, PluginError, User as WitUser,
 };
-use crate::host::{CallError, CallState, PluginContext, PluginHost, PublishedEvent};
+use crate::host::{CallError, CallSetup, CallState, PluginContext, PluginHost};
 use crate::theme::{PluginTemplates, Theme};
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +70,8 @@ pub struct Instance {
     pub theme: Arc<Theme>,
     /// Enabled plugins that loaded, by name.
     pub plugins: BTreeMap<String, Arc<LoadedPlugin>>,
+    /// Which of those plugins receive each event, kept with `plugins`.
+    subscribers: Arc<Subscribers>,
     /// Wakes the event dispatcher as soon as an event is queued; shared by every version of
     /// the instance, so a dispatcher keeps listening across a live reload.
     pub events_wake: Arc<tokio::sync::Notify>,
@@ -224,6 +227,7 @@ impl Instance {
             db,
             theme,
             plugins: BTreeMap::new(),
+            subscribers: Arc::default(),
             events_wake,
             generation,
             policy,
@@ -247,6 +251,12 @@ impl Instance {
             instance
                 .plugins
                 .insert(loaded.name.clone(), Arc::new(loaded));
+            instance.subscribers = Arc::new(Subscribers::new(
+                instance
+                    .plugins
+                    .values()
+                    .map(|plugin| (plugin.name.as_str(), &plugin.subscribes)),
+            ));
         }
         Ok(instance)
     }
@@ -356,6 +366,7 @@ impl Instance {
                 .unwrap_or(usize::MAX)
                 .saturating_mul(1024 * 1024),
             publishes: meta.events.publishes.iter().cloned().collect(),
+            events_wake: self.events_wake.clone(),
         };
         Ok(LoadedPlugin {
             name: resolved.name.clone(),
@@ -437,9 +448,10 @@ impl Instance {
         .map_err(db_error)
     }
 
-    /// Runs `f` in a fresh instance of `plugin`. Events it published are queued for delivery
-    /// only if the plugin reported success (`Ok` inside): a refused request or a failing event
-    /// handler publishes nothing, however often it is retried.
+    /// Runs `f` in a fresh instance of `plugin`, as one transaction: what the call writes
+    /// (documents, money, events, notifications, audit entries) commits only if the plugin
+    /// reports success (`Ok` inside); a refused request or a failing event handler leaves
+    /// nothing behind, however often it is retried.
     async fn call<T, E, F>(
         &self,
         plugin: &LoadedPlugin,
@@ -459,76 +471,36 @@ impl Instance {
     {
         let started = std::time::Instant::now();
         let actor = caller.as_ref().map(|user| user.id.clone());
+        let setup = CallSetup {
+            caller,
+            deadline,
+            subscribers: self.subscribers.clone(),
+        };
         let outcome = crate::host::call::call(
             self.host.engine().clone(),
             plugin.pre.clone(),
             plugin.ctx.clone(),
-            caller,
-            deadline,
+            setup,
+            Result::is_ok,
             f,
         )
         .await;
-        tracing::debug!(instance = %self.id(), plugin = %plugin.name, elapsed = ?started.elapsed(), ok = outcome.result.is_ok(), "plugin call");
-        // Whatever the plugin reports, the changes it made are committed: audit them.
-        if !outcome.changes.is_empty() {
+        tracing::debug!(instance = %self.id(), plugin = %plugin.name, elapsed = ?started.elapsed(), ok = outcome.result.is_ok(), committed = outcome.committed, "plugin call");
+        if let Err(err) = &outcome.result {
+            tracing::warn!(instance = %self.id(), plugin = %plugin.name, error = %err, "plugin call failed");
             let entry = crate::audit::Entry {
                 instance: self.id().to_owned(),
-                actor: actor.clone(),
+                actor,
                 plugin: Some(plugin.name.clone()),
-                action: "plugin.changed".into(),
+                action: "plugin.failed".into(),
                 subject: plugin.name.clone(),
-                detail: outcome.changes.detail().to_string(),
+                detail: serde_json::json!({ "error": err.to_string() }).to_string(),
             };
             if let Err(audit_err) = crate::audit::append(&self.db, entry).await {
-                tracing::error!(%audit_err, "could not audit a plugin's changes");
+                tracing::error!(%audit_err, "could not audit a plugin failure");
             }
         }
-        if !outcome.refusals.is_empty() {
-            let entry = crate::audit::Entry {
-                instance: self.id().to_owned(),
-                actor: actor.clone(),
-                plugin: Some(plugin.name.clone()),
-                action: "plugin.refused".into(),
-                subject: plugin.name.clone(),
-                detail: serde_json::json!({ "refused": outcome.refusals }).to_string(),
-            };
-            tracing::warn!(instance = %self.id(), plugin = %plugin.name, refused = ?outcome.refusals, "a plugin tried to reach what it was not granted");
-            if let Err(audit_err) = crate::audit::append(&self.db, entry).await {
-                tracing::error!(%audit_err, "could not audit a plugin's refused operations");
-            }
-        }
-        match outcome.result {
-            Ok(value) => {
-                if value.is_ok() && !outcome.events.is_empty() {
-                    self.queue_events(&plugin.name, outcome.events)
-                        .await
-                        .map_err(|err| CallError::Kernel(format!("queueing events: {err}")))?;
-                }
-                if value.is_ok() {
-                    for notice in outcome.notices {
-                        plugin.ctx.outbox.queue(notice).await.map_err(|err| {
-                            CallError::Kernel(format!("queueing notifications: {err}"))
-                        })?;
-                    }
-                }
-                Ok(value)
-            }
-            Err(err) => {
-                tracing::warn!(instance = %self.id(), plugin = %plugin.name, error = %err, "plugin call failed");
-                let entry = crate::audit::Entry {
-                    instance: self.id().to_owned(),
-                    actor,
-                    plugin: Some(plugin.name.clone()),
-                    action: "plugin.failed".into(),
-                    subject: plugin.name.clone(),
-                    detail: serde_json::json!({ "error": err.to_string() }).to_string(),
-                };
-                if let Err(audit_err) = crate::audit::append(&self.db, entry).await {
-                    tracing::error!(%audit_err, "could not audit a plugin failure");
-                }
-                Err(err)
-            }
-        }
+        outcome.result
     }
 
     /// Serves an HTTP request with a plugin.
@@ -548,14 +520,6 @@ impl Instance {
             })
         })
         .await
-    }
-
-    async fn queue_events(
-        &self,
-        source: &str,
-        events: Vec<PublishedEvent>,
-    ) -> Result<(), sea_orm::DbErr> {
-        crate::events::queue(self, source, events).await
     }
 
     /// Delivers one event to a subscriber.

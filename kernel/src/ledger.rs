@@ -6,6 +6,9 @@
 //! kernel nodes sharing one PostgreSQL database) race for it; a `CHECK` constraint guards the
 //! same invariant a second time. Because money only ever moves between accounts, the balances
 //! of a plugin's accounts always sum to zero.
+//!
+//! As with the document store, each operation works on the pool or, with the `_in` forms,
+//! inside the transaction of a plugin call, each write in a savepoint of its own.
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Value};
 
@@ -169,8 +172,21 @@ impl Ledger {
 
     /// Opens an account with a zero balance, or returns it if it exists with the same kind.
     pub async fn open(&self, name: &str, kind: AccountKind) -> Result<Account, LedgerError> {
+        let write = self.db.begin_owned_write().await?;
+        let account = self.open_in(write.txn(), name, kind).await?;
+        write.commit().await?;
+        Ok(account)
+    }
+
+    /// Opens an account inside `txn`, in a savepoint (see [`Ledger::open`]).
+    pub async fn open_in(
+        &self,
+        txn: &DatabaseTransaction,
+        name: &str,
+        kind: AccountKind,
+    ) -> Result<Account, LedgerError> {
         check_name("account", name)?;
-        if let Some(existing) = self.get(name).await? {
+        if let Some(existing) = self.account(txn, name).await? {
             return self.same_kind(existing, kind);
         }
         let mut values = self.scope();
@@ -179,26 +195,24 @@ impl Ledger {
             kind.as_str().into(),
             crate::clock::now_ms().into(),
         ]);
-        let inserted = {
-            let _guard = self.db.write_guard().await;
-            self.db
-                .conn()
-                .execute_raw(sql::stmt(
-                    self.db.backend(),
-                    "INSERT INTO ledger_accounts (instance, plugin, name, kind, balance, created_at) \
-                     VALUES (?, ?, ?, ?, 0, ?)",
-                    values,
-                ))
-                .await
-        };
+        let inserted = crate::db::savepoint(txn, async |txn| {
+            txn.execute_raw(sql::stmt(
+                self.db.backend(),
+                "INSERT INTO ledger_accounts (instance, plugin, name, kind, balance, created_at) \
+                 VALUES (?, ?, ?, ?, 0, ?)",
+                values,
+            ))
+            .await
+        })
+        .await;
         match inserted {
             Ok(_) => Ok(Account {
                 name: name.to_owned(),
                 kind,
                 balance: 0,
             }),
-            // Opened by a concurrent request meanwhile.
-            Err(err) if sql::is_unique_violation(&err) => match self.get(name).await? {
+            // Opened by a concurrent call meanwhile (its insert rolled back): read theirs.
+            Err(err) if sql::is_unique_violation(&err) => match self.account(txn, name).await? {
                 Some(existing) => self.same_kind(existing, kind),
                 None => Err(LedgerError::Internal(format!("account `{name}` vanished"))),
             },
@@ -222,6 +236,15 @@ impl Ledger {
         self.account(self.db.conn(), name).await
     }
 
+    /// Reads an account through `conn`: the pool, or the transaction of the call that reads it.
+    pub async fn get_in(
+        &self,
+        conn: &impl ConnectionTrait,
+        name: &str,
+    ) -> Result<Option<Account>, LedgerError> {
+        self.account(conn, name).await
+    }
+
     /// Accounts whose name starts with `prefix`, by name.
     pub async fn list(
         &self,
@@ -229,8 +252,19 @@ impl Ledger {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<Account>, LedgerError> {
+        self.list_in(self.db.conn(), prefix, limit, offset).await
+    }
+
+    pub async fn list_in(
+        &self,
+        conn: &impl ConnectionTrait,
+        prefix: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Account>, LedgerError> {
         let rows = self
             .page(
+                conn,
                 "SELECT name, kind, balance FROM ledger_accounts WHERE instance = ? AND plugin = ? \
                  AND substr(name, 1, length(?)) = ? ORDER BY name LIMIT ? OFFSET ?",
                 prefix,
@@ -247,6 +281,7 @@ impl Ledger {
     /// Runs a paged query of this plugin's books whose two `?` after the scope both take `key`.
     async fn page(
         &self,
+        conn: &impl ConnectionTrait,
         sql_text: &str,
         key: &str,
         limit: u32,
@@ -259,9 +294,7 @@ impl Ledger {
             i64::from(limit.min(MAX_PAGE)).into(),
             i64::from(offset).into(),
         ]);
-        self.db
-            .conn()
-            .query_all_raw(sql::stmt(self.db.backend(), sql_text, values))
+        conn.query_all_raw(sql::stmt(self.db.backend(), sql_text, values))
             .await
     }
 
@@ -277,17 +310,32 @@ impl Ledger {
         &self,
         requests: Vec<TransferRequest>,
     ) -> Result<Vec<Transfer>, LedgerError> {
+        let write = self.db.begin_owned_write().await?;
+        let done = self.transfer_all_in(write.txn(), None, requests).await?;
+        write.commit().await?;
+        Ok(done)
+    }
+
+    /// Applies every transfer or none inside `txn`, in a savepoint. `call` is the id of the
+    /// plugin call that moves the money, kept on each journal row (see the audit log's
+    /// completeness check).
+    pub async fn transfer_all_in(
+        &self,
+        txn: &DatabaseTransaction,
+        call: Option<&str>,
+        requests: Vec<TransferRequest>,
+    ) -> Result<Vec<Transfer>, LedgerError> {
         for request in &requests {
             check_request(request)?;
         }
-        let _guard = self.db.write_guard().await;
-        let txn = self.db.begin_write().await?;
-        let mut done = Vec::with_capacity(requests.len());
-        for request in &requests {
-            done.push(self.apply(&txn, request).await?);
-        }
-        txn.commit().await?;
-        Ok(done)
+        crate::db::savepoint(txn, async |txn| {
+            let mut done = Vec::with_capacity(requests.len());
+            for request in &requests {
+                done.push(self.apply(txn, call, request).await?);
+            }
+            Ok(done)
+        })
+        .await
     }
 
     async fn existing(
@@ -316,6 +364,7 @@ impl Ledger {
     async fn apply(
         &self,
         txn: &DatabaseTransaction,
+        call: Option<&str>,
         request: &TransferRequest,
     ) -> Result<Transfer, LedgerError> {
         let backend = self.db.backend();
@@ -337,13 +386,14 @@ impl Ledger {
             transfer.amount.into(),
             transfer.memo.clone().into(),
             transfer.at.into(),
+            call.into(),
         ]);
         let claimed = txn
             .execute_raw(sql::stmt(
                 backend,
                 "INSERT INTO ledger_transfers \
-                 (instance, plugin, id, idempotency_key, from_account, to_account, amount, memo, at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 (instance, plugin, id, idempotency_key, from_account, to_account, amount, memo, at, call_id) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
                  ON CONFLICT (instance, plugin, idempotency_key) DO NOTHING",
                 values,
             ))
@@ -426,8 +476,19 @@ impl Ledger {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<Transfer>, LedgerError> {
+        self.history_in(self.db.conn(), name, limit, offset).await
+    }
+
+    pub async fn history_in(
+        &self,
+        conn: &impl ConnectionTrait,
+        name: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Transfer>, LedgerError> {
         let rows = self
             .page(
+                conn,
                 &format!(
                     "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE instance = ? AND plugin = ? \
                      AND (from_account = ? OR to_account = ?) ORDER BY at DESC, id DESC LIMIT ? OFFSET ?"

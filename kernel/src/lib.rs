@@ -15,6 +15,7 @@ pub mod auth;
 pub mod clock;
 pub mod db;
 pub mod docstore;
+pub mod event_store;
 pub mod events;
 pub mod fleet;
 pub mod governance;

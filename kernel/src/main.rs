@@ -332,13 +332,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(AuditCommand::Verify { instance }) => {
             let manifest = trama_manifest::load(&instance)?;
             let db = open_db(&manifest).await?;
-            match trama::audit::verify(&db, &manifest.instance.id).await? {
-                Ok(rows) => println!(
-                    "audit log of `{}` intact: {rows} rows verified",
-                    manifest.instance.id
-                ),
-                Err(tampered) => bail!("audit log of `{}`: {tampered}", manifest.instance.id),
+            let id = &manifest.instance.id;
+            let rows = match trama::audit::verify(&db, id).await? {
+                Ok(rows) => rows,
+                Err(tampered) => bail!("audit log of `{id}`: {tampered}"),
+            };
+            let unaudited = trama::audit::completeness(&db, id).await?;
+            if unaudited.total > 0 {
+                let listed: Vec<String> = unaudited
+                    .calls
+                    .iter()
+                    .map(|(table, calls)| format!("{table}: {}", calls.join(", ")))
+                    .collect();
+                bail!(
+                    "audit log of `{id}` is incomplete: {} plugin calls wrote rows without a \
+                     `plugin.changed` entry ({})",
+                    unaudited.total,
+                    listed.join("; ")
+                );
             }
+            println!("audit log of `{id}` intact and complete: {rows} rows verified");
         }
         Command::Instance(InstanceCommand::New {
             name,

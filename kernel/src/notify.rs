@@ -81,6 +81,15 @@ impl Outbox {
 
     /// Checks `message` and whether its key is still unused; nothing is written.
     pub async fn check(&self, message: &Notification) -> Result<bool, NotifyError> {
+        self.check_in(self.db.conn(), message).await
+    }
+
+    /// [`Outbox::check`] through `conn`: the pool, or the transaction of the call that sends.
+    pub async fn check_in(
+        &self,
+        conn: &impl ConnectionTrait,
+        message: &Notification,
+    ) -> Result<bool, NotifyError> {
         check_line("subject", &message.subject, false)?;
         check_line("key", &message.key, false)?;
         if message.body.len() > MAX_BODY {
@@ -97,9 +106,7 @@ impl Outbox {
                 )));
             }
         }
-        let known = self
-            .db
-            .conn()
+        let known = conn
             .query_one_raw(sql::stmt(
                 self.db.backend(),
                 "SELECT 1 AS found FROM users WHERE instance = ? AND id = ?",
@@ -115,9 +122,7 @@ impl Outbox {
                 message.recipient.escape_debug()
             )));
         }
-        let used = self
-            .db
-            .conn()
+        let used = conn
             .query_one_raw(sql::stmt(
                 self.db.backend(),
                 "SELECT 1 AS used FROM notifications WHERE instance = ? AND plugin = ? AND dedup_key = ?",
@@ -141,6 +146,20 @@ impl Outbox {
 
     /// Queues a checked message; `Ok(false)` if its key was taken meanwhile.
     pub async fn queue(&self, message: Notification) -> Result<bool, NotifyError> {
+        let write = self.db.begin_owned_write().await?;
+        let queued = self.queue_in(write.txn(), None, message).await?;
+        write.commit().await?;
+        Ok(queued)
+    }
+
+    /// [`Outbox::queue`] inside `txn`; `call` is the id of the plugin call that sends (see the
+    /// audit log's completeness check).
+    pub async fn queue_in(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        call: Option<&str>,
+        message: Notification,
+    ) -> Result<bool, NotifyError> {
         let values: Vec<Value> = vec![
             self.instance.clone().into(),
             crate::docstore::new_id().into(),
@@ -151,15 +170,13 @@ impl Outbox {
             message.body.into(),
             message.link.into(),
             crate::clock::now_ms().into(),
+            call.into(),
         ];
-        let _guard = self.db.write_guard().await;
-        let inserted = self
-            .db
-            .conn()
+        let inserted = txn
             .execute_raw(sql::stmt(
                 self.db.backend(),
-                "INSERT INTO notifications (instance, id, plugin, dedup_key, recipient, subject, body, link, created_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance, plugin, dedup_key) DO NOTHING",
+                "INSERT INTO notifications (instance, id, plugin, dedup_key, recipient, subject, body, link, created_at, call_id) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance, plugin, dedup_key) DO NOTHING",
                 values,
             ))
             .await?;

@@ -106,6 +106,18 @@ pub fn new_id() -> String {
     wit::new_id()
 }
 
+/// Commits everything this call has written so far (documents, money, events, notifications,
+/// audit entries) and releases its locks; later writes go into a new transaction.
+///
+/// A call is one transaction: what it writes commits together when it returns `Ok` and not at
+/// all when it returns an error or fails. That is what an HTTP request or an event handler
+/// wants. A long job that walks thousands of records calls `checkpoint` between steps, so that
+/// it keeps the steps it finished if a later one fails and does not hold the database for its
+/// whole run (other people's writes wait while a call holds SQLite's write lock).
+pub fn checkpoint() -> Result<()> {
+    Ok(wit::checkpoint().map_err(StoreError::from)?)
+}
+
 /// A typed handle on one collection. It holds no data, so it can be a `const`:
 ///
 /// ```
@@ -164,6 +176,16 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
     /// The document `id`, if it exists.
     pub fn get(&self, id: &str) -> Result<Option<Doc<T>>> {
         let found = wit::get(&self.name, id).map_err(StoreError::from)?;
+        found.map(|doc| self.decode(doc)).transpose()
+    }
+
+    /// The document `id`, if it exists, held against every other writer until this call ends
+    /// (or [`checkpoint`]s): writing it back with [`Collection::put_if_version`] or in a
+    /// [`Batch`] cannot meet a version conflict. For documents many people update at once,
+    /// such as counters, so that they wait their turn instead of failing. Lock few documents,
+    /// always in the same order.
+    pub fn lock(&self, id: &str) -> Result<Option<Doc<T>>> {
+        let found = wit::lock(&self.name, id).map_err(StoreError::from)?;
         found.map(|doc| self.decode(doc)).transpose()
     }
 

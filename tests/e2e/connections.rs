@@ -99,21 +99,21 @@ async fn past_the_cap_a_new_connection_is_refused_at_once_with_503() {
     // Give the server the moment it needs to accept all forty.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let response = reqwest::Client::new()
-        .get(server.url("/healthz"))
-        .timeout(Duration::from_secs(5))
-        .send()
+    // The refusal comes at once, before the client has said anything: read it from a bare
+    // socket (an HTTP client that is still writing its request may see it as an error).
+    let mut refused = TcpStream::connect(format!("127.0.0.1:{}", server.port()))
         .await
-        .expect("an answer, not a hang");
-    assert_eq!(response.status().as_u16(), 503);
-    assert_eq!(
-        response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok()),
-        Some("5")
-    );
-    let envelope: serde_json::Value = response.json().await.expect("JSON envelope");
+        .expect("connect");
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), refused.read_to_end(&mut answer))
+        .await
+        .expect("an answer, not a hang")
+        .expect("read the answer");
+    let answer = String::from_utf8_lossy(&answer).to_lowercase();
+    assert!(answer.starts_with("http/1.1 503"), "{answer}");
+    assert!(answer.contains("\r\nretry-after: 5\r\n"), "{answer}");
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let envelope: serde_json::Value = serde_json::from_str(body).expect("JSON envelope");
     assert_eq!(envelope["error"]["kind"], "busy");
 
     // Once they go, the server answers again.

@@ -258,6 +258,35 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
     let (_, settings) = citizen.get_json(&server, "/p/hello/api/settings").await;
     assert_eq!(settings["greeting"], "Buongiorno dal tavolo");
 
+    // Two proposals on one setting, open together: once the first is applied, the second would
+    // no longer make the change the table voted on, so it is re-checked and not applied.
+    let limit = |value: &'static str| {
+        [
+            ("kind", "settings"),
+            ("plugin", "hello"),
+            ("key", "max_message_length"),
+            ("value", value),
+        ]
+    };
+    let first = propose(&cisl, &server, &limit("300")).await.expect("first");
+    let second = propose(&comune, &server, &limit("400"))
+        .await
+        .expect("second");
+    for number in [first, second] {
+        assert_eq!(vote(&cisl, &server, number, "approve").await, 303);
+        assert_eq!(vote(&coop, &server, number, "approve").await, 303);
+    }
+    assert_eq!(proposal(&coop, &server, first).await["status"], "applied");
+    let stale = proposal(&coop, &server, second).await;
+    assert_eq!(stale["status"], "failed", "{stale}");
+    let reason = stale["outcome"]["error"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("since the vote") && reason.contains("max_message_length = 300"),
+        "{stale}"
+    );
+    let (_, settings) = citizen.get_json(&server, "/p/hello/api/settings").await;
+    assert_eq!(settings["max_message_length"], 300);
+
     // An upgrade whose hook fails keeps the old version.
     let number = propose(
         &comune,

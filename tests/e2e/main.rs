@@ -27,5 +27,6 @@ mod schemathesis;
 mod security;
 mod serve;
 mod throttle;
+mod transactions;
 mod tutoring;
 mod vouchers;

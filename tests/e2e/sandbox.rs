@@ -131,7 +131,8 @@ async fn audit_details(instance: &Path, action: &str, plugin: &str) -> Vec<Strin
         .collect()
 }
 
-/// `trama audit verify` on the instance succeeds: the hash chain is intact.
+/// `trama audit verify` on the instance succeeds: the hash chain is intact, and every row a
+/// plugin call committed has the call's audit entry.
 pub(crate) fn assert_audit_intact(instance: &Path) {
     let output = trama()
         .args(["audit", "verify"])
@@ -139,7 +140,8 @@ pub(crate) fn assert_audit_intact(instance: &Path) {
         .output()
         .expect("trama audit verify");
     assert!(
-        output.status.success() && String::from_utf8_lossy(&output.stdout).contains("intact"),
+        output.status.success()
+            && String::from_utf8_lossy(&output.stdout).contains("intact and complete"),
         "audit verify: {}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)

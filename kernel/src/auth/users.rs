@@ -138,11 +138,14 @@ pub async fn create(db: &Db, instance: &str, new: NewUser<'_>) -> Result<User, A
     })
 }
 
-async fn roles_of(db: &Db, instance: &str, id: &str) -> Result<Vec<String>, DbErr> {
-    let rows = db
-        .conn()
+async fn roles_of(
+    conn: &impl ConnectionTrait,
+    instance: &str,
+    id: &str,
+) -> Result<Vec<String>, DbErr> {
+    let rows = conn
         .query_all_raw(sql::stmt(
-            db.backend(),
+            conn.get_database_backend(),
             "SELECT role FROM user_roles WHERE instance = ? AND user_id = ? ORDER BY role",
             vec![instance.into(), id.into()],
         ))
@@ -151,15 +154,14 @@ async fn roles_of(db: &Db, instance: &str, id: &str) -> Result<Vec<String>, DbEr
 }
 
 async fn find_where(
-    db: &Db,
+    conn: &impl ConnectionTrait,
     instance: &str,
     column: &str,
     value: &str,
 ) -> Result<Option<(User, String)>, DbErr> {
-    let row = db
-        .conn()
+    let row = conn
         .query_one_raw(sql::stmt(
-            db.backend(),
+            conn.get_database_backend(),
             &format!(
                 "SELECT id, username, display_name, password_hash FROM users \
                  WHERE instance = ? AND {column} = ?"
@@ -169,7 +171,7 @@ async fn find_where(
         .await?;
     let Some(row) = row else { return Ok(None) };
     let id: String = row.try_get("", "id")?;
-    let roles = roles_of(db, instance, &id).await?;
+    let roles = roles_of(conn, instance, &id).await?;
     Ok(Some((
         User {
             id,
@@ -182,7 +184,16 @@ async fn find_where(
 }
 
 pub async fn find_by_id(db: &Db, instance: &str, id: &str) -> Result<Option<User>, DbErr> {
-    Ok(find_where(db, instance, "id", id)
+    find_by_id_in(db.conn(), instance, id).await
+}
+
+/// [`find_by_id`] through `conn`: the pool, or the transaction of a plugin call.
+pub async fn find_by_id_in(
+    conn: &impl ConnectionTrait,
+    instance: &str,
+    id: &str,
+) -> Result<Option<User>, DbErr> {
+    Ok(find_where(conn, instance, "id", id)
         .await?
         .map(|(user, _)| user))
 }
@@ -192,7 +203,7 @@ pub async fn find_by_username(
     instance: &str,
     username: &str,
 ) -> Result<Option<User>, DbErr> {
-    Ok(find_where(db, instance, "username", username)
+    Ok(find_where(db.conn(), instance, "username", username)
         .await?
         .map(|(user, _)| user))
 }
@@ -231,7 +242,7 @@ pub async fn authenticate(
     username: &str,
     password: &str,
 ) -> Result<Option<User>, AuthError> {
-    match find_where(db, instance, "username", username).await? {
+    match find_where(db.conn(), instance, "username", username).await? {
         Some((user, hash)) => Ok(password::verify_off_thread(password, &hash)
             .await?
             .then_some(user)),

@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(JobRunLog),
             Box::new(LoginDevices),
             Box::new(InstanceClaims),
+            Box::new(CallIds),
         ]
     }
 }
@@ -423,5 +424,30 @@ CREATE TABLE instance_claims (
 impl MigrationTrait for InstanceClaims {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, INSTANCE_CLAIMS).await
+    }
+}
+
+/// Which plugin call last wrote each row a plugin can write: the call's id is also in its
+/// `plugin.changed` audit entry, so `trama audit verify` can prove that no committed write lacks
+/// its entry. Rows written before this migration have none and are not checked.
+struct CallIds;
+
+impl MigrationName for CallIds {
+    fn name(&self) -> &str {
+        "m20261203_000009_call_ids"
+    }
+}
+
+const CALL_IDS: &str = r#"
+ALTER TABLE documents ADD COLUMN call_id TEXT;
+ALTER TABLE ledger_transfers ADD COLUMN call_id TEXT;
+ALTER TABLE events ADD COLUMN call_id TEXT;
+ALTER TABLE notifications ADD COLUMN call_id TEXT
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for CallIds {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, CALL_IDS).await
     }
 }

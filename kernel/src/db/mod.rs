@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 pub use migration::Migrator;
 
@@ -86,6 +86,40 @@ impl Db {
             None => None,
         }
     }
+
+    /// Begins a write transaction that owns its turn at the write lock, so that it can outlive
+    /// the borrow of this `Db`: a plugin call keeps one open across many host calls.
+    pub async fn begin_owned_write(&self) -> Result<OwnedWrite, DbErr> {
+        let guard = match &self.write_lock {
+            Some(lock) => Some(Arc::clone(lock).lock_owned().await),
+            None => None,
+        };
+        let txn = self.begin_write().await?;
+        Ok(OwnedWrite { txn, _guard: guard })
+    }
+}
+
+/// A write transaction together with its turn at SQLite's write lock; dropping it without
+/// [`OwnedWrite::commit`] rolls back, then frees the lock.
+#[derive(Debug)]
+pub struct OwnedWrite {
+    txn: sea_orm::DatabaseTransaction,
+    // Declared after `txn`, so the lock is released only once the transaction has ended.
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl OwnedWrite {
+    pub fn txn(&self) -> &sea_orm::DatabaseTransaction {
+        &self.txn
+    }
+
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
 }
 
 /// SQLite creates the database file but not its folder (`data/` of a new instance).
@@ -104,5 +138,29 @@ fn create_parent_dir(url: &str) -> Result<(), DbErr> {
             DbErr::Custom(format!("cannot create the folder {}: {err}", dir.display()))
         }),
         _ => Ok(()),
+    }
+}
+
+/// Runs `work` in a savepoint of `txn`: released if it succeeds, rolled back if it fails, so a
+/// refused write (a conflict, a duplicate key, an overdraft) undoes only itself and leaves the
+/// transaction usable — PostgreSQL would otherwise refuse every later statement of it.
+pub async fn savepoint<T, E>(
+    txn: &sea_orm::DatabaseTransaction,
+    work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DbErr>,
+{
+    use sea_orm::TransactionTrait;
+    let inner = txn.begin().await?;
+    match work(&inner).await {
+        Ok(value) => {
+            inner.commit().await?;
+            Ok(value)
+        }
+        Err(err) => {
+            inner.rollback().await?;
+            Err(err)
+        }
     }
 }

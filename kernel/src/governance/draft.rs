@@ -281,9 +281,44 @@ pub fn check(
     Ok(diff)
 }
 
+/// Whether two diffs from [`check`] make the same changes (their `-` and `+` lines), whatever
+/// their context: `Err` says what differs, for the proposal's failure.
+pub fn same_changes(voted: &str, now: &str) -> Result<(), String> {
+    let changes = |diff: &str| -> Vec<String> {
+        diff.lines()
+            .filter(|line| {
+                (line.starts_with('-') || line.starts_with('+'))
+                    && !line.starts_with("---")
+                    && !line.starts_with("+++")
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    let (voted, now) = (changes(voted), changes(now));
+    if voted == now {
+        Ok(())
+    } else {
+        Err(format!(
+            "it would now change\n{}\ninstead of\n{}",
+            now.join("\n"),
+            voted.join("\n")
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_changes_in_another_context_are_the_same() {
+        let voted = "--- a\n+++ b\n@@ -1,3 +1,3 @@\n x = 1\n-y = 2\n+y = 3\n";
+        let moved = "--- a\n+++ b\n@@ -4,3 +4,3 @@\n z = 9\n-y = 2\n+y = 3\n";
+        assert_eq!(same_changes(voted, moved), Ok(()));
+        let other = "--- a\n+++ b\n@@ -1,3 +1,3 @@\n x = 1\n-y = 5\n+y = 3\n";
+        let err = same_changes(voted, other).expect_err("a different change");
+        assert!(err.contains("-y = 5") && err.contains("-y = 2"), "{err}");
+    }
 
     #[test]
     fn values_are_toml_or_text() {

@@ -5,9 +5,11 @@
 //! as an overlay on `instance.toml`.
 //!
 //! A decision is taken exactly once, even with several nodes and concurrent votes: each move of
-//! a proposal (open → approved → applied) is a conditional update that only one request wins.
+//! a proposal (open → approved → applied) is a conditional update that only one request wins,
+//! and a vote is stored and counted in the same transaction as the decision it may take.
 //! Every step is in the audit log.
 
+mod ballot;
 mod draft;
 mod store;
 mod tally;
@@ -21,6 +23,8 @@ use tokio::sync::watch;
 pub use draft::{Draft, KINDS, parse_value};
 pub use store::{Board, Change, Choice, Member, Proposal, Status, Vote, count as count_votes};
 pub use tally::{Tally, Verdict};
+
+use ballot::{Cast, Decision};
 
 use crate::instance::{FailedUpgrade, Instance, InstanceError};
 use crate::live::LiveInstance;
@@ -168,7 +172,9 @@ pub async fn propose(
     Ok(proposal)
 }
 
-/// Records a member's vote and decides the proposal if the votes settle it.
+/// Records a member's vote and decides the proposal if the votes settle it — both in one
+/// transaction that holds the proposal, so no vote is stored after the decision and the
+/// deciding tally counts every vote before it (see [`ballot`]).
 pub async fn vote(
     live: &LiveInstance,
     member: &Member,
@@ -177,20 +183,24 @@ pub async fn vote(
 ) -> Result<Proposal, GovernanceError> {
     let instance = live.current();
     let board = Board::new(instance.db.clone(), instance.id());
-    let proposal = board
-        .get(number)
-        .await?
-        .ok_or(GovernanceError::NotFound(number))?;
-    if proposal.status != Status::Open || crate::clock::now_ms() >= proposal.closes_at {
-        return Err(GovernanceError::Conflict(format!(
-            "proposal #{number} is closed for votes"
-        )));
+    if board.get(number).await?.is_none() {
+        return Err(GovernanceError::NotFound(number));
     }
-    if !board.vote(number, member, choice).await? {
-        return Err(GovernanceError::Conflict(format!(
-            "you already voted on proposal #{number}"
-        )));
-    }
+    let now = crate::clock::now_ms();
+    let rules = &instance.manifest.governance;
+    let decided = match board.cast(number, member, choice, now, rules).await? {
+        Cast::Closed => {
+            return Err(GovernanceError::Conflict(format!(
+                "proposal #{number} is closed for votes"
+            )));
+        }
+        Cast::AlreadyVoted => {
+            return Err(GovernanceError::Conflict(format!(
+                "you already voted on proposal #{number}"
+            )));
+        }
+        Cast::Counted { decided } => decided,
+    };
     audit(
         &instance,
         Some(member.user_id.clone()),
@@ -199,7 +209,9 @@ pub async fn vote(
         json!({ "choice": choice.as_str(), "organisation": member.organisation }),
     )
     .await?;
-    decide(live, number, false).await?;
+    if let Some(decision) = decided {
+        announce(live, number, decision).await?;
+    }
     board
         .get(number)
         .await?
@@ -211,19 +223,29 @@ pub async fn vote(
 pub async fn decide(live: &LiveInstance, number: i64, closed: bool) -> Result<(), GovernanceError> {
     let instance = live.current();
     let board = Board::new(instance.db.clone(), instance.id());
-    let tally = board.tally(number).await?;
-    let Some(verdict) = tally.verdict(&instance.manifest.governance, closed) else {
-        return Ok(());
-    };
-    let outcome = json!({ "tally": tally, "verdict": verdict });
-    let to = match verdict {
-        Verdict::Approved => Status::Approved,
-        Verdict::Rejected => Status::Rejected,
-        Verdict::NoQuorum => Status::Expired,
-    };
-    if !board.transition(number, Status::Open, to, &outcome).await? {
-        return Ok(());
+    let now = crate::clock::now_ms();
+    if let Some(decision) = board
+        .settle(number, &instance.manifest.governance, closed, now)
+        .await?
+    {
+        announce(live, number, decision).await?;
     }
+    Ok(())
+}
+
+/// What follows a decision, taken once by whoever took it: the audit entry, the members'
+/// notifications and, if approved, applying the proposal.
+async fn announce(
+    live: &LiveInstance,
+    number: i64,
+    decision: Decision,
+) -> Result<(), GovernanceError> {
+    let instance = live.current();
+    let Decision {
+        verdict,
+        tally,
+        outcome,
+    } = decision;
     audit(&instance, SYSTEM, "governance.decided", number, outcome).await?;
     let (it, en) = match verdict {
         Verdict::Approved => ("approvata", "approved"),
@@ -271,15 +293,24 @@ pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceErr
     // Read before the overlay: if another node applies something meanwhile, the stale
     // generation makes the next refresh rebuild, instead of hiding that change for good.
     let generation = board.generation().await?;
-    let overlay = draft::with_changes(
-        &board.overlay().await?,
-        &proposal.changes,
-        &format!("proposal #{number}"),
-    )?;
-    match instance
-        .reopen(&overlay, generation, FailedUpgrade::Refuse)
-        .await
-    {
+    let current = board.overlay().await?;
+    let overlay = draft::with_changes(&current, &proposal.changes, &format!("proposal #{number}"))?;
+    // The table voted on a difference; proposals applied since may have changed what this one
+    // would do (or made it do nothing). Then it is not applied: it must be proposed again.
+    let rechecked = draft::check(&instance, &current, &overlay)
+        .map_err(|err| err.to_string())
+        .and_then(|diff| draft::same_changes(&proposal.diff, &diff));
+    let built = match rechecked {
+        Ok(()) => instance
+            .reopen(&overlay, generation, FailedUpgrade::Refuse)
+            .await
+            .map_err(|err| failure_reason(&err)),
+        Err(reason) => Err(format!(
+            "since the vote, the configuration changed under this proposal: {reason}. \
+             Propose it again so that the table votes on what it would do now."
+        )),
+    };
+    match built {
         Ok(next) => {
             if !board.finish_applied(number, &outcome).await? {
                 // The claim ran out and another node took the proposal over.
@@ -296,8 +327,7 @@ pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceErr
             )
             .await?;
         }
-        Err(err) => {
-            let reason = failure_reason(&err);
+        Err(reason) => {
             tracing::warn!(instance = %instance.id(), proposal = number, %reason, "proposal could not be applied");
             let mut outcome = outcome;
             outcome["error"] = json!(reason);

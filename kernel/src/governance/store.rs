@@ -167,8 +167,8 @@ pub fn count(members: u64, votes: &[Vote]) -> Tally {
 /// The governance tables of one instance.
 #[derive(Debug, Clone)]
 pub struct Board {
-    db: Db,
-    instance: String,
+    pub(super) db: Db,
+    pub(super) instance: String,
 }
 
 impl Board {
@@ -179,7 +179,7 @@ impl Board {
         }
     }
 
-    fn id(&self) -> Value {
+    pub(super) fn id(&self) -> Value {
         self.instance.clone().into()
     }
 
@@ -210,9 +210,14 @@ impl Board {
     }
 
     pub async fn members(&self) -> Result<Vec<Member>, DbErr> {
-        let rows = self
-            .db
-            .conn()
+        self.members_in(self.db.conn()).await
+    }
+
+    pub(super) async fn members_in(
+        &self,
+        conn: &impl ConnectionTrait,
+    ) -> Result<Vec<Member>, DbErr> {
+        let rows = conn
             .query_all_raw(sql::stmt(
                 self.db.backend(),
                 "SELECT m.user_id, u.username, u.display_name, m.organisation, m.joined_at \
@@ -340,32 +345,16 @@ impl Board {
     }
 
     /// Records a vote; `Ok(false)` if the member already voted on this proposal.
-    pub async fn vote(&self, number: i64, member: &Member, choice: Choice) -> Result<bool, DbErr> {
-        let _guard = self.db.write_guard().await;
-        let inserted = self
-            .db
-            .conn()
-            .execute_raw(sql::stmt(
-                self.db.backend(),
-                "INSERT INTO proposal_votes (instance, number, user_id, organisation, choice, cast_at) \
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (instance, number, user_id) DO NOTHING",
-                vec![
-                    self.id(),
-                    number.into(),
-                    member.user_id.clone().into(),
-                    member.organisation.clone().into(),
-                    choice.as_str().into(),
-                    crate::clock::now_ms().into(),
-                ],
-            ))
-            .await?;
-        Ok(inserted.rows_affected() == 1)
+    pub async fn votes(&self, number: i64) -> Result<Vec<Vote>, DbErr> {
+        self.votes_in(self.db.conn(), number).await
     }
 
-    pub async fn votes(&self, number: i64) -> Result<Vec<Vote>, DbErr> {
-        let rows = self
-            .db
-            .conn()
+    pub(super) async fn votes_in(
+        &self,
+        conn: &impl ConnectionTrait,
+        number: i64,
+    ) -> Result<Vec<Vote>, DbErr> {
+        let rows = conn
             .query_all_raw(sql::stmt(
                 self.db.backend(),
                 "SELECT v.user_id, u.display_name, v.organisation, v.choice, v.cast_at \
@@ -386,12 +375,6 @@ impl Board {
                 })
             })
             .collect()
-    }
-
-    /// The votes of a proposal against the current size of the table.
-    pub async fn tally(&self, number: i64) -> Result<Tally, DbErr> {
-        let members = self.members().await?.len() as u64;
-        Ok(count(members, &self.votes(number).await?))
     }
 
     /// Moves a proposal from `from` to `to`; `Ok(false)` if another request (or node) moved it

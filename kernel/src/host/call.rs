@@ -19,6 +19,7 @@ use super::bindings::{Plugin, PluginPre, types::User};
 use super::limits::{CallLimiter, MemoryCapExceeded};
 use crate::db::Db;
 use crate::docstore::DocStore;
+use crate::event_store::{PublishedEvent, Subscribers};
 
 /// Everything a plugin's imports need about the (instance, plugin) they serve.
 #[derive(Debug)]
@@ -35,13 +36,8 @@ pub struct PluginContext {
     pub memory_cap: usize,
     /// Event names the plugin declared in `[events] publishes`.
     pub publishes: std::collections::BTreeSet<String>,
-}
-
-/// An event a plugin published during a call; persisted only if the call succeeds.
-#[derive(Debug, Clone)]
-pub struct PublishedEvent {
-    pub name: String,
-    pub payload: String,
+    /// Wakes the instance's event dispatcher when a call commits events.
+    pub events_wake: Arc<tokio::sync::Notify>,
 }
 
 /// The per-call data a store holds.
@@ -49,7 +45,14 @@ pub struct CallState {
     pub(super) ctx: Arc<PluginContext>,
     pub(super) caller: Option<User>,
     pub(super) limiter: CallLimiter,
+    /// The call's one transaction (see [`super::tx`]).
+    pub(super) tx: super::tx::CallTx,
+    /// Who receives the events the call publishes.
+    pub(super) subscribers: Arc<Subscribers>,
+    /// Events the call published, written with its other writes if it succeeds.
     pub(super) published: Vec<PublishedEvent>,
+    /// The plugin's own audit entries, written with its other writes.
+    pub(super) audits: Vec<crate::audit::Entry>,
     /// Notifications the plugin sent, queued only if the call succeeds (like events), so a
     /// refused request never tells anyone it went through.
     pub(super) notices: Vec<crate::notify::Notification>,
@@ -77,64 +80,76 @@ pub enum CallError {
     Kernel(String),
 }
 
+/// How a call ended, once its transaction has been settled.
 pub struct CallOutcome<R> {
-    /// What the plugin returned, or how the call failed.
+    /// What the plugin returned, or how the call failed (a failed commit included).
     pub result: Result<R, CallError>,
-    pub events: Vec<PublishedEvent>,
-    pub notices: Vec<crate::notify::Notification>,
-    /// What the call changed, even if it failed afterwards: the writes are committed.
-    pub changes: super::changes::ChangeLog,
-    /// What the kernel refused the call because it was not granted (see [`CallState`]).
-    pub refusals: Vec<String>,
+    /// Whether the call's writes were committed.
+    pub committed: bool,
 }
 
 /// What a call does with its instance: typically one exported function, awaited.
 pub type CallFuture<'a, R> = Pin<Box<dyn Future<Output = wasmtime::Result<R>> + Send + 'a>>;
 
-/// Runs `f` against a new instance of the plugin, within `deadline`.
+/// Who calls a plugin, with what time and whom its events reach.
+pub struct CallSetup {
+    pub caller: Option<User>,
+    pub deadline: Duration,
+    pub subscribers: Arc<Subscribers>,
+}
+
+/// Runs `f` against a new instance of the plugin, within `deadline`, then settles the call's
+/// transaction: committed if the call returned and `succeeded` says its answer is a success,
+/// rolled back otherwise (see [`super::tx`]).
 ///
 /// The call runs in the caller's task, without a hand-off; if the caller goes away before it
 /// ends (the client hung up and the request was dropped), the call is detached onto a task of
-/// its own and still runs to its end, so a plugin is never cut between two host calls (unless the
-/// runtime is shutting down).
+/// its own and still runs to its end and settles, so a hang-up never leaves half a call
+/// (unless the runtime is shutting down, when the open transaction rolls back).
 pub async fn call<R, F>(
     engine: Engine,
     pre: PluginPre<CallState>,
     ctx: Arc<PluginContext>,
-    caller: Option<User>,
-    deadline: Duration,
+    setup: CallSetup,
+    succeeded: fn(&R) -> bool,
     f: F,
 ) -> CallOutcome<R>
 where
     R: Send + 'static,
     F: for<'a> FnOnce(&'a mut Store<CallState>, &'a Plugin) -> CallFuture<'a, R> + Send + 'static,
 {
+    let deadline = setup.deadline;
     let task = Detached::new(async move {
-        let mut store = new_store(&engine, ctx, caller, deadline);
+        let mut store = new_store(&engine, ctx, setup);
         let result = match pre.instantiate_async(&mut store).await {
             Ok(plugin) => f(&mut store, &plugin).await,
             Err(err) => Err(err),
         };
-        let events = std::mem::take(&mut store.data_mut().published);
-        let notices = std::mem::take(&mut store.data_mut().notices);
-        let changes = std::mem::take(&mut store.data_mut().changes);
-        let refusals = std::mem::take(&mut store.data_mut().refusals);
-        CallOutcome {
-            result: result.map_err(|err| classify(err, deadline)),
-            events,
-            notices,
-            changes,
-            refusals,
+        let result = result.map_err(|err| classify(err, deadline));
+        let success = result.as_ref().is_ok_and(succeeded);
+        let settled = store.data_mut().settle(success).await;
+        match (result, settled) {
+            (Ok(value), Ok(())) => CallOutcome {
+                result: Ok(value),
+                committed: success,
+            },
+            (Ok(_), Err(err)) => CallOutcome {
+                result: Err(CallError::Kernel(format!(
+                    "the call's writes could not be committed: {err}"
+                ))),
+                committed: false,
+            },
+            (Err(err), _) => CallOutcome {
+                result: Err(err),
+                committed: false,
+            },
         }
     });
     task.await.unwrap_or_else(|panic| CallOutcome {
         result: Err(CallError::Kernel(format!(
             "the plugin call panicked: {panic}"
         ))),
-        events: Vec::new(),
-        notices: Vec::new(),
-        changes: super::changes::ChangeLog::default(),
-        refusals: Vec::new(),
+        committed: false,
     })
 }
 
@@ -198,18 +213,21 @@ impl<F: Future<Output: Send + 'static> + Send + 'static> Drop for Detached<F> {
 
 /// The store of one call: its caller, its memory cap and its deadline. Public so that the
 /// instantiation benchmark measures exactly what a call sets up.
-pub fn new_store(
-    engine: &Engine,
-    ctx: Arc<PluginContext>,
-    caller: Option<User>,
-    deadline: Duration,
-) -> Store<CallState> {
+pub fn new_store(engine: &Engine, ctx: Arc<PluginContext>, setup: CallSetup) -> Store<CallState> {
+    let CallSetup {
+        caller,
+        deadline,
+        subscribers,
+    } = setup;
     let memory_cap = ctx.memory_cap;
     let state = CallState {
+        tx: super::tx::CallTx::new(ctx.db.clone()),
         ctx,
         caller,
         limiter: CallLimiter::new(memory_cap),
+        subscribers,
         published: Vec::new(),
+        audits: Vec::new(),
         notices: Vec::new(),
         changes: super::changes::ChangeLog::default(),
         refusals: Vec::new(),

@@ -33,9 +33,10 @@ impl ChangeLog {
         self.total == 0
     }
 
-    /// The audit detail: the first changes and how many there were.
-    pub fn detail(&self) -> Json {
-        json!({ "changes": self.listed, "total": self.total })
+    /// The audit detail: the transaction that made the changes (see `trama audit verify`), the
+    /// first changes and how many there were.
+    pub fn detail(&self, call: &str) -> Json {
+        json!({ "call": call, "changes": self.listed, "total": self.total })
     }
 }
 
@@ -50,7 +51,8 @@ mod tests {
         for n in 0..150 {
             log.put("things", &n.to_string(), 1);
         }
-        let detail = log.detail();
+        let detail = log.detail("c1");
+        assert_eq!(detail["call"], "c1");
         assert_eq!(detail["total"], 150);
         assert_eq!(detail["changes"].as_array().map(Vec::len), Some(LISTED));
     }

@@ -7,8 +7,9 @@ use serde_json::Value as Json;
 use super::bindings::{
     audit, clock, events, identity, ledger, log, notify, settings, store, types,
 };
-use super::call::{CallState, PublishedEvent};
+use super::call::CallState;
 use crate::docstore::{self, StoreError};
+use crate::event_store::PublishedEvent;
 
 /// Largest event payload, in bytes of JSON.
 const MAX_EVENT_PAYLOAD: usize = 64 * 1024;
@@ -19,6 +20,8 @@ const MAX_AUDIT_DETAIL: usize = 64 * 1024;
 const MAX_EVENTS_PER_CALL: usize = 1000;
 /// Most notifications one call may send (held in kernel memory until the call ends).
 const MAX_NOTICES_PER_CALL: usize = 1000;
+/// Most bytes of audit entries one call may hold until it ends (or checkpoints).
+const MAX_AUDIT_BYTES_PER_CALL: usize = 16 * 1024 * 1024;
 /// Longest audit action or subject, and longest log line, in bytes.
 const MAX_LABEL: usize = 200;
 const MAX_LOG_LINE: usize = 8 * 1024;
@@ -108,7 +111,7 @@ impl store::Host for CallState {
         self.note_undeclared([collection.as_str()]);
         let docs = &self.ctx.docs;
         Ok(docs
-            .get(&collection, &id)
+            .get_in(&self.tx.reader(), &collection, &id)
             .await
             .map(|doc| doc.map(document))
             .map_err(Into::into))
@@ -116,14 +119,19 @@ impl store::Host for CallState {
 
     async fn put(&mut self, op: store::PutOp) -> wasmtime::Result<Result<u64, store::StoreError>> {
         self.note_undeclared([op.collection.as_str()]);
-        let docs = &self.ctx.docs;
-        let written = docs
-            .put(&op.collection, &op.id, &op.data, op.expected_version)
-            .await;
-        if let Ok(version) = &written {
+        let write = docstore::Write::Put {
+            collection: op.collection.clone(),
+            id: op.id.clone(),
+            data: op.data,
+            expected_version: op.expected_version,
+        };
+        let written = self.write_documents(vec![write]).await;
+        if let Ok([version]) = written.as_deref() {
             self.changes.put(&op.collection, &op.id, *version);
         }
-        Ok(written.map_err(Into::into))
+        Ok(written
+            .map(|versions| versions.first().copied().unwrap_or_default())
+            .map_err(Into::into))
     }
 
     async fn delete(
@@ -131,10 +139,14 @@ impl store::Host for CallState {
         op: store::DeleteOp,
     ) -> wasmtime::Result<Result<bool, store::StoreError>> {
         self.note_undeclared([op.collection.as_str()]);
-        let docs = &self.ctx.docs;
-        let deleted = docs
-            .delete(&op.collection, &op.id, op.expected_version)
-            .await;
+        let deleted = match self.tx.writer().await {
+            Ok((txn, _)) => {
+                let docs = &self.ctx.docs;
+                docs.delete_in(txn, &op.collection, &op.id, op.expected_version)
+                    .await
+            }
+            Err(err) => Err(err.into()),
+        };
         if let Ok(true) = deleted {
             self.changes.delete(&op.collection, &op.id);
         }
@@ -159,7 +171,7 @@ impl store::Host for CallState {
         };
         let docs = &self.ctx.docs;
         Ok(docs
-            .query(&collection, &query)
+            .query_in(&self.tx.reader(), &collection, &query)
             .await
             .map(|list| list.into_iter().map(document).collect())
             .map_err(Into::into))
@@ -176,7 +188,10 @@ impl store::Host for CallState {
             Err(err) => return Ok(Err(err)),
         };
         let docs = &self.ctx.docs;
-        Ok(docs.count(&collection, &list).await.map_err(Into::into))
+        Ok(docs
+            .count_in(&self.tx.reader(), &collection, &list)
+            .await
+            .map_err(Into::into))
     }
 
     async fn batch(
@@ -207,8 +222,7 @@ impl store::Host for CallState {
                 },
             })
             .collect();
-        let docs = &self.ctx.docs;
-        let written = docs.batch(writes).await;
+        let written = self.write_documents(writes).await;
         if let Ok(versions) = &written {
             for ((collection, id, put), version) in targets.iter().zip(versions) {
                 if *put {
@@ -223,6 +237,40 @@ impl store::Host for CallState {
 
     async fn new_id(&mut self) -> wasmtime::Result<String> {
         Ok(docstore::new_id())
+    }
+
+    async fn lock(
+        &mut self,
+        collection: String,
+        id: String,
+    ) -> wasmtime::Result<Result<Option<store::Document>, store::StoreError>> {
+        self.note_undeclared([collection.as_str()]);
+        let locked = match self.tx.writer().await {
+            Ok((txn, _)) => {
+                let docs = &self.ctx.docs;
+                docs.lock_in(txn, &collection, &id).await
+            }
+            Err(err) => Err(err.into()),
+        };
+        Ok(locked.map(|doc| doc.map(document)).map_err(Into::into))
+    }
+
+    async fn checkpoint(&mut self) -> wasmtime::Result<Result<(), store::StoreError>> {
+        Ok(self
+            .settle(true)
+            .await
+            .map_err(|err| store::StoreError::Internal(err.to_string())))
+    }
+}
+
+impl CallState {
+    /// Applies document writes in the call's transaction, all or none.
+    async fn write_documents(
+        &mut self,
+        writes: Vec<docstore::Write>,
+    ) -> Result<Vec<u64>, StoreError> {
+        let (txn, call) = self.tx.writer().await?;
+        self.ctx.docs.batch_in(txn, Some(call), writes).await
     }
 }
 
@@ -246,7 +294,8 @@ impl identity::Host for CallState {
 
     async fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {
         let ctx = &self.ctx;
-        let found = crate::auth::users::find_by_id(&ctx.db, &ctx.instance, &id).await?;
+        let found =
+            crate::auth::users::find_by_id_in(&self.tx.reader(), &ctx.instance, &id).await?;
         Ok(found.map(Into::into))
     }
 }
@@ -305,9 +354,17 @@ impl audit::Host for CallState {
             subject: clip(subject, MAX_LABEL),
             detail,
         };
-        // An audit row that cannot be written must fail the call: an unaudited change is worse
-        // than a refused one.
-        crate::audit::append(&ctx.db, entry).await?;
+        let held: usize = self.audits.iter().map(|entry| entry.detail.len()).sum();
+        if held + entry.detail.len() > MAX_AUDIT_BYTES_PER_CALL {
+            // Trapping fails the call: an unaudited change is worse than a refused one.
+            return Err(wasmtime::format_err!(
+                "a call may hold at most {MAX_AUDIT_BYTES_PER_CALL} bytes of audit entries; \
+                 a long job should call store.checkpoint between steps"
+            ));
+        }
+        // Written with the call's other writes, when it ends: the entry exists exactly when
+        // what it describes does.
+        self.audits.push(entry);
         Ok(())
     }
 }
@@ -400,12 +457,11 @@ impl ledger::Host for CallState {
             ledger::AccountKind::Funded => crate::ledger::AccountKind::Funded,
             ledger::AccountKind::External => crate::ledger::AccountKind::External,
         };
-        let books = &self.ctx.ledger;
-        Ok(books
-            .open(&name, kind)
-            .await
-            .map(account)
-            .map_err(Into::into))
+        let opened = match self.tx.writer().await {
+            Ok((txn, _)) => self.ctx.ledger.open_in(txn, &name, kind).await,
+            Err(err) => Err(err.into()),
+        };
+        Ok(opened.map(account).map_err(Into::into))
     }
 
     async fn get(
@@ -414,7 +470,7 @@ impl ledger::Host for CallState {
     ) -> wasmtime::Result<Result<Option<ledger::Account>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
         Ok(books
-            .get(&name)
+            .get_in(&self.tx.reader(), &name)
             .await
             .map(|found| found.map(account))
             .map_err(Into::into))
@@ -428,7 +484,7 @@ impl ledger::Host for CallState {
     ) -> wasmtime::Result<Result<Vec<ledger::Account>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
         Ok(books
-            .list(&prefix, limit, offset)
+            .list_in(&self.tx.reader(), &prefix, limit, offset)
             .await
             .map(|list| list.into_iter().map(account).collect())
             .map_err(Into::into))
@@ -438,12 +494,20 @@ impl ledger::Host for CallState {
         &mut self,
         request: ledger::TransferRequest,
     ) -> wasmtime::Result<Result<ledger::TransferRecord, ledger::LedgerError>> {
-        let books = &self.ctx.ledger;
-        let moved = books.transfer(transfer_request(request)).await;
-        if let Ok(record) = &moved {
-            self.changes.record(moved_money(record));
+        let moved = self.move_money(vec![transfer_request(request)]).await;
+        if let Ok(records) = &moved {
+            for record in records {
+                self.changes.record(moved_money(record));
+            }
         }
-        Ok(moved.map(transfer).map_err(Into::into))
+        Ok(moved
+            .and_then(|mut list| {
+                list.pop().ok_or_else(|| {
+                    crate::ledger::LedgerError::Internal("no transfer recorded".into())
+                })
+            })
+            .map(transfer)
+            .map_err(Into::into))
     }
 
     async fn transfer_all(
@@ -451,8 +515,7 @@ impl ledger::Host for CallState {
         requests: Vec<ledger::TransferRequest>,
     ) -> wasmtime::Result<Result<Vec<ledger::TransferRecord>, ledger::LedgerError>> {
         let requests = requests.into_iter().map(transfer_request).collect();
-        let books = &self.ctx.ledger;
-        let moved = books.transfer_all(requests).await;
+        let moved = self.move_money(requests).await;
         if let Ok(records) = &moved {
             for record in records {
                 self.changes.record(moved_money(record));
@@ -471,10 +534,24 @@ impl ledger::Host for CallState {
     ) -> wasmtime::Result<Result<Vec<ledger::TransferRecord>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
         Ok(books
-            .history(&name, limit, offset)
+            .history_in(&self.tx.reader(), &name, limit, offset)
             .await
             .map(|list| list.into_iter().map(transfer).collect())
             .map_err(Into::into))
+    }
+}
+
+impl CallState {
+    /// Applies transfers in the call's transaction, all or none.
+    async fn move_money(
+        &mut self,
+        requests: Vec<crate::ledger::TransferRequest>,
+    ) -> Result<Vec<crate::ledger::Transfer>, crate::ledger::LedgerError> {
+        let (txn, call) = self.tx.writer().await?;
+        self.ctx
+            .ledger
+            .transfer_all_in(txn, Some(call), requests)
+            .await
     }
 }
 
@@ -499,7 +576,7 @@ impl notify::Host for CallState {
             return Ok(Ok(false));
         }
         let outbox = &self.ctx.outbox;
-        match outbox.check(&message).await {
+        match outbox.check_in(&self.tx.reader(), &message).await {
             Ok(true) => {
                 self.notices.push(message);
                 Ok(Ok(true))

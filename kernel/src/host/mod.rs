@@ -17,6 +17,8 @@ pub mod call;
 pub mod changes;
 mod imports;
 mod limits;
+mod settle;
+pub mod tx;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -27,7 +29,8 @@ use trama_manifest::Capability;
 use wasmtime::component::{Component, HasSelf, Linker, types::ComponentItem};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-pub use call::{CallError, CallOutcome, CallState, PluginContext, PublishedEvent};
+pub use crate::event_store::PublishedEvent;
+pub use call::{CallError, CallOutcome, CallSetup, CallState, PluginContext};
 pub use limits::MemoryCapExceeded;
 
 use bindings::PluginPre;
@@ -383,8 +386,18 @@ mod tests {
             settings: "{}".into(),
             memory_cap: 64 << 20,
             publishes: BTreeSet::new(),
+            events_wake: Arc::default(),
         };
         (pre, Arc::new(ctx))
+    }
+
+    /// An anonymous call with `deadline`, whose events reach no one.
+    fn setup(deadline: Duration) -> call::CallSetup {
+        call::CallSetup {
+            caller: None,
+            deadline,
+            subscribers: Arc::default(),
+        }
     }
 
     /// A host with a pool of `instances` slots and hello linked in it; the directory holds the
@@ -417,14 +430,14 @@ mod tests {
                 host.engine().clone(),
                 pre.clone(),
                 ctx.clone(),
-                None,
-                deadline,
+                setup(deadline),
+                |_| true,
                 |_, _| Box::pin(async { Ok(()) }),
             )
         };
 
         // A call in flight holds the only slot.
-        let mut holder = call::new_store(host.engine(), ctx.clone(), None, deadline);
+        let mut holder = call::new_store(host.engine(), ctx.clone(), setup(deadline));
         let _instance = pre
             .instantiate_async(&mut holder)
             .await
@@ -455,8 +468,8 @@ mod tests {
             host.engine().clone(),
             pre,
             ctx,
-            None,
-            Duration::from_secs(30),
+            setup(Duration::from_secs(30)),
+            |_| true,
             move |_, _| {
                 Box::pin(async move {
                     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -487,8 +500,8 @@ mod tests {
             host.engine().clone(),
             pre,
             ctx,
-            None,
-            Duration::from_secs(30),
+            setup(Duration::from_secs(30)),
+            |_| true,
             |_, _| -> call::CallFuture<'_, ()> { Box::pin(async { panic!("a host bug") }) },
         )
         .await;
@@ -514,7 +527,7 @@ mod tests {
             body: Vec::new(),
             locale: "it".into(),
         };
-        let mut store = call::new_store(host.engine(), ctx, None, Duration::from_secs(30));
+        let mut store = call::new_store(host.engine(), ctx, setup(Duration::from_secs(30)));
         let plugin = pre.instantiate_async(&mut store).await.expect("instance");
         let initial = store.data().limiter.used();
         let answer = plugin

@@ -43,11 +43,19 @@ pub fn list(request: Request, _: Params) -> Result<Response> {
     Response::json(&views)
 }
 
-/// `POST /api/greetings` with `{name, message}`: `201` and the new greeting.
+/// `POST /api/greetings` with `{name, message}`: `201` and the new greeting. With
+/// `?commit=each`, the greeting, its event and its audit entry are committed one by one
+/// (`store::checkpoint`), as kernels before host API 1.3 committed every host call: the
+/// baseline of the write benchmark (`cargo bench -p trama --bench writes`).
 pub fn create(request: Request, _: Params) -> Result<Response> {
     let input: NewGreeting = request.json()?;
     let settings = Settings::load()?;
-    let doc = model::create(input, &settings, request.locale())?;
+    let steps = if request.query_value("commit") == Some("each") {
+        model::Commits::EachStep
+    } else {
+        model::Commits::Once
+    };
+    let doc = model::create(input, &settings, request.locale(), steps)?;
     Response::json_with_status(201, &GreetingView::from(doc))
 }
 
@@ -147,7 +155,20 @@ pub fn count(_: Request, _: Params) -> Result<Response> {
         "greetings": GREETINGS.count()?,
         "events_seen": counters::read(counters::EVENTS_SEEN)?,
         "jobs_run": counters::read(counters::JOBS_RUN)?,
+        "visits": counters::read(counters::VISITS)?,
     }))
+}
+
+/// `POST /api/visits`: bumps the counter `visits`, `{"visits": n}`. See [`counters`] for
+/// `?optimistic=1`.
+pub fn visit(request: Request, _: Params) -> Result<Response> {
+    let read = if request.query_value("optimistic") == Some("1") {
+        counters::Read::Optimistic
+    } else {
+        counters::Read::Locked
+    };
+    let visits = counters::bump(counters::VISITS, read)?;
+    Response::json(&json!({ "visits": visits }))
 }
 
 /// `GET /api/whoami`

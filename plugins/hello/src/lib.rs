@@ -26,12 +26,13 @@
 //! | route | behaviour |
 //! |---|---|
 //! | `GET /api/greetings` | array, newest first; `?name=` keeps exact matches (an indexed query); `?limit=` (default 100, at most 1000) and `?offset=` page |
-//! | `POST /api/greetings` | body `{name, message}`: `201` and the greeting |
+//! | `POST /api/greetings` | body `{name, message}`: `201` and the greeting; `?commit=each` commits the greeting, its event and its audit entry one by one (`store::checkpoint`) instead of together |
 //! | `GET /api/greetings/{id}` | the greeting, or `404` |
 //! | `PUT /api/greetings/{id}` | body `{message, version}`: replaces the message if the greeting is still at `version`, else `409`; `404` if absent; audits `greeting.updated` |
 //! | `DELETE /api/greetings/{id}` | `{"deleted": id}`, or `404`; audits `greeting.deleted` |
 //! | `POST /api/batch` | body `{"greetings": [{name, message}, …], "fail_on": name?}` (at most 100): one atomic store batch; `201` and the array. If `fail_on` equals a (trimmed) name, the batch also holds a write of that greeting expecting a wrong version, so the whole batch fails with `409` and nothing is written |
-//! | `GET /api/count` | `{"greetings": n, "events_seen": n, "jobs_run": n}` |
+//! | `GET /api/count` | `{"greetings": n, "events_seen": n, "jobs_run": n, "visits": n}` |
+//! | `POST /api/visits` | bumps the counter `visits` under `store.lock`: `{"visits": n}`; `?optimistic=1` reads it plainly and retries on version conflicts (16 attempts, then `409`) |
 //! | `GET /api/whoami` | `{"user": {id, username, display_name, roles} or null, "is_admin": bool}` |
 //! | `GET /api/admin` | `{"admin": true, "username": …}` for role `admin`; `401` if not logged in, `403` without the role |
 //! | `GET /api/users/{id}` | the account (`identity.find-user`) for a logged-in caller; `401` if not logged in, `404` if unknown |
@@ -74,6 +75,7 @@ impl Plugin for Hello {
             .delete("/api/greetings/{id}", api::delete)
             .post("/api/batch", api::batch)
             .get("/api/count", api::count)
+            .post("/api/visits", api::visit)
             .get("/api/whoami", api::whoami)
             .get("/api/admin", api::admin)
             .get("/api/users/{id}", api::user)

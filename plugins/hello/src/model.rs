@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::DateTime;
-use trama_sdk::store::{Collection, Doc};
+use trama_sdk::store::{self, Collection, Doc};
 use trama_sdk::{Error, Result, audit, clock, events, log, settings};
 
 /// Longest name, in characters.
@@ -119,9 +119,37 @@ pub fn announce(doc: &Doc<Greeting>) -> Result<()> {
 }
 
 /// Validates and stores a new greeting, then announces it.
-pub fn create(input: NewGreeting, settings: &Settings, locale: &str) -> Result<Doc<Greeting>> {
+/// How a new greeting is committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commits {
+    /// With the call, all at once: the greeting, its event and its audit entry or nothing.
+    Once,
+    /// Each step on its own (see `api::create`).
+    EachStep,
+}
+
+pub fn create(
+    input: NewGreeting,
+    settings: &Settings,
+    locale: &str,
+    commits: Commits,
+) -> Result<Doc<Greeting>> {
     let input = input.validate(settings, locale)?;
     let doc = GREETINGS.insert(input.into_greeting(clock::now_ms()))?;
+    if commits == Commits::EachStep {
+        store::checkpoint()?;
+        events::publish(
+            GREETED,
+            &serde_json::json!({ "id": doc.id, "name": doc.data.name }),
+        )?;
+        store::checkpoint()?;
+        audit::record(
+            "greeting.created",
+            &doc.id,
+            &serde_json::json!({ "name": doc.data.name }),
+        )?;
+        return Ok(doc);
+    }
     announce(&doc)?;
     Ok(doc)
 }

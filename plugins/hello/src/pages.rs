@@ -76,7 +76,12 @@ pub fn index(_: Request, _: Params) -> Result<Response> {
 pub fn greet(request: Request, _: Params) -> Result<Response> {
     let form: NewGreeting = request.parse_form()?;
     let settings = Settings::load()?;
-    match model::create(form.clone(), &settings, request.locale()) {
+    match model::create(
+        form.clone(),
+        &settings,
+        request.locale(),
+        model::Commits::Once,
+    ) {
         Ok(_) => Ok(Response::redirect(HOME)),
         Err(Error::Invalid(message)) => index_page(422, Some(message), form),
         Err(err) => Err(err),

@@ -15,7 +15,8 @@
 //! | `GET /other` | reads collection `not_declared`, absent from `plugin.toml` | refuse the store call (the plugin answers 500 with the kernel's message) |
 //! | `GET /peek/{collection}/{id}` | reads a document by id: `{"found": data or null}` | show only rogue's own documents of this instance |
 //! | `GET /list/{collection}` | lists the collection: `{"ids": [...], "docs": [...]}` | the same |
-//! | `POST /plant/{collection}/{id}` | writes the JSON body as a document under that id | write into rogue's own documents, never over another plugin's or instance's |
+//! | `POST /plant/{collection}/{id}` | writes the JSON body as a document under that id and reads it back: `{"version": n, "read": data}` | write into rogue's own documents, never over another plugin's or instance's; let the call read its own write |
+//! | `POST /plant-then/{how}/{collection}/{id}` | writes like `/plant`, then fails: `how` is `fail` (a 409 error), `panic` or `loop` (until the deadline) | keep nothing of a call that fails: the write is rolled back |
 //!
 //! Its install hook accepts a first install and refuses every upgrade, so that tests can prove
 //! a failed upgrade leaves the installed version running.
@@ -118,8 +119,28 @@ fn list(_: Request, params: Params) -> Result<Response> {
 
 fn plant(request: Request, params: Params) -> Result<Response> {
     let data: serde_json::Value = request.json()?;
-    let version = named(&params)?.put(params.get("id")?, &data)?;
-    Response::json(&serde_json::json!({ "version": version }))
+    let collection = named(&params)?;
+    let id = params.get("id")?;
+    let version = collection.put(id, &data)?;
+    let read = collection.get(id)?.map(|doc| doc.data);
+    Response::json(&serde_json::json!({ "version": version, "read": read }))
+}
+
+fn plant_then(request: Request, params: Params) -> Result<Response> {
+    let data: serde_json::Value = request.json()?;
+    named(&params)?.put(params.get("id")?, &data)?;
+    match params.get("how")? {
+        "panic" => panic!("rogue: panicking after a write on purpose"),
+        "loop" => {
+            let mut n: u64 = 0;
+            loop {
+                n = black_box(n.wrapping_add(1));
+            }
+        }
+        _ => Err(trama_sdk::Error::conflict(
+            "rogue: failing after a write on purpose",
+        )),
+    }
 }
 
 #[derive(Default)]
@@ -138,6 +159,7 @@ impl Plugin for Rogue {
             .get("/peek/{collection}/{id}", peek)
             .get("/list/{collection}", list)
             .post("/plant/{collection}/{id}", plant)
+            .post("/plant-then/{how}/{collection}/{id}", plant_then)
             .handle(request)
     }
 

@@ -26,11 +26,13 @@
 //! 4. **Done**: leftovers (an application that slipped in while the closing started) are
 //!    marked `not_funded`, the campaign becomes `closed`, and `campaign.closed` is audited.
 //!
-//! A run stops early, with its place saved, when the clock passes its deadline or when one more
-//! group could exceed the events a call may publish (the kernel allows 1000; a run keeps to
-//! [`MAX_EVENTS`]), so about 900 beneficiaries are issued per run. A group that fails also ends
-//! the run *successfully*, with the error logged: the kernel keeps a call's events only if the
-//! call succeeds, and the groups already done must keep theirs. The next run retries the group.
+//! Each saved step is committed at once (`store::checkpoint`; a plugin call is otherwise one
+//! transaction), so a run cut short keeps every step it saved. A run stops early, with its
+//! place saved, when the clock passes its deadline or when one more group could exceed the
+//! events a call may publish (the kernel allows 1000; a run keeps to [`MAX_EVENTS`]), so about
+//! 900 beneficiaries are issued per run. A group that fails also ends the run *successfully*,
+//! with the error logged, so that what the group wrote before failing is kept for the next run
+//! to replay (idempotently) rather than half rolled back.
 //!
 //! Two runs never work on one campaign at once: a run takes a lease (`lease_until`) with an
 //! optimistic write of the campaign, and every later write of the campaign expects the version
@@ -189,7 +191,10 @@ fn state_mut(doc: &mut Doc<Campaign>) -> Result<&mut CloseState> {
         .ok_or_else(|| Error::internal(format!("campaign {id} has no closing state")))
 }
 
-/// Writes the campaign expecting the version this run wrote last.
+/// Writes the campaign expecting the version this run wrote last, and commits everything the
+/// run did up to here (`store::checkpoint`): a call is one transaction, and a closing is many
+/// steps, each of which must stay done even if a later one fails or the run is stopped, and
+/// none of which may hold the database (other people's writes wait) for the whole run.
 fn save(doc: &mut Doc<Campaign>) -> Result<()> {
     doc.version = CAMPAIGNS
         .put_if_version(&doc.id, &doc.data, doc.version)
@@ -200,7 +205,7 @@ fn save(doc: &mut Doc<Campaign>) -> Result<()> {
             )),
             other => other,
         })?;
-    Ok(())
+    store::checkpoint()
 }
 
 /// Starts closing campaign `id` (idempotent: a campaign already closing or closed is
@@ -341,6 +346,8 @@ fn for_each_row(
 
 fn rank_phase(doc: &mut Doc<Campaign>) -> Result<()> {
     campaign::fund(doc)?;
+    // Funded for good before the long read of every application.
+    store::checkpoint()?;
     let c = &doc.data;
     // Beneficiaries of the excluded campaigns: (tax code, which campaign), sorted to search.
     let mut excluded: Vec<(TaxKey, u16)> = Vec::new();
@@ -794,6 +801,7 @@ fn sweep(campaign_id: &str) -> Result<()> {
                 tally::push(&mut batch, campaign_id, &moves)?;
                 batch.commit()?;
             }
+            store::checkpoint()?;
         }
     }
     Ok(())

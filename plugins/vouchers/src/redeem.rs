@@ -14,27 +14,20 @@
 //!
 //! ## Never half done
 //!
-//! The kernel commits every host call on its own, so the transfer and the `redemptions`
-//! document cannot be written together. A crash between two writes must therefore leave
-//! something that says what was under way: the intent is written first.
+//! A plugin call is one transaction (host API 1.3): the transfers, the `redemptions` document
+//! `{merchant}-{request id}`, the event and the audit entry commit together or not at all. A
+//! refused transfer (not enough left, a spent voucher) fails the call, so a refused attempt
+//! leaves nothing. A retried request finds its document and gets the same answer; the same
+//! request sent twice at once meets the transfer's idempotency key, which waits for the first
+//! and then moves no money a second time.
 //!
-//! 1. The document `{merchant}-{request id}` is created `pending`, with everything known before
-//!    the money moves (code, amount, campaign, who, when, the transfer's key). Creating is
-//!    must-not-exist, so a retried request finds it.
-//! 2. `transfer_all` under the idempotency key. A refusal (not enough left, spent voucher)
-//!    deletes the pending document: no money moved, and a refused attempt is no redemption.
-//! 3. The document becomes `done`, with the transfer's id and what is left on the voucher
-//!    (a version-guarded write), and the event and the audit entry follow.
-//!
-//! So no transfer exists without its document; a crash can only leave a `pending` one. It is
-//! resolved either by the same request asked again (it continues from step 2: replaying the
-//! transfer under the same key moves no money twice) or by the job `recover-redemptions`
-//! ([`recover`]), which looks at pending documents older than the setting
-//! `recovery_grace_seconds` (well above the HTTP deadline, so a request still running is never
-//! raced): the transfer under the document's key in the voucher's history makes it `done` (with
-//! the event and audit entry the request would have written), its absence makes it `void`
-//! ("annullata": nothing was taken). A request that finds its document voided or pending under
-//! it still writes `done` once its transfer went through, so the last word is the ledger's.
+//! Earlier versions, whose host calls each committed on their own, wrote the document
+//! `pending` before the money moved and completed it after, so a crash could leave one
+//! `pending`. Such documents may still be in a database: a request that finds its own
+//! continues it (replaying the transfer under its key moves no money twice), and the job
+//! `recover-redemptions` ([`recover`]) settles the others once they are older than the
+//! setting `recovery_grace_seconds` — `done` when the voucher's history holds the transfer,
+//! `void` ("annullata": nothing was taken) when it does not.
 //!
 //! Only `done` redemptions count: totals come from the ledger, which holds exactly their
 //! transfers, and pages show the others with their status ("in corso", "annullata").
@@ -259,10 +252,14 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
         }));
     }
     let doc_id = format!("{}-{}", shop.id, request.request_id);
-    let pending = match REDEMPTIONS.get(&doc_id)? {
-        Some(found) => match resume(found, &request, now, lang)? {
-            Resumed::Finished(doc) => return Ok(doc),
-            Resumed::Pending(doc) => doc,
+    let earlier = REDEMPTIONS.get(&doc_id)?;
+    let intent = match &earlier {
+        Some(found) if !found.data.same_request(&request) => return Err(reused(lang)),
+        Some(found) => match found.data.status {
+            RedemptionStatus::Done => return Ok(found.clone()),
+            RedemptionStatus::Void => return Err(voided(lang)),
+            // Left by an earlier version cut by a crash: continued under its own key.
+            RedemptionStatus::Pending => found.data.clone(),
         },
         None => {
             let Some(voucher) = voucher::VOUCHERS.get(&request.code)? else {
@@ -277,7 +274,7 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
                     ),
                 }));
             };
-            let intent = Redemption {
+            Redemption {
                 code: request.code.clone(),
                 merchant: shop.id.clone(),
                 campaign: voucher.data.campaign.clone(),
@@ -291,114 +288,42 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
                 status: RedemptionStatus::Pending,
                 transfer_key: transfer_key(&shop.id, &request.request_id),
                 attempted_at: now,
-            };
-            match REDEMPTIONS.create(&doc_id, intent) {
-                Ok(doc) => doc,
-                // The same request, sent twice at once: the other one wrote the intent first.
-                Err(Error::Conflict(_)) => {
-                    let found = REDEMPTIONS
-                        .get(&doc_id)?
-                        .ok_or_else(|| Error::internal(format!("redemption {doc_id} vanished")))?;
-                    match resume(found, &request, now, lang)? {
-                        Resumed::Finished(doc) => return Ok(doc),
-                        Resumed::Pending(doc) => doc,
-                    }
-                }
-                Err(err) => return Err(err),
             }
         }
     };
-    let transfer = match move_money(&pending.data, &shop.data.name) {
-        Ok(transfer) => transfer,
-        Err(err) => {
-            let refused = refusal(&err, &pending.data, lang);
-            if refused.is_some() {
-                // Nothing moved: the attempt leaves no trace among the redemptions. Should the
-                // delete fail, the recovery finds no transfer and voids the document.
-                if let Err(delete) = REDEMPTIONS.delete_if_version(&doc_id, pending.version) {
-                    log::warn(format!(
-                        "refused redemption {doc_id} kept its pending document: {delete}"
-                    ));
-                }
-            }
-            // Other failures (the database) leave the intent pending: whether the money moved
-            // is for a retry or the recovery to find out.
-            return Err(refused.unwrap_or_else(|| err.into()));
-        }
-    };
+    let transfer = move_money(&intent, &shop.data.name)
+        .map_err(|err| refusal(&err, &intent, lang).unwrap_or_else(|| err.into()))?;
     let remaining_cents =
-        ledger::get(&voucher::account(&pending.data.code))?.map_or(0, |a| a.balance_cents);
-    let mut current = pending;
-    // The money moved, so the document must say `done`, whatever a concurrent retry or the
-    // recovery wrote meanwhile; a handful of rounds settles any race.
-    for _ in 0..5 {
-        let done =
-            current
-                .data
-                .clone()
-                .completed(&transfer.id, transfer.amount_cents, remaining_cents);
-        match REDEMPTIONS.put_if_version(&doc_id, &done, current.version) {
-            Ok(version) => {
-                let doc = Doc {
-                    id: doc_id,
-                    version,
-                    data: done,
-                };
-                announce(&doc)?;
-                return Ok(doc);
-            }
-            Err(Error::Conflict(_)) => {
-                let Some(found) = REDEMPTIONS.get(&doc_id)? else {
-                    return Err(Error::internal(format!("redemption {doc_id} vanished")));
-                };
-                if found.data.status == RedemptionStatus::Done {
-                    return Ok(found);
-                }
-                current = found;
-            }
-            Err(err) => return Err(err),
+        ledger::get(&voucher::account(&intent.code))?.map_or(0, |a| a.balance_cents);
+    let done = intent.completed(&transfer.id, transfer.amount_cents, remaining_cents);
+    let written = match &earlier {
+        Some(found) => REDEMPTIONS.put_if_version(&doc_id, &done, found.version),
+        None => REDEMPTIONS
+            .create(&doc_id, done.clone())
+            .map(|doc| doc.version),
+    };
+    match written {
+        Ok(version) => {
+            let doc = Doc {
+                id: doc_id,
+                version,
+                data: done,
+            };
+            announce(&doc)?;
+            Ok(doc)
         }
-    }
-    Err(busy(lang))
-}
-
-/// What to do with a redemption document a request found under its id.
-enum Resumed {
-    /// The answer: the redemption as it was completed.
-    Finished(Doc<Redemption>),
-    /// The intent, now marked as worked on by this request: continue with the transfer.
-    Pending(Doc<Redemption>),
-}
-
-/// A request meets the document of the same request id: a retry of a completed redemption
-/// gets the same answer; a pending one is continued (the transfer's key makes replaying it
-/// safe), after the document is touched so the recovery does not void it under the request.
-fn resume(found: Doc<Redemption>, request: &Request, now: i64, lang: Lang) -> Result<Resumed> {
-    if !found.data.same_request(request) {
-        return Err(reused(lang));
-    }
-    match found.data.status {
-        RedemptionStatus::Done => Ok(Resumed::Finished(found)),
-        RedemptionStatus::Void => Err(voided(lang)),
-        RedemptionStatus::Pending => {
-            let mut touched = found.data.clone();
-            touched.attempted_at = now;
-            match REDEMPTIONS.put_if_version(&found.id, &touched, found.version) {
-                Ok(version) => Ok(Resumed::Pending(Doc {
-                    id: found.id,
-                    version,
-                    data: touched,
-                })),
-                Err(Error::Conflict(_)) => match REDEMPTIONS.get(&found.id)? {
-                    Some(done) if done.data.status == RedemptionStatus::Done => {
-                        Ok(Resumed::Finished(done))
-                    }
-                    Some(void) if void.data.status == RedemptionStatus::Void => Err(voided(lang)),
-                    _ => Err(busy(lang)),
-                },
-                Err(err) => Err(err),
+        // The same request, sent twice at once: the other call committed it first (and its
+        // transfer is the one this call found under the key).
+        Err(Error::Conflict(_)) => match REDEMPTIONS.get(&doc_id)? {
+            Some(found)
+                if found.data.same_request(&request)
+                    && found.data.status == RedemptionStatus::Done =>
+            {
+                Ok(found)
             }
-        }
+            _ => Err(busy(lang)),
+        },
+        Err(err) => Err(err),
     }
 }
 
@@ -440,8 +365,8 @@ fn move_money(
         .ok_or_else(|| LedgerError::Internal("the ledger recorded no transfer".into()))
 }
 
-/// The user's answer to a ledger refusal that moved no money, or `None` for a failure after
-/// which nobody knows yet whether it did.
+/// The user's answer to a ledger refusal, or `None` for a failure that is not theirs (the
+/// database), answered as an internal error.
 fn refusal(err: &LedgerError, redemption: &Redemption, lang: Lang) -> Option<Error> {
     let shown = code::display(&redemption.code, "");
     match err {
