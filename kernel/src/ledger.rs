@@ -457,6 +457,7 @@ impl Ledger {
         conn: &impl ConnectionTrait,
         name: &str,
     ) -> Result<Option<Account>, LedgerError> {
+        check_name("account", name)?;
         let mut values = self.scope();
         values.push(name.into());
         let row = conn

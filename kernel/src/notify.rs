@@ -92,6 +92,11 @@ impl Outbox {
     ) -> Result<bool, NotifyError> {
         check_line("subject", &message.subject, false)?;
         check_line("key", &message.key, false)?;
+        if message.body.contains('\0') {
+            return Err(NotifyError::Invalid(
+                "the body holds a NUL character".into(),
+            ));
+        }
         if message.body.len() > MAX_BODY {
             return Err(NotifyError::Invalid(format!(
                 "the body is longer than {MAX_BODY} bytes"

@@ -156,6 +156,9 @@ impl DocStore {
         id: &str,
     ) -> Result<Option<Document>, StoreError> {
         self.indexes(collection)?;
+        // An id no document can have is refused before the database sees it (PostgreSQL
+        // would fail on a NUL byte, and the failure would end the caller's transaction).
+        check_id(id)?;
         let mut values = self.scope(collection);
         values.push(id.to_owned().into());
         let row = conn

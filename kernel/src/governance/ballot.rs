@@ -1,6 +1,7 @@
 //! Casting a vote and deciding a proposal, each in one transaction that holds the proposal:
 //! a vote is stored only while the proposal is open, and the tally that decides it counts
-//! every vote stored before the decision — whatever the number of voters and nodes racing.
+//! every vote stored before the decision — whatever the number of voters and nodes racing. The
+//! audit entries of the vote and of the decision are written in that transaction too.
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use serde_json::{Value as Json, json};
@@ -32,7 +33,8 @@ pub struct Decision {
 
 impl Board {
     /// Stores `member`'s vote on proposal `number` if it is still open at `now` and, in the
-    /// same transaction, decides it if the votes now settle it under `rules`.
+    /// same transaction, decides it if the votes now settle it under `rules`; `voted` is the
+    /// vote's audit entry.
     pub async fn cast(
         &self,
         number: i64,
@@ -40,12 +42,16 @@ impl Board {
         choice: Choice,
         now: i64,
         rules: &Governance,
+        voted: crate::audit::Entry,
     ) -> Result<Cast, DbErr> {
         let write = self.db.begin_owned_write().await?;
         let txn = write.txn();
         match self.hold_open(txn, number).await? {
             Some(closes_at) if now < closes_at => {}
-            _ => return Ok(Cast::Closed),
+            _ => {
+                write.rollback().await?;
+                return Ok(Cast::Closed);
+            }
         }
         let stored = txn
             .execute_raw(sql::stmt(
@@ -63,8 +69,10 @@ impl Board {
             ))
             .await?;
         if stored.rows_affected() == 0 {
+            write.rollback().await?;
             return Ok(Cast::AlreadyVoted);
         }
+        crate::audit::append_in(txn, &self.instance, vec![voted]).await?;
         let decided = self.decide_in(txn, number, rules, false, now).await?;
         write.commit().await?;
         Ok(Cast::Counted { decided })
@@ -82,6 +90,7 @@ impl Board {
     ) -> Result<Option<Decision>, DbErr> {
         let write = self.db.begin_owned_write().await?;
         if self.hold_open(write.txn(), number).await?.is_none() {
+            write.rollback().await?;
             return Ok(None);
         }
         let decided = self
@@ -154,6 +163,15 @@ impl Board {
             ],
         ))
         .await?;
+        let decided = crate::audit::Entry {
+            instance: self.instance.clone(),
+            actor: None,
+            plugin: None,
+            action: "governance.decided".into(),
+            subject: format!("proposal/{number}"),
+            detail: outcome.to_string(),
+        };
+        crate::audit::append_in(txn, &self.instance, vec![decided]).await?;
         Ok(Some(Decision {
             verdict,
             tally,

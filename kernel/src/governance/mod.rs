@@ -188,7 +188,19 @@ pub async fn vote(
     }
     let now = crate::clock::now_ms();
     let rules = &instance.manifest.governance;
-    let decided = match board.cast(number, member, choice, now, rules).await? {
+    let voted = crate::audit::Entry {
+        instance: instance.id().to_owned(),
+        actor: Some(member.user_id.clone()),
+        plugin: None,
+        action: "governance.voted".into(),
+        subject: format!("proposal/{number}"),
+        detail: json!({ "choice": choice.as_str(), "organisation": member.organisation })
+            .to_string(),
+    };
+    let decided = match board
+        .cast(number, member, choice, now, rules, voted)
+        .await?
+    {
         Cast::Closed => {
             return Err(GovernanceError::Conflict(format!(
                 "proposal #{number} is closed for votes"
@@ -201,14 +213,6 @@ pub async fn vote(
         }
         Cast::Counted { decided } => decided,
     };
-    audit(
-        &instance,
-        Some(member.user_id.clone()),
-        "governance.voted",
-        number,
-        json!({ "choice": choice.as_str(), "organisation": member.organisation }),
-    )
-    .await?;
     if let Some(decision) = decided {
         announce(live, number, decision).await?;
     }
@@ -233,20 +237,15 @@ pub async fn decide(live: &LiveInstance, number: i64, closed: bool) -> Result<()
     Ok(())
 }
 
-/// What follows a decision, taken once by whoever took it: the audit entry, the members'
-/// notifications and, if approved, applying the proposal.
+/// What follows a decision (whose audit entry was written with it), done once by whoever took
+/// it: the members' notifications and, if approved, applying the proposal.
 async fn announce(
     live: &LiveInstance,
     number: i64,
     decision: Decision,
 ) -> Result<(), GovernanceError> {
     let instance = live.current();
-    let Decision {
-        verdict,
-        tally,
-        outcome,
-    } = decision;
-    audit(&instance, SYSTEM, "governance.decided", number, outcome).await?;
+    let Decision { verdict, tally, .. } = decision;
     let (it, en) = match verdict {
         Verdict::Approved => ("approvata", "approved"),
         Verdict::Rejected => ("respinta", "rejected"),

@@ -26,8 +26,16 @@ const MAX_AUDIT_BYTES_PER_CALL: usize = 16 * 1024 * 1024;
 const MAX_LABEL: usize = 200;
 const MAX_LOG_LINE: usize = 8 * 1024;
 
-/// Cuts `text` to at most `max` bytes on a character boundary.
-fn clip(mut text: String, max: usize) -> String {
+/// Cuts `text` to at most `max` bytes on a character boundary, control characters (which a
+/// label has no use for, and PostgreSQL cannot store as NUL) made spaces.
+fn clip(text: String, max: usize) -> String {
+    let mut text = if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    } else {
+        text
+    };
     if text.len() > max {
         let mut end = max;
         while !text.is_char_boundary(end) {
@@ -110,11 +118,9 @@ impl store::Host for CallState {
     ) -> wasmtime::Result<Result<Option<store::Document>, store::StoreError>> {
         self.note_undeclared([collection.as_str()]);
         let docs = &self.ctx.docs;
-        Ok(docs
-            .get_in(&self.tx.reader(), &collection, &id)
-            .await
-            .map(|doc| doc.map(document))
-            .map_err(Into::into))
+        let found = docs.get_in(&self.tx.reader(), &collection, &id).await;
+        self.note_store_failure(&found);
+        Ok(found.map(|doc| doc.map(document)).map_err(Into::into))
     }
 
     async fn put(&mut self, op: store::PutOp) -> wasmtime::Result<Result<u64, store::StoreError>> {
@@ -170,9 +176,9 @@ impl store::Host for CallState {
             Err(err) => return Ok(Err(err)),
         };
         let docs = &self.ctx.docs;
-        Ok(docs
-            .query_in(&self.tx.reader(), &collection, &query)
-            .await
+        let found = docs.query_in(&self.tx.reader(), &collection, &query).await;
+        self.note_store_failure(&found);
+        Ok(found
             .map(|list| list.into_iter().map(document).collect())
             .map_err(Into::into))
     }
@@ -188,10 +194,9 @@ impl store::Host for CallState {
             Err(err) => return Ok(Err(err)),
         };
         let docs = &self.ctx.docs;
-        Ok(docs
-            .count_in(&self.tx.reader(), &collection, &list)
-            .await
-            .map_err(Into::into))
+        let counted = docs.count_in(&self.tx.reader(), &collection, &list).await;
+        self.note_store_failure(&counted);
+        Ok(counted.map_err(Into::into))
     }
 
     async fn batch(
@@ -252,18 +257,30 @@ impl store::Host for CallState {
             }
             Err(err) => Err(err.into()),
         };
+        self.note_store_failure(&locked);
         Ok(locked.map(|doc| doc.map(document)).map_err(Into::into))
     }
 
     async fn checkpoint(&mut self) -> wasmtime::Result<Result<(), store::StoreError>> {
-        Ok(self
-            .settle(true)
+        // A checkpoint that cannot commit has rolled back what the call did since the last
+        // one: the call must not go on as if it had been kept, so it fails (a trap).
+        self.settle(true)
             .await
-            .map_err(|err| store::StoreError::Internal(err.to_string())))
+            .map_err(|err| wasmtime::format_err!("the checkpoint could not commit: {err}"))?;
+        Ok(Ok(()))
     }
 }
 
 impl CallState {
+    /// A database error on a statement run in the call's transaction outside a savepoint
+    /// (reads, locks) leaves it unable to commit on PostgreSQL: note it, so the call fails
+    /// instead of reporting writes that were silently rolled back.
+    fn note_store_failure<T>(&mut self, result: &Result<T, StoreError>) {
+        if let Err(StoreError::Internal(_)) = result {
+            self.tx.note_failure();
+        }
+    }
+
     /// Applies document writes in the call's transaction, all or none.
     async fn write_documents(
         &mut self,
@@ -294,8 +311,11 @@ impl identity::Host for CallState {
 
     async fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {
         let ctx = &self.ctx;
-        let found =
-            crate::auth::users::find_by_id_in(&self.tx.reader(), &ctx.instance, &id).await?;
+        let found = crate::auth::users::find_by_id_in(&self.tx.reader(), &ctx.instance, &id).await;
+        if found.is_err() {
+            self.tx.note_failure();
+        }
+        let found = found?;
         Ok(found.map(Into::into))
     }
 }
@@ -469,11 +489,9 @@ impl ledger::Host for CallState {
         name: String,
     ) -> wasmtime::Result<Result<Option<ledger::Account>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        Ok(books
-            .get_in(&self.tx.reader(), &name)
-            .await
-            .map(|found| found.map(account))
-            .map_err(Into::into))
+        let found = books.get_in(&self.tx.reader(), &name).await;
+        self.note_ledger_failure(&found);
+        Ok(found.map(|found| found.map(account)).map_err(Into::into))
     }
 
     async fn accounts(
@@ -483,9 +501,11 @@ impl ledger::Host for CallState {
         offset: u32,
     ) -> wasmtime::Result<Result<Vec<ledger::Account>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        Ok(books
+        let found = books
             .list_in(&self.tx.reader(), &prefix, limit, offset)
-            .await
+            .await;
+        self.note_ledger_failure(&found);
+        Ok(found
             .map(|list| list.into_iter().map(account).collect())
             .map_err(Into::into))
     }
@@ -533,15 +553,24 @@ impl ledger::Host for CallState {
         offset: u32,
     ) -> wasmtime::Result<Result<Vec<ledger::TransferRecord>, ledger::LedgerError>> {
         let books = &self.ctx.ledger;
-        Ok(books
+        let found = books
             .history_in(&self.tx.reader(), &name, limit, offset)
-            .await
+            .await;
+        self.note_ledger_failure(&found);
+        Ok(found
             .map(|list| list.into_iter().map(transfer).collect())
             .map_err(Into::into))
     }
 }
 
 impl CallState {
+    /// See [`CallState::note_store_failure`].
+    fn note_ledger_failure<T>(&mut self, result: &Result<T, crate::ledger::LedgerError>) {
+        if let Err(crate::ledger::LedgerError::Internal(_)) = result {
+            self.tx.note_failure();
+        }
+    }
+
     /// Applies transfers in the call's transaction, all or none.
     async fn move_money(
         &mut self,
@@ -582,7 +611,12 @@ impl notify::Host for CallState {
                 Ok(Ok(true))
             }
             Ok(false) => Ok(Ok(false)),
-            Err(err) => Ok(Err(err.to_string())),
+            Err(err) => {
+                if matches!(err, crate::notify::NotifyError::Database(_)) {
+                    self.tx.note_failure();
+                }
+                Ok(Err(err.to_string()))
+            }
         }
     }
 }

@@ -27,8 +27,8 @@ impl CallState {
         }
         let events = std::mem::take(&mut self.published);
         let notices = std::mem::take(&mut self.notices);
-        let mut entries = std::mem::take(&mut self.audits);
-        let mut changes = std::mem::take(&mut self.changes);
+        let entries = std::mem::take(&mut self.audits);
+        let changes = std::mem::take(&mut self.changes);
         let refused = self.refusal_entry(refusals);
         if events.is_empty()
             && notices.is_empty()
@@ -39,6 +39,24 @@ impl CallState {
         {
             return Ok(());
         }
+        let written = self
+            .write_and_commit(events, notices, entries, changes, refused)
+            .await;
+        if written.is_err() {
+            // Whatever failed, nothing of the call is kept (not even half of its ending).
+            self.tx.rollback().await;
+        }
+        written
+    }
+
+    async fn write_and_commit(
+        &mut self,
+        events: Vec<crate::event_store::PublishedEvent>,
+        notices: Vec<crate::notify::Notification>,
+        mut entries: Vec<crate::audit::Entry>,
+        mut changes: super::changes::ChangeLog,
+        refused: Option<crate::audit::Entry>,
+    ) -> Result<(), DbErr> {
         let ctx = self.ctx.clone();
         let subscribers = self.subscribers.clone();
         let actor = self.caller.as_ref().map(|user| user.id.clone());

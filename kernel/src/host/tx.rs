@@ -29,6 +29,9 @@ struct Open {
     write: OwnedWrite,
     /// Names this transaction on every row it writes and in its `plugin.changed` entry.
     id: String,
+    /// A statement outside a savepoint failed: on PostgreSQL the transaction is aborted (its
+    /// `COMMIT` would silently roll back), so it must never be reported as committed.
+    failed: bool,
 }
 
 impl CallTx {
@@ -51,6 +54,7 @@ impl CallTx {
             self.open = Some(Open {
                 write,
                 id: crate::docstore::new_id(),
+                failed: false,
             });
         }
         match &self.open {
@@ -63,9 +67,26 @@ impl CallTx {
         self.open.is_some()
     }
 
-    /// Commits what the call wrote; the next write begins a new transaction.
+    /// Notes that a statement run in the open transaction outside a savepoint failed (a read,
+    /// a lock): the transaction can no longer commit.
+    pub fn note_failure(&mut self) {
+        if let Some(open) = &mut self.open {
+            open.failed = true;
+        }
+    }
+
+    /// Commits what the call wrote; the next write begins a new transaction. A transaction in
+    /// which a statement failed is rolled back instead, and the commit fails.
     pub async fn commit(&mut self) -> Result<(), DbErr> {
         match self.open.take() {
+            Some(open) if open.failed => {
+                if let Err(err) = open.write.rollback().await {
+                    tracing::warn!(%err, "rolling back a failed plugin call failed");
+                }
+                Err(DbErr::Custom(
+                    "a statement of the call failed, so none of its writes were kept".into(),
+                ))
+            }
             Some(open) => open.write.commit().await,
             None => Ok(()),
         }

@@ -252,7 +252,9 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
         }));
     }
     let doc_id = format!("{}-{}", shop.id, request.request_id);
-    let earlier = REDEMPTIONS.get(&doc_id)?;
+    // Held until the call ends: a retry of the same request, or the recovery settling an old
+    // pending document, waits for this call and then sees what it did.
+    let earlier = REDEMPTIONS.lock(&doc_id)?;
     let intent = match &earlier {
         Some(found) if !found.data.same_request(&request) => return Err(reused(lang)),
         Some(found) => match found.data.status {
@@ -504,6 +506,14 @@ pub fn recover(now: i64, grace_ms: i64) -> Result<Recovered> {
 /// Settles one stale pending redemption by what the ledger holds; `None` when a request
 /// changed the document meanwhile (it finishes the work itself).
 fn recover_one(doc: Doc<Redemption>) -> Result<Option<RedemptionStatus>> {
+    // Under the same lock as a request for it, and read again: a request that completed it
+    // meanwhile has the last word.
+    let Some(doc) = REDEMPTIONS.lock(&doc.id)? else {
+        return Ok(None);
+    };
+    if doc.data.status != RedemptionStatus::Pending {
+        return Ok(None);
+    }
     let account = voucher::account(&doc.data.code);
     let mut found = None;
     let mut offset = 0;
