@@ -10,23 +10,37 @@
 //! Entry points: [`server::serve`] for the HTTP server, [`instance::Instance::open`] for one
 //! instance, [`host::PluginHost`] for the WebAssembly engine.
 
+// The modules in layers, lowest first; a module uses only its own layer and those below it
+// (`kernel/tests/layers.rs` checks this, `docs/architecture.md` says why). Public modules are
+// the entry points of the `trama` binary, the benchmarks and the tests; the rest is the
+// kernel's own business.
+
+// Foundation: time, node identity, rate limits, links, themes.
+pub(crate) mod clock;
+pub(crate) mod links;
+pub mod node;
+pub(crate) mod rate;
+pub mod theme;
+// Storage: the database and what the kernel keeps in it.
 pub mod audit;
 pub mod auth;
-pub mod clock;
+pub mod board;
 pub mod db;
 pub mod docstore;
-pub mod event_store;
-pub mod events;
-pub mod fleet;
-pub mod governance;
-pub mod host;
-pub mod instance;
+pub(crate) mod event_store;
 pub mod ledger;
-pub mod live;
-pub mod node;
 pub mod notify;
-pub mod rate;
+// The plugin host: wasmtime, the imports, one call and its transaction.
+pub mod host;
+// One instance: its plugins, theme and settings, opened from a manifest.
+pub mod instance;
+// What keeps an instance going: live reloading, event delivery and jobs, governance.
+pub mod events;
+pub mod governance;
+pub(crate) mod live;
+// HTTP.
+pub(crate) mod web;
+// The process: many instances, and the server.
+pub mod fleet;
 pub mod scaffold;
 pub mod server;
-pub mod theme;
-pub mod web;

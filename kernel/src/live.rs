@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use crate::governance::Board;
+use crate::board::Board;
 use crate::instance::{FailedUpgrade, Instance, InstanceError};
 
 pub struct LiveInstance {
@@ -15,6 +15,9 @@ pub struct LiveInstance {
     current: RwLock<Arc<Instance>>,
     /// One change at a time per instance: applying a proposal, or catching up with another node.
     changing: tokio::sync::Mutex<()>,
+    /// Wakes the instance's governance worker when a proposal is approved, so that applying it
+    /// (plugin builds and install hooks included) never runs in the request of the last vote.
+    governance_wake: tokio::sync::Notify,
 }
 
 impl LiveInstance {
@@ -23,7 +26,19 @@ impl LiveInstance {
             dir: dir.to_path_buf(),
             current: RwLock::new(Arc::new(instance)),
             changing: tokio::sync::Mutex::new(()),
+            governance_wake: tokio::sync::Notify::new(),
         })
+    }
+
+    /// Asks the governance worker to look at the proposals now rather than at its next poll.
+    /// A wake while it is busy is kept for when it next waits.
+    pub fn wake_governance(&self) {
+        self.governance_wake.notify_one();
+    }
+
+    /// Returns when [`Self::wake_governance`] was called.
+    pub async fn governance_woken(&self) {
+        self.governance_wake.notified().await;
     }
 
     /// The folder the instance was opened from.

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use trama::db::Db;
+use trama::host::PluginHost;
 use trama::instance::BuildPolicy;
 use trama::server::{self, Overrides, ServeOptions, ServerSettings};
 
@@ -68,9 +69,19 @@ enum Command {
         #[arg(long, env = "TRAMA_BODY_TIMEOUT")]
         body_timeout: Option<u64>,
     },
-    /// Validate an instance manifest and resolve its plugins; given a folder of instances,
-    /// check each and that no two claim one host or id.
-    Check { instance: PathBuf },
+    /// Validate an instance as `serve` would open it: its manifest with the changes the
+    /// coordination table approved (read from its database, if it has one), its plugins
+    /// resolved and their components linked. Given a folder of instances, check each and that
+    /// no two claim one host or id.
+    Check {
+        instance: PathBuf,
+        /// Where compiled plugin components are cached (shared with `serve`).
+        #[arg(long, env = "TRAMA_CACHE_DIR")]
+        cache_dir: Option<PathBuf>,
+        /// Do not build plugins from source; link their plugin.wasm as it is.
+        #[arg(long)]
+        no_build: bool,
+    },
     /// Create the database tables of an instance (serve does this too).
     Migrate { instance: PathBuf },
     /// Plugin development.
@@ -305,7 +316,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await?;
         }
-        Command::Check { instance } => check(&instance)?,
+        Command::Check {
+            instance,
+            cache_dir,
+            no_build,
+        } => {
+            let cache_dir = cache_dir.unwrap_or_else(server::default_cache_dir);
+            // One call at a time: no pool to reserve.
+            let host = trama::host::PluginHost::with_allocation(
+                &cache_dir,
+                trama::host::Allocation::OnDemand,
+            )?;
+            let policy = if no_build {
+                BuildPolicy::UseExisting
+            } else {
+                BuildPolicy::BuildIfStale
+            };
+            check(&instance, &host, policy).await?;
+        }
         Command::Migrate { instance } => {
             let manifest = trama_manifest::load(&instance)?;
             open_db(&manifest).await?;
@@ -370,7 +398,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Manifest(ManifestCommand::Show { instance, export }) => {
             let manifest = trama_manifest::load(&instance)?;
             let db = open_db(&manifest).await?;
-            let overlay = trama::governance::Board::new(db, &manifest.instance.id)
+            let overlay = trama::board::Board::new(db, &manifest.instance.id)
                 .overlay()
                 .await?;
             let effective =
@@ -403,7 +431,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if organisation.trim().is_empty() {
                 bail!("--organisation: name the organisation the member stands for");
             }
-            trama::governance::Board::new(db.clone(), id)
+            trama::board::Board::new(db.clone(), id)
                 .add_member(&user.id, organisation.trim())
                 .await?;
             trama::audit::append(
@@ -458,10 +486,10 @@ async fn open_db(manifest: &trama_manifest::Manifest) -> anyhow::Result<Db> {
 }
 
 /// `trama check DIR`: one instance folder, or a folder of instances (the whole fleet: every
-/// manifest, then the hosts and ids they claim, which must not clash).
-fn check(path: &Path) -> anyhow::Result<()> {
+/// instance, then the hosts and ids they claim, which must not clash).
+async fn check(path: &Path, host: &PluginHost, policy: BuildPolicy) -> anyhow::Result<()> {
     if path.join(trama_manifest::INSTANCE_TOML).is_file() || !path.is_dir() {
-        return match check_one(path) {
+        return match check_one(path, host, policy).await {
             Some(_) => Ok(()),
             None => bail!("problems found in {}", path.display()),
         };
@@ -477,7 +505,7 @@ fn check(path: &Path) -> anyhow::Result<()> {
     let mut manifests = Vec::new();
     let mut broken = 0;
     for dir in &dirs {
-        match check_one(dir) {
+        match check_one(dir, host, policy).await {
             Some(manifest) => manifests.push(manifest),
             None => broken += 1,
         }
@@ -503,30 +531,16 @@ fn check(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Checks one instance folder, printing what it found; its manifest when it is valid.
-fn check_one(instance: &Path) -> Option<trama_manifest::Manifest> {
-    match trama_manifest::check(instance) {
-        Ok(checked) => {
-            println!(
-                "{}: instance `{}` is valid",
-                checked.manifest.file.display(),
-                checked.manifest.instance.id
-            );
-            for plugin in &checked.plugins {
-                let state = if plugin.enabled {
-                    "enabled"
-                } else {
-                    "disabled"
-                };
-                println!(
-                    "  {} {} ({state}) from {}",
-                    plugin.name,
-                    plugin.package.meta.plugin.version,
-                    plugin.package.dir.display()
-                );
-            }
-            Some(checked.manifest)
-        }
+/// Checks one instance folder as `serve` would open it, printing what it found; its manifest
+/// when it is valid.
+async fn check_one(
+    instance: &Path,
+    host: &PluginHost,
+    policy: BuildPolicy,
+) -> Option<trama_manifest::Manifest> {
+    let overlay = approved_changes(instance).await;
+    let checked = match trama_manifest::check_with_overlay(instance, &overlay) {
+        Ok(checked) => checked,
         Err(diagnostics) => {
             for diagnostic in &diagnostics.0 {
                 eprintln!("{diagnostic}");
@@ -536,7 +550,75 @@ fn check_one(instance: &Path) -> Option<trama_manifest::Manifest> {
                 diagnostics.0.len(),
                 instance.display()
             );
-            None
+            return None;
+        }
+    };
+    let faults = trama::instance::link_all(host, &checked, policy);
+    for fault in &faults {
+        eprintln!("{}: {fault}", checked.manifest.shown_file().display());
+    }
+    if !faults.is_empty() {
+        eprintln!(
+            "{} problem(s) found in {}",
+            faults.len(),
+            instance.display()
+        );
+        return None;
+    }
+    let approved = match overlay.changes().len() {
+        0 => String::new(),
+        n => format!(" with {n} change(s) approved by the coordination table"),
+    };
+    println!(
+        "{}: instance `{}` is valid{approved}",
+        checked.manifest.file.display(),
+        checked.manifest.instance.id
+    );
+    for plugin in &checked.plugins {
+        let state = if plugin.enabled {
+            "enabled, linked"
+        } else {
+            "disabled"
+        };
+        println!(
+            "  {} {} ({state}) from {}",
+            plugin.name,
+            plugin.package.meta.plugin.version,
+            plugin.package.dir.display()
+        );
+    }
+    Some(checked.manifest)
+}
+
+/// The changes the coordination table approved for the instance in `dir`, read from its
+/// database without creating or migrating it; none when it has no database yet. A database
+/// that cannot be reached is a warning: the file alone is then checked.
+async fn approved_changes(dir: &Path) -> trama_manifest::Overlay {
+    let Ok(manifest) = trama_manifest::load(dir) else {
+        // The check that follows reports the manifest's faults.
+        return trama_manifest::Overlay::new();
+    };
+    let url = manifest.database_url();
+    let read = async {
+        match Db::open_existing(&url).await? {
+            Some(db) => {
+                trama::board::Board::new(db, &manifest.instance.id)
+                    .overlay()
+                    .await
+            }
+            None => Ok(trama_manifest::Overlay::new()),
+        }
+    };
+    match read.await {
+        Ok(overlay) => overlay,
+        Err(err) => {
+            eprintln!(
+                "{}: warning: the changes approved by the coordination table could not be read \
+                 from {} ({err}); the file alone is checked",
+                manifest.shown_file().display(),
+                trama_manifest::redact_url(&url)
+            );
+            trama_manifest::Overlay::new()
         }
     }
 }

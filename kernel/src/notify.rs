@@ -104,7 +104,7 @@ impl Outbox {
         }
         if let Some(link) = &message.link {
             check_line("link", link, false)?;
-            if !crate::web::is_same_site_path(link) {
+            if !crate::links::is_same_site_path(link) {
                 return Err(NotifyError::Invalid(format!(
                     "the link `{}` must be a path inside the instance, starting with `/`",
                     link.escape_debug()

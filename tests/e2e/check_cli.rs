@@ -15,7 +15,16 @@ fn check_accepts_a_good_manifest_and_names_file_line_and_key_of_faults() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("hello 1.0.0"));
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("hello 1.0.0 (enabled, linked)"), "{said}");
+    let created: Vec<_> = walk(good.path())
+        .into_iter()
+        .filter(|file| file.extension().is_some_and(|ext| ext == "db"))
+        .collect();
+    assert!(
+        created.is_empty(),
+        "checking an instance never served creates no database: {created:?}"
+    );
 
     let bad = TestInstance::new(
         "bad",
@@ -60,4 +69,18 @@ fn plugin_build_accepts_a_folder_relative_to_the_current_directory() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("plugins/hello/plugin.wasm"));
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

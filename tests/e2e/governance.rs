@@ -117,6 +117,24 @@ async fn status_of(client: &Client, server: &Server, path: &str) -> u16 {
         .as_u16()
 }
 
+/// Proposal `number` once it is no longer waiting to be applied: approving it only wakes the
+/// governance worker, which applies it outside the request of the deciding vote.
+async fn settled(client: &Client, server: &Server, number: i64) -> Json {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let current = proposal(client, server, number).await;
+        let status = current["status"].as_str().unwrap_or_default();
+        if !matches!(status, "approved" | "applying") {
+            return current;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "proposal #{number} is still {status} after two minutes"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 fn run(args: &[&str], dir: &Path) -> std::process::Output {
     trama().args(args).arg(dir).output().expect("trama")
 }
@@ -192,13 +210,21 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
     );
     assert_eq!(status_of(&citizen, &server, &path).await, 404);
     assert_eq!(vote(&coop, &server, number, "approve").await, 303);
-    let applied = proposal(&coop, &server, number).await;
+    let decided = proposal(&coop, &server, number).await;
+    assert!(
+        matches!(
+            decided["status"].as_str(),
+            Some("approved" | "applying" | "applied")
+        ),
+        "the deciding vote approves: {decided}"
+    );
+    let applied = settled(&coop, &server, number).await;
     assert_eq!(applied["status"], "applied", "{applied}");
     assert_eq!(applied["outcome"]["tally"]["approve"], 2);
     assert_eq!(
         status_of(&citizen, &server, &path).await,
         200,
-        "the plugin answers right after the vote, without a restart"
+        "the plugin answers once the proposal is applied, without a restart"
     );
     assert_eq!(
         vote(&cisl, &server, number, "approve").await,
@@ -255,6 +281,7 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
     .expect("valid setting");
     vote(&cisl, &server, number, "approve").await;
     vote(&coop, &server, number, "approve").await;
+    settled(&coop, &server, number).await;
     let (_, settings) = citizen.get_json(&server, "/p/hello/api/settings").await;
     assert_eq!(settings["greeting"], "Buongiorno dal tavolo");
 
@@ -276,8 +303,8 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
         assert_eq!(vote(&cisl, &server, number, "approve").await, 303);
         assert_eq!(vote(&coop, &server, number, "approve").await, 303);
     }
-    assert_eq!(proposal(&coop, &server, first).await["status"], "applied");
-    let stale = proposal(&coop, &server, second).await;
+    assert_eq!(settled(&coop, &server, first).await["status"], "applied");
+    let stale = settled(&coop, &server, second).await;
     assert_eq!(stale["status"], "failed", "{stale}");
     let reason = stale["outcome"]["error"].as_str().unwrap_or_default();
     assert!(
@@ -301,7 +328,7 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
     .expect("the upgrade resolves and links");
     vote(&comune, &server, number, "approve").await;
     vote(&cisl, &server, number, "approve").await;
-    let failed = proposal(&comune, &server, number).await;
+    let failed = settled(&comune, &server, number).await;
     assert_eq!(failed["status"], "failed", "{failed}");
     assert!(
         failed["outcome"]["error"]
@@ -331,6 +358,7 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
         .expect("disable");
     vote(&coop, &server, number, "approve").await;
     vote(&cisl, &server, number, "approve").await;
+    settled(&coop, &server, number).await;
     assert_eq!(
         status_of(&citizen, &server, "/p/hello/api/count").await,
         404
@@ -340,6 +368,7 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
         .expect("enable again");
     vote(&comune, &server, number, "approve").await;
     vote(&cisl, &server, number, "approve").await;
+    settled(&comune, &server, number).await;
     let (status, count) = citizen.get_json(&server, "/p/hello/api/count").await;
     assert_eq!(
         (status, count["greetings"].as_u64()),
@@ -371,6 +400,27 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
         "{page}"
     );
     server.kill();
+
+    // `trama check` checks what `serve` would open: the file with the approved changes, every
+    // enabled plugin linked.
+    let checked = run(&["check"], &dir);
+    let text = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert!(
+        text.contains("change(s) approved by the coordination table"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(
+            |line| line.trim_start().starts_with(&format!("{ENABLED_LIVE} "))
+                && line.contains("(enabled, linked)")
+        ),
+        "the plugin the table enabled is checked as enabled: {text}"
+    );
 
     // The effective manifest says where each value comes from, and exports as TOML.
     let shown = run(&["manifest", "show"], &dir);

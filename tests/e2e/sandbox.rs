@@ -438,17 +438,25 @@ async fn a_capability_the_instance_did_not_grant_keeps_only_that_instance_offlin
         "{said}"
     );
 
-    // The lie passes the manifest check, but the kernel refuses to link the component.
+    // The lie passes the manifest's own checks, but the component imports what its plugin.toml
+    // does not declare: `trama check` links it as `serve` does, and both name that file.
+    let liar_toml = liar.join("plugin.toml").display().to_string();
     let output = trama().arg("check").arg(&bugiardo).output().expect("check");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        said.contains("plugin `rogue`: its component imports `trama:plugin/store")
+            && said.contains(&format!(
+                "but {liar_toml} does not declare the `store` capability"
+            )),
+        "{said}"
     );
     let said = serve_refusal(&[&bugiardo]);
     assert!(
-        said.contains("plugin `rogue` imports `trama:plugin/store")
-            && said.contains("does not grant it the `store` capability"),
+        said.contains("plugin `rogue`: its component imports `trama:plugin/store")
+            && said.contains(&format!(
+                "but {liar_toml} does not declare the `store` capability"
+            )),
         "{said}"
     );
 

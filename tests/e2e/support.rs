@@ -168,6 +168,8 @@ greeting = "Buongiorno dal test"
 pub fn trama() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trama"));
     command.env("TRAMA_LOG", "warn");
+    // `trama check` links components as `serve` does: share the tests' compiled copies.
+    command.env("TRAMA_CACHE_DIR", cache_dir());
     command
 }
 

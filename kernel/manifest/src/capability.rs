@@ -10,10 +10,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// One host interface of `trama:plugin`, named as in `wit/plugin.wit`.
 ///
-/// New interfaces arrive with new minor versions of the host API (`ledger`, `notify`), so the
-/// enum is non-exhaustive.
+/// New interfaces arrive with new minor versions of the host API (`ledger`, `notify`). The enum
+/// is deliberately exhaustive: the kernel matches on it to link each interface
+/// (`host::imports::link`), so a new variant does not compile until the kernel links it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
 pub enum Capability {
     /// Document collections of the plugin.
     Store,

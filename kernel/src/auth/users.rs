@@ -4,7 +4,6 @@ use sea_orm::{ConnectionTrait, DbErr};
 
 use super::{AuthError, password};
 use crate::db::{Db, sql};
-use crate::host::bindings::types::User as WitUser;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct User {
@@ -17,17 +16,6 @@ pub struct User {
 impl User {
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
-    }
-}
-
-impl From<User> for WitUser {
-    fn from(user: User) -> Self {
-        WitUser {
-            id: user.id,
-            username: user.username,
-            display_name: user.display_name,
-            roles: user.roles,
-        }
     }
 }
 

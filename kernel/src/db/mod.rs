@@ -9,7 +9,7 @@ pub mod sql;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
@@ -52,6 +52,47 @@ impl Db {
             conn,
             write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
         })
+    }
+
+    /// Opens the database at `url` to read it, if it already exists: nothing is created and
+    /// nothing migrated (`trama check` must not change what it checks). `None` when there is
+    /// no such SQLite file yet, or the database holds no Trama tables: nothing was ever stored.
+    pub async fn open_existing(url: &str) -> Result<Option<Self>, DbErr> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .max_connections(1);
+        let is_sqlite = url.starts_with("sqlite:");
+        if is_sqlite {
+            let path = sqlite_path(url);
+            if path.is_empty() || path == ":memory:" || !std::path::Path::new(path).is_file() {
+                return Ok(None);
+            }
+            options.map_sqlx_sqlite_opts(|opts| opts.read_only(true).create_if_missing(false));
+        }
+        let conn = Database::connect(options).await?;
+        let db = Self {
+            conn,
+            write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+        };
+        Ok(db.has_table("seaql_migrations").await?.then_some(db))
+    }
+
+    /// Whether the database has a table called `name`.
+    async fn has_table(&self, name: &str) -> Result<bool, DbErr> {
+        let query = match self.backend() {
+            DbBackend::Sqlite => "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            _ => {
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+            }
+        };
+        let row = self
+            .conn
+            .query_one_raw(sql::stmt(self.backend(), query, vec![name.into()]))
+            .await?;
+        Ok(row.is_some())
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -123,13 +164,17 @@ impl OwnedWrite {
 }
 
 /// SQLite creates the database file but not its folder (`data/` of a new instance).
-fn create_parent_dir(url: &str) -> Result<(), DbErr> {
-    let path = url
-        .trim_start_matches("sqlite://")
+/// The file path of a SQLite URL (`sqlite://path?options`).
+fn sqlite_path(url: &str) -> &str {
+    url.trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn create_parent_dir(url: &str) -> Result<(), DbErr> {
+    let path = sqlite_path(url);
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }

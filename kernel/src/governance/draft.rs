@@ -6,7 +6,7 @@ use serde_json::{Value as Json, json};
 use trama_manifest::{Capability, Overlay, OverlayChange, Registry};
 
 use super::GovernanceError;
-use super::store::Change;
+use crate::board::Change;
 use crate::instance::Instance;
 
 /// A proposal as a member fills it in (form fields or JSON).

@@ -9,10 +9,7 @@
 //! and a vote is stored and counted in the same transaction as the decision it may take.
 //! Every step is in the audit log.
 
-mod ballot;
 mod draft;
-mod store;
-mod tally;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,11 +17,12 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::watch;
 
+pub use crate::board::{
+    Board, Change, Choice, Member, Proposal, Status, Tally, Verdict, Vote, count as count_votes,
+};
 pub use draft::{Draft, KINDS, parse_value};
-pub use store::{Board, Change, Choice, Member, Proposal, Status, Vote, count as count_votes};
-pub use tally::{Tally, Verdict};
 
-use ballot::{Cast, Decision};
+use crate::board::{Cast, Decision, Finish};
 
 use crate::instance::{FailedUpgrade, Instance, InstanceError};
 use crate::live::LiveInstance;
@@ -174,7 +172,7 @@ pub async fn propose(
 
 /// Records a member's vote and decides the proposal if the votes settle it — both in one
 /// transaction that holds the proposal, so no vote is stored after the decision and the
-/// deciding tally counts every vote before it (see [`ballot`]).
+/// deciding tally counts every vote before it (see [`Board::cast`]).
 pub async fn vote(
     live: &LiveInstance,
     member: &Member,
@@ -222,8 +220,8 @@ pub async fn vote(
         .ok_or(GovernanceError::NotFound(number))
 }
 
-/// Decides proposal `number` if its votes settle it (or, once `closed`, whatever they are), and
-/// applies it if approved. Only one caller wins each decision.
+/// Decides proposal `number` if its votes settle it (or, once `closed`, whatever they are); an
+/// approved one is left to the governance worker to apply. Only one caller wins each decision.
 pub async fn decide(live: &LiveInstance, number: i64, closed: bool) -> Result<(), GovernanceError> {
     let instance = live.current();
     let board = Board::new(instance.db.clone(), instance.id());
@@ -238,7 +236,7 @@ pub async fn decide(live: &LiveInstance, number: i64, closed: bool) -> Result<()
 }
 
 /// What follows a decision (whose audit entry was written with it), done once by whoever took
-/// it: the members' notifications and, if approved, applying the proposal.
+/// it: the members' notifications and, if approved, waking the worker that applies it.
 async fn announce(
     live: &LiveInstance,
     number: i64,
@@ -264,7 +262,9 @@ async fn announce(
     )
     .await;
     if verdict == Verdict::Approved {
-        apply(live, number).await?;
+        // Applied by the governance worker (`run_closer`), not here: a vote is a short
+        // request, and applying may build plugins and run their install hooks.
+        live.wake_governance();
     }
     Ok(())
 }
@@ -311,9 +311,19 @@ pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceErr
     };
     match built {
         Ok(next) => {
-            if !board.finish_applied(number, &outcome).await? {
+            match board.finish_applied(number, &outcome, generation).await? {
+                Finish::Applied => {}
                 // The claim ran out and another node took the proposal over.
-                return Ok(());
+                Finish::ClaimLost => return Ok(()),
+                Finish::Stale => {
+                    // Another node applied a proposal since the re-check: give the claim back,
+                    // so that the next pass re-checks this one against what is in effect now.
+                    board
+                        .transition(number, Status::Applying, Status::Approved, &outcome)
+                        .await?;
+                    live.wake_governance();
+                    return Ok(());
+                }
             }
             live.replace(next);
             tracing::info!(instance = %instance.id(), proposal = number, "proposal applied");
@@ -372,8 +382,9 @@ fn failure_reason(err: &InstanceError) -> String {
 /// How often open proposals are checked against their window and other nodes' changes.
 const CLOSER_POLL: Duration = Duration::from_secs(2);
 
-/// Closes proposals whose window ended, finishes approvals a crash interrupted, and picks up
-/// proposals other nodes applied, until `shutdown` flips.
+/// The governance worker of one instance: closes proposals whose window ended, applies
+/// approved proposals (woken at once by the vote that approves one), finishes approvals a crash
+/// interrupted, and picks up proposals other nodes applied, until `shutdown` flips.
 pub async fn run_closer(live: Arc<LiveInstance>, mut shutdown: watch::Receiver<bool>) {
     loop {
         if let Err(err) = close_due(&live).await {
@@ -384,6 +395,7 @@ pub async fn run_closer(live: Arc<LiveInstance>, mut shutdown: watch::Receiver<b
         }
         tokio::select! {
             _ = tokio::time::sleep(CLOSER_POLL) => {}
+            _ = live.governance_woken() => {}
             _ = shutdown.changed() => return,
         }
     }

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use trama_manifest::Capability;
-use wasmtime::component::{Component, HasSelf, Linker, types::ComponentItem};
+use wasmtime::component::{Component, Linker, types::ComponentItem};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 pub use crate::event_store::PublishedEvent;
@@ -133,6 +133,17 @@ pub enum HostError {
         plugin: String,
         import: String,
         reason: String,
+    },
+    /// The component imports a capability it was not granted. Which file to change depends on
+    /// why (see `instance::link_plugin`): its `plugin.toml` does not declare it, or the
+    /// instance does not grant it.
+    #[error(
+        "plugin `{plugin}` imports `{import}`, but it is not granted the `{capability}` capability"
+    )]
+    NotGranted {
+        plugin: String,
+        import: String,
+        capability: Capability,
     },
 }
 
@@ -263,7 +274,7 @@ impl PluginHost {
             import: import.to_owned(),
             reason,
         };
-        let mut linked: BTreeSet<String> = BTreeSet::new();
+        let mut linked: BTreeSet<Capability> = BTreeSet::new();
         for (name, item) in component.component_type().imports(&self.engine) {
             if !matches!(item.ty, ComponentItem::ComponentInstance(_)) {
                 return Err(import_error(name, "which is not an interface".into()));
@@ -284,15 +295,13 @@ impl PluginHost {
                 .parse()
                 .map_err(|_| import_error(name, "which this kernel does not know".into()))?;
             if !capability.is_ambient() && !granted.contains(&capability) {
-                return Err(import_error(
-                    name,
-                    format!(
-                        "but the instance does not grant it the `{}` capability",
-                        capability.as_str()
-                    ),
-                ));
+                return Err(HostError::NotGranted {
+                    plugin: plugin.to_owned(),
+                    import: name.to_owned(),
+                    capability,
+                });
             }
-            linked.insert(capability.as_str().to_owned());
+            linked.insert(capability);
         }
         let mut linker: Linker<CallState> = Linker::new(&self.engine);
         let link = |result: wasmtime::Result<()>| {
@@ -301,51 +310,10 @@ impl PluginHost {
                 reason: err.to_string(),
             })
         };
-        for capability in &linked {
-            match capability.as_str() {
-                "store" => link(bindings::store::add_to_linker::<_, HasSelf<_>>(
-                    &mut linker,
-                    |s| s,
-                ))?,
-                "settings" => link(bindings::settings::add_to_linker::<_, HasSelf<_>>(
-                    &mut linker,
-                    |s| s,
-                ))?,
-                "identity" => link(bindings::identity::add_to_linker::<_, HasSelf<_>>(
-                    &mut linker,
-                    |s| s,
-                ))?,
-                "events" => link(bindings::events::add_to_linker::<_, HasSelf<_>>(
-                    &mut linker,
-                    |s| s,
-                ))?,
-                "audit" => link(bindings::audit::add_to_linker::<_, HasSelf<_>>(
-                    &mut linker,
-                    |s| s,
-                ))?,
-                "log" => link(bindings::log::add_to_linker::<_, HasSelf<_>>(
-                    &mut linker,
-                    |s| s,
-                ))?,
-                "clock" => link(bindings::clock::add_to_linker::<_, HasSelf<_>>(
-                    &mut linker,
-                    |s| s,
-                ))?,
-                "ledger" => link(bindings::ledger::add_to_linker::<_, HasSelf<_>>(
-                    &mut linker,
-                    |s| s,
-                ))?,
-                "notify" => link(bindings::notify::add_to_linker::<_, HasSelf<_>>(
-                    &mut linker,
-                    |s| s,
-                ))?,
-                _ => {}
-            }
+        for capability in linked {
+            link(imports::link(capability, &mut linker))?;
         }
-        link(bindings::types::add_to_linker::<_, HasSelf<_>>(
-            &mut linker,
-            |s| s,
-        ))?;
+        link(imports::link_types(&mut linker))?;
         let pre = linker
             .instantiate_pre(component)
             .map_err(|err| HostError::Link {

@@ -69,7 +69,7 @@ pub async fn list(ctx: Ctx) -> Response {
             .filter(|item| {
                 item.href
                     .as_deref()
-                    .is_none_or(super::redirect::is_same_site_path)
+                    .is_none_or(crate::links::is_same_site_path)
             })
             .take(PER_SERVICE)
             .collect();

@@ -22,7 +22,6 @@ use axum::routing::{any, get, post};
 
 pub use context::Ctx;
 pub use error::WebError;
-pub use redirect::is_same_site_path;
 
 use crate::live::LiveInstance;
 

@@ -1,16 +1,6 @@
 //! Redirect targets: only paths on this site, never another origin.
 
-/// Whether `path` is a path on this site that is safe to put in a `Location` header.
-///
-/// Browsers drop tabs and newlines from URLs and treat `\` like `/`, so `/\t/evil.example`
-/// would become `//evil.example`: any whitespace, control character or backslash is refused.
-pub fn is_same_site_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path
-            .chars()
-            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
-}
+use crate::links::is_same_site_path;
 
 /// The path to continue to after login (`/` when `next` is absent or unsafe).
 pub fn after_login(next: Option<&str>) -> String {

@@ -1,5 +1,9 @@
 //! A running territorial instance: its manifest, database, theme and loaded plugins.
 
+mod link;
+
+pub use link::{link_all, link_plugin};
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -8,10 +12,10 @@ use std::time::Duration;
 use sea_orm::ConnectionTrait;
 use trama_manifest::{Checked, Manifest, ResolvedPlugin};
 
+use crate::board::Board;
 use crate::db::{Db, sql};
 use crate::docstore::{Collections, DocStore};
 use crate::event_store::Subscribers;
-use crate::governance::Board;
 use crate::host::bindings::PluginPre;
 use crate::host::bindings::types::{
     Event, HttpRequest, HttpResponse, PluginError, User as WitUser,
@@ -313,35 +317,9 @@ impl Instance {
         resolved: &ResolvedPlugin,
         policy: BuildPolicy,
     ) -> Result<LoadedPlugin, InstanceError> {
-        let plugin_error = |message: String| InstanceError::Plugin {
-            plugin: resolved.name.clone(),
-            message,
-        };
         let package = &resolved.package;
         let meta = &package.meta;
-        let component_path = match policy {
-            BuildPolicy::BuildIfStale if package.dir.join("Cargo.toml").is_file() => {
-                tracing::info!(plugin = %resolved.name, "checking the plugin build");
-                trama_plugin_build::ensure_built(&package.dir)
-                    .map_err(|err| plugin_error(err.to_string()))?
-            }
-            _ => package.component_path(),
-        };
-        if !component_path.is_file() {
-            return Err(plugin_error(format!(
-                "{} has not been built: run `trama plugin build {}`",
-                component_path.display(),
-                package.dir.display()
-            )));
-        }
-        let component = self
-            .host
-            .load_component(&component_path)
-            .map_err(|err| plugin_error(err.to_string()))?;
-        let pre = self
-            .host
-            .prepare(&resolved.name, &component, &resolved.capabilities)
-            .map_err(|err| plugin_error(err.to_string()))?;
+        let pre = link_plugin(&self.host, &self.manifest, resolved, policy)?;
         let collections: Collections = meta
             .collections
             .iter()

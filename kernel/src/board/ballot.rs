@@ -7,8 +7,8 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use serde_json::{Value as Json, json};
 use trama_manifest::Governance;
 
-use super::store::{Board, Choice, Member, Status, count};
 use super::tally::{Tally, Verdict};
+use super::{Board, Choice, Member, Status, count};
 use crate::db::sql;
 
 /// What casting a vote did.

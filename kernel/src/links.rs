@@ -1,0 +1,15 @@
+//! Links the kernel puts in front of people, in a redirect or in a notification: only paths on
+//! this site, never another origin. Below every layer that writes such a link (the outbox and
+//! the web pages), so both refuse the same ones.
+
+/// Whether `path` is a path on this site that is safe to put in a `Location` header.
+///
+/// Browsers drop tabs and newlines from URLs and treat `\` like `/`, so `/\t/evil.example`
+/// would become `//evil.example`: any whitespace, control character or backslash is refused.
+pub fn is_same_site_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+}
