@@ -68,6 +68,7 @@ async fn hello(host: &PluginHost, dir: &Path) -> (PluginPre<CallState>, Arc<Plug
         settings: "{}".into(),
         memory_cap: 64 << 20,
         publishes: BTreeSet::new(),
+        roles: BTreeSet::new(),
         events_wake: Arc::default(),
     };
     (pre, Arc::new(ctx))

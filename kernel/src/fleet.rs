@@ -208,7 +208,7 @@ impl Fleet {
             live.clone(),
             self.stopped.clone(),
         )));
-        workers.push(tokio::spawn(crate::governance::run_closer(
+        workers.push(tokio::spawn(crate::governance::run_worker(
             live,
             self.stopped.clone(),
         )));

@@ -13,3 +13,28 @@ pub fn is_same_site_path(path: &str) -> bool {
             .chars()
             .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_paths_on_this_site_pass() {
+        for good in ["/", "/p/hello/", "/notifications?page=2"] {
+            assert!(is_same_site_path(good), "{good:?}");
+        }
+        for evil in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "javascript:alert(1)",
+            "relative/path",
+            "",
+        ] {
+            assert!(!is_same_site_path(evil), "{evil:?}");
+        }
+    }
+}

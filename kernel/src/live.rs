@@ -36,7 +36,8 @@ impl LiveInstance {
         self.governance_wake.notify_one();
     }
 
-    /// Returns when [`Self::wake_governance`] was called.
+    /// Returns when [`Self::wake_governance`] is called, or at once if it was called while
+    /// nobody was waiting.
     pub async fn governance_woken(&self) {
         self.governance_wake.notified().await;
     }

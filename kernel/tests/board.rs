@@ -1,14 +1,14 @@
-//! Applying approved proposals on several nodes: a proposal re-checked against one overlay is
-//! finished only if nothing else was applied since, so two nodes applying two proposals in the
-//! same instant cannot both pass their re-checks against an overlay without the other. On
-//! SQLite and on PostgreSQL, with two connection pools (two kernel nodes) on one database.
+//! Applying approved proposals on several nodes: one proposal of an instance is applied at a
+//! time, a claim that ran out is taken over and its holder's late finish refused, and a
+//! proposal re-checked against one overlay is finished only if nothing else was applied since.
+//! On SQLite and on PostgreSQL, with two connection pools (two kernel nodes) on one database.
 
 #[path = "common/pg.rs"]
 mod pg;
 
 use pg::PgDatabase;
 use serde_json::json;
-use trama::board::{Board, Change, Finish, Proposal, Status};
+use trama::board::{Board, Change, Claim, Finish, Proposal, Status};
 use trama::db::Db;
 
 const INSTANCE: &str = "valdarno";
@@ -46,46 +46,56 @@ async fn approved(board: &Board, key: &str, value: i64) -> i64 {
     number
 }
 
-async fn claim(board: &Board, number: i64) {
-    let until = i64::MAX / 2;
-    assert!(board.claim_apply(number, until).await.expect("claim"));
+const LATER: i64 = i64::MAX / 2;
+
+async fn claim(board: &Board, number: i64, until: i64) -> Claim {
+    board
+        .claim_apply(number, until)
+        .await
+        .expect("claim")
+        .unwrap_or_else(|| panic!("proposal #{number} could not be claimed"))
 }
 
-/// One node re-checks and finishes, then another that checked against the same generation is
-/// told its check is stale; checked again, it finishes after the first.
-async fn a_finish_after_another_is_stale(one: Db, other: Db) {
+fn applied(finish: Finish) -> (i64, i64) {
+    match finish {
+        Finish::Applied { generation } => generation,
+        other => panic!("expected the proposal applied, got {other:?}"),
+    }
+}
+
+/// One proposal of an instance is applied at a time across nodes: while one is claimed, no
+/// other can be, so none is ever found out of date after its hooks ran.
+async fn one_proposal_is_applied_at_a_time(one: Db, other: Db) {
     let (first, second) = (Board::new(one, INSTANCE), Board::new(other, INSTANCE));
     let a = approved(&first, "max_message_length", 300).await;
     let b = approved(&second, "max_message_length", 400).await;
     let checked = first.generation().await.expect("generation");
-    claim(&first, a).await;
-    claim(&second, b).await;
+    let held = claim(&first, a, LATER).await;
     assert_eq!(
+        second.claim_apply(b, LATER).await.expect("claim"),
+        None,
+        "another proposal is being applied"
+    );
+    assert_eq!(
+        second.claim_apply(a, LATER).await.expect("claim"),
+        None,
+        "the live claim is not taken over"
+    );
+    let now = applied(
         first
-            .finish_applied(a, &json!({}), checked)
+            .finish_applied(a, &json!({}), checked, held)
             .await
             .expect("finish"),
-        Finish::Applied
     );
-    assert_eq!(
-        second
-            .finish_applied(b, &json!({}), checked)
-            .await
-            .expect("finish"),
-        Finish::Stale,
-        "the second re-check was made against an overlay without the first"
-    );
-    let status = second.get(b).await.expect("get").expect("proposal").status;
-    assert_eq!(status, Status::Applying, "a stale finish changes nothing");
-
-    let now = second.generation().await.expect("generation");
+    assert_eq!(now, first.generation().await.expect("generation"));
     assert_ne!(now, checked);
-    assert_eq!(
+
+    let held = claim(&second, b, LATER).await;
+    applied(
         second
-            .finish_applied(b, &json!({}), now)
+            .finish_applied(b, &json!({}), now, held)
             .await
             .expect("finish"),
-        Finish::Applied
     );
     let overlay = first.overlay().await.expect("overlay");
     let sources: Vec<&str> = overlay
@@ -97,47 +107,99 @@ async fn a_finish_after_another_is_stale(one: Db, other: Db) {
         sources,
         [format!("proposal #{a}"), format!("proposal #{b}")]
     );
+}
 
-    // Finishing what is no longer being applied is refused as a lost claim.
-    let latest = first.generation().await.expect("generation");
+/// A claim that ran out: the proposal is taken over by another node, and the first node's
+/// late finish is refused; a finish checked against an outdated generation is stale.
+async fn claims_that_ran_out(one: Db, other: Db) {
+    let (first, second) = (Board::new(one, INSTANCE), Board::new(other, INSTANCE));
+    let a = approved(&first, "greeting_count", 1).await;
+    let b = approved(&second, "greeting_count", 2).await;
+    let checked = first.generation().await.expect("generation");
+    // The first node claims `a` and stalls past its claim.
+    let stalled = claim(&first, a, 1).await;
+    // Meanwhile the other node applies `b`: the expired claim no longer holds it back.
+    let held = claim(&second, b, LATER).await;
+    applied(
+        second
+            .finish_applied(b, &json!({}), checked, held)
+            .await
+            .expect("finish"),
+    );
+    // The first node wakes up: what it checked is out of date.
     assert_eq!(
         first
-            .finish_applied(a, &json!({}), latest)
+            .finish_applied(a, &json!({}), checked, stalled)
+            .await
+            .expect("finish"),
+        Finish::Stale
+    );
+    assert!(first.release_claim(a, stalled).await.expect("release"));
+    let proposal = first.get(a).await.expect("get").expect("proposal");
+    assert_eq!(proposal.status, Status::Approved, "back in the queue");
+
+    // A node whose claim was taken over can neither finish nor give it back.
+    let stalled = claim(&first, a, 1).await;
+    let taken = claim(&second, a, LATER).await;
+    let now = first.generation().await.expect("generation");
+    assert_eq!(
+        first
+            .finish_applied(a, &json!({}), now, stalled)
             .await
             .expect("finish"),
         Finish::ClaimLost
     );
+    assert!(!first.release_claim(a, stalled).await.expect("release"));
+    assert!(
+        !first
+            .fail_applying(a, &json!({"error": "late"}), stalled)
+            .await
+            .expect("fail")
+    );
+    applied(
+        second
+            .finish_applied(a, &json!({}), now, taken)
+            .await
+            .expect("finish"),
+    );
 }
 
-/// Two nodes finish two proposals checked against the same generation at the same instant,
-/// many times over: each time exactly one is applied.
-async fn two_nodes_racing_apply_exactly_one(one: Db, other: Db) {
+/// Two nodes claim two approved proposals in the same instant, many times over: each time
+/// exactly one gets to apply.
+async fn two_nodes_racing_claim_exactly_one(one: Db, other: Db) {
     let (first, second) = (Board::new(one, INSTANCE), Board::new(other, INSTANCE));
     for round in 0..20 {
         let a = approved(&first, "greeting_count", round).await;
         let b = approved(&second, "greeting_count", round + 100).await;
-        claim(&first, a).await;
-        claim(&second, b).await;
-        let checked = first.generation().await.expect("generation");
-        let outcome = json!({});
-        let (left, right) = tokio::join!(
-            first.finish_applied(a, &outcome, checked),
-            second.finish_applied(b, &outcome, checked),
-        );
-        let mut finishes = [left.expect("finish"), right.expect("finish")];
-        finishes.sort_by_key(|finish| *finish == Finish::Applied);
+        let (left, right) =
+            tokio::join!(first.claim_apply(a, LATER), second.claim_apply(b, LATER),);
+        let claims = [(a, left.expect("claim")), (b, right.expect("claim"))];
+        let won: Vec<(i64, Claim)> = claims
+            .iter()
+            .filter_map(|(number, held)| held.map(|held| (*number, held)))
+            .collect();
         assert_eq!(
-            finishes,
-            [Finish::Stale, Finish::Applied],
-            "round {round}: exactly one of two racing finishes is applied"
+            won.len(),
+            1,
+            "round {round}: exactly one of two racing claims wins"
         );
-        // The loser gives its claim back, as the governance worker does.
-        for (board, number) in [(&first, a), (&second, b)] {
-            board
-                .transition(number, Status::Applying, Status::Approved, &outcome)
+        let (number, held) = won[0];
+        let checked = first.generation().await.expect("generation");
+        applied(
+            first
+                .finish_applied(number, &json!({}), checked, held)
                 .await
-                .expect("release");
-        }
+                .expect("finish"),
+        );
+        let loser = if number == a { b } else { a };
+        let held = claim(&first, loser, LATER).await;
+        let checked = first.generation().await.expect("generation");
+        applied(
+            first
+                .finish_applied(loser, &json!({}), checked, held)
+                .await
+                .expect("finish"),
+        );
     }
 }
 
@@ -160,25 +222,37 @@ async fn postgres_pair() -> (PgDatabase, Db, Db) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_finish_checked_against_an_outdated_generation_is_stale_on_sqlite() {
+async fn one_proposal_is_applied_at_a_time_on_sqlite() {
     let (_dir, one, other) = sqlite_pair().await;
-    a_finish_after_another_is_stale(one, other).await;
+    one_proposal_is_applied_at_a_time(one, other).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_finish_checked_against_an_outdated_generation_is_stale_on_postgres() {
+async fn one_proposal_is_applied_at_a_time_on_postgres() {
     let (_pg, one, other) = postgres_pair().await;
-    a_finish_after_another_is_stale(one, other).await;
+    one_proposal_is_applied_at_a_time(one, other).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn two_nodes_finishing_at_once_apply_exactly_one_on_sqlite() {
+async fn claims_that_ran_out_are_taken_over_and_late_finishes_refused_on_sqlite() {
     let (_dir, one, other) = sqlite_pair().await;
-    two_nodes_racing_apply_exactly_one(one, other).await;
+    claims_that_ran_out(one, other).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn two_nodes_finishing_at_once_apply_exactly_one_on_postgres() {
+async fn claims_that_ran_out_are_taken_over_and_late_finishes_refused_on_postgres() {
     let (_pg, one, other) = postgres_pair().await;
-    two_nodes_racing_apply_exactly_one(one, other).await;
+    claims_that_ran_out(one, other).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_claiming_at_once_get_exactly_one_on_sqlite() {
+    let (_dir, one, other) = sqlite_pair().await;
+    two_nodes_racing_claim_exactly_one(one, other).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_claiming_at_once_get_exactly_one_on_postgres() {
+    let (_pg, one, other) = postgres_pair().await;
+    two_nodes_racing_claim_exactly_one(one, other).await;
 }

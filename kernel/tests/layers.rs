@@ -48,26 +48,42 @@ fn layers(lib: &str) -> Vec<Layer> {
     layers
 }
 
-/// The top-level modules a source file names as `crate::name`, outside comments and outside
-/// its tests.
-fn uses(source: &str) -> BTreeSet<String> {
+/// Where a line's comment starts: at `//`, unless it is part of a URL (`https://`).
+fn comment_start(line: &str) -> Option<usize> {
+    line.match_indices("//")
+        .map(|(at, _)| at)
+        .find(|&at| !line[..at].ends_with(':'))
+}
+
+/// The crate-root names a source file uses, outside comments and outside its tests: each
+/// `crate::name`, `crate::{a, b}` and `super::…::name` whose `super`s climb to the crate root
+/// from a module `depth` levels down (`a.rs` and `a/mod.rs` are 1, `a/b.rs` is 2). A glob
+/// (`crate::*`) comes out as `*`.
+fn uses(source: &str, depth: usize) -> BTreeSet<String> {
     let code = source
         .find("#[cfg(test)]\nmod tests")
         .map_or(source, |at| &source[..at]);
     let code: String = code
         .lines()
-        .map(|line| match line.find("//") {
+        .map(|line| match comment_start(line) {
             Some(at) => &line[..at],
             None => line,
         })
         .collect::<Vec<_>>()
         .join("\n");
+    // `super::super::x` from depth 2 is `crate::x`.
+    let root = "super::".repeat(depth);
+    let code = code.replace(&root, "crate::");
     let mut found = BTreeSet::new();
     let mut rest = code.as_str();
     while let Some(at) = rest.find("crate::") {
         let before = rest[..at].chars().next_back();
         rest = &rest[at + "crate::".len()..];
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == ':') {
+            continue;
+        }
+        if rest.starts_with('*') {
+            found.insert("*".to_owned());
             continue;
         }
         if let Some(group) = rest.strip_prefix('{') {
@@ -97,6 +113,53 @@ fn uses(source: &str) -> BTreeSet<String> {
     found
 }
 
+/// The layers `docs/architecture.md` lists under "Layers", lowest first: each numbered item's
+/// modules, written in backticks before the colon.
+fn documented_layers() -> Vec<Vec<String>> {
+    let doc =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/architecture.md"))
+            .expect("docs/architecture.md");
+    let section = doc
+        .split("\n## Layers\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Layers section");
+    let mut layers = Vec::new();
+    let mut item = String::new();
+    for line in section.lines() {
+        let starts_item = line.split_once(". ").is_some_and(|(number, _)| {
+            !number.is_empty() && number.chars().all(|c| c.is_ascii_digit())
+        });
+        if starts_item || (line.trim().is_empty() && !item.is_empty()) {
+            if !item.is_empty() {
+                layers.push(modules_named(&item));
+                item.clear();
+            }
+        }
+        if starts_item || (!item.is_empty() && line.starts_with("   ")) {
+            item.push_str(line);
+            item.push(' ');
+        }
+    }
+    if !item.is_empty() {
+        layers.push(modules_named(&item));
+    }
+    layers
+}
+
+/// The backticked names of a layer item before its colon (`` `db`, `docstore` … : rows ``).
+fn modules_named(item: &str) -> Vec<String> {
+    let head = item.split(':').next().unwrap_or(item);
+    let mut names: Vec<String> = head
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names
+}
+
 fn first_segment(path: &str) -> String {
     path.trim()
         .chars()
@@ -121,7 +184,24 @@ fn kernel_modules_use_only_their_own_layer_and_those_below_without_a_cycle() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let lib = fs::read_to_string(src.join("lib.rs")).expect("lib.rs");
     let layers = layers(&lib);
-    assert!(layers.len() >= 5, "lib.rs declares its modules in layers");
+    assert!(
+        !lib.lines()
+            .any(|line| line.trim_start().starts_with("pub use")),
+        "lib.rs re-exports nothing: a name at the crate root would hide which layer it is from"
+    );
+    let documented = documented_layers();
+    let declared: Vec<Vec<String>> = layers
+        .iter()
+        .map(|layer| {
+            let mut modules = layer.modules.clone();
+            modules.sort();
+            modules
+        })
+        .collect();
+    assert_eq!(
+        declared, documented,
+        "lib.rs declares the layers that docs/architecture.md lists, in the same order"
+    );
     let layer_of: BTreeMap<&str, usize> = layers
         .iter()
         .enumerate()
@@ -151,8 +231,16 @@ fn kernel_modules_use_only_their_own_layer_and_those_below_without_a_cycle() {
             continue;
         };
         let source = fs::read_to_string(file).expect("source file");
-        for used in uses(&source) {
+        let depth = relative.components().count()
+            - usize::from(relative.file_name().is_some_and(|name| name == "mod.rs"));
+        for used in uses(&source, depth) {
             let Some(&to) = layer_of.get(used.as_str()) else {
+                // Only modules live at the crate root (lib.rs re-exports nothing), so any
+                // other name is a way round the layers.
+                wrong.push(format!(
+                    "{} uses crate::{used}, which is not a module declared in lib.rs",
+                    relative.display()
+                ));
                 continue;
             };
             if used == module {
@@ -213,8 +301,12 @@ fn the_layer_check_reads_grouped_and_qualified_uses_and_skips_comments_and_tests
     let source = "use crate::db::{Db, sql};\nuse crate::{audit, host::call::{A, B}, ledger};\n\
                   // crate::web in a comment\nfn f() { crate::clock::now_ms(); $crate::x; }\n\
                   #[cfg(test)]\nmod tests { use crate::server; }\n";
-    let found: Vec<String> = uses(source).into_iter().collect();
+    let found: Vec<String> = uses(source, 1).into_iter().collect();
     assert_eq!(found, ["audit", "clock", "db", "host", "ledger"]);
+    let nested = "use super::super::web::Page;\nuse super::sibling;\nuse crate::*;\n\
+                  const URL: &str = \"https://example.org\"; fn g() { crate::links::x(); }\n";
+    let found: Vec<String> = uses(nested, 2).into_iter().collect();
+    assert_eq!(found, ["*", "links", "web"]);
     let lib = "// Low:\npub mod a;\nmod b;\n// High.\npub(crate) mod c;\n";
     let read = layers(lib);
     assert_eq!(read.len(), 2);

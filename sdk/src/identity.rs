@@ -48,6 +48,25 @@ pub fn find_user(id: &str) -> Option<User> {
     wit::find_user(id).map(User::from)
 }
 
+/// Every account of this instance holding `role`, by username. `role` must be one of the roles
+/// the plugin declares in its plugin.toml (`[plugin] roles`): a plugin lists the people of its
+/// own roles only (a committee, its tutors), never every account. Host API 1.4: set
+/// `api = "^1.4"`.
+pub fn holders(role: &str) -> Result<Vec<User>> {
+    /// The most the kernel returns at once.
+    const PAGE: u32 = 500;
+    let mut all = Vec::new();
+    loop {
+        let offset = u32::try_from(all.len()).unwrap_or(u32::MAX);
+        let page = wit::holders(role, PAGE, offset).map_err(Error::internal)?;
+        let full = page.len() == PAGE as usize;
+        all.extend(page.into_iter().map(User::from));
+        if !full {
+            return Ok(all);
+        }
+    }
+}
+
 /// The caller, or [`Error::Unauthenticated`] if nobody is logged in.
 pub fn require_login() -> Result<User> {
     caller().ok_or_else(|| Error::unauthenticated("you need to log in to do this"))

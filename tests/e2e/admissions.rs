@@ -194,7 +194,19 @@ async fn committee_at_work(instance: TestInstance) {
     let dario = login(&server, "dario").await;
     let shopkeeper = login(&server, "bottega").await;
 
-    // Members join the roster on their first visit; Dario declares he is linked to the shop.
+    // Every holder of the `committee` role is on the roster, whether or not they have opened
+    // the committee page yet: the quorum is a share of all of them.
+    let (status, committee) = get(&anna, &server, "/api/committee").await;
+    assert_eq!(status, 200, "{committee}");
+    let roster = committee["roster"].as_array().expect("roster");
+    assert_eq!(roster.len(), 4, "{committee}");
+    assert_eq!(
+        roster.iter().filter(|m| m["joined"].is_null()).count(),
+        3,
+        "three members have not opened the page yet: {committee}"
+    );
+
+    // Members open the committee page; Dario declares he is linked to the shop.
     for member in [&anna, &bruno, &carla, &dario] {
         let (status, page) = member.page(&server, "/p/admissions/committee").await;
         assert_eq!(status, 200, "{page}");

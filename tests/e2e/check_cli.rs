@@ -1,6 +1,6 @@
 //! `trama check` tells a cooperative what is wrong with its manifest, and where.
 
-use crate::support::{HELLO, TestInstance, trama};
+use crate::support::{HELLO, TestInstance, build_named_plugins, repo_root, trama};
 
 #[test]
 fn check_accepts_a_good_manifest_and_names_file_line_and_key_of_faults() {
@@ -53,6 +53,98 @@ capabilities = ["store"]
         stderr.contains("1.0.0"),
         "available versions are listed: {stderr}"
     );
+}
+
+/// A plugin.toml whose `api` allows older kernels than its component needs would fail to link
+/// there with an obscure message: `trama check` (and `serve`) refuse it here, naming the file.
+#[test]
+fn an_api_requirement_older_than_the_component_is_refused_naming_the_plugin_toml() {
+    build_named_plugins(&["hello"]);
+    let registry = tempfile::tempdir().expect("tempdir");
+    let copy = registry.path().join("hello");
+    std::fs::create_dir_all(&copy).expect("mkdir");
+    let hello = repo_root().join("plugins/hello");
+    let meta = std::fs::read_to_string(hello.join("plugin.toml")).expect("plugin.toml");
+    let api = trama_manifest::HOST_API_VERSION;
+    let current = format!("api = \"^{}.{}\"", api.major, api.minor);
+    assert!(meta.contains(&current), "{meta}");
+    std::fs::write(
+        copy.join("plugin.toml"),
+        meta.replace(&current, "api = \"^1.0\""),
+    )
+    .expect("write");
+    std::fs::copy(hello.join("plugin.wasm"), copy.join("plugin.wasm")).expect("copy");
+    let instance = TestInstance::new("old-api", HELLO);
+    let manifest_path = instance.path().join("instance.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).expect("instance.toml");
+    std::fs::write(
+        &manifest_path,
+        manifest.replace(
+            &repo_root().join("plugins").display().to_string(),
+            &registry.path().display().to_string(),
+        ),
+    )
+    .expect("write");
+
+    let output = trama()
+        .arg("check")
+        .arg(instance.path())
+        .output()
+        .expect("trama check");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains(&format!("built against host API {api}"))
+            && said.contains(&copy.join("plugin.toml").display().to_string())
+            && said.contains(&format!("set api = \"^{}.{}\"", api.major, api.minor)),
+        "{said}"
+    );
+}
+
+/// A theme whose template does not parse stops `serve`; `trama check` says so first, naming
+/// the template.
+#[test]
+fn a_broken_theme_template_fails_the_check() {
+    let themes = tempfile::tempdir().expect("tempdir");
+    let default = themes.path().join("default");
+    copy_dir(&repo_root().join("themes/default"), &default);
+    std::fs::write(
+        default.join("templates/home.html"),
+        "{% extends \"base.html\" %}{% block content %}{% if %}{% endblock %}",
+    )
+    .expect("write");
+    let instance = TestInstance::new("broken-theme", HELLO);
+    let manifest_path = instance.path().join("instance.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).expect("instance.toml");
+    std::fs::write(
+        &manifest_path,
+        manifest.replace(
+            &repo_root().join("themes").display().to_string(),
+            &themes.path().display().to_string(),
+        ),
+    )
+    .expect("write");
+    let output = trama()
+        .arg("check")
+        .arg(instance.path())
+        .output()
+        .expect("trama check");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("home.html"), "{said}");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
 }
 
 #[test]

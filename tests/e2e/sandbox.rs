@@ -230,6 +230,42 @@ async fn greet(client: &Client, server: &Server, name: &str, message: &str) -> S
     greeting["id"].as_str().expect("id").to_owned()
 }
 
+/// `identity.holders` lists the people of the plugin's own roles, and only those: a plugin
+/// cannot enumerate the accounts of an instance.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_lists_the_holders_of_its_own_roles_only() {
+    let instance = TestInstance::new("holders", crate::support::HELLO);
+    crate::support::add_user(&instance, "zeta", "admin");
+    crate::support::add_user(&instance, "alfa", "admin");
+    crate::support::add_user(&instance, "cittadina", "citizen");
+    let server = Server::start(&[instance.path()]);
+    let client = crate::support::login(&server, "cittadina").await;
+
+    let (status, holders) = client.get_json(&server, "/p/hello/api/holders/admin").await;
+    assert_eq!(status, 200, "{holders}");
+    let names: Vec<&str> = holders
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|holder| holder["username"].as_str())
+        .collect();
+    assert_eq!(names, ["alfa", "zeta"], "every admin, by username");
+
+    // hello does not declare `citizen`: the kernel refuses, and audits the attempt.
+    let (status, refused) = client
+        .get_json(&server, "/p/hello/api/holders/citizen")
+        .await;
+    assert_eq!(status, 500, "{refused}");
+    assert!(!refused.to_string().contains("cittadina"), "{refused}");
+    let reported = audit_details(instance.path(), "plugin.refused", "hello").await;
+    assert!(
+        reported.len() == 1 && reported[0].contains("role `citizen` is not declared"),
+        "{reported:?}"
+    );
+    server.kill();
+    assert_audit_intact(instance.path());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plugin_cannot_read_or_overwrite_another_plugins_documents() {
     let instance = rogue_instance("neighbours");

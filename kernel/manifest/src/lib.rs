@@ -62,7 +62,7 @@ pub use settings::{ListItem, SettingSpec, SettingType, SettingsSchema, validate_
 
 /// The version of the host API (`trama:plugin` in `wit/plugin.wit`) this kernel provides.
 /// Plugins declare the versions they accept in `plugin.toml` (`api = "^1.0"`).
-pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 3, 0);
+pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 4, 0);
 
 /// The languages pages can be written in.
 pub const LOCALES: [&str; 2] = ["it", "en"];

@@ -9,6 +9,8 @@ use crate::BuildError;
 
 const CARGO_TOML: &str = include_str!("../templates/Cargo.toml.tmpl");
 const PLUGIN_TOML: &str = include_str!("../templates/plugin.toml.tmpl");
+/// The WIT the SDK's bindings are generated from: a new plugin needs the host API it declares.
+const WIT: &str = include_str!("../../../wit/plugin.wit");
 const LIB_RS: &str = include_str!("../templates/lib.rs.tmpl");
 const INDEX_HTML: &str = include_str!("../templates/index.html.tmpl");
 const README: &str = include_str!("../templates/README.md.tmpl");
@@ -189,6 +191,7 @@ fn fill(template: &str, name: &str) -> String {
     template
         .replace("__NAME__", name)
         .replace("__TITLE__", &title(name))
+        .replace("__API__", &host_api())
         .replace("__TYPE__", &type_name(name))
 }
 
@@ -216,6 +219,18 @@ fn type_name(name: &str) -> String {
         .collect()
 }
 
+/// `MAJOR.MINOR` of the host API in `wit/plugin.wit` (`package trama:plugin@1.4.0;`), which a
+/// plugin built with this SDK imports and so requires.
+fn host_api() -> String {
+    WIT.lines()
+        .find_map(|line| line.trim().strip_prefix("package trama:plugin@"))
+        .and_then(|version| version.trim_end_matches(';').rsplit_once('.'))
+        .map_or_else(
+            || "1.0".to_owned(),
+            |(major_minor, _)| major_minor.to_owned(),
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +249,23 @@ mod tests {
             let filled = fill(template, "food-bank");
             assert!(!filled.contains("__"), "{filled}");
         }
+    }
+
+    #[test]
+    fn a_new_plugin_requires_the_host_api_of_the_wit_it_is_built_against() {
+        let filled = fill(PLUGIN_TOML, "food-bank");
+        let package = WIT
+            .lines()
+            .find(|line| line.starts_with("package trama:plugin@"))
+            .expect("the package line");
+        let version = package
+            .trim_start_matches("package trama:plugin@")
+            .trim_end_matches(';');
+        let major_minor = &version[..version.rfind('.').expect("major.minor.patch")];
+        assert!(
+            filled.contains(&format!("api = \"^{major_minor}\"")),
+            "{filled}"
+        );
     }
 
     #[test]

@@ -186,6 +186,43 @@ pub async fn find_by_id_in(
         .map(|(user, _)| user))
 }
 
+/// The accounts of `instance` holding `role`, by username: at most `limit` from `offset`.
+/// Through `conn`, the pool or the transaction of a plugin call.
+pub async fn holders_in(
+    conn: &impl ConnectionTrait,
+    instance: &str,
+    role: &str,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<User>, DbErr> {
+    let rows = conn
+        .query_all_raw(sql::stmt(
+            conn.get_database_backend(),
+            "SELECT u.id, u.username, u.display_name FROM users u \
+             JOIN user_roles r ON r.instance = u.instance AND r.user_id = u.id \
+             WHERE u.instance = ? AND r.role = ? ORDER BY u.username LIMIT ? OFFSET ?",
+            vec![
+                instance.into(),
+                role.into(),
+                i64::from(limit).into(),
+                i64::from(offset).into(),
+            ],
+        ))
+        .await?;
+    let mut holders = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let id: String = row.try_get("", "id")?;
+        let roles = roles_of(conn, instance, &id).await?;
+        holders.push(User {
+            id,
+            username: row.try_get("", "username")?,
+            display_name: row.try_get("", "display_name")?,
+            roles,
+        });
+    }
+    Ok(holders)
+}
+
 pub async fn find_by_username(
     db: &Db,
     instance: &str,

@@ -5,9 +5,11 @@
 //! start, and below [`crate::governance`], which runs the process (propose, vote, decide,
 //! apply) on top of it.
 
+mod apply;
 mod ballot;
 mod tally;
 
+pub use apply::{Claim, Finish};
 pub use ballot::{Cast, Decision};
 pub use tally::{Tally, Verdict};
 
@@ -174,22 +176,11 @@ pub fn count(members: u64, votes: &[Vote]) -> Tally {
     tally
 }
 
-/// How finishing an applied proposal ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Finish {
-    /// In effect, numbered after every proposal before it.
-    Applied,
-    /// Another proposal was applied since the re-check: check again against the new overlay.
-    Stale,
-    /// The claim ran out and another node took the proposal over.
-    ClaimLost,
-}
-
 /// The governance tables of one instance.
 #[derive(Debug, Clone)]
 pub struct Board {
-    pub(crate) db: Db,
-    pub(crate) instance: String,
+    db: Db,
+    instance: String,
 }
 
 impl Board {
@@ -200,7 +191,7 @@ impl Board {
         }
     }
 
-    pub(crate) fn id(&self) -> Value {
+    fn id(&self) -> Value {
         self.instance.clone().into()
     }
 
@@ -234,10 +225,7 @@ impl Board {
         self.members_in(self.db.conn()).await
     }
 
-    pub(crate) async fn members_in(
-        &self,
-        conn: &impl ConnectionTrait,
-    ) -> Result<Vec<Member>, DbErr> {
+    async fn members_in(&self, conn: &impl ConnectionTrait) -> Result<Vec<Member>, DbErr> {
         let rows = conn
             .query_all_raw(sql::stmt(
                 self.db.backend(),
@@ -370,11 +358,7 @@ impl Board {
         self.votes_in(self.db.conn(), number).await
     }
 
-    pub(crate) async fn votes_in(
-        &self,
-        conn: &impl ConnectionTrait,
-        number: i64,
-    ) -> Result<Vec<Vote>, DbErr> {
+    async fn votes_in(&self, conn: &impl ConnectionTrait, number: i64) -> Result<Vec<Vote>, DbErr> {
         let rows = conn
             .query_all_raw(sql::stmt(
                 self.db.backend(),
@@ -426,91 +410,6 @@ impl Board {
             ))
             .await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    /// Claims approved proposal `number` for applying until `until` (Unix ms); also takes over
-    /// a claim that ran out. `Ok(false)`: someone else holds it, or it is no longer to apply.
-    pub async fn claim_apply(&self, number: i64, until: i64) -> Result<bool, DbErr> {
-        let _guard = self.db.write_guard().await;
-        let done = self
-            .db
-            .conn()
-            .execute_raw(sql::stmt(
-                self.db.backend(),
-                "UPDATE proposals SET status = 'applying', claimed_until = ? \
-                 WHERE instance = ? AND number = ? \
-                 AND (status = 'approved' OR (status = 'applying' AND claimed_until < ?))",
-                vec![
-                    until.into(),
-                    self.id(),
-                    number.into(),
-                    crate::clock::now_ms().into(),
-                ],
-            ))
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Records that claimed proposal `number` is in effect, numbering it after every proposal
-    /// applied before, so the overlay keeps the order they took effect in whatever the clocks
-    /// of the nodes say — but only if no other proposal was applied since `checked` (the
-    /// [`Board::generation`] the proposal was re-checked against). Two nodes applying two
-    /// proposals at once therefore cannot both pass a re-check made against the same overlay:
-    /// the second finds [`Finish::Stale`] and checks again.
-    pub async fn finish_applied(
-        &self,
-        number: i64,
-        outcome: &Json,
-        checked: (i64, i64),
-    ) -> Result<Finish, DbErr> {
-        let write = self.db.begin_owned_write().await?;
-        let txn = write.txn();
-        if self.db.backend() == sea_orm::DbBackend::Postgres {
-            // Finishing is serialised per instance, so each one's condition below reads what
-            // the one before committed (SQLite's single writer does the same there).
-            txn.execute_raw(sql::stmt(
-                self.db.backend(),
-                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
-                vec![format!("trama-proposals:{}", self.instance).into()],
-            ))
-            .await?;
-        }
-        let row = txn
-            .query_one_raw(sql::stmt(
-                self.db.backend(),
-                "SELECT COALESCE(MAX(CASE WHEN status = 'applied' THEN applied_seq END), 0) AS latest, \
-                 COALESCE(MAX(applied_seq), 0) AS highest FROM proposals WHERE instance = ?",
-                vec![self.id()],
-            ))
-            .await?;
-        let (latest, highest): (i64, i64) = match row {
-            Some(row) => (row.try_get("", "latest")?, row.try_get("", "highest")?),
-            None => (0, 0),
-        };
-        if latest != checked.1 {
-            write.rollback().await?;
-            return Ok(Finish::Stale);
-        }
-        let done = txn
-            .execute_raw(sql::stmt(
-                self.db.backend(),
-                "UPDATE proposals SET status = 'applied', decided_at = ?, outcome = ?, \
-                 applied_seq = ? WHERE instance = ? AND number = ? AND status = 'applying'",
-                vec![
-                    crate::clock::now_ms().into(),
-                    outcome.to_string().into(),
-                    (highest + 1).into(),
-                    self.id(),
-                    number.into(),
-                ],
-            ))
-            .await?;
-        if done.rows_affected() != 1 {
-            write.rollback().await?;
-            return Ok(Finish::ClaimLost);
-        }
-        write.commit().await?;
-        Ok(Finish::Applied)
     }
 
     /// The changes of every applied proposal, in the order they took effect.

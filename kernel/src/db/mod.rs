@@ -56,7 +56,9 @@ impl Db {
 
     /// Opens the database at `url` to read it, if it already exists: nothing is created and
     /// nothing migrated (`trama check` must not change what it checks). `None` when there is
-    /// no such SQLite file yet, or the database holds no Trama tables: nothing was ever stored.
+    /// no such SQLite file yet, or the database has no `proposals` table (nothing was ever
+    /// migrated there): nothing was ever approved. A read-only SQLite connection to a WAL
+    /// database may leave its `-wal` and `-shm` files behind; the server uses them as they are.
     pub async fn open_existing(url: &str) -> Result<Option<Self>, DbErr> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
@@ -77,7 +79,7 @@ impl Db {
             conn,
             write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
         };
-        Ok(db.has_table("seaql_migrations").await?.then_some(db))
+        Ok(db.has_table("proposals").await?.then_some(db))
     }
 
     /// Whether the database has a table called `name`.
@@ -163,7 +165,6 @@ impl OwnedWrite {
     }
 }
 
-/// SQLite creates the database file but not its folder (`data/` of a new instance).
 /// The file path of a SQLite URL (`sqlite://path?options`).
 fn sqlite_path(url: &str) -> &str {
     url.trim_start_matches("sqlite://")
@@ -173,6 +174,7 @@ fn sqlite_path(url: &str) -> &str {
         .unwrap_or_default()
 }
 
+/// SQLite creates the database file but not its folder (`data/` of a new instance).
 fn create_parent_dir(url: &str) -> Result<(), DbErr> {
     let path = sqlite_path(url);
     if path.is_empty() || path == ":memory:" {

@@ -17,12 +17,10 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::watch;
 
-pub use crate::board::{
-    Board, Change, Choice, Member, Proposal, Status, Tally, Verdict, Vote, count as count_votes,
-};
+pub use crate::board::{Board, Choice, Member, Proposal, Status, count as count_votes};
 pub use draft::{Draft, KINDS, parse_value};
 
-use crate::board::{Cast, Decision, Finish};
+use crate::board::{Cast, Claim, Decision, Finish, Verdict};
 
 use crate::instance::{FailedUpgrade, Instance, InstanceError};
 use crate::live::LiveInstance;
@@ -262,7 +260,7 @@ async fn announce(
     )
     .await;
     if verdict == Verdict::Approved {
-        // Applied by the governance worker (`run_closer`), not here: a vote is a short
+        // Applied by the governance worker (`run_worker`), not here: a vote is a short
         // request, and applying may build plugins and run their install hooks.
         live.wake_governance();
     }
@@ -272,18 +270,37 @@ async fn announce(
 /// How long a node may take to apply a proposal before another node takes over.
 const APPLY_CLAIM: Duration = Duration::from_secs(15 * 60);
 
-/// Applies approved proposal `number`: claims it (one node at a time), builds the instance with
-/// it and swaps it in. If building fails (an upgrade hook refuses, a plugin no longer links) the
-/// running version stays and the proposal is marked failed with the reason.
+/// Applies approved proposal `number`: claims it (one proposal of the instance at a time, on
+/// every node), re-checks it against what is in effect now, builds the instance with it and
+/// swaps it in. If the re-check or the build fails (an upgrade hook refuses, a plugin no
+/// longer links) the running version stays and the proposal is marked failed with the reason.
+/// A database error gives the claim back, so the next pass tries again at once.
 pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceError> {
     let _changing = live.lock_changes().await;
     let instance = live.current();
     let board = Board::new(instance.db.clone(), instance.id());
     let claim_until = crate::clock::now_ms()
         .saturating_add(i64::try_from(APPLY_CLAIM.as_millis()).unwrap_or(i64::MAX));
-    if !board.claim_apply(number, claim_until).await? {
+    let Some(claim) = board.claim_apply(number, claim_until).await? else {
         return Ok(());
+    };
+    let applied = apply_claimed(live, &instance, &board, number, claim).await;
+    if applied.is_err() {
+        if let Err(err) = board.release_claim(number, claim).await {
+            tracing::error!(proposal = number, %err, "governance: giving a claim back failed");
+        }
     }
+    applied
+}
+
+/// [`apply`] once the claim is held.
+async fn apply_claimed(
+    live: &LiveInstance,
+    instance: &Instance,
+    board: &Board,
+    number: i64,
+    claim: Claim,
+) -> Result<(), GovernanceError> {
     let proposal = board
         .get(number)
         .await?
@@ -293,14 +310,18 @@ pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceErr
     // generation makes the next refresh rebuild, instead of hiding that change for good.
     let generation = board.generation().await?;
     let current = board.overlay().await?;
-    let overlay = draft::with_changes(&current, &proposal.changes, &format!("proposal #{number}"))?;
     // The table voted on a difference; proposals applied since may have changed what this one
     // would do (or made it do nothing). Then it is not applied: it must be proposed again.
-    let rechecked = draft::check(&instance, &current, &overlay)
-        .map_err(|err| err.to_string())
-        .and_then(|diff| draft::same_changes(&proposal.diff, &diff));
+    let rechecked =
+        draft::with_changes(&current, &proposal.changes, &format!("proposal #{number}"))
+            .map_err(|err| err.to_string())
+            .and_then(|overlay| {
+                let diff =
+                    draft::check(instance, &current, &overlay).map_err(|err| err.to_string())?;
+                draft::same_changes(&proposal.diff, &diff).map(|()| overlay)
+            });
     let built = match rechecked {
-        Ok(()) => instance
+        Ok(overlay) => instance
             .reopen(&overlay, generation, FailedUpgrade::Refuse)
             .await
             .map_err(|err| failure_reason(&err)),
@@ -309,63 +330,71 @@ pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceErr
              Propose it again so that the table votes on what it would do now."
         )),
     };
-    match built {
-        Ok(next) => {
-            match board.finish_applied(number, &outcome, generation).await? {
-                Finish::Applied => {}
-                // The claim ran out and another node took the proposal over.
-                Finish::ClaimLost => return Ok(()),
-                Finish::Stale => {
-                    // Another node applied a proposal since the re-check: give the claim back,
-                    // so that the next pass re-checks this one against what is in effect now.
-                    board
-                        .transition(number, Status::Applying, Status::Approved, &outcome)
-                        .await?;
-                    live.wake_governance();
-                    return Ok(());
-                }
-            }
-            live.replace(next);
-            tracing::info!(instance = %instance.id(), proposal = number, "proposal applied");
-            audit(
-                &instance,
-                SYSTEM,
-                "governance.applied",
-                number,
-                json!({ "changes": proposal.changes }),
-            )
-            .await?;
-        }
-        Err(reason) => {
-            tracing::warn!(instance = %instance.id(), proposal = number, %reason, "proposal could not be applied");
-            let mut outcome = outcome;
-            outcome["error"] = json!(reason);
-            if !board
-                .transition(number, Status::Applying, Status::Failed, &outcome)
-                .await?
-            {
-                return Ok(());
-            }
-            audit(
-                &instance,
-                SYSTEM,
-                "governance.apply_failed",
-                number,
-                json!({ "error": reason }),
-            )
-            .await?;
-            tell_members(
-                &instance,
-                &format!("failed/{number}"),
-                &format!("Proposta #{number} non applicata / Proposal #{number} not applied"),
-                &format!(
-                    "La proposta è stata approvata ma non è stato possibile applicarla; resta in vigore la configurazione precedente.\nThe proposal was approved but could not be applied; the previous configuration stays.\n\n{reason}"
-                ),
-                number,
-            )
-            .await;
+    let mut next = match built {
+        Ok(next) => next,
+        Err(reason) => return not_applied(instance, board, number, claim, outcome, reason).await,
+    };
+    match board
+        .finish_applied(number, &outcome, generation, claim)
+        .await?
+    {
+        Finish::Applied { generation } => next.generation = generation,
+        // The claim ran out and another node took the proposal over.
+        Finish::ClaimLost => return Ok(()),
+        Finish::Stale => {
+            // This claim ran out while another proposal was applied: give it back, so that
+            // the next pass re-checks this one against what is in effect now.
+            tracing::info!(instance = %instance.id(), proposal = number, "another proposal was applied meanwhile; re-checking");
+            board.release_claim(number, claim).await?;
+            live.wake_governance();
+            return Ok(());
         }
     }
+    live.replace(next);
+    tracing::info!(instance = %instance.id(), proposal = number, "proposal applied");
+    audit(
+        instance,
+        SYSTEM,
+        "governance.applied",
+        number,
+        json!({ "changes": proposal.changes }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Marks claimed proposal `number` failed with `reason`, audits it and tells the members.
+async fn not_applied(
+    instance: &Instance,
+    board: &Board,
+    number: i64,
+    claim: Claim,
+    mut outcome: serde_json::Value,
+    reason: String,
+) -> Result<(), GovernanceError> {
+    tracing::warn!(instance = %instance.id(), proposal = number, %reason, "proposal could not be applied");
+    outcome["error"] = json!(reason);
+    if !board.fail_applying(number, &outcome, claim).await? {
+        return Ok(());
+    }
+    audit(
+        instance,
+        SYSTEM,
+        "governance.apply_failed",
+        number,
+        json!({ "error": reason }),
+    )
+    .await?;
+    tell_members(
+        instance,
+        &format!("failed/{number}"),
+        &format!("Proposta #{number} non applicata / Proposal #{number} not applied"),
+        &format!(
+            "La proposta è stata approvata ma non è stato possibile applicarla; resta in vigore la configurazione precedente.\nThe proposal was approved but could not be applied; the previous configuration stays.\n\n{reason}"
+        ),
+        number,
+    )
+    .await;
     Ok(())
 }
 
@@ -380,12 +409,12 @@ fn failure_reason(err: &InstanceError) -> String {
 }
 
 /// How often open proposals are checked against their window and other nodes' changes.
-const CLOSER_POLL: Duration = Duration::from_secs(2);
+const WORKER_POLL: Duration = Duration::from_secs(2);
 
 /// The governance worker of one instance: closes proposals whose window ended, applies
 /// approved proposals (woken at once by the vote that approves one), finishes approvals a crash
 /// interrupted, and picks up proposals other nodes applied, until `shutdown` flips.
-pub async fn run_closer(live: Arc<LiveInstance>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_worker(live: Arc<LiveInstance>, mut shutdown: watch::Receiver<bool>) {
     loop {
         if let Err(err) = close_due(&live).await {
             tracing::error!(%err, "governance: closing proposals failed");
@@ -394,7 +423,7 @@ pub async fn run_closer(live: Arc<LiveInstance>, mut shutdown: watch::Receiver<b
             tracing::error!(%err, "governance: catching up with applied proposals failed");
         }
         tokio::select! {
-            _ = tokio::time::sleep(CLOSER_POLL) => {}
+            _ = tokio::time::sleep(WORKER_POLL) => {}
             _ = live.governance_woken() => {}
             _ = shutdown.changed() => return,
         }
@@ -411,7 +440,10 @@ async fn close_due(live: &LiveInstance) -> Result<(), GovernanceError> {
             tracing::error!(proposal = proposal.number, %err, "governance: deciding failed");
         }
     }
-    let approved = board.with_status(Status::Approved).await?;
+    // In the order the table decided them, so that of two conflicting approvals the later
+    // one is the one found out of date.
+    let mut approved = board.with_status(Status::Approved).await?;
+    approved.sort_by_key(|proposal| (proposal.decided_at, proposal.number));
     let interrupted = board.with_status(Status::Applying).await?;
     for proposal in approved.into_iter().chain(interrupted) {
         if let Err(err) = apply(live, proposal.number).await {

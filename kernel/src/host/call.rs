@@ -36,6 +36,8 @@ pub struct PluginContext {
     pub memory_cap: usize,
     /// Event names the plugin declared in `[events] publishes`.
     pub publishes: std::collections::BTreeSet<String>,
+    /// Roles the plugin declared in `[plugin] roles`: the only ones it may list the holders of.
+    pub roles: std::collections::BTreeSet<String>,
     /// Wakes the instance's event dispatcher when a call commits events.
     pub events_wake: Arc<tokio::sync::Notify>,
 }

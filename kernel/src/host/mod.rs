@@ -260,6 +260,18 @@ impl PluginHost {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
+    /// The host API version a component was built against: the newest `trama:plugin` version
+    /// among its imports (a component built with an SDK imports its interfaces at the SDK's
+    /// version, and a kernel older than that cannot link it).
+    pub fn built_against(&self, component: &Component) -> Option<semver::Version> {
+        component
+            .component_type()
+            .imports(&self.engine)
+            .filter_map(|(name, _)| name.strip_prefix(PACKAGE)?.split_once('@'))
+            .filter_map(|(_, version)| semver::Version::parse(version).ok())
+            .max()
+    }
+
     /// Links a component against exactly the capabilities granted to it. A component importing
     /// anything else is refused here, with a message naming the import, rather than failing
     /// obscurely at its first call.
@@ -354,6 +366,7 @@ mod tests {
             settings: "{}".into(),
             memory_cap: 64 << 20,
             publishes: BTreeSet::new(),
+            roles: BTreeSet::new(),
             events_wake: Arc::default(),
         };
         (pre, Arc::new(ctx))

@@ -2,7 +2,7 @@
 
 mod link;
 
-pub use link::{link_all, link_plugin};
+pub use link::{check_servable, link_plugin};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -99,7 +99,10 @@ pub enum FailedUpgrade {
 }
 
 /// The theme of `manifest` with the templates of the `enabled` plugins.
-fn theme_of(manifest: &Manifest, enabled: &[&ResolvedPlugin]) -> Result<Arc<Theme>, InstanceError> {
+pub(super) fn theme_of(
+    manifest: &Manifest,
+    enabled: &[&ResolvedPlugin],
+) -> Result<Arc<Theme>, InstanceError> {
     Theme::shared(
         &manifest.registry.themes,
         &manifest.instance.theme,
@@ -344,6 +347,7 @@ impl Instance {
                 .unwrap_or(usize::MAX)
                 .saturating_mul(1024 * 1024),
             publishes: meta.events.publishes.iter().cloned().collect(),
+            roles: meta.plugin.roles.iter().cloned().collect(),
             events_wake: self.events_wake.clone(),
         };
         Ok(LoadedPlugin {

@@ -1,13 +1,11 @@
 //! The committee roster: who sits on the admission committee, and who may vote on a case.
 //!
-//! **Why the plugin keeps a roster.** Quorum is a share of the committee, but the kernel's
-//! identity API can only tell whether the *caller* holds a role, or look up an account by id:
-//! it cannot list the accounts holding `committee`. So the plugin keeps its own list. An account
-//! holding the role is added the first time it opens a committee page (or the API), and at
-//! every count the plugin asks the kernel again whether each listed account still holds the
-//! role: revoking the role in the kernel (`trama user`, the admin) takes a member off the
-//! committee at once, with nothing to keep in sync by hand. The committee page shows the roster,
-//! so the chair sees whether someone has never logged in and so is not counted yet.
+//! **Who sits on it.** Every account holding the kernel role `committee`, listed by the kernel
+//! (`identity::holders`, host API 1.4): a member who never opened the committee page counts
+//! towards the quorum like the others, so one vote can never meet a quorum meant for the whole
+//! committee. Revoking the role in the kernel (`trama user`, the admin) takes a member off the
+//! committee at once, with nothing to keep in sync by hand. The committee page shows the roster
+//! and who has not opened it yet.
 //!
 //! Each member's profile also holds what the conflict-of-interest check needs: their own
 //! codice fiscale and the organisations and people they are linked to (see [`crate::conflict`]).
@@ -27,6 +25,8 @@ pub const MEMBERS: Collection<Member> = Collection::new("members");
 pub const ROLE: &str = "committee";
 /// Links a member may declare.
 const MAX_LINKS: usize = 100;
+/// Profiles read at once: more than any committee has members.
+const MAX_MEMBERS: u32 = 1000;
 
 /// A committee member (the document id is their account id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,13 +142,36 @@ fn ensure(user: &User, now: i64) -> Result<Doc<Member>> {
     }
 }
 
-/// The members on the roster whose accounts still hold the `committee` role, by joining date.
+/// The committee: every account holding the `committee` role, with the profile of those who
+/// opened the committee page (by joining date) and then those who have not yet (with no
+/// declared links, `joined_at` 0).
 pub fn current() -> Result<Vec<Doc<Member>>> {
-    let listed = MEMBERS.query().order_by("joined_at").limit(1000).fetch()?;
-    Ok(listed
+    let mut profiles: std::collections::HashMap<String, Doc<Member>> = MEMBERS
+        .query()
+        .limit(MAX_MEMBERS)
+        .fetch()?
         .into_iter()
-        .filter(|doc| identity::find_user(&doc.id).is_some_and(|u| u.has_role(ROLE)))
-        .collect())
+        .map(|doc| (doc.id.clone(), doc))
+        .collect();
+    let mut roster: Vec<Doc<Member>> = identity::holders(ROLE)?
+        .into_iter()
+        .map(|user| {
+            profiles.remove(&user.id).unwrap_or_else(|| Doc {
+                id: user.id,
+                version: 0,
+                data: Member {
+                    username: user.username,
+                    display_name: user.display_name,
+                    joined_at: 0,
+                    tax_code: None,
+                    links: Vec::new(),
+                    updated_at: 0,
+                },
+            })
+        })
+        .collect();
+    roster.sort_by_key(|doc| (doc.data.joined_at == 0, doc.data.joined_at));
+    Ok(roster)
 }
 
 /// The members entitled to vote on a case about `subject`, and the ones excluded for a conflict.

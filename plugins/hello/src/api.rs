@@ -194,6 +194,16 @@ pub fn user(_: Request, params: Params) -> Result<Response> {
     Response::json(&user)
 }
 
+/// `GET /api/holders/{role}`
+pub fn holders(_: Request, params: Params) -> Result<Response> {
+    identity::require_login()?;
+    let holders: Vec<serde_json::Value> = identity::holders(params.get("role")?)?
+        .into_iter()
+        .map(|user| serde_json::json!({"username": user.username, "display_name": user.display_name}))
+        .collect();
+    Response::json(&holders)
+}
+
 /// `GET /api/settings`
 pub fn settings(_: Request, _: Params) -> Result<Response> {
     Response::json(&settings::get::<serde_json::Value>()?)

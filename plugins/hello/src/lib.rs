@@ -36,6 +36,7 @@
 //! | `GET /api/whoami` | `{"user": {id, username, display_name, roles} or null, "is_admin": bool}` |
 //! | `GET /api/admin` | `{"admin": true, "username": …}` for role `admin`; `401` if not logged in, `403` without the role |
 //! | `GET /api/users/{id}` | the account (`identity.find-user`) for a logged-in caller; `401` if not logged in, `404` if unknown |
+//! | `GET /api/holders/{role}` | the accounts holding `role` (`identity.holders`, host API 1.4) as `[{username, display_name}]`, for a logged-in caller; hello declares only `admin`, so any other role is refused by the kernel (`500`, and a `plugin.refused` audit entry) |
 //! | `GET /api/settings` | the settings object |
 //! | `GET /api/time` | `{"now": unix ms, "utc": RFC 3339}` |
 //! | `POST /api/notify` | body `{subject, body, key, then_refuse?}`: sends the logged-in caller a notification through the kernel outbox (link `/p/hello/`); `{"queued": bool}` (`false` when the key was used before); with `then_refuse` it answers `409` after sending, so the kernel drops the message; `401` if not logged in |
@@ -79,6 +80,7 @@ impl Plugin for Hello {
             .get("/api/whoami", api::whoami)
             .get("/api/admin", api::admin)
             .get("/api/users/{id}", api::user)
+            .get("/api/holders/{role}", api::holders)
             .get("/api/settings", api::settings)
             .get("/api/time", api::time)
             .post("/api/notify", api::notify)

@@ -75,9 +75,10 @@ async fn check_one(
             return None;
         }
     };
-    let faults = trama::instance::link_all(host, &checked, policy);
+    let faults = trama::instance::check_servable(host, &checked, policy);
+    // Each fault names the file to change itself (a plugin.toml, a template, a catalogue).
     for fault in &faults {
-        eprintln!("{}: {fault}", checked.manifest.shown_file().display());
+        eprintln!("{fault}");
     }
     if !faults.is_empty() {
         eprintln!(

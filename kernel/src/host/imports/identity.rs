@@ -4,6 +4,9 @@ use wasmtime::component::{HasSelf, Linker};
 use crate::host::bindings::{identity, types};
 use crate::host::call::CallState;
 
+/// Most accounts one `holders` call returns; a plugin pages through more.
+const MAX_HOLDERS: u32 = 500;
+
 impl From<crate::auth::users::User> for types::User {
     fn from(user: crate::auth::users::User) -> Self {
         types::User {
@@ -30,6 +33,36 @@ impl identity::Host for CallState {
             .caller
             .as_ref()
             .is_some_and(|user| user.roles.contains(&role)))
+    }
+
+    async fn holders(
+        &mut self,
+        role: String,
+        limit: u32,
+        offset: u32,
+    ) -> wasmtime::Result<Result<Vec<types::User>, String>> {
+        let ctx = self.ctx.clone();
+        if !ctx.roles.contains(&role) {
+            // Listing people is personal data: only the plugin's own roles, and the attempt
+            // to reach another is audited like an undeclared collection.
+            let refusal = format!(
+                "identity: role `{}` is not declared in [plugin] roles of plugin.toml",
+                super::clip(role.clone(), super::MAX_LABEL)
+            );
+            self.note_refusal(refusal);
+            return Ok(Err(format!(
+                "role `{role}` is not declared in [plugin] roles of plugin `{}`'s plugin.toml",
+                ctx.plugin
+            )));
+        }
+        let limit = limit.min(MAX_HOLDERS);
+        let found =
+            crate::auth::users::holders_in(&self.tx.reader(), &ctx.instance, &role, limit, offset)
+                .await;
+        if found.is_err() {
+            self.tx.note_failure();
+        }
+        Ok(Ok(found?.into_iter().map(Into::into).collect()))
     }
 
     async fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {

@@ -3,8 +3,9 @@
 //! Each module implements its interface's `Host` trait on [`CallState`] and has a `link`
 //! function; [`link`] picks it by [`Capability`], with a match the compiler checks for
 //! exhaustiveness. Adding a capability therefore touches its WIT, its variant in
-//! `trama_manifest::Capability`, one module here and the SDK, and the compiler points at
-//! anything forgotten.
+//! `trama_manifest::Capability`, one module here and the SDK: the compiler points at a variant
+//! this match forgets, and the test below at a WIT interface without a variant (or a variant
+//! missing from `Capability::ALL`).
 //!
 //! Every function is async: it runs on the call's fiber and awaits kernel services (the
 //! database) there, so a plugin waiting for a query holds no thread.
@@ -51,7 +52,21 @@ pub(super) fn link_types(linker: &mut Linker<CallState>) -> wasmtime::Result<()>
 
 impl types::Host for CallState {}
 
-/// Cuts `text` to at most `max` bytes on a character boundary, control characters (which a
+/// Most refusals one call keeps for the audit log.
+const MAX_REFUSALS_PER_CALL: usize = 20;
+
+impl CallState {
+    /// Keeps `refusal` (something the plugin tried to reach beyond its grant) for the audit
+    /// log, written when the call ends: refusing is not enough, an operator must learn that a
+    /// plugin probes.
+    fn note_refusal(&mut self, refusal: String) {
+        if self.refusals.len() < MAX_REFUSALS_PER_CALL {
+            self.refusals.push(refusal);
+        }
+    }
+}
+
+/// Cuts `text` to at most `max` bytes (an ellipsis included) on a character boundary, control characters (which a
 /// label has no use for, and PostgreSQL cannot store as NUL) made spaces.
 fn clip(text: String, max: usize) -> String {
     let mut text = if text.chars().any(char::is_control) {
@@ -62,7 +77,8 @@ fn clip(text: String, max: usize) -> String {
         text
     };
     if text.len() > max {
-        let mut end = max;
+        // Room for the ellipsis: the result is at most `max` bytes.
+        let mut end = max.saturating_sub('…'.len_utf8());
         while !text.is_char_boundary(end) {
             end -= 1;
         }

@@ -7,9 +7,6 @@ use crate::docstore::{self, StoreError};
 use crate::host::bindings::store;
 use crate::host::call::CallState;
 
-/// Most refusals one call keeps for the audit log.
-const MAX_REFUSALS_PER_CALL: usize = 20;
-
 /// Links the `store` interface into a plugin's linker.
 pub(super) fn link(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
     store::add_to_linker::<_, HasSelf<_>>(linker, |state| state)
@@ -20,8 +17,8 @@ impl CallState {
     /// the operation, and the kernel audits the attempt when the call ends.
     fn note_undeclared<'a>(&mut self, collections: impl IntoIterator<Item = &'a str>) {
         for collection in collections {
-            if !self.ctx.docs.declares(collection) && self.refusals.len() < MAX_REFUSALS_PER_CALL {
-                self.refusals.push(format!(
+            if !self.ctx.docs.declares(collection) {
+                self.note_refusal(format!(
                     "store: collection `{}` is not declared in plugin.toml",
                     clip(collection.to_owned(), MAX_LABEL)
                 ));

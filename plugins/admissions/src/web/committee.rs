@@ -83,7 +83,8 @@ fn context(member: &Doc<Member>, settings: &Settings, lang: Lang) -> Result<Valu
                 "id": doc.id,
                 "name": doc.data.display_name,
                 "username": doc.data.username,
-                "joined": when(doc.data.joined_at),
+                // Null for a member who has not opened the committee page yet.
+                "joined": (doc.data.joined_at > 0).then(|| when(doc.data.joined_at)),
                 "links": doc.data.links.len(),
             })
         })
