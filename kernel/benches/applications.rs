@@ -104,8 +104,8 @@ async fn load(
                     let n = serial.fetch_add(1, Ordering::Relaxed);
                     let application = json!({
                         "tax_code": tax_code(n),
-                        "household_size": 1 + n % 5,
-                        "minors": n % 3,
+                        "household_size": 2 + n % 4,
+                        "minors": n % 2,
                         "isee": format!("{}", 3_000 + (n * 37) % 11_000),
                         "resident": true,
                         "income_loss": false,
