@@ -11,7 +11,9 @@
 //! worker threads) with the load generator. It prints, for each server, requests per
 //! second, p50 and p99 latency over `CONNECTIONS` keep-alive connections for `ROUNDS` rounds of
 //! `DURATION` each (alternating, after a warm-up), then the ratio plugin / native and whether the
-//! goal (the plugin at least 0.5x the native throughput) is met.
+//! goal (the plugin at least 0.5x the native throughput) is met. With `TRAMA_BENCH_BASELINE`
+//! set to `BINARY:PLUGINS` (an earlier `trama` and the plugins folder it was built with), that
+//! kernel serves its hello plugin in the same rounds and the bench prints the two kernels' ratio.
 
 // Each bench uses part of the e2e harness.
 #[allow(dead_code, unused_imports)]
@@ -47,6 +49,47 @@ async fn time_now() -> Json<Value> {
         .and_then(|at| at.format(format).ok())
         .unwrap_or_default();
     Json(json!({ "now": ms, "utc": utc }))
+}
+
+/// Optionally, another `trama` binary (an earlier version) and the plugins folder it was built
+/// with (`BINARY:PLUGINS`): its hello plugin is then loaded in the same rounds, and the bench
+/// prints this kernel against that one.
+const BASELINE: &str = "TRAMA_BENCH_BASELINE";
+
+/// The baseline kernel of [`BASELINE`], serving hello from its own plugins folder.
+fn baseline_server(cache: &std::path::Path) -> Option<(Server, TestInstance, String)> {
+    let setting = std::env::var(BASELINE).ok()?;
+    let (binary, plugins) = setting
+        .split_once(':')
+        .unwrap_or_else(|| panic!("{BASELINE} is BINARY:PLUGINS, not {setting}"));
+    let instance = TestInstance::new("baseline", HELLO);
+    let manifest_path = instance.path().join("instance.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).expect("instance.toml");
+    let ours = support::repo_root().join("plugins").display().to_string();
+    std::fs::write(&manifest_path, manifest.replace(&ours, plugins)).expect("write");
+    let mut child = Command::new(binary)
+        .arg("serve")
+        .arg(instance.path())
+        .args(["--listen", "127.0.0.1:0", "--no-build", "--cache-dir"])
+        .arg(cache)
+        .env("TRAMA_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the baseline kernel");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut reader = BufReader::new(stdout);
+    let base = loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).expect("the baseline's output") == 0 {
+            panic!("the baseline kernel stopped before listening");
+        }
+        if let Some(addr) = line.trim().strip_prefix("Trama listening on ") {
+            break addr.to_owned();
+        }
+    };
+    let server = Server::adopt(child, base);
+    let url = server.url("/p/hello/api/time");
+    Some((server, instance, url))
 }
 
 /// Set in the environment of the child process that serves the native twin.
@@ -246,18 +289,27 @@ fn main() {
     let root = tempfile::tempdir().expect("tempdir");
     let server = Server::start_with_cache(&[instance.path()], &root.path().join("component-cache"));
     let plugin_url = server.url("/p/hello/api/time");
+    let baseline = baseline_server(&root.path().join("baseline-cache"));
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         check_same_shape(&native_url, &plugin_url).await;
         load(&native_url, WARMUP).await;
         load(&plugin_url, WARMUP).await;
-        let (mut native, mut plugin) = (Totals::new(), Totals::new());
+        if let Some((_, _, url)) = &baseline {
+            check_same_shape(&native_url, url).await;
+            load(url, WARMUP).await;
+        }
+        let (mut native, mut plugin, mut older) = (Totals::new(), Totals::new(), Totals::new());
         // Progress goes to stderr, so that a profiler can be attached to one phase.
         for round in 1..=ROUNDS {
             eprintln!("round {round}: native");
             native.add(load(&native_url, DURATION).await);
             eprintln!("round {round}: plugin");
             plugin.add(load(&plugin_url, DURATION).await);
+            if let Some((_, _, url)) = &baseline {
+                eprintln!("round {round}: baseline kernel");
+                older.add(load(url, DURATION).await);
+            }
         }
         println!(
             "GET /api/time, {CONNECTIONS} keep-alive connections, {ROUNDS} rounds of {DURATION:?} each (after {WARMUP:?} warm-up):"
@@ -271,7 +323,17 @@ fn main() {
             plugin_summary.p99.as_secs_f64() / native_summary.p99.as_secs_f64(),
         );
         println!("goal: the plugin route at least {GOAL}x the native one: {}", verdict(ratio >= GOAL));
+        if baseline.is_some() {
+            let older_summary = older.report("hello via the baseline kernel");
+            println!(
+                "this kernel / baseline kernel: {:.2}x the requests per second, p50 {:.2}x, p99 {:.2}x the latency",
+                plugin.rate() / older.rate(),
+                plugin_summary.p50.as_secs_f64() / older_summary.p50.as_secs_f64(),
+                plugin_summary.p99.as_secs_f64() / older_summary.p99.as_secs_f64(),
+            );
+        }
     });
+    drop(baseline);
     drop(server);
     drop(native_server);
 }

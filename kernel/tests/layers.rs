@@ -130,11 +130,9 @@ fn documented_layers() -> Vec<Vec<String>> {
         let starts_item = line.split_once(". ").is_some_and(|(number, _)| {
             !number.is_empty() && number.chars().all(|c| c.is_ascii_digit())
         });
-        if starts_item || (line.trim().is_empty() && !item.is_empty()) {
-            if !item.is_empty() {
-                layers.push(modules_named(&item));
-                item.clear();
-            }
+        if (starts_item || line.trim().is_empty()) && !item.is_empty() {
+            layers.push(modules_named(&item));
+            item.clear();
         }
         if starts_item || (!item.is_empty() && line.starts_with("   ")) {
             item.push_str(line);

@@ -285,10 +285,10 @@ pub async fn apply(live: &LiveInstance, number: i64) -> Result<(), GovernanceErr
         return Ok(());
     };
     let applied = apply_claimed(live, &instance, &board, number, claim).await;
-    if applied.is_err() {
-        if let Err(err) = board.release_claim(number, claim).await {
-            tracing::error!(proposal = number, %err, "governance: giving a claim back failed");
-        }
+    if applied.is_err()
+        && let Err(err) = board.release_claim(number, claim).await
+    {
+        tracing::error!(proposal = number, %err, "governance: giving a claim back failed");
     }
     applied
 }
