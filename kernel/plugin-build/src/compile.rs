@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 use std::time::SystemTime;
 
 use serde::Deserialize;
@@ -23,11 +24,26 @@ const LOCK_FILE: &str = "trama-plugin-build.lock";
 /// Builds of the same plugin workspace are serialised with a file lock, so two processes
 /// never write the component at the same time.
 pub fn build_plugin(plugin_dir: &Path) -> Result<PathBuf, BuildError> {
+    build_plugin_reporting(plugin_dir, &mut |_| {})
+}
+
+/// [`build_plugin`], telling `progress` what it is doing as it goes: which toolchain builds,
+/// then each crate cargo starts compiling (`Compiling serde v1.0.219`). A first build on
+/// Debian's toolchain compiles the standard library too and takes minutes; a caller that shows
+/// these lines shows that it is alive.
+pub fn build_plugin_reporting(
+    plugin_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf, BuildError> {
     let plugin_dir = &absolute(plugin_dir)?;
     let toolchain = toolchain::detect()?;
+    progress(&format!(
+        "building {} with {toolchain}",
+        plugin_dir.display()
+    ));
     let project = metadata::read(&toolchain, plugin_dir)?;
     let _lock = lock(&project.target_dir)?;
-    build_locked(&toolchain, &project, plugin_dir)
+    build_locked(&toolchain, &project, plugin_dir, progress)
 }
 
 /// Returns `<plugin_dir>/plugin.wasm`, building it first if it is missing or older than any of
@@ -51,7 +67,7 @@ pub fn ensure_built(plugin_dir: &Path) -> Result<PathBuf, BuildError> {
     if is_fresh(&component, &project.inputs) {
         return Ok(component);
     }
-    build_locked(&toolchain, &project, plugin_dir)
+    build_locked(&toolchain, &project, plugin_dir, &mut |_| {})
 }
 
 /// Encodes a core module built with the SDK (whose bindings embed the `trama:plugin` world)
@@ -74,8 +90,9 @@ fn build_locked(
     toolchain: &Toolchain,
     project: &Project,
     plugin_dir: &Path,
+    progress: &mut dyn FnMut(&str),
 ) -> Result<PathBuf, BuildError> {
-    let core_path = compile(toolchain, project, plugin_dir)?;
+    let core_path = compile(toolchain, project, plugin_dir, progress)?;
     let core = std::fs::read(&core_path).map_err(BuildError::io("read", &core_path))?;
     let component = componentize(&core)?;
     let out = plugin_dir.join(COMPONENT_FILE);
@@ -97,13 +114,19 @@ struct Message {
     filenames: Vec<PathBuf>,
 }
 
-/// Runs `cargo build --release` for wasm32; returns the core module's path.
+/// Runs `cargo build --release` for wasm32; returns the core module's path. Cargo's progress
+/// lines go to `progress` as they come; its diagnostics are kept for the error.
 fn compile(
     toolchain: &Toolchain,
     project: &Project,
     plugin_dir: &Path,
+    progress: &mut dyn FnMut(&str),
 ) -> Result<PathBuf, BuildError> {
-    let output = toolchain
+    let spawn_error = |source| BuildError::Spawn {
+        program: toolchain.cargo().to_owned(),
+        source,
+    };
+    let mut child = toolchain
         .command(["build", "--release", "--target", TARGET])
         .args(toolchain.build_args())
         .arg("--message-format=json-render-diagnostics")
@@ -111,11 +134,39 @@ fn compile(
         .arg(&project.manifest)
         // Cargo reads `.cargo/config.toml` from the working directory up, not from the manifest.
         .current_dir(plugin_dir)
-        .output()
-        .map_err(|source| BuildError::Spawn {
-            program: toolchain.cargo().to_owned(),
-            source,
-        })?;
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(spawn_error)?;
+    // Both pipes are read at once, or cargo could block on a full one.
+    let stdout = child.stdout.take().map(|mut out| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut out, &mut bytes).map(|_| bytes)
+        })
+    });
+    let mut stderr = Vec::new();
+    if let Some(err) = child.stderr.take() {
+        for line in std::io::BufReader::new(err).split(b'\n') {
+            let line = line.map_err(spawn_error)?;
+            let text = String::from_utf8_lossy(&line);
+            if text.trim_start().starts_with("Compiling ") {
+                progress(text.trim());
+            }
+            stderr.extend_from_slice(&line);
+            stderr.push(b'\n');
+        }
+    }
+    let status = child.wait().map_err(spawn_error)?;
+    let stdout = match stdout.map(std::thread::JoinHandle::join) {
+        Some(Ok(read)) => read.map_err(spawn_error)?,
+        _ => Vec::new(),
+    };
+    let output = std::process::Output {
+        status,
+        stdout,
+        stderr,
+    };
     if !output.status.success() {
         return Err(BuildError::Cargo {
             dir: plugin_dir.to_owned(),

@@ -16,7 +16,9 @@ mod metadata;
 mod scaffold;
 mod toolchain;
 
-pub use compile::{COMPONENT_FILE, build_plugin, componentize, ensure_built};
+pub use compile::{
+    COMPONENT_FILE, build_plugin, build_plugin_reporting, componentize, ensure_built,
+};
 pub use error::BuildError;
 pub use scaffold::new_plugin;
 pub use toolchain::{Toolchain, detect};

@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use trama_plugin_build::{BuildError, Toolchain, build_plugin, detect, ensure_built, new_plugin};
+use trama_plugin_build::{
+    BuildError, Toolchain, build_plugin, build_plugin_reporting, detect, ensure_built, new_plugin,
+};
 use wit_component::DecodedWasm;
 
 fn repo() -> PathBuf {
@@ -141,7 +143,22 @@ fn a_scaffolded_plugin_builds_into_a_component() {
         "{members}"
     );
 
-    let component = build_plugin(&dir).unwrap();
+    // A build says what it does as it goes: the toolchain, then each crate it compiles.
+    let mut progress = Vec::new();
+    let component =
+        build_plugin_reporting(&dir, &mut |line| progress.push(line.to_owned())).unwrap();
+    assert!(
+        progress
+            .first()
+            .is_some_and(|line| line.starts_with("building ")),
+        "{progress:?}"
+    );
+    assert!(
+        progress
+            .iter()
+            .any(|line| line.starts_with("Compiling scaffold-probe ")),
+        "{progress:?}"
+    );
     let (imports, exports) = interfaces(&component);
     assert_eq!(exports, set(&["handler"]));
     assert!(imports.is_superset(&set(&["store"])), "{imports:?}");

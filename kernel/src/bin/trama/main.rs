@@ -347,8 +347,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Plugin(PluginCommand::Build { plugins }) => {
             for dir in plugins {
-                let wasm = trama_plugin_build::build_plugin(&dir)
-                    .with_context(|| format!("building {}", dir.display()))?;
+                // Progress on stderr, so that the `built …` lines on stdout stay scriptable.
+                let wasm = trama_plugin_build::build_plugin_reporting(&dir, &mut |line| {
+                    eprintln!("  {line}");
+                })
+                .with_context(|| format!("building {}", dir.display()))?;
                 println!("built {}", wasm.display());
             }
         }
