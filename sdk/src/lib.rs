@@ -125,6 +125,7 @@ pub mod i18n;
 pub mod identity;
 pub mod input;
 pub mod ledger;
+pub mod local;
 pub mod log;
 pub mod money;
 pub mod notify;

@@ -22,7 +22,7 @@ use trama_sdk::{Error, Result, audit};
 
 use crate::config::Settings;
 use crate::family;
-use crate::rome;
+use trama_sdk::local;
 
 pub const ALLOWANCES: Collection<Allowance> = Collection::new("allowances");
 
@@ -96,7 +96,7 @@ pub fn period_label(kind: PeriodKind, period: &str, lang: Lang) -> String {
                 .unwrap_or(1);
             format!(
                 "{} {}",
-                rome::month_name(month, lang == Lang::It),
+                local::month_name(month, lang),
                 period.get(..4).unwrap_or(period)
             )
         }

@@ -13,8 +13,8 @@ use trama_sdk::{Error, Result, audit, events};
 
 use crate::config::Settings;
 use crate::lesson::{self, Attendance, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
-use crate::rome;
 use crate::tutor::TUTORS;
+use trama_sdk::local;
 
 pub const RECORDED: &str = "tutoring.attendance_recorded";
 
@@ -138,7 +138,7 @@ pub fn check_open(lesson: &Lesson, settings: &Settings, now: i64, lang: Lang) ->
     }
     let opens = opens_at(lesson, settings);
     if now < opens {
-        let local = rome::local(opens);
+        let local = local::local(opens);
         return Err(Error::conflict(match lang {
             Lang::It => format!(
                 "il registro si apre il {} alle {:02}:{:02}",

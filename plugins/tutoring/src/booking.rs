@@ -29,11 +29,11 @@ use crate::family::{self, Child, Family};
 use crate::lesson::{
     self, BOOKINGS, Booking, BookingStatus, Claim, LESSONS, Lesson, LessonStatus, Seat,
 };
-use crate::rome;
 use crate::rules::{already_booked, check_child_fits, check_joinable, check_space, check_tutor};
 use crate::schedule;
 use crate::space;
 use crate::tutor;
+use trama_sdk::local;
 
 /// Members of a booking request in JSON.
 pub const JSON_FIELDS: &[&str] = &[
@@ -209,7 +209,7 @@ pub fn book(
                     "booking_id": booked.booking.id, "lesson_id": b.lesson, "child_id": b.child,
                     "family_id": b.family, "tutor_id": b.tutor, "space_id": b.space,
                     "subject": b.subject, "level": b.level, "date": b.date,
-                    "start": rome::hhmm(b.start), "minutes": b.minutes, "start_at": b.start_at,
+                    "start": local::hhmm(b.start), "minutes": b.minutes, "start_at": b.start_at,
                     "opened_group": booked.opened,
                 }),
             )?;
@@ -444,7 +444,7 @@ fn plan(
             "the lesson would end after midnight",
         )));
     }
-    let today = rome::today(now);
+    let today = local::today(now);
     let last = today.add_days(i64::from(settings.booking_horizon_days));
     if date < today || date > last {
         return Err(Error::invalid(match lang {
@@ -452,7 +452,7 @@ fn plan(
             Lang::En => format!("bookings are open from {today} to {last}"),
         }));
     }
-    let start_at = rome::to_utc_ms(date, start);
+    let start_at = local::to_utc_ms(date, start);
     if start_at <= now {
         return Err(Error::invalid(lang.pick(
             "quell'orario è già passato",
@@ -473,7 +473,7 @@ fn plan(
         start,
         minutes,
         start_at,
-        end_at: rome::to_utc_ms(date, end),
+        end_at: local::to_utc_ms(date, end),
         status: LessonStatus::Scheduled,
         seats: Vec::new(),
         attendance: None,

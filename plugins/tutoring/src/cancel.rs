@@ -14,8 +14,8 @@ use crate::config::Settings;
 use crate::family::{self, FAMILIES};
 use crate::lesson::{self, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
 use crate::reminders::clip;
-use crate::rome;
 use crate::tutor::TUTORS;
+use trama_sdk::local;
 
 pub const CANCELLED: &str = "tutoring.booking_cancelled";
 pub const LESSON_CANCELLED: &str = "tutoring.lesson_cancelled";
@@ -195,7 +195,7 @@ pub fn cancel_lesson(
                 LESSON_CANCELLED,
                 &serde_json::json!({
                     "lesson_id": id, "reason": reason, "date": lesson.data.date,
-                    "start": rome::hhmm(lesson.data.start),
+                    "start": local::hhmm(lesson.data.start),
                     "bookings": lesson.data.seats.iter().map(|s| &s.booking).collect::<Vec<_>>(),
                 }),
             )?;
@@ -284,8 +284,8 @@ fn lesson_line(lesson: &Lesson) -> String {
     format!(
         "{} {}-{}, {}",
         lesson.date,
-        rome::hhmm(lesson.start),
-        rome::hhmm(lesson.end()),
+        local::hhmm(lesson.start),
+        local::hhmm(lesson.end()),
         lesson.subject
     )
 }

@@ -15,7 +15,7 @@
 
 use trama_sdk::clock::{Date, DateTime};
 
-use crate::rome;
+use trama_sdk::local;
 
 /// The product identifier of the feeds.
 const PRODID: &str = "-//Trama//tutoring 1.0//IT";
@@ -181,7 +181,7 @@ pub fn calendar(name: &str, events: &[Event], now_ms: i64) -> String {
 
 /// The time of a lesson in words for descriptions: `15:00-16:00`.
 pub fn span(start: u16, minutes: u16) -> String {
-    format!("{}-{}", rome::hhmm(start), rome::hhmm(start + minutes))
+    format!("{}-{}", local::hhmm(start), local::hhmm(start + minutes))
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::store::{Batch, Collection, Doc};
 use trama_sdk::{Error, Result};
 
-use crate::rome;
 use crate::schedule;
+use trama_sdk::local;
 
 pub const LESSONS: Collection<Lesson> = Collection::new("lessons");
 pub const BOOKINGS: Collection<Booking> = Collection::new("bookings");
@@ -94,8 +94,8 @@ impl Lesson {
         format!(
             "{} {}-{}",
             self.date,
-            rome::hhmm(self.start),
-            rome::hhmm(self.end())
+            local::hhmm(self.start),
+            local::hhmm(self.end())
         )
     }
 
@@ -224,7 +224,7 @@ pub struct Claim {
 pub fn claim_ids(kind: &str, id: &str, date: &str, start: u16, minutes: u16) -> Vec<String> {
     schedule::cells(start, minutes)
         .into_iter()
-        .map(|cell| format!("{kind}/{id}/{date}/{}", rome::hhmm_compact(cell)))
+        .map(|cell| format!("{kind}/{id}/{date}/{}", local::hhmm_compact(cell)))
         .collect()
 }
 

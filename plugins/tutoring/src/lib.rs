@@ -12,7 +12,7 @@
 //! only joins a group of their level, and a family never books beyond its funded hours, however
 //! many people book at the same moment.
 //!
-//! Times are local times in Europe/Rome ([`rome`]); a lesson also stores its UTC instant.
+//! Times are local times in Europe/Rome (`trama_sdk::local`); a lesson also stores its UTC instant.
 //!
 //! Roles: `operator` (or `admin`) is the cooperative's staff; `tutor` a tutor who linked their
 //! account with the claim code the operator gave them; every logged-in person can register
@@ -77,7 +77,7 @@ pub mod input;
 pub mod lesson;
 pub mod reminders;
 pub mod report;
-pub mod rome;
+
 pub mod rules;
 pub mod schedule;
 pub mod slots;

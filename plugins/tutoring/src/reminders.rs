@@ -18,9 +18,9 @@ use trama_sdk::{Result, log};
 use crate::config::Settings;
 use crate::family::{CHILDREN, Child, FAMILIES};
 use crate::lesson::{LESSONS, Lesson, LessonStatus};
-use crate::rome;
 use crate::space::{SPACES, Space};
 use crate::tutor::TUTORS;
+use trama_sdk::local;
 
 pub const JOB: &str = "reminders";
 
@@ -49,8 +49,8 @@ pub fn family_message(
     let when = format!(
         "{} {}-{}",
         lesson.date,
-        rome::hhmm(lesson.start),
-        rome::hhmm(lesson.end())
+        local::hhmm(lesson.start),
+        local::hhmm(lesson.end())
     );
     let place = space.map_or_else(String::new, |s| format!("{}, {}", s.name, s.address));
     let subject = clip(format!(
@@ -78,8 +78,8 @@ pub fn tutor_message(
     let when = format!(
         "{} {}-{}",
         lesson.date,
-        rome::hhmm(lesson.start),
-        rome::hhmm(lesson.end())
+        local::hhmm(lesson.start),
+        local::hhmm(lesson.end())
     );
     let place = space.map_or_else(String::new, |s| format!("{}, {}", s.name, s.address));
     let names = children.join(", ");

@@ -10,10 +10,10 @@ use trama_sdk::{Error, Result};
 use crate::config::Settings;
 use crate::family::Child;
 use crate::lesson::{Lesson, LessonStatus};
-use crate::rome;
 use crate::schedule;
 use crate::space::{SPACES, Space};
 use crate::tutor::Tutor;
+use trama_sdk::local;
 
 /// The most children `lesson`'s group may hold now: the instance's maximum, or the space's
 /// capacity if smaller.
@@ -155,7 +155,7 @@ pub fn check_tutor(
             ),
         }));
     }
-    let weekday = rome::weekday(date);
+    let weekday = local::weekday(date);
     if tutor.away_on(&date.to_string())
         || !schedule::covers(&tutor.availability, weekday, start, end)
     {
@@ -164,16 +164,16 @@ pub fn check_tutor(
                 "{} non è disponibile {} {date} {}-{} (disponibilità: {})",
                 tutor.name,
                 schedule::day_long_name(weekday, lang),
-                rome::hhmm(start),
-                rome::hhmm(end),
+                local::hhmm(start),
+                local::hhmm(end),
                 schedule::describe(&tutor.availability, lang)
             ),
             Lang::En => format!(
                 "{} is not available on {} {date} {}-{} (availability: {})",
                 tutor.name,
                 schedule::day_long_name(weekday, lang),
-                rome::hhmm(start),
-                rome::hhmm(end),
+                local::hhmm(start),
+                local::hhmm(end),
                 schedule::describe(&tutor.availability, lang)
             ),
         }));
@@ -183,7 +183,7 @@ pub fn check_tutor(
 
 /// Whether `space` is open on `date` from `start` to `end`.
 pub fn check_space(space: &Space, date: Date, start: u16, end: u16, lang: Lang) -> Result<()> {
-    let weekday = rome::weekday(date);
+    let weekday = local::weekday(date);
     if !space.active
         || space.closed_on(&date.to_string())
         || !schedule::covers(&space.opening, weekday, start, end)
@@ -193,16 +193,16 @@ pub fn check_space(space: &Space, date: Date, start: u16, end: u16, lang: Lang) 
                 "lo spazio «{}» non è aperto {} {date} {}-{} (orari: {})",
                 space.name,
                 schedule::day_long_name(weekday, lang),
-                rome::hhmm(start),
-                rome::hhmm(end),
+                local::hhmm(start),
+                local::hhmm(end),
                 schedule::describe(&space.opening, lang)
             ),
             Lang::En => format!(
                 "the space “{}” is not open on {} {date} {}-{} (hours: {})",
                 space.name,
                 schedule::day_long_name(weekday, lang),
-                rome::hhmm(start),
-                rome::hhmm(end),
+                local::hhmm(start),
+                local::hhmm(end),
                 schedule::describe(&space.opening, lang)
             ),
         }));

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use trama_sdk::clock::Date;
 use trama_sdk::i18n::Lang;
 
-use crate::rome;
+use trama_sdk::local;
 
 /// The grid every time falls on.
 pub const CELL_MINUTES: u16 = 15;
@@ -37,8 +37,8 @@ impl Window {
         format!(
             "{} {}-{}",
             day_name(self.weekday, lang),
-            rome::hhmm(self.from),
-            rome::hhmm(self.to)
+            local::hhmm(self.from),
+            local::hhmm(self.to)
         )
     }
 }

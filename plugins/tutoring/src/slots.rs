@@ -17,11 +17,11 @@ use trama_sdk::store::{Cmp, Doc};
 use crate::config::Settings;
 use crate::family::Child;
 use crate::lesson::{self, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
-use crate::rome;
 use crate::rules;
 use crate::schedule;
 use crate::space::{self, Space};
 use crate::tutor::{self, Tutor};
+use trama_sdk::local;
 
 /// Most new-group times one search returns.
 pub const MAX_OPENINGS: usize = 300;
@@ -123,7 +123,7 @@ pub fn openings(
     };
     for &date in dates {
         let day = date.to_string();
-        let weekday = rome::weekday(date);
+        let weekday = local::weekday(date);
         for tutor in tutors {
             let t = &tutor.data;
             if !t.active || !t.teaches(subject, &child.level) || t.away_on(&day) {
@@ -133,7 +133,7 @@ pub fn openings(
                 let mut start = window.from;
                 while start + minutes <= window.to {
                     let end = start + minutes;
-                    let open = rome::to_utc_ms(date, start) > now
+                    let open = local::to_utc_ms(date, start) > now
                         && free("tutor", &tutor.id, &day, start)
                         && free("child", child_id, &day, start);
                     if open {
@@ -155,8 +155,8 @@ pub fn openings(
                             found.push(Opening {
                                 date: day.clone(),
                                 weekday: schedule::day_long_name(weekday, lang).to_owned(),
-                                start: rome::hhmm(start),
-                                end: rome::hhmm(end),
+                                start: local::hhmm(start),
+                                end: local::hhmm(end),
                                 tutor_id: tutor.id.clone(),
                                 tutor: t.name.clone(),
                                 spaces: rooms,
@@ -209,13 +209,13 @@ pub fn groups(
             let capacity = rules::capacity(settings, space.map(|s| &s.data));
             let taken = u32::try_from(l.seats.len()).unwrap_or(u32::MAX);
             (taken < capacity).then(|| {
-                let weekday = Date::parse(&l.date).map(rome::weekday).unwrap_or(1);
+                let weekday = Date::parse(&l.date).map(local::weekday).unwrap_or(1);
                 Group {
                     lesson: doc.id.clone(),
                     date: l.date.clone(),
                     weekday: schedule::day_long_name(weekday, lang).to_owned(),
-                    start: rome::hhmm(l.start),
-                    end: rome::hhmm(l.end()),
+                    start: local::hhmm(l.start),
+                    end: local::hhmm(l.end()),
                     subject: l.subject.clone(),
                     level: l.level.clone(),
                     tutor: tutors.get(&l.tutor).cloned().unwrap_or_default(),
@@ -274,7 +274,7 @@ pub fn search(
     now: i64,
     lang: Lang,
 ) -> Result<Search> {
-    let today = rome::today(now);
+    let today = local::today(now);
     let last = today.add_days(i64::from(settings.booking_horizon_days));
     let from = from.max(today);
     let to = from.add_days(i64::from(days.max(1)) - 1).min(last);
@@ -405,8 +405,8 @@ mod tests {
             month: "2025-03".into(),
             start,
             minutes: 60,
-            start_at: rome::to_utc_ms(date, start),
-            end_at: rome::to_utc_ms(date, start + 60),
+            start_at: local::to_utc_ms(date, start),
+            end_at: local::to_utc_ms(date, start + 60),
             status: LessonStatus::Scheduled,
             seats: (0..seats)
                 .map(|i| Seat {
@@ -479,7 +479,7 @@ mod tests {
         };
         assert!(openings(&tutors, &spaces, &taken, &english, &[monday], 60).is_empty());
         let evening = Wanted {
-            now: rome::to_utc_ms(monday, 17 * 60),
+            now: local::to_utc_ms(monday, 17 * 60),
             ..wanted
         };
         assert!(openings(&tutors, &spaces, &taken, &evening, &[monday], 60).is_empty());

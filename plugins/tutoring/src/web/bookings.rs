@@ -17,8 +17,8 @@ use crate::booking::{self, Booked};
 use crate::cancel;
 use crate::config::Settings;
 use crate::family::{self, Child, ChildView, Family};
-use crate::rome;
 use crate::slots::{self, Search};
+use trama_sdk::local;
 
 /// Longest search, in days.
 const MAX_DAYS: u32 = 31;
@@ -86,7 +86,7 @@ fn run_search(
         .filter(|f| !f.is_empty())
     {
         Some(text) => Date::parse(text)?,
-        None => rome::today(now),
+        None => local::today(now),
     };
     let days = query.days.unwrap_or(14).clamp(1, MAX_DAYS);
     Ok(Some(slots::search(
@@ -127,7 +127,7 @@ fn search_page_with(
         "children": children.iter().map(ChildView::new).collect::<Vec<_>>(),
         "child": chosen.map(ChildView::new),
         "subject": query.subject.clone().unwrap_or_default(),
-        "from": query.from.clone().unwrap_or_else(|| rome::today(now).to_string()),
+        "from": query.from.clone().unwrap_or_else(|| local::today(now).to_string()),
         "days": query.days.unwrap_or(14).clamp(1, MAX_DAYS),
         "search": search,
         "balance": balance,
@@ -180,8 +180,8 @@ fn booked_json(booked: &Booked, settings: &Settings, lang: Lang) -> Value {
         "subject": b.subject,
         "level": b.level,
         "date": b.date,
-        "start": rome::hhmm(b.start),
-        "end": rome::hhmm(b.start + b.minutes),
+        "start": local::hhmm(b.start),
+        "end": local::hhmm(b.start + b.minutes),
         "minutes": b.minutes,
         "period": b.period,
         "opened_group": booked.opened,

@@ -19,10 +19,10 @@ use crate::allowance::{self, Balance};
 use crate::config::Settings;
 use crate::family::{self, ChildView, FAMILIES, Family, FamilyView};
 use crate::lesson::{BOOKINGS, Booking, BookingStatus};
-use crate::rome;
 use crate::schedule;
 use crate::space::SPACES;
 use crate::tutor::TUTORS;
+use trama_sdk::local;
 
 /// Families per page of the operators' list.
 const PAGE: u32 = 50;
@@ -98,7 +98,7 @@ pub fn current_balance(
     now: i64,
     lang: Lang,
 ) -> Result<BalanceView> {
-    let period = settings.allowance_period.period_of(rome::today(now));
+    let period = settings.allowance_period.period_of(local::today(now));
     let (doc, balance) = allowance::balance(family, &period, settings)?;
     let note = doc.map(|d| d.data.note).unwrap_or_default();
     Ok(BalanceView::new(&period, &balance, &note, settings, lang))
@@ -132,8 +132,8 @@ fn booking_views(
             spaces.insert(b.space.clone(), space);
         }
         let (space, address) = spaces.get(&b.space).cloned().unwrap_or_default();
-        let free_until = rome::local(b.start_at - deadline_ms);
-        let weekday = Date::parse(&b.date).map(rome::weekday).unwrap_or(1);
+        let free_until = local::local(b.start_at - deadline_ms);
+        let weekday = Date::parse(&b.date).map(local::weekday).unwrap_or(1);
         views.push(BookingView {
             id: doc.id.clone(),
             lesson: b.lesson.clone(),
@@ -141,8 +141,8 @@ fn booking_views(
             child_name: names.get(&b.child).cloned().unwrap_or_default(),
             date: b.date.clone(),
             weekday: schedule::day_long_name(weekday, lang).to_owned(),
-            start: rome::hhmm(b.start),
-            end: rome::hhmm(b.start + b.minutes),
+            start: local::hhmm(b.start),
+            end: local::hhmm(b.start + b.minutes),
             subject: b.subject.clone(),
             level: b.level.clone(),
             tutor: tutors.get(&b.tutor).cloned().unwrap_or_default(),
@@ -445,7 +445,7 @@ pub fn set_allowance(request: Request, params: Params) -> Result<Response> {
     let mut problems = Problems::default();
     let kind = settings.allowance_period;
     let period = match input.one("period") {
-        None => kind.period_of(rome::today(now)),
+        None => kind.period_of(local::today(now)),
         Some(text) => kind.parse(text).unwrap_or_else(|| {
             problems.push(
                 "period",

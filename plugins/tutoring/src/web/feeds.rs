@@ -19,9 +19,9 @@ use crate::config::Settings;
 use crate::family::{CHILDREN, FAMILIES, Family};
 use crate::ics::{self, Event};
 use crate::lesson::{BOOKINGS, BookingStatus, LESSONS, LessonStatus};
-use crate::rome;
 use crate::space::SPACES;
 use crate::tutor::{TUTORS, Tutor};
+use trama_sdk::local;
 
 /// How far back a feed goes.
 const PAST_DAYS: i64 = 60;
@@ -81,7 +81,7 @@ pub fn tutor(request: Request, params: Params) -> Result<Response> {
     let tutor: Doc<Tutor> = by_token(&TUTORS, &token, lang)?;
     let settings = Settings::load()?;
     let now = clock::now_ms();
-    let since = rome::today(now).add_days(-PAST_DAYS).to_string();
+    let since = local::today(now).add_days(-PAST_DAYS).to_string();
     let lessons = LESSONS
         .query()
         .filter("tutor", Cmp::Eq, tutor.id.as_str())

@@ -22,11 +22,11 @@ use crate::family::{self, CHILDREN, FAMILIES};
 use crate::input;
 use crate::lesson::{self, BOOKINGS, LESSONS, Lesson, LessonStatus};
 use crate::reminders;
-use crate::rome;
 use crate::rules;
 use crate::schedule;
 use crate::space::{SPACES, Space};
 use crate::tutor::TUTORS;
+use trama_sdk::local;
 
 /// A child in a lesson, for those who may see them.
 #[derive(Debug, Clone, Serialize)]
@@ -165,14 +165,14 @@ impl LessonView {
             });
         }
         let opens = attendance::opens_at(l, settings);
-        let local = rome::local(opens);
-        let weekday = Date::parse(&l.date).map(rome::weekday).unwrap_or(1);
+        let local = local::local(opens);
+        let weekday = Date::parse(&l.date).map(local::weekday).unwrap_or(1);
         Ok(Self {
             id: doc.id.clone(),
             date: l.date.clone(),
             weekday: schedule::day_long_name(weekday, lang).to_owned(),
-            start: rome::hhmm(l.start),
-            end: rome::hhmm(l.end()),
+            start: local::hhmm(l.start),
+            end: local::hhmm(l.end()),
             minutes: l.minutes,
             subject: l.subject.clone(),
             level: l.level.clone(),
@@ -415,7 +415,7 @@ struct RangeQuery {
 
 /// The range asked for, by default from today for two weeks; at most 92 days.
 fn range(query: &RangeQuery, now: i64, lang: Lang) -> Result<(Date, Date)> {
-    let today = rome::today(now);
+    let today = local::today(now);
     let parse = |text: &Option<String>, default: Date| match text.as_deref().map(str::trim) {
         None | Some("") => Ok(default),
         Some(text) => Date::parse(text),

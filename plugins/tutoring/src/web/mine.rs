@@ -17,10 +17,10 @@ use trama_sdk::{Result, clock};
 use super::{BASE, lang};
 use crate::family;
 use crate::lesson::{BOOKINGS, Booking, BookingStatus, LESSONS, Lesson, LessonStatus};
-use crate::rome;
 use crate::schedule;
 use crate::space::SPACES;
 use crate::tutor;
+use trama_sdk::local;
 
 /// Bookings of lessons older than this are left out: `/me` is about what is going on, and the
 /// family's page keeps the whole history.
@@ -46,9 +46,9 @@ pub fn when_in_words(date: &str, start: u16, minutes: u16, lang: Lang) -> String
     let day = match Date::parse(date) {
         Ok(d) => format!(
             "{} {} {} {}",
-            schedule::day_long_name(rome::weekday(d), lang),
+            schedule::day_long_name(local::weekday(d), lang),
             d.day,
-            rome::month_name(d.month, lang == Lang::It),
+            local::month_name(d.month, lang),
             d.year
         ),
         // Dates are written by the plugin itself; should one be unreadable, show it as stored.
@@ -56,8 +56,8 @@ pub fn when_in_words(date: &str, start: u16, minutes: u16, lang: Lang) -> String
     };
     format!(
         "{day}, {}-{}",
-        rome::hhmm(start),
-        rome::hhmm(start.saturating_add(minutes))
+        local::hhmm(start),
+        local::hhmm(start.saturating_add(minutes))
     )
 }
 

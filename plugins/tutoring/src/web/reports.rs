@@ -17,9 +17,9 @@ use crate::config::Settings;
 use crate::family::{CHILDREN, FAMILIES};
 use crate::lesson::{BOOKINGS, Booking, LESSONS, Lesson};
 use crate::report::{self, Names, Report, Row};
-use crate::rome;
 use crate::space;
 use crate::tutor;
+use trama_sdk::local;
 
 /// Documents read per query.
 const PAGE: u32 = 1000;
@@ -39,7 +39,7 @@ fn month(request: &Request, lang: Lang) -> Result<String> {
         .filter(|m| !m.is_empty())
     {
         None => {
-            let today = rome::today(clock::now_ms());
+            let today = local::today(clock::now_ms());
             Ok(format!("{:04}-{:02}", today.year, today.month))
         }
         Some(text) => {
@@ -190,7 +190,7 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
             },
             "totals": RowView::new(&data.report.totals, lang),
             "report": data.report,
-            "month_label": format!("{} {year}", rome::month_name(number, lang == Lang::It)),
+            "month_label": format!("{} {year}", local::month_name(number, lang)),
             "previous": shift(-1),
             "next": shift(1),
             "rate": report::euros(data.report.hourly_rate_cents, lang),
@@ -279,8 +279,8 @@ fn lessons_csv(data: &Month) -> Result<String> {
             &mut out,
             &[
                 b.date.clone(),
-                rome::hhmm(b.start),
-                rome::hhmm(b.start + b.minutes),
+                local::hhmm(b.start),
+                local::hhmm(b.start + b.minutes),
                 b.lesson.clone(),
                 status,
                 b.subject.clone(),

@@ -12,8 +12,8 @@ use super::lessons::staff_views;
 use super::{FormState, created, lang, require_operator, to, wants_json, with_form};
 use crate::config::Settings;
 use crate::lesson::LESSONS;
-use crate::rome;
 use crate::space::{self, SpaceView};
+use trama_sdk::local;
 
 fn views(lang: Lang) -> Result<Vec<SpaceView>> {
     Ok(space::all()?
@@ -74,7 +74,7 @@ fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) ->
     let lessons = LESSONS
         .query()
         .filter("space", Cmp::Eq, id)
-        .filter("date", Cmp::Ge, rome::today(now).to_string())
+        .filter("date", Cmp::Ge, local::today(now).to_string())
         .order_by("start_at")
         .limit(200)
         .fetch()?;

@@ -15,8 +15,8 @@ use super::lessons::{LessonView, staff_views};
 use super::{FormState, created, lang, require_operator, require_tutor, to, wants_json, with_form};
 use crate::config::Settings;
 use crate::lesson::{LESSONS, Lesson, LessonStatus};
-use crate::rome;
 use crate::tutor::{self, Tutor, TutorView};
+use trama_sdk::local;
 
 fn settings_lists(settings: &Settings) -> Value {
     json!({ "subjects": settings.subjects, "levels": settings.levels })
@@ -84,7 +84,7 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
 
 /// Lessons of tutor `id` from a week ago on.
 fn lessons_of(id: &str, now: i64) -> Result<Vec<Doc<Lesson>>> {
-    let since = rome::today(now).add_days(-7).to_string();
+    let since = local::today(now).add_days(-7).to_string();
     LESSONS
         .query()
         .filter("tutor", Cmp::Eq, id)

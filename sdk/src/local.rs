@@ -1,18 +1,18 @@
-//! Wall-clock time in Europe/Rome, where lessons happen.
+//! Wall-clock time in the instance's zone, Europe/Rome, and how pages write it.
 //!
-//! Lessons are planned in local time ("Tuesday 15:00 at the library") and stored as a local date
-//! and minute of the day, plus the UTC instant (`start_at`) that deadlines, reminders and
-//! calendars need. Plugins only get UTC from the kernel and carry no time-zone database, so the
-//! conversion applies Italy's rule directly: Central European Time (UTC+1), and summer time
-//! (UTC+2) from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of
-//! October — the European Union's rule since 1996. Should the EU abolish the change, this
-//! module is the one place to update.
+//! The kernel's clock is UTC, and a citizen must never read "07:06 UTC" for something that
+//! happened at 08:06 in her town. Plugins carry no time-zone database, so the conversion
+//! applies Italy's rule directly: Central European Time (UTC+1), and summer time (UTC+2) from
+//! 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October — the
+//! European Union's rule since 1996. Should the EU abolish the change, this module is the one
+//! place to update; every Trama territory today is Italian, so the zone is not a setting yet.
 //!
 //! A local time that does not exist (02:30 on the last Sunday of March) is read as if the
 //! clocks had not moved yet, i.e. 03:30 summer time; one that happens twice (02:30 on the last
-//! Sunday of October) is the first of the two. Lessons at those hours are not expected.
+//! Sunday of October) is the first of the two.
 
-use trama_sdk::clock::{Date, DateTime};
+use crate::clock::{Date, DateTime};
+use crate::i18n::Lang;
 
 const MS_PER_MINUTE: i64 = 60_000;
 
@@ -83,8 +83,8 @@ pub fn hhmm_compact(minute: u16) -> String {
     format!("{:02}{:02}", minute / 60, minute % 60)
 }
 
-/// The months' names, for pages.
-pub fn month_name(month: u8, italian: bool) -> &'static str {
+/// The name of `month` (1–12) in `lang`, for pages: `marzo`, `March`.
+pub fn month_name(month: u8, lang: Lang) -> &'static str {
     const IT: [&str; 12] = [
         "gennaio",
         "febbraio",
@@ -114,7 +114,36 @@ pub fn month_name(month: u8, italian: bool) -> &'static str {
         "December",
     ];
     let i = usize::from(month.clamp(1, 12) - 1);
-    if italian { IT[i] } else { EN[i] }
+    match lang {
+        Lang::It => IT[i],
+        Lang::En => EN[i],
+    }
+}
+
+/// `date` written out in `lang`: `3 dicembre 2026`, `3 December 2026`.
+pub fn long_date(date: Date, lang: Lang) -> String {
+    format!(
+        "{} {} {}",
+        date.day,
+        month_name(date.month, lang),
+        date.year
+    )
+}
+
+/// The instant `utc_ms` as people in Italy read it, in Rome's time: `03/12/2026 07:06`. No
+/// zone is written, because it is the territory's own.
+pub fn numeric(utc_ms: i64) -> String {
+    let t = local(utc_ms);
+    format!(
+        "{:02}/{:02}/{} {:02}:{:02}",
+        t.date.day, t.date.month, t.date.year, t.hour, t.minute
+    )
+}
+
+/// The instant `utc_ms` written out in `lang`, in Rome's time: `3 dicembre 2026, 07:06`.
+pub fn long_date_time(utc_ms: i64, lang: Lang) -> String {
+    let t = local(utc_ms);
+    format!("{}, {:02}:{:02}", long_date(t.date, lang), t.hour, t.minute)
 }
 
 #[cfg(test)]
@@ -181,7 +210,20 @@ mod tests {
     fn times_are_written_with_two_digits() {
         assert_eq!(hhmm(9 * 60 + 5), "09:05");
         assert_eq!(hhmm_compact(15 * 60), "1500");
-        assert_eq!(month_name(3, true), "marzo");
-        assert_eq!(month_name(12, false), "December");
+        assert_eq!(month_name(3, Lang::It), "marzo");
+        assert_eq!(month_name(12, Lang::En), "December");
+    }
+
+    #[test]
+    fn instants_are_written_in_rome_time() {
+        // 23:59:59 UTC on 29 February 2024 is already 1 March in Rome (winter, UTC+1).
+        let leap = 1_709_251_199_999;
+        assert_eq!(numeric(leap), "01/03/2024 00:59");
+        assert_eq!(long_date_time(leap, Lang::It), "1 marzo 2024, 00:59");
+        assert_eq!(long_date_time(leap, Lang::En), "1 March 2024, 00:59");
+        // 09:05 UTC on 31 July is 11:05 summer time.
+        let summer = to_utc_ms(date("2025-07-31"), 11 * 60 + 5);
+        assert_eq!(numeric(summer), "31/07/2025 11:05");
+        assert_eq!(long_date(date("2026-12-03"), Lang::It), "3 dicembre 2026");
     }
 }
