@@ -797,7 +797,7 @@ async fn committee_at_work(instance: TestInstance) {
         ])
     );
     assert!(
-        seen["reapply_from"]
+        seen["reapply_from_iso"]
             .as_str()
             .is_some_and(|d| d.starts_with(&today_plus(180))),
         "{seen}"

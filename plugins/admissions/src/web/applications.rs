@@ -107,8 +107,10 @@ pub struct ApplicationView {
     pub requests: Vec<RequestView>,
     pub pending_question: Option<String>,
     pub decision: Option<DecisionView>,
-    /// After a rejection: from when a new application is accepted.
+    /// After a rejection: from when a new application is accepted (Rome time, for people).
     pub reapply_from: Option<String>,
+    /// The same instant in RFC 3339 (UTC), for API clients.
+    pub reapply_from_iso: Option<String>,
     pub provider_id: Option<String>,
     pub history: Vec<StepView>,
     pub committee: Option<CommitteeView>,
@@ -246,6 +248,12 @@ impl ApplicationView {
         } else {
             None
         };
+        let reapply_at = (app.status == Status::Rejected)
+            .then(|| {
+                app.decided_at
+                    .map(|at| at.saturating_add(settings.reapply_after.as_ms()))
+            })
+            .flatten();
         Ok(Self {
             id: doc.id.clone(),
             kind: app.kind,
@@ -285,12 +293,8 @@ impl ApplicationView {
                 .decision
                 .as_ref()
                 .map(|d| decision_view(d, committee, lang)),
-            reapply_from: (app.status == Status::Rejected)
-                .then(|| {
-                    app.decided_at
-                        .map(|at| when(at.saturating_add(settings.reapply_after.as_ms())))
-                })
-                .flatten(),
+            reapply_from: reapply_at.map(when),
+            reapply_from_iso: reapply_at.map(iso),
             provider_id: app.provider_id.clone(),
             history: steps(&app.history, !committee, lang),
             committee: committee_view,
