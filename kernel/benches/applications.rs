@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::summarize;
+use common::{Totals, summarize};
 use serde_json::json;
 use support::{Client, PgDatabase, Server, TestInstance, add_user, login, sign_up};
 
@@ -60,21 +60,6 @@ fn tax_code(n: u64) -> String {
         })
         .sum();
     format!("{body}{}", (10 - sum % 10) % 10)
-}
-
-/// One run: applications accepted, refused, wall time, latencies.
-#[derive(Default)]
-struct Totals {
-    ok: usize,
-    refused: usize,
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-}
-
-impl Totals {
-    fn rate(&self) -> f64 {
-        self.ok as f64 / self.elapsed.as_secs_f64()
-    }
 }
 
 /// `applicants` (each with their own session and CSRF token) post applications back to back
@@ -136,10 +121,7 @@ async fn load(
         .collect();
     let mut totals = Totals::default();
     for task in tasks {
-        let one = task.await.expect("applicant task");
-        totals.ok += one.ok;
-        totals.refused += one.refused;
-        totals.latencies.extend(one.latencies);
+        totals.add(task.await.expect("applicant task"));
     }
     totals.elapsed = started.elapsed();
     totals

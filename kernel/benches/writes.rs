@@ -24,7 +24,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::summarize;
+use common::{Totals, summarize};
 use serde_json::{Value, json};
 use support::{HELLO, PgDatabase, Server, TestInstance};
 
@@ -33,35 +33,14 @@ const WARMUP: Duration = Duration::from_secs(1);
 const DURATION: Duration = Duration::from_secs(4);
 const ROUNDS: usize = 2;
 
-/// One load run: answered requests, refused ones, the wall time and every latency.
-#[derive(Default)]
-struct Totals {
-    ok: usize,
-    refused: usize,
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-}
-
-impl Totals {
-    fn add(&mut self, other: Totals) {
-        self.ok += other.ok;
-        self.refused += other.refused;
-        self.elapsed += other.elapsed;
-        self.latencies.extend(other.latencies);
-    }
-
-    fn rate(&self) -> f64 {
-        self.ok as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn report(&mut self, name: &str) {
-        let (rate, ok, refused) = (self.rate(), self.ok, self.refused);
-        let summary = summarize(&mut self.latencies).expect("some requests succeeded");
-        println!(
-            "    {name:<34} {rate:>7.0} req/s   p50 {:>8.2?}   p99 {:>8.2?}   ({ok} done, {refused} refused)",
-            summary.p50, summary.p99,
-        );
-    }
+/// Prints `totals` as one line of the report.
+fn report(totals: &mut Totals, name: &str) {
+    let (rate, ok, refused) = (totals.rate(), totals.ok, totals.refused);
+    let summary = summarize(&mut totals.latencies).expect("some requests succeeded");
+    println!(
+        "    {name:<34} {rate:>7.0} req/s   p50 {:>8.2?}   p99 {:>8.2?}   ({ok} done, {refused} refused)",
+        summary.p50, summary.p99,
+    );
 }
 
 /// `CLIENTS` clients, each with its own cookies and CSRF token, POST `body` to `url` back to
@@ -141,8 +120,8 @@ async fn compare(server: &Server, body: &Value, new: (&str, &str), old: (&str, &
         eprintln!("round {round}: {}", old.0);
         before.add(load(server, old.1, body, DURATION).await);
     }
-    after.report(new.0);
-    before.report(old.0);
+    report(&mut after, new.0);
+    report(&mut before, old.0);
     println!(
         "    1.3 / baseline: {:.2}x the requests per second",
         after.rate() / before.rate()

@@ -74,25 +74,7 @@ fn an_api_requirement_older_than_the_component_is_refused_naming_the_plugin_toml
     )
     .expect("write");
     std::fs::copy(hello.join("plugin.wasm"), copy.join("plugin.wasm")).expect("copy");
-    let instance = TestInstance::new("old-api", HELLO);
-    let manifest_path = instance.path().join("instance.toml");
-    let manifest = std::fs::read_to_string(&manifest_path).expect("instance.toml");
-    std::fs::write(
-        &manifest_path,
-        manifest.replace(
-            &repo_root().join("plugins").display().to_string(),
-            &registry.path().display().to_string(),
-        ),
-    )
-    .expect("write");
-
-    let output = trama()
-        .arg("check")
-        .arg(instance.path())
-        .output()
-        .expect("trama check");
-    assert!(!output.status.success());
-    let said = String::from_utf8_lossy(&output.stderr);
+    let said = refused_check("old-api", "plugins", registry.path());
     assert!(
         said.contains(&format!("built against host API {api}"))
             && said.contains(&copy.join("plugin.toml").display().to_string())
@@ -113,14 +95,22 @@ fn a_broken_theme_template_fails_the_check() {
         "{% extends \"base.html\" %}{% block content %}{% if %}{% endblock %}",
     )
     .expect("write");
-    let instance = TestInstance::new("broken-theme", HELLO);
+    let said = refused_check("broken-theme", "themes", themes.path());
+    assert!(said.contains("home.html"), "{said}");
+}
+
+/// Runs `trama check` on a hello instance whose registry folder `folder` (`plugins` or
+/// `themes`) is `replacement` instead of the repository's, expects it to fail, and returns what
+/// it said.
+fn refused_check(id: &str, folder: &str, replacement: &std::path::Path) -> String {
+    let instance = TestInstance::new(id, HELLO);
     let manifest_path = instance.path().join("instance.toml");
     let manifest = std::fs::read_to_string(&manifest_path).expect("instance.toml");
     std::fs::write(
         &manifest_path,
         manifest.replace(
-            &repo_root().join("themes").display().to_string(),
-            &themes.path().display().to_string(),
+            &repo_root().join(folder).display().to_string(),
+            &replacement.display().to_string(),
         ),
     )
     .expect("write");
@@ -129,9 +119,8 @@ fn a_broken_theme_template_fails_the_check() {
         .arg(instance.path())
         .output()
         .expect("trama check");
-    assert!(!output.status.success());
-    let said = String::from_utf8_lossy(&output.stderr);
-    assert!(said.contains("home.html"), "{said}");
+    assert!(!output.status.success(), "{id} passed the check");
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -1,4 +1,4 @@
-//! What the benchmarks share: latency summaries. Each bench uses part of it.
+//! What the benchmarks share: latency summaries and load totals. Each bench uses part of it.
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -31,4 +31,29 @@ pub fn median(samples: &mut [Duration]) -> Duration {
 /// `"met"` or `"MISSED"`, the way the benchmarks report their targets.
 pub fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "MISSED" }
+}
+
+/// What a load run of writes came to: requests done, refused (409), the wall time and every
+/// latency of those done.
+#[derive(Debug, Default)]
+pub struct Totals {
+    pub ok: usize,
+    pub refused: usize,
+    pub elapsed: Duration,
+    pub latencies: Vec<Duration>,
+}
+
+impl Totals {
+    /// Adds `other` to these (its wall time too: runs in sequence add up).
+    pub fn add(&mut self, other: Totals) {
+        self.ok += other.ok;
+        self.refused += other.refused;
+        self.elapsed += other.elapsed;
+        self.latencies.extend(other.latencies);
+    }
+
+    /// Requests done per second of wall time.
+    pub fn rate(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
 }
