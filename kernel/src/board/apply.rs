@@ -137,41 +137,29 @@ impl Board {
         outcome: &Json,
         claim: Claim,
     ) -> Result<bool, DbErr> {
-        let _guard = self.db.write_guard().await;
-        let done = self
-            .db
-            .conn()
-            .execute_raw(sql::stmt(
-                self.db.backend(),
-                "UPDATE proposals SET status = 'failed', decided_at = ?, outcome = ? \
-                 WHERE instance = ? AND number = ? AND status = 'applying' AND claimed_until = ?",
-                vec![
-                    crate::clock::now_ms().into(),
-                    outcome.to_string().into(),
-                    self.id(),
-                    number.into(),
-                    claim.0.into(),
-                ],
-            ))
-            .await?;
-        Ok(done.rows_affected() == 1)
+        self.update_one(
+            "UPDATE proposals SET status = 'failed', decided_at = ?, outcome = ? \
+             WHERE instance = ? AND number = ? AND status = 'applying' AND claimed_until = ?",
+            vec![
+                crate::clock::now_ms().into(),
+                outcome.to_string().into(),
+                self.id(),
+                number.into(),
+                claim.0.into(),
+            ],
+        )
+        .await
     }
 
     /// Gives the claim on proposal `number` back: it is approved again, for whichever node
     /// looks next, with its decision left as it was. `false` if the claim was no longer ours.
     pub async fn release_claim(&self, number: i64, claim: Claim) -> Result<bool, DbErr> {
-        let _guard = self.db.write_guard().await;
-        let done = self
-            .db
-            .conn()
-            .execute_raw(sql::stmt(
-                self.db.backend(),
-                "UPDATE proposals SET status = 'approved', claimed_until = NULL \
-                 WHERE instance = ? AND number = ? AND status = 'applying' AND claimed_until = ?",
-                vec![self.id(), number.into(), claim.0.into()],
-            ))
-            .await?;
-        Ok(done.rows_affected() == 1)
+        self.update_one(
+            "UPDATE proposals SET status = 'approved', claimed_until = NULL \
+             WHERE instance = ? AND number = ? AND status = 'applying' AND claimed_until = ?",
+            vec![self.id(), number.into(), claim.0.into()],
+        )
+        .await
     }
 
     /// Whether `claim` on proposal `number` is still the live one.

@@ -391,23 +391,29 @@ impl Board {
         to: Status,
         outcome: &Json,
     ) -> Result<bool, DbErr> {
+        self.update_one(
+            "UPDATE proposals SET status = ?, decided_at = ?, outcome = ? \
+             WHERE instance = ? AND number = ? AND status = ?",
+            vec![
+                to.as_str().into(),
+                crate::clock::now_ms().into(),
+                outcome.to_string().into(),
+                self.id(),
+                number.into(),
+                from.as_str().into(),
+            ],
+        )
+        .await
+    }
+
+    /// Runs a conditional `UPDATE` of one proposal in its own write; whether it matched, so
+    /// that of two requests (or nodes) making the same move exactly one wins.
+    async fn update_one(&self, statement: &str, values: Vec<Value>) -> Result<bool, DbErr> {
         let _guard = self.db.write_guard().await;
         let done = self
             .db
             .conn()
-            .execute_raw(sql::stmt(
-                self.db.backend(),
-                "UPDATE proposals SET status = ?, decided_at = ?, outcome = ? \
-                 WHERE instance = ? AND number = ? AND status = ?",
-                vec![
-                    to.as_str().into(),
-                    crate::clock::now_ms().into(),
-                    outcome.to_string().into(),
-                    self.id(),
-                    number.into(),
-                    from.as_str().into(),
-                ],
-            ))
+            .execute_raw(sql::stmt(self.db.backend(), statement, values))
             .await?;
         Ok(done.rows_affected() == 1)
     }
