@@ -26,20 +26,11 @@ use std::time::{Duration, Instant};
 
 use common::{Totals, summarize};
 use serde_json::json;
-use support::{Client, PgDatabase, Server, TestInstance, add_user, login, sign_up};
+use support::{Client, PgDatabase, Server, TestInstance, VOUCHERS, add_user, login, sign_up};
 
 const WRITERS: [usize; 4] = [1, 4, 16, 32];
 const WARMUP: Duration = Duration::from_secs(1);
 const DURATION: Duration = Duration::from_secs(5);
-
-const VOUCHERS: &str = r#"
-[plugins.vouchers]
-version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock"]
-[plugins.vouchers.settings]
-municipality_name = "Comune di Prova"
-voucher_code_prefix = "BS"
-"#;
 
 /// The `n`th of a series of valid numeric tax codes (eleven digits, the last a check digit),
 /// so that every application is a different applicant.

@@ -165,6 +165,16 @@ capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
 greeting = "Buongiorno dal test"
 "#;
 
+/// The vouchers plugin with the settings the stories and the applications bench use.
+pub const VOUCHERS: &str = r#"
+[plugins.vouchers]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock"]
+[plugins.vouchers.settings]
+municipality_name = "Comune di Prova"
+voucher_code_prefix = "BS"
+"#;
+
 pub fn trama() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trama"));
     command.env("TRAMA_LOG", "warn");

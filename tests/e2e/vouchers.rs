@@ -7,14 +7,7 @@ use serde_json::{Value as Json, json};
 
 use crate::support::{Client, PgDatabase, Server, TestInstance, add_user, login, sign_up};
 
-pub(crate) const VOUCHERS: &str = r#"
-[plugins.vouchers]
-version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock"]
-[plugins.vouchers.settings]
-municipality_name = "Comune di Prova"
-voucher_code_prefix = "BS"
-"#;
+pub(crate) use crate::support::VOUCHERS;
 
 /// Valid codici fiscali (their check letters are right).
 pub(crate) const ANNA: &str = "RSSMRA85T10A562S";
