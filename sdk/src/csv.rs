@@ -1,4 +1,10 @@
-//! Writing CSV (RFC 4180) that spreadsheets open safely.
+//! Writing CSV (RFC 4180) that spreadsheets open safely — and, through [`Sheet`], right.
+//!
+//! An Italian spreadsheet reads a CSV file as Windows-1252 unless it starts with a byte-order
+//! mark (so "sì" comes out as "sÃ¬"), and splits fields at `;`, because `,` is its decimal mark
+//! (so a comma-separated file shows as one column). A [`Sheet`] writes the mark, separates
+//! fields with `;` in Italian and `,` in English, writes amounts with the decimal mark of the
+//! language, and takes its column headers in both languages.
 //!
 //! Exports from a welfare service end up in an operator's spreadsheet, and their cells hold
 //! what citizens typed. A cell starting with `=`, `+`, `-` or `@` would run there as a formula
@@ -11,30 +17,110 @@
 //! assert_eq!(out, "name,note\r\nAnna,\"'=HYPERLINK(\"\"x\"\")\"\r\n");
 //! ```
 
+use crate::http::Response;
+use crate::i18n::Lang;
+
 /// Appends one record to `out`: fields separated by commas, ended by CRLF.
 pub fn record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
+    record_with(out, fields, ',');
+}
+
+fn record_with<S: AsRef<str>>(out: &mut String, fields: &[S], separator: char) {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(separator);
         }
-        push_field(out, field.as_ref());
+        push_field(out, field.as_ref(), separator);
     }
     out.push_str("\r\n");
+}
+
+/// A CSV export for people, in their language (see the module's notes).
+///
+/// ```
+/// use trama_sdk::csv::Sheet;
+/// use trama_sdk::i18n::Lang;
+///
+/// let mut sheet = Sheet::new(Lang::It);
+/// sheet.header(&[("Nome", "Name"), ("Importo (€)", "Amount (€)")]);
+/// let amount = sheet.cents(123_456);
+/// sheet.row(&["Anna Rossi, sì", amount.as_str()]);
+/// assert_eq!(sheet.finish(), "\u{feff}Nome;Importo (€)\r\nAnna Rossi, sì;1234,56\r\n");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    out: String,
+    separator: char,
+    lang: Lang,
+}
+
+impl Sheet {
+    /// An empty sheet for a person who reads `lang`.
+    pub fn new(lang: Lang) -> Self {
+        Self {
+            out: String::from('\u{feff}'),
+            separator: match lang {
+                Lang::It => ';',
+                Lang::En => ',',
+            },
+            lang,
+        }
+    }
+
+    /// The header row, each column named `(italian, english)`.
+    pub fn header(&mut self, columns: &[(&str, &str)]) {
+        let names: Vec<&str> = columns
+            .iter()
+            .map(|&(it, en)| self.lang.pick(it, en))
+            .collect();
+        record_with(&mut self.out, &names, self.separator);
+    }
+
+    /// One row.
+    pub fn row<S: AsRef<str>>(&mut self, fields: &[S]) {
+        record_with(&mut self.out, fields, self.separator);
+    }
+
+    /// An amount in cents as the spreadsheet reads a number in this language: `1234,56` or
+    /// `1234.56`, without thousands separators (which would make it text).
+    pub fn cents(&self, cents: i64) -> String {
+        let sign = if cents < 0 { "-" } else { "" };
+        let abs = cents.unsigned_abs();
+        let mark = self.lang.pick(',', '.');
+        format!("{sign}{}{mark}{:02}", abs / 100, abs % 100)
+    }
+
+    /// "sì"/"yes" or "no".
+    pub fn yes_no(&self, value: bool) -> &'static str {
+        self.lang.yes_no(value)
+    }
+
+    /// The text of the file.
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    /// The sheet as a file the browser saves as `filename`.
+    pub fn download(self, filename: impl Into<String>) -> Response {
+        Response::download(filename, "text/csv; charset=utf-8", self.out.into_bytes())
+    }
 }
 
 /// Quotes a field when it holds a comma, a quote, a line break or edge spaces, doubling inner
 /// quotes. A field a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) is
 /// prefixed with `'`, so a name like `=HYPERLINK(…)` stays text on an operator's computer.
-fn push_field(out: &mut String, field: &str) {
+fn push_field(out: &mut String, field: &str, separator: char) {
     let guarded;
-    let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_negative_number(field)
+    {
         guarded = format!("'{field}");
         guarded.as_str()
     } else {
         field
     };
-    let needs_quotes =
-        field.contains([',', '"', '\r', '\n']) || field.starts_with(' ') || field.ends_with(' ');
+    let needs_quotes = field.contains([separator, '"', '\r', '\n'])
+        || field.starts_with(' ')
+        || field.ends_with(' ');
     if needs_quotes {
         out.push('"');
         out.push_str(&field.replace('"', "\"\""));
@@ -42,6 +128,20 @@ fn push_field(out: &mut String, field: &str) {
     } else {
         out.push_str(field);
     }
+}
+
+/// `-12`, `-12,50`, `-12.50`: a negative amount, which a spreadsheet must read as a number.
+fn is_negative_number(field: &str) -> bool {
+    let Some(rest) = field.strip_prefix('-') else {
+        return false;
+    };
+    let mut parts = rest.splitn(2, [',', '.']);
+    let whole = parts.next().unwrap_or_default();
+    let fraction = parts.next().unwrap_or("0");
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -64,7 +164,28 @@ mod tests {
     #[test]
     fn formulas_are_neutralised() {
         let mut out = String::new();
-        record(&mut out, &["=1+1", "-2", "@x", "Anna"]);
-        assert_eq!(out, "'=1+1,'-2,'@x,Anna\r\n");
+        record(&mut out, &["=1+1", "-2+3", "@x", "Anna", "-2", "-2.50"]);
+        assert_eq!(out, "'=1+1,'-2+3,'@x,Anna,-2,-2.50\r\n");
+    }
+
+    #[test]
+    fn an_italian_sheet_opens_in_columns_with_accents_and_amounts() {
+        let mut sheet = Sheet::new(Lang::It);
+        sheet.header(&[("Nome", "Name"), ("Nota", "Note"), ("Importo", "Amount")]);
+        let refund = sheet.cents(-1_250);
+        sheet.row(&["Anna; Rossi", "sì, grazie", refund.as_str()]);
+        sheet.row(&["-x", "=SUM(A1)", "0,05"]);
+        assert_eq!(
+            sheet.finish(),
+            "\u{feff}Nome;Nota;Importo\r\n\"Anna; Rossi\";sì, grazie;-12,50\r\n'-x;'=SUM(A1);0,05\r\n"
+        );
+        let mut sheet = Sheet::new(Lang::En);
+        sheet.header(&[("Nome", "Name"), ("Importo", "Amount")]);
+        let amount = sheet.cents(5);
+        sheet.row(&["Rossi, Anna", amount.as_str()]);
+        assert_eq!(
+            sheet.finish(),
+            "\u{feff}Name,Amount\r\n\"Rossi, Anna\",0.05\r\n"
+        );
     }
 }

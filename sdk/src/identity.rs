@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bindings::trama::plugin::identity as wit;
 use crate::bindings::trama::plugin::types::User as WitUser;
+use crate::i18n::Lang;
 use crate::{Error, Result};
 
 /// A person with an account on the instance.
@@ -70,6 +71,29 @@ pub fn holders(role: &str) -> Result<Vec<User>> {
 /// The caller, or [`Error::Unauthenticated`] if nobody is logged in.
 pub fn require_login() -> Result<User> {
     caller().ok_or_else(|| Error::unauthenticated("you need to log in to do this"))
+}
+
+/// [`require_login`] with the refusal in the person's language.
+pub fn require_login_in(lang: Lang) -> Result<User> {
+    caller().ok_or_else(|| {
+        Error::unauthenticated(lang.pick(
+            "per farlo devi prima accedere",
+            "you need to log in to do this",
+        ))
+    })
+}
+
+/// [`require_role`] with the refusals in the person's language.
+pub fn require_role_in(role: &str, lang: Lang) -> Result<User> {
+    let user = require_login_in(lang)?;
+    if has_role(role) {
+        Ok(user)
+    } else {
+        Err(Error::forbidden(match lang {
+            Lang::It => format!("serve il ruolo `{role}`, che il tuo account non ha"),
+            Lang::En => format!("this needs the role `{role}`, which your account does not have"),
+        }))
+    }
 }
 
 /// The caller if they hold `role`: [`Error::Unauthenticated`] if nobody is logged in,

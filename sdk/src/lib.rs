@@ -10,13 +10,18 @@
 //! |---|---|
 //! | [`http`] | the [`Request`](http::Request) (typed forms, query and JSON) and the [`Response`](http::Response) (JSON, pages, redirects, downloads) |
 //! | [`router`] | dispatching by method and path pattern, with `404`/`405` answers |
-//! | [`store`] | typed documents in declared collections: versions, queries, atomic batches |
+//! | [`store`] | typed documents in declared collections: versions, queries, atomic batches, retry on conflict |
 //! | [`settings`] | the instance's settings of the plugin, validated by the kernel |
 //! | [`identity`] | the caller, their roles, other accounts |
 //! | [`ledger`] | money in integer cents: accounts, idempotent transfers that never overdraw (host API 1.1) |
 //! | [`notify`] | messages to people through the kernel's outbox, sent once per key (host API 1.2) |
 //! | [`events`] | publishing and receiving named events |
 //! | [`audit`] | the instance's tamper-evident log of changes |
+//! | [`web`] | who a page is for, `201` for API creations, redirects inside the plugin |
+//! | [`submit`] | one flow for a form and its JSON twin: `422` JSON or the page again, `201` or a redirect |
+//! | [`code`] | codes people type (Crockford base 32), created unique; secret tokens |
+//! | [`claim`] | one-time claim codes that link an account to a record |
+//! | [`quota`] | "at most N per month per person", atomic with the write it limits |
 //! | [`log`] | the kernel's log |
 //! | [`clock`] | the time, and UTC calendar helpers |
 //! | [`csv`] | CSV exports (RFC 4180) guarded against formula injection |
@@ -114,7 +119,9 @@ pub mod bindings;
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub mod allocator;
 pub mod audit;
+pub mod claim;
 pub mod clock;
+pub mod code;
 pub mod csv;
 mod error;
 pub mod events;
@@ -130,9 +137,12 @@ pub mod log;
 pub mod money;
 pub mod notify;
 mod plugin;
+pub mod quota;
 pub mod router;
 pub mod settings;
 pub mod store;
+pub mod submit;
+pub mod web;
 
 pub use error::{Error, Result};
 pub use plugin::Plugin;

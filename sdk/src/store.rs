@@ -118,6 +118,27 @@ pub fn checkpoint() -> Result<()> {
     Ok(wit::checkpoint().map_err(StoreError::from)?)
 }
 
+/// Most documents one query returns (the kernel's limit); see [`Query::fetch_all`].
+pub const PAGE: u32 = 1000;
+
+/// Attempts [`retry`] makes before it gives the last conflict back.
+pub const ATTEMPTS: usize = 5;
+
+/// Runs `attempt` again while it fails with [`Error::Conflict`], at most [`ATTEMPTS`] times in
+/// all: for a read-check-write step that loses a race when someone changes a document between
+/// its read and its conditional write (`put_if_version`, a [`Batch`]). Each attempt reads
+/// afresh, so a conflict raised by the step's own checks (a duplicate) is checked again on the
+/// new state, and returned if it still stands.
+pub fn retry<T>(mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut tries = 1;
+    loop {
+        match attempt() {
+            Err(Error::Conflict(_)) if tries < ATTEMPTS => tries += 1,
+            other => return other,
+        }
+    }
+}
+
 /// A typed handle on one collection. It holds no data, so it can be a `const`:
 ///
 /// ```
@@ -233,6 +254,25 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
             expected_version: Some(version),
         })
         .map_err(StoreError::from)?)
+    }
+
+    /// Reads `id`, lets `change` edit it and writes it back only if nobody changed it since
+    /// the read; on a conflict it reads again and runs `change` on the new state (see
+    /// [`retry`]). `None` when there is no such document; an error from `change` leaves the
+    /// document as it was.
+    pub fn update(
+        &self,
+        id: &str,
+        mut change: impl FnMut(&mut T) -> Result<()>,
+    ) -> Result<Option<Doc<T>>> {
+        retry(|| {
+            let Some(mut doc) = self.get(id)? else {
+                return Ok(None);
+            };
+            change(&mut doc.data)?;
+            doc.version = self.put_if_version(id, &doc.data, doc.version)?;
+            Ok(Some(doc))
+        })
     }
 
     /// Starts a query; see [`Query`].
@@ -364,6 +404,34 @@ impl<T: Serialize + DeserializeOwned> Query<T> {
         docs.into_iter()
             .map(|doc| self.collection.decode(doc))
             .collect()
+    }
+
+    /// Every document that passes the filters, from the query's offset on, read a page of
+    /// [`PAGE`] (the kernel's largest) at a time; a limit set on the query is ignored. For
+    /// exports and reports that must see everything: a page walk by hand is easy to get wrong
+    /// at the boundary.
+    pub fn fetch_all(self) -> Result<Vec<Doc<T>>> {
+        let mut all = Vec::new();
+        loop {
+            let offset = self
+                .offset
+                .saturating_add(u32::try_from(all.len()).unwrap_or(u32::MAX));
+            let query = wit::QueryOptions {
+                filters: self.filters.clone(),
+                order_by: self.order_by.clone(),
+                descending: self.descending,
+                limit: Some(PAGE),
+                offset,
+            };
+            let docs = wit::query(&self.collection.name, &query).map_err(StoreError::from)?;
+            let full = docs.len() == PAGE as usize;
+            for doc in docs {
+                all.push(self.collection.decode(doc)?);
+            }
+            if !full {
+                return Ok(all);
+            }
+        }
     }
 
     /// Counts the documents that pass the filters (ordering and paging are ignored).
