@@ -834,11 +834,15 @@ hourly_rate_cents = 2200
         .expect("csv");
     assert_eq!(csv.status().as_u16(), 200);
     let csv = csv.text().await.expect("csv text");
+    // For an Italian spreadsheet: a byte-order mark, `;` between fields, Italian headers and
+    // decimal commas.
+    assert!(csv.starts_with("\u{feff}tipo;id;nome;lezioni;ore;"), "{csv}");
     assert!(
-        csv.contains(&format!("tutor,{giulia_id},Giulia Neri,1,1,1,1,1,1,")),
+        csv.contains(&format!("tutor;{giulia_id};Giulia Neri;1;1;1;1;1;1;")),
         "{csv}"
     );
-    assert!(csv.contains(",22.00\r\n"), "{csv}");
+    assert!(csv.contains("\r\ntotale;"), "{csv}");
+    assert!(csv.contains(";22,00\r\n"), "{csv}");
     let detail = operator
         .http
         .get(server.url(&format!("/p/tutoring/reports/lessons.csv?month={month}")))
@@ -849,11 +853,11 @@ hourly_rate_cents = 2200
         .await
         .expect("csv text");
     assert!(
-        detail.contains(",Anna Rossi,Luca Rossi,present,1\r\n"),
+        detail.contains(";Anna Rossi;Luca Rossi;present;1\r\n"),
         "{detail}"
     );
     assert!(
-        detail.contains(",Carla Bianchi,<Ugo> Bianchi,absent,1\r\n"),
+        detail.contains(";Carla Bianchi;<Ugo> Bianchi;absent;1\r\n"),
         "{detail}"
     );
     let (status, _) = get(&anna, &server, "/api/reports").await;

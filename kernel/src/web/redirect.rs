@@ -35,8 +35,13 @@ pub fn login_required(ctx: &super::Ctx, next: &str) -> axum::response::Response 
 pub fn from_plugin(plugin: &str, location: &str) -> Option<String> {
     let target = if location.starts_with('/') {
         location.to_owned()
-    } else if location.contains(':') {
-        // `https:…`, `javascript:…`, `data:…`
+    } else if location
+        .split(['/', '?', '#'])
+        .next()
+        .is_some_and(|first| first.contains(':'))
+    {
+        // `https:…`, `javascript:…`, `data:…`: a colon in the first segment is a scheme
+        // (RFC 3986 §4.2); later, as in `lessons?at=10:00`, it is only text.
         return None;
     } else {
         format!("/p/{plugin}/{location}")
@@ -57,6 +62,10 @@ mod tests {
         assert_eq!(
             from_plugin("hello", "done").as_deref(),
             Some("/p/hello/done")
+        );
+        assert_eq!(
+            from_plugin("hello", "slots?at=10:00").as_deref(),
+            Some("/p/hello/slots?at=10:00")
         );
         for evil in [
             "https://evil.example/",

@@ -13,11 +13,11 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, store};
+use trama_sdk::{Error, Result, audit};
 
-use crate::code;
 use crate::config::Settings;
 use crate::input;
+use trama_sdk::code;
 
 pub const FAMILIES: Collection<Family> = Collection::new("families");
 pub const CHILDREN: Collection<Child> = Collection::new("children");
@@ -119,7 +119,7 @@ pub fn ensure_of_user(user: &User, now: i64) -> Result<Doc<Family>> {
         name: user.display_name.clone(),
         user_id: Some(user.id.clone()),
         phone: String::new(),
-        feed_token: code::feed_token(&store::new_id(), &store::new_id()),
+        feed_token: code::token(),
         created_at: now,
         created_by: user.username.clone(),
     };
@@ -186,7 +186,7 @@ pub fn register_by_operator(
         name,
         user_id: None,
         phone,
-        feed_token: code::feed_token(&store::new_id(), &store::new_id()),
+        feed_token: code::token(),
         created_at: now,
         created_by: actor.username.clone(),
     })?;

@@ -69,7 +69,6 @@ pub mod allowance;
 pub mod attendance;
 pub mod booking;
 pub mod cancel;
-pub mod code;
 pub mod config;
 pub mod family;
 pub mod ics;

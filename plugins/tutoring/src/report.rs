@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use trama_sdk::csv::Sheet;
 use trama_sdk::i18n::Lang;
 use trama_sdk::store::Doc;
 
@@ -207,64 +208,51 @@ pub fn euros(cents: i64, lang: Lang) -> String {
     )
 }
 
-/// Cents as euros for CSV (dot, no thousands separator).
-pub fn euros_plain(cents: i64) -> String {
-    euros(cents, Lang::En)
-}
-
-/// Minutes as decimal hours for CSV (`1.5`).
-pub fn hours_plain(minutes: u32) -> String {
-    crate::allowance::hours_text(minutes, Lang::En)
-}
-
-/// The rows of one part of a report as CSV.
-pub fn rows_csv(kind: &str, rows: &[Row], totals: Option<&Row>) -> String {
-    let mut out = String::new();
-    trama_sdk::csv::record(
-        &mut out,
-        &[
-            "kind",
-            "id",
-            "name",
-            "lessons",
-            "hours",
-            "present",
-            "present_hours",
-            "absent",
-            "absent_hours",
-            "late_cancellations",
-            "late_cancellation_hours",
-            "charged_hours",
-            "cost_eur",
-        ],
-    );
-    let line = |out: &mut String, kind: &str, row: &Row| {
-        trama_sdk::csv::record(
-            out,
-            &[
-                kind.to_owned(),
-                row.id.clone(),
-                row.name.clone(),
-                row.lessons.to_string(),
-                hours_plain(row.minutes),
-                row.present.to_string(),
-                hours_plain(row.present_minutes),
-                row.absent.to_string(),
-                hours_plain(row.absent_minutes),
-                row.late_cancelled.to_string(),
-                hours_plain(row.late_minutes),
-                hours_plain(row.charged_minutes),
-                row.cost_cents.map(euros_plain).unwrap_or_default(),
-            ],
-        );
+/// The rows of one part of a report as a sheet for the operator's spreadsheet; `kind` names
+/// the rows (`("tutor", "tutor")`), a last row holds the totals.
+pub fn rows_csv(kind: (&str, &str), rows: &[Row], totals: Option<&Row>, lang: Lang) -> String {
+    let mut sheet = Sheet::new(lang);
+    sheet.header(&[
+        ("tipo", "kind"),
+        ("id", "id"),
+        ("nome", "name"),
+        ("lezioni", "lessons"),
+        ("ore", "hours"),
+        ("presenze", "present"),
+        ("ore di presenza", "present_hours"),
+        ("assenze", "absent"),
+        ("ore di assenza", "absent_hours"),
+        ("disdette tardive", "late_cancellations"),
+        ("ore di disdetta tardiva", "late_cancellation_hours"),
+        ("ore addebitate", "charged_hours"),
+        ("costo (€)", "cost_eur"),
+    ]);
+    let hours = |minutes| crate::allowance::hours_text(minutes, lang);
+    let mut line = |kind: &str, row: &Row| {
+        let cost = row.cost_cents.map(|c| sheet.cents(c)).unwrap_or_default();
+        sheet.row(&[
+            kind.to_owned(),
+            row.id.clone(),
+            row.name.clone(),
+            row.lessons.to_string(),
+            hours(row.minutes),
+            row.present.to_string(),
+            hours(row.present_minutes),
+            row.absent.to_string(),
+            hours(row.absent_minutes),
+            row.late_cancelled.to_string(),
+            hours(row.late_minutes),
+            hours(row.charged_minutes),
+            cost,
+        ]);
     };
     for row in rows {
-        line(&mut out, kind, row);
+        line(lang.pick(kind.0, kind.1), row);
     }
     if let Some(totals) = totals {
-        line(&mut out, "total", totals);
+        line(lang.pick("totale", "total"), totals);
     }
-    out
+    sheet.finish()
 }
 
 #[cfg(test)]
@@ -416,10 +404,25 @@ mod tests {
             cost_cents: Some(3300),
             ..Row::default()
         };
-        let csv = rows_csv("tutor", std::slice::from_ref(&row), Some(&row));
+        let csv = rows_csv(
+            ("tutor", "tutor"),
+            std::slice::from_ref(&row),
+            Some(&row),
+            Lang::En,
+        );
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert!(lines[0].starts_with("kind,id,name,lessons,hours"));
+        assert!(lines[0].starts_with("\u{feff}kind,id,name,lessons,hours"));
         assert_eq!(lines[1], "tutor,t1,'=Giulia,2,1.5,0,0,0,0,0,0,0,33.00");
         assert!(lines[2].starts_with("total,"));
+        let csv = rows_csv(
+            ("tutor", "tutor"),
+            std::slice::from_ref(&row),
+            Some(&row),
+            Lang::It,
+        );
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert!(lines[0].starts_with("\u{feff}tipo;id;nome;lezioni;ore;"));
+        assert_eq!(lines[1], "tutor;t1;'=Giulia;2;1,5;0;0;0;0;0;0;0;33,00");
+        assert!(lines[2].starts_with("totale;"));
     }
 }

@@ -233,25 +233,13 @@ pub fn groups(
 
 /// Lessons (not cancelled) from `from` to `to`, both included.
 pub fn lessons_between(from: Date, to: Date) -> Result<Vec<Doc<Lesson>>> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = LESSONS
-            .query()
-            .filter("date", Cmp::Ge, from.to_string())
-            .filter("date", Cmp::Le, to.to_string())
-            .filter("status", Cmp::Ne, "cancelled")
-            .order_by("start_at")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        let n = page.len();
-        all.extend(page);
-        if n < PAGE as usize {
-            return Ok(all);
-        }
-        offset += PAGE;
-    }
+    LESSONS
+        .query()
+        .filter("date", Cmp::Ge, from.to_string())
+        .filter("date", Cmp::Le, to.to_string())
+        .filter("status", Cmp::Ne, "cancelled")
+        .order_by("start_at")
+        .fetch_all()
 }
 
 /// The result of a search.

@@ -6,17 +6,17 @@
 //! the tutor, logged in with the `tutor` role, enters it once and their account becomes the
 //! tutor record's. The code is cleared when used, so it cannot link a second account.
 
+use crate::config::Settings;
+use crate::input;
+use crate::schedule::{self, Window};
 use serde::{Deserialize, Serialize};
+use trama_sdk::claim::{self, Claimable};
+use trama_sdk::code;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, store};
-
-use crate::code;
-use crate::config::Settings;
-use crate::input;
-use crate::schedule::{self, Window};
+use trama_sdk::{Error, Result, audit};
 
 pub const TUTORS: Collection<Tutor> = Collection::new("tutors");
 
@@ -164,7 +164,7 @@ pub fn all() -> Result<Vec<Doc<Tutor>>> {
 
 /// A fresh calendar secret.
 pub fn new_feed_token() -> String {
-    code::feed_token(&store::new_id(), &store::new_id())
+    code::token()
 }
 
 pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Tutor>> {
@@ -175,7 +175,7 @@ pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Tutor>> {
         availability: draft.availability,
         unavailable_dates: draft.unavailable_dates,
         user_id: None,
-        claim_code: Some(code::claim_code(&store::new_id())),
+        claim_code: Some(code::draw(CLAIM_LEN)),
         active: draft.active.unwrap_or(true),
         feed_token: new_feed_token(),
         created_at: now,
@@ -210,8 +210,24 @@ pub fn update(id: &str, draft: Draft, actor: &User, lang: Lang) -> Result<Doc<Tu
     Ok(doc)
 }
 
-/// Links the caller's account to the tutor holding `claim`.
-pub fn claim(user: &User, claim: &str, lang: Lang) -> Result<Doc<Tutor>> {
+/// Characters of a tutor's one-time claim code.
+pub const CLAIM_LEN: usize = 8;
+
+/// What a claim code names, for "the code … matches no tutor".
+const WHAT: claim::Noun = claim::Noun {
+    it: "nessun tutor",
+    en: "no tutor",
+};
+
+impl Claimable for Tutor {
+    fn link(&mut self, user: &User) {
+        self.user_id = Some(user.id.clone());
+        self.claim_code = None;
+    }
+}
+
+/// Links the caller's account to the tutor holding the code `typed`.
+pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Tutor>> {
     if let Some(mine) = of_user(user)? {
         return Err(Error::conflict(match lang {
             Lang::It => format!(
@@ -224,27 +240,7 @@ pub fn claim(user: &User, claim: &str, lang: Lang) -> Result<Doc<Tutor>> {
             ),
         }));
     }
-    let code = code::normalize_claim(claim, lang).map_err(Error::invalid)?;
-    let found = TUTORS
-        .query()
-        .filter("claim_code", Cmp::Eq, code.as_str())
-        .limit(1)
-        .fetch()?;
-    let Some(mut doc) = found.into_iter().next() else {
-        return Err(Error::not_found(match lang {
-            Lang::It => format!(
-                "il codice «{}» non corrisponde a nessun tutor (o è già stato usato)",
-                claim.trim()
-            ),
-            Lang::En => format!(
-                "the code `{}` matches no tutor (or was already used)",
-                claim.trim()
-            ),
-        }));
-    };
-    doc.data.user_id = Some(user.id.clone());
-    doc.data.claim_code = None;
-    doc.version = TUTORS.put_if_version(&doc.id, &doc.data, doc.version)?;
+    let doc = claim::redeem(&TUTORS, "claim_code", CLAIM_LEN, typed, user, WHAT, lang)?;
     audit::record(
         "tutor.claimed",
         &doc.id,

@@ -11,7 +11,7 @@ use trama_sdk::router::Params;
 use trama_sdk::store::Doc;
 use trama_sdk::{Error, Result, clock};
 
-use super::{FormState, is_operator, lang, to, wants_json, with_form};
+use super::{FormState, OPERATORS, lang, to, wants_json, with_form};
 use crate::allowance;
 use crate::booking::{self, Booked};
 use crate::cancel;
@@ -101,7 +101,7 @@ fn search_page_with(
     form: Option<FormState>,
     lang: Lang,
 ) -> Result<Response> {
-    let operator = is_operator();
+    let operator = OPERATORS.admits();
     let settings = Settings::load()?;
     let now = clock::now_ms();
     let Bookable { family, children } =
@@ -161,7 +161,7 @@ pub fn api_slots(request: Request, _: Params) -> Result<Response> {
             "query parameter `subject`: the subject is required",
         ));
     }
-    let (child, _) = family::child_for(child_id, &user, is_operator(), lang)?;
+    let (child, _) = family::child_for(child_id, &user, OPERATORS.admits(), lang)?;
     let settings = Settings::load()?;
     let search = run_search(&query, &child, &settings, clock::now_ms(), lang)?;
     Response::json(&search)
@@ -216,7 +216,7 @@ pub fn book(request: Request, _: Params) -> Result<Response> {
         Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => return back(422, FormState::new("book", &problems, input.echo(), lang)),
     };
-    let operator = is_operator();
+    let operator = OPERATORS.admits();
     match booking::book(
         &request_data,
         &user,
@@ -236,7 +236,7 @@ pub fn book(request: Request, _: Params) -> Result<Response> {
                 Ok(to(&format!("/families/{}", family.id)))
             }
         }
-        Err(err) if !json && super::shown_in_form(&err) => back(
+        Err(err) if !json && err.belongs_in_form() => back(
             err.status(),
             FormState::message("book", err.message(), input.echo()),
         ),
@@ -251,7 +251,7 @@ pub fn cancel(request: Request, params: Params) -> Result<Response> {
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
     let settings = Settings::load()?;
-    let operator = is_operator();
+    let operator = OPERATORS.admits();
     let cancelled = cancel::cancel(&id, &user, operator, &settings, clock::now_ms(), lang)?;
     if wants_json(&request) {
         return Response::json(&cancelled);

@@ -14,7 +14,7 @@ use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Result, audit, clock};
 
-use super::{FormState, created, is_operator, lang, require_operator, to, wants_json, with_form};
+use super::{FormState, OPERATORS, created, lang, to, wants_json, with_form};
 use crate::allowance::{self, Balance};
 use crate::config::Settings;
 use crate::family::{self, ChildView, FAMILIES, Family, FamilyView};
@@ -324,7 +324,7 @@ pub fn add_own_child(request: Request, _: Params) -> Result<Response> {
 pub fn add_child(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
-    let operator = is_operator();
+    let operator = OPERATORS.admits();
     let family = family::visible(params.get("id")?, &user, operator, lang)?;
     add_child_to(&request, &family, &user, operator, lang)
 }
@@ -373,7 +373,7 @@ fn list_page_with(page: u32, status: u16, form: Option<FormState>, lang: Lang) -
 /// `GET /families?page=` (operators): families by name, with this period's hours.
 pub fn list_page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let query: PageQuery = request.parse_query()?;
     list_page_with(query.page.unwrap_or(0), 200, None, lang)
 }
@@ -381,7 +381,7 @@ pub fn list_page(request: Request, _: Params) -> Result<Response> {
 /// `GET /api/families?page=` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let query: PageQuery = request.parse_query()?;
     Response::json(&family_rows(query.page.unwrap_or(0), lang)?)
 }
@@ -390,7 +390,7 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 /// `{name, phone}`; `201` with the family.
 pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, family::FAMILY_FIELDS)?;
     let (name, phone) = match family::read_family(&input, lang) {
@@ -417,7 +417,7 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
 pub fn page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
-    let operator = is_operator();
+    let operator = OPERATORS.admits();
     let doc = family::visible(params.get("id")?, &user, operator, lang)?;
     render_family(Some(&doc), operator, 200, None, lang)
 }
@@ -426,7 +426,7 @@ pub fn page(request: Request, params: Params) -> Result<Response> {
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
-    let operator = is_operator();
+    let operator = OPERATORS.admits();
     let doc = family::visible(params.get("id")?, &user, operator, lang)?;
     Response::json(&family_context(&doc, operator, lang)?)
 }
@@ -436,7 +436,7 @@ pub fn api_get(request: Request, params: Params) -> Result<Response> {
 /// `note`.
 pub fn set_allowance(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let json = wants_json(&request);
     let family = family::load(params.get("id")?, lang)?;
     let input = Input::from_request(&request, allowance::JSON_FIELDS)?;
@@ -506,7 +506,7 @@ pub fn set_allowance(request: Request, params: Params) -> Result<Response> {
 pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
-    let operator = is_operator();
+    let operator = OPERATORS.admits();
     let mut doc = family::visible(params.get("id")?, &user, operator, lang)?;
     doc.data.feed_token = crate::tutor::new_feed_token();
     doc.version = FAMILIES.put_if_version(&doc.id, &doc.data, doc.version)?;
@@ -531,7 +531,7 @@ fn render_child(
     form: Option<FormState>,
     lang: Lang,
 ) -> Result<Response> {
-    let (child, family) = family::child_for(id, user, is_operator(), lang)?;
+    let (child, family) = family::child_for(id, user, OPERATORS.admits(), lang)?;
     let settings = Settings::load()?;
     let context = json!({
         "child": ChildView::new(&child),
@@ -555,7 +555,7 @@ pub fn update_child(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
-    let (_, family) = family::child_for(&id, &user, is_operator(), lang)?;
+    let (_, family) = family::child_for(&id, &user, OPERATORS.admits(), lang)?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, family::CHILD_FIELDS)?;
     let settings = Settings::load()?;

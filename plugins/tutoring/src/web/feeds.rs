@@ -1,7 +1,7 @@
 //! Calendar feeds: `GET /feeds/tutor/{token}.ics` and `GET /feeds/family/{token}.ics`.
 //!
 //! Calendar apps fetch these without a session, so the secret token in the address is the
-//! credential (see [`crate::code`]); anything but a known token is a 404 that says nothing more.
+//! credential (see [`trama_sdk::code::token`]); anything but a known token is a 404 that says nothing more.
 //! A feed holds the last 60 days and everything ahead.
 
 use std::collections::HashMap;
@@ -14,13 +14,13 @@ use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, clock};
 
 use super::lang;
-use crate::code;
 use crate::config::Settings;
 use crate::family::{CHILDREN, FAMILIES, Family};
 use crate::ics::{self, Event};
 use crate::lesson::{BOOKINGS, BookingStatus, LESSONS, LessonStatus};
 use crate::space::SPACES;
 use crate::tutor::{TUTORS, Tutor};
+use trama_sdk::code;
 use trama_sdk::local;
 
 /// How far back a feed goes.
@@ -39,7 +39,7 @@ fn unknown(lang: Lang) -> Error {
 fn token(params: &Params, lang: Lang) -> Result<String> {
     let file = params.get("file")?;
     file.strip_suffix(".ics")
-        .filter(|t| code::is_feed_token(t))
+        .filter(|t| code::is_token(t))
         .map(str::to_owned)
         .ok_or_else(|| unknown(lang))
 }

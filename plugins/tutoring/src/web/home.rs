@@ -7,7 +7,7 @@ use trama_sdk::router::Params;
 use trama_sdk::{Result, clock, identity};
 
 use super::families::current_balance;
-use super::{is_operator, lang};
+use super::{OPERATORS, lang};
 use crate::config::Settings;
 use crate::family::{self, ChildView};
 
@@ -33,7 +33,7 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
         &json!({
             "service": settings.service_name,
             "logged_in": user.is_some(),
-            "is_operator": is_operator(),
+            "is_operator": OPERATORS.admits(),
             "is_tutor": identity::has_role("tutor"),
             "children": children,
             "balance": balance,

@@ -14,7 +14,7 @@ use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Error, Result, clock};
 
-use super::{FormState, is_operator, lang, require_operator, to, wants_json, with_form};
+use super::{FormState, OPERATORS, lang, to, wants_json, with_form};
 use crate::attendance;
 use crate::cancel::{self, CANCEL_FIELDS};
 use crate::config::Settings;
@@ -226,7 +226,7 @@ pub fn staff_views(
 /// with a child in it sees its own children; anyone else gets a 404.
 fn visible(id: &str, user: &User, lang: Lang) -> Result<(Doc<Lesson>, Access)> {
     let doc = lesson::load(id, lang)?;
-    if is_operator() {
+    if OPERATORS.admits() {
         return Ok((doc, Access::Operator));
     }
     if attendance::is_tutor_of(&doc.data, user)? {
@@ -323,7 +323,7 @@ pub fn record_attendance(request: Request, params: Params) -> Result<Response> {
         &id,
         &present,
         &user,
-        is_operator(),
+        OPERATORS.admits(),
         &settings,
         clock::now_ms(),
         lang,
@@ -337,19 +337,17 @@ pub fn record_attendance(request: Request, params: Params) -> Result<Response> {
             lang,
         )?),
         Ok(_) => Ok(to(&format!("/lessons/{id}"))),
-        Err(err) if !json && super::shown_in_form(&err) && !matches!(err, Error::NotFound(_)) => {
-            render(
-                &id,
-                &user,
-                err.status(),
-                Some(FormState::message(
-                    "attendance",
-                    err.message(),
-                    input.echo(),
-                )),
-                lang,
-            )
-        }
+        Err(err) if !json && err.belongs_in_form() && !matches!(err, Error::NotFound(_)) => render(
+            &id,
+            &user,
+            err.status(),
+            Some(FormState::message(
+                "attendance",
+                err.message(),
+                input.echo(),
+            )),
+            lang,
+        ),
         Err(err) => Err(err),
     }
 }
@@ -357,7 +355,7 @@ pub fn record_attendance(request: Request, params: Params) -> Result<Response> {
 /// `POST /lessons/{id}/cancel` and `POST /api/lessons/{id}/cancel` (operators): `reason`.
 pub fn cancel_lesson(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
     let json = wants_json(&request);
     let input = Input::from_request(&request, CANCEL_FIELDS)?;
@@ -445,7 +443,7 @@ fn lessons_in(from: Date, to: Date, tutor: Option<&str>) -> Result<Vec<Doc<Lesso
 /// `GET /lessons?from=&to=&tutor=` (operators)
 pub fn list_page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let query: RangeQuery = request.parse_query()?;
     let now = clock::now_ms();
     let (from, to) = range(&query, now, lang)?;
@@ -466,7 +464,7 @@ pub fn list_page(request: Request, _: Params) -> Result<Response> {
 /// `GET /api/lessons?from=&to=&tutor=` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let query: RangeQuery = request.parse_query()?;
     let now = clock::now_ms();
     let (from, to) = range(&query, now, lang)?;
@@ -479,7 +477,7 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 /// now, as the `reminders` job does every ten minutes.
 pub fn run_reminders(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let settings = Settings::load()?;
     let sent = reminders::run(&settings, clock::now_ms())?;
     trama_sdk::audit::record(

@@ -15,62 +15,25 @@ pub mod reports;
 pub mod spaces;
 pub mod tutors;
 
-use serde::Serialize;
-use trama_sdk::http::Response;
-use trama_sdk::i18n::Lang;
-use trama_sdk::identity::{self, User};
-use trama_sdk::{Error, Result};
+use trama_sdk::web::Audience;
 
-/// Where the plugin is mounted, for redirects and links in messages.
+/// Where the plugin is mounted, for links in messages and calendars.
 pub const BASE: &str = "/p/tutoring";
 
 pub use trama_sdk::i18n::lang;
 pub use trama_sdk::input::{FormState, wants_json, with_form};
+pub use trama_sdk::web::{created, to};
 
 /// The cooperative's staff (and the instance's administrators).
-pub fn is_operator() -> bool {
-    identity::has_role("operator") || identity::has_role("admin")
-}
+pub const OPERATORS: Audience = Audience {
+    roles: &["operator", "admin"],
+    it: "agli operatori della cooperativa",
+    en: "the cooperative's operators",
+};
 
-pub fn require_operator(lang: Lang) -> Result<User> {
-    let user = identity::require_login()?;
-    if is_operator() {
-        Ok(user)
-    } else {
-        Err(Error::forbidden(lang.pick(
-            "questa pagina è riservata agli operatori della cooperativa (ruolo `operator`)",
-            "this page is for the cooperative's operators (role `operator`)",
-        )))
-    }
-}
-
-pub fn require_tutor(lang: Lang) -> Result<User> {
-    let user = identity::require_login()?;
-    if identity::has_role("tutor") {
-        Ok(user)
-    } else {
-        Err(Error::forbidden(lang.pick(
-            "questa pagina è riservata ai tutor (ruolo `tutor`)",
-            "this page is for tutors (role `tutor`)",
-        )))
-    }
-}
-
-/// `201` with the value, for API creations.
-pub fn created<T: Serialize>(value: &T) -> Result<Response> {
-    Response::json_with_status(201, value)
-}
-
-/// The errors a form page shows in place rather than on the kernel's error page: input the
-/// person can fix by changing what they chose.
-pub fn shown_in_form(err: &Error) -> bool {
-    matches!(
-        err,
-        Error::Conflict(_) | Error::Invalid(_) | Error::NotFound(_)
-    )
-}
-
-/// A redirect inside the plugin.
-pub fn to(path: &str) -> Response {
-    Response::redirect(format!("{BASE}{path}"))
-}
+/// Tutors, who see their lessons and take the register.
+pub const TUTORS: Audience = Audience {
+    roles: &["tutor"],
+    it: "ai tutor",
+    en: "tutors",
+};

@@ -11,7 +11,7 @@ use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, clock};
 
-use super::{lang, require_operator};
+use super::{OPERATORS, lang};
 use crate::allowance;
 use crate::config::Settings;
 use crate::family::{CHILDREN, FAMILIES};
@@ -19,10 +19,8 @@ use crate::lesson::{BOOKINGS, Booking, LESSONS, Lesson};
 use crate::report::{self, Names, Report, Row};
 use crate::space;
 use crate::tutor;
+use trama_sdk::csv::Sheet;
 use trama_sdk::local;
-
-/// Documents read per query.
-const PAGE: u32 = 1000;
 
 #[derive(Deserialize)]
 struct MonthQuery {
@@ -65,23 +63,11 @@ fn of_month<T: serde::Serialize + serde::de::DeserializeOwned>(
     collection: &Collection<T>,
     month: &str,
 ) -> Result<Vec<Doc<T>>> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = collection
-            .query()
-            .filter("month", Cmp::Eq, month)
-            .order_by("start_at")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        let n = page.len();
-        all.extend(page);
-        if n < PAGE as usize {
-            return Ok(all);
-        }
-        offset += PAGE;
-    }
+    collection
+        .query()
+        .filter("month", Cmp::Eq, month)
+        .order_by("start_at")
+        .fetch_all()
 }
 
 struct Month {
@@ -164,7 +150,7 @@ impl<'a> RowView<'a> {
 /// `GET /reports?month=YYYY-MM` (operators)
 pub fn page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let month = month(&request, lang)?;
     let data = load(&month)?;
     let year: i32 = month.get(..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
@@ -202,7 +188,7 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
 /// `GET /api/reports?month=YYYY-MM` (operators): the report with every row.
 pub fn api(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let month = month(&request, lang)?;
     Response::json(&load(&month)?.report)
 }
@@ -210,16 +196,16 @@ pub fn api(request: Request, _: Params) -> Result<Response> {
 /// `GET /reports/{families,tutors,spaces,lessons}.csv?month=YYYY-MM` (operators)
 pub fn csv(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let file = params.get("file")?;
     let month = month(&request, lang)?;
     let data = load(&month)?;
     let r = &data.report;
     let body = match file {
-        "families.csv" => report::rows_csv("family", &r.families, None),
-        "tutors.csv" => report::rows_csv("tutor", &r.tutors, Some(&r.totals)),
-        "spaces.csv" => report::rows_csv("space", &r.spaces, Some(&r.totals)),
-        "lessons.csv" => lessons_csv(&data)?,
+        "families.csv" => report::rows_csv(("famiglia", "family"), &r.families, None, lang),
+        "tutors.csv" => report::rows_csv(("tutor", "tutor"), &r.tutors, Some(&r.totals), lang),
+        "spaces.csv" => report::rows_csv(("spazio", "space"), &r.spaces, Some(&r.totals), lang),
+        "lessons.csv" => lessons_csv(&data, lang)?,
         other => {
             return Err(Error::not_found(match lang {
                 Lang::It => format!(
@@ -239,26 +225,23 @@ pub fn csv(request: Request, params: Params) -> Result<Response> {
 }
 
 /// One row per child per lesson of the month: what an auditor checks the totals against.
-fn lessons_csv(data: &Month) -> Result<String> {
-    let mut out = String::new();
-    trama_sdk::csv::record(
-        &mut out,
-        &[
-            "date",
-            "start",
-            "end",
-            "lesson_id",
-            "lesson_status",
-            "subject",
-            "level",
-            "tutor",
-            "space",
-            "family",
-            "child",
-            "booking_status",
-            "charged_hours",
-        ],
-    );
+fn lessons_csv(data: &Month, lang: Lang) -> Result<String> {
+    let mut sheet = Sheet::new(lang);
+    sheet.header(&[
+        ("data", "date"),
+        ("inizio", "start"),
+        ("fine", "end"),
+        ("lezione", "lesson_id"),
+        ("stato della lezione", "lesson_status"),
+        ("materia", "subject"),
+        ("livello", "level"),
+        ("tutor", "tutor"),
+        ("spazio", "space"),
+        ("famiglia", "family"),
+        ("bambino", "child"),
+        ("stato della prenotazione", "booking_status"),
+        ("ore addebitate", "charged_hours"),
+    ]);
     let lessons: BTreeMap<&str, &Lesson> = data
         .lessons
         .iter()
@@ -275,24 +258,21 @@ fn lessons_csv(data: &Month) -> Result<String> {
             .get(b.lesson.as_str())
             .map(|l| format!("{:?}", l.status).to_lowercase())
             .unwrap_or_default();
-        trama_sdk::csv::record(
-            &mut out,
-            &[
-                b.date.clone(),
-                local::hhmm(b.start),
-                local::hhmm(b.start + b.minutes),
-                b.lesson.clone(),
-                status,
-                b.subject.clone(),
-                b.level.clone(),
-                name(&data.names.tutors, &b.tutor),
-                name(&data.names.spaces, &b.space),
-                name(&data.names.families, &b.family),
-                child,
-                b.status.key().to_owned(),
-                report::hours_plain(b.charged_minutes()),
-            ],
-        );
+        sheet.row(&[
+            b.date.clone(),
+            local::hhmm(b.start),
+            local::hhmm(b.start + b.minutes),
+            b.lesson.clone(),
+            status,
+            b.subject.clone(),
+            b.level.clone(),
+            name(&data.names.tutors, &b.tutor),
+            name(&data.names.spaces, &b.space),
+            name(&data.names.families, &b.family),
+            child,
+            b.status.key().to_owned(),
+            crate::allowance::hours_text(b.charged_minutes(), lang),
+        ]);
     }
-    Ok(out)
+    Ok(sheet.finish())
 }

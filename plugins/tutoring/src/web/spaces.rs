@@ -9,7 +9,7 @@ use trama_sdk::store::Cmp;
 use trama_sdk::{Result, clock};
 
 use super::lessons::staff_views;
-use super::{FormState, created, lang, require_operator, to, wants_json, with_form};
+use super::{FormState, OPERATORS, created, lang, to, wants_json, with_form};
 use crate::config::Settings;
 use crate::lesson::LESSONS;
 use crate::space::{self, SpaceView};
@@ -30,14 +30,14 @@ fn list_page_with(status: u16, form: Option<FormState>, lang: Lang) -> Result<Re
 /// `GET /spaces` (operators)
 pub fn list_page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     list_page_with(200, None, lang)
 }
 
 /// `GET /api/spaces` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     Response::json(&views(lang)?)
 }
 
@@ -45,7 +45,7 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 /// closed_dates}`; `201` with the space.
 pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, space::JSON_FIELDS)?;
     let draft = match space::read(&input, lang) {
@@ -88,14 +88,14 @@ fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) ->
 /// `GET /spaces/{id}` (operators): the edit form and the lessons booked there.
 pub fn edit_page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     edit_page_with(params.get("id")?, 200, None, lang)
 }
 
 /// `POST /spaces/{id}` and `POST /api/spaces/{id}` (operators): the same fields, plus `active`.
 pub fn update(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
     let json = wants_json(&request);
     let input = Input::from_request(&request, space::JSON_FIELDS)?;

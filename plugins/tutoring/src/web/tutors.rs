@@ -12,7 +12,7 @@ use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Result, clock};
 
 use super::lessons::{LessonView, staff_views};
-use super::{FormState, created, lang, require_operator, require_tutor, to, wants_json, with_form};
+use super::{FormState, OPERATORS, TUTORS, created, lang, to, wants_json, with_form};
 use crate::config::Settings;
 use crate::lesson::{LESSONS, Lesson, LessonStatus};
 use crate::tutor::{self, Tutor, TutorView};
@@ -35,14 +35,14 @@ fn list_page_with(status: u16, form: Option<FormState>, lang: Lang) -> Result<Re
 /// `GET /tutors` (operators): the tutors and the registration form.
 pub fn list_page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     list_page_with(200, None, lang)
 }
 
 /// `GET /api/tutors` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let tutors: Vec<TutorView> = tutor::all()?
         .iter()
         .map(|t| TutorView::new(t, true, lang))
@@ -54,7 +54,7 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 /// unavailable_dates}`; `201` with the tutor and its one-time `claim_code`.
 pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, tutor::JSON_FIELDS)?;
     let settings = Settings::load()?;
@@ -109,14 +109,14 @@ fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) ->
 /// `GET /tutors/{id}` (operators): details, edit form, claim code, calendar, lessons.
 pub fn edit_page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     edit_page_with(params.get("id")?, 200, None, lang)
 }
 
 /// `GET /api/tutors/{id}` (operators)
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let doc = tutor::load(params.get("id")?, lang)?;
     Response::json(&TutorView::new(&doc, true, lang))
 }
@@ -125,7 +125,7 @@ pub fn api_get(request: Request, params: Params) -> Result<Response> {
 /// registration, plus `active`.
 pub fn update(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
     let json = wants_json(&request);
     let input = Input::from_request(&request, tutor::JSON_FIELDS)?;
@@ -163,7 +163,7 @@ pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
     let doc = tutor::load(id, lang)?;
     let own = doc.data.user_id.as_deref() == Some(user.id.as_str());
     if !own {
-        require_operator(lang)?;
+        OPERATORS.require(lang)?;
     }
     let doc = tutor::renew_feed(id, lang)?;
     if wants_json(&request) {
@@ -214,14 +214,14 @@ fn own_page_with(
 /// `GET /tutor` (role `tutor`): the claim form, or the tutor's lessons.
 pub fn own_page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_tutor(lang)?;
+    let user = TUTORS.require(lang)?;
     own_page_with(&user, 200, None, lang)
 }
 
 /// `GET /api/tutor` (role `tutor`)
 pub fn api_me(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_tutor(lang)?;
+    let user = TUTORS.require(lang)?;
     let doc = tutor::of_user(&user)?;
     Response::json(&own_context(doc.as_ref(), lang)?)
 }
@@ -234,7 +234,7 @@ struct ClaimJson {
 /// `POST /tutor/claim` and `POST /api/tutor/claim` (role `tutor`): `code`.
 pub fn claim(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_tutor(lang)?;
+    let user = TUTORS.require(lang)?;
     let json = wants_json(&request);
     let code = if request.body().is_empty() {
         request.form_value("code").unwrap_or_default().to_owned()
@@ -244,7 +244,7 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
     match tutor::claim(&user, &code, lang) {
         Ok(doc) if json => Response::json(&TutorView::new(&doc, true, lang)),
         Ok(_) => Ok(to("/tutor")),
-        Err(err) if !json && super::shown_in_form(&err) => own_page_with(
+        Err(err) if !json && err.belongs_in_form() => own_page_with(
             &user,
             err.status(),
             Some(FormState::message(
