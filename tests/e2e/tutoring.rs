@@ -836,7 +836,10 @@ hourly_rate_cents = 2200
     let csv = csv.text().await.expect("csv text");
     // For an Italian spreadsheet: a byte-order mark, `;` between fields, Italian headers and
     // decimal commas.
-    assert!(csv.starts_with("\u{feff}tipo;id;nome;lezioni;ore;"), "{csv}");
+    assert!(
+        csv.starts_with("\u{feff}tipo;id;nome;lezioni;ore;"),
+        "{csv}"
+    );
     assert!(
         csv.contains(&format!("tutor;{giulia_id};Giulia Neri;1;1;1;1;1;1;")),
         "{csv}"

@@ -630,12 +630,17 @@ async fn a_campaign_from_the_applications_to_the_reimbursement_of_a_merchant() {
         .expect("csv");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
+    // For an Italian spreadsheet: a byte-order mark, `;`, Italian headers, decimal commas.
     assert!(
-        lines[1].starts_with(&format!("1,{CARLA},Carla Bianchi,285.50,9,BS-")),
+        lines[0].starts_with("\u{feff}posizione;codice fiscale;nome e cognome;importo (€);"),
         "{csv}"
     );
     assert!(
-        lines[2].starts_with(&format!("2,{ANNA},Anna Rossi,385.50,11,BS-")),
+        lines[1].starts_with(&format!("1;{CARLA};Carla Bianchi;285,50;9;BS-")),
+        "{csv}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("2;{ANNA};Anna Rossi;385,50;11;BS-")),
         "{csv}"
     );
     let csv = operator
@@ -648,7 +653,7 @@ async fn a_campaign_from_the_applications_to_the_reimbursement_of_a_merchant() {
         .await
         .expect("csv");
     assert_eq!(csv.lines().count(), 3, "{csv}");
-    assert!(csv.contains("TRN-0001") && csv.contains(",30.00,"), "{csv}");
+    assert!(csv.contains("TRN-0001") && csv.contains(";30,00;"), "{csv}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -698,7 +698,7 @@ impl ApplicationView {
                 .iter()
                 .map(|v| VoucherLine {
                     code: v.code.clone(),
-                    display: crate::code::display(&v.code, prefix),
+                    display: trama_sdk::code::display(&v.code, prefix),
                     amount_cents: v.amount_cents,
                     amount_text: format_cents(v.amount_cents, lang),
                 })

@@ -49,11 +49,11 @@ use trama_sdk::{Error, Result, audit, clock, events, log, store};
 
 use crate::application::{APPLICATIONS, Application, IssuedVoucher, Status, Step, application_id};
 use crate::campaign::{self, CAMPAIGNS, Campaign, State, budget_account};
-use crate::code;
 use crate::rank::{self, Candidate, TaxKey, tax_code_of, tax_key};
 use crate::rules::{Answers, Reason, split};
 use crate::tally::{self, Move};
 use crate::voucher::{self, VOUCHERS, Voucher};
+use trama_sdk::code;
 
 /// Entries per plan document (about 300 KB of JSON, under the 1 MiB document limit); also the
 /// rows of one part of the beneficiaries' export, which reads one plan document.
@@ -613,7 +613,7 @@ fn issue_group(
                             split(entry.amount_cents, &campaign.denominations_cents)
                                 .into_iter()
                                 .map(|amount_cents| IssuedVoucher {
-                                    code: code::voucher_code(&store::new_id()),
+                                    code: code::draw(crate::voucher::CODE_LEN),
                                     amount_cents,
                                 })
                                 .collect();

@@ -82,7 +82,6 @@
 pub mod application;
 pub mod campaign;
 pub mod close;
-pub mod code;
 pub mod config;
 pub mod dashboard;
 pub mod jobs;

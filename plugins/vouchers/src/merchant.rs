@@ -25,9 +25,10 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, log, store};
+use trama_sdk::{Error, Result, audit, log};
 
-use crate::code;
+use trama_sdk::claim::{self, Claimable};
+use trama_sdk::code;
 
 pub const MERCHANTS: Collection<Merchant> = Collection::new("merchants");
 pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimbursements");
@@ -270,7 +271,7 @@ pub fn register(new: NewMerchant, now: i64, lang: Lang) -> Result<Doc<Merchant>>
         vat_number: new.vat_number,
         address: new.address,
         user_id: None,
-        claim_code: Some(code::claim_code(&store::new_id())),
+        claim_code: Some(code::draw(CLAIM_LEN)),
         status: MerchantStatus::Active,
         source: Source::Operator,
         provider_id: None,
@@ -292,32 +293,31 @@ pub fn register(new: NewMerchant, now: i64, lang: Lang) -> Result<Doc<Merchant>>
     Ok(doc)
 }
 
-/// Links the caller's account to the merchant holding `claim`.
-pub fn claim(user: &User, claim: &str, lang: Lang) -> Result<Doc<Merchant>> {
+/// Characters of a merchant's one-time claim code.
+pub const CLAIM_LEN: usize = 8;
+
+/// What a claim code names, for "the code … matches no merchant".
+const WHAT: claim::Noun = claim::Noun {
+    it: "nessun esercente",
+    en: "no merchant",
+};
+
+impl Claimable for Merchant {
+    fn link(&mut self, user: &User) {
+        self.user_id = Some(user.id.clone());
+        self.claim_code = None;
+    }
+}
+
+/// Links the caller's account to the merchant holding the code `typed`.
+pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Merchant>> {
     if let Some(mine) = of_user(user)? {
         return Err(Error::conflict(match lang {
             Lang::It => format!("il tuo account è già collegato a «{}»", mine.data.name),
             Lang::En => format!("your account is already linked to “{}”", mine.data.name),
         }));
     }
-    let code =
-        code::normalize_claim(claim).map_err(|err| Error::invalid(err.describe(claim, lang)))?;
-    let found = MERCHANTS
-        .query()
-        .filter("claim_code", Cmp::Eq, code.as_str())
-        .limit(1)
-        .fetch()?;
-    let Some(mut doc) = found.into_iter().next() else {
-        return Err(Error::not_found(match lang {
-            Lang::It => format!(
-                "il codice «{claim}» non corrisponde a nessun esercente (o è già stato usato)"
-            ),
-            Lang::En => format!("the code `{claim}` matches no merchant (or was already used)"),
-        }));
-    };
-    doc.data.user_id = Some(user.id.clone());
-    doc.data.claim_code = None;
-    doc.version = MERCHANTS.put_if_version(&doc.id, &doc.data, doc.version)?;
+    let doc = claim::redeem(&MERCHANTS, "claim_code", CLAIM_LEN, typed, user, WHAT, lang)?;
     audit::record(
         "merchant.claimed",
         &doc.id,
@@ -588,22 +588,13 @@ pub fn reimburse(
 
 /// The total reimbursed to merchant `id`, in cents.
 pub fn reimbursed(id: &str) -> Result<i64> {
-    let mut total = 0;
-    let mut offset = 0;
-    loop {
-        let page = REIMBURSEMENTS
-            .query()
-            .filter("merchant", Cmp::Eq, id)
-            .limit(1000)
-            .offset(offset)
-            .fetch()?;
-        let len = page.len();
-        total += page.iter().map(|d| d.data.amount_cents).sum::<i64>();
-        if len < 1000 {
-            return Ok(total);
-        }
-        offset += 1000;
-    }
+    Ok(REIMBURSEMENTS
+        .query()
+        .filter("merchant", Cmp::Eq, id)
+        .fetch_all()?
+        .iter()
+        .map(|d| d.data.amount_cents)
+        .sum())
 }
 
 /// A merchant as pages and the API show it.

@@ -42,9 +42,9 @@ use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, events, log};
 
-use crate::code;
 use crate::merchant::{self, MerchantStatus};
 use crate::voucher::{self, MEMO_COUNTERPART};
+use trama_sdk::code;
 
 pub const REDEMPTIONS: Collection<Redemption> = Collection::new("redemptions");
 pub const VOUCHER_REDEEMED: &str = "vouchers.voucher_redeemed";
@@ -178,7 +178,7 @@ pub fn read(input: &Input, lang: Lang) -> std::result::Result<Request, Problems>
             );
             String::new()
         }
-        Some(text) => code::normalize_voucher(text).unwrap_or_else(|err| {
+        Some(text) => code::normalize(text, crate::voucher::CODE_LEN).unwrap_or_else(|err| {
             problems.push("code", err.describe(text, lang));
             String::new()
         }),

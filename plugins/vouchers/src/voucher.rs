@@ -10,6 +10,12 @@ use trama_sdk::store::{Collection, Doc};
 
 pub const VOUCHERS: Collection<Voucher> = Collection::new("vouchers");
 
+/// Characters of a voucher code ([`trama_sdk::code`]): 60 bits, so a collision among a million
+/// vouchers has a probability of about one in two million, and each voucher is created with
+/// "must not exist", so even that is caught. The instance's `voucher_code_prefix` is only
+/// shown, never stored.
+pub const CODE_LEN: usize = 12;
+
 /// A voucher as stored, under its code. `campaign` and `application` are indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Voucher {

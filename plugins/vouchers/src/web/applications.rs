@@ -10,7 +10,7 @@ use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Error, Result, clock};
 
-use super::{FormState, is_operator, lang, require_operator, wants_json, with_form};
+use super::{FormState, OPERATORS, lang, wants_json, with_form};
 use crate::application::{self, APPLICATIONS, Action, Application, ApplicationView, Status};
 use crate::campaign::{self, CAMPAIGNS, State};
 use crate::config::Settings;
@@ -19,7 +19,7 @@ use crate::config::Settings;
 /// the same 404 as for an id that does not exist, so ids reveal nothing.
 fn visible(id: &str, user: &User, lang: Lang) -> Result<Doc<Application>> {
     let doc = application::load(id, lang)?;
-    if is_operator() || doc.data.user_id.as_deref() == Some(user.id.as_str()) {
+    if OPERATORS.admits() || doc.data.user_id.as_deref() == Some(user.id.as_str()) {
         Ok(doc)
     } else {
         Err(application::not_found(id, lang))
@@ -47,7 +47,7 @@ fn render(
     let doc = visible(id, user, lang)?;
     let campaign = campaign::load(&doc.data.campaign, lang)?;
     let active = campaign.data.state == State::Active;
-    let operator = is_operator();
+    let operator = OPERATORS.admits();
     let owner = doc.data.user_id.as_deref() == Some(user.id.as_str());
     let s = doc.data.status;
     let context = json!({
@@ -146,15 +146,15 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
     let text = |field: &str| application::check_text(field, input.one(field), lang);
     let action = match verb.as_str() {
         "approve" => {
-            require_operator(lang)?;
+            OPERATORS.require(lang)?;
             Ok(Action::Approve)
         }
         "reject" => {
-            require_operator(lang)?;
+            OPERATORS.require(lang)?;
             text("reason").map(Action::Reject)
         }
         "request-info" => {
-            require_operator(lang)?;
+            OPERATORS.require(lang)?;
             text("question").map(Action::RequestInfo)
         }
         "answer" => {

@@ -4,15 +4,16 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use trama_sdk::csv::Sheet;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::input::Input;
-use trama_sdk::money;
+use trama_sdk::local;
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
 use trama_sdk::{Error, Result, clock, identity};
 
-use super::{FormState, created, is_operator, lang, require_operator, wants_json, with_form};
+use super::{FormState, OPERATORS, created, lang, wants_json, with_form};
 use crate::application::{self, APPLICATIONS, ApplicationView, Status};
 use crate::campaign::{
     self, CAMPAIGNS, CampaignView, CreateError, FieldView, Measure, Phase, State,
@@ -45,7 +46,7 @@ pub const APPLICATION_EXPORT_ROWS: u32 = 2500;
 /// `GET /campaigns` (operators): every campaign, newest first.
 pub fn list_page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let today = clock::today();
     let campaigns: Vec<CampaignView> = CAMPAIGNS
         .query()
@@ -62,7 +63,7 @@ pub fn list_page(request: Request, _: Params) -> Result<Response> {
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let today = clock::today();
-    let operator = is_operator();
+    let operator = OPERATORS.admits();
     let campaigns: Vec<CampaignView> = CAMPAIGNS
         .query()
         .order_by_desc("created_at")
@@ -126,7 +127,7 @@ fn new_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response
 /// `GET /campaigns/new` (operators)
 pub fn new_form(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     new_page(200, None, lang)
 }
 
@@ -134,7 +135,7 @@ pub fn new_form(request: Request, _: Params) -> Result<Response> {
 /// redirect to its page.
 pub fn create(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, campaign::JSON_FIELDS)?;
     let settings = Settings::load()?;
@@ -211,7 +212,7 @@ fn render_page(
     let today = clock::today();
     let view = CampaignView::new(&doc, today, lang);
     let user = identity::caller();
-    let operator = is_operator();
+    let operator = OPERATORS.admits();
     let mut context = json!({
         "campaign": view,
         "is_operator": operator,
@@ -295,7 +296,7 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
             })
         })?;
     if on_behalf {
-        require_operator(lang)?;
+        OPERATORS.require(lang)?;
     }
     let form_name = if on_behalf { "on_behalf" } else { "apply" };
     let doc = campaign::load(&id, lang)?;
@@ -335,7 +336,7 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
             super::BASE,
             app.id
         ))),
-        Err(err) if !json && super::shown_in_form(&err) => {
+        Err(err) if !json && err.belongs_in_form() => {
             let form = FormState::message(form_name, err.message(), input.echo());
             render_page(&id, &no_query, err.status(), Some(form), lang)
         }
@@ -349,7 +350,7 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
 /// close}` when the job is finishing it. Repeating it on a closed campaign changes nothing.
 pub fn close(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
     campaign::load(&id, lang)?;
     let now = clock::now_ms();
@@ -409,7 +410,7 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
 /// `limit` at most 1000 (default 100).
 pub fn api_applications(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let id = params.get("id")?;
     let doc = campaign::load(id, lang)?;
     let query: ListQuery = request.parse_query()?;
@@ -456,25 +457,25 @@ fn export_part(request: &Request, rows: u32) -> Result<(u32, String)> {
 /// tax code), 2500 per part.
 pub fn export_applications(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let (first, suffix) = export_part(&request, APPLICATION_EXPORT_ROWS)?;
     let id = params.get("id")?;
     let doc = campaign::load(id, lang)?;
-    let mut out = String::new();
+    let mut sheet = Sheet::new(lang);
     let mut header = vec![
-        "id",
-        "tax_code",
-        "full_name",
-        "status",
-        "reasons",
-        "amount_eur",
-        "rank",
-        "submitted_at",
-        "filed_by",
-        "on_behalf",
+        ("id", "id"),
+        ("codice fiscale", "tax_code"),
+        ("nome e cognome", "full_name"),
+        ("stato", "status"),
+        ("motivi", "reasons"),
+        ("importo (€)", "amount_eur"),
+        ("posizione", "rank"),
+        ("presentata il", "submitted_at"),
+        ("presentata da", "filed_by"),
+        ("per conto di altri", "on_behalf"),
     ];
-    header.extend(doc.data.fields.iter().map(|f| f.key()));
-    trama_sdk::csv::record(&mut out, &header);
+    header.extend(doc.data.fields.iter().map(|f| (f.key(), f.key())));
+    sheet.header(&header);
     let end = first.saturating_add(APPLICATION_EXPORT_ROWS);
     let mut offset = first;
     while offset < end {
@@ -494,55 +495,48 @@ pub fn export_applications(request: Request, params: Params) -> Result<Response>
                 a.full_name.clone(),
                 a.status.key().to_owned(),
                 reasons.join("; "),
-                money::plain(a.amount_cents),
+                sheet.cents(a.amount_cents),
                 a.rank.map(|r| r.to_string()).unwrap_or_default(),
-                trama_sdk::clock::DateTime::from_unix_ms(a.submitted_at).to_string(),
+                local::numeric(a.submitted_at),
                 a.filed_by.clone(),
-                Lang::En.yes_no(a.on_behalf).to_owned(),
+                sheet.yes_no(a.on_behalf).to_owned(),
             ];
             for field in &doc.data.fields {
                 row.push(match (field.kind(), a.answers.number(*field)) {
                     (_, None) => String::new(),
-                    (crate::rules::Kind::Euros, Some(cents)) => money::plain(cents),
-                    (crate::rules::Kind::YesNo, Some(n)) => Lang::En.yes_no(n != 0).to_owned(),
+                    (crate::rules::Kind::Euros, Some(cents)) => sheet.cents(cents),
+                    (crate::rules::Kind::YesNo, Some(n)) => sheet.yes_no(n != 0).to_owned(),
                     (crate::rules::Kind::Count, Some(n)) => n.to_string(),
                 });
             }
-            trama_sdk::csv::record(&mut out, &row);
+            sheet.row(&row);
         }
         if page.len() < take as usize {
             break;
         }
         offset += take;
     }
-    Ok(Response::download(
-        format!("applications-{id}{suffix}.csv"),
-        "text/csv; charset=utf-8",
-        out,
-    ))
+    Ok(sheet.download(format!("applications-{id}{suffix}.csv")))
 }
 
 /// `GET /campaigns/{id}/beneficiaries.csv[?part=N]` (operators): beneficiaries in ranking
 /// order, 5000 per part, each with its vouchers (`code:amount` separated by `|`).
 pub fn export_beneficiaries(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let (first, suffix) = export_part(&request, EXPORT_ROWS)?;
     let id = params.get("id")?;
     campaign::load(id, lang)?;
     let settings = Settings::load()?;
-    let mut out = String::new();
-    trama_sdk::csv::record(
-        &mut out,
-        &[
-            "rank",
-            "tax_code",
-            "full_name",
-            "amount_eur",
-            "vouchers",
-            "voucher_codes",
-        ],
-    );
+    let mut sheet = Sheet::new(lang);
+    sheet.header(&[
+        ("posizione", "rank"),
+        ("codice fiscale", "tax_code"),
+        ("nome e cognome", "full_name"),
+        ("importo (€)", "amount_eur"),
+        ("buoni", "vouchers"),
+        ("codici dei buoni", "voucher_codes"),
+    ]);
     // The closing's plan holds the ranking, funded applications first, in chunks as large as
     // a part: part N is the funded entries of chunk N-1, each read by id (no scan).
     let chunk = first / EXPORT_ROWS;
@@ -566,27 +560,21 @@ pub fn export_beneficiaries(request: Request, params: Params) -> Result<Response
             .map(|v| {
                 format!(
                     "{}:{}",
-                    crate::code::display(&v.code, &settings.voucher_code_prefix),
-                    money::plain(v.amount_cents)
+                    trama_sdk::code::display(&v.code, &settings.voucher_code_prefix),
+                    sheet.cents(v.amount_cents)
                 )
             })
             .collect();
         let total: i64 = a.vouchers.iter().map(|v| v.amount_cents).sum();
-        trama_sdk::csv::record(
-            &mut out,
-            &[
-                entry.rank.to_string(),
-                a.tax_code.clone(),
-                a.full_name.clone(),
-                money::plain(total),
-                a.vouchers.len().to_string(),
-                codes.join("|"),
-            ],
-        );
+        let total = sheet.cents(total);
+        sheet.row(&[
+            entry.rank.to_string(),
+            a.tax_code.clone(),
+            a.full_name.clone(),
+            total,
+            a.vouchers.len().to_string(),
+            codes.join("|"),
+        ]);
     }
-    Ok(Response::download(
-        format!("beneficiaries-{id}{suffix}.csv"),
-        "text/csv; charset=utf-8",
-        out,
-    ))
+    Ok(sheet.download(format!("beneficiaries-{id}{suffix}.csv")))
 }

@@ -6,13 +6,13 @@ use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Params;
 use trama_sdk::{Result, clock};
 
-use super::{lang, require_operator};
+use super::{OPERATORS, lang};
 use crate::dashboard;
 
 /// `GET /dashboard` (operators)
 pub fn page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let figures = dashboard::build(clock::today(), lang)?;
     Response::render(
         "dashboard.html",
@@ -23,6 +23,6 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
 /// `GET /api/dashboard` (operators)
 pub fn api(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     Response::json(&dashboard::build(clock::today(), lang)?)
 }

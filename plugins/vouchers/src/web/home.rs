@@ -6,7 +6,7 @@ use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Params;
 use trama_sdk::{Result, clock, identity};
 
-use super::{is_operator, lang};
+use super::{OPERATORS, lang};
 use crate::campaign::{CAMPAIGNS, CampaignView, Phase, State};
 use crate::config::Settings;
 use crate::web::applications;
@@ -35,7 +35,7 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
         &json!({
             "municipality": settings.municipality_name,
             "logged_in": user.is_some(),
-            "is_operator": is_operator(),
+            "is_operator": OPERATORS.admits(),
             "is_merchant": identity::has_role("merchant"),
             "open_campaigns": open,
             "mine": mine,

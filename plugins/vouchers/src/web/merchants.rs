@@ -3,24 +3,23 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
+use trama_sdk::csv::Sheet;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::Input;
-use trama_sdk::money::{self, format_cents};
+use trama_sdk::local;
+use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp};
 use trama_sdk::{Error, Result, clock};
 
-use super::{
-    FormState, created, is_operator, lang, require_merchant, require_operator, wants_json,
-    with_form,
-};
-use crate::code;
+use super::{FormState, OPERATORS, SHOPS, created, lang, to, wants_json, with_form};
 use crate::config::Settings;
 use crate::merchant::{self, MERCHANTS, MerchantStatus, MerchantView, REIMBURSEMENTS};
 use crate::redeem::{self, REDEMPTIONS, RedemptionStatus, RedemptionView};
 use crate::voucher;
+use trama_sdk::code;
 
 /// Rows read per store query by the export.
 const EXPORT_PAGE: u32 = 1000;
@@ -47,14 +46,14 @@ fn operator_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Res
 /// `GET /merchants` (operators): shops, what each is owed, the registration form.
 pub fn operator_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     operator_page(200, None, lang)
 }
 
 /// `GET /api/merchants` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     Response::json(&merchant_views(lang)?)
 }
 
@@ -62,7 +61,7 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 /// `201` with the merchant and its one-time `claim_code`.
 pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, merchant::JSON_FIELDS)?;
     let new = match merchant::read_new(&input, lang) {
@@ -78,8 +77,8 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
     };
     match merchant::register(new, clock::now_ms(), lang) {
         Ok(doc) if json => created(&MerchantView::new(&doc, 0, lang)),
-        Ok(_) => Ok(Response::redirect(format!("{}/merchants", super::BASE))),
-        Err(err) if !json && super::shown_in_form(&err) => operator_page(
+        Ok(_) => Ok(to("/merchants")),
+        Err(err) if !json && err.belongs_in_form() => operator_page(
             err.status(),
             Some(FormState::message("register", err.message(), input.echo())),
             lang,
@@ -93,7 +92,7 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
 /// reimbursement and the balance still owed.
 pub fn reimburse(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
     let json = wants_json(&request);
     let input = Input::from_request(&request, merchant::REIMBURSE_FIELDS)?;
@@ -121,8 +120,8 @@ pub fn reimburse(request: Request, params: Params) -> Result<Response> {
                 "owed_cents": owed,
             }))
         }
-        Ok(_) => Ok(Response::redirect(format!("{}/merchants", super::BASE))),
-        Err(err) if !json && super::shown_in_form(&err) => operator_page(
+        Ok(_) => Ok(to("/merchants")),
+        Err(err) if !json && err.belongs_in_form() => operator_page(
             err.status(),
             Some(FormState::message(&form_name, err.message(), input.echo())),
             lang,
@@ -134,7 +133,7 @@ pub fn reimburse(request: Request, params: Params) -> Result<Response> {
 /// `POST /merchants/{id}/suspend` and `…/reactivate` (operators).
 pub fn set_status(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let id = params.get("id")?;
     let status = if request.path().ends_with("/suspend") {
         MerchantStatus::Suspended
@@ -145,29 +144,26 @@ pub fn set_status(request: Request, params: Params) -> Result<Response> {
     if wants_json(&request) {
         Response::json(&MerchantView::new(&doc, merchant::owed(id)?, lang))
     } else {
-        Ok(Response::redirect(format!("{}/merchants", super::BASE)))
+        Ok(to("/merchants"))
     }
 }
 
 /// `GET /reimbursements.csv` (operators): every reimbursement, oldest first.
 pub fn export_reimbursements(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let mut names = std::collections::HashMap::new();
-    let mut out = String::new();
-    trama_sdk::csv::record(
-        &mut out,
-        &[
-            "paid_at",
-            "merchant_id",
-            "merchant",
-            "vat_number",
-            "amount_eur",
-            "reference",
-            "paid_by",
-            "transfer_id",
-        ],
-    );
+    let mut sheet = Sheet::new(lang);
+    sheet.header(&[
+        ("pagato il", "paid_at"),
+        ("id esercente", "merchant_id"),
+        ("esercente", "merchant"),
+        ("partita IVA", "vat_number"),
+        ("importo (€)", "amount_eur"),
+        ("riferimento", "reference"),
+        ("pagato da", "paid_by"),
+        ("bonifico", "transfer_id"),
+    ]);
     let mut offset = 0;
     loop {
         let page = REIMBURSEMENTS
@@ -185,30 +181,24 @@ pub fn export_reimbursements(request: Request, _: Params) -> Result<Response> {
                 names.insert(r.merchant.clone(), found.unwrap_or_default());
             }
             let (name, vat) = names.get(&r.merchant).cloned().unwrap_or_default();
-            trama_sdk::csv::record(
-                &mut out,
-                &[
-                    trama_sdk::clock::DateTime::from_unix_ms(r.paid_at).to_string(),
-                    r.merchant.clone(),
-                    name,
-                    vat,
-                    money::plain(r.amount_cents),
-                    r.reference.clone(),
-                    r.paid_by.clone(),
-                    r.transfer_id.clone(),
-                ],
-            );
+            let amount = sheet.cents(r.amount_cents);
+            sheet.row(&[
+                local::numeric(r.paid_at),
+                r.merchant.clone(),
+                name,
+                vat,
+                amount,
+                r.reference.clone(),
+                r.paid_by.clone(),
+                r.transfer_id.clone(),
+            ]);
         }
         if page.len() < EXPORT_PAGE as usize {
             break;
         }
         offset += EXPORT_PAGE;
     }
-    Ok(Response::download(
-        "reimbursements.csv",
-        "text/csv; charset=utf-8",
-        out,
-    ))
+    Ok(sheet.download("reimbursements.csv"))
 }
 
 #[derive(Deserialize)]
@@ -284,7 +274,7 @@ fn merchant_page(
 /// shop is owed.
 pub fn page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_merchant(lang)?;
+    let user = SHOPS.require(lang)?;
     let query: MerchantQuery = request.parse_query()?;
     merchant_page(&user, query.done.as_deref(), 200, None, lang)
 }
@@ -292,21 +282,21 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
 /// `GET /api/merchant` (role `merchant`)
 pub fn api_me(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_merchant(lang)?;
+    let user = SHOPS.require(lang)?;
     Response::json(&merchant_context(&user, None, lang)?)
 }
 
 /// `POST /merchant/claim` and `POST /api/merchant/claim` (role `merchant`): `{code}`.
 pub fn claim(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_merchant(lang)?;
+    let user = SHOPS.require(lang)?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, &["code"])?;
     let code = input.one("code").unwrap_or_default().to_owned();
     match merchant::claim(&user, &code, lang) {
         Ok(doc) if json => Response::json(&MerchantView::new(&doc, merchant::owed(&doc.id)?, lang)),
-        Ok(_) => Ok(Response::redirect(format!("{}/merchant", super::BASE))),
-        Err(err) if !json && super::shown_in_form(&err) => merchant_page(
+        Ok(_) => Ok(to("/merchant")),
+        Err(err) if !json && err.belongs_in_form() => merchant_page(
             &user,
             None,
             err.status(),
@@ -322,7 +312,7 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
 /// the page with the receipt. Over the balance: `409` saying what is left.
 pub fn redeem(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_merchant(lang)?;
+    let user = SHOPS.require(lang)?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, redeem::JSON_FIELDS)?;
     let settings = Settings::load()?;
@@ -350,7 +340,7 @@ pub fn redeem(request: Request, _: Params) -> Result<Response> {
             super::BASE,
             doc.id
         ))),
-        Err(err) if !json && (super::shown_in_form(&err) || matches!(err, Error::Forbidden(_))) => {
+        Err(err) if !json && (err.belongs_in_form() || matches!(err, Error::Forbidden(_))) => {
             let mut values = input.echo();
             // A refused redemption gets a fresh request id with the new page.
             values.remove("request_id");
@@ -372,7 +362,7 @@ pub fn api_voucher(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
     let text = params.get("code")?;
-    let code = code::normalize_voucher(text)
+    let code = code::normalize(text, crate::voucher::CODE_LEN)
         .map_err(|err| Error::bad_request(err.describe(text, lang)))?;
     let not_found = || {
         Error::not_found(match lang {
@@ -381,7 +371,7 @@ pub fn api_voucher(request: Request, params: Params) -> Result<Response> {
         })
     };
     let (doc, balance) = voucher::find(&code)?.ok_or_else(not_found)?;
-    let allowed = is_operator()
+    let allowed = OPERATORS.admits()
         || identity::has_role("merchant")
         || doc.data.user_id.as_deref() == Some(user.id.as_str());
     if !allowed {
