@@ -3,13 +3,13 @@
 use serde_json::json;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
-use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
+use trama_sdk::submit::Submission;
 use trama_sdk::{Result, clock};
 
 use super::lessons::staff_views;
-use super::{FormState, OPERATORS, created, lang, to, wants_json, with_form};
+use super::{FormState, OPERATORS, lang, to, with_form};
 use crate::config::Settings;
 use crate::lesson::LESSONS;
 use crate::space::{self, SpaceView};
@@ -46,25 +46,17 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, space::JSON_FIELDS)?;
-    let draft = match space::read(&input, lang) {
+    let sub = Submission::read(&request, "register", space::JSON_FIELDS)?;
+    let draft = match space::read(&sub.input, lang) {
         Ok(draft) => draft,
-        Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
-            return list_page_with(
-                422,
-                Some(FormState::new("register", &problems, input.echo(), lang)),
-                lang,
-            );
+            return sub.refused(problems, |status, form| {
+                list_page_with(status, Some(form), lang)
+            });
         }
     };
     let doc = space::register(draft, clock::now_ms(), &user)?;
-    if json {
-        created(&SpaceView::new(&doc, lang))
-    } else {
-        Ok(to("/spaces"))
-    }
+    sub.done(&SpaceView::new(&doc, lang), "/spaces")
 }
 
 fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
@@ -97,22 +89,17 @@ pub fn update(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, space::JSON_FIELDS)?;
-    let draft = match space::read(&input, lang) {
+    let sub = Submission::read(&request, "edit", space::JSON_FIELDS)?;
+    let draft = match space::read(&sub.input, lang) {
         Ok(draft) => draft,
-        Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
-            return edit_page_with(
-                &id,
-                422,
-                Some(FormState::new("edit", &problems, input.echo(), lang)),
-                lang,
-            );
+            return sub.refused(problems, |status, form| {
+                edit_page_with(&id, status, Some(form), lang)
+            });
         }
     };
     let doc = space::update(&id, draft, &user, lang)?;
-    if json {
+    if sub.json {
         Response::json(&SpaceView::new(&doc, lang))
     } else {
         Ok(to(&format!("/spaces/{id}")))

@@ -11,12 +11,16 @@ use trama_sdk::input::Input;
 use trama_sdk::local;
 use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
+use trama_sdk::store::Doc;
 use trama_sdk::store::{self, Cmp};
+use trama_sdk::submit::Submission;
 use trama_sdk::{Error, Result, clock};
 
 use super::{FormState, OPERATORS, SHOPS, created, lang, to, wants_json, with_form};
 use crate::config::Settings;
-use crate::merchant::{self, MERCHANTS, MerchantStatus, MerchantView, REIMBURSEMENTS};
+use crate::merchant::{
+    self, MERCHANTS, MerchantStatus, MerchantView, REIMBURSEMENTS, Reimbursement,
+};
 use crate::redeem::{self, REDEMPTIONS, RedemptionStatus, RedemptionView};
 use crate::voucher;
 use trama_sdk::code;
@@ -62,29 +66,17 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, merchant::JSON_FIELDS)?;
-    let new = match merchant::read_new(&input, lang) {
+    let sub = Submission::read(&request, "register", merchant::JSON_FIELDS)?;
+    let page = |status, form| operator_page(status, Some(form), lang);
+    let new = match merchant::read_new(&sub.input, lang) {
         Ok(new) => new,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return operator_page(
-                422,
-                Some(FormState::new("register", &problems, input.echo(), lang)),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, page),
     };
-    match merchant::register(new, clock::now_ms(), lang) {
-        Ok(doc) if json => created(&MerchantView::new(&doc, 0, lang)),
-        Ok(_) => Ok(to("/merchants")),
-        Err(err) if !json && err.belongs_in_form() => operator_page(
-            err.status(),
-            Some(FormState::message("register", err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    sub.answer(
+        merchant::register(new, clock::now_ms(), lang),
+        |doc| sub.done(&MerchantView::new(&doc, 0, lang), "/merchants"),
+        page,
+    )
 }
 
 /// `POST /merchants/{id}/reimburse` and `POST /api/merchants/{id}/reimburse` (operators):
@@ -94,40 +86,34 @@ pub fn reimburse(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, merchant::REIMBURSE_FIELDS)?;
-    let form_name = format!("reimburse-{id}");
-    let payment = match merchant::read_payment(&input, lang) {
+    let sub = Submission::read(
+        &request,
+        &format!("reimburse-{id}"),
+        merchant::REIMBURSE_FIELDS,
+    )?;
+    let page = |status, form| operator_page(status, Some(form), lang);
+    let payment = match merchant::read_payment(&sub.input, lang) {
         Ok(payment) => payment,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return operator_page(
-                422,
-                Some(FormState::new(&form_name, &problems, input.echo(), lang)),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, page),
     };
-    match merchant::reimburse(&id, payment, &user, clock::now_ms(), lang) {
-        Ok(doc) if json => {
-            let owed = merchant::owed(&id)?;
-            created(&json!({
-                "id": doc.id,
-                "merchant": doc.data.merchant,
-                "amount_cents": doc.data.amount_cents,
-                "amount_text": format_cents(doc.data.amount_cents, lang),
-                "reference": doc.data.reference,
-                "owed_cents": owed,
-            }))
+    let paid = |doc: Doc<Reimbursement>| {
+        if !sub.json {
+            return Ok(to("/merchants"));
         }
-        Ok(_) => Ok(to("/merchants")),
-        Err(err) if !json && err.belongs_in_form() => operator_page(
-            err.status(),
-            Some(FormState::message(&form_name, err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+        created(&json!({
+            "id": doc.id,
+            "merchant": doc.data.merchant,
+            "amount_cents": doc.data.amount_cents,
+            "amount_text": format_cents(doc.data.amount_cents, lang),
+            "reference": doc.data.reference,
+            "owed_cents": merchant::owed(&id)?,
+        }))
+    };
+    sub.answer(
+        merchant::reimburse(&id, payment, &user, clock::now_ms(), lang),
+        paid,
+        page,
+    )
 }
 
 /// `POST /merchants/{id}/suspend` and `…/reactivate` (operators).
