@@ -5,6 +5,8 @@
 //! [`fiscal`](crate::fiscal), [`input`](crate::input)) answer in the same language as the
 //! plugin, and every plugin treats an unknown locale the same way.
 
+use std::cell::Cell;
+
 use serde::Serialize;
 
 use crate::http::Request;
@@ -48,6 +50,24 @@ impl Lang {
 /// The language of the person making `request` (the kernel passes their locale).
 pub fn lang(request: &Request) -> Lang {
     Lang::from_locale(request.locale())
+}
+
+thread_local! {
+    /// The language of the call being served: set from the request's locale when the kernel
+    /// hands the plugin a request, Italian for events and jobs (the territory's language).
+    static CURRENT: Cell<Lang> = const { Cell::new(Lang::It) };
+}
+
+/// The language of the request being answered, so that the SDK's own refusals
+/// ([`identity::require_login`](crate::identity::require_login), a malformed JSON body, a store
+/// conflict) speak it without being told; Italian outside a request.
+pub fn current() -> Lang {
+    CURRENT.with(Cell::get)
+}
+
+/// Sets [`current`] for the rest of the call.
+pub(crate) fn set_current(lang: Lang) {
+    CURRENT.with(|current| current.set(lang));
 }
 
 #[cfg(test)]

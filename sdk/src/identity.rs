@@ -70,7 +70,7 @@ pub fn holders(role: &str) -> Result<Vec<User>> {
 
 /// The caller, or [`Error::Unauthenticated`] if nobody is logged in.
 pub fn require_login() -> Result<User> {
-    caller().ok_or_else(|| Error::unauthenticated("you need to log in to do this"))
+    require_login_in(crate::i18n::current())
 }
 
 /// [`require_login`] with the refusal in the person's language.
@@ -99,12 +99,5 @@ pub fn require_role_in(role: &str, lang: Lang) -> Result<User> {
 /// The caller if they hold `role`: [`Error::Unauthenticated`] if nobody is logged in,
 /// [`Error::Forbidden`] if the caller lacks the role.
 pub fn require_role(role: &str) -> Result<User> {
-    let user = require_login()?;
-    if has_role(role) {
-        Ok(user)
-    } else {
-        Err(Error::forbidden(format!(
-            "this needs the role `{role}`, which your account does not have"
-        )))
-    }
+    require_role_in(role, crate::i18n::current())
 }

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use crate::http::{Request, Response};
 use crate::{Error, Result};
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, current};
 
 /// What a person sent, by field name.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -43,13 +43,8 @@ impl Input {
     /// Reads a JSON object whose members are all in `allowed` (a member not listed is a
     /// mistake worth reporting: a misspelt name would otherwise be silently ignored).
     pub fn from_json(body: &[u8], allowed: &[&str]) -> Result<Self> {
-        let value: Value = serde_json::from_slice(body).map_err(|err| {
-            Error::bad_request(format!("the request body is not valid JSON: {err}"))
-        })?;
-        let Value::Object(members) = value else {
-            return Err(Error::bad_request(
-                "the request body must be a JSON object with one member per field",
-            ));
+        let Value::Object(members) = object(body)? else {
+            return Err(not_an_object());
         };
         let mut input = Self {
             json: true,
@@ -57,10 +52,16 @@ impl Input {
         };
         for (name, value) in members {
             if !allowed.contains(&name.as_str()) {
-                return Err(Error::bad_request(format!(
-                    "`{name}` is not a field of this request; the fields are {}",
-                    quoted(allowed)
-                )));
+                return Err(Error::bad_request(match current() {
+                    Lang::It => format!(
+                        "«{name}» non è un campo di questa richiesta; i campi sono {}",
+                        quoted(allowed)
+                    ),
+                    Lang::En => format!(
+                        "`{name}` is not a field of this request; the fields are {}",
+                        quoted(allowed)
+                    ),
+                }));
             }
             match value {
                 Value::Array(items) => {
@@ -100,13 +101,8 @@ impl Input {
         prefix: &str,
         row_fields: &[&str],
     ) -> Result<Self> {
-        let value: Value = serde_json::from_slice(body).map_err(|err| {
-            Error::bad_request(format!("the request body is not valid JSON: {err}"))
-        })?;
-        let Value::Object(mut members) = value else {
-            return Err(Error::bad_request(
-                "the request body must be a JSON object with one member per field",
-            ));
+        let Value::Object(mut members) = object(body)? else {
+            return Err(not_an_object());
         };
         let list = members.remove(rows);
         let rest = serde_json::to_vec(&Value::Object(members))
@@ -233,6 +229,23 @@ impl Input {
     }
 }
 
+/// The body read as JSON, or a `400` saying where it breaks.
+fn object(body: &[u8]) -> Result<Value> {
+    serde_json::from_slice(body).map_err(|err| {
+        Error::bad_request(match current() {
+            Lang::It => format!("il contenuto della richiesta non è JSON valido: {err}"),
+            Lang::En => format!("the request body is not valid JSON: {err}"),
+        })
+    })
+}
+
+fn not_an_object() -> Error {
+    Error::bad_request(current().pick(
+        "il contenuto della richiesta deve essere un oggetto JSON con un membro per campo",
+        "the request body must be a JSON object with one member per field",
+    ))
+}
+
 fn quoted(names: &[&str]) -> String {
     names
         .iter()
@@ -256,9 +269,12 @@ fn scalar(name: &str, value: Value) -> Result<String> {
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(if b { "yes" } else { "no" }.to_owned()),
         Value::Null => Ok(String::new()),
-        Value::Array(_) | Value::Object(_) => Err(Error::bad_request(format!(
-            "`{name}` must be a text, a number, a yes/no or a list of those"
-        ))),
+        Value::Array(_) | Value::Object(_) => Err(Error::bad_request(match current() {
+            Lang::It => {
+                format!("«{name}» deve essere un testo, un numero, un sì/no o una lista di questi")
+            }
+            Lang::En => format!("`{name}` must be a text, a number, a yes/no or a list of those"),
+        })),
     }
 }
 
@@ -288,14 +304,15 @@ impl Problems {
         self.0.is_empty()
     }
 
-    /// One sentence naming every field: "title: …; budget: …".
+    /// One sentence with every problem, for the top of a form: "Controlla i campi evidenziati:
+    /// …; …". It gives the messages, not the fields' internal names, which mean nothing to a
+    /// person (each message is also shown next to its field).
     pub fn summary(&self, lang: Lang) -> String {
-        let intro = lang.pick("Controlla i campi", "Please check the fields");
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|p| format!("`{}`: {}", p.field, p.message))
-            .collect();
+        let intro = lang.pick(
+            "Controlla i campi evidenziati",
+            "Please check the highlighted fields",
+        );
+        let parts: Vec<&str> = self.0.iter().map(|p| p.message.as_str()).collect();
         format!("{intro}: {}", parts.join("; "))
     }
 
@@ -427,7 +444,11 @@ mod tests {
         assert_eq!(input.flag("ok"), Ok(true));
         let err = Input::from_json(br#"{"titel": "x"}"#, &["title"]).unwrap_err();
         assert_eq!(err.status(), 400);
-        assert!(err.message().contains("`titel`"), "{err}");
+        // Outside a request the SDK speaks the territory's language.
+        assert!(err.message().contains("«titel» non è un campo"), "{err}");
+        crate::i18n::set_current(Lang::En);
+        let err = Input::from_json(br#"{"titel": "x"}"#, &["title"]).unwrap_err();
+        assert!(err.message().contains("`titel` is not a field"), "{err}");
         assert!(Input::from_json(b"[1]", &[]).is_err());
         assert!(Input::from_json(br#"{"a": {"b": 1}}"#, &["a"]).is_err());
     }
@@ -484,15 +505,15 @@ mod tests {
     }
 
     #[test]
-    fn problems_name_every_field() {
+    fn problems_say_every_message_without_internal_names() {
         let mut problems = Problems::default();
-        problems.push("title", "too short");
-        problems.push("budget", "missing");
+        problems.push("title", "the title is too short");
+        problems.push("budget", "write the budget");
         assert_eq!(
             problems.summary(Lang::En),
-            "Please check the fields: `title`: too short; `budget`: missing"
+            "Please check the highlighted fields: the title is too short; write the budget"
         );
-        assert_eq!(problems.for_field("budget"), Some("missing"));
+        assert_eq!(problems.for_field("budget"), Some("write the budget"));
     }
 
     #[test]

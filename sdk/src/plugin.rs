@@ -62,8 +62,10 @@ fn report_panics() {
 impl<P: Plugin> Guest for Adapter<P> {
     fn handle(request: HttpRequest) -> std::result::Result<HttpResponse, PluginError> {
         report_panics();
+        let request = Request::from_wit(request);
+        crate::i18n::set_current(crate::i18n::lang(&request));
         P::default()
-            .handle(Request::from_wit(request))
+            .handle(request)
             .map(Response::into_wit)
             .map_err(crate::Error::into_wit)
     }

@@ -56,10 +56,22 @@ impl std::error::Error for StoreError {}
 /// A conflict is the caller's to resolve (409); a document that is too large is input breaking
 /// a rule (422); an invalid request is a bug in the plugin, and a database failure is the
 /// kernel's, so neither is the user's to fix (500).
+///
+/// The kernel's conflict text names the plugin's collections and versions, which mean nothing
+/// to the person who sees it: a conflict becomes a sentence in their language
+/// ([`i18n::current`](crate::i18n::current)). Plugins that expect a conflict (a code just used,
+/// a duplicate) match [`Error::Conflict`] and say it their own way.
 impl From<StoreError> for Error {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Conflict(m) => Error::Conflict(m),
+            StoreError::Conflict(_) => Error::Conflict(
+                crate::i18n::current()
+                    .pick(
+                        "questi dati sono appena stati cambiati da qualcun altro (o esistono già): ricarica la pagina e riprova",
+                        "someone else has just changed this (or it already exists): reload the page and try again",
+                    )
+                    .to_owned(),
+            ),
             StoreError::TooLarge(m) => Error::Invalid(m),
             StoreError::Invalid(m) | StoreError::Internal(m) => Error::Internal(m),
         }
@@ -588,6 +600,16 @@ mod tests {
         for (err, status) in cases {
             assert_eq!(Error::from(err).status(), status);
         }
+        // The kernel's text names collections and versions; the person reads a sentence.
+        let conflict = Error::from(StoreError::Conflict(
+            "`tutors/7` is at version 3, not 2".into(),
+        ));
+        assert!(
+            conflict
+                .message()
+                .starts_with("questi dati sono appena stati cambiati")
+        );
+        assert!(!conflict.message().contains("tutors"));
     }
 
     #[test]

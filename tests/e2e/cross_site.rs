@@ -50,6 +50,12 @@ async fn a_matching_token_from_another_site_or_subdomain_is_refused() {
             (403, &Json::from("csrf")),
             "{what}: {body}"
         );
+        // Said in the instance's language (Italian), from the theme's catalogue.
+        assert_eq!(
+            body["error"]["message"],
+            "Il modulo è scaduto o non proviene da questo sito: ricarica la pagina e riprova.",
+            "{what}"
+        );
         assert_eq!(whoami(&visitor, &server).await, None, "{what}");
     }
     // The same post from the page itself goes through.

@@ -110,7 +110,8 @@ impl WebError {
         }
     }
 
-    /// What the visitor is told. Internal details stay in the log and the audit trail.
+    /// What the visitor is told, in English: for answers without an instance to take a
+    /// catalogue from. Internal details stay in the log and the audit trail.
     fn public_message(&self) -> String {
         match self {
             WebError::Db(_) | WebError::Theme(_) => {
@@ -122,6 +123,35 @@ impl WebError {
                 source: CallError::Trap(_) | CallError::Kernel(_),
             } => format!("the service `{plugin}` failed; the error has been logged"),
             other => other.to_string(),
+        }
+    }
+
+    /// The catalogue key of the kernel's own refusals, whose text the theme's catalogues give
+    /// in the visitor's language; `None` for messages written elsewhere (plugins, the auth
+    /// layer, which already speak the visitor's language).
+    fn catalogue_key(&self) -> Option<&'static str> {
+        match self {
+            WebError::Csrf => Some("error_csrf"),
+            WebError::NotFound => Some("error_not_found"),
+            WebError::Db(_) | WebError::Theme(_) => Some("error_internal"),
+            WebError::PluginFailed { source, .. } => Some(match source {
+                CallError::Trap(_) | CallError::Kernel(_) => "error_plugin_failed",
+                _ => "error_plugin_unavailable",
+            }),
+            _ => None,
+        }
+    }
+
+    /// [`WebError::public_message`] in the visitor's language, when the instance's catalogue
+    /// has it (`{plugin}` stands for the service's name).
+    fn message_for(&self, ctx: &Ctx) -> String {
+        let text = self
+            .catalogue_key()
+            .and_then(|key| ctx.instance.theme.catalogue(&ctx.locale)[key].as_str());
+        match (text, self) {
+            (Some(text), WebError::PluginFailed { plugin, .. }) => text.replace("{plugin}", plugin),
+            (Some(text), _) => text.to_owned(),
+            (None, _) => self.public_message(),
         }
     }
 
@@ -137,16 +167,18 @@ impl WebError {
         self.log();
         let status = self.status();
         if !ctx.wants_html {
-            return (ctx.jar.clone(), self.json_response()).into_response();
+            let message = self.message_for(ctx);
+            return (ctx.jar.clone(), self.json_response_with(message)).into_response();
         }
         let mut page = ctx.page_context();
         page["status"] = json!(status.as_u16());
-        page["message"] = json!(self.public_message());
+        let message = self.message_for(ctx);
+        page["message"] = json!(message);
         let mut response = match ctx.instance.theme.render("error.html", &ctx.locale, &page) {
             Ok(body) => (status, ctx.jar.clone(), Html(body)).into_response(),
             Err(err) => {
                 tracing::error!(%err, "the error page itself failed to render");
-                (status, self.public_message()).into_response()
+                (status, message).into_response()
             }
         };
         self.add_headers(&mut response);
@@ -194,7 +226,11 @@ impl From<crate::governance::GovernanceError> for WebError {
 
 impl WebError {
     fn json_response(&self) -> Response {
-        let body = json!({ "error": { "kind": self.kind(), "message": self.public_message() } });
+        self.json_response_with(self.public_message())
+    }
+
+    fn json_response_with(&self, message: String) -> Response {
+        let body = json!({ "error": { "kind": self.kind(), "message": message } });
         let mut response = (self.status(), axum::Json(body)).into_response();
         self.add_headers(&mut response);
         response
