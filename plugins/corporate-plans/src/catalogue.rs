@@ -18,8 +18,8 @@ use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit};
 
 use crate::category;
-use crate::code;
 use crate::provider::{self, PROVIDERS, Provider, Source, Status};
+use trama_sdk::code;
 
 pub const SERVICES: Collection<Service> = Collection::new("services");
 

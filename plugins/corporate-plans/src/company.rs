@@ -23,12 +23,13 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, store};
+use trama_sdk::{Error, Result, audit};
 
 use crate::accounts;
-use crate::code;
+use crate::fields::CODE_LEN;
 use crate::fields::{read_amount, read_reference, request_id, reused};
 use crate::vat;
+use trama_sdk::code;
 
 pub const COMPANIES: Collection<Company> = Collection::new("companies");
 pub const HR_CODES: Collection<HrCode> = Collection::new("hr_codes");
@@ -199,34 +200,21 @@ pub fn register(
     Ok((doc, code))
 }
 
-/// A fresh one-time HR code for `company`.
+/// A fresh one-time HR code for `company`, stored under the code itself so that two codes
+/// can never collide.
 pub fn issue_hr_code(company: &str, actor: &User, now: i64) -> Result<String> {
-    // A code drawn twice (about one in 10^15) fails "must not exist": draw again.
-    for _ in 0..3 {
-        let code = code::from_seed(&store::new_id());
-        let created = HR_CODES.create(
-            &code,
-            HrCode {
-                company: company.to_owned(),
-                created_at: now,
-                created_by: actor.username.clone(),
-                used_by: None,
-            },
-        );
-        match created {
-            Ok(_) => {
-                audit::record(
-                    "company.hr_code_issued",
-                    company,
-                    &serde_json::json!({ "by": actor.username }),
-                )?;
-                return Ok(code);
-            }
-            Err(Error::Conflict(_)) => continue,
-            Err(err) => return Err(err),
-        }
-    }
-    Err(Error::internal("could not draw a fresh HR code"))
+    let doc = code::create_unique(&HR_CODES, CODE_LEN, |_| HrCode {
+        company: company.to_owned(),
+        created_at: now,
+        created_by: actor.username.clone(),
+        used_by: None,
+    })?;
+    audit::record(
+        "company.hr_code_issued",
+        company,
+        &serde_json::json!({ "by": actor.username }),
+    )?;
+    Ok(doc.id)
 }
 
 /// The HR codes of `company` not used yet, for the operator to hand out again.
@@ -297,7 +285,7 @@ pub fn claim(user: &User, text: &str, now: i64, lang: Lang) -> Result<Doc<Compan
             Lang::En => format!("your account is already linked to “{}”", company.data.name),
         }));
     }
-    let code = code::normalize(text).map_err(|err| Error::invalid(err.describe(text, lang)))?;
+    let code = code::normalize(text, CODE_LEN).map_err(|err| err.into_error(text, lang))?;
     let unknown = || {
         Error::not_found(match lang {
             Lang::It => format!(

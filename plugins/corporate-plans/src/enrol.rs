@@ -38,13 +38,14 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, clock, store};
+use trama_sdk::{Error, Result, audit, clock};
 
 use crate::accounts;
-use crate::code;
 use crate::credit::{self, Credit, CreditRule};
+use crate::fields::{CODE_LEN, shown_code};
 use crate::plan::Plan;
 use crate::table::{self, Table};
+use trama_sdk::code;
 
 pub const ENROLMENTS: Collection<Enrolment> = Collection::new("enrolments");
 
@@ -653,7 +654,7 @@ pub fn enrol(
                     credit_cents: new.credit.total_cents,
                     reimbursable_cents: new.credit.reimbursable_cents,
                     status: Status::Pending,
-                    activation_code: Some(code::from_seed(&store::new_id())),
+                    activation_code: Some(code::draw(CODE_LEN)),
                     failed_attempts: 0,
                     user_id: None,
                     enrolled_at: now,
@@ -780,7 +781,7 @@ pub fn activate(id: &str, user: &User, text: &str, lang: Lang) -> Result<Doc<Enr
             "too many wrong codes: ask your HR office for a new activation code",
         )));
     }
-    let typed = code::normalize(text).map_err(|err| Error::invalid(err.describe(text, lang)))?;
+    let typed = code::normalize(text, CODE_LEN).map_err(|err| err.into_error(text, lang))?;
     if doc.data.activation_code.as_deref() != Some(typed.as_str()) {
         doc.data.failed_attempts += 1;
         record_failure(&doc)?;
@@ -832,7 +833,7 @@ pub fn new_code(doc: &Doc<Enrolment>, actor: &User, lang: Lang) -> Result<Doc<En
         )));
     }
     let mut doc = doc.clone();
-    doc.data.activation_code = Some(code::from_seed(&store::new_id()));
+    doc.data.activation_code = Some(code::draw(CODE_LEN));
     doc.data.failed_attempts = 0;
     doc.version = ENROLMENTS.put_if_version(&doc.id, &doc.data, doc.version)?;
     audit::record(
@@ -895,7 +896,7 @@ impl EnrolmentView {
                 Status::Pending => lang.pick("In attesa di attivazione", "Waiting for activation"),
                 Status::Active => lang.pick("Attiva", "Active"),
             },
-            activation_code: e.activation_code.as_deref().map(code::display),
+            activation_code: e.activation_code.as_deref().map(shown_code),
             locked: e.failed_attempts >= MAX_FAILED_ATTEMPTS,
             balance_cents,
             balance_text: format_cents(balance_cents, lang),

@@ -77,3 +77,14 @@ pub fn reused(lang: Lang) -> Error {
         "this request was already used for another operation: reload the page",
     ))
 }
+
+/// Characters of the one-time codes this plugin hands out (HR codes, providers' owner codes,
+/// employees' activation codes). Ten, not the SDK's longest: codes already printed and stored
+/// have ten, and each is bound to one company, provider or enrolment (an employee's also to one
+/// username, and locked after five wrong tries), so 50 bits leave nothing to guess.
+pub const CODE_LEN: usize = 10;
+
+/// A code as people read it out: `K3JX-9P2M-7Q`.
+pub fn shown_code(code: &str) -> String {
+    trama_sdk::code::display(code, "")
+}

@@ -83,7 +83,6 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod category;
-pub mod code;
 pub mod company;
 pub mod config;
 pub mod credit;

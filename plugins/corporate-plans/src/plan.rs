@@ -378,7 +378,7 @@ pub fn create(
     now: i64,
     lang: Lang,
 ) -> Result<Doc<Plan>> {
-    let id = crate::code::short_id(&format!("plan/{}/{}", company.id, new.request_id));
+    let id = trama_sdk::code::short_id(&format!("plan/{}/{}", company.id, new.request_id));
     if let Some(existing) = PLANS.get(&id)? {
         if existing.data.company != company.id || existing.data.title != new.title {
             return Err(fields::reused(lang));

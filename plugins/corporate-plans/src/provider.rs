@@ -22,6 +22,7 @@
 //! form, so a double-clicked "paid" pays once.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::claim::{self, Claimable};
 use trama_sdk::events::Event;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
@@ -29,14 +30,13 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, log, store};
+use trama_sdk::{Error, Result, audit, code, log};
 
 use crate::accounts;
 use crate::catalogue::{self, Service};
 use crate::category;
-use crate::code;
 use crate::company;
-use crate::fields::{self, read_amount, read_reference};
+use crate::fields::{self, CODE_LEN, read_amount, read_reference, shown_code};
 use crate::vat;
 
 pub const PROVIDERS: Collection<Provider> = Collection::new("providers");
@@ -228,7 +228,7 @@ pub fn register(new: NewProvider, now: i64, lang: Lang) -> Result<Doc<Provider>>
         legal_name: new.legal_name,
         vat_number: new.vat_number,
         user_id: None,
-        claim_code: Some(code::from_seed(&store::new_id())),
+        claim_code: Some(code::draw(CODE_LEN)),
         categories: new.categories,
         status: Status::Active,
         source: Source::Operator,
@@ -250,35 +250,20 @@ pub fn register(new: NewProvider, now: i64, lang: Lang) -> Result<Doc<Provider>>
     Ok(doc)
 }
 
+impl Claimable for Provider {
+    fn link(&mut self, user: &User) {
+        self.user_id = Some(user.id.clone());
+        self.claim_code = None;
+    }
+}
+
 /// Links the caller's account to the provider holding the one-time code `text`.
 pub fn claim(user: &User, text: &str, lang: Lang) -> Result<Doc<Provider>> {
-    let code = code::normalize(text).map_err(|err| Error::invalid(err.describe(text, lang)))?;
-    let found = PROVIDERS
-        .query()
-        .filter("claim_code", Cmp::Eq, code.as_str())
-        .limit(1)
-        .fetch()?
-        .into_iter()
-        .next();
-    let Some(mut doc) = found else {
-        return Err(Error::not_found(match lang {
-            Lang::It => format!(
-                "il codice «{text}» non corrisponde a nessun fornitore (o è già stato usato)"
-            ),
-            Lang::En => format!("the code `{text}` matches no provider (or was already used)"),
-        }));
+    const WHAT: claim::Noun = claim::Noun {
+        it: "nessun fornitore",
+        en: "no provider",
     };
-    doc.data.user_id = Some(user.id.clone());
-    doc.data.claim_code = None;
-    doc.version = PROVIDERS
-        .put_if_version(&doc.id, &doc.data, doc.version)
-        .map_err(|err| match err {
-            Error::Conflict(_) => Error::conflict(lang.pick(
-                "il codice è appena stato usato: ricarica la pagina",
-                "the code was just used: reload the page",
-            )),
-            other => other,
-        })?;
+    let doc = claim::redeem(&PROVIDERS, "claim_code", CODE_LEN, text, user, WHAT, lang)?;
     audit::record(
         "provider.claimed",
         &doc.id,
@@ -594,7 +579,7 @@ impl ProviderView {
             status_label: doc.data.status.label(lang),
             source: doc.data.source,
             linked: doc.data.user_id.is_some(),
-            claim_code: doc.data.claim_code.as_deref().map(code::display),
+            claim_code: doc.data.claim_code.as_deref().map(shown_code),
             categories: doc
                 .data
                 .categories

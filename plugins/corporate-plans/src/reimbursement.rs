@@ -35,11 +35,11 @@ use trama_sdk::{Error, Result, audit, log};
 
 use crate::accounts;
 use crate::category;
-use crate::code;
 use crate::enrol::{self, Enrolment};
 use crate::fields::{self, read_amount};
 use crate::notice;
 use crate::plan::{self, Plan};
+use trama_sdk::code;
 
 pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimbursements");
 

@@ -268,7 +268,7 @@ pub fn employee_lines(plan: &Doc<Plan>, lang: Lang) -> Result<Vec<EmployeeLine>>
                 level: e.level.clone(),
                 dependants: e.dependants,
                 status: e.status,
-                activation_code: e.activation_code.as_deref().map(crate::code::display),
+                activation_code: e.activation_code.as_deref().map(crate::fields::shown_code),
                 credit: money(e.credit_cents, lang),
                 purchases: money(bought.get(&doc.id).copied().unwrap_or(0), lang),
                 reimbursed: money(reimbursed.get(&doc.id).copied().unwrap_or(0), lang),
