@@ -906,17 +906,6 @@ impl EnrolmentView {
     }
 }
 
-/// Every enrolment of `plan`, by username, `limit` at a time from `offset`.
-pub fn of_plan(plan: &str, limit: u32, offset: u32) -> Result<Vec<Doc<Enrolment>>> {
-    ENROLMENTS
-        .query()
-        .filter("plan", Cmp::Eq, plan)
-        .order_by("username")
-        .limit(limit)
-        .offset(offset)
-        .fetch()
-}
-
 /// How many employees a plan has, pending and active.
 pub fn count(plan: &str) -> Result<(u64, u64)> {
     let pending = ENROLMENTS

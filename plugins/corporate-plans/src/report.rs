@@ -5,84 +5,54 @@
 //! prefix reads a whole plan's wallets, a thousand at a time. What was bought and claimed
 //! comes from the purchase and reimbursement documents, read page by page.
 //!
-//! Exports are CSV (RFC 4180, through `trama_sdk::csv`, which keeps spreadsheet formulas out
-//! of cells) with amounts as plain decimals with a dot (`1234.50`), so they read back the
-//! same in any spreadsheet locale.
+//! Exports are CSV sheets for people (`trama_sdk::csv::Sheet`): with a byte-order mark, so
+//! that accents survive; in Italian with `;` between fields, decimal commas (`1234,50`),
+//! Italian headers and statuses, so that an Italian spreadsheet opens them in columns and
+//! reads the amounts as numbers; in English with `,`, decimal points and the column names and
+//! status keys the exports always had. Cells that would run as formulas are kept text.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
+use trama_sdk::Result;
 use trama_sdk::clock::DateTime;
+use trama_sdk::csv::Sheet;
 use trama_sdk::i18n::Lang;
 use trama_sdk::ledger;
-use trama_sdk::money::{format_cents, plain};
-use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Result, csv};
+use trama_sdk::money::format_cents;
+use trama_sdk::store::{Cmp, Doc, PAGE};
 
 use crate::category;
-use crate::enrol::{self, Enrolment, Status as EnrolmentStatus};
+use crate::enrol::{ENROLMENTS, Enrolment, Status as EnrolmentStatus};
 use crate::plan::Plan;
 use crate::purchase::{PURCHASES, Purchase};
 use crate::reimbursement::{REIMBURSEMENTS, Reimbursement, Status};
 
-/// Documents read per store query (the kernel's maximum).
-const PAGE: u32 = 1000;
-
-/// Every document of `plan` in purchases.
+/// Every purchase of `plan`, oldest first.
 fn purchases_of(plan: &str) -> Result<Vec<Doc<Purchase>>> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = PURCHASES
-            .query()
-            .filter("plan", Cmp::Eq, plan)
-            .order_by("at")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        let len = page.len();
-        all.extend(page);
-        if len < PAGE as usize {
-            return Ok(all);
-        }
-        offset += PAGE;
-    }
+    PURCHASES
+        .query()
+        .filter("plan", Cmp::Eq, plan)
+        .order_by("at")
+        .fetch_all()
 }
 
-/// Every reimbursement request of `plan`.
+/// Every reimbursement request of `plan`, oldest first.
 fn reimbursements_of(plan: &str) -> Result<Vec<Doc<Reimbursement>>> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = REIMBURSEMENTS
-            .query()
-            .filter("plan", Cmp::Eq, plan)
-            .order_by("submitted_at")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        let len = page.len();
-        all.extend(page);
-        if len < PAGE as usize {
-            return Ok(all);
-        }
-        offset += PAGE;
-    }
+    REIMBURSEMENTS
+        .query()
+        .filter("plan", Cmp::Eq, plan)
+        .order_by("submitted_at")
+        .fetch_all()
 }
 
 /// Every enrolment of `plan`, by username.
 fn enrolments_of(plan: &str) -> Result<Vec<Doc<Enrolment>>> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = enrol::of_plan(plan, PAGE, offset)?;
-        let len = page.len();
-        all.extend(page);
-        if len < PAGE as usize {
-            return Ok(all);
-        }
-        offset += PAGE;
-    }
+    ENROLMENTS
+        .query()
+        .filter("plan", Cmp::Eq, plan)
+        .order_by("username")
+        .fetch_all()
 }
 
 /// The balances of every account whose name starts with `prefix`, by the rest of the name.
@@ -280,52 +250,49 @@ pub fn employee_lines(plan: &Doc<Plan>, lang: Lang) -> Result<Vec<EmployeeLine>>
 }
 
 /// `employees.csv`: one line per employee, with the activation codes still to hand out.
-pub fn employees_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
-    let mut out = String::new();
-    csv::record(
-        &mut out,
-        &[
-            "username",
-            "full_name",
-            "employee_code",
-            "level",
-            "dependants",
-            "status",
-            "activation_code",
-            "credit_eur",
-            "purchases_eur",
-            "reimbursed_eur",
-            "pending_eur",
-            "balance_eur",
-        ],
-    );
+pub fn employees_csv(plan: &Doc<Plan>, lang: Lang) -> Result<Sheet> {
+    let mut sheet = Sheet::new(lang);
+    sheet.header(&[
+        ("Nome utente", "username"),
+        ("Nome e cognome", "full_name"),
+        ("Matricola", "employee_code"),
+        ("Livello", "level"),
+        ("Familiari a carico", "dependants"),
+        ("Stato", "status"),
+        ("Codice di attivazione", "activation_code"),
+        ("Credito (€)", "credit_eur"),
+        ("Acquisti (€)", "purchases_eur"),
+        ("Rimborsato (€)", "reimbursed_eur"),
+        ("Rimborsi in attesa (€)", "pending_eur"),
+        ("Saldo (€)", "balance_eur"),
+    ]);
     for line in employee_lines(plan, lang)? {
-        csv::record(
-            &mut out,
-            &[
-                line.username,
-                line.full_name,
-                line.employee_code.unwrap_or_default(),
-                line.level.unwrap_or_default(),
-                line.dependants.to_string(),
-                match line.status {
-                    EnrolmentStatus::Pending => "pending".to_owned(),
-                    EnrolmentStatus::Active => "active".to_owned(),
-                },
-                line.activation_code.unwrap_or_default(),
-                plain(line.credit.cents),
-                plain(line.purchases.cents),
-                plain(line.reimbursed.cents),
-                plain(line.pending.cents),
-                plain(line.balance.cents),
-            ],
-        );
+        let status = match line.status {
+            EnrolmentStatus::Pending => lang.pick("In attesa di attivazione", "pending"),
+            EnrolmentStatus::Active => lang.pick("Attiva", "active"),
+        };
+        let row = [
+            line.username,
+            line.full_name,
+            line.employee_code.unwrap_or_default(),
+            line.level.unwrap_or_default(),
+            line.dependants.to_string(),
+            status.to_owned(),
+            line.activation_code.unwrap_or_default(),
+            sheet.cents(line.credit.cents),
+            sheet.cents(line.purchases.cents),
+            sheet.cents(line.reimbursed.cents),
+            sheet.cents(line.pending.cents),
+            sheet.cents(line.balance.cents),
+        ];
+        sheet.row(&row);
     }
-    Ok(out)
+    Ok(sheet)
 }
 
 /// `movements.csv`: every purchase and reimbursement request of a plan, oldest first.
-pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
+pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<Sheet> {
+    let mut sheet = Sheet::new(lang);
     let mut rows: Vec<(i64, Vec<String>)> = Vec::new();
     let usernames: HashMap<String, String> = enrolments_of(&plan.id)?
         .into_iter()
@@ -337,7 +304,7 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
             d.at,
             vec![
                 DateTime::from_unix_ms(d.at).to_string(),
-                "purchase".into(),
+                lang.pick("Acquisto", "purchase").to_owned(),
                 usernames.get(&d.enrolment).cloned().unwrap_or_default(),
                 d.employee_name,
                 d.category.clone(),
@@ -345,8 +312,8 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
                 d.provider_name,
                 d.service_title,
                 String::new(),
-                plain(d.amount_cents),
-                "done".into(),
+                sheet.cents(d.amount_cents),
+                lang.pick("Eseguito", "done").to_owned(),
                 p.id,
             ],
         ));
@@ -357,7 +324,7 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
             d.submitted_at,
             vec![
                 DateTime::from_unix_ms(d.submitted_at).to_string(),
-                "reimbursement".into(),
+                lang.pick("Rimborso", "reimbursement").to_owned(),
                 usernames.get(&d.enrolment).cloned().unwrap_or_default(),
                 d.employee_name,
                 d.category.clone(),
@@ -365,87 +332,67 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
                 String::new(),
                 d.description,
                 format!("{} ({})", d.receipt_reference, d.expense_date),
-                plain(d.amount_cents),
-                d.status.key().to_owned(),
+                sheet.cents(d.amount_cents),
+                lang.pick(d.status.label(Lang::It), d.status.key())
+                    .to_owned(),
                 r.id,
             ],
         ));
     }
     rows.sort_by_key(|(at, _)| *at);
-    let mut out = String::new();
-    csv::record(
-        &mut out,
-        &[
-            "at_utc",
-            "kind",
-            "username",
-            "employee",
-            "category",
-            "category_label",
-            "provider",
-            "description",
-            "receipt",
-            "amount_eur",
-            "status",
-            "id",
-        ],
-    );
+    sheet.header(&[
+        ("Data e ora (UTC)", "at_utc"),
+        ("Tipo", "kind"),
+        ("Nome utente", "username"),
+        ("Dipendente", "employee"),
+        ("Codice categoria", "category"),
+        ("Categoria", "category_label"),
+        ("Fornitore", "provider"),
+        ("Descrizione", "description"),
+        ("Ricevuta", "receipt"),
+        ("Importo (€)", "amount_eur"),
+        ("Stato", "status"),
+        ("Identificativo", "id"),
+    ]);
     for (_, row) in rows {
-        csv::record(&mut out, &row);
+        sheet.row(&row);
     }
-    Ok(out)
+    Ok(sheet)
 }
 
 /// Every purchase of provider `id`, oldest first.
 pub fn provider_sales(id: &str) -> Result<Vec<Doc<Purchase>>> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = PURCHASES
-            .query()
-            .filter("provider", Cmp::Eq, id)
-            .order_by("at")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        let len = page.len();
-        all.extend(page);
-        if len < PAGE as usize {
-            return Ok(all);
-        }
-        offset += PAGE;
-    }
+    PURCHASES
+        .query()
+        .filter("provider", Cmp::Eq, id)
+        .order_by("at")
+        .fetch_all()
 }
 
 /// `sales.csv` of a provider: what employees bought from it.
-pub fn provider_sales_csv(id: &str, lang: Lang) -> Result<String> {
-    let mut out = String::new();
-    csv::record(
-        &mut out,
-        &[
-            "at_utc",
-            "purchase_id",
-            "employee",
-            "service",
-            "category",
-            "amount_eur",
-        ],
-    );
+pub fn provider_sales_csv(id: &str, lang: Lang) -> Result<Sheet> {
+    let mut sheet = Sheet::new(lang);
+    sheet.header(&[
+        ("Data e ora (UTC)", "at_utc"),
+        ("Codice acquisto", "purchase_id"),
+        ("Dipendente", "employee"),
+        ("Servizio", "service"),
+        ("Categoria", "category"),
+        ("Importo (€)", "amount_eur"),
+    ]);
     for p in provider_sales(id)? {
         let d = p.data;
-        csv::record(
-            &mut out,
-            &[
-                DateTime::from_unix_ms(d.at).to_string(),
-                p.id,
-                d.employee_name,
-                d.service_title,
-                category::label(&d.category, lang),
-                plain(d.amount_cents),
-            ],
-        );
+        let row = [
+            DateTime::from_unix_ms(d.at).to_string(),
+            p.id,
+            d.employee_name,
+            d.service_title,
+            category::label(&d.category, lang),
+            sheet.cents(d.amount_cents),
+        ];
+        sheet.row(&row);
     }
-    Ok(out)
+    Ok(sheet)
 }
 
 /// What a provider sold and was paid, in total.

@@ -433,22 +433,14 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
 pub fn employees_csv(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let (_, plan) = viewed_plan(params.get("id")?, lang)?;
-    Ok(Response::download(
-        format!("employees-{}.csv", plan.id),
-        "text/csv; charset=utf-8",
-        report::employees_csv(&plan, lang)?,
-    ))
+    Ok(report::employees_csv(&plan, lang)?.download(format!("employees-{}.csv", plan.id)))
 }
 
 /// `GET /plans/{id}/movements.csv` (its HR, operators)
 pub fn movements_csv(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let (_, plan) = viewed_plan(params.get("id")?, lang)?;
-    Ok(Response::download(
-        format!("movements-{}.csv", plan.id),
-        "text/csv; charset=utf-8",
-        report::movements_csv(&plan, lang)?,
-    ))
+    Ok(report::movements_csv(&plan, lang)?.download(format!("movements-{}.csv", plan.id)))
 }
 
 #[derive(Deserialize)]

@@ -316,9 +316,5 @@ pub fn sales_csv(request: Request, params: Params) -> Result<Response> {
         }));
     }
     provider::load(id, lang)?;
-    Ok(Response::download(
-        format!("sales-{id}.csv"),
-        "text/csv; charset=utf-8",
-        report::provider_sales_csv(id, lang)?,
-    ))
+    Ok(report::provider_sales_csv(id, lang)?.download(format!("sales-{id}.csv")))
 }
