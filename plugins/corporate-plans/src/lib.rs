@@ -90,6 +90,7 @@ pub mod enrol;
 pub mod expiry;
 pub mod fields;
 pub mod notice;
+pub mod payout;
 pub mod plan;
 pub mod provider;
 pub mod purchase;

@@ -16,7 +16,8 @@ use trama_sdk::{Error, Result, clock, web};
 use super::{FormState, OPERATORS, lang, with_form};
 use crate::catalogue::{self, ServiceView};
 use crate::category;
-use crate::provider::{self, PROVIDER_PAYMENTS, PROVIDERS, Provider, ProviderView, Status};
+use crate::payout::{self, PROVIDER_PAYMENTS};
+use crate::provider::{self, PROVIDERS, Provider, ProviderView, Status};
 use crate::purchase::{self, PurchaseView};
 use crate::report;
 
@@ -171,13 +172,13 @@ pub fn pay(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
-    let sub = Submission::read(&request, "pay", provider::PAY_FIELDS)?;
+    let sub = Submission::read(&request, "pay", payout::PAY_FIELDS)?;
     let show = |status, form| operator_page(&id, status, Some(form), lang);
-    let payment = match provider::read_payment(&sub.input, lang) {
+    let payment = match payout::read_payment(&sub.input, lang) {
         Ok(payment) => payment,
         Err(problems) => return sub.refused(problems, show),
     };
-    let outcome = provider::pay(&id, payment, &user, clock::now_ms(), lang);
+    let outcome = payout::pay(&id, payment, &user, clock::now_ms(), lang);
     sub.answer(
         outcome,
         |doc| {
