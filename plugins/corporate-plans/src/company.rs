@@ -18,7 +18,8 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::i18n::Lang;
-use trama_sdk::identity::{self, User};
+use trama_sdk::identity::User;
+use trama_sdk::web::Audience;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, TransferRequest};
 use trama_sdk::money::format_cents;
@@ -38,6 +39,14 @@ pub const DEPOSITS: Collection<Deposit> = Collection::new("deposits");
 
 /// The role of the people who run a company's welfare plans.
 pub const HR_ROLE: &str = "company_hr";
+
+/// The companies' HR offices: accounts with [`HR_ROLE`] (each acts for the one company whose
+/// HR code it used).
+pub const HR: Audience = Audience {
+    roles: &[HR_ROLE],
+    it: "agli uffici del personale delle aziende",
+    en: "the companies' HR offices",
+};
 
 pub const JSON_FIELDS: &[&str] = &["name", "vat_number"];
 pub const DEPOSIT_FIELDS: &[&str] = &["amount", "reference", "request_id"];
@@ -242,13 +251,7 @@ pub fn hr_staff(company: &str) -> Result<Vec<Doc<HrLink>>> {
 /// The company the caller acts for: they must hold the role `company_hr` and have used an
 /// HR code. `Forbidden` otherwise, saying which of the two is missing.
 pub fn require_hr(lang: Lang) -> Result<(User, Doc<Company>)> {
-    let user = identity::require_login()?;
-    if !identity::has_role(HR_ROLE) {
-        return Err(Error::forbidden(lang.pick(
-            "questa pagina è per gli uffici del personale delle aziende (ruolo `company_hr`)",
-            "this page is for the companies' HR offices (role `company_hr`)",
-        )));
-    }
+    let user = HR.require(lang)?;
     let Some(link) = HR_LINKS.get(&user.id)? else {
         return Err(Error::forbidden(lang.pick(
             "il tuo account non è ancora collegato a un'azienda: inserisci il codice che ti ha dato la cooperativa",
@@ -261,7 +264,7 @@ pub fn require_hr(lang: Lang) -> Result<(User, Doc<Company>)> {
 
 /// The company of the caller, if they are HR and linked (for pages that adapt to it).
 pub fn hr_company_of(user: &User) -> Result<Option<Doc<Company>>> {
-    if !identity::has_role(HR_ROLE) {
+    if !HR.admits() {
         return Ok(None);
     }
     match HR_LINKS.get(&user.id)? {
@@ -272,7 +275,7 @@ pub fn hr_company_of(user: &User) -> Result<Option<Doc<Company>>> {
 
 /// Links the caller (role `company_hr`) to the company of `text`, a one-time HR code.
 pub fn claim(user: &User, text: &str, now: i64, lang: Lang) -> Result<Doc<Company>> {
-    if !identity::has_role(HR_ROLE) {
+    if !HR.admits() {
         return Err(Error::forbidden(lang.pick(
             "solo un account con il ruolo `company_hr` può collegarsi a un'azienda",
             "only an account with the role `company_hr` can be linked to a company",

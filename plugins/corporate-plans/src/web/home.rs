@@ -9,7 +9,7 @@ use trama_sdk::identity::{self, User};
 use trama_sdk::router::Params;
 
 use super::{FormState, OPERATORS, lang, with_form};
-use crate::company::{self, HR_ROLE};
+use crate::company::{self, HR};
 use crate::config::Settings;
 use crate::provider;
 
@@ -25,7 +25,7 @@ pub fn page_for(user: &User, status: u16, form: Option<FormState>, lang: Lang) -
         "wallets": wallets,
         "pending": pending,
         "is_operator": OPERATORS.admits(),
-        "is_hr": identity::has_role(HR_ROLE),
+        "is_hr": HR.admits(),
         "hr_company": company,
         "is_provider": !provider::of_user(user)?.is_empty(),
     });

@@ -73,7 +73,7 @@ fn plans_of(company: &str, lang: Lang) -> Result<Vec<PlanView>> {
 pub fn hr_page(user: &User, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
     let context = match company::hr_company_of(user)? {
         None => {
-            if !identity::has_role(company::HR_ROLE) {
+            if !company::HR.admits() {
                 // Forbidden, with the message saying what is missing.
                 company::require_hr(lang)?;
             }
