@@ -19,11 +19,11 @@
 use serde::{Deserialize, Serialize};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
-use trama_sdk::web::Audience;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
+use trama_sdk::web::Audience;
 use trama_sdk::{Error, Result, audit};
 
 use crate::accounts;
@@ -181,16 +181,7 @@ pub fn register(
         .limit(1)
         .fetch()?;
     if let Some(existing) = taken.first() {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "la partita IVA {} è già registrata per «{}»",
-                new.vat_number, existing.data.name
-            ),
-            Lang::En => format!(
-                "the VAT number {} is already registered for “{}”",
-                new.vat_number, existing.data.name
-            ),
-        }));
+        return Err(vat_taken(&new.vat_number, &existing.data.name, lang));
     }
     let doc = COMPANIES.insert(Company {
         name: new.name,
@@ -331,6 +322,15 @@ pub fn claim(user: &User, text: &str, now: i64, lang: Lang) -> Result<Doc<Compan
         &serde_json::json!({ "user_id": user.id, "username": user.username }),
     )?;
     Ok(company)
+}
+
+/// The `409` for a VAT number already registered, naming who holds it: a company or a
+/// provider is registered once.
+pub fn vat_taken(number: &str, holder: &str, lang: Lang) -> Error {
+    Error::conflict(match lang {
+        Lang::It => format!("la partita IVA {number} è già registrata per «{holder}»"),
+        Lang::En => format!("the VAT number {number} is already registered for “{holder}”"),
+    })
 }
 
 /// A deposit from the operator's form, checked.

@@ -199,16 +199,11 @@ pub fn register(new: NewProvider, now: i64, lang: Lang) -> Result<Doc<Provider>>
         .limit(1)
         .fetch()?;
     if let Some(existing) = taken.first() {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "la partita IVA {} è già registrata per «{}»",
-                new.vat_number, existing.data.legal_name
-            ),
-            Lang::En => format!(
-                "the VAT number {} is already registered for “{}”",
-                new.vat_number, existing.data.legal_name
-            ),
-        }));
+        return Err(company::vat_taken(
+            &new.vat_number,
+            &existing.data.legal_name,
+            lang,
+        ));
     }
     let doc = PROVIDERS.insert(Provider {
         legal_name: new.legal_name,
