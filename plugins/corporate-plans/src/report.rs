@@ -249,45 +249,53 @@ pub fn employee_lines(plan: &Doc<Plan>, lang: Lang) -> Result<Vec<EmployeeLine>>
         .collect())
 }
 
+/// The columns of `employees.csv`, `(italian, english)`.
+const EMPLOYEE_COLUMNS: [(&str, &str); 12] = [
+    ("Nome utente", "username"),
+    ("Nome e cognome", "full_name"),
+    ("Matricola", "employee_code"),
+    ("Livello", "level"),
+    ("Familiari a carico", "dependants"),
+    ("Stato", "status"),
+    ("Codice di attivazione", "activation_code"),
+    ("Credito (€)", "credit_eur"),
+    ("Acquisti (€)", "purchases_eur"),
+    ("Rimborsato (€)", "reimbursed_eur"),
+    ("Rimborsi in attesa (€)", "pending_eur"),
+    ("Saldo (€)", "balance_eur"),
+];
+
 /// `employees.csv`: one line per employee, with the activation codes still to hand out.
 pub fn employees_csv(plan: &Doc<Plan>, lang: Lang) -> Result<Sheet> {
     let mut sheet = Sheet::new(lang);
-    sheet.header(&[
-        ("Nome utente", "username"),
-        ("Nome e cognome", "full_name"),
-        ("Matricola", "employee_code"),
-        ("Livello", "level"),
-        ("Familiari a carico", "dependants"),
-        ("Stato", "status"),
-        ("Codice di attivazione", "activation_code"),
-        ("Credito (€)", "credit_eur"),
-        ("Acquisti (€)", "purchases_eur"),
-        ("Rimborsato (€)", "reimbursed_eur"),
-        ("Rimborsi in attesa (€)", "pending_eur"),
-        ("Saldo (€)", "balance_eur"),
-    ]);
+    sheet.header(&EMPLOYEE_COLUMNS);
     for line in employee_lines(plan, lang)? {
-        let status = match line.status {
-            EnrolmentStatus::Pending => lang.pick("In attesa di attivazione", "pending"),
-            EnrolmentStatus::Active => lang.pick("Attiva", "active"),
-        };
-        let row = [
-            line.username,
-            line.full_name,
-            line.employee_code.unwrap_or_default(),
-            line.level.unwrap_or_default(),
-            line.dependants.to_string(),
-            status.to_owned(),
-            line.activation_code.unwrap_or_default(),
-            sheet.cents(line.credit.cents),
-            sheet.cents(line.purchases.cents),
-            sheet.cents(line.reimbursed.cents),
-            sheet.cents(line.pending.cents),
-            sheet.cents(line.balance.cents),
-        ];
+        let row = employee_row(&sheet, line, lang);
         sheet.row(&row);
     }
     Ok(sheet)
+}
+
+/// One employee's row: Italian statuses for people, the API's keys in English.
+fn employee_row(sheet: &Sheet, line: EmployeeLine, lang: Lang) -> [String; 12] {
+    let status = match line.status {
+        EnrolmentStatus::Pending => lang.pick("In attesa di attivazione", "pending"),
+        EnrolmentStatus::Active => lang.pick("Attiva", "active"),
+    };
+    [
+        line.username,
+        line.full_name,
+        line.employee_code.unwrap_or_default(),
+        line.level.unwrap_or_default(),
+        line.dependants.to_string(),
+        status.to_owned(),
+        line.activation_code.unwrap_or_default(),
+        sheet.cents(line.credit.cents),
+        sheet.cents(line.purchases.cents),
+        sheet.cents(line.reimbursed.cents),
+        sheet.cents(line.pending.cents),
+        sheet.cents(line.balance.cents),
+    ]
 }
 
 /// `movements.csv`: every purchase and reimbursement request of a plan, oldest first.
@@ -415,4 +423,53 @@ pub fn provider_summary(id: &str, lang: Lang) -> Result<ProviderSummary> {
         // Every cent sold is either still owed or paid.
         paid: money(sold - owed, lang),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anna(lang: Lang) -> EmployeeLine {
+        EmployeeLine {
+            id: "p.anna".into(),
+            username: "anna".into(),
+            full_name: "Anna Rossi, sì".into(),
+            employee_code: Some("M001".into()),
+            level: Some("Q1".into()),
+            dependants: 1,
+            status: EnrolmentStatus::Active,
+            activation_code: None,
+            credit: money(110_000, lang),
+            purchases: money(23_050, lang),
+            reimbursed: money(30_000, lang),
+            pending: money(0, lang),
+            balance: money(56_950, lang),
+        }
+    }
+
+    fn sheet_of(lang: Lang) -> String {
+        let mut sheet = Sheet::new(lang);
+        sheet.header(&EMPLOYEE_COLUMNS);
+        let row = employee_row(&sheet, anna(lang), lang);
+        sheet.row(&row);
+        sheet.finish()
+    }
+
+    #[test]
+    fn an_italian_export_opens_in_columns_with_decimal_commas() {
+        let text = sheet_of(Lang::It);
+        assert!(text.starts_with("\u{feff}Nome utente;Nome e cognome;Matricola;"));
+        assert!(text.ends_with(
+            "\r\nanna;Anna Rossi, sì;M001;Q1;1;Attiva;;1100,00;230,50;300,00;0,00;569,50\r\n"
+        ));
+    }
+
+    #[test]
+    fn an_english_export_keeps_the_api_keys_and_decimal_points() {
+        let text = sheet_of(Lang::En);
+        assert!(text.starts_with("\u{feff}username,full_name,employee_code,"));
+        assert!(text.ends_with(
+            "\r\nanna,\"Anna Rossi, sì\",M001,Q1,1,active,,1100.00,230.50,300.00,0.00,569.50\r\n"
+        ));
+    }
 }
