@@ -73,17 +73,22 @@ fn record_failure(doc: &Doc<Enrolment>) -> Result<()> {
 }
 
 /// HR issues a new activation code for a pending enrolment (lost, or locked by wrong tries).
+/// Written over whatever a wrong try counted meanwhile (the count starts again), but never over
+/// an activation: the enrolment is read again on a conflict and checked again.
 pub fn new_code(doc: &Doc<Enrolment>, actor: &User, lang: Lang) -> Result<Doc<Enrolment>> {
-    if doc.data.status != Status::Pending {
-        return Err(Error::invalid(lang.pick(
-            "il dipendente ha già attivato la sua iscrizione",
-            "the employee has already activated their enrolment",
-        )));
-    }
-    let mut doc = doc.clone();
-    doc.data.activation_code = Some(code::draw(CODE_LEN));
-    doc.data.failed_attempts = 0;
-    doc.version = ENROLMENTS.put_if_version(&doc.id, &doc.data, doc.version)?;
+    let doc = ENROLMENTS
+        .update(&doc.id, |enrolment| {
+            if enrolment.status != Status::Pending {
+                return Err(Error::invalid(lang.pick(
+                    "il dipendente ha già attivato la sua iscrizione",
+                    "the employee has already activated their enrolment",
+                )));
+            }
+            enrolment.activation_code = Some(code::draw(CODE_LEN));
+            enrolment.failed_attempts = 0;
+            Ok(())
+        })?
+        .ok_or_else(|| not_found(&doc.id, lang))?;
     audit::record(
         "enrolment.code_reissued",
         &doc.id,
