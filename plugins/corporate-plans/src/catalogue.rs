@@ -165,19 +165,15 @@ pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewService, Pr
             ),
         );
     }
-    let category = match input.one("category").map(category::parse) {
-        Some(Some(code)) => code,
-        _ => {
-            problems.push(
-                "category",
-                lang.pick(
-                    "scegli la categoria del servizio",
-                    "choose the service's category",
-                ),
-            );
-            String::new()
-        }
-    };
+    let category = category::read_one(
+        input,
+        (
+            "scegli la categoria del servizio",
+            "choose the service's category",
+        ),
+        lang,
+        &mut problems,
+    );
     let description = input.one("description").unwrap_or_default().to_owned();
     if description.chars().count() > 2000 {
         problems.push(

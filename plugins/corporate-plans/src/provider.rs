@@ -165,20 +165,7 @@ pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewProvider, P
         );
     }
     let vat_number = company::read_vat(input, lang, &mut problems);
-    let mut categories = Vec::new();
-    for text in input.many("categories") {
-        match category::parse(text) {
-            Some(code) if !categories.contains(&code) => categories.push(code),
-            Some(_) => {}
-            None => problems.push(
-                "categories",
-                match lang {
-                    Lang::It => format!("«{text}» non è una categoria"),
-                    Lang::En => format!("`{text}` is not a category"),
-                },
-            ),
-        }
-    }
+    let categories = category::read_many(input, lang, &mut problems);
     if problems.is_empty() {
         Ok(NewProvider {
             legal_name,

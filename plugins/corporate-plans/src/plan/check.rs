@@ -166,20 +166,7 @@ pub fn read_new(input: &Input, today: Date, lang: Lang) -> std::result::Result<N
             0
         }),
     };
-    let mut categories: Vec<String> = Vec::new();
-    for text in input.many("categories") {
-        match category::parse(text) {
-            Some(code) if !categories.contains(&code) => categories.push(code),
-            Some(_) => {}
-            None => problems.push(
-                "categories",
-                match lang {
-                    Lang::It => format!("«{text}» non è una categoria"),
-                    Lang::En => format!("`{text}` is not a category"),
-                },
-            ),
-        }
-    }
+    let categories = category::read_many(input, lang, &mut problems);
     if categories.is_empty() && problems.for_field("categories").is_none() {
         problems.push(
             "categories",

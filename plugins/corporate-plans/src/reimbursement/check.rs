@@ -34,19 +34,15 @@ pub fn read(input: &Input, lang: Lang) -> std::result::Result<NewRequest, Proble
             ),
         );
     }
-    let category = match input.one("category").map(category::parse) {
-        Some(Some(code)) => code,
-        _ => {
-            problems.push(
-                "category",
-                lang.pick(
-                    "scegli la categoria della spesa",
-                    "choose the expense's category",
-                ),
-            );
-            String::new()
-        }
-    };
+    let category = category::read_one(
+        input,
+        (
+            "scegli la categoria della spesa",
+            "choose the expense's category",
+        ),
+        lang,
+        &mut problems,
+    );
     let amount_cents = read_amount(input, "amount", lang, &mut problems);
     let expense_date = match input.one("expense_date") {
         None => {
