@@ -18,6 +18,7 @@ use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit};
 
 use crate::category;
+use crate::fields;
 use crate::provider::{self, PROVIDERS, Provider, Source, Status};
 use trama_sdk::code;
 
@@ -155,16 +156,17 @@ pub fn read_price(input: &Input, lang: Lang, problems: &mut Problems) -> Option<
 
 pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewService, Problems> {
     let mut problems = Problems::default();
-    let title = input.one("title").unwrap_or_default().to_owned();
-    if !(3..=120).contains(&title.chars().count()) {
-        problems.push(
-            "title",
-            lang.pick(
-                "scrivi il nome del servizio, da 3 a 120 caratteri",
-                "write the service's name, 3 to 120 characters",
-            ),
-        );
-    }
+    let title = fields::read_text(
+        input,
+        "title",
+        3..=120,
+        (
+            "scrivi il nome del servizio, da 3 a 120 caratteri",
+            "write the service's name, 3 to 120 characters",
+        ),
+        lang,
+        &mut problems,
+    );
     let category = category::read_one(
         input,
         (

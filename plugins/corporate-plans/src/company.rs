@@ -27,8 +27,8 @@ use trama_sdk::web::Audience;
 use trama_sdk::{Error, Result, audit};
 
 use crate::accounts;
-use crate::fields::CODE_LEN;
-use crate::fields::{read_amount, read_reference, request_id, reused};
+
+use crate::fields::{self, CODE_LEN, read_amount, read_reference, request_id, reused};
 use crate::vat;
 use trama_sdk::code;
 
@@ -119,16 +119,17 @@ pub struct NewCompany {
 
 pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewCompany, Problems> {
     let mut problems = Problems::default();
-    let name = input.one("name").unwrap_or_default().to_owned();
-    if !(2..=120).contains(&name.chars().count()) {
-        problems.push(
-            "name",
-            lang.pick(
-                "scrivi la ragione sociale, da 2 a 120 caratteri",
-                "write the company's name, 2 to 120 characters",
-            ),
-        );
-    }
+    let name = fields::read_text(
+        input,
+        "name",
+        2..=120,
+        (
+            "scrivi la ragione sociale, da 2 a 120 caratteri",
+            "write the company's name, 2 to 120 characters",
+        ),
+        lang,
+        &mut problems,
+    );
     let vat_number = read_vat(input, lang, &mut problems);
     if problems.is_empty() {
         Ok(NewCompany { name, vat_number })

@@ -1,6 +1,8 @@
 //! Fields several forms share — request ids, amounts of euros, bank references — read the
 //! same way everywhere, with the same messages.
 
+use std::ops::RangeInclusive;
+
 use trama_sdk::Error;
 use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
@@ -53,6 +55,23 @@ pub fn read_amount(input: &Input, field: &str, lang: Lang, problems: &mut Proble
             }
         },
     }
+}
+
+/// A text field of `chars` characters (a name, a title), as typed; a problem saying `write`
+/// (`(italian, english)`) when it is shorter or longer.
+pub fn read_text(
+    input: &Input,
+    field: &str,
+    chars: RangeInclusive<usize>,
+    write: (&str, &str),
+    lang: Lang,
+    problems: &mut Problems,
+) -> String {
+    let text = input.one(field).unwrap_or_default().to_owned();
+    if !chars.contains(&text.chars().count()) {
+        problems.push(field, lang.pick(write.0, write.1));
+    }
+    text
 }
 
 /// A bank reference (CRO/TRN) field: 3 to 100 characters.

@@ -36,7 +36,7 @@ use crate::accounts;
 use crate::catalogue::{self, Service};
 use crate::category;
 use crate::company;
-use crate::fields::{CODE_LEN, shown_code};
+use crate::fields::{self, CODE_LEN, shown_code};
 use crate::vat;
 
 pub const PROVIDERS: Collection<Provider> = Collection::new("providers");
@@ -154,16 +154,17 @@ pub struct NewProvider {
 
 pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewProvider, Problems> {
     let mut problems = Problems::default();
-    let legal_name = input.one("legal_name").unwrap_or_default().to_owned();
-    if !(2..=120).contains(&legal_name.chars().count()) {
-        problems.push(
-            "legal_name",
-            lang.pick(
-                "scrivi la ragione sociale, da 2 a 120 caratteri",
-                "write the provider's legal name, 2 to 120 characters",
-            ),
-        );
-    }
+    let legal_name = fields::read_text(
+        input,
+        "legal_name",
+        2..=120,
+        (
+            "scrivi la ragione sociale, da 2 a 120 caratteri",
+            "write the provider's legal name, 2 to 120 characters",
+        ),
+        lang,
+        &mut problems,
+    );
     let vat_number = company::read_vat(input, lang, &mut problems);
     let categories = category::read_many(input, lang, &mut problems);
     if problems.is_empty() {

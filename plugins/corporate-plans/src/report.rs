@@ -14,13 +14,14 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use trama_sdk::Result;
 use trama_sdk::clock::DateTime;
 use trama_sdk::csv::Sheet;
 use trama_sdk::i18n::Lang;
 use trama_sdk::ledger;
 use trama_sdk::money::format_cents;
-use trama_sdk::store::{Cmp, Doc, PAGE};
+use trama_sdk::store::{Cmp, Collection, Doc, PAGE};
 
 use crate::category;
 use crate::enrol::{ENROLMENTS, Enrolment, Status as EnrolmentStatus};
@@ -28,31 +29,32 @@ use crate::plan::Plan;
 use crate::purchase::{PURCHASES, Purchase};
 use crate::reimbursement::{REIMBURSEMENTS, Reimbursement, Status};
 
-/// Every purchase of `plan`, oldest first.
-fn purchases_of(plan: &str) -> Result<Vec<Doc<Purchase>>> {
-    PURCHASES
+/// Every document of `collection` whose indexed `plan` is `plan`, in the order of `field`.
+fn all_of_plan<T: Serialize + DeserializeOwned>(
+    collection: &Collection<T>,
+    plan: &str,
+    field: &str,
+) -> Result<Vec<Doc<T>>> {
+    collection
         .query()
         .filter("plan", Cmp::Eq, plan)
-        .order_by("at")
+        .order_by(field)
         .fetch_all()
+}
+
+/// Every purchase of `plan`, oldest first.
+fn purchases_of(plan: &str) -> Result<Vec<Doc<Purchase>>> {
+    all_of_plan(&PURCHASES, plan, "at")
 }
 
 /// Every reimbursement request of `plan`, oldest first.
 fn reimbursements_of(plan: &str) -> Result<Vec<Doc<Reimbursement>>> {
-    REIMBURSEMENTS
-        .query()
-        .filter("plan", Cmp::Eq, plan)
-        .order_by("submitted_at")
-        .fetch_all()
+    all_of_plan(&REIMBURSEMENTS, plan, "submitted_at")
 }
 
 /// Every enrolment of `plan`, by username.
 fn enrolments_of(plan: &str) -> Result<Vec<Doc<Enrolment>>> {
-    ENROLMENTS
-        .query()
-        .filter("plan", Cmp::Eq, plan)
-        .order_by("username")
-        .fetch_all()
+    all_of_plan(&ENROLMENTS, plan, "username")
 }
 
 /// The balances of every account whose name starts with `prefix`, by the rest of the name.

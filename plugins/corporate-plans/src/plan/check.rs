@@ -27,16 +27,17 @@ pub struct NewPlan {
 /// Reads a plan's form; `today` is when it is submitted.
 pub fn read_new(input: &Input, today: Date, lang: Lang) -> std::result::Result<NewPlan, Problems> {
     let mut problems = Problems::default();
-    let title = input.one("title").unwrap_or_default().to_owned();
-    if !(3..=120).contains(&title.chars().count()) {
-        problems.push(
-            "title",
-            lang.pick(
-                "scrivi il nome del piano, da 3 a 120 caratteri (ad esempio «Welfare 2025»)",
-                "write the plan's name, 3 to 120 characters (e.g. “Welfare 2025”)",
-            ),
-        );
-    }
+    let title = fields::read_text(
+        input,
+        "title",
+        3..=120,
+        (
+            "scrivi il nome del piano, da 3 a 120 caratteri (ad esempio «Welfare 2025»)",
+            "write the plan's name, 3 to 120 characters (e.g. “Welfare 2025”)",
+        ),
+        lang,
+        &mut problems,
+    );
     let year = match input.one("year").map(str::parse::<i32>) {
         None => today.year,
         Some(Ok(year)) if (2000..=2100).contains(&year) => year,
