@@ -852,24 +852,53 @@ async fn a_plan_from_the_deposit_to_the_expiry_with_every_balance_exact() {
         ),
         (Some(2), Some(1))
     );
-    let (status, employees) = text(&hr, &server, &format!("/plans/{plan_id}/employees.csv")).await;
+    // The exports open right in an Italian spreadsheet: a byte-order mark (accents), `;`
+    // between fields, Italian headers and statuses, decimal commas.
+    let employees_path = format!("/plans/{plan_id}/employees.csv");
+    let (status, employees) = text(&hr, &server, &employees_path).await;
     assert_eq!(status, 200);
     assert!(
-        employees.contains("anna,Anna Rossi,M001,Q1,1,active,,1100.00,230.50,300.00,0.00,569.50"),
+        employees.starts_with(
+            "\u{feff}Nome utente;Nome e cognome;Matricola;Livello;Familiari a carico;Stato;\
+             Codice di attivazione;Credito (€);Acquisti (€);Rimborsato (€);\
+             Rimborsi in attesa (€);Saldo (€)\r\n"
+        ),
         "{employees}"
     );
     assert!(
-        employees.contains("carla,Carla Bianchi,M003,2,5,pending,"),
+        employees.contains("anna;Anna Rossi;M001;Q1;1;Attiva;;1100,00;230,50;300,00;0,00;569,50"),
         "{employees}"
     );
+    assert!(
+        employees.contains("carla;Carla Bianchi;M003;2;5;In attesa di attivazione;"),
+        "{employees}"
+    );
+    // In English: `,`, decimal points and the column names and status keys of old.
+    let (status, english) = text(&hr, &server, &format!("{employees_path}?lang=en")).await;
+    assert_eq!(status, 200);
+    assert!(
+        english.starts_with("\u{feff}username,full_name,employee_code,level,dependants,status,"),
+        "{english}"
+    );
+    assert!(
+        english.contains("anna,Anna Rossi,M001,Q1,1,active,,1100.00,230.50,300.00,0.00,569.50"),
+        "{english}"
+    );
+    // Back to Italian (the choice is remembered for the account).
+    let (_, italian) = text(&hr, &server, &format!("{employees_path}?lang=it")).await;
+    assert!(italian.starts_with("\u{feff}Nome utente;"), "{italian}");
     let (status, movements) = text(&hr, &server, &format!("/plans/{plan_id}/movements.csv")).await;
     assert_eq!(status, 200);
-    assert_eq!(movements.lines().count(), 1 + 2 + 3, "{movements}");
     assert!(
-        movements.contains("Corso di inglese,,80.50,done"),
+        movements.starts_with("\u{feff}Data e ora (UTC);Tipo;Nome utente;Dipendente;"),
         "{movements}"
     );
-    assert!(movements.contains("rejected"), "{movements}");
+    assert_eq!(movements.lines().count(), 1 + 2 + 3, "{movements}");
+    assert!(
+        movements.contains("Corso di inglese;;80,50;Eseguito"),
+        "{movements}"
+    );
+    assert!(movements.contains(";Respinto;"), "{movements}");
     // The provider sees its sales and what it is owed; the operator pays part of it.
     let (_, mine) = get(&owner, &server, "/api/provider").await;
     assert_eq!(
@@ -879,6 +908,13 @@ async fn a_plan_from_the_deposit_to_the_expiry_with_every_balance_exact() {
     assert_eq!(mine["providers"][0]["summary"]["sales_count"], 2);
     let (status, sales) = text(&owner, &server, &format!("/providers/{gym_id}/sales.csv")).await;
     assert_eq!(status, 200);
+    assert!(
+        sales.starts_with(
+            "\u{feff}Data e ora (UTC);Codice acquisto;Dipendente;Servizio;Categoria;Importo (€)\r\n"
+        ),
+        "{sales}"
+    );
+    assert!(sales.contains(";80,50\r\n"), "{sales}");
     assert_eq!(sales.lines().count(), 3, "{sales}");
     let (status, _) = text(&rival, &server, &format!("/providers/{gym_id}/sales.csv")).await;
     assert_eq!(status, 404);
@@ -1726,7 +1762,7 @@ async fn a_thousand_employees_are_enrolled_in_one_upload() {
     assert_eq!(status, 200);
     assert_eq!(employees.lines().count(), 1001);
     assert!(
-        employees.contains("dip0999,Dipendente 999,,,0,pending,"),
+        employees.contains("dip0999;Dipendente 999;;;0;In attesa di attivazione;"),
         "{employees}"
     );
 }

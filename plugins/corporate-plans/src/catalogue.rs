@@ -18,8 +18,9 @@ use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit};
 
 use crate::category;
-use crate::code;
+use crate::fields;
 use crate::provider::{self, PROVIDERS, Provider, Source, Status};
+use trama_sdk::code;
 
 pub const SERVICES: Collection<Service> = Collection::new("services");
 
@@ -155,29 +156,26 @@ pub fn read_price(input: &Input, lang: Lang, problems: &mut Problems) -> Option<
 
 pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewService, Problems> {
     let mut problems = Problems::default();
-    let title = input.one("title").unwrap_or_default().to_owned();
-    if !(3..=120).contains(&title.chars().count()) {
-        problems.push(
-            "title",
-            lang.pick(
-                "scrivi il nome del servizio, da 3 a 120 caratteri",
-                "write the service's name, 3 to 120 characters",
-            ),
-        );
-    }
-    let category = match input.one("category").map(category::parse) {
-        Some(Some(code)) => code,
-        _ => {
-            problems.push(
-                "category",
-                lang.pick(
-                    "scegli la categoria del servizio",
-                    "choose the service's category",
-                ),
-            );
-            String::new()
-        }
-    };
+    let title = fields::read_text(
+        input,
+        "title",
+        3..=120,
+        (
+            "scrivi il nome del servizio, da 3 a 120 caratteri",
+            "write the service's name, 3 to 120 characters",
+        ),
+        lang,
+        &mut problems,
+    );
+    let category = category::read_one(
+        input,
+        (
+            "scegli la categoria del servizio",
+            "choose the service's category",
+        ),
+        lang,
+        &mut problems,
+    );
     let description = input.one("description").unwrap_or_default().to_owned();
     if description.chars().count() > 2000 {
         problems.push(

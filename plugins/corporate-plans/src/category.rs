@@ -7,6 +7,7 @@
 //! new category never makes a service disappear.
 
 use trama_sdk::i18n::Lang;
+use trama_sdk::input::{Input, Problems};
 
 /// A known category: its code and its names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +82,43 @@ pub fn parse(text: &str) -> Option<String> {
     }
     let valid = (2..=60).contains(&folded.chars().count()) && !folded.chars().any(char::is_control);
     valid.then_some(folded)
+}
+
+/// The one category of a form (field `category`), or a problem saying `choose` (`(italian,
+/// english)`) and "" when it is missing or not a category.
+pub fn read_one(
+    input: &Input,
+    choose: (&str, &str),
+    lang: Lang,
+    problems: &mut Problems,
+) -> String {
+    match input.one("category").map(parse) {
+        Some(Some(code)) => code,
+        _ => {
+            problems.push("category", lang.pick(choose.0, choose.1));
+            String::new()
+        }
+    }
+}
+
+/// The categories of a form (field `categories`, a list), each once; a problem for each text
+/// that is not a category.
+pub fn read_many(input: &Input, lang: Lang, problems: &mut Problems) -> Vec<String> {
+    let mut categories: Vec<String> = Vec::new();
+    for text in input.many("categories") {
+        match parse(text) {
+            Some(code) if !categories.contains(&code) => categories.push(code),
+            Some(_) => {}
+            None => problems.push(
+                "categories",
+                match lang {
+                    Lang::It => format!("«{text}» non è una categoria"),
+                    Lang::En => format!("`{text}` is not a category"),
+                },
+            ),
+        }
+    }
+    categories
 }
 
 /// A category as pages show it.

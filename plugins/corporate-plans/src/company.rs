@@ -18,17 +18,19 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::i18n::Lang;
-use trama_sdk::identity::{self, User};
+use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, store};
+use trama_sdk::web::Audience;
+use trama_sdk::{Error, Result, audit};
 
 use crate::accounts;
-use crate::code;
-use crate::fields::{read_amount, read_reference, request_id, reused};
+
+use crate::fields::{self, CODE_LEN, read_amount, read_reference, request_id, reused};
 use crate::vat;
+use trama_sdk::code;
 
 pub const COMPANIES: Collection<Company> = Collection::new("companies");
 pub const HR_CODES: Collection<HrCode> = Collection::new("hr_codes");
@@ -37,6 +39,14 @@ pub const DEPOSITS: Collection<Deposit> = Collection::new("deposits");
 
 /// The role of the people who run a company's welfare plans.
 pub const HR_ROLE: &str = "company_hr";
+
+/// The companies' HR offices: accounts with [`HR_ROLE`] (each acts for the one company whose
+/// HR code it used).
+pub const HR: Audience = Audience {
+    roles: &[HR_ROLE],
+    it: "agli uffici del personale delle aziende",
+    en: "the companies' HR offices",
+};
 
 pub const JSON_FIELDS: &[&str] = &["name", "vat_number"];
 pub const DEPOSIT_FIELDS: &[&str] = &["amount", "reference", "request_id"];
@@ -109,16 +119,17 @@ pub struct NewCompany {
 
 pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewCompany, Problems> {
     let mut problems = Problems::default();
-    let name = input.one("name").unwrap_or_default().to_owned();
-    if !(2..=120).contains(&name.chars().count()) {
-        problems.push(
-            "name",
-            lang.pick(
-                "scrivi la ragione sociale, da 2 a 120 caratteri",
-                "write the company's name, 2 to 120 characters",
-            ),
-        );
-    }
+    let name = fields::read_text(
+        input,
+        "name",
+        2..=120,
+        (
+            "scrivi la ragione sociale, da 2 a 120 caratteri",
+            "write the company's name, 2 to 120 characters",
+        ),
+        lang,
+        &mut problems,
+    );
     let vat_number = read_vat(input, lang, &mut problems);
     if problems.is_empty() {
         Ok(NewCompany { name, vat_number })
@@ -171,16 +182,7 @@ pub fn register(
         .limit(1)
         .fetch()?;
     if let Some(existing) = taken.first() {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "la partita IVA {} è già registrata per «{}»",
-                new.vat_number, existing.data.name
-            ),
-            Lang::En => format!(
-                "the VAT number {} is already registered for “{}”",
-                new.vat_number, existing.data.name
-            ),
-        }));
+        return Err(vat_taken(&new.vat_number, &existing.data.name, lang));
     }
     let doc = COMPANIES.insert(Company {
         name: new.name,
@@ -199,34 +201,21 @@ pub fn register(
     Ok((doc, code))
 }
 
-/// A fresh one-time HR code for `company`.
+/// A fresh one-time HR code for `company`, stored under the code itself so that two codes
+/// can never collide.
 pub fn issue_hr_code(company: &str, actor: &User, now: i64) -> Result<String> {
-    // A code drawn twice (about one in 10^15) fails "must not exist": draw again.
-    for _ in 0..3 {
-        let code = code::from_seed(&store::new_id());
-        let created = HR_CODES.create(
-            &code,
-            HrCode {
-                company: company.to_owned(),
-                created_at: now,
-                created_by: actor.username.clone(),
-                used_by: None,
-            },
-        );
-        match created {
-            Ok(_) => {
-                audit::record(
-                    "company.hr_code_issued",
-                    company,
-                    &serde_json::json!({ "by": actor.username }),
-                )?;
-                return Ok(code);
-            }
-            Err(Error::Conflict(_)) => continue,
-            Err(err) => return Err(err),
-        }
-    }
-    Err(Error::internal("could not draw a fresh HR code"))
+    let doc = code::create_unique(&HR_CODES, CODE_LEN, |_| HrCode {
+        company: company.to_owned(),
+        created_at: now,
+        created_by: actor.username.clone(),
+        used_by: None,
+    })?;
+    audit::record(
+        "company.hr_code_issued",
+        company,
+        &serde_json::json!({ "by": actor.username }),
+    )?;
+    Ok(doc.id)
 }
 
 /// The HR codes of `company` not used yet, for the operator to hand out again.
@@ -254,13 +243,7 @@ pub fn hr_staff(company: &str) -> Result<Vec<Doc<HrLink>>> {
 /// The company the caller acts for: they must hold the role `company_hr` and have used an
 /// HR code. `Forbidden` otherwise, saying which of the two is missing.
 pub fn require_hr(lang: Lang) -> Result<(User, Doc<Company>)> {
-    let user = identity::require_login()?;
-    if !identity::has_role(HR_ROLE) {
-        return Err(Error::forbidden(lang.pick(
-            "questa pagina è per gli uffici del personale delle aziende (ruolo `company_hr`)",
-            "this page is for the companies' HR offices (role `company_hr`)",
-        )));
-    }
+    let user = HR.require(lang)?;
     let Some(link) = HR_LINKS.get(&user.id)? else {
         return Err(Error::forbidden(lang.pick(
             "il tuo account non è ancora collegato a un'azienda: inserisci il codice che ti ha dato la cooperativa",
@@ -273,7 +256,7 @@ pub fn require_hr(lang: Lang) -> Result<(User, Doc<Company>)> {
 
 /// The company of the caller, if they are HR and linked (for pages that adapt to it).
 pub fn hr_company_of(user: &User) -> Result<Option<Doc<Company>>> {
-    if !identity::has_role(HR_ROLE) {
+    if !HR.admits() {
         return Ok(None);
     }
     match HR_LINKS.get(&user.id)? {
@@ -284,7 +267,7 @@ pub fn hr_company_of(user: &User) -> Result<Option<Doc<Company>>> {
 
 /// Links the caller (role `company_hr`) to the company of `text`, a one-time HR code.
 pub fn claim(user: &User, text: &str, now: i64, lang: Lang) -> Result<Doc<Company>> {
-    if !identity::has_role(HR_ROLE) {
+    if !HR.admits() {
         return Err(Error::forbidden(lang.pick(
             "solo un account con il ruolo `company_hr` può collegarsi a un'azienda",
             "only an account with the role `company_hr` can be linked to a company",
@@ -297,7 +280,7 @@ pub fn claim(user: &User, text: &str, now: i64, lang: Lang) -> Result<Doc<Compan
             Lang::En => format!("your account is already linked to “{}”", company.data.name),
         }));
     }
-    let code = code::normalize(text).map_err(|err| Error::invalid(err.describe(text, lang)))?;
+    let code = code::normalize(text, CODE_LEN).map_err(|err| err.into_error(text, lang))?;
     let unknown = || {
         Error::not_found(match lang {
             Lang::It => format!(
@@ -340,6 +323,15 @@ pub fn claim(user: &User, text: &str, now: i64, lang: Lang) -> Result<Doc<Compan
         &serde_json::json!({ "user_id": user.id, "username": user.username }),
     )?;
     Ok(company)
+}
+
+/// The `409` for a VAT number already registered, naming who holds it: a company or a
+/// provider is registered once.
+pub fn vat_taken(number: &str, holder: &str, lang: Lang) -> Error {
+    Error::conflict(match lang {
+        Lang::It => format!("la partita IVA {number} è già registrata per «{holder}»"),
+        Lang::En => format!("the VAT number {number} is already registered for “{holder}”"),
+    })
 }
 
 /// A deposit from the operator's form, checked.

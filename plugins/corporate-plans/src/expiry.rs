@@ -55,8 +55,7 @@ pub fn run() -> Result<()> {
         .query()
         .filter("state", Cmp::Eq, "active")
         .filter("ends_on", Cmp::Lt, today.as_str())
-        .limit(1000)
-        .fetch()?;
+        .fetch_all()?;
     for mut doc in due {
         doc.data.state = State::Closing;
         match PLANS.put_if_version(&doc.id, &doc.data, doc.version) {
@@ -71,8 +70,7 @@ pub fn run() -> Result<()> {
     let closing = PLANS
         .query()
         .filter("state", Cmp::Eq, "closing")
-        .limit(1000)
-        .fetch()?;
+        .fetch_all()?;
     for doc in closing {
         if clock::now_ms() > deadline {
             break;

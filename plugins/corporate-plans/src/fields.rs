@@ -1,6 +1,8 @@
 //! Fields several forms share — request ids, amounts of euros, bank references — read the
 //! same way everywhere, with the same messages.
 
+use std::ops::RangeInclusive;
+
 use trama_sdk::Error;
 use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
@@ -55,6 +57,23 @@ pub fn read_amount(input: &Input, field: &str, lang: Lang, problems: &mut Proble
     }
 }
 
+/// A text field of `chars` characters (a name, a title), as typed; a problem saying `write`
+/// (`(italian, english)`) when it is shorter or longer.
+pub fn read_text(
+    input: &Input,
+    field: &str,
+    chars: RangeInclusive<usize>,
+    write: (&str, &str),
+    lang: Lang,
+    problems: &mut Problems,
+) -> String {
+    let text = input.one(field).unwrap_or_default().to_owned();
+    if !chars.contains(&text.chars().count()) {
+        problems.push(field, lang.pick(write.0, write.1));
+    }
+    text
+}
+
 /// A bank reference (CRO/TRN) field: 3 to 100 characters.
 pub fn read_reference(input: &Input, lang: Lang, problems: &mut Problems) -> String {
     let reference = input.one("reference").unwrap_or_default().to_owned();
@@ -76,4 +95,15 @@ pub fn reused(lang: Lang) -> Error {
         "questa richiesta è già stata usata per un'altra operazione: ricarica la pagina",
         "this request was already used for another operation: reload the page",
     ))
+}
+
+/// Characters of the one-time codes this plugin hands out (HR codes, providers' owner codes,
+/// employees' activation codes). Ten, not the SDK's longest: codes already printed and stored
+/// have ten, and each is bound to one company, provider or enrolment (an employee's also to one
+/// username, and locked after five wrong tries), so 50 bits leave nothing to guess.
+pub const CODE_LEN: usize = 10;
+
+/// A code as people read it out: `K3JX-9P2M-7Q`.
+pub fn shown_code(code: &str) -> String {
+    trama_sdk::code::display(code, "")
 }

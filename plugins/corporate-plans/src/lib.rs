@@ -83,7 +83,6 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod category;
-pub mod code;
 pub mod company;
 pub mod config;
 pub mod credit;
@@ -91,6 +90,7 @@ pub mod enrol;
 pub mod expiry;
 pub mod fields;
 pub mod notice;
+pub mod payout;
 pub mod plan;
 pub mod provider;
 pub mod purchase;

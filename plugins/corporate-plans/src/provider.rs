@@ -19,28 +19,27 @@
 //! **Money.** A purchase moves the price from the employee's wallet to
 //! `provider/{id}/owed` (funded); the operator pays providers from there to the external
 //! `payouts/providers`, with the bank transfer's reference, under an idempotency key from the
-//! form, so a double-clicked "paid" pays once.
+//! form, so a double-clicked "paid" pays once (see [`crate::payout`]).
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::claim::{self, Claimable};
 use trama_sdk::events::Event;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
-use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::ledger::{self, AccountKind};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, log, store};
+use trama_sdk::{Error, Result, audit, code, log};
 
 use crate::accounts;
 use crate::catalogue::{self, Service};
 use crate::category;
-use crate::code;
 use crate::company;
-use crate::fields::{self, read_amount, read_reference};
+use crate::fields::{self, CODE_LEN, shown_code};
 use crate::vat;
 
 pub const PROVIDERS: Collection<Provider> = Collection::new("providers");
-pub const PROVIDER_PAYMENTS: Collection<ProviderPayment> = Collection::new("provider_payments");
 
 pub const ACCREDITED: &str = "admissions.provider_accredited";
 pub const SUSPENDED: &str = "admissions.provider_suspended";
@@ -48,7 +47,6 @@ pub const REVOKED: &str = "admissions.provider_revoked";
 pub const EXPIRED: &str = "admissions.provider_expired";
 
 pub const JSON_FIELDS: &[&str] = &["legal_name", "vat_number", "categories"];
-pub const PAY_FIELDS: &[&str] = &["amount", "reference", "request_id"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -122,18 +120,6 @@ pub struct Provider {
     pub created_at: i64,
 }
 
-/// A payment to a provider, id `{provider}.{request id}`. `provider` and `paid_at` are
-/// indexed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProviderPayment {
-    pub provider: String,
-    pub amount_cents: i64,
-    pub reference: String,
-    pub paid_at: i64,
-    pub paid_by: String,
-    pub transfer_id: String,
-}
-
 /// The provider `id`, or a 404 naming it.
 pub fn load(id: &str, lang: Lang) -> Result<Doc<Provider>> {
     PROVIDERS.get(id)?.ok_or_else(|| {
@@ -168,31 +154,19 @@ pub struct NewProvider {
 
 pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewProvider, Problems> {
     let mut problems = Problems::default();
-    let legal_name = input.one("legal_name").unwrap_or_default().to_owned();
-    if !(2..=120).contains(&legal_name.chars().count()) {
-        problems.push(
-            "legal_name",
-            lang.pick(
-                "scrivi la ragione sociale, da 2 a 120 caratteri",
-                "write the provider's legal name, 2 to 120 characters",
-            ),
-        );
-    }
+    let legal_name = fields::read_text(
+        input,
+        "legal_name",
+        2..=120,
+        (
+            "scrivi la ragione sociale, da 2 a 120 caratteri",
+            "write the provider's legal name, 2 to 120 characters",
+        ),
+        lang,
+        &mut problems,
+    );
     let vat_number = company::read_vat(input, lang, &mut problems);
-    let mut categories = Vec::new();
-    for text in input.many("categories") {
-        match category::parse(text) {
-            Some(code) if !categories.contains(&code) => categories.push(code),
-            Some(_) => {}
-            None => problems.push(
-                "categories",
-                match lang {
-                    Lang::It => format!("«{text}» non è una categoria"),
-                    Lang::En => format!("`{text}` is not a category"),
-                },
-            ),
-        }
-    }
+    let categories = category::read_many(input, lang, &mut problems);
     if problems.is_empty() {
         Ok(NewProvider {
             legal_name,
@@ -213,22 +187,17 @@ pub fn register(new: NewProvider, now: i64, lang: Lang) -> Result<Doc<Provider>>
         .limit(1)
         .fetch()?;
     if let Some(existing) = taken.first() {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "la partita IVA {} è già registrata per «{}»",
-                new.vat_number, existing.data.legal_name
-            ),
-            Lang::En => format!(
-                "the VAT number {} is already registered for “{}”",
-                new.vat_number, existing.data.legal_name
-            ),
-        }));
+        return Err(company::vat_taken(
+            &new.vat_number,
+            &existing.data.legal_name,
+            lang,
+        ));
     }
     let doc = PROVIDERS.insert(Provider {
         legal_name: new.legal_name,
         vat_number: new.vat_number,
         user_id: None,
-        claim_code: Some(code::from_seed(&store::new_id())),
+        claim_code: Some(code::draw(CODE_LEN)),
         categories: new.categories,
         status: Status::Active,
         source: Source::Operator,
@@ -250,35 +219,20 @@ pub fn register(new: NewProvider, now: i64, lang: Lang) -> Result<Doc<Provider>>
     Ok(doc)
 }
 
+impl Claimable for Provider {
+    fn link(&mut self, user: &User) {
+        self.user_id = Some(user.id.clone());
+        self.claim_code = None;
+    }
+}
+
 /// Links the caller's account to the provider holding the one-time code `text`.
 pub fn claim(user: &User, text: &str, lang: Lang) -> Result<Doc<Provider>> {
-    let code = code::normalize(text).map_err(|err| Error::invalid(err.describe(text, lang)))?;
-    let found = PROVIDERS
-        .query()
-        .filter("claim_code", Cmp::Eq, code.as_str())
-        .limit(1)
-        .fetch()?
-        .into_iter()
-        .next();
-    let Some(mut doc) = found else {
-        return Err(Error::not_found(match lang {
-            Lang::It => format!(
-                "il codice «{text}» non corrisponde a nessun fornitore (o è già stato usato)"
-            ),
-            Lang::En => format!("the code `{text}` matches no provider (or was already used)"),
-        }));
+    const WHAT: claim::Noun = claim::Noun {
+        it: "nessun fornitore",
+        en: "no provider",
     };
-    doc.data.user_id = Some(user.id.clone());
-    doc.data.claim_code = None;
-    doc.version = PROVIDERS
-        .put_if_version(&doc.id, &doc.data, doc.version)
-        .map_err(|err| match err {
-            Error::Conflict(_) => Error::conflict(lang.pick(
-                "il codice è appena stato usato: ricarica la pagina",
-                "the code was just used: reload the page",
-            )),
-            other => other,
-        })?;
+    let doc = claim::redeem(&PROVIDERS, "claim_code", CODE_LEN, text, user, WHAT, lang)?;
     audit::record(
         "provider.claimed",
         &doc.id,
@@ -461,110 +415,6 @@ pub fn on_event(event: &Event) -> Result<()> {
     Ok(())
 }
 
-/// A payment from the operator's form, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payment {
-    pub amount_cents: Option<i64>,
-    pub reference: String,
-    pub request_id: String,
-}
-
-pub fn read_payment(input: &Input, lang: Lang) -> std::result::Result<Payment, Problems> {
-    let mut problems = Problems::default();
-    let amount_cents = input
-        .one("amount")
-        .map(|_| read_amount(input, "amount", lang, &mut problems));
-    let reference = read_reference(input, lang, &mut problems);
-    let request_id = fields::request_id(input, lang, &mut problems);
-    if problems.is_empty() {
-        Ok(Payment {
-            amount_cents,
-            reference,
-            request_id,
-        })
-    } else {
-        Err(problems)
-    }
-}
-
-/// Pays provider `id` (`provider/{id}/owed` → `payouts/providers`); without an amount,
-/// everything owed. Replaying the request id returns the first payment.
-pub fn pay(
-    id: &str,
-    payment: Payment,
-    actor: &User,
-    now: i64,
-    lang: Lang,
-) -> Result<Doc<ProviderPayment>> {
-    let provider = load(id, lang)?;
-    let doc_id = format!("{id}.{}", payment.request_id);
-    if let Some(done) = PROVIDER_PAYMENTS.get(&doc_id)? {
-        if payment
-            .amount_cents
-            .is_some_and(|a| a != done.data.amount_cents)
-        {
-            return Err(fields::reused(lang));
-        }
-        return Ok(done);
-    }
-    let owed_now = owed(id)?;
-    let amount = payment.amount_cents.unwrap_or(owed_now);
-    if amount <= 0 {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!("a «{}» non è dovuto nulla", provider.data.legal_name),
-            Lang::En => format!("nothing is owed to “{}”", provider.data.legal_name),
-        }));
-    }
-    let transfer = ledger::transfer(
-        &TransferRequest::new(
-            accounts::provider_owed(id),
-            accounts::PROVIDER_PAYOUTS,
-            amount,
-            format!("pay/{id}/{}", payment.request_id),
-        )
-        .memo(format!("payment {}", payment.reference)),
-    )
-    .map_err(|err| match err {
-        LedgerError::InsufficientFunds(_) => Error::conflict(match lang {
-            Lang::It => format!(
-                "a «{}» sono dovuti {}: non si possono pagare {}",
-                provider.data.legal_name,
-                format_cents(owed_now, lang),
-                format_cents(amount, lang)
-            ),
-            Lang::En => format!(
-                "“{}” is owed {}: {} cannot be paid",
-                provider.data.legal_name,
-                format_cents(owed_now, lang),
-                format_cents(amount, lang)
-            ),
-        }),
-        LedgerError::Conflict(_) => fields::reused(lang),
-        other => other.into(),
-    })?;
-    let record = ProviderPayment {
-        provider: id.to_owned(),
-        amount_cents: transfer.amount_cents,
-        reference: payment.reference,
-        paid_at: now,
-        paid_by: actor.username.clone(),
-        transfer_id: transfer.id,
-    };
-    let doc = match PROVIDER_PAYMENTS.create(&doc_id, record) {
-        Ok(doc) => doc,
-        Err(Error::Conflict(_)) => PROVIDER_PAYMENTS
-            .get(&doc_id)?
-            .ok_or_else(|| Error::internal(format!("payment {doc_id} vanished")))?,
-        Err(err) => return Err(err),
-    };
-    audit::record(
-        "provider.paid",
-        id,
-        &serde_json::json!({ "amount_cents": doc.data.amount_cents, "reference": doc.data.reference }),
-    )?;
-    Ok(doc)
-}
-
 /// A provider as pages and the API show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProviderView {
@@ -594,7 +444,7 @@ impl ProviderView {
             status_label: doc.data.status.label(lang),
             source: doc.data.source,
             linked: doc.data.user_id.is_some(),
-            claim_code: doc.data.claim_code.as_deref().map(code::display),
+            claim_code: doc.data.claim_code.as_deref().map(shown_code),
             categories: doc
                 .data
                 .categories

@@ -5,84 +5,56 @@
 //! prefix reads a whole plan's wallets, a thousand at a time. What was bought and claimed
 //! comes from the purchase and reimbursement documents, read page by page.
 //!
-//! Exports are CSV (RFC 4180, through `trama_sdk::csv`, which keeps spreadsheet formulas out
-//! of cells) with amounts as plain decimals with a dot (`1234.50`), so they read back the
-//! same in any spreadsheet locale.
+//! Exports are CSV sheets for people (`trama_sdk::csv::Sheet`): with a byte-order mark, so
+//! that accents survive; in Italian with `;` between fields, decimal commas (`1234,50`),
+//! Italian headers and statuses, so that an Italian spreadsheet opens them in columns and
+//! reads the amounts as numbers; in English with `,`, decimal points and the column names and
+//! status keys the exports always had. Cells that would run as formulas are kept text.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+use trama_sdk::Result;
 use trama_sdk::clock::DateTime;
+use trama_sdk::csv::Sheet;
 use trama_sdk::i18n::Lang;
 use trama_sdk::ledger;
-use trama_sdk::money::{format_cents, plain};
-use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Result, csv};
+use trama_sdk::money::format_cents;
+use trama_sdk::store::{Cmp, Collection, Doc, PAGE};
 
 use crate::category;
-use crate::enrol::{self, Enrolment, Status as EnrolmentStatus};
+use crate::enrol::{ENROLMENTS, Enrolment, Status as EnrolmentStatus};
 use crate::plan::Plan;
 use crate::purchase::{PURCHASES, Purchase};
 use crate::reimbursement::{REIMBURSEMENTS, Reimbursement, Status};
 
-/// Documents read per store query (the kernel's maximum).
-const PAGE: u32 = 1000;
-
-/// Every document of `plan` in purchases.
-fn purchases_of(plan: &str) -> Result<Vec<Doc<Purchase>>> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = PURCHASES
-            .query()
-            .filter("plan", Cmp::Eq, plan)
-            .order_by("at")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        let len = page.len();
-        all.extend(page);
-        if len < PAGE as usize {
-            return Ok(all);
-        }
-        offset += PAGE;
-    }
+/// Every document of `collection` whose indexed `plan` is `plan`, in the order of `field`.
+fn all_of_plan<T: Serialize + DeserializeOwned>(
+    collection: &Collection<T>,
+    plan: &str,
+    field: &str,
+) -> Result<Vec<Doc<T>>> {
+    collection
+        .query()
+        .filter("plan", Cmp::Eq, plan)
+        .order_by(field)
+        .fetch_all()
 }
 
-/// Every reimbursement request of `plan`.
+/// Every purchase of `plan`, oldest first.
+fn purchases_of(plan: &str) -> Result<Vec<Doc<Purchase>>> {
+    all_of_plan(&PURCHASES, plan, "at")
+}
+
+/// Every reimbursement request of `plan`, oldest first.
 fn reimbursements_of(plan: &str) -> Result<Vec<Doc<Reimbursement>>> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = REIMBURSEMENTS
-            .query()
-            .filter("plan", Cmp::Eq, plan)
-            .order_by("submitted_at")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        let len = page.len();
-        all.extend(page);
-        if len < PAGE as usize {
-            return Ok(all);
-        }
-        offset += PAGE;
-    }
+    all_of_plan(&REIMBURSEMENTS, plan, "submitted_at")
 }
 
 /// Every enrolment of `plan`, by username.
 fn enrolments_of(plan: &str) -> Result<Vec<Doc<Enrolment>>> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = enrol::of_plan(plan, PAGE, offset)?;
-        let len = page.len();
-        all.extend(page);
-        if len < PAGE as usize {
-            return Ok(all);
-        }
-        offset += PAGE;
-    }
+    all_of_plan(&ENROLMENTS, plan, "username")
 }
 
 /// The balances of every account whose name starts with `prefix`, by the rest of the name.
@@ -268,7 +240,7 @@ pub fn employee_lines(plan: &Doc<Plan>, lang: Lang) -> Result<Vec<EmployeeLine>>
                 level: e.level.clone(),
                 dependants: e.dependants,
                 status: e.status,
-                activation_code: e.activation_code.as_deref().map(crate::code::display),
+                activation_code: e.activation_code.as_deref().map(crate::fields::shown_code),
                 credit: money(e.credit_cents, lang),
                 purchases: money(bought.get(&doc.id).copied().unwrap_or(0), lang),
                 reimbursed: money(reimbursed.get(&doc.id).copied().unwrap_or(0), lang),
@@ -279,53 +251,58 @@ pub fn employee_lines(plan: &Doc<Plan>, lang: Lang) -> Result<Vec<EmployeeLine>>
         .collect())
 }
 
+/// The columns of `employees.csv`, `(italian, english)`.
+const EMPLOYEE_COLUMNS: [(&str, &str); 12] = [
+    ("Nome utente", "username"),
+    ("Nome e cognome", "full_name"),
+    ("Matricola", "employee_code"),
+    ("Livello", "level"),
+    ("Familiari a carico", "dependants"),
+    ("Stato", "status"),
+    ("Codice di attivazione", "activation_code"),
+    ("Credito (€)", "credit_eur"),
+    ("Acquisti (€)", "purchases_eur"),
+    ("Rimborsato (€)", "reimbursed_eur"),
+    ("Rimborsi in attesa (€)", "pending_eur"),
+    ("Saldo (€)", "balance_eur"),
+];
+
 /// `employees.csv`: one line per employee, with the activation codes still to hand out.
-pub fn employees_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
-    let mut out = String::new();
-    csv::record(
-        &mut out,
-        &[
-            "username",
-            "full_name",
-            "employee_code",
-            "level",
-            "dependants",
-            "status",
-            "activation_code",
-            "credit_eur",
-            "purchases_eur",
-            "reimbursed_eur",
-            "pending_eur",
-            "balance_eur",
-        ],
-    );
+pub fn employees_csv(plan: &Doc<Plan>, lang: Lang) -> Result<Sheet> {
+    let mut sheet = Sheet::new(lang);
+    sheet.header(&EMPLOYEE_COLUMNS);
     for line in employee_lines(plan, lang)? {
-        csv::record(
-            &mut out,
-            &[
-                line.username,
-                line.full_name,
-                line.employee_code.unwrap_or_default(),
-                line.level.unwrap_or_default(),
-                line.dependants.to_string(),
-                match line.status {
-                    EnrolmentStatus::Pending => "pending".to_owned(),
-                    EnrolmentStatus::Active => "active".to_owned(),
-                },
-                line.activation_code.unwrap_or_default(),
-                plain(line.credit.cents),
-                plain(line.purchases.cents),
-                plain(line.reimbursed.cents),
-                plain(line.pending.cents),
-                plain(line.balance.cents),
-            ],
-        );
+        let row = employee_row(&sheet, line, lang);
+        sheet.row(&row);
     }
-    Ok(out)
+    Ok(sheet)
+}
+
+/// One employee's row: Italian statuses for people, the API's keys in English.
+fn employee_row(sheet: &Sheet, line: EmployeeLine, lang: Lang) -> [String; 12] {
+    let status = match line.status {
+        EnrolmentStatus::Pending => lang.pick("In attesa di attivazione", "pending"),
+        EnrolmentStatus::Active => lang.pick("Attiva", "active"),
+    };
+    [
+        line.username,
+        line.full_name,
+        line.employee_code.unwrap_or_default(),
+        line.level.unwrap_or_default(),
+        line.dependants.to_string(),
+        status.to_owned(),
+        line.activation_code.unwrap_or_default(),
+        sheet.cents(line.credit.cents),
+        sheet.cents(line.purchases.cents),
+        sheet.cents(line.reimbursed.cents),
+        sheet.cents(line.pending.cents),
+        sheet.cents(line.balance.cents),
+    ]
 }
 
 /// `movements.csv`: every purchase and reimbursement request of a plan, oldest first.
-pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
+pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<Sheet> {
+    let mut sheet = Sheet::new(lang);
     let mut rows: Vec<(i64, Vec<String>)> = Vec::new();
     let usernames: HashMap<String, String> = enrolments_of(&plan.id)?
         .into_iter()
@@ -337,7 +314,7 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
             d.at,
             vec![
                 DateTime::from_unix_ms(d.at).to_string(),
-                "purchase".into(),
+                lang.pick("Acquisto", "purchase").to_owned(),
                 usernames.get(&d.enrolment).cloned().unwrap_or_default(),
                 d.employee_name,
                 d.category.clone(),
@@ -345,8 +322,8 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
                 d.provider_name,
                 d.service_title,
                 String::new(),
-                plain(d.amount_cents),
-                "done".into(),
+                sheet.cents(d.amount_cents),
+                lang.pick("Eseguito", "done").to_owned(),
                 p.id,
             ],
         ));
@@ -357,7 +334,7 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
             d.submitted_at,
             vec![
                 DateTime::from_unix_ms(d.submitted_at).to_string(),
-                "reimbursement".into(),
+                lang.pick("Rimborso", "reimbursement").to_owned(),
                 usernames.get(&d.enrolment).cloned().unwrap_or_default(),
                 d.employee_name,
                 d.category.clone(),
@@ -365,87 +342,67 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<String> {
                 String::new(),
                 d.description,
                 format!("{} ({})", d.receipt_reference, d.expense_date),
-                plain(d.amount_cents),
-                d.status.key().to_owned(),
+                sheet.cents(d.amount_cents),
+                lang.pick(d.status.label(Lang::It), d.status.key())
+                    .to_owned(),
                 r.id,
             ],
         ));
     }
     rows.sort_by_key(|(at, _)| *at);
-    let mut out = String::new();
-    csv::record(
-        &mut out,
-        &[
-            "at_utc",
-            "kind",
-            "username",
-            "employee",
-            "category",
-            "category_label",
-            "provider",
-            "description",
-            "receipt",
-            "amount_eur",
-            "status",
-            "id",
-        ],
-    );
+    sheet.header(&[
+        ("Data e ora (UTC)", "at_utc"),
+        ("Tipo", "kind"),
+        ("Nome utente", "username"),
+        ("Dipendente", "employee"),
+        ("Codice categoria", "category"),
+        ("Categoria", "category_label"),
+        ("Fornitore", "provider"),
+        ("Descrizione", "description"),
+        ("Ricevuta", "receipt"),
+        ("Importo (€)", "amount_eur"),
+        ("Stato", "status"),
+        ("Identificativo", "id"),
+    ]);
     for (_, row) in rows {
-        csv::record(&mut out, &row);
+        sheet.row(&row);
     }
-    Ok(out)
+    Ok(sheet)
 }
 
 /// Every purchase of provider `id`, oldest first.
 pub fn provider_sales(id: &str) -> Result<Vec<Doc<Purchase>>> {
-    let mut all = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = PURCHASES
-            .query()
-            .filter("provider", Cmp::Eq, id)
-            .order_by("at")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        let len = page.len();
-        all.extend(page);
-        if len < PAGE as usize {
-            return Ok(all);
-        }
-        offset += PAGE;
-    }
+    PURCHASES
+        .query()
+        .filter("provider", Cmp::Eq, id)
+        .order_by("at")
+        .fetch_all()
 }
 
 /// `sales.csv` of a provider: what employees bought from it.
-pub fn provider_sales_csv(id: &str, lang: Lang) -> Result<String> {
-    let mut out = String::new();
-    csv::record(
-        &mut out,
-        &[
-            "at_utc",
-            "purchase_id",
-            "employee",
-            "service",
-            "category",
-            "amount_eur",
-        ],
-    );
+pub fn provider_sales_csv(id: &str, lang: Lang) -> Result<Sheet> {
+    let mut sheet = Sheet::new(lang);
+    sheet.header(&[
+        ("Data e ora (UTC)", "at_utc"),
+        ("Codice acquisto", "purchase_id"),
+        ("Dipendente", "employee"),
+        ("Servizio", "service"),
+        ("Categoria", "category"),
+        ("Importo (€)", "amount_eur"),
+    ]);
     for p in provider_sales(id)? {
         let d = p.data;
-        csv::record(
-            &mut out,
-            &[
-                DateTime::from_unix_ms(d.at).to_string(),
-                p.id,
-                d.employee_name,
-                d.service_title,
-                category::label(&d.category, lang),
-                plain(d.amount_cents),
-            ],
-        );
+        let row = [
+            DateTime::from_unix_ms(d.at).to_string(),
+            p.id,
+            d.employee_name,
+            d.service_title,
+            category::label(&d.category, lang),
+            sheet.cents(d.amount_cents),
+        ];
+        sheet.row(&row);
     }
-    Ok(out)
+    Ok(sheet)
 }
 
 /// What a provider sold and was paid, in total.
@@ -468,4 +425,53 @@ pub fn provider_summary(id: &str, lang: Lang) -> Result<ProviderSummary> {
         // Every cent sold is either still owed or paid.
         paid: money(sold - owed, lang),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anna(lang: Lang) -> EmployeeLine {
+        EmployeeLine {
+            id: "p.anna".into(),
+            username: "anna".into(),
+            full_name: "Anna Rossi, sì".into(),
+            employee_code: Some("M001".into()),
+            level: Some("Q1".into()),
+            dependants: 1,
+            status: EnrolmentStatus::Active,
+            activation_code: None,
+            credit: money(110_000, lang),
+            purchases: money(23_050, lang),
+            reimbursed: money(30_000, lang),
+            pending: money(0, lang),
+            balance: money(56_950, lang),
+        }
+    }
+
+    fn sheet_of(lang: Lang) -> String {
+        let mut sheet = Sheet::new(lang);
+        sheet.header(&EMPLOYEE_COLUMNS);
+        let row = employee_row(&sheet, anna(lang), lang);
+        sheet.row(&row);
+        sheet.finish()
+    }
+
+    #[test]
+    fn an_italian_export_opens_in_columns_with_decimal_commas() {
+        let text = sheet_of(Lang::It);
+        assert!(text.starts_with("\u{feff}Nome utente;Nome e cognome;Matricola;"));
+        assert!(text.ends_with(
+            "\r\nanna;Anna Rossi, sì;M001;Q1;1;Attiva;;1100,00;230,50;300,00;0,00;569,50\r\n"
+        ));
+    }
+
+    #[test]
+    fn an_english_export_keeps_the_api_keys_and_decimal_points() {
+        let text = sheet_of(Lang::En);
+        assert!(text.starts_with("\u{feff}username,full_name,employee_code,"));
+        assert!(text.ends_with(
+            "\r\nanna,\"Anna Rossi, sì\",M001,Q1,1,active,,1100.00,230.50,300.00,0.00,569.50\r\n"
+        ));
+    }
 }

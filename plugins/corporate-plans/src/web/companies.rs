@@ -5,16 +5,14 @@ use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity;
-use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp};
-use trama_sdk::{Result, clock};
+use trama_sdk::submit::Submission;
+use trama_sdk::{Result, clock, web};
 
-use super::{
-    FormState, created, lang, redirect, require_operator, shown_in_form, wants_json, with_form,
-};
-use crate::code;
+use super::{FormState, OPERATORS, lang, with_form};
 use crate::company::{self, COMPANIES, CompanyView, DEPOSITS, DepositView};
+use crate::fields::shown_code;
 use crate::plan::{PLANS, PlanView};
 
 fn company_views(lang: Lang) -> Result<Vec<CompanyView>> {
@@ -36,14 +34,14 @@ fn list_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Respons
 /// `GET /companies` (operators): every company and its balance, the registration form.
 pub fn list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     list_page(200, None, lang)
 }
 
 /// `GET /api/companies` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     Response::json(&company_views(lang)?)
 }
 
@@ -51,34 +49,26 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 /// company and its first one-time `hr_code`.
 pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, company::JSON_FIELDS)?;
-    let new = match company::read_new(&input, lang) {
+    let user = OPERATORS.require(lang)?;
+    let sub = Submission::read(&request, "register", company::JSON_FIELDS)?;
+    let show = |status, form| list_page(status, Some(form), lang);
+    let new = match company::read_new(&sub.input, lang) {
         Ok(new) => new,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return list_page(
-                422,
-                Some(FormState::new("register", &problems, input.echo(), lang)),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match company::register(new, &user, clock::now_ms(), lang) {
-        Ok((doc, code)) if json => {
+    let outcome = company::register(new, &user, clock::now_ms(), lang);
+    sub.answer(
+        outcome,
+        |(doc, code)| {
+            if !sub.json {
+                return Ok(web::to(&format!("/companies/{}", doc.id)));
+            }
             let mut view = serde_json::to_value(CompanyView::new(&doc, lang)?)?;
-            view["hr_code"] = json!(code::display(&code));
-            created(&view)
-        }
-        Ok((doc, _)) => Ok(redirect(&format!("/companies/{}", doc.id))),
-        Err(err) if !json && shown_in_form(&err) => list_page(
-            err.status(),
-            Some(FormState::message("register", err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+            view["hr_code"] = json!(shown_code(&code));
+            web::created(&view)
+        },
+        show,
+    )
 }
 
 /// What the operator's page of a company and `GET /api/companies/{id}` show.
@@ -109,7 +99,7 @@ fn company_context(id: &str, lang: Lang) -> Result<Value> {
         .collect();
     let codes: Vec<String> = company::unused_codes(id)?
         .iter()
-        .map(|c| code::display(c))
+        .map(|c| shown_code(c))
         .collect();
     Ok(json!({
         "company": CompanyView::new(&doc, lang)?,
@@ -130,14 +120,14 @@ fn company_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> R
 /// `GET /companies/{id}` (operators): balance, deposits, HR staff and codes, plans.
 pub fn page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     company_page(params.get("id")?, 200, None, lang)
 }
 
 /// `GET /api/companies/{id}` (operators)
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     Response::json(&company_context(params.get("id")?, lang)?)
 }
 
@@ -145,71 +135,61 @@ pub fn api_get(request: Request, params: Params) -> Result<Response> {
 /// `{amount, reference, request_id}`; `201` with the deposit and the new balance.
 pub fn deposit(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, company::DEPOSIT_FIELDS)?;
-    let new = match company::read_deposit(&input, lang) {
+    let sub = Submission::read(&request, "deposit", company::DEPOSIT_FIELDS)?;
+    let show = |status, form| company_page(&id, status, Some(form), lang);
+    let new = match company::read_deposit(&sub.input, lang) {
         Ok(new) => new,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return company_page(
-                &id,
-                422,
-                Some(FormState::new("deposit", &problems, input.echo(), lang)),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match company::deposit(&id, new, &user, clock::now_ms(), lang) {
-        Ok(doc) if json => {
+    let outcome = company::deposit(&id, new, &user, clock::now_ms(), lang);
+    sub.answer(
+        outcome,
+        |doc| {
+            if !sub.json {
+                return Ok(web::to(&format!("/companies/{id}")));
+            }
             let mut view = serde_json::to_value(DepositView::new(&doc, lang))?;
             view["balance_cents"] = json!(company::balance(&id)?);
-            created(&view)
-        }
-        Ok(_) => Ok(redirect(&format!("/companies/{id}"))),
-        Err(err) if !json && shown_in_form(&err) => company_page(
-            &id,
-            err.status(),
-            Some(FormState::message("deposit", err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+            web::created(&view)
+        },
+        show,
+    )
 }
 
 /// `POST /companies/{id}/hr-codes`, `POST /api/companies/{id}/hr-codes` (operators): a new
 /// one-time HR code for one more person of the company's HR office.
 pub fn new_hr_code(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let id = params.get("id")?;
     company::load(id, lang)?;
     let code = company::issue_hr_code(id, &user, clock::now_ms())?;
-    if wants_json(&request) {
-        created(&json!({ "company": id, "hr_code": code::display(&code) }))
-    } else {
-        Ok(redirect(&format!("/companies/{id}")))
-    }
+    let sub = Submission::of(&request, "hr-code", Default::default());
+    sub.done(
+        &json!({ "company": id, "hr_code": shown_code(&code) }),
+        &format!("/companies/{id}"),
+    )
 }
 
 /// `POST /hr/claim`, `POST /api/hr/claim` (role `company_hr`): `{code}` links the caller's
 /// account to the company.
 pub fn claim(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, &["code"])?;
-    let text = input.one("code").unwrap_or_default().to_owned();
-    match company::claim(&user, &text, clock::now_ms(), lang) {
-        Ok(doc) if json => Response::json(&CompanyView::new(&doc, lang)?),
-        Ok(_) => Ok(redirect("/hr")),
-        Err(err) if !json && shown_in_form(&err) => super::plans::hr_page(
-            &user,
-            err.status(),
-            Some(FormState::message("claim", err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    let user = identity::require_login_in(lang)?;
+    let sub = Submission::read(&request, "claim", &["code"])?;
+    let text = sub.input.one("code").unwrap_or_default();
+    let outcome = company::claim(&user, text, clock::now_ms(), lang);
+    sub.answer(
+        outcome,
+        |doc| {
+            if sub.json {
+                Response::json(&CompanyView::new(&doc, lang)?)
+            } else {
+                Ok(web::to("/hr"))
+            }
+        },
+        |status, form| super::plans::hr_page(&user, status, Some(form), lang),
+    )
 }

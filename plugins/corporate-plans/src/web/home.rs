@@ -8,8 +8,8 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::router::Params;
 
-use super::{FormState, is_operator, lang, with_form};
-use crate::company::{self, HR_ROLE};
+use super::{FormState, OPERATORS, lang, with_form};
+use crate::company::{self, HR};
 use crate::config::Settings;
 use crate::provider;
 
@@ -24,8 +24,8 @@ pub fn page_for(user: &User, status: u16, form: Option<FormState>, lang: Lang) -
         "logged_in": true,
         "wallets": wallets,
         "pending": pending,
-        "is_operator": is_operator(),
-        "is_hr": identity::has_role(HR_ROLE),
+        "is_operator": OPERATORS.admits(),
+        "is_hr": HR.admits(),
         "hr_company": company,
         "is_provider": !provider::of_user(user)?.is_empty(),
     });

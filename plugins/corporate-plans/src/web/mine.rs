@@ -168,7 +168,7 @@ pub fn mine(user: &User, lang: Lang) -> Result<Vec<Item>> {
 /// `GET /api/mine` (logged in): `[{title, status, href}]`.
 pub fn api(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     Response::json(&mine(&user, lang)?)
 }
 

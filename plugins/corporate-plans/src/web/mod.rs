@@ -3,7 +3,7 @@
 //!
 //! A `POST` under `/api/` or with a body (JSON, or CSV for uploads) is answered in JSON; a form
 //! post is answered with a redirect, or with its page again (status 422 or 409) showing what
-//! to fix next to the fields, filled with what was typed.
+//! to fix next to the fields, filled with what was typed — one flow, `trama_sdk::submit`.
 
 pub mod companies;
 pub mod home;
@@ -12,51 +12,19 @@ pub mod plans;
 pub mod providers;
 pub mod wallet;
 
-use serde::Serialize;
-use trama_sdk::http::Response;
-use trama_sdk::i18n::Lang;
-use trama_sdk::identity::{self, User};
-use trama_sdk::{Error, Result};
+use trama_sdk::web::Audience;
 
-/// Where the plugin is mounted, for redirects.
+/// Where the plugin is mounted, for the links it hands to the kernel (the `/me` page, inbox
+/// notices), which are shown outside the plugin's pages.
 pub const BASE: &str = "/p/corporate-plans";
 
 pub use trama_sdk::i18n::lang;
-pub use trama_sdk::input::{FormState, wants_json, with_form};
+pub use trama_sdk::input::{FormState, with_form};
 
 /// The cooperative's operators (and the instance's administrators) run companies and
 /// providers.
-pub fn is_operator() -> bool {
-    identity::has_role("operator") || identity::has_role("admin")
-}
-
-pub fn require_operator(lang: Lang) -> Result<User> {
-    let user = identity::require_login()?;
-    if is_operator() {
-        Ok(user)
-    } else {
-        Err(Error::forbidden(lang.pick(
-            "questa pagina è riservata agli operatori della cooperativa (ruolo `operator`)",
-            "this page is for the cooperative's operators (role `operator`)",
-        )))
-    }
-}
-
-/// `201` with the value, for API creations.
-pub fn created<T: Serialize>(value: &T) -> Result<Response> {
-    Response::json_with_status(201, value)
-}
-
-/// The errors a form page shows in place rather than on the kernel's error page: input the
-/// person can fix by changing what they typed.
-pub fn shown_in_form(err: &Error) -> bool {
-    matches!(
-        err,
-        Error::Conflict(_) | Error::Invalid(_) | Error::NotFound(_)
-    )
-}
-
-/// A redirect to a page of the plugin.
-pub fn redirect(path: &str) -> Response {
-    Response::redirect(format!("{BASE}{path}"))
-}
+pub const OPERATORS: Audience = Audience {
+    roles: &["operator", "admin"],
+    it: "agli operatori della cooperativa",
+    en: "the cooperative's operators",
+};

@@ -7,14 +7,13 @@ use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
-use trama_sdk::input::Input;
+use trama_sdk::input::{Input, Problems, wants_json};
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp, Doc};
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::submit::Submission;
+use trama_sdk::{Error, Result, clock, web};
 
-use super::{
-    FormState, created, is_operator, lang, redirect, shown_in_form, wants_json, with_form,
-};
+use super::{FormState, OPERATORS, lang, with_form};
 use crate::catalogue::SERVICES;
 use crate::category;
 use crate::company::{self, Company, CompanyView};
@@ -74,7 +73,7 @@ fn plans_of(company: &str, lang: Lang) -> Result<Vec<PlanView>> {
 pub fn hr_page(user: &User, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
     let context = match company::hr_company_of(user)? {
         None => {
-            if !identity::has_role(company::HR_ROLE) {
+            if !company::HR.admits() {
                 // Forbidden, with the message saying what is missing.
                 company::require_hr(lang)?;
             }
@@ -101,7 +100,7 @@ pub fn hr_page(user: &User, status: u16, form: Option<FormState>, lang: Lang) ->
 
 pub fn hr(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     hr_page(&user, 200, None, lang)
 }
 
@@ -119,40 +118,24 @@ pub fn api_hr(request: Request, _: Params) -> Result<Response> {
 pub fn create(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let (user, company) = company::require_hr(lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, plan::JSON_FIELDS)?;
-    let new = match plan::read_new(&input, clock::today(), lang) {
+    let sub = Submission::read(&request, "plan", plan::JSON_FIELDS)?.with_lists(&["categories"]);
+    let show = |status, form| hr_page(&user, status, Some(form), lang);
+    let new = match plan::read_new(&sub.input, clock::today(), lang) {
         Ok(new) => new,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return hr_page(
-                &user,
-                422,
-                Some(FormState::new(
-                    "plan",
-                    &problems,
-                    input.echo_with_lists(&["categories"]),
-                    lang,
-                )),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match plan::create(&company, new, &user, clock::now_ms(), lang) {
-        Ok(doc) if json => created(&PlanView::new(&doc, clock::today(), lang)?),
-        Ok(doc) => Ok(redirect(&format!("/plans/{}", doc.id))),
-        Err(err) if !json && shown_in_form(&err) => hr_page(
-            &user,
-            err.status(),
-            Some(FormState::message(
-                "plan",
-                err.message(),
-                input.echo_with_lists(&["categories"]),
-            )),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    let outcome = plan::create(&company, new, &user, clock::now_ms(), lang);
+    sub.answer(
+        outcome,
+        |doc| {
+            if sub.json {
+                web::created(&PlanView::new(&doc, clock::today(), lang)?)
+            } else {
+                Ok(web::to(&format!("/plans/{}", doc.id)))
+            }
+        },
+        show,
+    )
 }
 
 /// Who is looking at a plan.
@@ -163,12 +146,12 @@ enum Viewer {
 
 /// The plan `id` for its company's HR (who may act on it) or an operator (who may look).
 fn viewed_plan(id: &str, lang: Lang) -> Result<(Viewer, Doc<Plan>)> {
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     if let Some(company) = company::hr_company_of(&user)? {
         let plan = plan::load_for(id, &company.id, lang)?;
         return Ok((Viewer::Hr(company), plan));
     }
-    if is_operator() {
+    if OPERATORS.admits() {
         return Ok((Viewer::Operator, plan::load(id, lang)?));
     }
     // Neither HR of a company nor an operator: the message says what is missing.
@@ -212,7 +195,7 @@ fn report_of(outcome: enrol::Outcome, mut errors: Vec<RowError>, lang: Lang) -> 
                 "credit_cents": doc.data.credit_cents,
                 "credit_text": trama_sdk::money::format_cents(doc.data.credit_cents, lang),
                 "reimbursable_cents": doc.data.reimbursable_cents,
-                "activation_code": doc.data.activation_code.as_deref().map(crate::code::display),
+                "activation_code": doc.data.activation_code.as_deref().map(crate::fields::shown_code),
             })
         })
         .collect();
@@ -311,24 +294,14 @@ pub fn api_employees(request: Request, params: Params) -> Result<Response> {
 pub fn enrol_one(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let (user, company, plan) = hr_plan(params.get("id")?, lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, enrol::JSON_FIELDS)?;
+    let sub = Submission::read(&request, "enrol", enrol::JSON_FIELDS)?;
     let viewer = Viewer::Hr(company);
-    let new = match enrol::check(&Fields::from_input(&input), &plan.data.rule, lang) {
+    let show = |status, form| plan_page(&viewer, &plan, status, Some(form), None, lang);
+    let new = match enrol::check(&Fields::from_input(&sub.input), &plan.data.rule, lang) {
         Ok(new) => new,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return plan_page(
-                &viewer,
-                &plan,
-                422,
-                Some(FormState::new("enrol", &problems, input.echo(), lang)),
-                None,
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    let result = enrol::enrol(&plan, vec![(0, new)], &user, lang).and_then(|outcome| {
+    let outcome = enrol::enrol(&plan, vec![(0, new)], &user, lang).and_then(|outcome| {
         if let Some((_, doc)) = outcome.enrolled.into_iter().next() {
             return Ok((201, doc));
         }
@@ -344,21 +317,17 @@ pub fn enrol_one(request: Request, params: Params) -> Result<Response> {
             .unwrap_or_default();
         Err(Error::conflict(message))
     });
-    match result {
-        Ok((status, doc)) if json => {
-            Response::json_with_status(status, &EnrolmentView::new(&doc, lang)?)
-        }
-        Ok(_) => Ok(redirect(&format!("/plans/{}#employees", plan.id))),
-        Err(err) if !json && shown_in_form(&err) => plan_page(
-            &viewer,
-            &plan,
-            err.status(),
-            Some(FormState::message("enrol", err.message(), input.echo())),
-            None,
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    sub.answer(
+        outcome,
+        |(status, doc)| {
+            if sub.json {
+                Response::json_with_status(status, &EnrolmentView::new(&doc, lang)?)
+            } else {
+                Ok(web::to(&format!("/plans/{}#employees", plan.id)))
+            }
+        },
+        show,
+    )
 }
 
 /// The table of an upload: the form field `csv`, a JSON `{csv}`, or the body itself when it
@@ -403,7 +372,7 @@ pub fn upload(request: Request, params: Params) -> Result<Response> {
             let plan = plan::load(&plan.id, lang)?;
             plan_page(&viewer, &plan, 200, None, Some(report), lang)
         }
-        Err(err) if !json && shown_in_form(&err) => plan_page(
+        Err(err) if !json && err.belongs_in_form() => plan_page(
             &viewer,
             &plan,
             err.status(),
@@ -424,38 +393,27 @@ pub fn upload(request: Request, params: Params) -> Result<Response> {
 pub fn top_up(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let (_, company, plan) = hr_plan(params.get("id")?, lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, plan::TOP_UP_FIELDS)?;
-    let mut problems = trama_sdk::input::Problems::default();
-    let amount = fields::read_amount(&input, "amount", lang, &mut problems);
-    let request_id = fields::request_id(&input, lang, &mut problems);
+    let sub = Submission::read(&request, "top-up", plan::TOP_UP_FIELDS)?;
     let viewer = Viewer::Hr(company.clone());
+    let show = |status, form| plan_page(&viewer, &plan, status, Some(form), None, lang);
+    let mut problems = Problems::default();
+    let amount = fields::read_amount(&sub.input, "amount", lang, &mut problems);
+    let request_id = fields::request_id(&sub.input, lang, &mut problems);
     if !problems.is_empty() {
-        if json {
-            return problems.into_json_response(lang);
-        }
-        return plan_page(
-            &viewer,
-            &plan,
-            422,
-            Some(FormState::new("top-up", &problems, input.echo(), lang)),
-            None,
-            lang,
-        );
+        return sub.refused(problems, show);
     }
-    match plan::top_up(&company, &plan, amount, &request_id, clock::now_ms(), lang) {
-        Ok(doc) if json => Response::json(&PlanView::new(&doc, clock::today(), lang)?),
-        Ok(doc) => Ok(redirect(&format!("/plans/{}", doc.id))),
-        Err(err) if !json && shown_in_form(&err) => plan_page(
-            &viewer,
-            &plan,
-            err.status(),
-            Some(FormState::message("top-up", err.message(), input.echo())),
-            None,
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    let outcome = plan::top_up(&company, &plan, amount, &request_id, clock::now_ms(), lang);
+    sub.answer(
+        outcome,
+        |doc| {
+            if sub.json {
+                Response::json(&PlanView::new(&doc, clock::today(), lang)?)
+            } else {
+                Ok(web::to(&format!("/plans/{}", doc.id)))
+            }
+        },
+        show,
+    )
 }
 
 /// `POST /plans/{id}/close`, `POST /api/plans/{id}/close` (HR): ends the plan today; the
@@ -467,7 +425,7 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
     if wants_json(&request) {
         Response::json(&PlanView::new(&doc, clock::today(), lang)?)
     } else {
-        Ok(redirect(&format!("/plans/{}", doc.id)))
+        Ok(web::to(&format!("/plans/{}", doc.id)))
     }
 }
 
@@ -475,22 +433,14 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
 pub fn employees_csv(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let (_, plan) = viewed_plan(params.get("id")?, lang)?;
-    Ok(Response::download(
-        format!("employees-{}.csv", plan.id),
-        "text/csv; charset=utf-8",
-        report::employees_csv(&plan, lang)?,
-    ))
+    Ok(report::employees_csv(&plan, lang)?.download(format!("employees-{}.csv", plan.id)))
 }
 
 /// `GET /plans/{id}/movements.csv` (its HR, operators)
 pub fn movements_csv(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let (_, plan) = viewed_plan(params.get("id")?, lang)?;
-    Ok(Response::download(
-        format!("movements-{}.csv", plan.id),
-        "text/csv; charset=utf-8",
-        report::movements_csv(&plan, lang)?,
-    ))
+    Ok(report::movements_csv(&plan, lang)?.download(format!("movements-{}.csv", plan.id)))
 }
 
 #[derive(Deserialize)]
@@ -524,42 +474,34 @@ pub fn decide(request: Request, params: Params) -> Result<Response> {
     let (user, company) = company::require_hr(lang)?;
     let id = params.get("id")?;
     let doc = reimbursement::load_for_company(id, &company.id, lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, reimbursement::DECISION_FIELDS)?;
+    let sub = Submission::read(
+        &request,
+        &format!("decide-{id}"),
+        reimbursement::DECISION_FIELDS,
+    )?;
     let plan = plan::load_for(&doc.data.plan, &company.id, lang)?;
     let viewer = Viewer::Hr(company);
-    let form_name = format!("decide-{id}");
+    let show = |status, form| plan_page(&viewer, &plan, status, Some(form), None, lang);
     let decision = if request.path().ends_with("/approve") {
-        Decision::Approve(input.one("note").map(str::to_owned))
+        Decision::Approve(sub.input.one("note").map(str::to_owned))
     } else {
-        match reimbursement::read_reason(&input, lang) {
+        match reimbursement::read_reason(&sub.input, lang) {
             Ok(reason) => Decision::Reject(reason),
-            Err(problems) if json => return problems.into_json_response(lang),
-            Err(problems) => {
-                return plan_page(
-                    &viewer,
-                    &plan,
-                    422,
-                    Some(FormState::new(&form_name, &problems, input.echo(), lang)),
-                    None,
-                    lang,
-                );
-            }
+            Err(problems) => return sub.refused(problems, show),
         }
     };
-    match reimbursement::decide(doc, decision, &user, lang) {
-        Ok(doc) if json => Response::json(&ReimbursementView::new(&doc, lang)),
-        Ok(doc) => Ok(redirect(&format!("/plans/{}#requests", doc.data.plan))),
-        Err(err) if !json && shown_in_form(&err) => plan_page(
-            &viewer,
-            &plan,
-            err.status(),
-            Some(FormState::message(&form_name, err.message(), input.echo())),
-            None,
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    let outcome = reimbursement::decide(doc, decision, &user, lang);
+    sub.answer(
+        outcome,
+        |doc| {
+            if sub.json {
+                Response::json(&ReimbursementView::new(&doc, lang))
+            } else {
+                Ok(web::to(&format!("/plans/{}#requests", doc.data.plan)))
+            }
+        },
+        show,
+    )
 }
 
 /// `POST /enrolments/{id}/new-code`, `POST /api/enrolments/{id}/new-code` (HR): a new
@@ -572,6 +514,6 @@ pub fn new_code(request: Request, params: Params) -> Result<Response> {
     if wants_json(&request) {
         Response::json(&EnrolmentView::new(&doc, lang)?)
     } else {
-        Ok(redirect(&format!("/plans/{}#employees", doc.data.plan)))
+        Ok(web::to(&format!("/plans/{}#employees", doc.data.plan)))
     }
 }

@@ -6,19 +6,18 @@ use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
-use trama_sdk::input::{Input, Problems};
+use trama_sdk::input::{Problems, wants_json};
 use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp, Doc};
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::submit::Submission;
+use trama_sdk::{Error, Result, clock, web};
 
-use super::{
-    FormState, created, is_operator, lang, redirect, require_operator, shown_in_form, wants_json,
-    with_form,
-};
+use super::{FormState, OPERATORS, lang, with_form};
 use crate::catalogue::{self, ServiceView};
 use crate::category;
-use crate::provider::{self, PROVIDER_PAYMENTS, PROVIDERS, Provider, ProviderView, Status};
+use crate::payout::{self, PROVIDER_PAYMENTS};
+use crate::provider::{self, PROVIDERS, Provider, ProviderView, Status};
 use crate::purchase::{self, PurchaseView};
 use crate::report;
 
@@ -43,14 +42,14 @@ fn list_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Respons
 /// `GET /providers` (operators): every provider and what it is owed, the registration form.
 pub fn list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     list_page(200, None, lang)
 }
 
 /// `GET /api/providers` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     Response::json(&provider_views(lang)?)
 }
 
@@ -58,39 +57,26 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 /// categories}`; `201` with the provider and its one-time `claim_code`.
 pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, provider::JSON_FIELDS)?;
-    let new = match provider::read_new(&input, lang) {
+    OPERATORS.require(lang)?;
+    let sub =
+        Submission::read(&request, "register", provider::JSON_FIELDS)?.with_lists(&["categories"]);
+    let show = |status, form| list_page(status, Some(form), lang);
+    let new = match provider::read_new(&sub.input, lang) {
         Ok(new) => new,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return list_page(
-                422,
-                Some(FormState::new(
-                    "register",
-                    &problems,
-                    input.echo_with_lists(&["categories"]),
-                    lang,
-                )),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match provider::register(new, clock::now_ms(), lang) {
-        Ok(doc) if json => created(&ProviderView::new(&doc, lang)?),
-        Ok(doc) => Ok(redirect(&format!("/providers/{}", doc.id))),
-        Err(err) if !json && shown_in_form(&err) => list_page(
-            err.status(),
-            Some(FormState::message(
-                "register",
-                err.message(),
-                input.echo_with_lists(&["categories"]),
-            )),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    let outcome = provider::register(new, clock::now_ms(), lang);
+    sub.answer(
+        outcome,
+        |doc| {
+            if sub.json {
+                web::created(&ProviderView::new(&doc, lang)?)
+            } else {
+                Ok(web::to(&format!("/providers/{}", doc.id)))
+            }
+        },
+        show,
+    )
 }
 
 /// What a provider's page shows, to the operator and to its owner.
@@ -141,14 +127,14 @@ fn operator_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> 
 /// and to pay.
 pub fn page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     operator_page(params.get("id")?, 200, None, lang)
 }
 
 /// `GET /api/providers/{id}` (operators)
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let doc = provider::load(params.get("id")?, lang)?;
     Response::json(&provider_context(&doc, lang)?)
 }
@@ -157,36 +143,26 @@ pub fn api_get(request: Request, params: Params) -> Result<Response> {
 /// `{title, category, description?, price?}`; `201` with the service.
 pub fn add_service(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, catalogue::JSON_FIELDS)?;
-    let new = match catalogue::read_new(&input, lang) {
+    let sub = Submission::read(&request, "service", catalogue::JSON_FIELDS)?;
+    let show = |status, form| operator_page(&id, status, Some(form), lang);
+    let new = match catalogue::read_new(&sub.input, lang) {
         Ok(new) => new,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return operator_page(
-                &id,
-                422,
-                Some(FormState::new("service", &problems, input.echo(), lang)),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match catalogue::add(&id, new, clock::now_ms(), lang) {
-        Ok(doc) if json => {
+    let outcome = catalogue::add(&id, new, clock::now_ms(), lang);
+    sub.answer(
+        outcome,
+        |doc| {
+            if !sub.json {
+                return Ok(web::to(&format!("/providers/{id}")));
+            }
             let name = provider::load(&id, lang)?.data.legal_name;
-            created(&ServiceView::new(&doc, &name, lang))
-        }
-        Ok(_) => Ok(redirect(&format!("/providers/{id}"))),
-        Err(err) if !json && shown_in_form(&err) => operator_page(
-            &id,
-            err.status(),
-            Some(FormState::message("service", err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+            web::created(&ServiceView::new(&doc, &name, lang))
+        },
+        show,
+    )
 }
 
 /// `POST /providers/{id}/pay`, `POST /api/providers/{id}/pay` (operators): `{amount?,
@@ -194,44 +170,36 @@ pub fn add_service(request: Request, params: Params) -> Result<Response> {
 /// what is still owed.
 pub fn pay(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = require_operator(lang)?;
+    let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, provider::PAY_FIELDS)?;
-    let payment = match provider::read_payment(&input, lang) {
+    let sub = Submission::read(&request, "pay", payout::PAY_FIELDS)?;
+    let show = |status, form| operator_page(&id, status, Some(form), lang);
+    let payment = match payout::read_payment(&sub.input, lang) {
         Ok(payment) => payment,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return operator_page(
-                &id,
-                422,
-                Some(FormState::new("pay", &problems, input.echo(), lang)),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match provider::pay(&id, payment, &user, clock::now_ms(), lang) {
-        Ok(doc) if json => created(&json!({
-            "id": doc.id,
-            "amount_cents": doc.data.amount_cents,
-            "reference": doc.data.reference,
-            "owed_cents": provider::owed(&id)?,
-        })),
-        Ok(_) => Ok(redirect(&format!("/providers/{id}"))),
-        Err(err) if !json && shown_in_form(&err) => operator_page(
-            &id,
-            err.status(),
-            Some(FormState::message("pay", err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    let outcome = payout::pay(&id, payment, &user, clock::now_ms(), lang);
+    sub.answer(
+        outcome,
+        |doc| {
+            if !sub.json {
+                return Ok(web::to(&format!("/providers/{id}")));
+            }
+            web::created(&json!({
+                "id": doc.id,
+                "amount_cents": doc.data.amount_cents,
+                "reference": doc.data.reference,
+                "owed_cents": provider::owed(&id)?,
+            }))
+        },
+        show,
+    )
 }
 
 /// `POST /providers/{id}/suspend`, `…/reactivate` (operators; providers registered here).
 pub fn set_status(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    require_operator(lang)?;
+    OPERATORS.require(lang)?;
     let id = params.get("id")?;
     let status = if request.path().ends_with("/suspend") {
         Status::Suspended
@@ -242,7 +210,7 @@ pub fn set_status(request: Request, params: Params) -> Result<Response> {
     if wants_json(&request) {
         Response::json(&ProviderView::new(&doc, lang)?)
     } else {
-        Ok(redirect(&format!("/providers/{id}")))
+        Ok(web::to(&format!("/providers/{id}")))
     }
 }
 
@@ -264,46 +232,44 @@ fn owner_page(user: &User, status: u16, form: Option<FormState>, lang: Lang) -> 
 /// (to price), sales and payments.
 pub fn owner(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     owner_page(&user, 200, None, lang)
 }
 
 /// `GET /api/provider` (logged in)
 pub fn api_owner(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     Response::json(&owner_context(&user, lang)?)
 }
 
 /// `POST /provider/claim`, `POST /api/provider/claim` (logged in): `{code}`.
 pub fn claim(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, &["code"])?;
-    let text = input.one("code").unwrap_or_default().to_owned();
-    match provider::claim(&user, &text, lang) {
-        Ok(doc) if json => Response::json(&ProviderView::new(&doc, lang)?),
-        Ok(_) => Ok(redirect("/provider")),
-        Err(err) if !json && shown_in_form(&err) => owner_page(
-            &user,
-            err.status(),
-            Some(FormState::message("claim", err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    let user = identity::require_login_in(lang)?;
+    let sub = Submission::read(&request, "claim", &["code"])?;
+    let outcome = provider::claim(&user, sub.input.one("code").unwrap_or_default(), lang);
+    sub.answer(
+        outcome,
+        |doc| {
+            if sub.json {
+                Response::json(&ProviderView::new(&doc, lang)?)
+            } else {
+                Ok(web::to("/provider"))
+            }
+        },
+        |status, form| owner_page(&user, status, Some(form), lang),
+    )
 }
 
 /// `POST /services/{id}/price`, `POST /api/services/{id}/price` (the provider's owner, or an
 /// operator): `{price}`; an empty price takes the service out of the catalogue.
 pub fn set_price(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let id = params.get("id")?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, catalogue::PRICE_FIELDS)?;
-    let operator = is_operator();
+    let sub = Submission::read(&request, &format!("price-{id}"), catalogue::PRICE_FIELDS)?;
+    let operator = OPERATORS.admits();
     let mine = provider::of_user(&user)?;
     if !operator && mine.is_empty() {
         return Err(Error::forbidden(lang.pick(
@@ -311,49 +277,39 @@ pub fn set_price(request: Request, params: Params) -> Result<Response> {
             "only providers and the cooperative's operators set prices",
         )));
     }
+    let show = |status, form| owner_page(&user, status, Some(form), lang);
     let mut problems = Problems::default();
-    let price = catalogue::read_price(&input, lang, &mut problems);
-    let form_name = format!("price-{id}");
+    let price = catalogue::read_price(&sub.input, lang, &mut problems);
     if !problems.is_empty() {
-        if json {
-            return problems.into_json_response(lang);
-        }
-        return owner_page(
-            &user,
-            422,
-            Some(FormState::new(&form_name, &problems, input.echo(), lang)),
-            lang,
-        );
+        return sub.refused(problems, show);
     }
     let acting_for = (!operator).then_some(mine.as_slice());
-    match catalogue::set_price(id, price, acting_for, clock::now_ms(), lang) {
-        Ok(doc) if json => {
-            let name = PROVIDERS
-                .get(&doc.data.provider)?
-                .map(|p| p.data.legal_name)
-                .unwrap_or_default();
-            Response::json(&ServiceView::new(&doc, &name, lang))
-        }
-        Ok(doc) if operator && mine.iter().all(|p| p.id != doc.data.provider) => {
-            Ok(redirect(&format!("/providers/{}", doc.data.provider)))
-        }
-        Ok(_) => Ok(redirect("/provider")),
-        Err(err) if !json && shown_in_form(&err) => owner_page(
-            &user,
-            err.status(),
-            Some(FormState::message(&form_name, err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    let outcome = catalogue::set_price(id, price, acting_for, clock::now_ms(), lang);
+    sub.answer(
+        outcome,
+        |doc| {
+            if sub.json {
+                let name = PROVIDERS
+                    .get(&doc.data.provider)?
+                    .map(|p| p.data.legal_name)
+                    .unwrap_or_default();
+                Response::json(&ServiceView::new(&doc, &name, lang))
+            } else if operator && mine.iter().all(|p| p.id != doc.data.provider) {
+                Ok(web::to(&format!("/providers/{}", doc.data.provider)))
+            } else {
+                Ok(web::to("/provider"))
+            }
+        },
+        show,
+    )
 }
 
 /// `GET /providers/{id}/sales.csv` (the provider's owner, or an operator)
 pub fn sales_csv(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let id = params.get("id")?;
-    let allowed = is_operator() || provider::of_user(&user)?.iter().any(|p| p.id == id);
+    let allowed = OPERATORS.admits() || provider::of_user(&user)?.iter().any(|p| p.id == id);
     if !allowed {
         return Err(Error::not_found(match lang {
             Lang::It => format!("non esiste un tuo fornitore con codice «{id}»"),
@@ -361,9 +317,5 @@ pub fn sales_csv(request: Request, params: Params) -> Result<Response> {
         }));
     }
     provider::load(id, lang)?;
-    Ok(Response::download(
-        format!("sales-{id}.csv"),
-        "text/csv; charset=utf-8",
-        report::provider_sales_csv(id, lang)?,
-    ))
+    Ok(report::provider_sales_csv(id, lang)?.download(format!("sales-{id}.csv")))
 }

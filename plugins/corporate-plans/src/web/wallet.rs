@@ -6,14 +6,14 @@ use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
-use trama_sdk::input::Input;
 use trama_sdk::ledger;
 use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Doc};
-use trama_sdk::{Result, clock};
+use trama_sdk::submit::Submission;
+use trama_sdk::{Result, clock, web};
 
-use super::{FormState, created, lang, redirect, shown_in_form, wants_json, with_form};
+use super::{FormState, lang, with_form};
 use crate::accounts;
 use crate::catalogue;
 use crate::company::COMPANIES;
@@ -64,7 +64,7 @@ pub fn my_wallets(user: &User, lang: Lang) -> Result<(Vec<Value>, Vec<Value>)> {
 /// `GET /api/me` (logged in): the caller's wallets and pending enrolments.
 pub fn api_me(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let (wallets, pending) = my_wallets(&user, lang)?;
     Response::json(&json!({ "wallets": wallets, "pending": pending }))
 }
@@ -73,25 +73,27 @@ pub fn api_me(request: Request, _: Params) -> Result<Response> {
 /// username): `{code}`.
 pub fn activate(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let id = params.get("id")?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, &["code"])?;
-    let text = input.one("code").unwrap_or_default().to_owned();
-    match enrol::activate(id, &user, &text, lang) {
-        Ok(doc) if json => Response::json(&wallet_view(&doc, lang)?),
-        Ok(doc) => Ok(redirect(&format!("/wallets/{}", doc.id))),
-        Err(err) if !json && (shown_in_form(&err) || err.status() == 403) => super::home::page_for(
-            &user,
-            err.status(),
-            Some(FormState::message(
-                &format!("activate-{id}"),
-                err.message(),
-                input.echo(),
-            )),
-            lang,
+    let sub = Submission::read(&request, &format!("activate-{id}"), &["code"])?;
+    let show = |status, form| super::home::page_for(&user, status, Some(form), lang);
+    match enrol::activate(id, &user, sub.input.one("code").unwrap_or_default(), lang) {
+        // A locked enrolment (`403`) is also said next to the code, with what to do.
+        Err(err) if !sub.json && err.status() == 403 => show(
+            403,
+            FormState::message(&format!("activate-{id}"), err.message(), sub.echo()),
         ),
-        Err(err) => Err(err),
+        outcome => sub.answer(
+            outcome,
+            |doc| {
+                if sub.json {
+                    Response::json(&wallet_view(&doc, lang)?)
+                } else {
+                    Ok(web::to(&format!("/wallets/{}", doc.id)))
+                }
+            },
+            show,
+        ),
     }
 }
 
@@ -169,7 +171,7 @@ struct WalletQuery {
 /// form to ask for one; `?bought=` shows the receipt of a purchase just made.
 pub fn page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let doc = enrol::load_own(params.get("id")?, &user, lang)?;
     let query: WalletQuery = request.parse_query()?;
     let receipt = match query.bought {
@@ -185,7 +187,7 @@ pub fn page(request: Request, params: Params) -> Result<Response> {
 /// `GET /api/wallets/{id}` (its employee)
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let doc = enrol::load_own(params.get("id")?, &user, lang)?;
     Response::json(&wallet_context(&doc, lang)?)
 }
@@ -254,14 +256,14 @@ fn catalogue_page(
 /// `GET /catalogue` (logged in)
 pub fn catalogue_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     catalogue_page(&user, 200, None, lang)
 }
 
 /// `GET /api/catalogue` (logged in): the services the caller's open plans can buy.
 pub fn api_catalogue(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     Response::json(&catalogue_context(&user, lang)?)
 }
 
@@ -270,79 +272,58 @@ pub fn api_catalogue(request: Request, _: Params) -> Result<Response> {
 /// balance, saying what is left.
 pub fn buy(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, purchase::JSON_FIELDS)?;
-    let order = match purchase::read(&input, lang) {
-        Ok(order) => order,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return catalogue_page(
-                &user,
-                422,
-                Some(FormState::new("buy", &problems, input.echo(), lang)),
-                lang,
-            );
-        }
+    let user = identity::require_login_in(lang)?;
+    let sub = Submission::read(&request, "buy", purchase::JSON_FIELDS)?;
+    let show = |status, mut form: FormState| {
+        // The page comes back with a fresh request id for the next try.
+        form.values.remove("request_id");
+        catalogue_page(&user, status, Some(form), lang)
     };
-    match purchase::buy(&user, order, lang) {
-        Ok(doc) if json => {
+    let order = match purchase::read(&sub.input, lang) {
+        Ok(order) => order,
+        Err(problems) => return sub.refused(problems, show),
+    };
+    sub.answer(
+        purchase::buy(&user, order, lang),
+        |doc| {
+            if !sub.json {
+                return Ok(web::to(&format!(
+                    "/wallets/{}?bought={}",
+                    doc.data.enrolment, doc.id
+                )));
+            }
             let mut view = serde_json::to_value(PurchaseView::new(&doc, lang))?;
             view["balance_cents"] =
                 json!(accounts::balance(&accounts::wallet(&doc.data.enrolment))?);
-            created(&view)
-        }
-        Ok(doc) => Ok(redirect(&format!(
-            "/wallets/{}?bought={}",
-            doc.data.enrolment, doc.id
-        ))),
-        Err(err) if !json && shown_in_form(&err) => {
-            let mut values = input.echo();
-            // A refused purchase gets a fresh request id with the new page.
-            values.remove("request_id");
-            catalogue_page(
-                &user,
-                err.status(),
-                Some(FormState::message("buy", err.message(), values)),
-                lang,
-            )
-        }
-        Err(err) => Err(err),
-    }
+            web::created(&view)
+        },
+        show,
+    )
 }
 
 /// `POST /reimbursements`, `POST /api/reimbursements` (an enrolled employee): `{enrolment,
 /// category, amount, expense_date, receipt_reference, description?}`; `201` with the request.
 pub fn request_reimbursement(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, reimbursement::JSON_FIELDS)?;
-    let enrolment_id = input.one("enrolment").unwrap_or_default().to_owned();
-    let back = |status: u16, form: FormState| -> Result<Response> {
-        let doc = enrol::load_own(&enrolment_id, &user, lang)?;
+    let user = identity::require_login_in(lang)?;
+    let sub = Submission::read(&request, "reimbursement", reimbursement::JSON_FIELDS)?;
+    let show = |status: u16, form: FormState| -> Result<Response> {
+        let enrolment = sub.input.one("enrolment").unwrap_or_default();
+        let doc = enrol::load_own(enrolment, &user, lang)?;
         wallet_page(&doc, status, Some(form), lang)
     };
-    let new = match reimbursement::read(&input, lang) {
+    let new = match reimbursement::read(&sub.input, lang) {
         Ok(new) => new,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return back(
-                422,
-                FormState::new("reimbursement", &problems, input.echo(), lang),
-            );
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match reimbursement::submit(&user, new, lang) {
-        Ok(doc) if json => created(&ReimbursementView::new(&doc, lang)),
-        Ok(doc) => Ok(redirect(&format!(
-            "/wallets/{}#reimbursements",
-            doc.data.enrolment
-        ))),
-        Err(err) if !json && shown_in_form(&err) => back(
-            err.status(),
-            FormState::message("reimbursement", err.message(), input.echo()),
-        ),
-        Err(err) => Err(err),
-    }
+    sub.answer(
+        reimbursement::submit(&user, new, lang),
+        |doc| {
+            sub.done(
+                &ReimbursementView::new(&doc, lang),
+                &format!("/wallets/{}#reimbursements", doc.data.enrolment),
+            )
+        },
+        show,
+    )
 }

@@ -21,9 +21,8 @@ use serde::{Deserialize, Serialize};
 use trama_sdk::clock::{self, Date};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
-use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
-use trama_sdk::money::{self, format_cents};
+use trama_sdk::money::format_cents;
 use trama_sdk::store::{Collection, Doc};
 use trama_sdk::{Error, Result, audit};
 
@@ -32,6 +31,10 @@ use crate::category;
 use crate::company::{self, Company};
 use crate::credit::{self, CreditRule};
 use crate::fields;
+
+mod check;
+
+pub use check::{NewPlan, read_new};
 
 pub const PLANS: Collection<Plan> = Collection::new("plans");
 
@@ -169,206 +172,6 @@ fn not_found(id: &str, lang: Lang) -> Error {
     })
 }
 
-/// A new plan from HR's form, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewPlan {
-    pub title: String,
-    pub year: i32,
-    pub starts_on: Date,
-    pub ends_on: Date,
-    pub budget_cents: i64,
-    pub rule: CreditRule,
-    pub categories: Vec<String>,
-    pub request_id: String,
-}
-
-/// Reads a plan's form; `today` is when it is submitted.
-pub fn read_new(input: &Input, today: Date, lang: Lang) -> std::result::Result<NewPlan, Problems> {
-    let mut problems = Problems::default();
-    let title = input.one("title").unwrap_or_default().to_owned();
-    if !(3..=120).contains(&title.chars().count()) {
-        problems.push(
-            "title",
-            lang.pick(
-                "scrivi il nome del piano, da 3 a 120 caratteri (ad esempio «Welfare 2025»)",
-                "write the plan's name, 3 to 120 characters (e.g. “Welfare 2025”)",
-            ),
-        );
-    }
-    let year = match input.one("year").map(str::parse::<i32>) {
-        None => today.year,
-        Some(Ok(year)) if (2000..=2100).contains(&year) => year,
-        Some(_) => {
-            problems.push(
-                "year",
-                lang.pick(
-                    "scrivi l'anno del piano, ad esempio 2025",
-                    "write the plan's year, e.g. 2025",
-                ),
-            );
-            today.year
-        }
-    };
-    let date = |field: &str, default: Option<Date>, problems: &mut Problems| match input.one(field)
-    {
-        None => default,
-        Some(text) => match Date::parse(text) {
-            Ok(date) => Some(date),
-            Err(_) => {
-                problems.push(
-                    field,
-                    match lang {
-                        Lang::It => format!("«{text}» non è una data: scrivila come AAAA-MM-GG"),
-                        Lang::En => format!("`{text}` is not a date: write it as YYYY-MM-DD"),
-                    },
-                );
-                None
-            }
-        },
-    };
-    let starts_on = date("starts_on", Date::new(year, 1, 1), &mut problems);
-    let ends_on = date("ends_on", Date::new(year, 12, 31), &mut problems);
-    if let (Some(starts), Some(ends)) = (starts_on, ends_on) {
-        if ends < starts {
-            problems.push(
-                "ends_on",
-                lang.pick(
-                    "la fine del piano viene prima del suo inizio",
-                    "the plan ends before it starts",
-                ),
-            );
-        } else if starts.days_until(ends) >= MAX_DAYS {
-            problems.push(
-                "ends_on",
-                lang.pick(
-                    "un piano dura al massimo un anno (366 giorni)",
-                    "a plan lasts at most a year (366 days)",
-                ),
-            );
-        } else if ends < today {
-            problems.push(
-                "ends_on",
-                match lang {
-                    Lang::It => format!(
-                        "il piano finirebbe il {ends}, già passato: non ci sarebbe tempo per spendere il credito"
-                    ),
-                    Lang::En => format!(
-                        "the plan would end on {ends}, which has passed: there would be no time to spend the credit"
-                    ),
-                },
-            );
-        }
-    }
-    let budget_cents = match input.one("budget") {
-        None => 0,
-        Some(text) => money::parse_euros(text).unwrap_or_else(|err| {
-            problems.push("budget", err.describe(text, lang));
-            0
-        }),
-    };
-    let amount = |field: &str, problems: &mut Problems| match input.one(field) {
-        None => 0,
-        Some(text) => money::parse_euros(text).unwrap_or_else(|err| {
-            problems.push(field, err.describe(text, lang));
-            0
-        }),
-    };
-    let flat_cents = amount("flat_credit", &mut problems);
-    let per_dependant_cents = amount("per_dependant", &mut problems);
-    let levels = credit::parse_levels(&input.list("level_credits"), lang).unwrap_or_else(|m| {
-        problems.push("level_credits", m);
-        Vec::new()
-    });
-    if flat_cents == 0 && levels.is_empty() && per_dependant_cents == 0 {
-        problems.push(
-            "flat_credit",
-            lang.pick(
-                "indica il credito a testa, oppure il credito per livello contrattuale",
-                "give the credit of each employee, or the credit by contract level",
-            ),
-        );
-    }
-    if flat_cents > 0 && !levels.is_empty() {
-        problems.push(
-            "flat_credit",
-            lang.pick(
-                "scegli tra credito a testa e credito per livello: con i livelli lascia vuoto il credito a testa",
-                "choose between a flat credit and credit by level: with levels, leave the flat credit empty",
-            ),
-        );
-    }
-    let max_dependants = match input.one("max_dependants").map(str::parse::<u32>) {
-        None => None,
-        Some(Ok(n)) if n <= credit::MAX_DEPENDANTS => Some(n),
-        Some(_) => {
-            problems.push(
-                "max_dependants",
-                match lang {
-                    Lang::It => format!(
-                        "scrivi quanti familiari a carico contare al massimo, da 0 a {}",
-                        credit::MAX_DEPENDANTS
-                    ),
-                    Lang::En => format!(
-                        "write how many dependants to count at most, 0 to {}",
-                        credit::MAX_DEPENDANTS
-                    ),
-                },
-            );
-            None
-        }
-    };
-    let refund_share_bp = match input.one("refund_share") {
-        None => 0,
-        Some(text) => credit::parse_share(text, lang).unwrap_or_else(|m| {
-            problems.push("refund_share", m);
-            0
-        }),
-    };
-    let mut categories: Vec<String> = Vec::new();
-    for text in input.many("categories") {
-        match category::parse(text) {
-            Some(code) if !categories.contains(&code) => categories.push(code),
-            Some(_) => {}
-            None => problems.push(
-                "categories",
-                match lang {
-                    Lang::It => format!("«{text}» non è una categoria"),
-                    Lang::En => format!("`{text}` is not a category"),
-                },
-            ),
-        }
-    }
-    if categories.is_empty() && problems.for_field("categories").is_none() {
-        problems.push(
-            "categories",
-            lang.pick(
-                "scegli almeno una categoria di servizi",
-                "choose at least one category of services",
-            ),
-        );
-    }
-    let request_id = fields::request_id(input, lang, &mut problems);
-    match (starts_on, ends_on) {
-        (Some(starts_on), Some(ends_on)) if problems.is_empty() => Ok(NewPlan {
-            title,
-            year,
-            starts_on,
-            ends_on,
-            budget_cents,
-            rule: CreditRule {
-                flat_cents,
-                levels,
-                per_dependant_cents,
-                max_dependants,
-                refund_share_bp,
-            },
-            categories,
-            request_id,
-        }),
-        _ => Err(problems),
-    }
-}
-
 /// Creates a plan for `company` and draws its budget from the company's account. A budget
 /// above what the company holds is a `409` saying how much it holds.
 pub fn create(
@@ -378,7 +181,7 @@ pub fn create(
     now: i64,
     lang: Lang,
 ) -> Result<Doc<Plan>> {
-    let id = crate::code::short_id(&format!("plan/{}/{}", company.id, new.request_id));
+    let id = trama_sdk::code::short_id(&format!("plan/{}/{}", company.id, new.request_id));
     if let Some(existing) = PLANS.get(&id)? {
         if existing.data.company != company.id || existing.data.title != new.title {
             return Err(fields::reused(lang));
@@ -496,18 +299,12 @@ pub fn top_up(
     // The transfer is the truth; the plan keeps the total for reports. A replayed request
     // must not count twice, so the total is recomputed from the ledger's history.
     let funded = funded_total(&plan.id)?;
-    let mut doc = plan.clone();
-    for _ in 0..3 {
-        doc.data.funded_cents = funded;
-        match PLANS.put_if_version(&doc.id, &doc.data, doc.version) {
-            Ok(version) => {
-                doc.version = version;
-                break;
-            }
-            Err(Error::Conflict(_)) => doc = load(&plan.id, lang)?,
-            Err(err) => return Err(err),
-        }
-    }
+    let doc = PLANS
+        .update(&plan.id, |stored| {
+            stored.funded_cents = funded;
+            Ok(())
+        })?
+        .ok_or_else(|| not_found(&plan.id, lang))?;
     audit::record(
         "plan.topped_up",
         &plan.id,
@@ -638,101 +435,6 @@ impl PlanView {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn form(pairs: &[(&str, &str)]) -> Input {
-        let owned: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Input::from_pairs(&owned)
-    }
-
-    fn today() -> Date {
-        Date::new(2025, 3, 10).unwrap_or_else(|| unreachable!())
-    }
-
-    #[test]
-    fn a_plan_for_the_year_with_levels_and_a_reimbursable_share() {
-        let plan = read_new(
-            &form(&[
-                ("title", "Welfare 2025"),
-                ("year", "2025"),
-                ("budget", "20.000"),
-                ("level_credits", "Q1 = 1.000; 2 = 800"),
-                ("per_dependant", "150"),
-                ("max_dependants", "3"),
-                ("categories", "education"),
-                ("categories", "Sport"),
-                ("refund_share", "30"),
-                ("request_id", "0123456789abcdef"),
-            ]),
-            today(),
-            Lang::It,
-        )
-        .unwrap();
-        assert_eq!(plan.starts_on.to_string(), "2025-01-01");
-        assert_eq!(plan.ends_on.to_string(), "2025-12-31");
-        assert_eq!(plan.budget_cents, 2_000_000);
-        assert_eq!(plan.rule.levels.len(), 2);
-        assert_eq!(plan.rule.refund_share_bp, 3000);
-        assert_eq!(plan.categories, vec!["education", "sport"]);
-    }
-
-    #[test]
-    fn every_wrong_field_is_named() {
-        let problems = read_new(
-            &form(&[
-                ("title", "W"),
-                ("starts_on", "2025-06-01"),
-                ("ends_on", "2025-05-01"),
-                ("budget", "tanti"),
-                ("refund_share", "120"),
-                ("max_dependants", "-1"),
-            ]),
-            today(),
-            Lang::En,
-        )
-        .unwrap_err();
-        let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
-        for field in [
-            "title",
-            "ends_on",
-            "budget",
-            "flat_credit",
-            "max_dependants",
-            "refund_share",
-            "categories",
-            "request_id",
-        ] {
-            assert!(fields.contains(&field), "{field} not in {fields:?}");
-        }
-    }
-
-    #[test]
-    fn a_plan_already_over_or_longer_than_a_year_is_refused() {
-        let base = [
-            ("title", "Welfare"),
-            ("flat_credit", "500"),
-            ("categories", "health"),
-            ("request_id", "0123456789abcdef"),
-        ];
-        let with = |extra: &[(&str, &str)]| {
-            let mut pairs = base.to_vec();
-            pairs.extend_from_slice(extra);
-            read_new(&form(&pairs), today(), Lang::En)
-        };
-        let past = with(&[("year", "2024")]).unwrap_err();
-        assert!(
-            past.for_field("ends_on")
-                .is_some_and(|m| m.contains("passed"))
-        );
-        let long = with(&[("starts_on", "2025-01-01"), ("ends_on", "2026-01-02")]).unwrap_err();
-        assert!(long.for_field("ends_on").is_some_and(|m| m.contains("366")));
-        // Ending today is fine: today is still a day to spend.
-        assert!(with(&[("starts_on", "2025-01-01"), ("ends_on", "2025-03-10")]).is_ok());
-        let both = with(&[("level_credits", "Q1 = 100")]).unwrap_err();
-        assert!(both.for_field("flat_credit").is_some());
-    }
 
     #[test]
     fn open_and_over_follow_the_dates_and_the_state() {

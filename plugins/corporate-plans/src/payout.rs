@@ -1,0 +1,137 @@
+//! Paying providers: the cooperative owes each provider what employees bought from it
+//! (`provider/{id}/owed`), and the operator records the bank transfers that settle it
+//! (`provider/{id}/owed` → `payouts/providers`), under an idempotency key from the form, so a
+//! double-clicked "paid" pays once.
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
+use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
+use trama_sdk::ledger::{self, LedgerError, TransferRequest};
+use trama_sdk::money::format_cents;
+use trama_sdk::store::{Collection, Doc};
+use trama_sdk::{Error, Result, audit};
+
+use crate::accounts;
+use crate::fields::{self, read_amount, read_reference};
+use crate::provider::{load, owed};
+
+pub const PROVIDER_PAYMENTS: Collection<ProviderPayment> = Collection::new("provider_payments");
+
+pub const PAY_FIELDS: &[&str] = &["amount", "reference", "request_id"];
+
+/// A payment to a provider, id `{provider}.{request id}`. `provider` and `paid_at` are
+/// indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderPayment {
+    pub provider: String,
+    pub amount_cents: i64,
+    pub reference: String,
+    pub paid_at: i64,
+    pub paid_by: String,
+    pub transfer_id: String,
+}
+
+/// A payment from the operator's form, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub amount_cents: Option<i64>,
+    pub reference: String,
+    pub request_id: String,
+}
+
+pub fn read_payment(input: &Input, lang: Lang) -> std::result::Result<Payment, Problems> {
+    let mut problems = Problems::default();
+    let amount_cents = input
+        .one("amount")
+        .map(|_| read_amount(input, "amount", lang, &mut problems));
+    let reference = read_reference(input, lang, &mut problems);
+    let request_id = fields::request_id(input, lang, &mut problems);
+    if problems.is_empty() {
+        Ok(Payment {
+            amount_cents,
+            reference,
+            request_id,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Pays provider `id` (`provider/{id}/owed` → `payouts/providers`); without an amount,
+/// everything owed. Replaying the request id returns the first payment.
+pub fn pay(
+    id: &str,
+    payment: Payment,
+    actor: &User,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<ProviderPayment>> {
+    let provider = load(id, lang)?;
+    let doc_id = format!("{id}.{}", payment.request_id);
+    if let Some(done) = PROVIDER_PAYMENTS.get(&doc_id)? {
+        if payment
+            .amount_cents
+            .is_some_and(|a| a != done.data.amount_cents)
+        {
+            return Err(fields::reused(lang));
+        }
+        return Ok(done);
+    }
+    let owed_now = owed(id)?;
+    let amount = payment.amount_cents.unwrap_or(owed_now);
+    if amount <= 0 {
+        return Err(Error::invalid(match lang {
+            Lang::It => format!("a «{}» non è dovuto nulla", provider.data.legal_name),
+            Lang::En => format!("nothing is owed to “{}”", provider.data.legal_name),
+        }));
+    }
+    let transfer = ledger::transfer(
+        &TransferRequest::new(
+            accounts::provider_owed(id),
+            accounts::PROVIDER_PAYOUTS,
+            amount,
+            format!("pay/{id}/{}", payment.request_id),
+        )
+        .memo(format!("payment {}", payment.reference)),
+    )
+    .map_err(|err| match err {
+        LedgerError::InsufficientFunds(_) => Error::conflict(match lang {
+            Lang::It => format!(
+                "a «{}» sono dovuti {}: non si possono pagare {}",
+                provider.data.legal_name,
+                format_cents(owed_now, lang),
+                format_cents(amount, lang)
+            ),
+            Lang::En => format!(
+                "“{}” is owed {}: {} cannot be paid",
+                provider.data.legal_name,
+                format_cents(owed_now, lang),
+                format_cents(amount, lang)
+            ),
+        }),
+        LedgerError::Conflict(_) => fields::reused(lang),
+        other => other.into(),
+    })?;
+    let record = ProviderPayment {
+        provider: id.to_owned(),
+        amount_cents: transfer.amount_cents,
+        reference: payment.reference,
+        paid_at: now,
+        paid_by: actor.username.clone(),
+        transfer_id: transfer.id,
+    };
+    let doc = match PROVIDER_PAYMENTS.create(&doc_id, record) {
+        Ok(doc) => doc,
+        Err(Error::Conflict(_)) => PROVIDER_PAYMENTS
+            .get(&doc_id)?
+            .ok_or_else(|| Error::internal(format!("payment {doc_id} vanished")))?,
+        Err(err) => return Err(err),
+    };
+    audit::record(
+        "provider.paid",
+        id,
+        &serde_json::json!({ "amount_cents": doc.data.amount_cents, "reference": doc.data.reference }),
+    )?;
+    Ok(doc)
+}

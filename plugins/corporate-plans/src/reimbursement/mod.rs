@@ -1,0 +1,368 @@
+//! Reimbursements: an employee paid an expense themselves (a school fee, a nursery bill) and
+//! asks for it back from their credit, with the receipt's reference; HR approves or rejects.
+//!
+//! **Holding the money.** Submitting a request moves its amount out of the wallet into a hold
+//! account of its own (`wallet/{e}` → `hold/{r}`) and, in the same `transfer_all`, out of the
+//! employee's allowance (`allowance/{e}` → `memo/allowance`): the ledger refuses the pair if
+//! either would go below zero, so requests racing each other or a purchase can never claim
+//! more than the wallet holds, nor more than the plan's reimbursable share (see
+//! [`crate::credit`]). Money on hold cannot be spent twice while HR decides.
+//!
+//! **Deciding.** Approving pays the hold out to the employee (`hold/{r}` →
+//! `payouts/employees`: the company pays it with the payroll). Rejecting, with a reason, gives
+//! the money back: to the wallet and the allowance while the plan is open, to the company's
+//! account once it is over (the unspent credit of an expired plan belongs to the company).
+//! Both decisions use the same idempotency key, `claim/{r}/decision`, so the ledger itself
+//! makes the decision final: a second, different decision is a conflict, a repeated one a
+//! replay. Requests submitted before a plan ended can still be decided after it. The employee is
+//! told of the decision in their inbox (see [`crate::notice`]).
+//!
+//! **One receipt, one request.** A request's id is `{enrolment}.{receipt}`, the receipt's
+//! reference reduced to its letters and digits (`FT 12/2025` and `ft-12-2025` are the same
+//! receipt), so the same receipt cannot be claimed twice, and a retried submission finds the
+//! first. A rejected receipt may be submitted again (say, with the right amount): the new
+//! request gets the id `{enrolment}.{receipt}.2`, and so on.
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::clock;
+use trama_sdk::i18n::Lang;
+use trama_sdk::identity::User;
+use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::money::format_cents;
+use trama_sdk::store::{Cmp, Collection, Doc};
+use trama_sdk::{Error, Result, audit};
+
+use crate::accounts;
+use crate::category;
+use crate::enrol;
+use crate::fields;
+use crate::plan;
+use trama_sdk::code;
+
+mod check;
+mod decision;
+
+use check::refuse;
+pub use check::{NewRequest, read};
+pub use decision::{Decision, decide, read_reason};
+
+pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimbursements");
+
+pub const JSON_FIELDS: &[&str] = &[
+    "enrolment",
+    "category",
+    "amount",
+    "expense_date",
+    "receipt_reference",
+    "description",
+];
+pub const DECISION_FIELDS: &[&str] = &["reason", "note"];
+/// How many times one receipt may be submitted after rejections.
+const MAX_SUBMISSIONS: u32 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl Status {
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Status::Pending => lang.pick("In attesa", "Pending"),
+            Status::Approved => lang.pick("Approvato", "Approved"),
+            Status::Rejected => lang.pick("Respinto", "Rejected"),
+        }
+    }
+}
+
+/// Where the money of a rejected request went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Returned {
+    Wallet,
+    Company,
+}
+
+/// A reimbursement request. `plan`, `company`, `enrolment`, `status` and `submitted_at` are
+/// indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reimbursement {
+    pub plan: String,
+    pub company: String,
+    pub enrolment: String,
+    pub user_id: String,
+    pub employee_name: String,
+    pub category: String,
+    pub amount_cents: i64,
+    /// `YYYY-MM-DD`
+    pub expense_date: String,
+    pub receipt_reference: String,
+    #[serde(default)]
+    pub description: String,
+    pub status: Status,
+    pub submitted_at: i64,
+    #[serde(default)]
+    pub decided_at: Option<i64>,
+    #[serde(default)]
+    pub decided_by: Option<String>,
+    /// Why it was rejected, or HR's note on an approval.
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub returned_to: Option<Returned>,
+}
+
+/// The receipt's reference as part of an id: its letters and digits, upper-cased; a very long
+/// one is hashed so that ids and ledger keys stay short.
+pub fn receipt_key(reference: &str) -> String {
+    let key: String = reference
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if key.len() > 24 {
+        format!("H{}", code::short_id(&key))
+    } else {
+        key
+    }
+}
+
+/// Submits `new` for the caller (see the module documentation): `201`-worthy on success,
+/// `422` when the plan does not accept it, `409` when the wallet or the reimbursable share is
+/// short (saying by how much) or the receipt was already claimed.
+pub fn submit(user: &User, new: NewRequest, lang: Lang) -> Result<Doc<Reimbursement>> {
+    let enrolment = enrol::load_own(&new.enrolment, user, lang)?;
+    let plan = plan::load(&enrolment.data.plan, lang)?;
+    let today = clock::today();
+    let key = receipt_key(&new.receipt_reference);
+    let base = format!("{}.{key}", enrolment.id);
+    let mut id = base.clone();
+    for n in 1..=MAX_SUBMISSIONS + 1 {
+        if n > MAX_SUBMISSIONS {
+            return Err(Error::conflict(lang.pick(
+                "questa ricevuta è già stata presentata troppe volte",
+                "this receipt was already submitted too many times",
+            )));
+        }
+        id = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}.{n}")
+        };
+        match REIMBURSEMENTS.get(&id)? {
+            None => break,
+            Some(doc) if doc.data.status == Status::Rejected => continue,
+            Some(doc) if doc.data.amount_cents == new.amount_cents => return Ok(doc),
+            Some(doc) => {
+                return Err(Error::conflict(match lang {
+                    Lang::It => format!(
+                        "la ricevuta «{}» è già stata presentata per {} ({})",
+                        doc.data.receipt_reference,
+                        format_cents(doc.data.amount_cents, lang),
+                        doc.data.status.label(lang).to_lowercase()
+                    ),
+                    Lang::En => format!(
+                        "the receipt “{}” was already submitted for {} ({})",
+                        doc.data.receipt_reference,
+                        format_cents(doc.data.amount_cents, lang),
+                        doc.data.status.label(lang).to_lowercase()
+                    ),
+                }));
+            }
+        }
+    }
+    if let Some(reason) = refuse(&plan.data, &enrolment.data, &new, today, lang) {
+        return Err(Error::invalid(reason));
+    }
+    let wallet = accounts::wallet(&enrolment.id);
+    let allowance = accounts::allowance(&enrolment.id);
+    let hold = accounts::hold(&id);
+    ledger::open(&hold, AccountKind::Funded)?;
+    let transfers = [
+        TransferRequest::new(&*wallet, &*hold, new.amount_cents, format!("claim/{id}"))
+            .memo(format!("reimbursement of {}", new.receipt_reference)),
+        TransferRequest::new(
+            &*allowance,
+            accounts::MEMO_ALLOWANCE,
+            new.amount_cents,
+            format!("claim/{id}/allowance"),
+        )
+        .memo(format!("reimbursement of {}", new.receipt_reference)),
+    ];
+    ledger::transfer_all(&transfers).map_err(|err| match err {
+        LedgerError::InsufficientFunds(_) => {
+            let in_wallet = accounts::balance(&wallet).unwrap_or(0);
+            let share_left = accounts::balance(&allowance).unwrap_or(0);
+            Error::conflict(if in_wallet < new.amount_cents {
+                match lang {
+                    Lang::It => format!(
+                        "il tuo credito residuo è {}: non basta per un rimborso di {}. Nulla è stato addebitato",
+                        format_cents(in_wallet, lang),
+                        format_cents(new.amount_cents, lang)
+                    ),
+                    Lang::En => format!(
+                        "your credit left is {}: not enough for a reimbursement of {}. Nothing was charged",
+                        format_cents(in_wallet, lang),
+                        format_cents(new.amount_cents, lang)
+                    ),
+                }
+            } else {
+                match lang {
+                    Lang::It => format!(
+                        "puoi chiedere a rimborso ancora {} (la quota rimborsabile del piano): non {}. Il resto del credito si spende sui servizi del catalogo",
+                        format_cents(share_left, lang),
+                        format_cents(new.amount_cents, lang)
+                    ),
+                    Lang::En => format!(
+                        "you can still claim {} as reimbursements (the plan's reimbursable share): not {}. The rest of the credit is spent on the catalogue's services",
+                        format_cents(share_left, lang),
+                        format_cents(new.amount_cents, lang)
+                    ),
+                }
+            })
+        }
+        LedgerError::Conflict(_) => fields::reused(lang),
+        other => other.into(),
+    })?;
+    let request = Reimbursement {
+        plan: plan.id.clone(),
+        company: plan.data.company.clone(),
+        enrolment: enrolment.id.clone(),
+        user_id: user.id.clone(),
+        employee_name: enrolment.data.full_name.clone(),
+        category: new.category,
+        amount_cents: new.amount_cents,
+        expense_date: new.expense_date.to_string(),
+        receipt_reference: new.receipt_reference,
+        description: new.description,
+        status: Status::Pending,
+        submitted_at: clock::now_ms(),
+        decided_at: None,
+        decided_by: None,
+        reason: None,
+        returned_to: None,
+    };
+    let doc = match REIMBURSEMENTS.create(&id, request) {
+        Ok(doc) => doc,
+        Err(Error::Conflict(_)) => REIMBURSEMENTS
+            .get(&id)?
+            .ok_or_else(|| Error::internal(format!("reimbursement {id} vanished")))?,
+        Err(err) => return Err(err),
+    };
+    audit::record(
+        "reimbursement.requested",
+        &doc.id,
+        &serde_json::json!({ "plan": doc.data.plan, "amount_cents": doc.data.amount_cents, "receipt": doc.data.receipt_reference }),
+    )?;
+    Ok(doc)
+}
+
+/// The request `id` as HR of `company` sees it (another company's is "not found").
+pub fn load_for_company(id: &str, company: &str, lang: Lang) -> Result<Doc<Reimbursement>> {
+    match REIMBURSEMENTS.get(id)? {
+        Some(doc) if doc.data.company == company => Ok(doc),
+        _ => Err(Error::not_found(match lang {
+            Lang::It => format!("non esiste una richiesta di rimborso «{id}»"),
+            Lang::En => format!("there is no reimbursement request `{id}`"),
+        })),
+    }
+}
+
+/// A request as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReimbursementView {
+    pub id: String,
+    pub plan: String,
+    pub enrolment: String,
+    pub employee_name: String,
+    pub category: String,
+    pub category_label: String,
+    pub amount_cents: i64,
+    pub amount_text: String,
+    pub expense_date: String,
+    pub receipt_reference: String,
+    pub description: String,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub reason: Option<String>,
+    pub returned_to: Option<Returned>,
+    pub submitted_utc: String,
+    pub decided_utc: Option<String>,
+    pub decided_by: Option<String>,
+}
+
+impl ReimbursementView {
+    pub fn new(doc: &Doc<Reimbursement>, lang: Lang) -> Self {
+        let r = &doc.data;
+        Self {
+            id: doc.id.clone(),
+            plan: r.plan.clone(),
+            enrolment: r.enrolment.clone(),
+            employee_name: r.employee_name.clone(),
+            category: r.category.clone(),
+            category_label: category::label(&r.category, lang),
+            amount_cents: r.amount_cents,
+            amount_text: format_cents(r.amount_cents, lang),
+            expense_date: r.expense_date.clone(),
+            receipt_reference: r.receipt_reference.clone(),
+            description: r.description.clone(),
+            status: r.status,
+            status_label: r.status.label(lang),
+            reason: r.reason.clone(),
+            returned_to: r.returned_to,
+            submitted_utc: clock::DateTime::from_unix_ms(r.submitted_at).to_string(),
+            decided_utc: r
+                .decided_at
+                .map(|at| clock::DateTime::from_unix_ms(at).to_string()),
+            decided_by: r.decided_by.clone(),
+        }
+    }
+}
+
+/// Requests whose indexed `field` equals `value`, newest first.
+pub fn by(field: &str, value: &str, limit: u32, offset: u32) -> Result<Vec<Doc<Reimbursement>>> {
+    REIMBURSEMENTS
+        .query()
+        .filter(field, Cmp::Eq, value)
+        .order_by_desc("submitted_at")
+        .limit(limit)
+        .offset(offset)
+        .fetch()
+}
+
+/// The pending requests of `plan`, oldest first (the order HR works through them).
+pub fn pending_of(plan: &str, limit: u32) -> Result<Vec<Doc<Reimbursement>>> {
+    REIMBURSEMENTS
+        .query()
+        .filter("plan", Cmp::Eq, plan)
+        .filter("status", Cmp::Eq, "pending")
+        .order_by("submitted_at")
+        .limit(limit)
+        .fetch()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_receipt_written_two_ways_is_one_receipt() {
+        assert_eq!(receipt_key("FT 12/2025"), "FT122025");
+        assert_eq!(receipt_key("ft-12-2025"), "FT122025");
+        assert_eq!(receipt_key("/"), "");
+        let long = receipt_key(&"A1".repeat(40));
+        assert_eq!(long.len(), 17);
+        assert!(long.starts_with('H'));
+    }
+}
