@@ -30,6 +30,7 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, events, log};
 
+use crate::BASE;
 use crate::ballot::{Ballot, Choice, Outcome, Vote};
 use crate::catalogue::{self, Service};
 use crate::config::Settings;
@@ -50,8 +51,6 @@ const MAX_ATTEMPTS: usize = 8;
 pub const MAX_TEXT: usize = 4000;
 /// Comments on one application (a bound on the document's size).
 const MAX_COMMENTS: usize = 300;
-/// Where the plugin is mounted, for links in messages.
-const BASE: &str = "/p/admissions";
 
 /// Members of an application in JSON (plus `services`, a list of entries).
 pub const JSON_FIELDS: &[&str] = &[

@@ -16,6 +16,7 @@ use trama_sdk::input::Problems;
 use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, events, log};
 
+use crate::BASE;
 use crate::application::{LOCKS, Lock, Settled, Step, check_text};
 use crate::ballot::{Ballot, Choice, Outcome, Vote};
 use crate::config::Settings;
@@ -29,7 +30,6 @@ use crate::time::when;
 pub const MOTIONS: Collection<Motion> = Collection::new("motions");
 
 const MAX_ATTEMPTS: usize = 8;
-const BASE: &str = "/p/admissions";
 
 pub fn lock_id(provider: &str) -> String {
     format!("motion-{provider}")

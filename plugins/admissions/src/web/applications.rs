@@ -10,9 +10,10 @@ use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::submit::Submission;
+use trama_sdk::{Error, Result, clock, web};
 
-use super::{FormState, lang, verb, wants_json, with_form};
+use super::{FormState, lang, verb, with_form};
 use crate::application::{self, APPLICATIONS, Application, Status, check_text};
 use crate::ballot::{Choice, Count};
 use crate::catalogue::Service;
@@ -309,7 +310,7 @@ struct Viewer {
 }
 
 fn viewer(lang: Lang) -> Result<Viewer> {
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let member = if identity::has_role(roster::ROLE) {
         Some(roster::require_member(lang, clock::now_ms())?.1)
     } else {
@@ -390,7 +391,7 @@ fn render(
         "can_withdraw": owner && app.status.is_open(),
         "can_withdraw_service": owner && app.status.is_open() && app.services.iter().filter(|s| !s.withdrawn).count() > 1,
         "me": standing,
-        "csv": format!("{}/applications/{id}/minutes.csv", super::BASE),
+        "csv": format!("{}/applications/{id}/minutes.csv", crate::BASE),
     });
     Response::render_with_status(status, "application.html", &with_form(context, form))
 }
@@ -433,7 +434,7 @@ pub fn mine(user: &User, settings: &Settings, lang: Lang) -> Result<Vec<Applicat
 /// `GET /api/my-applications`
 pub fn api_mine(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let settings = Settings::load()?;
     Response::json(&mine(&user, &settings, lang)?)
 }
@@ -494,16 +495,16 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let viewer = viewer(lang)?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
     let verb = verb(&request);
-    let input = Input::from_request(&request, STEP_FIELDS)?;
     let settings = Settings::load()?;
     let now = clock::now_ms();
     let form_name = if request.path().contains("/services/") {
-        "service".to_owned()
+        "service"
     } else {
-        verb.clone()
+        verb.as_str()
     };
+    let sub = Submission::read(&request, form_name, STEP_FIELDS)?;
+    let input = &sub.input;
     let result: std::result::Result<Result<Doc<Application>>, Problems> = match verb.as_str() {
         "comments" | "request-info" | "vote" | "conflict" => {
             let Some(member) = &viewer.member else {
@@ -520,7 +521,7 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
                 "conflict" => check_text("note", input.one("note"), lang).map(|note| {
                     application::declare_conflict(&id, member, note, &settings, now, lang)
                 }),
-                _ => read_vote(&input, lang).map(|(choice, reason)| {
+                _ => read_vote(input, lang).map(|(choice, reason)| {
                     application::vote(&id, member, choice, reason, &settings, now, lang)
                 }),
             }
@@ -563,16 +564,17 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
             )));
         }
     };
+    let show = |status, form| render(&id, &viewer, status, Some(form), lang);
     let outcome = match result {
         Ok(outcome) => outcome,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            let form = FormState::new(&form_name, &problems, input.echo(), lang);
-            return render(&id, &viewer, 422, Some(form), lang);
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match outcome {
-        Ok(doc) if json => {
+    sub.answer(
+        outcome,
+        |doc| {
+            if !sub.json {
+                return Ok(web::to(&format!("/applications/{id}")));
+            }
             let access = committee_access(&viewer, &doc.data)?;
             Response::json(&ApplicationView::new(
                 &doc,
@@ -580,17 +582,9 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
                 &settings,
                 lang,
             )?)
-        }
-        Ok(_) => Ok(Response::redirect(format!(
-            "{}/applications/{id}",
-            super::BASE
-        ))),
-        Err(err) if !json && super::shown_in_form(&err) => {
-            let form = FormState::message(&form_name, err.message(), input.echo());
-            render(&id, &viewer, err.status(), Some(form), lang)
-        }
-        Err(err) => Err(err),
-    }
+        },
+        show,
+    )
 }
 
 /// A vote as sent: its choice, and the motivation required against.
