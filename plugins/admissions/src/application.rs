@@ -28,10 +28,11 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, events, log};
+use trama_sdk::{Error, Result, audit, events};
 
 use crate::BASE;
 use crate::ballot::{Ballot, Choice, Outcome, Vote};
+use crate::case::{self, Due};
 use crate::catalogue::{self, Service};
 use crate::config::Settings;
 use crate::conflict::{Declared, Subject};
@@ -45,8 +46,6 @@ use crate::time::when;
 pub const APPLICATIONS: Collection<Application> = Collection::new("applications");
 pub const LOCKS: Collection<Lock> = Collection::new("locks");
 
-/// Attempts at a change that conflicts with another one on the same application.
-const MAX_ATTEMPTS: usize = 8;
 /// Longest comment, question, answer or motivation, in characters.
 pub const MAX_TEXT: usize = 4000;
 /// Comments on one application (a bound on the document's size).
@@ -202,6 +201,17 @@ pub struct Step {
     pub note: Option<String>,
 }
 
+impl Step {
+    pub fn new(at: i64, actor: &str, action: &str, note: Option<String>) -> Self {
+        Self {
+            at,
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            note,
+        }
+    }
+}
+
 /// An application as stored. `status`, `user_id`, `org.tax_code`, `ballot.closes_at`,
 /// `submitted_at` and `decided_at` are indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -247,12 +257,7 @@ impl Application {
     }
 
     fn step(&mut self, at: i64, actor: &str, action: &str, note: Option<String>) {
-        self.history.push(Step {
-            at,
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            note,
-        });
+        self.history.push(Step::new(at, actor, action, note));
     }
 
     /// The question still waiting for an answer.
@@ -569,31 +574,32 @@ fn change<T>(
     lang: Lang,
     mut apply: impl FnMut(&mut Application) -> Result<Option<T>>,
 ) -> Result<Option<(Doc<Application>, T)>> {
-    for attempt in 1..=MAX_ATTEMPTS {
-        let mut doc = load(id, lang)?;
-        let was_open = doc.data.status.is_open();
-        let Some(value) = apply(&mut doc.data)? else {
-            return Ok(None);
-        };
-        doc.data.updated_at = now;
-        let closed = was_open && !doc.data.status.is_open();
-        match commit(&mut doc, closed, settings, now) {
-            Ok(accredited) => {
-                if closed {
-                    announce(&doc, accredited, settings)?;
-                }
-                return Ok(Some((doc, value)));
-            }
-            Err(Error::Conflict(_)) if attempt < MAX_ATTEMPTS => {
-                log::debug(format!("application {id} changed meanwhile; trying again"));
-            }
-            Err(err) => return Err(err),
-        }
+    let written = case::retried(
+        lang.pick(
+            "la domanda è stata modificata da altri nello stesso momento: riprova",
+            "the application was changed by someone else at the same moment: try again",
+        ),
+        || {
+            let mut doc = load(id, lang)?;
+            let was_open = doc.data.status.is_open();
+            let value = match apply(&mut doc.data) {
+                Ok(Some(value)) => value,
+                Ok(None) => return Ok(Ok(None)),
+                Err(refused) => return Ok(Err(refused)),
+            };
+            doc.data.updated_at = now;
+            let closed = was_open && !doc.data.status.is_open();
+            let accredited = commit(&mut doc, closed, settings, now)?;
+            Ok(Ok(Some((doc, value, closed, accredited))))
+        },
+    )?;
+    let Some((doc, value, closed, accredited)) = written else {
+        return Ok(None);
+    };
+    if closed {
+        announce(&doc, accredited, settings)?;
     }
-    Err(Error::conflict(lang.pick(
-        "la domanda è stata modificata da altri nello stesso momento: riprova",
-        "the application was changed by someone else at the same moment: try again",
-    )))
+    Ok(Some((doc, value)))
 }
 
 fn commit(
@@ -928,8 +934,7 @@ pub fn vote(
             },
             None,
         );
-        let count = app.ballot.count(&electorate.ids());
-        if let Some(outcome) = settings.rule.verdict(count, false) {
+        if let Some(outcome) = case::certain(&app.ballot, &electorate, settings) {
             decide(app, outcome, electorate, ClosedBy::Votes, settings, now);
         }
         Ok(Some(previous))
@@ -1178,8 +1183,7 @@ pub fn declare_conflict(
         );
         if app.status == Status::Voting && now < app.ballot.closes_at {
             let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
-            let count = app.ballot.count(&electorate.ids());
-            if let Some(outcome) = settings.rule.verdict(count, false) {
+            if let Some(outcome) = case::certain(&app.ballot, &electorate, settings) {
                 decide(app, outcome, electorate, ClosedBy::Votes, settings, now);
             }
         }
@@ -1204,27 +1208,15 @@ pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
             return Ok(None);
         }
         let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
-        let closed = now >= app.ballot.closes_at;
-        let count = app.ballot.count(&electorate.ids());
-        match settings.rule.verdict(count, closed) {
-            None => Ok(None),
-            Some(Outcome::NoQuorum) if app.ballot.round < settings.voting_rounds => {
-                app.ballot.round += 1;
-                app.ballot.closes_at = now.saturating_add(settings.voting_window.as_ms());
-                app.step(
-                    now,
-                    "sistema",
-                    "new_round",
-                    Some(format!("{}", app.ballot.round)),
-                );
+        match case::due(&app.ballot, &electorate, settings, now) {
+            Due::Nothing => Ok(None),
+            Due::NewRound => {
+                case::next_round(&mut app.ballot, settings, now);
+                let round = app.ballot.round.to_string();
+                app.step(now, "sistema", "new_round", Some(round));
                 Ok(Some(Settled::NewRound))
             }
-            Some(outcome) => {
-                let by = if closed {
-                    ClosedBy::Window
-                } else {
-                    ClosedBy::Votes
-                };
+            Due::Decide(outcome, by) => {
                 decide(app, outcome, electorate, by, settings, now);
                 Ok(Some(Settled::Decided(outcome)))
             }

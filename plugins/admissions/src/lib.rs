@@ -60,6 +60,7 @@
 
 pub mod application;
 pub mod ballot;
+pub mod case;
 pub mod catalogue;
 pub mod config;
 pub mod conflict;

@@ -19,6 +19,7 @@ use trama_sdk::{Error, Result, audit, events, log};
 use crate::BASE;
 use crate::application::{LOCKS, Lock, Settled, Step, check_text};
 use crate::ballot::{Ballot, Choice, Outcome, Vote};
+use crate::case::{self, Due};
 use crate::config::Settings;
 use crate::conflict::Declared;
 use crate::decision::{ClosedBy, Decision};
@@ -28,8 +29,6 @@ use crate::roster::{self, Electorate, Member};
 use crate::time::when;
 
 pub const MOTIONS: Collection<Motion> = Collection::new("motions");
-
-const MAX_ATTEMPTS: usize = 8;
 
 pub fn lock_id(provider: &str) -> String {
     format!("motion-{provider}")
@@ -229,12 +228,9 @@ pub fn open(
         opened_at: now,
         updated_at: now,
     };
-    motion.history.push(Step {
-        at: now,
-        actor: member.data.display_name.clone(),
-        action: "opened".into(),
-        note: None,
-    });
+    motion
+        .history
+        .push(Step::new(now, &member.data.display_name, "opened", None));
     let mut batch = Batch::new();
     batch.create(
         &LOCKS,
@@ -332,31 +328,32 @@ fn change<T>(
     lang: Lang,
     mut apply: impl FnMut(&mut Motion) -> Result<Option<T>>,
 ) -> Result<Option<(Doc<Motion>, T)>> {
-    for attempt in 1..=MAX_ATTEMPTS {
-        let mut doc = load(id, lang)?;
-        let was_open = doc.data.status == Status::Voting;
-        let Some(value) = apply(&mut doc.data)? else {
-            return Ok(None);
-        };
-        doc.data.updated_at = now;
-        let closed = was_open && doc.data.status != Status::Voting;
-        match commit(&mut doc, closed, now) {
-            Ok(applied) => {
-                if closed {
-                    announce(&doc, applied)?;
-                }
-                return Ok(Some((doc, value)));
-            }
-            Err(Error::Conflict(_)) if attempt < MAX_ATTEMPTS => {
-                log::debug(format!("proceeding {id} changed meanwhile; trying again"));
-            }
-            Err(err) => return Err(err),
-        }
+    let written = case::retried(
+        lang.pick(
+            "il procedimento è stato modificato da altri nello stesso momento: riprova",
+            "the proceeding was changed by someone else at the same moment: try again",
+        ),
+        || {
+            let mut doc = load(id, lang)?;
+            let was_open = doc.data.status == Status::Voting;
+            let value = match apply(&mut doc.data) {
+                Ok(Some(value)) => value,
+                Ok(None) => return Ok(Ok(None)),
+                Err(refused) => return Ok(Err(refused)),
+            };
+            doc.data.updated_at = now;
+            let closed = was_open && doc.data.status != Status::Voting;
+            let applied = commit(&mut doc, closed, now)?;
+            Ok(Ok(Some((doc, value, closed, applied))))
+        },
+    )?;
+    let Some((doc, value, closed, applied)) = written else {
+        return Ok(None);
+    };
+    if closed {
+        announce(&doc, applied)?;
     }
-    Err(Error::conflict(lang.pick(
-        "il procedimento è stato modificato da altri nello stesso momento: riprova",
-        "the proceeding was changed by someone else at the same moment: try again",
-    )))
+    Ok(Some((doc, value)))
 }
 
 fn commit(doc: &mut Doc<Motion>, closed: bool, now: i64) -> Result<Option<Applied>> {
@@ -602,8 +599,7 @@ pub fn vote(
             .into(),
             note: None,
         });
-        let count = motion.ballot.count(&electorate.ids());
-        if let Some(outcome) = settings.rule.verdict(count, false) {
+        if let Some(outcome) = case::certain(&motion.ballot, &electorate, settings) {
             decide(motion, outcome, electorate, ClosedBy::Votes, settings, now);
         }
         Ok(Some(previous))
@@ -651,8 +647,7 @@ pub fn declare_conflict(
         let withdrawn = motion.ballot.withdraw(&member.id);
         if now < motion.ballot.closes_at {
             let electorate = electorate(motion, lang)?;
-            let count = motion.ballot.count(&electorate.ids());
-            if let Some(outcome) = settings.rule.verdict(count, false) {
+            if let Some(outcome) = case::certain(&motion.ballot, &electorate, settings) {
                 decide(motion, outcome, electorate, ClosedBy::Votes, settings, now);
             }
         }
@@ -683,12 +678,9 @@ pub fn statement(id: &str, user: &User, text: String, now: i64, lang: Lang) -> R
             text: text.clone(),
             at: now,
         });
-        motion.history.push(Step {
-            at: now,
-            actor: user.display_name.clone(),
-            action: "statement".into(),
-            note: None,
-        });
+        motion
+            .history
+            .push(Step::new(now, &user.display_name, "statement", None));
         Ok(Some(()))
     })?
     .ok_or_else(|| Error::internal("a statement changed nothing"))?;
@@ -704,27 +696,17 @@ pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
             return Ok(None);
         }
         let electorate = electorate(motion, lang)?;
-        let closed = now >= motion.ballot.closes_at;
-        let count = motion.ballot.count(&electorate.ids());
-        match settings.rule.verdict(count, closed) {
-            None => Ok(None),
-            Some(Outcome::NoQuorum) if motion.ballot.round < settings.voting_rounds => {
-                motion.ballot.round += 1;
-                motion.ballot.closes_at = now.saturating_add(settings.voting_window.as_ms());
-                motion.history.push(Step {
-                    at: now,
-                    actor: "sistema".into(),
-                    action: "new_round".into(),
-                    note: Some(motion.ballot.round.to_string()),
-                });
+        match case::due(&motion.ballot, &electorate, settings, now) {
+            Due::Nothing => Ok(None),
+            Due::NewRound => {
+                case::next_round(&mut motion.ballot, settings, now);
+                let round = motion.ballot.round.to_string();
+                motion
+                    .history
+                    .push(Step::new(now, "sistema", "new_round", Some(round)));
                 Ok(Some(Settled::NewRound))
             }
-            Some(outcome) => {
-                let by = if closed {
-                    ClosedBy::Window
-                } else {
-                    ClosedBy::Votes
-                };
+            Due::Decide(outcome, by) => {
                 decide(motion, outcome, electorate, by, settings, now);
                 Ok(Some(Settled::Decided(outcome)))
             }

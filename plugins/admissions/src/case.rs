@@ -1,0 +1,58 @@
+//! What applications and proceedings share as cases the committee votes on: a change retried
+//! when another one wins the race to write, and what the deadlines job finds due on a ballot.
+
+use trama_sdk::{Error, Result, store};
+
+use crate::ballot::{Ballot, Outcome};
+use crate::config::Settings;
+use crate::decision::ClosedBy;
+use crate::roster::Electorate;
+
+/// Runs a read-check-write `attempt` again while its write loses a race
+/// ([`store::retry`]), and names the case in the person's words (`busy`) if it still loses.
+///
+/// `attempt` answers `Ok(Err(refusal))` for its own refusals (a closed vote, a duplicate
+/// declaration): they are the answer, not a race, and are returned at once as they are.
+pub fn retried<T>(busy: &str, attempt: impl FnMut() -> Result<Result<T>>) -> Result<T> {
+    store::retry(attempt).map_err(|err| match err {
+        Error::Conflict(_) => Error::conflict(busy),
+        other => other,
+    })?
+}
+
+/// What is due on an open ballot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Nothing yet: the window is open and the rule not met.
+    Nothing,
+    /// The window closed without quorum and rounds remain: open another one.
+    NewRound,
+    /// The rule is met, by the votes or by the window closing.
+    Decide(Outcome, ClosedBy),
+}
+
+/// What the deadlines job does with `ballot` at `now`, counting the votes of `electorate`.
+pub fn due(ballot: &Ballot, electorate: &Electorate, settings: &Settings, now: i64) -> Due {
+    let closed = now >= ballot.closes_at;
+    let count = ballot.count(&electorate.ids());
+    match settings.rule.verdict(count, closed) {
+        None => Due::Nothing,
+        Some(Outcome::NoQuorum) if ballot.round < settings.voting_rounds => Due::NewRound,
+        Some(outcome) if closed => Due::Decide(outcome, ClosedBy::Window),
+        Some(outcome) => Due::Decide(outcome, ClosedBy::Votes),
+    }
+}
+
+/// Opens the next voting window on `ballot`.
+pub fn next_round(ballot: &mut Ballot, settings: &Settings, now: i64) {
+    ballot.round += 1;
+    ballot.closes_at = now.saturating_add(settings.voting_window.as_ms());
+}
+
+/// The outcome the votes already make certain while the window is open (after a vote, or after
+/// a declared conflict shrank the electorate).
+pub fn certain(ballot: &Ballot, electorate: &Electorate, settings: &Settings) -> Option<Outcome> {
+    settings
+        .rule
+        .verdict(ballot.count(&electorate.ids()), false)
+}
