@@ -51,27 +51,19 @@ pub const MAX_TEXT: usize = 4000;
 /// Comments on one application (a bound on the document's size).
 const MAX_COMMENTS: usize = 300;
 
-/// Members of an application in JSON (plus `services`, a list of entries).
-pub const JSON_FIELDS: &[&str] = &[
-    "legal_name",
-    "tax_code",
-    "vat_number",
-    "legal_form",
-    "street",
-    "postcode",
-    "city",
-    "province",
-    "email",
-    "pec",
-    "phone",
-    "website",
-    "representative_name",
-    "representative_tax_code",
+/// Members of an application in JSON besides the organisation's
+/// ([`organisation::FIELDS`]) and `services`, a list of entries.
+const OWN_FIELDS: &[&str] = &[
     "categories",
     "declarations",
     "ethics_version",
     "accept_ethics",
 ];
+
+/// Members of an application in JSON (plus `services`, a list of entries).
+pub fn json_fields() -> Vec<&'static str> {
+    [organisation::FIELDS, OWN_FIELDS].concat()
+}
 
 /// The lock that keeps an organisation to one application at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -695,92 +687,72 @@ fn announce(
             }),
         )?;
     }
-    let reasons = |lang: Lang| {
-        if decision.reasons.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "\n\n{}\n- {}",
-                lang.pick("Motivazioni:", "Reasons:"),
-                decision.reasons.join("\n- ")
-            )
-        }
-    };
-    let (subject_it, subject_en, body_it, body_en) = match decision.outcome {
-        Outcome::Approved => (
-            "Domanda approvata".to_owned(),
-            "Application approved".to_owned(),
-            format!(
-                "Il comitato di ammissione della {} ha approvato la domanda di {}. {}{}\n\nL'accreditamento vale fino al {}.",
-                settings.network_name,
-                app.org.legal_name,
-                decision.summary(Lang::It),
-                reasons(Lang::It),
-                accredited
-                    .as_ref()
-                    .map(|a| a.provider.expires_on.as_str())
-                    .unwrap_or("-"),
-            ),
-            format!(
-                "The admission committee of {} approved the application of {}. {}{}\n\nThe accreditation is valid until {}.",
-                settings.network_name,
-                app.org.legal_name,
-                decision.summary(Lang::En),
-                reasons(Lang::En),
-                accredited
-                    .as_ref()
-                    .map(|a| a.provider.expires_on.as_str())
-                    .unwrap_or("-"),
-            ),
-        ),
-        Outcome::Rejected => {
-            let from = when(decision.at.saturating_add(settings.reapply_after.as_ms()));
-            (
-                "Domanda respinta".to_owned(),
-                "Application rejected".to_owned(),
-                format!(
-                    "Il comitato di ammissione della {} ha respinto la domanda di {}. {}{}\n\nSi potrà presentare una nuova domanda dal {from}.",
-                    settings.network_name,
-                    app.org.legal_name,
-                    decision.summary(Lang::It),
-                    reasons(Lang::It),
-                ),
-                format!(
-                    "The admission committee of {} rejected the application of {}. {}{}\n\nA new application may be sent from {from}.",
-                    settings.network_name,
-                    app.org.legal_name,
-                    decision.summary(Lang::En),
-                    reasons(Lang::En),
-                ),
-            )
-        }
-        Outcome::NoQuorum => (
-            "Domanda decaduta per mancanza di quorum".to_owned(),
-            "Application lapsed for lack of quorum".to_owned(),
-            format!(
-                "La domanda di {} non è stata decisa: {} Puoi presentarla di nuovo subito.",
-                app.org.legal_name,
-                decision.summary(Lang::It)
-            ),
-            format!(
-                "The application of {} was not decided: {} You may send it again at once.",
-                app.org.legal_name,
-                decision.summary(Lang::En)
-            ),
-        ),
-    };
+    let expires_on = accredited.as_ref().map(|a| a.provider.expires_on.as_str());
     notice::send(
         &app.user_id,
         &format!("application/{}/decided", doc.id),
-        &Message {
-            subject_it,
-            subject_en,
-            body_it,
-            body_en,
-            link: Some(Application::link(&doc.id)),
-        },
+        &decision_notice(&doc.id, app, decision, expires_on, settings),
     );
     Ok(())
+}
+
+/// The message telling the applicant the outcome and its reasons; `expires_on`: the end of
+/// the accreditation an approval wrote.
+fn decision_notice(
+    id: &str,
+    app: &Application,
+    decision: &Decision,
+    expires_on: Option<&str>,
+    settings: &Settings,
+) -> Message {
+    let network = &settings.network_name;
+    let name = &app.org.legal_name;
+    let expires = expires_on.unwrap_or("-");
+    let from = when(decision.at.saturating_add(settings.reapply_after.as_ms()));
+    let body = |lang: Lang| {
+        let summary = decision.summary(lang);
+        let reasons = if decision.reasons.is_empty() {
+            String::new()
+        } else {
+            let title = lang.pick("Motivazioni:", "Reasons:");
+            format!("\n\n{title}\n- {}", decision.reasons.join("\n- "))
+        };
+        match (decision.outcome, lang) {
+            (Outcome::Approved, Lang::It) => format!(
+                "Il comitato di ammissione della {network} ha approvato la domanda di {name}. {summary}{reasons}\n\nL'accreditamento vale fino al {expires}."
+            ),
+            (Outcome::Approved, Lang::En) => format!(
+                "The admission committee of {network} approved the application of {name}. {summary}{reasons}\n\nThe accreditation is valid until {expires}."
+            ),
+            (Outcome::Rejected, Lang::It) => format!(
+                "Il comitato di ammissione della {network} ha respinto la domanda di {name}. {summary}{reasons}\n\nSi potrà presentare una nuova domanda dal {from}."
+            ),
+            (Outcome::Rejected, Lang::En) => format!(
+                "The admission committee of {network} rejected the application of {name}. {summary}{reasons}\n\nA new application may be sent from {from}."
+            ),
+            (Outcome::NoQuorum, Lang::It) => format!(
+                "La domanda di {name} non è stata decisa: {summary} Puoi presentarla di nuovo subito."
+            ),
+            (Outcome::NoQuorum, Lang::En) => format!(
+                "The application of {name} was not decided: {summary} You may send it again at once."
+            ),
+        }
+    };
+    let (subject_it, subject_en) = match decision.outcome {
+        Outcome::Approved => ("Domanda approvata", "Application approved"),
+        Outcome::Rejected => ("Domanda respinta", "Application rejected"),
+        Outcome::NoQuorum => (
+            "Domanda decaduta per mancanza di quorum",
+            "Application lapsed for lack of quorum",
+        ),
+    };
+    Message {
+        subject_it: subject_it.to_owned(),
+        subject_en: subject_en.to_owned(),
+        body_it: body(Lang::It),
+        body_en: body(Lang::En),
+        link: Some(Application::link(id)),
+    }
 }
 
 /// Records the decision on `app`.
@@ -900,13 +872,7 @@ pub fn vote(
 ) -> Result<Doc<Application>> {
     let current = load(id, lang)?;
     let electorate = roster::electorate(&current.data.subject(), &current.data.conflicts)?;
-    if let Some(conflict) = electorate.conflict_of(&member.id) {
-        audit::record(
-            "vote.refused",
-            id,
-            &json!({ "member": member.data.username, "conflict": conflict }),
-        )?;
-    }
+    case::audit_refused(id, member, &electorate)?;
     let result = change(id, settings, now, lang, |app| {
         refuse_closed(app, lang)?;
         if now >= app.ballot.closes_at {
@@ -940,15 +906,7 @@ pub fn vote(
         Ok(Some(previous))
     })?;
     let (doc, previous) = result.ok_or_else(|| Error::internal("a vote changed nothing"))?;
-    audit::record(
-        if previous.is_some() {
-            "vote.changed"
-        } else {
-            "vote.cast"
-        },
-        id,
-        &json!({ "member": member.data.username, "choice": choice, "previous": previous }),
-    )?;
+    case::audit_vote(id, member, choice, previous)?;
     Ok(doc)
 }
 
@@ -1190,11 +1148,7 @@ pub fn declare_conflict(
         Ok(Some(withdrawn))
     })?
     .ok_or_else(|| Error::internal("a declaration changed nothing"))?;
-    audit::record(
-        "conflict.declared",
-        id,
-        &json!({ "member": member.data.username, "note": note, "vote_withdrawn": withdrawn }),
-    )?;
+    case::audit_conflict(id, member, &note, withdrawn)?;
     Ok(doc)
 }
 

@@ -1,12 +1,14 @@
 //! What applications and proceedings share as cases the committee votes on: a change retried
 //! when another one wins the race to write, and what the deadlines job finds due on a ballot.
 
-use trama_sdk::{Error, Result, store};
+use serde_json::json;
+use trama_sdk::store::Doc;
+use trama_sdk::{Error, Result, audit, store};
 
-use crate::ballot::{Ballot, Outcome};
+use crate::ballot::{Ballot, Choice, Outcome};
 use crate::config::Settings;
 use crate::decision::ClosedBy;
-use crate::roster::Electorate;
+use crate::roster::{Electorate, Member};
 
 /// Runs a read-check-write `attempt` again while its write loses a race
 /// ([`store::retry`]), and names the case in the person's words (`busy`) if it still loses.
@@ -55,4 +57,45 @@ pub fn certain(ballot: &Ballot, electorate: &Electorate, settings: &Settings) ->
     settings
         .rule
         .verdict(ballot.count(&electorate.ids()), false)
+}
+
+/// Audits a vote that `member` tries to cast despite a conflict of interest in `electorate`:
+/// the refusal itself comes from the change, which a refused vote never writes.
+pub fn audit_refused(id: &str, member: &Doc<Member>, electorate: &Electorate) -> Result<()> {
+    match electorate.conflict_of(&member.id) {
+        Some(conflict) => audit::record(
+            "vote.refused",
+            id,
+            &json!({ "member": member.data.username, "conflict": conflict }),
+        ),
+        None => Ok(()),
+    }
+}
+
+/// Audits a vote cast on case `id`, or changed from `previous`.
+pub fn audit_vote(
+    id: &str,
+    member: &Doc<Member>,
+    choice: Choice,
+    previous: Option<Choice>,
+) -> Result<()> {
+    audit::record(
+        if previous.is_some() {
+            "vote.changed"
+        } else {
+            "vote.cast"
+        },
+        id,
+        &json!({ "member": member.data.username, "choice": choice, "previous": previous }),
+    )
+}
+
+/// Audits a conflict of interest declared on case `id`; `withdrawn`: the member's vote was
+/// taken back.
+pub fn audit_conflict(id: &str, member: &Doc<Member>, note: &str, withdrawn: bool) -> Result<()> {
+    audit::record(
+        "conflict.declared",
+        id,
+        &json!({ "member": member.data.username, "note": note, "vote_withdrawn": withdrawn }),
+    )
 }

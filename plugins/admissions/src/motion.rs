@@ -553,13 +553,7 @@ pub fn vote(
 ) -> Result<Doc<Motion>> {
     let current = load(id, lang)?;
     let electorate_now = electorate(&current.data, lang)?;
-    if let Some(conflict) = electorate_now.conflict_of(&member.id) {
-        audit::record(
-            "vote.refused",
-            id,
-            &json!({ "member": member.data.username, "conflict": conflict }),
-        )?;
-    }
+    case::audit_refused(id, member, &electorate_now)?;
     let (doc, previous) = change(id, now, lang, |motion| {
         refuse_closed(motion, now, lang)?;
         let electorate = electorate(motion, lang)?;
@@ -605,15 +599,7 @@ pub fn vote(
         Ok(Some(previous))
     })?
     .ok_or_else(|| Error::internal("a vote changed nothing"))?;
-    audit::record(
-        if previous.is_some() {
-            "vote.changed"
-        } else {
-            "vote.cast"
-        },
-        id,
-        &json!({ "member": member.data.username, "choice": choice, "previous": previous }),
-    )?;
+    case::audit_vote(id, member, choice, previous)?;
     Ok(doc)
 }
 
@@ -654,11 +640,7 @@ pub fn declare_conflict(
         Ok(Some(withdrawn))
     })?
     .ok_or_else(|| Error::internal("a declaration changed nothing"))?;
-    audit::record(
-        "conflict.declared",
-        id,
-        &json!({ "member": member.data.username, "note": note, "vote_withdrawn": withdrawn }),
-    )?;
+    case::audit_conflict(id, member, &note, withdrawn)?;
     Ok(doc)
 }
 

@@ -202,6 +202,23 @@ impl Organisation {
     }
 }
 
+/// An optional field: what was typed, with a problem (`refusal`, Italian and English) when
+/// it is there and `valid` refuses it.
+fn optional(
+    input: &Input,
+    field: &str,
+    valid: fn(&str) -> bool,
+    refusal: (&str, &str),
+    lang: Lang,
+    problems: &mut Problems,
+) -> Option<String> {
+    let value = input.one(field).map(str::to_owned);
+    if value.as_deref().is_some_and(|v| !valid(v)) {
+        problems.push(field, lang.pick(refusal.0, refusal.1));
+    }
+    value
+}
+
 fn text(
     input: &Input,
     field: &str,
@@ -425,36 +442,39 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
             ),
         );
     }
-    let pec = input.one("pec").map(str::to_owned);
-    if pec.as_deref().is_some_and(|pec| !is_email(pec)) {
-        p.push(
-            "pec",
-            lang.pick(
-                "la PEC non è un indirizzo valido",
-                "the certified e-mail (PEC) is not a valid address",
-            ),
-        );
-    }
-    let phone = input.one("phone").map(str::to_owned);
-    if phone.as_deref().is_some_and(|phone| !is_phone(phone)) {
-        p.push(
-            "phone",
-            lang.pick(
-                "il telefono ha da 6 a 15 cifre (sono ammessi +, spazi e trattini)",
-                "the phone number has 6 to 15 digits (+, spaces and dashes allowed)",
-            ),
-        );
-    }
-    let website = input.one("website").map(str::to_owned);
-    if website.as_deref().is_some_and(|site| !is_website(site)) {
-        p.push(
-            "website",
-            lang.pick(
-                "il sito deve iniziare con https:// o http://, ad esempio https://cooperativa.it",
-                "the website must start with https:// or http://, e.g. https://cooperativa.it",
-            ),
-        );
-    }
+    let pec = optional(
+        input,
+        "pec",
+        is_email,
+        (
+            "la PEC non è un indirizzo valido",
+            "the certified e-mail (PEC) is not a valid address",
+        ),
+        lang,
+        p,
+    );
+    let phone = optional(
+        input,
+        "phone",
+        is_phone,
+        (
+            "il telefono ha da 6 a 15 cifre (sono ammessi +, spazi e trattini)",
+            "the phone number has 6 to 15 digits (+, spaces and dashes allowed)",
+        ),
+        lang,
+        p,
+    );
+    let website = optional(
+        input,
+        "website",
+        is_website,
+        (
+            "il sito deve iniziare con https:// o http://, ad esempio https://cooperativa.it",
+            "the website must start with https:// or http://, e.g. https://cooperativa.it",
+        ),
+        lang,
+        p,
+    );
     let representative_name = text(
         input,
         "representative_name",

@@ -12,7 +12,7 @@ use trama_sdk::submit::Submission;
 use trama_sdk::{Error, Result, clock, store};
 
 use super::{FormState, lang, with_form};
-use crate::application::{self, JSON_FIELDS};
+use crate::application;
 use crate::catalogue::ROW_FIELDS;
 use crate::config::Settings;
 use crate::organisation::LegalForm;
@@ -163,8 +163,13 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
     let user = identity::require_login_in(lang)?;
     let settings = Settings::load()?;
     let now = clock::now_ms();
-    let input =
-        Input::from_request_with_rows(&request, JSON_FIELDS, "services", "service", ROW_FIELDS)?;
+    let input = Input::from_request_with_rows(
+        &request,
+        &application::json_fields(),
+        "services",
+        "service",
+        ROW_FIELDS,
+    )?;
     let rows = rows_sent(&input);
     let sub = Submission::of(&request, "apply", input).with_lists(&["categories", "declarations"]);
     let show = |status, form| page(&user, &settings, Map::new(), rows, status, Some(form), lang);
