@@ -304,32 +304,27 @@ fn change<T>(
     lang: Lang,
     mut apply: impl FnMut(&mut Application) -> Result<Option<T>>,
 ) -> Result<Option<(Doc<Application>, T)>> {
-    let written = case::retried(
+    let written = case::change(
         lang.pick(
             "la domanda è stata modificata da altri nello stesso momento: riprova",
             "the application was changed by someone else at the same moment: try again",
         ),
-        || {
-            let mut doc = load(id, lang)?;
-            let was_open = doc.data.status.is_open();
-            let value = match apply(&mut doc.data) {
-                Ok(Some(value)) => value,
-                Ok(None) => return Ok(Ok(None)),
-                Err(refused) => return Ok(Err(refused)),
-            };
-            doc.data.updated_at = now;
-            let closed = was_open && !doc.data.status.is_open();
-            let accredited = commit(&mut doc, closed, settings, now)?;
-            Ok(Ok(Some((doc, value, closed, accredited))))
+        || load(id, lang),
+        |app: &Application| app.status.is_open(),
+        |record| {
+            let value = apply(record)?;
+            record.updated_at = now;
+            Ok(value)
         },
+        |doc, closed| commit(doc, closed, settings, now),
     )?;
-    let Some((doc, value, closed, accredited)) = written else {
+    let Some(written) = written else {
         return Ok(None);
     };
-    if closed {
-        announce(&doc, accredited, settings)?;
+    if written.closed {
+        announce(&written.doc, written.effect, settings)?;
     }
-    Ok(Some((doc, value)))
+    Ok(Some((written.doc, written.value)))
 }
 
 fn commit(

@@ -22,6 +22,46 @@ pub fn retried<T>(busy: &str, attempt: impl FnMut() -> Result<Result<T>>) -> Res
     })?
 }
 
+/// A change [`change`] wrote: the case as stored, what the step returned, whether the change
+/// closed the case, and what closing it did (`effect`: a register entry written, say).
+pub struct Written<C, T, W> {
+    pub doc: Doc<C>,
+    pub value: T,
+    pub closed: bool,
+    pub effect: W,
+}
+
+/// One step on a case: `load` it, let `apply` change it (`None`: nothing to write; an error:
+/// the step is refused, and nothing is written), and `commit` it — told whether the step
+/// closed the case (`is_open` before and not after), because closing writes more in the same
+/// batch. Retried when the write loses a race ([`retried`]); `busy` names the case if it
+/// keeps losing.
+pub fn change<C, T, W>(
+    busy: &str,
+    load: impl Fn() -> Result<Doc<C>>,
+    is_open: impl Fn(&C) -> bool,
+    mut apply: impl FnMut(&mut C) -> Result<Option<T>>,
+    mut commit: impl FnMut(&mut Doc<C>, bool) -> Result<W>,
+) -> Result<Option<Written<C, T, W>>> {
+    retried(busy, || {
+        let mut doc = load()?;
+        let was_open = is_open(&doc.data);
+        let value = match apply(&mut doc.data) {
+            Ok(Some(value)) => value,
+            Ok(None) => return Ok(Ok(None)),
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let closed = was_open && !is_open(&doc.data);
+        let effect = commit(&mut doc, closed)?;
+        Ok(Ok(Some(Written {
+            doc,
+            value,
+            closed,
+            effect,
+        })))
+    })
+}
+
 /// What is due on an open ballot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Due {

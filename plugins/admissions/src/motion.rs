@@ -194,32 +194,27 @@ fn change<T>(
     lang: Lang,
     mut apply: impl FnMut(&mut Motion) -> Result<Option<T>>,
 ) -> Result<Option<(Doc<Motion>, T)>> {
-    let written = case::retried(
+    let written = case::change(
         lang.pick(
             "il procedimento è stato modificato da altri nello stesso momento: riprova",
             "the proceeding was changed by someone else at the same moment: try again",
         ),
-        || {
-            let mut doc = load(id, lang)?;
-            let was_open = doc.data.status == Status::Voting;
-            let value = match apply(&mut doc.data) {
-                Ok(Some(value)) => value,
-                Ok(None) => return Ok(Ok(None)),
-                Err(refused) => return Ok(Err(refused)),
-            };
-            doc.data.updated_at = now;
-            let closed = was_open && doc.data.status != Status::Voting;
-            let applied = commit(&mut doc, closed, now)?;
-            Ok(Ok(Some((doc, value, closed, applied))))
+        || load(id, lang),
+        |motion: &Motion| motion.status == Status::Voting,
+        |record| {
+            let value = apply(record)?;
+            record.updated_at = now;
+            Ok(value)
         },
+        |doc, closed| commit(doc, closed, now),
     )?;
-    let Some((doc, value, closed, applied)) = written else {
+    let Some(written) = written else {
         return Ok(None);
     };
-    if closed {
-        announce(&doc, applied)?;
+    if written.closed {
+        announce(&written.doc, written.effect)?;
     }
-    Ok(Some((doc, value)))
+    Ok(Some((written.doc, written.value)))
 }
 
 fn commit(doc: &mut Doc<Motion>, closed: bool, now: i64) -> Result<Option<Applied>> {

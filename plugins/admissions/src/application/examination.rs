@@ -50,6 +50,14 @@ fn refuse_not_open(app: &Application, lang: Lang) -> Result<()> {
     }
 }
 
+/// The electorate of `app`, if `member` may take part in its examination (see
+/// [`refuse_conflicted`]).
+fn examiners(app: &Application, member: &Doc<Member>, lang: Lang) -> Result<Electorate> {
+    let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
+    refuse_conflicted(&electorate, &member.id, lang)?;
+    Ok(electorate)
+}
+
 /// A member with a conflict of interest takes no part in the examination.
 fn refuse_conflicted(electorate: &Electorate, member: &str, lang: Lang) -> Result<()> {
     match electorate.conflict_of(member) {
@@ -114,8 +122,7 @@ pub fn vote(
                 "the vote is closed: the outcome follows shortly",
             )));
         }
-        let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
-        refuse_conflicted(&electorate, &member.id, lang)?;
+        let electorate = examiners(app, member, lang)?;
         let previous = app.ballot.cast(Vote {
             member: member.id.clone(),
             name: member.data.display_name.clone(),
@@ -154,8 +161,7 @@ pub fn comment(
 ) -> Result<Doc<Application>> {
     let (doc, ()) = change(id, settings, now, lang, |app| {
         refuse_not_open(app, lang)?;
-        let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
-        refuse_conflicted(&electorate, &member.id, lang)?;
+        examiners(app, member, lang)?;
         if app.comments.len() >= MAX_COMMENTS {
             return Err(Error::invalid(lang.pick(
                 "questa domanda ha già troppi commenti",
@@ -190,8 +196,7 @@ pub fn request_info(
 ) -> Result<Doc<Application>> {
     let (doc, ()) = change(id, settings, now, lang, |app| {
         refuse_closed(app, lang)?;
-        let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
-        refuse_conflicted(&electorate, &member.id, lang)?;
+        examiners(app, member, lang)?;
         app.requests.push(InfoRequest {
             question: question.clone(),
             asked_by: member.data.display_name.clone(),
