@@ -1,8 +1,10 @@
 //! What applications and proceedings share as cases the committee votes on: a change retried
 //! when another one wins the race to write, and what the deadlines job finds due on a ballot.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
-use trama_sdk::store::Doc;
+use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, store};
 
 use crate::ballot::{Ballot, Choice, Outcome};
@@ -138,4 +140,21 @@ pub fn audit_conflict(id: &str, member: &Doc<Member>, note: &str, withdrawn: boo
         id,
         &json!({ "member": member.data.username, "note": note, "vote_withdrawn": withdrawn }),
     )
+}
+
+/// The ids of the cases in `cases` whose vote is open (`status` = `voting`), the nearest
+/// deadline first: what the deadlines job looks at.
+pub fn voting<T: Serialize + DeserializeOwned>(
+    cases: &Collection<T>,
+    limit: u32,
+) -> Result<Vec<String>> {
+    Ok(cases
+        .query()
+        .filter("status", Cmp::Eq, "voting")
+        .order_by("ballot.closes_at")
+        .limit(limit)
+        .fetch()?
+        .into_iter()
+        .map(|d| d.id)
+        .collect())
 }

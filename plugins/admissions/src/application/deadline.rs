@@ -3,7 +3,6 @@
 
 use serde_json::json;
 use trama_sdk::i18n::Lang;
-use trama_sdk::store::Cmp;
 use trama_sdk::{Result, audit};
 
 use super::*;
@@ -77,13 +76,5 @@ pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
 
 /// The open applications the deadlines job looks at, oldest deadline first.
 pub fn open_ids(limit: u32) -> Result<Vec<String>> {
-    Ok(APPLICATIONS
-        .query()
-        .filter("status", Cmp::Eq, Status::Voting.key())
-        .order_by("ballot.closes_at")
-        .limit(limit)
-        .fetch()?
-        .into_iter()
-        .map(|d| d.id)
-        .collect())
+    case::voting(&APPLICATIONS, limit)
 }

@@ -79,15 +79,7 @@ pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
 
 /// The open proceedings, oldest deadline first.
 pub fn open_ids(limit: u32) -> Result<Vec<String>> {
-    Ok(MOTIONS
-        .query()
-        .filter("status", Cmp::Eq, Status::Voting.key())
-        .order_by("ballot.closes_at")
-        .limit(limit)
-        .fetch()?
-        .into_iter()
-        .map(|d| d.id)
-        .collect())
+    case::voting(&MOTIONS, limit)
 }
 
 /// The proceedings on a provider, newest first.
