@@ -151,19 +151,7 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
             String::new()
         }
         Some(code) => fiscal::tax_code(code).unwrap_or_else(|err| {
-            p.push(
-                "tax_code",
-                match lang {
-                    Lang::It => format!(
-                        "il codice fiscale «{code}» non è valido: {}",
-                        err.describe(lang)
-                    ),
-                    Lang::En => format!(
-                        "the codice fiscale `{code}` is not valid: {}",
-                        err.describe(lang)
-                    ),
-                },
-            );
+            p.push("tax_code", invalid_tax_code(code, &err, lang));
             String::new()
         }),
     };
@@ -317,16 +305,7 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
             Err(err) => {
                 p.push(
                     "representative_tax_code",
-                    match lang {
-                        Lang::It => format!(
-                            "il codice fiscale «{code}» non è valido: {}",
-                            err.describe(lang)
-                        ),
-                        Lang::En => format!(
-                            "the codice fiscale `{code}` is not valid: {}",
-                            err.describe(lang)
-                        ),
-                    },
+                    invalid_tax_code(code, &err, lang),
                 );
                 String::new()
             }
@@ -355,6 +334,20 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
 }
 
 /// The tax-code module speaks of a codice fiscale; a partita IVA is always 11 digits.
+/// Why the codice fiscale `code` was refused.
+fn invalid_tax_code(code: &str, err: &fiscal::TaxIdError, lang: Lang) -> String {
+    match lang {
+        Lang::It => format!(
+            "il codice fiscale «{code}» non è valido: {}",
+            err.describe(lang)
+        ),
+        Lang::En => format!(
+            "the codice fiscale `{code}` is not valid: {}",
+            err.describe(lang)
+        ),
+    }
+}
+
 fn vat_describe(err: fiscal::TaxIdError, lang: Lang) -> String {
     match err {
         fiscal::TaxIdError::Length => lang
