@@ -507,12 +507,27 @@ async fn committee_at_work(instance: TestInstance) {
     let (status, page) = anonymous.page(&server, "/p/admissions/register").await;
     assert_eq!(status, 200);
     assert!(page.contains("Alimentari Bottega srl"), "{page}");
+    // The exports open in columns in an Italian spreadsheet: a byte-order mark, `;`, Italian
+    // headers; in English, `,` and English headers.
     let (status, csv) = download(&anonymous, &server, "/register.csv").await;
     assert_eq!(status, 200);
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(
-        csv.contains(&format!(",{SHOP_VAT},{SHOP_VAT},")) && csv.contains("Spesa a domicilio"),
+        csv.starts_with("\u{feff}ID fornitore;Ragione sociale;Forma giuridica;Codice fiscale;"),
         "{csv}"
+    );
+    assert!(
+        csv.contains(&format!(";{SHOP_VAT};{SHOP_VAT};")) && csv.contains("Spesa a domicilio"),
+        "{csv}"
+    );
+    let (_, english) = download(&anonymous, &server, "/register.csv?lang=en").await;
+    assert!(
+        english.starts_with("\u{feff}Provider ID,Legal name,Legal form,Tax code,"),
+        "{english}"
+    );
+    assert!(
+        english.contains(&format!(",{SHOP_VAT},{SHOP_VAT},")),
+        "{english}"
     );
 
     // The shop's "my applications and bookings" (`/me`): its application, approved, and its
@@ -547,19 +562,19 @@ async fn committee_at_work(instance: TestInstance) {
         download(&anna, &server, &format!("/applications/{id}/minutes.csv")).await;
     assert_eq!(status, 200);
     assert!(
-        minutes.starts_with("section,member,value,time_utc,note"),
+        minutes.starts_with("\u{feff}Sezione;Membro;Valore;Ora (UTC);Nota\r\n"),
         "{minutes}"
     );
     assert!(
         minutes.contains(
-            "excluded,dario,dario,,ha dichiarato un legame con 01234567897 (cugino del titolare)"
+            "excluded;dario;dario;;ha dichiarato un legame con 01234567897 (cugino del titolare)"
         ),
         "{minutes}"
     );
-    assert!(minutes.contains("vote,bruno,favorevole,"), "{minutes}");
-    assert!(minutes.contains("comment,anna,"), "{minutes}");
-    assert!(minutes.contains("answer,bottega,"), "{minutes}");
-    assert!(minutes.contains("outcome,,approved,"), "{minutes}");
+    assert!(minutes.contains("vote;bruno;favorevole;"), "{minutes}");
+    assert!(minutes.contains("comment;anna;"), "{minutes}");
+    assert!(minutes.contains("answer;bottega;"), "{minutes}");
+    assert!(minutes.contains("outcome;;approved;"), "{minutes}");
     let (status, _) = download(
         &shopkeeper,
         &server,
@@ -569,6 +584,14 @@ async fn committee_at_work(instance: TestInstance) {
     assert_eq!(status, 403, "minutes are the committee's");
     let (_, decisions) = download(&carla, &server, "/decisions.csv").await;
     assert_eq!(decisions.lines().count(), 2, "{decisions}");
+    assert!(
+        decisions.starts_with("\u{feff}Decisa il (UTC);Caso;ID caso;Soggetto;Tipo;Esito;"),
+        "{decisions}"
+    );
+    assert!(
+        decisions.contains(&format!(";application;{id};Alimentari Bottega srl;")),
+        "{decisions}"
+    );
 
     // The vouchers plugin sees the accredited shop as a merchant, linked to its account.
     let linked = eventually(Duration::from_secs(20), || async {
@@ -721,7 +744,7 @@ async fn committee_at_work(instance: TestInstance) {
     .await;
     assert_eq!(status, 200);
     assert!(
-        minutes.contains("statement,bottega,") && minutes.contains("outcome,,approved,"),
+        minutes.contains("statement;bottega;") && minutes.contains("outcome;;approved;"),
         "{minutes}"
     );
 
@@ -785,7 +808,7 @@ async fn committee_at_work(instance: TestInstance) {
     )
     .await;
     assert!(
-        minutes.contains("declared_conflict,carla,,") && minutes.contains("Sono volontaria"),
+        minutes.contains("declared_conflict;carla;;") && minutes.contains("Sono volontaria"),
         "{minutes}"
     );
     let (_, seen) = get(&coop, &server, &format!("/api/applications/{aps_id}")).await;

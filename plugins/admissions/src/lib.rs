@@ -60,6 +60,7 @@
 
 pub mod application;
 pub mod ballot;
+pub mod case;
 pub mod catalogue;
 pub mod config;
 pub mod conflict;
@@ -81,6 +82,10 @@ use trama_sdk::router::Router;
 use trama_sdk::{Error, Plugin, Result, log};
 
 use web::{applications, apply, committee, exports, home, mine, register};
+
+/// Where the kernel mounts the plugin: for links read outside its pages (the kernel's `/me`
+/// page, notifications). Redirects are relative ([`trama_sdk::web::to`]).
+pub const BASE: &str = "/p/admissions";
 
 /// The plugin: public so that natively, where nothing is exported, it is still a library item.
 #[derive(Default)]

@@ -3,12 +3,13 @@
 //! discussion, the requests for information and their answers, every vote with its motivation,
 //! the outcome and its reasons.
 //!
-//! Columns: `section, member, value, time_utc, note`. `section` is a fixed key (`case`,
+//! Columns (headers in the reader's language): section, member, value, time (UTC), note.
+//! `section` is a fixed key (`case`,
 //! `organisation`, `rule`, `entitled`, `excluded`, `declared_conflict`, `comment`, `question`,
 //! `answer`, `statement`, `vote`, `outcome`, `reason`) so that a spreadsheet can filter on it;
 //! values and notes are in the page's language.
 
-use trama_sdk::csv;
+use trama_sdk::csv::Sheet;
 use trama_sdk::i18n::Lang;
 
 use crate::ballot::Ballot;
@@ -17,7 +18,13 @@ use crate::decision::{ClosedBy, Decision};
 use crate::roster::Electorate;
 use crate::time::iso;
 
-pub const HEADER: [&str; 5] = ["section", "member", "value", "time_utc", "note"];
+pub const HEADER: [(&str, &str); 5] = [
+    ("Sezione", "Section"),
+    ("Membro", "Member"),
+    ("Valore", "Value"),
+    ("Ora (UTC)", "Time (UTC)"),
+    ("Nota", "Note"),
+];
 
 /// What the minutes of any case hold.
 pub struct Case<'a> {
@@ -39,15 +46,15 @@ pub struct Case<'a> {
     pub status: &'a str,
 }
 
-fn row(out: &mut String, section: &str, member: &str, value: &str, at: Option<i64>, note: &str) {
+fn row(out: &mut Sheet, section: &str, member: &str, value: &str, at: Option<i64>, note: &str) {
     let time = at.map(iso).unwrap_or_default();
-    csv::record(out, &[section, member, value, time.as_str(), note]);
+    out.row(&[section, member, value, time.as_str(), note]);
 }
 
-/// The minutes of `case` as CSV text.
-pub fn write(case: &Case<'_>, lang: Lang) -> String {
-    let mut out = String::new();
-    csv::record(&mut out, &HEADER);
+/// The minutes of `case`, for a reader of `lang`.
+pub fn write(case: &Case<'_>, lang: Lang) -> Sheet {
+    let mut out = Sheet::new(lang);
+    out.header(&HEADER);
     row(
         &mut out,
         "case",
@@ -222,28 +229,39 @@ mod tests {
             electorate: None,
             status: "approved",
         };
-        let csv = write(&case, Lang::It);
+        let csv = write(&case, Lang::It).finish();
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "section,member,value,time_utc,note");
+        assert_eq!(lines[0], "\u{feff}Sezione;Membro;Valore;Ora (UTC);Nota");
         assert!(
-            csv.contains("organisation,,Coop =Sole,,CF 01234567897"),
+            csv.contains("organisation;;Coop =Sole;;CF 01234567897"),
             "{csv}"
         );
-        assert!(csv.contains("entitled,Membro a,a,,"), "{csv}");
+        assert!(csv.contains("entitled;Membro a;a;;"), "{csv}");
         assert!(
-            csv.contains("excluded,Membro b,b,,è il suo account"),
+            csv.contains("excluded;Membro b;b;;è il suo account"),
             "{csv}"
         );
         assert!(
             csv.contains(
-                "vote,Membro a,favorevole,1970-01-01T00:00:00Z,\"Buon progetto, prezzi chiari\""
+                "vote;Membro a;favorevole;1970-01-01T00:00:00Z;Buon progetto, prezzi chiari"
             ),
             "{csv}"
         );
-        assert!(csv.contains("outcome,,approved,"), "{csv}");
+        assert!(csv.contains("outcome;;approved;"), "{csv}");
         assert!(
-            csv.contains("reason,,,,\"Buon progetto, prezzi chiari\""),
+            csv.contains("reason;;;;Buon progetto, prezzi chiari"),
             "{csv}"
+        );
+        let english = write(&case, Lang::En).finish();
+        assert!(
+            english.starts_with("\u{feff}Section,Member,Value,Time (UTC),Note\r\n"),
+            "{english}"
+        );
+        assert!(
+            english.contains(
+                "vote,Membro a,in favour,1970-01-01T00:00:00Z,\"Buon progetto, prezzi chiari\""
+            ),
+            "{english}"
         );
     }
 }

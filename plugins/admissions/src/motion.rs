@@ -11,25 +11,29 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use trama_sdk::i18n::Lang;
-use trama_sdk::identity::User;
-use trama_sdk::input::Problems;
-use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
+use trama_sdk::store::{Batch, Collection, Doc};
 use trama_sdk::{Error, Result, audit, events, log};
 
-use crate::application::{LOCKS, Lock, Settled, Step, check_text};
-use crate::ballot::{Ballot, Choice, Outcome, Vote};
+use crate::BASE;
+use crate::application::{LOCKS, Step};
+use crate::ballot::{Ballot, Outcome};
+use crate::case::{self};
 use crate::config::Settings;
 use crate::conflict::Declared;
 use crate::decision::{ClosedBy, Decision};
 use crate::notice::{self, Message};
 use crate::provider::{self, Change, PROVIDERS, Provider, Status as ProviderStatus};
-use crate::roster::{self, Electorate, Member};
-use crate::time::when;
+use crate::roster::{self, Electorate};
+
+mod deadline;
+mod open;
+mod steps;
+
+pub use deadline::{of_provider, open_ids, settle};
+pub use open::open;
+pub use steps::{declare_conflict, read_reason, statement, vote};
 
 pub const MOTIONS: Collection<Motion> = Collection::new("motions");
-
-const MAX_ATTEMPTS: usize = 8;
-const BASE: &str = "/p/admissions";
 
 pub fn lock_id(provider: &str) -> String {
     format!("motion-{provider}")
@@ -178,148 +182,6 @@ fn electorate(motion: &Motion, lang: Lang) -> Result<Electorate> {
     let provider = provider::load(&motion.provider_id, lang)?;
     roster::electorate(&provider.data.subject(), &motion.conflicts)
 }
-
-/// A member opens a proceeding on `provider_id` with `reason`.
-pub fn open(
-    provider_id: &str,
-    kind: Kind,
-    reason: String,
-    member: &Doc<Member>,
-    settings: &Settings,
-    now: i64,
-    lang: Lang,
-) -> Result<Doc<Motion>> {
-    let provider = provider::load(provider_id, lang)?;
-    if !kind.applies_to(provider.data.status) {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "non si può proporre la {} di un fornitore {}",
-                kind.label(lang).to_lowercase(),
-                provider.data.status.label(lang).to_lowercase()
-            ),
-            Lang::En => format!(
-                "a {} cannot be proposed for a provider that is {}",
-                kind.label(lang).to_lowercase(),
-                provider.data.status.label(lang).to_lowercase()
-            ),
-        }));
-    }
-    let electorate = roster::electorate(&provider.data.subject(), &[])?;
-    if let Some(conflict) = electorate.conflict_of(&member.id) {
-        return Err(Error::forbidden(match lang {
-            Lang::It => format!("conflitto di interessi: {}", conflict.describe(lang)),
-            Lang::En => format!("conflict of interest: {}", conflict.describe(lang)),
-        }));
-    }
-    let id = store::new_id();
-    let mut motion = Motion {
-        provider_id: provider_id.to_owned(),
-        provider_name: provider.data.org.legal_name.clone(),
-        kind,
-        reason: reason.clone(),
-        proposer: member.id.clone(),
-        proposer_name: member.data.display_name.clone(),
-        status: Status::Voting,
-        ballot: Ballot::open(now, settings.voting_window.as_ms()),
-        conflicts: Vec::new(),
-        statement: None,
-        decision: None,
-        decided_at: None,
-        history: Vec::new(),
-        opened_at: now,
-        updated_at: now,
-    };
-    motion.history.push(Step {
-        at: now,
-        actor: member.data.display_name.clone(),
-        action: "opened".into(),
-        note: None,
-    });
-    let mut batch = Batch::new();
-    batch.create(
-        &LOCKS,
-        &lock_id(provider_id),
-        &Lock {
-            case: id.clone(),
-            at: now,
-        },
-    );
-    batch.create(&MOTIONS, &id, &motion);
-    let versions = match batch.commit() {
-        Ok(versions) => versions,
-        Err(Error::Conflict(_)) => {
-            return Err(Error::conflict(lang.pick(
-                "su questo fornitore c'è già un procedimento in votazione",
-                "this provider already has a proceeding being voted on",
-            )));
-        }
-        Err(err) => return Err(err),
-    };
-    audit::record(
-        "motion.opened",
-        &id,
-        &json!({ "provider": provider_id, "kind": kind, "reason": reason, "member": member.data.username }),
-    )?;
-    let link = Some(Motion::link(&id));
-    notice::send(
-        &provider.data.user_id,
-        &format!("motion/{id}/opened"),
-        &Message {
-            subject_it: format!(
-                "Il comitato ha aperto un procedimento di {}",
-                kind.label(Lang::It).to_lowercase()
-            ),
-            subject_en: format!(
-                "The committee opened a {} proceeding",
-                kind.label(Lang::En).to_lowercase()
-            ),
-            body_it: format!(
-                "Il comitato di ammissione ha aperto un procedimento di {} dell'accreditamento di {}.\n\nMotivo: {reason}\n\nPuoi inviare le tue controdeduzioni dalla pagina del procedimento entro il {}.",
-                kind.label(Lang::It).to_lowercase(),
-                provider.data.org.legal_name,
-                when(motion.ballot.closes_at)
-            ),
-            body_en: format!(
-                "The admission committee opened a {} proceeding on the accreditation of {}.\n\nReason: {reason}\n\nYou may send your statement from the proceeding's page until {}.",
-                kind.label(Lang::En).to_lowercase(),
-                provider.data.org.legal_name,
-                when(motion.ballot.closes_at)
-            ),
-            link: link.clone(),
-        },
-    );
-    notice::send_to_members(
-        &electorate.voters,
-        &format!("motion/{id}/opened"),
-        &Message {
-            subject_it: format!(
-                "Da votare: {} di {}",
-                kind.label(Lang::It).to_lowercase(),
-                provider.data.org.legal_name
-            ),
-            subject_en: format!(
-                "To vote: {} of {}",
-                kind.label(Lang::En).to_lowercase(),
-                provider.data.org.legal_name
-            ),
-            body_it: format!(
-                "Motivo: {reason}\n\nVotazione aperta fino al {}.",
-                when(motion.ballot.closes_at)
-            ),
-            body_en: format!(
-                "Reason: {reason}\n\nThe vote is open until {}.",
-                when(motion.ballot.closes_at)
-            ),
-            link,
-        },
-    );
-    Ok(Doc {
-        id,
-        version: versions.get(1).copied().unwrap_or(1),
-        data: motion,
-    })
-}
-
 /// What an approved proceeding did to the register.
 struct Applied {
     provider_id: String,
@@ -332,31 +194,27 @@ fn change<T>(
     lang: Lang,
     mut apply: impl FnMut(&mut Motion) -> Result<Option<T>>,
 ) -> Result<Option<(Doc<Motion>, T)>> {
-    for attempt in 1..=MAX_ATTEMPTS {
-        let mut doc = load(id, lang)?;
-        let was_open = doc.data.status == Status::Voting;
-        let Some(value) = apply(&mut doc.data)? else {
-            return Ok(None);
-        };
-        doc.data.updated_at = now;
-        let closed = was_open && doc.data.status != Status::Voting;
-        match commit(&mut doc, closed, now) {
-            Ok(applied) => {
-                if closed {
-                    announce(&doc, applied)?;
-                }
-                return Ok(Some((doc, value)));
-            }
-            Err(Error::Conflict(_)) if attempt < MAX_ATTEMPTS => {
-                log::debug(format!("proceeding {id} changed meanwhile; trying again"));
-            }
-            Err(err) => return Err(err),
-        }
+    let written = case::change(
+        lang.pick(
+            "il procedimento è stato modificato da altri nello stesso momento: riprova",
+            "the proceeding was changed by someone else at the same moment: try again",
+        ),
+        || load(id, lang),
+        |motion: &Motion| motion.status == Status::Voting,
+        |record| {
+            let value = apply(record)?;
+            record.updated_at = now;
+            Ok(value)
+        },
+        |doc, closed| commit(doc, closed, now),
+    )?;
+    let Some(written) = written else {
+        return Ok(None);
+    };
+    if written.closed {
+        announce(&written.doc, written.effect)?;
     }
-    Err(Error::conflict(lang.pick(
-        "il procedimento è stato modificato da altri nello stesso momento: riprova",
-        "the proceeding was changed by someone else at the same moment: try again",
-    )))
+    Ok(Some((written.doc, written.value)))
 }
 
 fn commit(doc: &mut Doc<Motion>, closed: bool, now: i64) -> Result<Option<Applied>> {
@@ -520,282 +378,6 @@ fn decide(
         action: "decided".into(),
         note: Some(outcome.key().to_owned()),
     });
-}
-
-fn refuse_closed(motion: &Motion, now: i64, lang: Lang) -> Result<()> {
-    if motion.status != Status::Voting {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "il procedimento è chiuso ({})",
-                motion.status.label(lang).to_lowercase()
-            ),
-            Lang::En => format!(
-                "the proceeding is closed ({})",
-                motion.status.label(lang).to_lowercase()
-            ),
-        }));
-    }
-    if now >= motion.ballot.closes_at {
-        return Err(Error::conflict(lang.pick(
-            "la votazione è chiusa: l'esito viene calcolato a breve",
-            "the vote is closed: the outcome follows shortly",
-        )));
-    }
-    Ok(())
-}
-
-/// A member's vote on a proceeding (see [`crate::application::vote`]).
-pub fn vote(
-    id: &str,
-    member: &Doc<Member>,
-    choice: Choice,
-    reason: Option<String>,
-    settings: &Settings,
-    now: i64,
-    lang: Lang,
-) -> Result<Doc<Motion>> {
-    let current = load(id, lang)?;
-    let electorate_now = electorate(&current.data, lang)?;
-    if let Some(conflict) = electorate_now.conflict_of(&member.id) {
-        audit::record(
-            "vote.refused",
-            id,
-            &json!({ "member": member.data.username, "conflict": conflict }),
-        )?;
-    }
-    let (doc, previous) = change(id, now, lang, |motion| {
-        refuse_closed(motion, now, lang)?;
-        let electorate = electorate(motion, lang)?;
-        if let Some(conflict) = electorate.conflict_of(&member.id) {
-            return Err(Error::forbidden(match lang {
-                Lang::It => format!(
-                    "conflitto di interessi: non puoi votare perché {}",
-                    conflict.describe(lang)
-                ),
-                Lang::En => format!(
-                    "conflict of interest: you cannot vote because {}",
-                    conflict.describe(lang)
-                ),
-            }));
-        }
-        if !electorate.voters.iter().any(|v| v.id == member.id) {
-            return Err(Error::forbidden(lang.pick(
-                "il tuo account non risulta nel comitato con il ruolo `committee`",
-                "your account is not on the committee with the role `committee`",
-            )));
-        }
-        let previous = motion.ballot.cast(Vote {
-            member: member.id.clone(),
-            name: member.data.display_name.clone(),
-            choice,
-            reason: reason.clone(),
-            at: now,
-        });
-        motion.history.push(Step {
-            at: now,
-            actor: member.data.display_name.clone(),
-            action: if previous.is_some() {
-                "vote_changed"
-            } else {
-                "voted"
-            }
-            .into(),
-            note: None,
-        });
-        let count = motion.ballot.count(&electorate.ids());
-        if let Some(outcome) = settings.rule.verdict(count, false) {
-            decide(motion, outcome, electorate, ClosedBy::Votes, settings, now);
-        }
-        Ok(Some(previous))
-    })?
-    .ok_or_else(|| Error::internal("a vote changed nothing"))?;
-    audit::record(
-        if previous.is_some() {
-            "vote.changed"
-        } else {
-            "vote.cast"
-        },
-        id,
-        &json!({ "member": member.data.username, "choice": choice, "previous": previous }),
-    )?;
-    Ok(doc)
-}
-
-/// A member declares a conflict of interest on a proceeding.
-pub fn declare_conflict(
-    id: &str,
-    member: &Doc<Member>,
-    note: String,
-    settings: &Settings,
-    now: i64,
-    lang: Lang,
-) -> Result<Doc<Motion>> {
-    let (doc, withdrawn) = change(id, now, lang, |motion| {
-        if motion.status != Status::Voting {
-            return Err(Error::conflict(
-                lang.pick("il procedimento è chiuso", "the proceeding is closed"),
-            ));
-        }
-        if motion.conflicts.iter().any(|d| d.member == member.id) {
-            return Err(Error::conflict(lang.pick(
-                "hai già dichiarato un conflitto di interessi su questo procedimento",
-                "you already declared a conflict of interest on this proceeding",
-            )));
-        }
-        motion.conflicts.push(Declared {
-            member: member.id.clone(),
-            name: member.data.display_name.clone(),
-            note: note.clone(),
-            at: now,
-        });
-        let withdrawn = motion.ballot.withdraw(&member.id);
-        if now < motion.ballot.closes_at {
-            let electorate = electorate(motion, lang)?;
-            let count = motion.ballot.count(&electorate.ids());
-            if let Some(outcome) = settings.rule.verdict(count, false) {
-                decide(motion, outcome, electorate, ClosedBy::Votes, settings, now);
-            }
-        }
-        Ok(Some(withdrawn))
-    })?
-    .ok_or_else(|| Error::internal("a declaration changed nothing"))?;
-    audit::record(
-        "conflict.declared",
-        id,
-        &json!({ "member": member.data.username, "note": note, "vote_withdrawn": withdrawn }),
-    )?;
-    Ok(doc)
-}
-
-/// The provider's statement in its defence (sent again, it replaces the earlier one).
-pub fn statement(id: &str, user: &User, text: String, now: i64, lang: Lang) -> Result<Doc<Motion>> {
-    let current = load(id, lang)?;
-    let provider = provider::load(&current.data.provider_id, lang)?;
-    if provider.data.user_id != user.id {
-        return Err(Error::forbidden(lang.pick(
-            "solo l'account che gestisce il fornitore può inviare controdeduzioni",
-            "only the account managing the provider can send a statement",
-        )));
-    }
-    let (doc, ()) = change(id, now, lang, |motion| {
-        refuse_closed(motion, now, lang)?;
-        motion.statement = Some(Statement {
-            text: text.clone(),
-            at: now,
-        });
-        motion.history.push(Step {
-            at: now,
-            actor: user.display_name.clone(),
-            action: "statement".into(),
-            note: None,
-        });
-        Ok(Some(()))
-    })?
-    .ok_or_else(|| Error::internal("a statement changed nothing"))?;
-    audit::record("motion.statement", id, &json!({ "user": user.username }))?;
-    Ok(doc)
-}
-
-/// The deadlines job's work on one proceeding (see [`crate::application::settle`]).
-pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
-    let lang = Lang::It;
-    let done = change(id, now, lang, |motion| {
-        if motion.status != Status::Voting {
-            return Ok(None);
-        }
-        let electorate = electorate(motion, lang)?;
-        let closed = now >= motion.ballot.closes_at;
-        let count = motion.ballot.count(&electorate.ids());
-        match settings.rule.verdict(count, closed) {
-            None => Ok(None),
-            Some(Outcome::NoQuorum) if motion.ballot.round < settings.voting_rounds => {
-                motion.ballot.round += 1;
-                motion.ballot.closes_at = now.saturating_add(settings.voting_window.as_ms());
-                motion.history.push(Step {
-                    at: now,
-                    actor: "sistema".into(),
-                    action: "new_round".into(),
-                    note: Some(motion.ballot.round.to_string()),
-                });
-                Ok(Some(Settled::NewRound))
-            }
-            Some(outcome) => {
-                let by = if closed {
-                    ClosedBy::Window
-                } else {
-                    ClosedBy::Votes
-                };
-                decide(motion, outcome, electorate, by, settings, now);
-                Ok(Some(Settled::Decided(outcome)))
-            }
-        }
-    })?;
-    let Some((doc, settled)) = done else {
-        return Ok(Settled::Nothing);
-    };
-    if settled == Settled::NewRound {
-        audit::record(
-            "motion.round_opened",
-            id,
-            &json!({ "round": doc.data.ballot.round, "closes_at": doc.data.ballot.closes_at }),
-        )?;
-        let electorate = electorate(&doc.data, lang)?;
-        notice::send_to_members(
-            &electorate.voters,
-            &format!("motion/{id}/round/{}", doc.data.ballot.round),
-            &Message {
-                subject_it: format!(
-                    "Manca il quorum: si vota ancora su {}",
-                    doc.data.provider_name
-                ),
-                subject_en: format!("Quorum missed: vote again on {}", doc.data.provider_name),
-                body_it: format!(
-                    "La votazione sul procedimento di {} di {} si è chiusa senza quorum. Si è aperto il turno {}, fino al {}.",
-                    doc.data.kind.label(Lang::It).to_lowercase(),
-                    doc.data.provider_name,
-                    doc.data.ballot.round,
-                    when(doc.data.ballot.closes_at)
-                ),
-                body_en: format!(
-                    "The vote on the {} proceeding of {} closed without quorum. Round {} is open until {}.",
-                    doc.data.kind.label(Lang::En).to_lowercase(),
-                    doc.data.provider_name,
-                    doc.data.ballot.round,
-                    when(doc.data.ballot.closes_at)
-                ),
-                link: Some(Motion::link(id)),
-            },
-        );
-    }
-    Ok(settled)
-}
-
-/// The open proceedings, oldest deadline first.
-pub fn open_ids(limit: u32) -> Result<Vec<String>> {
-    Ok(MOTIONS
-        .query()
-        .filter("status", Cmp::Eq, Status::Voting.key())
-        .order_by("ballot.closes_at")
-        .limit(limit)
-        .fetch()?
-        .into_iter()
-        .map(|d| d.id)
-        .collect())
-}
-
-/// The proceedings on a provider, newest first.
-pub fn of_provider(provider_id: &str) -> Result<Vec<Doc<Motion>>> {
-    MOTIONS
-        .query()
-        .filter("provider_id", Cmp::Eq, provider_id)
-        .order_by_desc("opened_at")
-        .limit(100)
-        .fetch()
-}
-
-/// Reads the reason of a new proceeding.
-pub fn read_reason(text: Option<&str>, lang: Lang) -> std::result::Result<String, Problems> {
-    check_text("reason", text, lang)
 }
 
 #[cfg(test)]

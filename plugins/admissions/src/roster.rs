@@ -16,6 +16,7 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Collection, Doc};
+use trama_sdk::web::Audience;
 use trama_sdk::{Error, Result, audit};
 
 use crate::conflict::{self, Conflict, Declared, Link, MemberLinks, Subject};
@@ -23,6 +24,13 @@ use crate::conflict::{self, Conflict, Declared, Link, MemberLinks, Subject};
 pub const MEMBERS: Collection<Member> = Collection::new("members");
 /// The kernel role of committee members.
 pub const ROLE: &str = "committee";
+
+/// Who may open the committee's pages and act on its cases.
+pub const COMMITTEE: Audience = Audience {
+    roles: &[ROLE],
+    it: "al comitato di ammissione",
+    en: "the admission committee",
+};
 /// Links a member may declare.
 const MAX_LINKS: usize = 100;
 /// Profiles read at once: more than any committee has members.
@@ -101,13 +109,7 @@ impl Electorate {
 /// The caller, if they hold the `committee` role, registered on the roster on their first
 /// visit (see the module documentation).
 pub fn require_member(lang: Lang, now: i64) -> Result<(User, Doc<Member>)> {
-    let user = identity::require_login()?;
-    if !identity::has_role(ROLE) {
-        return Err(Error::forbidden(lang.pick(
-            "questa pagina è riservata al comitato di ammissione (ruolo `committee`)",
-            "this page is for the admission committee (role `committee`)",
-        )));
-    }
+    let user = COMMITTEE.require(lang)?;
     let member = ensure(&user, now)?;
     Ok((user, member))
 }

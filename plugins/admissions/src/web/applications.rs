@@ -2,305 +2,26 @@
 //! decision and its reasons) and what the committee sees and does (comments, requests for
 //! information, conflicts, votes).
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::json;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::submit::Submission;
+use trama_sdk::{Error, Result, clock, web};
 
-use super::{FormState, lang, verb, wants_json, with_form};
+use super::{FormState, lang, verb, with_form};
 use crate::application::{self, APPLICATIONS, Application, Status, check_text};
-use crate::ballot::{Choice, Count};
-use crate::catalogue::Service;
+use crate::ballot::Choice;
 use crate::config::Settings;
-use crate::decision::{ClosedBy, Decision};
-use crate::organisation::Organisation;
-use crate::roster::{self, Electorate, Member};
-use crate::time::{iso, when};
+use crate::roster::{self, Member};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct RequestView {
-    pub question: String,
-    pub asked_by: String,
-    pub asked: String,
-    pub answer: Option<String>,
-    pub answered: Option<String>,
-}
+mod view;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct VoteView {
-    pub name: String,
-    pub choice: Choice,
-    pub choice_label: &'static str,
-    pub reason: Option<String>,
-    pub at: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DecisionView {
-    pub outcome: &'static str,
-    pub summary: String,
-    pub reasons: Vec<String>,
-    pub decided: String,
-    pub decided_iso: String,
-    pub closed_by: ClosedBy,
-    pub round: u32,
-    /// The votes, for the committee only.
-    pub votes: Option<Vec<VoteView>>,
-    /// Members excluded for a conflict, for the committee only.
-    pub excluded: Option<Vec<ExcludedView>>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ExcludedView {
-    pub name: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StepView {
-    pub at: String,
-    pub at_iso: String,
-    pub actor: String,
-    pub action: String,
-    pub note: Option<String>,
-}
-
-/// What only committee members see.
-#[derive(Debug, Clone, Serialize)]
-pub struct CommitteeView {
-    pub comments: Vec<Value>,
-    pub votes: Vec<VoteView>,
-    pub electorate: u32,
-    pub quorum: u32,
-    pub count: Count,
-    pub excluded: Vec<ExcludedView>,
-    pub history: Vec<StepView>,
-}
-
-/// An application as pages and the API show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ApplicationView {
-    pub id: String,
-    pub kind: crate::application::Kind,
-    pub kind_label: &'static str,
-    pub status: Status,
-    pub status_label: &'static str,
-    pub open: bool,
-    pub org: Organisation,
-    pub legal_form_label: &'static str,
-    pub address: String,
-    pub categories: Vec<String>,
-    pub services: Vec<Service>,
-    pub declarations: Vec<String>,
-    pub ethics_version: String,
-    pub submitted: String,
-    pub submitted_iso: String,
-    /// When the current window closes, while voting.
-    pub closes: Option<String>,
-    pub closes_iso: Option<String>,
-    pub round: u32,
-    pub requests: Vec<RequestView>,
-    pub pending_question: Option<String>,
-    pub decision: Option<DecisionView>,
-    /// After a rejection: from when a new application is accepted (Rome time, for people).
-    pub reapply_from: Option<String>,
-    /// The same instant in RFC 3339 (UTC), for API clients.
-    pub reapply_from_iso: Option<String>,
-    pub provider_id: Option<String>,
-    pub history: Vec<StepView>,
-    pub committee: Option<CommitteeView>,
-}
-
-fn action_label(action: &str, lang: Lang) -> &'static str {
-    match action {
-        "submitted" => lang.pick("domanda presentata", "application submitted"),
-        "voted" => lang.pick("ha votato", "voted"),
-        "vote_changed" => lang.pick("ha cambiato voto", "changed their vote"),
-        "info_requested" => lang.pick("richiesta di integrazione", "information requested"),
-        "answered" => lang.pick("risposta del richiedente", "the applicant answered"),
-        "service_withdrawn" => lang.pick("servizio ritirato", "service withdrawn"),
-        "withdrawn" => lang.pick("domanda ritirata", "application withdrawn"),
-        "conflict_declared" => lang.pick(
-            "conflitto di interessi dichiarato",
-            "conflict of interest declared",
-        ),
-        "new_round" => lang.pick(
-            "nuovo turno di votazione per mancanza di quorum",
-            "new round for lack of quorum",
-        ),
-        "decided" => lang.pick("decisione", "decision"),
-        "opened" => lang.pick("procedimento aperto", "proceeding opened"),
-        "statement" => lang.pick("controdeduzioni del fornitore", "the provider's statement"),
-        _ => lang.pick("altro", "other"),
-    }
-}
-
-/// Steps the applicant sees (no votes, no declarations of members).
-const PUBLIC_STEPS: &[&str] = &[
-    "submitted",
-    "opened",
-    "statement",
-    "info_requested",
-    "answered",
-    "service_withdrawn",
-    "withdrawn",
-    "new_round",
-    "decided",
-];
-
-pub fn steps(history: &[application::Step], public: bool, lang: Lang) -> Vec<StepView> {
-    history
-        .iter()
-        .filter(|s| !public || PUBLIC_STEPS.contains(&s.action.as_str()))
-        .map(|s| StepView {
-            at: when(s.at),
-            at_iso: iso(s.at),
-            actor: if public
-                && ![
-                    "submitted",
-                    "answered",
-                    "service_withdrawn",
-                    "withdrawn",
-                    "statement",
-                ]
-                .contains(&s.action.as_str())
-            {
-                lang.pick("comitato", "committee").to_owned()
-            } else {
-                s.actor.clone()
-            },
-            action: action_label(&s.action, lang).to_owned(),
-            note: s.note.clone().filter(|_| s.action != "decided"),
-        })
-        .collect()
-}
-
-fn vote_views(votes: &[crate::ballot::Vote], lang: Lang) -> Vec<VoteView> {
-    votes
-        .iter()
-        .map(|v| VoteView {
-            name: v.name.clone(),
-            choice: v.choice,
-            choice_label: v.choice.label(lang),
-            reason: v.reason.clone(),
-            at: when(v.at),
-        })
-        .collect()
-}
-
-fn excluded_views(electorate: &Electorate, lang: Lang) -> Vec<ExcludedView> {
-    electorate
-        .excluded
-        .iter()
-        .map(|e| ExcludedView {
-            name: e.member.name.clone(),
-            reason: e.conflict.describe(lang),
-        })
-        .collect()
-}
-
-pub fn decision_view(decision: &Decision, committee: bool, lang: Lang) -> DecisionView {
-    DecisionView {
-        outcome: decision.outcome.key(),
-        summary: decision.summary(lang),
-        reasons: decision.reasons.clone(),
-        decided: when(decision.at),
-        decided_iso: iso(decision.at),
-        closed_by: decision.closed_by,
-        round: decision.round,
-        votes: committee.then(|| vote_views(&decision.votes, lang)),
-        excluded: committee.then(|| excluded_views(&decision.electorate, lang)),
-    }
-}
-
-impl ApplicationView {
-    /// The view of `doc`; with `roster` (the committee's members), what the committee sees.
-    pub fn new(
-        doc: &Doc<Application>,
-        roster: Option<&[Doc<Member>]>,
-        settings: &Settings,
-        lang: Lang,
-    ) -> Result<Self> {
-        let app = &doc.data;
-        let voting = app.status == Status::Voting;
-        let committee = roster.is_some();
-        let committee_view = if let Some(members) = roster {
-            let electorate = roster::electorate_of(members, &app.subject(), &app.conflicts);
-            let count = app.ballot.count(&electorate.ids());
-            Some(CommitteeView {
-                comments: app
-                    .comments
-                    .iter()
-                    .map(|c| json!({ "name": c.name, "text": c.text, "at": when(c.at) }))
-                    .collect(),
-                votes: vote_views(&app.ballot.votes, lang),
-                electorate: count.electorate,
-                quorum: settings.rule.quorum(count.electorate),
-                count,
-                excluded: excluded_views(&electorate, lang),
-                history: steps(&app.history, false, lang),
-            })
-        } else {
-            None
-        };
-        let reapply_at = (app.status == Status::Rejected)
-            .then(|| {
-                app.decided_at
-                    .map(|at| at.saturating_add(settings.reapply_after.as_ms()))
-            })
-            .flatten();
-        Ok(Self {
-            id: doc.id.clone(),
-            kind: app.kind,
-            kind_label: app.kind.label(lang),
-            status: app.status,
-            status_label: app.status.label(lang),
-            open: app.status.is_open(),
-            org: app.org.clone(),
-            legal_form_label: app.org.legal_form.label(lang),
-            address: app.org.address(),
-            categories: app.categories.clone(),
-            services: app.services.clone(),
-            declarations: app.declarations.clone(),
-            ethics_version: app.ethics_version.clone(),
-            submitted: when(app.submitted_at),
-            submitted_iso: iso(app.submitted_at),
-            closes: voting.then(|| when(app.ballot.closes_at)),
-            closes_iso: voting.then(|| iso(app.ballot.closes_at)),
-            round: app.ballot.round,
-            requests: app
-                .requests
-                .iter()
-                .map(|r| RequestView {
-                    question: r.question.clone(),
-                    asked_by: if committee {
-                        r.asked_by.clone()
-                    } else {
-                        lang.pick("il comitato", "the committee").to_owned()
-                    },
-                    asked: when(r.asked_at),
-                    answer: r.answer.clone(),
-                    answered: r.answered_at.map(when),
-                })
-                .collect(),
-            pending_question: app.pending_request().map(|r| r.question.clone()),
-            decision: app
-                .decision
-                .as_ref()
-                .map(|d| decision_view(d, committee, lang)),
-            reapply_from: reapply_at.map(when),
-            reapply_from_iso: reapply_at.map(iso),
-            provider_id: app.provider_id.clone(),
-            history: steps(&app.history, !committee, lang),
-            committee: committee_view,
-        })
-    }
-}
+pub use view::{ApplicationView, DecisionView, StepView, VoteView, decision_view, steps};
 
 /// Who is looking at an application.
 struct Viewer {
@@ -309,7 +30,7 @@ struct Viewer {
 }
 
 fn viewer(lang: Lang) -> Result<Viewer> {
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let member = if identity::has_role(roster::ROLE) {
         Some(roster::require_member(lang, clock::now_ms())?.1)
     } else {
@@ -390,7 +111,7 @@ fn render(
         "can_withdraw": owner && app.status.is_open(),
         "can_withdraw_service": owner && app.status.is_open() && app.services.iter().filter(|s| !s.withdrawn).count() > 1,
         "me": standing,
-        "csv": format!("{}/applications/{id}/minutes.csv", super::BASE),
+        "csv": format!("{}/applications/{id}/minutes.csv", crate::BASE),
     });
     Response::render_with_status(status, "application.html", &with_form(context, form))
 }
@@ -433,7 +154,7 @@ pub fn mine(user: &User, settings: &Settings, lang: Lang) -> Result<Vec<Applicat
 /// `GET /api/my-applications`
 pub fn api_mine(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let settings = Settings::load()?;
     Response::json(&mine(&user, &settings, lang)?)
 }
@@ -494,16 +215,16 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let viewer = viewer(lang)?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
     let verb = verb(&request);
-    let input = Input::from_request(&request, STEP_FIELDS)?;
     let settings = Settings::load()?;
     let now = clock::now_ms();
     let form_name = if request.path().contains("/services/") {
-        "service".to_owned()
+        "service"
     } else {
-        verb.clone()
+        verb.as_str()
     };
+    let sub = Submission::read(&request, form_name, STEP_FIELDS)?;
+    let input = &sub.input;
     let result: std::result::Result<Result<Doc<Application>>, Problems> = match verb.as_str() {
         "comments" | "request-info" | "vote" | "conflict" => {
             let Some(member) = &viewer.member else {
@@ -520,7 +241,7 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
                 "conflict" => check_text("note", input.one("note"), lang).map(|note| {
                     application::declare_conflict(&id, member, note, &settings, now, lang)
                 }),
-                _ => read_vote(&input, lang).map(|(choice, reason)| {
+                _ => read_vote(input, lang).map(|(choice, reason)| {
                     application::vote(&id, member, choice, reason, &settings, now, lang)
                 }),
             }
@@ -563,16 +284,17 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
             )));
         }
     };
+    let show = |status, form| render(&id, &viewer, status, Some(form), lang);
     let outcome = match result {
         Ok(outcome) => outcome,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            let form = FormState::new(&form_name, &problems, input.echo(), lang);
-            return render(&id, &viewer, 422, Some(form), lang);
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match outcome {
-        Ok(doc) if json => {
+    sub.answer(
+        outcome,
+        |doc| {
+            if !sub.json {
+                return Ok(web::to(&format!("/applications/{id}")));
+            }
             let access = committee_access(&viewer, &doc.data)?;
             Response::json(&ApplicationView::new(
                 &doc,
@@ -580,17 +302,9 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
                 &settings,
                 lang,
             )?)
-        }
-        Ok(_) => Ok(Response::redirect(format!(
-            "{}/applications/{id}",
-            super::BASE
-        ))),
-        Err(err) if !json && super::shown_in_form(&err) => {
-            let form = FormState::message(&form_name, err.message(), input.echo());
-            render(&id, &viewer, err.status(), Some(form), lang)
-        }
-        Err(err) => Err(err),
-    }
+        },
+        show,
+    )
 }
 
 /// A vote as sent: its choice, and the motivation required against.

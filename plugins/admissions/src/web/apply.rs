@@ -8,10 +8,11 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::Input;
 use trama_sdk::router::Params;
+use trama_sdk::submit::Submission;
 use trama_sdk::{Error, Result, clock, store};
 
-use super::{FormState, created, lang, wants_json, with_form};
-use crate::application::{self, JSON_FIELDS};
+use super::{FormState, lang, with_form};
+use crate::application;
 use crate::catalogue::ROW_FIELDS;
 use crate::config::Settings;
 use crate::organisation::LegalForm;
@@ -130,7 +131,7 @@ fn renewal_values(user: &User, id: &str, lang: Lang) -> Result<(Map<String, Valu
 /// `GET /apply` (logged in): the form; `?provider=ID` fills it in to renew that entry.
 pub fn form(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let settings = Settings::load()?;
     let query: ApplyQuery = request.parse_query()?;
     let (values, services) = match query.provider.as_deref().filter(|p| !p.is_empty()) {
@@ -159,31 +160,22 @@ fn rows_sent(input: &Input) -> usize {
 /// an application under examination.
 pub fn submit(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
-    let json = wants_json(&request);
+    let user = identity::require_login_in(lang)?;
     let settings = Settings::load()?;
     let now = clock::now_ms();
-    let input =
-        Input::from_request_with_rows(&request, JSON_FIELDS, "services", "service", ROW_FIELDS)?;
-    let refused = |problems: trama_sdk::input::Problems| {
-        if json {
-            problems.into_json_response(lang)
-        } else {
-            let values = input.echo_with_lists(&["categories", "declarations"]);
-            let form = FormState::new("apply", &problems, values, lang);
-            page(
-                &user,
-                &settings,
-                Map::new(),
-                rows_sent(&input),
-                422,
-                Some(form),
-                lang,
-            )
-        }
-    };
+    let input = Input::from_request_with_rows(
+        &request,
+        &application::json_fields(),
+        "services",
+        "service",
+        ROW_FIELDS,
+    )?;
+    let rows = rows_sent(&input);
+    let sub = Submission::of(&request, "apply", input).with_lists(&["categories", "declarations"]);
+    let show = |status, form| page(&user, &settings, Map::new(), rows, status, Some(form), lang);
     // An entry already in the register keeps its catalogue ids (only its own account's).
-    let existing = match input
+    let existing = match sub
+        .input
         .one("tax_code")
         .and_then(|t| trama_sdk::fiscal::tax_code(t).ok())
     {
@@ -194,14 +186,14 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
         None => Vec::new(),
     };
     let submission = match application::read_submission(
-        &input,
+        &sub.input,
         &settings,
         &existing,
         &mut store::new_id,
         lang,
     ) {
         Ok(submission) => submission,
-        Err(problems) => return refused(problems),
+        Err(problems) => return sub.refused(problems, show),
     };
     let outcome = application::kind_for(&user, &submission.org.tax_code, &settings, now, lang)
         .and_then(|(kind, provider)| {
@@ -215,26 +207,14 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
                 lang,
             )
         });
-    match outcome {
-        Ok(doc) if json => created(&ApplicationView::new(&doc, None, &settings, lang)?),
-        Ok(doc) => Ok(Response::redirect(format!(
-            "{}/applications/{}",
-            super::BASE,
-            doc.id
-        ))),
-        Err(err) if !json && super::shown_in_form(&err) => {
-            let values = input.echo_with_lists(&["categories", "declarations"]);
-            let form = FormState::message("apply", err.message(), values);
-            page(
-                &user,
-                &settings,
-                Map::new(),
-                rows_sent(&input),
-                err.status(),
-                Some(form),
-                lang,
+    sub.answer(
+        outcome,
+        |doc| {
+            sub.done(
+                &ApplicationView::new(&doc, None, &settings, lang)?,
+                &format!("/applications/{}", doc.id),
             )
-        }
-        Err(err) => Err(err),
-    }
+        },
+        show,
+    )
 }

@@ -4,12 +4,12 @@
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
-use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Result, clock};
+use trama_sdk::submit::Submission;
+use trama_sdk::{Result, clock, web};
 
-use super::{FormState, lang, wants_json, with_form};
+use super::{lang, with_form};
 use crate::application::{APPLICATIONS, Status};
 use crate::config::Settings;
 use crate::motion::{self, MOTIONS};
@@ -148,32 +148,28 @@ pub fn profile(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let now = clock::now_ms();
     let (_, member) = roster::require_member(lang, now)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, &["tax_code", "links"])?;
-    let (tax_code, links) = match roster::read_profile(&input, lang) {
+    let sub = Submission::read(&request, "profile", &["tax_code", "links"])?;
+    let (tax_code, links) = match roster::read_profile(&sub.input, lang) {
         Ok(profile) => profile,
-        Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
-            let settings = Settings::load()?;
-            let form = FormState::new("profile", &problems, input.echo(), lang);
-            return Response::render_with_status(
-                422,
-                "committee.html",
-                &with_form(context(&member, &settings, lang)?, Some(form)),
-            );
+            return sub.refused(problems, |status, form| {
+                let settings = Settings::load()?;
+                Response::render_with_status(
+                    status,
+                    "committee.html",
+                    &with_form(context(&member, &settings, lang)?, Some(form)),
+                )
+            });
         }
     };
     let doc = roster::save_profile(member, tax_code, links, now)?;
-    if json {
+    if sub.json {
         Response::json(&json!({
             "id": doc.id,
             "tax_code": doc.data.tax_code,
             "links": doc.data.links,
         }))
     } else {
-        Ok(Response::redirect(format!(
-            "{}/committee#profile",
-            super::BASE
-        )))
+        Ok(web::to("/committee#profile"))
     }
 }

@@ -1,11 +1,16 @@
 //! CSV exports: the register (public, one row per approved service), the minutes of each
-//! decision and the list of decisions (committee).
+//! decision and the list of decisions (committee). Each is a [`Sheet`] in the reader's
+//! language, so that it opens in columns in an Italian spreadsheet (byte-order mark, `;`);
+//! values keep their fixed keys (`active`, `approved`) for filtering.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use trama_sdk::csv::Sheet;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::router::Params;
-use trama_sdk::store::Cmp;
-use trama_sdk::{Result, clock, csv};
+use trama_sdk::store::{Cmp, Collection, Doc};
+use trama_sdk::{Result, clock};
 
 use super::lang;
 use crate::application::{self, APPLICATIONS};
@@ -15,101 +20,100 @@ use crate::provider::{self, PROVIDERS};
 use crate::roster;
 use crate::time::iso;
 
-/// Rows read per store query.
-const PAGE: u32 = 500;
+/// The register's columns: the entry, then one of its services.
+const REGISTER: [(&str, &str); 20] = [
+    ("ID fornitore", "Provider ID"),
+    ("Ragione sociale", "Legal name"),
+    ("Forma giuridica", "Legal form"),
+    ("Codice fiscale", "Tax code"),
+    ("Partita IVA", "VAT number"),
+    ("Indirizzo", "Address"),
+    ("Email", "Email"),
+    ("PEC", "PEC"),
+    ("Telefono", "Phone"),
+    ("Sito web", "Website"),
+    ("Categorie", "Categories"),
+    ("Stato", "Status"),
+    ("Ammesso il", "Admitted on"),
+    ("Rinnovato il", "Renewed on"),
+    ("Scade il", "Expires on"),
+    ("Versione del codice etico", "Ethics code version"),
+    ("ID servizio", "Service ID"),
+    ("Servizio", "Service"),
+    ("Categoria del servizio", "Service category"),
+    ("Descrizione del servizio", "Service description"),
+];
 
-fn download(name: &str, body: String) -> Response {
-    Response::download(name, "text/csv; charset=utf-8", body)
-}
+/// The columns of the list of decisions.
+const DECISIONS: [(&str, &str); 15] = [
+    ("Decisa il (UTC)", "Decided at (UTC)"),
+    ("Caso", "Case"),
+    ("ID caso", "Case ID"),
+    ("Soggetto", "Subject"),
+    ("Tipo", "Kind"),
+    ("Esito", "Outcome"),
+    ("Aventi diritto", "Entitled"),
+    ("Esclusi", "Excluded"),
+    ("Quorum", "Quorum"),
+    ("Favorevoli", "In favour"),
+    ("Contrari", "Against"),
+    ("Astenuti", "Abstained"),
+    ("Maggioranza", "Majority"),
+    ("Chiusa da", "Closed by"),
+    ("Turno", "Round"),
+];
 
 /// `GET /register.csv` (public): every entry of the register, whatever its status, one row per
 /// approved service (an entry without services gets one row).
 pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let mut out = String::new();
-    csv::record(
-        &mut out,
-        &[
-            "provider_id",
-            "legal_name",
-            "legal_form",
-            "tax_code",
-            "vat_number",
-            "address",
-            "email",
-            "pec",
-            "phone",
-            "website",
-            "categories",
-            "status",
-            "admitted_on",
-            "renewed_on",
-            "expires_on",
-            "ethics_version",
-            "service_id",
-            "service_title",
-            "service_category",
-            "service_description",
-        ],
-    );
-    let mut offset = 0;
-    loop {
-        let page = PROVIDERS
-            .query()
-            .order_by("org.legal_name")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        for doc in &page {
-            let view = provider::ProviderView::new(doc, lang);
-            let head = [
-                view.id.clone(),
-                view.legal_name.clone(),
-                view.legal_form.to_owned(),
-                view.tax_code.clone(),
-                view.vat_number.clone().unwrap_or_default(),
-                view.address.clone(),
-                view.email.clone(),
-                view.pec.clone().unwrap_or_default(),
-                view.phone.clone().unwrap_or_default(),
-                view.website.clone().unwrap_or_default(),
-                view.categories.join("; "),
-                view.status.key().to_owned(),
-                view.admitted_on.clone(),
-                view.renewed_on.clone().unwrap_or_default(),
-                view.expires_on.clone(),
-                view.ethics_version.clone(),
-            ];
-            let services: Vec<[String; 4]> = if view.services.is_empty() {
-                vec![Default::default()]
-            } else {
-                view.services
-                    .iter()
-                    .map(|s| {
-                        [
-                            s.id.clone(),
-                            s.title.clone(),
-                            s.category.clone(),
-                            s.description.clone(),
-                        ]
-                    })
-                    .collect()
-            };
-            for service in services {
-                let fields: Vec<&str> = head
-                    .iter()
-                    .chain(service.iter())
-                    .map(String::as_str)
-                    .collect();
-                csv::record(&mut out, &fields);
-            }
+    let mut sheet = Sheet::new(lang);
+    sheet.header(&REGISTER);
+    for doc in &PROVIDERS.query().order_by("org.legal_name").fetch_all()? {
+        let view = provider::ProviderView::new(doc, lang);
+        let head = [
+            view.id.clone(),
+            view.legal_name.clone(),
+            view.legal_form.to_owned(),
+            view.tax_code.clone(),
+            view.vat_number.clone().unwrap_or_default(),
+            view.address.clone(),
+            view.email.clone(),
+            view.pec.clone().unwrap_or_default(),
+            view.phone.clone().unwrap_or_default(),
+            view.website.clone().unwrap_or_default(),
+            view.categories.join("; "),
+            view.status.key().to_owned(),
+            view.admitted_on.clone(),
+            view.renewed_on.clone().unwrap_or_default(),
+            view.expires_on.clone(),
+            view.ethics_version.clone(),
+        ];
+        let services: Vec<[String; 4]> = if view.services.is_empty() {
+            vec![Default::default()]
+        } else {
+            view.services
+                .iter()
+                .map(|s| {
+                    [
+                        s.id.clone(),
+                        s.title.clone(),
+                        s.category.clone(),
+                        s.description.clone(),
+                    ]
+                })
+                .collect()
+        };
+        for service in services {
+            let fields: Vec<&str> = head
+                .iter()
+                .chain(service.iter())
+                .map(String::as_str)
+                .collect();
+            sheet.row(&fields);
         }
-        if page.len() < PAGE as usize {
-            break;
-        }
-        offset += PAGE;
     }
-    Ok(download("register.csv", out))
+    Ok(sheet.download("register.csv"))
 }
 
 /// A member with a conflict of interest does not follow an open case (see the application
@@ -177,10 +181,7 @@ pub fn application_minutes(request: Request, params: Params) -> Result<Response>
         electorate: electorate.as_ref(),
         status: app.status.key(),
     };
-    Ok(download(
-        &format!("minutes-application-{id}.csv"),
-        minutes::write(&case, lang),
-    ))
+    Ok(minutes::write(&case, lang).download(format!("minutes-application-{id}.csv")))
 }
 
 /// `GET /motions/{id}/minutes.csv` (committee)
@@ -228,10 +229,12 @@ pub fn motion_minutes(request: Request, params: Params) -> Result<Response> {
         electorate: electorate.as_ref(),
         status: m.status.key(),
     };
-    Ok(download(
-        &format!("minutes-proceeding-{id}.csv"),
-        minutes::write(&case, lang),
-    ))
+    Ok(minutes::write(&case, lang).download(format!("minutes-proceeding-{id}.csv")))
+}
+
+/// Every decided case in `cases`.
+fn decided<T: Serialize + DeserializeOwned>(cases: &Collection<T>) -> Result<Vec<Doc<T>>> {
+    cases.query().filter("decided_at", Cmp::Gt, 0).fetch_all()
 }
 
 /// One decision, for the list.
@@ -246,94 +249,38 @@ pub fn decisions(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     roster::require_member(lang, clock::now_ms())?;
     let mut rows: Vec<Row> = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = APPLICATIONS
-            .query()
-            .filter("decided_at", Cmp::Gt, 0)
-            .order_by("decided_at")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        for doc in &page {
-            if let Some(d) = &doc.data.decision {
-                rows.push(row(
-                    d,
-                    "application",
-                    &doc.id,
-                    &doc.data.org.legal_name,
-                    doc.data.kind.label(lang),
-                    lang,
-                ));
-            }
+    for doc in decided(&APPLICATIONS)? {
+        if let Some(d) = &doc.data.decision {
+            rows.push(row(
+                d,
+                "application",
+                &doc.id,
+                &doc.data.org.legal_name,
+                doc.data.kind.label(lang),
+            ));
         }
-        if page.len() < PAGE as usize {
-            break;
-        }
-        offset += PAGE;
     }
-    offset = 0;
-    loop {
-        let page = MOTIONS
-            .query()
-            .filter("decided_at", Cmp::Gt, 0)
-            .order_by("decided_at")
-            .limit(PAGE)
-            .offset(offset)
-            .fetch()?;
-        for doc in &page {
-            if let Some(d) = &doc.data.decision {
-                rows.push(row(
-                    d,
-                    "proceeding",
-                    &doc.id,
-                    &doc.data.provider_name,
-                    doc.data.kind.label(lang),
-                    lang,
-                ));
-            }
+    for doc in decided(&MOTIONS)? {
+        if let Some(d) = &doc.data.decision {
+            rows.push(row(
+                d,
+                "proceeding",
+                &doc.id,
+                &doc.data.provider_name,
+                doc.data.kind.label(lang),
+            ));
         }
-        if page.len() < PAGE as usize {
-            break;
-        }
-        offset += PAGE;
     }
     rows.sort_by_key(|r| r.at);
-    let mut out = String::new();
-    csv::record(
-        &mut out,
-        &[
-            "decided_at",
-            "case",
-            "case_id",
-            "subject",
-            "kind",
-            "outcome",
-            "entitled",
-            "excluded",
-            "quorum",
-            "in_favour",
-            "against",
-            "abstained",
-            "majority",
-            "closed_by",
-            "round",
-        ],
-    );
+    let mut sheet = Sheet::new(lang);
+    sheet.header(&DECISIONS);
     for r in rows {
-        csv::record(&mut out, &r.fields);
+        sheet.row(&r.fields);
     }
-    Ok(download("decisions.csv", out))
+    Ok(sheet.download("decisions.csv"))
 }
 
-fn row(
-    d: &crate::decision::Decision,
-    case: &str,
-    id: &str,
-    subject: &str,
-    kind: &str,
-    _lang: Lang,
-) -> Row {
+fn row(d: &crate::decision::Decision, case: &str, id: &str, subject: &str, kind: &str) -> Row {
     Row {
         at: d.at,
         fields: vec![

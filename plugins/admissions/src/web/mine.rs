@@ -12,7 +12,8 @@ use trama_sdk::identity::{self, User};
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
 
-use super::{BASE, lang};
+use super::lang;
+use crate::BASE;
 use crate::application::{self, APPLICATIONS, Kind};
 use crate::provider::{self, Status as ProviderStatus};
 
@@ -116,7 +117,7 @@ pub fn mine(user: &User, lang: Lang) -> Result<Vec<Item>> {
 /// `GET /api/mine` (logged in): `[{title, status, href}]`.
 pub fn api(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     Response::json(&mine(&user, lang)?)
 }
 

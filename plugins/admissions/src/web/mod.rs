@@ -13,15 +13,10 @@ pub mod home;
 pub mod mine;
 pub mod register;
 
-use serde::Serialize;
-use trama_sdk::http::{Request, Response};
-use trama_sdk::{Error, Result};
-
-/// Where the plugin is mounted, for redirects.
-pub const BASE: &str = "/p/admissions";
+use trama_sdk::http::Request;
 
 pub use trama_sdk::i18n::lang;
-pub use trama_sdk::input::{FormState, wants_json, with_form};
+pub use trama_sdk::input::{FormState, with_form};
 
 /// The last non-empty segment of the path: the verb of a `POST …/{id}/{verb}`.
 pub fn verb(request: &Request) -> String {
@@ -31,18 +26,4 @@ pub fn verb(request: &Request) -> String {
         .find(|s| !s.is_empty())
         .unwrap_or_default()
         .to_owned()
-}
-
-/// `201` with the value, for API creations.
-pub fn created<T: Serialize>(value: &T) -> Result<Response> {
-    Response::json_with_status(201, value)
-}
-
-/// The errors a form page shows in place rather than on the kernel's error page: what the
-/// person can act on from the same page.
-pub fn shown_in_form(err: &Error) -> bool {
-    matches!(
-        err,
-        Error::Conflict(_) | Error::Invalid(_) | Error::Forbidden(_)
-    )
 }

@@ -9,10 +9,11 @@ use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::submit::Submission;
+use trama_sdk::{Error, Result, clock, web};
 
 use super::applications::{DecisionView, StepView, VoteView, decision_view, read_vote, steps};
-use super::{FormState, created, lang, verb, wants_json, with_form};
+use super::{FormState, lang, verb, with_form};
 use crate::application::check_text;
 use crate::config::Settings;
 use crate::motion::{self, Kind, Motion};
@@ -246,36 +247,23 @@ pub fn open_motion(request: Request, params: Params) -> Result<Response> {
     let now = clock::now_ms();
     let (_, member) = roster::require_member(lang, now)?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, &["kind", "reason"])?;
+    let sub = Submission::read(&request, "motion", &["kind", "reason"])?;
     let settings = Settings::load()?;
-    let (kind, reason) = match read_motion(&input, lang) {
+    let show = |status, form| provider_page(&id, status, Some(form), lang);
+    let (kind, reason) = match read_motion(&sub.input, lang) {
         Ok(read) => read,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return provider_page(
-                &id,
-                422,
-                Some(FormState::new("motion", &problems, input.echo(), lang)),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match motion::open(&id, kind, reason, &member, &settings, now, lang) {
-        Ok(doc) if json => created(&MotionView::new(&doc, true, lang)),
-        Ok(doc) => Ok(Response::redirect(format!(
-            "{}/motions/{}",
-            super::BASE,
-            doc.id
-        ))),
-        Err(err) if !json && super::shown_in_form(&err) => provider_page(
-            &id,
-            err.status(),
-            Some(FormState::message("motion", err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    sub.answer(
+        motion::open(&id, kind, reason, &member, &settings, now, lang),
+        |doc| {
+            sub.done(
+                &MotionView::new(&doc, true, lang),
+                &format!("/motions/{}", doc.id),
+            )
+        },
+        show,
+    )
 }
 
 /// Who looks at a proceeding: a committee member, or the provider's account.
@@ -285,7 +273,7 @@ struct Viewer {
 }
 
 fn visible(id: &str, lang: Lang) -> Result<(Viewer, Doc<Motion>)> {
-    let user = identity::require_login()?;
+    let user = identity::require_login_in(lang)?;
     let member = member_if_any(lang)?;
     let doc = motion::load(id, lang)?;
     if member.is_none() {
@@ -367,13 +355,13 @@ pub fn motion_step(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let id = params.get("id")?.to_owned();
     let (viewer, _) = visible(&id, lang)?;
-    let json = wants_json(&request);
     let verb = verb(&request);
-    let input = Input::from_request(&request, &["choice", "reason", "note", "text"])?;
+    let sub = Submission::read(&request, &verb, &["choice", "reason", "note", "text"])?;
+    let input = &sub.input;
     let settings = Settings::load()?;
     let now = clock::now_ms();
     let result = match (verb.as_str(), &viewer.member) {
-        ("vote", Some(member)) => read_vote(&input, lang).map(|(choice, reason)| {
+        ("vote", Some(member)) => read_vote(input, lang).map(|(choice, reason)| {
             motion::vote(&id, member, choice, reason, &settings, now, lang)
         }),
         ("conflict", Some(member)) => check_text("note", input.one("note"), lang)
@@ -398,29 +386,20 @@ pub fn motion_step(request: Request, params: Params) -> Result<Response> {
             )));
         }
     };
+    let show = |status, form| motion_page(&id, status, Some(form), lang);
     let outcome = match result {
         Ok(outcome) => outcome,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return motion_page(
-                &id,
-                422,
-                Some(FormState::new(&verb, &problems, input.echo(), lang)),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, show),
     };
-    match outcome {
-        Ok(doc) if json => {
-            Response::json(&MotionView::new(&doc, follows(&viewer, &doc, lang)?, lang))
-        }
-        Ok(_) => Ok(Response::redirect(format!("{}/motions/{id}", super::BASE))),
-        Err(err) if !json && super::shown_in_form(&err) => motion_page(
-            &id,
-            err.status(),
-            Some(FormState::message(&verb, err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    sub.answer(
+        outcome,
+        |doc| {
+            if sub.json {
+                Response::json(&MotionView::new(&doc, follows(&viewer, &doc, lang)?, lang))
+            } else {
+                Ok(web::to(&format!("/motions/{id}")))
+            }
+        },
+        show,
+    )
 }

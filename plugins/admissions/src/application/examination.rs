@@ -1,0 +1,391 @@
+//! The committee's examination of an open application — comments, requests for information,
+//! votes, declared conflicts — and the applicant's answers and withdrawals. Each step is a
+//! [`super::change`]: read, check, write, retried on a conflict.
+
+use serde_json::json;
+use trama_sdk::i18n::Lang;
+use trama_sdk::identity::User;
+use trama_sdk::input::Problems;
+use trama_sdk::store::Doc;
+use trama_sdk::{Error, Result, audit};
+
+use super::*;
+use crate::ballot::{Choice, Vote};
+use crate::case::{self};
+use crate::config::Settings;
+use crate::conflict::Declared;
+use crate::decision::ClosedBy;
+use crate::notice::{self, Message};
+use crate::roster::{self, Electorate, Member};
+use crate::time::when;
+
+fn refuse_closed(app: &Application, lang: Lang) -> Result<()> {
+    match app.status {
+        Status::Voting => Ok(()),
+        Status::InfoRequested => Err(Error::conflict(lang.pick(
+            "la votazione è sospesa finché il richiedente non risponde alla richiesta di integrazione",
+            "voting is suspended until the applicant answers the request for information",
+        ))),
+        other => Err(Error::conflict(match lang {
+            Lang::It => format!("la domanda non è più in esame ({})", other.label(lang).to_lowercase()),
+            Lang::En => format!("the application is no longer under examination ({})", other.label(lang).to_lowercase()),
+        })),
+    }
+}
+
+fn refuse_not_open(app: &Application, lang: Lang) -> Result<()> {
+    if app.status.is_open() {
+        Ok(())
+    } else {
+        Err(Error::conflict(match lang {
+            Lang::It => format!(
+                "la domanda non è più in esame ({})",
+                app.status.label(lang).to_lowercase()
+            ),
+            Lang::En => format!(
+                "the application is no longer under examination ({})",
+                app.status.label(lang).to_lowercase()
+            ),
+        }))
+    }
+}
+
+/// The electorate of `app`, if `member` may take part in its examination (see
+/// [`refuse_conflicted`]).
+fn examiners(app: &Application, member: &Doc<Member>, lang: Lang) -> Result<Electorate> {
+    let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
+    refuse_conflicted(&electorate, &member.id, lang)?;
+    Ok(electorate)
+}
+
+/// A member with a conflict of interest takes no part in the examination.
+fn refuse_conflicted(electorate: &Electorate, member: &str, lang: Lang) -> Result<()> {
+    match electorate.conflict_of(member) {
+        Some(conflict) => Err(Error::forbidden(match lang {
+            Lang::It => format!(
+                "conflitto di interessi: non puoi partecipare all'esame di questa domanda perché {}",
+                conflict.describe(lang)
+            ),
+            Lang::En => format!(
+                "conflict of interest: you cannot take part in examining this application because {}",
+                conflict.describe(lang)
+            ),
+        })),
+        None if electorate.voters.iter().any(|v| v.id == member) => Ok(()),
+        None => Err(Error::forbidden(lang.pick(
+            "il tuo account non risulta nel comitato con il ruolo `committee`",
+            "your account is not on the committee with the role `committee`",
+        ))),
+    }
+}
+
+/// Checks a free text (comment, question, answer, motivation): 1 to [`MAX_TEXT`] characters.
+pub fn check_text(
+    field: &str,
+    text: Option<&str>,
+    lang: Lang,
+) -> std::result::Result<String, Problems> {
+    let mut problems = Problems::default();
+    match text {
+        None => problems.push(field, lang.pick("scrivi qualcosa", "write something")),
+        Some(t) if t.chars().count() > MAX_TEXT => problems.push(
+            field,
+            match lang {
+                Lang::It => format!("al massimo {MAX_TEXT} caratteri"),
+                Lang::En => format!("at most {MAX_TEXT} characters"),
+            },
+        ),
+        Some(t) => return Ok(t.to_owned()),
+    }
+    Err(problems)
+}
+
+/// A member's vote. Refused with a `403` for a member with a conflict of interest (and the
+/// refusal audited), with a `409` once voting is suspended or over.
+pub fn vote(
+    id: &str,
+    member: &Doc<Member>,
+    choice: Choice,
+    reason: Option<String>,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Application>> {
+    let current = load(id, lang)?;
+    let electorate = roster::electorate(&current.data.subject(), &current.data.conflicts)?;
+    case::audit_refused(id, member, &electorate)?;
+    let result = change(id, settings, now, lang, |app| {
+        refuse_closed(app, lang)?;
+        if now >= app.ballot.closes_at {
+            return Err(Error::conflict(lang.pick(
+                "la votazione è chiusa: l'esito viene calcolato a breve",
+                "the vote is closed: the outcome follows shortly",
+            )));
+        }
+        let electorate = examiners(app, member, lang)?;
+        let previous = app.ballot.cast(Vote {
+            member: member.id.clone(),
+            name: member.data.display_name.clone(),
+            choice,
+            reason: reason.clone(),
+            at: now,
+        });
+        app.step(
+            now,
+            &member.data.display_name,
+            if previous.is_some() {
+                "vote_changed"
+            } else {
+                "voted"
+            },
+            None,
+        );
+        if let Some(outcome) = case::certain(&app.ballot, &electorate, settings) {
+            decide(app, outcome, electorate, ClosedBy::Votes, settings, now);
+        }
+        Ok(Some(previous))
+    })?;
+    let (doc, previous) = result.ok_or_else(|| Error::internal("a vote changed nothing"))?;
+    case::audit_vote(id, member, choice, previous)?;
+    Ok(doc)
+}
+
+/// A member's comment, for the committee only.
+pub fn comment(
+    id: &str,
+    member: &Doc<Member>,
+    text: String,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Application>> {
+    let (doc, ()) = change(id, settings, now, lang, |app| {
+        refuse_not_open(app, lang)?;
+        examiners(app, member, lang)?;
+        if app.comments.len() >= MAX_COMMENTS {
+            return Err(Error::invalid(lang.pick(
+                "questa domanda ha già troppi commenti",
+                "this application has too many comments already",
+            )));
+        }
+        app.comments.push(Comment {
+            member: member.id.clone(),
+            name: member.data.display_name.clone(),
+            text: text.clone(),
+            at: now,
+        });
+        Ok(Some(()))
+    })?
+    .ok_or_else(|| Error::internal("a comment changed nothing"))?;
+    audit::record(
+        "application.commented",
+        id,
+        &json!({ "member": member.data.username }),
+    )?;
+    Ok(doc)
+}
+
+/// A member asks the applicant for information: voting is suspended until the answer.
+pub fn request_info(
+    id: &str,
+    member: &Doc<Member>,
+    question: String,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Application>> {
+    let (doc, ()) = change(id, settings, now, lang, |app| {
+        refuse_closed(app, lang)?;
+        examiners(app, member, lang)?;
+        app.requests.push(InfoRequest {
+            question: question.clone(),
+            asked_by: member.data.display_name.clone(),
+            asked_at: now,
+            answer: None,
+            answered_at: None,
+        });
+        app.status = Status::InfoRequested;
+        app.step(now, &member.data.display_name, "info_requested", None);
+        Ok(Some(()))
+    })?
+    .ok_or_else(|| Error::internal("a request changed nothing"))?;
+    audit::record(
+        "application.info_requested",
+        id,
+        &json!({ "member": member.data.username }),
+    )?;
+    let n = doc.data.requests.len();
+    notice::send(
+        &doc.data.user_id,
+        &format!("application/{id}/request/{n}"),
+        &Message {
+            subject_it: "Il comitato chiede un'integrazione".into(),
+            subject_en: "The committee asks for information".into(),
+            body_it: format!(
+                "Il comitato di ammissione chiede un'integrazione alla domanda di {}:\n\n{question}\n\nRispondi dalla pagina della domanda: la votazione riprende con la tua risposta.",
+                doc.data.org.legal_name
+            ),
+            body_en: format!(
+                "The admission committee asks for more information on the application of {}:\n\n{question}\n\nAnswer from the application's page: voting resumes with your answer.",
+                doc.data.org.legal_name
+            ),
+            link: Some(Application::link(id)),
+        },
+    );
+    Ok(doc)
+}
+
+/// The applicant answers the pending question; a fresh voting window opens.
+pub fn answer(
+    id: &str,
+    user: &User,
+    text: String,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Application>> {
+    let (doc, ()) = change(id, settings, now, lang, |app| {
+        if app.status != Status::InfoRequested || app.pending_request().is_none() {
+            return Err(Error::conflict(lang.pick(
+                "non c'è una richiesta di integrazione a cui rispondere",
+                "there is no request for information to answer",
+            )));
+        }
+        if let Some(request) = app.requests.last_mut() {
+            request.answer = Some(text.clone());
+            request.answered_at = Some(now);
+        }
+        app.status = Status::Voting;
+        app.ballot.closes_at = now.saturating_add(settings.voting_window.as_ms());
+        app.step(now, &user.display_name, "answered", None);
+        Ok(Some(()))
+    })?
+    .ok_or_else(|| Error::internal("an answer changed nothing"))?;
+    audit::record(
+        "application.answered",
+        id,
+        &json!({ "user": user.username }),
+    )?;
+    let electorate = roster::electorate(&doc.data.subject(), &doc.data.conflicts)?;
+    let n = doc.data.requests.len();
+    notice::send_to_members(
+        &electorate.voters,
+        &format!("application/{id}/answer/{n}"),
+        &Message {
+            subject_it: format!("{} ha risposto al comitato", doc.data.org.legal_name),
+            subject_en: format!("{} answered the committee", doc.data.org.legal_name),
+            body_it: format!(
+                "{} ha risposto alla richiesta di integrazione. La votazione è di nuovo aperta fino al {}.",
+                doc.data.org.legal_name,
+                when(doc.data.ballot.closes_at)
+            ),
+            body_en: format!(
+                "{} answered the request for information. The vote is open again until {}.",
+                doc.data.org.legal_name,
+                when(doc.data.ballot.closes_at)
+            ),
+            link: Some(Application::link(id)),
+        },
+    );
+    Ok(doc)
+}
+
+/// The applicant withdraws one catalogue entry (at least one must remain).
+pub fn withdraw_service(
+    id: &str,
+    user: &User,
+    service: &str,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Application>> {
+    let (doc, title) = change(id, settings, now, lang, |app| {
+        refuse_not_open(app, lang)?;
+        let remaining = app.services.iter().filter(|s| !s.withdrawn).count();
+        let Some(entry) = app.services.iter_mut().find(|s| s.id == service && !s.withdrawn) else {
+            return Err(Error::not_found(match lang {
+                Lang::It => format!("nella domanda non c'è il servizio {service} (o è già stato ritirato)"),
+                Lang::En => format!("the application has no service {service} (or it was already withdrawn)"),
+            }));
+        };
+        if remaining <= 1 {
+            return Err(Error::invalid(lang.pick(
+                "è l'ultimo servizio della domanda: per rinunciare a tutto ritira la domanda",
+                "it is the application's last service: to give up everything, withdraw the application",
+            )));
+        }
+        entry.withdrawn = true;
+        let title = entry.title.clone();
+        app.step(now, &user.display_name, "service_withdrawn", Some(title.clone()));
+        Ok(Some(title))
+    })?
+    .ok_or_else(|| Error::internal("a withdrawal changed nothing"))?;
+    audit::record(
+        "application.service_withdrawn",
+        id,
+        &json!({ "service": service, "title": title }),
+    )?;
+    Ok(doc)
+}
+
+/// The applicant withdraws the whole application.
+pub fn withdraw(
+    id: &str,
+    user: &User,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Application>> {
+    let (doc, ()) = change(id, settings, now, lang, |app| {
+        refuse_not_open(app, lang)?;
+        app.status = Status::Withdrawn;
+        app.step(now, &user.display_name, "withdrawn", None);
+        Ok(Some(()))
+    })?
+    .ok_or_else(|| Error::internal("a withdrawal changed nothing"))?;
+    Ok(doc)
+}
+
+/// A member declares a conflict of interest on the application: their vote, if any, no longer
+/// counts, and the rule is checked again on the smaller electorate.
+pub fn declare_conflict(
+    id: &str,
+    member: &Doc<Member>,
+    note: String,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Application>> {
+    let (doc, withdrawn) = change(id, settings, now, lang, |app| {
+        refuse_not_open(app, lang)?;
+        if app.conflicts.iter().any(|d| d.member == member.id) {
+            return Err(Error::conflict(lang.pick(
+                "hai già dichiarato un conflitto di interessi su questa domanda",
+                "you already declared a conflict of interest on this application",
+            )));
+        }
+        app.conflicts.push(Declared {
+            member: member.id.clone(),
+            name: member.data.display_name.clone(),
+            note: note.clone(),
+            at: now,
+        });
+        let withdrawn = app.ballot.withdraw(&member.id);
+        app.step(
+            now,
+            &member.data.display_name,
+            "conflict_declared",
+            Some(note.clone()),
+        );
+        if app.status == Status::Voting && now < app.ballot.closes_at {
+            let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
+            if let Some(outcome) = case::certain(&app.ballot, &electorate, settings) {
+                decide(app, outcome, electorate, ClosedBy::Votes, settings, now);
+            }
+        }
+        Ok(Some(withdrawn))
+    })?
+    .ok_or_else(|| Error::internal("a declaration changed nothing"))?;
+    case::audit_conflict(id, member, &note, withdrawn)?;
+    Ok(doc)
+}

@@ -1,0 +1,390 @@
+//! Applying: the form's fields checked into a [`Submission`], whether the organisation may
+//! apply now (and whether it is an admission or a renewal), and the application stored with
+//! its one-at-a-time lock.
+
+use serde_json::json;
+use trama_sdk::i18n::Lang;
+use trama_sdk::identity::User;
+use trama_sdk::input::{Input, Problems};
+use trama_sdk::store::{self, Batch, Cmp, Doc};
+use trama_sdk::{Error, Result, audit};
+
+use super::*;
+use crate::catalogue;
+use crate::config::Settings;
+use crate::notice::{self, Message};
+use crate::organisation;
+use crate::provider;
+use crate::roster::{self};
+use crate::time::when;
+
+/// A submission, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub org: Organisation,
+    pub categories: Vec<String>,
+    pub services: Vec<Service>,
+    pub declarations: Vec<String>,
+    pub ethics_version: String,
+}
+
+/// Reads a submission: the organisation, its categories and catalogue entries (keeping the ids
+/// in `existing`), every declaration signed, and the current ethics code accepted.
+pub fn read_submission(
+    input: &Input,
+    settings: &Settings,
+    existing: &[String],
+    new_id: &mut dyn FnMut() -> String,
+    lang: Lang,
+) -> std::result::Result<Submission, Problems> {
+    let (org, mut problems) = match organisation::read(input, lang) {
+        Ok(org) => (Some(org), Problems::default()),
+        Err(problems) => (None, problems),
+    };
+    let categories = catalogue::read_categories(input, &settings.categories, lang, &mut problems);
+    let services = catalogue::read_services(
+        input,
+        &categories,
+        settings.max_services,
+        existing,
+        new_id,
+        lang,
+        &mut problems,
+    );
+    let signed: Vec<usize> = input
+        .many("declarations")
+        .iter()
+        .filter_map(|n| n.parse::<usize>().ok())
+        .collect();
+    let missing: Vec<String> = (1..=settings.declarations.len())
+        .filter(|n| !signed.contains(n))
+        .map(|n| n.to_string())
+        .collect();
+    if !missing.is_empty() {
+        problems.push(
+            "declarations",
+            match lang {
+                Lang::It => format!(
+                    "per presentare domanda servono tutte le dichiarazioni: manca la n. {}",
+                    missing.join(", ")
+                ),
+                Lang::En => format!(
+                    "every declaration is needed to apply: no. {} is missing",
+                    missing.join(", ")
+                ),
+            },
+        );
+    }
+    let accepted = input.flag("accept_ethics").unwrap_or(false);
+    let version = input.one("ethics_version").unwrap_or_default();
+    if !accepted {
+        problems.push(
+            "accept_ethics",
+            lang.pick(
+                "per entrare nella rete bisogna accettare il codice etico",
+                "joining the network requires accepting the ethics code",
+            ),
+        );
+    } else if version != settings.ethics_code_version {
+        problems.push(
+            "ethics_version",
+            match lang {
+                Lang::It => format!(
+                    "il codice etico in vigore è la versione «{}» (hai accettato «{version}»): rileggilo e accettalo",
+                    settings.ethics_code_version
+                ),
+                Lang::En => format!(
+                    "the ethics code in force is version “{}” (you accepted “{version}”): read it and accept it",
+                    settings.ethics_code_version
+                ),
+            },
+        );
+    }
+    match org {
+        Some(org) if problems.is_empty() => Ok(Submission {
+            org,
+            categories,
+            services,
+            declarations: settings.declarations.clone(),
+            ethics_version: settings.ethics_code_version.clone(),
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// The latest application of the organisation `tax_code` with `status`, by decision time.
+fn latest(tax_code: &str, status: Status) -> Result<Option<Doc<Application>>> {
+    Ok(APPLICATIONS
+        .query()
+        .filter("org.tax_code", Cmp::Eq, tax_code)
+        .filter("status", Cmp::Eq, status.key())
+        .order_by_desc("decided_at")
+        .limit(1)
+        .fetch()?
+        .into_iter()
+        .next())
+}
+
+/// Refuses an application sent before `reapply_after` has passed since `since`.
+fn check_wait(
+    since: i64,
+    settings: &Settings,
+    now: i64,
+    what: (&str, &str),
+    lang: Lang,
+) -> Result<()> {
+    let from = since.saturating_add(settings.reapply_after.as_ms());
+    if now < from {
+        return Err(Error::invalid(match lang {
+            Lang::It => format!(
+                "dopo {} si può presentare una nuova domanda trascorsi {}: dal {}",
+                what.0,
+                settings.reapply_after.describe(lang),
+                when(from)
+            ),
+            Lang::En => format!(
+                "after {} a new application may be sent once {} have passed: from {}",
+                what.1,
+                settings.reapply_after.describe(lang),
+                when(from)
+            ),
+        }));
+    }
+    Ok(())
+}
+
+/// What the applicant's organisation is in the register, and so what its application is.
+pub fn kind_for(
+    user: &User,
+    tax_code: &str,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<(Kind, Option<Doc<Provider>>)> {
+    let Some(existing) = provider::by_tax_code(tax_code)? else {
+        return Ok((Kind::Admission, None));
+    };
+    if existing.data.user_id != user.id {
+        return Err(Error::conflict(lang.pick(
+            "questa organizzazione è già nell'albo, gestita da un altro account: per rinnovarla o aggiornarla serve quell'account (o scrivi al comitato)",
+            "this organisation is already in the register, managed by another account: renewing or updating it needs that account (or write to the committee)",
+        )));
+    }
+    match existing.data.status {
+        provider::Status::Suspended => Err(Error::invalid(lang.pick(
+            "l'accreditamento è sospeso: il rinnovo è possibile solo dopo la riammissione decisa dal comitato",
+            "the accreditation is suspended: it can be renewed only after the committee reinstates it",
+        ))),
+        provider::Status::Revoked => {
+            let revoked_at = existing
+                .data
+                .history
+                .iter()
+                .rev()
+                .find(|c| c.status == provider::Status::Revoked)
+                .map_or(existing.data.updated_at, |c| c.at);
+            check_wait(revoked_at, settings, now, ("una revoca", "a revocation"), lang)?;
+            Ok((Kind::Admission, Some(existing)))
+        }
+        provider::Status::Active | provider::Status::Expired => {
+            Ok((Kind::Renewal, Some(existing)))
+        }
+    }
+}
+
+/// Files a checked submission by `user`: refused while the organisation has an application
+/// under examination, or within `reapply_after` of a rejection.
+pub fn submit(
+    user: &User,
+    sub: Submission,
+    kind: Kind,
+    provider_id: Option<String>,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Application>> {
+    if let Some(rejected) = latest(&sub.org.tax_code, Status::Rejected)? {
+        let since = rejected.data.decided_at.unwrap_or(rejected.data.updated_at);
+        check_wait(since, settings, now, ("un rigetto", "a rejection"), lang)?;
+    }
+    let id = store::new_id();
+    let mut application = Application {
+        kind,
+        provider_id,
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        org: sub.org,
+        categories: sub.categories,
+        services: sub.services,
+        declarations: sub.declarations,
+        ethics_version: sub.ethics_version,
+        status: Status::Voting,
+        ballot: Ballot::open(now, settings.voting_window.as_ms()),
+        conflicts: Vec::new(),
+        comments: Vec::new(),
+        requests: Vec::new(),
+        decision: None,
+        decided_at: None,
+        history: Vec::new(),
+        submitted_at: now,
+        updated_at: now,
+    };
+    application.step(now, &user.display_name, "submitted", None);
+    let lock = Lock {
+        case: id.clone(),
+        at: now,
+    };
+    let mut batch = Batch::new();
+    batch.create(&LOCKS, &lock_id(&application.org.tax_code), &lock);
+    batch.create(&APPLICATIONS, &id, &application);
+    match batch.commit() {
+        Ok(versions) => {
+            let doc = Doc {
+                id: id.clone(),
+                version: versions.get(1).copied().unwrap_or(1),
+                data: application,
+            };
+            audit::record(
+                "application.submitted",
+                &id,
+                &json!({
+                    "kind": doc.data.kind,
+                    "legal_name": doc.data.org.legal_name,
+                    "tax_code": doc.data.org.tax_code,
+                    "services": doc.data.services.len(),
+                    "ethics_version": doc.data.ethics_version,
+                }),
+            )?;
+            let electorate = roster::electorate(&doc.data.subject(), &[])?;
+            notice::send_to_members(
+                &electorate.voters,
+                &format!("application/{id}/opened"),
+                &Message {
+                    subject_it: format!("Nuova domanda da esaminare: {}", doc.data.org.legal_name),
+                    subject_en: format!("New application to examine: {}", doc.data.org.legal_name),
+                    body_it: format!(
+                        "{} ha presentato una {} per la rete. La votazione è aperta fino al {}.",
+                        doc.data.org.legal_name,
+                        doc.data.kind.label(Lang::It).to_lowercase(),
+                        when(doc.data.ballot.closes_at)
+                    ),
+                    body_en: format!(
+                        "{} sent an {} to the network. The vote is open until {}.",
+                        doc.data.org.legal_name,
+                        doc.data.kind.label(Lang::En).to_lowercase(),
+                        when(doc.data.ballot.closes_at)
+                    ),
+                    link: Some(Application::link(&id)),
+                },
+            );
+            Ok(doc)
+        }
+        Err(Error::Conflict(_)) => Err(Error::conflict(lang.pick(
+            "questa organizzazione ha già una domanda in esame: attendi la decisione del comitato",
+            "this organisation already has an application under examination: wait for the committee's decision",
+        ))),
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ballot::{Majority, Rule};
+    use crate::duration::Duration;
+
+    fn settings() -> Settings {
+        Settings {
+            network_name: "Rete".into(),
+            ethics_code_version: "2025-1".into(),
+            ethics_code_text: "Codice".into(),
+            categories: vec!["alimentari".into(), "trasporto sociale".into()],
+            declarations: vec!["Uno".into(), "Due".into()],
+            rule: Rule {
+                quorum_percent: 50,
+                majority: Majority::Simple,
+            },
+            voting_window: Duration::from_ms(1000),
+            voting_rounds: 2,
+            accreditation_validity: Duration::from_ms(86_400_000),
+            renewal_notice: Duration::from_ms(1000),
+            reapply_after: Duration::from_ms(1000),
+            max_services: 5,
+        }
+    }
+
+    fn form(extra: &[(&str, &str)]) -> Input {
+        let mut pairs: Vec<(String, String)> = [
+            ("legal_name", "Alimentari Rossi srl"),
+            ("tax_code", "01234567897"),
+            ("vat_number", "01234567897"),
+            ("legal_form", "company"),
+            ("street", "Via Roma 1"),
+            ("postcode", "50122"),
+            ("city", "Firenze"),
+            ("province", "FI"),
+            ("email", "info@rossi.it"),
+            ("representative_name", "Mario Rossi"),
+            ("representative_tax_code", "RSSMRA85T10A562S"),
+            ("categories", "alimentari"),
+            ("service_1_title", "Spesa a domicilio"),
+            ("service_1_category", "alimentari"),
+            (
+                "service_1_description",
+                "Consegna a casa per chi non può uscire",
+            ),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        pairs.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        Input::from_pairs(&pairs)
+    }
+
+    fn ids() -> impl FnMut() -> String {
+        let mut n = 0;
+        move || {
+            n += 1;
+            format!("s{n}")
+        }
+    }
+
+    #[test]
+    fn a_complete_submission_signs_every_declaration_and_the_current_code() {
+        let input = form(&[
+            ("declarations", "1"),
+            ("declarations", "2"),
+            ("accept_ethics", "on"),
+            ("ethics_version", "2025-1"),
+        ]);
+        let sub = read_submission(&input, &settings(), &[], &mut ids(), Lang::It).unwrap();
+        assert_eq!(sub.declarations, vec!["Uno", "Due"]);
+        assert_eq!(sub.ethics_version, "2025-1");
+        assert_eq!(sub.services[0].id, "s1");
+        assert_eq!(sub.org.legal_name, "Alimentari Rossi srl");
+    }
+
+    #[test]
+    fn a_missing_declaration_or_an_old_code_is_refused() {
+        let input = form(&[
+            ("declarations", "2"),
+            ("accept_ethics", "on"),
+            ("ethics_version", "2024-3"),
+        ]);
+        let problems = read_submission(&input, &settings(), &[], &mut ids(), Lang::It).unwrap_err();
+        assert!(problems.for_field("declarations").unwrap().contains("n. 1"));
+        assert!(
+            problems
+                .for_field("ethics_version")
+                .unwrap()
+                .contains("«2025-1»")
+        );
+        let input = form(&[("declarations", "1"), ("declarations", "2")]);
+        let problems = read_submission(&input, &settings(), &[], &mut ids(), Lang::En).unwrap_err();
+        assert!(problems.for_field("accept_ethics").is_some());
+    }
+}

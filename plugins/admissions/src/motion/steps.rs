@@ -1,0 +1,176 @@
+//! The steps on an open proceeding: the members' votes and declared conflicts, the provider's
+//! statement in its defence.
+
+use serde_json::json;
+use trama_sdk::i18n::Lang;
+use trama_sdk::identity::User;
+use trama_sdk::input::Problems;
+use trama_sdk::store::Doc;
+use trama_sdk::{Error, Result, audit};
+
+use crate::application::{Step, check_text};
+use crate::ballot::{Choice, Vote};
+use crate::case::{self};
+use crate::config::Settings;
+use crate::conflict::Declared;
+use crate::decision::ClosedBy;
+use crate::provider::{self};
+use crate::roster::Member;
+
+use super::*;
+
+fn refuse_closed(motion: &Motion, now: i64, lang: Lang) -> Result<()> {
+    if motion.status != Status::Voting {
+        return Err(Error::conflict(match lang {
+            Lang::It => format!(
+                "il procedimento è chiuso ({})",
+                motion.status.label(lang).to_lowercase()
+            ),
+            Lang::En => format!(
+                "the proceeding is closed ({})",
+                motion.status.label(lang).to_lowercase()
+            ),
+        }));
+    }
+    if now >= motion.ballot.closes_at {
+        return Err(Error::conflict(lang.pick(
+            "la votazione è chiusa: l'esito viene calcolato a breve",
+            "the vote is closed: the outcome follows shortly",
+        )));
+    }
+    Ok(())
+}
+
+/// A member's vote on a proceeding (see [`crate::application::vote`]).
+pub fn vote(
+    id: &str,
+    member: &Doc<Member>,
+    choice: Choice,
+    reason: Option<String>,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Motion>> {
+    let current = load(id, lang)?;
+    let electorate_now = electorate(&current.data, lang)?;
+    case::audit_refused(id, member, &electorate_now)?;
+    let (doc, previous) = change(id, now, lang, |motion| {
+        refuse_closed(motion, now, lang)?;
+        let electorate = electorate(motion, lang)?;
+        if let Some(conflict) = electorate.conflict_of(&member.id) {
+            return Err(Error::forbidden(match lang {
+                Lang::It => format!(
+                    "conflitto di interessi: non puoi votare perché {}",
+                    conflict.describe(lang)
+                ),
+                Lang::En => format!(
+                    "conflict of interest: you cannot vote because {}",
+                    conflict.describe(lang)
+                ),
+            }));
+        }
+        if !electorate.voters.iter().any(|v| v.id == member.id) {
+            return Err(Error::forbidden(lang.pick(
+                "il tuo account non risulta nel comitato con il ruolo `committee`",
+                "your account is not on the committee with the role `committee`",
+            )));
+        }
+        let previous = motion.ballot.cast(Vote {
+            member: member.id.clone(),
+            name: member.data.display_name.clone(),
+            choice,
+            reason: reason.clone(),
+            at: now,
+        });
+        motion.history.push(Step {
+            at: now,
+            actor: member.data.display_name.clone(),
+            action: if previous.is_some() {
+                "vote_changed"
+            } else {
+                "voted"
+            }
+            .into(),
+            note: None,
+        });
+        if let Some(outcome) = case::certain(&motion.ballot, &electorate, settings) {
+            decide(motion, outcome, electorate, ClosedBy::Votes, settings, now);
+        }
+        Ok(Some(previous))
+    })?
+    .ok_or_else(|| Error::internal("a vote changed nothing"))?;
+    case::audit_vote(id, member, choice, previous)?;
+    Ok(doc)
+}
+
+/// A member declares a conflict of interest on a proceeding.
+pub fn declare_conflict(
+    id: &str,
+    member: &Doc<Member>,
+    note: String,
+    settings: &Settings,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Motion>> {
+    let (doc, withdrawn) = change(id, now, lang, |motion| {
+        if motion.status != Status::Voting {
+            return Err(Error::conflict(
+                lang.pick("il procedimento è chiuso", "the proceeding is closed"),
+            ));
+        }
+        if motion.conflicts.iter().any(|d| d.member == member.id) {
+            return Err(Error::conflict(lang.pick(
+                "hai già dichiarato un conflitto di interessi su questo procedimento",
+                "you already declared a conflict of interest on this proceeding",
+            )));
+        }
+        motion.conflicts.push(Declared {
+            member: member.id.clone(),
+            name: member.data.display_name.clone(),
+            note: note.clone(),
+            at: now,
+        });
+        let withdrawn = motion.ballot.withdraw(&member.id);
+        if now < motion.ballot.closes_at {
+            let electorate = electorate(motion, lang)?;
+            if let Some(outcome) = case::certain(&motion.ballot, &electorate, settings) {
+                decide(motion, outcome, electorate, ClosedBy::Votes, settings, now);
+            }
+        }
+        Ok(Some(withdrawn))
+    })?
+    .ok_or_else(|| Error::internal("a declaration changed nothing"))?;
+    case::audit_conflict(id, member, &note, withdrawn)?;
+    Ok(doc)
+}
+
+/// The provider's statement in its defence (sent again, it replaces the earlier one).
+pub fn statement(id: &str, user: &User, text: String, now: i64, lang: Lang) -> Result<Doc<Motion>> {
+    let current = load(id, lang)?;
+    let provider = provider::load(&current.data.provider_id, lang)?;
+    if provider.data.user_id != user.id {
+        return Err(Error::forbidden(lang.pick(
+            "solo l'account che gestisce il fornitore può inviare controdeduzioni",
+            "only the account managing the provider can send a statement",
+        )));
+    }
+    let (doc, ()) = change(id, now, lang, |motion| {
+        refuse_closed(motion, now, lang)?;
+        motion.statement = Some(Statement {
+            text: text.clone(),
+            at: now,
+        });
+        motion
+            .history
+            .push(Step::new(now, &user.display_name, "statement", None));
+        Ok(Some(()))
+    })?
+    .ok_or_else(|| Error::internal("a statement changed nothing"))?;
+    audit::record("motion.statement", id, &json!({ "user": user.username }))?;
+    Ok(doc)
+}
+
+/// Reads the reason of a new proceeding.
+pub fn read_reason(text: Option<&str>, lang: Lang) -> std::result::Result<String, Problems> {
+    check_text("reason", text, lang)
+}

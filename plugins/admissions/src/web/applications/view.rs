@@ -1,0 +1,297 @@
+//! What an application's page and API show: the views of an application, its steps, votes and
+//! decision, shaped for the applicant or for the committee.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use trama_sdk::Result;
+use trama_sdk::i18n::Lang;
+use trama_sdk::store::Doc;
+
+use crate::application::{self, Application, Status};
+use crate::ballot::{Choice, Count};
+use crate::catalogue::Service;
+use crate::config::Settings;
+use crate::decision::{ClosedBy, Decision};
+use crate::organisation::Organisation;
+use crate::roster::{self, Electorate, Member};
+use crate::time::{iso, when};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestView {
+    pub question: String,
+    pub asked_by: String,
+    pub asked: String,
+    pub answer: Option<String>,
+    pub answered: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VoteView {
+    pub name: String,
+    pub choice: Choice,
+    pub choice_label: &'static str,
+    pub reason: Option<String>,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionView {
+    pub outcome: &'static str,
+    pub summary: String,
+    pub reasons: Vec<String>,
+    pub decided: String,
+    pub decided_iso: String,
+    pub closed_by: ClosedBy,
+    pub round: u32,
+    /// The votes, for the committee only.
+    pub votes: Option<Vec<VoteView>>,
+    /// Members excluded for a conflict, for the committee only.
+    pub excluded: Option<Vec<ExcludedView>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExcludedView {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepView {
+    pub at: String,
+    pub at_iso: String,
+    pub actor: String,
+    pub action: String,
+    pub note: Option<String>,
+}
+
+/// What only committee members see.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitteeView {
+    pub comments: Vec<Value>,
+    pub votes: Vec<VoteView>,
+    pub electorate: u32,
+    pub quorum: u32,
+    pub count: Count,
+    pub excluded: Vec<ExcludedView>,
+    pub history: Vec<StepView>,
+}
+
+/// An application as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationView {
+    pub id: String,
+    pub kind: crate::application::Kind,
+    pub kind_label: &'static str,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub open: bool,
+    pub org: Organisation,
+    pub legal_form_label: &'static str,
+    pub address: String,
+    pub categories: Vec<String>,
+    pub services: Vec<Service>,
+    pub declarations: Vec<String>,
+    pub ethics_version: String,
+    pub submitted: String,
+    pub submitted_iso: String,
+    /// When the current window closes, while voting.
+    pub closes: Option<String>,
+    pub closes_iso: Option<String>,
+    pub round: u32,
+    pub requests: Vec<RequestView>,
+    pub pending_question: Option<String>,
+    pub decision: Option<DecisionView>,
+    /// After a rejection: from when a new application is accepted (Rome time, for people).
+    pub reapply_from: Option<String>,
+    /// The same instant in RFC 3339 (UTC), for API clients.
+    pub reapply_from_iso: Option<String>,
+    pub provider_id: Option<String>,
+    pub history: Vec<StepView>,
+    pub committee: Option<CommitteeView>,
+}
+
+fn action_label(action: &str, lang: Lang) -> &'static str {
+    match action {
+        "submitted" => lang.pick("domanda presentata", "application submitted"),
+        "voted" => lang.pick("ha votato", "voted"),
+        "vote_changed" => lang.pick("ha cambiato voto", "changed their vote"),
+        "info_requested" => lang.pick("richiesta di integrazione", "information requested"),
+        "answered" => lang.pick("risposta del richiedente", "the applicant answered"),
+        "service_withdrawn" => lang.pick("servizio ritirato", "service withdrawn"),
+        "withdrawn" => lang.pick("domanda ritirata", "application withdrawn"),
+        "conflict_declared" => lang.pick(
+            "conflitto di interessi dichiarato",
+            "conflict of interest declared",
+        ),
+        "new_round" => lang.pick(
+            "nuovo turno di votazione per mancanza di quorum",
+            "new round for lack of quorum",
+        ),
+        "decided" => lang.pick("decisione", "decision"),
+        "opened" => lang.pick("procedimento aperto", "proceeding opened"),
+        "statement" => lang.pick("controdeduzioni del fornitore", "the provider's statement"),
+        _ => lang.pick("altro", "other"),
+    }
+}
+
+/// Steps the applicant sees (no votes, no declarations of members).
+const PUBLIC_STEPS: &[&str] = &[
+    "submitted",
+    "opened",
+    "statement",
+    "info_requested",
+    "answered",
+    "service_withdrawn",
+    "withdrawn",
+    "new_round",
+    "decided",
+];
+
+pub fn steps(history: &[application::Step], public: bool, lang: Lang) -> Vec<StepView> {
+    history
+        .iter()
+        .filter(|s| !public || PUBLIC_STEPS.contains(&s.action.as_str()))
+        .map(|s| StepView {
+            at: when(s.at),
+            at_iso: iso(s.at),
+            actor: if public
+                && ![
+                    "submitted",
+                    "answered",
+                    "service_withdrawn",
+                    "withdrawn",
+                    "statement",
+                ]
+                .contains(&s.action.as_str())
+            {
+                lang.pick("comitato", "committee").to_owned()
+            } else {
+                s.actor.clone()
+            },
+            action: action_label(&s.action, lang).to_owned(),
+            note: s.note.clone().filter(|_| s.action != "decided"),
+        })
+        .collect()
+}
+
+fn vote_views(votes: &[crate::ballot::Vote], lang: Lang) -> Vec<VoteView> {
+    votes
+        .iter()
+        .map(|v| VoteView {
+            name: v.name.clone(),
+            choice: v.choice,
+            choice_label: v.choice.label(lang),
+            reason: v.reason.clone(),
+            at: when(v.at),
+        })
+        .collect()
+}
+
+fn excluded_views(electorate: &Electorate, lang: Lang) -> Vec<ExcludedView> {
+    electorate
+        .excluded
+        .iter()
+        .map(|e| ExcludedView {
+            name: e.member.name.clone(),
+            reason: e.conflict.describe(lang),
+        })
+        .collect()
+}
+
+pub fn decision_view(decision: &Decision, committee: bool, lang: Lang) -> DecisionView {
+    DecisionView {
+        outcome: decision.outcome.key(),
+        summary: decision.summary(lang),
+        reasons: decision.reasons.clone(),
+        decided: when(decision.at),
+        decided_iso: iso(decision.at),
+        closed_by: decision.closed_by,
+        round: decision.round,
+        votes: committee.then(|| vote_views(&decision.votes, lang)),
+        excluded: committee.then(|| excluded_views(&decision.electorate, lang)),
+    }
+}
+
+impl ApplicationView {
+    /// The view of `doc`; with `roster` (the committee's members), what the committee sees.
+    pub fn new(
+        doc: &Doc<Application>,
+        roster: Option<&[Doc<Member>]>,
+        settings: &Settings,
+        lang: Lang,
+    ) -> Result<Self> {
+        let app = &doc.data;
+        let voting = app.status == Status::Voting;
+        let committee = roster.is_some();
+        let committee_view = if let Some(members) = roster {
+            let electorate = roster::electorate_of(members, &app.subject(), &app.conflicts);
+            let count = app.ballot.count(&electorate.ids());
+            Some(CommitteeView {
+                comments: app
+                    .comments
+                    .iter()
+                    .map(|c| json!({ "name": c.name, "text": c.text, "at": when(c.at) }))
+                    .collect(),
+                votes: vote_views(&app.ballot.votes, lang),
+                electorate: count.electorate,
+                quorum: settings.rule.quorum(count.electorate),
+                count,
+                excluded: excluded_views(&electorate, lang),
+                history: steps(&app.history, false, lang),
+            })
+        } else {
+            None
+        };
+        let reapply_at = (app.status == Status::Rejected)
+            .then(|| {
+                app.decided_at
+                    .map(|at| at.saturating_add(settings.reapply_after.as_ms()))
+            })
+            .flatten();
+        Ok(Self {
+            id: doc.id.clone(),
+            kind: app.kind,
+            kind_label: app.kind.label(lang),
+            status: app.status,
+            status_label: app.status.label(lang),
+            open: app.status.is_open(),
+            org: app.org.clone(),
+            legal_form_label: app.org.legal_form.label(lang),
+            address: app.org.address(),
+            categories: app.categories.clone(),
+            services: app.services.clone(),
+            declarations: app.declarations.clone(),
+            ethics_version: app.ethics_version.clone(),
+            submitted: when(app.submitted_at),
+            submitted_iso: iso(app.submitted_at),
+            closes: voting.then(|| when(app.ballot.closes_at)),
+            closes_iso: voting.then(|| iso(app.ballot.closes_at)),
+            round: app.ballot.round,
+            requests: app
+                .requests
+                .iter()
+                .map(|r| RequestView {
+                    question: r.question.clone(),
+                    asked_by: if committee {
+                        r.asked_by.clone()
+                    } else {
+                        lang.pick("il comitato", "the committee").to_owned()
+                    },
+                    asked: when(r.asked_at),
+                    answer: r.answer.clone(),
+                    answered: r.answered_at.map(when),
+                })
+                .collect(),
+            pending_question: app.pending_request().map(|r| r.question.clone()),
+            decision: app
+                .decision
+                .as_ref()
+                .map(|d| decision_view(d, committee, lang)),
+            reapply_from: reapply_at.map(when),
+            reapply_from_iso: reapply_at.map(iso),
+            provider_id: app.provider_id.clone(),
+            history: steps(&app.history, !committee, lang),
+            committee: committee_view,
+        })
+    }
+}
