@@ -11,10 +11,15 @@ use std::marker::PhantomData;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::bindings::trama::plugin::store as wit;
 use crate::{Error, Result};
+
+mod batch;
+mod query;
+
+pub use batch::Batch;
+pub use query::{Cmp, Query};
 
 /// Why the kernel refused a store operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,33 +79,6 @@ impl From<StoreError> for Error {
             ),
             StoreError::TooLarge(m) => Error::Invalid(m),
             StoreError::Invalid(m) | StoreError::Internal(m) => Error::Internal(m),
-        }
-    }
-}
-
-/// A comparison in a query filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cmp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    /// Text that starts with the value.
-    Prefix,
-}
-
-impl Cmp {
-    fn to_wit(self) -> wit::Compare {
-        match self {
-            Cmp::Eq => wit::Compare::Eq,
-            Cmp::Ne => wit::Compare::Ne,
-            Cmp::Lt => wit::Compare::Lt,
-            Cmp::Le => wit::Compare::Le,
-            Cmp::Gt => wit::Compare::Gt,
-            Cmp::Ge => wit::Compare::Ge,
-            Cmp::Prefix => wit::Compare::Prefix,
         }
     }
 }
@@ -289,14 +267,7 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
 
     /// Starts a query; see [`Query`].
     pub fn query(&self) -> Query<T> {
-        Query {
-            collection: self.clone(),
-            filters: Vec::new(),
-            order_by: None,
-            descending: false,
-            limit: None,
-            offset: 0,
-        }
+        Query::on(self.clone())
     }
 
     /// How many documents the collection holds.
@@ -335,253 +306,6 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
             version: doc.version,
             data,
         })
-    }
-}
-
-/// A query on a collection: filters and ordering use indexed fields only.
-///
-/// ```no_run
-/// # use trama_sdk::store::{Cmp, Collection};
-/// # #[derive(serde::Serialize, serde::Deserialize)]
-/// # struct Greeting { name: String }
-/// # const GREETINGS: Collection<Greeting> = Collection::new("greetings");
-/// # fn main() -> trama_sdk::Result<()> {
-/// let recent = GREETINGS
-///     .query()
-///     .filter("name", Cmp::Eq, "Anna")
-///     .order_by_desc("created_at")
-///     .limit(20)
-///     .fetch()?;
-/// # Ok(())
-/// # }
-/// ```
-#[must_use = "a query does nothing until `fetch` or `count`"]
-pub struct Query<T> {
-    /// A copy, so that a query on a `const` collection can be kept in a variable.
-    collection: Collection<T>,
-    filters: Vec<wit::Filter>,
-    order_by: Option<String>,
-    descending: bool,
-    limit: Option<u32>,
-    offset: u32,
-}
-
-impl<T: Serialize + DeserializeOwned> Query<T> {
-    /// Keeps documents whose indexed `field` compares to `value` (a string, number or bool).
-    pub fn filter(mut self, field: &str, cmp: Cmp, value: impl Into<Value>) -> Self {
-        self.filters.push(wit::Filter {
-            field: field.to_owned(),
-            op: cmp.to_wit(),
-            value: value.into().to_string(),
-        });
-        self
-    }
-
-    /// Sorts by an indexed field, smallest first (documents are sorted by id otherwise).
-    pub fn order_by(mut self, field: &str) -> Self {
-        self.order_by = Some(field.to_owned());
-        self.descending = false;
-        self
-    }
-
-    /// Sorts by an indexed field, largest first.
-    pub fn order_by_desc(mut self, field: &str) -> Self {
-        self.order_by = Some(field.to_owned());
-        self.descending = true;
-        self
-    }
-
-    /// Returns at most `n` documents (the kernel caps every page anyway).
-    pub fn limit(mut self, n: u32) -> Self {
-        self.limit = Some(n);
-        self
-    }
-
-    /// Skips the first `n` documents.
-    pub fn offset(mut self, n: u32) -> Self {
-        self.offset = n;
-        self
-    }
-
-    /// Runs the query.
-    pub fn fetch(self) -> Result<Vec<Doc<T>>> {
-        let query = wit::QueryOptions {
-            filters: self.filters,
-            order_by: self.order_by,
-            descending: self.descending,
-            limit: self.limit,
-            offset: self.offset,
-        };
-        let docs = wit::query(&self.collection.name, &query).map_err(StoreError::from)?;
-        docs.into_iter()
-            .map(|doc| self.collection.decode(doc))
-            .collect()
-    }
-
-    /// Every document that passes the filters, from the query's offset on, read a page of
-    /// [`PAGE`] (the kernel's largest) at a time; a limit set on the query is ignored. For
-    /// exports and reports that must see everything: a page walk by hand is easy to get wrong
-    /// at the boundary.
-    pub fn fetch_all(self) -> Result<Vec<Doc<T>>> {
-        let mut all = Vec::new();
-        loop {
-            let offset = self
-                .offset
-                .saturating_add(u32::try_from(all.len()).unwrap_or(u32::MAX));
-            let query = wit::QueryOptions {
-                filters: self.filters.clone(),
-                order_by: self.order_by.clone(),
-                descending: self.descending,
-                limit: Some(PAGE),
-                offset,
-            };
-            let docs = wit::query(&self.collection.name, &query).map_err(StoreError::from)?;
-            let full = docs.len() == PAGE as usize;
-            for doc in docs {
-                all.push(self.collection.decode(doc)?);
-            }
-            if !full {
-                return Ok(all);
-            }
-        }
-    }
-
-    /// Counts the documents that pass the filters (ordering and paging are ignored).
-    pub fn count(self) -> Result<u64> {
-        Ok(wit::count(&self.collection.name, &self.filters).map_err(StoreError::from)?)
-    }
-}
-
-/// Writes that succeed together or not at all.
-///
-/// ```no_run
-/// # use trama_sdk::store::{self, Batch, Collection};
-/// # fn main() -> trama_sdk::Result<()> {
-/// const NAMES: Collection<String> = Collection::new("names");
-/// const TOTALS: Collection<u64> = Collection::new("totals");
-///
-/// let total = TOTALS.get("names")?;
-/// let mut batch = Batch::new();
-/// batch.create(&NAMES, &store::new_id(), &"Anna".to_owned());
-/// match &total {
-///     // Fails the whole batch if someone else counted in the meantime.
-///     Some(doc) => batch.put_if_version(&TOTALS, "names", &(doc.data + 1), doc.version),
-///     None => batch.create(&TOTALS, "names", &1),
-/// };
-/// batch.commit()?;
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Default)]
-#[must_use = "a batch does nothing until `commit`"]
-pub struct Batch {
-    writes: Vec<wit::Write>,
-    /// The first document that could not be serialized; reported by `commit`.
-    error: Option<Error>,
-}
-
-impl Batch {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// How many writes the batch holds.
-    pub fn len(&self) -> usize {
-        self.writes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.writes.is_empty()
-    }
-
-    /// Writes `data` under `id` whatever is there.
-    pub fn put<T: Serialize + DeserializeOwned>(
-        &mut self,
-        collection: &Collection<T>,
-        id: &str,
-        data: &T,
-    ) -> &mut Self {
-        self.push_put(collection, id, data, None)
-    }
-
-    /// Creates `id`, which must not exist yet.
-    pub fn create<T: Serialize + DeserializeOwned>(
-        &mut self,
-        collection: &Collection<T>,
-        id: &str,
-        data: &T,
-    ) -> &mut Self {
-        self.push_put(collection, id, data, Some(0))
-    }
-
-    /// Writes `data` under `id` only if it is still at `version`.
-    pub fn put_if_version<T: Serialize + DeserializeOwned>(
-        &mut self,
-        collection: &Collection<T>,
-        id: &str,
-        data: &T,
-        version: u64,
-    ) -> &mut Self {
-        self.push_put(collection, id, data, Some(version))
-    }
-
-    /// Deletes `id` if it exists.
-    pub fn delete<T>(&mut self, collection: &Collection<T>, id: &str) -> &mut Self {
-        self.push_delete(collection, id, None)
-    }
-
-    /// Deletes `id`, which must exist at `version`.
-    pub fn delete_if_version<T>(
-        &mut self,
-        collection: &Collection<T>,
-        id: &str,
-        version: u64,
-    ) -> &mut Self {
-        self.push_delete(collection, id, Some(version))
-    }
-
-    /// Applies every write atomically; returns the new version of each (0 for deletes), in
-    /// order. If any write fails — a version conflict, say — nothing is written.
-    pub fn commit(self) -> Result<Vec<u64>> {
-        if let Some(err) = self.error {
-            return Err(err);
-        }
-        Ok(wit::batch(&self.writes).map_err(StoreError::from)?)
-    }
-
-    fn push_put<T: Serialize + DeserializeOwned>(
-        &mut self,
-        collection: &Collection<T>,
-        id: &str,
-        data: &T,
-        expected_version: Option<u64>,
-    ) -> &mut Self {
-        match collection.encode(id, data) {
-            Ok(data) => self.writes.push(wit::Write::Put(wit::PutOp {
-                collection: collection.name.to_string(),
-                id: id.to_owned(),
-                data,
-                expected_version,
-            })),
-            Err(err) => {
-                self.error.get_or_insert(err);
-            }
-        }
-        self
-    }
-
-    fn push_delete<T>(
-        &mut self,
-        collection: &Collection<T>,
-        id: &str,
-        expected_version: Option<u64>,
-    ) -> &mut Self {
-        self.writes.push(wit::Write::Delete(wit::DeleteOp {
-            collection: collection.name.to_string(),
-            id: id.to_owned(),
-            expected_version,
-        }));
-        self
     }
 }
 
