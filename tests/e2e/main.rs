@@ -14,6 +14,7 @@ mod cross_site;
 mod events_audit;
 mod faults;
 mod governance;
+mod guide;
 mod headers;
 mod host_claims;
 mod many;
