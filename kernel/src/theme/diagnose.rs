@@ -311,7 +311,7 @@ mod tests {
             "two lines either side, within the file"
         );
         let text = err.to_string();
-        assert!(text.starts_with("/t/hello/index.html:3:8: "), "{text}");
+        assert!(text.starts_with("/t/hello/index.html:3:9: "), "{text}");
         assert!(
             text.contains("expected"),
             "pest's expectation is kept: {text}"

@@ -19,9 +19,9 @@ pub(super) fn page(status: StatusCode, err: &WebError) -> String {
         WebError::Theme(_) => "template error",
         _ => "server error",
     };
-    let _ = write!(
+    let _ = writeln!(
         body,
-        "<h1>{} · {headline}</h1>\n",
+        "<h1>{} · {headline}</h1>",
         escape(&status.to_string())
     );
     match err {
