@@ -7,8 +7,9 @@
 //! (see `wit/plugin.wit`). Each territory is an *instance* configured by a manifest, parsed and
 //! validated by the `trama-manifest` crate.
 //!
-//! Entry points: [`server::serve`] for the HTTP server, [`instance::Instance::open`] for one
-//! instance, [`host::PluginHost`] for the WebAssembly engine.
+//! Entry points: [`server::serve`] for the HTTP server, [`dev::run`] for the development loop,
+//! [`instance::Instance::open`] for one instance, [`host::PluginHost`] for the WebAssembly
+//! engine.
 
 // The modules in layers, lowest first; a module uses only its own layer and those below it
 // (`kernel/tests/layers.rs` checks this, `docs/architecture.md` says why). Public modules are
@@ -40,7 +41,8 @@ pub mod governance;
 pub(crate) mod live;
 // HTTP.
 pub(crate) mod web;
-// The process: many instances, and the server.
+// The process: many instances, the server, and the development loop.
+pub mod dev;
 pub mod fleet;
 pub mod scaffold;
 pub mod server;

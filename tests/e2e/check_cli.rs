@@ -84,7 +84,7 @@ fn an_api_requirement_older_than_the_component_is_refused_naming_the_plugin_toml
 }
 
 /// A theme whose template does not parse stops `serve`; `trama check` says so first, naming
-/// the template.
+/// the template's file, line and column.
 #[test]
 fn a_broken_theme_template_fails_the_check() {
     let themes = tempfile::tempdir().expect("tempdir");
@@ -96,7 +96,8 @@ fn a_broken_theme_template_fails_the_check() {
     )
     .expect("write");
     let said = refused_check("broken-theme", "themes", themes.path());
-    assert!(said.contains("home.html"), "{said}");
+    let place = format!("{}:1:", default.join("templates/home.html").display());
+    assert!(said.contains(&place), "no `{place}` in: {said}");
 }
 
 /// Runs `trama check` on a hello instance whose registry folder `folder` (`plugins` or

@@ -11,6 +11,7 @@ mod check_cli;
 mod connections;
 mod corporate_plans;
 mod cross_site;
+mod dev;
 mod events_audit;
 mod faults;
 mod governance;

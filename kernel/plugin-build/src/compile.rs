@@ -55,6 +55,16 @@ pub fn build_plugin_reporting(
 /// directory, and whoever comes second finds the component fresh and does not rebuild it.
 /// On a machine with no wasm toolchain an existing component is returned as it is.
 pub fn ensure_built(plugin_dir: &Path) -> Result<PathBuf, BuildError> {
+    ensure_built_reporting(plugin_dir, &mut |_| {})
+}
+
+/// [`ensure_built`], telling `progress` what it does when the component is stale, as
+/// [`build_plugin_reporting`] does; a fresh component is returned without a word. `trama dev`
+/// uses it at start so that a first build is never silent.
+pub fn ensure_built_reporting(
+    plugin_dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PathBuf, BuildError> {
     let plugin_dir = &absolute(plugin_dir)?;
     let component = plugin_dir.join(COMPONENT_FILE);
     let toolchain = match toolchain::detect() {
@@ -67,7 +77,11 @@ pub fn ensure_built(plugin_dir: &Path) -> Result<PathBuf, BuildError> {
     if is_fresh(&component, &project.inputs) {
         return Ok(component);
     }
-    build_locked(&toolchain, &project, plugin_dir, &mut |_| {})
+    progress(&format!(
+        "building {} with {toolchain}",
+        plugin_dir.display()
+    ));
+    build_locked(&toolchain, &project, plugin_dir, progress)
 }
 
 /// Encodes a core module built with the SDK (whose bindings embed the `trama:plugin` world)

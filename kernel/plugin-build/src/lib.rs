@@ -18,6 +18,7 @@ mod toolchain;
 
 pub use compile::{
     COMPONENT_FILE, build_plugin, build_plugin_reporting, componentize, ensure_built,
+    ensure_built_reporting,
 };
 pub use error::BuildError;
 pub use scaffold::new_plugin;

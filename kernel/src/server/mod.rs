@@ -42,9 +42,24 @@ pub struct ServeOptions {
     /// See [`AppState::trust_proxy`].
     pub trust_proxy: bool,
     pub limits: Limits,
+    /// `trama dev`: server errors show their details (a template's file and line) to the
+    /// visitor, who is the developer. Never in production: they may hold internals.
+    pub dev: bool,
 }
 
+/// A task started beside the server once its instances are open (the development loop's
+/// watcher), given the fleet; stopped when the server stops.
+pub type Companion = Box<dyn FnOnce(Arc<Fleet>) -> tokio::task::JoinHandle<()> + Send>;
+
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
+    serve_with(options, None).await
+}
+
+/// [`serve`], with a `companion` task running beside it.
+pub async fn serve_with(
+    options: ServeOptions,
+    companion: Option<Companion>,
+) -> Result<(), ServeError> {
     let host = PluginHost::new(&options.cache_dir)?;
     let (stop, stopped) = watch::channel(false);
     let fleet = Arc::new(Fleet::new(
@@ -68,6 +83,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         secure_cookies: options.secure_cookies,
         trust_proxy: options.trust_proxy,
         body_timeout: options.limits.body_timeout,
+        dev: options.dev,
     };
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -78,6 +94,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let addr = listener.local_addr()?;
     let descriptors = connections::raise_descriptor_limit();
     let reloader = tokio::spawn(reload_on_hangup(fleet.clone()));
+    let companion = companion.map(|start| start(fleet.clone()));
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("Trama listening on http://{addr}");
     tracing::info!(
@@ -95,6 +112,9 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     )
     .await;
     reloader.abort();
+    if let Some(companion) = companion {
+        companion.abort();
+    }
     let _ = stop.send(true);
     fleet.join().await;
     Ok(())

@@ -49,6 +49,8 @@ pub struct Ctx {
     /// `X-Forwarded-For` hop when the server trusts its proxy (`--trust-proxy`): the one the
     /// proxy added, whatever the client put before it.
     pub client_addr: String,
+    /// Served by `trama dev`: a server error shows the developer what failed and where.
+    pub dev: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -97,6 +99,7 @@ impl FromRequestParts<AppState> for Ctx {
             wants_html,
             instance,
             live,
+            dev: state.dev,
         };
         if let Some(token) = ctx.cookie_value(SESSION_COOKIE) {
             ctx.user = sessions::user(&ctx.instance.db, ctx.instance.id(), &token).await?;

@@ -162,10 +162,14 @@ impl WebError {
         }
     }
 
-    /// A themed page for browsers, JSON for everyone else.
+    /// A themed page for browsers, JSON for everyone else. Under `trama dev` a server error
+    /// tells the developer everything instead ([`super::dev_page`]).
     pub fn render(self, ctx: &Ctx) -> Response {
         self.log();
         let status = self.status();
+        if ctx.dev && status.is_server_error() {
+            return self.dev_response(ctx);
+        }
         if !ctx.wants_html {
             let message = self.message_for(ctx);
             return (ctx.jar.clone(), self.json_response_with(message)).into_response();
@@ -225,6 +229,25 @@ impl From<crate::governance::GovernanceError> for WebError {
 }
 
 impl WebError {
+    /// The whole error, file and line of a template included: the developer's page for a
+    /// browser, the envelope with the full message for an API client.
+    fn dev_response(&self, ctx: &Ctx) -> Response {
+        let status = self.status();
+        let mut response = if ctx.wants_html {
+            (
+                status,
+                ctx.jar.clone(),
+                Html(super::dev_page::page(status, self)),
+            )
+                .into_response()
+        } else {
+            let body = json!({ "error": { "kind": self.kind(), "message": self.to_string() } });
+            (status, ctx.jar.clone(), axum::Json(body)).into_response()
+        };
+        self.add_headers(&mut response);
+        response
+    }
+
     fn json_response(&self) -> Response {
         self.json_response_with(self.public_message())
     }

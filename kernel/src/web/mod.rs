@@ -3,6 +3,7 @@
 
 mod body;
 mod context;
+mod dev_page;
 mod error;
 mod form;
 mod governance;
@@ -151,6 +152,8 @@ pub struct AppState {
     /// The longest a request body may take to arrive in all (`--body-timeout`); the
     /// connection layer also bounds each pause, this bounds the total.
     pub body_timeout: std::time::Duration,
+    /// `trama dev`: server errors are shown with their details (see [`WebError::render`]).
+    pub dev: bool,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,6 +1,7 @@
 //! The `trama` command: serve instances, check manifests, build plugins, manage accounts.
 
 mod check;
+mod dev;
 
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
@@ -70,6 +71,10 @@ enum Command {
         #[arg(long, env = "TRAMA_BODY_TIMEOUT")]
         body_timeout: Option<u64>,
     },
+    /// Serve one instance for development: rebuild a plugin when its Rust sources change,
+    /// reload templates, catalogues and the manifest when they change, and show template
+    /// errors with their file and line.
+    Dev(dev::DevArgs),
     /// Validate an instance as `serve` would open it: its manifest with the changes the
     /// coordination table approved (read from its database, if it has one), its plugins
     /// resolved and their components linked. Given a folder of instances, check each and that
@@ -314,9 +319,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 secure_cookies: settings.secure_cookies,
                 trust_proxy: settings.trust_proxy,
                 limits: settings.limits(),
+                dev: false,
             })
             .await?;
         }
+        Command::Dev(args) => dev::run(args).await?,
         Command::Check {
             instance,
             cache_dir,

@@ -3,6 +3,13 @@
 //! Lookup order for a template name is: the instance's theme, then the plugin's own templates,
 //! then the default theme. Plugin templates are named `<plugin>/<path>`; a theme overrides one by
 //! shipping `templates/plugins/<plugin>/<path>`.
+//!
+//! Each template keeps the file it came from, so that an error names the file and, as far as
+//! [`diagnose`] can tell, the line: the developer edits files, not tera names.
+
+mod diagnose;
+
+pub use diagnose::Spot;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -25,20 +32,29 @@ pub enum ThemeError {
     },
     #[error("{path}: {message}")]
     Catalogue { path: PathBuf, message: String },
-    #[error("template error: {0}")]
-    Template(String),
+    /// A template that does not parse or does not render: where it lies (the file, and the
+    /// line when known) and what is wrong.
+    #[error("{}", diagnose::describe(.spot.as_deref(), .message))]
+    Template {
+        spot: Option<Box<Spot>>,
+        message: String,
+    },
 }
 
-fn template_error(err: tera::Error) -> ThemeError {
-    // tera hides the useful part of the message in the error's sources.
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(&err);
-    while let Some(inner) = source {
-        message.push_str(": ");
-        message.push_str(&inner.to_string());
-        source = inner.source();
+impl ThemeError {
+    /// Where in a template file the error lies, if it is a template error.
+    pub fn spot(&self) -> Option<&Spot> {
+        match self {
+            ThemeError::Template { spot, .. } => spot.as_deref(),
+            _ => None,
+        }
     }
-    ThemeError::Template(message)
+}
+
+/// A template's text and the file it was read from.
+pub(crate) struct Source {
+    pub(crate) file: PathBuf,
+    pub(crate) body: String,
 }
 
 /// A plugin's contribution to the theme.
@@ -50,6 +66,8 @@ pub struct PluginTemplates<'a> {
 /// The compiled templates and catalogues of one instance.
 pub struct Theme {
     tera: Tera,
+    /// Every template's file and text, by tera name, to point errors at a file and line.
+    sources: HashMap<String, Source>,
     catalogues: HashMap<String, Json>,
     /// Static asset folders, most specific first.
     static_dirs: Vec<PathBuf>,
@@ -163,7 +181,12 @@ impl Theme {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
         tera.set_escape_fn(escape_html);
-        tera.add_raw_templates(templates).map_err(template_error)?;
+        tera.add_raw_templates(
+            templates
+                .iter()
+                .map(|(name, source)| (name.as_str(), source.body.as_str())),
+        )
+        .map_err(|err| diagnose::located(&err, |name| templates.get(name)))?;
 
         let mut catalogues = HashMap::new();
         for locale in LOCALES {
@@ -185,6 +208,7 @@ impl Theme {
         static_dirs.push(default_dir.join("static"));
         Ok(Self {
             tera,
+            sources: templates.into_iter().collect(),
             catalogues,
             static_dirs,
         })
@@ -196,10 +220,16 @@ impl Theme {
 
     /// Renders `name`; `context` must be a JSON object. The locale's catalogue is added as `t`.
     pub fn render(&self, name: &str, locale: &str, context: &Json) -> Result<String, ThemeError> {
-        let mut ctx = tera::Context::from_value(context.clone()).map_err(template_error)?;
+        let mut ctx =
+            tera::Context::from_value(context.clone()).map_err(|err| ThemeError::Template {
+                spot: None,
+                message: diagnose::chain(&err).join(": "),
+            })?;
         ctx.insert("t", self.catalogue(locale));
         ctx.insert("locale", locale);
-        self.tera.render(name, &ctx).map_err(template_error)
+        self.tera
+            .render(name, &ctx)
+            .map_err(|err| diagnose::located(&err, |name| self.sources.get(name)))
     }
 
     /// The message catalogue of a locale (falls back to Italian).
@@ -228,8 +258,8 @@ impl Theme {
 /// Splits a theme's templates into its own and its overrides of plugin templates
 /// (`plugins/<plugin>/x.html`, renamed to `<plugin>/x.html`).
 fn split_plugin_overrides(
-    layer: BTreeMap<String, String>,
-) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    layer: BTreeMap<String, Source>,
+) -> (BTreeMap<String, Source>, BTreeMap<String, Source>) {
     let mut overrides = BTreeMap::new();
     let mut own = BTreeMap::new();
     for (name, body) in layer {
@@ -247,7 +277,7 @@ fn split_plugin_overrides(
 
 /// Escapes text for HTML element content and quoted attributes. Unlike tera's default it leaves
 /// `/` alone, which needs no escaping there and keeps links readable.
-fn escape_html(input: &str) -> String {
+pub(crate) fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len() + input.len() / 8);
     for c in input.chars() {
         match c {
@@ -262,7 +292,7 @@ fn escape_html(input: &str) -> String {
     out
 }
 
-fn collect(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) -> Result<(), ThemeError> {
+fn collect(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Source>) -> Result<(), ThemeError> {
     if !dir.is_dir() {
         return Ok(());
     }
@@ -291,7 +321,7 @@ fn collect(dir: &Path, prefix: &str, out: &mut BTreeMap<String, String>) -> Resu
                 path: path.clone(),
                 source,
             })?;
-            out.insert(name, body);
+            out.insert(name, Source { file: path, body });
         }
     }
     Ok(())
