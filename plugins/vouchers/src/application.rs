@@ -393,6 +393,8 @@ pub fn submit(
     };
     // The application and its count in one batch; a conflict is either the same tax code
     // applying meanwhile (refused) or another application counted in the same shard (retried).
+    // Written out rather than `store::retry`: the duplicate is answered at once instead of being
+    // tried again, and a busy shard gets `MAX_ATTEMPTS` (8) tries, more than the SDK's 5.
     let mut attempts = 0;
     loop {
         attempts += 1;

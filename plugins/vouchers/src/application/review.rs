@@ -147,6 +147,9 @@ pub fn review(
             "someone changed the application meanwhile: reload the page and try again",
         ))
     };
+    // Written out rather than `store::retry`: only a count shard's conflict is tried again (up
+    // to `MAX_ATTEMPTS`, 8); a changed application, and running out of attempts, answer
+    // `changed` ("reload the page"), not the store's generic conflict.
     let mut attempts = 0;
     let version = loop {
         attempts += 1;
