@@ -40,20 +40,25 @@
 //!
 //! [`rank`]: crate::rank
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use trama_sdk::ledger::{self, AccountKind, TransferRequest};
-use trama_sdk::store::{Batch, Cmp, Collection, Doc};
+use trama_sdk::store::{Batch, Collection, Doc};
 use trama_sdk::{Error, Result, audit, clock, events, log, store};
 
-use crate::application::{APPLICATIONS, Application, IssuedVoucher, Status, Step, application_id};
-use crate::campaign::{self, CAMPAIGNS, Campaign, State, budget_account};
-use crate::rank::{self, Candidate, TaxKey, tax_code_of, tax_key};
-use crate::rules::{Answers, Reason, split};
+use crate::application::{APPLICATIONS, IssuedVoucher, Status, application_id};
+use crate::campaign::{CAMPAIGNS, Campaign, State, budget_account};
+use crate::rules::split;
 use crate::tally::{self, Move};
 use crate::voucher::{self, VOUCHERS, Voucher};
 use trama_sdk::code;
+
+mod plan;
+mod settle;
+#[cfg(test)]
+mod tests;
+
+use plan::rank_phase;
+use settle::{Titles, settle, sweep, system_step};
 
 /// Entries per plan document (about 300 KB of JSON, under the 1 MiB document limit); also the
 /// rows of one part of the beneficiaries' export, which reads one plan document.
@@ -302,187 +307,6 @@ pub fn advance(
 }
 
 /// The few fields of an application that ranking reads; the rest of the JSON is skipped.
-#[derive(Debug, Serialize, Deserialize)]
-struct RankRow {
-    tax_code: String,
-    status: Status,
-    #[serde(default)]
-    answers: Answers,
-    amount_cents: i64,
-    submitted_at: i64,
-}
-
-const RANK_ROWS: Collection<RankRow> = Collection::new("applications");
-
-/// Calls `each` for every application of `campaign` (optionally with one status), a page of
-/// at most 1000 at a time, in id order. Safe because nothing adds or changes applications of a
-/// closing campaign while it is read.
-fn for_each_row(
-    campaign: &str,
-    status: Option<Status>,
-    mut each: impl FnMut(RankRow),
-) -> Result<()> {
-    let mut offset = 0;
-    loop {
-        let mut query = RANK_ROWS
-            .query()
-            .filter("campaign", Cmp::Eq, campaign)
-            .limit(PAGE)
-            .offset(offset);
-        if let Some(status) = status {
-            query = query.filter("status", Cmp::Eq, status.key());
-        }
-        let page = query.fetch()?;
-        let len = page.len();
-        for doc in page {
-            each(doc.data);
-        }
-        if len < PAGE as usize {
-            return Ok(());
-        }
-        offset += PAGE;
-    }
-}
-
-fn rank_phase(doc: &mut Doc<Campaign>) -> Result<()> {
-    campaign::fund(doc)?;
-    // Funded for good before the long read of every application.
-    store::checkpoint()?;
-    let c = &doc.data;
-    // Beneficiaries of the excluded campaigns: (tax code, which campaign), sorted to search.
-    let mut excluded: Vec<(TaxKey, u16)> = Vec::new();
-    for (i, other) in c.eligibility.excluded_campaigns.iter().enumerate() {
-        let index = u16::try_from(i).unwrap_or(u16::MAX);
-        for_each_row(other, Some(Status::Beneficiary), |row| {
-            excluded.push((tax_key(&row.tax_code), index));
-        })?;
-    }
-    excluded.sort_unstable();
-
-    let mut candidates: Vec<Candidate> = Vec::new();
-    let mut others: Vec<(TaxKey, Outcome, Option<u16>)> = Vec::new();
-    for_each_row(&doc.id, None, |row| {
-        let tax = tax_key(&row.tax_code);
-        match row.status {
-            Status::Eligible => {
-                let found = excluded.partition_point(|(t, _)| *t < tax);
-                match excluded.get(found) {
-                    Some((t, index)) if *t == tax => {
-                        others.push((tax, Outcome::Excluded, Some(*index)));
-                    }
-                    _ => candidates.push(Candidate {
-                        tax,
-                        submitted_at: row.submitted_at,
-                        isee_cents: row.answers.isee_cents.unwrap_or(i64::MAX),
-                        amount_cents: row.amount_cents,
-                        household: u8::try_from(row.answers.household_size.unwrap_or(1))
-                            .unwrap_or(u8::MAX),
-                        minors: u8::try_from(row.answers.minors.unwrap_or(0)).unwrap_or(u8::MAX),
-                        income_loss: row.answers.income_loss.unwrap_or(false),
-                    }),
-                }
-            }
-            Status::NeedsReview | Status::InfoRequested => {
-                others.push((tax, Outcome::Unresolved, None));
-            }
-            _ => {}
-        }
-    })?;
-    drop(excluded);
-
-    rank::rank(&mut candidates, &c.ranking);
-    let assignment = rank::assign(&candidates, c.budget_cents);
-
-    let mut writer = PlanWriter::new(&doc.id);
-    for (i, candidate) in candidates.iter().enumerate() {
-        writer.push(PlanEntry {
-            tax_code: tax_code_of(&candidate.tax),
-            outcome: if i < assignment.funded {
-                Outcome::Funded
-            } else {
-                Outcome::NotFunded
-            },
-            rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            amount_cents: candidate.amount_cents,
-            excluded_by: None,
-        })?;
-    }
-    for (tax, outcome, index) in &others {
-        writer.push(PlanEntry {
-            tax_code: tax_code_of(tax),
-            outcome: *outcome,
-            rank: 0,
-            amount_cents: 0,
-            excluded_by: index
-                .and_then(|i| c.eligibility.excluded_campaigns.get(usize::from(i)))
-                .cloned(),
-        })?;
-    }
-    let chunks = writer.finish()?;
-
-    let ranked = u32::try_from(candidates.len()).unwrap_or(u32::MAX);
-    let funded = u32::try_from(assignment.funded).unwrap_or(u32::MAX);
-    let excluded_count = u32::try_from(others.len()).unwrap_or(u32::MAX);
-    let state = state_mut(doc)?;
-    state.phase = ClosePhase::Issue;
-    state.chunks = chunks;
-    state.next_chunk = 0;
-    state.next_entry = 0;
-    state.ranked = ranked;
-    state.funded = funded;
-    state.not_funded = ranked - funded;
-    state.excluded = excluded_count;
-    state.committed_cents = assignment.committed_cents;
-    state.issued_cents = 0;
-    state.vouchers_issued = 0;
-    save(doc)?;
-    log::info(format!(
-        "campaign {}: ranked {ranked}, funded {funded}, committed {} cents, {chunks} plan chunks",
-        doc.id, assignment.committed_cents
-    ));
-    Ok(())
-}
-
-/// Writes plan entries in chunks as they come, so the whole plan is never in memory as JSON.
-struct PlanWriter<'a> {
-    campaign: &'a str,
-    chunk: u32,
-    entries: Vec<PlanEntry>,
-}
-
-impl<'a> PlanWriter<'a> {
-    fn new(campaign: &'a str) -> Self {
-        Self {
-            campaign,
-            chunk: 0,
-            entries: Vec::with_capacity(CHUNK),
-        }
-    }
-
-    fn push(&mut self, entry: PlanEntry) -> Result<()> {
-        self.entries.push(entry);
-        if self.entries.len() == CHUNK {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        let entries = std::mem::replace(&mut self.entries, Vec::with_capacity(CHUNK));
-        PLANS.put(&plan_id(self.campaign, self.chunk), &Plan { entries })?;
-        self.chunk += 1;
-        Ok(())
-    }
-
-    /// Writes the last chunk; returns how many there are.
-    fn finish(mut self) -> Result<u32> {
-        if !self.entries.is_empty() {
-            self.flush()?;
-        }
-        Ok(self.chunk)
-    }
-}
-
 /// Walks the plan from the cursor until it ends (`true`), the clock passes `deadline`, one more
 /// group could overrun `events_budget`, or a group fails (logged, so the run still succeeds).
 fn issue_phase(doc: &mut Doc<Campaign>, deadline: i64, events_budget: &mut usize) -> Result<bool> {
@@ -554,23 +378,6 @@ fn issue_phase(doc: &mut Doc<Campaign>, deadline: i64, events_budget: &mut usize
     audit::record("campaign.closed", &doc.id, &summary)?;
     log::info(format!("campaign {} closed: {summary}", doc.id));
     Ok(true)
-}
-
-/// Titles of excluded campaigns, read once per run.
-#[derive(Default)]
-struct Titles(HashMap<String, String>);
-
-impl Titles {
-    fn of(&mut self, id: &str) -> Result<String> {
-        if let Some(title) = self.0.get(id) {
-            return Ok(title.clone());
-        }
-        let title = CAMPAIGNS
-            .get(id)?
-            .map_or_else(|| id.to_owned(), |c| c.data.title);
-        self.0.insert(id.to_owned(), title.clone());
-        Ok(title)
-    }
 }
 
 /// What one group moved.
@@ -716,97 +523,6 @@ fn issue_group(
     )))
 }
 
-fn system_step(at: i64, action: &str) -> Step {
-    Step {
-        at,
-        actor: "system".to_owned(),
-        action: action.to_owned(),
-        note: None,
-    }
-}
-
-/// The application as an unfunded plan entry leaves it, or `None` if it already is.
-fn settle(
-    app: &Application,
-    entry: &PlanEntry,
-    titles: &mut Titles,
-    now: i64,
-) -> Result<Option<Application>> {
-    let (status, reason, action) = match entry.outcome {
-        Outcome::NotFunded => (Status::NotFunded, None, "not_funded"),
-        Outcome::Excluded => {
-            let campaign = entry.excluded_by.clone().unwrap_or_default();
-            let title = titles.of(&campaign)?;
-            (
-                Status::Ineligible,
-                Some(Reason::AlreadyBeneficiary { campaign, title }),
-                "excluded",
-            )
-        }
-        Outcome::Unresolved | Outcome::Funded => {
-            (Status::NotFunded, Some(Reason::NotRanked), "not_funded")
-        }
-    };
-    if app.status == status {
-        return Ok(None);
-    }
-    let mut next = app.clone();
-    next.status = status;
-    next.rank = (entry.rank > 0).then_some(entry.rank);
-    if let Some(reason) = reason {
-        next.reasons.push(reason);
-    }
-    next.updated_at = now;
-    next.history.push(system_step(now, action));
-    Ok(Some(next))
-}
-
-/// Marks `not_funded` any application of the campaign still waiting (one that was submitted or
-/// answered while the closing started). The counts say whether there is any, sparing three
-/// scans of the campaign's applications in the usual case.
-fn sweep(campaign_id: &str) -> Result<()> {
-    let waiting = [Status::Eligible, Status::NeedsReview, Status::InfoRequested];
-    let counts = tally::counts(campaign_id)?;
-    if waiting
-        .iter()
-        .all(|s| counts.get(s).copied().unwrap_or(0) == 0)
-    {
-        return Ok(());
-    }
-    for status in waiting {
-        loop {
-            let page = APPLICATIONS
-                .query()
-                .filter("campaign", Cmp::Eq, campaign_id)
-                .filter("status", Cmp::Eq, status.key())
-                .limit(PAGE)
-                .fetch()?;
-            if page.is_empty() {
-                break;
-            }
-            let now = clock::now_ms();
-            for doc in page {
-                let mut next = doc.data.clone();
-                next.status = Status::NotFunded;
-                next.reasons.push(Reason::NotRanked);
-                next.updated_at = now;
-                next.history.push(system_step(now, "not_funded"));
-                let mut batch = Batch::new();
-                batch.put_if_version(&APPLICATIONS, &doc.id, &next, doc.version);
-                let moves = [Move {
-                    tax_code: &next.tax_code,
-                    from: Some(status),
-                    to: Status::NotFunded,
-                }];
-                tally::push(&mut batch, campaign_id, &moves)?;
-                batch.commit()?;
-            }
-            store::checkpoint()?;
-        }
-    }
-    Ok(())
-}
-
 /// What the closing looks like for pages and the API.
 pub fn summary(state: &CloseState, lang: trama_sdk::i18n::Lang) -> serde_json::Value {
     use trama_sdk::money::format_cents;
@@ -823,77 +539,4 @@ pub fn summary(state: &CloseState, lang: trama_sdk::i18n::Lang) -> serde_json::V
         "vouchers_issued": state.vouchers_issued,
         "finished_at": state.finished_at,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn plan_entries_are_compact() {
-        let entry = PlanEntry {
-            tax_code: "RSSMRA85T10A562S".into(),
-            outcome: Outcome::Funded,
-            rank: 12_345,
-            amount_cents: 40_000,
-            excluded_by: None,
-        };
-        let json = serde_json::to_string(&entry).unwrap();
-        assert_eq!(
-            json,
-            r#"{"t":"RSSMRA85T10A562S","o":"f","r":12345,"a":40000}"#
-        );
-        // A full chunk stays far below the 1 MiB document limit.
-        assert!(json.len() * CHUNK < 400 * 1024);
-    }
-
-    #[test]
-    fn unfunded_entries_settle_once() {
-        let app = Application {
-            campaign: "c".into(),
-            tax_code: "RSSMRA85T10A562S".into(),
-            full_name: "Mario Rossi".into(),
-            user_id: None,
-            filed_by: "op".into(),
-            on_behalf: true,
-            answers: Answers::default(),
-            status: Status::Eligible,
-            reasons: vec![],
-            review_rules: vec![],
-            question: None,
-            answer: None,
-            rejection: None,
-            amount_cents: 100,
-            rank: None,
-            vouchers: vec![],
-            history: vec![],
-            submitted_at: 0,
-            updated_at: 0,
-        };
-        let entry = PlanEntry {
-            tax_code: app.tax_code.clone(),
-            outcome: Outcome::NotFunded,
-            rank: 7,
-            amount_cents: 100,
-            excluded_by: None,
-        };
-        let mut titles = Titles::default();
-        let next = settle(&app, &entry, &mut titles, 5).unwrap().unwrap();
-        assert_eq!(next.status, Status::NotFunded);
-        assert_eq!(next.rank, Some(7));
-        assert!(next.reasons.is_empty());
-        assert_eq!(
-            settle(&next, &entry, &mut titles, 6).unwrap(),
-            None,
-            "a replay changes nothing"
-        );
-        let unresolved = PlanEntry {
-            outcome: Outcome::Unresolved,
-            rank: 0,
-            ..entry
-        };
-        let next = settle(&app, &unresolved, &mut titles, 5).unwrap().unwrap();
-        assert_eq!(next.reasons, vec![Reason::NotRanked]);
-        assert_eq!(next.rank, None);
-    }
 }

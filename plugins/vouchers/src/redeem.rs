@@ -36,15 +36,22 @@
 use serde::{Deserialize, Serialize};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
-use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
-use trama_sdk::money::{self, format_cents};
+use trama_sdk::money::format_cents;
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, events, log};
 
 use crate::merchant::{self, MerchantStatus};
 use crate::voucher::{self, MEMO_COUNTERPART};
 use trama_sdk::code;
+
+mod request;
+#[cfg(test)]
+mod tests;
+mod view;
+
+pub use request::{Request, read};
+pub use view::RedemptionView;
 
 pub const REDEMPTIONS: Collection<Redemption> = Collection::new("redemptions");
 pub const VOUCHER_REDEEMED: &str = "vouchers.voucher_redeemed";
@@ -157,67 +164,6 @@ impl Redemption {
         self.amount_cents = amount_cents;
         self.remaining_cents = remaining_cents;
         self
-    }
-}
-
-/// A redemption request, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
-    pub code: String,
-    pub amount_cents: i64,
-    pub request_id: String,
-}
-
-pub fn read(input: &Input, lang: Lang) -> std::result::Result<Request, Problems> {
-    let mut problems = Problems::default();
-    let code = match input.one("code") {
-        None => {
-            problems.push(
-                "code",
-                lang.pick("scrivi il codice del buono", "write the voucher's code"),
-            );
-            String::new()
-        }
-        Some(text) => code::normalize(text, crate::voucher::CODE_LEN).unwrap_or_else(|err| {
-            problems.push("code", err.describe(text, lang));
-            String::new()
-        }),
-    };
-    let amount_cents = match input.one("amount") {
-        None => {
-            problems.push(
-                "amount",
-                lang.pick("scrivi l'importo da scalare", "write the amount to take"),
-            );
-            0
-        }
-        Some(text) => match money::parse_euros(text) {
-            Ok(0) => {
-                problems.push(
-                    "amount",
-                    lang.pick(
-                        "l'importo deve essere più di zero",
-                        "the amount must be more than zero",
-                    ),
-                );
-                0
-            }
-            Ok(cents) => cents,
-            Err(err) => {
-                problems.push("amount", err.describe(text, lang));
-                0
-            }
-        },
-    };
-    let request_id = merchant::request_id(input, lang, &mut problems);
-    if problems.is_empty() {
-        Ok(Request {
-            code,
-            amount_cents,
-            request_id,
-        })
-    } else {
-        Err(problems)
     }
 }
 
@@ -581,195 +527,5 @@ fn recover_one(doc: Doc<Redemption>) -> Result<Option<RedemptionStatus>> {
                 Err(err) => Err(err),
             }
         }
-    }
-}
-
-/// A redemption as pages and the API show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct RedemptionView {
-    pub id: String,
-    pub code: String,
-    pub code_display: String,
-    pub amount_cents: i64,
-    pub amount_text: String,
-    pub remaining_cents: i64,
-    pub remaining_text: String,
-    pub at_utc: String,
-    /// `pending`, `done` or `void`.
-    pub status: &'static str,
-    pub status_label: &'static str,
-    /// Only `done` redemptions took money; pages show the others with their label.
-    pub done: bool,
-}
-
-impl RedemptionView {
-    pub fn new(doc: &Doc<Redemption>, prefix: &str, lang: Lang) -> Self {
-        Self {
-            id: doc.id.clone(),
-            code: doc.data.code.clone(),
-            code_display: code::display(&doc.data.code, prefix),
-            amount_cents: doc.data.amount_cents,
-            amount_text: format_cents(doc.data.amount_cents, lang),
-            remaining_cents: doc.data.remaining_cents,
-            remaining_text: format_cents(doc.data.remaining_cents, lang),
-            at_utc: trama_sdk::clock::DateTime::from_unix_ms(doc.data.at).to_string(),
-            status: doc.data.status.as_str(),
-            status_label: doc.data.status.label(lang),
-            done: doc.data.status == RedemptionStatus::Done,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_request_reads_code_amount_and_request_id() {
-        let input = Input::from_pairs(&[
-            ("code".into(), "bs-abcd-efgh-jkmn".into()),
-            ("amount".into(), "12,50".into()),
-            ("request_id".into(), "0123456789abcdef".into()),
-        ]);
-        assert_eq!(
-            read(&input, Lang::It),
-            Ok(Request {
-                code: "ABCDEFGHJKMN".into(),
-                amount_cents: 1250,
-                request_id: "0123456789abcdef".into(),
-            })
-        );
-        let problems = read(&Input::default(), Lang::En).unwrap_err();
-        let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(fields, vec!["code", "amount", "request_id"]);
-    }
-
-    fn pending(at: i64) -> Redemption {
-        Redemption {
-            code: "ABCDEFGHJKMN".into(),
-            merchant: "m1".into(),
-            campaign: "c1".into(),
-            application: "c1-RSSMRA85T10A562S".into(),
-            amount_cents: 1250,
-            remaining_cents: 0,
-            transfer_id: String::new(),
-            request_id: "req-1".into(),
-            at,
-            by: "cassa".into(),
-            status: RedemptionStatus::Pending,
-            transfer_key: transfer_key("m1", "req-1"),
-            attempted_at: at,
-        }
-    }
-
-    fn transfer(id: &str, from: &str, cents: i64, key: &str) -> ledger::Transfer {
-        ledger::Transfer {
-            id: id.into(),
-            from: from.into(),
-            to: "merchant/m1/owed".into(),
-            amount_cents: cents,
-            memo: String::new(),
-            idempotency_key: key.into(),
-            at: 0,
-        }
-    }
-
-    #[test]
-    fn documents_written_before_the_status_read_as_done_with_their_key() {
-        let old = serde_json::json!({
-            "code": "ABCDEFGHJKMN", "merchant": "m1", "campaign": "c1",
-            "application": "a1", "amount_cents": 500, "remaining_cents": 4500,
-            "transfer_id": "t1", "request_id": "req-9", "at": 10, "by": "cassa",
-        });
-        let doc: Redemption = serde_json::from_value(old).expect("an old document");
-        assert_eq!(doc.status, RedemptionStatus::Done);
-        assert_eq!(doc.key(), "redeem/m1/req-9");
-        assert!(
-            !doc.is_stale(i64::MAX, 0),
-            "a done redemption is never recovered"
-        );
-    }
-
-    #[test]
-    fn statuses_are_stored_lowercase_and_shown_in_both_languages() {
-        let stored = serde_json::to_value(pending(0)).expect("JSON");
-        assert_eq!(stored["status"], "pending");
-        assert_eq!(stored["transfer_key"], "redeem/m1/req-1");
-        assert_eq!(RedemptionStatus::Pending.label(Lang::It), "in corso");
-        assert_eq!(RedemptionStatus::Void.label(Lang::It), "annullata");
-        assert_eq!(RedemptionStatus::Void.label(Lang::En), "cancelled");
-        for status in [
-            RedemptionStatus::Pending,
-            RedemptionStatus::Done,
-            RedemptionStatus::Void,
-        ] {
-            assert_eq!(
-                serde_json::to_value(status).ok(),
-                Some(status.as_str().into())
-            );
-        }
-    }
-
-    #[test]
-    fn a_pending_redemption_is_recovered_only_after_the_grace_period_since_its_last_attempt() {
-        let mut doc = pending(1_000);
-        assert!(!doc.is_stale(1_000 + 59_999, 60_000));
-        assert!(doc.is_stale(1_000 + 60_000, 60_000));
-        // A retry touched it: the grace period starts again.
-        doc.attempted_at = 50_000;
-        assert!(!doc.is_stale(61_000, 60_000));
-        assert!(doc.is_stale(110_000, 60_000));
-        doc.status = RedemptionStatus::Void;
-        assert!(!doc.is_stale(i64::MAX, 60_000), "void is final");
-    }
-
-    #[test]
-    fn the_transfer_of_a_redemption_is_the_one_under_its_key_from_its_voucher() {
-        let doc = pending(0);
-        let history = [
-            transfer(
-                "issue",
-                "campaign/c1/budget",
-                5_000,
-                "issue/c1/RSSMRA85T10A562S/0",
-            ),
-            transfer("other", "voucher/ABCDEFGHJKMN", 1250, "redeem/m1/req-2"),
-            transfer("mine", "voucher/ABCDEFGHJKMN", 1250, "redeem/m1/req-1"),
-        ];
-        assert_eq!(
-            doc.find_transfer(&history).map(|t| t.id.as_str()),
-            Some("mine")
-        );
-        assert_eq!(doc.find_transfer(&history[..2]), None, "no transfer: void");
-        // The key alone is not enough: another amount or voucher is another operation.
-        let odd = [
-            transfer("x", "voucher/ABCDEFGHJKMN", 999, "redeem/m1/req-1"),
-            transfer("y", "voucher/OTHERCODE234", 1250, "redeem/m1/req-1"),
-        ];
-        assert_eq!(doc.find_transfer(&odd), None);
-    }
-
-    #[test]
-    fn completing_records_the_transfer_and_what_is_left() {
-        let done = pending(0).completed("t-7", 1250, 3750);
-        assert_eq!(done.status, RedemptionStatus::Done);
-        assert_eq!(
-            (
-                done.transfer_id.as_str(),
-                done.amount_cents,
-                done.remaining_cents
-            ),
-            ("t-7", 1250, 3750)
-        );
-        let retry = Request {
-            code: "ABCDEFGHJKMN".into(),
-            amount_cents: 1250,
-            request_id: "req-1".into(),
-        };
-        assert!(done.same_request(&retry));
-        assert!(!done.same_request(&Request {
-            amount_cents: 1300,
-            ..retry
-        }));
     }
 }

@@ -5,12 +5,12 @@ use serde_json::json;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
-use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
+use trama_sdk::submit::Submission;
 use trama_sdk::{Error, Result, clock};
 
-use super::{FormState, OPERATORS, lang, wants_json, with_form};
+use super::{FormState, OPERATORS, lang, to, with_form};
 use crate::application::{self, APPLICATIONS, Action, Application, ApplicationView, Status};
 use crate::campaign::{self, CAMPAIGNS, State};
 use crate::config::Settings;
@@ -135,15 +135,14 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
     let verb = request
         .path()
         .rsplit('/')
         .find(|s| !s.is_empty())
         .unwrap_or_default()
         .to_owned();
-    let input = Input::from_request(&request, &["reason", "question", "answer"])?;
-    let text = |field: &str| application::check_text(field, input.one(field), lang);
+    let sub = Submission::read(&request, &verb, &["reason", "question", "answer"])?;
+    let text = |field: &str| application::check_text(field, sub.input.one(field), lang);
     let action = match verb.as_str() {
         "approve" => {
             OPERATORS.require(lang)?;
@@ -174,24 +173,21 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
             )));
         }
     };
+    let page = |status, form| render(&id, &user, status, Some(form), lang);
     let action = match action {
         Ok(action) => action,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            let form = FormState::new(&verb, &problems, input.echo(), lang);
-            return render(&id, &user, 422, Some(form), lang);
-        }
+        Err(problems) => return sub.refused(problems, page),
     };
-    match application::review(&id, action, &user, clock::now_ms(), lang) {
-        Ok(doc) if json => Response::json(&view(&doc, lang)?),
-        Ok(_) => Ok(Response::redirect(format!(
-            "{}/applications/{id}",
-            super::BASE
-        ))),
-        Err(err) if !json && matches!(err, Error::Conflict(_)) => {
-            let form = FormState::message(&verb, err.message(), input.echo());
-            render(&id, &user, 409, Some(form), lang)
-        }
-        Err(err) => Err(err),
-    }
+    // A refused step is a `409` (the application or the campaign changed), shown on the page.
+    sub.answer(
+        application::review(&id, action, &user, clock::now_ms(), lang),
+        |doc| {
+            if sub.json {
+                Response::json(&view(&doc, lang)?)
+            } else {
+                Ok(to(&format!("/applications/{id}")))
+            }
+        },
+        page,
+    )
 }

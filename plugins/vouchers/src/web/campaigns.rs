@@ -10,11 +10,12 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::input::Input;
 use trama_sdk::local;
 use trama_sdk::router::Params;
-use trama_sdk::store::Cmp;
+use trama_sdk::store::{Cmp, Doc};
+use trama_sdk::submit::Submission;
 use trama_sdk::{Error, Result, clock, identity};
 
-use super::{FormState, OPERATORS, created, lang, wants_json, with_form};
-use crate::application::{self, APPLICATIONS, ApplicationView, Status};
+use super::{FormState, OPERATORS, created, lang, to, wants_json, with_form};
+use crate::application::{self, APPLICATIONS, Application, ApplicationView, Status};
 use crate::campaign::{
     self, CAMPAIGNS, CampaignView, CreateError, FieldView, Measure, Phase, State,
 };
@@ -136,37 +137,24 @@ pub fn new_form(request: Request, _: Params) -> Result<Response> {
 pub fn create(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, campaign::JSON_FIELDS)?;
+    let sub = Submission::read(&request, "campaign", campaign::JSON_FIELDS)?.with_lists(&[
+        "fields",
+        "ranking",
+        "excluded_campaigns",
+    ]);
     let settings = Settings::load()?;
-    let refused = |problems: trama_sdk::input::Problems| {
-        if json {
-            problems.into_json_response(lang)
-        } else {
-            new_page(
-                422,
-                Some(FormState::new(
-                    "campaign",
-                    &problems,
-                    input.echo_with_lists(&["fields", "ranking", "excluded_campaigns"]),
-                    lang,
-                )),
-                lang,
-            )
-        }
-    };
-    let draft = match campaign::validate(&input, lang, &settings.default_review_rules) {
+    let page = |status, form| new_page(status, Some(form), lang);
+    let draft = match campaign::validate(&sub.input, lang, &settings.default_review_rules) {
         Ok(draft) => draft,
-        Err(problems) => return refused(problems),
+        Err(problems) => return sub.refused(problems, page),
     };
     match campaign::create(draft, &user.username, clock::now_ms(), lang) {
-        Ok(doc) if json => created(&CampaignView::new(&doc, clock::today(), lang)),
-        Ok(doc) => Ok(Response::redirect(format!(
-            "{}/campaigns/{}",
-            super::BASE,
-            doc.id
-        ))),
-        Err(CreateError::Problems(problems)) => refused(problems),
+        Ok(doc) => sub.done(
+            &CampaignView::new(&doc, clock::today(), lang),
+            &format!("/campaigns/{}", doc.id),
+        ),
+        Err(CreateError::Problems(problems)) => sub.refused(problems, page),
+        // The store's, the ledger's or the audit's: nothing to fix in the form; the kernel says it.
         Err(CreateError::Other(err)) => Err(err),
     }
 }
@@ -286,7 +274,6 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
     let input = Input::from_request(&request, application::JSON_FIELDS)?;
     let on_behalf = request.path().ends_with("/apply-on-behalf")
         || input.flag("on_behalf").map_err(|text| {
@@ -298,7 +285,11 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
     if on_behalf {
         OPERATORS.require(lang)?;
     }
-    let form_name = if on_behalf { "on_behalf" } else { "apply" };
+    let sub = Submission::of(
+        &request,
+        if on_behalf { "on_behalf" } else { "apply" },
+        input,
+    );
     let doc = campaign::load(&id, lang)?;
     let no_query = ListQuery {
         status: None,
@@ -306,42 +297,36 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
         limit: None,
         offset: None,
     };
-    let submission = match application::read_submission(&doc.data, &input, on_behalf, &user, lang) {
-        Ok(submission) => submission,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            let form = FormState::new(form_name, &problems, input.echo(), lang);
-            return render_page(&id, &no_query, 422, Some(form), lang);
+    let page = |status, form| render_page(&id, &no_query, status, Some(form), lang);
+    let submission =
+        match application::read_submission(&doc.data, &sub.input, on_behalf, &user, lang) {
+            Ok(submission) => submission,
+            Err(problems) => return sub.refused(problems, page),
+        };
+    let filed = |app: Doc<Application>| {
+        if !sub.json {
+            return Ok(to(&format!("/applications/{}", app.id)));
         }
+        let settings = Settings::load()?;
+        created(&ApplicationView::new(
+            &app,
+            Some(&doc.data),
+            &settings.voucher_code_prefix,
+            lang,
+        ))
     };
-    match application::submit(
-        &doc,
-        submission,
-        &user,
-        clock::today(),
-        clock::now_ms(),
-        lang,
-    ) {
-        Ok(app) if json => {
-            let settings = Settings::load()?;
-            created(&ApplicationView::new(
-                &app,
-                Some(&doc.data),
-                &settings.voucher_code_prefix,
-                lang,
-            ))
-        }
-        Ok(app) => Ok(Response::redirect(format!(
-            "{}/applications/{}",
-            super::BASE,
-            app.id
-        ))),
-        Err(err) if !json && err.belongs_in_form() => {
-            let form = FormState::message(form_name, err.message(), input.echo());
-            render_page(&id, &no_query, err.status(), Some(form), lang)
-        }
-        Err(err) => Err(err),
-    }
+    sub.answer(
+        application::submit(
+            &doc,
+            submission,
+            &user,
+            clock::today(),
+            clock::now_ms(),
+            lang,
+        ),
+        filed,
+        page,
+    )
 }
 
 /// `POST /campaigns/{id}/close` and `POST /api/campaigns/{id}/close` (operators): starts the

@@ -7,7 +7,6 @@ use trama_sdk::csv::Sheet;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
-use trama_sdk::input::Input;
 use trama_sdk::local;
 use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
@@ -276,21 +275,20 @@ pub fn api_me(request: Request, _: Params) -> Result<Response> {
 pub fn claim(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = SHOPS.require(lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, &["code"])?;
-    let code = input.one("code").unwrap_or_default().to_owned();
-    match merchant::claim(&user, &code, lang) {
-        Ok(doc) if json => Response::json(&MerchantView::new(&doc, merchant::owed(&doc.id)?, lang)),
-        Ok(_) => Ok(to("/merchant")),
-        Err(err) if !json && err.belongs_in_form() => merchant_page(
-            &user,
-            None,
-            err.status(),
-            Some(FormState::message("claim", err.message(), input.echo())),
-            lang,
-        ),
-        Err(err) => Err(err),
-    }
+    let sub = Submission::read(&request, "claim", &["code"])?;
+    let code = sub.input.one("code").unwrap_or_default().to_owned();
+    let claimed = |doc: Doc<merchant::Merchant>| {
+        if sub.json {
+            Response::json(&MerchantView::new(&doc, merchant::owed(&doc.id)?, lang))
+        } else {
+            Ok(to("/merchant"))
+        }
+    };
+    sub.answer(
+        merchant::claim(&user, &code, lang),
+        claimed,
+        |status, form| merchant_page(&user, None, status, Some(form), lang),
+    )
 }
 
 /// `POST /redeem` (form or JSON) and `POST /api/redeem` (role `merchant`): `{code, amount,
@@ -299,43 +297,26 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
 pub fn redeem(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = SHOPS.require(lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, redeem::JSON_FIELDS)?;
+    let sub = Submission::read(&request, "redeem", redeem::JSON_FIELDS)?;
     let settings = Settings::load()?;
-    let req = match redeem::read(&input, lang) {
+    let page = |status, form| merchant_page(&user, None, status, Some(form), lang);
+    let req = match redeem::read(&sub.input, lang) {
         Ok(req) => req,
-        Err(problems) if json => return problems.into_json_response(lang),
-        Err(problems) => {
-            return merchant_page(
-                &user,
-                None,
-                422,
-                Some(FormState::new("redeem", &problems, input.echo(), lang)),
-                lang,
-            );
-        }
+        Err(problems) => return sub.refused(problems, page),
     };
     match redeem::redeem(&user, req, clock::now_ms(), lang) {
-        Ok(doc) if json => created(&RedemptionView::new(
-            &doc,
-            &settings.voucher_code_prefix,
-            lang,
-        )),
-        Ok(doc) => Ok(Response::redirect(format!(
-            "{}/merchant?done={}",
-            super::BASE,
-            doc.id
-        ))),
-        Err(err) if !json && (err.belongs_in_form() || matches!(err, Error::Forbidden(_))) => {
-            let mut values = input.echo();
-            // A refused redemption gets a fresh request id with the new page.
+        Ok(doc) => sub.done(
+            &RedemptionView::new(&doc, &settings.voucher_code_prefix, lang),
+            &format!("/merchant?done={}", doc.id),
+        ),
+        // Not `sub.failed`: a refused redemption also shows a `403` (a suspended shop) on the
+        // page, and gets a fresh request id with it instead of the one it was sent with.
+        Err(err) if !sub.json && (err.belongs_in_form() || matches!(err, Error::Forbidden(_))) => {
+            let mut values = sub.echo();
             values.remove("request_id");
-            merchant_page(
-                &user,
-                None,
+            page(
                 err.status(),
-                Some(FormState::message("redeem", err.message(), values)),
-                lang,
+                FormState::message("redeem", err.message(), values),
             )
         }
         Err(err) => Err(err),

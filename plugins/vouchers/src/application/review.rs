@@ -1,0 +1,190 @@
+//! The review ("istruttoria"): the steps operators and citizens take on an application, checked
+//! purely and then written with its count.
+
+use trama_sdk::i18n::Lang;
+use trama_sdk::identity::User;
+use trama_sdk::input::Problems;
+use trama_sdk::store::{Batch, Doc};
+use trama_sdk::{Error, Result, audit};
+
+use crate::campaign::State;
+use crate::tally::{self, Move};
+
+use super::{APPLICATIONS, Application, MAX_ATTEMPTS, MAX_TEXT, Status, Step, load};
+
+/// A step of the review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Operator: the application is eligible after all.
+    Approve,
+    /// Operator: refused, with the reason the citizen reads.
+    Reject(String),
+    /// Operator: a question the citizen must answer.
+    RequestInfo(String),
+    /// Citizen: the answer to the question.
+    Answer(String),
+}
+
+impl Action {
+    fn name(&self) -> &'static str {
+        match self {
+            Action::Approve => "approved",
+            Action::Reject(_) => "rejected",
+            Action::RequestInfo(_) => "info_requested",
+            Action::Answer(_) => "answered",
+        }
+    }
+
+    /// The statuses the action applies to.
+    fn applies_to(&self) -> &'static [Status] {
+        match self {
+            Action::Approve => &[Status::NeedsReview, Status::InfoRequested],
+            Action::Reject(_) => &[Status::NeedsReview, Status::InfoRequested, Status::Eligible],
+            Action::RequestInfo(_) => &[Status::NeedsReview],
+            Action::Answer(_) => &[Status::InfoRequested],
+        }
+    }
+}
+
+/// Checks the text of a reason, question or answer: 1 to 2000 characters.
+pub fn check_text(
+    field: &str,
+    text: Option<&str>,
+    lang: Lang,
+) -> std::result::Result<String, Problems> {
+    let text = text.unwrap_or_default().trim();
+    let chars = text.chars().count();
+    if (1..=MAX_TEXT).contains(&chars) {
+        Ok(text.to_owned())
+    } else {
+        let mut problems = Problems::default();
+        problems.push(
+            field,
+            match lang {
+                Lang::It => format!("scrivi un testo da 1 a {MAX_TEXT} caratteri (ne ha {chars})"),
+                Lang::En => format!("write a text of 1 to {MAX_TEXT} characters (it has {chars})"),
+            },
+        );
+        Err(problems)
+    }
+}
+
+/// Applies a review step to the application, pure: the new application or why not.
+pub fn apply(
+    app: &Application,
+    action: &Action,
+    actor: &str,
+    now: i64,
+    lang: Lang,
+) -> Result<Application> {
+    if !action.applies_to().contains(&app.status) {
+        return Err(Error::conflict(match lang {
+            Lang::It => format!(
+                "la domanda è nello stato «{}», in cui non si può fare questo passaggio",
+                app.status.label(lang)
+            ),
+            Lang::En => format!(
+                "the application is “{}”, where this step cannot be taken",
+                app.status.label(lang)
+            ),
+        }));
+    }
+    let mut next = app.clone();
+    let note = match action {
+        Action::Approve => {
+            next.status = Status::Eligible;
+            None
+        }
+        Action::Reject(reason) => {
+            next.status = Status::Rejected;
+            next.rejection = Some(reason.clone());
+            Some(reason.clone())
+        }
+        Action::RequestInfo(question) => {
+            next.status = Status::InfoRequested;
+            next.question = Some(question.clone());
+            next.answer = None;
+            Some(question.clone())
+        }
+        Action::Answer(answer) => {
+            next.status = Status::NeedsReview;
+            next.answer = Some(answer.clone());
+            Some(answer.clone())
+        }
+    };
+    next.history.push(Step {
+        at: now,
+        actor: actor.to_owned(),
+        action: action.name().to_owned(),
+        note,
+    });
+    next.updated_at = now;
+    Ok(next)
+}
+
+/// Runs a review step against the store: the campaign must still be active, and the
+/// application unchanged since it was read (`409` otherwise). Audited as
+/// `application.{approved|rejected|info_requested|answered}`.
+pub fn review(
+    id: &str,
+    action: Action,
+    actor: &User,
+    now: i64,
+    lang: Lang,
+) -> Result<Doc<Application>> {
+    let doc = load(id, lang)?;
+    let campaign = crate::campaign::load(&doc.data.campaign, lang)?;
+    if campaign.data.state != State::Active {
+        return Err(Error::conflict(lang.pick(
+            "la campagna è chiusa: le domande non si possono più modificare",
+            "the campaign is closed: applications can no longer change",
+        )));
+    }
+    let next = apply(&doc.data, &action, &actor.username, now, lang)?;
+    let changed = || {
+        Error::conflict(lang.pick(
+            "qualcuno ha modificato la domanda nel frattempo: ricarica la pagina e riprova",
+            "someone changed the application meanwhile: reload the page and try again",
+        ))
+    };
+    // Written out rather than `store::retry`: only a count shard's conflict is tried again (up
+    // to `MAX_ATTEMPTS`, 8); a changed application, and running out of attempts, answer
+    // `changed` ("reload the page"), not the store's generic conflict.
+    let mut attempts = 0;
+    let version = loop {
+        attempts += 1;
+        let mut batch = Batch::new();
+        batch.put_if_version(&APPLICATIONS, id, &next, doc.version);
+        let moves = [Move {
+            tax_code: &next.tax_code,
+            from: Some(doc.data.status),
+            to: next.status,
+        }];
+        tally::push(&mut batch, &next.campaign, &moves)?;
+        match batch.commit() {
+            Ok(versions) => break versions.first().copied().unwrap_or(doc.version + 1),
+            // The application itself changed: the reviewer must see the new state first.
+            Err(Error::Conflict(_))
+                if APPLICATIONS.get(id)?.map(|d| d.version) != Some(doc.version) =>
+            {
+                return Err(changed());
+            }
+            // Only a count shard changed: try again.
+            Err(Error::Conflict(_)) if attempts < MAX_ATTEMPTS => continue,
+            Err(Error::Conflict(_)) => return Err(changed()),
+            Err(err) => return Err(err),
+        }
+    };
+    let detail = match &action {
+        Action::Approve => serde_json::json!({}),
+        Action::Reject(reason) => serde_json::json!({ "reason": reason }),
+        Action::RequestInfo(question) => serde_json::json!({ "question": question }),
+        Action::Answer(_) => serde_json::json!({}),
+    };
+    audit::record(&format!("application.{}", action.name()), id, &detail)?;
+    Ok(Doc {
+        id: id.to_owned(),
+        version,
+        data: next,
+    })
+}

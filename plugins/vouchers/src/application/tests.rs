@@ -1,0 +1,156 @@
+//! Tests of applications: reading a submission, the automatic checks and the review steps.
+
+use super::*;
+use crate::campaign::{self, Draft};
+use trama_sdk::input::Input;
+
+fn campaign() -> Campaign {
+    let pairs: Vec<(String, String)> = [
+        ("title", "Buoni spesa"),
+        ("measure", "food"),
+        ("opens_on", "2025-01-01"),
+        ("closes_on", "2025-01-31"),
+        ("budget", "1000"),
+        ("fields", "household_size"),
+        ("fields", "minors"),
+        ("fields", "isee"),
+        ("fields", "income_loss"),
+        ("isee_max", "15000"),
+        ("base_amounts", "150; 250; 350; 400"),
+        ("per_minor", "50"),
+        ("review_rules", "income_loss = yes"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let draft: Draft = campaign::validate(&Input::from_pairs(&pairs), Lang::It, &[]).unwrap();
+    draft.into_campaign(0, "op".into())
+}
+
+fn answers(isee_euros: i64, income_loss: bool) -> Answers {
+    Answers {
+        household_size: Some(3),
+        minors: Some(1),
+        isee_cents: Some(isee_euros * 100),
+        income_loss: Some(income_loss),
+        ..Answers::default()
+    }
+}
+
+#[test]
+fn automatic_checks_decide_eligible_ineligible_or_review() {
+    let c = campaign();
+    assert_eq!(
+        assess(&c, &answers(9_000, false), &[]).status,
+        Status::Eligible
+    );
+    let review = assess(&c, &answers(9_000, true), &[]);
+    assert_eq!(review.status, Status::NeedsReview);
+    assert_eq!(review.review_rules.len(), 1);
+    let out = assess(&c, &answers(18_000, true), &[]);
+    assert_eq!(
+        out.status,
+        Status::Ineligible,
+        "a broken rule wins over review"
+    );
+    assert_eq!(
+        out.reasons[0].describe(Lang::It),
+        "ISEE 18.000,00 € sopra la soglia di 15.000,00 €"
+    );
+    let twice = assess(
+        &c,
+        &answers(9_000, false),
+        &[("c1".into(), "Affitti".into())],
+    );
+    assert_eq!(twice.status, Status::Ineligible);
+    assert_eq!(
+        twice.reasons[0].describe(Lang::It),
+        "già beneficiario della misura «Affitti»"
+    );
+}
+
+fn application(status: Status) -> Application {
+    Application {
+        campaign: "c".into(),
+        tax_code: "RSSMRA85T10A562S".into(),
+        full_name: "Mario Rossi".into(),
+        user_id: Some("u1".into()),
+        filed_by: "mario".into(),
+        on_behalf: false,
+        answers: answers(9_000, true),
+        status,
+        reasons: vec![],
+        review_rules: vec![],
+        question: None,
+        answer: None,
+        rejection: None,
+        amount_cents: 40_000,
+        rank: None,
+        vouchers: vec![],
+        history: vec![],
+        submitted_at: 1,
+        updated_at: 1,
+    }
+}
+
+#[test]
+fn the_review_moves_through_its_states_and_keeps_a_history() {
+    let app = application(Status::NeedsReview);
+    let asked = apply(
+        &app,
+        &Action::RequestInfo("ISEE aggiornato?".into()),
+        "op",
+        5,
+        Lang::It,
+    )
+    .unwrap();
+    assert_eq!(asked.status, Status::InfoRequested);
+    assert_eq!(asked.question.as_deref(), Some("ISEE aggiornato?"));
+    let answered = apply(
+        &asked,
+        &Action::Answer("Allegato".into()),
+        "mario",
+        6,
+        Lang::It,
+    )
+    .unwrap();
+    assert_eq!(answered.status, Status::NeedsReview);
+    let approved = apply(&answered, &Action::Approve, "op", 7, Lang::It).unwrap();
+    assert_eq!(approved.status, Status::Eligible);
+    let steps: Vec<&str> = approved.history.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(steps, vec!["info_requested", "answered", "approved"]);
+    let rejected = apply(
+        &app,
+        &Action::Reject("Documenti falsi".into()),
+        "op",
+        8,
+        Lang::En,
+    )
+    .unwrap();
+    assert_eq!(rejected.rejection.as_deref(), Some("Documenti falsi"));
+}
+
+#[test]
+fn steps_out_of_order_are_refused() {
+    let eligible = application(Status::Eligible);
+    assert_eq!(
+        apply(&eligible, &Action::Approve, "op", 1, Lang::En)
+            .unwrap_err()
+            .status(),
+        409
+    );
+    assert!(apply(&eligible, &Action::Answer("x".into()), "u", 1, Lang::En).is_err());
+    let funded = application(Status::Beneficiary);
+    assert!(apply(&funded, &Action::Reject("x".into()), "op", 1, Lang::En).is_err());
+}
+
+#[test]
+fn texts_must_not_be_empty_or_huge() {
+    assert_eq!(
+        check_text("reason", Some("  ok "), Lang::En),
+        Ok("ok".into())
+    );
+    assert!(check_text("reason", Some("   "), Lang::En).is_err());
+    assert!(check_text("reason", None, Lang::En).is_err());
+    assert!(check_text("reason", Some(&"x".repeat(MAX_TEXT + 1)), Lang::En).is_err());
+}

@@ -1,0 +1,140 @@
+//! An application as pages and the API show it: status, reasons, vouchers and history in words.
+
+use serde::Serialize;
+use trama_sdk::clock::DateTime;
+use trama_sdk::i18n::Lang;
+use trama_sdk::money::format_cents;
+use trama_sdk::store::Doc;
+
+use crate::campaign::Campaign;
+use crate::rules::{Answers, Field};
+
+use super::{Application, Status};
+
+/// An application as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationView {
+    pub id: String,
+    pub version: u64,
+    pub campaign: String,
+    pub campaign_title: String,
+    pub tax_code: String,
+    pub full_name: String,
+    pub on_behalf: bool,
+    pub filed_by: String,
+    pub status: Status,
+    pub status_label: &'static str,
+    pub answers: Answers,
+    pub answers_text: Vec<(String, String)>,
+    /// Why it is not eligible, in words.
+    pub reasons: Vec<String>,
+    pub review_rules: Vec<String>,
+    pub question: Option<String>,
+    pub answer: Option<String>,
+    pub rejection: Option<String>,
+    pub amount_cents: i64,
+    pub amount_text: String,
+    pub rank: Option<u32>,
+    pub vouchers: Vec<VoucherLine>,
+    pub history: Vec<StepView>,
+    pub submitted_at: i64,
+    pub submitted_utc: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VoucherLine {
+    pub code: String,
+    /// The code as printed, with the instance's prefix.
+    pub display: String,
+    pub amount_cents: i64,
+    pub amount_text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepView {
+    pub at_utc: String,
+    pub actor: String,
+    pub action: String,
+    pub note: Option<String>,
+}
+
+impl ApplicationView {
+    pub fn new(
+        doc: &Doc<Application>,
+        campaign: Option<&Campaign>,
+        prefix: &str,
+        lang: Lang,
+    ) -> Self {
+        let a = &doc.data;
+        let answers_text = Field::ALL
+            .iter()
+            .filter_map(|f| {
+                a.answers
+                    .show(*f, lang)
+                    .map(|v| (f.label(lang).to_owned(), v))
+            })
+            .collect();
+        Self {
+            id: doc.id.clone(),
+            version: doc.version,
+            campaign: a.campaign.clone(),
+            campaign_title: campaign.map(|c| c.title.clone()).unwrap_or_default(),
+            tax_code: a.tax_code.clone(),
+            full_name: a.full_name.clone(),
+            on_behalf: a.on_behalf,
+            filed_by: a.filed_by.clone(),
+            status: a.status,
+            status_label: a.status.label(lang),
+            answers: a.answers.clone(),
+            answers_text,
+            reasons: a.reasons.iter().map(|r| r.describe(lang)).collect(),
+            review_rules: a.review_rules.iter().map(|r| r.describe(lang)).collect(),
+            question: a.question.clone(),
+            answer: a.answer.clone(),
+            rejection: a.rejection.clone(),
+            amount_cents: a.amount_cents,
+            amount_text: format_cents(a.amount_cents, lang),
+            rank: a.rank,
+            vouchers: a
+                .vouchers
+                .iter()
+                .map(|v| VoucherLine {
+                    code: v.code.clone(),
+                    display: trama_sdk::code::display(&v.code, prefix),
+                    amount_cents: v.amount_cents,
+                    amount_text: format_cents(v.amount_cents, lang),
+                })
+                .collect(),
+            history: a
+                .history
+                .iter()
+                .map(|s| StepView {
+                    at_utc: DateTime::from_unix_ms(s.at).to_string(),
+                    actor: s.actor.clone(),
+                    action: step_label(&s.action, lang).to_owned(),
+                    note: s.note.clone(),
+                })
+                .collect(),
+            submitted_at: a.submitted_at,
+            submitted_utc: DateTime::from_unix_ms(a.submitted_at).to_string(),
+        }
+    }
+}
+
+fn step_label(action: &str, lang: Lang) -> &str {
+    match action {
+        "submitted" => lang.pick("Domanda presentata", "Application submitted"),
+        "submitted_on_behalf" => lang.pick(
+            "Domanda presentata da un operatore per conto del cittadino",
+            "Application filed by an operator on the citizen's behalf",
+        ),
+        "approved" => lang.pick("Approvata in istruttoria", "Approved on review"),
+        "rejected" => lang.pick("Respinta", "Rejected"),
+        "info_requested" => lang.pick("Richiesta di integrazione", "Information requested"),
+        "answered" => lang.pick("Integrazione inviata", "Information sent"),
+        "funded" => lang.pick("Finanziata: buoni emessi", "Funded: vouchers issued"),
+        "not_funded" => lang.pick("Non finanziata alla chiusura", "Not funded at closing"),
+        "excluded" => lang.pick("Esclusa alla chiusura", "Excluded at closing"),
+        other => other,
+    }
+}

@@ -1,0 +1,71 @@
+//! Reading a redemption request (code, amount, request id) from the merchant's form or JSON.
+
+use trama_sdk::code;
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::{Input, Problems};
+use trama_sdk::money;
+
+use crate::merchant;
+
+/// A redemption request, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub code: String,
+    pub amount_cents: i64,
+    pub request_id: String,
+}
+
+/// Reads a redemption from a form or JSON: a code in any spelling, an amount in euros and the
+/// request id that makes a retry harmless; every problem is named by its field.
+pub fn read(input: &Input, lang: Lang) -> std::result::Result<Request, Problems> {
+    let mut problems = Problems::default();
+    let code = match input.one("code") {
+        None => {
+            problems.push(
+                "code",
+                lang.pick("scrivi il codice del buono", "write the voucher's code"),
+            );
+            String::new()
+        }
+        Some(text) => code::normalize(text, crate::voucher::CODE_LEN).unwrap_or_else(|err| {
+            problems.push("code", err.describe(text, lang));
+            String::new()
+        }),
+    };
+    let amount_cents = match input.one("amount") {
+        None => {
+            problems.push(
+                "amount",
+                lang.pick("scrivi l'importo da scalare", "write the amount to take"),
+            );
+            0
+        }
+        Some(text) => match money::parse_euros(text) {
+            Ok(0) => {
+                problems.push(
+                    "amount",
+                    lang.pick(
+                        "l'importo deve essere più di zero",
+                        "the amount must be more than zero",
+                    ),
+                );
+                0
+            }
+            Ok(cents) => cents,
+            Err(err) => {
+                problems.push("amount", err.describe(text, lang));
+                0
+            }
+        },
+    };
+    let request_id = merchant::request_id(input, lang, &mut problems);
+    if problems.is_empty() {
+        Ok(Request {
+            code,
+            amount_cents,
+            request_id,
+        })
+    } else {
+        Err(problems)
+    }
+}

@@ -1,0 +1,176 @@
+//! Review rules: the conditions on an application's answers that send it to an operator
+//! (`isee > 12000`), parsed from and written as text.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::i18n::Lang;
+use trama_sdk::input::parse_yes_no;
+use trama_sdk::money;
+
+use super::{Answers, Field, Kind, show_value};
+
+/// A comparison in a review rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Op {
+    fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+        }
+    }
+
+    fn holds(self, left: i64, right: i64) -> bool {
+        match self {
+            Op::Eq => left == right,
+            Op::Ne => left != right,
+            Op::Lt => left < right,
+            Op::Le => left <= right,
+            Op::Gt => left > right,
+            Op::Ge => left >= right,
+        }
+    }
+}
+
+/// A condition that sends an application to an operator's review instead of deciding it
+/// automatically, written as `income_loss = yes` or `arrears > 5000`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ReviewRule {
+    pub field: Field,
+    pub op: Op,
+    /// A count, cents, or 1/0 for yes/no.
+    pub value: i64,
+}
+
+impl ReviewRule {
+    /// Reads `field op value`: `op` is one of `= == != <> < <= > >=`, `value` a whole number,
+    /// an amount of euros or yes/no, as the field wants.
+    pub fn parse(text: &str, lang: Lang) -> Result<Self, String> {
+        let text = text.trim();
+        let name_end = text
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(text.len());
+        let (name, rest) = text.split_at(name_end);
+        let Some(field) = Field::parse(name) else {
+            return Err(match lang {
+                Lang::It => format!(
+                    "«{text}»: «{name}» non è un campo della domanda; i campi sono {}",
+                    field_list()
+                ),
+                Lang::En => format!(
+                    "`{text}`: `{name}` is not an application field; the fields are {}",
+                    field_list()
+                ),
+            });
+        };
+        let rest = rest.trim_start();
+        let (op, value) = [
+            ("==", Op::Eq),
+            ("!=", Op::Ne),
+            ("<>", Op::Ne),
+            ("<=", Op::Le),
+            (">=", Op::Ge),
+            ("=", Op::Eq),
+            ("<", Op::Lt),
+            (">", Op::Gt),
+        ]
+        .into_iter()
+        .find_map(|(symbol, op)| rest.strip_prefix(symbol).map(|value| (op, value.trim())))
+        .ok_or_else(|| match lang {
+            Lang::It => format!(
+                "«{text}»: dopo il campo serve un confronto (=, !=, <, <=, >, >=) e un valore, ad esempio «income_loss = yes»"
+            ),
+            Lang::En => format!(
+                "`{text}`: the field must be followed by a comparison (=, !=, <, <=, >, >=) and a value, e.g. `income_loss = yes`"
+            ),
+        })?;
+        let value = match field.kind() {
+            Kind::YesNo => parse_yes_no(value)
+                .map(i64::from)
+                .ok_or_else(|| match lang {
+                    Lang::It => format!("«{text}»: {} si confronta con sì o no", field.key()),
+                    Lang::En => format!("`{text}`: {} compares with yes or no", field.key()),
+                })?,
+            Kind::Count => value.parse::<i64>().map_err(|_| match lang {
+                Lang::It => format!(
+                    "«{text}»: {} si confronta con un numero intero",
+                    field.key()
+                ),
+                Lang::En => format!("`{text}`: {} compares with a whole number", field.key()),
+            })?,
+            Kind::Euros => money::parse_euros(value)
+                .map_err(|err| format!("«{text}»: {}", err.describe(value, lang)))?,
+        };
+        if field.kind() == Kind::YesNo && !matches!(op, Op::Eq | Op::Ne) {
+            return Err(match lang {
+                Lang::It => format!("«{text}»: una risposta sì/no si confronta solo con = o !="),
+                Lang::En => format!("`{text}`: a yes/no answer compares only with = or !="),
+            });
+        }
+        Ok(Self { field, op, value })
+    }
+
+    pub fn applies(&self, answers: &Answers) -> bool {
+        answers
+            .number(self.field)
+            .is_some_and(|n| self.op.holds(n, self.value))
+    }
+
+    /// The rule in words: "Perdita o calo del reddito = sì".
+    pub fn describe(&self, lang: Lang) -> String {
+        format!(
+            "{} {} {}",
+            self.field.label(lang),
+            self.op.symbol(),
+            show_value(self.field, self.value, lang)
+        )
+    }
+}
+
+fn field_list() -> String {
+    Field::ALL
+        .iter()
+        .map(|f| f.key())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The canonical text, which reads back as the same rule: `income_loss = yes`, `isee < 3000.00`.
+impl fmt::Display for ReviewRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = match self.field.kind() {
+            Kind::YesNo => Lang::En.yes_no(self.value != 0).to_owned(),
+            Kind::Count => self.value.to_string(),
+            Kind::Euros => money::plain(self.value),
+        };
+        write!(f, "{} {} {value}", self.field.key(), self.op.symbol())
+    }
+}
+
+impl From<ReviewRule> for String {
+    fn from(rule: ReviewRule) -> Self {
+        rule.to_string()
+    }
+}
+
+impl TryFrom<String> for ReviewRule {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        ReviewRule::parse(&text, Lang::En)
+    }
+}
