@@ -245,7 +245,7 @@ pub(super) async fn reports_and_expiry(spent: Spent) {
     // Every cent of the 10.000 € deposit: 9.469,50 back in the account, 300 reimbursed,
     // 230,50 spent on services.
     assert_eq!(company_balance(&operator, &server, &acme_id).await, 946_950);
-    assert_eq!(946_950 + 30_000 + 23_050, 1_000_000);
+    assert_eq!([946_950, 30_000, 23_050].iter().sum::<i64>(), 1_000_000);
     // The company's other HR view agrees, and Beta's money was never touched.
     let (_, acme_view) = API.get(&hr, &server, "/api/hr").await;
     assert_eq!(acme_view["company"]["balance_cents"], 946_950);

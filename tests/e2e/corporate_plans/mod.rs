@@ -55,8 +55,6 @@ pub(super) async fn wallet(client: &Client, server: &Server, enrolment: &str) ->
     )
 }
 
-/// This plugin's section of the kernel's "my applications and bookings" page (`/me`, as JSON).
-
 /// The item of `section` whose title starts with `title`.
 pub(super) fn item<'a>(section: &'a Json, title: &str) -> &'a Json {
     section["items"]
@@ -68,8 +66,6 @@ pub(super) fn item<'a>(section: &'a Json, title: &str) -> &'a Json {
         })
         .unwrap_or_else(|| panic!("no item `{title}` in {section}"))
 }
-
-/// The caller's notification whose subject starts with `subject`.
 
 pub(super) async fn company_balance(operator: &Client, server: &Server, company: &str) -> i64 {
     let (status, body) = API
