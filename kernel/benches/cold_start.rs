@@ -9,7 +9,7 @@
 
 // Each bench uses part of the e2e harness.
 #[allow(dead_code, unused_imports)]
-#[path = "../../tests/e2e/support.rs"]
+#[path = "../../tests/e2e/support/mod.rs"]
 mod support;
 
 mod common;

@@ -8,10 +8,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde_json::Value as Json;
-
-#[path = "../../kernel/tests/common/pg.rs"]
+#[path = "../../../kernel/tests/common/pg.rs"]
 mod pg;
+
+mod http;
+mod plugins;
+
+pub use http::*;
+pub use plugins::*;
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -276,94 +280,6 @@ impl Drop for Server {
     }
 }
 
-/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
-pub struct Client {
-    pub http: reqwest::Client,
-}
-
-impl Client {
-    pub fn new() -> Self {
-        Self {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(Duration::from_secs(60))
-                .build()
-                .expect("client"),
-        }
-    }
-
-    /// The CSRF token of this client's cookie jar (fetched from `/session`).
-    pub async fn csrf(&self, server: &Server) -> String {
-        let session: Json = self
-            .http
-            .get(server.url("/session"))
-            .send()
-            .await
-            .expect("GET /session")
-            .json()
-            .await
-            .expect("session JSON");
-        session["csrf_token"].as_str().expect("token").to_owned()
-    }
-
-    pub async fn get_json(&self, server: &Server, path: &str) -> (u16, Json) {
-        let response = self.http.get(server.url(path)).send().await.expect("GET");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Json::Null))
-    }
-
-    pub async fn send_json(
-        &self,
-        server: &Server,
-        method: reqwest::Method,
-        path: &str,
-        body: &Json,
-    ) -> (u16, Json) {
-        let token = self.csrf(server).await;
-        let response = self
-            .http
-            .request(method, server.url(path))
-            .header("x-csrf-token", token)
-            .json(body)
-            .send()
-            .await
-            .expect("send");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Json::Null))
-    }
-
-    pub async fn post_form(
-        &self,
-        server: &Server,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let token = self.csrf(server).await;
-        let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
-        form.extend_from_slice(fields);
-        self.http
-            .post(server.url(path))
-            .header("accept", "text/html")
-            .form(&form)
-            .send()
-            .await
-            .expect("POST form")
-    }
-
-    pub async fn page(&self, server: &Server, path: &str) -> (u16, String) {
-        let response = self
-            .http
-            .get(server.url(path))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .expect("GET page");
-        let status = response.status().as_u16();
-        (status, response.text().await.expect("body"))
-    }
-}
-
 /// Polls `check` until it returns true or `timeout` passes.
 pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
 where
@@ -413,129 +329,20 @@ pub fn add_user(instance: impl AsRef<Path>, username: &str, role: &str) {
     );
 }
 
-/// A client logged in as `username` (created with [`add_user`]).
-pub async fn login(server: &Server, username: &str) -> Client {
-    let client = Client::new();
-    let response = client
-        .post_form(
-            server,
-            "/login",
-            &[("username", username), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 303, "login of {username}");
-    client
-}
-
-/// A client that signed up through the public form as a citizen.
-pub async fn sign_up(server: &Server, username: &str, display_name: &str) -> Client {
-    let client = Client::new();
-    let response = client
-        .post_form(
-            server,
-            "/signup",
-            &[
-                ("display_name", display_name),
-                ("username", username),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 303, "sign-up of {username}");
-    client
+/// Makes `username` (created with [`add_user`] and role `governance`) a member of the instance's
+/// coordination table.
+pub fn add_member(instance: &Path, username: &str) {
+    let output = trama()
+        .args(["governance", "add-member"])
+        .arg(instance)
+        .args(["--username", username, "--organisation", "Comune di Prova"])
+        .output()
+        .expect("add-member");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 pub use pg::PgDatabase;
-
-/// Who `client` is logged in as, per `/session`.
-pub async fn whoami(client: &Client, server: &Server) -> Option<String> {
-    let (_, session) = client.get_json(server, "/session").await;
-    session["user"]["username"].as_str().map(str::to_owned)
-}
-
-/// Status and error kind of a refusal answered to an API client.
-pub async fn refusal(response: reqwest::Response) -> (u16, String) {
-    let status = response.status().as_u16();
-    let body: Json = response.json().await.unwrap_or(Json::Null);
-    (
-        status,
-        body["error"]["kind"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
-}
-
-/// A client that keeps no cookies: the test says which ones it sends.
-pub fn bare_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// The `Set-Cookie` header for `name` in `response`, whole (value and attributes).
-pub fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_owned)
-}
-
-pub fn cookie_value(header: &str) -> String {
-    header
-        .split(';')
-        .next()
-        .and_then(|pair| pair.split_once('='))
-        .map(|(_, value)| value.to_owned())
-        .unwrap_or_default()
-}
-
-/// Logs in with only the cookies in `cookies`; returns the response.
-pub async fn login_with_cookies(
-    http: &reqwest::Client,
-    server: &Server,
-    cookies: &str,
-    username: &str,
-) -> reqwest::Response {
-    let response = http
-        .get(server.url("/session"))
-        .header("cookie", cookies)
-        .send()
-        .await
-        .expect("GET /session");
-    // A browser without a valid session is given an anonymous CSRF cookie: keep it.
-    let cookies = match set_cookie(&response, "trama_csrf") {
-        Some(issued) => format!("{cookies}; trama_csrf={}", cookie_value(&issued)),
-        None => cookies.to_owned(),
-    };
-    let session: Json = response.json().await.expect("JSON");
-    let token = session["csrf_token"].as_str().expect("token").to_owned();
-    http.post(server.url("/login"))
-        .header("cookie", cookies)
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("POST /login")
-}
-
-pub async fn user_csrf(http: &reqwest::Client, server: &Server, session: &str) -> String {
-    let body: Json = http
-        .get(server.url("/session"))
-        .header("cookie", format!("trama_session={session}"))
-        .send()
-        .await
-        .expect("GET /session")
-        .json()
-        .await
-        .expect("JSON");
-    body["csrf_token"].as_str().expect("token").to_owned()
-}

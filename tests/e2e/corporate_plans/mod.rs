@@ -1,0 +1,124 @@
+//! The `corporate-plans` plugin over HTTP: a company's welfare plan from the deposit to the
+//! expiry — enrolment from a table with a bad row, activation, purchases, reimbursements
+//! approved and rejected, reports, the unspent credit returned — with every balance checked to
+//! the cent; HR offices of two companies kept apart; purchases racing for one wallet; and the
+//! pages working without JavaScript.
+//!
+//! The plan's story runs in three steps: `plan` (companies, deposits, the plan, enrolment and
+//! activation), `spending` (the catalogue, purchases and reimbursements), `expiry` (reports,
+//! closing the plan and the credit returned).
+
+mod expiry;
+mod forms;
+mod plan;
+mod providers;
+mod race;
+mod spending;
+mod upload;
+
+use serde_json::{Value as Json, json};
+
+use crate::support::{Client, Plugin, Server, id};
+
+/// The plugin's routes.
+pub(super) const API: Plugin = Plugin("corporate-plans");
+
+pub(super) const PLUGIN: &str = r#"
+[plugins.corporate-plans]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "log", "clock"]
+[plugins.corporate-plans.settings]
+cooperative_name = "Cooperativa Trama"
+"#;
+
+/// Valid partite IVA (their check digits are right).
+pub(super) const ACME_VAT: &str = "01234567897";
+pub(super) const BETA_VAT: &str = "02760100962";
+pub(super) const GYM_VAT: &str = "09876543217";
+pub(super) const SCHOOL_VAT: &str = "12345678903";
+
+pub(super) fn this_year() -> i32 {
+    time::OffsetDateTime::now_utc().year()
+}
+
+/// The balance of an employee's wallet, and what they may still claim as reimbursements.
+pub(super) async fn wallet(client: &Client, server: &Server, enrolment: &str) -> (i64, i64) {
+    let (status, body) = API
+        .get(client, server, &format!("/api/wallets/{enrolment}"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (
+        body["wallet"]["balance_cents"].as_i64().expect("balance"),
+        body["wallet"]["reimbursable_left_cents"]
+            .as_i64()
+            .expect("reimbursable"),
+    )
+}
+
+/// The item of `section` whose title starts with `title`.
+pub(super) fn item<'a>(section: &'a Json, title: &str) -> &'a Json {
+    section["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|i| i["title"].as_str().is_some_and(|t| t.starts_with(title)))
+        })
+        .unwrap_or_else(|| panic!("no item `{title}` in {section}"))
+}
+
+pub(super) async fn company_balance(operator: &Client, server: &Server, company: &str) -> i64 {
+    let (status, body) = API
+        .get(operator, server, &format!("/api/companies/{company}"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["company"]["balance_cents"].as_i64().expect("balance")
+}
+
+pub(super) async fn summary(client: &Client, server: &Server, plan: &str) -> Json {
+    let (status, body) = API.get(client, server, &format!("/api/plans/{plan}")).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// A company registered by the operator and linked to an HR account; returns its id.
+pub(super) async fn company_with_hr(
+    operator: &Client,
+    hr: &Client,
+    server: &Server,
+    name: &str,
+    vat: &str,
+) -> String {
+    let (status, company) = API
+        .post(
+            operator,
+            server,
+            "/api/companies",
+            json!({"name": name, "vat_number": vat}),
+        )
+        .await;
+    assert_eq!(status, 201, "{company}");
+    let (status, linked) = API
+        .post(
+            hr,
+            server,
+            "/api/hr/claim",
+            json!({"code": company["hr_code"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{linked}");
+    assert_eq!(linked["name"], name);
+    id(&company)
+}
+
+/// A purchase of `service` at `price` from the wallet of `enrolment`.
+pub(super) fn purchase(enrolment: &str, service: &Json, request_id: &str, price: &str) -> Json {
+    json!({"enrolment": enrolment, "service": id(service), "price": price, "request_id": request_id})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_from_the_deposit_to_the_expiry_with_every_balance_exact() {
+    let enrolled = plan::deposit_plan_and_enrolment().await;
+    let spent = spending::purchases_and_reimbursements(enrolled).await;
+    expiry::reports_and_expiry(spent).await;
+}

@@ -1,0 +1,178 @@
+//! Providers accredited by `admissions` join the catalogue.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value as Json, json};
+
+use super::{ACME_VAT, API, PLUGIN, SCHOOL_VAT, company_with_hr};
+use crate::support::{Server, TestInstance, add_user, eventually, id, login};
+
+/// Both plugins on one instance: a provider accredited by the `admissions` committee arrives
+/// in the catalogue through its event, linked to the account that applied, with its services
+/// and its own category names; it sets a price and an employee buys from it.
+#[tokio::test(flavor = "multi_thread")]
+async fn providers_accredited_by_admissions_join_the_catalogue() {
+    let body = format!(
+        r#"{PLUGIN}
+[plugins.admissions]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock"]
+[plugins.admissions.settings]
+network_name = "Rete Valdarno Solidale"
+ethics_code_version = "2025-1"
+categories = ["doposcuola e istruzione", "servizi per l'infanzia"]
+declarations = ["Dichiaro la regolarità contributiva (DURC)."]
+quorum_percent = 50
+majority = "simple"
+voting_window = "7d"
+voting_rounds = 1
+accreditation_validity = "365d"
+"#
+    );
+    let instance = TestInstance::new("corporate-admissions", &body);
+    for member in ["membro.uno", "membro.due"] {
+        add_user(&instance, member, "committee");
+    }
+    add_user(&instance, "coop", "operator");
+    add_user(&instance, "hr.office", "company_hr");
+    add_user(&instance, "doposcuola", "citizen");
+    add_user(&instance, "anna", "citizen");
+    let server = Server::start(&[instance.path()]);
+    let members = [
+        login(&server, "membro.uno").await,
+        login(&server, "membro.due").await,
+    ];
+    for member in &members {
+        let (status, page) = member.page(&server, "/p/admissions/committee").await;
+        assert_eq!(status, 200, "{page}");
+    }
+
+    // The association applies and the committee approves it.
+    let owner = login(&server, "doposcuola").await;
+    let (status, application) = owner
+        .send_json(
+            &server,
+            Method::POST,
+            "/p/admissions/api/applications",
+            &json!({
+                "legal_name": "APS Compiti Insieme",
+                "legal_form": "association",
+                "tax_code": SCHOOL_VAT,
+                "vat_number": SCHOOL_VAT,
+                "street": "Via Roma 1",
+                "postcode": "52025",
+                "city": "Montevarchi",
+                "province": "AR",
+                "email": "info@compiti.example",
+                "phone": "+39 055 123456",
+                "representative_name": "Mario Rossi",
+                "representative_tax_code": "RSSMRA85T10A562S",
+                "categories": ["doposcuola e istruzione"],
+                "services": [{"title": "Doposcuola pomeridiano", "category": "doposcuola e istruzione", "description": "Compiti e studio assistito dal lunedì al venerdì"}],
+                "declarations": [1],
+                "ethics_version": "2025-1",
+                "accept_ethics": true,
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{application}");
+    let application = id(&application);
+    let mut decided = Json::Null;
+    for member in &members {
+        let (status, answer) = member
+            .send_json(
+                &server,
+                Method::POST,
+                &format!("/p/admissions/api/applications/{application}/vote"),
+                &json!({"choice": "approve", "reason": "Servizio utile"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        decided = answer;
+    }
+    assert_eq!(decided["status"], "approved", "{decided}");
+
+    // The event brings the provider, linked to the applicant, with its service (no price yet).
+    let operator = login(&server, "coop").await;
+    let arrived = eventually(Duration::from_secs(30), || async {
+        let (_, providers) = API.get(&operator, &server, "/api/providers").await;
+        providers[0]["legal_name"] == "APS Compiti Insieme"
+    })
+    .await;
+    assert!(arrived, "the accreditation did not reach corporate-plans");
+    let (_, providers) = API.get(&operator, &server, "/api/providers").await;
+    assert_eq!(providers[0]["status"], "active", "{providers}");
+    assert_eq!(providers[0]["source"], "admissions");
+    assert_eq!(providers[0]["linked"], true);
+    let (_, mine) = API.get(&owner, &server, "/api/provider").await;
+    let service = &mine["providers"][0]["services"][0];
+    assert_eq!(service["title"], "Doposcuola pomeridiano", "{mine}");
+    assert_eq!(service["category"], "doposcuola e istruzione");
+    assert_eq!(service["listed"], false);
+    let service_id = id(service);
+    let (status, priced) = API
+        .post(
+            &owner,
+            &server,
+            &format!("/api/services/{service_id}/price"),
+            json!({"price": "45,00"}),
+        )
+        .await;
+    assert_eq!((status, &priced["listed"]), (200, &json!(true)), "{priced}");
+
+    // A plan covering the association's category; an employee buys the after-school club.
+    let hr = login(&server, "hr.office").await;
+    let company = company_with_hr(&operator, &hr, &server, "Acme srl", ACME_VAT).await;
+    let (status, _) = API
+        .post(
+            &operator,
+            &server,
+            &format!("/api/companies/{company}/deposits"),
+            json!({"amount": 500, "reference": "TRN-1", "request_id": "deposit-adm-00001"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, plan) = API.post(
+        &hr,
+        &server,
+        "/api/plans",
+        json!({"title": "Welfare", "budget": 300, "flat_credit": 300, "categories": ["doposcuola e istruzione"], "request_id": "plan-adm-0000001"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{plan}");
+    let (status, enrolment) = API
+        .post(
+            &hr,
+            &server,
+            &format!("/api/plans/{}/enrolments", id(&plan)),
+            json!({"username": "anna", "full_name": "Anna Rossi"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{enrolment}");
+    let anna = login(&server, "anna").await;
+    let enrolment_id = id(&enrolment);
+    let (status, _) = API
+        .post(
+            &anna,
+            &server,
+            &format!("/api/enrolments/{enrolment_id}/activate"),
+            json!({"code": enrolment["activation_code"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, bought) = API.post(
+        &anna,
+        &server,
+        "/api/purchases",
+        json!({"enrolment": enrolment_id, "service": service_id, "price": "45", "request_id": "buy-adm-00000001"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{bought}");
+    assert_eq!(bought["balance_cents"], 25_500);
+    let (_, mine) = API.get(&owner, &server, "/api/provider").await;
+    assert_eq!(
+        mine["providers"][0]["provider"]["owed_cents"], 4_500,
+        "{mine}"
+    );
+}

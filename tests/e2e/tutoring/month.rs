@@ -1,0 +1,342 @@
+//! A month of lessons: bookings, reminders, cancellations in time and late, the register and
+//! the "my bookings" page.
+
+use serde_json::json;
+
+use super::{API, child, day_in_words, field, join, manifest, my_items, open, space, tutor};
+use crate::support::{Client, Server, TestInstance, add_user, id, login, sign_up, today_plus};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancellations_attendance_reminders_the_report_and_the_calendars_agree() {
+    let story = a_month_of_lessons().await;
+    super::reports::reports_calendars_and_pages(story).await;
+}
+
+/// The month's lessons, once they took place: what the report and the calendars must show.
+pub(super) struct Month {
+    pub(super) instance: TestInstance,
+    pub(super) server: Server,
+    pub(super) operator: Client,
+    pub(super) giulia: Client,
+    pub(super) giulia_id: String,
+    pub(super) anna: Client,
+    pub(super) luca: String,
+    pub(super) library: String,
+    /// Tomorrow's lesson, held.
+    pub(super) lesson: String,
+    pub(super) tomorrow: String,
+    pub(super) soon: String,
+    pub(super) later: String,
+}
+
+/// Giulia teaches in the library; Anna's Luca and Carla's Ugo book, cancel, attend or miss.
+async fn a_month_of_lessons() -> Month {
+    let settings = r#"
+allowance_hours_per_child = 10
+cancellation_deadline_hours = 72
+attendance_opens_minutes_before = 2880
+reminder_hours = 168
+hourly_rate_cents = 2200
+"#;
+    let instance = TestInstance::new("tutoring-month", &manifest(settings));
+    add_user(&instance, "operatrice", "operator");
+    add_user(&instance, "giulia", "tutor");
+    let server = Server::start(&[instance.path()]);
+    let operator = login(&server, "operatrice").await;
+    let library = space(&operator, &server, "Biblioteca civica; sala 2", 4).await;
+    let (giulia_id, code) = tutor(
+        &operator,
+        &server,
+        "Giulia Neri",
+        &["Matematica"],
+        &["Primaria"],
+    )
+    .await;
+    let giulia = login(&server, "giulia").await;
+    let (status, _) = API
+        .post(&giulia, &server, "/api/tutor/claim", json!({"code": code}))
+        .await;
+    assert_eq!(status, 200);
+
+    let anna = sign_up(&server, "anna", "Anna Rossi").await;
+    let luca = child(&anna, &server, "Luca", "Rossi", "Primaria").await;
+    let carla = sign_up(&server, "carla", "Carla Bianchi").await;
+    let ugo = child(&carla, &server, "<Ugo>", "Bianchi", "Primaria").await;
+
+    // Tomorrow's lesson, with Luca and Ugo; two more for Luca, the day after tomorrow (within
+    // the 72-hour deadline) and in six days (before it).
+    let (tomorrow, soon, later) = (today_plus(1), today_plus(2), today_plus(6));
+    let (status, booked) = open(
+        &anna,
+        &server,
+        &luca,
+        (&giulia_id, &library),
+        &tomorrow,
+        "10:00",
+    )
+    .await;
+    assert_eq!(status, 201, "{booked}");
+    let lesson = booked["lesson_id"].as_str().expect("lesson").to_owned();
+    let (status, _) = join(&carla, &server, &ugo, &lesson).await;
+    assert_eq!(status, 201);
+    let (status, late) = open(
+        &anna,
+        &server,
+        &luca,
+        (&giulia_id, &library),
+        &soon,
+        "10:00",
+    )
+    .await;
+    assert_eq!(status, 201, "{late}");
+    let (status, in_time) = open(
+        &anna,
+        &server,
+        &luca,
+        (&giulia_id, &library),
+        &later,
+        "10:00",
+    )
+    .await;
+    assert_eq!(status, 201, "{in_time}");
+
+    // Reminders: one per child booked and one per lesson for the tutor, once.
+    let (status, sent) = API
+        .post(&operator, &server, "/api/reminders/run", json!({}))
+        .await;
+    assert_eq!(status, 200, "{sent}");
+    let queued =
+        sent["queued"].as_u64().expect("queued") + sent["already_sent"].as_u64().expect("already");
+    assert_eq!(queued, 4 + 3, "{sent}");
+    let (_, again) = API
+        .post(&operator, &server, "/api/reminders/run", json!({}))
+        .await;
+    assert_eq!(
+        (again["queued"].as_u64(), again["already_sent"].as_u64()),
+        (Some(0), Some(7)),
+        "{again}"
+    );
+    let (_, inbox) = anna.get_json(&server, "/notifications").await;
+    let subjects: Vec<&str> = inbox["notifications"]
+        .as_array()
+        .expect("inbox")
+        .iter()
+        .filter_map(|n| n["subject"].as_str())
+        .collect();
+    assert_eq!(subjects.len(), 3, "{inbox}");
+    assert!(
+        subjects.contains(
+            &format!("Doposcuola di Prova: Matematica Luca {tomorrow} 10:00-11:00").as_str()
+        ),
+        "{subjects:?}"
+    );
+    let (_, tutor_inbox) = giulia.get_json(&server, "/notifications").await;
+    assert_eq!(
+        tutor_inbox["notifications"].as_array().map(Vec::len),
+        Some(3),
+        "{tutor_inbox}"
+    );
+
+    // Cancelling six days ahead gives the hour back; two days ahead, past the deadline, it
+    // does not. A booking cannot be cancelled twice, nor by another family.
+    let (status, refused) = API
+        .post(
+            &carla,
+            &server,
+            &format!("/api/bookings/{}/cancel", id(&in_time)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 404, "{refused}");
+    let (status, cancelled) = API
+        .post(
+            &anna,
+            &server,
+            &format!("/api/bookings/{}/cancel", id(&in_time)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(
+        (&cancelled["late"], &cancelled["status"]),
+        (&json!(false), &json!("cancelled"))
+    );
+    assert_eq!(
+        cancelled["lesson_dissolved"], true,
+        "Luca was alone: the room and tutor are free"
+    );
+    let (status, cancelled) = API
+        .post(
+            &anna,
+            &server,
+            &format!("/api/bookings/{}/cancel", id(&late)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(
+        (&cancelled["late"], &cancelled["status"]),
+        (&json!(true), &json!("cancelled_late"))
+    );
+    let (status, twice) = API
+        .post(
+            &anna,
+            &server,
+            &format!("/api/bookings/{}/cancel", id(&late)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{twice}");
+    let (_, family) = API.get(&anna, &server, "/api/family").await;
+    let used: u64 = family["periods"]
+        .as_array()
+        .expect("periods")
+        .iter()
+        .map(|p| p["used_minutes"].as_u64().expect("minutes"))
+        .sum();
+    assert_eq!(
+        used, 120,
+        "tomorrow's lesson and the late cancellation: {family}"
+    );
+    // The freed slot is offered again.
+    let (status, slots) = API
+        .get(
+            &anna,
+            &server,
+            &format!("/api/slots?child={luca}&subject=Matematica&from={later}&days=1"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        slots["openings"]
+            .as_array()
+            .expect("openings")
+            .iter()
+            .any(|o| o["start"] == "10:00" && o["tutor_id"] == json!(giulia_id)),
+        "{slots}"
+    );
+
+    // Only the lesson's tutor (or an operator) takes the register: Luca came, Ugo did not.
+    let (status, _) = API
+        .post(
+            &anna,
+            &server,
+            &format!("/api/lessons/{lesson}/attendance"),
+            json!({"present": [luca]}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, refused) = API
+        .post(
+            &giulia,
+            &server,
+            &format!("/api/lessons/{lesson}/attendance"),
+            json!({"present": ["someone"]}),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    let (status, held) = API
+        .post(
+            &giulia,
+            &server,
+            &format!("/api/lessons/{lesson}/attendance"),
+            json!({"present": [luca]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{held}");
+    assert_eq!(held["status"], "held");
+    let statuses: Vec<(&str, &str)> = held["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .map(|c| {
+            (
+                c["child"].as_str().unwrap_or_default(),
+                c["status"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(statuses.contains(&(luca.as_str(), "present")), "{held}");
+    assert!(statuses.contains(&(ugo.as_str(), "absent")), "{held}");
+
+    // "My applications and bookings" (`/me`): Anna's three bookings for Luca, the latest lesson
+    // first, each with the day in words and what became of it; the one he attended links to
+    // the lesson, the cancelled ones (no longer in their lesson) to the family's page.
+    let items = my_items(&anna, &server).await;
+    assert_eq!(
+        field(&items, "title"),
+        vec![
+            format!("Luca Rossi — Matematica, {}, 10:00-11:00", day_in_words(6)),
+            format!("Luca Rossi — Matematica, {}, 10:00-11:00", day_in_words(2)),
+            format!("Luca Rossi — Matematica, {}, 10:00-11:00", day_in_words(1)),
+        ],
+        "{items:?}"
+    );
+    assert_eq!(
+        field(&items, "status"),
+        vec![
+            "Disdetta in tempo",
+            "Disdetta tardiva (ora consumata)",
+            "Presente"
+        ]
+    );
+    let lesson_page = format!("/p/tutoring/lessons/{lesson}");
+    assert_eq!(
+        field(&items, "href"),
+        vec![
+            "/p/tutoring/family",
+            "/p/tutoring/family",
+            lesson_page.as_str()
+        ]
+    );
+    for href in field(&items, "href") {
+        let (status, _) = anna.page(&server, href).await;
+        assert_eq!(status, 200, "{href}");
+    }
+    // Carla sees Ugo's absence; the page escapes the name her family typed.
+    let items = my_items(&carla, &server).await;
+    assert_eq!(field(&items, "status"), vec!["Assente (ora consumata)"]);
+    let (status, html) = carla.page(&server, "/me").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("&lt;Ugo&gt; Bianchi") && !html.contains("<Ugo>"),
+        "{html}"
+    );
+    // Giulia, the tutor, sees the lesson she is teaching (the other two were called off when
+    // Luca left them), with its room and children.
+    let items = my_items(&giulia, &server).await;
+    assert_eq!(
+        field(&items, "title"),
+        vec![format!(
+            "Lezione di Matematica (Primaria) — {}, 10:00-11:00, Biblioteca civica; sala 2",
+            day_in_words(1)
+        )],
+        "{items:?}"
+    );
+    assert_eq!(field(&items, "status"), vec!["Svolta, 2 bambini"]);
+    assert_eq!(field(&items, "href"), vec![lesson_page.as_str()]);
+    let (status, _) = Client::new()
+        .get_json(&server, "/p/tutoring/api/mine")
+        .await;
+    assert_eq!(status, 401, "only for someone logged in");
+    // A held lesson takes no one new.
+    let dario = sign_up(&server, "dario", "Dario Neri").await;
+    let ada = child(&dario, &server, "Ada", "Neri", "Primaria").await;
+    let (status, refused) = join(&dario, &server, &ada, &lesson).await;
+    assert_eq!(status, 409, "{refused}");
+
+    Month {
+        instance,
+        server,
+        operator,
+        giulia,
+        giulia_id,
+        anna,
+        luca,
+        library,
+        lesson,
+        tomorrow,
+        soon,
+        later,
+    }
+}

@@ -1,0 +1,127 @@
+//! The plugin's pages work without JavaScript and show what to fix.
+
+use super::ANNA;
+use crate::support::VOUCHERS;
+use crate::support::{Server, TestInstance, add_user, login, sign_up, today_plus};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forms_work_without_javascript_and_show_what_to_fix() {
+    let instance = TestInstance::new("vouchers-forms", VOUCHERS);
+    add_user(&instance, "operatore", "operator");
+    let server = Server::start(&[instance.path()]);
+    let operator = login(&server, "operatore").await;
+    let response = operator
+        .post_form(
+            &server,
+            "/p/vouchers/campaigns",
+            &[
+                ("title", "Affitti"),
+                ("measure", "rent"),
+                ("opens_on", &today_plus(0)),
+                ("closes_on", &today_plus(5)),
+                ("budget", "abc"),
+                ("fields", "household_size"),
+                ("base_amounts", "300"),
+                ("review_rules", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.expect("page");
+    assert!(page.contains("«abc» non è un importo in euro"), "{page}");
+    assert!(
+        page.contains("value=\"Affitti\""),
+        "the typed title is kept: {page}"
+    );
+
+    let response = operator
+        .post_form(
+            &server,
+            "/p/vouchers/campaigns",
+            &[
+                ("title", "Affitti"),
+                ("measure", "rent"),
+                ("opens_on", &today_plus(0)),
+                ("closes_on", &today_plus(5)),
+                ("budget", "1.000,00"),
+                ("fields", "household_size"),
+                ("fields", "rent"),
+                ("base_amounts", "300; 400"),
+                ("ranking", "household_desc"),
+                ("ranking", ""),
+                ("review_rules", "rent > 800"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(location.starts_with("/p/vouchers/campaigns/"), "{location}");
+
+    let citizen = sign_up(&server, "mario", "Mario Rossi").await;
+    let response = citizen
+        .post_form(
+            &server,
+            &format!("{location}/apply"),
+            &[
+                ("tax_code", "RSSMRA85T10A562T"),
+                ("household_size", "3"),
+                ("rent", "900"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.expect("page");
+    assert!(
+        page.contains("il carattere di controllo non corrisponde"),
+        "{page}"
+    );
+    let response = citizen
+        .post_form(
+            &server,
+            &format!("{location}/apply"),
+            &[
+                ("tax_code", ANNA),
+                ("household_size", "3"),
+                ("rent", "900,00"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let application = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let (status, page) = citizen.page(&server, &application).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("In istruttoria"),
+        "rent above 800 goes to review: {page}"
+    );
+    let (status, page) = operator.page(&server, &application).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("/request-info"),
+        "the operator sees the review forms: {page}"
+    );
+    let response = operator
+        .post_form(&server, &format!("{application}/reject"), &[("reason", "")])
+        .await;
+    assert_eq!(
+        response.status().as_u16(),
+        422,
+        "a rejection needs a reason"
+    );
+    let response = operator
+        .post_form(
+            &server,
+            &format!("{application}/reject"),
+            &[("reason", "Contratto non registrato")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, page) = citizen.page(&server, &application).await;
+    assert!(page.contains("Contratto non registrato"), "{page}");
+}
