@@ -14,7 +14,6 @@ use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::lang;
 use trama_sdk::input::{FormState, with_form};
 use trama_sdk::router::{Params, Router};
-use trama_sdk::store::Cmp;
 use trama_sdk::submit::Submission;
 use trama_sdk::web::Audience;
 use trama_sdk::{Plugin, Result, clock, identity, local, settings};
@@ -43,12 +42,7 @@ fn page(request: &Request, status: u16, form: Option<FormState>) -> Result<Respo
     let limit = settings::get::<Settings>()?.rides_per_month;
     let now = clock::now_ms();
     let used = ride::quota(limit).used(&user.id, now)?;
-    let rides: Vec<_> = RIDES
-        .query()
-        .filter("person", Cmp::Eq, user.id.as_str())
-        .order_by_desc("at")
-        .limit(50)
-        .fetch()?
+    let rides: Vec<_> = ride::of_person(&user.id, 50)?
         .into_iter()
         .map(|doc| json!({ "destination": doc.data.destination, "when": local::long_date_time(doc.data.at, lang(request)) }))
         .collect();
@@ -114,12 +108,7 @@ fn export(request: Request, _: Params) -> Result<Response> {
 /// `GET /api/mine`: the caller's rides for the kernel's `/me` page.
 fn mine(request: Request, _: Params) -> Result<Response> {
     let user = identity::require_login()?;
-    let rides: Vec<_> = RIDES
-        .query()
-        .filter("person", Cmp::Eq, user.id.as_str())
-        .order_by_desc("at")
-        .limit(20)
-        .fetch()?
+    let rides: Vec<_> = ride::of_person(&user.id, 20)?
         .into_iter()
         .map(|doc| {
             let when = local::long_date_time(doc.data.at, lang(&request));

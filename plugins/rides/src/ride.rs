@@ -6,7 +6,7 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::quota::{Period, Quota};
-use trama_sdk::store::{self, Batch, Collection, Doc};
+use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
 use trama_sdk::{Result, audit, local};
 
 // ANCHOR: model
@@ -27,6 +27,16 @@ pub const RIDES: Collection<Ride> = Collection::new("rides");
 /// Members of a ride request in JSON (a form sends the same names).
 pub const FIELDS: &[&str] = &["destination", "date", "time"];
 // ANCHOR_END: model
+
+/// The rides `person` asked for, the latest first: their page and the kernel's `/me`.
+pub fn of_person(person: &str, limit: u32) -> Result<Vec<Doc<Ride>>> {
+    RIDES
+        .query()
+        .filter("person", Cmp::Eq, person)
+        .order_by_desc("at")
+        .limit(limit)
+        .fetch()
+}
 
 // ANCHOR: check
 /// What a person asked for, once every field has been checked.
