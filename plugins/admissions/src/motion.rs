@@ -14,7 +14,7 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::Problems;
 use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, events, log};
+use trama_sdk::{Error, Result, audit, log};
 
 use crate::application::{LOCKS, Lock, Settled, Step, check_text};
 use crate::ballot::{Ballot, Choice, Outcome, Vote};
@@ -426,11 +426,7 @@ fn announce(doc: &Doc<Motion>, applied: Option<Applied>) -> Result<()> {
     }) = &applied
     {
         // Reinstated: the full accreditation again; otherwise the reason of the proceeding.
-        let payload = match provider.status {
-            ProviderStatus::Active => provider::accredited_payload(provider_id, provider),
-            _ => provider::status_payload(provider_id, provider, &motion.reason),
-        };
-        events::publish(provider::event_for(provider.status), &payload)?;
+        provider::event(provider_id, provider, &motion.reason).publish()?;
         audit::record(
             &format!("provider.{}", motion.kind.action()),
             provider_id,
