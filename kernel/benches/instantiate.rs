@@ -68,6 +68,7 @@ async fn hello(host: &PluginHost, dir: &Path) -> (PluginPre<CallState>, Arc<Plug
         settings: "{}".into(),
         memory_cap: 64 << 20,
         publishes: BTreeSet::new(),
+        event_schemas: trama_manifest::EventSchemas::default(),
         roles: BTreeSet::new(),
         events_wake: Arc::default(),
     };

@@ -115,6 +115,7 @@ async fn a_component_built_against_1_0_0_runs_on_this_kernel() {
         settings: "{}".into(),
         memory_cap: 64 << 20,
         publishes: BTreeSet::new(),
+        event_schemas: trama_manifest::EventSchemas::default(),
         roles: BTreeSet::new(),
         events_wake: Arc::default(),
     });

@@ -74,6 +74,7 @@ fn an_api_requirement_older_than_the_component_is_refused_naming_the_plugin_toml
     )
     .expect("write");
     std::fs::copy(hello.join("plugin.wasm"), copy.join("plugin.wasm")).expect("copy");
+    copy_dir(&hello.join("events"), &copy.join("events"));
     let said = refused_check("old-api", "plugins", registry.path());
     assert!(
         said.contains(&format!("built against host API {api}"))

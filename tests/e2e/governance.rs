@@ -49,7 +49,7 @@ capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
 
 [plugins.rogue]
 version = "=1.0.0"
-capabilities = ["store"]
+capabilities = ["store", "events"]
 "#,
         plugins = repo_root().join("plugins").display(),
         extra = extra.display(),

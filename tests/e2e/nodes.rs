@@ -197,7 +197,7 @@ struct Delivery {
     delivered_at: Option<i64>,
 }
 
-/// Copies the built `hello` plugin into `registry/hello`, its job due every two seconds. Without
+/// Copies the built `hello` plugin (its templates and event schemas too) into `registry/hello`, its job due every two seconds. Without
 /// its sources the copy is served as it is (the servers run with `--no-build`).
 fn copy_hello_with_a_short_job(registry: &Path) {
     let source = repo_root().join("plugins/hello");
@@ -214,13 +214,13 @@ fn copy_hello_with_a_short_job(registry: &Path) {
     )
     .expect("write plugin.toml");
     std::fs::copy(source.join("plugin.wasm"), target.join("plugin.wasm")).expect("copy wasm");
-    for entry in std::fs::read_dir(source.join("templates")).expect("templates") {
-        let entry = entry.expect("entry");
-        std::fs::copy(
-            entry.path(),
-            target.join("templates").join(entry.file_name()),
-        )
-        .expect("copy template");
+    std::fs::create_dir_all(target.join("events")).expect("mkdir");
+    for dir in ["templates", "events"] {
+        for entry in std::fs::read_dir(source.join(dir)).expect(dir) {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), target.join(dir).join(entry.file_name()))
+                .expect("copy a file of the plugin");
+        }
     }
 }
 

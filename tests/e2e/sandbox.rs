@@ -25,7 +25,7 @@ http_deadline_ms = 1500
 
 [plugins.rogue]
 version = "^1.0"
-capabilities = ["store"]
+capabilities = ["store", "events"]
 {HELLO}"#
         ),
     )
@@ -321,7 +321,7 @@ async fn a_plugin_cannot_read_or_overwrite_another_plugins_documents() {
 const ROGUE: &str = r#"
 [plugins.rogue]
 version = "^1.0"
-capabilities = ["store"]
+capabilities = ["store", "events"]
 "#;
 
 async fn instances_on_one_database_never_see_each_others_documents(database: &str) {
@@ -419,12 +419,12 @@ fn serve_refusal(dirs: &[&Path]) -> String {
 async fn a_capability_the_instance_did_not_grant_keeps_only_that_instance_offline() {
     build_named_plugins(&["hello", "rogue"]);
     let root = tempfile::tempdir().expect("tempdir");
-    // rogue's plugin.toml declares `store`; this instance does not grant it.
+    // rogue's plugin.toml declares `store`; this instance grants only `events`.
     crate::support::write_named_instance(
         root.path(),
         "avaro",
         "",
-        "[plugins.rogue]\nversion = \"^1.0\"\ncapabilities = []\n",
+        "[plugins.rogue]\nversion = \"^1.0\"\ncapabilities = [\"events\"]\n",
     );
     // A rogue whose plugin.toml hides that its component imports `store`: the manifest
     // check cannot see it; linking the component does.
@@ -436,17 +436,20 @@ async fn a_capability_the_instance_did_not_grant_keeps_only_that_instance_offlin
     let meta = std::fs::read_to_string(rogue.join("plugin.toml"))
         .expect("rogue plugin.toml")
         .replace(
-            r#"capabilities = ["store", "log"]"#,
-            r#"capabilities = ["log"]"#,
+            r#"capabilities = ["store", "log", "events"]"#,
+            r#"capabilities = ["log", "events"]"#,
         );
-    assert!(meta.contains(r#"capabilities = ["log"]"#), "{meta}");
+    assert!(
+        meta.contains(r#"capabilities = ["log", "events"]"#),
+        "{meta}"
+    );
     std::fs::write(liar.join("plugin.toml"), meta).expect("write");
     std::fs::copy(rogue.join("plugin.wasm"), liar.join("plugin.wasm")).expect("copy");
     crate::support::write_named_instance(
         root.path(),
         "bugiardo",
         "",
-        "[plugins.rogue]\nversion = \"^1.0\"\ncapabilities = []\n",
+        "[plugins.rogue]\nversion = \"^1.0\"\ncapabilities = [\"events\"]\n",
     );
     let bugiardo = root.path().join("bugiardo");
     let manifest = std::fs::read_to_string(bugiardo.join("instance.toml")).expect("read");

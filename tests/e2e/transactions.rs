@@ -18,7 +18,7 @@ use crate::support::{HELLO, PgDatabase, Server, trama, write_named_instance};
 const ROGUE: &str = r#"
 [plugins.rogue]
 version = "^1.0"
-capabilities = ["store", "log"]
+capabilities = ["store", "log", "events"]
 "#;
 
 /// An instance `NAME` in a folder of its own, on `database` (empty for its SQLite file), with
@@ -115,6 +115,68 @@ async fn writes_of_a_failed_call_are_not_kept_on_sqlite() {
 #[tokio::test(flavor = "multi_thread")]
 async fn writes_of_a_failed_call_are_not_kept_on_postgres() {
     writes_of_a_failed_call_are_not_kept(Some(PgDatabase::create().await)).await;
+}
+
+/// A payload off the schema its `plugin.toml` declares is refused at `publish`, with a message
+/// naming the plugin, the event and the field; the plugin passes the refusal on, so its call
+/// fails and keeps nothing — neither the document it wrote first nor the event. A payload that
+/// matches goes through.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payload_off_its_schema_is_refused_and_nothing_of_the_call_is_kept() {
+    let name = "schema";
+    let root = instance(name, "");
+    let server = Server::start(&[root.path()]);
+    let visitor = crate::many::Visitor::new(&server, &format!("{name}.localhost"));
+
+    let (status, body) = visitor
+        .post_json(
+            "/p/rogue/plant-then/publish/things/refused",
+            &json!({"n": 1}),
+        )
+        .await;
+    assert_eq!(status, 500, "{body}");
+    let said = body.to_string();
+    for part in [
+        "plugin `rogue`",
+        "event `rogue.misbehaved`",
+        "at /count",
+        "is not of type",
+    ] {
+        assert!(
+            said.contains(part),
+            "the refusal should say {part:?}: {said}"
+        );
+    }
+    let (_, peek) = visitor.get("/p/rogue/peek/things/refused").await;
+    assert_eq!(
+        peek["found"],
+        Json::Null,
+        "the write of the refused call was kept: {peek}"
+    );
+
+    let (status, body) = visitor
+        .post_json(
+            "/p/rogue/plant-then/publish-ok/things/kept",
+            &json!({"n": 2}),
+        )
+        .await;
+    assert_eq!((status, &body["published"]), (200, &json!(true)), "{body}");
+    let (_, peek) = visitor.get("/p/rogue/peek/things/kept").await;
+    assert_eq!(peek["found"], json!({"n": 2}), "{peek}");
+    server.kill();
+
+    let url = database_url(root.path(), name, None);
+    let published = strings(
+        &url,
+        "SELECT payload FROM events WHERE source = 'rogue' ORDER BY published_at",
+    )
+    .await;
+    assert_eq!(
+        published.len(),
+        1,
+        "only the matching event is kept: {published:?}"
+    );
+    assert!(published[0].contains("\"count\":1"), "{published:?}");
 }
 
 /// Greetings posted by clients that hang up after 1 to 40 ms, many at once: whatever was

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::capability::Capability;
 use crate::diagnostic::Diagnostics;
+use crate::event_schema::{EventSchemas, SchemaSpec};
 use crate::extract;
 use crate::locate::Locator;
 use crate::names::{is_event_name, is_field_path, is_identifier, is_slug, list};
@@ -36,6 +37,9 @@ pub struct PluginMeta {
     pub events: EventsSpec,
     #[serde(default)]
     pub jobs: Vec<JobSpec>,
+    /// The compiled schemas of `[events.schemas]`, read from the plugin's folder on load.
+    #[serde(skip)]
+    pub event_schemas: EventSchemas,
 }
 
 /// The `[plugin]` table.
@@ -82,6 +86,10 @@ pub struct EventsSpec {
     pub publishes: Vec<String>,
     #[serde(default)]
     pub subscribes: Vec<String>,
+    /// The JSON schema of each published event's payload: event name → a path inside the
+    /// plugin's folder, or the schema inline. Every event in `publishes` needs one.
+    #[serde(default)]
+    pub schemas: BTreeMap<String, SchemaSpec>,
 }
 
 /// A `[[jobs]]` entry: a handler the kernel calls on a schedule.
@@ -107,7 +115,11 @@ impl PluginMeta {
         let meta: PluginMeta = extract::section(&figment::value::Value::from(root), &[], &locator)
             .map_err(Diagnostics)?;
         let mut diagnostics = Diagnostics::default();
+        let mut meta = meta;
         meta.check(&locator, &mut diagnostics);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        meta.event_schemas =
+            EventSchemas::load(dir, &meta.events.schemas, &locator, &mut diagnostics);
         diagnostics.into_result((meta, locator))
     }
 
@@ -215,6 +227,24 @@ impl PluginMeta {
                         format!("{event:?} is not a valid event name: write it like \"{}.something_happened\"", info.name),
                     ));
                 }
+            }
+        }
+        for (i, event) in self.events.publishes.iter().enumerate() {
+            if !self.events.schemas.contains_key(event) {
+                diagnostics.push(at.diagnostic(
+                    &["events", "publishes", &i.to_string()],
+                    format!(
+                        "event {event:?} has no schema: add `\"{event}\" = \"events/{event}.json\"` under [events.schemas] and the JSON schema of its payload in that file"
+                    ),
+                ));
+            }
+        }
+        for event in self.events.schemas.keys() {
+            if !self.events.publishes.contains(event) {
+                diagnostics.push(at.diagnostic(
+                    &["events", "schemas", event],
+                    format!("event {event:?} is not in [events] publishes: only published events have a schema"),
+                ));
             }
         }
         let mut jobs = BTreeSet::new();

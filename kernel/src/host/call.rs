@@ -36,6 +36,9 @@ pub struct PluginContext {
     pub memory_cap: usize,
     /// Event names the plugin declared in `[events] publishes`.
     pub publishes: std::collections::BTreeSet<String>,
+    /// The compiled schema of each of them (`[events.schemas]`): a payload that does not match
+    /// is refused.
+    pub event_schemas: trama_manifest::EventSchemas,
     /// Roles the plugin declared in `[plugin] roles`: the only ones it may list the holders of.
     pub roles: std::collections::BTreeSet<String>,
     /// Wakes the instance's event dispatcher when a call commits events.

@@ -366,6 +366,7 @@ mod tests {
             settings: "{}".into(),
             memory_cap: 64 << 20,
             publishes: BTreeSet::new(),
+            event_schemas: trama_manifest::EventSchemas::default(),
             roles: BTreeSet::new(),
             events_wake: Arc::default(),
         };

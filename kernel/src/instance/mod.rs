@@ -347,6 +347,7 @@ impl Instance {
                 .unwrap_or(usize::MAX)
                 .saturating_mul(1024 * 1024),
             publishes: meta.events.publishes.iter().cloned().collect(),
+            event_schemas: meta.event_schemas.clone(),
             roles: meta.plugin.roles.iter().cloned().collect(),
             events_wake: self.events_wake.clone(),
         };

@@ -402,10 +402,7 @@ fn announce(
         }),
     )?;
     if let Some(Accredited { id, provider }) = &accredited {
-        events::publish(
-            provider::ACCREDITED,
-            &provider::accredited_payload(id, provider),
-        )?;
+        events::publish_typed(&provider::accredited_payload(id, provider))?;
         audit::record(
             match app.kind {
                 Kind::Admission => "provider.accredited",

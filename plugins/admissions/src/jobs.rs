@@ -12,9 +12,10 @@
 //! events per call; the rest wait for the next run.
 
 use serde_json::json;
+use trama_contracts::admissions::ProviderEvent;
 use trama_sdk::i18n::Lang;
 use trama_sdk::store::Cmp;
-use trama_sdk::{Error, Result, audit, clock, events, log};
+use trama_sdk::{Error, Result, audit, clock, log};
 
 use crate::application::{self, Settled};
 use crate::config::Settings;
@@ -125,10 +126,7 @@ fn expire(mut doc: trama_sdk::store::Doc<provider::Provider>, now: i64) -> Resul
         Err(Error::Conflict(_)) => return Ok(()),
         Err(err) => return Err(err),
     }
-    events::publish(
-        provider::EXPIRED,
-        &provider::status_payload(&doc.id, &doc.data, &reason),
-    )?;
+    ProviderEvent::Expired(provider::status_change(&doc.id, &doc.data, &reason)).publish()?;
     audit::record(
         "provider.expired",
         &doc.id,

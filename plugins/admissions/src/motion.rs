@@ -11,7 +11,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use trama_sdk::i18n::Lang;
-use trama_sdk::store::{Batch, Collection, Doc};
+use trama_sdk::identity::User;
+use trama_sdk::input::Problems;
+use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, events, log};
 
 use crate::BASE;
@@ -284,11 +286,7 @@ fn announce(doc: &Doc<Motion>, applied: Option<Applied>) -> Result<()> {
     }) = &applied
     {
         // Reinstated: the full accreditation again; otherwise the reason of the proceeding.
-        let payload = match provider.status {
-            ProviderStatus::Active => provider::accredited_payload(provider_id, provider),
-            _ => provider::status_payload(provider_id, provider, &motion.reason),
-        };
-        events::publish(provider::event_for(provider.status), &payload)?;
+        provider::event(provider_id, provider, &motion.reason).publish()?;
         audit::record(
             &format!("provider.{}", motion.kind.action()),
             provider_id,

@@ -1,15 +1,11 @@
 //! The accreditation register: admitted providers, their approved services, admission,
 //! expiry and renewal, suspension and revocation — and the events that tell other plugins.
 //!
-//! **Events** (payloads are JSON objects; consumers must apply them idempotently, by event id
-//! and publication time, because delivery is at least once):
-//!
-//! | event | when | payload |
-//! |---|---|---|
-//! | `admissions.provider_accredited` | admitted, renewed, or reinstated after a suspension | `provider_id`, `legal_name`, `tax_code`, `vat_number` (`null` for bodies without one), `legal_form`, `address`, `user_id`, `categories`, `services: [{id, title, category, description}]` (the approved entries), `admitted_on`, `expires_on` (`YYYY-MM-DD`, the last valid day) |
-//! | `admissions.provider_suspended` | suspended by committee vote | `provider_id`, `user_id`, `legal_name`, `reason` |
-//! | `admissions.provider_revoked` | revoked by committee vote | same |
-//! | `admissions.provider_expired` | the validity ran out without a renewal | same |
+//! **Events**: `admissions.provider_accredited` when a provider is admitted, renewed or
+//! reinstated after a suspension, `…_suspended` and `…_revoked` by committee vote, `…_expired`
+//! when the validity runs out without a renewal. Their payloads are the types of
+//! `trama_contracts::admissions`, which the subscribers read too; consumers must apply them
+//! idempotently, by event id and publication time, because delivery is at least once.
 //!
 //! **Expiry.** A validity of whole days (`730d`) counts calendar days in UTC, the day of
 //! admission included: admitted on 1 January 2025 for `365d`, a provider is accredited through
@@ -18,7 +14,9 @@
 //! the accreditation has already expired, so renewing early loses nothing.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use trama_contracts::admissions::{
+    ProviderAccredited, ProviderEvent, ProviderService, ProviderStatusChange,
+};
 use trama_sdk::clock::{Date, DateTime};
 use trama_sdk::i18n::Lang;
 use trama_sdk::store::{Cmp, Collection, Doc};
@@ -30,11 +28,6 @@ use crate::duration::Duration;
 use crate::organisation::Organisation;
 
 pub const PROVIDERS: Collection<Provider> = Collection::new("providers");
-
-pub const ACCREDITED: &str = "admissions.provider_accredited";
-pub const SUSPENDED: &str = "admissions.provider_suspended";
-pub const REVOKED: &str = "admissions.provider_revoked";
-pub const EXPIRED: &str = "admissions.provider_expired";
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -231,44 +224,49 @@ pub fn accredit(
 }
 
 /// The payload of `admissions.provider_accredited`.
-pub fn accredited_payload(id: &str, provider: &Provider) -> Value {
-    json!({
-        "provider_id": id,
-        "legal_name": provider.org.legal_name,
-        "tax_code": provider.org.tax_code,
-        "vat_number": provider.org.vat_number,
-        "legal_form": provider.org.legal_form.key(),
-        "address": provider.org.address(),
-        "user_id": provider.user_id,
-        "categories": provider.categories,
-        "services": provider.services.iter().map(|s| json!({
-            "id": s.id,
-            "title": s.title,
-            "category": s.category,
-            "description": s.description,
-        })).collect::<Vec<_>>(),
-        "admitted_on": provider.admitted_on,
-        "expires_on": provider.expires_on,
-    })
+pub fn accredited_payload(id: &str, provider: &Provider) -> ProviderAccredited {
+    ProviderAccredited {
+        provider_id: id.to_owned(),
+        legal_name: provider.org.legal_name.clone(),
+        tax_code: provider.org.tax_code.clone(),
+        vat_number: provider.org.vat_number.clone(),
+        legal_form: provider.org.legal_form.key().to_owned(),
+        address: provider.org.address(),
+        user_id: provider.user_id.clone(),
+        categories: provider.categories.clone(),
+        services: provider
+            .services
+            .iter()
+            .map(|s| ProviderService {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                category: s.category.clone(),
+                description: s.description.clone(),
+            })
+            .collect(),
+        admitted_on: provider.admitted_on.clone(),
+        expires_on: provider.expires_on.clone(),
+    }
 }
 
 /// The payload of `…_suspended`, `…_revoked` and `…_expired`.
-pub fn status_payload(id: &str, provider: &Provider, reason: &str) -> Value {
-    json!({
-        "provider_id": id,
-        "user_id": provider.user_id,
-        "legal_name": provider.org.legal_name,
-        "reason": reason,
-    })
+pub fn status_change(id: &str, provider: &Provider, reason: &str) -> ProviderStatusChange {
+    ProviderStatusChange {
+        provider_id: id.to_owned(),
+        user_id: provider.user_id.clone(),
+        legal_name: provider.org.legal_name.clone(),
+        reason: reason.to_owned(),
+    }
 }
 
-/// The event that tells other plugins about a provider now in `status`.
-pub fn event_for(status: Status) -> &'static str {
-    match status {
-        Status::Active => ACCREDITED,
-        Status::Suspended => SUSPENDED,
-        Status::Revoked => REVOKED,
-        Status::Expired => EXPIRED,
+/// The event that tells other plugins about a provider now in its status: the full
+/// accreditation when active, otherwise the change with its `reason`.
+pub fn event(id: &str, provider: &Provider, reason: &str) -> ProviderEvent {
+    match provider.status {
+        Status::Active => ProviderEvent::Accredited(accredited_payload(id, provider)),
+        Status::Suspended => ProviderEvent::Suspended(status_change(id, provider, reason)),
+        Status::Revoked => ProviderEvent::Revoked(status_change(id, provider, reason)),
+        Status::Expired => ProviderEvent::Expired(status_change(id, provider, reason)),
     }
 }
 

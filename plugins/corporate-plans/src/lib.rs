@@ -188,15 +188,8 @@ impl Plugin for CorporatePlans {
     }
 
     fn on_event(&self, event: Event) -> Result<()> {
-        match event.name.as_str() {
-            provider::ACCREDITED | provider::SUSPENDED | provider::REVOKED | provider::EXPIRED => {
-                provider::on_event(&event)
-            }
-            other => {
-                log::debug(format!("ignoring event {} ({other})", event.id));
-                Ok(())
-            }
-        }
+        // The admissions provider events; any other is logged and ignored there.
+        provider::on_event(&event)
     }
 
     fn run_job(&self, name: &str) -> Result<()> {

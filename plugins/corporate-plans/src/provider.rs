@@ -9,10 +9,9 @@
 //! act for it). Either way the provider sets the prices of its services in this plugin: the
 //! catalogue shows a service once it has a price.
 //!
-//! **Events** from `admissions` are applied idempotently and in order: each provider keeps the
-//! time and id of the last event that set its details and of the last that set its status, and
-//! ignores anything not newer, so a redelivered or late event changes nothing.
-//! `provider_accredited` creates or updates the provider and its services (prices are kept; a
+//! **Events** from `admissions` are applied idempotently and in order by
+//! `trama_contracts::registry`, which `vouchers` uses too: a provider is the [`Mirror`] of an
+//! admissions provider. `provider_accredited` creates or updates the provider and its services (prices are kept; a
 //! service no longer listed is withdrawn from the catalogue); `provider_suspended`,
 //! `provider_revoked` and `provider_expired` stop its sales.
 //!
@@ -23,6 +22,8 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::claim::{self, Claimable};
+use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
+use trama_contracts::registry::{Mirror, Update};
 use trama_sdk::events::Event;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
@@ -30,7 +31,7 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, code, log};
+use trama_sdk::{Error, Result, audit, code, log, store};
 
 use crate::accounts;
 use crate::catalogue::{self, Service};
@@ -40,11 +41,6 @@ use crate::fields::{self, CODE_LEN, shown_code};
 use crate::vat;
 
 pub const PROVIDERS: Collection<Provider> = Collection::new("providers");
-
-pub const ACCREDITED: &str = "admissions.provider_accredited";
-pub const SUSPENDED: &str = "admissions.provider_suspended";
-pub const REVOKED: &str = "admissions.provider_revoked";
-pub const EXPIRED: &str = "admissions.provider_expired";
 
 pub const JSON_FIELDS: &[&str] = &["legal_name", "vat_number", "categories"];
 
@@ -86,12 +82,7 @@ pub enum Source {
     Admissions,
 }
 
-/// The moment of the event that last set something, to apply events in order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Stamp {
-    pub at: i64,
-    pub event: String,
-}
+pub use trama_contracts::registry::{Stamp, Stamps};
 
 /// A provider. `user_id`, `claim_code`, `vat_number` and `status` are indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,10 +104,8 @@ pub struct Provider {
     pub admissions_id: Option<String>,
     #[serde(default)]
     pub expires_on: Option<String>,
-    #[serde(default)]
-    pub details_stamp: Stamp,
-    #[serde(default)]
-    pub status_stamp: Stamp,
+    #[serde(flatten)]
+    pub stamps: Stamps,
     pub created_at: i64,
 }
 
@@ -203,11 +192,7 @@ pub fn register(new: NewProvider, now: i64, lang: Lang) -> Result<Doc<Provider>>
         source: Source::Operator,
         admissions_id: None,
         expires_on: None,
-        details_stamp: Stamp::default(),
-        status_stamp: Stamp {
-            at: now,
-            event: String::new(),
-        },
+        stamps: Stamps::local(now),
         created_at: now,
     })?;
     ledger::open(&accounts::provider_owed(&doc.id), AccountKind::Funded)?;
@@ -252,10 +237,7 @@ pub fn set_status(id: &str, status: Status, now: i64, lang: Lang) -> Result<Doc<
         )));
     }
     doc.data.status = status;
-    doc.data.status_stamp = Stamp {
-        at: now,
-        event: String::new(),
-    };
+    doc.data.stamps.status_stamp = Stamp::local(now);
     doc.version = PROVIDERS.put_if_version(&doc.id, &doc.data, doc.version)?;
     audit::record(
         &format!("provider.{}", status.key()),
@@ -265,129 +247,76 @@ pub fn set_status(id: &str, status: Status, now: i64, lang: Lang) -> Result<Doc<
     Ok(doc)
 }
 
-/// The payload of the admissions events (the services only come with accreditations).
-#[derive(Debug, Clone, Deserialize)]
-struct ProviderEvent {
-    provider_id: String,
-    #[serde(default)]
-    legal_name: Option<String>,
-    #[serde(default)]
-    vat_number: Option<String>,
-    #[serde(default)]
-    user_id: Option<String>,
-    #[serde(default)]
-    categories: Vec<String>,
-    #[serde(default)]
-    services: Vec<ServiceEvent>,
-    #[serde(default)]
-    expires_on: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct ServiceEvent {
-    id: String,
-    title: String,
-    #[serde(default)]
-    category: String,
-    #[serde(default)]
-    description: String,
-}
-
 /// The provider id of an admissions provider.
 pub fn admissions_provider_id(provider_id: &str) -> String {
     format!("adm-{}", code::short_id(provider_id))
 }
 
-/// Applies an admissions event to the provider as stored. Returns the provider as it should
-/// be stored, or `None` when the event changes nothing (a redelivery, or older than what the
-/// provider already reflects).
-pub fn apply_event(current: Option<&Provider>, event: &Event) -> Result<Option<Provider>> {
-    let payload: ProviderEvent = event.payload()?;
-    let status = match event.name.as_str() {
-        ACCREDITED => Status::Active,
-        SUSPENDED => Status::Suspended,
-        REVOKED => Status::Revoked,
-        EXPIRED => Status::Expired,
-        _ => return Ok(None),
-    };
-    let stamp = Stamp {
-        at: event.published_at,
-        event: event.id.clone(),
-    };
-    let mut provider = current.cloned().unwrap_or_else(|| Provider {
-        // Filled in by the accreditation, whichever arrives first.
-        legal_name: payload
-            .legal_name
-            .clone()
-            .unwrap_or_else(|| payload.provider_id.clone()),
-        vat_number: String::new(),
-        user_id: None,
-        claim_code: None,
-        categories: Vec::new(),
-        status: Status::Suspended,
-        source: Source::Admissions,
-        admissions_id: Some(payload.provider_id.clone()),
-        expires_on: None,
-        details_stamp: Stamp::default(),
-        status_stamp: Stamp::default(),
-        created_at: event.published_at,
-    });
-    let mut changed = current.is_none();
-    if event.name == ACCREDITED && stamp > provider.details_stamp {
-        if let Some(name) = payload.legal_name.filter(|n| !n.trim().is_empty()) {
-            provider.legal_name = name;
+impl Mirror for Provider {
+    fn placeholder(event: &ProviderEvent, at: i64) -> Self {
+        Provider {
+            legal_name: event.display_name().to_owned(),
+            vat_number: String::new(),
+            user_id: None,
+            claim_code: None,
+            categories: Vec::new(),
+            status: Status::Suspended,
+            source: Source::Admissions,
+            admissions_id: Some(event.provider_id().to_owned()),
+            expires_on: None,
+            stamps: Stamps::default(),
+            created_at: at,
         }
-        if let Some(number) = payload.vat_number {
-            provider.vat_number = vat::parse(&number).unwrap_or(number);
+    }
+
+    fn stamps(&mut self) -> &mut Stamps {
+        &mut self.stamps
+    }
+
+    fn set_details(&mut self, accredited: &ProviderAccredited) {
+        if !accredited.legal_name.trim().is_empty() {
+            self.legal_name = accredited.legal_name.clone();
         }
-        if payload.user_id.is_some() {
-            provider.user_id = payload.user_id;
+        if let Some(number) = &accredited.vat_number {
+            self.vat_number = vat::parse(number).unwrap_or_else(|_| number.clone());
         }
-        provider.categories = payload
+        self.user_id = Some(accredited.user_id.clone());
+        self.categories = accredited
             .categories
             .iter()
             .filter_map(|c| category::parse(c))
             .collect();
-        provider.expires_on = payload.expires_on;
-        provider.details_stamp = stamp.clone();
-        changed = true;
+        self.expires_on = Some(accredited.expires_on.clone());
     }
-    if stamp > provider.status_stamp {
-        provider.status = status;
-        provider.status_stamp = stamp;
-        changed = true;
+
+    fn set_status(&mut self, event: &ProviderEvent) {
+        self.status = match event {
+            ProviderEvent::Accredited(_) => Status::Active,
+            ProviderEvent::Suspended(_) => Status::Suspended,
+            ProviderEvent::Revoked(_) => Status::Revoked,
+            ProviderEvent::Expired(_) => Status::Expired,
+        };
     }
-    Ok(changed.then_some(provider))
 }
 
-/// Handles an admissions event: the provider, and with an accreditation its services, in one
-/// batch. A conflict (two deliveries at once) fails the delivery, which the kernel retries.
+/// Handles an admissions event: the provider, and with a newer accreditation its services, in
+/// one batch. A conflict (two deliveries at once) fails the delivery, which the kernel retries.
 pub fn on_event(event: &Event) -> Result<()> {
-    let payload: ProviderEvent = event.payload()?;
-    let id = admissions_provider_id(&payload.provider_id);
-    let current = PROVIDERS.get(&id)?;
-    let Some(next) = apply_event(current.as_ref().map(|d| &d.data), event)? else {
-        log::debug(format!(
-            "event {} ({}) changes nothing for provider {id}",
-            event.id, event.name
-        ));
+    let Some(update) = Update::read(&PROVIDERS, event, admissions_provider_id)? else {
         return Ok(());
     };
-    let details_changed = current
-        .as_ref()
-        .is_none_or(|c| c.data.details_stamp != next.details_stamp);
+    let id = &update.id;
     let mut batch = Batch::new();
-    match &current {
-        Some(doc) => batch.put_if_version(&PROVIDERS, &id, &next, doc.version),
-        None => batch.create(&PROVIDERS, &id, &next),
-    };
-    if event.name == ACCREDITED && details_changed {
-        let listed: Vec<(String, Service)> = payload
+    update.stage(&mut batch, &PROVIDERS);
+    if let ProviderEvent::Accredited(accredited) = &update.event
+        && update.applied.details_changed
+    {
+        let listed: Vec<(String, Service)> = accredited
             .services
             .iter()
             .map(|s| {
                 (
-                    catalogue::admissions_service_id(&payload.provider_id, &s.id),
+                    catalogue::admissions_service_id(&accredited.provider_id, &s.id),
                     Service {
                         provider: id.clone(),
                         title: s.title.chars().take(120).collect(),
@@ -403,16 +332,11 @@ pub fn on_event(event: &Event) -> Result<()> {
                 )
             })
             .collect();
-        catalogue::sync_services(&mut batch, &id, listed)?;
+        catalogue::sync_services(&mut batch, id, listed)?;
     }
     batch.commit()?;
-    ledger::open(&accounts::provider_owed(&id), AccountKind::Funded)?;
-    audit::record(
-        &format!("provider.{}", next.status.key()),
-        &id,
-        &serde_json::json!({ "event": event.id, "source": event.source, "name": event.name }),
-    )?;
-    Ok(())
+    ledger::open(&accounts::provider_owed(id), AccountKind::Funded)?;
+    update.audit("provider", update.applied.record.status.key(), event)
 }
 
 /// A provider as pages and the API show it.
@@ -461,73 +385,42 @@ impl ProviderView {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn event(id: &str, name: &str, at: i64, payload: serde_json::Value) -> Event {
-        let mut event = Event::new(id, name, "admissions", &payload.to_string());
-        event.published_at = at;
-        event
-    }
-
-    fn accredited(id: &str, at: i64) -> Event {
-        event(
-            id,
-            ACCREDITED,
-            at,
-            serde_json::json!({
-                "provider_id": "p1",
-                "legal_name": "Palestra Centro ASD",
-                "vat_number": "01234567897",
-                "user_id": "u9",
-                "categories": ["sport"],
-                "services": [{"id": "s1", "title": "Abbonamento annuale", "category": "sport", "description": ""}],
-                "expires_on": "2026-12-31",
-            }),
-        )
-    }
+    use trama_contracts::admissions::examples;
+    use trama_contracts::registry::{Stamp, apply};
 
     #[test]
-    fn an_accreditation_creates_an_active_linked_provider_once() {
-        let first = apply_event(None, &accredited("e1", 10)).unwrap().unwrap();
+    fn an_accreditation_creates_an_active_linked_provider_with_its_categories() {
+        let mut payload = examples::accredited("p1", "Palestra Centro ASD");
+        payload.categories = vec!["sport".into(), "x".into()];
+        let first = apply::<Provider>(
+            None,
+            &ProviderEvent::Accredited(payload),
+            &Stamp::new(10, "e1"),
+        )
+        .unwrap();
+        assert!(first.details_changed);
+        let first = first.record;
         assert_eq!(first.status, Status::Active);
         assert_eq!(first.user_id.as_deref(), Some("u9"));
         assert_eq!(first.categories, vec!["sport"]);
         assert_eq!(first.expires_on.as_deref(), Some("2026-12-31"));
-        assert_eq!(
-            apply_event(Some(&first), &accredited("e1", 10)).unwrap(),
-            None,
-            "a redelivery changes nothing"
-        );
+        assert_eq!(first.admissions_id.as_deref(), Some("p1"));
     }
 
     #[test]
-    fn events_apply_in_the_order_they_were_published() {
-        let suspended = event(
-            "e2",
-            SUSPENDED,
-            20,
-            serde_json::json!({"provider_id": "p1", "user_id": "u9", "legal_name": "Palestra Centro ASD", "reason": "controllo"}),
-        );
-        let early = apply_event(None, &suspended).unwrap().unwrap();
-        assert_eq!(early.status, Status::Suspended);
-        // The older accreditation fills in the details but does not reactivate it.
-        let filled = apply_event(Some(&early), &accredited("e1", 10))
+    fn an_expired_accreditation_is_expired_here() {
+        let accredited = ProviderEvent::Accredited(examples::accredited("p1", "Palestra"));
+        let active = apply::<Provider>(None, &accredited, &Stamp::new(10, "e1"))
             .unwrap()
-            .unwrap();
-        assert_eq!(filled.status, Status::Suspended);
-        assert_eq!(filled.vat_number, "01234567897");
-        let again = apply_event(Some(&filled), &accredited("e3", 30))
+            .record;
+        let expired = ProviderEvent::Expired(examples::status_change("p1"));
+        let gone = apply(Some(&active), &expired, &Stamp::new(40, "e4"))
             .unwrap()
-            .unwrap();
-        assert_eq!(again.status, Status::Active);
-        let expired = event("e4", EXPIRED, 40, serde_json::json!({"provider_id": "p1"}));
-        let gone = apply_event(Some(&again), &expired).unwrap().unwrap();
+            .record;
         assert_eq!(gone.status, Status::Expired);
-        let other = event(
-            "e5",
-            "admissions.something_else",
-            50,
-            serde_json::json!({"provider_id": "p1"}),
+        assert_eq!(
+            gone.legal_name, "Palestra",
+            "a status change keeps the details"
         );
-        assert_eq!(apply_event(Some(&gone), &other).unwrap(), None);
     }
 }

@@ -7,6 +7,7 @@
 //! instead, as plugins had to before 1.3 — the baseline of the write benchmark.
 
 use serde::{Deserialize, Serialize};
+use trama_contracts::hello::Greeted;
 use trama_sdk::events::Event;
 use trama_sdk::store::{Batch, Collection};
 use trama_sdk::{Error, Result, clock, log};
@@ -29,7 +30,7 @@ const COUNTERS: Collection<Counter> = Collection::new("counters");
 struct Seen {
     name: String,
     source: String,
-    payload: serde_json::Value,
+    payload: Greeted,
     seen_at: i64,
 }
 
@@ -96,14 +97,14 @@ pub fn bump(name: &str, read: Read) -> Result<u64> {
 /// `events_seen`, atomically. A redelivered event conflicts on `seen_events` and is ignored; a
 /// conflict on the counter alone (another delivery counted first) is retried.
 pub fn on_event(event: &Event) -> Result<()> {
-    if event.name != crate::model::GREETED {
+    let Some(payload) = event.decode::<Greeted>()? else {
         log::debug(format!("ignoring event {} ({})", event.id, event.name));
         return Ok(());
-    }
+    };
     let seen = Seen {
         name: event.name.clone(),
         source: event.source.clone(),
-        payload: event.payload()?,
+        payload,
         seen_at: clock::now_ms(),
     };
     let mut batch = Batch::new();

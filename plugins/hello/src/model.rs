@@ -2,15 +2,13 @@
 //! must follow — shared by the HTML pages and the JSON API so both behave the same.
 
 use serde::{Deserialize, Serialize};
+use trama_contracts::hello::Greeted;
 use trama_sdk::clock::DateTime;
 use trama_sdk::store::{self, Collection, Doc};
 use trama_sdk::{Error, Result, audit, clock, events, log, settings};
 
 /// Longest name, in characters.
 pub const MAX_NAME_CHARS: usize = 80;
-/// The event published for every new greeting.
-pub const GREETED: &str = "hello.greeted";
-
 /// A stored greeting. `name` and `created_at` are indexed in `plugin.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Greeting {
@@ -102,13 +100,18 @@ impl NewGreeting {
     }
 }
 
+/// The `hello.greeted` payload of a greeting.
+fn greeted(doc: &Doc<Greeting>) -> Greeted {
+    Greeted {
+        id: doc.id.clone(),
+        name: doc.data.name.clone(),
+    }
+}
+
 /// Everything that follows the creation of a greeting, whichever route created it: the
 /// `hello.greeted` event, the audit entry and a log line.
 pub fn announce(doc: &Doc<Greeting>) -> Result<()> {
-    events::publish(
-        GREETED,
-        &serde_json::json!({ "id": doc.id, "name": doc.data.name }),
-    )?;
+    events::publish_typed(&greeted(doc))?;
     audit::record(
         "greeting.created",
         &doc.id,
@@ -138,10 +141,7 @@ pub fn create(
     let doc = GREETINGS.insert(input.into_greeting(clock::now_ms()))?;
     if commits == Commits::EachStep {
         store::checkpoint()?;
-        events::publish(
-            GREETED,
-            &serde_json::json!({ "id": doc.id, "name": doc.data.name }),
-        )?;
+        events::publish_typed(&greeted(&doc))?;
         store::checkpoint()?;
         audit::record(
             "greeting.created",

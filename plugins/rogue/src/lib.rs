@@ -16,12 +16,12 @@
 //! | `GET /peek/{collection}/{id}` | reads a document by id: `{"found": data or null}` | show only rogue's own documents of this instance |
 //! | `GET /list/{collection}` | lists the collection: `{"ids": [...], "docs": [...]}` | the same |
 //! | `POST /plant/{collection}/{id}` | writes the JSON body as a document under that id and reads it back: `{"version": n, "read": data}` | write into rogue's own documents, never over another plugin's or instance's; let the call read its own write |
-//! | `POST /plant-then/{how}/{collection}/{id}` | writes like `/plant`, then fails: `how` is `fail` (a 409 error), `panic` or `loop` (until the deadline) | keep nothing of a call that fails: the write is rolled back |
+//! | `POST /plant-then/{how}/{collection}/{id}` | writes like `/plant`, then fails: `how` is `fail` (a 409 error), `panic` or `loop` (until the deadline), or `publish`: publishes `rogue.misbehaved` with a payload its schema refuses and passes the refusal on (`publish-ok`: one that matches, and succeeds) | keep nothing of a call that fails: the write is rolled back; refuse the payload, naming plugin, event and field |
 //!
 //! Its install hook accepts a first install and refuses every upgrade, so that tests can prove
 //! a failed upgrade leaves the installed version running.
 //!
-//! `plugin.toml` asks only for `store` and `log`. Besides its own collection `things` it declares
+//! `plugin.toml` asks only for `store`, `log` and `events`. Besides its own collection `things` it declares
 //! `greetings`, the name of a collection of the `hello` plugin, so that tests can prove that
 //! the same name still reaches only rogue's own documents.
 
@@ -30,7 +30,7 @@ use std::hint::black_box;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::router::{Params, Router};
 use trama_sdk::store::Collection;
-use trama_sdk::{Plugin, Result, log};
+use trama_sdk::{Plugin, Result, events, log};
 
 /// Size of the answer of `/huge`.
 const HUGE_BYTES: usize = 20 * 1024 * 1024;
@@ -131,6 +131,17 @@ fn plant_then(request: Request, params: Params) -> Result<Response> {
     named(&params)?.put(params.get("id")?, &data)?;
     match params.get("how")? {
         "panic" => panic!("rogue: panicking after a write on purpose"),
+        // `count` must be a non-negative integer (see plugin.toml).
+        "publish" => {
+            let payload = serde_json::json!({ "count": "many", "label": "rogue" });
+            events::publish("rogue.misbehaved", &payload)?;
+            Response::json(&serde_json::json!({ "published": true }))
+        }
+        "publish-ok" => {
+            let payload = serde_json::json!({ "count": 1, "label": "rogue" });
+            events::publish("rogue.misbehaved", &payload)?;
+            Response::json(&serde_json::json!({ "published": true }))
+        }
         "loop" => {
             let mut n: u64 = 0;
             loop {

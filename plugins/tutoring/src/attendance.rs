@@ -5,6 +5,7 @@
 //! correct it; the lesson and its bookings change together in one batch, so a report never
 //! sees a lesson marked held with bookings still open.
 
+use trama_contracts::tutoring::AttendanceRecorded;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::Input;
@@ -15,8 +16,6 @@ use crate::config::Settings;
 use crate::lesson::{self, Attendance, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
 use crate::tutor::TUTORS;
 use trama_sdk::local;
-
-pub const RECORDED: &str = "tutoring.attendance_recorded";
 
 pub const JSON_FIELDS: &[&str] = &["present"];
 
@@ -102,14 +101,15 @@ pub fn record(
                     id,
                     &serde_json::json!({ "present": present, "absent": absent, "by": actor.username }),
                 )?;
-                events::publish(
-                    RECORDED,
-                    &serde_json::json!({
-                        "lesson_id": id, "tutor_id": doc.data.tutor, "space_id": doc.data.space,
-                        "date": doc.data.date, "minutes": doc.data.minutes,
-                        "present": present, "absent": absent,
-                    }),
-                )?;
+                events::publish_typed(&AttendanceRecorded {
+                    lesson_id: id.to_owned(),
+                    tutor_id: doc.data.tutor.clone(),
+                    space_id: doc.data.space.clone(),
+                    date: doc.data.date.clone(),
+                    minutes: doc.data.minutes,
+                    present: present.to_vec(),
+                    absent,
+                })?;
                 return Ok(doc);
             }
             Err(Error::Conflict(_)) => continue,

@@ -16,6 +16,7 @@
 //! A batch that loses a race changes nothing; the attempt is then repeated from fresh reads, so
 //! the answer is the rule that now stops the booking (or a success, if a place is still free).
 
+use trama_contracts::tutoring::LessonBooked;
 use trama_sdk::clock::Date;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
@@ -39,8 +40,6 @@ use trama_sdk::local;
 pub const JSON_FIELDS: &[&str] = &[
     "child", "subject", "lesson", "tutor", "space", "date", "start",
 ];
-
-pub const BOOKED: &str = "tutoring.lesson_booked";
 
 /// How many times a booking is tried again after losing a race. Each retry starts from fresh
 /// reads, so a place that is really gone is reported as such on the next try.
@@ -203,16 +202,21 @@ pub fn book(
                     "by": actor.username,
                 }),
             )?;
-            events::publish(
-                BOOKED,
-                &serde_json::json!({
-                    "booking_id": booked.booking.id, "lesson_id": b.lesson, "child_id": b.child,
-                    "family_id": b.family, "tutor_id": b.tutor, "space_id": b.space,
-                    "subject": b.subject, "level": b.level, "date": b.date,
-                    "start": local::hhmm(b.start), "minutes": b.minutes, "start_at": b.start_at,
-                    "opened_group": booked.opened,
-                }),
-            )?;
+            events::publish_typed(&LessonBooked {
+                booking_id: booked.booking.id.clone(),
+                lesson_id: b.lesson.clone(),
+                child_id: b.child.clone(),
+                family_id: b.family.clone(),
+                tutor_id: b.tutor.clone(),
+                space_id: b.space.clone(),
+                subject: b.subject.clone(),
+                level: b.level.clone(),
+                date: b.date.clone(),
+                start: local::hhmm(b.start),
+                minutes: b.minutes,
+                start_at: b.start_at,
+                opened_group: booked.opened,
+            })?;
             return Ok(booked);
         }
     }

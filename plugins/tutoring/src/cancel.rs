@@ -3,6 +3,7 @@
 //! reads when it loses a race.
 
 use serde::Serialize;
+use trama_contracts::tutoring::{BookingCancelled, LessonCancelled};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::store::{Batch, Doc};
@@ -16,9 +17,6 @@ use crate::lesson::{self, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus
 use crate::reminders::clip;
 use crate::tutor::TUTORS;
 use trama_sdk::local;
-
-pub const CANCELLED: &str = "tutoring.booking_cancelled";
-pub const LESSON_CANCELLED: &str = "tutoring.lesson_cancelled";
 
 /// Members of a lesson's cancellation in JSON.
 pub const CANCEL_FIELDS: &[&str] = &["reason"];
@@ -56,13 +54,13 @@ pub fn cancel(
                     "by": actor.username,
                 }),
             )?;
-            events::publish(
-                CANCELLED,
-                &serde_json::json!({
-                    "booking_id": id, "lesson_id": lesson.id, "late": cancelled.late,
-                    "hour_used": cancelled.late, "lesson_dissolved": cancelled.lesson_dissolved,
-                }),
-            )?;
+            events::publish_typed(&BookingCancelled {
+                booking_id: id.to_owned(),
+                lesson_id: lesson.id.clone(),
+                late: cancelled.late,
+                hour_used: cancelled.late,
+                lesson_dissolved: cancelled.lesson_dissolved,
+            })?;
             if cancelled.lesson_dissolved {
                 tell_tutor_dissolved(&lesson, settings);
             }
@@ -191,14 +189,18 @@ pub fn cancel_lesson(
                 id,
                 &serde_json::json!({ "reason": reason, "children": lesson.data.seats.len(), "by": actor.username }),
             )?;
-            events::publish(
-                LESSON_CANCELLED,
-                &serde_json::json!({
-                    "lesson_id": id, "reason": reason, "date": lesson.data.date,
-                    "start": local::hhmm(lesson.data.start),
-                    "bookings": lesson.data.seats.iter().map(|s| &s.booking).collect::<Vec<_>>(),
-                }),
-            )?;
+            events::publish_typed(&LessonCancelled {
+                lesson_id: id.to_owned(),
+                reason: reason.to_owned(),
+                date: lesson.data.date.clone(),
+                start: local::hhmm(lesson.data.start),
+                bookings: lesson
+                    .data
+                    .seats
+                    .iter()
+                    .map(|s| s.booking.clone())
+                    .collect(),
+            })?;
             tell_lesson_cancelled(&lesson, reason, settings);
             return Ok(lesson);
         }

@@ -41,6 +41,7 @@
 //! [`rank`]: crate::rank
 
 use serde::{Deserialize, Serialize};
+use trama_contracts::vouchers::{self as contract, VoucherIssued};
 use trama_sdk::ledger::{self, AccountKind, TransferRequest};
 use trama_sdk::store::{Batch, Collection, Doc};
 use trama_sdk::{Error, Result, audit, clock, events, log, store};
@@ -70,7 +71,6 @@ const PAGE: u32 = 1000;
 /// Attempts at a group whose batch conflicts (a voucher code drawn twice, a concurrent run).
 const GROUP_ATTEMPTS: usize = 3;
 /// Published once per funded application, listing its vouchers.
-pub const VOUCHER_ISSUED: &str = "vouchers.voucher_issued";
 /// Events one call publishes at most while issuing (the kernel refuses the 1001st).
 pub const MAX_EVENTS: usize = 900;
 
@@ -501,16 +501,19 @@ fn issue_group(
             })?;
         }
         for (application, user_id, vouchers) in &funded {
-            events::publish(
-                VOUCHER_ISSUED,
-                &serde_json::json!({
-                    "campaign_id": campaign_id,
-                    "application_id": application,
-                    "user_id": user_id,
-                    "amount_cents": vouchers.iter().map(|v| v.amount_cents).sum::<i64>(),
-                    "vouchers": vouchers,
-                }),
-            )?;
+            events::publish_typed(&VoucherIssued {
+                campaign_id: campaign_id.to_owned(),
+                application_id: application.clone(),
+                user_id: user_id.clone(),
+                amount_cents: vouchers.iter().map(|v| v.amount_cents).sum(),
+                vouchers: vouchers
+                    .iter()
+                    .map(|v| contract::IssuedVoucher {
+                        code: v.code.clone(),
+                        amount_cents: v.amount_cents,
+                    })
+                    .collect(),
+            })?;
         }
         return Ok(GroupDone {
             issued_cents: transfers.iter().map(|t| t.amount_cents).sum(),

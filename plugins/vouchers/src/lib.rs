@@ -167,15 +167,8 @@ impl Plugin for Vouchers {
     }
 
     fn on_event(&self, event: Event) -> Result<()> {
-        match event.name.as_str() {
-            merchant::ACCREDITED | merchant::SUSPENDED | merchant::REVOKED | merchant::EXPIRED => {
-                merchant::on_provider_event(&event)
-            }
-            other => {
-                log::debug(format!("ignoring event {} ({other})", event.id));
-                Ok(())
-            }
-        }
+        // The admissions provider events; any other is logged and ignored there.
+        merchant::on_provider_event(&event)
     }
 
     fn run_job(&self, name: &str) -> Result<()> {

@@ -7,9 +7,10 @@
 //! when used, so it cannot link a second account. Shops accredited by the `admissions` plugin
 //! arrive already linked: its `admissions.provider_accredited` event carries the user id.
 //!
-//! **Events** from `admissions` are applied idempotently and in order: each merchant keeps the
-//! time (and id) of the last event that set its details and of the last that set its status,
-//! and ignores anything not newer, so a redelivered or late event changes nothing.
+//! **Events** from `admissions` are applied idempotently and in order by
+//! `trama_contracts::registry`, which `corporate-plans` uses too: a merchant is the
+//! [`Mirror`] of an admissions provider. An expired accreditation stops the shop like a
+//! suspension, until a renewal accredits it again.
 //!
 //! **Money.** Redemptions move money from vouchers into `merchant/{id}/owed` (funded, so never
 //! below zero); a reimbursement moves it from there to the external `payouts` account with the
@@ -17,6 +18,8 @@
 //! "paid" button pays once.
 
 use serde::{Deserialize, Serialize};
+use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
+use trama_contracts::registry::{Mirror, Update};
 use trama_sdk::events::Event;
 use trama_sdk::fiscal;
 use trama_sdk::i18n::Lang;
@@ -24,8 +27,8 @@ use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::{self, format_cents};
-use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, log};
+use trama_sdk::store::{Batch, Cmp, Collection, Doc};
+use trama_sdk::{Error, Result, audit, log, store};
 
 use trama_sdk::claim::{self, Claimable};
 use trama_sdk::code;
@@ -36,13 +39,6 @@ pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimburse
 /// The external account reimbursements are paid into (the merchants' bank accounts, outside
 /// the books).
 pub const PAYOUTS: &str = "payouts";
-
-pub const ACCREDITED: &str = "admissions.provider_accredited";
-pub const SUSPENDED: &str = "admissions.provider_suspended";
-pub const REVOKED: &str = "admissions.provider_revoked";
-/// An accreditation that ran out without renewal: the shop stops like a suspended one until a
-/// renewal accredits it again.
-pub const EXPIRED: &str = "admissions.provider_expired";
 
 /// Members of a merchant in JSON.
 pub const JSON_FIELDS: &[&str] = &["name", "vat_number", "address"];
@@ -84,12 +80,7 @@ pub enum Source {
     Admissions,
 }
 
-/// The moment of the event that last set something, to apply events in order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Stamp {
-    pub at: i64,
-    pub event: String,
-}
+pub use trama_contracts::registry::{Stamp, Stamps};
 
 /// A merchant as stored. `user_id`, `claim_code`, `vat_number` and `status` are indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,10 +100,8 @@ pub struct Merchant {
     pub provider_id: Option<String>,
     #[serde(default)]
     pub categories: Vec<String>,
-    #[serde(default)]
-    pub details_stamp: Stamp,
-    #[serde(default)]
-    pub status_stamp: Stamp,
+    #[serde(flatten)]
+    pub stamps: Stamps,
     pub created_at: i64,
 }
 
@@ -276,11 +265,7 @@ pub fn register(new: NewMerchant, now: i64, lang: Lang) -> Result<Doc<Merchant>>
         source: Source::Operator,
         provider_id: None,
         categories: Vec::new(),
-        details_stamp: Stamp::default(),
-        status_stamp: Stamp {
-            at: now,
-            event: String::new(),
-        },
+        stamps: Stamps::local(now),
         created_at: now,
     };
     let doc = MERCHANTS.insert(merchant)?;
@@ -330,10 +315,7 @@ pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Merchant>> {
 pub fn set_status(id: &str, status: MerchantStatus, now: i64, lang: Lang) -> Result<Doc<Merchant>> {
     let mut doc = load(id, lang)?;
     doc.data.status = status;
-    doc.data.status_stamp = Stamp {
-        at: now,
-        event: String::new(),
-    };
+    doc.data.stamps.status_stamp = Stamp::local(now);
     doc.version = MERCHANTS.put_if_version(&doc.id, &doc.data, doc.version)?;
     audit::record(
         &format!("merchant.{}", status.key()),
@@ -343,106 +325,64 @@ pub fn set_status(id: &str, status: MerchantStatus, now: i64, lang: Lang) -> Res
     Ok(doc)
 }
 
-/// The payload of the admissions events.
-#[derive(Debug, Clone, Deserialize)]
-struct ProviderEvent {
-    provider_id: String,
-    #[serde(default)]
-    legal_name: Option<String>,
-    #[serde(default)]
-    vat_number: Option<String>,
-    #[serde(default)]
-    user_id: Option<String>,
-    #[serde(default)]
-    categories: Vec<String>,
-}
-
 /// The merchant id of an admissions provider.
 pub fn provider_merchant_id(provider_id: &str) -> String {
     format!("adm-{provider_id}")
 }
 
-/// Applies an admissions event (see the module documentation). Returns the merchant as it
-/// should be stored, or `None` when the event changes nothing (a redelivery, or older than
-/// what the merchant already reflects).
-pub fn apply_provider_event(current: Option<&Merchant>, event: &Event) -> Result<Option<Merchant>> {
-    let payload: ProviderEvent = event.payload()?;
-    let stamp = Stamp {
-        at: event.published_at,
-        event: event.id.clone(),
-    };
-    let mut merchant = current.cloned().unwrap_or_else(|| Merchant {
-        // Filled in by the accreditation, whichever arrives first.
-        name: payload.provider_id.clone(),
-        vat_number: String::new(),
-        address: String::new(),
-        user_id: None,
-        claim_code: None,
-        status: MerchantStatus::Suspended,
-        source: Source::Admissions,
-        provider_id: Some(payload.provider_id.clone()),
-        categories: Vec::new(),
-        details_stamp: Stamp::default(),
-        status_stamp: Stamp::default(),
-        created_at: event.published_at,
-    });
-    let status = match event.name.as_str() {
-        ACCREDITED => MerchantStatus::Active,
-        SUSPENDED | EXPIRED => MerchantStatus::Suspended,
-        REVOKED => MerchantStatus::Revoked,
-        _ => return Ok(None),
-    };
-    let mut changed = current.is_none();
-    if event.name == ACCREDITED && stamp > merchant.details_stamp {
-        if let Some(name) = payload.legal_name.filter(|n| !n.trim().is_empty()) {
-            merchant.name = name;
+impl Mirror for Merchant {
+    fn placeholder(event: &ProviderEvent, at: i64) -> Self {
+        Merchant {
+            name: event.display_name().to_owned(),
+            vat_number: String::new(),
+            address: String::new(),
+            user_id: None,
+            claim_code: None,
+            status: MerchantStatus::Suspended,
+            source: Source::Admissions,
+            provider_id: Some(event.provider_id().to_owned()),
+            categories: Vec::new(),
+            stamps: Stamps::default(),
+            created_at: at,
         }
-        if let Some(vat) = payload.vat_number {
-            merchant.vat_number = fiscal::vat_number(&vat).unwrap_or(vat);
-        }
-        if payload.user_id.is_some() {
-            merchant.user_id = payload.user_id;
-        }
-        merchant.categories = payload.categories;
-        merchant.details_stamp = stamp.clone();
-        changed = true;
     }
-    if stamp > merchant.status_stamp {
-        merchant.status = status;
-        merchant.status_stamp = stamp;
-        changed = true;
+
+    fn stamps(&mut self) -> &mut Stamps {
+        &mut self.stamps
     }
-    Ok(changed.then_some(merchant))
+
+    fn set_details(&mut self, accredited: &ProviderAccredited) {
+        if !accredited.legal_name.trim().is_empty() {
+            self.name = accredited.legal_name.clone();
+        }
+        if let Some(vat) = &accredited.vat_number {
+            self.vat_number = fiscal::vat_number(vat).unwrap_or_else(|_| vat.clone());
+        }
+        self.address = accredited.address.clone();
+        self.user_id = Some(accredited.user_id.clone());
+        self.categories = accredited.categories.clone();
+    }
+
+    fn set_status(&mut self, event: &ProviderEvent) {
+        self.status = match event {
+            ProviderEvent::Accredited(_) => MerchantStatus::Active,
+            ProviderEvent::Suspended(_) | ProviderEvent::Expired(_) => MerchantStatus::Suspended,
+            ProviderEvent::Revoked(_) => MerchantStatus::Revoked,
+        };
+    }
 }
 
-/// Handles an admissions event; a conflict (two deliveries at once) is retried by the
-/// kernel's redelivery.
+/// Handles an admissions event (see the module documentation); a conflict (two deliveries at
+/// once) is retried by the kernel's redelivery.
 pub fn on_provider_event(event: &Event) -> Result<()> {
-    let payload: ProviderEvent = event.payload()?;
-    let id = provider_merchant_id(&payload.provider_id);
-    let current = MERCHANTS.get(&id)?;
-    let Some(next) = apply_provider_event(current.as_ref().map(|d| &d.data), event)? else {
-        log::debug(format!(
-            "event {} changes nothing for merchant {id}",
-            event.id
-        ));
+    let Some(update) = Update::read(&MERCHANTS, event, provider_merchant_id)? else {
         return Ok(());
     };
-    match &current {
-        Some(doc) => {
-            MERCHANTS.put_if_version(&id, &next, doc.version)?;
-        }
-        None => {
-            MERCHANTS.create(&id, next.clone())?;
-        }
-    }
-    ledger::open(&owed_account(&id), AccountKind::Funded)?;
-    audit::record(
-        &format!("merchant.{}", next.status.key()),
-        &id,
-        &serde_json::json!({ "event": event.id, "source": event.source, "name": event.name }),
-    )?;
-    Ok(())
+    let mut batch = Batch::new();
+    update.stage(&mut batch, &MERCHANTS);
+    batch.commit()?;
+    ledger::open(&owed_account(&update.id), AccountKind::Funded)?;
+    update.audit("merchant", update.applied.record.status.key(), event)
 }
 
 /// An operator's payment to a merchant, checked.
@@ -635,87 +575,43 @@ impl MerchantView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trama_contracts::admissions::examples;
+    use trama_contracts::registry::{Stamp, apply};
 
-    fn event(id: &str, name: &str, at: i64, payload: serde_json::Value) -> Event {
-        let mut event = Event::new(id, name, "admissions", &payload.to_string());
-        event.published_at = at;
-        event
-    }
-
-    fn accredited(id: &str, at: i64) -> Event {
-        event(
-            id,
-            ACCREDITED,
-            at,
-            serde_json::json!({
-                "provider_id": "p1",
-                "legal_name": "Alimentari Rossi srl",
-                "vat_number": "01234567897",
-                "user_id": "u9",
-                "categories": ["food"],
-            }),
-        )
+    fn accredited() -> ProviderEvent {
+        ProviderEvent::Accredited(examples::accredited("p1", "Alimentari Rossi srl"))
     }
 
     #[test]
-    fn an_accreditation_creates_an_active_linked_merchant_once() {
-        let first = apply_provider_event(None, &accredited("e1", 10))
+    fn an_accreditation_creates_an_active_linked_merchant() {
+        let first = apply::<Merchant>(None, &accredited(), &Stamp::new(10, "e1"))
             .unwrap()
-            .unwrap();
+            .record;
         assert_eq!(first.status, MerchantStatus::Active);
         assert_eq!(first.user_id.as_deref(), Some("u9"));
         assert_eq!(first.name, "Alimentari Rossi srl");
         assert_eq!(first.source, Source::Admissions);
-        assert_eq!(
-            apply_provider_event(Some(&first), &accredited("e1", 10)).unwrap(),
-            None,
-            "a redelivery changes nothing"
-        );
+        assert_eq!(first.provider_id.as_deref(), Some("p1"));
     }
 
     #[test]
     fn an_expired_accreditation_stops_the_shop_until_renewed() {
-        let active = apply_provider_event(None, &accredited("e1", 10))
+        let active = apply::<Merchant>(None, &accredited(), &Stamp::new(10, "e1"))
             .unwrap()
-            .unwrap();
-        assert_eq!(active.status, MerchantStatus::Active);
-        let expired = event("e2", EXPIRED, 20, serde_json::json!({"provider_id": "p1"}));
-        let stopped = apply_provider_event(Some(&active), &expired)
+            .record;
+        let expired = ProviderEvent::Expired(examples::status_change("p1"));
+        let stopped = apply(Some(&active), &expired, &Stamp::new(20, "e2"))
             .unwrap()
-            .unwrap();
+            .record;
         assert_eq!(stopped.status, MerchantStatus::Suspended);
-        let renewed = apply_provider_event(Some(&stopped), &accredited("e3", 30))
+        let renewed = apply(Some(&stopped), &accredited(), &Stamp::new(30, "e3"))
             .unwrap()
-            .unwrap();
+            .record;
         assert_eq!(renewed.status, MerchantStatus::Active);
-    }
-
-    #[test]
-    fn events_apply_in_the_order_they_were_published() {
-        let suspended = event(
-            "e2",
-            SUSPENDED,
-            20,
-            serde_json::json!({"provider_id": "p1"}),
-        );
-        // The suspension arrives first: a placeholder, suspended.
-        let early = apply_provider_event(None, &suspended).unwrap().unwrap();
-        assert_eq!(early.status, MerchantStatus::Suspended);
-        // The older accreditation fills in the details but does not reactivate it.
-        let filled = apply_provider_event(Some(&early), &accredited("e1", 10))
+        let revoked = ProviderEvent::Revoked(examples::status_change("p1"));
+        let gone = apply(Some(&renewed), &revoked, &Stamp::new(40, "e4"))
             .unwrap()
-            .unwrap();
-        assert_eq!(filled.status, MerchantStatus::Suspended);
-        assert_eq!(filled.name, "Alimentari Rossi srl");
-        // A later accreditation does.
-        let again = apply_provider_event(Some(&filled), &accredited("e3", 30))
-            .unwrap()
-            .unwrap();
-        assert_eq!(again.status, MerchantStatus::Active);
-        let revoked = event("e4", REVOKED, 40, serde_json::json!({"provider_id": "p1"}));
-        let gone = apply_provider_event(Some(&again), &revoked)
-            .unwrap()
-            .unwrap();
+            .record;
         assert_eq!(gone.status, MerchantStatus::Revoked);
     }
 

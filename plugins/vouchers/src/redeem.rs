@@ -34,6 +34,7 @@
 //! Documents written by earlier versions have no status and read as `done`.
 
 use serde::{Deserialize, Serialize};
+use trama_contracts::vouchers::VoucherRedeemed;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
@@ -54,7 +55,6 @@ pub use request::{Request, read};
 pub use view::RedemptionView;
 
 pub const REDEMPTIONS: Collection<Redemption> = Collection::new("redemptions");
-pub const VOUCHER_REDEEMED: &str = "vouchers.voucher_redeemed";
 pub const JSON_FIELDS: &[&str] = &["code", "amount", "request_id"];
 
 /// Where a redemption stands (see the module docs). Stored lowercase; `status` is indexed.
@@ -354,17 +354,14 @@ fn refusal(err: &LedgerError, redemption: &Redemption, lang: Lang) -> Option<Err
 
 /// The event and the audit entry of a completed redemption, written by whoever completed it.
 fn announce(doc: &Doc<Redemption>) -> Result<()> {
-    events::publish(
-        VOUCHER_REDEEMED,
-        &serde_json::json!({
-            "redemption_id": doc.id,
-            "code": doc.data.code,
-            "campaign_id": doc.data.campaign,
-            "merchant_id": doc.data.merchant,
-            "amount_cents": doc.data.amount_cents,
-            "remaining_cents": doc.data.remaining_cents,
-        }),
-    )?;
+    events::publish_typed(&VoucherRedeemed {
+        redemption_id: doc.id.clone(),
+        code: doc.data.code.clone(),
+        campaign_id: doc.data.campaign.clone(),
+        merchant_id: doc.data.merchant.clone(),
+        amount_cents: doc.data.amount_cents,
+        remaining_cents: doc.data.remaining_cents,
+    })?;
     audit::record(
         "voucher.redeemed",
         &doc.data.code,

@@ -2,6 +2,7 @@
 //! are found, all of them, and each one names the file, the line and the key to fix.
 
 mod environment;
+mod event_schemas;
 mod fuzz;
 mod manifest_faults;
 mod plugin_toml_faults;

@@ -194,10 +194,17 @@ indexes = ["name", "created_at"]
 [events]
 publishes = ["hello.greeted"]
 
+[events.schemas]
+"hello.greeted" = "events/hello.greeted.json"
+
 [[jobs]]
 name = "tidy"
 every = "30m"
 "#,
+    );
+    territory.write(
+        "plugins/hello/events/hello.greeted.json",
+        r#"{"type": "object", "required": ["name"]}"#,
     );
     let registry = scan(&territory).expect("valid plugin");
     let meta = &registry.packages()[0].meta;
@@ -211,5 +218,8 @@ every = "30m"
     );
     assert_eq!(meta.events.publishes, ["hello.greeted"]);
     assert!(meta.events.subscribes.is_empty());
+    let schema = meta.event_schemas.get("hello.greeted").expect("compiled");
+    assert_eq!(schema.file, "events/hello.greeted.json");
+    assert!(schema.check(&serde_json::json!({"name": "Anna"})).is_ok());
     assert_eq!(meta.jobs[0].every, std::time::Duration::from_secs(1800));
 }

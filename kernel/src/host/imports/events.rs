@@ -5,7 +5,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 use crate::event_store::PublishedEvent;
 use crate::host::bindings::events;
-use crate::host::call::CallState;
+use crate::host::call::{CallState, PluginContext};
 
 /// Largest event payload, in bytes of JSON.
 const MAX_EVENT_PAYLOAD: usize = 64 * 1024;
@@ -41,10 +41,35 @@ impl events::Host for CallState {
                 payload.len()
             )));
         }
-        if let Err(err) = serde_json::from_str::<Json>(&payload) {
-            return Ok(Err(format!("event payload is not JSON: {err}")));
+        let value = match serde_json::from_str::<Json>(&payload) {
+            Ok(value) => value,
+            Err(err) => return Ok(Err(format!("event payload is not JSON: {err}"))),
+        };
+        if let Err(refusal) = check_schema(&self.ctx, &name, &value) {
+            return Ok(Err(refusal));
         }
         self.published.push(PublishedEvent { name, payload });
         Ok(Ok(()))
     }
+}
+
+/// Checks `payload` against the schema the plugin declared for event `name`. The refusal is
+/// for the plugin's developer: it names the plugin, the event, the schema file, the field (as
+/// a JSON pointer) and what is wrong there. The call goes on (the plugin decides), but since
+/// the SDK turns the refusal into an error, a call that does not catch it writes nothing.
+fn check_schema(ctx: &PluginContext, name: &str, payload: &Json) -> Result<(), String> {
+    let plugin = &ctx.plugin;
+    let Some(schema) = ctx.event_schemas.get(name) else {
+        // The manifest check requires a schema for every published event; a context built
+        // without one publishes nothing rather than something unchecked.
+        return Err(format!(
+            "plugin `{plugin}` declares no schema for event `{name}` under [events.schemas]"
+        ));
+    };
+    schema.check(payload).map_err(|mismatch| {
+        format!(
+            "plugin `{plugin}` published event `{name}` with a payload that does not match its schema {}: {mismatch}",
+            schema.file
+        )
+    })
 }

@@ -1,0 +1,80 @@
+//! `tutoring`: homework tutoring tells other plugins about bookings, cancellations and
+//! attendance. Dates are Rome's (`YYYY-MM-DD`), times `HH:MM` in Rome.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use trama_sdk::events::Payload;
+
+/// A child was booked into a lesson (a group opened, or a seat in one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LessonBooked {
+    pub booking_id: String,
+    pub lesson_id: String,
+    pub child_id: String,
+    pub family_id: String,
+    pub tutor_id: String,
+    pub space_id: String,
+    pub subject: String,
+    pub level: String,
+    pub date: String,
+    pub start: String,
+    pub minutes: u16,
+    /// The start as UTC milliseconds.
+    pub start_at: i64,
+    /// This booking opened the group.
+    pub opened_group: bool,
+}
+
+impl Payload for LessonBooked {
+    const NAME: &'static str = "tutoring.lesson_booked";
+}
+
+/// A family or an operator cancelled one booking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct BookingCancelled {
+    pub booking_id: String,
+    pub lesson_id: String,
+    /// After the deadline.
+    pub late: bool,
+    /// The family's hour was used (a late cancellation).
+    pub hour_used: bool,
+    /// The group was left empty and called off.
+    pub lesson_dissolved: bool,
+}
+
+impl Payload for BookingCancelled {
+    const NAME: &'static str = "tutoring.booking_cancelled";
+}
+
+/// An operator called off a whole lesson.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LessonCancelled {
+    pub lesson_id: String,
+    pub reason: String,
+    pub date: String,
+    pub start: String,
+    /// The bookings it cancelled.
+    pub bookings: Vec<String>,
+}
+
+impl Payload for LessonCancelled {
+    const NAME: &'static str = "tutoring.lesson_cancelled";
+}
+
+/// The register of a lesson was taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AttendanceRecorded {
+    pub lesson_id: String,
+    pub tutor_id: String,
+    pub space_id: String,
+    pub date: String,
+    pub minutes: u16,
+    /// Children present.
+    pub present: Vec<String>,
+    /// Children booked but absent (their hour is used).
+    pub absent: Vec<String>,
+}
+
+impl Payload for AttendanceRecorded {
+    const NAME: &'static str = "tutoring.attendance_recorded";
+}
