@@ -11,10 +11,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use trama_sdk::i18n::Lang;
-use trama_sdk::identity::User;
-use trama_sdk::input::Problems;
-use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, events, log};
+use trama_sdk::store::{Batch, Collection, Doc};
+use trama_sdk::{Error, Result, audit, log};
 
 use crate::BASE;
 use crate::application::{LOCKS, Step};

@@ -31,7 +31,7 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, code, log, store};
+use trama_sdk::{Error, Result, audit, code};
 
 use crate::accounts;
 use crate::catalogue::{self, Service};

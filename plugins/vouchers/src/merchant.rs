@@ -28,7 +28,7 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, log, store};
+use trama_sdk::{Error, Result, audit};
 
 use trama_sdk::claim::{self, Claimable};
 use trama_sdk::code;
