@@ -70,6 +70,7 @@ async fn hello(host: &PluginHost, dir: &Path) -> (PluginPre<CallState>, Arc<Plug
         publishes: BTreeSet::new(),
         event_schemas: trama_manifest::EventSchemas::default(),
         roles: BTreeSet::new(),
+        catalogues: Arc::default(),
         events_wake: Arc::default(),
     };
     (pre, Arc::new(ctx))

@@ -117,6 +117,7 @@ async fn a_component_built_against_1_0_0_runs_on_this_kernel() {
         publishes: BTreeSet::new(),
         event_schemas: trama_manifest::EventSchemas::default(),
         roles: BTreeSet::new(),
+        catalogues: Arc::default(),
         events_wake: Arc::default(),
     });
     let request = HttpRequest {

@@ -29,7 +29,8 @@
 //! }
 //!
 //! const DRIVERS: Collection<Driver> = Collection::new("drivers");
-//! const WHAT: claim::Noun = claim::Noun { it: "nessun autista", en: "no driver" };
+//! // locales/it.toml: [rides] no_driver_code = "il codice «{code}» non corrisponde a nessun autista (o è già stato usato)"
+//! const WHAT: claim::Noun = claim::Noun { unmatched: "rides.no_driver_code" };
 //!
 //! # fn run(user: &User) -> trama_sdk::Result<()> {
 //! let driver = claim::redeem(&DRIVERS, "claim_code", 8, "ab12-cd34", user, WHAT, Lang::It)?;
@@ -51,12 +52,12 @@ pub trait Claimable {
     fn link(&mut self, user: &User);
 }
 
-/// What a code names, for the sentence "the code … matches no shop": `it` and `en` are the
-/// negated noun phrase ("nessun esercente", "no merchant").
+/// What a code names, for the refusal of a code that matches nothing: `unmatched` is the
+/// catalogue key of the whole sentence, with the typed code as `{code}` ("il codice «{code}»
+/// non corrisponde a nessun esercente (o è già stato usato)").
 #[derive(Debug, Clone, Copy)]
 pub struct Noun {
-    pub it: &'static str,
-    pub en: &'static str,
+    pub unmatched: &'static str,
 }
 
 /// Links `user` to the record of `collection` whose `field` (an indexed field holding the
@@ -84,25 +85,19 @@ pub fn redeem<T: Claimable + Serialize + DeserializeOwned>(
         .next();
     let Some(mut doc) = found else {
         let typed = typed.trim();
-        return Err(Error::not_found(match lang {
-            Lang::It => format!(
-                "il codice «{typed}» non corrisponde a {} (o è già stato usato)",
-                what.it
-            ),
-            Lang::En => format!(
-                "the code “{typed}” matches {} (or was already used)",
-                what.en
-            ),
-        }));
+        return Err(Error::not_found(crate::i18n::text_for(
+            lang,
+            what.unmatched,
+            &[("code", &typed)],
+        )));
     };
     doc.data.link(user);
     doc.version = collection
         .put_if_version(&doc.id, &doc.data, doc.version)
         .map_err(|err| match err {
-            Error::Conflict(_) => Error::conflict(lang.pick(
-                "il codice è appena stato usato: ricarica la pagina",
-                "the code was just used: reload the page",
-            )),
+            Error::Conflict(_) => {
+                Error::conflict(crate::i18n::text_for(lang, "sdk.claim.just_used", &[]))
+            }
             other => other,
         })?;
     Ok(doc)

@@ -122,19 +122,17 @@ impl CodeError {
     /// The sentence shown next to the field where `text` was typed.
     pub fn describe(&self, text: &str, lang: Lang) -> String {
         let text = text.trim();
-        match (self, lang) {
-            (Self::TooShort { expected }, Lang::It) => {
-                format!("il codice «{text}» è troppo corto: ha {expected} caratteri")
-            }
-            (Self::TooShort { expected }, Lang::En) => {
-                format!("the code “{text}” is too short: it has {expected} characters")
-            }
-            (Self::BadCharacter(c), Lang::It) => {
-                format!("il codice «{text}» contiene «{c}», che non può far parte di un codice")
-            }
-            (Self::BadCharacter(c), Lang::En) => {
-                format!("the code “{text}” contains “{c}”, which cannot be part of a code")
-            }
+        match self {
+            Self::TooShort { expected } => crate::i18n::text_for(
+                lang,
+                "sdk.code.too_short",
+                &[("code", &text), ("expected", expected)],
+            ),
+            Self::BadCharacter(c) => crate::i18n::text_for(
+                lang,
+                "sdk.code.bad_character",
+                &[("code", &text), ("character", c)],
+            ),
         }
     }
 
@@ -146,7 +144,13 @@ impl CodeError {
 
 impl fmt::Display for CodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe("", Lang::En))
+        // For developers (logs, `?` into another error): fixed English, not the catalogue.
+        match self {
+            Self::TooShort { expected } => {
+                write!(f, "the code is too short: it has {expected} characters")
+            }
+            Self::BadCharacter(c) => write!(f, "“{c}” cannot be part of a code"),
+        }
     }
 }
 

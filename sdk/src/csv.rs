@@ -42,7 +42,8 @@ fn record_with<S: AsRef<str>>(out: &mut String, fields: &[S], separator: char) {
 /// use trama_sdk::i18n::Lang;
 ///
 /// let mut sheet = Sheet::new(Lang::It);
-/// sheet.header(&[("Nome", "Name"), ("Importo (€)", "Amount (€)")]);
+/// // Column names are catalogue keys; a plugin names its own (`rides.csv.person`).
+/// sheet.header(&["sdk.csv.example_name", "sdk.csv.example_amount"]);
 /// let amount = sheet.cents(123_456);
 /// sheet.row(&["Anna Rossi, sì", amount.as_str()]);
 /// assert_eq!(sheet.finish(), "\u{feff}Nome;Importo (€)\r\nAnna Rossi, sì;1234,56\r\n");
@@ -67,12 +68,23 @@ impl Sheet {
         }
     }
 
-    /// The header row, each column named `(italian, english)`.
-    pub fn header(&mut self, columns: &[(&str, &str)]) {
-        let names: Vec<&str> = columns
+    /// The header row, each column named by its catalogue key, in the reader's language.
+    pub fn header(&mut self, columns: &[&str]) {
+        let names: Vec<String> = columns
             .iter()
-            .map(|&(it, en)| self.lang.pick(it, en))
+            .map(|key| crate::i18n::text_for(self.lang, key, &[]))
             .collect();
+        record_with(&mut self.out, &names, self.separator);
+    }
+
+    /// The header row: the columns named by catalogue key, then `raw` names as they are
+    /// (names a person chose, such as a form's own questions).
+    pub fn header_with(&mut self, columns: &[&str], raw: &[&str]) {
+        let mut names: Vec<String> = columns
+            .iter()
+            .map(|key| crate::i18n::text_for(self.lang, key, &[]))
+            .collect();
+        names.extend(raw.iter().map(|name| (*name).to_owned()));
         record_with(&mut self.out, &names, self.separator);
     }
 
@@ -90,9 +102,9 @@ impl Sheet {
         format!("{sign}{}{mark}{:02}", abs / 100, abs % 100)
     }
 
-    /// "sì"/"yes" or "no".
-    pub fn yes_no(&self, value: bool) -> &'static str {
-        self.lang.yes_no(value)
+    /// "sì"/"yes"/"ja" or "no"/"nein".
+    pub fn yes_no(&self, value: bool) -> String {
+        crate::i18n::yes_no(self.lang, value)
     }
 
     /// The text of the file.

@@ -76,10 +76,7 @@ pub fn require_login() -> Result<User> {
 /// [`require_login`] with the refusal in the person's language.
 pub fn require_login_in(lang: Lang) -> Result<User> {
     caller().ok_or_else(|| {
-        Error::unauthenticated(lang.pick(
-            "per farlo devi prima accedere",
-            "you need to log in to do this",
-        ))
+        Error::unauthenticated(crate::i18n::text_for(lang, "sdk.identity.log_in", &[]))
     })
 }
 
@@ -89,10 +86,11 @@ pub fn require_role_in(role: &str, lang: Lang) -> Result<User> {
     if has_role(role) {
         Ok(user)
     } else {
-        Err(Error::forbidden(match lang {
-            Lang::It => format!("serve il ruolo `{role}`, che il tuo account non ha"),
-            Lang::En => format!("this needs the role `{role}`, which your account does not have"),
-        }))
+        Err(Error::forbidden(crate::i18n::text_for(
+            lang,
+            "sdk.identity.needs_role",
+            &[("role", &role)],
+        )))
     }
 }
 

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use crate::http::{Request, Response};
 use crate::{Error, Result};
 
-use crate::i18n::{Lang, current};
+use crate::i18n::Lang;
 
 /// What a person sent, by field name.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,16 +52,11 @@ impl Input {
         };
         for (name, value) in members {
             if !allowed.contains(&name.as_str()) {
-                return Err(Error::bad_request(match current() {
-                    Lang::It => format!(
-                        "«{name}» non è un campo di questa richiesta; i campi sono {}",
-                        quoted(allowed)
-                    ),
-                    Lang::En => format!(
-                        "`{name}` is not a field of this request; the fields are {}",
-                        quoted(allowed)
-                    ),
-                }));
+                return Err(Error::bad_request(crate::t!(
+                    "sdk.input.unknown_field",
+                    name = name,
+                    fields = quoted(allowed)
+                )));
             }
             match value {
                 Value::Array(items) => {
@@ -231,19 +226,12 @@ impl Input {
 
 /// The body read as JSON, or a `400` saying where it breaks.
 fn object(body: &[u8]) -> Result<Value> {
-    serde_json::from_slice(body).map_err(|err| {
-        Error::bad_request(match current() {
-            Lang::It => format!("il contenuto della richiesta non è JSON valido: {err}"),
-            Lang::En => format!("the request body is not valid JSON: {err}"),
-        })
-    })
+    serde_json::from_slice(body)
+        .map_err(|err| Error::bad_request(crate::t!("sdk.input.not_json", error = err)))
 }
 
 fn not_an_object() -> Error {
-    Error::bad_request(current().pick(
-        "il contenuto della richiesta deve essere un oggetto JSON con un membro per campo",
-        "the request body must be a JSON object with one member per field",
-    ))
+    Error::bad_request(crate::t!("sdk.input.not_an_object"))
 }
 
 fn quoted(names: &[&str]) -> String {
@@ -254,11 +242,11 @@ fn quoted(names: &[&str]) -> String {
         .join(", ")
 }
 
-/// Reads yes or no in Italian or English.
+/// Reads yes or no in Italian, English or German (what a form's yes/no field may receive).
 pub fn parse_yes_no(text: &str) -> Option<bool> {
     match text.trim().to_lowercase().as_str() {
-        "yes" | "sì" | "si" | "true" | "on" | "1" | "y" | "s" => Some(true),
-        "no" | "false" | "off" | "0" | "n" => Some(false),
+        "yes" | "sì" | "si" | "ja" | "true" | "on" | "1" | "y" | "s" | "j" => Some(true),
+        "no" | "nein" | "false" | "off" | "0" | "n" => Some(false),
         _ => None,
     }
 }
@@ -269,12 +257,10 @@ fn scalar(name: &str, value: Value) -> Result<String> {
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(if b { "yes" } else { "no" }.to_owned()),
         Value::Null => Ok(String::new()),
-        Value::Array(_) | Value::Object(_) => Err(Error::bad_request(match current() {
-            Lang::It => {
-                format!("«{name}» deve essere un testo, un numero, un sì/no o una lista di questi")
-            }
-            Lang::En => format!("`{name}` must be a text, a number, a yes/no or a list of those"),
-        })),
+        Value::Array(_) | Value::Object(_) => Err(Error::bad_request(crate::t!(
+            "sdk.input.not_a_scalar",
+            name = name
+        ))),
     }
 }
 
@@ -308,10 +294,7 @@ impl Problems {
     /// …; …". It gives the messages, not the fields' internal names, which mean nothing to a
     /// person (each message is also shown next to its field).
     pub fn summary(&self, lang: Lang) -> String {
-        let intro = lang.pick(
-            "Controlla i campi evidenziati",
-            "Please check the highlighted fields",
-        );
+        let intro = crate::i18n::text_for(lang, "sdk.input.check_fields", &[]);
         let parts: Vec<&str> = self.0.iter().map(|p| p.message.as_str()).collect();
         format!("{intro}: {}", parts.join("; "))
     }
@@ -446,7 +429,7 @@ mod tests {
         assert_eq!(err.status(), 400);
         // Outside a request the SDK speaks the territory's language.
         assert!(err.message().contains("«titel» non è un campo"), "{err}");
-        crate::i18n::set_current(Lang::En);
+        crate::i18n::set_locale("en");
         let err = Input::from_json(br#"{"titel": "x"}"#, &["title"]).unwrap_err();
         assert!(err.message().contains("`titel` is not a field"), "{err}");
         assert!(Input::from_json(b"[1]", &[]).is_err());

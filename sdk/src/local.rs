@@ -83,41 +83,24 @@ pub fn hhmm_compact(minute: u16) -> String {
     format!("{:02}{:02}", minute / 60, minute % 60)
 }
 
-/// The name of `month` (1–12) in `lang`, for pages: `marzo`, `March`.
-pub fn month_name(month: u8, lang: Lang) -> &'static str {
-    const IT: [&str; 12] = [
-        "gennaio",
-        "febbraio",
-        "marzo",
-        "aprile",
-        "maggio",
-        "giugno",
-        "luglio",
-        "agosto",
-        "settembre",
-        "ottobre",
-        "novembre",
-        "dicembre",
+/// The name of `month` (1–12) for a reader of `lang`, for pages: `marzo`, `March`, `März`
+/// (from the catalogues, `sdk.months.m01` to `m12`).
+pub fn month_name(month: u8, lang: Lang) -> String {
+    const KEYS: [&str; 12] = [
+        "sdk.months.m01",
+        "sdk.months.m02",
+        "sdk.months.m03",
+        "sdk.months.m04",
+        "sdk.months.m05",
+        "sdk.months.m06",
+        "sdk.months.m07",
+        "sdk.months.m08",
+        "sdk.months.m09",
+        "sdk.months.m10",
+        "sdk.months.m11",
+        "sdk.months.m12",
     ];
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let i = usize::from(month.clamp(1, 12) - 1);
-    match lang {
-        Lang::It => IT[i],
-        Lang::En => EN[i],
-    }
+    crate::i18n::text_for(lang, KEYS[usize::from(month.clamp(1, 12) - 1)], &[])
 }
 
 /// `date` written out in `lang`: `3 dicembre 2026`, `3 December 2026`.

@@ -63,7 +63,7 @@ impl<P: Plugin> Guest for Adapter<P> {
     fn handle(request: HttpRequest) -> std::result::Result<HttpResponse, PluginError> {
         report_panics();
         let request = Request::from_wit(request);
-        crate::i18n::set_current(crate::i18n::lang(&request));
+        crate::i18n::set_locale(request.locale());
         P::default()
             .handle(request)
             .map(Response::into_wit)
@@ -72,6 +72,8 @@ impl<P: Plugin> Guest for Adapter<P> {
 
     fn on_event(event: WitEvent) -> std::result::Result<(), String> {
         report_panics();
+        // No person asked: the instance's own language.
+        crate::i18n::set_locale("");
         P::default()
             .on_event(Event::from_wit(event))
             .map_err(|err| err.to_string())
@@ -79,11 +81,15 @@ impl<P: Plugin> Guest for Adapter<P> {
 
     fn run_job(name: String) -> std::result::Result<(), String> {
         report_panics();
+        // No person asked: the instance's own language.
+        crate::i18n::set_locale("");
         P::default().run_job(&name).map_err(|err| err.to_string())
     }
 
     fn install(previous: Option<String>) -> std::result::Result<(), String> {
         report_panics();
+        // No person asked: the instance's own language.
+        crate::i18n::set_locale("");
         P::default()
             .install(previous.as_deref())
             .map_err(|err| err.to_string())

@@ -63,15 +63,13 @@ impl Period {
         }
     }
 
-    fn name(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Self::Day, Lang::It) => "al giorno",
-            (Self::Day, Lang::En) => "a day",
-            (Self::Month, Lang::It) => "al mese",
-            (Self::Month, Lang::En) => "a month",
-            (Self::Year, Lang::It) => "all'anno",
-            (Self::Year, Lang::En) => "a year",
-        }
+    fn name(self, lang: Lang) -> String {
+        let key = match self {
+            Self::Day => "sdk.quota.per_day",
+            Self::Month => "sdk.quota.per_month",
+            Self::Year => "sdk.quota.per_year",
+        };
+        crate::i18n::text_for(lang, key, &[])
     }
 }
 
@@ -123,13 +121,11 @@ impl Quota {
         if total > self.limit {
             let left = self.limit.saturating_sub(used);
             let per = self.period.name(lang);
-            return Err(Error::invalid(match lang {
-                Lang::It => format!(
-                    "hai raggiunto il limite di {} {per}: ne restano {left}",
-                    self.limit
-                ),
-                Lang::En => format!("this passes the limit of {} {per}: {left} left", self.limit),
-            }));
+            return Err(Error::invalid(crate::i18n::text_for(
+                lang,
+                "sdk.quota.reached",
+                &[("limit", &self.limit), ("per", &per), ("left", &left)],
+            )));
         }
         let count = Count { used: total };
         match current {

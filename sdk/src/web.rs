@@ -7,10 +7,10 @@
 //! use trama_sdk::router::Params;
 //! use trama_sdk::web::{self, Audience};
 //!
+//! // locales/it.toml: [vouchers] operators_only = "questa pagina è riservata agli operatori del Comune (ruolo `{role}`)"
 //! const OPERATORS: Audience = Audience {
 //!     roles: &["operator", "admin"],
-//!     it: "agli operatori del Comune",
-//!     en: "the municipality's operators",
+//!     refusal: "vouchers.operators_only",
 //! };
 //!
 //! fn dashboard(request: Request, _: Params) -> trama_sdk::Result<Response> {
@@ -26,15 +26,15 @@ use crate::i18n::Lang;
 use crate::identity::{self, User};
 use crate::{Error, Result};
 
-/// The people a page is for: holders of any of `roles`, named in both languages for the
-/// refusal ("this page is for *the municipality's operators* (role `operator`)"); `it` carries
-/// its preposition ("agli operatori del Comune").
+/// The people a page is for: holders of any of `roles`, and the sentence that turns anyone
+/// else away ("questa pagina è riservata agli operatori del Comune (ruolo `{role}`)").
 #[derive(Debug, Clone, Copy)]
 pub struct Audience {
     /// Roles that admit; the first is the one named in the refusal.
     pub roles: &'static [&'static str],
-    pub it: &'static str,
-    pub en: &'static str,
+    /// The catalogue key of the refusal, a whole sentence (each language words it its own way)
+    /// with a `{role}` placeholder.
+    pub refusal: &'static str,
 }
 
 impl Audience {
@@ -57,10 +57,11 @@ impl Audience {
     /// The `403` for a caller outside the audience.
     pub fn refusal(&self, lang: Lang) -> Error {
         let role = self.roles.first().copied().unwrap_or_default();
-        Error::forbidden(match lang {
-            Lang::It => format!("questa pagina è riservata {} (ruolo `{role}`)", self.it),
-            Lang::En => format!("this page is for {} (role `{role}`)", self.en),
-        })
+        Error::forbidden(crate::i18n::text_for(
+            lang,
+            self.refusal,
+            &[("role", &role)],
+        ))
     }
 }
 
@@ -93,21 +94,20 @@ mod tests {
 
     const TUTORS: Audience = Audience {
         roles: &["tutor"],
-        it: "ai tutor",
-        en: "tutors",
+        refusal: "sdk.identity.needs_role",
     };
 
     #[test]
-    fn a_refusal_names_the_audience_and_its_role() {
+    fn a_refusal_is_the_audiences_sentence_with_its_role() {
         let it = TUTORS.refusal(Lang::It);
         assert_eq!(it.status(), 403);
         assert_eq!(
             it.message(),
-            "questa pagina è riservata ai tutor (ruolo `tutor`)"
+            "serve il ruolo `tutor`, che il tuo account non ha"
         );
         assert_eq!(
             TUTORS.refusal(Lang::En).message(),
-            "this page is for tutors (role `tutor`)"
+            "this needs the role `tutor`, which your account does not have"
         );
     }
 

@@ -60,23 +60,6 @@ fn themed_instance(id: &str, theme: &str) -> TestInstance {
     instance
 }
 
-/// The example instance `instances/NAME` as shipped, copied to a temporary folder (where its
-/// database is created) with the registry pointed at this checkout.
-fn example_instance(name: &str) -> TestInstance {
-    let root = repo_root();
-    let source = root.join("instances").join(name).join("instance.toml");
-    let manifest = std::fs::read_to_string(&source)
-        .unwrap_or_else(|err| panic!("reading {}: {err}", source.display()));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let registry = format!(
-        "\n[registry]\nplugins = [\"{}\"]\nthemes = \"{}\"\n",
-        root.join("plugins").display(),
-        root.join("themes").display()
-    );
-    std::fs::write(dir.path().join("instance.toml"), manifest + &registry).expect("write manifest");
-    TestInstance { dir }
-}
-
 /// An operator opens the campaign through the API, as in `vouchers.rs`; returns its id.
 async fn open_campaign(server: &Server, operator: &Client) -> String {
     let (status, campaign) = operator
@@ -242,7 +225,7 @@ async fn a_citizen_signs_up_and_applies_in_a_real_browser_with_the_default_theme
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_borgo_marino_example_instance_works_and_is_accessible_in_a_real_browser() {
-    citizen_applies_in_a_browser(example_instance("borgo-marino"), "borgo-marino").await;
+    citizen_applies_in_a_browser(TestInstance::example("borgo-marino"), "borgo-marino").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

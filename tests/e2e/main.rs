@@ -18,6 +18,7 @@ mod governance;
 mod guide;
 mod headers;
 mod host_claims;
+mod languages;
 mod many;
 mod nodes;
 mod notifications;

@@ -33,11 +33,13 @@ pub enum Capability {
     Ledger,
     /// Messages to people through the kernel's outbox (host API 1.2).
     Notify,
+    /// The instance's message catalogues; ambient (host API 1.5).
+    I18n,
 }
 
 impl Capability {
     /// Every capability this version of the crate knows.
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Capability::Store,
         Capability::Settings,
         Capability::Identity,
@@ -47,6 +49,7 @@ impl Capability {
         Capability::Clock,
         Capability::Ledger,
         Capability::Notify,
+        Capability::I18n,
     ];
 
     /// The interface name, as written in manifests and in the WIT package.
@@ -61,12 +64,13 @@ impl Capability {
             Capability::Clock => "clock",
             Capability::Ledger => "ledger",
             Capability::Notify => "notify",
+            Capability::I18n => "i18n",
         }
     }
 
     /// Ambient capabilities harm no one and are always granted; listing them is allowed.
     pub fn is_ambient(self) -> bool {
-        matches!(self, Capability::Log | Capability::Clock)
+        matches!(self, Capability::Log | Capability::Clock | Capability::I18n)
     }
 }
 

@@ -29,6 +29,7 @@ mod extract;
 mod fleet;
 mod interval;
 mod load;
+pub mod locales;
 mod locate;
 mod manifest;
 mod names;
@@ -64,10 +65,7 @@ pub use settings::{ListItem, SettingSpec, SettingType, SettingsSchema, validate_
 
 /// The version of the host API (`trama:plugin` in `wit/plugin.wit`) this kernel provides.
 /// Plugins declare the versions they accept in `plugin.toml` (`api = "^1.0"`).
-pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 4, 0);
-
-/// The languages pages can be written in.
-pub const LOCALES: [&str; 2] = ["it", "en"];
+pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 5, 0);
 
 /// A manifest together with its resolved plugins.
 #[derive(Debug, Clone)]

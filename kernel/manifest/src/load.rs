@@ -22,7 +22,7 @@ use crate::names::{did_you_mean, is_host, is_identifier, is_slug, list};
 use crate::overlay::Overlay;
 use crate::paths::absolute;
 use crate::toml_file::{TomlFile, root};
-use crate::{LOCALES, database, versions};
+use crate::{database, locales, versions};
 
 /// The manifest's file name inside an instance folder.
 pub const INSTANCE_TOML: &str = "instance.toml";
@@ -393,14 +393,27 @@ fn check_instance(
             diagnostics.push(at.diagnostic(&key, format!("{host:?} is listed twice")));
         }
     }
-    if !LOCALES.contains(&instance.locale.as_str()) {
+    // A language is available when the default theme or the instance's theme has its
+    // catalogue; without a themes folder to look in, only the code's shape can be checked.
+    let available = registry
+        .filter(|r| r.themes.is_dir())
+        .map(|r| locales::available(&r.themes, &instance.theme));
+    let known = match &available {
+        Some(codes) => codes.contains(&instance.locale),
+        None => locales::is_locale_code(&instance.locale),
+    };
+    if !known {
+        let hint = match &available {
+            Some(codes) => format!(
+                "the themes have catalogues for {} (add `locales/{}.toml` to the theme to offer it)",
+                list(codes.iter().map(|l| format!("{l:?}"))),
+                instance.locale
+            ),
+            None => "use a language code such as \"it\" or \"de\"".to_owned(),
+        };
         diagnostics.push(at.diagnostic(
             &["instance", "locale"],
-            format!(
-                "{:?} is not a supported locale; use {}",
-                instance.locale,
-                list(LOCALES.iter().map(|l| format!("{l:?}")))
-            ),
+            format!("{:?} is not an available language: {hint}", instance.locale),
         ));
     }
     if !is_identifier(&instance.theme) {

@@ -57,7 +57,7 @@ pub struct InstanceSection {
     pub name: String,
     /// Host names the instance answers on, without ports.
     pub hosts: Vec<String>,
-    /// The default language of pages: one of [`crate::LOCALES`].
+    /// The default language of pages: one with a catalogue in the themes (see [`crate::locales`]).
     #[serde(default = "default_locale")]
     pub locale: String,
     /// A folder under the themes path.

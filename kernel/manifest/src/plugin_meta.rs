@@ -14,11 +14,12 @@ use crate::capability::Capability;
 use crate::diagnostic::Diagnostics;
 use crate::event_schema::{EventSchemas, SchemaSpec};
 use crate::extract;
+use crate::locales::is_locale_code;
 use crate::locate::Locator;
-use crate::names::{is_event_name, is_field_path, is_identifier, is_slug, list};
+use crate::names::{is_event_name, is_field_path, is_identifier, is_slug};
 use crate::settings::SettingsSchema;
 use crate::toml_file::{TomlFile, root};
-use crate::{LOCALES, interval, versions};
+use crate::{interval, versions};
 
 /// The whole of a `plugin.toml`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -142,12 +143,11 @@ impl PluginMeta {
             ));
         }
         for (field, texts) in [("title", &info.title), ("description", &info.description)] {
-            for locale in texts.keys().filter(|l| !LOCALES.contains(&l.as_str())) {
+            for locale in texts.keys().filter(|l| !is_locale_code(l)) {
                 diagnostics.push(at.diagnostic(
                     &["plugin", field, locale],
                     format!(
-                        "`{locale}` is not a supported locale; use {}",
-                        list(LOCALES)
+                        "`{locale}` is not a language code: use one such as `it`, `en` or `de`"
                     ),
                 ));
             }
@@ -199,16 +199,11 @@ impl PluginMeta {
                     format!("{name:?} is not a valid setting name: use lower-case letters, digits and underscores"),
                 ));
             }
-            for locale in spec
-                .description
-                .keys()
-                .filter(|l| !LOCALES.contains(&l.as_str()))
-            {
+            for locale in spec.description.keys().filter(|l| !is_locale_code(l)) {
                 diagnostics.push(at.diagnostic(
                     &["settings", name, "description", locale],
                     format!(
-                        "`{locale}` is not a supported locale; use {}",
-                        list(LOCALES)
+                        "`{locale}` is not a language code: use one such as `it`, `en` or `de`"
                     ),
                 ));
             }

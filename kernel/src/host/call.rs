@@ -41,6 +41,8 @@ pub struct PluginContext {
     pub event_schemas: trama_manifest::EventSchemas,
     /// Roles the plugin declared in `[plugin] roles`: the only ones it may list the holders of.
     pub roles: std::collections::BTreeSet<String>,
+    /// The instance's message catalogues, which the plugin reads its text from.
+    pub catalogues: Arc<crate::theme::Catalogues>,
     /// Wakes the instance's event dispatcher when a call commits events.
     pub events_wake: Arc<tokio::sync::Notify>,
 }

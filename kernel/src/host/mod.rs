@@ -368,6 +368,7 @@ mod tests {
             publishes: BTreeSet::new(),
             event_schemas: trama_manifest::EventSchemas::default(),
             roles: BTreeSet::new(),
+            catalogues: Arc::default(),
             events_wake: Arc::default(),
         };
         (pre, Arc::new(ctx))

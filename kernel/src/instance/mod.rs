@@ -106,6 +106,7 @@ pub(super) fn theme_of(
     Theme::shared(
         &manifest.registry.themes,
         &manifest.instance.theme,
+        &manifest.instance.locale,
         &enabled
             .iter()
             .map(|p| PluginTemplates {
@@ -349,6 +350,7 @@ impl Instance {
             publishes: meta.events.publishes.iter().cloned().collect(),
             event_schemas: meta.event_schemas.clone(),
             roles: meta.plugin.roles.iter().cloned().collect(),
+            catalogues: self.theme.catalogues(),
             events_wake: self.events_wake.clone(),
         };
         Ok(LoadedPlugin {

@@ -7,7 +7,9 @@
 //! Each template keeps the file it came from, so that an error names the file and, as far as
 //! [`diagnose`] can tell, the line: the developer edits files, not tera names.
 
+mod catalogues;
 mod diagnose;
+mod filters;
 
 pub use diagnose::Spot;
 
@@ -19,9 +21,8 @@ use std::time::SystemTime;
 use serde_json::{Map, Value as Json};
 use tera::Tera;
 
-pub const DEFAULT_THEME: &str = "default";
-/// Locales the kernel ships catalogues for; the first is the default.
-pub const LOCALES: &[&str] = &["it", "en"];
+pub use catalogues::Catalogues;
+pub use trama_manifest::locales::{DEFAULT_THEME, SOURCE_LOCALE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
@@ -68,13 +69,16 @@ pub struct Theme {
     tera: Tera,
     /// Every template's file and text, by tera name, to point errors at a file and line.
     sources: HashMap<String, Source>,
-    catalogues: HashMap<String, Json>,
+    catalogues: Arc<Catalogues>,
+    /// The languages with a catalogue in the default theme or this one, Italian first.
+    locales: Vec<String>,
     /// Static asset folders, most specific first.
     static_dirs: Vec<PathBuf>,
 }
 
-/// What a theme is built from: the themes folder, the theme, and each plugin's folder.
-type ThemeKey = (PathBuf, String, Vec<(String, PathBuf)>);
+/// What a theme is built from: the themes folder, the theme, the instance's language and each
+/// plugin's folder.
+type ThemeKey = (PathBuf, String, String, Vec<(String, PathBuf)>);
 /// Every template and catalogue file the theme read, with its size and change time.
 type Fingerprint = Vec<(PathBuf, u64, Option<SystemTime>)>;
 
@@ -110,11 +114,13 @@ impl Theme {
     pub fn shared(
         themes_root: &Path,
         theme: &str,
+        locale: &str,
         plugins: &[PluginTemplates<'_>],
     ) -> Result<Arc<Self>, ThemeError> {
         let key: ThemeKey = (
             themes_root.to_path_buf(),
             theme.to_owned(),
+            locale.to_owned(),
             plugins
                 .iter()
                 .map(|p| (p.name.to_owned(), p.dir.to_path_buf()))
@@ -142,7 +148,7 @@ impl Theme {
         {
             return Ok(theme);
         }
-        let theme = Arc::new(Self::load(themes_root, theme, plugins)?);
+        let theme = Arc::new(Self::load(themes_root, theme, locale, plugins)?);
         shared.push((key, prints, Arc::downgrade(&theme)));
         Ok(theme)
     }
@@ -150,6 +156,7 @@ impl Theme {
     pub fn load(
         themes_root: &Path,
         theme: &str,
+        locale: &str,
         plugins: &[PluginTemplates<'_>],
     ) -> Result<Self, ThemeError> {
         let default_dir = themes_root.join(DEFAULT_THEME);
@@ -181,6 +188,7 @@ impl Theme {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
         tera.set_escape_fn(escape_html);
+        tera.register_filter("fmt", filters::fmt);
         tera.add_raw_templates(
             templates
                 .iter()
@@ -188,18 +196,26 @@ impl Theme {
         )
         .map_err(|err| diagnose::located(&err, |name| templates.get(name)))?;
 
-        let mut catalogues = HashMap::new();
-        for locale in LOCALES {
-            let mut merged = Map::new();
+        // Italian first: every other language starts from it, so a key its catalogues lack
+        // shows the Italian text instead of failing the page.
+        let locales = offered(themes_root, theme, locale, plugins);
+        let mut catalogues: HashMap<String, Json> = HashMap::new();
+        for locale in &locales {
+            let mut merged = match catalogues.get(SOURCE_LOCALE) {
+                Some(Json::Object(source)) => source.clone(),
+                _ => Map::new(),
+            };
             let mut dirs = vec![default_dir.join("locales")];
             dirs.extend(plugins.iter().map(|p| p.dir.join("locales")));
             if theme != DEFAULT_THEME {
                 dirs.push(theme_dir.join("locales"));
             }
             for dir in dirs {
-                merge_catalogue(&dir.join(format!("{locale}.toml")), &mut merged)?;
+                for file in catalogue_files(&dir, locale) {
+                    merge_catalogue(&file, &mut merged)?;
+                }
             }
-            catalogues.insert((*locale).to_owned(), Json::Object(merged));
+            catalogues.insert(locale.clone(), Json::Object(merged));
         }
         let mut static_dirs = Vec::new();
         if theme != DEFAULT_THEME {
@@ -209,7 +225,8 @@ impl Theme {
         Ok(Self {
             tera,
             sources: templates.into_iter().collect(),
-            catalogues,
+            catalogues: Arc::new(Catalogues::new(catalogues, locale)),
+            locales,
             static_dirs,
         })
     }
@@ -232,12 +249,24 @@ impl Theme {
             .map_err(|err| diagnose::located(&err, |name| self.sources.get(name)))
     }
 
+    /// The languages this theme has catalogues for, Italian first.
+    pub fn locales(&self) -> &[String] {
+        &self.locales
+    }
+
+    /// Whether pages can be shown in `locale`.
+    pub fn speaks(&self, locale: &str) -> bool {
+        self.locales.iter().any(|l| l == locale)
+    }
+
     /// The message catalogue of a locale (falls back to Italian).
     pub fn catalogue(&self, locale: &str) -> &Json {
-        self.catalogues
-            .get(locale)
-            .or_else(|| self.catalogues.get(LOCALES[0]))
-            .unwrap_or(&Json::Null)
+        self.catalogues.of(locale)
+    }
+
+    /// Every language's catalogue, shared with the instance's plugins (host API `i18n`).
+    pub fn catalogues(&self) -> Arc<Catalogues> {
+        Arc::clone(&self.catalogues)
     }
 
     /// Finds a static asset, refusing any path that tries to leave the theme folders.
@@ -325,6 +354,47 @@ fn collect(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Source>) -> Resu
         }
     }
     Ok(())
+}
+
+/// The languages the instance offers: those the themes have catalogues for which every plugin
+/// with catalogues also speaks — a switcher entry that would show half the pages in Italian
+/// helps no one — plus Italian (the fallback) and the instance's own language, always.
+fn offered(
+    themes_root: &Path,
+    theme: &str,
+    locale: &str,
+    plugins: &[PluginTemplates<'_>],
+) -> Vec<String> {
+    let speaks = |plugin: &PluginTemplates<'_>, code: &str| {
+        let dir = plugin.dir.join("locales");
+        !dir.is_dir() || !catalogue_files(&dir, code).is_empty()
+    };
+    trama_manifest::locales::available(themes_root, theme)
+        .into_iter()
+        .filter(|code| {
+            code == SOURCE_LOCALE || code == locale || plugins.iter().all(|p| speaks(p, code))
+        })
+        .collect()
+}
+
+/// The catalogue files of `locale` in a `locales/` folder: `it.toml`, then every file of
+/// `it/` by name — a large plugin splits its text by area (`it/pages.toml`, `it/errors.toml`).
+fn catalogue_files(dir: &Path, locale: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let single = dir.join(format!("{locale}.toml"));
+    if single.is_file() {
+        files.push(single);
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join(locale)) {
+        let mut split: Vec<PathBuf> = entries
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        split.sort();
+        files.extend(split);
+    }
+    files
 }
 
 fn merge_catalogue(path: &Path, into: &mut Map<String, Json>) -> Result<(), ThemeError> {

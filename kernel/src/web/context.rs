@@ -14,7 +14,6 @@ use crate::auth::users::User;
 use crate::auth::{sessions, users};
 use crate::instance::Instance;
 use crate::live::LiveInstance;
-use crate::theme::LOCALES;
 
 pub const SESSION_COOKIE: &str = "trama_session";
 pub const CSRF_COOKIE: &str = "trama_csrf";
@@ -118,13 +117,13 @@ impl FromRequestParts<AppState> for Ctx {
         let chosen = Query::<LangQuery>::try_from_uri(&parts.uri)
             .ok()
             .and_then(|q| q.0.lang)
-            .filter(|lang| LOCALES.contains(&lang.as_str()));
+            .filter(|lang| ctx.instance.theme.speaks(lang));
         // The language: chosen now (`?lang=`, remembered for the account and the browser), else
         // the account's choice, else the browser's, else the instance's default.
         let saved = match &ctx.user {
             Some(user) => users::locale(&ctx.instance.db, ctx.instance.id(), &user.id)
                 .await?
-                .filter(|lang| LOCALES.contains(&lang.as_str())),
+                .filter(|lang| ctx.instance.theme.speaks(lang)),
             None => None,
         };
         if let Some(lang) = chosen {
@@ -140,7 +139,7 @@ impl FromRequestParts<AppState> for Ctx {
             ctx.locale = lang;
         } else if let Some(lang) = saved.or_else(|| {
             ctx.cookie_value(LANG_COOKIE)
-                .filter(|lang| LOCALES.contains(&lang.as_str()))
+                .filter(|lang| ctx.instance.theme.speaks(lang))
         }) {
             ctx.locale = lang;
         }
@@ -227,7 +226,7 @@ impl Ctx {
             "user": self.user,
             "csrf_token": self.csrf,
             "locale": self.locale,
-            "locales": LOCALES,
+            "locales": self.instance.theme.locales(),
             "plugins": plugins,
         })
     }

@@ -18,12 +18,12 @@ use crate::decision::{ClosedBy, Decision};
 use crate::roster::Electorate;
 use crate::time::iso;
 
-pub const HEADER: [(&str, &str); 5] = [
-    ("Sezione", "Section"),
-    ("Membro", "Member"),
-    ("Valore", "Value"),
-    ("Ora (UTC)", "Time (UTC)"),
-    ("Nota", "Note"),
+pub const HEADER: [&str; 5] = [
+    "admissions.csv.section",
+    "admissions.csv.member",
+    "admissions.csv.value",
+    "admissions.csv.time_utc",
+    "admissions.csv.note",
 ];
 
 /// What the minutes of any case hold.

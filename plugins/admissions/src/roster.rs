@@ -28,8 +28,7 @@ pub const ROLE: &str = "committee";
 /// Who may open the committee's pages and act on its cases.
 pub const COMMITTEE: Audience = Audience {
     roles: &[ROLE],
-    it: "al comitato di ammissione",
-    en: "the admission committee",
+    refusal: "admissions.refusal.committee",
 };
 /// Links a member may declare.
 const MAX_LINKS: usize = 100;

@@ -44,8 +44,7 @@ pub const HR_ROLE: &str = "company_hr";
 /// HR code it used).
 pub const HR: Audience = Audience {
     roles: &[HR_ROLE],
-    it: "agli uffici del personale delle aziende",
-    en: "the companies' HR offices",
+    refusal: "corporate_plans.refusal.hr",
 };
 
 pub const JSON_FIELDS: &[&str] = &["name", "vat_number"];

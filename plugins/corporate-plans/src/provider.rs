@@ -214,9 +214,8 @@ impl Claimable for Provider {
 /// Links the caller's account to the provider holding the one-time code `text`.
 pub fn claim(user: &User, text: &str, lang: Lang) -> Result<Doc<Provider>> {
     const WHAT: claim::Noun = claim::Noun {
-        it: "nessun fornitore",
-        en: "no provider",
-    };
+    unmatched: "corporate_plans.claim.no_provider_code",
+};
     let doc = claim::redeem(&PROVIDERS, "claim_code", CODE_LEN, text, user, WHAT, lang)?;
     audit::record(
         "provider.claimed",

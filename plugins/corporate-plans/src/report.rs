@@ -252,19 +252,19 @@ pub fn employee_lines(plan: &Doc<Plan>, lang: Lang) -> Result<Vec<EmployeeLine>>
 }
 
 /// The columns of `employees.csv`, `(italian, english)`.
-const EMPLOYEE_COLUMNS: [(&str, &str); 12] = [
-    ("Nome utente", "username"),
-    ("Nome e cognome", "full_name"),
-    ("Matricola", "employee_code"),
-    ("Livello", "level"),
-    ("Familiari a carico", "dependants"),
-    ("Stato", "status"),
-    ("Codice di attivazione", "activation_code"),
-    ("Credito (€)", "credit_eur"),
-    ("Acquisti (€)", "purchases_eur"),
-    ("Rimborsato (€)", "reimbursed_eur"),
-    ("Rimborsi in attesa (€)", "pending_eur"),
-    ("Saldo (€)", "balance_eur"),
+const EMPLOYEE_COLUMNS: [&str; 12] = [
+    "corporate_plans.csv.username",
+    "corporate_plans.csv.full_name",
+    "corporate_plans.csv.employee_code",
+    "corporate_plans.csv.level",
+    "corporate_plans.csv.dependants",
+    "corporate_plans.csv.status",
+    "corporate_plans.csv.activation_code",
+    "corporate_plans.csv.credit_eur",
+    "corporate_plans.csv.purchases_eur",
+    "corporate_plans.csv.reimbursed_eur",
+    "corporate_plans.csv.pending_eur",
+    "corporate_plans.csv.balance_eur",
 ];
 
 /// `employees.csv`: one line per employee, with the activation codes still to hand out.
@@ -351,18 +351,18 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<Sheet> {
     }
     rows.sort_by_key(|(at, _)| *at);
     sheet.header(&[
-        ("Data e ora (UTC)", "at_utc"),
-        ("Tipo", "kind"),
-        ("Nome utente", "username"),
-        ("Dipendente", "employee"),
-        ("Codice categoria", "category"),
-        ("Categoria", "category_label"),
-        ("Fornitore", "provider"),
-        ("Descrizione", "description"),
-        ("Ricevuta", "receipt"),
-        ("Importo (€)", "amount_eur"),
-        ("Stato", "status"),
-        ("Identificativo", "id"),
+        "corporate_plans.csv.at_utc",
+        "corporate_plans.csv.kind",
+        "corporate_plans.csv.username",
+        "corporate_plans.csv.employee",
+        "corporate_plans.csv.category",
+        "corporate_plans.csv.category_label",
+        "corporate_plans.csv.provider",
+        "corporate_plans.csv.description",
+        "corporate_plans.csv.receipt",
+        "corporate_plans.csv.amount_eur",
+        "corporate_plans.csv.status",
+        "corporate_plans.csv.id",
     ]);
     for (_, row) in rows {
         sheet.row(&row);
@@ -383,12 +383,12 @@ pub fn provider_sales(id: &str) -> Result<Vec<Doc<Purchase>>> {
 pub fn provider_sales_csv(id: &str, lang: Lang) -> Result<Sheet> {
     let mut sheet = Sheet::new(lang);
     sheet.header(&[
-        ("Data e ora (UTC)", "at_utc"),
-        ("Codice acquisto", "purchase_id"),
-        ("Dipendente", "employee"),
-        ("Servizio", "service"),
-        ("Categoria", "category"),
-        ("Importo (€)", "amount_eur"),
+        "corporate_plans.csv.at_utc",
+        "corporate_plans.csv.purchase_id",
+        "corporate_plans.csv.employee",
+        "corporate_plans.csv.service",
+        "corporate_plans.csv.category_2",
+        "corporate_plans.csv.amount_eur",
     ]);
     for p in provider_sales(id)? {
         let d = p.data;

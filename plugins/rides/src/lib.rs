@@ -23,8 +23,7 @@ use crate::ride::{RIDES, Ride};
 /// Who runs the service: the municipality's operators (and the instance's administrators).
 const OPERATORS: Audience = Audience {
     roles: &["operator", "admin"],
-    it: "agli operatori del servizio",
-    en: "the service's operators",
+    refusal: "rides.refusal.operators",
 };
 
 #[derive(Deserialize)]
@@ -57,7 +56,7 @@ fn ask(request: Request, _: Params) -> Result<Response> {
     let sub = Submission::read(&request, "ride", ride::FIELDS)?;
     let show = |status, form| page(&request, status, Some(form));
     let now = clock::now_ms();
-    let asked = match ride::check(&sub.input, now, sub.lang) {
+    let asked = match ride::check(&sub.input, now) {
         Ok(asked) => asked,
         Err(problems) => return sub.refused(problems, show),
     };
@@ -88,9 +87,9 @@ fn export(request: Request, _: Params) -> Result<Response> {
     OPERATORS.require(lang)?;
     let mut sheet = Sheet::new(lang);
     sheet.header(&[
-        ("quando", "when"),
-        ("chi", "who"),
-        ("destinazione", "destination"),
+        "rides.csv.when",
+        "rides.csv.who",
+        "rides.csv.destination",
     ]);
     for doc in RIDES.query().order_by("at").fetch_all()? {
         let Ride {

@@ -7,7 +7,7 @@ use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::quota::{Period, Quota};
 use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
-use trama_sdk::{Result, audit, local};
+use trama_sdk::{Result, audit, local, t};
 
 // ANCHOR: model
 /// A ride somebody asked for.
@@ -47,33 +47,33 @@ pub struct Request {
 }
 
 /// Reads a ride request; every problem is reported at once, each next to its field, in the
-/// person's language. `now` (UTC ms) rules out rides in the past.
-pub fn check(input: &Input, now: i64, lang: Lang) -> std::result::Result<Request, Problems> {
+/// person's language (`t!` reads it from `locales/`). `now` (UTC ms) rules out rides in the past.
+pub fn check(input: &Input, now: i64) -> std::result::Result<Request, Problems> {
     let mut problems = Problems::default();
     let destination = input.one("destination").unwrap_or_default().to_owned();
     if destination.is_empty() {
         problems.push(
             "destination",
-            lang.pick("scrivi dove devi andare", "write where you need to go"),
+            t!("rides.problems.destination_missing"),
         );
     } else if destination.chars().count() > 200 {
         problems.push(
             "destination",
-            lang.pick("al massimo 200 caratteri", "at most 200 characters"),
+            t!("rides.problems.destination_long", max = 200),
         );
     }
     let date = input.one("date").and_then(|text| Date::parse(text).ok());
     if date.is_none() {
         problems.push(
             "date",
-            lang.pick("scegli il giorno della corsa", "choose the day of the ride"),
+            t!("rides.problems.date_missing"),
         );
     }
     let minute = input.one("time").and_then(parse_hhmm);
     if minute.is_none() {
         problems.push(
             "time",
-            lang.pick("scrivi l'ora come 09:30", "write the time as 09:30"),
+            t!("rides.problems.time_malformed"),
         );
     }
     let (Some(date), Some(minute)) = (date, minute) else {
@@ -84,10 +84,7 @@ pub fn check(input: &Input, now: i64, lang: Lang) -> std::result::Result<Request
     if at <= now {
         problems.push(
             "date",
-            lang.pick(
-                "la corsa deve essere nel futuro",
-                "the ride must be in the future",
-            ),
+            t!("rides.problems.in_the_past"),
         );
     }
     if problems.is_empty() {
@@ -147,6 +144,7 @@ pub fn book(user: &User, request: &Request, limit: u32, now: i64, lang: Lang) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trama_sdk::i18n;
 
     fn input(pairs: &[(&str, &str)]) -> Input {
         let pairs: Vec<(String, String)> = pairs
@@ -168,7 +166,6 @@ mod tests {
                 ("time", "09:30"),
             ]),
             now,
-            Lang::It,
         )
         .unwrap();
         // 09:30 in Rome is 08:30 UTC in winter.
@@ -177,17 +174,15 @@ mod tests {
             Date::new(2026, 12, 3).unwrap().to_unix_ms() + (8 * 60 + 30) * 60_000
         );
 
-        let refused = check(
-            &input(&[("date", "2026-11-30"), ("time", "25:00")]),
-            now,
-            Lang::En,
-        )
-        .unwrap_err();
+        // The messages come from locales/en.toml, as they would for an English page.
+        i18n::set_locale("en");
+        let refused = check(&input(&[("date", "2026-11-30"), ("time", "25:00")]), now).unwrap_err();
         assert_eq!(
             refused.for_field("destination"),
             Some("write where you need to go")
         );
         assert_eq!(refused.for_field("time"), Some("write the time as 09:30"));
+        i18n::set_locale("it");
         let past = check(
             &input(&[
                 ("destination", "Comune"),
@@ -195,7 +190,6 @@ mod tests {
                 ("time", "10:00"),
             ]),
             now,
-            Lang::It,
         )
         .unwrap_err();
         assert_eq!(

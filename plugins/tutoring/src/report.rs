@@ -213,19 +213,19 @@ pub fn euros(cents: i64, lang: Lang) -> String {
 pub fn rows_csv(kind: (&str, &str), rows: &[Row], totals: Option<&Row>, lang: Lang) -> String {
     let mut sheet = Sheet::new(lang);
     sheet.header(&[
-        ("tipo", "kind"),
-        ("id", "id"),
-        ("nome", "name"),
-        ("lezioni", "lessons"),
-        ("ore", "hours"),
-        ("presenze", "present"),
-        ("ore di presenza", "present_hours"),
-        ("assenze", "absent"),
-        ("ore di assenza", "absent_hours"),
-        ("disdette tardive", "late_cancellations"),
-        ("ore di disdetta tardiva", "late_cancellation_hours"),
-        ("ore addebitate", "charged_hours"),
-        ("costo (€)", "cost_eur"),
+        "tutoring.csv.kind",
+        "tutoring.csv.id",
+        "tutoring.csv.name",
+        "tutoring.csv.lessons",
+        "tutoring.csv.hours",
+        "tutoring.csv.present",
+        "tutoring.csv.present_hours",
+        "tutoring.csv.absent",
+        "tutoring.csv.absent_hours",
+        "tutoring.csv.late_cancellations",
+        "tutoring.csv.late_cancellation_hours",
+        "tutoring.csv.charged_hours",
+        "tutoring.csv.cost_eur",
     ]);
     let hours = |minutes| crate::allowance::hours_text(minutes, lang);
     let mut line = |kind: &str, row: &Row| {

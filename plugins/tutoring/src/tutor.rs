@@ -215,8 +215,7 @@ pub const CLAIM_LEN: usize = 8;
 
 /// What a claim code names, for "the code … matches no tutor".
 const WHAT: claim::Noun = claim::Noun {
-    it: "nessun tutor",
-    en: "no tutor",
+    unmatched: "tutoring.claim.no_tutor_code",
 };
 
 impl Claimable for Tutor {

@@ -283,8 +283,7 @@ pub const CLAIM_LEN: usize = 8;
 
 /// What a claim code names, for "the code … matches no merchant".
 const WHAT: claim::Noun = claim::Noun {
-    it: "nessun esercente",
-    en: "no merchant",
+    unmatched: "vouchers.claim.no_merchant_code",
 };
 
 impl Claimable for Merchant {

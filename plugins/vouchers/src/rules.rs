@@ -218,7 +218,7 @@ fn show_value(field: Field, n: i64, lang: Lang) -> String {
     match field.kind() {
         Kind::Count => n.to_string(),
         Kind::Euros => format_cents(n, lang),
-        Kind::YesNo => lang.yes_no(n != 0).to_owned(),
+        Kind::YesNo => trama_sdk::i18n::yes_no(lang, n != 0),
     }
 }
 

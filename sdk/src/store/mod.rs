@@ -69,14 +69,7 @@ impl std::error::Error for StoreError {}
 impl From<StoreError> for Error {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Conflict(_) => Error::Conflict(
-                crate::i18n::current()
-                    .pick(
-                        "questi dati sono appena stati cambiati da qualcun altro (o esistono già): ricarica la pagina e riprova",
-                        "someone else has just changed this (or it already exists): reload the page and try again",
-                    )
-                    .to_owned(),
-            ),
+            StoreError::Conflict(_) => Error::Conflict(crate::t!("sdk.store.conflict")),
             StoreError::TooLarge(m) => Error::Invalid(m),
             StoreError::Invalid(m) | StoreError::Internal(m) => Error::Internal(m),
         }

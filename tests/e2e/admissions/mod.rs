@@ -21,7 +21,7 @@ use crate::support::{Client, PgDatabase, Plugin, Server, TestInstance, today_plu
 /// The plugin's routes.
 pub(super) const API: Plugin = Plugin("admissions");
 
-pub(super) const ADMISSIONS: &str = r#"
+pub(crate) const ADMISSIONS: &str = r#"
 [plugins.admissions]
 version = "^1.0"
 capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock"]

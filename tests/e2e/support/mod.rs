@@ -104,6 +104,24 @@ themes = "{themes}"
         Self { dir }
     }
 
+    /// The example instance `instances/NAME` as shipped, copied to a temporary folder (where
+    /// its database is created) with the registry pointed at this checkout.
+    pub fn example(name: &str) -> Self {
+        let root = repo_root();
+        let source = root.join("instances").join(name).join("instance.toml");
+        let manifest = std::fs::read_to_string(&source)
+            .unwrap_or_else(|err| panic!("reading {}: {err}", source.display()));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let registry = format!(
+            "\n[registry]\nplugins = [\"{}\"]\nthemes = \"{}\"\n",
+            root.join("plugins").display(),
+            root.join("themes").display()
+        );
+        std::fs::write(dir.path().join("instance.toml"), manifest + &registry)
+            .expect("write manifest");
+        Self { dir }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

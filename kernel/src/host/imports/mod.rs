@@ -13,6 +13,7 @@
 mod audit;
 mod clock;
 mod events;
+mod i18n;
 mod identity;
 mod ledger;
 mod log;
@@ -42,6 +43,7 @@ pub(super) fn link(capability: Capability, linker: &mut Linker<CallState>) -> wa
         Capability::Clock => clock::link(linker),
         Capability::Ledger => ledger::link(linker),
         Capability::Notify => notify::link(linker),
+        Capability::I18n => i18n::link(linker),
     }
 }
 

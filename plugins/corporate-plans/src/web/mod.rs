@@ -25,6 +25,5 @@ pub use trama_sdk::input::{FormState, with_form};
 /// providers.
 pub const OPERATORS: Audience = Audience {
     roles: &["operator", "admin"],
-    it: "agli operatori della cooperativa",
-    en: "the cooperative's operators",
+    refusal: "corporate_plans.refusal.operators",
 };

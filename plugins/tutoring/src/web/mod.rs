@@ -27,13 +27,11 @@ pub use trama_sdk::web::{created, to};
 /// The cooperative's staff (and the instance's administrators).
 pub const OPERATORS: Audience = Audience {
     roles: &["operator", "admin"],
-    it: "agli operatori della cooperativa",
-    en: "the cooperative's operators",
+    refusal: "tutoring.refusal.operators",
 };
 
 /// Tutors, who see their lessons and take the register.
 pub const TUTORS: Audience = Audience {
     roles: &["tutor"],
-    it: "ai tutor",
-    en: "tutors",
+    refusal: "tutoring.refusal.tutors",
 };

@@ -228,19 +228,19 @@ pub fn csv(request: Request, params: Params) -> Result<Response> {
 fn lessons_csv(data: &Month, lang: Lang) -> Result<String> {
     let mut sheet = Sheet::new(lang);
     sheet.header(&[
-        ("data", "date"),
-        ("inizio", "start"),
-        ("fine", "end"),
-        ("lezione", "lesson_id"),
-        ("stato della lezione", "lesson_status"),
-        ("materia", "subject"),
-        ("livello", "level"),
-        ("tutor", "tutor"),
-        ("spazio", "space"),
-        ("famiglia", "family"),
-        ("bambino", "child"),
-        ("stato della prenotazione", "booking_status"),
-        ("ore addebitate", "charged_hours"),
+        "tutoring.csv.date",
+        "tutoring.csv.start",
+        "tutoring.csv.end",
+        "tutoring.csv.lesson_id",
+        "tutoring.csv.lesson_status",
+        "tutoring.csv.subject",
+        "tutoring.csv.level",
+        "tutoring.csv.tutor",
+        "tutoring.csv.space",
+        "tutoring.csv.family",
+        "tutoring.csv.child",
+        "tutoring.csv.booking_status",
+        "tutoring.csv.charged_hours",
     ]);
     let lessons: BTreeMap<&str, &Lesson> = data
         .lessons

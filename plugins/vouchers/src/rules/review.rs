@@ -153,7 +153,7 @@ fn field_list() -> String {
 impl fmt::Display for ReviewRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let value = match self.field.kind() {
-            Kind::YesNo => Lang::En.yes_no(self.value != 0).to_owned(),
+            Kind::YesNo => if self.value != 0 { "yes" } else { "no" }.to_owned(),
             Kind::Count => self.value.to_string(),
             Kind::Euros => money::plain(self.value),
         };

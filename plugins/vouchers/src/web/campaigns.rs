@@ -447,20 +447,21 @@ pub fn export_applications(request: Request, params: Params) -> Result<Response>
     let id = params.get("id")?;
     let doc = campaign::load(id, lang)?;
     let mut sheet = Sheet::new(lang);
-    let mut header = vec![
-        ("id", "id"),
-        ("codice fiscale", "tax_code"),
-        ("nome e cognome", "full_name"),
-        ("stato", "status"),
-        ("motivi", "reasons"),
-        ("importo (€)", "amount_eur"),
-        ("posizione", "rank"),
-        ("presentata il", "submitted_at"),
-        ("presentata da", "filed_by"),
-        ("per conto di altri", "on_behalf"),
+    let header = [
+        "vouchers.csv.id",
+        "vouchers.csv.tax_code",
+        "vouchers.csv.full_name",
+        "vouchers.csv.status",
+        "vouchers.csv.reasons",
+        "vouchers.csv.amount_eur",
+        "vouchers.csv.rank",
+        "vouchers.csv.submitted_at",
+        "vouchers.csv.filed_by",
+        "vouchers.csv.on_behalf",
     ];
-    header.extend(doc.data.fields.iter().map(|f| (f.key(), f.key())));
-    sheet.header(&header);
+    // The campaign's own questions follow, named by their field keys.
+    let fields: Vec<&str> = doc.data.fields.iter().map(|f| f.key()).collect();
+    sheet.header_with(&header, &fields);
     let end = first.saturating_add(APPLICATION_EXPORT_ROWS);
     let mut offset = first;
     while offset < end {
@@ -484,13 +485,13 @@ pub fn export_applications(request: Request, params: Params) -> Result<Response>
                 a.rank.map(|r| r.to_string()).unwrap_or_default(),
                 local::numeric(a.submitted_at),
                 a.filed_by.clone(),
-                sheet.yes_no(a.on_behalf).to_owned(),
+                sheet.yes_no(a.on_behalf),
             ];
             for field in &doc.data.fields {
                 row.push(match (field.kind(), a.answers.number(*field)) {
                     (_, None) => String::new(),
                     (crate::rules::Kind::Euros, Some(cents)) => sheet.cents(cents),
-                    (crate::rules::Kind::YesNo, Some(n)) => sheet.yes_no(n != 0).to_owned(),
+                    (crate::rules::Kind::YesNo, Some(n)) => sheet.yes_no(n != 0),
                     (crate::rules::Kind::Count, Some(n)) => n.to_string(),
                 });
             }
@@ -515,12 +516,12 @@ pub fn export_beneficiaries(request: Request, params: Params) -> Result<Response
     let settings = Settings::load()?;
     let mut sheet = Sheet::new(lang);
     sheet.header(&[
-        ("posizione", "rank"),
-        ("codice fiscale", "tax_code"),
-        ("nome e cognome", "full_name"),
-        ("importo (€)", "amount_eur"),
-        ("buoni", "vouchers"),
-        ("codici dei buoni", "voucher_codes"),
+        "vouchers.csv.rank",
+        "vouchers.csv.tax_code",
+        "vouchers.csv.full_name",
+        "vouchers.csv.amount_eur",
+        "vouchers.csv.vouchers",
+        "vouchers.csv.voucher_codes",
     ]);
     // The closing's plan holds the ranking, funded applications first, in chunks as large as
     // a part: part N is the funded entries of chunk N-1, each read by id (no scan).

@@ -140,14 +140,14 @@ pub fn export_reimbursements(request: Request, _: Params) -> Result<Response> {
     let mut names = std::collections::HashMap::new();
     let mut sheet = Sheet::new(lang);
     sheet.header(&[
-        ("pagato il", "paid_at"),
-        ("id esercente", "merchant_id"),
-        ("esercente", "merchant"),
-        ("partita IVA", "vat_number"),
-        ("importo (€)", "amount_eur"),
-        ("riferimento", "reference"),
-        ("pagato da", "paid_by"),
-        ("bonifico", "transfer_id"),
+        "vouchers.csv.paid_at",
+        "vouchers.csv.merchant_id",
+        "vouchers.csv.merchant",
+        "vouchers.csv.vat_number",
+        "vouchers.csv.amount_eur",
+        "vouchers.csv.reference",
+        "vouchers.csv.paid_by",
+        "vouchers.csv.transfer_id",
     ]);
     let mut offset = 0;
     loop {

@@ -23,13 +23,11 @@ pub use trama_sdk::web::{created, to};
 /// Operators and administrators run campaigns.
 pub const OPERATORS: Audience = Audience {
     roles: &["operator", "admin"],
-    it: "agli operatori del Comune",
-    en: "the municipality's operators",
+    refusal: "vouchers.refusal.operators",
 };
 
 /// Affiliated shops redeem vouchers.
 pub const SHOPS: Audience = Audience {
     roles: &["merchant"],
-    it: "agli esercenti convenzionati",
-    en: "affiliated merchants",
+    refusal: "vouchers.refusal.shops",
 };

@@ -1,0 +1,76 @@
+//! Tera filters the themes and plugin templates share.
+
+use std::collections::HashMap;
+
+use serde_json::Value as Json;
+
+/// `{{ t.vouchers.filed_by | fmt(who=a.filed_by) }}`: fills a catalogue message's `{name}`
+/// placeholders from the filter's arguments, so that a translator moves the variable parts of a
+/// sentence where their language wants them instead of the template splitting it in pieces.
+///
+/// The result is plain text, escaped on output like any other value: messages with arguments
+/// carry no markup. A placeholder without an argument is an error naming it, so a template that
+/// forgets one fails the page for the developer instead of showing `{who}` to a citizen.
+pub fn fmt(value: &Json, args: &HashMap<String, Json>) -> tera::Result<Json> {
+    let Some(message) = value.as_str() else {
+        return Err(tera::Error::msg(format!(
+            "filter `fmt` expects a message (a string), got {value}"
+        )));
+    };
+    trama_common::message::fill(message, |name| args.get(name).map(plain))
+        .map(Json::String)
+        .map_err(|err| tera::Error::msg(format!("{err}: pass it as fmt(name=…)")))
+}
+
+/// A value as a reader sees it: strings without quotes, numbers as written.
+fn plain(value: &Json) -> String {
+    match value {
+        Json::String(text) => text.clone(),
+        Json::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn args(pairs: &[(&str, Json)]) -> HashMap<String, Json> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn placeholders_take_their_arguments_wherever_the_language_puts_them() {
+        let it = fmt(
+            &json!("posizione {rank} in graduatoria, inserita da {who}"),
+            &args(&[("rank", json!(3)), ("who", json!("Anna"))]),
+        )
+        .unwrap();
+        assert_eq!(it, json!("posizione 3 in graduatoria, inserita da Anna"));
+        let de = fmt(
+            &json!("von {who} eingereicht, Rang {rank}"),
+            &args(&[("rank", json!(3)), ("who", json!("Anna"))]),
+        )
+        .unwrap();
+        assert_eq!(de, json!("von Anna eingereicht, Rang 3"));
+    }
+
+    #[test]
+    fn a_missing_argument_names_the_placeholder() {
+        let err = fmt(
+            &json!("dal {from} al {to}"),
+            &args(&[("from", json!("1/2"))]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("`to`"), "{err}");
+    }
+
+    #[test]
+    fn only_a_message_can_be_filled() {
+        assert!(fmt(&json!(3), &HashMap::new()).is_err());
+    }
+}
