@@ -17,7 +17,7 @@ fn repo() -> PathBuf {
 
 /// Every message of a catalogue file, by dotted key.
 fn messages(path: &Path) -> BTreeMap<String, String> {
-    fn walk(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
+    fn walk(path: &Path, prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
         for (key, value) in table {
             let key = if prefix.is_empty() {
                 key.clone()
@@ -25,7 +25,7 @@ fn messages(path: &Path) -> BTreeMap<String, String> {
                 format!("{prefix}.{key}")
             };
             match value {
-                toml::Value::Table(inner) => walk(&key, inner, out),
+                toml::Value::Table(inner) => walk(path, &key, inner, out),
                 toml::Value::String(text) => {
                     out.insert(key, text.clone());
                 }
@@ -38,7 +38,7 @@ fn messages(path: &Path) -> BTreeMap<String, String> {
     let table: toml::Table =
         toml::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     let mut out = BTreeMap::new();
-    walk("", &table, &mut out);
+    walk(path, "", &table, &mut out);
     out
 }
 
@@ -138,9 +138,14 @@ fn every_language_says_what_the_italian_catalogue_says_with_the_same_placeholder
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// Every string literal following `marker` in `text`.
+/// Every string literal following `marker` in `text`, where `marker` starts a word (so
+/// `t!("` is not found inside `format!("`).
 fn literals_after<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
     text.match_indices(marker)
+        .filter(|(at, _)| {
+            let before = text[..*at].chars().next_back();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
         .filter_map(|(at, _)| {
             let rest = &text[at + marker.len()..];
             rest.split_once('"').map(|(key, _)| key)
@@ -254,7 +259,10 @@ fn every_key_a_plugin_or_template_reads_is_in_the_italian_catalogues() {
 #[test]
 fn the_scans_find_what_they_look_for() {
     assert_eq!(
-        literals_after(r#"let a = t!("x.y", n = 1); t!("z")"#, "t!(\""),
+        literals_after(
+            r#"let a = t!("x.y", n = 1); t!("z"); format!("no")"#,
+            "t!(\""
+        ),
         ["x.y", "z"]
     );
     assert_eq!(

@@ -183,21 +183,25 @@ mod tests {
     #[test]
     fn an_italian_sheet_opens_in_columns_with_accents_and_amounts() {
         let mut sheet = Sheet::new(Lang::It);
-        sheet.header(&[("Nome", "Name"), ("Nota", "Note"), ("Importo", "Amount")]);
+        // Column names from the catalogues, then one a person chose, as it is.
+        sheet.header_with(
+            &["sdk.csv.example_name", "sdk.csv.example_amount"],
+            &["Nota"],
+        );
         let refund = sheet.cents(-1_250);
-        sheet.row(&["Anna; Rossi", "sì, grazie", refund.as_str()]);
-        sheet.row(&["-x", "=SUM(A1)", "0,05"]);
+        sheet.row(&["Anna; Rossi", refund.as_str(), "sì, grazie"]);
+        sheet.row(&["-x", "0,05", "=SUM(A1)"]);
         assert_eq!(
             sheet.finish(),
-            "\u{feff}Nome;Nota;Importo\r\n\"Anna; Rossi\";sì, grazie;-12,50\r\n'-x;'=SUM(A1);0,05\r\n"
+            "\u{feff}Nome;Importo (€);Nota\r\n\"Anna; Rossi\";-12,50;sì, grazie\r\n'-x;0,05;'=SUM(A1)\r\n"
         );
         let mut sheet = Sheet::new(Lang::En);
-        sheet.header(&[("Nome", "Name"), ("Importo", "Amount")]);
+        sheet.header(&["sdk.csv.example_name", "sdk.csv.example_amount"]);
         let amount = sheet.cents(5);
         sheet.row(&["Rossi, Anna", amount.as_str()]);
         assert_eq!(
             sheet.finish(),
-            "\u{feff}Name,Amount\r\n\"Rossi, Anna\",0.05\r\n"
+            "\u{feff}Name,Amount (€)\r\n\"Rossi, Anna\",0.05\r\n"
         );
     }
 }

@@ -131,6 +131,7 @@ pub mod http;
 pub mod i18n;
 pub mod identity;
 pub mod input;
+pub mod interval;
 pub mod ledger;
 pub mod local;
 pub mod log;

@@ -4,6 +4,8 @@
 //! away; and an instance whose plugins do not all speak a language does not offer it.
 
 use crate::admissions::ADMISSIONS;
+use serde_json::json;
+
 use crate::many::Visitor;
 use crate::support::{Server, TestInstance};
 
@@ -33,6 +35,14 @@ async fn a_south_tyrol_municipality_is_served_in_german_with_italian_one_click_a
     assert!(vouchers.contains(r#"<html lang="de">"#), "{vouchers}");
     assert!(vouchers.contains("Gutscheine"), "{vouchers}");
     assert!(!vouchers.contains("Buoni e contributi"), "{vouchers}");
+
+    // What the plugin's Rust code and the SDK say, from the same catalogues: an API refusal.
+    let (status, refusal) = visitor
+        .post_json("/p/vouchers/api/campaigns", &json!({}))
+        .await;
+    assert_eq!(status, 401, "{refusal}");
+    let message = refusal["error"]["message"].as_str().unwrap_or_default();
+    assert_eq!(message, "dazu müssen Sie sich zuerst anmelden", "{refusal}");
 
     // Italian is one click away, and the choice is remembered.
     let italian = visitor.page("/?lang=it").await;

@@ -135,7 +135,7 @@ mod tests {
         let err = "wallet".parse::<Capability>().unwrap_err().to_string();
         assert_eq!(
             err,
-            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify"
+            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify, i18n"
         );
     }
 }

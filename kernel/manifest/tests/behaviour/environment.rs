@@ -46,7 +46,7 @@ fn an_invalid_value_names_the_variable_instead_of_a_line() {
     assert_eq!(fault.line, None);
     assert_eq!(fault.variable.as_deref(), Some("TRAMA_INSTANCE__LOCALE"));
     let expected = format!(
-        "{} (from TRAMA_INSTANCE__LOCALE): instance.locale: \"fr\" is not a supported locale",
+        "{} (from TRAMA_INSTANCE__LOCALE): instance.locale: \"fr\" is not an available language",
         territory.instance_dir().join("instance.toml").display()
     );
     assert!(fault.to_string().starts_with(&expected), "{fault}");

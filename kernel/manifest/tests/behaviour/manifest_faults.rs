@@ -110,7 +110,7 @@ fn a_malformed_version_requirement_is_explained() {
 }
 
 #[test]
-fn an_unsupported_locale_lists_the_supported_ones() {
+fn an_unavailable_language_lists_those_the_themes_have_catalogues_for() {
     let territory = Territory::with_manifest(
         r#"[instance]
 id = "demo"
@@ -125,7 +125,7 @@ locale = "fr"
         "instance.toml",
         5,
         "instance.locale",
-        "\"fr\" is not a supported locale; use \"it\", \"en\"",
+        "\"fr\" is not an available language: the themes have catalogues for \"it\", \"en\" (add `locales/fr.toml` to the theme to offer it)",
     );
 }
 

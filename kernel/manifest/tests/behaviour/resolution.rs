@@ -47,12 +47,13 @@ max_message_length = 500
         json!({ "greeting": "Ciao", "max_message_length": 500, "region": "Lazio" })
     );
     // Declared store, settings, log; granted store, settings, identity: identity is not
-    // declared, so it is not linked; log and clock are ambient.
+    // declared, so it is not linked; log, clock and i18n are ambient.
     let expected: BTreeSet<Capability> = [
         Capability::Store,
         Capability::Settings,
         Capability::Log,
         Capability::Clock,
+        Capability::I18n,
     ]
     .into();
     assert_eq!(hello.capabilities, expected);

@@ -56,8 +56,13 @@ capabilities = ["store", "settings", "log"]
 impl Territory {
     pub fn new() -> Self {
         let root = tempfile::tempdir().expect("create a temporary folder");
-        for dir in ["instances/demo", "plugins", "themes/default"] {
+        for dir in ["instances/demo", "plugins", "themes/default/locales"] {
             std::fs::create_dir_all(root.path().join(dir)).expect("create a folder");
+        }
+        // The default theme's catalogues are what makes a language available.
+        for catalogue in ["it.toml", "en.toml"] {
+            let path = root.path().join("themes/default/locales").join(catalogue);
+            std::fs::write(path, "").expect("write a catalogue");
         }
         Self { root }
     }
