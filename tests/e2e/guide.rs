@@ -122,13 +122,19 @@ async fn the_guides_plugin_keeps_its_monthly_limit_under_a_burst_and_serves_oper
 /// The guide shows the plugin's code through `<!-- include: FILE#ANCHOR -->` markers, each
 /// followed by a fenced block that must equal the region between `ANCHOR: NAME` and
 /// `ANCHOR_END: NAME` in that file: the guide cannot drift from code that CI compiles.
+/// `TRAMA_BLESS=1` rewrites the blocks from the code instead of failing.
 #[test]
 fn the_plugin_guide_shows_the_code_of_the_rides_plugin_as_it_is() {
     let root = repo_root();
-    let guide = std::fs::read_to_string(root.join("docs/plugin-guide.md")).expect("guide");
+    let path = root.join("docs/plugin-guide.md");
+    let guide = std::fs::read_to_string(&path).expect("guide");
+    let bless = std::env::var_os("TRAMA_BLESS").is_some_and(|v| v == "1");
     let mut includes = 0;
+    let mut drifted = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     let mut lines = guide.lines().enumerate();
     while let Some((number, line)) = lines.next() {
+        out.push(line.to_owned());
         let Some(target) = line
             .trim()
             .strip_prefix("<!-- include: ")
@@ -143,6 +149,7 @@ fn the_plugin_guide_shows_the_code_of_the_rides_plugin_as_it_is() {
             "guide line {}: no code block after the include",
             number + 2
         );
+        out.push(fence.to_owned());
         let shown: Vec<&str> = lines
             .by_ref()
             .map(|(_, l)| l)
@@ -150,15 +157,29 @@ fn the_plugin_guide_shows_the_code_of_the_rides_plugin_as_it_is() {
             .collect();
         let source =
             std::fs::read_to_string(root.join(file)).unwrap_or_else(|err| panic!("{file}: {err}"));
-        assert_eq!(
-            shown.join("\n"),
-            region(&source, anchor, Path::new(file)),
-            "docs/plugin-guide.md line {}: the block differs from {file}#{anchor}",
-            number + 1
-        );
+        let code = region(&source, anchor, Path::new(file));
+        if shown.join("\n") != code {
+            drifted.push(format!(
+                "docs/plugin-guide.md line {}: the block differs from {file}#{anchor}",
+                number + 1
+            ));
+        }
+        out.extend(code.lines().map(str::to_owned));
+        out.push("```".to_owned());
         includes += 1;
     }
     assert!(includes >= 6, "the guide includes {includes} regions");
+    if bless {
+        let mut text = out.join("\n");
+        text.push('\n');
+        std::fs::write(&path, text).expect("rewrite the guide");
+    } else {
+        assert!(
+            drifted.is_empty(),
+            "{} (TRAMA_BLESS=1 rewrites them)",
+            drifted.join("\n")
+        );
+    }
 }
 
 /// The lines between `ANCHOR: name` and `ANCHOR_END: name`, without other anchor lines.
