@@ -159,7 +159,7 @@ fn main() {
                 .map(|p| trama::theme::PluginTemplates { name: &p.name, dir: &p.package.dir })
                 .collect();
             themes.push(
-                trama::theme::Theme::shared(&c.manifest.registry.themes, &c.manifest.instance.theme, &plugins)
+                trama::theme::Theme::shared(&c.manifest.registry.themes, &c.manifest.instance.theme, &c.manifest.instance.locale, &plugins)
                     .expect("theme"),
             );
         }

@@ -21,9 +21,9 @@
 //! form, so a double-clicked "paid" pays once (see [`crate::payout`]).
 
 use serde::{Deserialize, Serialize};
-use trama_sdk::claim::{self, Claimable};
 use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
 use trama_contracts::registry::{Mirror, Update};
+use trama_sdk::claim::{self, Claimable};
 use trama_sdk::events::Event;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
@@ -214,8 +214,8 @@ impl Claimable for Provider {
 /// Links the caller's account to the provider holding the one-time code `text`.
 pub fn claim(user: &User, text: &str, lang: Lang) -> Result<Doc<Provider>> {
     const WHAT: claim::Noun = claim::Noun {
-    unmatched: "corporate_plans.claim.no_provider_code",
-};
+        unmatched: "corporate_plans.claim.no_provider_code",
+    };
     let doc = claim::redeem(&PROVIDERS, "claim_code", CODE_LEN, text, user, WHAT, lang)?;
     audit::record(
         "provider.claimed",

@@ -86,11 +86,7 @@ fn export(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
     let mut sheet = Sheet::new(lang);
-    sheet.header(&[
-        "rides.csv.when",
-        "rides.csv.who",
-        "rides.csv.destination",
-    ]);
+    sheet.header(&["rides.csv.when", "rides.csv.who", "rides.csv.destination"]);
     for doc in RIDES.query().order_by("at").fetch_all()? {
         let Ride {
             name,

@@ -52,10 +52,7 @@ pub fn check(input: &Input, now: i64) -> std::result::Result<Request, Problems> 
     let mut problems = Problems::default();
     let destination = input.one("destination").unwrap_or_default().to_owned();
     if destination.is_empty() {
-        problems.push(
-            "destination",
-            t!("rides.problems.destination_missing"),
-        );
+        problems.push("destination", t!("rides.problems.destination_missing"));
     } else if destination.chars().count() > 200 {
         problems.push(
             "destination",
@@ -64,17 +61,11 @@ pub fn check(input: &Input, now: i64) -> std::result::Result<Request, Problems> 
     }
     let date = input.one("date").and_then(|text| Date::parse(text).ok());
     if date.is_none() {
-        problems.push(
-            "date",
-            t!("rides.problems.date_missing"),
-        );
+        problems.push("date", t!("rides.problems.date_missing"));
     }
     let minute = input.one("time").and_then(parse_hhmm);
     if minute.is_none() {
-        problems.push(
-            "time",
-            t!("rides.problems.time_malformed"),
-        );
+        problems.push("time", t!("rides.problems.time_malformed"));
     }
     let (Some(date), Some(minute)) = (date, minute) else {
         return Err(problems);
@@ -82,10 +73,7 @@ pub fn check(input: &Input, now: i64) -> std::result::Result<Request, Problems> 
     // The time a person types is Rome's, summer time included.
     let at = local::to_utc_ms(date, minute);
     if at <= now {
-        problems.push(
-            "date",
-            t!("rides.problems.in_the_past"),
-        );
+        problems.push("date", t!("rides.problems.in_the_past"));
     }
     if problems.is_empty() {
         Ok(Request { destination, at })
