@@ -7,11 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::fiscal;
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Batch, Collection, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, i18n, t};
 
 use crate::campaign::{Campaign, Phase};
 use crate::rules::{Answers, Reason, ReviewRule};
@@ -93,15 +92,15 @@ impl Status {
         Self::ALL.into_iter().find(|s| s.key() == key)
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Status::Eligible => lang.pick("Ammissibile", "Eligible"),
-            Status::Ineligible => lang.pick("Non ammissibile", "Not eligible"),
-            Status::NeedsReview => lang.pick("In istruttoria", "Under review"),
-            Status::InfoRequested => lang.pick("Integrazione richiesta", "Information requested"),
-            Status::Rejected => lang.pick("Respinta", "Rejected"),
-            Status::Beneficiary => lang.pick("Beneficiario", "Beneficiary"),
-            Status::NotFunded => lang.pick("Non finanziata", "Not funded"),
+            Status::Eligible => t!("vouchers.status.eligible"),
+            Status::Ineligible => t!("vouchers.status.ineligible"),
+            Status::NeedsReview => t!("vouchers.status.needs_review"),
+            Status::InfoRequested => t!("vouchers.status.info_requested"),
+            Status::Rejected => t!("vouchers.status.rejected"),
+            Status::Beneficiary => t!("vouchers.status.beneficiary"),
+            Status::NotFunded => t!("vouchers.status.not_funded"),
         }
     }
 }
@@ -179,36 +178,28 @@ pub struct Submission {
 }
 
 /// Reads a submission to `campaign`. On behalf of someone, their full name is required; a
-/// citizen's own name comes from their account.
+/// citizen's own name comes from their account. Problems are in the caller's language.
 pub fn read_submission(
     campaign: &Campaign,
     input: &Input,
     on_behalf: bool,
     caller: &User,
-    lang: Lang,
 ) -> std::result::Result<Submission, Problems> {
     let mut problems = Problems::default();
     let tax_code = match input.one("tax_code") {
         None => {
-            problems.push(
-                "tax_code",
-                lang.pick(
-                    "il codice fiscale è obbligatorio",
-                    "the tax code is required",
-                ),
-            );
+            problems.push("tax_code", t!("vouchers.problems.tax_code_required"));
             String::new()
         }
         Some(text) => fiscal::tax_code(text).unwrap_or_else(|err| {
             problems.push(
                 "tax_code",
-                match lang {
-                    Lang::It => format!(
-                        "«{text}» non è un codice fiscale valido: {}",
-                        err.describe(lang)
-                    ),
-                    Lang::En => format!("`{text}` is not a valid tax code: {}", err.describe(lang)),
-                },
+                t!(
+                    "vouchers.problems.tax_code_invalid",
+                    text = text,
+                    // The SDK's sentence, in the caller's language.
+                    problem = err.describe(i18n::current()),
+                ),
             );
             String::new()
         }),
@@ -219,25 +210,18 @@ pub fn read_submission(
         if !NAME_CHARS.contains(&chars) {
             problems.push(
                 "full_name",
-                match lang {
-                    Lang::It => format!(
-                        "scrivi nome e cognome della persona, da {} a {} caratteri",
-                        NAME_CHARS.start(),
-                        NAME_CHARS.end()
-                    ),
-                    Lang::En => format!(
-                        "write the person's full name, {} to {} characters",
-                        NAME_CHARS.start(),
-                        NAME_CHARS.end()
-                    ),
-                },
+                t!(
+                    "vouchers.problems.full_name_length",
+                    min = NAME_CHARS.start(),
+                    max = NAME_CHARS.end(),
+                ),
             );
         }
         name
     } else {
         caller.display_name.clone()
     };
-    let answers = Answers::read(&campaign.fields, input, lang, &mut problems);
+    let answers = Answers::read(&campaign.fields, input, &mut problems);
     if problems.is_empty() {
         Ok(Submission {
             tax_code,
@@ -320,26 +304,16 @@ pub fn submit(
     caller: &User,
     today: trama_sdk::clock::Date,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Application>> {
     let phase = campaign.data.phase(today);
     if phase != Phase::Open {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "la campagna «{}» non accetta domande: è aperta dal {} al {} ({})",
-                campaign.data.title,
-                campaign.data.opens_on,
-                campaign.data.closes_on,
-                phase.label(lang).to_lowercase()
-            ),
-            Lang::En => format!(
-                "the campaign “{}” does not accept applications: it is open from {} to {} ({})",
-                campaign.data.title,
-                campaign.data.opens_on,
-                campaign.data.closes_on,
-                phase.label(lang).to_lowercase()
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "vouchers.campaign.not_accepting",
+            title = campaign.data.title,
+            opens_on = campaign.data.opens_on,
+            closes_on = campaign.data.closes_on,
+            phase = phase.label().to_lowercase(),
+        )));
     }
     let others = beneficiary_of(&campaign.data, &submission.tax_code)?;
     let assessment = assess(&campaign.data, &submission.answers, &others);
@@ -380,16 +354,11 @@ pub fn submit(
     };
     let id = application_id(&campaign.id, &submission.tax_code);
     let duplicate = || {
-        Error::conflict(match lang {
-            Lang::It => format!(
-                "esiste già una domanda con il codice fiscale {} per la campagna «{}»",
-                submission.tax_code, campaign.data.title
-            ),
-            Lang::En => format!(
-                "there is already an application with tax code {} for the campaign “{}”",
-                submission.tax_code, campaign.data.title
-            ),
-        })
+        Error::conflict(t!(
+            "vouchers.application.duplicate",
+            tax_code = submission.tax_code,
+            title = campaign.data.title,
+        ))
     };
     // The application and its count in one batch; a conflict is either the same tax code
     // applying meanwhile (refused) or another application counted in the same shard (retried).
@@ -431,14 +400,11 @@ pub fn submit(
 }
 
 /// The application `id`, or a 404 that names it.
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Application>> {
-    APPLICATIONS.get(id)?.ok_or_else(|| not_found(id, lang))
+pub fn load(id: &str) -> Result<Doc<Application>> {
+    APPLICATIONS.get(id)?.ok_or_else(|| not_found(id))
 }
 
 /// The answer for an application that does not exist, or that the caller may not see.
-pub fn not_found(id: &str, lang: Lang) -> Error {
-    Error::not_found(match lang {
-        Lang::It => format!("non esiste una domanda con codice «{id}»"),
-        Lang::En => format!("there is no application with id `{id}`"),
-    })
+pub fn not_found(id: &str) -> Error {
+    Error::not_found(t!("vouchers.application.not_found", id = id))
 }

@@ -4,11 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::Date;
-use trama_sdk::i18n::Lang;
 use trama_sdk::input::Problems;
 use trama_sdk::ledger::{self, AccountKind, TransferRequest};
 use trama_sdk::store::{Collection, Doc};
-use trama_sdk::{Error, Result, audit, store};
+use trama_sdk::{Error, Result, audit, store, t};
 
 use crate::close::CloseState;
 use crate::rank::Criterion;
@@ -86,12 +85,12 @@ impl Measure {
         Self::ALL.into_iter().find(|m| m.key() == key.trim())
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Measure::Food => lang.pick("Buoni spesa", "Food vouchers"),
-            Measure::Bills => lang.pick("Bollette e utenze", "Utility bills"),
-            Measure::Rent => lang.pick("Sostegno all'affitto", "Rent support"),
-            Measure::Arrears => lang.pick("Morosità incolpevole", "Arrears relief"),
+            Measure::Food => t!("vouchers.measure.food"),
+            Measure::Bills => t!("vouchers.measure.bills"),
+            Measure::Rent => t!("vouchers.measure.rent"),
+            Measure::Arrears => t!("vouchers.measure.arrears"),
         }
     }
 }
@@ -122,13 +121,13 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Phase::Upcoming => lang.pick("Di prossima apertura", "Opening soon"),
-            Phase::Open => lang.pick("Aperto", "Open"),
-            Phase::Ended => lang.pick("Scaduto, in chiusura", "Ended, closing soon"),
-            Phase::Closing => lang.pick("In chiusura", "Closing"),
-            Phase::Closed => lang.pick("Chiuso", "Closed"),
+            Phase::Upcoming => t!("vouchers.phase.upcoming"),
+            Phase::Open => t!("vouchers.phase.open"),
+            Phase::Ended => t!("vouchers.phase.ended"),
+            Phase::Closing => t!("vouchers.phase.closing"),
+            Phase::Closed => t!("vouchers.phase.closed"),
         }
     }
 }
@@ -187,13 +186,10 @@ pub fn budget_account(id: &str) -> String {
 }
 
 /// The campaign `id`, or a 404 that names it.
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Campaign>> {
-    CAMPAIGNS.get(id)?.ok_or_else(|| {
-        Error::not_found(match lang {
-            Lang::It => format!("non esiste una campagna con codice «{id}»"),
-            Lang::En => format!("there is no campaign with id `{id}`"),
-        })
-    })
+pub fn load(id: &str) -> Result<Doc<Campaign>> {
+    CAMPAIGNS
+        .get(id)?
+        .ok_or_else(|| Error::not_found(t!("vouchers.campaign.not_found", id = id)))
 }
 
 /// Stores a validated campaign and funds its budget: `funding` → `campaign/{id}/budget`.
@@ -205,17 +201,13 @@ pub fn create(
     draft: Draft,
     actor: &str,
     now: i64,
-    lang: Lang,
 ) -> std::result::Result<Doc<Campaign>, CreateError> {
     let mut problems = Problems::default();
     for id in &draft.eligibility.excluded_campaigns {
         if CAMPAIGNS.get(id)?.is_none() {
             problems.push(
                 "excluded_campaigns",
-                match lang {
-                    Lang::It => format!("non esiste una campagna con codice «{id}»"),
-                    Lang::En => format!("there is no campaign with id `{id}`"),
-                },
+                t!("vouchers.campaign.not_found", id = id),
             );
         }
     }

@@ -29,7 +29,7 @@ const LIMIT: u32 = 1000;
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusCount {
     pub status: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub count: u64,
 }
 
@@ -52,7 +52,7 @@ impl Money {
 pub struct CampaignFigures {
     pub id: String,
     pub title: String,
-    pub phase: &'static str,
+    pub phase: String,
     pub applications: u64,
     pub by_status: Vec<StatusCount>,
     pub budget: Money,
@@ -68,7 +68,7 @@ pub struct CampaignFigures {
 pub struct MerchantFigures {
     pub id: String,
     pub name: String,
-    pub status: &'static str,
+    pub status: String,
     pub redeemed: Money,
     pub owed: Money,
     pub reimbursed: Money,
@@ -107,7 +107,7 @@ pub fn build(today: Date, lang: Lang) -> Result<Dashboard> {
             .iter()
             .map(|status| StatusCount {
                 status: status.key(),
-                label: status.label(lang),
+                label: status.label(),
                 count: counts.get(status).copied().unwrap_or(0),
             })
             .collect();
@@ -127,7 +127,7 @@ pub fn build(today: Date, lang: Lang) -> Result<Dashboard> {
         campaigns.push(CampaignFigures {
             id: doc.id.clone(),
             title: doc.data.title.clone(),
-            phase: doc.data.phase(today).label(lang),
+            phase: doc.data.phase(today).label(),
             applications,
             by_status,
             budget: Money::new(doc.data.budget_cents, lang),
@@ -148,7 +148,7 @@ pub fn build(today: Date, lang: Lang) -> Result<Dashboard> {
         merchants.push(MerchantFigures {
             id: doc.id.clone(),
             name: doc.data.name.clone(),
-            status: doc.data.status.label(lang),
+            status: doc.data.status.label(),
             redeemed: Money::new(owed + reimbursed, lang),
             owed: Money::new(owed, lang),
             reimbursed: Money::new(reimbursed, lang),

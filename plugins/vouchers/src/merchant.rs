@@ -28,7 +28,7 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, i18n, t};
 
 use trama_sdk::claim::{self, Claimable};
 use trama_sdk::code;
@@ -62,11 +62,11 @@ impl MerchantStatus {
         }
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            MerchantStatus::Active => lang.pick("Attivo", "Active"),
-            MerchantStatus::Suspended => lang.pick("Sospeso", "Suspended"),
-            MerchantStatus::Revoked => lang.pick("Revocato", "Revoked"),
+            MerchantStatus::Active => t!("vouchers.merchant_status.active"),
+            MerchantStatus::Suspended => t!("vouchers.merchant_status.suspended"),
+            MerchantStatus::Revoked => t!("vouchers.merchant_status.revoked"),
         }
     }
 }
@@ -129,13 +129,10 @@ pub fn owed(id: &str) -> Result<i64> {
 }
 
 /// The merchant `id`, or a 404 that names it.
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Merchant>> {
-    MERCHANTS.get(id)?.ok_or_else(|| {
-        Error::not_found(match lang {
-            Lang::It => format!("non esiste un esercente con codice «{id}»"),
-            Lang::En => format!("there is no merchant with id `{id}`"),
-        })
-    })
+pub fn load(id: &str) -> Result<Doc<Merchant>> {
+    MERCHANTS
+        .get(id)?
+        .ok_or_else(|| Error::not_found(t!("vouchers.merchant.not_found", id = id)))
 }
 
 /// The merchant linked to `user`, if any.
@@ -150,20 +147,14 @@ pub fn of_user(user: &User) -> Result<Option<Doc<Merchant>>> {
 }
 
 /// A request id from a form or JSON: what makes a retried payment or redemption idempotent.
-pub fn request_id(input: &Input, lang: Lang, problems: &mut Problems) -> String {
+pub fn request_id(input: &Input, problems: &mut Problems) -> String {
     let text = input.one("request_id").unwrap_or_default();
     let valid = (8..=64).contains(&text.len())
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !valid {
-        problems.push(
-            "request_id",
-            lang.pick(
-                "serve un identificativo della richiesta di 8-64 lettere, cifre, - o _ (il modulo lo include da sé: ricarica la pagina)",
-                "a request id of 8 to 64 letters, digits, - or _ is needed (the form includes one: reload the page)",
-            ),
-        );
+        problems.push("request_id", t!("vouchers.problems.request_id"));
     }
     text.to_owned()
 }
@@ -176,54 +167,34 @@ pub struct NewMerchant {
     pub address: String,
 }
 
-pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewMerchant, Problems> {
+/// Reads a new merchant; every problem is named by its field, in the caller's language.
+pub fn read_new(input: &Input) -> std::result::Result<NewMerchant, Problems> {
     let mut problems = Problems::default();
     let name = input.one("name").unwrap_or_default().to_owned();
     if !(2..=120).contains(&name.chars().count()) {
-        problems.push(
-            "name",
-            lang.pick(
-                "scrivi la ragione sociale, da 2 a 120 caratteri",
-                "write the business name, 2 to 120 characters",
-            ),
-        );
+        problems.push("name", t!("vouchers.problems.business_name"));
     }
     let vat_number = match input.one("vat_number") {
         None => {
-            problems.push(
-                "vat_number",
-                lang.pick(
-                    "la partita IVA è obbligatoria",
-                    "the VAT number is required",
-                ),
-            );
+            problems.push("vat_number", t!("vouchers.problems.vat_required"));
             String::new()
         }
         Some(text) => fiscal::vat_number(text).unwrap_or_else(|err| {
             problems.push(
                 "vat_number",
-                match lang {
-                    Lang::It => format!(
-                        "«{text}» non è una partita IVA valida: {}",
-                        err.describe(lang)
-                    ),
-                    Lang::En => {
-                        format!("`{text}` is not a valid VAT number: {}", err.describe(lang))
-                    }
-                },
+                t!(
+                    "vouchers.problems.vat_invalid",
+                    text = text,
+                    // The SDK's sentence, in the caller's language.
+                    problem = err.describe(i18n::current()),
+                ),
             );
             String::new()
         }),
     };
     let address = input.one("address").unwrap_or_default().to_owned();
     if !(3..=200).contains(&address.chars().count()) {
-        problems.push(
-            "address",
-            lang.pick(
-                "scrivi l'indirizzo del punto vendita, da 3 a 200 caratteri",
-                "write the shop's address, 3 to 200 characters",
-            ),
-        );
+        problems.push("address", t!("vouchers.problems.address"));
     }
     if problems.is_empty() {
         Ok(NewMerchant {
@@ -237,23 +208,18 @@ pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewMerchant, P
 }
 
 /// Registers a merchant with a fresh claim code; a VAT number already registered is a `409`.
-pub fn register(new: NewMerchant, now: i64, lang: Lang) -> Result<Doc<Merchant>> {
+pub fn register(new: NewMerchant, now: i64) -> Result<Doc<Merchant>> {
     let taken = MERCHANTS
         .query()
         .filter("vat_number", Cmp::Eq, new.vat_number.as_str())
         .limit(1)
         .fetch()?;
     if let Some(existing) = taken.first() {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "la partita IVA {} è già registrata per «{}»",
-                new.vat_number, existing.data.name
-            ),
-            Lang::En => format!(
-                "the VAT number {} is already registered for “{}”",
-                new.vat_number, existing.data.name
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "vouchers.merchant.vat_taken",
+            vat_number = new.vat_number,
+            name = existing.data.name,
+        )));
     }
     let merchant = Merchant {
         name: new.name,
@@ -294,13 +260,15 @@ impl Claimable for Merchant {
 }
 
 /// Links the caller's account to the merchant holding the code `typed`.
-pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Merchant>> {
+pub fn claim(user: &User, typed: &str) -> Result<Doc<Merchant>> {
     if let Some(mine) = of_user(user)? {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!("il tuo account è già collegato a «{}»", mine.data.name),
-            Lang::En => format!("your account is already linked to “{}”", mine.data.name),
-        }));
+        return Err(Error::conflict(t!(
+            "vouchers.merchant.already_linked",
+            name = mine.data.name,
+        )));
     }
+    // The SDK's refusals (a malformed or unknown code) in the caller's language.
+    let lang = i18n::current();
     let doc = claim::redeem(&MERCHANTS, "claim_code", CLAIM_LEN, typed, user, WHAT, lang)?;
     audit::record(
         "merchant.claimed",
@@ -311,8 +279,8 @@ pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Merchant>> {
 }
 
 /// An operator suspends or reactivates a merchant.
-pub fn set_status(id: &str, status: MerchantStatus, now: i64, lang: Lang) -> Result<Doc<Merchant>> {
-    let mut doc = load(id, lang)?;
+pub fn set_status(id: &str, status: MerchantStatus, now: i64) -> Result<Doc<Merchant>> {
+    let mut doc = load(id)?;
     doc.data.status = status;
     doc.data.stamps.status_stamp = Stamp::local(now);
     doc.version = MERCHANTS.put_if_version(&doc.id, &doc.data, doc.version)?;
@@ -393,39 +361,29 @@ pub struct Payment {
     pub request_id: String,
 }
 
-pub fn read_payment(input: &Input, lang: Lang) -> std::result::Result<Payment, Problems> {
+/// Reads a payment; every problem is named by its field, in the caller's language.
+pub fn read_payment(input: &Input) -> std::result::Result<Payment, Problems> {
     let mut problems = Problems::default();
     let amount_cents = match input.one("amount") {
         None => None,
         Some(text) => match money::parse_euros(text) {
             Ok(0) => {
-                problems.push(
-                    "amount",
-                    lang.pick(
-                        "l'importo deve essere più di zero",
-                        "the amount must be more than zero",
-                    ),
-                );
+                problems.push("amount", t!("vouchers.problems.amount_zero"));
                 None
             }
             Ok(cents) => Some(cents),
             Err(err) => {
-                problems.push("amount", err.describe(text, lang));
+                // The SDK's sentence, in the caller's language.
+                problems.push("amount", err.describe(text, i18n::current()));
                 None
             }
         },
     };
     let reference = input.one("reference").unwrap_or_default().to_owned();
     if !(3..=100).contains(&reference.chars().count()) {
-        problems.push(
-            "reference",
-            lang.pick(
-                "scrivi il riferimento del bonifico (CRO/TRN), da 3 a 100 caratteri",
-                "write the bank transfer's reference (CRO/TRN), 3 to 100 characters",
-            ),
-        );
+        problems.push("reference", t!("vouchers.problems.reference"));
     }
-    let request_id = request_id(input, lang, &mut problems);
+    let request_id = request_id(input, &mut problems);
     if problems.is_empty() {
         Ok(Payment {
             amount_cents,
@@ -438,7 +396,8 @@ pub fn read_payment(input: &Input, lang: Lang) -> std::result::Result<Payment, P
 }
 
 /// Pays merchant `id`: `merchant/{id}/owed` → `payouts`. Replaying the same request id returns
-/// the first reimbursement; asking for more than is owed is a `409` that says how much is.
+/// the first reimbursement; asking for more than is owed is a `409` that says how much is (in
+/// the caller's language, the amounts formatted for `lang`).
 pub fn reimburse(
     id: &str,
     payment: Payment,
@@ -446,7 +405,7 @@ pub fn reimburse(
     now: i64,
     lang: Lang,
 ) -> Result<Doc<Reimbursement>> {
-    let merchant = load(id, lang)?;
+    let merchant = load(id)?;
     let doc_id = format!("{id}-{}", payment.request_id);
     if let Some(done) = REIMBURSEMENTS.get(&doc_id)? {
         // A retry: the same answer again, unless the request id is reused for another amount.
@@ -454,20 +413,17 @@ pub fn reimburse(
             .amount_cents
             .is_some_and(|a| a != done.data.amount_cents)
         {
-            return Err(Error::conflict(lang.pick(
-                "questa richiesta è già stata usata per un altro rimborso: ricarica la pagina",
-                "this request was already used for another reimbursement: reload the page",
-            )));
+            return Err(Error::conflict(t!("vouchers.merchant.request_reused")));
         }
         return Ok(done);
     }
     let owed_now = owed(id)?;
     let amount = payment.amount_cents.unwrap_or(owed_now);
     if amount <= 0 {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!("a «{}» non è dovuto nulla", merchant.data.name),
-            Lang::En => format!("nothing is owed to “{}”", merchant.data.name),
-        }));
+        return Err(Error::invalid(t!(
+            "vouchers.merchant.nothing_owed",
+            name = merchant.data.name,
+        )));
     }
     ledger::open(PAYOUTS, AccountKind::External)?;
     let transfer = ledger::transfer(
@@ -480,20 +436,12 @@ pub fn reimburse(
         .memo(format!("reimbursement {}", payment.reference)),
     )
     .map_err(|err| match err {
-        LedgerError::InsufficientFunds(_) => Error::conflict(match lang {
-            Lang::It => format!(
-                "a «{}» sono dovuti {}: non si possono rimborsare {}",
-                merchant.data.name,
-                format_cents(owed_now, lang),
-                format_cents(amount, lang)
-            ),
-            Lang::En => format!(
-                "“{}” is owed {}: {} cannot be reimbursed",
-                merchant.data.name,
-                format_cents(owed_now, lang),
-                format_cents(amount, lang)
-            ),
-        }),
+        LedgerError::InsufficientFunds(_) => Error::conflict(t!(
+            "vouchers.merchant.owed_less",
+            name = merchant.data.name,
+            owed = format_cents(owed_now, lang),
+            amount = format_cents(amount, lang),
+        )),
         other => other.into(),
     })?;
     let reimbursement = Reimbursement {
@@ -544,7 +492,7 @@ pub struct MerchantView {
     pub vat_number: String,
     pub address: String,
     pub status: MerchantStatus,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub source: Source,
     pub linked: bool,
     /// Shown to operators until the shopkeeper uses it.
@@ -561,7 +509,7 @@ impl MerchantView {
             vat_number: doc.data.vat_number.clone(),
             address: doc.data.address.clone(),
             status: doc.data.status,
-            status_label: doc.data.status.label(lang),
+            status_label: doc.data.status.label(),
             source: doc.data.source,
             linked: doc.data.user_id.is_some(),
             claim_code: doc.data.claim_code.clone(),
@@ -621,7 +569,10 @@ mod tests {
             ("vat_number".into(), "01234567890".into()),
             ("address".into(), "Via Roma 1".into()),
         ]);
-        let problems = read_new(&input, Lang::En).unwrap_err();
+        // The SDK's explanation follows the caller's language.
+        trama_sdk::i18n::set_locale("en");
+        let problems = read_new(&input).unwrap_err();
+        trama_sdk::i18n::set_locale("it");
         assert_eq!(problems.0.len(), 1);
         assert!(
             problems
@@ -634,7 +585,7 @@ mod tests {
             ("request_id".into(), "abc".into()),
             ("amount".into(), "0".into()),
         ]);
-        let problems = read_payment(&input, Lang::En).unwrap_err();
+        let problems = read_payment(&input).unwrap_err();
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, vec!["amount", "request_id"]);
     }

@@ -21,7 +21,7 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
-use trama_sdk::i18n::Lang;
+use trama_sdk::t;
 
 use crate::rules::Field;
 
@@ -70,14 +70,12 @@ impl Criterion {
         }
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Criterion::IseeAsc => lang.pick("ISEE più basso", "Lowest ISEE"),
-            Criterion::MinorsDesc => lang.pick("Più figli minori", "Most minors"),
-            Criterion::HouseholdDesc => lang.pick("Nucleo più numeroso", "Largest household"),
-            Criterion::IncomeLossFirst => {
-                lang.pick("Perdita di reddito prima", "Income loss first")
-            }
+            Criterion::IseeAsc => t!("vouchers.criterion.isee_asc"),
+            Criterion::MinorsDesc => t!("vouchers.criterion.minors_desc"),
+            Criterion::HouseholdDesc => t!("vouchers.criterion.household_desc"),
+            Criterion::IncomeLossFirst => t!("vouchers.criterion.income_loss_first"),
         }
     }
 }

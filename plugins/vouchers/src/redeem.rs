@@ -40,7 +40,7 @@ use trama_sdk::identity::User;
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, events, log};
+use trama_sdk::{Error, Result, audit, events, log, t};
 
 use crate::merchant::{self, MerchantStatus};
 use crate::voucher::{self, MEMO_COUNTERPART};
@@ -80,11 +80,11 @@ impl RedemptionStatus {
         }
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            RedemptionStatus::Pending => lang.pick("in corso", "in progress"),
-            RedemptionStatus::Done => lang.pick("registrato", "recorded"),
-            RedemptionStatus::Void => lang.pick("annullata", "cancelled"),
+            RedemptionStatus::Pending => t!("vouchers.redemption_status.pending"),
+            RedemptionStatus::Done => t!("vouchers.redemption_status.done"),
+            RedemptionStatus::Void => t!("vouchers.redemption_status.void"),
         }
     }
 }
@@ -175,52 +175,36 @@ pub fn transfer_key(merchant: &str, request_id: &str) -> String {
 /// Redeems `request` at the caller's merchant. `404` for an unknown code, `403` for a caller
 /// without an active merchant, `409` when the voucher holds less than asked (saying how much
 /// it holds) or is spent, when the request id was used for something else, or when the same
-/// request is being handled right now.
+/// request is being handled right now. Refusals are in the caller's language; `lang` formats
+/// the amounts they name.
 pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<Doc<Redemption>> {
-    let shop = merchant::of_user(caller)?.ok_or_else(|| {
-        Error::forbidden(lang.pick(
-            "il tuo account non è collegato a un esercente: usa il codice che ti ha dato il Comune",
-            "your account is not linked to a merchant: use the code the municipality gave you",
-        ))
-    })?;
+    let shop = merchant::of_user(caller)?
+        .ok_or_else(|| Error::forbidden(t!("vouchers.redeem.not_linked")))?;
     if shop.data.status != MerchantStatus::Active {
-        return Err(Error::forbidden(match lang {
-            Lang::It => format!(
-                "l'esercente «{}» è {}: non può accettare buoni",
-                shop.data.name,
-                shop.data.status.label(lang).to_lowercase()
-            ),
-            Lang::En => format!(
-                "the merchant “{}” is {}: it cannot accept vouchers",
-                shop.data.name,
-                shop.data.status.label(lang).to_lowercase()
-            ),
-        }));
+        return Err(Error::forbidden(t!(
+            "vouchers.redeem.merchant_inactive",
+            name = shop.data.name,
+            status = shop.data.status.label().to_lowercase(),
+        )));
     }
     let doc_id = format!("{}-{}", shop.id, request.request_id);
     // Held until the call ends: a retry of the same request, or the recovery settling an old
     // pending document, waits for this call and then sees what it did.
     let earlier = REDEMPTIONS.lock(&doc_id)?;
     let intent = match &earlier {
-        Some(found) if !found.data.same_request(&request) => return Err(reused(lang)),
+        Some(found) if !found.data.same_request(&request) => return Err(reused()),
         Some(found) => match found.data.status {
             RedemptionStatus::Done => return Ok(found.clone()),
-            RedemptionStatus::Void => return Err(voided(lang)),
+            RedemptionStatus::Void => return Err(voided()),
             // Left by an earlier version cut by a crash: continued under its own key.
             RedemptionStatus::Pending => found.data.clone(),
         },
         None => {
             let Some(voucher) = voucher::VOUCHERS.get(&request.code)? else {
-                return Err(Error::not_found(match lang {
-                    Lang::It => format!(
-                        "non esiste un buono con codice {}",
-                        code::display(&request.code, "")
-                    ),
-                    Lang::En => format!(
-                        "there is no voucher with code {}",
-                        code::display(&request.code, "")
-                    ),
-                }));
+                return Err(Error::not_found(t!(
+                    "vouchers.voucher.not_found",
+                    code = code::display(&request.code, ""),
+                )));
             };
             Redemption {
                 code: request.code.clone(),
@@ -269,7 +253,7 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
             {
                 Ok(found)
             }
-            _ => Err(busy(lang)),
+            _ => Err(busy()),
         },
         Err(err) => Err(err),
     }
@@ -324,30 +308,18 @@ fn refusal(err: &LedgerError, redemption: &Redemption, lang: Lang) -> Option<Err
                 .flatten()
                 .map_or(0, |a| a.balance_cents);
             Some(Error::conflict(if left == 0 {
-                match lang {
-                    Lang::It => format!("il buono {shown} è già stato speso per intero"),
-                    Lang::En => format!("the voucher {shown} is already fully spent"),
-                }
+                t!("vouchers.redeem.fully_spent", code = shown)
             } else {
-                match lang {
-                    Lang::It => format!(
-                        "sul buono {shown} restano {}: non si possono scalare {}",
-                        format_cents(left, lang),
-                        format_cents(redemption.amount_cents, lang)
-                    ),
-                    Lang::En => format!(
-                        "the voucher {shown} has {} left: {} cannot be taken",
-                        format_cents(left, lang),
-                        format_cents(redemption.amount_cents, lang)
-                    ),
-                }
+                t!(
+                    "vouchers.redeem.not_enough",
+                    code = shown,
+                    left = format_cents(left, lang),
+                    amount = format_cents(redemption.amount_cents, lang),
+                )
             }))
         }
-        LedgerError::UnknownAccount(_) => Some(Error::conflict(lang.pick(
-            "il buono è in corso di emissione: riprova tra qualche minuto",
-            "the voucher is still being issued: try again in a few minutes",
-        ))),
-        LedgerError::Conflict(_) => Some(reused(lang)),
+        LedgerError::UnknownAccount(_) => Some(Error::conflict(t!("vouchers.redeem.being_issued"))),
+        LedgerError::Conflict(_) => Some(reused()),
         LedgerError::Invalid(_) | LedgerError::Internal(_) => None,
     }
 }
@@ -375,27 +347,18 @@ fn announce(doc: &Doc<Redemption>) -> Result<()> {
 }
 
 /// A request id already used for a different redemption.
-fn reused(lang: Lang) -> Error {
-    Error::conflict(lang.pick(
-        "questa richiesta è già stata usata per un'altra operazione: ricarica la pagina",
-        "this request was already used for another operation: reload the page",
-    ))
+fn reused() -> Error {
+    Error::conflict(t!("vouchers.redeem.reused"))
 }
 
 /// The same request is being handled by another call right now.
-fn busy(lang: Lang) -> Error {
-    Error::conflict(lang.pick(
-        "questo incasso è in corso: attendi qualche secondo e riprova",
-        "this redemption is in progress: wait a few seconds and try again",
-    ))
+fn busy() -> Error {
+    Error::conflict(t!("vouchers.redeem.busy"))
 }
 
 /// The request was cancelled by the recovery after a failure: nothing was taken.
-fn voided(lang: Lang) -> Error {
-    Error::conflict(lang.pick(
-        "questo incasso è stato annullato dopo un guasto e non è stato scalato nulla: ricarica la pagina e riprova",
-        "this redemption was cancelled after a failure and nothing was taken: reload the page and try again",
-    ))
+fn voided() -> Error {
+    Error::conflict(t!("vouchers.redeem.voided"))
 }
 
 /// How many pending redemptions one run of the recovery looks at: each may publish one event,

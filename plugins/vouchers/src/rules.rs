@@ -5,9 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use trama_sdk::i18n::Lang;
+use trama_sdk::i18n::{self, Lang};
 use trama_sdk::input::{Input, Problems, parse_yes_no};
 use trama_sdk::money::{self, format_cents};
+use trama_sdk::t;
 
 mod review;
 #[cfg(test)]
@@ -79,18 +80,15 @@ impl Field {
     }
 
     /// The label of the question.
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Field::HouseholdSize => lang.pick(
-                "Componenti del nucleo familiare",
-                "Members of the household",
-            ),
-            Field::Minors => lang.pick("Figli minori nel nucleo", "Minors in the household"),
-            Field::Isee => lang.pick("ISEE (euro)", "ISEE (euros)"),
-            Field::Resident => lang.pick("Residente nel Comune", "Resident in the municipality"),
-            Field::IncomeLoss => lang.pick("Perdita o calo del reddito", "Loss or drop of income"),
-            Field::Rent => lang.pick("Canone mensile di affitto (euro)", "Monthly rent (euros)"),
-            Field::Arrears => lang.pick("Morosità accumulata (euro)", "Arrears (euros)"),
+            Field::HouseholdSize => t!("vouchers.field.household_size"),
+            Field::Minors => t!("vouchers.field.minors"),
+            Field::Isee => t!("vouchers.field.isee"),
+            Field::Resident => t!("vouchers.field.resident"),
+            Field::IncomeLoss => t!("vouchers.field.income_loss"),
+            Field::Rent => t!("vouchers.field.rent"),
+            Field::Arrears => t!("vouchers.field.arrears"),
         }
     }
 }
@@ -135,16 +133,13 @@ impl Answers {
     }
 
     /// Reads the answers to `asked` from a form or JSON, each one required; every problem is
-    /// reported with the field's name.
-    pub fn read(asked: &[Field], input: &Input, lang: Lang, problems: &mut Problems) -> Self {
+    /// reported with the field's name, in the caller's language.
+    pub fn read(asked: &[Field], input: &Input, problems: &mut Problems) -> Self {
         let mut answers = Answers::default();
         for &field in asked {
             let key = field.key();
             let Some(text) = input.one(key) else {
-                problems.push(
-                    key,
-                    lang.pick("la risposta è obbligatoria", "an answer is required"),
-                );
+                problems.push(key, t!("vouchers.problems.answer_required"));
                 continue;
             };
             match field.kind() {
@@ -161,14 +156,12 @@ impl Answers {
                         },
                         _ => problems.push(
                             key,
-                            match lang {
-                                Lang::It => format!(
-                                    "«{text}» non va bene: scrivi un numero intero da {min} a {max}"
-                                ),
-                                Lang::En => format!(
-                                    "`{text}` will not do: write a whole number from {min} to {max}"
-                                ),
-                            },
+                            t!(
+                                "vouchers.problems.whole_number",
+                                text = text,
+                                min = min,
+                                max = max,
+                            ),
                         ),
                     }
                 }
@@ -178,20 +171,15 @@ impl Answers {
                         Field::Rent => answers.rent_cents = Some(cents),
                         _ => answers.arrears_cents = Some(cents),
                     },
-                    Err(err) => problems.push(key, err.describe(text, lang)),
+                    // The SDK's sentence, in the caller's language.
+                    Err(err) => problems.push(key, err.describe(text, i18n::current())),
                 },
                 Kind::YesNo => match parse_yes_no(text) {
                     Some(value) => match field {
                         Field::Resident => answers.resident = Some(value),
                         _ => answers.income_loss = Some(value),
                     },
-                    None => problems.push(
-                        key,
-                        match lang {
-                            Lang::It => format!("«{text}» non va bene: rispondi sì o no"),
-                            Lang::En => format!("`{text}` will not do: answer yes or no"),
-                        },
-                    ),
+                    None => problems.push(key, t!("vouchers.problems.answer_yes_no", text = text)),
                 },
             }
         }
@@ -200,14 +188,11 @@ impl Answers {
         {
             problems.push(
                 Field::Minors.key(),
-                match lang {
-                    Lang::It => format!(
-                        "i minori ({minors}) devono essere meno dei componenti del nucleo ({size})"
-                    ),
-                    Lang::En => format!(
-                        "the minors ({minors}) must be fewer than the members of the household ({size})"
-                    ),
-                },
+                t!(
+                    "vouchers.problems.minors_not_fewer",
+                    minors = minors,
+                    size = size,
+                ),
             );
         }
         answers
@@ -261,57 +246,32 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The reason in words, in the caller's language; `lang` formats the amounts.
     pub fn describe(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (
-                Reason::IseeAbove {
-                    isee_cents,
-                    max_cents,
-                },
-                Lang::It,
-            ) => format!(
-                "ISEE {} sopra la soglia di {}",
-                format_cents(*isee_cents, lang),
-                format_cents(*max_cents, lang)
+        match self {
+            Reason::IseeAbove {
+                isee_cents,
+                max_cents,
+            } => t!(
+                "vouchers.reasons.isee_above",
+                isee = format_cents(*isee_cents, lang),
+                max = format_cents(*max_cents, lang),
             ),
-            (
-                Reason::IseeAbove {
-                    isee_cents,
-                    max_cents,
-                },
-                Lang::En,
-            ) => format!(
-                "ISEE {} above the threshold of {}",
-                format_cents(*isee_cents, lang),
-                format_cents(*max_cents, lang)
+            Reason::NotResident => t!("vouchers.reasons.not_resident"),
+            Reason::HouseholdTooSmall { size: 1, min } => t!(
+                "vouchers.reasons.household_too_small.one",
+                size = 1,
+                min = min,
             ),
-            (Reason::NotResident, Lang::It) => "la residenza nel Comune è richiesta".to_owned(),
-            (Reason::NotResident, Lang::En) => {
-                "residence in the municipality is required".to_owned()
-            }
-            (Reason::HouseholdTooSmall { size, min }, Lang::It) => format!(
-                "nucleo di {size} {} sotto il minimo di {min}",
-                if *size == 1 {
-                    "componente"
-                } else {
-                    "componenti"
-                }
+            Reason::HouseholdTooSmall { size, min } => t!(
+                "vouchers.reasons.household_too_small.other",
+                size = size,
+                min = min,
             ),
-            (Reason::HouseholdTooSmall { size, min }, Lang::En) => {
-                format!("household of {size} below the minimum of {min}")
+            Reason::AlreadyBeneficiary { title, .. } => {
+                t!("vouchers.reasons.already_beneficiary", title = title)
             }
-            (Reason::AlreadyBeneficiary { title, .. }, Lang::It) => {
-                format!("già beneficiario della misura «{title}»")
-            }
-            (Reason::AlreadyBeneficiary { title, .. }, Lang::En) => {
-                format!("already a beneficiary of “{title}”")
-            }
-            (Reason::NotRanked, Lang::It) => {
-                "domanda non valutata entro la chiusura del bando".to_owned()
-            }
-            (Reason::NotRanked, Lang::En) => {
-                "the application was not assessed by the time the campaign closed".to_owned()
-            }
+            Reason::NotRanked => t!("vouchers.reasons.not_ranked"),
         }
     }
 }

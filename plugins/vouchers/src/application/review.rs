@@ -1,11 +1,10 @@
 //! The review ("istruttoria"): the steps operators and citizens take on an application, checked
 //! purely and then written with its count.
 
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::Problems;
 use trama_sdk::store::{Batch, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use crate::campaign::State;
 use crate::tally::{self, Move};
@@ -47,11 +46,7 @@ impl Action {
 }
 
 /// Checks the text of a reason, question or answer: 1 to 2000 characters.
-pub fn check_text(
-    field: &str,
-    text: Option<&str>,
-    lang: Lang,
-) -> std::result::Result<String, Problems> {
+pub fn check_text(field: &str, text: Option<&str>) -> std::result::Result<String, Problems> {
     let text = text.unwrap_or_default().trim();
     let chars = text.chars().count();
     if (1..=MAX_TEXT).contains(&chars) {
@@ -60,34 +55,23 @@ pub fn check_text(
         let mut problems = Problems::default();
         problems.push(
             field,
-            match lang {
-                Lang::It => format!("scrivi un testo da 1 a {MAX_TEXT} caratteri (ne ha {chars})"),
-                Lang::En => format!("write a text of 1 to {MAX_TEXT} characters (it has {chars})"),
-            },
+            t!(
+                "vouchers.problems.text_length",
+                max = MAX_TEXT,
+                chars = chars
+            ),
         );
         Err(problems)
     }
 }
 
 /// Applies a review step to the application, pure: the new application or why not.
-pub fn apply(
-    app: &Application,
-    action: &Action,
-    actor: &str,
-    now: i64,
-    lang: Lang,
-) -> Result<Application> {
+pub fn apply(app: &Application, action: &Action, actor: &str, now: i64) -> Result<Application> {
     if !action.applies_to().contains(&app.status) {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "la domanda è nello stato «{}», in cui non si può fare questo passaggio",
-                app.status.label(lang)
-            ),
-            Lang::En => format!(
-                "the application is “{}”, where this step cannot be taken",
-                app.status.label(lang)
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "vouchers.application.wrong_status",
+            status = app.status.label(),
+        )));
     }
     let mut next = app.clone();
     let note = match action {
@@ -125,28 +109,14 @@ pub fn apply(
 /// Runs a review step against the store: the campaign must still be active, and the
 /// application unchanged since it was read (`409` otherwise). Audited as
 /// `application.{approved|rejected|info_requested|answered}`.
-pub fn review(
-    id: &str,
-    action: Action,
-    actor: &User,
-    now: i64,
-    lang: Lang,
-) -> Result<Doc<Application>> {
-    let doc = load(id, lang)?;
-    let campaign = crate::campaign::load(&doc.data.campaign, lang)?;
+pub fn review(id: &str, action: Action, actor: &User, now: i64) -> Result<Doc<Application>> {
+    let doc = load(id)?;
+    let campaign = crate::campaign::load(&doc.data.campaign)?;
     if campaign.data.state != State::Active {
-        return Err(Error::conflict(lang.pick(
-            "la campagna è chiusa: le domande non si possono più modificare",
-            "the campaign is closed: applications can no longer change",
-        )));
+        return Err(Error::conflict(t!("vouchers.application.campaign_closed")));
     }
-    let next = apply(&doc.data, &action, &actor.username, now, lang)?;
-    let changed = || {
-        Error::conflict(lang.pick(
-            "qualcuno ha modificato la domanda nel frattempo: ricarica la pagina e riprova",
-            "someone changed the application meanwhile: reload the page and try again",
-        ))
-    };
+    let next = apply(&doc.data, &action, &actor.username, now)?;
+    let changed = || Error::conflict(t!("vouchers.application.changed"));
     // Written out rather than `store::retry`: only a count shard's conflict is tried again (up
     // to `MAX_ATTEMPTS`, 8); a changed application, and running out of attempts, answer
     // `changed` ("reload the page"), not the store's generic conflict.

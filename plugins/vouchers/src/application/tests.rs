@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::campaign::{self, Draft};
+use trama_sdk::i18n::Lang;
 use trama_sdk::input::Input;
 
 fn campaign() -> Campaign {
@@ -23,7 +24,7 @@ fn campaign() -> Campaign {
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect();
-    let draft: Draft = campaign::validate(&Input::from_pairs(&pairs), Lang::It, &[]).unwrap();
+    let draft: Draft = campaign::validate(&Input::from_pairs(&pairs), &[]).unwrap();
     draft.into_campaign(0, "op".into())
 }
 
@@ -101,32 +102,17 @@ fn the_review_moves_through_its_states_and_keeps_a_history() {
         &Action::RequestInfo("ISEE aggiornato?".into()),
         "op",
         5,
-        Lang::It,
     )
     .unwrap();
     assert_eq!(asked.status, Status::InfoRequested);
     assert_eq!(asked.question.as_deref(), Some("ISEE aggiornato?"));
-    let answered = apply(
-        &asked,
-        &Action::Answer("Allegato".into()),
-        "mario",
-        6,
-        Lang::It,
-    )
-    .unwrap();
+    let answered = apply(&asked, &Action::Answer("Allegato".into()), "mario", 6).unwrap();
     assert_eq!(answered.status, Status::NeedsReview);
-    let approved = apply(&answered, &Action::Approve, "op", 7, Lang::It).unwrap();
+    let approved = apply(&answered, &Action::Approve, "op", 7).unwrap();
     assert_eq!(approved.status, Status::Eligible);
     let steps: Vec<&str> = approved.history.iter().map(|s| s.action.as_str()).collect();
     assert_eq!(steps, vec!["info_requested", "answered", "approved"]);
-    let rejected = apply(
-        &app,
-        &Action::Reject("Documenti falsi".into()),
-        "op",
-        8,
-        Lang::En,
-    )
-    .unwrap();
+    let rejected = apply(&app, &Action::Reject("Documenti falsi".into()), "op", 8).unwrap();
     assert_eq!(rejected.rejection.as_deref(), Some("Documenti falsi"));
 }
 
@@ -134,23 +120,24 @@ fn the_review_moves_through_its_states_and_keeps_a_history() {
 fn steps_out_of_order_are_refused() {
     let eligible = application(Status::Eligible);
     assert_eq!(
-        apply(&eligible, &Action::Approve, "op", 1, Lang::En)
+        apply(&eligible, &Action::Approve, "op", 1)
             .unwrap_err()
             .status(),
         409
     );
-    assert!(apply(&eligible, &Action::Answer("x".into()), "u", 1, Lang::En).is_err());
+    assert!(apply(&eligible, &Action::Answer("x".into()), "u", 1).is_err());
     let funded = application(Status::Beneficiary);
-    assert!(apply(&funded, &Action::Reject("x".into()), "op", 1, Lang::En).is_err());
+    assert!(apply(&funded, &Action::Reject("x".into()), "op", 1).is_err());
 }
 
 #[test]
 fn texts_must_not_be_empty_or_huge() {
+    assert_eq!(check_text("reason", Some("  ok "),), Ok("ok".into()));
+    assert!(check_text("reason", Some("   ")).is_err());
+    assert!(check_text("reason", None).is_err());
+    let long = check_text("reason", Some(&"x".repeat(MAX_TEXT + 1))).unwrap_err();
     assert_eq!(
-        check_text("reason", Some("  ok "), Lang::En),
-        Ok("ok".into())
+        long.for_field("reason"),
+        Some("scrivi un testo da 1 a 2000 caratteri (ne ha 2001)")
     );
-    assert!(check_text("reason", Some("   "), Lang::En).is_err());
-    assert!(check_text("reason", None, Lang::En).is_err());
-    assert!(check_text("reason", Some(&"x".repeat(MAX_TEXT + 1)), Lang::En).is_err());
 }

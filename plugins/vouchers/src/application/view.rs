@@ -5,6 +5,7 @@ use trama_sdk::clock::DateTime;
 use trama_sdk::i18n::Lang;
 use trama_sdk::money::format_cents;
 use trama_sdk::store::Doc;
+use trama_sdk::t;
 
 use crate::campaign::Campaign;
 use crate::rules::{Answers, Field};
@@ -23,7 +24,7 @@ pub struct ApplicationView {
     pub on_behalf: bool,
     pub filed_by: String,
     pub status: Status,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub answers: Answers,
     pub answers_text: Vec<(String, String)>,
     /// Why it is not eligible, in words.
@@ -68,11 +69,7 @@ impl ApplicationView {
         let a = &doc.data;
         let answers_text = Field::ALL
             .iter()
-            .filter_map(|f| {
-                a.answers
-                    .show(*f, lang)
-                    .map(|v| (f.label(lang).to_owned(), v))
-            })
+            .filter_map(|f| a.answers.show(*f, lang).map(|v| (f.label(), v)))
             .collect();
         Self {
             id: doc.id.clone(),
@@ -84,7 +81,7 @@ impl ApplicationView {
             on_behalf: a.on_behalf,
             filed_by: a.filed_by.clone(),
             status: a.status,
-            status_label: a.status.label(lang),
+            status_label: a.status.label(),
             answers: a.answers.clone(),
             answers_text,
             reasons: a.reasons.iter().map(|r| r.describe(lang)).collect(),
@@ -111,7 +108,7 @@ impl ApplicationView {
                 .map(|s| StepView {
                     at_utc: DateTime::from_unix_ms(s.at).to_string(),
                     actor: s.actor.clone(),
-                    action: step_label(&s.action, lang).to_owned(),
+                    action: step_label(&s.action),
                     note: s.note.clone(),
                 })
                 .collect(),
@@ -121,20 +118,18 @@ impl ApplicationView {
     }
 }
 
-fn step_label(action: &str, lang: Lang) -> &str {
+/// A step of the history in words; an action this version does not know shows as stored.
+fn step_label(action: &str) -> String {
     match action {
-        "submitted" => lang.pick("Domanda presentata", "Application submitted"),
-        "submitted_on_behalf" => lang.pick(
-            "Domanda presentata da un operatore per conto del cittadino",
-            "Application filed by an operator on the citizen's behalf",
-        ),
-        "approved" => lang.pick("Approvata in istruttoria", "Approved on review"),
-        "rejected" => lang.pick("Respinta", "Rejected"),
-        "info_requested" => lang.pick("Richiesta di integrazione", "Information requested"),
-        "answered" => lang.pick("Integrazione inviata", "Information sent"),
-        "funded" => lang.pick("Finanziata: buoni emessi", "Funded: vouchers issued"),
-        "not_funded" => lang.pick("Non finanziata alla chiusura", "Not funded at closing"),
-        "excluded" => lang.pick("Esclusa alla chiusura", "Excluded at closing"),
-        other => other,
+        "submitted" => t!("vouchers.step.submitted"),
+        "submitted_on_behalf" => t!("vouchers.step.submitted_on_behalf"),
+        "approved" => t!("vouchers.step.approved"),
+        "rejected" => t!("vouchers.step.rejected"),
+        "info_requested" => t!("vouchers.step.info_requested"),
+        "answered" => t!("vouchers.step.answered"),
+        "funded" => t!("vouchers.step.funded"),
+        "not_funded" => t!("vouchers.step.not_funded"),
+        "excluded" => t!("vouchers.step.excluded"),
+        other => other.to_owned(),
     }
 }

@@ -2,9 +2,8 @@
 //! field.
 
 use trama_sdk::clock::Date;
-use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
-use trama_sdk::money;
+use trama_sdk::{i18n, money, t};
 
 use crate::rank::Criterion;
 use crate::rules::{AmountRule, Eligibility, Field, MAX_HOUSEHOLD, ReviewRule};
@@ -13,72 +12,58 @@ use super::{Campaign, MAX_CRITERIA, MAX_LIST, Measure, State, TITLE_CHARS};
 
 /// Reads and checks a campaign from a form or JSON. `default_review_rules` (from the
 /// settings) apply when the input does not mention `review_rules` at all, keeping only those on
-/// fields the campaign asks. Every problem is reported with the field's name.
+/// fields the campaign asks. Every problem is reported with the field's name, in the caller's
+/// language.
 pub fn validate(
     input: &Input,
-    lang: Lang,
     default_review_rules: &[String],
 ) -> std::result::Result<Draft, Problems> {
     let mut p = Problems::default();
-    let required = lang.pick("il campo è obbligatorio", "this field is required");
+    let required = t!("vouchers.problems.required");
 
     let title = input.one("title").unwrap_or_default().to_owned();
     let chars = title.chars().count();
     if !TITLE_CHARS.contains(&chars) {
         p.push(
             "title",
-            match lang {
-                Lang::It => format!(
-                    "il titolo deve avere da {} a {} caratteri (ne ha {chars})",
-                    TITLE_CHARS.start(),
-                    TITLE_CHARS.end()
-                ),
-                Lang::En => format!(
-                    "the title must have {} to {} characters (it has {chars})",
-                    TITLE_CHARS.start(),
-                    TITLE_CHARS.end()
-                ),
-            },
+            t!(
+                "vouchers.problems.title_length",
+                min = TITLE_CHARS.start(),
+                max = TITLE_CHARS.end(),
+                chars = chars,
+            ),
         );
     }
 
     let measure = match input.one("measure") {
         None => {
-            p.push("measure", required);
+            p.push("measure", required.clone());
             Measure::Food
         }
         Some(text) => Measure::parse(text).unwrap_or_else(|| {
-            p.push(
-                "measure",
-                one_of(text, Measure::ALL.map(Measure::key), lang),
-            );
+            p.push("measure", one_of(text, Measure::ALL.map(Measure::key)));
             Measure::Food
         }),
     };
 
-    let opens_on = read_date(input, "opens_on", lang, &mut p);
-    let closes_on = read_date(input, "closes_on", lang, &mut p);
+    let opens_on = read_date(input, "opens_on", &mut p);
+    let closes_on = read_date(input, "closes_on", &mut p);
     if let (Some(open), Some(close)) = (opens_on, closes_on)
         && close < open
     {
         p.push(
             "closes_on",
-            match lang {
-                Lang::It => format!("la chiusura ({close}) viene prima dell'apertura ({open})"),
-                Lang::En => format!("the closing day ({close}) comes before the opening ({open})"),
-            },
+            t!(
+                "vouchers.problems.closes_before_opens",
+                close = close,
+                open = open,
+            ),
         );
     }
 
-    let budget_cents = match read_money(input, "budget", lang, &mut p) {
+    let budget_cents = match read_money(input, "budget", &mut p) {
         Some(0) => {
-            p.push(
-                "budget",
-                lang.pick(
-                    "il budget deve essere più di zero",
-                    "the budget must be more than zero",
-                ),
-            );
+            p.push("budget", t!("vouchers.problems.budget_zero"));
             0
         }
         Some(cents) => cents,
@@ -95,7 +80,7 @@ pub fn validate(
         match Field::parse(key) {
             Some(field) if !fields.contains(&field) => fields.push(field),
             Some(_) => {}
-            None => p.push("fields", one_of(key, Field::ALL.map(Field::key), lang)),
+            None => p.push("fields", one_of(key, Field::ALL.map(Field::key))),
         }
     }
     let asks = |field: Field| fields.contains(&field);
@@ -103,26 +88,20 @@ pub fn validate(
         if !asks(field) {
             p.push(
                 name,
-                match lang {
-                    Lang::It => format!(
-                        "questa regola usa «{}», che la domanda non chiede: aggiungilo ai campi",
-                        field.key()
-                    ),
-                    Lang::En => format!(
-                        "this rule uses `{}`, which the form does not ask: add it to the fields",
-                        field.key()
-                    ),
-                },
+                t!("vouchers.problems.needs_field", field = field.key()),
             );
         }
     };
 
-    let isee_max_cents = read_money(input, "isee_max", lang, &mut p);
+    let isee_max_cents = read_money(input, "isee_max", &mut p);
     if isee_max_cents.is_some() {
         needs("isee_max", Field::Isee, &mut p);
     }
     let residence_required = input.flag("residence_required").unwrap_or_else(|text| {
-        p.push("residence_required", yes_no_problem(&text, lang));
+        p.push(
+            "residence_required",
+            t!("vouchers.problems.yes_no", text = text),
+        );
         false
     });
     if residence_required {
@@ -133,7 +112,15 @@ pub fn validate(
         .and_then(|text| match text.parse::<u32>() {
             Ok(n) if (1..=MAX_HOUSEHOLD).contains(&n) => Some(n),
             _ => {
-                p.push("household_min", whole_number(text, 1, MAX_HOUSEHOLD, lang));
+                p.push(
+                    "household_min",
+                    t!(
+                        "vouchers.problems.whole_number",
+                        text = text,
+                        min = 1,
+                        max = MAX_HOUSEHOLD,
+                    ),
+                );
                 None
             }
         });
@@ -147,52 +134,28 @@ pub fn validate(
         }
     }
 
-    let base_cents = read_money_list(input, "base_amounts", lang, &mut p);
+    let base_cents = read_money_list(input, "base_amounts", &mut p);
     if base_cents.is_empty() && !p.0.iter().any(|x| x.field == "base_amounts") {
-        p.push(
-            "base_amounts",
-            lang.pick(
-                "serve almeno un importo base, ad esempio 150; 250; 350; 400",
-                "at least one base amount is needed, e.g. 150; 250; 350; 400",
-            ),
-        );
+        p.push("base_amounts", t!("vouchers.problems.base_missing"));
     }
     if base_cents.contains(&0) {
-        p.push(
-            "base_amounts",
-            lang.pick(
-                "gli importi base devono essere più di zero",
-                "base amounts must be more than zero",
-            ),
-        );
+        p.push("base_amounts", t!("vouchers.problems.base_zero"));
     }
     if base_cents.len() > 1 {
         needs("base_amounts", Field::HouseholdSize, &mut p);
     }
-    let per_minor_cents = read_money(input, "per_minor", lang, &mut p).unwrap_or(0);
+    let per_minor_cents = read_money(input, "per_minor", &mut p).unwrap_or(0);
     if per_minor_cents > 0 {
         needs("per_minor", Field::Minors, &mut p);
     }
-    let max_cents = read_money(input, "max_amount", lang, &mut p);
+    let max_cents = read_money(input, "max_amount", &mut p);
     if max_cents == Some(0) {
-        p.push(
-            "max_amount",
-            lang.pick(
-                "il tetto deve essere più di zero",
-                "the cap must be more than zero",
-            ),
-        );
+        p.push("max_amount", t!("vouchers.problems.cap_zero"));
     }
 
-    let mut denominations_cents = read_money_list(input, "denominations", lang, &mut p);
+    let mut denominations_cents = read_money_list(input, "denominations", &mut p);
     if denominations_cents.contains(&0) {
-        p.push(
-            "denominations",
-            lang.pick(
-                "i tagli devono essere più di zero",
-                "denominations must be more than zero",
-            ),
-        );
+        p.push("denominations", t!("vouchers.problems.denominations_zero"));
     }
     denominations_cents.sort_unstable_by(|a, b| b.cmp(a));
     denominations_cents.dedup();
@@ -202,19 +165,13 @@ pub fn validate(
         match Criterion::parse(key) {
             Some(criterion) if ranking.contains(&criterion) => p.push(
                 "ranking",
-                match lang {
-                    Lang::It => format!("il criterio «{key}» è ripetuto"),
-                    Lang::En => format!("the criterion `{key}` is listed twice"),
-                },
+                t!("vouchers.problems.criterion_twice", key = key),
             ),
             Some(criterion) => {
                 needs("ranking", criterion.field(), &mut p);
                 ranking.push(criterion);
             }
-            None => p.push(
-                "ranking",
-                one_of(key, Criterion::ALL.map(Criterion::key), lang),
-            ),
+            None => p.push("ranking", one_of(key, Criterion::ALL.map(Criterion::key))),
         }
     }
     ranking.truncate(MAX_CRITERIA);
@@ -222,7 +179,7 @@ pub fn validate(
     let mut review_rules = Vec::new();
     if input.has("review_rules") {
         for text in input.list("review_rules") {
-            match ReviewRule::parse(text, lang) {
+            match ReviewRule::parse(text) {
                 Ok(rule) => {
                     needs("review_rules", rule.field, &mut p);
                     review_rules.push(rule);
@@ -235,7 +192,7 @@ pub fn validate(
         // did not write them.
         review_rules = default_review_rules
             .iter()
-            .filter_map(|text| ReviewRule::parse(text, lang).ok())
+            .filter_map(|text| ReviewRule::parse(text).ok())
             .filter(|rule| asks(rule.field))
             .collect();
     }
@@ -267,79 +224,47 @@ pub fn validate(
     })
 }
 
-fn one_of<const N: usize>(text: &str, keys: [&str; N], lang: Lang) -> String {
+fn one_of<const N: usize>(text: &str, keys: [&str; N]) -> String {
     let list = keys
         .iter()
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    match lang {
-        Lang::It => format!("«{text}» non è tra i valori ammessi: {list}"),
-        Lang::En => format!("`{text}` is not one of {list}"),
-    }
+    t!("vouchers.problems.one_of", text = text, list = list)
 }
 
-fn yes_no_problem(text: &str, lang: Lang) -> String {
-    match lang {
-        Lang::It => format!("«{text}» non va bene: scrivi sì o no"),
-        Lang::En => format!("`{text}` will not do: write yes or no"),
-    }
-}
-
-fn whole_number(text: &str, min: u32, max: u32, lang: Lang) -> String {
-    match lang {
-        Lang::It => format!("«{text}» non va bene: scrivi un numero intero da {min} a {max}"),
-        Lang::En => format!("`{text}` will not do: write a whole number from {min} to {max}"),
-    }
-}
-
-fn read_date(input: &Input, field: &str, lang: Lang, p: &mut Problems) -> Option<Date> {
+fn read_date(input: &Input, field: &str, p: &mut Problems) -> Option<Date> {
     let Some(text) = input.one(field) else {
-        p.push(
-            field,
-            lang.pick("il campo è obbligatorio", "this field is required"),
-        );
+        p.push(field, t!("vouchers.problems.required"));
         return None;
     };
     match Date::parse(text) {
         Ok(date) => Some(date),
         Err(_) => {
-            p.push(
-                field,
-                match lang {
-                    Lang::It => format!(
-                        "«{text}» non è una data: scrivila come AAAA-MM-GG, ad esempio 2025-03-31"
-                    ),
-                    Lang::En => {
-                        format!("`{text}` is not a date: write it as YYYY-MM-DD, e.g. 2025-03-31")
-                    }
-                },
-            );
+            p.push(field, t!("vouchers.problems.date_malformed", text = text));
             None
         }
     }
 }
 
-fn read_money(input: &Input, field: &str, lang: Lang, p: &mut Problems) -> Option<i64> {
+fn read_money(input: &Input, field: &str, p: &mut Problems) -> Option<i64> {
     let text = input.one(field)?;
     match money::parse_euros(text) {
         Ok(cents) => Some(cents),
         Err(err) => {
-            p.push(field, err.describe(text, lang));
+            // The SDK's sentence, in the caller's language.
+            p.push(field, err.describe(text, i18n::current()));
             None
         }
     }
 }
 
-fn read_money_list(input: &Input, field: &str, lang: Lang, p: &mut Problems) -> Vec<i64> {
+fn read_money_list(input: &Input, field: &str, p: &mut Problems) -> Vec<i64> {
     let items = input.list(field);
     if items.len() > MAX_LIST {
         p.push(
             field,
-            match lang {
-                Lang::It => format!("al massimo {MAX_LIST} importi"),
-                Lang::En => format!("at most {MAX_LIST} amounts"),
-            },
+            t!("vouchers.problems.too_many_amounts", max = MAX_LIST),
         );
     }
     items
@@ -347,7 +272,7 @@ fn read_money_list(input: &Input, field: &str, lang: Lang, p: &mut Problems) -> 
         .filter_map(|text| match money::parse_euros(text) {
             Ok(cents) => Some(cents),
             Err(err) => {
-                p.push(field, err.describe(text, lang));
+                p.push(field, err.describe(text, i18n::current()));
                 None
             }
         })

@@ -1,6 +1,7 @@
 //! Tests of a campaign's validation and views.
 
 use super::*;
+use trama_sdk::i18n::set_locale;
 use trama_sdk::input::Input;
 
 fn form(pairs: &[(&str, &str)]) -> Input {
@@ -38,7 +39,7 @@ fn good() -> Vec<(&'static str, &'static str)> {
 
 #[test]
 fn a_complete_form_becomes_a_campaign_in_cents() {
-    let draft = validate(&form(&good()), Lang::It, &[]).unwrap();
+    let draft = validate(&form(&good()), &[]).unwrap();
     assert_eq!(draft.budget_cents, 1_000_000);
     assert_eq!(draft.eligibility.isee_max_cents, Some(1_500_000));
     assert!(draft.eligibility.residence_required);
@@ -72,7 +73,9 @@ fn every_broken_field_is_named() {
         ("ranking", "minors_desc"),
         ("review_rules", "income_loss = yes"),
     ]);
-    let problems = validate(&input, Lang::En, &[]).unwrap_err();
+    set_locale("en");
+    let problems = validate(&input, &[]).unwrap_err();
+    set_locale("it");
     let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
     for field in [
         "title",
@@ -102,7 +105,7 @@ fn default_review_rules_apply_only_when_none_are_given_and_fit_the_form() {
     let mut pairs = good();
     pairs.retain(|(k, _)| *k != "review_rules");
     let defaults = vec!["income_loss = yes".to_owned(), "arrears > 1000".to_owned()];
-    let draft = validate(&form(&pairs), Lang::It, &defaults).unwrap();
+    let draft = validate(&form(&pairs), &defaults).unwrap();
     assert_eq!(
         draft
             .review_rules
@@ -112,7 +115,7 @@ fn default_review_rules_apply_only_when_none_are_given_and_fit_the_form() {
         vec!["income_loss = yes"]
     );
     pairs.push(("review_rules", ""));
-    let draft = validate(&form(&pairs), Lang::It, &defaults).unwrap();
+    let draft = validate(&form(&pairs), &defaults).unwrap();
     assert!(
         draft.review_rules.is_empty(),
         "an emptied box means no rules"
@@ -121,7 +124,7 @@ fn default_review_rules_apply_only_when_none_are_given_and_fit_the_form() {
 
 #[test]
 fn the_phase_follows_the_dates_inclusively() {
-    let draft = validate(&form(&good()), Lang::It, &[]).unwrap();
+    let draft = validate(&form(&good()), &[]).unwrap();
     let doc = draft.into_campaign(0, "op".into());
     let day = |s: &str| Date::parse(s).unwrap();
     assert_eq!(doc.phase(day("2024-12-31")), Phase::Upcoming);

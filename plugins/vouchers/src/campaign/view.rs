@@ -6,6 +6,7 @@ use trama_sdk::clock::Date;
 use trama_sdk::i18n::Lang;
 use trama_sdk::money::format_cents;
 use trama_sdk::store::Doc;
+use trama_sdk::t;
 
 use crate::close::CloseState;
 use crate::rank::Criterion;
@@ -20,14 +21,14 @@ pub struct CampaignView {
     pub version: u64,
     pub title: String,
     pub measure: Measure,
-    pub measure_label: &'static str,
+    pub measure_label: String,
     pub opens_on: String,
     pub closes_on: String,
     pub budget_cents: i64,
     pub budget_text: String,
     pub state: State,
     pub phase: Phase,
-    pub phase_label: &'static str,
+    pub phase_label: String,
     pub fields: Vec<FieldView>,
     /// Every rule in words, for the page that presents the campaign.
     pub rules_text: Vec<String>,
@@ -48,16 +49,16 @@ pub struct CampaignView {
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldView {
     pub key: &'static str,
-    pub label: &'static str,
+    pub label: String,
     /// `count`, `euros` or `yes_no`: the input to show.
     pub kind: &'static str,
 }
 
 impl FieldView {
-    pub fn new(field: Field, lang: Lang) -> Self {
+    pub fn new(field: Field) -> Self {
         Self {
             key: field.key(),
-            label: field.label(lang),
+            label: field.label(),
             kind: match field.kind() {
                 crate::rules::Kind::Count => "count",
                 crate::rules::Kind::Euros => "euros",
@@ -73,31 +74,19 @@ impl CampaignView {
         let phase = c.phase(today);
         let mut rules_text = Vec::new();
         if let Some(max) = c.eligibility.isee_max_cents {
-            rules_text.push(match lang {
-                Lang::It => format!("ISEE non superiore a {}", format_cents(max, lang)),
-                Lang::En => format!("ISEE not above {}", format_cents(max, lang)),
-            });
+            rules_text.push(t!(
+                "vouchers.campaign.rule_isee_max",
+                max = format_cents(max, lang)
+            ));
         }
         if c.eligibility.residence_required {
-            rules_text.push(
-                lang.pick("Residenza nel Comune", "Residence in the municipality")
-                    .to_owned(),
-            );
+            rules_text.push(t!("vouchers.campaign.rule_residence"));
         }
         if let Some(min) = c.eligibility.household_min {
-            rules_text.push(match lang {
-                Lang::It => format!("Nucleo di almeno {min} componenti"),
-                Lang::En => format!("A household of at least {min}"),
-            });
+            rules_text.push(t!("vouchers.campaign.rule_household_min", min = min));
         }
         if !c.eligibility.excluded_campaigns.is_empty() {
-            rules_text.push(
-                lang.pick(
-                    "Esclusi i beneficiari delle misure collegate",
-                    "Beneficiaries of the linked measures are excluded",
-                )
-                .to_owned(),
-            );
+            rules_text.push(t!("vouchers.campaign.rule_excluded"));
         }
         let bases: Vec<String> = c
             .amounts
@@ -105,48 +94,36 @@ impl CampaignView {
             .iter()
             .map(|b| format_cents(*b, lang))
             .collect();
-        rules_text.push(match lang {
-            Lang::It => format!(
-                "Importo base per numero di componenti (1, 2, …): {}",
-                bases.join("; ")
-            ),
-            Lang::En => format!(
-                "Base amount by household size (1, 2, …): {}",
-                bases.join("; ")
-            ),
-        });
+        rules_text.push(t!(
+            "vouchers.campaign.rule_base_amounts",
+            amounts = bases.join("; ")
+        ));
         if c.amounts.per_minor_cents > 0 {
-            rules_text.push(match lang {
-                Lang::It => format!(
-                    "Più {} per ogni minore",
-                    format_cents(c.amounts.per_minor_cents, lang)
-                ),
-                Lang::En => format!(
-                    "Plus {} per minor",
-                    format_cents(c.amounts.per_minor_cents, lang)
-                ),
-            });
+            rules_text.push(t!(
+                "vouchers.campaign.rule_per_minor",
+                amount = format_cents(c.amounts.per_minor_cents, lang)
+            ));
         }
         if let Some(max) = c.amounts.max_cents {
-            rules_text.push(match lang {
-                Lang::It => format!("Fino a un massimo di {}", format_cents(max, lang)),
-                Lang::En => format!("Up to {}", format_cents(max, lang)),
-            });
+            rules_text.push(t!(
+                "vouchers.campaign.rule_max_amount",
+                max = format_cents(max, lang)
+            ));
         }
         Self {
             id: doc.id.clone(),
             version: doc.version,
             title: c.title.clone(),
             measure: c.measure,
-            measure_label: c.measure.label(lang),
+            measure_label: c.measure.label(),
             opens_on: c.opens_on.clone(),
             closes_on: c.closes_on.clone(),
             budget_cents: c.budget_cents,
             budget_text: format_cents(c.budget_cents, lang),
             state: c.state,
             phase,
-            phase_label: phase.label(lang),
-            fields: c.fields.iter().map(|f| FieldView::new(*f, lang)).collect(),
+            phase_label: phase.label(),
+            fields: c.fields.iter().map(|f| FieldView::new(*f)).collect(),
             rules_text,
             isee_max_cents: c.eligibility.isee_max_cents,
             residence_required: c.eligibility.residence_required,

@@ -1,9 +1,7 @@
 //! Reading a redemption request (code, amount, request id) from the merchant's form or JSON.
 
-use trama_sdk::code;
-use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
-use trama_sdk::money;
+use trama_sdk::{code, i18n, money, t};
 
 use crate::merchant;
 
@@ -16,15 +14,15 @@ pub struct Request {
 }
 
 /// Reads a redemption from a form or JSON: a code in any spelling, an amount in euros and the
-/// request id that makes a retry harmless; every problem is named by its field.
-pub fn read(input: &Input, lang: Lang) -> std::result::Result<Request, Problems> {
+/// request id that makes a retry harmless; every problem is named by its field, in the caller's
+/// language.
+pub fn read(input: &Input) -> std::result::Result<Request, Problems> {
     let mut problems = Problems::default();
+    // The SDK's sentences (a malformed code or amount) in the caller's language.
+    let lang = i18n::current();
     let code = match input.one("code") {
         None => {
-            problems.push(
-                "code",
-                lang.pick("scrivi il codice del buono", "write the voucher's code"),
-            );
+            problems.push("code", t!("vouchers.problems.code_required"));
             String::new()
         }
         Some(text) => code::normalize(text, crate::voucher::CODE_LEN).unwrap_or_else(|err| {
@@ -34,21 +32,12 @@ pub fn read(input: &Input, lang: Lang) -> std::result::Result<Request, Problems>
     };
     let amount_cents = match input.one("amount") {
         None => {
-            problems.push(
-                "amount",
-                lang.pick("scrivi l'importo da scalare", "write the amount to take"),
-            );
+            problems.push("amount", t!("vouchers.problems.amount_required"));
             0
         }
         Some(text) => match money::parse_euros(text) {
             Ok(0) => {
-                problems.push(
-                    "amount",
-                    lang.pick(
-                        "l'importo deve essere più di zero",
-                        "the amount must be more than zero",
-                    ),
-                );
+                problems.push("amount", t!("vouchers.problems.amount_zero"));
                 0
             }
             Ok(cents) => cents,
@@ -58,7 +47,7 @@ pub fn read(input: &Input, lang: Lang) -> std::result::Result<Request, Problems>
             }
         },
     };
-    let request_id = merchant::request_id(input, lang, &mut problems);
+    let request_id = merchant::request_id(input, &mut problems);
     if problems.is_empty() {
         Ok(Request {
             code,

@@ -1,6 +1,7 @@
 //! Tests of redemptions: reading requests and recovering pending ones.
 
 use super::*;
+use trama_sdk::i18n::set_locale;
 use trama_sdk::input::Input;
 
 #[test]
@@ -11,16 +12,19 @@ fn a_request_reads_code_amount_and_request_id() {
         ("request_id".into(), "0123456789abcdef".into()),
     ]);
     assert_eq!(
-        read(&input, Lang::It),
+        read(&input),
         Ok(Request {
             code: "ABCDEFGHJKMN".into(),
             amount_cents: 1250,
             request_id: "0123456789abcdef".into(),
         })
     );
-    let problems = read(&Input::default(), Lang::En).unwrap_err();
+    set_locale("en");
+    let problems = read(&Input::default()).unwrap_err();
     let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
     assert_eq!(fields, vec!["code", "amount", "request_id"]);
+    assert_eq!(problems.for_field("code"), Some("write the voucher's code"));
+    set_locale("it");
 }
 
 fn pending(at: i64) -> Redemption {
@@ -74,9 +78,13 @@ fn statuses_are_stored_lowercase_and_shown_in_both_languages() {
     let stored = serde_json::to_value(pending(0)).expect("JSON");
     assert_eq!(stored["status"], "pending");
     assert_eq!(stored["transfer_key"], "redeem/m1/req-1");
-    assert_eq!(RedemptionStatus::Pending.label(Lang::It), "in corso");
-    assert_eq!(RedemptionStatus::Void.label(Lang::It), "annullata");
-    assert_eq!(RedemptionStatus::Void.label(Lang::En), "cancelled");
+    assert_eq!(RedemptionStatus::Pending.label(), "in corso");
+    assert_eq!(RedemptionStatus::Void.label(), "annullata");
+    set_locale("en");
+    assert_eq!(RedemptionStatus::Void.label(), "cancelled");
+    set_locale("de");
+    assert_eq!(RedemptionStatus::Void.label(), "storniert");
+    set_locale("it");
     for status in [
         RedemptionStatus::Pending,
         RedemptionStatus::Done,

@@ -21,7 +21,7 @@ pub struct RedemptionView {
     pub at_utc: String,
     /// `pending`, `done` or `void`.
     pub status: &'static str,
-    pub status_label: &'static str,
+    pub status_label: String,
     /// Only `done` redemptions took money; pages show the others with their label.
     pub done: bool,
 }
@@ -38,7 +38,7 @@ impl RedemptionView {
             remaining_text: format_cents(doc.data.remaining_cents, lang),
             at_utc: trama_sdk::clock::DateTime::from_unix_ms(doc.data.at).to_string(),
             status: doc.data.status.as_str(),
-            status_label: doc.data.status.label(lang),
+            status_label: doc.data.status.label(),
             done: doc.data.status == RedemptionStatus::Done,
         }
     }

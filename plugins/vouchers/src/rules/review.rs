@@ -4,9 +4,9 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use trama_sdk::i18n::Lang;
+use trama_sdk::i18n::{self, Lang};
 use trama_sdk::input::parse_yes_no;
-use trama_sdk::money;
+use trama_sdk::{money, t};
 
 use super::{Answers, Field, Kind, show_value};
 
@@ -58,24 +58,21 @@ pub struct ReviewRule {
 
 impl ReviewRule {
     /// Reads `field op value`: `op` is one of `= == != <> < <= > >=`, `value` a whole number,
-    /// an amount of euros or yes/no, as the field wants.
-    pub fn parse(text: &str, lang: Lang) -> Result<Self, String> {
+    /// an amount of euros or yes/no, as the field wants. A refusal says why in the caller's
+    /// language.
+    pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         let name_end = text
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(text.len());
         let (name, rest) = text.split_at(name_end);
         let Some(field) = Field::parse(name) else {
-            return Err(match lang {
-                Lang::It => format!(
-                    "«{text}»: «{name}» non è un campo della domanda; i campi sono {}",
-                    field_list()
-                ),
-                Lang::En => format!(
-                    "`{text}`: `{name}` is not an application field; the fields are {}",
-                    field_list()
-                ),
-            });
+            return Err(t!(
+                "vouchers.review_rule.unknown_field",
+                text = text,
+                name = name,
+                fields = field_list(),
+            ));
         };
         let rest = rest.trim_start();
         let (op, value) = [
@@ -90,36 +87,33 @@ impl ReviewRule {
         ]
         .into_iter()
         .find_map(|(symbol, op)| rest.strip_prefix(symbol).map(|value| (op, value.trim())))
-        .ok_or_else(|| match lang {
-            Lang::It => format!(
-                "«{text}»: dopo il campo serve un confronto (=, !=, <, <=, >, >=) e un valore, ad esempio «income_loss = yes»"
-            ),
-            Lang::En => format!(
-                "`{text}`: the field must be followed by a comparison (=, !=, <, <=, >, >=) and a value, e.g. `income_loss = yes`"
-            ),
-        })?;
+        .ok_or_else(|| t!("vouchers.review_rule.no_comparison", text = text))?;
         let value = match field.kind() {
-            Kind::YesNo => parse_yes_no(value)
-                .map(i64::from)
-                .ok_or_else(|| match lang {
-                    Lang::It => format!("«{text}»: {} si confronta con sì o no", field.key()),
-                    Lang::En => format!("`{text}`: {} compares with yes or no", field.key()),
-                })?,
-            Kind::Count => value.parse::<i64>().map_err(|_| match lang {
-                Lang::It => format!(
-                    "«{text}»: {} si confronta con un numero intero",
-                    field.key()
-                ),
-                Lang::En => format!("`{text}`: {} compares with a whole number", field.key()),
+            Kind::YesNo => parse_yes_no(value).map(i64::from).ok_or_else(|| {
+                t!(
+                    "vouchers.review_rule.yes_no_value",
+                    text = text,
+                    field = field.key(),
+                )
             })?,
-            Kind::Euros => money::parse_euros(value)
-                .map_err(|err| format!("«{text}»: {}", err.describe(value, lang)))?,
+            Kind::Count => value.parse::<i64>().map_err(|_| {
+                t!(
+                    "vouchers.review_rule.whole_number_value",
+                    text = text,
+                    field = field.key(),
+                )
+            })?,
+            Kind::Euros => money::parse_euros(value).map_err(|err| {
+                t!(
+                    "vouchers.review_rule.amount_value",
+                    text = text,
+                    // The SDK's sentence, in the caller's language.
+                    problem = err.describe(value, i18n::current()),
+                )
+            })?,
         };
         if field.kind() == Kind::YesNo && !matches!(op, Op::Eq | Op::Ne) {
-            return Err(match lang {
-                Lang::It => format!("«{text}»: una risposta sì/no si confronta solo con = o !="),
-                Lang::En => format!("`{text}`: a yes/no answer compares only with = or !="),
-            });
+            return Err(t!("vouchers.review_rule.yes_no_op", text = text));
         }
         Ok(Self { field, op, value })
     }
@@ -130,11 +124,11 @@ impl ReviewRule {
             .is_some_and(|n| self.op.holds(n, self.value))
     }
 
-    /// The rule in words: "Perdita o calo del reddito = sì".
+    /// The rule in words: "Perdita o calo del reddito = sì"; `lang` formats the value.
     pub fn describe(&self, lang: Lang) -> String {
         format!(
             "{} {} {}",
-            self.field.label(lang),
+            self.field.label(),
             self.op.symbol(),
             show_value(self.field, self.value, lang)
         )
@@ -171,6 +165,6 @@ impl TryFrom<String> for ReviewRule {
     type Error = String;
 
     fn try_from(text: String) -> Result<Self, String> {
-        ReviewRule::parse(&text, Lang::En)
+        ReviewRule::parse(&text)
     }
 }

@@ -2,6 +2,7 @@
 //! rules.
 
 use super::*;
+use trama_sdk::i18n::set_locale;
 
 fn answers() -> Answers {
     Answers {
@@ -36,9 +37,20 @@ fn reasons_are_plain_words_with_the_figures() {
         ]
     );
     assert_eq!(
+        Reason::HouseholdTooSmall { size: 1, min: 2 }.describe(Lang::It),
+        "nucleo di 1 componente sotto il minimo di 2"
+    );
+    // The words come from the caller's catalogue (locales/en), the figures follow `lang`.
+    set_locale("en");
+    assert_eq!(
         reasons[0].describe(Lang::En),
         "ISEE €18,000.00 above the threshold of €15,000.00"
     );
+    assert_eq!(
+        reasons[2].describe(Lang::En),
+        "household of 3 below the minimum of 4"
+    );
+    set_locale("it");
 }
 
 #[test]
@@ -101,18 +113,18 @@ fn amounts_are_split_greedily_with_the_remainder_as_a_smaller_voucher() {
 
 #[test]
 fn review_rules_read_in_many_spellings_and_round_trip() {
-    let rule = ReviewRule::parse("income_loss = yes", Lang::It).unwrap();
+    let rule = ReviewRule::parse("income_loss = yes").unwrap();
     assert_eq!(rule.to_string(), "income_loss = yes");
-    assert_eq!(ReviewRule::parse("income_loss==sì", Lang::It), Ok(rule));
-    let rule = ReviewRule::parse("arrears > 5.000,00", Lang::It).unwrap();
+    assert_eq!(ReviewRule::parse("income_loss==sì"), Ok(rule));
+    let rule = ReviewRule::parse("arrears > 5.000,00").unwrap();
     assert_eq!(rule.value, 500_000);
     assert_eq!(rule.to_string(), "arrears > 5000.00");
-    assert_eq!(ReviewRule::parse(&rule.to_string(), Lang::En), Ok(rule));
+    assert_eq!(ReviewRule::parse(&rule.to_string()), Ok(rule));
     assert_eq!(
         rule.describe(Lang::It),
         "Morosità accumulata (euro) > 5.000,00 €"
     );
-    let minors = ReviewRule::parse("minors>=3", Lang::En).unwrap();
+    let minors = ReviewRule::parse("minors>=3").unwrap();
     assert!(!minors.applies(&answers()));
     let mut big = answers();
     big.minors = Some(3);
@@ -123,22 +135,29 @@ fn review_rules_read_in_many_spellings_and_round_trip() {
 
 #[test]
 fn bad_review_rules_say_what_is_wrong() {
-    let err = ReviewRule::parse("income = yes", Lang::En).unwrap_err();
+    set_locale("en");
+    let err = ReviewRule::parse("income = yes").unwrap_err();
     assert!(
         err.contains("`income` is not an application field"),
         "{err}"
     );
-    let err = ReviewRule::parse("isee", Lang::En).unwrap_err();
+    let err = ReviewRule::parse("isee").unwrap_err();
     assert!(err.contains("comparison"), "{err}");
-    let err = ReviewRule::parse("resident > yes", Lang::En).unwrap_err();
+    let err = ReviewRule::parse("resident > yes").unwrap_err();
     assert!(err.contains("only with = or !="), "{err}");
-    let err = ReviewRule::parse("minors = many", Lang::It).unwrap_err();
+    set_locale("it");
+    let err = ReviewRule::parse("minors = many").unwrap_err();
     assert!(err.contains("numero intero"), "{err}");
+    let err = ReviewRule::parse("rent > tanto").unwrap_err();
+    assert_eq!(
+        err,
+        "«rent > tanto»: «tanto» non è un importo in euro: scrivilo ad esempio come 1.234,50"
+    );
 }
 
 #[test]
 fn a_rule_on_an_unanswered_field_never_applies() {
-    let rule = ReviewRule::parse("rent > 800", Lang::En).unwrap();
+    let rule = ReviewRule::parse("rent > 800").unwrap();
     assert!(!rule.applies(&answers()));
 }
 
@@ -157,7 +176,7 @@ fn answers_are_read_with_a_message_per_field() {
         ("resident".into(), "forse".into()),
     ]);
     let mut problems = Problems::default();
-    let answers = Answers::read(&asked, &input, Lang::It, &mut problems);
+    let answers = Answers::read(&asked, &input, &mut problems);
     assert_eq!(answers.isee_cents, Some(1_200_050));
     let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
     assert_eq!(fields, vec!["resident", "minors"]);
@@ -166,8 +185,10 @@ fn answers_are_read_with_a_message_per_field() {
         Some("i minori (2) devono essere meno dei componenti del nucleo (2)")
     );
 
+    set_locale("en");
     let mut problems = Problems::default();
-    Answers::read(&asked, &Input::default(), Lang::En, &mut problems);
+    Answers::read(&asked, &Input::default(), &mut problems);
     assert_eq!(problems.0.len(), 4);
     assert_eq!(problems.for_field("isee"), Some("an answer is required"));
+    set_locale("it");
 }

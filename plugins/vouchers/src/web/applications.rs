@@ -8,7 +8,7 @@ use trama_sdk::identity::{self, User};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::{Error, Result, clock, t};
 
 use super::{FormState, OPERATORS, lang, to, with_form};
 use crate::application::{self, APPLICATIONS, Action, Application, ApplicationView, Status};
@@ -17,12 +17,12 @@ use crate::config::Settings;
 
 /// The application, if the caller may see it: its citizen or an operator. Anyone else gets
 /// the same 404 as for an id that does not exist, so ids reveal nothing.
-fn visible(id: &str, user: &User, lang: Lang) -> Result<Doc<Application>> {
-    let doc = application::load(id, lang)?;
+fn visible(id: &str, user: &User) -> Result<Doc<Application>> {
+    let doc = application::load(id)?;
     if OPERATORS.admits() || doc.data.user_id.as_deref() == Some(user.id.as_str()) {
         Ok(doc)
     } else {
-        Err(application::not_found(id, lang))
+        Err(application::not_found(id))
     }
 }
 
@@ -44,8 +44,8 @@ fn render(
     form: Option<FormState>,
     lang: Lang,
 ) -> Result<Response> {
-    let doc = visible(id, user, lang)?;
-    let campaign = campaign::load(&doc.data.campaign, lang)?;
+    let doc = visible(id, user)?;
+    let campaign = campaign::load(&doc.data.campaign)?;
     let active = campaign.data.state == State::Active;
     let operator = OPERATORS.admits();
     let owner = doc.data.user_id.as_deref() == Some(user.id.as_str());
@@ -72,7 +72,7 @@ pub fn page(request: Request, params: Params) -> Result<Response> {
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
-    let doc = visible(params.get("id")?, &user, lang)?;
+    let doc = visible(params.get("id")?, &user)?;
     Response::json(&view(&doc, lang)?)
 }
 
@@ -142,7 +142,7 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
         .unwrap_or_default()
         .to_owned();
     let sub = Submission::read(&request, &verb, &["reason", "question", "answer"])?;
-    let text = |field: &str| application::check_text(field, sub.input.one(field), lang);
+    let text = |field: &str| application::check_text(field, sub.input.one(field));
     let action = match verb.as_str() {
         "approve" => {
             OPERATORS.require(lang)?;
@@ -158,12 +158,9 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
         }
         "answer" => {
             // Only the citizen who applied answers: anyone else sees a 404.
-            let doc = visible(&id, &user, lang)?;
+            let doc = visible(&id, &user)?;
             if doc.data.user_id.as_deref() != Some(user.id.as_str()) {
-                return Err(Error::forbidden(lang.pick(
-                    "solo chi ha presentato la domanda può rispondere",
-                    "only the applicant can answer",
-                )));
+                return Err(Error::forbidden(t!("vouchers.application.only_applicant")));
             }
             text("answer").map(Action::Answer)
         }
@@ -180,7 +177,7 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
     };
     // A refused step is a `409` (the application or the campaign changed), shown on the page.
     sub.answer(
-        application::review(&id, action, &user, clock::now_ms(), lang),
+        application::review(&id, action, &user, clock::now_ms()),
         |doc| {
             if sub.json {
                 Response::json(&view(&doc, lang)?)

@@ -12,7 +12,7 @@ use trama_sdk::local;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Error, Result, clock, identity};
+use trama_sdk::{Error, Result, clock, identity, t};
 
 use super::{FormState, OPERATORS, created, lang, to, wants_json, with_form};
 use crate::application::{self, APPLICATIONS, Application, ApplicationView, Status};
@@ -80,24 +80,21 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 /// `GET /api/campaigns/{id}`
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let doc = campaign::load(params.get("id")?, lang)?;
+    let doc = campaign::load(params.get("id")?)?;
     Response::json(&CampaignView::new(&doc, clock::today(), lang))
 }
 
-fn new_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+fn new_page(status: u16, form: Option<FormState>) -> Result<Response> {
     let settings = Settings::load()?;
     let today = clock::today();
     let measures: Vec<Value> = Measure::ALL
         .iter()
-        .map(|m| json!({ "key": m.key(), "label": m.label(lang) }))
+        .map(|m| json!({ "key": m.key(), "label": m.label() }))
         .collect();
-    let fields: Vec<FieldView> = Field::ALL
-        .iter()
-        .map(|f| FieldView::new(*f, lang))
-        .collect();
+    let fields: Vec<FieldView> = Field::ALL.iter().map(|f| FieldView::new(*f)).collect();
     let criteria: Vec<Value> = Criterion::ALL
         .iter()
-        .map(|c| json!({ "key": c.key(), "label": c.label(lang) }))
+        .map(|c| json!({ "key": c.key(), "label": c.label() }))
         .collect();
     let others: Vec<Value> = CAMPAIGNS
         .query()
@@ -129,7 +126,7 @@ fn new_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response
 pub fn new_form(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    new_page(200, None, lang)
+    new_page(200, None)
 }
 
 /// `POST /campaigns` (form) and `POST /api/campaigns` (JSON): `201` with the campaign, or a
@@ -143,12 +140,12 @@ pub fn create(request: Request, _: Params) -> Result<Response> {
         "excluded_campaigns",
     ]);
     let settings = Settings::load()?;
-    let page = |status, form| new_page(status, Some(form), lang);
-    let draft = match campaign::validate(&sub.input, lang, &settings.default_review_rules) {
+    let page = |status, form| new_page(status, Some(form));
+    let draft = match campaign::validate(&sub.input, &settings.default_review_rules) {
         Ok(draft) => draft,
         Err(problems) => return sub.refused(problems, page),
     };
-    match campaign::create(draft, &user.username, clock::now_ms(), lang) {
+    match campaign::create(draft, &user.username, clock::now_ms()) {
         Ok(doc) => sub.done(
             &CampaignView::new(&doc, clock::today(), lang),
             &format!("/campaigns/{}", doc.id),
@@ -167,14 +164,11 @@ struct ListQuery {
     offset: Option<u32>,
 }
 
-fn status_filter(text: Option<&str>, lang: Lang) -> Result<Option<Status>> {
+fn status_filter(text: Option<&str>) -> Result<Option<Status>> {
     match text.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(key) => Status::parse(key).map(Some).ok_or_else(|| {
-            Error::bad_request(match lang {
-                Lang::It => format!("«{key}» non è uno stato di domanda"),
-                Lang::En => format!("`{key}` is not an application status"),
-            })
+            Error::bad_request(t!("vouchers.application.unknown_status", key = key))
         }),
     }
 }
@@ -195,7 +189,7 @@ fn render_page(
     form: Option<FormState>,
     lang: Lang,
 ) -> Result<Response> {
-    let doc = campaign::load(id, lang)?;
+    let doc = campaign::load(id)?;
     let settings = Settings::load()?;
     let today = clock::today();
     let view = CampaignView::new(&doc, today, lang);
@@ -221,7 +215,7 @@ fn render_page(
         context["mine"] = json!(mine);
     }
     if operator {
-        let filter = status_filter(query.status.as_deref(), lang)?;
+        let filter = status_filter(query.status.as_deref())?;
         let page = query.page.unwrap_or(0);
         let mut q = APPLICATIONS
             .query()
@@ -243,7 +237,7 @@ fn render_page(
             .iter()
             .map(|s| {
                 let count = counts.get(s).copied().unwrap_or(0);
-                json!({ "key": s.key(), "label": s.label(lang), "count": count })
+                json!({ "key": s.key(), "label": s.label(), "count": count })
             })
             .collect();
         context["applications"] = json!(rows);
@@ -277,10 +271,7 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
     let input = Input::from_request(&request, application::JSON_FIELDS)?;
     let on_behalf = request.path().ends_with("/apply-on-behalf")
         || input.flag("on_behalf").map_err(|text| {
-            Error::bad_request(match lang {
-                Lang::It => format!("`on_behalf`: «{text}» non è sì o no"),
-                Lang::En => format!("`on_behalf`: `{text}` is not yes or no"),
-            })
+            Error::bad_request(t!("vouchers.application.on_behalf_not_yes_no", text = text))
         })?;
     if on_behalf {
         OPERATORS.require(lang)?;
@@ -290,7 +281,7 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
         if on_behalf { "on_behalf" } else { "apply" },
         input,
     );
-    let doc = campaign::load(&id, lang)?;
+    let doc = campaign::load(&id)?;
     let no_query = ListQuery {
         status: None,
         page: None,
@@ -298,11 +289,10 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
         offset: None,
     };
     let page = |status, form| render_page(&id, &no_query, status, Some(form), lang);
-    let submission =
-        match application::read_submission(&doc.data, &sub.input, on_behalf, &user, lang) {
-            Ok(submission) => submission,
-            Err(problems) => return sub.refused(problems, page),
-        };
+    let submission = match application::read_submission(&doc.data, &sub.input, on_behalf, &user) {
+        Ok(submission) => submission,
+        Err(problems) => return sub.refused(problems, page),
+    };
     let filed = |app: Doc<Application>| {
         if !sub.json {
             return Ok(to(&format!("/applications/{}", app.id)));
@@ -316,14 +306,7 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
         ))
     };
     sub.answer(
-        application::submit(
-            &doc,
-            submission,
-            &user,
-            clock::today(),
-            clock::now_ms(),
-            lang,
-        ),
+        application::submit(&doc, submission, &user, clock::today(), clock::now_ms()),
         filed,
         page,
     )
@@ -337,7 +320,7 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
-    campaign::load(&id, lang)?;
+    campaign::load(&id)?;
     let now = clock::now_ms();
     let doc = close::start(&id, &user.username, now)?;
     let progress = match doc.data.state {
@@ -366,7 +349,7 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
             super::BASE
         )));
     }
-    let doc = campaign::load(&id, lang)?;
+    let doc = campaign::load(&id)?;
     let summary = doc
         .data
         .close
@@ -374,15 +357,9 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
         .map_or(Value::Null, |state| close::summary(state, lang));
     let done = doc.data.state == State::Closed;
     let message = match (done, progress) {
-        (true, _) => lang.pick("La campagna è chiusa.", "The campaign is closed."),
-        (false, Some(Progress::Busy)) => lang.pick(
-            "La chiusura è già in corso.",
-            "The closing is already under way.",
-        ),
-        (false, _) => lang.pick(
-            "La chiusura prosegue in background: ricarica tra qualche minuto.",
-            "The closing continues in the background: reload in a few minutes.",
-        ),
+        (true, _) => t!("vouchers.closing.done"),
+        (false, Some(Progress::Busy)) => t!("vouchers.closing.busy"),
+        (false, _) => t!("vouchers.closing.background"),
     };
     Response::json_with_status(
         if done { 200 } else { 202 },
@@ -397,7 +374,7 @@ pub fn api_applications(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
     let id = params.get("id")?;
-    let doc = campaign::load(id, lang)?;
+    let doc = campaign::load(id)?;
     let query: ListQuery = request.parse_query()?;
     let limit = query.limit.unwrap_or(100);
     if limit > 1000 {
@@ -410,7 +387,7 @@ pub fn api_applications(request: Request, params: Params) -> Result<Response> {
         .filter("campaign", Cmp::Eq, id)
         .limit(limit)
         .offset(query.offset.unwrap_or(0));
-    if let Some(status) = status_filter(query.status.as_deref(), lang)? {
+    if let Some(status) = status_filter(query.status.as_deref())? {
         q = q.filter("status", Cmp::Eq, status.key());
     }
     let settings = Settings::load()?;
@@ -445,7 +422,7 @@ pub fn export_applications(request: Request, params: Params) -> Result<Response>
     OPERATORS.require(lang)?;
     let (first, suffix) = export_part(&request, APPLICATION_EXPORT_ROWS)?;
     let id = params.get("id")?;
-    let doc = campaign::load(id, lang)?;
+    let doc = campaign::load(id)?;
     let mut sheet = Sheet::new(lang);
     let header = [
         "vouchers.csv.id",
@@ -512,7 +489,7 @@ pub fn export_beneficiaries(request: Request, params: Params) -> Result<Response
     OPERATORS.require(lang)?;
     let (first, suffix) = export_part(&request, EXPORT_ROWS)?;
     let id = params.get("id")?;
-    campaign::load(id, lang)?;
+    campaign::load(id)?;
     let settings = Settings::load()?;
     let mut sheet = Sheet::new(lang);
     sheet.header(&[

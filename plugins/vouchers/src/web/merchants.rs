@@ -13,7 +13,7 @@ use trama_sdk::router::Params;
 use trama_sdk::store::Doc;
 use trama_sdk::store::{self, Cmp};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::{Error, Result, clock, t};
 
 use super::{FormState, OPERATORS, SHOPS, created, lang, to, wants_json, with_form};
 use crate::config::Settings;
@@ -67,12 +67,12 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
     OPERATORS.require(lang)?;
     let sub = Submission::read(&request, "register", merchant::JSON_FIELDS)?;
     let page = |status, form| operator_page(status, Some(form), lang);
-    let new = match merchant::read_new(&sub.input, lang) {
+    let new = match merchant::read_new(&sub.input) {
         Ok(new) => new,
         Err(problems) => return sub.refused(problems, page),
     };
     sub.answer(
-        merchant::register(new, clock::now_ms(), lang),
+        merchant::register(new, clock::now_ms()),
         |doc| sub.done(&MerchantView::new(&doc, 0, lang), "/merchants"),
         page,
     )
@@ -91,7 +91,7 @@ pub fn reimburse(request: Request, params: Params) -> Result<Response> {
         merchant::REIMBURSE_FIELDS,
     )?;
     let page = |status, form| operator_page(status, Some(form), lang);
-    let payment = match merchant::read_payment(&sub.input, lang) {
+    let payment = match merchant::read_payment(&sub.input) {
         Ok(payment) => payment,
         Err(problems) => return sub.refused(problems, page),
     };
@@ -125,7 +125,7 @@ pub fn set_status(request: Request, params: Params) -> Result<Response> {
     } else {
         MerchantStatus::Active
     };
-    let doc = merchant::set_status(id, status, clock::now_ms(), lang)?;
+    let doc = merchant::set_status(id, status, clock::now_ms())?;
     if wants_json(&request) {
         Response::json(&MerchantView::new(&doc, merchant::owed(id)?, lang))
     } else {
@@ -284,11 +284,9 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
             Ok(to("/merchant"))
         }
     };
-    sub.answer(
-        merchant::claim(&user, &code, lang),
-        claimed,
-        |status, form| merchant_page(&user, None, status, Some(form), lang),
-    )
+    sub.answer(merchant::claim(&user, &code), claimed, |status, form| {
+        merchant_page(&user, None, status, Some(form), lang)
+    })
 }
 
 /// `POST /redeem` (form or JSON) and `POST /api/redeem` (role `merchant`): `{code, amount,
@@ -300,7 +298,7 @@ pub fn redeem(request: Request, _: Params) -> Result<Response> {
     let sub = Submission::read(&request, "redeem", redeem::JSON_FIELDS)?;
     let settings = Settings::load()?;
     let page = |status, form| merchant_page(&user, None, status, Some(form), lang);
-    let req = match redeem::read(&sub.input, lang) {
+    let req = match redeem::read(&sub.input) {
         Ok(req) => req,
         Err(problems) => return sub.refused(problems, page),
     };
@@ -331,12 +329,7 @@ pub fn api_voucher(request: Request, params: Params) -> Result<Response> {
     let text = params.get("code")?;
     let code = code::normalize(text, crate::voucher::CODE_LEN)
         .map_err(|err| Error::bad_request(err.describe(text, lang)))?;
-    let not_found = || {
-        Error::not_found(match lang {
-            Lang::It => format!("non esiste un buono con codice {text}"),
-            Lang::En => format!("there is no voucher with code {text}"),
-        })
-    };
+    let not_found = || Error::not_found(t!("vouchers.voucher.not_found", code = text));
     let (doc, balance) = voucher::find(&code)?.ok_or_else(not_found)?;
     let allowed = OPERATORS.admits()
         || identity::has_role("merchant")
