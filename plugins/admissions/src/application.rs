@@ -24,9 +24,8 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use trama_sdk::i18n::Lang;
 use trama_sdk::store::{self, Batch, Collection, Doc};
-use trama_sdk::{Error, Result, audit, events};
+use trama_sdk::{Error, Result, audit, events, t};
 
 use crate::BASE;
 use crate::ballot::{Ballot, Outcome};
@@ -92,10 +91,10 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Kind::Admission => lang.pick("Domanda di ammissione", "Application for admission"),
-            Kind::Renewal => lang.pick("Domanda di rinnovo", "Application for renewal"),
+            Kind::Admission => t!("admissions.application.kind_admission"),
+            Kind::Renewal => t!("admissions.application.kind_renewal"),
         }
     }
 }
@@ -136,22 +135,14 @@ impl Status {
         Self::ALL.into_iter().find(|s| s.key() == key)
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Status::Voting => {
-                lang.pick("In esame, votazione aperta", "Under examination, vote open")
-            }
-            Status::InfoRequested => lang.pick(
-                "In attesa di integrazioni dal richiedente",
-                "Waiting for information from the applicant",
-            ),
-            Status::Approved => lang.pick("Approvata", "Approved"),
-            Status::Rejected => lang.pick("Respinta", "Rejected"),
-            Status::NoQuorum => lang.pick(
-                "Decaduta per mancanza di quorum",
-                "Lapsed for lack of quorum",
-            ),
-            Status::Withdrawn => lang.pick("Ritirata", "Withdrawn"),
+            Status::Voting => t!("admissions.application.status_voting"),
+            Status::InfoRequested => t!("admissions.application.status_info_requested"),
+            Status::Approved => t!("admissions.application.status_approved"),
+            Status::Rejected => t!("admissions.application.status_rejected"),
+            Status::NoQuorum => t!("admissions.application.status_no_quorum"),
+            Status::Withdrawn => t!("admissions.application.status_withdrawn"),
         }
     }
 
@@ -269,15 +260,12 @@ impl Application {
         format!("{BASE}/applications/{id}")
     }
 }
-pub fn not_found(id: &str, lang: Lang) -> Error {
-    Error::not_found(match lang {
-        Lang::It => format!("non c'è una domanda {id}"),
-        Lang::En => format!("there is no application {id}"),
-    })
+pub fn not_found(id: &str) -> Error {
+    Error::not_found(t!("admissions.application.not_found", id = id))
 }
 
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Application>> {
-    APPLICATIONS.get(id)?.ok_or_else(|| not_found(id, lang))
+pub fn load(id: &str) -> Result<Doc<Application>> {
+    APPLICATIONS.get(id)?.ok_or_else(|| not_found(id))
 }
 
 /// What the job found to do with an open application.
@@ -301,15 +289,11 @@ fn change<T>(
     id: &str,
     settings: &Settings,
     now: i64,
-    lang: Lang,
     mut apply: impl FnMut(&mut Application) -> Result<Option<T>>,
 ) -> Result<Option<(Doc<Application>, T)>> {
     let written = case::change(
-        lang.pick(
-            "la domanda è stata modificata da altri nello stesso momento: riprova",
-            "the application was changed by someone else at the same moment: try again",
-        ),
-        || load(id, lang),
+        &t!("admissions.application.busy"),
+        || load(id),
         |app: &Application| app.status.is_open(),
         |record| {
             let value = apply(record)?;
@@ -439,50 +423,52 @@ fn decision_notice(
     let name = &app.org.legal_name;
     let expires = expires_on.unwrap_or("-");
     let from = when(decision.at.saturating_add(settings.reapply_after.as_ms()));
-    let body = |lang: Lang| {
-        let summary = decision.summary(lang);
+    notice::in_instance_language(|| {
+        let summary = decision.summary();
         let reasons = if decision.reasons.is_empty() {
             String::new()
         } else {
-            let title = lang.pick("Motivazioni:", "Reasons:");
+            let title = t!("admissions.notice.reasons_title");
             format!("\n\n{title}\n- {}", decision.reasons.join("\n- "))
         };
-        match (decision.outcome, lang) {
-            (Outcome::Approved, Lang::It) => format!(
-                "Il comitato di ammissione della {network} ha approvato la domanda di {name}. {summary}{reasons}\n\nL'accreditamento vale fino al {expires}."
+        let (subject, body) = match decision.outcome {
+            Outcome::Approved => (
+                t!("admissions.notice.approved_subject"),
+                t!(
+                    "admissions.notice.approved_body",
+                    network = network,
+                    name = name,
+                    summary = summary,
+                    reasons = reasons,
+                    expires = expires
+                ),
             ),
-            (Outcome::Approved, Lang::En) => format!(
-                "The admission committee of {network} approved the application of {name}. {summary}{reasons}\n\nThe accreditation is valid until {expires}."
+            Outcome::Rejected => (
+                t!("admissions.notice.rejected_subject"),
+                t!(
+                    "admissions.notice.rejected_body",
+                    network = network,
+                    name = name,
+                    summary = summary,
+                    reasons = reasons,
+                    from = from
+                ),
             ),
-            (Outcome::Rejected, Lang::It) => format!(
-                "Il comitato di ammissione della {network} ha respinto la domanda di {name}. {summary}{reasons}\n\nSi potrà presentare una nuova domanda dal {from}."
+            Outcome::NoQuorum => (
+                t!("admissions.notice.no_quorum_subject"),
+                t!(
+                    "admissions.notice.no_quorum_body",
+                    name = name,
+                    summary = summary
+                ),
             ),
-            (Outcome::Rejected, Lang::En) => format!(
-                "The admission committee of {network} rejected the application of {name}. {summary}{reasons}\n\nA new application may be sent from {from}."
-            ),
-            (Outcome::NoQuorum, Lang::It) => format!(
-                "La domanda di {name} non è stata decisa: {summary} Puoi presentarla di nuovo subito."
-            ),
-            (Outcome::NoQuorum, Lang::En) => format!(
-                "The application of {name} was not decided: {summary} You may send it again at once."
-            ),
+        };
+        Message {
+            subject,
+            body,
+            link: Some(Application::link(id)),
         }
-    };
-    let (subject_it, subject_en) = match decision.outcome {
-        Outcome::Approved => ("Domanda approvata", "Application approved"),
-        Outcome::Rejected => ("Domanda respinta", "Application rejected"),
-        Outcome::NoQuorum => (
-            "Domanda decaduta per mancanza di quorum",
-            "Application lapsed for lack of quorum",
-        ),
-    };
-    Message {
-        subject_it: subject_it.to_owned(),
-        subject_en: subject_en.to_owned(),
-        body_it: body(Lang::It),
-        body_en: body(Lang::En),
-        link: Some(Application::link(id)),
-    }
+    })
 }
 
 /// Records the decision on `app`.

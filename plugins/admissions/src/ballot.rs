@@ -21,7 +21,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use trama_sdk::i18n::Lang;
+use trama_sdk::t;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,15 +33,12 @@ pub enum Majority {
 }
 
 impl Majority {
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Majority::Simple => lang.pick("maggioranza semplice", "simple majority"),
-            Majority::Absolute => lang.pick("maggioranza assoluta", "absolute majority"),
-            Majority::TwoThirds => lang.pick(
-                "maggioranza dei due terzi dei voti espressi",
-                "two-thirds majority of the votes cast",
-            ),
-            Majority::Unanimous => lang.pick("unanimità", "unanimity"),
+            Majority::Simple => t!("admissions.ballot.majority_simple"),
+            Majority::Absolute => t!("admissions.ballot.majority_absolute"),
+            Majority::TwoThirds => t!("admissions.ballot.majority_two_thirds"),
+            Majority::Unanimous => t!("admissions.ballot.majority_unanimous"),
         }
     }
 
@@ -88,11 +85,11 @@ impl Choice {
         }
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Choice::Approve => lang.pick("favorevole", "in favour"),
-            Choice::Reject => lang.pick("contrario", "against"),
-            Choice::Abstain => lang.pick("astenuto", "abstained"),
+            Choice::Approve => t!("admissions.ballot.choice_approve"),
+            Choice::Reject => t!("admissions.ballot.choice_reject"),
+            Choice::Abstain => t!("admissions.ballot.choice_abstain"),
         }
     }
 }
@@ -197,41 +194,31 @@ impl Count {
     }
 
     /// "3 favorevoli, 1 contrario e 0 astenuti su 5 aventi diritto (quorum: 3)".
-    pub fn describe(&self, rule: &Rule, lang: Lang) -> String {
-        let quorum = rule.quorum(self.electorate);
-        match lang {
-            Lang::It => format!(
-                "{} {}, {} {} e {} {} su {} aventi diritto al voto (quorum: {quorum}; {})",
-                self.approve,
-                if self.approve == 1 {
-                    "favorevole"
-                } else {
-                    "favorevoli"
-                },
-                self.reject,
-                if self.reject == 1 {
-                    "contrario"
-                } else {
-                    "contrari"
-                },
-                self.abstain,
-                if self.abstain == 1 {
-                    "astenuto"
-                } else {
-                    "astenuti"
-                },
-                self.electorate,
-                rule.majority.label(lang),
-            ),
-            Lang::En => format!(
-                "{} in favour, {} against and {} abstaining out of {} entitled to vote (quorum: {quorum}; {})",
-                self.approve,
-                self.reject,
-                self.abstain,
-                self.electorate,
-                rule.majority.label(lang),
-            ),
-        }
+    pub fn describe(&self, rule: &Rule) -> String {
+        let in_favour = if self.approve == 1 {
+            t!("admissions.ballot.in_favour_one", count = self.approve)
+        } else {
+            t!("admissions.ballot.in_favour_other", count = self.approve)
+        };
+        let against = if self.reject == 1 {
+            t!("admissions.ballot.against_one", count = self.reject)
+        } else {
+            t!("admissions.ballot.against_other", count = self.reject)
+        };
+        let abstaining = if self.abstain == 1 {
+            t!("admissions.ballot.abstaining_one", count = self.abstain)
+        } else {
+            t!("admissions.ballot.abstaining_other", count = self.abstain)
+        };
+        t!(
+            "admissions.ballot.count",
+            in_favour = in_favour,
+            against = against,
+            abstaining = abstaining,
+            electorate = self.electorate,
+            quorum = rule.quorum(self.electorate),
+            majority = rule.majority.label(),
+        )
     }
 }
 
@@ -458,14 +445,16 @@ mod tests {
     #[test]
     fn counts_are_described_for_the_reasons() {
         let r = rule(50, Majority::Simple);
+        trama_sdk::i18n::set_locale("it");
         assert_eq!(
-            count(5, 3, 1, 0).describe(&r, Lang::It),
+            count(5, 3, 1, 0).describe(&r),
             "3 favorevoli, 1 contrario e 0 astenuti su 5 aventi diritto al voto (quorum: 3; maggioranza semplice)"
         );
-        assert!(
-            count(5, 1, 0, 0)
-                .describe(&r, Lang::En)
-                .contains("1 in favour")
+        trama_sdk::i18n::set_locale("en");
+        assert_eq!(
+            count(5, 1, 0, 0).describe(&r),
+            "1 in favour, 0 against and 0 abstaining out of 5 entitled to vote (quorum: 3; simple majority)"
         );
+        trama_sdk::i18n::set_locale("it");
     }
 }

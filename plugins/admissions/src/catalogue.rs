@@ -7,8 +7,8 @@
 //! [`trama_sdk::input::Input::from_json_with_rows`]). An entry keeps its id across renewals, so the
 //! plugins that consume the register can follow it.
 
-use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
+use trama_sdk::t;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,12 +31,7 @@ pub struct Service {
 }
 
 /// The categories chosen, each one of the instance's `categories`; at least one.
-pub fn read_categories(
-    input: &Input,
-    allowed: &[String],
-    lang: Lang,
-    problems: &mut Problems,
-) -> Vec<String> {
+pub fn read_categories(input: &Input, allowed: &[String], problems: &mut Problems) -> Vec<String> {
     let mut chosen: Vec<String> = Vec::new();
     for value in input.many("categories") {
         match allowed.iter().find(|c| c.eq_ignore_ascii_case(value)) {
@@ -45,29 +40,18 @@ pub fn read_categories(
             None => {
                 problems.push(
                     "categories",
-                    match lang {
-                        Lang::It => format!(
-                            "«{value}» non è una delle categorie della rete ({})",
-                            allowed.join(", ")
-                        ),
-                        Lang::En => format!(
-                            "`{value}` is not one of the network's categories ({})",
-                            allowed.join(", ")
-                        ),
-                    },
+                    t!(
+                        "admissions.catalogue.unknown_category",
+                        value = value,
+                        categories = allowed.join(", ")
+                    ),
                 );
                 return chosen;
             }
         }
     }
     if chosen.is_empty() {
-        problems.push(
-            "categories",
-            lang.pick(
-                "scegli almeno una categoria di servizi",
-                "choose at least one category of services",
-            ),
-        );
+        problems.push("categories", t!("admissions.catalogue.no_category"));
     }
     chosen
 }
@@ -82,7 +66,6 @@ pub fn read_services(
     max: usize,
     existing: &[String],
     new_id: &mut dyn FnMut() -> String,
-    lang: Lang,
     problems: &mut Problems,
 ) -> Vec<Service> {
     let mut services = Vec::new();
@@ -99,14 +82,12 @@ pub fn read_services(
         if !(2..=120).contains(&title_chars) || title.chars().any(char::is_control) {
             problems.push(
                 &field("title"),
-                match lang {
-                    Lang::It => {
-                        format!("servizio n. {n}: il titolo ha da 2 a 120 caratteri, su una riga")
-                    }
-                    Lang::En => {
-                        format!("service no. {n}: the title has 2 to 120 characters, on one line")
-                    }
-                },
+                t!(
+                    "admissions.catalogue.title_length",
+                    n = n,
+                    min = 2,
+                    max = 120
+                ),
             );
         }
         let category = match categories.iter().find(|c| c.eq_ignore_ascii_case(category)) {
@@ -114,16 +95,11 @@ pub fn read_services(
             None => {
                 problems.push(
                     &field("category"),
-                    match lang {
-                        Lang::It => format!(
-                            "servizio n. {n}: la categoria deve essere una di quelle scelte per l'organizzazione ({})",
-                            categories.join(", ")
-                        ),
-                        Lang::En => format!(
-                            "service no. {n}: the category must be one of those chosen for the organisation ({})",
-                            categories.join(", ")
-                        ),
-                    },
+                    t!(
+                        "admissions.catalogue.category_not_chosen",
+                        n = n,
+                        categories = categories.join(", ")
+                    ),
                 );
                 String::new()
             }
@@ -131,10 +107,12 @@ pub fn read_services(
         if !(10..=2000).contains(&description.chars().count()) {
             problems.push(
                 &field("description"),
-                match lang {
-                    Lang::It => format!("servizio n. {n}: descrivi il servizio in 10-2000 caratteri (cosa, per chi, a che condizioni)"),
-                    Lang::En => format!("service no. {n}: describe the service in 10 to 2000 characters (what, for whom, on what terms)"),
-                },
+                t!(
+                    "admissions.catalogue.description_length",
+                    n = n,
+                    min = 10,
+                    max = 2000
+                ),
             );
         }
         if problems.0.len() > before {
@@ -155,27 +133,16 @@ pub fn read_services(
         });
     }
     if services.is_empty() && problems.0.iter().all(|p| !p.field.starts_with("service_")) {
-        problems.push(
-            "service_1_title",
-            lang.pick(
-                "descrivi almeno un servizio da pubblicare nel catalogo",
-                "describe at least one service to publish in the catalogue",
-            ),
-        );
+        problems.push("service_1_title", t!("admissions.catalogue.no_service"));
     }
     if services.len() > max {
         problems.push(
             "services",
-            match lang {
-                Lang::It => format!(
-                    "al massimo {max} servizi per domanda (ne hai indicati {})",
-                    services.len()
-                ),
-                Lang::En => format!(
-                    "at most {max} services per application ({} given)",
-                    services.len()
-                ),
-            },
+            t!(
+                "admissions.catalogue.too_many_services",
+                max = max,
+                given = services.len()
+            ),
         );
     }
     services
@@ -211,22 +178,22 @@ mod tests {
         let chosen = read_categories(
             &input(&[("categories", "Alimentari"), ("categories", "alimentari")]),
             &network(),
-            Lang::It,
             &mut problems,
         );
         assert_eq!(chosen, vec!["alimentari".to_owned()]);
         assert!(problems.is_empty());
+        trama_sdk::i18n::set_locale("en");
         read_categories(
             &input(&[("categories", "gioielli")]),
             &network(),
-            Lang::En,
             &mut problems,
         );
-        assert!(
-            problems
-                .for_field("categories")
-                .unwrap()
-                .contains("`gioielli`")
+        trama_sdk::i18n::set_locale("it");
+        assert_eq!(
+            problems.for_field("categories"),
+            Some(
+                "`gioielli` is not one of the network's categories (alimentari, trasporto sociale)"
+            )
         );
     }
 
@@ -254,7 +221,6 @@ mod tests {
             5,
             &["kept".into()],
             &mut counter(),
-            Lang::It,
             &mut problems,
         );
         assert!(problems.is_empty(), "{problems:?}");
@@ -280,7 +246,6 @@ mod tests {
             5,
             &[],
             &mut counter(),
-            Lang::It,
             &mut problems,
         );
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
@@ -293,15 +258,16 @@ mod tests {
             ]
         );
         let mut problems = Problems::default();
+        trama_sdk::i18n::set_locale("en");
         read_services(
             &input(&[]),
             &network(),
             5,
             &[],
             &mut counter(),
-            Lang::En,
             &mut problems,
         );
+        trama_sdk::i18n::set_locale("it");
         assert!(
             problems
                 .for_field("service_1_title")
@@ -328,15 +294,16 @@ mod tests {
             pairs.push((d.as_str(), "Una descrizione abbastanza lunga"));
         }
         let mut problems = Problems::default();
+        trama_sdk::i18n::set_locale("en");
         read_services(
             &input(&pairs),
             &network(),
             2,
             &[],
             &mut counter(),
-            Lang::En,
             &mut problems,
         );
+        trama_sdk::i18n::set_locale("it");
         assert!(
             problems
                 .for_field("services")

@@ -23,7 +23,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use trama_sdk::i18n::Lang;
+use trama_sdk::t;
 
 /// A link a member declared in their profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,41 +74,23 @@ pub enum Conflict {
 }
 
 impl Conflict {
-    pub fn describe(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (Conflict::OwnAccount, Lang::It) => {
-                "è il suo account ad aver presentato la domanda o a gestire il fornitore".into()
-            }
-            (Conflict::OwnAccount, Lang::En) => {
-                "their own account applied or manages the provider".into()
-            }
-            (Conflict::LegalRepresentative, Lang::It) => {
-                "è il legale rappresentante dell'organizzazione".into()
-            }
-            (Conflict::LegalRepresentative, Lang::En) => {
-                "they are the organisation's legal representative".into()
-            }
-            (Conflict::DeclaredLink { identifier, note }, Lang::It) => {
-                format!("ha dichiarato un legame con {identifier}{}", suffix(note))
-            }
-            (Conflict::DeclaredLink { identifier, note }, Lang::En) => {
-                format!("they declared a link with {identifier}{}", suffix(note))
-            }
-            (Conflict::DeclaredOnCase { note }, Lang::It) => {
-                format!("ha dichiarato un conflitto di interessi{}", suffix(note))
-            }
-            (Conflict::DeclaredOnCase { note }, Lang::En) => {
-                format!("they declared a conflict of interest{}", suffix(note))
-            }
+    pub fn describe(&self) -> String {
+        match self {
+            Conflict::OwnAccount => t!("admissions.conflict.own_account"),
+            Conflict::LegalRepresentative => t!("admissions.conflict.legal_representative"),
+            Conflict::DeclaredLink { identifier, note } => match note.trim() {
+                "" => t!("admissions.conflict.declared_link", identifier = identifier),
+                note => t!(
+                    "admissions.conflict.declared_link_noted",
+                    identifier = identifier,
+                    note = note
+                ),
+            },
+            Conflict::DeclaredOnCase { note } => match note.trim() {
+                "" => t!("admissions.conflict.declared_on_case"),
+                note => t!("admissions.conflict.declared_on_case_noted", note = note),
+            },
         }
-    }
-}
-
-fn suffix(note: &str) -> String {
-    if note.trim().is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", note.trim())
     }
 }
 
@@ -196,7 +178,7 @@ mod tests {
             links: &links,
         };
         let conflict = conflict_of(linked, &subject(), &[]).unwrap();
-        assert!(conflict.describe(Lang::It).contains("01234567897 (socia)"));
+        assert!(conflict.describe().contains("01234567897 (socia)"));
         let free = MemberLinks {
             id: "m3",
             tax_code: None,

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use trama_sdk::i18n::Lang;
+use trama_sdk::t;
 
 use crate::ballot::{Ballot, Choice, Count, Outcome, Rule, Vote};
 use crate::roster::Electorate;
@@ -82,32 +82,16 @@ impl Decision {
     }
 
     /// One sentence on how the vote went, for the person concerned and the minutes.
-    pub fn summary(&self, lang: Lang) -> String {
-        let count = self.count.describe(&self.rule, lang);
-        match (self.outcome, lang) {
-            (Outcome::NoQuorum, Lang::It) => format!(
-                "La votazione si è chiusa senza il quorum di {} voti: {count}.",
-                self.quorum
+    pub fn summary(&self) -> String {
+        let count = self.count.describe(&self.rule);
+        match (self.outcome, self.closed_by) {
+            (Outcome::NoQuorum, _) => t!(
+                "admissions.decision.no_quorum",
+                quorum = self.quorum,
+                count = count
             ),
-            (Outcome::NoQuorum, Lang::En) => format!(
-                "The vote closed without the quorum of {} votes: {count}.",
-                self.quorum
-            ),
-            (_, Lang::It) => format!(
-                "{} {count}.",
-                match self.closed_by {
-                    ClosedBy::Votes => "Decisione presa a votazione aperta, a esito ormai certo:",
-                    ClosedBy::Window => "Decisione presa alla chiusura della votazione:",
-                }
-            ),
-            (_, Lang::En) => format!(
-                "{} {count}.",
-                match self.closed_by {
-                    ClosedBy::Votes =>
-                        "Decided while the vote was open, once the result was certain:",
-                    ClosedBy::Window => "Decided when the vote closed:",
-                }
-            ),
+            (_, ClosedBy::Votes) => t!("admissions.decision.by_votes", count = count),
+            (_, ClosedBy::Window) => t!("admissions.decision.by_window", count = count),
         }
     }
 }
@@ -165,10 +149,6 @@ mod tests {
         );
         assert_eq!(decision.votes.len(), 3, "only the electorate's votes");
         assert_eq!(decision.quorum, 2);
-        assert!(
-            decision
-                .summary(Lang::It)
-                .contains("1 favorevole, 2 contrari")
-        );
+        assert!(decision.summary().contains("1 favorevole, 2 contrari"));
     }
 }

@@ -6,7 +6,7 @@
 //! only the length of these settings, so the plugin reads them here and says exactly which
 //! setting is wrong and how to write it.
 
-use trama_sdk::i18n::Lang;
+use trama_sdk::t;
 
 const SECOND: i64 = 1000;
 const MINUTE: i64 = 60 * SECOND;
@@ -62,24 +62,36 @@ impl Duration {
     }
 
     /// In words, in the largest unit that divides it: "7 giorni", "36 hours".
-    pub fn describe(self, lang: Lang) -> String {
-        let (n, it_one, it_many, en) = if self.0 % DAY == 0 {
-            (self.0 / DAY, "giorno", "giorni", "day")
+    pub fn describe(self) -> String {
+        let one = |n: i64| n == 1;
+        if self.0 % DAY == 0 {
+            let count = self.0 / DAY;
+            if one(count) {
+                t!("admissions.duration.days_one", count = count)
+            } else {
+                t!("admissions.duration.days_other", count = count)
+            }
         } else if self.0 % HOUR == 0 {
-            (self.0 / HOUR, "ora", "ore", "hour")
+            let count = self.0 / HOUR;
+            if one(count) {
+                t!("admissions.duration.hours_one", count = count)
+            } else {
+                t!("admissions.duration.hours_other", count = count)
+            }
         } else if self.0 % MINUTE == 0 {
-            (self.0 / MINUTE, "minuto", "minuti", "minute")
+            let count = self.0 / MINUTE;
+            if one(count) {
+                t!("admissions.duration.minutes_one", count = count)
+            } else {
+                t!("admissions.duration.minutes_other", count = count)
+            }
         } else {
-            (
-                (self.0 + SECOND - 1) / SECOND,
-                "secondo",
-                "secondi",
-                "second",
-            )
-        };
-        match lang {
-            Lang::It => format!("{n} {}", if n == 1 { it_one } else { it_many }),
-            Lang::En => format!("{n} {en}{}", if n == 1 { "" } else { "s" }),
+            let count = (self.0 + SECOND - 1) / SECOND;
+            if one(count) {
+                t!("admissions.duration.seconds_one", count = count)
+            } else {
+                t!("admissions.duration.seconds_other", count = count)
+            }
         }
     }
 }
@@ -109,10 +121,15 @@ mod tests {
 
     #[test]
     fn durations_are_described_in_their_largest_unit() {
-        assert_eq!(Duration(7 * DAY).describe(Lang::It), "7 giorni");
-        assert_eq!(Duration(DAY).describe(Lang::En), "1 day");
-        assert_eq!(Duration(36 * HOUR).describe(Lang::En), "36 hours");
-        assert_eq!(Duration(90 * MINUTE).describe(Lang::It), "90 minuti");
-        assert_eq!(Duration(1500).describe(Lang::It), "2 secondi");
+        use trama_sdk::i18n::set_locale;
+        set_locale("it");
+        assert_eq!(Duration(7 * DAY).describe(), "7 giorni");
+        assert_eq!(Duration(90 * MINUTE).describe(), "90 minuti");
+        assert_eq!(Duration(1500).describe(), "2 secondi");
+        assert_eq!(Duration(HOUR).describe(), "1 ora");
+        set_locale("en");
+        assert_eq!(Duration(DAY).describe(), "1 day");
+        assert_eq!(Duration(36 * HOUR).describe(), "36 hours");
+        set_locale("it");
     }
 }

@@ -13,9 +13,8 @@
 
 use serde_json::json;
 use trama_contracts::admissions::ProviderEvent;
-use trama_sdk::i18n::Lang;
 use trama_sdk::store::Cmp;
-use trama_sdk::{Error, Result, audit, clock, log};
+use trama_sdk::{Error, Result, audit, clock, log, t};
 
 use crate::application::{self, Settled};
 use crate::config::Settings;
@@ -107,9 +106,10 @@ fn expire_due(now: i64) -> Result<()> {
 
 /// Ends an accreditation whose validity ran out.
 fn expire(mut doc: trama_sdk::store::Doc<provider::Provider>, now: i64) -> Result<()> {
-    let reason = format!(
-        "accreditamento scaduto il {} senza rinnovo / accreditation expired on {} without renewal",
-        doc.data.expires_on, doc.data.expires_on
+    // Jobs run in the instance's own language, which `t!` speaks here.
+    let reason = t!(
+        "admissions.provider.expired_reason",
+        date = doc.data.expires_on
     );
     doc.data.status = Status::Expired;
     doc.data.history.push(Change {
@@ -135,19 +135,15 @@ fn expire(mut doc: trama_sdk::store::Doc<provider::Provider>, now: i64) -> Resul
     notice::send(
         &doc.data.user_id,
         &format!("provider/{}/expired/{}", doc.id, doc.data.expires_at),
-        &Message {
-            subject_it: "Accreditamento scaduto".into(),
-            subject_en: "Accreditation expired".into(),
-            body_it: format!(
-                "L'accreditamento di {} è scaduto il {}. Per tornare nell'albo presenta una domanda di rinnovo.",
-                doc.data.org.legal_name, doc.data.expires_on
-            ),
-            body_en: format!(
-                "The accreditation of {} expired on {}. To be back in the register, apply for renewal.",
-                doc.data.org.legal_name, doc.data.expires_on
+        &notice::in_instance_language(|| Message {
+            subject: t!("admissions.notice.expired_subject"),
+            body: t!(
+                "admissions.notice.expired_body",
+                name = doc.data.org.legal_name,
+                date = doc.data.expires_on
             ),
             link: Some("/p/admissions/apply".into()),
-        },
+        }),
     );
     log::info(format!("provider {} expired", doc.id));
     Ok(())
@@ -189,25 +185,17 @@ fn remind(settings: &Settings, now: i64) -> Result<()> {
         notice::send(
             &doc.data.user_id,
             &format!("provider/{}/renew/{}", doc.id, doc.data.expires_at),
-            &Message {
-                subject_it: "L'accreditamento sta per scadere".into(),
-                subject_en: "Your accreditation is about to expire".into(),
-                body_it: format!(
-                    "L'accreditamento di {} vale fino al {} ({}). Presenta la domanda di rinnovo per tempo: il comitato ha bisogno di {} per votare.",
-                    doc.data.org.legal_name,
-                    doc.data.expires_on,
-                    when(doc.data.expires_at),
-                    settings.voting_window.describe(Lang::It)
-                ),
-                body_en: format!(
-                    "The accreditation of {} is valid until {} ({}). Apply for renewal in time: the committee needs {} to vote.",
-                    doc.data.org.legal_name,
-                    doc.data.expires_on,
-                    when(doc.data.expires_at),
-                    settings.voting_window.describe(Lang::En)
+            &notice::in_instance_language(|| Message {
+                subject: t!("admissions.notice.renew_subject"),
+                body: t!(
+                    "admissions.notice.renew_body",
+                    name = doc.data.org.legal_name,
+                    date = doc.data.expires_on,
+                    at = when(doc.data.expires_at),
+                    window = settings.voting_window.describe()
                 ),
                 link: Some("/p/admissions/apply".into()),
-            },
+            }),
         );
     }
     Ok(())

@@ -11,6 +11,7 @@
 
 use trama_sdk::csv::Sheet;
 use trama_sdk::i18n::Lang;
+use trama_sdk::t;
 
 use crate::ballot::Ballot;
 use crate::conflict::Declared;
@@ -30,7 +31,7 @@ pub const HEADER: [&str; 5] = [
 pub struct Case<'a> {
     pub id: &'a str,
     /// "Domanda di ammissione", "Sospensione", …
-    pub title: &'a str,
+    pub title: String,
     pub opened_at: i64,
     pub subject: &'a str,
     pub identifiers: String,
@@ -51,7 +52,8 @@ fn row(out: &mut Sheet, section: &str, member: &str, value: &str, at: Option<i64
     out.row(&[section, member, value, time.as_str(), note]);
 }
 
-/// The minutes of `case`, for a reader of `lang`.
+/// The minutes of `case`, for a reader of `lang` (the caller's: the sheet's separator and
+/// numbers follow it, its words are the caller's catalogue).
 pub fn write(case: &Case<'_>, lang: Lang) -> Sheet {
     let mut out = Sheet::new(lang);
     out.header(&HEADER);
@@ -59,7 +61,7 @@ pub fn write(case: &Case<'_>, lang: Lang) -> Sheet {
         &mut out,
         "case",
         "",
-        case.title,
+        &case.title,
         Some(case.opened_at),
         case.id,
     );
@@ -76,18 +78,13 @@ pub fn write(case: &Case<'_>, lang: Lang) -> Sheet {
             &mut out,
             "rule",
             "",
-            decision.rule.majority.label(lang),
+            &decision.rule.majority.label(),
             None,
-            &match lang {
-                Lang::It => format!(
-                    "quorum {}% degli aventi diritto: {} voti",
-                    decision.rule.quorum_percent, decision.quorum
-                ),
-                Lang::En => format!(
-                    "quorum {}% of those entitled: {} votes",
-                    decision.rule.quorum_percent, decision.quorum
-                ),
-            },
+            &t!(
+                "admissions.minutes.quorum",
+                percent = decision.rule.quorum_percent,
+                votes = decision.quorum
+            ),
         );
     }
     let electorate = case.decision.map(|d| &d.electorate).or(case.electorate);
@@ -109,7 +106,7 @@ pub fn write(case: &Case<'_>, lang: Lang) -> Sheet {
                 &excluded.member.name,
                 &excluded.member.username,
                 None,
-                &excluded.conflict.describe(lang),
+                &excluded.conflict.describe(),
             );
         }
     }
@@ -135,18 +132,16 @@ pub fn write(case: &Case<'_>, lang: Lang) -> Sheet {
             &mut out,
             "vote",
             &vote.name,
-            vote.choice.label(lang),
+            &vote.choice.label(),
             Some(vote.at),
             vote.reason.as_deref().unwrap_or_default(),
         );
     }
     match case.decision {
         Some(decision) => {
-            let how = match (decision.closed_by, lang) {
-                (ClosedBy::Votes, Lang::It) => "esito certo a votazione aperta",
-                (ClosedBy::Votes, Lang::En) => "result certain while the vote was open",
-                (ClosedBy::Window, Lang::It) => "chiusura della votazione",
-                (ClosedBy::Window, Lang::En) => "the vote closed",
+            let how = match decision.closed_by {
+                ClosedBy::Votes => t!("admissions.minutes.closed_by_votes"),
+                ClosedBy::Window => t!("admissions.minutes.closed_by_window"),
             };
             row(
                 &mut out,
@@ -154,7 +149,11 @@ pub fn write(case: &Case<'_>, lang: Lang) -> Sheet {
                 "",
                 decision.outcome.key(),
                 Some(decision.at),
-                &format!("{} ({how})", decision.summary(lang)),
+                &t!(
+                    "admissions.minutes.outcome",
+                    summary = decision.summary(),
+                    how = how
+                ),
             );
             for reason in &decision.reasons {
                 row(&mut out, "reason", "", "", None, reason);
@@ -166,7 +165,7 @@ pub fn write(case: &Case<'_>, lang: Lang) -> Sheet {
             "",
             case.status,
             None,
-            lang.pick("non ancora deciso", "not decided yet"),
+            &t!("admissions.minutes.undecided"),
         ),
     }
     out
@@ -217,7 +216,7 @@ mod tests {
         );
         let case = Case {
             id: "app1",
-            title: "Domanda di ammissione",
+            title: "Domanda di ammissione".into(),
             opened_at: 0,
             subject: "Coop =Sole",
             identifiers: "CF 01234567897".into(),
@@ -229,6 +228,7 @@ mod tests {
             electorate: None,
             status: "approved",
         };
+        trama_sdk::i18n::set_locale("it");
         let csv = write(&case, Lang::It).finish();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], "\u{feff}Sezione;Membro;Valore;Ora (UTC);Nota");
@@ -252,7 +252,9 @@ mod tests {
             csv.contains("reason;;;;Buon progetto, prezzi chiari"),
             "{csv}"
         );
+        trama_sdk::i18n::set_locale("en");
         let english = write(&case, Lang::En).finish();
+        trama_sdk::i18n::set_locale("it");
         assert!(
             english.starts_with("\u{feff}Section,Member,Value,Time (UTC),Note\r\n"),
             "{english}"

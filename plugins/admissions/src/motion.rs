@@ -10,9 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use trama_sdk::i18n::Lang;
 use trama_sdk::store::{Batch, Collection, Doc};
-use trama_sdk::{Error, Result, audit, log};
+use trama_sdk::{Error, Result, audit, log, t};
 
 use crate::BASE;
 use crate::application::{LOCKS, Step};
@@ -62,11 +61,20 @@ impl Kind {
         Self::ALL.into_iter().find(|k| k.key() == key.trim())
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Kind::Suspend => lang.pick("Sospensione", "Suspension"),
-            Kind::Revoke => lang.pick("Revoca", "Revocation"),
-            Kind::Reinstate => lang.pick("Riammissione", "Reinstatement"),
+            Kind::Suspend => t!("admissions.motion.kind_suspend"),
+            Kind::Revoke => t!("admissions.motion.kind_revoke"),
+            Kind::Reinstate => t!("admissions.motion.kind_reinstate"),
+        }
+    }
+
+    /// "Procedimento di sospensione", "Suspension proceeding".
+    pub fn proceeding(self) -> String {
+        match self {
+            Kind::Suspend => t!("admissions.motion.proceeding_suspend"),
+            Kind::Revoke => t!("admissions.motion.proceeding_revoke"),
+            Kind::Reinstate => t!("admissions.motion.proceeding_reinstate"),
         }
     }
 
@@ -116,15 +124,12 @@ impl Status {
         }
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Status::Voting => lang.pick("Votazione aperta", "Vote open"),
-            Status::Approved => lang.pick("Approvata", "Approved"),
-            Status::Rejected => lang.pick("Respinta", "Rejected"),
-            Status::NoQuorum => lang.pick(
-                "Decaduta per mancanza di quorum",
-                "Lapsed for lack of quorum",
-            ),
+            Status::Voting => t!("admissions.motion.status_voting"),
+            Status::Approved => t!("admissions.motion.status_approved"),
+            Status::Rejected => t!("admissions.motion.status_rejected"),
+            Status::NoQuorum => t!("admissions.motion.status_no_quorum"),
         }
     }
 }
@@ -168,18 +173,17 @@ impl Motion {
     }
 }
 
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Motion>> {
-    MOTIONS.get(id)?.ok_or_else(|| {
-        Error::not_found(match lang {
-            Lang::It => format!("non c'è un procedimento {id}"),
-            Lang::En => format!("there is no proceeding {id}"),
-        })
-    })
+pub fn not_found(id: &str) -> Error {
+    Error::not_found(t!("admissions.motion.not_found", id = id))
+}
+
+pub fn load(id: &str) -> Result<Doc<Motion>> {
+    MOTIONS.get(id)?.ok_or_else(|| not_found(id))
 }
 
 /// The electorate of a proceeding: members minus those with a conflict with the provider.
-fn electorate(motion: &Motion, lang: Lang) -> Result<Electorate> {
-    let provider = provider::load(&motion.provider_id, lang)?;
+fn electorate(motion: &Motion) -> Result<Electorate> {
+    let provider = provider::load(&motion.provider_id)?;
     roster::electorate(&provider.data.subject(), &motion.conflicts)
 }
 /// What an approved proceeding did to the register.
@@ -191,15 +195,11 @@ struct Applied {
 fn change<T>(
     id: &str,
     now: i64,
-    lang: Lang,
     mut apply: impl FnMut(&mut Motion) -> Result<Option<T>>,
 ) -> Result<Option<(Doc<Motion>, T)>> {
     let written = case::change(
-        lang.pick(
-            "il procedimento è stato modificato da altri nello stesso momento: riprova",
-            "the proceeding was changed by someone else at the same moment: try again",
-        ),
-        || load(id, lang),
+        &t!("admissions.motion.busy"),
+        || load(id),
         |motion: &Motion| motion.status == Status::Voting,
         |record| {
             let value = apply(record)?;
@@ -299,46 +299,38 @@ fn announce(doc: &Doc<Motion>, applied: Option<Applied>) -> Result<()> {
             None => return Ok(()),
         },
     };
-    let outcome_it = match decision.outcome {
-        Outcome::Approved => "approvato",
-        Outcome::Rejected => "respinto",
-        Outcome::NoQuorum => "chiuso senza quorum",
-    };
-    let outcome_en = match decision.outcome {
-        Outcome::Approved => "approved",
-        Outcome::Rejected => "rejected",
-        Outcome::NoQuorum => "closed without quorum",
-    };
-    let reasons = if decision.reasons.is_empty() {
-        String::new()
-    } else {
-        format!("\n\n- {}", decision.reasons.join("\n- "))
-    };
     notice::send(
         &recipient,
         &format!("motion/{}/decided", doc.id),
-        &Message {
-            subject_it: format!(
-                "Procedimento di {}: {outcome_it}",
-                motion.kind.label(Lang::It).to_lowercase()
-            ),
-            subject_en: format!("{} proceeding: {outcome_en}", motion.kind.label(Lang::En)),
-            body_it: format!(
-                "Il procedimento di {} dell'accreditamento di {} è stato {outcome_it}. Motivo del procedimento: {}\n\n{}{reasons}",
-                motion.kind.label(Lang::It).to_lowercase(),
-                motion.provider_name,
-                motion.reason,
-                decision.summary(Lang::It)
-            ),
-            body_en: format!(
-                "The {} proceeding on the accreditation of {} was {outcome_en}. Reason of the proceeding: {}\n\n{}{reasons}",
-                motion.kind.label(Lang::En).to_lowercase(),
-                motion.provider_name,
-                motion.reason,
-                decision.summary(Lang::En)
-            ),
-            link: Some(Motion::link(&doc.id)),
-        },
+        &notice::in_instance_language(|| {
+            let outcome = match decision.outcome {
+                Outcome::Approved => t!("admissions.motion.outcome_approved"),
+                Outcome::Rejected => t!("admissions.motion.outcome_rejected"),
+                Outcome::NoQuorum => t!("admissions.motion.outcome_no_quorum"),
+            };
+            let reasons = if decision.reasons.is_empty() {
+                String::new()
+            } else {
+                format!("\n\n- {}", decision.reasons.join("\n- "))
+            };
+            Message {
+                subject: t!(
+                    "admissions.notice.motion_decided_subject",
+                    proceeding = motion.kind.proceeding(),
+                    outcome = outcome
+                ),
+                body: t!(
+                    "admissions.notice.motion_decided_body",
+                    kind = motion.kind.label().to_lowercase(),
+                    name = motion.provider_name,
+                    outcome = outcome,
+                    reason = motion.reason,
+                    summary = decision.summary(),
+                    reasons = reasons
+                ),
+                link: Some(Motion::link(&doc.id)),
+            }
+        }),
     );
     Ok(())
 }

@@ -1,16 +1,17 @@
 //! Messages to applicants, providers and committee members, through the kernel's outbox
 //! (host API 1.2).
 //!
-//! The plugin does not know a recipient's language, so each message is written in Italian and
-//! then in English. Every message has a key built from what it is about (the case, the round,
+//! The plugin does not know a recipient's language, so each message is written in the
+//! instance's own language ([`in_instance_language`]), from the catalogues under
+//! `[admissions.notice]`. Every message has a key built from what it is about (the case, the round,
 //! the recipient), so a job that runs twice or a retried request does not notify twice.
 //!
 //! Sending is best effort: the state change it reports is already stored and its events are only
 //! queued if the call succeeds, so a message the kernel refuses is logged, never allowed to fail
 //! the call (the decision is on the person's page anyway).
 
-use trama_sdk::log;
 use trama_sdk::notify::{self, Notification};
+use trama_sdk::{i18n, log};
 
 use crate::roster::MemberRef;
 
@@ -19,30 +20,23 @@ const MAX_SUBJECT: usize = 200;
 /// Bodies too.
 const MAX_BODY: usize = 8 * 1024;
 
-/// A message in both languages.
+/// A message, in the instance's language.
 pub struct Message {
-    pub subject_it: String,
-    pub subject_en: String,
-    pub body_it: String,
-    pub body_en: String,
+    pub subject: String,
+    pub body: String,
     /// A path inside the instance, e.g. `/p/admissions/applications/42`.
     pub link: Option<String>,
 }
 
-impl Message {
-    fn subject(&self) -> String {
-        cut(
-            &format!("{} / {}", self.subject_it, self.subject_en),
-            MAX_SUBJECT,
-        )
-    }
-
-    fn body(&self) -> String {
-        cut(
-            &format!("{}\n\n— English —\n\n{}", self.body_it, self.body_en),
-            MAX_BODY,
-        )
-    }
+/// Runs `compose` in the instance's own language — a recipient's language is unknown, and the
+/// person whose request sends the message may speak another — then gives the call back its
+/// caller's language. Everything `t!` writes inside (labels, a decision's summary) follows.
+pub fn in_instance_language<T>(compose: impl FnOnce() -> T) -> T {
+    let caller = i18n::locale();
+    i18n::set_locale("");
+    let composed = compose();
+    i18n::set_locale(&caller);
+    composed
 }
 
 /// Cuts `text` to at most `max` bytes on a character boundary.
@@ -61,8 +55,8 @@ fn cut(text: &str, max: usize) -> String {
 pub fn send(recipient: &str, key: &str, message: &Message) {
     let notification = Notification {
         recipient: recipient.to_owned(),
-        subject: message.subject(),
-        body: message.body(),
+        subject: cut(&message.subject, MAX_SUBJECT),
+        body: cut(&message.body, MAX_BODY),
         key: cut(key, 200),
         link: message.link.clone(),
     };
@@ -93,5 +87,15 @@ mod tests {
         assert!(cut.len() <= 200);
         assert!(cut.ends_with("..."));
         assert_eq!(super::cut("breve", 200), "breve");
+    }
+
+    #[test]
+    fn messages_are_composed_in_the_instance_language_and_the_caller_keeps_theirs() {
+        i18n::set_locale("en");
+        let text = in_instance_language(|| (i18n::locale(), i18n::current()));
+        assert_eq!(text, (String::new(), i18n::Lang::It));
+        assert_eq!(i18n::locale(), "en");
+        assert_eq!(i18n::current(), i18n::Lang::En);
+        i18n::set_locale("it");
     }
 }

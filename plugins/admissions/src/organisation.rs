@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use trama_sdk::i18n::Lang;
+use trama_sdk::t;
 
 mod check;
 
@@ -89,34 +89,24 @@ impl LegalForm {
         Self::ALL.into_iter().find(|f| f.key() == key.trim())
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            LegalForm::SocialCooperativeA => lang.pick(
-                "Cooperativa sociale di tipo A",
-                "Social cooperative (type A)",
-            ),
-            LegalForm::SocialCooperativeB => lang.pick(
-                "Cooperativa sociale di tipo B",
-                "Social cooperative (type B)",
-            ),
-            LegalForm::Cooperative => lang.pick("Società cooperativa", "Cooperative"),
-            LegalForm::SocialEnterprise => lang.pick("Impresa sociale", "Social enterprise"),
-            LegalForm::Association => lang.pick("Associazione", "Association"),
-            LegalForm::Aps => lang.pick(
-                "Associazione di promozione sociale (APS)",
-                "Social promotion association (APS)",
-            ),
-            LegalForm::Odv => lang.pick(
-                "Organizzazione di volontariato (ODV)",
-                "Volunteer organisation (ODV)",
-            ),
-            LegalForm::Foundation => lang.pick("Fondazione", "Foundation"),
-            LegalForm::SoleTrader => lang.pick("Ditta individuale", "Sole trader"),
-            LegalForm::Partnership => {
-                lang.pick("Società di persone (snc, sas)", "Partnership (snc, sas)")
+            LegalForm::SocialCooperativeA => {
+                t!("admissions.organisation.form_social_cooperative_a")
             }
-            LegalForm::Company => lang.pick("Società di capitali (srl, spa)", "Company (srl, spa)"),
-            LegalForm::Other => lang.pick("Altro ente", "Other body"),
+            LegalForm::SocialCooperativeB => {
+                t!("admissions.organisation.form_social_cooperative_b")
+            }
+            LegalForm::Cooperative => t!("admissions.organisation.form_cooperative"),
+            LegalForm::SocialEnterprise => t!("admissions.organisation.form_social_enterprise"),
+            LegalForm::Association => t!("admissions.organisation.form_association"),
+            LegalForm::Aps => t!("admissions.organisation.form_aps"),
+            LegalForm::Odv => t!("admissions.organisation.form_odv"),
+            LegalForm::Foundation => t!("admissions.organisation.form_foundation"),
+            LegalForm::SoleTrader => t!("admissions.organisation.form_sole_trader"),
+            LegalForm::Partnership => t!("admissions.organisation.form_partnership"),
+            LegalForm::Company => t!("admissions.organisation.form_company"),
+            LegalForm::Other => t!("admissions.organisation.form_other"),
         }
     }
 

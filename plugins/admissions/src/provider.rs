@@ -18,9 +18,8 @@ use trama_contracts::admissions::{
     ProviderAccredited, ProviderEvent, ProviderService, ProviderStatusChange,
 };
 use trama_sdk::clock::{Date, DateTime};
-use trama_sdk::i18n::Lang;
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result};
+use trama_sdk::{Error, Result, t};
 
 use crate::catalogue::Service;
 use crate::conflict::Subject;
@@ -61,12 +60,12 @@ impl Status {
         Self::ALL.into_iter().find(|s| s.key() == key)
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Status::Active => lang.pick("Accreditato", "Accredited"),
-            Status::Suspended => lang.pick("Sospeso", "Suspended"),
-            Status::Revoked => lang.pick("Revocato", "Revoked"),
-            Status::Expired => lang.pick("Scaduto", "Expired"),
+            Status::Active => t!("admissions.provider.status_active"),
+            Status::Suspended => t!("admissions.provider.status_suspended"),
+            Status::Revoked => t!("admissions.provider.status_revoked"),
+            Status::Expired => t!("admissions.provider.status_expired"),
         }
     }
 }
@@ -270,13 +269,10 @@ pub fn event(id: &str, provider: &Provider, reason: &str) -> ProviderEvent {
     }
 }
 
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Provider>> {
-    PROVIDERS.get(id)?.ok_or_else(|| {
-        Error::not_found(match lang {
-            Lang::It => format!("nell'albo non c'è il fornitore {id}"),
-            Lang::En => format!("there is no provider {id} in the register"),
-        })
-    })
+pub fn load(id: &str) -> Result<Doc<Provider>> {
+    PROVIDERS
+        .get(id)?
+        .ok_or_else(|| Error::not_found(t!("admissions.provider.not_found", id = id)))
 }
 
 /// The register entry of the organisation with codice fiscale `tax_code`, if any.
@@ -304,7 +300,7 @@ pub fn of_user(user_id: &str) -> Result<Vec<Doc<Provider>>> {
 pub struct ProviderView {
     pub id: String,
     pub legal_name: String,
-    pub legal_form: &'static str,
+    pub legal_form: String,
     pub legal_form_key: &'static str,
     pub tax_code: String,
     pub vat_number: Option<String>,
@@ -316,7 +312,7 @@ pub struct ProviderView {
     pub categories: Vec<String>,
     pub services: Vec<Service>,
     pub status: Status,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub admitted_on: String,
     pub renewed_on: Option<String>,
     pub expires_on: String,
@@ -327,31 +323,30 @@ pub struct ProviderView {
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeView {
     pub on: String,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub action: String,
     pub reason: Option<String>,
 }
 
-fn action_label(action: &str, lang: Lang) -> String {
+fn action_label(action: &str) -> String {
     match action {
-        "admitted" => lang.pick("ammesso", "admitted"),
-        "renewed" => lang.pick("rinnovato", "renewed"),
-        "suspended" => lang.pick("sospeso", "suspended"),
-        "reinstated" => lang.pick("riammesso dopo la sospensione", "reinstated"),
-        "revoked" => lang.pick("revocato", "revoked"),
-        "expired" => lang.pick("scaduto", "expired"),
-        other => other,
+        "admitted" => t!("admissions.provider.action_admitted"),
+        "renewed" => t!("admissions.provider.action_renewed"),
+        "suspended" => t!("admissions.provider.action_suspended"),
+        "reinstated" => t!("admissions.provider.action_reinstated"),
+        "revoked" => t!("admissions.provider.action_revoked"),
+        "expired" => t!("admissions.provider.action_expired"),
+        other => other.to_owned(),
     }
-    .to_owned()
 }
 
 impl ProviderView {
-    pub fn new(doc: &Doc<Provider>, lang: Lang) -> Self {
+    pub fn new(doc: &Doc<Provider>) -> Self {
         let p = &doc.data;
         Self {
             id: doc.id.clone(),
             legal_name: p.org.legal_name.clone(),
-            legal_form: p.org.legal_form.label(lang),
+            legal_form: p.org.legal_form.label(),
             legal_form_key: p.org.legal_form.key(),
             tax_code: p.org.tax_code.clone(),
             vat_number: p.org.vat_number.clone(),
@@ -363,7 +358,7 @@ impl ProviderView {
             categories: p.categories.clone(),
             services: p.services.clone(),
             status: p.status,
-            status_label: p.status.label(lang),
+            status_label: p.status.label(),
             admitted_on: p.admitted_on.clone(),
             renewed_on: p
                 .renewed_at
@@ -375,8 +370,8 @@ impl ProviderView {
                 .iter()
                 .map(|c| ChangeView {
                     on: DateTime::from_unix_ms(c.at).date.to_string(),
-                    status_label: c.status.label(lang),
-                    action: action_label(&c.action, lang),
+                    status_label: c.status.label(),
+                    action: action_label(&c.action),
                     reason: c.reason.clone(),
                 })
                 .collect(),

@@ -11,13 +11,12 @@
 //! codice fiscale and the organisations and people they are linked to (see [`crate::conflict`]).
 
 use serde::{Deserialize, Serialize};
-use trama_sdk::fiscal;
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Collection, Doc};
 use trama_sdk::web::Audience;
 use trama_sdk::{Error, Result, audit};
+use trama_sdk::{fiscal, i18n, t};
 
 use crate::conflict::{self, Conflict, Declared, Link, MemberLinks, Subject};
 
@@ -107,8 +106,8 @@ impl Electorate {
 
 /// The caller, if they hold the `committee` role, registered on the roster on their first
 /// visit (see the module documentation).
-pub fn require_member(lang: Lang, now: i64) -> Result<(User, Doc<Member>)> {
-    let user = COMMITTEE.require(lang)?;
+pub fn require_member(now: i64) -> Result<(User, Doc<Member>)> {
+    let user = COMMITTEE.require(i18n::current())?;
     let member = ensure(&user, now)?;
     Ok((user, member))
 }
@@ -208,10 +207,7 @@ pub fn identifier(text: &str) -> Option<String> {
 
 /// A member's profile as sent: their own codice fiscale, and one link per line, "identifier
 /// note" (`01234567897 socia della cooperativa`).
-pub fn read_profile(
-    input: &Input,
-    lang: Lang,
-) -> std::result::Result<(Option<String>, Vec<Link>), Problems> {
+pub fn read_profile(input: &Input) -> std::result::Result<(Option<String>, Vec<Link>), Problems> {
     let mut problems = Problems::default();
     let tax_code = match input.one("tax_code") {
         None => None,
@@ -220,14 +216,7 @@ pub fn read_profile(
             _ => {
                 problems.push(
                     "tax_code",
-                    match lang {
-                        Lang::It => format!(
-                            "«{text}» non è un codice fiscale di persona valido (16 caratteri)"
-                        ),
-                        Lang::En => format!(
-                            "`{text}` is not a valid personal codice fiscale (16 characters)"
-                        ),
-                    },
+                    t!("admissions.roster.tax_code_invalid", text = text),
                 );
                 None
             }
@@ -250,31 +239,18 @@ pub fn read_profile(
             }
             Some(_) => problems.push(
                 "links",
-                match lang {
-                    Lang::It => format!("«{id_text}»: la nota è lunga al massimo 200 caratteri"),
-                    Lang::En => format!("`{id_text}`: the note has at most 200 characters"),
-                },
+                t!("admissions.roster.note_too_long", text = id_text, max = 200),
             ),
             None => problems.push(
                 "links",
-                match lang {
-                    Lang::It => format!(
-                        "«{id_text}» non è né un codice fiscale né una partita IVA validi: scrivi una riga per legame, il codice seguito da una nota"
-                    ),
-                    Lang::En => format!(
-                        "`{id_text}` is neither a valid codice fiscale nor a VAT number: write one link per line, the code followed by a note"
-                    ),
-                },
+                t!("admissions.roster.link_invalid", text = id_text),
             ),
         }
     }
     if links.len() > MAX_LINKS {
         problems.push(
             "links",
-            match lang {
-                Lang::It => format!("al massimo {MAX_LINKS} legami"),
-                Lang::En => format!("at most {MAX_LINKS} links"),
-            },
+            t!("admissions.roster.too_many_links", max = MAX_LINKS),
         );
     }
     if problems.is_empty() {
@@ -362,14 +338,21 @@ mod tests {
                 "IT01234567897 socia della cooperativa\nRSSMRA85T10A562S mio cognato\n01234567897 doppione".into(),
             ),
         ]);
-        let (tax_code, links) = read_profile(&input, Lang::It).unwrap();
+        let (tax_code, links) = read_profile(&input).unwrap();
         assert_eq!(tax_code.as_deref(), Some("VRDGPP80A01H501U"));
         assert_eq!(links.len(), 2, "the same identifier twice is one link");
         assert_eq!(links[0].identifier, "01234567897");
         assert_eq!(links[0].note, "socia della cooperativa");
         assert_eq!(links[1].note, "mio cognato");
         let bad = Input::from_pairs(&[("links".into(), "12345 amico".into())]);
-        let problems = read_profile(&bad, Lang::En).unwrap_err();
-        assert!(problems.for_field("links").unwrap().contains("`12345`"));
+        i18n::set_locale("en");
+        let problems = read_profile(&bad).unwrap_err();
+        i18n::set_locale("it");
+        assert!(
+            problems
+                .for_field("links")
+                .unwrap()
+                .starts_with("`12345` is neither")
+        );
     }
 }

@@ -2,8 +2,7 @@
 //! window closes, or another voting round.
 
 use serde_json::json;
-use trama_sdk::i18n::Lang;
-use trama_sdk::{Result, audit};
+use trama_sdk::{Result, audit, t};
 
 use super::*;
 use crate::case::{self, Due};
@@ -16,8 +15,7 @@ use crate::time::when;
 /// may have changed) or the window closed, or opens another window when quorum was missed and
 /// rounds remain.
 pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
-    let lang = Lang::It;
-    let done = change(id, settings, now, lang, |app| {
+    let done = change(id, settings, now, |app| {
         if app.status != Status::Voting {
             return Ok(None);
         }
@@ -49,26 +47,19 @@ pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
         notice::send_to_members(
             &electorate.voters,
             &format!("application/{id}/round/{}", doc.data.ballot.round),
-            &Message {
-                subject_it: format!(
-                    "Manca il quorum: si vota ancora su {}",
-                    doc.data.org.legal_name
+            &notice::in_instance_language(|| Message {
+                subject: t!(
+                    "admissions.notice.new_round_subject",
+                    name = doc.data.org.legal_name
                 ),
-                subject_en: format!("Quorum missed: vote again on {}", doc.data.org.legal_name),
-                body_it: format!(
-                    "La votazione sulla domanda di {} si è chiusa senza quorum. Si è aperto il turno {}, fino al {}.",
-                    doc.data.org.legal_name,
-                    doc.data.ballot.round,
-                    when(doc.data.ballot.closes_at)
-                ),
-                body_en: format!(
-                    "The vote on the application of {} closed without quorum. Round {} is open until {}.",
-                    doc.data.org.legal_name,
-                    doc.data.ballot.round,
-                    when(doc.data.ballot.closes_at)
+                body: t!(
+                    "admissions.notice.new_round_body",
+                    name = doc.data.org.legal_name,
+                    round = doc.data.ballot.round,
+                    closes = when(doc.data.ballot.closes_at)
                 ),
                 link: Some(Application::link(id)),
-            },
+            }),
         );
     }
     Ok(settled)

@@ -3,11 +3,10 @@
 //! [`super::change`]: read, check, write, retried on a conflict.
 
 use serde_json::json;
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::Problems;
 use trama_sdk::store::Doc;
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use super::*;
 use crate::ballot::{Choice, Vote};
@@ -19,83 +18,57 @@ use crate::notice::{self, Message};
 use crate::roster::{self, Electorate, Member};
 use crate::time::when;
 
-fn refuse_closed(app: &Application, lang: Lang) -> Result<()> {
+fn refuse_closed(app: &Application) -> Result<()> {
     match app.status {
         Status::Voting => Ok(()),
-        Status::InfoRequested => Err(Error::conflict(lang.pick(
-            "la votazione è sospesa finché il richiedente non risponde alla richiesta di integrazione",
-            "voting is suspended until the applicant answers the request for information",
+        Status::InfoRequested => Err(Error::conflict(t!(
+            "admissions.application.voting_suspended"
         ))),
-        other => Err(Error::conflict(match lang {
-            Lang::It => format!("la domanda non è più in esame ({})", other.label(lang).to_lowercase()),
-            Lang::En => format!("the application is no longer under examination ({})", other.label(lang).to_lowercase()),
-        })),
+        _ => refuse_not_open(app),
     }
 }
 
-fn refuse_not_open(app: &Application, lang: Lang) -> Result<()> {
+fn refuse_not_open(app: &Application) -> Result<()> {
     if app.status.is_open() {
         Ok(())
     } else {
-        Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "la domanda non è più in esame ({})",
-                app.status.label(lang).to_lowercase()
-            ),
-            Lang::En => format!(
-                "the application is no longer under examination ({})",
-                app.status.label(lang).to_lowercase()
-            ),
-        }))
+        Err(Error::conflict(t!(
+            "admissions.application.no_longer_open",
+            status = app.status.label().to_lowercase()
+        )))
     }
 }
 
 /// The electorate of `app`, if `member` may take part in its examination (see
 /// [`refuse_conflicted`]).
-fn examiners(app: &Application, member: &Doc<Member>, lang: Lang) -> Result<Electorate> {
+fn examiners(app: &Application, member: &Doc<Member>) -> Result<Electorate> {
     let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
-    refuse_conflicted(&electorate, &member.id, lang)?;
+    refuse_conflicted(&electorate, &member.id)?;
     Ok(electorate)
 }
 
 /// A member with a conflict of interest takes no part in the examination.
-fn refuse_conflicted(electorate: &Electorate, member: &str, lang: Lang) -> Result<()> {
+fn refuse_conflicted(electorate: &Electorate, member: &str) -> Result<()> {
     match electorate.conflict_of(member) {
-        Some(conflict) => Err(Error::forbidden(match lang {
-            Lang::It => format!(
-                "conflitto di interessi: non puoi partecipare all'esame di questa domanda perché {}",
-                conflict.describe(lang)
-            ),
-            Lang::En => format!(
-                "conflict of interest: you cannot take part in examining this application because {}",
-                conflict.describe(lang)
-            ),
-        })),
-        None if electorate.voters.iter().any(|v| v.id == member) => Ok(()),
-        None => Err(Error::forbidden(lang.pick(
-            "il tuo account non risulta nel comitato con il ruolo `committee`",
-            "your account is not on the committee with the role `committee`",
+        Some(conflict) => Err(Error::forbidden(t!(
+            "admissions.application.conflicted",
+            because = conflict.describe()
         ))),
+        None if electorate.voters.iter().any(|v| v.id == member) => Ok(()),
+        None => Err(Error::forbidden(t!("admissions.roster.not_a_member"))),
     }
 }
 
 /// Checks a free text (comment, question, answer, motivation): 1 to [`MAX_TEXT`] characters.
-pub fn check_text(
-    field: &str,
-    text: Option<&str>,
-    lang: Lang,
-) -> std::result::Result<String, Problems> {
+pub fn check_text(field: &str, text: Option<&str>) -> std::result::Result<String, Problems> {
     let mut problems = Problems::default();
     match text {
-        None => problems.push(field, lang.pick("scrivi qualcosa", "write something")),
-        Some(t) if t.chars().count() > MAX_TEXT => problems.push(
+        None => problems.push(field, t!("admissions.problems.text_missing")),
+        Some(text) if text.chars().count() > MAX_TEXT => problems.push(
             field,
-            match lang {
-                Lang::It => format!("al massimo {MAX_TEXT} caratteri"),
-                Lang::En => format!("at most {MAX_TEXT} characters"),
-            },
+            t!("admissions.problems.text_too_long", max = MAX_TEXT),
         ),
-        Some(t) => return Ok(t.to_owned()),
+        Some(text) => return Ok(text.to_owned()),
     }
     Err(problems)
 }
@@ -109,20 +82,16 @@ pub fn vote(
     reason: Option<String>,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Application>> {
-    let current = load(id, lang)?;
+    let current = load(id)?;
     let electorate = roster::electorate(&current.data.subject(), &current.data.conflicts)?;
     case::audit_refused(id, member, &electorate)?;
-    let result = change(id, settings, now, lang, |app| {
-        refuse_closed(app, lang)?;
+    let result = change(id, settings, now, |app| {
+        refuse_closed(app)?;
         if now >= app.ballot.closes_at {
-            return Err(Error::conflict(lang.pick(
-                "la votazione è chiusa: l'esito viene calcolato a breve",
-                "the vote is closed: the outcome follows shortly",
-            )));
+            return Err(Error::conflict(t!("admissions.case.vote_closed")));
         }
-        let electorate = examiners(app, member, lang)?;
+        let electorate = examiners(app, member)?;
         let previous = app.ballot.cast(Vote {
             member: member.id.clone(),
             name: member.data.display_name.clone(),
@@ -157,15 +126,13 @@ pub fn comment(
     text: String,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Application>> {
-    let (doc, ()) = change(id, settings, now, lang, |app| {
-        refuse_not_open(app, lang)?;
-        examiners(app, member, lang)?;
+    let (doc, ()) = change(id, settings, now, |app| {
+        refuse_not_open(app)?;
+        examiners(app, member)?;
         if app.comments.len() >= MAX_COMMENTS {
-            return Err(Error::invalid(lang.pick(
-                "questa domanda ha già troppi commenti",
-                "this application has too many comments already",
+            return Err(Error::invalid(t!(
+                "admissions.application.too_many_comments"
             )));
         }
         app.comments.push(Comment {
@@ -192,11 +159,10 @@ pub fn request_info(
     question: String,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Application>> {
-    let (doc, ()) = change(id, settings, now, lang, |app| {
-        refuse_closed(app, lang)?;
-        examiners(app, member, lang)?;
+    let (doc, ()) = change(id, settings, now, |app| {
+        refuse_closed(app)?;
+        examiners(app, member)?;
         app.requests.push(InfoRequest {
             question: question.clone(),
             asked_by: member.data.display_name.clone(),
@@ -218,19 +184,15 @@ pub fn request_info(
     notice::send(
         &doc.data.user_id,
         &format!("application/{id}/request/{n}"),
-        &Message {
-            subject_it: "Il comitato chiede un'integrazione".into(),
-            subject_en: "The committee asks for information".into(),
-            body_it: format!(
-                "Il comitato di ammissione chiede un'integrazione alla domanda di {}:\n\n{question}\n\nRispondi dalla pagina della domanda: la votazione riprende con la tua risposta.",
-                doc.data.org.legal_name
-            ),
-            body_en: format!(
-                "The admission committee asks for more information on the application of {}:\n\n{question}\n\nAnswer from the application's page: voting resumes with your answer.",
-                doc.data.org.legal_name
+        &notice::in_instance_language(|| Message {
+            subject: t!("admissions.notice.info_requested_subject"),
+            body: t!(
+                "admissions.notice.info_requested_body",
+                name = doc.data.org.legal_name,
+                question = question
             ),
             link: Some(Application::link(id)),
-        },
+        }),
     );
     Ok(doc)
 }
@@ -242,13 +204,11 @@ pub fn answer(
     text: String,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Application>> {
-    let (doc, ()) = change(id, settings, now, lang, |app| {
+    let (doc, ()) = change(id, settings, now, |app| {
         if app.status != Status::InfoRequested || app.pending_request().is_none() {
-            return Err(Error::conflict(lang.pick(
-                "non c'è una richiesta di integrazione a cui rispondere",
-                "there is no request for information to answer",
+            return Err(Error::conflict(t!(
+                "admissions.application.nothing_to_answer"
             )));
         }
         if let Some(request) = app.requests.last_mut() {
@@ -271,21 +231,18 @@ pub fn answer(
     notice::send_to_members(
         &electorate.voters,
         &format!("application/{id}/answer/{n}"),
-        &Message {
-            subject_it: format!("{} ha risposto al comitato", doc.data.org.legal_name),
-            subject_en: format!("{} answered the committee", doc.data.org.legal_name),
-            body_it: format!(
-                "{} ha risposto alla richiesta di integrazione. La votazione è di nuovo aperta fino al {}.",
-                doc.data.org.legal_name,
-                when(doc.data.ballot.closes_at)
+        &notice::in_instance_language(|| Message {
+            subject: t!(
+                "admissions.notice.answered_subject",
+                name = doc.data.org.legal_name
             ),
-            body_en: format!(
-                "{} answered the request for information. The vote is open again until {}.",
-                doc.data.org.legal_name,
-                when(doc.data.ballot.closes_at)
+            body: t!(
+                "admissions.notice.answered_body",
+                name = doc.data.org.legal_name,
+                closes = when(doc.data.ballot.closes_at)
             ),
             link: Some(Application::link(id)),
-        },
+        }),
     );
     Ok(doc)
 }
@@ -297,26 +254,31 @@ pub fn withdraw_service(
     service: &str,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Application>> {
-    let (doc, title) = change(id, settings, now, lang, |app| {
-        refuse_not_open(app, lang)?;
+    let (doc, title) = change(id, settings, now, |app| {
+        refuse_not_open(app)?;
         let remaining = app.services.iter().filter(|s| !s.withdrawn).count();
-        let Some(entry) = app.services.iter_mut().find(|s| s.id == service && !s.withdrawn) else {
-            return Err(Error::not_found(match lang {
-                Lang::It => format!("nella domanda non c'è il servizio {service} (o è già stato ritirato)"),
-                Lang::En => format!("the application has no service {service} (or it was already withdrawn)"),
-            }));
+        let Some(entry) = app
+            .services
+            .iter_mut()
+            .find(|s| s.id == service && !s.withdrawn)
+        else {
+            return Err(Error::not_found(t!(
+                "admissions.application.no_such_service",
+                service = service
+            )));
         };
         if remaining <= 1 {
-            return Err(Error::invalid(lang.pick(
-                "è l'ultimo servizio della domanda: per rinunciare a tutto ritira la domanda",
-                "it is the application's last service: to give up everything, withdraw the application",
-            )));
+            return Err(Error::invalid(t!("admissions.application.last_service")));
         }
         entry.withdrawn = true;
         let title = entry.title.clone();
-        app.step(now, &user.display_name, "service_withdrawn", Some(title.clone()));
+        app.step(
+            now,
+            &user.display_name,
+            "service_withdrawn",
+            Some(title.clone()),
+        );
         Ok(Some(title))
     })?
     .ok_or_else(|| Error::internal("a withdrawal changed nothing"))?;
@@ -329,15 +291,9 @@ pub fn withdraw_service(
 }
 
 /// The applicant withdraws the whole application.
-pub fn withdraw(
-    id: &str,
-    user: &User,
-    settings: &Settings,
-    now: i64,
-    lang: Lang,
-) -> Result<Doc<Application>> {
-    let (doc, ()) = change(id, settings, now, lang, |app| {
-        refuse_not_open(app, lang)?;
+pub fn withdraw(id: &str, user: &User, settings: &Settings, now: i64) -> Result<Doc<Application>> {
+    let (doc, ()) = change(id, settings, now, |app| {
+        refuse_not_open(app)?;
         app.status = Status::Withdrawn;
         app.step(now, &user.display_name, "withdrawn", None);
         Ok(Some(()))
@@ -354,14 +310,12 @@ pub fn declare_conflict(
     note: String,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Application>> {
-    let (doc, withdrawn) = change(id, settings, now, lang, |app| {
-        refuse_not_open(app, lang)?;
+    let (doc, withdrawn) = change(id, settings, now, |app| {
+        refuse_not_open(app)?;
         if app.conflicts.iter().any(|d| d.member == member.id) {
-            return Err(Error::conflict(lang.pick(
-                "hai già dichiarato un conflitto di interessi su questa domanda",
-                "you already declared a conflict of interest on this application",
+            return Err(Error::conflict(t!(
+                "admissions.application.conflict_already_declared"
             )));
         }
         app.conflicts.push(Declared {

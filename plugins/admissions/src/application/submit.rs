@@ -3,11 +3,10 @@
 //! its one-at-a-time lock.
 
 use serde_json::json;
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{self, Batch, Cmp, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use super::*;
 use crate::catalogue;
@@ -35,20 +34,18 @@ pub fn read_submission(
     settings: &Settings,
     existing: &[String],
     new_id: &mut dyn FnMut() -> String,
-    lang: Lang,
 ) -> std::result::Result<Submission, Problems> {
-    let (org, mut problems) = match organisation::read(input, lang) {
+    let (org, mut problems) = match organisation::read(input) {
         Ok(org) => (Some(org), Problems::default()),
         Err(problems) => (None, problems),
     };
-    let categories = catalogue::read_categories(input, &settings.categories, lang, &mut problems);
+    let categories = catalogue::read_categories(input, &settings.categories, &mut problems);
     let services = catalogue::read_services(
         input,
         &categories,
         settings.max_services,
         existing,
         new_id,
-        lang,
         &mut problems,
     );
     let signed: Vec<usize> = input
@@ -63,16 +60,10 @@ pub fn read_submission(
     if !missing.is_empty() {
         problems.push(
             "declarations",
-            match lang {
-                Lang::It => format!(
-                    "per presentare domanda servono tutte le dichiarazioni: manca la n. {}",
-                    missing.join(", ")
-                ),
-                Lang::En => format!(
-                    "every declaration is needed to apply: no. {} is missing",
-                    missing.join(", ")
-                ),
-            },
+            t!(
+                "admissions.application.declarations_missing",
+                missing = missing.join(", ")
+            ),
         );
     }
     let accepted = input.flag("accept_ethics").unwrap_or(false);
@@ -80,24 +71,16 @@ pub fn read_submission(
     if !accepted {
         problems.push(
             "accept_ethics",
-            lang.pick(
-                "per entrare nella rete bisogna accettare il codice etico",
-                "joining the network requires accepting the ethics code",
-            ),
+            t!("admissions.application.ethics_not_accepted"),
         );
     } else if version != settings.ethics_code_version {
         problems.push(
             "ethics_version",
-            match lang {
-                Lang::It => format!(
-                    "il codice etico in vigore è la versione «{}» (hai accettato «{version}»): rileggilo e accettalo",
-                    settings.ethics_code_version
-                ),
-                Lang::En => format!(
-                    "the ethics code in force is version “{}” (you accepted “{version}”): read it and accept it",
-                    settings.ethics_code_version
-                ),
-            },
+            t!(
+                "admissions.application.ethics_outdated",
+                current = settings.ethics_code_version,
+                accepted = version
+            ),
         );
     }
     match org {
@@ -125,28 +108,29 @@ fn latest(tax_code: &str, status: Status) -> Result<Option<Doc<Application>>> {
         .next())
 }
 
+/// What a waiting time runs from.
+#[derive(Debug, Clone, Copy)]
+enum Since {
+    Revocation,
+    Rejection,
+}
+
 /// Refuses an application sent before `reapply_after` has passed since `since`.
-fn check_wait(
-    since: i64,
-    settings: &Settings,
-    now: i64,
-    what: (&str, &str),
-    lang: Lang,
-) -> Result<()> {
+fn check_wait(since: i64, settings: &Settings, now: i64, what: Since) -> Result<()> {
     let from = since.saturating_add(settings.reapply_after.as_ms());
     if now < from {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "dopo {} si può presentare una nuova domanda trascorsi {}: dal {}",
-                what.0,
-                settings.reapply_after.describe(lang),
-                when(from)
+        let wait = settings.reapply_after.describe();
+        let from = when(from);
+        return Err(Error::invalid(match what {
+            Since::Revocation => t!(
+                "admissions.application.wait_after_revocation",
+                wait = wait,
+                from = from
             ),
-            Lang::En => format!(
-                "after {} a new application may be sent once {} have passed: from {}",
-                what.1,
-                settings.reapply_after.describe(lang),
-                when(from)
+            Since::Rejection => t!(
+                "admissions.application.wait_after_rejection",
+                wait = wait,
+                from = from
             ),
         }));
     }
@@ -159,22 +143,17 @@ pub fn kind_for(
     tax_code: &str,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<(Kind, Option<Doc<Provider>>)> {
     let Some(existing) = provider::by_tax_code(tax_code)? else {
         return Ok((Kind::Admission, None));
     };
     if existing.data.user_id != user.id {
-        return Err(Error::conflict(lang.pick(
-            "questa organizzazione è già nell'albo, gestita da un altro account: per rinnovarla o aggiornarla serve quell'account (o scrivi al comitato)",
-            "this organisation is already in the register, managed by another account: renewing or updating it needs that account (or write to the committee)",
+        return Err(Error::conflict(t!(
+            "admissions.application.managed_elsewhere"
         )));
     }
     match existing.data.status {
-        provider::Status::Suspended => Err(Error::invalid(lang.pick(
-            "l'accreditamento è sospeso: il rinnovo è possibile solo dopo la riammissione decisa dal comitato",
-            "the accreditation is suspended: it can be renewed only after the committee reinstates it",
-        ))),
+        provider::Status::Suspended => Err(Error::invalid(t!("admissions.application.suspended"))),
         provider::Status::Revoked => {
             let revoked_at = existing
                 .data
@@ -183,12 +162,10 @@ pub fn kind_for(
                 .rev()
                 .find(|c| c.status == provider::Status::Revoked)
                 .map_or(existing.data.updated_at, |c| c.at);
-            check_wait(revoked_at, settings, now, ("una revoca", "a revocation"), lang)?;
+            check_wait(revoked_at, settings, now, Since::Revocation)?;
             Ok((Kind::Admission, Some(existing)))
         }
-        provider::Status::Active | provider::Status::Expired => {
-            Ok((Kind::Renewal, Some(existing)))
-        }
+        provider::Status::Active | provider::Status::Expired => Ok((Kind::Renewal, Some(existing))),
     }
 }
 
@@ -201,11 +178,10 @@ pub fn submit(
     provider_id: Option<String>,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Application>> {
     if let Some(rejected) = latest(&sub.org.tax_code, Status::Rejected)? {
         let since = rejected.data.decided_at.unwrap_or(rejected.data.updated_at);
-        check_wait(since, settings, now, ("un rigetto", "a rejection"), lang)?;
+        check_wait(since, settings, now, Since::Rejection)?;
     }
     let id = store::new_id();
     let mut application = Application {
@@ -259,30 +235,23 @@ pub fn submit(
             notice::send_to_members(
                 &electorate.voters,
                 &format!("application/{id}/opened"),
-                &Message {
-                    subject_it: format!("Nuova domanda da esaminare: {}", doc.data.org.legal_name),
-                    subject_en: format!("New application to examine: {}", doc.data.org.legal_name),
-                    body_it: format!(
-                        "{} ha presentato una {} per la rete. La votazione è aperta fino al {}.",
-                        doc.data.org.legal_name,
-                        doc.data.kind.label(Lang::It).to_lowercase(),
-                        when(doc.data.ballot.closes_at)
+                &notice::in_instance_language(|| Message {
+                    subject: t!(
+                        "admissions.notice.opened_subject",
+                        name = doc.data.org.legal_name
                     ),
-                    body_en: format!(
-                        "{} sent an {} to the network. The vote is open until {}.",
-                        doc.data.org.legal_name,
-                        doc.data.kind.label(Lang::En).to_lowercase(),
-                        when(doc.data.ballot.closes_at)
+                    body: t!(
+                        "admissions.notice.opened_body",
+                        name = doc.data.org.legal_name,
+                        kind = doc.data.kind.label().to_lowercase(),
+                        closes = when(doc.data.ballot.closes_at)
                     ),
                     link: Some(Application::link(&id)),
-                },
+                }),
             );
             Ok(doc)
         }
-        Err(Error::Conflict(_)) => Err(Error::conflict(lang.pick(
-            "questa organizzazione ha già una domanda in esame: attendi la decisione del comitato",
-            "this organisation already has an application under examination: wait for the committee's decision",
-        ))),
+        Err(Error::Conflict(_)) => Err(Error::conflict(t!("admissions.application.already_open"))),
         Err(err) => Err(err),
     }
 }
@@ -361,7 +330,7 @@ mod tests {
             ("accept_ethics", "on"),
             ("ethics_version", "2025-1"),
         ]);
-        let sub = read_submission(&input, &settings(), &[], &mut ids(), Lang::It).unwrap();
+        let sub = read_submission(&input, &settings(), &[], &mut ids()).unwrap();
         assert_eq!(sub.declarations, vec!["Uno", "Due"]);
         assert_eq!(sub.ethics_version, "2025-1");
         assert_eq!(sub.services[0].id, "s1");
@@ -375,7 +344,7 @@ mod tests {
             ("accept_ethics", "on"),
             ("ethics_version", "2024-3"),
         ]);
-        let problems = read_submission(&input, &settings(), &[], &mut ids(), Lang::It).unwrap_err();
+        let problems = read_submission(&input, &settings(), &[], &mut ids()).unwrap_err();
         assert!(problems.for_field("declarations").unwrap().contains("n. 1"));
         assert!(
             problems
@@ -384,7 +353,12 @@ mod tests {
                 .contains("«2025-1»")
         );
         let input = form(&[("declarations", "1"), ("declarations", "2")]);
-        let problems = read_submission(&input, &settings(), &[], &mut ids(), Lang::En).unwrap_err();
-        assert!(problems.for_field("accept_ethics").is_some());
+        trama_sdk::i18n::set_locale("en");
+        let problems = read_submission(&input, &settings(), &[], &mut ids()).unwrap_err();
+        assert_eq!(
+            problems.for_field("accept_ethics"),
+            Some("joining the network requires accepting the ethics code")
+        );
+        trama_sdk::i18n::set_locale("it");
     }
 }

@@ -1,9 +1,8 @@
 //! What the deadlines job does with open proceedings, and the proceedings of a provider.
 
 use serde_json::json;
-use trama_sdk::i18n::Lang;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Result, audit};
+use trama_sdk::{Result, audit, t};
 
 use crate::application::{Settled, Step};
 use crate::case::{self, Due};
@@ -15,12 +14,11 @@ use super::*;
 
 /// The deadlines job's work on one proceeding (see [`crate::application::settle`]).
 pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
-    let lang = Lang::It;
-    let done = change(id, now, lang, |motion| {
+    let done = change(id, now, |motion| {
         if motion.status != Status::Voting {
             return Ok(None);
         }
-        let electorate = electorate(motion, lang)?;
+        let electorate = electorate(motion)?;
         match case::due(&motion.ballot, &electorate, settings, now) {
             Due::Nothing => Ok(None),
             Due::NewRound => {
@@ -46,32 +44,24 @@ pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
             id,
             &json!({ "round": doc.data.ballot.round, "closes_at": doc.data.ballot.closes_at }),
         )?;
-        let electorate = electorate(&doc.data, lang)?;
+        let electorate = electorate(&doc.data)?;
         notice::send_to_members(
             &electorate.voters,
             &format!("motion/{id}/round/{}", doc.data.ballot.round),
-            &Message {
-                subject_it: format!(
-                    "Manca il quorum: si vota ancora su {}",
-                    doc.data.provider_name
+            &notice::in_instance_language(|| Message {
+                subject: t!(
+                    "admissions.notice.new_round_subject",
+                    name = doc.data.provider_name
                 ),
-                subject_en: format!("Quorum missed: vote again on {}", doc.data.provider_name),
-                body_it: format!(
-                    "La votazione sul procedimento di {} di {} si è chiusa senza quorum. Si è aperto il turno {}, fino al {}.",
-                    doc.data.kind.label(Lang::It).to_lowercase(),
-                    doc.data.provider_name,
-                    doc.data.ballot.round,
-                    when(doc.data.ballot.closes_at)
-                ),
-                body_en: format!(
-                    "The vote on the {} proceeding of {} closed without quorum. Round {} is open until {}.",
-                    doc.data.kind.label(Lang::En).to_lowercase(),
-                    doc.data.provider_name,
-                    doc.data.ballot.round,
-                    when(doc.data.ballot.closes_at)
+                body: t!(
+                    "admissions.notice.motion_new_round_body",
+                    kind = doc.data.kind.label().to_lowercase(),
+                    name = doc.data.provider_name,
+                    round = doc.data.ballot.round,
+                    closes = when(doc.data.ballot.closes_at)
                 ),
                 link: Some(Motion::link(id)),
-            },
+            }),
         );
     }
     Ok(settled)

@@ -2,9 +2,8 @@
 //! window, and the provider and the members told.
 
 use serde_json::json;
-use trama_sdk::i18n::Lang;
 use trama_sdk::store::{self, Batch, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use crate::application::{LOCKS, Lock, Step};
 use crate::ballot::Ballot;
@@ -24,29 +23,21 @@ pub fn open(
     member: &Doc<Member>,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Motion>> {
-    let provider = provider::load(provider_id, lang)?;
+    let provider = provider::load(provider_id)?;
     if !kind.applies_to(provider.data.status) {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "non si può proporre la {} di un fornitore {}",
-                kind.label(lang).to_lowercase(),
-                provider.data.status.label(lang).to_lowercase()
-            ),
-            Lang::En => format!(
-                "a {} cannot be proposed for a provider that is {}",
-                kind.label(lang).to_lowercase(),
-                provider.data.status.label(lang).to_lowercase()
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "admissions.motion.does_not_apply",
+            kind = kind.label().to_lowercase(),
+            status = provider.data.status.label().to_lowercase()
+        )));
     }
     let electorate = roster::electorate(&provider.data.subject(), &[])?;
     if let Some(conflict) = electorate.conflict_of(&member.id) {
-        return Err(Error::forbidden(match lang {
-            Lang::It => format!("conflitto di interessi: {}", conflict.describe(lang)),
-            Lang::En => format!("conflict of interest: {}", conflict.describe(lang)),
-        }));
+        return Err(Error::forbidden(t!(
+            "admissions.motion.conflicted",
+            because = conflict.describe()
+        )));
     }
     let id = store::new_id();
     let mut motion = Motion {
@@ -82,10 +73,7 @@ pub fn open(
     let versions = match batch.commit() {
         Ok(versions) => versions,
         Err(Error::Conflict(_)) => {
-            return Err(Error::conflict(lang.pick(
-                "su questo fornitore c'è già un procedimento in votazione",
-                "this provider already has a proceeding being voted on",
-            )));
+            return Err(Error::conflict(t!("admissions.motion.already_open")));
         }
         Err(err) => return Err(err),
     };
@@ -98,54 +86,37 @@ pub fn open(
     notice::send(
         &provider.data.user_id,
         &format!("motion/{id}/opened"),
-        &Message {
-            subject_it: format!(
-                "Il comitato ha aperto un procedimento di {}",
-                kind.label(Lang::It).to_lowercase()
+        &notice::in_instance_language(|| Message {
+            subject: t!(
+                "admissions.notice.motion_opened_subject",
+                kind = kind.label().to_lowercase()
             ),
-            subject_en: format!(
-                "The committee opened a {} proceeding",
-                kind.label(Lang::En).to_lowercase()
-            ),
-            body_it: format!(
-                "Il comitato di ammissione ha aperto un procedimento di {} dell'accreditamento di {}.\n\nMotivo: {reason}\n\nPuoi inviare le tue controdeduzioni dalla pagina del procedimento entro il {}.",
-                kind.label(Lang::It).to_lowercase(),
-                provider.data.org.legal_name,
-                when(motion.ballot.closes_at)
-            ),
-            body_en: format!(
-                "The admission committee opened a {} proceeding on the accreditation of {}.\n\nReason: {reason}\n\nYou may send your statement from the proceeding's page until {}.",
-                kind.label(Lang::En).to_lowercase(),
-                provider.data.org.legal_name,
-                when(motion.ballot.closes_at)
+            body: t!(
+                "admissions.notice.motion_opened_body",
+                kind = kind.label().to_lowercase(),
+                name = provider.data.org.legal_name,
+                reason = reason,
+                closes = when(motion.ballot.closes_at)
             ),
             link: link.clone(),
-        },
+        }),
     );
     notice::send_to_members(
         &electorate.voters,
         &format!("motion/{id}/opened"),
-        &Message {
-            subject_it: format!(
-                "Da votare: {} di {}",
-                kind.label(Lang::It).to_lowercase(),
-                provider.data.org.legal_name
+        &notice::in_instance_language(|| Message {
+            subject: t!(
+                "admissions.notice.motion_to_vote_subject",
+                kind = kind.label().to_lowercase(),
+                name = provider.data.org.legal_name
             ),
-            subject_en: format!(
-                "To vote: {} of {}",
-                kind.label(Lang::En).to_lowercase(),
-                provider.data.org.legal_name
-            ),
-            body_it: format!(
-                "Motivo: {reason}\n\nVotazione aperta fino al {}.",
-                when(motion.ballot.closes_at)
-            ),
-            body_en: format!(
-                "Reason: {reason}\n\nThe vote is open until {}.",
-                when(motion.ballot.closes_at)
+            body: t!(
+                "admissions.notice.motion_to_vote_body",
+                reason = reason,
+                closes = when(motion.ballot.closes_at)
             ),
             link,
-        },
+        }),
     );
     Ok(Doc {
         id,

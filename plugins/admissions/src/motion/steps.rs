@@ -2,11 +2,10 @@
 //! statement in its defence.
 
 use serde_json::json;
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::Problems;
 use trama_sdk::store::Doc;
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use crate::application::{Step, check_text};
 use crate::ballot::{Choice, Vote};
@@ -19,24 +18,15 @@ use crate::roster::Member;
 
 use super::*;
 
-fn refuse_closed(motion: &Motion, now: i64, lang: Lang) -> Result<()> {
+fn refuse_closed(motion: &Motion, now: i64) -> Result<()> {
     if motion.status != Status::Voting {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "il procedimento è chiuso ({})",
-                motion.status.label(lang).to_lowercase()
-            ),
-            Lang::En => format!(
-                "the proceeding is closed ({})",
-                motion.status.label(lang).to_lowercase()
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "admissions.motion.closed_as",
+            status = motion.status.label().to_lowercase()
+        )));
     }
     if now >= motion.ballot.closes_at {
-        return Err(Error::conflict(lang.pick(
-            "la votazione è chiusa: l'esito viene calcolato a breve",
-            "the vote is closed: the outcome follows shortly",
-        )));
+        return Err(Error::conflict(t!("admissions.case.vote_closed")));
     }
     Ok(())
 }
@@ -49,31 +39,21 @@ pub fn vote(
     reason: Option<String>,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Motion>> {
-    let current = load(id, lang)?;
-    let electorate_now = electorate(&current.data, lang)?;
+    let current = load(id)?;
+    let electorate_now = electorate(&current.data)?;
     case::audit_refused(id, member, &electorate_now)?;
-    let (doc, previous) = change(id, now, lang, |motion| {
-        refuse_closed(motion, now, lang)?;
-        let electorate = electorate(motion, lang)?;
+    let (doc, previous) = change(id, now, |motion| {
+        refuse_closed(motion, now)?;
+        let electorate = electorate(motion)?;
         if let Some(conflict) = electorate.conflict_of(&member.id) {
-            return Err(Error::forbidden(match lang {
-                Lang::It => format!(
-                    "conflitto di interessi: non puoi votare perché {}",
-                    conflict.describe(lang)
-                ),
-                Lang::En => format!(
-                    "conflict of interest: you cannot vote because {}",
-                    conflict.describe(lang)
-                ),
-            }));
+            return Err(Error::forbidden(t!(
+                "admissions.motion.conflicted_vote",
+                because = conflict.describe()
+            )));
         }
         if !electorate.voters.iter().any(|v| v.id == member.id) {
-            return Err(Error::forbidden(lang.pick(
-                "il tuo account non risulta nel comitato con il ruolo `committee`",
-                "your account is not on the committee with the role `committee`",
-            )));
+            return Err(Error::forbidden(t!("admissions.roster.not_a_member")));
         }
         let previous = motion.ballot.cast(Vote {
             member: member.id.clone(),
@@ -110,18 +90,14 @@ pub fn declare_conflict(
     note: String,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Motion>> {
-    let (doc, withdrawn) = change(id, now, lang, |motion| {
+    let (doc, withdrawn) = change(id, now, |motion| {
         if motion.status != Status::Voting {
-            return Err(Error::conflict(
-                lang.pick("il procedimento è chiuso", "the proceeding is closed"),
-            ));
+            return Err(Error::conflict(t!("admissions.motion.closed")));
         }
         if motion.conflicts.iter().any(|d| d.member == member.id) {
-            return Err(Error::conflict(lang.pick(
-                "hai già dichiarato un conflitto di interessi su questo procedimento",
-                "you already declared a conflict of interest on this proceeding",
+            return Err(Error::conflict(t!(
+                "admissions.motion.conflict_already_declared"
             )));
         }
         motion.conflicts.push(Declared {
@@ -132,7 +108,7 @@ pub fn declare_conflict(
         });
         let withdrawn = motion.ballot.withdraw(&member.id);
         if now < motion.ballot.closes_at {
-            let electorate = electorate(motion, lang)?;
+            let electorate = electorate(motion)?;
             if let Some(outcome) = case::certain(&motion.ballot, &electorate, settings) {
                 decide(motion, outcome, electorate, ClosedBy::Votes, settings, now);
             }
@@ -145,17 +121,16 @@ pub fn declare_conflict(
 }
 
 /// The provider's statement in its defence (sent again, it replaces the earlier one).
-pub fn statement(id: &str, user: &User, text: String, now: i64, lang: Lang) -> Result<Doc<Motion>> {
-    let current = load(id, lang)?;
-    let provider = provider::load(&current.data.provider_id, lang)?;
+pub fn statement(id: &str, user: &User, text: String, now: i64) -> Result<Doc<Motion>> {
+    let current = load(id)?;
+    let provider = provider::load(&current.data.provider_id)?;
     if provider.data.user_id != user.id {
-        return Err(Error::forbidden(lang.pick(
-            "solo l'account che gestisce il fornitore può inviare controdeduzioni",
-            "only the account managing the provider can send a statement",
+        return Err(Error::forbidden(t!(
+            "admissions.motion.statement_not_owner"
         )));
     }
-    let (doc, ()) = change(id, now, lang, |motion| {
-        refuse_closed(motion, now, lang)?;
+    let (doc, ()) = change(id, now, |motion| {
+        refuse_closed(motion, now)?;
         motion.statement = Some(Statement {
             text: text.clone(),
             at: now,
@@ -171,6 +146,6 @@ pub fn statement(id: &str, user: &User, text: String, now: i64, lang: Lang) -> R
 }
 
 /// Reads the reason of a new proceeding.
-pub fn read_reason(text: Option<&str>, lang: Lang) -> std::result::Result<String, Problems> {
-    check_text("reason", text, lang)
+pub fn read_reason(text: Option<&str>) -> std::result::Result<String, Problems> {
+    check_text("reason", text)
 }

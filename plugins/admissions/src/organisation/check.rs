@@ -1,71 +1,51 @@
 //! Checking an organisation as typed, field by field: each problem named next to its field,
 //! in the person's language.
 
-use trama_sdk::fiscal;
-use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
+use trama_sdk::{fiscal, i18n, t};
 
 use super::*;
 
-/// An optional field: what was typed, with a problem (`refusal`, Italian and English) when
-/// it is there and `valid` refuses it.
+/// An optional field: what was typed, with a problem (`refusal`) when it is there and `valid`
+/// refuses it.
 fn optional(
     input: &Input,
     field: &str,
     valid: fn(&str) -> bool,
-    refusal: (&str, &str),
-    lang: Lang,
+    refusal: fn() -> String,
     problems: &mut Problems,
 ) -> Option<String> {
     let value = input.one(field).map(str::to_owned);
     if value.as_deref().is_some_and(|v| !valid(v)) {
-        problems.push(field, lang.pick(refusal.0, refusal.1));
+        problems.push(field, refusal());
     }
     value
 }
 
+/// A required line of text of `chars` characters; `missing` says what to write.
 fn text(
     input: &Input,
     field: &str,
     chars: std::ops::RangeInclusive<usize>,
-    what: (&str, &str),
-    lang: Lang,
+    missing: fn() -> String,
     problems: &mut Problems,
 ) -> String {
     let value = input.one(field).unwrap_or_default();
     let n = value.chars().count();
     if n == 0 {
-        problems.push(
-            field,
-            match lang {
-                Lang::It => format!("scrivi {}", what.0),
-                Lang::En => format!("write {}", what.1),
-            },
-        );
+        problems.push(field, missing());
     } else if !chars.contains(&n) {
         problems.push(
             field,
-            match lang {
-                Lang::It => format!(
-                    "deve avere da {} a {} caratteri (ne ha {n})",
-                    chars.start(),
-                    chars.end()
-                ),
-                Lang::En => format!(
-                    "must have {} to {} characters (it has {n})",
-                    chars.start(),
-                    chars.end()
-                ),
-            },
-        );
-    } else if value.chars().any(char::is_control) {
-        problems.push(
-            field,
-            lang.pick(
-                "non può contenere caratteri di controllo o a capo",
-                "cannot hold control characters or line breaks",
+            t!(
+                "admissions.organisation.length",
+                min = chars.start(),
+                max = chars.end(),
+                n = n
             ),
         );
+    } else if value.chars().any(char::is_control) {
+        problems.push(field, t!("admissions.organisation.control_characters"));
     }
     value.to_owned()
 }
@@ -109,49 +89,39 @@ fn is_website(text: &str) -> bool {
 }
 
 /// Reads and checks the organisation's fields; every problem is reported at once.
-pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
+pub fn read(input: &Input) -> Result<Organisation, Problems> {
     let mut problems = Problems::default();
     let p = &mut problems;
     let legal_name = text(
         input,
         "legal_name",
         2..=200,
-        ("la ragione sociale", "the legal name"),
-        lang,
+        || t!("admissions.organisation.legal_name_missing"),
         p,
     );
     let legal_form = match input.one("legal_form") {
         None => {
             p.push(
                 "legal_form",
-                lang.pick("scegli la forma giuridica", "choose the legal form"),
+                t!("admissions.organisation.legal_form_missing"),
             );
             LegalForm::Other
         }
         Some(key) => LegalForm::parse(key).unwrap_or_else(|| {
             p.push(
                 "legal_form",
-                match lang {
-                    Lang::It => format!("«{key}» non è una delle forme giuridiche previste"),
-                    Lang::En => format!("`{key}` is not one of the legal forms"),
-                },
+                t!("admissions.organisation.legal_form_unknown", key = key),
             );
             LegalForm::Other
         }),
     };
     let tax_code = match input.one("tax_code") {
         None => {
-            p.push(
-                "tax_code",
-                lang.pick(
-                    "il codice fiscale dell'organizzazione è obbligatorio",
-                    "the organisation's codice fiscale is required",
-                ),
-            );
+            p.push("tax_code", t!("admissions.organisation.tax_code_missing"));
             String::new()
         }
         Some(code) => fiscal::tax_code(code).unwrap_or_else(|err| {
-            p.push("tax_code", invalid_tax_code(code, &err, lang));
+            p.push("tax_code", invalid_tax_code(code, &err));
             String::new()
         }),
     };
@@ -159,16 +129,10 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
         None if legal_form.needs_vat_number() && input.one("legal_form").is_some() => {
             p.push(
                 "vat_number",
-                match lang {
-                    Lang::It => format!(
-                        "la partita IVA è obbligatoria per la forma «{}»",
-                        legal_form.label(lang)
-                    ),
-                    Lang::En => format!(
-                        "the VAT number is required for the legal form “{}”",
-                        legal_form.label(lang)
-                    ),
-                },
+                t!(
+                    "admissions.organisation.vat_number_required",
+                    form = legal_form.label()
+                ),
             );
             None
         }
@@ -178,16 +142,11 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
             Err(err) => {
                 p.push(
                     "vat_number",
-                    match lang {
-                        Lang::It => format!(
-                            "la partita IVA «{vat}» non è valida: {}",
-                            vat_describe(err, lang)
-                        ),
-                        Lang::En => format!(
-                            "the VAT number `{vat}` is not valid: {}",
-                            vat_describe(err, lang)
-                        ),
-                    },
+                    t!(
+                        "admissions.organisation.vat_number_invalid",
+                        vat = vat,
+                        why = vat_describe(err)
+                    ),
                 );
                 None
             }
@@ -197,96 +156,64 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
         input,
         "street",
         3..=200,
-        ("l'indirizzo della sede", "the address of the seat"),
-        lang,
+        || t!("admissions.organisation.street_missing"),
         p,
     );
     let postcode = input.one("postcode").unwrap_or_default().to_owned();
     if postcode.len() != 5 || !postcode.bytes().all(|b| b.is_ascii_digit()) {
-        p.push(
-            "postcode",
-            lang.pick(
-                "il CAP ha 5 cifre, ad esempio 50122",
-                "the postcode has 5 digits, e.g. 50122",
-            ),
-        );
+        p.push("postcode", t!("admissions.organisation.postcode_invalid"));
     }
-    let city = text(input, "city", 2..=100, ("il comune", "the town"), lang, p);
+    let city = text(
+        input,
+        "city",
+        2..=100,
+        || t!("admissions.organisation.city_missing"),
+        p,
+    );
     let province = input
         .one("province")
         .unwrap_or_default()
         .to_ascii_uppercase();
     if province.len() != 2 || !province.bytes().all(|b| b.is_ascii_uppercase()) {
-        p.push(
-            "province",
-            lang.pick(
-                "la sigla della provincia ha 2 lettere, ad esempio FI",
-                "the province code has 2 letters, e.g. FI",
-            ),
-        );
+        p.push("province", t!("admissions.organisation.province_invalid"));
     }
     let email = input.one("email").unwrap_or_default().to_owned();
     if !is_email(&email) {
-        p.push(
-            "email",
-            lang.pick(
-                "scrivi un indirizzo e-mail valido, ad esempio info@cooperativa.it",
-                "write a valid e-mail address, e.g. info@cooperativa.it",
-            ),
-        );
+        p.push("email", t!("admissions.organisation.email_invalid"));
     }
     let pec = optional(
         input,
         "pec",
         is_email,
-        (
-            "la PEC non è un indirizzo valido",
-            "the certified e-mail (PEC) is not a valid address",
-        ),
-        lang,
+        || t!("admissions.organisation.pec_invalid"),
         p,
     );
     let phone = optional(
         input,
         "phone",
         is_phone,
-        (
-            "il telefono ha da 6 a 15 cifre (sono ammessi +, spazi e trattini)",
-            "the phone number has 6 to 15 digits (+, spaces and dashes allowed)",
-        ),
-        lang,
+        || t!("admissions.organisation.phone_invalid"),
         p,
     );
     let website = optional(
         input,
         "website",
         is_website,
-        (
-            "il sito deve iniziare con https:// o http://, ad esempio https://cooperativa.it",
-            "the website must start with https:// or http://, e.g. https://cooperativa.it",
-        ),
-        lang,
+        || t!("admissions.organisation.website_invalid"),
         p,
     );
     let representative_name = text(
         input,
         "representative_name",
         2..=120,
-        (
-            "il nome del legale rappresentante",
-            "the legal representative's name",
-        ),
-        lang,
+        || t!("admissions.organisation.representative_name_missing"),
         p,
     );
     let representative_tax_code = match input.one("representative_tax_code") {
         None => {
             p.push(
                 "representative_tax_code",
-                lang.pick(
-                    "il codice fiscale del legale rappresentante è obbligatorio",
-                    "the legal representative's codice fiscale is required",
-                ),
+                t!("admissions.organisation.representative_tax_code_missing"),
             );
             String::new()
         }
@@ -295,18 +222,12 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
             Ok(_) => {
                 p.push(
                     "representative_tax_code",
-                    lang.pick(
-                        "il codice fiscale di una persona ha 16 caratteri",
-                        "a person's codice fiscale has 16 characters",
-                    ),
+                    t!("admissions.organisation.personal_tax_code_length"),
                 );
                 String::new()
             }
             Err(err) => {
-                p.push(
-                    "representative_tax_code",
-                    invalid_tax_code(code, &err, lang),
-                );
+                p.push("representative_tax_code", invalid_tax_code(code, &err));
                 String::new()
             }
         },
@@ -335,25 +256,18 @@ pub fn read(input: &Input, lang: Lang) -> Result<Organisation, Problems> {
 
 /// The tax-code module speaks of a codice fiscale; a partita IVA is always 11 digits.
 /// Why the codice fiscale `code` was refused.
-fn invalid_tax_code(code: &str, err: &fiscal::TaxIdError, lang: Lang) -> String {
-    match lang {
-        Lang::It => format!(
-            "il codice fiscale «{code}» non è valido: {}",
-            err.describe(lang)
-        ),
-        Lang::En => format!(
-            "the codice fiscale `{code}` is not valid: {}",
-            err.describe(lang)
-        ),
-    }
+fn invalid_tax_code(code: &str, err: &fiscal::TaxIdError) -> String {
+    t!(
+        "admissions.organisation.tax_code_invalid",
+        code = code,
+        why = err.describe(i18n::current())
+    )
 }
 
-fn vat_describe(err: fiscal::TaxIdError, lang: Lang) -> String {
+fn vat_describe(err: fiscal::TaxIdError) -> String {
     match err {
-        fiscal::TaxIdError::Length => lang
-            .pick("una partita IVA ha 11 cifre", "a VAT number has 11 digits")
-            .to_owned(),
-        other => other.describe(lang),
+        fiscal::TaxIdError::Length => t!("admissions.organisation.vat_number_length"),
+        other => other.describe(i18n::current()),
     }
 }
 
@@ -389,7 +303,7 @@ mod tests {
 
     #[test]
     fn a_complete_organisation_is_read_and_normalised() {
-        let org = read(&input(&valid()), Lang::It).unwrap();
+        let org = read(&input(&valid())).unwrap();
         assert_eq!(org.vat_number.as_deref(), Some("01234567897"));
         assert_eq!(org.province, "FI");
         assert_eq!(org.identifiers(), vec!["01234567897".to_owned()]);
@@ -414,7 +328,9 @@ mod tests {
             ("representative_name", "Mario Rossi"),
             ("representative_tax_code", "01234567897"),
         ];
-        let problems = read(&input(&pairs), Lang::En).unwrap_err();
+        i18n::set_locale("en");
+        let problems = read(&input(&pairs)).unwrap_err();
+        i18n::set_locale("it");
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -449,7 +365,7 @@ mod tests {
     fn associations_may_have_no_vat_number_but_companies_must() {
         let mut pairs = valid();
         pairs.retain(|(k, _)| *k != "vat_number");
-        let problems = read(&input(&pairs), Lang::It).unwrap_err();
+        let problems = read(&input(&pairs)).unwrap_err();
         assert!(
             problems
                 .for_field("vat_number")
@@ -464,7 +380,7 @@ mod tests {
                 *v = "02760100962";
             }
         }
-        let org = read(&input(&pairs), Lang::It).unwrap();
+        let org = read(&input(&pairs)).unwrap();
         assert_eq!(org.vat_number, None);
         assert_eq!(org.legal_form, LegalForm::Aps);
     }

@@ -5,15 +5,14 @@
 use serde::Deserialize;
 use serde_json::json;
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Error, Result, clock, web};
+use trama_sdk::{Error, Result, clock, t, web};
 
-use super::{FormState, lang, verb, with_form};
+use super::{FormState, verb, with_form};
 use crate::application::{self, APPLICATIONS, Application, Status, check_text};
 use crate::ballot::Choice;
 use crate::config::Settings;
@@ -29,10 +28,10 @@ struct Viewer {
     member: Option<Doc<Member>>,
 }
 
-fn viewer(lang: Lang) -> Result<Viewer> {
-    let user = identity::require_login_in(lang)?;
+fn viewer() -> Result<Viewer> {
+    let user = identity::require_login()?;
     let member = if identity::has_role(roster::ROLE) {
-        Some(roster::require_member(lang, clock::now_ms())?.1)
+        Some(roster::require_member(clock::now_ms())?.1)
     } else {
         None
     };
@@ -56,27 +55,21 @@ fn committee_access(viewer: &Viewer, app: &Application) -> Result<Option<Vec<Doc
 
 /// The application, if the viewer may see it: its applicant or a committee member. Anyone
 /// else gets the same 404 as for an id that does not exist.
-fn visible(id: &str, viewer: &Viewer, lang: Lang) -> Result<Doc<Application>> {
-    let doc = application::load(id, lang)?;
+fn visible(id: &str, viewer: &Viewer) -> Result<Doc<Application>> {
+    let doc = application::load(id)?;
     if viewer.member.is_some() || doc.data.user_id == viewer.user.id {
         Ok(doc)
     } else {
-        Err(application::not_found(id, lang))
+        Err(application::not_found(id))
     }
 }
 
-fn render(
-    id: &str,
-    viewer: &Viewer,
-    status: u16,
-    form: Option<FormState>,
-    lang: Lang,
-) -> Result<Response> {
+fn render(id: &str, viewer: &Viewer, status: u16, form: Option<FormState>) -> Result<Response> {
     let settings = Settings::load()?;
-    let doc = visible(id, viewer, lang)?;
+    let doc = visible(id, viewer)?;
     let committee = viewer.member.is_some();
     let access = committee_access(viewer, &doc.data)?;
-    let view = ApplicationView::new(&doc, access.as_deref(), &settings, lang)?;
+    let view = ApplicationView::new(&doc, access.as_deref(), &settings)?;
     let owner = doc.data.user_id == viewer.user.id;
     let app = &doc.data;
     let mut standing = json!({});
@@ -90,7 +83,7 @@ fn render(
             }
         };
         let electorate = roster::electorate_of(members, &app.subject(), &app.conflicts);
-        let conflict = electorate.conflict_of(&member.id).map(|c| c.describe(lang));
+        let conflict = electorate.conflict_of(&member.id).map(|c| c.describe());
         let my_vote = app.ballot.vote_of(&member.id).map(|v| v.choice.key());
         let open_window = app.status == Status::Voting && clock::now_ms() < app.ballot.closes_at;
         standing = json!({
@@ -117,29 +110,22 @@ fn render(
 }
 
 /// `GET /applications/{id}`
-pub fn page(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let viewer = viewer(lang)?;
-    render(params.get("id")?, &viewer, 200, None, lang)
+pub fn page(_: Request, params: Params) -> Result<Response> {
+    let viewer = viewer()?;
+    render(params.get("id")?, &viewer, 200, None)
 }
 
 /// `GET /api/applications/{id}`
-pub fn api_get(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let viewer = viewer(lang)?;
+pub fn api_get(_: Request, params: Params) -> Result<Response> {
+    let viewer = viewer()?;
     let settings = Settings::load()?;
-    let doc = visible(params.get("id")?, &viewer, lang)?;
+    let doc = visible(params.get("id")?, &viewer)?;
     let access = committee_access(&viewer, &doc.data)?;
-    Response::json(&ApplicationView::new(
-        &doc,
-        access.as_deref(),
-        &settings,
-        lang,
-    )?)
+    Response::json(&ApplicationView::new(&doc, access.as_deref(), &settings)?)
 }
 
 /// The caller's own applications, newest first.
-pub fn mine(user: &User, settings: &Settings, lang: Lang) -> Result<Vec<ApplicationView>> {
+pub fn mine(user: &User, settings: &Settings) -> Result<Vec<ApplicationView>> {
     APPLICATIONS
         .query()
         .filter("user_id", Cmp::Eq, user.id.as_str())
@@ -147,16 +133,15 @@ pub fn mine(user: &User, settings: &Settings, lang: Lang) -> Result<Vec<Applicat
         .limit(100)
         .fetch()?
         .iter()
-        .map(|doc| ApplicationView::new(doc, None, settings, lang))
+        .map(|doc| ApplicationView::new(doc, None, settings))
         .collect()
 }
 
 /// `GET /api/my-applications`
-pub fn api_mine(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let user = identity::require_login_in(lang)?;
+pub fn api_mine(_: Request, _: Params) -> Result<Response> {
+    let user = identity::require_login()?;
     let settings = Settings::load()?;
-    Response::json(&mine(&user, &settings, lang)?)
+    Response::json(&mine(&user, &settings)?)
 }
 
 #[derive(Deserialize)]
@@ -169,8 +154,7 @@ struct ListQuery {
 /// `GET /api/applications?status=&limit=&offset=` (committee): newest first; what a member
 /// with a conflict of interest may not follow is left out, as on the page.
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let (_, member) = roster::require_member(lang, clock::now_ms())?;
+    let (_, member) = roster::require_member(clock::now_ms())?;
     let members = roster::current()?;
     let settings = Settings::load()?;
     let query: ListQuery = request.parse_query()?;
@@ -197,7 +181,7 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
                     .conflict_of(&member.id)
                     .is_some();
             let access = (!conflicted || !doc.data.status.is_open()).then_some(members.as_slice());
-            ApplicationView::new(doc, access, &settings, lang)
+            ApplicationView::new(doc, access, &settings)
         })
         .collect::<Result<_>>()?;
     Response::json(&views)
@@ -212,8 +196,7 @@ const STEP_FIELDS: &[&str] = &["text", "question", "answer", "choice", "reason",
 /// `…/services/{service}/withdraw` for the applicant; the same under `/api/`. JSON gets the
 /// application; a form goes back to its page.
 pub fn step(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let viewer = viewer(lang)?;
+    let viewer = viewer()?;
     let id = params.get("id")?.to_owned();
     let verb = verb(&request);
     let settings = Settings::load()?;
@@ -228,30 +211,25 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
     let result: std::result::Result<Result<Doc<Application>>, Problems> = match verb.as_str() {
         "comments" | "request-info" | "vote" | "conflict" => {
             let Some(member) = &viewer.member else {
-                return Err(Error::forbidden(lang.pick(
-                    "solo i membri del comitato (ruolo `committee`) esaminano le domande",
-                    "only committee members (role `committee`) examine applications",
-                )));
+                return Err(Error::forbidden(t!("admissions.application.members_only")));
             };
             match verb.as_str() {
-                "comments" => check_text("text", input.one("text"), lang)
-                    .map(|text| application::comment(&id, member, text, &settings, now, lang)),
-                "request-info" => check_text("question", input.one("question"), lang)
-                    .map(|q| application::request_info(&id, member, q, &settings, now, lang)),
-                "conflict" => check_text("note", input.one("note"), lang).map(|note| {
-                    application::declare_conflict(&id, member, note, &settings, now, lang)
-                }),
-                _ => read_vote(input, lang).map(|(choice, reason)| {
-                    application::vote(&id, member, choice, reason, &settings, now, lang)
+                "comments" => check_text("text", input.one("text"))
+                    .map(|text| application::comment(&id, member, text, &settings, now)),
+                "request-info" => check_text("question", input.one("question"))
+                    .map(|q| application::request_info(&id, member, q, &settings, now)),
+                "conflict" => check_text("note", input.one("note"))
+                    .map(|note| application::declare_conflict(&id, member, note, &settings, now)),
+                _ => read_vote(input).map(|(choice, reason)| {
+                    application::vote(&id, member, choice, reason, &settings, now)
                 }),
             }
         }
         "answer" | "withdraw" => {
-            let doc = visible(&id, &viewer, lang)?;
+            let doc = visible(&id, &viewer)?;
             if doc.data.user_id != viewer.user.id {
-                return Err(Error::forbidden(lang.pick(
-                    "solo chi ha presentato la domanda può farlo",
-                    "only the applicant can do this",
+                return Err(Error::forbidden(t!(
+                    "admissions.application.applicant_only"
                 )));
             }
             if request.path().contains("/services/") {
@@ -262,20 +240,12 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
                     &service,
                     &settings,
                     now,
-                    lang,
                 ))
             } else if verb == "answer" {
-                check_text("answer", input.one("answer"), lang).map(|answer| {
-                    application::answer(&id, &viewer.user, answer, &settings, now, lang)
-                })
+                check_text("answer", input.one("answer"))
+                    .map(|answer| application::answer(&id, &viewer.user, answer, &settings, now))
             } else {
-                Ok(application::withdraw(
-                    &id,
-                    &viewer.user,
-                    &settings,
-                    now,
-                    lang,
-                ))
+                Ok(application::withdraw(&id, &viewer.user, &settings, now))
             }
         }
         other => {
@@ -284,7 +254,7 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
             )));
         }
     };
-    let show = |status, form| render(&id, &viewer, status, Some(form), lang);
+    let show = |status, form| render(&id, &viewer, status, Some(form));
     let outcome = match result {
         Ok(outcome) => outcome,
         Err(problems) => return sub.refused(problems, show),
@@ -296,44 +266,26 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
                 return Ok(web::to(&format!("/applications/{id}")));
             }
             let access = committee_access(&viewer, &doc.data)?;
-            Response::json(&ApplicationView::new(
-                &doc,
-                access.as_deref(),
-                &settings,
-                lang,
-            )?)
+            Response::json(&ApplicationView::new(&doc, access.as_deref(), &settings)?)
         },
         show,
     )
 }
 
 /// A vote as sent: its choice, and the motivation required against.
-pub fn read_vote(
-    input: &Input,
-    lang: Lang,
-) -> std::result::Result<(Choice, Option<String>), Problems> {
+pub fn read_vote(input: &Input) -> std::result::Result<(Choice, Option<String>), Problems> {
     let mut problems = Problems::default();
     let choice = match input.one("choice").map(|c| (c, Choice::parse(c))) {
         Some((_, Some(choice))) => Some(choice),
         Some((text, None)) => {
             problems.push(
                 "choice",
-                match lang {
-                    Lang::It => {
-                        format!("«{text}» non è un voto: scegli favorevole, contrario o astenuto")
-                    }
-                    Lang::En => {
-                        format!("`{text}` is not a vote: choose approve, reject or abstain")
-                    }
-                },
+                t!("admissions.problems.choice_unknown", text = text),
             );
             None
         }
         None => {
-            problems.push(
-                "choice",
-                lang.pick("scegli il tuo voto", "choose your vote"),
-            );
+            problems.push("choice", t!("admissions.problems.choice_missing"));
             None
         }
     };
@@ -344,20 +296,14 @@ pub fn read_vote(
     {
         problems.push(
             "reason",
-            match lang {
-                Lang::It => format!("al massimo {} caratteri", application::MAX_TEXT),
-                Lang::En => format!("at most {} characters", application::MAX_TEXT),
-            },
+            t!(
+                "admissions.problems.text_too_long",
+                max = application::MAX_TEXT
+            ),
         );
     }
     if choice == Some(Choice::Reject) && reason.is_none() {
-        problems.push(
-            "reason",
-            lang.pick(
-                "un voto contrario va motivato: il richiedente riceve le motivazioni",
-                "a vote against needs a motivation: the applicant receives the reasons",
-            ),
-        );
+        problems.push("reason", t!("admissions.problems.reason_missing"));
     }
     match choice {
         Some(choice) if problems.is_empty() => Ok((choice, reason)),

@@ -4,14 +4,13 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::submit::Submission;
-use trama_sdk::{Error, Result, clock, store};
+use trama_sdk::{Error, Result, clock, store, t};
 
-use super::{FormState, lang, with_form};
+use super::{FormState, with_form};
 use crate::application;
 use crate::catalogue::ROW_FIELDS;
 use crate::config::Settings;
@@ -36,7 +35,6 @@ fn page(
     services: usize,
     status: u16,
     form: Option<FormState>,
-    lang: Lang,
 ) -> Result<Response> {
     let mut form = form.unwrap_or_default();
     if form.values.is_empty() {
@@ -84,7 +82,7 @@ fn page(
     let signed = list("declarations");
     let mine: Vec<ProviderView> = provider::of_user(&user.id)?
         .iter()
-        .map(|doc| ProviderView::new(doc, lang))
+        .map(ProviderView::new)
         .collect();
     let context = json!({
         "network": settings.network_name,
@@ -95,7 +93,7 @@ fn page(
             let n = i + 1;
             json!({ "n": n, "text": text, "checked": signed.contains(&n.to_string()) })
         }).collect::<Vec<_>>(),
-        "legal_forms": LegalForm::ALL.iter().map(|f| json!({ "key": f.key(), "label": f.label(lang) })).collect::<Vec<_>>(),
+        "legal_forms": LegalForm::ALL.iter().map(|f| json!({ "key": f.key(), "label": f.label() })).collect::<Vec<_>>(),
         "rows": rows,
         "max_services": settings.max_services,
         "mine": mine,
@@ -105,12 +103,11 @@ fn page(
 }
 
 /// The form's values for renewing the entry `id`: the organisation and its catalogue.
-fn renewal_values(user: &User, id: &str, lang: Lang) -> Result<(Map<String, Value>, usize)> {
-    let doc = provider::load(id, lang)?;
+fn renewal_values(user: &User, id: &str) -> Result<(Map<String, Value>, usize)> {
+    let doc = provider::load(id)?;
     if doc.data.user_id != user.id {
-        return Err(Error::forbidden(lang.pick(
-            "questo fornitore è gestito da un altro account",
-            "this provider is managed by another account",
+        return Err(Error::forbidden(t!(
+            "admissions.provider.managed_elsewhere"
         )));
     }
     let mut values = doc.data.org.echo();
@@ -130,15 +127,14 @@ fn renewal_values(user: &User, id: &str, lang: Lang) -> Result<(Map<String, Valu
 
 /// `GET /apply` (logged in): the form; `?provider=ID` fills it in to renew that entry.
 pub fn form(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let user = identity::require_login_in(lang)?;
+    let user = identity::require_login()?;
     let settings = Settings::load()?;
     let query: ApplyQuery = request.parse_query()?;
     let (values, services) = match query.provider.as_deref().filter(|p| !p.is_empty()) {
-        Some(id) => renewal_values(&user, id, lang)?,
+        Some(id) => renewal_values(&user, id)?,
         None => (Map::new(), 0),
     };
-    page(&user, &settings, values, services, 200, None, lang)
+    page(&user, &settings, values, services, 200, None)
 }
 
 /// Rows the refused form had, so it shows them all again.
@@ -159,8 +155,7 @@ fn rows_sent(input: &Input) -> usize {
 /// `accept_ethics`. A `422` names every field to fix; a `409` says the organisation already has
 /// an application under examination.
 pub fn submit(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let user = identity::require_login_in(lang)?;
+    let user = identity::require_login()?;
     let settings = Settings::load()?;
     let now = clock::now_ms();
     let input = Input::from_request_with_rows(
@@ -172,7 +167,7 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
     )?;
     let rows = rows_sent(&input);
     let sub = Submission::of(&request, "apply", input).with_lists(&["categories", "declarations"]);
-    let show = |status, form| page(&user, &settings, Map::new(), rows, status, Some(form), lang);
+    let show = |status, form| page(&user, &settings, Map::new(), rows, status, Some(form));
     // An entry already in the register keeps its catalogue ids (only its own account's).
     let existing = match sub
         .input
@@ -185,18 +180,13 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    let submission = match application::read_submission(
-        &sub.input,
-        &settings,
-        &existing,
-        &mut store::new_id,
-        lang,
-    ) {
-        Ok(submission) => submission,
-        Err(problems) => return sub.refused(problems, show),
-    };
-    let outcome = application::kind_for(&user, &submission.org.tax_code, &settings, now, lang)
-        .and_then(|(kind, provider)| {
+    let submission =
+        match application::read_submission(&sub.input, &settings, &existing, &mut store::new_id) {
+            Ok(submission) => submission,
+            Err(problems) => return sub.refused(problems, show),
+        };
+    let outcome = application::kind_for(&user, &submission.org.tax_code, &settings, now).and_then(
+        |(kind, provider)| {
             application::submit(
                 &user,
                 submission,
@@ -204,14 +194,14 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
                 provider.map(|p| p.id),
                 &settings,
                 now,
-                lang,
             )
-        });
+        },
+    );
     sub.answer(
         outcome,
         |doc| {
             sub.done(
-                &ApplicationView::new(&doc, None, &settings, lang)?,
+                &ApplicationView::new(&doc, None, &settings)?,
                 &format!("/applications/{}", doc.id),
             )
         },

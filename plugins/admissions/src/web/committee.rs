@@ -3,20 +3,19 @@
 
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::Lang;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::submit::Submission;
 use trama_sdk::{Result, clock, web};
 
-use super::{lang, with_form};
+use super::with_form;
 use crate::application::{APPLICATIONS, Status};
 use crate::config::Settings;
 use crate::motion::{self, MOTIONS};
 use crate::roster::{self, Member};
 use crate::time::when;
 
-fn application_rows(status: Status, lang: Lang) -> Result<Vec<Value>> {
+fn application_rows(status: Status) -> Result<Vec<Value>> {
     Ok(APPLICATIONS
         .query()
         .filter("status", Cmp::Eq, status.key())
@@ -28,9 +27,9 @@ fn application_rows(status: Status, lang: Lang) -> Result<Vec<Value>> {
             json!({
                 "id": doc.id,
                 "legal_name": doc.data.org.legal_name,
-                "kind": doc.data.kind.label(lang),
+                "kind": doc.data.kind.label(),
                 "status": doc.data.status.key(),
-                "status_label": doc.data.status.label(lang),
+                "status_label": doc.data.status.label(),
                 "submitted": when(doc.data.submitted_at),
                 "closes": when(doc.data.ballot.closes_at),
                 "votes": doc.data.ballot.votes.len(),
@@ -40,9 +39,9 @@ fn application_rows(status: Status, lang: Lang) -> Result<Vec<Value>> {
         .collect())
 }
 
-fn context(member: &Doc<Member>, settings: &Settings, lang: Lang) -> Result<Value> {
-    let mut pending = application_rows(Status::Voting, lang)?;
-    pending.extend(application_rows(Status::InfoRequested, lang)?);
+fn context(member: &Doc<Member>, settings: &Settings) -> Result<Value> {
+    let mut pending = application_rows(Status::Voting)?;
+    pending.extend(application_rows(Status::InfoRequested)?);
     let motions: Vec<Value> = MOTIONS
         .query()
         .filter("status", Cmp::Eq, motion::Status::Voting.key())
@@ -54,7 +53,7 @@ fn context(member: &Doc<Member>, settings: &Settings, lang: Lang) -> Result<Valu
             json!({
                 "id": doc.id,
                 "provider": doc.data.provider_name,
-                "kind": doc.data.kind.label(lang),
+                "kind": doc.data.kind.label(),
                 "closes": when(doc.data.ballot.closes_at),
                 "votes": doc.data.ballot.votes.len(),
             })
@@ -71,7 +70,7 @@ fn context(member: &Doc<Member>, settings: &Settings, lang: Lang) -> Result<Valu
             json!({
                 "id": doc.id,
                 "legal_name": doc.data.org.legal_name,
-                "status_label": doc.data.status.label(lang),
+                "status_label": doc.data.status.label(),
                 "decided": doc.data.decided_at.map(when),
             })
         })
@@ -105,8 +104,8 @@ fn context(member: &Doc<Member>, settings: &Settings, lang: Lang) -> Result<Valu
         "network": settings.network_name,
         "rule": {
             "quorum_percent": settings.rule.quorum_percent,
-            "majority": settings.rule.majority.label(lang),
-            "window": settings.voting_window.describe(lang),
+            "majority": settings.rule.majority.label(),
+            "window": settings.voting_window.describe(),
             "rounds": settings.voting_rounds,
         },
         "pending": pending,
@@ -124,32 +123,29 @@ fn context(member: &Doc<Member>, settings: &Settings, lang: Lang) -> Result<Valu
 }
 
 /// `GET /committee` (role `committee`; the first visit puts the member on the roster).
-pub fn page(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let (_, member) = roster::require_member(lang, clock::now_ms())?;
+pub fn page(_: Request, _: Params) -> Result<Response> {
+    let (_, member) = roster::require_member(clock::now_ms())?;
     let settings = Settings::load()?;
     Response::render(
         "committee.html",
-        &with_form(context(&member, &settings, lang)?, None),
+        &with_form(context(&member, &settings)?, None),
     )
 }
 
 /// `GET /api/committee`: the same as JSON.
-pub fn api(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let (_, member) = roster::require_member(lang, clock::now_ms())?;
+pub fn api(_: Request, _: Params) -> Result<Response> {
+    let (_, member) = roster::require_member(clock::now_ms())?;
     let settings = Settings::load()?;
-    Response::json(&context(&member, &settings, lang)?)
+    Response::json(&context(&member, &settings)?)
 }
 
 /// `POST /committee/profile` and `POST /api/committee/profile`: `tax_code` (the member's own,
 /// optional) and `links` (one per line or a list: a codice fiscale or partita IVA, then a note).
 pub fn profile(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
     let now = clock::now_ms();
-    let (_, member) = roster::require_member(lang, now)?;
+    let (_, member) = roster::require_member(now)?;
     let sub = Submission::read(&request, "profile", &["tax_code", "links"])?;
-    let (tax_code, links) = match roster::read_profile(&sub.input, lang) {
+    let (tax_code, links) = match roster::read_profile(&sub.input) {
         Ok(profile) => profile,
         Err(problems) => {
             return sub.refused(problems, |status, form| {
@@ -157,7 +153,7 @@ pub fn profile(request: Request, _: Params) -> Result<Response> {
                 Response::render_with_status(
                     status,
                     "committee.html",
-                    &with_form(context(&member, &settings, lang)?, Some(form)),
+                    &with_form(context(&member, &settings)?, Some(form)),
                 )
             });
         }

@@ -7,10 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use trama_sdk::csv::Sheet;
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::Lang;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Result, clock};
+use trama_sdk::{Result, clock, t};
 
 use super::lang;
 use crate::application::{self, APPLICATIONS};
@@ -70,11 +69,11 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
     let mut sheet = Sheet::new(lang);
     sheet.header(&REGISTER);
     for doc in &PROVIDERS.query().order_by("org.legal_name").fetch_all()? {
-        let view = provider::ProviderView::new(doc, lang);
+        let view = provider::ProviderView::new(doc);
         let head = [
             view.id.clone(),
             view.legal_name.clone(),
-            view.legal_form.to_owned(),
+            view.legal_form.clone(),
             view.tax_code.clone(),
             view.vat_number.clone().unwrap_or_default(),
             view.address.clone(),
@@ -122,12 +121,10 @@ fn refuse_conflicted_while_open(
     electorate: &roster::Electorate,
     member: &str,
     open: bool,
-    lang: Lang,
 ) -> Result<()> {
     if open && electorate.conflict_of(member).is_some() {
-        return Err(trama_sdk::Error::forbidden(lang.pick(
-            "hai un conflitto di interessi su questo caso: il verbale sarà disponibile dopo la decisione",
-            "you have a conflict of interest on this case: the minutes are available after the decision",
+        return Err(trama_sdk::Error::forbidden(t!(
+            "admissions.minutes.conflicted_while_open"
         )));
     }
     Ok(())
@@ -136,13 +133,13 @@ fn refuse_conflicted_while_open(
 /// `GET /applications/{id}/minutes.csv` (committee)
 pub fn application_minutes(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (_, member) = roster::require_member(lang, clock::now_ms())?;
+    let (_, member) = roster::require_member(clock::now_ms())?;
     let id = params.get("id")?;
-    let doc = application::load(id, lang)?;
+    let doc = application::load(id)?;
     let app = &doc.data;
     let electorate = if app.decision.is_none() {
         let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
-        refuse_conflicted_while_open(&electorate, &member.id, app.status.is_open(), lang)?;
+        refuse_conflicted_while_open(&electorate, &member.id, app.status.is_open())?;
         Some(electorate)
     } else {
         None
@@ -165,7 +162,7 @@ pub fn application_minutes(request: Request, params: Params) -> Result<Response>
     };
     let case = Case {
         id: &doc.id,
-        title: app.kind.label(lang),
+        title: app.kind.label(),
         opened_at: app.submitted_at,
         subject: &app.org.legal_name,
         identifiers,
@@ -187,15 +184,15 @@ pub fn application_minutes(request: Request, params: Params) -> Result<Response>
 /// `GET /motions/{id}/minutes.csv` (committee)
 pub fn motion_minutes(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (_, member) = roster::require_member(lang, clock::now_ms())?;
+    let (_, member) = roster::require_member(clock::now_ms())?;
     let id = params.get("id")?;
-    let doc = motion::load(id, lang)?;
+    let doc = motion::load(id)?;
     let m = &doc.data;
-    let provider = provider::load(&m.provider_id, lang)?;
+    let provider = provider::load(&m.provider_id)?;
     let electorate = if m.decision.is_none() {
         let subject = provider.data.subject();
         let electorate = roster::electorate(&subject, &m.conflicts)?;
-        refuse_conflicted_while_open(&electorate, &member.id, true, lang)?;
+        refuse_conflicted_while_open(&electorate, &member.id, true)?;
         Some(electorate)
     } else {
         None
@@ -214,10 +211,9 @@ pub fn motion_minutes(request: Request, params: Params) -> Result<Response> {
             statement.at,
         ));
     }
-    let title = m.kind.label(lang);
     let case = Case {
         id: &doc.id,
-        title,
+        title: m.kind.label(),
         opened_at: m.opened_at,
         subject: &m.provider_name,
         identifiers: format!("CF {}", provider.data.org.tax_code),
@@ -247,7 +243,7 @@ struct Row {
 /// first.
 pub fn decisions(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    roster::require_member(lang, clock::now_ms())?;
+    roster::require_member(clock::now_ms())?;
     let mut rows: Vec<Row> = Vec::new();
     for doc in decided(&APPLICATIONS)? {
         if let Some(d) = &doc.data.decision {
@@ -256,7 +252,7 @@ pub fn decisions(request: Request, _: Params) -> Result<Response> {
                 "application",
                 &doc.id,
                 &doc.data.org.legal_name,
-                doc.data.kind.label(lang),
+                &doc.data.kind.label(),
             ));
         }
     }
@@ -267,7 +263,7 @@ pub fn decisions(request: Request, _: Params) -> Result<Response> {
                 "proceeding",
                 &doc.id,
                 &doc.data.provider_name,
-                doc.data.kind.label(lang),
+                &doc.data.kind.label(),
             ));
         }
     }

@@ -7,22 +7,20 @@ use trama_sdk::router::Params;
 use trama_sdk::{Result, identity};
 
 use super::applications::mine;
-use super::lang;
 use crate::config::Settings;
 use crate::provider::{self, PROVIDERS, ProviderView, Status};
 use crate::roster;
 use trama_sdk::store::Cmp;
 
-pub fn page(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
+pub fn page(_: Request, _: Params) -> Result<Response> {
     let settings = Settings::load()?;
     let user = identity::caller();
     let (applications, entries) = match &user {
         Some(user) => (
-            mine(user, &settings, lang)?,
+            mine(user, &settings)?,
             provider::of_user(&user.id)?
                 .iter()
-                .map(|doc| ProviderView::new(doc, lang))
+                .map(ProviderView::new)
                 .collect(),
         ),
         None => (Vec::new(), Vec::<ProviderView>::new()),
@@ -41,8 +39,8 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
             "entries": entries,
             "accredited": accredited,
             "ethics_version": settings.ethics_code_version,
-            "window": settings.voting_window.describe(lang),
-            "validity": settings.accreditation_validity.describe(lang),
+            "window": settings.voting_window.describe(),
+            "validity": settings.accreditation_validity.describe(),
         }),
     )
 }

@@ -5,14 +5,12 @@
 //! `{title, status, href}` in the request's language.
 
 use serde::Serialize;
-use trama_sdk::Result;
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
+use trama_sdk::{Result, t};
 
-use super::lang;
 use crate::BASE;
 use crate::application::{self, APPLICATIONS, Kind};
 use crate::provider::{self, Status as ProviderStatus};
@@ -38,11 +36,14 @@ pub fn application_item(
     legal_name: &str,
     status: application::Status,
     updated_at: i64,
-    lang: Lang,
 ) -> Item {
     Item {
-        title: format!("{} — {legal_name}", kind.label(lang)),
-        status: status.label(lang).to_owned(),
+        title: t!(
+            "admissions.mine.application_title",
+            kind = kind.label(),
+            name = legal_name
+        ),
+        status: status.label(),
         href: application::Application::link(id),
         updated_at,
     }
@@ -55,22 +56,18 @@ pub fn register_item(
     status: ProviderStatus,
     expires_on: &str,
     updated_at: i64,
-    lang: Lang,
 ) -> Item {
     let status = match status {
         // A revoked accreditation has no validity left to tell.
-        ProviderStatus::Revoked => status.label(lang).to_owned(),
-        _ => format!(
-            "{}, {} {expires_on}",
-            status.label(lang),
-            lang.pick("valido fino al", "valid until")
+        ProviderStatus::Revoked => status.label(),
+        _ => t!(
+            "admissions.mine.valid_until",
+            status = status.label(),
+            date = expires_on
         ),
     };
     Item {
-        title: format!(
-            "{} — {legal_name}",
-            lang.pick("Iscrizione all'albo", "Register entry")
-        ),
+        title: t!("admissions.mine.register_title", name = legal_name),
         status,
         href: format!("{BASE}/register/{id}"),
         updated_at,
@@ -78,7 +75,7 @@ pub fn register_item(
 }
 
 /// The caller's applications and register entries, newest change first, at most [`MOST`].
-pub fn mine(user: &User, lang: Lang) -> Result<Vec<Item>> {
+pub fn mine(user: &User) -> Result<Vec<Item>> {
     let mut items: Vec<Item> = APPLICATIONS
         .query()
         .filter("user_id", Cmp::Eq, user.id.as_str())
@@ -88,14 +85,7 @@ pub fn mine(user: &User, lang: Lang) -> Result<Vec<Item>> {
         .iter()
         .map(|doc| {
             let a = &doc.data;
-            application_item(
-                &doc.id,
-                a.kind,
-                &a.org.legal_name,
-                a.status,
-                a.updated_at,
-                lang,
-            )
+            application_item(&doc.id, a.kind, &a.org.legal_name, a.status, a.updated_at)
         })
         .collect();
     items.extend(provider::of_user(&user.id)?.iter().map(|doc| {
@@ -106,7 +96,6 @@ pub fn mine(user: &User, lang: Lang) -> Result<Vec<Item>> {
             p.status,
             &p.expires_on,
             p.updated_at,
-            lang,
         )
     }));
     items.sort_by_key(|item| std::cmp::Reverse(item.updated_at));
@@ -115,10 +104,9 @@ pub fn mine(user: &User, lang: Lang) -> Result<Vec<Item>> {
 }
 
 /// `GET /api/mine` (logged in): `[{title, status, href}]`.
-pub fn api(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let user = identity::require_login_in(lang)?;
-    Response::json(&mine(&user, lang)?)
+pub fn api(_: Request, _: Params) -> Result<Response> {
+    let user = identity::require_login()?;
+    Response::json(&mine(&user)?)
 }
 
 #[cfg(test)]
@@ -133,19 +121,19 @@ mod tests {
             "Bottega srl",
             application::Status::InfoRequested,
             5,
-            Lang::It,
         );
         assert_eq!(item.title, "Domanda di rinnovo — Bottega srl");
         assert_eq!(item.status, "In attesa di integrazioni dal richiedente");
         assert_eq!(item.href, "/p/admissions/applications/a1");
+        trama_sdk::i18n::set_locale("en");
         let english = application_item(
             "a1",
             Kind::Admission,
             "Bottega srl",
             application::Status::Approved,
             5,
-            Lang::En,
         );
+        trama_sdk::i18n::set_locale("it");
         assert_eq!(
             (english.title.as_str(), english.status.as_str()),
             ("Application for admission — Bottega srl", "Approved")
@@ -154,25 +142,19 @@ mod tests {
 
     #[test]
     fn a_register_entry_tells_until_when_it_is_valid() {
-        let item = register_item(
-            "p1",
-            "Bottega srl",
-            ProviderStatus::Active,
-            "2026-06-02",
-            5,
-            Lang::It,
-        );
+        let item = register_item("p1", "Bottega srl", ProviderStatus::Active, "2026-06-02", 5);
         assert_eq!(item.title, "Iscrizione all'albo — Bottega srl");
         assert_eq!(item.status, "Accreditato, valido fino al 2026-06-02");
         assert_eq!(item.href, "/p/admissions/register/p1");
+        trama_sdk::i18n::set_locale("en");
         let suspended = register_item(
             "p1",
             "Bottega srl",
             ProviderStatus::Suspended,
             "2026-06-02",
             5,
-            Lang::En,
         );
+        trama_sdk::i18n::set_locale("it");
         assert_eq!(suspended.status, "Suspended, valid until 2026-06-02");
         let revoked = register_item(
             "p1",
@@ -180,7 +162,6 @@ mod tests {
             ProviderStatus::Revoked,
             "2026-06-02",
             5,
-            Lang::It,
         );
         assert_eq!(revoked.status, "Revocato");
     }

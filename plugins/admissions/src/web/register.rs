@@ -4,16 +4,15 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Error, Result, clock, web};
+use trama_sdk::{Error, Result, clock, t, web};
 
 use super::applications::{DecisionView, StepView, VoteView, decision_view, read_vote, steps};
-use super::{FormState, lang, verb, with_form};
+use super::{FormState, verb, with_form};
 use crate::application::check_text;
 use crate::config::Settings;
 use crate::motion::{self, Kind, Motion};
@@ -29,11 +28,7 @@ struct RegisterQuery {
 }
 
 /// The entries of the register, by name.
-pub fn entries(
-    status: Option<&str>,
-    category: Option<&str>,
-    lang: Lang,
-) -> Result<Vec<ProviderView>> {
+pub fn entries(status: Option<&str>, category: Option<&str>) -> Result<Vec<ProviderView>> {
     let mut query = PROVIDERS.query();
     match status.filter(|s| !s.is_empty()) {
         Some("all") => {}
@@ -58,17 +53,16 @@ pub fn entries(
                 .filter(|c| !c.is_empty())
                 .is_none_or(|c| doc.data.categories.iter().any(|own| own == c))
         })
-        .map(|doc| ProviderView::new(doc, lang))
+        .map(ProviderView::new)
         .collect())
 }
 
 /// `GET /register` (public): the accredited providers; `?status=all|active|suspended|revoked|expired`,
 /// `?category=`.
 pub fn page(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
     let query: RegisterQuery = request.parse_query()?;
     let settings = Settings::load()?;
-    let providers = entries(query.status.as_deref(), query.category.as_deref(), lang)?;
+    let providers = entries(query.status.as_deref(), query.category.as_deref())?;
     Response::render(
         "register.html",
         &json!({
@@ -77,19 +71,17 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
             "categories": settings.categories,
             "category": query.category.unwrap_or_default(),
             "status": query.status.unwrap_or_default(),
-            "statuses": Status::ALL.iter().map(|s| json!({ "key": s.key(), "label": s.label(lang) })).collect::<Vec<_>>(),
+            "statuses": Status::ALL.iter().map(|s| json!({ "key": s.key(), "label": s.label() })).collect::<Vec<_>>(),
         }),
     )
 }
 
 /// `GET /api/register` (public): the same entries as JSON.
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
     let query: RegisterQuery = request.parse_query()?;
     Response::json(&entries(
         query.status.as_deref(),
         query.category.as_deref(),
-        lang,
     )?)
 }
 
@@ -99,11 +91,11 @@ pub struct MotionView {
     pub provider_id: String,
     pub provider_name: String,
     pub kind: Kind,
-    pub kind_label: &'static str,
+    pub kind_label: String,
     pub reason: String,
     pub proposer: String,
     pub status: motion::Status,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub opened: String,
     pub closes: Option<String>,
     pub round: u32,
@@ -115,7 +107,7 @@ pub struct MotionView {
 }
 
 impl MotionView {
-    pub fn new(doc: &Doc<Motion>, committee: bool, lang: Lang) -> Self {
+    pub fn new(doc: &Doc<Motion>, committee: bool) -> Self {
         let m = &doc.data;
         let voting = m.status == motion::Status::Voting;
         Self {
@@ -123,15 +115,15 @@ impl MotionView {
             provider_id: m.provider_id.clone(),
             provider_name: m.provider_name.clone(),
             kind: m.kind,
-            kind_label: m.kind.label(lang),
+            kind_label: m.kind.label(),
             reason: m.reason.clone(),
             proposer: if committee {
                 m.proposer_name.clone()
             } else {
-                lang.pick("il comitato", "the committee").to_owned()
+                t!("admissions.steps.the_committee")
             },
             status: m.status,
-            status_label: m.status.label(lang),
+            status_label: m.status.label(),
             opened: when(m.opened_at),
             closes: voting.then(|| when(m.ballot.closes_at)),
             round: m.ballot.round,
@@ -139,10 +131,7 @@ impl MotionView {
                 .statement
                 .as_ref()
                 .map(|s| json!({ "text": s.text, "at": when(s.at) })),
-            decision: m
-                .decision
-                .as_ref()
-                .map(|d| decision_view(d, committee, lang)),
+            decision: m.decision.as_ref().map(|d| decision_view(d, committee)),
             votes: committee.then(|| {
                 m.ballot
                     .votes
@@ -150,34 +139,34 @@ impl MotionView {
                     .map(|v| VoteView {
                         name: v.name.clone(),
                         choice: v.choice,
-                        choice_label: v.choice.label(lang),
+                        choice_label: v.choice.label(),
                         reason: v.reason.clone(),
                         at: when(v.at),
                     })
                     .collect()
             }),
-            history: steps(&m.history, !committee, lang),
+            history: steps(&m.history, !committee),
         }
     }
 }
 
-fn member_if_any(lang: Lang) -> Result<Option<Doc<Member>>> {
+fn member_if_any() -> Result<Option<Doc<Member>>> {
     if identity::caller().is_some() && identity::has_role(roster::ROLE) {
-        Ok(Some(roster::require_member(lang, clock::now_ms())?.1))
+        Ok(Some(roster::require_member(clock::now_ms())?.1))
     } else {
         Ok(None)
     }
 }
 
-fn provider_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
-    let doc = provider::load(id, lang)?;
-    let member = member_if_any(lang)?;
+fn provider_page(id: &str, status: u16, form: Option<FormState>) -> Result<Response> {
+    let doc = provider::load(id)?;
+    let member = member_if_any()?;
     let user = identity::caller();
     let owner = user.as_ref().is_some_and(|u| u.id == doc.data.user_id);
     let motions: Vec<MotionView> = if member.is_some() || owner {
         motion::of_provider(id)?
             .iter()
-            .map(|m| MotionView::new(m, member.is_some(), lang))
+            .map(|m| MotionView::new(m, member.is_some()))
             .collect()
     } else {
         Vec::new()
@@ -185,10 +174,10 @@ fn provider_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> 
     let kinds: Vec<Value> = Kind::ALL
         .iter()
         .filter(|k| k.applies_to(doc.data.status))
-        .map(|k| json!({ "key": k.key(), "label": k.label(lang) }))
+        .map(|k| json!({ "key": k.key(), "label": k.label() }))
         .collect();
     let context = json!({
-        "provider": ProviderView::new(&doc, lang),
+        "provider": ProviderView::new(&doc),
         "is_member": member.is_some(),
         "is_owner": owner,
         "can_renew": owner && matches!(doc.data.status, Status::Active | Status::Expired),
@@ -200,34 +189,26 @@ fn provider_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> 
 
 /// `GET /register/{id}` (public): a provider's entry; its proceedings for the committee and the
 /// provider itself.
-pub fn provider(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    provider_page(params.get("id")?, 200, None, lang)
+pub fn provider(_: Request, params: Params) -> Result<Response> {
+    provider_page(params.get("id")?, 200, None)
 }
 
 /// `GET /api/register/{id}` (public)
-pub fn api_provider(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let doc = provider::load(params.get("id")?, lang)?;
-    Response::json(&ProviderView::new(&doc, lang))
+pub fn api_provider(_: Request, params: Params) -> Result<Response> {
+    let doc = provider::load(params.get("id")?)?;
+    Response::json(&ProviderView::new(&doc))
 }
 
-fn read_motion(input: &Input, lang: Lang) -> std::result::Result<(Kind, String), Problems> {
+fn read_motion(input: &Input) -> std::result::Result<(Kind, String), Problems> {
     let mut problems = Problems::default();
     let kind = match input.one("kind") {
         Some(key) => Kind::parse(key),
         None => None,
     };
     if kind.is_none() {
-        problems.push(
-            "kind",
-            lang.pick(
-                "scegli il procedimento: suspend, revoke o reinstate",
-                "choose the proceeding: suspend, revoke or reinstate",
-            ),
-        );
+        problems.push("kind", t!("admissions.motion.kind_missing"));
     }
-    let reason = match motion::read_reason(input.one("reason"), lang) {
+    let reason = match motion::read_reason(input.one("reason")) {
         Ok(reason) => Some(reason),
         Err(more) => {
             problems.0.extend(more.0);
@@ -243,22 +224,21 @@ fn read_motion(input: &Input, lang: Lang) -> std::result::Result<(Kind, String),
 /// `POST /register/{id}/motions` and `POST /api/register/{id}/motions` (committee): `kind`
 /// (`suspend`, `revoke`, `reinstate`) and `reason`; `201` with the proceeding.
 pub fn open_motion(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
     let now = clock::now_ms();
-    let (_, member) = roster::require_member(lang, now)?;
+    let (_, member) = roster::require_member(now)?;
     let id = params.get("id")?.to_owned();
     let sub = Submission::read(&request, "motion", &["kind", "reason"])?;
     let settings = Settings::load()?;
-    let show = |status, form| provider_page(&id, status, Some(form), lang);
-    let (kind, reason) = match read_motion(&sub.input, lang) {
+    let show = |status, form| provider_page(&id, status, Some(form));
+    let (kind, reason) = match read_motion(&sub.input) {
         Ok(read) => read,
         Err(problems) => return sub.refused(problems, show),
     };
     sub.answer(
-        motion::open(&id, kind, reason, &member, &settings, now, lang),
+        motion::open(&id, kind, reason, &member, &settings, now),
         |doc| {
             sub.done(
-                &MotionView::new(&doc, true, lang),
+                &MotionView::new(&doc, true),
                 &format!("/motions/{}", doc.id),
             )
         },
@@ -272,17 +252,14 @@ struct Viewer {
     member: Option<Doc<Member>>,
 }
 
-fn visible(id: &str, lang: Lang) -> Result<(Viewer, Doc<Motion>)> {
-    let user = identity::require_login_in(lang)?;
-    let member = member_if_any(lang)?;
-    let doc = motion::load(id, lang)?;
+fn visible(id: &str) -> Result<(Viewer, Doc<Motion>)> {
+    let user = identity::require_login()?;
+    let member = member_if_any()?;
+    let doc = motion::load(id)?;
     if member.is_none() {
-        let provider = provider::load(&doc.data.provider_id, lang)?;
+        let provider = provider::load(&doc.data.provider_id)?;
         if provider.data.user_id != user.id {
-            return Err(Error::not_found(match lang {
-                Lang::It => format!("non c'è un procedimento {id}"),
-                Lang::En => format!("there is no proceeding {id}"),
-            }));
+            return Err(motion::not_found(id));
         }
     }
     Ok((Viewer { user, member }, doc))
@@ -290,29 +267,29 @@ fn visible(id: &str, lang: Lang) -> Result<(Viewer, Doc<Motion>)> {
 
 /// Whether the viewer follows the committee's work on the proceeding: a member, unless they
 /// have a conflict of interest while it is open (as for applications).
-fn follows(viewer: &Viewer, doc: &Doc<Motion>, lang: Lang) -> Result<bool> {
+fn follows(viewer: &Viewer, doc: &Doc<Motion>) -> Result<bool> {
     let Some(member) = &viewer.member else {
         return Ok(false);
     };
     if doc.data.status != motion::Status::Voting {
         return Ok(true);
     }
-    let provider = provider::load(&doc.data.provider_id, lang)?;
+    let provider = provider::load(&doc.data.provider_id)?;
     let subject = provider.data.subject();
     let electorate = roster::electorate(&subject, &doc.data.conflicts)?;
     Ok(electorate.conflict_of(&member.id).is_none())
 }
 
-fn motion_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
-    let (viewer, doc) = visible(id, lang)?;
+fn motion_page(id: &str, status: u16, form: Option<FormState>) -> Result<Response> {
+    let (viewer, doc) = visible(id)?;
     let voting =
         doc.data.status == motion::Status::Voting && clock::now_ms() < doc.data.ballot.closes_at;
     let mut me = json!({});
     if let Some(member) = &viewer.member {
-        let provider = provider::load(&doc.data.provider_id, lang)?;
+        let provider = provider::load(&doc.data.provider_id)?;
         let subject = provider.data.subject();
         let electorate = roster::electorate(&subject, &doc.data.conflicts)?;
-        let conflict = electorate.conflict_of(&member.id).map(|c| c.describe(lang));
+        let conflict = electorate.conflict_of(&member.id).map(|c| c.describe());
         let count = doc.data.ballot.count(&electorate.ids());
         let settings = Settings::load()?;
         me = json!({
@@ -326,7 +303,7 @@ fn motion_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Re
     }
     let is_owner = viewer.member.is_none();
     let context = json!({
-        "motion": MotionView::new(&doc, follows(&viewer, &doc, lang)?, lang),
+        "motion": MotionView::new(&doc, follows(&viewer, &doc)?),
         "is_member": viewer.member.is_some(),
         "is_owner": is_owner,
         "can_state": is_owner && voting,
@@ -337,48 +314,38 @@ fn motion_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Re
 }
 
 /// `GET /motions/{id}`
-pub fn motion_get(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    motion_page(params.get("id")?, 200, None, lang)
+pub fn motion_get(_: Request, params: Params) -> Result<Response> {
+    motion_page(params.get("id")?, 200, None)
 }
 
 /// `GET /api/motions/{id}`
-pub fn api_motion(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let (viewer, doc) = visible(params.get("id")?, lang)?;
-    Response::json(&MotionView::new(&doc, follows(&viewer, &doc, lang)?, lang))
+pub fn api_motion(_: Request, params: Params) -> Result<Response> {
+    let (viewer, doc) = visible(params.get("id")?)?;
+    Response::json(&MotionView::new(&doc, follows(&viewer, &doc)?))
 }
 
 /// `POST /motions/{id}/vote` (`choice`, `reason`), `…/conflict` (`note`) for members,
 /// `…/statement` (`text`) for the provider; the same under `/api/`.
 pub fn motion_step(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
     let id = params.get("id")?.to_owned();
-    let (viewer, _) = visible(&id, lang)?;
+    let (viewer, _) = visible(&id)?;
     let verb = verb(&request);
     let sub = Submission::read(&request, &verb, &["choice", "reason", "note", "text"])?;
     let input = &sub.input;
     let settings = Settings::load()?;
     let now = clock::now_ms();
     let result = match (verb.as_str(), &viewer.member) {
-        ("vote", Some(member)) => read_vote(input, lang).map(|(choice, reason)| {
-            motion::vote(&id, member, choice, reason, &settings, now, lang)
-        }),
-        ("conflict", Some(member)) => check_text("note", input.one("note"), lang)
-            .map(|note| motion::declare_conflict(&id, member, note, &settings, now, lang)),
-        ("statement", None) => check_text("text", input.one("text"), lang)
-            .map(|text| motion::statement(&id, &viewer.user, text, now, lang)),
+        ("vote", Some(member)) => read_vote(input)
+            .map(|(choice, reason)| motion::vote(&id, member, choice, reason, &settings, now)),
+        ("conflict", Some(member)) => check_text("note", input.one("note"))
+            .map(|note| motion::declare_conflict(&id, member, note, &settings, now)),
+        ("statement", None) => check_text("text", input.one("text"))
+            .map(|text| motion::statement(&id, &viewer.user, text, now)),
         ("vote" | "conflict", None) => {
-            return Err(Error::forbidden(lang.pick(
-                "solo i membri del comitato votano",
-                "only committee members vote",
-            )));
+            return Err(Error::forbidden(t!("admissions.motion.members_only")));
         }
         ("statement", Some(_)) => {
-            return Err(Error::forbidden(lang.pick(
-                "le controdeduzioni le invia il fornitore",
-                "the statement is sent by the provider",
-            )));
+            return Err(Error::forbidden(t!("admissions.motion.provider_only")));
         }
         (other, _) => {
             return Err(Error::not_found(format!(
@@ -386,7 +353,7 @@ pub fn motion_step(request: Request, params: Params) -> Result<Response> {
             )));
         }
     };
-    let show = |status, form| motion_page(&id, status, Some(form), lang);
+    let show = |status, form| motion_page(&id, status, Some(form));
     let outcome = match result {
         Ok(outcome) => outcome,
         Err(problems) => return sub.refused(problems, show),
@@ -395,7 +362,7 @@ pub fn motion_step(request: Request, params: Params) -> Result<Response> {
         outcome,
         |doc| {
             if sub.json {
-                Response::json(&MotionView::new(&doc, follows(&viewer, &doc, lang)?, lang))
+                Response::json(&MotionView::new(&doc, follows(&viewer, &doc)?))
             } else {
                 Ok(web::to(&format!("/motions/{id}")))
             }

@@ -3,9 +3,8 @@
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use trama_sdk::Result;
-use trama_sdk::i18n::Lang;
 use trama_sdk::store::Doc;
+use trama_sdk::{Result, t};
 
 use crate::application::{self, Application, Status};
 use crate::ballot::{Choice, Count};
@@ -29,7 +28,7 @@ pub struct RequestView {
 pub struct VoteView {
     pub name: String,
     pub choice: Choice,
-    pub choice_label: &'static str,
+    pub choice_label: String,
     pub reason: Option<String>,
     pub at: String,
 }
@@ -81,12 +80,12 @@ pub struct CommitteeView {
 pub struct ApplicationView {
     pub id: String,
     pub kind: crate::application::Kind,
-    pub kind_label: &'static str,
+    pub kind_label: String,
     pub status: Status,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub open: bool,
     pub org: Organisation,
-    pub legal_form_label: &'static str,
+    pub legal_form_label: String,
     pub address: String,
     pub categories: Vec<String>,
     pub services: Vec<Service>,
@@ -110,27 +109,21 @@ pub struct ApplicationView {
     pub committee: Option<CommitteeView>,
 }
 
-fn action_label(action: &str, lang: Lang) -> &'static str {
+fn action_label(action: &str) -> String {
     match action {
-        "submitted" => lang.pick("domanda presentata", "application submitted"),
-        "voted" => lang.pick("ha votato", "voted"),
-        "vote_changed" => lang.pick("ha cambiato voto", "changed their vote"),
-        "info_requested" => lang.pick("richiesta di integrazione", "information requested"),
-        "answered" => lang.pick("risposta del richiedente", "the applicant answered"),
-        "service_withdrawn" => lang.pick("servizio ritirato", "service withdrawn"),
-        "withdrawn" => lang.pick("domanda ritirata", "application withdrawn"),
-        "conflict_declared" => lang.pick(
-            "conflitto di interessi dichiarato",
-            "conflict of interest declared",
-        ),
-        "new_round" => lang.pick(
-            "nuovo turno di votazione per mancanza di quorum",
-            "new round for lack of quorum",
-        ),
-        "decided" => lang.pick("decisione", "decision"),
-        "opened" => lang.pick("procedimento aperto", "proceeding opened"),
-        "statement" => lang.pick("controdeduzioni del fornitore", "the provider's statement"),
-        _ => lang.pick("altro", "other"),
+        "submitted" => t!("admissions.steps.submitted"),
+        "voted" => t!("admissions.steps.voted"),
+        "vote_changed" => t!("admissions.steps.vote_changed"),
+        "info_requested" => t!("admissions.steps.info_requested"),
+        "answered" => t!("admissions.steps.answered"),
+        "service_withdrawn" => t!("admissions.steps.service_withdrawn"),
+        "withdrawn" => t!("admissions.steps.withdrawn"),
+        "conflict_declared" => t!("admissions.steps.conflict_declared"),
+        "new_round" => t!("admissions.steps.new_round"),
+        "decided" => t!("admissions.steps.decided"),
+        "opened" => t!("admissions.steps.opened"),
+        "statement" => t!("admissions.steps.statement"),
+        _ => t!("admissions.steps.other"),
     }
 }
 
@@ -147,7 +140,7 @@ const PUBLIC_STEPS: &[&str] = &[
     "decided",
 ];
 
-pub fn steps(history: &[application::Step], public: bool, lang: Lang) -> Vec<StepView> {
+pub fn steps(history: &[application::Step], public: bool) -> Vec<StepView> {
     history
         .iter()
         .filter(|s| !public || PUBLIC_STEPS.contains(&s.action.as_str()))
@@ -164,51 +157,51 @@ pub fn steps(history: &[application::Step], public: bool, lang: Lang) -> Vec<Ste
                 ]
                 .contains(&s.action.as_str())
             {
-                lang.pick("comitato", "committee").to_owned()
+                t!("admissions.steps.committee")
             } else {
                 s.actor.clone()
             },
-            action: action_label(&s.action, lang).to_owned(),
+            action: action_label(&s.action),
             note: s.note.clone().filter(|_| s.action != "decided"),
         })
         .collect()
 }
 
-fn vote_views(votes: &[crate::ballot::Vote], lang: Lang) -> Vec<VoteView> {
+fn vote_views(votes: &[crate::ballot::Vote]) -> Vec<VoteView> {
     votes
         .iter()
         .map(|v| VoteView {
             name: v.name.clone(),
             choice: v.choice,
-            choice_label: v.choice.label(lang),
+            choice_label: v.choice.label(),
             reason: v.reason.clone(),
             at: when(v.at),
         })
         .collect()
 }
 
-fn excluded_views(electorate: &Electorate, lang: Lang) -> Vec<ExcludedView> {
+fn excluded_views(electorate: &Electorate) -> Vec<ExcludedView> {
     electorate
         .excluded
         .iter()
         .map(|e| ExcludedView {
             name: e.member.name.clone(),
-            reason: e.conflict.describe(lang),
+            reason: e.conflict.describe(),
         })
         .collect()
 }
 
-pub fn decision_view(decision: &Decision, committee: bool, lang: Lang) -> DecisionView {
+pub fn decision_view(decision: &Decision, committee: bool) -> DecisionView {
     DecisionView {
         outcome: decision.outcome.key(),
-        summary: decision.summary(lang),
+        summary: decision.summary(),
         reasons: decision.reasons.clone(),
         decided: when(decision.at),
         decided_iso: iso(decision.at),
         closed_by: decision.closed_by,
         round: decision.round,
-        votes: committee.then(|| vote_views(&decision.votes, lang)),
-        excluded: committee.then(|| excluded_views(&decision.electorate, lang)),
+        votes: committee.then(|| vote_views(&decision.votes)),
+        excluded: committee.then(|| excluded_views(&decision.electorate)),
     }
 }
 
@@ -218,7 +211,6 @@ impl ApplicationView {
         doc: &Doc<Application>,
         roster: Option<&[Doc<Member>]>,
         settings: &Settings,
-        lang: Lang,
     ) -> Result<Self> {
         let app = &doc.data;
         let voting = app.status == Status::Voting;
@@ -232,12 +224,12 @@ impl ApplicationView {
                     .iter()
                     .map(|c| json!({ "name": c.name, "text": c.text, "at": when(c.at) }))
                     .collect(),
-                votes: vote_views(&app.ballot.votes, lang),
+                votes: vote_views(&app.ballot.votes),
                 electorate: count.electorate,
                 quorum: settings.rule.quorum(count.electorate),
                 count,
-                excluded: excluded_views(&electorate, lang),
-                history: steps(&app.history, false, lang),
+                excluded: excluded_views(&electorate),
+                history: steps(&app.history, false),
             })
         } else {
             None
@@ -251,12 +243,12 @@ impl ApplicationView {
         Ok(Self {
             id: doc.id.clone(),
             kind: app.kind,
-            kind_label: app.kind.label(lang),
+            kind_label: app.kind.label(),
             status: app.status,
-            status_label: app.status.label(lang),
+            status_label: app.status.label(),
             open: app.status.is_open(),
             org: app.org.clone(),
-            legal_form_label: app.org.legal_form.label(lang),
+            legal_form_label: app.org.legal_form.label(),
             address: app.org.address(),
             categories: app.categories.clone(),
             services: app.services.clone(),
@@ -275,7 +267,7 @@ impl ApplicationView {
                     asked_by: if committee {
                         r.asked_by.clone()
                     } else {
-                        lang.pick("il comitato", "the committee").to_owned()
+                        t!("admissions.steps.the_committee")
                     },
                     asked: when(r.asked_at),
                     answer: r.answer.clone(),
@@ -283,14 +275,11 @@ impl ApplicationView {
                 })
                 .collect(),
             pending_question: app.pending_request().map(|r| r.question.clone()),
-            decision: app
-                .decision
-                .as_ref()
-                .map(|d| decision_view(d, committee, lang)),
+            decision: app.decision.as_ref().map(|d| decision_view(d, committee)),
             reapply_from: reapply_at.map(when),
             reapply_from_iso: reapply_at.map(iso),
             provider_id: app.provider_id.clone(),
-            history: steps(&app.history, !committee, lang),
+            history: steps(&app.history, !committee),
             committee: committee_view,
         })
     }
