@@ -15,10 +15,10 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::Date;
-use trama_sdk::i18n::Lang;
+use trama_sdk::i18n::{self, Lang};
 use trama_sdk::identity::User;
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use crate::config::Settings;
 use crate::family;
@@ -86,7 +86,8 @@ impl PeriodKind {
     }
 }
 
-/// A period for people: "marzo 2025", "2025-Q1", "a.s. 2025/26".
+/// A period for people: "marzo 2025", "2025-Q1", "a.s. 2025/26" (the month's name and the
+/// school year's words for a reader of `lang`, as [`local::month_name`]).
 pub fn period_label(kind: PeriodKind, period: &str, lang: Lang) -> String {
     match kind {
         PeriodKind::Month => {
@@ -101,7 +102,11 @@ pub fn period_label(kind: PeriodKind, period: &str, lang: Lang) -> String {
             )
         }
         PeriodKind::Quarter => period.to_owned(),
-        PeriodKind::SchoolYear => format!("{} {period}", lang.pick("a.s.", "school year")),
+        PeriodKind::SchoolYear => i18n::text_for(
+            lang,
+            "tutoring.allowance.school_year",
+            &[("period", &period)],
+        ),
     }
 }
 
@@ -201,12 +206,9 @@ pub fn hours_text(minutes: u32, lang: Lang) -> String {
 }
 
 /// Reads hours as typed (`10`, `7,5`, `7.25`) into minutes, on the quarter-hour grid.
-pub fn parse_hours(text: &str, lang: Lang) -> std::result::Result<u32, String> {
+pub fn parse_hours(text: &str) -> std::result::Result<u32, String> {
     let text = text.trim();
-    let bad = || match lang {
-        Lang::It => format!("«{text}» non è un numero di ore (es. 10 oppure 7,5)"),
-        Lang::En => format!("`{text}` is not a number of hours (e.g. 10 or 7.5)"),
-    };
+    let bad = || t!("tutoring.allowance.not_hours", text = text);
     let (whole, fraction) = match text.split_once([',', '.']) {
         Some((w, f)) => (w, f),
         None => (text, ""),
@@ -224,10 +226,7 @@ pub fn parse_hours(text: &str, lang: Lang) -> std::result::Result<u32, String> {
         _ => fraction.parse().map_err(|_| bad())?,
     };
     if !hundredths.is_multiple_of(25) {
-        return Err(match lang {
-            Lang::It => format!("«{text}»: le ore vanno a quarti d'ora (,25 ,5 ,75)"),
-            Lang::En => format!("`{text}`: hours go by quarter hours (.25 .5 .75)"),
-        });
+        return Err(t!("tutoring.allowance.not_quarters", text = text));
     }
     Ok(whole * 60 + hundredths * 60 / 100)
 }
@@ -271,9 +270,7 @@ pub fn set_granted(
             Err(err) => return Err(err),
         }
     }
-    Err(Error::conflict(
-        "the allowance kept changing while it was being set; please try again",
-    ))
+    Err(Error::conflict(t!("tutoring.allowance.kept_changing")))
 }
 
 #[cfg(test)]
@@ -316,6 +313,10 @@ mod tests {
             period_label(PeriodKind::Month, "2025-03", Lang::It),
             "marzo 2025"
         );
+        assert_eq!(
+            period_label(PeriodKind::SchoolYear, "2025/26", Lang::It),
+            "a.s. 2025/26"
+        );
     }
 
     #[test]
@@ -339,13 +340,13 @@ mod tests {
 
     #[test]
     fn hours_are_read_and_written_by_quarters() {
-        assert_eq!(parse_hours("10", Lang::It), Ok(600));
-        assert_eq!(parse_hours("7,5", Lang::It), Ok(450));
-        assert_eq!(parse_hours("7.25", Lang::En), Ok(435));
-        assert_eq!(parse_hours("0,75", Lang::It), Ok(45));
-        assert!(parse_hours("7,3", Lang::It).unwrap_err().contains("quarti"));
-        assert!(parse_hours("-1", Lang::It).is_err());
-        assert!(parse_hours("dieci", Lang::It).is_err());
+        assert_eq!(parse_hours("10"), Ok(600));
+        assert_eq!(parse_hours("7,5"), Ok(450));
+        assert_eq!(parse_hours("7.25"), Ok(435));
+        assert_eq!(parse_hours("0,75"), Ok(45));
+        assert!(parse_hours("7,3").unwrap_err().contains("quarti"));
+        assert!(parse_hours("-1").is_err());
+        assert!(parse_hours("dieci").is_err());
         assert_eq!(hours_text(450, Lang::It), "7,5");
         assert_eq!(hours_text(435, Lang::En), "7.25");
         assert_eq!(hours_text(600, Lang::En), "10");

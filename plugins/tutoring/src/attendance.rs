@@ -6,11 +6,10 @@
 //! sees a lesson marked held with bookings still open.
 
 use trama_contracts::tutoring::AttendanceRecorded;
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::Input;
 use trama_sdk::store::{Batch, Doc};
-use trama_sdk::{Error, Result, audit, events};
+use trama_sdk::{Error, Result, audit, events, t};
 
 use crate::config::Settings;
 use crate::lesson::{self, Attendance, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
@@ -50,19 +49,18 @@ pub fn record(
     operator: bool,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Lesson>> {
     for _ in 0..ATTEMPTS {
-        let mut doc = lesson::load(id, lang)?;
+        let mut doc = lesson::load(id)?;
         if !operator && !is_tutor_of(&doc.data, actor)? {
-            return Err(lesson::not_found(id, lang));
+            return Err(lesson::not_found(id));
         }
-        check_open(&doc.data, settings, now, lang)?;
+        check_open(&doc.data, settings, now)?;
         if let Some(unknown) = present.iter().find(|c| !doc.data.has_child(c)) {
-            return Err(Error::invalid(match lang {
-                Lang::It => format!("il bambino «{unknown}» non è prenotato in questa lezione"),
-                Lang::En => format!("the child `{unknown}` is not booked into this lesson"),
-            }));
+            return Err(Error::invalid(t!(
+                "tutoring.attendance.not_booked",
+                child = unknown
+            )));
         }
         let mut batch = Batch::new();
         let mut absent = Vec::new();
@@ -116,39 +114,25 @@ pub fn record(
             Err(err) => return Err(err),
         }
     }
-    Err(Error::conflict(lang.pick(
-        "la lezione è cambiata più volte mentre registravi le presenze: ricarica e riprova",
-        "the lesson changed several times while the register was being saved: reload and try again",
-    )))
+    Err(Error::conflict(t!("tutoring.attendance.kept_changing")))
 }
 
 /// Whether the register of `lesson` may be taken now.
-pub fn check_open(lesson: &Lesson, settings: &Settings, now: i64, lang: Lang) -> Result<()> {
+pub fn check_open(lesson: &Lesson, settings: &Settings, now: i64) -> Result<()> {
     if lesson.status == LessonStatus::Cancelled {
-        return Err(Error::conflict(lang.pick(
-            "la lezione è stata annullata: non c'è un registro da compilare",
-            "the lesson was cancelled: there is no register to take",
-        )));
+        return Err(Error::conflict(t!("tutoring.attendance.cancelled")));
     }
     if lesson.seats.is_empty() {
-        return Err(Error::conflict(lang.pick(
-            "nessun bambino è prenotato in questa lezione",
-            "no child is booked into this lesson",
-        )));
+        return Err(Error::conflict(t!("tutoring.attendance.nobody_booked")));
     }
     let opens = opens_at(lesson, settings);
     if now < opens {
         let local = local::local(opens);
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "il registro si apre il {} alle {:02}:{:02}",
-                local.date, local.hour, local.minute
-            ),
-            Lang::En => format!(
-                "the register opens on {} at {:02}:{:02}",
-                local.date, local.hour, local.minute
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "tutoring.attendance.opens_at",
+            date = local.date,
+            time = format!("{:02}:{:02}", local.hour, local.minute)
+        )));
     }
     Ok(())
 }
@@ -185,17 +169,18 @@ mod tests {
 
     #[test]
     fn the_register_opens_shortly_before_the_start() {
+        trama_sdk::i18n::set_locale("en");
         let settings = Settings::for_tests(); // 15 minutes before
         let start = 1_743_426_000_000; // 2025-03-31 15:00 in Rome
         let l = lesson(start);
-        let early = check_open(&l, &settings, start - 16 * 60_000, Lang::En).unwrap_err();
+        let early = check_open(&l, &settings, start - 16 * 60_000).unwrap_err();
         assert_eq!(early.message(), "the register opens on 2025-03-31 at 14:45");
-        assert!(check_open(&l, &settings, start - 15 * 60_000, Lang::En).is_ok());
+        assert!(check_open(&l, &settings, start - 15 * 60_000).is_ok());
         let mut cancelled = l.clone();
         cancelled.status = LessonStatus::Cancelled;
-        assert!(check_open(&cancelled, &settings, start, Lang::En).is_err());
+        assert!(check_open(&cancelled, &settings, start).is_err());
         let mut empty = l;
         empty.seats.clear();
-        assert!(check_open(&empty, &settings, start, Lang::En).is_err());
+        assert!(check_open(&empty, &settings, start).is_err());
     }
 }

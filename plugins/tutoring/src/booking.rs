@@ -18,11 +18,11 @@
 
 use trama_contracts::tutoring::LessonBooked;
 use trama_sdk::clock::Date;
-use trama_sdk::i18n::Lang;
+use trama_sdk::i18n;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{self, Batch, Doc};
-use trama_sdk::{Error, Result, audit, events};
+use trama_sdk::{Error, Result, audit, events, t};
 
 use crate::allowance::{self, ALLOWANCES, Allowance, Balance};
 use crate::config::Settings;
@@ -67,17 +67,11 @@ pub struct BookRequest {
     pub target: Target,
 }
 
-pub fn read(input: &Input, lang: Lang) -> std::result::Result<BookRequest, Problems> {
+pub fn read(input: &Input) -> std::result::Result<BookRequest, Problems> {
     let mut problems = Problems::default();
     let child = input.one("child").unwrap_or_default().to_owned();
     if child.is_empty() {
-        problems.push(
-            "child",
-            lang.pick(
-                "scegli per quale bambino prenoti",
-                "choose the child you are booking for",
-            ),
-        );
+        problems.push("child", t!("tutoring.booking.choose_child"));
     }
     let subject = input.one("subject").map(str::to_owned);
     let target = match input.one("lesson") {
@@ -85,49 +79,32 @@ pub fn read(input: &Input, lang: Lang) -> std::result::Result<BookRequest, Probl
             lesson: lesson.to_owned(),
         },
         None => {
-            let mut need = |field: &str, it: &str, en: &str| {
+            let mut need = |field: &str, message: fn() -> String| {
                 let value = input.one(field).unwrap_or_default().to_owned();
                 if value.is_empty() {
-                    problems.push(field, lang.pick(it, en));
+                    problems.push(field, message());
                 }
                 value
             };
-            let tutor = need(
-                "tutor",
-                "scegli il tutor (oppure un gruppo esistente)",
-                "choose the tutor (or an existing group)",
-            );
-            let space = need("space", "scegli lo spazio", "choose the space");
-            let date_text = need("date", "scegli la data", "choose the date");
-            let start_text = need("start", "scegli l'orario", "choose the time");
+            let tutor = need("tutor", || t!("tutoring.booking.choose_tutor"));
+            let space = need("space", || t!("tutoring.booking.choose_space"));
+            let date_text = need("date", || t!("tutoring.booking.choose_date"));
+            let start_text = need("start", || t!("tutoring.booking.choose_time"));
             if subject.is_none() {
-                problems.push(
-                    "subject",
-                    lang.pick("scegli la materia", "choose the subject"),
-                );
+                problems.push("subject", t!("tutoring.booking.choose_subject"));
             }
             let date = if date_text.is_empty() {
                 None
             } else {
                 Date::parse(&date_text).ok().or_else(|| {
-                    problems.push(
-                        "date",
-                        match lang {
-                            Lang::It => {
-                                format!("«{date_text}» non è una data: scrivila come 2025-03-31")
-                            }
-                            Lang::En => {
-                                format!("`{date_text}` is not a date: write it as 2025-03-31")
-                            }
-                        },
-                    );
+                    problems.push("date", t!("tutoring.booking.not_a_date", text = date_text));
                     None
                 })
             };
             let start = if start_text.is_empty() {
                 None
             } else {
-                schedule::parse_time(&start_text, lang)
+                schedule::parse_time(&start_text)
                     .map_err(|err| problems.push("start", err))
                     .ok()
             };
@@ -172,11 +149,8 @@ pub(crate) enum Attempt<T> {
     Raced,
 }
 
-pub(crate) fn busy(lang: Lang) -> Error {
-    Error::conflict(lang.pick(
-        "in questo momento molte persone stanno prenotando gli stessi posti: riprova tra poco",
-        "many people are booking the same places right now: please try again in a moment",
-    ))
+pub(crate) fn busy() -> Error {
+    Error::conflict(t!("tutoring.booking.busy"))
 }
 
 /// Books a child (see the module documentation); `operator` may book for any family.
@@ -186,12 +160,9 @@ pub fn book(
     operator: bool,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Booked> {
     for _ in 0..ATTEMPTS {
-        if let Attempt::Done(booked) =
-            attempt_booking(request, actor, operator, settings, now, lang)?
-        {
+        if let Attempt::Done(booked) = attempt_booking(request, actor, operator, settings, now)? {
             let b = &booked.booking.data;
             audit::record(
                 "booking.created",
@@ -220,7 +191,7 @@ pub fn book(
             return Ok(booked);
         }
     }
-    Err(busy(lang))
+    Err(busy())
 }
 
 fn attempt_booking(
@@ -229,26 +200,18 @@ fn attempt_booking(
     operator: bool,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Attempt<Booked>> {
-    let (child, family) = family::child_for(&request.child, actor, operator, lang)?;
+    let (child, family) = family::child_for(&request.child, actor, operator)?;
     if !child.data.active {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!("{} non è più iscritto al servizio", child.data.first_name),
-            Lang::En => format!("{} is no longer registered", child.data.first_name),
-        }));
+        return Err(Error::invalid(t!(
+            "tutoring.booking.child_inactive",
+            child = child.data.first_name
+        )));
     }
     let (lesson_id, existing_version, mut lesson) = match &request.target {
         Target::Join { lesson: id } => {
-            let doc = lesson::load(id, lang)?;
-            check_joinable(
-                &doc,
-                &child,
-                request.subject.as_deref(),
-                settings,
-                now,
-                lang,
-            )?;
+            let doc = lesson::load(id)?;
+            check_joinable(&doc, &child, request.subject.as_deref(), settings, now)?;
             (doc.id, Some(doc.version), doc.data)
         }
         Target::Open {
@@ -268,34 +231,26 @@ fn attempt_booking(
                 settings,
                 actor,
                 now,
-                lang,
             )?;
             (store::new_id(), None, lesson)
         }
     };
-    check_child_fits(&lesson, &child.data, lang)?;
+    check_child_fits(&lesson, &child.data)?;
     let child_claims = lesson.child_claims(&child.id);
     if let Some(taken) = lesson::first_taken(&child_claims)? {
         if taken.data.lesson == lesson_id {
-            return Err(already_booked(&child.data, lang));
+            return Err(already_booked(&child.data));
         }
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "{} ha già una lezione che si sovrappone a {}: disdici quella prima",
-                child.data.first_name,
-                lesson.when()
-            ),
-            Lang::En => format!(
-                "{} already has a lesson overlapping {}: cancel that one first",
-                child.data.first_name,
-                lesson.when()
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "tutoring.booking.child_overlap",
+            child = child.data.first_name,
+            when = lesson.when()
+        )));
     }
     let id = lesson::booking_id(&lesson_id, &child.id);
     let previous = BOOKINGS.get(&id)?;
     if previous.as_ref().is_some_and(|p| p.data.status.charged()) {
-        return Err(already_booked(&child.data, lang));
+        return Err(already_booked(&child.data));
     }
     let date = Date::parse(&lesson.date)?;
     let period = settings.allowance_period.period_of(date);
@@ -308,7 +263,6 @@ fn attempt_booking(
             &balance,
             minutes,
             settings,
-            lang,
         ));
     }
     let booking = Booking {
@@ -403,26 +357,19 @@ fn no_hours_left(
     balance: &Balance,
     needed: u32,
     settings: &Settings,
-    lang: Lang,
 ) -> Error {
+    // The hours and the period are written as the caller reads numbers and months.
+    let lang = i18n::current();
     let label = allowance::period_label(settings.allowance_period, period, lang);
     let h = |m| allowance::hours_text(m, lang);
-    Error::conflict(match lang {
-        Lang::It => format!(
-            "ore finanziate esaurite: la famiglia {} ha usato {} ore su {} per {label} e questa lezione ne richiede {}",
-            family.name,
-            h(balance.used_minutes),
-            h(balance.granted_minutes),
-            h(needed)
-        ),
-        Lang::En => format!(
-            "no funded hours left: the {} family has used {} of {} hours for {label} and this lesson needs {}",
-            family.name,
-            h(balance.used_minutes),
-            h(balance.granted_minutes),
-            h(needed)
-        ),
-    })
+    Error::conflict(t!(
+        "tutoring.booking.no_hours_left",
+        family = family.name,
+        used = h(balance.used_minutes),
+        granted = h(balance.granted_minutes),
+        period = label,
+        needed = h(needed)
+    ))
 }
 
 /// A new lesson at the requested place and time, after checking the tutor, the space and the
@@ -438,35 +385,29 @@ fn plan(
     settings: &Settings,
     actor: &User,
     now: i64,
-    lang: Lang,
 ) -> Result<Lesson> {
     let minutes = settings.lesson_minutes;
     let end = start + minutes;
     if end > 24 * 60 {
-        return Err(Error::invalid(lang.pick(
-            "la lezione finirebbe dopo mezzanotte",
-            "the lesson would end after midnight",
-        )));
+        return Err(Error::invalid(t!("tutoring.booking.after_midnight")));
     }
     let today = local::today(now);
     let last = today.add_days(i64::from(settings.booking_horizon_days));
     if date < today || date > last {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!("si può prenotare dal {today} al {last}"),
-            Lang::En => format!("bookings are open from {today} to {last}"),
-        }));
+        return Err(Error::invalid(t!(
+            "tutoring.booking.window",
+            from = today,
+            to = last
+        )));
     }
     let start_at = local::to_utc_ms(date, start);
     if start_at <= now {
-        return Err(Error::invalid(lang.pick(
-            "quell'orario è già passato",
-            "that time has already passed",
-        )));
+        return Err(Error::invalid(t!("tutoring.booking.time_passed")));
     }
-    let tutor = tutor::load(tutor_id, lang)?;
-    let space = space::load(space_id, lang)?;
-    check_tutor(&tutor.data, subject, &child.level, date, start, end, lang)?;
-    check_space(&space.data, date, start, end, lang)?;
+    let tutor = tutor::load(tutor_id)?;
+    let space = space::load(space_id)?;
+    check_tutor(&tutor.data, subject, &child.level, date, start, end)?;
+    check_space(&space.data, date, start, end)?;
     let lesson = Lesson {
         tutor: tutor.id.clone(),
         space: space.id.clone(),
@@ -497,39 +438,27 @@ fn plan(
                 && o.subject == lesson.subject
                 && o.level == lesson.level
         });
-        let hint = match (same_group, lang) {
-            (true, Lang::It) => {
-                ": c'è già un suo gruppo di questa materia e livello a quell'ora, entra in quello se ha posto"
-            }
-            (true, Lang::En) => {
-                ": there is already a group of theirs in this subject and level then, join it if it has room"
-            }
-            (false, Lang::It) => ": scegli un altro orario",
-            (false, Lang::En) => ": choose another time",
-        };
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "il tutor {} è già impegnato in un'altra lezione in {when}{hint}",
-                tutor.data.name
-            ),
-            Lang::En => format!(
-                "tutor {} is already teaching another lesson during {when}{hint}",
-                tutor.data.name
-            ),
+        return Err(Error::conflict(if same_group {
+            t!(
+                "tutoring.booking.tutor_busy_same_group",
+                tutor = tutor.data.name,
+                when = when
+            )
+        } else {
+            t!(
+                "tutoring.booking.tutor_busy",
+                tutor = tutor.data.name,
+                when = when
+            )
         }));
     }
     let space_claims = lesson::claim_ids("space", &space.id, &lesson.date, start, minutes);
     if lesson::first_taken(&space_claims)?.is_some() {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "lo spazio «{}» è già occupato da un'altra lezione in {when}: scegli un altro spazio o orario",
-                space.data.name
-            ),
-            Lang::En => format!(
-                "the space “{}” is already taken by another lesson during {when}: choose another space or time",
-                space.data.name
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "tutoring.booking.space_taken",
+            space = space.data.name,
+            when = when
+        )));
     }
     Ok(lesson)
 }
@@ -548,30 +477,28 @@ mod tests {
 
     #[test]
     fn a_request_joins_a_group_or_opens_one() {
-        let join = read(&input(&[("child", "c1"), ("lesson", "l1")]), Lang::En).unwrap();
+        let join = read(&input(&[("child", "c1"), ("lesson", "l1")])).unwrap();
         assert_eq!(
             join.target,
             Target::Join {
                 lesson: "l1".into()
             }
         );
-        let open = read(
-            &input(&[
-                ("child", "c1"),
-                ("subject", "Matematica"),
-                ("tutor", "t1"),
-                ("space", "s1"),
-                ("date", "2025-03-31"),
-                ("start", "15:00"),
-            ]),
-            Lang::En,
-        )
+        let open = read(&input(&[
+            ("child", "c1"),
+            ("subject", "Matematica"),
+            ("tutor", "t1"),
+            ("space", "s1"),
+            ("date", "2025-03-31"),
+            ("start", "15:00"),
+        ]))
         .unwrap();
         assert!(matches!(open.target, Target::Open { start: 900, .. }));
-        let problems = read(
-            &input(&[("tutor", "t1"), ("date", "31/03/2025"), ("start", "15:10")]),
-            Lang::En,
-        )
+        let problems = read(&input(&[
+            ("tutor", "t1"),
+            ("date", "31/03/2025"),
+            ("start", "15:10"),
+        ]))
         .unwrap_err();
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, vec!["child", "space", "subject", "date", "start"]);

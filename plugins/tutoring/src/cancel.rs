@@ -4,17 +4,17 @@
 
 use serde::Serialize;
 use trama_contracts::tutoring::{BookingCancelled, LessonCancelled};
-use trama_sdk::i18n::Lang;
+use trama_sdk::i18n;
 use trama_sdk::identity::User;
 use trama_sdk::store::{Batch, Doc};
-use trama_sdk::{Error, Result, audit, events, log, notify};
+use trama_sdk::{Error, Result, audit, events, log, notify, t};
 
 use crate::allowance::{self, ALLOWANCES};
 use crate::booking::{ATTEMPTS, Attempt, busy};
 use crate::config::Settings;
 use crate::family::{self, FAMILIES};
 use crate::lesson::{self, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
-use crate::reminders::clip;
+use crate::reminders::{INSTANCE, clip};
 use crate::tutor::TUTORS;
 use trama_sdk::local;
 
@@ -40,11 +40,10 @@ pub fn cancel(
     operator: bool,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Cancelled> {
     for _ in 0..ATTEMPTS {
         if let Attempt::Done((cancelled, lesson)) =
-            attempt_cancel(id, actor, operator, settings, now, lang)?
+            attempt_cancel(id, actor, operator, settings, now)?
         {
             audit::record(
                 "booking.cancelled",
@@ -67,7 +66,7 @@ pub fn cancel(
             return Ok(cancelled);
         }
     }
-    Err(busy(lang))
+    Err(busy())
 }
 
 fn attempt_cancel(
@@ -76,10 +75,9 @@ fn attempt_cancel(
     operator: bool,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Attempt<(Cancelled, Doc<Lesson>)>> {
     let Some(booking) = BOOKINGS.get(id)? else {
-        return Err(lesson::booking_not_found(id, lang));
+        return Err(lesson::booking_not_found(id));
     };
     let family = FAMILIES.get(&booking.data.family)?;
     let allowed = operator
@@ -87,26 +85,17 @@ fn attempt_cancel(
             .as_ref()
             .is_some_and(|f| family::is_member(&f.data, actor));
     if !allowed {
-        return Err(lesson::booking_not_found(id, lang));
+        return Err(lesson::booking_not_found(id));
     }
     if booking.data.status != BookingStatus::Booked {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "questa prenotazione non si può più disdire: è «{}»",
-                booking.data.status.label(lang)
-            ),
-            Lang::En => format!(
-                "this booking can no longer be cancelled: it is “{}”",
-                booking.data.status.label(lang)
-            ),
-        }));
-    }
-    let mut lesson = lesson::load(&booking.data.lesson, lang)?;
-    if now >= lesson.data.start_at {
-        return Err(Error::conflict(lang.pick(
-            "la lezione è già iniziata: non si può più disdire, il tutor registrerà l'assenza",
-            "the lesson has already started: it can no longer be cancelled, the tutor will record the absence",
+        return Err(Error::conflict(t!(
+            "tutoring.cancel.booking_not_cancellable",
+            status = booking.data.status.label()
         )));
+    }
+    let mut lesson = lesson::load(&booking.data.lesson)?;
+    if now >= lesson.data.start_at {
+        return Err(Error::conflict(t!("tutoring.cancel.already_started")));
     }
     let deadline =
         lesson.data.start_at - i64::from(settings.cancellation_deadline_hours) * 3_600_000;
@@ -126,10 +115,12 @@ fn attempt_cancel(
     let dissolved = lesson.data.seats.is_empty();
     if dissolved {
         lesson.data.status = LessonStatus::Cancelled;
-        lesson.data.cancel_reason = Some(
-            lang.pick("nessun bambino prenotato", "no children booked")
-                .to_owned(),
-        );
+        // Kept in the lesson and read later by anyone: in the instance's language.
+        lesson.data.cancel_reason = Some(i18n::text_in(
+            INSTANCE,
+            "tutoring.cancel.no_children_reason",
+            &[],
+        ));
         lesson::release_all(&mut batch, &lesson.data.resource_claims());
     }
     batch.put_if_version(&LESSONS, &lesson.id, &lesson.data, lesson.version);
@@ -180,10 +171,9 @@ pub fn cancel_lesson(
     actor: &User,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Lesson>> {
     for _ in 0..ATTEMPTS {
-        if let Attempt::Done(lesson) = attempt_cancel_lesson(id, reason, actor, now, lang)? {
+        if let Attempt::Done(lesson) = attempt_cancel_lesson(id, reason, actor, now)? {
             audit::record(
                 "lesson.cancelled",
                 id,
@@ -205,7 +195,7 @@ pub fn cancel_lesson(
             return Ok(lesson);
         }
     }
-    Err(busy(lang))
+    Err(busy())
 }
 
 fn attempt_cancel_lesson(
@@ -213,20 +203,13 @@ fn attempt_cancel_lesson(
     reason: &str,
     actor: &User,
     now: i64,
-    lang: Lang,
 ) -> Result<Attempt<Doc<Lesson>>> {
-    let mut lesson = lesson::load(id, lang)?;
+    let mut lesson = lesson::load(id)?;
     if lesson.data.status != LessonStatus::Scheduled {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "la lezione non si può annullare: è «{}»",
-                lesson.data.status.label(lang)
-            ),
-            Lang::En => format!(
-                "the lesson cannot be cancelled: it is “{}”",
-                lesson.data.status.label(lang)
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "tutoring.cancel.lesson_not_cancellable",
+            status = lesson.data.status.label()
+        )));
     }
     let mut batch = Batch::new();
     // Minutes to give back, by allowance document.
@@ -304,13 +287,15 @@ fn tell_lesson_cancelled(lesson: &Doc<Lesson>, reason: &str, settings: &Settings
         };
         send(notify::Notification {
             recipient: user,
-            subject: clip(format!(
-                "{}: lezione annullata / lesson cancelled",
-                settings.service_name
+            subject: clip(i18n::text_in(
+                INSTANCE,
+                "tutoring.notices.lesson_cancelled_subject",
+                &[("service", &settings.service_name)],
             )),
-            body: format!(
-                "La lezione del {line} è stata annullata: {reason}. L'ora è stata restituita al vostro monte ore.\n\n\
-                 The lesson on {line} was cancelled: {reason}. The hour was given back to your allowance."
+            body: i18n::text_in(
+                INSTANCE,
+                "tutoring.notices.lesson_cancelled_family",
+                &[("lesson", &line), ("reason", &reason)],
             ),
             key: format!("lesson-cancelled/{}/{}", lesson.id, seat.child),
             link: link.clone(),
@@ -319,12 +304,15 @@ fn tell_lesson_cancelled(lesson: &Doc<Lesson>, reason: &str, settings: &Settings
     tell_tutor(
         lesson,
         &format!("lesson-cancelled/{}/tutor", lesson.id),
-        clip(format!(
-            "{}: lezione annullata / lesson cancelled",
-            settings.service_name
+        clip(i18n::text_in(
+            INSTANCE,
+            "tutoring.notices.lesson_cancelled_subject",
+            &[("service", &settings.service_name)],
         )),
-        format!(
-            "La lezione del {line} è stata annullata: {reason}.\n\nThe lesson on {line} was cancelled: {reason}."
+        i18n::text_in(
+            INSTANCE,
+            "tutoring.notices.lesson_cancelled_tutor",
+            &[("lesson", &line), ("reason", &reason)],
         ),
     );
 }
@@ -334,13 +322,15 @@ fn tell_tutor_dissolved(lesson: &Doc<Lesson>, settings: &Settings) {
     tell_tutor(
         lesson,
         &format!("lesson-emptied/{}", lesson.id),
-        clip(format!(
-            "{}: lezione senza iscritti / lesson without children",
-            settings.service_name
+        clip(i18n::text_in(
+            INSTANCE,
+            "tutoring.notices.lesson_emptied_subject",
+            &[("service", &settings.service_name)],
         )),
-        format!(
-            "Tutte le prenotazioni della lezione del {line} sono state disdette: la lezione non si terrà.\n\n\
-             Every booking of the lesson on {line} was cancelled: the lesson will not take place."
+        i18n::text_in(
+            INSTANCE,
+            "tutoring.notices.lesson_emptied_tutor",
+            &[("lesson", &line)],
         ),
     );
 }

@@ -9,11 +9,10 @@
 //! subjects help is needed in.
 
 use serde::{Deserialize, Serialize};
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use crate::config::Settings;
 use crate::input;
@@ -71,22 +70,16 @@ pub fn account_family_id(user: &User) -> String {
     format!("acct-{}", user.id)
 }
 
-pub fn not_found(id: &str, lang: Lang) -> Error {
-    Error::not_found(match lang {
-        Lang::It => format!("non esiste una famiglia con codice «{id}»"),
-        Lang::En => format!("there is no family with id `{id}`"),
-    })
+pub fn not_found(id: &str) -> Error {
+    Error::not_found(t!("tutoring.family.not_found", id = id))
 }
 
-pub fn child_not_found(id: &str, lang: Lang) -> Error {
-    Error::not_found(match lang {
-        Lang::It => format!("non esiste un bambino con codice «{id}» tra quelli che puoi vedere"),
-        Lang::En => format!("there is no child with id `{id}` among those you can see"),
-    })
+pub fn child_not_found(id: &str) -> Error {
+    Error::not_found(t!("tutoring.family.child_not_found", id = id))
 }
 
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Family>> {
-    FAMILIES.get(id)?.ok_or_else(|| not_found(id, lang))
+pub fn load(id: &str) -> Result<Doc<Family>> {
+    FAMILIES.get(id)?.ok_or_else(|| not_found(id))
 }
 
 /// Whether `user` manages the family online.
@@ -96,12 +89,12 @@ pub fn is_member(family: &Family, user: &User) -> bool {
 
 /// The family `id` if the caller may see it: its own account or an operator. Anyone else gets
 /// the same 404 as for an id that does not exist.
-pub fn visible(id: &str, user: &User, operator: bool, lang: Lang) -> Result<Doc<Family>> {
-    let doc = load(id, lang)?;
+pub fn visible(id: &str, user: &User, operator: bool) -> Result<Doc<Family>> {
+    let doc = load(id)?;
     if operator || is_member(&doc.data, user) {
         Ok(doc)
     } else {
-        Err(not_found(id, lang))
+        Err(not_found(id))
     }
 }
 
@@ -142,17 +135,14 @@ pub fn ensure_of_user(user: &User, now: i64) -> Result<Doc<Family>> {
 }
 
 /// A family an operator registers for someone without an account.
-pub fn read_family(input: &Input, lang: Lang) -> std::result::Result<(String, String), Problems> {
+pub fn read_family(input: &Input) -> std::result::Result<(String, String), Problems> {
     let mut problems = Problems::default();
     let name = input::text(
         input,
         "name",
         (2, 120),
         &mut problems,
-        lang.pick(
-            "scrivi il nome del genitore o del referente, da 2 a 120 caratteri",
-            "write the name of the parent or contact person, 2 to 120 characters",
-        ),
+        &t!("tutoring.family.name_length"),
     );
     let phone = input.one("phone").unwrap_or_default().to_owned();
     let phone_ok = phone.is_empty()
@@ -161,13 +151,7 @@ pub fn read_family(input: &Input, lang: Lang) -> std::result::Result<(String, St
                 .chars()
                 .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '/' | '.')));
     if !phone_ok {
-        problems.push(
-            "phone",
-            lang.pick(
-                "il telefono ha da 6 a 20 tra cifre, spazi e + - / .",
-                "the phone number has 6 to 20 digits, spaces and + - / .",
-            ),
-        );
+        problems.push("phone", t!("tutoring.family.phone"));
     }
     if problems.is_empty() {
         Ok((name, phone))
@@ -238,42 +222,25 @@ pub struct ChildDraft {
     pub active: Option<bool>,
 }
 
-pub fn read_child(
-    input: &Input,
-    settings: &Settings,
-    lang: Lang,
-) -> std::result::Result<ChildDraft, Problems> {
+pub fn read_child(input: &Input, settings: &Settings) -> std::result::Result<ChildDraft, Problems> {
     let mut problems = Problems::default();
     let first_name = input::text(
         input,
         "first_name",
         (1, 60),
         &mut problems,
-        lang.pick(
-            "scrivi il nome, fino a 60 caratteri",
-            "write the first name, up to 60 characters",
-        ),
+        &t!("tutoring.family.first_name_length"),
     );
     let last_name = input::text(
         input,
         "last_name",
         (1, 60),
         &mut problems,
-        lang.pick(
-            "scrivi il cognome, fino a 60 caratteri",
-            "write the surname, up to 60 characters",
-        ),
+        &t!("tutoring.family.last_name_length"),
     );
-    let level = input::choice(input, "level", &settings.levels, &mut problems, lang);
-    let subjects = input::choices(
-        input,
-        "subjects",
-        &settings.subjects,
-        true,
-        &mut problems,
-        lang,
-    );
-    let active = input::active_flag(input, &mut problems, lang);
+    let level = input::choice(input, "level", &settings.levels, &mut problems);
+    let subjects = input::choices(input, "subjects", &settings.subjects, true, &mut problems);
+    let active = input::active_flag(input, &mut problems);
     if problems.is_empty() {
         Ok(ChildDraft {
             first_name,
@@ -306,8 +273,8 @@ pub fn add_child(family: &str, draft: ChildDraft, now: i64, actor: &User) -> Res
 }
 
 /// A child's details change (a new school year, a new subject). Lessons already booked stay.
-pub fn update_child(id: &str, draft: ChildDraft, actor: &User, lang: Lang) -> Result<Doc<Child>> {
-    let mut doc = CHILDREN.get(id)?.ok_or_else(|| child_not_found(id, lang))?;
+pub fn update_child(id: &str, draft: ChildDraft, actor: &User) -> Result<Doc<Child>> {
+    let mut doc = CHILDREN.get(id)?.ok_or_else(|| child_not_found(id))?;
     doc.data.first_name = draft.first_name;
     doc.data.last_name = draft.last_name;
     doc.data.level = draft.level;
@@ -325,20 +292,15 @@ pub fn update_child(id: &str, draft: ChildDraft, actor: &User, lang: Lang) -> Re
 }
 
 /// A child the caller may act for (their family's, or any for operators), with its family.
-pub fn child_for(
-    id: &str,
-    user: &User,
-    operator: bool,
-    lang: Lang,
-) -> Result<(Doc<Child>, Doc<Family>)> {
-    let child = CHILDREN.get(id)?.ok_or_else(|| child_not_found(id, lang))?;
+pub fn child_for(id: &str, user: &User, operator: bool) -> Result<(Doc<Child>, Doc<Family>)> {
+    let child = CHILDREN.get(id)?.ok_or_else(|| child_not_found(id))?;
     let family = FAMILIES
         .get(&child.data.family)?
-        .ok_or_else(|| child_not_found(id, lang))?;
+        .ok_or_else(|| child_not_found(id))?;
     if operator || is_member(&family.data, user) {
         Ok((child, family))
     } else {
-        Err(child_not_found(id, lang))
+        Err(child_not_found(id))
     }
 }
 
@@ -414,14 +376,12 @@ mod tests {
                 ("subjects", "Matematica"),
             ]),
             &settings,
-            Lang::It,
         )
         .unwrap();
         assert_eq!(draft.level, "Primaria");
         let problems = read_child(
             &input(&[("first_name", "Luca"), ("level", "Università")]),
             &settings,
-            Lang::En,
         )
         .unwrap_err();
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
@@ -445,11 +405,11 @@ mod tests {
 
     #[test]
     fn phone_numbers_are_checked_only_when_given() {
-        assert!(read_family(&input(&[("name", "Famiglia Bianchi")]), Lang::It).is_ok());
-        let problems = read_family(
-            &input(&[("name", "Famiglia Bianchi"), ("phone", "chiamami")]),
-            Lang::It,
-        )
+        assert!(read_family(&input(&[("name", "Famiglia Bianchi")])).is_ok());
+        let problems = read_family(&input(&[
+            ("name", "Famiglia Bianchi"),
+            ("phone", "chiamami"),
+        ]))
         .unwrap_err();
         assert!(problems.for_field("phone").is_some());
     }

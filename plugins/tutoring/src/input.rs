@@ -2,8 +2,8 @@
 //! alike and collects the problems): bounded texts, choices among the values the instance's
 //! settings allow (subjects, levels), and the `active` switch of an edit.
 
-use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
+use trama_sdk::t;
 
 /// A required text of `min..=max` characters; otherwise `message` goes under `field`.
 pub fn text(
@@ -28,75 +28,47 @@ pub fn choices(
     allowed: &[String],
     required: bool,
     problems: &mut Problems,
-    lang: Lang,
 ) -> Vec<String> {
     let mut chosen: Vec<String> = Vec::new();
     for value in input.many(field) {
         match allowed.iter().find(|a| a.eq_ignore_ascii_case(value)) {
             Some(found) if !chosen.contains(found) => chosen.push(found.clone()),
             Some(_) => {}
-            None => problems.push(
-                field,
-                match lang {
-                    Lang::It => format!(
-                        "«{value}» non è tra le voci possibili: {}",
-                        allowed.join(", ")
-                    ),
-                    Lang::En => format!(
-                        "`{value}` is not one of the possible values: {}",
-                        allowed.join(", ")
-                    ),
-                },
-            ),
+            None => problems.push(field, not_allowed(value, allowed)),
         }
     }
     if required && chosen.is_empty() && problems.for_field(field).is_none() {
         problems.push(
             field,
-            match lang {
-                Lang::It => format!("scegli almeno una voce tra: {}", allowed.join(", ")),
-                Lang::En => format!("choose at least one of: {}", allowed.join(", ")),
-            },
+            t!("tutoring.input.choose_some", allowed = allowed.join(", ")),
         );
     }
     chosen
 }
 
+/// "«x» is not one of the possible values: a, b".
+fn not_allowed(value: &str, allowed: &[String]) -> String {
+    t!(
+        "tutoring.input.not_allowed",
+        value = value,
+        allowed = allowed.join(", ")
+    )
+}
+
 /// One value of `field` among `allowed`, written as in `allowed`.
-pub fn choice(
-    input: &Input,
-    field: &str,
-    allowed: &[String],
-    problems: &mut Problems,
-    lang: Lang,
-) -> String {
+pub fn choice(input: &Input, field: &str, allowed: &[String], problems: &mut Problems) -> String {
     match input.one(field) {
         Some(value) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(value)) {
             Some(found) => found.clone(),
             None => {
-                problems.push(
-                    field,
-                    match lang {
-                        Lang::It => format!(
-                            "«{value}» non è tra le voci possibili: {}",
-                            allowed.join(", ")
-                        ),
-                        Lang::En => format!(
-                            "`{value}` is not one of the possible values: {}",
-                            allowed.join(", ")
-                        ),
-                    },
-                );
+                problems.push(field, not_allowed(value, allowed));
                 String::new()
             }
         },
         None => {
             problems.push(
                 field,
-                match lang {
-                    Lang::It => format!("scegli una voce tra: {}", allowed.join(", ")),
-                    Lang::En => format!("choose one of: {}", allowed.join(", ")),
-                },
+                t!("tutoring.input.choose_one", allowed = allowed.join(", ")),
             );
             String::new()
         }
@@ -105,20 +77,14 @@ pub fn choice(
 
 /// The `active` switch of an edit: `None` when not sent (keep what is stored). Forms send a
 /// hidden `active=no` before the checkbox, so an unticked box reads as no.
-pub fn active_flag(input: &Input, problems: &mut Problems, lang: Lang) -> Option<bool> {
+pub fn active_flag(input: &Input, problems: &mut Problems) -> Option<bool> {
     if !input.has("active") {
         return None;
     }
     match input.flag("active") {
         Ok(flag) => Some(flag),
         Err(text) => {
-            problems.push(
-                "active",
-                match lang {
-                    Lang::It => format!("«{text}» non è né sì né no"),
-                    Lang::En => format!("`{text}` is neither yes nor no"),
-                },
-            );
+            problems.push("active", t!("tutoring.input.not_yes_no", text = text));
             None
         }
     }

@@ -9,9 +9,8 @@
 //! whichever page the people booking them were looking at.
 
 use serde::{Deserialize, Serialize};
-use trama_sdk::i18n::Lang;
 use trama_sdk::store::{Batch, Collection, Doc};
-use trama_sdk::{Error, Result};
+use trama_sdk::{Error, Result, t};
 
 use crate::schedule;
 use trama_sdk::local;
@@ -32,11 +31,12 @@ pub enum LessonStatus {
 }
 
 impl LessonStatus {
-    pub fn label(self, lang: Lang) -> &'static str {
+    /// The status for people, in the reader's language.
+    pub fn label(self) -> String {
         match self {
-            Self::Scheduled => lang.pick("In programma", "Scheduled"),
-            Self::Held => lang.pick("Svolta", "Held"),
-            Self::Cancelled => lang.pick("Annullata", "Cancelled"),
+            Self::Scheduled => t!("tutoring.lesson.status_scheduled"),
+            Self::Held => t!("tutoring.lesson.status_held"),
+            Self::Cancelled => t!("tutoring.lesson.status_cancelled"),
         }
     }
 }
@@ -156,17 +156,15 @@ impl BookingStatus {
         }
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    /// The status for people, in the reader's language.
+    pub fn label(self) -> String {
         match self {
-            Self::Booked => lang.pick("Prenotata", "Booked"),
-            Self::Cancelled => lang.pick("Disdetta in tempo", "Cancelled in time"),
-            Self::CancelledLate => lang.pick(
-                "Disdetta tardiva (ora consumata)",
-                "Cancelled late (hour used)",
-            ),
-            Self::Present => lang.pick("Presente", "Present"),
-            Self::Absent => lang.pick("Assente (ora consumata)", "Absent (hour used)"),
-            Self::LessonCancelled => lang.pick("Lezione annullata", "Lesson cancelled"),
+            Self::Booked => t!("tutoring.booking_status.booked"),
+            Self::Cancelled => t!("tutoring.booking_status.cancelled"),
+            Self::CancelledLate => t!("tutoring.booking_status.cancelled_late"),
+            Self::Present => t!("tutoring.booking_status.present"),
+            Self::Absent => t!("tutoring.booking_status.absent"),
+            Self::LessonCancelled => t!("tutoring.booking_status.lesson_cancelled"),
         }
     }
 }
@@ -252,24 +250,16 @@ pub fn release_all(batch: &mut Batch, ids: &[String]) {
     }
 }
 
-pub fn not_found(id: &str, lang: Lang) -> Error {
-    Error::not_found(match lang {
-        Lang::It => format!("non esiste una lezione con codice «{id}» tra quelle che puoi vedere"),
-        Lang::En => format!("there is no lesson with id `{id}` among those you can see"),
-    })
+pub fn not_found(id: &str) -> Error {
+    Error::not_found(t!("tutoring.lesson.not_found", id = id))
 }
 
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Lesson>> {
-    LESSONS.get(id)?.ok_or_else(|| not_found(id, lang))
+pub fn load(id: &str) -> Result<Doc<Lesson>> {
+    LESSONS.get(id)?.ok_or_else(|| not_found(id))
 }
 
-pub fn booking_not_found(id: &str, lang: Lang) -> Error {
-    Error::not_found(match lang {
-        Lang::It => {
-            format!("non esiste una prenotazione con codice «{id}» tra quelle che puoi vedere")
-        }
-        Lang::En => format!("there is no booking with id `{id}` among those you can see"),
-    })
+pub fn booking_not_found(id: &str) -> Error {
+    Error::not_found(t!("tutoring.lesson.booking_not_found", id = id))
 }
 
 #[cfg(test)]

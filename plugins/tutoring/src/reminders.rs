@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use trama_sdk::notify::{self, Notification};
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Result, log};
+use trama_sdk::{Result, i18n, log};
 
 use crate::config::Settings;
 use crate::family::{CHILDREN, Child, FAMILIES};
@@ -38,8 +38,14 @@ pub struct Sent {
     pub without_account: u32,
 }
 
-/// The reminder to a family about one child's lesson: subject and body, Italian then English.
+/// The locale of notices to families and tutors: the plugin does not know the language each
+/// person reads, so they are written in the instance's own (an empty locale, see
+/// [`i18n::text_in`]), whoever's request caused them.
+pub const INSTANCE: &str = "";
+
+/// The reminder to a family about one child's lesson, subject and body, in `locale`.
 pub fn family_message(
+    locale: &str,
     service: &str,
     lesson: &Lesson,
     child: &Child,
@@ -53,23 +59,33 @@ pub fn family_message(
         local::hhmm(lesson.end())
     );
     let place = space.map_or_else(String::new, |s| format!("{}, {}", s.name, s.address));
-    let subject = clip(format!(
-        "{service}: {} {} {when}",
-        lesson.subject, child.first_name
+    let subject = clip(i18n::text_in(
+        locale,
+        "tutoring.notices.reminder_family_subject",
+        &[
+            ("service", &service),
+            ("subject", &lesson.subject),
+            ("child", &child.first_name),
+            ("when", &when),
+        ],
     ));
-    let body = format!(
-        "Promemoria: {first} ha lezione di {subject} il {when} con {tutor}, presso {place}.\n\
-         Se non può venire, disdite dalla pagina del servizio: entro il termine l'ora torna nel vostro monte ore.\n\n\
-         Reminder: {first} has a {subject} lesson on {when} with {tutor}, at {place}.\n\
-         If they cannot come, cancel on the service's page: in time, the hour goes back to your allowance.",
-        first = child.first_name,
-        subject = lesson.subject,
+    let body = i18n::text_in(
+        locale,
+        "tutoring.notices.reminder_family",
+        &[
+            ("child", &child.first_name),
+            ("subject", &lesson.subject),
+            ("when", &when),
+            ("tutor", &tutor),
+            ("place", &place),
+        ],
     );
     (subject, body)
 }
 
-/// The reminder to the tutor about one lesson.
+/// The reminder to the tutor about one lesson, in `locale`.
 pub fn tutor_message(
+    locale: &str,
     service: &str,
     lesson: &Lesson,
     children: &[String],
@@ -83,14 +99,25 @@ pub fn tutor_message(
     );
     let place = space.map_or_else(String::new, |s| format!("{}, {}", s.name, s.address));
     let names = children.join(", ");
-    let subject = clip(format!("{service}: {} {when}", lesson.subject));
-    let body = format!(
-        "Promemoria: lezione di {s} ({level}) il {when} presso {place}. Bambini: {names}.\n\
-         Dopo la lezione registra le presenze dalla tua pagina.\n\n\
-         Reminder: {s} lesson ({level}) on {when} at {place}. Children: {names}.\n\
-         After the lesson, take the register on your page.",
-        s = lesson.subject,
-        level = lesson.level,
+    let subject = clip(i18n::text_in(
+        locale,
+        "tutoring.notices.reminder_tutor_subject",
+        &[
+            ("service", &service),
+            ("subject", &lesson.subject),
+            ("when", &when),
+        ],
+    ));
+    let body = i18n::text_in(
+        locale,
+        "tutoring.notices.reminder_tutor",
+        &[
+            ("subject", &lesson.subject),
+            ("level", &lesson.level),
+            ("when", &when),
+            ("place", &place),
+            ("children", &names),
+        ],
     );
     (subject, body)
 }
@@ -180,6 +207,7 @@ fn remind(
             continue;
         };
         let (subject, body) = family_message(
+            INSTANCE,
             &settings.service_name,
             &lesson.data,
             &child.data,
@@ -199,8 +227,13 @@ fn remind(
     }
     match tutor.and_then(|t| t.data.user_id) {
         Some(recipient) => {
-            let (subject, body) =
-                tutor_message(&settings.service_name, &lesson.data, &names, space);
+            let (subject, body) = tutor_message(
+                INSTANCE,
+                &settings.service_name,
+                &lesson.data,
+                &names,
+                space,
+            );
             queue(
                 &Notification {
                     recipient,
@@ -259,17 +292,37 @@ mod tests {
             active: true,
             created_at: 0,
         };
-        let (subject, body) = family_message("Doposcuola", &lesson, &child, "Giulia", Some(&space));
+        let (subject, body) = family_message(
+            INSTANCE,
+            "Doposcuola",
+            &lesson,
+            &child,
+            "Giulia",
+            Some(&space),
+        );
         assert_eq!(
             subject,
             "Doposcuola: Matematica Luca 2025-03-31 15:00-16:00"
         );
-        assert!(body.contains("Luca ha lezione di Matematica il 2025-03-31 15:00-16:00 con Giulia, presso Biblioteca civica, Via Roma 1"));
-        assert!(body.contains("Reminder: Luca has a Matematica lesson"));
+        assert!(body.starts_with("Promemoria: Luca ha lezione di Matematica il 2025-03-31 15:00-16:00 con Giulia, presso Biblioteca civica, Via Roma 1.\nSe non può venire"), "{body}");
+        let (_, english) =
+            family_message("en", "Doposcuola", &lesson, &child, "Giulia", Some(&space));
+        assert!(
+            english.starts_with("Reminder: Luca has a Matematica lesson"),
+            "{english}"
+        );
         assert!(subject.len() <= 200);
         let long = clip("è".repeat(150));
         assert!(long.len() <= 200 && long.ends_with('…'));
-        let (_, body) = tutor_message("Doposcuola", &lesson, &["Luca R.".into()], Some(&space));
+        let (_, body) = tutor_message(
+            INSTANCE,
+            "Doposcuola",
+            &lesson,
+            &["Luca R.".into()],
+            Some(&space),
+        );
         assert!(body.contains("Bambini: Luca R."));
+        let (_, body) = tutor_message("en", "Doposcuola", &lesson, &["Luca R.".into()], None);
+        assert!(body.contains("Children: Luca R."), "{body}");
     }
 }

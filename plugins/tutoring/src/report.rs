@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use trama_sdk::csv::Sheet;
-use trama_sdk::i18n::Lang;
+use trama_sdk::i18n::{self, Lang};
 use trama_sdk::store::Doc;
 
 use crate::config::{BillingBasis, Settings};
@@ -208,9 +208,10 @@ pub fn euros(cents: i64, lang: Lang) -> String {
     )
 }
 
-/// The rows of one part of a report as a sheet for the operator's spreadsheet; `kind` names
-/// the rows (`("tutor", "tutor")`), a last row holds the totals.
-pub fn rows_csv(kind: (&str, &str), rows: &[Row], totals: Option<&Row>, lang: Lang) -> String {
+/// The rows of one part of a report as a sheet for the operator's spreadsheet; `kind` is the
+/// catalogue key of the word naming the rows (`"tutoring.csv.row_tutor"`), a last row holds
+/// the totals. Words and numbers are written for a reader of `lang`, as the header.
+pub fn rows_csv(kind: &str, rows: &[Row], totals: Option<&Row>, lang: Lang) -> String {
     let mut sheet = Sheet::new(lang);
     sheet.header(&[
         "tutoring.csv.kind",
@@ -246,11 +247,12 @@ pub fn rows_csv(kind: (&str, &str), rows: &[Row], totals: Option<&Row>, lang: La
             cost,
         ]);
     };
+    let kind = i18n::text_for(lang, kind, &[]);
     for row in rows {
-        line(lang.pick(kind.0, kind.1), row);
+        line(&kind, row);
     }
     if let Some(totals) = totals {
-        line(lang.pick("totale", "total"), totals);
+        line(&i18n::text_for(lang, "tutoring.csv.total", &[]), totals);
     }
     sheet.finish()
 }
@@ -404,8 +406,9 @@ mod tests {
             cost_cents: Some(3300),
             ..Row::default()
         };
+        trama_sdk::i18n::set_locale("en");
         let csv = rows_csv(
-            ("tutor", "tutor"),
+            "tutoring.csv.row_tutor",
             std::slice::from_ref(&row),
             Some(&row),
             Lang::En,
@@ -414,8 +417,9 @@ mod tests {
         assert!(lines[0].starts_with("\u{feff}kind,id,name,lessons,hours"));
         assert_eq!(lines[1], "tutor,t1,'=Giulia,2,1.5,0,0,0,0,0,0,0,33.00");
         assert!(lines[2].starts_with("total,"));
+        trama_sdk::i18n::set_locale("it");
         let csv = rows_csv(
-            ("tutor", "tutor"),
+            "tutoring.csv.row_tutor",
             std::slice::from_ref(&row),
             Some(&row),
             Lang::It,

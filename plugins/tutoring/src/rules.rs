@@ -3,9 +3,8 @@
 //! open, which children may sit together.
 
 use trama_sdk::clock::Date;
-use trama_sdk::i18n::Lang;
 use trama_sdk::store::Doc;
-use trama_sdk::{Error, Result};
+use trama_sdk::{Error, Result, t};
 
 use crate::config::Settings;
 use crate::family::Child;
@@ -23,42 +22,30 @@ pub fn capacity(settings: &Settings, space: Option<&Space>) -> u32 {
 }
 
 /// The refusal of a child booked twice into one lesson.
-pub fn already_booked(child: &Child, lang: Lang) -> Error {
-    Error::conflict(match lang {
-        Lang::It => format!("{} è già prenotato in questa lezione", child.first_name),
-        Lang::En => format!("{} is already booked into this lesson", child.first_name),
-    })
+pub fn already_booked(child: &Child) -> Error {
+    Error::conflict(t!(
+        "tutoring.rules.already_booked",
+        child = child.first_name
+    ))
 }
 
 /// The rules about the child that hold whichever group they go into.
-pub fn check_child_fits(lesson: &Lesson, child: &Child, lang: Lang) -> Result<()> {
+pub fn check_child_fits(lesson: &Lesson, child: &Child) -> Result<()> {
     if lesson.level != child.level {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "il gruppo è per il livello «{}», mentre {} è iscritto al livello «{}»",
-                lesson.level, child.first_name, child.level
-            ),
-            Lang::En => format!(
-                "the group is for level “{}”, but {} is registered at level “{}”",
-                lesson.level, child.first_name, child.level
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "tutoring.rules.wrong_level",
+            group_level = lesson.level,
+            child = child.first_name,
+            child_level = child.level
+        )));
     }
     if !child.subjects.contains(&lesson.subject) {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "{} non è iscritto per «{}» (materie: {}): aggiorna prima la sua scheda",
-                child.first_name,
-                lesson.subject,
-                child.subjects.join(", ")
-            ),
-            Lang::En => format!(
-                "{} is not registered for “{}” (subjects: {}): update their details first",
-                child.first_name,
-                lesson.subject,
-                child.subjects.join(", ")
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "tutoring.rules.wrong_subject",
+            child = child.first_name,
+            subject = lesson.subject,
+            subjects = child.subjects.join(", ")
+        )));
     }
     Ok(())
 }
@@ -69,56 +56,41 @@ pub fn check_joinable(
     subject: Option<&str>,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<()> {
     let lesson = &doc.data;
     match lesson.status {
         LessonStatus::Scheduled => {}
         LessonStatus::Held => {
-            return Err(Error::conflict(lang.pick(
-                "questa lezione si è già svolta",
-                "this lesson has already been held",
-            )));
+            return Err(Error::conflict(t!("tutoring.rules.already_held")));
         }
         LessonStatus::Cancelled => {
-            return Err(Error::conflict(lang.pick(
-                "questa lezione è stata annullata: scegli un altro gruppo o aprine uno nuovo",
-                "this lesson was cancelled: choose another group or open a new one",
-            )));
+            return Err(Error::conflict(t!("tutoring.rules.lesson_cancelled")));
         }
     }
     if lesson.start_at <= now {
-        return Err(Error::conflict(lang.pick(
-            "questa lezione è già iniziata: non si possono più aggiungere bambini",
-            "this lesson has already started: no more children can join",
-        )));
+        return Err(Error::conflict(t!("tutoring.rules.already_started")));
     }
     if let Some(subject) = subject
         && !subject.eq_ignore_ascii_case(&lesson.subject)
     {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "questo gruppo è di «{}», non di «{subject}»",
-                lesson.subject
-            ),
-            Lang::En => format!("this group is for “{}”, not “{subject}”", lesson.subject),
-        }));
+        return Err(Error::invalid(t!(
+            "tutoring.rules.other_subject",
+            group_subject = lesson.subject,
+            subject = subject
+        )));
     }
     if lesson.has_child(&child.id) {
-        return Err(already_booked(&child.data, lang));
+        return Err(already_booked(&child.data));
     }
     let space = SPACES.get(&lesson.space)?;
     let capacity = capacity(settings, space.as_ref().map(|s| &s.data));
     let taken = u32::try_from(lesson.seats.len()).unwrap_or(u32::MAX);
     if taken >= capacity {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "il gruppo è al completo: {taken} posti su {capacity} già occupati; scegli un altro gruppo o aprine uno nuovo"
-            ),
-            Lang::En => format!(
-                "the group is full: {taken} of {capacity} places are taken; choose another group or open a new one"
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "tutoring.rules.group_full",
+            taken = taken,
+            capacity = capacity
+        )));
     }
     Ok(())
 }
@@ -131,81 +103,56 @@ pub fn check_tutor(
     date: Date,
     start: u16,
     end: u16,
-    lang: Lang,
 ) -> Result<()> {
     if !tutor.active {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!("{} al momento non tiene lezioni", tutor.name),
-            Lang::En => format!("{} is not teaching at the moment", tutor.name),
-        }));
+        return Err(Error::invalid(t!(
+            "tutoring.rules.tutor_inactive",
+            tutor = tutor.name
+        )));
     }
     if !tutor.teaches(subject, level) {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "{} non insegna «{subject}» al livello «{level}» (materie: {}; livelli: {})",
-                tutor.name,
-                tutor.subjects.join(", "),
-                tutor.levels.join(", ")
-            ),
-            Lang::En => format!(
-                "{} does not teach “{subject}” at level “{level}” (subjects: {}; levels: {})",
-                tutor.name,
-                tutor.subjects.join(", "),
-                tutor.levels.join(", ")
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "tutoring.rules.tutor_does_not_teach",
+            tutor = tutor.name,
+            subject = subject,
+            level = level,
+            subjects = tutor.subjects.join(", "),
+            levels = tutor.levels.join(", ")
+        )));
     }
     let weekday = local::weekday(date);
     if tutor.away_on(&date.to_string())
         || !schedule::covers(&tutor.availability, weekday, start, end)
     {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "{} non è disponibile {} {date} {}-{} (disponibilità: {})",
-                tutor.name,
-                schedule::day_long_name(weekday, lang),
-                local::hhmm(start),
-                local::hhmm(end),
-                schedule::describe(&tutor.availability, lang)
-            ),
-            Lang::En => format!(
-                "{} is not available on {} {date} {}-{} (availability: {})",
-                tutor.name,
-                schedule::day_long_name(weekday, lang),
-                local::hhmm(start),
-                local::hhmm(end),
-                schedule::describe(&tutor.availability, lang)
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "tutoring.rules.tutor_unavailable",
+            tutor = tutor.name,
+            weekday = schedule::day_long_name(weekday),
+            date = date,
+            start = local::hhmm(start),
+            end = local::hhmm(end),
+            availability = schedule::describe(&tutor.availability)
+        )));
     }
     Ok(())
 }
 
 /// Whether `space` is open on `date` from `start` to `end`.
-pub fn check_space(space: &Space, date: Date, start: u16, end: u16, lang: Lang) -> Result<()> {
+pub fn check_space(space: &Space, date: Date, start: u16, end: u16) -> Result<()> {
     let weekday = local::weekday(date);
     if !space.active
         || space.closed_on(&date.to_string())
         || !schedule::covers(&space.opening, weekday, start, end)
     {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "lo spazio «{}» non è aperto {} {date} {}-{} (orari: {})",
-                space.name,
-                schedule::day_long_name(weekday, lang),
-                local::hhmm(start),
-                local::hhmm(end),
-                schedule::describe(&space.opening, lang)
-            ),
-            Lang::En => format!(
-                "the space “{}” is not open on {} {date} {}-{} (hours: {})",
-                space.name,
-                schedule::day_long_name(weekday, lang),
-                local::hhmm(start),
-                local::hhmm(end),
-                schedule::describe(&space.opening, lang)
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "tutoring.rules.space_closed",
+            space = space.name,
+            weekday = schedule::day_long_name(weekday),
+            date = date,
+            start = local::hhmm(start),
+            end = local::hhmm(end),
+            opening = schedule::describe(&space.opening)
+        )));
     }
     Ok(())
 }
@@ -236,27 +183,28 @@ mod tests {
 
     #[test]
     fn a_tutor_teaches_only_their_subjects_levels_and_hours() {
+        trama_sdk::i18n::set_locale("en");
         let monday = Date::parse("2025-03-31").unwrap();
         let t = tutor();
-        assert!(check_tutor(&t, "Matematica", "Primaria", monday, 900, 960, Lang::En).is_ok());
-        let wrong_subject = check_tutor(&t, "Inglese", "Primaria", monday, 900, 960, Lang::En);
+        assert!(check_tutor(&t, "Matematica", "Primaria", monday, 900, 960).is_ok());
+        let wrong_subject = check_tutor(&t, "Inglese", "Primaria", monday, 900, 960);
         assert!(
             wrong_subject
                 .unwrap_err()
                 .message()
                 .contains("does not teach")
         );
-        let late = check_tutor(&t, "Matematica", "Primaria", monday, 1050, 1110, Lang::En);
+        let late = check_tutor(&t, "Matematica", "Primaria", monday, 1050, 1110);
         assert!(
             late.unwrap_err()
                 .message()
                 .contains("not available on Monday")
         );
         let away = Date::parse("2025-04-07").unwrap();
-        assert!(check_tutor(&t, "Matematica", "Primaria", away, 900, 960, Lang::En).is_err());
+        assert!(check_tutor(&t, "Matematica", "Primaria", away, 900, 960).is_err());
         let mut off = t;
         off.active = false;
-        assert!(check_tutor(&off, "Matematica", "Primaria", monday, 900, 960, Lang::En).is_err());
+        assert!(check_tutor(&off, "Matematica", "Primaria", monday, 900, 960).is_err());
     }
 
     #[test]
@@ -281,6 +229,7 @@ mod tests {
 
     #[test]
     fn a_child_joins_only_groups_of_their_level_and_subjects() {
+        trama_sdk::i18n::set_locale("en");
         let child = Child {
             family: "f".into(),
             first_name: "Luca".into(),
@@ -308,15 +257,15 @@ mod tests {
             created_at: 0,
             created_by: String::new(),
         };
-        let err = check_child_fits(&lesson, &child, Lang::En).unwrap_err();
+        let err = check_child_fits(&lesson, &child).unwrap_err();
         assert_eq!(err.status(), 422);
         assert!(
             err.message().contains("level “Secondaria di primo grado”"),
             "{err}"
         );
         lesson.level = "Primaria".into();
-        assert!(check_child_fits(&lesson, &child, Lang::En).is_ok());
+        assert!(check_child_fits(&lesson, &child).is_ok());
         lesson.subject = "Inglese".into();
-        assert!(check_child_fits(&lesson, &child, Lang::En).is_err());
+        assert!(check_child_fits(&lesson, &child).is_err());
     }
 }

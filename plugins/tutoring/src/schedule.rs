@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::Date;
-use trama_sdk::i18n::Lang;
+use trama_sdk::{i18n, t};
 
 use trama_sdk::local;
 
@@ -33,10 +33,11 @@ impl Window {
         self.weekday == weekday && self.from <= start && end <= self.to
     }
 
-    pub fn describe(&self, lang: Lang) -> String {
+    /// `lun 15:00-18:00`, the day in the reader's language.
+    pub fn describe(&self) -> String {
         format!(
             "{} {}-{}",
-            day_name(self.weekday, lang),
+            day_name(self.weekday),
             local::hhmm(self.from),
             local::hhmm(self.to)
         )
@@ -48,52 +49,57 @@ pub fn covers(windows: &[Window], weekday: u8, start: u16, end: u16) -> bool {
     windows.iter().any(|w| w.covers(weekday, start, end))
 }
 
-/// The short name of a weekday (1 = Monday).
-pub fn day_name(weekday: u8, lang: Lang) -> &'static str {
-    const IT: [&str; 7] = ["lun", "mar", "mer", "gio", "ven", "sab", "dom"];
-    const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    let i = usize::from(weekday.clamp(1, 7) - 1);
-    lang.pick(IT[i], EN[i])
+/// The short name of a weekday (1 = Monday), from the catalogues (`tutoring.days.short_*`).
+pub fn day_name(weekday: u8) -> String {
+    const KEYS: [&str; 7] = [
+        "tutoring.days.short_1",
+        "tutoring.days.short_2",
+        "tutoring.days.short_3",
+        "tutoring.days.short_4",
+        "tutoring.days.short_5",
+        "tutoring.days.short_6",
+        "tutoring.days.short_7",
+    ];
+    i18n::text(KEYS[usize::from(weekday.clamp(1, 7) - 1)], &[])
 }
 
-/// The whole name of a weekday, for pages.
-pub fn day_long_name(weekday: u8, lang: Lang) -> &'static str {
-    const IT: [&str; 7] = [
-        "lunedì",
-        "martedì",
-        "mercoledì",
-        "giovedì",
-        "venerdì",
-        "sabato",
-        "domenica",
+/// The whole name of a weekday, for pages (`tutoring.days.long_*`).
+pub fn day_long_name(weekday: u8) -> String {
+    const KEYS: [&str; 7] = [
+        "tutoring.days.long_1",
+        "tutoring.days.long_2",
+        "tutoring.days.long_3",
+        "tutoring.days.long_4",
+        "tutoring.days.long_5",
+        "tutoring.days.long_6",
+        "tutoring.days.long_7",
     ];
-    const EN: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
-    let i = usize::from(weekday.clamp(1, 7) - 1);
-    lang.pick(IT[i], EN[i])
+    i18n::text(KEYS[usize::from(weekday.clamp(1, 7) - 1)], &[])
 }
 
 /// Every window as text, `lun 15:00-18:00; mer 15:00-17:00`.
-pub fn describe(windows: &[Window], lang: Lang) -> String {
+pub fn describe(windows: &[Window]) -> String {
     windows
         .iter()
-        .map(|w| w.describe(lang))
+        .map(Window::describe)
         .collect::<Vec<_>>()
         .join("; ")
 }
 
-/// The windows as lines to put back in a text box.
+/// The windows as lines to put back in a text box. The days are written with the Italian
+/// abbreviations [`parse_day`] reads whatever the catalogues say, so the box reads back as it
+/// was saved (they are input syntax, not text to translate).
 pub fn to_lines(windows: &[Window]) -> String {
+    const DAYS: [&str; 7] = ["lun", "mar", "mer", "gio", "ven", "sab", "dom"];
     let mut out = String::new();
     for w in windows {
-        let _ = writeln!(out, "{}", w.describe(Lang::It));
+        let _ = writeln!(
+            out,
+            "{} {}-{}",
+            DAYS[usize::from(w.weekday.clamp(1, 7) - 1)],
+            local::hhmm(w.from),
+            local::hhmm(w.to)
+        );
     }
     out
 }
@@ -116,12 +122,9 @@ fn parse_day(word: &str) -> Option<u8> {
 
 /// Reads `15:30`, `15.30` or `15` as minutes after midnight, on the quarter-hour grid;
 /// `24:00` is the end of the day.
-pub fn parse_time(text: &str, lang: Lang) -> Result<u16, String> {
+pub fn parse_time(text: &str) -> Result<u16, String> {
     let text = text.trim();
-    let bad = || match lang {
-        Lang::It => format!("«{text}» non è un orario: scrivilo come 15:30"),
-        Lang::En => format!("`{text}` is not a time: write it as 15:30"),
-    };
+    let bad = || t!("tutoring.schedule.not_a_time", text = text);
     let (h, m) = match text.split_once([':', '.']) {
         Some((h, m)) => (h, m),
         None => (text, "0"),
@@ -137,25 +140,13 @@ pub fn parse_time(text: &str, lang: Lang) -> Result<u16, String> {
     }
     let minute = h * 60 + m;
     if minute % CELL_MINUTES != 0 {
-        return Err(match lang {
-            Lang::It => format!("l'orario {text} non cade su un quarto d'ora (:00, :15, :30, :45)"),
-            Lang::En => format!("the time {text} is not on a quarter hour (:00, :15, :30, :45)"),
-        });
+        return Err(t!("tutoring.schedule.not_on_quarter", text = text));
     }
     Ok(minute)
 }
 
-fn parse_days(text: &str, lang: Lang) -> Result<Vec<u8>, String> {
-    let unknown = |word: &str| match lang {
-        Lang::It => format!(
-            "«{}» non è un giorno della settimana (scrivi lun, mar, mer, gio, ven, sab, dom)",
-            word.trim()
-        ),
-        Lang::En => format!(
-            "`{}` is not a day of the week (write mon, tue, wed, thu, fri, sat, sun)",
-            word.trim()
-        ),
-    };
+fn parse_days(text: &str) -> Result<Vec<u8>, String> {
+    let unknown = |word: &str| t!("tutoring.schedule.not_a_day", word = word.trim());
     let mut days = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match part.split_once('-') {
@@ -163,10 +154,7 @@ fn parse_days(text: &str, lang: Lang) -> Result<Vec<u8>, String> {
                 let first = parse_day(a).ok_or_else(|| unknown(a))?;
                 let last = parse_day(b).ok_or_else(|| unknown(b))?;
                 if first > last {
-                    return Err(match lang {
-                        Lang::It => format!("«{part}»: il primo giorno viene dopo l'ultimo"),
-                        Lang::En => format!("`{part}`: the first day comes after the last"),
-                    });
+                    return Err(t!("tutoring.schedule.days_reversed", part = part));
                 }
                 days.extend(first..=last);
             }
@@ -180,12 +168,9 @@ fn parse_days(text: &str, lang: Lang) -> Result<Vec<u8>, String> {
 }
 
 /// Reads one entry, `lun-ven 15:00-18:00`, into one window per day.
-pub fn parse_entry(text: &str, lang: Lang) -> Result<Vec<Window>, String> {
+pub fn parse_entry(text: &str) -> Result<Vec<Window>, String> {
     let text = text.trim();
-    let shape = || match lang {
-        Lang::It => format!("«{text}»: scrivi giorni e orari come «lun, mer 15:00-18:00»"),
-        Lang::En => format!("`{text}`: write days and hours as `mon, wed 15:00-18:00`"),
-    };
+    let shape = || t!("tutoring.schedule.entry_shape", text = text);
     // The hours are the last word; the days are everything before it.
     let Some((days, hours)) = text.rsplit_once(char::is_whitespace) else {
         return Err(shape());
@@ -193,13 +178,10 @@ pub fn parse_entry(text: &str, lang: Lang) -> Result<Vec<Window>, String> {
     let Some((from, to)) = hours.split_once('-') else {
         return Err(shape());
     };
-    let days = parse_days(days, lang)?;
-    let (from, to) = (parse_time(from, lang)?, parse_time(to, lang)?);
+    let days = parse_days(days)?;
+    let (from, to) = (parse_time(from)?, parse_time(to)?);
     if from >= to || to > DAY_MINUTES {
-        return Err(match lang {
-            Lang::It => format!("«{text}»: l'orario di fine deve venire dopo quello di inizio"),
-            Lang::En => format!("`{text}`: the end must come after the start"),
-        });
+        return Err(t!("tutoring.schedule.end_before_start", text = text));
     }
     Ok(days
         .into_iter()
@@ -209,11 +191,11 @@ pub fn parse_entry(text: &str, lang: Lang) -> Result<Vec<Window>, String> {
 
 /// Reads every entry and merges windows that touch or overlap on the same day, so that
 /// `lun 15-16; lun 16-18` covers a lesson from 15:30 to 16:30.
-pub fn parse_windows(entries: &[&str], lang: Lang) -> Result<Vec<Window>, Vec<String>> {
+pub fn parse_windows(entries: &[&str]) -> Result<Vec<Window>, Vec<String>> {
     let mut windows = Vec::new();
     let mut errors = Vec::new();
     for entry in entries {
-        match parse_entry(entry, lang) {
+        match parse_entry(entry) {
             Ok(found) => windows.extend(found),
             Err(err) => errors.push(err),
         }
@@ -240,16 +222,13 @@ pub fn merge(mut windows: Vec<Window>) -> Vec<Window> {
 }
 
 /// Reads a list of dates (`2025-04-25`), sorted and without repeats.
-pub fn parse_dates(entries: &[&str], lang: Lang) -> Result<Vec<String>, Vec<String>> {
+pub fn parse_dates(entries: &[&str]) -> Result<Vec<String>, Vec<String>> {
     let mut dates = Vec::new();
     let mut errors = Vec::new();
     for entry in entries {
         match Date::parse(entry) {
             Ok(date) => dates.push(date.to_string()),
-            Err(_) => errors.push(match lang {
-                Lang::It => format!("«{entry}» non è una data: scrivila come 2025-04-25"),
-                Lang::En => format!("`{entry}` is not a date: write it as 2025-04-25"),
-            }),
+            Err(_) => errors.push(t!("tutoring.schedule.not_a_date", entry = entry)),
         }
     }
     if !errors.is_empty() {
@@ -273,12 +252,9 @@ mod tests {
 
     #[test]
     fn entries_are_read_in_both_languages() {
-        let windows = parse_windows(
-            &["lun-mer 15:00-18:00", "Friday 14.30-16", "gio, sab 9-12:15"],
-            Lang::It,
-        )
-        .unwrap();
-        let text = describe(&windows, Lang::It);
+        let windows =
+            parse_windows(&["lun-mer 15:00-18:00", "Friday 14.30-16", "gio, sab 9-12:15"]).unwrap();
+        let text = describe(&windows);
         assert_eq!(
             text,
             "lun 15:00-18:00; mar 15:00-18:00; mer 15:00-18:00; gio 09:00-12:15; ven 14:30-16:00; sab 09:00-12:15"
@@ -286,11 +262,21 @@ mod tests {
         assert!(covers(&windows, 5, 14 * 60 + 30, 15 * 60 + 30));
         assert!(!covers(&windows, 5, 15 * 60 + 30, 16 * 60 + 30));
         assert!(!covers(&windows, 7, 15 * 60, 16 * 60));
+        assert_eq!(
+            to_lines(&windows[..1]),
+            "lun 15:00-18:00\n",
+            "the text box reads back whatever the language"
+        );
+        i18n::set_locale("en");
+        assert!(describe(&windows).starts_with("Mon 15:00-18:00; Tue"));
+        assert_eq!(day_long_name(7), "Sunday");
+        i18n::set_locale("it");
+        assert_eq!(day_long_name(3), "mercoledì");
     }
 
     #[test]
     fn touching_windows_merge() {
-        let windows = parse_windows(&["lun 15-16", "lun 16-18", "lun 17-17:30"], Lang::En).unwrap();
+        let windows = parse_windows(&["lun 15-16", "lun 16-18", "lun 17-17:30"]).unwrap();
         assert_eq!(
             windows,
             vec![Window {
@@ -304,16 +290,14 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        let errors = parse_windows(
-            &[
-                "lun 15:10-16:00",
-                "funday 9-10",
-                "mar 18-15",
-                "mer",
-                "gio 25-26",
-            ],
-            Lang::En,
-        )
+        i18n::set_locale("en");
+        let errors = parse_windows(&[
+            "lun 15:10-16:00",
+            "funday 9-10",
+            "mar 18-15",
+            "mer",
+            "gio 25-26",
+        ])
         .unwrap_err();
         assert_eq!(errors.len(), 5, "{errors:?}");
         assert!(errors[0].contains("quarter hour"), "{}", errors[0]);
@@ -321,17 +305,22 @@ mod tests {
         assert!(errors[2].contains("end must come after"), "{}", errors[2]);
         assert!(errors[3].contains("write days and hours"), "{}", errors[3]);
         assert!(errors[4].contains("not a time"), "{}", errors[4]);
-        assert_eq!(parse_time("24:00", Lang::It), Ok(1440));
-        assert!(parse_time("24:15", Lang::It).is_err());
+        i18n::set_locale("it");
+        assert_eq!(parse_time("24:00"), Ok(1440));
+        assert!(parse_time("24:15").is_err());
+        assert_eq!(
+            parse_time("9:10").unwrap_err(),
+            "l'orario 9:10 non cade su un quarto d'ora (:00, :15, :30, :45)"
+        );
     }
 
     #[test]
     fn dates_are_sorted_and_unique() {
         assert_eq!(
-            parse_dates(&["2025-05-01", "2025-04-25", "2025-05-01"], Lang::It).unwrap(),
+            parse_dates(&["2025-05-01", "2025-04-25", "2025-05-01"]).unwrap(),
             vec!["2025-04-25", "2025-05-01"]
         );
-        assert!(parse_dates(&["25/04/2025"], Lang::It).is_err());
+        assert!(parse_dates(&["25/04/2025"]).is_err());
     }
 
     #[test]

@@ -11,7 +11,6 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use trama_sdk::Result;
 use trama_sdk::clock::Date;
-use trama_sdk::i18n::Lang;
 use trama_sdk::store::{Cmp, Doc};
 
 use crate::config::Settings;
@@ -96,7 +95,6 @@ pub struct Wanted<'a> {
     pub child_id: &'a str,
     /// Nothing that starts at or before this instant is offered.
     pub now: i64,
-    pub lang: Lang,
 }
 
 /// The times new groups could start, in order of date, time and tutor's name.
@@ -113,7 +111,6 @@ pub fn openings(
         child,
         child_id,
         now,
-        lang,
     } = *wanted;
     let mut found = Vec::new();
     let free = |kind: &str, id: &str, date: &str, start: u16| {
@@ -124,6 +121,7 @@ pub fn openings(
     for &date in dates {
         let day = date.to_string();
         let weekday = local::weekday(date);
+        let weekday_name = schedule::day_long_name(weekday);
         for tutor in tutors {
             let t = &tutor.data;
             if !t.active || !t.teaches(subject, &child.level) || t.away_on(&day) {
@@ -154,7 +152,7 @@ pub fn openings(
                         if !rooms.is_empty() {
                             found.push(Opening {
                                 date: day.clone(),
-                                weekday: schedule::day_long_name(weekday, lang).to_owned(),
+                                weekday: weekday_name.clone(),
                                 start: local::hhmm(start),
                                 end: local::hhmm(end),
                                 tutor_id: tutor.id.clone(),
@@ -188,7 +186,6 @@ pub fn groups(
         child,
         child_id,
         now,
-        lang,
     } = *wanted;
     let mut found: Vec<Group> = lessons
         .iter()
@@ -213,7 +210,7 @@ pub fn groups(
                 Group {
                     lesson: doc.id.clone(),
                     date: l.date.clone(),
-                    weekday: schedule::day_long_name(weekday, lang).to_owned(),
+                    weekday: schedule::day_long_name(weekday),
                     start: local::hhmm(l.start),
                     end: local::hhmm(l.end()),
                     subject: l.subject.clone(),
@@ -260,7 +257,6 @@ pub fn search(
     days: u32,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Search> {
     let today = local::today(now);
     let last = today.add_days(i64::from(settings.booking_horizon_days));
@@ -301,7 +297,6 @@ pub fn search(
         child: &child.data,
         child_id: &child.id,
         now,
-        lang,
     };
     Ok(Search {
         from: from.to_string(),
@@ -440,7 +435,6 @@ mod tests {
             child: &luca,
             child_id: "c1",
             now: 0,
-            lang: Lang::It,
         };
         let found = openings(&tutors, &spaces, &taken, &wanted, &[monday], 60);
         let summary: Vec<(String, Vec<String>)> = found
@@ -475,6 +469,7 @@ mod tests {
 
     #[test]
     fn groups_with_room_are_offered_and_full_ones_are_not() {
+        trama_sdk::i18n::set_locale("en");
         let settings = Settings::for_tests();
         let spaces: HashMap<String, Doc<Space>> = [
             ("s1".to_owned(), doc("s1", space("Sala grande", 6))),
@@ -494,7 +489,6 @@ mod tests {
             child: &luca,
             child_id: "c1",
             now: 0,
-            lang: Lang::En,
         };
         let found = groups(
             &lessons,

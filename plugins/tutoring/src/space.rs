@@ -3,11 +3,10 @@
 //! smaller than the instance's maximum.
 
 use serde::{Deserialize, Serialize};
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Collection, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use crate::input;
 use crate::schedule::{self, Window};
@@ -58,67 +57,48 @@ pub struct Draft {
     pub active: Option<bool>,
 }
 
-pub fn read(input: &Input, lang: Lang) -> std::result::Result<Draft, Problems> {
+pub fn read(input: &Input) -> std::result::Result<Draft, Problems> {
     let mut problems = Problems::default();
     let name = input::text(
         input,
         "name",
         (2, 120),
         &mut problems,
-        lang.pick(
-            "scrivi il nome dello spazio, da 2 a 120 caratteri (es. Biblioteca civica, sala 2)",
-            "write the space's name, 2 to 120 characters (e.g. Public library, room 2)",
-        ),
+        &t!("tutoring.space.name_length"),
     );
     let address = input::text(
         input,
         "address",
         (3, 200),
         &mut problems,
-        lang.pick(
-            "scrivi l'indirizzo, da 3 a 200 caratteri",
-            "write the address, 3 to 200 characters",
-        ),
+        &t!("tutoring.space.address_length"),
     );
     let capacity = match input.one("capacity").map(str::parse::<u32>) {
         Some(Ok(n)) if (1..=MAX_CAPACITY).contains(&n) => n,
         _ => {
             problems.push(
                 "capacity",
-                match lang {
-                    Lang::It => format!(
-                        "scrivi quanti bambini può ospitare, un numero intero da 1 a {MAX_CAPACITY}"
-                    ),
-                    Lang::En => format!(
-                        "write how many children it fits, a whole number from 1 to {MAX_CAPACITY}"
-                    ),
-                },
+                t!("tutoring.space.capacity", max = MAX_CAPACITY),
             );
             0
         }
     };
     let entries = input.list("opening");
     let opening = if entries.is_empty() {
-        problems.push(
-            "opening",
-            lang.pick(
-                "scrivi gli orari di apertura, per esempio «lun-ven 14:00-19:00»",
-                "write the opening hours, e.g. `mon-fri 14:00-19:00`",
-            ),
-        );
+        problems.push("opening", t!("tutoring.space.opening_missing"));
         Vec::new()
     } else {
-        schedule::parse_windows(&entries, lang).unwrap_or_else(|errors| {
+        schedule::parse_windows(&entries).unwrap_or_else(|errors| {
             problems.push("opening", errors.join("; "));
             Vec::new()
         })
     };
     let closed_dates =
-        schedule::parse_dates(&input.list("closed_dates"), lang).unwrap_or_else(|errors| {
+        schedule::parse_dates(&input.list("closed_dates")).unwrap_or_else(|errors| {
             problems.push("closed_dates", errors.join("; "));
             Vec::new()
         });
-    let active = input::active_flag(input, &mut problems, lang);
+    let active = input::active_flag(input, &mut problems);
     if problems.is_empty() {
         Ok(Draft {
             name,
@@ -133,15 +113,12 @@ pub fn read(input: &Input, lang: Lang) -> std::result::Result<Draft, Problems> {
     }
 }
 
-pub fn not_found(id: &str, lang: Lang) -> Error {
-    Error::not_found(match lang {
-        Lang::It => format!("non esiste uno spazio con codice «{id}»"),
-        Lang::En => format!("there is no space with id `{id}`"),
-    })
+pub fn not_found(id: &str) -> Error {
+    Error::not_found(t!("tutoring.space.not_found", id = id))
 }
 
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Space>> {
-    SPACES.get(id)?.ok_or_else(|| not_found(id, lang))
+pub fn load(id: &str) -> Result<Doc<Space>> {
+    SPACES.get(id)?.ok_or_else(|| not_found(id))
 }
 
 pub fn all() -> Result<Vec<Doc<Space>>> {
@@ -168,8 +145,8 @@ pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Space>> {
 
 /// Changes a space. Lessons already scheduled keep their room; a lower capacity only stops
 /// new children from joining groups already at it.
-pub fn update(id: &str, draft: Draft, actor: &User, lang: Lang) -> Result<Doc<Space>> {
-    let mut doc = load(id, lang)?;
+pub fn update(id: &str, draft: Draft, actor: &User) -> Result<Doc<Space>> {
+    let mut doc = load(id)?;
     doc.data.name = draft.name;
     doc.data.address = draft.address;
     doc.data.capacity = draft.capacity;
@@ -201,7 +178,7 @@ pub struct SpaceView {
 }
 
 impl SpaceView {
-    pub fn new(doc: &Doc<Space>, lang: Lang) -> Self {
+    pub fn new(doc: &Doc<Space>) -> Self {
         let s = &doc.data;
         Self {
             id: doc.id.clone(),
@@ -209,7 +186,7 @@ impl SpaceView {
             address: s.address.clone(),
             capacity: s.capacity,
             opening: s.opening.clone(),
-            opening_text: schedule::describe(&s.opening, lang),
+            opening_text: schedule::describe(&s.opening),
             opening_lines: schedule::to_lines(&s.opening),
             closed_dates: s.closed_dates.clone(),
             active: s.active,
@@ -233,12 +210,12 @@ mod tests {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-        let problems = read(&Input::from_pairs(&pairs), Lang::En).unwrap_err();
+        let problems = read(&Input::from_pairs(&pairs)).unwrap_err();
         assert_eq!(problems.0.len(), 1);
         assert!(problems.for_field("capacity").is_some());
         let mut pairs = pairs;
         pairs[2].1 = "4".into();
-        let draft = read(&Input::from_pairs(&pairs), Lang::En).unwrap();
+        let draft = read(&Input::from_pairs(&pairs)).unwrap();
         assert_eq!(draft.capacity, 4);
         assert_eq!(draft.opening.len(), 5);
         assert_eq!(draft.closed_dates, vec!["2025-04-25", "2025-05-01"]);

@@ -16,7 +16,7 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 pub const TUTORS: Collection<Tutor> = Collection::new("tutors");
 
@@ -74,53 +74,33 @@ pub struct Draft {
     pub active: Option<bool>,
 }
 
-pub fn read(
-    input: &Input,
-    settings: &Settings,
-    lang: Lang,
-) -> std::result::Result<Draft, Problems> {
+pub fn read(input: &Input, settings: &Settings) -> std::result::Result<Draft, Problems> {
     let mut problems = Problems::default();
     let name = input::text(
         input,
         "name",
         (2, 120),
         &mut problems,
-        lang.pick(
-            "scrivi nome e cognome, da 2 a 120 caratteri",
-            "write the first and last name, 2 to 120 characters",
-        ),
+        &t!("tutoring.tutor.name_length"),
     );
-    let subjects = input::choices(
-        input,
-        "subjects",
-        &settings.subjects,
-        true,
-        &mut problems,
-        lang,
-    );
-    let levels = input::choices(input, "levels", &settings.levels, true, &mut problems, lang);
+    let subjects = input::choices(input, "subjects", &settings.subjects, true, &mut problems);
+    let levels = input::choices(input, "levels", &settings.levels, true, &mut problems);
     let entries = input.list("availability");
     let availability = if entries.is_empty() {
-        problems.push(
-            "availability",
-            lang.pick(
-                "scrivi quando il tutor è disponibile, per esempio «lun, mer 15:00-18:00»",
-                "write when the tutor is available, e.g. `mon, wed 15:00-18:00`",
-            ),
-        );
+        problems.push("availability", t!("tutoring.tutor.availability_missing"));
         Vec::new()
     } else {
-        schedule::parse_windows(&entries, lang).unwrap_or_else(|errors| {
+        schedule::parse_windows(&entries).unwrap_or_else(|errors| {
             problems.push("availability", errors.join("; "));
             Vec::new()
         })
     };
-    let unavailable_dates = schedule::parse_dates(&input.list("unavailable_dates"), lang)
-        .unwrap_or_else(|errors| {
+    let unavailable_dates =
+        schedule::parse_dates(&input.list("unavailable_dates")).unwrap_or_else(|errors| {
             problems.push("unavailable_dates", errors.join("; "));
             Vec::new()
         });
-    let active = input::active_flag(input, &mut problems, lang);
+    let active = input::active_flag(input, &mut problems);
     if problems.is_empty() {
         Ok(Draft {
             name,
@@ -135,15 +115,12 @@ pub fn read(
     }
 }
 
-pub fn not_found(id: &str, lang: Lang) -> Error {
-    Error::not_found(match lang {
-        Lang::It => format!("non esiste un tutor con codice «{id}»"),
-        Lang::En => format!("there is no tutor with id `{id}`"),
-    })
+pub fn not_found(id: &str) -> Error {
+    Error::not_found(t!("tutoring.tutor.not_found", id = id))
 }
 
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Tutor>> {
-    TUTORS.get(id)?.ok_or_else(|| not_found(id, lang))
+pub fn load(id: &str) -> Result<Doc<Tutor>> {
+    TUTORS.get(id)?.ok_or_else(|| not_found(id))
 }
 
 /// The tutor record linked to `user`, if any.
@@ -191,8 +168,8 @@ pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Tutor>> {
 
 /// An operator changes a tutor's details. Lessons already scheduled stay as they are: the
 /// new availability only shapes the slots offered from now on.
-pub fn update(id: &str, draft: Draft, actor: &User, lang: Lang) -> Result<Doc<Tutor>> {
-    let mut doc = load(id, lang)?;
+pub fn update(id: &str, draft: Draft, actor: &User) -> Result<Doc<Tutor>> {
+    let mut doc = load(id)?;
     doc.data.name = draft.name;
     doc.data.subjects = draft.subjects;
     doc.data.levels = draft.levels;
@@ -228,16 +205,10 @@ impl Claimable for Tutor {
 /// Links the caller's account to the tutor holding the code `typed`.
 pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Tutor>> {
     if let Some(mine) = of_user(user)? {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "il tuo account è già collegato al tutor «{}»",
-                mine.data.name
-            ),
-            Lang::En => format!(
-                "your account is already linked to tutor “{}”",
-                mine.data.name
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "tutoring.tutor.already_linked",
+            tutor = mine.data.name
+        )));
     }
     let doc = claim::redeem(&TUTORS, "claim_code", CLAIM_LEN, typed, user, WHAT, lang)?;
     audit::record(
@@ -249,8 +220,8 @@ pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Tutor>> {
 }
 
 /// A new calendar address for the tutor; the old one stops working.
-pub fn renew_feed(id: &str, lang: Lang) -> Result<Doc<Tutor>> {
-    let mut doc = load(id, lang)?;
+pub fn renew_feed(id: &str) -> Result<Doc<Tutor>> {
+    let mut doc = load(id)?;
     doc.data.feed_token = new_feed_token();
     doc.version = TUTORS.put_if_version(&doc.id, &doc.data, doc.version)?;
     audit::record("tutor.feed_renewed", id, &serde_json::json!({}))?;
@@ -276,7 +247,7 @@ pub struct TutorView {
 }
 
 impl TutorView {
-    pub fn new(doc: &Doc<Tutor>, private: bool, lang: Lang) -> Self {
+    pub fn new(doc: &Doc<Tutor>, private: bool) -> Self {
         let t = &doc.data;
         Self {
             id: doc.id.clone(),
@@ -284,7 +255,7 @@ impl TutorView {
             subjects: t.subjects.clone(),
             levels: t.levels.clone(),
             availability: t.availability.clone(),
-            availability_text: schedule::describe(&t.availability, lang),
+            availability_text: schedule::describe(&t.availability),
             availability_lines: schedule::to_lines(&t.availability),
             unavailable_dates: t.unavailable_dates.clone(),
             active: t.active,
@@ -320,7 +291,6 @@ mod tests {
                 ("unavailable_dates", "2025-04-25"),
             ]),
             &settings,
-            Lang::It,
         )
         .unwrap();
         assert_eq!(draft.subjects, vec!["Matematica", "Italiano"]);
@@ -346,6 +316,7 @@ mod tests {
 
     #[test]
     fn every_mistake_is_named() {
+        trama_sdk::i18n::set_locale("en");
         let settings = Settings::for_tests();
         let problems = read(
             &input(&[
@@ -355,7 +326,6 @@ mod tests {
                 ("active", "forse"),
             ]),
             &settings,
-            Lang::En,
         )
         .unwrap_err();
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();

@@ -9,7 +9,7 @@ use trama_sdk::identity::{self, User};
 use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::Doc;
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::{Error, Result, clock, t};
 
 use super::{FormState, OPERATORS, lang, to, wants_json, with_form};
 use crate::allowance;
@@ -39,14 +39,9 @@ struct Bookable {
 
 /// The children the caller may book for on this page: their own family's, or for an operator
 /// the family of the child asked for.
-fn bookable_children(
-    user: &User,
-    operator: bool,
-    asked: Option<&str>,
-    lang: Lang,
-) -> Result<Bookable> {
+fn bookable_children(user: &User, operator: bool, asked: Option<&str>) -> Result<Bookable> {
     let family = match asked.filter(|c| !c.is_empty()) {
-        Some(child) => Some(family::child_for(child, user, operator, lang)?.1),
+        Some(child) => Some(family::child_for(child, user, operator)?.1),
         None => family::of_user(user)?,
     };
     let children = match &family {
@@ -64,7 +59,6 @@ fn run_search(
     child: &Doc<Child>,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Option<Search>> {
     let Some(subject) = query.subject.as_deref().filter(|s| !s.is_empty()) else {
         return Ok(None);
@@ -74,10 +68,10 @@ fn run_search(
         .iter()
         .find(|s| s.eq_ignore_ascii_case(subject))
     else {
-        return Err(Error::bad_request(match lang {
-            Lang::It => format!("«{subject}» non è una materia del servizio"),
-            Lang::En => format!("`{subject}` is not a subject of the service"),
-        }));
+        return Err(Error::bad_request(t!(
+            "tutoring.search.unknown_subject",
+            subject = subject
+        )));
     };
     let from = match query
         .from
@@ -90,7 +84,7 @@ fn run_search(
     };
     let days = query.days.unwrap_or(14).clamp(1, MAX_DAYS);
     Ok(Some(slots::search(
-        child, subject, from, days, settings, now, lang,
+        child, subject, from, days, settings, now,
     )?))
 }
 
@@ -104,15 +98,14 @@ fn search_page_with(
     let operator = OPERATORS.admits();
     let settings = Settings::load()?;
     let now = clock::now_ms();
-    let Bookable { family, children } =
-        bookable_children(user, operator, query.child.as_deref(), lang)?;
+    let Bookable { family, children } = bookable_children(user, operator, query.child.as_deref())?;
     let chosen = match query.child.as_deref().filter(|c| !c.is_empty()) {
         Some(id) => children.iter().find(|c| c.id == id),
         None if children.len() == 1 => children.first(),
         None => None,
     };
     let search = match chosen {
-        Some(child) => run_search(query, child, &settings, now, lang)?,
+        Some(child) => run_search(query, child, &settings, now)?,
         None => None,
     };
     let balance = match &family {
@@ -148,7 +141,6 @@ pub fn search_page(request: Request, _: Params) -> Result<Response> {
 
 /// `GET /api/slots?child=&subject=&from=&days=`: `{from, to, groups, openings}`.
 pub fn api_slots(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
     let user = identity::require_login()?;
     let query: SearchQuery = request.parse_query()?;
     let Some(child_id) = query.child.as_deref().filter(|c| !c.is_empty()) else {
@@ -161,9 +153,9 @@ pub fn api_slots(request: Request, _: Params) -> Result<Response> {
             "query parameter `subject`: the subject is required",
         ));
     }
-    let (child, _) = family::child_for(child_id, &user, OPERATORS.admits(), lang)?;
+    let (child, _) = family::child_for(child_id, &user, OPERATORS.admits())?;
     let settings = Settings::load()?;
-    let search = run_search(&query, &child, &settings, clock::now_ms(), lang)?;
+    let search = run_search(&query, &child, &settings, clock::now_ms())?;
     Response::json(&search)
 }
 
@@ -211,25 +203,18 @@ pub fn book(request: Request, _: Params) -> Result<Response> {
         };
         search_page_with(&user, &query, status, Some(form), lang)
     };
-    let request_data = match booking::read(&input, lang) {
+    let request_data = match booking::read(&input) {
         Ok(data) => data,
         Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => return back(422, FormState::new("book", &problems, input.echo(), lang)),
     };
     let operator = OPERATORS.admits();
-    match booking::book(
-        &request_data,
-        &user,
-        operator,
-        &settings,
-        clock::now_ms(),
-        lang,
-    ) {
+    match booking::book(&request_data, &user, operator, &settings, clock::now_ms()) {
         Ok(booked) if json => {
             Response::json_with_status(201, &booked_json(&booked, &settings, lang))
         }
         Ok(booked) => {
-            let family = family::load(&booked.booking.data.family, lang)?;
+            let family = family::load(&booked.booking.data.family)?;
             if family::is_member(&family.data, &user) {
                 Ok(to("/family"))
             } else {
@@ -247,12 +232,11 @@ pub fn book(request: Request, _: Params) -> Result<Response> {
 /// `POST /bookings/{id}/cancel` and `POST /api/bookings/{id}/cancel` (the family or an
 /// operator): `{booking_id, status, late, lesson_dissolved}`; `late` means the hour stays used.
 pub fn cancel(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
     let settings = Settings::load()?;
     let operator = OPERATORS.admits();
-    let cancelled = cancel::cancel(&id, &user, operator, &settings, clock::now_ms(), lang)?;
+    let cancelled = cancel::cancel(&id, &user, operator, &settings, clock::now_ms())?;
     if wants_json(&request) {
         return Response::json(&cancelled);
     }

@@ -12,7 +12,7 @@ use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Result, audit, clock};
+use trama_sdk::{Result, audit, clock, t};
 
 use super::{FormState, OPERATORS, created, lang, to, wants_json, with_form};
 use crate::allowance::{self, Balance};
@@ -140,7 +140,7 @@ fn booking_views(
             child: b.child.clone(),
             child_name: names.get(&b.child).cloned().unwrap_or_default(),
             date: b.date.clone(),
-            weekday: schedule::day_long_name(weekday, lang).to_owned(),
+            weekday: schedule::day_long_name(weekday),
             start: local::hhmm(b.start),
             end: local::hhmm(b.start + b.minutes),
             subject: b.subject.clone(),
@@ -149,7 +149,7 @@ fn booking_views(
             space,
             address,
             status: b.status.key().to_owned(),
-            status_label: b.status.label(lang).to_owned(),
+            status_label: b.status.label(),
             hours: allowance::hours_text(u32::from(b.minutes), lang),
             can_cancel: b.status == BookingStatus::Booked && b.start_at > now,
             cancel_is_late: now > b.start_at - deadline_ms,
@@ -261,7 +261,7 @@ fn add_child_to(
     let json = wants_json(request);
     let input = Input::from_request(request, family::CHILD_FIELDS)?;
     let settings = Settings::load()?;
-    let draft = match family::read_child(&input, &settings, lang) {
+    let draft = match family::read_child(&input, &settings) {
         Ok(draft) => draft,
         Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
@@ -297,7 +297,7 @@ pub fn add_own_child(request: Request, _: Params) -> Result<Response> {
     // Check the input before creating the family, so a mistake leaves nothing behind.
     let input = Input::from_request(&request, family::CHILD_FIELDS)?;
     let settings = Settings::load()?;
-    if let Err(problems) = family::read_child(&input, &settings, lang) {
+    if let Err(problems) = family::read_child(&input, &settings) {
         if wants_json(&request) {
             return problems.into_json_response(lang);
         }
@@ -325,7 +325,7 @@ pub fn add_child(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
     let operator = OPERATORS.admits();
-    let family = family::visible(params.get("id")?, &user, operator, lang)?;
+    let family = family::visible(params.get("id")?, &user, operator)?;
     add_child_to(&request, &family, &user, operator, lang)
 }
 
@@ -393,7 +393,7 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
     let user = OPERATORS.require(lang)?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, family::FAMILY_FIELDS)?;
-    let (name, phone) = match family::read_family(&input, lang) {
+    let (name, phone) = match family::read_family(&input) {
         Ok(found) => found,
         Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
@@ -418,7 +418,7 @@ pub fn page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
     let operator = OPERATORS.admits();
-    let doc = family::visible(params.get("id")?, &user, operator, lang)?;
+    let doc = family::visible(params.get("id")?, &user, operator)?;
     render_family(Some(&doc), operator, 200, None, lang)
 }
 
@@ -427,7 +427,7 @@ pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
     let operator = OPERATORS.admits();
-    let doc = family::visible(params.get("id")?, &user, operator, lang)?;
+    let doc = family::visible(params.get("id")?, &user, operator)?;
     Response::json(&family_context(&doc, operator, lang)?)
 }
 
@@ -438,7 +438,7 @@ pub fn set_allowance(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
     let json = wants_json(&request);
-    let family = family::load(params.get("id")?, lang)?;
+    let family = family::load(params.get("id")?)?;
     let input = Input::from_request(&request, allowance::JSON_FIELDS)?;
     let settings = Settings::load()?;
     let now = clock::now_ms();
@@ -449,20 +449,18 @@ pub fn set_allowance(request: Request, params: Params) -> Result<Response> {
         Some(text) => kind.parse(text).unwrap_or_else(|| {
             problems.push(
                 "period",
-                match lang {
-                    Lang::It => format!(
-                        "«{text}» non è un periodo: scrivilo come {}",
-                        kind.example()
-                    ),
-                    Lang::En => format!("`{text}` is not a period: write it as {}", kind.example()),
-                },
+                t!(
+                    "tutoring.families.not_a_period",
+                    text = text,
+                    example = kind.example()
+                ),
             );
             String::new()
         }),
     };
     let minutes = match input.one("hours") {
         None => None,
-        Some(text) => match allowance::parse_hours(text, lang) {
+        Some(text) => match allowance::parse_hours(text) {
             Ok(minutes) => Some(minutes),
             Err(message) => {
                 problems.push("hours", message);
@@ -472,13 +470,7 @@ pub fn set_allowance(request: Request, params: Params) -> Result<Response> {
     };
     let note = input.one("note").unwrap_or_default().to_owned();
     if note.chars().count() > 300 {
-        problems.push(
-            "note",
-            lang.pick(
-                "la nota ha al massimo 300 caratteri",
-                "the note has 300 characters at most",
-            ),
-        );
+        problems.push("note", t!("tutoring.families.note_length"));
     }
     if !problems.is_empty() {
         if json {
@@ -504,10 +496,9 @@ pub fn set_allowance(request: Request, params: Params) -> Result<Response> {
 
 /// `POST /families/{id}/feed` (the family or an operator): a new calendar address.
 pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
     let user = identity::require_login()?;
     let operator = OPERATORS.admits();
-    let mut doc = family::visible(params.get("id")?, &user, operator, lang)?;
+    let mut doc = family::visible(params.get("id")?, &user, operator)?;
     doc.data.feed_token = crate::tutor::new_feed_token();
     doc.version = FAMILIES.put_if_version(&doc.id, &doc.data, doc.version)?;
     audit::record(
@@ -524,14 +515,8 @@ pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
     }
 }
 
-fn render_child(
-    id: &str,
-    user: &User,
-    status: u16,
-    form: Option<FormState>,
-    lang: Lang,
-) -> Result<Response> {
-    let (child, family) = family::child_for(id, user, OPERATORS.admits(), lang)?;
+fn render_child(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result<Response> {
+    let (child, family) = family::child_for(id, user, OPERATORS.admits())?;
     let settings = Settings::load()?;
     let context = json!({
         "child": ChildView::new(&child),
@@ -543,10 +528,9 @@ fn render_child(
 }
 
 /// `GET /children/{id}` (the family or an operator): the child's details to edit.
-pub fn child_page(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
+pub fn child_page(_: Request, params: Params) -> Result<Response> {
     let user = identity::require_login()?;
-    render_child(params.get("id")?, &user, 200, None, lang)
+    render_child(params.get("id")?, &user, 200, None)
 }
 
 /// `POST /children/{id}` and `POST /api/children/{id}` (the family or an operator): the same
@@ -555,11 +539,11 @@ pub fn update_child(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
-    let (_, family) = family::child_for(&id, &user, OPERATORS.admits(), lang)?;
+    let (_, family) = family::child_for(&id, &user, OPERATORS.admits())?;
     let json = wants_json(&request);
     let input = Input::from_request(&request, family::CHILD_FIELDS)?;
     let settings = Settings::load()?;
-    let draft = match family::read_child(&input, &settings, lang) {
+    let draft = match family::read_child(&input, &settings) {
         Ok(draft) => draft,
         Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
@@ -573,11 +557,10 @@ pub fn update_child(request: Request, params: Params) -> Result<Response> {
                     input.echo_with_lists(&["subjects"]),
                     lang,
                 )),
-                lang,
             );
         }
     };
-    let doc = family::update_child(&id, draft, &user, lang)?;
+    let doc = family::update_child(&id, draft, &user)?;
     if json {
         Response::json(&ChildView::new(&doc))
     } else if family::is_member(&family.data, &user) {

@@ -8,12 +8,10 @@ use std::collections::HashMap;
 
 use trama_sdk::clock::Date;
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::Lang;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::{Error, Result, clock, t};
 
-use super::lang;
 use crate::config::Settings;
 use crate::family::{CHILDREN, FAMILIES, Family};
 use crate::ics::{self, Event};
@@ -28,26 +26,22 @@ const PAST_DAYS: i64 = 60;
 /// Events in one feed at most.
 const MAX_EVENTS: u32 = 1000;
 
-fn unknown(lang: Lang) -> Error {
-    Error::not_found(lang.pick(
-        "questo calendario non esiste (l'indirizzo potrebbe essere stato rinnovato)",
-        "this calendar does not exist (its address may have been renewed)",
-    ))
+fn unknown() -> Error {
+    Error::not_found(t!("tutoring.feeds.unknown"))
 }
 
 /// The token of `{token}.ics`, if it has the right shape.
-fn token(params: &Params, lang: Lang) -> Result<String> {
+fn token(params: &Params) -> Result<String> {
     let file = params.get("file")?;
     file.strip_suffix(".ics")
         .filter(|t| code::is_token(t))
         .map(str::to_owned)
-        .ok_or_else(|| unknown(lang))
+        .ok_or_else(unknown)
 }
 
 fn by_token<T: serde::Serialize + serde::de::DeserializeOwned>(
     collection: &Collection<T>,
     token: &str,
-    lang: Lang,
 ) -> Result<Doc<T>> {
     collection
         .query()
@@ -56,7 +50,7 @@ fn by_token<T: serde::Serialize + serde::de::DeserializeOwned>(
         .fetch()?
         .into_iter()
         .next()
-        .ok_or_else(|| unknown(lang))
+        .ok_or_else(unknown)
 }
 
 fn place(cache: &mut HashMap<String, String>, id: &str) -> Result<String> {
@@ -75,10 +69,9 @@ fn download(name: &str, body: String) -> Response {
 }
 
 /// `GET /feeds/tutor/{token}.ics`: the tutor's lessons.
-pub fn tutor(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let token = token(&params, lang)?;
-    let tutor: Doc<Tutor> = by_token(&TUTORS, &token, lang)?;
+pub fn tutor(_: Request, params: Params) -> Result<Response> {
+    let token = token(&params)?;
+    let tutor: Doc<Tutor> = by_token(&TUTORS, &token)?;
     let settings = Settings::load()?;
     let now = clock::now_ms();
     let since = local::today(now).add_days(-PAST_DAYS).to_string();
@@ -99,18 +92,14 @@ pub fn tutor(request: Request, params: Params) -> Result<Response> {
                 names.push(child.data.short_name());
             }
         }
-        let children = match lang {
-            Lang::It => format!("Bambini: {}", names.join(", ")),
-            Lang::En => format!("Children: {}", names.join(", ")),
-        };
+        let children = names.join(", ");
         let description = match &l.cancel_reason {
-            Some(reason) if l.status == LessonStatus::Cancelled => {
-                format!(
-                    "{}: {reason}\n{children}",
-                    lang.pick("Annullata", "Cancelled")
-                )
-            }
-            _ => children,
+            Some(reason) if l.status == LessonStatus::Cancelled => t!(
+                "tutoring.feeds.tutor_cancelled",
+                reason = reason,
+                children = children
+            ),
+            _ => t!("tutoring.feeds.tutor_children", children = children),
         };
         events.push(Event {
             uid: format!("lesson-{}@tutoring.trama", doc.id),
@@ -129,10 +118,9 @@ pub fn tutor(request: Request, params: Params) -> Result<Response> {
 }
 
 /// `GET /feeds/family/{token}.ics`: the lessons the family's children are booked into.
-pub fn family(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let token = token(&params, lang)?;
-    let family: Doc<Family> = by_token(&FAMILIES, &token, lang)?;
+pub fn family(_: Request, params: Params) -> Result<Response> {
+    let token = token(&params)?;
+    let family: Doc<Family> = by_token(&FAMILIES, &token)?;
     let settings = Settings::load()?;
     let now = clock::now_ms();
     let since = now - PAST_DAYS * 86_400_000;
@@ -179,7 +167,11 @@ pub fn family(request: Request, params: Params) -> Result<Response> {
             minutes: b.minutes,
             summary: format!("{child}: {} ({})", b.subject, settings.service_name),
             location: place(&mut places, &b.space)?,
-            description: format!("Tutor: {tutor}\n{}", b.status.label(lang)),
+            description: t!(
+                "tutoring.feeds.family_description",
+                tutor = tutor,
+                status = b.status.label()
+            ),
             cancelled,
         });
     }

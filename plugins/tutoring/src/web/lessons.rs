@@ -7,12 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use trama_sdk::clock::Date;
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::{Error, Result, clock, t};
 
 use super::{FormState, OPERATORS, lang, to, wants_json, with_form};
 use crate::attendance;
@@ -20,7 +19,7 @@ use crate::cancel::{self, CANCEL_FIELDS};
 use crate::config::Settings;
 use crate::family::{self, CHILDREN, FAMILIES};
 use crate::input;
-use crate::lesson::{self, BOOKINGS, LESSONS, Lesson, LessonStatus};
+use crate::lesson::{self, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
 use crate::reminders;
 use crate::rules;
 use crate::schedule;
@@ -131,7 +130,6 @@ impl LessonView {
         lookup: &mut Lookup,
         settings: &Settings,
         now: i64,
-        lang: Lang,
     ) -> Result<Self> {
         let l = &doc.data;
         let space = lookup.space(&l.space)?;
@@ -161,7 +159,7 @@ impl LessonView {
                 },
                 booking: seat.booking.clone(),
                 status: status.map(|s| s.key().to_owned()).unwrap_or_default(),
-                status_label: status.map(|s| s.label(lang).to_owned()).unwrap_or_default(),
+                status_label: status.map(BookingStatus::label).unwrap_or_default(),
             });
         }
         let opens = attendance::opens_at(l, settings);
@@ -170,7 +168,7 @@ impl LessonView {
         Ok(Self {
             id: doc.id.clone(),
             date: l.date.clone(),
-            weekday: schedule::day_long_name(weekday, lang).to_owned(),
+            weekday: schedule::day_long_name(weekday),
             start: local::hhmm(l.start),
             end: local::hhmm(l.end()),
             minutes: l.minutes,
@@ -185,7 +183,7 @@ impl LessonView {
                 .map(|s| s.address.clone())
                 .unwrap_or_default(),
             status: l.status,
-            status_label: l.status.label(lang).to_owned(),
+            status_label: l.status.label(),
             taken: l.seats.len(),
             capacity: rules::capacity(settings, space.as_ref()),
             children,
@@ -204,7 +202,6 @@ pub fn staff_views(
     full_names: bool,
     settings: &Settings,
     now: i64,
-    lang: Lang,
 ) -> Result<Vec<LessonView>> {
     let mut lookup = Lookup::default();
     lessons
@@ -216,7 +213,6 @@ pub fn staff_views(
                 &mut lookup,
                 settings,
                 now,
-                lang,
             )
         })
         .collect()
@@ -224,8 +220,8 @@ pub fn staff_views(
 
 /// The lesson `id` with the way the caller sees it: operators and its tutor see it all, a family
 /// with a child in it sees its own children; anyone else gets a 404.
-fn visible(id: &str, user: &User, lang: Lang) -> Result<(Doc<Lesson>, Access)> {
-    let doc = lesson::load(id, lang)?;
+fn visible(id: &str, user: &User) -> Result<(Doc<Lesson>, Access)> {
+    let doc = lesson::load(id)?;
     if OPERATORS.admits() {
         return Ok((doc, Access::Operator));
     }
@@ -237,7 +233,7 @@ fn visible(id: &str, user: &User, lang: Lang) -> Result<(Doc<Lesson>, Access)> {
     {
         return Ok((doc, Access::Family(family.id)));
     }
-    Err(lesson::not_found(id, lang))
+    Err(lesson::not_found(id))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,23 +253,16 @@ impl Access {
     }
 }
 
-fn render(
-    id: &str,
-    user: &User,
-    status: u16,
-    form: Option<FormState>,
-    lang: Lang,
-) -> Result<Response> {
+fn render(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result<Response> {
     let settings = Settings::load()?;
     let now = clock::now_ms();
-    let (doc, access) = visible(id, user, lang)?;
+    let (doc, access) = visible(id, user)?;
     let view = LessonView::new(
         &doc,
         access.viewer(),
         &mut Lookup::default(),
         &settings,
         now,
-        lang,
     )?;
     let staff = matches!(access, Access::Operator | Access::Tutor);
     let context = json!({
@@ -287,32 +276,28 @@ fn render(
 }
 
 /// `GET /lessons/{id}`
-pub fn page(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
+pub fn page(_: Request, params: Params) -> Result<Response> {
     let user = identity::require_login()?;
-    render(params.get("id")?, &user, 200, None, lang)
+    render(params.get("id")?, &user, 200, None)
 }
 
 /// `GET /api/lessons/{id}`
-pub fn api_get(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
+pub fn api_get(_: Request, params: Params) -> Result<Response> {
     let user = identity::require_login()?;
     let settings = Settings::load()?;
-    let (doc, access) = visible(params.get("id")?, &user, lang)?;
+    let (doc, access) = visible(params.get("id")?, &user)?;
     Response::json(&LessonView::new(
         &doc,
         access.viewer(),
         &mut Lookup::default(),
         &settings,
         clock::now_ms(),
-        lang,
     )?)
 }
 
 /// `POST /lessons/{id}/attendance` and `POST /api/lessons/{id}/attendance` (the lesson's tutor
 /// or an operator): `present` lists the children who came; every other child is absent.
 pub fn record_attendance(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
     let json = wants_json(&request);
@@ -326,7 +311,6 @@ pub fn record_attendance(request: Request, params: Params) -> Result<Response> {
         OPERATORS.admits(),
         &settings,
         clock::now_ms(),
-        lang,
     ) {
         Ok(doc) if json => Response::json(&LessonView::new(
             &doc,
@@ -334,7 +318,6 @@ pub fn record_attendance(request: Request, params: Params) -> Result<Response> {
             &mut Lookup::default(),
             &settings,
             clock::now_ms(),
-            lang,
         )?),
         Ok(_) => Ok(to(&format!("/lessons/{id}"))),
         Err(err) if !json && err.belongs_in_form() && !matches!(err, Error::NotFound(_)) => render(
@@ -346,7 +329,6 @@ pub fn record_attendance(request: Request, params: Params) -> Result<Response> {
                 err.message(),
                 input.echo(),
             )),
-            lang,
         ),
         Err(err) => Err(err),
     }
@@ -365,10 +347,7 @@ pub fn cancel_lesson(request: Request, params: Params) -> Result<Response> {
         "reason",
         (3, 300),
         &mut problems,
-        lang.pick(
-            "scrivi il motivo, da 3 a 300 caratteri: lo leggeranno le famiglie",
-            "write the reason, 3 to 300 characters: families will read it",
-        ),
+        &t!("tutoring.lessons.reason_length"),
     );
     if !problems.is_empty() {
         if json {
@@ -379,18 +358,16 @@ pub fn cancel_lesson(request: Request, params: Params) -> Result<Response> {
             &user,
             422,
             Some(FormState::new("cancel", &problems, input.echo(), lang)),
-            lang,
         );
     }
     let settings = Settings::load()?;
-    match cancel::cancel_lesson(&id, &reason, &user, &settings, clock::now_ms(), lang) {
+    match cancel::cancel_lesson(&id, &reason, &user, &settings, clock::now_ms()) {
         Ok(doc) if json => Response::json(&LessonView::new(
             &doc,
             Viewer::Staff { full_names: true },
             &mut Lookup::default(),
             &settings,
             clock::now_ms(),
-            lang,
         )?),
         Ok(_) => Ok(to(&format!("/lessons/{id}"))),
         Err(err) if !json && matches!(err, Error::Conflict(_)) => render(
@@ -398,7 +375,6 @@ pub fn cancel_lesson(request: Request, params: Params) -> Result<Response> {
             &user,
             err.status(),
             Some(FormState::message("cancel", err.message(), input.echo())),
-            lang,
         ),
         Err(err) => Err(err),
     }
@@ -412,7 +388,7 @@ struct RangeQuery {
 }
 
 /// The range asked for, by default from today for two weeks; at most 92 days.
-fn range(query: &RangeQuery, now: i64, lang: Lang) -> Result<(Date, Date)> {
+fn range(query: &RangeQuery, now: i64) -> Result<(Date, Date)> {
     let today = local::today(now);
     let parse = |text: &Option<String>, default: Date| match text.as_deref().map(str::trim) {
         None | Some("") => Ok(default),
@@ -421,10 +397,7 @@ fn range(query: &RangeQuery, now: i64, lang: Lang) -> Result<(Date, Date)> {
     let from = parse(&query.from, today)?;
     let to = parse(&query.to, from.add_days(13))?;
     if to < from || from.days_until(to) > 92 {
-        return Err(Error::bad_request(lang.pick(
-            "l'intervallo va da `from` a `to`, al massimo 92 giorni",
-            "the range goes from `from` to `to`, 92 days at most",
-        )));
+        return Err(Error::bad_request(t!("tutoring.lessons.range")));
     }
     Ok((from, to))
 }
@@ -446,7 +419,7 @@ pub fn list_page(request: Request, _: Params) -> Result<Response> {
     OPERATORS.require(lang)?;
     let query: RangeQuery = request.parse_query()?;
     let now = clock::now_ms();
-    let (from, to) = range(&query, now, lang)?;
+    let (from, to) = range(&query, now)?;
     let settings = Settings::load()?;
     let lessons = lessons_in(from, to, query.tutor.as_deref())?;
     Response::render(
@@ -454,7 +427,7 @@ pub fn list_page(request: Request, _: Params) -> Result<Response> {
         &json!({
             "from": from.to_string(),
             "to": to.to_string(),
-            "lessons": staff_views(&lessons, true, &settings, now, lang)?,
+            "lessons": staff_views(&lessons, true, &settings, now)?,
             "tutors": crate::tutor::all()?.iter().map(|t| json!({"id": t.id, "name": t.data.name})).collect::<Vec<_>>(),
             "tutor_filter": query.tutor.unwrap_or_default(),
         }),
@@ -467,10 +440,10 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
     OPERATORS.require(lang)?;
     let query: RangeQuery = request.parse_query()?;
     let now = clock::now_ms();
-    let (from, to) = range(&query, now, lang)?;
+    let (from, to) = range(&query, now)?;
     let settings = Settings::load()?;
     let lessons = lessons_in(from, to, query.tutor.as_deref())?;
-    Response::json(&staff_views(&lessons, true, &settings, now, lang)?)
+    Response::json(&staff_views(&lessons, true, &settings, now)?)
 }
 
 /// `POST /reminders/run` and `POST /api/reminders/run` (operators): sends the reminders due

@@ -12,7 +12,7 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Result, clock};
+use trama_sdk::{Result, clock, t};
 
 use super::{BASE, lang};
 use crate::family;
@@ -46,7 +46,7 @@ pub fn when_in_words(date: &str, start: u16, minutes: u16, lang: Lang) -> String
     let day = match Date::parse(date) {
         Ok(d) => format!(
             "{} {} {} {}",
-            schedule::day_long_name(local::weekday(d), lang),
+            schedule::day_long_name(local::weekday(d)),
             d.day,
             local::month_name(d.month, lang),
             d.year
@@ -61,12 +61,11 @@ pub fn when_in_words(date: &str, start: u16, minutes: u16, lang: Lang) -> String
     )
 }
 
-fn children_text(n: usize, lang: Lang) -> String {
-    match (lang, n) {
-        (Lang::It, 1) => "1 bambino".to_owned(),
-        (Lang::It, n) => format!("{n} bambini"),
-        (Lang::En, 1) => "1 child".to_owned(),
-        (Lang::En, n) => format!("{n} children"),
+fn children_text(n: usize) -> String {
+    if n == 1 {
+        t!("tutoring.mine.children_one", count = n)
+    } else {
+        t!("tutoring.mine.children_other", count = n)
     }
 }
 
@@ -84,7 +83,7 @@ pub fn booking_item(doc: &Doc<Booking>, child_name: &str, lang: Lang) -> Item {
             b.subject,
             when_in_words(&b.date, b.start, b.minutes, lang)
         ),
-        status: b.status.label(lang).to_owned(),
+        status: b.status.label(),
         href,
         start_at: b.start_at,
     }
@@ -94,21 +93,19 @@ pub fn booking_item(doc: &Doc<Booking>, child_name: &str, lang: Lang) -> Item {
 pub fn lesson_item(doc: &Doc<Lesson>, space: &str, lang: Lang) -> Item {
     let l = &doc.data;
     let when = when_in_words(&l.date, l.start, l.minutes, lang);
-    let title = match lang {
-        Lang::It => format!("Lezione di {} ({}) — {when}", l.subject, l.level),
-        Lang::En => format!("{} lesson ({}) — {when}", l.subject, l.level),
-    };
+    let title = t!(
+        "tutoring.mine.lesson_title",
+        subject = l.subject,
+        level = l.level,
+        when = when
+    );
     Item {
         title: if space.is_empty() {
             title
         } else {
             format!("{title}, {space}")
         },
-        status: format!(
-            "{}, {}",
-            l.status.label(lang),
-            children_text(l.seats.len(), lang)
-        ),
+        status: format!("{}, {}", l.status.label(), children_text(l.seats.len())),
         href: format!("{BASE}/lessons/{}", doc.id),
         start_at: l.start_at,
     }
@@ -225,6 +222,7 @@ mod tests {
             when_in_words("2025-06-03", 15 * 60, 90, Lang::It),
             "martedì 3 giugno 2025, 15:00-16:30"
         );
+        trama_sdk::i18n::set_locale("en");
         assert_eq!(
             when_in_words("2025-06-03", 15 * 60, 90, Lang::En),
             "Tuesday 3 June 2025, 15:00-16:30"
@@ -240,8 +238,10 @@ mod tests {
         );
         assert_eq!(item.status, "Prenotata");
         assert_eq!(item.href, "/p/tutoring/lessons/l1");
+        trama_sdk::i18n::set_locale("en");
         let present = booking_item(&booking(BookingStatus::Present), "Luca Rossi", Lang::En);
         assert_eq!(present.status, "Present");
+        trama_sdk::i18n::set_locale("it");
         // A cancelled booking has left the lesson: the family's page tells its story.
         let cancelled = booking_item(&booking(BookingStatus::Cancelled), "Luca Rossi", Lang::It);
         assert_eq!(cancelled.href, "/p/tutoring/family");
@@ -284,6 +284,7 @@ mod tests {
         );
         assert_eq!(item.status, "In programma, 2 bambini");
         assert_eq!(item.href, "/p/tutoring/lessons/l1");
+        trama_sdk::i18n::set_locale("en");
         let english = lesson_item(&lesson, "", Lang::En);
         assert_eq!(
             english.title,

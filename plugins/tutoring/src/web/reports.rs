@@ -9,7 +9,7 @@ use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, clock};
+use trama_sdk::{Error, Result, clock, t};
 
 use super::{OPERATORS, lang};
 use crate::allowance;
@@ -28,7 +28,7 @@ struct MonthQuery {
 }
 
 /// The month asked for (`YYYY-MM`), this month in Rome by default.
-fn month(request: &Request, lang: Lang) -> Result<String> {
+fn month(request: &Request) -> Result<String> {
     let query: MonthQuery = request.parse_query()?;
     match query
         .month
@@ -45,14 +45,10 @@ fn month(request: &Request, lang: Lang) -> Result<String> {
             if valid {
                 Ok(text.to_owned())
             } else {
-                Err(Error::bad_request(match lang {
-                    Lang::It => {
-                        format!("parametro `month`: «{text}» non è un mese, scrivilo come 2025-03")
-                    }
-                    Lang::En => format!(
-                        "query parameter `month`: `{text}` is not a month, write it as 2025-03"
-                    ),
-                }))
+                Err(Error::bad_request(t!(
+                    "tutoring.reports.not_a_month",
+                    text = text
+                )))
             }
         }
     }
@@ -151,7 +147,7 @@ impl<'a> RowView<'a> {
 pub fn page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    let month = month(&request, lang)?;
+    let month = month(&request)?;
     let data = load(&month)?;
     let year: i32 = month.get(..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
     let number: u8 = month.get(5..).and_then(|m| m.parse().ok()).unwrap_or(1);
@@ -189,7 +185,7 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
 pub fn api(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    let month = month(&request, lang)?;
+    let month = month(&request)?;
     Response::json(&load(&month)?.report)
 }
 
@@ -198,23 +194,23 @@ pub fn csv(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
     let file = params.get("file")?;
-    let month = month(&request, lang)?;
+    let month = month(&request)?;
     let data = load(&month)?;
     let r = &data.report;
     let body = match file {
-        "families.csv" => report::rows_csv(("famiglia", "family"), &r.families, None, lang),
-        "tutors.csv" => report::rows_csv(("tutor", "tutor"), &r.tutors, Some(&r.totals), lang),
-        "spaces.csv" => report::rows_csv(("spazio", "space"), &r.spaces, Some(&r.totals), lang),
+        "families.csv" => report::rows_csv("tutoring.csv.row_family", &r.families, None, lang),
+        "tutors.csv" => {
+            report::rows_csv("tutoring.csv.row_tutor", &r.tutors, Some(&r.totals), lang)
+        }
+        "spaces.csv" => {
+            report::rows_csv("tutoring.csv.row_space", &r.spaces, Some(&r.totals), lang)
+        }
         "lessons.csv" => lessons_csv(&data, lang)?,
         other => {
-            return Err(Error::not_found(match lang {
-                Lang::It => format!(
-                    "non esiste l'esportazione «{other}»: ci sono families.csv, tutors.csv, spaces.csv e lessons.csv"
-                ),
-                Lang::En => format!(
-                    "there is no export `{other}`: there are families.csv, tutors.csv, spaces.csv and lessons.csv"
-                ),
-            }));
+            return Err(Error::not_found(t!(
+                "tutoring.reports.no_export",
+                name = other
+            )));
         }
     };
     Ok(Response::download(

@@ -2,7 +2,6 @@
 
 use serde_json::json;
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::Lang;
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
 use trama_sdk::submit::Submission;
@@ -15,15 +14,12 @@ use crate::lesson::LESSONS;
 use crate::space::{self, SpaceView};
 use trama_sdk::local;
 
-fn views(lang: Lang) -> Result<Vec<SpaceView>> {
-    Ok(space::all()?
-        .iter()
-        .map(|s| SpaceView::new(s, lang))
-        .collect())
+fn views() -> Result<Vec<SpaceView>> {
+    Ok(space::all()?.iter().map(SpaceView::new).collect())
 }
 
-fn list_page_with(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
-    let context = json!({ "spaces": views(lang)? });
+fn list_page_with(status: u16, form: Option<FormState>) -> Result<Response> {
+    let context = json!({ "spaces": views()? });
     Response::render_with_status(status, "spaces.html", &with_form(context, form))
 }
 
@@ -31,14 +27,14 @@ fn list_page_with(status: u16, form: Option<FormState>, lang: Lang) -> Result<Re
 pub fn list_page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    list_page_with(200, None, lang)
+    list_page_with(200, None)
 }
 
 /// `GET /api/spaces` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    Response::json(&views(lang)?)
+    Response::json(&views()?)
 }
 
 /// `POST /spaces` and `POST /api/spaces` (operators): `{name, address, capacity, opening,
@@ -47,20 +43,18 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
     let sub = Submission::read(&request, "register", space::JSON_FIELDS)?;
-    let draft = match space::read(&sub.input, lang) {
+    let draft = match space::read(&sub.input) {
         Ok(draft) => draft,
         Err(problems) => {
-            return sub.refused(problems, |status, form| {
-                list_page_with(status, Some(form), lang)
-            });
+            return sub.refused(problems, |status, form| list_page_with(status, Some(form)));
         }
     };
     let doc = space::register(draft, clock::now_ms(), &user)?;
-    sub.done(&SpaceView::new(&doc, lang), "/spaces")
+    sub.done(&SpaceView::new(&doc), "/spaces")
 }
 
-fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
-    let doc = space::load(id, lang)?;
+fn edit_page_with(id: &str, status: u16, form: Option<FormState>) -> Result<Response> {
+    let doc = space::load(id)?;
     let settings = Settings::load()?;
     let now = clock::now_ms();
     let lessons = LESSONS
@@ -71,8 +65,8 @@ fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) ->
         .limit(200)
         .fetch()?;
     let context = json!({
-        "space": SpaceView::new(&doc, lang),
-        "lessons": staff_views(&lessons, true, &settings, now, lang)?,
+        "space": SpaceView::new(&doc),
+        "lessons": staff_views(&lessons, true, &settings, now)?,
     });
     Response::render_with_status(status, "space_edit.html", &with_form(context, form))
 }
@@ -81,7 +75,7 @@ fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) ->
 pub fn edit_page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    edit_page_with(params.get("id")?, 200, None, lang)
+    edit_page_with(params.get("id")?, 200, None)
 }
 
 /// `POST /spaces/{id}` and `POST /api/spaces/{id}` (operators): the same fields, plus `active`.
@@ -90,17 +84,17 @@ pub fn update(request: Request, params: Params) -> Result<Response> {
     let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
     let sub = Submission::read(&request, "edit", space::JSON_FIELDS)?;
-    let draft = match space::read(&sub.input, lang) {
+    let draft = match space::read(&sub.input) {
         Ok(draft) => draft,
         Err(problems) => {
             return sub.refused(problems, |status, form| {
-                edit_page_with(&id, status, Some(form), lang)
+                edit_page_with(&id, status, Some(form))
             });
         }
     };
-    let doc = space::update(&id, draft, &user, lang)?;
+    let doc = space::update(&id, draft, &user)?;
     if sub.json {
-        Response::json(&SpaceView::new(&doc, lang))
+        Response::json(&SpaceView::new(&doc))
     } else {
         Ok(to(&format!("/spaces/{id}")))
     }

@@ -4,7 +4,6 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::Input;
 use trama_sdk::router::Params;
@@ -22,11 +21,11 @@ fn settings_lists(settings: &Settings) -> Value {
     json!({ "subjects": settings.subjects, "levels": settings.levels })
 }
 
-fn list_page_with(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+fn list_page_with(status: u16, form: Option<FormState>) -> Result<Response> {
     let settings = Settings::load()?;
     let tutors: Vec<TutorView> = tutor::all()?
         .iter()
-        .map(|t| TutorView::new(t, true, lang))
+        .map(|t| TutorView::new(t, true))
         .collect();
     let context = json!({ "tutors": tutors, "choices": settings_lists(&settings) });
     Response::render_with_status(status, "tutors.html", &with_form(context, form))
@@ -36,7 +35,7 @@ fn list_page_with(status: u16, form: Option<FormState>, lang: Lang) -> Result<Re
 pub fn list_page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    list_page_with(200, None, lang)
+    list_page_with(200, None)
 }
 
 /// `GET /api/tutors` (operators)
@@ -45,7 +44,7 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
     OPERATORS.require(lang)?;
     let tutors: Vec<TutorView> = tutor::all()?
         .iter()
-        .map(|t| TutorView::new(t, true, lang))
+        .map(|t| TutorView::new(t, true))
         .collect();
     Response::json(&tutors)
 }
@@ -58,7 +57,7 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
     let json = wants_json(&request);
     let input = Input::from_request(&request, tutor::JSON_FIELDS)?;
     let settings = Settings::load()?;
-    let draft = match tutor::read(&input, &settings, lang) {
+    let draft = match tutor::read(&input, &settings) {
         Ok(draft) => draft,
         Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
@@ -70,13 +69,12 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
                     input.echo_with_lists(&["subjects", "levels"]),
                     lang,
                 )),
-                lang,
             );
         }
     };
     let doc = tutor::register(draft, clock::now_ms(), &user)?;
     if json {
-        created(&TutorView::new(&doc, true, lang))
+        created(&TutorView::new(&doc, true))
     } else {
         Ok(to(&format!("/tutors/{}", doc.id)))
     }
@@ -94,14 +92,14 @@ fn lessons_of(id: &str, now: i64) -> Result<Vec<Doc<Lesson>>> {
         .fetch()
 }
 
-fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+fn edit_page_with(id: &str, status: u16, form: Option<FormState>) -> Result<Response> {
     let settings = Settings::load()?;
-    let doc = tutor::load(id, lang)?;
+    let doc = tutor::load(id)?;
     let now = clock::now_ms();
     let context = json!({
-        "tutor": TutorView::new(&doc, true, lang),
+        "tutor": TutorView::new(&doc, true),
         "choices": settings_lists(&settings),
-        "lessons": staff_views(&lessons_of(id, now)?, true, &settings, now, lang)?,
+        "lessons": staff_views(&lessons_of(id, now)?, true, &settings, now)?,
     });
     Response::render_with_status(status, "tutor_edit.html", &with_form(context, form))
 }
@@ -110,15 +108,15 @@ fn edit_page_with(id: &str, status: u16, form: Option<FormState>, lang: Lang) ->
 pub fn edit_page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    edit_page_with(params.get("id")?, 200, None, lang)
+    edit_page_with(params.get("id")?, 200, None)
 }
 
 /// `GET /api/tutors/{id}` (operators)
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    let doc = tutor::load(params.get("id")?, lang)?;
-    Response::json(&TutorView::new(&doc, true, lang))
+    let doc = tutor::load(params.get("id")?)?;
+    Response::json(&TutorView::new(&doc, true))
 }
 
 /// `POST /tutors/{id}` and `POST /api/tutors/{id}` (operators): the same fields as the
@@ -130,7 +128,7 @@ pub fn update(request: Request, params: Params) -> Result<Response> {
     let json = wants_json(&request);
     let input = Input::from_request(&request, tutor::JSON_FIELDS)?;
     let settings = Settings::load()?;
-    let draft = match tutor::read(&input, &settings, lang) {
+    let draft = match tutor::read(&input, &settings) {
         Ok(draft) => draft,
         Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
@@ -143,13 +141,12 @@ pub fn update(request: Request, params: Params) -> Result<Response> {
                     input.echo_with_lists(&["subjects", "levels"]),
                     lang,
                 )),
-                lang,
             );
         }
     };
-    let doc = tutor::update(&id, draft, &user, lang)?;
+    let doc = tutor::update(&id, draft, &user)?;
     if json {
-        Response::json(&TutorView::new(&doc, true, lang))
+        Response::json(&TutorView::new(&doc, true))
     } else {
         Ok(to(&format!("/tutors/{id}")))
     }
@@ -160,14 +157,14 @@ pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
     let id = params.get("id")?;
-    let doc = tutor::load(id, lang)?;
+    let doc = tutor::load(id)?;
     let own = doc.data.user_id.as_deref() == Some(user.id.as_str());
     if !own {
         OPERATORS.require(lang)?;
     }
-    let doc = tutor::renew_feed(id, lang)?;
+    let doc = tutor::renew_feed(id)?;
     if wants_json(&request) {
-        Response::json(&TutorView::new(&doc, true, lang))
+        Response::json(&TutorView::new(&doc, true))
     } else if own {
         Ok(to("/tutor"))
     } else {
@@ -176,14 +173,14 @@ pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
 }
 
 /// What a tutor sees of themself.
-fn own_context(doc: Option<&Doc<Tutor>>, lang: Lang) -> Result<Value> {
+fn own_context(doc: Option<&Doc<Tutor>>) -> Result<Value> {
     let Some(doc) = doc else {
         return Ok(json!({ "tutor": null, "upcoming": [], "to_register": [], "past": [] }));
     };
     let settings = Settings::load()?;
     let now = clock::now_ms();
     let lessons = lessons_of(&doc.id, now)?;
-    let views: Vec<LessonView> = staff_views(&lessons, false, &settings, now, lang)?;
+    let views: Vec<LessonView> = staff_views(&lessons, false, &settings, now)?;
     let (mut upcoming, mut to_register, mut past) = (Vec::new(), Vec::new(), Vec::new());
     for view in views {
         match view.status {
@@ -193,21 +190,16 @@ fn own_context(doc: Option<&Doc<Tutor>>, lang: Lang) -> Result<Value> {
         }
     }
     Ok(json!({
-        "tutor": TutorView::new(doc, true, lang),
+        "tutor": TutorView::new(doc, true),
         "upcoming": upcoming,
         "to_register": to_register,
         "past": past,
     }))
 }
 
-fn own_page_with(
-    user: &User,
-    status: u16,
-    form: Option<FormState>,
-    lang: Lang,
-) -> Result<Response> {
+fn own_page_with(user: &User, status: u16, form: Option<FormState>) -> Result<Response> {
     let doc = tutor::of_user(user)?;
-    let context = own_context(doc.as_ref(), lang)?;
+    let context = own_context(doc.as_ref())?;
     Response::render_with_status(status, "tutor_home.html", &with_form(context, form))
 }
 
@@ -215,7 +207,7 @@ fn own_page_with(
 pub fn own_page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = TUTORS.require(lang)?;
-    own_page_with(&user, 200, None, lang)
+    own_page_with(&user, 200, None)
 }
 
 /// `GET /api/tutor` (role `tutor`)
@@ -223,7 +215,7 @@ pub fn api_me(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = TUTORS.require(lang)?;
     let doc = tutor::of_user(&user)?;
-    Response::json(&own_context(doc.as_ref(), lang)?)
+    Response::json(&own_context(doc.as_ref())?)
 }
 
 #[derive(Deserialize)]
@@ -242,7 +234,7 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
         request.json::<ClaimJson>()?.code
     };
     match tutor::claim(&user, &code, lang) {
-        Ok(doc) if json => Response::json(&TutorView::new(&doc, true, lang)),
+        Ok(doc) if json => Response::json(&TutorView::new(&doc, true)),
         Ok(_) => Ok(to("/tutor")),
         Err(err) if !json && err.belongs_in_form() => own_page_with(
             &user,
@@ -252,7 +244,6 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
                 err.message(),
                 serde_json::Map::from_iter([("code".to_owned(), Value::String(code))]),
             )),
-            lang,
         ),
         Err(err) => Err(err),
     }
