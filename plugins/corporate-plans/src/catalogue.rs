@@ -15,7 +15,7 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, i18n, t};
 
 use crate::category;
 use crate::fields;
@@ -121,34 +121,22 @@ pub fn read_price(input: &Input, lang: Lang, problems: &mut Problems) -> Option<
     let text = input.one("price")?;
     match money::parse_euros(text) {
         Ok(0) => {
-            problems.push(
-                "price",
-                lang.pick(
-                    "il prezzo deve essere più di zero (lascialo vuoto per togliere il servizio dal catalogo)",
-                    "the price must be more than zero (leave it empty to take the service out of the catalogue)",
-                ),
-            );
+            problems.push("price", t!("corporate_plans.catalogue.price_zero"));
             None
         }
         Ok(cents) if cents > MAX_PRICE_CENTS => {
             problems.push(
                 "price",
-                match lang {
-                    Lang::It => format!(
-                        "il prezzo supera il massimo di {}",
-                        format_cents(MAX_PRICE_CENTS, lang)
-                    ),
-                    Lang::En => format!(
-                        "the price is above the largest, {}",
-                        format_cents(MAX_PRICE_CENTS, lang)
-                    ),
-                },
+                t!(
+                    "corporate_plans.catalogue.price_too_high",
+                    max = format_cents(MAX_PRICE_CENTS, lang)
+                ),
             );
             None
         }
         Ok(cents) => Some(cents),
         Err(err) => {
-            problems.push("price", err.describe(text, lang));
+            problems.push("price", err.describe(text, i18n::current()));
             None
         }
     }
@@ -160,30 +148,19 @@ pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewService, Pr
         input,
         "title",
         3..=120,
-        (
-            "scrivi il nome del servizio, da 3 a 120 caratteri",
-            "write the service's name, 3 to 120 characters",
-        ),
-        lang,
+        t!("corporate_plans.catalogue.service_name"),
         &mut problems,
     );
     let category = category::read_one(
         input,
-        (
-            "scegli la categoria del servizio",
-            "choose the service's category",
-        ),
-        lang,
+        t!("corporate_plans.catalogue.service_category"),
         &mut problems,
     );
     let description = input.one("description").unwrap_or_default().to_owned();
     if description.chars().count() > 2000 {
         problems.push(
             "description",
-            lang.pick(
-                "la descrizione ha al massimo 2000 caratteri",
-                "the description has at most 2000 characters",
-            ),
+            t!("corporate_plans.catalogue.description_long"),
         );
     }
     let price_cents = read_price(input, lang, &mut problems);
@@ -200,12 +177,11 @@ pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewService, Pr
 }
 
 /// The operator adds a service to a provider registered here.
-pub fn add(provider_id: &str, new: NewService, now: i64, lang: Lang) -> Result<Doc<Service>> {
-    let provider = provider::load(provider_id, lang)?;
+pub fn add(provider_id: &str, new: NewService, now: i64) -> Result<Doc<Service>> {
+    let provider = provider::load(provider_id)?;
     if provider.data.source == Source::Admissions {
-        return Err(Error::invalid(lang.pick(
-            "i servizi dei fornitori accreditati arrivano dal servizio di accreditamento",
-            "the services of accredited providers come from the admissions service",
+        return Err(Error::invalid(t!(
+            "corporate_plans.catalogue.accredited_services"
         )));
     }
     let mut service = Service {
@@ -230,13 +206,10 @@ pub fn add(provider_id: &str, new: NewService, now: i64, lang: Lang) -> Result<D
 }
 
 /// The service `id`, or a 404 naming it.
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Service>> {
-    SERVICES.get(id)?.ok_or_else(|| {
-        Error::not_found(match lang {
-            Lang::It => format!("non esiste un servizio con codice «{id}»"),
-            Lang::En => format!("there is no service with id `{id}`"),
-        })
-    })
+pub fn load(id: &str) -> Result<Doc<Service>> {
+    SERVICES
+        .get(id)?
+        .ok_or_else(|| Error::not_found(t!("corporate_plans.catalogue.no_service", id = id)))
 }
 
 /// Sets (or, with `None`, removes) the price of service `id`; `acting_for` are the providers
@@ -246,17 +219,16 @@ pub fn set_price(
     price_cents: Option<i64>,
     acting_for: Option<&[Doc<Provider>]>,
     now: i64,
-    lang: Lang,
 ) -> Result<Doc<Service>> {
-    let mut doc = load(id, lang)?;
+    let mut doc = load(id)?;
     if let Some(providers) = acting_for
         && !providers.iter().any(|p| p.id == doc.data.provider)
     {
         // Another provider's service: not this caller's to see.
-        return Err(Error::not_found(match lang {
-            Lang::It => format!("non esiste un tuo servizio con codice «{id}»"),
-            Lang::En => format!("you have no service with id `{id}`"),
-        }));
+        return Err(Error::not_found(t!(
+            "corporate_plans.catalogue.not_your_service",
+            id = id
+        )));
     }
     let before = doc.data.price_cents;
     doc.data.price_cents = price_cents;
@@ -265,10 +237,7 @@ pub fn set_price(
     doc.version = SERVICES
         .put_if_version(&doc.id, &doc.data, doc.version)
         .map_err(|err| match err {
-            Error::Conflict(_) => Error::conflict(lang.pick(
-                "il servizio è appena cambiato: ricarica la pagina",
-                "the service just changed: reload the page",
-            )),
+            Error::Conflict(_) => Error::conflict(t!("corporate_plans.catalogue.service_changed")),
             other => other,
         })?;
     audit::record(
@@ -306,7 +275,7 @@ impl ServiceView {
             provider_name: provider_name.to_owned(),
             title: s.title.clone(),
             category: s.category.clone(),
-            category_label: category::label(&s.category, lang),
+            category_label: category::label(&s.category),
             description: s.description.clone(),
             price_cents: s.price_cents,
             price_text: s.price_cents.map(|c| format_cents(c, lang)),

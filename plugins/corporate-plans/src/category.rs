@@ -6,67 +6,42 @@
 //! plugin may bring other codes, which are kept as they are (shown by their code) so that a
 //! new category never makes a service disappear.
 
-use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
+use trama_sdk::{i18n, t};
 
-/// A known category: its code and its names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Known {
-    pub code: &'static str,
-    pub it: &'static str,
-    pub en: &'static str,
-}
-
-pub const KNOWN: &[Known] = &[
-    Known {
-        code: "education",
-        it: "Istruzione e formazione (anche dei figli)",
-        en: "Education and training (children's too)",
-    },
-    Known {
-        code: "childcare",
-        it: "Servizi per l'infanzia (nidi, centri estivi)",
-        en: "Childcare (nurseries, summer camps)",
-    },
-    Known {
-        code: "family_care",
-        it: "Assistenza a familiari anziani o non autosufficienti",
-        en: "Care of elderly or dependent relatives",
-    },
-    Known {
-        code: "health",
-        it: "Salute e prevenzione",
-        en: "Health and prevention",
-    },
-    Known {
-        code: "transport",
-        it: "Trasporto pubblico",
-        en: "Public transport",
-    },
-    Known {
-        code: "sport",
-        it: "Sport e benessere",
-        en: "Sport and wellbeing",
-    },
-    Known {
-        code: "culture",
-        it: "Cultura e tempo libero",
-        en: "Culture and leisure",
-    },
-    Known {
-        code: "travel",
-        it: "Viaggi e turismo",
-        en: "Travel and tourism",
-    },
+/// The codes of the known categories (their names are in the catalogues,
+/// `corporate_plans.category.<code>`).
+pub const KNOWN: &[&str] = &[
+    "education",
+    "childcare",
+    "family_care",
+    "health",
+    "transport",
+    "sport",
+    "culture",
+    "travel",
 ];
 
-/// The name of category `code` in `lang` (the code itself when it is not a known one).
-pub fn label(code: &str, lang: Lang) -> String {
-    KNOWN
-        .iter()
-        .find(|k| k.code == code)
-        .map(|k| lang.pick(k.it, k.en).to_owned())
-        .unwrap_or_else(|| code.to_owned())
+/// The name of category `code` in the caller's language (the code itself when it is not a
+/// known one).
+pub fn label(code: &str) -> String {
+    label_in(&i18n::locale(), code)
+}
+
+/// [`label`] in `locale` (empty: the instance's language), for a message to someone else.
+pub fn label_in(locale: &str, code: &str) -> String {
+    let key = match code {
+        "education" => "corporate_plans.category.education",
+        "childcare" => "corporate_plans.category.childcare",
+        "family_care" => "corporate_plans.category.family_care",
+        "health" => "corporate_plans.category.health",
+        "transport" => "corporate_plans.category.transport",
+        "sport" => "corporate_plans.category.sport",
+        "culture" => "corporate_plans.category.culture",
+        "travel" => "corporate_plans.category.travel",
+        other => return other.to_owned(),
+    };
+    i18n::text_in(locale, key, &[])
 }
 
 /// Reads a category: lower-cased, with runs of spaces made one, 2 to 60 characters and no
@@ -77,25 +52,20 @@ pub fn parse(text: &str) -> Option<String> {
     let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
     let folded = words.join(" ");
     let as_code = words.join("_");
-    if let Some(known) = KNOWN.iter().find(|k| k.code == as_code) {
-        return Some(known.code.to_owned());
+    if let Some(known) = KNOWN.iter().find(|k| **k == as_code) {
+        return Some((*known).to_owned());
     }
     let valid = (2..=60).contains(&folded.chars().count()) && !folded.chars().any(char::is_control);
     valid.then_some(folded)
 }
 
-/// The one category of a form (field `category`), or a problem saying `choose` (`(italian,
-/// english)`) and "" when it is missing or not a category.
-pub fn read_one(
-    input: &Input,
-    choose: (&str, &str),
-    lang: Lang,
-    problems: &mut Problems,
-) -> String {
+/// The one category of a form (field `category`), or the problem `choose` (a catalogue
+/// message) and "" when it is missing or not a category.
+pub fn read_one(input: &Input, choose: String, problems: &mut Problems) -> String {
     match input.one("category").map(parse) {
         Some(Some(code)) => code,
         _ => {
-            problems.push("category", lang.pick(choose.0, choose.1));
+            problems.push("category", choose);
             String::new()
         }
     }
@@ -103,7 +73,7 @@ pub fn read_one(
 
 /// The categories of a form (field `categories`, a list), each once; a problem for each text
 /// that is not a category.
-pub fn read_many(input: &Input, lang: Lang, problems: &mut Problems) -> Vec<String> {
+pub fn read_many(input: &Input, problems: &mut Problems) -> Vec<String> {
     let mut categories: Vec<String> = Vec::new();
     for text in input.many("categories") {
         match parse(text) {
@@ -111,10 +81,7 @@ pub fn read_many(input: &Input, lang: Lang, problems: &mut Problems) -> Vec<Stri
             Some(_) => {}
             None => problems.push(
                 "categories",
-                match lang {
-                    Lang::It => format!("«{text}» non è una categoria"),
-                    Lang::En => format!("`{text}` is not a category"),
-                },
+                t!("corporate_plans.category.not_a_category", text = text),
             ),
         }
     }
@@ -129,23 +96,20 @@ pub struct CategoryView {
 }
 
 impl CategoryView {
-    pub fn new(code: &str, lang: Lang) -> Self {
+    pub fn new(code: &str) -> Self {
         Self {
             code: code.to_owned(),
-            label: label(code, lang),
+            label: label(code),
         }
     }
 }
 
 /// The known categories, then `extra` ones (from the catalogue) not among them, each once.
-pub fn choices(extra: &[String], lang: Lang) -> Vec<CategoryView> {
-    let mut views: Vec<CategoryView> = KNOWN
-        .iter()
-        .map(|k| CategoryView::new(k.code, lang))
-        .collect();
+pub fn choices(extra: &[String]) -> Vec<CategoryView> {
+    let mut views: Vec<CategoryView> = KNOWN.iter().map(|k| CategoryView::new(k)).collect();
     for code in extra {
         if !views.iter().any(|v| &v.code == code) {
-            views.push(CategoryView::new(code, lang));
+            views.push(CategoryView::new(code));
         }
     }
     views
@@ -165,9 +129,12 @@ mod tests {
         );
         assert_eq!(parse("x"), None);
         assert_eq!(parse(&"x".repeat(61)), None);
-        assert_eq!(label("health", Lang::It), "Salute e prevenzione");
-        assert_eq!(label("yoga", Lang::En), "yoga");
-        let all = choices(&["yoga".into(), "sport".into()], Lang::En);
+        assert_eq!(label("health"), "Salute e prevenzione");
+        trama_sdk::i18n::set_locale("en");
+        assert_eq!(label("health"), "Health and prevention");
+        assert_eq!(label("yoga"), "yoga");
+        trama_sdk::i18n::set_locale("it");
+        let all = choices(&["yoga".into(), "sport".into()]);
         assert_eq!(all.len(), KNOWN.len() + 1);
     }
 }

@@ -24,7 +24,7 @@ use trama_sdk::ledger::{self, AccountKind, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::web::Audience;
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, i18n, t};
 
 use crate::accounts;
 
@@ -95,13 +95,10 @@ pub struct Deposit {
 }
 
 /// The company `id`, or a 404 naming it.
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Company>> {
-    COMPANIES.get(id)?.ok_or_else(|| {
-        Error::not_found(match lang {
-            Lang::It => format!("non esiste un'azienda con codice «{id}»"),
-            Lang::En => format!("there is no company with id `{id}`"),
-        })
-    })
+pub fn load(id: &str) -> Result<Doc<Company>> {
+    COMPANIES
+        .get(id)?
+        .ok_or_else(|| Error::not_found(t!("corporate_plans.company.no_company", id = id)))
 }
 
 /// The money company `id` holds at the cooperative, in cents.
@@ -116,20 +113,16 @@ pub struct NewCompany {
     pub vat_number: String,
 }
 
-pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewCompany, Problems> {
+pub fn read_new(input: &Input) -> std::result::Result<NewCompany, Problems> {
     let mut problems = Problems::default();
     let name = fields::read_text(
         input,
         "name",
         2..=120,
-        (
-            "scrivi la ragione sociale, da 2 a 120 caratteri",
-            "write the company's name, 2 to 120 characters",
-        ),
-        lang,
+        t!("corporate_plans.company.name"),
         &mut problems,
     );
-    let vat_number = read_vat(input, lang, &mut problems);
+    let vat_number = read_vat(input, &mut problems);
     if problems.is_empty() {
         Ok(NewCompany { name, vat_number })
     } else {
@@ -138,30 +131,20 @@ pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewCompany, Pr
 }
 
 /// The `vat_number` field, checked; pushes a problem and returns "" when it is wrong.
-pub fn read_vat(input: &Input, lang: Lang, problems: &mut Problems) -> String {
+pub fn read_vat(input: &Input, problems: &mut Problems) -> String {
     match input.one("vat_number") {
         None => {
-            problems.push(
-                "vat_number",
-                lang.pick(
-                    "la partita IVA è obbligatoria",
-                    "the VAT number is required",
-                ),
-            );
+            problems.push("vat_number", t!("corporate_plans.company.vat_required"));
             String::new()
         }
         Some(text) => vat::parse(text).unwrap_or_else(|err| {
             problems.push(
                 "vat_number",
-                match lang {
-                    Lang::It => format!(
-                        "«{text}» non è una partita IVA valida: {}",
-                        err.describe(lang)
-                    ),
-                    Lang::En => {
-                        format!("`{text}` is not a valid VAT number: {}", err.describe(lang))
-                    }
-                },
+                t!(
+                    "corporate_plans.company.vat_invalid",
+                    text = text,
+                    why = err.describe()
+                ),
             );
             String::new()
         }),
@@ -169,19 +152,14 @@ pub fn read_vat(input: &Input, lang: Lang, problems: &mut Problems) -> String {
 }
 
 /// Registers a company and its first HR code; a VAT number already registered is a `409`.
-pub fn register(
-    new: NewCompany,
-    actor: &User,
-    now: i64,
-    lang: Lang,
-) -> Result<(Doc<Company>, String)> {
+pub fn register(new: NewCompany, actor: &User, now: i64) -> Result<(Doc<Company>, String)> {
     let taken = COMPANIES
         .query()
         .filter("vat_number", Cmp::Eq, new.vat_number.as_str())
         .limit(1)
         .fetch()?;
     if let Some(existing) = taken.first() {
-        return Err(vat_taken(&new.vat_number, &existing.data.name, lang));
+        return Err(vat_taken(&new.vat_number, &existing.data.name));
     }
     let doc = COMPANIES.insert(Company {
         name: new.name,
@@ -241,15 +219,12 @@ pub fn hr_staff(company: &str) -> Result<Vec<Doc<HrLink>>> {
 
 /// The company the caller acts for: they must hold the role `company_hr` and have used an
 /// HR code. `Forbidden` otherwise, saying which of the two is missing.
-pub fn require_hr(lang: Lang) -> Result<(User, Doc<Company>)> {
-    let user = HR.require(lang)?;
+pub fn require_hr() -> Result<(User, Doc<Company>)> {
+    let user = HR.require(i18n::current())?;
     let Some(link) = HR_LINKS.get(&user.id)? else {
-        return Err(Error::forbidden(lang.pick(
-            "il tuo account non è ancora collegato a un'azienda: inserisci il codice che ti ha dato la cooperativa",
-            "your account is not linked to a company yet: enter the code the cooperative gave you",
-        )));
+        return Err(Error::forbidden(t!("corporate_plans.company.not_linked")));
     };
-    let company = load(&link.data.company, lang)?;
+    let company = load(&link.data.company)?;
     Ok((user, company))
 }
 
@@ -265,34 +240,25 @@ pub fn hr_company_of(user: &User) -> Result<Option<Doc<Company>>> {
 }
 
 /// Links the caller (role `company_hr`) to the company of `text`, a one-time HR code.
-pub fn claim(user: &User, text: &str, now: i64, lang: Lang) -> Result<Doc<Company>> {
+pub fn claim(user: &User, text: &str, now: i64) -> Result<Doc<Company>> {
     if !HR.admits() {
-        return Err(Error::forbidden(lang.pick(
-            "solo un account con il ruolo `company_hr` può collegarsi a un'azienda",
-            "only an account with the role `company_hr` can be linked to a company",
-        )));
+        return Err(Error::forbidden(t!("corporate_plans.company.only_hr")));
     }
     if let Some(link) = HR_LINKS.get(&user.id)? {
-        let company = load(&link.data.company, lang)?;
-        return Err(Error::conflict(match lang {
-            Lang::It => format!("il tuo account è già collegato a «{}»", company.data.name),
-            Lang::En => format!("your account is already linked to “{}”", company.data.name),
-        }));
+        let company = load(&link.data.company)?;
+        return Err(Error::conflict(t!(
+            "corporate_plans.company.already_linked",
+            company = company.data.name
+        )));
     }
-    let code = code::normalize(text, CODE_LEN).map_err(|err| err.into_error(text, lang))?;
-    let unknown = || {
-        Error::not_found(match lang {
-            Lang::It => format!(
-                "il codice «{text}» non corrisponde a nessuna azienda (o è già stato usato)"
-            ),
-            Lang::En => format!("the code `{text}` matches no company (or was already used)"),
-        })
-    };
+    let code =
+        code::normalize(text, CODE_LEN).map_err(|err| err.into_error(text, i18n::current()))?;
+    let unknown = || Error::not_found(t!("corporate_plans.company.no_hr_code", code = text));
     let found = HR_CODES.get(&code)?.ok_or_else(unknown)?;
     if found.data.used_by.is_some() {
         return Err(unknown());
     }
-    let company = load(&found.data.company, lang)?;
+    let company = load(&found.data.company)?;
     let mut used = found.data.clone();
     used.used_by = Some(user.id.clone());
     let mut batch = Batch::new();
@@ -310,10 +276,7 @@ pub fn claim(user: &User, text: &str, now: i64, lang: Lang) -> Result<Doc<Compan
         },
     );
     batch.commit().map_err(|err| match err {
-        Error::Conflict(_) => Error::conflict(lang.pick(
-            "il codice è appena stato usato, oppure il tuo account è già collegato: ricarica la pagina",
-            "the code was just used, or your account is already linked: reload the page",
-        )),
+        Error::Conflict(_) => Error::conflict(t!("corporate_plans.company.code_just_used")),
         other => other,
     })?;
     audit::record(
@@ -326,11 +289,12 @@ pub fn claim(user: &User, text: &str, now: i64, lang: Lang) -> Result<Doc<Compan
 
 /// The `409` for a VAT number already registered, naming who holds it: a company or a
 /// provider is registered once.
-pub fn vat_taken(number: &str, holder: &str, lang: Lang) -> Error {
-    Error::conflict(match lang {
-        Lang::It => format!("la partita IVA {number} è già registrata per «{holder}»"),
-        Lang::En => format!("the VAT number {number} is already registered for “{holder}”"),
-    })
+pub fn vat_taken(number: &str, holder: &str) -> Error {
+    Error::conflict(t!(
+        "corporate_plans.company.vat_taken",
+        number = number,
+        holder = holder
+    ))
 }
 
 /// A deposit from the operator's form, checked.
@@ -341,11 +305,11 @@ pub struct NewDeposit {
     pub request_id: String,
 }
 
-pub fn read_deposit(input: &Input, lang: Lang) -> std::result::Result<NewDeposit, Problems> {
+pub fn read_deposit(input: &Input) -> std::result::Result<NewDeposit, Problems> {
     let mut problems = Problems::default();
-    let amount_cents = read_amount(input, "amount", lang, &mut problems);
-    let reference = read_reference(input, lang, &mut problems);
-    let request_id = request_id(input, lang, &mut problems);
+    let amount_cents = read_amount(input, "amount", &mut problems);
+    let reference = read_reference(input, &mut problems);
+    let request_id = request_id(input, &mut problems);
     if problems.is_empty() {
         Ok(NewDeposit {
             amount_cents,
@@ -359,18 +323,12 @@ pub fn read_deposit(input: &Input, lang: Lang) -> std::result::Result<NewDeposit
 
 /// Records a deposit: `company/{c}/deposits` → `company/{c}/account`. Replaying the request id
 /// returns the first deposit (reusing it for another amount is a `409`).
-pub fn deposit(
-    company: &str,
-    new: NewDeposit,
-    actor: &User,
-    now: i64,
-    lang: Lang,
-) -> Result<Doc<Deposit>> {
-    let company_doc = load(company, lang)?;
+pub fn deposit(company: &str, new: NewDeposit, actor: &User, now: i64) -> Result<Doc<Deposit>> {
+    let company_doc = load(company)?;
     let id = format!("{company}.{}", new.request_id);
     if let Some(done) = DEPOSITS.get(&id)? {
         if done.data.amount_cents != new.amount_cents {
-            return Err(reused(lang));
+            return Err(reused());
         }
         return Ok(done);
     }
@@ -384,7 +342,7 @@ pub fn deposit(
         .memo(format!("deposit {}", new.reference)),
     )
     .map_err(|err| match err {
-        trama_sdk::ledger::LedgerError::Conflict(_) => reused(lang),
+        trama_sdk::ledger::LedgerError::Conflict(_) => reused(),
         other => other.into(),
     })?;
     let deposit = Deposit {
@@ -472,13 +430,22 @@ mod tests {
             ("name".into(), "A".into()),
             ("vat_number".into(), "01234567890".into()),
         ]);
-        let problems = read_new(&input, Lang::En).unwrap_err();
+        trama_sdk::i18n::set_locale("en");
+        let problems = read_new(&input).unwrap_err();
+        trama_sdk::i18n::set_locale("it");
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, vec!["name", "vat_number"]);
         assert!(
             problems
                 .for_field("vat_number")
                 .is_some_and(|m| m.contains("check digit"))
+        );
+        let problems = read_new(&input).unwrap_err();
+        assert_eq!(
+            problems.for_field("vat_number"),
+            Some(
+                "«01234567890» non è una partita IVA valida: la cifra di controllo non corrisponde: controlla di averla scritta bene"
+            )
         );
     }
 
@@ -490,14 +457,14 @@ mod tests {
             ("request_id".into(), "0123456789abcdef".into()),
         ]);
         assert_eq!(
-            read_deposit(&input, Lang::It),
+            read_deposit(&input),
             Ok(NewDeposit {
                 amount_cents: 1_000_000,
                 reference: "TRN 0001".into(),
                 request_id: "0123456789abcdef".into(),
             })
         );
-        let problems = read_deposit(&Input::default(), Lang::It).unwrap_err();
+        let problems = read_deposit(&Input::default()).unwrap_err();
         assert_eq!(problems.0.len(), 3);
     }
 }

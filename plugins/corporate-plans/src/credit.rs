@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use trama_sdk::i18n::Lang;
 use trama_sdk::money::{self, MAX_CENTS, format_cents};
+use trama_sdk::{i18n, t};
 
 /// The most dependants a row may declare (a check against typos, not a policy).
 pub const MAX_DEPENDANTS: u32 = 30;
@@ -94,32 +95,17 @@ impl CreditError {
             .map(|l| l.level.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        match (self, lang) {
-            (Self::LevelMissing, Lang::It) => {
-                format!("il piano assegna il credito per livello: indica uno tra {levels}")
-            }
-            (Self::LevelMissing, Lang::En) => {
-                format!("the plan gives credit by level: give one of {levels}")
-            }
-            (Self::UnknownLevel(level), Lang::It) => {
-                format!("il livello «{level}» non è nel piano, che prevede {levels}")
-            }
-            (Self::UnknownLevel(level), Lang::En) => {
-                format!("the level `{level}` is not in the plan, which has {levels}")
-            }
-            (Self::Zero, Lang::It) => {
-                "con le regole del piano questo dipendente avrebbe un credito di zero euro".into()
-            }
-            (Self::Zero, Lang::En) => {
-                "under the plan's rules this employee would get no credit".into()
-            }
-            (Self::TooLarge, Lang::It) => format!(
-                "il credito supererebbe il massimo di {}",
-                format_cents(MAX_CENTS, lang)
+        match self {
+            Self::LevelMissing => t!("corporate_plans.credit.level_missing", levels = levels),
+            Self::UnknownLevel(level) => t!(
+                "corporate_plans.credit.unknown_level",
+                level = level,
+                levels = levels
             ),
-            (Self::TooLarge, Lang::En) => format!(
-                "the credit would exceed the largest amount, {}",
-                format_cents(MAX_CENTS, lang)
+            Self::Zero => t!("corporate_plans.credit.zero"),
+            Self::TooLarge => t!(
+                "corporate_plans.credit.too_large",
+                max = format_cents(MAX_CENTS, lang)
             ),
         }
     }
@@ -182,40 +168,36 @@ impl CreditRule {
     pub fn describe(&self, lang: Lang) -> String {
         let mut parts = Vec::new();
         if self.levels.is_empty() {
-            parts.push(match lang {
-                Lang::It => format!("{} a testa", format_cents(self.flat_cents, lang)),
-                Lang::En => format!("{} each", format_cents(self.flat_cents, lang)),
-            });
+            parts.push(t!(
+                "corporate_plans.credit.rule_flat",
+                amount = format_cents(self.flat_cents, lang)
+            ));
         } else {
             let levels: Vec<String> = self
                 .levels
                 .iter()
                 .map(|l| format!("{} {}", l.level, format_cents(l.cents, lang)))
                 .collect();
-            parts.push(match lang {
-                Lang::It => format!("per livello: {}", levels.join(", ")),
-                Lang::En => format!("by level: {}", levels.join(", ")),
-            });
+            parts.push(t!(
+                "corporate_plans.credit.rule_levels",
+                levels = levels.join(", ")
+            ));
         }
         if self.per_dependant_cents > 0 {
             let per = format_cents(self.per_dependant_cents, lang);
-            parts.push(match (lang, self.max_dependants) {
-                (Lang::It, Some(max)) => format!("+ {per} per familiare a carico (fino a {max})"),
-                (Lang::It, None) => format!("+ {per} per familiare a carico"),
-                (Lang::En, Some(max)) => format!("+ {per} per dependant (up to {max})"),
-                (Lang::En, None) => format!("+ {per} per dependant"),
+            parts.push(match self.max_dependants {
+                Some(max) => t!(
+                    "corporate_plans.credit.rule_per_dependant_up_to",
+                    amount = per,
+                    max = max
+                ),
+                None => t!("corporate_plans.credit.rule_per_dependant", amount = per),
             });
         }
-        parts.push(match lang {
-            Lang::It => format!(
-                "rimborsabile fino al {}%",
-                percent_text(self.refund_share_bp, lang)
-            ),
-            Lang::En => format!(
-                "up to {}% reimbursable",
-                percent_text(self.refund_share_bp, lang)
-            ),
-        });
+        parts.push(t!(
+            "corporate_plans.credit.rule_share",
+            percent = percent_text(self.refund_share_bp, lang)
+        ));
         parts.join(" ")
     }
 }
@@ -242,60 +224,38 @@ pub fn percent_text(bp: u32, lang: Lang) -> String {
 }
 
 /// Reads a share as a percentage (`30`, `30%`, `33,33`, `12.5 %`) into basis points.
-pub fn parse_share(text: &str, lang: Lang) -> Result<u32, String> {
+pub fn parse_share(text: &str) -> Result<u32, String> {
     let trimmed = text.trim().trim_end_matches('%').trim();
-    let bp = money::parse_euros(trimmed).map_err(|_| match lang {
-        Lang::It => format!(
-            "«{}» non è una percentuale: scrivila come 30 oppure 33,33",
-            text.trim()
-        ),
-        Lang::En => format!(
-            "`{}` is not a percentage: write it like 30 or 33.33",
-            text.trim()
-        ),
+    let bp = money::parse_euros(trimmed).map_err(|_| {
+        t!(
+            "corporate_plans.credit.not_a_percentage",
+            text = text.trim()
+        )
     })?;
     u32::try_from(bp)
         .ok()
         .filter(|bp| *bp <= FULL_SHARE_BP)
-        .ok_or_else(|| {
-            lang.pick(
-                "la quota rimborsabile va da 0 a 100%",
-                "the reimbursable share goes from 0 to 100%",
-            )
-            .to_owned()
-        })
+        .ok_or_else(|| t!("corporate_plans.credit.share_range"))
 }
 
 /// Reads contract levels written as `level = amount`, one per item (`Q1 = 1.200; 1 = 950`).
-pub fn parse_levels(items: &[&str], lang: Lang) -> Result<Vec<LevelCredit>, String> {
+pub fn parse_levels(items: &[&str]) -> Result<Vec<LevelCredit>, String> {
     let mut levels: Vec<LevelCredit> = Vec::new();
     for item in items {
         let Some((level, amount)) = item.split_once('=') else {
-            return Err(match lang {
-                Lang::It => format!(
-                    "«{item}»: scrivi il livello, un uguale e l'importo, ad esempio Q1 = 1.200"
-                ),
-                Lang::En => format!(
-                    "`{item}`: write the level, an equals sign and the amount, e.g. Q1 = 1,200"
-                ),
-            });
+            return Err(t!("corporate_plans.credit.level_syntax", item = item));
         };
         let level = level.trim();
         if level.is_empty() || level.chars().count() > 30 {
-            return Err(match lang {
-                Lang::It => format!("«{item}»: il nome del livello va da 1 a 30 caratteri"),
-                Lang::En => format!("`{item}`: a level's name has 1 to 30 characters"),
-            });
+            return Err(t!("corporate_plans.credit.level_name_length", item = item));
         }
-        let cents = money::parse_euros(amount).map_err(|err| err.describe(amount, lang))?;
+        let cents =
+            money::parse_euros(amount).map_err(|err| err.describe(amount, i18n::current()))?;
         if levels
             .iter()
             .any(|l| level_key(&l.level) == level_key(level))
         {
-            return Err(match lang {
-                Lang::It => format!("il livello «{level}» compare due volte"),
-                Lang::En => format!("the level `{level}` appears twice"),
-            });
+            return Err(t!("corporate_plans.credit.level_twice", level = level));
         }
         levels.push(LevelCredit {
             level: level.to_owned(),
@@ -303,10 +263,10 @@ pub fn parse_levels(items: &[&str], lang: Lang) -> Result<Vec<LevelCredit>, Stri
         });
     }
     if levels.len() > MAX_LEVELS {
-        return Err(match lang {
-            Lang::It => format!("al massimo {MAX_LEVELS} livelli"),
-            Lang::En => format!("at most {MAX_LEVELS} levels"),
-        });
+        return Err(t!(
+            "corporate_plans.credit.too_many_levels",
+            max = MAX_LEVELS
+        ));
     }
     Ok(levels)
 }
@@ -351,7 +311,7 @@ mod tests {
     #[test]
     fn levels_replace_the_flat_amount_and_must_match() {
         let rule = CreditRule {
-            levels: parse_levels(&["Q1 = 1.200", "3° livello = 950,50"], Lang::It).unwrap(),
+            levels: parse_levels(&["Q1 = 1.200", "3° livello = 950,50"]).unwrap(),
             per_dependant_cents: 10_000,
             ..flat(0, 0)
         };
@@ -369,10 +329,16 @@ mod tests {
             Err(CreditError::UnknownLevel("Q2".into()))
         );
         assert_eq!(rule.level_name("3° LIVELLO"), Some("3° livello"));
-        assert!(
-            CreditError::UnknownLevel("Q2".into())
-                .describe(&rule, Lang::En)
-                .contains("Q1, 3° livello")
+        assert_eq!(
+            CreditError::UnknownLevel("Q2".into()).describe(&rule, Lang::It),
+            "il livello «Q2» non è nel piano, che prevede Q1, 3° livello"
+        );
+        trama_sdk::i18n::set_locale("en");
+        let english = CreditError::UnknownLevel("Q2".into()).describe(&rule, Lang::En);
+        trama_sdk::i18n::set_locale("it");
+        assert_eq!(
+            english,
+            "the level `Q2` is not in the plan, which has Q1, 3° livello"
         );
     }
 
@@ -400,17 +366,20 @@ mod tests {
 
     #[test]
     fn shares_and_levels_are_read_as_people_write_them() {
-        assert_eq!(parse_share("30", Lang::It), Ok(3000));
-        assert_eq!(parse_share("33,33 %", Lang::It), Ok(3333));
-        assert_eq!(parse_share("12.5%", Lang::En), Ok(1250));
-        assert_eq!(parse_share("0", Lang::En), Ok(0));
-        assert!(parse_share("101", Lang::En).is_err());
-        assert!(parse_share("trenta", Lang::It).is_err());
+        assert_eq!(parse_share("30"), Ok(3000));
+        assert_eq!(parse_share("33,33 %"), Ok(3333));
+        assert_eq!(parse_share("12.5%"), Ok(1250));
+        assert_eq!(parse_share("0"), Ok(0));
+        assert!(parse_share("101").is_err());
+        assert_eq!(
+            parse_share("trenta"),
+            Err("«trenta» non è una percentuale: scrivila come 30 oppure 33,33".into())
+        );
         assert_eq!(percent_text(3333, Lang::It), "33,33");
         assert_eq!(percent_text(1250, Lang::En), "12.5");
         assert_eq!(percent_text(3000, Lang::En), "30");
-        assert!(parse_levels(&["Q1 1200"], Lang::En).is_err());
-        assert!(parse_levels(&["Q1 = 1200", "q 1 = 5"], Lang::En).is_err());
-        assert!(parse_levels(&["Q1 = dodici"], Lang::It).is_err());
+        assert!(parse_levels(&["Q1 1200"]).is_err());
+        assert!(parse_levels(&["Q1 = 1200", "q 1 = 5"]).is_err());
+        assert!(parse_levels(&["Q1 = dodici"]).is_err());
     }
 }

@@ -3,98 +3,76 @@
 
 use std::ops::RangeInclusive;
 
-use trama_sdk::Error;
-use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
-use trama_sdk::money;
+use trama_sdk::{Error, i18n, money, t};
 
 /// A request id from a form or JSON: what makes a retried payment idempotent.
-pub fn request_id(input: &Input, lang: Lang, problems: &mut Problems) -> String {
+pub fn request_id(input: &Input, problems: &mut Problems) -> String {
     let text = input.one("request_id").unwrap_or_default();
     let valid = (8..=64).contains(&text.len())
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !valid {
-        problems.push(
-            "request_id",
-            lang.pick(
-                "serve un identificativo della richiesta di 8-64 lettere, cifre, - o _ (il modulo lo include da sé: ricarica la pagina)",
-                "a request id of 8 to 64 letters, digits, - or _ is needed (the form includes one: reload the page)",
-            ),
-        );
+        problems.push("request_id", t!("corporate_plans.fields.request_id"));
     }
     text.to_owned()
 }
 
 /// A positive amount field, checked; pushes a problem and returns 0 when it is wrong.
-pub fn read_amount(input: &Input, field: &str, lang: Lang, problems: &mut Problems) -> i64 {
+pub fn read_amount(input: &Input, field: &str, problems: &mut Problems) -> i64 {
     match input.one(field) {
         None => {
-            problems.push(
-                field,
-                lang.pick("scrivi un importo in euro", "write an amount in euros"),
-            );
+            problems.push(field, t!("corporate_plans.fields.amount_missing"));
             0
         }
         Some(text) => match money::parse_euros(text) {
             Ok(0) => {
-                problems.push(
-                    field,
-                    lang.pick(
-                        "l'importo deve essere più di zero",
-                        "the amount must be more than zero",
-                    ),
-                );
+                problems.push(field, t!("corporate_plans.fields.amount_zero"));
                 0
             }
             Ok(cents) => cents,
             Err(err) => {
-                problems.push(field, err.describe(text, lang));
+                problems.push(field, err.describe(text, i18n::current()));
                 0
             }
         },
     }
 }
 
-/// A text field of `chars` characters (a name, a title), as typed; a problem saying `write`
-/// (`(italian, english)`) when it is shorter or longer.
+/// A text field of `chars` characters (a name, a title), as typed; the problem `write` (a
+/// catalogue message) when it is shorter or longer.
 pub fn read_text(
     input: &Input,
     field: &str,
     chars: RangeInclusive<usize>,
-    write: (&str, &str),
-    lang: Lang,
+    write: String,
     problems: &mut Problems,
 ) -> String {
     let text = input.one(field).unwrap_or_default().to_owned();
     if !chars.contains(&text.chars().count()) {
-        problems.push(field, lang.pick(write.0, write.1));
+        problems.push(field, write);
     }
     text
 }
 
 /// A bank reference (CRO/TRN) field: 3 to 100 characters.
-pub fn read_reference(input: &Input, lang: Lang, problems: &mut Problems) -> String {
+pub fn read_reference(input: &Input, problems: &mut Problems) -> String {
     let reference = input.one("reference").unwrap_or_default().to_owned();
     if !(3..=100).contains(&reference.chars().count()) {
-        problems.push(
-            "reference",
-            lang.pick(
-                "scrivi il riferimento del bonifico (CRO/TRN), da 3 a 100 caratteri",
-                "write the bank transfer's reference (CRO/TRN), 3 to 100 characters",
-            ),
-        );
+        problems.push("reference", t!("corporate_plans.fields.reference"));
     }
     reference
 }
 
 /// A request id already used for something else.
-pub fn reused(lang: Lang) -> Error {
-    Error::conflict(lang.pick(
-        "questa richiesta è già stata usata per un'altra operazione: ricarica la pagina",
-        "this request was already used for another operation: reload the page",
-    ))
+pub fn reused() -> Error {
+    Error::conflict(t!("corporate_plans.fields.reused"))
+}
+
+/// «text» is not a date (`YYYY-MM-DD`), for a date field.
+pub fn not_a_date(text: &str) -> String {
+    t!("corporate_plans.fields.not_a_date", text = text)
 }
 
 /// Characters of the one-time codes this plugin hands out (HR codes, providers' owner codes,

@@ -1,15 +1,17 @@
 //! Messages to employees through the kernel's outbox (host API 1.2): HR's decision on a
 //! reimbursement request, so that the employee need not keep checking their wallet's page.
 //!
-//! The plugin does not know the recipient's language, so each message is written in Italian and
-//! then in English. Its key, `reimbursement/{id}/decided`, makes sending idempotent: a decision
-//! replayed (a double click, a retried request) does not notify twice.
+//! The plugin does not know the recipient's language, so the message is written in the
+//! instance's own language (`i18n::text_in("")`, the catalogues' `corporate_plans.notice`),
+//! not in the language of HR, whose request sends it. Its key, `reimbursement/{id}/decided`,
+//! makes sending idempotent: a decision replayed (a double click, a retried request) does not
+//! notify twice.
 //!
 //! Sending is best effort: the decision and its money are already stored when the message is
 //! queued, so a message the kernel refuses is logged, never allowed to fail HR's request (the
 //! decision is on the employee's wallet page anyway).
 
-use trama_sdk::i18n::Lang;
+use trama_sdk::i18n::{self, Lang};
 use trama_sdk::log;
 use trama_sdk::money::format_cents;
 use trama_sdk::notify::{self, Notification};
@@ -18,6 +20,10 @@ use trama_sdk::store::Doc;
 use crate::category;
 use crate::reimbursement::{Reimbursement, Returned, Status};
 use crate::web::BASE;
+
+/// The locale of a message to someone whose language the plugin does not know: empty, the
+/// instance's own language.
+const INSTANCE: &str = "";
 
 /// What the outbox accepts for a subject line, in bytes.
 const MAX_SUBJECT: usize = 200;
@@ -36,72 +42,49 @@ fn cut(text: &str, max: usize) -> String {
     format!("{}...", &text[..end])
 }
 
-/// The message's subject and body in one language.
-fn written(r: &Reimbursement, lang: Lang) -> (String, String) {
-    let amount = format_cents(r.amount_cents, lang);
-    let receipt = &r.receipt_reference;
-    let what = category::label(&r.category, lang);
-    let reason = r.reason.as_deref().filter(|s| !s.is_empty());
-    match (lang, r.status) {
-        (Lang::It, Status::Approved) => (
-            format!("Rimborso approvato: {amount} (ricevuta {receipt})"),
-            format!(
-                "L'ufficio del personale ha approvato la tua richiesta di rimborso di {amount} per {what} (ricevuta {receipt} del {}). L'importo ti sarà pagato con lo stipendio.{}",
-                r.expense_date,
-                reason.map(|n| format!("\nNota: {n}")).unwrap_or_default()
-            ),
-        ),
-        (Lang::En, Status::Approved) => (
-            format!("Reimbursement approved: {amount} (receipt {receipt})"),
-            format!(
-                "Your HR office approved your request to be reimbursed {amount} for {what} (receipt {receipt} of {}). It will be paid with your salary.{}",
-                r.expense_date,
-                reason.map(|n| format!("\nNote: {n}")).unwrap_or_default()
-            ),
-        ),
-        (Lang::It, _) => (
-            format!("Rimborso respinto: {amount} (ricevuta {receipt})"),
-            format!(
-                "L'ufficio del personale ha respinto la tua richiesta di rimborso di {amount} per {what} (ricevuta {receipt} del {}).\nMotivo: {}\n{}",
-                r.expense_date,
-                reason.unwrap_or("non indicato"),
-                match r.returned_to {
-                    Some(Returned::Company) => {
-                        "Il piano è chiuso: l'importo è tornato all'azienda insieme al credito non speso."
-                    }
-                    _ => {
-                        "L'importo è tornato nel tuo credito; puoi presentare di nuovo la ricevuta, corretta."
-                    }
-                }
-            ),
-        ),
-        (Lang::En, _) => (
-            format!("Reimbursement rejected: {amount} (receipt {receipt})"),
-            format!(
-                "Your HR office rejected your request to be reimbursed {amount} for {what} (receipt {receipt} of {}).\nReason: {}\n{}",
-                r.expense_date,
-                reason.unwrap_or("not given"),
-                match r.returned_to {
-                    Some(Returned::Company) => {
-                        "The plan is closed: the amount went back to the company with the unspent credit."
-                    }
-                    _ =>
-                        "The amount is back in your credit; you may submit the receipt again, corrected.",
-                }
-            ),
-        ),
-    }
-}
-
-/// The message telling the employee of HR's decision on `doc`: subject and body, Italian then
-/// English.
+/// The message telling the employee of HR's decision on `doc`: subject and body, in the
+/// instance's language.
 pub fn decided_message(doc: &Doc<Reimbursement>) -> (String, String) {
-    let (subject_it, body_it) = written(&doc.data, Lang::It);
-    let (subject_en, body_en) = written(&doc.data, Lang::En);
-    (
-        cut(&format!("{subject_it} / {subject_en}"), MAX_SUBJECT),
-        cut(&format!("{body_it}\n\n— English —\n\n{body_en}"), MAX_BODY),
-    )
+    let r = &doc.data;
+    let text =
+        |key: &str, args: &[(&str, &dyn std::fmt::Display)]| i18n::text_in(INSTANCE, key, args);
+    // Italian amounts for every language but English, as `Lang` formats them.
+    let amount = format_cents(r.amount_cents, Lang::from_locale(INSTANCE));
+    let receipt = &r.receipt_reference;
+    let what = category::label_in(INSTANCE, &r.category);
+    let reason = r.reason.as_deref().filter(|s| !s.is_empty());
+    let args: [(&str, &dyn std::fmt::Display); 4] = [
+        ("amount", &amount),
+        ("receipt", receipt),
+        ("category", &what),
+        ("date", &r.expense_date),
+    ];
+    let (subject, body) = match r.status {
+        Status::Approved => {
+            let mut body = text("corporate_plans.notice.approved_body", &args);
+            if let Some(note) = reason {
+                body.push('\n');
+                body.push_str(&text("corporate_plans.notice.note", &[("note", &note)]));
+            }
+            (text("corporate_plans.notice.approved_subject", &args), body)
+        }
+        _ => {
+            let reason = reason
+                .map(str::to_owned)
+                .unwrap_or_else(|| text("corporate_plans.notice.no_reason", &[]));
+            let returned = match r.returned_to {
+                Some(Returned::Company) => text("corporate_plans.notice.returned_to_company", &[]),
+                _ => text("corporate_plans.notice.returned_to_wallet", &[]),
+            };
+            let body = format!(
+                "{}\n{}\n{returned}",
+                text("corporate_plans.notice.rejected_body", &args),
+                text("corporate_plans.notice.reason", &[("reason", &reason)]),
+            );
+            (text("corporate_plans.notice.rejected_subject", &args), body)
+        }
+    };
+    (cut(&subject, MAX_SUBJECT), cut(&body, MAX_BODY))
 }
 
 /// Tells the employee who asked for reimbursement `doc` of HR's decision, once.
@@ -168,34 +151,40 @@ mod tests {
             Some("la ricevuta non è leggibile"),
             Some(Returned::Wallet),
         ));
+        assert_eq!(subject, "Rimborso respinto: 50,00 € (ricevuta R-77)");
         assert_eq!(
-            subject,
-            "Rimborso respinto: 50,00 € (ricevuta R-77) / Reimbursement rejected: €50.00 (receipt R-77)"
+            body,
+            "L'ufficio del personale ha respinto la tua richiesta di rimborso di 50,00 € per Istruzione e formazione (anche dei figli) (ricevuta R-77 del 2025-03-01).\n\
+             Motivo: la ricevuta non è leggibile\n\
+             L'importo è tornato nel tuo credito; puoi presentare di nuovo la ricevuta, corretta."
         );
-        assert!(
-            body.contains("Motivo: la ricevuta non è leggibile"),
-            "{body}"
-        );
-        assert!(body.contains("tornato nel tuo credito"), "{body}");
-        assert!(body.contains("— English —"), "{body}");
         let (_, closed) = decided_message(&decided(
             Status::Rejected,
             Some("spesa non ammessa"),
             Some(Returned::Company),
         ));
         assert!(closed.contains("tornato all'azienda"), "{closed}");
+        let (_, unexplained) = decided_message(&decided(Status::Rejected, None, None));
+        assert!(
+            unexplained.contains("Motivo: non indicato"),
+            "{unexplained}"
+        );
     }
 
     #[test]
-    fn an_approval_carries_hr_s_note() {
+    fn an_approval_carries_hr_s_note_in_the_instance_s_language() {
+        // HR answering in English does not change the employee's message.
+        trama_sdk::i18n::set_locale("en");
         let (subject, body) =
             decided_message(&decided(Status::Approved, Some("cedolino di marzo"), None));
+        trama_sdk::i18n::set_locale("it");
+        assert_eq!(subject, "Rimborso approvato: 50,00 € (ricevuta R-77)");
         assert!(
-            subject.starts_with("Rimborso approvato: 50,00 €"),
-            "{subject}"
+            body.ends_with("L'importo ti sarà pagato con lo stipendio.\nNota: cedolino di marzo"),
+            "{body}"
         );
-        assert!(body.contains("Nota: cedolino di marzo"), "{body}");
-        assert!(body.contains("Note: cedolino di marzo"), "{body}");
+        let (_, plain) = decided_message(&decided(Status::Approved, None, None));
+        assert!(plain.ends_with("con lo stipendio."), "{plain}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, LedgerError, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Collection, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use crate::accounts;
 use crate::fields::{self, read_amount, read_reference};
@@ -40,13 +40,13 @@ pub struct Payment {
     pub request_id: String,
 }
 
-pub fn read_payment(input: &Input, lang: Lang) -> std::result::Result<Payment, Problems> {
+pub fn read_payment(input: &Input) -> std::result::Result<Payment, Problems> {
     let mut problems = Problems::default();
     let amount_cents = input
         .one("amount")
-        .map(|_| read_amount(input, "amount", lang, &mut problems));
-    let reference = read_reference(input, lang, &mut problems);
-    let request_id = fields::request_id(input, lang, &mut problems);
+        .map(|_| read_amount(input, "amount", &mut problems));
+    let reference = read_reference(input, &mut problems);
+    let request_id = fields::request_id(input, &mut problems);
     if problems.is_empty() {
         Ok(Payment {
             amount_cents,
@@ -67,24 +67,24 @@ pub fn pay(
     now: i64,
     lang: Lang,
 ) -> Result<Doc<ProviderPayment>> {
-    let provider = load(id, lang)?;
+    let provider = load(id)?;
     let doc_id = format!("{id}.{}", payment.request_id);
     if let Some(done) = PROVIDER_PAYMENTS.get(&doc_id)? {
         if payment
             .amount_cents
             .is_some_and(|a| a != done.data.amount_cents)
         {
-            return Err(fields::reused(lang));
+            return Err(fields::reused());
         }
         return Ok(done);
     }
     let owed_now = owed(id)?;
     let amount = payment.amount_cents.unwrap_or(owed_now);
     if amount <= 0 {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!("a «{}» non è dovuto nulla", provider.data.legal_name),
-            Lang::En => format!("nothing is owed to “{}”", provider.data.legal_name),
-        }));
+        return Err(Error::invalid(t!(
+            "corporate_plans.payout.nothing_owed",
+            provider = provider.data.legal_name
+        )));
     }
     let transfer = ledger::transfer(
         &TransferRequest::new(
@@ -96,21 +96,13 @@ pub fn pay(
         .memo(format!("payment {}", payment.reference)),
     )
     .map_err(|err| match err {
-        LedgerError::InsufficientFunds(_) => Error::conflict(match lang {
-            Lang::It => format!(
-                "a «{}» sono dovuti {}: non si possono pagare {}",
-                provider.data.legal_name,
-                format_cents(owed_now, lang),
-                format_cents(amount, lang)
-            ),
-            Lang::En => format!(
-                "“{}” is owed {}: {} cannot be paid",
-                provider.data.legal_name,
-                format_cents(owed_now, lang),
-                format_cents(amount, lang)
-            ),
-        }),
-        LedgerError::Conflict(_) => fields::reused(lang),
+        LedgerError::InsufficientFunds(_) => Error::conflict(t!(
+            "corporate_plans.payout.owed_less",
+            provider = provider.data.legal_name,
+            owed = format_cents(owed_now, lang),
+            amount = format_cents(amount, lang)
+        )),
+        LedgerError::Conflict(_) => fields::reused(),
         other => other.into(),
     })?;
     let record = ProviderPayment {

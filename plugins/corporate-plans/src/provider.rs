@@ -31,7 +31,7 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, AccountKind};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, code};
+use trama_sdk::{Error, Result, audit, code, i18n, t};
 
 use crate::accounts;
 use crate::catalogue::{self, Service};
@@ -63,12 +63,12 @@ impl Status {
         }
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Status::Active => lang.pick("Attivo", "Active"),
-            Status::Suspended => lang.pick("Sospeso", "Suspended"),
-            Status::Revoked => lang.pick("Revocato", "Revoked"),
-            Status::Expired => lang.pick("Accreditamento scaduto", "Accreditation expired"),
+            Status::Active => t!("corporate_plans.provider.status_active"),
+            Status::Suspended => t!("corporate_plans.provider.status_suspended"),
+            Status::Revoked => t!("corporate_plans.provider.status_revoked"),
+            Status::Expired => t!("corporate_plans.provider.status_expired"),
         }
     }
 }
@@ -110,13 +110,10 @@ pub struct Provider {
 }
 
 /// The provider `id`, or a 404 naming it.
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Provider>> {
-    PROVIDERS.get(id)?.ok_or_else(|| {
-        Error::not_found(match lang {
-            Lang::It => format!("non esiste un fornitore con codice «{id}»"),
-            Lang::En => format!("there is no provider with id `{id}`"),
-        })
-    })
+pub fn load(id: &str) -> Result<Doc<Provider>> {
+    PROVIDERS
+        .get(id)?
+        .ok_or_else(|| Error::not_found(t!("corporate_plans.provider.no_provider", id = id)))
 }
 
 /// The providers the caller acts for.
@@ -141,21 +138,17 @@ pub struct NewProvider {
     pub categories: Vec<String>,
 }
 
-pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewProvider, Problems> {
+pub fn read_new(input: &Input) -> std::result::Result<NewProvider, Problems> {
     let mut problems = Problems::default();
     let legal_name = fields::read_text(
         input,
         "legal_name",
         2..=120,
-        (
-            "scrivi la ragione sociale, da 2 a 120 caratteri",
-            "write the provider's legal name, 2 to 120 characters",
-        ),
-        lang,
+        t!("corporate_plans.provider.legal_name"),
         &mut problems,
     );
-    let vat_number = company::read_vat(input, lang, &mut problems);
-    let categories = category::read_many(input, lang, &mut problems);
+    let vat_number = company::read_vat(input, &mut problems);
+    let categories = category::read_many(input, &mut problems);
     if problems.is_empty() {
         Ok(NewProvider {
             legal_name,
@@ -169,7 +162,7 @@ pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewProvider, P
 
 /// Registers a provider with a one-time code for its owner; a VAT number already registered is
 /// a `409`.
-pub fn register(new: NewProvider, now: i64, lang: Lang) -> Result<Doc<Provider>> {
+pub fn register(new: NewProvider, now: i64) -> Result<Doc<Provider>> {
     let taken = PROVIDERS
         .query()
         .filter("vat_number", Cmp::Eq, new.vat_number.as_str())
@@ -179,7 +172,6 @@ pub fn register(new: NewProvider, now: i64, lang: Lang) -> Result<Doc<Provider>>
         return Err(company::vat_taken(
             &new.vat_number,
             &existing.data.legal_name,
-            lang,
         ));
     }
     let doc = PROVIDERS.insert(Provider {
@@ -212,11 +204,19 @@ impl Claimable for Provider {
 }
 
 /// Links the caller's account to the provider holding the one-time code `text`.
-pub fn claim(user: &User, text: &str, lang: Lang) -> Result<Doc<Provider>> {
+pub fn claim(user: &User, text: &str) -> Result<Doc<Provider>> {
     const WHAT: claim::Noun = claim::Noun {
         unmatched: "corporate_plans.claim.no_provider_code",
     };
-    let doc = claim::redeem(&PROVIDERS, "claim_code", CODE_LEN, text, user, WHAT, lang)?;
+    let doc = claim::redeem(
+        &PROVIDERS,
+        "claim_code",
+        CODE_LEN,
+        text,
+        user,
+        WHAT,
+        i18n::current(),
+    )?;
     audit::record(
         "provider.claimed",
         &doc.id,
@@ -227,13 +227,10 @@ pub fn claim(user: &User, text: &str, lang: Lang) -> Result<Doc<Provider>> {
 
 /// The operator suspends or reactivates a provider it registered (accredited ones follow the
 /// admissions plugin).
-pub fn set_status(id: &str, status: Status, now: i64, lang: Lang) -> Result<Doc<Provider>> {
-    let mut doc = load(id, lang)?;
+pub fn set_status(id: &str, status: Status, now: i64) -> Result<Doc<Provider>> {
+    let mut doc = load(id)?;
     if doc.data.source == Source::Admissions {
-        return Err(Error::invalid(lang.pick(
-            "questo fornitore è accreditato tramite il servizio di accreditamento: sospendilo lì",
-            "this provider is accredited through the admissions service: suspend it there",
-        )));
+        return Err(Error::invalid(t!("corporate_plans.provider.accredited")));
     }
     doc.data.status = status;
     doc.data.stamps.status_stamp = Stamp::local(now);
@@ -345,7 +342,7 @@ pub struct ProviderView {
     pub legal_name: String,
     pub vat_number: String,
     pub status: Status,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub source: Source,
     pub linked: bool,
     /// Shown to operators until the owner uses it.
@@ -364,7 +361,7 @@ impl ProviderView {
             legal_name: doc.data.legal_name.clone(),
             vat_number: doc.data.vat_number.clone(),
             status: doc.data.status,
-            status_label: doc.data.status.label(lang),
+            status_label: doc.data.status.label(),
             source: doc.data.source,
             linked: doc.data.user_id.is_some(),
             claim_code: doc.data.claim_code.as_deref().map(shown_code),
@@ -372,7 +369,7 @@ impl ProviderView {
                 .data
                 .categories
                 .iter()
-                .map(|c| category::CategoryView::new(c, lang))
+                .map(|c| category::CategoryView::new(c))
                 .collect(),
             expires_on: doc.data.expires_on.clone(),
             owed_cents,

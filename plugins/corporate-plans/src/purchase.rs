@@ -19,7 +19,7 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, LedgerError, TransferRequest};
 use trama_sdk::money::{self, format_cents};
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, clock};
+use trama_sdk::{Error, Result, audit, clock, i18n, t};
 
 use crate::accounts;
 use crate::catalogue;
@@ -62,33 +62,27 @@ pub struct Order {
     pub request_id: String,
 }
 
-pub fn read(input: &Input, lang: Lang) -> std::result::Result<Order, Problems> {
+pub fn read(input: &Input) -> std::result::Result<Order, Problems> {
     let mut problems = Problems::default();
     let enrolment = input.one("enrolment").unwrap_or_default().to_owned();
     if enrolment.is_empty() {
-        problems.push(
-            "enrolment",
-            lang.pick("scegli con quale piano pagare", "choose which plan pays"),
-        );
+        problems.push("enrolment", t!("corporate_plans.purchase.choose_plan"));
     }
     let service = input.one("service").unwrap_or_default().to_owned();
     if service.is_empty() {
-        problems.push(
-            "service",
-            lang.pick("scegli un servizio", "choose a service"),
-        );
+        problems.push("service", t!("corporate_plans.purchase.choose_service"));
     }
     let price_cents = match input.one("price") {
         None => None,
         Some(text) => match money::parse_euros(text) {
             Ok(cents) => Some(cents),
             Err(err) => {
-                problems.push("price", err.describe(text, lang));
+                problems.push("price", err.describe(text, i18n::current()));
                 None
             }
         },
     };
-    let request_id = fields::request_id(input, lang, &mut problems);
+    let request_id = fields::request_id(input, &mut problems);
     if problems.is_empty() {
         Ok(Order {
             enrolment,
@@ -106,68 +100,50 @@ pub fn read(input: &Input, lang: Lang) -> std::result::Result<Order, Problems> {
 /// cover the category, `409` when the wallet holds less than the price (saying how much it
 /// holds) or the price changed.
 pub fn buy(user: &User, order: Order, lang: Lang) -> Result<Doc<Purchase>> {
-    let enrolment = enrol::load_own(&order.enrolment, user, lang)?;
+    let enrolment = enrol::load_own(&order.enrolment, user)?;
     let id = format!("{}.{}", enrolment.id, order.request_id);
     if let Some(done) = PURCHASES.get(&id)? {
         if done.data.service != order.service {
-            return Err(fields::reused(lang));
+            return Err(fields::reused());
         }
         return Ok(done);
     }
-    let plan = plan::load(&enrolment.data.plan, lang)?;
+    let plan = plan::load(&enrolment.data.plan)?;
     let today = clock::today();
-    if let Some(reason) = plan.data.closed_reason(today, lang) {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!("{reason}: il credito non si può più spendere"),
-            Lang::En => format!("{reason}: its credit cannot be spent now"),
-        }));
+    if let Some(reason) = plan.data.closed_reason(today) {
+        return Err(Error::invalid(t!(
+            "corporate_plans.purchase.cannot_spend",
+            reason = reason
+        )));
     }
-    let service = catalogue::load(&order.service, lang)?;
-    let provider = provider::load(&service.data.provider, lang)?;
+    let service = catalogue::load(&order.service)?;
+    let provider = provider::load(&service.data.provider)?;
     let (Some(price), true, Status::Active) = (
         service.data.price_cents,
         service.data.listed,
         provider.data.status,
     ) else {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!("il servizio «{}» non è più disponibile", service.data.title),
-            Lang::En => format!(
-                "the service “{}” is no longer available",
-                service.data.title
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "corporate_plans.purchase.unavailable",
+            service = service.data.title
+        )));
     };
     if !plan.data.allows(&service.data.category) {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "il piano «{}» non copre la categoria «{}»",
-                plan.data.title,
-                category::label(&service.data.category, lang)
-            ),
-            Lang::En => format!(
-                "the plan “{}” does not cover the category “{}”",
-                plan.data.title,
-                category::label(&service.data.category, lang)
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "corporate_plans.plan.category_not_covered",
+            plan = plan.data.title,
+            category = category::label(&service.data.category)
+        )));
     }
     if let Some(seen) = order.price_cents
         && seen != price
     {
-        return Err(Error::conflict(match lang {
-            Lang::It => format!(
-                "il prezzo di «{}» è cambiato: ora è {} (avevi visto {}). Nulla è stato addebitato",
-                service.data.title,
-                format_cents(price, lang),
-                format_cents(seen, lang)
-            ),
-            Lang::En => format!(
-                "the price of “{}” changed: it is now {} (you saw {}). Nothing was charged",
-                service.data.title,
-                format_cents(price, lang),
-                format_cents(seen, lang)
-            ),
-        }));
+        return Err(Error::conflict(t!(
+            "corporate_plans.purchase.price_changed",
+            service = service.data.title,
+            price = format_cents(price, lang),
+            seen = format_cents(seen, lang)
+        )));
     }
     let wallet = accounts::wallet(&enrolment.id);
     let transfer = ledger::transfer(
@@ -177,27 +153,22 @@ pub fn buy(user: &User, order: Order, lang: Lang) -> Result<Doc<Purchase>> {
             price,
             format!("buy/{id}"),
         )
-        .memo(format!("{} — {}", service.data.title, provider.data.legal_name)),
+        .memo(format!(
+            "{} — {}",
+            service.data.title, provider.data.legal_name
+        )),
     )
     .map_err(|err| match err {
         LedgerError::InsufficientFunds(_) => {
             let left = accounts::balance(&wallet).unwrap_or(0);
-            Error::conflict(match lang {
-                Lang::It => format!(
-                    "il tuo credito residuo è {}: non basta per «{}», che costa {}. Nulla è stato addebitato",
-                    format_cents(left, lang),
-                    service.data.title,
-                    format_cents(price, lang)
-                ),
-                Lang::En => format!(
-                    "your credit left is {}: not enough for “{}”, which costs {}. Nothing was charged",
-                    format_cents(left, lang),
-                    service.data.title,
-                    format_cents(price, lang)
-                ),
-            })
+            Error::conflict(t!(
+                "corporate_plans.purchase.credit_short",
+                left = format_cents(left, lang),
+                service = service.data.title,
+                price = format_cents(price, lang)
+            ))
         }
-        LedgerError::Conflict(_) => fields::reused(lang),
+        LedgerError::Conflict(_) => fields::reused(),
         other => other.into(),
     })?;
     let purchase = Purchase {
@@ -267,7 +238,7 @@ impl PurchaseView {
             service: p.service.clone(),
             service_title: p.service_title.clone(),
             category: p.category.clone(),
-            category_label: category::label(&p.category, lang),
+            category_label: category::label(&p.category),
             amount_cents: p.amount_cents,
             amount_text: format_cents(p.amount_cents, lang),
             at_utc: trama_sdk::clock::DateTime::from_unix_ms(p.at).to_string(),
@@ -292,18 +263,15 @@ mod tests {
 
     #[test]
     fn an_order_names_what_is_missing() {
-        let problems = read(&Input::default(), Lang::En).unwrap_err();
+        let problems = read(&Input::default()).unwrap_err();
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, vec!["enrolment", "service", "request_id"]);
-        let order = read(
-            &Input::from_pairs(&[
-                ("enrolment".into(), "p.anna".into()),
-                ("service".into(), "s1".into()),
-                ("price".into(), "12.50".into()),
-                ("request_id".into(), "0123456789abcdef".into()),
-            ]),
-            Lang::En,
-        )
+        let order = read(&Input::from_pairs(&[
+            ("enrolment".into(), "p.anna".into()),
+            ("service".into(), "s1".into()),
+            ("price".into(), "12.50".into()),
+            ("request_id".into(), "0123456789abcdef".into()),
+        ]))
         .unwrap();
         assert_eq!(order.price_cents, Some(1250));
     }

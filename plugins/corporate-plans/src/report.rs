@@ -15,13 +15,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use trama_sdk::Result;
 use trama_sdk::clock::DateTime;
 use trama_sdk::csv::Sheet;
 use trama_sdk::i18n::Lang;
 use trama_sdk::ledger;
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Cmp, Collection, Doc, PAGE};
+use trama_sdk::{Result, t};
 
 use crate::category;
 use crate::enrol::{ENROLMENTS, Enrolment, Status as EnrolmentStatus};
@@ -176,7 +176,7 @@ pub fn plan_summary(plan: &Doc<Plan>, lang: Lang) -> Result<PlanSummary> {
         by_category: by_category
             .into_iter()
             .map(|(code, (bought, back))| CategoryLine {
-                label: category::label(&code, lang),
+                label: category::label(&code),
                 category: code,
                 purchases: money(bought, lang),
                 reimbursed: money(back, lang),
@@ -251,7 +251,7 @@ pub fn employee_lines(plan: &Doc<Plan>, lang: Lang) -> Result<Vec<EmployeeLine>>
         .collect())
 }
 
-/// The columns of `employees.csv`, `(italian, english)`.
+/// The columns of `employees.csv`, as catalogue keys.
 const EMPLOYEE_COLUMNS: [&str; 12] = [
     "corporate_plans.csv.username",
     "corporate_plans.csv.full_name",
@@ -272,17 +272,18 @@ pub fn employees_csv(plan: &Doc<Plan>, lang: Lang) -> Result<Sheet> {
     let mut sheet = Sheet::new(lang);
     sheet.header(&EMPLOYEE_COLUMNS);
     for line in employee_lines(plan, lang)? {
-        let row = employee_row(&sheet, line, lang);
+        let row = employee_row(&sheet, line);
         sheet.row(&row);
     }
     Ok(sheet)
 }
 
-/// One employee's row: Italian statuses for people, the API's keys in English.
-fn employee_row(sheet: &Sheet, line: EmployeeLine, lang: Lang) -> [String; 12] {
+/// One employee's row: statuses as the catalogues word them for a sheet (Italian words, the
+/// API's keys in English).
+fn employee_row(sheet: &Sheet, line: EmployeeLine) -> [String; 12] {
     let status = match line.status {
-        EnrolmentStatus::Pending => lang.pick("In attesa di attivazione", "pending"),
-        EnrolmentStatus::Active => lang.pick("Attiva", "active"),
+        EnrolmentStatus::Pending => t!("corporate_plans.csv_cell.enrolment_pending"),
+        EnrolmentStatus::Active => t!("corporate_plans.csv_cell.enrolment_active"),
     };
     [
         line.username,
@@ -290,7 +291,7 @@ fn employee_row(sheet: &Sheet, line: EmployeeLine, lang: Lang) -> [String; 12] {
         line.employee_code.unwrap_or_default(),
         line.level.unwrap_or_default(),
         line.dependants.to_string(),
-        status.to_owned(),
+        status,
         line.activation_code.unwrap_or_default(),
         sheet.cents(line.credit.cents),
         sheet.cents(line.purchases.cents),
@@ -314,16 +315,16 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<Sheet> {
             d.at,
             vec![
                 DateTime::from_unix_ms(d.at).to_string(),
-                lang.pick("Acquisto", "purchase").to_owned(),
+                t!("corporate_plans.csv_cell.purchase"),
                 usernames.get(&d.enrolment).cloned().unwrap_or_default(),
                 d.employee_name,
                 d.category.clone(),
-                category::label(&d.category, lang),
+                category::label(&d.category),
                 d.provider_name,
                 d.service_title,
                 String::new(),
                 sheet.cents(d.amount_cents),
-                lang.pick("Eseguito", "done").to_owned(),
+                t!("corporate_plans.csv_cell.done"),
                 p.id,
             ],
         ));
@@ -334,17 +335,20 @@ pub fn movements_csv(plan: &Doc<Plan>, lang: Lang) -> Result<Sheet> {
             d.submitted_at,
             vec![
                 DateTime::from_unix_ms(d.submitted_at).to_string(),
-                lang.pick("Rimborso", "reimbursement").to_owned(),
+                t!("corporate_plans.csv_cell.reimbursement"),
                 usernames.get(&d.enrolment).cloned().unwrap_or_default(),
                 d.employee_name,
                 d.category.clone(),
-                category::label(&d.category, lang),
+                category::label(&d.category),
                 String::new(),
                 d.description,
                 format!("{} ({})", d.receipt_reference, d.expense_date),
                 sheet.cents(d.amount_cents),
-                lang.pick(d.status.label(Lang::It), d.status.key())
-                    .to_owned(),
+                match d.status {
+                    Status::Pending => t!("corporate_plans.csv_cell.request_pending"),
+                    Status::Approved => t!("corporate_plans.csv_cell.request_approved"),
+                    Status::Rejected => t!("corporate_plans.csv_cell.request_rejected"),
+                },
                 r.id,
             ],
         ));
@@ -397,7 +401,7 @@ pub fn provider_sales_csv(id: &str, lang: Lang) -> Result<Sheet> {
             p.id,
             d.employee_name,
             d.service_title,
-            category::label(&d.category, lang),
+            category::label(&d.category),
             sheet.cents(d.amount_cents),
         ];
         sheet.row(&row);
@@ -449,17 +453,21 @@ mod tests {
         }
     }
 
-    fn sheet_of(lang: Lang) -> String {
+    /// The sheet of one employee for a reader of `locale`.
+    fn sheet_of(locale: &str) -> String {
+        trama_sdk::i18n::set_locale(locale);
+        let lang = Lang::from_locale(locale);
         let mut sheet = Sheet::new(lang);
         sheet.header(&EMPLOYEE_COLUMNS);
-        let row = employee_row(&sheet, anna(lang), lang);
+        let row = employee_row(&sheet, anna(lang));
         sheet.row(&row);
+        trama_sdk::i18n::set_locale("it");
         sheet.finish()
     }
 
     #[test]
     fn an_italian_export_opens_in_columns_with_decimal_commas() {
-        let text = sheet_of(Lang::It);
+        let text = sheet_of("it");
         assert!(text.starts_with("\u{feff}Nome utente;Nome e cognome;Matricola;"));
         assert!(text.ends_with(
             "\r\nanna;Anna Rossi, sì;M001;Q1;1;Attiva;;1100,00;230,50;300,00;0,00;569,50\r\n"
@@ -468,7 +476,7 @@ mod tests {
 
     #[test]
     fn an_english_export_keeps_the_api_keys_and_decimal_points() {
-        let text = sheet_of(Lang::En);
+        let text = sheet_of("en");
         assert!(text.starts_with("\u{feff}username,full_name,employee_code,"));
         assert!(text.ends_with(
             "\r\nanna,\"Anna Rossi, sì\",M001,Q1,1,active,,1100.00,230.50,300.00,0.00,569.50\r\n"

@@ -10,7 +10,7 @@
 //! Every row keeps the number of the line it starts on in the file (the header is line 1), so
 //! an error report can say "line 7" and HR finds the row in their spreadsheet.
 
-use trama_sdk::i18n::Lang;
+use trama_sdk::t;
 
 /// A row of the table: the line it starts on and its fields, trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,20 +37,10 @@ pub enum TableError {
 }
 
 impl TableError {
-    pub fn describe(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (Self::Empty, Lang::It) => {
-                "il file è vuoto: serve una riga di intestazione e una riga per dipendente".into()
-            }
-            (Self::Empty, Lang::En) => {
-                "the file is empty: it needs a header line and one line per employee".into()
-            }
-            (Self::UnclosedQuote(line), Lang::It) => format!(
-                "alla riga {line} un campo tra virgolette non viene mai chiuso: controlla le virgolette"
-            ),
-            (Self::UnclosedQuote(line), Lang::En) => {
-                format!("on line {line} a quoted field is never closed: check the quotes")
-            }
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Empty => t!("corporate_plans.table.empty"),
+            Self::UnclosedQuote(line) => t!("corporate_plans.table.unclosed_quote", line = line),
         }
     }
 }
@@ -224,11 +214,7 @@ mod tests {
             read("username;nome\nanna;\"Rossi\nbruno;Verdi\n"),
             Err(TableError::UnclosedQuote(2))
         );
-        assert!(
-            TableError::UnclosedQuote(2)
-                .describe(Lang::It)
-                .contains("riga 2")
-        );
+        assert!(TableError::UnclosedQuote(2).describe().contains("riga 2"));
         let only_header = read("username;nome").unwrap();
         assert!(only_header.rows.is_empty());
     }

@@ -5,7 +5,7 @@
 //! The check digit is [`trama_sdk::fiscal`]'s; what stays here is this plugin's own reading
 //! (dots and dashes allowed too) and its messages, which name the digit that is wrong.
 
-use trama_sdk::i18n::Lang;
+use trama_sdk::t;
 
 /// Why a text is not a partita IVA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,22 +19,11 @@ pub enum VatError {
 }
 
 impl VatError {
-    pub fn describe(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (Self::Length, Lang::It) => "una partita IVA ha 11 cifre".into(),
-            (Self::Length, Lang::En) => "a partita IVA has 11 digits".into(),
-            (Self::NotDigit(at), Lang::It) => {
-                format!("il carattere in posizione {at} non è una cifra")
-            }
-            (Self::NotDigit(at), Lang::En) => {
-                format!("the character at position {at} is not a digit")
-            }
-            (Self::Check, Lang::It) => {
-                "la cifra di controllo non corrisponde: controlla di averla scritta bene".into()
-            }
-            (Self::Check, Lang::En) => {
-                "the check digit does not match: please check it was typed correctly".into()
-            }
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Length => t!("corporate_plans.vat.length"),
+            Self::NotDigit(at) => t!("corporate_plans.vat.not_digit", position = at),
+            Self::Check => t!("corporate_plans.vat.check"),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
-use trama_sdk::{Error, Result};
+use trama_sdk::{Error, Result, t};
 
 use super::{MAX_ROWS, NewEnrolment};
 use crate::credit::{self, CreditRule};
@@ -56,22 +56,13 @@ pub fn check(
     let mut problems = Problems::default();
     let username = match fields.username.map(str::trim).filter(|u| !u.is_empty()) {
         None => {
-            problems.push(
-                "username",
-                lang.pick(
-                    "manca il nome utente del dipendente sulla piattaforma",
-                    "the employee's username on the platform is missing",
-                ),
-            );
+            problems.push("username", t!("corporate_plans.enrol.username_missing"));
             String::new()
         }
         Some(text) => parse_username(text).unwrap_or_else(|| {
             problems.push(
                 "username",
-                match lang {
-                    Lang::It => format!("«{text}» non è un nome utente valido: da 3 a 64 caratteri tra lettere minuscole, cifre, «.», «_», «-» e «@»"),
-                    Lang::En => format!("`{text}` is not a valid username: 3 to 64 lower-case letters, digits, `.`, `_`, `-` or `@`"),
-                },
+                t!("corporate_plans.enrol.username_invalid", text = text),
             );
             String::new()
         }),
@@ -82,13 +73,7 @@ pub fn check(
         .unwrap_or_default()
         .to_owned();
     if !(2..=120).contains(&full_name.chars().count()) {
-        problems.push(
-            "full_name",
-            lang.pick(
-                "scrivi nome e cognome del dipendente, da 2 a 120 caratteri",
-                "write the employee's full name, 2 to 120 characters",
-            ),
-        );
+        problems.push("full_name", t!("corporate_plans.enrol.full_name"));
     }
     let employee_code = fields
         .employee_code
@@ -101,10 +86,7 @@ pub fn check(
     {
         problems.push(
             "employee_code",
-            lang.pick(
-                "la matricola ha al massimo 40 caratteri",
-                "the employee code has at most 40 characters",
-            ),
+            t!("corporate_plans.enrol.employee_code_long"),
         );
     }
     let dependants = match fields.dependants.map(str::trim).filter(|d| !d.is_empty()) {
@@ -114,16 +96,11 @@ pub fn check(
             _ => {
                 problems.push(
                     "dependants",
-                    match lang {
-                        Lang::It => format!(
-                            "«{text}» non è un numero di familiari a carico: scrivi un numero intero da 0 a {}",
-                            credit::MAX_DEPENDANTS
-                        ),
-                        Lang::En => format!(
-                            "`{text}` is not a number of dependants: write a whole number from 0 to {}",
-                            credit::MAX_DEPENDANTS
-                        ),
-                    },
+                    t!(
+                        "corporate_plans.enrol.dependants_invalid",
+                        text = text,
+                        max = credit::MAX_DEPENDANTS
+                    ),
                 );
                 0
             }
@@ -207,69 +184,50 @@ pub struct CheckedTable {
 /// (nothing is enrolled); row problems are in [`CheckedTable::errors`].
 pub fn check_table(text: &str, rule: &CreditRule, lang: Lang) -> Result<CheckedTable> {
     let Table { header, rows, .. } =
-        table::read(text).map_err(|err| Error::invalid(err.describe(lang)))?;
+        table::read(text).map_err(|err| Error::invalid(err.describe()))?;
     let mut columns: Vec<&'static str> = Vec::with_capacity(header.len());
     for (i, name) in header.iter().enumerate() {
         match column_of(name) {
             Some(column) if columns.contains(&column) => {
-                return Err(Error::invalid(match lang {
-                    Lang::It => format!("la colonna «{name}» compare due volte nell'intestazione"),
-                    Lang::En => format!("the column `{name}` appears twice in the header"),
-                }));
+                return Err(Error::invalid(t!(
+                    "corporate_plans.enrol.column_twice",
+                    name = name
+                )));
             }
             Some(column) => columns.push(column),
             None if name.is_empty() => {
-                return Err(Error::invalid(match lang {
-                    Lang::It => format!("la colonna {} dell'intestazione non ha nome", i + 1),
-                    Lang::En => format!("column {} of the header has no name", i + 1),
-                }));
+                return Err(Error::invalid(t!(
+                    "corporate_plans.enrol.column_unnamed",
+                    number = i + 1
+                )));
             }
             None => {
-                return Err(Error::invalid(match lang {
-                    Lang::It => format!(
-                        "la colonna «{name}» non è prevista: le colonne sono username, nome, matricola, livello, familiari a carico"
-                    ),
-                    Lang::En => format!(
-                        "the column `{name}` is not known: the columns are username, full_name, employee_code, level, dependants"
-                    ),
-                }));
+                return Err(Error::invalid(t!(
+                    "corporate_plans.enrol.column_unknown",
+                    name = name
+                )));
             }
         }
     }
     for required in ["username", "full_name"] {
         if !columns.contains(&required) {
-            return Err(Error::invalid(match lang {
-                Lang::It => format!(
-                    "manca la colonna «{}»: la prima riga deve essere l'intestazione, ad esempio username;nome;livello;familiari a carico",
-                    if required == "username" {
-                        "username"
-                    } else {
-                        "nome"
-                    }
-                ),
-                Lang::En => format!(
-                    "the column `{required}` is missing: the first line must be the header, e.g. username,full_name,level,dependants"
-                ),
-            }));
+            return Err(Error::invalid(t!(
+                "corporate_plans.enrol.column_missing",
+                column = column_label(required)
+            )));
         }
     }
     if !rule.levels.is_empty() && !columns.contains(&"level") {
-        return Err(Error::invalid(lang.pick(
-            "il piano assegna il credito per livello: serve la colonna «livello»",
-            "the plan gives credit by level: the column `level` is needed",
+        return Err(Error::invalid(t!(
+            "corporate_plans.enrol.level_column_needed"
         )));
     }
     if rows.len() > MAX_ROWS {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "il file ha {} righe: se ne caricano al massimo {MAX_ROWS} alla volta, dividilo in più parti",
-                rows.len()
-            ),
-            Lang::En => format!(
-                "the file has {} rows: at most {MAX_ROWS} are uploaded at a time, split it into parts",
-                rows.len()
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "corporate_plans.enrol.too_many_rows",
+            rows = rows.len(),
+            max = MAX_ROWS
+        )));
     }
     let mut checked = CheckedTable::default();
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -287,18 +245,11 @@ pub fn check_table(text: &str, rule: &CreditRule, lang: Lang) -> Result<CheckedT
             checked.errors.push(RowError {
                 line: row.line,
                 username,
-                message: match lang {
-                    Lang::It => format!(
-                        "la riga ha {} campi ma l'intestazione {} colonne: controlla i separatori",
-                        row.fields.len(),
-                        header.len()
-                    ),
-                    Lang::En => format!(
-                        "the row has {} fields but the header {} columns: check the separators",
-                        row.fields.len(),
-                        header.len()
-                    ),
-                },
+                message: t!(
+                    "corporate_plans.enrol.row_fields",
+                    fields = row.fields.len(),
+                    columns = header.len()
+                ),
             });
             continue;
         }
@@ -316,7 +267,13 @@ pub fn check_table(text: &str, rule: &CreditRule, lang: Lang) -> Result<CheckedT
                 message: problems
                     .0
                     .iter()
-                    .map(|p| format!("{}: {}", column_label(&p.field, lang), p.message))
+                    .map(|p| {
+                        t!(
+                            "corporate_plans.enrol.row_problem",
+                            column = column_label(&p.field),
+                            problem = p.message
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
             }),
@@ -325,15 +282,11 @@ pub fn check_table(text: &str, rule: &CreditRule, lang: Lang) -> Result<CheckedT
                     checked.errors.push(RowError {
                         line: row.line,
                         username,
-                        message: match lang {
-                            Lang::It => {
-                                format!("il dipendente «{}» è già alla riga {first}", new.username)
-                            }
-                            Lang::En => format!(
-                                "the employee `{}` is already on line {first}",
-                                new.username
-                            ),
-                        },
+                        message: t!(
+                            "corporate_plans.enrol.username_twice",
+                            username = new.username,
+                            line = first
+                        ),
                     });
                     continue;
                 }
@@ -342,14 +295,11 @@ pub fn check_table(text: &str, rule: &CreditRule, lang: Lang) -> Result<CheckedT
                         checked.errors.push(RowError {
                             line: row.line,
                             username,
-                            message: match lang {
-                                Lang::It => {
-                                    format!("la matricola «{code}» è già alla riga {first}")
-                                }
-                                Lang::En => {
-                                    format!("the employee code `{code}` is already on line {first}")
-                                }
-                            },
+                            message: t!(
+                                "corporate_plans.enrol.employee_code_twice",
+                                code = code,
+                                line = first
+                            ),
                         });
                         continue;
                     }
@@ -364,18 +314,14 @@ pub fn check_table(text: &str, rule: &CreditRule, lang: Lang) -> Result<CheckedT
 }
 
 /// A field's name as the table's header says it.
-fn column_label(field: &str, lang: Lang) -> &'static str {
-    match (field, lang) {
-        ("username", _) => "username",
-        ("full_name", Lang::It) => "nome",
-        ("employee_code", Lang::It) => "matricola",
-        ("level", Lang::It) => "livello",
-        ("dependants", Lang::It) => "familiari a carico",
-        ("full_name", Lang::En) => "full_name",
-        ("employee_code", Lang::En) => "employee_code",
-        ("level", Lang::En) => "level",
-        ("dependants", Lang::En) => "dependants",
-        _ => "?",
+fn column_label(field: &str) -> String {
+    match field {
+        "username" => t!("corporate_plans.columns.username"),
+        "full_name" => t!("corporate_plans.columns.full_name"),
+        "employee_code" => t!("corporate_plans.columns.employee_code"),
+        "level" => t!("corporate_plans.columns.level"),
+        "dependants" => t!("corporate_plans.columns.dependants"),
+        _ => "?".to_owned(),
     }
 }
 
@@ -386,7 +332,7 @@ mod tests {
     fn rule() -> CreditRule {
         CreditRule {
             flat_cents: 0,
-            levels: credit::parse_levels(&["Q1 = 1.000", "2 = 800"], Lang::It).unwrap_or_default(),
+            levels: credit::parse_levels(&["Q1 = 1.000", "2 = 800"]).unwrap_or_default(),
             per_dependant_cents: 10_000,
             max_dependants: Some(2),
             refund_share_bp: 2500,
@@ -448,6 +394,7 @@ mod tests {
             max_dependants: None,
             refund_share_bp: 0,
         };
+        trama_sdk::i18n::set_locale("en");
         for (text, expected) in [
             ("nome\nAnna", "username"),
             ("username,nome,stipendio\nanna,Anna,1", "stipendio"),
@@ -464,6 +411,17 @@ mod tests {
         assert!(check_table(&many, &flat, Lang::En).is_err());
         let extra = check_table("username,name\nanna,Anna,oops", &flat, Lang::En).unwrap();
         assert!(extra.errors[0].message.contains("3 fields"));
+        let missing = check_table("username\nanna", &flat, Lang::En).unwrap_err();
+        trama_sdk::i18n::set_locale("it");
+        assert_eq!(
+            missing.message(),
+            "the column `full_name` is missing: the first line must be the header, e.g. username,full_name,level,dependants"
+        );
+        let missing = check_table("username\nanna", &flat, Lang::It).unwrap_err();
+        assert!(
+            missing.message().starts_with("manca la colonna «nome»:"),
+            "{missing}"
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@ use trama_sdk::identity::User;
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, clock};
+use trama_sdk::{Error, Result, audit, clock, t};
 
 use crate::accounts;
 use crate::credit::Credit;
@@ -164,18 +164,11 @@ fn funding(plan: &str, id: &str, credit: Credit) -> Vec<TransferRequest> {
 }
 
 fn budget_error(left: i64, credit: i64, lang: Lang) -> String {
-    match lang {
-        Lang::It => format!(
-            "il budget del piano ha ancora {}: non basta per il credito di questo dipendente, {}. Aumenta il budget e ricarica questa riga",
-            format_cents(left, lang),
-            format_cents(credit, lang)
-        ),
-        Lang::En => format!(
-            "the plan's budget has {} left: not enough for this employee's credit, {}. Top up the budget and upload this row again",
-            format_cents(left, lang),
-            format_cents(credit, lang)
-        ),
-    }
+    t!(
+        "corporate_plans.enrol.budget_short",
+        left = format_cents(left, lang),
+        credit = format_cents(credit, lang)
+    )
 }
 
 /// Enrols `rows` (each with its line; 0 for a single enrolment) in `plan`: see the module
@@ -188,16 +181,10 @@ pub fn enrol(
 ) -> Result<Outcome> {
     let today = clock::today();
     if plan.data.is_over(today) {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "il piano «{}» è chiuso: non si possono iscrivere dipendenti",
-                plan.data.title
-            ),
-            Lang::En => format!(
-                "the plan “{}” is closed: no employee can be enrolled",
-                plan.data.title
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "corporate_plans.enrol.plan_closed",
+            title = plan.data.title
+        )));
     }
     let now = clock::now_ms();
     let mut outcome = Outcome::default();
@@ -212,10 +199,12 @@ pub fn enrol(
                 outcome.errors.push(RowError {
                     line,
                     username: Some(new.username.clone()),
-                    message: match lang {
-                        Lang::It => format!("«{}» è già iscritto a questo piano con dati diversi ({}, credito {})", new.username, existing.data.full_name, format_cents(existing.data.credit_cents, lang)),
-                        Lang::En => format!("`{}` is already enrolled in this plan with other details ({}, credit {})", new.username, existing.data.full_name, format_cents(existing.data.credit_cents, lang)),
-                    },
+                    message: t!(
+                        "corporate_plans.enrol.already_enrolled",
+                        username = new.username,
+                        name = existing.data.full_name,
+                        credit = format_cents(existing.data.credit_cents, lang)
+                    ),
                 });
             }
             continue;
@@ -263,12 +252,7 @@ pub fn enrol(
                         Err(LedgerError::Conflict(_)) => outcome.errors.push(RowError {
                             line: *line,
                             username: Some(new.username.clone()),
-                            message: lang
-                                .pick(
-                                    "un'iscrizione precedente di questo dipendente, con un credito diverso, si è interrotta: contatta la cooperativa",
-                                    "an earlier enrolment of this employee, with another credit, was interrupted: contact the cooperative",
-                                )
-                                .to_owned(),
+                            message: t!("corporate_plans.enrol.interrupted"),
                         }),
                         Err(err) => return Err(err.into()),
                     }
@@ -351,26 +335,23 @@ pub fn enrol(
 }
 
 /// The enrolment `id` as HR of `company` sees it (another company's is "not found").
-pub fn load_for_company(id: &str, company: &str, lang: Lang) -> Result<Doc<Enrolment>> {
+pub fn load_for_company(id: &str, company: &str) -> Result<Doc<Enrolment>> {
     match ENROLMENTS.get(id)? {
         Some(doc) if doc.data.company == company => Ok(doc),
-        _ => Err(not_found(id, lang)),
+        _ => Err(not_found(id)),
     }
 }
 
 /// The caller's enrolment `id`: active and theirs, or "not found".
-pub fn load_own(id: &str, user: &User, lang: Lang) -> Result<Doc<Enrolment>> {
+pub fn load_own(id: &str, user: &User) -> Result<Doc<Enrolment>> {
     match ENROLMENTS.get(id)? {
         Some(doc) if doc.data.user_id.as_deref() == Some(user.id.as_str()) => Ok(doc),
-        _ => Err(not_found(id, lang)),
+        _ => Err(not_found(id)),
     }
 }
 
-fn not_found(id: &str, lang: Lang) -> Error {
-    Error::not_found(match lang {
-        Lang::It => format!("non esiste un'iscrizione «{id}»"),
-        Lang::En => format!("there is no enrolment `{id}`"),
-    })
+fn not_found(id: &str) -> Error {
+    Error::not_found(t!("corporate_plans.enrol.no_enrolment", id = id))
 }
 
 /// The enrolments of one person.
@@ -413,7 +394,7 @@ pub struct EnrolmentView {
     pub credit_text: String,
     pub reimbursable_cents: i64,
     pub status: Status,
-    pub status_label: &'static str,
+    pub status_label: String,
     /// Shown to HR while pending, in groups for reading out.
     pub activation_code: Option<String>,
     pub locked: bool,
@@ -448,8 +429,8 @@ impl EnrolmentView {
             reimbursable_cents: e.reimbursable_cents,
             status: e.status,
             status_label: match e.status {
-                Status::Pending => lang.pick("In attesa di attivazione", "Waiting for activation"),
-                Status::Active => lang.pick("Attiva", "Active"),
+                Status::Pending => t!("corporate_plans.enrol.status_pending"),
+                Status::Active => t!("corporate_plans.enrol.status_active"),
             },
             activation_code: e.activation_code.as_deref().map(shown_code),
             locked: e.failed_attempts >= MAX_FAILED_ATTEMPTS,

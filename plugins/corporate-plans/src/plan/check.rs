@@ -2,9 +2,8 @@
 //! problem named by field before anything is created.
 
 use trama_sdk::clock::Date;
-use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
-use trama_sdk::money;
+use trama_sdk::{i18n, money, t};
 
 use super::MAX_DAYS;
 use crate::category;
@@ -25,30 +24,21 @@ pub struct NewPlan {
 }
 
 /// Reads a plan's form; `today` is when it is submitted.
-pub fn read_new(input: &Input, today: Date, lang: Lang) -> std::result::Result<NewPlan, Problems> {
+pub fn read_new(input: &Input, today: Date) -> std::result::Result<NewPlan, Problems> {
     let mut problems = Problems::default();
+    let lang = i18n::current();
     let title = fields::read_text(
         input,
         "title",
         3..=120,
-        (
-            "scrivi il nome del piano, da 3 a 120 caratteri (ad esempio «Welfare 2025»)",
-            "write the plan's name, 3 to 120 characters (e.g. “Welfare 2025”)",
-        ),
-        lang,
+        t!("corporate_plans.plan.title"),
         &mut problems,
     );
     let year = match input.one("year").map(str::parse::<i32>) {
         None => today.year,
         Some(Ok(year)) if (2000..=2100).contains(&year) => year,
         Some(_) => {
-            problems.push(
-                "year",
-                lang.pick(
-                    "scrivi l'anno del piano, ad esempio 2025",
-                    "write the plan's year, e.g. 2025",
-                ),
-            );
+            problems.push("year", t!("corporate_plans.plan.year"));
             today.year
         }
     };
@@ -58,13 +48,7 @@ pub fn read_new(input: &Input, today: Date, lang: Lang) -> std::result::Result<N
         Some(text) => match Date::parse(text) {
             Ok(date) => Some(date),
             Err(_) => {
-                problems.push(
-                    field,
-                    match lang {
-                        Lang::It => format!("«{text}» non è una data: scrivila come AAAA-MM-GG"),
-                        Lang::En => format!("`{text}` is not a date: write it as YYYY-MM-DD"),
-                    },
-                );
+                problems.push(field, fields::not_a_date(text));
                 None
             }
         },
@@ -73,32 +57,13 @@ pub fn read_new(input: &Input, today: Date, lang: Lang) -> std::result::Result<N
     let ends_on = date("ends_on", Date::new(year, 12, 31), &mut problems);
     if let (Some(starts), Some(ends)) = (starts_on, ends_on) {
         if ends < starts {
-            problems.push(
-                "ends_on",
-                lang.pick(
-                    "la fine del piano viene prima del suo inizio",
-                    "the plan ends before it starts",
-                ),
-            );
+            problems.push("ends_on", t!("corporate_plans.plan.ends_before_start"));
         } else if starts.days_until(ends) >= MAX_DAYS {
-            problems.push(
-                "ends_on",
-                lang.pick(
-                    "un piano dura al massimo un anno (366 giorni)",
-                    "a plan lasts at most a year (366 days)",
-                ),
-            );
+            problems.push("ends_on", t!("corporate_plans.plan.too_long"));
         } else if ends < today {
             problems.push(
                 "ends_on",
-                match lang {
-                    Lang::It => format!(
-                        "il piano finirebbe il {ends}, già passato: non ci sarebbe tempo per spendere il credito"
-                    ),
-                    Lang::En => format!(
-                        "the plan would end on {ends}, which has passed: there would be no time to spend the credit"
-                    ),
-                },
+                t!("corporate_plans.plan.already_over", date = ends),
             );
         }
     }
@@ -118,27 +83,15 @@ pub fn read_new(input: &Input, today: Date, lang: Lang) -> std::result::Result<N
     };
     let flat_cents = amount("flat_credit", &mut problems);
     let per_dependant_cents = amount("per_dependant", &mut problems);
-    let levels = credit::parse_levels(&input.list("level_credits"), lang).unwrap_or_else(|m| {
+    let levels = credit::parse_levels(&input.list("level_credits")).unwrap_or_else(|m| {
         problems.push("level_credits", m);
         Vec::new()
     });
     if flat_cents == 0 && levels.is_empty() && per_dependant_cents == 0 {
-        problems.push(
-            "flat_credit",
-            lang.pick(
-                "indica il credito a testa, oppure il credito per livello contrattuale",
-                "give the credit of each employee, or the credit by contract level",
-            ),
-        );
+        problems.push("flat_credit", t!("corporate_plans.plan.credit_missing"));
     }
     if flat_cents > 0 && !levels.is_empty() {
-        problems.push(
-            "flat_credit",
-            lang.pick(
-                "scegli tra credito a testa e credito per livello: con i livelli lascia vuoto il credito a testa",
-                "choose between a flat credit and credit by level: with levels, leave the flat credit empty",
-            ),
-        );
+        problems.push("flat_credit", t!("corporate_plans.plan.flat_and_levels"));
     }
     let max_dependants = match input.one("max_dependants").map(str::parse::<u32>) {
         None => None,
@@ -146,38 +99,26 @@ pub fn read_new(input: &Input, today: Date, lang: Lang) -> std::result::Result<N
         Some(_) => {
             problems.push(
                 "max_dependants",
-                match lang {
-                    Lang::It => format!(
-                        "scrivi quanti familiari a carico contare al massimo, da 0 a {}",
-                        credit::MAX_DEPENDANTS
-                    ),
-                    Lang::En => format!(
-                        "write how many dependants to count at most, 0 to {}",
-                        credit::MAX_DEPENDANTS
-                    ),
-                },
+                t!(
+                    "corporate_plans.plan.max_dependants",
+                    max = credit::MAX_DEPENDANTS
+                ),
             );
             None
         }
     };
     let refund_share_bp = match input.one("refund_share") {
         None => 0,
-        Some(text) => credit::parse_share(text, lang).unwrap_or_else(|m| {
+        Some(text) => credit::parse_share(text).unwrap_or_else(|m| {
             problems.push("refund_share", m);
             0
         }),
     };
-    let categories = category::read_many(input, lang, &mut problems);
+    let categories = category::read_many(input, &mut problems);
     if categories.is_empty() && problems.for_field("categories").is_none() {
-        problems.push(
-            "categories",
-            lang.pick(
-                "scegli almeno una categoria di servizi",
-                "choose at least one category of services",
-            ),
-        );
+        problems.push("categories", t!("corporate_plans.plan.no_category"));
     }
-    let request_id = fields::request_id(input, lang, &mut problems);
+    let request_id = fields::request_id(input, &mut problems);
     match (starts_on, ends_on) {
         (Some(starts_on), Some(ends_on)) if problems.is_empty() => Ok(NewPlan {
             title,
@@ -231,7 +172,6 @@ mod tests {
                 ("request_id", "0123456789abcdef"),
             ]),
             today(),
-            Lang::It,
         )
         .unwrap();
         assert_eq!(plan.starts_on.to_string(), "2025-01-01");
@@ -254,7 +194,6 @@ mod tests {
                 ("max_dependants", "-1"),
             ]),
             today(),
-            Lang::En,
         )
         .unwrap_err();
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
@@ -283,9 +222,11 @@ mod tests {
         let with = |extra: &[(&str, &str)]| {
             let mut pairs = base.to_vec();
             pairs.extend_from_slice(extra);
-            read_new(&form(&pairs), today(), Lang::En)
+            read_new(&form(&pairs), today())
         };
+        trama_sdk::i18n::set_locale("en");
         let past = with(&[("year", "2024")]).unwrap_err();
+        trama_sdk::i18n::set_locale("it");
         assert!(
             past.for_field("ends_on")
                 .is_some_and(|m| m.contains("passed"))

@@ -24,7 +24,7 @@ use trama_sdk::identity::User;
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Collection, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use crate::accounts;
 use crate::category;
@@ -133,18 +133,16 @@ impl Plan {
     }
 
     /// Why nothing can be spent on `today`, if so.
-    pub fn closed_reason(&self, today: Date, lang: Lang) -> Option<String> {
+    pub fn closed_reason(&self, today: Date) -> Option<String> {
         let now = today.to_string();
         if self.state != State::Active || now > self.ends_on {
-            Some(match lang {
-                Lang::It => format!("il piano «{}» è chiuso", self.title),
-                Lang::En => format!("the plan “{}” is closed", self.title),
-            })
+            Some(t!("corporate_plans.plan.closed", title = self.title))
         } else if now < self.starts_on {
-            Some(match lang {
-                Lang::It => format!("il piano «{}» inizia il {}", self.title, self.starts_on),
-                Lang::En => format!("the plan “{}” starts on {}", self.title, self.starts_on),
-            })
+            Some(t!(
+                "corporate_plans.plan.starts_on",
+                title = self.title,
+                date = self.starts_on
+            ))
         } else {
             None
         }
@@ -153,23 +151,20 @@ impl Plan {
 
 /// The plan `id` as HR of `company` sees it: a plan of another company is "not found", so HR
 /// cannot even learn that it exists.
-pub fn load_for(id: &str, company: &str, lang: Lang) -> Result<Doc<Plan>> {
+pub fn load_for(id: &str, company: &str) -> Result<Doc<Plan>> {
     match PLANS.get(id)? {
         Some(doc) if doc.data.company == company => Ok(doc),
-        _ => Err(not_found(id, lang)),
+        _ => Err(not_found(id)),
     }
 }
 
 /// The plan `id`, whoever's it is (operators, employees through their enrolment, the job).
-pub fn load(id: &str, lang: Lang) -> Result<Doc<Plan>> {
-    PLANS.get(id)?.ok_or_else(|| not_found(id, lang))
+pub fn load(id: &str) -> Result<Doc<Plan>> {
+    PLANS.get(id)?.ok_or_else(|| not_found(id))
 }
 
-fn not_found(id: &str, lang: Lang) -> Error {
-    Error::not_found(match lang {
-        Lang::It => format!("non esiste un piano con codice «{id}»"),
-        Lang::En => format!("there is no plan with id `{id}`"),
-    })
+fn not_found(id: &str) -> Error {
+    Error::not_found(t!("corporate_plans.plan.no_plan", id = id))
 }
 
 /// Creates a plan for `company` and draws its budget from the company's account. A budget
@@ -184,7 +179,7 @@ pub fn create(
     let id = trama_sdk::code::short_id(&format!("plan/{}/{}", company.id, new.request_id));
     if let Some(existing) = PLANS.get(&id)? {
         if existing.data.company != company.id || existing.data.title != new.title {
-            return Err(fields::reused(lang));
+            return Err(fields::reused());
         }
         return Ok(existing);
     }
@@ -216,7 +211,7 @@ pub fn create(
     };
     let doc = match PLANS.create(&id, plan) {
         Ok(doc) => doc,
-        Err(Error::Conflict(_)) => load(&id, lang)?,
+        Err(Error::Conflict(_)) => load(&id)?,
         Err(err) => return Err(err),
     };
     audit::record(
@@ -247,22 +242,14 @@ fn draw(company: &Doc<Company>, plan: &str, amount: i64, key: &str, lang: Lang) 
     .map_err(|err| match err {
         LedgerError::InsufficientFunds(_) => {
             let held = company::balance(&company.id).unwrap_or(0);
-            Error::conflict(match lang {
-                Lang::It => format!(
-                    "il conto di «{}» presso la cooperativa ha {}: non bastano per {}. Chiedi alla cooperativa di registrare il vostro versamento",
-                    company.data.name,
-                    format_cents(held, lang),
-                    format_cents(amount, lang)
-                ),
-                Lang::En => format!(
-                    "the account of “{}” at the cooperative holds {}: not enough for {}. Ask the cooperative to record your deposit",
-                    company.data.name,
-                    format_cents(held, lang),
-                    format_cents(amount, lang)
-                ),
-            })
+            Error::conflict(t!(
+                "corporate_plans.plan.account_short",
+                company = company.data.name,
+                held = format_cents(held, lang),
+                amount = format_cents(amount, lang)
+            ))
         }
-        LedgerError::Conflict(_) => fields::reused(lang),
+        LedgerError::Conflict(_) => fields::reused(),
         other => other.into(),
     })?;
     Ok(())
@@ -278,16 +265,10 @@ pub fn top_up(
     lang: Lang,
 ) -> Result<Doc<Plan>> {
     if plan.data.is_over(clock::today()) {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!(
-                "il piano «{}» è chiuso: non si può aumentarne il budget",
-                plan.data.title
-            ),
-            Lang::En => format!(
-                "the plan “{}” is closed: its budget cannot grow",
-                plan.data.title
-            ),
-        }));
+        return Err(Error::invalid(t!(
+            "corporate_plans.plan.top_up_closed",
+            title = plan.data.title
+        )));
     }
     draw(
         company,
@@ -304,7 +285,7 @@ pub fn top_up(
             stored.funded_cents = funded;
             Ok(())
         })?
-        .ok_or_else(|| not_found(&plan.id, lang))?;
+        .ok_or_else(|| not_found(&plan.id))?;
     audit::record(
         "plan.topped_up",
         &plan.id,
@@ -334,12 +315,12 @@ pub fn funded_total(plan: &str) -> Result<i64> {
 
 /// HR closes a plan before its end: no more purchases or requests from now; the job returns
 /// the unspent credit at its next run.
-pub fn close_early(plan: &Doc<Plan>, actor: &User, lang: Lang) -> Result<Doc<Plan>> {
+pub fn close_early(plan: &Doc<Plan>, actor: &User) -> Result<Doc<Plan>> {
     if plan.data.state != State::Active {
-        return Err(Error::invalid(match lang {
-            Lang::It => format!("il piano «{}» è già chiuso", plan.data.title),
-            Lang::En => format!("the plan “{}” is already closed", plan.data.title),
-        }));
+        return Err(Error::invalid(t!(
+            "corporate_plans.plan.already_closed",
+            title = plan.data.title
+        )));
     }
     let mut doc = plan.clone();
     doc.data.state = State::Closing;
@@ -348,10 +329,7 @@ pub fn close_early(plan: &Doc<Plan>, actor: &User, lang: Lang) -> Result<Doc<Pla
     doc.version = PLANS
         .put_if_version(&doc.id, &doc.data, doc.version)
         .map_err(|err| match err {
-            Error::Conflict(_) => Error::conflict(lang.pick(
-                "il piano è appena cambiato: ricarica la pagina",
-                "the plan just changed: reload the page",
-            )),
+            Error::Conflict(_) => Error::conflict(t!("corporate_plans.plan.plan_changed")),
             other => other,
         })?;
     audit::record(
@@ -393,15 +371,14 @@ impl PlanView {
         let budget_left_cents = accounts::balance(&accounts::plan_budget(&doc.id))?;
         let returned_cents = plan.expiry.as_ref().map_or(0, |e| e.returned_cents);
         let state_label = match (plan.state, plan.is_open(today)) {
-            (State::Active, true) => lang.pick("Attivo", "Active"),
+            (State::Active, true) => t!("corporate_plans.plan.state_active"),
             (State::Active, false) if today.to_string() < plan.starts_on => {
-                lang.pick("Non ancora iniziato", "Not started yet")
+                t!("corporate_plans.plan.state_not_started")
             }
-            (State::Active, false) | (State::Closing, _) => lang.pick(
-                "Chiuso, credito in restituzione",
-                "Closed, credit being returned",
-            ),
-            (State::Expired, _) => lang.pick("Scaduto", "Expired"),
+            (State::Active, false) | (State::Closing, _) => {
+                t!("corporate_plans.plan.state_closing")
+            }
+            (State::Expired, _) => t!("corporate_plans.plan.state_expired"),
         };
         Ok(Self {
             id: doc.id.clone(),
@@ -411,7 +388,7 @@ impl PlanView {
             starts_on: plan.starts_on.clone(),
             ends_on: plan.ends_on.clone(),
             state: plan.state,
-            state_label: state_label.to_owned(),
+            state_label,
             open: plan.is_open(today),
             closed_early_on: plan.closed_early_on.clone(),
             rule: plan.rule.clone(),
@@ -420,7 +397,7 @@ impl PlanView {
             categories: plan
                 .categories
                 .iter()
-                .map(|c| category::CategoryView::new(c, lang))
+                .map(|c| category::CategoryView::new(c))
                 .collect(),
             funded_cents: plan.funded_cents,
             funded_text: format_cents(plan.funded_cents, lang),

@@ -2,13 +2,13 @@
 //! (its dates, categories and state) before any money moves.
 
 use trama_sdk::clock::Date;
-use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
+use trama_sdk::t;
 
 use super::receipt_key;
 use crate::category;
 use crate::enrol::Enrolment;
-use crate::fields::read_amount;
+use crate::fields::{self, read_amount};
 use crate::plan::Plan;
 
 /// A request from the employee's form, checked against what can be checked without the plan.
@@ -22,47 +22,28 @@ pub struct NewRequest {
     pub description: String,
 }
 
-pub fn read(input: &Input, lang: Lang) -> std::result::Result<NewRequest, Problems> {
+pub fn read(input: &Input) -> std::result::Result<NewRequest, Problems> {
     let mut problems = Problems::default();
     let enrolment = input.one("enrolment").unwrap_or_default().to_owned();
     if enrolment.is_empty() {
-        problems.push(
-            "enrolment",
-            lang.pick(
-                "scegli su quale piano chiedere il rimborso",
-                "choose the plan to claim from",
-            ),
-        );
+        problems.push("enrolment", t!("corporate_plans.reimbursement.choose_plan"));
     }
     let category = category::read_one(
         input,
-        (
-            "scegli la categoria della spesa",
-            "choose the expense's category",
-        ),
-        lang,
+        t!("corporate_plans.reimbursement.choose_category"),
         &mut problems,
     );
-    let amount_cents = read_amount(input, "amount", lang, &mut problems);
+    let amount_cents = read_amount(input, "amount", &mut problems);
     let expense_date = match input.one("expense_date") {
         None => {
             problems.push(
                 "expense_date",
-                lang.pick(
-                    "scrivi la data della spesa",
-                    "write the date of the expense",
-                ),
+                t!("corporate_plans.reimbursement.date_missing"),
             );
             None
         }
         Some(text) => Date::parse(text).ok().or_else(|| {
-            problems.push(
-                "expense_date",
-                match lang {
-                    Lang::It => format!("«{text}» non è una data: scrivila come AAAA-MM-GG"),
-                    Lang::En => format!("`{text}` is not a date: write it as YYYY-MM-DD"),
-                },
-            );
+            problems.push("expense_date", fields::not_a_date(text));
             None
         }),
     };
@@ -75,20 +56,14 @@ pub fn read(input: &Input, lang: Lang) -> std::result::Result<NewRequest, Proble
     {
         problems.push(
             "receipt_reference",
-            lang.pick(
-                "scrivi il numero della fattura o della ricevuta (con almeno una lettera o cifra)",
-                "write the number of the invoice or receipt (with at least one letter or digit)",
-            ),
+            t!("corporate_plans.reimbursement.receipt"),
         );
     }
     let description = input.one("description").unwrap_or_default().to_owned();
     if description.chars().count() > 500 {
         problems.push(
             "description",
-            lang.pick(
-                "la descrizione ha al massimo 500 caratteri",
-                "the description has at most 500 characters",
-            ),
+            t!("corporate_plans.reimbursement.description_long"),
         );
     }
     match expense_date {
@@ -110,58 +85,37 @@ pub(super) fn refuse(
     enrolment: &Enrolment,
     new: &NewRequest,
     today: Date,
-    lang: Lang,
 ) -> Option<String> {
-    if let Some(reason) = plan.closed_reason(today, lang) {
-        return Some(match lang {
-            Lang::It => format!("{reason}: non si possono più chiedere rimborsi"),
-            Lang::En => format!("{reason}: reimbursements can no longer be requested"),
-        });
+    if let Some(reason) = plan.closed_reason(today) {
+        return Some(t!(
+            "corporate_plans.reimbursement.no_longer",
+            reason = reason
+        ));
     }
     if enrolment.reimbursable_cents == 0 {
-        return Some(match lang {
-            Lang::It => format!(
-                "il piano «{}» non prevede rimborsi: il credito si spende sui servizi del catalogo",
-                plan.title
-            ),
-            Lang::En => format!(
-                "the plan “{}” has no reimbursements: its credit is spent on the catalogue's services",
-                plan.title
-            ),
-        });
+        return Some(t!(
+            "corporate_plans.reimbursement.no_reimbursements",
+            title = plan.title
+        ));
     }
     if !plan.allows(&new.category) {
-        return Some(match lang {
-            Lang::It => format!(
-                "il piano «{}» non copre la categoria «{}»",
-                plan.title,
-                category::label(&new.category, lang)
-            ),
-            Lang::En => format!(
-                "the plan “{}” does not cover the category “{}”",
-                plan.title,
-                category::label(&new.category, lang)
-            ),
-        });
+        return Some(t!(
+            "corporate_plans.plan.category_not_covered",
+            plan = plan.title,
+            category = category::label(&new.category)
+        ));
     }
     let date = new.expense_date.to_string();
     if date < plan.starts_on || date > plan.ends_on {
-        return Some(match lang {
-            Lang::It => format!(
-                "la spesa del {date} è fuori dal periodo del piano, dal {} al {}",
-                plan.starts_on, plan.ends_on
-            ),
-            Lang::En => format!(
-                "the expense of {date} is outside the plan's period, {} to {}",
-                plan.starts_on, plan.ends_on
-            ),
-        });
+        return Some(t!(
+            "corporate_plans.reimbursement.outside_period",
+            date = date,
+            starts = plan.starts_on,
+            ends = plan.ends_on
+        ));
     }
     if new.expense_date > today {
-        return Some(match lang {
-            Lang::It => format!("la data della spesa, {date}, è nel futuro"),
-            Lang::En => format!("the expense's date, {date}, is in the future"),
-        });
+        return Some(t!("corporate_plans.reimbursement.in_future", date = date));
     }
     None
 }
@@ -173,7 +127,7 @@ mod tests {
 
     #[test]
     fn a_request_names_every_missing_field() {
-        let problems = read(&Input::default(), Lang::En).unwrap_err();
+        let problems = read(&Input::default()).unwrap_err();
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -245,18 +199,26 @@ mod tests {
                 &enrolment,
                 &request("education", day(2025, 5, 1)),
                 today,
-                Lang::En
             ),
             None
         );
+        trama_sdk::i18n::set_locale("en");
         for (req, expected) in [
             (request("sport", day(2025, 5, 1)), "category"),
             (request("education", day(2024, 12, 31)), "outside"),
             (request("education", day(2025, 6, 2)), "future"),
         ] {
-            let reason = refuse(&plan, &enrolment, &req, today, Lang::En).unwrap_or_default();
+            let reason = refuse(&plan, &enrolment, &req, today).unwrap_or_default();
             assert!(reason.contains(expected), "{reason}");
         }
+        trama_sdk::i18n::set_locale("it");
+        assert_eq!(
+            refuse(&plan, &enrolment, &request("education", day(2024, 12, 31)), today),
+            Some(
+                "la spesa del 2024-12-31 è fuori dal periodo del piano, dal 2025-01-01 al 2025-12-31"
+                    .into()
+            )
+        );
         let no_share = Enrolment {
             reimbursable_cents: 0,
             ..enrolment.clone()
@@ -267,7 +229,6 @@ mod tests {
                 &no_share,
                 &request("education", day(2025, 5, 1)),
                 today,
-                Lang::En
             )
             .is_some()
         );
@@ -281,7 +242,6 @@ mod tests {
                 &enrolment,
                 &request("education", day(2025, 5, 1)),
                 today,
-                Lang::En
             )
             .is_some()
         );

@@ -3,12 +3,11 @@
 //! use the idempotency key `claim/{r}/decision`, so the ledger itself makes the decision final
 //! (see [`crate::reimbursement`]).
 
-use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::ledger::{self, LedgerError, TransferRequest};
 use trama_sdk::store::Doc;
-use trama_sdk::{Error, Result, audit, clock, log};
+use trama_sdk::{Error, Result, audit, clock, log, t};
 
 use super::{REIMBURSEMENTS, Reimbursement, Returned, Status};
 use crate::{accounts, notice, plan};
@@ -32,19 +31,13 @@ impl Decision {
 }
 
 /// Reads a rejection's reason: 3 to 500 characters.
-pub fn read_reason(input: &Input, lang: Lang) -> std::result::Result<String, Problems> {
+pub fn read_reason(input: &Input) -> std::result::Result<String, Problems> {
     let reason = input.one("reason").unwrap_or_default().to_owned();
     if (3..=500).contains(&reason.chars().count()) {
         Ok(reason)
     } else {
         let mut problems = Problems::default();
-        problems.push(
-            "reason",
-            lang.pick(
-                "scrivi il motivo del rifiuto (da 3 a 500 caratteri): il dipendente lo leggerà",
-                "write why it is rejected (3 to 500 characters): the employee will read it",
-            ),
-        );
+        problems.push("reason", t!("corporate_plans.reimbursement.reason"));
         Err(problems)
     }
 }
@@ -55,16 +48,15 @@ pub fn decide(
     doc: Doc<Reimbursement>,
     decision: Decision,
     actor: &User,
-    lang: Lang,
 ) -> Result<Doc<Reimbursement>> {
     if doc.data.status != Status::Pending {
         return if doc.data.status == decision.status() {
             Ok(doc)
         } else {
-            Err(already(&doc.data, lang))
+            Err(already(&doc.data))
         };
     }
-    let plan = plan::load(&doc.data.plan, lang)?;
+    let plan = plan::load(&doc.data.plan)?;
     let over = plan.data.is_over(clock::today());
     let hold = accounts::hold(&doc.id);
     let key = format!("claim/{}/decision", doc.id);
@@ -123,11 +115,8 @@ pub fn decide(
             LedgerError::Conflict(_) | LedgerError::InsufficientFunds(_) => {
                 match REIMBURSEMENTS.get(&doc.id)? {
                     Some(now) if now.data.status == decision.status() => return Ok(now),
-                    Some(now) if now.data.status != Status::Pending => already(&now.data, lang),
-                    _ => Error::conflict(lang.pick(
-                        "la richiesta è già stata decisa in un altro modo: ricarica la pagina",
-                        "the request was already decided otherwise: reload the page",
-                    )),
+                    Some(now) if now.data.status != Status::Pending => already(&now.data),
+                    _ => Error::conflict(t!("corporate_plans.reimbursement.decided_otherwise")),
                 }
             }
             other => other.into(),
@@ -190,15 +179,9 @@ fn return_if_plan_ended(doc: &Doc<Reimbursement>) -> Result<()> {
     }
 }
 
-fn already(request: &Reimbursement, lang: Lang) -> Error {
-    Error::conflict(match lang {
-        Lang::It => format!(
-            "la richiesta è già stata decisa: {}",
-            request.status.label(lang).to_lowercase()
-        ),
-        Lang::En => format!(
-            "the request was already decided: {}",
-            request.status.label(lang).to_lowercase()
-        ),
-    })
+fn already(request: &Reimbursement) -> Error {
+    Error::conflict(t!(
+        "corporate_plans.reimbursement.already_decided",
+        status = request.status.label().to_lowercase()
+    ))
 }

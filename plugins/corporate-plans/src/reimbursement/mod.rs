@@ -30,7 +30,7 @@ use trama_sdk::identity::User;
 use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
 use trama_sdk::money::format_cents;
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit};
+use trama_sdk::{Error, Result, audit, t};
 
 use crate::accounts;
 use crate::category;
@@ -77,11 +77,11 @@ impl Status {
         }
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Status::Pending => lang.pick("In attesa", "Pending"),
-            Status::Approved => lang.pick("Approvato", "Approved"),
-            Status::Rejected => lang.pick("Respinto", "Rejected"),
+            Status::Pending => t!("corporate_plans.reimbursement.status_pending"),
+            Status::Approved => t!("corporate_plans.reimbursement.status_approved"),
+            Status::Rejected => t!("corporate_plans.reimbursement.status_rejected"),
         }
     }
 }
@@ -142,17 +142,16 @@ pub fn receipt_key(reference: &str) -> String {
 /// `422` when the plan does not accept it, `409` when the wallet or the reimbursable share is
 /// short (saying by how much) or the receipt was already claimed.
 pub fn submit(user: &User, new: NewRequest, lang: Lang) -> Result<Doc<Reimbursement>> {
-    let enrolment = enrol::load_own(&new.enrolment, user, lang)?;
-    let plan = plan::load(&enrolment.data.plan, lang)?;
+    let enrolment = enrol::load_own(&new.enrolment, user)?;
+    let plan = plan::load(&enrolment.data.plan)?;
     let today = clock::today();
     let key = receipt_key(&new.receipt_reference);
     let base = format!("{}.{key}", enrolment.id);
     let mut id = base.clone();
     for n in 1..=MAX_SUBMISSIONS + 1 {
         if n > MAX_SUBMISSIONS {
-            return Err(Error::conflict(lang.pick(
-                "questa ricevuta è già stata presentata troppe volte",
-                "this receipt was already submitted too many times",
+            return Err(Error::conflict(t!(
+                "corporate_plans.reimbursement.too_many_submissions"
             )));
         }
         id = if n == 1 {
@@ -165,24 +164,16 @@ pub fn submit(user: &User, new: NewRequest, lang: Lang) -> Result<Doc<Reimbursem
             Some(doc) if doc.data.status == Status::Rejected => continue,
             Some(doc) if doc.data.amount_cents == new.amount_cents => return Ok(doc),
             Some(doc) => {
-                return Err(Error::conflict(match lang {
-                    Lang::It => format!(
-                        "la ricevuta «{}» è già stata presentata per {} ({})",
-                        doc.data.receipt_reference,
-                        format_cents(doc.data.amount_cents, lang),
-                        doc.data.status.label(lang).to_lowercase()
-                    ),
-                    Lang::En => format!(
-                        "the receipt “{}” was already submitted for {} ({})",
-                        doc.data.receipt_reference,
-                        format_cents(doc.data.amount_cents, lang),
-                        doc.data.status.label(lang).to_lowercase()
-                    ),
-                }));
+                return Err(Error::conflict(t!(
+                    "corporate_plans.reimbursement.already_submitted",
+                    receipt = doc.data.receipt_reference,
+                    amount = format_cents(doc.data.amount_cents, lang),
+                    status = doc.data.status.label().to_lowercase()
+                )));
             }
         }
     }
-    if let Some(reason) = refuse(&plan.data, &enrolment.data, &new, today, lang) {
+    if let Some(reason) = refuse(&plan.data, &enrolment.data, &new, today) {
         return Err(Error::invalid(reason));
     }
     let wallet = accounts::wallet(&enrolment.id);
@@ -205,34 +196,20 @@ pub fn submit(user: &User, new: NewRequest, lang: Lang) -> Result<Doc<Reimbursem
             let in_wallet = accounts::balance(&wallet).unwrap_or(0);
             let share_left = accounts::balance(&allowance).unwrap_or(0);
             Error::conflict(if in_wallet < new.amount_cents {
-                match lang {
-                    Lang::It => format!(
-                        "il tuo credito residuo è {}: non basta per un rimborso di {}. Nulla è stato addebitato",
-                        format_cents(in_wallet, lang),
-                        format_cents(new.amount_cents, lang)
-                    ),
-                    Lang::En => format!(
-                        "your credit left is {}: not enough for a reimbursement of {}. Nothing was charged",
-                        format_cents(in_wallet, lang),
-                        format_cents(new.amount_cents, lang)
-                    ),
-                }
+                t!(
+                    "corporate_plans.reimbursement.credit_short",
+                    left = format_cents(in_wallet, lang),
+                    amount = format_cents(new.amount_cents, lang)
+                )
             } else {
-                match lang {
-                    Lang::It => format!(
-                        "puoi chiedere a rimborso ancora {} (la quota rimborsabile del piano): non {}. Il resto del credito si spende sui servizi del catalogo",
-                        format_cents(share_left, lang),
-                        format_cents(new.amount_cents, lang)
-                    ),
-                    Lang::En => format!(
-                        "you can still claim {} as reimbursements (the plan's reimbursable share): not {}. The rest of the credit is spent on the catalogue's services",
-                        format_cents(share_left, lang),
-                        format_cents(new.amount_cents, lang)
-                    ),
-                }
+                t!(
+                    "corporate_plans.reimbursement.share_short",
+                    left = format_cents(share_left, lang),
+                    amount = format_cents(new.amount_cents, lang)
+                )
             })
         }
-        LedgerError::Conflict(_) => fields::reused(lang),
+        LedgerError::Conflict(_) => fields::reused(),
         other => other.into(),
     })?;
     let request = Reimbursement {
@@ -269,13 +246,13 @@ pub fn submit(user: &User, new: NewRequest, lang: Lang) -> Result<Doc<Reimbursem
 }
 
 /// The request `id` as HR of `company` sees it (another company's is "not found").
-pub fn load_for_company(id: &str, company: &str, lang: Lang) -> Result<Doc<Reimbursement>> {
+pub fn load_for_company(id: &str, company: &str) -> Result<Doc<Reimbursement>> {
     match REIMBURSEMENTS.get(id)? {
         Some(doc) if doc.data.company == company => Ok(doc),
-        _ => Err(Error::not_found(match lang {
-            Lang::It => format!("non esiste una richiesta di rimborso «{id}»"),
-            Lang::En => format!("there is no reimbursement request `{id}`"),
-        })),
+        _ => Err(Error::not_found(t!(
+            "corporate_plans.reimbursement.no_request",
+            id = id
+        ))),
     }
 }
 
@@ -294,7 +271,7 @@ pub struct ReimbursementView {
     pub receipt_reference: String,
     pub description: String,
     pub status: Status,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub reason: Option<String>,
     pub returned_to: Option<Returned>,
     pub submitted_utc: String,
@@ -311,14 +288,14 @@ impl ReimbursementView {
             enrolment: r.enrolment.clone(),
             employee_name: r.employee_name.clone(),
             category: r.category.clone(),
-            category_label: category::label(&r.category, lang),
+            category_label: category::label(&r.category),
             amount_cents: r.amount_cents,
             amount_text: format_cents(r.amount_cents, lang),
             expense_date: r.expense_date.clone(),
             receipt_reference: r.receipt_reference.clone(),
             description: r.description.clone(),
             status: r.status,
-            status_label: r.status.label(lang),
+            status_label: r.status.label(),
             reason: r.reason.clone(),
             returned_to: r.returned_to,
             submitted_utc: clock::DateTime::from_unix_ms(r.submitted_at).to_string(),

@@ -52,11 +52,11 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
     let user = OPERATORS.require(lang)?;
     let sub = Submission::read(&request, "register", company::JSON_FIELDS)?;
     let show = |status, form| list_page(status, Some(form), lang);
-    let new = match company::read_new(&sub.input, lang) {
+    let new = match company::read_new(&sub.input) {
         Ok(new) => new,
         Err(problems) => return sub.refused(problems, show),
     };
-    let outcome = company::register(new, &user, clock::now_ms(), lang);
+    let outcome = company::register(new, &user, clock::now_ms());
     sub.answer(
         outcome,
         |(doc, code)| {
@@ -73,7 +73,7 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
 
 /// What the operator's page of a company and `GET /api/companies/{id}` show.
 fn company_context(id: &str, lang: Lang) -> Result<Value> {
-    let doc = company::load(id, lang)?;
+    let doc = company::load(id)?;
     let today = clock::today();
     let deposits: Vec<DepositView> = DEPOSITS
         .query()
@@ -139,11 +139,11 @@ pub fn deposit(request: Request, params: Params) -> Result<Response> {
     let id = params.get("id")?.to_owned();
     let sub = Submission::read(&request, "deposit", company::DEPOSIT_FIELDS)?;
     let show = |status, form| company_page(&id, status, Some(form), lang);
-    let new = match company::read_deposit(&sub.input, lang) {
+    let new = match company::read_deposit(&sub.input) {
         Ok(new) => new,
         Err(problems) => return sub.refused(problems, show),
     };
-    let outcome = company::deposit(&id, new, &user, clock::now_ms(), lang);
+    let outcome = company::deposit(&id, new, &user, clock::now_ms());
     sub.answer(
         outcome,
         |doc| {
@@ -164,7 +164,7 @@ pub fn new_hr_code(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
     let id = params.get("id")?;
-    company::load(id, lang)?;
+    company::load(id)?;
     let code = company::issue_hr_code(id, &user, clock::now_ms())?;
     let sub = Submission::of(&request, "hr-code", Default::default());
     sub.done(
@@ -180,7 +180,7 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
     let user = identity::require_login_in(lang)?;
     let sub = Submission::read(&request, "claim", &["code"])?;
     let text = sub.input.one("code").unwrap_or_default();
-    let outcome = company::claim(&user, text, clock::now_ms(), lang);
+    let outcome = company::claim(&user, text, clock::now_ms());
     sub.answer(
         outcome,
         |doc| {

@@ -12,7 +12,7 @@ use trama_sdk::identity::{self, User};
 use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::Doc;
-use trama_sdk::{Result, clock};
+use trama_sdk::{Result, clock, t};
 
 use super::{BASE, lang};
 use crate::accounts;
@@ -48,11 +48,10 @@ fn plan_title(plan: &str, company: &str) -> String {
 /// What a wallet holds, and whether it can still be spent.
 pub fn wallet_status(balance_cents: i64, over: bool, lang: Lang) -> String {
     let balance = format_cents(balance_cents, lang);
-    match (over, lang) {
-        (false, Lang::It) => format!("Credito disponibile: {balance}"),
-        (false, Lang::En) => format!("Credit available: {balance}"),
-        (true, Lang::It) => format!("Piano chiuso, saldo {balance}"),
-        (true, Lang::En) => format!("Plan closed, balance {balance}"),
+    if over {
+        t!("corporate_plans.mine.plan_closed", balance = balance)
+    } else {
+        t!("corporate_plans.mine.credit_available", balance = balance)
     }
 }
 
@@ -60,22 +59,19 @@ pub fn wallet_status(balance_cents: i64, over: bool, lang: Lang) -> String {
 pub fn request_item(doc: &Doc<Reimbursement>, lang: Lang) -> Item {
     let r = &doc.data;
     let amount = format_cents(r.amount_cents, lang);
-    let what = category::label(&r.category, lang);
-    let title = match lang {
-        Lang::It => format!(
-            "Rimborso di {amount} — {what}, ricevuta {}",
-            r.receipt_reference
-        ),
-        Lang::En => format!(
-            "Reimbursement of {amount} — {what}, receipt {}",
-            r.receipt_reference
-        ),
-    };
+    let title = t!(
+        "corporate_plans.mine.request",
+        amount = amount,
+        category = category::label(&r.category),
+        receipt = r.receipt_reference
+    );
     let status = match (&r.reason, r.status) {
-        (Some(reason), Status::Approved | Status::Rejected) if !reason.is_empty() => {
-            format!("{}: {reason}", r.status.label(lang))
-        }
-        _ => r.status.label(lang).to_owned(),
+        (Some(reason), Status::Approved | Status::Rejected) if !reason.is_empty() => t!(
+            "corporate_plans.mine.decided",
+            status = r.status.label(),
+            reason = reason
+        ),
+        _ => r.status.label(),
     };
     Item {
         title,
@@ -142,19 +138,13 @@ pub fn mine(user: &User, lang: Lang) -> Result<Vec<Item>> {
     for doc in &pending {
         let (title, _) = names.title(&doc.data)?;
         let status = if doc.data.failed_attempts >= MAX_FAILED_ATTEMPTS {
-            lang.pick(
-                "Bloccato: chiedi all'ufficio del personale un nuovo codice di attivazione",
-                "Locked: ask your HR office for a new activation code",
-            )
+            t!("corporate_plans.mine.locked")
         } else {
-            lang.pick(
-                "Da attivare con il codice dell'ufficio del personale",
-                "To activate with the code from your HR office",
-            )
+            t!("corporate_plans.mine.to_activate")
         };
         items.push(Item {
             title,
-            status: status.to_owned(),
+            status,
             // The activation form is on the home page.
             href: format!("{BASE}/"),
             at: doc.data.enrolled_at,
@@ -207,10 +197,10 @@ mod tests {
             wallet_status(56_950, false, Lang::It),
             "Credito disponibile: 569,50 €"
         );
-        assert_eq!(
-            wallet_status(0, true, Lang::En),
-            "Plan closed, balance €0.00"
-        );
+        trama_sdk::i18n::set_locale("en");
+        let closed = wallet_status(0, true, Lang::En);
+        trama_sdk::i18n::set_locale("it");
+        assert_eq!(closed, "Plan closed, balance €0.00");
         assert_eq!(plan_title("Welfare 2025", "Acme"), "Welfare 2025 — Acme");
         assert_eq!(plan_title("Welfare 2025", ""), "Welfare 2025");
     }
@@ -222,16 +212,18 @@ mod tests {
             pending.title,
             format!(
                 "Rimborso di 300,00 € — {}, ricevuta FT 1/2025",
-                category::label("education", Lang::It)
+                category::label("education")
             )
         );
         assert_eq!(pending.status, "In attesa");
         assert_eq!(pending.href, "/p/corporate-plans/wallets/p.anna");
         assert_eq!(pending.at, 10);
+        trama_sdk::i18n::set_locale("en");
         let rejected = request_item(
             &request(Status::Rejected, Some("ricevuta illeggibile")),
             Lang::En,
         );
+        trama_sdk::i18n::set_locale("it");
         assert_eq!(rejected.status, "Rejected: ricevuta illeggibile");
         assert!(rejected.title.starts_with("Reimbursement of €300.00"));
         assert_eq!(rejected.at, 20);

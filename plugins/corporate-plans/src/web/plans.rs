@@ -11,7 +11,7 @@ use trama_sdk::input::{Input, Problems, wants_json};
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp, Doc};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Error, Result, clock, web};
+use trama_sdk::{Error, Result, clock, t, web};
 
 use super::{FormState, OPERATORS, lang, with_form};
 use crate::catalogue::SERVICES;
@@ -29,7 +29,7 @@ const PAGE_EMPLOYEES: usize = 200;
 
 /// The categories a plan may choose: the known ones, then those of the active providers and
 /// of the services on sale (the `admissions` plugin names its own).
-fn category_choices(lang: Lang) -> Result<Vec<category::CategoryView>> {
+fn category_choices() -> Result<Vec<category::CategoryView>> {
     let mut extra: Vec<String> = Vec::new();
     let mut add = |code: String| {
         if !extra.contains(&code) {
@@ -52,7 +52,7 @@ fn category_choices(lang: Lang) -> Result<Vec<category::CategoryView>> {
     {
         add(doc.data.category);
     }
-    Ok(category::choices(&extra, lang))
+    Ok(category::choices(&extra))
 }
 
 fn plans_of(company: &str, lang: Lang) -> Result<Vec<PlanView>> {
@@ -75,7 +75,7 @@ pub fn hr_page(user: &User, status: u16, form: Option<FormState>, lang: Lang) ->
         None => {
             if !company::HR.admits() {
                 // Forbidden, with the message saying what is missing.
-                company::require_hr(lang)?;
+                company::require_hr()?;
             }
             json!({ "linked": false })
         }
@@ -85,7 +85,7 @@ pub fn hr_page(user: &User, status: u16, form: Option<FormState>, lang: Lang) ->
                 "linked": true,
                 "company": CompanyView::new(&doc, lang)?,
                 "plans": plans_of(&doc.id, lang)?,
-                "categories": category_choices(lang)?,
+                "categories": category_choices()?,
                 "defaults": {
                     "year": today.year,
                     "starts_on": format!("{}-01-01", today.year),
@@ -107,7 +107,7 @@ pub fn hr(request: Request, _: Params) -> Result<Response> {
 /// `GET /api/hr` (HR): the company and its plans.
 pub fn api_hr(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (_, company) = company::require_hr(lang)?;
+    let (_, company) = company::require_hr()?;
     Response::json(&json!({
         "company": CompanyView::new(&company, lang)?,
         "plans": plans_of(&company.id, lang)?,
@@ -117,10 +117,10 @@ pub fn api_hr(request: Request, _: Params) -> Result<Response> {
 /// `POST /plans`, `POST /api/plans` (HR): a new plan; `201` with the plan.
 pub fn create(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (user, company) = company::require_hr(lang)?;
+    let (user, company) = company::require_hr()?;
     let sub = Submission::read(&request, "plan", plan::JSON_FIELDS)?.with_lists(&["categories"]);
     let show = |status, form| hr_page(&user, status, Some(form), lang);
-    let new = match plan::read_new(&sub.input, clock::today(), lang) {
+    let new = match plan::read_new(&sub.input, clock::today()) {
         Ok(new) => new,
         Err(problems) => return sub.refused(problems, show),
     };
@@ -145,27 +145,24 @@ enum Viewer {
 }
 
 /// The plan `id` for its company's HR (who may act on it) or an operator (who may look).
-fn viewed_plan(id: &str, lang: Lang) -> Result<(Viewer, Doc<Plan>)> {
-    let user = identity::require_login_in(lang)?;
+fn viewed_plan(id: &str) -> Result<(Viewer, Doc<Plan>)> {
+    let user = identity::require_login()?;
     if let Some(company) = company::hr_company_of(&user)? {
-        let plan = plan::load_for(id, &company.id, lang)?;
+        let plan = plan::load_for(id, &company.id)?;
         return Ok((Viewer::Hr(company), plan));
     }
     if OPERATORS.admits() {
-        return Ok((Viewer::Operator, plan::load(id, lang)?));
+        return Ok((Viewer::Operator, plan::load(id)?));
     }
     // Neither HR of a company nor an operator: the message says what is missing.
-    company::require_hr(lang)?;
-    Err(Error::forbidden(lang.pick(
-        "questa pagina è per l'ufficio del personale dell'azienda",
-        "this page is for the company's HR office",
-    )))
+    company::require_hr()?;
+    Err(Error::forbidden(t!("corporate_plans.web.hr_office_only")))
 }
 
 /// The plan `id` of the caller's company, for HR to act on.
-fn hr_plan(id: &str, lang: Lang) -> Result<(User, Doc<Company>, Doc<Plan>)> {
-    let (user, company) = company::require_hr(lang)?;
-    let plan = plan::load_for(id, &company.id, lang)?;
+fn hr_plan(id: &str) -> Result<(User, Doc<Company>, Doc<Plan>)> {
+    let (user, company) = company::require_hr()?;
+    let plan = plan::load_for(id, &company.id)?;
     Ok((user, company, plan))
 }
 
@@ -231,7 +228,7 @@ fn plan_context(viewer: &Viewer, plan: &Doc<Plan>, lang: Lang) -> Result<Value> 
     let (company, is_hr) = match viewer {
         Viewer::Hr(company) => (CompanyView::new(company, lang)?, true),
         Viewer::Operator => (
-            CompanyView::new(&company::load(&plan.data.company, lang)?, lang)?,
+            CompanyView::new(&company::load(&plan.data.company)?, lang)?,
             false,
         ),
     };
@@ -267,14 +264,14 @@ fn plan_page(
 /// the forms to enrol, top up and close.
 pub fn page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (viewer, plan) = viewed_plan(params.get("id")?, lang)?;
+    let (viewer, plan) = viewed_plan(params.get("id")?)?;
     plan_page(&viewer, &plan, 200, None, None, lang)
 }
 
 /// `GET /api/plans/{id}` (its HR, operators): the plan and its summary.
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (_, plan) = viewed_plan(params.get("id")?, lang)?;
+    let (_, plan) = viewed_plan(params.get("id")?)?;
     Response::json(&json!({
         "plan": PlanView::new(&plan, clock::today(), lang)?,
         "summary": report::plan_summary(&plan, lang)?,
@@ -284,7 +281,7 @@ pub fn api_get(request: Request, params: Params) -> Result<Response> {
 /// `GET /api/plans/{id}/employees` (its HR, operators): every employee with what they spent.
 pub fn api_employees(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (_, plan) = viewed_plan(params.get("id")?, lang)?;
+    let (_, plan) = viewed_plan(params.get("id")?)?;
     Response::json(&report::employee_lines(&plan, lang)?)
 }
 
@@ -293,7 +290,7 @@ pub fn api_employees(request: Request, params: Params) -> Result<Response> {
 /// its activation code (`200` if the same employee was already enrolled the same way).
 pub fn enrol_one(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (user, company, plan) = hr_plan(params.get("id")?, lang)?;
+    let (user, company, plan) = hr_plan(params.get("id")?)?;
     let sub = Submission::read(&request, "enrol", enrol::JSON_FIELDS)?;
     let viewer = Viewer::Hr(company);
     let show = |status, form| plan_page(&viewer, &plan, status, Some(form), None, lang);
@@ -306,7 +303,7 @@ pub fn enrol_one(request: Request, params: Params) -> Result<Response> {
             return Ok((201, doc));
         }
         if let Some((_, id)) = outcome.unchanged.into_iter().next() {
-            let doc = enrol::load_for_company(&id, &plan.data.company, lang)?;
+            let doc = enrol::load_for_company(&id, &plan.data.company)?;
             return Ok((200, doc));
         }
         let message = outcome
@@ -332,15 +329,11 @@ pub fn enrol_one(request: Request, params: Params) -> Result<Response> {
 
 /// The table of an upload: the form field `csv`, a JSON `{csv}`, or the body itself when it
 /// is sent as `text/csv` (or `text/plain`).
-fn upload_text(request: &Request, lang: Lang) -> Result<(String, bool)> {
+fn upload_text(request: &Request) -> Result<(String, bool)> {
     let content_type = request.header("content-type").unwrap_or_default();
     if content_type.starts_with("text/csv") || content_type.starts_with("text/plain") {
-        let text = String::from_utf8(request.body().to_vec()).map_err(|_| {
-            Error::bad_request(lang.pick(
-                "il file non è testo UTF-8: salvalo dal foglio di calcolo come «CSV UTF-8»",
-                "the file is not UTF-8 text: save it from the spreadsheet as “CSV UTF-8”",
-            ))
-        })?;
+        let text = String::from_utf8(request.body().to_vec())
+            .map_err(|_| Error::bad_request(t!("corporate_plans.web.not_utf8")))?;
         return Ok((text, true));
     }
     let input = Input::from_request(request, &["csv"])?;
@@ -357,8 +350,8 @@ fn upload_text(request: &Request, lang: Lang) -> Result<(String, bool)> {
 /// their activation codes), who was already, and each refused row with its line and why.
 pub fn upload(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (user, company, plan) = hr_plan(params.get("id")?, lang)?;
-    let (text, json) = upload_text(&request, lang)?;
+    let (user, company, plan) = hr_plan(params.get("id")?)?;
+    let (text, json) = upload_text(&request)?;
     let json = json || request.path().starts_with("/api/");
     let viewer = Viewer::Hr(company);
     let result = enrol::check_table(&text, &plan.data.rule, lang).and_then(|checked| {
@@ -369,7 +362,7 @@ pub fn upload(request: Request, params: Params) -> Result<Response> {
         Ok(report) if json => Response::json(&report),
         Ok(report) => {
             // Fresh figures: the page is drawn after the enrolments.
-            let plan = plan::load(&plan.id, lang)?;
+            let plan = plan::load(&plan.id)?;
             plan_page(&viewer, &plan, 200, None, Some(report), lang)
         }
         Err(err) if !json && err.belongs_in_form() => plan_page(
@@ -392,13 +385,13 @@ pub fn upload(request: Request, params: Params) -> Result<Response> {
 /// from the company's account into the plan's budget.
 pub fn top_up(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (_, company, plan) = hr_plan(params.get("id")?, lang)?;
+    let (_, company, plan) = hr_plan(params.get("id")?)?;
     let sub = Submission::read(&request, "top-up", plan::TOP_UP_FIELDS)?;
     let viewer = Viewer::Hr(company.clone());
     let show = |status, form| plan_page(&viewer, &plan, status, Some(form), None, lang);
     let mut problems = Problems::default();
-    let amount = fields::read_amount(&sub.input, "amount", lang, &mut problems);
-    let request_id = fields::request_id(&sub.input, lang, &mut problems);
+    let amount = fields::read_amount(&sub.input, "amount", &mut problems);
+    let request_id = fields::request_id(&sub.input, &mut problems);
     if !problems.is_empty() {
         return sub.refused(problems, show);
     }
@@ -420,8 +413,8 @@ pub fn top_up(request: Request, params: Params) -> Result<Response> {
 /// `expire-plans` job returns the unspent credit within a minute.
 pub fn close(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (user, _, plan) = hr_plan(params.get("id")?, lang)?;
-    let doc = plan::close_early(&plan, &user, lang)?;
+    let (user, _, plan) = hr_plan(params.get("id")?)?;
+    let doc = plan::close_early(&plan, &user)?;
     if wants_json(&request) {
         Response::json(&PlanView::new(&doc, clock::today(), lang)?)
     } else {
@@ -432,14 +425,14 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
 /// `GET /plans/{id}/employees.csv` (its HR, operators)
 pub fn employees_csv(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (_, plan) = viewed_plan(params.get("id")?, lang)?;
+    let (_, plan) = viewed_plan(params.get("id")?)?;
     Ok(report::employees_csv(&plan, lang)?.download(format!("employees-{}.csv", plan.id)))
 }
 
 /// `GET /plans/{id}/movements.csv` (its HR, operators)
 pub fn movements_csv(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (_, plan) = viewed_plan(params.get("id")?, lang)?;
+    let (_, plan) = viewed_plan(params.get("id")?)?;
     Ok(report::movements_csv(&plan, lang)?.download(format!("movements-{}.csv", plan.id)))
 }
 
@@ -451,7 +444,7 @@ struct StatusQuery {
 /// `GET /api/plans/{id}/reimbursements?status=pending|approved|rejected` (its HR, operators)
 pub fn api_reimbursements(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (_, plan) = viewed_plan(params.get("id")?, lang)?;
+    let (_, plan) = viewed_plan(params.get("id")?)?;
     let query: StatusQuery = request.parse_query()?;
     let docs = reimbursement::by("plan", &plan.id, 1000, 0)?;
     let views: Vec<ReimbursementView> = docs
@@ -471,26 +464,26 @@ pub fn api_reimbursements(request: Request, params: Params) -> Result<Response> 
 /// `/api/` (HR of the request's company).
 pub fn decide(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (user, company) = company::require_hr(lang)?;
+    let (user, company) = company::require_hr()?;
     let id = params.get("id")?;
-    let doc = reimbursement::load_for_company(id, &company.id, lang)?;
+    let doc = reimbursement::load_for_company(id, &company.id)?;
     let sub = Submission::read(
         &request,
         &format!("decide-{id}"),
         reimbursement::DECISION_FIELDS,
     )?;
-    let plan = plan::load_for(&doc.data.plan, &company.id, lang)?;
+    let plan = plan::load_for(&doc.data.plan, &company.id)?;
     let viewer = Viewer::Hr(company);
     let show = |status, form| plan_page(&viewer, &plan, status, Some(form), None, lang);
     let decision = if request.path().ends_with("/approve") {
         Decision::Approve(sub.input.one("note").map(str::to_owned))
     } else {
-        match reimbursement::read_reason(&sub.input, lang) {
+        match reimbursement::read_reason(&sub.input) {
             Ok(reason) => Decision::Reject(reason),
             Err(problems) => return sub.refused(problems, show),
         }
     };
-    let outcome = reimbursement::decide(doc, decision, &user, lang);
+    let outcome = reimbursement::decide(doc, decision, &user);
     sub.answer(
         outcome,
         |doc| {
@@ -508,9 +501,9 @@ pub fn decide(request: Request, params: Params) -> Result<Response> {
 /// activation code for a pending enrolment.
 pub fn new_code(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
-    let (user, company) = company::require_hr(lang)?;
-    let doc = enrol::load_for_company(params.get("id")?, &company.id, lang)?;
-    let doc = enrol::new_code(&doc, &user, lang)?;
+    let (user, company) = company::require_hr()?;
+    let doc = enrol::load_for_company(params.get("id")?, &company.id)?;
+    let doc = enrol::new_code(&doc, &user)?;
     if wants_json(&request) {
         Response::json(&EnrolmentView::new(&doc, lang)?)
     } else {

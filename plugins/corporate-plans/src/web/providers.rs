@@ -11,7 +11,7 @@ use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp, Doc};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Error, Result, clock, web};
+use trama_sdk::{Error, Result, clock, t, web};
 
 use super::{FormState, OPERATORS, lang, with_form};
 use crate::catalogue::{self, ServiceView};
@@ -34,7 +34,7 @@ fn provider_views(lang: Lang) -> Result<Vec<ProviderView>> {
 fn list_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
     let context = json!({
         "providers": provider_views(lang)?,
-        "categories": category::choices(&[], lang),
+        "categories": category::choices(&[]),
     });
     Response::render_with_status(status, "providers.html", &with_form(context, form))
 }
@@ -61,11 +61,11 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
     let sub =
         Submission::read(&request, "register", provider::JSON_FIELDS)?.with_lists(&["categories"]);
     let show = |status, form| list_page(status, Some(form), lang);
-    let new = match provider::read_new(&sub.input, lang) {
+    let new = match provider::read_new(&sub.input) {
         Ok(new) => new,
         Err(problems) => return sub.refused(problems, show),
     };
-    let outcome = provider::register(new, clock::now_ms(), lang);
+    let outcome = provider::register(new, clock::now_ms());
     sub.answer(
         outcome,
         |doc| {
@@ -115,10 +115,10 @@ fn provider_context(doc: &Doc<Provider>, lang: Lang) -> Result<Value> {
 }
 
 fn operator_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
-    let doc = provider::load(id, lang)?;
+    let doc = provider::load(id)?;
     let mut context = provider_context(&doc, lang)?;
     context["is_operator"] = json!(true);
-    context["categories"] = json!(category::choices(&[], lang));
+    context["categories"] = json!(category::choices(&[]));
     context["request_id"] = json!(store::new_id());
     Response::render_with_status(status, "provider.html", &with_form(context, form))
 }
@@ -135,7 +135,7 @@ pub fn page(request: Request, params: Params) -> Result<Response> {
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    let doc = provider::load(params.get("id")?, lang)?;
+    let doc = provider::load(params.get("id")?)?;
     Response::json(&provider_context(&doc, lang)?)
 }
 
@@ -151,14 +151,14 @@ pub fn add_service(request: Request, params: Params) -> Result<Response> {
         Ok(new) => new,
         Err(problems) => return sub.refused(problems, show),
     };
-    let outcome = catalogue::add(&id, new, clock::now_ms(), lang);
+    let outcome = catalogue::add(&id, new, clock::now_ms());
     sub.answer(
         outcome,
         |doc| {
             if !sub.json {
                 return Ok(web::to(&format!("/providers/{id}")));
             }
-            let name = provider::load(&id, lang)?.data.legal_name;
+            let name = provider::load(&id)?.data.legal_name;
             web::created(&ServiceView::new(&doc, &name, lang))
         },
         show,
@@ -174,7 +174,7 @@ pub fn pay(request: Request, params: Params) -> Result<Response> {
     let id = params.get("id")?.to_owned();
     let sub = Submission::read(&request, "pay", payout::PAY_FIELDS)?;
     let show = |status, form| operator_page(&id, status, Some(form), lang);
-    let payment = match payout::read_payment(&sub.input, lang) {
+    let payment = match payout::read_payment(&sub.input) {
         Ok(payment) => payment,
         Err(problems) => return sub.refused(problems, show),
     };
@@ -206,7 +206,7 @@ pub fn set_status(request: Request, params: Params) -> Result<Response> {
     } else {
         Status::Active
     };
-    let doc = provider::set_status(id, status, clock::now_ms(), lang)?;
+    let doc = provider::set_status(id, status, clock::now_ms())?;
     if wants_json(&request) {
         Response::json(&ProviderView::new(&doc, lang)?)
     } else {
@@ -248,7 +248,7 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login_in(lang)?;
     let sub = Submission::read(&request, "claim", &["code"])?;
-    let outcome = provider::claim(&user, sub.input.one("code").unwrap_or_default(), lang);
+    let outcome = provider::claim(&user, sub.input.one("code").unwrap_or_default());
     sub.answer(
         outcome,
         |doc| {
@@ -272,10 +272,7 @@ pub fn set_price(request: Request, params: Params) -> Result<Response> {
     let operator = OPERATORS.admits();
     let mine = provider::of_user(&user)?;
     if !operator && mine.is_empty() {
-        return Err(Error::forbidden(lang.pick(
-            "solo i fornitori e gli operatori della cooperativa fissano i prezzi",
-            "only providers and the cooperative's operators set prices",
-        )));
+        return Err(Error::forbidden(t!("corporate_plans.web.prices")));
     }
     let show = |status, form| owner_page(&user, status, Some(form), lang);
     let mut problems = Problems::default();
@@ -284,7 +281,7 @@ pub fn set_price(request: Request, params: Params) -> Result<Response> {
         return sub.refused(problems, show);
     }
     let acting_for = (!operator).then_some(mine.as_slice());
-    let outcome = catalogue::set_price(id, price, acting_for, clock::now_ms(), lang);
+    let outcome = catalogue::set_price(id, price, acting_for, clock::now_ms());
     sub.answer(
         outcome,
         |doc| {
@@ -311,11 +308,11 @@ pub fn sales_csv(request: Request, params: Params) -> Result<Response> {
     let id = params.get("id")?;
     let allowed = OPERATORS.admits() || provider::of_user(&user)?.iter().any(|p| p.id == id);
     if !allowed {
-        return Err(Error::not_found(match lang {
-            Lang::It => format!("non esiste un tuo fornitore con codice «{id}»"),
-            Lang::En => format!("you have no provider with id `{id}`"),
-        }));
+        return Err(Error::not_found(t!(
+            "corporate_plans.web.not_your_provider",
+            id = id
+        )));
     }
-    provider::load(id, lang)?;
+    provider::load(id)?;
     Ok(report::provider_sales_csv(id, lang)?.download(format!("sales-{id}.csv")))
 }

@@ -24,7 +24,7 @@ use crate::reimbursement::{self, ReimbursementView};
 
 /// A wallet as the employee sees it: the enrolment, its plan and its company.
 fn wallet_view(doc: &Doc<Enrolment>, lang: Lang) -> Result<Value> {
-    let plan = plan::load(&doc.data.plan, lang)?;
+    let plan = plan::load(&doc.data.plan)?;
     let company = COMPANIES
         .get(&doc.data.company)?
         .map(|c| c.data.name)
@@ -77,7 +77,7 @@ pub fn activate(request: Request, params: Params) -> Result<Response> {
     let id = params.get("id")?;
     let sub = Submission::read(&request, &format!("activate-{id}"), &["code"])?;
     let show = |status, form| super::home::page_for(&user, status, Some(form), lang);
-    match enrol::activate(id, &user, sub.input.one("code").unwrap_or_default(), lang) {
+    match enrol::activate(id, &user, sub.input.one("code").unwrap_or_default()) {
         // A locked enrolment (`403`) is also said next to the code, with what to do.
         Err(err) if !sub.json && err.status() == 403 => show(
             403,
@@ -121,7 +121,7 @@ fn movements(doc: &Doc<Enrolment>, lang: Lang) -> Result<Vec<Value>> {
 }
 
 fn wallet_context(doc: &Doc<Enrolment>, lang: Lang) -> Result<Value> {
-    let plan = plan::load(&doc.data.plan, lang)?;
+    let plan = plan::load(&doc.data.plan)?;
     let purchases: Vec<PurchaseView> = purchase::by("enrolment", &doc.id, 200, 0)?
         .iter()
         .map(|p| PurchaseView::new(p, lang))
@@ -172,7 +172,7 @@ struct WalletQuery {
 pub fn page(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login_in(lang)?;
-    let doc = enrol::load_own(params.get("id")?, &user, lang)?;
+    let doc = enrol::load_own(params.get("id")?, &user)?;
     let query: WalletQuery = request.parse_query()?;
     let receipt = match query.bought {
         Some(id) => purchase::PURCHASES
@@ -188,7 +188,7 @@ pub fn page(request: Request, params: Params) -> Result<Response> {
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login_in(lang)?;
-    let doc = enrol::load_own(params.get("id")?, &user, lang)?;
+    let doc = enrol::load_own(params.get("id")?, &user)?;
     Response::json(&wallet_context(&doc, lang)?)
 }
 
@@ -279,7 +279,7 @@ pub fn buy(request: Request, _: Params) -> Result<Response> {
         form.values.remove("request_id");
         catalogue_page(&user, status, Some(form), lang)
     };
-    let order = match purchase::read(&sub.input, lang) {
+    let order = match purchase::read(&sub.input) {
         Ok(order) => order,
         Err(problems) => return sub.refused(problems, show),
     };
@@ -309,10 +309,10 @@ pub fn request_reimbursement(request: Request, _: Params) -> Result<Response> {
     let sub = Submission::read(&request, "reimbursement", reimbursement::JSON_FIELDS)?;
     let show = |status: u16, form: FormState| -> Result<Response> {
         let enrolment = sub.input.one("enrolment").unwrap_or_default();
-        let doc = enrol::load_own(enrolment, &user, lang)?;
+        let doc = enrol::load_own(enrolment, &user)?;
         wallet_page(&doc, status, Some(form), lang)
     };
-    let new = match reimbursement::read(&sub.input, lang) {
+    let new = match reimbursement::read(&sub.input) {
         Ok(new) => new,
         Err(problems) => return sub.refused(problems, show),
     };
