@@ -138,8 +138,8 @@ fn every_language_says_what_the_italian_catalogue_says_with_the_same_placeholder
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// Every string literal following `marker` in `text`, where `marker` starts a word (so
-/// `t!("` is not found inside `format!("`).
+/// Every string literal that opens `marker`'s parentheses in `text` (whitespace allowed
+/// between), where `marker` starts a word (so `t!(` is not found inside `format!(`).
 fn literals_after<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
     text.match_indices(marker)
         .filter(|(at, _)| {
@@ -147,10 +147,40 @@ fn literals_after<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
             !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
         })
         .filter_map(|(at, _)| {
-            let rest = &text[at + marker.len()..];
+            let rest = text[at + marker.len()..].trim_start().strip_prefix('"')?;
             rest.split_once('"').map(|(key, _)| key)
         })
         .collect()
+}
+
+/// Every literal `"NAMESPACE.a.b"` in `text`: a dotted key of that catalogue namespace.
+fn keys_in<'a>(text: &'a str, namespace: &str) -> Vec<&'a str> {
+    let opening = format!("\"{namespace}.");
+    text.match_indices(&opening)
+        .filter_map(|(at, _)| {
+            let body = &text[at + 1..];
+            let end = body.find('"')?;
+            let key = &body[..end];
+            key.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
+                .then_some(key)
+        })
+        .collect()
+}
+
+/// The top-level tables of a plugin's Italian catalogue: the namespaces its keys live in.
+fn namespaces(plugin: &Path) -> Vec<String> {
+    let locales = plugin.join("locales");
+    if !locales.is_dir() {
+        return Vec::new();
+    }
+    let keys = language(&locales, "it");
+    let mut names: Vec<String> = keys
+        .keys()
+        .filter_map(|k| k.split_once('.').map(|(ns, _)| ns.to_owned()))
+        .collect();
+    names.dedup();
+    names
 }
 
 /// Every `t.a.b.c` a template reads.
@@ -216,18 +246,27 @@ fn every_key_a_plugin_or_template_reads_is_in_the_italian_catalogues() {
         files_under(&dir.join("src"), "rs", &mut sources);
         for file in sources {
             let text = std::fs::read_to_string(&file).expect("read source");
-            // `t!("…")`, and the keys the SDK takes as values: an audience's refusal, a claim
-            // code's "matches nothing" sentence, CSV column names, `text_in`/`text_for` calls.
-            let keys = ["t!(\"", "refusal: \"", "unmatched: \""]
-                .iter()
-                .flat_map(|marker| literals_after(&text, marker));
-            for key in keys {
+            // `t!("…")` (on one line or, as rustfmt splits it, several), and every literal that
+            // names a key of the SDK or of a catalogue namespace the plugin owns: keys passed to
+            // `text_in`/`text_for`, an audience's refusal, CSV columns kept in arrays.
+            for key in literals_after(&text, "t!(") {
                 checked += 1;
                 if !known.contains_key(key) {
                     problems.push(format!(
                         "{}: t!(\"{key}\") is in no catalogue",
                         file.display()
                     ));
+                }
+            }
+            // A literal naming a whole table is not a message but may be a file name that
+            // looks like one (`"rides.csv"`): only literals that are neither are reported.
+            for namespace in namespaces(dir).iter().map(String::as_str).chain(["sdk"]) {
+                for key in keys_in(&text, namespace) {
+                    checked += 1;
+                    let table = format!("{key}.");
+                    if !known.contains_key(key) && !known.keys().any(|k| k.starts_with(&table)) {
+                        problems.push(format!("{}: \"{key}\" is in no catalogue", file.display()));
+                    }
                 }
             }
         }
@@ -260,10 +299,17 @@ fn every_key_a_plugin_or_template_reads_is_in_the_italian_catalogues() {
 fn the_scans_find_what_they_look_for() {
     assert_eq!(
         literals_after(
-            r#"let a = t!("x.y", n = 1); t!("z"); format!("no")"#,
-            "t!(\""
+            "let a = t!(\"x.y\", n = 1); t!(\n    \"z\"); format!(\"no\")",
+            "t!("
         ),
         ["x.y", "z"]
+    );
+    assert_eq!(
+        keys_in(
+            r#"text_in("", "rides.a.b", &[]); ["rides.csv.x", "rides are {n}"]"#,
+            "rides"
+        ),
+        ["rides.a.b", "rides.csv.x"]
     );
     assert_eq!(
         template_keys("{{ t.vouchers.index.title }} {{ at.x }} {{ t.login | upper }}"),

@@ -151,7 +151,7 @@ pub fn read_family(input: &Input) -> std::result::Result<(String, String), Probl
                 .chars()
                 .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '/' | '.')));
     if !phone_ok {
-        problems.push("phone", t!("tutoring.family.phone"));
+        problems.push("phone", t!("tutoring.family.phone_malformed"));
     }
     if problems.is_empty() {
         Ok((name, phone))

@@ -308,7 +308,7 @@ pub fn submit(
     let phase = campaign.data.phase(today);
     if phase != Phase::Open {
         return Err(Error::invalid(t!(
-            "vouchers.campaign.not_accepting",
+            "vouchers.campaign.closed_to_applications",
             title = campaign.data.title,
             opens_on = campaign.data.opens_on,
             closes_on = campaign.data.closes_on,
