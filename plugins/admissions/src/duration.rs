@@ -2,11 +2,11 @@
 //!
 //! They are written as in the kernel's job intervals — a whole number followed by `s`, `m`, `h`
 //! or `d` (`7d`, `36h`, `730d`) — because a committee thinks of a week or of two years, and one
-//! syntax across `plugin.toml` and the settings is one thing less to learn. The kernel checks
-//! only the length of these settings, so the plugin reads them here and says exactly which
-//! setting is wrong and how to write it.
+//! syntax across `plugin.toml` and the settings is one thing less to learn; the SDK's
+//! `interval` module is the kernel's parser. The kernel checks only the length of these
+//! settings, so the plugin reads them here and says exactly which setting is wrong.
 
-use trama_sdk::t;
+use trama_sdk::{interval, t};
 
 const SECOND: i64 = 1000;
 const MINUTE: i64 = 60 * SECOND;
@@ -28,34 +28,13 @@ impl Duration {
         self.0
     }
 
-    /// Reads `7d`, `36h`, `90m` or `30s`; the error says what was wrong.
+    /// Reads `7d`, `36h`, `90m` or `30s` with the kernel's own interval parser
+    /// ([`trama_sdk::interval`]); the error says what was wrong.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let malformed = || {
-            format!(
-                "`{text}` is not a duration: write a whole number followed by s, m, h or d, such as 7d or 36h"
-            )
-        };
-        let unit_at = text.len().checked_sub(1).ok_or_else(malformed)?;
-        let (count, unit) = text.split_at_checked(unit_at).ok_or_else(malformed)?;
-        if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(malformed());
-        }
-        let per_unit = match unit {
-            "s" => SECOND,
-            "m" => MINUTE,
-            "h" => HOUR,
-            "d" => DAY,
-            _ => return Err(malformed()),
-        };
-        let count: i64 = count.parse().map_err(|_| malformed())?;
-        if count == 0 {
-            return Err(format!(
-                "`{text}` is not a duration: it must be longer than zero"
-            ));
-        }
-        count
-            .checked_mul(per_unit)
+        let interval = interval::parse(text).map_err(|err| err.to_string())?;
+        i64::try_from(interval.as_millis())
+            .ok()
             .filter(|ms| *ms <= MAX_MS)
             .map(Self)
             .ok_or_else(|| format!("`{text}` is too long a duration: at most 10000d"))
@@ -108,7 +87,7 @@ mod tests {
         assert_eq!(Duration::parse("5s"), Ok(Duration(5 * SECOND)));
         for bad in ["", "d", "7", "7w", "-1d", "1.5d", "7 d"] {
             let err = Duration::parse(bad).unwrap_err();
-            assert!(err.contains("not a duration"), "{bad}: {err}");
+            assert!(err.contains("not an interval"), "{bad}: {err}");
         }
         assert!(
             Duration::parse("0d")
