@@ -51,9 +51,16 @@ impl DevServer {
                     .push(line);
             }
         });
-        let Ok(base) = rx.recv_timeout(Duration::from_secs(120)) else {
-            let _ = child.kill();
-            panic!("trama dev did not start within 120 s");
+        let base = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(base) => base,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                panic!("trama dev did not start within 120 s");
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                panic!("trama dev stopped before listening ({status}): its errors are above");
+            }
         };
         Self {
             server: Server::adopt(child, base),
@@ -81,7 +88,7 @@ fn hello_workspace(root: &Path) -> PathBuf {
     let repo = repo_root();
     let plugins = root.join("plugins");
     let hello = plugins.join("hello");
-    for part in ["src", "templates", "locales"] {
+    for part in ["src", "templates", "locales", "events"] {
         let from = repo.join("plugins/hello").join(part);
         if from.is_dir() {
             copy_dir(&from, &hello.join(part));
@@ -105,6 +112,10 @@ fn hello_workspace(root: &Path) -> PathBuf {
         .replace(
             "path = \"../sdk\"",
             &format!("path = \"{}\"", repo.join("sdk").display()),
+        )
+        .replace(
+            "path = \"contracts\"",
+            &format!("path = \"{}\"", repo.join("plugins/contracts").display()),
         )
         .lines()
         .map(|line| {
