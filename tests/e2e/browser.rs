@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value as Json, json};
 
-use crate::support::{Client, Server, TestInstance, add_user, login, repo_root};
+use crate::support::{Client, Server, TestInstance, add_user, login, repo_root, today_plus};
 
 const VOUCHERS: &str = r#"
 [plugins.vouchers]
@@ -37,10 +37,6 @@ static BROWSER: Mutex<()> = Mutex::new(());
 
 /// How long one run of the script may take before it is stopped as hung.
 const SCRIPT_DEADLINE: Duration = Duration::from_secs(300);
-
-fn today_plus(days: i64) -> String {
-    (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
-}
 
 /// A test instance with the vouchers plugin and `theme`.
 fn themed_instance(id: &str, theme: &str) -> TestInstance {

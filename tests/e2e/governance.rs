@@ -150,17 +150,7 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
         ("cisl", "Sindacato"),
     ] {
         add_user_in(&dir, user);
-        let output = trama()
-            .args(["governance", "add-member"])
-            .arg(&dir)
-            .args(["--username", user, "--organisation", organisation])
-            .output()
-            .expect("add-member");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        crate::support::add_member_for(&dir, user, organisation);
     }
     add_user_in(&dir, "citizen");
     let server = Server::start(&[&dir]);

@@ -6,9 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value as Json, json};
 
-use crate::support::{
-    Client, HELLO, PASSWORD, Server, TestInstance, add_user, login, repo_root, trama,
-};
+use crate::support::{Client, HELLO, PASSWORD, Server, TestInstance, add_user, login, repo_root};
 
 /// The description, parsed.
 fn description() -> Json {
@@ -182,17 +180,7 @@ async fn the_openapi_description_matches_the_running_server() {
     let instance = TestInstance::new("openapi", HELLO);
     add_user(&instance, "cittadina", "citizen");
     add_user(&instance, "comune", "citizen");
-    let output = trama()
-        .args(["governance", "add-member"])
-        .arg(instance.path())
-        .args(["--username", "comune", "--organisation", "Comune di Prova"])
-        .output()
-        .expect("trama governance add-member");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    crate::support::add_member(instance.path(), "comune");
     let server = Server::start(&[instance.path()]);
     let mut checker = Checker::new();
     let url = |path: &str| server.url(path);

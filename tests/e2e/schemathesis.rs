@@ -10,7 +10,7 @@ use std::process::Command;
 
 use crate::support::{
     HELLO, Server, TestInstance, add_user, bare_client, cookie_value, login_with_cookies,
-    repo_root, set_cookie, trama, user_csrf,
+    repo_root, set_cookie, user_csrf,
 };
 
 /// Seconds of generation per run: enough for every phase to cover each operation many times.
@@ -76,17 +76,7 @@ async fn schemathesis_finds_nothing_wrong_anonymous_or_logged_in() {
         ),
     );
     add_user(&instance, "membro", "governance");
-    let added = trama()
-        .args(["governance", "add-member"])
-        .arg(instance.path())
-        .args(["--username", "membro", "--organisation", "Comune di Prova"])
-        .output()
-        .expect("add-member");
-    assert!(
-        added.status.success(),
-        "{}",
-        String::from_utf8_lossy(&added.stderr)
-    );
+    crate::support::add_member(instance.path(), "membro");
     let server = Server::start(&[instance.path()]);
     // Logged in first: the anonymous run's login attempts may use up this address's tries.
     let (cookie, token) = session_of(&server, "membro").await;

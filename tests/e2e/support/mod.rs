@@ -350,10 +350,15 @@ pub fn add_user(instance: impl AsRef<Path>, username: &str, role: &str) {
 /// Makes `username` (created with [`add_user`] and role `governance`) a member of the instance's
 /// coordination table.
 pub fn add_member(instance: &Path, username: &str) {
+    add_member_for(instance, username, "Comune di Prova");
+}
+
+/// [`add_member`] for `organisation`.
+pub fn add_member_for(instance: &Path, username: &str, organisation: &str) {
     let output = trama()
         .args(["governance", "add-member"])
         .arg(instance)
-        .args(["--username", username, "--organisation", "Comune di Prova"])
+        .args(["--username", username, "--organisation", organisation])
         .output()
         .expect("add-member");
     assert!(
