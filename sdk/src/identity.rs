@@ -49,6 +49,13 @@ pub fn find_user(id: &str) -> Option<User> {
     wit::find_user(id).map(User::from)
 }
 
+/// The language account `id` chose, for a message to them in their own language with
+/// [`i18n::text_in`](crate::i18n::text_in): empty when they chose none (the instance's own
+/// language), so the result can be passed on as it is. Host API 1.5.
+pub fn locale_of(id: &str) -> String {
+    wit::locale_of(id).unwrap_or_default()
+}
+
 /// Every account of this instance holding `role`, by username. `role` must be one of the roles
 /// the plugin declares in its plugin.toml (`[plugin] roles`): a plugin lists the people of its
 /// own roles only (a committee, its tutors), never every account. Host API 1.4: set

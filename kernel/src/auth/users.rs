@@ -235,10 +235,18 @@ pub async fn find_by_username(
 
 /// The language the person chose for pages, if they ever did.
 pub async fn locale(db: &Db, instance: &str, id: &str) -> Result<Option<String>, DbErr> {
-    let row = db
-        .conn()
+    locale_in(db.conn(), instance, id).await
+}
+
+/// [`locale`] through `conn`, the pool or the transaction of a plugin call.
+pub async fn locale_in(
+    conn: &impl ConnectionTrait,
+    instance: &str,
+    id: &str,
+) -> Result<Option<String>, DbErr> {
+    let row = conn
         .query_one_raw(sql::stmt(
-            db.backend(),
+            conn.get_database_backend(),
             "SELECT locale FROM users WHERE instance = ? AND id = ?",
             vec![instance.into(), id.into()],
         ))

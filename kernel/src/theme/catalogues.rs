@@ -25,6 +25,11 @@ impl Catalogues {
         }
     }
 
+    /// Whether `locale` has a catalogue here.
+    pub fn speaks(&self, locale: &str) -> bool {
+        self.by_locale.contains_key(locale)
+    }
+
     /// The catalogue of `locale`, else of the instance's language, else Italian.
     pub fn of(&self, locale: &str) -> &Json {
         self.by_locale

@@ -65,6 +65,18 @@ impl identity::Host for CallState {
         Ok(Ok(found?.into_iter().map(Into::into).collect()))
     }
 
+    async fn locale_of(&mut self, id: String) -> wasmtime::Result<Option<String>> {
+        let ctx = self.ctx.clone();
+        let found =
+            crate::auth::users::locale_in(&self.tx.reader(), &ctx.instance, &id).await;
+        if found.is_err() {
+            self.tx.note_failure();
+        }
+        // Only a language the instance still speaks: a choice made before a catalogue was
+        // removed reads as the instance's own language.
+        Ok(found?.filter(|code| ctx.catalogues.speaks(code)))
+    }
+
     async fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {
         let ctx = &self.ctx;
         let found = crate::auth::users::find_by_id_in(&self.tx.reader(), &ctx.instance, &id).await;
