@@ -15,7 +15,7 @@ use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, t};
 
 use crate::config::Settings;
-use crate::input;
+use crate::{edit, input};
 use trama_sdk::code;
 
 pub const FAMILIES: Collection<Family> = Collection::new("families");
@@ -279,16 +279,10 @@ pub fn update_child(id: &str, draft: ChildDraft, actor: &User) -> Result<Doc<Chi
     doc.data.last_name = draft.last_name;
     doc.data.level = draft.level;
     doc.data.subjects = draft.subjects;
-    if let Some(active) = draft.active {
-        doc.data.active = active;
-    }
-    doc.version = CHILDREN.put_if_version(&doc.id, &doc.data, doc.version)?;
-    audit::record(
-        "child.updated",
-        id,
-        &serde_json::json!({ "level": doc.data.level, "active": doc.data.active, "by": actor.username }),
-    )?;
-    Ok(doc)
+    // `None`: the edit did not say, so the record stays as it was.
+    doc.data.active = draft.active.unwrap_or(doc.data.active);
+    let detail = serde_json::json!({ "level": doc.data.level, "active": doc.data.active, "by": actor.username });
+    edit::save(&CHILDREN, doc, "child.updated", &detail)
 }
 
 /// A child the caller may act for (their family's, or any for operators), with its family.
@@ -390,15 +384,7 @@ mod tests {
 
     #[test]
     fn other_people_see_a_first_name_and_an_initial() {
-        let child = Child {
-            family: "f".into(),
-            first_name: "Luca".into(),
-            last_name: "Rossi".into(),
-            level: "Primaria".into(),
-            subjects: vec![],
-            active: true,
-            created_at: 0,
-        };
+        let child = crate::fixtures::child();
         assert_eq!(child.short_name(), "Luca R.");
         assert_eq!(child.full_name(), "Luca Rossi");
     }
