@@ -1,5 +1,6 @@
-//! The end of every edit of a stored record (a tutor, a space, a child, a calendar secret):
-//! written back only if nobody changed it since it was read, then noted in the audit log.
+//! The end of every registration and edit of a stored record (a tutor, a space, a family, a
+//! child, a calendar secret): stored, or written back only if nobody changed it since it was
+//! read, then noted in the audit log.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -17,6 +18,19 @@ pub fn save<T: Serialize + DeserializeOwned>(
     detail: &Value,
 ) -> Result<Doc<T>> {
     doc.version = collection.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(action, &doc.id, detail)?;
+    Ok(doc)
+}
+
+/// Stores `data` as a new record of `collection` under a fresh id and records `action` on it
+/// with `detail`; the record as stored.
+pub fn insert<T: Serialize + DeserializeOwned>(
+    collection: &Collection<T>,
+    data: T,
+    action: &str,
+    detail: &Value,
+) -> Result<Doc<T>> {
+    let doc = collection.insert(data)?;
     audit::record(action, &doc.id, detail)?;
     Ok(doc)
 }

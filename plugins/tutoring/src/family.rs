@@ -166,20 +166,16 @@ pub fn register_by_operator(
     now: i64,
     actor: &User,
 ) -> Result<Doc<Family>> {
-    let doc = FAMILIES.insert(Family {
+    let family = Family {
         name,
         user_id: None,
         phone,
         feed_token: code::token(),
         created_at: now,
         created_by: actor.username.clone(),
-    })?;
-    audit::record(
-        "family.registered",
-        &doc.id,
-        &serde_json::json!({ "by": actor.username }),
-    )?;
-    Ok(doc)
+    };
+    let detail = serde_json::json!({ "by": actor.username });
+    edit::insert(&FAMILIES, family, "family.registered", &detail)
 }
 
 /// Families by name, a page at a time.
@@ -255,7 +251,9 @@ pub fn read_child(input: &Input, settings: &Settings) -> std::result::Result<Chi
 }
 
 pub fn add_child(family: &str, draft: ChildDraft, now: i64, actor: &User) -> Result<Doc<Child>> {
-    let doc = CHILDREN.insert(Child {
+    let detail =
+        serde_json::json!({ "family": family, "level": draft.level, "by": actor.username });
+    let child = Child {
         family: family.to_owned(),
         first_name: draft.first_name,
         last_name: draft.last_name,
@@ -263,13 +261,8 @@ pub fn add_child(family: &str, draft: ChildDraft, now: i64, actor: &User) -> Res
         subjects: draft.subjects,
         active: draft.active.unwrap_or(true),
         created_at: now,
-    })?;
-    audit::record(
-        "child.registered",
-        &doc.id,
-        &serde_json::json!({ "family": family, "level": doc.data.level, "by": actor.username }),
-    )?;
-    Ok(doc)
+    };
+    edit::insert(&CHILDREN, child, "child.registered", &detail)
 }
 
 /// A child's details change (a new school year, a new subject). Lessons already booked stay.

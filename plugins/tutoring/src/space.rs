@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Collection, Doc};
-use trama_sdk::{Error, Result, audit, t};
+use trama_sdk::{Error, Result, t};
 
 use crate::schedule::{self, Window};
 use crate::{edit, input};
@@ -118,7 +118,9 @@ pub fn all() -> Result<Vec<Doc<Space>>> {
 }
 
 pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Space>> {
-    let doc = SPACES.insert(Space {
+    let detail =
+        serde_json::json!({ "name": draft.name, "capacity": draft.capacity, "by": actor.username });
+    let space = Space {
         name: draft.name,
         address: draft.address,
         capacity: draft.capacity,
@@ -126,13 +128,8 @@ pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Space>> {
         closed_dates: draft.closed_dates,
         active: draft.active.unwrap_or(true),
         created_at: now,
-    })?;
-    audit::record(
-        "space.registered",
-        &doc.id,
-        &serde_json::json!({ "name": doc.data.name, "capacity": doc.data.capacity, "by": actor.username }),
-    )?;
-    Ok(doc)
+    };
+    edit::insert(&SPACES, space, "space.registered", &detail)
 }
 
 /// Changes a space. Lessons already scheduled keep their room; a lower capacity only stops

@@ -156,14 +156,9 @@ impl Draft {
 }
 
 pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Tutor>> {
+    let detail = serde_json::json!({ "name": draft.name, "by": actor.username });
     let tutor = draft.into_tutor(Some(code::draw(CLAIM_LEN)), new_feed_token(), now);
-    let doc = TUTORS.insert(tutor)?;
-    audit::record(
-        "tutor.registered",
-        &doc.id,
-        &serde_json::json!({ "name": doc.data.name, "by": actor.username }),
-    )?;
-    Ok(doc)
+    edit::insert(&TUTORS, tutor, "tutor.registered", &detail)
 }
 
 /// An operator changes a tutor's details. Lessons already scheduled stay as they are: the
