@@ -144,26 +144,14 @@ mod tests {
 
     fn lesson(start_at: i64) -> Lesson {
         Lesson {
-            tutor: "t".into(),
-            space: "s".into(),
-            subject: "Matematica".into(),
-            level: "Primaria".into(),
-            date: "2025-03-31".into(),
-            month: "2025-03".into(),
-            start: 900,
-            minutes: 60,
             start_at,
             end_at: start_at + 3_600_000,
-            status: LessonStatus::Scheduled,
             seats: vec![Seat {
                 child: "c".into(),
                 family: "f".into(),
                 booking: "l-c".into(),
             }],
-            attendance: None,
-            cancel_reason: None,
-            created_at: 0,
-            created_by: String::new(),
+            ..crate::fixtures::lesson()
         }
     }
 

@@ -15,7 +15,7 @@ use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, t};
 
 use crate::config::Settings;
-use crate::input;
+use crate::{edit, input};
 use trama_sdk::code;
 
 pub const FAMILIES: Collection<Family> = Collection::new("families");
@@ -166,20 +166,16 @@ pub fn register_by_operator(
     now: i64,
     actor: &User,
 ) -> Result<Doc<Family>> {
-    let doc = FAMILIES.insert(Family {
+    let family = Family {
         name,
         user_id: None,
         phone,
         feed_token: code::token(),
         created_at: now,
         created_by: actor.username.clone(),
-    })?;
-    audit::record(
-        "family.registered",
-        &doc.id,
-        &serde_json::json!({ "by": actor.username }),
-    )?;
-    Ok(doc)
+    };
+    let detail = serde_json::json!({ "by": actor.username });
+    edit::insert(&FAMILIES, family, "family.registered", &detail)
 }
 
 /// Families by name, a page at a time.
@@ -255,7 +251,9 @@ pub fn read_child(input: &Input, settings: &Settings) -> std::result::Result<Chi
 }
 
 pub fn add_child(family: &str, draft: ChildDraft, now: i64, actor: &User) -> Result<Doc<Child>> {
-    let doc = CHILDREN.insert(Child {
+    let detail =
+        serde_json::json!({ "family": family, "level": draft.level, "by": actor.username });
+    let child = Child {
         family: family.to_owned(),
         first_name: draft.first_name,
         last_name: draft.last_name,
@@ -263,13 +261,8 @@ pub fn add_child(family: &str, draft: ChildDraft, now: i64, actor: &User) -> Res
         subjects: draft.subjects,
         active: draft.active.unwrap_or(true),
         created_at: now,
-    })?;
-    audit::record(
-        "child.registered",
-        &doc.id,
-        &serde_json::json!({ "family": family, "level": doc.data.level, "by": actor.username }),
-    )?;
-    Ok(doc)
+    };
+    edit::insert(&CHILDREN, child, "child.registered", &detail)
 }
 
 /// A child's details change (a new school year, a new subject). Lessons already booked stay.
@@ -279,16 +272,10 @@ pub fn update_child(id: &str, draft: ChildDraft, actor: &User) -> Result<Doc<Chi
     doc.data.last_name = draft.last_name;
     doc.data.level = draft.level;
     doc.data.subjects = draft.subjects;
-    if let Some(active) = draft.active {
-        doc.data.active = active;
-    }
-    doc.version = CHILDREN.put_if_version(&doc.id, &doc.data, doc.version)?;
-    audit::record(
-        "child.updated",
-        id,
-        &serde_json::json!({ "level": doc.data.level, "active": doc.data.active, "by": actor.username }),
-    )?;
-    Ok(doc)
+    // `None`: the edit did not say, so the record stays as it was.
+    doc.data.active = draft.active.unwrap_or(doc.data.active);
+    let detail = serde_json::json!({ "level": doc.data.level, "active": doc.data.active, "by": actor.username });
+    edit::save(&CHILDREN, doc, "child.updated", &detail)
 }
 
 /// A child the caller may act for (their family's, or any for operators), with its family.
@@ -390,15 +377,7 @@ mod tests {
 
     #[test]
     fn other_people_see_a_first_name_and_an_initial() {
-        let child = Child {
-            family: "f".into(),
-            first_name: "Luca".into(),
-            last_name: "Rossi".into(),
-            level: "Primaria".into(),
-            subjects: vec![],
-            active: true,
-            created_at: 0,
-        };
+        let child = crate::fixtures::child();
         assert_eq!(child.short_name(), "Luca R.");
         assert_eq!(child.full_name(), "Luca Rossi");
     }

@@ -1,9 +1,12 @@
 //! Tutoring's own field rules, on top of [`trama_sdk::input`] (which reads forms and JSON
 //! alike and collects the problems): bounded texts, choices among the values the instance's
-//! settings allow (subjects, levels), and the `active` switch of an edit.
+//! settings allow (subjects, levels), weekly hours and lists of dates (a tutor's and a
+//! space's alike), and the `active` switch of an edit.
 
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::t;
+
+use crate::schedule::{self, Window};
 
 /// A required text of `min..=max` characters; otherwise `message` goes under `field`.
 pub fn text(
@@ -88,4 +91,28 @@ pub fn active_flag(input: &Input, problems: &mut Problems) -> Option<bool> {
             None
         }
     }
+}
+
+/// The weekly hours of `field`, one entry a line or a repeated field; none sent puts `missing`
+/// under `field`, and each entry that cannot be read is named there too. Tutors' availability
+/// and spaces' opening hours are read alike, so they are read here once.
+pub fn windows(input: &Input, field: &str, missing: &str, problems: &mut Problems) -> Vec<Window> {
+    let entries = input.list(field);
+    if entries.is_empty() {
+        problems.push(field, missing);
+        return Vec::new();
+    }
+    schedule::parse_windows(&entries).unwrap_or_else(|errors| {
+        problems.push(field, errors.join("; "));
+        Vec::new()
+    })
+}
+
+/// The dates of `field` (days off, closures), sorted; none is fine, and each entry that is not
+/// a date is named under `field`.
+pub fn dates(input: &Input, field: &str, problems: &mut Problems) -> Vec<String> {
+    schedule::parse_dates(&input.list(field)).unwrap_or_else(|errors| {
+        problems.push(field, errors.join("; "));
+        Vec::new()
+    })
 }

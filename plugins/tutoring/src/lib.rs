@@ -70,7 +70,10 @@ pub mod attendance;
 pub mod booking;
 pub mod cancel;
 pub mod config;
+pub mod edit;
 pub mod family;
+#[cfg(test)]
+mod fixtures;
 pub mod ics;
 pub mod input;
 pub mod lesson;

@@ -20,7 +20,6 @@ use crate::family::{CHILDREN, Child, FAMILIES};
 use crate::lesson::{LESSONS, Lesson, LessonStatus};
 use crate::space::{SPACES, Space};
 use crate::tutor::TUTORS;
-use trama_sdk::local;
 
 pub const JOB: &str = "reminders";
 
@@ -52,13 +51,8 @@ pub fn family_message(
     tutor: &str,
     space: Option<&Space>,
 ) -> (String, String) {
-    let when = format!(
-        "{} {}-{}",
-        lesson.date,
-        local::hhmm(lesson.start),
-        local::hhmm(lesson.end())
-    );
-    let place = space.map_or_else(String::new, |s| format!("{}, {}", s.name, s.address));
+    let when = lesson.when();
+    let place = place(space);
     let subject = clip(i18n::text_in(
         locale,
         "tutoring.notices.reminder_family_subject",
@@ -91,13 +85,8 @@ pub fn tutor_message(
     children: &[String],
     space: Option<&Space>,
 ) -> (String, String) {
-    let when = format!(
-        "{} {}-{}",
-        lesson.date,
-        local::hhmm(lesson.start),
-        local::hhmm(lesson.end())
-    );
-    let place = space.map_or_else(String::new, |s| format!("{}, {}", s.name, s.address));
+    let when = lesson.when();
+    let place = place(space);
     let names = children.join(", ");
     let subject = clip(i18n::text_in(
         locale,
@@ -120,6 +109,11 @@ pub fn tutor_message(
         ],
     );
     (subject, body)
+}
+
+/// Where a lesson meets, `name, address`; empty when its space is gone.
+fn place(space: Option<&Space>) -> String {
+    space.map_or_else(String::new, |s| format!("{}, {}", s.name, s.address))
 }
 
 /// Subjects are one line of at most 200 bytes; a long service name or subject is cut, at a
@@ -253,36 +247,12 @@ fn remind(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
 
     #[test]
     fn reminders_say_who_what_when_and_where_in_both_languages() {
-        let lesson = Lesson {
-            tutor: "t".into(),
-            space: "s".into(),
-            subject: "Matematica".into(),
-            level: "Primaria".into(),
-            date: "2025-03-31".into(),
-            month: "2025-03".into(),
-            start: 900,
-            minutes: 60,
-            start_at: 0,
-            end_at: 0,
-            status: LessonStatus::Scheduled,
-            seats: vec![],
-            attendance: None,
-            cancel_reason: None,
-            created_at: 0,
-            created_by: String::new(),
-        };
-        let child = Child {
-            family: "f".into(),
-            first_name: "Luca".into(),
-            last_name: "Rossi".into(),
-            level: "Primaria".into(),
-            subjects: vec![],
-            active: true,
-            created_at: 0,
-        };
+        let lesson = fixtures::lesson();
+        let child = fixtures::child();
         let space = Space {
             name: "Biblioteca civica".into(),
             address: "Via Roma 1".into(),

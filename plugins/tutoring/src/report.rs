@@ -406,24 +406,22 @@ mod tests {
             cost_cents: Some(3300),
             ..Row::default()
         };
-        trama_sdk::i18n::set_locale("en");
-        let csv = rows_csv(
-            "tutoring.csv.row_tutor",
-            std::slice::from_ref(&row),
-            Some(&row),
-            Lang::En,
-        );
+        // The tutors' sheet of `row`, written for a reader of `locale`.
+        let sheet = |locale: &str, lang: Lang| {
+            trama_sdk::i18n::set_locale(locale);
+            rows_csv(
+                "tutoring.csv.row_tutor",
+                std::slice::from_ref(&row),
+                Some(&row),
+                lang,
+            )
+        };
+        let csv = sheet("en", Lang::En);
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert!(lines[0].starts_with("\u{feff}kind,id,name,lessons,hours"));
         assert_eq!(lines[1], "tutor,t1,'=Giulia,2,1.5,0,0,0,0,0,0,0,33.00");
         assert!(lines[2].starts_with("total,"));
-        trama_sdk::i18n::set_locale("it");
-        let csv = rows_csv(
-            "tutoring.csv.row_tutor",
-            std::slice::from_ref(&row),
-            Some(&row),
-            Lang::It,
-        );
+        let csv = sheet("it", Lang::It);
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert!(lines[0].starts_with("\u{feff}tipo;id;nome;lezioni;ore;"));
         assert_eq!(lines[1], "tutor;t1;'=Giulia;2;1,5;0;0;0;0;0;0;0;33,00");

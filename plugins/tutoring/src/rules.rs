@@ -160,6 +160,7 @@ pub fn check_space(space: &Space, date: Date, start: u16, end: u16) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
     use crate::schedule::Window;
 
     fn tutor() -> Tutor {
@@ -230,32 +231,10 @@ mod tests {
     #[test]
     fn a_child_joins_only_groups_of_their_level_and_subjects() {
         trama_sdk::i18n::set_locale("en");
-        let child = Child {
-            family: "f".into(),
-            first_name: "Luca".into(),
-            last_name: "Rossi".into(),
-            level: "Primaria".into(),
-            subjects: vec!["Matematica".into()],
-            active: true,
-            created_at: 0,
-        };
+        let child = fixtures::child();
         let mut lesson = Lesson {
-            tutor: "t".into(),
-            space: "s".into(),
-            subject: "Matematica".into(),
             level: "Secondaria di primo grado".into(),
-            date: "2025-03-31".into(),
-            month: "2025-03".into(),
-            start: 900,
-            minutes: 60,
-            start_at: 0,
-            end_at: 0,
-            status: LessonStatus::Scheduled,
-            seats: vec![],
-            attendance: None,
-            cancel_reason: None,
-            created_at: 0,
-            created_by: String::new(),
+            ..fixtures::lesson()
         };
         let err = check_child_fits(&lesson, &child).unwrap_err();
         assert_eq!(err.status(), 422);

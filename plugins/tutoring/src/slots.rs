@@ -181,22 +181,16 @@ pub fn groups(
     wanted: &Wanted<'_>,
     settings: &Settings,
 ) -> Vec<Group> {
-    let Wanted {
-        subject,
-        child,
-        child_id,
-        now,
-    } = *wanted;
     let mut found: Vec<Group> = lessons
         .iter()
         .filter(|doc| {
             let l = &doc.data;
             l.status == LessonStatus::Scheduled
-                && l.subject == subject
-                && l.level == child.level
-                && l.start_at > now
-                && !l.has_child(child_id)
-                && l.child_claims(child_id)
+                && l.subject == wanted.subject
+                && l.level == wanted.child.level
+                && l.start_at > wanted.now
+                && !l.has_child(wanted.child_id)
+                && l.child_claims(wanted.child_id)
                     .iter()
                     .all(|c| !taken.child.contains(c))
         })
@@ -365,15 +359,13 @@ mod tests {
         }
     }
 
-    fn child() -> Child {
-        Child {
-            family: "f".into(),
-            first_name: "Luca".into(),
-            last_name: "Rossi".into(),
-            level: "Primaria".into(),
-            subjects: vec!["Matematica".into()],
-            active: true,
-            created_at: 0,
+    /// A search for Matematica for `child`, known as `c1`, from the beginning of time.
+    fn wanted(child: &Child) -> Wanted<'_> {
+        Wanted {
+            subject: "Matematica",
+            child,
+            child_id: "c1",
+            now: 0,
         }
     }
 
@@ -382,15 +374,9 @@ mod tests {
         Lesson {
             tutor: tutor.into(),
             space: space.into(),
-            subject: "Matematica".into(),
-            level: "Primaria".into(),
-            date: date.to_string(),
-            month: "2025-03".into(),
             start,
-            minutes: 60,
             start_at: local::to_utc_ms(date, start),
             end_at: local::to_utc_ms(date, start + 60),
-            status: LessonStatus::Scheduled,
             seats: (0..seats)
                 .map(|i| Seat {
                     child: format!("other{i}"),
@@ -398,10 +384,8 @@ mod tests {
                     booking: format!("b{i}"),
                 })
                 .collect(),
-            attendance: None,
-            cancel_reason: None,
-            created_at: 0,
-            created_by: String::new(),
+            // The fixture's date, 2025-03-31.
+            ..crate::fixtures::lesson()
         }
     }
 
@@ -429,13 +413,8 @@ mod tests {
             doc("l2", lesson("t9", "s1", 15 * 60, 1)),
         ];
         let taken = Taken::from_lessons(&lessons, "c1");
-        let luca = child();
-        let wanted = Wanted {
-            subject: "Matematica",
-            child: &luca,
-            child_id: "c1",
-            now: 0,
-        };
+        let luca = crate::fixtures::child();
+        let wanted = wanted(&luca);
         let found = openings(&tutors, &spaces, &taken, &wanted, &[monday], 60);
         let summary: Vec<(String, Vec<String>)> = found
             .iter()
@@ -483,13 +462,8 @@ mod tests {
             doc("full", lesson("t1", "s1", 16 * 60, 3)),
             doc("small", lesson("t2", "s2", 15 * 60, 2)),
         ];
-        let luca = child();
-        let wanted = Wanted {
-            subject: "Matematica",
-            child: &luca,
-            child_id: "c1",
-            now: 0,
-        };
+        let luca = crate::fixtures::child();
+        let wanted = wanted(&luca);
         let found = groups(
             &lessons,
             &tutors,

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Collection, Doc};
-use trama_sdk::{Error, Result, audit, t};
+use trama_sdk::{Error, Result, t};
 
-use crate::input;
 use crate::schedule::{self, Window};
+use crate::{edit, input};
 
 pub const SPACES: Collection<Space> = Collection::new("spaces");
 
@@ -83,21 +83,13 @@ pub fn read(input: &Input) -> std::result::Result<Draft, Problems> {
             0
         }
     };
-    let entries = input.list("opening");
-    let opening = if entries.is_empty() {
-        problems.push("opening", t!("tutoring.space.opening_missing"));
-        Vec::new()
-    } else {
-        schedule::parse_windows(&entries).unwrap_or_else(|errors| {
-            problems.push("opening", errors.join("; "));
-            Vec::new()
-        })
-    };
-    let closed_dates =
-        schedule::parse_dates(&input.list("closed_dates")).unwrap_or_else(|errors| {
-            problems.push("closed_dates", errors.join("; "));
-            Vec::new()
-        });
+    let opening = input::windows(
+        input,
+        "opening",
+        &t!("tutoring.space.opening_missing"),
+        &mut problems,
+    );
+    let closed_dates = input::dates(input, "closed_dates", &mut problems);
     let active = input::active_flag(input, &mut problems);
     if problems.is_empty() {
         Ok(Draft {
@@ -126,7 +118,9 @@ pub fn all() -> Result<Vec<Doc<Space>>> {
 }
 
 pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Space>> {
-    let doc = SPACES.insert(Space {
+    let detail =
+        serde_json::json!({ "name": draft.name, "capacity": draft.capacity, "by": actor.username });
+    let space = Space {
         name: draft.name,
         address: draft.address,
         capacity: draft.capacity,
@@ -134,13 +128,8 @@ pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Space>> {
         closed_dates: draft.closed_dates,
         active: draft.active.unwrap_or(true),
         created_at: now,
-    })?;
-    audit::record(
-        "space.registered",
-        &doc.id,
-        &serde_json::json!({ "name": doc.data.name, "capacity": doc.data.capacity, "by": actor.username }),
-    )?;
-    Ok(doc)
+    };
+    edit::insert(&SPACES, space, "space.registered", &detail)
 }
 
 /// Changes a space. Lessons already scheduled keep their room; a lower capacity only stops
@@ -152,16 +141,10 @@ pub fn update(id: &str, draft: Draft, actor: &User) -> Result<Doc<Space>> {
     doc.data.capacity = draft.capacity;
     doc.data.opening = draft.opening;
     doc.data.closed_dates = draft.closed_dates;
-    if let Some(active) = draft.active {
-        doc.data.active = active;
-    }
-    doc.version = SPACES.put_if_version(&doc.id, &doc.data, doc.version)?;
-    audit::record(
-        "space.updated",
-        id,
-        &serde_json::json!({ "by": actor.username, "capacity": doc.data.capacity, "active": doc.data.active }),
-    )?;
-    Ok(doc)
+    // `None`: the edit did not say, so the record stays as it was.
+    doc.data.active = draft.active.unwrap_or(doc.data.active);
+    let detail = serde_json::json!({ "by": actor.username, "capacity": doc.data.capacity, "active": doc.data.active });
+    edit::save(&SPACES, doc, "space.updated", &detail)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -12,16 +12,17 @@ use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Result, audit, clock, t};
+use trama_sdk::submit::Submission;
+use trama_sdk::{Result, clock, t};
 
+use super::lessons::Lookup;
 use super::{FormState, OPERATORS, created, lang, to, wants_json, with_form};
 use crate::allowance::{self, Balance};
 use crate::config::Settings;
+use crate::edit;
 use crate::family::{self, ChildView, FAMILIES, Family, FamilyView};
 use crate::lesson::{BOOKINGS, Booking, BookingStatus};
 use crate::schedule;
-use crate::space::SPACES;
-use crate::tutor::TUTORS;
 use trama_sdk::local;
 
 /// Families per page of the operators' list.
@@ -111,27 +112,16 @@ fn booking_views(
     now: i64,
     lang: Lang,
 ) -> Result<Vec<BookingView>> {
-    let mut tutors: HashMap<String, String> = HashMap::new();
-    let mut spaces: HashMap<String, (String, String)> = HashMap::new();
+    let mut lookup = Lookup::default();
     let deadline_ms = i64::from(settings.cancellation_deadline_hours) * 3_600_000;
     let mut views = Vec::with_capacity(bookings.len());
     for doc in bookings {
         let b = &doc.data;
-        if !tutors.contains_key(&b.tutor) {
-            let name = TUTORS
-                .get(&b.tutor)?
-                .map(|t| t.data.name)
-                .unwrap_or_default();
-            tutors.insert(b.tutor.clone(), name);
-        }
-        if !spaces.contains_key(&b.space) {
-            let space = SPACES
-                .get(&b.space)?
-                .map(|s| (s.data.name, s.data.address))
-                .unwrap_or_default();
-            spaces.insert(b.space.clone(), space);
-        }
-        let (space, address) = spaces.get(&b.space).cloned().unwrap_or_default();
+        let tutor = lookup.tutor(&b.tutor)?;
+        let (space, address) = lookup
+            .space(&b.space)?
+            .map(|s| (s.name, s.address))
+            .unwrap_or_default();
         let free_until = local::local(b.start_at - deadline_ms);
         let weekday = Date::parse(&b.date).map(local::weekday).unwrap_or(1);
         views.push(BookingView {
@@ -145,7 +135,7 @@ fn booking_views(
             end: local::hhmm(b.start + b.minutes),
             subject: b.subject.clone(),
             level: b.level.clone(),
-            tutor: tutors.get(&b.tutor).cloned().unwrap_or_default(),
+            tutor,
             space,
             address,
             status: b.status.key().to_owned(),
@@ -250,37 +240,29 @@ pub fn api_mine(request: Request, _: Params) -> Result<Response> {
     }
 }
 
+/// A child's registration or edit: the same fields and the same form on either page, with
+/// the subjects always echoed as a list to tick the boxes again.
+fn child_submission(request: &Request) -> Result<Submission> {
+    Ok(Submission::read(request, "child", family::CHILD_FIELDS)?.with_lists(&["subjects"]))
+}
+
 /// Adds a child to `family` from a form or JSON, answering as the request wants.
 fn add_child_to(
-    request: &Request,
+    sub: &Submission,
     family: &Doc<Family>,
     user: &User,
     operator: bool,
-    lang: Lang,
 ) -> Result<Response> {
-    let json = wants_json(request);
-    let input = Input::from_request(request, family::CHILD_FIELDS)?;
-    let settings = Settings::load()?;
-    let draft = match family::read_child(&input, &settings) {
+    let draft = match family::read_child(&sub.input, &Settings::load()?) {
         Ok(draft) => draft,
-        Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
-            return render_family(
-                Some(family),
-                operator,
-                422,
-                Some(FormState::new(
-                    "child",
-                    &problems,
-                    input.echo_with_lists(&["subjects"]),
-                    lang,
-                )),
-                lang,
-            );
+            return sub.refused(problems, |status, form| {
+                render_family(Some(family), operator, status, Some(form), sub.lang)
+            });
         }
     };
     let doc = family::add_child(&family.id, draft, clock::now_ms(), user)?;
-    if json {
+    if sub.json {
         created(&ChildView::new(&doc))
     } else if family::is_member(&family.data, user) {
         Ok(to("/family"))
@@ -292,41 +274,26 @@ fn add_child_to(
 /// `POST /family/children` and `POST /api/family/children`: registers a child of the caller
 /// (their family is created with the first child). `{first_name, last_name, level, subjects}`.
 pub fn add_own_child(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
     let user = identity::require_login()?;
     // Check the input before creating the family, so a mistake leaves nothing behind.
-    let input = Input::from_request(&request, family::CHILD_FIELDS)?;
-    let settings = Settings::load()?;
-    if let Err(problems) = family::read_child(&input, &settings) {
-        if wants_json(&request) {
-            return problems.into_json_response(lang);
-        }
-        let doc = family::of_user(&user)?;
-        return render_family(
-            doc.as_ref(),
-            false,
-            422,
-            Some(FormState::new(
-                "child",
-                &problems,
-                input.echo_with_lists(&["subjects"]),
-                lang,
-            )),
-            lang,
-        );
+    let sub = child_submission(&request)?;
+    if let Err(problems) = family::read_child(&sub.input, &Settings::load()?) {
+        return sub.refused(problems, |status, form| {
+            let doc = family::of_user(&user)?;
+            render_family(doc.as_ref(), false, status, Some(form), sub.lang)
+        });
     }
     let family = family::ensure_of_user(&user, clock::now_ms())?;
-    add_child_to(&request, &family, &user, false, lang)
+    add_child_to(&sub, &family, &user, false)
 }
 
 /// `POST /families/{id}/children` and `POST /api/families/{id}/children` (the family or an
 /// operator).
 pub fn add_child(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
     let user = identity::require_login()?;
     let operator = OPERATORS.admits();
     let family = family::visible(params.get("id")?, &user, operator)?;
-    add_child_to(&request, &family, &user, operator, lang)
+    add_child_to(&child_submission(&request)?, &family, &user, operator)
 }
 
 #[derive(Deserialize)]
@@ -500,10 +467,10 @@ pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
     let operator = OPERATORS.admits();
     let mut doc = family::visible(params.get("id")?, &user, operator)?;
     doc.data.feed_token = crate::tutor::new_feed_token();
-    doc.version = FAMILIES.put_if_version(&doc.id, &doc.data, doc.version)?;
-    audit::record(
+    let doc = edit::save(
+        &FAMILIES,
+        doc,
         "family.feed_renewed",
-        &doc.id,
         &json!({ "by": user.username }),
     )?;
     if wants_json(&request) {
@@ -536,32 +503,20 @@ pub fn child_page(_: Request, params: Params) -> Result<Response> {
 /// `POST /children/{id}` and `POST /api/children/{id}` (the family or an operator): the same
 /// fields as the registration, plus `active`.
 pub fn update_child(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
     let (_, family) = family::child_for(&id, &user, OPERATORS.admits())?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, family::CHILD_FIELDS)?;
-    let settings = Settings::load()?;
-    let draft = match family::read_child(&input, &settings) {
+    let sub = child_submission(&request)?;
+    let draft = match family::read_child(&sub.input, &Settings::load()?) {
         Ok(draft) => draft,
-        Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
-            return render_child(
-                &id,
-                &user,
-                422,
-                Some(FormState::new(
-                    "child",
-                    &problems,
-                    input.echo_with_lists(&["subjects"]),
-                    lang,
-                )),
-            );
+            return sub.refused(problems, |status, form| {
+                render_child(&id, &user, status, Some(form))
+            });
         }
     };
     let doc = family::update_child(&id, draft, &user)?;
-    if json {
+    if sub.json {
         Response::json(&ChildView::new(&doc))
     } else if family::is_member(&family.data, &user) {
         Ok(to("/family"))

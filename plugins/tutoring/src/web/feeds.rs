@@ -12,11 +12,11 @@ use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, clock, t};
 
+use super::lessons::Lookup;
 use crate::config::Settings;
 use crate::family::{CHILDREN, FAMILIES, Family};
 use crate::ics::{self, Event};
 use crate::lesson::{BOOKINGS, BookingStatus, LESSONS, LessonStatus};
-use crate::space::SPACES;
 use crate::tutor::{TUTORS, Tutor};
 use trama_sdk::code;
 use trama_sdk::local;
@@ -53,17 +53,6 @@ fn by_token<T: serde::Serialize + serde::de::DeserializeOwned>(
         .ok_or_else(unknown)
 }
 
-fn place(cache: &mut HashMap<String, String>, id: &str) -> Result<String> {
-    if !cache.contains_key(id) {
-        let text = SPACES
-            .get(id)?
-            .map(|s| format!("{}, {}", s.data.name, s.data.address))
-            .unwrap_or_default();
-        cache.insert(id.to_owned(), text);
-    }
-    Ok(cache.get(id).cloned().unwrap_or_default())
-}
-
 fn download(name: &str, body: String) -> Response {
     Response::download(name, "text/calendar; charset=utf-8", body)
 }
@@ -82,7 +71,7 @@ pub fn tutor(_: Request, params: Params) -> Result<Response> {
         .order_by("start_at")
         .limit(MAX_EVENTS)
         .fetch()?;
-    let mut places = HashMap::new();
+    let mut lookup = Lookup::default();
     let mut events = Vec::with_capacity(lessons.len());
     for doc in &lessons {
         let l = &doc.data;
@@ -108,7 +97,7 @@ pub fn tutor(_: Request, params: Params) -> Result<Response> {
             start: l.start,
             minutes: l.minutes,
             summary: format!("{} · {} ({})", settings.service_name, l.subject, l.level),
-            location: place(&mut places, &l.space)?,
+            location: lookup.place(&l.space)?,
             description,
             cancelled: l.status == LessonStatus::Cancelled,
         });
@@ -131,8 +120,7 @@ pub fn family(_: Request, params: Params) -> Result<Response> {
         .order_by("start_at")
         .limit(MAX_EVENTS)
         .fetch()?;
-    let mut places = HashMap::new();
-    let mut tutors: HashMap<String, String> = HashMap::new();
+    let mut lookup = Lookup::default();
     let mut children: HashMap<String, String> = HashMap::new();
     let mut events = Vec::with_capacity(bookings.len());
     for doc in &bookings {
@@ -144,15 +132,8 @@ pub fn family(_: Request, params: Params) -> Result<Response> {
                 .unwrap_or_default();
             children.insert(b.child.clone(), name);
         }
-        if !tutors.contains_key(&b.tutor) {
-            let name = TUTORS
-                .get(&b.tutor)?
-                .map(|t| t.data.name)
-                .unwrap_or_default();
-            tutors.insert(b.tutor.clone(), name);
-        }
         let child = children.get(&b.child).cloned().unwrap_or_default();
-        let tutor = tutors.get(&b.tutor).cloned().unwrap_or_default();
+        let tutor = lookup.tutor(&b.tutor)?;
         let cancelled = matches!(
             b.status,
             BookingStatus::Cancelled
@@ -166,7 +147,7 @@ pub fn family(_: Request, params: Params) -> Result<Response> {
             start: b.start,
             minutes: b.minutes,
             summary: format!("{child}: {} ({})", b.subject, settings.service_name),
-            location: place(&mut places, &b.space)?,
+            location: lookup.place(&b.space)?,
             description: t!(
                 "tutoring.feeds.family_description",
                 tutor = tutor,

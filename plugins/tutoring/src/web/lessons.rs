@@ -67,7 +67,8 @@ pub struct LessonView {
     pub cancel_reason: Option<String>,
 }
 
-/// Names and rooms read once for a list of lessons.
+/// Names and rooms read once for a list of lessons (or bookings, or calendar events), which
+/// name the same tutors and spaces over and over.
 #[derive(Default)]
 pub struct Lookup {
     tutors: HashMap<String, String>,
@@ -77,7 +78,7 @@ pub struct Lookup {
 }
 
 impl Lookup {
-    fn tutor(&mut self, id: &str) -> Result<String> {
+    pub(crate) fn tutor(&mut self, id: &str) -> Result<String> {
         if !self.tutors.contains_key(id) {
             let name = TUTORS.get(id)?.map(|t| t.data.name).unwrap_or_default();
             self.tutors.insert(id.to_owned(), name);
@@ -85,12 +86,21 @@ impl Lookup {
         Ok(self.tutors.get(id).cloned().unwrap_or_default())
     }
 
-    fn space(&mut self, id: &str) -> Result<Option<Space>> {
+    pub(crate) fn space(&mut self, id: &str) -> Result<Option<Space>> {
         if !self.spaces.contains_key(id) {
             let space = SPACES.get(id)?.map(|s| s.data);
             self.spaces.insert(id.to_owned(), space);
         }
         Ok(self.spaces.get(id).cloned().flatten())
+    }
+
+    /// `name, address` of a space, as calendars show where a lesson is; empty for a space
+    /// that is gone.
+    pub(crate) fn place(&mut self, id: &str) -> Result<String> {
+        Ok(self
+            .space(id)?
+            .map(|s| format!("{}, {}", s.name, s.address))
+            .unwrap_or_default())
     }
 
     /// (full name, short name) of a child.
@@ -295,6 +305,27 @@ pub fn api_get(_: Request, params: Params) -> Result<Response> {
     )?)
 }
 
+/// The answer to a staff action on lesson `id` that worked (a register taken, a lesson called
+/// off): the lesson as staff see it for programs, a redirect to its page for people.
+fn staff_done(
+    id: &str,
+    doc: &Doc<Lesson>,
+    json: bool,
+    full_names: bool,
+    settings: &Settings,
+) -> Result<Response> {
+    if !json {
+        return Ok(to(&format!("/lessons/{id}")));
+    }
+    Response::json(&LessonView::new(
+        doc,
+        Viewer::Staff { full_names },
+        &mut Lookup::default(),
+        settings,
+        clock::now_ms(),
+    )?)
+}
+
 /// `POST /lessons/{id}/attendance` and `POST /api/lessons/{id}/attendance` (the lesson's tutor
 /// or an operator): `present` lists the children who came; every other child is absent.
 pub fn record_attendance(request: Request, params: Params) -> Result<Response> {
@@ -312,14 +343,7 @@ pub fn record_attendance(request: Request, params: Params) -> Result<Response> {
         &settings,
         clock::now_ms(),
     ) {
-        Ok(doc) if json => Response::json(&LessonView::new(
-            &doc,
-            Viewer::Staff { full_names: false },
-            &mut Lookup::default(),
-            &settings,
-            clock::now_ms(),
-        )?),
-        Ok(_) => Ok(to(&format!("/lessons/{id}"))),
+        Ok(doc) => staff_done(&id, &doc, json, false, &settings),
         Err(err) if !json && err.belongs_in_form() && !matches!(err, Error::NotFound(_)) => render(
             &id,
             &user,
@@ -362,14 +386,7 @@ pub fn cancel_lesson(request: Request, params: Params) -> Result<Response> {
     }
     let settings = Settings::load()?;
     match cancel::cancel_lesson(&id, &reason, &user, &settings, clock::now_ms()) {
-        Ok(doc) if json => Response::json(&LessonView::new(
-            &doc,
-            Viewer::Staff { full_names: true },
-            &mut Lookup::default(),
-            &settings,
-            clock::now_ms(),
-        )?),
-        Ok(_) => Ok(to(&format!("/lessons/{id}"))),
+        Ok(doc) => staff_done(&id, &doc, json, true, &settings),
         Err(err) if !json && matches!(err, Error::Conflict(_)) => render(
             &id,
             &user,
@@ -413,21 +430,29 @@ fn lessons_in(from: Date, to: Date, tutor: Option<&str>) -> Result<Vec<Doc<Lesso
     query.order_by("start_at").limit(1000).fetch()
 }
 
-/// `GET /lessons?from=&to=&tutor=` (operators)
-pub fn list_page(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
+/// What the operators' list of lessons shows, as a page or in JSON: the query, the range it
+/// asks for, and the lessons of that range as staff see them.
+fn listed(request: &Request) -> Result<(RangeQuery, Date, Date, Vec<LessonView>)> {
+    let lang = lang(request);
     OPERATORS.require(lang)?;
     let query: RangeQuery = request.parse_query()?;
     let now = clock::now_ms();
     let (from, to) = range(&query, now)?;
     let settings = Settings::load()?;
     let lessons = lessons_in(from, to, query.tutor.as_deref())?;
+    let views = staff_views(&lessons, true, &settings, now)?;
+    Ok((query, from, to, views))
+}
+
+/// `GET /lessons?from=&to=&tutor=` (operators)
+pub fn list_page(request: Request, _: Params) -> Result<Response> {
+    let (query, from, to, lessons) = listed(&request)?;
     Response::render(
         "lessons.html",
         &json!({
             "from": from.to_string(),
             "to": to.to_string(),
-            "lessons": staff_views(&lessons, true, &settings, now)?,
+            "lessons": lessons,
             "tutors": crate::tutor::all()?.iter().map(|t| json!({"id": t.id, "name": t.data.name})).collect::<Vec<_>>(),
             "tutor_filter": query.tutor.unwrap_or_default(),
         }),
@@ -436,14 +461,8 @@ pub fn list_page(request: Request, _: Params) -> Result<Response> {
 
 /// `GET /api/lessons?from=&to=&tutor=` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
-    let query: RangeQuery = request.parse_query()?;
-    let now = clock::now_ms();
-    let (from, to) = range(&query, now)?;
-    let settings = Settings::load()?;
-    let lessons = lessons_in(from, to, query.tutor.as_deref())?;
-    Response::json(&staff_views(&lessons, true, &settings, now)?)
+    let (_, _, _, lessons) = listed(&request)?;
+    Response::json(&lessons)
 }
 
 /// `POST /reminders/run` and `POST /api/reminders/run` (operators): sends the reminders due

@@ -5,13 +5,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
 use trama_sdk::identity::{self, User};
-use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
+use trama_sdk::submit::Submission;
 use trama_sdk::{Result, clock};
 
 use super::lessons::{LessonView, staff_views};
-use super::{FormState, OPERATORS, TUTORS, created, lang, to, wants_json, with_form};
+use super::{FormState, OPERATORS, TUTORS, lang, to, wants_json, with_form};
 use crate::config::Settings;
 use crate::lesson::{LESSONS, Lesson, LessonStatus};
 use crate::tutor::{self, Tutor, TutorView};
@@ -19,6 +19,12 @@ use trama_sdk::local;
 
 fn settings_lists(settings: &Settings) -> Value {
     json!({ "subjects": settings.subjects, "levels": settings.levels })
+}
+
+/// A registration or an edit of a tutor, as form `form` on its page: both send the same
+/// fields, and the subjects and levels come back as lists to tick the boxes again.
+fn submission(request: &Request, form: &str) -> Result<Submission> {
+    Ok(Submission::read(request, form, tutor::JSON_FIELDS)?.with_lists(&["subjects", "levels"]))
 }
 
 fn list_page_with(status: u16, form: Option<FormState>) -> Result<Response> {
@@ -54,30 +60,15 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
 pub fn register(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, tutor::JSON_FIELDS)?;
-    let settings = Settings::load()?;
-    let draft = match tutor::read(&input, &settings) {
+    let sub = submission(&request, "register")?;
+    let draft = match tutor::read(&sub.input, &Settings::load()?) {
         Ok(draft) => draft,
-        Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
-            return list_page_with(
-                422,
-                Some(FormState::new(
-                    "register",
-                    &problems,
-                    input.echo_with_lists(&["subjects", "levels"]),
-                    lang,
-                )),
-            );
+            return sub.refused(problems, |status, form| list_page_with(status, Some(form)));
         }
     };
     let doc = tutor::register(draft, clock::now_ms(), &user)?;
-    if json {
-        created(&TutorView::new(&doc, true))
-    } else {
-        Ok(to(&format!("/tutors/{}", doc.id)))
-    }
+    sub.done(&TutorView::new(&doc, true), &format!("/tutors/{}", doc.id))
 }
 
 /// Lessons of tutor `id` from a week ago on.
@@ -125,27 +116,17 @@ pub fn update(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
-    let json = wants_json(&request);
-    let input = Input::from_request(&request, tutor::JSON_FIELDS)?;
-    let settings = Settings::load()?;
-    let draft = match tutor::read(&input, &settings) {
+    let sub = submission(&request, "edit")?;
+    let draft = match tutor::read(&sub.input, &Settings::load()?) {
         Ok(draft) => draft,
-        Err(problems) if json => return problems.into_json_response(lang),
         Err(problems) => {
-            return edit_page_with(
-                &id,
-                422,
-                Some(FormState::new(
-                    "edit",
-                    &problems,
-                    input.echo_with_lists(&["subjects", "levels"]),
-                    lang,
-                )),
-            );
+            return sub.refused(problems, |status, form| {
+                edit_page_with(&id, status, Some(form))
+            });
         }
     };
     let doc = tutor::update(&id, draft, &user)?;
-    if json {
+    if sub.json {
         Response::json(&TutorView::new(&doc, true))
     } else {
         Ok(to(&format!("/tutors/{id}")))
