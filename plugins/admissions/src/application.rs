@@ -33,11 +33,10 @@ use crate::case::{self};
 use crate::catalogue::Service;
 use crate::config::Settings;
 use crate::conflict::{Declared, Subject};
-use crate::decision::{ClosedBy, Decision};
+use crate::decision::Decision;
 use crate::notice::{self, Message};
 use crate::organisation::{self, Organisation};
 use crate::provider::{self, PROVIDERS, Provider};
-use crate::roster::Electorate;
 use crate::time::when;
 
 mod deadline;
@@ -471,35 +470,16 @@ fn decision_notice(
     })
 }
 
-/// Records the decision on `app`.
-fn decide(
-    app: &mut Application,
-    outcome: Outcome,
-    electorate: Electorate,
-    closed_by: ClosedBy,
-    settings: &Settings,
-    now: i64,
-) {
-    let decision = Decision::new(
-        outcome,
-        &app.ballot,
-        electorate,
-        settings.rule,
-        closed_by,
-        now,
-    );
-    app.status = Status::of(outcome);
-    app.decided_at = Some(now);
-    app.step(
-        now,
-        match closed_by {
-            ClosedBy::Votes => "comitato",
-            ClosedBy::Window => "sistema",
-        },
-        "decided",
-        Some(outcome.key().to_owned()),
-    );
-    app.decision = Some(decision);
+impl case::Case for Application {
+    fn parts(&mut self) -> (&mut Ballot, &mut Vec<Declared>, &mut Vec<Step>) {
+        (&mut self.ballot, &mut self.conflicts, &mut self.history)
+    }
+
+    fn close(&mut self, outcome: Outcome, decision: Decision, now: i64) {
+        self.status = Status::of(outcome);
+        self.decided_at = Some(now);
+        self.decision = Some(decision);
+    }
 }
 
 #[cfg(test)]

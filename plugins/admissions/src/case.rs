@@ -1,5 +1,6 @@
 //! What applications and proceedings share as cases the committee votes on: a change retried
-//! when another one wins the race to write, and what the deadlines job finds due on a ballot.
+//! when another one wins the race to write, the votes and declared conflicts, the decision, and
+//! what the deadlines job finds due on a ballot.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -7,10 +8,153 @@ use serde_json::json;
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, store};
 
-use crate::ballot::{Ballot, Choice, Outcome};
+use crate::application::{Settled, Step};
+use crate::ballot::{Ballot, Choice, Outcome, Vote};
 use crate::config::Settings;
-use crate::decision::ClosedBy;
-use crate::roster::{Electorate, Member};
+use crate::conflict::Declared;
+use crate::decision::{ClosedBy, Decision};
+use crate::notice::{self, Message};
+use crate::roster::{Electorate, Member, MemberRef};
+
+/// A case as the steps below see it. Applications and proceedings vote, declare conflicts and
+/// decide by the same rules; only how each stores its outcome differs, so the rules are
+/// written once here and each kind of case says where its parts are.
+pub trait Case {
+    /// The case's ballot, its declared conflicts and its history, to change together.
+    fn parts(&mut self) -> (&mut Ballot, &mut Vec<Declared>, &mut Vec<Step>);
+    /// Stores the decision taken at `now`: the status that `outcome` gives this kind of case,
+    /// and the `decision` itself.
+    fn close(&mut self, outcome: Outcome, decision: Decision, now: i64);
+}
+
+/// Casts `member`'s vote on `case` and writes it in the history (`voted`, or `vote_changed`
+/// when it replaces an earlier vote); answers the choice it replaced, if any.
+pub fn cast(
+    case: &mut impl Case,
+    member: &Doc<Member>,
+    choice: Choice,
+    reason: Option<String>,
+    now: i64,
+) -> Option<Choice> {
+    let (ballot, _, history) = case.parts();
+    let previous = ballot.cast(Vote {
+        member: member.id.clone(),
+        name: member.data.display_name.clone(),
+        choice,
+        reason,
+        at: now,
+    });
+    let action = if previous.is_some() {
+        "vote_changed"
+    } else {
+        "voted"
+    };
+    history.push(Step::new(now, &member.data.display_name, action, None));
+    previous
+}
+
+/// Records `member`'s declared conflict of interest on `case` and takes back their vote:
+/// answers whether there was a vote to take back, or `None` when the member had declared a
+/// conflict already (each kind of case words that refusal itself).
+pub fn declare(case: &mut impl Case, member: &Doc<Member>, note: &str, now: i64) -> Option<bool> {
+    let (ballot, conflicts, _) = case.parts();
+    if conflicts.iter().any(|d| d.member == member.id) {
+        return None;
+    }
+    conflicts.push(Declared {
+        member: member.id.clone(),
+        name: member.data.display_name.clone(),
+        note: note.to_owned(),
+        at: now,
+    });
+    Some(ballot.withdraw(&member.id))
+}
+
+/// Decides `case` with `outcome`, as `electorate` voted: the decision, with its count, is
+/// written in the case and in its history, taken by the committee's votes or, when the window
+/// closed, by the deadlines job (`sistema`).
+pub fn decide(
+    case: &mut impl Case,
+    outcome: Outcome,
+    electorate: Electorate,
+    closed_by: ClosedBy,
+    settings: &Settings,
+    now: i64,
+) {
+    let (ballot, _, history) = case.parts();
+    let decision = Decision::new(outcome, ballot, electorate, settings.rule, closed_by, now);
+    let actor = match closed_by {
+        ClosedBy::Votes => "comitato",
+        ClosedBy::Window => "sistema",
+    };
+    history.push(Step::new(
+        now,
+        actor,
+        "decided",
+        Some(outcome.key().to_owned()),
+    ));
+    case.close(outcome, decision, now);
+}
+
+/// Decides `case` at once when the votes of `electorate` already make the outcome certain
+/// (after a vote, or after a declared conflict shrank the electorate).
+pub fn decide_if_certain(
+    case: &mut impl Case,
+    electorate: Electorate,
+    settings: &Settings,
+    now: i64,
+) {
+    if let Some(outcome) = certain(case.parts().0, &electorate, settings) {
+        decide(case, outcome, electorate, ClosedBy::Votes, settings, now);
+    }
+}
+
+/// The deadlines job's step on a case whose vote is open (see [`due`]): nothing to write
+/// (`None`), another voting window opened and noted in the history, or the case decided.
+pub fn settle(
+    case: &mut impl Case,
+    electorate: Electorate,
+    settings: &Settings,
+    now: i64,
+) -> Option<Settled> {
+    let (ballot, _, history) = case.parts();
+    match due(ballot, &electorate, settings, now) {
+        Due::Nothing => None,
+        Due::NewRound => {
+            next_round(ballot, settings, now);
+            let round = ballot.round.to_string();
+            history.push(Step::new(now, "sistema", "new_round", Some(round)));
+            Some(Settled::NewRound)
+        }
+        Due::Decide(outcome, by) => {
+            decide(case, outcome, electorate, by, settings, now);
+            Some(Settled::Decided(outcome))
+        }
+    }
+}
+
+/// Audits the voting window [`settle`] opened on case `id` and tells `voters` of it with
+/// `message`; `kind` (`application`, `motion`) names the kind of case in the audit and in the
+/// notices' keys, one key a round so that each round is told once.
+pub fn announce_round(
+    kind: &str,
+    id: &str,
+    ballot: &Ballot,
+    voters: &[MemberRef],
+    message: impl FnOnce() -> Message,
+) -> Result<()> {
+    audit::record(
+        &format!("{kind}.round_opened"),
+        id,
+        &json!({ "round": ballot.round, "closes_at": ballot.closes_at }),
+    )?;
+    notice::send_to_members(
+        voters,
+        &format!("{kind}/{id}/round/{}", ballot.round),
+        &notice::in_instance_language(message),
+    );
+    Ok(())
+}
 
 /// Runs a read-check-write `attempt` again while its write loses a race
 /// ([`store::retry`]), and names the case in the person's words (`busy`) if it still loses.
@@ -114,8 +258,21 @@ pub fn audit_refused(id: &str, member: &Doc<Member>, electorate: &Electorate) ->
     }
 }
 
+/// What a vote on case `id` wrote (see [`cast`]): the case as stored, once the vote is
+/// audited. A vote always changes the case, so a change that wrote nothing is a fault.
+pub fn voted<C>(
+    id: &str,
+    member: &Doc<Member>,
+    choice: Choice,
+    written: Option<(Doc<C>, Option<Choice>)>,
+) -> Result<Doc<C>> {
+    let (doc, previous) = written.ok_or_else(|| Error::internal("a vote changed nothing"))?;
+    audit_vote(id, member, choice, previous)?;
+    Ok(doc)
+}
+
 /// Audits a vote cast on case `id`, or changed from `previous`.
-pub fn audit_vote(
+fn audit_vote(
     id: &str,
     member: &Doc<Member>,
     choice: Choice,
@@ -142,18 +299,28 @@ pub fn audit_conflict(id: &str, member: &Doc<Member>, note: &str, withdrawn: boo
     )
 }
 
+/// The cases in `cases` whose status is `status`, the nearest deadline first: what the
+/// deadlines job and the committee's page list.
+pub fn with_status<T: Serialize + DeserializeOwned>(
+    cases: &Collection<T>,
+    status: &str,
+    limit: u32,
+) -> Result<Vec<Doc<T>>> {
+    cases
+        .query()
+        .filter("status", Cmp::Eq, status)
+        .order_by("ballot.closes_at")
+        .limit(limit)
+        .fetch()
+}
+
 /// The ids of the cases in `cases` whose vote is open (`status` = `voting`), the nearest
 /// deadline first: what the deadlines job looks at.
 pub fn voting<T: Serialize + DeserializeOwned>(
     cases: &Collection<T>,
     limit: u32,
 ) -> Result<Vec<String>> {
-    Ok(cases
-        .query()
-        .filter("status", Cmp::Eq, "voting")
-        .order_by("ballot.closes_at")
-        .limit(limit)
-        .fetch()?
+    Ok(with_status(cases, "voting", limit)?
         .into_iter()
         .map(|d| d.id)
         .collect())

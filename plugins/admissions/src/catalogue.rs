@@ -172,6 +172,23 @@ mod tests {
         vec!["alimentari".into(), "trasporto sociale".into()]
     }
 
+    /// What [`read_services`] finds wrong in `pairs` when at most `max` entries are allowed,
+    /// worded in English, the language the assertions read.
+    fn english_problems(pairs: &[(&str, &str)], max: usize) -> Problems {
+        let mut problems = Problems::default();
+        trama_sdk::i18n::set_locale("en");
+        read_services(
+            &input(pairs),
+            &network(),
+            max,
+            &[],
+            &mut counter(),
+            &mut problems,
+        );
+        trama_sdk::i18n::set_locale("it");
+        problems
+    }
+
     #[test]
     fn categories_come_from_the_network_list() {
         let mut problems = Problems::default();
@@ -257,17 +274,7 @@ mod tests {
                 "service_1_description"
             ]
         );
-        let mut problems = Problems::default();
-        trama_sdk::i18n::set_locale("en");
-        read_services(
-            &input(&[]),
-            &network(),
-            5,
-            &[],
-            &mut counter(),
-            &mut problems,
-        );
-        trama_sdk::i18n::set_locale("it");
+        let problems = english_problems(&[], 5);
         assert!(
             problems
                 .for_field("service_1_title")
@@ -293,17 +300,7 @@ mod tests {
             pairs.push((c.as_str(), "alimentari"));
             pairs.push((d.as_str(), "Una descrizione abbastanza lunga"));
         }
-        let mut problems = Problems::default();
-        trama_sdk::i18n::set_locale("en");
-        read_services(
-            &input(&pairs),
-            &network(),
-            2,
-            &[],
-            &mut counter(),
-            &mut problems,
-        );
-        trama_sdk::i18n::set_locale("it");
+        let problems = english_problems(&pairs, 2);
         assert!(
             problems
                 .for_field("services")

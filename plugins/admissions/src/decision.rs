@@ -103,11 +103,7 @@ mod tests {
     use crate::roster::MemberRef;
 
     fn member(id: &str) -> MemberRef {
-        MemberRef {
-            id: id.into(),
-            username: id.into(),
-            name: id.into(),
-        }
+        MemberRef::named(id, id)
     }
 
     #[test]

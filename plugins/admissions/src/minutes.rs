@@ -179,11 +179,7 @@ mod tests {
     use crate::roster::{Excluded, MemberRef};
 
     fn member(id: &str) -> MemberRef {
-        MemberRef {
-            id: id.into(),
-            username: id.into(),
-            name: format!("Membro {id}"),
-        }
+        MemberRef::named(id, &format!("Membro {id}"))
     }
 
     #[test]

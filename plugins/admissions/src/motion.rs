@@ -17,9 +17,8 @@ use crate::BASE;
 use crate::application::{LOCKS, Step};
 use crate::ballot::{Ballot, Outcome};
 use crate::case::{self};
-use crate::config::Settings;
 use crate::conflict::Declared;
-use crate::decision::{ClosedBy, Decision};
+use crate::decision::Decision;
 use crate::notice::{self, Message};
 use crate::provider::{self, Change, PROVIDERS, Provider, Status as ProviderStatus};
 use crate::roster::{self, Electorate};
@@ -335,37 +334,20 @@ fn announce(doc: &Doc<Motion>, applied: Option<Applied>) -> Result<()> {
     Ok(())
 }
 
-fn decide(
-    motion: &mut Motion,
-    outcome: Outcome,
-    electorate: Electorate,
-    closed_by: ClosedBy,
-    settings: &Settings,
-    now: i64,
-) {
-    motion.decision = Some(Decision::new(
-        outcome,
-        &motion.ballot,
-        electorate,
-        settings.rule,
-        closed_by,
-        now,
-    ));
-    motion.status = match outcome {
-        Outcome::Approved => Status::Approved,
-        Outcome::Rejected => Status::Rejected,
-        Outcome::NoQuorum => Status::NoQuorum,
-    };
-    motion.decided_at = Some(now);
-    motion.history.push(Step {
-        at: now,
-        actor: match closed_by {
-            ClosedBy::Votes => "comitato".into(),
-            ClosedBy::Window => "sistema".into(),
-        },
-        action: "decided".into(),
-        note: Some(outcome.key().to_owned()),
-    });
+impl case::Case for Motion {
+    fn parts(&mut self) -> (&mut Ballot, &mut Vec<Declared>, &mut Vec<Step>) {
+        (&mut self.ballot, &mut self.conflicts, &mut self.history)
+    }
+
+    fn close(&mut self, outcome: Outcome, decision: Decision, now: i64) {
+        self.status = match outcome {
+            Outcome::Approved => Status::Approved,
+            Outcome::Rejected => Status::Rejected,
+            Outcome::NoQuorum => Status::NoQuorum,
+        };
+        self.decided_at = Some(now);
+        self.decision = Some(decision);
+    }
 }
 
 #[cfg(test)]

@@ -77,6 +77,18 @@ impl MemberRef {
     }
 }
 
+#[cfg(test)]
+impl MemberRef {
+    /// A member for the tests of the decision and the minutes: `id` is also the username.
+    pub fn named(id: &str, name: &str) -> Self {
+        Self {
+            id: id.into(),
+            username: id.into(),
+            name: name.into(),
+        }
+    }
+}
+
 /// A member who may not vote on a case, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Excluded {

@@ -124,22 +124,12 @@ mod tests {
             id: "p.anna.R77".into(),
             version: 2,
             data: Reimbursement {
-                plan: "p".into(),
-                company: "c".into(),
-                enrolment: "p.anna".into(),
-                user_id: "u".into(),
-                employee_name: "Anna Rossi".into(),
-                category: "education".into(),
-                amount_cents: 5_000,
-                expense_date: "2025-03-01".into(),
-                receipt_reference: "R-77".into(),
-                description: String::new(),
-                status,
                 submitted_at: 1,
                 decided_at: Some(2),
                 decided_by: Some("hr".into()),
                 reason: reason.map(str::to_owned),
                 returned_to,
+                ..Reimbursement::sample(status, 5_000, "R-77")
             },
         }
     }

@@ -1,13 +1,12 @@
 //! What the deadlines job does with open applications: a decision once the rule is met or the
 //! window closes, or another voting round.
 
-use serde_json::json;
-use trama_sdk::{Result, audit, t};
+use trama_sdk::{Result, t};
 
 use super::*;
-use crate::case::{self, Due};
+use crate::case::{self};
 use crate::config::Settings;
-use crate::notice::{self, Message};
+use crate::notice::Message;
 use crate::roster::{self};
 use crate::time::when;
 
@@ -20,47 +19,24 @@ pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
             return Ok(None);
         }
         let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
-        match case::due(&app.ballot, &electorate, settings, now) {
-            Due::Nothing => Ok(None),
-            Due::NewRound => {
-                case::next_round(&mut app.ballot, settings, now);
-                let round = app.ballot.round.to_string();
-                app.step(now, "sistema", "new_round", Some(round));
-                Ok(Some(Settled::NewRound))
-            }
-            Due::Decide(outcome, by) => {
-                decide(app, outcome, electorate, by, settings, now);
-                Ok(Some(Settled::Decided(outcome)))
-            }
-        }
+        Ok(case::settle(app, electorate, settings, now))
     })?;
     let Some((doc, settled)) = done else {
         return Ok(Settled::Nothing);
     };
     if settled == Settled::NewRound {
-        audit::record(
-            "application.round_opened",
-            id,
-            &json!({ "round": doc.data.ballot.round, "closes_at": doc.data.ballot.closes_at }),
-        )?;
         let electorate = roster::electorate(&doc.data.subject(), &doc.data.conflicts)?;
-        notice::send_to_members(
-            &electorate.voters,
-            &format!("application/{id}/round/{}", doc.data.ballot.round),
-            &notice::in_instance_language(|| Message {
-                subject: t!(
-                    "admissions.notice.new_round_subject",
-                    name = doc.data.org.legal_name
-                ),
-                body: t!(
-                    "admissions.notice.new_round_body",
-                    name = doc.data.org.legal_name,
-                    round = doc.data.ballot.round,
-                    closes = when(doc.data.ballot.closes_at)
-                ),
-                link: Some(Application::link(id)),
-            }),
-        );
+        let (name, ballot) = (&doc.data.org.legal_name, &doc.data.ballot);
+        case::announce_round("application", id, ballot, &electorate.voters, || Message {
+            subject: t!("admissions.notice.new_round_subject", name = name),
+            body: t!(
+                "admissions.notice.new_round_body",
+                name = name,
+                round = ballot.round,
+                closes = when(ballot.closes_at)
+            ),
+            link: Some(Application::link(id)),
+        })?;
     }
     Ok(settled)
 }

@@ -9,11 +9,9 @@ use trama_sdk::store::Doc;
 use trama_sdk::{Error, Result, audit, t};
 
 use super::*;
-use crate::ballot::{Choice, Vote};
+use crate::ballot::Choice;
 use crate::case::{self};
 use crate::config::Settings;
-use crate::conflict::Declared;
-use crate::decision::ClosedBy;
 use crate::notice::{self, Message};
 use crate::roster::{self, Electorate, Member};
 use crate::time::when;
@@ -92,31 +90,11 @@ pub fn vote(
             return Err(Error::conflict(t!("admissions.case.vote_closed")));
         }
         let electorate = examiners(app, member)?;
-        let previous = app.ballot.cast(Vote {
-            member: member.id.clone(),
-            name: member.data.display_name.clone(),
-            choice,
-            reason: reason.clone(),
-            at: now,
-        });
-        app.step(
-            now,
-            &member.data.display_name,
-            if previous.is_some() {
-                "vote_changed"
-            } else {
-                "voted"
-            },
-            None,
-        );
-        if let Some(outcome) = case::certain(&app.ballot, &electorate, settings) {
-            decide(app, outcome, electorate, ClosedBy::Votes, settings, now);
-        }
+        let previous = case::cast(app, member, choice, reason.clone(), now);
+        case::decide_if_certain(app, electorate, settings, now);
         Ok(Some(previous))
     })?;
-    let (doc, previous) = result.ok_or_else(|| Error::internal("a vote changed nothing"))?;
-    case::audit_vote(id, member, choice, previous)?;
-    Ok(doc)
+    case::voted(id, member, choice, result)
 }
 
 /// A member's comment, for the committee only.
@@ -313,18 +291,11 @@ pub fn declare_conflict(
 ) -> Result<Doc<Application>> {
     let (doc, withdrawn) = change(id, settings, now, |app| {
         refuse_not_open(app)?;
-        if app.conflicts.iter().any(|d| d.member == member.id) {
+        let Some(withdrawn) = case::declare(app, member, &note, now) else {
             return Err(Error::conflict(t!(
                 "admissions.application.conflict_already_declared"
             )));
-        }
-        app.conflicts.push(Declared {
-            member: member.id.clone(),
-            name: member.data.display_name.clone(),
-            note: note.clone(),
-            at: now,
-        });
-        let withdrawn = app.ballot.withdraw(&member.id);
+        };
         app.step(
             now,
             &member.data.display_name,
@@ -333,9 +304,7 @@ pub fn declare_conflict(
         );
         if app.status == Status::Voting && now < app.ballot.closes_at {
             let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
-            if let Some(outcome) = case::certain(&app.ballot, &electorate, settings) {
-                decide(app, outcome, electorate, ClosedBy::Votes, settings, now);
-            }
+            case::decide_if_certain(app, electorate, settings, now);
         }
         Ok(Some(withdrawn))
     })?

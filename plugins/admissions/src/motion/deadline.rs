@@ -1,13 +1,12 @@
 //! What the deadlines job does with open proceedings, and the proceedings of a provider.
 
-use serde_json::json;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Result, audit, t};
+use trama_sdk::{Result, t};
 
-use crate::application::{Settled, Step};
-use crate::case::{self, Due};
+use crate::application::Settled;
+use crate::case::{self};
 use crate::config::Settings;
-use crate::notice::{self, Message};
+use crate::notice::Message;
 use crate::time::when;
 
 use super::*;
@@ -19,50 +18,28 @@ pub fn settle(id: &str, settings: &Settings, now: i64) -> Result<Settled> {
             return Ok(None);
         }
         let electorate = electorate(motion)?;
-        match case::due(&motion.ballot, &electorate, settings, now) {
-            Due::Nothing => Ok(None),
-            Due::NewRound => {
-                case::next_round(&mut motion.ballot, settings, now);
-                let round = motion.ballot.round.to_string();
-                motion
-                    .history
-                    .push(Step::new(now, "sistema", "new_round", Some(round)));
-                Ok(Some(Settled::NewRound))
-            }
-            Due::Decide(outcome, by) => {
-                decide(motion, outcome, electorate, by, settings, now);
-                Ok(Some(Settled::Decided(outcome)))
-            }
-        }
+        Ok(case::settle(motion, electorate, settings, now))
     })?;
     let Some((doc, settled)) = done else {
         return Ok(Settled::Nothing);
     };
     if settled == Settled::NewRound {
-        audit::record(
-            "motion.round_opened",
-            id,
-            &json!({ "round": doc.data.ballot.round, "closes_at": doc.data.ballot.closes_at }),
-        )?;
         let electorate = electorate(&doc.data)?;
-        notice::send_to_members(
-            &electorate.voters,
-            &format!("motion/{id}/round/{}", doc.data.ballot.round),
-            &notice::in_instance_language(|| Message {
-                subject: t!(
-                    "admissions.notice.new_round_subject",
-                    name = doc.data.provider_name
-                ),
-                body: t!(
-                    "admissions.notice.motion_new_round_body",
-                    kind = doc.data.kind.label().to_lowercase(),
-                    name = doc.data.provider_name,
-                    round = doc.data.ballot.round,
-                    closes = when(doc.data.ballot.closes_at)
-                ),
-                link: Some(Motion::link(id)),
-            }),
-        );
+        let (motion, ballot) = (&doc.data, &doc.data.ballot);
+        case::announce_round("motion", id, ballot, &electorate.voters, || Message {
+            subject: t!(
+                "admissions.notice.new_round_subject",
+                name = motion.provider_name
+            ),
+            body: t!(
+                "admissions.notice.motion_new_round_body",
+                kind = motion.kind.label().to_lowercase(),
+                name = motion.provider_name,
+                round = ballot.round,
+                closes = when(ballot.closes_at)
+            ),
+            link: Some(Motion::link(id)),
+        })?;
     }
     Ok(settled)
 }

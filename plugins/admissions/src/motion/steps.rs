@@ -8,11 +8,9 @@ use trama_sdk::store::Doc;
 use trama_sdk::{Error, Result, audit, t};
 
 use crate::application::{Step, check_text};
-use crate::ballot::{Choice, Vote};
+use crate::ballot::Choice;
 use crate::case::{self};
 use crate::config::Settings;
-use crate::conflict::Declared;
-use crate::decision::ClosedBy;
 use crate::provider::{self};
 use crate::roster::Member;
 
@@ -43,7 +41,7 @@ pub fn vote(
     let current = load(id)?;
     let electorate_now = electorate(&current.data)?;
     case::audit_refused(id, member, &electorate_now)?;
-    let (doc, previous) = change(id, now, |motion| {
+    let written = change(id, now, |motion| {
         refuse_closed(motion, now)?;
         let electorate = electorate(motion)?;
         if let Some(conflict) = electorate.conflict_of(&member.id) {
@@ -55,32 +53,11 @@ pub fn vote(
         if !electorate.voters.iter().any(|v| v.id == member.id) {
             return Err(Error::forbidden(t!("admissions.roster.not_a_member")));
         }
-        let previous = motion.ballot.cast(Vote {
-            member: member.id.clone(),
-            name: member.data.display_name.clone(),
-            choice,
-            reason: reason.clone(),
-            at: now,
-        });
-        motion.history.push(Step {
-            at: now,
-            actor: member.data.display_name.clone(),
-            action: if previous.is_some() {
-                "vote_changed"
-            } else {
-                "voted"
-            }
-            .into(),
-            note: None,
-        });
-        if let Some(outcome) = case::certain(&motion.ballot, &electorate, settings) {
-            decide(motion, outcome, electorate, ClosedBy::Votes, settings, now);
-        }
+        let previous = case::cast(motion, member, choice, reason.clone(), now);
+        case::decide_if_certain(motion, electorate, settings, now);
         Ok(Some(previous))
-    })?
-    .ok_or_else(|| Error::internal("a vote changed nothing"))?;
-    case::audit_vote(id, member, choice, previous)?;
-    Ok(doc)
+    })?;
+    case::voted(id, member, choice, written)
 }
 
 /// A member declares a conflict of interest on a proceeding.
@@ -95,23 +72,14 @@ pub fn declare_conflict(
         if motion.status != Status::Voting {
             return Err(Error::conflict(t!("admissions.motion.closed")));
         }
-        if motion.conflicts.iter().any(|d| d.member == member.id) {
+        let Some(withdrawn) = case::declare(motion, member, &note, now) else {
             return Err(Error::conflict(t!(
                 "admissions.motion.conflict_already_declared"
             )));
-        }
-        motion.conflicts.push(Declared {
-            member: member.id.clone(),
-            name: member.data.display_name.clone(),
-            note: note.clone(),
-            at: now,
-        });
-        let withdrawn = motion.ballot.withdraw(&member.id);
+        };
         if now < motion.ballot.closes_at {
             let electorate = electorate(motion)?;
-            if let Some(outcome) = case::certain(&motion.ballot, &electorate, settings) {
-                decide(motion, outcome, electorate, ClosedBy::Votes, settings, now);
-            }
+            case::decide_if_certain(motion, electorate, settings, now);
         }
         Ok(Some(withdrawn))
     })?

@@ -12,7 +12,7 @@ use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::submit::Submission;
 use trama_sdk::{Error, Result, clock, t, web};
 
-use super::{FormState, verb, with_form};
+use super::{FormState, answer_step, verb, with_form};
 use crate::application::{self, APPLICATIONS, Application, Status, check_text};
 use crate::ballot::Choice;
 use crate::config::Settings;
@@ -20,7 +20,9 @@ use crate::roster::{self, Member};
 
 mod view;
 
-pub use view::{ApplicationView, DecisionView, StepView, VoteView, decision_view, steps};
+pub use view::{
+    ApplicationView, DecisionView, StepView, VoteView, decision_view, steps, vote_views,
+};
 
 /// Who is looking at an application.
 struct Viewer {
@@ -254,13 +256,10 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
             )));
         }
     };
-    let show = |status, form| render(&id, &viewer, status, Some(form));
-    let outcome = match result {
-        Ok(outcome) => outcome,
-        Err(problems) => return sub.refused(problems, show),
-    };
-    sub.answer(
-        outcome,
+    answer_step(
+        &sub,
+        result,
+        |status, form| render(&id, &viewer, status, Some(form)),
         |doc| {
             if !sub.json {
                 return Ok(web::to(&format!("/applications/{id}")));
@@ -268,7 +267,6 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
             let access = committee_access(&viewer, &doc.data)?;
             Response::json(&ApplicationView::new(&doc, access.as_deref(), &settings)?)
         },
-        show,
     )
 }
 

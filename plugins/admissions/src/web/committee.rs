@@ -10,18 +10,14 @@ use trama_sdk::{Result, clock, web};
 
 use super::with_form;
 use crate::application::{APPLICATIONS, Status};
+use crate::case;
 use crate::config::Settings;
 use crate::motion::{self, MOTIONS};
 use crate::roster::{self, Member};
 use crate::time::when;
 
 fn application_rows(status: Status) -> Result<Vec<Value>> {
-    Ok(APPLICATIONS
-        .query()
-        .filter("status", Cmp::Eq, status.key())
-        .order_by("ballot.closes_at")
-        .limit(200)
-        .fetch()?
+    Ok(case::with_status(&APPLICATIONS, status.key(), 200)?
         .iter()
         .map(|doc| {
             json!({
@@ -42,12 +38,7 @@ fn application_rows(status: Status) -> Result<Vec<Value>> {
 fn context(member: &Doc<Member>, settings: &Settings) -> Result<Value> {
     let mut pending = application_rows(Status::Voting)?;
     pending.extend(application_rows(Status::InfoRequested)?);
-    let motions: Vec<Value> = MOTIONS
-        .query()
-        .filter("status", Cmp::Eq, motion::Status::Voting.key())
-        .order_by("ballot.closes_at")
-        .limit(200)
-        .fetch()?
+    let motions: Vec<Value> = case::with_status(&MOTIONS, motion::Status::Voting.key(), 200)?
         .iter()
         .map(|doc| {
             json!({

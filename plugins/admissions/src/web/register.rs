@@ -11,8 +11,10 @@ use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::submit::Submission;
 use trama_sdk::{Error, Result, clock, t, web};
 
-use super::applications::{DecisionView, StepView, VoteView, decision_view, read_vote, steps};
-use super::{FormState, verb, with_form};
+use super::applications::{
+    DecisionView, StepView, VoteView, decision_view, read_vote, steps, vote_views,
+};
+use super::{FormState, answer_step, verb, with_form};
 use crate::application::check_text;
 use crate::config::Settings;
 use crate::motion::{self, Kind, Motion};
@@ -132,19 +134,7 @@ impl MotionView {
                 .as_ref()
                 .map(|s| json!({ "text": s.text, "at": when(s.at) })),
             decision: m.decision.as_ref().map(|d| decision_view(d, committee)),
-            votes: committee.then(|| {
-                m.ballot
-                    .votes
-                    .iter()
-                    .map(|v| VoteView {
-                        name: v.name.clone(),
-                        choice: v.choice,
-                        choice_label: v.choice.label(),
-                        reason: v.reason.clone(),
-                        at: when(v.at),
-                    })
-                    .collect()
-            }),
+            votes: committee.then(|| vote_views(&m.ballot.votes)),
             history: steps(&m.history, !committee),
         }
     }
@@ -353,13 +343,10 @@ pub fn motion_step(request: Request, params: Params) -> Result<Response> {
             )));
         }
     };
-    let show = |status, form| motion_page(&id, status, Some(form));
-    let outcome = match result {
-        Ok(outcome) => outcome,
-        Err(problems) => return sub.refused(problems, show),
-    };
-    sub.answer(
-        outcome,
+    answer_step(
+        &sub,
+        result,
+        |status, form| motion_page(&id, status, Some(form)),
         |doc| {
             if sub.json {
                 Response::json(&MotionView::new(&doc, follows(&viewer, &doc)?))
@@ -367,6 +354,5 @@ pub fn motion_step(request: Request, params: Params) -> Result<Response> {
                 Ok(web::to(&format!("/motions/{id}")))
             }
         },
-        show,
     )
 }

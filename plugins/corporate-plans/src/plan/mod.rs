@@ -409,26 +409,26 @@ impl PlanView {
     }
 }
 
+/// A plan of company `c` open through 2025, for the tests here and of the requests checked
+/// against a plan: a credit of `flat_cents` each, `refund_share_bp` of each expense refunded,
+/// one `category` of expenses.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn open_and_over_follow_the_dates_and_the_state() {
-        let plan = Plan {
+impl Plan {
+    pub fn sample(flat_cents: i64, refund_share_bp: u32, category: &str) -> Self {
+        Plan {
             company: "c".into(),
-            title: "W".into(),
+            title: "Welfare".into(),
             year: 2025,
             starts_on: "2025-01-01".into(),
             ends_on: "2025-12-31".into(),
             rule: CreditRule {
-                flat_cents: 1,
+                flat_cents,
                 levels: Vec::new(),
                 per_dependant_cents: 0,
                 max_dependants: None,
-                refund_share_bp: 0,
+                refund_share_bp,
             },
-            categories: vec!["health".into()],
+            categories: vec![category.into()],
             state: State::Active,
             closed_early_on: None,
             closed_by: None,
@@ -436,7 +436,17 @@ mod tests {
             created_at: 0,
             created_by: "hr".into(),
             expiry: None,
-        };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_and_over_follow_the_dates_and_the_state() {
+        let plan = Plan::sample(1, 0, "health");
         let day = |y, m, d| Date::new(y, m, d).unwrap_or_else(|| unreachable!());
         assert!(plan.is_open(day(2025, 12, 31)));
         assert!(!plan.is_open(day(2026, 1, 1)));

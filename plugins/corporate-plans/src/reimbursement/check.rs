@@ -143,28 +143,7 @@ mod tests {
 
     #[test]
     fn a_plan_refuses_expenses_outside_its_rules() {
-        let plan = Plan {
-            company: "c".into(),
-            title: "Welfare".into(),
-            year: 2025,
-            starts_on: "2025-01-01".into(),
-            ends_on: "2025-12-31".into(),
-            rule: crate::credit::CreditRule {
-                flat_cents: 100_000,
-                levels: Vec::new(),
-                per_dependant_cents: 0,
-                max_dependants: None,
-                refund_share_bp: 3000,
-            },
-            categories: vec!["education".into()],
-            state: plan::State::Active,
-            closed_early_on: None,
-            closed_by: None,
-            funded_cents: 0,
-            created_at: 0,
-            created_by: "hr".into(),
-            expiry: None,
-        };
+        let plan = Plan::sample(100_000, 3000, "education");
         let enrolment = Enrolment {
             plan: "p".into(),
             company: "c".into(),

@@ -279,6 +279,32 @@ pub struct ReimbursementView {
     pub decided_by: Option<String>,
 }
 
+/// Anna Rossi's request for an education expense, for the tests of the pages and the notices
+/// that show one: each test sets the amount, the receipt and the decision it is about.
+#[cfg(test)]
+impl Reimbursement {
+    pub fn sample(status: Status, amount_cents: i64, receipt_reference: &str) -> Self {
+        Reimbursement {
+            plan: "p".into(),
+            company: "c".into(),
+            enrolment: "p.anna".into(),
+            user_id: "u".into(),
+            employee_name: "Anna Rossi".into(),
+            category: "education".into(),
+            amount_cents,
+            expense_date: "2025-03-01".into(),
+            receipt_reference: receipt_reference.into(),
+            description: String::new(),
+            status,
+            submitted_at: 0,
+            decided_at: None,
+            decided_by: None,
+            reason: None,
+            returned_to: None,
+        }
+    }
+}
+
 impl ReimbursementView {
     pub fn new(doc: &Doc<Reimbursement>, lang: Lang) -> Self {
         let r = &doc.data;

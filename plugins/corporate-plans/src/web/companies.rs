@@ -10,7 +10,7 @@ use trama_sdk::store::{self, Cmp};
 use trama_sdk::submit::Submission;
 use trama_sdk::{Result, clock, web};
 
-use super::{FormState, OPERATORS, lang, with_form};
+use super::{FormState, lang, operator, with_form};
 use crate::company::{self, COMPANIES, CompanyView, DEPOSITS, DepositView};
 use crate::fields::shown_code;
 use crate::plan::{PLANS, PlanView};
@@ -33,23 +33,20 @@ fn list_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Respons
 
 /// `GET /companies` (operators): every company and its balance, the registration form.
 pub fn list(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     list_page(200, None, lang)
 }
 
 /// `GET /api/companies` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     Response::json(&company_views(lang)?)
 }
 
 /// `POST /companies`, `POST /api/companies` (operators): `{name, vat_number}`; `201` with the
 /// company and its first one-time `hr_code`.
 pub fn register(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let user = OPERATORS.require(lang)?;
+    let (lang, user) = operator(&request)?;
     let sub = Submission::read(&request, "register", company::JSON_FIELDS)?;
     let show = |status, form| list_page(status, Some(form), lang);
     let new = match company::read_new(&sub.input) {
@@ -119,23 +116,20 @@ fn company_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> R
 
 /// `GET /companies/{id}` (operators): balance, deposits, HR staff and codes, plans.
 pub fn page(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     company_page(params.get("id")?, 200, None, lang)
 }
 
 /// `GET /api/companies/{id}` (operators)
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     Response::json(&company_context(params.get("id")?, lang)?)
 }
 
 /// `POST /companies/{id}/deposits`, `POST /api/companies/{id}/deposits` (operators):
 /// `{amount, reference, request_id}`; `201` with the deposit and the new balance.
 pub fn deposit(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let user = OPERATORS.require(lang)?;
+    let (lang, user) = operator(&request)?;
     let id = params.get("id")?.to_owned();
     let sub = Submission::read(&request, "deposit", company::DEPOSIT_FIELDS)?;
     let show = |status, form| company_page(&id, status, Some(form), lang);
@@ -161,8 +155,7 @@ pub fn deposit(request: Request, params: Params) -> Result<Response> {
 /// `POST /companies/{id}/hr-codes`, `POST /api/companies/{id}/hr-codes` (operators): a new
 /// one-time HR code for one more person of the company's HR office.
 pub fn new_hr_code(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let user = OPERATORS.require(lang)?;
+    let (_, user) = operator(&request)?;
     let id = params.get("id")?;
     company::load(id)?;
     let code = company::issue_hr_code(id, &user, clock::now_ms())?;

@@ -171,22 +171,10 @@ mod tests {
             id: "p.anna.FT12025".into(),
             version: 1,
             data: Reimbursement {
-                plan: "p".into(),
-                company: "c".into(),
-                enrolment: "p.anna".into(),
-                user_id: "u".into(),
-                employee_name: "Anna Rossi".into(),
-                category: "education".into(),
-                amount_cents: 30_000,
-                expense_date: "2025-03-01".into(),
-                receipt_reference: "FT 1/2025".into(),
-                description: String::new(),
-                status,
                 submitted_at: 10,
                 decided_at: (status != Status::Pending).then_some(20),
-                decided_by: None,
                 reason: reason.map(str::to_owned),
-                returned_to: None,
+                ..Reimbursement::sample(status, 30_000, "FT 1/2025")
             },
         }
     }

@@ -12,6 +12,10 @@ pub mod plans;
 pub mod providers;
 pub mod wallet;
 
+use trama_sdk::Result;
+use trama_sdk::http::Request;
+use trama_sdk::i18n::Lang;
+use trama_sdk::identity::User;
 use trama_sdk::web::Audience;
 
 /// Where the plugin is mounted, for the links it hands to the kernel (the `/me` page, inbox
@@ -27,3 +31,11 @@ pub const OPERATORS: Audience = Audience {
     roles: &["operator", "admin"],
     refusal: "corporate_plans.refusal.operators",
 };
+
+/// The language of `request` and the operator who sent it: how every operators' page and API
+/// call begins. Anyone else is refused, in that language, as [`OPERATORS`] says.
+pub fn operator(request: &Request) -> Result<(Lang, User)> {
+    let lang = lang(request);
+    let user = OPERATORS.require(lang)?;
+    Ok((lang, user))
+}

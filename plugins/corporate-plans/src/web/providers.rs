@@ -13,7 +13,7 @@ use trama_sdk::store::{self, Cmp, Doc};
 use trama_sdk::submit::Submission;
 use trama_sdk::{Error, Result, clock, t, web};
 
-use super::{FormState, OPERATORS, lang, with_form};
+use super::{FormState, OPERATORS, lang, operator, with_form};
 use crate::catalogue::{self, ServiceView};
 use crate::category;
 use crate::payout::{self, PROVIDER_PAYMENTS};
@@ -41,23 +41,20 @@ fn list_page(status: u16, form: Option<FormState>, lang: Lang) -> Result<Respons
 
 /// `GET /providers` (operators): every provider and what it is owed, the registration form.
 pub fn list(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     list_page(200, None, lang)
 }
 
 /// `GET /api/providers` (operators)
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     Response::json(&provider_views(lang)?)
 }
 
 /// `POST /providers`, `POST /api/providers` (operators): `{legal_name, vat_number,
 /// categories}`; `201` with the provider and its one-time `claim_code`.
 pub fn register(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     let sub =
         Submission::read(&request, "register", provider::JSON_FIELDS)?.with_lists(&["categories"]);
     let show = |status, form| list_page(status, Some(form), lang);
@@ -126,15 +123,13 @@ fn operator_page(id: &str, status: u16, form: Option<FormState>, lang: Lang) -> 
 /// `GET /providers/{id}` (operators): services, sales, payments, the forms to add a service
 /// and to pay.
 pub fn page(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     operator_page(params.get("id")?, 200, None, lang)
 }
 
 /// `GET /api/providers/{id}` (operators)
 pub fn api_get(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     let doc = provider::load(params.get("id")?)?;
     Response::json(&provider_context(&doc, lang)?)
 }
@@ -142,8 +137,7 @@ pub fn api_get(request: Request, params: Params) -> Result<Response> {
 /// `POST /providers/{id}/services`, `POST /api/providers/{id}/services` (operators):
 /// `{title, category, description?, price?}`; `201` with the service.
 pub fn add_service(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     let id = params.get("id")?.to_owned();
     let sub = Submission::read(&request, "service", catalogue::JSON_FIELDS)?;
     let show = |status, form| operator_page(&id, status, Some(form), lang);
@@ -169,8 +163,7 @@ pub fn add_service(request: Request, params: Params) -> Result<Response> {
 /// reference, request_id}`; without `amount`, everything owed. `201` with the payment and
 /// what is still owed.
 pub fn pay(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let user = OPERATORS.require(lang)?;
+    let (lang, user) = operator(&request)?;
     let id = params.get("id")?.to_owned();
     let sub = Submission::read(&request, "pay", payout::PAY_FIELDS)?;
     let show = |status, form| operator_page(&id, status, Some(form), lang);
@@ -198,8 +191,7 @@ pub fn pay(request: Request, params: Params) -> Result<Response> {
 
 /// `POST /providers/{id}/suspend`, `…/reactivate` (operators; providers registered here).
 pub fn set_status(request: Request, params: Params) -> Result<Response> {
-    let lang = lang(&request);
-    OPERATORS.require(lang)?;
+    let (lang, _) = operator(&request)?;
     let id = params.get("id")?;
     let status = if request.path().ends_with("/suspend") {
         Status::Suspended

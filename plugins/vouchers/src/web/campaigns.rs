@@ -17,7 +17,7 @@ use trama_sdk::{Error, Result, clock, identity, t};
 use super::{FormState, OPERATORS, created, lang, to, wants_json, with_form};
 use crate::application::{self, APPLICATIONS, Application, ApplicationView, Status};
 use crate::campaign::{
-    self, CAMPAIGNS, CampaignView, CreateError, FieldView, Measure, Phase, State,
+    self, CAMPAIGNS, Campaign, CampaignView, CreateError, FieldView, Measure, Phase, State,
 };
 use crate::close::{self, Progress};
 use crate::config::Settings;
@@ -44,16 +44,21 @@ pub const EXPORT_ROWS: u32 = crate::close::CHUNK as u32;
 /// a part is (about 2 s for the last part of 100,000 applications at this size).
 pub const APPLICATION_EXPORT_ROWS: u32 = 2500;
 
+/// Every campaign, newest first: what the operators' page and the API list.
+fn newest_first() -> Result<Vec<Doc<Campaign>>> {
+    CAMPAIGNS
+        .query()
+        .order_by_desc("created_at")
+        .limit(1000)
+        .fetch()
+}
+
 /// `GET /campaigns` (operators): every campaign, newest first.
 pub fn list_page(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
     let today = clock::today();
-    let campaigns: Vec<CampaignView> = CAMPAIGNS
-        .query()
-        .order_by_desc("created_at")
-        .limit(1000)
-        .fetch()?
+    let campaigns: Vec<CampaignView> = newest_first()?
         .iter()
         .map(|doc| CampaignView::new(doc, today, lang))
         .collect();
@@ -65,11 +70,7 @@ pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let today = clock::today();
     let operator = OPERATORS.admits();
-    let campaigns: Vec<CampaignView> = CAMPAIGNS
-        .query()
-        .order_by_desc("created_at")
-        .limit(1000)
-        .fetch()?
+    let campaigns: Vec<CampaignView> = newest_first()?
         .iter()
         .filter(|doc| operator || doc.data.phase(today) == Phase::Open)
         .map(|doc| CampaignView::new(doc, today, lang))

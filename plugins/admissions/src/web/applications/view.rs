@@ -167,7 +167,8 @@ pub fn steps(history: &[application::Step], public: bool) -> Vec<StepView> {
         .collect()
 }
 
-fn vote_views(votes: &[crate::ballot::Vote]) -> Vec<VoteView> {
+/// The votes of a case as the committee sees them, on an application or a proceeding.
+pub fn vote_views(votes: &[crate::ballot::Vote]) -> Vec<VoteView> {
     votes
         .iter()
         .map(|v| VoteView {
