@@ -1,9 +1,9 @@
 //! Messages to employees through the kernel's outbox (host API 1.2): HR's decision on a
 //! reimbursement request, so that the employee need not keep checking their wallet's page.
 //!
-//! The plugin does not know the recipient's language, so the message is written in the
-//! instance's own language (`i18n::text_in("")`, the catalogues' `corporate_plans.notice`),
-//! not in the language of HR, whose request sends it. Its key, `reimbursement/{id}/decided`,
+//! The message is written in the employee's own language — the one they chose on the site
+//! (`identity::locale_of`, host API 1.5), else the instance's — from the catalogues'
+//! `corporate_plans.notice`, not in the language of HR, whose request sends it. Its key, `reimbursement/{id}/decided`,
 //! makes sending idempotent: a decision replayed (a double click, a retried request) does not
 //! notify twice.
 //!
@@ -12,18 +12,14 @@
 //! decision is on the employee's wallet page anyway).
 
 use trama_sdk::i18n::{self, Lang};
-use trama_sdk::log;
 use trama_sdk::money::format_cents;
 use trama_sdk::notify::{self, Notification};
 use trama_sdk::store::Doc;
+use trama_sdk::{identity, log};
 
 use crate::category;
 use crate::reimbursement::{Reimbursement, Returned, Status};
 use crate::web::BASE;
-
-/// The locale of a message to someone whose language the plugin does not know: empty, the
-/// instance's own language.
-const INSTANCE: &str = "";
 
 /// What the outbox accepts for a subject line, in bytes.
 const MAX_SUBJECT: usize = 200;
@@ -42,16 +38,16 @@ fn cut(text: &str, max: usize) -> String {
     format!("{}...", &text[..end])
 }
 
-/// The message telling the employee of HR's decision on `doc`: subject and body, in the
-/// instance's language.
-pub fn decided_message(doc: &Doc<Reimbursement>) -> (String, String) {
+/// The message telling the employee of HR's decision on `doc`: subject and body, in `locale`
+/// (empty: the instance's language).
+pub fn decided_message(doc: &Doc<Reimbursement>, locale: &str) -> (String, String) {
     let r = &doc.data;
     let text =
-        |key: &str, args: &[(&str, &dyn std::fmt::Display)]| i18n::text_in(INSTANCE, key, args);
+        |key: &str, args: &[(&str, &dyn std::fmt::Display)]| i18n::text_in(locale, key, args);
     // Italian amounts for every language but English, as `Lang` formats them.
-    let amount = format_cents(r.amount_cents, Lang::from_locale(INSTANCE));
+    let amount = format_cents(r.amount_cents, Lang::from_locale(locale));
     let receipt = &r.receipt_reference;
-    let what = category::label_in(INSTANCE, &r.category);
+    let what = category::label_in(locale, &r.category);
     let reason = r.reason.as_deref().filter(|s| !s.is_empty());
     let args: [(&str, &dyn std::fmt::Display); 4] = [
         ("amount", &amount),
@@ -92,7 +88,7 @@ pub fn reimbursement_decided(doc: &Doc<Reimbursement>) {
     if doc.data.status == Status::Pending {
         return;
     }
-    let (subject, body) = decided_message(doc);
+    let (subject, body) = decided_message(doc, &identity::locale_of(&doc.data.user_id));
     let key = cut(&format!("reimbursement/{}/decided", doc.id), MAX_SUBJECT);
     let notification = Notification {
         recipient: doc.data.user_id.clone(),
@@ -136,11 +132,14 @@ mod tests {
 
     #[test]
     fn a_rejection_says_why_and_where_the_money_went() {
-        let (subject, body) = decided_message(&decided(
-            Status::Rejected,
-            Some("la ricevuta non è leggibile"),
-            Some(Returned::Wallet),
-        ));
+        let (subject, body) = decided_message(
+            &decided(
+                Status::Rejected,
+                Some("la ricevuta non è leggibile"),
+                Some(Returned::Wallet),
+            ),
+            "",
+        );
         assert_eq!(subject, "Rimborso respinto: 50,00 € (ricevuta R-77)");
         assert_eq!(
             body,
@@ -148,13 +147,16 @@ mod tests {
              Motivo: la ricevuta non è leggibile\n\
              L'importo è tornato nel tuo credito; puoi presentare di nuovo la ricevuta, corretta."
         );
-        let (_, closed) = decided_message(&decided(
-            Status::Rejected,
-            Some("spesa non ammessa"),
-            Some(Returned::Company),
-        ));
+        let (_, closed) = decided_message(
+            &decided(
+                Status::Rejected,
+                Some("spesa non ammessa"),
+                Some(Returned::Company),
+            ),
+            "",
+        );
         assert!(closed.contains("tornato all'azienda"), "{closed}");
-        let (_, unexplained) = decided_message(&decided(Status::Rejected, None, None));
+        let (_, unexplained) = decided_message(&decided(Status::Rejected, None, None), "");
         assert!(
             unexplained.contains("Motivo: non indicato"),
             "{unexplained}"
@@ -165,23 +167,35 @@ mod tests {
     fn an_approval_carries_hr_s_note_in_the_instance_s_language() {
         // HR answering in English does not change the employee's message.
         trama_sdk::i18n::set_locale("en");
-        let (subject, body) =
-            decided_message(&decided(Status::Approved, Some("cedolino di marzo"), None));
+        let (subject, body) = decided_message(
+            &decided(Status::Approved, Some("cedolino di marzo"), None),
+            "",
+        );
         trama_sdk::i18n::set_locale("it");
         assert_eq!(subject, "Rimborso approvato: 50,00 € (ricevuta R-77)");
         assert!(
             body.ends_with("L'importo ti sarà pagato con lo stipendio.\nNota: cedolino di marzo"),
             "{body}"
         );
-        let (_, plain) = decided_message(&decided(Status::Approved, None, None));
+        let (_, plain) = decided_message(&decided(Status::Approved, None, None), "");
         assert!(plain.ends_with("con lo stipendio."), "{plain}");
+    }
+
+    #[test]
+    fn an_employee_who_chose_english_is_told_in_english() {
+        let (subject, body) = decided_message(&decided(Status::Approved, None, None), "en");
+        assert_eq!(subject, "Reimbursement approved: €50.00 (receipt R-77)");
+        assert!(
+            body.ends_with("It will be paid with your salary."),
+            "{body}"
+        );
     }
 
     #[test]
     fn long_subjects_are_cut_on_a_character_boundary() {
         let mut doc = decided(Status::Approved, None, None);
         doc.data.receipt_reference = "è".repeat(100);
-        let (subject, _) = decided_message(&doc);
+        let (subject, _) = decided_message(&doc, "");
         assert!(subject.len() <= MAX_SUBJECT, "{}", subject.len());
         assert!(subject.ends_with("..."));
     }

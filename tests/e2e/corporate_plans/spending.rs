@@ -302,6 +302,10 @@ pub(super) async fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
         (status, &refused["problems"][0]["field"]),
         (422, &json!("reason"))
     );
+    // Anna has switched the site to English: HR's rejection reaches her in English (what
+    // HR writes stays as written), while the approval before it was Italian.
+    let (status, _) = anna.page(&server, "/?lang=en").await;
+    assert_eq!(status, 200);
     let (status, rejected) = API
         .post(
             &hr,
@@ -310,6 +314,8 @@ pub(super) async fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
             json!({"reason": "la ricevuta non è leggibile"}),
         )
         .await;
+    let (status_back, _) = anna.page(&server, "/?lang=it").await;
+    assert_eq!(status_back, 200);
     assert_eq!(
         (status, &rejected["status"]),
         (200, &json!("rejected")),
@@ -346,13 +352,18 @@ pub(super) async fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
         Some(2),
         "{inbox}"
     );
-    let told = notification(&anna, &server, "Rimborso respinto: 50,00 € (ricevuta R-77)").await;
+    let told = notification(
+        &anna,
+        &server,
+        "Reimbursement rejected: €50.00 (receipt R-77)",
+    )
+    .await;
     let body = told["body"].as_str().unwrap_or_default();
     assert!(
-        body.contains("Motivo: la ricevuta non è leggibile"),
+        body.contains("Reason: la ricevuta non è leggibile"),
         "{told}"
     );
-    assert!(body.contains("tornato nel tuo credito"), "{told}");
+    assert!(body.contains("back in your credit"), "{told}");
     assert_eq!(told["link"], wallet_path.as_str());
     let told = notification(
         &anna,
