@@ -5,7 +5,7 @@
 use serde::Serialize;
 use trama_contracts::tutoring::{BookingCancelled, LessonCancelled};
 use trama_sdk::i18n;
-use trama_sdk::identity::User;
+use trama_sdk::identity::{self, User};
 use trama_sdk::store::{Batch, Doc};
 use trama_sdk::{Error, Result, audit, events, log, notify, t};
 
@@ -285,15 +285,17 @@ fn tell_lesson_cancelled(lesson: &Doc<Lesson>, reason: &str, settings: &Settings
         let Some(user) = family.data.user_id else {
             continue;
         };
+        // In the language the parent chose on the site, else the instance's.
+        let locale = identity::locale_of(&user);
         send(notify::Notification {
             recipient: user,
             subject: clip(i18n::text_in(
-                INSTANCE,
+                &locale,
                 "tutoring.notices.lesson_cancelled_subject",
                 &[("service", &settings.service_name)],
             )),
             body: i18n::text_in(
-                INSTANCE,
+                &locale,
                 "tutoring.notices.lesson_cancelled_family",
                 &[("lesson", &line), ("reason", &reason)],
             ),
@@ -304,44 +306,51 @@ fn tell_lesson_cancelled(lesson: &Doc<Lesson>, reason: &str, settings: &Settings
     tell_tutor(
         lesson,
         &format!("lesson-cancelled/{}/tutor", lesson.id),
-        clip(i18n::text_in(
-            INSTANCE,
-            "tutoring.notices.lesson_cancelled_subject",
-            &[("service", &settings.service_name)],
-        )),
-        i18n::text_in(
-            INSTANCE,
-            "tutoring.notices.lesson_cancelled_tutor",
-            &[("lesson", &line), ("reason", &reason)],
-        ),
+        |locale| {
+            (
+                clip(i18n::text_in(
+                    locale,
+                    "tutoring.notices.lesson_cancelled_subject",
+                    &[("service", &settings.service_name)],
+                )),
+                i18n::text_in(
+                    locale,
+                    "tutoring.notices.lesson_cancelled_tutor",
+                    &[("lesson", &line), ("reason", &reason)],
+                ),
+            )
+        },
     );
 }
 
 fn tell_tutor_dissolved(lesson: &Doc<Lesson>, settings: &Settings) {
     let line = lesson_line(&lesson.data);
-    tell_tutor(
-        lesson,
-        &format!("lesson-emptied/{}", lesson.id),
-        clip(i18n::text_in(
-            INSTANCE,
-            "tutoring.notices.lesson_emptied_subject",
-            &[("service", &settings.service_name)],
-        )),
-        i18n::text_in(
-            INSTANCE,
-            "tutoring.notices.lesson_emptied_tutor",
-            &[("lesson", &line)],
-        ),
-    );
+    tell_tutor(lesson, &format!("lesson-emptied/{}", lesson.id), |locale| {
+        (
+            clip(i18n::text_in(
+                locale,
+                "tutoring.notices.lesson_emptied_subject",
+                &[("service", &settings.service_name)],
+            )),
+            i18n::text_in(
+                locale,
+                "tutoring.notices.lesson_emptied_tutor",
+                &[("lesson", &line)],
+            ),
+        )
+    });
 }
 
-fn tell_tutor(lesson: &Doc<Lesson>, key: &str, subject: String, body: String) {
+/// Tells the lesson's tutor, in the language they chose on the site (else the instance's):
+/// `compose` writes subject and body in the locale it is given.
+fn tell_tutor(lesson: &Doc<Lesson>, key: &str, compose: impl Fn(&str) -> (String, String)) {
     let Ok(Some(tutor)) = TUTORS.get(&lesson.data.tutor) else {
         return;
     };
     let Some(user) = tutor.data.user_id else {
         return;
     };
+    let (subject, body) = compose(&identity::locale_of(&user));
     send(notify::Notification {
         recipient: user,
         subject,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use trama_sdk::notify::{self, Notification};
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::{Result, i18n, log};
+use trama_sdk::{Result, i18n, identity, log};
 
 use crate::config::Settings;
 use crate::family::{CHILDREN, Child, FAMILIES};
@@ -37,9 +37,9 @@ pub struct Sent {
     pub without_account: u32,
 }
 
-/// The locale of notices to families and tutors: the plugin does not know the language each
-/// person reads, so they are written in the instance's own (an empty locale, see
-/// [`i18n::text_in`]), whoever's request caused them.
+/// The instance's own language (an empty locale, see [`i18n::text_in`]): for what is stored
+/// and read later by anyone, such as a lesson's cancel reason. Notices go out in the language
+/// each recipient chose on the site (`identity::locale_of`), whoever's request caused them.
 pub const INSTANCE: &str = "";
 
 /// The reminder to a family about one child's lesson, subject and body, in `locale`.
@@ -200,8 +200,9 @@ fn remind(
             sent.without_account += 1;
             continue;
         };
+        // In the language the parent chose on the site, else the instance's.
         let (subject, body) = family_message(
-            INSTANCE,
+            &identity::locale_of(&recipient),
             &settings.service_name,
             &lesson.data,
             &child.data,
@@ -222,7 +223,7 @@ fn remind(
     match tutor.and_then(|t| t.data.user_id) {
         Some(recipient) => {
             let (subject, body) = tutor_message(
-                INSTANCE,
+                &identity::locale_of(&recipient),
                 &settings.service_name,
                 &lesson.data,
                 &names,
