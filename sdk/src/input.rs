@@ -40,6 +40,39 @@ impl Input {
         input
     }
 
+    /// Reads name/value pairs written as string literals — a test's form, a request a plugin
+    /// builds itself — exactly as [`Input::from_pairs`] reads a decoded form, so that no
+    /// plugin needs its own helper turning each pair into owned `String`s first.
+    pub fn from_strs(pairs: &[(&str, &str)]) -> Self {
+        let mut input = Self::default();
+        for (name, value) in pairs {
+            input.push(name, (*value).to_owned());
+        }
+        input
+    }
+
+    /// The `request_id` field: the idempotency key a form sends with a payment or anything else
+    /// that must take effect once, so that a double click or a retried call replays the first
+    /// answer. It is 8 to 64 ASCII letters, digits, `-` or `_` (long enough not to collide, and
+    /// safe inside a document id); otherwise `malformed()` (the plugin's sentence) is pushed
+    /// for the field. Returned as sent, trimmed. One rule for every plugin that pays or
+    /// redeems, so a client builds the same keys for all of them.
+    pub fn request_id(
+        &self,
+        problems: &mut Problems,
+        malformed: impl FnOnce() -> String,
+    ) -> String {
+        let text = self.one("request_id").unwrap_or_default();
+        let valid = (8..=64).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            problems.push("request_id", malformed());
+        }
+        text.to_owned()
+    }
+
     /// Reads a JSON object whose members are all in `allowed` (a member not listed is a
     /// mistake worth reporting: a misspelt name would otherwise be silently ignored).
     pub fn from_json(body: &[u8], allowed: &[&str]) -> Result<Self> {
@@ -392,6 +425,30 @@ mod tests {
         assert_eq!(input.one("f99999"), Some("99999"));
         assert_eq!(input.many("checked").len(), 100_000);
         assert_eq!(input.many("checked")[41], "41");
+    }
+
+    #[test]
+    fn literal_pairs_read_as_a_decoded_form() {
+        let owned = Input::from_pairs(&[
+            ("fields".into(), "isee".into()),
+            ("fields".into(), "minors".into()),
+        ]);
+        let literal = Input::from_strs(&[("fields", "isee"), ("fields", "minors")]);
+        assert_eq!(literal, owned);
+    }
+
+    #[test]
+    fn a_request_id_is_eight_to_sixty_four_safe_characters() {
+        for (sent, ok) in [("abc", false), ("abcd-123_X", true), ("abcd 1234", false)] {
+            let mut problems = Problems::default();
+            let id = Input::from_strs(&[("request_id", sent)])
+                .request_id(&mut problems, || "malformed".into());
+            assert_eq!(id, sent);
+            assert_eq!(problems.is_empty(), ok, "{sent}");
+        }
+        let mut problems = Problems::default();
+        Input::default().request_id(&mut problems, || "malformed".into());
+        assert_eq!(problems.for_field("request_id"), Some("malformed"));
     }
 
     #[test]

@@ -135,6 +135,7 @@ pub mod interval;
 pub mod ledger;
 pub mod local;
 pub mod log;
+pub mod mine;
 pub mod money;
 pub mod notify;
 mod plugin;

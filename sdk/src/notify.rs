@@ -24,6 +24,27 @@ pub struct Notification {
     pub link: Option<String>,
 }
 
+/// The longest subject the outbox accepts, in bytes.
+pub const MAX_SUBJECT: usize = 200;
+/// The longest body the outbox accepts, in bytes.
+pub const MAX_BODY: usize = 8 * 1024;
+/// The longest key the outbox accepts, in bytes.
+pub const MAX_KEY: usize = 200;
+
+/// `text` cut to at most `max` bytes on a character boundary, ending in `...` when cut: a
+/// subject, body or key built from what people typed (a long name, a long reason) would
+/// otherwise be refused by the outbox, and the message lost.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max.saturating_sub(3);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &text[..end])
+}
+
 /// Queues `message`. Returns `false` when a message with the same key was already queued
 /// (nothing is sent twice). Needs the `notify` capability.
 pub fn send(message: &Notification) -> Result<bool> {
@@ -35,4 +56,18 @@ pub fn send(message: &Notification) -> Result<bool> {
         link: message.link.clone(),
     })
     .map_err(|err| Error::invalid(format!("notification not queued: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_cut_on_a_character_boundary() {
+        let text = "è".repeat(150);
+        let cut = cut(&text, MAX_SUBJECT);
+        assert!(cut.len() <= MAX_SUBJECT);
+        assert!(cut.ends_with("..."));
+        assert_eq!(super::cut("breve", MAX_SUBJECT), "breve");
+    }
 }

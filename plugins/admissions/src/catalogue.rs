@@ -152,14 +152,6 @@ pub fn read_services(
 mod tests {
     use super::*;
 
-    fn input(pairs: &[(&str, &str)]) -> Input {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Input::from_pairs(&pairs)
-    }
-
     fn counter() -> impl FnMut() -> String {
         let mut n = 0;
         move || {
@@ -178,7 +170,7 @@ mod tests {
         let mut problems = Problems::default();
         trama_sdk::i18n::set_locale("en");
         read_services(
-            &input(pairs),
+            &Input::from_strs(pairs),
             &network(),
             max,
             &[],
@@ -193,7 +185,7 @@ mod tests {
     fn categories_come_from_the_network_list() {
         let mut problems = Problems::default();
         let chosen = read_categories(
-            &input(&[("categories", "Alimentari"), ("categories", "alimentari")]),
+            &Input::from_strs(&[("categories", "Alimentari"), ("categories", "alimentari")]),
             &network(),
             &mut problems,
         );
@@ -201,7 +193,7 @@ mod tests {
         assert!(problems.is_empty());
         trama_sdk::i18n::set_locale("en");
         read_categories(
-            &input(&[("categories", "gioielli")]),
+            &Input::from_strs(&[("categories", "gioielli")]),
             &network(),
             &mut problems,
         );
@@ -216,7 +208,7 @@ mod tests {
 
     #[test]
     fn filled_rows_become_entries_and_blank_rows_are_skipped() {
-        let form = input(&[
+        let form = Input::from_strs(&[
             ("service_1_title", "Spesa a domicilio"),
             ("service_1_category", "alimentari"),
             (
@@ -251,7 +243,7 @@ mod tests {
 
     #[test]
     fn wrong_rows_are_named_by_number() {
-        let form = input(&[
+        let form = Input::from_strs(&[
             ("service_1_title", "X"),
             ("service_1_category", "trasporto sociale"),
             ("service_1_description", "corto"),

@@ -10,15 +10,10 @@
 //! queued if the call succeeds, so a message the kernel refuses is logged, never allowed to fail
 //! the call (the decision is on the person's page anyway).
 
-use trama_sdk::notify::{self, Notification};
+use trama_sdk::notify::{self, MAX_BODY, MAX_KEY, MAX_SUBJECT, Notification, cut};
 use trama_sdk::{i18n, log};
 
 use crate::roster::MemberRef;
-
-/// Subject lines are cut to what the outbox accepts.
-const MAX_SUBJECT: usize = 200;
-/// Bodies too.
-const MAX_BODY: usize = 8 * 1024;
 
 /// A message, in the instance's language.
 pub struct Message {
@@ -39,25 +34,13 @@ pub fn in_instance_language<T>(compose: impl FnOnce() -> T) -> T {
     composed
 }
 
-/// Cuts `text` to at most `max` bytes on a character boundary.
-fn cut(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max.saturating_sub(3);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end])
-}
-
 /// Sends `message` to the account `recipient` once per `key`.
 pub fn send(recipient: &str, key: &str, message: &Message) {
     let notification = Notification {
         recipient: recipient.to_owned(),
         subject: cut(&message.subject, MAX_SUBJECT),
         body: cut(&message.body, MAX_BODY),
-        key: cut(key, 200),
+        key: cut(key, MAX_KEY),
         link: message.link.clone(),
     };
     match notify::send(&notification) {
@@ -79,15 +62,6 @@ pub fn send_to_members(members: &[MemberRef], key: &str, message: &Message) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn long_texts_are_cut_on_a_character_boundary() {
-        let text = "è".repeat(150);
-        let cut = cut(&text, 200);
-        assert!(cut.len() <= 200);
-        assert!(cut.ends_with("..."));
-        assert_eq!(super::cut("breve", 200), "breve");
-    }
 
     #[test]
     fn messages_are_composed_in_the_instance_language_and_the_caller_keeps_theirs() {

@@ -6,17 +6,10 @@ use std::ops::RangeInclusive;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::{Error, i18n, money, t};
 
-/// A request id from a form or JSON: what makes a retried payment idempotent.
+/// A request id from a form or JSON: what makes a retried payment idempotent (the SDK's rule,
+/// this plugin's message).
 pub fn request_id(input: &Input, problems: &mut Problems) -> String {
-    let text = input.one("request_id").unwrap_or_default();
-    let valid = (8..=64).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !valid {
-        problems.push("request_id", t!("corporate_plans.fields.request_id"));
-    }
-    text.to_owned()
+    input.request_id(problems, || t!("corporate_plans.fields.request_id"))
 }
 
 /// A positive amount field, checked; pushes a problem and returns 0 when it is wrong.

@@ -13,30 +13,13 @@
 
 use trama_sdk::i18n::{self, Lang};
 use trama_sdk::money::format_cents;
-use trama_sdk::notify::{self, Notification};
+use trama_sdk::notify::{self, MAX_BODY, MAX_KEY, MAX_SUBJECT, Notification, cut};
 use trama_sdk::store::Doc;
 use trama_sdk::{identity, log};
 
 use crate::category;
 use crate::reimbursement::{Reimbursement, Returned, Status};
 use crate::web::BASE;
-
-/// What the outbox accepts for a subject line, in bytes.
-const MAX_SUBJECT: usize = 200;
-/// And for a body.
-const MAX_BODY: usize = 8 * 1024;
-
-/// Cuts `text` to at most `max` bytes on a character boundary.
-fn cut(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max.saturating_sub(3);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end])
-}
 
 /// The message telling the employee of HR's decision on `doc`: subject and body, in `locale`
 /// (empty: the instance's language).
@@ -89,7 +72,7 @@ pub fn reimbursement_decided(doc: &Doc<Reimbursement>) {
         return;
     }
     let (subject, body) = decided_message(doc, &identity::locale_of(&doc.data.user_id));
-    let key = cut(&format!("reimbursement/{}/decided", doc.id), MAX_SUBJECT);
+    let key = cut(&format!("reimbursement/{}/decided", doc.id), MAX_KEY);
     let notification = Notification {
         recipient: doc.data.user_id.clone(),
         subject,

@@ -113,13 +113,7 @@ pub fn pay(
         paid_by: actor.username.clone(),
         transfer_id: transfer.id,
     };
-    let doc = match PROVIDER_PAYMENTS.create(&doc_id, record) {
-        Ok(doc) => doc,
-        Err(Error::Conflict(_)) => PROVIDER_PAYMENTS
-            .get(&doc_id)?
-            .ok_or_else(|| Error::internal(format!("payment {doc_id} vanished")))?,
-        Err(err) => return Err(err),
-    };
+    let doc = PROVIDER_PAYMENTS.create_or_get(&doc_id, record, "payment")?;
     audit::record(
         "provider.paid",
         id,

@@ -134,21 +134,13 @@ mod tests {
     use super::*;
     use trama_sdk::i18n;
 
-    fn input(pairs: &[(&str, &str)]) -> Input {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Input::from_pairs(&pairs)
-    }
-
     // ANCHOR: test
     #[test]
     fn a_ride_is_read_in_rome_time_and_every_mistake_is_named() {
         // 1 December 2026, 12:00 in Rome.
         let now = local::to_utc_ms(Date::new(2026, 12, 1).unwrap(), 12 * 60);
         let ok = check(
-            &input(&[
+            &Input::from_strs(&[
                 ("destination", "Ospedale"),
                 ("date", "2026-12-03"),
                 ("time", "09:30"),
@@ -164,7 +156,11 @@ mod tests {
 
         // The messages come from locales/en.toml, as they would for an English page.
         i18n::set_locale("en");
-        let refused = check(&input(&[("date", "2026-11-30"), ("time", "25:00")]), now).unwrap_err();
+        let refused = check(
+            &Input::from_strs(&[("date", "2026-11-30"), ("time", "25:00")]),
+            now,
+        )
+        .unwrap_err();
         assert_eq!(
             refused.for_field("destination"),
             Some("write where you need to go")
@@ -172,7 +168,7 @@ mod tests {
         assert_eq!(refused.for_field("time"), Some("write the time as 09:30"));
         i18n::set_locale("it");
         let past = check(
-            &input(&[
+            &Input::from_strs(&[
                 ("destination", "Comune"),
                 ("date", "2026-11-30"),
                 ("time", "10:00"),

@@ -467,24 +467,16 @@ fn plan(
 mod tests {
     use super::*;
 
-    fn input(pairs: &[(&str, &str)]) -> Input {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Input::from_pairs(&pairs)
-    }
-
     #[test]
     fn a_request_joins_a_group_or_opens_one() {
-        let join = read(&input(&[("child", "c1"), ("lesson", "l1")])).unwrap();
+        let join = read(&Input::from_strs(&[("child", "c1"), ("lesson", "l1")])).unwrap();
         assert_eq!(
             join.target,
             Target::Join {
                 lesson: "l1".into()
             }
         );
-        let open = read(&input(&[
+        let open = read(&Input::from_strs(&[
             ("child", "c1"),
             ("subject", "Matematica"),
             ("tutor", "t1"),
@@ -494,7 +486,7 @@ mod tests {
         ]))
         .unwrap();
         assert!(matches!(open.target, Target::Open { start: 900, .. }));
-        let problems = read(&input(&[
+        let problems = read(&Input::from_strs(&[
             ("tutor", "t1"),
             ("date", "31/03/2025"),
             ("start", "15:10"),

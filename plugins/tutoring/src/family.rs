@@ -344,19 +344,11 @@ impl FamilyView {
 mod tests {
     use super::*;
 
-    fn input(pairs: &[(&str, &str)]) -> Input {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Input::from_pairs(&pairs)
-    }
-
     #[test]
     fn a_child_has_a_level_and_subjects_from_the_settings() {
         let settings = Settings::for_tests();
         let draft = read_child(
-            &input(&[
+            &Input::from_strs(&[
                 ("first_name", "Luca"),
                 ("last_name", "Rossi"),
                 ("level", "primaria"),
@@ -367,7 +359,7 @@ mod tests {
         .unwrap();
         assert_eq!(draft.level, "Primaria");
         let problems = read_child(
-            &input(&[("first_name", "Luca"), ("level", "Università")]),
+            &Input::from_strs(&[("first_name", "Luca"), ("level", "Università")]),
             &settings,
         )
         .unwrap_err();
@@ -384,8 +376,8 @@ mod tests {
 
     #[test]
     fn phone_numbers_are_checked_only_when_given() {
-        assert!(read_family(&input(&[("name", "Famiglia Bianchi")])).is_ok());
-        let problems = read_family(&input(&[
+        assert!(read_family(&Input::from_strs(&[("name", "Famiglia Bianchi")])).is_ok());
+        let problems = read_family(&Input::from_strs(&[
             ("name", "Famiglia Bianchi"),
             ("phone", "chiamami"),
         ]))

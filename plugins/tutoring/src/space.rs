@@ -183,22 +183,18 @@ mod tests {
 
     #[test]
     fn a_space_needs_a_capacity_and_hours() {
-        let pairs: Vec<(String, String)> = [
+        let mut pairs = [
             ("name", "Biblioteca civica, sala 2"),
             ("address", "Via Roma 1"),
             ("capacity", "0"),
             ("opening", "lun-ven 14:00-19:00"),
             ("closed_dates", "2025-04-25; 2025-05-01"),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-        let problems = read(&Input::from_pairs(&pairs)).unwrap_err();
+        ];
+        let problems = read(&Input::from_strs(&pairs)).unwrap_err();
         assert_eq!(problems.0.len(), 1);
         assert!(problems.for_field("capacity").is_some());
-        let mut pairs = pairs;
-        pairs[2].1 = "4".into();
-        let draft = read(&Input::from_pairs(&pairs)).unwrap();
+        pairs[2].1 = "4";
+        let draft = read(&Input::from_strs(&pairs)).unwrap();
         assert_eq!(draft.capacity, 4);
         assert_eq!(draft.opening.len(), 5);
         assert_eq!(draft.closed_dates, vec!["2025-04-25", "2025-05-01"]);

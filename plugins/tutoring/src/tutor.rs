@@ -257,19 +257,11 @@ impl TutorView {
 mod tests {
     use super::*;
 
-    fn input(pairs: &[(&str, &str)]) -> Input {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Input::from_pairs(&pairs)
-    }
-
     #[test]
     fn a_tutor_is_read_from_a_form() {
         let settings = Settings::for_tests();
         let draft = read(
-            &input(&[
+            &Input::from_strs(&[
                 ("name", "Giulia Neri"),
                 ("subjects", "matematica"),
                 ("subjects", "Italiano"),
@@ -295,7 +287,7 @@ mod tests {
         trama_sdk::i18n::set_locale("en");
         let settings = Settings::for_tests();
         let problems = read(
-            &input(&[
+            &Input::from_strs(&[
                 ("name", "G"),
                 ("subjects", "Latino"),
                 ("availability", "lun 15-14"),

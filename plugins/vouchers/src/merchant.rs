@@ -146,17 +146,10 @@ pub fn of_user(user: &User) -> Result<Option<Doc<Merchant>>> {
         .next())
 }
 
-/// A request id from a form or JSON: what makes a retried payment or redemption idempotent.
+/// A request id from a form or JSON: what makes a retried payment or redemption idempotent
+/// (the SDK's rule, this plugin's message).
 pub fn request_id(input: &Input, problems: &mut Problems) -> String {
-    let text = input.one("request_id").unwrap_or_default();
-    let valid = (8..=64).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !valid {
-        problems.push("request_id", t!("vouchers.problems.request_id"));
-    }
-    text.to_owned()
+    input.request_id(problems, || t!("vouchers.problems.request_id"))
 }
 
 /// A new merchant from an operator's form, checked.
@@ -453,14 +446,8 @@ pub fn reimburse(
         transfer_id: transfer.id,
         request_id: payment.request_id,
     };
-    let doc = match REIMBURSEMENTS.create(&doc_id, reimbursement) {
-        Ok(doc) => doc,
-        // A concurrent replay wrote it first.
-        Err(Error::Conflict(_)) => REIMBURSEMENTS
-            .get(&doc_id)?
-            .ok_or_else(|| Error::internal(format!("reimbursement {doc_id} vanished")))?,
-        Err(err) => return Err(err),
-    };
+    // A concurrent replay may have written it first: then that one is the answer.
+    let doc = REIMBURSEMENTS.create_or_get(&doc_id, reimbursement, "reimbursement")?;
     audit::record(
         "merchant.reimbursed",
         id,

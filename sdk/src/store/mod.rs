@@ -208,6 +208,19 @@ impl<T: Serialize + DeserializeOwned> Collection<T> {
         })
     }
 
+    /// [`Collection::create`] for a record keyed by an idempotency key (a payment's request
+    /// id): when a concurrent replay of the same request wrote `id` first, that record is the
+    /// answer, so both callers see the same one. `what` names the record in the internal
+    /// error for the one case left, a record deleted between the two steps.
+    pub fn create_or_get(&self, id: &str, data: T, what: &str) -> Result<Doc<T>> {
+        match self.create(id, data) {
+            Err(Error::Conflict(_)) => self
+                .get(id)?
+                .ok_or_else(|| Error::internal(format!("{what} {id} vanished"))),
+            created => created,
+        }
+    }
+
     /// Writes `data` under `id` whatever is there; returns the new version.
     pub fn put(&self, id: &str, data: &T) -> Result<u64> {
         self.write(id, data, None)

@@ -283,7 +283,7 @@ mod tests {
     }
 
     fn form(extra: &[(&str, &str)]) -> Input {
-        let mut pairs: Vec<(String, String)> = [
+        let mut pairs = vec![
             ("legal_name", "Alimentari Rossi srl"),
             ("tax_code", "01234567897"),
             ("vat_number", "01234567897"),
@@ -302,16 +302,9 @@ mod tests {
                 "service_1_description",
                 "Consegna a casa per chi non può uscire",
             ),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-        pairs.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        Input::from_pairs(&pairs)
+        ];
+        pairs.extend_from_slice(extra);
+        Input::from_strs(&pairs)
     }
 
     fn ids() -> impl FnMut() -> String {

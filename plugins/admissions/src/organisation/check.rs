@@ -275,14 +275,6 @@ fn vat_describe(err: fiscal::TaxIdError) -> String {
 mod tests {
     use super::*;
 
-    fn input(pairs: &[(&str, &str)]) -> Input {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Input::from_pairs(&pairs)
-    }
-
     fn valid() -> Vec<(&'static str, &'static str)> {
         vec![
             ("legal_name", "Alimentari Rossi srl"),
@@ -303,7 +295,7 @@ mod tests {
 
     #[test]
     fn a_complete_organisation_is_read_and_normalised() {
-        let org = read(&input(&valid())).unwrap();
+        let org = read(&Input::from_strs(&valid())).unwrap();
         assert_eq!(org.vat_number.as_deref(), Some("01234567897"));
         assert_eq!(org.province, "FI");
         assert_eq!(org.identifiers(), vec!["01234567897".to_owned()]);
@@ -329,7 +321,7 @@ mod tests {
             ("representative_tax_code", "01234567897"),
         ];
         i18n::set_locale("en");
-        let problems = read(&input(&pairs)).unwrap_err();
+        let problems = read(&Input::from_strs(&pairs)).unwrap_err();
         i18n::set_locale("it");
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
@@ -365,7 +357,7 @@ mod tests {
     fn associations_may_have_no_vat_number_but_companies_must() {
         let mut pairs = valid();
         pairs.retain(|(k, _)| *k != "vat_number");
-        let problems = read(&input(&pairs)).unwrap_err();
+        let problems = read(&Input::from_strs(&pairs)).unwrap_err();
         assert!(
             problems
                 .for_field("vat_number")
@@ -380,7 +372,7 @@ mod tests {
                 *v = "02760100962";
             }
         }
-        let org = read(&input(&pairs)).unwrap();
+        let org = read(&Input::from_strs(&pairs)).unwrap();
         assert_eq!(org.vat_number, None);
         assert_eq!(org.legal_form, LegalForm::Aps);
     }

@@ -4,9 +4,9 @@
 //! entries of the providers they manage, with their status and expiry. Each item is
 //! `{title, status, href}` in the request's language.
 
-use serde::Serialize;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::identity::{self, User};
+use trama_sdk::mine::{self, Item, MOST};
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
 use trama_sdk::{Result, t};
@@ -14,20 +14,6 @@ use trama_sdk::{Result, t};
 use crate::BASE;
 use crate::application::{self, APPLICATIONS, Kind};
 use crate::provider::{self, Status as ProviderStatus};
-
-/// The kernel shows at most 50 items per service.
-const MOST: usize = 50;
-
-/// One line of `/me`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Item {
-    pub title: String,
-    pub status: String,
-    pub href: String,
-    /// Its last change, for the order (newest first); not sent.
-    #[serde(skip)]
-    pub updated_at: i64,
-}
 
 /// An application: which kind, for which organisation, and its status.
 pub fn application_item(
@@ -45,7 +31,7 @@ pub fn application_item(
         ),
         status: status.label(),
         href: application::Application::link(id),
-        updated_at,
+        at: updated_at,
     }
 }
 
@@ -70,7 +56,7 @@ pub fn register_item(
         title: t!("admissions.mine.register_title", name = legal_name),
         status,
         href: format!("{BASE}/register/{id}"),
-        updated_at,
+        at: updated_at,
     }
 }
 
@@ -98,9 +84,7 @@ pub fn mine(user: &User) -> Result<Vec<Item>> {
             p.updated_at,
         )
     }));
-    items.sort_by_key(|item| std::cmp::Reverse(item.updated_at));
-    items.truncate(MOST);
-    Ok(items)
+    Ok(mine::newest_first(items))
 }
 
 /// `GET /api/mine` (logged in): `[{title, status, href}]`.

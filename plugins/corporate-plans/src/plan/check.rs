@@ -144,14 +144,6 @@ pub fn read_new(input: &Input, today: Date) -> std::result::Result<NewPlan, Prob
 mod tests {
     use super::*;
 
-    fn form(pairs: &[(&str, &str)]) -> Input {
-        let owned: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Input::from_pairs(&owned)
-    }
-
     fn today() -> Date {
         Date::new(2025, 3, 10).unwrap_or_else(|| unreachable!())
     }
@@ -159,7 +151,7 @@ mod tests {
     #[test]
     fn a_plan_for_the_year_with_levels_and_a_reimbursable_share() {
         let plan = read_new(
-            &form(&[
+            &Input::from_strs(&[
                 ("title", "Welfare 2025"),
                 ("year", "2025"),
                 ("budget", "20.000"),
@@ -185,7 +177,7 @@ mod tests {
     #[test]
     fn every_wrong_field_is_named() {
         let problems = read_new(
-            &form(&[
+            &Input::from_strs(&[
                 ("title", "W"),
                 ("starts_on", "2025-06-01"),
                 ("ends_on", "2025-05-01"),
@@ -222,7 +214,7 @@ mod tests {
         let with = |extra: &[(&str, &str)]| {
             let mut pairs = base.to_vec();
             pairs.extend_from_slice(extra);
-            read_new(&form(&pairs), today())
+            read_new(&Input::from_strs(&pairs), today())
         };
         trama_sdk::i18n::set_locale("en");
         let past = with(&[("year", "2024")]).unwrap_err();

@@ -5,10 +5,10 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::mine::{self, Item, MOST};
 use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::Doc;
@@ -21,20 +21,6 @@ use crate::company::COMPANIES;
 use crate::enrol::{self, Enrolment, MAX_FAILED_ATTEMPTS};
 use crate::plan::{PLANS, Plan};
 use crate::reimbursement::{self, Reimbursement, Status};
-
-/// The kernel shows at most 50 items per service.
-const MOST: usize = 50;
-
-/// One line of `/me`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Item {
-    pub title: String,
-    pub status: String,
-    pub href: String,
-    /// Its last change, for the order (newest first); not sent.
-    #[serde(skip)]
-    pub at: i64,
-}
 
 /// `Welfare 2025 — Acme srl`: which plan of which company.
 fn plan_title(plan: &str, company: &str) -> String {
@@ -150,9 +136,7 @@ pub fn mine(user: &User, lang: Lang) -> Result<Vec<Item>> {
             at: doc.data.enrolled_at,
         });
     }
-    items.sort_by_key(|item| std::cmp::Reverse(item.at));
-    items.truncate(MOST);
-    Ok(items)
+    Ok(mine::newest_first(items))
 }
 
 /// `GET /api/mine` (logged in): `[{title, status, href}]`.

@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
 use trama_sdk::clock::Date;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
+use trama_sdk::mine::{self, Item, MOST};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::{Result, clock, t};
@@ -25,21 +25,8 @@ use trama_sdk::local;
 /// Bookings of lessons older than this are left out: `/me` is about what is going on, and the
 /// family's page keeps the whole history.
 const RECENT_DAYS: i64 = 30;
-/// The kernel shows at most 50 items per service.
-const MOST: usize = 50;
 /// The longest lesson the settings allow, so that a lesson still under way is "upcoming".
 const LONGEST_LESSON_MS: i64 = 120 * 60_000;
-
-/// One line of `/me`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Item {
-    pub title: String,
-    pub status: String,
-    pub href: String,
-    /// For the order (latest lesson first); not sent.
-    #[serde(skip)]
-    pub start_at: i64,
-}
 
 /// `martedì 3 giugno 2025, 10:00-11:00` — a lesson's day and hours as people say them.
 pub fn when_in_words(date: &str, start: u16, minutes: u16, lang: Lang) -> String {
@@ -85,7 +72,7 @@ pub fn booking_item(doc: &Doc<Booking>, child_name: &str, lang: Lang) -> Item {
         ),
         status: b.status.label(),
         href,
-        start_at: b.start_at,
+        at: b.start_at,
     }
 }
 
@@ -107,7 +94,7 @@ pub fn lesson_item(doc: &Doc<Lesson>, space: &str, lang: Lang) -> Item {
         },
         status: format!("{}, {}", l.status.label(), children_text(l.seats.len())),
         href: format!("{BASE}/lessons/{}", doc.id),
-        start_at: l.start_at,
+        at: l.start_at,
     }
 }
 
@@ -172,9 +159,7 @@ fn tutor_items(user: &User, now: i64, lang: Lang) -> Result<Vec<Item>> {
 pub fn mine(user: &User, now: i64, lang: Lang) -> Result<Vec<Item>> {
     let mut items = family_items(user, now, lang)?;
     items.extend(tutor_items(user, now, lang)?);
-    items.sort_by_key(|item| std::cmp::Reverse(item.start_at));
-    items.truncate(MOST);
-    Ok(items)
+    Ok(mine::newest_first(items))
 }
 
 /// `GET /api/mine` (logged in): `[{title, status, href}]`.

@@ -6,7 +6,7 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::input::Input;
 
 fn campaign() -> Campaign {
-    let pairs: Vec<(String, String)> = [
+    let pairs = [
         ("title", "Buoni spesa"),
         ("measure", "food"),
         ("opens_on", "2025-01-01"),
@@ -20,11 +20,8 @@ fn campaign() -> Campaign {
         ("base_amounts", "150; 250; 350; 400"),
         ("per_minor", "50"),
         ("review_rules", "income_loss = yes"),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect();
-    let draft: Draft = campaign::validate(&Input::from_pairs(&pairs), &[]).unwrap();
+    ];
+    let draft: Draft = campaign::validate(&Input::from_strs(&pairs), &[]).unwrap();
     draft.into_campaign(0, "op".into())
 }
 

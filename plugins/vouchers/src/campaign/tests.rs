@@ -4,14 +4,6 @@ use super::*;
 use trama_sdk::i18n::set_locale;
 use trama_sdk::input::Input;
 
-fn form(pairs: &[(&str, &str)]) -> Input {
-    let pairs: Vec<(String, String)> = pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    Input::from_pairs(&pairs)
-}
-
 fn good() -> Vec<(&'static str, &'static str)> {
     vec![
         ("title", "Buoni spesa 2025"),
@@ -39,7 +31,7 @@ fn good() -> Vec<(&'static str, &'static str)> {
 
 #[test]
 fn a_complete_form_becomes_a_campaign_in_cents() {
-    let draft = validate(&form(&good()), &[]).unwrap();
+    let draft = validate(&Input::from_strs(&good()), &[]).unwrap();
     assert_eq!(draft.budget_cents, 1_000_000);
     assert_eq!(draft.eligibility.isee_max_cents, Some(1_500_000));
     assert!(draft.eligibility.residence_required);
@@ -60,7 +52,7 @@ fn a_complete_form_becomes_a_campaign_in_cents() {
 
 #[test]
 fn every_broken_field_is_named() {
-    let input = form(&[
+    let input = Input::from_strs(&[
         ("title", "x"),
         ("measure", "cake"),
         ("opens_on", "2025-02-01"),
@@ -105,7 +97,7 @@ fn default_review_rules_apply_only_when_none_are_given_and_fit_the_form() {
     let mut pairs = good();
     pairs.retain(|(k, _)| *k != "review_rules");
     let defaults = vec!["income_loss = yes".to_owned(), "arrears > 1000".to_owned()];
-    let draft = validate(&form(&pairs), &defaults).unwrap();
+    let draft = validate(&Input::from_strs(&pairs), &defaults).unwrap();
     assert_eq!(
         draft
             .review_rules
@@ -115,7 +107,7 @@ fn default_review_rules_apply_only_when_none_are_given_and_fit_the_form() {
         vec!["income_loss = yes"]
     );
     pairs.push(("review_rules", ""));
-    let draft = validate(&form(&pairs), &defaults).unwrap();
+    let draft = validate(&Input::from_strs(&pairs), &defaults).unwrap();
     assert!(
         draft.review_rules.is_empty(),
         "an emptied box means no rules"
@@ -124,7 +116,7 @@ fn default_review_rules_apply_only_when_none_are_given_and_fit_the_form() {
 
 #[test]
 fn the_phase_follows_the_dates_inclusively() {
-    let draft = validate(&form(&good()), &[]).unwrap();
+    let draft = validate(&Input::from_strs(&good()), &[]).unwrap();
     let doc = draft.into_campaign(0, "op".into());
     let day = |s: &str| Date::parse(s).unwrap();
     assert_eq!(doc.phase(day("2024-12-31")), Phase::Upcoming);
