@@ -404,7 +404,7 @@ fn announce(
     notice::send(
         &app.user_id,
         &format!("application/{}/decided", doc.id),
-        &decision_notice(&doc.id, app, decision, expires_on, settings),
+        &|| decision_notice(&doc.id, app, decision, expires_on, settings),
     );
     Ok(())
 }
@@ -422,7 +422,7 @@ fn decision_notice(
     let name = &app.org.legal_name;
     let expires = expires_on.unwrap_or("-");
     let from = when(decision.at.saturating_add(settings.reapply_after.as_ms()));
-    notice::in_instance_language(|| {
+    {
         let summary = decision.summary();
         let reasons = if decision.reasons.is_empty() {
             String::new()
@@ -467,7 +467,7 @@ fn decision_notice(
             body,
             link: Some(Application::link(id)),
         }
-    })
+    }
 }
 
 impl case::Case for Application {

@@ -141,7 +141,7 @@ pub fn announce_round(
     id: &str,
     ballot: &Ballot,
     voters: &[MemberRef],
-    message: impl FnOnce() -> Message,
+    message: impl Fn() -> Message,
 ) -> Result<()> {
     audit::record(
         &format!("{kind}.round_opened"),
@@ -151,7 +151,7 @@ pub fn announce_round(
     notice::send_to_members(
         voters,
         &format!("{kind}/{id}/round/{}", ballot.round),
-        &notice::in_instance_language(message),
+        &message,
     );
     Ok(())
 }

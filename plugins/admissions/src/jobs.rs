@@ -135,7 +135,7 @@ fn expire(mut doc: trama_sdk::store::Doc<provider::Provider>, now: i64) -> Resul
     notice::send(
         &doc.data.user_id,
         &format!("provider/{}/expired/{}", doc.id, doc.data.expires_at),
-        &notice::in_instance_language(|| Message {
+        &(|| Message {
             subject: t!("admissions.notice.expired_subject"),
             body: t!(
                 "admissions.notice.expired_body",
@@ -185,7 +185,7 @@ fn remind(settings: &Settings, now: i64) -> Result<()> {
         notice::send(
             &doc.data.user_id,
             &format!("provider/{}/renew/{}", doc.id, doc.data.expires_at),
-            &notice::in_instance_language(|| Message {
+            &(|| Message {
                 subject: t!("admissions.notice.renew_subject"),
                 body: t!(
                     "admissions.notice.renew_body",

@@ -301,7 +301,7 @@ fn announce(doc: &Doc<Motion>, applied: Option<Applied>) -> Result<()> {
     notice::send(
         &recipient,
         &format!("motion/{}/decided", doc.id),
-        &notice::in_instance_language(|| {
+        &(|| {
             let outcome = match decision.outcome {
                 Outcome::Approved => t!("admissions.motion.outcome_approved"),
                 Outcome::Rejected => t!("admissions.motion.outcome_rejected"),

@@ -162,7 +162,7 @@ pub fn request_info(
     notice::send(
         &doc.data.user_id,
         &format!("application/{id}/request/{n}"),
-        &notice::in_instance_language(|| Message {
+        &(|| Message {
             subject: t!("admissions.notice.info_requested_subject"),
             body: t!(
                 "admissions.notice.info_requested_body",
@@ -209,7 +209,7 @@ pub fn answer(
     notice::send_to_members(
         &electorate.voters,
         &format!("application/{id}/answer/{n}"),
-        &notice::in_instance_language(|| Message {
+        &(|| Message {
             subject: t!(
                 "admissions.notice.answered_subject",
                 name = doc.data.org.legal_name

@@ -235,7 +235,7 @@ pub fn submit(
             notice::send_to_members(
                 &electorate.voters,
                 &format!("application/{id}/opened"),
-                &notice::in_instance_language(|| Message {
+                &(|| Message {
                     subject: t!(
                         "admissions.notice.opened_subject",
                         name = doc.data.org.legal_name

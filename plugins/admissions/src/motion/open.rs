@@ -86,7 +86,7 @@ pub fn open(
     notice::send(
         &provider.data.user_id,
         &format!("motion/{id}/opened"),
-        &notice::in_instance_language(|| Message {
+        &(|| Message {
             subject: t!(
                 "admissions.notice.motion_opened_subject",
                 kind = kind.label().to_lowercase()
@@ -104,7 +104,7 @@ pub fn open(
     notice::send_to_members(
         &electorate.voters,
         &format!("motion/{id}/opened"),
-        &notice::in_instance_language(|| Message {
+        &(|| Message {
             subject: t!(
                 "admissions.notice.motion_to_vote_subject",
                 kind = kind.label().to_lowercase(),
@@ -115,7 +115,7 @@ pub fn open(
                 reason = reason,
                 closes = when(motion.ballot.closes_at)
             ),
-            link,
+            link: link.clone(),
         }),
     );
     Ok(Doc {
