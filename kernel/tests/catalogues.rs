@@ -295,6 +295,67 @@ fn every_key_a_plugin_or_template_reads_is_in_the_italian_catalogues() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Whether `text` holds an HTML tag (`<a`, `</code`), not just a `<` comparison.
+fn has_tag(text: &str) -> bool {
+    text.match_indices('<').any(|(at, _)| {
+        text[at + 1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/')
+    })
+}
+
+/// Markup in a message is shown unescaped only where a template says `| safe`: such messages
+/// are named `…_html`, and no other message may contain a tag, so that what a translator
+/// writes elsewhere is always escaped and a template never unescapes a plain message.
+#[test]
+fn only_messages_named_html_carry_markup_and_only_they_are_unescaped() {
+    let mut problems = Vec::new();
+    for owner in catalogue_owners() {
+        let locales = owner.join("locales");
+        for code in languages(&locales) {
+            for (key, text) in language(&locales, &code) {
+                if has_tag(&text) != key.ends_with("_html") {
+                    problems.push(format!(
+                        "{} ({code}): `{key}` {}",
+                        locales.display(),
+                        if key.ends_with("_html") {
+                            "is named _html but has no markup"
+                        } else {
+                            "has markup: name it …_html, or keep the markup in the template"
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    let mut templates = Vec::new();
+    files_under(&repo().join("plugins"), "html", &mut templates);
+    files_under(&repo().join("themes"), "html", &mut templates);
+    for file in templates
+        .iter()
+        .filter(|f| !f.components().any(|c| c.as_os_str() == "target"))
+    {
+        let text = std::fs::read_to_string(file).expect("read template");
+        for line in text.lines().filter(|l| l.contains("| safe")) {
+            for (at, _) in line.match_indices("t.") {
+                let rest = &line[at..];
+                let Some(end) = rest.find("| safe") else {
+                    continue;
+                };
+                let key = rest[..end].trim();
+                if !key.contains(' ') && !key.ends_with("_html") {
+                    problems.push(format!(
+                        "{}: `{key} | safe` unescapes a plain message",
+                        file.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn the_scans_find_what_they_look_for() {
     assert_eq!(
@@ -315,6 +376,7 @@ fn the_scans_find_what_they_look_for() {
         template_keys("{{ t.vouchers.index.title }} {{ at.x }} {{ t.login | upper }}"),
         ["vouchers.index.title", "login"]
     );
+    assert!(has_tag("a <code>x</code>") && !has_tag("a < b, c <= d"));
     assert_eq!(
         placeholders("dal {from} al {to} {{literal}}"),
         BTreeSet::from(["from".to_owned(), "to".to_owned()])

@@ -43,34 +43,34 @@ pub enum TaxIdError {
 }
 
 impl TaxIdError {
-    /// A plain sentence about the mistake, in `lang`, to show next to the field.
+    /// A plain sentence about the mistake for a reader of `lang`, to show next to the field
+    /// (from the catalogues, `sdk.fiscal.*`).
     pub fn describe(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (Self::Length, Lang::It) => "un codice fiscale ha 16 caratteri (o 11 cifre)".into(),
-            (Self::Length, Lang::En) => "a codice fiscale has 16 characters (or 11 digits)".into(),
-            (Self::Layout { position }, Lang::It) => {
-                format!("il carattere in posizione {position} non è del tipo atteso")
-            }
-            (Self::Layout { position }, Lang::En) => {
-                format!("the character at position {position} is not of the expected kind")
-            }
-            (Self::Month, Lang::It) => "la lettera del mese di nascita non esiste".into(),
-            (Self::Month, Lang::En) => "the letter of the month of birth does not exist".into(),
-            (Self::Day, Lang::It) => "il giorno di nascita non è valido".into(),
-            (Self::Day, Lang::En) => "the day of birth is not valid".into(),
-            (Self::Check, Lang::It) => {
-                "il carattere di controllo non corrisponde: controlla di averlo scritto bene".into()
-            }
-            (Self::Check, Lang::En) => {
-                "the check character does not match: please check it was typed correctly".into()
-            }
-        }
+        let key = match self {
+            Self::Length => "sdk.fiscal.length",
+            Self::Layout { .. } => "sdk.fiscal.layout",
+            Self::Month => "sdk.fiscal.month",
+            Self::Day => "sdk.fiscal.day",
+            Self::Check => "sdk.fiscal.check",
+        };
+        let position = match self {
+            Self::Layout { position } => *position,
+            _ => 0,
+        };
+        crate::i18n::text_for(lang, key, &[("position", &position)])
     }
 }
 
 impl fmt::Display for TaxIdError {
+    /// For developers (logs, `?` into another error): fixed English, not the catalogue.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe(Lang::En))
+        match self {
+            Self::Length => f.write_str("neither 16 characters nor 11 digits"),
+            Self::Layout { position } => write!(f, "unexpected character at position {position}"),
+            Self::Month => f.write_str("no such month letter"),
+            Self::Day => f.write_str("no such day of birth"),
+            Self::Check => f.write_str("the check character does not match"),
+        }
     }
 }
 

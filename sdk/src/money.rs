@@ -29,41 +29,32 @@ pub enum MoneyError {
 }
 
 impl MoneyError {
-    /// A plain sentence about `text`, in `lang`.
+    /// A plain sentence about `text` for a reader of `lang` (from the catalogues,
+    /// `sdk.money.*`).
     pub fn describe(&self, text: &str, lang: Lang) -> String {
         let text = text.trim();
-        match (self, lang) {
-            (Self::Empty, Lang::It) => "scrivi un importo in euro, ad esempio 12,50".to_owned(),
-            (Self::Empty, Lang::En) => "write an amount in euros, e.g. 12.50".to_owned(),
-            (Self::Negative, Lang::It) => format!("«{text}»: l'importo non può essere negativo"),
-            (Self::Negative, Lang::En) => format!("`{text}`: the amount cannot be negative"),
-            (Self::Malformed, Lang::It) => {
-                format!("«{text}» non è un importo in euro: scrivilo ad esempio come 1.234,50")
-            }
-            (Self::Malformed, Lang::En) => {
-                format!("`{text}` is not an amount of euros: write it like 1,234.50")
-            }
-            (Self::TooPrecise, Lang::It) => {
-                format!("«{text}»: un importo in euro ha al massimo due decimali")
-            }
-            (Self::TooPrecise, Lang::En) => {
-                format!("`{text}`: an amount of euros has at most two decimals")
-            }
-            (Self::TooLarge, Lang::It) => format!(
-                "«{text}» supera l'importo massimo di {}",
-                format_cents(MAX_CENTS, Lang::It)
-            ),
-            (Self::TooLarge, Lang::En) => format!(
-                "`{text}` is above the largest amount, {}",
-                format_cents(MAX_CENTS, Lang::En)
-            ),
-        }
+        let key = match self {
+            Self::Empty => "sdk.money.empty",
+            Self::Negative => "sdk.money.negative",
+            Self::Malformed => "sdk.money.malformed",
+            Self::TooPrecise => "sdk.money.too_precise",
+            Self::TooLarge => "sdk.money.too_large",
+        };
+        let max = format_cents(MAX_CENTS, lang);
+        crate::i18n::text_for(lang, key, &[("text", &text), ("max", &max)])
     }
 }
 
 impl fmt::Display for MoneyError {
+    /// For developers (logs, `?` into another error): fixed English, not the catalogue.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe("", Lang::En))
+        f.write_str(match self {
+            Self::Empty => "no amount",
+            Self::Negative => "a negative amount",
+            Self::Malformed => "not an amount of euros",
+            Self::TooPrecise => "more than two decimals",
+            Self::TooLarge => "above the largest amount",
+        })
     }
 }
 
@@ -209,6 +200,26 @@ pub fn plain(cents: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_amount_is_explained_in_the_readers_language() {
+        // German formats amounts as Italian does, and reads its own sentence from the
+        // catalogues (the repository's, from disk, under a native test).
+        crate::i18n::set_locale("de");
+        let german = MoneyError::Malformed.describe("12,5x", crate::i18n::current());
+        crate::i18n::set_locale("it");
+        assert_eq!(
+            german,
+            "„12,5x“ ist kein Betrag in Euro: schreiben Sie ihn zum Beispiel als 1.234,50"
+        );
+        assert_eq!(
+            MoneyError::TooLarge.describe("1e9", Lang::En),
+            format!(
+                "`1e9` is above the largest amount, {}",
+                format_cents(MAX_CENTS, Lang::En)
+            )
+        );
+    }
 
     #[test]
     fn italian_and_english_amounts_are_read_exactly() {

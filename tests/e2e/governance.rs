@@ -165,6 +165,11 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
     assert_eq!(status, 200);
     assert!(page.contains("Comune di Prova") && page.contains("<label for=\"kind\">"));
 
+    // The union's member reads the site in English: the table's notices reach them in English,
+    // the others in Italian.
+    let (status, _) = cisl.page(&server, "/governance?lang=en").await;
+    assert_eq!(status, 200);
+
     // Enabling a plugin: checked, shown as a diff, voted, and live at once.
     let path = format!("/p/{ENABLED_LIVE}/");
     assert_eq!(status_of(&citizen, &server, &path).await, 404);
@@ -181,6 +186,23 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
     .expect("a valid proposal is opened");
     let open = proposal(&comune, &server, number).await;
     assert_eq!(open["status"], "open");
+    let subject = |inbox: &Json| {
+        inbox["notifications"][0]["subject"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let (_, inbox) = coop.get_json(&server, "/notifications").await;
+    let expected = format!("Nuova proposta #{number}: ");
+    assert!(
+        subject(&inbox).is_some_and(|s| s.starts_with(&expected)),
+        "{inbox}"
+    );
+    let (_, inbox) = cisl.get_json(&server, "/notifications").await;
+    let expected = format!("New proposal #{number}: ");
+    assert!(
+        subject(&inbox).is_some_and(|s| s.starts_with(&expected)),
+        "{inbox}"
+    );
     let diff = open["diff"].as_str().expect("diff");
     assert!(
         diff.contains(&format!("+[plugins.{ENABLED_LIVE}]")),

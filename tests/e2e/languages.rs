@@ -33,7 +33,11 @@ async fn a_south_tyrol_municipality_is_served_in_german_with_italian_one_click_a
     // The plugin's own pages, from its locales/de.toml.
     let vouchers = visitor.page("/p/vouchers/").await;
     assert!(vouchers.contains(r#"<html lang="de">"#), "{vouchers}");
-    assert!(vouchers.contains("Gutscheine"), "{vouchers}");
+    // The page's own text, from vouchers' locales/de.toml, with the municipality filled in.
+    assert!(
+        vouchers.contains("Gemeinde Sonnenberg: Stellen Sie einen Antrag für die Unterstützungsmaßnahmen der Gemeinde"),
+        "{vouchers}"
+    );
     assert!(!vouchers.contains("Buoni e contributi"), "{vouchers}");
 
     // What the plugin's Rust code and the SDK say, from the same catalogues: an API refusal.

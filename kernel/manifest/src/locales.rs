@@ -36,10 +36,16 @@ pub fn available(themes: &Path, theme: &str) -> Vec<String> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            // `de.toml`, or a catalogue split by area in `de/`.
+            if !path.is_dir() && path.extension().and_then(|e| e.to_str()) != Some("toml") {
                 continue;
             }
-            if let Some(code) = path.file_stem().and_then(|s| s.to_str())
+            let name = if path.is_dir() {
+                path.file_name()
+            } else {
+                path.file_stem()
+            };
+            if let Some(code) = name.and_then(|s| s.to_str())
                 && is_locale_code(code)
                 && !found.iter().any(|f| f == code)
             {
@@ -77,8 +83,12 @@ mod tests {
         write("default", "en.toml");
         write("default", "notes.txt");
         write("alto-adige", "de.toml");
+        std::fs::create_dir_all(dir.path().join("alto-adige/locales/fr")).expect("mkdir");
         write("alto-adige", "en.toml");
-        assert_eq!(available(dir.path(), "alto-adige"), ["it", "de", "en"]);
+        assert_eq!(
+            available(dir.path(), "alto-adige"),
+            ["it", "de", "en", "fr"]
+        );
         assert_eq!(available(dir.path(), "default"), ["it", "en"]);
         assert_eq!(available(dir.path(), "missing"), ["it", "en"]);
     }

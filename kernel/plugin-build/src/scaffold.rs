@@ -14,6 +14,8 @@ const WIT: &str = include_str!("../../../wit/plugin.wit");
 const LIB_RS: &str = include_str!("../templates/lib.rs.tmpl");
 const INDEX_HTML: &str = include_str!("../templates/index.html.tmpl");
 const README: &str = include_str!("../templates/README.md.tmpl");
+const LOCALE_IT: &str = include_str!("../templates/it.toml.tmpl");
+const LOCALE_EN: &str = include_str!("../templates/en.toml.tmpl");
 
 const MAX_NAME_LEN: usize = 40;
 
@@ -106,6 +108,8 @@ pub fn new_plugin(plugins_dir: &Path, name: &str) -> Result<PathBuf, BuildError>
         ("plugin.toml", PLUGIN_TOML),
         ("src/lib.rs", LIB_RS),
         ("templates/index.html", INDEX_HTML),
+        ("locales/it.toml", LOCALE_IT),
+        ("locales/en.toml", LOCALE_EN),
         ("README.md", README),
     ];
     for (relative, template) in files {
@@ -190,6 +194,7 @@ fn add_member(workspace: &mut DocumentMut, name: &str, path: &Path) -> Result<()
 fn fill(template: &str, name: &str) -> String {
     template
         .replace("__NAME__", name)
+        .replace("__NS__", &name.replace('-', "_"))
         .replace("__TITLE__", &title(name))
         .replace("__API__", &host_api())
         .replace("__TYPE__", &type_name(name))

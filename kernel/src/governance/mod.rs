@@ -91,8 +91,38 @@ fn one_line(text: &str, max: usize) -> String {
 }
 
 /// Tells every member about a proposal, once per `key`.
-async fn tell_members(instance: &Instance, key: &str, subject: &str, body: &str, number: i64) {
+/// A notice to the table: the catalogue keys of its subject and body (under
+/// `governance_notice` in the theme's catalogues) and the values of their placeholders.
+struct Notice<'a> {
+    subject: &'a str,
+    body: &'a str,
+    args: &'a [(&'a str, String)],
+}
+
+impl Notice<'_> {
+    /// Subject and body in `locale` (the member's choice, else the instance's language).
+    fn words(&self, catalogues: &crate::theme::Catalogues, locale: &str) -> (String, String) {
+        let fill = |key: &str| {
+            let message = catalogues.text(locale, key).unwrap_or(key);
+            trama_common::message::fill(message, |name| {
+                self.args
+                    .iter()
+                    .find(|(arg, _)| *arg == name)
+                    .map(|(_, value)| value.clone())
+            })
+            .unwrap_or_else(|err| {
+                tracing::warn!(%err, key, "a governance notice's message does not fill");
+                message.to_owned()
+            })
+        };
+        (fill(self.subject), fill(self.body))
+    }
+}
+
+/// Tells every member of the table, each in the language they chose on the site.
+async fn tell_members(instance: &Instance, key: &str, notice: &Notice<'_>, number: i64) {
     let outbox = crate::notify::Outbox::new(instance.db.clone(), instance.id(), SENDER);
+    let catalogues = instance.theme.catalogues();
     let board = Board::new(instance.db.clone(), instance.id());
     let members = match board.members().await {
         Ok(members) => members,
@@ -101,12 +131,17 @@ async fn tell_members(instance: &Instance, key: &str, subject: &str, body: &str,
             return;
         }
     };
-    let subject = one_line(subject, 200);
     for member in members {
+        let chosen = crate::auth::users::locale(&instance.db, instance.id(), &member.user_id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let (subject, body) = notice.words(&catalogues, &chosen);
         let message = crate::notify::Notification {
             recipient: member.user_id.clone(),
-            subject: subject.clone(),
-            body: body.to_owned(),
+            subject: one_line(&subject, 200),
+            body,
             key: format!("{key}/{}", member.user_id),
             link: Some(format!("/governance/proposals/{number}")),
         };
@@ -160,8 +195,14 @@ pub async fn propose(
     tell_members(
         &instance,
         &format!("proposal/{}", proposal.number),
-        &format!("Nuova proposta #{}: {}", proposal.number, proposal.title),
-        "Il tavolo di coordinamento ha una nuova proposta da votare.\nThe coordination table has a new proposal to vote on.",
+        &Notice {
+            subject: "governance_notice.proposed_subject",
+            body: "governance_notice.proposed_body",
+            args: &[
+                ("number", proposal.number.to_string()),
+                ("title", proposal.title.clone()),
+            ],
+        },
         proposal.number,
     )
     .await;
@@ -242,20 +283,25 @@ async fn announce(
 ) -> Result<(), GovernanceError> {
     let instance = live.current();
     let Decision { verdict, tally, .. } = decision;
-    let (it, en) = match verdict {
-        Verdict::Approved => ("approvata", "approved"),
-        Verdict::Rejected => ("respinta", "rejected"),
-        Verdict::NoQuorum => ("scaduta senza quorum", "expired without quorum"),
+    let subject = match verdict {
+        Verdict::Approved => "governance_notice.approved_subject",
+        Verdict::Rejected => "governance_notice.rejected_subject",
+        Verdict::NoQuorum => "governance_notice.expired_subject",
     };
     tell_members(
         &instance,
         &format!("decided/{number}"),
-        &format!("Proposta #{number} {it} / Proposal #{number} {en}"),
-        &format!(
-            "Voti: {} favorevoli, {} contrari, {} astenuti su {} componenti.\nVotes: {} approve, {} reject, {} abstain of {} members.",
-            tally.approve, tally.reject, tally.abstain, tally.members,
-            tally.approve, tally.reject, tally.abstain, tally.members
-        ),
+        &Notice {
+            subject,
+            body: "governance_notice.decided_body",
+            args: &[
+                ("number", number.to_string()),
+                ("approve", tally.approve.to_string()),
+                ("reject", tally.reject.to_string()),
+                ("abstain", tally.abstain.to_string()),
+                ("members", tally.members.to_string()),
+            ],
+        },
         number,
     )
     .await;
@@ -388,10 +434,11 @@ async fn not_applied(
     tell_members(
         instance,
         &format!("failed/{number}"),
-        &format!("Proposta #{number} non applicata / Proposal #{number} not applied"),
-        &format!(
-            "La proposta è stata approvata ma non è stato possibile applicarla; resta in vigore la configurazione precedente.\nThe proposal was approved but could not be applied; the previous configuration stays.\n\n{reason}"
-        ),
+        &Notice {
+            subject: "governance_notice.failed_subject",
+            body: "governance_notice.failed_body",
+            args: &[("number", number.to_string()), ("reason", reason.clone())],
+        },
         number,
     )
     .await;

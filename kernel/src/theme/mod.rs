@@ -205,14 +205,21 @@ impl Theme {
                 Some(Json::Object(source)) => source.clone(),
                 _ => Map::new(),
             };
-            let mut dirs = vec![default_dir.join("locales")];
-            dirs.extend(plugins.iter().map(|p| p.dir.join("locales")));
+            // The themes may word anything; a plugin only its own table, so that one plugin
+            // cannot reword another's pages, the kernel's or the SDK's (or plant markup in a
+            // message another plugin shows unescaped).
+            let mut layers = vec![(default_dir.join("locales"), None)];
+            layers.extend(
+                plugins
+                    .iter()
+                    .map(|p| (p.dir.join("locales"), Some(namespace(p.name)))),
+            );
             if theme != DEFAULT_THEME {
-                dirs.push(theme_dir.join("locales"));
+                layers.push((theme_dir.join("locales"), None));
             }
-            for dir in dirs {
+            for (dir, own) in layers {
                 for file in catalogue_files(&dir, locale) {
-                    merge_catalogue(&file, &mut merged)?;
+                    merge_catalogue(&file, own.as_deref(), &mut merged)?;
                 }
             }
             catalogues.insert(locale.clone(), Json::Object(merged));
@@ -356,23 +363,37 @@ fn collect(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Source>) -> Resu
     Ok(())
 }
 
-/// The languages the instance offers: those the themes have catalogues for which every plugin
-/// with catalogues also speaks — a switcher entry that would show half the pages in Italian
-/// helps no one — plus Italian (the fallback) and the instance's own language, always.
+/// The languages the instance offers: those the themes have catalogues for which the
+/// instance's own theme and every plugin also speak — a switcher entry that would show half
+/// the pages in Italian helps no one — plus Italian (the fallback) and the instance's own
+/// language, always.
 fn offered(
     themes_root: &Path,
     theme: &str,
     locale: &str,
     plugins: &[PluginTemplates<'_>],
 ) -> Vec<String> {
-    let speaks = |plugin: &PluginTemplates<'_>, code: &str| {
+    // A folder speaks a language when it has its catalogue; a plugin without catalogues
+    // speaks every language if it shows no pages, else only Italian (its templates can hold
+    // nothing else), and so does a theme of the instance's own that has catalogues.
+    let has = |dir: &Path, code: &str| !catalogue_files(dir, code).is_empty();
+    let plugin_speaks = |plugin: &PluginTemplates<'_>, code: &str| {
         let dir = plugin.dir.join("locales");
-        !dir.is_dir() || !catalogue_files(&dir, code).is_empty()
+        if dir.is_dir() {
+            has(&dir, code)
+        } else {
+            !plugin.dir.join("templates").is_dir()
+        }
     };
+    let own_theme = themes_root.join(theme).join("locales");
+    let theme_speaks =
+        |code: &str| theme == DEFAULT_THEME || !own_theme.is_dir() || has(&own_theme, code);
     trama_manifest::locales::available(themes_root, theme)
         .into_iter()
         .filter(|code| {
-            code == SOURCE_LOCALE || code == locale || plugins.iter().all(|p| speaks(p, code))
+            code == SOURCE_LOCALE
+                || code == locale
+                || (theme_speaks(code) && plugins.iter().all(|p| plugin_speaks(p, code)))
         })
         .collect()
 }
@@ -397,7 +418,19 @@ fn catalogue_files(dir: &Path, locale: &str) -> Vec<PathBuf> {
     files
 }
 
-fn merge_catalogue(path: &Path, into: &mut Map<String, Json>) -> Result<(), ThemeError> {
+/// The table a plugin's messages live in: its name with `-` as `_` (`corporate_plans`), as
+/// templates read it (`t.corporate_plans.…`).
+pub fn namespace(plugin: &str) -> String {
+    plugin.replace('-', "_")
+}
+
+/// Merges the catalogue at `path` into `into`; with `only`, a catalogue whose top-level tables
+/// are anything but `[only]` is refused, naming the table.
+fn merge_catalogue(
+    path: &Path,
+    only: Option<&str>,
+    into: &mut Map<String, Json>,
+) -> Result<(), ThemeError> {
     if !path.is_file() {
         return Ok(());
     }
@@ -414,6 +447,16 @@ fn merge_catalogue(path: &Path, into: &mut Map<String, Json>) -> Result<(), Them
         message: err.to_string(),
     })?;
     if let Json::Object(map) = json {
+        if let Some(own) = only
+            && let Some(other) = map.keys().find(|key| key.as_str() != own)
+        {
+            return Err(ThemeError::Catalogue {
+                path: path.to_owned(),
+                message: format!(
+                    "`{other}` is not this plugin's table: a plugin's messages go under `[{own}]` (a theme may reword any other)"
+                ),
+            });
+        }
         deep_merge(into, map);
     }
     Ok(())
@@ -429,5 +472,74 @@ fn deep_merge(into: &mut Map<String, Json>, from: Map<String, Json>) {
                 into.insert(key, value);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A themes folder with a default theme speaking `it`, `en` and `de`, a theme `town`
+    /// speaking `it` and `en`, and a plugin folder `plugin` with `catalogue` as its `it.toml`.
+    fn layout(catalogue: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let write = |path: &str, text: &str| {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write("themes/default/templates/base.html", "{{ t.home }}");
+        for code in ["it", "en", "de"] {
+            write(
+                &format!("themes/default/locales/{code}.toml"),
+                "home = \"x\"\n",
+            );
+            write(&format!("plugins/shop/locales/{code}.toml"), catalogue);
+        }
+        write("themes/town/locales/it.toml", "home = \"Casa\"\n");
+        write("themes/town/locales/en.toml", "home = \"Home\"\n");
+        write("plugins/shop/templates/index.html", "{{ t.shop.title }}");
+        write("plugins/pages/templates/index.html", "Solo italiano");
+        dir
+    }
+
+    fn load(dir: &Path, theme: &str, plugins: &[&str]) -> Result<Theme, ThemeError> {
+        let dirs: Vec<PathBuf> = plugins
+            .iter()
+            .map(|p| dir.join("plugins").join(p))
+            .collect();
+        let plugins: Vec<PluginTemplates<'_>> = plugins
+            .iter()
+            .zip(&dirs)
+            .map(|(name, dir)| PluginTemplates { name, dir })
+            .collect();
+        Theme::load(&dir.join("themes"), theme, "it", &plugins)
+    }
+
+    #[test]
+    fn a_plugin_may_word_only_its_own_table() {
+        let dir = layout("[shop]\ntitle = \"Negozio\"\n[vouchers]\ntitle = \"rubato\"\n");
+        let Err(err) = load(dir.path(), DEFAULT_THEME, &["shop"]) else {
+            panic!("a catalogue writing into another plugin's table loaded");
+        };
+        let message = err.to_string();
+        assert!(
+            message.contains("`vouchers` is not this plugin's table"),
+            "{message}"
+        );
+        assert!(message.contains("[shop]"), "{message}");
+    }
+
+    #[test]
+    fn a_language_is_offered_only_where_the_theme_and_every_plugin_speak_it() {
+        let dir = layout("[shop]\ntitle = \"Negozio\"\n");
+        let all = load(dir.path(), DEFAULT_THEME, &["shop"]).expect("theme");
+        assert_eq!(all.locales(), ["it", "de", "en"]);
+        // The town's theme has no German: its pages would be half Italian.
+        let town = load(dir.path(), "town", &["shop"]).expect("theme");
+        assert_eq!(town.locales(), ["it", "en"]);
+        // A plugin with pages and no catalogues can only show what its templates say.
+        let pages = load(dir.path(), DEFAULT_THEME, &["shop", "pages"]).expect("theme");
+        assert_eq!(pages.locales(), ["it"]);
     }
 }

@@ -67,8 +67,7 @@ impl identity::Host for CallState {
 
     async fn locale_of(&mut self, id: String) -> wasmtime::Result<Option<String>> {
         let ctx = self.ctx.clone();
-        let found =
-            crate::auth::users::locale_in(&self.tx.reader(), &ctx.instance, &id).await;
+        let found = crate::auth::users::locale_in(&self.tx.reader(), &ctx.instance, &id).await;
         if found.is_err() {
             self.tx.note_failure();
         }
