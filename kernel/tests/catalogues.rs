@@ -183,6 +183,21 @@ fn namespaces(plugin: &Path) -> Vec<String> {
     names
 }
 
+/// Every template of the plugins and themes, with its text (build outputs left out).
+fn templates() -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    files_under(&repo().join("plugins"), "html", &mut files);
+    files_under(&repo().join("themes"), "html", &mut files);
+    files
+        .into_iter()
+        .filter(|f| !f.components().any(|c| c.as_os_str() == "target"))
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).expect("read template");
+            (file, text)
+        })
+        .collect()
+}
+
 /// Every `t.a.b.c` a template reads.
 fn template_keys(text: &str) -> Vec<String> {
     let mut keys = Vec::new();
@@ -271,14 +286,7 @@ fn every_key_a_plugin_or_template_reads_is_in_the_italian_catalogues() {
             }
         }
     }
-    let mut templates = Vec::new();
-    files_under(&repo().join("plugins"), "html", &mut templates);
-    files_under(&repo().join("themes"), "html", &mut templates);
-    for file in templates
-        .iter()
-        .filter(|f| !f.components().any(|c| c.as_os_str() == "target"))
-    {
-        let text = std::fs::read_to_string(file).expect("read template");
+    for (file, text) in templates() {
         for key in template_keys(&text) {
             checked += 1;
             // A table read whole (`t.vouchers.months[...]`) is fine when it has messages.
@@ -329,14 +337,7 @@ fn only_messages_named_html_carry_markup_and_only_they_are_unescaped() {
             }
         }
     }
-    let mut templates = Vec::new();
-    files_under(&repo().join("plugins"), "html", &mut templates);
-    files_under(&repo().join("themes"), "html", &mut templates);
-    for file in templates
-        .iter()
-        .filter(|f| !f.components().any(|c| c.as_os_str() == "target"))
-    {
-        let text = std::fs::read_to_string(file).expect("read template");
+    for (file, text) in templates() {
         for line in text.lines().filter(|l| l.contains("| safe")) {
             for (at, _) in line.match_indices("t.") {
                 let rest = &line[at..];
