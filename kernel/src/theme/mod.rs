@@ -201,7 +201,13 @@ impl Theme {
         let locales = offered(themes_root, theme, locale, plugins);
         let mut catalogues: HashMap<String, Json> = HashMap::new();
         for locale in &locales {
-            let mut merged = match catalogues.get(SOURCE_LOCALE) {
+            // A regional variant (`de-AT`) builds on its language (`de`) when the instance has
+            // it, every language on Italian; `locales` lists languages before their variants.
+            let base = locale
+                .split_once('-')
+                .and_then(|(language, _)| catalogues.get(language))
+                .or_else(|| catalogues.get(SOURCE_LOCALE));
+            let mut merged = match base {
                 Some(Json::Object(source)) => source.clone(),
                 _ => Map::new(),
             };
@@ -504,6 +510,15 @@ mod tests {
     }
 
     fn load(dir: &Path, theme: &str, plugins: &[&str]) -> Result<Theme, ThemeError> {
+        load_in(dir, theme, "it", plugins)
+    }
+
+    fn load_in(
+        dir: &Path,
+        theme: &str,
+        locale: &str,
+        plugins: &[&str],
+    ) -> Result<Theme, ThemeError> {
         let dirs: Vec<PathBuf> = plugins
             .iter()
             .map(|p| dir.join("plugins").join(p))
@@ -513,7 +528,22 @@ mod tests {
             .zip(&dirs)
             .map(|(name, dir)| PluginTemplates { name, dir })
             .collect();
-        Theme::load(&dir.join("themes"), theme, "it", &plugins)
+        Theme::load(&dir.join("themes"), theme, locale, &plugins)
+    }
+
+    #[test]
+    fn a_regional_variant_builds_on_its_language() {
+        let dir = layout("[shop]\ntitle = \"Laden\"\n");
+        let variant = dir.path().join("themes/default/locales/de-AT.toml");
+        std::fs::write(variant, "home = \"Startseite (AT)\"\n").expect("write");
+        let italian = dir.path().join("plugins/shop/locales/it.toml");
+        std::fs::write(italian, "[shop]\ntitle = \"Negozio\"\n").expect("write");
+        let theme = load_in(dir.path(), DEFAULT_THEME, "de-AT", &["shop"]).expect("theme");
+        assert!(theme.speaks("de-AT"), "{:?}", theme.locales());
+        let at = theme.catalogue("de-AT");
+        assert_eq!(at["home"], "Startseite (AT)");
+        // What the variant does not say comes from German, not from Italian.
+        assert_eq!(at["shop"]["title"], "Laden");
     }
 
     #[test]
