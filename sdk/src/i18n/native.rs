@@ -38,9 +38,20 @@ fn load(locale: &str) -> Value {
         dirs.push(dir.join("locales"));
     }
     let mut merged = Map::new();
+    // Italian, then the language of a regional variant (`de` for `de-AT`), then the locale,
+    // as the kernel builds them; a code that could name a path is read as Italian.
     let mut codes = vec!["it"];
+    if let Some((language, _)) = locale.split_once('-') {
+        codes.push(language);
+    }
     if locale != "it" {
         codes.push(locale);
+    }
+    if codes
+        .iter()
+        .any(|code| !code.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
+    {
+        codes.truncate(1);
     }
     for code in codes {
         for dir in &dirs {
