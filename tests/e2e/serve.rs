@@ -101,6 +101,20 @@ async fn home_lists_services_and_plugin_pages_render_in_the_theme() {
     assert!(english.contains("Available services"));
     let (_, still_english) = client.page(&server, "/").await;
     assert!(still_english.contains("<html lang=\"en\">"));
+    // The plugin's refusal comes from its catalogue, in the chosen language.
+    let (status, refused) = client
+        .send_json(
+            &server,
+            reqwest::Method::POST,
+            "/p/hello/api/greetings",
+            &json!({ "name": "", "message": "ciao" }),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        refused["error"]["message"], "The field `name` must have 1 to 80 characters (it has 0).",
+        "{refused}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use trama_contracts::hello::Greeted;
 use trama_sdk::clock::DateTime;
 use trama_sdk::store::{self, Collection, Doc};
-use trama_sdk::{Error, Result, audit, clock, events, log, settings};
+use trama_sdk::{Error, Result, audit, clock, events, i18n, log, settings};
 
 /// Longest name, in characters.
 pub const MAX_NAME_CHARS: usize = 80;
@@ -73,11 +73,11 @@ pub fn check_length(field: &str, text: &str, max: usize, locale: &str) -> Result
     if (1..=max).contains(&chars) {
         return Ok(());
     }
-    Err(Error::invalid(if locale == "en" {
-        format!("The field `{field}` must have 1 to {max} characters (it has {chars}).")
-    } else {
-        format!("Il campo `{field}` deve avere da 1 a {max} caratteri (ne ha {chars}).")
-    }))
+    Err(Error::invalid(i18n::text_in(
+        locale,
+        "hello.length",
+        &[("field", &field), ("max", &max), ("chars", &chars)],
+    )))
 }
 
 impl NewGreeting {
