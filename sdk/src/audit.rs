@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::bindings::trama::plugin::audit as wit;
+use crate::host::audit as wit;
 use crate::{Error, Result};
 
 /// Records that the caller did `action` (e.g. `greeting.created`) on `subject` (usually a

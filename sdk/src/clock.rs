@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::bindings::trama::plugin::clock as wit;
+use crate::host::clock as wit;
 use crate::{Error, Result};
 
 const MS_PER_DAY: i64 = 86_400_000;

@@ -10,8 +10,8 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::bindings::trama::plugin::events as wit;
 use crate::bindings::trama::plugin::types::Event as WitEvent;
+use crate::host::events as wit;
 use crate::{Error, Result};
 
 /// The payload type of one named event.

@@ -110,6 +110,20 @@ impl Request {
         self
     }
 
+    /// Adds a header; its name is lower-cased as the kernel hands them over (for tests).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.inner
+            .headers
+            .push((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
+
+    /// Sets the locale the answer must be written in, `it` unless set (for tests).
+    pub fn with_locale(mut self, locale: &str) -> Self {
+        locale.clone_into(&mut self.inner.locale);
+        self
+    }
+
     pub fn method(&self) -> &Method {
         &self.method
     }
@@ -308,6 +322,30 @@ impl Response {
     pub fn location(&self) -> Option<&str> {
         match &self.inner {
             HttpResponse::Redirect(location) => Some(location),
+            _ => None,
+        }
+    }
+
+    /// The template of a page, for a plugin's own tests.
+    pub fn template(&self) -> Option<&str> {
+        match &self.inner {
+            HttpResponse::Render(page) => Some(&page.template),
+            _ => None,
+        }
+    }
+
+    /// The JSON text of a page's context (what its template is rendered with).
+    pub fn context(&self) -> Option<&str> {
+        match &self.inner {
+            HttpResponse::Render(page) => Some(&page.context),
+            _ => None,
+        }
+    }
+
+    /// A download's file name, content type and bytes.
+    pub fn file(&self) -> Option<(&str, &str, &[u8])> {
+        match &self.inner {
+            HttpResponse::File(file) => Some((&file.filename, &file.content_type, &file.body)),
             _ => None,
         }
     }

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bindings::trama::plugin::identity as wit;
 use crate::bindings::trama::plugin::types::User as WitUser;
+use crate::host::identity as wit;
 use crate::i18n::Lang;
 use crate::{Error, Result};
 

@@ -35,7 +35,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::bindings::trama::plugin::ledger as wit;
+use crate::host::ledger as wit;
 
 /// Longest account name (and idempotency key) the kernel accepts, in bytes.
 pub const MAX_NAME_BYTES: usize = 200;

@@ -127,6 +127,7 @@ mod error;
 pub mod events;
 pub mod fiscal;
 mod form;
+pub mod host;
 pub mod http;
 pub mod i18n;
 pub mod identity;

@@ -1,8 +1,8 @@
 //! Structured logging into the kernel's log, where every line is tagged with the instance and
 //! the plugin (plugins have no stdout of their own).
 
-use crate::bindings::trama::plugin::log::write;
 use crate::bindings::trama::plugin::types::LogLevel;
+use crate::host::log::write;
 
 pub fn trace(message: impl AsRef<str>) {
     write(LogLevel::Trace, message.as_ref());

@@ -5,7 +5,7 @@
 //! drains. The `key` makes sending idempotent, so a job that runs again, or an event delivered
 //! twice, does not notify twice.
 
-use crate::bindings::trama::plugin::notify as wit;
+use crate::host::notify as wit;
 use crate::{Error, Result};
 
 /// A message to one account of the instance.

@@ -5,7 +5,7 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::bindings::trama::plugin::settings as wit;
+use crate::host::settings as wit;
 use crate::{Error, Result};
 
 /// Reads every setting into `T` (usually a struct with one field per setting, or

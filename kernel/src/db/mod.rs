@@ -54,6 +54,32 @@ impl Db {
         })
     }
 
+    /// A fresh, migrated SQLite database that lives in memory for as long as this value (and
+    /// its clones) do: for plugins' native tests (`trama-testhost`), which need the kernel's
+    /// real tables without a file. The pool's connections share one database (sqlx names it
+    /// and opens it in shared-cache mode), and one connection stays open so that it is never
+    /// dropped between calls.
+    pub async fn memory() -> Result<Self, DbErr> {
+        let mut options = ConnectOptions::new("sqlite::memory:".to_owned());
+        options
+            .sqlx_logging(false)
+            .min_connections(1)
+            .max_connections(4)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .acquire_timeout(Duration::from_secs(30))
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        let conn = Database::connect(options).await?;
+        Migrator::up(&conn, None).await?;
+        Ok(Self {
+            conn,
+            write_lock: Some(Arc::new(Mutex::new(()))),
+        })
+    }
+
     /// Opens the database at `url` to read it, if it already exists: nothing is created and
     /// nothing migrated (`trama check` must not change what it checks). `None` when there is
     /// no such SQLite file yet, or the database has no `proposals` table (nothing was ever

@@ -8,6 +8,9 @@ wasmtime::component::bindgen!({
     // blocking a thread, and a call runs on a fiber polled by tokio (see `call.rs`).
     imports: { default: async | trappable },
     exports: { default: async },
+    // The native test host (`trama-testhost`) converts these to the SDK's guest types, which
+    // are generated from the same WIT, through serde.
+    additional_derives: [serde::Serialize, serde::Deserialize],
 });
 
 pub use self::exports::trama::plugin::handler;

@@ -70,6 +70,40 @@ pub struct CallState {
     pub(super) refusals: Vec<String>,
 }
 
+impl CallState {
+    /// The state of a call by `caller` into the plugin of `ctx`, before its first import.
+    ///
+    /// Public for native test hosts (`trama-testhost`): they run a plugin's code natively and
+    /// answer its imports through the `Host` traits of [`super::bindings`] on this state, so a
+    /// plugin's unit tests meet the kernel's own store, ledger, checks and transaction.
+    pub fn new(
+        ctx: Arc<PluginContext>,
+        caller: Option<User>,
+        subscribers: Arc<Subscribers>,
+    ) -> Self {
+        let memory_cap = ctx.memory_cap;
+        CallState {
+            tx: super::tx::CallTx::new(ctx.db.clone()),
+            ctx,
+            caller,
+            limiter: CallLimiter::new(memory_cap),
+            subscribers,
+            published: Vec::new(),
+            audits: Vec::new(),
+            notices: Vec::new(),
+            changes: super::changes::ChangeLog::default(),
+            refusals: Vec::new(),
+        }
+    }
+
+    /// Ends a call made without an instance (see [`CallState::new`]) as the kernel ends every
+    /// call: its writes, events, notifications and audit entries committed together if
+    /// `success`, all rolled back otherwise.
+    pub async fn finish(mut self, success: bool) -> Result<(), sea_orm::DbErr> {
+        self.settle(success).await
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     #[error("the plugin did not answer within {0:?} and was stopped")]
@@ -226,19 +260,7 @@ pub fn new_store(engine: &Engine, ctx: Arc<PluginContext>, setup: CallSetup) -> 
         deadline,
         subscribers,
     } = setup;
-    let memory_cap = ctx.memory_cap;
-    let state = CallState {
-        tx: super::tx::CallTx::new(ctx.db.clone()),
-        ctx,
-        caller,
-        limiter: CallLimiter::new(memory_cap),
-        subscribers,
-        published: Vec::new(),
-        audits: Vec::new(),
-        notices: Vec::new(),
-        changes: super::changes::ChangeLog::default(),
-        refusals: Vec::new(),
-    };
+    let state = CallState::new(ctx, caller, subscribers);
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
     // At every epoch tick (`EPOCH_TICK`) the plugin yields to the runtime, so a busy plugin

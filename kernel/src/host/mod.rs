@@ -29,7 +29,7 @@ use trama_manifest::Capability;
 use wasmtime::component::{Component, Linker, types::ComponentItem};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-pub use crate::event_store::PublishedEvent;
+pub use crate::event_store::{PublishedEvent, Subscribers};
 pub use call::{CallError, CallOutcome, CallSetup, CallState, PluginContext};
 pub use limits::MemoryCapExceeded;
 

@@ -14,7 +14,7 @@
 //! convention: a German page writes `1.234,50 €` like an Italian one.
 
 #[cfg(not(target_arch = "wasm32"))]
-mod native;
+pub(crate) mod native;
 
 use std::cell::{Cell, RefCell};
 use std::fmt::Display;
@@ -134,13 +134,10 @@ fn wording_fault(fault: String) {
     panic!("{fault}");
 }
 
-/// The kernel's merged catalogues (host API 1.5), or, in a native `cargo test`, the files
-/// on disk (see `native.rs`).
+/// The kernel's merged catalogues (host API 1.5), or, in a native `cargo test` without a test
+/// host, the files on disk (see `native.rs`).
 fn lookup(locale: &str, key: &str) -> Option<String> {
-    #[cfg(target_arch = "wasm32")]
-    return crate::bindings::trama::plugin::i18n::text(locale, key);
-    #[cfg(not(target_arch = "wasm32"))]
-    return native::text(locale, key);
+    crate::host::i18n::text(locale, key)
 }
 
 /// `message` with its `{name}` placeholders replaced by the values of `args`.

@@ -12,7 +12,7 @@ use std::sync::{Mutex, OnceLock};
 use serde_json::{Map, Value};
 
 /// The message at `key` in `locale` (empty: Italian).
-pub(super) fn text(locale: &str, key: &str) -> Option<String> {
+pub(crate) fn text(locale: &str, key: &str) -> Option<String> {
     static LOADED: OnceLock<Mutex<HashMap<String, Value>>> = OnceLock::new();
     let locale = if locale.is_empty() { "it" } else { locale };
     let mut loaded = LOADED

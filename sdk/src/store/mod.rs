@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::bindings::trama::plugin::store as wit;
+use crate::host::store as wit;
 use crate::{Error, Result};
 
 mod batch;

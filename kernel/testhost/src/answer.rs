@@ -1,0 +1,158 @@
+//! Requests as a browser or an API client sends them, and what the kernel would answer: the
+//! status, and a JSON body to assert on, without an HTTP server in between.
+
+use serde_json::{Value as Json, json};
+use trama_sdk::Plugin;
+use trama_sdk::http::{Method, Request, Response};
+
+use crate::{Account, TestHost};
+
+/// What a request got back, as the kernel would answer it.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    /// A JSON answer's document; a page's context (what its template sees); a refusal as the
+    /// kernel writes it, `{"error": {"kind", "message"}}`; `null` for redirects and files.
+    pub body: Json,
+    /// The template of a page.
+    pub template: Option<String>,
+    /// Where a redirect goes.
+    pub location: Option<String>,
+    /// A download: file name, content type and bytes.
+    pub file: Option<(String, String, Vec<u8>)>,
+}
+
+impl Answer {
+    fn from(result: trama_sdk::Result<Response>) -> Self {
+        let response = match result {
+            Ok(response) => response,
+            Err(err) => {
+                return Self {
+                    status: err.status(),
+                    body: json!({ "error": { "kind": kind(err.status()), "message": err.message() } }),
+                    template: None,
+                    location: None,
+                    file: None,
+                };
+            }
+        };
+        let text = response.json_body().or(response.context());
+        let body = text
+            .map(|text| {
+                serde_json::from_str(text).unwrap_or_else(|err| {
+                    panic!("the plugin answered text that is not JSON ({err}): {text}")
+                })
+            })
+            .unwrap_or(Json::Null);
+        Self {
+            status: response.status(),
+            body,
+            template: response.template().map(str::to_owned),
+            location: response.location().map(str::to_owned),
+            file: response
+                .file()
+                .map(|(name, kind, bytes)| (name.to_owned(), kind.to_owned(), bytes.to_vec())),
+        }
+    }
+
+    /// The refusal's message, for asserting on what a person reads.
+    pub fn message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or_default()
+    }
+}
+
+/// The kernel's name for a refusal's status (`web/plugin_route.rs`).
+fn kind(status: u16) -> &'static str {
+    match status {
+        400 => "bad_request",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        422 => "invalid",
+        _ => "plugin_internal",
+    }
+}
+
+impl<P: Plugin> TestHost<P> {
+    /// `GET path` (with its query string), as an API client asks: JSON wanted.
+    pub fn get(&self, caller: Option<&Account>, path: &str) -> Answer {
+        self.send(
+            caller,
+            with_query(Request::new(Method::Get, path_of(path)), path)
+                .with_header("accept", "application/json"),
+        )
+    }
+
+    /// `GET path` as a browser asks for a page.
+    pub fn page(&self, caller: Option<&Account>, path: &str) -> Answer {
+        self.send(
+            caller,
+            with_query(Request::new(Method::Get, path_of(path)), path)
+                .with_header("accept", "text/html"),
+        )
+    }
+
+    /// `POST path` with a JSON body.
+    pub fn post(&self, caller: Option<&Account>, path: &str, body: Json) -> Answer {
+        self.send_json(caller, Method::Post, path, &body)
+    }
+
+    /// `PUT path` with a JSON body.
+    pub fn put(&self, caller: Option<&Account>, path: &str, body: Json) -> Answer {
+        self.send_json(caller, Method::Put, path, &body)
+    }
+
+    /// `DELETE path`.
+    pub fn delete(&self, caller: Option<&Account>, path: &str) -> Answer {
+        self.send(
+            caller,
+            Request::new(Method::Delete, path).with_header("accept", "application/json"),
+        )
+    }
+
+    /// `POST path` with a browser's form fields (the kernel has already checked its CSRF token).
+    pub fn submit(&self, caller: Option<&Account>, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let request = fields.iter().fold(
+            Request::new(Method::Post, path)
+                .with_header("content-type", "application/x-www-form-urlencoded")
+                .with_header("accept", "text/html"),
+            |request, (name, value)| request.with_form(name, value),
+        );
+        self.send(caller, request)
+    }
+
+    /// Any request built by hand.
+    pub fn send(&self, caller: Option<&Account>, request: Request) -> Answer {
+        Answer::from(self.request(caller, request))
+    }
+
+    fn send_json(
+        &self,
+        caller: Option<&Account>,
+        method: Method,
+        path: &str,
+        body: &Json,
+    ) -> Answer {
+        let request = Request::new(method, path)
+            .with_header("content-type", "application/json")
+            .with_header("accept", "application/json")
+            .with_body(body.to_string());
+        self.send(caller, request)
+    }
+}
+
+/// The path without its query string.
+fn path_of(path: &str) -> &str {
+    path.split_once('?').map_or(path, |(path, _)| path)
+}
+
+/// `request` with the decoded pairs of `path`'s query string.
+fn with_query(request: Request, path: &str) -> Request {
+    let Some((_, query)) = path.split_once('?') else {
+        return request;
+    };
+    form_urlencoded::parse(query.as_bytes()).fold(request, |request, (name, value)| {
+        request.with_query(&name, &value)
+    })
+}

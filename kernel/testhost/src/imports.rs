@@ -1,0 +1,239 @@
+//! The plugin's imports, answered by the kernel's own `Host` implementations on the call's
+//! [`CallState`](trama::host::CallState) — the code that answers a plugin in an instance —
+//! with the call's transaction, its checks and its limits.
+
+use trama::host::bindings::{audit, events, identity, ledger, notify, settings, store};
+use trama_sdk::bindings::trama::plugin::types::{LogLevel, User};
+use trama_sdk::bindings::trama::plugin::{ledger as l, notify as n, store as s};
+use trama_sdk::host::native::NativeHost;
+
+use crate::convert::across;
+use crate::{Inner, Published};
+
+/// Runs one kernel import on the call in progress: `$body` awaits with `$state` the call's
+/// state, taken out for the while and put back after. A trap (a host fault that would end the
+/// plugin's instance) panics the test with the import's name.
+macro_rules! answer {
+    ($inner:ident, $import:literal, |$state:ident| $body:expr) => {{
+        let mut $state = $inner.call.borrow_mut().take().unwrap_or_else(|| {
+            panic!(concat!(
+                "`",
+                $import,
+                "` was called outside a test host call"
+            ))
+        });
+        let result = $inner.runtime.block_on(async { $body.await });
+        *$inner.call.borrow_mut() = Some($state);
+        result.unwrap_or_else(|trap| panic!(concat!("`", $import, "` trapped: {:#}"), trap))
+    }};
+}
+
+impl NativeHost for Inner {
+    fn store_get(&self, collection: &str, id: &str) -> Result<Option<s::Document>, s::StoreError> {
+        across(answer!(self, "store.get", |state| store::Host::get(
+            &mut state,
+            collection.to_owned(),
+            id.to_owned()
+        )))
+    }
+
+    fn store_put(&self, op: &s::PutOp) -> Result<u64, s::StoreError> {
+        across(answer!(self, "store.put", |state| store::Host::put(
+            &mut state,
+            across(op)
+        )))
+    }
+
+    fn store_delete(&self, op: &s::DeleteOp) -> Result<bool, s::StoreError> {
+        across(answer!(self, "store.delete", |state| store::Host::delete(
+            &mut state,
+            across(op)
+        )))
+    }
+
+    fn store_query(
+        &self,
+        collection: &str,
+        query: &s::QueryOptions,
+    ) -> Result<Vec<s::Document>, s::StoreError> {
+        across(answer!(self, "store.query", |state| store::Host::query(
+            &mut state,
+            collection.to_owned(),
+            across(query)
+        )))
+    }
+
+    fn store_count(&self, collection: &str, filters: &[s::Filter]) -> Result<u64, s::StoreError> {
+        across(answer!(self, "store.count", |state| store::Host::count(
+            &mut state,
+            collection.to_owned(),
+            across(filters)
+        )))
+    }
+
+    fn store_batch(&self, writes: &[s::Write]) -> Result<Vec<u64>, s::StoreError> {
+        across(answer!(self, "store.batch", |state| store::Host::batch(
+            &mut state,
+            across(writes)
+        )))
+    }
+
+    fn store_new_id(&self) -> String {
+        answer!(self, "store.new-id", |state| store::Host::new_id(
+            &mut state
+        ))
+    }
+
+    fn store_lock(&self, collection: &str, id: &str) -> Result<Option<s::Document>, s::StoreError> {
+        across(answer!(self, "store.lock", |state| store::Host::lock(
+            &mut state,
+            collection.to_owned(),
+            id.to_owned()
+        )))
+    }
+
+    fn store_checkpoint(&self) -> Result<(), s::StoreError> {
+        across(answer!(self, "store.checkpoint", |state| {
+            store::Host::checkpoint(&mut state)
+        }))
+    }
+
+    fn settings_get(&self) -> String {
+        answer!(self, "settings.get", |state| settings::Host::get(
+            &mut state
+        ))
+    }
+
+    fn identity_caller(&self) -> Option<User> {
+        across(answer!(self, "identity.caller", |state| {
+            identity::Host::caller(&mut state)
+        }))
+    }
+
+    fn identity_has_role(&self, role: &str) -> bool {
+        answer!(self, "identity.has-role", |state| identity::Host::has_role(
+            &mut state,
+            role.to_owned()
+        ))
+    }
+
+    fn identity_find_user(&self, id: &str) -> Option<User> {
+        across(answer!(self, "identity.find-user", |state| {
+            identity::Host::find_user(&mut state, id.to_owned())
+        }))
+    }
+
+    fn identity_holders(&self, role: &str, limit: u32, offset: u32) -> Result<Vec<User>, String> {
+        across(answer!(self, "identity.holders", |state| {
+            identity::Host::holders(&mut state, role.to_owned(), limit, offset)
+        }))
+    }
+
+    fn identity_locale_of(&self, id: &str) -> Option<String> {
+        answer!(self, "identity.locale-of", |state| {
+            identity::Host::locale_of(&mut state, id.to_owned())
+        })
+    }
+
+    fn events_publish(&self, name: &str, payload: &str) -> Result<(), String> {
+        let published = answer!(self, "events.publish", |state| events::Host::publish(
+            &mut state,
+            name.to_owned(),
+            payload.to_owned()
+        ));
+        if published.is_ok() {
+            // The kernel checked the declaration and the schema: the payload is JSON.
+            self.pending.borrow_mut().push(Published {
+                name: name.to_owned(),
+                payload: serde_json::from_str(payload).unwrap_or_default(),
+            });
+        }
+        published
+    }
+
+    fn audit_append(&self, action: &str, subject: &str, detail: &str) {
+        answer!(self, "audit.append", |state| audit::Host::append(
+            &mut state,
+            action.to_owned(),
+            subject.to_owned(),
+            detail.to_owned()
+        ));
+    }
+
+    /// A test's output rather than the kernel's log, which no test reads.
+    fn log_write(&self, level: LogLevel, message: &str) {
+        eprintln!("[{} {level:?}] {message}", self.ctx.plugin);
+    }
+
+    /// The test's clock (see [`crate::TestHost::set_time`]).
+    fn clock_now(&self) -> i64 {
+        self.now.get()
+    }
+
+    fn ledger_open(&self, name: &str, kind: l::AccountKind) -> Result<l::Account, l::LedgerError> {
+        across(answer!(self, "ledger.open", |state| ledger::Host::open(
+            &mut state,
+            name.to_owned(),
+            across(kind)
+        )))
+    }
+
+    fn ledger_get(&self, name: &str) -> Result<Option<l::Account>, l::LedgerError> {
+        across(answer!(self, "ledger.get", |state| ledger::Host::get(
+            &mut state,
+            name.to_owned()
+        )))
+    }
+
+    fn ledger_accounts(
+        &self,
+        prefix: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<l::Account>, l::LedgerError> {
+        across(answer!(self, "ledger.accounts", |state| {
+            ledger::Host::accounts(&mut state, prefix.to_owned(), limit, offset)
+        }))
+    }
+
+    fn ledger_transfer(
+        &self,
+        request: &l::TransferRequest,
+    ) -> Result<l::TransferRecord, l::LedgerError> {
+        across(answer!(self, "ledger.transfer", |state| {
+            ledger::Host::transfer(&mut state, across(request))
+        }))
+    }
+
+    fn ledger_transfer_all(
+        &self,
+        requests: &[l::TransferRequest],
+    ) -> Result<Vec<l::TransferRecord>, l::LedgerError> {
+        across(answer!(self, "ledger.transfer-all", |state| {
+            ledger::Host::transfer_all(&mut state, across(requests))
+        }))
+    }
+
+    fn ledger_history(
+        &self,
+        name: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<l::TransferRecord>, l::LedgerError> {
+        across(answer!(self, "ledger.history", |state| {
+            ledger::Host::history(&mut state, name.to_owned(), limit, offset)
+        }))
+    }
+
+    fn notify_send(&self, message: &n::Notification) -> Result<bool, String> {
+        answer!(self, "notify.send", |state| notify::Host::send(
+            &mut state,
+            across(message)
+        ))
+    }
+
+    /// The SDK reads the catalogues from disk, merged as the kernel merges them.
+    fn i18n_text(&self, _locale: &str, _key: &str) -> Option<Option<String>> {
+        None
+    }
+}

@@ -1,0 +1,208 @@
+//! A campaign opens and citizens apply: eligibility with its reasons, review with a question
+//! and its answer, filing on someone's behalf — the plugin's own logic, run natively against
+//! the kernel's store, ledger and accounts (`trama-testhost`).
+
+use serde_json::{Value as Json, json};
+use trama_testhost::TestHost;
+use vouchers::Vouchers;
+
+/// Valid codici fiscali (their check letters are right).
+const ANNA: &str = "RSSMRA85T10A562S";
+const BRUNO: &str = "VRDGPP80A01H501U";
+const CARLA: &str = "BNCLCU90M41F205Q";
+const ELENA: &str = "PLLMRC75D12F839T";
+
+/// An application for `tax`: household size, minors, ISEE, residence, loss of income.
+fn apply(tax: &str, household: u32, minors: u32, isee: &str, resident: bool, loss: bool) -> Json {
+    json!({
+        "tax_code": tax,
+        "household_size": household,
+        "minors": minors,
+        "isee": isee,
+        "resident": resident,
+        "income_loss": loss,
+    })
+}
+
+fn host() -> TestHost<Vouchers> {
+    let host = TestHost::new(env!("CARGO_MANIFEST_DIR")).expect("the plugin's manifest");
+    host.set_time("2026-01-12T10:00:00+01:00");
+    host
+}
+
+/// The winter food campaign of the story: 700 €, ISEE up to 15,000 €, residents only.
+fn winter_campaign() -> Json {
+    json!({
+        "title": "Buoni spesa inverno",
+        "measure": "food",
+        "opens_on": "2026-01-11",
+        "closes_on": "2026-01-22",
+        "budget": "700,00",
+        "fields": ["household_size", "minors", "isee", "resident", "income_loss"],
+        "isee_max": "15.000",
+        "residence_required": true,
+        "base_amounts": ["150", "250", "350", "400"],
+        "per_minor": "35,50",
+        "max_amount": 500,
+        "denominations": "50; 20; 10; 5",
+        "ranking": ["isee_asc"],
+        "review_rules": ["income_loss = yes"],
+    })
+}
+
+#[test]
+fn a_campaign_is_created_only_by_an_operator_and_every_broken_field_is_named() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let anna = host.account("anna", &["citizen"]);
+
+    assert_eq!(
+        host.post(Some(&anna), "/api/campaigns", json!({})).status,
+        403
+    );
+
+    let refused = host.post(
+        Some(&operator),
+        "/api/campaigns",
+        json!({"title": "x", "measure": "cake", "budget": "dieci", "fields": ["isee"], "isee_max": "15000", "residence_required": true}),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let fields: Vec<&str> = refused.body["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["field"].as_str())
+        .collect();
+    for field in [
+        "title",
+        "measure",
+        "opens_on",
+        "closes_on",
+        "budget",
+        "residence_required",
+        "base_amounts",
+    ] {
+        assert!(
+            fields.contains(&field),
+            "{field} not named in {}",
+            refused.body
+        );
+    }
+
+    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["budget_cents"], 70_000);
+    assert_eq!(created.body["phase"], "open");
+    // The budget is in the ledger from the start.
+    let dashboard = host.get(Some(&operator), "/api/dashboard");
+    assert_eq!(dashboard.body["campaigns"][0]["remaining"]["cents"], 70_000);
+    assert_eq!(dashboard.body["campaigns"][0]["issued"]["cents"], 0);
+}
+
+#[test]
+fn citizens_apply_are_ranked_reviewed_and_filed_for() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let anna = host.account("anna", &["citizen"]);
+    let bruno = host.account("bruno", &["citizen"]);
+    let carla = host.account("carla", &["citizen"]);
+    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/campaigns/{id}/applications");
+
+    // Anna: eligible, 350 + 35.50 = 385.50 €.
+    let anna_app = host.post(
+        Some(&anna),
+        &path,
+        apply(ANNA, 3, 1, "9.000,00", true, false),
+    );
+    assert_eq!(anna_app.status, 201, "{}", anna_app.body);
+    assert_eq!(anna_app.body["status"], "eligible");
+    assert_eq!(anna_app.body["amount_cents"], 38_550);
+
+    // A mistyped tax code is refused before anything is stored; the same one cannot apply twice.
+    let refused = host.post(
+        Some(&anna),
+        &path,
+        apply("RSSMRA85T10A562T", 3, 1, "9000", true, false),
+    );
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.body["problems"][0]["field"], "tax_code");
+    let duplicate = host.post(Some(&anna), &path, apply(ANNA, 1, 0, "1000", true, false));
+    assert_eq!(duplicate.status, 409, "{}", duplicate.body);
+
+    // Bruno: ineligible, with the reason in plain words.
+    let bruno_app = host.post(
+        Some(&bruno),
+        &path,
+        apply(BRUNO, 2, 0, "18.000,00", true, false),
+    );
+    assert_eq!(bruno_app.status, 201, "{}", bruno_app.body);
+    assert_eq!(bruno_app.body["status"], "ineligible");
+    assert_eq!(
+        bruno_app.body["reasons"],
+        json!(["ISEE 18.000,00 € sopra la soglia di 15.000,00 €"])
+    );
+
+    // Carla lost her income, so her application goes to review: 250 + 35.50 = 285.50 €.
+    let carla_app = host.post(Some(&carla), &path, apply(CARLA, 2, 1, "5000", true, true));
+    assert_eq!(
+        carla_app.body["status"], "needs_review",
+        "{}",
+        carla_app.body
+    );
+    let carla_id = carla_app.body["id"].as_str().expect("id").to_owned();
+    let approve = format!("/api/applications/{carla_id}/approve");
+    // Citizens cannot review; the operator asks, Carla answers, the operator approves once.
+    assert_eq!(host.post(Some(&carla), &approve, json!({})).status, 403);
+    let asked = host.post(
+        Some(&operator),
+        &format!("/api/applications/{carla_id}/request-info"),
+        json!({"question": "Può allegare la lettera di licenziamento?"}),
+    );
+    assert_eq!(
+        (asked.status, &asked.body["status"]),
+        (200, &json!("info_requested"))
+    );
+    let mine = host.get(Some(&carla), "/api/my-applications");
+    assert_eq!(
+        mine.body[0]["question"],
+        "Può allegare la lettera di licenziamento?"
+    );
+    let answered = host.post(
+        Some(&carla),
+        &format!("/api/applications/{carla_id}/answer"),
+        json!({"answer": "Sì, la porto in Comune domani."}),
+    );
+    assert_eq!(
+        (answered.status, &answered.body["status"]),
+        (200, &json!("needs_review"))
+    );
+    let approved = host.post(Some(&operator), &approve, json!({}));
+    assert_eq!(
+        (approved.status, &approved.body["status"]),
+        (200, &json!("eligible"))
+    );
+    assert_eq!(host.post(Some(&operator), &approve, json!({})).status, 409);
+
+    // Elena has no account: the operator files for her; a citizen may not file for others.
+    let elena = json!({"on_behalf": true, "full_name": "Elena Pellegrini", "tax_code": ELENA, "household_size": 1, "minors": 0, "isee": "12000", "resident": "sì", "income_loss": "no"});
+    assert_eq!(host.post(Some(&anna), &path, elena.clone()).status, 403);
+    let elena_app = host.post(Some(&operator), &path, elena);
+    assert_eq!(elena_app.status, 201, "{}", elena_app.body);
+    assert_eq!(elena_app.body["on_behalf"], true);
+    assert_eq!(elena_app.body["filed_by"], "operatrice");
+
+    // An application is its citizen's: another citizen is told it does not exist.
+    let anna_id = anna_app.body["id"].as_str().expect("id");
+    assert_eq!(
+        host.get(Some(&bruno), &format!("/api/applications/{anna_id}"))
+            .status,
+        404
+    );
+    assert_eq!(
+        host.get(Some(&anna), &format!("/api/applications/{anna_id}"))
+            .status,
+        200
+    );
+}
