@@ -104,9 +104,14 @@ impl<P: Plugin> Guest for Adapter<P> {
 #[macro_export]
 macro_rules! export_plugin {
     ($plugin:ty) => {
+        // Only the WebAssembly build is a component. Natively (the plugin's own tests against
+        // `trama-testhost`, benchmarks) the crate is a library, and the component's export
+        // names, which contain `:` and `@`, would not link into a native `cdylib`.
         // The generated export macro takes an identifier, hence the alias.
+        #[cfg(target_arch = "wasm32")]
         #[doc(hidden)]
         type __TramaPluginExport = $crate::__private::Adapter<$plugin>;
+        #[cfg(target_arch = "wasm32")]
         $crate::bindings::export!(__TramaPluginExport with_types_in $crate::bindings);
     };
 }

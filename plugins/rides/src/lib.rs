@@ -115,7 +115,7 @@ fn mine(request: Request, _: Params) -> Result<Response> {
 
 // ANCHOR: plugin
 #[derive(Default)]
-struct Rides;
+pub struct Rides;
 
 impl Plugin for Rides {
     fn handle(&self, request: Request) -> Result<Response> {
