@@ -10,6 +10,7 @@
 //! |---|---|
 //! | [`http`] | the [`Request`](http::Request) (typed forms, query and JSON) and the [`Response`](http::Response) (JSON, pages, redirects, downloads) |
 //! | [`router`] | dispatching by method and path pattern, with `404`/`405` answers |
+//! | [`twin`] | one handler for a page's form and its JSON API twin (`/x` and `/api/x`) in the route table |
 //! | [`store`] | typed documents in declared collections: versions, queries, atomic batches, retry on conflict |
 //! | [`settings`] | the instance's settings of the plugin, validated by the kernel |
 //! | [`identity`] | the caller, their roles, other accounts |
@@ -144,6 +145,7 @@ pub mod router;
 pub mod settings;
 pub mod store;
 pub mod submit;
+pub mod twin;
 pub mod web;
 
 pub use error::{Error, Result};
