@@ -116,9 +116,6 @@ pub fn build(
     settings: &Settings,
     now: i64,
 ) -> Report {
-    let name = |map: &BTreeMap<String, String>, id: &str| {
-        map.get(id).cloned().unwrap_or_else(|| id.to_owned())
-    };
     let mut families: BTreeMap<String, Row> = BTreeMap::new();
     let mut tutors: BTreeMap<String, Row> = BTreeMap::new();
     let mut spaces: BTreeMap<String, Row> = BTreeMap::new();
@@ -128,14 +125,8 @@ pub fn build(
         let l = &doc.data;
         match l.status {
             LessonStatus::Held => {
-                tutors
-                    .entry(l.tutor.clone())
-                    .or_insert_with(|| Row::named(&l.tutor, name(&names.tutors, &l.tutor)))
-                    .add_lesson(l);
-                spaces
-                    .entry(l.space.clone())
-                    .or_insert_with(|| Row::named(&l.space, name(&names.spaces, &l.space)))
-                    .add_lesson(l);
+                row(&mut tutors, &names.tutors, &l.tutor).add_lesson(l);
+                row(&mut spaces, &names.spaces, &l.space).add_lesson(l);
                 totals.add_lesson(l);
             }
             LessonStatus::Scheduled if l.start_at <= now => awaiting_register += 1,
@@ -151,22 +142,14 @@ pub fn build(
         ) {
             continue;
         }
-        let family = families
-            .entry(b.family.clone())
-            .or_insert_with(|| Row::named(&b.family, name(&names.families, &b.family)));
+        let family = row(&mut families, &names.families, &b.family);
         family.add_booking(b);
         if b.status == BookingStatus::Present {
             family.lessons += 1;
             family.minutes += u32::from(b.minutes);
         }
-        tutors
-            .entry(b.tutor.clone())
-            .or_insert_with(|| Row::named(&b.tutor, name(&names.tutors, &b.tutor)))
-            .add_booking(b);
-        spaces
-            .entry(b.space.clone())
-            .or_insert_with(|| Row::named(&b.space, name(&names.spaces, &b.space)))
-            .add_booking(b);
+        row(&mut tutors, &names.tutors, &b.tutor).add_booking(b);
+        row(&mut spaces, &names.spaces, &b.space).add_booking(b);
         totals.add_booking(b);
     }
     let rate = settings.hourly_rate_cents;
@@ -194,6 +177,19 @@ pub fn build(
         awaiting_register,
         scheduled,
     }
+}
+
+/// The row of `id` in `rows`, started on first use under its name in `names` (the id itself
+/// when the record is gone).
+fn row<'a>(
+    rows: &'a mut BTreeMap<String, Row>,
+    names: &BTreeMap<String, String>,
+    id: &str,
+) -> &'a mut Row {
+    rows.entry(id.to_owned()).or_insert_with(|| {
+        let name = names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+        Row::named(id, name)
+    })
 }
 
 /// Cents as euros, `1234,50` or `1234.50`.
