@@ -2,11 +2,12 @@
 //! mirrored from its events.
 //!
 //! Both `vouchers` (its merchants) and `corporate-plans` (its providers) keep such a copy, each
-//! in its own record type with its own fields. What they share is *how* an event is applied:
-//! idempotently and in order. Each record keeps the [`Stamp`] (time, then event id) of the last
-//! event that set its details and of the last that set its status, and ignores anything not
-//! newer, so a redelivered or late event changes nothing; an event about a provider not seen
-//! yet creates a placeholder that a later-arriving accreditation fills in.
+//! in its own record type with its own fields, marked with the [`Source`] it came from. What
+//! they share is *how* an event is applied: idempotently and in order. Each record keeps the
+//! [`Stamp`] (time, then event id) of the last event that set its details and of the last that
+//! set its status, and ignores anything not newer, so a redelivered or late event changes
+//! nothing; an event about a provider not seen yet creates a placeholder that a later-arriving
+//! accreditation fills in.
 //!
 //! Why it lives here rather than in the SDK: it is the consumer side of one plugin's contract
 //! (the admissions events), as specific as the payload types beside it, and the SDK knows no
@@ -20,6 +21,16 @@ use trama_sdk::store::{Batch, Collection};
 use trama_sdk::{Result, audit, log};
 
 use crate::admissions::{ProviderAccredited, ProviderEvent};
+
+/// Where a plugin's record of a provider came from. Stored as `operator` or `admissions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Registered by the plugin's own operator, who keeps its status.
+    Operator,
+    /// Accredited through the `admissions` plugin, whose events keep it up to date.
+    Admissions,
+}
 
 /// The moment of the event that last set something; ordered by time, then by event id, so
 /// two events of the same millisecond still have one order on every node.

@@ -73,16 +73,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// Registered by the operator in this plugin.
-    Operator,
-    /// Accredited through the `admissions` plugin.
-    Admissions,
-}
-
-pub use trama_contracts::registry::{Stamp, Stamps};
+pub use trama_contracts::registry::{Source, Stamp, Stamps};
 
 /// A provider. `user_id`, `claim_code`, `vat_number` and `status` are indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,8 +25,9 @@ use trama_sdk::fiscal;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
-use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::ledger::{self, AccountKind};
 use trama_sdk::money::{self, format_cents};
+use trama_sdk::payout::{self, Paid, Payment, Payout, Refusal};
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, i18n, t};
 
@@ -71,16 +72,7 @@ impl MerchantStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// Registered by an operator.
-    Operator,
-    /// Accredited through the admissions plugin.
-    Admissions,
-}
-
-pub use trama_contracts::registry::{Stamp, Stamps};
+pub use trama_contracts::registry::{Source, Stamp, Stamps};
 
 /// A merchant as stored. `user_id`, `claim_code`, `vat_number` and `status` are indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,6 +108,12 @@ pub struct Reimbursement {
     pub paid_by: String,
     pub transfer_id: String,
     pub request_id: String,
+}
+
+impl Paid for Reimbursement {
+    fn amount_cents(&self) -> i64 {
+        self.amount_cents
+    }
 }
 
 /// What a merchant is owed: redemptions not yet reimbursed.
@@ -345,15 +343,6 @@ pub fn on_provider_event(event: &Event) -> Result<()> {
     update.audit("merchant", update.applied.record.status.key(), event)
 }
 
-/// An operator's payment to a merchant, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payment {
-    /// `None`: everything owed.
-    pub amount_cents: Option<i64>,
-    pub reference: String,
-    pub request_id: String,
-}
-
 /// Reads a payment; every problem is named by its field, in the caller's language.
 pub fn read_payment(input: &Input) -> std::result::Result<Payment, Problems> {
     let mut problems = Problems::default();
@@ -388,8 +377,8 @@ pub fn read_payment(input: &Input) -> std::result::Result<Payment, Problems> {
     }
 }
 
-/// Pays merchant `id`: `merchant/{id}/owed` → `payouts`. Replaying the same request id returns
-/// the first reimbursement; asking for more than is owed is a `409` that says how much is (in
+/// Pays merchant `id`: `merchant/{id}/owed` → `payouts`, once per request id (see
+/// [`trama_sdk::payout`]). Asking for more than is owed is a `409` that says how much is (in
 /// the caller's language, the amounts formatted for `lang`).
 pub fn reimburse(
     id: &str,
@@ -399,55 +388,46 @@ pub fn reimburse(
     lang: Lang,
 ) -> Result<Doc<Reimbursement>> {
     let merchant = load(id)?;
-    let doc_id = format!("{id}-{}", payment.request_id);
-    if let Some(done) = REIMBURSEMENTS.get(&doc_id)? {
-        // A retry: the same answer again, unless the request id is reused for another amount.
-        if payment
-            .amount_cents
-            .is_some_and(|a| a != done.data.amount_cents)
-        {
-            return Err(Error::conflict(t!("vouchers.merchant.request_reused")));
-        }
-        return Ok(done);
-    }
-    let owed_now = owed(id)?;
-    let amount = payment.amount_cents.unwrap_or(owed_now);
-    if amount <= 0 {
-        return Err(Error::invalid(t!(
-            "vouchers.merchant.nothing_owed",
-            name = merchant.data.name,
-        )));
-    }
+    let name = &merchant.data.name;
     ledger::open(PAYOUTS, AccountKind::External)?;
-    let transfer = ledger::transfer(
-        &TransferRequest::new(
-            owed_account(id),
-            PAYOUTS,
-            amount,
-            format!("reimburse/{id}/{}", payment.request_id),
-        )
-        .memo(format!("reimbursement {}", payment.reference)),
-    )
-    .map_err(|err| match err {
-        LedgerError::InsufficientFunds(_) => Error::conflict(t!(
-            "vouchers.merchant.owed_less",
-            name = merchant.data.name,
-            owed = format_cents(owed_now, lang),
-            amount = format_cents(amount, lang),
-        )),
-        other => other.into(),
-    })?;
-    let reimbursement = Reimbursement {
-        merchant: id.to_owned(),
-        amount_cents: transfer.amount_cents,
-        reference: payment.reference,
-        paid_at: now,
-        paid_by: actor.username.clone(),
-        transfer_id: transfer.id,
-        request_id: payment.request_id,
+    let payout = Payout {
+        from: &owed_account(id),
+        to: PAYOUTS,
+        requested: payment.amount_cents,
+        transfer_key: format!("reimburse/{id}/{}", payment.request_id),
+        memo: format!("reimbursement {}", payment.reference),
     };
-    // A concurrent replay may have written it first: then that one is the answer.
-    let doc = REIMBURSEMENTS.create_or_get(&doc_id, reimbursement, "reimbursement")?;
+    let refuse = |refusal| match refusal {
+        Refusal::Reused => Error::conflict(t!("vouchers.merchant.request_reused")),
+        Refusal::NothingOwed => Error::invalid(t!("vouchers.merchant.nothing_owed", name = name)),
+        Refusal::OwedLess {
+            owed_cents,
+            amount_cents,
+        } => Error::conflict(t!(
+            "vouchers.merchant.owed_less",
+            name = name,
+            owed = format_cents(owed_cents, lang),
+            amount = format_cents(amount_cents, lang),
+        )),
+        Refusal::TransferKeyUsed(message) => Error::Conflict(message),
+    };
+    let doc_id = format!("{id}-{}", payment.request_id);
+    let doc = payout::pay(
+        &REIMBURSEMENTS,
+        &doc_id,
+        "reimbursement",
+        &payout,
+        refuse,
+        |transfer| Reimbursement {
+            merchant: id.to_owned(),
+            amount_cents: transfer.amount_cents,
+            reference: payment.reference,
+            paid_at: now,
+            paid_by: actor.username.clone(),
+            transfer_id: transfer.id,
+            request_id: payment.request_id,
+        },
+    )?;
     audit::record(
         "merchant.reimbursed",
         id,
