@@ -29,6 +29,7 @@
 //! | [`csv`] | CSV exports (RFC 4180) guarded against formula injection |
 //! | [`i18n`] | the two languages of pages and messages, Italian first, from the request's locale |
 //! | [`input`] | forms and JSON bodies read the same way, the problems found, refused forms shown again |
+//! | [`checked`] | the end of a form check: the value read, or every problem found |
 //! | [`money`] | euros as people write them (`1.234,56`, `1,234.56`) to and from integer cents |
 //! | [`fiscal`] | Italian tax identifiers: codice fiscale and partita IVA, with their check characters |
 //! | `allocator` | (wasm32 only) the plugin's allocator, which spares a typical call from growing its memory |
@@ -121,6 +122,7 @@ pub mod bindings;
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub mod allocator;
 pub mod audit;
+pub mod checked;
 pub mod claim;
 pub mod clock;
 pub mod code;

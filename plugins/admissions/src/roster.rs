@@ -11,6 +11,7 @@
 //! codice fiscale and the organisations and people they are linked to (see [`crate::conflict`]).
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Collection, Doc};
@@ -265,11 +266,7 @@ pub fn read_profile(input: &Input) -> std::result::Result<(Option<String>, Vec<L
             t!("admissions.roster.too_many_links", max = MAX_LINKS),
         );
     }
-    if problems.is_empty() {
-        Ok((tax_code, links))
-    } else {
-        Err(problems)
-    }
+    problems.into_result((tax_code, links))
 }
 
 /// Saves the caller's profile.

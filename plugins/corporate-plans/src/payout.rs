@@ -4,6 +4,7 @@
 //! double-clicked "paid" pays once.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
@@ -45,15 +46,11 @@ pub fn read_payment(input: &Input) -> std::result::Result<Payment, Problems> {
         .map(|_| read_amount(input, "amount", &mut problems));
     let reference = read_reference(input, &mut problems);
     let request_id = fields::request_id(input, &mut problems);
-    if problems.is_empty() {
-        Ok(Payment {
-            amount_cents,
-            reference,
-            request_id,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(Payment {
+        amount_cents,
+        reference,
+        request_id,
+    })
 }
 
 /// Pays provider `id` (`provider/{id}/owed` → `payouts/providers`); without an amount,

@@ -23,6 +23,7 @@
 use serde::{Deserialize, Serialize};
 use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
 use trama_contracts::registry::{Mirror, Update};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::claim::{self, Claimable};
 use trama_sdk::events::Event;
 use trama_sdk::i18n::Lang;
@@ -140,15 +141,11 @@ pub fn read_new(input: &Input) -> std::result::Result<NewProvider, Problems> {
     );
     let vat_number = company::read_vat(input, &mut problems);
     let categories = category::read_many(input, &mut problems);
-    if problems.is_empty() {
-        Ok(NewProvider {
-            legal_name,
-            vat_number,
-            categories,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(NewProvider {
+        legal_name,
+        vat_number,
+        categories,
+    })
 }
 
 /// Registers a provider with a one-time code for its owner; a VAT number already registered is

@@ -17,6 +17,7 @@
 //! the answer is the rule that now stops the booking (or a success, if a place is still free).
 
 use trama_contracts::tutoring::LessonBooked;
+use trama_sdk::checked::IntoResult;
 use trama_sdk::clock::Date;
 use trama_sdk::i18n;
 use trama_sdk::identity::User;
@@ -122,15 +123,11 @@ pub fn read(input: &Input) -> std::result::Result<BookRequest, Problems> {
             }
         }
     };
-    if problems.is_empty() {
-        Ok(BookRequest {
-            child,
-            subject,
-            target,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(BookRequest {
+        child,
+        subject,
+        target,
+    })
 }
 
 /// A booking made.

@@ -20,6 +20,7 @@
 use serde::{Deserialize, Serialize};
 use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
 use trama_contracts::registry::{Mirror, Update};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::events::Event;
 use trama_sdk::fiscal;
 use trama_sdk::i18n::Lang;
@@ -187,15 +188,11 @@ pub fn read_new(input: &Input) -> std::result::Result<NewMerchant, Problems> {
     if !(3..=200).contains(&address.chars().count()) {
         problems.push("address", t!("vouchers.problems.address"));
     }
-    if problems.is_empty() {
-        Ok(NewMerchant {
-            name,
-            vat_number,
-            address,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(NewMerchant {
+        name,
+        vat_number,
+        address,
+    })
 }
 
 /// Registers a merchant with a fresh claim code; a VAT number already registered is a `409`.
@@ -366,15 +363,11 @@ pub fn read_payment(input: &Input) -> std::result::Result<Payment, Problems> {
         problems.push("reference", t!("vouchers.problems.reference"));
     }
     let request_id = request_id(input, &mut problems);
-    if problems.is_empty() {
-        Ok(Payment {
-            amount_cents,
-            reference,
-            request_id,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(Payment {
+        amount_cents,
+        reference,
+        request_id,
+    })
 }
 
 /// Pays merchant `id`: `merchant/{id}/owed` → `payouts`, once per request id (see
