@@ -17,7 +17,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use trama_sdk::events::Event;
-use trama_sdk::store::{Batch, Collection};
+use trama_sdk::store::{Batch, Collection, Doc};
 use trama_sdk::{Result, audit, log};
 
 use crate::admissions::{ProviderAccredited, ProviderEvent};
@@ -140,6 +140,24 @@ pub fn apply<M: Mirror>(
         record,
         details_changed,
     })
+}
+
+/// An operator's own status change to `doc` (a suspension, a reactivation), made by `set` at
+/// `now`: stamped as local ([`Stamp::local`]), so that a later admissions event still overrides
+/// it; written only if nobody changed the record since it was read (a `409` otherwise); and
+/// audited as `action`.
+pub fn set_status_locally<M: Mirror + Serialize + DeserializeOwned>(
+    collection: &Collection<M>,
+    mut doc: Doc<M>,
+    now: i64,
+    set: impl FnOnce(&mut M),
+    action: &str,
+) -> Result<Doc<M>> {
+    set(&mut doc.data);
+    doc.data.stamps().status_stamp = Stamp::local(now);
+    doc.version = collection.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(action, &doc.id, &serde_json::json!({}))?;
+    Ok(doc)
 }
 
 /// A delivered admissions event applied to the record `id` of `collection`, not yet written.

@@ -22,7 +22,7 @@
 
 use serde::{Deserialize, Serialize};
 use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
-use trama_contracts::registry::{Mirror, Update};
+use trama_contracts::registry::{self, Mirror, Update};
 use trama_sdk::checked::IntoResult;
 use trama_sdk::claim::{self, Claimable};
 use trama_sdk::events::Event;
@@ -216,19 +216,12 @@ pub fn claim(user: &User, text: &str) -> Result<Doc<Provider>> {
 /// The operator suspends or reactivates a provider it registered (accredited ones follow the
 /// admissions plugin).
 pub fn set_status(id: &str, status: Status, now: i64) -> Result<Doc<Provider>> {
-    let mut doc = load(id)?;
+    let doc = load(id)?;
     if doc.data.source == Source::Admissions {
         return Err(Error::invalid(t!("corporate_plans.provider.accredited")));
     }
-    doc.data.status = status;
-    doc.data.stamps.status_stamp = Stamp::local(now);
-    doc.version = PROVIDERS.put_if_version(&doc.id, &doc.data, doc.version)?;
-    audit::record(
-        &format!("provider.{}", status.key()),
-        id,
-        &serde_json::json!({}),
-    )?;
-    Ok(doc)
+    let action = format!("provider.{}", status.key());
+    registry::set_status_locally(&PROVIDERS, doc, now, |p| p.status = status, &action)
 }
 
 /// The provider id of an admissions provider.

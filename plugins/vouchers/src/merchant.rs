@@ -19,7 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
-use trama_contracts::registry::{Mirror, Update};
+use trama_contracts::registry::{self, Mirror, Update};
 use trama_sdk::checked::IntoResult;
 use trama_sdk::events::Event;
 use trama_sdk::fiscal;
@@ -268,16 +268,8 @@ pub fn claim(user: &User, typed: &str) -> Result<Doc<Merchant>> {
 
 /// An operator suspends or reactivates a merchant.
 pub fn set_status(id: &str, status: MerchantStatus, now: i64) -> Result<Doc<Merchant>> {
-    let mut doc = load(id)?;
-    doc.data.status = status;
-    doc.data.stamps.status_stamp = Stamp::local(now);
-    doc.version = MERCHANTS.put_if_version(&doc.id, &doc.data, doc.version)?;
-    audit::record(
-        &format!("merchant.{}", status.key()),
-        id,
-        &serde_json::json!({}),
-    )?;
-    Ok(doc)
+    let action = format!("merchant.{}", status.key());
+    registry::set_status_locally(&MERCHANTS, load(id)?, now, |m| m.status = status, &action)
 }
 
 /// The merchant id of an admissions provider.
