@@ -115,6 +115,17 @@ impl Electorate {
             .find(|e| e.member.id == member)
             .map(|e| &e.conflict)
     }
+
+    /// Refuses (`403`) a `member` who may not vote on the case: one with a conflict of interest,
+    /// the refusal worded by `conflicted` from what the conflict is (an application and a
+    /// proceeding say it each their way), or one not on the roster.
+    pub fn admit(&self, member: &str, conflicted: impl FnOnce(String) -> String) -> Result<()> {
+        match self.conflict_of(member) {
+            Some(conflict) => Err(Error::forbidden(conflicted(conflict.describe()))),
+            None if self.voters.iter().any(|v| v.id == member) => Ok(()),
+            None => Err(Error::forbidden(t!("admissions.roster.not_a_member"))),
+        }
+    }
 }
 
 /// The caller, if they hold the `committee` role, registered on the roster on their first
