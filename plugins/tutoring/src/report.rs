@@ -256,6 +256,7 @@ pub fn rows_csv(kind: &str, rows: &[Row], totals: Option<&Row>, lang: Lang) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
     use crate::lesson::Seat;
 
     fn lesson(id: &str, tutor: &str, status: LessonStatus, start_at: i64) -> Doc<Lesson> {
@@ -265,12 +266,7 @@ mod tests {
             data: Lesson {
                 tutor: tutor.into(),
                 space: "s1".into(),
-                subject: "Matematica".into(),
-                level: "Primaria".into(),
                 date: "2025-03-10".into(),
-                month: "2025-03".into(),
-                start: 900,
-                minutes: 60,
                 start_at,
                 end_at: start_at + 3_600_000,
                 status,
@@ -279,10 +275,7 @@ mod tests {
                     family: "f".into(),
                     booking: "b".into(),
                 }],
-                attendance: None,
-                cancel_reason: None,
-                created_at: 0,
-                created_by: String::new(),
+                ..fixtures::lesson()
             },
         }
     }
@@ -292,24 +285,13 @@ mod tests {
             id: format!("{family}-{tutor}-{}", status.key()),
             version: 1,
             data: Booking {
-                lesson: "l".into(),
                 child: format!("{family}-child"),
                 family: family.into(),
                 tutor: tutor.into(),
                 space: "s1".into(),
-                subject: "Matematica".into(),
-                level: "Primaria".into(),
                 date: "2025-03-10".into(),
-                month: "2025-03".into(),
-                start: 900,
-                minutes: 60,
-                start_at: 0,
-                period: "2025-03".into(),
                 status,
-                booked_at: 0,
-                booked_by: String::new(),
-                cancelled_at: None,
-                cancelled_by: None,
+                ..fixtures::booking()
             },
         }
     }
