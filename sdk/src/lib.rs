@@ -10,10 +10,12 @@
 //! |---|---|
 //! | [`http`] | the [`Request`](http::Request) (typed forms, query and JSON) and the [`Response`](http::Response) (JSON, pages, redirects, downloads) |
 //! | [`router`] | dispatching by method and path pattern, with `404`/`405` answers |
+//! | [`twin`] | one handler for a page's form and its JSON API twin (`/x` and `/api/x`) in the route table |
 //! | [`store`] | typed documents in declared collections: versions, queries, atomic batches, retry on conflict |
 //! | [`settings`] | the instance's settings of the plugin, validated by the kernel |
 //! | [`identity`] | the caller, their roles, other accounts |
 //! | [`ledger`] | money in integer cents: accounts, idempotent transfers that never overdraw (host API 1.1) |
+//! | [`payout`] | paying out what an owed account holds, once per request id, with the payment's record |
 //! | [`notify`] | messages to people through the kernel's outbox, sent once per key (host API 1.2) |
 //! | [`events`] | publishing and receiving named events |
 //! | [`audit`] | the instance's tamper-evident log of changes |
@@ -27,6 +29,7 @@
 //! | [`csv`] | CSV exports (RFC 4180) guarded against formula injection |
 //! | [`i18n`] | the two languages of pages and messages, Italian first, from the request's locale |
 //! | [`input`] | forms and JSON bodies read the same way, the problems found, refused forms shown again |
+//! | [`checked`] | the end of a form check: the value read, or every problem found |
 //! | [`money`] | euros as people write them (`1.234,56`, `1,234.56`) to and from integer cents |
 //! | [`fiscal`] | Italian tax identifiers: codice fiscale and partita IVA, with their check characters |
 //! | `allocator` | (wasm32 only) the plugin's allocator, which spares a typical call from growing its memory |
@@ -119,6 +122,7 @@ pub mod bindings;
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub mod allocator;
 pub mod audit;
+pub mod checked;
 pub mod claim;
 pub mod clock;
 pub mod code;
@@ -139,12 +143,14 @@ pub mod log;
 pub mod mine;
 pub mod money;
 pub mod notify;
+pub mod payout;
 mod plugin;
 pub mod quota;
 pub mod router;
 pub mod settings;
 pub mod store;
 pub mod submit;
+pub mod twin;
 pub mod web;
 
 pub use error::{Error, Result};

@@ -48,39 +48,34 @@ pub fn deadlines() -> Result<()> {
 }
 
 fn settle_applications(settings: &Settings, now: i64) -> Result<()> {
-    for id in application::open_ids(PER_RUN)? {
-        match application::settle(&id, settings, now) {
-            Ok(Settled::Nothing) => {}
-            Ok(Settled::NewRound) => {
-                log::info(format!("application {id}: quorum missed, new round"))
-            }
-            Ok(Settled::Decided(outcome)) => {
-                log::info(format!("application {id} decided: {}", outcome.key()))
-            }
-            Err(err) => log::error(format!(
-                "settling application {id} failed; next run tries again: {err}"
-            )),
-        }
-    }
+    let open = application::open_ids(PER_RUN)?;
+    settle_each("application", open, |id| {
+        application::settle(id, settings, now)
+    });
     Ok(())
 }
 
 fn settle_motions(settings: &Settings, now: i64) -> Result<()> {
-    for id in motion::open_ids(PER_RUN)? {
-        match motion::settle(&id, settings, now) {
+    let open = motion::open_ids(PER_RUN)?;
+    settle_each("proceeding", open, |id| motion::settle(id, settings, now));
+    Ok(())
+}
+
+/// Settles each open case of one kind (`kind` names it in the log): one that fails is logged
+/// and left for the next run, without holding back the others.
+fn settle_each(kind: &str, open: Vec<String>, settle: impl Fn(&str) -> Result<Settled>) {
+    for id in open {
+        match settle(&id) {
             Ok(Settled::Nothing) => {}
-            Ok(Settled::NewRound) => {
-                log::info(format!("proceeding {id}: quorum missed, new round"))
-            }
+            Ok(Settled::NewRound) => log::info(format!("{kind} {id}: quorum missed, new round")),
             Ok(Settled::Decided(outcome)) => {
-                log::info(format!("proceeding {id} decided: {}", outcome.key()))
+                log::info(format!("{kind} {id} decided: {}", outcome.key()))
             }
             Err(err) => log::error(format!(
-                "settling proceeding {id} failed; next run tries again: {err}"
+                "settling {kind} {id} failed; next run tries again: {err}"
             )),
         }
     }
-    Ok(())
 }
 
 /// Active and suspended accreditations past their expiry.

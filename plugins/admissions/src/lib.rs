@@ -79,6 +79,7 @@ mod web;
 use trama_sdk::events::Event;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Router;
+use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, log};
 
 use web::{applications, apply, committee, exports, home, mine, register};
@@ -86,6 +87,21 @@ use web::{applications, apply, committee, exports, home, mine, register};
 /// Where the kernel mounts the plugin: for links read outside its pages (the kernel's `/me`
 /// page, notifications). Redirects are relative ([`trama_sdk::web::to`]).
 pub const BASE: &str = "/p/admissions";
+
+/// What can be done to an application from its page or the API, each posted to
+/// `/applications/{id}/STEP` and `/api/applications/{id}/STEP` (see [`trama_sdk::twin`]).
+const APPLICATION_STEPS: &[&str] = &[
+    "comments",
+    "request-info",
+    "vote",
+    "conflict",
+    "answer",
+    "withdraw",
+    "services/{service}/withdraw",
+];
+
+/// What the committee does on a motion, posted like [`APPLICATION_STEPS`].
+const MOTION_STEPS: &[&str] = &["vote", "conflict", "statement"];
 
 /// The plugin: public so that natively, where nothing is exported, it is still a library item.
 #[derive(Default)]
@@ -103,27 +119,16 @@ impl Plugin for Admissions {
                 "/applications/{id}/minutes.csv",
                 exports::application_minutes,
             )
-            .post("/applications/{id}/comments", applications::step)
-            .post("/applications/{id}/request-info", applications::step)
-            .post("/applications/{id}/vote", applications::step)
-            .post("/applications/{id}/conflict", applications::step)
-            .post("/applications/{id}/answer", applications::step)
-            .post("/applications/{id}/withdraw", applications::step)
-            .post(
-                "/applications/{id}/services/{service}/withdraw",
-                applications::step,
-            )
+            .post_steps("/applications/{id}", APPLICATION_STEPS, applications::step)
             .get("/committee", committee::page)
-            .post("/committee/profile", committee::profile)
+            .post_twin("/committee/profile", committee::profile)
             .get("/register", register::page)
             .get("/register.csv", exports::register)
             .get("/register/{id}", register::provider)
-            .post("/register/{id}/motions", register::open_motion)
+            .post_twin("/register/{id}/motions", register::open_motion)
             .get("/motions/{id}", register::motion_get)
             .get("/motions/{id}/minutes.csv", exports::motion_minutes)
-            .post("/motions/{id}/vote", register::motion_step)
-            .post("/motions/{id}/conflict", register::motion_step)
-            .post("/motions/{id}/statement", register::motion_step)
+            .post_steps("/motions/{id}", MOTION_STEPS, register::motion_step)
             .get("/decisions.csv", exports::decisions)
             .get("/api/ethics", home::api_ethics)
             .post("/api/applications", apply::submit)
@@ -131,25 +136,10 @@ impl Plugin for Admissions {
             .get("/api/my-applications", applications::api_mine)
             .get("/api/mine", mine::api)
             .get("/api/applications/{id}", applications::api_get)
-            .post("/api/applications/{id}/comments", applications::step)
-            .post("/api/applications/{id}/request-info", applications::step)
-            .post("/api/applications/{id}/vote", applications::step)
-            .post("/api/applications/{id}/conflict", applications::step)
-            .post("/api/applications/{id}/answer", applications::step)
-            .post("/api/applications/{id}/withdraw", applications::step)
-            .post(
-                "/api/applications/{id}/services/{service}/withdraw",
-                applications::step,
-            )
             .get("/api/committee", committee::api)
-            .post("/api/committee/profile", committee::profile)
             .get("/api/register", register::api_list)
             .get("/api/register/{id}", register::api_provider)
-            .post("/api/register/{id}/motions", register::open_motion)
             .get("/api/motions/{id}", register::api_motion)
-            .post("/api/motions/{id}/vote", register::motion_step)
-            .post("/api/motions/{id}/conflict", register::motion_step)
-            .post("/api/motions/{id}/statement", register::motion_step)
             .handle(request)
     }
 

@@ -11,6 +11,7 @@
 //! codice fiscale and the organisations and people they are linked to (see [`crate::conflict`]).
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Collection, Doc};
@@ -113,6 +114,17 @@ impl Electorate {
             .iter()
             .find(|e| e.member.id == member)
             .map(|e| &e.conflict)
+    }
+
+    /// Refuses (`403`) a `member` who may not vote on the case: one with a conflict of interest,
+    /// the refusal worded by `conflicted` from what the conflict is (an application and a
+    /// proceeding say it each their way), or one not on the roster.
+    pub fn admit(&self, member: &str, conflicted: impl FnOnce(String) -> String) -> Result<()> {
+        match self.conflict_of(member) {
+            Some(conflict) => Err(Error::forbidden(conflicted(conflict.describe()))),
+            None if self.voters.iter().any(|v| v.id == member) => Ok(()),
+            None => Err(Error::forbidden(t!("admissions.roster.not_a_member"))),
+        }
     }
 }
 
@@ -265,11 +277,7 @@ pub fn read_profile(input: &Input) -> std::result::Result<(Option<String>, Vec<L
             t!("admissions.roster.too_many_links", max = MAX_LINKS),
         );
     }
-    if problems.is_empty() {
-        Ok((tax_code, links))
-    } else {
-        Err(problems)
-    }
+    problems.into_result((tax_code, links))
 }
 
 /// Saves the caller's profile.

@@ -2,11 +2,12 @@
 //! mirrored from its events.
 //!
 //! Both `vouchers` (its merchants) and `corporate-plans` (its providers) keep such a copy, each
-//! in its own record type with its own fields. What they share is *how* an event is applied:
-//! idempotently and in order. Each record keeps the [`Stamp`] (time, then event id) of the last
-//! event that set its details and of the last that set its status, and ignores anything not
-//! newer, so a redelivered or late event changes nothing; an event about a provider not seen
-//! yet creates a placeholder that a later-arriving accreditation fills in.
+//! in its own record type with its own fields, marked with the [`Source`] it came from. What
+//! they share is *how* an event is applied: idempotently and in order. Each record keeps the
+//! [`Stamp`] (time, then event id) of the last event that set its details and of the last that
+//! set its status, and ignores anything not newer, so a redelivered or late event changes
+//! nothing; an event about a provider not seen yet creates a placeholder that a later-arriving
+//! accreditation fills in.
 //!
 //! Why it lives here rather than in the SDK: it is the consumer side of one plugin's contract
 //! (the admissions events), as specific as the payload types beside it, and the SDK knows no
@@ -16,10 +17,20 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use trama_sdk::events::Event;
-use trama_sdk::store::{Batch, Collection};
+use trama_sdk::store::{Batch, Collection, Doc};
 use trama_sdk::{Result, audit, log};
 
 use crate::admissions::{ProviderAccredited, ProviderEvent};
+
+/// Where a plugin's record of a provider came from. Stored as `operator` or `admissions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Registered by the plugin's own operator, who keeps its status.
+    Operator,
+    /// Accredited through the `admissions` plugin, whose events keep it up to date.
+    Admissions,
+}
 
 /// The moment of the event that last set something; ordered by time, then by event id, so
 /// two events of the same millisecond still have one order on every node.
@@ -129,6 +140,24 @@ pub fn apply<M: Mirror>(
         record,
         details_changed,
     })
+}
+
+/// An operator's own status change to `doc` (a suspension, a reactivation), made by `set` at
+/// `now`: stamped as local ([`Stamp::local`]), so that a later admissions event still overrides
+/// it; written only if nobody changed the record since it was read (a `409` otherwise); and
+/// audited as `action`.
+pub fn set_status_locally<M: Mirror + Serialize + DeserializeOwned>(
+    collection: &Collection<M>,
+    mut doc: Doc<M>,
+    now: i64,
+    set: impl FnOnce(&mut M),
+    action: &str,
+) -> Result<Doc<M>> {
+    set(&mut doc.data);
+    doc.data.stamps().status_stamp = Stamp::local(now);
+    doc.version = collection.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(action, &doc.id, &serde_json::json!({}))?;
+    Ok(doc)
 }
 
 /// A delivered admissions event applied to the record `id` of `collection`, not yet written.

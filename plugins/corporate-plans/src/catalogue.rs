@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::i18n::Lang;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::money::{self, format_cents};
@@ -164,16 +165,12 @@ pub fn read_new(input: &Input, lang: Lang) -> std::result::Result<NewService, Pr
         );
     }
     let price_cents = read_price(input, lang, &mut problems);
-    if problems.is_empty() {
-        Ok(NewService {
-            title,
-            category,
-            description,
-            price_cents,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(NewService {
+        title,
+        category,
+        description,
+        price_cents,
+    })
 }
 
 /// The operator adds a service to a provider registered here.

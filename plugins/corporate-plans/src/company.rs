@@ -17,6 +17,7 @@
 //! ready for next year's plan.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
@@ -123,11 +124,7 @@ pub fn read_new(input: &Input) -> std::result::Result<NewCompany, Problems> {
         &mut problems,
     );
     let vat_number = read_vat(input, &mut problems);
-    if problems.is_empty() {
-        Ok(NewCompany { name, vat_number })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(NewCompany { name, vat_number })
 }
 
 /// The `vat_number` field, checked; pushes a problem and returns "" when it is wrong.
@@ -310,15 +307,11 @@ pub fn read_deposit(input: &Input) -> std::result::Result<NewDeposit, Problems> 
     let amount_cents = read_amount(input, "amount", &mut problems);
     let reference = read_reference(input, &mut problems);
     let request_id = request_id(input, &mut problems);
-    if problems.is_empty() {
-        Ok(NewDeposit {
-            amount_cents,
-            reference,
-            request_id,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(NewDeposit {
+        amount_cents,
+        reference,
+        request_id,
+    })
 }
 
 /// Records a deposit: `company/{c}/deposits` → `company/{c}/account`. Replaying the request id

@@ -4,17 +4,18 @@
 //! double-clicked "paid" pays once.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
-use trama_sdk::ledger::{self, LedgerError, TransferRequest};
 use trama_sdk::money::format_cents;
+use trama_sdk::payout::{self, Paid, Payment, Payout, Refusal};
 use trama_sdk::store::{Collection, Doc};
 use trama_sdk::{Error, Result, audit, t};
 
 use crate::accounts;
 use crate::fields::{self, read_amount, read_reference};
-use crate::provider::{load, owed};
+use crate::provider::load;
 
 pub const PROVIDER_PAYMENTS: Collection<ProviderPayment> = Collection::new("provider_payments");
 
@@ -32,12 +33,10 @@ pub struct ProviderPayment {
     pub transfer_id: String,
 }
 
-/// A payment from the operator's form, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payment {
-    pub amount_cents: Option<i64>,
-    pub reference: String,
-    pub request_id: String,
+impl Paid for ProviderPayment {
+    fn amount_cents(&self) -> i64 {
+        self.amount_cents
+    }
 }
 
 pub fn read_payment(input: &Input) -> std::result::Result<Payment, Problems> {
@@ -47,19 +46,16 @@ pub fn read_payment(input: &Input) -> std::result::Result<Payment, Problems> {
         .map(|_| read_amount(input, "amount", &mut problems));
     let reference = read_reference(input, &mut problems);
     let request_id = fields::request_id(input, &mut problems);
-    if problems.is_empty() {
-        Ok(Payment {
-            amount_cents,
-            reference,
-            request_id,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(Payment {
+        amount_cents,
+        reference,
+        request_id,
+    })
 }
 
 /// Pays provider `id` (`provider/{id}/owed` → `payouts/providers`); without an amount,
-/// everything owed. Replaying the request id returns the first payment.
+/// everything owed. Replaying the request id returns the first payment (see
+/// [`trama_sdk::payout`]).
 pub fn pay(
     id: &str,
     payment: Payment,
@@ -68,52 +64,45 @@ pub fn pay(
     lang: Lang,
 ) -> Result<Doc<ProviderPayment>> {
     let provider = load(id)?;
-    let doc_id = format!("{id}.{}", payment.request_id);
-    if let Some(done) = PROVIDER_PAYMENTS.get(&doc_id)? {
-        if payment
-            .amount_cents
-            .is_some_and(|a| a != done.data.amount_cents)
-        {
-            return Err(fields::reused());
-        }
-        return Ok(done);
-    }
-    let owed_now = owed(id)?;
-    let amount = payment.amount_cents.unwrap_or(owed_now);
-    if amount <= 0 {
-        return Err(Error::invalid(t!(
-            "corporate_plans.payout.nothing_owed",
-            provider = provider.data.legal_name
-        )));
-    }
-    let transfer = ledger::transfer(
-        &TransferRequest::new(
-            accounts::provider_owed(id),
-            accounts::PROVIDER_PAYOUTS,
-            amount,
-            format!("pay/{id}/{}", payment.request_id),
-        )
-        .memo(format!("payment {}", payment.reference)),
-    )
-    .map_err(|err| match err {
-        LedgerError::InsufficientFunds(_) => Error::conflict(t!(
-            "corporate_plans.payout.owed_less",
-            provider = provider.data.legal_name,
-            owed = format_cents(owed_now, lang),
-            amount = format_cents(amount, lang)
-        )),
-        LedgerError::Conflict(_) => fields::reused(),
-        other => other.into(),
-    })?;
-    let record = ProviderPayment {
-        provider: id.to_owned(),
-        amount_cents: transfer.amount_cents,
-        reference: payment.reference,
-        paid_at: now,
-        paid_by: actor.username.clone(),
-        transfer_id: transfer.id,
+    let name = &provider.data.legal_name;
+    let payout = Payout {
+        from: &accounts::provider_owed(id),
+        to: accounts::PROVIDER_PAYOUTS,
+        requested: payment.amount_cents,
+        transfer_key: format!("pay/{id}/{}", payment.request_id),
+        memo: format!("payment {}", payment.reference),
     };
-    let doc = PROVIDER_PAYMENTS.create_or_get(&doc_id, record, "payment")?;
+    let refuse = |refusal| match refusal {
+        Refusal::Reused | Refusal::TransferKeyUsed(_) => fields::reused(),
+        Refusal::NothingOwed => {
+            Error::invalid(t!("corporate_plans.payout.nothing_owed", provider = name))
+        }
+        Refusal::OwedLess {
+            owed_cents,
+            amount_cents,
+        } => Error::conflict(t!(
+            "corporate_plans.payout.owed_less",
+            provider = name,
+            owed = format_cents(owed_cents, lang),
+            amount = format_cents(amount_cents, lang)
+        )),
+    };
+    let doc_id = format!("{id}.{}", payment.request_id);
+    let doc = payout::pay(
+        &PROVIDER_PAYMENTS,
+        &doc_id,
+        "payment",
+        &payout,
+        refuse,
+        |transfer| ProviderPayment {
+            provider: id.to_owned(),
+            amount_cents: transfer.amount_cents,
+            reference: payment.reference,
+            paid_at: now,
+            paid_by: actor.username.clone(),
+            transfer_id: transfer.id,
+        },
+    )?;
     audit::record(
         "provider.paid",
         id,

@@ -22,7 +22,8 @@
 
 use serde::{Deserialize, Serialize};
 use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
-use trama_contracts::registry::{Mirror, Update};
+use trama_contracts::registry::{self, Mirror, Update};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::claim::{self, Claimable};
 use trama_sdk::events::Event;
 use trama_sdk::i18n::Lang;
@@ -73,16 +74,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// Registered by the operator in this plugin.
-    Operator,
-    /// Accredited through the `admissions` plugin.
-    Admissions,
-}
-
-pub use trama_contracts::registry::{Stamp, Stamps};
+pub use trama_contracts::registry::{Source, Stamp, Stamps};
 
 /// A provider. `user_id`, `claim_code`, `vat_number` and `status` are indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,15 +141,11 @@ pub fn read_new(input: &Input) -> std::result::Result<NewProvider, Problems> {
     );
     let vat_number = company::read_vat(input, &mut problems);
     let categories = category::read_many(input, &mut problems);
-    if problems.is_empty() {
-        Ok(NewProvider {
-            legal_name,
-            vat_number,
-            categories,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(NewProvider {
+        legal_name,
+        vat_number,
+        categories,
+    })
 }
 
 /// Registers a provider with a one-time code for its owner; a VAT number already registered is
@@ -228,19 +216,12 @@ pub fn claim(user: &User, text: &str) -> Result<Doc<Provider>> {
 /// The operator suspends or reactivates a provider it registered (accredited ones follow the
 /// admissions plugin).
 pub fn set_status(id: &str, status: Status, now: i64) -> Result<Doc<Provider>> {
-    let mut doc = load(id)?;
+    let doc = load(id)?;
     if doc.data.source == Source::Admissions {
         return Err(Error::invalid(t!("corporate_plans.provider.accredited")));
     }
-    doc.data.status = status;
-    doc.data.stamps.status_stamp = Stamp::local(now);
-    doc.version = PROVIDERS.put_if_version(&doc.id, &doc.data, doc.version)?;
-    audit::record(
-        &format!("provider.{}", status.key()),
-        id,
-        &serde_json::json!({}),
-    )?;
-    Ok(doc)
+    let action = format!("provider.{}", status.key());
+    registry::set_status_locally(&PROVIDERS, doc, now, |p| p.status = status, &action)
 }
 
 /// The provider id of an admissions provider.

@@ -13,6 +13,7 @@
 //! price the employee saw, that same price still.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
@@ -83,16 +84,12 @@ pub fn read(input: &Input) -> std::result::Result<Order, Problems> {
         },
     };
     let request_id = fields::request_id(input, &mut problems);
-    if problems.is_empty() {
-        Ok(Order {
-            enrolment,
-            service,
-            price_cents,
-            request_id,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(Order {
+        enrolment,
+        service,
+        price_cents,
+        request_id,
+    })
 }
 
 /// Buys `order` for the caller (see the module documentation). `404` for an enrolment or

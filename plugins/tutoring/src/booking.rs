@@ -17,6 +17,7 @@
 //! the answer is the rule that now stops the booking (or a success, if a place is still free).
 
 use trama_contracts::tutoring::LessonBooked;
+use trama_sdk::checked::IntoResult;
 use trama_sdk::clock::Date;
 use trama_sdk::i18n;
 use trama_sdk::identity::User;
@@ -27,9 +28,7 @@ use trama_sdk::{Error, Result, audit, events, t};
 use crate::allowance::{self, ALLOWANCES, Allowance, Balance};
 use crate::config::Settings;
 use crate::family::{self, Child, Family};
-use crate::lesson::{
-    self, BOOKINGS, Booking, BookingStatus, Claim, LESSONS, Lesson, LessonStatus, Seat,
-};
+use crate::lesson::{self, BOOKINGS, Booking, Claim, LESSONS, Lesson, LessonStatus, Seat};
 use crate::rules::{already_booked, check_child_fits, check_joinable, check_space, check_tutor};
 use crate::schedule;
 use crate::space;
@@ -122,15 +121,11 @@ pub fn read(input: &Input) -> std::result::Result<BookRequest, Problems> {
             }
         }
     };
-    if problems.is_empty() {
-        Ok(BookRequest {
-            child,
-            subject,
-            target,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(BookRequest {
+        child,
+        subject,
+        target,
+    })
 }
 
 /// A booking made.
@@ -265,26 +260,15 @@ fn attempt_booking(
             settings,
         ));
     }
-    let booking = Booking {
-        lesson: lesson_id.clone(),
-        child: child.id.clone(),
-        family: family.id.clone(),
-        tutor: lesson.tutor.clone(),
-        space: lesson.space.clone(),
-        subject: lesson.subject.clone(),
-        level: lesson.level.clone(),
-        date: lesson.date.clone(),
-        month: lesson.month.clone(),
-        start: lesson.start,
-        minutes: lesson.minutes,
-        start_at: lesson.start_at,
-        period: period.clone(),
-        status: BookingStatus::Booked,
-        booked_at: now,
-        booked_by: actor.username.clone(),
-        cancelled_at: None,
-        cancelled_by: None,
-    };
+    let booking = Booking::new(
+        &lesson_id,
+        &lesson,
+        &child.id,
+        &family.id,
+        period.clone(),
+        now,
+        &actor.username,
+    );
     lesson.seats.push(Seat {
         child: child.id.clone(),
         family: family.id.clone(),

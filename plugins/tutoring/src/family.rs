@@ -9,6 +9,7 @@
 //! subjects help is needed in.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Cmp, Collection, Doc};
@@ -153,11 +154,7 @@ pub fn read_family(input: &Input) -> std::result::Result<(String, String), Probl
     if !phone_ok {
         problems.push("phone", t!("tutoring.family.phone_malformed"));
     }
-    if problems.is_empty() {
-        Ok((name, phone))
-    } else {
-        Err(problems)
-    }
+    problems.into_result((name, phone))
 }
 
 pub fn register_by_operator(
@@ -237,17 +234,13 @@ pub fn read_child(input: &Input, settings: &Settings) -> std::result::Result<Chi
     let level = input::choice(input, "level", &settings.levels, &mut problems);
     let subjects = input::choices(input, "subjects", &settings.subjects, true, &mut problems);
     let active = input::active_flag(input, &mut problems);
-    if problems.is_empty() {
-        Ok(ChildDraft {
-            first_name,
-            last_name,
-            level,
-            subjects,
-            active,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(ChildDraft {
+        first_name,
+        last_name,
+        level,
+        subjects,
+        active,
+    })
 }
 
 pub fn add_child(family: &str, draft: ChildDraft, now: i64, actor: &User) -> Result<Doc<Child>> {

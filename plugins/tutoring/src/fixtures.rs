@@ -2,7 +2,7 @@
 //! (`Lesson { level: …, ..fixtures::lesson() }`), so what it checks stands out.
 
 use crate::family::Child;
-use crate::lesson::{Lesson, LessonStatus};
+use crate::lesson::{Booking, Lesson, LessonStatus};
 
 /// A scheduled, empty Primaria lesson of Matematica on Monday 2025-03-31 from 15:00 to 16:00.
 pub fn lesson() -> Lesson {
@@ -37,4 +37,10 @@ pub fn child() -> Child {
         active: true,
         created_at: 0,
     }
+}
+
+/// Child `c` of family `f` booked into [`lesson`] `l`, the hours taken from its month.
+pub fn booking() -> Booking {
+    let lesson = lesson();
+    Booking::new("l", &lesson, "c", "f", lesson.month.clone(), 0, "")
 }

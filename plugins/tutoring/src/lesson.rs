@@ -197,6 +197,39 @@ pub struct Booking {
 }
 
 impl Booking {
+    /// A new booking of `child` (of `family`) into lesson `lesson_id`, the lesson's details
+    /// copied in, its minutes taken from the allowance `period`.
+    pub fn new(
+        lesson_id: &str,
+        lesson: &Lesson,
+        child: &str,
+        family: &str,
+        period: String,
+        booked_at: i64,
+        booked_by: &str,
+    ) -> Self {
+        Self {
+            lesson: lesson_id.to_owned(),
+            child: child.to_owned(),
+            family: family.to_owned(),
+            tutor: lesson.tutor.clone(),
+            space: lesson.space.clone(),
+            subject: lesson.subject.clone(),
+            level: lesson.level.clone(),
+            date: lesson.date.clone(),
+            month: lesson.month.clone(),
+            start: lesson.start,
+            minutes: lesson.minutes,
+            start_at: lesson.start_at,
+            period,
+            status: BookingStatus::Booked,
+            booked_at,
+            booked_by: booked_by.to_owned(),
+            cancelled_at: None,
+            cancelled_by: None,
+        }
+    }
+
     pub fn charged_minutes(&self) -> u32 {
         if self.status.charged() {
             u32::from(self.minutes)

@@ -53,7 +53,7 @@ pub fn family_message(
 ) -> (String, String) {
     let when = lesson.when();
     let place = place(space);
-    let subject = clip(i18n::text_in(
+    notice(
         locale,
         "tutoring.notices.reminder_family_subject",
         &[
@@ -62,9 +62,6 @@ pub fn family_message(
             ("child", &child.first_name),
             ("when", &when),
         ],
-    ));
-    let body = i18n::text_in(
-        locale,
         "tutoring.notices.reminder_family",
         &[
             ("child", &child.first_name),
@@ -73,8 +70,7 @@ pub fn family_message(
             ("tutor", &tutor),
             ("place", &place),
         ],
-    );
-    (subject, body)
+    )
 }
 
 /// The reminder to the tutor about one lesson, in `locale`.
@@ -88,7 +84,7 @@ pub fn tutor_message(
     let when = lesson.when();
     let place = place(space);
     let names = children.join(", ");
-    let subject = clip(i18n::text_in(
+    notice(
         locale,
         "tutoring.notices.reminder_tutor_subject",
         &[
@@ -96,9 +92,6 @@ pub fn tutor_message(
             ("subject", &lesson.subject),
             ("when", &when),
         ],
-    ));
-    let body = i18n::text_in(
-        locale,
         "tutoring.notices.reminder_tutor",
         &[
             ("subject", &lesson.subject),
@@ -107,8 +100,22 @@ pub fn tutor_message(
             ("place", &place),
             ("children", &names),
         ],
-    );
-    (subject, body)
+    )
+}
+
+/// A message's subject (one line, [`clip`]ped) and body in `locale`, from their catalogue keys:
+/// both reminders are written this way.
+fn notice(
+    locale: &str,
+    subject_key: &str,
+    subject_args: &[(&str, &dyn std::fmt::Display)],
+    body_key: &str,
+    body_args: &[(&str, &dyn std::fmt::Display)],
+) -> (String, String) {
+    (
+        clip(i18n::text_in(locale, subject_key, subject_args)),
+        i18n::text_in(locale, body_key, body_args),
+    )
 }
 
 /// Where a lesson meets, `name, address`; empty when its space is gone.
@@ -131,8 +138,22 @@ pub fn clip(mut text: String) -> String {
     text
 }
 
-fn queue(message: &Notification, sent: &mut Sent) {
-    match notify::send(message) {
+/// Queues one reminder to `recipient`, sent once per `key`, and counts it in `sent`.
+fn queue(
+    recipient: String,
+    (subject, body): (String, String),
+    key: String,
+    link: Option<String>,
+    sent: &mut Sent,
+) {
+    let message = Notification {
+        recipient,
+        subject,
+        body,
+        key,
+        link,
+    };
+    match notify::send(&message) {
         Ok(true) => sent.queued += 1,
         Ok(false) => sent.already_sent += 1,
         // One message that cannot be queued must not hold back the others; the next run
@@ -201,7 +222,7 @@ fn remind(
             continue;
         };
         // In the language the parent chose on the site, else the instance's.
-        let (subject, body) = family_message(
+        let message = family_message(
             &identity::locale_of(&recipient),
             &settings.service_name,
             &lesson.data,
@@ -209,36 +230,20 @@ fn remind(
             &tutor_name,
             space,
         );
-        queue(
-            &Notification {
-                recipient,
-                subject,
-                body,
-                key: format!("reminder/{}/{}", lesson.id, seat.child),
-                link: link.clone(),
-            },
-            sent,
-        );
+        let key = format!("reminder/{}/{}", lesson.id, seat.child);
+        queue(recipient, message, key, link.clone(), sent);
     }
     match tutor.and_then(|t| t.data.user_id) {
         Some(recipient) => {
-            let (subject, body) = tutor_message(
+            let message = tutor_message(
                 &identity::locale_of(&recipient),
                 &settings.service_name,
                 &lesson.data,
                 &names,
                 space,
             );
-            queue(
-                &Notification {
-                    recipient,
-                    subject,
-                    body,
-                    key: format!("reminder/{}/tutor", lesson.id),
-                    link,
-                },
-                sent,
-            );
+            let key = format!("reminder/{}/tutor", lesson.id);
+            queue(recipient, message, key, link, sent);
         }
         None => sent.without_account += 1,
     }

@@ -116,9 +116,6 @@ pub fn build(
     settings: &Settings,
     now: i64,
 ) -> Report {
-    let name = |map: &BTreeMap<String, String>, id: &str| {
-        map.get(id).cloned().unwrap_or_else(|| id.to_owned())
-    };
     let mut families: BTreeMap<String, Row> = BTreeMap::new();
     let mut tutors: BTreeMap<String, Row> = BTreeMap::new();
     let mut spaces: BTreeMap<String, Row> = BTreeMap::new();
@@ -128,14 +125,8 @@ pub fn build(
         let l = &doc.data;
         match l.status {
             LessonStatus::Held => {
-                tutors
-                    .entry(l.tutor.clone())
-                    .or_insert_with(|| Row::named(&l.tutor, name(&names.tutors, &l.tutor)))
-                    .add_lesson(l);
-                spaces
-                    .entry(l.space.clone())
-                    .or_insert_with(|| Row::named(&l.space, name(&names.spaces, &l.space)))
-                    .add_lesson(l);
+                row(&mut tutors, &names.tutors, &l.tutor).add_lesson(l);
+                row(&mut spaces, &names.spaces, &l.space).add_lesson(l);
                 totals.add_lesson(l);
             }
             LessonStatus::Scheduled if l.start_at <= now => awaiting_register += 1,
@@ -151,22 +142,14 @@ pub fn build(
         ) {
             continue;
         }
-        let family = families
-            .entry(b.family.clone())
-            .or_insert_with(|| Row::named(&b.family, name(&names.families, &b.family)));
+        let family = row(&mut families, &names.families, &b.family);
         family.add_booking(b);
         if b.status == BookingStatus::Present {
             family.lessons += 1;
             family.minutes += u32::from(b.minutes);
         }
-        tutors
-            .entry(b.tutor.clone())
-            .or_insert_with(|| Row::named(&b.tutor, name(&names.tutors, &b.tutor)))
-            .add_booking(b);
-        spaces
-            .entry(b.space.clone())
-            .or_insert_with(|| Row::named(&b.space, name(&names.spaces, &b.space)))
-            .add_booking(b);
+        row(&mut tutors, &names.tutors, &b.tutor).add_booking(b);
+        row(&mut spaces, &names.spaces, &b.space).add_booking(b);
         totals.add_booking(b);
     }
     let rate = settings.hourly_rate_cents;
@@ -194,6 +177,19 @@ pub fn build(
         awaiting_register,
         scheduled,
     }
+}
+
+/// The row of `id` in `rows`, started on first use under its name in `names` (the id itself
+/// when the record is gone).
+fn row<'a>(
+    rows: &'a mut BTreeMap<String, Row>,
+    names: &BTreeMap<String, String>,
+    id: &str,
+) -> &'a mut Row {
+    rows.entry(id.to_owned()).or_insert_with(|| {
+        let name = names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+        Row::named(id, name)
+    })
 }
 
 /// Cents as euros, `1234,50` or `1234.50`.
@@ -260,6 +256,7 @@ pub fn rows_csv(kind: &str, rows: &[Row], totals: Option<&Row>, lang: Lang) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
     use crate::lesson::Seat;
 
     fn lesson(id: &str, tutor: &str, status: LessonStatus, start_at: i64) -> Doc<Lesson> {
@@ -269,12 +266,7 @@ mod tests {
             data: Lesson {
                 tutor: tutor.into(),
                 space: "s1".into(),
-                subject: "Matematica".into(),
-                level: "Primaria".into(),
                 date: "2025-03-10".into(),
-                month: "2025-03".into(),
-                start: 900,
-                minutes: 60,
                 start_at,
                 end_at: start_at + 3_600_000,
                 status,
@@ -283,10 +275,7 @@ mod tests {
                     family: "f".into(),
                     booking: "b".into(),
                 }],
-                attendance: None,
-                cancel_reason: None,
-                created_at: 0,
-                created_by: String::new(),
+                ..fixtures::lesson()
             },
         }
     }
@@ -296,24 +285,13 @@ mod tests {
             id: format!("{family}-{tutor}-{}", status.key()),
             version: 1,
             data: Booking {
-                lesson: "l".into(),
                 child: format!("{family}-child"),
                 family: family.into(),
                 tutor: tutor.into(),
                 space: "s1".into(),
-                subject: "Matematica".into(),
-                level: "Primaria".into(),
                 date: "2025-03-10".into(),
-                month: "2025-03".into(),
-                start: 900,
-                minutes: 60,
-                start_at: 0,
-                period: "2025-03".into(),
                 status,
-                booked_at: 0,
-                booked_by: String::new(),
-                cancelled_at: None,
-                cancelled_by: None,
+                ..fixtures::booking()
             },
         }
     }

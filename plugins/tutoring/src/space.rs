@@ -3,6 +3,7 @@
 //! smaller than the instance's maximum.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Collection, Doc};
@@ -91,18 +92,14 @@ pub fn read(input: &Input) -> std::result::Result<Draft, Problems> {
     );
     let closed_dates = input::dates(input, "closed_dates", &mut problems);
     let active = input::active_flag(input, &mut problems);
-    if problems.is_empty() {
-        Ok(Draft {
-            name,
-            address,
-            capacity,
-            opening,
-            closed_dates,
-            active,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(Draft {
+        name,
+        address,
+        capacity,
+        opening,
+        closed_dates,
+        active,
+    })
 }
 
 pub fn not_found(id: &str) -> Error {

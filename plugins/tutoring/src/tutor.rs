@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::schedule::{self, Window};
 use crate::{edit, input};
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::claim::{self, Claimable};
 use trama_sdk::code;
 use trama_sdk::i18n::Lang;
@@ -93,18 +94,14 @@ pub fn read(input: &Input, settings: &Settings) -> std::result::Result<Draft, Pr
     );
     let unavailable_dates = input::dates(input, "unavailable_dates", &mut problems);
     let active = input::active_flag(input, &mut problems);
-    if problems.is_empty() {
-        Ok(Draft {
-            name,
-            subjects,
-            levels,
-            availability,
-            unavailable_dates,
-            active,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(Draft {
+        name,
+        subjects,
+        levels,
+        availability,
+        unavailable_dates,
+        active,
+    })
 }
 
 pub fn not_found(id: &str) -> Error {

@@ -6,6 +6,7 @@
 //! exactly one of them through and the other gets a `409`.
 
 use serde::{Deserialize, Serialize};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::fiscal;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
@@ -222,16 +223,12 @@ pub fn read_submission(
         caller.display_name.clone()
     };
     let answers = Answers::read(&campaign.fields, input, &mut problems);
-    if problems.is_empty() {
-        Ok(Submission {
-            tax_code,
-            full_name,
-            on_behalf,
-            answers,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(Submission {
+        tax_code,
+        full_name,
+        on_behalf,
+        answers,
+    })
 }
 
 /// The outcome of the automatic checks.

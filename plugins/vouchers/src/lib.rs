@@ -97,9 +97,14 @@ use trama_sdk::events::Event;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::ledger::{self, AccountKind};
 use trama_sdk::router::Router;
+use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, log};
 
 use web::{applications, campaigns, dashboard as dash, home, merchants};
+
+/// What an operator or the applicant does to an application, each posted to
+/// `/applications/{id}/STEP` and `/api/applications/{id}/STEP` (see [`trama_sdk::twin`]).
+const APPLICATION_STEPS: &[&str] = &["approve", "reject", "request-info", "answer"];
 
 /// The plugin: public so that natively, where nothing is exported, it is still a library item.
 #[derive(Default)]
@@ -111,11 +116,11 @@ impl Plugin for Vouchers {
             .get("/", home::page)
             .get("/campaigns", campaigns::list_page)
             .get("/campaigns/new", campaigns::new_form)
-            .post("/campaigns", campaigns::create)
+            .post_twin("/campaigns", campaigns::create)
             .get("/campaigns/{id}", campaigns::page)
             .post("/campaigns/{id}/apply", campaigns::apply)
             .post("/campaigns/{id}/apply-on-behalf", campaigns::apply)
-            .post("/campaigns/{id}/close", campaigns::close)
+            .post_twin("/campaigns/{id}/close", campaigns::close)
             .get(
                 "/campaigns/{id}/applications.csv",
                 campaigns::export_applications,
@@ -125,43 +130,30 @@ impl Plugin for Vouchers {
                 campaigns::export_beneficiaries,
             )
             .get("/applications/{id}", applications::page)
-            .post("/applications/{id}/approve", applications::step)
-            .post("/applications/{id}/reject", applications::step)
-            .post("/applications/{id}/request-info", applications::step)
-            .post("/applications/{id}/answer", applications::step)
+            .post_steps("/applications/{id}", APPLICATION_STEPS, applications::step)
             .get("/dashboard", dash::page)
             .get("/merchants", merchants::operator_list)
-            .post("/merchants", merchants::register)
-            .post("/merchants/{id}/reimburse", merchants::reimburse)
+            .post_twin("/merchants", merchants::register)
+            .post_twin("/merchants/{id}/reimburse", merchants::reimburse)
             .post("/merchants/{id}/suspend", merchants::set_status)
             .post("/merchants/{id}/reactivate", merchants::set_status)
             .get("/reimbursements.csv", merchants::export_reimbursements)
             .get("/merchant", merchants::page)
-            .post("/merchant/claim", merchants::claim)
-            .post("/redeem", merchants::redeem)
+            .post_twin("/merchant/claim", merchants::claim)
+            .post_twin("/redeem", merchants::redeem)
             .get("/api/campaigns", campaigns::api_list)
-            .post("/api/campaigns", campaigns::create)
             .get("/api/campaigns/{id}", campaigns::api_get)
             .get(
                 "/api/campaigns/{id}/applications",
                 campaigns::api_applications,
             )
             .post("/api/campaigns/{id}/applications", campaigns::apply)
-            .post("/api/campaigns/{id}/close", campaigns::close)
             .get("/api/applications/{id}", applications::api_get)
-            .post("/api/applications/{id}/approve", applications::step)
-            .post("/api/applications/{id}/reject", applications::step)
-            .post("/api/applications/{id}/request-info", applications::step)
-            .post("/api/applications/{id}/answer", applications::step)
             .get("/api/my-applications", applications::api_mine)
             .get("/api/mine", applications::api_mine_summary)
             .get("/api/vouchers/{code}", merchants::api_voucher)
             .get("/api/merchants", merchants::api_list)
-            .post("/api/merchants", merchants::register)
-            .post("/api/merchants/{id}/reimburse", merchants::reimburse)
             .get("/api/merchant", merchants::api_me)
-            .post("/api/merchant/claim", merchants::claim)
-            .post("/api/redeem", merchants::redeem)
             .get("/api/dashboard", dash::api)
             .handle(request)
     }

@@ -19,14 +19,16 @@
 
 use serde::{Deserialize, Serialize};
 use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
-use trama_contracts::registry::{Mirror, Update};
+use trama_contracts::registry::{self, Mirror, Update};
+use trama_sdk::checked::IntoResult;
 use trama_sdk::events::Event;
 use trama_sdk::fiscal;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
-use trama_sdk::ledger::{self, AccountKind, LedgerError, TransferRequest};
+use trama_sdk::ledger::{self, AccountKind};
 use trama_sdk::money::{self, format_cents};
+use trama_sdk::payout::{self, Paid, Payment, Payout, Refusal};
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, i18n, t};
 
@@ -71,16 +73,7 @@ impl MerchantStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// Registered by an operator.
-    Operator,
-    /// Accredited through the admissions plugin.
-    Admissions,
-}
-
-pub use trama_contracts::registry::{Stamp, Stamps};
+pub use trama_contracts::registry::{Source, Stamp, Stamps};
 
 /// A merchant as stored. `user_id`, `claim_code`, `vat_number` and `status` are indexed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,6 +109,12 @@ pub struct Reimbursement {
     pub paid_by: String,
     pub transfer_id: String,
     pub request_id: String,
+}
+
+impl Paid for Reimbursement {
+    fn amount_cents(&self) -> i64 {
+        self.amount_cents
+    }
 }
 
 /// What a merchant is owed: redemptions not yet reimbursed.
@@ -189,15 +188,11 @@ pub fn read_new(input: &Input) -> std::result::Result<NewMerchant, Problems> {
     if !(3..=200).contains(&address.chars().count()) {
         problems.push("address", t!("vouchers.problems.address"));
     }
-    if problems.is_empty() {
-        Ok(NewMerchant {
-            name,
-            vat_number,
-            address,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(NewMerchant {
+        name,
+        vat_number,
+        address,
+    })
 }
 
 /// Registers a merchant with a fresh claim code; a VAT number already registered is a `409`.
@@ -273,16 +268,8 @@ pub fn claim(user: &User, typed: &str) -> Result<Doc<Merchant>> {
 
 /// An operator suspends or reactivates a merchant.
 pub fn set_status(id: &str, status: MerchantStatus, now: i64) -> Result<Doc<Merchant>> {
-    let mut doc = load(id)?;
-    doc.data.status = status;
-    doc.data.stamps.status_stamp = Stamp::local(now);
-    doc.version = MERCHANTS.put_if_version(&doc.id, &doc.data, doc.version)?;
-    audit::record(
-        &format!("merchant.{}", status.key()),
-        id,
-        &serde_json::json!({}),
-    )?;
-    Ok(doc)
+    let action = format!("merchant.{}", status.key());
+    registry::set_status_locally(&MERCHANTS, load(id)?, now, |m| m.status = status, &action)
 }
 
 /// The merchant id of an admissions provider.
@@ -345,15 +332,6 @@ pub fn on_provider_event(event: &Event) -> Result<()> {
     update.audit("merchant", update.applied.record.status.key(), event)
 }
 
-/// An operator's payment to a merchant, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payment {
-    /// `None`: everything owed.
-    pub amount_cents: Option<i64>,
-    pub reference: String,
-    pub request_id: String,
-}
-
 /// Reads a payment; every problem is named by its field, in the caller's language.
 pub fn read_payment(input: &Input) -> std::result::Result<Payment, Problems> {
     let mut problems = Problems::default();
@@ -377,19 +355,15 @@ pub fn read_payment(input: &Input) -> std::result::Result<Payment, Problems> {
         problems.push("reference", t!("vouchers.problems.reference"));
     }
     let request_id = request_id(input, &mut problems);
-    if problems.is_empty() {
-        Ok(Payment {
-            amount_cents,
-            reference,
-            request_id,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(Payment {
+        amount_cents,
+        reference,
+        request_id,
+    })
 }
 
-/// Pays merchant `id`: `merchant/{id}/owed` → `payouts`. Replaying the same request id returns
-/// the first reimbursement; asking for more than is owed is a `409` that says how much is (in
+/// Pays merchant `id`: `merchant/{id}/owed` → `payouts`, once per request id (see
+/// [`trama_sdk::payout`]). Asking for more than is owed is a `409` that says how much is (in
 /// the caller's language, the amounts formatted for `lang`).
 pub fn reimburse(
     id: &str,
@@ -399,55 +373,46 @@ pub fn reimburse(
     lang: Lang,
 ) -> Result<Doc<Reimbursement>> {
     let merchant = load(id)?;
-    let doc_id = format!("{id}-{}", payment.request_id);
-    if let Some(done) = REIMBURSEMENTS.get(&doc_id)? {
-        // A retry: the same answer again, unless the request id is reused for another amount.
-        if payment
-            .amount_cents
-            .is_some_and(|a| a != done.data.amount_cents)
-        {
-            return Err(Error::conflict(t!("vouchers.merchant.request_reused")));
-        }
-        return Ok(done);
-    }
-    let owed_now = owed(id)?;
-    let amount = payment.amount_cents.unwrap_or(owed_now);
-    if amount <= 0 {
-        return Err(Error::invalid(t!(
-            "vouchers.merchant.nothing_owed",
-            name = merchant.data.name,
-        )));
-    }
+    let name = &merchant.data.name;
     ledger::open(PAYOUTS, AccountKind::External)?;
-    let transfer = ledger::transfer(
-        &TransferRequest::new(
-            owed_account(id),
-            PAYOUTS,
-            amount,
-            format!("reimburse/{id}/{}", payment.request_id),
-        )
-        .memo(format!("reimbursement {}", payment.reference)),
-    )
-    .map_err(|err| match err {
-        LedgerError::InsufficientFunds(_) => Error::conflict(t!(
-            "vouchers.merchant.owed_less",
-            name = merchant.data.name,
-            owed = format_cents(owed_now, lang),
-            amount = format_cents(amount, lang),
-        )),
-        other => other.into(),
-    })?;
-    let reimbursement = Reimbursement {
-        merchant: id.to_owned(),
-        amount_cents: transfer.amount_cents,
-        reference: payment.reference,
-        paid_at: now,
-        paid_by: actor.username.clone(),
-        transfer_id: transfer.id,
-        request_id: payment.request_id,
+    let payout = Payout {
+        from: &owed_account(id),
+        to: PAYOUTS,
+        requested: payment.amount_cents,
+        transfer_key: format!("reimburse/{id}/{}", payment.request_id),
+        memo: format!("reimbursement {}", payment.reference),
     };
-    // A concurrent replay may have written it first: then that one is the answer.
-    let doc = REIMBURSEMENTS.create_or_get(&doc_id, reimbursement, "reimbursement")?;
+    let refuse = |refusal| match refusal {
+        Refusal::Reused => Error::conflict(t!("vouchers.merchant.request_reused")),
+        Refusal::NothingOwed => Error::invalid(t!("vouchers.merchant.nothing_owed", name = name)),
+        Refusal::OwedLess {
+            owed_cents,
+            amount_cents,
+        } => Error::conflict(t!(
+            "vouchers.merchant.owed_less",
+            name = name,
+            owed = format_cents(owed_cents, lang),
+            amount = format_cents(amount_cents, lang),
+        )),
+        Refusal::TransferKeyUsed(message) => Error::Conflict(message),
+    };
+    let doc_id = format!("{id}-{}", payment.request_id);
+    let doc = payout::pay(
+        &REIMBURSEMENTS,
+        &doc_id,
+        "reimbursement",
+        &payout,
+        refuse,
+        |transfer| Reimbursement {
+            merchant: id.to_owned(),
+            amount_cents: transfer.amount_cents,
+            reference: payment.reference,
+            paid_at: now,
+            paid_by: actor.username.clone(),
+            transfer_id: transfer.id,
+            request_id: payment.request_id,
+        },
+    )?;
     audit::record(
         "merchant.reimbursed",
         id,

@@ -37,24 +37,14 @@ fn refuse_not_open(app: &Application) -> Result<()> {
     }
 }
 
-/// The electorate of `app`, if `member` may take part in its examination (see
-/// [`refuse_conflicted`]).
+/// The electorate of `app`, if `member` may take part in its examination: a member with a
+/// conflict of interest takes no part in it ([`Electorate::admit`]).
 fn examiners(app: &Application, member: &Doc<Member>) -> Result<Electorate> {
     let electorate = roster::electorate(&app.subject(), &app.conflicts)?;
-    refuse_conflicted(&electorate, &member.id)?;
+    electorate.admit(&member.id, |because| {
+        t!("admissions.application.conflicted", because = because)
+    })?;
     Ok(electorate)
-}
-
-/// A member with a conflict of interest takes no part in the examination.
-fn refuse_conflicted(electorate: &Electorate, member: &str) -> Result<()> {
-    match electorate.conflict_of(member) {
-        Some(conflict) => Err(Error::forbidden(t!(
-            "admissions.application.conflicted",
-            because = conflict.describe()
-        ))),
-        None if electorate.voters.iter().any(|v| v.id == member) => Ok(()),
-        None => Err(Error::forbidden(t!("admissions.roster.not_a_member"))),
-    }
 }
 
 /// Checks a free text (comment, question, answer, motivation): 1 to [`MAX_TEXT`] characters.

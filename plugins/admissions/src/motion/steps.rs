@@ -44,15 +44,9 @@ pub fn vote(
     let written = change(id, now, |motion| {
         refuse_closed(motion, now)?;
         let electorate = electorate(motion)?;
-        if let Some(conflict) = electorate.conflict_of(&member.id) {
-            return Err(Error::forbidden(t!(
-                "admissions.motion.conflicted_vote",
-                because = conflict.describe()
-            )));
-        }
-        if !electorate.voters.iter().any(|v| v.id == member.id) {
-            return Err(Error::forbidden(t!("admissions.roster.not_a_member")));
-        }
+        electorate.admit(&member.id, |because| {
+            t!("admissions.motion.conflicted_vote", because = because)
+        })?;
         let previous = case::cast(motion, member, choice, reason.clone(), now);
         case::decide_if_certain(motion, electorate, settings, now);
         Ok(Some(previous))

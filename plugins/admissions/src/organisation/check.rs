@@ -1,6 +1,7 @@
 //! Checking an organisation as typed, field by field: each problem named next to its field,
 //! in the person's language.
 
+use trama_sdk::checked::IntoResult;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::{fiscal, i18n, t};
 
@@ -232,26 +233,22 @@ pub fn read(input: &Input) -> Result<Organisation, Problems> {
             }
         },
     };
-    if problems.is_empty() {
-        Ok(Organisation {
-            legal_name,
-            tax_code,
-            vat_number,
-            legal_form,
-            street,
-            postcode,
-            city,
-            province,
-            email,
-            pec,
-            phone,
-            website,
-            representative_name,
-            representative_tax_code,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(Organisation {
+        legal_name,
+        tax_code,
+        vat_number,
+        legal_form,
+        street,
+        postcode,
+        city,
+        province,
+        email,
+        pec,
+        phone,
+        website,
+        representative_name,
+        representative_tax_code,
+    })
 }
 
 /// The tax-code module speaks of a codice fiscale; a partita IVA is always 11 digits.

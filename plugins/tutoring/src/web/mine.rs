@@ -172,6 +172,7 @@ pub fn api(request: Request, _: Params) -> Result<Response> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
     use crate::lesson::Seat;
 
     fn booking(status: BookingStatus) -> Doc<Booking> {
@@ -184,19 +185,12 @@ mod tests {
                 family: "acct-u1".into(),
                 tutor: "t1".into(),
                 space: "s1".into(),
-                subject: "Matematica".into(),
-                level: "Primaria".into(),
                 date: "2025-06-03".into(),
                 month: "2025-06".into(),
-                start: 15 * 60,
-                minutes: 60,
-                start_at: 0,
                 period: "2025-06".into(),
                 status,
-                booked_at: 0,
                 booked_by: "anna".into(),
-                cancelled_at: None,
-                cancelled_by: None,
+                ..fixtures::booking()
             },
         }
     }
@@ -246,20 +240,11 @@ mod tests {
             data: Lesson {
                 tutor: booked.tutor,
                 space: booked.space,
-                subject: booked.subject,
-                level: booked.level,
                 date: booked.date,
                 month: booked.month,
-                start: booked.start,
-                minutes: booked.minutes,
-                start_at: 0,
-                end_at: 0,
-                status: LessonStatus::Scheduled,
                 seats: vec![seat("a"), seat("b")],
-                attendance: None,
-                cancel_reason: None,
-                created_at: 0,
                 created_by: "anna".into(),
+                ..fixtures::lesson()
             },
         };
         let item = lesson_item(&lesson, "Biblioteca", Lang::It);

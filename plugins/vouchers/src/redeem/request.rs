@@ -1,5 +1,6 @@
 //! Reading a redemption request (code, amount, request id) from the merchant's form or JSON.
 
+use trama_sdk::checked::IntoResult;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::{code, i18n, money, t};
 
@@ -48,13 +49,9 @@ pub fn read(input: &Input) -> std::result::Result<Request, Problems> {
         },
     };
     let request_id = merchant::request_id(input, &mut problems);
-    if problems.is_empty() {
-        Ok(Request {
-            code,
-            amount_cents,
-            request_id,
-        })
-    } else {
-        Err(problems)
-    }
+    problems.into_result(Request {
+        code,
+        amount_cents,
+        request_id,
+    })
 }
