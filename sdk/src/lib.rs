@@ -32,6 +32,7 @@
 //! | [`checked`] | the end of a form check: the value read, or every problem found |
 //! | [`money`] | euros as people write them (`1.234,56`, `1,234.56`) to and from integer cents |
 //! | [`fiscal`] | Italian tax identifiers: codice fiscale and partita IVA, with their check characters |
+//! | [`host`] | where the calls to the kernel go: the component's imports, or natively a [`NativeHost`](host::native::NativeHost) such as `trama-testhost` |
 //! | `allocator` | (wasm32 only) the plugin's allocator, which spares a typical call from growing its memory |
 //!
 //! Every fallible function returns [`Result`], whose [`Error`] variants are the HTTP statuses

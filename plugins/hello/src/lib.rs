@@ -61,7 +61,7 @@ use trama_sdk::router::Router;
 use trama_sdk::{Plugin, Result};
 
 #[derive(Default)]
-struct Hello;
+pub struct Hello;
 
 impl Plugin for Hello {
     fn handle(&self, request: Request) -> Result<Response> {

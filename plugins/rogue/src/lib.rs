@@ -155,7 +155,7 @@ fn plant_then(request: Request, params: Params) -> Result<Response> {
 }
 
 #[derive(Default)]
-struct Rogue;
+pub struct Rogue;
 
 impl Plugin for Rogue {
     fn handle(&self, request: Request) -> Result<Response> {
