@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use trama::theme::{PluginTemplates, Theme, DEFAULT_THEME};
+use trama::theme::{DEFAULT_THEME, PluginTemplates, Theme};
 
 fn write(root: &Path, path: &str, text: &str) {
     let path = root.join(path);
@@ -51,7 +51,11 @@ fn render(root: &Path, theme: &str) -> String {
     let theme = Theme::load(&root.join("themes"), theme, "it", &plugins).expect("theme loads");
     assert!(theme.has_template("ui.html"));
     theme
-        .render("shop/index.html", "it", &serde_json::json!({ "who": "<i>Ada</i>" }))
+        .render(
+            "shop/index.html",
+            "it",
+            &serde_json::json!({ "who": "<i>Ada</i>" }),
+        )
         .expect("page renders")
 }
 
