@@ -81,10 +81,14 @@ pub fn item<'a>(mine: &'a Json, title: &str) -> &'a Json {
 
 /// A download's text, asked for in `locale`.
 pub fn download(host: &Host, who: &Account, path: &str, locale: &str) -> (u16, String) {
+    // The kernel's adapter sets the call's language from the request before the plugin runs
+    // (`trama_sdk::plugin`); the test host calls the plugin directly, so the test does it.
+    trama_sdk::i18n::set_locale(locale);
     let answer = host.send(
         Some(who),
         Request::new(Method::Get, path).with_locale(locale),
     );
+    trama_sdk::i18n::set_locale("");
     let text = answer
         .file
         .as_ref()
