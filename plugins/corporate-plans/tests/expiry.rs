@@ -5,7 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Enrolled, Spent, YEAR, company_balance, download, item, notice, purchase, summary, wallet};
+use common::{
+    Enrolled, Spent, YEAR, company_balance, download, item, notice, purchase, summary, wallet,
+};
 use serde_json::json;
 
 #[test]
@@ -82,7 +84,8 @@ fn the_reports_agree_and_closing_the_plan_returns_every_unspent_cent_to_the_comp
         english.contains("anna,Anna Rossi,M001,Q1,1,active,,1100.00,230.50,300.00,0.00,569.50"),
         "{english}"
     );
-    let (status, movements) = download(&host, &hr, &format!("/plans/{plan_id}/movements.csv"), "it");
+    let (status, movements) =
+        download(&host, &hr, &format!("/plans/{plan_id}/movements.csv"), "it");
     assert_eq!(status, 200);
     assert!(
         movements.starts_with("\u{feff}Data e ora (UTC);Tipo;Nome utente;Dipendente;"),
@@ -126,7 +129,9 @@ fn the_reports_agree_and_closing_the_plan_returns_every_unspent_cent_to_the_comp
         paid.body
     );
     // Anna's movements: the credit, two purchases, two requests and the one rejected back.
-    let anna_wallet = host.get(Some(&anna), &format!("/api/wallets/{anna_enrolment}")).body;
+    let anna_wallet = host
+        .get(Some(&anna), &format!("/api/wallets/{anna_enrolment}"))
+        .body;
     let amounts: Vec<i64> = anna_wallet["movements"]
         .as_array()
         .expect("movements")
@@ -181,7 +186,10 @@ fn the_reports_agree_and_closing_the_plan_returns_every_unspent_cent_to_the_comp
     // Bruno's request, rejected after the end, returns to the company, not to his wallet.
     let rejected = host.post(
         Some(&hr),
-        &format!("/api/reimbursements/{}/reject", late["id"].as_str().expect("id")),
+        &format!(
+            "/api/reimbursements/{}/reject",
+            late["id"].as_str().expect("id")
+        ),
         json!({"reason": "spesa non ammessa"}),
     );
     assert_eq!(

@@ -118,7 +118,13 @@ pub fn notice(host: &Host, to: &Account, subject: &str) -> trama_testhost::Notic
 }
 
 /// A company registered by the operator and linked to an HR account; returns its id.
-pub fn company_with_hr(host: &Host, operator: &Account, hr: &Account, name: &str, vat: &str) -> String {
+pub fn company_with_hr(
+    host: &Host,
+    operator: &Account,
+    hr: &Account,
+    name: &str,
+    vat: &str,
+) -> String {
     let company = host.post(
         Some(operator),
         "/api/companies",
@@ -189,7 +195,8 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
     let stranger = host.account("curioso", &["citizen"]);
     let claim = json!({"code": acme_code});
     assert_eq!(
-        host.post(Some(&stranger), "/api/hr/claim", claim.clone()).status,
+        host.post(Some(&stranger), "/api/hr/claim", claim.clone())
+            .status,
         403
     );
     let linked = host.post(Some(&hr), "/api/hr/claim", claim.clone());
@@ -200,7 +207,10 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
         linked.body
     );
     // A used code links nobody else.
-    assert_eq!(host.post(Some(&hr_beta), "/api/hr/claim", claim).status, 404);
+    assert_eq!(
+        host.post(Some(&hr_beta), "/api/hr/claim", claim).status,
+        404
+    );
     let beta_id = company_with_hr(&host, &operator, &hr_beta, "Beta Servizi", BETA_VAT);
 
     let deposit = json!({"amount": "10.000,00", "reference": "TRN-ACME-1", "request_id": "deposit-acme-0001"});
@@ -255,7 +265,11 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
     past["year"] = json!(YEAR - 1);
     let refused = host.post(Some(&hr), "/api/plans", past);
     assert_eq!(refused.status, 422, "{}", refused.body);
-    assert_eq!(refused.body["problems"][0]["field"], "ends_on", "{}", refused.body);
+    assert_eq!(
+        refused.body["problems"][0]["field"], "ends_on",
+        "{}",
+        refused.body
+    );
 
     let plan = host.post(
         Some(&hr),
@@ -385,7 +399,12 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
     // Anna opens her account after HR enrolled her username.
     let anna = host.account("anna", &["citizen"]);
     let me = host.get(Some(&anna), "/api/me");
-    assert_eq!(me.body["pending"][0]["id"], anna_enrolment.as_str(), "{}", me.body);
+    assert_eq!(
+        me.body["pending"][0]["id"],
+        anna_enrolment.as_str(),
+        "{}",
+        me.body
+    );
     assert_eq!(me.body["wallets"], json!([]));
     let activate = format!("/api/enrolments/{anna_enrolment}/activate");
     let wrong = host.post(Some(&anna), &activate, json!({"code": bruno_code}));
@@ -483,7 +502,10 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
     let english = service("Corso di inglese", "education", Json::Null);
     let trip = service("Settimana bianca", "travel", json!(500));
     // The provider's owner links their account and prices the course.
-    let price = format!("/api/services/{}/price", english["id"].as_str().expect("id"));
+    let price = format!(
+        "/api/services/{}/price",
+        english["id"].as_str().expect("id")
+    );
     assert_eq!(
         host.post(Some(owner), &price, json!({"price": "80,50"}))
             .status,
@@ -519,7 +541,10 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
     assert_eq!(claimed.status, 200, "{}", claimed.body);
     let meddling = host.post(
         Some(&rival),
-        &format!("/api/services/{}/price", quarter["id"].as_str().expect("id")),
+        &format!(
+            "/api/services/{}/price",
+            quarter["id"].as_str().expect("id")
+        ),
         json!({"price": "1"}),
     );
     assert_eq!(meddling.status, 404);
@@ -612,7 +637,12 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
     assert_eq!(foreign.status, 404, "another company's HR");
     let by_anna = decide(anna, &school_fee, "approve", json!({}));
     assert_eq!(by_anna.status, 403, "an employee does not decide");
-    let approved = decide(hr, &school_fee, "approve", json!({"note": "cedolino di marzo"}));
+    let approved = decide(
+        hr,
+        &school_fee,
+        "approve",
+        json!({"note": "cedolino di marzo"}),
+    );
     assert_eq!(
         (approved.status, &approved.body["status"]),
         (200, &json!("approved")),
