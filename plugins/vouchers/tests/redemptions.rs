@@ -117,7 +117,11 @@ fn applied() -> Applied {
     );
     assert_eq!(bruno_app.body["status"], "ineligible", "{}", bruno_app.body);
     let carla_app = host.post(Some(&carla), &path, apply(CARLA, 2, 1, "5000", true, true));
-    assert_eq!(carla_app.body["status"], "needs_review", "{}", carla_app.body);
+    assert_eq!(
+        carla_app.body["status"], "needs_review",
+        "{}",
+        carla_app.body
+    );
     let carla_id = id_of(&carla_app);
     let approved = host.post(
         Some(&operator),
@@ -275,7 +279,11 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
         anna_id,
         ..
     } = applied();
-    let closed = host.post(Some(&operator), &format!("/api/campaigns/{id}/close"), json!({}));
+    let closed = host.post(
+        Some(&operator),
+        &format!("/api/campaigns/{id}/close"),
+        json!({}),
+    );
     assert_eq!(closed.status, 200, "{}", closed.body);
     let anna_app = host.get(Some(&anna), &format!("/api/applications/{anna_id}"));
     let anna_codes = codes_of(&anna_app.body);
@@ -287,7 +295,10 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
         json!({"name": "Alimentari Bottega", "vat_number": VAT, "address": "Via Roma 1"}),
     );
     assert_eq!(shop.status, 201, "{}", shop.body);
-    let claim_code = shop.body["claim_code"].as_str().expect("claim code").to_owned();
+    let claim_code = shop.body["claim_code"]
+        .as_str()
+        .expect("claim code")
+        .to_owned();
     let shop_id = id_of(&shop);
     let twice = host.post(
         Some(&operator),
@@ -348,13 +359,18 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
     // Spent vouchers and amounts beyond the balance are refused, saying what is left.
     let spent = redeem(json!({"code": first, "amount": "0,01", "request_id": "req-0000000003"}));
     assert_eq!(spent.status, 409);
-    assert!(spent.message().contains("speso per intero"), "{}", spent.body);
+    assert!(
+        spent.message().contains("speso per intero"),
+        "{}",
+        spent.body
+    );
     let second = &anna_codes[1];
     let over = redeem(json!({"code": second, "amount": "60", "request_id": "req-0000000004"}));
     assert_eq!(over.status, 409);
     assert!(over.message().contains("restano 50,00 €"), "{}", over.body);
     assert_eq!(balance(second), 5_000);
-    let unknown = redeem(json!({"code": "ZZZZ-ZZZZ-ZZZZ", "amount": "1", "request_id": "req-0000000005"}));
+    let unknown =
+        redeem(json!({"code": "ZZZZ-ZZZZ-ZZZZ", "amount": "1", "request_id": "req-0000000005"}));
     assert_eq!(unknown.status, 404);
     // A citizen cannot redeem.
     let by_anna = host.post(
@@ -377,7 +393,8 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
         "{}",
         paid.body
     );
-    let replay = pay(json!({"amount": "30", "reference": "TRN-0001", "request_id": "pay-00000001"}));
+    let replay =
+        pay(json!({"amount": "30", "reference": "TRN-0001", "request_id": "pay-00000001"}));
     assert_eq!(
         (replay.status, replay.body["owed_cents"].as_i64()),
         (201, Some(2_000)),
