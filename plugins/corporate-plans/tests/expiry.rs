@@ -217,7 +217,17 @@ fn the_reports_agree_and_closing_the_plan_returns_every_unspent_cent_to_the_comp
     // Every cent of the 10.000 € deposit: 9.469,50 back in the account, 300 reimbursed,
     // 230,50 spent on services.
     assert_eq!(company_balance(&host, &operator, &acme_id), 946_950);
-    assert_eq!([946_950, 30_000, 23_050].iter().sum::<i64>(), 1_000_000);
+    let report = summary(&host, &hr, &plan_id);
+    let cents = |figure: &str| report["summary"][figure]["cents"].as_i64().expect(figure);
+    assert_eq!(
+        (cents("reimbursed"), cents("purchases")),
+        (30_000, 23_050),
+        "{report}"
+    );
+    assert_eq!(
+        company_balance(&host, &operator, &acme_id) + cents("reimbursed") + cents("purchases"),
+        1_000_000
+    );
     // The company's HR view agrees, and Beta's money was never touched.
     let acme_view = host.get(Some(&hr), "/api/hr").body;
     assert_eq!(acme_view["company"]["balance_cents"], 946_950);
