@@ -1,19 +1,17 @@
 //! The `corporate-plans` plugin over HTTP: a company's welfare plan from the deposit to the
-//! expiry — enrolment from a table with a bad row, activation, purchases, reimbursements
-//! approved and rejected, reports, the unspent credit returned — with every balance checked to
-//! the cent; HR offices of two companies kept apart; purchases racing for one wallet; and the
-//! pages working without JavaScript.
+//! expiry through the kernel (`journey`); providers accredited by `admissions` arriving through
+//! the kernel's event dispatcher; purchases racing for one wallet; uploads; and the pages
+//! working without JavaScript.
 //!
-//! The plan's story runs in three steps: `plan` (companies, deposits, the plan, enrolment and
-//! activation), `spending` (the catalogue, purchases and reimbursements), `expiry` (reports,
-//! closing the plan and the credit returned).
+//! The plan's domain stories — enrolment from a table with a bad row, activation, purchases,
+//! reimbursements approved and rejected, HR offices of two companies kept apart, reports, the
+//! unspent credit returned, every balance to the cent — are the plugin's native tests, in
+//! `plugins/corporate-plans/tests/`.
 
-mod expiry;
 mod forms;
-mod plan;
+mod journey;
 mod providers;
 mod race;
-mod spending;
 mod upload;
 
 use serde_json::{Value as Json, json};
@@ -33,7 +31,6 @@ cooperative_name = "Cooperativa Trama"
 
 /// Valid partite IVA (their check digits are right).
 pub(super) const ACME_VAT: &str = "01234567897";
-pub(super) const BETA_VAT: &str = "02760100962";
 pub(super) const GYM_VAT: &str = "09876543217";
 pub(super) const SCHOOL_VAT: &str = "12345678903";
 
@@ -114,11 +111,4 @@ pub(super) async fn company_with_hr(
 /// A purchase of `service` at `price` from the wallet of `enrolment`.
 pub(super) fn purchase(enrolment: &str, service: &Json, request_id: &str, price: &str) -> Json {
     json!({"enrolment": enrolment, "service": id(service), "price": price, "request_id": request_id})
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_plan_from_the_deposit_to_the_expiry_with_every_balance_exact() {
-    let enrolled = plan::deposit_plan_and_enrolment().await;
-    let spent = spending::purchases_and_reimbursements(enrolled).await;
-    expiry::reports_and_expiry(spent).await;
 }

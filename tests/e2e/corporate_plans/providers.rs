@@ -5,12 +5,13 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value as Json, json};
 
-use super::{ACME_VAT, API, PLUGIN, SCHOOL_VAT, company_with_hr};
+use super::{API, PLUGIN, SCHOOL_VAT};
 use crate::support::{Server, TestInstance, add_user, eventually, id, login};
 
 /// Both plugins on one instance: a provider accredited by the `admissions` committee arrives
 /// in the catalogue through its event, linked to the account that applied, with its services
-/// and its own category names; it sets a price and an employee buys from it.
+/// and its own category names, and it sets a price. What follows (an employee buying from it,
+/// a suspension) is the plugin's native `tests/providers.rs`, the events delivered directly.
 #[tokio::test(flavor = "multi_thread")]
 async fn providers_accredited_by_admissions_join_the_catalogue() {
     let body = format!(
@@ -120,59 +121,4 @@ accreditation_validity = "365d"
         )
         .await;
     assert_eq!((status, &priced["listed"]), (200, &json!(true)), "{priced}");
-
-    // A plan covering the association's category; an employee buys the after-school club.
-    let hr = login(&server, "hr.office").await;
-    let company = company_with_hr(&operator, &hr, &server, "Acme srl", ACME_VAT).await;
-    let (status, _) = API
-        .post(
-            &operator,
-            &server,
-            &format!("/api/companies/{company}/deposits"),
-            json!({"amount": 500, "reference": "TRN-1", "request_id": "deposit-adm-00001"}),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let (status, plan) = API.post(
-        &hr,
-        &server,
-        "/api/plans",
-        json!({"title": "Welfare", "budget": 300, "flat_credit": 300, "categories": ["doposcuola e istruzione"], "request_id": "plan-adm-0000001"}),
-    )
-    .await;
-    assert_eq!(status, 201, "{plan}");
-    let (status, enrolment) = API
-        .post(
-            &hr,
-            &server,
-            &format!("/api/plans/{}/enrolments", id(&plan)),
-            json!({"username": "anna", "full_name": "Anna Rossi"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{enrolment}");
-    let anna = login(&server, "anna").await;
-    let enrolment_id = id(&enrolment);
-    let (status, _) = API
-        .post(
-            &anna,
-            &server,
-            &format!("/api/enrolments/{enrolment_id}/activate"),
-            json!({"code": enrolment["activation_code"]}),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, bought) = API.post(
-        &anna,
-        &server,
-        "/api/purchases",
-        json!({"enrolment": enrolment_id, "service": service_id, "price": "45", "request_id": "buy-adm-00000001"}),
-    )
-    .await;
-    assert_eq!(status, 201, "{bought}");
-    assert_eq!(bought["balance_cents"], 25_500);
-    let (_, mine) = API.get(&owner, &server, "/api/provider").await;
-    assert_eq!(
-        mine["providers"][0]["provider"]["owed_cents"], 4_500,
-        "{mine}"
-    );
 }

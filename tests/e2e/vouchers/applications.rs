@@ -1,4 +1,8 @@
-//! A campaign opens and citizens apply: eligibility, review, filing on someone's behalf.
+//! A campaign opens and citizens apply, through the real server: the wiring only. The
+//! plugin's own rules — eligibility with its reasons, amounts, review, refusals by role — are
+//! its native tests (`plugins/vouchers/tests/applications.rs`); here is what needs the kernel:
+//! accounts signed up, the kernel's `/me` page gathering the plugin's items, two submissions
+//! racing, and the pages rendered.
 
 use serde_json::json;
 
@@ -18,11 +22,9 @@ pub(super) struct Applied {
     pub(super) server: Server,
     pub(super) operator: Client,
     pub(super) anna: Client,
-    pub(super) carla: Client,
     /// The campaign.
     pub(super) id: String,
     pub(super) anna_id: String,
-    pub(super) carla_id: String,
 }
 
 /// The operator opens a campaign; Anna, Bruno, Carla, Elena and Dario apply.
@@ -32,38 +34,7 @@ async fn applications() -> Applied {
     add_user(&instance, "bottega", "merchant");
     let server = Server::start(&[instance.path()]);
     let operator = login(&server, "operatrice").await;
-
-    // A citizen cannot create campaigns.
     let anna = sign_up(&server, "anna", "Anna Rossi").await;
-    let (status, _) = API.post(&anna, &server, "/api/campaigns", json!({})).await;
-    assert_eq!(status, 403);
-
-    // Every broken field is named.
-    let (status, refused) = API.post(
-        &operator,
-        &server,
-        "/api/campaigns",
-        json!({"title": "x", "measure": "cake", "budget": "dieci", "fields": ["isee"], "isee_max": "15000", "residence_required": true}),
-    )
-    .await;
-    assert_eq!(status, 422, "{refused}");
-    let fields: Vec<&str> = refused["problems"]
-        .as_array()
-        .expect("problems")
-        .iter()
-        .filter_map(|p| p["field"].as_str())
-        .collect();
-    for field in [
-        "title",
-        "measure",
-        "opens_on",
-        "closes_on",
-        "budget",
-        "residence_required",
-        "base_amounts",
-    ] {
-        assert!(fields.contains(&field), "{field} not named in {refused}");
-    }
 
     let (status, campaign) = API
         .post(
@@ -89,14 +60,7 @@ async fn applications() -> Applied {
         )
         .await;
     assert_eq!(status, 201, "{campaign}");
-    assert_eq!(campaign["budget_cents"], 70_000);
-    assert_eq!(campaign["phase"], "open");
     let id = campaign["id"].as_str().expect("id").to_owned();
-
-    // The budget is in the ledger from the start.
-    let (_, dashboard) = API.get(&operator, &server, "/api/dashboard").await;
-    assert_eq!(dashboard["campaigns"][0]["remaining"]["cents"], 70_000);
-    assert_eq!(dashboard["campaigns"][0]["issued"]["cents"], 0);
 
     let path = format!("/api/campaigns/{id}/applications");
 
@@ -113,29 +77,6 @@ async fn applications() -> Applied {
     assert_eq!(anna_app["status"], "eligible");
     assert_eq!(anna_app["amount_cents"], 38_550);
 
-    // A mistyped tax code is refused before anything is stored.
-    let (status, refused) = API
-        .post(
-            &anna,
-            &server,
-            &path,
-            apply("RSSMRA85T10A562T", 3, 1, "9000", true, false),
-        )
-        .await;
-    assert_eq!(status, 422);
-    assert_eq!(refused["problems"][0]["field"], "tax_code");
-
-    // The same tax code cannot apply twice.
-    let (status, duplicate) = API
-        .post(
-            &anna,
-            &server,
-            &path,
-            apply(ANNA, 1, 0, "1000", true, false),
-        )
-        .await;
-    assert_eq!(status, 409, "{duplicate}");
-
     // Bruno: ineligible, with the reason in plain words.
     let bruno = sign_up(&server, "bruno", "Bruno Verdi").await;
     let (status, bruno_app) = API
@@ -148,10 +89,6 @@ async fn applications() -> Applied {
         .await;
     assert_eq!(status, 201, "{bruno_app}");
     assert_eq!(bruno_app["status"], "ineligible");
-    assert_eq!(
-        bruno_app["reasons"],
-        json!(["ISEE 18.000,00 € sopra la soglia di 15.000,00 €"])
-    );
 
     // Carla: lost her income, so her application goes to review: 250 + 35.50 = 285.50 €.
     let carla = sign_up(&server, "carla", "Carla Bianchi").await;
@@ -167,16 +104,7 @@ async fn applications() -> Applied {
     assert_eq!(carla_app["status"], "needs_review");
     let carla_id = carla_app["id"].as_str().expect("id").to_owned();
 
-    // Citizens cannot review; the operator asks, Carla answers, the operator approves.
-    let (status, _) = API
-        .post(
-            &carla,
-            &server,
-            &format!("/api/applications/{carla_id}/approve"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 403);
+    // The operator asks, Carla answers, the operator approves.
     let (status, asked) = API
         .post(
             &operator,
@@ -186,11 +114,6 @@ async fn applications() -> Applied {
         )
         .await;
     assert_eq!((status, &asked["status"]), (200, &json!("info_requested")));
-    let (_, mine) = API.get(&carla, &server, "/api/my-applications").await;
-    assert_eq!(
-        mine[0]["question"],
-        "Può allegare la lettera di licenziamento?"
-    );
     // The kernel's "my applications and bookings" page gathers it from the plugin.
     let (status, me) = carla.get_json(&server, "/me").await;
     assert_eq!(status, 200, "{me}");
@@ -229,17 +152,6 @@ async fn applications() -> Applied {
         )
         .await;
     assert_eq!((status, &approved["status"]), (200, &json!("eligible")));
-    // Approving twice is a conflict, not a second approval.
-    let (status, _) = API
-        .post(
-            &operator,
-            &server,
-            &format!("/api/applications/{carla_id}/approve"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 409);
-
     // Elena has no account: the operator files for her (150 €, eligible, ranked last).
     let (status, elena_app) = API.post(
         &operator,
@@ -251,16 +163,6 @@ async fn applications() -> Applied {
     assert_eq!(status, 201, "{elena_app}");
     assert_eq!(elena_app["on_behalf"], true);
     assert_eq!(elena_app["filed_by"], "operatrice");
-    // Filing on someone's behalf needs the operator role.
-    let (status, _) = API.post(
-        &anna,
-        &server,
-        &path,
-        json!({"on_behalf": true, "full_name": "Dario Marino", "tax_code": DARIO, "household_size": 1, "minors": 0, "isee": "1", "resident": "no", "income_loss": "no"}),
-    )
-    .await;
-    assert_eq!(status, 403);
-
     // Two simultaneous submissions for Dario: exactly one gets through.
     let dario = json!({"on_behalf": true, "full_name": "Dario Marino", "tax_code": DARIO, "household_size": 1, "minors": 0, "isee": "1000", "resident": "no", "income_loss": "no"});
     let (first, second) = tokio::join!(
@@ -278,8 +180,8 @@ async fn applications() -> Applied {
         .await;
     assert_eq!(status, 200);
     assert!(page.contains("Buoni spesa inverno"), "{page}");
-    let (status, _) = API
-        .get(&bruno, &server, &format!("/api/applications/{anna_id}"))
+    let (status, _) = bruno
+        .page(&server, &format!("/p/vouchers/applications/{anna_id}"))
         .await;
     assert_eq!(status, 404);
     let (status, page) = operator
@@ -295,9 +197,7 @@ async fn applications() -> Applied {
         server,
         operator,
         anna,
-        carla,
         id,
         anna_id,
-        carla_id,
     }
 }

@@ -1,6 +1,10 @@
 //! The `vouchers` plugin over HTTP: a whole campaign from its creation to the reimbursement of
-//! a merchant, with every balance checked to the cent, and two hundred cashiers racing for one
-//! voucher.
+//! a merchant through the kernel (accounts, `/me`, racing submissions, pages, exports), the
+//! forms without JavaScript, and two hundred cashiers racing for one voucher.
+//!
+//! The campaign's domain stories — eligibility and its reasons, review, ranking, the vouchers'
+//! amounts, refusals, the dashboard and the exports to the cent — are the plugin's native tests,
+//! in `plugins/vouchers/tests/`.
 
 mod applications;
 mod forms;

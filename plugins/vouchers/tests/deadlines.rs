@@ -1,0 +1,61 @@
+//! A campaign takes applications from its opening day to its closing day, on the plugin's
+//! clock — run natively against the kernel's store (`trama-testhost`).
+
+use serde_json::json;
+use trama_testhost::TestHost;
+use vouchers::Vouchers;
+
+/// Valid codici fiscali (their check letters are right).
+const ANNA: &str = "RSSMRA85T10A562S";
+const BRUNO: &str = "VRDGPP80A01H501U";
+
+#[test]
+fn applications_are_taken_only_between_the_opening_and_the_closing_day() {
+    let host = TestHost::<Vouchers>::new(env!("CARGO_MANIFEST_DIR")).expect("the manifest");
+    let operator = host.account("operatrice", &["operator"]);
+    let anna = host.account("anna", &["citizen"]);
+    host.set_time("2026-01-05T10:00:00+01:00");
+    let created = host.post(
+        Some(&operator),
+        "/api/campaigns",
+        json!({
+            "title": "Buoni spesa inverno",
+            "measure": "food",
+            "opens_on": "2026-01-11",
+            "closes_on": "2026-01-22",
+            "budget": "700,00",
+            "fields": ["household_size", "isee", "resident"],
+            "isee_max": "15.000",
+            "residence_required": true,
+            "base_amounts": ["150", "250"],
+        }),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let path = format!(
+        "/api/campaigns/{}/applications",
+        created.body["id"].as_str().expect("id")
+    );
+    let application =
+        json!({"tax_code": ANNA, "household_size": 1, "isee": "9000", "resident": true});
+    // Before the opening day: refused, and nothing is stored.
+    let early = host.post(Some(&anna), &path, application.clone());
+    assert_eq!(early.status, 422, "{}", early.body);
+    assert_eq!(
+        host.get(Some(&anna), "/api/my-applications").body,
+        json!([])
+    );
+    // On the opening day it is taken.
+    host.set_time("2026-01-11T08:00:00+01:00");
+    let taken = host.post(Some(&anna), &path, application);
+    assert_eq!(taken.status, 201, "{}", taken.body);
+    assert_eq!(taken.body["amount_cents"], 15_000, "{}", taken.body);
+    // After the closing day: refused.
+    host.set_time("2026-01-23T08:00:00+01:00");
+    let bruno = host.account("bruno", &["citizen"]);
+    let late = host.post(
+        Some(&bruno),
+        &path,
+        json!({"tax_code": BRUNO, "household_size": 1, "isee": "9000", "resident": true}),
+    );
+    assert_eq!(late.status, 422, "{}", late.body);
+}
