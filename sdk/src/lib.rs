@@ -155,7 +155,7 @@ pub mod twin;
 pub mod web;
 
 pub use error::{Error, Result};
-pub use plugin::Plugin;
+pub use plugin::{Plugin, serve};
 
 /// What [`export_plugin!`] expands to; not part of the API.
 #[doc(hidden)]

@@ -59,40 +59,61 @@ fn report_panics() {
     }));
 }
 
+/// What every call into a plugin does around the plugin's own method, wherever it runs: in the
+/// component (the adapter below) and in a native test host (`trama-testhost`), so that a test
+/// meets the plugin exactly as the kernel does — the answer's language set first.
+pub mod serve {
+    use super::Plugin;
+    use crate::Result;
+    use crate::events::Event;
+    use crate::http::{Request, Response};
+
+    /// A request, answered in the language it asks for.
+    pub fn request<P: Plugin>(request: Request) -> Result<Response> {
+        crate::i18n::set_locale(request.locale());
+        P::default().handle(request)
+    }
+
+    /// An event: no person asked, so the instance's own language.
+    pub fn event<P: Plugin>(event: Event) -> Result<()> {
+        crate::i18n::set_locale("");
+        P::default().on_event(event)
+    }
+
+    /// A scheduled job, in the instance's language.
+    pub fn job<P: Plugin>(name: &str) -> Result<()> {
+        crate::i18n::set_locale("");
+        P::default().run_job(name)
+    }
+
+    /// The install hook, in the instance's language.
+    pub fn install<P: Plugin>(previous: Option<&str>) -> Result<()> {
+        crate::i18n::set_locale("");
+        P::default().install(previous)
+    }
+}
+
 impl<P: Plugin> Guest for Adapter<P> {
     fn handle(request: HttpRequest) -> std::result::Result<HttpResponse, PluginError> {
         report_panics();
-        let request = Request::from_wit(request);
-        crate::i18n::set_locale(request.locale());
-        P::default()
-            .handle(request)
+        serve::request::<P>(Request::from_wit(request))
             .map(Response::into_wit)
             .map_err(crate::Error::into_wit)
     }
 
     fn on_event(event: WitEvent) -> std::result::Result<(), String> {
         report_panics();
-        // No person asked: the instance's own language.
-        crate::i18n::set_locale("");
-        P::default()
-            .on_event(Event::from_wit(event))
-            .map_err(|err| err.to_string())
+        serve::event::<P>(Event::from_wit(event)).map_err(|err| err.to_string())
     }
 
     fn run_job(name: String) -> std::result::Result<(), String> {
         report_panics();
-        // No person asked: the instance's own language.
-        crate::i18n::set_locale("");
-        P::default().run_job(&name).map_err(|err| err.to_string())
+        serve::job::<P>(&name).map_err(|err| err.to_string())
     }
 
     fn install(previous: Option<String>) -> std::result::Result<(), String> {
         report_panics();
-        // No person asked: the instance's own language.
-        crate::i18n::set_locale("");
-        P::default()
-            .install(previous.as_deref())
-            .map_err(|err| err.to_string())
+        serve::install::<P>(previous.as_deref()).map_err(|err| err.to_string())
     }
 }
 

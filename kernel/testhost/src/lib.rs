@@ -66,6 +66,8 @@ pub enum TestHostError {
     Manifest { path: PathBuf, message: String },
     #[error("settings of plugin `{plugin}`: {message}")]
     Settings { plugin: String, message: String },
+    #[error("plugin `{plugin}` refused to install: {message}")]
+    Install { plugin: String, message: String },
     #[error("the in-memory database: {0}")]
     Database(String),
 }
@@ -173,7 +175,7 @@ impl<P: Plugin> TestHost<P> {
             catalogues: Arc::default(),
             events_wake: Arc::default(),
         };
-        Ok(Self {
+        let host = Self {
             plugin: PhantomData,
             inner: Rc::new(Inner {
                 runtime,
@@ -184,7 +186,13 @@ impl<P: Plugin> TestHost<P> {
                 pending: RefCell::new(Vec::new()),
                 published: RefCell::new(Vec::new()),
             }),
-        })
+        };
+        // The kernel installs a plugin when an instance first enables it, before any request.
+        host.install(None).map_err(|err| TestHostError::Install {
+            plugin,
+            message: err.to_string(),
+        })?;
+        Ok(host)
     }
 
     /// Opens an account holding `roles` (kernel roles such as `citizen`, or the plugin's own).
@@ -192,11 +200,19 @@ impl<P: Plugin> TestHost<P> {
     /// # Panics
     /// If the kernel refuses the account (a malformed or taken username): a test's own mistake.
     pub fn account(&self, username: &str, roles: &[&str]) -> Account {
+        self.person(username, &username.replace(['.', '_', '-'], " "), roles)
+    }
+
+    /// Like [`TestHost::account`], with the name the person signed up with (`Carla Bianchi`),
+    /// which pages, exports and notices show.
+    ///
+    /// # Panics
+    /// If the kernel refuses the account.
+    pub fn person(&self, username: &str, display_name: &str, roles: &[&str]) -> Account {
         let roles: Vec<String> = roles.iter().map(|role| (*role).to_owned()).collect();
-        let display_name = username.replace(['.', '_', '-'], " ");
         let new = NewUser {
             username,
-            display_name: &display_name,
+            display_name,
             // Nobody logs in: the account only has to exist, with a password the kernel accepts.
             password: "a password nobody types in a test",
             roles: &roles,
@@ -279,7 +295,7 @@ impl<P: Plugin> TestHost<P> {
         caller: Option<&Account>,
         request: Request,
     ) -> trama_sdk::Result<Response> {
-        self.call(caller, || P::default().handle(request))
+        self.call(caller, || trama_sdk::serve::request::<P>(request))
     }
 
     /// Delivers an event to the plugin, as the kernel's dispatcher does (no caller).
@@ -291,17 +307,18 @@ impl<P: Plugin> TestHost<P> {
             &payload.to_string(),
         );
         event.published_at = self.now_ms();
-        self.call(None, || P::default().on_event(event))
+        self.call(None, || trama_sdk::serve::event::<P>(event))
     }
 
     /// Runs the plugin's scheduled job `name` (no caller).
     pub fn run_job(&self, name: &str) -> trama_sdk::Result<()> {
-        self.call(None, || P::default().run_job(name))
+        self.call(None, || trama_sdk::serve::job::<P>(name))
     }
 
-    /// Runs the plugin's `install` hook, as the kernel does when it is first enabled.
-    pub fn install(&self) -> trama_sdk::Result<()> {
-        self.call(None, || P::default().install(None))
+    /// Runs the plugin's `install` hook again, as the kernel does when `previous` is upgraded
+    /// (the host ran it once, as a first install, when it was made).
+    pub fn install(&self, previous: Option<&str>) -> trama_sdk::Result<()> {
+        self.call(None, || trama_sdk::serve::install::<P>(previous))
     }
 
     /// The events committed calls published, oldest first.

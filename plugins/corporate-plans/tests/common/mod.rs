@@ -30,8 +30,6 @@ pub fn host() -> Host {
     )
     .expect("the plugin's manifest and settings");
     host.set_time("2026-03-10T10:00:00+01:00");
-    // As the kernel does when the plugin is first enabled: it opens its ledger accounts.
-    host.install().expect("the install hook");
     host
 }
 
@@ -81,14 +79,10 @@ pub fn item<'a>(mine: &'a Json, title: &str) -> &'a Json {
 
 /// A download's text, asked for in `locale`.
 pub fn download(host: &Host, who: &Account, path: &str, locale: &str) -> (u16, String) {
-    // The kernel's adapter sets the call's language from the request before the plugin runs
-    // (`trama_sdk::plugin`); the test host calls the plugin directly, so the test does it.
-    trama_sdk::i18n::set_locale(locale);
     let answer = host.send(
         Some(who),
         Request::new(Method::Get, path).with_locale(locale),
     );
-    trama_sdk::i18n::set_locale("");
     let text = answer
         .file
         .as_ref()
