@@ -1,15 +1,16 @@
-//! The `admissions` plugin over HTTP: a shop applies, the committee comments, asks for
-//! information, refuses a conflicted member's vote and reaches its decision; the shop enters the
-//! register and — with the vouchers plugin enabled in the same instance — redeems a voucher as
-//! a merchant, until the committee suspends it. A second instance runs on short settings to show
-//! windows closing without quorum and accreditations expiring on the kernel's clock.
+//! The `admissions` plugin over HTTP, as wiring: a shop applies and the committee approves it;
+//! the shop enters the register and — with the vouchers plugin enabled in the same instance,
+//! told through the kernel's event dispatcher — redeems a voucher as a merchant, until the
+//! committee suspends it; on SQLite and on PostgreSQL. The forms work without JavaScript.
 //!
-//! The committee's story runs in three steps: `application` (to the decision), `register` (the
-//! register, its exports, the minutes and the vouchers merchant), `suspension` (a motion, a
-//! rejection, a renewal).
+//! The committee's rules — the roster, conflicts of interest, questions, quorum and majority,
+//! the register's entries and exports, the minutes, rejections, windows and expiry on the
+//! clock — are the plugin's own tests, run natively (`plugins/admissions/tests/`).
+//!
+//! The story runs in three steps: `application` (to the decision), `register` (the pages,
+//! `/me`, the files and the vouchers merchant), `suspension` (a motion, the renewal form).
 
 mod application;
-mod clock;
 mod forms;
 mod register;
 mod suspension;
@@ -48,9 +49,7 @@ municipality_name = "Comune di Prova"
 
 /// Valid identifiers (their check characters are right).
 pub(super) const SHOP_VAT: &str = "01234567897";
-pub(super) const APS_TAX_CODE: &str = "02760100962";
 pub(super) const MARIO: &str = "RSSMRA85T10A562S";
-pub(super) const GIULIA: &str = "VRDGPP80A01H501U";
 pub(super) const CITIZEN: &str = "BNCLCU90M41F205Q";
 
 /// An application for a shop with VAT number `vat`, represented by `representative`.

@@ -1,5 +1,5 @@
-//! The approved shop enters the register: exports, `/me`, the minutes, and the vouchers plugin
-//! taking it as a merchant.
+//! The approved shop enters the register: the pages, `/me`, the files over HTTP, and — through
+//! the kernel's event dispatcher — the vouchers plugin taking it as a merchant.
 
 use std::time::Duration;
 
@@ -45,53 +45,23 @@ pub(super) async fn into_the_register_and_the_vouchers(decided: Decided) -> Accr
         "{page}"
     );
     assert!(
-        !page.contains("Conosco la bottega"),
-        "no committee comments: {page}"
-    );
-    assert!(
         inbox(&shopkeeper, &server)
             .await
             .iter()
             .any(|s| s.contains("Domanda approvata"))
     );
 
-    // The register: the approved service only, a year of validity, public.
+    // The register, public, as a page and as a file for a spreadsheet. (Its entries and the
+    // exports' columns are the plugin's own tests: `plugins/admissions/tests/register.rs`.)
     let anonymous = Client::new();
-    let (status, register) = API.get(&anonymous, &server, "/api/register").await;
-    assert_eq!(status, 200);
-    assert_eq!(register.as_array().map(Vec::len), Some(1), "{register}");
-    let entry = &register[0];
-    assert_eq!(entry["id"], provider_id.as_str());
-    assert_eq!(entry["legal_name"], "Alimentari Bottega srl");
-    assert_eq!(entry["status"], "active");
-    assert_eq!(entry["admitted_on"], today_plus(0));
-    assert_eq!(entry["expires_on"], today_plus(364));
-    assert_eq!(entry["services"].as_array().map(Vec::len), Some(1));
-    assert_eq!(entry["services"][0]["title"], "Spesa a domicilio");
     let (status, page) = anonymous.page(&server, "/p/admissions/register").await;
     assert_eq!(status, 200);
     assert!(page.contains("Alimentari Bottega srl"), "{page}");
-    // The exports open in columns in an Italian spreadsheet: a byte-order mark, `;`, Italian
-    // headers; in English, `,` and English headers.
     let (status, csv) = API.text(&anonymous, &server, "/register.csv").await;
     assert_eq!(status, 200);
-    assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(
-        csv.starts_with("\u{feff}ID fornitore;Ragione sociale;Forma giuridica;Codice fiscale;"),
+        csv.starts_with("\u{feff}ID fornitore;Ragione sociale;") && csv.contains(SHOP_VAT),
         "{csv}"
-    );
-    assert!(
-        csv.contains(&format!(";{SHOP_VAT};{SHOP_VAT};")) && csv.contains("Spesa a domicilio"),
-        "{csv}"
-    );
-    let (_, english) = API.text(&anonymous, &server, "/register.csv?lang=en").await;
-    assert!(
-        english.starts_with("\u{feff}Provider ID,Legal name,Legal form,Tax code,"),
-        "{english}"
-    );
-    assert!(
-        english.contains(&format!(",{SHOP_VAT},{SHOP_VAT},")),
-        "{english}"
     );
 
     // The shop's "my applications and bookings" (`/me`): its application, approved, and its
@@ -112,27 +82,12 @@ pub(super) async fn into_the_register_and_the_vouchers(decided: Decided) -> Accr
     }
     // A committee member who applied for nothing has nothing there; a stranger must log in.
     assert!(my_items(&anna, &server).await.is_empty());
-    let (status, _) = API.get(&anonymous, &server, "/api/mine").await;
-    assert_eq!(status, 401);
 
-    // The minutes: who was entitled, who was excluded and why, every vote, the outcome.
+    // The minutes download for the committee only.
     let (status, minutes) = API
         .text(&anna, &server, &format!("/applications/{id}/minutes.csv"))
         .await;
     assert_eq!(status, 200);
-    assert!(
-        minutes.starts_with("\u{feff}Sezione;Membro;Valore;Ora (UTC);Nota\r\n"),
-        "{minutes}"
-    );
-    assert!(
-        minutes.contains(
-            "excluded;dario;dario;;ha dichiarato un legame con 01234567897 (cugino del titolare)"
-        ),
-        "{minutes}"
-    );
-    assert!(minutes.contains("vote;bruno;favorevole;"), "{minutes}");
-    assert!(minutes.contains("comment;anna;"), "{minutes}");
-    assert!(minutes.contains("answer;bottega;"), "{minutes}");
     assert!(minutes.contains("outcome;;approved;"), "{minutes}");
     let (status, _) = API
         .text(
@@ -142,16 +97,6 @@ pub(super) async fn into_the_register_and_the_vouchers(decided: Decided) -> Accr
         )
         .await;
     assert_eq!(status, 403, "minutes are the committee's");
-    let (_, decisions) = API.text(&carla, &server, "/decisions.csv").await;
-    assert_eq!(decisions.lines().count(), 2, "{decisions}");
-    assert!(
-        decisions.starts_with("\u{feff}Decisa il (UTC);Caso;ID caso;Soggetto;Tipo;Esito;"),
-        "{decisions}"
-    );
-    assert!(
-        decisions.contains(&format!(";application;{id};Alimentari Bottega srl;")),
-        "{decisions}"
-    );
 
     // The vouchers plugin sees the accredited shop as a merchant, linked to its account.
     let linked = eventually(Duration::from_secs(20), || async {

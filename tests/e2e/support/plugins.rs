@@ -103,18 +103,6 @@ pub fn message(answer: &Json) -> String {
         .to_owned()
 }
 
-/// The fields named by the problems of a refused form.
-pub fn problem_fields(answer: &Json) -> Vec<String> {
-    answer["problems"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|p| p["field"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The subjects of the caller's notifications (the kernel's inbox).
 pub async fn inbox(client: &Client, server: &Server) -> Vec<String> {
     let (status, inbox) = client.get_json(server, "/notifications").await;

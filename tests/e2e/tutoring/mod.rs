@@ -1,9 +1,9 @@
-//! The `tutoring` plugin over HTTP: groups that fill up to three children and refuse the fourth,
-//! tutors and rooms that cannot be booked twice, funded hours that run out, cancellations in
-//! time and late, the register, reminders, the monthly report, the calendars, and fifty
-//! families racing for the last place in a group.
+//! The `tutoring` plugin over HTTP: a month of lessons reaching the kernel's "my bookings" page,
+//! the exports and calendars served as files, the pages and forms without JavaScript, and fifty
+//! families racing for the last place in a group. The domain rules — groups of three, double
+//! bookings, funded hours, deadlines, reminders, the report's figures — are the plugin's own
+//! tests, run natively (`plugins/tutoring/tests/`).
 
-mod groups;
 mod month;
 mod race;
 mod reports;
@@ -186,19 +186,4 @@ pub(super) fn field<'a>(items: &'a [Json], name: &str) -> Vec<&'a str> {
         .iter()
         .map(|i| i[name].as_str().unwrap_or_default())
         .collect()
-}
-
-/// A first day from which four consecutive days fall in one month, so that every lesson of a
-/// test takes its hours from the same monthly allowance.
-pub(super) fn base_day() -> i64 {
-    let first = today() + time::Duration::days(1);
-    let last = first + time::Duration::days(3);
-    if first.month() == last.month() {
-        1
-    } else {
-        // The first of next month, at most four days away.
-        (1..=5)
-            .find(|n| (today() + time::Duration::days(*n)).day() == 1)
-            .unwrap_or(1)
-    }
 }

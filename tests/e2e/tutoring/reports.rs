@@ -1,12 +1,12 @@
-//! The month's report, its exports and the calendars agree with what happened; the pages and
-//! forms work without JavaScript.
+//! The month's exports and calendars are served over HTTP as files, and its pages and forms
+//! work without JavaScript. What the report, the exports and the calendars contain is the
+//! plugin's own test (`plugins/tutoring/tests/reports.rs`).
 
-use serde_json::Value as Json;
-
+use super::API;
 use super::month::Month;
-use super::{API, month_of};
+use super::month_of;
 
-/// The report of the month, its exports, the calendars, and the pages and forms.
+/// The exports and calendars over HTTP, the pages and the forms.
 pub(super) async fn reports_calendars_and_pages(story: Month) {
     let Month {
         instance: _instance,
@@ -19,73 +19,11 @@ pub(super) async fn reports_calendars_and_pages(story: Month) {
         library,
         lesson,
         tomorrow,
-        soon,
         later,
     } = story;
-
-    // The month of tomorrow's lesson: one lesson held by Giulia in the library, one hour,
-    // 22,00 €; Anna's Luca attended, Carla's Ugo missed it (and the hour is used).
     let month = month_of(&tomorrow);
-    let (status, report) = API
-        .get(&operator, &server, &format!("/api/reports?month={month}"))
-        .await;
-    assert_eq!(status, 200, "{report}");
-    let totals = &report["totals"];
-    assert_eq!(
-        (totals["lessons"].as_u64(), totals["minutes"].as_u64()),
-        (Some(1), Some(60)),
-        "{report}"
-    );
-    assert_eq!(
-        (totals["present"].as_u64(), totals["absent"].as_u64()),
-        (Some(1), Some(1))
-    );
-    assert_eq!(totals["cost_cents"], 2200);
-    let late_here = u64::from(month_of(&soon) == month);
-    assert_eq!(totals["late_cancelled"].as_u64(), Some(late_here));
-    let tutors = report["tutors"].as_array().expect("tutors");
-    assert_eq!(tutors.len(), 1);
-    assert_eq!(tutors[0]["name"], "Giulia Neri");
-    assert_eq!(
-        (
-            tutors[0]["lessons"].as_u64(),
-            tutors[0]["cost_cents"].as_i64()
-        ),
-        (Some(1), Some(2200))
-    );
-    let spaces = report["spaces"].as_array().expect("spaces");
-    assert_eq!(
-        (spaces[0]["name"].as_str(), spaces[0]["minutes"].as_u64()),
-        (Some("Biblioteca civica; sala 2"), Some(60))
-    );
-    let family = |name: &str| {
-        report["families"]
-            .as_array()
-            .expect("families")
-            .iter()
-            .find(|f| f["name"] == name)
-            .cloned()
-            .unwrap_or(Json::Null)
-    };
-    let anna_row = family("Anna Rossi");
-    assert_eq!(
-        (anna_row["lessons"].as_u64(), anna_row["minutes"].as_u64()),
-        (Some(1), Some(60)),
-        "{report}"
-    );
-    assert_eq!(
-        anna_row["charged_minutes"].as_u64(),
-        Some(60 + 60 * late_here)
-    );
-    let carla_row = family("Carla Bianchi");
-    assert_eq!(
-        (carla_row["absent"].as_u64(), carla_row["minutes"].as_u64()),
-        (Some(1), Some(0)),
-        "{report}"
-    );
-    assert_eq!(carla_row["charged_minutes"].as_u64(), Some(60));
 
-    // The same figures in the exports.
+    // The export downloads as a CSV file for a spreadsheet.
     let csv = operator
         .http
         .get(server.url(&format!("/p/tutoring/reports/tutors.csv?month={month}")))
@@ -93,40 +31,17 @@ pub(super) async fn reports_calendars_and_pages(story: Month) {
         .await
         .expect("csv");
     assert_eq!(csv.status().as_u16(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|kind| kind.starts_with("text/csv")),
+        "{:?}",
+        csv.headers()
+    );
     let csv = csv.text().await.expect("csv text");
-    // For an Italian spreadsheet: a byte-order mark, `;` between fields, Italian headers and
-    // decimal commas.
-    assert!(
-        csv.starts_with("\u{feff}tipo;id;nome;lezioni;ore;"),
-        "{csv}"
-    );
-    assert!(
-        csv.contains(&format!("tutor;{giulia_id};Giulia Neri;1;1;1;1;1;1;")),
-        "{csv}"
-    );
-    assert!(csv.contains("\r\ntotale;"), "{csv}");
     assert!(csv.contains(";22,00\r\n"), "{csv}");
-    let detail = operator
-        .http
-        .get(server.url(&format!("/p/tutoring/reports/lessons.csv?month={month}")))
-        .send()
-        .await
-        .expect("csv")
-        .text()
-        .await
-        .expect("csv text");
-    assert!(
-        detail.contains(";Anna Rossi;Luca Rossi;present;1\r\n"),
-        "{detail}"
-    );
-    assert!(
-        detail.contains(";Carla Bianchi;<Ugo> Bianchi;absent;1\r\n"),
-        "{detail}"
-    );
-    let (status, _) = API.get(&anna, &server, "/api/reports").await;
-    assert_eq!(status, 403, "reports are for operators");
 
-    // Anna's calendar: three events in Rome time, the two cancelled ones marked so.
+    // Anna's calendar is served, without logging in, as a calendar a phone subscribes to.
     let (_, family) = API.get(&anna, &server, "/api/family").await;
     let feed = family["family"]["feed_path"]
         .as_str()
@@ -139,48 +54,7 @@ pub(super) async fn reports_calendars_and_pages(story: Month) {
         Some("text/calendar; charset=utf-8")
     );
     let ics = response.text().await.expect("ics");
-    assert!(
-        ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"),
-        "{ics}"
-    );
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3, "{ics}");
-    assert_eq!(ics.matches("STATUS:CANCELLED").count(), 2, "{ics}");
-    let compact = tomorrow.replace('-', "");
-    assert!(
-        ics.contains(&format!("DTSTART;TZID=Europe/Rome:{compact}T100000\r\n")),
-        "{ics}"
-    );
-    assert!(
-        ics.contains("LOCATION:Biblioteca civica\\; sala 2\\, Via Roma 1\\, Prova\r\n"),
-        "{ics}"
-    );
-    assert!(
-        ics.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Rome\r\n"),
-        "{ics}"
-    );
-    assert!(
-        !ics.replace("\r\n", "").contains('\n'),
-        "every line ends with CRLF"
-    );
-    // Giulia's calendar, from her page; a made-up address is a 404.
-    let (_, me) = API.get(&giulia, &server, "/api/tutor").await;
-    let feed = me["tutor"]["feed_path"]
-        .as_str()
-        .expect("tutor feed")
-        .to_owned();
-    let ics = reqwest::get(server.url(&feed))
-        .await
-        .expect("feed")
-        .text()
-        .await
-        .expect("ics");
-    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3, "{ics}");
-    assert!(ics.contains("Bambini: Luca R.\\, <Ugo> B."), "{ics}");
-    let bogus =
-        reqwest::get(server.url("/p/tutoring/feeds/family/00000000000000000000000000000000.ics"))
-            .await
-            .expect("feed");
-    assert_eq!(bogus.status().as_u16(), 404);
 
     // The pages render, escape what families typed, and work without JavaScript.
     for (client, path, expected) in [

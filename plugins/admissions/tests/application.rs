@@ -1,0 +1,315 @@
+//! A shop applies; the committee comments, asks for information, refuses a conflicted member's
+//! vote and decides (moved from `tests/e2e/admissions/application.rs`), natively against the
+//! kernel's store, accounts and outbox (`trama-testhost`).
+
+mod common;
+
+use common::{MARIO, SHOP_VAT, host_with, inbox, problem_fields, settings, shop};
+use serde_json::json;
+
+#[test]
+fn every_holder_of_the_role_is_on_the_roster_and_a_declared_link_is_checked() {
+    let host = host_with(settings());
+    let [anna, bruno, carla, dario] =
+        ["anna", "bruno", "carla", "dario"].map(|member| host.account(member, &["committee"]));
+    let shopkeeper = host.account("bottega", &["merchant"]);
+
+    // Every holder of the `committee` role is on the roster, whether or not they have opened
+    // the committee page yet: the quorum is a share of all of them.
+    host.page(Some(&anna), "/committee");
+    let committee = host.get(Some(&anna), "/api/committee");
+    assert_eq!(committee.status, 200, "{}", committee.body);
+    let roster = committee.body["roster"].as_array().expect("roster");
+    assert_eq!(roster.len(), 4, "{}", committee.body);
+    assert_eq!(
+        roster.iter().filter(|m| m["joined"].is_null()).count(),
+        3,
+        "three members have not opened the page yet: {}",
+        committee.body
+    );
+    for member in [&bruno, &carla, &dario] {
+        assert_eq!(host.page(Some(member), "/committee").status, 200);
+    }
+    let committee = host.get(Some(&anna), "/api/committee");
+    assert!(
+        committee.body["roster"]
+            .as_array()
+            .expect("roster")
+            .iter()
+            .all(|m| !m["joined"].is_null()),
+        "{}",
+        committee.body
+    );
+
+    // A link must name a valid identifier.
+    let profile = host.post(
+        Some(&dario),
+        "/api/committee/profile",
+        json!({"links": [format!("IT{SHOP_VAT} cugino del titolare"), "12345 sbagliato"]}),
+    );
+    assert_eq!(
+        (profile.status, problem_fields(&profile)),
+        (422, vec!["links".to_owned()]),
+        "{}",
+        profile.body
+    );
+    let profile = host.post(
+        Some(&dario),
+        "/api/committee/profile",
+        json!({"links": [format!("IT{SHOP_VAT} cugino del titolare")]}),
+    );
+    assert_eq!(profile.status, 200, "{}", profile.body);
+    assert_eq!(profile.body["links"][0]["identifier"], SHOP_VAT);
+    let committee = host.get(Some(&anna), "/api/committee");
+    assert_eq!(committee.body["roster"].as_array().map(Vec::len), Some(4));
+    // Someone without the role is not on the committee.
+    assert_eq!(host.get(Some(&shopkeeper), "/api/committee").status, 403);
+}
+
+#[test]
+fn wrong_identifiers_and_an_outdated_ethics_code_are_refused_and_named() {
+    let committee = common::committee();
+    let host = &committee.host;
+
+    // The form shows the ethics code's version.
+    let form = host.page(Some(&committee.shopkeeper), "/apply");
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.to_string().contains("2025-1"), "{}", form.body);
+
+    let mut wrong = shop("Alimentari Bottega srl", "01234567890", "RSSMRA85T10A562T");
+    wrong["ethics_version"] = json!("2024-1");
+    wrong["declarations"] = json!([1]);
+    let refused = host.post(Some(&committee.shopkeeper), "/api/applications", wrong);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let fields = problem_fields(&refused);
+    for field in [
+        "tax_code",
+        "vat_number",
+        "representative_tax_code",
+        "declarations",
+        "ethics_version",
+    ] {
+        assert!(
+            fields.iter().any(|f| f == field),
+            "{field} not named in {}",
+            refused.body
+        );
+    }
+}
+
+#[test]
+fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quorum() {
+    let common::Committee {
+        host,
+        anna,
+        bruno,
+        carla,
+        dario,
+        shopkeeper,
+    } = common::committee();
+
+    let application = host.post(
+        Some(&shopkeeper),
+        "/api/applications",
+        shop("Alimentari Bottega srl", SHOP_VAT, MARIO),
+    );
+    assert_eq!(application.status, 201, "{}", application.body);
+    let application = application.body;
+    assert_eq!(application["status"], "voting");
+    assert_eq!(application["kind"], "admission");
+    assert!(
+        application["committee"].is_null(),
+        "the applicant sees no committee data"
+    );
+    let id = application["id"].as_str().expect("id").to_owned();
+    let packet = application["services"][1]["id"]
+        .as_str()
+        .expect("service id")
+        .to_owned();
+    // One application at a time per organisation.
+    let twice = host.post(
+        Some(&shopkeeper),
+        "/api/applications",
+        shop("Alimentari Bottega srl", SHOP_VAT, MARIO),
+    );
+    assert_eq!(twice.status, 409, "{}", twice.body);
+    // Members are told of the new application.
+    assert!(
+        inbox(&host, &anna)
+            .iter()
+            .any(|s| s.contains("Nuova domanda da esaminare")),
+        "members are notified: {:?}",
+        host.notifications()
+    );
+
+    // Nobody else sees it; the committee does, with Dario excluded for his declared link.
+    let citizen = host.account("cittadina", &["citizen"]);
+    let path = format!("/api/applications/{id}");
+    assert_eq!(host.get(Some(&citizen), &path).status, 404);
+    let seen = host.get(Some(&anna), &path);
+    assert_eq!(seen.status, 200);
+    assert_eq!(seen.body["committee"]["electorate"], 3);
+    assert_eq!(seen.body["committee"]["quorum"], 2);
+    assert_eq!(seen.body["committee"]["excluded"][0]["name"], "dario");
+
+    // A comment stays within the committee; a conflicted member may not comment.
+    let commented = host.post(
+        Some(&anna),
+        &format!("{path}/comments"),
+        json!({"text": "Conosco la bottega: è un punto di riferimento del quartiere."}),
+    );
+    assert_eq!(commented.status, 200, "{}", commented.body);
+    assert_eq!(
+        commented.body["committee"]["comments"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let mine = host.get(Some(&shopkeeper), &path).body;
+    assert!(mine["committee"].is_null() && !mine.to_string().contains("punto di riferimento"));
+    let refused = host.post(
+        Some(&dario),
+        &format!("{path}/comments"),
+        json!({"text": "Ottimi cugini"}),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+
+    // A request for information suspends the vote until the applicant answers.
+    let asked = host.post(
+        Some(&bruno),
+        &format!("{path}/request-info"),
+        json!({"question": "Il pacco solidale ha un prezzo? Indicatelo o ritiratelo dal catalogo."}),
+    );
+    assert_eq!(
+        (asked.status, &asked.body["status"]),
+        (200, &json!("info_requested")),
+        "{}",
+        asked.body
+    );
+    let suspended = host.post(
+        Some(&anna),
+        &format!("{path}/vote"),
+        json!({"choice": "approve"}),
+    );
+    assert_eq!(suspended.status, 409, "{}", suspended.body);
+    let mine = host.get(Some(&shopkeeper), "/api/my-applications");
+    assert_eq!(
+        mine.body[0]["pending_question"],
+        "Il pacco solidale ha un prezzo? Indicatelo o ritiratelo dal catalogo."
+    );
+    assert!(
+        inbox(&host, &shopkeeper)
+            .iter()
+            .any(|s| s.contains("chiede un'integrazione")),
+        "the applicant is told of the question"
+    );
+    // Only the applicant answers.
+    assert_eq!(
+        host.post(
+            Some(&anna),
+            &format!("{path}/answer"),
+            json!({"answer": "io"})
+        )
+        .status,
+        403
+    );
+    let withdrawn = host.post(
+        Some(&shopkeeper),
+        &format!("{path}/services/{packet}/withdraw"),
+        json!({}),
+    );
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    assert_eq!(withdrawn.body["services"][1]["withdrawn"], true);
+    let answered = host.post(
+        Some(&shopkeeper),
+        &format!("{path}/answer"),
+        json!({"answer": "Lo abbiamo ritirato: per ora offriamo solo la spesa a domicilio."}),
+    );
+    assert_eq!(
+        (answered.status, &answered.body["status"]),
+        (200, &json!("voting")),
+        "{}",
+        answered.body
+    );
+
+    // The conflicted member's vote is refused, saying why.
+    let refused = host.post(
+        Some(&dario),
+        &format!("{path}/vote"),
+        json!({"choice": "approve"}),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.message().contains("conflitto di interessi"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.message().contains(SHOP_VAT), "{}", refused.body);
+    // … and while the application is open he does not follow the committee's work on it.
+    let seen = host.get(Some(&dario), &path);
+    assert_eq!(seen.status, 200);
+    assert!(seen.body["committee"].is_null(), "{}", seen.body);
+    assert_eq!(
+        host.get(Some(&dario), &format!("/applications/{id}/minutes.csv"))
+            .status,
+        403
+    );
+
+    // One vote in favour is below the quorum of 2: nothing is decided yet.
+    let voted = host.post(
+        Some(&anna),
+        &format!("{path}/vote"),
+        json!({"choice": "approve", "reason": "Servizio utile e prezzi chiari"}),
+    );
+    assert_eq!(
+        (voted.status, &voted.body["status"]),
+        (200, &json!("voting")),
+        "{}",
+        voted.body
+    );
+    assert_eq!(voted.body["committee"]["count"]["approve"], 1);
+    // A vote against needs a motivation.
+    let refused = host.post(
+        Some(&carla),
+        &format!("{path}/vote"),
+        json!({"choice": "reject"}),
+    );
+    assert_eq!(
+        (refused.status, problem_fields(&refused)),
+        (422, vec!["reason".to_owned()])
+    );
+    assert!(host.published().is_empty(), "{:?}", host.published());
+    // The second vote in favour meets the quorum and Carla could no longer change the result.
+    let decided = host.post(
+        Some(&bruno),
+        &format!("{path}/vote"),
+        json!({"choice": "approve", "reason": "Risposta esauriente"}),
+    );
+    assert_eq!(decided.status, 200, "{}", decided.body);
+    assert_eq!(decided.body["status"], "approved", "{}", decided.body);
+    assert_eq!(decided.body["decision"]["closed_by"], "votes");
+    assert_eq!(
+        decided.body["decision"]["reasons"],
+        json!(["Servizio utile e prezzi chiari", "Risposta esauriente"])
+    );
+    let late = host.post(
+        Some(&carla),
+        &format!("{path}/vote"),
+        json!({"choice": "reject", "reason": "tardi"}),
+    );
+    assert_eq!(late.status, 409, "{}", late.body);
+
+    // The applicant is told, and the network learns of an accredited provider.
+    assert!(
+        inbox(&host, &shopkeeper)
+            .iter()
+            .any(|s| s.contains("Domanda approvata"))
+    );
+    let published = host.published();
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0].name, "admissions.provider_accredited");
+    assert_eq!(
+        published[0].payload["provider_id"], decided.body["provider_id"],
+        "{published:?}"
+    );
+}
