@@ -55,6 +55,19 @@ impl Answer {
         }
     }
 
+    /// The fields a refused form or JSON body names in its `problems`, in order.
+    pub fn problem_fields(&self) -> Vec<&str> {
+        self.body["problems"]
+            .as_array()
+            .map(|problems| {
+                problems
+                    .iter()
+                    .filter_map(|p| p["field"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The refusal's message, for asserting on what a person reads.
     pub fn message(&self) -> &str {
         self.body["error"]["message"].as_str().unwrap_or_default()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{MARIO, SHOP_VAT, host_with, inbox, problem_fields, settings, shop};
+use common::{MARIO, SHOP_VAT, host_with, inbox, settings, shop};
 use serde_json::json;
 
 #[test]
@@ -48,8 +48,8 @@ fn every_holder_of_the_role_is_on_the_roster_and_a_declared_link_is_checked() {
         json!({"links": [format!("IT{SHOP_VAT} cugino del titolare"), "12345 sbagliato"]}),
     );
     assert_eq!(
-        (profile.status, problem_fields(&profile)),
-        (422, vec!["links".to_owned()]),
+        (profile.status, profile.problem_fields()),
+        (422, vec!["links"]),
         "{}",
         profile.body
     );
@@ -81,7 +81,7 @@ fn wrong_identifiers_and_an_outdated_ethics_code_are_refused_and_named() {
     wrong["declarations"] = json!([1]);
     let refused = host.post(Some(&committee.shopkeeper), "/api/applications", wrong);
     assert_eq!(refused.status, 422, "{}", refused.body);
-    let fields = problem_fields(&refused);
+    let fields = refused.problem_fields();
     for field in [
         "tax_code",
         "vat_number",
@@ -90,7 +90,7 @@ fn wrong_identifiers_and_an_outdated_ethics_code_are_refused_and_named() {
         "ethics_version",
     ] {
         assert!(
-            fields.iter().any(|f| f == field),
+            fields.contains(&field),
             "{field} not named in {}",
             refused.body
         );
@@ -275,8 +275,8 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
         json!({"choice": "reject"}),
     );
     assert_eq!(
-        (refused.status, problem_fields(&refused)),
-        (422, vec!["reason".to_owned()])
+        (refused.status, refused.problem_fields()),
+        (422, vec!["reason"])
     );
     assert!(host.published().is_empty(), "{:?}", host.published());
     // The second vote in favour meets the quorum and Carla could no longer change the result.

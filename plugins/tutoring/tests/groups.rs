@@ -25,12 +25,7 @@ fn only_operators_register_spaces_and_tutors_and_every_broken_field_is_named() {
         json!({"name": "G", "subjects": ["Latino"], "levels": [], "availability": ["lun 15:10-18:00"]}),
     );
     assert_eq!(refused.status, 422, "{}", refused.body);
-    let fields: Vec<&str> = refused.body["problems"]
-        .as_array()
-        .expect("problems")
-        .iter()
-        .filter_map(|p| p["field"].as_str())
-        .collect();
+    let fields = refused.problem_fields();
     assert_eq!(fields, vec!["name", "subjects", "levels", "availability"]);
 }
 

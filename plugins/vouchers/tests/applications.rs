@@ -2,53 +2,10 @@
 //! and its answer, filing on someone's behalf — the plugin's own logic, run natively against
 //! the kernel's store, ledger and accounts (`trama-testhost`).
 
-use serde_json::{Value as Json, json};
-use trama_testhost::TestHost;
-use vouchers::Vouchers;
+mod common;
 
-/// Valid codici fiscali (their check letters are right).
-const ANNA: &str = "RSSMRA85T10A562S";
-const BRUNO: &str = "VRDGPP80A01H501U";
-const CARLA: &str = "BNCLCU90M41F205Q";
-const ELENA: &str = "PLLMRC75D12F839T";
-
-/// An application for `tax`: household size, minors, ISEE, residence, loss of income.
-fn apply(tax: &str, household: u32, minors: u32, isee: &str, resident: bool, loss: bool) -> Json {
-    json!({
-        "tax_code": tax,
-        "household_size": household,
-        "minors": minors,
-        "isee": isee,
-        "resident": resident,
-        "income_loss": loss,
-    })
-}
-
-fn host() -> TestHost<Vouchers> {
-    let host = TestHost::new(env!("CARGO_MANIFEST_DIR")).expect("the plugin's manifest");
-    host.set_time("2026-01-12T10:00:00+01:00");
-    host
-}
-
-/// The winter food campaign of the story: 700 €, ISEE up to 15,000 €, residents only.
-fn winter_campaign() -> Json {
-    json!({
-        "title": "Buoni spesa inverno",
-        "measure": "food",
-        "opens_on": "2026-01-11",
-        "closes_on": "2026-01-22",
-        "budget": "700,00",
-        "fields": ["household_size", "minors", "isee", "resident", "income_loss"],
-        "isee_max": "15.000",
-        "residence_required": true,
-        "base_amounts": ["150", "250", "350", "400"],
-        "per_minor": "35,50",
-        "max_amount": 500,
-        "denominations": "50; 20; 10; 5",
-        "ranking": ["isee_asc"],
-        "review_rules": ["income_loss = yes"],
-    })
-}
+use common::{ANNA, BRUNO, CARLA, ELENA, apply, host, winter_campaign};
+use serde_json::json;
 
 #[test]
 fn a_campaign_is_created_only_by_an_operator_and_every_broken_field_is_named() {
@@ -67,12 +24,7 @@ fn a_campaign_is_created_only_by_an_operator_and_every_broken_field_is_named() {
         json!({"title": "x", "measure": "cake", "budget": "dieci", "fields": ["isee"], "isee_max": "15000", "residence_required": true}),
     );
     assert_eq!(refused.status, 422, "{}", refused.body);
-    let fields: Vec<&str> = refused.body["problems"]
-        .as_array()
-        .expect("problems")
-        .iter()
-        .filter_map(|p| p["field"].as_str())
-        .collect();
+    let fields = refused.problem_fields();
     for field in [
         "title",
         "measure",

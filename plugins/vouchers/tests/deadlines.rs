@@ -1,13 +1,12 @@
 //! A campaign takes applications from its opening day to its closing day, on the plugin's
 //! clock — run natively against the kernel's store (`trama-testhost`).
 
+mod common;
+
+use common::{ANNA, BRUNO};
 use serde_json::json;
 use trama_testhost::TestHost;
 use vouchers::Vouchers;
-
-/// Valid codici fiscali (their check letters are right).
-const ANNA: &str = "RSSMRA85T10A562S";
-const BRUNO: &str = "VRDGPP80A01H501U";
 
 #[test]
 fn applications_are_taken_only_between_the_opening_and_the_closing_day() {

@@ -2,59 +2,14 @@
 //! figure of the dashboard and of the exports is right to the cent — the plugin's own logic,
 //! run natively against the kernel's store, ledger and accounts (`trama-testhost`).
 
+mod common;
+
+use common::{
+    ANNA, BRUNO, CARLA, DARIO, ELENA, VAT, amounts, apply, codes_of, csv, id_of, winter_campaign,
+};
 use serde_json::{Value as Json, json};
-use trama_testhost::{Account, Answer, TestHost};
+use trama_testhost::{Account, TestHost};
 use vouchers::Vouchers;
-
-/// Valid codici fiscali (their check letters are right).
-const ANNA: &str = "RSSMRA85T10A562S";
-const BRUNO: &str = "VRDGPP80A01H501U";
-const CARLA: &str = "BNCLCU90M41F205Q";
-const DARIO: &str = "MRNLRA70C55L219W";
-const ELENA: &str = "PLLMRC75D12F839T";
-/// A valid partita IVA.
-const VAT: &str = "01234567897";
-
-/// An application for `tax`: household size, minors, ISEE, residence, loss of income.
-fn apply(tax: &str, household: u32, minors: u32, isee: &str, resident: bool, loss: bool) -> Json {
-    json!({
-        "tax_code": tax,
-        "household_size": household,
-        "minors": minors,
-        "isee": isee,
-        "resident": resident,
-        "income_loss": loss,
-    })
-}
-
-fn amounts(application: &Json) -> Vec<i64> {
-    application["vouchers"]
-        .as_array()
-        .expect("vouchers")
-        .iter()
-        .map(|v| v["amount_cents"].as_i64().expect("cents"))
-        .collect()
-}
-
-fn codes_of(application: &Json) -> Vec<String> {
-    application["vouchers"]
-        .as_array()
-        .expect("vouchers")
-        .iter()
-        .map(|v| v["code"].as_str().expect("code").to_owned())
-        .collect()
-}
-
-fn id_of(answer: &Answer) -> String {
-    answer.body["id"].as_str().expect("an id").to_owned()
-}
-
-/// The text of a CSV download.
-fn csv(answer: &Answer) -> String {
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    let (_, _, bytes) = answer.file.as_ref().expect("a download");
-    String::from_utf8(bytes.clone()).expect("UTF-8")
-}
 
 /// The campaign of the story with its five applications in, ready to close.
 struct Applied {
@@ -70,37 +25,12 @@ struct Applied {
 /// The winter food campaign (700 €, ISEE up to 15,000 €, residents only); Anna and Carla
 /// eligible (Carla after review), Bruno ineligible, Elena and Dario filed by the operator.
 fn applied() -> Applied {
-    // The instance's settings: vouchers are printed as `BS-XXXX-XXXX-XXXX`.
-    let host = TestHost::<Vouchers>::with_settings(
-        env!("CARGO_MANIFEST_DIR"),
-        json!({"municipality_name": "Comune di Prova", "voucher_code_prefix": "BS"}),
-    )
-    .expect("the manifest and settings");
-    host.set_time("2026-01-12T10:00:00+01:00");
+    let host = common::host();
     let operator = host.account("operatrice", &["operator"]);
     let anna = host.account("anna", &["citizen"]);
     let bruno = host.account("bruno", &["citizen"]);
     let carla = host.account("carla", &["citizen"]);
-    let created = host.post(
-        Some(&operator),
-        "/api/campaigns",
-        json!({
-            "title": "Buoni spesa inverno",
-            "measure": "food",
-            "opens_on": "2026-01-11",
-            "closes_on": "2026-01-22",
-            "budget": "700,00",
-            "fields": ["household_size", "minors", "isee", "resident", "income_loss"],
-            "isee_max": "15.000",
-            "residence_required": true,
-            "base_amounts": ["150", "250", "350", "400"],
-            "per_minor": "35,50",
-            "max_amount": 500,
-            "denominations": "50; 20; 10; 5",
-            "ranking": ["isee_asc"],
-            "review_rules": ["income_loss = yes"],
-        }),
-    );
+    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
     assert_eq!(created.status, 201, "{}", created.body);
     let id = id_of(&created);
     let path = format!("/api/campaigns/{id}/applications");

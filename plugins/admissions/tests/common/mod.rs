@@ -6,7 +6,7 @@
 
 use admissions::Admissions;
 use serde_json::{Value as Json, json};
-use trama_testhost::{Account, Answer, TestHost};
+use trama_testhost::{Account, TestHost};
 
 /// Valid identifiers (their check characters are right).
 pub const SHOP_VAT: &str = "01234567897";
@@ -67,19 +67,6 @@ pub fn shop(legal_name: &str, vat: &str, representative: &str) -> Json {
         "ethics_version": "2025-1",
         "accept_ethics": true,
     })
-}
-
-/// The fields a 422 names.
-pub fn problem_fields(answer: &Answer) -> Vec<String> {
-    answer.body["problems"]
-        .as_array()
-        .map(|problems| {
-            problems
-                .iter()
-                .filter_map(|p| p["field"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The subjects of the notifications queued for `who`.
