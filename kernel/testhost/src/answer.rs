@@ -120,14 +120,15 @@ impl<P: Plugin> TestHost<P> {
     pub fn delete(&self, caller: Option<&Account>, path: &str) -> Answer {
         self.send(
             caller,
-            Request::new(Method::Delete, path).with_header("accept", "application/json"),
+            with_query(Request::new(Method::Delete, path_of(path)), path)
+                .with_header("accept", "application/json"),
         )
     }
 
     /// `POST path` with a browser's form fields (the kernel has already checked its CSRF token).
     pub fn submit(&self, caller: Option<&Account>, path: &str, fields: &[(&str, &str)]) -> Answer {
         let request = fields.iter().fold(
-            Request::new(Method::Post, path)
+            with_query(Request::new(Method::Post, path_of(path)), path)
                 .with_header("content-type", "application/x-www-form-urlencoded")
                 .with_header("accept", "text/html"),
             |request, (name, value)| request.with_form(name, value),
@@ -147,7 +148,7 @@ impl<P: Plugin> TestHost<P> {
         path: &str,
         body: &Json,
     ) -> Answer {
-        let request = Request::new(method, path)
+        let request = with_query(Request::new(method, path_of(path)), path)
             .with_header("content-type", "application/json")
             .with_header("accept", "application/json")
             .with_body(body.to_string());

@@ -7,14 +7,21 @@ use trama_sdk::bindings::trama::plugin::types::{LogLevel, User};
 use trama_sdk::bindings::trama::plugin::{ledger as l, notify as n, store as s};
 use trama_sdk::host::native::NativeHost;
 
+use trama_manifest::Capability;
+
 use crate::convert::across;
 use crate::{Inner, Published};
 
 /// Runs one kernel import on the call in progress: `$body` awaits with `$state` the call's
 /// state, taken out for the while and put back after. A trap (a host fault that would end the
 /// plugin's instance) panics the test with the import's name.
+///
+/// A panic while it runs (a value that does not convert, a bug in an import) puts the state
+/// back before it goes on, so that the call still ends inside the runtime and rolls back: a
+/// transaction dropped outside it would abort the whole test binary.
 macro_rules! answer {
-    ($inner:ident, $import:literal, |$state:ident| $body:expr) => {{
+    ($inner:ident, $capability:ident, $import:literal, |$state:ident| $body:expr) => {{
+        $inner.require(Capability::$capability, $import);
         let mut $state = $inner.call.borrow_mut().take().unwrap_or_else(|| {
             panic!(concat!(
                 "`",
@@ -22,15 +29,19 @@ macro_rules! answer {
                 "` was called outside a test host call"
             ))
         });
-        let result = $inner.runtime.block_on(async { $body.await });
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            $inner.runtime.block_on(async { $body.await })
+        }));
         *$inner.call.borrow_mut() = Some($state);
-        result.unwrap_or_else(|trap| panic!(concat!("`", $import, "` trapped: {:#}"), trap))
+        result
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .unwrap_or_else(|trap| panic!(concat!("`", $import, "` trapped: {:#}"), trap))
     }};
 }
 
 impl NativeHost for Inner {
     fn store_get(&self, collection: &str, id: &str) -> Result<Option<s::Document>, s::StoreError> {
-        across(answer!(self, "store.get", |state| store::Host::get(
+        across(answer!(self, Store, "store.get", |state| store::Host::get(
             &mut state,
             collection.to_owned(),
             id.to_owned()
@@ -38,17 +49,16 @@ impl NativeHost for Inner {
     }
 
     fn store_put(&self, op: &s::PutOp) -> Result<u64, s::StoreError> {
-        across(answer!(self, "store.put", |state| store::Host::put(
+        across(answer!(self, Store, "store.put", |state| store::Host::put(
             &mut state,
             across(op)
         )))
     }
 
     fn store_delete(&self, op: &s::DeleteOp) -> Result<bool, s::StoreError> {
-        across(answer!(self, "store.delete", |state| store::Host::delete(
-            &mut state,
-            across(op)
-        )))
+        across(answer!(self, Store, "store.delete", |state| {
+            store::Host::delete(&mut state, across(op))
+        }))
     }
 
     fn store_query(
@@ -56,91 +66,89 @@ impl NativeHost for Inner {
         collection: &str,
         query: &s::QueryOptions,
     ) -> Result<Vec<s::Document>, s::StoreError> {
-        across(answer!(self, "store.query", |state| store::Host::query(
-            &mut state,
-            collection.to_owned(),
-            across(query)
-        )))
+        across(answer!(self, Store, "store.query", |state| {
+            store::Host::query(&mut state, collection.to_owned(), across(query))
+        }))
     }
 
     fn store_count(&self, collection: &str, filters: &[s::Filter]) -> Result<u64, s::StoreError> {
-        across(answer!(self, "store.count", |state| store::Host::count(
-            &mut state,
-            collection.to_owned(),
-            across(filters)
-        )))
+        across(answer!(self, Store, "store.count", |state| {
+            store::Host::count(&mut state, collection.to_owned(), across(filters))
+        }))
     }
 
     fn store_batch(&self, writes: &[s::Write]) -> Result<Vec<u64>, s::StoreError> {
-        across(answer!(self, "store.batch", |state| store::Host::batch(
-            &mut state,
-            across(writes)
-        )))
+        across(answer!(self, Store, "store.batch", |state| {
+            store::Host::batch(&mut state, across(writes))
+        }))
     }
 
     fn store_new_id(&self) -> String {
-        answer!(self, "store.new-id", |state| store::Host::new_id(
+        answer!(self, Store, "store.new-id", |state| store::Host::new_id(
             &mut state
         ))
     }
 
     fn store_lock(&self, collection: &str, id: &str) -> Result<Option<s::Document>, s::StoreError> {
-        across(answer!(self, "store.lock", |state| store::Host::lock(
-            &mut state,
-            collection.to_owned(),
-            id.to_owned()
-        )))
-    }
-
-    fn store_checkpoint(&self) -> Result<(), s::StoreError> {
-        across(answer!(self, "store.checkpoint", |state| {
-            store::Host::checkpoint(&mut state)
+        across(answer!(self, Store, "store.lock", |state| {
+            store::Host::lock(&mut state, collection.to_owned(), id.to_owned())
         }))
     }
 
+    /// The kernel commits what the call did so far, its events included: they stay published
+    /// even if the call fails later.
+    fn store_checkpoint(&self) -> Result<(), s::StoreError> {
+        let done: Result<(), s::StoreError> =
+            across(answer!(self, Store, "store.checkpoint", |state| {
+                store::Host::checkpoint(&mut state)
+            }));
+        if done.is_ok() {
+            let committed = std::mem::take(&mut *self.pending.borrow_mut());
+            self.published.borrow_mut().extend(committed);
+        }
+        done
+    }
+
     fn settings_get(&self) -> String {
-        answer!(self, "settings.get", |state| settings::Host::get(
+        answer!(self, Settings, "settings.get", |state| settings::Host::get(
             &mut state
         ))
     }
 
     fn identity_caller(&self) -> Option<User> {
-        across(answer!(self, "identity.caller", |state| {
+        across(answer!(self, Identity, "identity.caller", |state| {
             identity::Host::caller(&mut state)
         }))
     }
 
     fn identity_has_role(&self, role: &str) -> bool {
-        answer!(self, "identity.has-role", |state| identity::Host::has_role(
-            &mut state,
-            role.to_owned()
-        ))
+        answer!(self, Identity, "identity.has-role", |state| {
+            identity::Host::has_role(&mut state, role.to_owned())
+        })
     }
 
     fn identity_find_user(&self, id: &str) -> Option<User> {
-        across(answer!(self, "identity.find-user", |state| {
+        across(answer!(self, Identity, "identity.find-user", |state| {
             identity::Host::find_user(&mut state, id.to_owned())
         }))
     }
 
     fn identity_holders(&self, role: &str, limit: u32, offset: u32) -> Result<Vec<User>, String> {
-        across(answer!(self, "identity.holders", |state| {
+        across(answer!(self, Identity, "identity.holders", |state| {
             identity::Host::holders(&mut state, role.to_owned(), limit, offset)
         }))
     }
 
     fn identity_locale_of(&self, id: &str) -> Option<String> {
-        answer!(self, "identity.locale-of", |state| {
+        answer!(self, Identity, "identity.locale-of", |state| {
             identity::Host::locale_of(&mut state, id.to_owned())
         })
     }
 
     fn events_publish(&self, name: &str, payload: &str) -> Result<(), String> {
-        let published = answer!(self, "events.publish", |state| events::Host::publish(
-            &mut state,
-            name.to_owned(),
-            payload.to_owned()
-        ));
+        let published = answer!(self, Events, "events.publish", |state| {
+            events::Host::publish(&mut state, name.to_owned(), payload.to_owned())
+        });
         if published.is_ok() {
             // The kernel checked the declaration and the schema: the payload is JSON.
             self.pending.borrow_mut().push(Published {
@@ -152,7 +160,7 @@ impl NativeHost for Inner {
     }
 
     fn audit_append(&self, action: &str, subject: &str, detail: &str) {
-        answer!(self, "audit.append", |state| audit::Host::append(
+        answer!(self, Audit, "audit.append", |state| audit::Host::append(
             &mut state,
             action.to_owned(),
             subject.to_owned(),
@@ -171,18 +179,15 @@ impl NativeHost for Inner {
     }
 
     fn ledger_open(&self, name: &str, kind: l::AccountKind) -> Result<l::Account, l::LedgerError> {
-        across(answer!(self, "ledger.open", |state| ledger::Host::open(
-            &mut state,
-            name.to_owned(),
-            across(kind)
-        )))
+        across(answer!(self, Ledger, "ledger.open", |state| {
+            ledger::Host::open(&mut state, name.to_owned(), across(kind))
+        }))
     }
 
     fn ledger_get(&self, name: &str) -> Result<Option<l::Account>, l::LedgerError> {
-        across(answer!(self, "ledger.get", |state| ledger::Host::get(
-            &mut state,
-            name.to_owned()
-        )))
+        across(answer!(self, Ledger, "ledger.get", |state| {
+            ledger::Host::get(&mut state, name.to_owned())
+        }))
     }
 
     fn ledger_accounts(
@@ -191,7 +196,7 @@ impl NativeHost for Inner {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<l::Account>, l::LedgerError> {
-        across(answer!(self, "ledger.accounts", |state| {
+        across(answer!(self, Ledger, "ledger.accounts", |state| {
             ledger::Host::accounts(&mut state, prefix.to_owned(), limit, offset)
         }))
     }
@@ -200,7 +205,7 @@ impl NativeHost for Inner {
         &self,
         request: &l::TransferRequest,
     ) -> Result<l::TransferRecord, l::LedgerError> {
-        across(answer!(self, "ledger.transfer", |state| {
+        across(answer!(self, Ledger, "ledger.transfer", |state| {
             ledger::Host::transfer(&mut state, across(request))
         }))
     }
@@ -209,7 +214,7 @@ impl NativeHost for Inner {
         &self,
         requests: &[l::TransferRequest],
     ) -> Result<Vec<l::TransferRecord>, l::LedgerError> {
-        across(answer!(self, "ledger.transfer-all", |state| {
+        across(answer!(self, Ledger, "ledger.transfer-all", |state| {
             ledger::Host::transfer_all(&mut state, across(requests))
         }))
     }
@@ -220,13 +225,13 @@ impl NativeHost for Inner {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<l::TransferRecord>, l::LedgerError> {
-        across(answer!(self, "ledger.history", |state| {
+        across(answer!(self, Ledger, "ledger.history", |state| {
             ledger::Host::history(&mut state, name.to_owned(), limit, offset)
         }))
     }
 
     fn notify_send(&self, message: &n::Notification) -> Result<bool, String> {
-        answer!(self, "notify.send", |state| notify::Host::send(
+        answer!(self, Notify, "notify.send", |state| notify::Host::send(
             &mut state,
             across(message)
         ))

@@ -7,8 +7,14 @@
 //! the same calls are answered by the kernel's own implementations (the `Host` traits of
 //! `trama::host::bindings` on a [`CallState`]), on an in-memory SQLite database that the
 //! kernel's migrations built. Nothing is a second, hand-written fake: a store conflict, an
-//! undeclared collection, a ledger overdraft, an event payload that breaks its schema or a
-//! role the plugin did not declare fail here exactly as they fail in production.
+//! undeclared collection, a ledger overdraft, an event payload that breaks its schema, a role
+//! the plugin did not declare, an import of a capability it did not declare, an event it does
+//! not subscribe to fail here as they fail in production.
+//!
+//! What differs, on purpose: the plugin's `clock.now` is the test's, while the kernel still
+//! stamps its own records (ledger transfers, versions, the audit log) with the wall clock;
+//! `log` goes to the test's output; `i18n` reads the catalogues from disk as the SDK merges
+//! them; deadlines and memory limits, which belong to the sandbox, are not enforced.
 //!
 //! What it adds for tests: accounts with roles in one line, a clock the test sets (the
 //! plugin's `clock.now`), each call one transaction committed when the code returns `Ok` and
@@ -40,6 +46,7 @@ mod imports;
 pub use answer::Answer;
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -51,7 +58,7 @@ use trama::auth::users::{self, NewUser};
 use trama::db::Db;
 use trama::host::bindings::types::User as HostUser;
 use trama::host::{CallState, PluginContext, Subscribers};
-use trama_manifest::{PLUGIN_TOML, PluginMeta};
+use trama_manifest::{Capability, PLUGIN_TOML, PluginMeta};
 use trama_sdk::Plugin;
 use trama_sdk::events::Event;
 use trama_sdk::http::{Request, Response};
@@ -113,6 +120,26 @@ pub(crate) struct Inner {
     /// Events the call in progress published; kept only if it commits.
     pub(crate) pending: RefCell<Vec<Published>>,
     pub(crate) published: RefCell<Vec<Published>>,
+    /// The capabilities `plugin.toml` declares: the kernel links only these imports, so a
+    /// call to another one fails here too.
+    pub(crate) granted: BTreeSet<Capability>,
+    /// The events the plugin subscribes to and its jobs: nothing else is ever delivered or run.
+    subscribes: BTreeSet<String>,
+    jobs: BTreeSet<String>,
+}
+
+impl Inner {
+    /// Fails the test when the plugin calls an import its manifest does not declare, as the
+    /// kernel refuses to link such a plugin.
+    pub(crate) fn require(&self, capability: Capability, import: &str) {
+        assert!(
+            capability.is_ambient() || self.granted.contains(&capability),
+            "plugin `{}` calls `{import}` but does not declare the capability `{}` in plugin.toml: \
+             the kernel would refuse to load it",
+            self.ctx.plugin,
+            capability.as_str()
+        );
+    }
 }
 
 impl<P: Plugin> TestHost<P> {
@@ -185,6 +212,9 @@ impl<P: Plugin> TestHost<P> {
                 now: Cell::new(wall_clock_ms()),
                 pending: RefCell::new(Vec::new()),
                 published: RefCell::new(Vec::new()),
+                granted: meta.plugin.capabilities.clone(),
+                subscribes: meta.events.subscribes.iter().cloned().collect(),
+                jobs: meta.jobs.iter().map(|job| job.name.clone()).collect(),
             }),
         };
         // The kernel installs a plugin when an instance first enables it, before any request.
@@ -262,12 +292,16 @@ impl<P: Plugin> TestHost<P> {
         work: impl FnOnce() -> trama_sdk::Result<R>,
     ) -> trama_sdk::Result<R> {
         let inner = &self.inner;
-        let user = caller.map(|account| self.host_user(account));
-        let state = CallState::new(inner.ctx.clone(), user, Arc::new(Subscribers::default()));
         assert!(
-            inner.call.replace(Some(state)).is_none(),
+            inner.call.borrow().is_none(),
             "a test host call does not nest inside another"
         );
+        let user = caller.map(|account| self.host_user(account));
+        let state = CallState::new(inner.ctx.clone(), user, Arc::new(Subscribers::default()));
+        *inner.call.borrow_mut() = Some(state);
+        // Every call starts in a fresh instance, in the instance's language until the request
+        // says otherwise.
+        trama_sdk::i18n::set_locale("");
         let installed = trama_sdk::host::native::install(inner.clone());
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
         drop(installed);
@@ -299,7 +333,15 @@ impl<P: Plugin> TestHost<P> {
     }
 
     /// Delivers an event to the plugin, as the kernel's dispatcher does (no caller).
+    ///
+    /// # Panics
+    /// If the plugin does not subscribe to `name`: the kernel would never deliver it.
     pub fn deliver(&self, name: &str, source: &str, payload: &Json) -> trama_sdk::Result<()> {
+        assert!(
+            self.inner.subscribes.contains(name),
+            "plugin `{}` does not subscribe to `{name}` in plugin.toml: the kernel would never deliver it",
+            self.inner.ctx.plugin
+        );
         let mut event = Event::new(
             &trama::docstore::new_id(),
             name,
@@ -311,7 +353,15 @@ impl<P: Plugin> TestHost<P> {
     }
 
     /// Runs the plugin's scheduled job `name` (no caller).
+    ///
+    /// # Panics
+    /// If the plugin declares no such job under `[[jobs]]`.
     pub fn run_job(&self, name: &str) -> trama_sdk::Result<()> {
+        assert!(
+            self.inner.jobs.contains(name),
+            "plugin `{}` declares no job `{name}` in plugin.toml",
+            self.inner.ctx.plugin
+        );
         self.call(None, || trama_sdk::serve::job::<P>(name))
     }
 

@@ -63,7 +63,11 @@ fn what_the_plugin_did_not_declare_is_refused_as_the_kernel_refuses_it() {
     let host = host();
     let undeclared: Collection<serde_json::Value> = Collection::new("secrets");
     let refused = host.call(None, || undeclared.insert(json!({})));
-    assert!(refused.is_err(), "an undeclared collection was written");
+    let message = refused
+        .expect_err("an undeclared collection")
+        .message()
+        .to_owned();
+    assert!(message.contains("secrets"), "{message}");
     let refused = host.call(None, || events::publish("rides.booked", &json!({})));
     let message = refused
         .expect_err("an undeclared event")
@@ -119,4 +123,64 @@ fn the_plugin_reads_the_time_the_test_sets() {
         host.call(None, || Ok(clock::now_ms())).expect("now"),
         1_774_747_800_000
     );
+}
+
+#[test]
+fn a_panic_after_a_write_rolls_the_call_back_and_the_host_serves_the_next_call() {
+    let host = host();
+    let crashed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        host.call(None, || -> Result<()> {
+            GREETINGS.insert(json!({"name": "anna", "created_at": 1}))?;
+            panic!("the plugin's code crashed");
+        })
+    }));
+    assert!(crashed.is_err(), "the panic reaches the test");
+    let count = host
+        .call(None, || GREETINGS.query().count())
+        .expect("count");
+    assert_eq!(count, 0, "a crashed call left its write behind");
+}
+
+#[test]
+fn events_before_a_checkpoint_stay_published_when_the_call_fails_later() {
+    let host = host();
+    let failed: Result<()> = host.call(None, || {
+        events::publish("hello.greeted", &json!({"id": "g1", "name": "anna"}))?;
+        trama_sdk::store::checkpoint()?;
+        events::publish("hello.greeted", &json!({"id": "g2", "name": "bruno"}))?;
+        Err(Error::internal("the second half failed"))
+    });
+    assert!(failed.is_err());
+    let names: Vec<String> = host
+        .published()
+        .iter()
+        .map(|event| {
+            event.payload["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["anna"],
+        "only what the checkpoint committed is published"
+    );
+}
+
+#[test]
+#[should_panic(expected = "does not declare the capability `ledger`")]
+fn an_import_the_plugin_did_not_declare_fails_the_test_as_the_kernel_refuses_the_plugin() {
+    // hello declares no `ledger`: an instance would refuse to load it if it imported one.
+    let host = host();
+    let _ = host.call(None, || {
+        trama_sdk::ledger::balance("anywhere").map_err(|err| Error::internal(err.to_string()))
+    });
+}
+
+#[test]
+#[should_panic(expected = "does not nest")]
+fn calls_do_not_nest() {
+    let host = host();
+    let _ = host.call(None, || host.call(None, || Ok(())));
 }

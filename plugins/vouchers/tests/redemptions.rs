@@ -128,6 +128,11 @@ fn closing_ranks_by_isee_funds_what_fits_and_splits_amounts_into_vouchers() {
         apply(DARIO, 1, 0, "1", true, false),
     );
     assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.message().contains("non accetta domande"),
+        "{}",
+        refused.body
+    );
 
     let carla_app = host.get(Some(&carla), &format!("/api/applications/{carla_id}"));
     assert_eq!(carla_app.body["status"], "beneficiary");
