@@ -95,7 +95,8 @@ async fn citizens_sign_up_and_only_admins_reach_admin_routes() {
     assert_eq!(response.status().as_u16(), 303);
     let (_, who) = citizen.get_json(&server, "/p/hello/api/whoami").await;
     assert_eq!(who["user"]["username"], "maria");
-    assert_eq!(who["user"]["roles"], json!(["citizen"]));
+    // A plugin sees only the roles it declares (hello: `admin`): the citizen holds none of them.
+    assert_eq!(who["user"]["roles"], json!([]));
     assert_eq!(who["is_admin"], false);
     let (status, _) = citizen.get_json(&server, "/p/hello/api/admin").await;
     assert_eq!(status, 403);
@@ -140,6 +141,9 @@ async fn citizens_sign_up_and_only_admins_reach_admin_routes() {
     assert_eq!(response.headers()["location"], "/p/hello/");
     let (status, _) = admin.get_json(&server, "/p/hello/api/admin").await;
     assert_eq!(status, 200);
+    // The administrator also holds `operator`, which hello does not declare: not its business.
+    let (_, who) = admin.get_json(&server, "/p/hello/api/whoami").await;
+    assert_eq!(who["user"]["roles"], json!(["admin"]));
 
     // Logging out ends the session on the server, not just in the browser.
     let response = admin.post_form(&server, "/logout", &[]).await;

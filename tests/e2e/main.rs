@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod admin;
 mod admissions;
 mod boundary;
 mod browser;

@@ -1,7 +1,9 @@
 //! Identity: accounts with argon2 password hashes, roles per instance, and login sessions.
 
+pub mod accounts;
 pub mod devices;
 pub mod password;
+pub mod roles;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
@@ -24,6 +26,18 @@ pub enum AuthError {
     UsernameTaken(String),
     #[error("{0}")]
     Invalid(String),
+    /// A role that neither the kernel nor an enabled plugin declares.
+    #[error("no enabled plugin and not the kernel declare the role `{role}`; the roles are: {known}")]
+    UnknownRole { role: String, known: String },
+    /// The account was disabled by an administrator.
+    #[error("the account is disabled")]
+    Disabled,
+    /// No account with this id on the instance.
+    #[error("no such account")]
+    NoAccount,
+    /// The change would leave the instance without an administrator.
+    #[error("the instance must keep at least one administrator")]
+    LastAdmin,
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("password hashing failed: {0}")]

@@ -50,13 +50,14 @@ pub async fn create(db: &Db, instance: &str, user_id: &str) -> Result<String, Db
     Ok(token)
 }
 
-/// The user of a live session, if the token names one.
+/// The user of a live session, if the token names one and the account is not disabled.
 pub async fn user(db: &Db, instance: &str, token: &str) -> Result<Option<User>, DbErr> {
     let row = db
         .conn()
         .query_one_raw(sql::stmt(
             db.backend(),
-            "SELECT user_id FROM sessions WHERE instance = ? AND token_hash = ? AND expires_at > ?",
+            "SELECT s.user_id FROM sessions s JOIN users u ON u.instance = s.instance AND u.id = s.user_id \
+             WHERE s.instance = ? AND s.token_hash = ? AND s.expires_at > ? AND u.disabled_at IS NULL",
             vec![
                 instance.into(),
                 token_hash(token).into(),

@@ -141,17 +141,18 @@ async fn roles_of(
     rows.iter().map(|row| row.try_get("", "role")).collect()
 }
 
+/// The account whose `column` is `value`, with its password hash and whether it is disabled.
 async fn find_where(
     conn: &impl ConnectionTrait,
     instance: &str,
     column: &str,
     value: &str,
-) -> Result<Option<(User, String)>, DbErr> {
+) -> Result<Option<(User, String, bool)>, DbErr> {
     let row = conn
         .query_one_raw(sql::stmt(
             conn.get_database_backend(),
             &format!(
-                "SELECT id, username, display_name, password_hash FROM users \
+                "SELECT id, username, display_name, password_hash, disabled_at FROM users \
                  WHERE instance = ? AND {column} = ?"
             ),
             vec![instance.into(), value.into()],
@@ -168,6 +169,7 @@ async fn find_where(
             roles,
         },
         row.try_get("", "password_hash")?,
+        row.try_get::<Option<i64>>("", "disabled_at")?.is_some(),
     )))
 }
 
@@ -183,7 +185,7 @@ pub async fn find_by_id_in(
 ) -> Result<Option<User>, DbErr> {
     Ok(find_where(conn, instance, "id", id)
         .await?
-        .map(|(user, _)| user))
+        .map(|(user, ..)| user))
 }
 
 /// The accounts of `instance` holding `role`, by username: at most `limit` from `offset`.
@@ -230,7 +232,7 @@ pub async fn find_by_username(
 ) -> Result<Option<User>, DbErr> {
     Ok(find_where(db.conn(), instance, "username", username)
         .await?
-        .map(|(user, _)| user))
+        .map(|(user, ..)| user))
 }
 
 /// The language the person chose for pages, if they ever did.
@@ -267,7 +269,8 @@ pub async fn set_locale(db: &Db, instance: &str, id: &str, locale: &str) -> Resu
     Ok(())
 }
 
-/// Returns the user only if the password matches. A missing user costs the same hashing time
+/// Returns the user only if the password matches; a disabled account whose password matches
+/// is [`AuthError::Disabled`]. A missing user costs the same hashing time
 /// as a wrong password, so response times do not reveal which usernames exist.
 pub async fn authenticate(
     db: &Db,
@@ -276,9 +279,14 @@ pub async fn authenticate(
     password: &str,
 ) -> Result<Option<User>, AuthError> {
     match find_where(db.conn(), instance, "username", username).await? {
-        Some((user, hash)) => Ok(password::verify_off_thread(password, &hash)
-            .await?
-            .then_some(user)),
+        Some((user, hash, disabled)) => {
+            let right = password::verify_off_thread(password, &hash).await?;
+            // Only the holder of the password learns that the account is disabled.
+            if right && disabled {
+                return Err(AuthError::Disabled);
+            }
+            Ok(right.then_some(user))
+        }
         None => {
             password::verify_off_thread(password, dummy_hash()).await?;
             Ok(None)

@@ -138,8 +138,18 @@ impl Board {
         closed: bool,
         now: i64,
     ) -> Result<Option<Decision>, DbErr> {
-        let members = self.members_in(txn).await?.len() as u64;
-        let tally = count(members, &self.votes_in(txn, number).await?);
+        let members = self.members_in(txn).await?;
+        // A member who lost their seat while the vote was open no longer counts, nor does
+        // their vote: the table decides as it is seated when it decides.
+        let seated: std::collections::HashSet<&str> =
+            members.iter().map(|member| member.user_id.as_str()).collect();
+        let votes: Vec<_> = self
+            .votes_in(txn, number)
+            .await?
+            .into_iter()
+            .filter(|vote| seated.contains(vote.user_id.as_str()))
+            .collect();
+        let tally = count(members.len() as u64, &votes);
         let Some(verdict) = tally.verdict(rules, closed) else {
             return Ok(None);
         };

@@ -195,8 +195,14 @@ impl Board {
         self.instance.clone().into()
     }
 
-    /// Adds (or updates the organisation of) a member and grants the role `governance`.
-    pub async fn add_member(&self, user_id: &str, organisation: &str) -> Result<(), DbErr> {
+    /// Adds (or updates the organisation of) a member and grants the role `governance`,
+    /// together with the audit `entry` that records it.
+    pub async fn add_member(
+        &self,
+        user_id: &str,
+        organisation: &str,
+        entry: crate::audit::Entry,
+    ) -> Result<(), DbErr> {
         let _guard = self.db.write_guard().await;
         let txn = self.db.begin_write().await?;
         txn.execute_raw(sql::stmt(
@@ -218,7 +224,43 @@ impl Board {
             vec![self.id(), user_id.into()],
         ))
         .await?;
+        crate::audit::append_in(&txn, &self.instance, vec![entry]).await?;
         txn.commit().await
+    }
+
+    /// Takes member `user_id`'s seat and the role `governance` away, together with the audit
+    /// entry `entry` makes of the member; `None` if they held no seat (nothing written). Their
+    /// votes on open proposals no longer count (see `decide_in`).
+    pub async fn remove_member(
+        &self,
+        user_id: &str,
+        entry: impl FnOnce(&Member) -> crate::audit::Entry,
+    ) -> Result<Option<Member>, DbErr> {
+        let _guard = self.db.write_guard().await;
+        let txn = self.db.begin_write().await?;
+        let Some(member) = self
+            .members_in(&txn)
+            .await?
+            .into_iter()
+            .find(|member| member.user_id == user_id)
+        else {
+            txn.rollback().await?;
+            return Ok(None);
+        };
+        for statement in [
+            "DELETE FROM governance_members WHERE instance = ? AND user_id = ?",
+            "DELETE FROM user_roles WHERE instance = ? AND user_id = ? AND role = 'governance'",
+        ] {
+            txn.execute_raw(sql::stmt(
+                self.db.backend(),
+                statement,
+                vec![self.id(), user_id.into()],
+            ))
+            .await?;
+        }
+        crate::audit::append_in(&txn, &self.instance, vec![entry(&member)]).await?;
+        txn.commit().await?;
+        Ok(Some(member))
     }
 
     pub async fn members(&self) -> Result<Vec<Member>, DbErr> {

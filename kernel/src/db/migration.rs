@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(LoginDevices),
             Box::new(InstanceClaims),
             Box::new(CallIds),
+            Box::new(DisabledAccounts),
         ]
     }
 }
@@ -449,5 +450,27 @@ ALTER TABLE notifications ADD COLUMN call_id TEXT
 impl MigrationTrait for CallIds {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, CALL_IDS).await
+    }
+}
+
+/// Accounts an administrator disabled (`/admin`): they cannot log in, and their sessions end
+/// when the account is disabled. The row stays, so that what the person did keeps its author.
+struct DisabledAccounts;
+
+impl MigrationName for DisabledAccounts {
+    fn name(&self) -> &str {
+        "m20261204_000010_disabled_accounts"
+    }
+}
+
+const DISABLED_ACCOUNTS: &str = r#"
+ALTER TABLE users ADD COLUMN disabled_at BIGINT;
+CREATE INDEX user_roles_role ON user_roles (instance, role, user_id)
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for DisabledAccounts {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, DISABLED_ACCOUNTS).await
     }
 }

@@ -82,6 +82,7 @@ impl CallState {
         subscribers: Arc<Subscribers>,
     ) -> Self {
         let memory_cap = ctx.memory_cap;
+        let caller = caller.map(|user| visible_roles(user, &ctx.roles));
         CallState {
             tx: super::tx::CallTx::new(ctx.db.clone()),
             ctx,
@@ -292,4 +293,12 @@ fn classify(err: wasmtime::Error, deadline: Duration) -> CallError {
         Some(trap) => CallError::Trap(format!("{trap}: {err:#}")),
         None => CallError::Trap(format!("{err:#}")),
     }
+}
+
+/// `user` as a plugin may see them: only the roles its `plugin.toml` declares. What else a
+/// person does on the instance (sitting on the coordination table, holding another plugin's
+/// role) is none of this plugin's business.
+pub(crate) fn visible_roles(mut user: User, declared: &std::collections::BTreeSet<String>) -> User {
+    user.roles.retain(|role| declared.contains(role));
+    user
 }

@@ -63,6 +63,8 @@ pub struct LoadedPlugin {
     pub jobs: Vec<(String, Duration)>,
     /// The route listing the caller's own applications and bookings, if the plugin has one.
     pub mine: Option<String>,
+    /// The roles its `plugin.toml` declares (the only ones it may see or list).
+    pub roles: Vec<String>,
     pub dir: PathBuf,
     pre: PluginPre<CallState>,
     ctx: Arc<PluginContext>,
@@ -127,6 +129,15 @@ pub type HandleResult = Result<HttpResponse, PluginError>;
 impl Instance {
     pub fn id(&self) -> &str {
         &self.manifest.instance.id
+    }
+
+    /// The roles that exist here: the kernel's and those of the enabled plugins.
+    pub fn declared_roles(&self) -> crate::auth::roles::Declared {
+        crate::auth::roles::Declared::new(
+            self.plugins
+                .values()
+                .map(|plugin| (plugin.name.as_str(), plugin.roles.iter())),
+        )
     }
 
     /// A database failure of this instance, naming it and its database (password hidden).
@@ -358,6 +369,7 @@ impl Instance {
             version: meta.plugin.version.clone(),
             title: meta.plugin.title.clone(),
             description: meta.plugin.description.clone(),
+            roles: meta.plugin.roles.clone(),
             subscribes: meta.events.subscribes.iter().cloned().collect(),
             jobs: meta
                 .jobs

@@ -22,6 +22,33 @@ pub fn fmt(value: &Json, args: &HashMap<String, Json>) -> tera::Result<Json> {
         .map_err(|err| tera::Error::msg(format!("{err}: pass it as fmt(name=…)")))
 }
 
+/// The zone of every Trama territory so far; the SDK's `local` module applies the same rule
+/// inside plugins.
+const ZONE: chrono_tz::Tz = chrono_tz::Europe::Rome;
+
+/// `{{ message.created_at | local_time }}`: a Unix time in milliseconds as a person in the
+/// territory reads it, `04/12/2026 10:30` in Rome's time (summer time included). With
+/// `iso=true`, the RFC 3339 form with its offset, for a `<time datetime>` attribute.
+pub fn local_time(value: &Json, args: &HashMap<String, Json>) -> tera::Result<Json> {
+    let Some(ms) = value.as_i64() else {
+        return Err(tera::Error::msg(format!(
+            "filter `local_time` expects milliseconds since 1970 (an integer), got {value}"
+        )));
+    };
+    let Some(at) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return Err(tera::Error::msg(format!(
+            "filter `local_time`: {ms} ms is out of range"
+        )));
+    };
+    let local = at.with_timezone(&ZONE);
+    let iso = args.get("iso").and_then(Json::as_bool).unwrap_or(false);
+    Ok(Json::String(if iso {
+        local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    } else {
+        local.format("%d/%m/%Y %H:%M").to_string()
+    }))
+}
+
 /// A value as a reader sees it: strings without quotes, numbers as written.
 fn plain(value: &Json) -> String {
     match value {
@@ -41,6 +68,18 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect()
+    }
+
+    #[test]
+    fn times_are_shown_in_rome_with_summer_time() {
+        // 2026-07-01 06:30 UTC is 08:30 in Rome (summer time); 2026-12-04 09:30 UTC is 10:30.
+        let summer = local_time(&json!(1_782_887_400_000_i64), &args(&[])).unwrap();
+        assert_eq!(summer, json!("01/07/2026 08:30"));
+        let winter = local_time(&json!(1_796_376_600_000_i64), &args(&[])).unwrap();
+        assert_eq!(winter, json!("04/12/2026 10:30"));
+        let iso = local_time(&json!(1_796_376_600_000_i64), &args(&[("iso", json!(true))])).unwrap();
+        assert_eq!(iso, json!("2026-12-04T10:30:00+01:00"));
+        assert!(local_time(&json!("ieri"), &args(&[])).is_err());
     }
 
     #[test]

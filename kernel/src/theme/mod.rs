@@ -189,6 +189,7 @@ impl Theme {
         tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
         tera.set_escape_fn(escape_html);
         tera.register_filter("fmt", filters::fmt);
+        tera.register_filter("local_time", filters::local_time);
         tera.add_raw_templates(
             templates
                 .iter()

@@ -1,6 +1,7 @@
 //! The HTTP front: routing by Host header to an instance, kernel pages (home, login, sign-up),
 //! plugin routes under `/p/{plugin}/…`, and theme assets.
 
+mod admin;
 mod body;
 mod context;
 mod dev_page;
@@ -173,6 +174,7 @@ pub fn router(state: AppState) -> Router {
             "/governance/proposals/{number}/vote",
             post(governance::vote),
         )
+        .merge(admin::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/{*path}", get(pages::static_file))
         .route("/p/{plugin}", any(plugin_route::handle_root))

@@ -123,6 +123,12 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
             if let Err(db_err) = throttle::abandoned(db, id, attempt).await {
                 tracing::error!(error = %db_err, "could not release an unchecked login attempt");
             }
+            if matches!(err, AuthError::Disabled) {
+                tracing::info!(instance = %id, %username, %address, "login to a disabled account");
+                let error = msg(&ctx, "login_disabled");
+                let form = json!({ "next": next, "username": username, "error": error });
+                return page(&ctx, "login.html", StatusCode::FORBIDDEN, form);
+            }
             return auth_failure(&ctx, err);
         }
     };

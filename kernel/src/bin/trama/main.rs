@@ -2,10 +2,10 @@
 
 mod check;
 mod dev;
+mod user;
 
-use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -95,7 +95,7 @@ enum Command {
     Plugin(PluginCommand),
     /// Accounts.
     #[command(subcommand)]
-    User(UserCommand),
+    User(user::UserCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -136,21 +136,6 @@ enum PluginCommand {
     Build {
         #[arg(required = true)]
         plugins: Vec<PathBuf>,
-    },
-}
-
-#[derive(Subcommand)]
-enum UserCommand {
-    /// Create an account. The password is read from standard input.
-    Add {
-        instance: PathBuf,
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        display_name: String,
-        /// Roles on the instance (repeat the flag for several).
-        #[arg(long = "role")]
-        roles: Vec<String>,
     },
 }
 
@@ -362,12 +347,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("built {}", wasm.display());
             }
         }
-        Command::User(UserCommand::Add {
-            instance,
-            username,
-            display_name,
-            roles,
-        }) => user_add(&instance, &username, &display_name, &roles).await?,
+        Command::User(command) => user::run(command).await?,
         Command::Audit(AuditCommand::Verify { instance }) => {
             let manifest = trama_manifest::load(&instance)?;
             let db = open_db(&manifest).await?;
@@ -442,21 +422,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if organisation.trim().is_empty() {
                 bail!("--organisation: name the organisation the member stands for");
             }
+            let entry = trama::audit::Entry {
+                instance: id.clone(),
+                actor: None,
+                plugin: None,
+                action: "governance.member_added".into(),
+                subject: user.id.clone(),
+                detail: serde_json::json!({ "username": user.username, "organisation": organisation.trim(), "via": "cli" }).to_string(),
+            };
             trama::board::Board::new(db.clone(), id)
-                .add_member(&user.id, organisation.trim())
+                .add_member(&user.id, organisation.trim(), entry)
                 .await?;
-            trama::audit::append(
-                &db,
-                trama::audit::Entry {
-                    instance: id.clone(),
-                    actor: None,
-                    plugin: None,
-                    action: "governance.member_added".into(),
-                    subject: user.id.clone(),
-                    detail: serde_json::json!({ "username": user.username, "organisation": organisation.trim(), "via": "cli" }).to_string(),
-                },
-            )
-            .await?;
             println!(
                 "`{username}` sits on the table of `{id}` for {}",
                 organisation.trim()
@@ -485,7 +461,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Connects (and migrates) an instance's database, naming the instance and the database, with
 /// any password hidden, when that fails.
-async fn open_db(manifest: &trama_manifest::Manifest) -> anyhow::Result<Db> {
+pub(crate) async fn open_db(manifest: &trama_manifest::Manifest) -> anyhow::Result<Db> {
     let url = manifest.database_url();
     Db::connect(&url).await.with_context(|| {
         format!(
@@ -496,63 +472,3 @@ async fn open_db(manifest: &trama_manifest::Manifest) -> anyhow::Result<Db> {
     })
 }
 
-async fn user_add(
-    instance: &Path,
-    username: &str,
-    display_name: &str,
-    roles: &[String],
-) -> anyhow::Result<()> {
-    let manifest = trama_manifest::load(instance)?;
-    let password = read_password()?;
-    let db = open_db(&manifest).await?;
-    let user = trama::auth::users::create(
-        &db,
-        &manifest.instance.id,
-        trama::auth::users::NewUser {
-            username,
-            display_name,
-            password: &password,
-            roles,
-        },
-    )
-    .await?;
-    trama::audit::append(
-        &db,
-        trama::audit::Entry {
-            instance: manifest.instance.id.clone(),
-            actor: None,
-            plugin: None,
-            action: "account.created".into(),
-            subject: user.id.clone(),
-            detail:
-                serde_json::json!({ "username": user.username, "roles": user.roles, "via": "cli" })
-                    .to_string(),
-        },
-    )
-    .await?;
-    println!(
-        "created `{}` on `{}` with roles [{}]",
-        user.username,
-        manifest.instance.id,
-        user.roles.join(", ")
-    );
-    Ok(())
-}
-
-/// Reads the password from the first line of standard input, or prompts without echo on a terminal.
-fn read_password() -> anyhow::Result<String> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        return rpassword::prompt_password("password: ").context("reading the password");
-    }
-    let mut line = String::new();
-    stdin
-        .lock()
-        .read_line(&mut line)
-        .context("reading the password")?;
-    let password = line.trim_end_matches(['\r', '\n']).to_owned();
-    if password.is_empty() {
-        bail!("no password given on standard input");
-    }
-    Ok(password)
-}

@@ -2,7 +2,7 @@
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::host::bindings::{identity, types};
-use crate::host::call::CallState;
+use crate::host::call::{CallState, visible_roles};
 
 /// Most accounts one `holders` call returns; a plugin pages through more.
 const MAX_HOLDERS: u32 = 500;
@@ -29,6 +29,11 @@ impl identity::Host for CallState {
     }
 
     async fn has_role(&mut self, role: String) -> wasmtime::Result<bool> {
+        // The caller's roles are already only the declared ones (see `CallState::new`): asking
+        // for another is a fault in the plugin, worth a line in the log.
+        if !self.ctx.roles.contains(&role) {
+            tracing::warn!(plugin = %self.ctx.plugin, role = %super::clip(role.clone(), super::MAX_LABEL), "has_role asks for a role the plugin does not declare in plugin.toml");
+        }
         Ok(self
             .caller
             .as_ref()
@@ -62,7 +67,10 @@ impl identity::Host for CallState {
         if found.is_err() {
             self.tx.note_failure();
         }
-        Ok(Ok(found?.into_iter().map(Into::into).collect()))
+        Ok(Ok(found?
+            .into_iter()
+            .map(|user| visible_roles(user.into(), &ctx.roles))
+            .collect()))
     }
 
     async fn locale_of(&mut self, id: String) -> wasmtime::Result<Option<String>> {
@@ -82,7 +90,7 @@ impl identity::Host for CallState {
         if found.is_err() {
             self.tx.note_failure();
         }
-        let found = found?;
-        Ok(found.map(Into::into))
+        let declared = &self.ctx.roles;
+        Ok(found?.map(|user| visible_roles(user.into(), declared)))
     }
 }
