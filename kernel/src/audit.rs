@@ -148,7 +148,11 @@ pub async fn search(
         if action.ends_with('.') {
             // A prefix: `substr` keeps `_` and `%` literal, as a LIKE pattern would not.
             clause.push_str(" AND substr(action, 1, ?) = ?");
-            values.push(i64::try_from(action.chars().count()).unwrap_or(i64::MAX).into());
+            values.push(
+                i64::try_from(action.chars().count())
+                    .unwrap_or(i64::MAX)
+                    .into(),
+            );
         } else {
             clause.push_str(" AND action = ?");
         }

@@ -67,7 +67,12 @@ impl Limit {
 pub struct Rates {
     signups: Limit,
     writes: Limit,
+    resets: Limit,
 }
+
+/// "Forgot password" requests one client address may make per hour: a person who mistypes
+/// their address a few times is never stopped, a script trying a list of addresses is.
+const RESETS_PER_HOUR_PER_ADDRESS: u64 = 10;
 
 impl Rates {
     pub fn new(limits: &Limits) -> Self {
@@ -80,6 +85,7 @@ impl Rates {
                 limits.writes_per_minute_per_account,
                 Duration::from_secs(60),
             ),
+            resets: Limit::new(RESETS_PER_HOUR_PER_ADDRESS, Duration::from_secs(3600)),
         }
     }
 
@@ -92,6 +98,11 @@ impl Rates {
     /// visitors who are not logged in (kept apart by a prefix).
     pub fn write(&self, who: &str) -> Result<(), Wait> {
         self.writes.check(who)
+    }
+
+    /// One more "forgot password" request from `address`.
+    pub fn reset(&self, address: &str) -> Result<(), Wait> {
+        self.resets.check(address)
     }
 }
 

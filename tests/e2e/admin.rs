@@ -65,14 +65,20 @@ async fn an_administrator_grants_and_revokes_a_plugins_role_and_nothing_undeclar
     let otto = login(&server, "otto").await;
     let (status, page) = otto.page(&server, "/admin/accounts").await;
     assert_eq!(status, 403);
-    assert!(page.contains("riservata all&#x27;amministrazione") || page.contains("riservata all'amministrazione"), "{page}");
+    assert!(
+        page.contains("riservata all&#x27;amministrazione")
+            || page.contains("riservata all'amministrazione"),
+        "{page}"
+    );
 
     let admin = login(&server, "amministrazione").await;
     let dario = account_id(&admin, &server, "dario").await;
     assert_eq!(drivers(&otto, &server).await, json!([]));
 
     // The account page offers the plugin's role with its title and what it is for.
-    let (status, page) = admin.page(&server, &format!("/admin/accounts/{dario}")).await;
+    let (status, page) = admin
+        .page(&server, &format!("/admin/accounts/{dario}"))
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("Autista: compare nell"), "{page}");
     assert!(page.contains("Amministratore: gestisce account"), "{page}");
@@ -80,7 +86,10 @@ async fn an_administrator_grants_and_revokes_a_plugins_role_and_nothing_undeclar
     // Granted in the browser: the driver is at work at once, and the page says it was done.
     let response = change_role(&admin, &server, &dario, "driver", "grant").await;
     assert_eq!(response.status().as_u16(), 303);
-    let location = response.headers()["location"].to_str().unwrap_or_default().to_owned();
+    let location = response.headers()["location"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
     assert_eq!(location, format!("/admin/accounts/{dario}?done=granted"));
     let (_, page) = admin.page(&server, &location).await;
     assert!(page.contains("Ruolo assegnato."), "{page}");
@@ -98,7 +107,10 @@ async fn an_administrator_grants_and_revokes_a_plugins_role_and_nothing_undeclar
     let response = change_role(&admin, &server, &dario, "drivr", "grant").await;
     assert_eq!(response.status().as_u16(), 422);
     let page = response.text().await.unwrap_or_default();
-    assert!(page.contains("drivr") && page.contains("non esiste"), "{page}");
+    assert!(
+        page.contains("drivr") && page.contains("non esiste"),
+        "{page}"
+    );
     let (_, account) = admin
         .get_json(&server, &format!("/admin/accounts/{dario}"))
         .await;
@@ -126,32 +138,54 @@ async fn an_administrator_grants_and_revokes_a_plugins_role_and_nothing_undeclar
         .map(|entries| {
             entries
                 .iter()
-                .map(|e| (e["action"].as_str().unwrap_or(""), e["actor"].as_str().unwrap_or("")))
+                .map(|e| {
+                    (
+                        e["action"].as_str().unwrap_or(""),
+                        e["actor"].as_str().unwrap_or(""),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
     assert_eq!(
         entries,
-        [("role.revoked", "amministrazione"), ("role.granted", "amministrazione")]
+        [
+            ("role.revoked", "amministrazione"),
+            ("role.granted", "amministrazione")
+        ]
     );
 
     // The command line checks roles the same way, before asking for a password.
     let output = trama()
         .args(["user", "add"])
         .arg(instance.path())
-        .args(["--username", "nuovo", "--display-name", "Nuovo", "--role", "drivr"])
+        .args([
+            "--username",
+            "nuovo",
+            "--display-name",
+            "Nuovo",
+            "--role",
+            "drivr",
+        ])
         .output()
         .expect("trama user add");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("`drivr`") && stderr.contains("driver"), "{stderr}");
+    assert!(
+        stderr.contains("`drivr`") && stderr.contains("driver"),
+        "{stderr}"
+    );
     let output = trama()
         .args(["user", "grant"])
         .arg(instance.path())
         .args(["--username", "dario", "--role", "driver"])
         .output()
         .expect("trama user grant");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(
         drivers(&otto, &server).await,
         json!([{ "username": "dario", "name": "dario" }])
@@ -173,28 +207,51 @@ async fn a_disabled_account_is_logged_out_at_once_and_the_last_admin_stays() {
     assert_eq!(account["sessions"], 1);
 
     let response = admin
-        .post_form(&server, &format!("/admin/accounts/{dario}/status"), &[("disabled", "1")])
+        .post_form(
+            &server,
+            &format!("/admin/accounts/{dario}/status"),
+            &[("disabled", "1")],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 303);
     let (_, session) = dario_client.get_json(&server, "/session").await;
-    assert_eq!(session["user"], Json::Null, "the open session ended with the account");
+    assert_eq!(
+        session["user"],
+        Json::Null,
+        "the open session ended with the account"
+    );
 
     // The right password learns that the account is disabled; a wrong one learns nothing more.
     let again = Client::new();
     let response = again
-        .post_form(&server, "/login", &[("username", "dario"), ("password", PASSWORD)])
+        .post_form(
+            &server,
+            "/login",
+            &[("username", "dario"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 403);
     let page = response.text().await.unwrap_or_default();
     assert!(page.contains("disattivato"), "{page}");
     let response = again
-        .post_form(&server, "/login", &[("username", "dario"), ("password", "una password sbagliata")])
+        .post_form(
+            &server,
+            "/login",
+            &[
+                ("username", "dario"),
+                ("password", "una password sbagliata"),
+            ],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 401);
 
     // Enabled again, the person logs in as before.
     let response = admin
-        .post_form(&server, &format!("/admin/accounts/{dario}/status"), &[("disabled", "0")])
+        .post_form(
+            &server,
+            &format!("/admin/accounts/{dario}/status"),
+            &[("disabled", "0")],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 303);
     login(&server, "dario").await;
@@ -202,7 +259,11 @@ async fn a_disabled_account_is_logged_out_at_once_and_the_last_admin_stays() {
     // The only administrator can neither disable themselves nor give up the role.
     let me = account_id(&admin, &server, "amministrazione").await;
     let response = admin
-        .post_form(&server, &format!("/admin/accounts/{me}/status"), &[("disabled", "1")])
+        .post_form(
+            &server,
+            &format!("/admin/accounts/{me}/status"),
+            &[("disabled", "1")],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 409);
     let response = change_role(&admin, &server, &me, "admin", "revoke").await;
@@ -212,7 +273,9 @@ async fn a_disabled_account_is_logged_out_at_once_and_the_last_admin_stays() {
     let (status, _) = admin.page(&server, "/admin").await;
     assert_eq!(status, 200, "still an administrator");
 
-    let (_, log) = admin.get_json(&server, "/admin/audit?action=account.").await;
+    let (_, log) = admin
+        .get_json(&server, "/admin/audit?action=account.")
+        .await;
     let actions: Vec<&str> = log["entries"]
         .as_array()
         .map(|e| e.iter().filter_map(|e| e["action"].as_str()).collect())
@@ -232,7 +295,10 @@ async fn seats_the_audit_check_and_the_manifest_need_no_shell() {
         .post_form(
             &server,
             "/admin/seats",
-            &[("username", "gina"), ("organisation", "Fondazione del territorio")],
+            &[
+                ("username", "gina"),
+                ("organisation", "Fondazione del territorio"),
+            ],
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
@@ -242,7 +308,10 @@ async fn seats_the_audit_check_and_the_manifest_need_no_shell() {
     assert!(page.contains("Fondazione del territorio"), "{page}");
 
     let (_, seats) = admin.get_json(&server, "/admin/seats").await;
-    let gina_id = seats["members"][0]["user_id"].as_str().unwrap_or_default().to_owned();
+    let gina_id = seats["members"][0]["user_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let response = admin
         .post_form(&server, &format!("/admin/seats/{gina_id}/remove"), &[])
         .await;
@@ -252,7 +321,11 @@ async fn seats_the_audit_check_and_the_manifest_need_no_shell() {
 
     // A seat for someone without an account is refused in words.
     let response = admin
-        .post_form(&server, "/admin/seats", &[("username", "nessuno"), ("organisation", "Ente")])
+        .post_form(
+            &server,
+            "/admin/seats",
+            &[("username", "nessuno"), ("organisation", "Ente")],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 422);
 
@@ -264,7 +337,10 @@ async fn seats_the_audit_check_and_the_manifest_need_no_shell() {
 
     let (status, page) = admin.page(&server, "/admin/manifest").await;
     assert_eq!(status, 200);
-    assert!(page.contains("[plugins.hello]") && page.contains("Buongiorno dal test"), "{page}");
+    assert!(
+        page.contains("[plugins.hello]") && page.contains("Buongiorno dal test"),
+        "{page}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -302,14 +378,19 @@ async fn accounts_are_found_and_paged_among_many() {
     let admin = login(&server, "amministrazione").await;
 
     let (_, first) = admin.get_json(&server, "/admin/accounts").await;
-    assert_eq!((first["total"].as_u64(), first["pages"].as_u64()), (Some(121), Some(3)));
+    assert_eq!(
+        (first["total"].as_u64(), first["pages"].as_u64()),
+        (Some(121), Some(3))
+    );
     assert_eq!(first["accounts"].as_array().map(Vec::len), Some(50));
     let (_, last) = admin.get_json(&server, "/admin/accounts?page=3").await;
     assert_eq!(last["accounts"].as_array().map(Vec::len), Some(21));
     assert_eq!(last["accounts"][20]["username"], "persona119@example.org");
 
     // Text matches username or name in any case; `_` and `%` are only themselves.
-    let (_, found) = admin.get_json(&server, "/admin/accounts?q=PERSONA%2011").await;
+    let (_, found) = admin
+        .get_json(&server, "/admin/accounts?q=PERSONA%2011")
+        .await;
     assert_eq!(found["total"], 10);
     let (_, none) = admin.get_json(&server, "/admin/accounts?q=%25").await;
     assert_eq!(none["total"], 0);
@@ -318,6 +399,12 @@ async fn accounts_are_found_and_paged_among_many() {
 
     // The page links to the next one, keeping the filter.
     let (_, page) = admin.page(&server, "/admin/accounts?q=persona").await;
-    assert!(page.contains("Account trovati: 120 (pagina 1 di 3)."), "{page}");
-    assert!(page.contains("q=persona&amp;role=&amp;state=&amp;page=2"), "{page}");
+    assert!(
+        page.contains("Account trovati: 120 (pagina 1 di 3)."),
+        "{page}"
+    );
+    assert!(
+        page.contains("q=persona&amp;role=&amp;state=&amp;page=2"),
+        "{page}"
+    );
 }

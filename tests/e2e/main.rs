@@ -3,6 +3,7 @@
 
 mod support;
 
+mod account_links;
 mod accounts;
 mod admin;
 mod admissions;

@@ -192,6 +192,27 @@ async fn get_in(
     }
 }
 
+/// One account by username.
+pub async fn find_by_username(
+    db: &Db,
+    instance: &str,
+    username: &str,
+) -> Result<Option<Account>, DbErr> {
+    let row = db
+        .conn()
+        .query_one_raw(sql::stmt(
+            db.backend(),
+            "SELECT u.id, u.username, u.display_name, u.created_at, u.disabled_at \
+             FROM users u WHERE u.instance = ? AND u.username = ?",
+            vec![instance.into(), username.into()],
+        ))
+        .await?;
+    match row {
+        Some(row) => Ok(Some(account_from_row(db.conn(), instance, &row).await?)),
+        None => Ok(None),
+    }
+}
+
 /// How many sessions of the account are open now.
 pub async fn open_sessions(db: &Db, instance: &str, id: &str) -> Result<u64, DbErr> {
     let row = db
@@ -208,7 +229,13 @@ pub async fn open_sessions(db: &Db, instance: &str, id: &str) -> Result<u64, DbE
         .map_or(0, |n| u64::try_from(n).unwrap_or_default()))
 }
 
-fn entry(instance: &str, actor: Actor<'_>, action: &str, account: &Account, detail: serde_json::Value) -> audit::Entry {
+fn entry(
+    instance: &str,
+    actor: Actor<'_>,
+    action: &str,
+    account: &Account,
+    detail: serde_json::Value,
+) -> audit::Entry {
     let mut detail = detail;
     detail["username"] = account.username.clone().into();
     detail["via"] = actor.via.into();
@@ -239,7 +266,9 @@ async fn change(
     match change.run(txn, &account).await? {
         Some(entry) => {
             audit::append_in(txn, instance, vec![entry]).await?;
-            let account = get_in(txn, instance, id).await?.ok_or(AuthError::NoAccount)?;
+            let account = get_in(txn, instance, id)
+                .await?
+                .ok_or(AuthError::NoAccount)?;
             write.commit().await?;
             Ok(account)
         }
@@ -280,11 +309,21 @@ impl AsyncChange for Grant<'_> {
             txn.get_database_backend(),
             "INSERT INTO user_roles (instance, user_id, role) VALUES (?, ?, ?) \
              ON CONFLICT (instance, user_id, role) DO NOTHING",
-            vec![self.instance.into(), account.id.clone().into(), self.role.into()],
+            vec![
+                self.instance.into(),
+                account.id.clone().into(),
+                self.role.into(),
+            ],
         ))
         .await?;
         let detail = serde_json::json!({ "role": self.role });
-        Ok(Some(entry(self.instance, self.actor, "role.granted", account, detail)))
+        Ok(Some(entry(
+            self.instance,
+            self.actor,
+            "role.granted",
+            account,
+            detail,
+        )))
     }
 }
 
@@ -309,11 +348,21 @@ impl AsyncChange for Revoke<'_> {
         txn.execute_raw(sql::stmt(
             txn.get_database_backend(),
             "DELETE FROM user_roles WHERE instance = ? AND user_id = ? AND role = ?",
-            vec![self.instance.into(), account.id.clone().into(), self.role.into()],
+            vec![
+                self.instance.into(),
+                account.id.clone().into(),
+                self.role.into(),
+            ],
         ))
         .await?;
         let detail = serde_json::json!({ "role": self.role });
-        Ok(Some(entry(self.instance, self.actor, "role.revoked", account, detail)))
+        Ok(Some(entry(
+            self.instance,
+            self.actor,
+            "role.revoked",
+            account,
+            detail,
+        )))
     }
 }
 
@@ -427,7 +476,17 @@ pub async fn grant(
     actor: Actor<'_>,
 ) -> Result<Account, AuthError> {
     declared.check(role)?;
-    change(db, instance, id, Grant { instance, role, actor }).await
+    change(
+        db,
+        instance,
+        id,
+        Grant {
+            instance,
+            role,
+            actor,
+        },
+    )
+    .await
 }
 
 /// Revokes `role` from account `id`; the last active administrator keeps `admin`.
@@ -438,7 +497,17 @@ pub async fn revoke(
     role: &str,
     actor: Actor<'_>,
 ) -> Result<Account, AuthError> {
-    change(db, instance, id, Revoke { instance, role, actor }).await
+    change(
+        db,
+        instance,
+        id,
+        Revoke {
+            instance,
+            role,
+            actor,
+        },
+    )
+    .await
 }
 
 /// Disables account `id` (its sessions end now) or enables it again. The last active
@@ -450,7 +519,17 @@ pub async fn set_disabled(
     disabled: bool,
     actor: Actor<'_>,
 ) -> Result<Account, AuthError> {
-    change(db, instance, id, SetDisabled { instance, disabled, actor }).await
+    change(
+        db,
+        instance,
+        id,
+        SetDisabled {
+            instance,
+            disabled,
+            actor,
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -3,9 +3,11 @@
 pub mod accounts;
 pub mod devices;
 pub mod password;
+pub mod recovery;
 pub mod roles;
 pub mod sessions;
 pub mod throttle;
+pub mod tokens;
 pub mod users;
 
 /// Roles the kernel knows; plugins may declare more in `plugin.toml`.
@@ -26,8 +28,14 @@ pub enum AuthError {
     UsernameTaken(String),
     #[error("{0}")]
     Invalid(String),
+    /// A field of an account form that does not meet its rule; pages say so in the person's
+    /// language through the catalogue key [`Field::key`].
+    #[error("{0}")]
+    Field(Field),
     /// A role that neither the kernel nor an enabled plugin declares.
-    #[error("no enabled plugin and not the kernel declare the role `{role}`; the roles are: {known}")]
+    #[error(
+        "no enabled plugin and not the kernel declare the role `{role}`; the roles are: {known}"
+    )]
     UnknownRole { role: String, known: String },
     /// The account was disabled by an administrator.
     #[error("the account is disabled")]
@@ -45,4 +53,34 @@ pub enum AuthError {
     /// Every hasher is busy and the queue is full: try again in a moment.
     #[error("too many logins and sign-ups at once")]
     Busy,
+}
+
+/// The account form rules a person can break.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Field {
+    #[error(
+        "the username must be 3 to 64 characters: lower-case letters, digits, '.', '_', '-' or '@'"
+    )]
+    Username,
+    #[error("the display name must be 1 to 100 characters")]
+    DisplayName,
+    #[error(
+        "the password must be at least {} characters long",
+        password::MIN_PASSWORD_LEN
+    )]
+    PasswordTooShort,
+    #[error("this is not an e-mail address")]
+    Address,
+}
+
+impl Field {
+    /// The theme catalogue's message for it.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Field::Username => "problem_username",
+            Field::DisplayName => "problem_display_name",
+            Field::PasswordTooShort => "problem_password_short",
+            Field::Address => "problem_address",
+        }
+    }
 }

@@ -48,6 +48,15 @@ fn fill(
     })
 }
 
+/// Refuses a password shorter than [`MIN_PASSWORD_LEN`] characters (pages check it first, to
+/// say so in the person's language).
+pub fn check_strength(password: &str) -> Result<(), AuthError> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(AuthError::Field(super::Field::PasswordTooShort));
+    }
+    Ok(())
+}
+
 /// An argon2id hash of `password` with a fresh salt and the recommended parameters, as a PHC
 /// string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`).
 pub fn hash(password: &str) -> Result<String, AuthError> {

@@ -2,7 +2,7 @@
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::{AuthError, password};
+use super::{AuthError, Field, password};
 use crate::db::{Db, sql};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -36,9 +36,7 @@ pub fn validate_username(username: &str) -> Result<(), AuthError> {
     if (3..=64).contains(&username.len()) && ok_chars {
         Ok(())
     } else {
-        Err(AuthError::Invalid(
-            "the username must be 3 to 64 characters: lower-case letters, digits, '.', '_', '-' or '@'".into(),
-        ))
+        Err(AuthError::Field(Field::Username))
     }
 }
 
@@ -64,16 +62,9 @@ pub fn validate_new(new: &NewUser<'_>) -> Result<(), AuthError> {
     validate_username(new.username)?;
     let display_name = new.display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 100 {
-        return Err(AuthError::Invalid(
-            "the display name must be 1 to 100 characters".into(),
-        ));
+        return Err(AuthError::Field(Field::DisplayName));
     }
-    if new.password.chars().count() < password::MIN_PASSWORD_LEN {
-        return Err(AuthError::Invalid(format!(
-            "the password must be at least {} characters long",
-            password::MIN_PASSWORD_LEN
-        )));
-    }
+    password::check_strength(new.password)?;
     for role in new.roles {
         validate_role(role)?;
     }
@@ -233,6 +224,23 @@ pub async fn find_by_username(
     Ok(find_where(db.conn(), instance, "username", username)
         .await?
         .map(|(user, ..)| user))
+}
+
+/// Whether the holder of account `id` confirmed that its address is theirs (a mailed link).
+pub async fn address_confirmed(db: &Db, instance: &str, id: &str) -> Result<bool, DbErr> {
+    let row = db
+        .conn()
+        .query_one_raw(sql::stmt(
+            db.backend(),
+            "SELECT email_verified_at FROM users WHERE instance = ? AND id = ?",
+            vec![instance.into(), id.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|row| row.try_get::<Option<i64>>("", "email_verified_at"))
+        .transpose()?
+        .flatten()
+        .is_some())
 }
 
 /// The language the person chose for pages, if they ever did.

@@ -141,8 +141,10 @@ impl Board {
         let members = self.members_in(txn).await?;
         // A member who lost their seat while the vote was open no longer counts, nor does
         // their vote: the table decides as it is seated when it decides.
-        let seated: std::collections::HashSet<&str> =
-            members.iter().map(|member| member.user_id.as_str()).collect();
+        let seated: std::collections::HashSet<&str> = members
+            .iter()
+            .map(|member| member.user_id.as_str())
+            .collect();
         let votes: Vec<_> = self
             .votes_in(txn, number)
             .await?

@@ -453,19 +453,34 @@ impl MigrationTrait for CallIds {
     }
 }
 
-/// Accounts an administrator disabled (`/admin`): they cannot log in, and their sessions end
-/// when the account is disabled. The row stays, so that what the person did keeps its author.
+/// Accounts run from the browser: an administrator may disable one (it cannot log in, its
+/// sessions end; the row stays, so that what the person did keeps its author); one-time links
+/// sent by e-mail (invitations, password resets, address checks: `auth::tokens`); whether the
+/// address was confirmed; which browser each session is, for "my sessions".
 struct DisabledAccounts;
 
 impl MigrationName for DisabledAccounts {
     fn name(&self) -> &str {
-        "m20261204_000010_disabled_accounts"
+        "m20261204_000010_accounts_in_the_browser"
     }
 }
 
 const DISABLED_ACCOUNTS: &str = r#"
 ALTER TABLE users ADD COLUMN disabled_at BIGINT;
-CREATE INDEX user_roles_role ON user_roles (instance, role, user_id)
+ALTER TABLE users ADD COLUMN email_verified_at BIGINT;
+CREATE INDEX user_roles_role ON user_roles (instance, role, user_id);
+CREATE TABLE account_links (
+    instance TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT,
+    PRIMARY KEY (instance, token_hash)
+);
+CREATE INDEX account_links_user ON account_links (instance, user_id, purpose, created_at);
+ALTER TABLE sessions ADD COLUMN user_agent TEXT
 "#;
 
 #[async_trait::async_trait]

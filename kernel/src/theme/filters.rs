@@ -77,7 +77,11 @@ mod tests {
         assert_eq!(summer, json!("01/07/2026 08:30"));
         let winter = local_time(&json!(1_796_376_600_000_i64), &args(&[])).unwrap();
         assert_eq!(winter, json!("04/12/2026 10:30"));
-        let iso = local_time(&json!(1_796_376_600_000_i64), &args(&[("iso", json!(true))])).unwrap();
+        let iso = local_time(
+            &json!(1_796_376_600_000_i64),
+            &args(&[("iso", json!(true))]),
+        )
+        .unwrap();
         assert_eq!(iso, json!("2026-12-04T10:30:00+01:00"));
         assert!(local_time(&json!("ieri"), &args(&[])).is_err());
     }

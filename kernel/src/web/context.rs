@@ -50,6 +50,8 @@ pub struct Ctx {
     pub client_addr: String,
     /// Served by `trama dev`: a server error shows the developer what failed and where.
     pub dev: bool,
+    /// The browser's `User-Agent`, remembered with a new session for "my sessions".
+    pub user_agent: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -99,6 +101,11 @@ impl FromRequestParts<AppState> for Ctx {
             instance,
             live,
             dev: state.dev,
+            user_agent: parts
+                .headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
         };
         if let Some(token) = ctx.cookie_value(SESSION_COOKIE) {
             ctx.user = sessions::user(&ctx.instance.db, ctx.instance.id(), &token).await?;

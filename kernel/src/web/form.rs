@@ -34,6 +34,15 @@ impl FormFields {
             .map(|(_, value)| value.as_str())
     }
 
+    /// Every value of a field that may repeat (checkboxes), in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .collect()
+    }
+
     pub fn into_pairs(self) -> Vec<(String, String)> {
         self.0
     }

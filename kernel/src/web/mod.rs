@@ -1,6 +1,7 @@
 //! The HTTP front: routing by Host header to an instance, kernel pages (home, login, sign-up),
 //! plugin routes under `/p/{plugin}/…`, and theme assets.
 
+mod account;
 mod admin;
 mod body;
 mod context;
@@ -175,6 +176,7 @@ pub fn router(state: AppState) -> Router {
             post(governance::vote),
         )
         .merge(admin::router())
+        .merge(account::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/{*path}", get(pages::static_file))
         .route("/p/{plugin}", any(plugin_route::handle_root))

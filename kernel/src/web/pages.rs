@@ -23,6 +23,14 @@ pub(super) fn page(ctx: &Ctx, template: &str, status: StatusCode, extra: Json) -
     }
 }
 
+/// What an account form did wrong, in the visitor's language.
+pub(super) fn refusal_text(ctx: &Ctx, err: &AuthError) -> String {
+    match err {
+        AuthError::Field(field) => msg(ctx, field.key()),
+        other => other.to_string(),
+    }
+}
+
 /// Message of the catalogue for the current locale (the key itself if missing).
 pub(super) fn msg(ctx: &Ctx, key: &str) -> String {
     ctx.instance.theme.catalogue(&ctx.locale)[key]
@@ -53,6 +61,8 @@ pub async fn method_not_allowed(ctx: Ctx) -> Response {
 #[derive(serde::Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// Set after a password reset: the page says the new password is ready.
+    reset: Option<String>,
 }
 
 pub async fn login_form(ctx: Ctx, Query(query): Query<NextQuery>) -> Response {
@@ -60,7 +70,11 @@ pub async fn login_form(ctx: Ctx, Query(query): Query<NextQuery>) -> Response {
         &ctx,
         "login.html",
         StatusCode::OK,
-        json!({ "next": super::redirect::after_login(query.next.as_deref()), "username": "" }),
+        json!({
+            "next": super::redirect::after_login(query.next.as_deref()),
+            "username": "",
+            "reset": query.reset.is_some(),
+        }),
     )
 }
 
@@ -212,17 +226,19 @@ async fn audit_lockout(ctx: &Ctx, username: &str, attempt: &Attempt) -> Result<(
 
 /// Opens a new session (a fresh token, so a token planted before login is worthless) and
 /// rotates the CSRF token.
-async fn start_session(ctx: &mut Ctx, user_id: &str, next: &str) -> Response {
+pub(super) async fn start_session(ctx: &mut Ctx, user_id: &str, next: &str) -> Response {
     let instance = ctx.instance.clone();
     if let Some(old) = ctx.session.take()
         && let Err(err) = sessions::delete(&instance.db, instance.id(), &old).await
     {
         return WebError::from(err).render(ctx);
     }
-    let token = match sessions::create(&instance.db, instance.id(), user_id).await {
-        Ok(token) => token,
-        Err(err) => return WebError::from(err).render(ctx),
-    };
+    let agent = ctx.user_agent.clone();
+    let token =
+        match sessions::create_for(&instance.db, instance.id(), user_id, agent.as_deref()).await {
+            Ok(token) => token,
+            Err(err) => return WebError::from(err).render(ctx),
+        };
     ctx.jar = ctx.jar.clone().add(ctx.cookie(SESSION_COOKIE, token, true));
     ctx.rotate_csrf();
     (ctx.jar.clone(), Redirect::to(next)).into_response()
@@ -278,7 +294,7 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
             &ctx,
             "signup.html",
             StatusCode::UNPROCESSABLE_ENTITY,
-            refill(err.to_string()),
+            refill(refusal_text(&ctx, &err)),
         );
     }
     // Counted before the password is hashed: a script signing up thousands of accounts costs
@@ -309,6 +325,9 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
             if let Err(err) = crate::audit::append(&instance.db, entry).await {
                 return WebError::from(err).render(&ctx);
             }
+            if let Err(response) = super::account::send_confirmation(&ctx, &user).await {
+                return response;
+            }
             start_session(&mut ctx, &user.id, "/").await
         }
         Err(err @ (AuthError::Db(_) | AuthError::Busy)) => auth_failure(&ctx, err),
@@ -320,7 +339,7 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
             &ctx,
             "signup.html",
             StatusCode::UNPROCESSABLE_ENTITY,
-            refill(other.to_string()),
+            refill(refusal_text(&ctx, &other)),
         ),
     }
 }

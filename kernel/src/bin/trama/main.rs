@@ -471,4 +471,3 @@ pub(crate) async fn open_db(manifest: &trama_manifest::Manifest) -> anyhow::Resu
         )
     })
 }
-

@@ -88,13 +88,14 @@ async fn open(instance: &Path) -> anyhow::Result<(Db, String, Declared)> {
     let id = manifest.instance.id.clone();
     let overlay = trama::board::Board::new(db.clone(), &id).overlay().await?;
     let checked = trama_manifest::check_with_overlay(instance, &overlay)?;
-    let declared = Declared::new(
-        checked
-            .plugins
-            .iter()
-            .filter(|plugin| plugin.enabled)
-            .map(|plugin| (plugin.name.as_str(), plugin.package.meta.plugin.roles.iter())),
-    );
+    let declared = Declared::new(checked.plugins.iter().filter(|plugin| plugin.enabled).map(
+        |plugin| {
+            (
+                plugin.name.as_str(),
+                plugin.package.meta.plugin.roles.iter(),
+            )
+        },
+    ));
     Ok((db, id, declared))
 }
 

@@ -12,7 +12,7 @@ use crate::auth::accounts::{self, Filter};
 use crate::web::{Ctx, WebError};
 
 /// Success messages the account pages may show (`?done=`).
-const DONE: &[&str] = &["granted", "revoked", "disabled", "enabled"];
+const DONE: &[&str] = &["granted", "revoked", "disabled", "enabled", "invited"];
 
 #[derive(serde::Deserialize, Default)]
 pub(super) struct ListQuery {
@@ -29,7 +29,7 @@ pub(super) struct ListQuery {
 
 /// The roles of the instance as the pages show them: each with what it is for and the titles
 /// of the plugins that use it.
-fn roles_shown(ctx: &Ctx) -> Vec<Json> {
+pub(super) fn roles_shown(ctx: &Ctx) -> Vec<Json> {
     let declared = ctx.instance.declared_roles();
     declared
         .iter()
@@ -37,10 +37,13 @@ fn roles_shown(ctx: &Ctx) -> Vec<Json> {
             let titles: Vec<&str> = plugins
                 .iter()
                 .map(|name| {
-                    ctx.instance.plugins.get(name).map_or(name.as_str(), |plugin| {
-                        crate::web::context::localized(&plugin.title, &ctx.locale)
-                            .unwrap_or(name.as_str())
-                    })
+                    ctx.instance
+                        .plugins
+                        .get(name)
+                        .map_or(name.as_str(), |plugin| {
+                            crate::web::context::localized(&plugin.title, &ctx.locale)
+                                .unwrap_or(name.as_str())
+                        })
                 })
                 .collect();
             json!({
@@ -132,6 +135,10 @@ pub(super) async fn show(
         Ok(count) => count,
         Err(err) => return WebError::from(err).render(&ctx),
     };
+    let pending = match crate::auth::recovery::is_pending(&instance.db, instance.id(), &id).await {
+        Ok(pending) => pending,
+        Err(err) => return WebError::from(err).render(&ctx),
+    };
     let roles: Vec<Json> = roles_shown(&ctx)
         .into_iter()
         .map(|mut role| {
@@ -153,6 +160,7 @@ pub(super) async fn show(
         json!({
             "account": account,
             "sessions": sessions,
+            "pending": pending,
             "roles": roles,
             "orphans": orphans,
             "done": done_message(&ctx, query.done.as_deref(), DONE),

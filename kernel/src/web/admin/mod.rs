@@ -4,6 +4,7 @@
 //! says what was done; API clients get JSON. Every change is audited with its actor.
 
 mod accounts;
+mod invitations;
 mod log;
 mod seats;
 
@@ -29,6 +30,11 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}", get(accounts::show))
         .route("/admin/accounts/{id}/roles", post(accounts::roles))
         .route("/admin/accounts/{id}/status", post(accounts::status))
+        .route("/admin/accounts/{id}/reinvite", post(invitations::resend))
+        .route(
+            "/admin/invitations",
+            get(invitations::form).post(invitations::send),
+        )
         .route("/admin/seats", get(seats::list).post(seats::add))
         .route("/admin/seats/{id}/remove", post(seats::remove))
         .route("/admin/audit", get(log::list))
@@ -42,7 +48,12 @@ fn admin(ctx: &Ctx, here: &str) -> Result<User, Response> {
     match &ctx.user {
         None => Err(super::redirect::login_required(ctx, here)),
         Some(user) if user.has_role(ADMIN_ROLE) => Ok(user.clone()),
-        Some(_) => Err(refused(ctx, StatusCode::FORBIDDEN, "forbidden", "admin_forbidden")),
+        Some(_) => Err(refused(
+            ctx,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "admin_forbidden",
+        )),
     }
 }
 

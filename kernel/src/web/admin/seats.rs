@@ -44,7 +44,11 @@ pub(super) async fn add(ctx: Ctx, body: Bytes) -> Response {
         Ok(user) => user,
         Err(response) => return response,
     };
-    let username = form.get("username").unwrap_or_default().trim().to_lowercase();
+    let username = form
+        .get("username")
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
     let organisation = form.get("organisation").unwrap_or_default().trim();
     if organisation.is_empty() || organisation.chars().count() > 120 {
         return refused(
@@ -55,20 +59,19 @@ pub(super) async fn add(ctx: Ctx, body: Bytes) -> Response {
         );
     }
     let instance = &ctx.instance;
-    let user = match crate::auth::users::find_by_username(&instance.db, instance.id(), &username)
-        .await
-    {
-        Ok(Some(user)) => user,
-        Ok(None) => {
-            return refused(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "admin_seat_no_account",
-            );
-        }
-        Err(err) => return WebError::from(err).render(&ctx),
-    };
+    let user =
+        match crate::auth::users::find_by_username(&instance.db, instance.id(), &username).await {
+            Ok(Some(user)) => user,
+            Ok(None) => {
+                return refused(
+                    &ctx,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    "admin_seat_no_account",
+                );
+            }
+            Err(err) => return WebError::from(err).render(&ctx),
+        };
     let entry = audit::Entry {
         instance: instance.id().to_owned(),
         actor: Some(me.username.clone()),
