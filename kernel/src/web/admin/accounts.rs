@@ -71,7 +71,7 @@ fn role_label(ctx: &Ctx, role: &str, plugins: &[String]) -> String {
 
 pub(super) async fn list(ctx: Ctx, Query(query): Query<ListQuery>) -> Response {
     if let Err(response) = admin(&ctx, "/admin/accounts") {
-        return response;
+        return *response;
     }
     let filter = Filter {
         text: query.q.chars().take(100).collect(),
@@ -123,7 +123,7 @@ pub(super) async fn show(
     Query(query): Query<DoneQuery>,
 ) -> Response {
     if let Err(response) = admin(&ctx, &format!("/admin/accounts/{id}")) {
-        return response;
+        return *response;
     }
     let instance = &ctx.instance;
     let account = match accounts::get(&instance.db, instance.id(), &id).await {
@@ -176,7 +176,7 @@ pub(super) async fn roles(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
     };
     let me = match admin(&ctx, &format!("/admin/accounts/{id}")) {
         Ok(user) => user,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let role = form.get("role").unwrap_or_default().trim();
     // A seat on the coordination table and the role `governance` go together: both change
@@ -229,7 +229,7 @@ pub(super) async fn status(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Res
     };
     let me = match admin(&ctx, &format!("/admin/accounts/{id}")) {
         Ok(user) => user,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let disabled = match form.get("disabled") {
         Some("1") => true,

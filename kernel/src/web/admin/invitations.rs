@@ -17,7 +17,7 @@ use crate::web::{Ctx, WebError};
 
 pub(super) async fn form(ctx: Ctx) -> Response {
     if let Err(response) = admin(&ctx, "/admin/invitations") {
-        return response;
+        return *response;
     }
     invitation_page(&ctx, StatusCode::OK, json!({}), None)
 }
@@ -48,7 +48,7 @@ pub(super) async fn send(ctx: Ctx, body: Bytes) -> Response {
     };
     let me = match admin(&ctx, "/admin/invitations") {
         Ok(user) => user,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let email = form.get("email").unwrap_or_default().trim().to_lowercase();
     let display_name = form
@@ -112,7 +112,7 @@ pub(super) async fn resend(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Res
     }
     let me = match admin(&ctx, &format!("/admin/accounts/{id}")) {
         Ok(user) => user,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let instance = &ctx.instance;
     let account = match crate::auth::accounts::get(&instance.db, instance.id(), &id).await {

@@ -88,7 +88,7 @@ async fn log_page(ctx: &Ctx, query: &LogQuery, verification: Json) -> Response {
 
 pub(super) async fn list(ctx: Ctx, Query(query): Query<LogQuery>) -> Response {
     if let Err(response) = admin(&ctx, "/admin/audit") {
-        return response;
+        return *response;
     }
     log_page(&ctx, &query, Json::Null).await
 }
@@ -100,7 +100,7 @@ pub(super) async fn verify(ctx: Ctx, body: Bytes) -> Response {
         return err.render(&ctx);
     }
     if let Err(response) = admin(&ctx, "/admin/audit") {
-        return response;
+        return *response;
     }
     let instance = &ctx.instance;
     let (db, id) = (&instance.db, instance.id());

@@ -44,16 +44,16 @@ pub(super) fn router() -> Router<AppState> {
 
 /// The administrator making the request, or the answer for anyone else: the login page for a
 /// visitor, 403 for an account without the role.
-fn admin(ctx: &Ctx, here: &str) -> Result<User, Response> {
+fn admin(ctx: &Ctx, here: &str) -> Result<User, Box<Response>> {
     match &ctx.user {
-        None => Err(super::redirect::login_required(ctx, here)),
+        None => Err(Box::new(super::redirect::login_required(ctx, here))),
         Some(user) if user.has_role(ADMIN_ROLE) => Ok(user.clone()),
-        Some(_) => Err(refused(
+        Some(_) => Err(Box::new(refused(
             ctx,
             StatusCode::FORBIDDEN,
             "forbidden",
             "admin_forbidden",
-        )),
+        ))),
     }
 }
 
@@ -142,7 +142,7 @@ struct DoneQuery {
 async fn overview(ctx: Ctx) -> Response {
     let me = match admin(&ctx, "/admin") {
         Ok(user) => user,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let instance = &ctx.instance;
     let filter = crate::auth::accounts::Filter::default();
@@ -171,7 +171,7 @@ async fn overview(ctx: Ctx) -> Response {
 /// value annotated with where it comes from — with any password in a database URL hidden.
 async fn manifest(ctx: Ctx) -> Response {
     if let Err(response) = admin(&ctx, "/admin/manifest") {
-        return response;
+        return *response;
     }
     let instance = &ctx.instance;
     let overlay = match crate::board::Board::new(instance.db.clone(), instance.id())

@@ -16,7 +16,7 @@ const DONE: &[&str] = &["seated", "unseated"];
 
 pub(super) async fn list(ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
     if let Err(response) = admin(&ctx, "/admin/seats") {
-        return response;
+        return *response;
     }
     let board = Board::new(ctx.instance.db.clone(), ctx.instance.id());
     let members = match board.members().await {
@@ -42,7 +42,7 @@ pub(super) async fn add(ctx: Ctx, body: Bytes) -> Response {
     };
     let me = match admin(&ctx, "/admin/seats") {
         Ok(user) => user,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let username = form
         .get("username")
@@ -99,7 +99,7 @@ pub(super) async fn remove(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Res
     }
     let me = match admin(&ctx, "/admin/seats") {
         Ok(user) => user,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let instance = &ctx.instance;
     let board = Board::new(instance.db.clone(), instance.id());
