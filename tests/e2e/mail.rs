@@ -423,6 +423,43 @@ async fn a_password_written_in_the_manifest_is_refused() {
     }
 }
 
+/// `trama serve INSTANCE` with `env` added to its environment, and its standard error, line
+/// by line.
+fn serve_with_env(
+    instance: &Path,
+    env: &[(&str, &str)],
+) -> (Server, std::sync::mpsc::Receiver<String>) {
+    build_plugins_of(&[instance]);
+    let mut command = trama();
+    command
+        .arg("serve")
+        .arg(instance)
+        .args(["--listen", "127.0.0.1:0", "--no-build", "--cache-dir"])
+        .arg(cache_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("spawn trama serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, errors) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("Trama listening on ").map(str::to_owned))
+        .expect("the server prints its address");
+    std::thread::spawn(move || lines.for_each(drop));
+    (Server::adopt(child, base), errors)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_login_from_the_environment_reaches_the_server() {
     let smtp = SmtpServer::start(&[
@@ -441,31 +478,41 @@ async fn the_login_from_the_environment_reaches_the_server() {
             )
         ),
     );
-    build_plugins_of(&[instance.path()]);
-    let mut child = trama()
-        .arg("serve")
-        .arg(instance.path())
-        .args(["--listen", "127.0.0.1:0", "--no-build", "--cache-dir"])
-        .arg(cache_dir())
-        .env("TEST_SMTP_USERNAME", "trama@prova.example")
-        .env("TEST_SMTP_PASSWORD", "una password di prova")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn trama serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("Trama listening on ").map(str::to_owned))
-        .expect("the server prints its address");
-    std::thread::spawn(move || lines.for_each(drop));
-    let server = Server::adopt(child, base);
+
+    // Without the variables: the log names the missing one, and the message waits.
+    let (server, errors) = serve_with_env(instance.path(), &[]);
     let anna = sign_up(&server, "anna@example.org", "Anna Rossi").await;
     notify(&anna, &server, "Promemoria", "Domani", "r/1").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let said = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match errors.recv_timeout(left) {
+            Ok(line) if line.contains("TEST_SMTP_USERNAME") => break line,
+            Ok(_) => {}
+            Err(_) => panic!("the server did not log the missing variable within 20 s"),
+        }
+    };
+    assert!(said.contains("not set"), "{said}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(smtp.messages().is_empty());
+    let (ok, pending, stderr) = outbox(instance.path(), &[]);
+    assert!(ok, "{stderr}");
+    assert!(pending.contains("Promemoria"), "still waiting: {pending}");
+    assert!(failed(instance.path()).is_empty(), "not failed: {pending}");
+    server.kill();
+
+    let (server, _errors) = serve_with_env(
+        instance.path(),
+        &[
+            ("TEST_SMTP_USERNAME", "trama@prova.example"),
+            ("TEST_SMTP_PASSWORD", "una password di prova"),
+        ],
+    );
     let messages = smtp.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(
         messages[0]["auth_login"], "trama@prova.example",
         "the server required AUTH and got the login from the environment"
     );
+    assert_eq!(messages[0]["headers"]["subject"], "Promemoria");
+    drop(server);
 }
