@@ -460,6 +460,23 @@ fn serve_with_env(
     (Server::adopt(child, base), errors)
 }
 
+/// The first line of `log` that contains `text`, within 20 s.
+fn line_with(log: &std::sync::mpsc::Receiver<String>, text: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match log.recv_timeout(left) {
+            Ok(line) if line.contains(text) => return line,
+            Ok(line) => seen.push(line),
+            Err(_) => panic!(
+                "the server logged nothing with {text:?} within 20 s:\n{}",
+                seen.join("\n")
+            ),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_login_from_the_environment_reaches_the_server() {
     let smtp = SmtpServer::start(&[
@@ -483,15 +500,7 @@ async fn the_login_from_the_environment_reaches_the_server() {
     let (server, errors) = serve_with_env(instance.path(), &[]);
     let anna = sign_up(&server, "anna@example.org", "Anna Rossi").await;
     notify(&anna, &server, "Promemoria", "Domani", "r/1").await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let said = loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match errors.recv_timeout(left) {
-            Ok(line) if line.contains("TEST_SMTP_USERNAME") => break line,
-            Ok(_) => {}
-            Err(_) => panic!("the server did not log the missing variable within 20 s"),
-        }
-    };
+    let said = line_with(&errors, "TEST_SMTP_USERNAME");
     assert!(said.contains("not set"), "{said}");
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(smtp.messages().is_empty());
@@ -499,6 +508,24 @@ async fn the_login_from_the_environment_reaches_the_server() {
     assert!(ok, "{stderr}");
     assert!(pending.contains("Promemoria"), "still waiting: {pending}");
     assert!(failed(instance.path()).is_empty(), "not failed: {pending}");
+    server.kill();
+
+    // A wrong password is refused (535): the configuration's fault, so the message is
+    // retried, not failed.
+    let (server, errors) = serve_with_env(
+        instance.path(),
+        &[
+            ("TEST_SMTP_USERNAME", "trama@prova.example"),
+            ("TEST_SMTP_PASSWORD", "una password sbagliata"),
+        ],
+    );
+    let said = line_with(&errors, "535");
+    assert!(said.contains("mail deferred"), "{said}");
+    assert!(smtp.messages().is_empty());
+    assert!(
+        failed(instance.path()).is_empty(),
+        "a refused login fails no message"
+    );
     server.kill();
 
     let (server, _errors) = serve_with_env(

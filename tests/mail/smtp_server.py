@@ -89,7 +89,8 @@ def authenticator(user, password):
             and auth_data.login.decode() == user
             and auth_data.password.decode() == password
         )
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        # handled=False: aiosmtpd answers 535 itself when the login is wrong.
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     return check
 
