@@ -35,10 +35,11 @@ pub mod notify;
 pub mod host;
 // One instance: its plugins, theme and settings, opened from a manifest.
 pub mod instance;
-// What keeps an instance going: live reloading, event delivery and jobs, governance.
+// What keeps an instance going: live reloading, event delivery and jobs, governance, mail.
 pub mod events;
 pub mod governance;
 pub(crate) mod live;
+pub mod mail;
 // HTTP.
 pub(crate) mod web;
 // The process: many instances, the server, and the development loop.

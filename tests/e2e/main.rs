@@ -21,6 +21,7 @@ mod guide;
 mod headers;
 mod host_claims;
 mod languages;
+mod mail;
 mod many;
 mod nodes;
 mod notifications;

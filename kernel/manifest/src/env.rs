@@ -20,13 +20,14 @@ use crate::locate::{KeyPath, Locator, display_key};
 pub const ENV_PREFIX: &str = "TRAMA_";
 
 /// The top-level tables of a manifest; variables naming anything else are ignored.
-pub(crate) const SECTIONS: [&str; 6] = [
+pub(crate) const SECTIONS: [&str; 7] = [
     "instance",
     "database",
     "registry",
     "limits",
     "governance",
     "plugins",
+    "mail",
 ];
 
 /// The environment's layer, recording in `locator` which variable set which key.
@@ -99,6 +100,19 @@ fn parse_value(path: &[String], raw: &str, file: &Table) -> Value {
             | ["database", "url"]
             | ["registry", "themes"]
             | ["plugins", _, "version"]
+            | [
+                "mail",
+                "host"
+                    | "tls"
+                    | "from"
+                    | "from_name"
+                    | "base_url"
+                    | "username_env"
+                    | "password_env"
+                    | "poll_interval"
+                    | "retry_base"
+                    | "retry_max"
+            ]
     ) || file_holds_text(file, path);
     if is_list && !raw.trim_start().starts_with('[') {
         let items = raw

@@ -31,6 +31,7 @@ mod interval;
 mod load;
 pub mod locales;
 mod locate;
+mod mail;
 mod manifest;
 mod names;
 mod overlay;
@@ -53,6 +54,7 @@ pub use event_schema::{EventSchema, EventSchemas, INLINE, Mismatch, SchemaSpec};
 pub use fleet::{clashes, established_at, fleet_clashes};
 pub use interval::{IntervalError, parse_interval};
 pub use load::{INSTANCE_TOML, load, load_layers, load_with_env, process_env};
+pub use mail::{MailSection, TlsMode};
 pub use manifest::{
     DatabaseSection, Governance, InstanceSection, Limits, Majority, Manifest, PluginRequest,
     RegistrySection,

@@ -22,7 +22,7 @@ use crate::names::{did_you_mean, is_host, is_identifier, is_slug, list};
 use crate::overlay::Overlay;
 use crate::paths::absolute;
 use crate::toml_file::{TomlFile, root};
-use crate::{database, locales, versions};
+use crate::{database, locales, mail, versions};
 
 /// The manifest's file name inside an instance folder.
 pub const INSTANCE_TOML: &str = "instance.toml";
@@ -127,6 +127,8 @@ struct RawManifest {
     limits: Option<Limits>,
     governance: Option<Governance>,
     plugins: BTreeMap<String, RawPluginRequest>,
+    /// `[mail]`: `None` when absent; `Some(None)` when present but unreadable.
+    mail: Option<Option<mail::ReadMail>>,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +221,7 @@ impl RawManifest {
         let registry = optional(read("registry"), "registry", at, diagnostics);
         let limits = optional(read("limits"), "limits", at, diagnostics);
         let governance = optional(read("governance"), "governance", at, diagnostics);
+        let mail = read("mail").map(|value| mail::read(&value, at, diagnostics));
         let mut plugins = BTreeMap::new();
         if let Some(value) = read("plugins") {
             match value {
@@ -244,6 +247,7 @@ impl RawManifest {
             limits,
             governance,
             plugins,
+            mail,
         }
     }
 
@@ -283,6 +287,19 @@ impl RawManifest {
                 Some((name, request))
             })
             .collect();
+        let mail = match (self.mail, &self.instance) {
+            (None, _) => Some(None),
+            (Some(Some(raw)), Some(instance)) => raw
+                .check(
+                    &instance.name,
+                    instance.hosts.first().map(String::as_str),
+                    at,
+                    diagnostics,
+                )
+                .map(Some),
+            // Unreadable, or no instance to take defaults from: its faults are listed.
+            (Some(_), _) => None,
+        };
         let database = database?;
         Some(Manifest {
             file: dir.join(INSTANCE_TOML),
@@ -295,6 +312,7 @@ impl RawManifest {
             registry: registry?,
             limits: self.limits?,
             governance: self.governance?,
+            mail: mail?,
             plugins,
             locator: at.clone(),
         })

@@ -23,6 +23,8 @@ pub struct Manifest {
     pub limits: Limits,
     /// How the coordination table decides on proposals.
     pub governance: Governance,
+    /// How the kernel sends its notifications by e-mail; `None`: it sends none.
+    pub mail: Option<crate::mail::MailSection>,
     /// The plugins the instance asks for, by name.
     pub plugins: BTreeMap<String, PluginRequest>,
     /// Where each value came from, so that faults found later (resolution) still name a line.

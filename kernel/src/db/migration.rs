@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(LoginDevices),
             Box::new(InstanceClaims),
             Box::new(CallIds),
+            Box::new(MailDelivery),
             Box::new(DisabledAccounts),
         ]
     }
@@ -453,6 +454,35 @@ impl MigrationTrait for CallIds {
     }
 }
 
+/// The kernel's own mail delivery (`[mail]`, `crate::mail`): each notification carries its
+/// attempts, when the next one is due, the lease of the node sending it now (`claimed_by` until
+/// `claimed_until`), and, once given up, when and why. A message is pending while `sent_at` and
+/// `failed_at` are both empty. Rows queued before this migration start with no attempt.
+struct MailDelivery;
+
+impl MigrationName for MailDelivery {
+    fn name(&self) -> &str {
+        "m20261204_000010_mail_delivery"
+    }
+}
+
+const MAIL_DELIVERY: &str = r#"
+ALTER TABLE notifications ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE notifications ADD COLUMN next_attempt_at BIGINT;
+ALTER TABLE notifications ADD COLUMN claimed_until BIGINT;
+ALTER TABLE notifications ADD COLUMN claimed_by TEXT;
+ALTER TABLE notifications ADD COLUMN failed_at BIGINT;
+ALTER TABLE notifications ADD COLUMN last_error TEXT;
+CREATE INDEX notifications_mail ON notifications (instance, sent_at, failed_at, next_attempt_at)
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for MailDelivery {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, MAIL_DELIVERY).await
+    }
+}
+
 /// Accounts run from the browser: an administrator may disable one (it cannot log in, its
 /// sessions end; the row stays, so that what the person did keeps its author); one-time links
 /// sent by e-mail (invitations, password resets, address checks: `auth::tokens`); whether the
@@ -461,7 +491,7 @@ struct DisabledAccounts;
 
 impl MigrationName for DisabledAccounts {
     fn name(&self) -> &str {
-        "m20261204_000010_accounts_in_the_browser"
+        "m20261204_000011_accounts_in_the_browser"
     }
 }
 

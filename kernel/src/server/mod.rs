@@ -1,7 +1,8 @@
-//! `trama serve`: opens the instances, starts their background workers and the HTTP server,
-//! and reloads the instances on SIGHUP.
+//! `trama serve`: opens the instances, starts their background workers (the mail workers
+//! among them) and the HTTP server, and reloads the instances on SIGHUP.
 
 mod connections;
+mod mail;
 mod settings;
 
 pub use connections::Limits;
@@ -94,6 +95,8 @@ pub async fn serve_with(
     let addr = listener.local_addr()?;
     let descriptors = connections::raise_descriptor_limit();
     let reloader = tokio::spawn(reload_on_hangup(fleet.clone()));
+    // Instances with `[mail]` send their notifications (`crate::mail`).
+    let mailer = mail::start(fleet.clone(), stop.subscribe());
     let companion = companion.map(|start| start(fleet.clone()));
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("Trama listening on http://{addr}");
@@ -117,6 +120,7 @@ pub async fn serve_with(
     }
     let _ = stop.send(true);
     fleet.join().await;
+    let _ = mailer.await;
     Ok(())
 }
 

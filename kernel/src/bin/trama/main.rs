@@ -109,14 +109,24 @@ enum Command {
     #[command(subcommand)]
     Governance(GovernanceCommand),
     /// Print the notifications waiting for the mail relay, one JSON object per line
-    /// (recipient username, subject, body, link).
+    /// (recipient username, subject, body, link); with `--failed`, those given up; with
+    /// `--retry ID`, send a failed one again. An instance with `[mail]` sends its mail itself
+    /// (`trama serve`): the relay is for instances without it.
     Outbox {
         instance: PathBuf,
         /// Record the printed messages as sent, so the next run prints only newer ones. Each is
         /// recorded before it is printed, so relays running at once never print one twice
         /// (a relay that fails after printing must resend from its own output).
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["failed", "retry"])]
         mark_sent: bool,
+        /// Print the messages given up as failed, newest first, with their attempts and last
+        /// error, instead of the pending ones.
+        #[arg(long, conflicts_with = "retry")]
+        failed: bool,
+        /// Put the failed message ID back to pending, its attempts counted from zero: the mail
+        /// worker of `trama serve` sends it at its next poll.
+        #[arg(long, value_name = "ID")]
+        retry: Option<String>,
         /// Print at most this many messages.
         #[arg(long, default_value_t = 500)]
         limit: u32,
@@ -441,18 +451,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Outbox {
             instance,
             mark_sent,
+            failed,
+            retry,
             limit,
         } => {
             let manifest = trama_manifest::load(&instance)?;
             let db = open_db(&manifest).await?;
             let id = &manifest.instance.id;
-            for message in trama::notify::pending(&db, id, limit).await? {
-                // With --mark-sent a message is claimed before it is printed: of two relays
-                // draining at once, only the one that marked it prints it.
-                if mark_sent && !trama::notify::mark_sent(&db, id, &message.id).await? {
-                    continue;
+            if let Some(message) = retry {
+                if !trama::mail::retry(&db, id, &message).await? {
+                    bail!(
+                        "instance `{id}` has no failed message `{message}`: `trama outbox {} --failed` lists them",
+                        instance.display()
+                    );
                 }
-                println!("{}", serde_json::to_string(&message)?);
+                println!("message `{message}` of `{id}` is pending again");
+            } else if failed {
+                for delivery in
+                    trama::mail::list(&db, id, trama::mail::MailState::Failed, 0, limit).await?
+                {
+                    println!("{}", serde_json::to_string(&delivery)?);
+                }
+            } else {
+                for message in trama::notify::pending(&db, id, limit).await? {
+                    // With --mark-sent a message is claimed before it is printed: of two relays
+                    // draining at once, only the one that marked it prints it.
+                    if mark_sent && !trama::notify::mark_sent(&db, id, &message.id).await? {
+                        continue;
+                    }
+                    println!("{}", serde_json::to_string(&message)?);
+                }
             }
         }
     }

@@ -1,10 +1,15 @@
 //! The notification outbox: messages plugins send to people (host API 1.2).
 //!
 //! One row is two things at once: an entry in the recipient's inbox on the instance (the
-//! "Notifiche" page; `read_at`) and a mail waiting for a relay (`trama outbox`; `sent_at`). A
-//! plugin names an account, never an address, so it cannot write to strangers, and the key it
-//! gives makes sending idempotent: a job that runs again, or an event delivered twice, queues
-//! nothing new.
+//! "Notifiche" page; `read_at`) and a mail waiting to be sent (`sent_at`), either by the
+//! kernel's own mail worker (`[mail]`, see `crate::mail` and [`delivery`]) or by an external
+//! relay (`trama outbox --mark-sent`). A plugin names an account, never an address, so it
+//! cannot write to strangers, and the key it gives makes sending idempotent: a job that runs
+//! again, or an event delivered twice, queues nothing new.
+
+pub mod delivery;
+
+pub use delivery::{Delivery, MailState, count, list, retry};
 
 use sea_orm::{ConnectionTrait, DbErr, Value};
 use serde::Serialize;
@@ -189,10 +194,10 @@ impl Outbox {
     }
 }
 
-const MESSAGE_COLUMNS: &str = "n.id, n.plugin, n.recipient, u.username, n.subject, n.body, n.link, \
+pub(crate) const MESSAGE_COLUMNS: &str = "n.id, n.plugin, n.recipient, u.username, n.subject, n.body, n.link, \
      n.created_at, n.read_at, n.sent_at";
 
-fn message_from_row(row: &sea_orm::QueryResult) -> Result<Message, DbErr> {
+pub(crate) fn message_from_row(row: &sea_orm::QueryResult) -> Result<Message, DbErr> {
     Ok(Message {
         id: row.try_get("", "id")?,
         plugin: row.try_get("", "plugin")?,
@@ -255,7 +260,8 @@ pub async fn mark_all_read(db: &Db, instance: &str, user: &str) -> Result<u64, D
     Ok(done.rows_affected())
 }
 
-/// Messages the relay has not sent yet, oldest first.
+/// Messages the relay has not sent yet, oldest first: neither sent, nor given up as failed,
+/// nor being sent by a node's mail worker right now.
 pub async fn pending(db: &Db, instance: &str, limit: u32) -> Result<Vec<Message>, DbErr> {
     let rows = db
         .conn()
@@ -264,23 +270,33 @@ pub async fn pending(db: &Db, instance: &str, limit: u32) -> Result<Vec<Message>
             &format!(
                 "SELECT {MESSAGE_COLUMNS} FROM notifications n JOIN users u \
                  ON u.instance = n.instance AND u.id = n.recipient \
-                 WHERE n.instance = ? AND n.sent_at IS NULL ORDER BY n.created_at, n.id LIMIT ?"
+                 WHERE n.instance = ? AND n.sent_at IS NULL AND n.failed_at IS NULL \
+                 AND (n.claimed_until IS NULL OR n.claimed_until <= ?) \
+                 ORDER BY n.created_at, n.id LIMIT ?"
             ),
-            vec![instance.into(), i64::from(limit).into()],
+            vec![
+                instance.into(),
+                crate::clock::now_ms().into(),
+                i64::from(limit).into(),
+            ],
         ))
         .await?;
     rows.iter().map(message_from_row).collect()
 }
 
-/// Records that the relay handed message `id` to the mail system.
+/// Records that the relay handed message `id` to the mail system; `false` if it was sent or
+/// given up already, or a mail worker holds it now (the relay must then not print it).
 pub async fn mark_sent(db: &Db, instance: &str, id: &str) -> Result<bool, DbErr> {
     let _guard = db.write_guard().await;
+    let now = crate::clock::now_ms();
     let done = db
         .conn()
         .execute_raw(sql::stmt(
             db.backend(),
-            "UPDATE notifications SET sent_at = ? WHERE instance = ? AND id = ? AND sent_at IS NULL",
-            vec![crate::clock::now_ms().into(), instance.into(), id.into()],
+            "UPDATE notifications SET sent_at = ? WHERE instance = ? AND id = ? \
+             AND sent_at IS NULL AND failed_at IS NULL \
+             AND (claimed_until IS NULL OR claimed_until <= ?)",
+            vec![now.into(), instance.into(), id.into(), now.into()],
         ))
         .await?;
     Ok(done.rows_affected() == 1)
