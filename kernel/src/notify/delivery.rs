@@ -159,10 +159,19 @@ pub async fn count(db: &Db, instance: &str, state: MailState) -> Result<i64, DbE
 /// when there is no such failed message (unknown, pending or sent).
 pub async fn retry(db: &Db, instance: &str, id: &str) -> Result<bool, DbErr> {
     let _guard = db.write_guard().await;
-    let done = db
-        .conn()
+    retry_in(db.conn(), instance, id).await
+}
+
+/// [`retry`] through `conn`: the pool, or a transaction that also writes the audit entry of
+/// the administrator who asked.
+pub async fn retry_in(
+    conn: &impl sea_orm::ConnectionTrait,
+    instance: &str,
+    id: &str,
+) -> Result<bool, DbErr> {
+    let done = conn
         .execute_raw(sql::stmt(
-            db.backend(),
+            conn.get_database_backend(),
             "UPDATE notifications SET failed_at = NULL, attempts = 0, next_attempt_at = NULL, \
              claimed_until = NULL, claimed_by = NULL \
              WHERE instance = ? AND id = ? AND sent_at IS NULL AND failed_at IS NOT NULL",

@@ -9,7 +9,7 @@
 
 pub mod delivery;
 
-pub use delivery::{Delivery, MailState, count, list, retry};
+pub use delivery::{Delivery, MailState, count, list, retry, retry_in};
 
 use sea_orm::{ConnectionTrait, DbErr, Value};
 use serde::Serialize;

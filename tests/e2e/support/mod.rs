@@ -319,6 +319,12 @@ pub const PASSWORD: &str = "una password lunga";
 
 /// Creates an account with `role` on the instance with `trama user add` (password on stdin).
 pub fn add_user(instance: impl AsRef<Path>, username: &str, role: &str) {
+    add_person(instance, username, username, role);
+}
+
+/// [`add_user`] with a display name: a person whose account the tests need without the mail
+/// that a sign-up through the form sends (the address confirmation).
+pub fn add_person(instance: impl AsRef<Path>, username: &str, display_name: &str, role: &str) {
     let mut add = trama()
         .args(["user", "add"])
         .arg(instance.as_ref())
@@ -326,7 +332,7 @@ pub fn add_user(instance: impl AsRef<Path>, username: &str, role: &str) {
             "--username",
             username,
             "--display-name",
-            username,
+            display_name,
             "--role",
             role,
         ])

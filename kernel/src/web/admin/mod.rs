@@ -1,11 +1,12 @@
-//! `/admin`: the instance administrator's pages — accounts and their roles, the coordination
-//! table's seats, the audit log and the effective manifest — so that running a territory needs
+//! `/admin`: the instance administrator's pages — accounts and their roles, invitations, the
+//! coordination table's seats, the audit log, the outbox and the effective manifest — so that running a territory needs
 //! no shell. Role `admin` only. Browsers get pages and, after a change, a redirect to a page that
 //! says what was done; API clients get JSON. Every change is audited with its actor.
 
 mod accounts;
 mod invitations;
 mod log;
+mod outbox;
 mod seats;
 
 use axum::Router;
@@ -40,6 +41,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/audit", get(log::list))
         .route("/admin/audit/verify", post(log::verify))
         .route("/admin/manifest", get(manifest))
+        .route("/admin/outbox", get(outbox::list))
+        .route("/admin/outbox/{id}/retry", post(outbox::retry))
 }
 
 /// The administrator making the request, or the answer for anyone else: the login page for a
