@@ -142,7 +142,7 @@ async fn account_from_row(
     row: &sea_orm::QueryResult,
 ) -> Result<Account, DbErr> {
     let id: String = row.try_get("", "id")?;
-    let roles = roles_of(conn, instance, &id).await?;
+    let roles = super::users::roles_of(conn, instance, &id).await?;
     Ok(Account {
         username: row.try_get("", "username")?,
         display_name: row.try_get("", "display_name")?,
@@ -151,21 +151,6 @@ async fn account_from_row(
         roles,
         id,
     })
-}
-
-async fn roles_of(
-    conn: &impl ConnectionTrait,
-    instance: &str,
-    id: &str,
-) -> Result<Vec<String>, DbErr> {
-    let rows = conn
-        .query_all_raw(sql::stmt(
-            conn.get_database_backend(),
-            "SELECT role FROM user_roles WHERE instance = ? AND user_id = ? ORDER BY role",
-            vec![instance.into(), id.into()],
-        ))
-        .await?;
-    rows.iter().map(|row| row.try_get("", "role")).collect()
 }
 
 /// One account by id.
@@ -178,18 +163,7 @@ async fn get_in(
     instance: &str,
     id: &str,
 ) -> Result<Option<Account>, DbErr> {
-    let row = conn
-        .query_one_raw(sql::stmt(
-            conn.get_database_backend(),
-            "SELECT u.id, u.username, u.display_name, u.created_at, u.disabled_at \
-             FROM users u WHERE u.instance = ? AND u.id = ?",
-            vec![instance.into(), id.into()],
-        ))
-        .await?;
-    match row {
-        Some(row) => Ok(Some(account_from_row(conn, instance, &row).await?)),
-        None => Ok(None),
-    }
+    find_where(conn, instance, "id", id).await
 }
 
 /// One account by username.
@@ -198,17 +172,28 @@ pub async fn find_by_username(
     instance: &str,
     username: &str,
 ) -> Result<Option<Account>, DbErr> {
-    let row = db
-        .conn()
+    find_where(db.conn(), instance, "username", username).await
+}
+
+/// The account whose `column` (`id` or `username`, both unique per instance) is `value`.
+async fn find_where(
+    conn: &impl ConnectionTrait,
+    instance: &str,
+    column: &str,
+    value: &str,
+) -> Result<Option<Account>, DbErr> {
+    let row = conn
         .query_one_raw(sql::stmt(
-            db.backend(),
-            "SELECT u.id, u.username, u.display_name, u.created_at, u.disabled_at \
-             FROM users u WHERE u.instance = ? AND u.username = ?",
-            vec![instance.into(), username.into()],
+            conn.get_database_backend(),
+            &format!(
+                "SELECT u.id, u.username, u.display_name, u.created_at, u.disabled_at \
+                 FROM users u WHERE u.instance = ? AND u.{column} = ?"
+            ),
+            vec![instance.into(), value.into()],
         ))
         .await?;
     match row {
-        Some(row) => Ok(Some(account_from_row(db.conn(), instance, &row).await?)),
+        Some(row) => Ok(Some(account_from_row(conn, instance, &row).await?)),
         None => Ok(None),
     }
 }

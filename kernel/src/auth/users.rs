@@ -117,7 +117,8 @@ pub async fn create(db: &Db, instance: &str, new: NewUser<'_>) -> Result<User, A
     })
 }
 
-async fn roles_of(
+/// The roles of account `id`, sorted (also read by `accounts`).
+pub(super) async fn roles_of(
     conn: &impl ConnectionTrait,
     instance: &str,
     id: &str,
