@@ -22,8 +22,8 @@ pub const SENDER: &str = "@accounts";
 /// few to flood a stranger's mailbox with someone else's clicks.
 pub const RESETS_PER_HOUR: u64 = 3;
 
-/// The words of a message carrying a link, in the recipient's language; made by the caller
-/// (which has the theme's catalogues) from the link's path.
+/// The words of a message carrying a link, in the recipient's language; made by the caller,
+/// which has the theme's catalogues. The link itself goes in the message's link field.
 pub struct Words {
     pub subject: String,
     pub body: String,
@@ -54,12 +54,12 @@ async fn send_link(
     user: &str,
     purpose: Purpose,
     path: &str,
-    words: impl FnOnce(&str) -> Words,
+    words: Words,
 ) -> Result<(), AuthError> {
     let now = crate::clock::now_ms();
     let token = tokens::issue_in(txn, instance, user, purpose, now).await?;
     let link = format!("{path}/{token}");
-    let Words { subject, body } = words(&link);
+    let Words { subject, body } = words;
     let message = Notification {
         recipient: user.to_owned(),
         subject,
@@ -104,7 +104,7 @@ pub async fn invite(
     declared: &Declared,
     invitation: &Invitation<'_>,
     actor: Actor<'_>,
-    words: impl FnOnce(&str) -> Words,
+    words: Words,
 ) -> Result<User, AuthError> {
     let email = invitation.email.trim().to_lowercase();
     users::validate_username(&email)?;
@@ -198,7 +198,7 @@ pub async fn reinvite(
     instance: &str,
     id: &str,
     actor: Actor<'_>,
-    words: impl FnOnce(&str) -> Words,
+    words: Words,
 ) -> Result<(), AuthError> {
     if !is_pending(db, instance, id).await? {
         return Err(AuthError::Invalid(
@@ -293,7 +293,7 @@ pub async fn request_reset(
     db: &Db,
     instance: &str,
     username: &str,
-    words: impl FnOnce(&str) -> Words,
+    words: Words,
 ) -> Result<(), AuthError> {
     let Some(account) = super::accounts::find_by_username(db, instance, username).await? else {
         return Ok(());
@@ -353,7 +353,7 @@ pub async fn send_verification(
     db: &Db,
     instance: &str,
     id: &str,
-    words: impl FnOnce(&str) -> Words,
+    words: Words,
 ) -> Result<(), AuthError> {
     let write = db.begin_owned_write().await?;
     send_link(

@@ -225,7 +225,7 @@ pub(super) async fn send_confirmation(ctx: &Ctx, user: &users::User) -> Result<(
         &user.display_name,
         hours(Purpose::Verify),
     );
-    recovery::send_verification(&instance.db, instance.id(), &user.id, |_| mail)
+    recovery::send_verification(&instance.db, instance.id(), &user.id, mail)
         .await
         .map_err(|err| account_error(ctx, err))
 }
@@ -321,7 +321,7 @@ async fn forgot(ctx: Ctx, body: Bytes) -> Response {
             hours(Purpose::Reset),
         );
         if let Err(err) =
-            recovery::request_reset(&instance.db, instance.id(), &username, |_| mail).await
+            recovery::request_reset(&instance.db, instance.id(), &username, mail).await
         {
             return account_error(&ctx, err);
         }

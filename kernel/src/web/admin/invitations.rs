@@ -84,7 +84,7 @@ pub(super) async fn send(ctx: Ctx, body: Bytes) -> Response {
         &declared,
         &invitation,
         actor(&me),
-        |_| mail,
+        mail,
     )
     .await
     {
@@ -128,7 +128,7 @@ pub(super) async fn resend(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Res
         &account.display_name,
         hours(Purpose::Invite),
     );
-    match recovery::reinvite(&instance.db, instance.id(), &id, actor(&me), |_| mail).await {
+    match recovery::reinvite(&instance.db, instance.id(), &id, actor(&me), mail).await {
         Ok(()) => done(
             &ctx,
             &format!("/admin/accounts/{id}"),
