@@ -35,11 +35,13 @@ pub mod notify;
 pub mod host;
 // One instance: its plugins, theme and settings, opened from a manifest.
 pub mod instance;
-// What keeps an instance going: live reloading, event delivery and jobs, governance, mail.
+// What keeps an instance going: live reloading, event delivery and jobs, governance, mail,
+// personal data.
 pub mod events;
 pub mod governance;
 pub(crate) mod live;
 pub mod mail;
+pub mod privacy;
 // HTTP.
 pub(crate) mod web;
 // The process: many instances, the server, and the development loop.

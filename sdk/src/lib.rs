@@ -15,6 +15,7 @@
 //! | [`settings`] | the instance's settings of the plugin, validated by the kernel |
 //! | [`identity`] | the caller, their roles, other accounts |
 //! | [`ledger`] | money in integer cents: accounts, idempotent transfers that never overdraw (host API 1.1) |
+//! | [`personal_data`] | the person's data for "download my data" and its erasure, through the `personal_data` route |
 //! | [`payout`] | paying out what an owed account holds, once per request id, with the payment's record |
 //! | [`notify`] | messages to people through the kernel's outbox, sent once per key (host API 1.2) |
 //! | [`events`] | publishing and receiving named events |
@@ -145,6 +146,7 @@ pub mod mine;
 pub mod money;
 pub mod notify;
 pub mod payout;
+pub mod personal_data;
 mod plugin;
 pub mod quota;
 pub mod router;

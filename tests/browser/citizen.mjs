@@ -252,6 +252,7 @@ class Run {
     await page.getByLabel('Nome utente').fill(username);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Ripeti la password').fill(PASSWORD);
+    await page.getByLabel("Ho letto l'informativa sul trattamento dei dati personali").check();
     await this.screenshot('signup-filled');
     await page.getByRole('button', { name: 'Registrati' }).click();
     this.expectOk('sign-up');

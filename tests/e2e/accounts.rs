@@ -89,6 +89,7 @@ async fn citizens_sign_up_and_only_admins_reach_admin_routes() {
                 ("username", "maria"),
                 ("password", "correct horse battery"),
                 ("password_confirm", "correct horse battery"),
+                ("privacy_version", crate::support::privacy_version()),
             ],
         )
         .await;
@@ -112,6 +113,7 @@ async fn citizens_sign_up_and_only_admins_reach_admin_routes() {
                 ("username", "maria"),
                 ("password", "another long password"),
                 ("password_confirm", "another long password"),
+                ("privacy_version", crate::support::privacy_version()),
             ],
         )
         .await;
@@ -166,6 +168,7 @@ async fn a_session_cookie_set_before_login_is_not_reused() {
                 ("username", "luca"),
                 ("password", "correct horse battery"),
                 ("password_confirm", "correct horse battery"),
+                ("privacy_version", crate::support::privacy_version()),
             ],
         )
         .await;
@@ -228,6 +231,7 @@ async fn a_planted_csrf_cookie_does_not_forge_requests_of_a_logged_in_user() {
             ("username", "sara"),
             ("password", "correct horse battery"),
             ("password_confirm", "correct horse battery"),
+            ("privacy_version", crate::support::privacy_version()),
         ])
         .send()
         .await

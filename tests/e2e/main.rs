@@ -26,6 +26,7 @@ mod many;
 mod nodes;
 mod notifications;
 mod openapi;
+mod privacy;
 mod rates;
 mod requests;
 mod sandbox;

@@ -93,6 +93,7 @@ impl Visitor {
                 ("username", username),
                 ("password", "una password lunga"),
                 ("password_confirm", "una password lunga"),
+                ("privacy_version", crate::support::privacy_version()),
             ])
             .send()
             .await

@@ -209,6 +209,7 @@ async fn the_openapi_description_matches_the_running_server() {
         ("display_name", "Nuovo Arrivato"),
         ("password", PASSWORD),
         ("password_confirm", PASSWORD),
+        ("privacy_version", crate::support::privacy_version()),
     ];
     let (status, _) = checker
         .post_form(&newcomer, url("/signup"), "/signup", Some(&token), &fields)

@@ -32,6 +32,7 @@ async fn sign_up_from(server: &Server, username: &str, address: &str) -> reqwest
             ("username", username),
             ("password", PASSWORD),
             ("password_confirm", PASSWORD),
+            ("privacy_version", crate::support::privacy_version()),
         ])
         .send()
         .await
@@ -80,6 +81,7 @@ async fn sign_ups_from_one_address_are_limited_per_hour() {
             ("username", "classe4"),
             ("password", PASSWORD),
             ("password_confirm", PASSWORD),
+            ("privacy_version", crate::support::privacy_version()),
         ])
         .send()
         .await

@@ -68,6 +68,13 @@ pub struct PluginInfo {
     /// page (`/me`) gathers these from every enabled plugin.
     #[serde(default)]
     pub mine: Option<String>,
+    /// A route (relative to `/p/NAME`) for what the plugin holds about one person, called by
+    /// the kernel as that person: `GET` answers a JSON object of all of it ("download my data"),
+    /// `DELETE` erases or pseudonymises it when the administrator carries out an erasure, and
+    /// answers `{"erased": n, "kept": [{"what", "why"}]}`. Required of a plugin that stores
+    /// anything about people: without it their data would be missing from both.
+    #[serde(default)]
+    pub personal_data: Option<String>,
 }
 
 /// A `[collections.NAME]` table.

@@ -34,6 +34,8 @@ pub struct Filter {
     pub role: Option<String>,
     /// `Some(true)`: only disabled accounts; `Some(false)`: only active ones.
     pub disabled: Option<bool>,
+    /// Only accounts whose holder asked to be erased and that are not erased yet.
+    pub erasure_pending: bool,
 }
 
 /// One page of a listing, with how many accounts match in all.
@@ -89,6 +91,9 @@ fn conditions(instance: &str, filter: &Filter) -> (String, Vec<Value>) {
         Some(true) => clause.push_str(" AND u.disabled_at IS NOT NULL"),
         Some(false) => clause.push_str(" AND u.disabled_at IS NULL"),
         None => {}
+    }
+    if filter.erasure_pending {
+        clause.push_str(" AND u.erasure_requested_at IS NOT NULL AND u.erased_at IS NULL");
     }
     (clause, values)
 }

@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(CallIds),
             Box::new(MailDelivery),
             Box::new(DisabledAccounts),
+            Box::new(Privacy),
         ]
     }
 }
@@ -517,5 +518,37 @@ ALTER TABLE sessions ADD COLUMN user_agent TEXT
 impl MigrationTrait for DisabledAccounts {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, DISABLED_ACCOUNTS).await
+    }
+}
+
+/// Privacy: the version of the notice each account last agreed to (with the history of
+/// agreements), and erasure requested and carried out.
+struct Privacy;
+
+impl MigrationName for Privacy {
+    fn name(&self) -> &str {
+        "m20261204_000013_privacy"
+    }
+}
+
+const PRIVACY: &str = r#"
+ALTER TABLE users ADD COLUMN privacy_version TEXT;
+ALTER TABLE users ADD COLUMN erasure_requested_at BIGINT;
+ALTER TABLE users ADD COLUMN erased_at BIGINT;
+CREATE TABLE consents (
+    instance TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    given_at BIGINT NOT NULL,
+    locale TEXT NOT NULL,
+    PRIMARY KEY (instance, user_id, version)
+);
+CREATE INDEX users_erasure_requested ON users (instance, erasure_requested_at)
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Privacy {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, PRIVACY).await
     }
 }

@@ -63,6 +63,8 @@ pub struct LoadedPlugin {
     pub jobs: Vec<(String, Duration)>,
     /// The route listing the caller's own applications and bookings, if the plugin has one.
     pub mine: Option<String>,
+    /// The route of what the plugin holds about one person (download and erasure).
+    pub personal_data: Option<String>,
     /// The roles its `plugin.toml` declares (the only ones it may see or list).
     pub roles: Vec<String>,
     pub dir: PathBuf,
@@ -377,6 +379,7 @@ impl Instance {
                 .map(|job| (job.name.clone(), job.every))
                 .collect(),
             mine: meta.plugin.mine.clone(),
+            personal_data: meta.plugin.personal_data.clone(),
             dir: package.dir.clone(),
             pre,
             ctx: Arc::new(ctx),

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use serde_json::Value as Json;
 
+use crate::clock::ZONE;
+
 /// `{{ t.vouchers.filed_by | fmt(who=a.filed_by) }}`: fills a catalogue message's `{name}`
 /// placeholders from the filter's arguments, so that a translator moves the variable parts of a
 /// sentence where their language wants them instead of the template splitting it in pieces.
@@ -21,10 +23,6 @@ pub fn fmt(value: &Json, args: &HashMap<String, Json>) -> tera::Result<Json> {
         .map(Json::String)
         .map_err(|err| tera::Error::msg(format!("{err}: pass it as fmt(name=…)")))
 }
-
-/// The zone of every Trama territory so far; the SDK's `local` module applies the same rule
-/// inside plugins.
-const ZONE: chrono_tz::Tz = chrono_tz::Europe::Rome;
 
 /// `{{ message.created_at | local_time }}`: a Unix time in milliseconds as a person in the
 /// territory reads it, `04/12/2026 10:30` in Rome's time (summer time included). With

@@ -10,6 +10,7 @@
 mod catalogues;
 mod diagnose;
 mod filters;
+mod privacy;
 
 pub use diagnose::Spot;
 
@@ -22,6 +23,7 @@ use serde_json::{Map, Value as Json};
 use tera::Tera;
 
 pub use catalogues::Catalogues;
+pub use privacy::{Notice, markdown_to_html};
 pub use trama_manifest::locales::{DEFAULT_THEME, SOURCE_LOCALE};
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +76,8 @@ pub struct Theme {
     locales: Vec<String>,
     /// Static asset folders, most specific first.
     static_dirs: Vec<PathBuf>,
+    /// The privacy notice people agree to, if the theme (or the default theme) has one.
+    privacy: Option<Notice>,
 }
 
 /// What a theme is built from: the themes folder, the theme, the instance's language and each
@@ -131,6 +135,8 @@ impl Theme {
             themes_root.join(DEFAULT_THEME).join("locales"),
             themes_root.join(theme).join("templates"),
             themes_root.join(theme).join("locales"),
+            themes_root.join(DEFAULT_THEME).join("privacy"),
+            themes_root.join(theme).join("privacy"),
         ];
         for plugin in plugins {
             sources.push(plugin.dir.join("templates"));
@@ -236,13 +242,20 @@ impl Theme {
             static_dirs.push(theme_dir.join("static"));
         }
         static_dirs.push(default_dir.join("static"));
+        let privacy = Notice::load(&theme_dir, &default_dir)?;
         Ok(Self {
+            privacy,
             tera,
             sources: templates.into_iter().collect(),
             catalogues: Arc::new(Catalogues::new(catalogues, locale)),
             locales,
             static_dirs,
         })
+    }
+
+    /// The privacy notice, if the theme has one.
+    pub fn privacy(&self) -> Option<&Notice> {
+        self.privacy.as_ref()
     }
 
     pub fn has_template(&self, name: &str) -> bool {

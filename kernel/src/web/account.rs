@@ -116,10 +116,14 @@ async fn overview(ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
         Ok(confirmed) => confirmed,
         Err(err) => return WebError::from(err).render(&ctx),
     };
+    let erasure = match crate::privacy::erasure::state(db, id, &user.id).await {
+        Ok(state) => state,
+        Err(err) => return WebError::from(err).render(&ctx),
+    };
     let done = query
         .done
         .as_deref()
-        .filter(|key| ["password", "sessions", "confirm"].contains(key))
+        .filter(|key| ["password", "sessions", "confirm", "erasure"].contains(key))
         .map(|key| msg(&ctx, &format!("account_done_{key}")));
     page(
         &ctx,
@@ -129,6 +133,7 @@ async fn overview(ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
             "sessions": open,
             "confirmed": confirmed,
             "has_address": recovery::is_address(&user.username),
+            "erasure": erasure,
             "done": done,
         }),
     )

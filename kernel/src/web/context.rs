@@ -150,11 +150,54 @@ impl FromRequestParts<AppState> for Ctx {
         }) {
             ctx.locale = lang;
         }
+        if parts.method == axum::http::Method::GET && ctx.wants_html {
+            ctx.require_privacy_accepted(&parts.uri).await?;
+        }
         Ok(ctx)
     }
 }
 
+/// Pages a person may open without having accepted the privacy notice: the notice itself,
+/// their account (to download their data or ask for erasure), logging in and out, and what
+/// pages are built from.
+const OPEN_WITHOUT_PRIVACY: &[&str] = &[
+    "/privacy",
+    "/account",
+    "/logout",
+    "/static/",
+    "/healthz",
+    "/session",
+    "/login",
+    "/signup",
+    "/invite/",
+    "/password/",
+    "/verify/",
+];
+
 impl Ctx {
+    /// Sends a logged-in browser that has not accepted the theme's current privacy notice to
+    /// read it first ([`WebError::PrivacyNotice`]); everyone else, and API clients, pass.
+    async fn require_privacy_accepted(&self, uri: &axum::http::Uri) -> Result<(), WebError> {
+        let (Some(user), Some(notice)) = (&self.user, self.instance.theme.privacy()) else {
+            return Ok(());
+        };
+        let path = uri.path();
+        if OPEN_WITHOUT_PRIVACY
+            .iter()
+            .any(|open| path == open.trim_end_matches('/') || path.starts_with(open))
+        {
+            return Ok(());
+        }
+        let accepted =
+            crate::privacy::consent::accepted(&self.instance.db, self.instance.id(), &user.id)
+                .await?;
+        if accepted.as_deref() == Some(notice.version.as_str()) {
+            return Ok(());
+        }
+        let next = uri.path_and_query().map_or(path, |pq| pq.as_str());
+        Err(WebError::PrivacyNotice(next.to_owned()))
+    }
+
     /// The name a cookie is set and read under. Over HTTPS it carries the `__Host-` prefix,
     /// which browsers accept only when set by this very host, Secure, with `Path=/` and no
     /// `Domain`: a sibling subdomain or someone on the network cannot plant it (the login
@@ -235,6 +278,8 @@ impl Ctx {
             "locale": self.locale,
             "locales": self.instance.theme.locales(),
             "plugins": plugins,
+            // The notice's version, for the sign-up form's "I accept" (none: no notice).
+            "privacy_version": self.instance.theme.privacy().map(|notice| notice.version.as_str()),
         })
     }
 }

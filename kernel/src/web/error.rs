@@ -63,6 +63,10 @@ pub enum WebError {
     /// Every password hasher is busy (`auth::password`); the message is the catalogue's.
     #[error("{0}")]
     Busy(String),
+    /// A logged-in person has not accepted the current privacy notice: a browser is sent to
+    /// read it, then on to the page it asked for (the path held here).
+    #[error("read and accept the privacy notice first")]
+    PrivacyNotice(String),
 }
 
 impl WebError {
@@ -84,6 +88,7 @@ impl WebError {
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             WebError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::PrivacyNotice(_) => StatusCode::SEE_OTHER,
         }
     }
 
@@ -107,6 +112,7 @@ impl WebError {
             WebError::BodyTimeout(_) => "request_timeout",
             WebError::TooManyFields(_) => "too_many_fields",
             WebError::Busy(_) => "busy",
+            WebError::PrivacyNotice(_) => "privacy_notice",
         }
     }
 
@@ -262,6 +268,13 @@ impl WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        if let WebError::PrivacyNotice(next) = &self {
+            let target = format!(
+                "/privacy?next={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            return axum::response::Redirect::to(&target).into_response();
+        }
         self.log();
         self.json_response()
     }

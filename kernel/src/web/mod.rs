@@ -14,6 +14,7 @@ mod inbox;
 mod mine;
 mod pages;
 mod plugin_route;
+mod privacy;
 mod redirect;
 
 use std::collections::HashMap;
@@ -177,6 +178,7 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(admin::router())
         .merge(account::router())
+        .merge(privacy::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/{*path}", get(pages::static_file))
         .route("/p/{plugin}", any(plugin_route::handle_root))

@@ -280,6 +280,23 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
             refill(error),
         );
     }
+    // Where the theme has a privacy notice, signing up means accepting the version shown.
+    let notice_version = ctx
+        .instance
+        .theme
+        .privacy()
+        .map(|notice| notice.version.clone());
+    if let Some(version) = &notice_version
+        && form.get("privacy_version") != Some(version.as_str())
+    {
+        let error = msg(&ctx, "privacy_required");
+        return page(
+            &ctx,
+            "signup.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refill(error),
+        );
+    }
     let instance = ctx.instance.clone();
     let roles = ["citizen".to_owned()];
     let new = users::NewUser {
@@ -324,6 +341,19 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
             };
             if let Err(err) = crate::audit::append(&instance.db, entry).await {
                 return WebError::from(err).render(&ctx);
+            }
+            if let Some(version) = &notice_version {
+                let agreement = crate::privacy::consent::Agreement {
+                    user_id: &user.id,
+                    username: &user.username,
+                    version,
+                    locale: &ctx.locale,
+                };
+                let recorded =
+                    crate::privacy::consent::record(&instance.db, instance.id(), agreement).await;
+                if let Err(err) = recorded {
+                    return WebError::from(err).render(&ctx);
+                }
             }
             if let Err(response) = super::account::send_confirmation(&ctx, &user).await {
                 return response;

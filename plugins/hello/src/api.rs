@@ -241,3 +241,27 @@ pub fn notify(request: Request, _: Params) -> Result<Response> {
     }
     Response::json(&json!({ "queued": queued }))
 }
+
+/// `GET /api/personal-data` (the kernel, as the person): the greetings they wrote.
+pub fn personal_data(_: Request, _: Params) -> Result<Response> {
+    let me = identity::require_login()?;
+    trama_sdk::personal_data::Export::new()
+        .with(
+            "greetings",
+            &trama_sdk::personal_data::owned_by(&GREETINGS, "author", &me.id)?,
+        )?
+        .response()
+}
+
+/// `DELETE /api/personal-data` (the kernel, as the person, carrying out an erasure): their
+/// greetings are deleted; nothing here must be kept.
+pub fn erase_personal_data(_: Request, _: Params) -> Result<Response> {
+    let me = identity::require_login()?;
+    let mut erased = trama_sdk::personal_data::Erased::default();
+    for doc in trama_sdk::personal_data::owned_by(&GREETINGS, "author", &me.id)? {
+        if GREETINGS.delete(&doc.id)? {
+            erased.count(1);
+        }
+    }
+    erased.response()
+}

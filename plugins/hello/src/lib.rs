@@ -84,6 +84,8 @@ impl Plugin for Hello {
             .get("/api/settings", api::settings)
             .get("/api/time", api::time)
             .post("/api/notify", api::notify)
+            .get("/api/personal-data", api::personal_data)
+            .delete("/api/personal-data", api::erase_personal_data)
             .handle(request)
     }
 

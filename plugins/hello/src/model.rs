@@ -9,13 +9,16 @@ use trama_sdk::{Error, Result, audit, clock, events, i18n, log, settings};
 
 /// Longest name, in characters.
 pub const MAX_NAME_CHARS: usize = 80;
-/// A stored greeting. `name` and `created_at` are indexed in `plugin.toml`.
+/// A stored greeting. `name`, `author` and `created_at` are indexed in `plugin.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Greeting {
     pub name: String,
     pub message: String,
     /// Unix time in milliseconds, from the kernel's clock.
     pub created_at: i64,
+    /// The account that wrote it, when someone logged in did: theirs to download and erase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
 }
 
 pub const GREETINGS: Collection<Greeting> = Collection::new("greetings");
@@ -91,11 +94,13 @@ impl NewGreeting {
         Ok(Self { name, message })
     }
 
+    /// The greeting to store, written now by the caller (if logged in).
     pub fn into_greeting(self, created_at: i64) -> Greeting {
         Greeting {
             name: self.name,
             message: self.message,
             created_at,
+            author: trama_sdk::identity::caller().map(|user| user.id),
         }
     }
 }

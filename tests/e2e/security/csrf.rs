@@ -56,6 +56,7 @@ async fn forms_and_plugin_routes_refuse_requests_forged_from_another_site() {
         ("username", "nuova"),
         ("password", PASSWORD),
         ("password_confirm", PASSWORD),
+        ("privacy_version", crate::support::privacy_version()),
     ];
     forged_forms_refused(&visitor, &stranger, &server, "/signup", &signup).await;
     let response = visitor.post_form(&server, "/signup", &signup).await;

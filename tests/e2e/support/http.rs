@@ -106,7 +106,21 @@ pub async fn login(server: &Server, username: &str) -> Client {
         )
         .await;
     assert_eq!(response.status().as_u16(), 303, "login of {username}");
+    accept_privacy(&client, server).await;
     client
+}
+
+/// Accepts the instance's privacy notice as `client`, as a person does on their first page
+/// (accounts made from the command line or by invitation have not accepted it yet).
+pub async fn accept_privacy(client: &Client, server: &Server) {
+    let response = client
+        .post_form(
+            server,
+            "/privacy",
+            &[("version", super::privacy_version()), ("next", "/")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303, "privacy notice accepted");
 }
 
 /// A client that signed up through the public form as a citizen.
@@ -121,6 +135,7 @@ pub async fn sign_up(server: &Server, username: &str, display_name: &str) -> Cli
                 ("username", username),
                 ("password", PASSWORD),
                 ("password_confirm", PASSWORD),
+                ("privacy_version", crate::support::privacy_version()),
             ],
         )
         .await;

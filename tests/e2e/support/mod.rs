@@ -375,3 +375,15 @@ pub fn add_member_for(instance: &Path, username: &str, organisation: &str) {
 }
 
 pub use pg::PgDatabase;
+
+/// The version of the default theme's privacy notice, which signing up accepts (the sign-up
+/// form's checkbox carries it).
+pub fn privacy_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        let path = repo_root().join("themes/default/privacy/notice.toml");
+        let text = std::fs::read_to_string(&path).expect("the default theme's privacy notice");
+        let table: toml::Table = text.parse().expect("notice.toml");
+        table["version"].as_str().expect("version").to_owned()
+    })
+}

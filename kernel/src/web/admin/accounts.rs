@@ -12,7 +12,9 @@ use crate::auth::accounts::{self, Filter};
 use crate::web::{Ctx, WebError};
 
 /// Success messages the account pages may show (`?done=`).
-const DONE: &[&str] = &["granted", "revoked", "disabled", "enabled", "invited"];
+const DONE: &[&str] = &[
+    "granted", "revoked", "disabled", "enabled", "invited", "erased",
+];
 
 #[derive(serde::Deserialize, Default)]
 pub(super) struct ListQuery {
@@ -81,6 +83,7 @@ pub(super) async fn list(ctx: Ctx, Query(query): Query<ListQuery>) -> Response {
             "disabled" => Some(true),
             _ => None,
         },
+        erasure_pending: query.state == "erasure",
     };
     let page = query.page.unwrap_or(1).max(1);
     let offset = (page - 1).saturating_mul(u64::from(PER_PAGE));
@@ -139,6 +142,10 @@ pub(super) async fn show(
         Ok(pending) => pending,
         Err(err) => return WebError::from(err).render(&ctx),
     };
+    let erasure = match crate::privacy::erasure::state(&instance.db, instance.id(), &id).await {
+        Ok(state) => state,
+        Err(err) => return WebError::from(err).render(&ctx),
+    };
     let roles: Vec<Json> = roles_shown(&ctx)
         .into_iter()
         .map(|mut role| {
@@ -161,6 +168,7 @@ pub(super) async fn show(
             "account": account,
             "sessions": sessions,
             "pending": pending,
+            "erasure": erasure,
             "roles": roles,
             "orphans": orphans,
             "done": done_message(&ctx, query.done.as_deref(), DONE),

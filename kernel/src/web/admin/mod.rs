@@ -4,6 +4,7 @@
 //! says what was done; API clients get JSON. Every change is audited with its actor.
 
 mod accounts;
+mod erasure;
 mod invitations;
 mod log;
 mod outbox;
@@ -32,6 +33,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/roles", post(accounts::roles))
         .route("/admin/accounts/{id}/status", post(accounts::status))
         .route("/admin/accounts/{id}/reinvite", post(invitations::resend))
+        .route("/admin/accounts/{id}/erase", post(erasure::erase))
         .route(
             "/admin/invitations",
             get(invitations::form).post(invitations::send),
@@ -163,10 +165,19 @@ async fn overview(ctx: Ctx) -> Response {
             Ok(page) => page.total,
             Err(err) => return WebError::from(err).render(&ctx),
         };
+    let erasure = crate::auth::accounts::Filter {
+        erasure_pending: true,
+        ..Default::default()
+    };
+    let erasure =
+        match crate::auth::accounts::search(&instance.db, instance.id(), &erasure, 0, 0).await {
+            Ok(page) => page.total,
+            Err(err) => return WebError::from(err).render(&ctx),
+        };
     render_or_json(
         &ctx,
         "admin.html",
-        json!({ "me": me.username, "accounts": all, "disabled": disabled }),
+        json!({ "me": me.username, "accounts": all, "disabled": disabled, "erasure_pending": erasure }),
     )
 }
 

@@ -1,0 +1,178 @@
+//! The instance's privacy notice, which the theme carries: `privacy/notice.toml` says which
+//! version it is, `privacy/<locale>.md` holds its text in each language.
+//!
+//! The notice is the territory's own legal text (who the controller is, why and how long data
+//! is kept), so it lives with the rest of what a territory words: its theme. A theme without a
+//! `privacy` folder uses the default theme's. People agree to a *version*: changing
+//! `version` asks everyone again at their next page (see `crate::privacy`), while a typo fixed
+//! in the text without a new version does not.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{Event, Parser, html};
+use serde_json::Value as Json;
+
+use super::ThemeError;
+
+/// The longest version label: it is stored with every agreement.
+const MAX_VERSION_CHARS: usize = 40;
+
+/// A privacy notice: its version, when it was last changed, and its text by language.
+#[derive(Debug)]
+pub struct Notice {
+    /// What people agree to, e.g. `2026-12` or `3`.
+    pub version: String,
+    /// When the notice last changed, as the theme wrote it (an ISO date), for the page.
+    pub updated: Option<String>,
+    /// Markdown by language, with the file each came from.
+    texts: BTreeMap<String, (PathBuf, String)>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    version: String,
+    updated: Option<toml::value::Datetime>,
+}
+
+impl Notice {
+    /// The notice in `<theme>/privacy/`, or the default theme's when the theme has none; none
+    /// when neither has one.
+    pub fn load(theme_dir: &Path, default_dir: &Path) -> Result<Option<Self>, ThemeError> {
+        for dir in [theme_dir, default_dir] {
+            let folder = dir.join("privacy");
+            if folder.join("notice.toml").is_file() {
+                return Self::read(&folder).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    fn read(folder: &Path) -> Result<Self, ThemeError> {
+        let path = folder.join("notice.toml");
+        let text = read(&path)?;
+        let header: Header = toml::from_str(&text).map_err(|err| ThemeError::Catalogue {
+            path: path.clone(),
+            message: err.to_string(),
+        })?;
+        let version = header.version.trim().to_owned();
+        if version.is_empty()
+            || version.chars().count() > MAX_VERSION_CHARS
+            || version.chars().any(char::is_control)
+        {
+            return Err(ThemeError::Catalogue {
+                path,
+                message: format!(
+                    "version: write a short label of at most {MAX_VERSION_CHARS} characters, such as \"2026-12\""
+                ),
+            });
+        }
+        let mut texts = BTreeMap::new();
+        let entries = std::fs::read_dir(folder).map_err(|source| ThemeError::Read {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let file = entry.path();
+            let Some(locale) = file
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(|name| name.strip_suffix(".md"))
+            else {
+                continue;
+            };
+            let body = read(&file)?;
+            // A template error is found when the theme loads, not when a citizen opens the page.
+            tera::Tera::default()
+                .add_raw_template(&file.display().to_string(), &body)
+                .map_err(|err| ThemeError::Template {
+                    spot: None,
+                    message: format!(
+                        "{}: {}",
+                        file.display(),
+                        super::diagnose::chain(&err).join(": ")
+                    ),
+                })?;
+            texts.insert(locale.to_owned(), (file, body));
+        }
+        if texts.is_empty() {
+            return Err(ThemeError::Catalogue {
+                path,
+                message: "the notice has no text: add privacy/it.md beside notice.toml".into(),
+            });
+        }
+        Ok(Self {
+            version,
+            updated: header.updated.map(|date| date.to_string()),
+            texts,
+        })
+    }
+
+    /// The notice in `locale` as HTML: in that language, else in `fallback` (the instance's
+    /// language), else in Italian, else in any language it has. `context` fills the text's
+    /// placeholders (`{{ instance.name }}`).
+    pub fn html(&self, locale: &str, fallback: &str, context: &Json) -> Result<String, ThemeError> {
+        let (file, body) = [locale, fallback, super::SOURCE_LOCALE]
+            .iter()
+            .find_map(|wanted| self.texts.get(*wanted))
+            .or_else(|| self.texts.values().next())
+            .ok_or_else(|| ThemeError::Template {
+                spot: None,
+                message: "the privacy notice has no text".into(),
+            })?;
+        let context =
+            tera::Context::from_value(context.clone()).map_err(|err| ThemeError::Template {
+                spot: None,
+                message: super::diagnose::chain(&err).join(": "),
+            })?;
+        let markdown =
+            tera::Tera::one_off(body, &context, false).map_err(|err| ThemeError::Template {
+                spot: None,
+                message: format!(
+                    "{}: {}",
+                    file.display(),
+                    super::diagnose::chain(&err).join(": ")
+                ),
+            })?;
+        Ok(markdown_to_html(&markdown))
+    }
+
+    /// The languages the notice is written in.
+    pub fn locales(&self) -> impl Iterator<Item = &str> {
+        self.texts.keys().map(String::as_str)
+    }
+}
+
+/// Markdown to HTML. Markup written inside the Markdown is shown as text, never obeyed: the
+/// notice is shown to every visitor, so it carries no script whatever its author pasted.
+pub fn markdown_to_html(markdown: &str) -> String {
+    let events = Parser::new(markdown).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
+}
+
+fn read(path: &Path) -> Result<String, ThemeError> {
+    std::fs::read_to_string(path).map_err(|source| ThemeError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_the_notice_is_shown_not_obeyed() {
+        let html = markdown_to_html("# Informativa\n\n<script>alert(1)</script>\n\nTesto <b>x</b>");
+        assert!(html.contains("<h1>Informativa</h1>"), "{html}");
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+    }
+}

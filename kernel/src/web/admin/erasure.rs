@@ -1,0 +1,45 @@
+//! Carrying out a person's erasure request (`POST /admin/accounts/{id}/erase`): every service
+//! erases or pseudonymises its part, then the account is pseudonymised (`crate::privacy`).
+//! The administrator confirms by typing the account's username, since nothing undoes it.
+
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::json;
+
+use super::{actor, admin, done, refused};
+use crate::privacy::erasure;
+use crate::web::Ctx;
+
+pub(super) async fn erase(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
+    let form = match ctx.posted_form(&body) {
+        Ok(form) => form,
+        Err(err) => return err.render(&ctx),
+    };
+    let me = match admin(&ctx, &format!("/admin/accounts/{id}")) {
+        Ok(user) => user,
+        Err(response) => return *response,
+    };
+    let instance = &ctx.instance;
+    let account = match crate::auth::users::find_by_id(&instance.db, instance.id(), &id).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return crate::web::WebError::NotFound.render(&ctx),
+        Err(err) => return crate::web::WebError::from(err).render(&ctx),
+    };
+    if form.get("confirm_username").map(str::trim) != Some(account.username.as_str()) {
+        return refused(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "admin_erase_confirm",
+        );
+    }
+    match erasure::carry_out(instance, &id, actor(&me)).await {
+        Ok(services) => {
+            let location = format!("/admin/accounts/{id}");
+            done(&ctx, &location, "erased", json!({ "services": services }))
+        }
+        Err(err) => crate::web::privacy::privacy_refusal(&ctx, err),
+    }
+}
