@@ -189,21 +189,39 @@ async fn failed_messages_wait_for_an_administrator(one: Db, other: Db) {
     );
 
     assert!(
-        !notify::retry(&other, INSTANCE, &second.message.id)
+        !notify::retry(&other, INSTANCE, &second.message.id, None, "cli")
             .await
             .expect("retry"),
         "a pending message is not retried"
     );
     assert!(
-        notify::retry(&other, INSTANCE, &first.message.id)
+        notify::retry(&other, INSTANCE, &first.message.id, None, "cli")
             .await
             .expect("retry")
     );
     assert!(
-        !notify::retry(&other, INSTANCE, &first.message.id)
+        !notify::retry(&other, INSTANCE, &first.message.id, None, "cli")
             .await
             .expect("retry"),
         "retried once"
+    );
+    let retried = trama::audit::Filter {
+        action: Some("mail.retried".into()),
+        ..Default::default()
+    };
+    let entries = trama::audit::search(&one, INSTANCE, &retried, None, 10)
+        .await
+        .expect("audit");
+    assert_eq!(
+        entries.len(),
+        1,
+        "the retry is audited once, with how it was asked"
+    );
+    assert_eq!(entries[0].subject, first.message.id);
+    assert!(
+        entries[0].detail.contains("\"cli\""),
+        "{}",
+        entries[0].detail
     );
     let pending = notify::list(&one, INSTANCE, MailState::Pending, 0, 10)
         .await
@@ -221,7 +239,7 @@ async fn failed_messages_wait_for_an_administrator(one: Db, other: Db) {
         "due at once"
     );
     assert!(
-        !notify::retry(&one, INSTANCE, "no-such-message")
+        !notify::retry(&one, INSTANCE, "no-such-message", None, "cli")
             .await
             .expect("retry")
     );

@@ -192,9 +192,22 @@ async fn a_forgotten_password_is_reset_once_and_nobody_learns_who_has_an_account
         "maria@example.org",
         "Conferma il tuo indirizzo",
     );
-    let (status, page) = Client::new().page(&server, &confirm).await;
+    // Opening the link (as a mail scanner does) changes nothing; the button confirms.
+    let opener = Client::new();
+    let (status, page) = opener.page(&server, &confirm).await;
     assert_eq!(status, 200);
+    assert!(
+        page.contains("Conferma l&#x27;indirizzo") || page.contains("Conferma l'indirizzo"),
+        "{page}"
+    );
+    let (_, page) = maria.page(&server, "/account").await;
+    assert!(page.contains("Non ancora confermato"), "{page}");
+    let response = opener.post_form(&server, &confirm, &[]).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let page = response.text().await.unwrap_or_default();
     assert!(page.contains("confermato"), "{page}");
+    let response = opener.post_form(&server, &confirm, &[]).await;
+    assert_eq!(response.status().as_u16(), 410, "a link works once");
     let (_, page) = maria.page(&server, "/account").await;
     assert!(page.contains("Confermato"), "{page}");
 
@@ -366,4 +379,94 @@ async fn my_sessions_are_listed_and_the_others_ended() {
     assert_eq!(response.status().as_u16(), 303);
     let (_, page) = phone.page(&server, "/account?done=password").await;
     assert!(page.contains("Password cambiata"), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_address_changes_with_the_password_and_is_confirmed_through_the_new_one() {
+    let instance = TestInstance::new("indirizzo", HELLO);
+    add_user(&instance, "gia@example.org", "citizen");
+    let server = Server::start(&[instance.path()]);
+    let luca = sign_up(&server, "luca@example.org", "Luca Verdi").await;
+
+    let change = |email: &'static str, password: &'static str| {
+        [("email", email), ("current_password", password)]
+    };
+    let response = luca
+        .post_form(
+            &server,
+            "/account/email",
+            &change("nuovo@example.org", "sbagliata"),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422, "the password is asked");
+    let response = luca
+        .post_form(
+            &server,
+            "/account/email",
+            &change("non un indirizzo", PASSWORD),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let response = luca
+        .post_form(
+            &server,
+            "/account/email",
+            &change("gia@example.org", PASSWORD),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 409, "another account's address");
+    let (_, session) = luca.get_json(&server, "/session").await;
+    assert_eq!(
+        session["user"]["username"], "luca@example.org",
+        "nothing changed yet"
+    );
+    let old_link = link_to(
+        instance.path(),
+        "luca@example.org",
+        "Conferma il tuo indirizzo",
+    );
+
+    let response = luca
+        .post_form(
+            &server,
+            "/account/email",
+            &change("Luca.Nuovo@Example.org", PASSWORD),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, session) = luca.get_json(&server, "/session").await;
+    assert_eq!(
+        session["user"]["username"], "luca.nuovo@example.org",
+        "her session stays"
+    );
+    let (_, page) = luca.page(&server, "/account").await;
+    assert!(page.contains("Non ancora confermato"), "{page}");
+    let response = luca.post_form(&server, &old_link, &[]).await;
+    assert_eq!(
+        response.status().as_u16(),
+        410,
+        "the link mailed to the old address is spent"
+    );
+    let confirm = link_to(
+        instance.path(),
+        "luca.nuovo@example.org",
+        "Conferma il tuo indirizzo",
+    );
+    let response = luca.post_form(&server, &confirm, &[]).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let (_, page) = luca.page(&server, "/account").await;
+    assert!(page.contains("Confermato"), "{page}");
+    login(&server, "luca.nuovo@example.org").await;
+    let old = Client::new()
+        .post_form(
+            &server,
+            "/login",
+            &[("username", "luca@example.org"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_ne!(
+        old.status().as_u16(),
+        303,
+        "the old address no longer logs in"
+    );
 }

@@ -115,8 +115,29 @@ fn browser_tools(root: &Path) -> PathBuf {
 /// Runs `citizen.mjs` against `server`, one browser at a time, and asserts it passed; returns
 /// its output.
 fn run_citizen(script: &Path, server: &Server, theme: &str) -> String {
+    let args: Vec<String> = ["--campaign", CAMPAIGN, "--expect-status", "Ammissibile"]
+        .map(str::to_owned)
+        .to_vec();
+    let output = run_script(script, server, theme, &args);
+    let artifacts = repo_root()
+        .join("target")
+        .join("browser-artifacts")
+        .join(theme);
+    for shot in ["01-home.png", "07-application.png"] {
+        let bytes = std::fs::read(artifacts.join(shot))
+            .unwrap_or_else(|err| panic!("screenshot {shot} missing ({err}):\n{output}"));
+        assert!(bytes.starts_with(b"\x89PNG"), "{shot} is not a PNG");
+    }
+    output
+}
+
+/// Runs the browser `script` against `server` with `args` after the base URL and the artifacts
+/// folder (`target/browser-artifacts/<name>`), one browser at a time, and asserts it passed;
+/// returns its output.
+fn run_script(script: &Path, server: &Server, name: &str, args: &[String]) -> String {
+    let theme = name;
     let root = repo_root();
-    let artifacts = root.join("target").join("browser-artifacts").join(theme);
+    let artifacts = root.join("target").join("browser-artifacts").join(name);
     // Stale screenshots from an earlier run would mislead whoever looks at a failure.
     if artifacts.exists() {
         std::fs::remove_dir_all(&artifacts).expect("clear the artifacts folder");
@@ -128,7 +149,7 @@ fn run_citizen(script: &Path, server: &Server, theme: &str) -> String {
         .arg(script)
         .arg(&server.base)
         .arg(&artifacts)
-        .args(["--campaign", CAMPAIGN, "--expect-status", "Ammissibile"])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -175,11 +196,6 @@ fn run_citizen(script: &Path, server: &Server, theme: &str) -> String {
             SCRIPT_DEADLINE.as_secs(),
             artifacts.display()
         ),
-    }
-    for shot in ["01-home.png", "07-application.png"] {
-        let bytes = std::fs::read(artifacts.join(shot))
-            .unwrap_or_else(|err| panic!("screenshot {shot} missing ({err}):\n{output}"));
-        assert!(bytes.starts_with(b"\x89PNG"), "{shot} is not a PNG");
     }
     println!("{output}");
     output
@@ -228,4 +244,42 @@ async fn the_borgo_marino_example_instance_works_and_is_accessible_in_a_real_bro
 async fn the_valle_serena_theme_works_and_is_accessible_in_a_real_browser() {
     let instance = themed_instance("browser-valle-serena", "valle-serena");
     citizen_applies_in_a_browser(instance, "valle-serena").await;
+}
+
+/// An operator's account from invitation to revocation, both sides in the browser
+/// (`tests/browser/operator.mjs`): invited by the administrator, the operator chooses a
+/// password from the mailed link, works, loses the role and is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invited_operator_works_until_the_role_is_revoked_in_a_real_browser() {
+    let root = repo_root();
+    let script = browser_tools(&root).with_file_name("operator.mjs");
+    let instance = TestInstance::new("browser-operator", VOUCHERS);
+    crate::support::add_person(
+        &instance,
+        "amministrazione@example.org",
+        "Amministrazione",
+        "admin",
+    );
+    let server = Server::start(&[instance.path()]);
+    let args: Vec<String> = vec![
+        "--trama".into(),
+        env!("CARGO_BIN_EXE_trama").into(),
+        "--instance".into(),
+        instance.path().display().to_string(),
+        "--admin".into(),
+        "amministrazione@example.org".into(),
+        "--password".into(),
+        crate::support::PASSWORD.into(),
+    ];
+    let output = run_script(&script, &server, "operator", &args);
+    assert!(output.contains("all passed"), "{output}");
+
+    // What the browser did is what the instance recorded, with its actor.
+    let admin = login(&server, "amministrazione@example.org").await;
+    let (_, log) = admin.get_json(&server, "/admin/audit?action=role.").await;
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .map(|list| list.iter().filter_map(|e| e["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(actions.contains(&"role.revoked"), "{log}");
 }

@@ -13,6 +13,10 @@ use crate::support::{
     repo_root, set_cookie, user_csrf,
 };
 
+/// What CPython 3.11's `ast` module raises, now and then, under Hypothesis (fixed in later
+/// releases of CPython).
+const CPYTHON_AST_BUG: &str = "AST constructor recursion depth mismatch";
+
 /// Seconds of generation per run: enough for every phase to cover each operation many times.
 const MAX_TIME_SECS: &str = "40";
 
@@ -45,7 +49,14 @@ fn explore(server: &Server, who: &str, headers: &[String], extra: &[&str]) {
     for header in headers {
         command.args(["--header", header]);
     }
-    let output = command.output().expect("run Schemathesis");
+    let mut output = command.output().expect("run Schemathesis");
+    // CPython 3.11 (Debian's) may crash inside Hypothesis while describing a strategy, a bug
+    // of the interpreter's `ast` module, not a finding about the server: run once more then.
+    if !output.status.success() && String::from_utf8_lossy(&output.stdout).contains(CPYTHON_AST_BUG)
+    {
+        eprintln!("Schemathesis hit CPython's `{CPYTHON_AST_BUG}`; running it again");
+        output = command.output().expect("run Schemathesis");
+    }
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

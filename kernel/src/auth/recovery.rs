@@ -405,6 +405,93 @@ pub async fn verify(db: &Db, instance: &str, token: &str) -> Result<Option<User>
     Ok(Some(user))
 }
 
+/// Changes the address of `user`, who knows their password: the address is their login, so
+/// they log in with the new one from now on; it counts as unconfirmed until they open the link
+/// mailed to it (`words`), and their sessions stay open. `Ok(false)`: the password was wrong,
+/// nothing changed. An address another account uses is refused.
+pub async fn change_email(
+    db: &Db,
+    instance: &str,
+    user: &User,
+    current: &str,
+    new_email: &str,
+    words: Words,
+) -> Result<bool, AuthError> {
+    let email = new_email.trim().to_lowercase();
+    users::validate_username(&email)?;
+    if !is_address(&email) {
+        return Err(AuthError::Field(super::Field::Address));
+    }
+    if users::authenticate(db, instance, &user.username, current)
+        .await?
+        .is_none()
+    {
+        return Ok(false);
+    }
+    if email == user.username {
+        return Ok(true);
+    }
+    let write = db.begin_owned_write().await?;
+    let txn = write.txn();
+    let changed = txn
+        .execute_raw(sql::stmt(
+            txn.get_database_backend(),
+            "UPDATE users SET username = ?, email_verified_at = NULL WHERE instance = ? AND id = ?",
+            vec![
+                email.clone().into(),
+                instance.into(),
+                user.id.clone().into(),
+            ],
+        ))
+        .await;
+    match changed {
+        Err(err) if crate::db::sql::is_unique_violation(&err) => {
+            return Err(AuthError::UsernameTaken(email));
+        }
+        other => {
+            other?;
+        }
+    }
+    // Links already mailed to the old address (a confirmation, a reset) must not confirm the
+    // new one or open the account: they are spent.
+    txn.execute_raw(sql::stmt(
+        txn.get_database_backend(),
+        "UPDATE account_links SET used_at = ? WHERE instance = ? AND user_id = ? \
+         AND purpose IN ('verify', 'reset') AND used_at IS NULL",
+        vec![
+            crate::clock::now_ms().into(),
+            instance.into(),
+            user.id.clone().into(),
+        ],
+    ))
+    .await?;
+    send_link(
+        db,
+        txn,
+        instance,
+        &user.id,
+        Purpose::Verify,
+        "/verify",
+        words,
+    )
+    .await?;
+    let detail = serde_json::json!({ "from": user.username, "to": email });
+    audit::append_in(
+        txn,
+        instance,
+        vec![entry(
+            instance,
+            Some(&user.username),
+            "account.address_changed",
+            &user.id,
+            detail,
+        )],
+    )
+    .await?;
+    write.commit().await?;
+    Ok(true)
+}
+
 /// Changes the password of `user` who knows the current one; every other session of the
 /// account ends (`keep` is the session making the change). `Ok(false)`: the current password
 /// was wrong, nothing changed.

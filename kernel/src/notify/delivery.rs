@@ -156,15 +156,35 @@ pub async fn count(db: &Db, instance: &str, state: MailState) -> Result<i64, DbE
 
 /// Puts failed message `id` back to pending, with its attempts counted from zero, to be sent
 /// at the mail worker's next poll; its last error stays until an attempt replaces it. `false`
-/// when there is no such failed message (unknown, pending or sent).
-pub async fn retry(db: &Db, instance: &str, id: &str) -> Result<bool, DbErr> {
-    let _guard = db.write_guard().await;
-    retry_in(db.conn(), instance, id).await
+/// when there is no such failed message (unknown, pending or sent). Audited `mail.retried` in
+/// the same transaction, with who asked (`actor`: a username, none from the command line) and
+/// how (`via`: `admin`, `cli`).
+pub async fn retry(
+    db: &Db,
+    instance: &str,
+    id: &str,
+    actor: Option<&str>,
+    via: &str,
+) -> Result<bool, DbErr> {
+    let write = db.begin_owned_write().await?;
+    if !retry_in(write.txn(), instance, id).await? {
+        write.rollback().await?;
+        return Ok(false);
+    }
+    let entry = crate::audit::Entry {
+        instance: instance.to_owned(),
+        actor: actor.map(str::to_owned),
+        plugin: None,
+        action: "mail.retried".into(),
+        subject: id.to_owned(),
+        detail: serde_json::json!({ "via": via }).to_string(),
+    };
+    crate::audit::append_in(write.txn(), instance, vec![entry]).await?;
+    write.commit().await.map(|()| true)
 }
 
-/// [`retry`] through `conn`: the pool, or a transaction that also writes the audit entry of
-/// the administrator who asked.
-pub async fn retry_in(
+/// Puts failed message `id` back to pending through `conn` (see [`retry`]).
+async fn retry_in(
     conn: &impl sea_orm::ConnectionTrait,
     instance: &str,
     id: &str,

@@ -9,7 +9,7 @@
 
 pub mod delivery;
 
-pub use delivery::{Delivery, MailState, count, list, retry, retry_in};
+pub use delivery::{Delivery, MailState, count, list, retry};
 
 use sea_orm::{ConnectionTrait, DbErr, Value};
 use serde::Serialize;

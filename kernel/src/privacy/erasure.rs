@@ -24,7 +24,6 @@ use crate::audit;
 use crate::auth::accounts::{ADMIN_ROLE, Actor};
 use crate::auth::users::{self, User};
 use crate::db::{Db, sql};
-use crate::host::bindings::types::{HttpRequest, HttpResponse};
 use crate::instance::Instance;
 
 /// Records that account `user` asks to be erased; asking again changes nothing.
@@ -140,37 +139,15 @@ async fn has_seat(db: &Db, instance: &str, id: &str) -> Result<bool, DbErr> {
         .is_some())
 }
 
-/// `DELETE route` of `plugin` as `user`: `{erased, kept}` or why it failed.
+/// `DELETE route` of `plugin` as `user`: what it erased and kept, or why it failed.
 async fn erase_in_plugin(
     instance: &Instance,
     plugin: &crate::instance::LoadedPlugin,
     route: &str,
     user: &User,
 ) -> Result<ServiceReport, PrivacyError> {
-    let request = HttpRequest {
-        method: "DELETE".into(),
-        path: route.to_owned(),
-        query: Vec::new(),
-        headers: vec![("accept".into(), "application/json".into())],
-        form: Vec::new(),
-        body: Vec::new(),
-        locale: instance.manifest.instance.locale.clone(),
-    };
-    let failed = |why: String| PrivacyError::Service {
-        plugin: plugin.name.clone(),
-        why,
-    };
-    let reply = match instance
-        .handle(plugin, request, Some(user.clone().into()))
-        .await
-    {
-        Ok(Ok(HttpResponse::Json(reply))) if reply.status == 200 => reply,
-        Ok(Ok(_)) => return Err(failed("it did not answer 200 with JSON".into())),
-        Ok(Err(err)) => return Err(failed(err.message)),
-        Err(err) => return Err(failed(err.to_string())),
-    };
-    let answer: Json =
-        serde_json::from_str(&reply.body).map_err(|_| failed("its answer is not JSON".into()))?;
+    let locale = &instance.manifest.instance.locale;
+    let answer = super::ask_plugin(instance, plugin, "DELETE", route, user, locale).await?;
     Ok(ServiceReport {
         plugin: plugin.name.clone(),
         erased: answer["erased"].as_u64().unwrap_or_default(),

@@ -9,14 +9,13 @@
 
 use std::io::Write;
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, JsonValue, Value};
+use sea_orm::{DbErr, FromQueryResult, JsonValue, Value};
 use serde_json::{Map, Value as Json, json};
 
 use super::PrivacyError;
 use crate::audit;
 use crate::auth::users::User;
 use crate::db::{Db, sql};
-use crate::host::bindings::types::{HttpRequest, HttpResponse};
 use crate::instance::Instance;
 
 /// The most audit entries about the person included (newest first), by them and about them each.
@@ -44,7 +43,7 @@ pub async fn download(
         let Some(route) = &plugin.personal_data else {
             continue;
         };
-        let data = ask(instance, plugin, route, user, locale).await?;
+        let data = super::ask_plugin(instance, plugin, "GET", route, user, locale).await?;
         files.push((format!("services/{}.json", plugin.name), data));
         services.push(plugin.name.clone());
     }
@@ -59,43 +58,6 @@ pub async fn download(
         zip,
         services,
     })
-}
-
-/// Calls `GET route` of `plugin` as `user` and returns the JSON object it answers.
-async fn ask(
-    instance: &Instance,
-    plugin: &crate::instance::LoadedPlugin,
-    route: &str,
-    user: &User,
-    locale: &str,
-) -> Result<Json, PrivacyError> {
-    let request = HttpRequest {
-        method: "GET".into(),
-        path: route.to_owned(),
-        query: Vec::new(),
-        headers: vec![("accept".into(), "application/json".into())],
-        form: Vec::new(),
-        body: Vec::new(),
-        locale: locale.to_owned(),
-    };
-    let failed = |why: String| PrivacyError::Service {
-        plugin: plugin.name.clone(),
-        why,
-    };
-    match instance
-        .handle(plugin, request, Some(user.clone().into()))
-        .await
-    {
-        Ok(Ok(HttpResponse::Json(reply))) if reply.status == 200 => {
-            match serde_json::from_str::<Json>(&reply.body) {
-                Ok(data @ Json::Object(_)) => Ok(data),
-                _ => Err(failed("its answer is not a JSON object".into())),
-            }
-        }
-        Ok(Ok(_)) => Err(failed("it did not answer 200 with JSON".into())),
-        Ok(Err(err)) => Err(failed(err.message)),
-        Err(err) => Err(failed(err.to_string())),
-    }
 }
 
 /// The kernel's records about `user`: the account, roles, agreements, sessions, messages,

@@ -8,6 +8,12 @@ pub mod consent;
 pub mod erasure;
 pub mod export;
 
+use serde_json::Value as Json;
+
+use crate::auth::users::User;
+use crate::host::bindings::types::{HttpRequest, HttpResponse, PluginError};
+use crate::instance::{Instance, LoadedPlugin};
+
 /// Why a download or an erasure could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum PrivacyError {
@@ -32,4 +38,55 @@ pub enum PrivacyError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Internal(String),
+}
+
+/// Calls `method route` of `plugin` as `user` — its `personal_data` route — and returns the
+/// JSON object it answers; anything else is [`PrivacyError::Service`] naming the plugin.
+async fn ask_plugin(
+    instance: &Instance,
+    plugin: &LoadedPlugin,
+    method: &str,
+    route: &str,
+    user: &User,
+    locale: &str,
+) -> Result<Json, PrivacyError> {
+    let request = HttpRequest {
+        method: method.to_owned(),
+        path: route.to_owned(),
+        query: Vec::new(),
+        headers: vec![("accept".into(), "application/json".into())],
+        form: Vec::new(),
+        body: Vec::new(),
+        locale: locale.to_owned(),
+    };
+    let failed = |why: String| PrivacyError::Service {
+        plugin: plugin.name.clone(),
+        why,
+    };
+    let reply = match instance
+        .handle(plugin, request, Some(user.clone().into()))
+        .await
+    {
+        Ok(Ok(HttpResponse::Json(reply))) if reply.status == 200 => reply,
+        Ok(Ok(_)) => return Err(failed("it did not answer 200 with JSON".into())),
+        Ok(Err(err)) => return Err(failed(said(err))),
+        Err(err) => return Err(failed(err.to_string())),
+    };
+    match serde_json::from_str::<Json>(&reply.body) {
+        Ok(data @ Json::Object(_)) => Ok(data),
+        _ => Err(failed("its answer is not a JSON object".into())),
+    }
+}
+
+/// What a plugin's refusal says.
+fn said(err: PluginError) -> String {
+    match err {
+        PluginError::BadRequest(m)
+        | PluginError::Unauthenticated(m)
+        | PluginError::Forbidden(m)
+        | PluginError::NotFound(m)
+        | PluginError::Conflict(m)
+        | PluginError::Invalid(m)
+        | PluginError::Internal(m) => m,
+    }
 }

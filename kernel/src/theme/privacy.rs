@@ -167,6 +167,73 @@ fn read(path: &Path) -> Result<String, ThemeError> {
 mod tests {
     use super::*;
 
+    fn theme_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("{err}"));
+        std::fs::create_dir_all(dir.path().join("privacy")).unwrap_or_else(|err| panic!("{err}"));
+        for (name, text) in files {
+            std::fs::write(dir.path().join("privacy").join(name), text)
+                .unwrap_or_else(|err| panic!("{err}"));
+        }
+        dir
+    }
+
+    #[test]
+    fn a_notice_is_read_in_the_language_asked_else_the_instances_else_italian() {
+        let theme = theme_with(&[
+            ("notice.toml", "version = \"3\"\nupdated = 2026-12-01\n"),
+            ("it.md", "# Informativa di {{ instance.name }}"),
+            ("en.md", "# Privacy notice"),
+        ]);
+        let empty = tempfile::tempdir().unwrap_or_else(|err| panic!("{err}"));
+        let notice = Notice::load(theme.path(), empty.path())
+            .unwrap_or_else(|err| panic!("{err}"))
+            .unwrap_or_else(|| panic!("a notice"));
+        assert_eq!(notice.version, "3");
+        assert_eq!(notice.updated.as_deref(), Some("2026-12-01"));
+        let context = serde_json::json!({ "instance": { "name": "Valdarno" } });
+        let html = |locale: &str| notice.html(locale, "it", &context).unwrap_or_default();
+        assert!(html("it").contains("Informativa di Valdarno"));
+        assert!(html("en").contains("Privacy notice"));
+        assert!(
+            html("de").contains("Informativa"),
+            "German falls back to the instance's"
+        );
+        assert_eq!(
+            Notice::load(empty.path(), empty.path())
+                .ok()
+                .flatten()
+                .map(|n| n.version),
+            None,
+            "no notice anywhere: none"
+        );
+    }
+
+    #[test]
+    fn a_broken_notice_names_its_file() {
+        for (files, expected) in [
+            (
+                vec![("notice.toml", "versione = 1\n"), ("it.md", "x")],
+                "notice.toml",
+            ),
+            (
+                vec![("notice.toml", "version = \"\"\n"), ("it.md", "x")],
+                "version",
+            ),
+            (vec![("notice.toml", "version = \"1\"\n")], "it.md"),
+            (
+                vec![("notice.toml", "version = \"1\"\n"), ("it.md", "{{ oops")],
+                "it.md",
+            ),
+        ] {
+            let theme = theme_with(&files);
+            let err = Notice::load(theme.path(), theme.path())
+                .err()
+                .map(|err| err.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(expected), "{files:?}: {err}");
+        }
+    }
+
     #[test]
     fn markup_in_the_notice_is_shown_not_obeyed() {
         let html = markdown_to_html("# Informativa\n\n<script>alert(1)</script>\n\nTesto <b>x</b>");

@@ -22,12 +22,13 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/account", get(overview))
         .route("/account/password", post(change_password))
+        .route("/account/email", post(change_email))
         .route("/account/sessions/end", post(end_other_sessions))
         .route("/account/confirm", post(resend_confirmation))
         .route("/invite/{token}", get(invitation).post(accept_invitation))
         .route("/password/forgot", get(forgot_form).post(forgot))
         .route("/password/reset/{token}", get(reset_form).post(reset))
-        .route("/verify/{token}", get(verify))
+        .route("/verify/{token}", get(verify_form).post(verify))
 }
 
 /// The words of a mailed link in `locale`: `PREFIX_subject` and `PREFIX_body` of the catalogue
@@ -123,7 +124,7 @@ async fn overview(ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
     let done = query
         .done
         .as_deref()
-        .filter(|key| ["password", "sessions", "confirm", "erasure"].contains(key))
+        .filter(|key| ["password", "sessions", "confirm", "erasure", "email"].contains(key))
         .map(|key| msg(&ctx, &format!("account_done_{key}")));
     page(
         &ctx,
@@ -168,6 +169,44 @@ async fn change_password(ctx: Ctx, body: Bytes) -> Response {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             kind: "invalid",
             message: msg(&ctx, "account_wrong_password"),
+        }
+        .render(&ctx),
+        Err(err) => account_error(&ctx, err),
+    }
+}
+
+/// A new address, which is also the new login; confirmed through the link mailed to it.
+async fn change_email(ctx: Ctx, body: Bytes) -> Response {
+    let form = match ctx.posted_form(&body) {
+        Ok(form) => form,
+        Err(err) => return err.render(&ctx),
+    };
+    let Some(user) = ctx.user.clone() else {
+        return super::redirect::login_required(&ctx, "/account");
+    };
+    let locale = locale_of(&ctx, &user.id).await;
+    let mail = words(
+        &ctx,
+        &locale,
+        "mail_verify",
+        &user.display_name,
+        hours(Purpose::Verify),
+    );
+    let instance = &ctx.instance;
+    let current = form.get("current_password").unwrap_or_default();
+    let email = form.get("email").unwrap_or_default();
+    match recovery::change_email(&instance.db, instance.id(), &user, current, email, mail).await {
+        Ok(true) => (ctx.jar.clone(), Redirect::to("/account?done=email")).into_response(),
+        Ok(false) => WebError::Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            kind: "invalid",
+            message: msg(&ctx, "account_wrong_password"),
+        }
+        .render(&ctx),
+        Err(AuthError::UsernameTaken(_)) => WebError::Refused {
+            status: StatusCode::CONFLICT,
+            kind: "conflict",
+            message: msg(&ctx, "account_email_taken"),
         }
         .render(&ctx),
         Err(err) => account_error(&ctx, err),
@@ -382,7 +421,27 @@ async fn reset(ctx: Ctx, Path(token): Path<String>, body: Bytes) -> Response {
     }
 }
 
-async fn verify(ctx: Ctx, Path(token): Path<String>) -> Response {
+/// The page a confirmation link opens: a button that confirms. Opening the link changes
+/// nothing, so a mail scanner that fetches every link cannot spend it.
+async fn verify_form(ctx: Ctx, Path(token): Path<String>) -> Response {
+    let instance = &ctx.instance;
+    let now = crate::clock::now_ms();
+    match tokens::peek(&instance.db, instance.id(), &token, Purpose::Verify, now).await {
+        Ok(Some(_)) => page(
+            &ctx,
+            "verify.html",
+            StatusCode::OK,
+            json!({ "token": token }),
+        ),
+        Ok(None) => link_gone(&ctx),
+        Err(err) => WebError::from(err).render(&ctx),
+    }
+}
+
+async fn verify(ctx: Ctx, Path(token): Path<String>, body: Bytes) -> Response {
+    if let Err(err) = ctx.posted_form(&body) {
+        return err.render(&ctx);
+    }
     let instance = &ctx.instance;
     match recovery::verify(&instance.db, instance.id(), &token).await {
         Ok(Some(_)) => page(

@@ -459,7 +459,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_db(&manifest).await?;
             let id = &manifest.instance.id;
             if let Some(message) = retry {
-                if !trama::mail::retry(&db, id, &message).await? {
+                if !trama::mail::retry(&db, id, &message, None, "cli").await? {
                     bail!(
                         "instance `{id}` has no failed message `{message}`: `trama outbox {} --failed` lists them",
                         instance.display()

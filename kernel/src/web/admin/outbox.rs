@@ -70,23 +70,13 @@ pub(super) async fn retry(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
         Err(response) => return *response,
     };
     let instance = &ctx.instance;
-    let retried = async {
-        let write = instance.db.begin_owned_write().await?;
-        if !crate::notify::retry_in(write.txn(), instance.id(), &id).await? {
-            write.rollback().await?;
-            return Ok(false);
-        }
-        let entry = crate::audit::Entry {
-            instance: instance.id().to_owned(),
-            actor: Some(me.username.clone()),
-            plugin: None,
-            action: "mail.retried".into(),
-            subject: id.clone(),
-            detail: json!({ "via": "admin" }).to_string(),
-        };
-        crate::audit::append_in(write.txn(), instance.id(), vec![entry]).await?;
-        write.commit().await.map(|()| true)
-    };
+    let retried = crate::notify::retry(
+        &instance.db,
+        instance.id(),
+        &id,
+        Some(&me.username),
+        "admin",
+    );
     match retried.await {
         Ok(true) => done(
             &ctx,

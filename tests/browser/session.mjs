@@ -1,0 +1,207 @@
+// What the browser tests share: Debian's Chromium driven by playwright-core, a page whose
+// every navigation is checked, screenshots, and the accessibility audit (axe-core, and reflow
+// at 320 CSS px) of each page in a second context with the same cookies.
+
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+
+/** Impacts that fail the run; "moderate" and "minor" ones are reported but tolerated. */
+const FAILING_IMPACTS = new Set(['serious', 'critical']);
+/** The narrowest viewport the pages must fit without horizontal scrolling (WCAG 1.4.10). */
+const REFLOW_WIDTH = 320;
+
+/** One person's run in the browser; a script subclasses it and writes `run()`. */
+export class BrowserRun {
+  constructor(options, browser) {
+    this.options = options;
+    this.browser = browser;
+    this.failures = [];
+    this.step = 0;
+    this.axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    mkdirSync(options.artifacts, { recursive: true });
+  }
+
+  log(message) {
+    console.log(message);
+  }
+
+  fail(message) {
+    this.failures.push(message);
+    console.log(`FAIL ${message}`);
+  }
+
+  /**
+   * A person's own browser context, JavaScript off (every page must work without it), whose
+   * page remembers the status of the last document it navigated to.
+   */
+  async person() {
+    const context = await this.browser.newContext({ javaScriptEnabled: false, locale: 'it-IT' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const person = { context, page, lastDocument: null };
+    page.on('response', (response) => {
+      if (response.request().isNavigationRequest() && response.request().frame() === page.mainFrame()) {
+        person.lastDocument = { status: response.status(), url: response.url() };
+      }
+    });
+    return person;
+  }
+
+  /** Makes `person` the one the next steps act as (`this.page`, screenshots, audits). */
+  switchTo(person) {
+    this.current = person;
+    this.citizen = person.context;
+    this.page = person.page;
+  }
+
+  get lastDocument() {
+    return this.current?.lastDocument ?? null;
+  }
+
+  async start() {
+    this.switchTo(await this.person());
+    // The auditor's browser: same cookies, JavaScript on so that axe-core can run.
+    this.auditor = await this.browser.newContext({ locale: 'it-IT' });
+    this.auditPage = await this.auditor.newPage();
+    this.auditPage.setDefaultTimeout(30_000);
+  }
+
+  url(pathname) {
+    return `${this.options.base}${pathname}`;
+  }
+
+  /** Fails when the last page the current person loaded was an HTTP error. */
+  expectOk(what) {
+    const last = this.lastDocument;
+    if (!last) throw new Error(`${what}: no page was loaded`);
+    if (last.status >= 400) throw new Error(`${what}: ${last.url} answered HTTP ${last.status}`);
+  }
+
+  async screenshot(name) {
+    this.step += 1;
+    const file = path.join(this.options.artifacts, `${String(this.step).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file, fullPage: true });
+    this.log(`  screenshot ${path.basename(file)}`);
+  }
+
+  /** Waits until the citizen's page shows `text` somewhere in `locator` (default: the body). */
+  async expectText(text, locator = this.page.locator('body')) {
+    try {
+      await locator.filter({ hasText: text }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    } catch {
+      const shown = (await locator.first().innerText().catch(() => '')).slice(0, 2000);
+      throw new Error(`expected to see «${text}» on ${this.page.url()}, the page shows:\n${shown}`);
+    }
+  }
+
+  /**
+   * Loads the citizen's current page in the auditor's context (same cookies) and runs axe-core
+   * on it, then checks it reflows at 320 px.
+   */
+  async audit(name) {
+    await this.auditor.clearCookies();
+    await this.auditor.addCookies(await this.citizen.cookies());
+    const target = this.page.url();
+    await this.auditPage.setViewportSize({ width: 1280, height: 900 });
+    const response = await this.auditPage.goto(target, { waitUntil: 'load' });
+    if (!response || response.status() >= 400) {
+      this.fail(`${name}: the auditor could not load ${target} (HTTP ${response?.status()})`);
+      return;
+    }
+    await this.auditPage.evaluate(this.axeSource);
+    const results = await this.auditPage.evaluate(() =>
+      axe.run(document, { resultTypes: ['violations'] }),
+    );
+    writeFileSync(
+      path.join(this.options.artifacts, `axe-${name}.json`),
+      JSON.stringify({ url: target, violations: results.violations }, null, 2),
+    );
+    const failing = results.violations.filter((v) => FAILING_IMPACTS.has(v.impact));
+    const tolerated = results.violations.filter((v) => !FAILING_IMPACTS.has(v.impact));
+    for (const v of tolerated) {
+      this.log(`  axe ${name}: ${v.impact} ${v.id} (${v.nodes.length}×): ${v.help}`);
+    }
+    if (failing.length === 0) {
+      this.log(`  axe ${name}: no serious or critical violations`);
+    }
+    for (const v of failing) {
+      const nodes = v.nodes
+        .map((n) => `      ${n.target.join(' ')}\n        ${(n.failureSummary ?? '').replace(/\n/g, '\n        ')}`)
+        .join('\n');
+      this.fail(`axe ${name} (${target}): ${v.impact} ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}`);
+    }
+
+    // Reflow: at 320 CSS px nothing may need sideways scrolling (wide tables scroll inside
+    // their own box, which the rule allows).
+    await this.auditPage.setViewportSize({ width: REFLOW_WIDTH, height: 800 });
+    const overflow = await this.auditPage.evaluate(() => {
+      const width = document.documentElement.clientWidth;
+      const wide = [...document.querySelectorAll('body *')]
+        .filter((el) => {
+          const box = el.getBoundingClientRect();
+          if (box.width === 0 || box.right <= width + 1) return false;
+          // Content inside a scrolling box does not make the page scroll.
+          for (let p = el.parentElement; p; p = p.parentElement) {
+            const style = getComputedStyle(p);
+            if (/(auto|scroll)/.test(style.overflowX) && p !== document.body && p !== document.documentElement) return false;
+          }
+          return true;
+        })
+        .slice(0, 5)
+        .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className ? '.' + String(el.className).replace(/\s+/g, '.') : ''}`);
+      return { scroll: document.documentElement.scrollWidth, width, wide };
+    });
+    if (overflow.scroll > overflow.width + 1) {
+      this.fail(`reflow ${name}: at ${REFLOW_WIDTH}px the page is ${overflow.scroll}px wide (${overflow.wide.join(', ')})`);
+    } else {
+      this.log(`  reflow ${name}: fits ${REFLOW_WIDTH}px`);
+    }
+  }
+
+}
+
+/**
+ * Launches Chromium, runs `new RunClass(options, browser).run()` and reports: exit code 0 only
+ * when every step and every accessibility check passed, 1 on failures, 2 on bad usage.
+ */
+export async function main(RunClass, parseArgs, who) {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(err.message);
+    return 2;
+  }
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    console.error(`Chromium is not at ${executablePath}: install it with \`apt-get install -y chromium\` or set CHROMIUM_PATH`);
+    return 2;
+  }
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    // *.localhost names (one per instance) reach this machine without touching /etc/hosts.
+    args: ['--host-resolver-rules=MAP *.localhost 127.0.0.1'],
+  });
+  const run = new RunClass(options, browser);
+  try {
+    await run.start();
+    await run.run();
+  } catch (err) {
+    run.fail(`the ${who} could not go on: ${err.message}`);
+    await run.page?.screenshot({ path: path.join(options.artifacts, 'failure.png'), fullPage: true }).catch(() => {});
+    console.log(`  screenshot failure.png (${run.page?.url()})`);
+  } finally {
+    await browser.close();
+  }
+  if (run.failures.length > 0) {
+    console.log(`\n${run.failures.length} failure(s); screenshots and axe reports in ${options.artifacts}`);
+    return 1;
+  }
+  console.log(`\nall passed; screenshots and axe reports in ${options.artifacts}`);
+  return 0;
+}
