@@ -470,3 +470,52 @@ async fn an_address_changes_with_the_password_and_is_confirmed_through_the_new_o
         "the old address no longer logs in"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guessing_the_password_through_the_account_page_is_throttled_like_the_login() {
+    let instance = TestInstance::new("indovina", HELLO);
+    let server = Server::start(&[instance.path()]);
+    let sara = sign_up(&server, "sara@example.org", "Sara Neri").await;
+    let guess = |password: &'static str| {
+        [
+            ("current_password", password),
+            ("password", "una nuova password lunga"),
+            ("password_confirm", "una nuova password lunga"),
+        ]
+    };
+    for n in 0..5 {
+        let response = sara
+            .post_form(&server, "/account/password", &guess("tentativo"))
+            .await;
+        assert_eq!(response.status().as_u16(), 422, "guess {n}");
+    }
+    let response = sara
+        .post_form(&server, "/account/password", &guess(PASSWORD))
+        .await;
+    assert_eq!(
+        response.status().as_u16(),
+        429,
+        "locked, even with the right password"
+    );
+    assert!(response.headers().contains_key("retry-after"));
+    let response = sara
+        .post_form(
+            &server,
+            "/account/email",
+            &[
+                ("email", "altro@example.org"),
+                ("current_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        response.status().as_u16(),
+        429,
+        "the address form shares the count"
+    );
+    let (_, session) = sara.get_json(&server, "/session").await;
+    assert_eq!(
+        session["user"]["username"], "sara@example.org",
+        "nothing changed"
+    );
+}

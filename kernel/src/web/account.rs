@@ -85,9 +85,70 @@ fn new_password_problem(ctx: &Ctx, password: &str, confirm: &str) -> Option<Stri
         .map(|err| refusal_text(ctx, &err))
 }
 
+/// Runs `change`, which checks the account's current password, under the login throttle of
+/// this account and address: a stolen session cannot be used to guess the password through
+/// these forms any faster than through the login page. `Ok(false)` from `change` (a wrong
+/// password) counts as a failed attempt; an error that kept the password from being checked
+/// does not count.
+async fn with_current_password<F>(
+    ctx: &Ctx,
+    user: &users::User,
+    change: F,
+) -> Result<bool, Response>
+where
+    F: std::future::Future<Output = Result<bool, AuthError>>,
+{
+    use crate::auth::throttle::{self, Admission, Client};
+    let instance = &ctx.instance;
+    let (db, id) = (&instance.db, instance.id());
+    let now = crate::clock::now_ms();
+    let client = Client::Address(&ctx.client_addr);
+    let attempt = match throttle::begin(db, id, &user.username, client, now).await {
+        Ok(Admission::Allowed(attempt)) => attempt,
+        Ok(Admission::Refused {
+            retry_after_secs, ..
+        }) => {
+            let message = msg(ctx, "login_throttled")
+                .replace("{minutes}", &retry_after_secs.div_ceil(60).to_string());
+            return Err(WebError::TooManyAttempts {
+                retry_after_secs,
+                message,
+            }
+            .render(ctx));
+        }
+        Err(err) => return Err(WebError::from(err).render(ctx)),
+    };
+    let changed = change.await;
+    let recorded = match &changed {
+        Ok(true) => throttle::succeeded(db, id, &user.username, attempt).await,
+        Ok(false) => Ok(()),
+        Err(_) => throttle::abandoned(db, id, attempt).await,
+    };
+    if let Err(err) = recorded {
+        return Err(WebError::from(err).render(ctx));
+    }
+    changed.map_err(|err| account_error(ctx, err))
+}
+
+/// The current password typed on the account page is not the account's.
+fn wrong_password(ctx: &Ctx) -> Response {
+    WebError::Refused {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        kind: "invalid",
+        message: msg(ctx, "account_wrong_password"),
+    }
+    .render(ctx)
+}
+
 fn account_error(ctx: &Ctx, err: AuthError) -> Response {
     match err {
         AuthError::Db(err) => WebError::from(err).render(ctx),
+        AuthError::UsernameTaken(_) => WebError::Refused {
+            status: StatusCode::CONFLICT,
+            kind: "conflict",
+            message: msg(ctx, "account_email_taken"),
+        }
+        .render(ctx),
         AuthError::Busy => WebError::Busy(msg(ctx, "busy")).render(ctx),
         other => WebError::Refused {
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -161,17 +222,12 @@ async fn change_password(ctx: Ctx, body: Bytes) -> Response {
     }
     let current = form.get("current_password").unwrap_or_default();
     let instance = &ctx.instance;
-    match recovery::change_password(&instance.db, instance.id(), &user, current, new, &session)
-        .await
-    {
+    let change =
+        recovery::change_password(&instance.db, instance.id(), &user, current, new, &session);
+    match with_current_password(&ctx, &user, change).await {
         Ok(true) => (ctx.jar.clone(), Redirect::to("/account?done=password")).into_response(),
-        Ok(false) => WebError::Refused {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            kind: "invalid",
-            message: msg(&ctx, "account_wrong_password"),
-        }
-        .render(&ctx),
-        Err(err) => account_error(&ctx, err),
+        Ok(false) => wrong_password(&ctx),
+        Err(response) => response,
     }
 }
 
@@ -195,21 +251,11 @@ async fn change_email(ctx: Ctx, body: Bytes) -> Response {
     let instance = &ctx.instance;
     let current = form.get("current_password").unwrap_or_default();
     let email = form.get("email").unwrap_or_default();
-    match recovery::change_email(&instance.db, instance.id(), &user, current, email, mail).await {
+    let change = recovery::change_email(&instance.db, instance.id(), &user, current, email, mail);
+    match with_current_password(&ctx, &user, change).await {
         Ok(true) => (ctx.jar.clone(), Redirect::to("/account?done=email")).into_response(),
-        Ok(false) => WebError::Refused {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            kind: "invalid",
-            message: msg(&ctx, "account_wrong_password"),
-        }
-        .render(&ctx),
-        Err(AuthError::UsernameTaken(_)) => WebError::Refused {
-            status: StatusCode::CONFLICT,
-            kind: "conflict",
-            message: msg(&ctx, "account_email_taken"),
-        }
-        .render(&ctx),
-        Err(err) => account_error(&ctx, err),
+        Ok(false) => wrong_password(&ctx),
+        Err(response) => response,
     }
 }
 

@@ -71,6 +71,32 @@ async fn forms_and_plugin_routes_refuse_requests_forged_from_another_site() {
     let member = login(&server, "membro").await;
     let other = login(&server, "altro").await;
     forged_forms_refused(&member, &other, &server, "/notifications/read", &[]).await;
+    // The account's own forms: a forged one changes nothing and hands out nothing.
+    let privacy = [
+        ("version", crate::support::privacy_version()),
+        ("next", "/"),
+    ];
+    forged_forms_refused(&member, &other, &server, "/privacy", &privacy).await;
+    forged_forms_refused(&member, &other, &server, "/account/data", &[]).await;
+    forged_forms_refused(
+        &member,
+        &other,
+        &server,
+        "/account/erasure",
+        &[("confirm", "yes")],
+    )
+    .await;
+    let email = [
+        ("email", "rubato@example.org"),
+        ("current_password", PASSWORD),
+    ];
+    forged_forms_refused(&member, &other, &server, "/account/email", &email).await;
+    let (_, account) = member.page(&server, "/account").await;
+    assert!(
+        !account.contains("Hai chiesto la cancellazione"),
+        "no erasure was asked: {account}"
+    );
+    assert_eq!(whoami(&member, &server).await.as_deref(), Some("membro"));
     let response = member.post_form(&server, "/notifications/read", &[]).await;
     assert_eq!(response.status().as_u16(), 303);
 
