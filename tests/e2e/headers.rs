@@ -3,16 +3,7 @@
 //! from inline or elsewhere; answers that may show personal data are never stored by a cache,
 //! while theme assets stay cacheable; over TLS browsers are told to come back only over TLS.
 
-use crate::support::{HELLO, Server, TestInstance, add_user, login};
-
-fn header(response: &reqwest::Response, name: &str) -> String {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
+use crate::support::{HELLO, Server, TestInstance, add_user, header, login};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_answer_carries_the_security_headers() {

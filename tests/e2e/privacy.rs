@@ -61,12 +61,7 @@ fn write_notice(themes: &Path, version: &str) {
 }
 
 fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    crate::support::header(response, "location")
 }
 
 async fn get_html(client: &Client, server: &Server, path: &str) -> reqwest::Response {
@@ -181,14 +176,7 @@ async fn the_notice_is_accepted_at_sign_up_and_asked_again_when_its_version_chan
 async fn download(client: &Client, server: &Server) -> std::collections::BTreeMap<String, String> {
     let response = client.post_form(server, "/account/data", &[]).await;
     assert_eq!(response.status().as_u16(), 200);
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let header = |name: &str| crate::support::header(&response, name);
     assert_eq!(header("content-type"), "application/zip");
     assert!(header("content-disposition").starts_with("attachment; filename=\"dati-"));
     let bytes = response.bytes().await.expect("body");
@@ -204,9 +192,10 @@ async fn download(client: &Client, server: &Server) -> std::collections::BTreeMa
     files
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn download_my_data_gathers_the_kernel_and_every_plugin_and_is_audited() {
-    let instance = TestInstance::new("miei-dati", HELLO);
+/// An instance where Anna and Bruno (citizens) have each left a greeting, beside an
+/// administrator; Anna and Bruno logged in.
+async fn anna_and_bruno_greet(id: &str) -> (TestInstance, Server, Client, Client) {
+    let instance = TestInstance::new(id, HELLO);
     add_person(&instance, "anna@example.org", "Anna Rossi", "citizen");
     add_person(&instance, "bruno@example.org", "Bruno Bianchi", "citizen");
     add_person(&instance, "admin@example.org", "Amministrazione", "admin");
@@ -220,6 +209,12 @@ async fn download_my_data_gathers_the_kernel_and_every_plugin_and_is_audited() {
             .await;
         assert_eq!(status, 201, "{body}");
     }
+    (instance, server, anna, bruno)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn download_my_data_gathers_the_kernel_and_every_plugin_and_is_audited() {
+    let (_instance, server, anna, _bruno) = anna_and_bruno_greet("miei-dati").await;
 
     let files = download(&anna, &server).await;
     assert_eq!(
@@ -283,20 +278,7 @@ async fn download_my_data_gathers_the_kernel_and_every_plugin_and_is_audited() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_erasure_asked_by_the_person_is_carried_out_by_the_administrator() {
-    let instance = TestInstance::new("oblio", HELLO);
-    add_person(&instance, "anna@example.org", "Anna Rossi", "citizen");
-    add_person(&instance, "bruno@example.org", "Bruno Bianchi", "citizen");
-    add_person(&instance, "admin@example.org", "Amministrazione", "admin");
-    let server = Server::start(&[instance.path()]);
-    let anna = login(&server, "anna@example.org").await;
-    let bruno = login(&server, "bruno@example.org").await;
-    for (who, name) in [(&anna, "Anna"), (&bruno, "Bruno")] {
-        let greeting = json!({ "name": name, "message": "ciao" });
-        let (status, _) = who
-            .send_json(&server, Method::POST, "/p/hello/api/greetings", &greeting)
-            .await;
-        assert_eq!(status, 201);
-    }
+    let (_instance, server, anna, bruno) = anna_and_bruno_greet("oblio").await;
 
     let response = anna.post_form(&server, "/account/erasure", &[]).await;
     assert_eq!(response.status().as_u16(), 422, "the box must be ticked");

@@ -476,20 +476,21 @@ pub async fn change_email(
     )
     .await?;
     let detail = serde_json::json!({ "from": user.username, "to": email });
-    audit::append_in(
-        txn,
-        instance,
-        vec![entry(
-            instance,
-            Some(&user.username),
-            "account.address_changed",
-            &user.id,
-            detail,
-        )],
-    )
-    .await?;
+    audit_own(txn, instance, user, "account.address_changed", detail).await?;
     write.commit().await?;
     Ok(true)
+}
+
+/// Audits, last in `txn`, a change `user` made to their own account.
+async fn audit_own(
+    txn: &sea_orm::DatabaseTransaction,
+    instance: &str,
+    user: &User,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), DbErr> {
+    let own = entry(instance, Some(&user.username), action, &user.id, detail);
+    audit::append_in(txn, instance, vec![own]).await
 }
 
 /// Changes the password of `user` who knows the current one; every other session of the
@@ -521,18 +522,7 @@ pub async fn change_password(
     .await?;
     super::sessions::end_others_in(txn, instance, &user.id, keep).await?;
     let detail = serde_json::json!({ "username": user.username });
-    audit::append_in(
-        txn,
-        instance,
-        vec![entry(
-            instance,
-            Some(&user.username),
-            "password.changed",
-            &user.id,
-            detail,
-        )],
-    )
-    .await?;
+    audit_own(txn, instance, user, "password.changed", detail).await?;
     write.commit().await?;
     Ok(true)
 }

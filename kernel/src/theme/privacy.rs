@@ -86,14 +86,7 @@ impl Notice {
             // A template error is found when the theme loads, not when a citizen opens the page.
             tera::Tera::default()
                 .add_raw_template(&file.display().to_string(), &body)
-                .map_err(|err| ThemeError::Template {
-                    spot: None,
-                    message: format!(
-                        "{}: {}",
-                        file.display(),
-                        super::diagnose::chain(&err).join(": ")
-                    ),
-                })?;
+                .map_err(|err| template_error(&file, &err))?;
             texts.insert(locale.to_owned(), (file, body));
         }
         if texts.is_empty() {
@@ -127,14 +120,7 @@ impl Notice {
                 message: super::diagnose::chain(&err).join(": "),
             })?;
         let markdown =
-            tera::Tera::one_off(body, &context, false).map_err(|err| ThemeError::Template {
-                spot: None,
-                message: format!(
-                    "{}: {}",
-                    file.display(),
-                    super::diagnose::chain(&err).join(": ")
-                ),
-            })?;
+            tera::Tera::one_off(body, &context, false).map_err(|err| template_error(file, &err))?;
         Ok(markdown_to_html(&markdown))
     }
 
@@ -154,6 +140,18 @@ pub fn markdown_to_html(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events);
     out
+}
+
+/// A template error in the notice's text, naming its file.
+fn template_error(file: &Path, err: &tera::Error) -> ThemeError {
+    ThemeError::Template {
+        spot: None,
+        message: format!(
+            "{}: {}",
+            file.display(),
+            super::diagnose::chain(err).join(": ")
+        ),
+    }
 }
 
 fn read(path: &Path) -> Result<String, ThemeError> {

@@ -387,3 +387,13 @@ pub fn privacy_version() -> &'static str {
         table["version"].as_str().expect("version").to_owned()
     })
 }
+
+/// The value of header `name` of `response`, or empty.
+pub fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}

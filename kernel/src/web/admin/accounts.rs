@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value as Json, json};
 
-use super::{DoneQuery, PER_PAGE, actor, admin, auth_refusal, done, done_message, refused};
+use super::{
+    DoneQuery, PER_PAGE, actor, admin, admin_form, auth_refusal, done, done_message, refused,
+};
 use crate::auth::accounts::{self, Filter};
 use crate::web::{Ctx, WebError};
 
@@ -178,12 +180,8 @@ pub(super) async fn show(
 
 /// `role=NAME&action=grant|revoke`.
 pub(super) async fn roles(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
-    let form = match ctx.posted_form(&body) {
-        Ok(form) => form,
-        Err(err) => return err.render(&ctx),
-    };
-    let me = match admin(&ctx, &format!("/admin/accounts/{id}")) {
-        Ok(user) => user,
+    let (form, me) = match admin_form(&ctx, &body, &format!("/admin/accounts/{id}")) {
+        Ok(posted) => posted,
         Err(response) => return *response,
     };
     let role = form.get("role").unwrap_or_default().trim();
@@ -231,12 +229,8 @@ pub(super) async fn roles(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
 
 /// `disabled=1` disables the account (its sessions end now), `disabled=0` enables it.
 pub(super) async fn status(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
-    let form = match ctx.posted_form(&body) {
-        Ok(form) => form,
-        Err(err) => return err.render(&ctx),
-    };
-    let me = match admin(&ctx, &format!("/admin/accounts/{id}")) {
-        Ok(user) => user,
+    let (form, me) = match admin_form(&ctx, &body, &format!("/admin/accounts/{id}")) {
+        Ok(posted) => posted,
         Err(response) => return *response,
     };
     let disabled = match form.get("disabled") {

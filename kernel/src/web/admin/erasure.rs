@@ -8,17 +8,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::{actor, admin, done, refused};
+use super::{actor, admin_form, done, refused};
 use crate::privacy::erasure;
 use crate::web::Ctx;
 
 pub(super) async fn erase(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
-    let form = match ctx.posted_form(&body) {
-        Ok(form) => form,
-        Err(err) => return err.render(&ctx),
-    };
-    let me = match admin(&ctx, &format!("/admin/accounts/{id}")) {
-        Ok(user) => user,
+    let (form, me) = match admin_form(&ctx, &body, &format!("/admin/accounts/{id}")) {
+        Ok(posted) => posted,
         Err(response) => return *response,
     };
     let instance = &ctx.instance;

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::{actor, admin, auth_refusal, done};
+use super::{actor, admin, admin_form, auth_refusal, done};
 use crate::auth::recovery::{self, Invitation};
 use crate::auth::tokens::Purpose;
 use crate::web::account::{hours, words};
@@ -42,12 +42,8 @@ fn invitation_page(
 }
 
 pub(super) async fn send(ctx: Ctx, body: Bytes) -> Response {
-    let form = match ctx.posted_form(&body) {
-        Ok(form) => form,
-        Err(err) => return err.render(&ctx),
-    };
-    let me = match admin(&ctx, "/admin/invitations") {
-        Ok(user) => user,
+    let (form, me) = match admin_form(&ctx, &body, "/admin/invitations") {
+        Ok(posted) => posted,
         Err(response) => return *response,
     };
     let email = form.get("email").unwrap_or_default().trim().to_lowercase();

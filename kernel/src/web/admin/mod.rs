@@ -62,6 +62,19 @@ fn admin(ctx: &Ctx, here: &str) -> Result<User, Box<Response>> {
     }
 }
 
+/// A form posted to an administrator's page (`here`): its fields and the administrator, or
+/// the answer for a forged form or anyone else.
+fn admin_form(
+    ctx: &Ctx,
+    body: &[u8],
+    here: &str,
+) -> Result<(super::form::FormFields, User), Box<Response>> {
+    let form = ctx
+        .posted_form(body)
+        .map_err(|err| Box::new(err.render(ctx)))?;
+    Ok((form, admin(ctx, here)?))
+}
+
 /// A refusal whose message is the catalogue's `key`.
 fn refused(ctx: &Ctx, status: StatusCode, kind: &'static str, key: &str) -> Response {
     WebError::Refused {

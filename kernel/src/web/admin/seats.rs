@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::{DoneQuery, admin, done, done_message, refused};
+use super::{DoneQuery, admin, admin_form, done, done_message, refused};
 use crate::audit;
 use crate::board::Board;
 use crate::web::{Ctx, WebError};
@@ -36,12 +36,8 @@ pub(super) async fn list(ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
 /// `username=…&organisation=…`: seats an existing account (or changes the organisation it
 /// stands for).
 pub(super) async fn add(ctx: Ctx, body: Bytes) -> Response {
-    let form = match ctx.posted_form(&body) {
-        Ok(form) => form,
-        Err(err) => return err.render(&ctx),
-    };
-    let me = match admin(&ctx, "/admin/seats") {
-        Ok(user) => user,
+    let (form, me) = match admin_form(&ctx, &body, "/admin/seats") {
+        Ok(posted) => posted,
         Err(response) => return *response,
     };
     let username = form
