@@ -276,6 +276,31 @@ pub fn assess(
     }
 }
 
+/// A citizen applies for themselves only: once per campaign, and always with the tax code
+/// their account applied with first (an operator files for anyone else). Without these rules
+/// one account could file thousands of applications under invented but valid tax codes and
+/// take a campaign's budget. The refusals speak of the caller's own applications only.
+fn own_application_only(campaign: &Doc<Campaign>, tax_code: &str, caller: &User) -> Result<()> {
+    let mine = APPLICATIONS
+        .query()
+        .filter("user_id", trama_sdk::store::Cmp::Eq, caller.id.as_str())
+        .order_by("submitted_at")
+        .fetch_all()?;
+    if mine.iter().any(|app| app.data.campaign == campaign.id) {
+        return Err(Error::conflict(t!(
+            "vouchers.application.already_applied",
+            title = campaign.data.title,
+        )));
+    }
+    match mine.first() {
+        Some(first) if first.data.tax_code != tax_code => Err(Error::invalid(t!(
+            "vouchers.application.not_your_tax_code",
+            tax_code = first.data.tax_code,
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The excluded campaigns (id, title) of which `tax_code` is already a beneficiary.
 fn beneficiary_of(campaign: &Campaign, tax_code: &str) -> Result<Vec<(String, String)>> {
     let mut found = Vec::new();
@@ -311,6 +336,9 @@ pub fn submit(
             closes_on = campaign.data.closes_on,
             phase = phase.label().to_lowercase(),
         )));
+    }
+    if !submission.on_behalf {
+        own_application_only(campaign, &submission.tax_code, caller)?;
     }
     let others = beneficiary_of(&campaign.data, &submission.tax_code)?;
     let assessment = assess(&campaign.data, &submission.answers, &others);

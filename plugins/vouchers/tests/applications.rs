@@ -158,3 +158,58 @@ fn citizens_apply_are_ranked_reviewed_and_filed_for() {
         200
     );
 }
+
+#[test]
+fn an_account_applies_once_per_campaign_and_only_for_its_own_tax_code() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let anna = host.account("anna", &["citizen"]);
+    let campaign = |title: &str| {
+        let mut body = winter_campaign();
+        body["title"] = json!(title);
+        let created = host.post(Some(&operator), "/api/campaigns", body);
+        assert_eq!(created.status, 201, "{}", created.body);
+        format!(
+            "/api/campaigns/{}/applications",
+            created.body["id"].as_str().expect("id")
+        )
+    };
+    let winter = campaign("Inverno");
+    let spring = campaign("Primavera");
+
+    let first = host.post(Some(&anna), &winter, apply(ANNA, 3, 1, "9000", true, false));
+    assert_eq!(first.status, 201, "{}", first.body);
+    // Another valid tax code from the same account: refused without a word about its holder.
+    for other in [BRUNO, CARLA, ELENA] {
+        let again = host.post(
+            Some(&anna),
+            &winter,
+            apply(other, 1, 0, "1000", true, false),
+        );
+        assert_eq!(again.status, 409, "{}", again.body);
+        let text = again.body.to_string();
+        assert!(text.contains("hai già presentato"), "{text}");
+        assert!(!text.contains(other), "nothing about {other}: {text}");
+    }
+    // In another campaign the account keeps its own tax code.
+    let someone_else = host.post(
+        Some(&anna),
+        &spring,
+        apply(BRUNO, 1, 0, "1000", true, false),
+    );
+    assert_eq!(someone_else.status, 422, "{}", someone_else.body);
+    assert!(
+        someone_else.body.to_string().contains(ANNA),
+        "{}",
+        someone_else.body
+    );
+    let hers = host.post(Some(&anna), &spring, apply(ANNA, 3, 1, "9000", true, false));
+    assert_eq!(hers.status, 201, "{}", hers.body);
+
+    // The office still files for anyone.
+    let mut for_bruno = apply(BRUNO, 1, 0, "1000", true, false);
+    for_bruno["on_behalf"] = json!(true);
+    for_bruno["full_name"] = json!("Bruno Bianchi");
+    let filed = host.post(Some(&operator), &winter, for_bruno);
+    assert_eq!(filed.status, 201, "{}", filed.body);
+}
