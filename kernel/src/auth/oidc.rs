@@ -383,8 +383,8 @@ mod tests {
     #[test]
     fn a_payload_is_read_from_the_middle_of_a_token() {
         let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1MSIsImZpc2NhbF9udW1iZXIiOiJUSU5JVC1YIn0.c2ln";
-        let payload = payload(jwt).expect("a payload");
-        assert_eq!(payload["fiscal_number"], "TINIT-X");
+        let claims = payload(jwt).expect("a payload");
+        assert_eq!(claims["fiscal_number"], "TINIT-X");
         assert!(payload("no-dots").is_none());
     }
 }
