@@ -67,7 +67,11 @@ async fn through_provider(client: &Client, server: &Server, next: &str) -> Strin
         .send()
         .await
         .expect("GET /login/oidc/spid");
-    assert_eq!(start.status().as_u16(), 303, "the login starts with a redirect");
+    assert_eq!(
+        start.status().as_u16(),
+        303,
+        "the login starts with a redirect"
+    );
     let mut location = location_header(&start);
     for _ in 0..10 {
         if let Some(rest) = location.strip_prefix(PUBLIC_URL) {
@@ -122,14 +126,14 @@ async fn visit(client: &Client, url: &str) -> (u16, String, Option<String>) {
 
 /// Rows of `table` in the instance's database (SQLite, next to its manifest).
 async fn rows(instance: &Path, table: &str) -> i64 {
-    let url = format!("sqlite://{}?mode=ro", instance.join("data/trama.db").display());
+    let url = format!(
+        "sqlite://{}?mode=ro",
+        instance.join("data/trama.db").display()
+    );
     let db = trama::db::Db::connect(&url).await.expect("the database");
     let row = sea_orm::ConnectionTrait::query_one_raw(
         db.conn(),
-        sea_orm::Statement::from_string(
-            db.backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ),
+        sea_orm::Statement::from_string(db.backend(), format!("SELECT COUNT(*) AS n FROM {table}")),
     )
     .await
     .expect("count")
@@ -182,7 +186,11 @@ async fn a_citizen_logs_in_through_the_provider_and_keeps_the_same_account() {
     let callback = through_provider(&browser, &server, "/p/hello/").await;
     let (status, _, next) = visit(&browser, &callback).await;
     assert_eq!(status, 303, "the callback logs in");
-    assert_eq!(next.as_deref(), Some("/p/hello/"), "and goes where the login was asked from");
+    assert_eq!(
+        next.as_deref(),
+        Some("/p/hello/"),
+        "and goes where the login was asked from"
+    );
     assert_eq!(
         whoami(&browser, &server).await.as_deref(),
         Some("mario.rossi@example.org"),
@@ -209,7 +217,10 @@ async fn a_citizen_logs_in_through_the_provider_and_keeps_the_same_account() {
     // Someone who logged in with a password has no fiscal number for plugins to read.
     add_user(instance.path(), "operatrice", "operator");
     let operator = crate::support::login(&server, "operatrice").await;
-    assert_eq!(hello_whoami(&operator, &server).await["fiscal_number"], Json::Null);
+    assert_eq!(
+        hello_whoami(&operator, &server).await["fiscal_number"],
+        Json::Null
+    );
 
     assert_eq!(
         provider.pkce_methods().await,
@@ -236,7 +247,10 @@ async fn a_callback_with_a_missing_altered_or_foreign_state_is_refused() {
     let without = callback.replace(&format!("state={state}"), "");
     let (status, page, _) = visit(&browser, &without).await;
     assert_eq!(status, 400);
-    assert!(page.contains("Riprova"), "a page offering to try again: {page}");
+    assert!(
+        page.contains("Riprova"),
+        "a page offering to try again: {page}"
+    );
     assert!(page.contains(r#"href="/login/oidc/spid""#), "{page}");
 
     let mut altered = state.clone();
@@ -266,7 +280,9 @@ async fn a_replayed_callback_is_refused() {
     let (status, page, _) = visit(&browser, &callback).await;
     assert_eq!(status, 400, "the same state twice: {page}");
     // A client that is not a browser gets the envelope.
-    let (status, body) = browser.get_json(&server, &callback.replace(&server.url(""), "")).await;
+    let (status, body) = browser
+        .get_json(&server, &callback.replace(&server.url(""), ""))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["kind"], "oidc_state");
 }
@@ -304,7 +320,11 @@ async fn an_altered_token_or_a_wrong_key_is_refused_with_nothing_written() {
     }
     assert_eq!(rows(instance.path(), "users").await, 0);
     assert_eq!(rows(instance.path(), "identity_bindings").await, 0);
-    assert_eq!(rows(instance.path(), "oidc_logins").await, 0, "each login was spent");
+    assert_eq!(
+        rows(instance.path(), "oidc_logins").await,
+        0,
+        "each login was spent"
+    );
     // The same provider behaving again logs the person in.
     provider.tamper("none").await;
     let browser = Client::new();
@@ -327,7 +347,10 @@ async fn with_the_password_form_off_only_the_provider_logs_people_in() {
     );
     let browser = Client::new();
     let (_, page) = browser.page(&server, "/login").await;
-    assert!(!page.contains(r#"name="password""#), "no password form: {page}");
+    assert!(
+        !page.contains(r#"name="password""#),
+        "no password form: {page}"
+    );
     assert!(page.contains("Entra con SPID"), "{page}");
     let refused = browser
         .post_form(

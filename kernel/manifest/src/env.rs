@@ -100,8 +100,10 @@ fn parse_value(path: &[String], raw: &str, file: &Table) -> Value {
     );
     let is_text = matches!(
         keys.as_slice(),
-        ["instance", "id" | "name" | "locale" | "theme" | "public_url"]
-            | ["database", "url"]
+        [
+            "instance",
+            "id" | "name" | "locale" | "theme" | "public_url"
+        ] | ["database", "url"]
             | ["registry", "themes"]
             | ["plugins", _, "version"]
             | [

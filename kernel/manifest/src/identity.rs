@@ -180,7 +180,8 @@ fn read_provider(
     if label.is_empty() || label.chars().count() > 80 || label.chars().any(char::is_control) {
         fault(
             "label",
-            "the button's text must be one line of 1 to 80 characters, such as \"Entra con SPID\"".to_owned(),
+            "the button's text must be one line of 1 to 80 characters, such as \"Entra con SPID\""
+                .to_owned(),
         );
     }
     if let Err(why) = check_issuer(&raw.issuer) {
@@ -218,7 +219,10 @@ fn read_provider(
         );
     }
     if raw.fiscal_number_claim.is_empty()
-        || !raw.fiscal_number_claim.chars().all(|c| c.is_ascii_graphic())
+        || !raw
+            .fiscal_number_claim
+            .chars()
+            .all(|c| c.is_ascii_graphic())
     {
         fault(
             "fiscal_number_claim",
@@ -252,8 +256,7 @@ fn check_issuer(issuer: &str) -> Result<(), &'static str> {
     if !crate::names::is_host(host.trim_start_matches('[').trim_end_matches(']')) {
         return Err("does not name a host, such as \"https://login.regione.example\"");
     }
-    if issuer.contains(['?', '#']) || issuer.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
+    if issuer.contains(['?', '#']) || issuer.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("must not have a query, a fragment or spaces");
     }
     if !secure && !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {

@@ -53,9 +53,7 @@ pub use effective::{Effective, effective};
 pub use env::ENV_PREFIX;
 pub use event_schema::{EventSchema, EventSchemas, INLINE, Mismatch, SchemaSpec};
 pub use fleet::{clashes, established_at, fleet_clashes};
-pub use identity::{
-    DEFAULT_FISCAL_NUMBER_CLAIM, IdentitySection, MissingSecret, ProviderSection,
-};
+pub use identity::{DEFAULT_FISCAL_NUMBER_CLAIM, IdentitySection, MissingSecret, ProviderSection};
 pub use interval::{IntervalError, parse_interval};
 pub use load::{INSTANCE_TOML, load, load_layers, load_with_env, process_env};
 pub use mail::{MailSection, TlsMode};

@@ -16,8 +16,8 @@
 use sea_orm::{ConnectionTrait, DbErr, Value};
 use serde_json::json;
 
-use super::users::{self, User};
 use super::AuthError;
+use super::users::{self, User};
 use crate::audit;
 use crate::db::{Db, sql};
 
@@ -181,8 +181,13 @@ async fn binding_of_subject(
             vec![instance.into(), provider.into(), subject.into()],
         ))
         .await?;
-    row.map(|row| Ok((row.try_get("", "user_id")?, row.try_get("", "fiscal_number")?)))
-        .transpose()
+    row.map(|row| {
+        Ok((
+            row.try_get("", "user_id")?,
+            row.try_get("", "fiscal_number")?,
+        ))
+    })
+    .transpose()
 }
 
 /// The account bound to `fiscal_number`, through any provider.

@@ -329,12 +329,12 @@ pub async fn complete(
     };
     let claim = &provider.fiscal_number_claim;
     let fiscal_number = match text(claim) {
-        Some(value) => super::fiscal::from_claim(&value).map_err(|err| {
-            OidcError::NoFiscalNumber {
+        Some(value) => {
+            super::fiscal::from_claim(&value).map_err(|err| OidcError::NoFiscalNumber {
                 claim: claim.clone(),
                 why: err.to_string(),
-            }
-        })?,
+            })?
+        }
         None => {
             return Err(OidcError::NoFiscalNumber {
                 claim: claim.clone(),

@@ -129,7 +129,12 @@ pub async fn callback(
             // Two first logins of one person racing each other: the second finds the binding
             // if it tries again.
             tracing::error!(instance = %instance.id(), %provider, error = %err, "binding an identity failed");
-            return problem(&ctx, &provider, StatusCode::SERVICE_UNAVAILABLE, "oidc_failed");
+            return problem(
+                &ctx,
+                &provider,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "oidc_failed",
+            );
         }
     };
     ctx.jar = ctx
@@ -149,7 +154,12 @@ fn failed(ctx: &Ctx, provider: &str, err: &OidcError) -> Response {
         OidcError::NoFiscalNumber { .. } => (StatusCode::FORBIDDEN, "oidc_no_fiscal_number"),
         OidcError::Db(err) => {
             tracing::error!(%instance, %provider, error = %err, "login through an identity provider failed");
-            return problem(ctx, provider, StatusCode::SERVICE_UNAVAILABLE, "oidc_failed");
+            return problem(
+                ctx,
+                provider,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "oidc_failed",
+            );
         }
     };
     tracing::warn!(%instance, %provider, error = %err, "login through an identity provider refused");

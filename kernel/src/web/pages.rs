@@ -183,7 +183,8 @@ fn password_login_off(ctx: &Ctx, template: &str) -> Response {
     if !ctx.wants_html {
         return refusal.render(ctx);
     }
-    let form = json!({ "next": "/", "username": "", "display_name": "", "error": refusal.to_string() });
+    let form =
+        json!({ "next": "/", "username": "", "display_name": "", "error": refusal.to_string() });
     page(ctx, template, StatusCode::FORBIDDEN, form)
 }
 

@@ -73,11 +73,22 @@ impl Provider {
             .send()
             .await
             .expect("the provider answers");
-        assert!(response.status().is_success(), "{path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
     }
 
     /// The person the provider logs in next: `sub`, with the claims a SPID gateway sends.
-    pub async fn person(&self, sub: &str, fiscal_number: &str, given: &str, family: &str, email: &str) {
+    pub async fn person(
+        &self,
+        sub: &str,
+        fiscal_number: &str,
+        given: &str,
+        family: &str,
+        email: &str,
+    ) {
         let person = json!({
             "sub": sub,
             "fiscal_number": fiscal_number,

@@ -52,12 +52,18 @@ fiscal_number_claim = "https://attributes.eid.gov.it/fiscal_number"
     let manifest = territory
         .load_env(&[
             ("TRAMA_IDENTITY__PROVIDERS__SPID__CLIENT_ID", "12345"),
-            ("TRAMA_INSTANCE__PUBLIC_URL", "https://welfare.comune.example"),
+            (
+                "TRAMA_INSTANCE__PUBLIC_URL",
+                "https://welfare.comune.example",
+            ),
         ])
         .expect("valid");
     assert!(!manifest.identity.password_login);
     let spid = &manifest.identity.providers["spid"];
-    assert_eq!(spid.client_id, "12345", "a number in the environment stays text");
+    assert_eq!(
+        spid.client_id, "12345",
+        "a number in the environment stays text"
+    );
     assert_eq!(spid.scopes, ["openid", "profile", "email"]);
     assert_eq!(
         spid.fiscal_number_claim,
@@ -165,7 +171,8 @@ scopes = ["profile"]
 
 #[test]
 fn turning_the_password_form_off_needs_a_provider() {
-    let territory = Territory::with_manifest(&format!("{INSTANCE}[identity]\npassword_login = false\n"));
+    let territory =
+        Territory::with_manifest(&format!("{INSTANCE}[identity]\npassword_login = false\n"));
     let found = faults(territory.load());
     assert_fault(
         &found,
@@ -182,5 +189,11 @@ fn a_public_url_that_is_not_one_is_named() {
         "[instance]\nid = \"demo\"\nname = \"Demo\"\nhosts = [\"localhost\"]\npublic_url = \"servizi.comune.example\"\n",
     );
     let found = faults(territory.load());
-    assert_fault(&found, "instance.toml", 5, "instance.public_url", "https://");
+    assert_fault(
+        &found,
+        "instance.toml",
+        5,
+        "instance.public_url",
+        "https://",
+    );
 }
