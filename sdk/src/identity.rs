@@ -56,6 +56,15 @@ pub fn locale_of(id: &str) -> String {
     wit::locale_of(id).unwrap_or_default()
 }
 
+/// The caller's fiscal number (codice fiscale), upper-case with its check character verified, as
+/// the identity provider they logged in through (SPID, CIE) asserted it: `None` for anonymous
+/// visitors, events and jobs, and for accounts no provider vouched for (they logged in with a
+/// password). A plugin uses it instead of asking the person to type it, so a citizen applies
+/// only under their own. Host API 1.6: set `api = "^1.6"`.
+pub fn fiscal_number() -> Option<String> {
+    wit::fiscal_number()
+}
+
 /// Every account of this instance holding `role`, by username. `role` must be one of the roles
 /// the plugin declares in its plugin.toml (`[plugin] roles`): a plugin lists the people of its
 /// own roles only (a committee, its tutors), never every account. Host API 1.4: set

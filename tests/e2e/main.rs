@@ -25,6 +25,7 @@ mod mail;
 mod many;
 mod nodes;
 mod notifications;
+mod oidc;
 mod openapi;
 mod privacy;
 mod rates;

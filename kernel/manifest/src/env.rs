@@ -20,7 +20,7 @@ use crate::locate::{KeyPath, Locator, display_key};
 pub const ENV_PREFIX: &str = "TRAMA_";
 
 /// The top-level tables of a manifest; variables naming anything else are ignored.
-pub(crate) const SECTIONS: [&str; 7] = [
+pub(crate) const SECTIONS: [&str; 8] = [
     "instance",
     "database",
     "registry",
@@ -28,6 +28,7 @@ pub(crate) const SECTIONS: [&str; 7] = [
     "governance",
     "plugins",
     "mail",
+    "identity",
 ];
 
 /// The environment's layer, recording in `locator` which variable set which key.
@@ -92,12 +93,17 @@ fn parse_value(path: &[String], raw: &str, file: &Table) -> Value {
     let keys: Vec<&str> = path.iter().map(String::as_str).collect();
     let is_list = matches!(
         keys.as_slice(),
-        ["instance", "hosts"] | ["registry", "plugins"] | ["plugins", _, "capabilities"]
+        ["instance", "hosts"]
+            | ["registry", "plugins"]
+            | ["plugins", _, "capabilities"]
+            | ["identity", "providers", _, "scopes"]
     );
     let is_text = matches!(
         keys.as_slice(),
-        ["instance", "id" | "name" | "locale" | "theme"]
-            | ["database", "url"]
+        [
+            "instance",
+            "id" | "name" | "locale" | "theme" | "public_url"
+        ] | ["database", "url"]
             | ["registry", "themes"]
             | ["plugins", _, "version"]
             | [
@@ -112,6 +118,12 @@ fn parse_value(path: &[String], raw: &str, file: &Table) -> Value {
                     | "poll_interval"
                     | "retry_base"
                     | "retry_max"
+            ]
+            | [
+                "identity",
+                "providers",
+                _,
+                "label" | "issuer" | "client_id" | "client_secret_env" | "fiscal_number_claim"
             ]
     ) || file_holds_text(file, path);
     if is_list && !raw.trim_start().starts_with('[') {

@@ -27,6 +27,7 @@ mod env;
 mod event_schema;
 mod extract;
 mod fleet;
+mod identity;
 mod interval;
 mod load;
 pub mod locales;
@@ -52,6 +53,7 @@ pub use effective::{Effective, effective};
 pub use env::ENV_PREFIX;
 pub use event_schema::{EventSchema, EventSchemas, INLINE, Mismatch, SchemaSpec};
 pub use fleet::{clashes, established_at, fleet_clashes};
+pub use identity::{DEFAULT_FISCAL_NUMBER_CLAIM, IdentitySection, MissingSecret, ProviderSection};
 pub use interval::{IntervalError, parse_interval};
 pub use load::{INSTANCE_TOML, load, load_layers, load_with_env, process_env};
 pub use mail::{MailSection, TlsMode};
@@ -67,7 +69,7 @@ pub use settings::{ListItem, SettingSpec, SettingType, SettingsSchema, validate_
 
 /// The version of the host API (`trama:plugin` in `wit/plugin.wit`) this kernel provides.
 /// Plugins declare the versions they accept in `plugin.toml` (`api = "^1.0"`).
-pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 5, 0);
+pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 6, 0);
 
 /// A manifest together with its resolved plugins.
 #[derive(Debug, Clone)]

@@ -22,7 +22,7 @@ use crate::names::{did_you_mean, is_host, is_identifier, is_slug, list};
 use crate::overlay::Overlay;
 use crate::paths::absolute;
 use crate::toml_file::{TomlFile, root};
-use crate::{database, locales, mail, versions};
+use crate::{database, identity, locales, mail, versions};
 
 /// The manifest's file name inside an instance folder.
 pub const INSTANCE_TOML: &str = "instance.toml";
@@ -129,6 +129,8 @@ struct RawManifest {
     plugins: BTreeMap<String, RawPluginRequest>,
     /// `[mail]`: `None` when absent; `Some(None)` when present but unreadable.
     mail: Option<Option<mail::ReadMail>>,
+    /// `[identity]`, checked: `None` when it is wrong (its faults are listed).
+    identity: Option<identity::IdentitySection>,
 }
 
 #[derive(Deserialize)]
@@ -222,6 +224,10 @@ impl RawManifest {
         let limits = optional(read("limits"), "limits", at, diagnostics);
         let governance = optional(read("governance"), "governance", at, diagnostics);
         let mail = read("mail").map(|value| mail::read(&value, at, diagnostics));
+        let identity = match read("identity") {
+            Some(value) => identity::read(&value, at, diagnostics),
+            None => Some(identity::IdentitySection::default()),
+        };
         let mut plugins = BTreeMap::new();
         if let Some(value) = read("plugins") {
             match value {
@@ -248,6 +254,7 @@ impl RawManifest {
             governance,
             plugins,
             mail,
+            identity,
         }
     }
 
@@ -287,18 +294,17 @@ impl RawManifest {
                 Some((name, request))
             })
             .collect();
-        let mail = match (self.mail, &self.instance) {
-            (None, _) => Some(None),
-            (Some(Some(raw)), Some(instance)) => raw
-                .check(
-                    &instance.name,
-                    instance.hosts.first().map(String::as_str),
-                    at,
-                    diagnostics,
-                )
+        let public_url = self
+            .instance
+            .as_ref()
+            .and_then(|instance| public_url(instance, at, diagnostics));
+        let mail = match (self.mail, &self.instance, &public_url) {
+            (None, ..) => Some(None),
+            (Some(Some(raw)), Some(instance), Some(public_url)) => raw
+                .check(&instance.name, public_url, at, diagnostics)
                 .map(Some),
             // Unreadable, or no instance to take defaults from: its faults are listed.
-            (Some(_), _) => None,
+            (Some(_), ..) => None,
         };
         let database = database?;
         Some(Manifest {
@@ -313,9 +319,40 @@ impl RawManifest {
             limits: self.limits?,
             governance: self.governance?,
             mail: mail?,
+            identity: self.identity?,
+            public_url: public_url?,
             plugins,
             locator: at.clone(),
         })
+    }
+}
+
+/// `[instance] public_url` checked, without its trailing `/`; by default `https://` and the
+/// first host (a territory behind TLS on its own name needs nothing more).
+fn public_url(
+    instance: &InstanceSection,
+    at: &Locator,
+    diagnostics: &mut Diagnostics,
+) -> Option<String> {
+    match &instance.public_url {
+        Some(url) => {
+            let trimmed = url.trim_end_matches('/');
+            if crate::names::is_site_url(trimmed) {
+                Some(trimmed.to_owned())
+            } else {
+                diagnostics.push(at.diagnostic(
+                    &["instance", "public_url"],
+                    format!(
+                        "{url:?} is not the address of the site: write it like \"https://servizi.comune.example\" (http or https, a host, no query)"
+                    ),
+                ));
+                None
+            }
+        }
+        None => Some(format!(
+            "https://{}",
+            instance.hosts.first().map_or("localhost", String::as_str)
+        )),
     }
 }
 

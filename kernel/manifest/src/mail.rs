@@ -14,6 +14,7 @@ use serde::Deserialize;
 use crate::diagnostic::Diagnostics;
 use crate::extract::section;
 use crate::locate::Locator;
+use crate::names::{is_site_url, is_variable_name};
 
 /// How the connection to the SMTP server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -58,8 +59,8 @@ pub struct MailSection {
     pub from: String,
     /// The sender's display name: `from_name`, else the instance's name.
     pub from_name: String,
-    /// Where links in mails point, without a trailing `/`: `base_url`, else `https://` and the
-    /// instance's first host.
+    /// Where links in mails point, without a trailing `/`: `base_url`, else the instance's
+    /// `public_url` (by default `https://` and its first host).
     pub base_url: String,
     /// The environment variable holding the SMTP login, if the server wants one.
     pub username_env: Option<String>,
@@ -165,11 +166,12 @@ pub(crate) fn read(value: &Value, at: &Locator, diagnostics: &mut Diagnostics) -
 }
 
 impl ReadMail {
-    /// Checks the values and fills the defaults from the instance's `name` and `first_host`.
+    /// Checks the values and fills the defaults from the instance's `name` and `public_url`
+    /// (`[instance] public_url`, which `base_url`, kept for the manifests that set it, overrides).
     pub(crate) fn check(
         self,
         name: &str,
-        first_host: Option<&str>,
+        public_url: &str,
         at: &Locator,
         diagnostics: &mut Diagnostics,
     ) -> Option<MailSection> {
@@ -211,7 +213,7 @@ impl ReadMail {
         let base_url = match &raw.base_url {
             Some(url) => {
                 let trimmed = url.trim_end_matches('/');
-                if !is_base_url(trimmed) {
+                if !is_site_url(trimmed) {
                     fault(
                         "base_url",
                         format!(
@@ -221,7 +223,7 @@ impl ReadMail {
                 }
                 trimmed.to_owned()
             }
-            None => format!("https://{}", first_host.unwrap_or("localhost")),
+            None => public_url.to_owned(),
         };
         for (key, variable) in [
             ("username_env", &raw.username_env),
@@ -298,47 +300,14 @@ fn is_address(text: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | '"'))
 }
 
-fn is_base_url(url: &str) -> bool {
-    let Some(rest) = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-    else {
-        return false;
-    };
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host = match authority.rsplit_once(':') {
-        Some((host, port)) if port.parse::<u16>().is_ok() => host,
-        _ => authority,
-    };
-    crate::names::is_host(host)
-        && !path.chars().any(|c| {
-            c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '"' | '<' | '>')
-        })
-}
-
-fn is_variable_name(name: &str) -> bool {
-    name.bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn addresses_urls_and_variables_are_recognised() {
+    fn addresses_are_recognised() {
         assert!(is_address("noreply@comune.example"));
         assert!(!is_address("Comune <noreply@comune.example>"));
         assert!(!is_address("noreply"));
-        assert!(is_base_url("https://servizi.comune.example"));
-        assert!(is_base_url("http://127.0.0.1:8080/trama"));
-        assert!(!is_base_url("servizi.comune.example"));
-        assert!(!is_base_url("https://x.example/?a=1"));
-        assert!(is_variable_name("SMTP_PASSWORD"));
-        assert!(!is_variable_name("smtp password"));
     }
 }

@@ -25,6 +25,12 @@ pub struct Manifest {
     pub governance: Governance,
     /// How the kernel sends its notifications by e-mail; `None`: it sends none.
     pub mail: Option<crate::mail::MailSection>,
+    /// How people log in: the password form, OpenID Connect providers.
+    pub identity: crate::identity::IdentitySection,
+    /// Where the instance is reached from outside, without a trailing `/`: `[instance]
+    /// public_url`, else `https://` and its first host. Links in mails and the addresses an
+    /// identity provider sends people back to start with it.
+    pub public_url: String,
     /// The plugins the instance asks for, by name.
     pub plugins: BTreeMap<String, PluginRequest>,
     /// Where each value came from, so that faults found later (resolution) still name a line.
@@ -65,6 +71,9 @@ pub struct InstanceSection {
     /// A folder under the themes path.
     #[serde(default = "default_theme")]
     pub theme: String,
+    /// The address of the site as written (see [`Manifest::public_url`] for the one in use).
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 fn default_locale() -> String {

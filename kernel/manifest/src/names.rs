@@ -98,9 +98,49 @@ where
     }
 }
 
+/// An `http(s)://host[:port][/path]` address of a site, without query or fragment: where
+/// links to the instance point (`[instance] public_url`, `[mail] base_url`).
+pub(crate) fn is_site_url(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.parse::<u16>().is_ok() => host,
+        _ => authority,
+    };
+    crate::names::is_host(host)
+        && !path.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '"' | '<' | '>')
+        })
+}
+
+/// The name of an environment variable holding a secret: `[A-Z_][A-Z0-9_]*`.
+pub(crate) fn is_variable_name(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn site_urls_and_variables_are_recognised() {
+        assert!(is_site_url("https://servizi.comune.example"));
+        assert!(is_site_url("http://127.0.0.1:8080/trama"));
+        assert!(!is_site_url("servizi.comune.example"));
+        assert!(!is_site_url("https://x.example/?a=1"));
+        assert!(is_variable_name("SMTP_PASSWORD"));
+        assert!(!is_variable_name("smtp password"));
+    }
 
     #[test]
     fn hosts_accept_names_and_addresses_but_not_ports_or_schemes() {

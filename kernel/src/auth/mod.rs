@@ -1,7 +1,12 @@
-//! Identity: accounts with argon2 password hashes, roles per instance, and login sessions.
+//! Identity: accounts with argon2 password hashes, roles per instance, login sessions, and
+//! logins through OpenID Connect providers with the fiscal number they assert bound to the
+//! account.
 
 pub mod accounts;
+pub mod bindings;
 pub mod devices;
+pub mod fiscal;
+pub mod oidc;
 pub mod password;
 pub mod recovery;
 pub mod roles;

@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(CallIds),
             Box::new(MailDelivery),
             Box::new(DisabledAccounts),
+            Box::new(Identity),
             Box::new(Privacy),
         ]
     }
@@ -518,6 +519,54 @@ ALTER TABLE sessions ADD COLUMN user_agent TEXT
 impl MigrationTrait for DisabledAccounts {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         run_script(manager, DISABLED_ACCOUNTS).await
+    }
+}
+
+/// Logins through OpenID Connect providers (`auth::oidc`, `auth::bindings`): each login started
+/// waits in `oidc_logins` (keyed by the SHA-256 of its `state`, with its nonce, PKCE verifier,
+/// the hash of the browser's cookie and where to go next) until its callback deletes it — a
+/// conditional delete, so a replayed callback finds nothing — or it expires after ten minutes.
+/// `identity_bindings` ties a provider's subject to an account and its fiscal number: one
+/// binding per subject, and one account per fiscal number on an instance.
+struct Identity;
+
+impl MigrationName for Identity {
+    fn name(&self) -> &str {
+        "m20261204_000012_identity"
+    }
+}
+
+const IDENTITY: &str = r#"
+CREATE TABLE oidc_logins (
+    instance TEXT NOT NULL,
+    state_hash TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    pkce_verifier TEXT NOT NULL,
+    browser_hash TEXT NOT NULL,
+    next_path TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, state_hash)
+);
+CREATE INDEX oidc_logins_expiry ON oidc_logins (instance, expires_at);
+CREATE TABLE identity_bindings (
+    instance TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    fiscal_number TEXT NOT NULL,
+    bound_at BIGINT NOT NULL,
+    PRIMARY KEY (instance, provider, subject)
+);
+CREATE UNIQUE INDEX identity_bindings_fiscal ON identity_bindings (instance, fiscal_number);
+CREATE INDEX identity_bindings_user ON identity_bindings (instance, user_id)
+"#;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Identity {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, IDENTITY).await
     }
 }
 

@@ -1,4 +1,4 @@
-//! Host-side bindings of the `trama:plugin@1.5.0` world, generated from `wit/` at the
+//! Host-side bindings of the `trama:plugin@1.6.0` world, generated from `wit/` at the
 //! repository root — the same files the SDK's guest bindings come from.
 
 wasmtime::component::bindgen!({

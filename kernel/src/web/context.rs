@@ -268,10 +268,26 @@ impl Ctx {
                 })
             })
             .collect();
+        let identity = &self.instance.manifest.identity;
+        let providers: Vec<Json> = identity
+            .providers
+            .values()
+            .map(|provider| {
+                json!({
+                    "name": provider.name,
+                    "label": provider.label,
+                    "href": format!("/login/oidc/{}", provider.name),
+                })
+            })
+            .collect();
         json!({
             "instance": {
                 "id": self.instance.id(),
                 "name": self.instance.manifest.instance.name,
+            },
+            "identity": {
+                "password_login": identity.password_login,
+                "providers": providers,
             },
             "user": self.user,
             "csrf_token": self.csrf,

@@ -12,6 +12,7 @@ mod governance;
 mod headers;
 mod inbox;
 mod mine;
+mod oidc;
 mod pages;
 mod plugin_route;
 mod privacy;
@@ -163,6 +164,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
+        .route("/login/oidc/{provider}", get(oidc::start))
+        .route("/login/oidc/{provider}/callback", get(oidc::callback))
         .route("/signup", get(pages::signup_form).post(pages::signup))
         .route("/logout", post(pages::logout))
         .route("/session", get(pages::session))

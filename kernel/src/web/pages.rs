@@ -83,6 +83,9 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
         Ok(form) => form,
         Err(err) => return err.render(&ctx),
     };
+    if !ctx.instance.manifest.identity.password_login {
+        return password_login_off(&ctx, "login.html");
+    }
     let username = form
         .get("username")
         .unwrap_or_default()
@@ -167,6 +170,22 @@ pub async fn login(mut ctx: Ctx, body: Bytes) -> Response {
         Err(err) => return WebError::from(err).render(&ctx),
     }
     start_session(&mut ctx, &user.id, &next).await
+}
+
+/// `[identity] password_login = false`: the territory logs people in through its identity
+/// providers only (403), the page saying so next to their buttons.
+fn password_login_off(ctx: &Ctx, template: &str) -> Response {
+    let refusal = WebError::Refused {
+        status: StatusCode::FORBIDDEN,
+        kind: "password_login_off",
+        message: msg(ctx, "password_login_off"),
+    };
+    if !ctx.wants_html {
+        return refusal.render(ctx);
+    }
+    let form =
+        json!({ "next": "/", "username": "", "display_name": "", "error": refusal.to_string() });
+    page(ctx, template, StatusCode::FORBIDDEN, form)
 }
 
 /// Wrong username or password (401): the login form again, with what was typed.
@@ -258,6 +277,10 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
         Ok(form) => form,
         Err(err) => return err.render(&ctx),
     };
+    // An account with a password would open a session the password form no longer may.
+    if !ctx.instance.manifest.identity.password_login {
+        return password_login_off(&ctx, "signup.html");
+    }
     let username = form
         .get("username")
         .unwrap_or_default()

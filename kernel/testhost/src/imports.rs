@@ -139,6 +139,12 @@ impl NativeHost for Inner {
         }))
     }
 
+    fn identity_fiscal_number(&self) -> Option<String> {
+        answer!(self, Identity, "identity.fiscal-number", |state| {
+            identity::Host::fiscal_number(&mut state)
+        })
+    }
+
     fn identity_locale_of(&self, id: &str) -> Option<String> {
         answer!(self, Identity, "identity.locale-of", |state| {
             identity::Host::locale_of(&mut state, id.to_owned())

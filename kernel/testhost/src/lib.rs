@@ -16,7 +16,8 @@
 //! `log` goes to the test's output; `i18n` reads the catalogues from disk as the SDK merges
 //! them; deadlines and memory limits, which belong to the sandbox, are not enforced.
 //!
-//! What it adds for tests: accounts with roles in one line, a clock the test sets (the
+//! What it adds for tests: accounts with roles in one line, the fiscal number an identity
+//! provider would have bound to one ([`TestHost::bind_fiscal_number`]), a clock the test sets (the
 //! plugin's `clock.now`), each call one transaction committed when the code returns `Ok` and
 //! rolled back otherwise (as the kernel does), and the events and notifications that committed
 //! calls left behind, to assert on or to deliver to another plugin.
@@ -256,6 +257,29 @@ impl<P: Plugin> TestHost<P> {
             id: user.id,
             username: user.username,
         }
+    }
+
+    /// Binds `fiscal_number` to `account`, as a login through an identity provider (SPID, CIE)
+    /// does: from then on `identity.fiscal-number` answers it to the plugin when `account`
+    /// calls. Written like the claim (`TINIT-RSSMRA80A01H501U` or the bare code).
+    ///
+    /// # Panics
+    /// If the code is not a valid codice fiscale, or another account holds it already.
+    pub fn bind_fiscal_number(&self, account: &Account, fiscal_number: &str) {
+        let code = trama::auth::fiscal::from_claim(fiscal_number)
+            .unwrap_or_else(|err| panic!("`{fiscal_number}`: {err}"));
+        let subject = format!("test-{}", account.id);
+        self.inner
+            .runtime
+            .block_on(trama::auth::bindings::bind_in(
+                self.inner.db.conn(),
+                INSTANCE,
+                "test",
+                &subject,
+                &account.id,
+                &code,
+            ))
+            .unwrap_or_else(|err| panic!("binding `{code}` to `{}`: {err}", account.username));
     }
 
     /// Sets the time the plugin reads, as RFC 3339 (`2026-03-02T09:00:00+01:00`).

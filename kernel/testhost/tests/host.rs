@@ -184,3 +184,19 @@ fn calls_do_not_nest() {
     let host = host();
     let _ = host.call(None, || host.call(None, || Ok(())));
 }
+
+#[test]
+fn a_plugin_reads_the_fiscal_number_bound_to_its_caller_and_no_one_else_s() {
+    let host = host();
+    let anna = host.account("anna", &["citizen"]);
+    let bruno = host.account("bruno", &["citizen"]);
+    host.bind_fiscal_number(&anna, "TINIT-rssmra80a01h501u");
+    let read = |who| host.call(who, || Ok(trama_sdk::identity::fiscal_number()));
+    assert_eq!(
+        read(Some(&anna)).expect("a call").as_deref(),
+        Some("RSSMRA80A01H501U"),
+        "the prefix gone, upper-case"
+    );
+    assert_eq!(read(Some(&bruno)).expect("a call"), None, "nothing bound");
+    assert_eq!(read(None).expect("a call"), None, "no caller");
+}

@@ -176,6 +176,7 @@ pub fn whoami(_: Request, _: Params) -> Result<Response> {
     Response::json(&json!({
         "user": identity::caller(),
         "is_admin": identity::has_role("admin"),
+        "fiscal_number": identity::fiscal_number(),
     }))
 }
 

@@ -33,7 +33,7 @@
 //! | `POST /api/batch` | body `{"greetings": [{name, message}, …], "fail_on": name?}` (at most 100): one atomic store batch; `201` and the array. If `fail_on` equals a (trimmed) name, the batch also holds a write of that greeting expecting a wrong version, so the whole batch fails with `409` and nothing is written |
 //! | `GET /api/count` | `{"greetings": n, "events_seen": n, "jobs_run": n, "visits": n}` |
 //! | `POST /api/visits` | bumps the counter `visits` under `store.lock`: `{"visits": n}`; `?optimistic=1` reads it plainly and retries on version conflicts (16 attempts, then `409`) |
-//! | `GET /api/whoami` | `{"user": {id, username, display_name, roles} or null, "is_admin": bool}` |
+//! | `GET /api/whoami` | `{"user": {id, username, display_name, roles} or null, "is_admin": bool, "fiscal_number": the caller's bound fiscal number or null}` (`identity.fiscal-number`, host API 1.6) |
 //! | `GET /api/admin` | `{"admin": true, "username": …}` for role `admin`; `401` if not logged in, `403` without the role |
 //! | `GET /api/users/{id}` | the account (`identity.find-user`) for a logged-in caller; `401` if not logged in, `404` if unknown |
 //! | `GET /api/holders/{role}` | the accounts holding `role` (`identity.holders`, host API 1.4) as `[{username, display_name}]`, for a logged-in caller; hello declares only `admin`, so any other role is refused by the kernel (`500`, and a `plugin.refused` audit entry) |

@@ -38,6 +38,7 @@ pub trait NativeHost {
     fn identity_find_user(&self, id: &str) -> Option<User>;
     fn identity_holders(&self, role: &str, limit: u32, offset: u32) -> Result<Vec<User>, String>;
     fn identity_locale_of(&self, id: &str) -> Option<String>;
+    fn identity_fiscal_number(&self) -> Option<String>;
     fn events_publish(&self, name: &str, payload: &str) -> Result<(), String>;
     fn audit_append(&self, action: &str, subject: &str, detail: &str);
     fn log_write(&self, level: LogLevel, message: &str);
@@ -171,6 +172,9 @@ pub(crate) mod imports {
         }
         pub fn locale_of(id: &str) -> Option<String> {
             host("identity.locale-of").identity_locale_of(id)
+        }
+        pub fn fiscal_number() -> Option<String> {
+            host("identity.fiscal-number").identity_fiscal_number()
         }
     }
 

@@ -222,8 +222,19 @@ impl Server {
 
     /// Starts with more `trama serve` options (`--trust-proxy`, …).
     pub fn start_with_args(instances: &[&Path], cache: &Path, extra: &[&str]) -> Self {
+        Self::start_with_env(instances, cache, extra, &[])
+    }
+
+    /// Starts with `env` added to the server's environment (secrets a manifest names).
+    pub fn start_with_env(
+        instances: &[&Path],
+        cache: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         build_plugins_of(instances);
         let mut child = trama()
+            .envs(env.iter().copied())
             .arg("serve")
             .args(instances)
             .args(["--listen", "127.0.0.1:0", "--no-build", "--cache-dir"])

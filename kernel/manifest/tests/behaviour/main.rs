@@ -4,6 +4,7 @@
 mod environment;
 mod event_schemas;
 mod fuzz;
+mod identity;
 mod mail;
 mod manifest_faults;
 mod plugin_toml_faults;

@@ -110,6 +110,13 @@ async fn check_one(
             plugin.package.dir.display()
         );
     }
+    // The client secrets are the server's business: a machine that only checks need not hold
+    // them, but whoever runs this where the server runs learns which one is missing.
+    for provider in checked.manifest.identity.providers.values() {
+        if let Err(missing) = provider.client_secret() {
+            println!("  note: {missing} (trama check does not need it)");
+        }
+    }
     Some(checked.manifest)
 }
 

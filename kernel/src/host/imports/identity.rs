@@ -1,4 +1,5 @@
-//! `identity`: who is calling, their roles, and the instance's accounts by id.
+//! `identity`: who is calling, their roles, their fiscal number, and the instance's accounts by
+//! id.
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::host::bindings::{identity, types};
@@ -82,6 +83,21 @@ impl identity::Host for CallState {
         // Only a language the instance still speaks: a choice made before a catalogue was
         // removed reads as the instance's own language.
         Ok(found?.filter(|code| ctx.catalogues.speaks(code)))
+    }
+
+    async fn fiscal_number(&mut self) -> wasmtime::Result<Option<String>> {
+        // Only the caller's own: a plugin learns a fiscal number from the person it belongs
+        // to, never by asking about another account.
+        let Some(caller) = self.caller.as_ref().map(|user| user.id.clone()) else {
+            return Ok(None);
+        };
+        let instance = self.ctx.instance.clone();
+        let found =
+            crate::auth::bindings::fiscal_number_of(&self.tx.reader(), &instance, &caller).await;
+        if found.is_err() {
+            self.tx.note_failure();
+        }
+        Ok(found?)
     }
 
     async fn find_user(&mut self, id: String) -> wasmtime::Result<Option<types::User>> {
