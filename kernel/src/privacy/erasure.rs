@@ -166,7 +166,7 @@ async fn erase_in_plugin(
     {
         Ok(Ok(HttpResponse::Json(reply))) if reply.status == 200 => reply,
         Ok(Ok(_)) => return Err(failed("it did not answer 200 with JSON".into())),
-        Ok(Err(err)) => return Err(failed(err.message)),
+        Ok(Err(err)) => return Err(failed(format!("{err:?}"))),
         Err(err) => return Err(failed(err.to_string())),
     };
     let answer: Json =

@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, JsonValue, Value};
+use sea_orm::{DbErr, FromQueryResult, JsonValue, Value};
 use serde_json::{Map, Value as Json, json};
 
 use super::PrivacyError;
@@ -93,7 +93,7 @@ async fn ask(
             }
         }
         Ok(Ok(_)) => Err(failed("it did not answer 200 with JSON".into())),
-        Ok(Err(err)) => Err(failed(err.message)),
+        Ok(Err(err)) => Err(failed(format!("{err:?}"))),
         Err(err) => Err(failed(err.to_string())),
     }
 }
