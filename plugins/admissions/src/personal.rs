@@ -23,14 +23,14 @@
 //! what a later event about it carries to `vouchers` and `corporate-plans`: an account id that
 //! leads to no one.
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::identity::User;
 use trama_sdk::personal_data::{Erased, Export, erase_opt, erase_text, owned_by, scrub};
 use trama_sdk::router::Params;
 use trama_sdk::store::Collection;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use trama_sdk::{Result, audit, clock, identity, t};
 
 use crate::application::{self, APPLICATIONS, Status};
@@ -51,7 +51,10 @@ pub fn export(_: Request, _: Params) -> Result<Response> {
     let me = identity::require_login()?;
     let mut export = Export::new()
         .with("applications", &owned_by(&APPLICATIONS, "user_id", &me.id)?)?
-        .with("register_entries", &owned_by(&PROVIDERS, "user_id", &me.id)?)?;
+        .with(
+            "register_entries",
+            &owned_by(&PROVIDERS, "user_id", &me.id)?,
+        )?;
     if is_member(&me)? {
         let profile: Vec<_> = MEMBERS.get(&me.id)?.into_iter().collect();
         let person = [me.username.as_str(), me.display_name.as_str()];
@@ -176,4 +179,3 @@ fn scrub_all<T: Serialize + DeserializeOwned>(
     }
     Ok(changed)
 }
-

@@ -36,9 +36,19 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
     // The shopkeeper's download: both applications and the register entry, nothing of coop's.
     let export = host.get(Some(&committee.shopkeeper), DATA);
     assert_eq!(export.status, 200, "{}", export.body);
-    assert_eq!(export.body["applications"].as_array().map(Vec::len), Some(2));
-    assert_eq!(export.body["register_entries"][0]["id"], provider_id.as_str());
-    assert!(!export.body.to_string().contains("Forno"), "{}", export.body);
+    assert_eq!(
+        export.body["applications"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        export.body["register_entries"][0]["id"],
+        provider_id.as_str()
+    );
+    assert!(
+        !export.body.to_string().contains("Forno"),
+        "{}",
+        export.body
+    );
     assert_eq!(export.body.get("committee_profile"), None);
     // Anna's, as a member: the cases she voted on.
     let anna = host.get(Some(&committee.anna), DATA);
@@ -56,7 +66,10 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
         .collect();
     assert_eq!(
         kept,
-        ["domande di accreditamento decise", "iscrizione dell'organizzazione al registro"]
+        [
+            "domande di accreditamento decise",
+            "iscrizione dell'organizzazione al registro"
+        ]
     );
     // The examined application was withdrawn and is gone; the decided one stays, without
     // the representative, with its decision; the shop is still in the public register.
@@ -66,7 +79,10 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
     assert_eq!(decided.status, 200, "{}", decided.body);
     assert_eq!(decided.body["status"], "approved");
     let text = decided.body.to_string();
-    assert!(!text.contains(common::MARIO) && !text.contains("Mario Rossi"), "{text}");
+    assert!(
+        !text.contains(common::MARIO) && !text.contains("Mario Rossi"),
+        "{text}"
+    );
     assert!(text.contains("Alimentari Bottega srl"), "{text}");
     let register = host.get(None, &format!("/api/register/{provider_id}"));
     assert_eq!(register.status, 200, "{}", register.body);
@@ -74,13 +90,23 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
     assert_eq!(register.body["status"], "active", "{}", register.body);
     // Coop's application is untouched; nothing is left linked to the shopkeeper.
     let other = member(&other_id);
-    assert!(other.body.to_string().contains("forno@example.org"), "{}", other.body);
+    assert!(
+        other.body.to_string().contains("forno@example.org"),
+        "{}",
+        other.body
+    );
     let export = host.get(Some(&committee.shopkeeper), DATA);
     assert_eq!(
-        (&export.body["applications"], &export.body["register_entries"]),
+        (
+            &export.body["applications"],
+            &export.body["register_entries"]
+        ),
         (&json!([]), &json!([]))
     );
-    assert_eq!(host.delete(Some(&committee.shopkeeper), DATA).body["erased"], 0);
+    assert_eq!(
+        host.delete(Some(&committee.shopkeeper), DATA).body["erased"],
+        0
+    );
 
     // Dario, a member, is erased: his profile goes; his name leaves the minutes (he was
     // left out of the shop's vote for his declared link).
@@ -96,6 +122,9 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
         json!([])
     );
     let anna_after = host.get(Some(&committee.anna), DATA);
-    assert_eq!(anna_after.body["cases_as_member"][0]["id"], approved_id.as_str());
+    assert_eq!(
+        anna_after.body["cases_as_member"][0]["id"],
+        approved_id.as_str()
+    );
     assert_eq!(host.delete(Some(&committee.dario), DATA).body["erased"], 0);
 }

@@ -60,7 +60,10 @@ fn an_employee_hr_and_a_provider_download_their_records_and_an_erasure_keeps_the
         "{}",
         export.body
     );
-    assert_eq!(host.get(Some(hr), DATA).body["hr_links"][0]["id"], hr.id.as_str());
+    assert_eq!(
+        host.get(Some(hr), DATA).body["hr_links"][0]["id"],
+        hr.id.as_str()
+    );
     assert_eq!(
         host.get(Some(owner), DATA).body["providers"][0]["legal_name"],
         "Palestra Centro ASD"

@@ -34,7 +34,11 @@ fn a_person_downloads_their_rides_and_an_erasure_deletes_them_and_their_counts()
     assert_eq!(export.status, 200, "{}", export.body);
     assert_eq!(export.body["rides"].as_array().map(Vec::len), Some(2));
     assert_eq!(export.body["rides_per_month"], json!({ "2026-12": 2 }));
-    assert!(!export.body.to_string().contains("Farmacia"), "{}", export.body);
+    assert!(
+        !export.body.to_string().contains("Farmacia"),
+        "{}",
+        export.body
+    );
 
     let erased = host.delete(Some(&anna), DATA);
     assert_eq!(erased.status, 200, "{}", erased.body);
@@ -46,5 +50,8 @@ fn a_person_downloads_their_rides_and_an_erasure_deletes_them_and_their_counts()
     ride(&anna, "Ospedale");
     ride(&anna, "Ambulatorio");
     let bruno_export = host.get(Some(&bruno), DATA);
-    assert_eq!(bruno_export.body["rides_per_month"], json!({ "2026-12": 1 }));
+    assert_eq!(
+        bruno_export.body["rides_per_month"],
+        json!({ "2026-12": 1 })
+    );
 }

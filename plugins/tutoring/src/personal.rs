@@ -78,9 +78,9 @@ pub fn erase(_: Request, _: Params) -> Result<Response> {
     let tutors = owned_by(&TUTORS, "user_id", &me.id)?;
     // Lessons still to teach must be reassigned first: refused before anything changes.
     for tutor in &tutors {
-        let upcoming = lessons_of(&tutor.id)?.into_iter().find(|l| {
-            l.data.status == LessonStatus::Scheduled && l.data.start_at > now
-        });
+        let upcoming = lessons_of(&tutor.id)?
+            .into_iter()
+            .find(|l| l.data.status == LessonStatus::Scheduled && l.data.start_at > now);
         if let Some(lesson) = upcoming {
             return Err(Error::conflict(t!(
                 "tutoring.personal_data.lessons_ahead",
@@ -227,4 +227,3 @@ fn erase_tutor(tutor: Doc<Tutor>, me: &User, erased: &mut Erased) -> Result<()> 
     );
     Ok(())
 }
-

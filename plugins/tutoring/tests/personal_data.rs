@@ -42,7 +42,10 @@ fn a_family_and_a_tutor_download_their_records_and_an_erasure_keeps_the_hours_wi
     );
     assert_eq!(export.body["tutors"], json!([]));
     let text = export.body.to_string();
-    assert!(!text.contains("Bianchi") && !text.contains(&month.ugo), "{text}");
+    assert!(
+        !text.contains("Bianchi") && !text.contains(&month.ugo),
+        "{text}"
+    );
     // Giulia's: her tutor's record and the lessons she teaches, no family.
     let giulia = host.get(Some(&month.giulia), DATA);
     assert_eq!(giulia.body["tutors"][0]["name"], "Giulia Neri");

@@ -93,7 +93,10 @@ pub fn outcome_message(app: &Application, title: &str, prefix: &str) -> Option<(
                 }
                 body
             };
-            (t!("vouchers.notice.not_funded_subject", title = title), body)
+            (
+                t!("vouchers.notice.not_funded_subject", title = title),
+                body,
+            )
         }
         Status::Eligible | Status::NeedsReview | Status::InfoRequested => return None,
     };
@@ -137,4 +140,3 @@ fn in_language_of<T>(recipient: &str, compose: impl FnOnce() -> T) -> T {
     i18n::set_locale(&caller);
     composed
 }
-

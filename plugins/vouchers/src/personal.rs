@@ -230,7 +230,10 @@ fn unlink_shop(mut shop: Doc<Merchant>, me: &User, erased: &mut Erased) -> Resul
     shop.data.claim_code = None;
     MERCHANTS.put_if_version(&shop.id, &shop.data, shop.version)?;
     erased.keep(
-        t!("vouchers.personal_data.kept_merchant", name = shop.data.name),
+        t!(
+            "vouchers.personal_data.kept_merchant",
+            name = shop.data.name
+        ),
         t!("vouchers.personal_data.kept_merchant_why"),
     );
     let mut changed = 1;

@@ -19,18 +19,29 @@ fn applicants_hear_their_outcome_once_with_codes_reasons_and_the_budget() {
     let id = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
     let path = format!("/api/campaigns/{id}/applications");
     let for_person = |notices: &[Notice], account: &str| -> Vec<Notice> {
-        notices.iter().filter(|n| n.to == account).cloned().collect()
+        notices
+            .iter()
+            .filter(|n| n.to == account)
+            .cloned()
+            .collect()
     };
 
     // Anna is eligible (385.50 €): nothing to tell yet.
     let anna_id = id_of(&host.post(Some(&anna), &path, apply(ANNA, 3, 1, "9000", true, false)));
     assert!(host.notifications().is_empty());
     // Bruno's ISEE is above the threshold: he is told at once, with the reason.
-    let bruno_app = host.post(Some(&bruno), &path, apply(BRUNO, 2, 0, "18000", true, false));
+    let bruno_app = host.post(
+        Some(&bruno),
+        &path,
+        apply(BRUNO, 2, 0, "18000", true, false),
+    );
     assert_eq!(bruno_app.body["status"], "ineligible");
     let to_bruno = for_person(&host.notifications(), &bruno.id);
     assert_eq!(to_bruno.len(), 1, "{to_bruno:?}");
-    assert_eq!(to_bruno[0].subject, "Domanda non ammissibile: Buoni spesa inverno");
+    assert_eq!(
+        to_bruno[0].subject,
+        "Domanda non ammissibile: Buoni spesa inverno"
+    );
     assert!(
         to_bruno[0]
             .body
@@ -57,7 +68,11 @@ fn applicants_hear_their_outcome_once_with_codes_reasons_and_the_budget() {
         to_carla[0].body
     );
     // Dario is eligible for 400 €, ranked after Anna: 785.50 € do not fit in 700.
-    let dario_id = id_of(&host.post(Some(&dario), &path, apply(DARIO, 4, 0, "12000", true, false)));
+    let dario_id = id_of(&host.post(
+        Some(&dario),
+        &path,
+        apply(DARIO, 4, 0, "12000", true, false),
+    ));
     // Elena has no account: nobody to write to.
     let elena = json!({"on_behalf": true, "full_name": "Elena Pellegrini", "tax_code": ELENA, "household_size": 1, "minors": 0, "isee": "20000", "resident": "sì", "income_loss": "no"});
     assert_eq!(host.post(Some(&operator), &path, elena).status, 201);
@@ -73,7 +88,10 @@ fn applicants_hear_their_outcome_once_with_codes_reasons_and_the_budget() {
     let notices = host.notifications();
     let to_anna = for_person(&notices, &anna.id);
     assert_eq!(to_anna.len(), 1, "{to_anna:?}");
-    assert_eq!(to_anna[0].subject, "Domanda finanziata: Buoni spesa inverno");
+    assert_eq!(
+        to_anna[0].subject,
+        "Domanda finanziata: Buoni spesa inverno"
+    );
     let body = &to_anna[0].body;
     assert!(body.contains("finanziata con 385,50 €"), "{body}");
     // Every code as printed, with its amount in Italian.
@@ -81,12 +99,26 @@ fn applicants_hear_their_outcome_once_with_codes_reasons_and_the_budget() {
         let printed = format!("BS-{}-{}-{}", &code[..4], &code[4..8], &code[8..]);
         assert!(body.contains(&printed), "{printed} in {body}");
     }
-    assert!(body.contains(": 50,00 €") && body.contains(": 0,50 €"), "{body}");
+    assert!(
+        body.contains(": 50,00 €") && body.contains(": 0,50 €"),
+        "{body}"
+    );
     let to_dario = for_person(&notices, &dario.id);
     assert_eq!(to_dario.len(), 1, "{to_dario:?}");
-    assert_eq!(to_dario[0].subject, "Domanda non finanziata: Buoni spesa inverno");
-    assert!(to_dario[0].body.contains("il budget del bando non bastava"), "{}", to_dario[0].body);
-    assert!(to_dario[0].body.contains("Posizione in graduatoria: 2."), "{}", to_dario[0].body);
+    assert_eq!(
+        to_dario[0].subject,
+        "Domanda non finanziata: Buoni spesa inverno"
+    );
+    assert!(
+        to_dario[0].body.contains("il budget del bando non bastava"),
+        "{}",
+        to_dario[0].body
+    );
+    assert!(
+        to_dario[0].body.contains("Posizione in graduatoria: 2."),
+        "{}",
+        to_dario[0].body
+    );
     // One message each, nobody else: Bruno and Carla are not told again at the closing.
     assert_eq!(notices.len(), 4, "{notices:?}");
     assert_eq!(for_person(&notices, &bruno.id).len(), 1);

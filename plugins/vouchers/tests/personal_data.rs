@@ -27,7 +27,11 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     let carla_id = id_of(&host.post(Some(&carla), &path, apply(CARLA, 2, 1, "5000", true, false)));
     let elena = json!({"on_behalf": true, "full_name": "Elena Pellegrini", "tax_code": ELENA, "household_size": 1, "minors": 0, "isee": "12000", "resident": "sì", "income_loss": "no"});
     assert_eq!(host.post(Some(&operator), &path, elena).status, 201);
-    let closed = host.post(Some(&operator), &format!("/api/campaigns/{winter}/close"), json!({}));
+    let closed = host.post(
+        Some(&operator),
+        &format!("/api/campaigns/{winter}/close"),
+        json!({}),
+    );
     assert_eq!(closed.body["close"]["funded"], 2, "{}", closed.body);
 
     // Spring is open: the operator files for Anna, who is found by her tax code.
@@ -50,7 +54,11 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     );
     let shop_id = id_of(&shop);
     let claim = json!({"code": shop.body["claim_code"]});
-    assert_eq!(host.post(Some(&shopkeeper), "/api/merchant/claim", claim).status, 200);
+    assert_eq!(
+        host.post(Some(&shopkeeper), "/api/merchant/claim", claim)
+            .status,
+        200
+    );
     let anna_view = host.get(Some(&anna), &format!("/api/applications/{anna_id}"));
     let anna_codes = codes_of(&anna_view.body);
     let redeemed = host.post(
@@ -85,7 +93,10 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     let shop_export = host.get(Some(&shopkeeper), DATA);
     assert_eq!(shop_export.body["applications"], json!([]));
     assert_eq!(shop_export.body["merchants"][0]["id"], shop_id.as_str());
-    assert_eq!(shop_export.body["redemptions"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        shop_export.body["redemptions"].as_array().map(Vec::len),
+        Some(1)
+    );
     // Only the person asks for their own: without an account there is nothing to ask.
     assert_eq!(host.get(None, DATA).status, 401);
 
@@ -102,7 +113,12 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
         .iter()
         .filter_map(|k| k["what"].as_str())
         .collect();
-    assert_eq!(kept, ["domande finanziate", "buoni emessi"], "{}", erased.body);
+    assert_eq!(
+        kept,
+        ["domande finanziate", "buoni emessi"],
+        "{}",
+        erased.body
+    );
     assert!(
         erased.body["kept"][0]["why"]
             .as_str()
@@ -121,11 +137,18 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     assert_eq!(kept_app.body["amount_cents"], 38_550);
     assert_eq!(codes_of(&kept_app.body), anna_codes);
     assert_eq!(amounts(&kept_app.body), amounts(&anna_view.body));
-    let balance = |code: &str| host.get(Some(&shopkeeper), &format!("/api/vouchers/{code}")).body["balance_cents"].clone();
+    let balance = |code: &str| {
+        host.get(Some(&shopkeeper), &format!("/api/vouchers/{code}"))
+            .body["balance_cents"]
+            .clone()
+    };
     assert_eq!(balance(&anna_codes[0]), 3_000);
     assert_eq!(balance(&anna_codes[1]), 5_000);
     // The pending application is gone, and so is its count; the money did not move.
-    let spring_list = host.get(Some(&operator), &format!("/api/campaigns/{spring}/applications"));
+    let spring_list = host.get(
+        Some(&operator),
+        &format!("/api/campaigns/{spring}/applications"),
+    );
     assert_eq!(spring_list.body, json!([]));
     let after = host.get(Some(&operator), "/api/dashboard").body;
     let campaign = |board: &Json, id: &str| {
@@ -145,7 +168,10 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     assert_eq!(campaign(&before, &spring)["applications"], 1);
     assert_eq!(campaign(&after, &spring)["applications"], 0);
     // The beneficiaries' export still lists her amount, without her.
-    let sheet = csv(&host.get(Some(&operator), &format!("/campaigns/{winter}/beneficiaries.csv")));
+    let sheet = csv(&host.get(
+        Some(&operator),
+        &format!("/campaigns/{winter}/beneficiaries.csv"),
+    ));
     assert!(
         sheet.contains("\n2;cancellato;cancellato;385,50;11;BS-"),
         "{sheet}"
@@ -183,7 +209,10 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     let owed_after = host.get(Some(&operator), "/api/merchants").body;
     assert_eq!(owed_after[0]["owed_cents"], owed_before[0]["owed_cents"]);
     assert_eq!(owed_after[0]["linked"], false, "{owed_after}");
-    assert_eq!(host.get(Some(&shopkeeper), DATA).body["merchants"], json!([]));
+    assert_eq!(
+        host.get(Some(&shopkeeper), DATA).body["merchants"],
+        json!([])
+    );
     assert_eq!(host.delete(Some(&shopkeeper), DATA).body["erased"], 0);
 }
 
@@ -207,6 +236,15 @@ fn an_erasure_waits_while_a_campaign_of_the_person_is_being_closed() {
     .expect("started");
     let refused = host.delete(Some(&anna), DATA);
     assert_eq!(refused.status, 409, "{}", refused.body);
-    assert!(refused.message().contains("in chiusura"), "{}", refused.body);
-    assert_eq!(host.get(Some(&anna), DATA).body["applications"].as_array().map(Vec::len), Some(1));
+    assert!(
+        refused.message().contains("in chiusura"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        host.get(Some(&anna), DATA).body["applications"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 }
