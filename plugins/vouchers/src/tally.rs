@@ -94,7 +94,9 @@ pub fn push_removals(batch: &mut Batch, campaign: &str, removed: &[(&str, Status
     push_changes(batch, campaign, changes)
 }
 
-/// A change of the counts in one shard: from one status (or none), to one (or none).
+/// A change of one application's status: from one (or none), to one (or none, deleted).
+type Shift = (Option<Status>, Option<Status>);
+/// A change of the counts in one shard.
 type Change = (u64, Option<Status>, Option<Status>);
 
 fn push_changes(
@@ -102,7 +104,7 @@ fn push_changes(
     campaign: &str,
     changes: impl Iterator<Item = Change>,
 ) -> Result<()> {
-    let mut by_shard: BTreeMap<u64, Vec<(Option<Status>, Option<Status>)>> = BTreeMap::new();
+    let mut by_shard: BTreeMap<u64, Vec<Shift>> = BTreeMap::new();
     for (shard, from, to) in changes {
         by_shard.entry(shard).or_default().push((from, to));
     }
