@@ -102,6 +102,12 @@ impl Quota {
             .map_or(0, |doc| doc.data.used))
     }
 
+    /// Deletes the counter of `person` for the period holding `utc_ms` (an erasure of their
+    /// data): whether there was one.
+    pub fn forget(&self, person: &str, utc_ms: i64) -> Result<bool> {
+        self.counters.delete(&self.id(person, utc_ms))
+    }
+
     /// Counts `amount` uses by `person` at `utc_ms` into `batch`, or refuses (`422`, in the
     /// person's language) when they would pass the limit. Nothing is counted until the batch
     /// commits; a commit that loses a race to another use fails with a conflict (see the

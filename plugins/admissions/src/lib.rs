@@ -41,6 +41,7 @@
 //! | `POST /api/applications` (`201`) | apply (`409` if the organisation has one under examination) |
 //! | `GET /api/applications?status=&limit=&offset=` | committee: applications |
 //! | `GET /api/my-applications` | the caller's applications |
+//! | `GET /api/personal-data`, `DELETE /api/personal-data` | the kernel, as the person: everything about them ("download my data"), and its erasure (see [`personal`]) |
 //! | `GET /api/mine` | the caller's applications and register entries as `[{title, status, href}]`, for the kernel's `/me` page; newest change first, at most 50 |
 //! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{comments,request-info,vote,conflict,answer,withdraw}`, `POST /api/applications/{id}/services/{service}/withdraw` | as above |
 //! | `GET /api/committee`, `POST /api/committee/profile` | committee |
@@ -71,6 +72,7 @@ pub mod minutes;
 pub mod motion;
 pub mod notice;
 pub mod organisation;
+pub mod personal;
 pub mod provider;
 pub mod roster;
 pub mod time;
@@ -135,6 +137,8 @@ impl Plugin for Admissions {
             .get("/api/applications", applications::api_list)
             .get("/api/my-applications", applications::api_mine)
             .get("/api/mine", mine::api)
+            .get("/api/personal-data", personal::export)
+            .delete("/api/personal-data", personal::erase)
             .get("/api/applications/{id}", applications::api_get)
             .get("/api/committee", committee::api)
             .get("/api/register", register::api_list)

@@ -60,6 +60,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /api/me` | the caller's wallets and pending enrolments |
+//! | `GET /api/personal-data`, `DELETE /api/personal-data` | the kernel, as the person: everything about them ("download my data"), and its erasure (see [`personal`]) |
 //! | `GET /api/mine` | the caller's wallets (plan, balance), enrolments to activate and reimbursement requests (amount, status) as `[{title, status, href}]`, for the kernel's `/me` page; newest first, at most 50 |
 //! | `GET /api/wallets/{id}`, `POST /api/enrolments/{id}/activate` | a wallet with its movements; activate |
 //! | `GET /api/catalogue`, `POST /api/purchases` (`201`) | catalogue; buy |
@@ -91,6 +92,7 @@ pub mod expiry;
 pub mod fields;
 pub mod notice;
 pub mod payout;
+pub mod personal;
 pub mod plan;
 pub mod provider;
 pub mod purchase;
@@ -152,6 +154,8 @@ impl Plugin for CorporatePlans {
             .post_twin("/services/{id}/price", providers::set_price)
             .get("/api/me", wallet::api_me)
             .get("/api/mine", mine::api)
+            .get("/api/personal-data", personal::export)
+            .delete("/api/personal-data", personal::erase)
             .get("/api/wallets/{id}", wallet::api_get)
             .get("/api/catalogue", wallet::api_catalogue)
             .get("/api/hr", plans::api_hr)

@@ -6,6 +6,8 @@
 
 pub mod ride;
 
+use trama_sdk::personal_data::{Erased, Export, owned_by};
+
 // ANCHOR: http
 use serde::Deserialize;
 use serde_json::json;
@@ -113,6 +115,39 @@ fn mine(request: Request, _: Params) -> Result<Response> {
     Response::json(&rides)
 }
 
+/// `GET /api/personal-data` (the kernel, as the person): their rides and monthly counts.
+fn personal_data(_: Request, _: Params) -> Result<Response> {
+    let user = identity::require_login()?;
+    let rides = owned_by(&RIDES, "person", &user.id)?;
+    let quota = ride::quota(u32::MAX);
+    let mut months = std::collections::BTreeMap::new();
+    for doc in &rides {
+        let day = local::today(doc.data.at);
+        let month = format!("{:04}-{:02}", day.year, day.month);
+        months.insert(month, quota.used(&user.id, doc.data.at)?);
+    }
+    Export::new()
+        .with("rides", &rides)?
+        .with_value("rides_per_month", json!(months))
+        .response()
+}
+
+/// `DELETE /api/personal-data` (the kernel, as the person, carrying out an erasure): every
+/// ride and monthly count goes. Nothing here must be kept: no money moves and no rule asks
+/// the service to keep who went where (a destination may reveal someone's health).
+fn erase_personal_data(_: Request, _: Params) -> Result<Response> {
+    let user = identity::require_login()?;
+    let quota = ride::quota(u32::MAX);
+    let mut erased = Erased::default();
+    for doc in owned_by(&RIDES, "person", &user.id)? {
+        quota.forget(&user.id, doc.data.at)?;
+        if RIDES.delete(&doc.id)? {
+            erased.count(1);
+        }
+    }
+    erased.response()
+}
+
 // ANCHOR: plugin
 #[derive(Default)]
 pub struct Rides;
@@ -126,6 +161,8 @@ impl Plugin for Rides {
             .get("/api/drivers", drivers)
             .get("/rides.csv", export)
             .get("/api/mine", mine)
+            .get("/api/personal-data", personal_data)
+            .delete("/api/personal-data", erase_personal_data)
             .handle(request)
     }
 }

@@ -58,6 +58,7 @@
 //! | `GET /api/lessons?from=&to=&tutor=`, `GET /api/lessons/{id}`, `POST /api/lessons/{id}/attendance`, `POST /api/lessons/{id}/cancel` | lessons |
 //! | `GET /api/reports?month=` | the monthly report |
 //! | `POST /api/reminders/run` | `{queued, already_sent, without_account}` |
+//! | `GET /api/personal-data`, `DELETE /api/personal-data` | the kernel, as the person: everything about them ("download my data"), and its erasure (see [`personal`]) |
 //! | `GET /api/mine` | the caller's lessons as `[{title, status, href}]`, for the kernel's `/me` page: the family's bookings (upcoming and of the last 30 days) and, for a tutor, the lessons they will teach; latest first, at most 50 |
 //!
 //! ## Events and jobs
@@ -77,6 +78,7 @@ mod fixtures;
 pub mod ics;
 pub mod input;
 pub mod lesson;
+pub mod personal;
 pub mod reminders;
 pub mod report;
 
@@ -153,6 +155,8 @@ impl Plugin for Tutoring {
             .get("/api/lessons/{id}", lessons::api_get)
             .get("/api/reports", reports::api)
             .get("/api/mine", mine::api)
+            .get("/api/personal-data", personal::export)
+            .delete("/api/personal-data", personal::erase)
             .handle(request)
     }
 

@@ -311,6 +311,8 @@ pub fn advance(
 /// group could overrun `events_budget`, or a group fails (logged, so the run still succeeds).
 fn issue_phase(doc: &mut Doc<Campaign>, deadline: i64, events_budget: &mut usize) -> Result<bool> {
     let mut titles = Titles::default();
+    // Printed before the voucher codes in the messages to beneficiaries.
+    let prefix = crate::config::Settings::load()?.voucher_code_prefix;
     loop {
         let state = state_of(doc)?;
         if state.next_chunk >= state.chunks {
@@ -333,7 +335,7 @@ fn issue_phase(doc: &mut Doc<Campaign>, deadline: i64, events_budget: &mut usize
             }
             let end = (start + GROUP).min(plan.data.entries.len());
             let entries = &plan.data.entries[start..end];
-            let done = match issue_group(&doc.id, &doc.data, entries, &mut titles) {
+            let done = match issue_group(&doc.id, &doc.data, entries, &mut titles, &prefix) {
                 Ok(done) => done,
                 Err(err) => {
                     log::error(format!(
@@ -359,7 +361,7 @@ fn issue_phase(doc: &mut Doc<Campaign>, deadline: i64, events_budget: &mut usize
         state.next_entry = 0;
         save(doc)?;
     }
-    sweep(&doc.id)?;
+    sweep(&doc.id, &doc.data.title)?;
     let now = clock::now_ms();
     doc.data.state = State::Closed;
     let state = state_mut(doc)?;
@@ -393,6 +395,7 @@ fn issue_group(
     campaign: &Campaign,
     entries: &[PlanEntry],
     titles: &mut Titles,
+    prefix: &str,
 ) -> Result<GroupDone> {
     let budget = budget_account(campaign_id);
     for attempt in 1..=GROUP_ATTEMPTS {
@@ -403,6 +406,8 @@ fn issue_group(
         let mut transfers: Vec<TransferRequest> = Vec::new();
         // The funded applications (id, citizen's account, vouchers), for the events.
         let mut funded: Vec<(String, Option<String>, Vec<IssuedVoucher>)> = Vec::new();
+        // Each application's outcome as written, to tell its applicant (see `notice`).
+        let mut outcomes: Vec<(String, crate::application::Application)> = Vec::new();
         for entry in entries {
             let app_id = application_id(campaign_id, &entry.tax_code);
             let Some(app) = APPLICATIONS.get(&app_id)? else {
@@ -414,6 +419,7 @@ fn issue_group(
             match entry.outcome {
                 Outcome::Funded => {
                     let vouchers = if app.data.status == Status::Beneficiary {
+                        outcomes.push((app_id.clone(), app.data.clone()));
                         app.data.vouchers.clone()
                     } else {
                         let vouchers: Vec<IssuedVoucher> =
@@ -431,6 +437,7 @@ fn issue_group(
                         next.updated_at = now;
                         next.history.push(system_step(now, "funded"));
                         batch.put_if_version(&APPLICATIONS, &app_id, &next, app.version);
+                        outcomes.push((app_id.clone(), next.clone()));
                         moves.push((entry.tax_code.clone(), app.data.status, Status::Beneficiary));
                         for (index, v) in vouchers.iter().enumerate() {
                             batch.create(
@@ -465,6 +472,7 @@ fn issue_group(
                     if let Some(next) = settle(&app.data, entry, titles, now)? {
                         batch.put_if_version(&APPLICATIONS, &app_id, &next, app.version);
                         moves.push((entry.tax_code.clone(), app.data.status, next.status));
+                        outcomes.push((app_id.clone(), next));
                     }
                 }
             }
@@ -514,6 +522,9 @@ fn issue_group(
                     })
                     .collect(),
             })?;
+        }
+        for (id, app) in &outcomes {
+            crate::notice::outcome(id, app, &campaign.title, prefix);
         }
         return Ok(GroupDone {
             issued_cents: transfers.iter().map(|t| t.amount_cents).sum(),

@@ -61,6 +61,7 @@
 //! | `GET /api/merchants`, `POST /api/merchants` (`201`, with `claim_code`), `POST /api/merchants/{id}/reimburse` (`201`) | operator |
 //! | `GET /api/merchant`, `POST /api/merchant/claim`, `POST /api/redeem` (`201`; `409` over the balance) | merchant |
 //! | `GET /api/dashboard` | operator |
+//! | `GET /api/personal-data`, `DELETE /api/personal-data` | the kernel, as the person: everything about them ("download my data"), and its erasure (see [`personal`]) |
 //!
 //! ## Events and jobs
 //! Publishes `vouchers.voucher_issued` (once per funded application, listing its vouchers:
@@ -70,6 +71,12 @@
 //! subscribes to `admissions.provider_accredited`, `…_suspended`, `…_revoked` (see
 //! [`merchant`]). The job `close-campaigns` runs every minute, `recover-redemptions` every 30
 //! seconds (see [`jobs`]).
+//!
+//! ## Messages
+//! Each applicant with an account is told the outcome of their application once (`notify`,
+//! key `outcome/{application id}`), in their language: funded with the voucher codes and
+//! amounts, rejected or ineligible with the reasons, not funded at the closing (see
+//! [`notice`]).
 //!
 //! ## Redemptions after a crash
 //! A redemption's document is written `pending` before its money moves and becomes `done`
@@ -86,6 +93,8 @@ pub mod config;
 pub mod dashboard;
 pub mod jobs;
 pub mod merchant;
+pub mod notice;
+pub mod personal;
 pub mod rank;
 pub mod redeem;
 pub mod rules;
@@ -155,6 +164,8 @@ impl Plugin for Vouchers {
             .get("/api/merchants", merchants::api_list)
             .get("/api/merchant", merchants::api_me)
             .get("/api/dashboard", dash::api)
+            .get("/api/personal-data", personal::export)
+            .delete("/api/personal-data", personal::erase)
             .handle(request)
     }
 

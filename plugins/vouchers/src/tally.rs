@@ -57,13 +57,19 @@ pub struct Move<'a> {
 /// Applies `moves` to the counts of `tally`, pure.
 pub fn apply(tally: &mut Tally, moves: &[Move<'_>]) {
     for m in moves {
-        if m.from == Some(m.to) {
-            continue;
+        if m.from != Some(m.to) {
+            change(tally, m.from, Some(m.to));
         }
-        if let Some(from) = m.from {
-            *tally.counts.entry(from.key().to_owned()).or_insert(0) -= 1;
-        }
-        *tally.counts.entry(m.to.key().to_owned()).or_insert(0) += 1;
+    }
+}
+
+/// One application leaves `from` (if it was counted) and enters `to` (unless it is deleted).
+fn change(tally: &mut Tally, from: Option<Status>, to: Option<Status>) {
+    if let Some(from) = from {
+        *tally.counts.entry(from.key().to_owned()).or_insert(0) -= 1;
+    }
+    if let Some(to) = to {
+        *tally.counts.entry(to.key().to_owned()).or_insert(0) += 1;
     }
 }
 
@@ -71,26 +77,56 @@ pub fn apply(tally: &mut Tally, moves: &[Move<'_>]) {
 /// locked until the call ends (in shard order, so two calls never wait for each other in a
 /// circle) and expected at the version read.
 pub fn push(batch: &mut Batch, campaign: &str, moves: &[Move<'_>]) -> Result<()> {
-    let mut by_shard: BTreeMap<u64, Vec<Move<'_>>> = BTreeMap::new();
-    for m in moves.iter().filter(|m| m.from != Some(m.to)) {
-        by_shard.entry(shard(m.tax_code)).or_default().push(*m);
+    let changes = moves
+        .iter()
+        .filter(|m| m.from != Some(m.to))
+        .map(|m| (shard(m.tax_code), m.from, Some(m.to)));
+    push_changes(batch, campaign, changes)
+}
+
+/// Adds to `batch` the writes that take deleted applications of `campaign` (their tax code and
+/// last status) out of the counts, as [`push`] does for moves: an erasure (see
+/// [`crate::personal`]) deletes an application and its count in one batch.
+pub fn push_removals(batch: &mut Batch, campaign: &str, removed: &[(&str, Status)]) -> Result<()> {
+    let changes = removed
+        .iter()
+        .map(|(tax_code, status)| (shard(tax_code), Some(*status), None));
+    push_changes(batch, campaign, changes)
+}
+
+/// A change of one application's status: from one (or none), to one (or none, deleted).
+type Shift = (Option<Status>, Option<Status>);
+/// A change of the counts in one shard.
+type Change = (u64, Option<Status>, Option<Status>);
+
+fn push_changes(
+    batch: &mut Batch,
+    campaign: &str,
+    changes: impl Iterator<Item = Change>,
+) -> Result<()> {
+    let mut by_shard: BTreeMap<u64, Vec<Shift>> = BTreeMap::new();
+    for (shard, from, to) in changes {
+        by_shard.entry(shard).or_default().push((from, to));
     }
-    for (shard, moves) in by_shard {
+    for (shard, changes) in by_shard {
         let id = shard_id(campaign, shard);
-        match TALLIES.lock(&id)? {
-            Some(mut doc) => {
-                apply(&mut doc.data, &moves);
-                batch.put_if_version(&TALLIES, &id, &doc.data, doc.version);
-            }
-            None => {
-                let mut tally = Tally {
+        let (mut tally, version) = match TALLIES.lock(&id)? {
+            Some(doc) => (doc.data, Some(doc.version)),
+            None => (
+                Tally {
                     campaign: campaign.to_owned(),
                     counts: BTreeMap::new(),
-                };
-                apply(&mut tally, &moves);
-                batch.create(&TALLIES, &id, &tally);
-            }
+                },
+                None,
+            ),
+        };
+        for (from, to) in changes {
+            change(&mut tally, from, to);
         }
+        match version {
+            Some(version) => batch.put_if_version(&TALLIES, &id, &tally, version),
+            None => batch.create(&TALLIES, &id, &tally),
+        };
     }
     Ok(())
 }
@@ -148,6 +184,22 @@ mod tests {
         );
         assert_eq!(tally.counts.get("needs_review"), Some(&0));
         assert_eq!(tally.counts.get("eligible"), Some(&2));
+    }
+
+    #[test]
+    fn a_removal_takes_one_application_out_of_its_status() {
+        let mut tally = Tally::default();
+        apply(
+            &mut tally,
+            &[Move {
+                tax_code: "A",
+                from: None,
+                to: Status::Rejected,
+            }],
+        );
+        change(&mut tally, Some(Status::Rejected), None);
+        assert_eq!(tally.counts.get("rejected"), Some(&0));
+        assert_eq!(tally.counts.values().sum::<i64>(), 0);
     }
 
     #[test]

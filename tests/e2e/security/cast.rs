@@ -24,7 +24,7 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
 
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify"]
 [plugins.vouchers.settings]
 municipality_name = "Comune di Prova"
 

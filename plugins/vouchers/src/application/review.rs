@@ -152,6 +152,9 @@ pub fn review(id: &str, action: Action, actor: &User, now: i64) -> Result<Doc<Ap
         Action::Answer(_) => serde_json::json!({}),
     };
     audit::record(&format!("application.{}", action.name()), id, &detail)?;
+    if next.status == Status::Rejected {
+        crate::notice::outcome(id, &next, &campaign.data.title, "");
+    }
     Ok(Doc {
         id: id.to_owned(),
         version,

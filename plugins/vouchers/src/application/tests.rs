@@ -138,3 +138,39 @@ fn texts_must_not_be_empty_or_huge() {
         Some("scrivi un testo da 1 a 2000 caratteri (ne ha 2001)")
     );
 }
+
+#[test]
+fn the_outcome_is_written_in_the_recipients_language_with_its_formatting() {
+    use crate::application::IssuedVoucher;
+    use trama_sdk::i18n;
+
+    let mut funded = application(Status::Beneficiary);
+    funded.vouchers = vec![
+        IssuedVoucher {
+            code: "K3JX7PQ2MZ4A".into(),
+            amount_cents: 123_450,
+        },
+        IssuedVoucher {
+            code: "B8C9D0E1F2G3".into(),
+            amount_cents: 50,
+        },
+    ];
+    i18n::set_locale("en");
+    let (subject, body) =
+        crate::notice::outcome_message(&funded, "Winter food", "BS").expect("an outcome");
+    assert_eq!(subject, "Application funded: Winter food");
+    assert!(body.contains("funded with €1,235.00"), "{body}");
+    assert!(body.contains("- BS-K3JX-7PQ2-MZ4A: €1,234.50"), "{body}");
+    i18n::set_locale("de");
+    let (subject, body) =
+        crate::notice::outcome_message(&funded, "Winter", "").expect("an outcome");
+    assert_eq!(subject, "Antrag bewilligt: Winter");
+    assert!(body.contains("1.235,00 €"), "{body}");
+    // Nothing to tell while the application waits.
+    assert!(crate::notice::outcome_message(&application(Status::NeedsReview), "x", "").is_none());
+    i18n::set_locale("it");
+    let mut rejected = application(Status::Rejected);
+    rejected.rejection = Some("Documenti mancanti".into());
+    let (_, body) = crate::notice::outcome_message(&rejected, "Affitti", "").expect("an outcome");
+    assert!(body.contains("Motivo: Documenti mancanti"), "{body}");
+}

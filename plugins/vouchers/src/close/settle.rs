@@ -79,7 +79,7 @@ pub(super) fn settle(
 /// Marks `not_funded` any application of the campaign still waiting (one that was submitted or
 /// answered while the closing started). The counts say whether there is any, sparing three
 /// scans of the campaign's applications in the usual case.
-pub(super) fn sweep(campaign_id: &str) -> Result<()> {
+pub(super) fn sweep(campaign_id: &str, title: &str) -> Result<()> {
     let waiting = [Status::Eligible, Status::NeedsReview, Status::InfoRequested];
     let counts = tally::counts(campaign_id)?;
     if waiting
@@ -115,6 +115,7 @@ pub(super) fn sweep(campaign_id: &str) -> Result<()> {
                 }];
                 tally::push(&mut batch, campaign_id, &moves)?;
                 batch.commit()?;
+                crate::notice::outcome(&doc.id, &next, title, "");
             }
             store::checkpoint()?;
         }

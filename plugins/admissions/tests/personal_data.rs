@@ -1,0 +1,130 @@
+//! "Download my data" and erasure (`/api/personal-data`, called by the kernel as the person):
+//! an applicant's export holds their applications and register entries and nobody else's; an
+//! erasure withdraws and deletes what is still examined, keeps decided applications and the
+//! register entry without the person, takes a member's name off the committee's minutes, and
+//! a second one does nothing.
+
+mod common;
+
+use common::{APS_TAX_CODE, GIULIA, approved, committee, shop};
+use serde_json::{Value as Json, json};
+
+const DATA: &str = "/api/personal-data";
+
+#[test]
+fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_register() {
+    let committee = committee();
+    let host = &committee.host;
+    let (approved_id, provider_id) = approved(&committee);
+    // The shopkeeper also applies for an association, still examined.
+    let mut aps = shop("APS Il Girasole", APS_TAX_CODE, GIULIA);
+    aps["legal_form"] = json!("aps");
+    aps["vat_number"] = Json::Null;
+    aps["categories"] = json!(["doposcuola"]);
+    aps["services"] = json!([{"title": "Doposcuola", "category": "doposcuola", "description": "Aiuto compiti per ragazzi delle medie"}]);
+    let pending = host.post(Some(&committee.shopkeeper), "/api/applications", aps);
+    assert_eq!(pending.status, 201, "{}", pending.body);
+    let pending_id = pending.body["id"].as_str().expect("id").to_owned();
+    // Someone else's application, which nobody's erasure touches.
+    let coop = host.account("coop", &["citizen"]);
+    let mut other = shop("Forno Sociale srl", "00743110157", GIULIA);
+    other["email"] = json!("forno@example.org");
+    let other = host.post(Some(&coop), "/api/applications", other);
+    assert_eq!(other.status, 201, "{}", other.body);
+    let other_id = other.body["id"].as_str().expect("id").to_owned();
+
+    // The shopkeeper's download: both applications and the register entry, nothing of coop's.
+    let export = host.get(Some(&committee.shopkeeper), DATA);
+    assert_eq!(export.status, 200, "{}", export.body);
+    assert_eq!(
+        export.body["applications"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        export.body["register_entries"][0]["id"],
+        provider_id.as_str()
+    );
+    assert!(
+        !export.body.to_string().contains("Forno"),
+        "{}",
+        export.body
+    );
+    assert_eq!(export.body.get("committee_profile"), None);
+    // Anna's, as a member: the cases she voted on.
+    let anna = host.get(Some(&committee.anna), DATA);
+    assert_eq!(anna.body["cases_as_member"][0]["id"], approved_id.as_str());
+
+    // The shopkeeper is erased.
+    let erased = host.delete(Some(&committee.shopkeeper), DATA);
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    assert_eq!(erased.body["erased"], 3, "{}", erased.body);
+    let kept: Vec<&str> = erased.body["kept"]
+        .as_array()
+        .expect("kept")
+        .iter()
+        .filter_map(|k| k["what"].as_str())
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "domande di accreditamento decise",
+            "iscrizione dell'organizzazione al registro"
+        ]
+    );
+    // The examined application was withdrawn and is gone; the decided one stays, without
+    // the representative, with its decision; the shop is still in the public register.
+    let member = |id: &str| host.get(Some(&committee.anna), &format!("/api/applications/{id}"));
+    assert_eq!(member(&pending_id).status, 404);
+    let decided = member(&approved_id);
+    assert_eq!(decided.status, 200, "{}", decided.body);
+    assert_eq!(decided.body["status"], "approved");
+    let text = decided.body.to_string();
+    assert!(
+        !text.contains(common::MARIO) && !text.contains("Mario Rossi"),
+        "{text}"
+    );
+    assert!(text.contains("Alimentari Bottega srl"), "{text}");
+    let register = host.get(None, &format!("/api/register/{provider_id}"));
+    assert_eq!(register.status, 200, "{}", register.body);
+    assert_eq!(register.body["legal_name"], "Alimentari Bottega srl");
+    assert_eq!(register.body["status"], "active", "{}", register.body);
+    // Coop's application is untouched; nothing is left linked to the shopkeeper.
+    let other = member(&other_id);
+    assert!(
+        other.body.to_string().contains("forno@example.org"),
+        "{}",
+        other.body
+    );
+    let export = host.get(Some(&committee.shopkeeper), DATA);
+    assert_eq!(
+        (
+            &export.body["applications"],
+            &export.body["register_entries"]
+        ),
+        (&json!([]), &json!([]))
+    );
+    assert_eq!(
+        host.delete(Some(&committee.shopkeeper), DATA).body["erased"],
+        0
+    );
+
+    // Dario, a member, is erased: his profile goes; his name leaves the minutes (he was
+    // left out of the shop's vote for his declared link).
+    let before = member(&approved_id).body.to_string();
+    assert!(before.contains("\"dario\""), "{before}");
+    let erased = host.delete(Some(&committee.dario), DATA);
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    assert!(erased.body["erased"].as_u64() >= Some(1), "{}", erased.body);
+    let after = member(&approved_id).body.to_string();
+    assert!(!after.contains("\"dario\""), "{after}");
+    assert_eq!(
+        host.get(Some(&committee.dario), DATA).body["committee_profile"],
+        json!([])
+    );
+    let anna_after = host.get(Some(&committee.anna), DATA);
+    assert_eq!(
+        anna_after.body["cases_as_member"][0]["id"],
+        approved_id.as_str()
+    );
+    assert_eq!(host.delete(Some(&committee.dario), DATA).body["erased"], 0);
+}
