@@ -189,11 +189,13 @@ async fn pseudonymise(
         ],
     ))
     .await?;
-    let by_id: [(&str, &str); 4] = [
+    let by_id: [(&str, &str); 5] = [
         ("sessions", "user_id"),
         ("user_roles", "user_id"),
         ("account_links", "user_id"),
         ("notifications", "recipient"),
+        // The fiscal number SPID or CIE bound: a later login makes a new account.
+        ("identity_bindings", "user_id"),
     ];
     for (table, column) in by_id {
         txn.execute_raw(sql::stmt(

@@ -78,7 +78,11 @@ async fn account(db: &Db, instance: &str, user: &User) -> Result<Json, DbErr> {
         account.into_iter().next().unwrap_or(Json::Null),
     );
     out.insert("roles".into(), json!(user.roles));
-    let queries: [(&str, &str); 5] = [
+    let queries: [(&str, &str); 6] = [
+        (
+            "identity_providers",
+            "SELECT provider, fiscal_number, bound_at FROM identity_bindings WHERE instance = ? AND user_id = ? ORDER BY bound_at",
+        ),
         (
             "privacy_agreements",
             "SELECT version, given_at, locale FROM consents WHERE instance = ? AND user_id = ? ORDER BY given_at",

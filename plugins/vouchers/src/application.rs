@@ -187,23 +187,42 @@ pub fn read_submission(
     caller: &User,
 ) -> std::result::Result<Submission, Problems> {
     let mut problems = Problems::default();
-    let tax_code = match input.one("tax_code") {
-        None => {
-            problems.push("tax_code", t!("vouchers.problems.tax_code_required"));
-            String::new()
-        }
-        Some(text) => fiscal::tax_code(text).unwrap_or_else(|err| {
+    // A citizen who logged in with SPID or CIE applies under the fiscal number it certified:
+    // nothing to type, and no other number to apply under.
+    let certified = if on_behalf {
+        None
+    } else {
+        trama_sdk::identity::fiscal_number()
+    };
+    let typed = input.one("tax_code").filter(|text| !text.trim().is_empty());
+    let tax_code = match (certified, typed) {
+        (Some(own), None) => own,
+        (Some(own), Some(text)) if fiscal::tax_code(text).is_ok_and(|code| code == own) => own,
+        (Some(own), Some(_)) => {
             problems.push(
                 "tax_code",
-                t!(
-                    "vouchers.problems.tax_code_invalid",
-                    text = text,
-                    // The SDK's sentence, in the caller's language.
-                    problem = err.describe(i18n::current()),
-                ),
+                t!("vouchers.problems.tax_code_certified", tax_code = own),
             );
-            String::new()
-        }),
+            own
+        }
+        (None, typed) => match typed {
+            None => {
+                problems.push("tax_code", t!("vouchers.problems.tax_code_required"));
+                String::new()
+            }
+            Some(text) => fiscal::tax_code(text).unwrap_or_else(|err| {
+                problems.push(
+                    "tax_code",
+                    t!(
+                        "vouchers.problems.tax_code_invalid",
+                        text = text,
+                        // The SDK's sentence, in the caller's language.
+                        problem = err.describe(i18n::current()),
+                    ),
+                );
+                String::new()
+            }),
+        },
     };
     let full_name = if on_behalf {
         let name = input.one("full_name").unwrap_or_default().to_owned();
@@ -292,8 +311,10 @@ fn own_application_only(campaign: &Doc<Campaign>, tax_code: &str, caller: &User)
             title = campaign.data.title,
         )));
     }
+    // A number certified by SPID or CIE prevails over one typed in an earlier application.
+    let certified = trama_sdk::identity::fiscal_number().is_some();
     match mine.first() {
-        Some(first) if first.data.tax_code != tax_code => Err(Error::invalid(t!(
+        Some(first) if !certified && first.data.tax_code != tax_code => Err(Error::invalid(t!(
             "vouchers.application.not_your_tax_code",
             tax_code = first.data.tax_code,
         ))),

@@ -213,3 +213,29 @@ fn an_account_applies_once_per_campaign_and_only_for_its_own_tax_code() {
     let filed = host.post(Some(&operator), &winter, for_bruno);
     assert_eq!(filed.status, 201, "{}", filed.body);
 }
+
+#[test]
+fn a_citizen_logged_in_with_spid_applies_under_the_certified_fiscal_number_only() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let anna = host.account("anna", &["citizen"]);
+    host.bind_fiscal_number(&anna, ANNA);
+    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
+    let path = format!(
+        "/api/campaigns/{}/applications",
+        created.body["id"].as_str().expect("id")
+    );
+
+    let mut someone_else = apply(BRUNO, 1, 0, "1000", true, false);
+    let refused = host.post(Some(&anna), &path, someone_else.clone());
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.to_string().contains(ANNA), "{}", refused.body);
+    // Nothing typed: the certified number is used.
+    someone_else
+        .as_object_mut()
+        .expect("object")
+        .remove("tax_code");
+    let filed = host.post(Some(&anna), &path, someone_else);
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    assert_eq!(filed.body["tax_code"], ANNA);
+}

@@ -202,6 +202,8 @@ fn render_page(
         "logged_in": user.is_some(),
         "can_apply": user.is_some() && doc.data.phase(today) == Phase::Open,
         "municipality": settings.municipality_name,
+        // Logged in with SPID or CIE: the application is under this number, not typed.
+        "certified_tax_code": identity::fiscal_number(),
     });
     if let Some(user) = &user {
         let mine: Vec<ApplicationView> = APPLICATIONS
