@@ -138,6 +138,11 @@ pub struct Application {
     pub filed_by: String,
     #[serde(default)]
     pub on_behalf: bool,
+    /// Filed online under a tax code that already had an application in the campaign: kept
+    /// for an operator to check who is who, and shown as an ordinary application to review to
+    /// its filer, so that nobody learns from the answer whether a tax code has applied.
+    #[serde(default)]
+    pub contested: bool,
     pub answers: Answers,
     pub status: Status,
     #[serde(default)]
@@ -295,6 +300,16 @@ pub fn assess(
     }
 }
 
+/// Turns a citizen's application into a contested one: its own id, to be reviewed by an
+/// operator whatever its answers.
+fn contest(application: &mut Application, id: &mut String, caller: &User) {
+    application.contested = true;
+    if matches!(application.status, Status::Eligible) {
+        application.status = Status::NeedsReview;
+    }
+    *id = format!("{id}-{}", caller.id);
+}
+
 /// A citizen applies for themselves only: once per campaign, and always with the tax code
 /// their account applied with first (an operator files for anyone else). Without these rules
 /// one account could file thousands of applications under invented but valid tax codes and
@@ -372,13 +387,14 @@ pub fn submit(
     } else {
         "submitted"
     };
-    let application = Application {
+    let mut application = Application {
         campaign: campaign.id.clone(),
         tax_code: submission.tax_code.clone(),
         full_name: submission.full_name,
         user_id: (!submission.on_behalf).then(|| caller.id.clone()),
         filed_by: caller.username.clone(),
         on_behalf: submission.on_behalf,
+        contested: false,
         answers: submission.answers,
         status: assessment.status,
         reasons: assessment.reasons,
@@ -398,7 +414,10 @@ pub fn submit(
         submitted_at: now,
         updated_at: now,
     };
-    let id = application_id(&campaign.id, &submission.tax_code);
+    let mut id = application_id(&campaign.id, &submission.tax_code);
+    if !application.on_behalf && APPLICATIONS.get(&id)?.is_some() {
+        contest(&mut application, &mut id, caller);
+    }
     let duplicate = || {
         Error::conflict(t!(
             "vouchers.application.duplicate",
@@ -423,7 +442,15 @@ pub fn submit(
         tally::push(&mut batch, &campaign.id, &moves)?;
         match batch.commit() {
             Ok(_) => break,
-            Err(Error::Conflict(_)) if APPLICATIONS.get(&id)?.is_some() => return Err(duplicate()),
+            // The same tax code filed meanwhile: the office is told, online it is contested.
+            Err(Error::Conflict(_)) if APPLICATIONS.get(&id)?.is_some() => {
+                if application.on_behalf || application.contested {
+                    return Err(duplicate());
+                }
+                contest(&mut application, &mut id, caller);
+                attempts = 0;
+                continue;
+            }
             Err(Error::Conflict(_)) if attempts < MAX_ATTEMPTS => continue,
             Err(err) => return Err(err),
         }

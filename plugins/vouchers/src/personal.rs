@@ -45,22 +45,19 @@ use crate::redeem::REDEMPTIONS;
 use crate::tally;
 use crate::voucher::{self, VOUCHERS, Voucher};
 
-/// The person's applications: those they filed, then those filed for them (same tax code).
+/// The person's applications: those they filed, then those the office filed for them — found
+/// by the fiscal number SPID or CIE certified, never by a tax code someone typed (a typed code
+/// proves nothing, and would hand one person another's records).
 pub fn applications_of(user: &User) -> Result<Vec<Doc<Application>>> {
     let mut found: BTreeMap<String, Doc<Application>> = BTreeMap::new();
     for doc in owned_by(&APPLICATIONS, "user_id", &user.id)? {
         found.insert(doc.id.clone(), doc);
     }
-    let tax_codes: Vec<String> = found
-        .values()
-        .map(|doc| doc.data.tax_code.clone())
-        .filter(|code| code != ERASED)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    for tax_code in tax_codes {
-        for doc in owned_by(&APPLICATIONS, "tax_code", &tax_code)? {
-            found.entry(doc.id.clone()).or_insert(doc);
+    if let Some(certified) = trama_sdk::identity::fiscal_number() {
+        for doc in owned_by(&APPLICATIONS, "tax_code", &certified)? {
+            if doc.data.user_id.is_none() {
+                found.entry(doc.id.clone()).or_insert(doc);
+            }
         }
     }
     Ok(found.into_values().collect())

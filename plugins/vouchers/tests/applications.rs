@@ -239,3 +239,47 @@ fn a_citizen_logged_in_with_spid_applies_under_the_certified_fiscal_number_only(
     assert_eq!(filed.status, 201, "{}", filed.body);
     assert_eq!(filed.body["tax_code"], ANNA);
 }
+
+#[test]
+fn a_tax_code_that_already_applied_is_taken_for_review_without_telling_the_filer() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let bruno = host.account("bruno", &["citizen"]);
+    let carla = host.account("carla", &["citizen"]);
+    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
+    let path = format!(
+        "/api/campaigns/{}/applications",
+        created.body["id"].as_str().expect("id")
+    );
+    let his = host.post(Some(&bruno), &path, apply(BRUNO, 1, 0, "1000", true, false));
+    assert_eq!(his.body["status"], "eligible", "{}", his.body);
+
+    // Carla files under Bruno's tax code: the answer is an ordinary application to review.
+    let hers = host.post(Some(&carla), &path, apply(BRUNO, 1, 0, "1000", true, false));
+    assert_eq!(hers.status, 201, "{}", hers.body);
+    assert_eq!(hers.body["status"], "needs_review", "{}", hers.body);
+    assert!(hers.body.get("contested").is_none(), "{}", hers.body);
+    let mine = host.get(Some(&carla), "/api/my-applications");
+    assert!(
+        !mine.body.to_string().contains("contested"),
+        "{}",
+        mine.body
+    );
+
+    // The office sees it flagged, and funds one application per tax code.
+    let id = hers.body["id"].as_str().expect("id").to_owned();
+    let seen = host.get(Some(&operator), &format!("/api/applications/{id}"));
+    assert_eq!(seen.body["contested"], true, "{}", seen.body);
+    let approve = format!("/api/applications/{id}/approve");
+    let refused = host.post(Some(&operator), &approve, json!({}));
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    let his_id = his.body["id"].as_str().expect("id");
+    let rejected = host.post(
+        Some(&operator),
+        &format!("/api/applications/{his_id}/reject"),
+        json!({"reason": "presentata da chi non ne aveva titolo"}),
+    );
+    assert_eq!(rejected.status, 200, "{}", rejected.body);
+    let approved = host.post(Some(&operator), &approve, json!({}));
+    assert_eq!(approved.body["status"], "eligible", "{}", approved.body);
+}

@@ -68,7 +68,18 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     );
     assert_eq!(redeemed.status, 201, "{}", redeemed.body);
 
-    // Anna's download: both applications, her eleven vouchers with what is left; nobody else.
+    // Without a certified fiscal number the office's application for Anna is not hers to
+    // download: a tax code she typed proves nothing.
+    let typed_only = host.get(Some(&anna), DATA);
+    assert_eq!(
+        typed_only.body["applications"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        typed_only.body
+    );
+    // Logged in with SPID: Anna's download has both applications, her eleven vouchers with
+    // what is left; nobody else.
+    host.bind_fiscal_number(&anna, ANNA);
     let export = host.get(Some(&anna), DATA);
     assert_eq!(export.status, 200, "{}", export.body);
     let ids: Vec<&str> = export.body["applications"]
