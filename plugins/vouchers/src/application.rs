@@ -4,6 +4,13 @@
 //! An application's id is `{campaign}-{tax code}` and it is created with "must not exist yet",
 //! so one person applies once per campaign even when two submissions race: the store lets
 //! exactly one of them through and the other gets a `409`.
+//!
+//! A citizen applies for themselves only: under the fiscal number SPID or CIE certified, or,
+//! with a password account, under the tax code the account first applied with, once per
+//! campaign. So the `409` for a tax code that already applied can tell something about another
+//! person only to an account's very first application, one tax code per account (and never to
+//! a SPID/CIE login, whose number is its own). The closing keys applications by tax code, which
+//! is why a second application of one tax code is refused rather than held for review.
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::checked::IntoResult;
@@ -138,11 +145,6 @@ pub struct Application {
     pub filed_by: String,
     #[serde(default)]
     pub on_behalf: bool,
-    /// Filed online under a tax code that already had an application in the campaign: kept
-    /// for an operator to check who is who, and shown as an ordinary application to review to
-    /// its filer, so that nobody learns from the answer whether a tax code has applied.
-    #[serde(default)]
-    pub contested: bool,
     pub answers: Answers,
     pub status: Status,
     #[serde(default)]
@@ -300,16 +302,6 @@ pub fn assess(
     }
 }
 
-/// Turns a citizen's application into a contested one: its own id, to be reviewed by an
-/// operator whatever its answers.
-fn contest(application: &mut Application, id: &mut String, caller: &User) {
-    application.contested = true;
-    if matches!(application.status, Status::Eligible) {
-        application.status = Status::NeedsReview;
-    }
-    *id = format!("{id}-{}", caller.id);
-}
-
 /// A citizen applies for themselves only: once per campaign, and always with the tax code
 /// their account applied with first (an operator files for anyone else). Without these rules
 /// one account could file thousands of applications under invented but valid tax codes and
@@ -387,14 +379,13 @@ pub fn submit(
     } else {
         "submitted"
     };
-    let mut application = Application {
+    let application = Application {
         campaign: campaign.id.clone(),
         tax_code: submission.tax_code.clone(),
         full_name: submission.full_name,
         user_id: (!submission.on_behalf).then(|| caller.id.clone()),
         filed_by: caller.username.clone(),
         on_behalf: submission.on_behalf,
-        contested: false,
         answers: submission.answers,
         status: assessment.status,
         reasons: assessment.reasons,
@@ -414,10 +405,7 @@ pub fn submit(
         submitted_at: now,
         updated_at: now,
     };
-    let mut id = application_id(&campaign.id, &submission.tax_code);
-    if !application.on_behalf && APPLICATIONS.get(&id)?.is_some() {
-        contest(&mut application, &mut id, caller);
-    }
+    let id = application_id(&campaign.id, &submission.tax_code);
     let duplicate = || {
         Error::conflict(t!(
             "vouchers.application.duplicate",
@@ -442,15 +430,7 @@ pub fn submit(
         tally::push(&mut batch, &campaign.id, &moves)?;
         match batch.commit() {
             Ok(_) => break,
-            // The same tax code filed meanwhile: the office is told, online it is contested.
-            Err(Error::Conflict(_)) if APPLICATIONS.get(&id)?.is_some() => {
-                if application.on_behalf || application.contested {
-                    return Err(duplicate());
-                }
-                contest(&mut application, &mut id, caller);
-                attempts = 0;
-                continue;
-            }
+            Err(Error::Conflict(_)) if APPLICATIONS.get(&id)?.is_some() => return Err(duplicate()),
             Err(Error::Conflict(_)) if attempts < MAX_ATTEMPTS => continue,
             Err(err) => return Err(err),
         }

@@ -109,26 +109,6 @@ pub fn apply(app: &Application, action: &Action, actor: &str, now: i64) -> Resul
 /// Runs a review step against the store: the campaign must still be active, and the
 /// application unchanged since it was read (`409` otherwise). Audited as
 /// `application.{approved|rejected|info_requested|answered}`.
-/// A contested application is approved only when no other application of its tax code in the
-/// campaign is eligible or funded: the operator first rejects the one filed by someone else.
-fn one_eligible_per_tax_code(id: &str, app: &Application) -> Result<()> {
-    let same = APPLICATIONS
-        .query()
-        .filter("campaign", trama_sdk::store::Cmp::Eq, app.campaign.as_str())
-        .filter("tax_code", trama_sdk::store::Cmp::Eq, app.tax_code.as_str())
-        .fetch_all()?;
-    let other = same.iter().any(|doc| {
-        doc.id != id && matches!(doc.data.status, Status::Eligible | Status::Beneficiary)
-    });
-    if other {
-        return Err(Error::conflict(t!(
-            "vouchers.application.contested_other",
-            tax_code = app.tax_code,
-        )));
-    }
-    Ok(())
-}
-
 pub fn review(id: &str, action: Action, actor: &User, now: i64) -> Result<Doc<Application>> {
     let doc = load(id)?;
     let campaign = crate::campaign::load(&doc.data.campaign)?;
@@ -136,9 +116,6 @@ pub fn review(id: &str, action: Action, actor: &User, now: i64) -> Result<Doc<Ap
         return Err(Error::conflict(t!("vouchers.application.campaign_closed")));
     }
     let next = apply(&doc.data, &action, &actor.username, now)?;
-    if next.contested && next.status == Status::Eligible {
-        one_eligible_per_tax_code(id, &next)?;
-    }
     let changed = || Error::conflict(t!("vouchers.application.changed"));
     // Written out rather than `store::retry`: only a count shard's conflict is tried again (up
     // to `MAX_ATTEMPTS`, 8); a changed application, and running out of attempts, answer

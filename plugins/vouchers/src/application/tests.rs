@@ -75,7 +75,6 @@ fn application(status: Status) -> Application {
         user_id: Some("u1".into()),
         filed_by: "mario".into(),
         on_behalf: false,
-        contested: false,
         answers: answers(9_000, true),
         status,
         reasons: vec![],

@@ -40,10 +40,6 @@ pub struct ApplicationView {
     pub history: Vec<StepView>,
     pub submitted_at: i64,
     pub submitted_utc: String,
-    /// For operators only (see [`ApplicationView::for_operator`]): filed online under a tax
-    /// code that already had an application. Never sent to the filer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub contested: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,12 +60,6 @@ pub struct StepView {
 }
 
 impl ApplicationView {
-    /// The view with what only operators see.
-    pub fn for_operator(mut self, doc: &Doc<Application>) -> Self {
-        self.contested = Some(doc.data.contested);
-        self
-    }
-
     pub fn new(
         doc: &Doc<Application>,
         campaign: Option<&Campaign>,
@@ -124,7 +114,6 @@ impl ApplicationView {
                 .collect(),
             submitted_at: a.submitted_at,
             submitted_utc: DateTime::from_unix_ms(a.submitted_at).to_string(),
-            contested: None,
         }
     }
 }

@@ -31,7 +31,6 @@ fn unfunded_entries_settle_once() {
         user_id: None,
         filed_by: "op".into(),
         on_behalf: true,
-        contested: false,
         answers: Answers::default(),
         status: Status::Eligible,
         reasons: vec![],

@@ -29,17 +29,12 @@ fn visible(id: &str, user: &User) -> Result<Doc<Application>> {
 fn view(doc: &Doc<Application>, lang: Lang) -> Result<ApplicationView> {
     let settings = Settings::load()?;
     let campaign = CAMPAIGNS.get(&doc.data.campaign)?;
-    let view = ApplicationView::new(
+    Ok(ApplicationView::new(
         doc,
         campaign.as_ref().map(|c| &c.data),
         &settings.voucher_code_prefix,
         lang,
-    );
-    Ok(if OPERATORS.admits() {
-        view.for_operator(doc)
-    } else {
-        view
-    })
+    ))
 }
 
 fn render(

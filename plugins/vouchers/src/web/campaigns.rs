@@ -233,10 +233,7 @@ fn render_page(
         rows.truncate(PAGE_SIZE as usize);
         let rows: Vec<ApplicationView> = rows
             .iter()
-            .map(|a| {
-                ApplicationView::new(a, Some(&doc.data), &settings.voucher_code_prefix, lang)
-                    .for_operator(a)
-            })
+            .map(|a| ApplicationView::new(a, Some(&doc.data), &settings.voucher_code_prefix, lang))
             .collect();
         let counts = crate::tally::counts(id)?;
         let statuses: Vec<Value> = Status::ALL
@@ -400,10 +397,7 @@ pub fn api_applications(request: Request, params: Params) -> Result<Response> {
     let rows: Vec<ApplicationView> = q
         .fetch()?
         .iter()
-        .map(|a| {
-            ApplicationView::new(a, Some(&doc.data), &settings.voucher_code_prefix, lang)
-                .for_operator(a)
-        })
+        .map(|a| ApplicationView::new(a, Some(&doc.data), &settings.voucher_code_prefix, lang))
         .collect();
     Response::json(&rows)
 }
