@@ -23,7 +23,7 @@ const MAX_VERSION_CHARS: usize = 40;
 pub struct Notice {
     /// What people agree to, e.g. `2026-12` or `3`.
     pub version: String,
-    /// When the notice last changed, as the theme wrote it (an ISO date), for the page.
+    /// When the notice last changed, written as Italians read a date (`04/12/2026`).
     pub updated: Option<String>,
     /// Markdown by language, with the file each came from.
     texts: BTreeMap<String, (PathBuf, String)>,
@@ -97,7 +97,11 @@ impl Notice {
         }
         Ok(Self {
             version,
-            updated: header.updated.map(|date| date.to_string()),
+            // As the territory writes dates: 04/12/2026.
+            updated: header.updated.map(|stamp| match stamp.date {
+                Some(date) => format!("{:02}/{:02}/{}", date.day, date.month, date.year),
+                None => stamp.to_string(),
+            }),
             texts,
         })
     }
@@ -187,7 +191,7 @@ mod tests {
             .unwrap_or_else(|err| panic!("{err}"))
             .unwrap_or_else(|| panic!("a notice"));
         assert_eq!(notice.version, "3");
-        assert_eq!(notice.updated.as_deref(), Some("2026-12-01"));
+        assert_eq!(notice.updated.as_deref(), Some("01/12/2026"));
         let context = serde_json::json!({ "instance": { "name": "Valdarno" } });
         let html = |locale: &str| notice.html(locale, "it", &context).unwrap_or_default();
         assert!(html("it").contains("Informativa di Valdarno"));
