@@ -45,6 +45,7 @@ fn synthetic() -> Vec<Candidate> {
             let minors = rng.below(u64::from(household)) as u8;
             Candidate {
                 tax: tax_key(&format!("TST{i:013}")),
+                priority: [0; 3],
                 // A month of submissions, with many in the same second.
                 submitted_at: 1_735_689_600_000 + rng.below(30 * 86_400) as i64 * 1000,
                 isee_cents: rng.below(3_000_000) as i64,

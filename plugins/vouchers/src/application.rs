@@ -21,6 +21,7 @@ use trama_sdk::store::{Batch, Collection, Doc};
 use trama_sdk::{Error, Result, audit, i18n, t};
 
 use crate::campaign::{Campaign, Phase};
+use crate::rulebook::{self, Decision, Outcome, expr::Engine};
 use crate::rules::{Answers, Reason, ReviewRule};
 use crate::tally::{self, Move};
 
@@ -53,6 +54,26 @@ pub const JSON_FIELDS: &[&str] = &[
     "rent",
     "arrears",
 ];
+
+/// The JSON members an application to `campaign` may have: its rulebook's questions, or the
+/// built-in fields; and the household's rows, when the rulebook asks it.
+pub fn json_fields(campaign: &Campaign) -> (Vec<&str>, Option<&str>) {
+    match &campaign.rulebook {
+        None => (JSON_FIELDS.to_vec(), None),
+        Some(book) => {
+            let mut fields = JSON_FIELDS[..3].to_vec();
+            fields.extend(book.questions.iter().map(|q| q.key.as_str()));
+            (fields, book.members_question().map(|q| q.key.as_str()))
+        }
+    }
+}
+
+/// What a rulebook decided for an application: its answers and the calculation, step by step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Calculation {
+    pub answers: rulebook::Answers,
+    pub outcome: Outcome,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -163,6 +184,12 @@ pub struct Application {
     /// Position in the ranking, from 1, once the campaign closed.
     #[serde(default)]
     pub rank: Option<u32>,
+    /// The ranking keys a rulebook computed, highest first; empty for the built-in rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priority: Vec<i64>,
+    /// The rulebook's answers and calculation, when the campaign has a rulebook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calculation: Option<Calculation>,
     #[serde(default)]
     pub vouchers: Vec<IssuedVoucher>,
     #[serde(default)]
@@ -183,6 +210,8 @@ pub struct Submission {
     pub full_name: String,
     pub on_behalf: bool,
     pub answers: Answers,
+    /// The answers to the campaign's rulebook, when it has one.
+    pub rulebook_answers: Option<rulebook::Answers>,
 }
 
 /// Reads a submission to `campaign`. On behalf of someone, their full name is required; a
@@ -249,11 +278,16 @@ pub fn read_submission(
         caller.display_name.clone()
     };
     let answers = Answers::read(&campaign.fields, input, &mut problems);
+    let rulebook_answers = campaign
+        .rulebook
+        .as_ref()
+        .map(|book| rulebook::answer::read_all(&book.questions, input, &mut problems));
     problems.into_result(Submission {
         tax_code,
         full_name,
         on_behalf,
         answers,
+        rulebook_answers,
     })
 }
 
@@ -263,6 +297,48 @@ pub struct Assessment {
     pub status: Status,
     pub reasons: Vec<Reason>,
     pub review_rules: Vec<ReviewRule>,
+}
+
+/// The automatic checks of a campaign written as a rulebook: its rules decide, and being a
+/// beneficiary of an excluded campaign still refuses. The amount is 0 when ineligible.
+pub fn assess_rulebook(
+    book: &rulebook::Rulebook,
+    answers: rulebook::Answers,
+    beneficiary_of: &[(String, String)],
+    today: trama_sdk::clock::Date,
+) -> Result<(Assessment, Calculation)> {
+    // Checked when the campaign was created; a failure here is the plugin's, not the caller's.
+    let engine =
+        Engine::new(book).map_err(|problems| Error::internal(problems.summary(i18n::Lang::En)))?;
+    let outcome = engine.evaluate(book, &answers, today);
+    let mut reasons: Vec<Reason> = outcome
+        .failed
+        .iter()
+        .map(|label| Reason::Rule {
+            label: label.clone(),
+        })
+        .collect();
+    reasons.extend(
+        beneficiary_of
+            .iter()
+            .map(|(id, title)| Reason::AlreadyBeneficiary {
+                campaign: id.clone(),
+                title: title.clone(),
+            }),
+    );
+    let status = if !reasons.is_empty() {
+        Status::Ineligible
+    } else if outcome.decision == Decision::Review {
+        Status::NeedsReview
+    } else {
+        Status::Eligible
+    };
+    let assessment = Assessment {
+        status,
+        reasons,
+        review_rules: Vec::new(),
+    };
+    Ok((assessment, Calculation { answers, outcome }))
 }
 
 /// Ineligible when a rule is broken (every broken rule listed), otherwise to review when a
@@ -369,11 +445,34 @@ pub fn submit(
         own_application_only(campaign, &submission.tax_code, caller)?;
     }
     let others = beneficiary_of(&campaign.data, &submission.tax_code)?;
-    let assessment = assess(&campaign.data, &submission.answers, &others);
-    let amount_cents = campaign
-        .data
-        .amounts
-        .amount(submission.answers.household_size, submission.answers.minors);
+    let (assessment, amount_cents, calculation) =
+        match (&campaign.data.rulebook, submission.rulebook_answers) {
+            (Some(book), Some(answers)) => {
+                let (assessment, calculation) = assess_rulebook(book, answers, &others, today)?;
+                let amount = if assessment.status == Status::Ineligible {
+                    0
+                } else {
+                    calculation.outcome.amount_cents
+                };
+                (assessment, amount, Some(calculation))
+            }
+            _ => {
+                let assessment = assess(&campaign.data, &submission.answers, &others);
+                let amount = if assessment.status == Status::Ineligible {
+                    0
+                } else {
+                    campaign
+                        .data
+                        .amounts
+                        .amount(submission.answers.household_size, submission.answers.minors)
+                };
+                (assessment, amount, None)
+            }
+        };
+    let priority = calculation
+        .as_ref()
+        .map(|c| c.outcome.priority.clone())
+        .unwrap_or_default();
     let action = if submission.on_behalf {
         "submitted_on_behalf"
     } else {
@@ -395,6 +494,8 @@ pub fn submit(
         rejection: None,
         amount_cents,
         rank: None,
+        priority,
+        calculation,
         vouchers: Vec::new(),
         history: vec![Step {
             at: now,

@@ -11,6 +11,7 @@ use trama_sdk::{Error, Result, audit, store, t};
 
 use crate::close::CloseState;
 use crate::rank::Criterion;
+use crate::rulebook::Rulebook;
 use crate::rules::{AmountRule, Eligibility, Field, ReviewRule};
 
 mod form;
@@ -19,7 +20,7 @@ mod tests;
 mod view;
 
 pub use form::{Draft, validate};
-pub use view::{CampaignView, FieldView};
+pub use view::{CampaignView, FieldView, QuestionView};
 
 pub const CAMPAIGNS: Collection<Campaign> = Collection::new("campaigns");
 
@@ -49,6 +50,8 @@ pub const JSON_FIELDS: &[&str] = &[
     "denominations",
     "ranking",
     "review_rules",
+    "rulebook",
+    "template",
 ];
 
 /// The kind of support.
@@ -150,6 +153,10 @@ pub struct Campaign {
     pub denominations_cents: Vec<i64>,
     pub ranking: Vec<Criterion>,
     pub review_rules: Vec<ReviewRule>,
+    /// The notice's own questions and rules, when the campaign is written as a rulebook
+    /// instead of the built-in fields; frozen once the campaign is created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rulebook: Option<Rulebook>,
     pub state: State,
     pub created_at: i64,
     pub created_by: String,

@@ -97,6 +97,7 @@ pub mod notice;
 pub mod personal;
 pub mod rank;
 pub mod redeem;
+pub mod rulebook;
 pub mod rules;
 pub mod tally;
 pub mod voucher;
@@ -109,7 +110,7 @@ use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, log};
 
-use web::{applications, campaigns, dashboard as dash, home, merchants};
+use web::{applications, campaigns, dashboard as dash, home, merchants, rulebooks};
 
 /// What an operator or the applicant does to an application, each posted to
 /// `/applications/{id}/STEP` and `/api/applications/{id}/STEP` (see [`trama_sdk::twin`]).
@@ -125,8 +126,13 @@ impl Plugin for Vouchers {
             .get("/", home::page)
             .get("/campaigns", campaigns::list_page)
             .get("/campaigns/new", campaigns::new_form)
+            .get("/campaigns/new-rulebook", rulebooks::new_form)
+            .get("/simulate", rulebooks::simulate)
+            .post("/simulate", rulebooks::simulate)
+            .post("/api/simulate", rulebooks::simulate)
             .post_twin("/campaigns", campaigns::create)
             .get("/campaigns/{id}", campaigns::page)
+            .get("/campaigns/{id}/rulebook.toml", rulebooks::export)
             .post("/campaigns/{id}/apply", campaigns::apply)
             .post("/campaigns/{id}/apply-on-behalf", campaigns::apply)
             .post_twin("/campaigns/{id}/close", campaigns::close)

@@ -5,7 +5,9 @@
 //! (64 MiB by default): each application is held as a 48-byte [`Candidate`] (about 5 MB for
 //! 100,000) instead of its JSON document, and the sort is in place.
 //!
-//! **Ranking.** The campaign's criteria apply in the order the operator listed them; the
+//! **Ranking.** A campaign written as a rulebook ranks by its priority keys first, highest
+//! first, in the order the rulebook lists them. The campaign's criteria apply in the order the
+//! operator listed them; the
 //! submission time (earliest first) always breaks the remaining ties, and the application id
 //! (the tax code, within one campaign) breaks ties of the same millisecond, so the ranking is a
 //! total order: the same applications always rank the same way.
@@ -102,6 +104,8 @@ pub fn tax_code_of(key: &TaxKey) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate {
     pub tax: TaxKey,
+    /// A rulebook's priority keys, highest first; zeros for the built-in rules.
+    pub priority: [i64; crate::rulebook::outcome::MAX_PRIORITY],
     /// Unix milliseconds.
     pub submitted_at: i64,
     /// `i64::MAX` when the campaign does not ask for it.
@@ -113,7 +117,21 @@ pub struct Candidate {
     pub income_loss: bool,
 }
 
+/// A rulebook's priority keys as a candidate holds them: missing keys are 0.
+pub fn priority_keys(keys: &[i64]) -> [i64; crate::rulebook::outcome::MAX_PRIORITY] {
+    let mut held = [0; crate::rulebook::outcome::MAX_PRIORITY];
+    for (slot, key) in held.iter_mut().zip(keys) {
+        *slot = *key;
+    }
+    held
+}
+
 fn compare(a: &Candidate, b: &Candidate, criteria: &[Criterion]) -> Ordering {
+    // Highest first: `b` before `a`.
+    let by_priority = b.priority.cmp(&a.priority);
+    if by_priority != Ordering::Equal {
+        return by_priority;
+    }
     for criterion in criteria {
         let order = match criterion {
             Criterion::IseeAsc => a.isee_cents.cmp(&b.isee_cents),
@@ -171,6 +189,7 @@ mod tests {
     fn candidate(tax: &str, submitted_at: i64) -> Candidate {
         Candidate {
             tax: tax_key(tax),
+            priority: [0; 3],
             submitted_at,
             isee_cents: 1_000_000,
             amount_cents: 10_000,
@@ -244,6 +263,20 @@ mod tests {
     }
 
     #[test]
+    fn priority_keys_come_before_the_criteria_highest_first() {
+        let mut a = candidate("A", 1);
+        let mut b = candidate("B", 2);
+        let mut c = candidate("C", 3);
+        a.priority = priority_keys(&[0, 5]);
+        b.priority = priority_keys(&[1]);
+        c.priority = priority_keys(&[0, 7]);
+        a.isee_cents = 1;
+        let mut list = vec![a, b, c];
+        rank(&mut list, &[Criterion::IseeAsc]);
+        assert_eq!(order(&list), vec!["B", "C", "A"]);
+    }
+
+    #[test]
     fn the_budget_funds_a_prefix_of_the_ranking() {
         let amounts = [30_000, 25_000, 40_000, 5_000];
         let list: Vec<Candidate> = amounts
@@ -283,6 +316,6 @@ mod tests {
         );
         assert_eq!(tax_code_of(&tax_key("02760100962")), "02760100962");
         assert!(tax_key("02760100962") < tax_key("02760100962A"));
-        assert_eq!(std::mem::size_of::<Candidate>(), 48);
+        assert_eq!(std::mem::size_of::<Candidate>(), 72);
     }
 }

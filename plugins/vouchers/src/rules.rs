@@ -243,6 +243,10 @@ pub enum Reason {
     /// Not assessed by the closing: a review still open, or a submission that raced the
     /// closing.
     NotRanked,
+    /// A rule of the campaign's rulebook that does not hold, in its own words.
+    Rule {
+        label: crate::rulebook::Text,
+    },
 }
 
 impl Reason {
@@ -272,6 +276,7 @@ impl Reason {
                 t!("vouchers.reasons.already_beneficiary", title = title)
             }
             Reason::NotRanked => t!("vouchers.reasons.not_ranked"),
+            Reason::Rule { label } => label.get().to_owned(),
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct ApplicationView {
     pub status_label: String,
     pub answers: Answers,
     pub answers_text: Vec<(String, String)>,
+    /// How a rulebook reached the outcome: each value and rule in words, with its result.
+    pub calculation: Vec<CalcLine>,
     /// Why it is not eligible, in words.
     pub reasons: Vec<String>,
     pub review_rules: Vec<String>,
@@ -40,6 +42,16 @@ pub struct ApplicationView {
     pub history: Vec<StepView>,
     pub submitted_at: i64,
     pub submitted_utc: String,
+}
+
+/// One step of a rulebook's calculation, in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct CalcLine {
+    pub label: String,
+    pub result: String,
+    /// Whether a rule held; absent for figures.
+    pub held: Option<bool>,
+    pub error: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,10 +79,48 @@ impl ApplicationView {
         lang: Lang,
     ) -> Self {
         let a = &doc.data;
-        let answers_text = Field::ALL
+        let book = campaign.and_then(|c| c.rulebook.as_ref());
+        let answers_text = match (book, &a.calculation) {
+            (Some(book), Some(calc)) => book
+                .questions
+                .iter()
+                .filter_map(|q| {
+                    let answer = calc.answers.get(&q.key)?;
+                    Some((q.label.get().to_owned(), q.show(answer, lang)))
+                })
+                .collect(),
+            _ => Field::ALL
+                .iter()
+                .filter_map(|f| a.answers.show(*f, lang).map(|v| (f.label(), v)))
+                .collect(),
+        };
+        let calculation = a
+            .calculation
             .iter()
-            .filter_map(|f| a.answers.show(*f, lang).map(|v| (f.label(), v)))
+            .flat_map(|c| &c.outcome.steps)
+            .map(|step| CalcLine {
+                label: step.label.get().to_owned(),
+                result: match (step.held, step.cents) {
+                    (Some(held), _) => trama_sdk::i18n::yes_no(lang, held),
+                    (None, Some(cents)) => format_cents(cents, lang),
+                    (None, None) => match step.result.as_str() {
+                        "true" => trama_sdk::i18n::yes_no(lang, true),
+                        "false" => trama_sdk::i18n::yes_no(lang, false),
+                        other => other.to_owned(),
+                    },
+                },
+                held: step.held,
+                error: step.error,
+            })
             .collect();
+        let mut review_rules: Vec<String> =
+            a.review_rules.iter().map(|r| r.describe(lang)).collect();
+        review_rules.extend(
+            a.calculation
+                .iter()
+                .flat_map(|c| &c.outcome.review)
+                .map(|label| label.get().to_owned()),
+        );
         Self {
             id: doc.id.clone(),
             version: doc.version,
@@ -84,8 +134,9 @@ impl ApplicationView {
             status_label: a.status.label(),
             answers: a.answers.clone(),
             answers_text,
+            calculation,
             reasons: a.reasons.iter().map(|r| r.describe(lang)).collect(),
-            review_rules: a.review_rules.iter().map(|r| r.describe(lang)).collect(),
+            review_rules,
             question: a.question.clone(),
             answer: a.answer.clone(),
             rejection: a.rejection.clone(),

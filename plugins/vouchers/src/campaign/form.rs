@@ -6,6 +6,7 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::{i18n, money, t};
 
 use crate::rank::Criterion;
+use crate::rulebook::{self, Rulebook};
 use crate::rules::{AmountRule, Eligibility, Field, MAX_HOUSEHOLD, ReviewRule};
 
 use super::{Campaign, MAX_CRITERIA, MAX_LIST, Measure, State, TITLE_CHARS};
@@ -74,6 +75,11 @@ pub fn validate(
             0
         }
     };
+
+    if let Some(rulebook) = read_rulebook(input, &mut p) {
+        let dates = (opens_on, closes_on);
+        return finish_with_rulebook(input, p, title, measure, dates, budget_cents, rulebook);
+    }
 
     let mut fields = Vec::new();
     for key in input.many("fields") {
@@ -221,6 +227,110 @@ pub fn validate(
         denominations_cents,
         ranking,
         review_rules,
+        rulebook: None,
+    })
+}
+
+/// The rulebook the operator wrote (`rulebook`, TOML) or chose (`template`, a shipped one's
+/// name), checked: `None` when the campaign uses the built-in fields, `Some(None)` when the
+/// rulebook written has problems (pushed to `p`).
+fn read_rulebook(input: &Input, p: &mut Problems) -> Option<Option<Rulebook>> {
+    if let Some(text) = input.one("rulebook") {
+        return match Rulebook::from_toml(text) {
+            Ok(book) => Some(Some(book)),
+            Err(problems) => {
+                for problem in problems.0 {
+                    p.push("rulebook", problem.message);
+                }
+                // Something was written: the built-in fields are not what the operator meant.
+                Some(None)
+            }
+        };
+    }
+    let name = input.one("template")?;
+    match rulebook::template(name) {
+        Some(book) => Some(Some(book)),
+        None => {
+            let names = rulebook::TEMPLATES
+                .iter()
+                .map(|(key, _)| *key)
+                .collect::<Vec<_>>();
+            p.push(
+                "template",
+                t!(
+                    "vouchers.problems.one_of",
+                    text = name,
+                    list = names.join(", ")
+                ),
+            );
+            Some(None)
+        }
+    }
+}
+
+/// The rest of a campaign written as a rulebook: the built-in rule fields have no meaning
+/// there and are refused rather than silently ignored; exclusions and denominations apply.
+fn finish_with_rulebook(
+    input: &Input,
+    mut p: Problems,
+    title: String,
+    measure: Measure,
+    (opens_on, closes_on): (Option<Date>, Option<Date>),
+    budget_cents: i64,
+    rulebook: Option<Rulebook>,
+) -> std::result::Result<Draft, Problems> {
+    for field in [
+        "fields",
+        "isee_max",
+        "residence_required",
+        "household_min",
+        "base_amounts",
+        "per_minor",
+        "max_amount",
+        "ranking",
+        "review_rules",
+    ] {
+        let written = input.many(field).iter().any(|v| !v.trim().is_empty())
+            && !(field == "residence_required" && input.flag(field) == Ok(false));
+        if written {
+            p.push(field, t!("vouchers.problems.rulebook_instead"));
+        }
+    }
+    let mut excluded_campaigns: Vec<String> = Vec::new();
+    for id in input.many("excluded_campaigns") {
+        if !excluded_campaigns.iter().any(|e| e == id) {
+            excluded_campaigns.push(id.to_owned());
+        }
+    }
+    let mut denominations_cents = read_money_list(input, "denominations", &mut p);
+    if denominations_cents.contains(&0) {
+        p.push("denominations", t!("vouchers.problems.denominations_zero"));
+    }
+    denominations_cents.sort_unstable_by(|a, b| b.cmp(a));
+    denominations_cents.dedup();
+    if !p.is_empty() {
+        return Err(p);
+    }
+    Ok(Draft {
+        title,
+        measure,
+        opens_on: opens_on.map(|d| d.to_string()).unwrap_or_default(),
+        closes_on: closes_on.map(|d| d.to_string()).unwrap_or_default(),
+        budget_cents,
+        fields: Vec::new(),
+        eligibility: Eligibility {
+            excluded_campaigns,
+            ..Eligibility::default()
+        },
+        amounts: AmountRule {
+            base_cents: Vec::new(),
+            per_minor_cents: 0,
+            max_cents: None,
+        },
+        denominations_cents,
+        ranking: Vec::new(),
+        review_rules: Vec::new(),
+        rulebook,
     })
 }
 
@@ -293,6 +403,7 @@ pub struct Draft {
     pub denominations_cents: Vec<i64>,
     pub ranking: Vec<Criterion>,
     pub review_rules: Vec<ReviewRule>,
+    pub rulebook: Option<Rulebook>,
 }
 
 impl Draft {
@@ -309,6 +420,7 @@ impl Draft {
             denominations_cents: self.denominations_cents,
             ranking: self.ranking,
             review_rules: self.review_rules,
+            rulebook: self.rulebook,
             state: State::Active,
             created_at,
             created_by,

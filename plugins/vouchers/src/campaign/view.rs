@@ -10,6 +10,7 @@ use trama_sdk::t;
 
 use crate::close::CloseState;
 use crate::rank::Criterion;
+use crate::rulebook;
 use crate::rules::Field;
 
 use super::{Campaign, Measure, Phase, State};
@@ -30,6 +31,11 @@ pub struct CampaignView {
     pub phase: Phase,
     pub phase_label: String,
     pub fields: Vec<FieldView>,
+    /// The rulebook's questions, when the campaign has one (then `fields` is empty).
+    pub questions: Vec<QuestionView>,
+    /// The rulebook as TOML, for operators to export and share.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rulebook_toml: Option<String>,
     /// Every rule in words, for the page that presents the campaign.
     pub rules_text: Vec<String>,
     pub isee_max_cents: Option<i64>,
@@ -68,11 +74,112 @@ impl FieldView {
     }
 }
 
+/// A rulebook question as the form shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionView {
+    pub key: String,
+    pub label: String,
+    pub help: String,
+    /// `integer`, `euros`, `yes_no`, `choice`, `date`, `text`, `iban` or `members`.
+    pub kind: &'static str,
+    pub required: bool,
+    pub min: i64,
+    pub max: i64,
+    /// Choices: `{key, label}`; for the household, the relations.
+    pub options: Vec<OptionView>,
+    /// For the household: the row numbers the form offers, from 1.
+    pub rows: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionView {
+    pub key: String,
+    pub label: String,
+}
+
+impl QuestionView {
+    pub fn new(question: &rulebook::answer::Question) -> Self {
+        use rulebook::answer::{Kind, RELATIONS, relation_label};
+        let (kind, min, max, options, rows) = match &question.kind {
+            Kind::Integer { min, max } => ("integer", *min, *max, Vec::new(), Vec::new()),
+            Kind::Euros => ("euros", 0, 0, Vec::new(), Vec::new()),
+            Kind::YesNo => ("yes_no", 0, 0, Vec::new(), Vec::new()),
+            Kind::Choice { options } => (
+                "choice",
+                0,
+                0,
+                options
+                    .iter()
+                    .map(|o| OptionView {
+                        key: o.key.clone(),
+                        label: o.label.get().to_owned(),
+                    })
+                    .collect(),
+                Vec::new(),
+            ),
+            Kind::Date => ("date", 0, 0, Vec::new(), Vec::new()),
+            Kind::Text { max_chars } => ("text", 0, *max_chars as i64, Vec::new(), Vec::new()),
+            Kind::Iban => ("iban", 0, 0, Vec::new(), Vec::new()),
+            Kind::Members { max } => (
+                "members",
+                1,
+                *max as i64,
+                RELATIONS
+                    .iter()
+                    .map(|key| OptionView {
+                        key: (*key).to_owned(),
+                        label: relation_label(key),
+                    })
+                    .collect(),
+                (1..=*max).collect(),
+            ),
+        };
+        Self {
+            key: question.key.clone(),
+            label: question.label.get().to_owned(),
+            help: question.help.get().to_owned(),
+            kind,
+            required: question.required,
+            min,
+            max,
+            options,
+            rows,
+        }
+    }
+}
+
+/// A rulebook's rules in words, as a notice publishes them.
+fn rulebook_text(book: &rulebook::Rulebook) -> Vec<String> {
+    let mut lines: Vec<String> = book
+        .eligibility
+        .iter()
+        .map(|r| t!("vouchers.campaign.rule_requirement", rule = r.label.get()))
+        .collect();
+    lines.push(t!(
+        "vouchers.campaign.rule_amount",
+        rule = book.amount.label.get()
+    ));
+    lines.extend(
+        book.priority
+            .iter()
+            .map(|r| t!("vouchers.campaign.rule_priority", rule = r.label.get())),
+    );
+    lines.extend(
+        book.review
+            .iter()
+            .map(|r| t!("vouchers.campaign.rule_review", rule = r.label.get())),
+    );
+    lines
+}
+
 impl CampaignView {
     pub fn new(doc: &Doc<Campaign>, today: Date, lang: Lang) -> Self {
         let c = &doc.data;
         let phase = c.phase(today);
         let mut rules_text = Vec::new();
+        if let Some(book) = &c.rulebook {
+            rules_text = rulebook_text(book);
+        }
         if let Some(max) = c.eligibility.isee_max_cents {
             rules_text.push(t!(
                 "vouchers.campaign.rule_isee_max",
@@ -94,10 +201,12 @@ impl CampaignView {
             .iter()
             .map(|b| format_cents(*b, lang))
             .collect();
-        rules_text.push(t!(
-            "vouchers.campaign.rule_base_amounts",
-            amounts = bases.join("; ")
-        ));
+        if c.rulebook.is_none() {
+            rules_text.push(t!(
+                "vouchers.campaign.rule_base_amounts",
+                amounts = bases.join("; ")
+            ));
+        }
         if c.amounts.per_minor_cents > 0 {
             rules_text.push(t!(
                 "vouchers.campaign.rule_per_minor",
@@ -124,6 +233,12 @@ impl CampaignView {
             phase,
             phase_label: phase.label(),
             fields: c.fields.iter().map(|f| FieldView::new(*f)).collect(),
+            questions: c
+                .rulebook
+                .iter()
+                .flat_map(|b| b.questions.iter().map(QuestionView::new))
+                .collect(),
+            rulebook_toml: c.rulebook.as_ref().map(rulebook::Rulebook::to_toml),
             rules_text,
             isee_max_cents: c.eligibility.isee_max_cents,
             residence_required: c.eligibility.residence_required,

@@ -20,6 +20,8 @@ struct RankRow {
     answers: Answers,
     amount_cents: i64,
     submitted_at: i64,
+    #[serde(default)]
+    priority: Vec<i64>,
 }
 
 const RANK_ROWS: Collection<RankRow> = Collection::new("applications");
@@ -84,6 +86,7 @@ pub(super) fn rank_phase(doc: &mut Doc<Campaign>) -> Result<()> {
                     }
                     _ => candidates.push(Candidate {
                         tax,
+                        priority: rank::priority_keys(&row.priority),
                         submitted_at: row.submitted_at,
                         isee_cents: row.answers.isee_cents.unwrap_or(i64::MAX),
                         amount_cents: row.amount_cents,

@@ -22,6 +22,7 @@ use crate::campaign::{
 use crate::close::{self, Progress};
 use crate::config::Settings;
 use crate::rank::Criterion;
+use crate::rulebook;
 use crate::rules::Field;
 
 /// Applications listed per page of a campaign.
@@ -114,8 +115,6 @@ fn new_page(status: u16, form: Option<FormState>) -> Result<Response> {
             "opens_on": today.to_string(),
             "closes_on": today.add_days(30).to_string(),
             "base_amounts": "150; 250; 350; 400",
-            "per_minor": "50",
-            "max_amount": "500",
             "denominations": "50; 20; 10; 5",
             "review_rules": settings.default_review_rules.join("\n"),
         },
@@ -141,7 +140,14 @@ pub fn create(request: Request, _: Params) -> Result<Response> {
         "excluded_campaigns",
     ]);
     let settings = Settings::load()?;
-    let page = |status, form| new_page(status, Some(form));
+    let from_rulebook = sub.input.has("rulebook") || sub.input.has("template");
+    let page = |status, form| {
+        if from_rulebook {
+            super::rulebooks::new_page(status, Some(form))
+        } else {
+            new_page(status, Some(form))
+        }
+    };
     let draft = match campaign::validate(&sub.input, &settings.default_review_rules) {
         Ok(draft) => draft,
         Err(problems) => return sub.refused(problems, page),
@@ -271,7 +277,18 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
-    let input = Input::from_request(&request, application::JSON_FIELDS)?;
+    let doc = campaign::load(&id)?;
+    let (fields, rows) = application::json_fields(&doc.data);
+    let input = match rows {
+        Some(rows) => Input::from_request_with_rows(
+            &request,
+            &fields,
+            rows,
+            rows,
+            &rulebook::answer::MEMBER_FIELDS,
+        )?,
+        None => Input::from_request(&request, &fields)?,
+    };
     let on_behalf = request.path().ends_with("/apply-on-behalf")
         || input.flag("on_behalf").map_err(|text| {
             Error::bad_request(t!("vouchers.application.on_behalf_not_yes_no", text = text))
@@ -284,7 +301,6 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
         if on_behalf { "on_behalf" } else { "apply" },
         input,
     );
-    let doc = campaign::load(&id)?;
     let no_query = ListQuery {
         status: None,
         page: None,
