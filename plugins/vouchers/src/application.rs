@@ -25,6 +25,7 @@ use crate::rulebook::{self, Decision, Outcome, expr::Engine};
 use crate::rules::{Answers, Reason, ReviewRule};
 use crate::tally::{self, Move};
 
+pub mod household;
 mod review;
 #[cfg(test)]
 mod tests;
@@ -278,10 +279,11 @@ pub fn read_submission(
         caller.display_name.clone()
     };
     let answers = Answers::read(&campaign.fields, input, &mut problems);
-    let rulebook_answers = campaign
-        .rulebook
-        .as_ref()
-        .map(|book| rulebook::answer::read_all(&book.questions, input, &mut problems));
+    let rulebook_answers = campaign.rulebook.as_ref().map(|book| {
+        let mut answers = rulebook::answer::read_all(&book.questions, input, &mut problems);
+        applicant_in_household(book, &mut answers, &tax_code, &mut problems);
+        answers
+    });
     problems.into_result(Submission {
         tax_code,
         full_name,
@@ -289,6 +291,46 @@ pub fn read_submission(
         answers,
         rulebook_answers,
     })
+}
+
+/// When the household's tax codes are asked, the applicant's is the application's: filled in
+/// when left blank, and a member listed under the applicant's code (or the applicant under
+/// another) is a problem.
+fn applicant_in_household(
+    book: &rulebook::Rulebook,
+    answers: &mut rulebook::Answers,
+    tax_code: &str,
+    problems: &mut Problems,
+) {
+    let Some(question) = book.members_question() else {
+        return;
+    };
+    if !matches!(
+        question.kind,
+        rulebook::answer::Kind::Members {
+            tax_codes: true,
+            ..
+        }
+    ) {
+        return;
+    }
+    let Some(rulebook::Answer::Members(members)) = answers.get_mut(&question.key) else {
+        return;
+    };
+    for (n, member) in members.iter_mut().enumerate() {
+        let applicant = member.relation == "applicant";
+        if applicant && member.tax_code.is_empty() {
+            tax_code.clone_into(&mut member.tax_code);
+        } else if applicant != (member.tax_code == tax_code) {
+            problems.push(
+                &format!("{}_{}_tax_code", question.key, n + 1),
+                t!(
+                    "vouchers.problems.member_applicant_code",
+                    tax_code = tax_code
+                ),
+            );
+        }
+    }
 }
 
 /// The outcome of the automatic checks.
@@ -507,6 +549,11 @@ pub fn submit(
         updated_at: now,
     };
     let id = application_id(&campaign.id, &submission.tax_code);
+    let members = application
+        .calculation
+        .as_ref()
+        .map(|c| household::member_tax_codes(&c.answers))
+        .unwrap_or_default();
     let duplicate = || {
         Error::conflict(t!(
             "vouchers.application.duplicate",
@@ -523,6 +570,7 @@ pub fn submit(
         attempts += 1;
         let mut batch = Batch::new();
         batch.create(&APPLICATIONS, &id, &application);
+        household::claim(&mut batch, &campaign.id, &id, &members);
         let moves = [Move {
             tax_code: &application.tax_code,
             from: None,
@@ -532,6 +580,13 @@ pub fn submit(
         match batch.commit() {
             Ok(_) => break,
             Err(Error::Conflict(_)) if APPLICATIONS.get(&id)?.is_some() => return Err(duplicate()),
+            // One household, one application: which member is listed elsewhere is not said.
+            Err(Error::Conflict(_)) if household::taken(&campaign.id, &id, &members)? => {
+                return Err(Error::conflict(t!(
+                    "vouchers.application.household_applied",
+                    title = campaign.data.title,
+                )));
+            }
             Err(Error::Conflict(_)) if attempts < MAX_ATTEMPTS => continue,
             Err(err) => return Err(err),
         }

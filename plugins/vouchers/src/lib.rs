@@ -27,6 +27,9 @@
 //! |---|---|---|
 //! | `GET /` | all | "Le mie domande", the open campaigns, shortcuts by role |
 //! | `GET /campaigns`, `GET /campaigns/new`, `POST /campaigns` | operator | list, form, create |
+//! | `GET /campaigns/new-rulebook` | operator | create from a rulebook: a shipped template or the operator's TOML (see [`rulebook`]) |
+//! | `GET`/`POST /simulate` (`template`, `rulebook` or `campaign`; `run` and the answers) | operator | a rulebook applied to a household, nothing stored |
+//! | `GET /campaigns/{id}/rulebook.toml` | operator | the campaign's rulebook, to share |
 //! | `GET /campaigns/{id}` | all | the campaign; the form to apply; for operators the applications (`?status=&page=`), filing on behalf, closing, exports |
 //! | `POST /campaigns/{id}/apply` | logged in | apply (`tax_code` and the campaign's fields) |
 //! | `POST /campaigns/{id}/apply-on-behalf` | operator | apply for someone (`full_name`, `tax_code`, fields) |
@@ -34,7 +37,7 @@
 //! | `GET /campaigns/{id}/applications.csv`, `…/beneficiaries.csv` (`?part=N`: 2500 and 5000 rows) | operator | exports |
 //! | `GET /applications/{id}` | its citizen, operator | status, reasons, question, vouchers, history |
 //! | `POST /applications/{id}/approve`, `/reject` (`reason`), `/request-info` (`question`) | operator | review |
-//! | `POST /applications/{id}/answer` (`answer`) | its citizen | answer the question |
+//! | `POST /applications/{id}/answer` (`answer`) | its citizen; an operator for an application filed on behalf of someone without an account | answer the question |
 //! | `GET /dashboard` | operator | figures (reload to refresh) |
 //! | `GET /merchants`, `POST /merchants` | operator | shops, owed balances, registration (gives a claim code) |
 //! | `POST /merchants/{id}/reimburse` (`amount?`, `reference`, `request_id`) | operator | pay a shop |
@@ -54,6 +57,7 @@
 //! | `GET /api/campaigns/{id}/applications?status=&limit=&offset=` | operator: applications |
 //! | `POST /api/campaigns/{id}/applications` (`on_behalf: true` for operators) | apply (`201`); a citizen once per campaign, under the fiscal number SPID/CIE certified or else the tax code their account first applied with (`409`/`422` otherwise); `409` for a tax code that already applied to the campaign (see the module documentation of [`application`] for what that answer can tell) |
 //! | `POST /api/campaigns/{id}/close` | `200` closed, `202` still closing |
+//! | `POST /api/simulate` | operator: `{template | rulebook | campaign, day?, answers…}` → the decision, amount, failed and review rules, priority and every step |
 //! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{approve,reject,request-info,answer}` | review |
 //! | `GET /api/my-applications` | the caller's applications |
 //! | `GET /api/mine` | the caller's applications as `[{title, status, href}]`, for the kernel's `/me` page |

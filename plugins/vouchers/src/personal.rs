@@ -12,7 +12,7 @@
 //! | record | erasure |
 //! |---|---|
 //! | application not funded (waiting, under review, ineligible, rejected, not funded) | deleted, with its count ([`crate::tally`]); its tax code is blanked in the closing's plan |
-//! | funded application | kept for the accounts of public support: name, tax code, question, answer, reason and notes become `cancellato`, the account is unlinked; amount, rank, status, dates, answers (figures, no names) and vouchers stay |
+//! | funded application | kept for the accounts of public support: name, tax code, question, answer, reason and notes become `cancellato`, the account is unlinked; a rulebook's written answers (text, dates, IBAN) become `cancellato` and its household keeps only how many members and their relations; amount, rank, status, dates, answers that are figures and the calculation, and vouchers stay |
 //! | voucher | kept (its money is in the ledger, which never changes): unlinked from the account |
 //! | shop | a business, kept: unlinked from the account (and its claim code cleared) |
 //! | redemption the person registered | kept for the accounts: their username becomes `cancellato` |
@@ -161,6 +161,9 @@ fn pseudonymise_funded(mut app: Doc<Application>, me: &User, erased: &mut Erased
         }
         erase_opt(&mut step.note);
     }
+    if let Some(calculation) = &mut a.calculation {
+        crate::rulebook::answer::pseudonymise(&mut calculation.answers);
+    }
     APPLICATIONS.put_if_version(&app.id, &app.data, app.version)?;
     erased.count(1);
     erased.keep(
@@ -190,6 +193,7 @@ fn delete_application(app: &Doc<Application>) -> Result<()> {
         };
         let mut batch = Batch::new();
         batch.delete_if_version(&APPLICATIONS, &app.id, current.version);
+        crate::application::household::release(&mut batch, &app.id)?;
         tally::push_removals(
             &mut batch,
             &a.campaign,

@@ -239,3 +239,68 @@ fn a_citizen_logged_in_with_spid_applies_under_the_certified_fiscal_number_only(
     assert_eq!(filed.status, 201, "{}", filed.body);
     assert_eq!(filed.body["tax_code"], ANNA);
 }
+
+#[test]
+fn an_operator_records_the_answer_of_someone_filed_for_at_the_desk() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let anna = host.account("anna", &["citizen"]);
+    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/campaigns/{id}/applications");
+    // Elena has no account and lost her income: her application waits for a review.
+    let elena = json!({"on_behalf": true, "full_name": "Elena Pellegrini", "tax_code": ELENA, "household_size": 1, "minors": 0, "isee": "12000", "resident": "sì", "income_loss": "sì"});
+    let filed = host.post(Some(&operator), &path, elena);
+    assert_eq!(filed.body["status"], "needs_review", "{}", filed.body);
+    let elena_id = filed.body["id"].as_str().expect("id").to_owned();
+    host.post(
+        Some(&operator),
+        &format!("/api/applications/{elena_id}/request-info"),
+        json!({"question": "Da quando è senza lavoro?"}),
+    );
+    let answer = format!("/api/applications/{elena_id}/answer");
+    // Another citizen cannot answer for her; the operator records what she said at the desk.
+    assert_eq!(
+        host.post(Some(&anna), &answer, json!({"answer": "Da marzo."}))
+            .status,
+        404
+    );
+    let answered = host.post(
+        Some(&operator),
+        &answer,
+        json!({"answer": "Da marzo, lettera di licenziamento consegnata allo sportello."}),
+    );
+    assert_eq!(
+        (answered.status, &answered.body["status"]),
+        (200, &json!("needs_review")),
+        "{}",
+        answered.body
+    );
+    assert_eq!(
+        answered.body["answer"],
+        "Da marzo, lettera di licenziamento consegnata allo sportello."
+    );
+    let last = answered.body["history"]
+        .as_array()
+        .and_then(|steps| steps.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["actor"], "operatrice", "{last}");
+    // On a citizen's own application the answer stays theirs.
+    let anna_app = host.post(Some(&anna), &path, apply(ANNA, 2, 0, "5000", true, true));
+    let anna_id = anna_app.body["id"].as_str().expect("id").to_owned();
+    host.post(
+        Some(&operator),
+        &format!("/api/applications/{anna_id}/request-info"),
+        json!({"question": "Quale contratto è scaduto?"}),
+    );
+    assert_eq!(
+        host.post(
+            Some(&operator),
+            &format!("/api/applications/{anna_id}/answer"),
+            json!({"answer": "quello a termine"})
+        )
+        .status,
+        403
+    );
+}

@@ -261,3 +261,101 @@ expr = "min(arrears, eur(400))"
     assert_eq!(again.status, 201, "{}", again.body);
     assert_eq!(again.body["questions"], created.body["questions"]);
 }
+
+#[test]
+fn one_household_applies_once_whoever_of_its_members_applies() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let created = host.post(
+        Some(&operator),
+        "/api/campaigns",
+        fund_campaign(json!({"template": "contributo-affitto", "budget": "10.000"})),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let path = format!(
+        "/api/campaigns/{}/applications",
+        created.body["id"].as_str().expect("id")
+    );
+    let rent = |tax: &str, members: Json| {
+        json!({
+            "tax_code": tax, "household": members, "isee": "12000", "ise": "20000",
+            "rent_yearly": "6000", "registered_lease": true,
+            "landlord_iban": "IT60X0542811101000000123456",
+        })
+    };
+    // Anna applies for herself and her husband Bruno.
+    let anna = host.account("anna", &["citizen"]);
+    let first = host.post(
+        Some(&anna),
+        &path,
+        rent(
+            ANNA,
+            json!([
+                {"birth_date": "1985-12-10", "relation": "applicant"},
+                {"birth_date": "1980-01-01", "relation": "partner", "tax_code": BRUNO},
+            ]),
+        ),
+    );
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.body["amount_cents"], 310_000);
+    // Bruno applies for the same household: refused, without saying which member.
+    let bruno = host.account("bruno", &["citizen"]);
+    let again = host.post(
+        Some(&bruno),
+        &path,
+        rent(
+            BRUNO,
+            json!([{"birth_date": "1980-01-01", "relation": "applicant"}]),
+        ),
+    );
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert!(
+        again
+            .message()
+            .contains("ogni nucleo presenta una sola domanda")
+    );
+    // Carla cannot list Anna in hers either; a member without a tax code is named.
+    let carla = host.account("carla", &["citizen"]);
+    let listed = host.post(
+        Some(&carla),
+        &path,
+        rent(
+            CARLA,
+            json!([
+                {"birth_date": "1990-08-01", "relation": "applicant"},
+                {"birth_date": "1985-12-10", "relation": "other", "tax_code": ANNA},
+            ]),
+        ),
+    );
+    assert_eq!(listed.status, 409, "{}", listed.body);
+    let unnamed = host.post(
+        Some(&carla),
+        &path,
+        rent(
+            CARLA,
+            json!([
+                {"birth_date": "1990-08-01", "relation": "applicant"},
+                {"birth_date": "2015-01-01", "relation": "child"},
+            ]),
+        ),
+    );
+    assert_eq!(
+        unnamed.problem_fields(),
+        vec!["household_2_tax_code"],
+        "{}",
+        unnamed.body
+    );
+    // Carla's own household goes through.
+    let own = host.post(
+        Some(&carla),
+        &path,
+        rent(
+            CARLA,
+            json!([
+                {"birth_date": "1990-08-01", "relation": "applicant"},
+                {"birth_date": "1970-03-15", "relation": "parent", "tax_code": DARIO},
+            ]),
+        ),
+    );
+    assert_eq!(own.status, 201, "{}", own.body);
+}

@@ -10,6 +10,7 @@ mod applications;
 mod forms;
 mod race;
 mod redemptions;
+mod rulebooks;
 
 use serde_json::{Value as Json, json};
 

@@ -84,6 +84,8 @@ fn application(status: Status) -> Application {
         rejection: None,
         amount_cents: 40_000,
         rank: None,
+        priority: Vec::new(),
+        calculation: None,
         vouchers: vec![],
         history: vec![],
         submitted_at: 1,

@@ -89,6 +89,8 @@ pub struct QuestionView {
     pub options: Vec<OptionView>,
     /// For the household: the row numbers the form offers, from 1.
     pub rows: Vec<usize>,
+    /// For the household: each member's tax code is asked.
+    pub tax_codes: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,7 +122,7 @@ impl QuestionView {
             Kind::Date => ("date", 0, 0, Vec::new(), Vec::new()),
             Kind::Text { max_chars } => ("text", 0, *max_chars as i64, Vec::new(), Vec::new()),
             Kind::Iban => ("iban", 0, 0, Vec::new(), Vec::new()),
-            Kind::Members { max } => (
+            Kind::Members { max, .. } => (
                 "members",
                 1,
                 *max as i64,
@@ -144,6 +146,13 @@ impl QuestionView {
             max,
             options,
             rows,
+            tax_codes: matches!(
+                question.kind,
+                Kind::Members {
+                    tax_codes: true,
+                    ..
+                }
+            ),
         }
     }
 }

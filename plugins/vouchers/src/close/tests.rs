@@ -40,6 +40,8 @@ fn unfunded_entries_settle_once() {
         rejection: None,
         amount_cents: 100,
         rank: None,
+        priority: Vec::new(),
+        calculation: None,
         vouchers: vec![],
         history: vec![],
         submitted_at: 0,

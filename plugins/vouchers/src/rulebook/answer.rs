@@ -66,6 +66,10 @@ pub enum Kind {
     Members {
         #[serde(default = "members_max")]
         max: usize,
+        /// Each member's tax code is asked, and one household applies once per campaign:
+        /// a member listed in another application of the campaign refuses this one.
+        #[serde(default)]
+        tax_codes: bool,
     },
 }
 
@@ -90,7 +94,13 @@ pub struct Choice {
 pub const RELATIONS: [&str; 5] = ["applicant", "partner", "child", "parent", "other"];
 
 /// The fields of a member row, as a form or JSON names them.
-pub const MEMBER_FIELDS: [&str; 4] = ["birth_date", "relation", "disabled", "dependant"];
+pub const MEMBER_FIELDS: [&str; 5] = [
+    "birth_date",
+    "relation",
+    "disabled",
+    "dependant",
+    "tax_code",
+];
 
 /// One member of the household.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +111,10 @@ pub struct Member {
     pub disabled: bool,
     #[serde(default)]
     pub dependant: bool,
+    /// Asked when the rulebook matches households by tax code; the applicant's is the
+    /// application's own.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tax_code: String,
 }
 
 impl Member {
@@ -152,7 +166,7 @@ impl Question {
                     }
                 }
             }
-            Kind::Members { max } if *max == 0 || *max > MAX_MEMBERS => {
+            Kind::Members { max, .. } if *max == 0 || *max > MAX_MEMBERS => {
                 problems.push(
                     at,
                     t!("vouchers.rulebook.members_max", at = at, max = MAX_MEMBERS),
@@ -166,8 +180,13 @@ impl Question {
     /// when there is none.
     pub fn read(&self, input: &Input, problems: &mut Problems) -> Option<Answer> {
         let key = self.key.as_str();
-        if let Kind::Members { max } = &self.kind {
-            return read_members(key, *max, self.required, input, problems);
+        if let Kind::Members { max, tax_codes } = &self.kind {
+            let rules = MemberRules {
+                max: *max,
+                required: self.required,
+                tax_codes: *tax_codes,
+            };
+            return read_members(key, rules, input, problems);
         }
         let Some(text) = input.one(key) else {
             if matches!(self.kind, Kind::YesNo) && !self.required {
@@ -336,15 +355,27 @@ pub fn iban(text: &str) -> Option<String> {
     (rest == 1).then_some(iban)
 }
 
-/// Reads the household rows `{key}_{n}_{field}` (n from 1): a row left blank is skipped; the
-/// first member is the applicant when the form does not say.
-fn read_members(
-    key: &str,
+/// What a household question asks.
+struct MemberRules {
     max: usize,
     required: bool,
+    tax_codes: bool,
+}
+
+/// Reads the household rows `{key}_{n}_{field}` (n from 1): a row left blank is skipped; the
+/// first member is the applicant when the form does not say. With tax codes, each member but
+/// the applicant (whose code is the application's) gives one, checked, and none repeats.
+fn read_members(
+    key: &str,
+    rules: MemberRules,
     input: &Input,
     problems: &mut Problems,
 ) -> Option<Answer> {
+    let MemberRules {
+        max,
+        required,
+        tax_codes,
+    } = rules;
     let mut members = Vec::new();
     let mut row = 0;
     // Rows beyond `max` are read too, so that a household too large is said, not cut.
@@ -358,7 +389,8 @@ fn read_members(
                 .is_some_and(|text| parse_yes_no(text) == Some(true))
         };
         let (disabled, dependant) = (flag("disabled"), flag("dependant"));
-        if born.is_none() && relation.is_none() && !disabled && !dependant {
+        let typed_code = input.one(&field("tax_code"));
+        if born.is_none() && relation.is_none() && !disabled && !dependant && typed_code.is_none() {
             continue;
         }
         row += 1;
@@ -385,11 +417,41 @@ fn read_members(
                 continue;
             }
         };
+        let tax_code = match (tax_codes, typed_code) {
+            (false, _) => String::new(),
+            (true, None) if relation == "applicant" => String::new(),
+            (true, None) => {
+                problems.push(
+                    &field("tax_code"),
+                    t!("vouchers.problems.member_tax_code", n = row),
+                );
+                continue;
+            }
+            (true, Some(text)) => match trama_sdk::fiscal::tax_code(text) {
+                Ok(code) if members.iter().any(|m: &Member| m.tax_code == code) => {
+                    problems.push(&field("tax_code"), t!("vouchers.problems.member_twice"));
+                    continue;
+                }
+                Ok(code) => code,
+                Err(err) => {
+                    problems.push(
+                        &field("tax_code"),
+                        t!(
+                            "vouchers.problems.tax_code_invalid",
+                            text = text,
+                            problem = err.describe(i18n::current()),
+                        ),
+                    );
+                    continue;
+                }
+            },
+        };
         members.push(Member {
             birth_date: day.to_string(),
             relation,
             disabled,
             dependant,
+            tax_code,
         });
     }
     if row > max {
@@ -403,6 +465,28 @@ fn read_members(
         return None;
     }
     Some(Answer::Members(members))
+}
+
+/// Removes the person from a kept application's answers: written answers (text, dates,
+/// IBANs, choices) become `cancellato`; the household keeps its size and relations, not the
+/// birth dates, disabilities or dependants. Figures stay: the accounts of the award need them.
+pub fn pseudonymise(answers: &mut Answers) {
+    for answer in answers.values_mut() {
+        match answer {
+            Answer::Text(text) => {
+                trama_sdk::personal_data::erase_text(text);
+            }
+            Answer::Members(members) => {
+                for member in members {
+                    trama_sdk::personal_data::erase_text(&mut member.birth_date);
+                    trama_sdk::personal_data::erase_text(&mut member.tax_code);
+                    member.disabled = false;
+                    member.dependant = false;
+                }
+            }
+            Answer::Int(_) | Answer::Bool(_) => {}
+        }
+    }
 }
 
 /// Reads every question of `questions` from `input`.

@@ -49,6 +49,8 @@ fn render(
     let active = campaign.data.state == State::Active;
     let operator = OPERATORS.admits();
     let owner = doc.data.user_id.as_deref() == Some(user.id.as_str());
+    // Filed at the desk for someone without an account: the operator records their answer.
+    let for_citizen = operator && doc.data.user_id.is_none();
     let s = doc.data.status;
     let context = json!({
         "application": view(&doc, lang)?,
@@ -56,7 +58,8 @@ fn render(
         "can_review": operator && active && matches!(s, Status::NeedsReview | Status::InfoRequested),
         "can_ask": operator && active && s == Status::NeedsReview,
         "can_reject": operator && active && matches!(s, Status::NeedsReview | Status::InfoRequested | Status::Eligible),
-        "can_answer": owner && active && s == Status::InfoRequested,
+        "can_answer": (owner || for_citizen) && active && s == Status::InfoRequested,
+        "answer_for_citizen": for_citizen,
     });
     Response::render_with_status(status, "application.html", &with_form(context, form))
 }
@@ -129,7 +132,8 @@ pub fn api_mine_summary(request: Request, _: Params) -> Result<Response> {
 }
 
 /// The review steps: `POST /applications/{id}/approve`, `…/reject` (`reason`),
-/// `…/request-info` (`question`) for operators and `…/answer` (`answer`) for the citizen;
+/// `…/request-info` (`question`) for operators and `…/answer` (`answer`) for the citizen (or
+/// an operator, for an application filed on behalf of someone without an account);
 /// the same under `/api/`. JSON gets the application; a form goes back to its page.
 pub fn step(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
@@ -157,9 +161,13 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
             text("question").map(Action::RequestInfo)
         }
         "answer" => {
-            // Only the citizen who applied answers: anyone else sees a 404.
+            // The citizen who applied answers; for an application filed on behalf of someone
+            // without an account, an operator records the answer they gave at the desk or on
+            // the phone (the history names the operator). Anyone else sees a 404.
             let doc = visible(&id, &user)?;
-            if doc.data.user_id.as_deref() != Some(user.id.as_str()) {
+            let own = doc.data.user_id.as_deref() == Some(user.id.as_str());
+            let desk = doc.data.user_id.is_none() && OPERATORS.admits();
+            if !own && !desk {
                 return Err(Error::forbidden(t!("vouchers.application.only_applicant")));
             }
             text("answer").map(Action::Answer)

@@ -1,0 +1,83 @@
+//! One application per household: when a rulebook asks each member's tax code, every member
+//! claims their place in the campaign, in the same batch as the application, so a spouse who
+//! applies for the same household — listing the first applicant, or listed by them — is
+//! refused however the two submissions race, on one node or several.
+//!
+//! A claim is `{campaign}-{tax code}` → the application; it is deleted with the application
+//! (an erasure), so the household can apply again.
+
+use serde::{Deserialize, Serialize};
+use trama_sdk::Result;
+use trama_sdk::store::{Batch, Cmp, Collection};
+
+use crate::rulebook::{Answer, Answers};
+
+pub const HOUSEHOLDS: Collection<Claim> = Collection::new("households");
+
+/// A member's place in a campaign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub campaign: String,
+    pub application: String,
+}
+
+/// The claim id of `tax_code` in `campaign`.
+pub fn claim_id(campaign: &str, tax_code: &str) -> String {
+    format!("{campaign}-{tax_code}")
+}
+
+/// The tax codes of the household's members in `answers`, the applicant's included, when the
+/// rulebook asks them.
+pub fn member_tax_codes(answers: &Answers) -> Vec<String> {
+    let mut codes: Vec<String> = answers
+        .values()
+        .filter_map(|answer| match answer {
+            Answer::Members(members) => Some(members),
+            _ => None,
+        })
+        .flatten()
+        .filter(|m| !m.tax_code.is_empty())
+        .map(|m| m.tax_code.clone())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// Adds a claim for each code to `batch`; the batch fails if any member already has one.
+pub fn claim(batch: &mut Batch, campaign: &str, application: &str, codes: &[String]) {
+    for code in codes {
+        batch.create(
+            &HOUSEHOLDS,
+            &claim_id(campaign, code),
+            &Claim {
+                campaign: campaign.to_owned(),
+                application: application.to_owned(),
+            },
+        );
+    }
+}
+
+/// Whether one of `codes` is claimed by another application of `campaign`.
+pub fn taken(campaign: &str, application: &str, codes: &[String]) -> Result<bool> {
+    for code in codes {
+        if let Some(claim) = HOUSEHOLDS.get(&claim_id(campaign, code))?
+            && claim.data.application != application
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Deletes the claims of `application` (with the application, at an erasure).
+pub fn release(batch: &mut Batch, application: &str) -> Result<()> {
+    for doc in HOUSEHOLDS
+        .query()
+        .filter("application", Cmp::Eq, application)
+        .fetch_all()?
+    {
+        batch.delete_if_version(&HOUSEHOLDS, &doc.id, doc.version);
+    }
+    Ok(())
+}
