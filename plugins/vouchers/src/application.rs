@@ -140,6 +140,9 @@ impl Status {
 pub struct IssuedVoucher {
     pub code: String,
     pub amount_cents: i64,
+    /// When it can be spent (see [`crate::payment`]).
+    #[serde(default)]
+    pub valid: crate::payment::Window,
 }
 
 /// One step of an application's history, shown to the citizen and the operators.

@@ -10,6 +10,7 @@ use trama_sdk::store::{Collection, Doc};
 use trama_sdk::{Error, Result, audit, store, t};
 
 use crate::close::CloseState;
+use crate::payment::Payment;
 use crate::rank::Criterion;
 use crate::rulebook::Rulebook;
 use crate::rules::{AmountRule, Eligibility, Field, ReviewRule};
@@ -52,6 +53,10 @@ pub const JSON_FIELDS: &[&str] = &[
     "review_rules",
     "rulebook",
     "template",
+    "valid_days",
+    "valid_until",
+    "instalments",
+    "instalment_days",
 ];
 
 /// The kind of support.
@@ -157,6 +162,9 @@ pub struct Campaign {
     /// instead of the built-in fields; frozen once the campaign is created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rulebook: Option<Rulebook>,
+    /// How the support is paid: validity and instalments of the vouchers.
+    #[serde(default)]
+    pub payment: Payment,
     pub state: State,
     pub created_at: i64,
     pub created_by: String,

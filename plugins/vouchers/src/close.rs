@@ -422,14 +422,7 @@ fn issue_group(
                         outcomes.push((app_id.clone(), app.data.clone()));
                         app.data.vouchers.clone()
                     } else {
-                        let vouchers: Vec<IssuedVoucher> =
-                            split(entry.amount_cents, &campaign.denominations_cents)
-                                .into_iter()
-                                .map(|amount_cents| IssuedVoucher {
-                                    code: code::draw(crate::voucher::CODE_LEN),
-                                    amount_cents,
-                                })
-                                .collect();
+                        let vouchers = issue(campaign, entry.amount_cents, now);
                         let mut next = app.data.clone();
                         next.status = Status::Beneficiary;
                         next.rank = Some(entry.rank);
@@ -450,6 +443,9 @@ fn issue_group(
                                     amount_cents: v.amount_cents,
                                     index: u32::try_from(index).unwrap_or(u32::MAX),
                                     issued_at: now,
+                                    valid_from: v.valid.from.clone(),
+                                    valid_until: v.valid.until.clone(),
+                                    lapsed: false,
                                 },
                             );
                         }
@@ -553,4 +549,26 @@ pub fn summary(state: &CloseState, lang: trama_sdk::i18n::Lang) -> serde_json::V
         "vouchers_issued": state.vouchers_issued,
         "finished_at": state.finished_at,
     })
+}
+
+/// The vouchers of an award: each instalment split into the campaign's denominations, with
+/// the window its instalment gets (issued today, in the instance's time zone).
+fn issue(campaign: &Campaign, amount_cents: i64, now: i64) -> Vec<IssuedVoucher> {
+    let today = trama_sdk::local::today(now);
+    let terms = &campaign.payment;
+    terms
+        .parts(amount_cents)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(k, part)| {
+            let valid = terms.window(today, u32::try_from(k).unwrap_or(u32::MAX));
+            split(part, &campaign.denominations_cents)
+                .into_iter()
+                .map(move |amount_cents| IssuedVoucher {
+                    code: code::draw(crate::voucher::CODE_LEN),
+                    amount_cents,
+                    valid: valid.clone(),
+                })
+        })
+        .collect()
 }

@@ -19,6 +19,8 @@ use crate::close::{self, Progress};
 use crate::config::Settings;
 use crate::redeem;
 
+/// Returns to the budget what is left on vouchers past their last day (see [`crate::lapse`]).
+pub const LAPSE_VOUCHERS: &str = "lapse-vouchers";
 pub const CLOSE_CAMPAIGNS: &str = "close-campaigns";
 pub const RECOVER_REDEMPTIONS: &str = "recover-redemptions";
 

@@ -18,6 +18,7 @@
 //! | redeeming | `voucher/{code}` → `merchant/{id}/owed` | `redeem/{merchant}/{request id}` |
 //! | (memorandum) | `memo/counterpart` → `memo/campaign/{id}/redeemed` | `…/memo` |
 //! | reimbursing | `merchant/{id}/owed` → `payouts` (external) | `reimburse/{merchant}/{request id}` |
+//! | a voucher lapsing ([`lapse`]) | `voucher/{code}` → `campaign/{id}/budget` | `lapse/{code}` |
 //!
 //! Roles: `operator` (or `admin`) runs campaigns, reviews, registers and reimburses merchants;
 //! any logged-in user applies; `merchant` redeems. Paths below are under `/p/vouchers`.
@@ -96,8 +97,10 @@ pub mod close;
 pub mod config;
 pub mod dashboard;
 pub mod jobs;
+pub mod lapse;
 pub mod merchant;
 pub mod notice;
+pub mod payment;
 pub mod personal;
 pub mod rank;
 pub mod redeem;
@@ -188,6 +191,7 @@ impl Plugin for Vouchers {
         match name {
             jobs::CLOSE_CAMPAIGNS => jobs::close_campaigns(),
             jobs::RECOVER_REDEMPTIONS => jobs::recover_redemptions(),
+            jobs::LAPSE_VOUCHERS => lapse::run().map(|_| ()),
             other => Err(Error::not_found(format!("there is no job named `{other}`"))),
         }
     }

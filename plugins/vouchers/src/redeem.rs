@@ -206,6 +206,11 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
                     code = code::display(&request.code, ""),
                 )));
             };
+            // Outside its window (a later instalment, or past its last day) a voucher is not
+            // money to spend; checked on the instance's calendar.
+            if let Some(refusal) = voucher.data.window().refusal(trama_sdk::local::today(now)) {
+                return Err(Error::invalid(refusal));
+            }
             Redemption {
                 code: request.code.clone(),
                 merchant: shop.id.clone(),

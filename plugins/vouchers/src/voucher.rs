@@ -29,6 +29,25 @@ pub struct Voucher {
     /// Position among the application's vouchers, from 0 (part of its idempotency key).
     pub index: u32,
     pub issued_at: i64,
+    /// First day it can be spent, `YYYY-MM-DD` (a later instalment); `None`: from issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    /// Last day it can be spent; `None`: no end. Indexed, for the lapse job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    /// What was left went back to the campaign's budget after `valid_until`.
+    #[serde(default)]
+    pub lapsed: bool,
+}
+
+impl Voucher {
+    /// When it can be spent.
+    pub fn window(&self) -> crate::payment::Window {
+        crate::payment::Window {
+            from: self.valid_from.clone(),
+            until: self.valid_until.clone(),
+        }
+    }
 }
 
 /// The ledger account of a voucher.

@@ -359,3 +359,99 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
     );
     assert_eq!(own.status, 201, "{}", own.body);
 }
+
+#[test]
+fn vouchers_in_instalments_are_spent_only_in_their_window_and_the_rest_returns_to_the_budget() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let created = host.post(
+        Some(&operator),
+        "/api/campaigns",
+        fund_campaign(json!({
+            "template": "fondo-emergenza",
+            "denominations": "50",
+            "valid_days": 90,
+            "instalments": 2,
+            "instalment_days": 30,
+        })),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let rules = created.body["rules_text"].to_string();
+    assert!(rules.contains("2 rate"), "{rules}");
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let anna = host.account("anna", &["citizen"]);
+    let applied = host.post(
+        Some(&anna),
+        &format!("/api/campaigns/{id}/applications"),
+        household(ANNA, &["1985-12-10"], "5000", false),
+    );
+    let anna_id = applied.body["id"].as_str().expect("id").to_owned();
+    // Closed on 23 January: 200 € in two instalments of 100 €, two 50 € vouchers each; the
+    // first valid until 22 April (90 days), the second from 22 February to 22 May.
+    host.set_time("2026-01-23T08:00:00+01:00");
+    host.run_job("close-campaigns").expect("the closing");
+    let funded = host.get(Some(&anna), &format!("/api/applications/{anna_id}"));
+    let vouchers = funded.body["vouchers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(vouchers.len(), 4, "{}", funded.body);
+    assert_eq!(
+        vouchers[0]["valid_text"], "valido fino al 22/04/2026",
+        "{}",
+        funded.body
+    );
+    assert_eq!(
+        vouchers[3]["valid_text"],
+        "valido dal 22/02/2026 al 22/05/2026"
+    );
+    let code = |n: usize| vouchers[n]["code"].as_str().expect("code").to_owned();
+
+    let shop = host.post(
+        Some(&operator),
+        "/api/merchants",
+        json!({"name": "Alimentari Bottega", "vat_number": common::VAT, "address": "Via Roma 1"}),
+    );
+    let shopkeeper = host.account("bottega", &["merchant"]);
+    host.post(
+        Some(&shopkeeper),
+        "/api/merchant/claim",
+        json!({"code": shop.body["claim_code"]}),
+    );
+    let redeem = |code: &str, amount: &str, request: &str| {
+        host.post(
+            Some(&shopkeeper),
+            "/api/redeem",
+            json!({"code": code, "amount": amount, "request_id": request}),
+        )
+    };
+    // The second instalment cannot be spent before its day.
+    let early = redeem(&code(3), "10", "req-early-0001");
+    assert_eq!(early.status, 422, "{}", early.body);
+    assert!(early.message().contains("22/02/2026"), "{}", early.body);
+    assert_eq!(redeem(&code(0), "30", "req-spend-0001").status, 201);
+    host.set_time("2026-02-22T09:00:00+01:00");
+    assert_eq!(redeem(&code(3), "50", "req-later-0001").status, 201);
+
+    // After 22 April the first instalment is over: refused, and what is left returns.
+    host.set_time("2026-04-23T09:00:00+02:00");
+    let late = redeem(&code(1), "10", "req-late-00001");
+    assert_eq!(late.status, 422, "{}", late.body);
+    assert!(late.message().contains("22/04/2026"), "{}", late.body);
+    let remaining = || {
+        host.get(Some(&operator), "/api/dashboard").body["campaigns"][0]["remaining"]["cents"]
+            .as_i64()
+            .expect("remaining")
+    };
+    assert_eq!(remaining(), 40_000, "600 € less Anna's 200 €");
+    host.run_job("lapse-vouchers").expect("the lapse job");
+    // 20 € left on the first voucher and 50 € on the second go back; the second instalment
+    // (50 € spent, 50 € left until 22 May) stays with Anna.
+    assert_eq!(remaining(), 47_000);
+    host.run_job("lapse-vouchers").expect("again");
+    assert_eq!(remaining(), 47_000, "once, however often the job runs");
+    host.set_time("2026-05-23T09:00:00+02:00");
+    host.run_job("lapse-vouchers")
+        .expect("the second instalment");
+    assert_eq!(remaining(), 52_000);
+}

@@ -151,10 +151,12 @@ fn the_outcome_is_written_in_the_recipients_language_with_its_formatting() {
         IssuedVoucher {
             code: "K3JX7PQ2MZ4A".into(),
             amount_cents: 123_450,
+            valid: Default::default(),
         },
         IssuedVoucher {
             code: "B8C9D0E1F2G3".into(),
             amount_cents: 50,
+            valid: Default::default(),
         },
     ];
     i18n::set_locale("en");

@@ -61,6 +61,8 @@ pub struct VoucherLine {
     pub display: String,
     pub amount_cents: i64,
     pub amount_text: String,
+    /// When it can be spent, in words; `None` when it never expires.
+    pub valid_text: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,6 +153,7 @@ impl ApplicationView {
                     display: trama_sdk::code::display(&v.code, prefix),
                     amount_cents: v.amount_cents,
                     amount_text: format_cents(v.amount_cents, lang),
+                    valid_text: v.valid.describe(),
                 })
                 .collect(),
             history: a

@@ -5,6 +5,7 @@ use trama_sdk::clock::Date;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::{i18n, money, t};
 
+use crate::payment::Payment;
 use crate::rank::Criterion;
 use crate::rulebook::{self, Rulebook};
 use crate::rules::{AmountRule, Eligibility, Field, MAX_HOUSEHOLD, ReviewRule};
@@ -76,9 +77,11 @@ pub fn validate(
         }
     };
 
+    let payment = Payment::read(input, &mut p);
     if let Some(rulebook) = read_rulebook(input, &mut p) {
         let dates = (opens_on, closes_on);
-        return finish_with_rulebook(input, p, title, measure, dates, budget_cents, rulebook);
+        let draft = finish_with_rulebook(input, p, title, measure, dates, budget_cents, rulebook);
+        return draft.map(|draft| Draft { payment, ..draft });
     }
 
     let mut fields = Vec::new();
@@ -228,6 +231,7 @@ pub fn validate(
         ranking,
         review_rules,
         rulebook: None,
+        payment,
     })
 }
 
@@ -331,6 +335,7 @@ fn finish_with_rulebook(
         ranking: Vec::new(),
         review_rules: Vec::new(),
         rulebook,
+        payment: Payment::default(),
     })
 }
 
@@ -404,6 +409,7 @@ pub struct Draft {
     pub ranking: Vec<Criterion>,
     pub review_rules: Vec<ReviewRule>,
     pub rulebook: Option<Rulebook>,
+    pub payment: Payment,
 }
 
 impl Draft {
@@ -421,6 +427,7 @@ impl Draft {
             ranking: self.ranking,
             review_rules: self.review_rules,
             rulebook: self.rulebook,
+            payment: self.payment,
             state: State::Active,
             created_at,
             created_by,

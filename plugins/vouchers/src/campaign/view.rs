@@ -38,6 +38,7 @@ pub struct CampaignView {
     pub rulebook_toml: Option<String>,
     /// Every rule in words, for the page that presents the campaign.
     pub rules_text: Vec<String>,
+    pub payment: crate::payment::Payment,
     pub isee_max_cents: Option<i64>,
     pub residence_required: bool,
     pub household_min: Option<u32>,
@@ -189,6 +190,7 @@ impl CampaignView {
         if let Some(book) = &c.rulebook {
             rules_text = rulebook_text(book);
         }
+        let payment_text = c.payment.describe();
         if let Some(max) = c.eligibility.isee_max_cents {
             rules_text.push(t!(
                 "vouchers.campaign.rule_isee_max",
@@ -248,7 +250,8 @@ impl CampaignView {
                 .flat_map(|b| b.questions.iter().map(QuestionView::new))
                 .collect(),
             rulebook_toml: c.rulebook.as_ref().map(rulebook::Rulebook::to_toml),
-            rules_text,
+            rules_text: rules_text.into_iter().chain(payment_text).collect(),
+            payment: c.payment.clone(),
             isee_max_cents: c.eligibility.isee_max_cents,
             residence_required: c.eligibility.residence_required,
             household_min: c.eligibility.household_min,
