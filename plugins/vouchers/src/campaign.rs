@@ -165,6 +165,9 @@ pub struct Campaign {
     /// How the support is paid: validity and instalments of the vouchers.
     #[serde(default)]
     pub payment: Payment,
+    /// The request ids of the budget added after creation (see [`add_budget`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_ups: Vec<String>,
     pub state: State,
     pub created_at: i64,
     pub created_by: String,
@@ -268,6 +271,41 @@ pub fn fund(doc: &Doc<Campaign>) -> Result<()> {
         .memo(format!("budget: {}", doc.data.title)),
     )?;
     Ok(())
+}
+
+/// Adds `cents` to campaign `id`'s budget, once per `request_id`: `funding` →
+/// `campaign/{id}/budget` with the key `topup/{id}/{request id}`, and the campaign's
+/// `budget_cents` grows with it, in one call under a lock on the campaign. A closed campaign
+/// then funds the next in its ranking ([`crate::scroll`]). Returns how many were funded.
+pub fn add_budget(id: &str, cents: i64, request_id: &str, actor: &str, now: i64) -> Result<usize> {
+    if cents <= 0 {
+        return Err(Error::invalid(t!("vouchers.problems.budget_zero")));
+    }
+    let mut doc = CAMPAIGNS
+        .lock(id)?
+        .ok_or_else(|| Error::not_found(t!("vouchers.campaign.not_found", id = id)))?;
+    if doc.data.top_ups.iter().any(|r| r == request_id) {
+        return crate::scroll::fund_next(id, actor, now);
+    }
+    fund(&doc)?;
+    ledger::transfer(
+        &TransferRequest::new(
+            FUNDING,
+            budget_account(id),
+            cents,
+            format!("topup/{id}/{request_id}"),
+        )
+        .memo(format!("budget added: {}", doc.data.title)),
+    )?;
+    doc.data.budget_cents = doc.data.budget_cents.saturating_add(cents);
+    doc.data.top_ups.push(request_id.to_owned());
+    CAMPAIGNS.put_if_version(&doc.id, &doc.data, doc.version)?;
+    audit::record(
+        "campaign.budget_added",
+        id,
+        &serde_json::json!({ "cents": cents, "request_id": request_id }),
+    )?;
+    crate::scroll::fund_next(id, actor, now)
 }
 
 /// Why a campaign was not created.

@@ -553,7 +553,7 @@ pub fn summary(state: &CloseState, lang: trama_sdk::i18n::Lang) -> serde_json::V
 
 /// The vouchers of an award: each instalment split into the campaign's denominations, with
 /// the window its instalment gets (issued today, in the instance's time zone).
-fn issue(campaign: &Campaign, amount_cents: i64, now: i64) -> Vec<IssuedVoucher> {
+pub(crate) fn issue(campaign: &Campaign, amount_cents: i64, now: i64) -> Vec<IssuedVoucher> {
     let today = trama_sdk::local::today(now);
     let terms = &campaign.payment;
     terms

@@ -1,5 +1,6 @@
 //! Vouchers past their last day: what is left on each goes back to its campaign's budget, so
-//! the municipality can fund the next in the ranking with it. Run by the `lapse-vouchers` job.
+//! the next in the ranking are funded with it ([`crate::scroll`]). Run by the `lapse-vouchers`
+//! job.
 //!
 //! The transfer `voucher/{code}` → `campaign/{id}/budget` has the idempotency key
 //! `lapse/{code}`, so two nodes running the job, or a run cut short and repeated, move the
@@ -21,8 +22,10 @@ const PAGE: u32 = 500;
 /// Returns what is left on every voucher whose last day has passed; the number of vouchers
 /// that had money left.
 pub fn run() -> Result<usize> {
-    let today = local::today(clock::now_ms()).to_string();
+    let now = clock::now_ms();
+    let today = local::today(now).to_string();
     let mut returned = 0;
+    let mut campaigns: Vec<String> = Vec::new();
     loop {
         let page = VOUCHERS
             .query()
@@ -31,6 +34,10 @@ pub fn run() -> Result<usize> {
             .limit(PAGE)
             .fetch()?;
         if page.is_empty() {
+            // Money came back: the next in each ranking may now be funded.
+            for campaign in &campaigns {
+                crate::scroll::fund_next(campaign, "system", now)?;
+            }
             return Ok(returned);
         }
         for mut doc in page {
@@ -48,7 +55,12 @@ pub fn run() -> Result<usize> {
                     doc.data.valid_until.clone().unwrap_or_default()
                 ));
                 match ledger::transfer(&transfer) {
-                    Ok(_) => returned += 1,
+                    Ok(_) => {
+                        returned += 1;
+                        if !campaigns.contains(&doc.data.campaign) {
+                            campaigns.push(doc.data.campaign.clone());
+                        }
+                    }
                     // The balance changed meanwhile: the next run reads it again.
                     Err(
                         LedgerError::InsufficientFunds(message) | LedgerError::Conflict(message),

@@ -14,6 +14,7 @@
 //! | movement | from → to | key |
 //! |---|---|---|
 //! | funding a campaign | `funding` (external) → `campaign/{id}/budget` | `fund/{campaign}` |
+//! | adding budget | `funding` → `campaign/{id}/budget` | `topup/{campaign}/{request id}` |
 //! | issuing a voucher | `campaign/{id}/budget` → `voucher/{code}` | `issue/{campaign}/{tax code}/{n}` |
 //! | redeeming | `voucher/{code}` → `merchant/{id}/owed` | `redeem/{merchant}/{request id}` |
 //! | (memorandum) | `memo/counterpart` → `memo/campaign/{id}/redeemed` | `…/memo` |
@@ -35,6 +36,7 @@
 //! | `POST /campaigns/{id}/apply` | logged in | apply (`tax_code` and the campaign's fields) |
 //! | `POST /campaigns/{id}/apply-on-behalf` | operator | apply for someone (`full_name`, `tax_code`, fields) |
 //! | `POST /campaigns/{id}/close` | operator | close now (see [`close`]) |
+//! | `POST /campaigns/{id}/budget` (`amount`, `request_id`) | operator | add budget; a closed campaign funds the next in its ranking ([`scroll`]) |
 //! | `GET /campaigns/{id}/applications.csv`, `…/beneficiaries.csv` (`?part=N`: 2500 and 5000 rows) | operator | exports |
 //! | `GET /applications/{id}` | its citizen, operator | status, reasons, question, vouchers, history |
 //! | `POST /applications/{id}/approve`, `/reject` (`reason`), `/request-info` (`question`) | operator | review |
@@ -106,6 +108,7 @@ pub mod rank;
 pub mod redeem;
 pub mod rulebook;
 pub mod rules;
+pub mod scroll;
 pub mod tally;
 pub mod voucher;
 mod web;
@@ -117,7 +120,7 @@ use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, log};
 
-use web::{applications, campaigns, dashboard as dash, home, merchants, rulebooks};
+use web::{applications, budget, campaigns, dashboard as dash, home, merchants, rulebooks};
 
 /// What an operator or the applicant does to an application, each posted to
 /// `/applications/{id}/STEP` and `/api/applications/{id}/STEP` (see [`trama_sdk::twin`]).
@@ -143,6 +146,7 @@ impl Plugin for Vouchers {
             .post("/campaigns/{id}/apply", campaigns::apply)
             .post("/campaigns/{id}/apply-on-behalf", campaigns::apply)
             .post_twin("/campaigns/{id}/close", campaigns::close)
+            .post_twin("/campaigns/{id}/budget", budget::add)
             .get(
                 "/campaigns/{id}/applications.csv",
                 campaigns::export_applications,

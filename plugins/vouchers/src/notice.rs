@@ -5,7 +5,7 @@
 //! The message is written in the applicant's own language — the one they chose on the site
 //! (`identity::locale_of`, host API 1.5), else the instance's — from the catalogues'
 //! `vouchers.notice`, not in the language of the operator or the job whose call sends it.
-//! Its key, `outcome/{application id}`, makes it one message per application, however often
+//! Its key, `outcome/{application id}/{status}`, makes it one message per outcome, however often
 //! the closing replays a group or a request is retried. Applications an operator filed on
 //! someone's behalf have no account to write to: that person hears it from the office.
 //!
@@ -114,7 +114,9 @@ pub fn outcome(id: &str, app: &Application, title: &str, prefix: &str) {
     else {
         return;
     };
-    let key = cut(&format!("outcome/{id}"), MAX_KEY);
+    // One message per outcome: a household not funded at the closing and funded later, when
+    // budget came back, hears both.
+    let key = cut(&format!("outcome/{id}/{}", app.status.key()), MAX_KEY);
     let message = Notification {
         recipient: recipient.to_owned(),
         subject,

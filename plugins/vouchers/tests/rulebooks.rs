@@ -455,3 +455,94 @@ fn vouchers_in_instalments_are_spent_only_in_their_window_and_the_rest_returns_t
         .expect("the second instalment");
     assert_eq!(remaining(), 52_000);
 }
+
+#[test]
+fn budget_added_after_the_closing_funds_the_next_in_the_ranking_once() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    // 450 € for the emergency fund: Bruno (ISEE 3,000, 400 €) first, Anna (ISEE 5,000,
+    // 200 €) does not fit in the 50 € left, nor does Dario (ISEE 5,500, 200 €) after her.
+    let created = host.post(
+        Some(&operator),
+        "/api/campaigns",
+        fund_campaign(json!({"template": "fondo-emergenza", "budget": "450"})),
+    );
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/campaigns/{id}/applications");
+    let apply = |who: &str, tax: &str, births: &[&str], isee: &str| {
+        let account = host.account(who, &["citizen"]);
+        let app = host.post(Some(&account), &path, household(tax, births, isee, false));
+        assert_eq!(app.status, 201, "{}", app.body);
+        (account, app.body["id"].as_str().expect("id").to_owned())
+    };
+    let five = [
+        "1980-01-01",
+        "1982-02-02",
+        "2010-03-03",
+        "2012-04-04",
+        "2015-05-05",
+    ];
+    let (bruno, bruno_id) = apply("bruno", BRUNO, &five, "3000");
+    let (anna, anna_id) = apply("anna", ANNA, &["1985-12-10"], "5000");
+    let (dario, dario_id) = apply("dario", DARIO, &["1970-03-15"], "5500");
+    host.set_time("2026-01-23T08:00:00+01:00");
+    host.run_job("close-campaigns").expect("the closing");
+    let status = |who: &trama_testhost::Account, app: &str| {
+        host.get(Some(who), &format!("/api/applications/{app}"))
+            .body["status"]
+            .clone()
+    };
+    assert_eq!(status(&bruno, &bruno_id), "beneficiary");
+    assert_eq!(status(&anna, &anna_id), "not_funded");
+    assert_eq!(status(&dario, &dario_id), "not_funded");
+
+    // Only operators add budget; 150 € more make 200 €: Anna is next, and only she fits.
+    let add = |amount: &str, request: &str| {
+        host.post(
+            Some(&operator),
+            &format!("/api/campaigns/{id}/budget"),
+            json!({"amount": amount, "request_id": request}),
+        )
+    };
+    assert_eq!(
+        host.post(
+            Some(&anna),
+            &format!("/api/campaigns/{id}/budget"),
+            json!({"amount": "1000", "request_id": "topup-anna-01"})
+        )
+        .status,
+        403
+    );
+    let added = add("150", "topup-0000001");
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert_eq!(added.body["funded"], 1);
+    assert_eq!(added.body["budget_cents"], 60_000);
+    assert_eq!(status(&anna, &anna_id), "beneficiary");
+    assert_eq!(status(&dario, &dario_id), "not_funded");
+    // The same request again adds nothing.
+    let replay = add("150", "topup-0000001");
+    assert_eq!(
+        (&replay.body["funded"], &replay.body["budget_cents"]),
+        (&json!(0), &json!(60_000))
+    );
+    // Anna hears she is funded, after hearing she was not.
+    let to_anna: Vec<String> = host
+        .notifications()
+        .iter()
+        .filter(|n| n.to == anna.id)
+        .map(|n| n.subject.clone())
+        .collect();
+    assert_eq!(
+        to_anna,
+        vec![
+            "Domanda non finanziata: Fondo emergenza inverno".to_owned(),
+            "Domanda finanziata: Fondo emergenza inverno".to_owned()
+        ]
+    );
+    let remaining =
+        host.get(Some(&operator), "/api/dashboard").body["campaigns"][0]["remaining"]["cents"]
+            .clone();
+    assert_eq!(remaining, 0, "450 + 150 − 400 − 200");
+    let refused = add("dieci", "topup-0000002");
+    assert_eq!(refused.problem_fields(), vec!["amount"], "{}", refused.body);
+}

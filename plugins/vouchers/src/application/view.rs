@@ -182,6 +182,7 @@ fn step_label(action: &str) -> String {
         "info_requested" => t!("vouchers.step.info_requested"),
         "answered" => t!("vouchers.step.answered"),
         "funded" => t!("vouchers.step.funded"),
+        "funded_later" => t!("vouchers.step.funded_later"),
         "not_funded" => t!("vouchers.step.not_funded"),
         "excluded" => t!("vouchers.step.excluded"),
         other => other.to_owned(),

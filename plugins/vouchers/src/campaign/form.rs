@@ -428,6 +428,7 @@ impl Draft {
             review_rules: self.review_rules,
             rulebook: self.rulebook,
             payment: self.payment,
+            top_ups: Vec::new(),
             state: State::Active,
             created_at,
             created_by,

@@ -189,6 +189,22 @@ pub fn page(request: Request, params: Params) -> Result<Response> {
     render_page(&id, &query, 200, None, lang)
 }
 
+/// The campaign's page again with a refused form of its own (`budget`, say).
+pub(super) fn page_with_form(
+    id: &str,
+    status: u16,
+    form: FormState,
+    lang: Lang,
+) -> Result<Response> {
+    let no_query = ListQuery {
+        status: None,
+        page: None,
+        limit: None,
+        offset: None,
+    };
+    render_page(id, &no_query, status, Some(form), lang)
+}
+
 fn render_page(
     id: &str,
     query: &ListQuery,
@@ -210,6 +226,8 @@ fn render_page(
         "municipality": settings.municipality_name,
         // Logged in with SPID or CIE: the application is under this number, not typed.
         "certified_tax_code": identity::fiscal_number(),
+        // The idempotency key of the operator's "add budget" form.
+        "request_id": trama_sdk::store::new_id(),
     });
     if let Some(user) = &user {
         let mine: Vec<ApplicationView> = APPLICATIONS

@@ -6,6 +6,7 @@
 //! filled with what was typed.
 
 pub mod applications;
+pub mod budget;
 pub mod campaigns;
 pub mod dashboard;
 pub mod home;

@@ -1,0 +1,125 @@
+//! Funding the next in the ranking ("scorrimento della graduatoria") when a closed campaign's
+//! budget grows: the operator adds money, or vouchers lapse and their rest comes back
+//! ([`crate::lapse`]). The applications not funded at the closing are taken in ranking order
+//! and funded while what is in the budget covers each full amount, stopping at the first that
+//! does not fit — the rule of the closing ([`crate::rank::assign`]) — and each is told.
+//!
+//! One call does it all under a lock on the campaign, so two nodes (or the job and an
+//! operator) never fund the same money twice: the second waits, then finds the first's work
+//! done. Each application's vouchers, status and count are one batch; their money moves with
+//! the same idempotency keys as the closing's, `issue/{campaign}/{tax code}/{n}`.
+
+use trama_contracts::vouchers::{self as contract, VoucherIssued};
+use trama_sdk::ledger::{self, AccountKind, TransferRequest};
+use trama_sdk::store::{Batch, Cmp};
+use trama_sdk::{Error, Result, audit, events, t};
+
+use crate::application::{APPLICATIONS, Status, Step};
+use crate::campaign::{CAMPAIGNS, State, budget_account};
+use crate::config::Settings;
+use crate::tally::{self, Move};
+use crate::voucher::{self, VOUCHERS, Voucher};
+
+/// Funds the next not-funded applications of closed campaign `id` that the budget now covers;
+/// returns how many. Audited as `campaign.scrolled` when any is funded.
+pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
+    let campaign = CAMPAIGNS
+        .lock(id)?
+        .ok_or_else(|| Error::not_found(t!("vouchers.campaign.not_found", id = id)))?;
+    if campaign.data.state != State::Closed {
+        return Ok(0);
+    }
+    let budget = budget_account(id);
+    let mut left = ledger::get(&budget)?.map_or(0, |account| account.balance_cents);
+    let waiting = APPLICATIONS
+        .query()
+        .filter("campaign", Cmp::Eq, id)
+        .filter("status", Cmp::Eq, Status::NotFunded.key())
+        .order_by("rank")
+        .fetch_all()?;
+    let prefix = Settings::load()?.voucher_code_prefix;
+    let mut funded = 0;
+    let mut cents = 0;
+    // Ranked ones only: an application the closing could not assess has no place to take.
+    for app in waiting.into_iter().filter(|a| a.data.rank.is_some()) {
+        if app.data.amount_cents > left {
+            break;
+        }
+        let vouchers = crate::close::issue(&campaign.data, app.data.amount_cents, now);
+        let mut next = app.data.clone();
+        next.status = Status::Beneficiary;
+        next.vouchers = vouchers.clone();
+        next.updated_at = now;
+        next.history.push(Step {
+            at: now,
+            actor: "system".to_owned(),
+            action: "funded_later".to_owned(),
+            note: None,
+        });
+        let mut batch = Batch::new();
+        batch.put_if_version(&APPLICATIONS, &app.id, &next, app.version);
+        let mut transfers = Vec::new();
+        for (n, v) in vouchers.iter().enumerate() {
+            batch.create(
+                &VOUCHERS,
+                &v.code,
+                &Voucher {
+                    campaign: id.to_owned(),
+                    application: app.id.clone(),
+                    user_id: app.data.user_id.clone(),
+                    amount_cents: v.amount_cents,
+                    index: u32::try_from(n).unwrap_or(u32::MAX),
+                    issued_at: now,
+                    valid_from: v.valid.from.clone(),
+                    valid_until: v.valid.until.clone(),
+                    lapsed: false,
+                },
+            );
+            transfers.push(
+                TransferRequest::new(
+                    budget.clone(),
+                    voucher::account(&v.code),
+                    v.amount_cents,
+                    format!("issue/{id}/{}/{n}", app.data.tax_code),
+                )
+                .memo(format!("voucher {} for {} (next in line)", v.code, app.id)),
+            );
+        }
+        let moves = [Move {
+            tax_code: &next.tax_code,
+            from: Some(Status::NotFunded),
+            to: Status::Beneficiary,
+        }];
+        tally::push(&mut batch, id, &moves)?;
+        batch.commit()?;
+        for transfer in &transfers {
+            ledger::open(&transfer.to, AccountKind::Funded)?;
+        }
+        ledger::transfer_all(&transfers)?;
+        events::publish_typed(&VoucherIssued {
+            campaign_id: id.to_owned(),
+            application_id: app.id.clone(),
+            user_id: app.data.user_id.clone(),
+            amount_cents: app.data.amount_cents,
+            vouchers: vouchers
+                .iter()
+                .map(|v| contract::IssuedVoucher {
+                    code: v.code.clone(),
+                    amount_cents: v.amount_cents,
+                })
+                .collect(),
+        })?;
+        crate::notice::outcome(&app.id, &next, &campaign.data.title, &prefix);
+        left -= app.data.amount_cents;
+        cents += app.data.amount_cents;
+        funded += 1;
+    }
+    if funded > 0 {
+        audit::record(
+            "campaign.scrolled",
+            id,
+            &serde_json::json!({ "funded": funded, "cents": cents, "by": actor }),
+        )?;
+    }
+    Ok(funded)
+}

@@ -1,0 +1,64 @@
+//! Adding budget to a campaign: `POST /campaigns/{id}/budget` (form) and
+//! `POST /api/campaigns/{id}/budget` (JSON), operators only.
+
+use serde_json::json;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::input::Problems;
+use trama_sdk::money::{self, format_cents};
+use trama_sdk::router::Params;
+use trama_sdk::submit::Submission;
+use trama_sdk::{Result, clock, i18n, t};
+
+use super::{OPERATORS, lang, to};
+use crate::campaign;
+
+/// `{amount, request_id}`: the amount in euros, and the idempotency key the form carries, so
+/// a double click adds it once. JSON: `200` with the budget and how many of the ranking were
+/// funded with it; a form goes back to the campaign's page.
+pub fn add(request: Request, params: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let user = OPERATORS.require(lang)?;
+    let id = params.get("id")?.to_owned();
+    let sub = Submission::read(&request, "budget", &["amount", "request_id"])?;
+    let mut problems = Problems::default();
+    let request_id = sub
+        .input
+        .request_id(&mut problems, || t!("vouchers.problems.request_id"));
+    let cents = match sub.input.one("amount") {
+        None => {
+            problems.push("amount", t!("vouchers.problems.amount_required"));
+            0
+        }
+        Some(text) => match money::parse_euros(text) {
+            Ok(cents) if cents > 0 => cents,
+            Ok(_) => {
+                problems.push("amount", t!("vouchers.problems.amount_zero"));
+                0
+            }
+            Err(err) => {
+                problems.push("amount", err.describe(text, i18n::current()));
+                0
+            }
+        },
+    };
+    let page = |status, form| super::campaigns::page_with_form(&id, status, form, lang);
+    if !problems.is_empty() {
+        return sub.refused(problems, page);
+    }
+    let done = |funded: usize| {
+        if !sub.json {
+            return Ok(to(&format!("/campaigns/{id}")));
+        }
+        let doc = campaign::load(&id)?;
+        Response::json(&json!({
+            "budget_cents": doc.data.budget_cents,
+            "budget_text": format_cents(doc.data.budget_cents, lang),
+            "funded": funded,
+        }))
+    };
+    sub.answer(
+        campaign::add_budget(&id, cents, &request_id, &user.username, clock::now_ms()),
+        done,
+        page,
+    )
+}
