@@ -17,6 +17,7 @@ use crate::support::{
     whoami,
 };
 
+mod admissions;
 mod rig;
 
 use rig::{PUBLIC_URL, Provider, SECRET_VAR};
