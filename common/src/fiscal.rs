@@ -22,8 +22,8 @@
 //! Citizens, merchants, companies and providers are identified by these codes in several
 //! plugins, and the kernel binds the codice fiscale an identity provider asserts to the
 //! account: one validator, here, means a code the kernel accepts is accepted by every plugin,
-//! in the same normalised spelling. The SDK's `fiscal` module wraps it with messages in the
-//! reader's language.
+//! in the same normalised spelling. The SDK's `fiscal` module re-exports it and gives
+//! [`TaxIdError::describe`] its catalogues (through [`Catalogue`]), so there is one error type.
 
 use std::fmt;
 
@@ -56,6 +56,37 @@ impl fmt::Display for TaxIdError {
 }
 
 impl std::error::Error for TaxIdError {}
+
+/// Where a reader's sentences come from: the SDK implements it for its `Lang` from the
+/// catalogues, so [`TaxIdError::describe`] is a method of the one enum and needs no import,
+/// while this crate stays free of the SDK's catalogues.
+pub trait Catalogue {
+    /// The catalogue's sentence for `key`, with `{position}` filled in.
+    fn tax_id_text(&self, key: &str, position: usize) -> String;
+}
+
+impl TaxIdError {
+    /// The catalogue key of the sentence a person reads about this mistake (`sdk.fiscal.*`,
+    /// which the SDK's catalogues carry in every language).
+    pub fn catalogue_key(&self) -> &'static str {
+        match self {
+            Self::Length => "sdk.fiscal.length",
+            Self::Layout { .. } => "sdk.fiscal.layout",
+            Self::Month => "sdk.fiscal.month",
+            Self::Day => "sdk.fiscal.day",
+            Self::Check => "sdk.fiscal.check",
+        }
+    }
+
+    /// A plain sentence about the mistake for a reader of `lang`, to show next to the field.
+    pub fn describe<L: Catalogue>(&self, lang: L) -> String {
+        let position = match self {
+            Self::Layout { position } => *position,
+            _ => 0,
+        };
+        lang.tax_id_text(self.catalogue_key(), position)
+    }
+}
 
 /// The letters that stand for digits 0–9 in an *omocodia* code.
 const OMOCODIA: &[u8; 10] = b"LMNPQRSTUV";
@@ -221,6 +252,24 @@ mod tests {
         assert_eq!(tax_code("02760100961"), Err(TaxIdError::Check));
         // Swapping two characters changes the check letter.
         assert_eq!(tax_code("SRSMRA85T10A562S"), Err(TaxIdError::Check));
+    }
+
+    /// A catalogue that answers with the key and the position, to see what is asked of it.
+    struct Keys;
+
+    impl Catalogue for Keys {
+        fn tax_id_text(&self, key: &str, position: usize) -> String {
+            format!("{key}@{position}")
+        }
+    }
+
+    #[test]
+    fn a_mistake_is_described_from_the_catalogue_with_its_position() {
+        assert_eq!(TaxIdError::Check.describe(Keys), "sdk.fiscal.check@0");
+        assert_eq!(
+            TaxIdError::Layout { position: 9 }.describe(Keys),
+            "sdk.fiscal.layout@9"
+        );
     }
 
     #[test]

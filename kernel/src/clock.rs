@@ -14,6 +14,12 @@ pub fn today() -> String {
         .to_string()
 }
 
+/// A time as a person in the territory reads it: `04/12/2026 10:30` in [`ZONE`]'s time
+/// (summer time included), as pages show it (the `local_time` filter) and mail says it.
+pub fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&ZONE).format("%d/%m/%Y %H:%M").to_string()
+}
+
 /// Unix time in milliseconds.
 pub fn now_ms() -> i64 {
     SystemTime::now()

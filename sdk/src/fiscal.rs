@@ -24,77 +24,24 @@
 //! number an identity provider asserts) means a code accepted by one plugin is accepted by all,
 //! and is stored in the same normalised spelling.
 
-use std::fmt;
-
 use trama_common::fiscal as common;
+
+pub use common::TaxIdError;
 
 use crate::i18n::Lang;
 
-/// Why a text is not a valid tax identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaxIdError {
-    /// Neither 16 characters nor 11 digits (after removing spaces).
-    Length,
-    /// A character where the layout wants another kind (a digit for a letter, say).
-    Layout { position: usize },
-    /// A month letter outside `ABCDEHLMPRST`.
-    Month,
-    /// A day of birth outside 1–31 and 41–71.
-    Day,
-    /// The check character does not match the others: a typing mistake.
-    Check,
-}
-
-impl TaxIdError {
-    /// A plain sentence about the mistake for a reader of `lang`, to show next to the field
-    /// (from the catalogues, `sdk.fiscal.*`).
-    pub fn describe(&self, lang: Lang) -> String {
-        let key = match self {
-            Self::Length => "sdk.fiscal.length",
-            Self::Layout { .. } => "sdk.fiscal.layout",
-            Self::Month => "sdk.fiscal.month",
-            Self::Day => "sdk.fiscal.day",
-            Self::Check => "sdk.fiscal.check",
-        };
-        let position = match self {
-            Self::Layout { position } => *position,
-            _ => 0,
-        };
-        crate::i18n::text_for(lang, key, &[("position", &position)])
-    }
-}
-
-impl fmt::Display for TaxIdError {
-    /// For developers (logs, `?` into another error): fixed English, not the catalogue.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Length => f.write_str("neither 16 characters nor 11 digits"),
-            Self::Layout { position } => write!(f, "unexpected character at position {position}"),
-            Self::Month => f.write_str("no such month letter"),
-            Self::Day => f.write_str("no such day of birth"),
-            Self::Check => f.write_str("the check character does not match"),
-        }
-    }
-}
-
-impl std::error::Error for TaxIdError {}
-
-impl From<common::TaxIdError> for TaxIdError {
-    fn from(err: common::TaxIdError) -> Self {
-        match err {
-            common::TaxIdError::Length => Self::Length,
-            common::TaxIdError::Layout { position } => Self::Layout { position },
-            common::TaxIdError::Month => Self::Month,
-            common::TaxIdError::Day => Self::Day,
-            common::TaxIdError::Check => Self::Check,
-        }
+/// The SDK's catalogues give [`TaxIdError::describe`] its sentences (`sdk.fiscal.*`), so a
+/// plugin writes `err.describe(lang)` on the one error type the kernel uses too.
+impl common::Catalogue for Lang {
+    fn tax_id_text(&self, key: &str, position: usize) -> String {
+        crate::i18n::text_for(*self, key, &[("position", &position)])
     }
 }
 
 /// Checks a codice fiscale, either 16 characters or 11 digits, and returns it upper-case
 /// without spaces.
 pub fn tax_code(text: &str) -> Result<String, TaxIdError> {
-    common::tax_code(text).map_err(TaxIdError::from)
+    common::tax_code(text)
 }
 
 /// Whether the last of 11 ASCII digits is the Luhn check digit of the first ten, the rule of
@@ -106,7 +53,7 @@ pub fn check_digit_matches(digits: &str) -> bool {
 
 /// Checks a partita IVA (11 digits, spaces and an `IT` prefix allowed) and returns the digits.
 pub fn vat_number(text: &str) -> Result<String, TaxIdError> {
-    common::vat_number(text).map_err(TaxIdError::from)
+    common::vat_number(text)
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! Logging in through an OpenID Connect provider (`[identity]`), against a real one:
 //! `oidc-provider` started by the tests (`oidc/rig.rs`), which requires PKCE and sends the
-//! fiscal number as SPID/CIE gateways do ("TINIT-…"). A citizen logs in, is given an account
-//! with the fiscal number bound and keeps it on the next login, and a plugin reads the number
-//! through `identity.fiscal-number`; a missing, altered, replayed or foreign `state`, a token
-//! for another nonce, an altered token and a provider publishing the wrong key are refused with
-//! nothing written; the password form can be turned off.
+//! fiscal number as SPID/CIE gateways do ("TINIT-…"), in the ID token or from UserInfo only. A
+//! citizen logs in, is given an account with the fiscal number bound and keeps it on the next
+//! login, reads the privacy notice before anything else, and a plugin reads the number through
+//! `identity.fiscal-number`; UserInfo about another subject, a missing, altered, replayed or
+//! foreign `state`, a token for another nonce, an altered token and a provider publishing the
+//! wrong key are refused with nothing written; the password form can be turned off.
 
 use std::path::Path;
 
@@ -12,9 +13,11 @@ use reqwest::Url;
 use serde_json::Value as Json;
 
 use crate::support::{
-    Client, HELLO, PASSWORD, Server, TestInstance, add_user, cache_dir, trama, whoami,
+    Client, HELLO, PASSWORD, Server, TestInstance, add_user, cache_dir, privacy_version, trama,
+    whoami,
 };
 
+mod admissions;
 mod rig;
 
 use rig::{PUBLIC_URL, Provider, SECRET_VAR};
@@ -227,6 +230,123 @@ async fn a_citizen_logs_in_through_the_provider_and_keeps_the_same_account() {
         vec![Json::from("S256"), Json::from("S256")],
         "every authorization request carried an S256 PKCE challenge (the provider requires one)"
     );
+    assert_eq!(
+        provider.userinfo_calls().await,
+        0,
+        "the ID token had the number: UserInfo was not asked"
+    );
+}
+
+#[tokio::test]
+async fn a_fiscal_number_released_only_by_userinfo_is_read_there_for_the_same_subject_only() {
+    // The gateway puts only `sub` in the ID token; the person's data comes from UserInfo.
+    let provider = Provider::start_with("spid", &["--claims-from", "userinfo"]);
+    let instance = territory(&provider, true);
+    let server = serve(&instance);
+    as_mario(&provider).await;
+
+    let browser = Client::new();
+    let callback = through_provider(&browser, &server, "/").await;
+    let (status, page, _) = visit(&browser, &callback).await;
+    assert_eq!(status, 303, "the callback logs in: {page}");
+    assert_eq!(provider.userinfo_calls().await, 1, "UserInfo was asked");
+    let who = hello_whoami(&browser, &server).await;
+    assert_eq!(
+        who["fiscal_number"], "RSSMRA80A01H501U",
+        "the number UserInfo gave is bound: {who}"
+    );
+    assert_eq!(who["user"]["display_name"], "Mario Rossi", "{who}");
+    assert_eq!(
+        whoami(&browser, &server).await.as_deref(),
+        Some("mario.rossi@example.org"),
+        "the e-mail UserInfo gave names the account"
+    );
+
+    // UserInfo answering about another subject (a substituted access token) is refused, and
+    // nothing is bound to the other number.
+    provider.tamper("userinfo").await;
+    let other = Client::new();
+    let callback = through_provider(&other, &server, "/").await;
+    let (status, page, _) = visit(&other, &callback).await;
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("non è valida"), "{page}");
+    assert_eq!(whoami(&other, &server).await, None);
+    assert_eq!(rows(instance.path(), "identity_bindings").await, 1);
+    assert_eq!(rows(instance.path(), "users").await, 1);
+}
+
+#[tokio::test]
+async fn an_account_made_by_a_provider_login_reads_the_privacy_notice_first_and_then_goes_on() {
+    let provider = Provider::start("spid");
+    let instance = territory(&provider, true);
+    let server = serve(&instance);
+    as_mario(&provider).await;
+    let browser = Client::new();
+    let callback = through_provider(&browser, &server, "/p/hello/").await;
+    let (status, _, next) = visit(&browser, &callback).await;
+    assert_eq!((status, next.as_deref()), (303, Some("/p/hello/")));
+
+    // The first page the new account reaches is the notice, which remembers where it was going.
+    let (status, _, next) = visit(&browser, &server.url("/p/hello/")).await;
+    assert_eq!(status, 303);
+    assert_eq!(next.as_deref(), Some("/privacy?next=%2Fp%2Fhello%2F"));
+    let (status, page, _) = visit(&browser, &server.url("/privacy?next=%2Fp%2Fhello%2F")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(r#"name="version""#),
+        "a form to accept it: {page}"
+    );
+    assert!(
+        page.contains(r#"value="/p/hello/""#)
+            || page.contains(r#"value="&#x2F;p&#x2F;hello&#x2F;""#),
+        "it goes on to the page asked: {page}"
+    );
+    assert_eq!(
+        rows(instance.path(), "consents").await,
+        0,
+        "nothing agreed yet"
+    );
+
+    let response = browser
+        .post_form(
+            &server,
+            "/privacy",
+            &[("version", privacy_version()), ("next", "/p/hello/")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(crate::support::header(&response, "location"), "/p/hello/");
+    let (status, page, _) = visit(&browser, &server.url("/p/hello/")).await;
+    assert_eq!(status, 200, "where Mario was going: {page}");
+    assert_eq!(
+        consented(instance.path()).await,
+        vec![privacy_version().to_owned()],
+        "the agreement is recorded with the notice's version"
+    );
+
+    // The next login through the provider asks nothing again.
+    let other = Client::new();
+    let callback = through_provider(&other, &server, "/p/hello/").await;
+    assert_eq!(visit(&other, &callback).await.0, 303);
+    assert_eq!(visit(&other, &server.url("/p/hello/")).await.0, 200);
+}
+
+/// The notice versions the instance's accounts agreed to.
+async fn consented(instance: &Path) -> Vec<String> {
+    let url = format!(
+        "sqlite://{}?mode=ro",
+        instance.join("data/trama.db").display()
+    );
+    let db = trama::db::Db::connect(&url).await.expect("the database");
+    let rows = sea_orm::ConnectionTrait::query_all_raw(
+        db.conn(),
+        sea_orm::Statement::from_string(db.backend(), "SELECT version FROM consents".to_owned()),
+    )
+    .await
+    .expect("consents");
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "version").expect("version"))
+        .collect()
 }
 
 #[tokio::test]

@@ -7,15 +7,21 @@
 // interaction logs in whoever the test chose last (`POST /test/user`), so a test drives the flow
 // with plain HTTP requests.
 //
+// With `--claims-from userinfo` it behaves like the gateways that put only `sub` in the ID token
+// and release the person's data (the fiscal number among it) from the UserInfo endpoint alone.
+//
 // Usage: node provider.mjs --client-id ID --client-secret SECRET --redirect-uri URI
+//                          [--claims-from id-token|userinfo]
 // Prints "oidc provider listening on http://127.0.0.1:PORT" once it serves (port chosen by the
 // system). Test-only routes, never part of a real provider:
 //   POST /test/user   JSON {sub, fiscal_number, given_name, family_name, name, email}: the person
 //                     the next interaction logs in.
-//   POST /test/mode   JSON {tamper: "none" | "token" | "jwks" | "nonce"}: "token" alters the ID
-//                     token in the token response (an intermediary), "jwks" publishes another key
-//                     under the signing key's id, "nonce" signs a token for another nonce.
-//   GET  /test/seen   what the provider saw: the PKCE methods of each authorization request.
+//   POST /test/mode   JSON {tamper: "none" | "token" | "jwks" | "nonce" | "userinfo"}: "token"
+//                     alters the ID token in the token response (an intermediary), "jwks"
+//                     publishes another key under the signing key's id, "nonce" signs a token
+//                     for another nonce, "userinfo" answers UserInfo about another subject.
+//   GET  /test/seen   what the provider saw: the PKCE methods of each authorization request,
+//                     and how many UserInfo requests it answered.
 
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -27,6 +33,7 @@ const { values: args } = parseArgs({
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
+    'claims-from': { type: 'string', default: 'id-token' },
   },
 });
 for (const required of ['client-id', 'client-secret', 'redirect-uri']) {
@@ -46,10 +53,11 @@ const key = await signingKey('trama-test-key');
 const otherKey = await signingKey('trama-test-key');
 const publicOf = ({ kty, n, e, kid, alg, use }) => ({ kty, n, e, kid, alg, use });
 
+const fromUserInfo = args['claims-from'] === 'userinfo';
 const accounts = new Map();
 let current = null;
 let tamper = 'none';
-const seen = { pkce: [] };
+const seen = { pkce: [], userinfo: 0 };
 
 const configuration = {
   clients: [
@@ -63,13 +71,23 @@ const configuration = {
     },
   ],
   jwks: { keys: [key] },
-  // SPID/CIE gateways put the person's data in the ID token.
-  conformIdTokenClaims: false,
-  claims: {
-    openid: ['sub', 'fiscal_number'],
-    profile: ['given_name', 'family_name', 'name'],
-    email: ['email'],
-  },
+  // Many SPID/CIE gateways put the person's data in the ID token; with `--claims-from
+  // userinfo` oidc-provider conforms to the specification instead: an ID token issued with an
+  // access token carries `sub` only, the scopes' claims coming from UserInfo.
+  conformIdTokenClaims: fromUserInfo,
+  // In conform mode oidc-provider still puts the `openid` scope's claims in the ID token, so
+  // there the fiscal number is a `profile` claim, released by UserInfo only.
+  claims: fromUserInfo
+    ? {
+        openid: ['sub'],
+        profile: ['fiscal_number', 'given_name', 'family_name', 'name'],
+        email: ['email'],
+      }
+    : {
+        openid: ['sub', 'fiscal_number'],
+        profile: ['given_name', 'family_name', 'name'],
+        email: ['email'],
+      },
   scopes: ['openid', 'profile', 'email'],
   pkce: { required: () => true, methods: ['S256'] },
   features: { devInteractions: { enabled: false } },
@@ -143,6 +161,7 @@ provider.use(async (ctx, next) => {
     }
   }
   await next();
+  if (ctx.path === '/me' && ctx.status === 200) seen.userinfo += 1;
   if (ctx.path === '/token' && tamper === 'token' && ctx.body && ctx.body.id_token) {
     // An intermediary changes who the token is about and keeps the signature.
     const [header, payload, signature] = ctx.body.id_token.split('.');
@@ -151,6 +170,10 @@ provider.use(async (ctx, next) => {
     claims.sub = 'someone-else';
     const altered = Buffer.from(JSON.stringify(claims)).toString('base64url');
     ctx.body = { ...ctx.body, id_token: `${header}.${altered}.${signature}` };
+  }
+  if (ctx.path === '/me' && tamper === 'userinfo' && ctx.body && ctx.body.sub) {
+    // UserInfo about someone else than the ID token's subject (a substituted access token).
+    ctx.body = { ...ctx.body, sub: 'someone-else', fiscal_number: 'TINIT-VRDGPP80A01H501U' };
   }
   if (ctx.path === '/jwks' && tamper === 'jwks') {
     ctx.body = { keys: [publicOf(otherKey)] };

@@ -19,10 +19,14 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata,
+};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AccessToken, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, SubjectIdentifier, TokenResponse, UserInfoClaims,
+    UserInfoError,
 };
 use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
@@ -30,6 +34,17 @@ use trama_manifest::ProviderSection;
 
 use super::bindings::Asserted;
 use crate::db::{Db, sql};
+
+/// The client a login completes with, as built from the provider's discovery document: its
+/// token and UserInfo endpoints may or may not be advertised.
+type LoginClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 /// How long a started login waits for its callback.
 pub const LOGIN_TTL_MS: i64 = 10 * 60 * 1000;
@@ -57,7 +72,8 @@ pub enum OidcError {
     /// The provider refused the code, or its ID token failed verification.
     #[error("the identity provider's answer was refused: {0}")]
     Refused(String),
-    /// The ID token lacks a valid fiscal number in the claim the manifest names.
+    /// Neither the ID token nor UserInfo has a valid fiscal number in the claim the manifest
+    /// names.
     #[error("no valid fiscal number in claim `{claim}`: {why}")]
     NoFiscalNumber { claim: String, why: String },
     #[error("database error: {0}")]
@@ -259,7 +275,8 @@ pub struct Callback<'a> {
 }
 
 /// Completes a login: the waiting login taken, the code exchanged with its PKCE verifier, the
-/// ID token verified, the fiscal number read from its claim and checked.
+/// ID token verified, the fiscal number read from its claim — in the ID token, else from the
+/// UserInfo endpoint about the same subject — and checked.
 pub async fn complete(
     db: &Db,
     instance: &str,
@@ -314,20 +331,28 @@ pub async fn complete(
             return Err(OidcError::Refused(format!("ID token: {err}")));
         }
     };
-    let subject = claims.subject().as_str().to_owned();
+    let subject = claims.subject().clone();
     // The claims beyond the standard ones (the fiscal number's name is the manifest's) are
     // read from the payload whose signature was just verified.
     let payload = payload(&id_token.to_string())
         .ok_or_else(|| OidcError::Refused("the ID token's payload is not JSON".to_owned()))?;
-    let text = |name: &str| {
-        payload
-            .get(name)
-            .and_then(serde_json::Value::as_str)
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-            .map(str::to_owned)
-    };
     let claim = &provider.fiscal_number_claim;
+    // SPID and CIE gateways often release the person's data only from the UserInfo endpoint:
+    // asked there, with the access token just issued, when the ID token lacks the number.
+    let user_info = if text_claim(&payload, claim).is_none() {
+        user_info(&client, response.access_token().clone(), &subject).await?
+    } else {
+        None
+    };
+    // What the ID token says prevails; UserInfo fills in what it does not say.
+    let text = |name: &str| {
+        text_claim(&payload, name).or_else(|| {
+            user_info
+                .as_ref()
+                .and_then(|claims| text_claim(claims, name))
+        })
+    };
+    let subject = subject.as_str().to_owned();
     let fiscal_number = match text(claim) {
         Some(value) => {
             super::fiscal::from_claim(&value).map_err(|err| OidcError::NoFiscalNumber {
@@ -356,6 +381,84 @@ pub async fn complete(
         },
         next: pending.next,
     })
+}
+
+/// Claim `name` of `claims` as trimmed text, if it is a non-empty string.
+fn text_claim(claims: &serde_json::Map<String, serde_json::Value>, name: &str) -> Option<String> {
+    claims
+        .get(name)
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+}
+
+/// Every claim UserInfo answers, whatever its name: the manifest names the fiscal number's.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct AnyClaims {
+    #[serde(flatten)]
+    claims: serde_json::Map<String, serde_json::Value>,
+}
+
+impl openidconnect::AdditionalClaims for AnyClaims {}
+
+/// The person's claims from the provider's UserInfo endpoint, asked with `access_token`; `None`
+/// when the provider advertises none. The answer must be about `subject`, the ID token's
+/// (OpenID Connect Core §5.3.2): one about someone else is refused, since a token substitution
+/// would otherwise bind another person's fiscal number to this login.
+async fn user_info(
+    client: &LoginClient,
+    access_token: AccessToken,
+    subject: &SubjectIdentifier,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, OidcError> {
+    let Ok(request) = client.user_info(access_token, Some(subject.clone())) else {
+        return Ok(None);
+    };
+    let claims: UserInfoClaims<AnyClaims, CoreGenderClaim> =
+        request.request_async(http_client()?).await.map_err(|err| {
+            let why = match std::error::Error::source(&err) {
+                Some(source) => format!("UserInfo: {err}: {source}"),
+                None => format!("UserInfo: {err}"),
+            };
+            match err {
+                UserInfoError::Request(_) => OidcError::Unavailable(why),
+                _ => OidcError::Refused(why),
+            }
+        })?;
+    let mut all = claims.additional_claims().claims.clone();
+    // The standard claims are parsed apart from the others: the ones read here put back.
+    if let Some(email) = claims.email() {
+        all.insert("email".into(), email.as_str().into());
+    }
+    let names = [
+        (
+            "given_name",
+            claims
+                .given_name()
+                .and_then(|v| v.get(None))
+                .map(|v| v.to_string()),
+        ),
+        (
+            "family_name",
+            claims
+                .family_name()
+                .and_then(|v| v.get(None))
+                .map(|v| v.to_string()),
+        ),
+        (
+            "name",
+            claims
+                .name()
+                .and_then(|v| v.get(None))
+                .map(|v| v.to_string()),
+        ),
+    ];
+    for (name, value) in names {
+        if let Some(value) = value {
+            all.insert(name.into(), value.into());
+        }
+    }
+    Ok(Some(all))
 }
 
 /// The JSON payload of a compact JWT (its second part, base64url without padding).

@@ -29,6 +29,13 @@ pub struct Words {
     pub body: String,
 }
 
+/// A message that carries no one-time link: its words, and at most a page of the site to
+/// point to (a path, made absolute when mailed).
+pub struct Notice {
+    pub words: Words,
+    pub link: Option<String>,
+}
+
 fn entry(
     instance: &str,
     actor: Option<&str>,
@@ -407,8 +414,12 @@ pub async fn verify(db: &Db, instance: &str, token: &str) -> Result<Option<User>
 
 /// Changes the address of `user`, who knows their password: the address is their login, so
 /// they log in with the new one from now on; it counts as unconfirmed until they open the link
-/// mailed to it (`words`), and their sessions stay open. `Ok(false)`: the password was wrong,
-/// nothing changed. An address another account uses is refused.
+/// mailed to it (`words`), and their sessions stay open. The address left behind, if the login
+/// was one, is told (`notice`, queued to that address in the same transaction): someone who
+/// took over the account with a guessed or stolen password is not the only one to know. The
+/// notice carries no link that undoes anything — whoever reads the old mailbox need not be the
+/// owner any more — only what to do. `Ok(false)`: the password was wrong, nothing changed. An
+/// address another account uses is refused.
 pub async fn change_email(
     db: &Db,
     instance: &str,
@@ -416,6 +427,7 @@ pub async fn change_email(
     current: &str,
     new_email: &str,
     words: Words,
+    notice: Notice,
 ) -> Result<bool, AuthError> {
     let email = new_email.trim().to_lowercase();
     users::validate_username(&email)?;
@@ -475,6 +487,23 @@ pub async fn change_email(
         words,
     )
     .await?;
+    if is_address(&user.username) {
+        let Notice { words, link } = notice;
+        let message = Notification {
+            recipient: user.id.clone(),
+            subject: words.subject,
+            body: words.body,
+            key: format!("address-left-{}", crate::docstore::new_id()),
+            link,
+        };
+        Outbox::new(db.clone(), instance, SENDER)
+            .queue_to_address_in(txn, message, &user.username)
+            .await
+            .map_err(|err| match err {
+                crate::notify::NotifyError::Database(err) => AuthError::Db(err),
+                other => AuthError::Invalid(other.to_string()),
+            })?;
+    }
     let detail = serde_json::json!({ "from": user.username, "to": email });
     audit_own(txn, instance, user, "account.address_changed", detail).await?;
     write.commit().await?;

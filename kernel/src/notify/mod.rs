@@ -45,7 +45,9 @@ pub struct Message {
     pub id: String,
     pub plugin: String,
     pub recipient: String,
-    /// The recipient's username (their login, usually an e-mail address), for the relay.
+    /// Where the mail goes, for the relay: the recipient's username (their login, usually an
+    /// e-mail address), or the address the kernel queued it to (the notice to an address an
+    /// account left).
     pub username: String,
     pub subject: String,
     pub body: String,
@@ -170,6 +172,29 @@ impl Outbox {
         call: Option<&str>,
         message: Notification,
     ) -> Result<bool, NotifyError> {
+        self.insert_in(txn, call, message, None).await
+    }
+
+    /// [`Outbox::queue_in`] for a mail that must reach `address` rather than the account's
+    /// login as it will be when the mail is sent: the kernel's notice to the address an
+    /// account just left (`auth::recovery::change_email`). Plugins name accounts only, so they
+    /// never reach this.
+    pub async fn queue_to_address_in(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        message: Notification,
+        address: &str,
+    ) -> Result<bool, NotifyError> {
+        self.insert_in(txn, None, message, Some(address)).await
+    }
+
+    async fn insert_in(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        call: Option<&str>,
+        message: Notification,
+        address: Option<&str>,
+    ) -> Result<bool, NotifyError> {
         let values: Vec<Value> = vec![
             self.instance.clone().into(),
             crate::docstore::new_id().into(),
@@ -181,12 +206,13 @@ impl Outbox {
             message.link.into(),
             crate::clock::now_ms().into(),
             call.into(),
+            address.into(),
         ];
         let inserted = txn
             .execute_raw(sql::stmt(
                 self.db.backend(),
-                "INSERT INTO notifications (instance, id, plugin, dedup_key, recipient, subject, body, link, created_at, call_id) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance, plugin, dedup_key) DO NOTHING",
+                "INSERT INTO notifications (instance, id, plugin, dedup_key, recipient, subject, body, link, created_at, call_id, address) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance, plugin, dedup_key) DO NOTHING",
                 values,
             ))
             .await?;
@@ -194,7 +220,10 @@ impl Outbox {
     }
 }
 
-pub(crate) const MESSAGE_COLUMNS: &str = "n.id, n.plugin, n.recipient, u.username, n.subject, n.body, n.link, \
+/// `username` is where the mail goes: the account's login, or the address the row was queued
+/// to ([`Outbox::queue_to_address_in`]).
+pub(crate) const MESSAGE_COLUMNS: &str = "n.id, n.plugin, n.recipient, \
+     COALESCE(n.address, u.username) AS username, n.subject, n.body, n.link, \
      n.created_at, n.read_at, n.sent_at";
 
 pub(crate) fn message_from_row(row: &sea_orm::QueryResult) -> Result<Message, DbErr> {

@@ -93,7 +93,7 @@ async fn account(db: &Db, instance: &str, user: &User) -> Result<Json, DbErr> {
         ),
         (
             "messages",
-            "SELECT plugin, subject, body, link, created_at, read_at, sent_at FROM notifications \
+            "SELECT plugin, subject, body, link, address, created_at, read_at, sent_at FROM notifications \
              WHERE instance = ? AND recipient = ? ORDER BY created_at DESC",
         ),
         (

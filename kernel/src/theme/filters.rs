@@ -38,12 +38,12 @@ pub fn local_time(value: &Json, args: &HashMap<String, Json>) -> tera::Result<Js
             "filter `local_time`: {ms} ms is out of range"
         )));
     };
-    let local = at.with_timezone(&ZONE);
     let iso = args.get("iso").and_then(Json::as_bool).unwrap_or(false);
     Ok(Json::String(if iso {
-        local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+        at.with_timezone(&ZONE)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
     } else {
-        local.format("%d/%m/%Y %H:%M").to_string()
+        crate::clock::local_time(at)
     }))
 }
 

@@ -231,7 +231,8 @@ async fn change_password(ctx: Ctx, body: Bytes) -> Response {
     }
 }
 
-/// A new address, which is also the new login; confirmed through the link mailed to it.
+/// A new address, which is also the new login; confirmed through the link mailed to it, and
+/// the address left behind told of the change.
 async fn change_email(ctx: Ctx, body: Bytes) -> Response {
     let form = match ctx.posted_form(&body) {
         Ok(form) => form,
@@ -249,9 +250,27 @@ async fn change_email(ctx: Ctx, body: Bytes) -> Response {
         hours(Purpose::Verify),
     );
     let instance = &ctx.instance;
+    // The address left behind reads when it happened and where the administration's contacts
+    // are (the privacy notice names the controller), never a link that changes anything.
+    let mut left = words(&ctx, &locale, "mail_address_left", &user.display_name, 0);
+    left.body = left
+        .body
+        .replace("{when}", &crate::clock::local_time(chrono::Utc::now()));
+    let notice = recovery::Notice {
+        words: left,
+        link: instance.theme.privacy().map(|_| "/privacy".to_owned()),
+    };
     let current = form.get("current_password").unwrap_or_default();
     let email = form.get("email").unwrap_or_default();
-    let change = recovery::change_email(&instance.db, instance.id(), &user, current, email, mail);
+    let change = recovery::change_email(
+        &instance.db,
+        instance.id(),
+        &user,
+        current,
+        email,
+        mail,
+        notice,
+    );
     match with_current_password(&ctx, &user, change).await {
         Ok(true) => (ctx.jar.clone(), Redirect::to("/account?done=email")).into_response(),
         Ok(false) => wrong_password(&ctx),

@@ -170,3 +170,57 @@ fn with_query(request: Request, path: &str) -> Request {
         request.with_query(&name, &value)
     })
 }
+
+/// What the plugin answered an erasure: how many records it erased, and what it kept (each
+/// `kept` entry's `what`, in the order given), with the whole answer for anything else.
+#[derive(Debug, Clone)]
+pub struct Erasure {
+    pub erased: u64,
+    pub kept: Vec<String>,
+    pub body: Json,
+}
+
+impl<P: Plugin> TestHost<P> {
+    /// The route `[plugin] personal_data` declares.
+    fn personal_data_route(&self) -> String {
+        self.inner.personal_data.clone().unwrap_or_else(|| {
+            panic!(
+                "plugin `{}` declares no `personal_data` route in plugin.toml",
+                self.inner.ctx.plugin
+            )
+        })
+    }
+
+    /// What "download my data" gets from the plugin about `who`: its `personal_data` route,
+    /// `GET` as `who`, as the kernel calls it.
+    ///
+    /// # Panics
+    /// If the plugin declares no such route or does not answer `200`.
+    pub fn personal_data(&self, who: &Account) -> Json {
+        let answer = self.get(Some(who), &self.personal_data_route());
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body
+    }
+
+    /// Erases `who` in the plugin as an administrator's erasure does: its `personal_data`
+    /// route, `DELETE` as `who`.
+    ///
+    /// # Panics
+    /// If the plugin declares no such route, does not answer `200`, or its answer lacks the
+    /// `erased` count or the `kept` list the kernel reads.
+    pub fn erase(&self, who: &Account) -> Erasure {
+        let answer = self.delete(Some(who), &self.personal_data_route());
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let body = answer.body;
+        let erased = body["erased"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no `erased` count: {body}"));
+        let kept = body["kept"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no `kept` list: {body}"))
+            .iter()
+            .map(|kept| kept["what"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        Erasure { erased, kept, body }
+    }
+}

@@ -19,8 +19,10 @@
 //! What it adds for tests: accounts with roles in one line, the fiscal number an identity
 //! provider would have bound to one ([`TestHost::bind_fiscal_number`]), a clock the test sets (the
 //! plugin's `clock.now`), each call one transaction committed when the code returns `Ok` and
-//! rolled back otherwise (as the kernel does), and the events and notifications that committed
-//! calls left behind, to assert on or to deliver to another plugin.
+//! rolled back otherwise (as the kernel does), the events and notifications that committed
+//! calls left behind, to assert on or to deliver to another plugin, and the plugin's
+//! `personal_data` route called as "download my data" ([`TestHost::personal_data`]) and an
+//! erasure ([`TestHost::erase`]) call it.
 //!
 //! ```no_run
 //! use serde_json::json;
@@ -44,7 +46,7 @@ mod answer;
 mod convert;
 mod imports;
 
-pub use answer::Answer;
+pub use answer::{Answer, Erasure};
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
@@ -127,6 +129,8 @@ pub(crate) struct Inner {
     /// The events the plugin subscribes to and its jobs: nothing else is ever delivered or run.
     subscribes: BTreeSet<String>,
     jobs: BTreeSet<String>,
+    /// The route `[plugin] personal_data` declares, which download and erasure call.
+    pub(crate) personal_data: Option<String>,
 }
 
 impl Inner {
@@ -216,6 +220,7 @@ impl<P: Plugin> TestHost<P> {
                 granted: meta.plugin.capabilities.clone(),
                 subscribes: meta.events.subscribes.iter().cloned().collect(),
                 jobs: meta.jobs.iter().map(|job| job.name.clone()).collect(),
+                personal_data: meta.plugin.personal_data.clone(),
             }),
         };
         // The kernel installs a plugin when an instance first enables it, before any request.

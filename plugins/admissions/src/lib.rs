@@ -12,6 +12,10 @@
 //! (see [`roster`] for how the committee is counted); the register is public. Paths below are
 //! under `/p/admissions`.
 //!
+//! Someone who logged in with SPID or CIE is the legal representative of what they file, under
+//! the fiscal number the login certified (`identity::fiscal_number()`): the form shows it
+//! instead of asking it, and another `representative_tax_code` is refused with `422`.
+//!
 //! ## Pages (HTML, no JavaScript needed)
 //! | route | who | what |
 //! |---|---|---|

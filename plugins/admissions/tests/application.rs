@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{MARIO, SHOP_VAT, host_with, inbox, settings, shop};
+use common::{GIULIA, MARIO, SHOP_VAT, host_with, inbox, settings, shop};
 use serde_json::json;
 
 #[test]
@@ -312,4 +312,41 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
         published[0].payload["provider_id"], decided.body["provider_id"],
         "{published:?}"
     );
+}
+
+#[test]
+fn a_representative_logged_in_with_spid_applies_under_the_certified_fiscal_number_only() {
+    let host = host_with(settings());
+    let shopkeeper = host.account("bottega", &["merchant"]);
+    host.bind_fiscal_number(&shopkeeper, &format!("TINIT-{MARIO}"));
+
+    // The form shows the certified number instead of asking it.
+    let form = host.page(Some(&shopkeeper), "/apply");
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert_eq!(form.body["certified_tax_code"], MARIO, "{}", form.body);
+
+    // Another representative's number is refused, saying which number counts and why.
+    let refused = host.post(
+        Some(&shopkeeper),
+        "/api/applications",
+        shop("Alimentari Bottega srl", SHOP_VAT, GIULIA),
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.problem_fields(), vec!["representative_tax_code"]);
+    let said = refused.body.to_string();
+    assert!(said.contains(MARIO) && said.contains("SPID"), "{said}");
+
+    // Nothing typed: the application names the certified number.
+    let mut own = shop("Alimentari Bottega srl", SHOP_VAT, MARIO);
+    own.as_object_mut()
+        .expect("an object")
+        .remove("representative_tax_code");
+    let filed = host.post(Some(&shopkeeper), "/api/applications", own);
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    assert_eq!(filed.body["org"]["representative_tax_code"], MARIO);
+
+    // Someone who logged in with a password is still asked for the number.
+    let other = host.account("emporio", &["merchant"]);
+    let form = host.page(Some(&other), "/apply");
+    assert!(form.body["certified_tax_code"].is_null(), "{}", form.body);
 }

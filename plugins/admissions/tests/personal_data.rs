@@ -9,8 +9,6 @@ mod common;
 use common::{APS_TAX_CODE, GIULIA, approved, committee, shop};
 use serde_json::{Value as Json, json};
 
-const DATA: &str = "/api/personal-data";
-
 #[test]
 fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_register() {
     let committee = committee();
@@ -34,38 +32,20 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
     let other_id = other.body["id"].as_str().expect("id").to_owned();
 
     // The shopkeeper's download: both applications and the register entry, nothing of coop's.
-    let export = host.get(Some(&committee.shopkeeper), DATA);
-    assert_eq!(export.status, 200, "{}", export.body);
-    assert_eq!(
-        export.body["applications"].as_array().map(Vec::len),
-        Some(2)
-    );
-    assert_eq!(
-        export.body["register_entries"][0]["id"],
-        provider_id.as_str()
-    );
-    assert!(
-        !export.body.to_string().contains("Forno"),
-        "{}",
-        export.body
-    );
-    assert_eq!(export.body.get("committee_profile"), None);
+    let export = host.personal_data(&committee.shopkeeper);
+    assert_eq!(export["applications"].as_array().map(Vec::len), Some(2));
+    assert_eq!(export["register_entries"][0]["id"], provider_id.as_str());
+    assert!(!export.to_string().contains("Forno"), "{export}");
+    assert_eq!(export.get("committee_profile"), None);
     // Anna's, as a member: the cases she voted on.
-    let anna = host.get(Some(&committee.anna), DATA);
-    assert_eq!(anna.body["cases_as_member"][0]["id"], approved_id.as_str());
+    let anna = host.personal_data(&committee.anna);
+    assert_eq!(anna["cases_as_member"][0]["id"], approved_id.as_str());
 
     // The shopkeeper is erased.
-    let erased = host.delete(Some(&committee.shopkeeper), DATA);
-    assert_eq!(erased.status, 200, "{}", erased.body);
-    assert_eq!(erased.body["erased"], 3, "{}", erased.body);
-    let kept: Vec<&str> = erased.body["kept"]
-        .as_array()
-        .expect("kept")
-        .iter()
-        .filter_map(|k| k["what"].as_str())
-        .collect();
+    let erased = host.erase(&committee.shopkeeper);
+    assert_eq!(erased.erased, 3, "{}", erased.body);
     assert_eq!(
-        kept,
+        erased.kept,
         [
             "domande di accreditamento decise",
             "iscrizione dell'organizzazione al registro"
@@ -95,36 +75,26 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
         "{}",
         other.body
     );
-    let export = host.get(Some(&committee.shopkeeper), DATA);
+    let export = host.personal_data(&committee.shopkeeper);
     assert_eq!(
-        (
-            &export.body["applications"],
-            &export.body["register_entries"]
-        ),
+        (&export["applications"], &export["register_entries"]),
         (&json!([]), &json!([]))
     );
-    assert_eq!(
-        host.delete(Some(&committee.shopkeeper), DATA).body["erased"],
-        0
-    );
+    assert_eq!(host.erase(&committee.shopkeeper).erased, 0);
 
     // Dario, a member, is erased: his profile goes; his name leaves the minutes (he was
     // left out of the shop's vote for his declared link).
     let before = member(&approved_id).body.to_string();
     assert!(before.contains("\"dario\""), "{before}");
-    let erased = host.delete(Some(&committee.dario), DATA);
-    assert_eq!(erased.status, 200, "{}", erased.body);
-    assert!(erased.body["erased"].as_u64() >= Some(1), "{}", erased.body);
+    let erased = host.erase(&committee.dario);
+    assert!(erased.erased >= 1, "{}", erased.body);
     let after = member(&approved_id).body.to_string();
     assert!(!after.contains("\"dario\""), "{after}");
     assert_eq!(
-        host.get(Some(&committee.dario), DATA).body["committee_profile"],
+        host.personal_data(&committee.dario)["committee_profile"],
         json!([])
     );
-    let anna_after = host.get(Some(&committee.anna), DATA);
-    assert_eq!(
-        anna_after.body["cases_as_member"][0]["id"],
-        approved_id.as_str()
-    );
-    assert_eq!(host.delete(Some(&committee.dario), DATA).body["erased"], 0);
+    let anna_after = host.personal_data(&committee.anna);
+    assert_eq!(anna_after["cases_as_member"][0]["id"], approved_id.as_str());
+    assert_eq!(host.erase(&committee.dario).erased, 0);
 }

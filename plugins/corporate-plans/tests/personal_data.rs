@@ -14,8 +14,6 @@ use serde_json::json;
 use trama_sdk::ledger;
 use trama_sdk::store::Cmp;
 
-const DATA: &str = "/api/personal-data";
-
 #[test]
 fn an_employee_hr_and_a_provider_download_their_records_and_an_erasure_keeps_the_money() {
     let spent = purchases_and_reimbursements(deposit_plan_and_enrolment());
@@ -43,29 +41,24 @@ fn an_employee_hr_and_a_provider_download_their_records_and_an_erasure_keeps_the
     };
 
     // Anna's download: her enrolment and wallet, her purchases and requests; not Bruno's.
-    let export = host.get(Some(anna), DATA);
-    assert_eq!(export.status, 200, "{}", export.body);
-    assert_eq!(export.body["enrolments"][0]["id"], anna_enrolment.as_str());
+    let export = host.personal_data(anna);
+    assert_eq!(export["enrolments"][0]["id"], anna_enrolment.as_str());
     assert_eq!(
-        export.body["wallets"][0]["balance_cents"].as_i64(),
+        export["wallets"][0]["balance_cents"].as_i64(),
         balance(anna_enrolment)
     );
-    let purchases = export.body["purchases"].as_array().map_or(0, Vec::len);
-    let requests = export.body["reimbursement_requests"]
+    let purchases = export["purchases"].as_array().map_or(0, Vec::len);
+    let requests = export["reimbursement_requests"]
         .as_array()
         .map_or(0, Vec::len);
-    assert!(purchases >= 2 && requests >= 2, "{}", export.body);
+    assert!(purchases >= 2 && requests >= 2, "{export}");
     assert!(
-        !export.body.to_string().contains(bruno_enrolment.as_str()),
-        "{}",
-        export.body
+        !export.to_string().contains(bruno_enrolment.as_str()),
+        "{export}"
     );
+    assert_eq!(host.personal_data(hr)["hr_links"][0]["id"], hr.id.as_str());
     assert_eq!(
-        host.get(Some(hr), DATA).body["hr_links"][0]["id"],
-        hr.id.as_str()
-    );
-    assert_eq!(
-        host.get(Some(owner), DATA).body["providers"][0]["legal_name"],
+        host.personal_data(owner)["providers"][0]["legal_name"],
         "Palestra Centro ASD"
     );
 
@@ -74,22 +67,15 @@ fn an_employee_hr_and_a_provider_download_their_records_and_an_erasure_keeps_the
     let bruno_before = enrolment(bruno_enrolment);
 
     // Anna is erased: everything kept for the accounts, without her.
-    let erased = host.delete(Some(anna), DATA);
-    assert_eq!(erased.status, 200, "{}", erased.body);
+    let erased = host.erase(anna);
     assert_eq!(
-        erased.body["erased"].as_u64(),
-        Some(1 + (purchases + requests) as u64),
+        erased.erased,
+        1 + (purchases + requests) as u64,
         "{}",
         erased.body
     );
-    let kept: Vec<&str> = erased.body["kept"]
-        .as_array()
-        .expect("kept")
-        .iter()
-        .filter_map(|k| k["what"].as_str())
-        .collect();
     assert_eq!(
-        kept,
+        erased.kept,
         [
             "iscrizioni ai piani e portafogli welfare",
             "acquisti con il credito welfare",
@@ -103,17 +89,16 @@ fn an_employee_hr_and_a_provider_download_their_records_and_an_erasure_keeps_the
     assert_eq!(balance(anna_enrolment), wallet_before);
     assert_eq!(company_balance(host, operator, acme_id), company_before);
     assert_eq!(enrolment(bruno_enrolment), bruno_before);
-    let export = host.get(Some(anna), DATA);
+    let export = host.personal_data(anna);
     assert_eq!(
-        (&export.body["enrolments"], &export.body["purchases"]),
+        (&export["enrolments"], &export["purchases"]),
         (&json!([]), &json!([]))
     );
-    assert_eq!(host.delete(Some(anna), DATA).body["erased"], 0);
+    assert_eq!(host.erase(anna).erased, 0);
 
     // HR is erased: the link goes, the deposits they recorded stay without their username.
-    let erased = host.delete(Some(hr), DATA);
-    assert_eq!(erased.status, 200, "{}", erased.body);
-    assert!(erased.body["erased"].as_u64() >= Some(2), "{}", erased.body);
+    let erased = host.erase(hr);
+    assert!(erased.erased >= 2, "{}", erased.body);
     let deposits = host
         .call(None, || {
             DEPOSITS
@@ -127,16 +112,13 @@ fn an_employee_hr_and_a_provider_download_their_records_and_an_erasure_keeps_the
         deposits.iter().all(|d| d.data.by != hr.username),
         "{deposits:?}"
     );
-    assert_eq!(host.get(Some(hr), DATA).body["hr_links"], json!([]));
+    assert_eq!(host.personal_data(hr)["hr_links"], json!([]));
     assert_eq!(company_balance(host, operator, acme_id), company_before);
 
     // The gym's owner is erased: the provider stays, unlinked.
-    let erased = host.delete(Some(owner), DATA);
-    assert_eq!(erased.body["erased"], 1, "{}", erased.body);
-    assert_eq!(
-        erased.body["kept"][0]["what"],
-        "fornitore «Palestra Centro ASD»"
-    );
-    assert_eq!(host.get(Some(owner), DATA).body["providers"], json!([]));
-    assert_eq!(host.delete(Some(owner), DATA).body["erased"], 0);
+    let erased = host.erase(owner);
+    assert_eq!(erased.erased, 1, "{}", erased.body);
+    assert_eq!(erased.kept, ["fornitore «Palestra Centro ASD»"]);
+    assert_eq!(host.personal_data(owner)["providers"], json!([]));
+    assert_eq!(host.erase(owner).erased, 0);
 }

@@ -6,8 +6,6 @@ use rides::Rides;
 use serde_json::json;
 use trama_testhost::TestHost;
 
-const DATA: &str = "/api/personal-data";
-
 #[test]
 fn a_person_downloads_their_rides_and_an_erasure_deletes_them_and_their_counts() {
     let host = TestHost::<Rides>::with_settings(
@@ -30,28 +28,23 @@ fn a_person_downloads_their_rides_and_an_erasure_deletes_them_and_their_counts()
     ride(&anna, "Comune");
     ride(&bruno, "Farmacia");
 
-    let export = host.get(Some(&anna), DATA);
-    assert_eq!(export.status, 200, "{}", export.body);
-    assert_eq!(export.body["rides"].as_array().map(Vec::len), Some(2));
-    assert_eq!(export.body["rides_per_month"], json!({ "2026-12": 2 }));
-    assert!(
-        !export.body.to_string().contains("Farmacia"),
-        "{}",
-        export.body
-    );
+    let export = host.personal_data(&anna);
+    assert_eq!(export["rides"].as_array().map(Vec::len), Some(2));
+    assert_eq!(export["rides_per_month"], json!({ "2026-12": 2 }));
+    assert!(!export.to_string().contains("Farmacia"), "{export}");
 
-    let erased = host.delete(Some(&anna), DATA);
-    assert_eq!(erased.status, 200, "{}", erased.body);
+    let erased = host.erase(&anna);
     assert_eq!(erased.body, json!({ "erased": 2, "kept": [] }));
-    let export = host.get(Some(&anna), DATA);
-    assert_eq!(export.body, json!({ "rides": [], "rides_per_month": {} }));
-    assert_eq!(host.delete(Some(&anna), DATA).body["erased"], 0);
+    assert_eq!(
+        host.personal_data(&anna),
+        json!({ "rides": [], "rides_per_month": {} })
+    );
+    assert_eq!(host.erase(&anna).erased, 0);
     // Her monthly count went with her rides; Bruno's ride and count are untouched.
     ride(&anna, "Ospedale");
     ride(&anna, "Ambulatorio");
-    let bruno_export = host.get(Some(&bruno), DATA);
     assert_eq!(
-        bruno_export.body["rides_per_month"],
+        host.personal_data(&bruno)["rides_per_month"],
         json!({ "2026-12": 1 })
     );
 }

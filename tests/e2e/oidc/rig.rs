@@ -30,6 +30,11 @@ pub struct Provider {
 impl Provider {
     /// Starts the provider with the client of `provider` (the manifest's name) registered.
     pub fn start(provider: &str) -> Self {
+        Self::start_with(provider, &[])
+    }
+
+    /// [`Provider::start`] with more arguments for `provider.mjs` (`--claims-from userinfo`).
+    pub fn start_with(provider: &str, args: &[&str]) -> Self {
         let dir = repo_root().join("tests/oidc");
         assert!(
             dir.join("node_modules/oidc-provider").is_dir(),
@@ -40,6 +45,7 @@ impl Provider {
             .args(["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET])
             .arg("--redirect-uri")
             .arg(format!("{PUBLIC_URL}/login/oidc/{provider}/callback"))
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -99,24 +105,34 @@ impl Provider {
         self.post("/test/user", person).await;
     }
 
-    /// How the provider misbehaves from now on: "none", "token", "jwks" or "nonce" (see
-    /// `tests/oidc/provider.mjs`).
+    /// How the provider misbehaves from now on: "none", "token", "jwks", "nonce" or "userinfo"
+    /// (see `tests/oidc/provider.mjs`).
     pub async fn tamper(&self, mode: &str) {
         self.post("/test/mode", json!({ "tamper": mode })).await;
     }
 
-    /// The PKCE method of each authorization request the provider received.
-    pub async fn pkce_methods(&self) -> Vec<Json> {
-        let seen: Json = self
-            .http
+    async fn seen(&self) -> Json {
+        self.http
             .get(format!("{}/test/seen", self.issuer))
             .send()
             .await
             .expect("the provider answers")
             .json()
             .await
-            .expect("JSON");
-        seen["pkce"].as_array().cloned().unwrap_or_default()
+            .expect("JSON")
+    }
+
+    /// The PKCE method of each authorization request the provider received.
+    pub async fn pkce_methods(&self) -> Vec<Json> {
+        self.seen().await["pkce"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// How many UserInfo requests the provider answered.
+    pub async fn userinfo_calls(&self) -> u64 {
+        self.seen().await["userinfo"].as_u64().unwrap_or_default()
     }
 }
 

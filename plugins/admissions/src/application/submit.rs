@@ -28,14 +28,16 @@ pub struct Submission {
 }
 
 /// Reads a submission: the organisation, its categories and catalogue entries (keeping the ids
-/// in `existing`), every declaration signed, and the current ethics code accepted.
+/// in `existing`), every declaration signed, and the current ethics code accepted. `certified`
+/// is the caller's fiscal number as SPID or CIE certified it: see [`organisation::read`].
 pub fn read_submission(
     input: &Input,
+    certified: Option<&str>,
     settings: &Settings,
     existing: &[String],
     new_id: &mut dyn FnMut() -> String,
 ) -> std::result::Result<Submission, Problems> {
-    let (org, mut problems) = match organisation::read(input) {
+    let (org, mut problems) = match organisation::read(input, certified) {
         Ok(org) => (Some(org), Problems::default()),
         Err(problems) => (None, problems),
     };
@@ -323,7 +325,7 @@ mod tests {
             ("accept_ethics", "on"),
             ("ethics_version", "2025-1"),
         ]);
-        let sub = read_submission(&input, &settings(), &[], &mut ids()).unwrap();
+        let sub = read_submission(&input, None, &settings(), &[], &mut ids()).unwrap();
         assert_eq!(sub.declarations, vec!["Uno", "Due"]);
         assert_eq!(sub.ethics_version, "2025-1");
         assert_eq!(sub.services[0].id, "s1");
@@ -337,7 +339,7 @@ mod tests {
             ("accept_ethics", "on"),
             ("ethics_version", "2024-3"),
         ]);
-        let problems = read_submission(&input, &settings(), &[], &mut ids()).unwrap_err();
+        let problems = read_submission(&input, None, &settings(), &[], &mut ids()).unwrap_err();
         assert!(problems.for_field("declarations").unwrap().contains("n. 1"));
         assert!(
             problems
@@ -347,7 +349,7 @@ mod tests {
         );
         let input = form(&[("declarations", "1"), ("declarations", "2")]);
         trama_sdk::i18n::set_locale("en");
-        let problems = read_submission(&input, &settings(), &[], &mut ids()).unwrap_err();
+        let problems = read_submission(&input, None, &settings(), &[], &mut ids()).unwrap_err();
         assert_eq!(
             problems.for_field("accept_ethics"),
             Some("joining the network requires accepting the ethics code")

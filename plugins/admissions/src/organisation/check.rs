@@ -90,7 +90,10 @@ fn is_website(text: &str) -> bool {
 }
 
 /// Reads and checks the organisation's fields; every problem is reported at once.
-pub fn read(input: &Input) -> Result<Organisation, Problems> {
+/// `certified` is the caller's fiscal number as SPID or CIE certified it
+/// (`identity::fiscal_number()`): the legal representative is then the caller, under that
+/// number.
+pub fn read(input: &Input, certified: Option<&str>) -> Result<Organisation, Problems> {
     let mut problems = Problems::default();
     let p = &mut problems;
     let legal_name = text(
@@ -210,29 +213,7 @@ pub fn read(input: &Input) -> Result<Organisation, Problems> {
         || t!("admissions.organisation.representative_name_missing"),
         p,
     );
-    let representative_tax_code = match input.one("representative_tax_code") {
-        None => {
-            p.push(
-                "representative_tax_code",
-                t!("admissions.organisation.representative_tax_code_missing"),
-            );
-            String::new()
-        }
-        Some(code) => match fiscal::tax_code(code) {
-            Ok(valid) if valid.len() == 16 => valid,
-            Ok(_) => {
-                p.push(
-                    "representative_tax_code",
-                    t!("admissions.organisation.personal_tax_code_length"),
-                );
-                String::new()
-            }
-            Err(err) => {
-                p.push("representative_tax_code", invalid_tax_code(code, &err));
-                String::new()
-            }
-        },
-    };
+    let representative_tax_code = representative_tax_code(input, certified, p);
     problems.into_result(Organisation {
         legal_name,
         tax_code,
@@ -251,7 +232,52 @@ pub fn read(input: &Input) -> Result<Organisation, Problems> {
     })
 }
 
-/// The tax-code module speaks of a codice fiscale; a partita IVA is always 11 digits.
+/// The legal representative's codice fiscale: a person's (16 characters). Someone who logged
+/// in with SPID or CIE represents the organisation under the number it certified: nothing to
+/// type, and another number typed is refused, so that nobody files in the name of a
+/// representative they are not.
+fn representative_tax_code(input: &Input, certified: Option<&str>, p: &mut Problems) -> String {
+    const FIELD: &str = "representative_tax_code";
+    let typed = input.one(FIELD).filter(|text| !text.trim().is_empty());
+    match (certified, typed) {
+        (Some(own), None) => own.to_owned(),
+        (Some(own), Some(text)) if fiscal::tax_code(text).is_ok_and(|code| code == own) => {
+            own.to_owned()
+        }
+        (Some(own), Some(_)) => {
+            p.push(
+                FIELD,
+                t!(
+                    "admissions.organisation.representative_tax_code_certified",
+                    tax_code = own
+                ),
+            );
+            own.to_owned()
+        }
+        (None, None) => {
+            p.push(
+                FIELD,
+                t!("admissions.organisation.representative_tax_code_missing"),
+            );
+            String::new()
+        }
+        (None, Some(code)) => match fiscal::tax_code(code) {
+            Ok(valid) if valid.len() == 16 => valid,
+            Ok(_) => {
+                p.push(
+                    FIELD,
+                    t!("admissions.organisation.personal_tax_code_length"),
+                );
+                String::new()
+            }
+            Err(err) => {
+                p.push(FIELD, invalid_tax_code(code, &err));
+                String::new()
+            }
+        },
+    }
+}
+
 /// Why the codice fiscale `code` was refused.
 fn invalid_tax_code(code: &str, err: &fiscal::TaxIdError) -> String {
     t!(
@@ -292,7 +318,7 @@ mod tests {
 
     #[test]
     fn a_complete_organisation_is_read_and_normalised() {
-        let org = read(&Input::from_strs(&valid())).unwrap();
+        let org = read(&Input::from_strs(&valid()), None).unwrap();
         assert_eq!(org.vat_number.as_deref(), Some("01234567897"));
         assert_eq!(org.province, "FI");
         assert_eq!(org.identifiers(), vec!["01234567897".to_owned()]);
@@ -318,7 +344,7 @@ mod tests {
             ("representative_tax_code", "01234567897"),
         ];
         i18n::set_locale("en");
-        let problems = read(&Input::from_strs(&pairs)).unwrap_err();
+        let problems = read(&Input::from_strs(&pairs), None).unwrap_err();
         i18n::set_locale("it");
         let fields: Vec<&str> = problems.0.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
@@ -354,7 +380,7 @@ mod tests {
     fn associations_may_have_no_vat_number_but_companies_must() {
         let mut pairs = valid();
         pairs.retain(|(k, _)| *k != "vat_number");
-        let problems = read(&Input::from_strs(&pairs)).unwrap_err();
+        let problems = read(&Input::from_strs(&pairs), None).unwrap_err();
         assert!(
             problems
                 .for_field("vat_number")
@@ -369,9 +395,28 @@ mod tests {
                 *v = "02760100962";
             }
         }
-        let org = read(&Input::from_strs(&pairs)).unwrap();
+        let org = read(&Input::from_strs(&pairs), None).unwrap();
         assert_eq!(org.vat_number, None);
         assert_eq!(org.legal_form, LegalForm::Aps);
+    }
+
+    #[test]
+    fn a_certified_representative_types_nothing_and_cannot_type_another_code() {
+        const OWN: &str = "RSSMRA85T10A562S";
+        let mut pairs = valid();
+        pairs.retain(|(k, _)| *k != "representative_tax_code");
+        let org = read(&Input::from_strs(&pairs), Some(OWN)).unwrap();
+        assert_eq!(org.representative_tax_code, OWN);
+
+        pairs.push(("representative_tax_code", " rssmra85t10a562s "));
+        let org = read(&Input::from_strs(&pairs), Some(OWN)).unwrap();
+        assert_eq!(org.representative_tax_code, OWN, "its own, however spelled");
+
+        pairs.pop();
+        pairs.push(("representative_tax_code", "BNCGVN80A01H501V"));
+        let problems = read(&Input::from_strs(&pairs), Some(OWN)).unwrap_err();
+        let said = problems.for_field("representative_tax_code").unwrap();
+        assert!(said.contains(OWN) && said.contains("SPID"), "{said}");
     }
 
     #[test]

@@ -98,6 +98,8 @@ fn page(
         "max_services": settings.max_services,
         "mine": mine,
         "is_member": identity::has_role(roster::ROLE),
+        // Shown instead of the field: the representative is the caller, as SPID or CIE said.
+        "certified_tax_code": identity::fiscal_number(),
     });
     Response::render_with_status(status, "apply.html", &with_form(context, Some(form)))
 }
@@ -180,11 +182,17 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    let submission =
-        match application::read_submission(&sub.input, &settings, &existing, &mut store::new_id) {
-            Ok(submission) => submission,
-            Err(problems) => return sub.refused(problems, show),
-        };
+    let certified = identity::fiscal_number();
+    let submission = match application::read_submission(
+        &sub.input,
+        certified.as_deref(),
+        &settings,
+        &existing,
+        &mut store::new_id,
+    ) {
+        Ok(submission) => submission,
+        Err(problems) => return sub.refused(problems, show),
+    };
     let outcome = application::kind_for(&user, &submission.org.tax_code, &settings, now).and_then(
         |(kind, provider)| {
             application::submit(
