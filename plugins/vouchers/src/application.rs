@@ -1,16 +1,19 @@
 //! Applications: submitting one (by the citizen or by an operator on their behalf), the
 //! automatic checks, and the review ("istruttoria") by operators.
 //!
-//! An application's id is `{campaign}-{tax code}` and it is created with "must not exist yet",
-//! so one person applies once per campaign even when two submissions race: the store lets
-//! exactly one of them through and the other gets a `409`.
+//! An application's id is opaque, `{campaign}-{random}`. In the same write it claims its tax
+//! code (and, when a rulebook asks them, its household members' — see [`household`]) with
+//! "must not exist yet", so one tax code and one household apply once per campaign even when
+//! two submissions race on several nodes.
 //!
 //! A citizen applies for themselves only: under the fiscal number SPID or CIE certified, or,
 //! with a password account, under the tax code the account first applied with, once per
-//! campaign. So the `409` for a tax code that already applied can tell something about another
-//! person only to an account's very first application, one tax code per account (and never to
-//! a SPID/CIE login, whose number is its own). The closing keys applications by tax code, which
-//! is why a second application of one tax code is refused rather than held for review.
+//! campaign. When a citizen's tax code or household member is already claimed by someone
+//! else's application, the answer never says so: the application is taken like any other and
+//! held for review (`contested_by`, shown to operators only), and the office approves it only
+//! once the other is settled ([`review`]), so at most one application per tax code and
+//! household is ranked. An operator filing on someone's behalf is told (`409`); so is a citizen
+//! whose own application is already in.
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::checked::IntoResult;
@@ -194,6 +197,10 @@ pub struct Application {
     /// The rulebook's answers and calculation, when the campaign has a rulebook.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calculation: Option<Calculation>,
+    /// The application of the same tax code or household this one collided with: held for
+    /// the office, shown to operators only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contested_by: Option<String>,
     #[serde(default)]
     pub vouchers: Vec<IssuedVoucher>,
     #[serde(default)]
@@ -202,7 +209,9 @@ pub struct Application {
     pub updated_at: i64,
 }
 
-/// The id of the application of `tax_code` to `campaign`.
+/// The id applications had before 1.3, `{campaign}-{tax code}`: still read, so a campaign
+/// open across the upgrade keeps refusing a second application of one tax code. New
+/// applications have opaque ids (see the module documentation).
 pub fn application_id(campaign: &str, tax_code: &str) -> String {
     format!("{campaign}-{tax_code}")
 }
@@ -454,10 +463,16 @@ fn own_application_only(campaign: &Doc<Campaign>, tax_code: &str, caller: &User)
 fn beneficiary_of(campaign: &Campaign, tax_code: &str) -> Result<Vec<(String, String)>> {
     let mut found = Vec::new();
     for other in &campaign.eligibility.excluded_campaigns {
-        let Some(app) = APPLICATIONS.get(&application_id(other, tax_code))? else {
-            continue;
-        };
-        if app.data.status == Status::Beneficiary {
+        // By the tax code, not the id: an application the office approved after a collision
+        // has an id of its own.
+        let funded = APPLICATIONS
+            .query()
+            .filter("tax_code", trama_sdk::store::Cmp::Eq, tax_code)
+            .filter("campaign", trama_sdk::store::Cmp::Eq, other.as_str())
+            .fetch_all()?
+            .into_iter()
+            .any(|app| app.data.status == Status::Beneficiary);
+        if funded {
             let title = crate::campaign::CAMPAIGNS
                 .get(other)?
                 .map_or_else(|| other.clone(), |c| c.data.title);
@@ -541,6 +556,7 @@ pub fn submit(
         rank: None,
         priority,
         calculation,
+        contested_by: None,
         vouchers: Vec::new(),
         history: vec![Step {
             at: now,
@@ -551,48 +567,89 @@ pub fn submit(
         submitted_at: now,
         updated_at: now,
     };
-    let id = application_id(&campaign.id, &submission.tax_code);
-    let members = application
-        .calculation
-        .as_ref()
-        .map(|c| household::member_tax_codes(&c.answers))
-        .unwrap_or_default();
-    let duplicate = || {
-        Error::conflict(t!(
-            "vouchers.application.duplicate",
-            tax_code = submission.tax_code,
-            title = campaign.data.title,
-        ))
-    };
-    // The application and its count in one batch; a conflict is either the same tax code
-    // applying meanwhile (refused) or another application counted in the same shard (retried).
-    // Written out rather than `store::retry`: the duplicate is answered at once instead of being
-    // tried again, and a busy shard gets `MAX_ATTEMPTS` (8) tries, more than the SDK's 5.
+    let mut application = application;
+    // An opaque id: it tells nothing of the tax code, nor of whether the application was held
+    // after a collision. One application per tax code (and household) is kept by the claims.
+    let mut id = format!("{}-{}", campaign.id, trama_sdk::store::new_id());
+    let mut codes = vec![submission.tax_code.clone()];
+    if let Some(calculation) = &application.calculation {
+        for code in household::member_tax_codes(&calculation.answers) {
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+    }
+    // The application, its claims and its count in one batch. A conflict is a claim taken
+    // first (the same tax code, or a member of the household), or another application counted
+    // in the same shard (retried). Written out rather than `store::retry`: a collision is
+    // answered at once, and a busy shard gets `MAX_ATTEMPTS` (8) tries, more than the SDK's 5.
     let mut attempts = 0;
     loop {
         attempts += 1;
         let mut batch = Batch::new();
         batch.create(&APPLICATIONS, &id, &application);
-        household::claim(&mut batch, &campaign.id, &id, &members);
+        household::claim(&mut batch, &campaign.id, &id, &codes);
         let moves = [Move {
             tax_code: &application.tax_code,
             from: None,
             to: application.status,
         }];
         tally::push(&mut batch, &campaign.id, &moves)?;
-        match batch.commit() {
+        let other = match batch.commit() {
             Ok(_) => break,
-            Err(Error::Conflict(_)) if APPLICATIONS.get(&id)?.is_some() => return Err(duplicate()),
-            // One household, one application: which member is listed elsewhere is not said.
-            Err(Error::Conflict(_)) if household::taken(&campaign.id, &id, &members)? => {
-                return Err(Error::conflict(t!(
+            Err(Error::Conflict(message)) => {
+                let other = match household::claimant(&campaign.id, &id, &codes)? {
+                    Some(other) => Some(other),
+                    // An application from before 1.3, under its old id.
+                    None => {
+                        let legacy = application_id(&campaign.id, &submission.tax_code);
+                        APPLICATIONS.get(&legacy)?.map(|_| legacy)
+                    }
+                };
+                match other {
+                    Some(other) => other,
+                    None if attempts < MAX_ATTEMPTS => continue,
+                    None => return Err(Error::Conflict(message)),
+                }
+            }
+            Err(err) => return Err(err),
+        };
+        let theirs = APPLICATIONS.get(&other)?;
+        // The caller's own, sent twice at once: saying so tells nothing of anyone else.
+        if theirs
+            .as_ref()
+            .is_some_and(|app| app.data.user_id.as_deref() == Some(caller.id.as_str()))
+        {
+            return Err(Error::conflict(t!(
+                "vouchers.application.already_applied",
+                title = campaign.data.title,
+            )));
+        }
+        let same_code = theirs
+            .as_ref()
+            .is_some_and(|app| app.data.tax_code == submission.tax_code);
+        if submission.on_behalf || application.contested_by.is_some() {
+            // The office may be told: it files for people and reviews both.
+            return Err(Error::conflict(if same_code {
+                t!(
+                    "vouchers.application.duplicate",
+                    tax_code = submission.tax_code,
+                    title = campaign.data.title,
+                )
+            } else {
+                t!(
                     "vouchers.application.household_applied",
                     title = campaign.data.title,
-                )));
-            }
-            Err(Error::Conflict(_)) if attempts < MAX_ATTEMPTS => continue,
-            Err(err) => return Err(err),
+                )
+            }));
         }
+        // A citizen is never told whether someone else's number applied: the application is
+        // taken, without claims, for the office to review beside the other one.
+        if application.status != Status::Ineligible {
+            application.status = Status::NeedsReview;
+        }
+        application.contested_by = Some(other);
+        codes.clear();
     }
     let doc = Doc {
         id,

@@ -146,6 +146,21 @@ pub struct PlanEntry {
     /// The excluded campaign the applicant already benefits from.
     #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
     pub excluded_by: Option<String>,
+    /// The application's id; empty for an application from before 1.3, whose id is
+    /// `{campaign}-{tax code}`.
+    #[serde(rename = "i", default, skip_serializing_if = "String::is_empty")]
+    pub application: String,
+}
+
+impl PlanEntry {
+    /// The id of the application this entry settles.
+    pub fn application_id(&self, campaign: &str) -> String {
+        if self.application.is_empty() {
+            application_id(campaign, &self.tax_code)
+        } else {
+            self.application.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -409,7 +424,7 @@ fn issue_group(
         // Each application's outcome as written, to tell its applicant (see `notice`).
         let mut outcomes: Vec<(String, crate::application::Application)> = Vec::new();
         for entry in entries {
-            let app_id = application_id(campaign_id, &entry.tax_code);
+            let app_id = entry.application_id(campaign_id);
             let Some(app) = APPLICATIONS.get(&app_id)? else {
                 log::warn(format!(
                     "closing {campaign_id}: application {app_id} vanished; skipped"

@@ -58,7 +58,7 @@
 //! |---|---|
 //! | `GET /api/campaigns`, `POST /api/campaigns` (`201`), `GET /api/campaigns/{id}` | campaigns |
 //! | `GET /api/campaigns/{id}/applications?status=&limit=&offset=` | operator: applications |
-//! | `POST /api/campaigns/{id}/applications` (`on_behalf: true` for operators) | apply (`201`); a citizen once per campaign, under the fiscal number SPID/CIE certified or else the tax code their account first applied with (`409`/`422` otherwise); `409` for a tax code that already applied to the campaign (see the module documentation of [`application`] for what that answer can tell) |
+//! | `POST /api/campaigns/{id}/applications` (`on_behalf: true` for operators) | apply (`201`); a citizen once per campaign, under the fiscal number SPID/CIE certified or else the tax code their account first applied with (`409`/`422` otherwise); a tax code or household member someone else's application already claimed is taken and held for review, never refused (see [`application`]); an operator filing on behalf gets `409` |
 //! | `POST /api/campaigns/{id}/close` | `200` closed, `202` still closing |
 //! | `POST /api/simulate` | operator: `{template | rulebook | campaign, day?, answers…}` → the decision, amount, failed and review rules, priority and every step |
 //! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{approve,reject,request-info,answer}` | review |

@@ -17,10 +17,11 @@
 //! | shop | a business, kept: unlinked from the account (and its claim code cleared) |
 //! | redemption the person registered | kept for the accounts: their username becomes `cancellato` |
 //!
-//! An application's id, `{campaign}-{tax code}`, and the ledger's issuing keys
-//! (`issue/{campaign}/{tax code}/{n}`) keep the tax code of a funded application: the ledger is
-//! never rewritten, and the id is how a later application with that tax code is found to be a
-//! double benefit (`eligibility.excluded_campaigns`).
+//! Application ids are opaque since 1.3 (before, `{campaign}-{tax code}`). A funded
+//! application's claim (`{campaign}-{tax code}`, [`crate::application::household`]) and the
+//! ledger's issuing keys (`issue/{campaign}/{tax code}/{n}`) keep its tax code: the ledger is
+//! never rewritten, and the claim is what refuses a second application of that tax code. An
+//! application that is deleted takes its claims with it.
 //!
 //! A campaign being closed is ranking and issuing from its applications: an erasure touching
 //! one is refused (`409`) until the closing ends, and the kernel carries it out again then.

@@ -304,3 +304,48 @@ fn an_operator_records_the_answer_of_someone_filed_for_at_the_desk() {
         403
     );
 }
+
+#[test]
+fn a_tax_code_that_already_applied_is_never_revealed_to_another_citizen() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let anna = host.account("anna", &["citizen"]);
+    let mallory = host.account("mallory", &["citizen"]);
+    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/campaigns/{id}/applications");
+    let anna_app = host.post(Some(&anna), &path, apply(ANNA, 3, 1, "9000", true, false));
+    assert_eq!(anna_app.body["status"], "eligible");
+    let anna_id = anna_app.body["id"].as_str().expect("id").to_owned();
+
+    // Mallory types Anna's tax code: the answer is the one any application to review gets.
+    let probe = host.post(
+        Some(&mallory),
+        &path,
+        apply(ANNA, 1, 0, "1000", true, false),
+    );
+    assert_eq!(probe.status, 201, "{}", probe.body);
+    assert_eq!(probe.body["status"], "needs_review");
+    let text = probe.body.to_string();
+    assert!(!text.contains(&anna_id), "{text}");
+    assert!(probe.body.get("contested_by").is_none(), "{text}");
+    let probe_id = probe.body["id"].as_str().expect("id").to_owned();
+    let mine = host.get(Some(&mallory), &format!("/api/applications/{probe_id}"));
+    assert!(mine.body.get("contested_by").is_none(), "{}", mine.body);
+
+    // The office sees both and must settle Anna's first; the closing ranks one per tax code.
+    let seen = host.get(Some(&operator), &format!("/api/applications/{probe_id}"));
+    assert_eq!(seen.body["contested_by"], json!(anna_id));
+    let approve = format!("/api/applications/{probe_id}/approve");
+    assert_eq!(host.post(Some(&operator), &approve, json!({})).status, 409);
+    let rejected = host.post(
+        Some(&operator),
+        &format!("/api/applications/{probe_id}/reject"),
+        json!({"reason": "Il codice fiscale non è del richiedente."}),
+    );
+    assert_eq!(rejected.body["status"], "rejected", "{}", rejected.body);
+    host.set_time("2026-01-23T08:00:00+01:00");
+    host.run_job("close-campaigns").expect("the closing");
+    let funded = host.get(Some(&anna), &format!("/api/applications/{anna_id}"));
+    assert_eq!(funded.body["status"], "beneficiary", "{}", funded.body);
+}

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, CARLA, DARIO, host};
+use common::{ANNA, BRUNO, CARLA, DARIO, ELENA, host};
 use serde_json::{Value as Json, json};
 
 fn fund_campaign(extra: Json) -> Json {
@@ -298,7 +298,8 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
     );
     assert_eq!(first.status, 201, "{}", first.body);
     assert_eq!(first.body["amount_cents"], 310_000);
-    // Bruno applies for the same household: refused, without saying which member.
+    // Bruno applies for the same household: taken, as any application is, but held for the
+    // office — he is not told that someone in his household applied.
     let bruno = host.account("bruno", &["citizen"]);
     let again = host.post(
         Some(&bruno),
@@ -308,26 +309,45 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
             json!([{"birth_date": "1980-01-01", "relation": "applicant"}]),
         ),
     );
-    assert_eq!(again.status, 409, "{}", again.body);
-    assert!(
-        again
-            .message()
-            .contains("ogni nucleo presenta una sola domanda")
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(again.body["status"], "needs_review");
+    assert!(again.body.get("contested_by").is_none(), "{}", again.body);
+    let bruno_id = again.body["id"].as_str().expect("id").to_owned();
+    // The office sees the collision and cannot approve it while Anna's stands.
+    let seen = host.get(Some(&operator), &format!("/api/applications/{bruno_id}"));
+    assert_eq!(seen.body["contested_by"], first.body["id"], "{}", seen.body);
+    let approve = host.post(
+        Some(&operator),
+        &format!("/api/applications/{bruno_id}/approve"),
+        json!({}),
     );
-    // Carla cannot list Anna in hers either; a member without a tax code is named.
-    let carla = host.account("carla", &["citizen"]);
+    assert_eq!(approve.status, 409, "{}", approve.body);
+    assert!(
+        approve
+            .message()
+            .contains("prima va decisa l'altra domanda")
+    );
+    // Elena cannot list Anna in hers either: held for review the same way.
+    let elena = host.account("elena", &["citizen"]);
     let listed = host.post(
-        Some(&carla),
+        Some(&elena),
         &path,
         rent(
-            CARLA,
+            ELENA,
             json!([
-                {"birth_date": "1990-08-01", "relation": "applicant"},
+                {"birth_date": "1975-04-12", "relation": "applicant"},
                 {"birth_date": "1985-12-10", "relation": "other", "tax_code": ANNA},
             ]),
         ),
     );
-    assert_eq!(listed.status, 409, "{}", listed.body);
+    assert_eq!(
+        (listed.status, &listed.body["status"]),
+        (201, &json!("needs_review")),
+        "{}",
+        listed.body
+    );
+    // A member without a tax code is named; Carla's own household goes through.
+    let carla = host.account("carla", &["citizen"]);
     let unnamed = host.post(
         Some(&carla),
         &path,
@@ -345,7 +365,6 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
         "{}",
         unnamed.body
     );
-    // Carla's own household goes through.
     let own = host.post(
         Some(&carla),
         &path,
@@ -358,6 +377,7 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
         ),
     );
     assert_eq!(own.status, 201, "{}", own.body);
+    assert_eq!(own.body["status"], "eligible");
 }
 
 #[test]

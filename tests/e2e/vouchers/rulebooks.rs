@@ -93,7 +93,7 @@ async fn a_rulebook_campaign_is_created_tried_and_applied_to_through_its_pages()
         "the rules are published: {page}"
     );
     let apply = format!("{campaign}/apply");
-    let mut form = vec![
+    let mut form = [
         ("tax_code", ANNA.to_owned()),
         ("household_1_birth_date", "1985-12-10".to_owned()),
         ("household_1_relation", "applicant".to_owned()),

@@ -1,10 +1,11 @@
-//! One application per household: when a rulebook asks each member's tax code, every member
-//! claims their place in the campaign, in the same batch as the application, so a spouse who
-//! applies for the same household — listing the first applicant, or listed by them — is
-//! refused however the two submissions race, on one node or several.
+//! One application per tax code and per household: every application claims its applicant's
+//! tax code and, when a rulebook asks them, its household members' — in the same batch as the
+//! application, so a second application of one tax code, or a spouse's for the same household
+//! (listing the first applicant, or listed by them), collides however the two submissions race,
+//! on one node or several (see [`super`] for what the collision does).
 //!
 //! A claim is `{campaign}-{tax code}` → the application; it is deleted with the application
-//! (an erasure), so the household can apply again.
+//! (an erasure), so the person can apply again.
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::Result;
@@ -58,16 +59,16 @@ pub fn claim(batch: &mut Batch, campaign: &str, application: &str, codes: &[Stri
     }
 }
 
-/// Whether one of `codes` is claimed by another application of `campaign`.
-pub fn taken(campaign: &str, application: &str, codes: &[String]) -> Result<bool> {
+/// The other application of `campaign` that claimed one of `codes`, if any.
+pub fn claimant(campaign: &str, application: &str, codes: &[String]) -> Result<Option<String>> {
     for code in codes {
         if let Some(claim) = HOUSEHOLDS.get(&claim_id(campaign, code))?
             && claim.data.application != application
         {
-            return Ok(true);
+            return Ok(Some(claim.data.application));
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
 /// Deletes the claims of `application` (with the application, at an erasure).

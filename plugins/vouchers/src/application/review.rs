@@ -106,6 +106,33 @@ pub fn apply(app: &Application, action: &Action, actor: &str, now: i64) -> Resul
     Ok(next)
 }
 
+/// Another application that must be settled before this one is approved: one of the same
+/// tax code already eligible or funded, or — for an application held after a collision — the
+/// one it collided with, while that is still open or funded. So at most one application per
+/// tax code and household reaches the ranking.
+fn open_twin(id: &str, app: &Application) -> Result<Option<String>> {
+    let twins = super::APPLICATIONS
+        .query()
+        .filter("tax_code", trama_sdk::store::Cmp::Eq, app.tax_code.as_str())
+        .filter("campaign", trama_sdk::store::Cmp::Eq, app.campaign.as_str())
+        .fetch_all()?;
+    if let Some(twin) = twins.iter().find(|other| {
+        other.id != id && matches!(other.data.status, Status::Eligible | Status::Beneficiary)
+    }) {
+        return Ok(Some(twin.id.clone()));
+    }
+    let Some(other) = &app.contested_by else {
+        return Ok(None);
+    };
+    let open = super::APPLICATIONS.get(other)?.is_some_and(|doc| {
+        matches!(
+            doc.data.status,
+            Status::Eligible | Status::Beneficiary | Status::NeedsReview | Status::InfoRequested
+        )
+    });
+    Ok(open.then(|| other.clone()))
+}
+
 /// Runs a review step against the store: the campaign must still be active, and the
 /// application unchanged since it was read (`409` otherwise). Audited as
 /// `application.{approved|rejected|info_requested|answered}`.
@@ -114,6 +141,14 @@ pub fn review(id: &str, action: Action, actor: &User, now: i64) -> Result<Doc<Ap
     let campaign = crate::campaign::load(&doc.data.campaign)?;
     if campaign.data.state != State::Active {
         return Err(Error::conflict(t!("vouchers.application.campaign_closed")));
+    }
+    if matches!(action, Action::Approve)
+        && let Some(other) = open_twin(&doc.id, &doc.data)?
+    {
+        return Err(Error::conflict(t!(
+            "vouchers.application.contested_open",
+            other = other
+        )));
     }
     let next = apply(&doc.data, &action, &actor.username, now)?;
     let changed = || Error::conflict(t!("vouchers.application.changed"));

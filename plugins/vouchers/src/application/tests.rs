@@ -86,6 +86,7 @@ fn application(status: Status) -> Application {
         rank: None,
         priority: Vec::new(),
         calculation: None,
+        contested_by: None,
         vouchers: vec![],
         history: vec![],
         submitted_at: 1,

@@ -29,6 +29,10 @@ pub struct ApplicationView {
     pub answers_text: Vec<(String, String)>,
     /// How a rulebook reached the outcome: each value and rule in words, with its result.
     pub calculation: Vec<CalcLine>,
+    /// For operators only: the application of the same tax code or household this one
+    /// collided with (a citizen is never told whether someone else's number applied).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contested_by: Option<String>,
     /// Why it is not eligible, in words.
     pub reasons: Vec<String>,
     pub review_rules: Vec<String>,
@@ -137,6 +141,10 @@ impl ApplicationView {
             answers: a.answers.clone(),
             answers_text,
             calculation,
+            contested_by: a
+                .contested_by
+                .clone()
+                .filter(|_| crate::web::OPERATORS.admits()),
             reasons: a.reasons.iter().map(|r| r.describe(lang)).collect(),
             review_rules,
             question: a.question.clone(),

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Result, log, store};
 
-use crate::application::Status;
+use std::collections::HashMap;
+
+use crate::application::{Status, application_id};
 use crate::campaign::{self, Campaign};
 use crate::rank::{self, Candidate, TaxKey, tax_code_of, tax_key};
 use crate::rules::Answers;
@@ -22,6 +24,9 @@ struct RankRow {
     submitted_at: i64,
     #[serde(default)]
     priority: Vec<i64>,
+    /// The document's id (not stored in it).
+    #[serde(skip)]
+    id: String,
 }
 
 const RANK_ROWS: Collection<RankRow> = Collection::new("applications");
@@ -47,7 +52,9 @@ fn for_each_row(
         let page = query.fetch()?;
         let len = page.len();
         for doc in page {
-            each(doc.data);
+            let mut row = doc.data;
+            row.id = doc.id;
+            each(row);
         }
         if len < PAGE as usize {
             return Ok(());
@@ -74,31 +81,46 @@ pub(super) fn rank_phase(doc: &mut Doc<Campaign>) -> Result<()> {
     excluded.sort_unstable();
 
     let mut candidates: Vec<Candidate> = Vec::new();
-    let mut others: Vec<(TaxKey, Outcome, Option<u16>)> = Vec::new();
+    let mut others: Vec<(TaxKey, Outcome, Option<u16>, String)> = Vec::new();
+    // The candidates' application ids (opaque since 1.3), by tax key: the office approves an
+    // application only once no other of its tax code is eligible, so a tax key names one
+    // candidate. Applications from before 1.3, `{campaign}-{tax code}`, need no entry.
+    let mut ids: HashMap<TaxKey, String> = HashMap::new();
     for_each_row(&doc.id, None, |row| {
         let tax = tax_key(&row.tax_code);
+        let own_id = if row.id == application_id(&doc.id, &row.tax_code) {
+            String::new()
+        } else {
+            row.id.clone()
+        };
         match row.status {
             Status::Eligible => {
                 let found = excluded.partition_point(|(t, _)| *t < tax);
                 match excluded.get(found) {
                     Some((t, index)) if *t == tax => {
-                        others.push((tax, Outcome::Excluded, Some(*index)));
+                        others.push((tax, Outcome::Excluded, Some(*index), own_id));
                     }
-                    _ => candidates.push(Candidate {
-                        tax,
-                        priority: rank::priority_keys(&row.priority),
-                        submitted_at: row.submitted_at,
-                        isee_cents: row.answers.isee_cents.unwrap_or(i64::MAX),
-                        amount_cents: row.amount_cents,
-                        household: u8::try_from(row.answers.household_size.unwrap_or(1))
-                            .unwrap_or(u8::MAX),
-                        minors: u8::try_from(row.answers.minors.unwrap_or(0)).unwrap_or(u8::MAX),
-                        income_loss: row.answers.income_loss.unwrap_or(false),
-                    }),
+                    _ => {
+                        if !own_id.is_empty() {
+                            ids.insert(tax, own_id);
+                        }
+                        candidates.push(Candidate {
+                            tax,
+                            priority: rank::priority_keys(&row.priority),
+                            submitted_at: row.submitted_at,
+                            isee_cents: row.answers.isee_cents.unwrap_or(i64::MAX),
+                            amount_cents: row.amount_cents,
+                            household: u8::try_from(row.answers.household_size.unwrap_or(1))
+                                .unwrap_or(u8::MAX),
+                            minors: u8::try_from(row.answers.minors.unwrap_or(0))
+                                .unwrap_or(u8::MAX),
+                            income_loss: row.answers.income_loss.unwrap_or(false),
+                        });
+                    }
                 }
             }
             Status::NeedsReview | Status::InfoRequested => {
-                others.push((tax, Outcome::Unresolved, None));
+                others.push((tax, Outcome::Unresolved, None, own_id));
             }
             _ => {}
         }
@@ -120,9 +142,10 @@ pub(super) fn rank_phase(doc: &mut Doc<Campaign>) -> Result<()> {
             rank: u32::try_from(i + 1).unwrap_or(u32::MAX),
             amount_cents: candidate.amount_cents,
             excluded_by: None,
+            application: ids.get(&candidate.tax).cloned().unwrap_or_default(),
         })?;
     }
-    for (tax, outcome, index) in &others {
+    for (tax, outcome, index, own_id) in &others {
         writer.push(PlanEntry {
             tax_code: tax_code_of(tax),
             outcome: *outcome,
@@ -131,6 +154,7 @@ pub(super) fn rank_phase(doc: &mut Doc<Campaign>) -> Result<()> {
             excluded_by: index
                 .and_then(|i| c.eligibility.excluded_campaigns.get(usize::from(i)))
                 .cloned(),
+            application: own_id.clone(),
         })?;
     }
     let chunks = writer.finish()?;

@@ -12,6 +12,7 @@ fn plan_entries_are_compact() {
         rank: 12_345,
         amount_cents: 40_000,
         excluded_by: None,
+        application: String::new(),
     };
     let json = serde_json::to_string(&entry).unwrap();
     assert_eq!(
@@ -42,6 +43,7 @@ fn unfunded_entries_settle_once() {
         rank: None,
         priority: Vec::new(),
         calculation: None,
+        contested_by: None,
         vouchers: vec![],
         history: vec![],
         submitted_at: 0,
@@ -53,6 +55,7 @@ fn unfunded_entries_settle_once() {
         rank: 7,
         amount_cents: 100,
         excluded_by: None,
+        application: String::new(),
     };
     let mut titles = Titles::default();
     let next = settle(&app, &entry, &mut titles, 5).unwrap().unwrap();

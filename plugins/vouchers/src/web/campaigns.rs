@@ -546,7 +546,7 @@ pub fn export_beneficiaries(request: Request, params: Params) -> Result<Response
         .flat_map(|p| p.data.entries.iter())
         .filter(|e| e.outcome == crate::close::Outcome::Funded);
     for entry in funded {
-        let Some(app) = APPLICATIONS.get(&application::application_id(id, &entry.tax_code))? else {
+        let Some(app) = APPLICATIONS.get(&entry.application_id(id))? else {
             continue;
         };
         let a = &app.data;
