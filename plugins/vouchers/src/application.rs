@@ -570,7 +570,7 @@ pub fn submit(
     let mut application = application;
     // An opaque id: it tells nothing of the tax code, nor of whether the application was held
     // after a collision. One application per tax code (and household) is kept by the claims.
-    let mut id = format!("{}-{}", campaign.id, trama_sdk::store::new_id());
+    let id = format!("{}-{}", campaign.id, trama_sdk::store::new_id());
     let mut codes = vec![submission.tax_code.clone()];
     if let Some(calculation) = &application.calculation {
         for code in household::member_tax_codes(&calculation.answers) {
