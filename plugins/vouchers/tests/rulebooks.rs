@@ -276,39 +276,37 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
         "/api/campaigns/{}/applications",
         created.body["id"].as_str().expect("id")
     );
-    let rent = |tax: &str, members: Json| {
-        json!({
-            "tax_code": tax, "household": members, "isee": "12000", "ise": "20000",
+    // An application under `tax` for the household `members` (birth date, relation, tax code).
+    let file = |who: &trama_testhost::Account, tax: &str, members: &[(&str, &str, &str)]| {
+        let rows: Vec<Json> = members
+            .iter()
+            .map(|(born, relation, code)| {
+                json!({"birth_date": born, "relation": relation, "tax_code": code})
+            })
+            .collect();
+        let body = json!({
+            "tax_code": tax, "household": rows, "isee": "12000", "ise": "20000",
             "rent_yearly": "6000", "registered_lease": true,
             "landlord_iban": "IT60X0542811101000000123456",
-        })
+        });
+        host.post(Some(who), &path, body)
     };
     // Anna applies for herself and her husband Bruno.
     let anna = host.account("anna", &["citizen"]);
-    let first = host.post(
-        Some(&anna),
-        &path,
-        rent(
-            ANNA,
-            json!([
-                {"birth_date": "1985-12-10", "relation": "applicant"},
-                {"birth_date": "1980-01-01", "relation": "partner", "tax_code": BRUNO},
-            ]),
-        ),
+    let first = file(
+        &anna,
+        ANNA,
+        &[
+            ("1985-12-10", "applicant", ""),
+            ("1980-01-01", "partner", BRUNO),
+        ],
     );
     assert_eq!(first.status, 201, "{}", first.body);
     assert_eq!(first.body["amount_cents"], 310_000);
     // Bruno applies for the same household: taken, as any application is, but held for the
     // office — he is not told that someone in his household applied.
     let bruno = host.account("bruno", &["citizen"]);
-    let again = host.post(
-        Some(&bruno),
-        &path,
-        rent(
-            BRUNO,
-            json!([{"birth_date": "1980-01-01", "relation": "applicant"}]),
-        ),
-    );
+    let again = file(&bruno, BRUNO, &[("1980-01-01", "applicant", "")]);
     assert_eq!(again.status, 201, "{}", again.body);
     assert_eq!(again.body["status"], "needs_review");
     assert!(again.body.get("contested_by").is_none(), "{}", again.body);
@@ -329,16 +327,13 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
     );
     // Elena cannot list Anna in hers either: held for review the same way.
     let elena = host.account("elena", &["citizen"]);
-    let listed = host.post(
-        Some(&elena),
-        &path,
-        rent(
-            ELENA,
-            json!([
-                {"birth_date": "1975-04-12", "relation": "applicant"},
-                {"birth_date": "1985-12-10", "relation": "other", "tax_code": ANNA},
-            ]),
-        ),
+    let listed = file(
+        &elena,
+        ELENA,
+        &[
+            ("1975-04-12", "applicant", ""),
+            ("1985-12-10", "other", ANNA),
+        ],
     );
     assert_eq!(
         (listed.status, &listed.body["status"]),
@@ -348,16 +343,10 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
     );
     // A member without a tax code is named; Carla's own household goes through.
     let carla = host.account("carla", &["citizen"]);
-    let unnamed = host.post(
-        Some(&carla),
-        &path,
-        rent(
-            CARLA,
-            json!([
-                {"birth_date": "1990-08-01", "relation": "applicant"},
-                {"birth_date": "2015-01-01", "relation": "child"},
-            ]),
-        ),
+    let unnamed = file(
+        &carla,
+        CARLA,
+        &[("1990-08-01", "applicant", ""), ("2015-01-01", "child", "")],
     );
     assert_eq!(
         unnamed.problem_fields(),
@@ -365,16 +354,13 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
         "{}",
         unnamed.body
     );
-    let own = host.post(
-        Some(&carla),
-        &path,
-        rent(
-            CARLA,
-            json!([
-                {"birth_date": "1990-08-01", "relation": "applicant"},
-                {"birth_date": "1970-03-15", "relation": "parent", "tax_code": DARIO},
-            ]),
-        ),
+    let own = file(
+        &carla,
+        CARLA,
+        &[
+            ("1990-08-01", "applicant", ""),
+            ("1970-03-15", "parent", DARIO),
+        ],
     );
     assert_eq!(own.status, 201, "{}", own.body);
     assert_eq!(own.body["status"], "eligible");

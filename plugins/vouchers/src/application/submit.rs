@@ -1,0 +1,251 @@
+//! Filing an application: the citizen's own-application rules, the automatic checks, and the
+//! write that claims its tax code and household (see the module documentation of [`super`]).
+
+use trama_sdk::identity::User;
+use trama_sdk::store::{Batch, Doc};
+use trama_sdk::{Error, Result, audit, t};
+
+use super::{
+    APPLICATIONS, Application, MAX_ATTEMPTS, Status, Step, Submission, application_id, assess,
+    assess_rulebook, household,
+};
+use crate::campaign::{Campaign, Phase};
+use crate::tally::{self, Move};
+
+/// A citizen applies for themselves only: once per campaign, and always with the tax code
+/// their account applied with first (an operator files for anyone else). Without these rules
+/// one account could file thousands of applications under invented but valid tax codes and
+/// take a campaign's budget. The refusals speak of the caller's own applications only.
+fn own_application_only(campaign: &Doc<Campaign>, tax_code: &str, caller: &User) -> Result<()> {
+    let mine = APPLICATIONS
+        .query()
+        .filter("user_id", trama_sdk::store::Cmp::Eq, caller.id.as_str())
+        .order_by("submitted_at")
+        .fetch_all()?;
+    if mine.iter().any(|app| app.data.campaign == campaign.id) {
+        return Err(Error::conflict(t!(
+            "vouchers.application.already_applied",
+            title = campaign.data.title,
+        )));
+    }
+    // A number certified by SPID or CIE prevails over one typed in an earlier application.
+    let certified = trama_sdk::identity::fiscal_number().is_some();
+    match mine.first() {
+        Some(first) if !certified && first.data.tax_code != tax_code => Err(Error::invalid(t!(
+            "vouchers.application.not_your_tax_code",
+            tax_code = first.data.tax_code,
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The excluded campaigns (id, title) of which `tax_code` is already a beneficiary.
+fn beneficiary_of(campaign: &Campaign, tax_code: &str) -> Result<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    for other in &campaign.eligibility.excluded_campaigns {
+        // By the tax code, not the id: an application the office approved after a collision
+        // has an id of its own.
+        let funded = APPLICATIONS
+            .query()
+            .filter("tax_code", trama_sdk::store::Cmp::Eq, tax_code)
+            .filter("campaign", trama_sdk::store::Cmp::Eq, other.as_str())
+            .fetch_all()?
+            .into_iter()
+            .any(|app| app.data.status == Status::Beneficiary);
+        if funded {
+            let title = crate::campaign::CAMPAIGNS
+                .get(other)?
+                .map_or_else(|| other.clone(), |c| c.data.title);
+            found.push((other.clone(), title));
+        }
+    }
+    Ok(found)
+}
+
+/// Files a checked submission: runs the automatic checks and stores the application, unless
+/// the campaign is not open today or the tax code already applied (`409`).
+pub fn submit(
+    campaign: &Doc<Campaign>,
+    submission: Submission,
+    caller: &User,
+    today: trama_sdk::clock::Date,
+    now: i64,
+) -> Result<Doc<Application>> {
+    let phase = campaign.data.phase(today);
+    if phase != Phase::Open {
+        return Err(Error::invalid(t!(
+            "vouchers.campaign.closed_to_applications",
+            title = campaign.data.title,
+            opens_on = campaign.data.opens_on,
+            closes_on = campaign.data.closes_on,
+            phase = phase.label().to_lowercase(),
+        )));
+    }
+    if !submission.on_behalf {
+        own_application_only(campaign, &submission.tax_code, caller)?;
+    }
+    let others = beneficiary_of(&campaign.data, &submission.tax_code)?;
+    let (assessment, amount_cents, calculation) =
+        match (&campaign.data.rulebook, submission.rulebook_answers) {
+            (Some(book), Some(answers)) => {
+                let (assessment, calculation) = assess_rulebook(book, answers, &others, today)?;
+                let amount = if assessment.status == Status::Ineligible {
+                    0
+                } else {
+                    calculation.outcome.amount_cents
+                };
+                (assessment, amount, Some(calculation))
+            }
+            _ => {
+                let assessment = assess(&campaign.data, &submission.answers, &others);
+                let amount = if assessment.status == Status::Ineligible {
+                    0
+                } else {
+                    campaign
+                        .data
+                        .amounts
+                        .amount(submission.answers.household_size, submission.answers.minors)
+                };
+                (assessment, amount, None)
+            }
+        };
+    let priority = calculation
+        .as_ref()
+        .map(|c| c.outcome.priority.clone())
+        .unwrap_or_default();
+    let action = if submission.on_behalf {
+        "submitted_on_behalf"
+    } else {
+        "submitted"
+    };
+    let application = Application {
+        campaign: campaign.id.clone(),
+        tax_code: submission.tax_code.clone(),
+        full_name: submission.full_name,
+        user_id: (!submission.on_behalf).then(|| caller.id.clone()),
+        filed_by: caller.username.clone(),
+        on_behalf: submission.on_behalf,
+        answers: submission.answers,
+        status: assessment.status,
+        reasons: assessment.reasons,
+        review_rules: assessment.review_rules,
+        question: None,
+        answer: None,
+        rejection: None,
+        amount_cents,
+        rank: None,
+        priority,
+        calculation,
+        contested_by: None,
+        vouchers: Vec::new(),
+        history: vec![Step {
+            at: now,
+            actor: caller.username.clone(),
+            action: action.to_owned(),
+            note: None,
+        }],
+        submitted_at: now,
+        updated_at: now,
+    };
+    let mut application = application;
+    // An opaque id: it tells nothing of the tax code, nor of whether the application was held
+    // after a collision. One application per tax code (and household) is kept by the claims.
+    let id = format!("{}-{}", campaign.id, trama_sdk::store::new_id());
+    let mut codes = vec![submission.tax_code.clone()];
+    if let Some(calculation) = &application.calculation {
+        for code in household::member_tax_codes(&calculation.answers) {
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+    }
+    // The application, its claims and its count in one batch. A conflict is a claim taken
+    // first (the same tax code, or a member of the household), or another application counted
+    // in the same shard (retried). Written out rather than `store::retry`: a collision is
+    // answered at once, and a busy shard gets `MAX_ATTEMPTS` (8) tries, more than the SDK's 5.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let mut batch = Batch::new();
+        batch.create(&APPLICATIONS, &id, &application);
+        household::claim(&mut batch, &campaign.id, &id, &codes);
+        let moves = [Move {
+            tax_code: &application.tax_code,
+            from: None,
+            to: application.status,
+        }];
+        tally::push(&mut batch, &campaign.id, &moves)?;
+        let other = match batch.commit() {
+            Ok(_) => break,
+            Err(Error::Conflict(message)) => {
+                let other = match household::claimant(&campaign.id, &id, &codes)? {
+                    Some(other) => Some(other),
+                    // An application from before 1.3, under its old id.
+                    None => {
+                        let legacy = application_id(&campaign.id, &submission.tax_code);
+                        APPLICATIONS.get(&legacy)?.map(|_| legacy)
+                    }
+                };
+                match other {
+                    Some(other) => other,
+                    None if attempts < MAX_ATTEMPTS => continue,
+                    None => return Err(Error::Conflict(message)),
+                }
+            }
+            Err(err) => return Err(err),
+        };
+        let theirs = APPLICATIONS.get(&other)?;
+        // The caller's own, sent twice at once: saying so tells nothing of anyone else.
+        if theirs
+            .as_ref()
+            .is_some_and(|app| app.data.user_id.as_deref() == Some(caller.id.as_str()))
+        {
+            return Err(Error::conflict(t!(
+                "vouchers.application.already_applied",
+                title = campaign.data.title,
+            )));
+        }
+        let same_code = theirs
+            .as_ref()
+            .is_some_and(|app| app.data.tax_code == submission.tax_code);
+        if submission.on_behalf || application.contested_by.is_some() {
+            // The office may be told: it files for people and reviews both.
+            return Err(Error::conflict(if same_code {
+                t!(
+                    "vouchers.application.duplicate",
+                    tax_code = submission.tax_code,
+                    title = campaign.data.title,
+                )
+            } else {
+                t!(
+                    "vouchers.application.household_applied",
+                    title = campaign.data.title,
+                )
+            }));
+        }
+        // A citizen is never told whether someone else's number applied: the application is
+        // taken, without claims, for the office to review beside the other one.
+        if application.status != Status::Ineligible {
+            application.status = Status::NeedsReview;
+        }
+        application.contested_by = Some(other);
+        codes.clear();
+    }
+    let doc = Doc {
+        id,
+        version: 1,
+        data: application,
+    };
+    let mut detail = serde_json::json!({
+        "campaign": campaign.id,
+        "status": doc.data.status,
+    });
+    if doc.data.on_behalf {
+        detail["citizen_name"] = serde_json::json!(doc.data.full_name);
+        detail["tax_code"] = serde_json::json!(doc.data.tax_code);
+    }
+    audit::record(&format!("application.{action}"), &doc.id, &detail)?;
+    // Refused by the automatic checks: that is its outcome (no vouchers, so no prefix).
+    crate::notice::outcome(&doc.id, &doc.data, &campaign.data.title, "");
+    Ok(doc)
+}
