@@ -35,6 +35,7 @@ mod tests;
 mod view;
 
 pub use review::{Action, apply, check_text, review};
+pub(crate) use submit::beneficiary_of;
 pub use submit::submit;
 pub use view::ApplicationView;
 

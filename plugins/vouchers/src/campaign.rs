@@ -168,6 +168,9 @@ pub struct Campaign {
     /// The request ids of the budget added after creation (see [`add_budget`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub top_ups: Vec<String>,
+    /// What those additions came to: `budget_cents` less this is what `fund/{id}` moved.
+    #[serde(default)]
+    pub top_up_cents: i64,
     pub state: State,
     pub created_at: i64,
     pub created_by: String,
@@ -265,7 +268,9 @@ pub fn fund(doc: &Doc<Campaign>) -> Result<()> {
         &TransferRequest::new(
             FUNDING,
             account,
-            doc.data.budget_cents,
+            // The first funding only: budget added later moved under keys of its own, and a key
+            // replayed with another amount would be refused.
+            doc.data.budget_cents - doc.data.top_up_cents,
             format!("fund/{}", doc.id),
         )
         .memo(format!("budget: {}", doc.data.title)),
@@ -287,7 +292,6 @@ pub fn add_budget(id: &str, cents: i64, request_id: &str, actor: &str, now: i64)
     if doc.data.top_ups.iter().any(|r| r == request_id) {
         return crate::scroll::fund_next(id, actor, now);
     }
-    fund(&doc)?;
     ledger::transfer(
         &TransferRequest::new(
             FUNDING,
@@ -298,6 +302,7 @@ pub fn add_budget(id: &str, cents: i64, request_id: &str, actor: &str, now: i64)
         .memo(format!("budget added: {}", doc.data.title)),
     )?;
     doc.data.budget_cents = doc.data.budget_cents.saturating_add(cents);
+    doc.data.top_up_cents = doc.data.top_up_cents.saturating_add(cents);
     doc.data.top_ups.push(request_id.to_owned());
     CAMPAIGNS.put_if_version(&doc.id, &doc.data, doc.version)?;
     audit::record(

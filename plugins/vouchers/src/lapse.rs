@@ -13,7 +13,7 @@ use trama_sdk::ledger::{self, LedgerError, TransferRequest};
 use trama_sdk::store::Cmp;
 use trama_sdk::{Result, clock, local, log, store};
 
-use crate::campaign::budget_account;
+use crate::campaign::{CAMPAIGNS, budget_account};
 use crate::voucher::{self, VOUCHERS};
 
 /// Vouchers read per query.
@@ -25,7 +25,7 @@ pub fn run() -> Result<usize> {
     let now = clock::now_ms();
     let today = local::today(now).to_string();
     let mut returned = 0;
-    let mut campaigns: Vec<String> = Vec::new();
+    let mut stuck: Vec<String> = Vec::new();
     loop {
         let page = VOUCHERS
             .query()
@@ -33,10 +33,17 @@ pub fn run() -> Result<usize> {
             .filter("lapsed", Cmp::Eq, false)
             .limit(PAGE)
             .fetch()?;
-        if page.is_empty() {
-            // Money came back: the next in each ranking may now be funded.
-            for campaign in &campaigns {
-                crate::scroll::fund_next(campaign, "system", now)?;
+        // A page where nothing could be settled would be read again forever: left for the
+        // next run.
+        if page.is_empty() || page.iter().all(|doc| stuck.contains(&doc.id)) {
+            // Money came back, or was added while a campaign was closing, or a call left some
+            // of the ranking for the next one: every closed campaign funds whom it now can.
+            for campaign in CAMPAIGNS
+                .query()
+                .filter("state", Cmp::Eq, "closed")
+                .fetch_all()?
+            {
+                crate::scroll::fund_next(&campaign.id, "system", now)?;
             }
             return Ok(returned);
         }
@@ -55,17 +62,13 @@ pub fn run() -> Result<usize> {
                     doc.data.valid_until.clone().unwrap_or_default()
                 ));
                 match ledger::transfer(&transfer) {
-                    Ok(_) => {
-                        returned += 1;
-                        if !campaigns.contains(&doc.data.campaign) {
-                            campaigns.push(doc.data.campaign.clone());
-                        }
-                    }
+                    Ok(_) => returned += 1,
                     // The balance changed meanwhile: the next run reads it again.
                     Err(
                         LedgerError::InsufficientFunds(message) | LedgerError::Conflict(message),
                     ) => {
                         log::warn(format!("lapse of voucher {}: {message}", doc.id));
+                        stuck.push(doc.id.clone());
                         continue;
                     }
                     Err(err) => return Err(err.into()),

@@ -137,6 +137,25 @@ impl Payment {
         payment
     }
 
+    /// Checks the terms against the campaign's closing day: every instalment must still be
+    /// spendable on its first day, even when the closing runs on `closes_on`'s next day.
+    pub fn check(&self, closes_on: Date, problems: &mut Problems) {
+        let Some(until) = self.valid_until.as_deref() else {
+            return;
+        };
+        let gap = i64::from(self.instalments.saturating_sub(1)) * i64::from(self.every_days);
+        let last_start = closes_on.add_days(1 + gap).to_string();
+        if until < last_start.as_str() {
+            problems.push(
+                "valid_until",
+                t!(
+                    "vouchers.payment.until_too_early",
+                    day = italian(&last_start)
+                ),
+            );
+        }
+    }
+
     /// The award `amount_cents` as instalments: equal parts, the cents left over in the first.
     pub fn parts(&self, amount_cents: i64) -> Vec<i64> {
         let n = i64::from(self.instalments.max(1));

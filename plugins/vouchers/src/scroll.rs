@@ -20,6 +20,10 @@ use crate::config::Settings;
 use crate::tally::{self, Move};
 use crate::voucher::{self, VOUCHERS, Voucher};
 
+/// Most applications funded in one call: each publishes an event and the kernel caps a call's
+/// events; the rest are funded by the next call (the `lapse-vouchers` job runs it hourly).
+const MAX_PER_CALL: usize = 200;
+
 /// Funds the next not-funded applications of closed campaign `id` that the budget now covers;
 /// returns how many. Audited as `campaign.scrolled` when any is funded.
 pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
@@ -38,12 +42,41 @@ pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
         .order_by("rank")
         .fetch_all()?;
     let prefix = Settings::load()?.voucher_code_prefix;
+    // Vouchers issued today must be spendable: past the campaign's last day, nobody is funded
+    // (their vouchers would lapse at once and the money go round again).
+    let today = trama_sdk::local::today(now);
+    let first_window = campaign.data.payment.window(today, 0);
+    if first_window
+        .until
+        .as_deref()
+        .is_some_and(|until| until < today.to_string().as_str())
+    {
+        return Ok(0);
+    }
     let mut funded = 0;
     let mut cents = 0;
     // Ranked ones only: an application the closing could not assess has no place to take.
     for app in waiting.into_iter().filter(|a| a.data.rank.is_some()) {
+        if funded >= MAX_PER_CALL {
+            break;
+        }
         if app.data.amount_cents > left {
             break;
+        }
+        // Never a second benefit: not for a tax code this campaign already funded, not for a
+        // beneficiary of a campaign this one excludes, not for an application still held.
+        let twin_funded = APPLICATIONS
+            .query()
+            .filter("tax_code", Cmp::Eq, app.data.tax_code.as_str())
+            .filter("campaign", Cmp::Eq, id)
+            .fetch_all()?
+            .iter()
+            .any(|other| other.data.status == Status::Beneficiary);
+        if twin_funded
+            || app.data.contested_by.is_some()
+            || !crate::application::beneficiary_of(&campaign.data, &app.data.tax_code)?.is_empty()
+        {
+            continue;
         }
         let vouchers = crate::close::issue(&campaign.data, app.data.amount_cents, now);
         let mut next = app.data.clone();

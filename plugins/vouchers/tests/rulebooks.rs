@@ -303,12 +303,12 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
     );
     assert_eq!(first.status, 201, "{}", first.body);
     assert_eq!(first.body["amount_cents"], 310_000);
-    // Bruno applies for the same household: taken, as any application is, but held for the
-    // office — he is not told that someone in his household applied.
+    // Bruno applies for the same household: taken as the rules decide it, as anyone's is, but
+    // held for the office — he is not told that someone in his household applied.
     let bruno = host.account("bruno", &["citizen"]);
     let again = file(&bruno, BRUNO, &[("1980-01-01", "applicant", "")]);
     assert_eq!(again.status, 201, "{}", again.body);
-    assert_eq!(again.body["status"], "needs_review");
+    assert_eq!(again.body["status"], "eligible");
     assert!(again.body.get("contested_by").is_none(), "{}", again.body);
     let bruno_id = again.body["id"].as_str().expect("id").to_owned();
     // The office sees the collision and cannot approve it while Anna's stands.
@@ -337,10 +337,12 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
     );
     assert_eq!(
         (listed.status, &listed.body["status"]),
-        (201, &json!("needs_review")),
+        (201, &json!("eligible")),
         "{}",
         listed.body
     );
+    // Held ones are not ranked: Anna's and Carla's are, Bruno's and Elena's wait.
+    let elena_id = listed.body["id"].as_str().expect("id").to_owned();
     // A member without a tax code is named; Carla's own household goes through.
     let carla = host.account("carla", &["citizen"]);
     let unnamed = file(
@@ -364,6 +366,15 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
     );
     assert_eq!(own.status, 201, "{}", own.body);
     assert_eq!(own.body["status"], "eligible");
+    host.set_time("2026-01-23T08:00:00+01:00");
+    host.run_job("close-campaigns").expect("the closing");
+    let status = |who: &trama_testhost::Account, id: &str| {
+        host.get(Some(who), &format!("/api/applications/{id}")).body["status"].clone()
+    };
+    let anna_id = first.body["id"].as_str().expect("id");
+    assert_eq!(status(&anna, anna_id), "beneficiary");
+    assert_eq!(status(&bruno, &bruno_id), "not_funded");
+    assert_eq!(status(&elena, &elena_id), "not_funded");
 }
 
 #[test]

@@ -67,7 +67,12 @@ pub fn check_text(field: &str, text: Option<&str>) -> std::result::Result<String
 
 /// Applies a review step to the application, pure: the new application or why not.
 pub fn apply(app: &Application, action: &Action, actor: &str, now: i64) -> Result<Application> {
-    if !action.applies_to().contains(&app.status) {
+    // An application held after a collision waits for an operator's approval whatever the
+    // rules said of it (see `crate::application`).
+    let held = app.contested_by.is_some() && app.status == Status::Eligible;
+    let allowed = action.applies_to().contains(&app.status)
+        || (held && matches!(action, Action::Approve | Action::Reject(_)));
+    if !allowed {
         return Err(Error::conflict(t!(
             "vouchers.application.wrong_status",
             status = app.status.label(),
@@ -77,6 +82,7 @@ pub fn apply(app: &Application, action: &Action, actor: &str, now: i64) -> Resul
     let note = match action {
         Action::Approve => {
             next.status = Status::Eligible;
+            next.contested_by = None;
             None
         }
         Action::Reject(reason) => {
@@ -142,13 +148,25 @@ pub fn review(id: &str, action: Action, actor: &User, now: i64) -> Result<Doc<Ap
     if campaign.data.state != State::Active {
         return Err(Error::conflict(t!("vouchers.application.campaign_closed")));
     }
-    if matches!(action, Action::Approve)
-        && let Some(other) = open_twin(&doc.id, &doc.data)?
-    {
-        return Err(Error::conflict(t!(
-            "vouchers.application.contested_open",
-            other = other
-        )));
+    if matches!(action, Action::Approve) {
+        if let Some(other) = open_twin(&doc.id, &doc.data)? {
+            return Err(Error::conflict(t!(
+                "vouchers.application.contested_open",
+                other = other
+            )));
+        }
+        // An amount the rulebook could not compute would fund nothing: the rule comes first.
+        let broken_amount = doc.data.calculation.as_ref().is_some_and(|c| {
+            c.outcome
+                .steps
+                .iter()
+                .any(|step| step.at == "amount" && step.error)
+        });
+        if broken_amount {
+            return Err(Error::conflict(t!(
+                "vouchers.application.amount_not_computed"
+            )));
+        }
     }
     let next = apply(&doc.data, &action, &actor.username, now)?;
     let changed = || Error::conflict(t!("vouchers.application.changed"));

@@ -40,7 +40,7 @@ fn own_application_only(campaign: &Doc<Campaign>, tax_code: &str, caller: &User)
 }
 
 /// The excluded campaigns (id, title) of which `tax_code` is already a beneficiary.
-fn beneficiary_of(campaign: &Campaign, tax_code: &str) -> Result<Vec<(String, String)>> {
+pub(crate) fn beneficiary_of(campaign: &Campaign, tax_code: &str) -> Result<Vec<(String, String)>> {
     let mut found = Vec::new();
     for other in &campaign.eligibility.excluded_campaigns {
         // By the tax code, not the id: an application the office approved after a collision
@@ -159,12 +159,19 @@ pub fn submit(
             }
         }
     }
+    // An application from before 1.3 has no claim, only its old id: looked for first.
+    let legacy = application_id(&campaign.id, &submission.tax_code);
+    let mut pending = APPLICATIONS.get(&legacy)?.map(|_| legacy);
     // The application, its claims and its count in one batch. A conflict is a claim taken
     // first (the same tax code, or a member of the household), or another application counted
     // in the same shard (retried). Written out rather than `store::retry`: a collision is
     // answered at once, and a busy shard gets `MAX_ATTEMPTS` (8) tries, more than the SDK's 5.
     let mut attempts = 0;
     loop {
+        if let Some(other) = pending.take() {
+            collided(&mut application, caller, &campaign.data.title, other)?;
+            codes.clear();
+        }
         attempts += 1;
         let mut batch = Batch::new();
         batch.create(&APPLICATIONS, &id, &application);
@@ -175,61 +182,16 @@ pub fn submit(
             to: application.status,
         }];
         tally::push(&mut batch, &campaign.id, &moves)?;
-        let other = match batch.commit() {
+        match batch.commit() {
             Ok(_) => break,
             Err(Error::Conflict(message)) => {
-                let other = match household::claimant(&campaign.id, &id, &codes)? {
-                    Some(other) => Some(other),
-                    // An application from before 1.3, under its old id.
-                    None => {
-                        let legacy = application_id(&campaign.id, &submission.tax_code);
-                        APPLICATIONS.get(&legacy)?.map(|_| legacy)
-                    }
-                };
-                match other {
-                    Some(other) => other,
-                    None if attempts < MAX_ATTEMPTS => continue,
-                    None => return Err(Error::Conflict(message)),
+                pending = household::claimant(&campaign.id, &id, &codes)?;
+                if pending.is_none() && attempts >= MAX_ATTEMPTS {
+                    return Err(Error::Conflict(message));
                 }
             }
             Err(err) => return Err(err),
-        };
-        let theirs = APPLICATIONS.get(&other)?;
-        // The caller's own, sent twice at once: saying so tells nothing of anyone else.
-        if theirs
-            .as_ref()
-            .is_some_and(|app| app.data.user_id.as_deref() == Some(caller.id.as_str()))
-        {
-            return Err(Error::conflict(t!(
-                "vouchers.application.already_applied",
-                title = campaign.data.title,
-            )));
         }
-        let same_code = theirs
-            .as_ref()
-            .is_some_and(|app| app.data.tax_code == submission.tax_code);
-        if submission.on_behalf || application.contested_by.is_some() {
-            // The office may be told: it files for people and reviews both.
-            return Err(Error::conflict(if same_code {
-                t!(
-                    "vouchers.application.duplicate",
-                    tax_code = submission.tax_code,
-                    title = campaign.data.title,
-                )
-            } else {
-                t!(
-                    "vouchers.application.household_applied",
-                    title = campaign.data.title,
-                )
-            }));
-        }
-        // A citizen is never told whether someone else's number applied: the application is
-        // taken, without claims, for the office to review beside the other one.
-        if application.status != Status::Ineligible {
-            application.status = Status::NeedsReview;
-        }
-        application.contested_by = Some(other);
-        codes.clear();
     }
     let doc = Doc {
         id,
@@ -248,4 +210,44 @@ pub fn submit(
     // Refused by the automatic checks: that is its outcome (no vouchers, so no prefix).
     crate::notice::outcome(&doc.id, &doc.data, &campaign.data.title, "");
     Ok(doc)
+}
+
+/// What a collision with application `other` (the same tax code, or a member of the
+/// household) does to `application`. The office is told (`409`): it files for people and
+/// reviews both; so is a citizen whose own application is already in. Anyone else is never
+/// told whether someone's number applied: the application is taken as the rules decided it,
+/// without claims, and held (`contested_by`) — not ranked until the office, having settled the
+/// other one, approves it ([`super::review`]).
+fn collided(
+    application: &mut Application,
+    caller: &User,
+    title: &str,
+    other: String,
+) -> Result<()> {
+    let theirs = APPLICATIONS.get(&other)?;
+    if theirs
+        .as_ref()
+        .is_some_and(|app| app.data.user_id.as_deref() == Some(caller.id.as_str()))
+    {
+        return Err(Error::conflict(t!(
+            "vouchers.application.already_applied",
+            title = title,
+        )));
+    }
+    if application.on_behalf {
+        let same_code = theirs
+            .as_ref()
+            .is_some_and(|app| app.data.tax_code == application.tax_code);
+        return Err(Error::conflict(if same_code {
+            t!(
+                "vouchers.application.duplicate",
+                tax_code = application.tax_code,
+                title = title,
+            )
+        } else {
+            t!("vouchers.application.household_applied", title = title)
+        }));
+    }
+    application.contested_by = Some(other);
+    Ok(())
 }

@@ -78,6 +78,9 @@ pub fn validate(
     };
 
     let payment = Payment::read(input, &mut p);
+    if let Some(close) = closes_on {
+        payment.check(close, &mut p);
+    }
     if let Some(rulebook) = read_rulebook(input, &mut p) {
         let dates = (opens_on, closes_on);
         let draft = finish_with_rulebook(input, p, title, measure, dates, budget_cents, rulebook);
@@ -429,6 +432,7 @@ impl Draft {
             rulebook: self.rulebook,
             payment: self.payment,
             top_ups: Vec::new(),
+            top_up_cents: 0,
             state: State::Active,
             created_at,
             created_by,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Result, log, store};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::application::{Status, application_id};
 use crate::campaign::{self, Campaign};
@@ -24,6 +24,9 @@ struct RankRow {
     submitted_at: i64,
     #[serde(default)]
     priority: Vec<i64>,
+    /// Held after a collision, until the office approves it.
+    #[serde(default)]
+    contested_by: Option<String>,
     /// The document's id (not stored in it).
     #[serde(skip)]
     id: String,
@@ -86,6 +89,7 @@ pub(super) fn rank_phase(doc: &mut Doc<Campaign>) -> Result<()> {
     // application only once no other of its tax code is eligible, so a tax key names one
     // candidate. Applications from before 1.3, `{campaign}-{tax code}`, need no entry.
     let mut ids: HashMap<TaxKey, String> = HashMap::new();
+    let mut seen: HashSet<TaxKey> = HashSet::new();
     for_each_row(&doc.id, None, |row| {
         let tax = tax_key(&row.tax_code);
         let own_id = if row.id == application_id(&doc.id, &row.tax_code) {
@@ -93,7 +97,13 @@ pub(super) fn rank_phase(doc: &mut Doc<Campaign>) -> Result<()> {
         } else {
             row.id.clone()
         };
+        // One candidate per tax code, whatever raced past the review: the others wait.
+        let held =
+            row.contested_by.is_some() || (row.status == Status::Eligible && !seen.insert(tax));
         match row.status {
+            Status::Eligible if held => {
+                others.push((tax, Outcome::Unresolved, None, own_id));
+            }
             Status::Eligible => {
                 let found = excluded.partition_point(|(t, _)| *t < tax);
                 match excluded.get(found) {

@@ -62,7 +62,8 @@ pub(super) fn settle(
             (Status::NotFunded, Some(Reason::NotRanked), "not_funded")
         }
     };
-    if app.status == status {
+    // Funded is final: a plan entry never takes back vouchers already paid.
+    if app.status == status || app.status == Status::Beneficiary {
         return Ok(None);
     }
     let mut next = app.clone();

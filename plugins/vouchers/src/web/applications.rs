@@ -55,7 +55,7 @@ fn render(
     let context = json!({
         "application": view(&doc, lang)?,
         "is_operator": operator,
-        "can_review": operator && active && matches!(s, Status::NeedsReview | Status::InfoRequested),
+        "can_review": operator && active && (matches!(s, Status::NeedsReview | Status::InfoRequested) || (s == Status::Eligible && doc.data.contested_by.is_some())),
         "can_ask": operator && active && s == Status::NeedsReview,
         "can_reject": operator && active && matches!(s, Status::NeedsReview | Status::InfoRequested | Status::Eligible),
         "can_answer": (owner || for_citizen) && active && s == Status::InfoRequested,
