@@ -295,6 +295,8 @@ pub fn read_submission(
     let answers = Answers::read(&campaign.fields, input, &mut problems);
     let rulebook_answers = campaign.rulebook.as_ref().map(|book| {
         let mut answers = rulebook::answer::read_all(&book.questions, input, &mut problems);
+        let today = trama_sdk::local::today(trama_sdk::clock::now_ms());
+        rulebook::answer::check_births(&answers, &book.questions, today, &mut problems);
         applicant_in_household(book, &mut answers, &tax_code, &mut problems);
         answers
     });

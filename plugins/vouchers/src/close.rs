@@ -9,7 +9,7 @@
 //!    the set being ranked cannot change under the ranking.
 //! 2. **Rank** (one call): the budget is funded if it is not yet (idempotent); the beneficiary
 //!    tax codes of the excluded campaigns and the campaign's eligible applications are read
-//!    page by page (at most 1000 documents per query) into 48-byte tuples; [`rank`] orders and
+//!    page by page (at most 1000 documents per query) into 72-byte tuples; [`rank`] orders and
 //!    assigns them; the result, the *plan*, is written in chunks of 5000 entries to
 //!    `close_plans/{campaign}-{chunk}` and the phase becomes `issue`. A repeated rank phase
 //!    writes the same plan.

@@ -164,6 +164,7 @@ fn pseudonymise_funded(mut app: Doc<Application>, me: &User, erased: &mut Erased
     }
     if let Some(calculation) = &mut a.calculation {
         crate::rulebook::answer::pseudonymise(&mut calculation.answers);
+        calculation.outcome.pseudonymise();
     }
     APPLICATIONS.put_if_version(&app.id, &app.data, app.version)?;
     erased.count(1);

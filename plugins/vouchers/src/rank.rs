@@ -2,7 +2,7 @@
 //! over compact tuples.
 //!
 //! A campaign of 100,000 applications is ranked inside one plugin call, whose memory is capped
-//! (64 MiB by default): each application is held as a 48-byte [`Candidate`] (about 5 MB for
+//! (64 MiB by default): each application is held as a 72-byte [`Candidate`] (about 7 MB for
 //! 100,000) instead of its JSON document, and the sort is in place.
 //!
 //! **Ranking.** A campaign written as a rulebook ranks by its priority keys first, highest

@@ -562,4 +562,45 @@ fn budget_added_after_the_closing_funds_the_next_in_the_ranking_once() {
     assert_eq!(remaining, 0, "450 + 150 − 400 − 200");
     let refused = add("dieci", "topup-0000002");
     assert_eq!(refused.problem_fields(), vec!["amount"], "{}", refused.body);
+    // A second addition is its own transfer: 200 € more fund Dario.
+    let second = add("200", "topup-0000003");
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(second.body["funded"], 1);
+    assert_eq!(status(&dario, &dario_id), "beneficiary");
+}
+
+#[test]
+fn budget_added_before_the_closing_is_ranked_with_the_rest() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let created = host.post(
+        Some(&operator),
+        "/api/campaigns",
+        fund_campaign(json!({"template": "fondo-emergenza", "budget": "200"})),
+    );
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/campaigns/{id}/applications");
+    let anna = host.account("anna", &["citizen"]);
+    let bruno = host.account("bruno", &["citizen"]);
+    host.post(
+        Some(&anna),
+        &path,
+        household(ANNA, &["1985-12-10"], "5000", false),
+    );
+    host.post(
+        Some(&bruno),
+        &path,
+        household(BRUNO, &["1980-01-01"], "3000", false),
+    );
+    let added = host.post(
+        Some(&operator),
+        &format!("/api/campaigns/{id}/budget"),
+        json!({"amount": "200", "request_id": "topup-active-1"}),
+    );
+    assert_eq!(added.body["budget_cents"], 40_000, "{}", added.body);
+    host.set_time("2026-01-23T08:00:00+01:00");
+    host.run_job("close-campaigns").expect("the closing");
+    let listed = host.get(Some(&operator), &format!("/api/campaigns/{id}"));
+    assert_eq!(listed.body["state"], "closed", "{}", listed.body);
+    assert_eq!(listed.body["close"]["funded"], 2, "{}", listed.body);
 }

@@ -67,7 +67,8 @@ pub enum Kind {
         #[serde(default = "members_max")]
         max: usize,
         /// Each member's tax code is asked, and one household applies once per campaign:
-        /// a member listed in another application of the campaign refuses this one.
+        /// a member listed in another application of the campaign holds this one for the office
+        /// (see `crate::application`).
         #[serde(default)]
         tax_codes: bool,
     },
@@ -417,6 +418,10 @@ fn read_members(
                 continue;
             }
         };
+        if relation == "applicant" && members.iter().any(|m: &Member| m.relation == "applicant") {
+            problems.push(&field("relation"), t!("vouchers.problems.one_applicant"));
+            continue;
+        }
         let tax_code = match (tax_codes, typed_code) {
             (false, _) => String::new(),
             (true, None) if relation == "applicant" => String::new(),
@@ -485,6 +490,28 @@ pub fn pseudonymise(answers: &mut Answers) {
                 }
             }
             Answer::Int(_) | Answer::Bool(_) => {}
+        }
+    }
+}
+
+/// Problems with birth dates after `today` (a member not yet born is not in the household).
+pub fn check_births(
+    answers: &Answers,
+    questions: &[Question],
+    today: Date,
+    problems: &mut Problems,
+) {
+    for question in questions {
+        let Some(Answer::Members(members)) = answers.get(&question.key) else {
+            continue;
+        };
+        for (n, member) in members.iter().enumerate() {
+            if Date::parse(&member.birth_date).is_ok_and(|born| born > today) {
+                problems.push(
+                    &format!("{}_{}_birth_date", question.key, n + 1),
+                    t!("vouchers.problems.born_later", n = n + 1),
+                );
+            }
         }
     }
 }

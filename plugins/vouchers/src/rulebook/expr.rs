@@ -32,6 +32,16 @@ use super::{Rulebook, Unit, describe_expr_error, max_expr_chars};
 
 /// Names a rulebook may not give its questions, settings or values.
 pub const RESERVED: &[&str] = &[
+    // Fields of the application and of the simulator's form, beside the questions.
+    "tax_code",
+    "full_name",
+    "on_behalf",
+    "campaign",
+    "rulebook",
+    "template",
+    "day",
+    "run",
+    "request_id",
     "household_size",
     "today",
     "eur",
@@ -100,15 +110,26 @@ impl Engine {
     pub fn new(book: &Rulebook) -> Result<Self, Problems> {
         let mut problems = Problems::default();
         let known = known_names(book);
+        // A value sees the questions, the settings and the values before it, never itself or
+        // a later one (it would be computed before them).
+        let mut values = Vec::new();
+        for (i, value) in book.values.iter().enumerate() {
+            let later: Vec<&str> = book.values[i..].iter().map(|v| v.key.as_str()).collect();
+            let earlier: Vec<String> = known
+                .iter()
+                .filter(|name| !later.contains(&name.as_str()))
+                .cloned()
+                .collect();
+            values.push(compile_one(
+                &place("values", i),
+                &value.expr,
+                &earlier,
+                &mut problems,
+            ));
+        }
         let mut compile = |at: String, source: &str| -> Option<Program> {
             compile_one(&at, source, &known, &mut problems)
         };
-        let values: Vec<Option<Program>> = book
-            .values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| compile(place("values", i), &v.expr))
-            .collect();
         let mut rules = |list: &str, rules: &[super::Rule]| -> Vec<Option<Program>> {
             rules
                 .iter()
@@ -273,7 +294,8 @@ fn compile_one(
         }
     }
     for name in references.functions() {
-        let operator = name.contains(['_', '@', '!']);
+        // CEL's operators are written `_+_`, `!_`, `-_`, `_[_]`, `@in`…: never a letter first.
+        let operator = name.starts_with(['_', '@', '!', '-']);
         if !operator && !FUNCTIONS.contains(&name) {
             problems.push(
                 at,

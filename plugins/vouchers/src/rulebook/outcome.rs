@@ -55,6 +55,21 @@ pub struct Outcome {
     pub steps: Vec<Step>,
 }
 
+impl Outcome {
+    /// Removes from a kept calculation the results that are not figures (a date, an IBAN, a
+    /// text a value computed): the erasure of [`crate::personal`].
+    pub fn pseudonymise(&mut self) {
+        for step in &mut self.steps {
+            let figure = step.result.parse::<i64>().is_ok()
+                || step.result == "true"
+                || step.result == "false";
+            if !figure {
+                trama_sdk::personal_data::erase_text(&mut step.result);
+            }
+        }
+    }
+}
+
 impl Engine {
     /// Applies `book`'s rules to `answers`, ages counted on `day` (or the rulebook's own
     /// day). A rule that cannot be computed — an overflow, a missing table entry — sends the

@@ -274,6 +274,23 @@ fn a_broken_rulebook_says_what_and_where() {
         "{said:?}"
     );
 
+    // A name that looks like an operator is still a function that does not exist; a value
+    // may use only the values before it.
+    let mut odd = book("libri-di-testo");
+    odd.amount.expr = "lookup_table('per_pupil', 'primary')".to_owned();
+    let problems = odd.check().expect_err("no such function");
+    assert!(
+        problems.0[0].message.contains("lookup_table"),
+        "{problems:?}"
+    );
+    let mut order = book("contributo-affitto");
+    order.values[0].expr = "share_b / 2".to_owned();
+    let problems = order.check().expect_err("a later value");
+    assert_eq!(problems.0[0].field, "values[1]", "{problems:?}");
+    let mut reserved = book("libri-di-testo");
+    reserved.questions[0].key = "tax_code".to_owned();
+    assert!(reserved.check().is_err(), "a field of the application");
+
     let mut names = book("bonus-nido");
     names.questions[1].key = "household".to_owned();
     let problems = names.check().expect_err("a repeated name");
@@ -352,6 +369,21 @@ fn answers_are_checked_with_sentences_not_keys() {
         assert!(!problem.message.contains("landlord_iban"), "{problem:?}");
         assert!(!problem.message.contains("rent_yearly"), "{problem:?}");
     }
+}
+
+#[test]
+fn a_household_has_one_applicant() {
+    let fondo = book("fondo-emergenza");
+    let input = Input::from_strs(&[
+        ("household_1_birth_date", "1980-01-01"),
+        ("household_2_birth_date", "1981-01-01"),
+        ("household_2_relation", "applicant"),
+        ("isee", "1000"),
+        ("income_loss", "no"),
+    ]);
+    let mut problems = Problems::default();
+    answer::read_all(&fondo.questions, &input, &mut problems);
+    assert_eq!(problems.0[0].field, "household_2_relation", "{problems:?}");
 }
 
 #[test]

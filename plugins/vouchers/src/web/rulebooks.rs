@@ -85,9 +85,14 @@ fn chosen(input: &Input) -> std::result::Result<Option<(Rulebook, Option<String>
         return match rulebook::template(name) {
             Some(book) => Ok(Some((book, None))),
             None => {
+                let names: Vec<&str> = rulebook::TEMPLATES.iter().map(|(key, _)| *key).collect();
                 problems.push(
                     "template",
-                    t!("vouchers.problems.one_of", text = name, list = "bonus-nido"),
+                    t!(
+                        "vouchers.problems.one_of",
+                        text = name,
+                        list = names.join(", ")
+                    ),
                 );
                 Err(problems)
             }
