@@ -41,17 +41,14 @@
 //! [`rank`]: crate::rank
 
 use serde::{Deserialize, Serialize};
-use trama_contracts::vouchers::{self as contract, VoucherIssued};
 use trama_sdk::ledger::{self, AccountKind, TransferRequest};
 use trama_sdk::store::{Batch, Collection, Doc};
-use trama_sdk::{Error, Result, audit, clock, events, log, store};
+use trama_sdk::{Error, Result, audit, clock, log, store};
 
 use crate::application::{APPLICATIONS, IssuedVoucher, Status, application_id};
-use crate::campaign::{CAMPAIGNS, Campaign, State, budget_account};
-use crate::rules::split;
+use crate::campaign::{CAMPAIGNS, Campaign, State};
 use crate::tally::{self, Move};
-use crate::voucher::{self, VOUCHERS, Voucher};
-use trama_sdk::code;
+use crate::voucher;
 
 mod plan;
 mod settle;
@@ -412,7 +409,6 @@ fn issue_group(
     titles: &mut Titles,
     prefix: &str,
 ) -> Result<GroupDone> {
-    let budget = budget_account(campaign_id);
     for attempt in 1..=GROUP_ATTEMPTS {
         let now = clock::now_ms();
         let mut batch = Batch::new();
@@ -437,7 +433,7 @@ fn issue_group(
                         outcomes.push((app_id.clone(), app.data.clone()));
                         app.data.vouchers.clone()
                     } else {
-                        let vouchers = issue(campaign, entry.amount_cents, now);
+                        let vouchers = voucher::draw(campaign, entry.amount_cents, now);
                         let mut next = app.data.clone();
                         next.status = Status::Beneficiary;
                         next.rank = Some(entry.rank);
@@ -447,36 +443,23 @@ fn issue_group(
                         batch.put_if_version(&APPLICATIONS, &app_id, &next, app.version);
                         outcomes.push((app_id.clone(), next.clone()));
                         moves.push((entry.tax_code.clone(), app.data.status, Status::Beneficiary));
-                        for (index, v) in vouchers.iter().enumerate() {
-                            batch.create(
-                                &VOUCHERS,
-                                &v.code,
-                                &Voucher {
-                                    campaign: campaign_id.to_owned(),
-                                    application: app_id.clone(),
-                                    user_id: app.data.user_id.clone(),
-                                    amount_cents: v.amount_cents,
-                                    index: u32::try_from(index).unwrap_or(u32::MAX),
-                                    issued_at: now,
-                                    valid_from: v.valid.from.clone(),
-                                    valid_until: v.valid.until.clone(),
-                                    lapsed: false,
-                                },
-                            );
-                        }
+                        voucher::store_new(
+                            &mut batch,
+                            campaign_id,
+                            &app_id,
+                            app.data.user_id.as_ref(),
+                            &vouchers,
+                            now,
+                        );
                         vouchers
                     };
-                    for (n, v) in vouchers.iter().enumerate() {
-                        transfers.push(
-                            TransferRequest::new(
-                                budget.clone(),
-                                voucher::account(&v.code),
-                                v.amount_cents,
-                                format!("issue/{campaign_id}/{}/{n}", entry.tax_code),
-                            )
-                            .memo(format!("voucher {} for {app_id}", v.code)),
-                        );
-                    }
+                    transfers.extend(voucher::funding(
+                        campaign_id,
+                        &entry.tax_code,
+                        &app_id,
+                        &vouchers,
+                        "",
+                    ));
                     funded.push((app_id.clone(), app.data.user_id.clone(), vouchers));
                 }
                 Outcome::NotFunded | Outcome::Excluded | Outcome::Unresolved => {
@@ -520,19 +503,7 @@ fn issue_group(
             })?;
         }
         for (application, user_id, vouchers) in &funded {
-            events::publish_typed(&VoucherIssued {
-                campaign_id: campaign_id.to_owned(),
-                application_id: application.clone(),
-                user_id: user_id.clone(),
-                amount_cents: vouchers.iter().map(|v| v.amount_cents).sum(),
-                vouchers: vouchers
-                    .iter()
-                    .map(|v| contract::IssuedVoucher {
-                        code: v.code.clone(),
-                        amount_cents: v.amount_cents,
-                    })
-                    .collect(),
-            })?;
+            voucher::announce(campaign_id, application, user_id.as_ref(), vouchers)?;
         }
         for (id, app) in &outcomes {
             crate::notice::outcome(id, app, &campaign.title, prefix);
@@ -564,26 +535,4 @@ pub fn summary(state: &CloseState, lang: trama_sdk::i18n::Lang) -> serde_json::V
         "vouchers_issued": state.vouchers_issued,
         "finished_at": state.finished_at,
     })
-}
-
-/// The vouchers of an award: each instalment split into the campaign's denominations, with
-/// the window its instalment gets (issued today, in the instance's time zone).
-pub(crate) fn issue(campaign: &Campaign, amount_cents: i64, now: i64) -> Vec<IssuedVoucher> {
-    let today = trama_sdk::local::today(now);
-    let terms = &campaign.payment;
-    terms
-        .parts(amount_cents)
-        .into_iter()
-        .enumerate()
-        .flat_map(|(k, part)| {
-            let valid = terms.window(today, u32::try_from(k).unwrap_or(u32::MAX));
-            split(part, &campaign.denominations_cents)
-                .into_iter()
-                .map(move |amount_cents| IssuedVoucher {
-                    code: code::draw(crate::voucher::CODE_LEN),
-                    amount_cents,
-                    valid: valid.clone(),
-                })
-        })
-        .collect()
 }

@@ -9,16 +9,15 @@
 //! done. Each application's vouchers, status and count are one batch; their money moves with
 //! the same idempotency keys as the closing's, `issue/{campaign}/{tax code}/{n}`.
 
-use trama_contracts::vouchers::{self as contract, VoucherIssued};
-use trama_sdk::ledger::{self, AccountKind, TransferRequest};
+use trama_sdk::ledger::{self, AccountKind};
 use trama_sdk::store::{Batch, Cmp};
-use trama_sdk::{Error, Result, audit, events, t};
+use trama_sdk::{Error, Result, audit, t};
 
 use crate::application::{APPLICATIONS, Status, Step};
 use crate::campaign::{CAMPAIGNS, State, budget_account};
 use crate::config::Settings;
 use crate::tally::{self, Move};
-use crate::voucher::{self, VOUCHERS, Voucher};
+use crate::voucher;
 
 /// Most applications funded in one call: each publishes an event and the kernel caps a call's
 /// events; the rest are funded by the next call (the `lapse-vouchers` job runs it hourly).
@@ -78,7 +77,7 @@ pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
         {
             continue;
         }
-        let vouchers = crate::close::issue(&campaign.data, app.data.amount_cents, now);
+        let vouchers = voucher::draw(&campaign.data, app.data.amount_cents, now);
         let mut next = app.data.clone();
         next.status = Status::Beneficiary;
         next.vouchers = vouchers.clone();
@@ -91,33 +90,21 @@ pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
         });
         let mut batch = Batch::new();
         batch.put_if_version(&APPLICATIONS, &app.id, &next, app.version);
-        let mut transfers = Vec::new();
-        for (n, v) in vouchers.iter().enumerate() {
-            batch.create(
-                &VOUCHERS,
-                &v.code,
-                &Voucher {
-                    campaign: id.to_owned(),
-                    application: app.id.clone(),
-                    user_id: app.data.user_id.clone(),
-                    amount_cents: v.amount_cents,
-                    index: u32::try_from(n).unwrap_or(u32::MAX),
-                    issued_at: now,
-                    valid_from: v.valid.from.clone(),
-                    valid_until: v.valid.until.clone(),
-                    lapsed: false,
-                },
-            );
-            transfers.push(
-                TransferRequest::new(
-                    budget.clone(),
-                    voucher::account(&v.code),
-                    v.amount_cents,
-                    format!("issue/{id}/{}/{n}", app.data.tax_code),
-                )
-                .memo(format!("voucher {} for {} (next in line)", v.code, app.id)),
-            );
-        }
+        voucher::store_new(
+            &mut batch,
+            id,
+            &app.id,
+            app.data.user_id.as_ref(),
+            &vouchers,
+            now,
+        );
+        let transfers = voucher::funding(
+            id,
+            &app.data.tax_code,
+            &app.id,
+            &vouchers,
+            " (next in line)",
+        );
         let moves = [Move {
             tax_code: &next.tax_code,
             from: Some(Status::NotFunded),
@@ -129,19 +116,7 @@ pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
             ledger::open(&transfer.to, AccountKind::Funded)?;
         }
         ledger::transfer_all(&transfers)?;
-        events::publish_typed(&VoucherIssued {
-            campaign_id: id.to_owned(),
-            application_id: app.id.clone(),
-            user_id: app.data.user_id.clone(),
-            amount_cents: app.data.amount_cents,
-            vouchers: vouchers
-                .iter()
-                .map(|v| contract::IssuedVoucher {
-                    code: v.code.clone(),
-                    amount_cents: v.amount_cents,
-                })
-                .collect(),
-        })?;
+        voucher::announce(id, &app.id, app.data.user_id.as_ref(), &vouchers)?;
         crate::notice::outcome(&app.id, &next, &campaign.data.title, &prefix);
         left -= app.data.amount_cents;
         cents += app.data.amount_cents;

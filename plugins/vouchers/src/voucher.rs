@@ -4,9 +4,14 @@
 //! meet in the ledger, which refuses to overdraw it.
 
 use serde::{Deserialize, Serialize};
-use trama_sdk::Result;
-use trama_sdk::ledger;
-use trama_sdk::store::{Collection, Doc};
+use trama_contracts::vouchers::{self as contract, VoucherIssued};
+use trama_sdk::ledger::{self, TransferRequest};
+use trama_sdk::store::{Batch, Collection, Doc};
+use trama_sdk::{Result, code, events};
+
+use crate::application::IssuedVoucher;
+use crate::campaign::{Campaign, budget_account};
+use crate::rules::split;
 
 pub const VOUCHERS: Collection<Voucher> = Collection::new("vouchers");
 
@@ -72,4 +77,104 @@ pub fn find(code: &str) -> Result<Option<(Doc<Voucher>, i64)>> {
     // Issued vouchers always have an account; a missing one means issuing is still under way.
     let balance = ledger::get(&account(code))?.map_or(0, |a| a.balance_cents);
     Ok(Some((doc, balance)))
+}
+
+/// The vouchers of an award, not yet stored: each instalment split into the campaign's
+/// denominations, with the window its instalment gets (issued today, in the instance's time
+/// zone). Used by the closing and by the funding of the next in the ranking alike.
+pub fn draw(campaign: &Campaign, amount_cents: i64, now: i64) -> Vec<IssuedVoucher> {
+    let today = trama_sdk::local::today(now);
+    let terms = &campaign.payment;
+    terms
+        .parts(amount_cents)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(k, part)| {
+            let valid = terms.window(today, u32::try_from(k).unwrap_or(u32::MAX));
+            split(part, &campaign.denominations_cents)
+                .into_iter()
+                .map(move |amount_cents| IssuedVoucher {
+                    code: code::draw(CODE_LEN),
+                    amount_cents,
+                    valid: valid.clone(),
+                })
+        })
+        .collect()
+}
+
+/// Adds to `batch` the documents of `vouchers`, issued to application `application`
+/// (created with "must not exist", so a code drawn twice fails the batch).
+pub fn store_new(
+    batch: &mut Batch,
+    campaign: &str,
+    application: &str,
+    user_id: Option<&String>,
+    vouchers: &[IssuedVoucher],
+    now: i64,
+) {
+    for (index, v) in vouchers.iter().enumerate() {
+        batch.create(
+            &VOUCHERS,
+            &v.code,
+            &Voucher {
+                campaign: campaign.to_owned(),
+                application: application.to_owned(),
+                user_id: user_id.cloned(),
+                amount_cents: v.amount_cents,
+                index: u32::try_from(index).unwrap_or(u32::MAX),
+                issued_at: now,
+                valid_from: v.valid.from.clone(),
+                valid_until: v.valid.until.clone(),
+                lapsed: false,
+            },
+        );
+    }
+}
+
+/// The transfers that put the money on `vouchers`, from the campaign's budget, with the keys
+/// `issue/{campaign}/{tax code}/{n}` (one funded application per tax code, so once each).
+pub fn funding(
+    campaign: &str,
+    tax_code: &str,
+    application: &str,
+    vouchers: &[IssuedVoucher],
+    note: &str,
+) -> Vec<TransferRequest> {
+    let budget = budget_account(campaign);
+    vouchers
+        .iter()
+        .enumerate()
+        .map(|(n, v)| {
+            TransferRequest::new(
+                budget.clone(),
+                account(&v.code),
+                v.amount_cents,
+                format!("issue/{campaign}/{tax_code}/{n}"),
+            )
+            .memo(format!("voucher {} for {application}{note}", v.code))
+        })
+        .collect()
+}
+
+/// Tells the other plugins that `vouchers` were issued to `application`.
+pub fn announce(
+    campaign: &str,
+    application: &str,
+    user_id: Option<&String>,
+    vouchers: &[IssuedVoucher],
+) -> Result<()> {
+    events::publish_typed(&VoucherIssued {
+        campaign_id: campaign.to_owned(),
+        application_id: application.to_owned(),
+        user_id: user_id.cloned(),
+        amount_cents: vouchers.iter().map(|v| v.amount_cents).sum(),
+        vouchers: vouchers
+            .iter()
+            .map(|v| contract::IssuedVoucher {
+                code: v.code.clone(),
+                amount_cents: v.amount_cents,
+            })
+            .collect(),
+    })?;
+    Ok(())
 }
