@@ -82,149 +82,68 @@ impl Engine {
             .and_then(|d| Date::parse(d).ok())
             .unwrap_or(day);
         let mut scope = self.scope(book, answers, day);
-        let mut steps = Vec::new();
-        let mut review = Vec::new();
-        let broken = |at: String, label: &Text, err: String, review: &mut Vec<Text>| {
-            review.push(Text(
-                [(
-                    "it".to_owned(),
-                    t!(
-                        "vouchers.rulebook.not_computed",
-                        label = label.get(),
-                        problem = err
-                    ),
-                )]
-                .into(),
-            ));
-            Step {
-                at,
-                label: label.clone(),
-                result: err,
-                held: None,
-                cents: None,
-                error: true,
-            }
-        };
+        let mut trace = Trace::default();
 
         for (i, (value, program)) in book.values.iter().zip(&self.values).enumerate() {
             let at = format!("values[{}]", i + 1);
             match Engine::run(program, &scope) {
                 Ok(result) => {
-                    steps.push(Step {
-                        at,
-                        label: value.label.clone(),
-                        result: shown(&result),
-                        held: None,
-                        cents: (value.unit == Unit::Euros)
-                            .then(|| as_int(&result))
-                            .flatten(),
-                        error: false,
-                    });
+                    let cents = (value.unit == Unit::Euros)
+                        .then(|| as_int(&result))
+                        .flatten();
+                    trace.figure(at, &value.label, shown(&result), cents);
                     scope.add_variable_from_value(value.key.as_str(), result);
                 }
-                Err(err) => {
-                    steps.push(broken(at, &value.label, err.to_string(), &mut review));
-                    // Later rules that use it fail too, and say so.
-                }
+                // Later rules that use it fail too, and say so.
+                Err(err) => trace.broken(at, &value.label, err.to_string()),
             }
         }
 
         let mut failed = Vec::new();
         for (i, (rule, program)) in book.eligibility.iter().zip(&self.eligibility).enumerate() {
             let at = format!("eligibility[{}]", i + 1);
-            match Engine::run(program, &scope).map(|v| as_bool(&v)) {
-                Ok(Some(held)) => {
-                    if !held {
-                        failed.push(rule.label.clone());
-                    }
-                    steps.push(rule_step(at, &rule.label, held));
-                }
-                Ok(None) => steps.push(broken(
-                    at,
-                    &rule.label,
-                    t!("vouchers.rulebook.not_yes_no"),
-                    &mut review,
-                )),
-                Err(err) => steps.push(broken(at, &rule.label, err.to_string(), &mut review)),
+            if trace.rule(at, &rule.label, yes_no(program, &scope)) == Some(false) {
+                failed.push(rule.label.clone());
             }
         }
 
         let mut amount_cents = 0;
-        match Engine::run(&self.amount, &scope).map(|v| as_int(&v)) {
-            Ok(Some(cents)) => {
+        match number(&self.amount, &scope) {
+            Ok(cents) => {
                 amount_cents = cents.max(0);
-                steps.push(Step {
-                    at: "amount".to_owned(),
-                    label: book.amount.label.clone(),
-                    result: cents.to_string(),
-                    held: None,
-                    cents: Some(amount_cents),
-                    error: false,
-                });
+                let at = "amount".to_owned();
+                trace.figure(
+                    at,
+                    &book.amount.label,
+                    cents.to_string(),
+                    Some(amount_cents),
+                );
             }
-            Ok(None) => steps.push(broken(
-                "amount".to_owned(),
-                &book.amount.label,
-                t!("vouchers.rulebook.not_a_number"),
-                &mut review,
-            )),
-            Err(err) => steps.push(broken(
-                "amount".to_owned(),
-                &book.amount.label,
-                err.to_string(),
-                &mut review,
-            )),
+            Err(err) => trace.broken("amount".to_owned(), &book.amount.label, err),
         }
 
         let mut priority = Vec::new();
         for (i, (rule, program)) in book.priority.iter().zip(&self.priority).enumerate() {
             let at = format!("priority[{}]", i + 1);
-            match Engine::run(program, &scope).map(|v| as_int(&v)) {
-                Ok(Some(key)) => {
+            match number(program, &scope) {
+                Ok(key) => {
+                    trace.figure(at, &rule.label, key.to_string(), None);
                     priority.push(key);
-                    steps.push(Step {
-                        at,
-                        label: rule.label.clone(),
-                        result: key.to_string(),
-                        held: None,
-                        cents: None,
-                        error: false,
-                    });
-                }
-                Ok(None) => {
-                    priority.push(0);
-                    steps.push(broken(
-                        at,
-                        &rule.label,
-                        t!("vouchers.rulebook.not_a_number"),
-                        &mut review,
-                    ));
                 }
                 Err(err) => {
+                    trace.broken(at, &rule.label, err);
                     priority.push(0);
-                    steps.push(broken(at, &rule.label, err.to_string(), &mut review));
                 }
             }
         }
 
         for (i, (rule, program)) in book.review.iter().zip(&self.review).enumerate() {
             let at = format!("review[{}]", i + 1);
-            match Engine::run(program, &scope).map(|v| as_bool(&v)) {
-                Ok(Some(held)) => {
-                    if held {
-                        review.push(rule.label.clone());
-                    }
-                    steps.push(rule_step(at, &rule.label, held));
-                }
-                Ok(None) => steps.push(broken(
-                    at,
-                    &rule.label,
-                    t!("vouchers.rulebook.not_yes_no"),
-                    &mut review,
-                )),
-                Err(err) => steps.push(broken(at, &rule.label, err.to_string(), &mut review)),
+            if trace.rule(at, &rule.label, yes_no(program, &scope)) == Some(true) {
+                trace.review.push(rule.label.clone());
             }
         }
+        let Trace { steps, review } = trace;
 
         let decision = if !failed.is_empty() {
             Decision::Ineligible
@@ -247,20 +166,85 @@ impl Engine {
     }
 }
 
-fn as_bool(value: &cel::Value) -> Option<bool> {
-    match value {
-        cel::Value::Bool(b) => Some(*b),
-        _ => None,
+/// The steps of a calculation as they are taken, and the reasons for review gathered on the
+/// way (review rules that hold, and rules that could not be computed).
+#[derive(Default)]
+struct Trace {
+    steps: Vec<Step>,
+    review: Vec<Text>,
+}
+
+impl Trace {
+    /// A figure computed: a value, the amount, a ranking key.
+    fn figure(&mut self, at: String, label: &Text, result: String, cents: Option<i64>) {
+        self.steps.push(Step {
+            at,
+            label: label.clone(),
+            result,
+            held: None,
+            cents,
+            error: false,
+        });
+    }
+
+    /// A yes/no rule: its step, and whether it held (`None` when it could not be computed).
+    fn rule(&mut self, at: String, label: &Text, result: Result<bool, String>) -> Option<bool> {
+        match result {
+            Ok(held) => {
+                self.steps.push(Step {
+                    at,
+                    label: label.clone(),
+                    result: held.to_string(),
+                    held: Some(held),
+                    cents: None,
+                    error: false,
+                });
+                Some(held)
+            }
+            Err(err) => {
+                self.broken(at, label, err);
+                None
+            }
+        }
+    }
+
+    /// A step that could not be computed: shown with its error, and a reason for review.
+    fn broken(&mut self, at: String, label: &Text, err: String) {
+        self.review.push(Text(
+            [(
+                "it".to_owned(),
+                t!(
+                    "vouchers.rulebook.not_computed",
+                    label = label.get(),
+                    problem = err
+                ),
+            )]
+            .into(),
+        ));
+        self.steps.push(Step {
+            at,
+            label: label.clone(),
+            result: err,
+            held: None,
+            cents: None,
+            error: true,
+        });
     }
 }
 
-fn rule_step(at: String, label: &Text, held: bool) -> Step {
-    Step {
-        at,
-        label: label.clone(),
-        result: held.to_string(),
-        held: Some(held),
-        cents: None,
-        error: false,
+/// `program`'s result as yes or no, or why not.
+fn yes_no(program: &cel::Program, scope: &cel::Context<'_, 'static>) -> Result<bool, String> {
+    match Engine::run(program, scope) {
+        Ok(cel::Value::Bool(held)) => Ok(held),
+        Ok(_) => Err(t!("vouchers.rulebook.not_yes_no")),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// `program`'s result as an integer (`true`/`false` as 1/0), or why not.
+fn number(program: &cel::Program, scope: &cel::Context<'_, 'static>) -> Result<i64, String> {
+    match Engine::run(program, scope) {
+        Ok(value) => as_int(&value).ok_or_else(|| t!("vouchers.rulebook.not_a_number")),
+        Err(err) => Err(err.to_string()),
     }
 }
