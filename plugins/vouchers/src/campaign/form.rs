@@ -139,12 +139,7 @@ pub fn validate(
     if household_min.is_some() {
         needs("household_min", Field::HouseholdSize, &mut p);
     }
-    let mut excluded_campaigns: Vec<String> = Vec::new();
-    for id in input.many("excluded_campaigns") {
-        if !excluded_campaigns.iter().any(|e| e == id) {
-            excluded_campaigns.push(id.to_owned());
-        }
-    }
+    let excluded_campaigns = read_excluded(input);
 
     let base_cents = read_money_list(input, "base_amounts", &mut p);
     if base_cents.is_empty() && !p.0.iter().any(|x| x.field == "base_amounts") {
@@ -165,12 +160,7 @@ pub fn validate(
         p.push("max_amount", t!("vouchers.problems.cap_zero"));
     }
 
-    let mut denominations_cents = read_money_list(input, "denominations", &mut p);
-    if denominations_cents.contains(&0) {
-        p.push("denominations", t!("vouchers.problems.denominations_zero"));
-    }
-    denominations_cents.sort_unstable_by(|a, b| b.cmp(a));
-    denominations_cents.dedup();
+    let denominations_cents = read_denominations(input, &mut p);
 
     let mut ranking = Vec::new();
     for key in input.many("ranking") {
@@ -303,18 +293,8 @@ fn finish_with_rulebook(
             p.push(field, t!("vouchers.problems.rulebook_instead"));
         }
     }
-    let mut excluded_campaigns: Vec<String> = Vec::new();
-    for id in input.many("excluded_campaigns") {
-        if !excluded_campaigns.iter().any(|e| e == id) {
-            excluded_campaigns.push(id.to_owned());
-        }
-    }
-    let mut denominations_cents = read_money_list(input, "denominations", &mut p);
-    if denominations_cents.contains(&0) {
-        p.push("denominations", t!("vouchers.problems.denominations_zero"));
-    }
-    denominations_cents.sort_unstable_by(|a, b| b.cmp(a));
-    denominations_cents.dedup();
+    let excluded_campaigns = read_excluded(input);
+    let denominations_cents = read_denominations(input, &mut p);
     if !p.is_empty() {
         return Err(p);
     }
@@ -375,6 +355,28 @@ fn read_money(input: &Input, field: &str, p: &mut Problems) -> Option<i64> {
             None
         }
     }
+}
+
+/// The campaigns whose beneficiaries are excluded, each once, as listed.
+fn read_excluded(input: &Input) -> Vec<String> {
+    let mut excluded: Vec<String> = Vec::new();
+    for id in input.many("excluded_campaigns") {
+        if !excluded.iter().any(|e| e == id) {
+            excluded.push(id.to_owned());
+        }
+    }
+    excluded
+}
+
+/// The voucher values, largest first, each once; zero is a problem.
+fn read_denominations(input: &Input, p: &mut Problems) -> Vec<i64> {
+    let mut denominations = read_money_list(input, "denominations", p);
+    if denominations.contains(&0) {
+        p.push("denominations", t!("vouchers.problems.denominations_zero"));
+    }
+    denominations.sort_unstable_by(|a, b| b.cmp(a));
+    denominations.dedup();
+    denominations
 }
 
 fn read_money_list(input: &Input, field: &str, p: &mut Problems) -> Vec<i64> {
