@@ -33,9 +33,6 @@ pub struct CampaignView {
     pub fields: Vec<FieldView>,
     /// The rulebook's questions, when the campaign has one (then `fields` is empty).
     pub questions: Vec<QuestionView>,
-    /// The rulebook as TOML, for operators to export and share.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rulebook_toml: Option<String>,
     /// Every rule in words, for the page that presents the campaign.
     pub rules_text: Vec<String>,
     pub payment: crate::payment::Payment,
@@ -249,7 +246,6 @@ impl CampaignView {
                 .iter()
                 .flat_map(|b| b.questions.iter().map(QuestionView::new))
                 .collect(),
-            rulebook_toml: c.rulebook.as_ref().map(rulebook::Rulebook::to_toml),
             rules_text: rules_text.into_iter().chain(payment_text).collect(),
             payment: c.payment.clone(),
             isee_max_cents: c.eligibility.isee_max_cents,
