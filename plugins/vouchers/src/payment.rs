@@ -63,14 +63,14 @@ impl Window {
     pub fn refusal(&self, today: Date) -> Option<String> {
         let today = today.to_string();
         if let Some(from) = self.from.as_deref().filter(|from| today.as_str() < *from) {
-            return Some(t!("vouchers.payment.not_yet", from = italian(from)));
+            return Some(t!("vouchers.payment.not_yet", from = in_words(from)));
         }
         if let Some(until) = self
             .until
             .as_deref()
             .filter(|until| today.as_str() > *until)
         {
-            return Some(t!("vouchers.payment.expired", until = italian(until)));
+            return Some(t!("vouchers.payment.expired", until = in_words(until)));
         }
         None
     }
@@ -80,19 +80,19 @@ impl Window {
         match (&self.from, &self.until) {
             (Some(from), Some(until)) => Some(t!(
                 "vouchers.payment.window",
-                from = italian(from),
-                until = italian(until)
+                from = in_words(from),
+                until = in_words(until)
             )),
-            (None, Some(until)) => Some(t!("vouchers.payment.until", until = italian(until))),
-            (Some(from), None) => Some(t!("vouchers.payment.from", from = italian(from))),
+            (None, Some(until)) => Some(t!("vouchers.payment.until", until = in_words(until))),
+            (Some(from), None) => Some(t!("vouchers.payment.from", from = in_words(from))),
             (None, None) => None,
         }
     }
 }
 
-/// `YYYY-MM-DD` as an Italian page writes it.
-fn italian(day: &str) -> String {
-    crate::rulebook::answer::show_date(day, trama_sdk::i18n::Lang::It)
+/// `YYYY-MM-DD` as the caller's language writes dates (`DD/MM/YYYY` in Italian).
+fn in_words(day: &str) -> String {
+    crate::rulebook::answer::show_date(day, trama_sdk::i18n::current())
 }
 
 impl Payment {
@@ -150,7 +150,7 @@ impl Payment {
                 "valid_until",
                 t!(
                     "vouchers.payment.until_too_early",
-                    day = italian(&last_start)
+                    day = in_words(&last_start)
                 ),
             );
         }
@@ -201,7 +201,7 @@ impl Payment {
             lines.push(t!("vouchers.payment.valid_days", days = days));
         }
         if let Some(until) = &self.valid_until {
-            lines.push(t!("vouchers.payment.valid_until", until = italian(until)));
+            lines.push(t!("vouchers.payment.valid_until", until = in_words(until)));
         }
         lines
     }
