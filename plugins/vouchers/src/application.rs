@@ -205,6 +205,10 @@ pub struct Application {
     pub contested_by: Option<String>,
     #[serde(default)]
     pub vouchers: Vec<IssuedVoucher>,
+    /// The transfers ordered instead, when the campaign pays by transfer (see
+    /// [`crate::transfer`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transfers: Vec<crate::transfer::OrderLine>,
     #[serde(default)]
     pub history: Vec<Step>,
     pub submitted_at: i64,

@@ -16,11 +16,13 @@ use crate::rulebook::Rulebook;
 use crate::rules::{AmountRule, Eligibility, Field, ReviewRule};
 
 mod form;
+pub mod shops;
 #[cfg(test)]
 mod tests;
 mod view;
 
 pub use form::{Draft, validate};
+pub use shops::Shops;
 pub use view::{CampaignView, FieldView, QuestionView};
 
 pub const CAMPAIGNS: Collection<Campaign> = Collection::new("campaigns");
@@ -57,6 +59,11 @@ pub const JSON_FIELDS: &[&str] = &[
     "valid_until",
     "instalments",
     "instalment_days",
+    "payment_method",
+    "payee_iban_question",
+    "payee_name_question",
+    "shop_categories",
+    "shop_merchants",
 ];
 
 /// The kind of support.
@@ -165,6 +172,9 @@ pub struct Campaign {
     /// How the support is paid: validity and instalments of the vouchers.
     #[serde(default)]
     pub payment: Payment,
+    /// Where its vouchers may be spent; empty: at any affiliated shop.
+    #[serde(default, skip_serializing_if = "Shops::is_empty")]
+    pub shops: Shops,
     /// The request ids of the budget added after creation (see [`add_budget`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub top_ups: Vec<String>,
@@ -232,6 +242,14 @@ pub fn create(
             );
         }
     }
+    for id in &draft.shops.merchants {
+        if crate::merchant::MERCHANTS.get(id)?.is_none() {
+            problems.push(
+                "shop_merchants",
+                t!("vouchers.shops.no_such_merchant", id = id),
+            );
+        }
+    }
     if !problems.is_empty() {
         return Err(CreateError::Problems(problems));
     }
@@ -264,6 +282,10 @@ pub fn fund(doc: &Doc<Campaign>) -> Result<()> {
         &crate::voucher::spent_account(&doc.id),
         AccountKind::External,
     )?;
+    if doc.data.payment.method == crate::payment::Method::Transfer {
+        ledger::open(&crate::transfer::account(&doc.id), AccountKind::Funded)?;
+        ledger::open(crate::transfer::TREASURY, AccountKind::External)?;
+    }
     ledger::transfer(
         &TransferRequest::new(
             FUNDING,

@@ -22,7 +22,10 @@
 //!    per funded application, listing its vouchers; then the cursor is saved. A group replayed
 //!    after a crash finds its applications already marked, reuses their codes, and the ledger
 //!    replays the transfers instead of paying twice (its events are published again: delivery
-//!    is at least once, and subscribers key on the application id).
+//!    is at least once, and subscribers key on the application id). A campaign paying by
+//!    transfer makes payment orders instead of vouchers, the same way: created with the
+//!    application's batch under deterministic ids, their money moved `campaign/{id}/budget` →
+//!    `campaign/{id}/transfers` under `order/{order id}` (see [`crate::transfer`]).
 //! 4. **Done**: leftovers (an application that slipped in while the closing started) are
 //!    marked `not_funded`, the campaign becomes `closed`, and `campaign.closed` is audited.
 //!
@@ -47,8 +50,9 @@ use trama_sdk::{Error, Result, audit, clock, log, store};
 
 use crate::application::{APPLICATIONS, IssuedVoucher, Status, application_id};
 use crate::campaign::{CAMPAIGNS, Campaign, State};
+use crate::payment::Method;
 use crate::tally::{self, Move};
-use crate::voucher;
+use crate::{transfer, voucher};
 
 mod plan;
 mod settle;
@@ -419,6 +423,8 @@ fn issue_group(
         let mut funded: Vec<(String, Option<String>, Vec<IssuedVoucher>)> = Vec::new();
         // Each application's outcome as written, to tell its applicant (see `notice`).
         let mut outcomes: Vec<(String, crate::application::Application)> = Vec::new();
+        // Transfer orders among `transfers` (the rest put money on vouchers).
+        let mut orders = 0;
         for entry in entries {
             let app_id = entry.application_id(campaign_id);
             let Some(app) = APPLICATIONS.get(&app_id)? else {
@@ -428,6 +434,35 @@ fn issue_group(
                 continue;
             };
             match entry.outcome {
+                Outcome::Funded if campaign.payment.method == Method::Transfer => {
+                    // Payment orders instead of vouchers (see `transfer`); no voucher event.
+                    let lines = if app.data.status == Status::Beneficiary {
+                        outcomes.push((app_id.clone(), app.data.clone()));
+                        app.data.transfers.clone()
+                    } else {
+                        let orders = transfer::draw(
+                            campaign_id,
+                            campaign,
+                            &app_id,
+                            &app.data,
+                            entry.amount_cents,
+                            now,
+                        )?;
+                        let mut next = app.data.clone();
+                        next.status = Status::Beneficiary;
+                        next.rank = Some(entry.rank);
+                        next.transfers = transfer::lines(&orders);
+                        next.updated_at = now;
+                        next.history.push(system_step(now, "funded"));
+                        batch.put_if_version(&APPLICATIONS, &app_id, &next, app.version);
+                        moves.push((entry.tax_code.clone(), app.data.status, Status::Beneficiary));
+                        transfer::store_new(&mut batch, &orders);
+                        outcomes.push((app_id.clone(), next.clone()));
+                        next.transfers
+                    };
+                    orders += lines.len();
+                    transfers.extend(transfer::funding(campaign_id, &lines, ""));
+                }
                 Outcome::Funded => {
                     let vouchers = if app.data.status == Status::Beneficiary {
                         outcomes.push((app_id.clone(), app.data.clone()));
@@ -510,7 +545,7 @@ fn issue_group(
         }
         return Ok(GroupDone {
             issued_cents: transfers.iter().map(|t| t.amount_cents).sum(),
-            vouchers: u32::try_from(transfers.len()).unwrap_or(u32::MAX),
+            vouchers: u32::try_from(transfers.len() - orders).unwrap_or(u32::MAX),
             events: funded.len(),
         });
     }

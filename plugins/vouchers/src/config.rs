@@ -17,6 +17,13 @@ pub struct Settings {
     /// How long a `pending` redemption is left to the request working on it before the
     /// `recover-redemptions` job settles it from the ledger; well above the HTTP deadline.
     pub recovery_grace_seconds: u32,
+    /// The IBAN the treasury pays transfers from (the debtor of the SEPA export); empty until
+    /// the instance sets it, and exports are refused until then.
+    #[serde(default)]
+    pub treasury_iban: String,
+    /// The treasury's bank BIC, optional in SEPA.
+    #[serde(default)]
+    pub treasury_bic: String,
 }
 
 impl Settings {

@@ -20,6 +20,8 @@
 //! | (memorandum) | `memo/counterpart` → `memo/campaign/{id}/redeemed` | `…/memo` |
 //! | reimbursing | `merchant/{id}/owed` → `payouts` (external) | `reimburse/{merchant}/{request id}` |
 //! | a voucher lapsing ([`lapse`]) | `voucher/{code}` → `campaign/{id}/budget` | `lapse/{code}` |
+//! | ordering a transfer ([`transfer`]) | `campaign/{id}/budget` → `campaign/{id}/transfers` | `order/{order id}` |
+//! | the treasury paid an export | `campaign/{id}/transfers` → `treasury` (external) | `treasury/{batch id}` |
 //!
 //! Roles: `operator` (or `admin`) runs campaigns, reviews, registers and reimburses merchants;
 //! any logged-in user applies; `merchant` redeems. Paths below are under `/p/vouchers`.
@@ -37,6 +39,9 @@
 //! | `POST /campaigns/{id}/apply-on-behalf` | operator | apply for someone (`full_name`, `tax_code`, fields) |
 //! | `POST /campaigns/{id}/close` | operator | close now (see [`close`]) |
 //! | `POST /campaigns/{id}/budget` (`amount`, `request_id`) | operator | add budget; a closed campaign funds the next in its ranking ([`scroll`]) |
+//! | `POST /campaigns/{id}/transfer-batches` (`request_id`) | operator | a batch of the transfer orders not yet exported ([`transfer`]) |
+//! | `GET /campaigns/{id}/transfer-batches/{batch}/pain001.xml` | operator | the batch as a SEPA `pain.001.001.09` file |
+//! | `GET`/`POST /campaigns/{id}/transfer-batches/{batch}/paid` (`confirm=yes`) | operator | confirm, then mark the batch paid by the treasury |
 //! | `GET /campaigns/{id}/applications.csv`, `…/beneficiaries.csv` (`?part=N`: 2500 and 5000 rows) | operator | exports |
 //! | `GET /applications/{id}` | its citizen, operator | status, reasons, question, vouchers, history |
 //! | `POST /applications/{id}/approve`, `/reject` (`reason`), `/request-info` (`question`) | operator | review |
@@ -59,6 +64,8 @@
 //! | `GET /api/campaigns`, `POST /api/campaigns` (`201`), `GET /api/campaigns/{id}` | campaigns |
 //! | `GET /api/campaigns/{id}/applications?status=&limit=&offset=` | operator: applications |
 //! | `POST /api/campaigns/{id}/applications` (`on_behalf: true` for operators) | apply (`201`); a citizen once per campaign, under the fiscal number SPID/CIE certified or else the tax code their account first applied with (`409`/`422` otherwise); a tax code or household member someone else's application already claimed is taken and held for review, never refused (see [`application`]); an operator filing on behalf gets `409` |
+//! | `GET /api/campaigns/{id}/transfers` | operator: `{orders, to_export, awaiting_cents, batches}` |
+//! | `POST /api/campaigns/{id}/transfer-batches` (`201`; `409` nothing to export; `422` no treasury IBAN), `POST /api/campaigns/{id}/transfer-batches/{batch}/paid` (`{confirm: true}`) | operator |
 //! | `POST /api/campaigns/{id}/close` | `200` closed, `202` still closing |
 //! | `POST /api/simulate` | operator: `{template | rulebook | campaign, day?, answers…}` → the decision, amount, failed and review rules, priority and every step |
 //! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{approve,reject,request-info,answer}` | review |
@@ -110,6 +117,7 @@ pub mod rulebook;
 pub mod rules;
 pub mod scroll;
 pub mod tally;
+pub mod transfer;
 pub mod voucher;
 mod web;
 
@@ -120,7 +128,9 @@ use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, log};
 
-use web::{applications, budget, campaigns, dashboard as dash, home, merchants, rulebooks};
+use web::{
+    applications, budget, campaigns, dashboard as dash, home, merchants, rulebooks, transfers,
+};
 
 /// What an operator or the applicant does to an application, each posted to
 /// `/applications/{id}/STEP` and `/api/applications/{id}/STEP` (see [`trama_sdk::twin`]).
@@ -147,6 +157,20 @@ impl Plugin for Vouchers {
             .post("/campaigns/{id}/apply-on-behalf", campaigns::apply)
             .post_twin("/campaigns/{id}/close", campaigns::close)
             .post_twin("/campaigns/{id}/budget", budget::add)
+            .post_twin("/campaigns/{id}/transfer-batches", transfers::create)
+            .get(
+                "/campaigns/{id}/transfer-batches/{batch}/pain001.xml",
+                transfers::download,
+            )
+            .get(
+                "/campaigns/{id}/transfer-batches/{batch}/paid",
+                transfers::confirm,
+            )
+            .post_twin(
+                "/campaigns/{id}/transfer-batches/{batch}/paid",
+                transfers::mark_paid,
+            )
+            .get("/api/campaigns/{id}/transfers", transfers::api_overview)
             .get(
                 "/campaigns/{id}/applications.csv",
                 campaigns::export_applications,
@@ -206,6 +230,7 @@ impl Plugin for Vouchers {
         ledger::open(campaign::FUNDING, AccountKind::External)?;
         ledger::open(merchant::PAYOUTS, AccountKind::External)?;
         ledger::open(voucher::MEMO_COUNTERPART, AccountKind::External)?;
+        ledger::open(transfer::TREASURY, AccountKind::External)?;
         log::info(format!(
             "vouchers {} installed (previous: {})",
             env!("CARGO_PKG_VERSION"),

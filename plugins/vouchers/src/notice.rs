@@ -1,5 +1,6 @@
 //! The outcome of an application, told to the applicant through the kernel's outbox (host API
-//! 1.2): funded (with the voucher codes and their amounts), refused by an operator or by the
+//! 1.2): funded (with the voucher codes and their amounts, or the transfers ordered with the
+//! last four characters of the IBAN), refused by an operator or by the
 //! automatic checks (with the reasons), or not funded at the closing.
 //!
 //! The message is written in the applicant's own language — the one they chose on the site
@@ -34,6 +35,25 @@ pub fn outcome_message(app: &Application, title: &str, prefix: &str) -> Option<(
             .join("\n")
     };
     let (subject, mut body) = match app.status {
+        // Paid by transfer: the amount, the days and the IBAN's last four characters only
+        // (a message travels further than the page, where the answers show it whole).
+        Status::Beneficiary if !app.transfers.is_empty() => {
+            let total: i64 = app.transfers.iter().map(|o| o.amount_cents).sum();
+            let body = format!(
+                "{}\n{}",
+                t!(
+                    "vouchers.transfer.notice_body",
+                    title = title,
+                    amount = format_cents(total, lang)
+                ),
+                crate::transfer::describe(&app.transfers)
+                    .iter()
+                    .map(|line| format!("- {line}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+            (t!("vouchers.transfer.notice_subject", title = title), body)
+        }
         Status::Beneficiary => {
             let total: i64 = app.vouchers.iter().map(|v| v.amount_cents).sum();
             let lines: Vec<String> = app

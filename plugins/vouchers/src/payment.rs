@@ -3,11 +3,19 @@
 //! issue; a shop cannot redeem it outside it (checked in the instance's time zone), and what is
 //! left on a voucher past its window goes back to the campaign's budget (the `lapse-vouchers`
 //! job, [`crate::lapse`]), where it can fund the next in the ranking.
+//!
+//! A campaign written as a rulebook may pay by bank transfer instead ([`method`]): each
+//! instalment is then a payment order due on its day ([`crate::transfer`]), and the validity
+//! of vouchers has no meaning.
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::clock::Date;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::t;
+
+pub mod method;
+
+pub use method::{Method, Payee};
 
 /// Most instalments a campaign pays in.
 pub const MAX_INSTALMENTS: u32 = 12;
@@ -29,6 +37,12 @@ pub struct Payment {
     /// Days between one instalment and the next.
     #[serde(default = "thirty")]
     pub every_days: u32,
+    /// Vouchers (the default, and what campaigns from before 1.4 pay) or a bank transfer.
+    #[serde(default)]
+    pub method: Method,
+    /// Where a transfer goes; `None` for vouchers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payee: Option<Payee>,
 }
 
 fn one() -> u32 {
@@ -45,6 +59,8 @@ impl Default for Payment {
             valid_until: None,
             instalments: 1,
             every_days: 30,
+            method: Method::Vouchers,
+            payee: None,
         }
     }
 }
@@ -97,9 +113,11 @@ fn in_words(day: &str) -> String {
 
 impl Payment {
     /// Reads the terms from a campaign's form or JSON: `valid_days`, `valid_until`,
-    /// `instalments`, `instalment_days`, each optional.
+    /// `instalments`, `instalment_days`, `payment_method`, `payee_iban_question` and
+    /// `payee_name_question`, each optional.
     pub fn read(input: &Input, problems: &mut Problems) -> Self {
         let mut payment = Payment::default();
+        (payment.method, payment.payee) = method::read(input, problems);
         let mut number = |field: &str, min: u32, max: u32| -> Option<u32> {
             let text = input.one(field)?;
             match text.parse::<u32>() {
@@ -187,9 +205,17 @@ impl Payment {
         }
     }
 
+    /// The day instalment `k` (from 0) of an award made on `issued_on` is due.
+    pub fn due_on(&self, issued_on: Date, k: u32) -> Date {
+        issued_on.add_days(i64::from(k) * i64::from(self.every_days))
+    }
+
     /// The terms in words, for the campaign's page.
     pub fn describe(&self) -> Vec<String> {
         let mut lines = Vec::new();
+        if self.method == Method::Transfer {
+            lines.push(t!("vouchers.transfer.paid_by_transfer"));
+        }
         if self.instalments > 1 {
             lines.push(t!(
                 "vouchers.payment.instalments",

@@ -3,7 +3,8 @@
 //! person.
 //!
 //! **Whose records.** The applications the person filed (`user_id`) and those an operator
-//! filed on their behalf with the same tax code; the vouchers of those applications; the shop
+//! filed on their behalf with the same tax code; the vouchers and transfer orders of those
+//! applications (an order shown with the IBAN's last four characters only); the shop
 //! their account is linked to, the redemptions they registered there and the shop's
 //! reimbursements.
 //!
@@ -14,6 +15,7 @@
 //! | application not funded (waiting, under review, ineligible, rejected, not funded) | deleted, with its count ([`crate::tally`]); its tax code is blanked in the closing's plan |
 //! | funded application | kept for the accounts of public support: name, tax code, question, answer, reason and notes become `cancellato`, the account is unlinked; a rulebook's written answers (text, dates, IBAN) become `cancellato` and its household keeps only how many members and their relations; amount, rank, status, dates, answers that are figures and the calculation, and vouchers stay |
 //! | voucher | kept (its money is in the ledger, which never changes): unlinked from the account |
+//! | transfer order | kept, as its funded application is (a payment the treasury made or must make, to the payee and IBAN it names): unlinked from the account |
 //! | shop | a business, kept: unlinked from the account (and its claim code cleared) |
 //! | redemption the person registered | kept for the accounts: their username becomes `cancellato` |
 //!
@@ -44,6 +46,7 @@ use crate::close::{PLANS, plan_id};
 use crate::merchant::{MERCHANTS, Merchant, REIMBURSEMENTS};
 use crate::redeem::REDEMPTIONS;
 use crate::tally;
+use crate::transfer::{self, TRANSFERS, TransferOrder};
 use crate::voucher::{self, VOUCHERS, Voucher};
 
 /// The person's applications: those they filed, then those the office filed for them — found
@@ -72,13 +75,35 @@ fn vouchers_of(id: &str) -> Result<Vec<Doc<Voucher>>> {
         .fetch_all()
 }
 
+/// The transfer orders of application `id`.
+fn orders_of(id: &str) -> Result<Vec<Doc<TransferOrder>>> {
+    TRANSFERS
+        .query()
+        .filter("application", Cmp::Eq, id)
+        .fetch_all()
+}
+
 /// `GET /api/personal-data` (the kernel, as the person): their applications, with the
-/// vouchers and what is left on each, their shop, its redemptions and reimbursements.
+/// vouchers and what is left on each and the transfer orders, their shop, its redemptions and
+/// reimbursements.
 pub fn export(_: Request, _: Params) -> Result<Response> {
     let me = identity::require_login()?;
     let applications = applications_of(&me)?;
     let mut vouchers = Vec::new();
+    let mut transfers = Vec::new();
     for app in &applications {
+        for doc in orders_of(&app.id)? {
+            let o = doc.data;
+            transfers.push(json!({
+                "id": doc.id,
+                "application": o.application,
+                "amount_cents": o.amount_cents,
+                "due_on": o.due_on,
+                "iban": transfer::mask(&o.iban),
+                "payee_name": o.payee_name,
+                "status": o.status,
+            }));
+        }
         for doc in vouchers_of(&app.id)? {
             let balance = ledger::get(&voucher::account(&doc.id))?.map_or(0, |a| a.balance_cents);
             let mut entry = serde_json::to_value(&doc.data)
@@ -102,6 +127,7 @@ pub fn export(_: Request, _: Params) -> Result<Response> {
     Export::new()
         .with("applications", &applications)?
         .with_value("vouchers", Json::Array(vouchers))
+        .with_value("transfers", Json::Array(transfers))
         .with("merchants", &merchants)?
         .with("redemptions", &redemptions)?
         .with("reimbursements", &reimbursements)?
@@ -172,6 +198,16 @@ fn pseudonymise_funded(mut app: Doc<Application>, me: &User, erased: &mut Erased
         t!("vouchers.personal_data.kept_applications"),
         t!("vouchers.personal_data.kept_applications_why"),
     );
+    for mut doc in orders_of(&app.id)? {
+        if doc.data.user_id.take().is_some() {
+            TRANSFERS.put_if_version(&doc.id, &doc.data, doc.version)?;
+            erased.count(1);
+        }
+        erased.keep(
+            t!("vouchers.transfer.kept_orders"),
+            t!("vouchers.transfer.kept_orders_why"),
+        );
+    }
     for mut doc in vouchers_of(&app.id)? {
         if doc.data.user_id.take().is_some() {
             VOUCHERS.put_if_version(&doc.id, &doc.data, doc.version)?;

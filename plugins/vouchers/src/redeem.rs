@@ -173,7 +173,8 @@ pub fn transfer_key(merchant: &str, request_id: &str) -> String {
 }
 
 /// Redeems `request` at the caller's merchant. `404` for an unknown code, `403` for a caller
-/// without an active merchant, `409` when the voucher holds less than asked (saying how much
+/// without an active merchant, `422` outside the voucher's window or at a shop its campaign
+/// does not admit ([`crate::campaign::Shops`]), `409` when the voucher holds less than asked (saying how much
 /// it holds) or is spent, when the request id was used for something else, or when the same
 /// request is being handled right now. Refusals are in the caller's language; `lang` formats
 /// the amounts they name.
@@ -210,6 +211,16 @@ pub fn redeem(caller: &User, request: Request, now: i64, lang: Lang) -> Result<D
             // money to spend; checked on the instance's calendar.
             if let Some(refusal) = voucher.data.window().refusal(trama_sdk::local::today(now)) {
                 return Err(Error::invalid(refusal));
+            }
+            // A campaign may limit where its vouchers are spent (categories, named shops).
+            let campaign = crate::campaign::CAMPAIGNS.get(&voucher.data.campaign)?;
+            if let Some(campaign) = campaign.filter(|c| !c.data.shops.admits(&shop.id, &shop.data))
+            {
+                return Err(Error::invalid(t!(
+                    "vouchers.shops.refused",
+                    name = shop.data.name,
+                    title = campaign.data.title,
+                )));
             }
             Redemption {
                 code: request.code.clone(),

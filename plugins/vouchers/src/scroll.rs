@@ -7,7 +7,8 @@
 //! One call does it all under a lock on the campaign, so two nodes (or the job and an
 //! operator) never fund the same money twice: the second waits, then finds the first's work
 //! done. Each application's vouchers, status and count are one batch; their money moves with
-//! the same idempotency keys as the closing's, `issue/{campaign}/{tax code}/{n}`.
+//! the same idempotency keys as the closing's, `issue/{campaign}/{tax code}/{n}` (or, for a
+//! campaign paying by transfer, its payment orders under `order/{order id}`).
 
 use trama_sdk::ledger::{self, AccountKind};
 use trama_sdk::store::{Batch, Cmp};
@@ -16,8 +17,9 @@ use trama_sdk::{Error, Result, audit, t};
 use crate::application::{APPLICATIONS, Status, Step};
 use crate::campaign::{CAMPAIGNS, State, budget_account};
 use crate::config::Settings;
+use crate::payment::Method;
 use crate::tally::{self, Move};
-use crate::voucher;
+use crate::{transfer, voucher};
 
 /// Most applications funded in one call: each publishes an event and the kernel caps a call's
 /// events; the rest are funded by the next call (the `lapse-vouchers` job runs it hourly).
@@ -77,10 +79,8 @@ pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
         {
             continue;
         }
-        let vouchers = voucher::draw(&campaign.data, app.data.amount_cents, now);
         let mut next = app.data.clone();
         next.status = Status::Beneficiary;
-        next.vouchers = vouchers.clone();
         next.updated_at = now;
         next.history.push(Step {
             at: now,
@@ -89,22 +89,41 @@ pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
             note: None,
         });
         let mut batch = Batch::new();
+        // Payment orders or vouchers, as the campaign pays (see `transfer`, `voucher`).
+        let (transfers, vouchers) = if campaign.data.payment.method == Method::Transfer {
+            let orders = transfer::draw(
+                id,
+                &campaign.data,
+                &app.id,
+                &app.data,
+                app.data.amount_cents,
+                now,
+            )?;
+            next.transfers = transfer::lines(&orders);
+            transfer::store_new(&mut batch, &orders);
+            let funding = transfer::funding(id, &next.transfers, " (next in line)");
+            (funding, None)
+        } else {
+            let vouchers = voucher::draw(&campaign.data, app.data.amount_cents, now);
+            next.vouchers = vouchers.clone();
+            voucher::store_new(
+                &mut batch,
+                id,
+                &app.id,
+                app.data.user_id.as_ref(),
+                &vouchers,
+                now,
+            );
+            let funding = voucher::funding(
+                id,
+                &app.data.tax_code,
+                &app.id,
+                &vouchers,
+                " (next in line)",
+            );
+            (funding, Some(vouchers))
+        };
         batch.put_if_version(&APPLICATIONS, &app.id, &next, app.version);
-        voucher::store_new(
-            &mut batch,
-            id,
-            &app.id,
-            app.data.user_id.as_ref(),
-            &vouchers,
-            now,
-        );
-        let transfers = voucher::funding(
-            id,
-            &app.data.tax_code,
-            &app.id,
-            &vouchers,
-            " (next in line)",
-        );
         let moves = [Move {
             tax_code: &next.tax_code,
             from: Some(Status::NotFunded),
@@ -116,7 +135,9 @@ pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
             ledger::open(&transfer.to, AccountKind::Funded)?;
         }
         ledger::transfer_all(&transfers)?;
-        voucher::announce(id, &app.id, app.data.user_id.as_ref(), &vouchers)?;
+        if let Some(vouchers) = &vouchers {
+            voucher::announce(id, &app.id, app.data.user_id.as_ref(), vouchers)?;
+        }
         crate::notice::outcome(&app.id, &next, &campaign.data.title, &prefix);
         left -= app.data.amount_cents;
         cents += app.data.amount_cents;

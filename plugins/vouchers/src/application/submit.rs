@@ -138,6 +138,7 @@ pub fn submit(
         calculation,
         contested_by: None,
         vouchers: Vec::new(),
+        transfers: Vec::new(),
         history: vec![Step {
             at: now,
             actor: caller.username.clone(),

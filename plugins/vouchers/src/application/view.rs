@@ -43,6 +43,8 @@ pub struct ApplicationView {
     pub amount_text: String,
     pub rank: Option<u32>,
     pub vouchers: Vec<VoucherLine>,
+    /// The transfers ordered, when the campaign pays by transfer.
+    pub transfers: Vec<TransferLine>,
     pub history: Vec<StepView>,
     pub submitted_at: i64,
     pub submitted_utc: String,
@@ -67,6 +69,17 @@ pub struct VoucherLine {
     pub amount_text: String,
     /// When it can be spent, in words; `None` when it never expires.
     pub valid_text: Option<String>,
+}
+
+/// A transfer ordered to the payee, with the IBAN's last four characters only.
+#[derive(Debug, Clone, Serialize)]
+pub struct TransferLine {
+    pub id: String,
+    pub amount_cents: i64,
+    pub amount_text: String,
+    pub due_on: String,
+    pub due_text: String,
+    pub iban_masked: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -162,6 +175,18 @@ impl ApplicationView {
                     amount_cents: v.amount_cents,
                     amount_text: format_cents(v.amount_cents, lang),
                     valid_text: v.valid.describe(),
+                })
+                .collect(),
+            transfers: a
+                .transfers
+                .iter()
+                .map(|o| TransferLine {
+                    id: o.id.clone(),
+                    amount_cents: o.amount_cents,
+                    amount_text: format_cents(o.amount_cents, lang),
+                    due_on: o.due_on.clone(),
+                    due_text: crate::rulebook::answer::show_date(&o.due_on, lang),
+                    iban_masked: o.iban_masked.clone(),
                 })
                 .collect(),
             history: a

@@ -5,12 +5,12 @@ use trama_sdk::clock::Date;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::{i18n, money, t};
 
-use crate::payment::Payment;
+use crate::payment::{self, Method, Payment};
 use crate::rank::Criterion;
 use crate::rulebook::{self, Rulebook};
 use crate::rules::{AmountRule, Eligibility, Field, MAX_HOUSEHOLD, ReviewRule};
 
-use super::{Campaign, MAX_CRITERIA, MAX_LIST, Measure, State, TITLE_CHARS};
+use super::{Campaign, MAX_CRITERIA, MAX_LIST, Measure, Shops, State, TITLE_CHARS};
 
 /// Reads and checks a campaign from a form or JSON. `default_review_rules` (from the
 /// settings) apply when the input does not mention `review_rules` at all, keeping only those on
@@ -81,11 +81,21 @@ pub fn validate(
     if let Some(close) = closes_on {
         payment.check(close, &mut p);
     }
+    let shops = Shops::read(input, &mut p);
+    check_transfer(&payment, &shops, &mut p);
     if let Some(rulebook) = read_rulebook(input, &mut p) {
+        if let Some(book) = &rulebook {
+            payment::method::check(payment.method, payment.payee.as_ref(), Some(book), &mut p);
+        }
         let dates = (opens_on, closes_on);
         let draft = finish_with_rulebook(input, p, title, measure, dates, budget_cents, rulebook);
-        return draft.map(|draft| Draft { payment, ..draft });
+        return draft.map(|draft| Draft {
+            payment,
+            shops,
+            ..draft
+        });
     }
+    payment::method::check(payment.method, payment.payee.as_ref(), None, &mut p);
 
     let mut fields = Vec::new();
     for key in input.many("fields") {
@@ -225,7 +235,25 @@ pub fn validate(
         review_rules,
         rulebook: None,
         payment,
+        shops,
     })
+}
+
+/// What a transfer campaign cannot have: vouchers' validity and shops to spend them at.
+fn check_transfer(payment: &Payment, shops: &Shops, p: &mut Problems) {
+    if payment.method != Method::Transfer {
+        return;
+    }
+    for (field, given) in [
+        ("valid_days", payment.valid_days.is_some()),
+        ("valid_until", payment.valid_until.is_some()),
+        ("shop_categories", !shops.categories.is_empty()),
+        ("shop_merchants", !shops.merchants.is_empty()),
+    ] {
+        if given {
+            p.push(field, t!("vouchers.transfer.vouchers_only"));
+        }
+    }
 }
 
 /// The rulebook the operator wrote (`rulebook`, TOML) or chose (`template`, a shipped one's
@@ -319,6 +347,7 @@ fn finish_with_rulebook(
         review_rules: Vec::new(),
         rulebook,
         payment: Payment::default(),
+        shops: Shops::default(),
     })
 }
 
@@ -415,6 +444,7 @@ pub struct Draft {
     pub review_rules: Vec<ReviewRule>,
     pub rulebook: Option<Rulebook>,
     pub payment: Payment,
+    pub shops: Shops,
 }
 
 impl Draft {
@@ -433,6 +463,7 @@ impl Draft {
             review_rules: self.review_rules,
             rulebook: self.rulebook,
             payment: self.payment,
+            shops: self.shops,
             top_ups: Vec::new(),
             top_up_cents: 0,
             state: State::Active,

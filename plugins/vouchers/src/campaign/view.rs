@@ -36,6 +36,8 @@ pub struct CampaignView {
     /// Every rule in words, for the page that presents the campaign.
     pub rules_text: Vec<String>,
     pub payment: crate::payment::Payment,
+    /// Where the vouchers are spent; both lists empty: at any affiliated shop.
+    pub shops: super::Shops,
     pub isee_max_cents: Option<i64>,
     pub residence_required: bool,
     pub household_min: Option<u32>,
@@ -248,6 +250,7 @@ impl CampaignView {
                 .collect(),
             rules_text: rules_text.into_iter().chain(payment_text).collect(),
             payment: c.payment.clone(),
+            shops: c.shops.clone(),
             isee_max_cents: c.eligibility.isee_max_cents,
             residence_required: c.eligibility.residence_required,
             household_min: c.eligibility.household_min,

@@ -108,6 +108,8 @@ fn new_page(status: u16, form: Option<FormState>) -> Result<Response> {
         .collect();
     let context = json!({
         "measures": measures,
+        "shop_choices": super::shops::choices()?,
+        "methods": methods(),
         "fields": fields,
         "criteria": criteria,
         "others": others,
@@ -120,6 +122,14 @@ fn new_page(status: u16, form: Option<FormState>) -> Result<Response> {
         },
     });
     Response::render_with_status(status, "campaign_new.html", &with_form(context, form))
+}
+
+/// How a campaign can pay, for the forms' select.
+pub(super) fn methods() -> Vec<Value> {
+    crate::payment::Method::ALL
+        .iter()
+        .map(|m| json!({ "key": m.key(), "label": m.label() }))
+        .collect()
 }
 
 /// `GET /campaigns/new` (operators)
@@ -138,6 +148,8 @@ pub fn create(request: Request, _: Params) -> Result<Response> {
         "fields",
         "ranking",
         "excluded_campaigns",
+        "shop_categories",
+        "shop_merchants",
     ]);
     let settings = Settings::load()?;
     let from_rulebook = sub.input.has("rulebook") || sub.input.has("template");
@@ -226,8 +238,11 @@ fn render_page(
         "municipality": settings.municipality_name,
         // Logged in with SPID or CIE: the application is under this number, not typed.
         "certified_tax_code": identity::fiscal_number(),
-        // The idempotency key of the operator's "add budget" form.
+        // The idempotency key of the operator's "add budget" and "export" forms.
         "request_id": trama_sdk::store::new_id(),
+        // "Dove si spende", when the campaign limits it.
+        "where_to_spend": super::shops::where_to_spend(&doc.data.shops)?,
+        "pays_by_transfer": doc.data.payment.method == crate::payment::Method::Transfer,
     });
     if let Some(user) = &user {
         let mine: Vec<ApplicationView> = APPLICATIONS
@@ -279,6 +294,9 @@ fn render_page(
         context["status_filter"] = json!(filter.map(Status::key));
         context["page"] = json!(page);
         context["has_next"] = json!(has_next);
+        if doc.data.payment.method == crate::payment::Method::Transfer {
+            context["transfers"] = super::transfers::overview(id, lang)?;
+        }
         context["close_summary"] = doc
             .data
             .close

@@ -12,6 +12,8 @@ pub mod dashboard;
 pub mod home;
 pub mod merchants;
 pub mod rulebooks;
+pub mod shops;
+pub mod transfers;
 
 use trama_sdk::web::Audience;
 

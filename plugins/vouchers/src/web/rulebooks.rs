@@ -35,6 +35,8 @@ pub fn new_page(status: u16, form: Option<FormState>) -> Result<Response> {
     let context = json!({
         "measures": measures,
         "templates": templates(),
+        "shop_choices": super::shops::choices()?,
+        "methods": super::campaigns::methods(),
         "defaults": {
             "opens_on": today.to_string(),
             "closes_on": today.add_days(30).to_string(),
