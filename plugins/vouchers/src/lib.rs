@@ -89,7 +89,8 @@
 //! ## Messages
 //! Each applicant with an account is told the outcome of their application once (`notify`,
 //! key `outcome/{application id}`), in their language: funded with the voucher codes and
-//! amounts, rejected or ineligible with the reasons, not funded at the closing (see
+//! amounts (or, for a campaign paying by transfer, the transfers ordered with the IBAN's last
+//! four characters only), rejected or ineligible with the reasons, not funded at the closing (see
 //! [`notice`]).
 //!
 //! ## Redemptions after a crash

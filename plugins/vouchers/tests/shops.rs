@@ -115,7 +115,11 @@ fn vouchers_limited_to_a_category_are_refused_elsewhere_and_nothing_moves() {
     assert_eq!(balance(), before);
     let tailor_page = host.get(Some(&tailor), "/api/merchant");
     assert_eq!(tailor_page.body["owed_cents"], 0, "{}", tailor_page.body);
-    assert_eq!(tailor_page.body["redemptions"], json!([]), "no redemption written");
+    assert_eq!(
+        tailor_page.body["redemptions"],
+        json!([]),
+        "no redemption written"
+    );
 
     // The pharmacy redeems.
     let at_pharmacy = host.post(

@@ -55,10 +55,7 @@ impl Shops {
                     continue;
                 }
                 if item.chars().count() > CATEGORY_CHARS {
-                    problems.push(
-                        field,
-                        t!("vouchers.shops.too_long", max = CATEGORY_CHARS),
-                    );
+                    problems.push(field, t!("vouchers.shops.too_long", max = CATEGORY_CHARS));
                     continue;
                 }
                 list.push(item.to_owned());

@@ -63,14 +63,18 @@ pub struct Payee {
 pub fn read(input: &Input, problems: &mut Problems) -> (Method, Option<Payee>) {
     let method = match input.one("payment_method").filter(|t| !t.trim().is_empty()) {
         None => Method::Vouchers,
-        Some(text) => Method::parse(text).unwrap_or_else(|| {
-            let keys = Method::ALL.map(|m| format!("`{}`", m.key())).join(", ");
-            problems.push(
-                "payment_method",
-                t!("vouchers.problems.one_of", text = text, list = keys),
-            );
-            Method::Vouchers
-        }),
+        Some(text) => match Method::parse(text) {
+            Some(method) => method,
+            None => {
+                let keys = Method::ALL.map(|m| format!("`{}`", m.key())).join(", ");
+                problems.push(
+                    "payment_method",
+                    t!("vouchers.problems.one_of", text = text, list = keys),
+                );
+                // The payee is judged once the method is known.
+                return (Method::Vouchers, None);
+            }
+        },
     };
     let key = |field: &str| {
         input
@@ -120,10 +124,7 @@ pub fn check(
         return;
     }
     let Some(book) = rulebook else {
-        problems.push(
-            "payment_method",
-            t!("vouchers.transfer.needs_rulebook"),
-        );
+        problems.push("payment_method", t!("vouchers.transfer.needs_rulebook"));
         return;
     };
     let Some(payee) = payee else {

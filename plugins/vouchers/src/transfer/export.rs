@@ -69,7 +69,10 @@ pub fn debtor() -> Result<Debtor> {
     } else if matches!(bic.len(), 8 | 11) && bic.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Some(bic)
     } else {
-        return Err(Error::invalid(t!("vouchers.transfer.bic_invalid", bic = bic)));
+        return Err(Error::invalid(t!(
+            "vouchers.transfer.bic_invalid",
+            bic = bic
+        )));
     };
     Ok(Debtor {
         name: settings.municipality_name,
@@ -88,10 +91,7 @@ pub fn load(campaign: &str, id: &str) -> Result<Doc<ExportBatch>> {
 
 /// The orders of batch `id`, by day and id (the file's order).
 pub fn orders_of(id: &str) -> Result<Vec<Doc<TransferOrder>>> {
-    let mut orders = TRANSFERS
-        .query()
-        .filter("batch", Cmp::Eq, id)
-        .fetch_all()?;
+    let mut orders = TRANSFERS.query().filter("batch", Cmp::Eq, id).fetch_all()?;
     orders.sort_by(|a, b| (&a.data.due_on, &a.id).cmp(&(&b.data.due_on, &b.id)));
     Ok(orders)
 }
@@ -99,18 +99,15 @@ pub fn orders_of(id: &str) -> Result<Vec<Doc<TransferOrder>>> {
 /// Puts every order of `campaign` not yet exported into a new batch (see the module docs).
 /// `422` while the treasury's IBAN is not set or the campaign does not pay by transfer, `409`
 /// when there is nothing to export.
-pub fn create(
-    campaign: &str,
-    request_id: &str,
-    actor: &str,
-    now: i64,
-) -> Result<Doc<ExportBatch>> {
+pub fn create(campaign: &str, request_id: &str, actor: &str, now: i64) -> Result<Doc<ExportBatch>> {
     debtor()?;
     let doc = CAMPAIGNS
         .lock(campaign)?
         .ok_or_else(|| Error::not_found(t!("vouchers.campaign.not_found", id = campaign)))?;
     if doc.data.payment.method != Method::Transfer {
-        return Err(Error::invalid(t!("vouchers.transfer.not_transfer_campaign")));
+        return Err(Error::invalid(t!(
+            "vouchers.transfer.not_transfer_campaign"
+        )));
     }
     if let Some(made) = BATCHES
         .query()
@@ -239,7 +236,10 @@ pub fn mark_paid(campaign: &str, id: &str, actor: &str, now: i64) -> Result<Doc<
             batch.data.total_cents,
             format!("treasury/{id}"),
         )
-        .memo(format!("treasury paid batch {id} ({} orders)", batch.data.count)),
+        .memo(format!(
+            "treasury paid batch {id} ({} orders)",
+            batch.data.count
+        )),
     )?;
     let mut writes = Batch::new();
     for order in orders_of(id)? {

@@ -227,11 +227,20 @@ mod tests {
             }],
         };
         let xml = String::from_utf8(write(&message).expect("written")).expect("UTF-8");
-        assert!(xml.contains("<Nm>Rossi &amp; Figli &lt;srl&gt; xxx"), "{xml}");
+        assert!(
+            xml.contains("<Nm>Rossi &amp; Figli &lt;srl&gt; xxx"),
+            "{xml}"
+        );
         assert!(!xml.contains("<srl>"), "{xml}");
         // 70 characters: the 20 of the firm's name and 50 of the rest.
-        assert!(xml.contains(&format!("&gt; {}</Nm>", "x".repeat(50))), "{xml}");
-        assert!(xml.contains("<InstdAmt Ccy=\"EUR\">0.05</InstdAmt>"), "{xml}");
+        assert!(
+            xml.contains(&format!("&gt; {}</Nm>", "x".repeat(50))),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<InstdAmt Ccy=\"EUR\">0.05</InstdAmt>"),
+            "{xml}"
+        );
         assert!(xml.contains("<Id>NOTPROVIDED</Id>"), "no BIC: {xml}");
     }
 }

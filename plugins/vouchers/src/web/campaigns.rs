@@ -583,14 +583,24 @@ pub fn export_beneficiaries(request: Request, params: Params) -> Result<Response
                 )
             })
             .collect();
-        let total: i64 = a.vouchers.iter().map(|v| v.amount_cents).sum();
+        // A campaign paying by transfer lists its orders (id and amount) where vouchers go.
+        let codes: Vec<String> = codes
+            .into_iter()
+            .chain(
+                a.transfers
+                    .iter()
+                    .map(|o| format!("{}:{}", o.id, sheet.cents(o.amount_cents))),
+            )
+            .collect();
+        let total: i64 = a.vouchers.iter().map(|v| v.amount_cents).sum::<i64>()
+            + a.transfers.iter().map(|o| o.amount_cents).sum::<i64>();
         let total = sheet.cents(total);
         sheet.row(&[
             entry.rank.to_string(),
             a.tax_code.clone(),
             a.full_name.clone(),
             total,
-            a.vouchers.len().to_string(),
+            (a.vouchers.len() + a.transfers.len()).to_string(),
             codes.join("|"),
         ]);
     }

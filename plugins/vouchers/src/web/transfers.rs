@@ -154,7 +154,12 @@ pub fn create(request: Request, params: Params) -> Result<Response> {
     let made = export::create(&id, &request_id, &user.username, clock::now_ms());
     sub.answer(
         made,
-        |batch| sub.done(&BatchView::new(&batch, lang), &format!("/campaigns/{id}#transfers")),
+        |batch| {
+            sub.done(
+                &BatchView::new(&batch, lang),
+                &format!("/campaigns/{id}#transfers"),
+            )
+        },
         page,
     )
 }
@@ -169,7 +174,13 @@ pub fn download(request: Request, params: Params) -> Result<Response> {
 }
 
 /// The page asking to confirm that the treasury paid a batch.
-fn confirm_page(id: &str, batch: &str, status: u16, form: Option<FormState>, lang: Lang) -> Result<Response> {
+fn confirm_page(
+    id: &str,
+    batch: &str,
+    status: u16,
+    form: Option<FormState>,
+    lang: Lang,
+) -> Result<Response> {
     let doc = campaign::load(id)?;
     let found = export::load(id, batch)?;
     let context = json!({
