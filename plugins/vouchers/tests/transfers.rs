@@ -291,6 +291,13 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
             .contains("non ci sono bonifici da esportare")
     );
 
+    // The operator's page lists it, with its file.
+    let page = host.page(Some(&operator), &format!("/campaigns/{id}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.body["transfers"]["batches"][0]["id"], json!(batch));
+    assert_eq!(page.body["transfers"]["to_export"], 0);
+    assert_eq!(page.body["pays_by_transfer"], true);
+
     // The file, read back.
     let file = host.get(
         Some(&operator),
@@ -429,6 +436,19 @@ fn an_export_is_refused_while_the_treasury_iban_is_unset() {
         "{}",
         refused.body
     );
+    // The form says it on the campaign's page.
+    let form = host.submit(
+        Some(&operator),
+        &format!("/campaigns/{id}/transfer-batches"),
+        &[("request_id", "export-0002")],
+    );
+    assert_eq!(form.status, 422, "{}", form.body);
+    assert_eq!(form.template.as_deref(), Some("campaign.html"));
+    assert!(
+        form.body["form"].to_string().contains("treasury_iban"),
+        "{}",
+        form.body["form"]
+    );
     let overview = host.get(Some(&operator), &format!("/api/campaigns/{id}/transfers"));
     assert_eq!(overview.body["to_export"], 4, "nothing was exported");
 }
@@ -474,4 +494,72 @@ fn a_transfer_needs_a_required_iban_question_of_the_rulebook() {
     // A payee on a voucher campaign is a mistake, not ignored.
     let refused = create(rent_campaign(json!({"payment_method": "vouchers"})));
     assert_eq!(refused.problem_fields(), vec!["payee_iban_question"]);
+}
+
+#[test]
+fn budget_added_after_the_closing_orders_the_next_in_line_by_transfer() {
+    let host = host_with(TREASURY_IBAN);
+    let operator = host.account("operatrice", &["operator"]);
+    // Room for Bruno's 3,100 € only, in one instalment.
+    let created = host.post(
+        Some(&operator),
+        "/api/campaigns",
+        rent_campaign(json!({"budget": "3.100", "instalments": 1})),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = id_of(&created);
+    let path = format!("/api/campaigns/{id}/applications");
+    let anna = host.account("anna", &["citizen"]);
+    let first = host.post(
+        Some(&anna),
+        &path,
+        rent_application(ANNA, "15432,10", "4800", ANNA_LANDLORD),
+    );
+    assert_eq!(first.status, 201, "{}", first.body);
+    // Bruno lives with his mother, 76: his household comes first.
+    let bruno = host.account("bruno", &["citizen"]);
+    let mut his = rent_application(BRUNO, "20000", "6000", BRUNO_LANDLORD);
+    his["household"] = json!([
+        {"birth_date": "1980-01-01", "relation": "applicant"},
+        {"birth_date": "1950-03-15", "relation": "parent", "tax_code": common::DARIO},
+    ]);
+    let second = host.post(Some(&bruno), &path, his);
+    assert_eq!(second.status, 201, "{}", second.body);
+    host.set_time("2026-01-23T08:00:00+01:00");
+    let closed = host.post(
+        Some(&operator),
+        &format!("/api/campaigns/{id}/close"),
+        json!({}),
+    );
+    assert_eq!(closed.body["close"]["funded"], 1, "{}", closed.body);
+    let status = |app: &Json, who: &Account| {
+        host.get(Some(who), &format!("/api/applications/{}", id_of_json(app)))
+            .body
+    };
+    assert_eq!(status(&first.body, &anna)["status"], "not_funded");
+
+    // The budget grows by exactly Anna's award: she is funded by transfer, once.
+    let added = host.post(
+        Some(&operator),
+        &format!("/api/campaigns/{id}/budget"),
+        json!({"amount": "2.639,51", "request_id": "topup-0001"}),
+    );
+    assert_eq!(added.body["funded"], 1, "{}", added.body);
+    let anna_now = status(&first.body, &anna);
+    assert_eq!(anna_now["status"], "beneficiary", "{anna_now}");
+    assert_eq!(anna_now["transfers"][0]["amount_cents"], 263_951);
+    assert_eq!(anna_now["vouchers"], json!([]));
+    let again = host.post(
+        Some(&operator),
+        &format!("/api/campaigns/{id}/budget"),
+        json!({"amount": "2.639,51", "request_id": "topup-0001"}),
+    );
+    assert_eq!(again.body["funded"], 0, "{}", again.body);
+    let overview = host.get(Some(&operator), &format!("/api/campaigns/{id}/transfers"));
+    assert_eq!(overview.body["to_export"], 2, "{}", overview.body);
+    assert_eq!(overview.body["awaiting_cents"], 573_951);
+}
+
+fn id_of_json(body: &Json) -> String {
+    body["id"].as_str().expect("an id").to_owned()
 }
