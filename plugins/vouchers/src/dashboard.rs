@@ -1,9 +1,11 @@
 //! The operators' figures: applications by status, and money per campaign and per merchant,
 //! read from the ledger (the truth about money) and counted in the store.
 //!
-//! Per campaign: the **budget** as decided; **issued** (committed to vouchers) is what left the
-//! budget account; **spent** is the memorandum total of redemptions (see [`crate::redeem`]);
-//! **outstanding** is issued minus spent, still on vouchers; **remaining** is what the budget
+//! Per campaign: the **budget** as decided; **issued** (committed to vouchers, or to transfer
+//! orders) is what left the budget account; **spent** is the memorandum total of redemptions
+//! (see [`crate::redeem`]), or for a campaign paying by transfer what the treasury paid
+//! ([`crate::transfer`]); **outstanding** is issued minus spent, still on vouchers or awaiting
+//! the treasury; **remaining** is what the budget
 //! account holds. Per merchant: **redeemed** is what it is owed plus what was reimbursed.
 //!
 //! Nothing here scans applications or redemptions: the counts by status come from
@@ -119,7 +121,12 @@ pub fn build(today: Date, lang: Lang) -> Result<Dashboard> {
         } else {
             0
         };
-        let spent = ledger::get(&voucher::spent_account(&doc.id))?.map_or(0, |a| a.balance_cents);
+        let spent = if doc.data.payment.method == crate::payment::Method::Transfer {
+            // Paid by the treasury: what was ordered less what still awaits it.
+            issued - ledger::get(&crate::transfer::account(&doc.id))?.map_or(0, |a| a.balance_cents)
+        } else {
+            ledger::get(&voucher::spent_account(&doc.id))?.map_or(0, |a| a.balance_cents)
+        };
         budget_t += doc.data.budget_cents;
         issued_t += issued;
         spent_t += spent;

@@ -408,6 +408,12 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
             .all(|o| o["status"] == "paid"),
         "{after}"
     );
+    // The dashboard counts what the treasury paid as spent.
+    let dashboard = host.get(Some(&operator), "/api/dashboard");
+    let figures = &dashboard.body["campaigns"][0];
+    assert_eq!(figures["issued"]["cents"], 573_951, "{figures}");
+    assert_eq!(figures["spent"]["cents"], 573_951, "{figures}");
+    assert_eq!(figures["outstanding"]["cents"], 0, "{figures}");
     let twice = host.post(Some(&operator), &paid, json!({"confirm": true}));
     assert_eq!((twice.status, &twice.body["status"]), (200, &json!("paid")));
     assert_eq!(overview(&host)["awaiting_cents"], 0);
