@@ -165,12 +165,10 @@ fn ungroup(whole: &str) -> Result<String, MoneyError> {
     Ok(groups.concat())
 }
 
-/// Writes cents as people read them: `1.234,56 €` in Italian, `€1,234.56` in English.
-pub fn format_cents(cents: i64, lang: Lang) -> String {
-    let negative = cents < 0;
-    let abs = cents.unsigned_abs();
-    let (euros, rest) = (abs / 100, abs % 100);
-    let digits = euros.to_string();
+/// A whole number with its thousands grouped as the reader groups them: `12.500` in
+/// Italian, `12,500` in English.
+pub fn group_digits(n: u64, lang: Lang) -> String {
+    let digits = n.to_string();
     let separator = match lang {
         Lang::It => '.',
         Lang::En => ',',
@@ -182,6 +180,15 @@ pub fn format_cents(cents: i64, lang: Lang) -> String {
         }
         grouped.push(digit);
     }
+    grouped
+}
+
+/// Writes cents as people read them: `1.234,56 €` in Italian, `€1,234.56` in English.
+pub fn format_cents(cents: i64, lang: Lang) -> String {
+    let negative = cents < 0;
+    let abs = cents.unsigned_abs();
+    let (euros, rest) = (abs / 100, abs % 100);
+    let grouped = group_digits(euros, lang);
     let sign = if negative { "-" } else { "" };
     match lang {
         Lang::It => format!("{sign}{grouped},{rest:02} €"),

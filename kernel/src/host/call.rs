@@ -68,6 +68,8 @@ pub struct CallState {
     /// What the call tried to reach beyond its grant (a collection it did not declare), for
     /// the audit log: refusing is not enough, an operator must learn that a plugin probes.
     pub(super) refusals: Vec<String>,
+    /// The files that came with the request being handled (see [`crate::files`]).
+    pub(super) uploads: Vec<crate::files::Upload>,
 }
 
 impl CallState {
@@ -94,7 +96,14 @@ impl CallState {
             notices: Vec::new(),
             changes: super::changes::ChangeLog::default(),
             refusals: Vec::new(),
+            uploads: Vec::new(),
         }
+    }
+
+    /// The same state, with the files of the request being handled.
+    pub fn with_uploads(mut self, uploads: Vec<crate::files::Upload>) -> Self {
+        self.uploads = uploads;
+        self
     }
 
     /// Ends a call made without an instance (see [`CallState::new`]) as the kernel ends every
@@ -138,6 +147,8 @@ pub struct CallSetup {
     pub caller: Option<User>,
     pub deadline: Duration,
     pub subscribers: Arc<Subscribers>,
+    /// The files of the request, for `handle`; empty for events and jobs.
+    pub uploads: Vec<crate::files::Upload>,
 }
 
 /// Runs `f` against a new instance of the plugin, within `deadline`, then settles the call's
@@ -260,8 +271,9 @@ pub fn new_store(engine: &Engine, ctx: Arc<PluginContext>, setup: CallSetup) -> 
         caller,
         deadline,
         subscribers,
+        uploads,
     } = setup;
-    let state = CallState::new(ctx, caller, subscribers);
+    let state = CallState::new(ctx, caller, subscribers).with_uploads(uploads);
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
     // At every epoch tick (`EPOCH_TICK`) the plugin yields to the runtime, so a busy plugin

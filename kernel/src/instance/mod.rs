@@ -400,14 +400,20 @@ impl Instance {
         let deadline = Duration::from_millis(self.manifest.limits.job_deadline_ms);
         let prev = previous.clone();
         let outcome = self
-            .call(plugin, None, deadline, move |store, bindings| {
-                Box::pin(async move {
-                    bindings
-                        .trama_plugin_handler()
-                        .call_install(store, prev.as_deref())
-                        .await
-                })
-            })
+            .call(
+                plugin,
+                None,
+                Vec::new(),
+                deadline,
+                move |store, bindings| {
+                    Box::pin(async move {
+                        bindings
+                            .trama_plugin_handler()
+                            .call_install(store, prev.as_deref())
+                            .await
+                    })
+                },
+            )
             .await
             .map_err(|err| plugin_error(format!("install hook: {err}")))?;
         outcome.map_err(|message| plugin_error(format!("install hook refused: {message}")))?;
@@ -456,6 +462,7 @@ impl Instance {
         &self,
         plugin: &LoadedPlugin,
         caller: Option<WitUser>,
+        uploads: Vec<crate::files::Upload>,
         deadline: Duration,
         f: F,
     ) -> Result<Result<T, E>, CallError>
@@ -475,6 +482,7 @@ impl Instance {
             caller,
             deadline,
             subscribers: self.subscribers.clone(),
+            uploads,
         };
         let outcome = crate::host::call::call(
             self.host.engine().clone(),
@@ -509,9 +517,10 @@ impl Instance {
         plugin: &LoadedPlugin,
         request: HttpRequest,
         caller: Option<WitUser>,
+        uploads: Vec<crate::files::Upload>,
     ) -> Result<HandleResult, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.http_deadline_ms);
-        self.call(plugin, caller, deadline, move |store, bindings| {
+        self.call(plugin, caller, uploads, deadline, move |store, bindings| {
             Box::pin(async move {
                 bindings
                     .trama_plugin_handler()
@@ -529,14 +538,20 @@ impl Instance {
         event: Event,
     ) -> Result<Result<(), String>, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.event_deadline_ms);
-        self.call(plugin, None, deadline, move |store, bindings| {
-            Box::pin(async move {
-                bindings
-                    .trama_plugin_handler()
-                    .call_on_event(store, &event)
-                    .await
-            })
-        })
+        self.call(
+            plugin,
+            None,
+            Vec::new(),
+            deadline,
+            move |store, bindings| {
+                Box::pin(async move {
+                    bindings
+                        .trama_plugin_handler()
+                        .call_on_event(store, &event)
+                        .await
+                })
+            },
+        )
         .await
     }
 
@@ -547,14 +562,20 @@ impl Instance {
         job: String,
     ) -> Result<Result<(), String>, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.job_deadline_ms);
-        self.call(plugin, None, deadline, move |store, bindings| {
-            Box::pin(async move {
-                bindings
-                    .trama_plugin_handler()
-                    .call_run_job(store, &job)
-                    .await
-            })
-        })
+        self.call(
+            plugin,
+            None,
+            Vec::new(),
+            deadline,
+            move |store, bindings| {
+                Box::pin(async move {
+                    bindings
+                        .trama_plugin_handler()
+                        .call_run_job(store, &job)
+                        .await
+                })
+            },
+        )
         .await
     }
 }

@@ -136,6 +136,45 @@ impl<P: Plugin> TestHost<P> {
         self.send(caller, request)
     }
 
+    /// `POST path` with a browser's form with files (`multipart/form-data`): `files` are
+    /// (field, file name, content). The kernel's own checks run first, as in an instance: a
+    /// file whose content is not an accepted type is refused with 415 before the plugin runs.
+    pub fn submit_files(
+        &self,
+        caller: Option<&Account>,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Answer {
+        let mut uploads = Vec::new();
+        for (field, name, bytes) in files {
+            let Some(content_type) = trama::files::recognise(bytes) else {
+                let message = format!("the file `{name}` is not a PDF, JPEG, PNG or WebP image");
+                return Answer {
+                    status: 415,
+                    body: json!({ "error": { "kind": "file_type_refused", "message": message } }),
+                    template: None,
+                    location: None,
+                    file: None,
+                };
+            };
+            uploads.push(trama::files::Upload {
+                field: (*field).to_owned(),
+                name: trama::files::clean_name(name),
+                content_type,
+                bytes: bytes.to_vec().into(),
+                kept: false,
+            });
+        }
+        let request = fields.iter().fold(
+            with_query(Request::new(Method::Post, path_of(path)), path)
+                .with_header("content-type", "multipart/form-data; boundary=x")
+                .with_header("accept", "text/html"),
+            |request, (name, value)| request.with_form(name, value),
+        );
+        Answer::from(self.call_with(caller, uploads, || trama_sdk::serve::request::<P>(request)))
+    }
+
     /// Any request built by hand.
     pub fn send(&self, caller: Option<&Account>, request: Request) -> Answer {
         Answer::from(self.request(caller, request))

@@ -176,6 +176,9 @@ pub struct Campaign {
     pub created_by: String,
     #[serde(default)]
     pub close: Option<CloseState>,
+    /// When its applications were retired after the retention period ([`crate::retention`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<i64>,
 }
 
 impl Campaign {

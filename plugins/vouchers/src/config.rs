@@ -17,6 +17,9 @@ pub struct Settings {
     /// How long a `pending` redemption is left to the request working on it before the
     /// `recover-redemptions` job settles it from the ledger; well above the HTTP deadline.
     pub recovery_grace_seconds: u32,
+    /// Days a closed campaign's applications are kept before the ones not funded, and every
+    /// attached document, are deleted (see [`crate::retention`]).
+    pub retention_days: u32,
 }
 
 impl Settings {

@@ -39,6 +39,7 @@
 //! | `POST /campaigns/{id}/budget` (`amount`, `request_id`) | operator | add budget; a closed campaign funds the next in its ranking ([`scroll`]) |
 //! | `GET /campaigns/{id}/applications.csv`, `…/beneficiaries.csv` (`?part=N`: 2500 and 5000 rows) | operator | exports |
 //! | `GET /applications/{id}` | its citizen, operator | status, reasons, question, vouchers, history |
+//! | `GET /applications/{id}/files/{file}` | its citizen, operator (audited) | an attached document |
 //! | `POST /applications/{id}/approve`, `/reject` (`reason`), `/request-info` (`question`) | operator | review |
 //! | `POST /applications/{id}/answer` (`answer`) | its citizen; an operator for an application filed on behalf of someone without an account | answer the question |
 //! | `GET /dashboard` | operator | figures (reload to refresh) |
@@ -106,6 +107,7 @@ pub mod payment;
 pub mod personal;
 pub mod rank;
 pub mod redeem;
+pub mod retention;
 pub mod rulebook;
 pub mod rules;
 pub mod scroll;
@@ -156,6 +158,7 @@ impl Plugin for Vouchers {
                 campaigns::export_beneficiaries,
             )
             .get("/applications/{id}", applications::page)
+            .get("/applications/{id}/files/{file}", applications::attachment)
             .post_steps("/applications/{id}", APPLICATION_STEPS, applications::step)
             .get("/dashboard", dash::page)
             .get("/merchants", merchants::operator_list)
@@ -196,6 +199,7 @@ impl Plugin for Vouchers {
             jobs::CLOSE_CAMPAIGNS => jobs::close_campaigns(),
             jobs::RECOVER_REDEMPTIONS => jobs::recover_redemptions(),
             jobs::LAPSE_VOUCHERS => lapse::run().map(|_| ()),
+            jobs::RETAIN_APPLICATIONS => jobs::retain_applications(),
             other => Err(Error::not_found(format!("there is no job named `{other}`"))),
         }
     }

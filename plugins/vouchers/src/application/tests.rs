@@ -88,6 +88,7 @@ fn application(status: Status) -> Application {
         calculation: None,
         contested_by: None,
         vouchers: vec![],
+        attachments: vec![],
         history: vec![],
         submitted_at: 1,
         updated_at: 1,

@@ -43,9 +43,22 @@ pub struct ApplicationView {
     pub amount_text: String,
     pub rank: Option<u32>,
     pub vouchers: Vec<VoucherLine>,
+    /// The documents attached, by question.
+    pub attachments: Vec<AttachmentLine>,
     pub history: Vec<StepView>,
     pub submitted_at: i64,
     pub submitted_utc: String,
+}
+
+/// An attached document, as the application page links it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentLine {
+    /// The question it answers, in words.
+    pub question: String,
+    pub id: String,
+    pub name: String,
+    /// `PDF, 120 KiB`.
+    pub about: String,
 }
 
 /// One step of a rulebook's calculation, in words.
@@ -162,6 +175,22 @@ impl ApplicationView {
                     amount_cents: v.amount_cents,
                     amount_text: format_cents(v.amount_cents, lang),
                     valid_text: v.valid.describe(),
+                })
+                .collect(),
+            attachments: a
+                .attachments
+                .iter()
+                .map(|att| AttachmentLine {
+                    question: book
+                        .and_then(|b| b.questions.iter().find(|q| q.key == att.question))
+                        .map_or_else(|| att.question.clone(), |q| q.label.get().to_owned()),
+                    id: att.file.id.clone(),
+                    name: att.file.name.clone(),
+                    about: format!(
+                        "{}, {} KiB",
+                        att.file.kind.label(),
+                        trama_sdk::money::group_digits(att.file.size.div_ceil(1024), lang)
+                    ),
                 })
                 .collect(),
             history: a

@@ -439,6 +439,7 @@ impl Draft {
             created_at,
             created_by,
             close: None,
+            retired_at: None,
         }
     }
 }

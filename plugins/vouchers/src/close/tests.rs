@@ -45,6 +45,7 @@ fn unfunded_entries_settle_once() {
         calculation: None,
         contested_by: None,
         vouchers: vec![],
+        attachments: vec![],
         history: vec![],
         submitted_at: 0,
         updated_at: 0,

@@ -9,7 +9,7 @@ use trama_sdk::clock::Date;
 use trama_sdk::i18n::{self, Lang};
 use trama_sdk::input::{Input, Problems, parse_yes_no};
 use trama_sdk::money::{self, format_cents};
-use trama_sdk::t;
+use trama_sdk::{files, t};
 
 use super::Text;
 
@@ -72,6 +72,36 @@ pub enum Kind {
         #[serde(default)]
         tax_codes: bool,
     },
+    /// Documents the applicant attaches (an ISEE attestation, a certificate of invalidity):
+    /// for the reviewer to read, not for rules — a rule that needs to know whether someone is
+    /// disabled asks it with a yes/no question, and the document backs the answer.
+    Attachment {
+        /// The types accepted: `pdf`, `jpeg`, `png`, `webp`.
+        #[serde(default = "attachment_kinds")]
+        accept: Vec<files::Kind>,
+        /// The largest file, in KiB.
+        #[serde(default = "attachment_max_kb")]
+        max_kb: u32,
+        /// How many files the question takes (the pages of a certificate photographed one by
+        /// one, say).
+        #[serde(default = "one_file")]
+        max_files: u32,
+    },
+}
+
+/// Largest file a question may accept, in KiB: within what the kernel reads of one request.
+pub const MAX_ATTACHMENT_KB: u32 = 10 * 1024;
+/// Most files one question takes.
+pub const MAX_FILES_PER_QUESTION: u32 = 5;
+
+fn attachment_kinds() -> Vec<files::Kind> {
+    vec![files::Kind::Pdf, files::Kind::Jpeg, files::Kind::Png]
+}
+fn attachment_max_kb() -> u32 {
+    5 * 1024
+}
+fn one_file() -> u32 {
+    1
 }
 
 fn integer_max() -> i64 {
@@ -173,7 +203,54 @@ impl Question {
                     t!("vouchers.rulebook.members_max", at = at, max = MAX_MEMBERS),
                 );
             }
+            Kind::Attachment {
+                accept,
+                max_kb,
+                max_files,
+            } => {
+                if accept.is_empty() {
+                    problems.push(at, t!("vouchers.rulebook.attachment_kinds", at = at));
+                }
+                if !(1..=MAX_ATTACHMENT_KB).contains(max_kb) {
+                    problems.push(
+                        at,
+                        t!(
+                            "vouchers.rulebook.attachment_size",
+                            at = at,
+                            max = MAX_ATTACHMENT_KB
+                        ),
+                    );
+                }
+                if !(1..=MAX_FILES_PER_QUESTION).contains(max_files) {
+                    problems.push(
+                        at,
+                        t!(
+                            "vouchers.rulebook.attachment_files",
+                            at = at,
+                            max = MAX_FILES_PER_QUESTION
+                        ),
+                    );
+                }
+            }
             _ => {}
+        }
+    }
+
+    /// What an attachment question accepts, or `None` for other questions.
+    pub fn accepts(&self) -> Option<(files::Accept, u32)> {
+        match &self.kind {
+            Kind::Attachment {
+                accept,
+                max_kb,
+                max_files,
+            } => Some((
+                files::Accept {
+                    kinds: accept.clone(),
+                    max_kb: *max_kb,
+                },
+                *max_files,
+            )),
+            _ => None,
         }
     }
 
@@ -181,6 +258,10 @@ impl Question {
     /// when there is none.
     pub fn read(&self, input: &Input, problems: &mut Problems) -> Option<Answer> {
         let key = self.key.as_str();
+        if matches!(self.kind, Kind::Attachment { .. }) {
+            // Files come with the request, not in its fields: see [`read_attachments`].
+            return None;
+        }
         if let Kind::Members { max, tax_codes } = &self.kind {
             let rules = MemberRules {
                 max: *max,
@@ -235,7 +316,7 @@ impl Question {
             Kind::Iban => iban(text)
                 .map(Answer::Text)
                 .ok_or_else(|| t!("vouchers.problems.iban_invalid", text = text)),
-            Kind::Members { .. } => return None,
+            Kind::Members { .. } | Kind::Attachment { .. } => return None,
         };
         match answer {
             Ok(answer) => Some(answer),
@@ -514,6 +595,45 @@ pub fn check_births(
             }
         }
     }
+}
+
+/// The files sent for each attachment question, in the order of the questions, checked
+/// against what each accepts: a missing required document, too many files, or a file of a
+/// type or size the question does not take is a problem under the question. Files sent in a
+/// field no question asks for are ignored (and never kept).
+pub fn read_attachments(
+    questions: &[Question],
+    uploads: &[files::Upload],
+    problems: &mut Problems,
+) -> Vec<(String, usize)> {
+    let mut sent = Vec::new();
+    for question in questions {
+        let Some((accept, max_files)) = question.accepts() else {
+            continue;
+        };
+        let key = question.key.as_str();
+        let mine: Vec<&files::Upload> = uploads.iter().filter(|u| u.field == key).collect();
+        if mine.is_empty() {
+            if question.required {
+                problems.push(key, t!("vouchers.problems.attachment_required"));
+            }
+            continue;
+        }
+        if mine.len() > max_files as usize {
+            problems.push(
+                key,
+                t!("vouchers.problems.attachment_too_many", files = max_files),
+            );
+            continue;
+        }
+        let refusals: Vec<String> = mine.iter().filter_map(|u| accept.refusal(u)).collect();
+        if !refusals.is_empty() {
+            problems.push(key, refusals.join("; "));
+            continue;
+        }
+        sent.push((question.key.clone(), mine.len()));
+    }
+    sent
 }
 
 /// Reads every question of `questions` from `input`.
