@@ -64,6 +64,12 @@ async fn one_file_two_nodes(one: Db, other: Db) {
             .expect("read");
         assert_eq!(found, None, "{instance}/{plugin}");
     }
+    assert_eq!(
+        files::count(other.conn(), "valdarno", "vouchers")
+            .await
+            .expect("count"),
+        (1, sent.bytes.len() as u64)
+    );
     // Its owner's data holds it; nobody else's.
     let owned = files::owned_by(other.conn(), "valdarno", "u1")
         .await

@@ -18,7 +18,7 @@ mod stored;
 
 pub use kind::{ACCEPTED, recognise};
 pub use multipart::{Decoded, MultipartError, decode, is_multipart};
-pub use stored::{Stored, delete_in, describe, insert_in, owned_by, read};
+pub use stored::{Stored, count, delete_in, describe, insert_in, owned_by, read};
 
 /// Most files one request may carry.
 pub const MAX_FILES: usize = 10;
@@ -42,22 +42,51 @@ pub struct Upload {
 }
 
 /// The name as the sender's device gave it, made harmless: no folders (a browser on Windows
-/// may send `C:\Users\…\isee.pdf`), no control characters, no quotes (it is written back in a
-/// `Content-Disposition` header), at most [`MAX_NAME_CHARS`] characters; `allegato` when
-/// nothing is left.
-pub fn clean_name(raw: &str) -> String {
+/// may send `C:\Users\…\isee.pdf`), no control or invisible formatting characters (a
+/// right-to-left override can make `fdp.exe` read as `exe.pdf`), no quotes (it is written back
+/// in a `Content-Disposition` header), at most [`MAX_NAME_CHARS`] characters, and an extension
+/// that says what the content is: a PDF sent as `rapporto.html` is kept as
+/// `rapporto.html.pdf`, so that whoever downloads it opens it as what it is. `allegato` when
+/// nothing is left of the name.
+pub fn clean_name(raw: &str, content_type: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let name: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | ';'))
+        .filter(|c| !c.is_control() && !is_invisible(*c) && !matches!(c, '"' | ';'))
         .take(MAX_NAME_CHARS)
         .collect();
-    let name = name.trim();
-    if name.is_empty() || name == "." || name == ".." {
-        "allegato".to_owned()
-    } else {
-        name.to_owned()
+    let name = name.trim().trim_start_matches('.');
+    let name = if name.is_empty() { "allegato" } else { name };
+    let extensions: &[&str] = match content_type {
+        "application/pdf" => &["pdf"],
+        "image/jpeg" => &["jpg", "jpeg"],
+        "image/png" => &["png"],
+        "image/webp" => &["webp"],
+        _ => &[],
+    };
+    let own = name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extensions.first() {
+        Some(first) if !extensions.contains(&own.as_str()) => format!("{name}.{first}"),
+        _ => name.to_owned(),
     }
+}
+
+/// Characters that change how text is shown without being seen: bidirectional overrides and
+/// isolates, zero-width characters, the soft hyphen, the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 #[cfg(test)]
@@ -66,11 +95,32 @@ mod tests {
 
     #[test]
     fn names_lose_their_folders_and_anything_that_breaks_a_header() {
-        assert_eq!(clean_name(r"C:\Users\anna\ISEE 2026.pdf"), "ISEE 2026.pdf");
-        assert_eq!(clean_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_name("a\"b;c\r\n.pdf"), "abc.pdf");
-        assert_eq!(clean_name(""), "allegato");
-        assert_eq!(clean_name("dir/"), "allegato");
-        assert_eq!(clean_name(&"x".repeat(300)).chars().count(), MAX_NAME_CHARS);
+        let pdf = "application/pdf";
+        assert_eq!(
+            clean_name(r"C:\Users\anna\ISEE 2026.pdf", pdf),
+            "ISEE 2026.pdf"
+        );
+        assert_eq!(clean_name("../../etc/passwd", pdf), "passwd.pdf");
+        assert_eq!(clean_name("a\"b;c\r\n.pdf", pdf), "abc.pdf");
+        assert_eq!(clean_name("", pdf), "allegato.pdf");
+        assert_eq!(clean_name("dir/", "image/png"), "allegato.png");
+        assert_eq!(clean_name(".htaccess", pdf), "htaccess.pdf");
+        assert!(clean_name(&"x".repeat(300), pdf).chars().count() <= MAX_NAME_CHARS + 4);
+    }
+
+    #[test]
+    fn the_extension_says_what_the_content_is() {
+        assert_eq!(
+            clean_name("rapporto.html", "application/pdf"),
+            "rapporto.html.pdf"
+        );
+        assert_eq!(clean_name("foto.JPG", "image/jpeg"), "foto.JPG");
+        assert_eq!(clean_name("foto.jpeg", "image/jpeg"), "foto.jpeg");
+        assert_eq!(clean_name("scan", "image/webp"), "scan.webp");
+        // A right-to-left override would show `certificato\u{202E}fdp.exe` as `…exe.pdf`.
+        assert_eq!(
+            clean_name("certificato\u{202E}fdp.exe", "application/pdf"),
+            "certificatofdp.exe.pdf"
+        );
     }
 }

@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
 
 use super::{MAX_FILES, MAX_UPLOAD_BYTES, Upload, clean_name, recognise};
+use crate::web::MAX_BODY_BYTES;
 use crate::web::form::MAX_FORM_FIELDS;
 
 /// A decoded request: its text fields in order and its files.
@@ -24,6 +25,9 @@ pub enum MultipartError {
     TooManyFields,
     #[error("the form has more than {MAX_FILES} files")]
     TooManyFiles,
+    /// Its text fields together are over the limit of a form without files.
+    #[error("the form's text is over {MAX_BODY_BYTES} bytes")]
+    TextTooLarge,
     /// The file `name` (field `field`) is not a PDF or an image of an accepted type.
     #[error("the file `{name}` is not a PDF, JPEG, PNG or WebP image")]
     Unrecognised { field: String, name: String },
@@ -53,6 +57,9 @@ pub async fn decode(content_type: &str, body: Bytes) -> Result<Decoded, Multipar
     let mut parts = multer::Multipart::with_reader_with_constraints(reader, boundary, constraints);
     let mut decoded = Decoded::default();
     let mut fields = 0usize;
+    // The text fields may not carry more than a form without files: the larger limit is for
+    // files, which are checked, not for text a plugin would hold in memory.
+    let mut text_bytes = 0usize;
     while let Some(part) = parts
         .next_field()
         .await
@@ -70,6 +77,10 @@ pub async fn decode(content_type: &str, body: Bytes) -> Result<Decoded, Multipar
             .map_err(|e| MultipartError::Malformed(e.to_string()))?;
         match file_name {
             None => {
+                text_bytes += bytes.len();
+                if text_bytes > MAX_BODY_BYTES {
+                    return Err(MultipartError::TextTooLarge);
+                }
                 let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
                     MultipartError::Malformed(format!("the field `{name}` is not UTF-8 text"))
                 })?;
@@ -80,13 +91,13 @@ pub async fn decode(content_type: &str, body: Bytes) -> Result<Decoded, Multipar
                 if decoded.uploads.len() == MAX_FILES {
                     return Err(MultipartError::TooManyFiles);
                 }
-                let file_name = clean_name(&file_name);
                 let Some(content_type) = recognise(&bytes) else {
                     return Err(MultipartError::Unrecognised {
                         field: name,
-                        name: file_name,
+                        name: clean_name(&file_name, ""),
                     });
                 };
+                let file_name = clean_name(&file_name, content_type);
                 decoded.uploads.push(Upload {
                     field: name,
                     name: file_name,
@@ -172,6 +183,12 @@ mod tests {
 
     #[tokio::test]
     async fn broken_and_crowded_forms_are_refused() {
+        let long = vec![b'x'; MAX_BODY_BYTES + 1];
+        let (ct, bytes) = body(&[("note", None, &long[..])]);
+        assert_eq!(
+            decode(&ct, bytes).await.unwrap_err(),
+            MultipartError::TextTooLarge
+        );
         let (_, bytes) = body(&[("a", None, b"1")]);
         assert!(matches!(
             decode("multipart/form-data", bytes.clone()).await,

@@ -158,3 +158,28 @@ pub async fn owned_by(
         })
         .collect()
 }
+
+/// How many files `plugin` of `instance` keeps, and their total size in bytes.
+pub async fn count(
+    conn: &impl ConnectionTrait,
+    instance: &str,
+    plugin: &str,
+) -> Result<(u64, u64), DbErr> {
+    let row = conn
+        .query_one_raw(sql::stmt(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS files, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM files \
+             WHERE instance = ? AND plugin = ?",
+            vec![instance.into(), plugin.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok((0, 0));
+    };
+    let files: i64 = row.try_get("", "files")?;
+    let bytes: i64 = row.try_get("", "bytes")?;
+    Ok((
+        u64::try_from(files).unwrap_or_default(),
+        u64::try_from(bytes).unwrap_or_default(),
+    ))
+}

@@ -70,6 +70,8 @@ pub struct CallState {
     pub(super) refusals: Vec<String>,
     /// The files that came with the request being handled (see [`crate::files`]).
     pub(super) uploads: Vec<crate::files::Upload>,
+    /// The ids of the files this call kept.
+    pub(super) kept: Vec<String>,
 }
 
 impl CallState {
@@ -97,6 +99,44 @@ impl CallState {
             changes: super::changes::ChangeLog::default(),
             refusals: Vec::new(),
             uploads: Vec::new(),
+            kept: Vec::new(),
+        }
+    }
+
+    /// Deletes, in the call's transaction, the files the call kept: its answer refused the
+    /// request (see [`refuses`]). A failure leaves the transaction unable to commit, so the
+    /// call ends as failed rather than keeping them.
+    pub async fn drop_kept_files(&mut self) {
+        let kept = std::mem::take(&mut self.kept);
+        if kept.is_empty() {
+            return;
+        }
+        let (instance, plugin) = (self.ctx.instance.clone(), self.ctx.plugin.clone());
+        let dropped = match self.tx.writer().await {
+            Ok((txn, _)) => {
+                let mut result = Ok(());
+                for id in &kept {
+                    if let Err(err) = crate::files::delete_in(txn, &instance, &plugin, id).await {
+                        result = Err(err);
+                        break;
+                    }
+                }
+                result
+            }
+            Err(err) => Err(err),
+        };
+        match dropped {
+            Ok(()) => {
+                for id in kept {
+                    self.changes.record(
+                        serde_json::json!({ "op": "delete_file", "id": id, "why": "refused" }),
+                    );
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "dropping the files of a refused request failed");
+                self.tx.note_failure();
+            }
         }
     }
 
@@ -149,6 +189,16 @@ pub struct CallSetup {
     pub subscribers: Arc<Subscribers>,
     /// The files of the request, for `handle`; empty for events and jobs.
     pub uploads: Vec<crate::files::Upload>,
+}
+
+/// Whether `response` refuses the request: a page or JSON answer with a status of 400 or more.
+pub fn refuses(response: &crate::host::bindings::types::HttpResponse) -> bool {
+    use crate::host::bindings::types::HttpResponse;
+    match response {
+        HttpResponse::Json(reply) => reply.status >= 400,
+        HttpResponse::Render(page) => page.status >= 400,
+        HttpResponse::Redirect(_) | HttpResponse::File(_) => false,
+    }
 }
 
 /// Runs `f` against a new instance of the plugin, within `deadline`, then settles the call's

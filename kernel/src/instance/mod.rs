@@ -522,10 +522,17 @@ impl Instance {
         let deadline = Duration::from_millis(self.manifest.limits.http_deadline_ms);
         self.call(plugin, caller, uploads, deadline, move |store, bindings| {
             Box::pin(async move {
-                bindings
+                let answer = bindings
                     .trama_plugin_handler()
-                    .call_handle(store, &request)
-                    .await
+                    .call_handle(&mut *store, &request)
+                    .await?;
+                // A page that refuses the request (a form shown again with its problems, a
+                // conflict) commits what the plugin wrote on purpose, but never the files it
+                // kept on the way: a refused request stores no document.
+                if matches!(&answer, Ok(response) if crate::host::call::refuses(response)) {
+                    store.data_mut().drop_kept_files().await;
+                }
+                Ok(answer)
             })
         })
         .await

@@ -98,6 +98,10 @@ fn upload_refused(ctx: &Ctx, err: crate::files::MultipartError) -> WebError {
             WebError::BadRequest(msg("upload_unreadable"))
         }
         MultipartError::TooManyFields => ctx.too_many_fields(),
+        MultipartError::TextTooLarge => {
+            let limit = (super::MAX_BODY_BYTES / 1024).to_string();
+            WebError::PayloadTooLarge(msg("payload_too_large").replace("{kib}", &limit))
+        }
         MultipartError::TooManyFiles => WebError::Refused {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             kind: "too_many_files",
@@ -129,6 +133,23 @@ async fn dispatch(
         return WebError::NotFound.render(&ctx);
     };
     let unsafe_method = !matches!(method, Method::GET | Method::HEAD);
+    // The write rate first: a form with files is worth decoding only within it.
+    if unsafe_method {
+        let who = match &ctx.user {
+            Some(user) => format!("user:{}", user.id),
+            None => format!("address:{}", ctx.client_addr),
+        };
+        if let Err(wait) = instance.rates.write(&who) {
+            tracing::warn!(instance = %instance.id(), plugin = %plugin_name, %who, "plugin write refused: over the write rate");
+            let message = super::pages::msg(&ctx, "rate_limited")
+                .replace("{seconds}", &wait.retry_after_secs.to_string());
+            return WebError::RateLimited {
+                retry_after_secs: wait.retry_after_secs,
+                message,
+            }
+            .render(&ctx);
+        }
+    }
     let mut uploads = Vec::new();
     let (form, body) = if is_form(&headers) {
         match FormFields::parse(&body) {
@@ -162,20 +183,6 @@ async fn dispatch(
             .or(ctx.csrf_header.as_deref());
         if let Err(err) = ctx.check_csrf(token) {
             return err.render(&ctx);
-        }
-        let who = match &ctx.user {
-            Some(user) => format!("user:{}", user.id),
-            None => format!("address:{}", ctx.client_addr),
-        };
-        if let Err(wait) = instance.rates.write(&who) {
-            tracing::warn!(instance = %instance.id(), plugin = %plugin_name, %who, "plugin write refused: over the write rate");
-            let message = super::pages::msg(&ctx, "rate_limited")
-                .replace("{seconds}", &wait.retry_after_secs.to_string());
-            return WebError::RateLimited {
-                retry_after_secs: wait.retry_after_secs,
-                message,
-            }
-            .render(&ctx);
         }
     }
     let request = HttpRequest {

@@ -433,6 +433,19 @@ impl<P: Plugin> TestHost<P> {
             .collect()
     }
 
+    /// Drops the files the call in progress kept (its answer refused the request), as the
+    /// kernel does.
+    pub(crate) fn drop_kept_files(&self) {
+        let inner = &self.inner;
+        let mut state = inner
+            .call
+            .borrow_mut()
+            .take()
+            .unwrap_or_else(|| panic!("dropping kept files outside a call"));
+        inner.runtime.block_on(state.drop_kept_files());
+        *inner.call.borrow_mut() = Some(state);
+    }
+
     /// The files kept about `owner` (name and content, oldest first): what the kernel packs in
     /// their "download my data".
     pub fn files_of(&self, owner: &Account) -> Vec<(String, Vec<u8>)> {
@@ -444,6 +457,17 @@ impl<P: Plugin> TestHost<P> {
             .into_iter()
             .map(|(_, file, body)| (file.name, body))
             .collect()
+    }
+
+    /// How many files the plugin keeps, whoever they are about.
+    pub fn file_count(&self) -> u64 {
+        let inner = &self.inner;
+        let plugin = inner.ctx.plugin.clone();
+        inner
+            .runtime
+            .block_on(trama::files::count(inner.db.conn(), INSTANCE, &plugin))
+            .unwrap_or_else(|err| panic!("counting the files: {err}"))
+            .0
     }
 
     /// The actions of the audit log's entries about `subject`, oldest first.

@@ -319,7 +319,7 @@ pub fn read_submission(
     let answers = Answers::read(&campaign.fields, input, &mut problems);
     let attachments = campaign.rulebook.as_ref().map_or_else(Vec::new, |book| {
         let uploads = trama_sdk::files::uploads();
-        rulebook::answer::read_attachments(&book.questions, &uploads, &mut problems)
+        rulebook::attachment::read(&book.questions, &uploads, &mut problems)
     });
     let rulebook_answers = campaign.rulebook.as_ref().map(|book| {
         let mut answers = rulebook::answer::read_all(&book.questions, input, &mut problems);

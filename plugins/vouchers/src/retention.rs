@@ -28,6 +28,11 @@ pub struct Retired {
 }
 
 /// Retires, within one step, the campaigns closed more than `retention_days` before `now`.
+///
+/// Each query asks for at most what the step has left: the applications not funded are
+/// deleted, so the next page is always new; the funded ones stay, so they are paged by an
+/// offset the campaign keeps (`retire_offset`) — their set no longer changes once the
+/// retention period has run.
 pub fn run(now: i64, retention_days: u32) -> Result<Retired> {
     let cutoff = now.saturating_sub(i64::from(retention_days).saturating_mul(DAY_MS));
     let mut retired = Retired::default();
@@ -44,41 +49,59 @@ pub fn run(now: i64, retention_days: u32) -> Result<Retired> {
         {
             continue;
         }
-        let apps = APPLICATIONS
+        let id = campaign.id.clone();
+        let not_funded = APPLICATIONS
             .query()
-            .filter("campaign", Cmp::Eq, campaign.id.as_str())
-            .fetch_all()?;
-        let mut pending = 0;
-        for mut app in apps {
-            let funded = app.data.status == Status::Beneficiary;
-            if funded && app.data.attachments.is_empty() {
-                continue;
-            }
-            if left == 0 {
-                pending += 1;
-                continue;
-            }
+            .filter("campaign", Cmp::Eq, id.as_str())
+            .filter("status", Cmp::Ne, Status::Beneficiary.key())
+            .limit(page(left))
+            .fetch()?;
+        for app in not_funded {
+            retired.documents_deleted += app.data.attachments.len();
+            crate::personal::delete_application(&app)?;
+            retired.applications_deleted += 1;
             left -= 1;
-            if funded {
+        }
+        if left == 0 {
+            break;
+        }
+        let funded = APPLICATIONS
+            .query()
+            .filter("campaign", Cmp::Eq, id.as_str())
+            .filter("status", Cmp::Eq, Status::Beneficiary.key())
+            .order_by("submitted_at")
+            .offset(campaign.data.retire_offset)
+            .limit(page(left))
+            .fetch()?;
+        let seen = funded.len();
+        for mut app in funded {
+            if !app.data.attachments.is_empty() {
                 retired.documents_deleted += app.data.drop_attachments()?;
                 APPLICATIONS.put_if_version(&app.id, &app.data, app.version)?;
-            } else {
-                retired.documents_deleted += app.data.attachments.len();
-                crate::personal::delete_application(&app)?;
-                retired.applications_deleted += 1;
             }
         }
-        if pending > 0 {
+        left -= seen;
+        campaign.data.retire_offset = campaign
+            .data
+            .retire_offset
+            .saturating_add(u32::try_from(seen).unwrap_or(u32::MAX));
+        if left == 0 {
+            // Perhaps more to do: the next run goes on from here.
+            CAMPAIGNS.put_if_version(&id, &campaign.data, campaign.version)?;
             break;
         }
         campaign.data.retired_at = Some(now);
-        CAMPAIGNS.put_if_version(&campaign.id, &campaign.data, campaign.version)?;
+        CAMPAIGNS.put_if_version(&id, &campaign.data, campaign.version)?;
         audit::record(
             "campaign.retired",
-            &campaign.id,
+            &id,
             &serde_json::json!({ "retention_days": retention_days }),
         )?;
         retired.campaigns += 1;
     }
     Ok(retired)
+}
+
+fn page(left: usize) -> u32 {
+    u32::try_from(left).unwrap_or(u32::MAX)
 }

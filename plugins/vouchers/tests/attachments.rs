@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, host};
+use common::{ANNA, BRUNO, DARIO, host};
 use serde_json::{Value as Json, json};
 use trama_testhost::{Account, Answer, TestHost};
 use vouchers::Vouchers;
@@ -165,6 +165,7 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
     );
     assert_eq!(posing.status, 415);
     assert!(host.files_of(&anna).is_empty(), "a refusal keeps no file");
+    assert_eq!(host.file_count(), 0);
 
     // Accepted: the application holds the documents, by question.
     let filed = apply(
@@ -236,12 +237,33 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
         &[("attestazione", "b.pdf", PDF)],
     );
     assert_eq!(again.status, 409, "{}", again.body);
-    let kept = host.files_of(&anna);
+    let mut kept: Vec<String> = host.files_of(&anna).into_iter().map(|f| f.0).collect();
+    kept.sort();
     assert_eq!(
-        kept.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        kept,
         vec!["ISEE 2026.pdf", "certificato.png"],
         "her data holds the two documents of her application, no more"
     );
+
+    // The office files for Dario, who has no account, with his attestation; filing for him a
+    // second time is refused, and the documents sent with the refused one are not kept.
+    let behalf = |name: &str| {
+        host.submit_files(
+            Some(&operator),
+            &format!("/campaigns/{id}/apply-on-behalf"),
+            &[
+                ("tax_code", DARIO),
+                ("full_name", "Dario Marino"),
+                ("isee", "8000"),
+            ],
+            &[("attestazione", name, PDF)],
+        )
+    };
+    assert_eq!(behalf("dario.pdf").status, 303);
+    assert_eq!(host.file_count(), 3);
+    let twice = behalf("dario-bis.pdf");
+    assert_eq!(twice.status, 409, "{}", twice.body);
+    assert_eq!(host.file_count(), 3, "the refused filing keeps no document");
 
     // An erasure deletes them with the application.
     host.erase(&anna);

@@ -61,14 +61,17 @@ impl files::Host for CallState {
         match kept {
             Ok(file) => {
                 self.uploads[index].kept = true;
+                self.kept.push(file.id.clone());
                 self.changes.record(serde_json::json!({
                     "op": "keep_file", "id": file.id, "size": file.size, "owner": file.owner,
                 }));
                 Ok(Ok(stored(file)))
             }
             Err(err) => {
+                // The database's words stay in the log; the person reads the kernel's.
+                tracing::error!(%err, plugin = %plugin, "keeping a file failed");
                 self.tx.note_failure();
-                Ok(Err(format!("the file could not be kept: {err}")))
+                Ok(Err("the file could not be kept".to_owned()))
             }
         }
     }
@@ -113,8 +116,9 @@ impl files::Host for CallState {
                 Ok(Ok(deleted))
             }
             Err(err) => {
+                tracing::error!(%err, plugin = %plugin, "deleting a file failed");
                 self.tx.note_failure();
-                Ok(Err(format!("the file could not be deleted: {err}")))
+                Ok(Err("the file could not be deleted".to_owned()))
             }
         }
     }

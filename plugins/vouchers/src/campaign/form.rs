@@ -440,6 +440,7 @@ impl Draft {
             created_by,
             close: None,
             retired_at: None,
+            retire_offset: 0,
         }
     }
 }

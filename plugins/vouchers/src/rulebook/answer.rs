@@ -77,31 +77,16 @@ pub enum Kind {
     /// disabled asks it with a yes/no question, and the document backs the answer.
     Attachment {
         /// The types accepted: `pdf`, `jpeg`, `png`, `webp`.
-        #[serde(default = "attachment_kinds")]
+        #[serde(default = "super::attachment::default_kinds")]
         accept: Vec<files::Kind>,
         /// The largest file, in KiB.
-        #[serde(default = "attachment_max_kb")]
+        #[serde(default = "super::attachment::default_max_kb")]
         max_kb: u32,
         /// How many files the question takes (the pages of a certificate photographed one by
         /// one, say).
-        #[serde(default = "one_file")]
+        #[serde(default = "super::attachment::one_file")]
         max_files: u32,
     },
-}
-
-/// Largest file a question may accept, in KiB: within what the kernel reads of one request.
-pub const MAX_ATTACHMENT_KB: u32 = 10 * 1024;
-/// Most files one question takes.
-pub const MAX_FILES_PER_QUESTION: u32 = 5;
-
-fn attachment_kinds() -> Vec<files::Kind> {
-    vec![files::Kind::Pdf, files::Kind::Jpeg, files::Kind::Png]
-}
-fn attachment_max_kb() -> u32 {
-    5 * 1024
-}
-fn one_file() -> u32 {
-    1
 }
 
 fn integer_max() -> i64 {
@@ -207,31 +192,7 @@ impl Question {
                 accept,
                 max_kb,
                 max_files,
-            } => {
-                if accept.is_empty() {
-                    problems.push(at, t!("vouchers.rulebook.attachment_kinds", at = at));
-                }
-                if !(1..=MAX_ATTACHMENT_KB).contains(max_kb) {
-                    problems.push(
-                        at,
-                        t!(
-                            "vouchers.rulebook.attachment_size",
-                            at = at,
-                            max = MAX_ATTACHMENT_KB
-                        ),
-                    );
-                }
-                if !(1..=MAX_FILES_PER_QUESTION).contains(max_files) {
-                    problems.push(
-                        at,
-                        t!(
-                            "vouchers.rulebook.attachment_files",
-                            at = at,
-                            max = MAX_FILES_PER_QUESTION
-                        ),
-                    );
-                }
-            }
+            } => super::attachment::check(at, accept, *max_kb, *max_files, problems),
             _ => {}
         }
     }
@@ -259,7 +220,7 @@ impl Question {
     pub fn read(&self, input: &Input, problems: &mut Problems) -> Option<Answer> {
         let key = self.key.as_str();
         if matches!(self.kind, Kind::Attachment { .. }) {
-            // Files come with the request, not in its fields: see [`read_attachments`].
+            // Files come with the request, not in its fields: see [`super::attachment::read`].
             return None;
         }
         if let Kind::Members { max, tax_codes } = &self.kind {
@@ -595,45 +556,6 @@ pub fn check_births(
             }
         }
     }
-}
-
-/// The files sent for each attachment question, in the order of the questions, checked
-/// against what each accepts: a missing required document, too many files, or a file of a
-/// type or size the question does not take is a problem under the question. Files sent in a
-/// field no question asks for are ignored (and never kept).
-pub fn read_attachments(
-    questions: &[Question],
-    uploads: &[files::Upload],
-    problems: &mut Problems,
-) -> Vec<(String, usize)> {
-    let mut sent = Vec::new();
-    for question in questions {
-        let Some((accept, max_files)) = question.accepts() else {
-            continue;
-        };
-        let key = question.key.as_str();
-        let mine: Vec<&files::Upload> = uploads.iter().filter(|u| u.field == key).collect();
-        if mine.is_empty() {
-            if question.required {
-                problems.push(key, t!("vouchers.problems.attachment_required"));
-            }
-            continue;
-        }
-        if mine.len() > max_files as usize {
-            problems.push(
-                key,
-                t!("vouchers.problems.attachment_too_many", files = max_files),
-            );
-            continue;
-        }
-        let refusals: Vec<String> = mine.iter().filter_map(|u| accept.refusal(u)).collect();
-        if !refusals.is_empty() {
-            problems.push(key, refusals.join("; "));
-            continue;
-        }
-        sent.push((question.key.clone(), mine.len()));
-    }
-    sent
 }
 
 /// Reads every question of `questions` from `input`.
