@@ -29,7 +29,7 @@ capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
 
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "files"]
 [plugins.vouchers.settings]
 municipality_name = "Comune di Prova"
 voucher_code_prefix = "PR"

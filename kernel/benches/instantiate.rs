@@ -36,6 +36,7 @@ fn setup() -> CallSetup {
         caller: None,
         deadline: DEADLINE,
         subscribers: Arc::default(),
+        uploads: Vec::new(),
     }
 }
 

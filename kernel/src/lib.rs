@@ -29,6 +29,7 @@ pub mod board;
 pub mod db;
 pub mod docstore;
 pub(crate) mod event_store;
+pub mod files;
 pub mod ledger;
 pub mod notify;
 // The plugin host: wasmtime, the imports, one call and its transaction.

@@ -133,6 +133,7 @@ async fn a_component_built_against_1_0_0_runs_on_this_kernel() {
         caller: None,
         deadline: Duration::from_secs(30),
         subscribers: Arc::default(),
+        uploads: Vec::new(),
     };
     let outcome = call::call(
         host.engine().clone(),

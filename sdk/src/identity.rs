@@ -60,7 +60,7 @@ pub fn locale_of(id: &str) -> String {
 /// the identity provider they logged in through (SPID, CIE) asserted it: `None` for anonymous
 /// visitors, events and jobs, and for accounts no provider vouched for (they logged in with a
 /// password). A plugin uses it instead of asking the person to type it, so a citizen applies
-/// only under their own. Host API 1.6: set `api = "^1.6"`.
+/// only under their own. Host API 1.6.
 pub fn fiscal_number() -> Option<String> {
     wit::fiscal_number()
 }

@@ -131,6 +131,7 @@ pub mod code;
 pub mod csv;
 mod error;
 pub mod events;
+pub mod files;
 pub mod fiscal;
 mod form;
 pub mod host;

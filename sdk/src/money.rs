@@ -165,23 +165,30 @@ fn ungroup(whole: &str) -> Result<String, MoneyError> {
     Ok(groups.concat())
 }
 
-/// Writes cents as people read them: `1.234,56 €` in Italian, `€1,234.56` in English.
-pub fn format_cents(cents: i64, lang: Lang) -> String {
-    let negative = cents < 0;
-    let abs = cents.unsigned_abs();
-    let (euros, rest) = (abs / 100, abs % 100);
-    let digits = euros.to_string();
+/// A whole number with its thousands grouped as the reader groups them: `12.500` in
+/// Italian, `12,500` in English.
+pub fn group_digits(n: u64, lang: Lang) -> String {
+    let digits = n.to_string();
     let separator = match lang {
         Lang::It => '.',
         Lang::En => ',',
     };
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(separator);
         }
         grouped.push(digit);
     }
+    grouped
+}
+
+/// Writes cents as people read them: `1.234,56 €` in Italian, `€1,234.56` in English.
+pub fn format_cents(cents: i64, lang: Lang) -> String {
+    let negative = cents < 0;
+    let abs = cents.unsigned_abs();
+    let (euros, rest) = (abs / 100, abs % 100);
+    let grouped = group_digits(euros, lang);
     let sign = if negative { "-" } else { "" };
     match lang {
         Lang::It => format!("{sign}{grouped},{rest:02} €"),

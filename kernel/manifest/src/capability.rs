@@ -35,11 +35,13 @@ pub enum Capability {
     Notify,
     /// The instance's message catalogues; ambient (host API 1.5).
     I18n,
+    /// Files sent with a form, kept in the instance's database (host API 1.7).
+    Files,
 }
 
 impl Capability {
     /// Every capability this version of the crate knows.
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Capability::Store,
         Capability::Settings,
         Capability::Identity,
@@ -50,6 +52,7 @@ impl Capability {
         Capability::Ledger,
         Capability::Notify,
         Capability::I18n,
+        Capability::Files,
     ];
 
     /// The interface name, as written in manifests and in the WIT package.
@@ -65,6 +68,7 @@ impl Capability {
             Capability::Ledger => "ledger",
             Capability::Notify => "notify",
             Capability::I18n => "i18n",
+            Capability::Files => "files",
         }
     }
 
@@ -135,7 +139,7 @@ mod tests {
         let err = "wallet".parse::<Capability>().unwrap_err().to_string();
         assert_eq!(
             err,
-            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify, i18n"
+            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify, i18n, files"
         );
     }
 }

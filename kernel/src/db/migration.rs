@@ -5,8 +5,10 @@ use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
 mod accounts;
+mod files;
 
 use accounts::{DisabledAccounts, Identity, NoticeAddress, Privacy};
+use files::Files;
 
 pub struct Migrator;
 
@@ -28,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(Identity),
             Box::new(Privacy),
             Box::new(NoticeAddress),
+            Box::new(Files),
         ]
     }
 }

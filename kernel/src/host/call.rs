@@ -68,6 +68,10 @@ pub struct CallState {
     /// What the call tried to reach beyond its grant (a collection it did not declare), for
     /// the audit log: refusing is not enough, an operator must learn that a plugin probes.
     pub(super) refusals: Vec<String>,
+    /// The files that came with the request being handled (see [`crate::files`]).
+    pub(super) uploads: Vec<crate::files::Upload>,
+    /// The ids of the files this call kept.
+    pub(super) kept: Vec<String>,
 }
 
 impl CallState {
@@ -94,7 +98,52 @@ impl CallState {
             notices: Vec::new(),
             changes: super::changes::ChangeLog::default(),
             refusals: Vec::new(),
+            uploads: Vec::new(),
+            kept: Vec::new(),
         }
+    }
+
+    /// Deletes, in the call's transaction, the files the call kept: its answer refused the
+    /// request (see [`refuses`]). A failure leaves the transaction unable to commit, so the
+    /// call ends as failed rather than keeping them.
+    pub async fn drop_kept_files(&mut self) {
+        let kept = std::mem::take(&mut self.kept);
+        if kept.is_empty() {
+            return;
+        }
+        let (instance, plugin) = (self.ctx.instance.clone(), self.ctx.plugin.clone());
+        let dropped = match self.tx.writer().await {
+            Ok((txn, _)) => {
+                let mut result = Ok(());
+                for id in &kept {
+                    if let Err(err) = crate::files::delete_in(txn, &instance, &plugin, id).await {
+                        result = Err(err);
+                        break;
+                    }
+                }
+                result
+            }
+            Err(err) => Err(err),
+        };
+        match dropped {
+            Ok(()) => {
+                for id in kept {
+                    self.changes.record(
+                        serde_json::json!({ "op": "delete_file", "id": id, "why": "refused" }),
+                    );
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "dropping the files of a refused request failed");
+                self.tx.note_failure();
+            }
+        }
+    }
+
+    /// The same state, with the files of the request being handled.
+    pub fn with_uploads(mut self, uploads: Vec<crate::files::Upload>) -> Self {
+        self.uploads = uploads;
+        self
     }
 
     /// Ends a call made without an instance (see [`CallState::new`]) as the kernel ends every
@@ -138,6 +187,18 @@ pub struct CallSetup {
     pub caller: Option<User>,
     pub deadline: Duration,
     pub subscribers: Arc<Subscribers>,
+    /// The files of the request, for `handle`; empty for events and jobs.
+    pub uploads: Vec<crate::files::Upload>,
+}
+
+/// Whether `response` refuses the request: a page or JSON answer with a status of 400 or more.
+pub fn refuses(response: &crate::host::bindings::types::HttpResponse) -> bool {
+    use crate::host::bindings::types::HttpResponse;
+    match response {
+        HttpResponse::Json(reply) => reply.status >= 400,
+        HttpResponse::Render(page) => page.status >= 400,
+        HttpResponse::Redirect(_) | HttpResponse::File(_) => false,
+    }
 }
 
 /// Runs `f` against a new instance of the plugin, within `deadline`, then settles the call's
@@ -260,8 +321,9 @@ pub fn new_store(engine: &Engine, ctx: Arc<PluginContext>, setup: CallSetup) -> 
         caller,
         deadline,
         subscribers,
+        uploads,
     } = setup;
-    let state = CallState::new(ctx, caller, subscribers);
+    let state = CallState::new(ctx, caller, subscribers).with_uploads(uploads);
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
     // At every epoch tick (`EPOCH_TICK`) the plugin yields to the runtime, so a busy plugin

@@ -380,6 +380,7 @@ mod tests {
             caller: None,
             deadline,
             subscribers: Arc::default(),
+            uploads: Vec::new(),
         }
     }
 

@@ -400,14 +400,20 @@ impl Instance {
         let deadline = Duration::from_millis(self.manifest.limits.job_deadline_ms);
         let prev = previous.clone();
         let outcome = self
-            .call(plugin, None, deadline, move |store, bindings| {
-                Box::pin(async move {
-                    bindings
-                        .trama_plugin_handler()
-                        .call_install(store, prev.as_deref())
-                        .await
-                })
-            })
+            .call(
+                plugin,
+                None,
+                Vec::new(),
+                deadline,
+                move |store, bindings| {
+                    Box::pin(async move {
+                        bindings
+                            .trama_plugin_handler()
+                            .call_install(store, prev.as_deref())
+                            .await
+                    })
+                },
+            )
             .await
             .map_err(|err| plugin_error(format!("install hook: {err}")))?;
         outcome.map_err(|message| plugin_error(format!("install hook refused: {message}")))?;
@@ -456,6 +462,7 @@ impl Instance {
         &self,
         plugin: &LoadedPlugin,
         caller: Option<WitUser>,
+        uploads: Vec<crate::files::Upload>,
         deadline: Duration,
         f: F,
     ) -> Result<Result<T, E>, CallError>
@@ -475,6 +482,7 @@ impl Instance {
             caller,
             deadline,
             subscribers: self.subscribers.clone(),
+            uploads,
         };
         let outcome = crate::host::call::call(
             self.host.engine().clone(),
@@ -509,14 +517,22 @@ impl Instance {
         plugin: &LoadedPlugin,
         request: HttpRequest,
         caller: Option<WitUser>,
+        uploads: Vec<crate::files::Upload>,
     ) -> Result<HandleResult, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.http_deadline_ms);
-        self.call(plugin, caller, deadline, move |store, bindings| {
+        self.call(plugin, caller, uploads, deadline, move |store, bindings| {
             Box::pin(async move {
-                bindings
+                let answer = bindings
                     .trama_plugin_handler()
-                    .call_handle(store, &request)
-                    .await
+                    .call_handle(&mut *store, &request)
+                    .await?;
+                // A page that refuses the request (a form shown again with its problems, a
+                // conflict) commits what the plugin wrote on purpose, but never the files it
+                // kept on the way: a refused request stores no document.
+                if matches!(&answer, Ok(response) if crate::host::call::refuses(response)) {
+                    store.data_mut().drop_kept_files().await;
+                }
+                Ok(answer)
             })
         })
         .await
@@ -529,14 +545,20 @@ impl Instance {
         event: Event,
     ) -> Result<Result<(), String>, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.event_deadline_ms);
-        self.call(plugin, None, deadline, move |store, bindings| {
-            Box::pin(async move {
-                bindings
-                    .trama_plugin_handler()
-                    .call_on_event(store, &event)
-                    .await
-            })
-        })
+        self.call(
+            plugin,
+            None,
+            Vec::new(),
+            deadline,
+            move |store, bindings| {
+                Box::pin(async move {
+                    bindings
+                        .trama_plugin_handler()
+                        .call_on_event(store, &event)
+                        .await
+                })
+            },
+        )
         .await
     }
 
@@ -547,14 +569,20 @@ impl Instance {
         job: String,
     ) -> Result<Result<(), String>, CallError> {
         let deadline = Duration::from_millis(self.manifest.limits.job_deadline_ms);
-        self.call(plugin, None, deadline, move |store, bindings| {
-            Box::pin(async move {
-                bindings
-                    .trama_plugin_handler()
-                    .call_run_job(store, &job)
-                    .await
-            })
-        })
+        self.call(
+            plugin,
+            None,
+            Vec::new(),
+            deadline,
+            move |store, bindings| {
+                Box::pin(async move {
+                    bindings
+                        .trama_plugin_handler()
+                        .call_run_job(store, &job)
+                        .await
+                })
+            },
+        )
         .await
     }
 }

@@ -4,8 +4,8 @@
 //! pseudonymise what it holds about the person (`DELETE`, as that person); each plugin keeps
 //! what the law makes it keep (a voucher paid out stays in the accounts) and says so. Only when
 //! every plugin has answered does the kernel pseudonymise the account in one transaction: the
-//! name, address and password go, sessions, messages, roles, links and login records are
-//! deleted, and an audit entry records the erasure with what each service kept and why. A
+//! name, address and password go, sessions, messages, roles, links, login records and attached files are
+//! deleted, the files they attached are deleted, and an audit entry records the erasure with what each service kept and why. A
 //! plugin that fails stops the erasure before the account changes; the plugins' steps are
 //! idempotent, so carrying it out again completes it.
 //!
@@ -189,8 +189,11 @@ async fn pseudonymise(
         ],
     ))
     .await?;
-    let by_id: [(&str, &str); 5] = [
+    let by_id: [(&str, &str); 6] = [
         ("sessions", "user_id"),
+        // The documents the person attached: a plugin deletes them with its records, and
+        // whatever one left (a plugin since removed, a bug) goes with the account.
+        ("files", "owner"),
         ("user_roles", "user_id"),
         ("account_links", "user_id"),
         ("notifications", "recipient"),

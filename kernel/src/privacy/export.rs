@@ -36,7 +36,16 @@ pub async fn download(
     user: &User,
     locale: &str,
 ) -> Result<Download, PrivacyError> {
-    let account = account(&instance.db, instance.id(), user).await?;
+    let mut account = account(&instance.db, instance.id(), user).await?;
+    let attachments = attachments(&instance.db, instance.id(), user).await?;
+    if let Json::Object(map) = &mut account {
+        let listed = attachments.iter().map(|(path, meta, _)| {
+            let mut meta = meta.clone();
+            meta["path"] = json!(path);
+            meta
+        });
+        map.insert("files".into(), Json::Array(listed.collect()));
+    }
     let mut files: Vec<(String, Json)> = vec![("account.json".into(), account)];
     let mut services = Vec::new();
     for plugin in instance.plugins.values() {
@@ -47,8 +56,13 @@ pub async fn download(
         files.push((format!("services/{}.json", plugin.name), data));
         services.push(plugin.name.clone());
     }
+    let attachments: Vec<(String, Vec<u8>)> = attachments
+        .into_iter()
+        .map(|(path, _, body)| (path, body))
+        .collect();
     let zip = pack(
         &files,
+        &attachments,
         &readme(locale, instance.manifest.instance.name.as_str()),
         crate::clock::ZONE,
     )?;
@@ -136,6 +150,31 @@ async fn account(db: &Db, instance: &str, user: &User) -> Result<Json, DbErr> {
     Ok(Json::Object(out))
 }
 
+/// The files kept about `user` (an application's attachments): for each, its path in the ZIP
+/// (`files/<service>/<id>-<name>`), what is known of it, and its content.
+async fn attachments(
+    db: &Db,
+    instance: &str,
+    user: &User,
+) -> Result<Vec<(String, Json, Vec<u8>)>, DbErr> {
+    let owned = crate::files::owned_by(db.conn(), instance, &user.id).await?;
+    Ok(owned
+        .into_iter()
+        .map(|(plugin, file, body)| {
+            let path = format!("files/{plugin}/{}-{}", file.id, file.name);
+            let meta = json!({
+                "service": plugin,
+                "name": file.name,
+                "content_type": file.content_type,
+                "size": file.size,
+                "sha256": file.sha256,
+                "created_at": file.created_at,
+            });
+            (path, meta, body)
+        })
+        .collect())
+}
+
 /// The rows of `query` as JSON objects.
 async fn rows(db: &Db, query: &str, values: Vec<Value>) -> Result<Vec<Json>, DbErr> {
     JsonValue::find_by_statement(sql::stmt(db.backend(), query, values))
@@ -150,7 +189,8 @@ fn readme(locale: &str, instance_name: &str) -> String {
             "I vostri dati personali presso {instance_name}.\n\n\
              account.json: l'account, i ruoli, le accettazioni dell'informativa, le sessioni, i messaggi,\n\
              il posto al tavolo di coordinamento e le voci del registro di controllo che vi riguardano.\n\
-             services/<servizio>.json: quanto ciascun servizio conserva su di voi.\n\n\
+             services/<servizio>.json: quanto ciascun servizio conserva su di voi.\n\
+             files/<servizio>/: i documenti che avete allegato, così come li avete inviati.\n\n\
              I file sono in formato JSON; le date sono nel fuso orario dell'istanza.\n"
         )
     } else {
@@ -158,15 +198,18 @@ fn readme(locale: &str, instance_name: &str) -> String {
             "Your personal data held by {instance_name}.\n\n\
              account.json: your account, roles, privacy agreements, sessions, messages, seat on the\n\
              coordination table and the audit log entries about you.\n\
-             services/<service>.json: what each service holds about you.\n\n\
+             services/<service>.json: what each service holds about you.\n\
+             files/<service>/: the documents you attached, as you sent them.\n\n\
              The files are JSON; dates are in the instance's time zone.\n"
         )
     }
 }
 
-/// The ZIP: a read-me and one pretty-printed JSON file each, times made readable.
+/// The ZIP: a read-me, one pretty-printed JSON file each, times made readable, and the
+/// attachments as they were sent.
 fn pack(
     files: &[(String, Json)],
+    attachments: &[(String, Vec<u8>)],
     readme: &str,
     zone: chrono_tz::Tz,
 ) -> Result<Vec<u8>, PrivacyError> {
@@ -181,6 +224,10 @@ fn pack(
         readable_times(&mut data, zone);
         let text = serde_json::to_vec_pretty(&data).unwrap_or_default();
         zip.write_all(&text)?;
+    }
+    for (name, body) in attachments {
+        zip.start_file(name.as_str(), options)?;
+        zip.write_all(body)?;
     }
     Ok(zip.finish()?.into_inner())
 }

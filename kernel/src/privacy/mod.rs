@@ -64,7 +64,7 @@ async fn ask_plugin(
         why,
     };
     let reply = match instance
-        .handle(plugin, request, Some(user.clone().into()))
+        .handle(plugin, request, Some(user.clone().into()), Vec::new())
         .await
     {
         Ok(Ok(HttpResponse::Json(reply))) if reply.status == 200 => reply,

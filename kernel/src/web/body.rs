@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::{AppState, Ctx, MAX_BODY_BYTES, WebError};
+use crate::files::MAX_UPLOAD_BYTES;
 
 /// Largest announced body the kernel reads and discards before refusing it; anything bigger is
 /// refused at once and the connection closed.
@@ -21,7 +22,8 @@ const DRAIN_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// Why a body was not read.
 enum Unread {
-    TooLarge,
+    /// Over the limit, in bytes, that applied to the request.
+    TooLarge(usize),
     TimedOut,
     Broken,
 }
@@ -40,11 +42,12 @@ pub async fn read_body(State(state): State<AppState>, request: Request, next: Ne
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let limit = limit_for(&request);
     let (mut head, body) = request.into_parts();
     // The connection layer's deadline restarts with every piece of body that arrives; this
     // one bounds the whole body, so a byte every few seconds cannot hold a request open.
     let deadline = state.body_timeout;
-    if let Some(length) = announced.filter(|length| *length > MAX_BODY_BYTES as u64) {
+    if let Some(length) = announced.filter(|length| *length > limit as u64) {
         let continues = head
             .headers
             .get(header::EXPECT)
@@ -53,22 +56,32 @@ pub async fn read_body(State(state): State<AppState>, request: Request, next: Ne
         if length <= DRAIN_LIMIT && !continues {
             let _ = tokio::time::timeout(deadline, drain(body)).await;
         }
-        return refuse(&mut head, &state, Unread::TooLarge).await;
+        return refuse(&mut head, &state, Unread::TooLarge(limit)).await;
     }
-    match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
         Ok(Ok(bytes)) => next.run(Request::from_parts(head, Body::from(bytes))).await,
-        Ok(Err(err)) => refuse(&mut head, &state, classify(&err)).await,
+        Ok(Err(err)) => refuse(&mut head, &state, classify(&err, limit)).await,
         Err(_) => refuse(&mut head, &state, Unread::TimedOut).await,
+    }
+}
+
+/// The most a request may carry: [`MAX_BODY_BYTES`], or [`MAX_UPLOAD_BYTES`] for a form with
+/// files sent to a plugin (the only place files are taken).
+fn limit_for(request: &Request) -> usize {
+    if request.uri().path().starts_with("/p/") && crate::files::is_multipart(request.headers()) {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
     }
 }
 
 /// Tells a body over the cap and a body that came too slowly from a broken one (a client that
 /// reset the connection), by the errors in the chain.
-fn classify(err: &axum::Error) -> Unread {
+fn classify(err: &axum::Error, limit: usize) -> Unread {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(cause) = source {
         if cause.is::<http_body_util::LengthLimitError>() {
-            return Unread::TooLarge;
+            return Unread::TooLarge(limit);
         }
         if cause.is::<tower_http::timeout::TimeoutError>() {
             return Unread::TimedOut;
@@ -94,8 +107,8 @@ async fn refuse(head: &mut axum::http::request::Parts, state: &AppState, why: Un
     let mut response = match Ctx::from_request_parts(head, state).await {
         Ok(ctx) => {
             let error = match why {
-                Unread::TooLarge => {
-                    let limit = (MAX_BODY_BYTES / 1024).to_string();
+                Unread::TooLarge(limit) => {
+                    let limit = (limit / 1024).to_string();
                     let message = super::pages::msg(&ctx, "payload_too_large");
                     WebError::PayloadTooLarge(message.replace("{kib}", &limit))
                 }

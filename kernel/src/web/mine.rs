@@ -51,7 +51,7 @@ pub async fn list(ctx: Ctx) -> Response {
             locale: ctx.locale.clone(),
         };
         let items = match instance
-            .handle(plugin, request, Some(user.clone().into()))
+            .handle(plugin, request, Some(user.clone().into()), Vec::new())
             .await
         {
             Ok(Ok(HttpResponse::Json(reply))) if reply.status == 200 => {

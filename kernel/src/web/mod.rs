@@ -7,7 +7,7 @@ mod body;
 mod context;
 mod dev_page;
 mod error;
-mod form;
+pub(crate) mod form;
 mod governance;
 mod headers;
 mod inbox;
@@ -189,7 +189,9 @@ pub fn router(state: AppState) -> Router {
         .route("/p/{plugin}/{*rest}", any(plugin_route::handle))
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // `body::read_body` has read the body within the limit that applies to the request;
+        // extractors must not cut a form with files short at the smaller one.
+        .layer(DefaultBodyLimit::max(crate::files::MAX_UPLOAD_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             body::read_body,

@@ -88,6 +88,34 @@ fn is_form(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
+/// The refusal of a form with files the kernel would not take, in the visitor's language.
+fn upload_refused(ctx: &Ctx, err: crate::files::MultipartError) -> WebError {
+    use crate::files::MultipartError;
+    let msg = |key| super::pages::msg(ctx, key);
+    match err {
+        MultipartError::Malformed(why) => {
+            tracing::debug!(%why, "an unreadable multipart form");
+            WebError::BadRequest(msg("upload_unreadable"))
+        }
+        MultipartError::TooManyFields => ctx.too_many_fields(),
+        MultipartError::TextTooLarge => {
+            let limit = (super::MAX_BODY_BYTES / 1024).to_string();
+            WebError::PayloadTooLarge(msg("payload_too_large").replace("{kib}", &limit))
+        }
+        MultipartError::TooManyFiles => WebError::Refused {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            kind: "too_many_files",
+            message: msg("upload_too_many_files")
+                .replace("{limit}", &crate::files::MAX_FILES.to_string()),
+        },
+        MultipartError::Unrecognised { name, .. } => WebError::Refused {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            kind: "file_type_refused",
+            message: msg("upload_unrecognised").replace("{name}", &name),
+        },
+    }
+}
+
 async fn dispatch(
     ctx: Ctx,
     method: Method,
@@ -105,10 +133,40 @@ async fn dispatch(
         return WebError::NotFound.render(&ctx);
     };
     let unsafe_method = !matches!(method, Method::GET | Method::HEAD);
+    // The write rate first: a form with files is worth decoding only within it.
+    if unsafe_method {
+        let who = match &ctx.user {
+            Some(user) => format!("user:{}", user.id),
+            None => format!("address:{}", ctx.client_addr),
+        };
+        if let Err(wait) = instance.rates.write(&who) {
+            tracing::warn!(instance = %instance.id(), plugin = %plugin_name, %who, "plugin write refused: over the write rate");
+            let message = super::pages::msg(&ctx, "rate_limited")
+                .replace("{seconds}", &wait.retry_after_secs.to_string());
+            return WebError::RateLimited {
+                retry_after_secs: wait.retry_after_secs,
+                message,
+            }
+            .render(&ctx);
+        }
+    }
+    let mut uploads = Vec::new();
     let (form, body) = if is_form(&headers) {
         match FormFields::parse(&body) {
             Ok(form) => (form.into_pairs(), Vec::new()),
             Err(_) => return ctx.too_many_fields().render(&ctx),
+        }
+    } else if unsafe_method && crate::files::is_multipart(&headers) {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        match crate::files::decode(content_type, body).await {
+            Ok(decoded) => {
+                uploads = decoded.uploads;
+                (decoded.form, Vec::new())
+            }
+            Err(err) => return upload_refused(&ctx, err).render(&ctx),
         }
     } else {
         (Vec::new(), body.to_vec())
@@ -125,20 +183,6 @@ async fn dispatch(
             .or(ctx.csrf_header.as_deref());
         if let Err(err) = ctx.check_csrf(token) {
             return err.render(&ctx);
-        }
-        let who = match &ctx.user {
-            Some(user) => format!("user:{}", user.id),
-            None => format!("address:{}", ctx.client_addr),
-        };
-        if let Err(wait) = instance.rates.write(&who) {
-            tracing::warn!(instance = %instance.id(), plugin = %plugin_name, %who, "plugin write refused: over the write rate");
-            let message = super::pages::msg(&ctx, "rate_limited")
-                .replace("{seconds}", &wait.retry_after_secs.to_string());
-            return WebError::RateLimited {
-                retry_after_secs: wait.retry_after_secs,
-                message,
-            }
-            .render(&ctx);
         }
     }
     let request = HttpRequest {
@@ -157,7 +201,7 @@ async fn dispatch(
         locale: ctx.locale.clone(),
     };
     let caller = ctx.user.clone().map(Into::into);
-    match instance.handle(&plugin, request, caller).await {
+    match instance.handle(&plugin, request, caller, uploads).await {
         Ok(Ok(response)) => match respond(&ctx, &plugin_name, response) {
             Ok(response) => response,
             Err(refused) => {
@@ -278,14 +322,8 @@ fn respond(ctx: &Ctx, plugin: &str, response: HttpResponse) -> Result<Response, 
             }
             let content_type = HeaderValue::from_str(&download.content_type)
                 .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-            let filename: String = download
-                .filename
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
-                .collect();
-            let disposition =
-                HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
-                    .unwrap_or(HeaderValue::from_static("attachment"));
+            let disposition = HeaderValue::from_str(&disposition(&download.filename))
+                .unwrap_or(HeaderValue::from_static("attachment"));
             (
                 ctx.jar.clone(),
                 [
@@ -329,4 +367,38 @@ fn plugin_error(ctx: &Ctx, plugin: &str, asked: &str, error: PluginError) -> Res
         message,
     }
     .render(ctx)
+}
+
+/// `Content-Disposition` for a download named `name`: an ASCII `filename` every browser reads,
+/// and the name as it is (`Attestazione ISEE – 2026.pdf`) in RFC 6266's `filename*`, which
+/// browsers prefer.
+fn disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
+        .collect();
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_download_keeps_its_name_in_any_script() {
+        assert_eq!(
+            super::disposition("ISEE è.pdf"),
+            "attachment; filename=\"ISEE.pdf\"; filename*=UTF-8''ISEE%20%C3%A8.pdf"
+        );
+        assert_eq!(
+            super::disposition("a\"b.csv"),
+            "attachment; filename=\"ab.csv\"; filename*=UTF-8''a%22b.csv"
+        );
+    }
 }

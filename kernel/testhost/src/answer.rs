@@ -136,6 +136,57 @@ impl<P: Plugin> TestHost<P> {
         self.send(caller, request)
     }
 
+    /// `POST path` with a browser's form with files (`multipart/form-data`): `files` are
+    /// (field, file name, content). The body is encoded as a browser does and decoded by the
+    /// kernel's own code (`trama::files::decode`): a file whose content is not an accepted type
+    /// is refused with 415 before the plugin runs, too many files with 413. As in an instance,
+    /// the files a plugin kept are dropped when its answer refuses the request.
+    pub fn submit_files(
+        &self,
+        caller: Option<&Account>,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Answer {
+        let (content_type, body) = multipart_body(fields, files);
+        let decoded = self
+            .inner
+            .runtime
+            .block_on(trama::files::decode(&content_type, body.into()));
+        let decoded = match decoded {
+            Ok(decoded) => decoded,
+            Err(err) => {
+                let (status, kind) = match err {
+                    trama::files::MultipartError::Unrecognised { .. } => (415, "file_type_refused"),
+                    trama::files::MultipartError::TooManyFiles => (413, "too_many_files"),
+                    trama::files::MultipartError::TooManyFields => (413, "too_many_fields"),
+                    trama::files::MultipartError::TextTooLarge => (413, "payload_too_large"),
+                    trama::files::MultipartError::Malformed(_) => (400, "bad_request"),
+                };
+                return Answer {
+                    status,
+                    body: json!({ "error": { "kind": kind, "message": err.to_string() } }),
+                    template: None,
+                    location: None,
+                    file: None,
+                };
+            }
+        };
+        let request = decoded.form.iter().fold(
+            with_query(Request::new(Method::Post, path_of(path)), path)
+                .with_header("content-type", &content_type)
+                .with_header("accept", "text/html"),
+            |request, (name, value)| request.with_form(name, value),
+        );
+        Answer::from(self.call_with(caller, decoded.uploads, || {
+            let response = trama_sdk::serve::request::<P>(request)?;
+            if response.status() >= 400 {
+                self.drop_kept_files();
+            }
+            Ok(response)
+        }))
+    }
+
     /// Any request built by hand.
     pub fn send(&self, caller: Option<&Account>, request: Request) -> Answer {
         Answer::from(self.request(caller, request))
@@ -154,6 +205,32 @@ impl<P: Plugin> TestHost<P> {
             .with_body(body.to_string());
         self.send(caller, request)
     }
+}
+
+/// `fields` and `files` (field, file name, content) as a browser encodes a form with files.
+fn multipart_body(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "----trama-testhost-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(value.as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    for (name, file, content) in files {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 /// The path without its query string.

@@ -2,9 +2,9 @@
 //! [`CallState`](trama::host::CallState) — the code that answers a plugin in an instance —
 //! with the call's transaction, its checks and its limits.
 
-use trama::host::bindings::{audit, events, identity, ledger, notify, settings, store};
+use trama::host::bindings::{audit, events, files, identity, ledger, notify, settings, store};
 use trama_sdk::bindings::trama::plugin::types::{LogLevel, User};
-use trama_sdk::bindings::trama::plugin::{ledger as l, notify as n, store as s};
+use trama_sdk::bindings::trama::plugin::{files as f, ledger as l, notify as n, store as s};
 use trama_sdk::host::native::NativeHost;
 
 use trama_manifest::Capability;
@@ -246,5 +246,37 @@ impl NativeHost for Inner {
     /// The SDK reads the catalogues from disk, merged as the kernel merges them.
     fn i18n_text(&self, _locale: &str, _key: &str) -> Option<Option<String>> {
         None
+    }
+
+    fn files_uploads(&self) -> Vec<f::Upload> {
+        across(answer!(self, Files, "files.uploads", |state| {
+            files::Host::uploads(&mut state)
+        }))
+    }
+
+    fn files_keep(&self, field: &str, owner: Option<&str>) -> Result<f::Stored, String> {
+        across(answer!(self, Files, "files.keep", |state| {
+            files::Host::keep(&mut state, field.to_owned(), owner.map(str::to_owned))
+        }))
+    }
+
+    fn files_describe(&self, id: &str) -> Option<f::Stored> {
+        across(answer!(self, Files, "files.describe", |state| {
+            files::Host::describe(&mut state, id.to_owned())
+        }))
+    }
+
+    fn files_read(&self, id: &str) -> Option<Vec<u8>> {
+        answer!(self, Files, "files.read", |state| files::Host::read(
+            &mut state,
+            id.to_owned()
+        ))
+    }
+
+    fn files_delete(&self, id: &str) -> Result<bool, String> {
+        answer!(self, Files, "files.delete", |state| files::Host::delete(
+            &mut state,
+            id.to_owned()
+        ))
     }
 }

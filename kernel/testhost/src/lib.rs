@@ -320,13 +320,24 @@ impl<P: Plugin> TestHost<P> {
         caller: Option<&Account>,
         work: impl FnOnce() -> trama_sdk::Result<R>,
     ) -> trama_sdk::Result<R> {
+        self.call_with(caller, Vec::new(), work)
+    }
+
+    /// [`call`](Self::call), with the files a request carried (see `trama::files`).
+    pub fn call_with<R>(
+        &self,
+        caller: Option<&Account>,
+        uploads: Vec<trama::files::Upload>,
+        work: impl FnOnce() -> trama_sdk::Result<R>,
+    ) -> trama_sdk::Result<R> {
         let inner = &self.inner;
         assert!(
             inner.call.borrow().is_none(),
             "a test host call does not nest inside another"
         );
         let user = caller.map(|account| self.host_user(account));
-        let state = CallState::new(inner.ctx.clone(), user, Arc::new(Subscribers::default()));
+        let state = CallState::new(inner.ctx.clone(), user, Arc::new(Subscribers::default()))
+            .with_uploads(uploads);
         *inner.call.borrow_mut() = Some(state);
         // Every call starts in a fresh instance, in the instance's language until the request
         // says otherwise.
@@ -420,6 +431,60 @@ impl<P: Plugin> TestHost<P> {
                 body: message.body,
             })
             .collect()
+    }
+
+    /// Drops the files the call in progress kept (its answer refused the request), as the
+    /// kernel does.
+    pub(crate) fn drop_kept_files(&self) {
+        let inner = &self.inner;
+        let mut state = inner
+            .call
+            .borrow_mut()
+            .take()
+            .unwrap_or_else(|| panic!("dropping kept files outside a call"));
+        inner.runtime.block_on(state.drop_kept_files());
+        *inner.call.borrow_mut() = Some(state);
+    }
+
+    /// The files kept about `owner` (name and content, oldest first): what the kernel packs in
+    /// their "download my data".
+    pub fn files_of(&self, owner: &Account) -> Vec<(String, Vec<u8>)> {
+        let inner = &self.inner;
+        inner
+            .runtime
+            .block_on(trama::files::owned_by(inner.db.conn(), INSTANCE, &owner.id))
+            .unwrap_or_else(|err| panic!("reading the files: {err}"))
+            .into_iter()
+            .map(|(_, file, body)| (file.name, body))
+            .collect()
+    }
+
+    /// How many files the plugin keeps, whoever they are about.
+    pub fn file_count(&self) -> u64 {
+        let inner = &self.inner;
+        let plugin = inner.ctx.plugin.clone();
+        inner
+            .runtime
+            .block_on(trama::files::count(inner.db.conn(), INSTANCE, &plugin))
+            .unwrap_or_else(|err| panic!("counting the files: {err}"))
+            .0
+    }
+
+    /// The actions of the audit log's entries about `subject`, oldest first.
+    pub fn audited(&self, subject: &str) -> Vec<String> {
+        let inner = &self.inner;
+        let filter = trama::audit::Filter {
+            subject: Some(subject.to_owned()),
+            ..trama::audit::Filter::default()
+        };
+        let mut entries = inner
+            .runtime
+            .block_on(trama::audit::search(
+                &inner.db, INSTANCE, &filter, None, 1000,
+            ))
+            .unwrap_or_else(|err| panic!("reading the audit log: {err}"));
+        entries.sort_by_key(|entry| entry.seq);
+        entries.into_iter().map(|entry| entry.action).collect()
     }
 
     /// The account as the kernel hands it to a plugin, with its current roles.

@@ -209,10 +209,31 @@ pub struct Application {
     /// [`crate::transfer`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transfers: Vec<crate::transfer::OrderLine>,
+    /// The documents attached to the rulebook's questions, kept in the instance's files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
     #[serde(default)]
     pub history: Vec<Step>,
     pub submitted_at: i64,
     pub updated_at: i64,
+}
+
+/// A document attached to an application, for the question `question`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub question: String,
+    pub file: trama_sdk::files::StoredFile,
+}
+
+impl Application {
+    /// Deletes the attached documents from the instance's files and forgets them: how many
+    /// there were. Part of the caller's call, so a failure later keeps them all.
+    pub fn drop_attachments(&mut self) -> Result<usize> {
+        for attached in &self.attachments {
+            trama_sdk::files::delete(&attached.file.id)?;
+        }
+        Ok(std::mem::take(&mut self.attachments).len())
+    }
 }
 
 /// The id applications had before 1.3, `{campaign}-{tax code}`: still read, so a campaign
@@ -231,6 +252,9 @@ pub struct Submission {
     pub answers: Answers,
     /// The answers to the campaign's rulebook, when it has one.
     pub rulebook_answers: Option<rulebook::Answers>,
+    /// The attachment questions the request sent files for, and how many: checked, kept only
+    /// when the application is stored.
+    pub attachments: Vec<(String, usize)>,
 }
 
 /// Reads a submission to `campaign`. On behalf of someone, their full name is required; a
@@ -297,6 +321,10 @@ pub fn read_submission(
         caller.display_name.clone()
     };
     let answers = Answers::read(&campaign.fields, input, &mut problems);
+    let attachments = campaign.rulebook.as_ref().map_or_else(Vec::new, |book| {
+        let uploads = trama_sdk::files::uploads();
+        rulebook::attachment::read(&book.questions, &uploads, &mut problems)
+    });
     let rulebook_answers = campaign.rulebook.as_ref().map(|book| {
         let mut answers = rulebook::answer::read_all(&book.questions, input, &mut problems);
         let today = trama_sdk::local::today(trama_sdk::clock::now_ms());
@@ -310,6 +338,7 @@ pub fn read_submission(
         on_behalf,
         answers,
         rulebook_answers,
+        attachments,
     })
 }
 

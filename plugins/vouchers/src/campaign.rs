@@ -186,6 +186,12 @@ pub struct Campaign {
     pub created_by: String,
     #[serde(default)]
     pub close: Option<CloseState>,
+    /// When its applications were retired after the retention period ([`crate::retention`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<i64>,
+    /// How many funded applications the retention has gone through so far.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retire_offset: u32,
 }
 
 impl Campaign {
@@ -209,6 +215,10 @@ impl Campaign {
             }
         }
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The ledger account holding the budget not yet issued.

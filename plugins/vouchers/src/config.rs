@@ -24,6 +24,9 @@ pub struct Settings {
     /// The treasury's bank BIC, optional in SEPA.
     #[serde(default)]
     pub treasury_bic: String,
+    /// Days a closed campaign's applications are kept before the ones not funded, and every
+    /// attached document, are deleted (see [`crate::retention`]).
+    pub retention_days: u32,
 }
 
 impl Settings {

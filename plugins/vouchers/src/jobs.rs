@@ -23,6 +23,8 @@ use crate::redeem;
 pub const LAPSE_VOUCHERS: &str = "lapse-vouchers";
 pub const CLOSE_CAMPAIGNS: &str = "close-campaigns";
 pub const RECOVER_REDEMPTIONS: &str = "recover-redemptions";
+/// Deletes what is kept no longer once a campaign's retention ends (see [`crate::retention`]).
+pub const RETAIN_APPLICATIONS: &str = "retain-applications";
 
 /// How much longer than its work budget a run keeps other runs off a closing: the kernel's
 /// job deadline is above the budget, and a run it stops must not overlap the next one.
@@ -87,6 +89,18 @@ pub fn recover_redemptions() -> Result<()> {
         log::info(format!(
             "pending redemptions: {} completed, {} voided, {} left for later",
             outcome.done, outcome.voided, outcome.left
+        ));
+    }
+    Ok(())
+}
+
+pub fn retain_applications() -> Result<()> {
+    let settings = Settings::load()?;
+    let done = crate::retention::run(clock::now_ms(), settings.retention_days)?;
+    if done != crate::retention::Retired::default() {
+        log::info(format!(
+            "retention: {} applications and {} documents deleted, {} campaigns retired",
+            done.applications_deleted, done.documents_deleted, done.campaigns
         ));
     }
     Ok(())

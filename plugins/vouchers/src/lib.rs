@@ -44,6 +44,7 @@
 //! | `GET`/`POST /campaigns/{id}/transfer-batches/{batch}/paid` (`confirm=yes`) | operator | confirm, then mark the batch paid by the treasury |
 //! | `GET /campaigns/{id}/applications.csv`, `…/beneficiaries.csv` (`?part=N`: 2500 and 5000 rows) | operator | exports |
 //! | `GET /applications/{id}` | its citizen, operator | status, reasons, question, vouchers, history |
+//! | `GET /applications/{id}/files/{file}` | its citizen, operator (audited) | an attached document |
 //! | `POST /applications/{id}/approve`, `/reject` (`reason`), `/request-info` (`question`) | operator | review |
 //! | `POST /applications/{id}/answer` (`answer`) | its citizen; an operator for an application filed on behalf of someone without an account | answer the question |
 //! | `GET /dashboard` | operator | figures (reload to refresh) |
@@ -114,6 +115,7 @@ pub mod payment;
 pub mod personal;
 pub mod rank;
 pub mod redeem;
+pub mod retention;
 pub mod rulebook;
 pub mod rules;
 pub mod scroll;
@@ -181,6 +183,7 @@ impl Plugin for Vouchers {
                 campaigns::export_beneficiaries,
             )
             .get("/applications/{id}", applications::page)
+            .get("/applications/{id}/files/{file}", applications::attachment)
             .post_steps("/applications/{id}", APPLICATION_STEPS, applications::step)
             .get("/dashboard", dash::page)
             .get("/merchants", merchants::operator_list)
@@ -221,6 +224,7 @@ impl Plugin for Vouchers {
             jobs::CLOSE_CAMPAIGNS => jobs::close_campaigns(),
             jobs::RECOVER_REDEMPTIONS => jobs::recover_redemptions(),
             jobs::LAPSE_VOUCHERS => lapse::run().map(|_| ()),
+            jobs::RETAIN_APPLICATIONS => jobs::retain_applications(),
             other => Err(Error::not_found(format!("there is no job named `{other}`"))),
         }
     }

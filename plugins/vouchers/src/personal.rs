@@ -14,6 +14,7 @@
 //! |---|---|
 //! | application not funded (waiting, under review, ineligible, rejected, not funded) | deleted, with its count ([`crate::tally`]); its tax code is blanked in the closing's plan |
 //! | funded application | kept for the accounts of public support: name, tax code, question, answer, reason and notes become `cancellato`, the account is unlinked; a rulebook's written answers (text, dates, IBAN) become `cancellato` and its household keeps only how many members and their relations; amount, rank, status, dates, answers that are figures and the calculation, and vouchers stay |
+//! | attached documents | deleted, for funded applications too |
 //! | voucher | kept (its money is in the ledger, which never changes): unlinked from the account |
 //! | transfer order | kept, as its funded application is (a payment the treasury made or must make, to the payee and IBAN it names): unlinked from the account |
 //! | shop | a business, kept: unlinked from the account (and its claim code cleared) |
@@ -188,6 +189,8 @@ fn pseudonymise_funded(mut app: Doc<Application>, me: &User, erased: &mut Erased
         }
         erase_opt(&mut step.note);
     }
+    // The documents name the person and prove nothing the kept figures need.
+    a.drop_attachments()?;
     if let Some(calculation) = &mut a.calculation {
         crate::rulebook::answer::pseudonymise(&mut calculation.answers);
         calculation.outcome.pseudonymise();
@@ -223,7 +226,7 @@ fn pseudonymise_funded(mut app: Doc<Application>, me: &User, erased: &mut Erased
 
 /// Deletes an application nobody must keep, with its count, and blanks its tax code in the
 /// closing's plan of its campaign, if it was ranked.
-fn delete_application(app: &Doc<Application>) -> Result<()> {
+pub(crate) fn delete_application(app: &Doc<Application>) -> Result<()> {
     let a = &app.data;
     store::retry(|| {
         let Some(current) = APPLICATIONS.get(&app.id)? else {
@@ -231,6 +234,7 @@ fn delete_application(app: &Doc<Application>) -> Result<()> {
         };
         let mut batch = Batch::new();
         batch.delete_if_version(&APPLICATIONS, &app.id, current.version);
+        current.data.clone().drop_attachments()?;
         crate::application::household::release(&mut batch, &app.id)?;
         tally::push_removals(
             &mut batch,

@@ -31,6 +31,7 @@ use trama_sdk::input::Problems;
 use trama_sdk::t;
 
 pub mod answer;
+pub mod attachment;
 pub mod expr;
 pub mod outcome;
 #[cfg(test)]
@@ -251,6 +252,7 @@ impl Rulebook {
             declare(&question.key, &at, &mut problems);
             question.check(&at, &mut problems);
         }
+        attachment::check_totals(&self.questions, &mut problems);
         if self
             .questions
             .iter()

@@ -9,7 +9,7 @@
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) use crate::bindings::trama::plugin::{
-    audit, clock, events, i18n, identity, ledger, log, notify, settings, store,
+    audit, clock, events, files, i18n, identity, ledger, log, notify, settings, store,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -17,5 +17,5 @@ pub mod native;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use native::imports::{
-    audit, clock, events, i18n, identity, ledger, log, notify, settings, store,
+    audit, clock, events, files, i18n, identity, ledger, log, notify, settings, store,
 };

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::bindings::trama::plugin::types::{LogLevel, User};
-use crate::bindings::trama::plugin::{ledger as l, notify as n, store as s};
+use crate::bindings::trama::plugin::{files as f, ledger as l, notify as n, store as s};
 
 /// Every import of the `trama:plugin` world, as plain Rust methods. The types are the
 /// generated guest types of `trama_sdk::bindings`, which serialize with serde outside
@@ -68,6 +68,11 @@ pub trait NativeHost {
     fn notify_send(&self, message: &n::Notification) -> Result<bool, String>;
     /// `None` when the host has no catalogues of its own: the SDK then reads them from disk.
     fn i18n_text(&self, locale: &str, key: &str) -> Option<Option<String>>;
+    fn files_uploads(&self) -> Vec<f::Upload>;
+    fn files_keep(&self, field: &str, owner: Option<&str>) -> Result<f::Stored, String>;
+    fn files_describe(&self, id: &str) -> Option<f::Stored>;
+    fn files_read(&self, id: &str) -> Option<Vec<u8>>;
+    fn files_delete(&self, id: &str) -> Result<bool, String>;
 }
 
 thread_local! {
@@ -257,6 +262,28 @@ pub(crate) mod imports {
 
         pub fn send(message: &Notification) -> Result<bool, String> {
             host("notify.send").notify_send(message)
+        }
+    }
+
+    pub mod files {
+        pub use crate::bindings::trama::plugin::files::*;
+
+        use super::super::host;
+
+        pub fn uploads() -> Vec<Upload> {
+            host("files.uploads").files_uploads()
+        }
+        pub fn keep(field: &str, owner: Option<&str>) -> Result<Stored, String> {
+            host("files.keep").files_keep(field, owner)
+        }
+        pub fn describe(id: &str) -> Option<Stored> {
+            host("files.describe").files_describe(id)
+        }
+        pub fn read(id: &str) -> Option<Vec<u8>> {
+            host("files.read").files_read(id)
+        }
+        pub fn delete(id: &str) -> Result<bool, String> {
+            host("files.delete").files_delete(id)
         }
     }
 

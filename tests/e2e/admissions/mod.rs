@@ -42,7 +42,7 @@ reapply_after = "180d"
 pub(super) const VOUCHERS: &str = r#"
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify", "files"]
 [plugins.vouchers.settings]
 municipality_name = "Comune di Prova"
 "#;

@@ -24,7 +24,7 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
 
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify", "files"]
 [plugins.vouchers.settings]
 municipality_name = "Comune di Prova"
 

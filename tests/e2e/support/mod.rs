@@ -191,7 +191,7 @@ greeting = "Buongiorno dal test"
 pub const VOUCHERS: &str = r#"
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify", "files"]
 [plugins.vouchers.settings]
 municipality_name = "Comune di Prova"
 voucher_code_prefix = "BS"

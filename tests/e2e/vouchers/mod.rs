@@ -7,6 +7,7 @@
 //! in `plugins/vouchers/tests/`.
 
 mod applications;
+mod attachments;
 mod forms;
 mod race;
 mod redemptions;

@@ -13,6 +13,7 @@
 mod audit;
 mod clock;
 mod events;
+mod files;
 mod i18n;
 mod identity;
 mod ledger;
@@ -44,6 +45,7 @@ pub(super) fn link(capability: Capability, linker: &mut Linker<CallState>) -> wa
         Capability::Ledger => ledger::link(linker),
         Capability::Notify => notify::link(linker),
         Capability::I18n => i18n::link(linker),
+        Capability::Files => files::link(linker),
     }
 }
 

@@ -71,6 +71,54 @@ pub fn claimant(campaign: &str, application: &str, codes: &[String]) -> Result<O
     Ok(None)
 }
 
+/// Makes `application` hold the claims of `codes` before an operator approves it (an
+/// application held after a collision was stored without them): a code nobody claims is
+/// claimed, a claim of an application the office has settled (rejected, ineligible, not
+/// funded, or gone) is taken over — each in `batch`, with the approval, so a race is a
+/// conflict. Otherwise the application still open that holds a code is returned, and nothing
+/// is added: two applications of one household never both reach the ranking.
+pub fn take_over(
+    batch: &mut Batch,
+    campaign: &str,
+    application: &str,
+    codes: &[String],
+) -> Result<Option<String>> {
+    let mut writes = Vec::new();
+    for code in codes {
+        let id = claim_id(campaign, code);
+        let Some(claim) = HOUSEHOLDS.get(&id)? else {
+            writes.push((id, None));
+            continue;
+        };
+        if claim.data.application == application {
+            continue;
+        }
+        let open = super::APPLICATIONS
+            .get(&claim.data.application)?
+            .is_some_and(|other| {
+                !matches!(
+                    other.data.status,
+                    super::Status::Rejected | super::Status::Ineligible | super::Status::NotFunded
+                )
+            });
+        if open {
+            return Ok(Some(claim.data.application));
+        }
+        writes.push((id, Some(claim.version)));
+    }
+    let mine = Claim {
+        campaign: campaign.to_owned(),
+        application: application.to_owned(),
+    };
+    for (id, version) in writes {
+        match version {
+            None => batch.create(&HOUSEHOLDS, &id, &mine),
+            Some(version) => batch.put_if_version(&HOUSEHOLDS, &id, &mine, version),
+        };
+    }
+    Ok(None)
+}
+
 /// Deletes the claims of `application` (with the application, at an erasure).
 pub fn release(batch: &mut Batch, application: &str) -> Result<()> {
     for doc in HOUSEHOLDS

@@ -169,6 +169,20 @@ pub fn review(id: &str, action: Action, actor: &User, now: i64) -> Result<Doc<Ap
         }
     }
     let next = apply(&doc.data, &action, &actor.username, now)?;
+    // The tax codes an approved application must hold: its own and its household's.
+    let codes = if matches!(action, Action::Approve) {
+        let mut codes = vec![next.tax_code.clone()];
+        if let Some(calculation) = &next.calculation {
+            for code in super::household::member_tax_codes(&calculation.answers) {
+                if !codes.contains(&code) {
+                    codes.push(code);
+                }
+            }
+        }
+        codes
+    } else {
+        Vec::new()
+    };
     let changed = || Error::conflict(t!("vouchers.application.changed"));
     // Written out rather than `store::retry`: only a count shard's conflict is tried again (up
     // to `MAX_ATTEMPTS`, 8); a changed application, and running out of attempts, answer
@@ -178,6 +192,12 @@ pub fn review(id: &str, action: Action, actor: &User, now: i64) -> Result<Doc<Ap
         attempts += 1;
         let mut batch = Batch::new();
         batch.put_if_version(&APPLICATIONS, id, &next, doc.version);
+        if let Some(other) = super::household::take_over(&mut batch, &next.campaign, id, &codes)? {
+            return Err(Error::conflict(t!(
+                "vouchers.application.contested_open",
+                other = other
+            )));
+        }
         let moves = [Move {
             tax_code: &next.tax_code,
             from: Some(doc.data.status),

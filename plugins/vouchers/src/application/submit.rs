@@ -6,8 +6,8 @@ use trama_sdk::store::{Batch, Doc};
 use trama_sdk::{Error, Result, audit, t};
 
 use super::{
-    APPLICATIONS, Application, MAX_ATTEMPTS, Status, Step, Submission, application_id, assess,
-    assess_rulebook, household,
+    APPLICATIONS, Application, Attachment, MAX_ATTEMPTS, Status, Step, Submission, application_id,
+    assess, assess_rulebook, household,
 };
 use crate::campaign::{Campaign, Phase};
 use crate::tally::{self, Move};
@@ -139,6 +139,7 @@ pub fn submit(
         contested_by: None,
         vouchers: Vec::new(),
         transfers: Vec::new(),
+        attachments: Vec::new(),
         history: vec![Step {
             at: now,
             actor: caller.username.clone(),
@@ -149,6 +150,18 @@ pub fn submit(
         updated_at: now,
     };
     let mut application = application;
+    // The documents, kept in this call's transaction: a refusal below (a conflict that is
+    // answered, a failed write) keeps none of them.
+    let owner = (!submission.on_behalf).then_some(caller.id.as_str());
+    for (question, count) in &submission.attachments {
+        for _ in 0..*count {
+            let file = trama_sdk::files::keep(question, owner)?;
+            application.attachments.push(Attachment {
+                question: question.clone(),
+                file,
+            });
+        }
+    }
     // An opaque id: it tells nothing of the tax code, nor of whether the application was held
     // after a collision. One application per tax code (and household) is kept by the claims.
     let id = format!("{}-{}", campaign.id, trama_sdk::store::new_id());
@@ -202,6 +215,7 @@ pub fn submit(
     let mut detail = serde_json::json!({
         "campaign": campaign.id,
         "status": doc.data.status,
+        "attachments": doc.data.attachments.len(),
     });
     if doc.data.on_behalf {
         detail["citizen_name"] = serde_json::json!(doc.data.full_name);

@@ -89,6 +89,7 @@ fn application(status: Status) -> Application {
         contested_by: None,
         vouchers: vec![],
         transfers: vec![],
+        attachments: vec![],
         history: vec![],
         submitted_at: 1,
         updated_at: 1,

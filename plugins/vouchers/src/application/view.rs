@@ -45,9 +45,22 @@ pub struct ApplicationView {
     pub vouchers: Vec<VoucherLine>,
     /// The transfers ordered, when the campaign pays by transfer.
     pub transfers: Vec<TransferLine>,
+    /// The documents attached, by question.
+    pub attachments: Vec<AttachmentLine>,
     pub history: Vec<StepView>,
     pub submitted_at: i64,
     pub submitted_utc: String,
+}
+
+/// An attached document, as the application page links it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentLine {
+    /// The question it answers, in words.
+    pub question: String,
+    pub id: String,
+    pub name: String,
+    /// `PDF, 120 KiB`.
+    pub about: String,
 }
 
 /// One step of a rulebook's calculation, in words.
@@ -187,6 +200,22 @@ impl ApplicationView {
                     due_on: o.due_on.clone(),
                     due_text: crate::rulebook::answer::show_date(&o.due_on, lang),
                     iban_masked: o.iban_masked.clone(),
+                })
+                .collect(),
+            attachments: a
+                .attachments
+                .iter()
+                .map(|att| AttachmentLine {
+                    question: book
+                        .and_then(|b| b.questions.iter().find(|q| q.key == att.question))
+                        .map_or_else(|| att.question.clone(), |q| q.label.get().to_owned()),
+                    id: att.file.id.clone(),
+                    name: att.file.name.clone(),
+                    about: format!(
+                        "{}, {} KiB",
+                        att.file.kind.label(),
+                        trama_sdk::money::group_digits(att.file.size.div_ceil(1024), lang)
+                    ),
                 })
                 .collect(),
             history: a

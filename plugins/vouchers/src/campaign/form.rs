@@ -470,6 +470,8 @@ impl Draft {
             created_at,
             created_by,
             close: None,
+            retired_at: None,
+            retire_offset: 0,
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct CampaignView {
     pub fields: Vec<FieldView>,
     /// The rulebook's questions, when the campaign has one (then `fields` is empty).
     pub questions: Vec<QuestionView>,
+    /// Whether a question asks for documents: its forms then send files.
+    pub has_attachments: bool,
     /// Every rule in words, for the page that presents the campaign.
     pub rules_text: Vec<String>,
     pub payment: crate::payment::Payment,
@@ -91,6 +93,10 @@ pub struct QuestionView {
     pub rows: Vec<usize>,
     /// For the household: each member's tax code is asked.
     pub tax_codes: bool,
+    /// For an attachment: the file input's `accept` attribute, and what it takes in words
+    /// (types, largest size, how many files).
+    pub accept: String,
+    pub takes: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +128,13 @@ impl QuestionView {
             Kind::Date => ("date", 0, 0, Vec::new(), Vec::new()),
             Kind::Text { max_chars } => ("text", 0, *max_chars as i64, Vec::new(), Vec::new()),
             Kind::Iban => ("iban", 0, 0, Vec::new(), Vec::new()),
+            Kind::Attachment { max_files, .. } => (
+                "attachment",
+                0,
+                i64::from(*max_files),
+                Vec::new(),
+                Vec::new(),
+            ),
             Kind::Members { max, .. } => (
                 "members",
                 1,
@@ -153,6 +166,26 @@ impl QuestionView {
                     ..
                 }
             ),
+            accept: question
+                .accepts()
+                .map(|(accept, _)| accept.html_accept())
+                .unwrap_or_default(),
+            takes: question
+                .accepts()
+                .map(|(accept, max_files)| {
+                    let kinds: Vec<&str> = accept.kinds.iter().map(|k| k.label()).collect();
+                    let max = trama_sdk::money::group_digits(
+                        u64::from(accept.max_kb),
+                        trama_sdk::i18n::current(),
+                    );
+                    t!(
+                        "vouchers.questions.attachment_takes",
+                        kinds = kinds.join(", "),
+                        max = max,
+                        files = max_files
+                    )
+                })
+                .unwrap_or_default(),
         }
     }
 }
@@ -248,6 +281,10 @@ impl CampaignView {
                 .iter()
                 .flat_map(|b| b.questions.iter().map(QuestionView::new))
                 .collect(),
+            has_attachments: c
+                .rulebook
+                .iter()
+                .any(|b| b.questions.iter().any(|q| q.accepts().is_some())),
             rules_text: rules_text.into_iter().chain(payment_text).collect(),
             payment: c.payment.clone(),
             shops: c.shops.clone(),

@@ -46,6 +46,7 @@ fn unfunded_entries_settle_once() {
         contested_by: None,
         vouchers: vec![],
         transfers: vec![],
+        attachments: vec![],
         history: vec![],
         submitted_at: 0,
         updated_at: 0,

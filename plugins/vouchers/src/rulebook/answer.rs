@@ -9,7 +9,7 @@ use trama_sdk::clock::Date;
 use trama_sdk::i18n::{self, Lang};
 use trama_sdk::input::{Input, Problems, parse_yes_no};
 use trama_sdk::money::{self, format_cents};
-use trama_sdk::t;
+use trama_sdk::{files, t};
 
 use super::Text;
 
@@ -71,6 +71,21 @@ pub enum Kind {
         /// (see `crate::application`).
         #[serde(default)]
         tax_codes: bool,
+    },
+    /// Documents the applicant attaches (an ISEE attestation, a certificate of invalidity):
+    /// for the reviewer to read, not for rules — a rule that needs to know whether someone is
+    /// disabled asks it with a yes/no question, and the document backs the answer.
+    Attachment {
+        /// The types accepted: `pdf`, `jpeg`, `png`, `webp`.
+        #[serde(default = "super::attachment::default_kinds")]
+        accept: Vec<files::Kind>,
+        /// The largest file, in KiB.
+        #[serde(default = "super::attachment::default_max_kb")]
+        max_kb: u32,
+        /// How many files the question takes (the pages of a certificate photographed one by
+        /// one, say).
+        #[serde(default = "super::attachment::one_file")]
+        max_files: u32,
     },
 }
 
@@ -173,7 +188,30 @@ impl Question {
                     t!("vouchers.rulebook.members_max", at = at, max = MAX_MEMBERS),
                 );
             }
+            Kind::Attachment {
+                accept,
+                max_kb,
+                max_files,
+            } => super::attachment::check(at, accept, *max_kb, *max_files, problems),
             _ => {}
+        }
+    }
+
+    /// What an attachment question accepts, or `None` for other questions.
+    pub fn accepts(&self) -> Option<(files::Accept, u32)> {
+        match &self.kind {
+            Kind::Attachment {
+                accept,
+                max_kb,
+                max_files,
+            } => Some((
+                files::Accept {
+                    kinds: accept.clone(),
+                    max_kb: *max_kb,
+                },
+                *max_files,
+            )),
+            _ => None,
         }
     }
 
@@ -181,6 +219,10 @@ impl Question {
     /// when there is none.
     pub fn read(&self, input: &Input, problems: &mut Problems) -> Option<Answer> {
         let key = self.key.as_str();
+        if matches!(self.kind, Kind::Attachment { .. }) {
+            // Files come with the request, not in its fields: see [`super::attachment::read`].
+            return None;
+        }
         if let Kind::Members { max, tax_codes } = &self.kind {
             let rules = MemberRules {
                 max: *max,
@@ -235,7 +277,7 @@ impl Question {
             Kind::Iban => iban(text)
                 .map(Answer::Text)
                 .ok_or_else(|| t!("vouchers.problems.iban_invalid", text = text)),
-            Kind::Members { .. } => return None,
+            Kind::Members { .. } | Kind::Attachment { .. } => return None,
         };
         match answer {
             Ok(answer) => Some(answer),

@@ -180,7 +180,7 @@ impl Engine {
         day: Date,
     ) -> Context<'_, 'static> {
         let mut scope = self.root.new_inner_scope();
-        for question in &book.questions {
+        for question in book.questions.iter().filter(|q| q.accepts().is_none()) {
             let value = match (answers.get(&question.key), &question.kind) {
                 (Some(Answer::Members(members)), _) => {
                     scope.add_variable_from_value(
@@ -238,7 +238,13 @@ fn members_value(members: &[super::Member], day: Date) -> Cel {
 
 /// Every name an expression of `book` may use.
 fn known_names(book: &Rulebook) -> Vec<String> {
-    let mut names: Vec<String> = book.questions.iter().map(|q| q.key.clone()).collect();
+    // Attachments are documents for the reviewer: rules never see them.
+    let mut names: Vec<String> = book
+        .questions
+        .iter()
+        .filter(|q| q.accepts().is_none())
+        .map(|q| q.key.clone())
+        .collect();
     if book.members_question().is_some() {
         names.push("household_size".to_owned());
     }

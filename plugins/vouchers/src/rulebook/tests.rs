@@ -406,3 +406,46 @@ fn a_rulebook_round_trips_through_toml() {
     let again = Rulebook::from_toml(&original.to_toml()).expect("reads back");
     assert_eq!(again, original);
 }
+
+#[test]
+fn documents_a_form_asks_for_must_fit_in_one_sending() {
+    let question = |key: &str, files: u32, kb: u32| answer::Question {
+        key: key.to_owned(),
+        label: Text(std::collections::BTreeMap::from([(
+            "it".to_owned(),
+            key.to_owned(),
+        )])),
+        help: Text::default(),
+        required: false,
+        kind: answer::Kind::Attachment {
+            accept: vec![trama_sdk::files::Kind::Pdf],
+            max_kb: kb,
+            max_files: files,
+        },
+    };
+    let mut fits = book("fondo-emergenza");
+    fits.questions.push(question("isee_doc", 1, 5 * 1024));
+    fits.questions.push(question("pages", 5, 1024));
+    assert!(fits.check().is_ok(), "{:?}", fits.check());
+    // Two documents of 6 MiB are more than one request carries.
+    let mut heavy = book("fondo-emergenza");
+    heavy.questions.push(question("a", 1, 6 * 1024));
+    heavy.questions.push(question("b", 1, 6 * 1024));
+    let problems = heavy.check().expect_err("too heavy together");
+    assert_eq!(problems.0[0].field, "questions", "{problems:?}");
+    assert!(problems.0[0].message.contains("11 MB"), "{problems:?}");
+    // Eleven files in all are more than the kernel takes; no type accepted is said too.
+    let mut many = book("fondo-emergenza");
+    for key in ["a", "b", "c"] {
+        many.questions.push(question(key, 4, 100));
+    }
+    assert!(many.check().is_err());
+    let mut none = book("fondo-emergenza");
+    let mut q = question("a", 1, 100);
+    if let answer::Kind::Attachment { accept, .. } = &mut q.kind {
+        accept.clear();
+    }
+    none.questions.push(q);
+    let problems = none.check().expect_err("no type");
+    assert!(problems.0[0].message.contains("pdf, jpeg"), "{problems:?}");
+}

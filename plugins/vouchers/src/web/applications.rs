@@ -26,6 +26,29 @@ fn visible(id: &str, user: &User) -> Result<Doc<Application>> {
     }
 }
 
+/// `GET /applications/{id}/files/{file}`: a document attached to the application, for its
+/// citizen and operators (as the application itself). An operator's reading is personal data
+/// accessed, so it is audited.
+pub fn attachment(_: Request, params: Params) -> Result<Response> {
+    let user = identity::require_login()?;
+    let doc = visible(params.get("id")?, &user)?;
+    let file = params.get("file")?;
+    let attached = doc
+        .data
+        .attachments
+        .iter()
+        .find(|a| a.file.id == file)
+        .ok_or_else(|| Error::not_found(t!("sdk.files.not_found")))?;
+    if doc.data.user_id.as_deref() != Some(user.id.as_str()) {
+        trama_sdk::audit::record(
+            "application.attachment_read",
+            &doc.id,
+            &json!({ "file": attached.file.id, "question": attached.question }),
+        )?;
+    }
+    trama_sdk::files::download(&attached.file.id)
+}
+
 fn view(doc: &Doc<Application>, lang: Lang) -> Result<ApplicationView> {
     let settings = Settings::load()?;
     let campaign = CAMPAIGNS.get(&doc.data.campaign)?;

@@ -187,7 +187,13 @@ pub fn simulate(request: Request, _: Params) -> Result<Response> {
     }
     let form = (!problems.is_empty() || run)
         .then(|| FormState::new("simulate", &problems, input.echo(), lang));
-    let questions: Vec<QuestionView> = book.questions.iter().map(QuestionView::new).collect();
+    // Documents do not change an outcome: the simulator does not ask for them.
+    let questions: Vec<QuestionView> = book
+        .questions
+        .iter()
+        .filter(|q| q.accepts().is_none())
+        .map(QuestionView::new)
+        .collect();
     let context = json!({
         "title": book.title.get(),
         "summary": book.summary.get(),
