@@ -424,6 +424,16 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
     assert_eq!(transfers.len(), 2, "{data}");
     assert_eq!(transfers[0]["iban"], "•••• 3456");
     assert_eq!(transfers[0]["status"], "paid");
+
+    // Erased, she is no longer linked to them; the municipality keeps its payments.
+    let erasure = host.erase(&anna);
+    assert!(
+        erasure.kept.iter().any(|k| k.contains("bonifici")),
+        "{:?}",
+        erasure.kept
+    );
+    assert_eq!(host.personal_data(&anna)["transfers"], json!([]));
+    assert_eq!(overview(&host)["orders"].as_array().map(Vec::len), Some(4));
 }
 
 #[test]
