@@ -368,3 +368,92 @@ fn the_public_page_publishes_the_ranking_and_the_review_rules() {
             .is_empty()
     );
 }
+
+/// A valid codice fiscale for applicant `n`: the check letter is the one the SDK accepts.
+fn tax_code_of(n: usize) -> String {
+    let stem = format!("RSSMRA85T10A{n:03}");
+    ('A'..='Z')
+        .map(|check| format!("{stem}{check}"))
+        .find(|code| trama_sdk::fiscal::tax_code(code).is_ok())
+        .expect("one check letter fits")
+}
+
+/// More applicants than the request that makes a change may tell: the job tells the rest,
+/// and finishes cancelling the applications the request did not reach.
+#[test]
+fn the_job_tells_and_cancels_what_the_request_left() {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    let id = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
+    let applications = format!("/api/campaigns/{id}/applications");
+    const APPLICANTS: usize = 305;
+    for n in 0..APPLICANTS {
+        let citizen = host.account(&format!("citizen{n}"), &["citizen"]);
+        let filed = host.post(
+            Some(&citizen),
+            &applications,
+            apply(&tax_code_of(n), 1, 0, "5000", true, false),
+        );
+        assert_eq!(filed.status, 201, "{}", filed.body);
+    }
+
+    let extended = host.post(
+        Some(&operator),
+        &format!("/api/campaigns/{id}/extend"),
+        json!({"closes_on": "2026-02-15", "reason": "Proroga regionale"}),
+    );
+    assert_eq!(extended.status, 200, "{}", extended.body);
+    // The request told 300; the job the other five, and nobody twice.
+    assert_eq!(host.notifications().len(), 300);
+    host.run_job("announce-changes").expect("the job");
+    host.run_job("announce-changes").expect("the job");
+    let notices = host.notifications();
+    assert_eq!(notices.len(), APPLICANTS);
+    let mut recipients: Vec<&str> = notices.iter().map(|n| n.to.as_str()).collect();
+    recipients.sort_unstable();
+    recipients.dedup();
+    assert_eq!(recipients.len(), APPLICANTS);
+
+    let cancelled = host.post(
+        Some(&operator),
+        &format!("/api/campaigns/{id}/cancel"),
+        json!({"reason": "Fondi revocati", "confirm": true}),
+    );
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    let eligible = format!("{applications}?status=eligible&limit=1000");
+    assert_eq!(
+        host.get(Some(&operator), &eligible)
+            .body
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
+    host.run_job("announce-changes").expect("the job");
+    assert_eq!(
+        host.get(Some(&operator), &eligible)
+            .body
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    let withdrawn = format!("{applications}?status=cancelled&limit=1000");
+    assert_eq!(
+        host.get(Some(&operator), &withdrawn)
+            .body
+            .as_array()
+            .map(Vec::len),
+        Some(APPLICANTS)
+    );
+    assert_eq!(host.notifications().len(), 2 * APPLICANTS);
+    // The counts the campaign's page reads agree with the applications.
+    let page = host.page(Some(&operator), &format!("/campaigns/{id}"));
+    let statuses = page.body["statuses"].as_array().expect("the counts");
+    let count = |key: &str| {
+        statuses
+            .iter()
+            .find(|s| s["key"] == key)
+            .map(|s| s["count"].clone())
+    };
+    assert_eq!(count("cancelled"), Some(json!(APPLICANTS)));
+    assert_eq!(count("eligible"), Some(json!(0)));
+}
