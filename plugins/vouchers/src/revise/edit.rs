@@ -123,11 +123,15 @@ pub fn current_values(c: &Campaign) -> Vec<(String, String)> {
 fn merged(current: &Campaign, sent: &Input) -> Input {
     let to_book = sent.has("rulebook") || sent.has("template");
     let to_built_in = BUILT_IN.iter().any(|f| sent.has(f));
-    let kept = current_values(current).into_iter().filter(|(name, _)| {
-        !sent.has(name)
-            && !(to_book && BUILT_IN.contains(&name.as_str()))
-            && !(to_built_in && name == "rulebook")
-    });
+    // Sent, or made meaningless by what was sent.
+    let replaced = |name: &str| {
+        sent.has(name)
+            || (to_book && BUILT_IN.contains(&name))
+            || (to_built_in && name == "rulebook")
+    };
+    let kept = current_values(current)
+        .into_iter()
+        .filter(|(name, _)| !replaced(name));
     let mut input = Input::from_pairs(&kept.collect::<Vec<_>>());
     for name in fields() {
         if !sent.has(name) {
