@@ -20,6 +20,7 @@
 //! | (memorandum) | `memo/counterpart` → `memo/campaign/{id}/redeemed` | `…/memo` |
 //! | reimbursing | `merchant/{id}/owed` → `payouts` (external) | `reimburse/{merchant}/{request id}` |
 //! | a voucher lapsing ([`lapse`]) | `voucher/{code}` → `campaign/{id}/budget` | `lapse/{code}` |
+//! | withdrawing a campaign ([`revise`]) | `campaign/{id}/budget` → `funding` | `cancel/{campaign}` |
 //!
 //! Roles: `operator` (or `admin`) runs campaigns, reviews, registers and reimburses merchants;
 //! any logged-in user applies; `merchant` redeems. Paths below are under `/p/vouchers`.

@@ -328,7 +328,7 @@ pub fn cancel(id: &str, reason: &str, actor: &str, now: i64) -> Result<Doc<Campa
     if current.data.state == State::Cancelled {
         return Ok(current);
     }
-    revise(id, Kind::Cancelled, reason, actor, now, |campaign, _| {
+    let outcome = revise(id, Kind::Cancelled, reason, actor, now, |campaign, _| {
         let account = campaign::budget_account(id);
         let left = ledger::balance(&account)?;
         if left > 0 {
@@ -345,5 +345,12 @@ pub fn cancel(id: &str, reason: &str, actor: &str, now: i64) -> Result<Doc<Campa
             refunded_cents: left,
         });
         Ok(vec![Change::new("state", "active", "cancelled")])
-    })
+    });
+    match outcome {
+        // Another request withdrew it while this one waited for the campaign: the same answer.
+        Err(Error::Conflict(_)) if campaign::load(id)?.data.state == State::Cancelled => {
+            campaign::load(id)
+        }
+        other => other,
+    }
 }
