@@ -20,6 +20,7 @@
 //! | (memorandum) | `memo/counterpart` → `memo/campaign/{id}/redeemed` | `…/memo` |
 //! | reimbursing | `merchant/{id}/owed` → `payouts` (external) | `reimburse/{merchant}/{request id}` |
 //! | a voucher lapsing ([`lapse`]) | `voucher/{code}` → `campaign/{id}/budget` | `lapse/{code}` |
+//! | withdrawing a campaign ([`revise`]) | `campaign/{id}/budget` → `funding` | `cancel/{campaign}` |
 //!
 //! Roles: `operator` (or `admin`) runs campaigns, reviews, registers and reimburses merchants;
 //! any logged-in user applies; `merchant` redeems. Paths below are under `/p/vouchers`.
@@ -37,6 +38,9 @@
 //! | `POST /campaigns/{id}/apply-on-behalf` | operator | apply for someone (`full_name`, `tax_code`, fields) |
 //! | `POST /campaigns/{id}/close` | operator | close now (see [`close`]) |
 //! | `POST /campaigns/{id}/budget` (`amount`, `request_id`) | operator | add budget; a closed campaign funds the next in its ranking ([`scroll`]) |
+//! | `POST /campaigns/{id}/edit` (the campaign's fields to change, `reason`) | operator | a new version of the notice: title, words and closing date until the closing, rules only while there are no applications ([`revise`]) |
+//! | `POST /campaigns/{id}/extend` (`closes_on`, `reason`) | operator | a later closing date, as a new version |
+//! | `POST /campaigns/{id}/cancel` (`reason`, `confirm`) | operator | withdraw the notice: without `confirm=yes` a page asks to confirm; then the budget goes back, pending applications are cancelled |
 //! | `GET /campaigns/{id}/applications.csv`, `…/beneficiaries.csv` (`?part=N`: 2500 and 5000 rows) | operator | exports |
 //! | `GET /applications/{id}` | its citizen, operator | status, reasons, question, vouchers, history |
 //! | `GET /applications/{id}/files/{file}` | its citizen, operator (audited) | an attached document |
@@ -60,7 +64,8 @@
 //! | `GET /api/campaigns`, `POST /api/campaigns` (`201`), `GET /api/campaigns/{id}` | campaigns |
 //! | `GET /api/campaigns/{id}/applications?status=&limit=&offset=` | operator: applications |
 //! | `POST /api/campaigns/{id}/applications` (`on_behalf: true` for operators) | apply (`201`); a citizen once per campaign, under the fiscal number SPID/CIE certified or else the tax code their account first applied with (`409`/`422` otherwise); a tax code or household member someone else's application already claimed is taken and held for review, never refused (see [`application`]); an operator filing on behalf gets `409` |
-//! | `POST /api/campaigns/{id}/close` | `200` closed, `202` still closing |
+//! | `POST /api/campaigns/{id}/close` | `200` closed, `202` still closing; `409` for a withdrawn campaign |
+//! | `POST /api/campaigns/{id}/edit`, `…/extend`, `…/cancel` (`confirm: true`) | operator: `200` with the campaign (`notice_version`, `revisions`, `cancellation`); `409` when the rules are frozen by applications or the closing started; `422` with `problems` |
 //! | `POST /api/simulate` | operator: `{template | rulebook | campaign, day?, answers…}` → the decision, amount, failed and review rules, priority and every step |
 //! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{approve,reject,request-info,answer}` | review |
 //! | `GET /api/my-applications` | the caller's applications |
@@ -78,7 +83,8 @@
 //! remaining_cents}`);
 //! subscribes to `admissions.provider_accredited`, `…_suspended`, `…_revoked` (see
 //! [`merchant`]). The job `close-campaigns` runs every minute, `recover-redemptions` every 30
-//! seconds (see [`jobs`]).
+//! seconds (see [`jobs`]); `announce-changes` every minute tells the applicants of a changed
+//! notice those the request that changed it did not reach (see [`revise::announce`]).
 //!
 //! ## Messages
 //! Each applicant with an account is told the outcome of their application once (`notify`,
@@ -108,6 +114,7 @@ pub mod personal;
 pub mod rank;
 pub mod redeem;
 pub mod retention;
+pub mod revise;
 pub mod rulebook;
 pub mod rules;
 pub mod scroll;
@@ -122,7 +129,9 @@ use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, log};
 
-use web::{applications, budget, campaigns, dashboard as dash, home, merchants, rulebooks};
+use web::{
+    applications, budget, campaigns, dashboard as dash, home, merchants, revisions, rulebooks,
+};
 
 /// What an operator or the applicant does to an application, each posted to
 /// `/applications/{id}/STEP` and `/api/applications/{id}/STEP` (see [`trama_sdk::twin`]).
@@ -149,6 +158,9 @@ impl Plugin for Vouchers {
             .post("/campaigns/{id}/apply-on-behalf", campaigns::apply)
             .post_twin("/campaigns/{id}/close", campaigns::close)
             .post_twin("/campaigns/{id}/budget", budget::add)
+            .post_twin("/campaigns/{id}/edit", revisions::edit)
+            .post_twin("/campaigns/{id}/extend", revisions::extend)
+            .post_twin("/campaigns/{id}/cancel", revisions::cancel)
             .get(
                 "/campaigns/{id}/applications.csv",
                 campaigns::export_applications,
@@ -200,6 +212,7 @@ impl Plugin for Vouchers {
             jobs::RECOVER_REDEMPTIONS => jobs::recover_redemptions(),
             jobs::LAPSE_VOUCHERS => lapse::run().map(|_| ()),
             jobs::RETAIN_APPLICATIONS => jobs::retain_applications(),
+            revise::announce::JOB => jobs::announce_changes(),
             other => Err(Error::not_found(format!("there is no job named `{other}`"))),
         }
     }

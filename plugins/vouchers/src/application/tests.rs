@@ -90,6 +90,7 @@ fn application(status: Status) -> Application {
         vouchers: vec![],
         attachments: vec![],
         history: vec![],
+        notice_version: 1,
         submitted_at: 1,
         updated_at: 1,
     }

@@ -10,7 +10,7 @@ use crate::rank::Criterion;
 use crate::rulebook::{self, Rulebook};
 use crate::rules::{AmountRule, Eligibility, Field, MAX_HOUSEHOLD, ReviewRule};
 
-use super::{Campaign, MAX_CRITERIA, MAX_LIST, Measure, State, TITLE_CHARS};
+use super::{Campaign, DESCRIPTION_CHARS, MAX_CRITERIA, MAX_LIST, Measure, State, TITLE_CHARS};
 
 /// Reads and checks a campaign from a form or JSON. `default_review_rules` (from the
 /// settings) apply when the input does not mention `review_rules` at all, keeping only those on
@@ -77,6 +77,7 @@ pub fn validate(
         }
     };
 
+    let description = read_description(input, &mut p);
     let payment = Payment::read(input, &mut p);
     if let Some(close) = closes_on {
         payment.check(close, &mut p);
@@ -84,7 +85,11 @@ pub fn validate(
     if let Some(rulebook) = read_rulebook(input, &mut p) {
         let dates = (opens_on, closes_on);
         let draft = finish_with_rulebook(input, p, title, measure, dates, budget_cents, rulebook);
-        return draft.map(|draft| Draft { payment, ..draft });
+        return draft.map(|draft| Draft {
+            payment,
+            description,
+            ..draft
+        });
     }
 
     let mut fields = Vec::new();
@@ -225,6 +230,7 @@ pub fn validate(
         review_rules,
         rulebook: None,
         payment,
+        description,
     })
 }
 
@@ -319,7 +325,25 @@ fn finish_with_rulebook(
         review_rules: Vec::new(),
         rulebook,
         payment: Payment::default(),
+        description: String::new(),
     })
+}
+
+/// The notice's own words (`description`), at most [`DESCRIPTION_CHARS`] characters.
+pub(crate) fn read_description(input: &Input, p: &mut Problems) -> String {
+    let text = input.one("description").unwrap_or_default().to_owned();
+    let chars = text.chars().count();
+    if chars > DESCRIPTION_CHARS {
+        p.push(
+            "description",
+            t!(
+                "vouchers.problems.description_length",
+                max = DESCRIPTION_CHARS,
+                chars = chars
+            ),
+        );
+    }
+    text
 }
 
 fn one_of<const N: usize>(text: &str, keys: [&str; N]) -> String {
@@ -415,6 +439,7 @@ pub struct Draft {
     pub review_rules: Vec<ReviewRule>,
     pub rulebook: Option<Rulebook>,
     pub payment: Payment,
+    pub description: String,
 }
 
 impl Draft {
@@ -441,6 +466,10 @@ impl Draft {
             close: None,
             retired_at: None,
             retire_offset: 0,
+            description: self.description,
+            notice_version: crate::revise::first_version(),
+            revisions: Vec::new(),
+            cancellation: None,
         }
     }
 }

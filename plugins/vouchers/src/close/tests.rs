@@ -47,6 +47,7 @@ fn unfunded_entries_settle_once() {
         vouchers: vec![],
         attachments: vec![],
         history: vec![],
+        notice_version: 1,
         submitted_at: 0,
         updated_at: 0,
     };

@@ -411,7 +411,10 @@ fn a_rulebook_round_trips_through_toml() {
 fn documents_a_form_asks_for_must_fit_in_one_sending() {
     let question = |key: &str, files: u32, kb: u32| answer::Question {
         key: key.to_owned(),
-        label: Text(std::collections::BTreeMap::from([("it".to_owned(), key.to_owned())])),
+        label: Text(std::collections::BTreeMap::from([(
+            "it".to_owned(),
+            key.to_owned(),
+        )])),
         help: Text::default(),
         required: false,
         kind: answer::Kind::Attachment {
