@@ -17,7 +17,7 @@ mod multipart;
 mod stored;
 
 pub use kind::{ACCEPTED, recognise};
-pub use multipart::{Decoded, MultipartError, decode, is_multipart};
+pub use multipart::{Decoded, Limits, MultipartError, decode, is_multipart};
 pub use stored::{Stored, count, delete_in, describe, insert_in, owned_by, read};
 
 /// Most files one request may carry.

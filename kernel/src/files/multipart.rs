@@ -6,8 +6,16 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
 
 use super::{MAX_FILES, MAX_UPLOAD_BYTES, Upload, clean_name, recognise};
-use crate::web::MAX_BODY_BYTES;
-use crate::web::form::MAX_FORM_FIELDS;
+
+/// What a form with files may carry besides its files: the limits of a form without files,
+/// which the web layer sets (`crate::web::UPLOAD_LIMITS`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most fields, files included.
+    pub fields: usize,
+    /// Most bytes of text fields together.
+    pub text_bytes: usize,
+}
 
 /// A decoded request: its text fields in order and its files.
 #[derive(Debug, Default)]
@@ -21,13 +29,13 @@ pub struct Decoded {
 pub enum MultipartError {
     #[error("the form could not be read: {0}")]
     Malformed(String),
-    #[error("the form has more than {MAX_FORM_FIELDS} fields")]
-    TooManyFields,
+    #[error("the form has more than {0} fields")]
+    TooManyFields(usize),
     #[error("the form has more than {MAX_FILES} files")]
     TooManyFiles,
     /// Its text fields together are over the limit of a form without files.
-    #[error("the form's text is over {MAX_BODY_BYTES} bytes")]
-    TextTooLarge,
+    #[error("the form's text is over {0} bytes")]
+    TextTooLarge(usize),
     /// The file `name` (field `field`) is not a PDF or an image of an accepted type.
     #[error("the file `{name}` is not a PDF, JPEG, PNG or WebP image")]
     Unrecognised { field: String, name: String },
@@ -48,7 +56,11 @@ pub fn is_multipart(headers: &HeaderMap) -> bool {
 /// Decodes `body`, sent with `content_type`. A file part left empty (a file input nobody
 /// filled in: browsers send it with no name and no bytes) is skipped; any other file must be
 /// of an accepted type.
-pub async fn decode(content_type: &str, body: Bytes) -> Result<Decoded, MultipartError> {
+pub async fn decode(
+    content_type: &str,
+    body: Bytes,
+    limits: Limits,
+) -> Result<Decoded, MultipartError> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| MultipartError::Malformed(e.to_string()))?;
     let constraints = multer::Constraints::new()
@@ -66,8 +78,8 @@ pub async fn decode(content_type: &str, body: Bytes) -> Result<Decoded, Multipar
         .map_err(|e| MultipartError::Malformed(e.to_string()))?
     {
         fields += 1;
-        if fields > MAX_FORM_FIELDS {
-            return Err(MultipartError::TooManyFields);
+        if fields > limits.fields {
+            return Err(MultipartError::TooManyFields(limits.fields));
         }
         let name = part.name().unwrap_or_default().to_owned();
         let file_name = part.file_name().map(str::to_owned);
@@ -78,8 +90,8 @@ pub async fn decode(content_type: &str, body: Bytes) -> Result<Decoded, Multipar
         match file_name {
             None => {
                 text_bytes += bytes.len();
-                if text_bytes > MAX_BODY_BYTES {
-                    return Err(MultipartError::TextTooLarge);
+                if text_bytes > limits.text_bytes {
+                    return Err(MultipartError::TextTooLarge(limits.text_bytes));
                 }
                 let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
                     MultipartError::Malformed(format!("the field `{name}` is not UTF-8 text"))
@@ -116,6 +128,10 @@ mod tests {
     use super::*;
 
     const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n";
+    const LIMITS: Limits = Limits {
+        fields: 1000,
+        text_bytes: 1024 * 1024,
+    };
 
     fn body(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Bytes) {
         let mut out = Vec::new();
@@ -147,7 +163,7 @@ mod tests {
             ("attestazione", Some("C:\\docs\\isee.pdf"), PDF),
             ("certificato", Some(""), b""),
         ]);
-        let decoded = decode(&ct, bytes).await.expect("a valid form");
+        let decoded = decode(&ct, bytes, LIMITS).await.expect("a valid form");
         assert_eq!(
             decoded.form[1],
             ("isee".to_owned(), "12.000,50 €".to_owned())
@@ -173,7 +189,7 @@ mod tests {
             b"<html><script>x</script>",
         )]);
         assert_eq!(
-            decode(&ct, bytes).await.unwrap_err(),
+            decode(&ct, bytes, LIMITS).await.unwrap_err(),
             MultipartError::Unrecognised {
                 field: "attestazione".into(),
                 name: "isee.pdf".into()
@@ -183,27 +199,27 @@ mod tests {
 
     #[tokio::test]
     async fn broken_and_crowded_forms_are_refused() {
-        let long = vec![b'x'; MAX_BODY_BYTES + 1];
+        let long = vec![b'x'; LIMITS.text_bytes + 1];
         let (ct, bytes) = body(&[("note", None, &long[..])]);
         assert_eq!(
-            decode(&ct, bytes).await.unwrap_err(),
-            MultipartError::TextTooLarge
+            decode(&ct, bytes, LIMITS).await.unwrap_err(),
+            MultipartError::TextTooLarge(LIMITS.text_bytes)
         );
         let (_, bytes) = body(&[("a", None, b"1")]);
         assert!(matches!(
-            decode("multipart/form-data", bytes.clone()).await,
+            decode("multipart/form-data", bytes.clone(), LIMITS).await,
             Err(MultipartError::Malformed(_))
         ));
         let truncated = bytes.slice(..bytes.len() - 9);
         assert!(matches!(
-            decode("multipart/form-data; boundary=XyZ", truncated).await,
+            decode("multipart/form-data; boundary=XyZ", truncated, LIMITS).await,
             Err(MultipartError::Malformed(_))
         ));
         let many: Vec<(&str, Option<&str>, &[u8])> =
             (0..=MAX_FILES).map(|_| ("f", Some("a.pdf"), PDF)).collect();
         let (ct, bytes) = body(&many);
         assert_eq!(
-            decode(&ct, bytes).await.unwrap_err(),
+            decode(&ct, bytes, LIMITS).await.unwrap_err(),
             MultipartError::TooManyFiles
         );
     }

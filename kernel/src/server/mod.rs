@@ -1,6 +1,10 @@
 //! `trama serve`: opens the instances, starts their background workers (the mail workers
 //! among them) and the HTTP server, and reloads the instances on SIGHUP.
 
+/// What a form with files may carry besides its files (the limits of a form without them),
+/// for a test host that decodes forms as the server does.
+pub use crate::web::UPLOAD_LIMITS;
+
 mod connections;
 mod mail;
 mod settings;

@@ -33,6 +33,12 @@ use crate::live::LiveInstance;
 /// Largest request body the kernel accepts (and hands to a plugin).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// What a form with files may carry besides its files: no more than a form without them.
+pub const UPLOAD_LIMITS: crate::files::Limits = crate::files::Limits {
+    fields: form::MAX_FORM_FIELDS,
+    text_bytes: MAX_BODY_BYTES,
+};
+
 /// The instances a server answers for, by host name. Instances join while the server runs
 /// (a reload), so the index sits behind a lock that requests only read.
 #[derive(Default)]

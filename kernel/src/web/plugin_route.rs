@@ -97,8 +97,8 @@ fn upload_refused(ctx: &Ctx, err: crate::files::MultipartError) -> WebError {
             tracing::debug!(%why, "an unreadable multipart form");
             WebError::BadRequest(msg("upload_unreadable"))
         }
-        MultipartError::TooManyFields => ctx.too_many_fields(),
-        MultipartError::TextTooLarge => {
+        MultipartError::TooManyFields(_) => ctx.too_many_fields(),
+        MultipartError::TextTooLarge(_) => {
             let limit = (super::MAX_BODY_BYTES / 1024).to_string();
             WebError::PayloadTooLarge(msg("payload_too_large").replace("{kib}", &limit))
         }
@@ -161,7 +161,7 @@ async fn dispatch(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        match crate::files::decode(content_type, body).await {
+        match crate::files::decode(content_type, body, super::UPLOAD_LIMITS).await {
             Ok(decoded) => {
                 uploads = decoded.uploads;
                 (decoded.form, Vec::new())

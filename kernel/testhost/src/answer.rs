@@ -149,18 +149,19 @@ impl<P: Plugin> TestHost<P> {
         files: &[(&str, &str, &[u8])],
     ) -> Answer {
         let (content_type, body) = multipart_body(fields, files);
-        let decoded = self
-            .inner
-            .runtime
-            .block_on(trama::files::decode(&content_type, body.into()));
+        let decoded = self.inner.runtime.block_on(trama::files::decode(
+            &content_type,
+            body.into(),
+            trama::server::UPLOAD_LIMITS,
+        ));
         let decoded = match decoded {
             Ok(decoded) => decoded,
             Err(err) => {
                 let (status, kind) = match err {
                     trama::files::MultipartError::Unrecognised { .. } => (415, "file_type_refused"),
                     trama::files::MultipartError::TooManyFiles => (413, "too_many_files"),
-                    trama::files::MultipartError::TooManyFields => (413, "too_many_fields"),
-                    trama::files::MultipartError::TextTooLarge => (413, "payload_too_large"),
+                    trama::files::MultipartError::TooManyFields(_) => (413, "too_many_fields"),
+                    trama::files::MultipartError::TextTooLarge(_) => (413, "payload_too_large"),
                     trama::files::MultipartError::Malformed(_) => (400, "bad_request"),
                 };
                 return Answer {

@@ -98,10 +98,12 @@ pub enum Status {
     Beneficiary,
     /// Ranked beyond the budget (or not decided by the closing).
     NotFunded,
+    /// Still pending when the municipality withdrew the notice: never ranked nor paid.
+    Cancelled,
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 8] = [
         Status::Eligible,
         Status::Ineligible,
         Status::NeedsReview,
@@ -109,6 +111,7 @@ impl Status {
         Status::Rejected,
         Status::Beneficiary,
         Status::NotFunded,
+        Status::Cancelled,
     ];
 
     pub fn key(self) -> &'static str {
@@ -120,6 +123,7 @@ impl Status {
             Status::Rejected => "rejected",
             Status::Beneficiary => "beneficiary",
             Status::NotFunded => "not_funded",
+            Status::Cancelled => "cancelled",
         }
     }
 
@@ -136,6 +140,7 @@ impl Status {
             Status::Rejected => t!("vouchers.status.rejected"),
             Status::Beneficiary => t!("vouchers.status.beneficiary"),
             Status::NotFunded => t!("vouchers.status.not_funded"),
+            Status::Cancelled => t!("vouchers.status.cancelled"),
         }
     }
 }
@@ -214,6 +219,10 @@ pub struct Application {
     pub attachments: Vec<Attachment>,
     #[serde(default)]
     pub history: Vec<Step>,
+    /// The version of the notice it was filed under (see [`crate::revise`]); applications from
+    /// before 1.4 were all filed under the first.
+    #[serde(default = "crate::revise::first_version")]
+    pub notice_version: u32,
     pub submitted_at: i64,
     pub updated_at: i64,
 }

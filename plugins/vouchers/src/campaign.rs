@@ -31,7 +31,9 @@ pub const CAMPAIGNS: Collection<Campaign> = Collection::new("campaigns");
 pub const FUNDING: &str = "funding";
 /// Most criteria a ranking has (there are four).
 const MAX_CRITERIA: usize = 4;
-const TITLE_CHARS: std::ops::RangeInclusive<usize> = 3..=120;
+pub(crate) const TITLE_CHARS: std::ops::RangeInclusive<usize> = 3..=120;
+/// Longest text of a notice's own words, in characters.
+pub(crate) const DESCRIPTION_CHARS: usize = 4000;
 /// Most vouchers denominations and household bases a campaign lists.
 const MAX_LIST: usize = 12;
 
@@ -64,6 +66,7 @@ pub const JSON_FIELDS: &[&str] = &[
     "payee_name_question",
     "shop_categories",
     "shop_merchants",
+    "description",
 ];
 
 /// The kind of support.
@@ -121,6 +124,10 @@ pub enum State {
     Closing,
     /// Ranked and paid out.
     Closed,
+    /// Withdrawn by the municipality before its closing ("bando revocato"): takes no
+    /// applications, is never ranked nor paid, and its budget went back to `funding` (see
+    /// [`crate::revise`]).
+    Cancelled,
 }
 
 /// What a person can do with a campaign today.
@@ -133,6 +140,7 @@ pub enum Phase {
     Ended,
     Closing,
     Closed,
+    Cancelled,
 }
 
 impl Phase {
@@ -143,6 +151,7 @@ impl Phase {
             Phase::Ended => t!("vouchers.phase.ended"),
             Phase::Closing => t!("vouchers.phase.closing"),
             Phase::Closed => t!("vouchers.phase.closed"),
+            Phase::Cancelled => t!("vouchers.phase.cancelled"),
         }
     }
 }
@@ -192,6 +201,20 @@ pub struct Campaign {
     /// How many funded applications the retention has gone through so far.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub retire_offset: u32,
+    /// The notice's own words beside its rules (what it is for, whom to call), shown on its
+    /// public page; changeable until the closing.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The version of the notice in force, from 1: every change after publishing makes a new
+    /// one (see [`crate::revise`]), and each application records the one it was filed under.
+    #[serde(default = "crate::revise::first_version")]
+    pub notice_version: u32,
+    /// The changes that made versions 2, 3, …, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<crate::revise::Revision>,
+    /// How the notice was withdrawn, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<crate::revise::Cancellation>,
 }
 
 impl Campaign {
@@ -203,6 +226,7 @@ impl Campaign {
         match self.state {
             State::Closing => Phase::Closing,
             State::Closed => Phase::Closed,
+            State::Cancelled => Phase::Cancelled,
             State::Active => {
                 let today = today.to_string();
                 if today < self.opens_on {
@@ -265,6 +289,7 @@ pub fn create(
     }
     let doc = CAMPAIGNS.create(&store::new_id(), draft.into_campaign(now, actor.to_owned()))?;
     fund(&doc)?;
+    crate::revise::keep_version(&doc.id, &doc.data, now)?;
     audit::record(
         "campaign.created",
         &doc.id,
@@ -323,6 +348,13 @@ pub fn add_budget(id: &str, cents: i64, request_id: &str, actor: &str, now: i64)
         .ok_or_else(|| Error::not_found(t!("vouchers.campaign.not_found", id = id)))?;
     if doc.data.top_ups.iter().any(|r| r == request_id) {
         return crate::scroll::fund_next(id, actor, now);
+    }
+    // A withdrawn notice gave its budget back; money added to it would sit there unused.
+    if doc.data.state == State::Cancelled {
+        return Err(Error::conflict(t!(
+            "vouchers.revision.cancelled_no_budget",
+            title = doc.data.title
+        )));
     }
     ledger::transfer(
         &TransferRequest::new(

@@ -285,6 +285,11 @@ pub fn advance(
             )));
         }
         State::Closed => return Ok(Progress::Done(state_of(&doc)?.clone())),
+        State::Cancelled => {
+            return Err(Error::conflict(format!(
+                "campaign {id} was withdrawn: it is never ranked nor paid"
+            )));
+        }
         State::Closing => {}
     }
     let now = clock::now_ms();

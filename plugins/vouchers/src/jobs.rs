@@ -81,6 +81,13 @@ pub fn close_campaigns() -> Result<()> {
     Ok(())
 }
 
+/// Tells the applicants of changed notices, within the same seconds as a closing run (see
+/// [`crate::revise::announce`]).
+pub fn announce_changes() -> Result<()> {
+    let settings = Settings::load()?;
+    crate::revise::announce::run(i64::from(settings.close_job_seconds))
+}
+
 pub fn recover_redemptions() -> Result<()> {
     let settings = Settings::load()?;
     let grace_ms = i64::from(settings.recovery_grace_seconds) * 1000;

@@ -22,6 +22,7 @@
 //! | a voucher lapsing ([`lapse`]) | `voucher/{code}` → `campaign/{id}/budget` | `lapse/{code}` |
 //! | ordering a transfer ([`transfer`]) | `campaign/{id}/budget` → `campaign/{id}/transfers` | `order/{order id}` |
 //! | the treasury paid an export | `campaign/{id}/transfers` → `treasury` (external) | `treasury/{batch id}` |
+//! | withdrawing a campaign ([`revise`]) | `campaign/{id}/budget` → `funding` | `cancel/{campaign}` |
 //!
 //! Roles: `operator` (or `admin`) runs campaigns, reviews, registers and reimburses merchants;
 //! any logged-in user applies; `merchant` redeems. Paths below are under `/p/vouchers`.
@@ -42,6 +43,9 @@
 //! | `POST /campaigns/{id}/transfer-batches` (`request_id`) | operator | a batch of the transfer orders not yet exported ([`transfer`]) |
 //! | `GET /campaigns/{id}/transfer-batches/{batch}/pain001.xml` | operator | the batch as a SEPA `pain.001.001.09` file |
 //! | `GET`/`POST /campaigns/{id}/transfer-batches/{batch}/paid` (`confirm=yes`) | operator | confirm, then mark the batch paid by the treasury |
+//! | `POST /campaigns/{id}/edit` (the campaign's fields to change, `reason`) | operator | a new version of the notice: title, words and closing date until the closing, rules only while there are no applications ([`revise`]) |
+//! | `POST /campaigns/{id}/extend` (`closes_on`, `reason`) | operator | a later closing date, as a new version |
+//! | `POST /campaigns/{id}/cancel` (`reason`, `confirm`) | operator | withdraw the notice: without `confirm=yes` a page asks to confirm; then the budget goes back, pending applications are cancelled |
 //! | `GET /campaigns/{id}/applications.csv`, `…/beneficiaries.csv` (`?part=N`: 2500 and 5000 rows) | operator | exports |
 //! | `GET /applications/{id}` | its citizen, operator | status, reasons, question, vouchers, history |
 //! | `GET /applications/{id}/files/{file}` | its citizen, operator (audited) | an attached document |
@@ -67,7 +71,8 @@
 //! | `POST /api/campaigns/{id}/applications` (`on_behalf: true` for operators) | apply (`201`); a citizen once per campaign, under the fiscal number SPID/CIE certified or else the tax code their account first applied with (`409`/`422` otherwise); a tax code or household member someone else's application already claimed is taken and held for review, never refused (see [`application`]); an operator filing on behalf gets `409` |
 //! | `GET /api/campaigns/{id}/transfers` | operator: `{orders, to_export, awaiting_cents, batches}` |
 //! | `POST /api/campaigns/{id}/transfer-batches` (`201`; `409` nothing to export; `422` no treasury IBAN), `POST /api/campaigns/{id}/transfer-batches/{batch}/paid` (`{confirm: true}`) | operator |
-//! | `POST /api/campaigns/{id}/close` | `200` closed, `202` still closing |
+//! | `POST /api/campaigns/{id}/close` | `200` closed, `202` still closing; `409` for a withdrawn campaign |
+//! | `POST /api/campaigns/{id}/edit`, `…/extend`, `…/cancel` (`confirm: true`) | operator: `200` with the campaign (`notice_version`, `revisions`, `cancellation`); `409` when the rules are frozen by applications or the closing started; `422` with `problems` |
 //! | `POST /api/simulate` | operator: `{template | rulebook | campaign, day?, answers…}` → the decision, amount, failed and review rules, priority and every step |
 //! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{approve,reject,request-info,answer}` | review |
 //! | `GET /api/my-applications` | the caller's applications |
@@ -85,7 +90,8 @@
 //! remaining_cents}`);
 //! subscribes to `admissions.provider_accredited`, `…_suspended`, `…_revoked` (see
 //! [`merchant`]). The job `close-campaigns` runs every minute, `recover-redemptions` every 30
-//! seconds (see [`jobs`]).
+//! seconds (see [`jobs`]); `announce-changes` every minute tells the applicants of a changed
+//! notice those the request that changed it did not reach (see [`revise::announce`]).
 //!
 //! ## Messages
 //! Each applicant with an account is told the outcome of their application once (`notify`,
@@ -116,6 +122,7 @@ pub mod personal;
 pub mod rank;
 pub mod redeem;
 pub mod retention;
+pub mod revise;
 pub mod rulebook;
 pub mod rules;
 pub mod scroll;
@@ -132,7 +139,8 @@ use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, log};
 
 use web::{
-    applications, budget, campaigns, dashboard as dash, home, merchants, rulebooks, transfers,
+    applications, budget, campaigns, dashboard as dash, home, merchants, revisions, rulebooks,
+    transfers,
 };
 
 /// What an operator or the applicant does to an application, each posted to
@@ -174,6 +182,9 @@ impl Plugin for Vouchers {
                 transfers::mark_paid,
             )
             .get("/api/campaigns/{id}/transfers", transfers::api_overview)
+            .post_twin("/campaigns/{id}/edit", revisions::edit)
+            .post_twin("/campaigns/{id}/extend", revisions::extend)
+            .post_twin("/campaigns/{id}/cancel", revisions::cancel)
             .get(
                 "/campaigns/{id}/applications.csv",
                 campaigns::export_applications,
@@ -225,6 +236,7 @@ impl Plugin for Vouchers {
             jobs::RECOVER_REDEMPTIONS => jobs::recover_redemptions(),
             jobs::LAPSE_VOUCHERS => lapse::run().map(|_| ()),
             jobs::RETAIN_APPLICATIONS => jobs::retain_applications(),
+            revise::announce::JOB => jobs::announce_changes(),
             other => Err(Error::not_found(format!("there is no job named `{other}`"))),
         }
     }

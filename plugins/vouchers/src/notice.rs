@@ -118,7 +118,10 @@ pub fn outcome_message(app: &Application, title: &str, prefix: &str) -> Option<(
                 body,
             )
         }
-        Status::Eligible | Status::NeedsReview | Status::InfoRequested => return None,
+        // A withdrawn notice tells its applicants itself (see `revise::announce`).
+        Status::Eligible | Status::NeedsReview | Status::InfoRequested | Status::Cancelled => {
+            return None;
+        }
     };
     body.push_str("\n\n");
     body.push_str(&t!("vouchers.notice.see_page"));
@@ -155,7 +158,7 @@ pub fn outcome(id: &str, app: &Application, title: &str, prefix: &str) {
 
 /// Runs `compose` in the language account `recipient` chose on the site (the instance's own
 /// when they chose none), then gives the call back its caller's language.
-fn in_language_of<T>(recipient: &str, compose: impl FnOnce() -> T) -> T {
+pub(crate) fn in_language_of<T>(recipient: &str, compose: impl FnOnce() -> T) -> T {
     let caller = i18n::locale();
     i18n::set_locale(&identity::locale_of(recipient));
     let composed = compose();

@@ -1,5 +1,5 @@
-//! How long applications are kept: when a campaign has been closed for longer than the
-//! setting `retention_days`, the `retain-applications` job deletes its applications that were
+//! How long applications are kept: when a campaign has been closed (or withdrawn, see
+//! [`crate::revise`]) for longer than the setting `retention_days`, the `retain-applications` job deletes its applications that were
 //! not funded (with their claims, their counts and their documents) and the documents attached
 //! to the funded ones. A funded application stays: it is the record of public money paid out
 //! (its calculation, amount and vouchers), which the accounts must keep.
@@ -37,16 +37,24 @@ pub fn run(now: i64, retention_days: u32) -> Result<Retired> {
     let cutoff = now.saturating_sub(i64::from(retention_days).saturating_mul(DAY_MS));
     let mut retired = Retired::default();
     let mut left = STEP;
-    let closed = CAMPAIGNS
+    // A withdrawn notice's applications are kept as long, from the day it was withdrawn.
+    let mut closed = CAMPAIGNS
         .query()
         .filter("state", Cmp::Eq, "closed")
         .fetch_all()?;
+    closed.extend(
+        CAMPAIGNS
+            .query()
+            .filter("state", Cmp::Eq, "cancelled")
+            .fetch_all()?,
+    );
     for mut campaign in closed {
-        let finished = campaign.data.close.as_ref().and_then(|c| c.finished_at);
-        if campaign.data.retired_at.is_some()
-            || campaign.data.state != State::Closed
-            || finished.is_none_or(|at| at > cutoff)
-        {
+        let finished = match campaign.data.state {
+            State::Closed => campaign.data.close.as_ref().and_then(|c| c.finished_at),
+            State::Cancelled => campaign.data.cancellation.as_ref().map(|c| c.at),
+            State::Active | State::Closing => None,
+        };
+        if campaign.data.retired_at.is_some() || finished.is_none_or(|at| at > cutoff) {
             continue;
         }
         let id = campaign.id.clone();

@@ -146,6 +146,7 @@ pub fn submit(
             action: action.to_owned(),
             note: None,
         }],
+        notice_version: campaign.data.notice_version,
         submitted_at: now,
         updated_at: now,
     };

@@ -50,6 +50,10 @@ pub struct ApplicationView {
     pub history: Vec<StepView>,
     pub submitted_at: i64,
     pub submitted_utc: String,
+    /// The version of the notice it was filed under, and the one in force now (see
+    /// [`crate::revise`]): a page says so when they differ.
+    pub notice_version: u32,
+    pub current_notice_version: Option<u32>,
 }
 
 /// An attached document, as the application page links it.
@@ -230,6 +234,8 @@ impl ApplicationView {
                 .collect(),
             submitted_at: a.submitted_at,
             submitted_utc: DateTime::from_unix_ms(a.submitted_at).to_string(),
+            notice_version: a.notice_version,
+            current_notice_version: campaign.map(|c| c.notice_version),
         }
     }
 }
@@ -247,6 +253,7 @@ fn step_label(action: &str) -> String {
         "funded_later" => t!("vouchers.step.funded_later"),
         "not_funded" => t!("vouchers.step.not_funded"),
         "excluded" => t!("vouchers.step.excluded"),
+        "cancelled" => t!("vouchers.step.cancelled"),
         other => other.to_owned(),
     }
 }

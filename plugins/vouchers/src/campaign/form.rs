@@ -10,7 +10,9 @@ use crate::rank::Criterion;
 use crate::rulebook::{self, Rulebook};
 use crate::rules::{AmountRule, Eligibility, Field, MAX_HOUSEHOLD, ReviewRule};
 
-use super::{Campaign, MAX_CRITERIA, MAX_LIST, Measure, Shops, State, TITLE_CHARS};
+use super::{
+    Campaign, DESCRIPTION_CHARS, MAX_CRITERIA, MAX_LIST, Measure, Shops, State, TITLE_CHARS,
+};
 
 /// Reads and checks a campaign from a form or JSON. `default_review_rules` (from the
 /// settings) apply when the input does not mention `review_rules` at all, keeping only those on
@@ -77,6 +79,7 @@ pub fn validate(
         }
     };
 
+    let description = read_description(input, &mut p);
     let payment = Payment::read(input, &mut p);
     if let Some(close) = closes_on {
         payment.check(close, &mut p);
@@ -92,6 +95,7 @@ pub fn validate(
         return draft.map(|draft| Draft {
             payment,
             shops,
+            description,
             ..draft
         });
     }
@@ -236,6 +240,7 @@ pub fn validate(
         rulebook: None,
         payment,
         shops,
+        description,
     })
 }
 
@@ -348,7 +353,25 @@ fn finish_with_rulebook(
         rulebook,
         payment: Payment::default(),
         shops: Shops::default(),
+        description: String::new(),
     })
+}
+
+/// The notice's own words (`description`), at most [`DESCRIPTION_CHARS`] characters.
+pub(crate) fn read_description(input: &Input, p: &mut Problems) -> String {
+    let text = input.one("description").unwrap_or_default().to_owned();
+    let chars = text.chars().count();
+    if chars > DESCRIPTION_CHARS {
+        p.push(
+            "description",
+            t!(
+                "vouchers.problems.description_length",
+                max = DESCRIPTION_CHARS,
+                chars = chars
+            ),
+        );
+    }
+    text
 }
 
 fn one_of<const N: usize>(text: &str, keys: [&str; N]) -> String {
@@ -445,6 +468,7 @@ pub struct Draft {
     pub rulebook: Option<Rulebook>,
     pub payment: Payment,
     pub shops: Shops,
+    pub description: String,
 }
 
 impl Draft {
@@ -472,6 +496,10 @@ impl Draft {
             close: None,
             retired_at: None,
             retire_offset: 0,
+            description: self.description,
+            notice_version: crate::revise::first_version(),
+            revisions: Vec::new(),
+            cancellation: None,
         }
     }
 }

@@ -10,6 +10,7 @@ use trama_sdk::t;
 
 use crate::close::CloseState;
 use crate::rank::Criterion;
+use crate::revise::words::{CancellationView, RevisionView};
 use crate::rulebook;
 use crate::rules::Field;
 
@@ -51,6 +52,17 @@ pub struct CampaignView {
     pub ranking: Vec<Criterion>,
     pub review_rules: Vec<String>,
     pub close: Option<CloseState>,
+    /// The notice's own words.
+    pub description: String,
+    /// The version of the notice in force, from 1 (see [`crate::revise`]).
+    pub notice_version: u32,
+    /// When it last changed (Unix ms), and that time in words; `None` if never.
+    pub last_changed_at: Option<i64>,
+    pub last_changed_text: Option<String>,
+    /// The changes that made each version after the first, newest first, in plain words.
+    pub revisions: Vec<RevisionView>,
+    /// How the notice was withdrawn, when it was.
+    pub cancellation: Option<CancellationView>,
 }
 
 /// A question of the application form.
@@ -262,6 +274,22 @@ impl CampaignView {
                 max = format_cents(max, lang)
             ));
         }
+        // The ranking and the review a notice must publish too, in the same words as a
+        // rulebook's (`rulebook_text`).
+        rules_text.extend(
+            c.ranking
+                .iter()
+                .map(|r| t!("vouchers.campaign.rule_priority", rule = r.label())),
+        );
+        // Both the built-in ranking and a rulebook's break ties by submission (see `rank`).
+        rules_text.push(t!("vouchers.campaign.rule_ties"));
+        rules_text.extend(
+            c.review_rules
+                .iter()
+                .map(|r| t!("vouchers.campaign.rule_review", rule = r.describe(lang))),
+        );
+        let operator = crate::web::OPERATORS.admits();
+        let last = c.revisions.last();
         Self {
             id: doc.id.clone(),
             version: doc.version,
@@ -299,6 +327,20 @@ impl CampaignView {
             ranking: c.ranking.clone(),
             review_rules: c.review_rules.iter().map(ToString::to_string).collect(),
             close: c.close.clone(),
+            description: c.description.clone(),
+            notice_version: c.notice_version,
+            last_changed_at: last.map(|r| r.at),
+            last_changed_text: last.map(|r| trama_sdk::local::long_date_time(r.at, lang)),
+            revisions: c
+                .revisions
+                .iter()
+                .rev()
+                .map(|r| RevisionView::new(r, lang, operator))
+                .collect(),
+            cancellation: c
+                .cancellation
+                .as_ref()
+                .map(|x| CancellationView::new(x, lang)),
         }
     }
 }

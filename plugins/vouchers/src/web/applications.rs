@@ -75,7 +75,23 @@ fn render(
     // Filed at the desk for someone without an account: the operator records their answer.
     let for_citizen = operator && doc.data.user_id.is_none();
     let s = doc.data.status;
+    // Filed under an earlier version of the notice: the rules it published, as they were.
+    let filed_rules = if doc.data.notice_version == campaign.data.notice_version {
+        Vec::new()
+    } else {
+        crate::revise::terms_of(&campaign.id, &campaign.data, doc.data.notice_version)?
+            .map(|terms| {
+                let kept = Doc {
+                    id: campaign.id.clone(),
+                    version: 0,
+                    data: terms,
+                };
+                campaign::CampaignView::new(&kept, clock::today(), lang).rules_text
+            })
+            .unwrap_or_default()
+    };
     let context = json!({
+        "filed_rules": filed_rules,
         "application": view(&doc, lang)?,
         "is_operator": operator,
         "can_review": operator && active && (matches!(s, Status::NeedsReview | Status::InfoRequested) || (s == Status::Eligible && doc.data.contested_by.is_some())),

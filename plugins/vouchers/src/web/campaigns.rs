@@ -302,8 +302,36 @@ fn render_page(
             .close
             .as_ref()
             .map_or(Value::Null, |state| close::summary(state, lang));
+        // The edit form shows what the campaign says; its rules only while no application
+        // froze them (see `revise`).
+        let mut values = serde_json::Map::new();
+        for name in [
+            "isee_max",
+            "household_min",
+            "per_minor",
+            "max_amount",
+            "rulebook",
+        ] {
+            values.insert(name.to_owned(), Value::String(String::new()));
+        }
+        for (name, value) in crate::revise::edit::current_values(&doc.data) {
+            values.insert(name, Value::String(value));
+        }
+        context["edit"] = Value::Object(values);
+        context["rules_editable"] = json!(total == 0);
+        context["extend_default"] = json!(campaign_later(&doc.data.closes_on, today));
     }
     Response::render_with_status(status, "campaign.html", &with_form(context, form))
+}
+
+/// The date an extension form proposes: a week after the closing date, or after today when
+/// that is past.
+fn campaign_later(closes_on: &str, today: clock::Date) -> String {
+    let from = clock::Date::parse(closes_on)
+        .ok()
+        .filter(|day| *day >= today)
+        .unwrap_or(today);
+    from.add_days(7).to_string()
 }
 
 /// `POST /campaigns/{id}/apply` (form), `POST /campaigns/{id}/apply-on-behalf` (operators'
@@ -375,11 +403,18 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
     let lang = lang(&request);
     let user = OPERATORS.require(lang)?;
     let id = params.get("id")?.to_owned();
-    campaign::load(&id)?;
+    let current = campaign::load(&id)?;
+    if current.data.state == State::Cancelled {
+        // A withdrawn notice is never ranked nor paid.
+        return Err(Error::conflict(t!(
+            "vouchers.revision.already_cancelled",
+            title = current.data.title
+        )));
+    }
     let now = clock::now_ms();
     let doc = close::start(&id, &user.username, now)?;
     let progress = match doc.data.state {
-        State::Closed | State::Active => None,
+        State::Closed | State::Active | State::Cancelled => None,
         State::Closing => {
             let count = APPLICATIONS
                 .query()

@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod dashboard;
 pub mod home;
 pub mod merchants;
+pub mod revisions;
 pub mod rulebooks;
 pub mod shops;
 pub mod transfers;
