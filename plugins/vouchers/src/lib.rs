@@ -139,8 +139,8 @@ use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, log};
 
 use web::{
-    applications, budget, campaigns, dashboard as dash, home, merchants, revisions, rulebooks,
-    transfers,
+    applications, budget, campaigns, dashboard as dash, exports, home, merchants, revisions,
+    rulebooks, transfers,
 };
 
 /// What an operator or the applicant does to an application, each posted to
@@ -187,11 +187,11 @@ impl Plugin for Vouchers {
             .post_twin("/campaigns/{id}/cancel", revisions::cancel)
             .get(
                 "/campaigns/{id}/applications.csv",
-                campaigns::export_applications,
+                exports::export_applications,
             )
             .get(
                 "/campaigns/{id}/beneficiaries.csv",
-                campaigns::export_beneficiaries,
+                exports::export_beneficiaries,
             )
             .get("/applications/{id}", applications::page)
             .get("/applications/{id}/files/{file}", applications::attachment)

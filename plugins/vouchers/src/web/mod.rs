@@ -9,6 +9,7 @@ pub mod applications;
 pub mod budget;
 pub mod campaigns;
 pub mod dashboard;
+pub mod exports;
 pub mod home;
 pub mod merchants;
 pub mod revisions;
