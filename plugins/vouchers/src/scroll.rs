@@ -144,6 +144,16 @@ pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
         funded += 1;
     }
     if funded > 0 {
+        // The closing's figures (what the campaign page and the dashboard show) count the
+        // ones funded later too.
+        let mut campaign = campaign;
+        if let Some(close) = &mut campaign.data.close {
+            let more = u32::try_from(funded).unwrap_or(u32::MAX);
+            close.funded = close.funded.saturating_add(more);
+            close.not_funded = close.not_funded.saturating_sub(more);
+            close.committed_cents = close.committed_cents.saturating_add(cents);
+        }
+        CAMPAIGNS.put_if_version(&campaign.id, &campaign.data, campaign.version)?;
         audit::record(
             "campaign.scrolled",
             id,

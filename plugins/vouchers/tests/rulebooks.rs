@@ -567,6 +567,25 @@ fn budget_added_after_the_closing_funds_the_next_in_the_ranking_once() {
     assert_eq!(second.status, 200, "{}", second.body);
     assert_eq!(second.body["funded"], 1);
     assert_eq!(status(&dario, &dario_id), "beneficiary");
+    // The campaign's figures and the beneficiaries' list count the ones funded later.
+    let campaign = host.get(Some(&operator), &format!("/api/campaigns/{id}"));
+    let close = &campaign.body["close"];
+    assert_eq!(
+        (
+            &close["funded"],
+            &close["not_funded"],
+            &close["committed_cents"]
+        ),
+        (&json!(3), &json!(0), &json!(80_000)),
+        "{close}"
+    );
+    let list = common::csv(&host.get(
+        Some(&operator),
+        &format!("/campaigns/{id}/beneficiaries.csv"),
+    ));
+    for tax in [BRUNO, ANNA, DARIO] {
+        assert!(list.contains(tax), "{tax}: {list}");
+    }
 }
 
 #[test]

@@ -127,13 +127,16 @@ pub fn export_beneficiaries(request: Request, params: Params) -> Result<Response
         "vouchers.csv.voucher_codes",
     ]);
     // The closing's plan holds the ranking, funded applications first, in chunks as large as
-    // a part: part N is the funded entries of chunk N-1, each read by id (no scan).
+    // a part: part N is the funded entries of chunk N-1, each read by id (no scan) — and the
+    // ones not funded then, which budget added or returned may have funded since.
     let chunk = first / EXPORT_ROWS;
     let plan = crate::close::PLANS.get(&crate::close::plan_id(id, chunk))?;
-    let funded = plan
-        .iter()
-        .flat_map(|p| p.data.entries.iter())
-        .filter(|e| e.outcome == crate::close::Outcome::Funded);
+    let funded = plan.iter().flat_map(|p| p.data.entries.iter()).filter(|e| {
+        matches!(
+            e.outcome,
+            crate::close::Outcome::Funded | crate::close::Outcome::NotFunded
+        )
+    });
     for entry in funded {
         let Some(app) = APPLICATIONS.get(&entry.application_id(id))? else {
             continue;
