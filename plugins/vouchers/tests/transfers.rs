@@ -89,6 +89,38 @@ impl Node {
     }
 }
 
+/// Checks `xml` against the ISO 20022 schema of pain.001.001.09 — the file a treasury's bank
+/// validates on import — with `xmlschema` and the schema the `sepaxml` package ships, which
+/// `./dev setup` installs into `target/tools/sepa` (`TRAMA_SEPA_PYTHON` may name another
+/// Python that has both).
+fn valid_pain001(xml: &str) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = std::env::var_os("TRAMA_SEPA_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target/tools/sepa/bin/python"));
+    assert!(
+        python.exists(),
+        "the SEPA schema check is not installed at {}: run ./dev setup (or set TRAMA_SEPA_PYTHON to a Python with xmlschema and sepaxml)",
+        python.display()
+    );
+    let file = std::env::temp_dir().join(format!("pain001-{}.xml", std::process::id()));
+    std::fs::write(&file, xml).expect("write the file to check");
+    let check = "import sys, importlib.resources as r, xmlschema\n\
+                 xsd = r.files('sepaxml') / 'schemas' / 'pain.001.001.09.xsd'\n\
+                 xmlschema.XMLSchema(str(xsd)).validate(sys.argv[1])\n";
+    let output = std::process::Command::new(&python)
+        .args(["-c", check])
+        .arg(&file)
+        .output()
+        .expect("run the schema check");
+    std::fs::remove_file(&file).ok();
+    assert!(
+        output.status.success(),
+        "the file breaks the pain.001.001.09 schema: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Reads `xml` back into a tree, its texts unescaped.
 fn parse(xml: &str) -> Node {
     let mut reader = Reader::from_str(xml);
@@ -310,6 +342,7 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
         (format!("pain001-{batch}.xml").as_str(), "application/xml")
     );
     let xml = String::from_utf8(bytes).expect("UTF-8");
+    valid_pain001(&xml);
     let doc = parse(&xml);
     assert_eq!(doc.name, "Document");
     assert_eq!(
