@@ -114,7 +114,7 @@ impl Accept {
             return Some(t!(
                 "sdk.files.too_large",
                 name = upload.name,
-                size = kib(upload.size),
+                size = kib(upload.size, crate::i18n::current()),
                 max = crate::money::group_digits(u64::from(self.max_kb), crate::i18n::current())
             ));
         }
@@ -128,9 +128,10 @@ impl Accept {
     }
 }
 
-/// `bytes` in KiB, rounded up, written as the reader writes numbers.
-fn kib(bytes: u64) -> String {
-    crate::money::group_digits(bytes.div_ceil(1024), crate::i18n::current())
+/// `bytes` in KiB, rounded up, written as the reader of `lang` writes numbers (`1.025`): how
+/// pages and refusals state a file's size.
+pub fn kib(bytes: u64, lang: crate::i18n::Lang) -> String {
+    crate::money::group_digits(bytes.div_ceil(1024), lang)
 }
 
 /// The files of the request being handled, in the order sent.

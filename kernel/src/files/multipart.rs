@@ -41,6 +41,20 @@ pub enum MultipartError {
     Unrecognised { field: String, name: String },
 }
 
+impl MultipartError {
+    /// How the kernel refuses the request: the HTTP status and the `kind` of its error
+    /// envelope. One table, read by the server and by test hosts that decode as it does.
+    pub fn status_and_kind(&self) -> (u16, &'static str) {
+        match self {
+            MultipartError::Malformed(_) => (400, "bad_request"),
+            MultipartError::TooManyFields(_) => (400, "too_many_fields"),
+            MultipartError::TooManyFiles => (413, "too_many_files"),
+            MultipartError::TextTooLarge(_) => (413, "payload_too_large"),
+            MultipartError::Unrecognised { .. } => (415, "file_type_refused"),
+        }
+    }
+}
+
 /// Whether the request says it carries `multipart/form-data`.
 pub fn is_multipart(headers: &HeaderMap) -> bool {
     headers

@@ -92,27 +92,29 @@ fn is_form(headers: &HeaderMap) -> bool {
 fn upload_refused(ctx: &Ctx, err: crate::files::MultipartError) -> WebError {
     use crate::files::MultipartError;
     let msg = |key| super::pages::msg(ctx, key);
-    match err {
+    let (status, kind) = err.status_and_kind();
+    let message = match err {
         MultipartError::Malformed(why) => {
             tracing::debug!(%why, "an unreadable multipart form");
-            WebError::BadRequest(msg("upload_unreadable"))
+            msg("upload_unreadable")
         }
-        MultipartError::TooManyFields(_) => ctx.too_many_fields(),
-        MultipartError::TextTooLarge(_) => {
-            let limit = (super::MAX_BODY_BYTES / 1024).to_string();
-            WebError::PayloadTooLarge(msg("payload_too_large").replace("{kib}", &limit))
+        MultipartError::TooManyFields(limit) => {
+            msg("too_many_fields").replace("{limit}", &limit.to_string())
         }
-        MultipartError::TooManyFiles => WebError::Refused {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            kind: "too_many_files",
-            message: msg("upload_too_many_files")
-                .replace("{limit}", &crate::files::MAX_FILES.to_string()),
-        },
-        MultipartError::Unrecognised { name, .. } => WebError::Refused {
-            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            kind: "file_type_refused",
-            message: msg("upload_unrecognised").replace("{name}", &name),
-        },
+        MultipartError::TextTooLarge(limit) => {
+            msg("payload_too_large").replace("{kib}", &(limit / 1024).to_string())
+        }
+        MultipartError::TooManyFiles => {
+            msg("upload_too_many_files").replace("{limit}", &crate::files::MAX_FILES.to_string())
+        }
+        MultipartError::Unrecognised { name, .. } => {
+            msg("upload_unrecognised").replace("{name}", &name)
+        }
+    };
+    WebError::Refused {
+        status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        kind,
+        message,
     }
 }
 

@@ -157,13 +157,7 @@ impl<P: Plugin> TestHost<P> {
         let decoded = match decoded {
             Ok(decoded) => decoded,
             Err(err) => {
-                let (status, kind) = match err {
-                    trama::files::MultipartError::Unrecognised { .. } => (415, "file_type_refused"),
-                    trama::files::MultipartError::TooManyFiles => (413, "too_many_files"),
-                    trama::files::MultipartError::TooManyFields(_) => (413, "too_many_fields"),
-                    trama::files::MultipartError::TextTooLarge(_) => (413, "payload_too_large"),
-                    trama::files::MultipartError::Malformed(_) => (400, "bad_request"),
-                };
+                let (status, kind) = err.status_and_kind();
                 return Answer {
                     status,
                     body: json!({ "error": { "kind": kind, "message": err.to_string() } }),

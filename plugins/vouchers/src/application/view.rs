@@ -218,7 +218,7 @@ impl ApplicationView {
                     about: format!(
                         "{}, {} KiB",
                         att.file.kind.label(),
-                        trama_sdk::money::group_digits(att.file.size.div_ceil(1024), lang)
+                        trama_sdk::files::kib(att.file.size, lang)
                     ),
                 })
                 .collect(),
