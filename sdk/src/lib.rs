@@ -125,6 +125,7 @@ pub mod bindings;
 pub mod allocator;
 pub mod audit;
 pub mod checked;
+pub mod choices;
 pub mod claim;
 pub mod clock;
 pub mod code;
@@ -160,8 +161,9 @@ pub mod web;
 pub use error::{Error, Result};
 pub use plugin::{Plugin, serve};
 
-/// What [`export_plugin!`] expands to; not part of the API.
+/// What [`export_plugin!`] and [`choices!`] expand to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::plugin::Adapter;
+    pub use serde;
 }

@@ -49,6 +49,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json};
 
 use crate::http::Response;
+use crate::identity::User;
 use crate::store::{Cmp, Collection, Doc};
 use crate::{Error, Result};
 
@@ -223,6 +224,17 @@ impl Erased {
 
     pub fn response(self) -> Result<Response> {
         Response::json(&self)
+    }
+
+    /// Ends an erasure carried out for `person`: the audit trail records how many records went
+    /// (`personal_data.erased`, never what they held), and the kernel gets the answer.
+    pub fn finish(self, person: &User) -> Result<Response> {
+        crate::audit::record(
+            "personal_data.erased",
+            &person.id,
+            &serde_json::json!({ "erased": self.erased }),
+        )?;
+        self.response()
     }
 }
 

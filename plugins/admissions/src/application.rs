@@ -82,69 +82,25 @@ pub fn lock_id(tax_code: &str) -> String {
     format!("application-{tax_code}")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Admission,
-    Renewal,
-}
-
-impl Kind {
-    pub fn label(self) -> String {
-        match self {
-            Kind::Admission => t!("admissions.application.kind_admission"),
-            Kind::Renewal => t!("admissions.application.kind_renewal"),
-        }
+trama_sdk::choices! {
+    pub enum Kind {
+        Admission = "admission" => "admissions.application.kind_admission",
+        Renewal = "renewal" => "admissions.application.kind_renewal",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Voting,
-    InfoRequested,
-    Approved,
-    Rejected,
-    NoQuorum,
-    Withdrawn,
+trama_sdk::choices! {
+    pub enum Status {
+        Voting = "voting" => "admissions.application.status_voting",
+        InfoRequested = "info_requested" => "admissions.application.status_info_requested",
+        Approved = "approved" => "admissions.application.status_approved",
+        Rejected = "rejected" => "admissions.application.status_rejected",
+        NoQuorum = "no_quorum" => "admissions.application.status_no_quorum",
+        Withdrawn = "withdrawn" => "admissions.application.status_withdrawn",
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Status::Voting,
-        Status::InfoRequested,
-        Status::Approved,
-        Status::Rejected,
-        Status::NoQuorum,
-        Status::Withdrawn,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Voting => "voting",
-            Status::InfoRequested => "info_requested",
-            Status::Approved => "approved",
-            Status::Rejected => "rejected",
-            Status::NoQuorum => "no_quorum",
-            Status::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.key() == key)
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Status::Voting => t!("admissions.application.status_voting"),
-            Status::InfoRequested => t!("admissions.application.status_info_requested"),
-            Status::Approved => t!("admissions.application.status_approved"),
-            Status::Rejected => t!("admissions.application.status_rejected"),
-            Status::NoQuorum => t!("admissions.application.status_no_quorum"),
-            Status::Withdrawn => t!("admissions.application.status_withdrawn"),
-        }
-    }
-
     /// Still being examined.
     pub fn is_open(self) -> bool {
         matches!(self, Status::Voting | Status::InfoRequested)

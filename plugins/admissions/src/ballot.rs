@@ -23,32 +23,12 @@ use serde::{Deserialize, Serialize};
 
 use trama_sdk::t;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Majority {
-    Simple,
-    Absolute,
-    TwoThirds,
-    Unanimous,
-}
-
-impl Majority {
-    pub fn label(self) -> String {
-        match self {
-            Majority::Simple => t!("admissions.ballot.majority_simple"),
-            Majority::Absolute => t!("admissions.ballot.majority_absolute"),
-            Majority::TwoThirds => t!("admissions.ballot.majority_two_thirds"),
-            Majority::Unanimous => t!("admissions.ballot.majority_unanimous"),
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Majority::Simple => "simple",
-            Majority::Absolute => "absolute",
-            Majority::TwoThirds => "two_thirds",
-            Majority::Unanimous => "unanimous",
-        }
+trama_sdk::choices! {
+    pub enum Majority {
+        Simple = "simple" => "admissions.ballot.majority_simple",
+        Absolute = "absolute" => "admissions.ballot.majority_absolute",
+        TwoThirds = "two_thirds" => "admissions.ballot.majority_two_thirds",
+        Unanimous = "unanimous" => "admissions.ballot.majority_unanimous",
     }
 }
 
@@ -59,38 +39,11 @@ pub struct Rule {
     pub majority: Majority,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Choice {
-    Approve,
-    Reject,
-    Abstain,
-}
-
-impl Choice {
-    pub fn key(self) -> &'static str {
-        match self {
-            Choice::Approve => "approve",
-            Choice::Reject => "reject",
-            Choice::Abstain => "abstain",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.trim().to_lowercase().as_str() {
-            "approve" | "favorevole" | "yes" | "sì" | "si" => Some(Choice::Approve),
-            "reject" | "contrario" | "no" => Some(Choice::Reject),
-            "abstain" | "astenuto" | "astensione" => Some(Choice::Abstain),
-            _ => None,
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Choice::Approve => t!("admissions.ballot.choice_approve"),
-            Choice::Reject => t!("admissions.ballot.choice_reject"),
-            Choice::Abstain => t!("admissions.ballot.choice_abstain"),
-        }
+trama_sdk::choices! {
+    pub enum Choice {
+        Approve = "approve" => "admissions.ballot.choice_approve",
+        Reject = "reject" => "admissions.ballot.choice_reject",
+        Abstain = "abstain" => "admissions.ballot.choice_abstain",
     }
 }
 
@@ -222,22 +175,12 @@ impl Count {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Approved,
-    Rejected,
-    /// The window closed before enough members voted.
-    NoQuorum,
-}
-
-impl Outcome {
-    pub fn key(self) -> &'static str {
-        match self {
-            Outcome::Approved => "approved",
-            Outcome::Rejected => "rejected",
-            Outcome::NoQuorum => "no_quorum",
-        }
+trama_sdk::choices! {
+    pub enum Outcome {
+        Approved = "approved",
+        Rejected = "rejected",
+        /// The window closed before enough members voted.
+        NoQuorum = "no_quorum",
     }
 }
 

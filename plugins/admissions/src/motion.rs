@@ -37,37 +37,15 @@ pub fn lock_id(provider: &str) -> String {
     format!("motion-{provider}")
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Suspend,
-    Revoke,
-    Reinstate,
+trama_sdk::choices! {
+    pub enum Kind {
+        Suspend = "suspend" => "admissions.motion.kind_suspend",
+        Revoke = "revoke" => "admissions.motion.kind_revoke",
+        Reinstate = "reinstate" => "admissions.motion.kind_reinstate",
+    }
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Suspend, Kind::Revoke, Kind::Reinstate];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Kind::Suspend => "suspend",
-            Kind::Revoke => "revoke",
-            Kind::Reinstate => "reinstate",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.key() == key.trim())
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Kind::Suspend => t!("admissions.motion.kind_suspend"),
-            Kind::Revoke => t!("admissions.motion.kind_revoke"),
-            Kind::Reinstate => t!("admissions.motion.kind_reinstate"),
-        }
-    }
-
     /// "Procedimento di sospensione", "Suspension proceeding".
     pub fn proceeding(self) -> String {
         match self {
@@ -104,32 +82,12 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Voting,
-    Approved,
-    Rejected,
-    NoQuorum,
-}
-
-impl Status {
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Voting => "voting",
-            Status::Approved => "approved",
-            Status::Rejected => "rejected",
-            Status::NoQuorum => "no_quorum",
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Status::Voting => t!("admissions.motion.status_voting"),
-            Status::Approved => t!("admissions.motion.status_approved"),
-            Status::Rejected => t!("admissions.motion.status_rejected"),
-            Status::NoQuorum => t!("admissions.motion.status_no_quorum"),
-        }
+trama_sdk::choices! {
+    pub enum Status {
+        Voting = "voting" => "admissions.motion.status_voting",
+        Approved = "approved" => "admissions.motion.status_approved",
+        Rejected = "rejected" => "admissions.motion.status_rejected",
+        NoQuorum = "no_quorum" => "admissions.motion.status_no_quorum",
     }
 }
 

@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use trama_sdk::t;
-
 mod check;
 
 pub use check::{is_email, read};
@@ -27,89 +25,32 @@ pub const FIELDS: &[&str] = &[
     "representative_tax_code",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LegalForm {
-    /// Cooperativa sociale di tipo A (social, health and education services).
-    SocialCooperativeA,
-    /// Cooperativa sociale di tipo B (work integration).
-    SocialCooperativeB,
-    Cooperative,
-    /// Impresa sociale (d.lgs. 112/2017).
-    SocialEnterprise,
-    Association,
-    /// Associazione di promozione sociale.
-    Aps,
-    /// Organizzazione di volontariato.
-    Odv,
-    Foundation,
-    /// Ditta individuale.
-    SoleTrader,
-    /// Società di persone (snc, sas).
-    Partnership,
-    /// Società di capitali (srl, spa).
-    Company,
-    Other,
+trama_sdk::choices! {
+    pub enum LegalForm {
+        /// Cooperativa sociale di tipo A (social, health and education services).
+        SocialCooperativeA = "social_cooperative_a" => "admissions.organisation.form_social_cooperative_a",
+        /// Cooperativa sociale di tipo B (work integration).
+        SocialCooperativeB = "social_cooperative_b" => "admissions.organisation.form_social_cooperative_b",
+        Cooperative = "cooperative" => "admissions.organisation.form_cooperative",
+        /// Impresa sociale (d.lgs. 112/2017).
+        SocialEnterprise = "social_enterprise" => "admissions.organisation.form_social_enterprise",
+        Association = "association" => "admissions.organisation.form_association",
+        /// Associazione di promozione sociale.
+        Aps = "aps" => "admissions.organisation.form_aps",
+        /// Organizzazione di volontariato.
+        Odv = "odv" => "admissions.organisation.form_odv",
+        Foundation = "foundation" => "admissions.organisation.form_foundation",
+        /// Ditta individuale.
+        SoleTrader = "sole_trader" => "admissions.organisation.form_sole_trader",
+        /// Società di persone (snc, sas).
+        Partnership = "partnership" => "admissions.organisation.form_partnership",
+        /// Società di capitali (srl, spa).
+        Company = "company" => "admissions.organisation.form_company",
+        Other = "other" => "admissions.organisation.form_other",
+    }
 }
 
 impl LegalForm {
-    pub const ALL: [LegalForm; 12] = [
-        LegalForm::SocialCooperativeA,
-        LegalForm::SocialCooperativeB,
-        LegalForm::Cooperative,
-        LegalForm::SocialEnterprise,
-        LegalForm::Association,
-        LegalForm::Aps,
-        LegalForm::Odv,
-        LegalForm::Foundation,
-        LegalForm::SoleTrader,
-        LegalForm::Partnership,
-        LegalForm::Company,
-        LegalForm::Other,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            LegalForm::SocialCooperativeA => "social_cooperative_a",
-            LegalForm::SocialCooperativeB => "social_cooperative_b",
-            LegalForm::Cooperative => "cooperative",
-            LegalForm::SocialEnterprise => "social_enterprise",
-            LegalForm::Association => "association",
-            LegalForm::Aps => "aps",
-            LegalForm::Odv => "odv",
-            LegalForm::Foundation => "foundation",
-            LegalForm::SoleTrader => "sole_trader",
-            LegalForm::Partnership => "partnership",
-            LegalForm::Company => "company",
-            LegalForm::Other => "other",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.key() == key.trim())
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            LegalForm::SocialCooperativeA => {
-                t!("admissions.organisation.form_social_cooperative_a")
-            }
-            LegalForm::SocialCooperativeB => {
-                t!("admissions.organisation.form_social_cooperative_b")
-            }
-            LegalForm::Cooperative => t!("admissions.organisation.form_cooperative"),
-            LegalForm::SocialEnterprise => t!("admissions.organisation.form_social_enterprise"),
-            LegalForm::Association => t!("admissions.organisation.form_association"),
-            LegalForm::Aps => t!("admissions.organisation.form_aps"),
-            LegalForm::Odv => t!("admissions.organisation.form_odv"),
-            LegalForm::Foundation => t!("admissions.organisation.form_foundation"),
-            LegalForm::SoleTrader => t!("admissions.organisation.form_sole_trader"),
-            LegalForm::Partnership => t!("admissions.organisation.form_partnership"),
-            LegalForm::Company => t!("admissions.organisation.form_company"),
-            LegalForm::Other => t!("admissions.organisation.form_other"),
-        }
-    }
-
     /// Non-commercial bodies may have a codice fiscale and no partita IVA; everyone else
     /// trades and has one.
     pub fn needs_vat_number(self) -> bool {

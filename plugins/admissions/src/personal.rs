@@ -25,13 +25,12 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::identity::User;
 use trama_sdk::personal_data::{Erased, Export, erase_opt, erase_text, owned_by, scrub};
 use trama_sdk::router::Params;
 use trama_sdk::store::Collection;
-use trama_sdk::{Result, audit, clock, identity, t};
+use trama_sdk::{Result, clock, identity, t};
 
 use crate::application::{self, APPLICATIONS, Status};
 use crate::config::Settings;
@@ -151,12 +150,7 @@ pub fn erase(_: Request, _: Params) -> Result<Response> {
             );
         }
     }
-    audit::record(
-        "personal_data.erased",
-        &me.id,
-        &json!({ "erased": erased.erased }),
-    )?;
-    erased.response()
+    erased.finish(&me)
 }
 
 /// The legal representative's name and tax code, which are a person's.

@@ -30,43 +30,12 @@ pub const PROVIDERS: Collection<Provider> = Collection::new("providers");
 
 const DAY_MS: i64 = 86_400_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Active,
-    Suspended,
-    Revoked,
-    Expired,
-}
-
-impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Active,
-        Status::Suspended,
-        Status::Revoked,
-        Status::Expired,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Suspended => "suspended",
-            Status::Revoked => "revoked",
-            Status::Expired => "expired",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.key() == key)
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Status::Active => t!("admissions.provider.status_active"),
-            Status::Suspended => t!("admissions.provider.status_suspended"),
-            Status::Revoked => t!("admissions.provider.status_revoked"),
-            Status::Expired => t!("admissions.provider.status_expired"),
-        }
+trama_sdk::choices! {
+    pub enum Status {
+        Active = "active" => "admissions.provider.status_active",
+        Suspended = "suspended" => "admissions.provider.status_suspended",
+        Revoked = "revoked" => "admissions.provider.status_revoked",
+        Expired = "expired" => "admissions.provider.status_expired",
     }
 }
 

@@ -32,7 +32,7 @@ use trama_sdk::identity::User;
 use trama_sdk::personal_data::{ERASED, Erased, Export, erase_text, owned_by, scrub};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Collection, Doc};
-use trama_sdk::{Error, Result, audit, identity, ledger, t};
+use trama_sdk::{Error, Result, identity, ledger, t};
 
 use crate::company::{DEPOSITS, HR_CODES, HR_LINKS};
 use crate::enrol::{ENROLMENTS, Enrolment};
@@ -130,12 +130,7 @@ pub fn erase(_: Request, _: Params) -> Result<Response> {
             t!("corporate_plans.personal_data.kept_provider_why"),
         );
     }
-    audit::record(
-        "personal_data.erased",
-        &me.id,
-        &json!({ "erased": erased.erased }),
-    )?;
-    erased.response()
+    erased.finish(&me)
 }
 
 /// An enrolment and what hangs on it, kept without the person.

@@ -45,32 +45,12 @@ pub const PROVIDERS: Collection<Provider> = Collection::new("providers");
 
 pub const JSON_FIELDS: &[&str] = &["legal_name", "vat_number", "categories"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Active,
-    Suspended,
-    Revoked,
-    Expired,
-}
-
-impl Status {
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Active => "active",
-            Status::Suspended => "suspended",
-            Status::Revoked => "revoked",
-            Status::Expired => "expired",
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Status::Active => t!("corporate_plans.provider.status_active"),
-            Status::Suspended => t!("corporate_plans.provider.status_suspended"),
-            Status::Revoked => t!("corporate_plans.provider.status_revoked"),
-            Status::Expired => t!("corporate_plans.provider.status_expired"),
-        }
+trama_sdk::choices! {
+    pub enum Status {
+        Active = "active" => "corporate_plans.provider.status_active",
+        Suspended = "suspended" => "corporate_plans.provider.status_suspended",
+        Revoked = "revoked" => "corporate_plans.provider.status_revoked",
+        Expired = "expired" => "corporate_plans.provider.status_expired",
     }
 }
 

@@ -19,25 +19,14 @@ pub const LESSONS: Collection<Lesson> = Collection::new("lessons");
 pub const BOOKINGS: Collection<Booking> = Collection::new("bookings");
 pub const CLAIMS: Collection<Claim> = Collection::new("claims");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LessonStatus {
-    /// Planned; children may join while there is room and it has not started.
-    Scheduled,
-    /// The tutor took the register.
-    Held,
-    /// Called off by an operator, or left without children.
-    Cancelled,
-}
-
-impl LessonStatus {
-    /// The status for people, in the reader's language.
-    pub fn label(self) -> String {
-        match self {
-            Self::Scheduled => t!("tutoring.lesson.status_scheduled"),
-            Self::Held => t!("tutoring.lesson.status_held"),
-            Self::Cancelled => t!("tutoring.lesson.status_cancelled"),
-        }
+trama_sdk::choices! {
+    pub enum LessonStatus {
+        /// Planned; children may join while there is room and it has not started.
+        Scheduled = "scheduled" => "tutoring.lesson.status_scheduled",
+        /// The tutor took the register.
+        Held = "held" => "tutoring.lesson.status_held",
+        /// Called off by an operator, or left without children.
+        Cancelled = "cancelled" => "tutoring.lesson.status_cancelled",
     }
 }
 
@@ -122,18 +111,18 @@ impl Lesson {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BookingStatus {
-    Booked,
-    /// Cancelled in time: the hour went back to the family.
-    Cancelled,
-    /// Cancelled after the deadline: the hour is used.
-    CancelledLate,
-    Present,
-    Absent,
-    /// The lesson was called off: the hour went back.
-    LessonCancelled,
+trama_sdk::choices! {
+    pub enum BookingStatus {
+        Booked = "booked" => "tutoring.booking_status.booked",
+        /// Cancelled in time: the hour went back to the family.
+        Cancelled = "cancelled" => "tutoring.booking_status.cancelled",
+        /// Cancelled after the deadline: the hour is used.
+        CancelledLate = "cancelled_late" => "tutoring.booking_status.cancelled_late",
+        Present = "present" => "tutoring.booking_status.present",
+        Absent = "absent" => "tutoring.booking_status.absent",
+        /// The lesson was called off: the hour went back.
+        LessonCancelled = "lesson_cancelled" => "tutoring.booking_status.lesson_cancelled",
+    }
 }
 
 impl BookingStatus {
@@ -143,29 +132,6 @@ impl BookingStatus {
             self,
             Self::Booked | Self::CancelledLate | Self::Present | Self::Absent
         )
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Booked => "booked",
-            Self::Cancelled => "cancelled",
-            Self::CancelledLate => "cancelled_late",
-            Self::Present => "present",
-            Self::Absent => "absent",
-            Self::LessonCancelled => "lesson_cancelled",
-        }
-    }
-
-    /// The status for people, in the reader's language.
-    pub fn label(self) -> String {
-        match self {
-            Self::Booked => t!("tutoring.booking_status.booked"),
-            Self::Cancelled => t!("tutoring.booking_status.cancelled"),
-            Self::CancelledLate => t!("tutoring.booking_status.cancelled_late"),
-            Self::Present => t!("tutoring.booking_status.present"),
-            Self::Absent => t!("tutoring.booking_status.absent"),
-            Self::LessonCancelled => t!("tutoring.booking_status.lesson_cancelled"),
-        }
     }
 }
 

@@ -22,14 +22,13 @@
 //! is one call, one transaction: a refusal changes nothing, and a second erasure finds nothing
 //! linked to the person (`erased: 0`).
 
-use serde_json::json;
 use trama_sdk::code;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::identity::User;
 use trama_sdk::personal_data::{ERASED, Erased, Export, erase_opt, erase_text, owned_by};
 use trama_sdk::router::Params;
 use trama_sdk::store::Doc;
-use trama_sdk::{Error, Result, audit, clock, identity, t};
+use trama_sdk::{Error, Result, clock, identity, t};
 
 use crate::allowance::ALLOWANCES;
 use crate::config::Settings;
@@ -95,12 +94,7 @@ pub fn erase(_: Request, _: Params) -> Result<Response> {
     for tutor in tutors {
         erase_tutor(tutor, &me, &mut erased)?;
     }
-    audit::record(
-        "personal_data.erased",
-        &me.id,
-        &json!({ "erased": erased.erased }),
-    )?;
-    erased.response()
+    erased.finish(&me)
 }
 
 /// The family's bookings not held go, the rest is kept without names (see the module docs).

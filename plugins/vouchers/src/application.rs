@@ -81,67 +81,25 @@ pub struct Calculation {
     pub outcome: Outcome,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Passed the automatic checks or the review; will be ranked at closing.
-    Eligible,
-    /// Breaks at least one rule (listed in `reasons`).
-    Ineligible,
-    /// A review rule applies: an operator decides.
-    NeedsReview,
-    /// The operator asked the citizen a question.
-    InfoRequested,
-    /// Refused by an operator, with a reason.
-    Rejected,
-    /// Ranked within the budget; vouchers issued.
-    Beneficiary,
-    /// Ranked beyond the budget (or not decided by the closing).
-    NotFunded,
-    /// Still pending when the municipality withdrew the notice: never ranked nor paid.
-    Cancelled,
-}
-
-impl Status {
-    pub const ALL: [Status; 8] = [
-        Status::Eligible,
-        Status::Ineligible,
-        Status::NeedsReview,
-        Status::InfoRequested,
-        Status::Rejected,
-        Status::Beneficiary,
-        Status::NotFunded,
-        Status::Cancelled,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Eligible => "eligible",
-            Status::Ineligible => "ineligible",
-            Status::NeedsReview => "needs_review",
-            Status::InfoRequested => "info_requested",
-            Status::Rejected => "rejected",
-            Status::Beneficiary => "beneficiary",
-            Status::NotFunded => "not_funded",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.key() == key)
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Status::Eligible => t!("vouchers.status.eligible"),
-            Status::Ineligible => t!("vouchers.status.ineligible"),
-            Status::NeedsReview => t!("vouchers.status.needs_review"),
-            Status::InfoRequested => t!("vouchers.status.info_requested"),
-            Status::Rejected => t!("vouchers.status.rejected"),
-            Status::Beneficiary => t!("vouchers.status.beneficiary"),
-            Status::NotFunded => t!("vouchers.status.not_funded"),
-            Status::Cancelled => t!("vouchers.status.cancelled"),
-        }
+trama_sdk::choices! {
+    #[derive(PartialOrd, Ord)]
+    pub enum Status {
+        /// Passed the automatic checks or the review; will be ranked at closing.
+        Eligible = "eligible" => "vouchers.status.eligible",
+        /// Breaks at least one rule (listed in `reasons`).
+        Ineligible = "ineligible" => "vouchers.status.ineligible",
+        /// A review rule applies: an operator decides.
+        NeedsReview = "needs_review" => "vouchers.status.needs_review",
+        /// The operator asked the citizen a question.
+        InfoRequested = "info_requested" => "vouchers.status.info_requested",
+        /// Refused by an operator, with a reason.
+        Rejected = "rejected" => "vouchers.status.rejected",
+        /// Ranked within the budget; vouchers issued.
+        Beneficiary = "beneficiary" => "vouchers.status.beneficiary",
+        /// Ranked beyond the budget (or not decided by the closing).
+        NotFunded = "not_funded" => "vouchers.status.not_funded",
+        /// Still pending when the municipality withdrew the notice: never ranked nor paid.
+        Cancelled = "cancelled" => "vouchers.status.cancelled",
     }
 }
 

@@ -69,47 +69,16 @@ pub const JSON_FIELDS: &[&str] = &[
     "description",
 ];
 
-/// The kind of support.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Measure {
-    /// Food vouchers ("buoni spesa").
-    Food,
-    /// Utility bills.
-    Bills,
-    Rent,
-    /// Arrears the household is not to blame for ("morosità incolpevole").
-    Arrears,
-}
-
-impl Measure {
-    pub const ALL: [Measure; 4] = [
-        Measure::Food,
-        Measure::Bills,
-        Measure::Rent,
-        Measure::Arrears,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Measure::Food => "food",
-            Measure::Bills => "bills",
-            Measure::Rent => "rent",
-            Measure::Arrears => "arrears",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.key() == key.trim())
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Measure::Food => t!("vouchers.measure.food"),
-            Measure::Bills => t!("vouchers.measure.bills"),
-            Measure::Rent => t!("vouchers.measure.rent"),
-            Measure::Arrears => t!("vouchers.measure.arrears"),
-        }
+trama_sdk::choices! {
+    /// The kind of support.
+    pub enum Measure {
+        /// Food vouchers ("buoni spesa").
+        Food = "food" => "vouchers.measure.food",
+        /// Utility bills.
+        Bills = "bills" => "vouchers.measure.bills",
+        Rent = "rent" => "vouchers.measure.rent",
+        /// Arrears the household is not to blame for ("morosità incolpevole").
+        Arrears = "arrears" => "vouchers.measure.arrears",
     }
 }
 
@@ -130,29 +99,16 @@ pub enum State {
     Cancelled,
 }
 
-/// What a person can do with a campaign today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    Upcoming,
-    Open,
-    /// Past its closing date, waiting for the closing job.
-    Ended,
-    Closing,
-    Closed,
-    Cancelled,
-}
-
-impl Phase {
-    pub fn label(self) -> String {
-        match self {
-            Phase::Upcoming => t!("vouchers.phase.upcoming"),
-            Phase::Open => t!("vouchers.phase.open"),
-            Phase::Ended => t!("vouchers.phase.ended"),
-            Phase::Closing => t!("vouchers.phase.closing"),
-            Phase::Closed => t!("vouchers.phase.closed"),
-            Phase::Cancelled => t!("vouchers.phase.cancelled"),
-        }
+trama_sdk::choices! {
+    /// What a person can do with a campaign today.
+    pub enum Phase {
+        Upcoming = "upcoming" => "vouchers.phase.upcoming",
+        Open = "open" => "vouchers.phase.open",
+        /// Past its closing date, waiting for the closing job.
+        Ended = "ended" => "vouchers.phase.ended",
+        Closing = "closing" => "vouchers.phase.closing",
+        Closed = "closed" => "vouchers.phase.closed",
+        Cancelled = "cancelled" => "vouchers.phase.cancelled",
     }
 }
 

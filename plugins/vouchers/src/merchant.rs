@@ -47,29 +47,11 @@ pub const JSON_FIELDS: &[&str] = &["name", "vat_number", "address"];
 /// Members of a reimbursement in JSON.
 pub const REIMBURSE_FIELDS: &[&str] = &["amount", "reference", "request_id"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MerchantStatus {
-    Active,
-    Suspended,
-    Revoked,
-}
-
-impl MerchantStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            MerchantStatus::Active => "active",
-            MerchantStatus::Suspended => "suspended",
-            MerchantStatus::Revoked => "revoked",
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            MerchantStatus::Active => t!("vouchers.merchant_status.active"),
-            MerchantStatus::Suspended => t!("vouchers.merchant_status.suspended"),
-            MerchantStatus::Revoked => t!("vouchers.merchant_status.revoked"),
-        }
+trama_sdk::choices! {
+    pub enum MerchantStatus {
+        Active = "active" => "vouchers.merchant_status.active",
+        Suspended = "suspended" => "vouchers.merchant_status.suspended",
+        Revoked = "revoked" => "vouchers.merchant_status.revoked",
     }
 }
 

@@ -39,7 +39,7 @@ use trama_sdk::identity::User;
 use trama_sdk::personal_data::{ERASED, Erased, Export, erase_opt, erase_text, owned_by};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Batch, Cmp, Doc};
-use trama_sdk::{Error, Result, audit, identity, ledger, store, t};
+use trama_sdk::{Error, Result, identity, ledger, store, t};
 
 use crate::application::{APPLICATIONS, Application, Status};
 use crate::campaign::{CAMPAIGNS, State};
@@ -163,12 +163,7 @@ pub fn erase(_: Request, _: Params) -> Result<Response> {
         let changed = unlink_shop(shop, &me, &mut erased)?;
         erased.count(changed);
     }
-    audit::record(
-        "personal_data.erased",
-        &me.id,
-        &json!({ "erased": erased.erased }),
-    )?;
-    erased.response()
+    erased.finish(&me)
 }
 
 /// A funded application and its vouchers, kept without the person (see the module docs).

@@ -21,47 +21,23 @@
 
 use std::cmp::Ordering;
 
-use serde::{Deserialize, Serialize};
-
-use trama_sdk::t;
-
 use crate::rules::Field;
 
-/// A criterion of the ranking, before the submission time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Criterion {
-    /// Lowest ISEE first.
-    IseeAsc,
-    /// Most minors first.
-    MinorsDesc,
-    /// Largest household first.
-    HouseholdDesc,
-    /// Households that lost income first.
-    IncomeLossFirst,
+trama_sdk::choices! {
+    /// A criterion of the ranking, before the submission time.
+    pub enum Criterion {
+        /// Lowest ISEE first.
+        IseeAsc = "isee_asc" => "vouchers.criterion.isee_asc",
+        /// Most minors first.
+        MinorsDesc = "minors_desc" => "vouchers.criterion.minors_desc",
+        /// Largest household first.
+        HouseholdDesc = "household_desc" => "vouchers.criterion.household_desc",
+        /// Households that lost income first.
+        IncomeLossFirst = "income_loss_first" => "vouchers.criterion.income_loss_first",
+    }
 }
 
 impl Criterion {
-    pub const ALL: [Criterion; 4] = [
-        Criterion::IseeAsc,
-        Criterion::MinorsDesc,
-        Criterion::HouseholdDesc,
-        Criterion::IncomeLossFirst,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Criterion::IseeAsc => "isee_asc",
-            Criterion::MinorsDesc => "minors_desc",
-            Criterion::HouseholdDesc => "household_desc",
-            Criterion::IncomeLossFirst => "income_loss_first",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.key() == key.trim())
-    }
-
     /// The application field the criterion reads, which the campaign must ask.
     pub fn field(self) -> Field {
         match self {
@@ -69,15 +45,6 @@ impl Criterion {
             Criterion::MinorsDesc => Field::Minors,
             Criterion::HouseholdDesc => Field::HouseholdSize,
             Criterion::IncomeLossFirst => Field::IncomeLoss,
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Criterion::IseeAsc => t!("vouchers.criterion.isee_asc"),
-            Criterion::MinorsDesc => t!("vouchers.criterion.minors_desc"),
-            Criterion::HouseholdDesc => t!("vouchers.criterion.household_desc"),
-            Criterion::IncomeLossFirst => t!("vouchers.criterion.income_loss_first"),
         }
     }
 }

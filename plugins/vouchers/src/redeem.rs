@@ -57,35 +57,18 @@ pub use view::RedemptionView;
 pub const REDEMPTIONS: Collection<Redemption> = Collection::new("redemptions");
 pub const JSON_FIELDS: &[&str] = &["code", "amount", "request_id"];
 
-/// Where a redemption stands (see the module docs). Stored lowercase; `status` is indexed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RedemptionStatus {
-    /// Written before the money moves; the transfer may or may not have happened yet.
-    Pending,
-    /// The money moved. The default, because documents written before there was a status were
-    /// only ever written after their transfer.
-    #[default]
-    Done,
-    /// Resolved after a failure: no money moved, and none will under this request id.
-    Void,
-}
-
-impl RedemptionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RedemptionStatus::Pending => "pending",
-            RedemptionStatus::Done => "done",
-            RedemptionStatus::Void => "void",
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            RedemptionStatus::Pending => t!("vouchers.redemption_status.pending"),
-            RedemptionStatus::Done => t!("vouchers.redemption_status.done"),
-            RedemptionStatus::Void => t!("vouchers.redemption_status.void"),
-        }
+trama_sdk::choices! {
+    /// Where a redemption stands (see the module docs). Stored lowercase; `status` is indexed.
+    #[derive(Default)]
+    pub enum RedemptionStatus {
+        /// Written before the money moves; the transfer may or may not have happened yet.
+        Pending = "pending" => "vouchers.redemption_status.pending",
+        /// The money moved. The default, because documents written before there was a status were
+        /// only ever written after their transfer.
+        #[default]
+        Done = "done" => "vouchers.redemption_status.done",
+        /// Resolved after a failure: no money moved, and none will under this request id.
+        Void = "void" => "vouchers.redemption_status.void",
     }
 }
 

@@ -61,13 +61,13 @@ pub fn first_version() -> u32 {
     1
 }
 
-/// What kind of change made a version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Edited,
-    Extended,
-    Cancelled,
+trama_sdk::choices! {
+    /// What kind of change made a version.
+    pub enum Kind {
+        Edited = "edited" => "vouchers.revision.kind_edited",
+        Extended = "extended" => "vouchers.revision.kind_extended",
+        Cancelled = "cancelled" => "vouchers.revision.kind_cancelled",
+    }
 }
 
 impl Kind {
@@ -77,14 +77,6 @@ impl Kind {
             Kind::Edited => "campaign.edited",
             Kind::Extended => "campaign.extended",
             Kind::Cancelled => "campaign.cancelled",
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Kind::Edited => t!("vouchers.revision.kind_edited"),
-            Kind::Extended => t!("vouchers.revision.kind_extended"),
-            Kind::Cancelled => t!("vouchers.revision.kind_cancelled"),
         }
     }
 }

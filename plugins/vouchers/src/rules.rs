@@ -19,20 +19,21 @@ pub use review::{Op, ReviewRule};
 /// Largest household a form accepts.
 pub const MAX_HOUSEHOLD: u32 = 30;
 
-/// A question an application form may ask.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    HouseholdSize,
-    Minors,
-    /// ISEE, the household's means indicator, in euros.
-    Isee,
-    Resident,
-    IncomeLoss,
-    /// Monthly rent, in euros.
-    Rent,
-    /// Rent or bills in arrears, in euros.
-    Arrears,
+trama_sdk::choices! {
+    /// A question an application form may ask.
+    #[derive(PartialOrd, Ord)]
+    pub enum Field {
+        HouseholdSize = "household_size" => "vouchers.field.household_size",
+        Minors = "minors" => "vouchers.field.minors",
+        /// ISEE, the household's means indicator, in euros.
+        Isee = "isee" => "vouchers.field.isee",
+        Resident = "resident" => "vouchers.field.resident",
+        IncomeLoss = "income_loss" => "vouchers.field.income_loss",
+        /// Monthly rent, in euros.
+        Rent = "rent" => "vouchers.field.rent",
+        /// Rent or bills in arrears, in euros.
+        Arrears = "arrears" => "vouchers.field.arrears",
+    }
 }
 
 /// How a field's answer is written.
@@ -44,51 +45,11 @@ pub enum Kind {
 }
 
 impl Field {
-    pub const ALL: [Field; 7] = [
-        Field::HouseholdSize,
-        Field::Minors,
-        Field::Isee,
-        Field::Resident,
-        Field::IncomeLoss,
-        Field::Rent,
-        Field::Arrears,
-    ];
-
-    /// The name in forms, JSON and rules.
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::HouseholdSize => "household_size",
-            Field::Minors => "minors",
-            Field::Isee => "isee",
-            Field::Resident => "resident",
-            Field::IncomeLoss => "income_loss",
-            Field::Rent => "rent",
-            Field::Arrears => "arrears",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.key() == key.trim())
-    }
-
     pub fn kind(self) -> Kind {
         match self {
             Field::HouseholdSize | Field::Minors => Kind::Count,
             Field::Isee | Field::Rent | Field::Arrears => Kind::Euros,
             Field::Resident | Field::IncomeLoss => Kind::YesNo,
-        }
-    }
-
-    /// The label of the question.
-    pub fn label(self) -> String {
-        match self {
-            Field::HouseholdSize => t!("vouchers.field.household_size"),
-            Field::Minors => t!("vouchers.field.minors"),
-            Field::Isee => t!("vouchers.field.isee"),
-            Field::Resident => t!("vouchers.field.resident"),
-            Field::IncomeLoss => t!("vouchers.field.income_loss"),
-            Field::Rent => t!("vouchers.field.rent"),
-            Field::Arrears => t!("vouchers.field.arrears"),
         }
     }
 }

@@ -49,34 +49,17 @@ pub fn account(campaign: &str) -> String {
     format!("campaign/{campaign}/transfers")
 }
 
-/// Where an order stands.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Ordered, waiting to be exported to the treasury.
-    #[default]
-    Ordered,
-    /// In an export batch sent to the treasury.
-    Exported,
-    /// The treasury paid it.
-    Paid,
-}
-
-impl OrderStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            OrderStatus::Ordered => "ordered",
-            OrderStatus::Exported => "exported",
-            OrderStatus::Paid => "paid",
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            OrderStatus::Ordered => t!("vouchers.transfer.status_ordered"),
-            OrderStatus::Exported => t!("vouchers.transfer.status_exported"),
-            OrderStatus::Paid => t!("vouchers.transfer.status_paid"),
-        }
+trama_sdk::choices! {
+    /// Where an order stands.
+    #[derive(Default)]
+    pub enum OrderStatus {
+        /// Ordered, waiting to be exported to the treasury.
+        #[default]
+        Ordered = "ordered" => "vouchers.transfer.status_ordered",
+        /// In an export batch sent to the treasury.
+        Exported = "exported" => "vouchers.transfer.status_exported",
+        /// The treasury paid it.
+        Paid = "paid" => "vouchers.transfer.status_paid",
     }
 }
 

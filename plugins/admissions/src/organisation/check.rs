@@ -111,7 +111,7 @@ pub fn read(input: &Input, certified: Option<&str>) -> Result<Organisation, Prob
             );
             LegalForm::Other
         }
-        Some(key) => LegalForm::parse(key).unwrap_or_else(|| {
+        Some(key) => LegalForm::parse(key.trim()).unwrap_or_else(|| {
             p.push(
                 "legal_form",
                 t!("admissions.organisation.legal_form_unknown", key = key),

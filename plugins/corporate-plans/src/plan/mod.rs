@@ -57,22 +57,12 @@ pub const TOP_UP_FIELDS: &[&str] = &["amount", "request_id"];
 /// The longest period of a plan, in days (a leap year).
 pub const MAX_DAYS: i64 = 366;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    Active,
-    /// Over: the job is returning the unspent credit.
-    Closing,
-    Expired,
-}
-
-impl State {
-    pub fn key(self) -> &'static str {
-        match self {
-            State::Active => "active",
-            State::Closing => "closing",
-            State::Expired => "expired",
-        }
+trama_sdk::choices! {
+    pub enum State {
+        Active = "active",
+        /// Over: the job is returning the unspent credit.
+        Closing = "closing",
+        Expired = "expired",
     }
 }
 

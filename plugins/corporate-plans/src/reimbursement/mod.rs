@@ -60,29 +60,11 @@ pub const DECISION_FIELDS: &[&str] = &["reason", "note"];
 /// How many times one receipt may be submitted after rejections.
 const MAX_SUBMISSIONS: u32 = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pending,
-    Approved,
-    Rejected,
-}
-
-impl Status {
-    pub fn key(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Approved => "approved",
-            Status::Rejected => "rejected",
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Status::Pending => t!("corporate_plans.reimbursement.status_pending"),
-            Status::Approved => t!("corporate_plans.reimbursement.status_approved"),
-            Status::Rejected => t!("corporate_plans.reimbursement.status_rejected"),
-        }
+trama_sdk::choices! {
+    pub enum Status {
+        Pending = "pending" => "corporate_plans.reimbursement.status_pending",
+        Approved = "approved" => "corporate_plans.reimbursement.status_approved",
+        Rejected = "rejected" => "corporate_plans.reimbursement.status_rejected",
     }
 }
 

@@ -103,7 +103,7 @@ pub fn validate(
 
     let mut fields = Vec::new();
     for key in input.many("fields") {
-        match Field::parse(key) {
+        match Field::parse(key.trim()) {
             Some(field) if !fields.contains(&field) => fields.push(field),
             Some(_) => {}
             None => p.push("fields", one_of(key, Field::ALL.map(Field::key))),

@@ -14,36 +14,15 @@ use trama_sdk::t;
 use crate::rulebook::Rulebook;
 use crate::rulebook::answer::Kind;
 
-/// How the support is paid.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    /// Vouchers in the campaign's denominations, spent at affiliated shops.
-    #[default]
-    Vouchers,
-    /// A bank transfer per instalment to the IBAN of the application's answer.
-    Transfer,
-}
-
-impl Method {
-    pub const ALL: [Method; 2] = [Method::Vouchers, Method::Transfer];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Method::Vouchers => "vouchers",
-            Method::Transfer => "transfer",
-        }
-    }
-
-    pub fn label(self) -> String {
-        match self {
-            Method::Vouchers => t!("vouchers.transfer.method_vouchers"),
-            Method::Transfer => t!("vouchers.transfer.method_transfer"),
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.key() == text.trim())
+trama_sdk::choices! {
+    /// How the support is paid.
+    #[derive(Default)]
+    pub enum Method {
+        /// Vouchers in the campaign's denominations, spent at affiliated shops.
+        #[default]
+        Vouchers = "vouchers" => "vouchers.transfer.method_vouchers",
+        /// A bank transfer per instalment to the IBAN of the application's answer.
+        Transfer = "transfer" => "vouchers.transfer.method_transfer",
     }
 }
 
@@ -63,7 +42,7 @@ pub struct Payee {
 pub fn read(input: &Input, problems: &mut Problems) -> (Method, Option<Payee>) {
     let method = match input.one("payment_method").filter(|t| !t.trim().is_empty()) {
         None => Method::Vouchers,
-        Some(text) => match Method::parse(text) {
+        Some(text) => match Method::parse(text.trim()) {
             Some(method) => method,
             None => {
                 let keys = Method::ALL.map(|m| format!("`{}`", m.key())).join(", ");

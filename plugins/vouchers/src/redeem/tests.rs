@@ -90,10 +90,7 @@ fn statuses_are_stored_lowercase_and_shown_in_both_languages() {
         RedemptionStatus::Done,
         RedemptionStatus::Void,
     ] {
-        assert_eq!(
-            serde_json::to_value(status).ok(),
-            Some(status.as_str().into())
-        );
+        assert_eq!(serde_json::to_value(status).ok(), Some(status.key().into()));
     }
 }
 

@@ -37,7 +37,7 @@ impl RedemptionView {
             remaining_cents: doc.data.remaining_cents,
             remaining_text: format_cents(doc.data.remaining_cents, lang),
             at_utc: trama_sdk::clock::DateTime::from_unix_ms(doc.data.at).to_string(),
-            status: doc.data.status.as_str(),
+            status: doc.data.status.key(),
             status_label: doc.data.status.label(),
             done: doc.data.status == RedemptionStatus::Done,
         }
