@@ -29,11 +29,17 @@
 //! }
 //!
 //! const DRIVERS: Collection<Driver> = Collection::new("drivers");
-//! // locales/it.toml: [rides] no_driver_code = "il codice «{code}» non corrisponde a nessun autista (o è già stato usato)"
-//! const WHAT: claim::Noun = claim::Noun { unmatched: "rides.no_driver_code" };
+//! const DRIVER_CODES: claim::Codes = claim::Codes {
+//!     field: "claim_code",
+//!     len: 8,
+//!     // locales/it.toml: [rides] no_driver_code = "il codice «{code}» non corrisponde a nessun autista (o è già stato usato)"
+//!     unmatched: "rides.no_driver_code",
+//!     audit: "driver.claimed",
+//! };
 //!
 //! # fn run(user: &User) -> trama_sdk::Result<()> {
-//! let driver = claim::redeem(&DRIVERS, "claim_code", 8, "ab12-cd34", user, WHAT, Lang::It)?;
+//! let code = DRIVER_CODES.draw(); // stored with the new driver, handed over on paper
+//! let driver = claim::redeem(&DRIVERS, &DRIVER_CODES, "ab12-cd34", user, Lang::It)?;
 //! # Ok(()) }
 //! ```
 
@@ -52,33 +58,46 @@ pub trait Claimable {
     fn link(&mut self, user: &User);
 }
 
-/// What a code names, for the refusal of a code that matches nothing: `unmatched` is the
-/// catalogue key of the whole sentence, with the typed code as `{code}` ("il codice «{code}»
-/// non corrisponde a nessun esercente (o è già stato usato)").
+/// The claim codes of one kind of record: where they are kept, how long they are, how a code
+/// that matches nothing is refused, and what the audit trail calls a claim.
 #[derive(Debug, Clone, Copy)]
-pub struct Noun {
+pub struct Codes {
+    /// The record's field holding the code; it must be in the collection's `indexes`.
+    pub field: &'static str,
+    /// Characters of a code (without the dashes people may type).
+    pub len: usize,
+    /// Catalogue key of the whole refusal, with the typed code as `{code}` ("il codice
+    /// «{code}» non corrisponde a nessun esercente (o è già stato usato)").
     pub unmatched: &'static str,
+    /// The audit action recorded on the record when an account claims it (`merchant.claimed`),
+    /// with the account's id and username.
+    pub audit: &'static str,
 }
 
-/// Links `user` to the record of `collection` whose `field` (an indexed field holding the
-/// code) equals the code `typed`, read as [`code::normalize`] reads it (`len` characters).
+impl Codes {
+    /// A fresh code for a new record.
+    pub fn draw(&self) -> String {
+        code::draw(self.len)
+    }
+}
+
+/// Links `user` to the record of `collection` whose code (in `codes.field`) equals the code
+/// `typed`, read as [`code::normalize`] reads it, and records the claim in the audit trail.
 ///
 /// Refusals, in the person's language: a mistyped code (`422`), a code that matches nothing
 /// or was already used (`404`, without saying which), and a code used by someone else in the
 /// same instant (`409`).
 pub fn redeem<T: Claimable + Serialize + DeserializeOwned>(
     collection: &Collection<T>,
-    field: &str,
-    len: usize,
+    codes: &Codes,
     typed: &str,
     user: &User,
-    what: Noun,
     lang: Lang,
 ) -> Result<Doc<T>> {
-    let code = code::normalize(typed, len).map_err(|err| err.into_error(typed, lang))?;
+    let code = code::normalize(typed, codes.len).map_err(|err| err.into_error(typed, lang))?;
     let found = collection
         .query()
-        .filter(field, Cmp::Eq, code.as_str())
+        .filter(codes.field, Cmp::Eq, code.as_str())
         .limit(1)
         .fetch()?
         .into_iter()
@@ -87,7 +106,7 @@ pub fn redeem<T: Claimable + Serialize + DeserializeOwned>(
         let typed = typed.trim();
         return Err(Error::not_found(crate::i18n::text_for(
             lang,
-            what.unmatched,
+            codes.unmatched,
             &[("code", &typed)],
         )));
     };
@@ -100,5 +119,10 @@ pub fn redeem<T: Claimable + Serialize + DeserializeOwned>(
             }
             other => other,
         })?;
+    crate::audit::record(
+        codes.audit,
+        &doc.id,
+        &serde_json::json!({ "user_id": user.id, "username": user.username }),
+    )?;
     Ok(doc)
 }

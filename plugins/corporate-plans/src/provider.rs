@@ -146,7 +146,7 @@ pub fn register(new: NewProvider, now: i64) -> Result<Doc<Provider>> {
         legal_name: new.legal_name,
         vat_number: new.vat_number,
         user_id: None,
-        claim_code: Some(code::draw(CODE_LEN)),
+        claim_code: Some(CLAIM_CODES.draw()),
         categories: new.categories,
         status: Status::Active,
         source: Source::Operator,
@@ -171,26 +171,17 @@ impl Claimable for Provider {
     }
 }
 
+/// A provider's one-time claim code, for operator-registered providers.
+const CLAIM_CODES: claim::Codes = claim::Codes {
+    field: "claim_code",
+    len: CODE_LEN,
+    unmatched: "corporate_plans.claim.no_provider_code",
+    audit: "provider.claimed",
+};
+
 /// Links the caller's account to the provider holding the one-time code `text`.
 pub fn claim(user: &User, text: &str) -> Result<Doc<Provider>> {
-    const WHAT: claim::Noun = claim::Noun {
-        unmatched: "corporate_plans.claim.no_provider_code",
-    };
-    let doc = claim::redeem(
-        &PROVIDERS,
-        "claim_code",
-        CODE_LEN,
-        text,
-        user,
-        WHAT,
-        i18n::current(),
-    )?;
-    audit::record(
-        "provider.claimed",
-        &doc.id,
-        &serde_json::json!({ "user_id": user.id, "username": user.username }),
-    )?;
-    Ok(doc)
+    claim::redeem(&PROVIDERS, &CLAIM_CODES, text, user, i18n::current())
 }
 
 /// The operator suspends or reactivates a provider it registered (accredited ones follow the

@@ -17,7 +17,7 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
 use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Cmp, Collection, Doc};
-use trama_sdk::{Error, Result, audit, t};
+use trama_sdk::{Error, Result, t};
 
 pub const TUTORS: Collection<Tutor> = Collection::new("tutors");
 
@@ -154,7 +154,7 @@ impl Draft {
 
 pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Tutor>> {
     let detail = serde_json::json!({ "name": draft.name, "by": actor.username });
-    let tutor = draft.into_tutor(Some(code::draw(CLAIM_LEN)), new_feed_token(), now);
+    let tutor = draft.into_tutor(Some(CLAIM_CODES.draw()), new_feed_token(), now);
     edit::insert(&TUTORS, tutor, "tutor.registered", &detail)
 }
 
@@ -173,12 +173,12 @@ pub fn update(id: &str, draft: Draft, actor: &User) -> Result<Doc<Tutor>> {
     edit::save(&TUTORS, doc, "tutor.updated", &detail)
 }
 
-/// Characters of a tutor's one-time claim code.
-pub const CLAIM_LEN: usize = 8;
-
-/// What a claim code names, for "the code … matches no tutor".
-const WHAT: claim::Noun = claim::Noun {
+/// A tutor's one-time claim code.
+pub const CLAIM_CODES: claim::Codes = claim::Codes {
+    field: "claim_code",
+    len: 8,
     unmatched: "tutoring.claim.no_tutor_code",
+    audit: "tutor.claimed",
 };
 
 impl Claimable for Tutor {
@@ -196,13 +196,7 @@ pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Tutor>> {
             tutor = mine.data.name
         )));
     }
-    let doc = claim::redeem(&TUTORS, "claim_code", CLAIM_LEN, typed, user, WHAT, lang)?;
-    audit::record(
-        "tutor.claimed",
-        &doc.id,
-        &serde_json::json!({ "user_id": user.id, "username": user.username }),
-    )?;
-    Ok(doc)
+    claim::redeem(&TUTORS, &CLAIM_CODES, typed, user, lang)
 }
 
 /// A new calendar address for the tutor; the old one stops working.

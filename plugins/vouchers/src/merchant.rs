@@ -33,7 +33,6 @@ use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, i18n, t};
 
 use trama_sdk::claim::{self, Claimable};
-use trama_sdk::code;
 
 pub const MERCHANTS: Collection<Merchant> = Collection::new("merchants");
 pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimbursements");
@@ -196,7 +195,7 @@ pub fn register(new: NewMerchant, now: i64) -> Result<Doc<Merchant>> {
         vat_number: new.vat_number,
         address: new.address,
         user_id: None,
-        claim_code: Some(code::draw(CLAIM_LEN)),
+        claim_code: Some(CLAIM_CODES.draw()),
         status: MerchantStatus::Active,
         source: Source::Operator,
         provider_id: None,
@@ -214,12 +213,12 @@ pub fn register(new: NewMerchant, now: i64) -> Result<Doc<Merchant>> {
     Ok(doc)
 }
 
-/// Characters of a merchant's one-time claim code.
-pub const CLAIM_LEN: usize = 8;
-
-/// What a claim code names, for "the code … matches no merchant".
-const WHAT: claim::Noun = claim::Noun {
+/// A merchant's one-time claim code.
+pub const CLAIM_CODES: claim::Codes = claim::Codes {
+    field: "claim_code",
+    len: 8,
     unmatched: "vouchers.claim.no_merchant_code",
+    audit: "merchant.claimed",
 };
 
 impl Claimable for Merchant {
@@ -239,13 +238,7 @@ pub fn claim(user: &User, typed: &str) -> Result<Doc<Merchant>> {
     }
     // The SDK's refusals (a malformed or unknown code) in the caller's language.
     let lang = i18n::current();
-    let doc = claim::redeem(&MERCHANTS, "claim_code", CLAIM_LEN, typed, user, WHAT, lang)?;
-    audit::record(
-        "merchant.claimed",
-        &doc.id,
-        &serde_json::json!({ "user_id": user.id, "username": user.username }),
-    )?;
-    Ok(doc)
+    claim::redeem(&MERCHANTS, &CLAIM_CODES, typed, user, lang)
 }
 
 /// An operator suspends or reactivates a merchant.

@@ -197,7 +197,7 @@ pub fn is_name(key: &str) -> bool {
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && key.len() <= 40
-        && !expr::RESERVED.contains(&key)
+        && !expr::is_reserved(key)
 }
 
 impl Rulebook {

@@ -259,6 +259,17 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
     );
     assert_eq!(claimed.status, 200, "{}", claimed.body);
     assert_eq!(claimed.body["linked"], true);
+    assert_eq!(
+        host.audited(&shop_id),
+        ["merchant.registered", "merchant.claimed"],
+        "who linked the shop is in the audit trail"
+    );
+    let again = host.post(
+        Some(&shopkeeper),
+        "/api/merchant/claim",
+        json!({"code": claim_code}),
+    );
+    assert_eq!(again.status, 409, "a code works once: {}", again.body);
 
     let redeem = |body: Json| host.post(Some(&shopkeeper), "/api/redeem", body);
     let balance = |code: &str| {

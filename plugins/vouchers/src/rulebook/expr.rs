@@ -30,9 +30,9 @@ use trama_sdk::t;
 use super::answer::{Answer, Answers, Kind};
 use super::{Rulebook, Unit, describe_expr_error, max_expr_chars};
 
-/// Names a rulebook may not give its questions, settings or values.
-pub const RESERVED: &[&str] = &[
-    // Fields of the application and of the simulator's form, beside the questions.
+/// Names of the application and of the simulator's form, and CEL's own words: a rulebook may
+/// not give them to its questions, settings or values (see [`is_reserved`]).
+const RESERVED: &[&str] = &[
     "tax_code",
     "full_name",
     "on_behalf",
@@ -44,16 +44,6 @@ pub const RESERVED: &[&str] = &[
     "request_id",
     "household_size",
     "today",
-    "eur",
-    "percent",
-    "band",
-    "lookup",
-    "min",
-    "max",
-    "size",
-    "int",
-    "double",
-    "string",
     "bool",
     "has",
     "in",
@@ -78,6 +68,12 @@ const FUNCTIONS: &[&str] = &[
     "startsWith",
     "endsWith",
 ];
+
+/// Whether a rulebook may not use `name` for a question, setting or value: a field of the
+/// application or of the simulator, a function expressions call, or a word of CEL.
+pub fn is_reserved(name: &str) -> bool {
+    RESERVED.contains(&name) || FUNCTIONS.contains(&name)
+}
 
 /// Macros that bind a name for their body: `list.filter(m, …)`.
 const BINDING_MACROS: &[&str] = &["filter", "map", "all", "exists", "exists_one"];

@@ -290,6 +290,14 @@ fn a_broken_rulebook_says_what_and_where() {
     let mut reserved = book("libri-di-testo");
     reserved.questions[0].key = "tax_code".to_owned();
     assert!(reserved.check().is_err(), "a field of the application");
+    for word in ["lookup", "contains", "null"] {
+        let mut reserved = book("libri-di-testo");
+        reserved.questions[0].key = word.to_owned();
+        assert!(
+            reserved.check().is_err(),
+            "{word}: a function or a word of CEL"
+        );
+    }
 
     let mut names = book("bonus-nido");
     names.questions[1].key = "household".to_owned();
