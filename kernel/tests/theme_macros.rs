@@ -88,6 +88,64 @@ fn an_instance_theme_may_ship_its_own_ui_html() {
     );
 }
 
+/// A plugin's pages extend its frame (`<plugin>/page.html`), which extends the theme's
+/// `plugin_page.html` and imports the macros: a page uses them without importing them itself,
+/// inside the section the frame names, under the default theme's frame or the instance's own.
+#[test]
+fn a_page_takes_its_plugins_frame_and_the_macros_the_frame_imports() {
+    let dir = layout();
+    let root = dir.path();
+    write(
+        root,
+        "themes/default/templates/plugin_page.html",
+        "{% extends \"base.html\" %}{% block content %}<section class=\"{% block class %}{% endblock class %}\">\
+         {% block page %}{% endblock page %}</section>{% endblock content %}",
+    );
+    // A macro of `ui.html` that calls another of its own, and a plugin's macro file that uses
+    // `ui.html` too: the frame imports `ui.html` first.
+    write(
+        root,
+        "themes/default/templates/ui.html",
+        "{% macro bold(name) %}<b>{{ name }}</b>{% endmacro bold %}\
+         {% macro hello(name) %}{{ self::bold(name=name) }}{% endmacro hello %}",
+    );
+    write(
+        root,
+        "plugins/shop/templates/cards.html",
+        "{% import \"ui.html\" as ui %}{% macro card(name) %}[{{ ui::hello(name=name) }}]{% endmacro card %}",
+    );
+    write(
+        root,
+        "plugins/shop/templates/page.html",
+        "{% extends \"plugin_page.html\" %}\n{% import \"ui.html\" as ui %}\n\
+         {% import \"shop/cards.html\" as cards %}\n{% block class %}shop{% endblock class %}",
+    );
+    write(
+        root,
+        "plugins/shop/templates/index.html",
+        "{% extends \"shop/page.html\" %}\n\
+         {% block page %}{{ ui::hello(name=who) }}{{ cards::card(name=who) }}{% endblock page %}",
+    );
+    assert_eq!(
+        render(root, DEFAULT_THEME),
+        "<main><section class=\"shop\"><b>&lt;i&gt;Ada&lt;/i&gt;</b>[<b>&lt;i&gt;Ada&lt;/i&gt;</b>]</section></main>"
+    );
+    assert_eq!(
+        render(root, "town"),
+        "<div class=\"town\"><section class=\"shop\"><b>&lt;i&gt;Ada&lt;/i&gt;</b>[<b>&lt;i&gt;Ada&lt;/i&gt;</b>]</section></div>"
+    );
+    write(
+        root,
+        "themes/town/templates/plugin_page.html",
+        "{% extends \"base.html\" %}{% block content %}<article class=\"{% block class %}{% endblock class %}\">\
+         {% block page %}{% endblock page %}</article>{% endblock content %}",
+    );
+    assert_eq!(
+        render(root, "town"),
+        "<div class=\"town\"><article class=\"shop\"><b>&lt;i&gt;Ada&lt;/i&gt;</b>[<b>&lt;i&gt;Ada&lt;/i&gt;</b>]</article></div>"
+    );
+}
+
 /// The repository's themes and plugins: every plugin template, with the macro files it
 /// imports, compiles under every theme (tera refuses an import it cannot find).
 #[test]
