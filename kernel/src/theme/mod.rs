@@ -11,6 +11,7 @@ mod catalogues;
 mod diagnose;
 mod filters;
 mod privacy;
+mod qr;
 
 pub use diagnose::Spot;
 
@@ -196,6 +197,7 @@ impl Theme {
         tera.set_escape_fn(escape_html);
         tera.register_filter("fmt", filters::fmt);
         tera.register_filter("local_time", filters::local_time);
+        tera.register_filter("qr", qr::qr);
         tera.add_raw_templates(
             templates
                 .iter()

@@ -37,6 +37,19 @@ pub(super) async fn close_spend_and_reimburse(applied: Applied) {
         .await;
     assert_eq!(anna_app["status"], "beneficiary", "{anna_app}");
     let first = codes_of(&anna_app)[0].clone();
+    // Her page shows each voucher with a QR code for the shop to scan, named for screen readers
+    // (the drawing itself is read back by a QR reader in the kernel's own tests).
+    let (status, page) = anna
+        .page(&server, &format!("/p/vouchers/applications/{anna_id}"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let shown = format!("BS-{}-{}-{}", &first[..4], &first[4..8], &first[8..]);
+    assert!(
+        page.contains(&format!(
+            "role=\"img\" aria-label=\"Codice QR del buono {shown}\""
+        )),
+        "a QR code beside {shown}: {page}"
+    );
 
     // The operator registers a shop; the shopkeeper's kernel account claims it.
     let (status, shop) = API
@@ -59,6 +72,18 @@ pub(super) async fn close_spend_and_reimburse(applied: Applied) {
         )
         .await;
     assert_eq!(status, 200, "{claimed}");
+    // The shop's page offers the camera for the code where the browser can read QR codes; the
+    // field is typed as ever without it.
+    let (status, page) = shopkeeper.page(&server, "/p/vouchers/merchant").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("<script src=\"/static/scan.js\" defer></script>")
+            && page.contains("data-scan=\"Inquadra il codice QR\""),
+        "{page}"
+    );
+    let (status, script) = shopkeeper.page(&server, "/static/scan.js").await;
+    assert_eq!(status, 200, "the theme serves the scanner");
+    assert!(script.contains("BarcodeDetector"), "{script}");
 
     // A voucher redeemed by its printed code; the shop is reimbursed.
     let printed = format!("BS-{}-{}-{}", &first[..4], &first[4..8], &first[8..]);
