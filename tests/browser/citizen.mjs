@@ -22,6 +22,7 @@
 //                  inverno"); the campaign must ask for household, minors, ISEE and residence
 //                  or a subset of them
 //   --expect-status  the Italian status the application must show (default "Ammissibile")
+//   --crawl        then visit and audit every page she can reach from the home page
 // Chromium is /usr/bin/chromium unless $CHROMIUM_PATH says otherwise.
 // Exit code 0 only when every step and every accessibility check passed.
 
@@ -41,7 +42,9 @@ function parseArgs(argv) {
   const positional = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--campaign' || arg === '--expect-status') {
+    if (arg === '--crawl') {
+      options.crawl = true;
+    } else if (arg === '--campaign' || arg === '--expect-status') {
       const value = argv[++i];
       if (value === undefined) throw new Error(`${arg} needs a value`);
       options[arg === '--campaign' ? 'campaign' : 'expectStatus'] = value;
@@ -223,6 +226,11 @@ class Run extends BrowserRun {
     }
     await this.screenshot('application-en');
     await this.audit('application-en');
+
+    if (this.options.crawl) {
+      this.log('10. every page she can reach, each audited');
+      await this.crawl('citizen');
+    }
   }
 }
 

@@ -121,9 +121,12 @@ class Run extends BrowserRun {
     await this.page.getByRole('heading', { level: 1, name: 'Cruscotto' }).waitFor();
     await this.screenshot('operator-at-work');
     await this.audit('dashboard');
+    this.log('3b. every page the operator can reach, each audited');
+    await this.crawl('operator');
 
     this.log('4. the administrator revokes the role');
     this.switchTo(admin);
+    await this.crawl('admin');
     await this.page.goto(this.url(`/admin/accounts?q=${encodeURIComponent(address)}`));
     this.expectOk('accounts search');
     await this.audit('admin-accounts');

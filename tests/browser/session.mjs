@@ -11,8 +11,24 @@ const require = createRequire(import.meta.url);
 
 /** Impacts that fail the run; "moderate" and "minor" ones are reported but tolerated. */
 const FAILING_IMPACTS = new Set(['serious', 'critical']);
-/** The narrowest viewport the pages must fit without horizontal scrolling (WCAG 1.4.10). */
-const REFLOW_WIDTH = 320;
+/**
+ * Viewports the pages must fit without horizontal scrolling: the narrowest WCAG 1.4.10 asks
+ * for, and a common phone's.
+ */
+const REFLOW_WIDTHS = [320, 390];
+/**
+ * How far a form control may sit from its label, in CSS px at a phone's width: a checkbox or a
+ * radio button beside its text, a field under its heading. Further, and a person cannot tell
+ * which answer a box belongs to.
+ */
+const LABEL_GAP = { choice: 16, field: 32 };
+/** Pages one crawl visits at most, so that a long list of records does not make it endless. */
+const CRAWL_LIMIT = 60;
+/**
+ * Links a crawl does not follow: leaving, files to download, the API, assets, and the one-time
+ * links of mails shown in the inbox (an invitation already accepted is rightly `410 Gone`).
+ */
+const NOT_PAGES = /\/logout|\/invite\/|\/password\/reset\/|\/verify\/|\/api\/|\/static\/|\/files\/|\.(csv|xml|ics|toml|json|zip|pdf)(\?|$)|[?&]lang=/;
 
 /** One person's run in the browser; a script subclasses it and writes `run()`. */
 export class BrowserRun {
@@ -135,9 +151,17 @@ export class BrowserRun {
       this.fail(`axe ${name} (${target}): ${v.impact} ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}`);
     }
 
-    // Reflow: at 320 CSS px nothing may need sideways scrolling (wide tables scroll inside
-    // their own box, which the rule allows).
-    await this.auditPage.setViewportSize({ width: REFLOW_WIDTH, height: 800 });
+    // Reflow: at 320 and 390 CSS px nothing may need sideways scrolling (wide tables scroll
+    // inside their own box, which the rule allows).
+    for (const width of REFLOW_WIDTHS) {
+      await this.reflow(name, width);
+    }
+    await this.labelsNearControls(name);
+  }
+
+  /** Fails when the audited page needs sideways scrolling at `reflowWidth` CSS px. */
+  async reflow(name, reflowWidth) {
+    await this.auditPage.setViewportSize({ width: reflowWidth, height: 800 });
     const overflow = await this.auditPage.evaluate(() => {
       const width = document.documentElement.clientWidth;
       const wide = [...document.querySelectorAll('body *')]
@@ -156,10 +180,82 @@ export class BrowserRun {
       return { scroll: document.documentElement.scrollWidth, width, wide };
     });
     if (overflow.scroll > overflow.width + 1) {
-      this.fail(`reflow ${name}: at ${REFLOW_WIDTH}px the page is ${overflow.scroll}px wide (${overflow.wide.join(', ')})`);
+      this.fail(`reflow ${name}: at ${reflowWidth}px the page is ${overflow.scroll}px wide (${overflow.wide.join(', ')})`);
     } else {
-      this.log(`  reflow ${name}: fits ${REFLOW_WIDTH}px`);
+      this.log(`  reflow ${name}: fits ${reflowWidth}px`);
     }
+  }
+
+  /**
+   * Fails when a visible form control sits far from its label at a phone's width (the last
+   * reflow width): the gap between the two boxes, whichever side the label is on.
+   */
+  async labelsNearControls(name) {
+    const far = await this.auditPage.evaluate((limits) => {
+      const gap = (a, b) => Math.max(0, a.left - b.right, b.left - a.right, a.top - b.bottom, b.top - a.bottom);
+      const out = [];
+      for (const control of document.querySelectorAll('input, select, textarea')) {
+        if (control.type === 'hidden' || !control.labels || control.labels.length === 0) continue;
+        const box = control.getBoundingClientRect();
+        if (box.width === 0 && box.height === 0) continue;
+        const choice = control.type === 'checkbox' || control.type === 'radio';
+        const limit = choice ? limits.choice : limits.field;
+        const nearest = Math.min(...[...control.labels].map((label) => {
+          const rects = [...label.getClientRects()];
+          return rects.length ? Math.min(...rects.map((r) => gap(box, r))) : Infinity;
+        }));
+        if (nearest > limit) {
+          const text = (control.labels[0].innerText || '').trim().slice(0, 40);
+          out.push(`${control.tagName.toLowerCase()}#${control.id || control.name} ${Math.round(nearest)}px from «${text}»`);
+        }
+      }
+      return out;
+    }, LABEL_GAP);
+    if (far.length > 0) {
+      this.fail(`labels ${name} (${this.auditPage.url()}): controls far from their label: ${far.slice(0, 5).join('; ')}`);
+    } else {
+      this.log(`  labels ${name}: every control beside its label`);
+    }
+  }
+
+  /**
+   * Visits every page the current person can reach by following links from the home page (up
+   * to CRAWL_LIMIT, never leaving the site, downloading files or logging out) and audits each:
+   * the pages nobody listed by hand are checked too. Pages of one kind differ only in their
+   * record, so a path seen with another id is visited once (`/campaigns/{id}` once, not per
+   * campaign).
+   */
+  async crawl(who) {
+    const origin = new URL(this.options.base).origin;
+    const queue = [`${origin}/`];
+    const seen = new Set();
+    const shapes = new Set();
+    let visited = 0;
+    while (queue.length > 0 && visited < CRAWL_LIMIT) {
+      const target = queue.shift();
+      const shape = new URL(target).pathname.replace(/\/[0-9a-z]*[0-9][0-9a-z-]*(?=\/|$)/gi, '/{id}');
+      if (shapes.has(shape)) continue;
+      shapes.add(shape);
+      await this.current.page.goto(target, { waitUntil: 'load' });
+      if ((this.lastDocument?.status ?? 0) >= 400) {
+        this.fail(`crawl ${who}: ${target} answered HTTP ${this.lastDocument.status}`);
+        continue;
+      }
+      visited += 1;
+      await this.audit(`crawl-${who}-${visited}`);
+      const links = await this.current.page.evaluate(() => [...document.querySelectorAll('a[href]')].map((a) => a.href));
+      for (const link of links) {
+        const url = new URL(link);
+        url.hash = '';
+        if (url.origin !== origin || NOT_PAGES.test(url.pathname + url.search)) continue;
+        const next = url.toString();
+        if (!seen.has(next)) {
+          seen.add(next);
+          queue.push(next);
+        }
+      }
+    }
+    this.log(`  crawl ${who}: ${visited} kinds of page audited`);
   }
 
 }

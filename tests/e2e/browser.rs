@@ -115,9 +115,14 @@ fn browser_tools(root: &Path) -> PathBuf {
 /// Runs `citizen.mjs` against `server`, one browser at a time, and asserts it passed; returns
 /// its output.
 fn run_citizen(script: &Path, server: &Server, theme: &str) -> String {
-    let args: Vec<String> = ["--campaign", CAMPAIGN, "--expect-status", "Ammissibile"]
+    let mut args: Vec<String> = ["--campaign", CAMPAIGN, "--expect-status", "Ammissibile"]
         .map(str::to_owned)
         .to_vec();
+    // Every page she can reach is audited once, on the default theme (the territorial themes
+    // change colours and the frame, which their own runs audit on the main pages).
+    if theme == "default" {
+        args.push("--crawl".to_owned());
+    }
     let output = run_script(script, server, theme, &args);
     let artifacts = repo_root()
         .join("target")
@@ -212,6 +217,12 @@ async fn citizen_applies_in_a_browser(instance: TestInstance, theme: &str) {
 
     let output = run_citizen(&script, &server, theme);
     assert!(output.contains("all passed"), "{output}");
+    if theme == "default" {
+        assert!(
+            output.contains("crawl citizen: "),
+            "the pages she can reach were crawled: {output}"
+        );
+    }
 
     // What the browser submitted is what the municipality received.
     let (status, applications) = operator
