@@ -200,9 +200,15 @@ export class BrowserRun {
         if (box.width === 0 && box.height === 0) continue;
         const choice = control.type === 'checkbox' || control.type === 'radio';
         const limit = choice ? limits.choice : limits.field;
+        // A box or a button is drawn in the middle of its box: measured from there, so that a
+        // radio button stretched across the line is as far from its text as it looks.
+        const from = choice
+          ? { left: box.left + box.width / 2, right: box.left + box.width / 2, top: box.top + box.height / 2, bottom: box.top + box.height / 2 }
+          : box;
+        const slack = choice ? Math.min(box.width, box.height) / 2 : 0;
         const nearest = Math.min(...[...control.labels].map((label) => {
           const rects = [...label.getClientRects()];
-          return rects.length ? Math.min(...rects.map((r) => gap(box, r))) : Infinity;
+          return rects.length ? Math.min(...rects.map((r) => gap(from, r) - slack)) : Infinity;
         }));
         if (nearest > limit) {
           const text = (control.labels[0].innerText || '').trim().slice(0, 40);
