@@ -85,10 +85,17 @@ pub async fn list(ctx: Ctx) -> Response {
     if !ctx.wants_html {
         return (StatusCode::OK, axum::Json(json!({ "services": sections }))).into_response();
     }
+    // A person sees the services where they have something (or that could not answer), not a
+    // heading with "nothing" under it for every service of the instance.
+    let offered = sections.len();
+    let shown: Vec<&Section> = sections
+        .iter()
+        .filter(|s| s.failed || !s.items.is_empty())
+        .collect();
     page(
         &ctx,
         "me.html",
         StatusCode::OK,
-        json!({ "services": sections }),
+        json!({ "services": shown, "offered": offered }),
     )
 }

@@ -128,6 +128,20 @@ async fn applications() -> Applied {
         .as_str()
         .unwrap_or_default();
     assert!(item_href.starts_with("/p/vouchers/applications/"), "{me}");
+    // The page shows the services where she has something; someone with nothing anywhere is
+    // told so once, not under an empty heading per service.
+    let (status, page) = carla.page(&server, "/me").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("<h2 id=\"svc-vouchers\">") && page.contains(item_href),
+        "{page}"
+    );
+    let (status, page) = operator.page(&server, "/me").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        !page.contains("<h2 id=\"svc-") && page.contains("Non hai ancora domande né prenotazioni"),
+        "{page}"
+    );
     let (status, page) = carla.page(&server, "/me").await;
     assert_eq!(status, 200);
     assert!(
