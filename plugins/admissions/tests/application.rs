@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{GIULIA, MARIO, SHOP_VAT, host_with, inbox, settings, shop};
+use common::{GIULIA, MARIO, SHOP_VAT, assert_told, host_with, settings, shop};
 use serde_json::json;
 
 #[test]
@@ -136,13 +136,7 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     )
     .assert_status(409);
     // Members are told of the new application.
-    assert!(
-        inbox(&host, &anna)
-            .iter()
-            .any(|s| s.contains("Nuova domanda da esaminare")),
-        "members are notified: {:?}",
-        host.notifications()
-    );
+    assert_told(&host, &anna, "Nuova domanda da esaminare");
 
     // Nobody else sees it; the committee does, with Dario excluded for his declared link.
     let citizen = host.account("cittadina", &["citizen"]);
@@ -193,12 +187,7 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
         mine.body[0]["pending_question"],
         "Il pacco solidale ha un prezzo? Indicatelo o ritiratelo dal catalogo."
     );
-    assert!(
-        inbox(&host, &shopkeeper)
-            .iter()
-            .any(|s| s.contains("chiede un'integrazione")),
-        "the applicant is told of the question"
-    );
+    assert_told(&host, &shopkeeper, "chiede un'integrazione");
     // Only the applicant answers.
     assert_eq!(
         host.post(
@@ -289,11 +278,7 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     .assert_status(409);
 
     // The applicant is told, and the network learns of an accredited provider.
-    assert!(
-        inbox(&host, &shopkeeper)
-            .iter()
-            .any(|s| s.contains("Domanda approvata"))
-    );
+    assert_told(&host, &shopkeeper, "Domanda approvata");
     let published = host.published();
     assert_eq!(published.len(), 1, "{published:?}");
     assert_eq!(published[0].name, "admissions.provider_accredited");

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{MARIO, inbox, shop};
+use common::{MARIO, assert_told, shop};
 use serde_json::json;
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -112,13 +112,7 @@ fn windows_close_without_quorum_and_accreditations_expire_on_the_clock() {
         "{}",
         seen.body
     );
-    assert!(
-        inbox(&host, &first)
-            .iter()
-            .any(|s| s.contains("mancanza di quorum")),
-        "{:?}",
-        host.notifications()
-    );
+    assert_told(&host, &first, "mancanza di quorum");
     // A lapsed application may be sent again at once.
     host.post(
         Some(&first),
@@ -141,13 +135,7 @@ fn windows_close_without_quorum_and_accreditations_expire_on_the_clock() {
         "{}",
         register.body
     );
-    assert!(
-        inbox(&host, &second)
-            .iter()
-            .any(|s| s.contains("Accreditamento scaduto")),
-        "{:?}",
-        host.notifications()
-    );
+    assert_told(&host, &second, "Accreditamento scaduto");
     let names: Vec<String> = host.published().into_iter().map(|e| e.name).collect();
     assert_eq!(
         names,

@@ -6,14 +6,13 @@ mod common;
 
 use common::{
     ANNA, BRUNO, CARLA, ELENA, application, applications, apply, close_after_the_closing_day,
-    create, host, opened, winter_campaign,
+    create, host_and_operator, opened, winter_campaign,
 };
 use serde_json::json;
 
 #[test]
 fn a_campaign_is_created_only_by_an_operator_and_every_broken_field_is_named() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let anna = host.account("anna", &["citizen"]);
 
     assert_eq!(
@@ -143,8 +142,7 @@ fn citizens_apply_are_ranked_reviewed_and_filed_for() {
 
 #[test]
 fn an_account_applies_once_per_campaign_and_only_for_its_own_tax_code() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let anna = host.account("anna", &["citizen"]);
     let campaign = |title: &str| {
         let mut body = winter_campaign();

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, DARIO, application, create, host};
+use common::{ANNA, BRUNO, DARIO, application, create, host_and_operator};
 use serde_json::{Value as Json, json};
 use trama_testhost::{Account, Answer, TestHost};
 use vouchers::Vouchers;
@@ -99,8 +99,7 @@ fn application_id(answer: &Answer) -> String {
 
 #[test]
 fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let anna = host.account("anna", &["citizen"]);
     let bruno = host.account("bruno", &["citizen"]);
     let id = campaign(&host, &operator);
@@ -268,8 +267,7 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
 
 #[test]
 fn when_retention_ends_documents_go_and_only_funded_applications_stay() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let anna = host.account("anna", &["citizen"]);
     let bruno = host.account("bruno", &["citizen"]);
     let id = campaign(&host, &operator);

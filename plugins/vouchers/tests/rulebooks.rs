@@ -7,7 +7,7 @@ mod common;
 
 use common::{
     ANNA, ANNA_AND_BRUNO, BRUNO, CARLA, DARIO, ELENA, ELENA_AND_ANNA, application, applications,
-    claimed_shop, close_after_the_closing_day, host, opened, rent_household, with,
+    claimed_shop, close_after_the_closing_day, host_and_operator, opened, rent_household, with,
 };
 use serde_json::{Value as Json, json};
 
@@ -37,8 +37,7 @@ fn household(tax: &str, births: &[&str], isee: &str, loss: bool) -> Json {
 
 #[test]
 fn a_template_campaign_asks_its_own_questions_and_ranks_by_its_priority() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let created = host
         .post(
             Some(&operator),
@@ -165,8 +164,7 @@ fn a_template_campaign_asks_its_own_questions_and_ranks_by_its_priority() {
 
 #[test]
 fn an_operator_writes_a_rulebook_tries_it_and_shares_it() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let citizen = host.account("anna", &["citizen"]);
     let rulebook = r#"
 title = { it = "Contributo utenze", en = "Utility bills grant" }
@@ -346,8 +344,7 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
 
 #[test]
 fn vouchers_in_instalments_are_spent_only_in_their_window_and_the_rest_returns_to_the_budget() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let created = host
         .post(
             Some(&operator),

@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    AFTER_CLOSING, ANNA, application, applications, apply, close, codes_of, id_of, winter_campaign,
+    AFTER_CLOSING, ANNA, application, applications, apply, close, codes_of, host_and_operator,
+    id_of, winter_campaign,
 };
 use serde_json::{Value as Json, json};
 use trama_contracts::admissions::ProviderAccredited;
@@ -31,8 +32,7 @@ fn accredited(provider: &str, name: &str, owner: &Account, categories: &[&str]) 
 
 #[test]
 fn vouchers_limited_to_a_category_are_refused_elsewhere_and_nothing_moves() {
-    let host = common::host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let pharmacist = host.account("farmacia", &["merchant"]);
     let tailor = host.account("sartoria", &["merchant"]);
     for (provider, name, owner, categories) in [

@@ -10,7 +10,7 @@ use common::{AFTER_CLOSING, ANNA, BRUNO, application, applications, close, creat
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 use serde_json::{Value as Json, json};
-use trama_testhost::{Account, TestHost};
+use trama_testhost::{Account, Answer, TestHost};
 use vouchers::Vouchers;
 
 const TREASURY_IBAN: &str = "IT76L0100503200000000012345";
@@ -48,6 +48,16 @@ fn rent_application(tax: &str, ise: &str, rent: &str, iban: &str) -> Json {
         "isee": "12000", "ise": ise, "rent_yearly": rent, "registered_lease": true,
         "landlord_iban": iban,
     })
+}
+
+/// Anna's application, band A: ISE 15,432.10 €, rent 4,800 € a year, to her landlord's IBAN.
+fn anna_applies(host: &TestHost<Vouchers>, anna: &Account, path: &str) -> Answer {
+    host.post(
+        Some(anna),
+        path,
+        rent_application(ANNA, "15432,10", "4800", ANNA_LANDLORD),
+    )
+    .assert_status(201)
 }
 
 /// One element of a parsed XML document.
@@ -196,13 +206,7 @@ fn ordered(treasury_iban: &str) -> Ordered {
     // Band A by hand: 14 % of the ISE 15,432.10 € is 2,160.49 € (rounded to the cent); the
     // yearly rent 4,800 € less that is 2,639.51 €, under the cap of 3,100 €.
     let anna = host.person("anna", "Anna Rossi & C. <snc>", &["citizen"]);
-    let first = host
-        .post(
-            Some(&anna),
-            &path,
-            rent_application(ANNA, "15432,10", "4800", ANNA_LANDLORD),
-        )
-        .assert_status(201);
+    let first = anna_applies(&host, &anna, &path);
     assert_eq!(first.body["amount_cents"], 263_951, "{}", first.body);
     // Bruno's 6,000 € less 14 % of 20,000 € is 3,200 €: capped at 3,100 €.
     let bruno = host.person("bruno", "Bruno Verdi", &["citizen"]);
@@ -549,13 +553,7 @@ fn budget_added_after_the_closing_orders_the_next_in_line_by_transfer() {
     );
     let path = applications(&id);
     let anna = host.account("anna", &["citizen"]);
-    let first = host
-        .post(
-            Some(&anna),
-            &path,
-            rent_application(ANNA, "15432,10", "4800", ANNA_LANDLORD),
-        )
-        .assert_status(201);
+    let first = anna_applies(&host, &anna, &path);
     // Bruno lives with his mother, 76: his household comes first.
     let bruno = host.account("bruno", &["citizen"]);
     let mut his = rent_application(BRUNO, "20000", "6000", BRUNO_LANDLORD);

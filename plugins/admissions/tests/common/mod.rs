@@ -77,6 +77,18 @@ pub fn inbox(host: &TestHost<Admissions>, who: &Account) -> Vec<String> {
         .collect()
 }
 
+/// Checks that `who` was told something whose subject holds `about`; a failure lists what
+/// they were told.
+#[track_caller]
+pub fn assert_told(host: &TestHost<Admissions>, who: &Account, about: &str) {
+    let subjects = inbox(host, who);
+    assert!(
+        subjects.iter().any(|subject| subject.contains(about)),
+        "`{about}` among what {} was told: {subjects:?}",
+        who.username
+    );
+}
+
 /// The committee of the story: four members, Dario linked to the shop; the shopkeeper.
 pub struct Committee {
     pub host: TestHost<Admissions>,

@@ -58,12 +58,18 @@ pub fn with(mut body: Json, extra: Json) -> Json {
     body
 }
 
+/// The plugin of [`host`] and its operator `operatrice`, who runs the campaigns.
+pub fn host_and_operator() -> (TestHost<Vouchers>, Account) {
+    let host = host();
+    let operator = host.account("operatrice", &["operator"]);
+    (host, operator)
+}
+
 /// The opening of most stories: the plugin of [`host`], its operator `operatrice`, and the
 /// campaign of `body` she created (it must be created) — `(host, operator, id, path)`, the
 /// path being where citizens apply to it.
 pub fn opened(body: Json) -> (TestHost<Vouchers>, Account, String, String) {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let id = create(&host, &operator, body);
     let path = applications(&id);
     (host, operator, id, path)
