@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, DARIO, application, create, host_and_operator};
+use common::{ANNA, BRUNO, DARIO, application, opened};
 use serde_json::{Value as Json, json};
 use trama_testhost::{Account, Answer, TestHost};
 use vouchers::Vouchers;
@@ -46,19 +46,16 @@ expr = "eur(300)"
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
 
-fn campaign(host: &TestHost<Vouchers>, operator: &Account) -> String {
-    create(
-        host,
-        operator,
-        json!({
-            "title": "Contributo affitti",
-            "measure": "rent",
-            "opens_on": "2026-01-11",
-            "closes_on": "2026-01-22",
-            "budget": "300,00",
-            "rulebook": RULEBOOK,
-        }),
-    )
+/// The rent grant asking for the documents of [`RULEBOOK`]: 300 € from 11 to 22 January 2026.
+fn campaign() -> Json {
+    json!({
+        "title": "Contributo affitti",
+        "measure": "rent",
+        "opens_on": "2026-01-11",
+        "closes_on": "2026-01-22",
+        "budget": "300,00",
+        "rulebook": RULEBOOK,
+    })
 }
 
 fn apply(
@@ -99,10 +96,8 @@ fn application_id(answer: &Answer) -> String {
 
 #[test]
 fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
-    let (host, operator) = host_and_operator();
-    let anna = host.account("anna", &["citizen"]);
-    let bruno = host.account("bruno", &["citizen"]);
-    let id = campaign(&host, &operator);
+    let (host, operator, id, _) = opened(campaign());
+    let [anna, bruno] = host.accounts(["anna", "bruno"], &["citizen"]);
 
     // What the question does not take is refused under the question, and nothing is kept.
     let missing = apply(&host, &anna, &id, ANNA, "9000", &[]).assert_status(422);
@@ -267,10 +262,8 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
 
 #[test]
 fn when_retention_ends_documents_go_and_only_funded_applications_stay() {
-    let (host, operator) = host_and_operator();
-    let anna = host.account("anna", &["citizen"]);
-    let bruno = host.account("bruno", &["citizen"]);
-    let id = campaign(&host, &operator);
+    let (host, operator, id, _) = opened(campaign());
+    let [anna, bruno] = host.accounts(["anna", "bruno"], &["citizen"]);
     let funded = application_id(&apply(
         &host,
         &anna,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{AFTER_CLOSING, ANNA, BRUNO};
+use common::{AFTER_CLOSING, ANNA, BRUNO, applications, create, winter_notice, with};
 use serde_json::json;
 use trama_testhost::TestHost;
 use vouchers::Vouchers;
@@ -14,27 +14,20 @@ fn applications_are_taken_only_between_the_opening_and_the_closing_day() {
     let operator = host.account("operatrice", &["operator"]);
     let anna = host.account("anna", &["citizen"]);
     host.set_time("2026-01-05T10:00:00+01:00");
-    let created = host
-        .post(
-            Some(&operator),
-            "/api/campaigns",
+    let id = create(
+        &host,
+        &operator,
+        with(
+            winter_notice(),
             json!({
-                "title": "Buoni spesa inverno",
-                "measure": "food",
-                "opens_on": "2026-01-11",
-                "closes_on": "2026-01-22",
-                "budget": "700,00",
                 "fields": ["household_size", "isee", "resident"],
                 "isee_max": "15.000",
                 "residence_required": true,
                 "base_amounts": ["150", "250"],
             }),
-        )
-        .assert_status(201);
-    let path = format!(
-        "/api/campaigns/{}/applications",
-        created.body["id"].as_str().expect("id")
+        ),
     );
+    let path = applications(&id);
     let application =
         json!({"tax_code": ANNA, "household_size": 1, "isee": "9000", "resident": true});
     // Before the opening day: refused, and nothing is stored.

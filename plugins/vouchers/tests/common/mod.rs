@@ -29,25 +29,35 @@ pub fn host() -> TestHost<Vouchers> {
     host
 }
 
-/// The winter food campaign of the story: 700 €, ISEE up to 15,000 €, residents only, open
-/// from 11 to 22 January 2026.
-pub fn winter_campaign() -> Json {
+/// The winter food notice of the stories: its title, measure, budget (700 €) and days (from
+/// 11 to 22 January 2026), without its rules.
+pub fn winter_notice() -> Json {
     json!({
         "title": "Buoni spesa inverno",
         "measure": "food",
         "opens_on": "2026-01-11",
         "closes_on": "2026-01-22",
         "budget": "700,00",
-        "fields": ["household_size", "minors", "isee", "resident", "income_loss"],
-        "isee_max": "15.000",
-        "residence_required": true,
-        "base_amounts": ["150", "250", "350", "400"],
-        "per_minor": "35,50",
-        "max_amount": 500,
-        "denominations": "50; 20; 10; 5",
-        "ranking": ["isee_asc"],
-        "review_rules": ["income_loss = yes"],
     })
+}
+
+/// The winter food campaign of the story: 700 €, ISEE up to 15,000 €, residents only, open
+/// from 11 to 22 January 2026.
+pub fn winter_campaign() -> Json {
+    with(
+        winter_notice(),
+        json!({
+            "fields": ["household_size", "minors", "isee", "resident", "income_loss"],
+            "isee_max": "15.000",
+            "residence_required": true,
+            "base_amounts": ["150", "250", "350", "400"],
+            "per_minor": "35,50",
+            "max_amount": 500,
+            "denominations": "50; 20; 10; 5",
+            "ranking": ["isee_asc"],
+            "review_rules": ["income_loss = yes"],
+        }),
+    )
 }
 
 /// `body` with the fields of `extra` added or replaced: a story's variant of a campaign.
