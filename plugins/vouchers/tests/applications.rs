@@ -6,7 +6,7 @@ mod common;
 
 use common::{
     ANNA, BRUNO, CARLA, ELENA, application, applications, apply, close_after_the_closing_day,
-    create, host_and_operator, opened, winter_campaign,
+    create, created, host_and_operator, opened, winter_campaign,
 };
 use serde_json::json;
 
@@ -42,9 +42,7 @@ fn a_campaign_is_created_only_by_an_operator_and_every_broken_field_is_named() {
         );
     }
 
-    let created = host
-        .post(Some(&operator), "/api/campaigns", winter_campaign())
-        .assert_status(201);
+    let created = created(&host, &operator, winter_campaign());
     assert_eq!(created.body["budget_cents"], 70_000);
     assert_eq!(created.body["phase"], "open");
     // The budget is in the ledger from the start.

@@ -98,18 +98,14 @@ fn application_id(answer: &Answer) -> String {
 fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
     let (host, operator, id, _) = opened(campaign());
     let [anna, bruno] = host.accounts(["anna", "bruno"], &["citizen"]);
+    // Anna (ISEE 9,000 €) applies with `files`.
+    let anna_applies =
+        |files: &[(&str, &str, &[u8])]| apply(&host, &anna, &id, ANNA, "9000", files);
 
     // What the question does not take is refused under the question, and nothing is kept.
-    let missing = apply(&host, &anna, &id, ANNA, "9000", &[]).assert_status(422);
+    let missing = anna_applies(&[]).assert_status(422);
     assert_eq!(problems(&missing), vec!["attestazione"]);
-    let photo = apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[("attestazione", "isee.png", PNG)],
-    );
+    let photo = anna_applies(&[("attestazione", "isee.png", PNG)]);
     assert_eq!(problems(&photo), vec!["attestazione"]);
     assert!(
         photo.body.to_string().contains("si accettano PDF"),
@@ -117,59 +113,31 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
         photo.body
     );
     let big = [PDF, &[b' '; 70 * 1024][..]].concat();
-    let large = apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[("attestazione", "isee.pdf", &big)],
-    );
+    let large = anna_applies(&[("attestazione", "isee.pdf", &big)]);
     assert_eq!(problems(&large), vec!["attestazione"]);
     assert!(large.body.to_string().contains("64 KiB"), "{}", large.body);
-    let three = apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[
-            ("attestazione", "isee.pdf", PDF),
-            ("certificato", "p1.pdf", PDF),
-            ("certificato", "p2.pdf", PDF),
-            ("certificato", "p3.pdf", PDF),
-        ],
-    );
+    let three = anna_applies(&[
+        ("attestazione", "isee.pdf", PDF),
+        ("certificato", "p1.pdf", PDF),
+        ("certificato", "p2.pdf", PDF),
+        ("certificato", "p3.pdf", PDF),
+    ]);
     assert_eq!(problems(&three), vec!["certificato"]);
     // A page posing as a PDF never reaches the plugin.
-    apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[(
-            "attestazione",
-            "isee.pdf",
-            b"<html><script>alert(1)</script>",
-        )],
-    )
+    anna_applies(&[(
+        "attestazione",
+        "isee.pdf",
+        b"<html><script>alert(1)</script>",
+    )])
     .assert_status(415);
     assert!(host.files_of(&anna).is_empty(), "a refusal keeps no file");
     assert_eq!(host.file_count(), 0);
 
     // Accepted: the application holds the documents, by question.
-    let filed = apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[
-            ("attestazione", r"C:\Documenti\ISEE 2026.pdf", PDF),
-            ("certificato", "certificato.png", PNG),
-        ],
-    )
+    let filed = anna_applies(&[
+        ("attestazione", r"C:\Documenti\ISEE 2026.pdf", PDF),
+        ("certificato", "certificato.png", PNG),
+    ])
     .assert_status(303);
     let app = application_id(&filed);
     let seen = application(&host, &anna, &app);
@@ -218,15 +186,7 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
     assert_eq!(host.get(Some(&anna), &unknown).status, 404);
 
     // A second application of hers is refused, and its documents are not kept.
-    apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[("attestazione", "b.pdf", PDF)],
-    )
-    .assert_status(409);
+    anna_applies(&[("attestazione", "b.pdf", PDF)]).assert_status(409);
     let mut kept: Vec<String> = host.files_of(&anna).into_iter().map(|f| f.0).collect();
     kept.sort();
     assert_eq!(

@@ -7,7 +7,8 @@ mod common;
 
 use common::{
     ANNA, ANNA_AND_BRUNO, BRUNO, CARLA, DARIO, ELENA, ELENA_AND_ANNA, application, applications,
-    claimed_shop, close_after_the_closing_day, host_and_operator, opened, rent_household, with,
+    claimed_shop, close_after_the_closing_day, created, host_and_operator, opened, rent_household,
+    with,
 };
 use serde_json::{Value as Json, json};
 
@@ -38,13 +39,11 @@ fn household(tax: &str, births: &[&str], isee: &str, loss: bool) -> Json {
 #[test]
 fn a_template_campaign_asks_its_own_questions_and_ranks_by_its_priority() {
     let (host, operator) = host_and_operator();
-    let created = host
-        .post(
-            Some(&operator),
-            "/api/campaigns",
-            fund_campaign(json!({"template": "fondo-emergenza"})),
-        )
-        .assert_status(201);
+    let created = created(
+        &host,
+        &operator,
+        fund_campaign(json!({"template": "fondo-emergenza"})),
+    );
     let id = created.body["id"].as_str().expect("id").to_owned();
     // The public page of the notice states every rule in plain words.
     let rules = created.body["rules_text"].to_string();
@@ -243,13 +242,11 @@ expr = "min(arrears, eur(400))"
         mixed.body
     );
 
-    let created = host
-        .post(
-            Some(&operator),
-            "/api/campaigns",
-            fund_campaign(json!({"rulebook": rulebook})),
-        )
-        .assert_status(201);
+    let created = created(
+        &host,
+        &operator,
+        fund_campaign(json!({"rulebook": rulebook})),
+    );
     let id = created.body["id"].as_str().expect("id");
     // The export reads back as the same rulebook, for another territory to import.
     let exported = host
@@ -345,19 +342,17 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
 #[test]
 fn vouchers_in_instalments_are_spent_only_in_their_window_and_the_rest_returns_to_the_budget() {
     let (host, operator) = host_and_operator();
-    let created = host
-        .post(
-            Some(&operator),
-            "/api/campaigns",
-            fund_campaign(json!({
-                "template": "fondo-emergenza",
-                "denominations": "50",
-                "valid_days": 90,
-                "instalments": 2,
-                "instalment_days": 30,
-            })),
-        )
-        .assert_status(201);
+    let created = created(
+        &host,
+        &operator,
+        fund_campaign(json!({
+            "template": "fondo-emergenza",
+            "denominations": "50",
+            "valid_days": 90,
+            "instalments": 2,
+            "instalment_days": 30,
+        })),
+    );
     let rules = created.body["rules_text"].to_string();
     assert!(rules.contains("2 rate"), "{rules}");
     let id = created.body["id"].as_str().expect("id").to_owned();

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{
-    AFTER_CLOSING, ANNA, application, applications, apply, close, codes_of, host_and_operator,
-    id_of, winter_campaign,
+    AFTER_CLOSING, ANNA, application, applications, apply, close, codes_of, created,
+    host_and_operator, id_of, winter_campaign,
 };
 use serde_json::{Value as Json, json};
 use trama_contracts::admissions::ProviderAccredited;
@@ -64,9 +64,7 @@ fn vouchers_limited_to_a_category_are_refused_elsewhere_and_nothing_moves() {
 
     let mut campaign = winter_campaign();
     campaign["shop_categories"] = json!(["farmacia"]);
-    let created = host
-        .post(Some(&operator), "/api/campaigns", campaign)
-        .assert_status(201);
+    let created = created(&host, &operator, campaign);
     assert_eq!(created.body["shops"]["categories"], json!(["farmacia"]));
     let id = id_of(&created);
     // Citizens read where the vouchers are spent.

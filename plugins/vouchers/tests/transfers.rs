@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{AFTER_CLOSING, ANNA, BRUNO, application, applications, close, create, id_of};
+use common::{
+    AFTER_CLOSING, ANNA, BRUNO, application, applications, close, create, created, id_of,
+};
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 use serde_json::{Value as Json, json};
@@ -197,9 +199,7 @@ struct Ordered {
 fn ordered(treasury_iban: &str) -> Ordered {
     let host = host_with(treasury_iban);
     let operator = host.account("operatrice", &["operator"]);
-    let created = host
-        .post(Some(&operator), "/api/campaigns", rent_campaign(json!({})))
-        .assert_status(201);
+    let created = created(&host, &operator, rent_campaign(json!({})));
     assert_eq!(created.body["payment"]["method"], "transfer");
     let id = id_of(&created);
     let path = applications(&id);

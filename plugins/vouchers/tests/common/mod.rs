@@ -85,13 +85,15 @@ pub fn opened(body: Json) -> (TestHost<Vouchers>, Account, String, String) {
     (host, operator, id, path)
 }
 
+/// Creates the campaign of `body` as `operator`, who must succeed: the campaign as answered.
+pub fn created(host: &TestHost<Vouchers>, operator: &Account, body: Json) -> Answer {
+    host.post(Some(operator), "/api/campaigns", body)
+        .assert_status(201)
+}
+
 /// Creates the campaign of `body` as `operator`, who must succeed: its id.
 pub fn create(host: &TestHost<Vouchers>, operator: &Account, body: Json) -> String {
-    id_of(
-        &host
-            .post(Some(operator), "/api/campaigns", body)
-            .assert_status(201),
-    )
+    id_of(&created(host, operator, body))
 }
 
 /// Where citizens apply to campaign `id`.
