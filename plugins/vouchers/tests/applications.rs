@@ -134,8 +134,8 @@ fn citizens_apply_are_ranked_reviewed_and_filed_for() {
 
     // An application is its citizen's: another citizen is told it does not exist.
     let anna_id = anna_app.body["id"].as_str().expect("id");
-    assert_eq!(application(&host, &bruno, &anna_id).status, 404);
-    assert_eq!(application(&host, &anna, &anna_id).status, 200);
+    assert_eq!(application(&host, &bruno, anna_id).status, 404);
+    assert_eq!(application(&host, &anna, anna_id).status, 200);
 }
 
 #[test]

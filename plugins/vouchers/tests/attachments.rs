@@ -245,7 +245,7 @@ fn when_retention_ends_documents_go_and_only_funded_applications_stay() {
     host.set_time("2026-01-23T09:00:00+01:00");
     host.run_job("close-campaigns").expect("the closing");
     host.run_job("close-campaigns").expect("the closing ends");
-    let status = |app: &str| application(&host, &operator, &app);
+    let status = |app: &str| application(&host, &operator, app);
     assert_eq!(status(&funded).body["status"], "beneficiary");
 
     // Within the period (five years by default) nothing goes.

@@ -331,7 +331,7 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
     assert_eq!(own.body["status"], "eligible");
     close_after_the_closing_day(&host);
     let status = |who: &trama_testhost::Account, id: &str| {
-        application(&host, who, &id).body["status"].clone()
+        application(&host, who, id).body["status"].clone()
     };
     let anna_id = first.body["id"].as_str().expect("id");
     assert_eq!(status(&anna, anna_id), "beneficiary");
@@ -447,7 +447,7 @@ fn budget_added_after_the_closing_funds_the_next_in_the_ranking_once() {
     let (dario, dario_id) = apply("dario", DARIO, &["1970-03-15"], "5500");
     close_after_the_closing_day(&host);
     let status = |who: &trama_testhost::Account, app: &str| {
-        application(&host, who, &app).body["status"].clone()
+        application(&host, who, app).body["status"].clone()
     };
     assert_eq!(status(&bruno, &bruno_id), "beneficiary");
     assert_eq!(status(&anna, &anna_id), "not_funded");

@@ -256,7 +256,7 @@ fn a_withdrawn_notice_gives_its_budget_back_once_and_is_never_ranked() {
     assert_eq!(balance(&host, &format!("campaign/{id}/budget")), 0);
 
     // Pending applications are cancelled; an outcome already given stays.
-    let status = |app: &str| application(&host, &operator, &app).body["status"].clone();
+    let status = |app: &str| application(&host, &operator, app).body["status"].clone();
     assert_eq!(status(&anna_app), "cancelled");
     assert_eq!(status(&bruno_app), "cancelled");
     assert_eq!(status(&carla_app), "ineligible");
