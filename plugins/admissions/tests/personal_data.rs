@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{APS_TAX_CODE, GIULIA, approved, committee, shop};
-use serde_json::{Value as Json, json};
+use common::{GIULIA, approved, association, committee, shop};
+use serde_json::json;
 
 #[test]
 fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_register() {
@@ -15,11 +15,7 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
     let host = &committee.host;
     let (approved_id, provider_id) = approved(&committee);
     // The shopkeeper also applies for an association, still examined.
-    let mut aps = shop("APS Il Girasole", APS_TAX_CODE, GIULIA);
-    aps["legal_form"] = json!("aps");
-    aps["vat_number"] = Json::Null;
-    aps["categories"] = json!(["doposcuola"]);
-    aps["services"] = json!([{"title": "Doposcuola", "category": "doposcuola", "description": "Aiuto compiti per ragazzi delle medie"}]);
+    let aps = association();
     let pending = host
         .post(Some(&committee.shopkeeper), "/api/applications", aps)
         .assert_status(201);

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{APS_TAX_CODE, GIULIA, IN_180_DAYS, approved, committee, shop};
-use serde_json::{Value as Json, json};
+use common::{IN_180_DAYS, approved, association, committee};
+use serde_json::json;
 
 #[test]
 fn a_motion_heard_and_carried_suspends_the_shop_and_tells_the_network() {
@@ -110,11 +110,7 @@ fn an_association_is_rejected_with_reasons_and_may_not_apply_again_for_180_days(
     let committee = committee();
     let host = &committee.host;
     let coop = host.account("coop", &["citizen"]);
-    let mut aps = shop("APS Il Girasole", APS_TAX_CODE, GIULIA);
-    aps["legal_form"] = json!("aps");
-    aps["vat_number"] = Json::Null;
-    aps["categories"] = json!(["doposcuola"]);
-    aps["services"] = json!([{"title": "Doposcuola", "category": "doposcuola", "description": "Aiuto compiti per ragazzi delle medie"}]);
+    let aps = association();
     let application = host
         .post(Some(&coop), "/api/applications", aps.clone())
         .assert_status(201);

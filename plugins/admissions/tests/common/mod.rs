@@ -69,6 +69,17 @@ pub fn shop(legal_name: &str, vat: &str, representative: &str) -> Json {
     })
 }
 
+/// An application for the association APS Il Girasole (no VAT number), represented by
+/// Giulia, for after-school help.
+pub fn association() -> Json {
+    let mut aps = shop("APS Il Girasole", APS_TAX_CODE, GIULIA);
+    aps["legal_form"] = json!("aps");
+    aps["vat_number"] = Json::Null;
+    aps["categories"] = json!(["doposcuola"]);
+    aps["services"] = json!([{"title": "Doposcuola", "category": "doposcuola", "description": "Aiuto compiti per ragazzi delle medie"}]);
+    aps
+}
+
 /// The subjects of the notifications queued for `who`.
 pub fn inbox(host: &TestHost<Admissions>, who: &Account) -> Vec<String> {
     host.notifications_to(who)
