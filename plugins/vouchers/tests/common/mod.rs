@@ -5,7 +5,7 @@
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
 use serde_json::{Value as Json, json};
-use trama_testhost::{Account, Answer, TestHost};
+use trama_testhost::{Account, Answer, Notice, TestHost};
 use vouchers::Vouchers;
 
 /// Valid codici fiscali (their check letters are right).
@@ -202,6 +202,16 @@ pub fn apply(
         "resident": resident,
         "income_loss": loss,
     })
+}
+
+/// The one message `who` was sent, checked to be about `subject`: an outcome is told once.
+#[track_caller]
+pub fn only_message(host: &TestHost<Vouchers>, who: &Account, subject: &str) -> Notice {
+    let mut sent = host.notifications_to(who);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let message = sent.remove(0);
+    assert_eq!(message.subject, subject, "{message:?}");
+    message
 }
 
 /// The amounts of an application's vouchers, in cents.
