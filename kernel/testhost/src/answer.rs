@@ -72,6 +72,35 @@ impl Answer {
     pub fn message(&self) -> &str {
         self.body["error"]["message"].as_str().unwrap_or_default()
     }
+
+    /// This answer, once it is known to have `status`: a story's step that must succeed (or be
+    /// refused just so) reads as one expression, and when it does not, the failure shows the
+    /// body — the refusal's reason or the page's context — where a bare status would not.
+    ///
+    /// # Panics
+    /// If the status is another one; the failure points at the caller's line.
+    #[track_caller]
+    pub fn assert_status(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+
+    /// This answer, once it is known to have `status` and to show the record it is about in
+    /// the `status` field `state` (`"voting"`, `"eligible"`): a step of a workflow, checked as
+    /// the person sees it, with the body in the failure's message.
+    ///
+    /// # Panics
+    /// If either differs; the failure points at the caller's line.
+    #[track_caller]
+    pub fn assert_state(self, status: u16, state: &str) -> Self {
+        assert_eq!(
+            (self.status, self.body["status"].as_str()),
+            (status, Some(state)),
+            "{}",
+            self.body
+        );
+        self
+    }
 }
 
 /// The kernel's name for a refusal's status (`web/plugin_route.rs`).
@@ -294,5 +323,35 @@ impl<P: Plugin> TestHost<P> {
             .map(|kept| kept["what"].as_str().unwrap_or_default().to_owned())
             .collect();
         Erasure { erased, kept, body }
+    }
+
+    /// [`erase`](Self::erase), checking what the plugin says it did: `erased` records erased
+    /// or pseudonymised, and the kinds of records it `kept` (each `what`, in this order) — the
+    /// two figures an administrator reads back after an erasure.
+    ///
+    /// # Panics
+    /// As [`erase`](Self::erase), or when either figure differs (the answer is in the message).
+    #[track_caller]
+    pub fn erase_expecting(&self, who: &Account, erased: u64, kept: &[&str]) -> Erasure {
+        let erasure = self.erase(who);
+        assert_eq!(erasure.erased, erased, "{}", erasure.body);
+        assert_eq!(erasure.kept, kept, "{}", erasure.body);
+        erasure
+    }
+
+    /// Checks that an erased `who` is forgotten: each of `sections` of their "download my
+    /// data" is an empty list, and erasing them again erases nothing — every plugin's erasure
+    /// promises both, whatever it kept without the person.
+    ///
+    /// # Panics
+    /// If a section is missing or holds anything, or the second erasure erases something.
+    #[track_caller]
+    pub fn assert_forgotten(&self, who: &Account, sections: &[&str]) {
+        let export = self.personal_data(who);
+        for section in sections {
+            assert_eq!(export[*section], json!([]), "`{section}` of {export}");
+        }
+        let again = self.erase(who);
+        assert_eq!(again.erased, 0, "a second erasure: {}", again.body);
     }
 }

@@ -24,6 +24,12 @@
 //! `personal_data` route called as "download my data" ([`TestHost::personal_data`]) and an
 //! erasure ([`TestHost::erase`]) call it.
 //!
+//! And the checks every plugin's stories make alike, so that each plugin does not write them
+//! again: a step's status with its body in the failure ([`Answer::assert_status`], with the
+//! record's own `status` [`Answer::assert_state`]), an
+//! erasure's figures ([`TestHost::erase_expecting`]), a person forgotten after it
+//! ([`TestHost::assert_forgotten`]), one person's inbox ([`TestHost::notifications_to`]).
+//!
 //! ```no_run
 //! use serde_json::json;
 //! use trama_testhost::TestHost;
@@ -239,6 +245,15 @@ impl<P: Plugin> TestHost<P> {
         self.person(username, &username.replace(['.', '_', '-'], " "), roles)
     }
 
+    /// One account for each of `usernames`, all holding `roles`: a story's cast in one line
+    /// (`let [anna, bruno] = host.accounts(["anna", "bruno"], &["citizen"]);`).
+    ///
+    /// # Panics
+    /// As [`TestHost::account`].
+    pub fn accounts<const N: usize>(&self, usernames: [&str; N], roles: &[&str]) -> [Account; N] {
+        usernames.map(|username| self.account(username, roles))
+    }
+
     /// Like [`TestHost::account`], with the name the person signed up with (`Carla Bianchi`),
     /// which pages, exports and notices show.
     ///
@@ -444,6 +459,14 @@ impl<P: Plugin> TestHost<P> {
             .unwrap_or_else(|| panic!("dropping kept files outside a call"));
         inner.runtime.block_on(state.drop_kept_files());
         *inner.call.borrow_mut() = Some(state);
+    }
+
+    /// The notifications queued for `to`, oldest first: what one person finds in their inbox.
+    pub fn notifications_to(&self, to: &Account) -> Vec<Notice> {
+        self.notifications()
+            .into_iter()
+            .filter(|notice| notice.to == to.id)
+            .collect()
     }
 
     /// The files kept about `owner` (name and content, oldest first): what the kernel packs in

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{GIULIA, MARIO, SHOP_VAT, host_with, inbox, settings, shop};
+use common::{GIULIA, MARIO, SHOP_VAT, assert_told, host_with, settings, shop};
 use serde_json::json;
 
 #[test]
@@ -17,8 +17,7 @@ fn every_holder_of_the_role_is_on_the_roster_and_a_declared_link_is_checked() {
     // Every holder of the `committee` role is on the roster, whether or not they have opened
     // the committee page yet: the quorum is a share of all of them.
     host.page(Some(&anna), "/committee");
-    let committee = host.get(Some(&anna), "/api/committee");
-    assert_eq!(committee.status, 200, "{}", committee.body);
+    let committee = host.get(Some(&anna), "/api/committee").assert_status(200);
     let roster = committee.body["roster"].as_array().expect("roster");
     assert_eq!(roster.len(), 4, "{}", committee.body);
     assert_eq!(
@@ -72,15 +71,17 @@ fn wrong_identifiers_and_an_outdated_ethics_code_are_refused_and_named() {
     let host = &committee.host;
 
     // The form shows the ethics code's version.
-    let form = host.page(Some(&committee.shopkeeper), "/apply");
-    assert_eq!(form.status, 200, "{}", form.body);
+    let form = host
+        .page(Some(&committee.shopkeeper), "/apply")
+        .assert_status(200);
     assert!(form.body.to_string().contains("2025-1"), "{}", form.body);
 
     let mut wrong = shop("Alimentari Bottega srl", "01234567890", "RSSMRA85T10A562T");
     wrong["ethics_version"] = json!("2024-1");
     wrong["declarations"] = json!([1]);
-    let refused = host.post(Some(&committee.shopkeeper), "/api/applications", wrong);
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = host
+        .post(Some(&committee.shopkeeper), "/api/applications", wrong)
+        .assert_status(422);
     let fields = refused.problem_fields();
     for field in [
         "tax_code",
@@ -108,12 +109,13 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
         shopkeeper,
     } = common::committee();
 
-    let application = host.post(
-        Some(&shopkeeper),
-        "/api/applications",
-        shop("Alimentari Bottega srl", SHOP_VAT, MARIO),
-    );
-    assert_eq!(application.status, 201, "{}", application.body);
+    let application = host
+        .post(
+            Some(&shopkeeper),
+            "/api/applications",
+            shop("Alimentari Bottega srl", SHOP_VAT, MARIO),
+        )
+        .assert_status(201);
     let application = application.body;
     assert_eq!(application["status"], "voting");
     assert_eq!(application["kind"], "admission");
@@ -127,38 +129,32 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
         .expect("service id")
         .to_owned();
     // One application at a time per organisation.
-    let twice = host.post(
+    host.post(
         Some(&shopkeeper),
         "/api/applications",
         shop("Alimentari Bottega srl", SHOP_VAT, MARIO),
-    );
-    assert_eq!(twice.status, 409, "{}", twice.body);
+    )
+    .assert_status(409);
     // Members are told of the new application.
-    assert!(
-        inbox(&host, &anna)
-            .iter()
-            .any(|s| s.contains("Nuova domanda da esaminare")),
-        "members are notified: {:?}",
-        host.notifications()
-    );
+    assert_told(&host, &anna, "Nuova domanda da esaminare");
 
     // Nobody else sees it; the committee does, with Dario excluded for his declared link.
     let citizen = host.account("cittadina", &["citizen"]);
     let path = format!("/api/applications/{id}");
     assert_eq!(host.get(Some(&citizen), &path).status, 404);
-    let seen = host.get(Some(&anna), &path);
-    assert_eq!(seen.status, 200);
+    let seen = host.get(Some(&anna), &path).assert_status(200);
     assert_eq!(seen.body["committee"]["electorate"], 3);
     assert_eq!(seen.body["committee"]["quorum"], 2);
     assert_eq!(seen.body["committee"]["excluded"][0]["name"], "dario");
 
     // A comment stays within the committee; a conflicted member may not comment.
-    let commented = host.post(
-        Some(&anna),
-        &format!("{path}/comments"),
-        json!({"text": "Conosco la bottega: è un punto di riferimento del quartiere."}),
-    );
-    assert_eq!(commented.status, 200, "{}", commented.body);
+    let commented = host
+        .post(
+            Some(&anna),
+            &format!("{path}/comments"),
+            json!({"text": "Conosco la bottega: è un punto di riferimento del quartiere."}),
+        )
+        .assert_status(200);
     assert_eq!(
         commented.body["committee"]["comments"]
             .as_array()
@@ -167,42 +163,31 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     );
     let mine = host.get(Some(&shopkeeper), &path).body;
     assert!(mine["committee"].is_null() && !mine.to_string().contains("punto di riferimento"));
-    let refused = host.post(
+    host.post(
         Some(&dario),
         &format!("{path}/comments"),
         json!({"text": "Ottimi cugini"}),
-    );
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    )
+    .assert_status(403);
 
     // A request for information suspends the vote until the applicant answers.
-    let asked = host.post(
+    host.post(
         Some(&bruno),
         &format!("{path}/request-info"),
         json!({"question": "Il pacco solidale ha un prezzo? Indicatelo o ritiratelo dal catalogo."}),
-    );
-    assert_eq!(
-        (asked.status, &asked.body["status"]),
-        (200, &json!("info_requested")),
-        "{}",
-        asked.body
-    );
-    let suspended = host.post(
+    ).assert_state(200, "info_requested");
+    host.post(
         Some(&anna),
         &format!("{path}/vote"),
         json!({"choice": "approve"}),
-    );
-    assert_eq!(suspended.status, 409, "{}", suspended.body);
+    )
+    .assert_status(409);
     let mine = host.get(Some(&shopkeeper), "/api/my-applications");
     assert_eq!(
         mine.body[0]["pending_question"],
         "Il pacco solidale ha un prezzo? Indicatelo o ritiratelo dal catalogo."
     );
-    assert!(
-        inbox(&host, &shopkeeper)
-            .iter()
-            .any(|s| s.contains("chiede un'integrazione")),
-        "the applicant is told of the question"
-    );
+    assert_told(&host, &shopkeeper, "chiede un'integrazione");
     // Only the applicant answers.
     assert_eq!(
         host.post(
@@ -213,32 +198,29 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
         .status,
         403
     );
-    let withdrawn = host.post(
-        Some(&shopkeeper),
-        &format!("{path}/services/{packet}/withdraw"),
-        json!({}),
-    );
-    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    let withdrawn = host
+        .post(
+            Some(&shopkeeper),
+            &format!("{path}/services/{packet}/withdraw"),
+            json!({}),
+        )
+        .assert_status(200);
     assert_eq!(withdrawn.body["services"][1]["withdrawn"], true);
-    let answered = host.post(
+    host.post(
         Some(&shopkeeper),
         &format!("{path}/answer"),
         json!({"answer": "Lo abbiamo ritirato: per ora offriamo solo la spesa a domicilio."}),
-    );
-    assert_eq!(
-        (answered.status, &answered.body["status"]),
-        (200, &json!("voting")),
-        "{}",
-        answered.body
-    );
+    )
+    .assert_state(200, "voting");
 
     // The conflicted member's vote is refused, saying why.
-    let refused = host.post(
-        Some(&dario),
-        &format!("{path}/vote"),
-        json!({"choice": "approve"}),
-    );
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    let refused = host
+        .post(
+            Some(&dario),
+            &format!("{path}/vote"),
+            json!({"choice": "approve"}),
+        )
+        .assert_status(403);
     assert!(
         refused.message().contains("conflitto di interessi"),
         "{}",
@@ -246,8 +228,7 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     );
     assert!(refused.message().contains(SHOP_VAT), "{}", refused.body);
     // … and while the application is open he does not follow the committee's work on it.
-    let seen = host.get(Some(&dario), &path);
-    assert_eq!(seen.status, 200);
+    let seen = host.get(Some(&dario), &path).assert_status(200);
     assert!(seen.body["committee"].is_null(), "{}", seen.body);
     assert_eq!(
         host.get(Some(&dario), &format!("/applications/{id}/minutes.csv"))
@@ -256,17 +237,13 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     );
 
     // One vote in favour is below the quorum of 2: nothing is decided yet.
-    let voted = host.post(
-        Some(&anna),
-        &format!("{path}/vote"),
-        json!({"choice": "approve", "reason": "Servizio utile e prezzi chiari"}),
-    );
-    assert_eq!(
-        (voted.status, &voted.body["status"]),
-        (200, &json!("voting")),
-        "{}",
-        voted.body
-    );
+    let voted = host
+        .post(
+            Some(&anna),
+            &format!("{path}/vote"),
+            json!({"choice": "approve", "reason": "Servizio utile e prezzi chiari"}),
+        )
+        .assert_state(200, "voting");
     assert_eq!(voted.body["committee"]["count"]["approve"], 1);
     // A vote against needs a motivation.
     let refused = host.post(
@@ -280,31 +257,28 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     );
     assert!(host.published().is_empty(), "{:?}", host.published());
     // The second vote in favour meets the quorum and Carla could no longer change the result.
-    let decided = host.post(
-        Some(&bruno),
-        &format!("{path}/vote"),
-        json!({"choice": "approve", "reason": "Risposta esauriente"}),
-    );
-    assert_eq!(decided.status, 200, "{}", decided.body);
+    let decided = host
+        .post(
+            Some(&bruno),
+            &format!("{path}/vote"),
+            json!({"choice": "approve", "reason": "Risposta esauriente"}),
+        )
+        .assert_status(200);
     assert_eq!(decided.body["status"], "approved", "{}", decided.body);
     assert_eq!(decided.body["decision"]["closed_by"], "votes");
     assert_eq!(
         decided.body["decision"]["reasons"],
         json!(["Servizio utile e prezzi chiari", "Risposta esauriente"])
     );
-    let late = host.post(
+    host.post(
         Some(&carla),
         &format!("{path}/vote"),
         json!({"choice": "reject", "reason": "tardi"}),
-    );
-    assert_eq!(late.status, 409, "{}", late.body);
+    )
+    .assert_status(409);
 
     // The applicant is told, and the network learns of an accredited provider.
-    assert!(
-        inbox(&host, &shopkeeper)
-            .iter()
-            .any(|s| s.contains("Domanda approvata"))
-    );
+    assert_told(&host, &shopkeeper, "Domanda approvata");
     let published = host.published();
     assert_eq!(published.len(), 1, "{published:?}");
     assert_eq!(published[0].name, "admissions.provider_accredited");
@@ -321,17 +295,17 @@ fn a_representative_logged_in_with_spid_applies_under_the_certified_fiscal_numbe
     host.bind_fiscal_number(&shopkeeper, &format!("TINIT-{MARIO}"));
 
     // The form shows the certified number instead of asking it.
-    let form = host.page(Some(&shopkeeper), "/apply");
-    assert_eq!(form.status, 200, "{}", form.body);
+    let form = host.page(Some(&shopkeeper), "/apply").assert_status(200);
     assert_eq!(form.body["certified_tax_code"], MARIO, "{}", form.body);
 
     // Another representative's number is refused, saying which number counts and why.
-    let refused = host.post(
-        Some(&shopkeeper),
-        "/api/applications",
-        shop("Alimentari Bottega srl", SHOP_VAT, GIULIA),
-    );
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = host
+        .post(
+            Some(&shopkeeper),
+            "/api/applications",
+            shop("Alimentari Bottega srl", SHOP_VAT, GIULIA),
+        )
+        .assert_status(422);
     assert_eq!(refused.problem_fields(), vec!["representative_tax_code"]);
     let said = refused.body.to_string();
     assert!(said.contains(MARIO) && said.contains("SPID"), "{said}");
@@ -341,8 +315,9 @@ fn a_representative_logged_in_with_spid_applies_under_the_certified_fiscal_numbe
     own.as_object_mut()
         .expect("an object")
         .remove("representative_tax_code");
-    let filed = host.post(Some(&shopkeeper), "/api/applications", own);
-    assert_eq!(filed.status, 201, "{}", filed.body);
+    let filed = host
+        .post(Some(&shopkeeper), "/api/applications", own)
+        .assert_status(201);
     assert_eq!(filed.body["org"]["representative_tax_code"], MARIO);
 
     // Someone who logged in with a password is still asked for the number.

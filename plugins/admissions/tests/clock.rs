@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{MARIO, inbox, shop};
+use common::{MARIO, assert_told, shop};
 use serde_json::json;
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -38,36 +38,38 @@ fn windows_close_without_quorum_and_accreditations_expire_on_the_clock() {
 
     // Shop A gets one vote of the two the quorum needs.
     let first = host.account("primo", &["citizen"]);
-    let quiet = host.post(
-        Some(&first),
-        "/api/applications",
-        apply("Primo Negozio snc", "12345678903"),
-    );
-    assert_eq!(quiet.status, 201, "{}", quiet.body);
+    let quiet = host
+        .post(
+            Some(&first),
+            "/api/applications",
+            apply("Primo Negozio snc", "12345678903"),
+        )
+        .assert_status(201);
     let quiet_id = quiet.body["id"].as_str().expect("id").to_owned();
-    let voted = host.post(
+    host.post(
         Some(&carla),
         &format!("/api/applications/{quiet_id}/vote"),
         json!({"choice": "approve"}),
-    );
-    assert_eq!(voted.status, 200, "{}", voted.body);
+    )
+    .assert_status(200);
 
     // Shop B is approved at once by two votes, for 30 days.
     let second = host.account("secondo", &["citizen"]);
-    let quick = host.post(
-        Some(&second),
-        "/api/applications",
-        apply("Secondo Negozio srl", "07981080158"),
-    );
-    assert_eq!(quick.status, 201, "{}", quick.body);
+    let quick = host
+        .post(
+            Some(&second),
+            "/api/applications",
+            apply("Secondo Negozio srl", "07981080158"),
+        )
+        .assert_status(201);
     let quick_id = quick.body["id"].as_str().expect("id").to_owned();
     for member in [&anna, &bruno] {
-        let voted = host.post(
+        host.post(
             Some(member),
             &format!("/api/applications/{quick_id}/vote"),
             json!({"choice": "approve"}),
-        );
-        assert_eq!(voted.status, 200, "{}", voted.body);
+        )
+        .assert_status(200);
     }
     let quick = host.get(Some(&second), &format!("/api/applications/{quick_id}"));
     assert_eq!(quick.body["status"], "approved", "{}", quick.body);
@@ -110,20 +112,14 @@ fn windows_close_without_quorum_and_accreditations_expire_on_the_clock() {
         "{}",
         seen.body
     );
-    assert!(
-        inbox(&host, &first)
-            .iter()
-            .any(|s| s.contains("mancanza di quorum")),
-        "{:?}",
-        host.notifications()
-    );
+    assert_told(&host, &first, "mancanza di quorum");
     // A lapsed application may be sent again at once.
-    let again = host.post(
+    host.post(
         Some(&first),
         "/api/applications",
         apply("Primo Negozio snc", "12345678903"),
-    );
-    assert_eq!(again.status, 201, "{}", again.body);
+    )
+    .assert_status(201);
 
     // Shop B's accreditation (30 days from the start) has not expired yet, 14 days in.
     let entry = host.get(Some(&second), &format!("/api/register/{provider_id}"));
@@ -139,13 +135,7 @@ fn windows_close_without_quorum_and_accreditations_expire_on_the_clock() {
         "{}",
         register.body
     );
-    assert!(
-        inbox(&host, &second)
-            .iter()
-            .any(|s| s.contains("Accreditamento scaduto")),
-        "{:?}",
-        host.notifications()
-    );
+    assert_told(&host, &second, "Accreditamento scaduto");
     let names: Vec<String> = host.published().into_iter().map(|e| e.name).collect();
     assert_eq!(
         names,
@@ -156,12 +146,13 @@ fn windows_close_without_quorum_and_accreditations_expire_on_the_clock() {
     );
 
     // Renewing brings it back, same entry, renewed.
-    let renewal = host.post(
-        Some(&second),
-        "/api/applications",
-        apply("Secondo Negozio srl", "07981080158"),
-    );
-    assert_eq!(renewal.status, 201, "{}", renewal.body);
+    let renewal = host
+        .post(
+            Some(&second),
+            "/api/applications",
+            apply("Secondo Negozio srl", "07981080158"),
+        )
+        .assert_status(201);
     assert_eq!(renewal.body["kind"], "renewal");
     let renewal_id = renewal.body["id"].as_str().expect("id").to_owned();
     for member in [&anna, &bruno] {

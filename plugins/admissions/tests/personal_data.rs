@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{APS_TAX_CODE, GIULIA, approved, committee, shop};
-use serde_json::{Value as Json, json};
+use common::{GIULIA, approved, association, committee, shop};
+use serde_json::json;
 
 #[test]
 fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_register() {
@@ -15,20 +15,18 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
     let host = &committee.host;
     let (approved_id, provider_id) = approved(&committee);
     // The shopkeeper also applies for an association, still examined.
-    let mut aps = shop("APS Il Girasole", APS_TAX_CODE, GIULIA);
-    aps["legal_form"] = json!("aps");
-    aps["vat_number"] = Json::Null;
-    aps["categories"] = json!(["doposcuola"]);
-    aps["services"] = json!([{"title": "Doposcuola", "category": "doposcuola", "description": "Aiuto compiti per ragazzi delle medie"}]);
-    let pending = host.post(Some(&committee.shopkeeper), "/api/applications", aps);
-    assert_eq!(pending.status, 201, "{}", pending.body);
+    let aps = association();
+    let pending = host
+        .post(Some(&committee.shopkeeper), "/api/applications", aps)
+        .assert_status(201);
     let pending_id = pending.body["id"].as_str().expect("id").to_owned();
     // Someone else's application, which nobody's erasure touches.
     let coop = host.account("coop", &["citizen"]);
     let mut other = shop("Forno Sociale srl", "00743110157", GIULIA);
     other["email"] = json!("forno@example.org");
-    let other = host.post(Some(&coop), "/api/applications", other);
-    assert_eq!(other.status, 201, "{}", other.body);
+    let other = host
+        .post(Some(&coop), "/api/applications", other)
+        .assert_status(201);
     let other_id = other.body["id"].as_str().expect("id").to_owned();
 
     // The shopkeeper's download: both applications and the register entry, nothing of coop's.
@@ -42,21 +40,19 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
     assert_eq!(anna["cases_as_member"][0]["id"], approved_id.as_str());
 
     // The shopkeeper is erased.
-    let erased = host.erase(&committee.shopkeeper);
-    assert_eq!(erased.erased, 3, "{}", erased.body);
-    assert_eq!(
-        erased.kept,
-        [
+    host.erase_expecting(
+        &committee.shopkeeper,
+        3,
+        &[
             "domande di accreditamento decise",
-            "iscrizione dell'organizzazione al registro"
-        ]
+            "iscrizione dell'organizzazione al registro",
+        ],
     );
     // The examined application was withdrawn and is gone; the decided one stays, without
     // the representative, with its decision; the shop is still in the public register.
     let member = |id: &str| host.get(Some(&committee.anna), &format!("/api/applications/{id}"));
     assert_eq!(member(&pending_id).status, 404);
-    let decided = member(&approved_id);
-    assert_eq!(decided.status, 200, "{}", decided.body);
+    let decided = member(&approved_id).assert_status(200);
     assert_eq!(decided.body["status"], "approved");
     let text = decided.body.to_string();
     assert!(
@@ -64,8 +60,9 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
         "{text}"
     );
     assert!(text.contains("Alimentari Bottega srl"), "{text}");
-    let register = host.get(None, &format!("/api/register/{provider_id}"));
-    assert_eq!(register.status, 200, "{}", register.body);
+    let register = host
+        .get(None, &format!("/api/register/{provider_id}"))
+        .assert_status(200);
     assert_eq!(register.body["legal_name"], "Alimentari Bottega srl");
     assert_eq!(register.body["status"], "active", "{}", register.body);
     // Coop's application is untouched; nothing is left linked to the shopkeeper.
@@ -75,12 +72,7 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
         "{}",
         other.body
     );
-    let export = host.personal_data(&committee.shopkeeper);
-    assert_eq!(
-        (&export["applications"], &export["register_entries"]),
-        (&json!([]), &json!([]))
-    );
-    assert_eq!(host.erase(&committee.shopkeeper).erased, 0);
+    host.assert_forgotten(&committee.shopkeeper, &["applications", "register_entries"]);
 
     // Dario, a member, is erased: his profile goes; his name leaves the minutes (he was
     // left out of the shop's vote for his declared link).
@@ -90,11 +82,7 @@ fn an_applicant_and_a_member_download_their_records_and_an_erasure_keeps_the_reg
     assert!(erased.erased >= 1, "{}", erased.body);
     let after = member(&approved_id).body.to_string();
     assert!(!after.contains("\"dario\""), "{after}");
-    assert_eq!(
-        host.personal_data(&committee.dario)["committee_profile"],
-        json!([])
-    );
+    host.assert_forgotten(&committee.dario, &["committee_profile"]);
     let anna_after = host.personal_data(&committee.anna);
     assert_eq!(anna_after["cases_as_member"][0]["id"], approved_id.as_str());
-    assert_eq!(host.erase(&committee.dario).erased, 0);
 }

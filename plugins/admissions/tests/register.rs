@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{Committee, IN_364_DAYS, MARIO, SHOP_VAT, TODAY, committee, shop};
+use common::{
+    Committee, IN_364_DAYS, SHOP_VAT, TODAY, committee, provider_of_approved, shop_applies,
+};
 use serde_json::{Value as Json, json};
 use trama_sdk::http::{Method, Request};
 
@@ -20,12 +22,7 @@ fn csv(committee: &Committee, who: Option<&trama_testhost::Account>, path: &str)
 /// The shop applies; Anna comments, Bruno asks, the shop answers; Anna and Bruno approve.
 fn decided(committee: &Committee) -> (String, String) {
     let host = &committee.host;
-    let application = host.post(
-        Some(&committee.shopkeeper),
-        "/api/applications",
-        shop("Alimentari Bottega srl", SHOP_VAT, MARIO),
-    );
-    assert_eq!(application.status, 201, "{}", application.body);
+    let application = shop_applies(committee);
     let id = application.body["id"].as_str().expect("id").to_owned();
     let packet = application.body["services"][1]["id"]
         .as_str()
@@ -68,12 +65,7 @@ fn decided(committee: &Committee) -> (String, String) {
         let done = host.post(Some(who), &step, body);
         assert_eq!(done.status, 200, "{step}: {}", done.body);
     }
-    let decided = host.get(Some(&committee.shopkeeper), &path);
-    assert_eq!(decided.body["status"], "approved", "{}", decided.body);
-    let provider = decided.body["provider_id"]
-        .as_str()
-        .expect("provider")
-        .to_owned();
+    let provider = provider_of_approved(committee, &id);
     (id, provider)
 }
 
@@ -84,8 +76,7 @@ fn the_register_lists_the_approved_services_for_a_year_publicly_and_in_both_expo
     let (_, provider_id) = decided(&committee);
 
     // The approved service only, a year of validity, public.
-    let register = host.get(None, "/api/register");
-    assert_eq!(register.status, 200);
+    let register = host.get(None, "/api/register").assert_status(200);
     let register = register.body;
     assert_eq!(register.as_array().map(Vec::len), Some(1), "{register}");
     let entry = &register[0];
@@ -111,11 +102,13 @@ fn the_register_lists_the_approved_services_for_a_year_publicly_and_in_both_expo
         "{italian}"
     );
     // The kernel gives the plugin the reader's language (`?lang=en` over HTTP).
-    let english = committee.host.send(
-        None,
-        Request::new(Method::Get, "/register.csv").with_locale("en"),
-    );
-    assert_eq!(english.status, 200, "{}", english.body);
+    let english = committee
+        .host
+        .send(
+            None,
+            Request::new(Method::Get, "/register.csv").with_locale("en"),
+        )
+        .assert_status(200);
     let english = String::from_utf8(english.file.expect("a file").2).expect("UTF-8");
     assert!(
         english.starts_with("\u{feff}Provider ID,Legal name,Legal form,Tax code,"),
@@ -133,8 +126,9 @@ fn the_shop_finds_its_application_and_its_entry_among_its_own() {
     let host = &committee.host;
     let (id, provider_id) = decided(&committee);
 
-    let mine = host.get(Some(&committee.shopkeeper), "/api/mine");
-    assert_eq!(mine.status, 200, "{}", mine.body);
+    let mine = host
+        .get(Some(&committee.shopkeeper), "/api/mine")
+        .assert_status(200);
     let text = |item: &Json, name: &str| item[name].as_str().unwrap_or_default().to_owned();
     let mut items: Vec<(String, String, String)> = mine
         .body

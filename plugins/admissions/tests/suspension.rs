@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{APS_TAX_CODE, GIULIA, IN_180_DAYS, approved, committee, shop};
-use serde_json::{Value as Json, json};
+use common::{IN_180_DAYS, approved, association, committee};
+use serde_json::json;
 
 #[test]
 fn a_motion_heard_and_carried_suspends_the_shop_and_tells_the_network() {
@@ -13,34 +13,35 @@ fn a_motion_heard_and_carried_suspends_the_shop_and_tells_the_network() {
     let host = &committee.host;
     let (_, provider_id) = approved(&committee);
 
-    let motion = host.post(
-        Some(&committee.anna),
-        &format!("/api/register/{provider_id}/motions"),
-        json!({"kind": "suspend", "reason": "Segnalazioni ripetute di prezzi non esposti"}),
-    );
-    assert_eq!(motion.status, 201, "{}", motion.body);
+    let motion = host
+        .post(
+            Some(&committee.anna),
+            &format!("/api/register/{provider_id}/motions"),
+            json!({"kind": "suspend", "reason": "Segnalazioni ripetute di prezzi non esposti"}),
+        )
+        .assert_status(201);
     let motion_id = motion.body["id"].as_str().expect("motion").to_owned();
     // Dario is conflicted on the proceeding too.
-    let refused = host.post(
+    host.post(
         Some(&committee.dario),
         &format!("/api/motions/{motion_id}/vote"),
         json!({"choice": "reject", "reason": "Li conosco, sono corretti"}),
-    );
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    )
+    .assert_status(403);
     // The shop states its case.
-    let stated = host.post(
+    host.post(
         Some(&committee.shopkeeper),
         &format!("/api/motions/{motion_id}/statement"),
         json!({"text": "I cartellini sono stati esposti da lunedì."}),
-    );
-    assert_eq!(stated.status, 200, "{}", stated.body);
+    )
+    .assert_status(200);
     for member in [&committee.anna, &committee.carla] {
-        let voted = host.post(
+        host.post(
             Some(member),
             &format!("/api/motions/{motion_id}/vote"),
             json!({"choice": "approve", "reason": "Verifica del comitato in corso"}),
-        );
-        assert_eq!(voted.status, 200, "{}", voted.body);
+        )
+        .assert_status(200);
     }
     let motion = host.get(Some(&committee.anna), &format!("/api/motions/{motion_id}"));
     assert_eq!(motion.body["status"], "approved", "{}", motion.body);
@@ -91,11 +92,12 @@ fn a_motion_heard_and_carried_suspends_the_shop_and_tells_the_network() {
     );
 
     // The minutes of the proceeding.
-    let minutes = host.get(
-        Some(&committee.bruno),
-        &format!("/motions/{motion_id}/minutes.csv"),
-    );
-    assert_eq!(minutes.status, 200, "{}", minutes.body);
+    let minutes = host
+        .get(
+            Some(&committee.bruno),
+            &format!("/motions/{motion_id}/minutes.csv"),
+        )
+        .assert_status(200);
     let minutes = String::from_utf8(minutes.file.expect("a file").2).expect("UTF-8");
     assert!(
         minutes.contains("statement;bottega;") && minutes.contains("outcome;;approved;"),
@@ -108,51 +110,44 @@ fn an_association_is_rejected_with_reasons_and_may_not_apply_again_for_180_days(
     let committee = committee();
     let host = &committee.host;
     let coop = host.account("coop", &["citizen"]);
-    let mut aps = shop("APS Il Girasole", APS_TAX_CODE, GIULIA);
-    aps["legal_form"] = json!("aps");
-    aps["vat_number"] = Json::Null;
-    aps["categories"] = json!(["doposcuola"]);
-    aps["services"] = json!([{"title": "Doposcuola", "category": "doposcuola", "description": "Aiuto compiti per ragazzi delle medie"}]);
-    let application = host.post(Some(&coop), "/api/applications", aps.clone());
-    assert_eq!(application.status, 201, "{}", application.body);
+    let aps = association();
+    let application = host
+        .post(Some(&coop), "/api/applications", aps.clone())
+        .assert_status(201);
     let aps_id = application.body["id"].as_str().expect("id").to_owned();
     let path = format!("/api/applications/{aps_id}");
 
     // Four members, quorum 3: one vote against decides nothing yet.
-    let voted = host.post(
+    host.post(
         Some(&committee.anna),
         &format!("{path}/vote"),
         json!({"choice": "reject", "reason": "Nessun educatore qualificato indicato"}),
-    );
-    assert_eq!(
-        (voted.status, &voted.body["status"]),
-        (200, &json!("voting")),
-        "{}",
-        voted.body
-    );
+    )
+    .assert_state(200, "voting");
     // Carla declares a link the roster could not know: three entitled, quorum 2.
-    let declared = host.post(
+    host.post(
         Some(&committee.carla),
         &format!("{path}/conflict"),
         json!({"note": "Sono volontaria dell'associazione"}),
-    );
-    assert_eq!(declared.status, 200, "{}", declared.body);
+    )
+    .assert_status(200);
     let seen = host.get(Some(&committee.anna), &path);
     assert_eq!(seen.body["committee"]["electorate"], 3, "{}", seen.body);
     assert_eq!(seen.body["committee"]["quorum"], 2, "{}", seen.body);
-    let refused = host.post(
+    host.post(
         Some(&committee.carla),
         &format!("{path}/vote"),
         json!({"choice": "approve"}),
-    );
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    )
+    .assert_status(403);
     // A second vote against meets the quorum, and Dario alone could not change the result.
-    let rejected = host.post(
-        Some(&committee.bruno),
-        &format!("{path}/vote"),
-        json!({"choice": "reject", "reason": "Manca l'assicurazione dei volontari"}),
-    );
-    assert_eq!(rejected.status, 200, "{}", rejected.body);
+    let rejected = host
+        .post(
+            Some(&committee.bruno),
+            &format!("{path}/vote"),
+            json!({"choice": "reject", "reason": "Manca l'assicurazione dei volontari"}),
+        )
+        .assert_status(200);
     assert_eq!(rejected.body["status"], "rejected", "{}", rejected.body);
     let minutes = host.get(
         Some(&committee.carla),
@@ -179,12 +174,13 @@ fn an_association_is_rejected_with_reasons_and_may_not_apply_again_for_180_days(
         seen.body
     );
     assert!(host.published().is_empty(), "a rejection accredits no one");
-    let again = host.post(Some(&coop), "/api/applications", aps.clone());
-    assert_eq!(again.status, 422, "{}", again.body);
+    let again = host
+        .post(Some(&coop), "/api/applications", aps.clone())
+        .assert_status(422);
     assert!(again.message().contains("180 giorni"), "{}", again.body);
 
     // After the 180 days it may.
     host.advance(std::time::Duration::from_secs(181 * 24 * 3600));
-    let later = host.post(Some(&coop), "/api/applications", aps);
-    assert_eq!(later.status, 201, "{}", later.body);
+    host.post(Some(&coop), "/api/applications", aps)
+        .assert_status(201);
 }

@@ -94,30 +94,30 @@ fn accredited_and_listed() -> Listed {
 
     // A plan covering the association's category; Anna activates her wallet.
     let company = company_with_hr(&host, &operator, &hr, "Acme srl", ACME_VAT);
-    let deposit = host.post(
+    host.post(
         Some(&operator),
         &format!("/api/companies/{company}/deposits"),
         json!({"amount": 500, "reference": "TRN-1", "request_id": "deposit-adm-00001"}),
-    );
-    assert_eq!(deposit.status, 201, "{}", deposit.body);
+    )
+    .assert_status(201);
     let plan = host.post(
         Some(&hr),
         "/api/plans",
         json!({"title": "Welfare", "budget": 300, "flat_credit": 300, "categories": ["doposcuola e istruzione"], "request_id": "plan-adm-0000001"}),
-    );
-    assert_eq!(plan.status, 201, "{}", plan.body);
-    let enrolment = host.post(
-        Some(&hr),
-        &format!("/api/plans/{}/enrolments", id(&plan)),
-        json!({"username": "anna", "full_name": "Anna Rossi"}),
-    );
-    assert_eq!(enrolment.status, 201, "{}", enrolment.body);
-    let activated = host.post(
+    ).assert_status(201);
+    let enrolment = host
+        .post(
+            Some(&hr),
+            &format!("/api/plans/{}/enrolments", id(&plan)),
+            json!({"username": "anna", "full_name": "Anna Rossi"}),
+        )
+        .assert_status(201);
+    host.post(
         Some(&anna),
         &format!("/api/enrolments/{}/activate", id(&enrolment)),
         json!({"code": enrolment.body["activation_code"]}),
-    );
-    assert_eq!(activated.status, 200, "{}", activated.body);
+    )
+    .assert_status(200);
     Listed {
         host,
         operator,
@@ -142,8 +142,7 @@ fn an_accredited_provider_joins_the_catalogue_and_an_employee_buys_from_it() {
         Some(&anna),
         "/api/purchases",
         json!({"enrolment": enrolment, "service": service, "price": "45", "request_id": "buy-adm-00000001"}),
-    );
-    assert_eq!(bought.status, 201, "{}", bought.body);
+    ).assert_status(201);
     assert_eq!(bought.body["balance_cents"], 25_500);
     let mine = host.get(Some(&owner), "/api/provider").body;
     assert_eq!(

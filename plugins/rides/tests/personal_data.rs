@@ -17,12 +17,12 @@ fn a_person_downloads_their_rides_and_an_erasure_deletes_them_and_their_counts()
     let anna = host.account("anna", &["citizen"]);
     let bruno = host.account("bruno", &["citizen"]);
     let ride = |who, destination: &str| {
-        let asked = host.post(
+        host.post(
             Some(who),
             "/api/rides",
             json!({ "destination": destination, "date": "2026-12-09", "time": "10:00" }),
-        );
-        assert_eq!(asked.status, 201, "{}", asked.body);
+        )
+        .assert_status(201);
     };
     ride(&anna, "Centro diabetologico");
     ride(&anna, "Comune");

@@ -23,8 +23,7 @@ fn only_operators_register_spaces_and_tutors_and_every_broken_field_is_named() {
         Some(&operator),
         "/api/tutors",
         json!({"name": "G", "subjects": ["Latino"], "levels": [], "availability": ["lun 15:10-18:00"]}),
-    );
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    ).assert_status(422);
     let fields = refused.problem_fields();
     assert_eq!(fields, vec!["name", "subjects", "levels", "availability"]);
 }
@@ -93,8 +92,7 @@ fn a_group_fills_to_three_and_double_bookings_and_spent_hours_are_refused() {
     let ada = child(&host, &dario, "Ada", "Neri", "Primaria");
 
     // Anna opens a group with Giulia in the library; Marta joins it.
-    let first = open(&host, &anna, &luca, (&giulia_id, &library), D1, "10:00");
-    assert_eq!(first.status, 201, "{}", first.body);
+    let first = open(&host, &anna, &luca, (&giulia_id, &library), D1, "10:00").assert_status(201);
     assert_eq!(first.body["opened_group"], true);
     assert_eq!(first.body["start"], "10:00");
     assert_eq!(first.body["end"], "11:00");
@@ -108,8 +106,7 @@ fn a_group_fills_to_three_and_double_bookings_and_spent_hours_are_refused() {
     );
 
     // A middle-school child cannot join a primary-school group.
-    let refused = join(&host, &anna, &pietro, &lesson);
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = join(&host, &anna, &pietro, &lesson).assert_status(422);
     assert!(
         refused.message().contains("livello «Primaria»"),
         "{}",
@@ -127,8 +124,7 @@ fn a_group_fills_to_three_and_double_bookings_and_spent_hours_are_refused() {
         "{}",
         third.body
     );
-    let fourth = join(&host, &carla, &ugo, &lesson);
-    assert_eq!(fourth.status, 409, "{}", fourth.body);
+    let fourth = join(&host, &carla, &ugo, &lesson).assert_status(409);
     assert!(
         fourth
             .message()
@@ -137,23 +133,25 @@ fn a_group_fills_to_three_and_double_bookings_and_spent_hours_are_refused() {
         fourth.body
     );
     // The same refusal from the booking form, for people.
-    let page = host.submit(
-        Some(&carla),
-        "/bookings",
-        &[("child", &ugo), ("lesson", &lesson)],
-    );
-    assert_eq!(page.status, 409, "{}", page.body);
+    let page = host
+        .submit(
+            Some(&carla),
+            "/bookings",
+            &[("child", &ugo), ("lesson", &lesson)],
+        )
+        .assert_status(409);
     assert!(
         page.body.to_string().contains("il gruppo è al completo"),
         "{}",
         page.body
     );
     // And the full group is no longer offered, nor Giulia at 10:00.
-    let slots = host.get(
-        Some(&carla),
-        &format!("/api/slots?child={ugo}&subject=Matematica&from={D1}&days=1"),
-    );
-    assert_eq!(slots.status, 200, "{}", slots.body);
+    let slots = host
+        .get(
+            Some(&carla),
+            &format!("/api/slots?child={ugo}&subject=Matematica&from={D1}&days=1"),
+        )
+        .assert_status(200);
     assert!(
         slots.body["groups"].as_array().expect("groups").is_empty(),
         "{}",
@@ -179,8 +177,7 @@ fn a_group_fills_to_three_and_double_bookings_and_spent_hours_are_refused() {
         );
     }
     // The library room cannot hold two groups at once.
-    let refused = open(&host, &dario, &ada, (&marco_id, &library), D1, "10:00");
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    let refused = open(&host, &dario, &ada, (&marco_id, &library), D1, "10:00").assert_status(409);
     assert!(
         refused
             .message()
@@ -189,15 +186,11 @@ fn a_group_fills_to_three_and_double_bookings_and_spent_hours_are_refused() {
         refused.body
     );
     // Another tutor in another room is fine, and so is Giulia right after her lesson.
-    let ok = open(&host, &dario, &ada, (&marco_id, &hall), D1, "10:00");
-    assert_eq!(ok.status, 201, "{}", ok.body);
-    let ok = open(&host, &carla, &ugo, (&giulia_id, &library), D1, "11:00");
-    assert_eq!(ok.status, 201, "{}", ok.body);
+    open(&host, &dario, &ada, (&marco_id, &hall), D1, "10:00").assert_status(201);
+    open(&host, &carla, &ugo, (&giulia_id, &library), D1, "11:00").assert_status(201);
     // Ada cannot be in two lessons at once either.
-    let ok = open(&host, &dario, &ada, (&giulia_id, &library), D1, "12:00");
-    assert_eq!(ok.status, 201, "{}", ok.body);
-    let refused = open(&host, &dario, &ada, (&marco_id, &hall), D1, "12:15");
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    open(&host, &dario, &ada, (&giulia_id, &library), D1, "12:00").assert_status(201);
+    let refused = open(&host, &dario, &ada, (&marco_id, &hall), D1, "12:15").assert_status(409);
     assert!(
         refused.message().contains("Ada ha già una lezione"),
         "{}",
@@ -206,11 +199,9 @@ fn a_group_fills_to_three_and_double_bookings_and_spent_hours_are_refused() {
 
     // Bruno has 2 funded hours for one child: Sara's first lesson used one, a second uses the
     // other, and a third is refused with the figures.
-    let second = open(&host, &bruno, &sara, (&marco_id, &hall), D2, "16:00");
-    assert_eq!(second.status, 201, "{}", second.body);
+    let second = open(&host, &bruno, &sara, (&marco_id, &hall), D2, "16:00").assert_status(201);
     assert_eq!(second.body["remaining_minutes"], 0, "{}", second.body);
-    let refused = open(&host, &bruno, &sara, (&marco_id, &hall), D3, "16:00");
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    let refused = open(&host, &bruno, &sara, (&marco_id, &hall), D3, "16:00").assert_status(409);
     assert!(
         refused
             .message()
@@ -238,12 +229,13 @@ fn a_group_fills_to_three_and_double_bookings_and_spent_hours_are_refused() {
         .and_then(|f| f["id"].as_str())
         .expect("Bruno's family")
         .to_owned();
-    let set = host.post(
-        Some(&operator),
-        &format!("/api/families/{bruno_family}/allowance"),
-        json!({"period": "2026-03", "hours": "4", "note": "due ore in più per le verifiche"}),
-    );
-    assert_eq!(set.status, 200, "{}", set.body);
+    let set = host
+        .post(
+            Some(&operator),
+            &format!("/api/families/{bruno_family}/allowance"),
+            json!({"period": "2026-03", "hours": "4", "note": "due ore in più per le verifiche"}),
+        )
+        .assert_status(200);
     assert_eq!(
         (
             set.body["granted_minutes"].as_u64(),
@@ -251,6 +243,5 @@ fn a_group_fills_to_three_and_double_bookings_and_spent_hours_are_refused() {
         ),
         (Some(240), Some(120))
     );
-    let third = open(&host, &bruno, &sara, (&marco_id, &hall), D3, "16:00");
-    assert_eq!(third.status, 201, "{}", third.body);
+    open(&host, &bruno, &sara, (&marco_id, &hall), D3, "16:00").assert_status(201);
 }

@@ -22,8 +22,9 @@ fn reminders_go_once_for_each_child_booked_and_each_lesson_to_its_tutor() {
     let month = a_month_of_lessons();
     let host = &month.host;
 
-    let sent = host.post(Some(&month.operator), "/api/reminders/run", json!({}));
-    assert_eq!(sent.status, 200, "{}", sent.body);
+    let sent = host
+        .post(Some(&month.operator), "/api/reminders/run", json!({}))
+        .assert_status(200);
     // Luca's three bookings and Ugo's one; Giulia's three lessons.
     assert_eq!(
         (
@@ -45,8 +46,8 @@ fn reminders_go_once_for_each_child_booked_and_each_lesson_to_its_tutor() {
         again.body
     );
     // Only an operator sends them.
-    let refused = host.post(Some(&month.anna), "/api/reminders/run", json!({}));
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    host.post(Some(&month.anna), "/api/reminders/run", json!({}))
+        .assert_status(403);
 
     let notices = host.notifications();
     let to = |id: &str| -> Vec<String> {
@@ -81,11 +82,9 @@ fn cancelling_before_the_deadline_gives_the_hour_back_and_late_does_not() {
     };
 
     // Not by another family.
-    let refused = cancel(&month.carla, &month.in_time);
-    assert_eq!(refused.status, 404, "{}", refused.body);
+    cancel(&month.carla, &month.in_time).assert_status(404);
     // Six days ahead: in time, and Luca was alone, so the room and the tutor are free again.
-    let cancelled = cancel(&month.anna, &month.in_time);
-    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    let cancelled = cancel(&month.anna, &month.in_time).assert_status(200);
     assert_eq!(
         (&cancelled.body["late"], &cancelled.body["status"]),
         (&json!(false), &json!("cancelled"))
@@ -95,28 +94,27 @@ fn cancelling_before_the_deadline_gives_the_hour_back_and_late_does_not() {
         "Luca was alone: the room and tutor are free"
     );
     // Two days ahead, past the 72-hour deadline: the hour is used.
-    let cancelled = cancel(&month.anna, &month.late);
-    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    let cancelled = cancel(&month.anna, &month.late).assert_status(200);
     assert_eq!(
         (&cancelled.body["late"], &cancelled.body["status"]),
         (&json!(true), &json!("cancelled_late"))
     );
-    let twice = cancel(&month.anna, &month.late);
-    assert_eq!(twice.status, 409, "{}", twice.body);
+    cancel(&month.anna, &month.late).assert_status(409);
     assert_eq!(
         used_minutes(host, &month.anna),
         120,
         "tomorrow's lesson and the late cancellation"
     );
     // The freed slot is offered again.
-    let slots = host.get(
-        Some(&month.anna),
-        &format!(
-            "/api/slots?child={}&subject=Matematica&from={LATER}&days=1",
-            month.luca
-        ),
-    );
-    assert_eq!(slots.status, 200, "{}", slots.body);
+    let slots = host
+        .get(
+            Some(&month.anna),
+            &format!(
+                "/api/slots?child={}&subject=Matematica&from={LATER}&days=1",
+                month.luca
+            ),
+        )
+        .assert_status(200);
     assert!(
         slots.body["openings"]
             .as_array()
@@ -134,12 +132,13 @@ fn only_the_lessons_tutor_takes_the_register_and_a_held_lesson_takes_no_one_new(
     let host = &month.host;
     let path = format!("/api/lessons/{}/attendance", month.lesson);
 
-    let refused = host.post(Some(&month.anna), &path, json!({"present": [month.luca]}));
-    assert_eq!(refused.status, 404, "{}", refused.body);
-    let refused = host.post(Some(&month.giulia), &path, json!({"present": ["someone"]}));
-    assert_eq!(refused.status, 422, "{}", refused.body);
-    let held = host.post(Some(&month.giulia), &path, json!({"present": [month.luca]}));
-    assert_eq!(held.status, 200, "{}", held.body);
+    host.post(Some(&month.anna), &path, json!({"present": [month.luca]}))
+        .assert_status(404);
+    host.post(Some(&month.giulia), &path, json!({"present": ["someone"]}))
+        .assert_status(422);
+    let held = host
+        .post(Some(&month.giulia), &path, json!({"present": [month.luca]}))
+        .assert_status(200);
     assert_eq!(held.body["status"], "held");
     let statuses: Vec<(&str, &str)> = held.body["children"]
         .as_array()
@@ -165,8 +164,7 @@ fn only_the_lessons_tutor_takes_the_register_and_a_held_lesson_takes_no_one_new(
 
     let dario = host.account("dario", &["citizen"]);
     let ada = child(host, &dario, "Ada", "Neri", "Primaria");
-    let refused = join(host, &dario, &ada, &month.lesson);
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    join(host, &dario, &ada, &month.lesson).assert_status(409);
 }
 
 #[test]
@@ -178,8 +176,7 @@ fn my_bookings_say_what_became_of_each_lesson() {
     // Anna's three bookings for Luca, the latest lesson first, each with the day in words and
     // what became of it; the one he attended links to the lesson, the cancelled ones (no
     // longer in their lesson) to the family's page.
-    let items = host.get(Some(&month.anna), "/api/mine");
-    assert_eq!(items.status, 200, "{}", items.body);
+    let items = host.get(Some(&month.anna), "/api/mine").assert_status(200);
     assert_eq!(
         field(&items.body, "title"),
         vec![

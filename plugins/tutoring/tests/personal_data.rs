@@ -19,8 +19,7 @@ fn a_family_and_a_tutor_download_their_records_and_an_erasure_keeps_the_hours_wi
     let host = &month.host;
     let resources = (month.giulia_id.as_str(), month.library.as_str());
     // One more lesson for Luca, in six days: not held yet.
-    let ahead = open(host, &month.anna, &month.luca, resources, LATER, "15:00");
-    assert_eq!(ahead.status, 201, "{}", ahead.body);
+    open(host, &month.anna, &month.luca, resources, LATER, "15:00").assert_status(201);
     assert_eq!(used_minutes(host, &month.anna), 180);
     let family = host.get(Some(&month.anna), "/api/family");
     let feed = family.body["family"]["feed_path"]
@@ -59,16 +58,13 @@ fn a_family_and_a_tutor_download_their_records_and_an_erasure_keeps_the_hours_wi
     // Anna is erased: the lesson ahead is cancelled in time (the hour goes back) and deleted
     // with the booking cancelled earlier; the held and late-cancelled bookings stay without her
     // username; Luca and the family stay without names.
-    let erased = host.erase(&month.anna);
-    assert_eq!(erased.erased, 6, "{}", erased.body);
-    assert_eq!(
-        erased.kept,
-        [
+    host.erase_expecting(
+        &month.anna,
+        6,
+        &[
             "prenotazioni di lezioni tenute, perse o disdette in ritardo",
-            "scheda della famiglia e monte ore"
+            "scheda della famiglia e monte ore",
         ],
-        "{}",
-        erased.body
     );
     // The month's report: the same hours, lessons and absences, under no name.
     let report = host
@@ -89,28 +85,22 @@ fn a_family_and_a_tutor_download_their_records_and_an_erasure_keeps_the_hours_wi
     assert_eq!(report["totals"]["cost_cents"], 2200);
     // The old calendar address leads nowhere; nothing is left linked to Anna.
     assert_eq!(host.get(None, &feed).status, 404);
-    let export = host.personal_data(&month.anna);
-    assert_eq!(
-        (&export["families"], &export["bookings"]),
-        (&json!([]), &json!([]))
-    );
-    assert_eq!(host.erase(&month.anna).erased, 0);
+    host.assert_forgotten(&month.anna, &["families", "bookings"]);
     // Carla's family is untouched.
     let carla = host.get(Some(&month.carla), "/api/family");
     assert!(carla.body.to_string().contains("<Ugo>"), "{}", carla.body);
 
     // Giulia has a lesson ahead with Ugo: her erasure waits until it is reassigned or gone.
-    let ugo_ahead = open(host, &month.carla, &month.ugo, resources, LATER, "11:00");
-    assert_eq!(ugo_ahead.status, 201, "{}", ugo_ahead.body);
-    let refused = host.delete(Some(&month.giulia), DATA);
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    let ugo_ahead =
+        open(host, &month.carla, &month.ugo, resources, LATER, "11:00").assert_status(201);
+    let refused = host.delete(Some(&month.giulia), DATA).assert_status(409);
     assert!(refused.message().contains(LATER), "{}", refused.body);
-    let cancelled = host.post(
+    host.post(
         Some(&month.carla),
         &format!("/api/bookings/{}/cancel", id(&ugo_ahead)),
         json!({}),
-    );
-    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    )
+    .assert_status(200);
     let erased = host.erase(&month.giulia);
     // Her record, and the register she took.
     assert_eq!(erased.erased, 2, "{}", erased.body);

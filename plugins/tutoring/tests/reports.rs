@@ -23,8 +23,9 @@ fn the_report_of_the_month_counts_lessons_hours_absences_and_costs_to_the_cent()
 
     // One lesson held by Giulia in the library, one hour, 22,00 €; Anna's Luca attended,
     // Carla's Ugo missed it (and the hour is used); Luca's late cancellation is in March too.
-    let report = host.get(Some(&month.operator), "/api/reports?month=2026-03");
-    assert_eq!(report.status, 200, "{}", report.body);
+    let report = host
+        .get(Some(&month.operator), "/api/reports?month=2026-03")
+        .assert_status(200);
     let report = report.body;
     let totals = &report["totals"];
     assert_eq!(
@@ -124,10 +125,10 @@ fn the_exports_have_the_same_figures_for_an_italian_spreadsheet() {
         detail.contains(";carla bianchi;<Ugo> Bianchi;absent;1\r\n"),
         "{detail}"
     );
-    let refused = month
+    month
         .host
-        .get(Some(&month.anna), "/reports/tutors.csv?month=2026-03");
-    assert_eq!(refused.status, 403, "{}", refused.body);
+        .get(Some(&month.anna), "/reports/tutors.csv?month=2026-03")
+        .assert_status(403);
 }
 
 #[test]
@@ -172,6 +173,6 @@ fn the_calendars_show_the_lessons_in_rome_time_and_the_cancelled_ones_so() {
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3, "{ics}");
     assert!(ics.contains("Bambini: Luca R.\\, <Ugo> B."), "{ics}");
     // A made-up address is a 404.
-    let bogus = host.get(None, "/feeds/family/00000000000000000000000000000000.ics");
-    assert_eq!(bogus.status, 404, "{}", bogus.body);
+    host.get(None, "/feeds/family/00000000000000000000000000000000.ics")
+        .assert_status(404);
 }

@@ -4,13 +4,15 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, CARLA, ELENA, apply, host, winter_campaign};
+use common::{
+    ANNA, BRUNO, CARLA, ELENA, application, applications, apply, close_after_the_closing_day,
+    create, created, host_and_operator, opened, winter_campaign,
+};
 use serde_json::json;
 
 #[test]
 fn a_campaign_is_created_only_by_an_operator_and_every_broken_field_is_named() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let anna = host.account("anna", &["citizen"]);
 
     assert_eq!(
@@ -22,8 +24,7 @@ fn a_campaign_is_created_only_by_an_operator_and_every_broken_field_is_named() {
         Some(&operator),
         "/api/campaigns",
         json!({"title": "x", "measure": "cake", "budget": "dieci", "fields": ["isee"], "isee_max": "15000", "residence_required": true}),
-    );
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    ).assert_status(422);
     let fields = refused.problem_fields();
     for field in [
         "title",
@@ -41,8 +42,7 @@ fn a_campaign_is_created_only_by_an_operator_and_every_broken_field_is_named() {
         );
     }
 
-    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
-    assert_eq!(created.status, 201, "{}", created.body);
+    let created = created(&host, &operator, winter_campaign());
     assert_eq!(created.body["budget_cents"], 70_000);
     assert_eq!(created.body["phase"], "open");
     // The budget is in the ledger from the start.
@@ -53,43 +53,40 @@ fn a_campaign_is_created_only_by_an_operator_and_every_broken_field_is_named() {
 
 #[test]
 fn citizens_apply_are_ranked_reviewed_and_filed_for() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let anna = host.account("anna", &["citizen"]);
-    let bruno = host.account("bruno", &["citizen"]);
-    let carla = host.account("carla", &["citizen"]);
-    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
-    let id = created.body["id"].as_str().expect("id").to_owned();
-    let path = format!("/api/campaigns/{id}/applications");
+    let (host, operator, _, path) = opened(winter_campaign());
+    let [anna, bruno, carla] = host.accounts(["anna", "bruno", "carla"], &["citizen"]);
 
     // Anna: eligible, 350 + 35.50 = 385.50 €.
-    let anna_app = host.post(
-        Some(&anna),
-        &path,
-        apply(ANNA, 3, 1, "9.000,00", true, false),
-    );
-    assert_eq!(anna_app.status, 201, "{}", anna_app.body);
+    let anna_app = host
+        .post(
+            Some(&anna),
+            &path,
+            apply(ANNA, 3, 1, "9.000,00", true, false),
+        )
+        .assert_status(201);
     assert_eq!(anna_app.body["status"], "eligible");
     assert_eq!(anna_app.body["amount_cents"], 38_550);
 
     // A mistyped tax code is refused before anything is stored; the same one cannot apply twice.
-    let refused = host.post(
-        Some(&anna),
-        &path,
-        apply("RSSMRA85T10A562T", 3, 1, "9000", true, false),
-    );
-    assert_eq!(refused.status, 422);
+    let refused = host
+        .post(
+            Some(&anna),
+            &path,
+            apply("RSSMRA85T10A562T", 3, 1, "9000", true, false),
+        )
+        .assert_status(422);
     assert_eq!(refused.body["problems"][0]["field"], "tax_code");
-    let duplicate = host.post(Some(&anna), &path, apply(ANNA, 1, 0, "1000", true, false));
-    assert_eq!(duplicate.status, 409, "{}", duplicate.body);
+    host.post(Some(&anna), &path, apply(ANNA, 1, 0, "1000", true, false))
+        .assert_status(409);
 
     // Bruno: ineligible, with the reason in plain words.
-    let bruno_app = host.post(
-        Some(&bruno),
-        &path,
-        apply(BRUNO, 2, 0, "18.000,00", true, false),
-    );
-    assert_eq!(bruno_app.status, 201, "{}", bruno_app.body);
+    let bruno_app = host
+        .post(
+            Some(&bruno),
+            &path,
+            apply(BRUNO, 2, 0, "18.000,00", true, false),
+        )
+        .assert_status(201);
     assert_eq!(bruno_app.body["status"], "ineligible");
     assert_eq!(
         bruno_app.body["reasons"],
@@ -107,147 +104,117 @@ fn citizens_apply_are_ranked_reviewed_and_filed_for() {
     let approve = format!("/api/applications/{carla_id}/approve");
     // Citizens cannot review; the operator asks, Carla answers, the operator approves once.
     assert_eq!(host.post(Some(&carla), &approve, json!({})).status, 403);
-    let asked = host.post(
+    host.post(
         Some(&operator),
         &format!("/api/applications/{carla_id}/request-info"),
         json!({"question": "Può allegare la lettera di licenziamento?"}),
-    );
-    assert_eq!(
-        (asked.status, &asked.body["status"]),
-        (200, &json!("info_requested"))
-    );
+    )
+    .assert_state(200, "info_requested");
     let mine = host.get(Some(&carla), "/api/my-applications");
     assert_eq!(
         mine.body[0]["question"],
         "Può allegare la lettera di licenziamento?"
     );
-    let answered = host.post(
+    host.post(
         Some(&carla),
         &format!("/api/applications/{carla_id}/answer"),
         json!({"answer": "Sì, la porto in Comune domani."}),
-    );
-    assert_eq!(
-        (answered.status, &answered.body["status"]),
-        (200, &json!("needs_review"))
-    );
-    let approved = host.post(Some(&operator), &approve, json!({}));
-    assert_eq!(
-        (approved.status, &approved.body["status"]),
-        (200, &json!("eligible"))
-    );
+    )
+    .assert_state(200, "needs_review");
+    host.post(Some(&operator), &approve, json!({}))
+        .assert_state(200, "eligible");
     assert_eq!(host.post(Some(&operator), &approve, json!({})).status, 409);
 
     // Elena has no account: the operator files for her; a citizen may not file for others.
     let elena = json!({"on_behalf": true, "full_name": "Elena Pellegrini", "tax_code": ELENA, "household_size": 1, "minors": 0, "isee": "12000", "resident": "sì", "income_loss": "no"});
     assert_eq!(host.post(Some(&anna), &path, elena.clone()).status, 403);
-    let elena_app = host.post(Some(&operator), &path, elena);
-    assert_eq!(elena_app.status, 201, "{}", elena_app.body);
+    let elena_app = host.post(Some(&operator), &path, elena).assert_status(201);
     assert_eq!(elena_app.body["on_behalf"], true);
     assert_eq!(elena_app.body["filed_by"], "operatrice");
 
     // An application is its citizen's: another citizen is told it does not exist.
     let anna_id = anna_app.body["id"].as_str().expect("id");
-    assert_eq!(
-        host.get(Some(&bruno), &format!("/api/applications/{anna_id}"))
-            .status,
-        404
-    );
-    assert_eq!(
-        host.get(Some(&anna), &format!("/api/applications/{anna_id}"))
-            .status,
-        200
-    );
+    assert_eq!(application(&host, &bruno, anna_id).status, 404);
+    assert_eq!(application(&host, &anna, anna_id).status, 200);
 }
 
 #[test]
 fn an_account_applies_once_per_campaign_and_only_for_its_own_tax_code() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let anna = host.account("anna", &["citizen"]);
     let campaign = |title: &str| {
         let mut body = winter_campaign();
         body["title"] = json!(title);
-        let created = host.post(Some(&operator), "/api/campaigns", body);
-        assert_eq!(created.status, 201, "{}", created.body);
-        format!(
-            "/api/campaigns/{}/applications",
-            created.body["id"].as_str().expect("id")
-        )
+        applications(&create(&host, &operator, body))
     };
     let winter = campaign("Inverno");
     let spring = campaign("Primavera");
 
-    let first = host.post(Some(&anna), &winter, apply(ANNA, 3, 1, "9000", true, false));
-    assert_eq!(first.status, 201, "{}", first.body);
+    host.post(Some(&anna), &winter, apply(ANNA, 3, 1, "9000", true, false))
+        .assert_status(201);
     // Another valid tax code from the same account: refused without a word about its holder.
     for other in [BRUNO, CARLA, ELENA] {
-        let again = host.post(
-            Some(&anna),
-            &winter,
-            apply(other, 1, 0, "1000", true, false),
-        );
-        assert_eq!(again.status, 409, "{}", again.body);
+        let again = host
+            .post(
+                Some(&anna),
+                &winter,
+                apply(other, 1, 0, "1000", true, false),
+            )
+            .assert_status(409);
         let text = again.body.to_string();
         assert!(text.contains("hai già presentato"), "{text}");
         assert!(!text.contains(other), "nothing about {other}: {text}");
     }
     // In another campaign the account keeps its own tax code.
-    let someone_else = host.post(
-        Some(&anna),
-        &spring,
-        apply(BRUNO, 1, 0, "1000", true, false),
-    );
-    assert_eq!(someone_else.status, 422, "{}", someone_else.body);
+    let someone_else = host
+        .post(
+            Some(&anna),
+            &spring,
+            apply(BRUNO, 1, 0, "1000", true, false),
+        )
+        .assert_status(422);
     assert!(
         someone_else.body.to_string().contains(ANNA),
         "{}",
         someone_else.body
     );
-    let hers = host.post(Some(&anna), &spring, apply(ANNA, 3, 1, "9000", true, false));
-    assert_eq!(hers.status, 201, "{}", hers.body);
+    host.post(Some(&anna), &spring, apply(ANNA, 3, 1, "9000", true, false))
+        .assert_status(201);
 
     // The office still files for anyone.
     let mut for_bruno = apply(BRUNO, 1, 0, "1000", true, false);
     for_bruno["on_behalf"] = json!(true);
     for_bruno["full_name"] = json!("Bruno Bianchi");
-    let filed = host.post(Some(&operator), &winter, for_bruno);
-    assert_eq!(filed.status, 201, "{}", filed.body);
+    host.post(Some(&operator), &winter, for_bruno)
+        .assert_status(201);
 }
 
 #[test]
 fn a_citizen_logged_in_with_spid_applies_under_the_certified_fiscal_number_only() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, _, _, path) = opened(winter_campaign());
     let anna = host.account("anna", &["citizen"]);
     host.bind_fiscal_number(&anna, ANNA);
-    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
-    let path = format!(
-        "/api/campaigns/{}/applications",
-        created.body["id"].as_str().expect("id")
-    );
 
     let mut someone_else = apply(BRUNO, 1, 0, "1000", true, false);
-    let refused = host.post(Some(&anna), &path, someone_else.clone());
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = host
+        .post(Some(&anna), &path, someone_else.clone())
+        .assert_status(422);
     assert!(refused.body.to_string().contains(ANNA), "{}", refused.body);
     // Nothing typed: the certified number is used.
     someone_else
         .as_object_mut()
         .expect("object")
         .remove("tax_code");
-    let filed = host.post(Some(&anna), &path, someone_else);
-    assert_eq!(filed.status, 201, "{}", filed.body);
+    let filed = host
+        .post(Some(&anna), &path, someone_else)
+        .assert_status(201);
     assert_eq!(filed.body["tax_code"], ANNA);
 }
 
 #[test]
 fn an_operator_records_the_answer_of_someone_filed_for_at_the_desk() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator, _, path) = opened(winter_campaign());
     let anna = host.account("anna", &["citizen"]);
-    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
-    let id = created.body["id"].as_str().expect("id").to_owned();
-    let path = format!("/api/campaigns/{id}/applications");
     // Elena has no account and lost her income: her application waits for a review.
     let elena = json!({"on_behalf": true, "full_name": "Elena Pellegrini", "tax_code": ELENA, "household_size": 1, "minors": 0, "isee": "12000", "resident": "sì", "income_loss": "sì"});
     let filed = host.post(Some(&operator), &path, elena);
@@ -265,17 +232,13 @@ fn an_operator_records_the_answer_of_someone_filed_for_at_the_desk() {
             .status,
         404
     );
-    let answered = host.post(
-        Some(&operator),
-        &answer,
-        json!({"answer": "Da marzo, lettera di licenziamento consegnata allo sportello."}),
-    );
-    assert_eq!(
-        (answered.status, &answered.body["status"]),
-        (200, &json!("needs_review")),
-        "{}",
-        answered.body
-    );
+    let answered = host
+        .post(
+            Some(&operator),
+            &answer,
+            json!({"answer": "Da marzo, lettera di licenziamento consegnata allo sportello."}),
+        )
+        .assert_state(200, "needs_review");
     assert_eq!(
         answered.body["answer"],
         "Da marzo, lettera di licenziamento consegnata allo sportello."
@@ -307,35 +270,31 @@ fn an_operator_records_the_answer_of_someone_filed_for_at_the_desk() {
 
 #[test]
 fn a_tax_code_that_already_applied_is_never_revealed_to_another_citizen() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let anna = host.account("anna", &["citizen"]);
-    let mallory = host.account("mallory", &["citizen"]);
-    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
-    let id = created.body["id"].as_str().expect("id").to_owned();
-    let path = format!("/api/campaigns/{id}/applications");
+    let (host, operator, _, path) = opened(winter_campaign());
+    let [anna, mallory] = host.accounts(["anna", "mallory"], &["citizen"]);
     let anna_app = host.post(Some(&anna), &path, apply(ANNA, 3, 1, "9000", true, false));
     assert_eq!(anna_app.body["status"], "eligible");
     let anna_id = anna_app.body["id"].as_str().expect("id").to_owned();
 
     // Mallory types Anna's tax code: the answer is what the rules say of the answers, as for
     // anyone — nothing about Anna.
-    let probe = host.post(
-        Some(&mallory),
-        &path,
-        apply(ANNA, 1, 0, "1000", true, false),
-    );
-    assert_eq!(probe.status, 201, "{}", probe.body);
+    let probe = host
+        .post(
+            Some(&mallory),
+            &path,
+            apply(ANNA, 1, 0, "1000", true, false),
+        )
+        .assert_status(201);
     assert_eq!(probe.body["status"], "eligible");
     let text = probe.body.to_string();
     assert!(!text.contains(&anna_id), "{text}");
     assert!(probe.body.get("contested_by").is_none(), "{text}");
     let probe_id = probe.body["id"].as_str().expect("id").to_owned();
-    let mine = host.get(Some(&mallory), &format!("/api/applications/{probe_id}"));
+    let mine = application(&host, &mallory, &probe_id);
     assert!(mine.body.get("contested_by").is_none(), "{}", mine.body);
 
     // The office sees both and must settle Anna's first; the closing ranks one per tax code.
-    let seen = host.get(Some(&operator), &format!("/api/applications/{probe_id}"));
+    let seen = application(&host, &operator, &probe_id);
     assert_eq!(seen.body["contested_by"], json!(anna_id));
     let approve = format!("/api/applications/{probe_id}/approve");
     assert_eq!(host.post(Some(&operator), &approve, json!({})).status, 409);
@@ -345,8 +304,7 @@ fn a_tax_code_that_already_applied_is_never_revealed_to_another_citizen() {
         json!({"reason": "Il codice fiscale non è del richiedente."}),
     );
     assert_eq!(rejected.body["status"], "rejected", "{}", rejected.body);
-    host.set_time("2026-01-23T08:00:00+01:00");
-    host.run_job("close-campaigns").expect("the closing");
-    let funded = host.get(Some(&anna), &format!("/api/applications/{anna_id}"));
+    close_after_the_closing_day(&host);
+    let funded = application(&host, &anna, &anna_id);
     assert_eq!(funded.body["status"], "beneficiary", "{}", funded.body);
 }

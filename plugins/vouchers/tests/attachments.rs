@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, DARIO, host};
+use common::{ANNA, BRUNO, DARIO, application, opened};
 use serde_json::{Value as Json, json};
 use trama_testhost::{Account, Answer, TestHost};
 use vouchers::Vouchers;
@@ -46,21 +46,16 @@ expr = "eur(300)"
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
 
-fn campaign(host: &TestHost<Vouchers>, operator: &Account) -> String {
-    let created = host.post(
-        Some(operator),
-        "/api/campaigns",
-        json!({
-            "title": "Contributo affitti",
-            "measure": "rent",
-            "opens_on": "2026-01-11",
-            "closes_on": "2026-01-22",
-            "budget": "300,00",
-            "rulebook": RULEBOOK,
-        }),
-    );
-    assert_eq!(created.status, 201, "{}", created.body);
-    created.body["id"].as_str().expect("id").to_owned()
+/// The rent grant asking for the documents of [`RULEBOOK`]: 300 € from 11 to 22 January 2026.
+fn campaign() -> Json {
+    json!({
+        "title": "Contributo affitti",
+        "measure": "rent",
+        "opens_on": "2026-01-11",
+        "closes_on": "2026-01-22",
+        "budget": "300,00",
+        "rulebook": RULEBOOK,
+    })
 }
 
 fn apply(
@@ -101,24 +96,16 @@ fn application_id(answer: &Answer) -> String {
 
 #[test]
 fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let anna = host.account("anna", &["citizen"]);
-    let bruno = host.account("bruno", &["citizen"]);
-    let id = campaign(&host, &operator);
+    let (host, operator, id, _) = opened(campaign());
+    let [anna, bruno] = host.accounts(["anna", "bruno"], &["citizen"]);
+    // Anna (ISEE 9,000 €) applies with `files`.
+    let anna_applies =
+        |files: &[(&str, &str, &[u8])]| apply(&host, &anna, &id, ANNA, "9000", files);
 
     // What the question does not take is refused under the question, and nothing is kept.
-    let missing = apply(&host, &anna, &id, ANNA, "9000", &[]);
-    assert_eq!(missing.status, 422);
+    let missing = anna_applies(&[]).assert_status(422);
     assert_eq!(problems(&missing), vec!["attestazione"]);
-    let photo = apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[("attestazione", "isee.png", PNG)],
-    );
+    let photo = anna_applies(&[("attestazione", "isee.png", PNG)]);
     assert_eq!(problems(&photo), vec!["attestazione"]);
     assert!(
         photo.body.to_string().contains("si accettano PDF"),
@@ -126,62 +113,34 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
         photo.body
     );
     let big = [PDF, &[b' '; 70 * 1024][..]].concat();
-    let large = apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[("attestazione", "isee.pdf", &big)],
-    );
+    let large = anna_applies(&[("attestazione", "isee.pdf", &big)]);
     assert_eq!(problems(&large), vec!["attestazione"]);
     assert!(large.body.to_string().contains("64 KiB"), "{}", large.body);
-    let three = apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[
-            ("attestazione", "isee.pdf", PDF),
-            ("certificato", "p1.pdf", PDF),
-            ("certificato", "p2.pdf", PDF),
-            ("certificato", "p3.pdf", PDF),
-        ],
-    );
+    let three = anna_applies(&[
+        ("attestazione", "isee.pdf", PDF),
+        ("certificato", "p1.pdf", PDF),
+        ("certificato", "p2.pdf", PDF),
+        ("certificato", "p3.pdf", PDF),
+    ]);
     assert_eq!(problems(&three), vec!["certificato"]);
     // A page posing as a PDF never reaches the plugin.
-    let posing = apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[(
-            "attestazione",
-            "isee.pdf",
-            b"<html><script>alert(1)</script>",
-        )],
-    );
-    assert_eq!(posing.status, 415);
+    anna_applies(&[(
+        "attestazione",
+        "isee.pdf",
+        b"<html><script>alert(1)</script>",
+    )])
+    .assert_status(415);
     assert!(host.files_of(&anna).is_empty(), "a refusal keeps no file");
     assert_eq!(host.file_count(), 0);
 
     // Accepted: the application holds the documents, by question.
-    let filed = apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[
-            ("attestazione", r"C:\Documenti\ISEE 2026.pdf", PDF),
-            ("certificato", "certificato.png", PNG),
-        ],
-    );
-    assert_eq!(filed.status, 303, "{}", filed.body);
+    let filed = anna_applies(&[
+        ("attestazione", r"C:\Documenti\ISEE 2026.pdf", PDF),
+        ("certificato", "certificato.png", PNG),
+    ])
+    .assert_status(303);
     let app = application_id(&filed);
-    let seen = host.get(Some(&anna), &format!("/api/applications/{app}"));
+    let seen = application(&host, &anna, &app);
     let attachments = seen.body["attachments"].as_array().expect("attachments");
     let names: Vec<(&Json, &Json)> = attachments
         .iter()
@@ -215,8 +174,7 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
             .audited(&app)
             .contains(&"application.attachment_read".to_owned())
     );
-    let reviewed = host.get(Some(&operator), &path);
-    assert_eq!(reviewed.status, 200);
+    let reviewed = host.get(Some(&operator), &path).assert_status(200);
     assert_eq!(reviewed.file.map(|f| f.2), Some(PDF.to_vec()));
     assert!(
         host.audited(&app)
@@ -228,15 +186,7 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
     assert_eq!(host.get(Some(&anna), &unknown).status, 404);
 
     // A second application of hers is refused, and its documents are not kept.
-    let again = apply(
-        &host,
-        &anna,
-        &id,
-        ANNA,
-        "9000",
-        &[("attestazione", "b.pdf", PDF)],
-    );
-    assert_eq!(again.status, 409, "{}", again.body);
+    anna_applies(&[("attestazione", "b.pdf", PDF)]).assert_status(409);
     let mut kept: Vec<String> = host.files_of(&anna).into_iter().map(|f| f.0).collect();
     kept.sort();
     assert_eq!(
@@ -261,8 +211,7 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
     };
     assert_eq!(behalf("dario.pdf").status, 303);
     assert_eq!(host.file_count(), 3);
-    let twice = behalf("dario-bis.pdf");
-    assert_eq!(twice.status, 409, "{}", twice.body);
+    behalf("dario-bis.pdf").assert_status(409);
     assert_eq!(host.file_count(), 3, "the refused filing keeps no document");
 
     // An erasure deletes them with the application.
@@ -273,11 +222,8 @@ fn a_document_goes_with_the_application_to_its_reviewer_and_no_one_else() {
 
 #[test]
 fn when_retention_ends_documents_go_and_only_funded_applications_stay() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let anna = host.account("anna", &["citizen"]);
-    let bruno = host.account("bruno", &["citizen"]);
-    let id = campaign(&host, &operator);
+    let (host, operator, id, _) = opened(campaign());
+    let [anna, bruno] = host.accounts(["anna", "bruno"], &["citizen"]);
     let funded = application_id(&apply(
         &host,
         &anna,
@@ -299,7 +245,7 @@ fn when_retention_ends_documents_go_and_only_funded_applications_stay() {
     host.set_time("2026-01-23T09:00:00+01:00");
     host.run_job("close-campaigns").expect("the closing");
     host.run_job("close-campaigns").expect("the closing ends");
-    let status = |app: &str| host.get(Some(&operator), &format!("/api/applications/{app}"));
+    let status = |app: &str| application(&host, &operator, app);
     assert_eq!(status(&funded).body["status"], "beneficiary");
 
     // Within the period (five years by default) nothing goes.

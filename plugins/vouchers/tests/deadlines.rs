@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ANNA, BRUNO};
+use common::{AFTER_CLOSING, ANNA, BRUNO, applications, create, winter_notice, with};
 use serde_json::json;
 use trama_testhost::TestHost;
 use vouchers::Vouchers;
@@ -14,47 +14,42 @@ fn applications_are_taken_only_between_the_opening_and_the_closing_day() {
     let operator = host.account("operatrice", &["operator"]);
     let anna = host.account("anna", &["citizen"]);
     host.set_time("2026-01-05T10:00:00+01:00");
-    let created = host.post(
-        Some(&operator),
-        "/api/campaigns",
-        json!({
-            "title": "Buoni spesa inverno",
-            "measure": "food",
-            "opens_on": "2026-01-11",
-            "closes_on": "2026-01-22",
-            "budget": "700,00",
-            "fields": ["household_size", "isee", "resident"],
-            "isee_max": "15.000",
-            "residence_required": true,
-            "base_amounts": ["150", "250"],
-        }),
+    let id = create(
+        &host,
+        &operator,
+        with(
+            winter_notice(),
+            json!({
+                "fields": ["household_size", "isee", "resident"],
+                "isee_max": "15.000",
+                "residence_required": true,
+                "base_amounts": ["150", "250"],
+            }),
+        ),
     );
-    assert_eq!(created.status, 201, "{}", created.body);
-    let path = format!(
-        "/api/campaigns/{}/applications",
-        created.body["id"].as_str().expect("id")
-    );
+    let path = applications(&id);
     let application =
         json!({"tax_code": ANNA, "household_size": 1, "isee": "9000", "resident": true});
     // Before the opening day: refused, and nothing is stored.
-    let early = host.post(Some(&anna), &path, application.clone());
-    assert_eq!(early.status, 422, "{}", early.body);
+    host.post(Some(&anna), &path, application.clone())
+        .assert_status(422);
     assert_eq!(
         host.get(Some(&anna), "/api/my-applications").body,
         json!([])
     );
     // On the opening day it is taken.
     host.set_time("2026-01-11T08:00:00+01:00");
-    let taken = host.post(Some(&anna), &path, application);
-    assert_eq!(taken.status, 201, "{}", taken.body);
+    let taken = host
+        .post(Some(&anna), &path, application)
+        .assert_status(201);
     assert_eq!(taken.body["amount_cents"], 15_000, "{}", taken.body);
     // After the closing day: refused.
-    host.set_time("2026-01-23T08:00:00+01:00");
+    host.set_time(AFTER_CLOSING);
     let bruno = host.account("bruno", &["citizen"]);
-    let late = host.post(
+    host.post(
         Some(&bruno),
         &path,
         json!({"tax_code": BRUNO, "household_size": 1, "isee": "9000", "resident": true}),
-    );
-    assert_eq!(late.status, 422, "{}", late.body);
+    )
+    .assert_status(422);
 }

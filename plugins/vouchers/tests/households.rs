@@ -4,57 +4,19 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, ELENA, host};
+use common::{
+    ANNA, ANNA_AND_BRUNO, BRUNO, BRUNO_AND_ANNA, ELENA, ELENA_AND_ANNA, application, id_of, opened,
+    rent_campaign, rent_household,
+};
 use serde_json::{Value as Json, json};
-use trama_testhost::{Account, Answer, TestHost};
-use vouchers::Vouchers;
-
-/// An application to the rent support template under `tax` for the household `members`
-/// (birth date, relation, tax code).
-fn file(
-    host: &TestHost<Vouchers>,
-    path: &str,
-    who: &Account,
-    tax: &str,
-    members: &[(&str, &str, &str)],
-) -> Answer {
-    let rows: Vec<Json> = members
-        .iter()
-        .map(|(born, relation, code)| json!({"birth_date": born, "relation": relation, "tax_code": code}))
-        .collect();
-    host.post(
-        Some(who),
-        path,
-        json!({
-            "tax_code": tax, "household": rows, "isee": "12000", "ise": "20000",
-            "rent_yearly": "6000", "registered_lease": true,
-            "landlord_iban": "IT60X0542811101000000123456",
-        }),
-    )
-}
 
 #[test]
 fn an_approved_held_application_holds_its_household_against_a_third() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let created = host.post(
-        Some(&operator),
-        "/api/campaigns",
-        json!({
-            "title": "Contributo affitto 2026",
-            "measure": "rent",
-            "opens_on": "2026-01-11",
-            "closes_on": "2026-01-22",
-            "budget": "10.000",
-            "template": "contributo-affitto",
-        }),
-    );
-    assert_eq!(created.status, 201, "{}", created.body);
-    let path = format!(
-        "/api/campaigns/{}/applications",
-        created.body["id"].as_str().expect("id")
-    );
-    let id = |answer: &Answer| answer.body["id"].as_str().expect("id").to_owned();
+    let (host, operator, _, path) = opened(rent_campaign(json!({})));
+    // An application to the rent grant under `tax` for the household `members`.
+    let file = |who, tax: &str, members: &[(&str, &str, &str)]| {
+        host.post(Some(who), &path, rent_household(tax, members))
+    };
     let step = |app: &str, what: &str, body: Json| {
         host.post(
             Some(&operator),
@@ -65,64 +27,33 @@ fn an_approved_held_application_holds_its_household_against_a_third() {
 
     // Anna applies with her husband Bruno; Bruno applies too, and is held.
     let anna = host.account("anna", &["citizen"]);
-    let first = file(
-        &host,
-        &path,
-        &anna,
-        ANNA,
-        &[
-            ("1985-12-10", "applicant", ""),
-            ("1980-01-01", "partner", BRUNO),
-        ],
-    );
-    assert_eq!(first.status, 201, "{}", first.body);
+    let first = file(&anna, ANNA, ANNA_AND_BRUNO).assert_status(201);
     let bruno = host.account("bruno", &["citizen"]);
-    let second = file(
-        &host,
-        &path,
-        &bruno,
-        BRUNO,
-        &[
-            ("1980-01-01", "applicant", ""),
-            ("1985-12-10", "partner", ANNA),
-        ],
-    );
-    assert_eq!(second.status, 201, "{}", second.body);
+    let second = file(&bruno, BRUNO, BRUNO_AND_ANNA).assert_status(201);
     // The office settles Anna's (rejected: she moved) and approves Bruno's.
-    let rejected = step(
-        &id(&first),
+    step(
+        &id_of(&first),
         "reject",
         json!({"reason": "Residenza trasferita"}),
-    );
-    assert_eq!(rejected.status, 200, "{}", rejected.body);
-    let approved = step(&id(&second), "approve", json!({}));
-    assert_eq!(approved.status, 200, "{}", approved.body);
+    )
+    .assert_status(200);
+    step(&id_of(&second), "approve", json!({})).assert_status(200);
 
     // Elena lists Anna in her household: held against Bruno's, now the household's holder,
     // and the office cannot approve it beside his.
     let elena = host.account("elena", &["citizen"]);
-    let third = file(
-        &host,
-        &path,
-        &elena,
-        ELENA,
-        &[
-            ("1975-04-12", "applicant", ""),
-            ("1985-12-10", "other", ANNA),
-        ],
-    );
-    assert_eq!(third.status, 201, "{}", third.body);
-    let seen = host.get(
-        Some(&operator),
-        &format!("/api/applications/{}", id(&third)),
-    );
+    let third = file(&elena, ELENA, ELENA_AND_ANNA).assert_status(201);
+    let seen = application(&host, &operator, &id_of(&third));
     assert_eq!(
         seen.body["contested_by"],
-        json!(id(&second)),
+        json!(id_of(&second)),
         "{}",
         seen.body
     );
-    let refused = step(&id(&third), "approve", json!({}));
-    assert_eq!(refused.status, 409, "{}", refused.body);
-    assert!(refused.message().contains(&id(&second)), "{}", refused.body);
+    let refused = step(&id_of(&third), "approve", json!({})).assert_status(409);
+    assert!(
+        refused.message().contains(&id_of(&second)),
+        "{}",
+        refused.body
+    );
 }

@@ -4,27 +4,17 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, CARLA, DARIO, ELENA, apply, codes_of, id_of, winter_campaign};
+use common::{
+    ANNA, BRUNO, CARLA, DARIO, ELENA, application, apply, close_after_the_closing_day, codes_of,
+    id_of, only_message, opened, winter_campaign,
+};
 use serde_json::json;
-use trama_testhost::Notice;
 
 #[test]
 fn applicants_hear_their_outcome_once_with_codes_reasons_and_the_budget() {
-    let host = common::host();
-    let operator = host.account("operatrice", &["operator"]);
-    let anna = host.account("anna", &["citizen"]);
-    let bruno = host.account("bruno", &["citizen"]);
-    let carla = host.account("carla", &["citizen"]);
-    let dario = host.account("dario", &["citizen"]);
-    let id = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
-    let path = format!("/api/campaigns/{id}/applications");
-    let for_person = |notices: &[Notice], account: &str| -> Vec<Notice> {
-        notices
-            .iter()
-            .filter(|n| n.to == account)
-            .cloned()
-            .collect()
-    };
+    let (host, operator, _, path) = opened(winter_campaign());
+    let [anna, bruno, carla, dario] =
+        host.accounts(["anna", "bruno", "carla", "dario"], &["citizen"]);
 
     // Anna is eligible (385.50 €): nothing to tell yet.
     let anna_id = id_of(&host.post(Some(&anna), &path, apply(ANNA, 3, 1, "9000", true, false)));
@@ -36,18 +26,17 @@ fn applicants_hear_their_outcome_once_with_codes_reasons_and_the_budget() {
         apply(BRUNO, 2, 0, "18000", true, false),
     );
     assert_eq!(bruno_app.body["status"], "ineligible");
-    let to_bruno = for_person(&host.notifications(), &bruno.id);
-    assert_eq!(to_bruno.len(), 1, "{to_bruno:?}");
-    assert_eq!(
-        to_bruno[0].subject,
-        "Domanda non ammissibile: Buoni spesa inverno"
+    let to_bruno = only_message(
+        &host,
+        &bruno,
+        "Domanda non ammissibile: Buoni spesa inverno",
     );
     assert!(
-        to_bruno[0]
+        to_bruno
             .body
             .contains("- ISEE 18.000,00 € sopra la soglia di 15.000,00 €"),
         "{}",
-        to_bruno[0].body
+        to_bruno.body
     );
     // Carla goes to review and is rejected, with the operator's reason.
     let carla_id = id_of(&host.post(Some(&carla), &path, apply(CARLA, 2, 1, "5000", true, true)));
@@ -57,15 +46,13 @@ fn applicants_hear_their_outcome_once_with_codes_reasons_and_the_budget() {
         json!({"reason": "La perdita di reddito non è documentata."}),
     );
     assert_eq!(rejected.body["status"], "rejected", "{}", rejected.body);
-    let to_carla = for_person(&host.notifications(), &carla.id);
-    assert_eq!(to_carla.len(), 1, "{to_carla:?}");
-    assert_eq!(to_carla[0].subject, "Domanda respinta: Buoni spesa inverno");
+    let to_carla = only_message(&host, &carla, "Domanda respinta: Buoni spesa inverno");
     assert!(
-        to_carla[0]
+        to_carla
             .body
             .contains("Motivo: La perdita di reddito non è documentata."),
         "{}",
-        to_carla[0].body
+        to_carla.body
     );
     // Dario is eligible for 400 €, ranked after Anna: 785.50 € do not fit in 700.
     let dario_id = id_of(&host.post(
@@ -78,21 +65,15 @@ fn applicants_hear_their_outcome_once_with_codes_reasons_and_the_budget() {
     assert_eq!(host.post(Some(&operator), &path, elena).status, 201);
 
     // The closing job runs after the closing date.
-    host.set_time("2026-01-23T08:00:00+01:00");
-    host.run_job("close-campaigns").expect("the closing");
-    let anna_app = host.get(Some(&anna), &format!("/api/applications/{anna_id}"));
+    close_after_the_closing_day(&host);
+    let anna_app = application(&host, &anna, &anna_id);
     assert_eq!(anna_app.body["status"], "beneficiary", "{}", anna_app.body);
-    let dario_app = host.get(Some(&dario), &format!("/api/applications/{dario_id}"));
+    let dario_app = application(&host, &dario, &dario_id);
     assert_eq!(dario_app.body["status"], "not_funded", "{}", dario_app.body);
 
     let notices = host.notifications();
-    let to_anna = for_person(&notices, &anna.id);
-    assert_eq!(to_anna.len(), 1, "{to_anna:?}");
-    assert_eq!(
-        to_anna[0].subject,
-        "Domanda finanziata: Buoni spesa inverno"
-    );
-    let body = &to_anna[0].body;
+    let to_anna = only_message(&host, &anna, "Domanda finanziata: Buoni spesa inverno");
+    let body = &to_anna.body;
     assert!(body.contains("finanziata con 385,50 €"), "{body}");
     // Every code as printed, with its amount in Italian.
     for code in codes_of(&anna_app.body) {
@@ -103,26 +84,21 @@ fn applicants_hear_their_outcome_once_with_codes_reasons_and_the_budget() {
         body.contains(": 50,00 €") && body.contains(": 0,50 €"),
         "{body}"
     );
-    let to_dario = for_person(&notices, &dario.id);
-    assert_eq!(to_dario.len(), 1, "{to_dario:?}");
-    assert_eq!(
-        to_dario[0].subject,
-        "Domanda non finanziata: Buoni spesa inverno"
+    let to_dario = only_message(&host, &dario, "Domanda non finanziata: Buoni spesa inverno");
+    assert!(
+        to_dario.body.contains("il budget del bando non bastava"),
+        "{}",
+        to_dario.body
     );
     assert!(
-        to_dario[0].body.contains("il budget del bando non bastava"),
+        to_dario.body.contains("Posizione in graduatoria: 2."),
         "{}",
-        to_dario[0].body
-    );
-    assert!(
-        to_dario[0].body.contains("Posizione in graduatoria: 2."),
-        "{}",
-        to_dario[0].body
+        to_dario.body
     );
     // One message each, nobody else: Bruno and Carla are not told again at the closing.
     assert_eq!(notices.len(), 4, "{notices:?}");
-    assert_eq!(for_person(&notices, &bruno.id).len(), 1);
-    assert_eq!(for_person(&notices, &carla.id).len(), 1);
+    assert_eq!(host.notifications_to(&bruno).len(), 1);
+    assert_eq!(host.notifications_to(&carla).len(), 1);
 
     // The job running again (or a replayed group) does not write twice.
     host.run_job("close-campaigns").expect("again");

@@ -5,68 +5,47 @@
 
 mod common;
 
-use common::{ANNA, CARLA, ELENA, VAT, amounts, apply, codes_of, csv, id_of, winter_campaign};
+use common::{
+    ANNA, CARLA, ELENA, amounts, application, applications, apply, claimed_shop, close, codes_of,
+    create, csv, id_of, opened, winter_campaign,
+};
 use serde_json::{Value as Json, json};
 
 const DATA: &str = "/api/personal-data";
 
 #[test]
 fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_need() {
-    let host = common::host();
-    let operator = host.account("operatrice", &["operator"]);
-    let anna = host.account("anna", &["citizen"]);
-    let carla = host.account("carla", &["citizen"]);
-    let shopkeeper = host.account("bottega", &["merchant"]);
-
     // Winter: Anna and Carla are funded, Elena (filed by the operator) is not.
-    let winter = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
-    let path = format!("/api/campaigns/{winter}/applications");
+    let (host, operator, winter, path) = opened(winter_campaign());
+    let [anna, carla] = host.accounts(["anna", "carla"], &["citizen"]);
+    let shopkeeper = host.account("bottega", &["merchant"]);
     let anna_app = host.post(Some(&anna), &path, apply(ANNA, 3, 1, "9000", true, false));
     assert_eq!(anna_app.body["status"], "eligible", "{}", anna_app.body);
     let anna_id = id_of(&anna_app);
     let carla_id = id_of(&host.post(Some(&carla), &path, apply(CARLA, 2, 1, "5000", true, false)));
     let elena = json!({"on_behalf": true, "full_name": "Elena Pellegrini", "tax_code": ELENA, "household_size": 1, "minors": 0, "isee": "12000", "resident": "sì", "income_loss": "no"});
     assert_eq!(host.post(Some(&operator), &path, elena).status, 201);
-    let closed = host.post(
-        Some(&operator),
-        &format!("/api/campaigns/{winter}/close"),
-        json!({}),
-    );
+    let closed = close(&host, &operator, &winter);
     assert_eq!(closed.body["close"]["funded"], 2, "{}", closed.body);
 
     // Spring is open: the operator files for Anna, who is found by her tax code.
     let mut spring = winter_campaign();
     spring["title"] = json!("Buoni spesa primavera");
-    let spring = id_of(&host.post(Some(&operator), "/api/campaigns", spring));
+    let spring = create(&host, &operator, spring);
     let for_anna = json!({"on_behalf": true, "full_name": "Anna Rossi", "tax_code": ANNA, "household_size": 1, "minors": 0, "isee": "8000", "resident": "sì", "income_loss": "no"});
-    let spring_app = host.post(
-        Some(&operator),
-        &format!("/api/campaigns/{spring}/applications"),
-        for_anna,
-    );
-    assert_eq!(spring_app.status, 201, "{}", spring_app.body);
+    host.post(Some(&operator), &applications(&spring), for_anna)
+        .assert_status(201);
 
     // A shop, claimed by its shopkeeper, takes 20 € of one of Anna's vouchers.
-    let shop = host.post(
-        Some(&operator),
-        "/api/merchants",
-        json!({"name": "Alimentari Bottega", "vat_number": VAT, "address": "Via Roma 1"}),
-    );
-    let shop_id = id_of(&shop);
-    let claim = json!({"code": shop.body["claim_code"]});
-    assert_eq!(
-        host.post(Some(&shopkeeper), "/api/merchant/claim", claim)
-            .status,
-        200
-    );
-    let anna_view = host.get(Some(&anna), &format!("/api/applications/{anna_id}"));
+    let shop_id = id_of(&claimed_shop(&host, &operator, &shopkeeper));
+    let anna_view = application(&host, &anna, &anna_id);
     let anna_codes = codes_of(&anna_view.body);
-    let redeemed = host.post(
+    host.post(
         Some(&shopkeeper),
         "/api/redeem",
         json!({"code": anna_codes[0], "amount": "20", "request_id": "req-0000000001"}),
-    );
-    assert_eq!(redeemed.status, 201, "{}", redeemed.body);
+    )
+    .assert_status(201);
 
     // Without a certified fiscal number the office's application for Anna is not hers to
     // download: a tax code she typed proves nothing.
@@ -80,8 +59,7 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     // Logged in with SPID: Anna's download has both applications, her eleven vouchers with
     // what is left; nobody else.
     host.bind_fiscal_number(&anna, ANNA);
-    let export = host.get(Some(&anna), DATA);
-    assert_eq!(export.status, 200, "{}", export.body);
+    let export = host.get(Some(&anna), DATA).assert_status(200);
     let ids: Vec<&str> = export.body["applications"]
         .as_array()
         .expect("applications")
@@ -115,8 +93,7 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
 
     // Anna is erased: the funded application and its 11 vouchers pseudonymised, the pending
     // one deleted.
-    let erased = host.delete(Some(&anna), DATA);
-    assert_eq!(erased.status, 200, "{}", erased.body);
+    let erased = host.delete(Some(&anna), DATA).assert_status(200);
     assert_eq!(erased.body["erased"], 13, "{}", erased.body);
     let kept: Vec<&str> = erased.body["kept"]
         .as_array()
@@ -139,8 +116,7 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     );
 
     // What is kept has no name, tax code or account, and the same amounts, rank and vouchers.
-    let kept_app = host.get(Some(&operator), &format!("/api/applications/{anna_id}"));
-    assert_eq!(kept_app.status, 200, "{}", kept_app.body);
+    let kept_app = application(&host, &operator, &anna_id).assert_status(200);
     assert_eq!(kept_app.body["full_name"], "cancellato");
     assert_eq!(kept_app.body["tax_code"], "cancellato");
     assert_eq!(kept_app.body["status"], "beneficiary");
@@ -156,10 +132,7 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     assert_eq!(balance(&anna_codes[0]), 3_000);
     assert_eq!(balance(&anna_codes[1]), 5_000);
     // The pending application is gone, and so is its count; the money did not move.
-    let spring_list = host.get(
-        Some(&operator),
-        &format!("/api/campaigns/{spring}/applications"),
-    );
+    let spring_list = host.get(Some(&operator), &applications(&spring));
     assert_eq!(spring_list.body, json!([]));
     let after = host.get(Some(&operator), "/api/dashboard").body;
     let campaign = |board: &Json, id: &str| {
@@ -188,7 +161,7 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
         "{sheet}"
     );
     // Nobody else changed.
-    let carla_app = host.get(Some(&carla), &format!("/api/applications/{carla_id}"));
+    let carla_app = application(&host, &carla, &carla_id);
     assert_eq!(
         (&carla_app.body["full_name"], &carla_app.body["tax_code"]),
         (&json!("carla"), &json!(CARLA))
@@ -204,8 +177,7 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
     let export = host.get(Some(&anna), DATA);
     assert_eq!(export.body["applications"], json!([]));
     assert_eq!(export.body["vouchers"], json!([]));
-    let again = host.delete(Some(&anna), DATA);
-    assert_eq!(again.status, 200, "{}", again.body);
+    let again = host.delete(Some(&anna), DATA).assert_status(200);
     assert_eq!(again.body["erased"], 0, "{}", again.body);
 
     // The shopkeeper is erased: the shop stays, unlinked, with what it is owed; the
@@ -229,11 +201,8 @@ fn a_person_downloads_their_records_and_an_erasure_keeps_only_what_the_accounts_
 
 #[test]
 fn an_erasure_waits_while_a_campaign_of_the_person_is_being_closed() {
-    let host = common::host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, _, id, path) = opened(winter_campaign());
     let anna = host.account("anna", &["citizen"]);
-    let id = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
-    let path = format!("/api/campaigns/{id}/applications");
     assert_eq!(
         host.post(Some(&anna), &path, apply(ANNA, 3, 1, "9000", true, false))
             .status,
@@ -245,8 +214,7 @@ fn an_erasure_waits_while_a_campaign_of_the_person_is_being_closed() {
         Ok(())
     })
     .expect("started");
-    let refused = host.delete(Some(&anna), DATA);
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    let refused = host.delete(Some(&anna), DATA).assert_status(409);
     assert!(
         refused.message().contains("in chiusura"),
         "{}",

@@ -5,7 +5,8 @@
 mod common;
 
 use common::{
-    ANNA, BRUNO, CARLA, DARIO, ELENA, VAT, amounts, apply, codes_of, csv, id_of, winter_campaign,
+    ANNA, BRUNO, CARLA, DARIO, ELENA, VAT, amounts, application, applications, apply, close,
+    codes_of, csv, id_of, opened, winter_campaign,
 };
 use serde_json::{Value as Json, json};
 use trama_testhost::{Account, TestHost};
@@ -25,15 +26,8 @@ struct Applied {
 /// The winter food campaign (700 €, ISEE up to 15,000 €, residents only); Anna and Carla
 /// eligible (Carla after review), Bruno ineligible, Elena and Dario filed by the operator.
 fn applied() -> Applied {
-    let host = common::host();
-    let operator = host.account("operatrice", &["operator"]);
-    let anna = host.account("anna", &["citizen"]);
-    let bruno = host.account("bruno", &["citizen"]);
-    let carla = host.account("carla", &["citizen"]);
-    let created = host.post(Some(&operator), "/api/campaigns", winter_campaign());
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = id_of(&created);
-    let path = format!("/api/campaigns/{id}/applications");
+    let (host, operator, id, path) = opened(winter_campaign());
+    let [anna, bruno, carla] = host.accounts(["anna", "bruno", "carla"], &["citizen"]);
     let anna_app = host.post(
         Some(&anna),
         &path,
@@ -59,21 +53,22 @@ fn applied() -> Applied {
         json!({}),
     );
     assert_eq!(approved.body["status"], "eligible", "{}", approved.body);
-    let elena = host.post(
+    host.post(
         Some(&operator),
         &path,
         json!({"on_behalf": true, "full_name": "Elena Pellegrini", "tax_code": ELENA, "household_size": 1, "minors": 0, "isee": "12000", "resident": "sì", "income_loss": "no"}),
-    );
-    assert_eq!(elena.status, 201, "{}", elena.body);
+    ).assert_status(201);
     // Dario is not resident: filed, and ineligible. The same submission again is a conflict.
     let dario = json!({"on_behalf": true, "full_name": "Dario Marino", "tax_code": DARIO, "household_size": 1, "minors": 0, "isee": "1000", "resident": "no", "income_loss": "no"});
-    let filed = host.post(Some(&operator), &path, dario.clone());
-    assert_eq!(filed.status, 201, "{}", filed.body);
+    let filed = host
+        .post(Some(&operator), &path, dario.clone())
+        .assert_status(201);
     assert_eq!(filed.body["status"], "ineligible", "{}", filed.body);
     assert_eq!(host.post(Some(&operator), &path, dario).status, 409);
     // The operator's campaign list names the applicants filed for.
-    let page = host.page(Some(&operator), &format!("/campaigns/{id}"));
-    assert_eq!(page.status, 200, "{}", page.body);
+    let page = host
+        .page(Some(&operator), &format!("/campaigns/{id}"))
+        .assert_status(200);
     let listed = page.body.to_string();
     assert!(
         listed.contains("Elena Pellegrini") && listed.contains("Dario Marino"),
@@ -106,8 +101,9 @@ fn closing_ranks_by_isee_funds_what_fits_and_splits_amounts_into_vouchers() {
     // Closing ranks by ISEE: Carla (5 000), Anna (9 000), Elena (12 000). 285.50 + 385.50 =
     // 671 € fit in 700; Elena's 150 € do not (29 € are left).
     assert_eq!(host.post(Some(&anna), &close, json!({})).status, 403);
-    let closed = host.post(Some(&operator), &close, json!({}));
-    assert_eq!(closed.status, 200, "{}", closed.body);
+    let closed = host
+        .post(Some(&operator), &close, json!({}))
+        .assert_status(200);
     assert_eq!(closed.body["state"], "closed");
     assert_eq!(closed.body["close"]["ranked"], 3);
     assert_eq!(closed.body["close"]["funded"], 2);
@@ -122,26 +118,27 @@ fn closing_ranks_by_isee_funds_what_fits_and_splits_amounts_into_vouchers() {
     );
     // No applications once closed.
     let late = host.account("late", &["citizen"]);
-    let refused = host.post(
-        Some(&late),
-        &format!("/api/campaigns/{id}/applications"),
-        apply(DARIO, 1, 0, "1", true, false),
-    );
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = host
+        .post(
+            Some(&late),
+            &applications(&id),
+            apply(DARIO, 1, 0, "1", true, false),
+        )
+        .assert_status(422);
     assert!(
         refused.message().contains("non accetta domande"),
         "{}",
         refused.body
     );
 
-    let carla_app = host.get(Some(&carla), &format!("/api/applications/{carla_id}"));
+    let carla_app = application(&host, &carla, &carla_id);
     assert_eq!(carla_app.body["status"], "beneficiary");
     assert_eq!(carla_app.body["rank"], 1);
     assert_eq!(
         amounts(&carla_app.body),
         vec![5_000, 5_000, 5_000, 5_000, 5_000, 2_000, 1_000, 500, 50]
     );
-    let anna_app = host.get(Some(&anna), &format!("/api/applications/{anna_id}"));
+    let anna_app = application(&host, &anna, &anna_id);
     assert_eq!(anna_app.body["status"], "beneficiary");
     assert_eq!(anna_app.body["rank"], 2);
     assert_eq!(
@@ -214,22 +211,18 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
         anna_id,
         ..
     } = applied();
-    let closed = host.post(
-        Some(&operator),
-        &format!("/api/campaigns/{id}/close"),
-        json!({}),
-    );
-    assert_eq!(closed.status, 200, "{}", closed.body);
-    let anna_app = host.get(Some(&anna), &format!("/api/applications/{anna_id}"));
+    close(&host, &operator, &id).assert_status(200);
+    let anna_app = application(&host, &anna, &anna_id);
     let anna_codes = codes_of(&anna_app.body);
 
     // The operator registers a shop; the shopkeeper claims it with the one-time code.
-    let shop = host.post(
-        Some(&operator),
-        "/api/merchants",
-        json!({"name": "Alimentari Bottega", "vat_number": VAT, "address": "Via Roma 1"}),
-    );
-    assert_eq!(shop.status, 201, "{}", shop.body);
+    let shop = host
+        .post(
+            Some(&operator),
+            "/api/merchants",
+            json!({"name": "Alimentari Bottega", "vat_number": VAT, "address": "Via Roma 1"}),
+        )
+        .assert_status(201);
     let claim_code = shop.body["claim_code"]
         .as_str()
         .expect("claim code")
@@ -252,12 +245,13 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
         403,
         "claiming needs the merchant role"
     );
-    let claimed = host.post(
-        Some(&shopkeeper),
-        "/api/merchant/claim",
-        json!({"code": claim_code.to_lowercase()}),
-    );
-    assert_eq!(claimed.status, 200, "{}", claimed.body);
+    let claimed = host
+        .post(
+            Some(&shopkeeper),
+            "/api/merchant/claim",
+            json!({"code": claim_code.to_lowercase()}),
+        )
+        .assert_status(200);
     assert_eq!(claimed.body["linked"], true);
     assert_eq!(
         host.audited(&shop_id),
@@ -273,15 +267,16 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
 
     let redeem = |body: Json| host.post(Some(&shopkeeper), "/api/redeem", body);
     let balance = |code: &str| {
-        let voucher = host.get(Some(&shopkeeper), &format!("/api/vouchers/{code}"));
-        assert_eq!(voucher.status, 200, "{}", voucher.body);
+        let voucher = host
+            .get(Some(&shopkeeper), &format!("/api/vouchers/{code}"))
+            .assert_status(200);
         voucher.body["balance_cents"].as_i64().expect("balance")
     };
     // A partial redemption (the code as printed), then the rest of the same voucher.
     let first = &anna_codes[0];
     let printed = format!("BS-{}-{}-{}", &first[..4], &first[4..8], &first[8..]);
-    let r1 = redeem(json!({"code": printed, "amount": "20,00", "request_id": "req-0000000001"}));
-    assert_eq!(r1.status, 201, "{}", r1.body);
+    let r1 = redeem(json!({"code": printed, "amount": "20,00", "request_id": "req-0000000001"}))
+        .assert_status(201);
     assert_eq!(
         (
             r1.body["amount_cents"].as_i64(),
@@ -303,28 +298,28 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
         r2.body
     );
     // Spent vouchers and amounts beyond the balance are refused, saying what is left.
-    let spent = redeem(json!({"code": first, "amount": "0,01", "request_id": "req-0000000003"}));
-    assert_eq!(spent.status, 409);
+    let spent = redeem(json!({"code": first, "amount": "0,01", "request_id": "req-0000000003"}))
+        .assert_status(409);
     assert!(
         spent.message().contains("speso per intero"),
         "{}",
         spent.body
     );
     let second = &anna_codes[1];
-    let over = redeem(json!({"code": second, "amount": "60", "request_id": "req-0000000004"}));
-    assert_eq!(over.status, 409);
+    let over = redeem(json!({"code": second, "amount": "60", "request_id": "req-0000000004"}))
+        .assert_status(409);
     assert!(over.message().contains("restano 50,00 €"), "{}", over.body);
     assert_eq!(balance(second), 5_000);
     let unknown =
         redeem(json!({"code": "ZZZZ-ZZZZ-ZZZZ", "amount": "1", "request_id": "req-0000000005"}));
     assert_eq!(unknown.status, 404);
     // A citizen cannot redeem.
-    let by_anna = host.post(
+    host.post(
         Some(&anna),
         "/api/redeem",
         json!({"code": second, "amount": "1", "request_id": "req-0000000006"}),
-    );
-    assert_eq!(by_anna.status, 403, "{}", by_anna.body);
+    )
+    .assert_status(403);
     let me = host.get(Some(&shopkeeper), "/api/merchant");
     assert_eq!(me.body["owed_cents"], 5_000, "{}", me.body);
     assert_eq!(me.body["redemptions"].as_array().map(Vec::len), Some(2));
@@ -346,8 +341,8 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
         (201, Some(2_000)),
         "paid once"
     );
-    let over = pay(json!({"amount": "25", "reference": "TRN-0002", "request_id": "pay-00000002"}));
-    assert_eq!(over.status, 409, "{}", over.body);
+    pay(json!({"amount": "25", "reference": "TRN-0002", "request_id": "pay-00000002"}))
+        .assert_status(409);
     let rest = pay(json!({"reference": "TRN-0003", "request_id": "pay-00000003"}));
     assert_eq!(
         (
@@ -359,8 +354,9 @@ fn a_shop_redeems_vouchers_is_reimbursed_and_the_dashboard_adds_up_to_the_cent()
     );
 
     // Every figure of the dashboard, to the cent.
-    let dashboard = host.get(Some(&operator), "/api/dashboard");
-    assert_eq!(dashboard.status, 200);
+    let dashboard = host
+        .get(Some(&operator), "/api/dashboard")
+        .assert_status(200);
     let c = &dashboard.body["campaigns"][0];
     assert_eq!(c["budget"]["cents"], 70_000);
     assert_eq!(c["issued"]["cents"], 67_100);

@@ -5,22 +5,26 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, CARLA, DARIO, ELENA, host};
+use common::{
+    ANNA, ANNA_AND_BRUNO, BRUNO, CARLA, DARIO, ELENA, ELENA_AND_ANNA, application, applications,
+    claimed_shop, close_after_the_closing_day, created, host_and_operator, opened, rent_household,
+    with,
+};
 use serde_json::{Value as Json, json};
 
+/// The winter emergency fund, 600 € from 11 to 22 January 2026, with the fields of `extra`.
 fn fund_campaign(extra: Json) -> Json {
-    let mut campaign = json!({
-        "title": "Fondo emergenza inverno",
-        "measure": "food",
-        "opens_on": "2026-01-11",
-        "closes_on": "2026-01-22",
-        "budget": "600,00",
-        "denominations": "50; 20; 10",
-    });
-    if let (Some(target), Some(more)) = (campaign.as_object_mut(), extra.as_object()) {
-        target.extend(more.clone());
-    }
-    campaign
+    with(
+        json!({
+            "title": "Fondo emergenza inverno",
+            "measure": "food",
+            "opens_on": "2026-01-11",
+            "closes_on": "2026-01-22",
+            "budget": "600,00",
+            "denominations": "50; 20; 10",
+        }),
+        extra,
+    )
 }
 
 /// An application to the emergency fund: the members' birth dates, ISEE, loss of income.
@@ -34,14 +38,12 @@ fn household(tax: &str, births: &[&str], isee: &str, loss: bool) -> Json {
 
 #[test]
 fn a_template_campaign_asks_its_own_questions_and_ranks_by_its_priority() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let created = host.post(
-        Some(&operator),
-        "/api/campaigns",
+    let (host, operator) = host_and_operator();
+    let created = created(
+        &host,
+        &operator,
         fund_campaign(json!({"template": "fondo-emergenza"})),
     );
-    assert_eq!(created.status, 201, "{}", created.body);
     let id = created.body["id"].as_str().expect("id").to_owned();
     // The public page of the notice states every rule in plain words.
     let rules = created.body["rules_text"].to_string();
@@ -53,16 +55,17 @@ fn a_template_campaign_asks_its_own_questions_and_ranks_by_its_priority() {
         rules.contains("Graduatoria: ISEE più basso prima"),
         "{rules}"
     );
-    let path = format!("/api/campaigns/{id}/applications");
+    let path = applications(&id);
 
     // Anna alone with ISEE 5,000: 150 + 50 = 200 €.
     let anna = host.account("anna", &["citizen"]);
-    let anna_app = host.post(
-        Some(&anna),
-        &path,
-        household(ANNA, &["1985-12-10"], "5000", false),
-    );
-    assert_eq!(anna_app.status, 201, "{}", anna_app.body);
+    let anna_app = host
+        .post(
+            Some(&anna),
+            &path,
+            household(ANNA, &["1985-12-10"], "5000", false),
+        )
+        .assert_status(201);
     assert_eq!(
         (&anna_app.body["status"], &anna_app.body["amount_cents"]),
         (&json!("eligible"), &json!(20_000))
@@ -133,8 +136,7 @@ fn a_template_campaign_asks_its_own_questions_and_ranks_by_its_priority() {
     }
 
     // Closing: Bruno (ISEE 3,000) first, then Anna (5,000): 600 € funds both.
-    host.set_time("2026-01-23T08:00:00+01:00");
-    host.run_job("close-campaigns").expect("the closing");
+    close_after_the_closing_day(&host);
     let bruno_after = host.get(
         Some(&bruno),
         &format!(
@@ -161,8 +163,7 @@ fn a_template_campaign_asks_its_own_questions_and_ranks_by_its_priority() {
 
 #[test]
 fn an_operator_writes_a_rulebook_tries_it_and_shares_it() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let citizen = host.account("anna", &["citizen"]);
     let rulebook = r#"
 title = { it = "Contributo utenze", en = "Utility bills grant" }
@@ -192,8 +193,9 @@ expr = "min(arrears, eur(400))"
             .status,
         403
     );
-    let tried = host.post(Some(&operator), "/api/simulate", try_it);
-    assert_eq!(tried.status, 200, "{}", tried.body);
+    let tried = host
+        .post(Some(&operator), "/api/simulate", try_it)
+        .assert_status(200);
     assert_eq!(tried.body["decision"], "eligible");
     assert_eq!(
         tried.body["amount_cents"], 25_040,
@@ -215,12 +217,13 @@ expr = "min(arrears, eur(400))"
 
     // A rulebook with a mistake is refused, saying where and what.
     let broken = rulebook.replace("min(arrears, eur(400))", "min(arears, eur(400))");
-    let refused = host.post(
-        Some(&operator),
-        "/api/campaigns",
-        fund_campaign(json!({"rulebook": broken})),
-    );
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = host
+        .post(
+            Some(&operator),
+            "/api/campaigns",
+            fund_campaign(json!({"rulebook": broken})),
+        )
+        .assert_status(422);
     assert!(
         refused.body.to_string().contains("amount: «arears»"),
         "{}",
@@ -239,87 +242,60 @@ expr = "min(arrears, eur(400))"
         mixed.body
     );
 
-    let created = host.post(
-        Some(&operator),
-        "/api/campaigns",
+    let created = created(
+        &host,
+        &operator,
         fund_campaign(json!({"rulebook": rulebook})),
     );
-    assert_eq!(created.status, 201, "{}", created.body);
     let id = created.body["id"].as_str().expect("id");
     // The export reads back as the same rulebook, for another territory to import.
-    let exported = host.get(Some(&operator), &format!("/campaigns/{id}/rulebook.toml"));
-    assert_eq!(exported.status, 200);
+    let exported = host
+        .get(Some(&operator), &format!("/campaigns/{id}/rulebook.toml"))
+        .assert_status(200);
     let (name, _, bytes) = exported.file.expect("a file");
     assert_eq!(name, format!("rulebook-{id}.toml"));
     let text = String::from_utf8(bytes).expect("UTF-8");
     assert!(text.contains("min(arrears, eur(400))"), "{text}");
-    let again = host.post(
-        Some(&operator),
-        "/api/campaigns",
-        fund_campaign(json!({"rulebook": text})),
-    );
-    assert_eq!(again.status, 201, "{}", again.body);
+    let again = host
+        .post(
+            Some(&operator),
+            "/api/campaigns",
+            fund_campaign(json!({"rulebook": text})),
+        )
+        .assert_status(201);
     assert_eq!(again.body["questions"], created.body["questions"]);
 }
 
 #[test]
 fn one_household_applies_once_whoever_of_its_members_applies() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let created = host.post(
-        Some(&operator),
-        "/api/campaigns",
-        fund_campaign(json!({"template": "contributo-affitto", "budget": "10.000"})),
-    );
-    assert_eq!(created.status, 201, "{}", created.body);
-    let path = format!(
-        "/api/campaigns/{}/applications",
-        created.body["id"].as_str().expect("id")
-    );
+    let (host, operator, _, path) = opened(fund_campaign(
+        json!({"template": "contributo-affitto", "budget": "10.000"}),
+    ));
     // An application under `tax` for the household `members` (birth date, relation, tax code).
     let file = |who: &trama_testhost::Account, tax: &str, members: &[(&str, &str, &str)]| {
-        let rows: Vec<Json> = members
-            .iter()
-            .map(|(born, relation, code)| {
-                json!({"birth_date": born, "relation": relation, "tax_code": code})
-            })
-            .collect();
-        let body = json!({
-            "tax_code": tax, "household": rows, "isee": "12000", "ise": "20000",
-            "rent_yearly": "6000", "registered_lease": true,
-            "landlord_iban": "IT60X0542811101000000123456",
-        });
-        host.post(Some(who), &path, body)
+        host.post(Some(who), &path, rent_household(tax, members))
     };
     // Anna applies for herself and her husband Bruno.
     let anna = host.account("anna", &["citizen"]);
-    let first = file(
-        &anna,
-        ANNA,
-        &[
-            ("1985-12-10", "applicant", ""),
-            ("1980-01-01", "partner", BRUNO),
-        ],
-    );
-    assert_eq!(first.status, 201, "{}", first.body);
+    let first = file(&anna, ANNA, ANNA_AND_BRUNO).assert_status(201);
     assert_eq!(first.body["amount_cents"], 310_000);
     // Bruno applies for the same household: taken as the rules decide it, as anyone's is, but
     // held for the office — he is not told that someone in his household applied.
     let bruno = host.account("bruno", &["citizen"]);
-    let again = file(&bruno, BRUNO, &[("1980-01-01", "applicant", "")]);
-    assert_eq!(again.status, 201, "{}", again.body);
+    let again = file(&bruno, BRUNO, &[("1980-01-01", "applicant", "")]).assert_status(201);
     assert_eq!(again.body["status"], "eligible");
     assert!(again.body.get("contested_by").is_none(), "{}", again.body);
     let bruno_id = again.body["id"].as_str().expect("id").to_owned();
     // The office sees the collision and cannot approve it while Anna's stands.
-    let seen = host.get(Some(&operator), &format!("/api/applications/{bruno_id}"));
+    let seen = application(&host, &operator, &bruno_id);
     assert_eq!(seen.body["contested_by"], first.body["id"], "{}", seen.body);
-    let approve = host.post(
-        Some(&operator),
-        &format!("/api/applications/{bruno_id}/approve"),
-        json!({}),
-    );
-    assert_eq!(approve.status, 409, "{}", approve.body);
+    let approve = host
+        .post(
+            Some(&operator),
+            &format!("/api/applications/{bruno_id}/approve"),
+            json!({}),
+        )
+        .assert_status(409);
     assert!(
         approve
             .message()
@@ -327,20 +303,7 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
     );
     // Elena cannot list Anna in hers either: held for review the same way.
     let elena = host.account("elena", &["citizen"]);
-    let listed = file(
-        &elena,
-        ELENA,
-        &[
-            ("1975-04-12", "applicant", ""),
-            ("1985-12-10", "other", ANNA),
-        ],
-    );
-    assert_eq!(
-        (listed.status, &listed.body["status"]),
-        (201, &json!("eligible")),
-        "{}",
-        listed.body
-    );
+    let listed = file(&elena, ELENA, ELENA_AND_ANNA).assert_state(201, "eligible");
     // Held ones are not ranked: Anna's and Carla's are, Bruno's and Elena's wait.
     let elena_id = listed.body["id"].as_str().expect("id").to_owned();
     // A member without a tax code is named; Carla's own household goes through.
@@ -363,13 +326,12 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
             ("1990-08-01", "applicant", ""),
             ("1970-03-15", "parent", DARIO),
         ],
-    );
-    assert_eq!(own.status, 201, "{}", own.body);
+    )
+    .assert_status(201);
     assert_eq!(own.body["status"], "eligible");
-    host.set_time("2026-01-23T08:00:00+01:00");
-    host.run_job("close-campaigns").expect("the closing");
+    close_after_the_closing_day(&host);
     let status = |who: &trama_testhost::Account, id: &str| {
-        host.get(Some(who), &format!("/api/applications/{id}")).body["status"].clone()
+        application(&host, who, id).body["status"].clone()
     };
     let anna_id = first.body["id"].as_str().expect("id");
     assert_eq!(status(&anna, anna_id), "beneficiary");
@@ -379,11 +341,10 @@ fn one_household_applies_once_whoever_of_its_members_applies() {
 
 #[test]
 fn vouchers_in_instalments_are_spent_only_in_their_window_and_the_rest_returns_to_the_budget() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let created = host.post(
-        Some(&operator),
-        "/api/campaigns",
+    let (host, operator) = host_and_operator();
+    let created = created(
+        &host,
+        &operator,
         fund_campaign(json!({
             "template": "fondo-emergenza",
             "denominations": "50",
@@ -392,22 +353,20 @@ fn vouchers_in_instalments_are_spent_only_in_their_window_and_the_rest_returns_t
             "instalment_days": 30,
         })),
     );
-    assert_eq!(created.status, 201, "{}", created.body);
     let rules = created.body["rules_text"].to_string();
     assert!(rules.contains("2 rate"), "{rules}");
     let id = created.body["id"].as_str().expect("id").to_owned();
     let anna = host.account("anna", &["citizen"]);
     let applied = host.post(
         Some(&anna),
-        &format!("/api/campaigns/{id}/applications"),
+        &applications(&id),
         household(ANNA, &["1985-12-10"], "5000", false),
     );
     let anna_id = applied.body["id"].as_str().expect("id").to_owned();
     // Closed on 23 January: 200 € in two instalments of 100 €, two 50 € vouchers each; the
     // first valid until 22 April (90 days), the second from 22 February to 22 May.
-    host.set_time("2026-01-23T08:00:00+01:00");
-    host.run_job("close-campaigns").expect("the closing");
-    let funded = host.get(Some(&anna), &format!("/api/applications/{anna_id}"));
+    close_after_the_closing_day(&host);
+    let funded = application(&host, &anna, &anna_id);
     let vouchers = funded.body["vouchers"]
         .as_array()
         .cloned()
@@ -424,17 +383,8 @@ fn vouchers_in_instalments_are_spent_only_in_their_window_and_the_rest_returns_t
     );
     let code = |n: usize| vouchers[n]["code"].as_str().expect("code").to_owned();
 
-    let shop = host.post(
-        Some(&operator),
-        "/api/merchants",
-        json!({"name": "Alimentari Bottega", "vat_number": common::VAT, "address": "Via Roma 1"}),
-    );
     let shopkeeper = host.account("bottega", &["merchant"]);
-    host.post(
-        Some(&shopkeeper),
-        "/api/merchant/claim",
-        json!({"code": shop.body["claim_code"]}),
-    );
+    claimed_shop(&host, &operator, &shopkeeper);
     let redeem = |code: &str, amount: &str, request: &str| {
         host.post(
             Some(&shopkeeper),
@@ -443,8 +393,7 @@ fn vouchers_in_instalments_are_spent_only_in_their_window_and_the_rest_returns_t
         )
     };
     // The second instalment cannot be spent before its day.
-    let early = redeem(&code(3), "10", "req-early-0001");
-    assert_eq!(early.status, 422, "{}", early.body);
+    let early = redeem(&code(3), "10", "req-early-0001").assert_status(422);
     assert!(early.message().contains("22/02/2026"), "{}", early.body);
     assert_eq!(redeem(&code(0), "30", "req-spend-0001").status, 201);
     host.set_time("2026-02-22T09:00:00+01:00");
@@ -452,8 +401,7 @@ fn vouchers_in_instalments_are_spent_only_in_their_window_and_the_rest_returns_t
 
     // After 22 April the first instalment is over: refused, and what is left returns.
     host.set_time("2026-04-23T09:00:00+02:00");
-    let late = redeem(&code(1), "10", "req-late-00001");
-    assert_eq!(late.status, 422, "{}", late.body);
+    let late = redeem(&code(1), "10", "req-late-00001").assert_status(422);
     assert!(late.message().contains("22/04/2026"), "{}", late.body);
     let remaining = || {
         host.get(Some(&operator), "/api/dashboard").body["campaigns"][0]["remaining"]["cents"]
@@ -475,21 +423,16 @@ fn vouchers_in_instalments_are_spent_only_in_their_window_and_the_rest_returns_t
 
 #[test]
 fn budget_added_after_the_closing_funds_the_next_in_the_ranking_once() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
     // 450 € for the emergency fund: Bruno (ISEE 3,000, 400 €) first, Anna (ISEE 5,000,
     // 200 €) does not fit in the 50 € left, nor does Dario (ISEE 5,500, 200 €) after her.
-    let created = host.post(
-        Some(&operator),
-        "/api/campaigns",
-        fund_campaign(json!({"template": "fondo-emergenza", "budget": "450"})),
-    );
-    let id = created.body["id"].as_str().expect("id").to_owned();
-    let path = format!("/api/campaigns/{id}/applications");
+    let (host, operator, id, path) = opened(fund_campaign(
+        json!({"template": "fondo-emergenza", "budget": "450"}),
+    ));
     let apply = |who: &str, tax: &str, births: &[&str], isee: &str| {
         let account = host.account(who, &["citizen"]);
-        let app = host.post(Some(&account), &path, household(tax, births, isee, false));
-        assert_eq!(app.status, 201, "{}", app.body);
+        let app = host
+            .post(Some(&account), &path, household(tax, births, isee, false))
+            .assert_status(201);
         (account, app.body["id"].as_str().expect("id").to_owned())
     };
     let five = [
@@ -502,12 +445,9 @@ fn budget_added_after_the_closing_funds_the_next_in_the_ranking_once() {
     let (bruno, bruno_id) = apply("bruno", BRUNO, &five, "3000");
     let (anna, anna_id) = apply("anna", ANNA, &["1985-12-10"], "5000");
     let (dario, dario_id) = apply("dario", DARIO, &["1970-03-15"], "5500");
-    host.set_time("2026-01-23T08:00:00+01:00");
-    host.run_job("close-campaigns").expect("the closing");
+    close_after_the_closing_day(&host);
     let status = |who: &trama_testhost::Account, app: &str| {
-        host.get(Some(who), &format!("/api/applications/{app}"))
-            .body["status"]
-            .clone()
+        application(&host, who, app).body["status"].clone()
     };
     assert_eq!(status(&bruno, &bruno_id), "beneficiary");
     assert_eq!(status(&anna, &anna_id), "not_funded");
@@ -530,8 +470,7 @@ fn budget_added_after_the_closing_funds_the_next_in_the_ranking_once() {
         .status,
         403
     );
-    let added = add("150", "topup-0000001");
-    assert_eq!(added.status, 200, "{}", added.body);
+    let added = add("150", "topup-0000001").assert_status(200);
     assert_eq!(added.body["funded"], 1);
     assert_eq!(added.body["budget_cents"], 60_000);
     assert_eq!(status(&anna, &anna_id), "beneficiary");
@@ -544,10 +483,9 @@ fn budget_added_after_the_closing_funds_the_next_in_the_ranking_once() {
     );
     // Anna hears she is funded, after hearing she was not.
     let to_anna: Vec<String> = host
-        .notifications()
-        .iter()
-        .filter(|n| n.to == anna.id)
-        .map(|n| n.subject.clone())
+        .notifications_to(&anna)
+        .into_iter()
+        .map(|n| n.subject)
         .collect();
     assert_eq!(
         to_anna,
@@ -563,8 +501,7 @@ fn budget_added_after_the_closing_funds_the_next_in_the_ranking_once() {
     let refused = add("dieci", "topup-0000002");
     assert_eq!(refused.problem_fields(), vec!["amount"], "{}", refused.body);
     // A second addition is its own transfer: 200 € more fund Dario.
-    let second = add("200", "topup-0000003");
-    assert_eq!(second.status, 200, "{}", second.body);
+    let second = add("200", "topup-0000003").assert_status(200);
     assert_eq!(second.body["funded"], 1);
     assert_eq!(status(&dario, &dario_id), "beneficiary");
     // The campaign's figures and the beneficiaries' list count the ones funded later.
@@ -590,17 +527,10 @@ fn budget_added_after_the_closing_funds_the_next_in_the_ranking_once() {
 
 #[test]
 fn budget_added_before_the_closing_is_ranked_with_the_rest() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let created = host.post(
-        Some(&operator),
-        "/api/campaigns",
-        fund_campaign(json!({"template": "fondo-emergenza", "budget": "200"})),
-    );
-    let id = created.body["id"].as_str().expect("id").to_owned();
-    let path = format!("/api/campaigns/{id}/applications");
-    let anna = host.account("anna", &["citizen"]);
-    let bruno = host.account("bruno", &["citizen"]);
+    let (host, operator, id, path) = opened(fund_campaign(
+        json!({"template": "fondo-emergenza", "budget": "200"}),
+    ));
+    let [anna, bruno] = host.accounts(["anna", "bruno"], &["citizen"]);
     host.post(
         Some(&anna),
         &path,
@@ -617,8 +547,7 @@ fn budget_added_before_the_closing_is_ranked_with_the_rest() {
         json!({"amount": "200", "request_id": "topup-active-1"}),
     );
     assert_eq!(added.body["budget_cents"], 40_000, "{}", added.body);
-    host.set_time("2026-01-23T08:00:00+01:00");
-    host.run_job("close-campaigns").expect("the closing");
+    close_after_the_closing_day(&host);
     let listed = host.get(Some(&operator), &format!("/api/campaigns/{id}"));
     assert_eq!(listed.body["state"], "closed", "{}", listed.body);
     assert_eq!(listed.body["close"]["funded"], 2, "{}", listed.body);

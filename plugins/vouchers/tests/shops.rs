@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{ANNA, apply, codes_of, id_of, winter_campaign};
+use common::{
+    AFTER_CLOSING, ANNA, application, applications, apply, close, codes_of, created,
+    host_and_operator, id_of, winter_campaign,
+};
 use serde_json::{Value as Json, json};
 use trama_contracts::admissions::ProviderAccredited;
 use trama_testhost::Account;
@@ -29,8 +32,7 @@ fn accredited(provider: &str, name: &str, owner: &Account, categories: &[&str]) 
 
 #[test]
 fn vouchers_limited_to_a_category_are_refused_elsewhere_and_nothing_moves() {
-    let host = common::host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator) = host_and_operator();
     let pharmacist = host.account("farmacia", &["merchant"]);
     let tailor = host.account("sartoria", &["merchant"]);
     for (provider, name, owner, categories) in [
@@ -55,14 +57,14 @@ fn vouchers_limited_to_a_category_are_refused_elsewhere_and_nothing_moves() {
     // A shop that does not exist is named as the problem.
     let mut wrong = winter_campaign();
     wrong["shop_merchants"] = json!(["no-such-shop"]);
-    let refused = host.post(Some(&operator), "/api/campaigns", wrong);
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = host
+        .post(Some(&operator), "/api/campaigns", wrong)
+        .assert_status(422);
     assert_eq!(refused.problem_fields(), vec!["shop_merchants"]);
 
     let mut campaign = winter_campaign();
     campaign["shop_categories"] = json!(["farmacia"]);
-    let created = host.post(Some(&operator), "/api/campaigns", campaign);
-    assert_eq!(created.status, 201, "{}", created.body);
+    let created = created(&host, &operator, campaign);
     assert_eq!(created.body["shops"]["categories"], json!(["farmacia"]));
     let id = id_of(&created);
     // Citizens read where the vouchers are spent.
@@ -76,21 +78,13 @@ fn vouchers_limited_to_a_category_are_refused_elsewhere_and_nothing_moves() {
     );
     let applied = host.post(
         Some(&anna),
-        &format!("/api/campaigns/{id}/applications"),
+        &applications(&id),
         apply(ANNA, 3, 1, "9.000,00", true, false),
     );
     assert_eq!(applied.body["status"], "eligible", "{}", applied.body);
-    host.set_time("2026-01-23T08:00:00+01:00");
-    let closed = host.post(
-        Some(&operator),
-        &format!("/api/campaigns/{id}/close"),
-        json!({}),
-    );
-    assert_eq!(closed.status, 200, "{}", closed.body);
-    let mine = host.get(
-        Some(&anna),
-        &format!("/api/applications/{}", id_of(&applied)),
-    );
+    host.set_time(AFTER_CLOSING);
+    close(&host, &operator, &id).assert_status(200);
+    let mine = application(&host, &anna, &id_of(&applied));
     let code = codes_of(&mine.body)[0].clone();
     let balance = || {
         host.get(Some(&anna), &format!("/api/vouchers/{code}")).body["balance_cents"]
@@ -101,12 +95,13 @@ fn vouchers_limited_to_a_category_are_refused_elsewhere_and_nothing_moves() {
     assert!(before > 0);
 
     // The tailor's shop is of another category: refused, and the voucher keeps every cent.
-    let at_tailor = host.post(
-        Some(&tailor),
-        "/api/redeem",
-        json!({"code": code, "amount": "5,00", "request_id": "tailor-0001"}),
-    );
-    assert_eq!(at_tailor.status, 422, "{}", at_tailor.body);
+    let at_tailor = host
+        .post(
+            Some(&tailor),
+            "/api/redeem",
+            json!({"code": code, "amount": "5,00", "request_id": "tailor-0001"}),
+        )
+        .assert_status(422);
     assert!(
         at_tailor.message().contains("Sartoria Bianchi"),
         "{}",
@@ -122,11 +117,11 @@ fn vouchers_limited_to_a_category_are_refused_elsewhere_and_nothing_moves() {
     );
 
     // The pharmacy redeems.
-    let at_pharmacy = host.post(
+    host.post(
         Some(&pharmacist),
         "/api/redeem",
         json!({"code": code, "amount": "5,00", "request_id": "pharma-0001"}),
-    );
-    assert_eq!(at_pharmacy.status, 201, "{}", at_pharmacy.body);
+    )
+    .assert_status(201);
     assert_eq!(balance(), before - 500);
 }

@@ -6,11 +6,13 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, id_of};
+use common::{
+    AFTER_CLOSING, ANNA, BRUNO, application, applications, close, create, created, id_of,
+};
 use quick_xml::events::Event;
 use quick_xml::{Reader, XmlVersion};
 use serde_json::{Value as Json, json};
-use trama_testhost::{Account, TestHost};
+use trama_testhost::{Account, Answer, TestHost};
 use vouchers::Vouchers;
 
 const TREASURY_IBAN: &str = "IT76L0100503200000000012345";
@@ -31,22 +33,13 @@ fn host_with(treasury_iban: &str) -> TestHost<Vouchers> {
 /// The rent grant of the shipped template, paid in two instalments 30 days apart to the IBAN
 /// its `landlord_iban` question asks.
 fn rent_campaign(extra: Json) -> Json {
-    let mut campaign = json!({
-        "title": "Contributo affitto 2026",
-        "measure": "rent",
-        "opens_on": "2026-01-11",
-        "closes_on": "2026-01-22",
-        "budget": "10.000",
-        "template": "contributo-affitto",
+    let by_transfer = common::rent_campaign(json!({
         "payment_method": "transfer",
         "payee_iban_question": "landlord_iban",
         "instalments": 2,
         "instalment_days": 30,
-    });
-    if let (Some(target), Some(more)) = (campaign.as_object_mut(), extra.as_object()) {
-        target.extend(more.clone());
-    }
-    campaign
+    }));
+    common::with(by_transfer, extra)
 }
 
 /// An application of a household of one: ISEE 12,000 €, the ISE and the yearly rent given.
@@ -57,6 +50,16 @@ fn rent_application(tax: &str, ise: &str, rent: &str, iban: &str) -> Json {
         "isee": "12000", "ise": ise, "rent_yearly": rent, "registered_lease": true,
         "landlord_iban": iban,
     })
+}
+
+/// Anna's application, band A: ISE 15,432.10 €, rent 4,800 € a year, to her landlord's IBAN.
+fn anna_applies(host: &TestHost<Vouchers>, anna: &Account, path: &str) -> Answer {
+    host.post(
+        Some(anna),
+        path,
+        rent_application(ANNA, "15432,10", "4800", ANNA_LANDLORD),
+    )
+    .assert_status(201)
 }
 
 /// One element of a parsed XML document.
@@ -196,20 +199,14 @@ struct Ordered {
 fn ordered(treasury_iban: &str) -> Ordered {
     let host = host_with(treasury_iban);
     let operator = host.account("operatrice", &["operator"]);
-    let created = host.post(Some(&operator), "/api/campaigns", rent_campaign(json!({})));
-    assert_eq!(created.status, 201, "{}", created.body);
+    let created = created(&host, &operator, rent_campaign(json!({})));
     assert_eq!(created.body["payment"]["method"], "transfer");
     let id = id_of(&created);
-    let path = format!("/api/campaigns/{id}/applications");
+    let path = applications(&id);
     // Band A by hand: 14 % of the ISE 15,432.10 € is 2,160.49 € (rounded to the cent); the
     // yearly rent 4,800 € less that is 2,639.51 €, under the cap of 3,100 €.
     let anna = host.person("anna", "Anna Rossi & C. <snc>", &["citizen"]);
-    let first = host.post(
-        Some(&anna),
-        &path,
-        rent_application(ANNA, "15432,10", "4800", ANNA_LANDLORD),
-    );
-    assert_eq!(first.status, 201, "{}", first.body);
+    let first = anna_applies(&host, &anna, &path);
     assert_eq!(first.body["amount_cents"], 263_951, "{}", first.body);
     // Bruno's 6,000 € less 14 % of 20,000 € is 3,200 €: capped at 3,100 €.
     let bruno = host.person("bruno", "Bruno Verdi", &["citizen"]);
@@ -219,13 +216,8 @@ fn ordered(treasury_iban: &str) -> Ordered {
         rent_application(BRUNO, "20000", "6000", BRUNO_LANDLORD),
     );
     assert_eq!(second.body["amount_cents"], 310_000, "{}", second.body);
-    host.set_time("2026-01-23T08:00:00+01:00");
-    let closed = host.post(
-        Some(&operator),
-        &format!("/api/campaigns/{id}/close"),
-        json!({}),
-    );
-    assert_eq!(closed.status, 200, "{}", closed.body);
+    host.set_time(AFTER_CLOSING);
+    let closed = close(&host, &operator, &id).assert_status(200);
     assert_eq!(closed.body["close"]["funded"], 2, "{}", closed.body);
     assert_eq!(closed.body["close"]["issued_cents"], 573_951);
     assert_eq!(closed.body["close"]["vouchers_issued"], 0, "no vouchers");
@@ -249,7 +241,7 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
     } = ordered(TREASURY_IBAN);
 
     // Anna's award is two transfers, the odd cent in the first, 30 days apart, no vouchers.
-    let mine = host.get(Some(&anna), &format!("/api/applications/{anna_app}"));
+    let mine = application(&host, &anna, &anna_app);
     assert_eq!(mine.body["status"], "beneficiary", "{}", mine.body);
     assert_eq!(mine.body["vouchers"], json!([]));
     let lines = mine.body["transfers"].as_array().expect("transfers");
@@ -264,9 +256,9 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
 
     // She is told, with the amount and the IBAN's last four characters only.
     let told = host
-        .notifications()
+        .notifications_to(&anna)
         .into_iter()
-        .find(|n| n.to == anna.id)
+        .next()
         .expect("a message to Anna");
     assert!(told.body.contains("2.639,51"), "{}", told.body);
     assert!(told.body.contains("3456"), "{}", told.body);
@@ -280,11 +272,7 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
     let before = overview(&host);
     assert_eq!(before["awaiting_cents"], 573_951, "{before}");
     assert_eq!(before["to_export"], 4);
-    host.post(
-        Some(&operator),
-        &format!("/api/campaigns/{id}/close"),
-        json!({}),
-    );
+    close(&host, &operator, &id);
     assert_eq!(overview(&host)["to_export"], 4);
 
     // The export: every order, once; the same request gets the same batch.
@@ -294,12 +282,13 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
             .status,
         403
     );
-    let made = host.post(
-        Some(&operator),
-        &export,
-        json!({"request_id": "export-0001"}),
-    );
-    assert_eq!(made.status, 201, "{}", made.body);
+    let made = host
+        .post(
+            Some(&operator),
+            &export,
+            json!({"request_id": "export-0001"}),
+        )
+        .assert_status(201);
     assert_eq!(
         (&made.body["count"], &made.body["total_cents"]),
         (&json!(4), &json!(573_951))
@@ -311,12 +300,13 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
         json!({"request_id": "export-0001"}),
     );
     assert_eq!(id_of(&again), batch, "a retried request, the same batch");
-    let nothing = host.post(
-        Some(&operator),
-        &export,
-        json!({"request_id": "export-0002"}),
-    );
-    assert_eq!(nothing.status, 409, "{}", nothing.body);
+    let nothing = host
+        .post(
+            Some(&operator),
+            &export,
+            json!({"request_id": "export-0002"}),
+        )
+        .assert_status(409);
     assert!(
         nothing
             .message()
@@ -324,18 +314,20 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
     );
 
     // The operator's page lists it, with its file.
-    let page = host.page(Some(&operator), &format!("/campaigns/{id}"));
-    assert_eq!(page.status, 200, "{}", page.body);
+    let page = host
+        .page(Some(&operator), &format!("/campaigns/{id}"))
+        .assert_status(200);
     assert_eq!(page.body["transfers"]["batches"][0]["id"], json!(batch));
     assert_eq!(page.body["transfers"]["to_export"], 0);
     assert_eq!(page.body["pays_by_transfer"], true);
 
     // The file, read back.
-    let file = host.get(
-        Some(&operator),
-        &format!("/campaigns/{id}/transfer-batches/{batch}/pain001.xml"),
-    );
-    assert_eq!(file.status, 200, "{}", file.body);
+    let file = host
+        .get(
+            Some(&operator),
+            &format!("/campaigns/{id}/transfer-batches/{batch}/pain001.xml"),
+        )
+        .assert_status(200);
     let (name, kind, bytes) = file.file.clone().expect("a download");
     assert_eq!(
         (name.as_str(), kind.as_str()),
@@ -417,19 +409,22 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
     assert_eq!(twice.file.map(|f| f.2), Some(xml.into_bytes()));
 
     // Marking it paid: a confirmation page, refused without the confirmation, then done once.
-    let confirm = host.page(
-        Some(&operator),
-        &format!("/campaigns/{id}/transfer-batches/{batch}/paid"),
-    );
-    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    let confirm = host
+        .page(
+            Some(&operator),
+            &format!("/campaigns/{id}/transfer-batches/{batch}/paid"),
+        )
+        .assert_status(200);
     assert_eq!(confirm.template.as_deref(), Some("transfer_paid.html"));
     let paid = format!("/api/campaigns/{id}/transfer-batches/{batch}/paid");
-    let unconfirmed = host.post(Some(&operator), &paid, json!({}));
-    assert_eq!(unconfirmed.status, 422, "{}", unconfirmed.body);
+    let unconfirmed = host
+        .post(Some(&operator), &paid, json!({}))
+        .assert_status(422);
     assert_eq!(unconfirmed.problem_fields(), vec!["confirm"]);
     assert_eq!(overview(&host)["awaiting_cents"], 573_951);
-    let done = host.post(Some(&operator), &paid, json!({"confirm": true}));
-    assert_eq!(done.status, 200, "{}", done.body);
+    let done = host
+        .post(Some(&operator), &paid, json!({"confirm": true}))
+        .assert_status(200);
     assert_eq!(done.body["status"], "paid");
     let after = overview(&host);
     assert_eq!(after["awaiting_cents"], 0, "{after}");
@@ -447,8 +442,8 @@ fn a_transfer_campaign_orders_each_instalment_and_exports_them_for_the_treasury(
     assert_eq!(figures["issued"]["cents"], 573_951, "{figures}");
     assert_eq!(figures["spent"]["cents"], 573_951, "{figures}");
     assert_eq!(figures["outstanding"]["cents"], 0, "{figures}");
-    let twice = host.post(Some(&operator), &paid, json!({"confirm": true}));
-    assert_eq!((twice.status, &twice.body["status"]), (200, &json!("paid")));
+    host.post(Some(&operator), &paid, json!({"confirm": true}))
+        .assert_state(200, "paid");
     assert_eq!(overview(&host)["awaiting_cents"], 0);
 
     // "Download my data": her transfers, with the IBAN's last four characters.
@@ -474,24 +469,26 @@ fn an_export_is_refused_while_the_treasury_iban_is_unset() {
     let Ordered {
         host, operator, id, ..
     } = ordered("");
-    let refused = host.post(
-        Some(&operator),
-        &format!("/api/campaigns/{id}/transfer-batches"),
-        json!({"request_id": "export-0001"}),
-    );
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = host
+        .post(
+            Some(&operator),
+            &format!("/api/campaigns/{id}/transfer-batches"),
+            json!({"request_id": "export-0001"}),
+        )
+        .assert_status(422);
     assert!(
         refused.message().contains("treasury_iban"),
         "{}",
         refused.body
     );
     // The form says it on the campaign's page.
-    let form = host.submit(
-        Some(&operator),
-        &format!("/campaigns/{id}/transfer-batches"),
-        &[("request_id", "export-0002")],
-    );
-    assert_eq!(form.status, 422, "{}", form.body);
+    let form = host
+        .submit(
+            Some(&operator),
+            &format!("/campaigns/{id}/transfer-batches"),
+            &[("request_id", "export-0002")],
+        )
+        .assert_status(422);
     assert_eq!(form.template.as_deref(), Some("campaign.html"));
     assert!(
         form.body["form"].to_string().contains("treasury_iban"),
@@ -511,8 +508,7 @@ fn a_transfer_needs_a_required_iban_question_of_the_rulebook() {
     let mut built_in = common::winter_campaign();
     built_in["payment_method"] = json!("transfer");
     built_in["payee_iban_question"] = json!("landlord_iban");
-    let refused = create(built_in);
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = create(built_in).assert_status(422);
     assert_eq!(refused.problem_fields(), vec!["payment_method"]);
     // A question that is not an IBAN, one that does not exist, vouchers' terms.
     let refused = create(rent_campaign(json!({"payee_iban_question": "isee"})));
@@ -550,21 +546,14 @@ fn budget_added_after_the_closing_orders_the_next_in_line_by_transfer() {
     let host = host_with(TREASURY_IBAN);
     let operator = host.account("operatrice", &["operator"]);
     // Room for Bruno's 3,100 € only, in one instalment.
-    let created = host.post(
-        Some(&operator),
-        "/api/campaigns",
+    let id = create(
+        &host,
+        &operator,
         rent_campaign(json!({"budget": "3.100", "instalments": 1})),
     );
-    assert_eq!(created.status, 201, "{}", created.body);
-    let id = id_of(&created);
-    let path = format!("/api/campaigns/{id}/applications");
+    let path = applications(&id);
     let anna = host.account("anna", &["citizen"]);
-    let first = host.post(
-        Some(&anna),
-        &path,
-        rent_application(ANNA, "15432,10", "4800", ANNA_LANDLORD),
-    );
-    assert_eq!(first.status, 201, "{}", first.body);
+    let first = anna_applies(&host, &anna, &path);
     // Bruno lives with his mother, 76: his household comes first.
     let bruno = host.account("bruno", &["citizen"]);
     let mut his = rent_application(BRUNO, "20000", "6000", BRUNO_LANDLORD);
@@ -572,19 +561,11 @@ fn budget_added_after_the_closing_orders_the_next_in_line_by_transfer() {
         {"birth_date": "1980-01-01", "relation": "applicant"},
         {"birth_date": "1950-03-15", "relation": "parent", "tax_code": common::DARIO},
     ]);
-    let second = host.post(Some(&bruno), &path, his);
-    assert_eq!(second.status, 201, "{}", second.body);
-    host.set_time("2026-01-23T08:00:00+01:00");
-    let closed = host.post(
-        Some(&operator),
-        &format!("/api/campaigns/{id}/close"),
-        json!({}),
-    );
+    host.post(Some(&bruno), &path, his).assert_status(201);
+    host.set_time(AFTER_CLOSING);
+    let closed = close(&host, &operator, &id);
     assert_eq!(closed.body["close"]["funded"], 1, "{}", closed.body);
-    let status = |app: &Json, who: &Account| {
-        host.get(Some(who), &format!("/api/applications/{}", id_of_json(app)))
-            .body
-    };
+    let status = |app: &Json, who: &Account| application(&host, who, &id_of_json(app)).body;
     assert_eq!(status(&first.body, &anna)["status"], "not_funded");
 
     // The budget grows by exactly Anna's award: she is funded by transfer, once.

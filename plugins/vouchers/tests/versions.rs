@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, CARLA, DARIO, apply, host, id_of, winter_campaign};
+use common::{
+    ANNA, BRUNO, CARLA, DARIO, application, applications, apply, close, id_of, opened,
+    winter_campaign,
+};
 use serde_json::json;
 use trama_testhost::{Notice, TestHost};
 use vouchers::Vouchers;
@@ -24,13 +27,8 @@ fn balance(host: &TestHost<Vouchers>, account: &str) -> i64 {
 
 #[test]
 fn an_extension_moves_the_closing_and_each_applicant_hears_of_it_once() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let anna = host.account("anna", &["citizen"]);
-    let bruno = host.account("bruno", &["citizen"]);
-    let dario = host.account("dario", &["citizen"]);
-    let id = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
-    let applications = format!("/api/campaigns/{id}/applications");
+    let (host, operator, id, applications) = opened(winter_campaign());
+    let [anna, bruno, dario] = host.accounts(["anna", "bruno", "dario"], &["citizen"]);
     let anna_app = id_of(&host.post(
         Some(&anna),
         &applications,
@@ -49,22 +47,24 @@ fn an_extension_moves_the_closing_and_each_applicant_hears_of_it_once() {
 
     let extend = format!("/api/campaigns/{id}/extend");
     // A reason is required, and an extension goes later, never earlier.
-    let no_reason = host.post(Some(&operator), &extend, json!({"closes_on": "2026-01-31"}));
-    assert_eq!(no_reason.status, 422, "{}", no_reason.body);
+    let no_reason = host
+        .post(Some(&operator), &extend, json!({"closes_on": "2026-01-31"}))
+        .assert_status(422);
     assert_eq!(no_reason.problem_fields(), vec!["reason"]);
-    let earlier = host.post(
+    host.post(
         Some(&operator),
         &extend,
         json!({"closes_on": "2026-01-20", "reason": "errore"}),
-    );
-    assert_eq!(earlier.status, 422, "{}", earlier.body);
+    )
+    .assert_status(422);
 
-    let extended = host.post(
-        Some(&operator),
-        &extend,
-        json!({"closes_on": "2026-01-31", "reason": "Molte famiglie non hanno ancora l'ISEE"}),
-    );
-    assert_eq!(extended.status, 200, "{}", extended.body);
+    let extended = host
+        .post(
+            Some(&operator),
+            &extend,
+            json!({"closes_on": "2026-01-31", "reason": "Molte famiglie non hanno ancora l'ISEE"}),
+        )
+        .assert_status(200);
     assert_eq!(extended.body["closes_on"], "2026-01-31");
     assert_eq!(extended.body["notice_version"], 2);
     let change = &extended.body["revisions"][0];
@@ -91,11 +91,12 @@ fn an_extension_moves_the_closing_and_each_applicant_hears_of_it_once() {
     assert_eq!(notices.len(), 2, "{notices:?}");
 
     // The application says which version it was filed under; the public page the history.
-    let app = host.get(Some(&anna), &format!("/api/applications/{anna_app}"));
+    let app = application(&host, &anna, &anna_app);
     assert_eq!(app.body["notice_version"], 1);
     assert_eq!(app.body["current_notice_version"], 2);
-    let page = host.page(None, &format!("/campaigns/{id}"));
-    assert_eq!(page.status, 200);
+    let page = host
+        .page(None, &format!("/campaigns/{id}"))
+        .assert_status(200);
     assert_eq!(page.body["campaign"]["notice_version"], 2);
     assert!(page.body["campaign"]["last_changed_text"].is_string());
     assert!(page.body["campaign"]["revisions"][0]["by"].is_null());
@@ -103,30 +104,30 @@ fn an_extension_moves_the_closing_and_each_applicant_hears_of_it_once() {
     // Past the old closing day the campaign still takes applications, under version 2.
     host.set_time("2026-01-25T10:00:00+01:00");
     host.run_job("close-campaigns").expect("the job");
-    let late = host.post(
-        Some(&dario),
-        &applications,
-        apply(DARIO, 1, 0, "5000", true, false),
-    );
-    assert_eq!(late.status, 201, "{}", late.body);
+    let late = host
+        .post(
+            Some(&dario),
+            &applications,
+            apply(DARIO, 1, 0, "5000", true, false),
+        )
+        .assert_status(201);
     assert_eq!(late.body["notice_version"], 2);
 }
 
 #[test]
 fn rules_change_only_until_the_first_application() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, operator, id, _) = opened(winter_campaign());
     let anna = host.account("anna", &["citizen"]);
-    let id = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
     let edit = format!("/api/campaigns/{id}/edit");
 
     // Nobody applied yet: the ISEE limit can change.
-    let raised = host.post(
-        Some(&operator),
-        &edit,
-        json!({"isee_max": "20.000", "reason": "Delibera di giunta n. 12"}),
-    );
-    assert_eq!(raised.status, 200, "{}", raised.body);
+    let raised = host
+        .post(
+            Some(&operator),
+            &edit,
+            json!({"isee_max": "20.000", "reason": "Delibera di giunta n. 12"}),
+        )
+        .assert_status(200);
     assert_eq!(raised.body["isee_max_cents"], 2_000_000);
     assert_eq!(raised.body["notice_version"], 2);
     assert_eq!(
@@ -136,7 +137,7 @@ fn rules_change_only_until_the_first_application() {
 
     host.post(
         Some(&anna),
-        &format!("/api/campaigns/{id}/applications"),
+        &applications(&id),
         apply(ANNA, 3, 1, "9000", true, false),
     );
     let before = host.get(Some(&operator), &format!("/api/campaigns/{id}"));
@@ -146,8 +147,7 @@ fn rules_change_only_until_the_first_application() {
         Some(&operator),
         &edit,
         json!({"isee_max": "30000", "title": "Buoni spesa inverno bis", "reason": "Nuova delibera"}),
-    );
-    assert_eq!(frozen.status, 409, "{}", frozen.body);
+    ).assert_status(409);
     assert!(
         frozen.message().contains("regole che non ha visto"),
         "{}",
@@ -162,8 +162,7 @@ fn rules_change_only_until_the_first_application() {
         Some(&operator),
         &edit,
         json!({"title": "Buoni spesa inverno 2026", "isee_max": "20000", "description": "Per informazioni: ufficio servizi sociali.", "reason": "Titolo più chiaro"}),
-    );
-    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    ).assert_status(200);
     assert_eq!(renamed.body["notice_version"], 3);
     assert_eq!(renamed.body["title"], "Buoni spesa inverno 2026");
     assert_eq!(
@@ -181,31 +180,28 @@ fn rules_change_only_until_the_first_application() {
     );
 
     // Nothing to change is said so; the budget grows only by adding to it.
-    let same = host.post(
+    host.post(
         Some(&operator),
         &edit,
         json!({"title": "Buoni spesa inverno 2026", "reason": "Nessuna"}),
-    );
-    assert_eq!(same.status, 422, "{}", same.body);
-    let budget = host.post(
-        Some(&operator),
-        &edit,
-        json!({"budget": "900", "reason": "Più fondi"}),
-    );
-    assert_eq!(budget.status, 422, "{}", budget.body);
+    )
+    .assert_status(422);
+    let budget = host
+        .post(
+            Some(&operator),
+            &edit,
+            json!({"budget": "900", "reason": "Più fondi"}),
+        )
+        .assert_status(422);
     assert_eq!(budget.problem_fields(), vec!["budget"]);
 }
 
 #[test]
 fn a_withdrawn_notice_gives_its_budget_back_once_and_is_never_ranked() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let anna = host.account("anna", &["citizen"]);
-    let bruno = host.account("bruno", &["citizen"]);
-    let carla = host.account("carla", &["citizen"]);
-    let id = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
+    let (host, operator, id, _) = opened(winter_campaign());
+    let [anna, bruno, carla] = host.accounts(["anna", "bruno", "carla"], &["citizen"]);
     let funding_before = balance(&host, "funding");
-    let applications = format!("/api/campaigns/{id}/applications");
+    let applications = applications(&id);
     let anna_app = id_of(&host.post(
         Some(&anna),
         &applications,
@@ -225,19 +221,21 @@ fn a_withdrawn_notice_gives_its_budget_back_once_and_is_never_ranked() {
 
     let cancel = format!("/api/campaigns/{id}/cancel");
     // The API must confirm; the form is asked to, on a page of its own.
-    let unconfirmed = host.post(
-        Some(&operator),
-        &cancel,
-        json!({"reason": "Fondi regionali revocati"}),
-    );
-    assert_eq!(unconfirmed.status, 422, "{}", unconfirmed.body);
+    let unconfirmed = host
+        .post(
+            Some(&operator),
+            &cancel,
+            json!({"reason": "Fondi regionali revocati"}),
+        )
+        .assert_status(422);
     assert_eq!(unconfirmed.problem_fields(), vec!["confirm"]);
-    let asked = host.submit(
-        Some(&operator),
-        &format!("/campaigns/{id}/cancel"),
-        &[("reason", "Fondi regionali revocati")],
-    );
-    assert_eq!(asked.status, 200);
+    let asked = host
+        .submit(
+            Some(&operator),
+            &format!("/campaigns/{id}/cancel"),
+            &[("reason", "Fondi regionali revocati")],
+        )
+        .assert_status(200);
     assert_eq!(asked.template.as_deref(), Some("campaign_cancel.html"));
     assert_eq!(asked.body["applications"], 3);
     assert_eq!(
@@ -246,23 +244,19 @@ fn a_withdrawn_notice_gives_its_budget_back_once_and_is_never_ranked() {
     );
 
     let body = json!({"reason": "Fondi regionali revocati", "confirm": true});
-    let cancelled = host.post(Some(&operator), &cancel, body.clone());
-    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    let cancelled = host
+        .post(Some(&operator), &cancel, body.clone())
+        .assert_status(200);
     assert_eq!(cancelled.body["state"], "cancelled");
     assert_eq!(cancelled.body["cancellation"]["refunded_cents"], 70_000);
     // Again: the same answer, and the money moved once.
-    let again = host.post(Some(&operator), &cancel, body);
-    assert_eq!(again.status, 200, "{}", again.body);
+    let again = host.post(Some(&operator), &cancel, body).assert_status(200);
     assert_eq!(again.body["notice_version"], 2);
     assert_eq!(balance(&host, "funding"), funding_before + 70_000);
     assert_eq!(balance(&host, &format!("campaign/{id}/budget")), 0);
 
     // Pending applications are cancelled; an outcome already given stays.
-    let status = |app: &str| {
-        host.get(Some(&operator), &format!("/api/applications/{app}"))
-            .body["status"]
-            .clone()
-    };
+    let status = |app: &str| application(&host, &operator, app).body["status"].clone();
     assert_eq!(status(&anna_app), "cancelled");
     assert_eq!(status(&bruno_app), "cancelled");
     assert_eq!(status(&carla_app), "ineligible");
@@ -273,33 +267,25 @@ fn a_withdrawn_notice_gives_its_budget_back_once_and_is_never_ranked() {
 
     // Nothing more happens to it: no applications, no budget, no closing, no vouchers.
     let dario = host.account("dario", &["citizen"]);
-    let refused = host.post(
+    host.post(
         Some(&dario),
         &applications,
         apply(DARIO, 1, 0, "5000", true, false),
-    );
-    assert_eq!(refused.status, 422, "{}", refused.body);
-    let topup = host.post(
+    )
+    .assert_status(422);
+    host.post(
         Some(&operator),
         &format!("/api/campaigns/{id}/budget"),
         json!({"amount": "100", "request_id": "topup-after-cancel"}),
-    );
-    assert_eq!(topup.status, 409, "{}", topup.body);
-    let extend = host.post(
+    )
+    .assert_status(409);
+    host.post(
         Some(&operator),
         &format!("/api/campaigns/{id}/extend"),
         json!({"closes_on": "2026-02-28", "reason": "ripensamento"}),
-    );
-    assert_eq!(extend.status, 409, "{}", extend.body);
-    assert_eq!(
-        host.post(
-            Some(&operator),
-            &format!("/api/campaigns/{id}/close"),
-            json!({})
-        )
-        .status,
-        409
-    );
+    )
+    .assert_status(409);
+    assert_eq!(close(&host, &operator, &id).status, 409);
     host.set_time("2026-01-25T10:00:00+01:00");
     host.run_job("close-campaigns").expect("the job");
     host.run_job("announce-changes").expect("the job");
@@ -314,10 +300,8 @@ fn a_withdrawn_notice_gives_its_budget_back_once_and_is_never_ranked() {
 
 #[test]
 fn only_operators_change_a_notice() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
+    let (host, _, id, _) = opened(winter_campaign());
     let anna = host.account("anna", &["citizen"]);
-    let id = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
     for (step, body) in [
         ("edit", json!({"title": "Rubato", "reason": "perché sì"})),
         (
@@ -341,11 +325,10 @@ fn only_operators_change_a_notice() {
 
 #[test]
 fn the_public_page_publishes_the_ranking_and_the_review_rules() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let id = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
-    let page = host.page(None, &format!("/campaigns/{id}"));
-    assert_eq!(page.status, 200);
+    let (host, _, id, _) = opened(winter_campaign());
+    let page = host
+        .page(None, &format!("/campaigns/{id}"))
+        .assert_status(200);
     let rules: Vec<&str> = page.body["campaign"]["rules_text"]
         .as_array()
         .expect("the rules")
@@ -382,27 +365,24 @@ fn tax_code_of(n: usize) -> String {
 /// and finishes cancelling the applications the request did not reach.
 #[test]
 fn the_job_tells_and_cancels_what_the_request_left() {
-    let host = host();
-    let operator = host.account("operatrice", &["operator"]);
-    let id = id_of(&host.post(Some(&operator), "/api/campaigns", winter_campaign()));
-    let applications = format!("/api/campaigns/{id}/applications");
+    let (host, operator, id, applications) = opened(winter_campaign());
     const APPLICANTS: usize = 305;
     for n in 0..APPLICANTS {
         let citizen = host.account(&format!("citizen{n}"), &["citizen"]);
-        let filed = host.post(
+        host.post(
             Some(&citizen),
             &applications,
             apply(&tax_code_of(n), 1, 0, "5000", true, false),
-        );
-        assert_eq!(filed.status, 201, "{}", filed.body);
+        )
+        .assert_status(201);
     }
 
-    let extended = host.post(
+    host.post(
         Some(&operator),
         &format!("/api/campaigns/{id}/extend"),
         json!({"closes_on": "2026-02-15", "reason": "Proroga regionale"}),
-    );
-    assert_eq!(extended.status, 200, "{}", extended.body);
+    )
+    .assert_status(200);
     // The request told 300; the job the other five, and nobody twice.
     assert_eq!(host.notifications().len(), 300);
     host.run_job("announce-changes").expect("the job");
@@ -414,12 +394,12 @@ fn the_job_tells_and_cancels_what_the_request_left() {
     recipients.dedup();
     assert_eq!(recipients.len(), APPLICANTS);
 
-    let cancelled = host.post(
+    host.post(
         Some(&operator),
         &format!("/api/campaigns/{id}/cancel"),
         json!({"reason": "Fondi revocati", "confirm": true}),
-    );
-    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    )
+    .assert_status(200);
     let eligible = format!("{applications}?status=eligible&limit=1000");
     assert_eq!(
         host.get(Some(&operator), &eligible)

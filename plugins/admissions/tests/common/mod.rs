@@ -6,7 +6,7 @@
 
 use admissions::Admissions;
 use serde_json::{Value as Json, json};
-use trama_testhost::{Account, TestHost};
+use trama_testhost::{Account, Answer, TestHost};
 
 /// Valid identifiers (their check characters are right).
 pub const SHOP_VAT: &str = "01234567897";
@@ -69,13 +69,35 @@ pub fn shop(legal_name: &str, vat: &str, representative: &str) -> Json {
     })
 }
 
+/// An application for the association APS Il Girasole (no VAT number), represented by
+/// Giulia, for after-school help.
+pub fn association() -> Json {
+    let mut aps = shop("APS Il Girasole", APS_TAX_CODE, GIULIA);
+    aps["legal_form"] = json!("aps");
+    aps["vat_number"] = Json::Null;
+    aps["categories"] = json!(["doposcuola"]);
+    aps["services"] = json!([{"title": "Doposcuola", "category": "doposcuola", "description": "Aiuto compiti per ragazzi delle medie"}]);
+    aps
+}
+
 /// The subjects of the notifications queued for `who`.
 pub fn inbox(host: &TestHost<Admissions>, who: &Account) -> Vec<String> {
-    host.notifications()
+    host.notifications_to(who)
         .into_iter()
-        .filter(|n| n.to == who.id)
         .map(|n| n.subject)
         .collect()
+}
+
+/// Checks that `who` was told something whose subject holds `about`; a failure lists what
+/// they were told.
+#[track_caller]
+pub fn assert_told(host: &TestHost<Admissions>, who: &Account, about: &str) {
+    let subjects = inbox(host, who);
+    assert!(
+        subjects.iter().any(|subject| subject.contains(about)),
+        "`{about}` among what {} was told: {subjects:?}",
+        who.username
+    );
 }
 
 /// The committee of the story: four members, Dario linked to the shop; the shopkeeper.
@@ -95,8 +117,7 @@ pub fn committee() -> Committee {
         ["anna", "bruno", "carla", "dario"].map(|member| host.account(member, &["committee"]));
     let shopkeeper = host.account("bottega", &["merchant"]);
     for member in [&anna, &bruno, &carla, &dario] {
-        let page = host.page(Some(member), "/committee");
-        assert_eq!(page.status, 200, "{}", page.body);
+        host.page(Some(member), "/committee").assert_status(200);
     }
     let profile = host.post(
         Some(&dario),
@@ -114,35 +135,48 @@ pub fn committee() -> Committee {
     }
 }
 
+/// The shopkeeper applies for Alimentari Bottega srl: the application, as taken.
+pub fn shop_applies(committee: &Committee) -> Answer {
+    committee
+        .host
+        .post(
+            Some(&committee.shopkeeper),
+            "/api/applications",
+            shop("Alimentari Bottega srl", SHOP_VAT, MARIO),
+        )
+        .assert_status(201)
+}
+
+/// Application `id`, seen by the shopkeeper once the committee approved it: the provider
+/// it made.
+pub fn provider_of_approved(committee: &Committee, id: &str) -> String {
+    let decided = committee.host.get(
+        Some(&committee.shopkeeper),
+        &format!("/api/applications/{id}"),
+    );
+    assert_eq!(decided.body["status"], "approved", "{}", decided.body);
+    decided.body["provider_id"]
+        .as_str()
+        .expect("provider")
+        .to_owned()
+}
+
 /// The shop applies and Anna and Bruno approve it: (application, provider).
 pub fn approved(committee: &Committee) -> (String, String) {
     let host = &committee.host;
-    let application = host.post(
-        Some(&committee.shopkeeper),
-        "/api/applications",
-        shop("Alimentari Bottega srl", SHOP_VAT, MARIO),
-    );
-    assert_eq!(application.status, 201, "{}", application.body);
+    let application = shop_applies(committee);
     let id = application.body["id"].as_str().expect("id").to_owned();
     for (member, reason) in [
         (&committee.anna, "Servizio utile e prezzi chiari"),
         (&committee.bruno, "Risposta esauriente"),
     ] {
-        let voted = host.post(
+        host.post(
             Some(member),
             &format!("/api/applications/{id}/vote"),
             json!({"choice": "approve", "reason": reason}),
-        );
-        assert_eq!(voted.status, 200, "{}", voted.body);
+        )
+        .assert_status(200);
     }
-    let decided = host.get(
-        Some(&committee.shopkeeper),
-        &format!("/api/applications/{id}"),
-    );
-    assert_eq!(decided.body["status"], "approved", "{}", decided.body);
-    let provider = decided.body["provider_id"]
-        .as_str()
-        .expect("provider")
-        .to_owned();
+    let provider = provider_of_approved(committee, &id);
     (id, provider)
 }

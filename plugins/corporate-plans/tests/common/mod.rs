@@ -39,8 +39,9 @@ pub fn id(answer: &Answer) -> String {
 
 /// The balance of an employee's wallet, and what they may still claim as reimbursements.
 pub fn wallet(host: &Host, who: &Account, enrolment: &str) -> (i64, i64) {
-    let answer = host.get(Some(who), &format!("/api/wallets/{enrolment}"));
-    assert_eq!(answer.status, 200, "{}", answer.body);
+    let answer = host
+        .get(Some(who), &format!("/api/wallets/{enrolment}"))
+        .assert_status(200);
     (
         answer.body["wallet"]["balance_cents"]
             .as_i64()
@@ -52,16 +53,18 @@ pub fn wallet(host: &Host, who: &Account, enrolment: &str) -> (i64, i64) {
 }
 
 pub fn company_balance(host: &Host, operator: &Account, company: &str) -> i64 {
-    let answer = host.get(Some(operator), &format!("/api/companies/{company}"));
-    assert_eq!(answer.status, 200, "{}", answer.body);
+    let answer = host
+        .get(Some(operator), &format!("/api/companies/{company}"))
+        .assert_status(200);
     answer.body["company"]["balance_cents"]
         .as_i64()
         .expect("balance")
 }
 
 pub fn summary(host: &Host, who: &Account, plan: &str) -> Json {
-    let answer = host.get(Some(who), &format!("/api/plans/{plan}"));
-    assert_eq!(answer.status, 200, "{}", answer.body);
+    let answer = host
+        .get(Some(who), &format!("/api/plans/{plan}"))
+        .assert_status(200);
     answer.body
 }
 
@@ -104,9 +107,9 @@ pub fn upload(host: &Host, who: &Account, path: &str, table: &str) -> Answer {
 
 /// The notification queued for `to` with `subject`.
 pub fn notice(host: &Host, to: &Account, subject: &str) -> trama_testhost::Notice {
-    let all = host.notifications();
+    let all = host.notifications_to(to);
     all.iter()
-        .find(|n| n.to == to.id && n.subject == subject)
+        .find(|n| n.subject == subject)
         .cloned()
         .unwrap_or_else(|| panic!("no notification `{subject}` for {}: {all:?}", to.username))
 }
@@ -119,18 +122,20 @@ pub fn company_with_hr(
     name: &str,
     vat: &str,
 ) -> String {
-    let company = host.post(
-        Some(operator),
-        "/api/companies",
-        json!({"name": name, "vat_number": vat}),
-    );
-    assert_eq!(company.status, 201, "{}", company.body);
-    let linked = host.post(
-        Some(hr),
-        "/api/hr/claim",
-        json!({"code": company.body["hr_code"]}),
-    );
-    assert_eq!(linked.status, 200, "{}", linked.body);
+    let company = host
+        .post(
+            Some(operator),
+            "/api/companies",
+            json!({"name": name, "vat_number": vat}),
+        )
+        .assert_status(201);
+    let linked = host
+        .post(
+            Some(hr),
+            "/api/hr/claim",
+            json!({"code": company.body["hr_code"]}),
+        )
+        .assert_status(200);
     assert_eq!(linked.body["name"], name);
     id(&company)
 }
@@ -165,24 +170,26 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
     let owner = host.account("palestra", &["citizen"]);
 
     // --- Companies, HR codes and deposits -------------------------------------------------
-    let refused = host.post(
-        Some(&operator),
-        "/api/companies",
-        json!({"name": "A", "vat_number": "01234567890"}),
-    );
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = host
+        .post(
+            Some(&operator),
+            "/api/companies",
+            json!({"name": "A", "vat_number": "01234567890"}),
+        )
+        .assert_status(422);
     assert_eq!(refused.body["problems"].as_array().map(Vec::len), Some(2));
     assert_eq!(
         host.post(Some(&hr), "/api/companies", json!({})).status,
         403,
         "HR offices do not register companies"
     );
-    let acme = host.post(
-        Some(&operator),
-        "/api/companies",
-        json!({"name": "Acme Meccanica srl", "vat_number": ACME_VAT}),
-    );
-    assert_eq!(acme.status, 201, "{}", acme.body);
+    let acme = host
+        .post(
+            Some(&operator),
+            "/api/companies",
+            json!({"name": "Acme Meccanica srl", "vat_number": ACME_VAT}),
+        )
+        .assert_status(201);
     let acme_id = id(&acme);
     let acme_code = acme.body["hr_code"].as_str().expect("code").to_owned();
     // Someone without the HR role cannot use the code.
@@ -209,8 +216,9 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
 
     let deposit = json!({"amount": "10.000,00", "reference": "TRN-ACME-1", "request_id": "deposit-acme-0001"});
     let deposits = format!("/api/companies/{acme_id}/deposits");
-    let first = host.post(Some(&operator), &deposits, deposit.clone());
-    assert_eq!(first.status, 201, "{}", first.body);
+    let first = host
+        .post(Some(&operator), &deposits, deposit.clone())
+        .assert_status(201);
     // A double submission records one deposit.
     let again = host.post(Some(&operator), &deposits, deposit);
     assert_eq!((again.status, id(&again)), (201, id(&first)));
@@ -225,12 +233,12 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
         .status,
         403
     );
-    let beta = host.post(
+    host.post(
         Some(&operator),
         &format!("/api/companies/{beta_id}/deposits"),
         json!({"amount": 1000, "reference": "TRN-BETA-1", "request_id": "deposit-beta-0001"}),
-    );
-    assert_eq!(beta.status, 201, "{}", beta.body);
+    )
+    .assert_status(201);
 
     // --- The plan ------------------------------------------------------------------------
     let plan_body = |request_id: &str, budget: &str| {
@@ -247,30 +255,31 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
         })
     };
     // More than the company holds: nothing is drawn.
-    let refused = host.post(
-        Some(&hr),
-        "/api/plans",
-        plan_body("plan-acme-too-big", "20.000"),
-    );
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    let refused = host
+        .post(
+            Some(&hr),
+            "/api/plans",
+            plan_body("plan-acme-too-big", "20.000"),
+        )
+        .assert_status(409);
     assert!(refused.message().contains("10.000,00"), "{}", refused.body);
     // A plan already over is refused, naming the field.
     let mut past = plan_body("plan-acme-past-01", "100");
     past["year"] = json!(YEAR - 1);
-    let refused = host.post(Some(&hr), "/api/plans", past);
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = host.post(Some(&hr), "/api/plans", past).assert_status(422);
     assert_eq!(
         refused.body["problems"][0]["field"], "ends_on",
         "{}",
         refused.body
     );
 
-    let plan = host.post(
-        Some(&hr),
-        "/api/plans",
-        plan_body("plan-acme-0000001", "3.000,00"),
-    );
-    assert_eq!(plan.status, 201, "{}", plan.body);
+    let plan = host
+        .post(
+            Some(&hr),
+            "/api/plans",
+            plan_body("plan-acme-0000001", "3.000,00"),
+        )
+        .assert_status(201);
     let plan_id = id(&plan);
     assert_eq!(plan.body["starts_on"], format!("{YEAR}-01-01"));
     assert_eq!(plan.body["ends_on"], format!("{YEAR}-12-31"));
@@ -292,18 +301,18 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
         "it",
     );
     assert_eq!(status, 404);
-    let intruder = host.post(
+    host.post(
         Some(&hr_beta),
         &format!("/api/plans/{plan_id}/enrolments"),
         json!({"username": "intruso", "full_name": "Intruso", "level": "Q1"}),
-    );
-    assert_eq!(intruder.status, 404);
-    let closing = host.post(
+    )
+    .assert_status(404);
+    host.post(
         Some(&hr_beta),
         &format!("/api/plans/{plan_id}/close"),
         json!({}),
-    );
-    assert_eq!(closing.status, 404);
+    )
+    .assert_status(404);
     let beta_view = host.get(Some(&hr_beta), "/api/hr");
     assert_eq!(beta_view.body["plans"], json!([]), "{}", beta_view.body);
     assert_eq!(beta_view.body["company"]["balance_cents"], 100_000);
@@ -314,8 +323,7 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
                  bruno;Bruno Verdi;M002;Q7;0\n\
                  carla;Carla Bianchi;M003;2;5\n";
     let upload_path = format!("/api/plans/{plan_id}/enrolments/upload");
-    let report = upload(&host, &hr, &upload_path, table);
-    assert_eq!(report.status, 200, "{}", report.body);
+    let report = upload(&host, &hr, &upload_path, table).assert_status(200);
     let report = report.body;
     assert_eq!(report["enrolled_count"], 2, "{report}");
     assert_eq!(report["error_count"], 1);
@@ -353,8 +361,7 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
         .to_owned();
     let anna_enrolment = enrolled[0]["id"].as_str().expect("id").to_owned();
     // Uploading the same table again enrols nobody twice.
-    let again = upload(&host, &hr, &upload_path, table);
-    assert_eq!(again.status, 200);
+    let again = upload(&host, &hr, &upload_path, table).assert_status(200);
     assert_eq!(
         (
             again.body["enrolled_count"].as_i64(),
@@ -372,8 +379,7 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
         Some(&hr),
         &format!("/api/plans/{plan_id}/enrolments"),
         json!({"username": "Bruno", "full_name": "Bruno Verdi", "employee_code": "M002", "level": "2", "dependants": 0}),
-    );
-    assert_eq!(bruno_enrolment.status, 201, "{}", bruno_enrolment.body);
+    ).assert_status(201);
     assert_eq!(bruno_enrolment.body["credit_cents"], 60_000);
     assert_eq!(bruno_enrolment.body["reimbursable_cents"], 19_998);
     let bruno_code = bruno_enrolment.body["activation_code"]
@@ -381,12 +387,13 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
         .expect("code")
         .to_owned();
     // The budget has 3.000 − 1.100 − 800 − 600 = 500,00 left: a fourth employee does not fit.
-    let refused = host.post(
-        Some(&hr),
-        &format!("/api/plans/{plan_id}/enrolments"),
-        json!({"username": "dario", "full_name": "Dario Neri", "level": "Q1"}),
-    );
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    let refused = host
+        .post(
+            Some(&hr),
+            &format!("/api/plans/{plan_id}/enrolments"),
+            json!({"username": "dario", "full_name": "Dario Neri", "level": "Q1"}),
+        )
+        .assert_status(409);
     assert!(refused.message().contains("500,00"), "{}", refused.body);
 
     // --- Employees activate their enrolment ----------------------------------------------
@@ -409,20 +416,21 @@ pub fn deposit_plan_and_enrolment() -> Enrolled {
         theirs.status, 404,
         "an enrolment of another username does not exist for bruno"
     );
-    let activated = host.post(
-        Some(&anna),
-        &activate,
-        json!({"code": anna_code.to_lowercase()}),
-    );
-    assert_eq!(activated.status, 200, "{}", activated.body);
+    let activated = host
+        .post(
+            Some(&anna),
+            &activate,
+            json!({"code": anna_code.to_lowercase()}),
+        )
+        .assert_status(200);
     assert_eq!(activated.body["balance_cents"], 110_000);
     let bruno_enrolment = id(&bruno_enrolment);
-    let activated = host.post(
+    host.post(
         Some(&bruno),
         &format!("/api/enrolments/{bruno_enrolment}/activate"),
         json!({"code": bruno_code}),
-    );
-    assert_eq!(activated.status, 200, "{}", activated.body);
+    )
+    .assert_status(200);
     assert_eq!(wallet(&host, &anna, &anna_enrolment), (110_000, 36_663));
     // Nobody else can look into Anna's wallet.
     assert_eq!(
@@ -479,17 +487,17 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
         Some(operator),
         "/api/providers",
         json!({"legal_name": "Palestra Centro ASD", "vat_number": GYM_VAT, "categories": ["sport", "education"]}),
-    );
-    assert_eq!(gym.status, 201, "{}", gym.body);
+    ).assert_status(201);
     let gym_id = id(&gym);
     let services = format!("/api/providers/{gym_id}/services");
     let service = |title: &str, category: &str, price: Json| {
-        let added = host.post(
-            Some(operator),
-            &services,
-            json!({"title": title, "category": category, "price": price}),
-        );
-        assert_eq!(added.status, 201, "{}", added.body);
+        let added = host
+            .post(
+                Some(operator),
+                &services,
+                json!({"title": title, "category": category, "price": price}),
+            )
+            .assert_status(201);
         added.body
     };
     let quarter = service("Abbonamento trimestrale", "sport", json!("150,00"));
@@ -506,12 +514,12 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
         403,
         "not linked yet"
     );
-    let claimed = host.post(
+    host.post(
         Some(owner),
         "/api/provider/claim",
         json!({"code": gym.body["claim_code"]}),
-    );
-    assert_eq!(claimed.status, 200, "{}", claimed.body);
+    )
+    .assert_status(200);
     let priced = host.post(Some(owner), &price, json!({"price": "80,50"}));
     assert_eq!(
         (priced.status, &priced.body["price_cents"]),
@@ -524,24 +532,23 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
         Some(operator),
         "/api/providers",
         json!({"legal_name": "Scuola di musica", "vat_number": SCHOOL_VAT, "categories": ["education"]}),
-    );
-    assert_eq!(school.status, 201, "{}", school.body);
+    ).assert_status(201);
     let rival = host.account("rivale", &["citizen"]);
-    let claimed = host.post(
+    host.post(
         Some(&rival),
         "/api/provider/claim",
         json!({"code": school.body["claim_code"]}),
-    );
-    assert_eq!(claimed.status, 200, "{}", claimed.body);
-    let meddling = host.post(
+    )
+    .assert_status(200);
+    host.post(
         Some(&rival),
         &format!(
             "/api/services/{}/price",
             quarter["id"].as_str().expect("id")
         ),
         json!({"price": "1"}),
-    );
-    assert_eq!(meddling.status, 404);
+    )
+    .assert_status(404);
 
     // The catalogue: the plan's categories only, priced services only.
     let catalogue = host.get(Some(anna), "/api/catalogue");
@@ -566,29 +573,25 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
             purchase(anna_enrolment, service, request_id, price),
         )
     };
-    let bought = buy(&quarter, "buy-anna-00000001", "150.00");
-    assert_eq!(bought.status, 201, "{}", bought.body);
+    let bought = buy(&quarter, "buy-anna-00000001", "150.00").assert_status(201);
     assert_eq!(bought.body["balance_cents"], 95_000);
     // A retried request pays once.
     let replay = buy(&quarter, "buy-anna-00000001", "150.00");
     assert_eq!((replay.status, id(&replay)), (201, id(&bought)));
     assert_eq!(replay.body["balance_cents"], 95_000);
     // A price that changed since the page was shown is not charged.
-    let refused = buy(&english, "buy-anna-00000002", "70.00");
-    assert_eq!(refused.status, 409, "{}", refused.body);
-    let course = buy(&english, "buy-anna-00000003", "80.50");
-    assert_eq!(course.status, 201, "{}", course.body);
+    buy(&english, "buy-anna-00000002", "70.00").assert_status(409);
+    let course = buy(&english, "buy-anna-00000003", "80.50").assert_status(201);
     assert_eq!(course.body["balance_cents"], 86_950);
     // A category outside the plan.
-    let refused = buy(&trip, "buy-anna-00000004", "500");
-    assert_eq!(refused.status, 422, "{}", refused.body);
+    buy(&trip, "buy-anna-00000004", "500").assert_status(422);
     // Bruno cannot pay with Anna's wallet.
-    let theirs = host.post(
+    host.post(
         Some(bruno),
         "/api/purchases",
         purchase(anna_enrolment, &quarter, "buy-bruno-0000001", "150.00"),
-    );
-    assert_eq!(theirs.status, 404);
+    )
+    .assert_status(404);
     assert_eq!(wallet(host, anna, anna_enrolment), (86_950, 36_663));
 
     // --- Reimbursements -------------------------------------------------------------------
@@ -599,16 +602,13 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
             json!({"enrolment": anna_enrolment, "category": "education", "amount": amount, "expense_date": TODAY, "receipt_reference": receipt, "description": "retta"}),
         )
     };
-    let school_fee = claim("300,00", "FT 1/2025");
-    assert_eq!(school_fee.status, 201, "{}", school_fee.body);
+    let school_fee = claim("300,00", "FT 1/2025").assert_status(201);
     assert_eq!(school_fee.body["status"], "pending");
     assert_eq!(wallet(host, anna, anna_enrolment), (56_950, 6_663));
     // Beyond the reimbursable share: refused, saying how much is left.
-    let refused = claim("100", "FT 2/2025");
-    assert_eq!(refused.status, 409, "{}", refused.body);
+    let refused = claim("100", "FT 2/2025").assert_status(409);
     assert!(refused.message().contains("66,63"), "{}", refused.body);
-    let books = claim("50", "R-77");
-    assert_eq!(books.status, 201, "{}", books.body);
+    let books = claim("50", "R-77").assert_status(201);
     // The same receipt written another way is the same request.
     let same = claim("50", "r 77");
     assert_eq!((same.status, id(&same)), (201, id(&books)));
@@ -631,18 +631,13 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
     assert_eq!(foreign.status, 404, "another company's HR");
     let by_anna = decide(anna, &school_fee, "approve", json!({}));
     assert_eq!(by_anna.status, 403, "an employee does not decide");
-    let approved = decide(
+    decide(
         hr,
         &school_fee,
         "approve",
         json!({"note": "cedolino di marzo"}),
-    );
-    assert_eq!(
-        (approved.status, &approved.body["status"]),
-        (200, &json!("approved")),
-        "{}",
-        approved.body
-    );
+    )
+    .assert_state(200, "approved");
     let refused = decide(hr, &books, "reject", json!({"reason": ""}));
     assert_eq!(
         (refused.status, &refused.body["problems"][0]["field"]),
@@ -653,13 +648,8 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
         &books,
         "reject",
         json!({"reason": "la ricevuta non è leggibile"}),
-    );
-    assert_eq!(
-        (rejected.status, &rejected.body["status"]),
-        (200, &json!("rejected")),
-        "{}",
-        rejected.body
-    );
+    )
+    .assert_state(200, "rejected");
     assert_eq!(rejected.body["returned_to"], "wallet");
     let final_ = decide(hr, &books, "approve", json!({}));
     assert_eq!(final_.status, 409, "a decision is final");
@@ -668,11 +658,7 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
     assert_eq!(wallet(host, anna, anna_enrolment), (56_950, 6_663));
 
     // Anna is told of each decision once, with HR's reason or note.
-    let to_anna = host
-        .notifications()
-        .into_iter()
-        .filter(|n| n.to == anna.id)
-        .count();
+    let to_anna = host.notifications_to(anna).len();
     assert_eq!(to_anna, 2, "{:?}", host.notifications());
     let told = notice(host, anna, "Rimborso respinto: 50,00 € (ricevuta R-77)");
     assert!(
@@ -690,8 +676,7 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
     );
     assert!(told.body.contains("Nota: cedolino di marzo"), "{told:?}");
     // What the kernel's "my applications and bookings" page lists: her wallet and both requests.
-    let mine = host.get(Some(anna), "/api/mine");
-    assert_eq!(mine.status, 200, "{}", mine.body);
+    let mine = host.get(Some(anna), "/api/mine").assert_status(200);
     let mine = mine.body;
     assert_eq!(mine.as_array().map(Vec::len), Some(3), "{mine}");
     let wallet_item = item(&mine, &format!("Welfare {YEAR} — Acme Meccanica srl"));
@@ -720,8 +705,7 @@ pub fn purchases_and_reimbursements(enrolled: Enrolled) -> Spent {
         Some(bruno),
         "/api/reimbursements",
         json!({"enrolment": bruno_enrolment, "category": "sport", "amount": "100", "expense_date": TODAY, "receipt_reference": "SC-9"}),
-    );
-    assert_eq!(late.status, 201, "{}", late.body);
+    ).assert_status(201);
     assert_eq!(wallet(host, bruno, bruno_enrolment), (50_000, 9_998));
 
     Spent {

@@ -31,17 +31,18 @@ pub fn id(answer: &Answer) -> String {
 }
 
 pub fn space(host: &TestHost<Tutoring>, operator: &Account, name: &str, capacity: u32) -> String {
-    let space = host.post(
-        Some(operator),
-        "/api/spaces",
-        json!({
-            "name": name,
-            "address": "Via Roma 1, Prova",
-            "capacity": capacity,
-            "opening": ["lun-dom 08:00-20:00"],
-        }),
-    );
-    assert_eq!(space.status, 201, "{}", space.body);
+    let space = host
+        .post(
+            Some(operator),
+            "/api/spaces",
+            json!({
+                "name": name,
+                "address": "Via Roma 1, Prova",
+                "capacity": capacity,
+                "opening": ["lun-dom 08:00-20:00"],
+            }),
+        )
+        .assert_status(201);
     id(&space)
 }
 
@@ -53,17 +54,18 @@ pub fn tutor(
     subjects: &[&str],
     levels: &[&str],
 ) -> (String, String) {
-    let tutor = host.post(
-        Some(operator),
-        "/api/tutors",
-        json!({
-            "name": name,
-            "subjects": subjects,
-            "levels": levels,
-            "availability": ["lun-dom 08:00-20:00"],
-        }),
-    );
-    assert_eq!(tutor.status, 201, "{}", tutor.body);
+    let tutor = host
+        .post(
+            Some(operator),
+            "/api/tutors",
+            json!({
+                "name": name,
+                "subjects": subjects,
+                "levels": levels,
+                "availability": ["lun-dom 08:00-20:00"],
+            }),
+        )
+        .assert_status(201);
     let code = tutor.body["claim_code"]
         .as_str()
         .expect("claim code")
@@ -82,8 +84,7 @@ pub fn child(
         Some(who),
         "/api/family/children",
         json!({"first_name": first, "last_name": last, "level": level, "subjects": ["Matematica"]}),
-    );
-    assert_eq!(child.status, 201, "{}", child.body);
+    ).assert_status(201);
     id(&child)
 }
 
@@ -165,8 +166,8 @@ pub fn a_month_of_lessons() -> Month {
         &["Matematica"],
         &["Primaria"],
     );
-    let claimed = host.post(Some(&giulia), "/api/tutor/claim", json!({"code": code}));
-    assert_eq!(claimed.status, 200, "{}", claimed.body);
+    host.post(Some(&giulia), "/api/tutor/claim", json!({"code": code}))
+        .assert_status(200);
 
     let anna = host.account("anna.rossi", &["citizen"]);
     let luca = child(&host, &anna, "Luca", "Rossi", "Primaria");
@@ -180,18 +181,16 @@ pub fn a_month_of_lessons() -> Month {
         (&giulia_id, &library),
         TOMORROW,
         "10:00",
-    );
-    assert_eq!(booked.status, 201, "{}", booked.body);
+    )
+    .assert_status(201);
     let lesson = booked.body["lesson_id"]
         .as_str()
         .expect("lesson")
         .to_owned();
-    let joined = join(&host, &carla, &ugo, &lesson);
-    assert_eq!(joined.status, 201, "{}", joined.body);
-    let late = open(&host, &anna, &luca, (&giulia_id, &library), SOON, "10:00");
-    assert_eq!(late.status, 201, "{}", late.body);
-    let in_time = open(&host, &anna, &luca, (&giulia_id, &library), LATER, "10:00");
-    assert_eq!(in_time.status, 201, "{}", in_time.body);
+    join(&host, &carla, &ugo, &lesson).assert_status(201);
+    let late = open(&host, &anna, &luca, (&giulia_id, &library), SOON, "10:00").assert_status(201);
+    let in_time =
+        open(&host, &anna, &luca, (&giulia_id, &library), LATER, "10:00").assert_status(201);
     Month {
         late: id(&late),
         in_time: id(&in_time),
@@ -213,18 +212,20 @@ impl Month {
     /// lesson: Luca came, Ugo did not.
     pub fn cancelled_and_held(&self) {
         for booking in [&self.in_time, &self.late] {
-            let cancelled = self.host.post(
-                Some(&self.anna),
-                &format!("/api/bookings/{booking}/cancel"),
-                json!({}),
-            );
-            assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+            self.host
+                .post(
+                    Some(&self.anna),
+                    &format!("/api/bookings/{booking}/cancel"),
+                    json!({}),
+                )
+                .assert_status(200);
         }
-        let held = self.host.post(
-            Some(&self.giulia),
-            &format!("/api/lessons/{}/attendance", self.lesson),
-            json!({"present": [self.luca]}),
-        );
-        assert_eq!(held.status, 200, "{}", held.body);
+        self.host
+            .post(
+                Some(&self.giulia),
+                &format!("/api/lessons/{}/attendance", self.lesson),
+                json!({"present": [self.luca]}),
+            )
+            .assert_status(200);
     }
 }
