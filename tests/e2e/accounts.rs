@@ -277,3 +277,37 @@ async fn a_planted_csrf_cookie_does_not_forge_requests_of_a_logged_in_user() {
         .expect("post");
     assert_eq!(genuine.status().as_u16(), 201);
 }
+
+/// Logging in without asking for a page, an operator starts on the vouchers dashboard and a
+/// shopkeeper on the shop's page — their work — while a citizen starts on the home page and a
+/// login that asked for a page goes there.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_role_lands_on_its_work_after_logging_in() {
+    let instance = TestInstance::new("landing", crate::support::VOUCHERS);
+    for (name, role) in [
+        ("operatrice", "operator"),
+        ("bottega", "merchant"),
+        ("anna", "citizen"),
+    ] {
+        crate::support::add_user(&instance, name, role);
+    }
+    let server = Server::start(&[instance.path()]);
+    for (name, next, lands) in [
+        ("operatrice", None, "/p/vouchers/dashboard"),
+        ("bottega", None, "/p/vouchers/merchant"),
+        ("anna", None, "/"),
+        ("operatrice", Some("/me"), "/me"),
+    ] {
+        let client = Client::new();
+        let mut form = vec![("username", name), ("password", crate::support::PASSWORD)];
+        form.extend(next.map(|next| ("next", next)));
+        let response = client.post_form(&server, "/login", &form).await;
+        assert_eq!(response.status().as_u16(), 303, "login of {name}");
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default();
+        assert_eq!(location, lands, "{name} asking for {next:?}");
+    }
+}

@@ -75,6 +75,12 @@ pub struct PluginInfo {
     /// anything about people: without it their data would be missing from both.
     #[serde(default)]
     pub personal_data: Option<String>,
+    /// Where a person holding one of the plugin's roles starts after logging in: role → a `GET`
+    /// route relative to `/p/NAME` (`operator = "/dashboard"`), so an operator lands on their
+    /// work queue, not on the citizens' home page. The first plugin of the instance (by name)
+    /// naming one of the person's roles decides; a login that asked to go somewhere goes there instead.
+    #[serde(default)]
+    pub landing: BTreeMap<String, String>,
 }
 
 /// A `[collections.NAME]` table.
@@ -164,6 +170,22 @@ impl PluginMeta {
                 diagnostics.push(at.diagnostic(
                     &["plugin", "roles", &i.to_string()],
                     format!("{role:?} is not a valid role name: use lower-case letters, digits and underscores"),
+                ));
+            }
+        }
+        for (role, route) in &info.landing {
+            if !info.roles.contains(role) {
+                diagnostics.push(at.diagnostic(
+                    &["plugin", "landing", role],
+                    format!("{role:?} is not one of the plugin's roles: list it in `roles` first"),
+                ));
+            } else if !route.starts_with('/')
+                || route.starts_with("//")
+                || route.contains(['\\', '?', '#'])
+            {
+                diagnostics.push(at.diagnostic(
+                    &["plugin", "landing", role],
+                    format!("{route:?} is not a route of the plugin: write a path such as \"/dashboard\""),
                 ));
             }
         }

@@ -67,9 +67,21 @@ pub struct LoadedPlugin {
     pub personal_data: Option<String>,
     /// The roles its `plugin.toml` declares (the only ones it may see or list).
     pub roles: Vec<String>,
+    /// Where a holder of one of its roles starts after logging in: role → route in the plugin.
+    pub landing: BTreeMap<String, String>,
     pub dir: PathBuf,
     pre: PluginPre<CallState>,
     ctx: Arc<PluginContext>,
+}
+
+impl LoadedPlugin {
+    /// The page a person holding `roles` starts from in this plugin, if it names one of them.
+    pub fn landing_for(&self, roles: &[String]) -> Option<String> {
+        self.landing
+            .iter()
+            .find(|(role, _)| roles.contains(role))
+            .map(|(_, route)| format!("/p/{}{route}", self.name))
+    }
 }
 
 pub struct Instance {
@@ -129,6 +141,15 @@ pub(super) fn theme_of(
 pub type HandleResult = Result<HttpResponse, PluginError>;
 
 impl Instance {
+    /// Where a person holding `roles` starts after logging in without asking for a page: the
+    /// first plugin (by name) with a landing page for one of their roles, else the home page.
+    pub fn landing_for(&self, roles: &[String]) -> String {
+        self.plugins
+            .values()
+            .find_map(|plugin| plugin.landing_for(roles))
+            .unwrap_or_else(|| "/".to_owned())
+    }
+
     pub fn id(&self) -> &str {
         &self.manifest.instance.id
     }
@@ -380,6 +401,7 @@ impl Instance {
                 .collect(),
             mine: meta.plugin.mine.clone(),
             personal_data: meta.plugin.personal_data.clone(),
+            landing: meta.plugin.landing.clone(),
             dir: package.dir.clone(),
             pre,
             ctx: Arc::new(ctx),

@@ -260,7 +260,17 @@ pub(super) async fn start_session(ctx: &mut Ctx, user_id: &str, next: &str) -> R
         };
     ctx.jar = ctx.jar.clone().add(ctx.cookie(SESSION_COOKIE, token, true));
     ctx.rotate_csrf();
-    (ctx.jar.clone(), Redirect::to(next)).into_response()
+    // Asked for no page: an operator starts on their work queue, a citizen on the home page.
+    let next = if next == "/" {
+        match users::find_by_id(&instance.db, instance.id(), user_id).await {
+            Ok(Some(user)) => instance.landing_for(&user.roles),
+            Ok(None) => "/".to_owned(),
+            Err(err) => return WebError::from(err).render(ctx),
+        }
+    } else {
+        next.to_owned()
+    };
+    (ctx.jar.clone(), Redirect::to(&next)).into_response()
 }
 
 pub async fn signup_form(ctx: Ctx) -> Response {

@@ -223,3 +223,35 @@ every = "30m"
     assert!(schema.check(&serde_json::json!({"name": "Anna"})).is_ok());
     assert_eq!(meta.jobs[0].every, std::time::Duration::from_secs(1800));
 }
+
+#[test]
+fn a_landing_page_names_one_of_the_plugin_s_roles_and_one_of_its_routes() {
+    let territory = Territory::new();
+    territory.plugin(
+        "hello",
+        r#"[plugin]
+name = "hello"
+version = "1.0.0"
+api = "^1.0"
+title = { it = "Prova", en = "Test" }
+roles = ["operator", "merchant"]
+landing = { operator = "/dashboard", shop = "/shop", merchant = "https://altrove.example/x" }
+"#,
+    );
+    let faults = faults(scan(&territory));
+    assert_eq!(faults.len(), 2, "{faults:#?}");
+    assert_fault(
+        &faults,
+        "hello/plugin.toml",
+        7,
+        "plugin.landing.shop",
+        "\"shop\" is not one of the plugin's roles",
+    );
+    assert_fault(
+        &faults,
+        "hello/plugin.toml",
+        7,
+        "plugin.landing.merchant",
+        "is not a route of the plugin",
+    );
+}
