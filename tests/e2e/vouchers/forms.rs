@@ -106,6 +106,22 @@ async fn forms_work_without_javascript_and_show_what_to_fix() {
         page.contains("/request-info"),
         "the operator sees the review forms: {page}"
     );
+    // Rejecting is a second, deliberate step: the form waits inside a closed disclosure named
+    // for the action, its button saying what it confirms.
+    let confirm = |page: &str| {
+        let opening = page
+            .find("<details class=\"confirm\"")
+            .expect("a disclosure");
+        let form = page.find(&format!("action=\"{application}/reject\""));
+        let closing = page[opening..].find("</details>").map(|at| opening + at);
+        assert!(
+            matches!((form, closing), (Some(form), Some(closing)) if opening < form && form < closing),
+            "the rejection form inside the disclosure: {page}"
+        );
+        page[opening..].starts_with("<details class=\"confirm\" open>")
+    };
+    assert!(!confirm(&page), "closed at first");
+    assert!(page.contains("Conferma il rigetto"), "{page}");
     let response = operator
         .post_form(&server, &format!("{application}/reject"), &[("reason", "")])
         .await;
@@ -114,6 +130,8 @@ async fn forms_work_without_javascript_and_show_what_to_fix() {
         422,
         "a rejection needs a reason"
     );
+    let page = response.text().await.expect("page");
+    assert!(confirm(&page), "open again where the reason is missing");
     let response = operator
         .post_form(
             &server,
