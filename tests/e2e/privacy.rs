@@ -398,3 +398,61 @@ async fn an_erasure_asked_by_the_person_is_carried_out_by_the_administrator() {
         "the chain survives: {page}"
     );
 }
+
+/// Every page's footer links the legal notes, the accessibility statement and the contacts,
+/// public pages in the territory's words: its own where its theme has them (the contacts here),
+/// the default theme's otherwise, naming the instance; markup in a territory's text is shown as
+/// text.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_footer_links_the_territory_s_legal_notes_accessibility_statement_and_contacts() {
+    let (instance, themes) = territory_with_notice("1");
+    let folder = themes.path().join("territorio/pages/contacts");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(
+        folder.join("it.md"),
+        "# Contatti\n\nUfficio Servizi Sociali, Piazza Grande 1. <script>alert(1)</script>\n",
+    )
+    .expect("contacts");
+    let server = Server::start(&[instance.path()]);
+    let visitor = Client::new();
+
+    let home = get_html(&visitor, &server, "/")
+        .await
+        .text()
+        .await
+        .expect("home");
+    for link in [
+        "<a href=\"/note-legali\">Note legali</a>",
+        "<a href=\"/accessibilita\">Dichiarazione di accessibilità</a>",
+        "<a href=\"/contatti\">Contatti</a>",
+    ] {
+        assert!(home.contains(link), "{link} in the footer: {home}");
+    }
+    let legal = get_html(&visitor, &server, "/note-legali").await;
+    assert_eq!(legal.status().as_u16(), 200);
+    let legal = legal.text().await.expect("legal");
+    assert!(
+        legal.contains("<h1>Note legali</h1>") && legal.contains("GNU Affero"),
+        "the default theme's notes: {legal}"
+    );
+    let accessibility = get_html(&visitor, &server, "/accessibilita")
+        .await
+        .text()
+        .await
+        .expect("statement");
+    assert!(
+        accessibility.contains("WCAG 2.1") && accessibility.contains("Difensore civico"),
+        "{accessibility}"
+    );
+    let contacts = get_html(&visitor, &server, "/contatti")
+        .await
+        .text()
+        .await
+        .expect("contacts");
+    assert!(
+        contacts.contains("Ufficio Servizi Sociali, Piazza Grande 1.")
+            && contacts.contains("&lt;script&gt;")
+            && !contacts.contains("<script>alert"),
+        "the territory's own contacts, markup shown as text: {contacts}"
+    );
+}

@@ -10,8 +10,10 @@
 mod catalogues;
 mod diagnose;
 mod filters;
+mod pages;
 mod privacy;
 mod qr;
+mod texts;
 
 pub use diagnose::Spot;
 
@@ -24,7 +26,9 @@ use serde_json::{Map, Value as Json};
 use tera::Tera;
 
 pub use catalogues::Catalogues;
-pub use privacy::{Notice, markdown_to_html};
+pub use pages::Page;
+pub use privacy::Notice;
+pub use texts::{Texts, markdown_to_html};
 pub use trama_manifest::locales::{DEFAULT_THEME, SOURCE_LOCALE};
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +83,8 @@ pub struct Theme {
     static_dirs: Vec<PathBuf>,
     /// The privacy notice people agree to, if the theme (or the default theme) has one.
     privacy: Option<Notice>,
+    /// The footer's legal notes, accessibility statement and contacts.
+    pages: pages::Pages,
 }
 
 /// What a theme is built from: the themes folder, the theme, the instance's language and each
@@ -138,6 +144,8 @@ impl Theme {
             themes_root.join(theme).join("locales"),
             themes_root.join(DEFAULT_THEME).join("privacy"),
             themes_root.join(theme).join("privacy"),
+            themes_root.join(DEFAULT_THEME).join("pages"),
+            themes_root.join(theme).join("pages"),
         ];
         for plugin in plugins {
             sources.push(plugin.dir.join("templates"));
@@ -245,8 +253,10 @@ impl Theme {
         }
         static_dirs.push(default_dir.join("static"));
         let privacy = Notice::load(&theme_dir, &default_dir)?;
+        let pages = pages::Pages::load(&theme_dir, &default_dir)?;
         Ok(Self {
             privacy,
+            pages,
             tera,
             sources: templates.into_iter().collect(),
             catalogues: Arc::new(Catalogues::new(catalogues, locale)),
@@ -258,6 +268,11 @@ impl Theme {
     /// The privacy notice, if the theme has one.
     pub fn privacy(&self) -> Option<&Notice> {
         self.privacy.as_ref()
+    }
+
+    /// A page of the footer, if the theme (or the default theme) has it.
+    pub fn page(&self, page: Page) -> Option<&Texts> {
+        self.pages.get(page)
     }
 
     pub fn has_template(&self, name: &str) -> bool {

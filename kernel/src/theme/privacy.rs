@@ -7,13 +7,12 @@
 //! `version` asks everyone again at their next page (see `crate::privacy`), while a typo fixed
 //! in the text without a new version does not.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use pulldown_cmark::{Event, Parser, html};
 use serde_json::Value as Json;
 
 use super::ThemeError;
+use super::texts::{Texts, read};
 
 /// The longest version label: it is stored with every agreement.
 const MAX_VERSION_CHARS: usize = 40;
@@ -25,8 +24,8 @@ pub struct Notice {
     pub version: String,
     /// When the notice last changed, written as Italians read a date (`04/12/2026`).
     pub updated: Option<String>,
-    /// Markdown by language, with the file each came from.
-    texts: BTreeMap<String, (PathBuf, String)>,
+    /// The text in each language.
+    texts: Texts,
 }
 
 #[derive(serde::Deserialize)]
@@ -68,33 +67,7 @@ impl Notice {
                 ),
             });
         }
-        let mut texts = BTreeMap::new();
-        let entries = std::fs::read_dir(folder).map_err(|source| ThemeError::Read {
-            path: folder.to_path_buf(),
-            source,
-        })?;
-        for entry in entries.flatten() {
-            let file = entry.path();
-            let Some(locale) = file
-                .file_name()
-                .and_then(|name| name.to_str())
-                .and_then(|name| name.strip_suffix(".md"))
-            else {
-                continue;
-            };
-            let body = read(&file)?;
-            // A template error is found when the theme loads, not when a citizen opens the page.
-            tera::Tera::default()
-                .add_raw_template(&file.display().to_string(), &body)
-                .map_err(|err| template_error(&file, &err))?;
-            texts.insert(locale.to_owned(), (file, body));
-        }
-        if texts.is_empty() {
-            return Err(ThemeError::Catalogue {
-                path,
-                message: "the notice has no text: add privacy/it.md beside notice.toml".into(),
-            });
-        }
+        let texts = Texts::read(folder, "privacy")?;
         Ok(Self {
             version,
             // As the territory writes dates: 04/12/2026.
@@ -106,63 +79,15 @@ impl Notice {
         })
     }
 
-    /// The notice in `locale` as HTML: in that language, else in `fallback` (the instance's
-    /// language), else in Italian, else in any language it has. `context` fills the text's
-    /// placeholders (`{{ instance.name }}`).
+    /// The notice in `locale` as HTML (see [`Texts::html`]).
     pub fn html(&self, locale: &str, fallback: &str, context: &Json) -> Result<String, ThemeError> {
-        let (file, body) = [locale, fallback, super::SOURCE_LOCALE]
-            .iter()
-            .find_map(|wanted| self.texts.get(*wanted))
-            .or_else(|| self.texts.values().next())
-            .ok_or_else(|| ThemeError::Template {
-                spot: None,
-                message: "the privacy notice has no text".into(),
-            })?;
-        let context =
-            tera::Context::from_value(context.clone()).map_err(|err| ThemeError::Template {
-                spot: None,
-                message: super::diagnose::chain(&err).join(": "),
-            })?;
-        let markdown =
-            tera::Tera::one_off(body, &context, false).map_err(|err| template_error(file, &err))?;
-        Ok(markdown_to_html(&markdown))
+        self.texts.html(locale, fallback, context)
     }
 
     /// The languages the notice is written in.
     pub fn locales(&self) -> impl Iterator<Item = &str> {
-        self.texts.keys().map(String::as_str)
+        self.texts.locales()
     }
-}
-
-/// Markdown to HTML. Markup written inside the Markdown is shown as text, never obeyed: the
-/// notice is shown to every visitor, so it carries no script whatever its author pasted.
-pub fn markdown_to_html(markdown: &str) -> String {
-    let events = Parser::new(markdown).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        other => other,
-    });
-    let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, events);
-    out
-}
-
-/// A template error in the notice's text, naming its file.
-fn template_error(file: &Path, err: &tera::Error) -> ThemeError {
-    ThemeError::Template {
-        spot: None,
-        message: format!(
-            "{}: {}",
-            file.display(),
-            super::diagnose::chain(err).join(": ")
-        ),
-    }
-}
-
-fn read(path: &Path) -> Result<String, ThemeError> {
-    std::fs::read_to_string(path).map_err(|source| ThemeError::Read {
-        path: path.to_path_buf(),
-        source,
-    })
 }
 
 #[cfg(test)]
@@ -234,14 +159,5 @@ mod tests {
                 .unwrap_or_default();
             assert!(err.contains(expected), "{files:?}: {err}");
         }
-    }
-
-    #[test]
-    fn markup_in_the_notice_is_shown_not_obeyed() {
-        let html = markdown_to_html("# Informativa\n\n<script>alert(1)</script>\n\nTesto <b>x</b>");
-        assert!(html.contains("<h1>Informativa</h1>"), "{html}");
-        assert!(!html.contains("<script>"), "{html}");
-        assert!(html.contains("&lt;script&gt;"), "{html}");
-        assert!(!html.contains("<b>"), "{html}");
     }
 }

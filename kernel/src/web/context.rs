@@ -296,6 +296,16 @@ impl Ctx {
             "plugins": plugins,
             // The notice's version, for the sign-up form's "I accept" (none: no notice).
             "privacy_version": self.instance.theme.privacy().map(|notice| notice.version.as_str()),
+            // The footer's legal notes, accessibility statement and contacts the theme has; the
+            // template names each with `t[p.key]`.
+            "footer_pages": crate::theme::Page::ALL
+                .iter()
+                .filter(|page| self.instance.theme.page(**page).is_some())
+                .map(|page| serde_json::json!({
+                    "href": format!("/{}", page.slug()),
+                    "key": page.title_key(),
+                }))
+                .collect::<Vec<_>>(),
         })
     }
 }

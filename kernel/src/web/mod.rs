@@ -7,6 +7,7 @@ mod body;
 mod context;
 mod dev_page;
 mod error;
+mod footer;
 pub(crate) mod form;
 mod governance;
 mod headers;
@@ -188,6 +189,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(account::router())
         .merge(privacy::router())
+        .merge(footer::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/{*path}", get(pages::static_file))
         .route("/p/{plugin}", any(plugin_route::handle_root))
