@@ -75,6 +75,15 @@ pub struct PluginInfo {
     /// anything about people: without it their data would be missing from both.
     #[serde(default)]
     pub personal_data: Option<String>,
+    /// Whether the coordination table may offer the plugin (`listed = false` for test fixtures
+    /// and examples): an unlisted plugin is never shown to the table's members, and the kernel
+    /// refuses a proposal that names it, so a test plugin cannot reach a real instance by vote.
+    #[serde(default = "listed_by_default")]
+    pub listed: bool,
+}
+
+fn listed_by_default() -> bool {
+    true
 }
 
 /// A `[collections.NAME]` table.

@@ -6,6 +6,8 @@ use serde_json::{Value as Json, json};
 use trama_manifest::{Capability, Overlay, OverlayChange, Registry};
 
 use super::GovernanceError;
+use super::value;
+use super::words::{Words, plugin_title, setting_label};
 use crate::board::Change;
 use crate::instance::Instance;
 
@@ -24,6 +26,10 @@ pub struct Draft {
     pub key: String,
     #[serde(default)]
     pub value: String,
+    /// The value comes from the form's widget for the setting: read as its schema's type says
+    /// (`12` for a text setting is the text "12"; a list is one item a line), not as TOML.
+    #[serde(default)]
+    pub widget: bool,
     /// For `theme`: the theme folder.
     #[serde(default)]
     pub theme: String,
@@ -43,10 +49,20 @@ fn path(segments: &[&str]) -> Vec<String> {
     segments.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// A change setting the value at `segments`.
+fn set(segments: &[&str], value: Json) -> Change {
+    Change {
+        path: path(segments),
+        value,
+        before: None,
+    }
+}
+
 /// The title and the changes `draft` asks for on `instance`.
 pub fn changes(
     instance: &Instance,
     draft: &Draft,
+    words: &Words<'_>,
 ) -> Result<(String, Vec<Change>), GovernanceError> {
     let plugin = draft.plugin.trim();
     let registry = Registry::scan(&instance.manifest.registry.plugins)?;
@@ -54,9 +70,19 @@ pub fn changes(
         if plugin.is_empty() {
             return Err(invalid("plugin: choose the plugin the proposal is about"));
         }
-        if registry.versions(plugin).next().is_none() {
+        let Some(latest) = registry.versions(plugin).last() else {
             return Err(invalid(format!(
                 "plugin: there is no plugin `{plugin}` in this instance's plugin folders"
+            )));
+        };
+        // Test fixtures and examples are never put to the table, whatever a client posts.
+        if !latest.meta.plugin.listed {
+            return Err(invalid(words.say(
+                "governance_refuse.unlisted",
+                &[(
+                    "plugin",
+                    format!("«{}»", plugin_title(Some(latest), plugin, words.locale)),
+                )],
             )));
         }
         Ok(())
@@ -72,10 +98,7 @@ pub fn changes(
             let changes = match requested {
                 // Listed in the manifest and disabled: switching it back on keeps its version
                 // and capabilities as they were granted.
-                Some(_) => vec![Change {
-                    path: path(&["plugins", plugin, "enabled"]),
-                    value: Json::Bool(true),
-                }],
+                Some(_) => vec![set(&["plugins", plugin, "enabled"], Json::Bool(true))],
                 None => {
                     let Some(latest) = registry.versions(plugin).last() else {
                         return Err(invalid(format!("plugin: no version of `{plugin}` found")));
@@ -92,18 +115,9 @@ pub fn changes(
                     // Leaf keys, so that a later change of one of them (or of a setting)
                     // never erases the others.
                     vec![
-                        Change {
-                            path: path(&["plugins", plugin, "version"]),
-                            value: json!(format!("^{version}")),
-                        },
-                        Change {
-                            path: path(&["plugins", plugin, "enabled"]),
-                            value: Json::Bool(true),
-                        },
-                        Change {
-                            path: path(&["plugins", plugin, "capabilities"]),
-                            value: json!(capabilities),
-                        },
+                        set(&["plugins", plugin, "version"], json!(format!("^{version}"))),
+                        set(&["plugins", plugin, "enabled"], Json::Bool(true)),
+                        set(&["plugins", plugin, "capabilities"], json!(capabilities)),
                     ]
                 }
             };
@@ -116,10 +130,7 @@ pub fn changes(
             }
             Ok((
                 format!("Disattivare {plugin} / Disable {plugin}"),
-                vec![Change {
-                    path: path(&["plugins", plugin, "enabled"]),
-                    value: Json::Bool(false),
-                }],
+                vec![set(&["plugins", plugin, "enabled"], Json::Bool(false))],
             ))
         }
         "upgrade" => {
@@ -161,31 +172,59 @@ pub fn changes(
             }
             Ok((
                 format!("Aggiornare {plugin} a {target} / Upgrade {plugin} to {target}"),
-                vec![Change {
-                    path: path(&["plugins", plugin, "version"]),
-                    value: Json::String(format!("={target}")),
-                }],
+                vec![set(&["plugins", plugin, "version"], Json::String(format!("={target}")))],
             ))
         }
         "settings" => {
             known()?;
-            if requested.is_none() {
+            let Some(requested) = requested else {
                 return Err(invalid(format!(
                     "plugin: `{plugin}` is not in the manifest; enable it first"
                 )));
-            }
+            };
             let key = draft.key.trim();
             if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(invalid(
-                    "key: write the name of a setting, such as `greeting`",
-                ));
+                return Err(invalid(words.say("governance_refuse.no_setting", &[])));
             }
-            let value = parse_value(&draft.value);
+            // The schema of the version that runs (else the one the manifest asks for).
+            let package = running
+                .and_then(|running| {
+                    registry
+                        .versions(plugin)
+                        .find(|p| p.version() == &running.version)
+                })
+                .or_else(|| registry.best_match(plugin, &requested.version));
+            let title = format!("«{}»", plugin_title(package, plugin, words.locale));
+            let Some(spec) = package.and_then(|p| p.meta.settings.get(key)) else {
+                return Err(invalid(words.say(
+                    "governance_refuse.unknown_setting",
+                    &[("setting", key.to_owned()), ("plugin", title)],
+                )));
+            };
+            let label = format!("«{}» ({key})", setting_label(package, key, words.locale));
+            let value = if draft.widget {
+                value::from_widget(spec, &draft.value)
+            } else {
+                Ok(parse_value(&draft.value))
+            }
+            .and_then(|value| value::fits(spec, value))
+            .map_err(|fault| {
+                invalid(words.say(
+                    "governance_refuse.setting_value",
+                    &[("setting", label), ("reason", fault.words(words))],
+                ))
+            })?;
+            let before = requested
+                .settings
+                .get(key)
+                .cloned()
+                .or_else(|| spec.default.clone());
             Ok((
                 format!("{plugin}: {key}"),
                 vec![Change {
                     path: path(&["plugins", plugin, "settings", key]),
                     value,
+                    before,
                 }],
             ))
         }
@@ -199,10 +238,7 @@ pub fn changes(
             }
             Ok((
                 format!("Tema {theme} / Theme {theme}"),
-                vec![Change {
-                    path: path(&["instance", "theme"]),
-                    value: Json::String(theme.to_owned()),
-                }],
+                vec![set(&["instance", "theme"], Json::String(theme.to_owned()))],
             ))
         }
         other => Err(invalid(format!(

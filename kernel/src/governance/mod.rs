@@ -10,6 +10,8 @@
 //! Every step is in the audit log.
 
 mod draft;
+mod value;
+mod words;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +21,8 @@ use tokio::sync::watch;
 
 pub use crate::board::{Board, Choice, Member, Proposal, Status, count as count_votes};
 pub use draft::{Draft, KINDS, parse_value};
+pub use value::{Fault, from_widget};
+pub use words::{Words, plugin_title, setting_label};
 
 use crate::board::{Cast, Claim, Decision, Finish, Verdict};
 
@@ -102,20 +106,11 @@ struct Notice<'a> {
 impl Notice<'_> {
     /// Subject and body in `locale` (the member's choice, else the instance's language).
     fn words(&self, catalogues: &crate::theme::Catalogues, locale: &str) -> (String, String) {
-        let fill = |key: &str| {
-            let message = catalogues.text(locale, key).unwrap_or(key);
-            trama_common::message::fill(message, |name| {
-                self.args
-                    .iter()
-                    .find(|(arg, _)| *arg == name)
-                    .map(|(_, value)| value.clone())
-            })
-            .unwrap_or_else(|err| {
-                tracing::warn!(%err, key, "a governance notice's message does not fill");
-                message.to_owned()
-            })
-        };
-        (fill(self.subject), fill(self.body))
+        let words = Words { catalogues, locale };
+        (
+            words.say(self.subject, self.args),
+            words.say(self.body, self.args),
+        )
     }
 }
 
@@ -151,15 +146,22 @@ async fn tell_members(instance: &Instance, key: &str, notice: &Notice<'_>, numbe
     }
 }
 
-/// Checks `draft` and opens it for votes; returns the stored proposal.
+/// Checks `draft` and opens it for votes; returns the stored proposal. A refusal is worded in
+/// `locale`, the member's language.
 pub async fn propose(
     live: &LiveInstance,
     member: &Member,
     draft: &Draft,
+    locale: &str,
 ) -> Result<Proposal, GovernanceError> {
     let instance = live.current();
     let board = Board::new(instance.db.clone(), instance.id());
-    let (title, changes) = draft::changes(&instance, draft)?;
+    let catalogues = instance.theme.catalogues();
+    let words = Words {
+        catalogues: &catalogues,
+        locale,
+    };
+    let (title, changes) = draft::changes(&instance, draft, &words)?;
     let before = board.overlay().await?;
     let after = draft::with_changes(&before, &changes, "this proposal")?;
     let diff = draft::check(&instance, &before, &after)?;
