@@ -115,7 +115,10 @@ pub fn changes(
                     // Leaf keys, so that a later change of one of them (or of a setting)
                     // never erases the others.
                     vec![
-                        set(&["plugins", plugin, "version"], json!(format!("^{version}"))),
+                        set(
+                            &["plugins", plugin, "version"],
+                            json!(format!("^{version}")),
+                        ),
                         set(&["plugins", plugin, "enabled"], Json::Bool(true)),
                         set(&["plugins", plugin, "capabilities"], json!(capabilities)),
                     ]
@@ -172,7 +175,10 @@ pub fn changes(
             }
             Ok((
                 format!("Aggiornare {plugin} a {target} / Upgrade {plugin} to {target}"),
-                vec![set(&["plugins", plugin, "version"], Json::String(format!("={target}")))],
+                vec![set(
+                    &["plugins", plugin, "version"],
+                    Json::String(format!("={target}")),
+                )],
             ))
         }
         "settings" => {

@@ -118,7 +118,9 @@ fn settings(ctx: &Ctx, registry: &Registry) -> Vec<serde_json::Value> {
         let title = governance::plugin_title(Some(package), name, &ctx.locale);
         for key in package.meta.settings.names() {
             let label = governance::setting_label(Some(package), key, &ctx.locale);
-            all.push(json!({ "key": format!("{name}.{key}"), "text": format!("{title}: {label}") }));
+            all.push(
+                json!({ "key": format!("{name}.{key}"), "text": format!("{title}: {label}") }),
+            );
         }
     }
     all
@@ -128,11 +130,9 @@ fn settings(ctx: &Ctx, registry: &Registry) -> Vec<serde_json::Value> {
 fn widget_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(text) => text.clone(),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .map(widget_text)
-            .collect::<Vec<_>>()
-            .join("\n"),
+        serde_json::Value::Array(items) => {
+            items.iter().map(widget_text).collect::<Vec<_>>().join("\n")
+        }
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
     }
@@ -219,8 +219,10 @@ async fn table(
             "text": words(ctx).rules(rules),
         },
         "kinds": kinds(ctx),
+        // The first form's kinds: settings have a form of their own, with a widget per setting.
+        "service_kinds": kinds(ctx).into_iter().filter(|k| k["value"] != "settings").collect::<Vec<_>>(),
         "registry": names,
-        "plugins": plugins,
+        "offered": plugins,
         "settings": settings(ctx, &registry),
         "setting": step,
         "draft": {
@@ -250,7 +252,11 @@ pub async fn overview(ctx: Ctx, Query(step): Query<Step>) -> Response {
     };
     let setting = step.setting.split_once('.');
     let draft = Draft {
-        kind: if setting.is_some() { "settings".into() } else { String::new() },
+        kind: if setting.is_some() {
+            "settings".into()
+        } else {
+            String::new()
+        },
         ..Draft::default()
     };
     match table(&ctx, &me, setting, &draft, None).await {
