@@ -206,7 +206,14 @@ pub fn listed_copy(name: &str, to: &Path, version: Option<&str>) {
     for entry in std::fs::read_dir(&from).expect("plugin folder").flatten() {
         let file_name = entry.file_name();
         // The sources stay behind: a folder with a `Cargo.toml` is one the tests build.
-        let sources = ["plugin.toml", "Cargo.toml", "src", "tests", "benches", "target"];
+        let sources = [
+            "plugin.toml",
+            "Cargo.toml",
+            "src",
+            "tests",
+            "benches",
+            "target",
+        ];
         if sources.iter().any(|source| file_name == *source) {
             continue;
         }
