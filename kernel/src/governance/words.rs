@@ -185,3 +185,93 @@ pub fn setting_label(package: Option<&PluginPackage>, key: &str, locale: &str) -
         .unwrap_or(key)
         .to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::board::Status;
+    use serde_json::json;
+
+    /// The default theme's catalogues, as the repository has them.
+    fn catalogues() -> Catalogues {
+        let locales =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../themes/default/locales");
+        let read = |code: &str| -> (String, Json) {
+            let text =
+                std::fs::read_to_string(locales.join(format!("{code}.toml"))).expect("a catalogue");
+            let table: toml::Table = text.parse().expect("TOML");
+            (code.to_owned(), serde_json::to_value(table).expect("JSON"))
+        };
+        Catalogues::new([read("it"), read("en")].into(), "it")
+    }
+
+    #[test]
+    fn durations_and_majorities_are_said_in_words_and_plurals() {
+        let catalogues = catalogues();
+        let it = Words {
+            catalogues: &catalogues,
+            locale: "it",
+        };
+        let en = Words {
+            catalogues: &catalogues,
+            locale: "en",
+        };
+        let hours = |h: u64| Duration::from_secs(h * 3600);
+        assert_eq!(it.duration(hours(7 * 24)), "7 giorni");
+        assert_eq!(it.duration(hours(24)), "1 giorno");
+        assert_eq!(it.duration(hours(36)), "36 ore");
+        assert_eq!(it.duration(hours(1)), "1 ora");
+        assert_eq!(it.duration(Duration::from_secs(90 * 60)), "90 minuti");
+        assert_eq!(en.duration(hours(36)), "36 hours");
+        assert_eq!(en.duration(hours(24)), "1 day");
+        assert_eq!(it.majority(Majority::Simple), "maggioranza semplice");
+        assert_eq!(
+            it.majority(Majority::TwoThirds),
+            "maggioranza qualificata (2/3)"
+        );
+        let rules = trama_manifest::Governance {
+            quorum_percent: 50,
+            majority: Majority::Simple,
+            voting_window: hours(7 * 24),
+        };
+        assert_eq!(
+            it.rules(&rules),
+            "Regole: quorum del 50% dei componenti, maggioranza semplice, votazione aperta per 7 giorni."
+        );
+    }
+
+    #[test]
+    fn a_setting_change_says_from_what_to_what() {
+        let catalogues = catalogues();
+        let it = Words {
+            catalogues: &catalogues,
+            locale: "it",
+        };
+        let proposal = Proposal {
+            number: 1,
+            title: "vouchers: retention_days".into(),
+            kind: "settings".into(),
+            changes: vec![Change {
+                path: ["plugins", "vouchers", "settings", "retention_days"]
+                    .map(String::from)
+                    .to_vec(),
+                value: json!(3650),
+                before: Some(json!(1825)),
+            }],
+            diff: String::new(),
+            status: Status::Open,
+            proposed_by: "u".into(),
+            created_at: 0,
+            closes_at: 0,
+            decided_at: None,
+            outcome: None,
+        };
+        // Without the plugin in the folders, its id and the setting's name stand in.
+        assert_eq!(
+            it.explain(&proposal, &Registry::default()),
+            "Cambiare «retention_days» di «vouchers» da 1825 a 3650"
+        );
+        assert_eq!(it.value(&json!(["a", "b"])), "«a», «b»");
+        assert_eq!(it.value(&json!(true)), "sì");
+    }
+}

@@ -52,13 +52,15 @@ fn kinds(ctx: &Ctx) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// A proposal as pages show it: its status in words.
-fn shown(ctx: &Ctx, proposal: &governance::Proposal) -> serde_json::Value {
+/// A proposal as pages show it: its status and what it would do in words (`registry` names
+/// the plugins and settings it is about).
+fn shown(ctx: &Ctx, proposal: &governance::Proposal, registry: &Registry) -> serde_json::Value {
     let mut value = json!(proposal);
     value["status_label"] = json!(msg(
         ctx,
         &format!("governance_status_{}", proposal.status.as_str())
     ));
+    value["explanation"] = json!(words(ctx).explain(proposal, registry));
     value
 }
 
@@ -201,9 +203,9 @@ async fn table(
         .into_iter()
         .partition(|p| p.status == governance::Status::Open);
     let rules = &ctx.instance.manifest.governance;
-    let open: Vec<_> = open.iter().map(|p| shown(ctx, p)).collect();
-    let closed: Vec<_> = closed.iter().map(|p| shown(ctx, p)).collect();
     let registry = registry(ctx);
+    let open: Vec<_> = open.iter().map(|p| shown(ctx, p, &registry)).collect();
+    let closed: Vec<_> = closed.iter().map(|p| shown(ctx, p, &registry)).collect();
     let plugins = offered(ctx, &registry);
     let names: Vec<_> = plugins.iter().map(|p| p["name"].clone()).collect();
     let step = setting.and_then(|(plugin, key)| setting_step(ctx, &registry, plugin, key));
@@ -362,8 +364,7 @@ pub async fn show(ctx: Ctx, Path(number): Path<String>) -> Response {
         "proposal.html",
         StatusCode::OK,
         json!({
-            "proposal": shown(&ctx, &proposal),
-            "explanation": words(&ctx).explain(&proposal, &registry(&ctx)),
+            "proposal": shown(&ctx, &proposal, &registry(&ctx)),
             "rules_text": words(&ctx).rules(&ctx.instance.manifest.governance),
             "tally_text": tally_text,
             "votes": votes,
