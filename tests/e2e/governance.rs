@@ -567,6 +567,10 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
         page.contains("maggioranza semplice") && page.contains("7 giorni"),
         "{page}"
     );
+    assert!(
+        page.contains("<option value=\"valle-serena\">"),
+        "themes are chosen, not typed: {page}"
+    );
     for test_plugin in ["hello", "rogue", "api-one"] {
         assert!(
             !page.contains(&format!("value=\"{test_plugin}\""))
@@ -677,6 +681,11 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
     let stored = proposal(&comune, &server, number).await;
     assert_eq!(stored["changes"][0]["value"], 5, "typed: {stored}");
     assert_eq!(stored["changes"][0]["before"], 3, "{stored}");
+    assert_eq!(
+        stored["title"],
+        "Cambiare «Bambini al massimo per gruppo (anche la capienza dello spazio vale come limite)» di «Doposcuola» da 3 a 5",
+        "the title is the proposal in the instance's words"
+    );
 
     // A text setting keeps digits as text, and a list is one item a line.
     let number_text = propose(

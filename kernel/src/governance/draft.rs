@@ -58,12 +58,12 @@ fn set(segments: &[&str], value: Json) -> Change {
     }
 }
 
-/// The title and the changes `draft` asks for on `instance`.
+/// The changes `draft` asks for on `instance` (its title is said from them: [`Words::explain`]).
 pub fn changes(
     instance: &Instance,
     draft: &Draft,
     words: &Words<'_>,
-) -> Result<(String, Vec<Change>), GovernanceError> {
+) -> Result<Vec<Change>, GovernanceError> {
     let plugin = draft.plugin.trim();
     let registry = Registry::scan(&instance.manifest.registry.plugins)?;
     let known = || -> Result<(), GovernanceError> {
@@ -124,17 +124,17 @@ pub fn changes(
                     ]
                 }
             };
-            Ok((format!("Attivare {plugin} / Enable {plugin}"), changes))
+            Ok(changes)
         }
         "disable" => {
             known()?;
             if running.is_none() {
                 return Err(invalid(format!("plugin: `{plugin}` is not enabled")));
             }
-            Ok((
-                format!("Disattivare {plugin} / Disable {plugin}"),
-                vec![set(&["plugins", plugin, "enabled"], Json::Bool(false))],
-            ))
+            Ok(vec![set(
+                &["plugins", plugin, "enabled"],
+                Json::Bool(false),
+            )])
         }
         "upgrade" => {
             known()?;
@@ -173,13 +173,10 @@ pub fn changes(
                     available.join(", ")
                 )));
             }
-            Ok((
-                format!("Aggiornare {plugin} a {target} / Upgrade {plugin} to {target}"),
-                vec![set(
-                    &["plugins", plugin, "version"],
-                    Json::String(format!("={target}")),
-                )],
-            ))
+            Ok(vec![set(
+                &["plugins", plugin, "version"],
+                Json::String(format!("={target}")),
+            )])
         }
         "settings" => {
             known()?;
@@ -225,14 +222,11 @@ pub fn changes(
                 .get(key)
                 .cloned()
                 .or_else(|| spec.default.clone());
-            Ok((
-                format!("{plugin}: {key}"),
-                vec![Change {
-                    path: path(&["plugins", plugin, "settings", key]),
-                    value,
-                    before,
-                }],
-            ))
+            Ok(vec![Change {
+                path: path(&["plugins", plugin, "settings", key]),
+                value,
+                before,
+            }])
         }
         "theme" => {
             let theme = draft.theme.trim();
@@ -242,10 +236,10 @@ pub fn changes(
             if theme == instance.manifest.instance.theme {
                 return Err(invalid(format!("theme: `{theme}` is already in use")));
             }
-            Ok((
-                format!("Tema {theme} / Theme {theme}"),
-                vec![set(&["instance", "theme"], Json::String(theme.to_owned()))],
-            ))
+            Ok(vec![set(
+                &["instance", "theme"],
+                Json::String(theme.to_owned()),
+            )])
         }
         other => Err(invalid(format!(
             "kind: `{other}` is not a kind of proposal; the kinds are {}",

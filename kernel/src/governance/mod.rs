@@ -161,20 +161,16 @@ pub async fn propose(
         catalogues: &catalogues,
         locale,
     };
-    let (title, changes) = draft::changes(&instance, draft, &words)?;
+    let changes = draft::changes(&instance, draft, &words)?;
     let before = board.overlay().await?;
     let after = draft::with_changes(&before, &changes, "this proposal")?;
     let diff = draft::check(&instance, &before, &after)?;
     let now = crate::clock::now_ms();
     let window =
         i64::try_from(instance.manifest.governance.voting_window.as_millis()).unwrap_or(i64::MAX);
-    let title = match draft.rationale.trim() {
-        "" => title,
-        rationale => format!("{title} — {rationale}"),
-    };
     let mut proposal = Proposal {
         number: 0,
-        title,
+        title: String::new(),
         kind: draft.kind.clone(),
         changes,
         diff,
@@ -184,6 +180,18 @@ pub async fn propose(
         closes_at: now.saturating_add(window),
         decided_at: None,
         outcome: None,
+    };
+    // The title every member reads in lists and notices: what the proposal does, in the
+    // instance's language, then why.
+    let registry = trama_manifest::Registry::scan(&instance.manifest.registry.plugins)?;
+    let shared = Words {
+        catalogues: &catalogues,
+        locale: &instance.manifest.instance.locale,
+    };
+    let title = shared.explain(&proposal, &registry);
+    proposal.title = match draft.rationale.trim() {
+        "" => title,
+        rationale => format!("{title} — {rationale}"),
     };
     proposal.number = board.insert(&proposal).await?;
     audit(

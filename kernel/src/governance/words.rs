@@ -132,7 +132,7 @@ impl Words<'_> {
             ),
             "settings" => {
                 let Some(change) = proposal.changes.first() else {
-                    return proposal.title.clone();
+                    return proposal.kind.clone();
                 };
                 let key = change.path.last().map(String::as_str).unwrap_or_default();
                 let setting = format!("«{}»", setting_label(package, key, self.locale));
@@ -164,7 +164,7 @@ impl Words<'_> {
                         .unwrap_or_default(),
                 )],
             ),
-            _ => proposal.title.clone(),
+            other => other.to_owned(),
         }
     }
 }

@@ -178,6 +178,24 @@ fn setting_step(
     }))
 }
 
+/// The themes the instance may switch to: the folders of its themes folder, the one in use
+/// left out.
+fn themes(ctx: &Ctx) -> Vec<String> {
+    let in_use = &ctx.instance.manifest.instance.theme;
+    let mut themes: Vec<String> = std::fs::read_dir(&ctx.instance.manifest.registry.themes)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|entry| entry.path().join("templates").is_dir())
+                .filter_map(|entry| entry.file_name().into_string().ok())
+                .filter(|name| name != in_use)
+                .collect()
+        })
+        .unwrap_or_default();
+    themes.sort();
+    themes
+}
+
 /// What the form steps ask for in the address: `setting=plugin.key` opens the value form.
 #[derive(Debug, Default, Deserialize)]
 pub struct Step {
@@ -226,6 +244,7 @@ async fn table(
         "registry": names,
         "offered": plugins,
         "settings": settings(ctx, &registry),
+        "themes": themes(ctx),
         "setting": step,
         "draft": {
             "kind": draft.kind, "plugin": draft.plugin, "version": draft.version,
