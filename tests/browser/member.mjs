@@ -14,34 +14,14 @@
 // Chromium is /usr/bin/chromium unless $CHROMIUM_PATH says otherwise.
 // Exit code 0 only when every step and every accessibility check passed.
 
-import path from 'node:path';
-import { BrowserRun, main } from './session.mjs';
+import { BrowserRun, main, parseRequiredArgs } from './session.mjs';
 
 function parseArgs(argv) {
-  const options = {};
-  const positional = [];
-  const named = { '--member': 'member', '--password': 'password' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (named[arg]) {
-      const value = argv[++i];
-      if (value === undefined) throw new Error(`${arg} needs a value`);
-      options[named[arg]] = value;
-    } else if (arg.startsWith('--')) {
-      throw new Error(`unknown option ${arg}`);
-    } else {
-      positional.push(arg);
-    }
-  }
-  [options.base, options.artifacts] = positional;
-  for (const key of ['base', 'artifacts', 'member', 'password']) {
-    if (!options[key]) {
-      throw new Error('usage: node member.mjs BASE_URL ARTIFACTS_DIR --member USERNAME --password PASSWORD');
-    }
-  }
-  options.base = options.base.replace(/\/+$/, '');
-  options.artifacts = path.resolve(options.artifacts);
-  return options;
+  return parseRequiredArgs(
+    argv,
+    { '--member': 'member', '--password': 'password' },
+    'node member.mjs BASE_URL ARTIFACTS_DIR --member USERNAME --password PASSWORD',
+  );
 }
 
 class Run extends BrowserRun {

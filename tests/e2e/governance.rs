@@ -15,6 +15,42 @@ use crate::support::{
 /// The plugin the table switches on in the test: a real service of the platform.
 const ENABLED_LIVE: &str = "tutoring";
 
+/// A table's instance folder at `dir`: its id the folder's name, `registry` as its plugin
+/// folder, a simple majority with a quorum of half the members open for `window`, `hello`
+/// enabled, and `plugins` (more `[plugins.NAME]` tables).
+fn table_folder(dir: &Path, registry: &Path, window: &str, plugins: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let id = dir
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("table");
+    let manifest = format!(
+        r#"[instance]
+id = "{id}"
+name = "Tavolo di prova"
+hosts = ["127.0.0.1", "localhost"]
+
+[registry]
+plugins = ["{registry}"]
+themes = "{themes}"
+
+[governance]
+quorum_percent = 50
+majority = "simple"
+voting_window = "{window}"
+
+[plugins.hello]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
+
+{plugins}"#,
+        registry = registry.display(),
+        themes = repo_root().join("themes").display(),
+    );
+    std::fs::write(dir.join("instance.toml"), manifest).expect("write manifest");
+    dir.to_path_buf()
+}
+
 /// An instance with listed copies of `hello` and `rogue` 1.0.0, `rogue` 1.1.0 (whose upgrade
 /// hook refuses to run) and `tutoring`.
 fn instance_folder(root: &Path) -> std::path::PathBuf {
@@ -24,36 +60,15 @@ fn instance_folder(root: &Path) -> std::path::PathBuf {
     listed_copy("rogue", &registry.join("rogue-1.1"), Some("1.1.0"));
     listed_copy(ENABLED_LIVE, &registry.join(ENABLED_LIVE), None);
 
-    let dir = root.join("table");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let manifest = format!(
-        r#"[instance]
-id = "table"
-name = "Tavolo di prova"
-hosts = ["127.0.0.1", "localhost"]
-
-[registry]
-plugins = ["{plugins}"]
-themes = "{themes}"
-
-[governance]
-quorum_percent = 50
-majority = "simple"
-voting_window = "1h"
-
-[plugins.hello]
-version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
-
-[plugins.rogue]
+    table_folder(
+        &root.join("table"),
+        &registry,
+        "1h",
+        r#"[plugins.rogue]
 version = "=1.0.0"
 capabilities = ["store", "events"]
 "#,
-        plugins = registry.display(),
-        themes = repo_root().join("themes").display(),
-    );
-    std::fs::write(dir.join("instance.toml"), manifest).expect("write manifest");
-    dir
+    )
 }
 
 /// Files a proposal with the form; returns its number, or the status and page of a refusal.
@@ -522,35 +537,17 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
 async fn the_table_offers_services_in_words_and_never_a_test_plugin() {
     build_named_plugins(&["hello", ENABLED_LIVE]);
     let root = tempfile::tempdir().expect("tempdir");
-    let dir = root.path().join("words");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    let manifest = format!(
-        r#"[instance]
-id = "words"
-name = "Tavolo in parole"
-hosts = ["127.0.0.1", "localhost"]
-
-[registry]
-plugins = ["{plugins}"]
-themes = "{themes}"
-
-[governance]
-quorum_percent = 50
-majority = "simple"
-voting_window = "7d"
-
-[plugins.hello]
-version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
-
-[plugins.{ENABLED_LIVE}]
+    let dir = table_folder(
+        &root.path().join("words"),
+        &repo_root().join("plugins"),
+        "7d",
+        &format!(
+            r#"[plugins.{ENABLED_LIVE}]
 version = "^1.0"
 capabilities = ["store", "settings", "identity", "events", "audit", "log", "clock", "notify"]
-"#,
-        plugins = repo_root().join("plugins").display(),
-        themes = repo_root().join("themes").display(),
+"#
+        ),
     );
-    std::fs::write(dir.join("instance.toml"), manifest).expect("write manifest");
     add_user_in(&dir, "comune");
     crate::support::add_member_for(&dir, "comune", "Comune di Prova");
     let server = Server::start(&[&dir]);
