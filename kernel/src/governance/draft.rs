@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
-use trama_manifest::{Capability, Overlay, OverlayChange, Registry};
+use trama_manifest::{Capability, Overlay, OverlayChange, PluginPackage, Registry, SettingSpec};
 
 use super::GovernanceError;
 use super::value;
@@ -180,23 +180,16 @@ pub fn changes(
         }
         "settings" => {
             known()?;
-            let Some(requested) = requested else {
+            if requested.is_none() {
                 return Err(invalid(format!(
                     "plugin: `{plugin}` is not in the manifest; enable it first"
                 )));
-            };
+            }
             let key = draft.key.trim();
             if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(invalid(words.say("governance_refuse.no_setting", &[])));
             }
-            // The schema of the version that runs (else the one the manifest asks for).
-            let package = running
-                .and_then(|running| {
-                    registry
-                        .versions(plugin)
-                        .find(|p| p.version() == &running.version)
-                })
-                .or_else(|| registry.best_match(plugin, &requested.version));
+            let package = settings_package(instance, &registry, plugin);
             let title = format!("«{}»", plugin_title(package, plugin, words.locale));
             let Some(spec) = package.and_then(|p| p.meta.settings.get(key)) else {
                 return Err(invalid(words.say(
@@ -217,11 +210,7 @@ pub fn changes(
                     &[("setting", label), ("reason", fault.words(words))],
                 ))
             })?;
-            let before = requested
-                .settings
-                .get(key)
-                .cloned()
-                .or_else(|| spec.default.clone());
+            let before = in_effect(instance, plugin, key, spec);
             Ok(vec![Change {
                 path: path(&["plugins", plugin, "settings", key]),
                 value,
@@ -246,6 +235,36 @@ pub fn changes(
             KINDS.join(", ")
         ))),
     }
+}
+
+/// The package whose settings schema a setting proposal about `plugin` is checked against: the
+/// version that runs, else the best one the manifest's requirement matches; none when the
+/// manifest does not list the plugin.
+pub fn settings_package<'a>(
+    instance: &Instance,
+    registry: &'a Registry,
+    plugin: &'a str,
+) -> Option<&'a PluginPackage> {
+    let requested = instance.manifest.plugins.get(plugin)?;
+    instance
+        .plugins
+        .get(plugin)
+        .and_then(|running| {
+            registry
+                .versions(plugin)
+                .find(|p| p.version() == &running.version)
+        })
+        .or_else(|| registry.best_match(plugin, &requested.version))
+}
+
+/// The value of setting `key` of `plugin` in effect: the instance's own, else the default.
+pub fn in_effect(instance: &Instance, plugin: &str, key: &str, spec: &SettingSpec) -> Option<Json> {
+    instance
+        .manifest
+        .plugins
+        .get(plugin)
+        .and_then(|requested| requested.settings.get(key).cloned())
+        .or_else(|| spec.default.clone())
 }
 
 /// A setting's new value as typed: TOML syntax (`42`, `true`, `["a", "b"]`, `"text"`), and

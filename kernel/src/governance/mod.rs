@@ -20,7 +20,7 @@ use serde_json::json;
 use tokio::sync::watch;
 
 pub use crate::board::{Board, Choice, Member, Proposal, Status, count as count_votes};
-pub use draft::{Draft, KINDS, parse_value};
+pub use draft::{Draft, KINDS, in_effect, parse_value, settings_package};
 pub use value::{Fault, from_widget};
 pub use words::{Words, plugin_title, setting_label};
 

@@ -94,18 +94,9 @@ fn offered(ctx: &Ctx, registry: &Registry) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The package whose settings schema a setting proposal about `plugin` is checked against.
+/// The package of `plugin` whose settings the table may change: none for a test plugin.
 fn package_of<'a>(ctx: &Ctx, registry: &'a Registry, plugin: &'a str) -> Option<&'a PluginPackage> {
-    let requested = ctx.instance.manifest.plugins.get(plugin)?;
-    ctx.instance
-        .plugins
-        .get(plugin)
-        .and_then(|running| {
-            registry
-                .versions(plugin)
-                .find(|p| p.version() == &running.version)
-        })
-        .or_else(|| registry.best_match(plugin, &requested.version))
+    governance::settings_package(&ctx.instance, registry, plugin)
         .filter(|package| package.meta.plugin.listed)
 }
 
@@ -150,14 +141,8 @@ fn setting_step(
 ) -> Option<serde_json::Value> {
     let package = package_of(ctx, registry, plugin)?;
     let spec = package.meta.settings.get(key)?;
-    let current = ctx
-        .instance
-        .manifest
-        .plugins
-        .get(plugin)
-        .and_then(|requested| requested.settings.get(key).cloned())
-        .or_else(|| spec.default.clone())
-        .unwrap_or(serde_json::Value::Null);
+    let current =
+        governance::in_effect(&ctx.instance, plugin, key, spec).unwrap_or(serde_json::Value::Null);
     let hint = match spec.kind {
         SettingType::List => msg(ctx, "governance_value_list_help"),
         _ => String::new(),
