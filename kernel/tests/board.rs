@@ -27,6 +27,7 @@ async fn approved(board: &Board, key: &str, value: i64) -> i64 {
                 key.into(),
             ],
             value: json!(value),
+            before: None,
         }],
         diff: String::new(),
         status: Status::Open,

@@ -17,36 +17,16 @@
 // Exit code 0 only when every step and every accessibility check passed.
 
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { BrowserRun, main } from './session.mjs';
+import { BrowserRun, main, parseRequiredArgs } from './session.mjs';
 
 const OPERATOR_PASSWORD = 'la password dell operatrice';
 
 function parseArgs(argv) {
-  const options = {};
-  const positional = [];
-  const named = { '--trama': 'trama', '--instance': 'instance', '--admin': 'admin', '--password': 'password' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (named[arg]) {
-      const value = argv[++i];
-      if (value === undefined) throw new Error(`${arg} needs a value`);
-      options[named[arg]] = value;
-    } else if (arg.startsWith('--')) {
-      throw new Error(`unknown option ${arg}`);
-    } else {
-      positional.push(arg);
-    }
-  }
-  [options.base, options.artifacts] = positional;
-  for (const key of ['base', 'artifacts', 'trama', 'instance', 'admin', 'password']) {
-    if (!options[key]) {
-      throw new Error('usage: node operator.mjs BASE_URL ARTIFACTS_DIR --trama BIN --instance DIR --admin USERNAME --password PASSWORD');
-    }
-  }
-  options.base = options.base.replace(/\/+$/, '');
-  options.artifacts = path.resolve(options.artifacts);
-  return options;
+  return parseRequiredArgs(
+    argv,
+    { '--trama': 'trama', '--instance': 'instance', '--admin': 'admin', '--password': 'password' },
+    'node operator.mjs BASE_URL ARTIFACTS_DIR --trama BIN --instance DIR --admin USERNAME --password PASSWORD',
+  );
 }
 
 class Run extends BrowserRun {

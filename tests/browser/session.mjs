@@ -267,6 +267,34 @@ export class BrowserRun {
 }
 
 /**
+ * A script's arguments: `BASE_URL ARTIFACTS_DIR` and every option of `named` (`--flag` →
+ * option name), all required; `usage` is the line shown when one is missing.
+ */
+export function parseRequiredArgs(argv, named, usage) {
+  const options = {};
+  const positional = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (named[arg]) {
+      const value = argv[++i];
+      if (value === undefined) throw new Error(`${arg} needs a value`);
+      options[named[arg]] = value;
+    } else if (arg.startsWith('--')) {
+      throw new Error(`unknown option ${arg}`);
+    } else {
+      positional.push(arg);
+    }
+  }
+  [options.base, options.artifacts] = positional;
+  for (const key of ['base', 'artifacts', ...Object.values(named)]) {
+    if (!options[key]) throw new Error(`usage: ${usage}`);
+  }
+  options.base = options.base.replace(/\/+$/, '');
+  options.artifacts = path.resolve(options.artifacts);
+  return options;
+}
+
+/**
  * Launches Chromium, runs `new RunClass(options, browser).run()` and reports: exit code 0 only
  * when every step and every accessibility check passed, 1 on failures, 2 on bad usage.
  */

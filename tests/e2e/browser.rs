@@ -294,3 +294,42 @@ async fn an_invited_operator_works_until_the_role_is_revoked_in_a_real_browser()
         .unwrap_or_default();
     assert!(actions.contains(&"role.revoked"), "{log}");
 }
+
+/// A member of the coordination table changes a service's setting in the browser
+/// (`tests/browser/member.mjs`), without JavaScript: services by title, no test plugin, the
+/// setting chosen by its description, a refused value at its field, the proposal in words.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_of_the_table_proposes_a_setting_in_a_real_browser() {
+    let root = repo_root();
+    let script = browser_tools(&root).with_file_name("member.mjs");
+    crate::support::build_named_plugins(&["tutoring"]);
+    let instance = TestInstance::new(
+        "browser-member",
+        r#"[governance]
+quorum_percent = 50
+majority = "simple"
+voting_window = "7d"
+
+[plugins.tutoring]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "events", "audit", "log", "clock", "notify"]
+"#,
+    );
+    add_user(&instance, "comune", "citizen");
+    crate::support::add_member(instance.path(), "comune");
+    let server = Server::start(&[instance.path()]);
+    let args: Vec<String> = vec![
+        "--member".into(),
+        "comune".into(),
+        "--password".into(),
+        crate::support::PASSWORD.into(),
+    ];
+    let output = run_script(&script, &server, "member", &args);
+    assert!(output.contains("all passed"), "{output}");
+
+    // What the browser filed is what the table stores: a whole number, not text.
+    let member = login(&server, "comune").await;
+    let (_, table) = member.get_json(&server, "/governance").await;
+    let filed = &table["open"][0]["changes"][0];
+    assert_eq!(filed["value"], 5, "{table}");
+}

@@ -8,55 +8,67 @@ use std::path::Path;
 use sea_orm::ConnectionTrait;
 use serde_json::Value as Json;
 
-use crate::support::{Client, Server, add_user, build_named_plugins, login, repo_root, trama};
+use crate::support::{
+    Client, Server, add_user, build_named_plugins, listed_copy, login, repo_root, trama,
+};
 
 /// The plugin the table switches on in the test: a real service of the platform.
 const ENABLED_LIVE: &str = "tutoring";
 
-/// An instance with `hello` and `rogue` 1.0.0 from `plugins/`, plus a second registry folder
-/// holding `rogue` 1.1.0, whose upgrade hook refuses to run.
-fn instance_folder(root: &Path) -> std::path::PathBuf {
-    let extra = root.join("extra-plugins");
-    let rogue_next = extra.join("rogue-1.1");
-    std::fs::create_dir_all(&rogue_next).expect("mkdir");
-    let rogue = repo_root().join("plugins/rogue");
-    let meta = std::fs::read_to_string(rogue.join("plugin.toml"))
-        .expect("rogue plugin.toml")
-        .replace("version = \"1.0.0\"", "version = \"1.1.0\"");
-    std::fs::write(rogue_next.join("plugin.toml"), meta).expect("write");
-    std::fs::copy(rogue.join("plugin.wasm"), rogue_next.join("plugin.wasm")).expect("copy");
-
-    let dir = root.join("table");
-    std::fs::create_dir_all(&dir).expect("mkdir");
+/// A table's instance folder at `dir`: its id the folder's name, `registry` as its plugin
+/// folder, a simple majority with a quorum of half the members open for `window`, `hello`
+/// enabled, and `plugins` (more `[plugins.NAME]` tables).
+fn table_folder(dir: &Path, registry: &Path, window: &str, plugins: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let id = dir
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("table");
     let manifest = format!(
         r#"[instance]
-id = "table"
+id = "{id}"
 name = "Tavolo di prova"
 hosts = ["127.0.0.1", "localhost"]
 
 [registry]
-plugins = ["{plugins}", "{extra}"]
+plugins = ["{registry}"]
 themes = "{themes}"
 
 [governance]
 quorum_percent = 50
 majority = "simple"
-voting_window = "1h"
+voting_window = "{window}"
 
 [plugins.hello]
 version = "^1.0"
 capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
 
-[plugins.rogue]
-version = "=1.0.0"
-capabilities = ["store", "events"]
-"#,
-        plugins = repo_root().join("plugins").display(),
-        extra = extra.display(),
+{plugins}"#,
+        registry = registry.display(),
         themes = repo_root().join("themes").display(),
     );
     std::fs::write(dir.join("instance.toml"), manifest).expect("write manifest");
-    dir
+    dir.to_path_buf()
+}
+
+/// An instance with listed copies of `hello` and `rogue` 1.0.0, `rogue` 1.1.0 (whose upgrade
+/// hook refuses to run) and `tutoring`.
+fn instance_folder(root: &Path) -> std::path::PathBuf {
+    let registry = root.join("table-plugins");
+    listed_copy("hello", &registry.join("hello"), None);
+    listed_copy("rogue", &registry.join("rogue"), None);
+    listed_copy("rogue", &registry.join("rogue-1.1"), Some("1.1.0"));
+    listed_copy(ENABLED_LIVE, &registry.join(ENABLED_LIVE), None);
+
+    table_folder(
+        &root.join("table"),
+        &registry,
+        "1h",
+        r#"[plugins.rogue]
+version = "=1.0.0"
+capabilities = ["store", "events"]
+"#,
+    )
 }
 
 /// Files a proposal with the form; returns its number, or the status and page of a refusal.
@@ -516,6 +528,212 @@ async fn the_table_changes_the_instance_live_by_proposal_and_vote() {
     db.close().await.ok();
     let verify = run(&["audit", "verify"], &dir);
     assert!(!verify.status.success(), "a changed vote is detected");
+}
+
+/// The table as its members meet it, with `plugins/` as the registry: real services by title
+/// and description, never a test plugin (not offered, and refused when posted anyway), a setting
+/// changed through the widget its schema calls for, and the proposal in words.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_table_offers_services_in_words_and_never_a_test_plugin() {
+    build_named_plugins(&["hello", ENABLED_LIVE]);
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = table_folder(
+        &root.path().join("words"),
+        &repo_root().join("plugins"),
+        "7d",
+        &format!(
+            r#"[plugins.{ENABLED_LIVE}]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "events", "audit", "log", "clock", "notify"]
+"#
+        ),
+    );
+    add_user_in(&dir, "comune");
+    crate::support::add_member_for(&dir, "comune", "Comune di Prova");
+    let server = Server::start(&[&dir]);
+    let comune = login(&server, "comune").await;
+
+    // Services by title and description; test plugins nowhere, in the page or the API.
+    let (status, page) = comune.page(&server, "/governance").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Doposcuola — Aiuto compiti in piccoli gruppi"),
+        "{page}"
+    );
+    assert!(
+        page.contains("maggioranza semplice") && page.contains("7 giorni"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"valle-serena\">"),
+        "themes are chosen, not typed: {page}"
+    );
+    for test_plugin in ["hello", "rogue", "api-one"] {
+        assert!(
+            !page.contains(&format!("value=\"{test_plugin}\""))
+                && !page.contains(&format!("value=\"{test_plugin}.")),
+            "{test_plugin} is offered: {page}"
+        );
+    }
+    let (_, table) = comune.get_json(&server, "/governance").await;
+    let names = table["registry"].as_array().cloned().unwrap_or_default();
+    assert!(
+        names.iter().any(|n| n == ENABLED_LIVE)
+            && !names.iter().any(|n| n == "hello" || n == "rogue"),
+        "{table}"
+    );
+    assert_eq!(
+        table["offered"]
+            .as_array()
+            .and_then(|all| all.iter().find(|p| p["name"] == ENABLED_LIVE))
+            .map(|p| p["title"].clone()),
+        Some(Json::from("Doposcuola")),
+        "{table}"
+    );
+
+    // Posted anyway, a test plugin is refused, in the member's language.
+    for (kind, plugin) in [("enable", "rogue"), ("disable", "hello")] {
+        let (status, page) = propose(&comune, &server, &[("kind", kind), ("plugin", plugin)])
+            .await
+            .expect_err("a test plugin is refused");
+        assert_eq!(status, 422);
+        assert!(page.contains("è un plugin di prova o di esempio"), "{page}");
+    }
+    let token = comune.csrf(&server).await;
+    let refused = comune
+        .http
+        .post(server.url("/governance/proposals?lang=en"))
+        .header("accept", "application/json")
+        .header("x-csrf-token", token)
+        .form(&[
+            ("kind", "settings"),
+            ("plugin", "hello"),
+            ("key", "greeting"),
+            ("value", "Hi"),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(refused.status().as_u16(), 422);
+    let body: Json = refused.json().await.expect("JSON");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is a test or example plugin")),
+        "{body}"
+    );
+
+    // A setting, step by step: chosen with its description, entered through a number field
+    // with the schema's bounds, checked on the server naming the setting.
+    // (`?lang=it`: the English request above made English this member's choice.)
+    let chosen = format!("/governance?lang=it&setting={ENABLED_LIVE}.max_group_size");
+    let (status, page) = comune.page(&server, &chosen).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Bambini al massimo per gruppo")
+            && page.contains("type=\"number\" min=\"1\" max=\"8\"")
+            && page.contains("value=\"3\""),
+        "{page}"
+    );
+    let widget = |value: &'static str| {
+        [
+            ("kind", "settings"),
+            ("plugin", ENABLED_LIVE),
+            ("key", "max_group_size"),
+            ("widget", "1"),
+            ("value", value),
+        ]
+    };
+    for (value, reason) in [
+        ("12", "il valore massimo è 8"),
+        ("0", "il valore minimo è 1"),
+        ("tanti", "serve un numero intero"),
+    ] {
+        let (status, page) = propose(&comune, &server, &widget(value))
+            .await
+            .expect_err("a value outside the schema is refused");
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("Bambini al massimo per gruppo")
+                && page.contains("(max_group_size)")
+                && page.contains(reason)
+                && page.contains("role=\"alert\"")
+                && page.contains("aria-invalid=\"true\""),
+            "{value}: {page}"
+        );
+        assert!(
+            page.contains(&format!("value=\"{value}\"")),
+            "typed value kept: {page}"
+        );
+    }
+    let (_, listing) = comune.get_json(&server, "/governance").await;
+    assert_eq!(
+        listing["open"].as_array().map(Vec::len),
+        Some(0),
+        "nothing was stored: {listing}"
+    );
+    let number = propose(&comune, &server, &widget("5"))
+        .await
+        .expect("a value the schema accepts");
+    let stored = proposal(&comune, &server, number).await;
+    assert_eq!(stored["changes"][0]["value"], 5, "typed: {stored}");
+    assert_eq!(stored["changes"][0]["before"], 3, "{stored}");
+    assert_eq!(
+        stored["title"],
+        "Cambiare «Bambini al massimo per gruppo (anche la capienza dello spazio vale come limite)» di «Doposcuola» da 3 a 5",
+        "the title is the proposal in the instance's words"
+    );
+
+    // A text setting keeps digits as text, and a list is one item a line.
+    let number_text = propose(
+        &comune,
+        &server,
+        &[
+            ("kind", "settings"),
+            ("plugin", ENABLED_LIVE),
+            ("key", "subjects"),
+            ("widget", "1"),
+            ("value", "Italiano\r\nMatematica\r\n\r\nMusica"),
+        ],
+    )
+    .await
+    .expect("a list");
+    let list = proposal(&comune, &server, number_text).await;
+    assert_eq!(
+        list["changes"][0]["value"],
+        serde_json::json!(["Italiano", "Matematica", "Musica"]),
+        "{list}"
+    );
+
+    // The proposal in words, the exact diff as its detail, the rules in words.
+    let (status, page) = comune
+        .page(&server, &format!("/governance/proposals/{number}"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(
+            "Cambiare «Bambini al massimo per gruppo (anche la capienza dello spazio vale come limite)» di «Doposcuola» da 3 a 5"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("<details>") && page.contains("+max_group_size = 5"),
+        "{page}"
+    );
+    assert!(
+        page.contains("maggioranza semplice") && page.contains("votazione aperta per 7 giorni"),
+        "{page}"
+    );
+    let (_, page) = comune
+        .page(&server, &format!("/governance/proposals/{number}?lang=en"))
+        .await;
+    assert!(
+        page.contains("Change «Most children in one group (the space&#x27;s capacity is a limit too)» of «Homework support» from 3 to 5")
+            && page.contains("simple majority")
+            && page.contains("7 days"),
+        "{page}"
+    );
+    server.kill();
 }
 
 fn add_user_in(dir: &Path, username: &str) {

@@ -177,7 +177,7 @@ impl Checker {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_openapi_description_matches_the_running_server() {
-    let instance = TestInstance::new("openapi", HELLO);
+    let instance = TestInstance::table("openapi", HELLO);
     add_user(&instance, "cittadina", "citizen");
     add_user(&instance, "comune", "citizen");
     crate::support::add_member(instance.path(), "comune");

@@ -81,6 +81,15 @@ pub struct PluginInfo {
     /// naming one of the person's roles decides; a login that asked to go somewhere goes there instead.
     #[serde(default)]
     pub landing: BTreeMap<String, String>,
+    /// Whether the coordination table may offer the plugin (`listed = false` for test fixtures
+    /// and examples): an unlisted plugin is never shown to the table's members, and the kernel
+    /// refuses a proposal that names it, so a test plugin cannot reach a real instance by vote.
+    #[serde(default = "listed_by_default")]
+    pub listed: bool,
+}
+
+fn listed_by_default() -> bool {
+    true
 }
 
 /// A `[collections.NAME]` table.

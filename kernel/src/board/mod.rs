@@ -35,6 +35,10 @@ pub struct Member {
 pub struct Change {
     pub path: Vec<String>,
     pub value: Json,
+    /// For a setting: the value in effect when the proposal was made (its default when the
+    /// instance gave none), so the proposal can say "from … to …" after it is applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Json>,
 }
 
 /// Where a proposal is in its life.

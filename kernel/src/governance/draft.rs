@@ -3,9 +3,11 @@
 
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
-use trama_manifest::{Capability, Overlay, OverlayChange, Registry};
+use trama_manifest::{Capability, Overlay, OverlayChange, PluginPackage, Registry, SettingSpec};
 
 use super::GovernanceError;
+use super::value;
+use super::words::{Words, plugin_title, setting_label};
 use crate::board::Change;
 use crate::instance::Instance;
 
@@ -24,6 +26,10 @@ pub struct Draft {
     pub key: String,
     #[serde(default)]
     pub value: String,
+    /// The value comes from the form's widget for the setting: read as its schema's type says
+    /// (`12` for a text setting is the text "12"; a list is one item a line), not as TOML.
+    #[serde(default)]
+    pub widget: bool,
     /// For `theme`: the theme folder.
     #[serde(default)]
     pub theme: String,
@@ -43,20 +49,40 @@ fn path(segments: &[&str]) -> Vec<String> {
     segments.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// The title and the changes `draft` asks for on `instance`.
+/// A change setting the value at `segments`.
+fn set(segments: &[&str], value: Json) -> Change {
+    Change {
+        path: path(segments),
+        value,
+        before: None,
+    }
+}
+
+/// The changes `draft` asks for on `instance` (its title is said from them: [`Words::explain`]).
 pub fn changes(
     instance: &Instance,
     draft: &Draft,
-) -> Result<(String, Vec<Change>), GovernanceError> {
+    words: &Words<'_>,
+) -> Result<Vec<Change>, GovernanceError> {
     let plugin = draft.plugin.trim();
     let registry = Registry::scan(&instance.manifest.registry.plugins)?;
     let known = || -> Result<(), GovernanceError> {
         if plugin.is_empty() {
             return Err(invalid("plugin: choose the plugin the proposal is about"));
         }
-        if registry.versions(plugin).next().is_none() {
+        let Some(latest) = registry.versions(plugin).last() else {
             return Err(invalid(format!(
                 "plugin: there is no plugin `{plugin}` in this instance's plugin folders"
+            )));
+        };
+        // Test fixtures and examples are never put to the table, whatever a client posts.
+        if !latest.meta.plugin.listed {
+            return Err(invalid(words.say(
+                "governance_refuse.unlisted",
+                &[(
+                    "plugin",
+                    format!("«{}»", plugin_title(Some(latest), plugin, words.locale)),
+                )],
             )));
         }
         Ok(())
@@ -72,10 +98,7 @@ pub fn changes(
             let changes = match requested {
                 // Listed in the manifest and disabled: switching it back on keeps its version
                 // and capabilities as they were granted.
-                Some(_) => vec![Change {
-                    path: path(&["plugins", plugin, "enabled"]),
-                    value: Json::Bool(true),
-                }],
+                Some(_) => vec![set(&["plugins", plugin, "enabled"], Json::Bool(true))],
                 None => {
                     let Some(latest) = registry.versions(plugin).last() else {
                         return Err(invalid(format!("plugin: no version of `{plugin}` found")));
@@ -92,35 +115,26 @@ pub fn changes(
                     // Leaf keys, so that a later change of one of them (or of a setting)
                     // never erases the others.
                     vec![
-                        Change {
-                            path: path(&["plugins", plugin, "version"]),
-                            value: json!(format!("^{version}")),
-                        },
-                        Change {
-                            path: path(&["plugins", plugin, "enabled"]),
-                            value: Json::Bool(true),
-                        },
-                        Change {
-                            path: path(&["plugins", plugin, "capabilities"]),
-                            value: json!(capabilities),
-                        },
+                        set(
+                            &["plugins", plugin, "version"],
+                            json!(format!("^{version}")),
+                        ),
+                        set(&["plugins", plugin, "enabled"], Json::Bool(true)),
+                        set(&["plugins", plugin, "capabilities"], json!(capabilities)),
                     ]
                 }
             };
-            Ok((format!("Attivare {plugin} / Enable {plugin}"), changes))
+            Ok(changes)
         }
         "disable" => {
             known()?;
             if running.is_none() {
                 return Err(invalid(format!("plugin: `{plugin}` is not enabled")));
             }
-            Ok((
-                format!("Disattivare {plugin} / Disable {plugin}"),
-                vec![Change {
-                    path: path(&["plugins", plugin, "enabled"]),
-                    value: Json::Bool(false),
-                }],
-            ))
+            Ok(vec![set(
+                &["plugins", plugin, "enabled"],
+                Json::Bool(false),
+            )])
         }
         "upgrade" => {
             known()?;
@@ -159,13 +173,10 @@ pub fn changes(
                     available.join(", ")
                 )));
             }
-            Ok((
-                format!("Aggiornare {plugin} a {target} / Upgrade {plugin} to {target}"),
-                vec![Change {
-                    path: path(&["plugins", plugin, "version"]),
-                    value: Json::String(format!("={target}")),
-                }],
-            ))
+            Ok(vec![set(
+                &["plugins", plugin, "version"],
+                Json::String(format!("={target}")),
+            )])
         }
         "settings" => {
             known()?;
@@ -176,18 +187,35 @@ pub fn changes(
             }
             let key = draft.key.trim();
             if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(invalid(
-                    "key: write the name of a setting, such as `greeting`",
-                ));
+                return Err(invalid(words.say("governance_refuse.no_setting", &[])));
             }
-            let value = parse_value(&draft.value);
-            Ok((
-                format!("{plugin}: {key}"),
-                vec![Change {
-                    path: path(&["plugins", plugin, "settings", key]),
-                    value,
-                }],
-            ))
+            let package = settings_package(instance, &registry, plugin);
+            let title = format!("«{}»", plugin_title(package, plugin, words.locale));
+            let Some(spec) = package.and_then(|p| p.meta.settings.get(key)) else {
+                return Err(invalid(words.say(
+                    "governance_refuse.unknown_setting",
+                    &[("setting", key.to_owned()), ("plugin", title)],
+                )));
+            };
+            let label = format!("«{}» ({key})", setting_label(package, key, words.locale));
+            let value = if draft.widget {
+                value::from_widget(spec, &draft.value)
+            } else {
+                Ok(parse_value(&draft.value))
+            }
+            .and_then(|value| value::fits(spec, value))
+            .map_err(|fault| {
+                invalid(words.say(
+                    "governance_refuse.setting_value",
+                    &[("setting", label), ("reason", fault.words(words))],
+                ))
+            })?;
+            let before = in_effect(instance, plugin, key, spec);
+            Ok(vec![Change {
+                path: path(&["plugins", plugin, "settings", key]),
+                value,
+                before,
+            }])
         }
         "theme" => {
             let theme = draft.theme.trim();
@@ -197,19 +225,46 @@ pub fn changes(
             if theme == instance.manifest.instance.theme {
                 return Err(invalid(format!("theme: `{theme}` is already in use")));
             }
-            Ok((
-                format!("Tema {theme} / Theme {theme}"),
-                vec![Change {
-                    path: path(&["instance", "theme"]),
-                    value: Json::String(theme.to_owned()),
-                }],
-            ))
+            Ok(vec![set(
+                &["instance", "theme"],
+                Json::String(theme.to_owned()),
+            )])
         }
         other => Err(invalid(format!(
             "kind: `{other}` is not a kind of proposal; the kinds are {}",
             KINDS.join(", ")
         ))),
     }
+}
+
+/// The package whose settings schema a setting proposal about `plugin` is checked against: the
+/// version that runs, else the best one the manifest's requirement matches; none when the
+/// manifest does not list the plugin.
+pub fn settings_package<'a>(
+    instance: &Instance,
+    registry: &'a Registry,
+    plugin: &'a str,
+) -> Option<&'a PluginPackage> {
+    let requested = instance.manifest.plugins.get(plugin)?;
+    instance
+        .plugins
+        .get(plugin)
+        .and_then(|running| {
+            registry
+                .versions(plugin)
+                .find(|p| p.version() == &running.version)
+        })
+        .or_else(|| registry.best_match(plugin, &requested.version))
+}
+
+/// The value of setting `key` of `plugin` in effect: the instance's own, else the default.
+pub fn in_effect(instance: &Instance, plugin: &str, key: &str, spec: &SettingSpec) -> Option<Json> {
+    instance
+        .manifest
+        .plugins
+        .get(plugin)
+        .and_then(|requested| requested.settings.get(key).cloned())
+        .or_else(|| spec.default.clone())
 }
 
 /// A setting's new value as typed: TOML syntax (`42`, `true`, `["a", "b"]`, `"text"`), and

@@ -10,6 +10,8 @@
 //! Every step is in the audit log.
 
 mod draft;
+mod value;
+mod words;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +20,9 @@ use serde_json::json;
 use tokio::sync::watch;
 
 pub use crate::board::{Board, Choice, Member, Proposal, Status, count as count_votes};
-pub use draft::{Draft, KINDS, parse_value};
+pub use draft::{Draft, KINDS, in_effect, parse_value, settings_package};
+pub use value::{Fault, from_widget};
+pub use words::{Words, plugin_title, setting_label};
 
 use crate::board::{Cast, Claim, Decision, Finish, Verdict};
 
@@ -102,20 +106,11 @@ struct Notice<'a> {
 impl Notice<'_> {
     /// Subject and body in `locale` (the member's choice, else the instance's language).
     fn words(&self, catalogues: &crate::theme::Catalogues, locale: &str) -> (String, String) {
-        let fill = |key: &str| {
-            let message = catalogues.text(locale, key).unwrap_or(key);
-            trama_common::message::fill(message, |name| {
-                self.args
-                    .iter()
-                    .find(|(arg, _)| *arg == name)
-                    .map(|(_, value)| value.clone())
-            })
-            .unwrap_or_else(|err| {
-                tracing::warn!(%err, key, "a governance notice's message does not fill");
-                message.to_owned()
-            })
-        };
-        (fill(self.subject), fill(self.body))
+        let words = Words { catalogues, locale };
+        (
+            words.say(self.subject, self.args),
+            words.say(self.body, self.args),
+        )
     }
 }
 
@@ -151,28 +146,31 @@ async fn tell_members(instance: &Instance, key: &str, notice: &Notice<'_>, numbe
     }
 }
 
-/// Checks `draft` and opens it for votes; returns the stored proposal.
+/// Checks `draft` and opens it for votes; returns the stored proposal. A refusal is worded in
+/// `locale`, the member's language.
 pub async fn propose(
     live: &LiveInstance,
     member: &Member,
     draft: &Draft,
+    locale: &str,
 ) -> Result<Proposal, GovernanceError> {
     let instance = live.current();
     let board = Board::new(instance.db.clone(), instance.id());
-    let (title, changes) = draft::changes(&instance, draft)?;
+    let catalogues = instance.theme.catalogues();
+    let words = Words {
+        catalogues: &catalogues,
+        locale,
+    };
+    let changes = draft::changes(&instance, draft, &words)?;
     let before = board.overlay().await?;
     let after = draft::with_changes(&before, &changes, "this proposal")?;
     let diff = draft::check(&instance, &before, &after)?;
     let now = crate::clock::now_ms();
     let window =
         i64::try_from(instance.manifest.governance.voting_window.as_millis()).unwrap_or(i64::MAX);
-    let title = match draft.rationale.trim() {
-        "" => title,
-        rationale => format!("{title} — {rationale}"),
-    };
     let mut proposal = Proposal {
         number: 0,
-        title,
+        title: String::new(),
         kind: draft.kind.clone(),
         changes,
         diff,
@@ -182,6 +180,18 @@ pub async fn propose(
         closes_at: now.saturating_add(window),
         decided_at: None,
         outcome: None,
+    };
+    // The title every member reads in lists and notices: what the proposal does, in the
+    // instance's language, then why.
+    let registry = trama_manifest::Registry::scan(&instance.manifest.registry.plugins)?;
+    let shared = Words {
+        catalogues: &catalogues,
+        locale: &instance.manifest.instance.locale,
+    };
+    let title = shared.explain(&proposal, &registry);
+    proposal.title = match draft.rationale.trim() {
+        "" => title,
+        rationale => format!("{title} — {rationale}"),
     };
     proposal.number = board.insert(&proposal).await?;
     audit(

@@ -18,7 +18,8 @@ pub struct Catalogues {
 }
 
 impl Catalogues {
-    pub(super) fn new(by_locale: HashMap<String, Json>, default_locale: &str) -> Self {
+    /// The catalogues `by_locale`, read by a theme (or, in the kernel's tests, from its files).
+    pub(crate) fn new(by_locale: HashMap<String, Json>, default_locale: &str) -> Self {
         Self {
             by_locale,
             default_locale: default_locale.to_owned(),

@@ -308,6 +308,11 @@ impl Theme {
         self.catalogues.of(locale)
     }
 
+    /// Every language's catalogue, borrowed: for sentences the kernel writes itself.
+    pub fn catalogues_ref(&self) -> &Catalogues {
+        &self.catalogues
+    }
+
     /// Every language's catalogue, shared with the instance's plugins (host API `i18n`).
     pub fn catalogues(&self) -> Arc<Catalogues> {
         Arc::clone(&self.catalogues)

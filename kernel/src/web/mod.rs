@@ -4,7 +4,7 @@
 mod account;
 mod admin;
 mod body;
-mod context;
+pub(crate) mod context;
 mod dev_page;
 mod error;
 mod footer;

@@ -23,9 +23,10 @@ pub(super) const PAYLOAD: &str = r#"<script>alert("x")</script>"'><img src=x one
 pub(super) const WRONG_TOKEN: &str =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Hello plus a coordination table, for the kernel's governance forms.
+/// Hello (a copy the table may propose) plus a coordination table, for the kernel's
+/// governance forms.
 pub(super) fn kernel_instance(id: &str) -> TestInstance {
-    TestInstance::new(
+    TestInstance::table(
         id,
         &format!(
             r#"[governance]

@@ -104,6 +104,23 @@ themes = "{themes}"
         Self { dir }
     }
 
+    /// Like [`TestInstance::new`], with a registry whose `hello` the coordination table may
+    /// propose (a [`listed_copy`]): for tests of the table's forms and API on that plugin.
+    pub fn table(id: &str, body: &str) -> Self {
+        let instance = Self::new(id, body);
+        let registry = instance.path().join("listed-plugins");
+        listed_copy("hello", &registry.join("hello"), None);
+        let path = instance.path().join("instance.toml");
+        let manifest = std::fs::read_to_string(&path)
+            .expect("read manifest")
+            .replace(
+                &format!("plugins = [\"{}\"]", repo_root().join("plugins").display()),
+                &format!("plugins = [\"{}\"]", registry.display()),
+            );
+        std::fs::write(&path, manifest).expect("write manifest");
+        instance
+    }
+
     /// The example instance `instances/NAME` as shipped, copied to a temporary folder (where
     /// its database is created) with the registry pointed at this checkout.
     pub fn example(name: &str) -> Self {
@@ -177,6 +194,37 @@ pub fn story_rates(body: &str) -> String {
         }
         None => format!("{body}\n[limits]\n{rates}"),
     }
+}
+
+/// A copy of `plugins/NAME` in `to` that the table may propose: `hello` and `rogue` say
+/// `listed = false` (the table never offers a test plugin), so this table's own registry holds
+/// copies that say `listed = true`, to exercise every kind of proposal on them. Everything but
+/// the sources is linked: the built component, templates, catalogues and schemas.
+pub fn listed_copy(name: &str, to: &Path, version: Option<&str>) {
+    let from = repo_root().join("plugins").join(name);
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(&from).expect("plugin folder").flatten() {
+        let file_name = entry.file_name();
+        // The sources stay behind: a folder with a `Cargo.toml` is one the tests build.
+        let sources = [
+            "plugin.toml",
+            "Cargo.toml",
+            "src",
+            "tests",
+            "benches",
+            "target",
+        ];
+        if sources.iter().any(|source| file_name == *source) {
+            continue;
+        }
+        std::os::unix::fs::symlink(entry.path(), to.join(&file_name)).expect("link");
+    }
+    let mut meta = std::fs::read_to_string(from.join("plugin.toml")).expect("plugin.toml");
+    meta = meta.replace("\nlisted = false\n", "\nlisted = true\n");
+    if let Some(version) = version {
+        meta = meta.replace("version = \"1.0.0\"", &format!("version = \"{version}\""));
+    }
+    std::fs::write(to.join("plugin.toml"), meta).expect("write");
 }
 
 pub const HELLO: &str = r#"

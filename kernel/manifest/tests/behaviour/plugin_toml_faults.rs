@@ -255,3 +255,34 @@ landing = { operator = "/dashboard", shop = "/shop", merchant = "https://altrove
         "is not a route of the plugin",
     );
 }
+
+#[test]
+fn listed_says_whether_the_coordination_table_may_offer_a_plugin() {
+    let head = |name: &str| {
+        format!(
+            "[plugin]\nname = \"{name}\"\nversion = \"1.0.0\"\napi = \"^1.0\"\ntitle = {{ it = \"Prova\" }}\n"
+        )
+    };
+    let territory = Territory::new();
+    territory.plugin("fixture", &format!("{}listed = false\n", head("fixture")));
+    territory.plugin("service", &head("service"));
+    let registry = scan(&territory).expect("valid plugins");
+    let listed: Vec<(&str, bool)> = registry
+        .packages()
+        .iter()
+        .map(|p| (p.name(), p.meta.plugin.listed))
+        .collect();
+    assert_eq!(listed, [("fixture", false), ("service", true)]);
+
+    let broken = Territory::new();
+    broken.plugin("fixture", &format!("{}listed = \"no\"\n", head("fixture")));
+    let faults = faults(scan(&broken));
+    let fault = faults
+        .iter()
+        .find(|d| d.key == "plugin.listed")
+        .unwrap_or_else(|| panic!("a fault at plugin.listed: {faults:#?}"));
+    assert!(
+        fault.file.ends_with("fixture/plugin.toml") && fault.line == Some(6),
+        "{fault}"
+    );
+}
