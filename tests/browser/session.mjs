@@ -28,7 +28,7 @@ const CRAWL_LIMIT = 60;
  * Links a crawl does not follow: leaving, files to download, the API, assets, and the one-time
  * links of mails shown in the inbox (an invitation already accepted is rightly `410 Gone`).
  */
-const NOT_PAGES = /\/logout|\/invite\/|\/password\/reset\/|\/verify\/|\/api\/|\/static\/|\/files\/|\.(csv|xml|ics|toml|json|zip|pdf)(\?|$)|[?&]lang=/;
+const NOT_PAGES = /\/logout|\/login\/oidc\/|\/invite\/|\/password\/reset\/|\/verify\/|\/api\/|\/static\/|\/files\/|\.(csv|xml|ics|toml|json|zip|pdf)(\?|$)|[?&]lang=/;
 
 /** One person's run in the browser; a script subclasses it and writes `run()`. */
 export class BrowserRun {
@@ -237,9 +237,10 @@ export class BrowserRun {
     const seen = new Set();
     const shapes = new Set();
     let visited = 0;
+    const shapeOf = (url) => new URL(url).pathname.replace(/\/[0-9a-z]*[0-9][0-9a-z-]*(?=\/|$)/gi, '/{id}');
     while (queue.length > 0 && visited < CRAWL_LIMIT) {
       const target = queue.shift();
-      const shape = new URL(target).pathname.replace(/\/[0-9a-z]*[0-9][0-9a-z-]*(?=\/|$)/gi, '/{id}');
+      const shape = shapeOf(target);
       if (shapes.has(shape)) continue;
       shapes.add(shape);
       await this.current.page.goto(target, { waitUntil: 'load' });
@@ -260,6 +261,10 @@ export class BrowserRun {
           queue.push(next);
         }
       }
+    }
+    const unvisited = [...new Set(queue.map(shapeOf))].filter((shape) => !shapes.has(shape));
+    if (unvisited.length > 0) {
+      this.fail(`crawl ${who}: stopped at ${CRAWL_LIMIT} kinds of page, ${unvisited.length} not audited (${unvisited.slice(0, 5).join(', ')}): raise CRAWL_LIMIT`);
     }
     this.log(`  crawl ${who}: ${visited} kinds of page audited`);
   }

@@ -278,30 +278,43 @@ async fn a_planted_csrf_cookie_does_not_forge_requests_of_a_logged_in_user() {
     assert_eq!(genuine.status().as_u16(), 201);
 }
 
-/// Logging in without asking for a page, an operator starts on the vouchers dashboard and a
-/// shopkeeper on the shop's page — their work — while a citizen starts on the home page and a
-/// login that asked for a page goes there.
+/// Logging in without asking for a page, a shopkeeper starts on the shop's page and a tutor on
+/// their lessons — their work — while an operator, whom both the vouchers and the tutoring
+/// service would claim, starts on the home page that lists both (on an instance with vouchers
+/// alone, on its dashboard); a citizen starts on the home page and a login that asked for a
+/// page goes there.
 #[tokio::test(flavor = "multi_thread")]
 async fn each_role_lands_on_its_work_after_logging_in() {
-    let instance = TestInstance::new("landing", crate::support::VOUCHERS);
+    let both = format!(
+        "{}{}",
+        crate::support::VOUCHERS,
+        crate::tutoring::manifest("")
+    );
+    let instance = TestInstance::new("landing", &both);
+    let alone = TestInstance::new("landing-vouchers", crate::support::VOUCHERS);
     for (name, role) in [
         ("operatrice", "operator"),
         ("bottega", "merchant"),
+        ("giulia", "tutor"),
         ("anna", "citizen"),
     ] {
         crate::support::add_user(&instance, name, role);
     }
+    crate::support::add_user(&alone, "operatore", "operator");
     let server = Server::start(&[instance.path()]);
-    for (name, next, lands) in [
-        ("operatrice", None, "/p/vouchers/dashboard"),
-        ("bottega", None, "/p/vouchers/merchant"),
-        ("anna", None, "/"),
-        ("operatrice", Some("/me"), "/me"),
+    let vouchers_alone = Server::start(&[alone.path()]);
+    for (server, name, next, lands) in [
+        (&server, "operatrice", None, "/"),
+        (&server, "bottega", None, "/p/vouchers/merchant"),
+        (&server, "giulia", None, "/p/tutoring/tutor"),
+        (&server, "anna", None, "/"),
+        (&server, "operatrice", Some("/me"), "/me"),
+        (&vouchers_alone, "operatore", None, "/p/vouchers/dashboard"),
     ] {
         let client = Client::new();
         let mut form = vec![("username", name), ("password", crate::support::PASSWORD)];
         form.extend(next.map(|next| ("next", next)));
-        let response = client.post_form(&server, "/login", &form).await;
+        let response = client.post_form(server, "/login", &form).await;
         assert_eq!(response.status().as_u16(), 303, "login of {name}");
         let location = response
             .headers()

@@ -591,8 +591,9 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
         "{table}"
     );
 
-    // Posted anyway, a test plugin is refused, in the member's language.
-    for (kind, plugin) in [("enable", "rogue"), ("disable", "hello")] {
+    // Posted anyway, a test plugin is refused, in the member's language (switching one off
+    // stays possible, so an instance where it runs can vote it away).
+    for (kind, plugin) in [("enable", "rogue"), ("upgrade", "hello")] {
         let (status, page) = propose(&comune, &server, &[("kind", kind), ("plugin", plugin)])
             .await
             .expect_err("a test plugin is refused");

@@ -455,4 +455,23 @@ async fn the_footer_links_the_territory_s_legal_notes_accessibility_statement_an
             && !contacts.contains("<script>alert"),
         "the territory's own contacts, markup shown as text: {contacts}"
     );
+
+    // Someone logged in who has not accepted the notice yet is sent to it from other pages,
+    // but may read these first.
+    crate::support::add_user(&instance, "anna", "citizen");
+    let anna = Client::new();
+    let login = anna
+        .post_form(
+            &server,
+            "/login",
+            &[("username", "anna"), ("password", crate::support::PASSWORD)],
+        )
+        .await;
+    assert_eq!(login.status().as_u16(), 303);
+    let home = get_html(&anna, &server, "/").await;
+    assert!(location(&home).starts_with("/privacy"), "the notice first");
+    for page in ["/note-legali", "/accessibilita", "/contatti"] {
+        let response = get_html(&anna, &server, page).await;
+        assert_eq!(response.status().as_u16(), 200, "{page} before accepting");
+    }
 }

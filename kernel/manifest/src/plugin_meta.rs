@@ -77,8 +77,9 @@ pub struct PluginInfo {
     pub personal_data: Option<String>,
     /// Where a person holding one of the plugin's roles starts after logging in: role → a `GET`
     /// route relative to `/p/NAME` (`operator = "/dashboard"`), so an operator lands on their
-    /// work queue, not on the citizens' home page. The first plugin of the instance (by name)
-    /// naming one of the person's roles decides; a login that asked to go somewhere goes there instead.
+    /// work queue, not on the citizens' home page. When one plugin of the instance names one of
+    /// the person's roles, that page; when several would, the home page; a login that asked to
+    /// go somewhere goes there instead.
     #[serde(default)]
     pub landing: BTreeMap<String, String>,
     /// Whether the coordination table may offer the plugin (`listed = false` for test fixtures
@@ -191,6 +192,7 @@ impl PluginMeta {
             } else if !route.starts_with('/')
                 || route.starts_with("//")
                 || route.contains(['\\', '?', '#'])
+                || route.chars().any(|c| c.is_control() || c.is_whitespace())
             {
                 diagnostics.push(at.diagnostic(
                     &["plugin", "landing", role],

@@ -66,7 +66,9 @@ pub fn changes(
 ) -> Result<Vec<Change>, GovernanceError> {
     let plugin = draft.plugin.trim();
     let registry = Registry::scan(&instance.manifest.registry.plugins)?;
-    let known = || -> Result<(), GovernanceError> {
+    // `listed`: whether a test fixture must be refused — always, except when the table switches
+    // one off (an instance where it runs must be able to vote it away).
+    let known = |listed: bool| -> Result<(), GovernanceError> {
         if plugin.is_empty() {
             return Err(invalid("plugin: choose the plugin the proposal is about"));
         }
@@ -76,7 +78,7 @@ pub fn changes(
             )));
         };
         // Test fixtures and examples are never put to the table, whatever a client posts.
-        if !latest.meta.plugin.listed {
+        if listed && !latest.meta.plugin.listed {
             return Err(invalid(words.say(
                 "governance_refuse.unlisted",
                 &[(
@@ -91,7 +93,7 @@ pub fn changes(
     let running = instance.plugins.get(plugin);
     match draft.kind.as_str() {
         "enable" => {
-            known()?;
+            known(true)?;
             if running.is_some() {
                 return Err(invalid(format!("plugin: `{plugin}` is already enabled")));
             }
@@ -127,7 +129,7 @@ pub fn changes(
             Ok(changes)
         }
         "disable" => {
-            known()?;
+            known(false)?;
             if running.is_none() {
                 return Err(invalid(format!("plugin: `{plugin}` is not enabled")));
             }
@@ -137,7 +139,7 @@ pub fn changes(
             )])
         }
         "upgrade" => {
-            known()?;
+            known(true)?;
             let Some(running) = running else {
                 return Err(invalid(format!(
                     "plugin: `{plugin}` is not enabled; enable it first"
@@ -179,7 +181,7 @@ pub fn changes(
             )])
         }
         "settings" => {
-            known()?;
+            known(true)?;
             if requested.is_none() {
                 return Err(invalid(format!(
                     "plugin: `{plugin}` is not in the manifest; enable it first"

@@ -142,12 +142,18 @@ pub type HandleResult = Result<HttpResponse, PluginError>;
 
 impl Instance {
     /// Where a person holding `roles` starts after logging in without asking for a page: the
-    /// first plugin (by name) with a landing page for one of their roles, else the home page.
+    /// landing page of the one plugin naming one of their roles. Role names are shared across
+    /// plugins (`operator` of vouchers and of tutoring alike), so when several plugins would
+    /// claim the person the home page, which lists every service, is the honest start.
     pub fn landing_for(&self, roles: &[String]) -> String {
-        self.plugins
+        let mut pages = self
+            .plugins
             .values()
-            .find_map(|plugin| plugin.landing_for(roles))
-            .unwrap_or_else(|| "/".to_owned())
+            .filter_map(|plugin| plugin.landing_for(roles));
+        match (pages.next(), pages.next()) {
+            (Some(page), None) => page,
+            _ => "/".to_owned(),
+        }
     }
 
     pub fn id(&self) -> &str {

@@ -28,7 +28,7 @@ use tera::Tera;
 pub use catalogues::Catalogues;
 pub use pages::Page;
 pub use privacy::Notice;
-pub use texts::{Texts, markdown_to_html};
+pub use texts::{Rendered, Texts, markdown_to_html};
 pub use trama_manifest::locales::{DEFAULT_THEME, SOURCE_LOCALE};
 
 #[derive(Debug, thiserror::Error)]

@@ -113,11 +113,19 @@ mod tests {
         let html = |page| {
             pages
                 .get(page)
-                .map(|texts| texts.html("it", "it", &context).expect("html"))
+                .map(|texts| texts.html("it", "it", &context).expect("html").html)
         };
         assert!(html(Page::Legal).is_some_and(|h| h.contains("Valdarno")));
         assert!(html(Page::Contacts).is_some_and(|h| h.contains("Contatti")));
         assert_eq!(html(Page::Accessibility), None, "no text, no page");
+        let english = pages
+            .get(Page::Legal)
+            .map(|texts| texts.html("en", "it", &context).expect("html"));
+        assert_eq!(
+            english.map(|text| text.lang),
+            Some("it".to_owned()),
+            "the page says which language it is shown in"
+        );
         let slugs: Vec<&str> = Page::ALL.iter().map(|p| p.slug()).collect();
         assert_eq!(slugs, ["note-legali", "accessibilita", "contatti"]);
     }

@@ -79,8 +79,18 @@ impl Notice {
         })
     }
 
+    /// The notice's text in each language.
+    pub fn texts(&self) -> &Texts {
+        &self.texts
+    }
+
     /// The notice in `locale` as HTML (see [`Texts::html`]).
-    pub fn html(&self, locale: &str, fallback: &str, context: &Json) -> Result<String, ThemeError> {
+    pub fn html(
+        &self,
+        locale: &str,
+        fallback: &str,
+        context: &Json,
+    ) -> Result<super::texts::Rendered, ThemeError> {
         self.texts.html(locale, fallback, context)
     }
 
@@ -118,7 +128,12 @@ mod tests {
         assert_eq!(notice.version, "3");
         assert_eq!(notice.updated.as_deref(), Some("01/12/2026"));
         let context = serde_json::json!({ "instance": { "name": "Valdarno" } });
-        let html = |locale: &str| notice.html(locale, "it", &context).unwrap_or_default();
+        let html = |locale: &str| {
+            notice
+                .html(locale, "it", &context)
+                .map(|text| text.html)
+                .unwrap_or_default()
+        };
         assert!(html("it").contains("Informativa di Valdarno"));
         assert!(html("en").contains("Privacy notice"));
         assert!(

@@ -57,11 +57,16 @@ impl Texts {
     /// The text in `locale` as HTML: in that language, else in `fallback` (the instance's
     /// language), else in Italian, else in any language it has. `context` fills the text's
     /// placeholders (`{{ instance.name }}`).
-    pub fn html(&self, locale: &str, fallback: &str, context: &Json) -> Result<String, ThemeError> {
-        let (file, body) = [locale, fallback, super::SOURCE_LOCALE]
+    pub fn html(
+        &self,
+        locale: &str,
+        fallback: &str,
+        context: &Json,
+    ) -> Result<Rendered, ThemeError> {
+        let (lang, (file, body)) = [locale, fallback, super::SOURCE_LOCALE]
             .iter()
-            .find_map(|wanted| self.texts.get(*wanted))
-            .or_else(|| self.texts.values().next())
+            .find_map(|wanted| self.texts.get_key_value(*wanted))
+            .or_else(|| self.texts.iter().next())
             .ok_or_else(|| ThemeError::Template {
                 spot: None,
                 message: "the text has no language".into(),
@@ -73,13 +78,24 @@ impl Texts {
             })?;
         let markdown =
             tera::Tera::one_off(body, &context, false).map_err(|err| template_error(file, &err))?;
-        Ok(markdown_to_html(&markdown))
+        Ok(Rendered {
+            html: markdown_to_html(&markdown),
+            lang: lang.clone(),
+        })
     }
 
     /// The languages the text is written in.
     pub fn locales(&self) -> impl Iterator<Item = &str> {
         self.texts.keys().map(String::as_str)
     }
+}
+
+/// A text as shown: its HTML, and the language it is in (which may not be the one asked for:
+/// the page's `lang` must say which, for screen readers to pronounce it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    pub lang: String,
 }
 
 /// Markdown to HTML. Markup written inside the Markdown is shown as text, never obeyed: these

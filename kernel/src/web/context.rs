@@ -175,6 +175,22 @@ const OPEN_WITHOUT_PRIVACY: &[&str] = &[
 ];
 
 impl Ctx {
+    /// A text of the theme (the privacy notice, a footer page) as HTML in the visitor's
+    /// language, its `{{ instance.name }}` filled in.
+    pub(super) fn theme_text(
+        &self,
+        texts: &crate::theme::Texts,
+    ) -> Result<crate::theme::Rendered, WebError> {
+        let instance = &self.instance;
+        texts
+            .html(
+                &self.locale,
+                &instance.manifest.instance.locale,
+                &serde_json::json!({ "instance": { "name": instance.manifest.instance.name, "id": instance.id() } }),
+            )
+            .map_err(WebError::from)
+    }
+
     /// Sends a logged-in browser that has not accepted the theme's current privacy notice to
     /// read it first ([`WebError::PrivacyNotice`]); everyone else, and API clients, pass.
     async fn require_privacy_accepted(&self, uri: &axum::http::Uri) -> Result<(), WebError> {
@@ -182,9 +198,15 @@ impl Ctx {
             return Ok(());
         };
         let path = uri.path();
-        if OPEN_WITHOUT_PRIVACY
+        // The footer's legal notes, accessibility statement and contacts are what a person may
+        // want to read before agreeing: open too.
+        let footer_page = crate::theme::Page::ALL
             .iter()
-            .any(|open| path == open.trim_end_matches('/') || path.starts_with(open))
+            .any(|page| path.strip_prefix('/') == Some(page.slug()));
+        if footer_page
+            || OPEN_WITHOUT_PRIVACY
+                .iter()
+                .any(|open| path == open.trim_end_matches('/') || path.starts_with(open))
         {
             return Ok(());
         }

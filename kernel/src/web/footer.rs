@@ -25,20 +25,20 @@ pub(super) fn router() -> Router<AppState> {
 /// The page in the visitor's language (else the instance's, else Italian); 404 when the theme
 /// has none.
 async fn show(ctx: Ctx, which: Page) -> Response {
-    let instance = &ctx.instance;
-    let theme = instance.theme.clone();
+    let theme = ctx.instance.theme.clone();
     let Some(texts) = theme.page(which) else {
         return WebError::NotFound.render(&ctx);
     };
-    let text = match texts.html(
-        &ctx.locale,
-        &instance.manifest.instance.locale,
-        &json!({ "instance": { "name": instance.manifest.instance.name, "id": instance.id() } }),
-    ) {
+    let text = match ctx.theme_text(texts) {
         Ok(text) => text,
-        Err(err) => return WebError::from(err).render(&ctx),
+        Err(err) => return err.render(&ctx),
     };
-    let data = json!({ "page": which.slug(), "title_key": which.title_key(), "text_html": text });
+    let data = json!({
+        "page": which.slug(),
+        "title_key": which.title_key(),
+        "text_html": text.html,
+        "text_lang": text.lang,
+    });
     if !ctx.wants_html {
         return (StatusCode::OK, axum::Json(data)).into_response();
     }

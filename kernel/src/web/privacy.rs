@@ -33,13 +33,9 @@ async fn notice(ctx: Ctx, Query(query): Query<NextQuery>) -> Response {
         return WebError::NotFound.render(&ctx);
     };
     let instance = &ctx.instance;
-    let text = match notice.html(
-        &ctx.locale,
-        &instance.manifest.instance.locale,
-        &json!({ "instance": { "name": instance.manifest.instance.name, "id": instance.id() } }),
-    ) {
+    let text = match ctx.theme_text(notice.texts()) {
         Ok(text) => text,
-        Err(err) => return WebError::from(err).render(&ctx),
+        Err(err) => return err.render(&ctx),
     };
     let accepted = match &ctx.user {
         Some(user) => match consent::accepted(&instance.db, instance.id(), &user.id).await {
@@ -50,7 +46,8 @@ async fn notice(ctx: Ctx, Query(query): Query<NextQuery>) -> Response {
     };
     let next = super::redirect::after_login(query.next.as_deref());
     let data = json!({
-        "notice_html": text,
+        "notice_html": text.html,
+        "notice_lang": text.lang,
         "version": notice.version,
         "updated": notice.updated,
         "accepted": accepted.as_deref() == Some(notice.version.as_str()),

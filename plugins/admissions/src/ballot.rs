@@ -47,6 +47,19 @@ trama_sdk::choices! {
     }
 }
 
+impl Choice {
+    /// A vote as members and API clients write it: its key, or the words the committee uses
+    /// ("favorevole", "sì", "contrario", "astenuto" and their English), in any case.
+    pub fn read(text: &str) -> Option<Self> {
+        match text.trim().to_lowercase().as_str() {
+            "favorevole" | "yes" | "sì" | "si" => Some(Choice::Approve),
+            "contrario" | "no" => Some(Choice::Reject),
+            "astenuto" | "astensione" => Some(Choice::Abstain),
+            key => Self::parse(key),
+        }
+    }
+}
+
 /// A member's vote; a later vote of the same member replaces it until the case is decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vote {
@@ -237,6 +250,22 @@ impl Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vote_is_read_in_the_committee_s_words_or_by_its_key() {
+        for (text, choice) in [
+            ("approve", Choice::Approve),
+            (" Favorevole ", Choice::Approve),
+            ("SÌ", Choice::Approve),
+            ("contrario", Choice::Reject),
+            ("no", Choice::Reject),
+            ("Astenuto", Choice::Abstain),
+            ("abstain", Choice::Abstain),
+        ] {
+            assert_eq!(Choice::read(text), Some(choice), "{text}");
+        }
+        assert_eq!(Choice::read("forse"), None);
+    }
 
     fn rule(quorum_percent: u32, majority: Majority) -> Rule {
         Rule {

@@ -41,22 +41,13 @@ async fn applications() -> Applied {
             &operator,
             &server,
             "/api/campaigns",
-            json!({
-                "title": "Buoni spesa inverno",
-                "measure": "food",
-                "opens_on": today_plus(-1),
-                "closes_on": today_plus(10),
-                "budget": "700,00",
-                "fields": ["household_size", "minors", "isee", "resident", "income_loss"],
-                "isee_max": "15.000",
-                "residence_required": true,
-                "base_amounts": ["150", "250", "350", "400"],
-                "per_minor": "35,50",
-                "max_amount": 500,
-                "denominations": "50; 20; 10; 5",
-                "ranking": ["isee_asc"],
-                "review_rules": ["income_loss = yes"],
-            }),
+            winter_campaign(json!({
+            "title": "Buoni spesa inverno",
+            "measure": "food",
+            "opens_on": today_plus(-1),
+            "closes_on": today_plus(10),
+            "budget": "700,00",
+            })),
         )
         .await;
     assert_eq!(status, 201, "{campaign}");
@@ -214,4 +205,15 @@ async fn applications() -> Applied {
         id,
         anna_id,
     }
+}
+
+/// The vouchers plugin's standard winter notice (its questions, amounts and rules, from the
+/// plugin's own test fixture) with `head`: title, measure, dates and budget.
+fn winter_campaign(mut head: serde_json::Value) -> serde_json::Value {
+    let rules: serde_json::Map<String, serde_json::Value> = serde_json::from_str(include_str!(
+        "../../../plugins/vouchers/tests/fixtures/winter-rules.json"
+    ))
+    .expect("winter-rules.json");
+    head.as_object_mut().expect("a JSON object").extend(rules);
+    head
 }

@@ -234,12 +234,19 @@ name = "hello"
 version = "1.0.0"
 api = "^1.0"
 title = { it = "Prova", en = "Test" }
-roles = ["operator", "merchant"]
-landing = { operator = "/dashboard", shop = "/shop", merchant = "https://altrove.example/x" }
+roles = ["operator", "merchant", "tutor"]
+landing = { operator = "/dashboard", shop = "/shop", merchant = "https://altrove.example/x", tutor = "/dash board" }
 "#,
     );
     let faults = faults(scan(&territory));
-    assert_eq!(faults.len(), 2, "{faults:#?}");
+    assert_eq!(faults.len(), 3, "{faults:#?}");
+    assert_fault(
+        &faults,
+        "hello/plugin.toml",
+        7,
+        "plugin.landing.tutor",
+        "is not a route of the plugin",
+    );
     assert_fault(
         &faults,
         "hello/plugin.toml",

@@ -273,7 +273,7 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
 /// A vote as sent: its choice, and the motivation required against.
 pub fn read_vote(input: &Input) -> std::result::Result<(Choice, Option<String>), Problems> {
     let mut problems = Problems::default();
-    let choice = match input.one("choice").map(|c| (c, Choice::parse(c))) {
+    let choice = match input.one("choice").map(|c| (c, Choice::read(c))) {
         Some((_, Some(choice))) => Some(choice),
         Some((text, None)) => {
             problems.push(

@@ -44,20 +44,14 @@ pub fn winter_notice() -> Json {
 /// The winter food campaign of the story: 700 €, ISEE up to 15,000 €, residents only, open
 /// from 11 to 22 January 2026.
 pub fn winter_campaign() -> Json {
-    with(
-        winter_notice(),
-        json!({
-            "fields": ["household_size", "minors", "isee", "resident", "income_loss"],
-            "isee_max": "15.000",
-            "residence_required": true,
-            "base_amounts": ["150", "250", "350", "400"],
-            "per_minor": "35,50",
-            "max_amount": 500,
-            "denominations": "50; 20; 10; 5",
-            "ranking": ["isee_asc"],
-            "review_rules": ["income_loss = yes"],
-        }),
-    )
+    with(winter_notice(), winter_rules())
+}
+
+/// The winter notice's questions, amounts and rules (`tests/fixtures/winter-rules.json`),
+/// which the kernel's end-to-end test and the applications bench post as well.
+pub fn winter_rules() -> Json {
+    serde_json::from_str(include_str!("../fixtures/winter-rules.json"))
+        .expect("winter-rules.json is JSON")
 }
 
 /// `body` with the fields of `extra` added or replaced: a story's variant of a campaign.
