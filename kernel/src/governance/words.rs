@@ -172,7 +172,7 @@ impl Words<'_> {
 /// A plugin's title in `locale` (Italian first), or its id when it has none.
 pub fn plugin_title(package: Option<&PluginPackage>, name: &str, locale: &str) -> String {
     package
-        .and_then(|package| crate::web::context::localized(&package.meta.plugin.title, locale))
+        .and_then(|package| crate::theme::localized(&package.meta.plugin.title, locale))
         .unwrap_or(name)
         .to_owned()
 }
@@ -181,7 +181,7 @@ pub fn plugin_title(package: Option<&PluginPackage>, name: &str, locale: &str) -
 pub fn setting_label(package: Option<&PluginPackage>, key: &str, locale: &str) -> String {
     package
         .and_then(|package| package.meta.settings.get(key))
-        .and_then(|spec| crate::web::context::localized(&spec.description, locale))
+        .and_then(|spec| crate::theme::localized(&spec.description, locale))
         .unwrap_or(key)
         .to_owned()
 }

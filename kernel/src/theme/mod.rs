@@ -120,6 +120,19 @@ fn fingerprint(dirs: &[PathBuf]) -> Fingerprint {
     files
 }
 
+/// Picks the text for `locale` among a plugin's or a setting's texts by language (`title`,
+/// `description` in `plugin.toml`), falling back to Italian and then to any text at all.
+pub fn localized<'a>(
+    texts: &'a std::collections::BTreeMap<String, String>,
+    locale: &str,
+) -> Option<&'a str> {
+    texts
+        .get(locale)
+        .or_else(|| texts.get(SOURCE_LOCALE))
+        .or_else(|| texts.values().next())
+        .map(String::as_str)
+}
+
 impl Theme {
     /// [`Theme::load`], or the theme already built from the same, unchanged files.
     pub fn shared(

@@ -284,8 +284,8 @@ impl Ctx {
             .map(|plugin| {
                 json!({
                     "name": plugin.name,
-                    "title": localized(&plugin.title, &self.locale).unwrap_or(&plugin.name),
-                    "description": localized(&plugin.description, &self.locale).unwrap_or(""),
+                    "title": crate::theme::localized(&plugin.title, &self.locale).unwrap_or(&plugin.name),
+                    "description": crate::theme::localized(&plugin.description, &self.locale).unwrap_or(""),
                     "href": format!("/p/{}/", plugin.name),
                 })
             })
@@ -399,18 +399,6 @@ fn address_key(ip: std::net::IpAddr) -> String {
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
     }
-}
-
-/// Picks the text for `locale`, falling back to Italian and then to any text at all.
-pub fn localized<'a>(
-    texts: &'a std::collections::BTreeMap<String, String>,
-    locale: &str,
-) -> Option<&'a str> {
-    texts
-        .get(locale)
-        .or_else(|| texts.get("it"))
-        .or_else(|| texts.values().next())
-        .map(String::as_str)
 }
 
 #[cfg(test)]

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use serde_json::json;
 use trama_manifest::{PluginPackage, Registry, SettingType};
 
-use super::context::localized;
 use super::pages::{msg, page};
 use super::{Ctx, WebError};
 use crate::governance::{self, Board, Choice, Draft, GovernanceError, KINDS, Member};
+use crate::theme::localized;
 
 /// How many proposals the overview lists.
 const LISTED: u32 = 200;

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Ctx;
-use super::context::localized;
 use super::pages::page;
 use crate::host::bindings::types::{HttpRequest, HttpResponse};
+use crate::theme::localized;
 
 /// One application or booking, as a plugin lists it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

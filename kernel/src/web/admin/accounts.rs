@@ -45,7 +45,7 @@ pub(super) fn roles_shown(ctx: &Ctx) -> Vec<Json> {
                         .plugins
                         .get(name)
                         .map_or(name.as_str(), |plugin| {
-                            crate::web::context::localized(&plugin.title, &ctx.locale)
+                            crate::theme::localized(&plugin.title, &ctx.locale)
                                 .unwrap_or(name.as_str())
                         })
                 })
