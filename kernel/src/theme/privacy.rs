@@ -9,8 +9,6 @@
 
 use std::path::Path;
 
-use serde_json::Value as Json;
-
 use super::ThemeError;
 use super::texts::{Texts, read};
 
@@ -83,21 +81,6 @@ impl Notice {
     pub fn texts(&self) -> &Texts {
         &self.texts
     }
-
-    /// The notice in `locale` as HTML (see [`Texts::html`]).
-    pub fn html(
-        &self,
-        locale: &str,
-        fallback: &str,
-        context: &Json,
-    ) -> Result<super::texts::Rendered, ThemeError> {
-        self.texts.html(locale, fallback, context)
-    }
-
-    /// The languages the notice is written in.
-    pub fn locales(&self) -> impl Iterator<Item = &str> {
-        self.texts.locales()
-    }
 }
 
 #[cfg(test)]
@@ -130,6 +113,7 @@ mod tests {
         let context = serde_json::json!({ "instance": { "name": "Valdarno" } });
         let html = |locale: &str| {
             notice
+                .texts()
                 .html(locale, "it", &context)
                 .map(|text| text.html)
                 .unwrap_or_default()

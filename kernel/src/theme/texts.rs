@@ -83,11 +83,6 @@ impl Texts {
             lang: lang.clone(),
         })
     }
-
-    /// The languages the text is written in.
-    pub fn locales(&self) -> impl Iterator<Item = &str> {
-        self.texts.keys().map(String::as_str)
-    }
 }
 
 /// A text as shown: its HTML, and the language it is in (which may not be the one asked for:
