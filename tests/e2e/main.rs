@@ -34,6 +34,7 @@ mod sandbox;
 mod schemathesis;
 mod security;
 mod serve;
+mod site;
 mod throttle;
 mod transactions;
 mod tutoring;

@@ -52,6 +52,8 @@ pub struct Ctx {
     pub dev: bool,
     /// The browser's `User-Agent`, remembered with a new session for "my sessions".
     pub user_agent: Option<String>,
+    /// The path asked for: pages mark the current one in the menus and the breadcrumbs.
+    pub path: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -88,6 +90,7 @@ impl FromRequestParts<AppState> for Ctx {
             .map(str::to_owned);
         let cross_site = cross_site(&parts.headers, &instance.manifest.instance.hosts);
         let mut ctx = Ctx {
+            path: parts.uri.path().to_owned(),
             cross_site,
             client_addr,
             csrf_header,
@@ -306,7 +309,9 @@ impl Ctx {
             "instance": {
                 "id": self.instance.id(),
                 "name": self.instance.manifest.instance.name,
+                "owner": self.instance.manifest.instance.owner,
             },
+            "path": self.path,
             "identity": {
                 "password_login": identity.password_login,
                 "providers": providers,
