@@ -241,6 +241,13 @@ impl Input {
         self.echo_with_lists(&[])
     }
 
+    /// Every field sent, in name order, with its values.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.values
+            .iter()
+            .map(|(name, values)| (name.as_str(), values.as_slice()))
+    }
+
     /// Like [`Input::echo`], with the fields in `lists` always lists (checkboxes and repeated
     /// selects, which a template indexes even when only one was sent).
     pub fn echo_with_lists(&self, lists: &[&str]) -> serde_json::Map<String, Value> {
@@ -384,6 +391,17 @@ impl FormState {
                 .iter()
                 .map(|p| (p.field.clone(), Value::String(p.message.clone())))
                 .collect(),
+            values,
+        }
+    }
+
+    /// A form shown again filled with `values` and nothing to fix: the person chose to change
+    /// what a summary showed them (see [`crate::submit::Step::Edit`]).
+    pub fn filled(form: &str, values: Map<String, Value>) -> Self {
+        Self {
+            form: form.to_owned(),
+            error: None,
+            problems: Map::new(),
             values,
         }
     }

@@ -38,6 +38,22 @@ use crate::i18n::{self, Lang};
 use crate::input::{FormState, Input, Problems, wants_json};
 use crate::{Error, Result, web};
 
+/// The hidden field that says where a form in two steps is: see [`Step`].
+pub const STEP_FIELD: &str = "_step";
+
+/// Where a form sent in two steps is — first the answers, checked and shown back as a summary
+/// before anything is stored, then the confirmation — as Italian public services ask for an
+/// application: people read what they are about to send. Programs send at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The answers, to be checked and summarised (the form as first sent: no `_step`).
+    Review,
+    /// "Modifica" on the summary: the form again, filled with what was sent.
+    Edit,
+    /// "Conferma e invia" on the summary (`_step=send`), or a program's request: act.
+    Send,
+}
+
 /// One submission: what was sent, whether the answer is JSON, the person's language and the
 /// name of the form on its page.
 #[derive(Debug)]
@@ -81,6 +97,34 @@ impl Submission {
     /// What was typed, for filling the form again.
     pub fn echo(&self) -> Map<String, Value> {
         self.input.echo_with_lists(self.lists)
+    }
+
+    /// Where a form in two steps is: [`Step::Send`] for programs, else what the form's hidden
+    /// [`STEP_FIELD`] says ([`Step::Review`] when it says nothing).
+    pub fn step(&self) -> Step {
+        if self.json {
+            return Step::Send;
+        }
+        match self.input.one(STEP_FIELD) {
+            Some("send") => Step::Send,
+            Some("edit") => Step::Edit,
+            _ => Step::Review,
+        }
+    }
+
+    /// What was sent, to carry from the summary to the confirmation in hidden fields: every
+    /// field but the step and the CSRF token (the page adds its own).
+    pub fn carried(&self) -> Vec<(String, Vec<String>)> {
+        self.input
+            .fields()
+            .filter(|(name, _)| *name != STEP_FIELD && *name != "_csrf")
+            .map(|(name, values)| (name.to_owned(), values.to_vec()))
+            .collect()
+    }
+
+    /// The form again, filled with what was sent and nothing to fix ([`Step::Edit`]).
+    pub fn edit(&self, page: impl FnOnce(u16, FormState) -> Result<Response>) -> Result<Response> {
+        page(200, FormState::filled(&self.form, self.echo()))
     }
 
     /// The answer to a submission whose fields break rules: `422` JSON, or `page` shown again

@@ -157,7 +157,7 @@ class Run extends BrowserRun {
     this.expectOk('campaign page');
     await page.getByRole('heading', { level: 1, name: campaign }).waitFor();
     await this.audit('campaign');
-    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Invia la domanda' }) });
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Continua: controlla la domanda' }) });
     await form.getByLabel('Il tuo codice fiscale').fill(taxCode);
     // Whatever subset of these questions the campaign asks.
     const answers = [
@@ -176,7 +176,15 @@ class Run extends BrowserRun {
       if ((await group.count()) > 0) await group.getByLabel(answer, { exact: true }).check();
     }
     await this.screenshot('campaign-form-filled');
-    await form.getByRole('button', { name: 'Invia la domanda' }).click();
+    await form.getByRole('button', { name: 'Continua: controlla la domanda' }).click();
+    this.expectOk('summary');
+
+    this.log('5b. the summary of her answers, to check before sending');
+    await page.getByRole('heading', { level: 1, name: 'Controlla la domanda prima di inviarla' }).waitFor();
+    await this.expectText(taxCode, page.locator('main dd'));
+    await this.screenshot('summary');
+    await this.audit('summary', { posted: true });
+    await page.getByRole('button', { name: 'Conferma e invia' }).click();
     this.expectOk('application');
 
     this.log('6. the application and its status');

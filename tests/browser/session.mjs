@@ -118,15 +118,23 @@ export class BrowserRun {
    * Loads the citizen's current page in the auditor's context (same cookies) and runs axe-core
    * on it, then checks it reflows at 320 px.
    */
-  async audit(name) {
+  async audit(name, { posted = false } = {}) {
     await this.auditor.clearCookies();
     await this.auditor.addCookies(await this.citizen.cookies());
     const target = this.page.url();
     await this.auditPage.setViewportSize({ width: 1280, height: 900 });
-    const response = await this.auditPage.goto(target, { waitUntil: 'load' });
-    if (!response || response.status() >= 400) {
-      this.fail(`${name}: the auditor could not load ${target} (HTTP ${response?.status()})`);
-      return;
+    if (posted) {
+      // A page that answers a form (a summary before sending) cannot be asked for again: the
+      // auditor gets the person's own copy, on the same origin so that its styles load.
+      const html = await this.page.content();
+      await this.auditPage.goto(new URL('/healthz', target).href, { waitUntil: 'load' });
+      await this.auditPage.setContent(html, { waitUntil: 'load' });
+    } else {
+      const response = await this.auditPage.goto(target, { waitUntil: 'load' });
+      if (!response || response.status() >= 400) {
+        this.fail(`${name}: the auditor could not load ${target} (HTTP ${response?.status()})`);
+        return;
+      }
     }
     await this.auditPage.evaluate(this.axeSource);
     const results = await this.auditPage.evaluate(() =>

@@ -128,7 +128,7 @@ fn run_citizen(script: &Path, server: &Server, theme: &str) -> String {
         .join("target")
         .join("browser-artifacts")
         .join(theme);
-    for shot in ["01-home.png", "07-application.png"] {
+    for shot in ["01-home.png", "07-summary.png", "08-application.png"] {
         let bytes = std::fs::read(artifacts.join(shot))
             .unwrap_or_else(|err| panic!("screenshot {shot} missing ({err}):\n{output}"));
         assert!(bytes.starts_with(b"\x89PNG"), "{shot} is not a PNG");

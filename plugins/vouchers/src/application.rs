@@ -30,6 +30,7 @@ use crate::rules::{Answers, Reason, ReviewRule};
 pub mod household;
 mod review;
 mod submit;
+pub mod summary;
 #[cfg(test)]
 mod tests;
 mod view;
@@ -232,6 +233,35 @@ pub fn read_submission(
     on_behalf: bool,
     caller: &User,
 ) -> std::result::Result<Submission, Problems> {
+    read(campaign, input, on_behalf, caller, Files::Now)
+}
+
+/// The answers of a person's form, checked before the summary they confirm (the form's first
+/// step, see `trama_sdk::submit::Step`): everything but the documents, which they attach on the
+/// summary page, with the confirmation.
+pub fn check_answers(
+    campaign: &Campaign,
+    input: &Input,
+    caller: &User,
+) -> std::result::Result<Submission, Problems> {
+    read(campaign, input, false, caller, Files::Later)
+}
+
+/// Whether the request carries the documents (the confirmation, a program's request, an
+/// operator's form) or they come with the next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Files {
+    Now,
+    Later,
+}
+
+fn read(
+    campaign: &Campaign,
+    input: &Input,
+    on_behalf: bool,
+    caller: &User,
+    files: Files,
+) -> std::result::Result<Submission, Problems> {
     let mut problems = Problems::default();
     // A citizen who logged in with SPID or CIE applies under the fiscal number it certified:
     // nothing to type, and no other number to apply under.
@@ -288,10 +318,13 @@ pub fn read_submission(
         caller.display_name.clone()
     };
     let answers = Answers::read(&campaign.fields, input, &mut problems);
-    let attachments = campaign.rulebook.as_ref().map_or_else(Vec::new, |book| {
-        let uploads = trama_sdk::files::uploads();
-        rulebook::attachment::read(&book.questions, &uploads, &mut problems)
-    });
+    let attachments = match (&campaign.rulebook, files) {
+        (Some(book), Files::Now) => {
+            let uploads = trama_sdk::files::uploads();
+            rulebook::attachment::read(&book.questions, &uploads, &mut problems)
+        }
+        _ => Vec::new(),
+    };
     let rulebook_answers = campaign.rulebook.as_ref().map(|book| {
         let mut answers = rulebook::answer::read_all(&book.questions, input, &mut problems);
         let today = trama_sdk::local::today(trama_sdk::clock::now_ms());

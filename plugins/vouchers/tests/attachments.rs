@@ -69,7 +69,8 @@ fn apply(
     host.submit_files(
         Some(who),
         &format!("/campaigns/{campaign}/apply"),
-        &[("tax_code", tax), ("isee", isee)],
+        // Confirmed from the summary: the documents come with the confirmation.
+        &[("tax_code", tax), ("isee", isee), ("_step", "send")],
         files,
     )
 }

@@ -64,10 +64,18 @@ async fn a_document_is_sent_checked_kept_and_read_back_through_the_server() {
         created["id"].as_str().expect("id")
     );
 
-    // The form sends files, and says which.
+    // The documents are listed among what is needed, and attached on the summary of the
+    // answers, whose form sends files and says which.
     let anna = sign_up(&server, "anna", "Anna Rossi").await;
     let (status, page) = anna.page(&server, &campaign).await;
     assert_eq!(status, 200, "{page}");
+    assert!(!page.contains("type=\"file\""), "{page}");
+    let apply = format!("{campaign}/apply");
+    let response = anna
+        .post_form(&server, &apply, &[("tax_code", ANNA), ("isee", "9.000")])
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let page = response.text().await.expect("summary");
     assert!(page.contains("enctype=\"multipart/form-data\""), "{page}");
     assert!(
         page.contains("type=\"file\" accept=\"application/pdf\""),
@@ -75,8 +83,17 @@ async fn a_document_is_sent_checked_kept_and_read_back_through_the_server() {
     );
     assert!(page.contains("Formati: PDF"), "{page}");
 
-    let apply = format!("{campaign}/apply");
-    let fields = [("tax_code", ANNA), ("isee", "9.000")];
+    let fields = [("tax_code", ANNA), ("isee", "9.000"), ("_step", "send")];
+    // Confirmed without the document: the summary again, the problem at the file field.
+    let missing = anna.post_form(&server, &apply, &fields).await;
+    assert_eq!(missing.status().as_u16(), 422);
+    let page = missing.text().await.expect("summary");
+    assert!(
+        page.contains("Controlla la domanda prima di inviarla")
+            && page.contains("aria-invalid=\"true\"")
+            && page.contains("type=\"file\""),
+        "{page}"
+    );
     // A page named `.pdf` is refused by the kernel, in Italian, whatever type it claims.
     let posing = anna
         .post_multipart(

@@ -78,16 +78,46 @@ async fn forms_work_without_javascript_and_show_what_to_fix() {
         page.contains("il carattere di controllo non corrisponde"),
         "{page}"
     );
+    // Right answers are shown back as a summary to check before anything is stored: in
+    // words, with "Conferma e invia" and "Modifica le risposte", what was typed carried along.
+    let answers = [
+        ("tax_code", ANNA),
+        ("household_size", "3"),
+        ("rent", "900,00"),
+    ];
     let response = citizen
-        .post_form(
-            &server,
-            &format!("{location}/apply"),
-            &[
-                ("tax_code", ANNA),
-                ("household_size", "3"),
-                ("rent", "900,00"),
-            ],
-        )
+        .post_form(&server, &format!("{location}/apply"), &answers)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let summary = response.text().await.expect("page");
+    assert!(
+        summary.contains("Controlla la domanda prima di inviarla")
+            && summary.contains(&format!("<dd>{ANNA}</dd>"))
+            && summary.contains("<input type=\"hidden\" name=\"rent\" value=\"900,00\">")
+            && summary.contains("aria-current=\"step\"")
+            && summary.contains("value=\"send\">Conferma e invia</button>"),
+        "{summary}"
+    );
+    let (_, mine) = citizen
+        .get_json(&server, "/p/vouchers/api/my-applications")
+        .await;
+    assert_eq!(mine, serde_json::json!([]), "nothing stored yet");
+    // "Modifica" brings the form back as it was filled.
+    let mut editing = answers.to_vec();
+    editing.push(("_step", "edit"));
+    let response = citizen
+        .post_form(&server, &format!("{location}/apply"), &editing)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let form = response.text().await.expect("page");
+    assert!(
+        form.contains("value=\"900,00\"") && form.contains("Continua: controlla la domanda"),
+        "{form}"
+    );
+    let mut sending = answers.to_vec();
+    sending.push(("_step", "send"));
+    let response = citizen
+        .post_form(&server, &format!("{location}/apply"), &sending)
         .await;
     assert_eq!(response.status().as_u16(), 303);
     let application = response.headers()["location"]

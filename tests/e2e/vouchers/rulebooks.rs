@@ -108,7 +108,9 @@ async fn a_rulebook_campaign_is_created_tried_and_applied_to_through_its_pages()
     assert!(page.contains("«31/02/2026» non è una data"), "{page}");
     assert!(page.contains("value=\"18.500,00\""), "kept: {page}");
     form[3].1 = one.clone();
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Confirmed from the summary at once (the summary itself: `forms.rs`).
+    pairs.push(("_step", "send"));
     let response = anna.post_form(&server, &apply, &pairs).await;
     assert_eq!(response.status().as_u16(), 303);
     let application = response.headers()["location"]

@@ -9,7 +9,7 @@ use trama_sdk::i18n::Lang;
 use trama_sdk::input::Input;
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
-use trama_sdk::submit::Submission;
+use trama_sdk::submit::{Step, Submission};
 use trama_sdk::{Error, Result, clock, identity, t};
 
 use super::{FormState, OPERATORS, created, exports, lang, to, wants_json, with_form};
@@ -360,9 +360,32 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
         offset: None,
     };
     let page = |status, form| render_page(&id, &no_query, status, Some(form), lang);
+    // A person's form comes in two steps: the answers, checked and shown back as a summary
+    // with the documents still to attach, then the confirmation. Programs and operators
+    // filing at the desk send at once.
+    let step = if on_behalf { Step::Send } else { sub.step() };
+    if step == Step::Edit {
+        return sub.edit(page);
+    }
+    if step == Step::Review {
+        return match application::check_answers(&doc.data, &sub.input, &user) {
+            Ok(checked) => render_review(&doc, &sub, &checked, 200, None, lang),
+            Err(problems) => sub.refused(problems, page),
+        };
+    }
     let submission = match application::read_submission(&doc.data, &sub.input, on_behalf, &user) {
         Ok(submission) => submission,
-        Err(problems) => return sub.refused(problems, page),
+        Err(problems) if on_behalf => return sub.refused(problems, page),
+        Err(problems) => match application::check_answers(&doc.data, &sub.input, &user) {
+            // Only the documents are wrong: the summary again, the problem at its field.
+            Ok(checked) => {
+                return sub.refused(problems, |status, form| {
+                    render_review(&doc, &sub, &checked, status, Some(form), lang)
+                });
+            }
+            // The answers themselves (changed since the summary): the form again.
+            Err(_) => return sub.refused(problems, page),
+        },
     };
     let filed = |app: Doc<Application>| {
         if !sub.json {
@@ -381,6 +404,36 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
         filed,
         page,
     )
+}
+
+/// The summary of what a person is about to send (the second step of the form): their
+/// answers in words, what they typed carried in hidden fields, the documents to attach, and
+/// "Conferma e invia" or "Modifica".
+fn render_review(
+    doc: &Doc<Campaign>,
+    sub: &Submission,
+    checked: &application::Submission,
+    status: u16,
+    form: Option<FormState>,
+    lang: Lang,
+) -> Result<Response> {
+    let view = CampaignView::new(doc, clock::today(), lang);
+    let summary: Vec<Value> = application::summary::lines(&doc.data, checked, lang)
+        .into_iter()
+        .map(|(question, answer)| json!({ "question": question, "answer": answer }))
+        .collect();
+    let carried: Vec<Value> = sub
+        .carried()
+        .into_iter()
+        .map(|(name, values)| json!({ "name": name, "values": values }))
+        .collect();
+    let context = json!({
+        "campaign": view,
+        "summary": summary,
+        "carried": carried,
+        "step_field": trama_sdk::submit::STEP_FIELD,
+    });
+    Response::render_with_status(status, "apply_review.html", &with_form(context, form))
 }
 
 /// `POST /campaigns/{id}/close` and `POST /api/campaigns/{id}/close` (operators): starts the
