@@ -6,18 +6,6 @@ use serde_json::Value as Json;
 
 use crate::support::{Client, Server, TestInstance, VOUCHERS};
 
-async fn html(client: &Client, server: &Server, path: &str) -> (u16, String) {
-    let response = client
-        .http
-        .get(server.url(path))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("GET");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
-}
-
 /// A territory with the vouchers service, run by "Comune di Prova" (`[instance.owner]`).
 fn territory() -> TestInstance {
     let instance = TestInstance::new("cornice", VOUCHERS);
@@ -41,7 +29,7 @@ async fn every_page_names_its_owner_marks_where_the_visitor_is_and_finds_service
 
     // The top bar names the body the platform belongs to, linked to its own site; the home
     // page is the current one in the menu, and has no breadcrumbs.
-    let (status, home) = html(&visitor, &server, "/").await;
+    let (status, home) = visitor.page(&server, "/").await;
     assert_eq!(status, 200);
     assert!(
         home.contains("<a href=\"https://www.comune.prova.example\">Comune di Prova</a>"),
@@ -58,7 +46,7 @@ async fn every_page_names_its_owner_marks_where_the_visitor_is_and_finds_service
     );
 
     // On a page of a service, the service is marked in the menu and the breadcrumbs lead home.
-    let (status, service) = html(&visitor, &server, "/p/vouchers/").await;
+    let (status, service) = visitor.page(&server, "/p/vouchers/").await;
     assert_eq!(status, 200);
     assert!(
         service.contains("href=\"/p/vouchers/\" aria-current=\"page\">Buoni e contributi</a>"),
@@ -74,7 +62,7 @@ async fn every_page_names_its_owner_marks_where_the_visitor_is_and_finds_service
     crate::support::add_user(&instance, "operatrice", "operator");
     let operator = crate::support::login(&server, "operatrice").await;
     crate::support::accept_privacy(&operator, &server).await;
-    let (_, deeper) = html(&operator, &server, "/p/vouchers/campaigns").await;
+    let (_, deeper) = operator.page(&server, "/p/vouchers/campaigns").await;
     assert!(
         deeper.contains("<a href=\"/p/vouchers/\">Buoni e contributi</a></li>")
             && deeper.contains("href=\"/p/vouchers/\" aria-current=\"true\">"),
@@ -83,26 +71,23 @@ async fn every_page_names_its_owner_marks_where_the_visitor_is_and_finds_service
 
     // The search finds a service by a word of its description, whatever the case and accents,
     // and a page of the territory by its text; every word must match.
-    let (status, found) = html(&visitor, &server, "/cerca?q=GRADUATORIA%20buoni").await;
+    let (status, found) = visitor.page(&server, "/cerca?q=GRADUATORIA%20buoni").await;
     assert_eq!(status, 200);
     assert!(
         found.contains("<a href=\"/p/vouchers/\">Buoni e contributi</a>"),
         "{found}"
     );
-    let (_, pages) = html(&visitor, &server, "/cerca?q=accessibilit%C3%A0").await;
+    let (_, pages) = visitor.page(&server, "/cerca?q=accessibilit%C3%A0").await;
     assert!(pages.contains("<a href=\"/accessibilita\">"), "{pages}");
-    let (_, none) = html(&visitor, &server, "/cerca?q=buoni%20astronave").await;
+    let (_, none) = visitor.page(&server, "/cerca?q=buoni%20astronave").await;
     assert!(
         none.contains("Nessun servizio o pagina corrisponde"),
         "{none}"
     );
     // What was typed comes back escaped, never as markup.
-    let (_, typed) = html(
-        &visitor,
-        &server,
-        "/cerca?q=%3Cscript%3Ealert(1)%3C/script%3E",
-    )
-    .await;
+    let (_, typed) = visitor
+        .page(&server, "/cerca?q=%3Cscript%3Ealert(1)%3C/script%3E")
+        .await;
     assert!(
         typed.contains("value=\"&lt;script&gt;alert(1)&lt;/script&gt;\"")
             && !typed.contains("<script>alert"),
@@ -110,7 +95,7 @@ async fn every_page_names_its_owner_marks_where_the_visitor_is_and_finds_service
     );
 
     // In English, the service is found by its English words; API clients get JSON.
-    let (_, english) = html(&visitor, &server, "/cerca?q=merchants&lang=en").await;
+    let (_, english) = visitor.page(&server, "/cerca?q=merchants&lang=en").await;
     assert!(
         english.contains("<a href=\"/p/vouchers/\">Vouchers and support</a>"),
         "{english}"
