@@ -59,14 +59,14 @@ voting_window = "7d"
 # municipality_name = "Comune di …"
 "#;
 
-const THEME_CSS: &str = r#"/* Colours of the territory "{name}", loaded after the default theme's trama.css.
-   Keep a contrast of at least 4.5:1 between text and background (WCAG AA). */
-:root {
-  --brand: #1d4e89;
-  --brand-contrast: #ffffff;
-}
-.site-header { background: var(--brand); color: var(--brand-contrast); }
-.site-header a, .site-header .link-button { color: var(--brand-contrast); }
+const THEME_SCSS: &str = r#"// Colours of the territory "{name}": Bootstrap Italia's own variables, the hue (0-360),
+// saturation and brightness (0-100) of the primary colour; the kit derives every shade from
+// them. Keep white text on the primary colour at a contrast of at least 4.5:1 (WCAG AA).
+// `./dev demo`, `./dev setup` or `node themes/build/build.mjs` compile it.
+$primary-h: 210;
+$primary-s: 80;
+$primary-b: 55;
+@import '../../default/scss/main';
 "#;
 
 const LOCALE_IT: &str = r#"# Testi del territorio "{name}": sostituiscono quelli del tema predefinito con la stessa chiave.
@@ -140,7 +140,7 @@ pub fn new_instance(
     };
     let files = [
         (instance_dir.join("instance.toml"), fill(INSTANCE_TOML)),
-        (theme_dir.join("static/theme.css"), fill(THEME_CSS)),
+        (theme_dir.join("scss/theme.scss"), fill(THEME_SCSS)),
         (theme_dir.join("locales/it.toml"), fill(LOCALE_IT)),
         (theme_dir.join("locales/en.toml"), fill(LOCALE_EN)),
     ];
@@ -214,7 +214,7 @@ mod tests {
         let checked = trama_manifest::check(&made.instance_dir).unwrap();
         assert_eq!(checked.manifest.instance.id, "valle-serena");
         assert_eq!(checked.manifest.instance.theme, "valle-serena");
-        assert!(made.theme_dir.join("static/theme.css").is_file());
+        assert!(made.theme_dir.join("scss/theme.scss").is_file());
         assert!(matches!(
             new_instance(&instances, &themes, &plugins, "valle-serena"),
             Err(ScaffoldError::Exists(_))

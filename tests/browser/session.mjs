@@ -237,7 +237,14 @@ export class BrowserRun {
     const seen = new Set();
     const shapes = new Set();
     let visited = 0;
-    const shapeOf = (url) => new URL(url).pathname.replace(/\/[0-9a-z]*[0-9][0-9a-z-]*(?=\/|$)/gi, '/{id}');
+    // A page's kind: its path with record ids generalised, and the names (not the values) of
+    // its query, so that `/campaigns/{id}?status=` is a kind of its own, visited once.
+    const shapeOf = (url) => {
+      const parsed = new URL(url);
+      const keys = [...new Set(parsed.searchParams.keys())].sort();
+      const path = parsed.pathname.replace(/\/[0-9a-z]*[0-9][0-9a-z-]*(?=\/|$)/gi, '/{id}');
+      return keys.length ? `${path}?${keys.join('&')}` : path;
+    };
     while (queue.length > 0 && visited < CRAWL_LIMIT) {
       const target = queue.shift();
       const shape = shapeOf(target);
@@ -250,7 +257,25 @@ export class BrowserRun {
       }
       visited += 1;
       await this.audit(`crawl-${who}-${visited}`);
-      const links = await this.current.page.evaluate(() => [...document.querySelectorAll('a[href]')].map((a) => a.href));
+      // A picture of every kind of page, for people to look at (CI keeps the folder).
+      const slug = shape.replace(/[{}]/g, '').replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '') || 'home';
+      await this.screenshot(`${who}-${slug}`.slice(0, 80));
+      // Links, and the address each form that only asks (method GET: a search, a filter)
+      // goes to with the values it shows, as if sent unchanged.
+      const links = await this.current.page.evaluate(() => [
+        ...[...document.querySelectorAll('a[href]')].map((a) => a.href),
+        ...[...document.querySelectorAll('form')]
+          .filter((form) => (form.getAttribute('method') ?? 'get').toLowerCase() === 'get')
+          .map((form) => {
+            // The attribute, not `form.action`: a field named "action" (the audit's filter)
+            // shadows the property.
+            const target = new URL(form.getAttribute('action') ?? '', document.baseURI);
+            for (const [name, value] of new FormData(form)) {
+              if (typeof value === 'string') target.searchParams.append(name, value);
+            }
+            return target.href;
+          }),
+      ]);
       for (const link of links) {
         const url = new URL(link);
         url.hash = '';

@@ -333,3 +333,51 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
     let filed = &table["open"][0]["changes"][0];
     assert_eq!(filed["value"], 5, "{table}");
 }
+
+/// Every role of a territory running the four services (the example instance Monteserra), each
+/// in a real browser without JavaScript (`tests/browser/crawl.mjs`): every page each can reach
+/// from the home page is audited (axe-core, no sideways scrolling at 320 and 390 px, labels
+/// beside their controls) and photographed for people to look at.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_role_reaches_only_accessible_pages_that_fit_a_phone_in_a_real_browser() {
+    let root = repo_root();
+    let script = browser_tools(&root).with_file_name("crawl.mjs");
+    crate::support::build_named_plugins(&["vouchers", "tutoring", "admissions", "corporate-plans"]);
+    let instance = TestInstance::example("monteserra");
+    let people = [
+        ("citizen", "cittadina", "citizen"),
+        ("operator", "operatore", "operator"),
+        ("merchant", "negozio", "merchant"),
+        ("tutor", "tutor", "tutor"),
+        ("committee", "commissione", "committee"),
+        ("hr", "personale", "company_hr"),
+        ("table", "tavolo", "governance"),
+    ];
+    for (_, username, role) in people {
+        add_user(&instance, username, role);
+    }
+    crate::support::add_member(instance.path(), "tavolo");
+    let server = Server::start(&[instance.path()]);
+    let operator = login(&server, "operatore").await;
+    crate::support::accept_privacy(&operator, &server).await;
+    open_campaign(&server, &operator).await;
+    let list = people
+        .iter()
+        .map(|(who, username, _)| format!("{who}={username}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let args: Vec<String> = vec![
+        "--password".into(),
+        crate::support::PASSWORD.into(),
+        "--people".into(),
+        list,
+    ];
+    let output = run_script(&script, &server, "roles", &args);
+    assert!(output.contains("all passed"), "{output}");
+    for (who, _, _) in people {
+        assert!(
+            output.contains(&format!("crawl {who}: ")),
+            "{who}'s pages were crawled: {output}"
+        );
+    }
+}

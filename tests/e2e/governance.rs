@@ -636,6 +636,14 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
             && page.contains("value=\"3\""),
         "{page}"
     );
+    // An address edited by hand to name two settings is refused in the member's words.
+    let twice = format!("{chosen}&setting={ENABLED_LIVE}.other");
+    let (status, page) = comune.page(&server, &twice).await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("L&#x27;indirizzo della pagina non è valido"),
+        "{page}"
+    );
     let widget = |value: &'static str| {
         [
             ("kind", "settings"),

@@ -62,7 +62,7 @@ async fn every_answer_carries_the_security_headers() {
     // Theme assets keep their own caching, and the other headers.
     let css = anna
         .http
-        .get(server.url("/static/trama.css"))
+        .get(server.url("/static/build/theme.css"))
         .send()
         .await
         .expect("GET css");

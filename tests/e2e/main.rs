@@ -35,6 +35,7 @@ mod sandbox;
 mod schemathesis;
 mod security;
 mod serve;
+mod site;
 mod throttle;
 mod transactions;
 mod tutoring;

@@ -58,7 +58,7 @@ pub use interval::{IntervalError, parse_interval};
 pub use load::{INSTANCE_TOML, load, load_layers, load_with_env, process_env};
 pub use mail::{MailSection, TlsMode};
 pub use manifest::{
-    DatabaseSection, Governance, InstanceSection, Limits, Majority, Manifest, PluginRequest,
+    DatabaseSection, Governance, InstanceSection, Limits, Majority, Manifest, Owner, PluginRequest,
     RegistrySection,
 };
 pub use overlay::{GOVERNED_KEYS, Overlay, OverlayChange, UngovernedKey, check_governed};

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use semver::VersionReq;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::capability::Capability;
 use crate::locate::Locator;
@@ -74,6 +74,21 @@ pub struct InstanceSection {
     /// The address of the site as written (see [`Manifest::public_url`] for the one in use).
     #[serde(default)]
     pub public_url: Option<String>,
+    /// The body the platform belongs to (a municipality, a consortium, a company), named on
+    /// every page's top bar as Italian public services do.
+    #[serde(default)]
+    pub owner: Option<Owner>,
+}
+
+/// `[instance.owner]`: who runs the territory's platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Owner {
+    /// As people know it: "Comune di Borgo Marino".
+    pub name: String,
+    /// Its own site, linked from the top bar.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 fn default_locale() -> String {

@@ -24,19 +24,32 @@ pub fn fmt(value: &Json, args: &HashMap<String, Json>) -> tera::Result<Json> {
         .map_err(|err| tera::Error::msg(format!("{err}: pass it as fmt(name=…)")))
 }
 
-/// `{{ message.created_at | local_time }}`: a Unix time in milliseconds as a person in the
-/// territory reads it, `04/12/2026 10:30` in Rome's time (summer time included). With
-/// `iso=true`, the RFC 3339 form with its offset, for a `<time datetime>` attribute.
+/// `{{ message.created_at | local_time }}`: an instant as a person in the territory reads it,
+/// `04/12/2026 10:30` in Rome's time (summer time included). The instant is a Unix time in
+/// milliseconds or an RFC 3339 text (`2026-12-04T09:30:00Z`, as plugin views carry it for API
+/// clients). With `iso=true`, the RFC 3339 form with Rome's offset, for `<time datetime>`.
 pub fn local_time(value: &Json, args: &HashMap<String, Json>) -> tera::Result<Json> {
-    let Some(ms) = value.as_i64() else {
-        return Err(tera::Error::msg(format!(
-            "filter `local_time` expects milliseconds since 1970 (an integer), got {value}"
-        )));
-    };
-    let Some(at) = chrono::DateTime::from_timestamp_millis(ms) else {
-        return Err(tera::Error::msg(format!(
-            "filter `local_time`: {ms} ms is out of range"
-        )));
+    let at = match value {
+        Json::Number(number) => number
+            .as_i64()
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .ok_or_else(|| {
+                tera::Error::msg(format!(
+                    "filter `local_time`: {number} is not a time in milliseconds since 1970"
+                ))
+            })?,
+        Json::String(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map(|at| at.with_timezone(&chrono::Utc))
+            .map_err(|err| {
+                tera::Error::msg(format!(
+                    "filter `local_time`: `{text}` is not an RFC 3339 time ({err})"
+                ))
+            })?,
+        other => {
+            return Err(tera::Error::msg(format!(
+                "filter `local_time` expects milliseconds since 1970 or an RFC 3339 text, got {other}"
+            )));
+        }
     };
     let iso = args.get("iso").and_then(Json::as_bool).unwrap_or(false);
     Ok(Json::String(if iso {
@@ -66,6 +79,14 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect()
+    }
+
+    #[test]
+    fn rfc3339_texts_are_shown_in_rome_too() {
+        let text = local_time(&json!("2026-07-01T06:30:00Z"), &args(&[])).unwrap();
+        assert_eq!(text, json!("01/07/2026 08:30"));
+        let refused = local_time(&json!("yesterday"), &args(&[])).unwrap_err();
+        assert!(refused.to_string().contains("`yesterday`"), "{refused}");
     }
 
     #[test]

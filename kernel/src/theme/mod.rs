@@ -59,6 +59,9 @@ impl ThemeError {
     }
 }
 
+/// The stylesheet themes/build compiles for each theme, under its `static/` folder.
+pub const STYLESHEET: &str = "build/theme.css";
+
 /// A template's text and the file it was read from.
 pub(crate) struct Source {
     pub(crate) file: PathBuf,
@@ -195,6 +198,19 @@ impl Theme {
         let mut default_layer = BTreeMap::new();
         collect(&default_dir.join("templates"), "", &mut default_layer)?;
         let (default_overrides, default_own) = split_plugin_overrides(default_layer);
+        // A territory's theme may build on the default theme's page rather than copy it:
+        // `{% extends "default/base.html" %}` and fill its blocks.
+        if theme != DEFAULT_THEME {
+            for (name, source) in &default_own {
+                templates.insert(
+                    format!("{DEFAULT_THEME}/{name}"),
+                    Source {
+                        file: source.file.clone(),
+                        body: source.body.clone(),
+                    },
+                );
+            }
+        }
         templates.extend(default_own);
         for plugin in plugins {
             collect(
@@ -265,6 +281,16 @@ impl Theme {
             static_dirs.push(theme_dir.join("static"));
         }
         static_dirs.push(default_dir.join("static"));
+        // The stylesheet is compiled from the themes' SCSS by themes/build, not kept in git:
+        // without it pages still work, unstyled, so say how to make it.
+        if !static_dirs.iter().any(|dir| dir.join(STYLESHEET).is_file()) {
+            tracing::warn!(
+                theme,
+                "static/{STYLESHEET} is missing: pages are shown unstyled until the themes are \
+                 compiled (`./dev setup`, or `npm ci --prefix themes/build && node \
+                 themes/build/build.mjs`)"
+            );
+        }
         let privacy = Notice::load(&theme_dir, &default_dir)?;
         let pages = pages::Pages::load(&theme_dir, &default_dir)?;
         Ok(Self {

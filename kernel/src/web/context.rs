@@ -55,6 +55,8 @@ pub struct Ctx {
     /// The one-time message this page shows after the person's last action (see
     /// [`super::notice`]), handed to the templates as `flash`.
     pub flash: Option<String>,
+    /// The path asked for: pages mark the current one in the menus and the breadcrumbs.
+    pub path: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -91,6 +93,7 @@ impl FromRequestParts<AppState> for Ctx {
             .map(str::to_owned);
         let cross_site = cross_site(&parts.headers, &instance.manifest.instance.hosts);
         let mut ctx = Ctx {
+            path: parts.uri.path().to_owned(),
             cross_site,
             client_addr,
             csrf_header,
@@ -309,7 +312,9 @@ impl Ctx {
             "instance": {
                 "id": self.instance.id(),
                 "name": self.instance.manifest.instance.name,
+                "owner": self.instance.manifest.instance.owner,
             },
+            "path": self.path,
             "identity": {
                 "password_login": identity.password_login,
                 "providers": providers,

@@ -251,7 +251,14 @@ fn words(ctx: &Ctx) -> governance::Words<'_> {
     }
 }
 
-pub async fn overview(ctx: Ctx, Query(step): Query<Step>) -> Response {
+pub async fn overview(
+    ctx: Ctx,
+    step: Result<Query<Step>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    // A hand-edited address (`?setting=a&setting=b`) is told in the reader's words, not axum's.
+    let Ok(Query(step)) = step else {
+        return WebError::BadRequest(super::pages::msg(&ctx, "governance_bad_query")).render(&ctx);
+    };
     let me = match member(&ctx).await {
         Ok(member) => member,
         Err(response) => return response,

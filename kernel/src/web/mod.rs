@@ -19,6 +19,7 @@ mod pages;
 mod plugin_route;
 mod privacy;
 mod redirect;
+mod search;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -178,6 +179,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/session", get(pages::session))
         .route("/me", get(mine::list))
+        .route("/cerca", get(search::search))
         .route("/notifications", get(inbox::list))
         .route("/notifications/read", post(inbox::mark_read))
         .route("/governance", get(governance::overview))

@@ -211,6 +211,24 @@ async fn hr_and_employees_work_with_plain_html_forms() {
     let (_, page) = hr.page(&server, &plan_page).await;
     assert!(page.contains("Nido 3/25"), "{page}");
     let request = format!("{enrolment}.NIDO325");
+    // A rejection without a reason comes back open, the problem at its own field, not at the
+    // approval's note beside it.
+    let response = hr
+        .post_form(
+            &server,
+            &API.path(&format!("/reimbursements/{request}/reject")),
+            &[("reason", "")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let refused = response.text().await.expect("page");
+    assert!(
+        refused.contains("<details class=\"confirm\" open>")
+            && refused.contains("id=\"r-reason-1\" name=\"reason\"")
+            && refused.contains("aria-describedby=\"r-reason-1-error\"")
+            && !refused.contains("aria-describedby=\"a-note-1-error\""),
+        "{refused}"
+    );
     let response = hr
         .post_form(
             &server,

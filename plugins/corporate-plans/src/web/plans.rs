@@ -477,15 +477,14 @@ pub fn decide(request: Request, params: Params) -> Result<Response> {
     let (user, company) = company::require_hr()?;
     let id = params.get("id")?;
     let doc = reimbursement::load_for_company(id, &company.id)?;
-    let sub = Submission::read(
-        &request,
-        &format!("decide-{id}"),
-        reimbursement::DECISION_FIELDS,
-    )?;
+    // Each decision is its own form on the plan's page, so a refusal comes back on its own.
+    let approve = request.path().ends_with("/approve");
+    let form = format!("{}-{id}", if approve { "approve" } else { "reject" });
+    let sub = Submission::read(&request, &form, reimbursement::DECISION_FIELDS)?;
     let plan = plan::load_for(&doc.data.plan, &company.id)?;
     let viewer = Viewer::Hr(company);
     let show = |status, form| plan_page(&viewer, &plan, status, Some(form), None, lang);
-    let decision = if request.path().ends_with("/approve") {
+    let decision = if approve {
         Decision::Approve(sub.input.one("note").map(str::to_owned))
     } else {
         match reimbursement::read_reason(&sub.input) {
