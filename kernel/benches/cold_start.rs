@@ -29,7 +29,7 @@ capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
 
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "files"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "files", "protocol"]
 [plugins.vouchers.settings]
 municipality_name = "Comune di Prova"
 voucher_code_prefix = "PR"
@@ -40,7 +40,7 @@ capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
 
 [plugins.admissions]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "protocol"]
 "#;
 
 /// Spawns the server and waits until `/healthz` answers; returns the time that took.

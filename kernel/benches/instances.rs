@@ -44,7 +44,7 @@ capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
 
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "files"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "files", "protocol"]
 [plugins.vouchers.settings]
 municipality_name = "Comune {n}"
 voucher_code_prefix = "T{n}"
@@ -55,7 +55,7 @@ capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
 
 [plugins.admissions]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify"]
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "protocol"]
 "#,
         plugins = repo_root().join("plugins").display(),
         themes = repo_root().join("themes").display(),

@@ -32,6 +32,7 @@ pub(crate) mod event_store;
 pub mod files;
 pub mod ledger;
 pub mod notify;
+pub mod protocol;
 // The plugin host: wasmtime, the imports, one call and its transaction.
 pub mod host;
 // One instance: its plugins, theme and settings, opened from a manifest.

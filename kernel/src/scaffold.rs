@@ -54,7 +54,7 @@ voting_window = "7d"
 # (see its plugin.toml). The coordination table can also enable them later by vote.
 # [plugins.vouchers]
 # version = "^1.0"
-# capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "files"]
+# capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "files", "protocol"]
 # [plugins.vouchers.settings]
 # municipality_name = "Comune di …"
 "#;

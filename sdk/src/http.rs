@@ -214,9 +214,13 @@ fn last_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> 
 }
 
 /// What a plugin answers: JSON, a page rendered by the kernel, a redirect or a file.
+///
+/// A redirect after a form may carry a one-time message for the person
+/// ([`with_notice`](Response::with_notice)).
 #[derive(Debug, Clone)]
 pub struct Response {
     inner: HttpResponse,
+    notice: Option<String>,
 }
 
 impl Response {
@@ -229,20 +233,16 @@ impl Response {
     pub fn json_with_status<T: Serialize + ?Sized>(status: u16, value: &T) -> Result<Self> {
         let body = serde_json::to_string(value)
             .map_err(|err| Error::internal(format!("could not write the JSON answer: {err}")))?;
-        Ok(Self {
-            inner: HttpResponse::Json(JsonReply { status, body }),
-        })
+        Ok(Self::of(HttpResponse::Json(JsonReply { status, body })))
     }
 
     /// JSON text the plugin already has (a stored document, a large answer it wrote itself),
     /// sent as it is. The plugin vouches that `body` is JSON.
     pub fn json_text(status: u16, body: impl Into<String>) -> Self {
-        Self {
-            inner: HttpResponse::Json(JsonReply {
-                status,
-                body: body.into(),
-            }),
-        }
+        Self::of(HttpResponse::Json(JsonReply {
+            status,
+            body: body.into(),
+        }))
     }
 
     /// A page: the kernel renders `template` (a path inside the plugin's `templates/` folder)
@@ -268,20 +268,46 @@ impl Response {
                 "the context of `{template}` must be a JSON object (a struct or a map)"
             )));
         }
-        Ok(Self {
-            inner: HttpResponse::Render(Page {
-                status,
-                template: template.to_owned(),
-                context: value.to_string(),
-            }),
-        })
+        Ok(Self::of(HttpResponse::Render(Page {
+            status,
+            template: template.to_owned(),
+            context: value.to_string(),
+        })))
     }
 
     /// A redirect (`303 See Other` after a form). A relative location is resolved against the
     /// plugin's mount point.
     pub fn redirect(location: impl Into<String>) -> Self {
+        Self::of(HttpResponse::Redirect(location.into()))
+    }
+
+    /// This answer with a one-time message for the person, shown on the page a redirect leads
+    /// to: "Domanda inviata: protocollo 2026/000123" after a form. The kernel shows it once,
+    /// escaped, then forgets it (host API 1.8, `notice`).
+    ///
+    /// Only a redirect to a browser carries it: on a JSON answer (a program's request through
+    /// the same [`Submission`](crate::submit::Submission)), a page or a file it is dropped, so
+    /// a handler may add it to whatever its form-and-API flow answers. Plain text, at most 300
+    /// bytes; write it in the person's language, from the plugin's catalogue (`t!`).
+    #[must_use]
+    pub fn with_notice(mut self, text: impl Into<String>) -> Self {
+        self.notice = Some(text.into());
+        self
+    }
+
+    /// The one-time message of a redirect ([`with_notice`](Response::with_notice)): what the
+    /// kernel will show on the next page.
+    pub fn notice(&self) -> Option<&str> {
+        match &self.inner {
+            HttpResponse::Redirect(_) => self.notice.as_deref(),
+            _ => None,
+        }
+    }
+
+    fn of(inner: HttpResponse) -> Self {
         Self {
-            inner: HttpResponse::Redirect(location.into()),
+            inner,
+            notice: None,
         }
     }
 
@@ -291,13 +317,11 @@ impl Response {
         content_type: impl Into<String>,
         body: impl Into<Vec<u8>>,
     ) -> Self {
-        Self {
-            inner: HttpResponse::File(Download {
-                filename: filename.into(),
-                content_type: content_type.into(),
-                body: body.into(),
-            }),
-        }
+        Self::of(HttpResponse::File(Download {
+            filename: filename.into(),
+            content_type: content_type.into(),
+            body: body.into(),
+        }))
     }
 
     /// The status the kernel will answer with (redirects are `303`, files `200`).
@@ -350,6 +374,10 @@ impl Response {
         }
     }
 
+    /// The answer as the host API carries it. The message of a redirect is not part of it: it
+    /// goes to the kernel through `notice.show` ([`serve::request`](crate::serve::request)),
+    /// a call of its own so that the answer's type stays the one every earlier API had and
+    /// plugins built against them keep loading.
     pub(crate) fn into_wit(self) -> HttpResponse {
         self.inner
     }
@@ -401,6 +429,18 @@ mod tests {
         let err = Response::render("index.html", &[1, 2]).unwrap_err();
         assert_eq!(err.status(), 500);
         assert!(Response::render("index.html", &serde_json::json!({"a": 1})).is_ok());
+    }
+
+    #[test]
+    fn only_a_redirect_carries_a_notice() {
+        let redirect = Response::redirect("done").with_notice("Domanda inviata");
+        assert_eq!(redirect.notice(), Some("Domanda inviata"));
+        assert_eq!(redirect.status(), 303);
+        let json = Response::json(&serde_json::json!({}))
+            .unwrap()
+            .with_notice("x");
+        assert_eq!(json.notice(), None);
+        assert_eq!(Response::redirect("done").notice(), None);
     }
 
     #[test]

@@ -2,13 +2,13 @@
 //!
 //! A Trama plugin is a WebAssembly component the kernel loads into a sandbox. It has no files,
 //! no network, no clock and no randomness of its own: everything it does goes through the
-//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.2.0`), which checks it against
+//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.8.0`), which checks it against
 //! the capabilities the plugin declares in its `plugin.toml`. This crate is the only thing a
 //! plugin author needs: it wraps that API in plain Rust types and hides the generated bindings.
 //!
 //! | module | what for |
 //! |---|---|
-//! | [`http`] | the [`Request`](http::Request) (typed forms, query and JSON) and the [`Response`](http::Response) (JSON, pages, redirects, downloads) |
+//! | [`http`] | the [`Request`](http::Request) (typed forms, query and JSON) and the [`Response`](http::Response) (JSON, pages, redirects with a one-time message for the person, downloads) |
 //! | [`router`] | dispatching by method and path pattern, with `404`/`405` answers |
 //! | [`twin`] | one handler for a page's form and its JSON API twin (`/x` and `/api/x`) in the route table |
 //! | [`store`] | typed documents in declared collections: versions, queries, atomic batches, retry on conflict |
@@ -25,6 +25,7 @@
 //! | [`code`] | codes people type (Crockford base 32), created unique; secret tokens |
 //! | [`claim`] | one-time claim codes that link an account to a record |
 //! | [`quota`] | "at most N per month per person", atomic with the write it limits |
+//! | [`protocol`] | protocol numbers (`2026/000123`) from the instance's register, for a receipt (host API 1.8) |
 //! | [`log`] | the kernel's log |
 //! | [`clock`] | the time, and UTC calendar helpers |
 //! | [`csv`] | CSV exports (RFC 4180) guarded against formula injection |
@@ -150,6 +151,7 @@ pub mod notify;
 pub mod payout;
 pub mod personal_data;
 mod plugin;
+pub mod protocol;
 pub mod quota;
 pub mod router;
 pub mod settings;

@@ -68,10 +68,15 @@ pub mod serve {
     use crate::events::Event;
     use crate::http::{Request, Response};
 
-    /// A request, answered in the language it asks for.
+    /// A request, answered in the language it asks for; the one-time message of a redirect
+    /// ([`Response::with_notice`]) handed to the kernel.
     pub fn request<P: Plugin>(request: Request) -> Result<Response> {
         crate::i18n::set_locale(request.locale());
-        P::default().handle(request)
+        let response = P::default().handle(request)?;
+        if let Some(text) = response.notice() {
+            crate::host::notice::show(text);
+        }
+        Ok(response)
     }
 
     /// An event: no person asked, so the instance's own language.

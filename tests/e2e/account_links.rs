@@ -254,7 +254,12 @@ async fn a_forgotten_password_is_reset_once_and_nobody_learns_who_has_an_account
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(response.headers()["location"], "/login?reset=1");
+    assert_eq!(response.headers()["location"], "/login");
+    let (_, page) = visitor.page(&server, "/login").await;
+    assert!(
+        page.contains("Password cambiata: accedi con la nuova password."),
+        "the login page says the new password is ready: {page}"
+    );
     let (_, session) = maria.get_json(&server, "/session").await;
     assert_eq!(
         session["user"],
@@ -377,7 +382,8 @@ async fn my_sessions_are_listed_and_the_others_ended() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let (_, page) = phone.page(&server, "/account?done=password").await;
+    assert_eq!(response.headers()["location"], "/account");
+    let (_, page) = phone.page(&server, "/account").await;
     assert!(page.contains("Password cambiata"), "{page}");
 }
 

@@ -90,9 +90,14 @@ async fn an_administrator_grants_and_revokes_a_plugins_role_and_nothing_undeclar
         .to_str()
         .unwrap_or_default()
         .to_owned();
-    assert_eq!(location, format!("/admin/accounts/{dario}?done=granted"));
+    assert_eq!(location, format!("/admin/accounts/{dario}"));
     let (_, page) = admin.page(&server, &location).await;
     assert!(page.contains("Ruolo assegnato."), "{page}");
+    let (_, page) = admin.page(&server, &location).await;
+    assert!(
+        !page.contains("Ruolo assegnato."),
+        "said once, not on every visit: {page}"
+    );
     assert_eq!(
         drivers(&otto, &server).await,
         json!([{ "username": "dario", "name": "dario" }])

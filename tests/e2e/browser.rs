@@ -20,7 +20,7 @@ use crate::support::{Client, Server, TestInstance, add_user, login, repo_root, t
 const VOUCHERS: &str = r#"
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "files"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "files", "protocol"]
 [plugins.vouchers.settings]
 municipality_name = "Comune di Prova"
 voucher_code_prefix = "BS"

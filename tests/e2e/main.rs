@@ -24,6 +24,7 @@ mod languages;
 mod mail;
 mod many;
 mod nodes;
+mod notices;
 mod notifications;
 mod oidc;
 mod openapi;

@@ -37,11 +37,16 @@ pub enum Capability {
     I18n,
     /// Files sent with a form, kept in the instance's database (host API 1.7).
     Files,
+    /// The one-time message after an action, for the page the person sees next; ambient (host
+    /// API 1.8).
+    Notice,
+    /// Numbers from the instance's register of what it receives (host API 1.8).
+    Protocol,
 }
 
 impl Capability {
     /// Every capability this version of the crate knows.
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 13] = [
         Capability::Store,
         Capability::Settings,
         Capability::Identity,
@@ -53,6 +58,8 @@ impl Capability {
         Capability::Notify,
         Capability::I18n,
         Capability::Files,
+        Capability::Notice,
+        Capability::Protocol,
     ];
 
     /// The interface name, as written in manifests and in the WIT package.
@@ -69,12 +76,17 @@ impl Capability {
             Capability::Notify => "notify",
             Capability::I18n => "i18n",
             Capability::Files => "files",
+            Capability::Notice => "notice",
+            Capability::Protocol => "protocol",
         }
     }
 
     /// Ambient capabilities harm no one and are always granted; listing them is allowed.
     pub fn is_ambient(self) -> bool {
-        matches!(self, Capability::Log | Capability::Clock | Capability::I18n)
+        matches!(
+            self,
+            Capability::Log | Capability::Clock | Capability::I18n | Capability::Notice
+        )
     }
 }
 
@@ -139,7 +151,7 @@ mod tests {
         let err = "wallet".parse::<Capability>().unwrap_err().to_string();
         assert_eq!(
             err,
-            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify, i18n, files"
+            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify, i18n, files, notice, protocol"
         );
     }
 }

@@ -78,21 +78,26 @@ fn hello_builds_into_a_component_that_exports_the_handler_and_imports_every_host
     assert_eq!(
         imports,
         set(&[
-            "audit", "clock", "events", "i18n", "identity", "log", "notify", "settings", "store",
-            "types",
+            "audit", "clock", "events", "i18n", "identity", "log", "notice", "notify", "settings",
+            "store", "types",
         ])
     );
 }
 
 /// The kernel links only the capabilities a plugin declares, so a component must not import
 /// an interface its code never calls: rogue declares `store`, `events` and `log` only (and
-/// reads the ambient `i18n`, through the SDK's words for a store conflict).
+/// reads the ambient `i18n`, through the SDK's words for a store conflict, and may hand the
+/// ambient `notice` a redirect's message, through the SDK's answer to every request).
+/// Nothing it never calls — `protocol`, `ledger`, `files` — is imported.
 #[test]
 fn rogue_imports_only_the_interfaces_it_uses() {
     let component = ensure_built(&repo().join("plugins/rogue")).unwrap();
     let (imports, exports) = interfaces(&component);
     assert_eq!(exports, set(&["handler"]));
-    assert_eq!(imports, set(&["events", "i18n", "log", "store", "types"]));
+    assert_eq!(
+        imports,
+        set(&["events", "i18n", "log", "notice", "store", "types"])
+    );
     let built = std::fs::metadata(&component).unwrap().modified().unwrap();
     let again = ensure_built(&repo().join("plugins/rogue")).unwrap();
     let rebuilt = std::fs::metadata(&again).unwrap().modified().unwrap();

@@ -5,9 +5,11 @@ use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
 mod accounts;
+mod api_1_8;
 mod files;
 
 use accounts::{DisabledAccounts, Identity, NoticeAddress, Privacy};
+use api_1_8::{Notices, Protocol};
 use files::Files;
 
 pub struct Migrator;
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(Privacy),
             Box::new(NoticeAddress),
             Box::new(Files),
+            Box::new(Notices),
+            Box::new(Protocol),
         ]
     }
 }

@@ -72,6 +72,13 @@ pub struct CallState {
     pub(super) uploads: Vec<crate::files::Upload>,
     /// The ids of the files this call kept.
     pub(super) kept: Vec<String>,
+    /// The one-time message the plugin set for the person's next page (`notice.show`).
+    pub(super) notice: Option<String>,
+    /// The protocol numbers this call registered, given back if its answer refuses the request.
+    pub(super) registered: Vec<crate::protocol::Entry>,
+    /// The time the kernel stamps what the plugin sees of its own records with (a protocol
+    /// registration): the kernel's clock, unless a native test host sets the test's.
+    pub(super) time: Option<i64>,
 }
 
 impl CallState {
@@ -100,13 +107,58 @@ impl CallState {
             refusals: Vec::new(),
             uploads: Vec::new(),
             kept: Vec::new(),
+            notice: None,
+            registered: Vec::new(),
+            time: None,
         }
     }
 
-    /// Deletes, in the call's transaction, the files the call kept: its answer refused the
-    /// request (see [`refuses`]). A failure leaves the transaction unable to commit, so the
-    /// call ends as failed rather than keeping them.
-    pub async fn drop_kept_files(&mut self) {
+    /// The same state, stamping what the plugin reads back (a protocol registration's date)
+    /// with `now_ms` instead of the kernel's clock: a native test host sets the test's clock,
+    /// so that a test sees a year turn.
+    pub fn with_time(mut self, now_ms: i64) -> Self {
+        self.time = Some(now_ms);
+        self
+    }
+
+    /// The time of this call for what the plugin reads back (see [`CallState::with_time`]).
+    pub(super) fn now_ms(&self) -> i64 {
+        self.time.unwrap_or_else(crate::clock::now_ms)
+    }
+
+    /// Undoes, in the call's transaction, what only a request that went through keeps: its
+    /// answer refused the request (see [`refuses`]), so the files it kept are deleted and the
+    /// protocol numbers it registered given back, while its other writes commit as the plugin
+    /// wrote them. A failure leaves the transaction unable to commit, so the call ends as
+    /// failed rather than keeping them.
+    pub async fn refused(&mut self) {
+        self.drop_kept_files().await;
+        let registered = std::mem::take(&mut self.registered);
+        if registered.is_empty() {
+            return;
+        }
+        let instance = self.ctx.instance.clone();
+        let given = match self.tx.writer().await {
+            Ok((txn, _)) => crate::protocol::give_back_in(txn, &instance, &registered).await,
+            Err(err) => Err(err),
+        };
+        match given {
+            Ok(()) => {
+                for entry in registered {
+                    self.changes.record(serde_json::json!({
+                        "op": "protocol_given_back", "number": entry.label(), "why": "refused",
+                    }));
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "giving back the protocol numbers of a refused request failed");
+                self.tx.note_failure();
+            }
+        }
+    }
+
+    /// Deletes, in the call's transaction, the files the call kept (see [`CallState::refused`]).
+    async fn drop_kept_files(&mut self) {
         let kept = std::mem::take(&mut self.kept);
         if kept.is_empty() {
             return;
@@ -144,6 +196,12 @@ impl CallState {
     pub fn with_uploads(mut self, uploads: Vec<crate::files::Upload>) -> Self {
         self.uploads = uploads;
         self
+    }
+
+    /// The one-time message the plugin set for the person's next page, taken out of the call
+    /// (see `notice.show`): the caller decides whether the answer may carry it.
+    pub fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
     }
 
     /// Ends a call made without an instance (see [`CallState::new`]) as the kernel ends every

@@ -138,7 +138,15 @@ pub(super) fn theme_of(
 }
 
 /// What a plugin's `handle` produced.
-pub type HandleResult = Result<HttpResponse, PluginError>;
+pub type HandleResult = Result<Handled, PluginError>;
+
+/// A plugin's answer to a request, with the one-time message it set for the person's next page
+/// (host API 1.8 `notice`), which the web layer keeps only for a browser it redirects.
+#[derive(Debug)]
+pub struct Handled {
+    pub response: HttpResponse,
+    pub notice: Option<String>,
+}
 
 impl Instance {
     /// Where a person holding `roles` starts after logging in without asking for a page: the
@@ -556,11 +564,13 @@ impl Instance {
                     .await?;
                 // A page that refuses the request (a form shown again with its problems, a
                 // conflict) commits what the plugin wrote on purpose, but never the files it
-                // kept on the way: a refused request stores no document.
+                // kept on the way nor the protocol numbers it took: a refused request stores no
+                // document and is registered nowhere.
                 if matches!(&answer, Ok(response) if crate::host::call::refuses(response)) {
-                    store.data_mut().drop_kept_files().await;
+                    store.data_mut().refused().await;
                 }
-                Ok(answer)
+                let notice = store.data_mut().take_notice();
+                Ok(answer.map(|response| Handled { response, notice }))
             })
         })
         .await

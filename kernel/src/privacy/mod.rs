@@ -67,7 +67,10 @@ async fn ask_plugin(
         .handle(plugin, request, Some(user.clone().into()), Vec::new())
         .await
     {
-        Ok(Ok(HttpResponse::Json(reply))) if reply.status == 200 => reply,
+        Ok(Ok(crate::instance::Handled {
+            response: HttpResponse::Json(reply),
+            ..
+        })) if reply.status == 200 => reply,
         Ok(Ok(_)) => return Err(failed("it did not answer 200 with JSON".into())),
         Ok(Err(err)) => return Err(failed(said(err))),
         Err(err) => return Err(failed(err.to_string())),

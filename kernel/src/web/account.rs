@@ -6,9 +6,9 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::json;
 
@@ -159,12 +159,7 @@ fn account_error(ctx: &Ctx, err: AuthError) -> Response {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
-async fn overview(ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
+async fn overview(ctx: Ctx) -> Response {
     let Some(user) = ctx.user.clone() else {
         return super::redirect::login_required(&ctx, "/account");
     };
@@ -182,11 +177,6 @@ async fn overview(ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
         Ok(state) => state,
         Err(err) => return WebError::from(err).render(&ctx),
     };
-    let done = query
-        .done
-        .as_deref()
-        .filter(|key| ["password", "sessions", "confirm", "erasure", "email"].contains(key))
-        .map(|key| msg(&ctx, &format!("account_done_{key}")));
     page(
         &ctx,
         "account.html",
@@ -196,12 +186,11 @@ async fn overview(ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
             "confirmed": confirmed,
             "has_address": recovery::is_address(&user.username),
             "erasure": erasure,
-            "done": done,
         }),
     )
 }
 
-async fn change_password(ctx: Ctx, body: Bytes) -> Response {
+async fn change_password(mut ctx: Ctx, body: Bytes) -> Response {
     let form = match ctx.posted_form(&body) {
         Ok(form) => form,
         Err(err) => return err.render(&ctx),
@@ -225,7 +214,7 @@ async fn change_password(ctx: Ctx, body: Bytes) -> Response {
     let change =
         recovery::change_password(&instance.db, instance.id(), &user, current, new, &session);
     match with_current_password(&ctx, &user, change).await {
-        Ok(true) => (ctx.jar.clone(), Redirect::to("/account?done=password")).into_response(),
+        Ok(true) => ctx.done_to("/account", "account_done_password").await,
         Ok(false) => wrong_password(&ctx),
         Err(response) => response,
     }
@@ -233,7 +222,7 @@ async fn change_password(ctx: Ctx, body: Bytes) -> Response {
 
 /// A new address, which is also the new login; confirmed through the link mailed to it, and
 /// the address left behind told of the change.
-async fn change_email(ctx: Ctx, body: Bytes) -> Response {
+async fn change_email(mut ctx: Ctx, body: Bytes) -> Response {
     let form = match ctx.posted_form(&body) {
         Ok(form) => form,
         Err(err) => return err.render(&ctx),
@@ -272,13 +261,13 @@ async fn change_email(ctx: Ctx, body: Bytes) -> Response {
         notice,
     );
     match with_current_password(&ctx, &user, change).await {
-        Ok(true) => (ctx.jar.clone(), Redirect::to("/account?done=email")).into_response(),
+        Ok(true) => ctx.done_to("/account", "account_done_email").await,
         Ok(false) => wrong_password(&ctx),
         Err(response) => response,
     }
 }
 
-async fn end_other_sessions(ctx: Ctx, body: Bytes) -> Response {
+async fn end_other_sessions(mut ctx: Ctx, body: Bytes) -> Response {
     if let Err(err) = ctx.posted_form(&body) {
         return err.render(&ctx);
     }
@@ -301,12 +290,12 @@ async fn end_other_sessions(ctx: Ctx, body: Bytes) -> Response {
         write.commit().await
     };
     match ended.await {
-        Ok(()) => (ctx.jar.clone(), Redirect::to("/account?done=sessions")).into_response(),
+        Ok(()) => ctx.done_to("/account", "account_done_sessions").await,
         Err(err) => WebError::from(err).render(&ctx),
     }
 }
 
-async fn resend_confirmation(ctx: Ctx, body: Bytes) -> Response {
+async fn resend_confirmation(mut ctx: Ctx, body: Bytes) -> Response {
     if let Err(err) = ctx.posted_form(&body) {
         return err.render(&ctx);
     }
@@ -316,7 +305,7 @@ async fn resend_confirmation(ctx: Ctx, body: Bytes) -> Response {
     if let Err(response) = send_confirmation(&ctx, &user).await {
         return response;
     }
-    (ctx.jar.clone(), Redirect::to("/account?done=confirm")).into_response()
+    ctx.done_to("/account", "account_done_confirm").await
 }
 
 /// Mails `user` the link that confirms their address, if their login is one (sign-up, and the
@@ -378,7 +367,11 @@ async fn accept_invitation(mut ctx: Ctx, Path(token): Path<String>, body: Bytes)
     }
     let instance = ctx.instance.clone();
     match recovery::accept(&instance.db, instance.id(), &token, password).await {
-        Ok(Some(user)) => start_session(&mut ctx, &user.id, "/").await,
+        Ok(Some(user)) => {
+            let welcome = msg(&ctx, "invite_done").replace("{name}", &user.display_name);
+            ctx.keep_notice(&welcome).await;
+            start_session(&mut ctx, &user.id, "/").await
+        }
         Ok(None) => link_gone(&ctx),
         Err(err) => account_error(&ctx, err),
     }
@@ -459,7 +452,7 @@ async fn reset_form(ctx: Ctx, Path(token): Path<String>) -> Response {
     }
 }
 
-async fn reset(ctx: Ctx, Path(token): Path<String>, body: Bytes) -> Response {
+async fn reset(mut ctx: Ctx, Path(token): Path<String>, body: Bytes) -> Response {
     let form = match ctx.posted_form(&body) {
         Ok(form) => form,
         Err(err) => return err.render(&ctx),
@@ -480,7 +473,7 @@ async fn reset(ctx: Ctx, Path(token): Path<String>, body: Bytes) -> Response {
     let instance = &ctx.instance;
     match recovery::reset(&instance.db, instance.id(), &token, password).await {
         // Every session of the account ended with the old password: log in with the new one.
-        Ok(Some(_)) => (ctx.jar.clone(), Redirect::to("/login?reset=1")).into_response(),
+        Ok(Some(_)) => ctx.done_to("/login", "reset_done").await,
         Ok(None) => link_gone(&ctx),
         Err(err) => account_error(&ctx, err),
     }

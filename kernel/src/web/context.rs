@@ -52,6 +52,9 @@ pub struct Ctx {
     pub dev: bool,
     /// The browser's `User-Agent`, remembered with a new session for "my sessions".
     pub user_agent: Option<String>,
+    /// The one-time message this page shows after the person's last action (see
+    /// [`super::notice`]), handed to the templates as `flash`.
+    pub flash: Option<String>,
     /// The path asked for: pages mark the current one in the menus and the breadcrumbs.
     pub path: String,
 }
@@ -109,6 +112,10 @@ impl FromRequestParts<AppState> for Ctx {
                 .get(axum::http::header::USER_AGENT)
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned),
+            flash: parts
+                .extensions
+                .get::<super::notice::Shown>()
+                .map(|shown| shown.0.clone()),
         };
         if let Some(token) = ctx.cookie_value(SESSION_COOKIE) {
             ctx.user = sessions::user(&ctx.instance.db, ctx.instance.id(), &token).await?;
@@ -228,11 +235,7 @@ impl Ctx {
     /// `Domain`: a sibling subdomain or someone on the network cannot plant it (the login
     /// CSRF and session fixation defence). Over plain HTTP (the demo, tests) the bare name.
     pub fn cookie_name(&self, name: &str) -> String {
-        if self.secure {
-            format!("__Host-{name}")
-        } else {
-            name.to_owned()
-        }
+        cookie_name(self.secure, name)
     }
 
     /// The value of the cookie `name` (under its [`Ctx::cookie_name`]); a bare-named cookie
@@ -317,6 +320,8 @@ impl Ctx {
                 "providers": providers,
             },
             "user": self.user,
+            // The one-time message after the person's last action (`flash.html` shows it).
+            "flash": self.flash,
             "csrf_token": self.csrf,
             "locale": self.locale,
             "locales": self.instance.theme.locales(),
@@ -334,6 +339,15 @@ impl Ctx {
                 }))
                 .collect::<Vec<_>>(),
         })
+    }
+}
+
+/// The name cookie `name` is set and read under (see [`Ctx::cookie_name`]).
+pub(super) fn cookie_name(secure: bool, name: &str) -> String {
+    if secure {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
     }
 }
 

@@ -278,7 +278,7 @@ pub async fn overview(
     }
 }
 
-pub async fn propose(ctx: Ctx, body: Bytes) -> Response {
+pub async fn propose(mut ctx: Ctx, body: Bytes) -> Response {
     let form = match ctx.posted_form(&body) {
         Ok(form) => form,
         Err(err) => return err.render(&ctx),
@@ -302,6 +302,9 @@ pub async fn propose(ctx: Ctx, body: Bytes) -> Response {
         Ok(proposal) => {
             let location = format!("/governance/proposals/{}", proposal.number);
             if ctx.wants_html {
+                let text = super::pages::msg(&ctx, "governance_proposal_done")
+                    .replace("{number}", &proposal.number.to_string());
+                ctx.keep_notice(&text).await;
                 (ctx.jar.clone(), Redirect::to(&location)).into_response()
             } else {
                 (StatusCode::CREATED, ctx.jar.clone(), axum::Json(proposal)).into_response()
@@ -386,7 +389,7 @@ pub async fn show(ctx: Ctx, Path(number): Path<String>) -> Response {
     )
 }
 
-pub async fn vote(ctx: Ctx, Path(number): Path<String>, body: Bytes) -> Response {
+pub async fn vote(mut ctx: Ctx, Path(number): Path<String>, body: Bytes) -> Response {
     // Anything that is not a number (letters, beyond `i64`) names no proposal: the ordinary
     // 404, a page or the JSON envelope, not the path extractor's plain-text 400.
     let Ok(number) = number.parse::<i64>() else {
@@ -407,11 +410,10 @@ pub async fn vote(ctx: Ctx, Path(number): Path<String>, body: Bytes) -> Response
         .render(&ctx);
     };
     match governance::vote(&ctx.live, &me, number, choice).await {
-        Ok(proposal) if ctx.wants_html => (
-            ctx.jar.clone(),
-            Redirect::to(&format!("/governance/proposals/{}", proposal.number)),
-        )
-            .into_response(),
+        Ok(proposal) if ctx.wants_html => {
+            let location = format!("/governance/proposals/{}", proposal.number);
+            ctx.done_to(&location, "governance_vote_done").await
+        }
         Ok(proposal) => (ctx.jar.clone(), axum::Json(proposal)).into_response(),
         Err(err) => WebError::from(err).render(&ctx),
     }

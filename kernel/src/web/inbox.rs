@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::pages::page;
@@ -72,7 +72,7 @@ fn when(ms: i64) -> (String, String) {
 }
 
 /// Marks every message read.
-pub async fn mark_read(ctx: Ctx, body: Bytes) -> Response {
+pub async fn mark_read(mut ctx: Ctx, body: Bytes) -> Response {
     if let Err(err) = ctx.posted_form(&body) {
         return err.render(&ctx);
     }
@@ -83,5 +83,6 @@ pub async fn mark_read(ctx: Ctx, body: Bytes) -> Response {
     if let Err(err) = notify::mark_all_read(&instance.db, instance.id(), &user.id).await {
         return WebError::from(err).render(&ctx);
     }
-    (ctx.jar.clone(), Redirect::to("/notifications")).into_response()
+    ctx.done_to("/notifications", "notifications_read_done")
+        .await
 }

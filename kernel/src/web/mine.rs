@@ -54,9 +54,10 @@ pub async fn list(ctx: Ctx) -> Response {
             .handle(plugin, request, Some(user.clone().into()), Vec::new())
             .await
         {
-            Ok(Ok(HttpResponse::Json(reply))) if reply.status == 200 => {
-                serde_json::from_str::<Vec<Item>>(&reply.body).ok()
-            }
+            Ok(Ok(crate::instance::Handled {
+                response: HttpResponse::Json(reply),
+                ..
+            })) if reply.status == 200 => serde_json::from_str::<Vec<Item>>(&reply.body).ok(),
             _ => None,
         };
         let failed = items.is_none();

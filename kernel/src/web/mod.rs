@@ -13,6 +13,7 @@ mod governance;
 mod headers;
 mod inbox;
 mod mine;
+mod notice;
 mod oidc;
 mod pages;
 mod plugin_route;
@@ -202,6 +203,10 @@ pub fn router(state: AppState) -> Router {
         // `body::read_body` has read the body within the limit that applies to the request;
         // extractors must not cut a form with files short at the smaller one.
         .layer(DefaultBodyLimit::max(crate::files::MAX_UPLOAD_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            notice::show_once,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             body::read_body,

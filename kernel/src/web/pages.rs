@@ -61,8 +61,6 @@ pub async fn method_not_allowed(ctx: Ctx) -> Response {
 #[derive(serde::Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
-    /// Set after a password reset: the page says the new password is ready.
-    reset: Option<String>,
 }
 
 pub async fn login_form(ctx: Ctx, Query(query): Query<NextQuery>) -> Response {
@@ -73,7 +71,6 @@ pub async fn login_form(ctx: Ctx, Query(query): Query<NextQuery>) -> Response {
         json!({
             "next": super::redirect::after_login(query.next.as_deref()),
             "username": "",
-            "reset": query.reset.is_some(),
         }),
     )
 }
@@ -391,6 +388,8 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> Response {
             if let Err(response) = super::account::send_confirmation(&ctx, &user).await {
                 return response;
             }
+            let welcome = msg(&ctx, "signup_done").replace("{name}", &user.display_name);
+            ctx.keep_notice(&welcome).await;
             start_session(&mut ctx, &user.id, "/").await
         }
         Err(err @ (AuthError::Db(_) | AuthError::Busy)) => auth_failure(&ctx, err),
@@ -422,7 +421,7 @@ pub async fn logout(mut ctx: Ctx, body: Bytes) -> Response {
         .clone()
         .remove(ctx.cookie(SESSION_COOKIE, String::new(), true));
     ctx.rotate_csrf();
-    (ctx.jar.clone(), Redirect::to("/")).into_response()
+    ctx.done_to("/", "logout_done").await
 }
 
 /// For API clients: the CSRF token to send as `X-CSRF-Token`, and who is logged in.

@@ -11,6 +11,7 @@ use serde_json::{Value as Json, json};
 use super::form::FormFields;
 use super::{Ctx, WebError};
 use crate::host::bindings::types::{HttpRequest, HttpResponse, PluginError};
+use crate::instance::Handled;
 
 /// Largest response body a plugin may produce.
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -119,7 +120,7 @@ fn upload_refused(ctx: &Ctx, err: crate::files::MultipartError) -> WebError {
 }
 
 async fn dispatch(
-    ctx: Ctx,
+    mut ctx: Ctx,
     method: Method,
     plugin_name: String,
     path: String,
@@ -204,13 +205,22 @@ async fn dispatch(
     };
     let caller = ctx.user.clone().map(Into::into);
     match instance.handle(&plugin, request, caller, uploads).await {
-        Ok(Ok(response)) => match respond(&ctx, &plugin_name, response) {
-            Ok(response) => response,
-            Err(refused) => {
-                audit_refused(&ctx, &plugin_name, &refused).await;
-                refused.render(&ctx)
+        Ok(Ok(Handled { response, notice })) => {
+            // The message for the page the person is sent to (host API 1.8): only a redirect
+            // that stays on the site leads to one.
+            if let (HttpResponse::Redirect(location), Some(text)) = (&response, notice)
+                && super::redirect::from_plugin(&plugin_name, location).is_some()
+            {
+                ctx.keep_notice(&text).await;
             }
-        },
+            match respond(&ctx, &plugin_name, response) {
+                Ok(response) => response,
+                Err(refused) => {
+                    audit_refused(&ctx, &plugin_name, &refused).await;
+                    refused.render(&ctx)
+                }
+            }
+        }
         Ok(Err(error)) => {
             let asked = uri.path_and_query().map_or("/", |p| p.as_str());
             plugin_error(&ctx, &plugin_name, asked, error)

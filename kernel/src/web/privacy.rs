@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
@@ -62,7 +62,7 @@ async fn notice(ctx: Ctx, Query(query): Query<NextQuery>) -> Response {
 
 /// Accepts the version of the notice the person was shown; if it changed meanwhile they are
 /// shown the new one instead.
-async fn accept(ctx: Ctx, body: Bytes) -> Response {
+async fn accept(mut ctx: Ctx, body: Bytes) -> Response {
     let form = match ctx.posted_form(&body) {
         Ok(form) => form,
         Err(err) => return err.render(&ctx),
@@ -89,7 +89,7 @@ async fn accept(ctx: Ctx, body: Bytes) -> Response {
         locale: &ctx.locale,
     };
     match consent::record(&ctx.instance.db, ctx.instance.id(), agreement).await {
-        Ok(()) => (ctx.jar.clone(), Redirect::to(&next)).into_response(),
+        Ok(()) => ctx.done_to(&next, "privacy_accepted_done").await,
         Err(err) => WebError::from(err).render(&ctx),
     }
 }
@@ -133,7 +133,7 @@ async fn download(ctx: Ctx, body: Bytes) -> Response {
 
 /// Records the person's request that their account be erased; the administrator carries it
 /// out. The form asks them to tick a box, so that a stray click asks nothing.
-async fn request_erasure(ctx: Ctx, body: Bytes) -> Response {
+async fn request_erasure(mut ctx: Ctx, body: Bytes) -> Response {
     let form = match ctx.posted_form(&body) {
         Ok(form) => form,
         Err(err) => return err.render(&ctx),
@@ -150,7 +150,7 @@ async fn request_erasure(ctx: Ctx, body: Bytes) -> Response {
         .render(&ctx);
     }
     match erasure::request(&ctx.instance.db, ctx.instance.id(), &user).await {
-        Ok(_) => (ctx.jar.clone(), Redirect::to("/account?done=erasure")).into_response(),
+        Ok(_) => ctx.done_to("/account", "account_done_erasure").await,
         Err(err) => WebError::from(err).render(&ctx),
     }
 }

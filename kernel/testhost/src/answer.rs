@@ -20,6 +20,10 @@ pub struct Answer {
     pub location: Option<String>,
     /// A download: file name, content type and bytes.
     pub file: Option<(String, String, Vec<u8>)>,
+    /// The one-time message a redirect leaves for the person's next page (host API 1.8
+    /// `notice`), as the kernel keeps it: only for a browser's request (`accept: text/html`),
+    /// only when the call committed.
+    pub notice: Option<String>,
 }
 
 impl Answer {
@@ -33,6 +37,7 @@ impl Answer {
                     template: None,
                     location: None,
                     file: None,
+                    notice: None,
                 };
             }
         };
@@ -52,7 +57,26 @@ impl Answer {
             file: response
                 .file()
                 .map(|(name, kind, bytes)| (name.to_owned(), kind.to_owned(), bytes.to_vec())),
+            notice: None,
         }
+    }
+
+    /// The one-time message the next page shows, once this answer is known to be a redirect
+    /// to `location` carrying one: an action's success as the person reads it.
+    ///
+    /// # Panics
+    /// If the answer is not that redirect, or carries no message; the failure shows the body.
+    #[track_caller]
+    pub fn assert_notice(&self, location: &str) -> &str {
+        assert_eq!(
+            (self.status, self.location.as_deref()),
+            (303, Some(location)),
+            "{}",
+            self.body
+        );
+        self.notice
+            .as_deref()
+            .unwrap_or_else(|| panic!("the redirect to {location} carries no message"))
     }
 
     /// The fields a refused form or JSON body names in its `problems`, in order.
@@ -193,6 +217,7 @@ impl<P: Plugin> TestHost<P> {
                     template: None,
                     location: None,
                     file: None,
+                    notice: None,
                 };
             }
         };
@@ -202,18 +227,25 @@ impl<P: Plugin> TestHost<P> {
                 .with_header("accept", "text/html"),
             |request, (name, value)| request.with_form(name, value),
         );
-        Answer::from(self.call_with(caller, decoded.uploads, || {
-            let response = trama_sdk::serve::request::<P>(request)?;
-            if response.status() >= 400 {
-                self.drop_kept_files();
-            }
-            Ok(response)
-        }))
+        let answer = Answer::from(self.request_with(caller, decoded.uploads, request));
+        self.with_notice(answer, true)
     }
 
     /// Any request built by hand.
     pub fn send(&self, caller: Option<&Account>, request: Request) -> Answer {
-        Answer::from(self.request(caller, request))
+        let browser = request
+            .header("accept")
+            .is_some_and(|accept| accept.contains("text/html"));
+        let answer = Answer::from(self.request(caller, request));
+        self.with_notice(answer, browser)
+    }
+
+    /// `answer` with the message its call left, kept as the kernel keeps it: for a browser
+    /// sent on by a redirect.
+    fn with_notice(&self, mut answer: Answer, browser: bool) -> Answer {
+        let notice = self.inner.notice.borrow_mut().take();
+        answer.notice = notice.filter(|_| browser && answer.location.is_some());
+        answer
     }
 
     fn send_json(

@@ -2,9 +2,13 @@
 //! [`CallState`](trama::host::CallState) — the code that answers a plugin in an instance —
 //! with the call's transaction, its checks and its limits.
 
-use trama::host::bindings::{audit, events, files, identity, ledger, notify, settings, store};
+use trama::host::bindings::{
+    audit, events, files, identity, ledger, notice, notify, protocol, settings, store,
+};
 use trama_sdk::bindings::trama::plugin::types::{LogLevel, User};
-use trama_sdk::bindings::trama::plugin::{files as f, ledger as l, notify as n, store as s};
+use trama_sdk::bindings::trama::plugin::{
+    files as f, ledger as l, notify as n, protocol as p, store as s,
+};
 use trama_sdk::host::native::NativeHost;
 
 use trama_manifest::Capability;
@@ -278,5 +282,18 @@ impl NativeHost for Inner {
             &mut state,
             id.to_owned()
         ))
+    }
+
+    fn protocol_register(&self, subject: &str) -> Result<p::Entry, String> {
+        across(answer!(self, Protocol, "protocol.register", |state| {
+            protocol::Host::register(&mut state, subject.to_owned())
+        }))
+    }
+
+    fn notice_show(&self, text: &str) {
+        answer!(self, Notice, "notice.show", |state| notice::Host::show(
+            &mut state,
+            text.to_owned()
+        ));
     }
 }

@@ -11,8 +11,9 @@
 //! the plugin did not declare, an import of a capability it did not declare, an event it does
 //! not subscribe to fail here as they fail in production.
 //!
-//! What differs, on purpose: the plugin's `clock.now` is the test's, while the kernel still
-//! stamps its own records (ledger transfers, versions, the audit log) with the wall clock;
+//! What differs, on purpose: the plugin's `clock.now` is the test's, and so is the date of a
+//! protocol registration (so that a test sees a year turn), while the kernel still stamps its
+//! own records (ledger transfers, versions, the audit log) with the wall clock;
 //! `log` goes to the test's output; `i18n` reads the catalogues from disk as the SDK merges
 //! them; deadlines and memory limits, which belong to the sandbox, are not enforced.
 //!
@@ -137,6 +138,9 @@ pub(crate) struct Inner {
     jobs: BTreeSet<String>,
     /// The route `[plugin] personal_data` declares, which download and erasure call.
     pub(crate) personal_data: Option<String>,
+    /// The one-time message the last committed call set for the person's next page (host API
+    /// 1.8 `notice`), as the kernel took it from the call.
+    pub(crate) notice: RefCell<Option<String>>,
 }
 
 impl Inner {
@@ -227,6 +231,7 @@ impl<P: Plugin> TestHost<P> {
                 subscribes: meta.events.subscribes.iter().cloned().collect(),
                 jobs: meta.jobs.iter().map(|job| job.name.clone()).collect(),
                 personal_data: meta.plugin.personal_data.clone(),
+                notice: RefCell::new(None),
             }),
         };
         // The kernel installs a plugin when an instance first enables it, before any request.
@@ -352,7 +357,8 @@ impl<P: Plugin> TestHost<P> {
         );
         let user = caller.map(|account| self.host_user(account));
         let state = CallState::new(inner.ctx.clone(), user, Arc::new(Subscribers::default()))
-            .with_uploads(uploads);
+            .with_uploads(uploads)
+            .with_time(inner.now.get());
         *inner.call.borrow_mut() = Some(state);
         // Every call starts in a fresh instance, in the instance's language until the request
         // says otherwise.
@@ -360,13 +366,14 @@ impl<P: Plugin> TestHost<P> {
         let installed = trama_sdk::host::native::install(inner.clone());
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
         drop(installed);
-        let Some(state) = inner.call.take() else {
+        let Some(mut state) = inner.call.take() else {
             // An import panicked with the state taken out: its transaction rolls back as the
             // state drops, and the panic goes on to fail the test.
             inner.pending.borrow_mut().clear();
             return result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         };
         let success = matches!(result, Ok(Ok(_)));
+        *inner.notice.borrow_mut() = state.take_notice().filter(|_| success);
         let pending = std::mem::take(&mut *inner.pending.borrow_mut());
         inner
             .runtime
@@ -378,13 +385,31 @@ impl<P: Plugin> TestHost<P> {
         result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 
-    /// Serves `request` with the plugin as the kernel would under `/p/{plugin}`, in one call.
+    /// Serves `request` with the plugin as the kernel would under `/p/{plugin}`, in one call:
+    /// an answer that refuses the request (a status of 400 or more) keeps no file and no
+    /// protocol number, whatever else it wrote.
     pub fn request(
         &self,
         caller: Option<&Account>,
         request: Request,
     ) -> trama_sdk::Result<Response> {
-        self.call(caller, || trama_sdk::serve::request::<P>(request))
+        self.request_with(caller, Vec::new(), request)
+    }
+
+    /// [`request`](Self::request), with the files it carries.
+    pub(crate) fn request_with(
+        &self,
+        caller: Option<&Account>,
+        uploads: Vec<trama::files::Upload>,
+        request: Request,
+    ) -> trama_sdk::Result<Response> {
+        self.call_with(caller, uploads, || {
+            let response = trama_sdk::serve::request::<P>(request)?;
+            if response.status() >= 400 {
+                self.refused();
+            }
+            Ok(response)
+        })
     }
 
     /// Delivers an event to the plugin, as the kernel's dispatcher does (no caller).
@@ -448,16 +473,16 @@ impl<P: Plugin> TestHost<P> {
             .collect()
     }
 
-    /// Drops the files the call in progress kept (its answer refused the request), as the
-    /// kernel does.
-    pub(crate) fn drop_kept_files(&self) {
+    /// Drops the files the call in progress kept and gives back the protocol numbers it took
+    /// (its answer refused the request), as the kernel does.
+    pub(crate) fn refused(&self) {
         let inner = &self.inner;
         let mut state = inner
             .call
             .borrow_mut()
             .take()
-            .unwrap_or_else(|| panic!("dropping kept files outside a call"));
-        inner.runtime.block_on(state.drop_kept_files());
+            .unwrap_or_else(|| panic!("refusing a request outside a call"));
+        inner.runtime.block_on(state.refused());
         *inner.call.borrow_mut() = Some(state);
     }
 

@@ -188,6 +188,10 @@ pub struct Application {
     pub decided_at: Option<i64>,
     #[serde(default)]
     pub history: Vec<Step>,
+    /// Its number in the instance's protocol register and the time of receipt, on the receipt
+    /// the provider keeps; applications from before 1.3 have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<trama_sdk::protocol::Protocol>,
     pub submitted_at: i64,
     pub updated_at: i64,
 }

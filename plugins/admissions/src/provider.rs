@@ -291,10 +291,14 @@ pub struct ProviderView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeView {
+    /// Unix milliseconds, for the page's timeline (shown in Rome's time).
+    pub at_ms: i64,
     pub on: String,
     pub status_label: String,
     pub action: String,
     pub reason: Option<String>,
+    /// The reason again, as the timeline's note.
+    pub note: Option<String>,
 }
 
 fn action_label(action: &str) -> String {
@@ -338,10 +342,12 @@ impl ProviderView {
                 .history
                 .iter()
                 .map(|c| ChangeView {
+                    at_ms: c.at,
                     on: DateTime::from_unix_ms(c.at).date.to_string(),
                     status_label: c.status.label(),
                     action: action_label(&c.action),
                     reason: c.reason.clone(),
+                    note: c.reason.clone(),
                 })
                 .collect(),
         }

@@ -108,7 +108,7 @@ use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, log};
 
-use web::{companies, home, mine, plans, providers, wallet};
+use web::{companies, home, mine, plans, providers, requests, wallet};
 
 /// The plugin: public so that natively, where nothing is exported, it is still a library item.
 #[derive(Default)]
@@ -122,6 +122,7 @@ impl Plugin for CorporatePlans {
             .post_twin("/purchases", wallet::buy)
             .get("/wallets/{id}", wallet::page)
             .post_twin("/reimbursements", wallet::request_reimbursement)
+            .get("/reimbursements/{id}", requests::page)
             .post_twin("/enrolments/{id}/activate", wallet::activate)
             .get("/hr", plans::hr)
             .post_twin("/hr/claim", companies::claim)
@@ -162,6 +163,7 @@ impl Plugin for CorporatePlans {
             .get("/api/plans/{id}", plans::api_get)
             .get("/api/plans/{id}/employees", plans::api_employees)
             .get("/api/plans/{id}/reimbursements", plans::api_reimbursements)
+            .get("/api/reimbursements/{id}", requests::api_get)
             .get("/api/companies", companies::api_list)
             .get("/api/companies/{id}", companies::api_get)
             .get("/api/providers", providers::api_list)

@@ -17,7 +17,7 @@
 //! | route | behaviour |
 //! |---|---|
 //! | `GET /` | `index.html`: the `greeting` setting, a form, the latest 100 greetings (newest first, by `created_at`) and their total |
-//! | `POST /greet` | form fields `name`, `message`: creates a greeting and redirects to `/p/hello/`; a broken rule renders `index.html` again with status `422`, the message and the typed values |
+//! | `POST /greet` | form fields `name`, `message`: creates a greeting and redirects to `/p/hello/`, whose page then says once "Saluto di NAME aggiunto." (`notice`, host API 1.8); a broken rule renders `index.html` again with status `422`, the message and the typed values |
 //! | `GET /export.csv` | `greetings.csv` (`text/csv`): `id,name,message,created_at` (RFC 3339 UTC), oldest first, RFC 4180 quoting, CRLF lines; cells starting with `= + - @` get a leading `'` |
 //!
 //! ## JSON API

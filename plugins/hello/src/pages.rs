@@ -3,7 +3,7 @@
 use serde::Serialize;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Params;
-use trama_sdk::{Error, Result, csv};
+use trama_sdk::{Error, Result, csv, t};
 
 use crate::model::{self, GREETINGS, NewGreeting, Settings};
 
@@ -82,7 +82,10 @@ pub fn greet(request: Request, _: Params) -> Result<Response> {
         request.locale(),
         model::Commits::Once,
     ) {
-        Ok(_) => Ok(Response::redirect(HOME)),
+        // The next page says it was done (host API 1.8, `notice`).
+        Ok(doc) => {
+            Ok(Response::redirect(HOME).with_notice(t!("hello.greeted", name = doc.data.name)))
+        }
         Err(Error::Invalid(message)) => index_page(422, Some(message), form),
         Err(err) => Err(err),
     }

@@ -178,6 +178,10 @@ pub struct Application {
     pub attachments: Vec<Attachment>,
     #[serde(default)]
     pub history: Vec<Step>,
+    /// Its number in the instance's protocol register and the time of receipt, on the receipt
+    /// the applicant keeps; applications from before 1.5 have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<trama_sdk::protocol::Protocol>,
     /// The version of the notice it was filed under (see [`crate::revise`]); applications from
     /// before 1.4 were all filed under the first.
     #[serde(default = "crate::revise::first_version")]

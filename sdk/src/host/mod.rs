@@ -9,7 +9,8 @@
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) use crate::bindings::trama::plugin::{
-    audit, clock, events, files, i18n, identity, ledger, log, notify, settings, store,
+    audit, clock, events, files, i18n, identity, ledger, log, notice, notify, protocol, settings,
+    store,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -17,5 +18,6 @@ pub mod native;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use native::imports::{
-    audit, clock, events, files, i18n, identity, ledger, log, notify, settings, store,
+    audit, clock, events, files, i18n, identity, ledger, log, notice, notify, protocol, settings,
+    store,
 };

@@ -12,7 +12,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::bindings::trama::plugin::types::{LogLevel, User};
-use crate::bindings::trama::plugin::{files as f, ledger as l, notify as n, store as s};
+use crate::bindings::trama::plugin::{
+    files as f, ledger as l, notify as n, protocol as p, store as s,
+};
 
 /// Every import of the `trama:plugin` world, as plain Rust methods. The types are the
 /// generated guest types of `trama_sdk::bindings`, which serialize with serde outside
@@ -73,6 +75,8 @@ pub trait NativeHost {
     fn files_describe(&self, id: &str) -> Option<f::Stored>;
     fn files_read(&self, id: &str) -> Option<Vec<u8>>;
     fn files_delete(&self, id: &str) -> Result<bool, String>;
+    fn notice_show(&self, text: &str);
+    fn protocol_register(&self, subject: &str) -> Result<p::Entry, String>;
 }
 
 thread_local! {
@@ -284,6 +288,24 @@ pub(crate) mod imports {
         }
         pub fn delete(id: &str) -> Result<bool, String> {
             host("files.delete").files_delete(id)
+        }
+    }
+
+    pub mod notice {
+        use super::super::host;
+
+        pub fn show(text: &str) {
+            host("notice.show").notice_show(text);
+        }
+    }
+
+    pub mod protocol {
+        pub use crate::bindings::trama::plugin::protocol::*;
+
+        use super::super::host;
+
+        pub fn register(subject: &str) -> Result<Entry, String> {
+            host("protocol.register").protocol_register(subject)
         }
     }
 

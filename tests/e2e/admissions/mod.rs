@@ -25,7 +25,7 @@ pub(super) const API: Plugin = Plugin("admissions");
 pub(crate) const ADMISSIONS: &str = r#"
 [plugins.admissions]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock"]
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock", "protocol"]
 [plugins.admissions.settings]
 network_name = "Rete Valdarno Solidale"
 ethics_code_version = "2025-1"
@@ -42,7 +42,7 @@ reapply_after = "180d"
 pub(super) const VOUCHERS: &str = r#"
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify", "files"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify", "files", "protocol"]
 [plugins.vouchers.settings]
 municipality_name = "Comune di Prova"
 "#;

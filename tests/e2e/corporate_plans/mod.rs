@@ -24,7 +24,7 @@ pub(super) const API: Plugin = Plugin("corporate-plans");
 pub(super) const PLUGIN: &str = r#"
 [plugins.corporate-plans]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "log", "clock"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "log", "clock", "protocol"]
 [plugins.corporate-plans.settings]
 cooperative_name = "Cooperativa Trama"
 "#;

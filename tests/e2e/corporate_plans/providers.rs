@@ -18,7 +18,7 @@ async fn providers_accredited_by_admissions_join_the_catalogue() {
         r#"{PLUGIN}
 [plugins.admissions]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock"]
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock", "protocol"]
 [plugins.admissions.settings]
 network_name = "Rete Valdarno Solidale"
 ethics_code_version = "2025-1"

@@ -62,7 +62,7 @@ async fn a_refused_invitation_is_retried_from_the_admin_page_and_its_link_comple
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(
         response.headers()["location"],
-        "/admin/outbox?state=pending&done=retried"
+        "/admin/outbox?state=pending"
     );
     let response = admin
         .post_form(&server, &format!("/admin/outbox/{id}/retry"), &[])

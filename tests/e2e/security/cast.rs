@@ -24,7 +24,7 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
 
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify", "files"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify", "files", "protocol"]
 [plugins.vouchers.settings]
 municipality_name = "Comune di Prova"
 
@@ -38,7 +38,7 @@ levels = ["Primaria", "Secondaria di primo grado"]
 
 [plugins.admissions]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock"]
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock", "protocol"]
 [plugins.admissions.settings]
 network_name = "Rete di prova"
 ethics_code_version = "2025-1"
@@ -47,7 +47,7 @@ declarations = ["Dichiaro la regolarità contributiva (DURC)."]
 
 [plugins.corporate-plans]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "log", "clock"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "log", "clock", "protocol"]
 [plugins.corporate-plans.settings]
 cooperative_name = "Cooperativa di prova"
 "#;

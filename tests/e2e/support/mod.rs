@@ -239,7 +239,7 @@ greeting = "Buongiorno dal test"
 pub const VOUCHERS: &str = r#"
 [plugins.vouchers]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify", "files"]
+capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "log", "clock", "notify", "files", "protocol"]
 [plugins.vouchers.settings]
 municipality_name = "Comune di Prova"
 voucher_code_prefix = "BS"

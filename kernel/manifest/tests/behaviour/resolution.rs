@@ -47,13 +47,14 @@ max_message_length = 500
         json!({ "greeting": "Ciao", "max_message_length": 500, "region": "Lazio" })
     );
     // Declared store, settings, log; granted store, settings, identity: identity is not
-    // declared, so it is not linked; log, clock and i18n are ambient.
+    // declared, so it is not linked; log, clock, i18n and notice are ambient.
     let expected: BTreeSet<Capability> = [
         Capability::Store,
         Capability::Settings,
         Capability::Log,
         Capability::Clock,
         Capability::I18n,
+        Capability::Notice,
     ]
     .into();
     assert_eq!(hello.capabilities, expected);

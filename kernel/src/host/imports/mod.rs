@@ -18,7 +18,9 @@ mod i18n;
 mod identity;
 mod ledger;
 mod log;
+mod notice;
 mod notify;
+mod protocol;
 mod settings;
 mod store;
 
@@ -46,6 +48,8 @@ pub(super) fn link(capability: Capability, linker: &mut Linker<CallState>) -> wa
         Capability::Notify => notify::link(linker),
         Capability::I18n => i18n::link(linker),
         Capability::Files => files::link(linker),
+        Capability::Notice => notice::link(linker),
+        Capability::Protocol => protocol::link(linker),
     }
 }
 

@@ -7,16 +7,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value as Json, json};
 
-use super::{
-    DoneQuery, PER_PAGE, actor, admin, admin_form, auth_refusal, done, done_message, refused,
-};
+use super::{PER_PAGE, actor, admin, admin_form, auth_refusal, done, refused};
 use crate::auth::accounts::{self, Filter};
 use crate::web::{Ctx, WebError};
-
-/// Success messages the account pages may show (`?done=`).
-const DONE: &[&str] = &[
-    "granted", "revoked", "disabled", "enabled", "invited", "erased",
-];
 
 #[derive(serde::Deserialize, Default)]
 pub(super) struct ListQuery {
@@ -122,11 +115,7 @@ pub(super) async fn list(ctx: Ctx, Query(query): Query<ListQuery>) -> Response {
     )
 }
 
-pub(super) async fn show(
-    ctx: Ctx,
-    Path(id): Path<String>,
-    Query(query): Query<DoneQuery>,
-) -> Response {
+pub(super) async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
     if let Err(response) = admin(&ctx, &format!("/admin/accounts/{id}")) {
         return *response;
     }
@@ -173,13 +162,12 @@ pub(super) async fn show(
             "erasure": erasure,
             "roles": roles,
             "orphans": orphans,
-            "done": done_message(&ctx, query.done.as_deref(), DONE),
         }),
     )
 }
 
 /// `role=NAME&action=grant|revoke`.
-pub(super) async fn roles(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
+pub(super) async fn roles(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     let (form, me) = match admin_form(&ctx, &body, &format!("/admin/accounts/{id}")) {
         Ok(posted) => posted,
         Err(response) => return *response,
@@ -221,14 +209,14 @@ pub(super) async fn roles(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
     match changed {
         Ok(account) => {
             let location = format!("/admin/accounts/{id}");
-            done(&ctx, &location, what, json!({ "account": account }))
+            done(&mut ctx, &location, what, json!({ "account": account })).await
         }
         Err(err) => auth_refusal(&ctx, err),
     }
 }
 
 /// `disabled=1` disables the account (its sessions end now), `disabled=0` enables it.
-pub(super) async fn status(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
+pub(super) async fn status(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     let (form, me) = match admin_form(&ctx, &body, &format!("/admin/accounts/{id}")) {
         Ok(posted) => posted,
         Err(response) => return *response,
@@ -250,28 +238,8 @@ pub(super) async fn status(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Res
         Ok(account) => {
             let what = if disabled { "disabled" } else { "enabled" };
             let location = format!("/admin/accounts/{id}");
-            done(&ctx, &location, what, json!({ "account": account }))
+            done(&mut ctx, &location, what, json!({ "account": account })).await
         }
         Err(err) => auth_refusal(&ctx, err),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn done_keys_have_messages_in_every_language() {
-        for lang in ["it", "en", "de"] {
-            let path = format!(
-                "{}/../themes/default/locales/{lang}.toml",
-                env!("CARGO_MANIFEST_DIR")
-            );
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            for key in super::DONE {
-                assert!(
-                    text.contains(&format!("admin_done_{key} =")),
-                    "{path} lacks admin_done_{key}"
-                );
-            }
-        }
     }
 }

@@ -12,7 +12,7 @@ use super::{actor, admin_form, done, refused};
 use crate::privacy::erasure;
 use crate::web::Ctx;
 
-pub(super) async fn erase(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
+pub(super) async fn erase(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     let (form, me) = match admin_form(&ctx, &body, &format!("/admin/accounts/{id}")) {
         Ok(posted) => posted,
         Err(response) => return *response,
@@ -34,7 +34,13 @@ pub(super) async fn erase(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
     match erasure::carry_out(instance, &id, actor(&me)).await {
         Ok(services) => {
             let location = format!("/admin/accounts/{id}");
-            done(&ctx, &location, "erased", json!({ "services": services }))
+            done(
+                &mut ctx,
+                &location,
+                "erased",
+                json!({ "services": services }),
+            )
+            .await
         }
         Err(err) => crate::web::privacy::privacy_refusal(&ctx, err),
     }

@@ -41,7 +41,7 @@ fn invitation_page(
     )
 }
 
-pub(super) async fn send(ctx: Ctx, body: Bytes) -> Response {
+pub(super) async fn send(mut ctx: Ctx, body: Bytes) -> Response {
     let (form, me) = match admin_form(&ctx, &body, "/admin/invitations") {
         Ok(posted) => posted,
         Err(response) => return *response,
@@ -84,12 +84,15 @@ pub(super) async fn send(ctx: Ctx, body: Bytes) -> Response {
     )
     .await
     {
-        Ok(user) => done(
-            &ctx,
-            &format!("/admin/accounts/{}", user.id),
-            "invited",
-            json!({ "account": user }),
-        ),
+        Ok(user) => {
+            done(
+                &mut ctx,
+                &format!("/admin/accounts/{}", user.id),
+                "invited",
+                json!({ "account": user }),
+            )
+            .await
+        }
         Err(crate::auth::AuthError::UsernameTaken(_)) => {
             let error = msg(&ctx, "admin_invite_taken");
             invitation_page(&ctx, StatusCode::CONFLICT, typed, Some(error))
@@ -102,7 +105,7 @@ pub(super) async fn send(ctx: Ctx, body: Bytes) -> Response {
     }
 }
 
-pub(super) async fn resend(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
+pub(super) async fn resend(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     if let Err(err) = ctx.posted_form(&body) {
         return err.render(&ctx);
     }
@@ -125,12 +128,15 @@ pub(super) async fn resend(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Res
         hours(Purpose::Invite),
     );
     match recovery::reinvite(&instance.db, instance.id(), &id, actor(&me), mail).await {
-        Ok(()) => done(
-            &ctx,
-            &format!("/admin/accounts/{id}"),
-            "invited",
-            json!({ "sent": true }),
-        ),
+        Ok(()) => {
+            done(
+                &mut ctx,
+                &format!("/admin/accounts/{id}"),
+                "invited",
+                json!({ "sent": true }),
+            )
+            .await
+        }
         Err(err) => auth_refusal(&ctx, err),
     }
 }

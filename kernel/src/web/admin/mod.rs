@@ -12,7 +12,7 @@ mod seats;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value as Json, json};
 
@@ -134,27 +134,21 @@ fn render_or_json(ctx: &Ctx, template: &str, data: Json) -> Response {
     }
 }
 
-/// After a change: a browser goes to `location` with `done` naming what was done (the page
-/// then says so); an API client gets `data`.
-fn done(ctx: &Ctx, location: &str, done: &str, data: Json) -> Response {
+/// What an administrator's change may say it did: `admin_done_{key}` of the theme's catalogue.
+const DONE: &[&str] = &[
+    "granted", "revoked", "disabled", "enabled", "invited", "erased", "seated", "unseated",
+    "retried",
+];
+
+/// After a change: a browser goes to `location`, where the message `admin_done_{done}` (one of
+/// [`DONE`]) waits for it once; an API client gets `data`.
+async fn done(ctx: &mut Ctx, location: &str, done: &str, data: Json) -> Response {
+    debug_assert!(DONE.contains(&done), "`{done}` is not in DONE");
     if ctx.wants_html {
-        let separator = if location.contains('?') { '&' } else { '?' };
-        let to = format!("{location}{separator}done={done}");
-        (ctx.jar.clone(), Redirect::to(&to)).into_response()
+        ctx.done_to(location, &format!("admin_done_{done}")).await
     } else {
         (StatusCode::OK, ctx.jar.clone(), axum::Json(data)).into_response()
     }
-}
-
-/// The success message named by `?done=`, when it is one of `known`.
-fn done_message(ctx: &Ctx, done: Option<&str>, known: &[&str]) -> Option<String> {
-    done.filter(|key| known.contains(key))
-        .map(|key| msg(ctx, &format!("admin_done_{key}")))
-}
-
-#[derive(serde::Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
 }
 
 async fn overview(ctx: Ctx) -> Response {
@@ -252,5 +246,22 @@ mod tests {
         let shown = redact_urls(text);
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("# TRAMA_DATABASE__URL"), "{shown}");
+    }
+
+    #[test]
+    fn done_keys_have_messages_in_every_language() {
+        for lang in ["it", "en", "de"] {
+            let path = format!(
+                "{}/../themes/default/locales/{lang}.toml",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for key in DONE {
+                assert!(
+                    text.contains(&format!("admin_done_{key} =")),
+                    "{path} lacks admin_done_{key}"
+                );
+            }
+        }
     }
 }

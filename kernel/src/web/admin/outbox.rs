@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::{PER_PAGE, admin, done, done_message, refused};
+use super::{PER_PAGE, admin, done, refused};
 use crate::notify::MailState;
 use crate::web::{Ctx, WebError};
 
@@ -17,7 +17,6 @@ pub(super) struct OutboxQuery {
     /// `pending`, `sent` or `failed` (the default: what needs the administrator).
     state: Option<String>,
     page: Option<u32>,
-    done: Option<String>,
 }
 
 pub(super) async fn list(ctx: Ctx, Query(query): Query<OutboxQuery>) -> Response {
@@ -56,12 +55,11 @@ pub(super) async fn list(ctx: Ctx, Query(query): Query<OutboxQuery>) -> Response
             "page": page,
             "previous": (page > 1).then(|| format!("/admin/outbox?state={}&page={}", state.as_str(), page - 1)),
             "next": more.then(|| format!("/admin/outbox?state={}&page={}", state.as_str(), page + 1)),
-            "done": done_message(&ctx, query.done.as_deref(), &["retried"]),
         }),
     )
 }
 
-pub(super) async fn retry(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
+pub(super) async fn retry(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     if let Err(err) = ctx.posted_form(&body) {
         return err.render(&ctx);
     }
@@ -78,12 +76,15 @@ pub(super) async fn retry(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
         "admin",
     );
     match retried.await {
-        Ok(true) => done(
-            &ctx,
-            "/admin/outbox?state=pending",
-            "retried",
-            json!({ "retried": id }),
-        ),
+        Ok(true) => {
+            done(
+                &mut ctx,
+                "/admin/outbox?state=pending",
+                "retried",
+                json!({ "retried": id }),
+            )
+            .await
+        }
         Ok(false) => refused(
             &ctx,
             StatusCode::CONFLICT,

@@ -2,19 +2,17 @@
 //! with the role `governance`; taking the seat away takes the role with it.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::{DoneQuery, admin, admin_form, done, done_message, refused};
+use super::{admin, admin_form, done, refused};
 use crate::audit;
 use crate::board::Board;
 use crate::web::{Ctx, WebError};
 
-const DONE: &[&str] = &["seated", "unseated"];
-
-pub(super) async fn list(ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
+pub(super) async fn list(ctx: Ctx) -> Response {
     if let Err(response) = admin(&ctx, "/admin/seats") {
         return *response;
     }
@@ -23,19 +21,12 @@ pub(super) async fn list(ctx: Ctx, Query(query): Query<DoneQuery>) -> Response {
         Ok(members) => members,
         Err(err) => return WebError::from(err).render(&ctx),
     };
-    super::render_or_json(
-        &ctx,
-        "admin_seats.html",
-        json!({
-            "members": members,
-            "done": done_message(&ctx, query.done.as_deref(), DONE),
-        }),
-    )
+    super::render_or_json(&ctx, "admin_seats.html", json!({ "members": members }))
 }
 
 /// `username=…&organisation=…`: seats an existing account (or changes the organisation it
 /// stands for).
-pub(super) async fn add(ctx: Ctx, body: Bytes) -> Response {
+pub(super) async fn add(mut ctx: Ctx, body: Bytes) -> Response {
     let (form, me) = match admin_form(&ctx, &body, "/admin/seats") {
         Ok(posted) => posted,
         Err(response) => return *response,
@@ -81,15 +72,11 @@ pub(super) async fn add(ctx: Ctx, body: Bytes) -> Response {
     if let Err(err) = board.add_member(&user.id, organisation, entry).await {
         return WebError::from(err).render(&ctx);
     }
-    done(
-        &ctx,
-        "/admin/seats",
-        "seated",
-        json!({ "seated": user.username, "organisation": organisation }),
-    )
+    let data = json!({ "seated": user.username, "organisation": organisation });
+    done(&mut ctx, "/admin/seats", "seated", data).await
 }
 
-pub(super) async fn remove(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
+pub(super) async fn remove(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Response {
     if let Err(err) = ctx.posted_form(&body) {
         return err.render(&ctx);
     }
@@ -117,10 +104,6 @@ pub(super) async fn remove(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Res
     let Some(member) = removed else {
         return WebError::NotFound.render(&ctx);
     };
-    done(
-        &ctx,
-        "/admin/seats",
-        "unseated",
-        json!({ "unseated": member.username }),
-    )
+    let data = json!({ "unseated": member.username });
+    done(&mut ctx, "/admin/seats", "unseated", data).await
 }

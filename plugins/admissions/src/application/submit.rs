@@ -204,6 +204,12 @@ pub fn submit(
         decision: None,
         decided_at: None,
         history: Vec::new(),
+        // Received: its number in the instance's register, for the receipt. Taken in this
+        // call, so a refusal below (another application of the organisation first) gives it
+        // back.
+        protocol: Some(trama_sdk::protocol::register(&format!(
+            "admissions application {id}"
+        ))?),
         submitted_at: now,
         updated_at: now,
     };

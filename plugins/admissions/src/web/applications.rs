@@ -262,7 +262,16 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
         |status, form| render(&id, &viewer, status, Some(form)),
         |doc| {
             if !sub.json {
-                return Ok(web::to(&format!("/applications/{id}")));
+                let done = match verb.as_str() {
+                    "comments" => t!("admissions.done.commented"),
+                    "request-info" => t!("admissions.done.info_requested"),
+                    "vote" => t!("admissions.done.voted"),
+                    "conflict" => t!("admissions.done.conflict_declared"),
+                    "answer" => t!("admissions.done.answered"),
+                    _ if form_name == "service" => t!("admissions.done.service_withdrawn"),
+                    _ => t!("admissions.done.withdrawn"),
+                };
+                return Ok(web::to(&format!("/applications/{id}")).with_notice(done));
             }
             let access = committee_access(&viewer, &doc.data)?;
             Response::json(&ApplicationView::new(&doc, access.as_deref(), &settings)?)

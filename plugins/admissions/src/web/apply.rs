@@ -208,10 +208,13 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
     sub.answer(
         outcome,
         |doc| {
+            let protocol = doc.data.protocol.as_ref().map_or("", |p| p.label());
+            let done = t!("admissions.done.applied", protocol = protocol);
             sub.done(
                 &ApplicationView::new(&doc, None, &settings)?,
                 &format!("/applications/{}", doc.id),
             )
+            .map(|answer| answer.with_notice(done))
         },
         show,
     )

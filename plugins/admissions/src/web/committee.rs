@@ -6,7 +6,7 @@ use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Result, clock, web};
+use trama_sdk::{Result, clock, t, web};
 
 use super::with_form;
 use crate::application::{APPLICATIONS, Status};
@@ -157,6 +157,6 @@ pub fn profile(request: Request, _: Params) -> Result<Response> {
             "links": doc.data.links,
         }))
     } else {
-        Ok(web::to("/committee#profile"))
+        Ok(web::to("/committee#profile").with_notice(t!("admissions.done.profile_saved")))
     }
 }

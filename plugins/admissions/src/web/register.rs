@@ -227,10 +227,12 @@ pub fn open_motion(request: Request, params: Params) -> Result<Response> {
     sub.answer(
         motion::open(&id, kind, reason, &member, &settings, now),
         |doc| {
+            let done = t!("admissions.done.motion_opened");
             sub.done(
                 &MotionView::new(&doc, true),
                 &format!("/motions/{}", doc.id),
             )
+            .map(|answer| answer.with_notice(done))
         },
         show,
     )
@@ -351,7 +353,12 @@ pub fn motion_step(request: Request, params: Params) -> Result<Response> {
             if sub.json {
                 Response::json(&MotionView::new(&doc, follows(&viewer, &doc)?))
             } else {
-                Ok(web::to(&format!("/motions/{id}")))
+                let done = match verb.as_str() {
+                    "vote" => t!("admissions.done.voted"),
+                    "conflict" => t!("admissions.done.conflict_declared"),
+                    _ => t!("admissions.done.statement_sent"),
+                };
+                Ok(web::to(&format!("/motions/{id}")).with_notice(done))
             }
         },
     )

@@ -103,6 +103,10 @@ pub struct Reimbursement {
     pub reason: Option<String>,
     #[serde(default)]
     pub returned_to: Option<Returned>,
+    /// Its number in the instance's protocol register and the time of receipt, on the receipt
+    /// the employee keeps; requests from before 1.2 have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<trama_sdk::protocol::Protocol>,
 }
 
 /// The receipt's reference as part of an id: its letters and digits, upper-cased; a very long
@@ -211,9 +215,19 @@ pub fn submit(user: &User, new: NewRequest, lang: Lang) -> Result<Doc<Reimbursem
         decided_by: None,
         reason: None,
         returned_to: None,
+        protocol: None,
     };
     let doc = match REIMBURSEMENTS.create(&id, request) {
-        Ok(doc) => doc,
+        // Received: its number in the instance's register, for the receipt. Only a request
+        // stored now gets one; the same request sent again is answered with the first.
+        Ok(mut doc) => {
+            doc.data.protocol = Some(trama_sdk::protocol::register(&format!(
+                "corporate-plans reimbursement {}",
+                doc.id
+            ))?);
+            doc.version = REIMBURSEMENTS.put_if_version(&doc.id, &doc.data, doc.version)?;
+            doc
+        }
         Err(Error::Conflict(_)) => REIMBURSEMENTS
             .get(&id)?
             .ok_or_else(|| Error::internal(format!("reimbursement {id} vanished")))?,
@@ -259,6 +273,20 @@ pub struct ReimbursementView {
     pub submitted_utc: String,
     pub decided_utc: Option<String>,
     pub decided_by: Option<String>,
+    /// The receipt: its protocol number and time of receipt (none before 1.2).
+    pub protocol: Option<trama_sdk::protocol::Protocol>,
+    /// What happened to it, oldest first, for the page's timeline.
+    pub history: Vec<StepView>,
+}
+
+/// One step of a request's history, for the page's timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepView {
+    /// Unix milliseconds (shown in Rome's time).
+    pub at_ms: i64,
+    pub action: String,
+    pub actor: Option<String>,
+    pub note: Option<String>,
 }
 
 /// Anna Rossi's request for an education expense, for the tests of the pages and the notices
@@ -283,6 +311,7 @@ impl Reimbursement {
             decided_by: None,
             reason: None,
             returned_to: None,
+            protocol: None,
         }
     }
 }
@@ -311,8 +340,36 @@ impl ReimbursementView {
                 .decided_at
                 .map(|at| clock::DateTime::from_unix_ms(at).to_string()),
             decided_by: r.decided_by.clone(),
+            protocol: r.protocol.clone(),
+            history: history(r),
         }
     }
+}
+
+/// The steps of `r`: sent by the employee, then HR's decision once there is one.
+fn history(r: &Reimbursement) -> Vec<StepView> {
+    let mut steps = vec![StepView {
+        at_ms: r.submitted_at,
+        action: t!("corporate_plans.reimbursement.step_submitted"),
+        actor: Some(r.employee_name.clone()),
+        note: None,
+    }];
+    if let Some(at) = r.decided_at {
+        let (action, note) = match r.status {
+            Status::Approved => (t!("corporate_plans.reimbursement.step_approved"), None),
+            _ => (
+                t!("corporate_plans.reimbursement.step_rejected"),
+                r.reason.clone(),
+            ),
+        };
+        steps.push(StepView {
+            at_ms: at,
+            action,
+            actor: r.decided_by.clone(),
+            note,
+        });
+    }
+    steps
 }
 
 /// Requests whose indexed `field` equals `value`, newest first.

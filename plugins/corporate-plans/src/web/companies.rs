@@ -5,10 +5,11 @@ use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity;
+use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Cmp};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Result, clock, web};
+use trama_sdk::{Result, clock, t, web};
 
 use super::{FormState, lang, operator, with_form};
 use crate::company::{self, COMPANIES, CompanyView, DEPOSITS, DepositView};
@@ -58,7 +59,11 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
         outcome,
         |(doc, code)| {
             if !sub.json {
-                return Ok(web::to(&format!("/companies/{}", doc.id)));
+                let done = t!(
+                    "corporate_plans.done.company_registered",
+                    name = doc.data.name
+                );
+                return Ok(web::to(&format!("/companies/{}", doc.id)).with_notice(done));
             }
             let mut view = serde_json::to_value(CompanyView::new(&doc, lang)?)?;
             view["hr_code"] = json!(shown_code(&code));
@@ -142,7 +147,9 @@ pub fn deposit(request: Request, params: Params) -> Result<Response> {
         outcome,
         |doc| {
             if !sub.json {
-                return Ok(web::to(&format!("/companies/{id}")));
+                let amount = format_cents(doc.data.amount_cents, lang);
+                let done = t!("corporate_plans.done.deposited", amount = amount);
+                return Ok(web::to(&format!("/companies/{id}")).with_notice(done));
             }
             let mut view = serde_json::to_value(DepositView::new(&doc, lang))?;
             view["balance_cents"] = json!(company::balance(&id)?);
@@ -164,6 +171,7 @@ pub fn new_hr_code(request: Request, params: Params) -> Result<Response> {
         &json!({ "company": id, "hr_code": shown_code(&code) }),
         &format!("/companies/{id}"),
     )
+    .map(|answer| answer.with_notice(t!("corporate_plans.done.hr_code_issued")))
 }
 
 /// `POST /hr/claim`, `POST /api/hr/claim` (role `company_hr`): `{code}` links the caller's
@@ -180,7 +188,8 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
             if sub.json {
                 Response::json(&CompanyView::new(&doc, lang)?)
             } else {
-                Ok(web::to("/hr"))
+                let done = t!("corporate_plans.done.hr_claimed", name = doc.data.name);
+                Ok(web::to("/hr").with_notice(done))
             }
         },
         |status, form| super::plans::hr_page(&user, status, Some(form), lang),

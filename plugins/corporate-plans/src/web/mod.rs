@@ -10,6 +10,7 @@ pub mod home;
 pub mod mine;
 pub mod plans;
 pub mod providers;
+pub mod requests;
 pub mod wallet;
 
 use trama_sdk::Result;

@@ -131,7 +131,8 @@ pub fn create(request: Request, _: Params) -> Result<Response> {
             if sub.json {
                 web::created(&PlanView::new(&doc, clock::today(), lang)?)
             } else {
-                Ok(web::to(&format!("/plans/{}", doc.id)))
+                let done = t!("corporate_plans.done.plan_created", title = doc.data.title);
+                Ok(web::to(&format!("/plans/{}", doc.id)).with_notice(done))
             }
         },
         show,
@@ -320,7 +321,13 @@ pub fn enrol_one(request: Request, params: Params) -> Result<Response> {
             if sub.json {
                 Response::json_with_status(status, &EnrolmentView::new(&doc, lang)?)
             } else {
-                Ok(web::to(&format!("/plans/{}#employees", plan.id)))
+                let name = doc.data.full_name.clone();
+                let done = if status == 201 {
+                    t!("corporate_plans.done.enrolled", name = name)
+                } else {
+                    t!("corporate_plans.done.already_enrolled", name = name)
+                };
+                Ok(web::to(&format!("/plans/{}#employees", plan.id)).with_notice(done))
             }
         },
         show,
@@ -402,7 +409,9 @@ pub fn top_up(request: Request, params: Params) -> Result<Response> {
             if sub.json {
                 Response::json(&PlanView::new(&doc, clock::today(), lang)?)
             } else {
-                Ok(web::to(&format!("/plans/{}", doc.id)))
+                let amount = trama_sdk::money::format_cents(amount, lang);
+                let done = t!("corporate_plans.done.topped_up", amount = amount);
+                Ok(web::to(&format!("/plans/{}", doc.id)).with_notice(done))
             }
         },
         show,
@@ -418,7 +427,8 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
     if wants_json(&request) {
         Response::json(&PlanView::new(&doc, clock::today(), lang)?)
     } else {
-        Ok(web::to(&format!("/plans/{}", doc.id)))
+        let done = t!("corporate_plans.done.plan_closed", title = doc.data.title);
+        Ok(web::to(&format!("/plans/{}", doc.id)).with_notice(done))
     }
 }
 
@@ -489,7 +499,13 @@ pub fn decide(request: Request, params: Params) -> Result<Response> {
             if sub.json {
                 Response::json(&ReimbursementView::new(&doc, lang))
             } else {
-                Ok(web::to(&format!("/plans/{}#requests", doc.data.plan)))
+                let done = match doc.data.status {
+                    reimbursement::Status::Approved => {
+                        t!("corporate_plans.done.reimbursement_approved")
+                    }
+                    _ => t!("corporate_plans.done.reimbursement_rejected"),
+                };
+                Ok(web::to(&format!("/plans/{}#requests", doc.data.plan)).with_notice(done))
             }
         },
         show,
@@ -506,6 +522,7 @@ pub fn new_code(request: Request, params: Params) -> Result<Response> {
     if wants_json(&request) {
         Response::json(&EnrolmentView::new(&doc, lang)?)
     } else {
-        Ok(web::to(&format!("/plans/{}#employees", doc.data.plan)))
+        let done = t!("corporate_plans.done.new_code", name = doc.data.full_name);
+        Ok(web::to(&format!("/plans/{}#employees", doc.data.plan)).with_notice(done))
     }
 }

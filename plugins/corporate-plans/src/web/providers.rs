@@ -69,7 +69,11 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
             if sub.json {
                 web::created(&ProviderView::new(&doc, lang)?)
             } else {
-                Ok(web::to(&format!("/providers/{}", doc.id)))
+                let done = t!(
+                    "corporate_plans.done.provider_registered",
+                    name = doc.data.legal_name
+                );
+                Ok(web::to(&format!("/providers/{}", doc.id)).with_notice(done))
             }
         },
         show,
@@ -150,7 +154,8 @@ pub fn add_service(request: Request, params: Params) -> Result<Response> {
         outcome,
         |doc| {
             if !sub.json {
-                return Ok(web::to(&format!("/providers/{id}")));
+                let done = t!("corporate_plans.done.service_added", title = doc.data.title);
+                return Ok(web::to(&format!("/providers/{id}")).with_notice(done));
             }
             let name = provider::load(&id)?.data.legal_name;
             web::created(&ServiceView::new(&doc, &name, lang))
@@ -176,7 +181,9 @@ pub fn pay(request: Request, params: Params) -> Result<Response> {
         outcome,
         |doc| {
             if !sub.json {
-                return Ok(web::to(&format!("/providers/{id}")));
+                let amount = format_cents(doc.data.amount_cents, lang);
+                let done = t!("corporate_plans.done.provider_paid", amount = amount);
+                return Ok(web::to(&format!("/providers/{id}")).with_notice(done));
             }
             web::created(&json!({
                 "id": doc.id,
@@ -202,7 +209,12 @@ pub fn set_status(request: Request, params: Params) -> Result<Response> {
     if wants_json(&request) {
         Response::json(&ProviderView::new(&doc, lang)?)
     } else {
-        Ok(web::to(&format!("/providers/{id}")))
+        let name = doc.data.legal_name.clone();
+        let done = match status {
+            Status::Suspended => t!("corporate_plans.done.provider_suspended", name = name),
+            _ => t!("corporate_plans.done.provider_reactivated", name = name),
+        };
+        Ok(web::to(&format!("/providers/{id}")).with_notice(done))
     }
 }
 
@@ -247,7 +259,11 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
             if sub.json {
                 Response::json(&ProviderView::new(&doc, lang)?)
             } else {
-                Ok(web::to("/provider"))
+                let done = t!(
+                    "corporate_plans.done.provider_claimed",
+                    name = doc.data.legal_name
+                );
+                Ok(web::to("/provider").with_notice(done))
             }
         },
         |status, form| owner_page(&user, status, Some(form), lang),
@@ -283,10 +299,18 @@ pub fn set_price(request: Request, params: Params) -> Result<Response> {
                     .map(|p| p.data.legal_name)
                     .unwrap_or_default();
                 Response::json(&ServiceView::new(&doc, &name, lang))
-            } else if operator && mine.iter().all(|p| p.id != doc.data.provider) {
-                Ok(web::to(&format!("/providers/{}", doc.data.provider)))
             } else {
-                Ok(web::to("/provider"))
+                let done = if doc.data.price_cents.is_some() {
+                    t!("corporate_plans.done.price_set", title = doc.data.title)
+                } else {
+                    t!("corporate_plans.done.price_removed", title = doc.data.title)
+                };
+                let back = if operator && mine.iter().all(|p| p.id != doc.data.provider) {
+                    format!("/providers/{}", doc.data.provider)
+                } else {
+                    "/provider".to_owned()
+                };
+                Ok(web::to(&back).with_notice(done))
             }
         },
         show,

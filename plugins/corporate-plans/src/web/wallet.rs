@@ -11,7 +11,7 @@ use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Doc};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Result, clock, web};
+use trama_sdk::{Result, clock, t, web};
 
 use super::{FormState, lang, with_form};
 use crate::accounts;
@@ -89,7 +89,8 @@ pub fn activate(request: Request, params: Params) -> Result<Response> {
                 if sub.json {
                     Response::json(&wallet_view(&doc, lang)?)
                 } else {
-                    Ok(web::to(&format!("/wallets/{}", doc.id)))
+                    let done = t!("corporate_plans.done.activated");
+                    Ok(web::to(&format!("/wallets/{}", doc.id)).with_notice(done))
                 }
             },
             show,
@@ -287,10 +288,10 @@ pub fn buy(request: Request, _: Params) -> Result<Response> {
         purchase::buy(&user, order, lang),
         |doc| {
             if !sub.json {
-                return Ok(web::to(&format!(
-                    "/wallets/{}?bought={}",
-                    doc.data.enrolment, doc.id
-                )));
+                let amount = format_cents(doc.data.amount_cents, lang);
+                let done = t!("corporate_plans.done.bought", amount = amount);
+                let back = format!("/wallets/{}?bought={}", doc.data.enrolment, doc.id);
+                return Ok(web::to(&back).with_notice(done));
             }
             let mut view = serde_json::to_value(PurchaseView::new(&doc, lang))?;
             view["balance_cents"] =
@@ -319,10 +320,16 @@ pub fn request_reimbursement(request: Request, _: Params) -> Result<Response> {
     sub.answer(
         reimbursement::submit(&user, new, lang),
         |doc| {
+            let protocol = doc.data.protocol.as_ref().map_or("", |p| p.label());
+            let done = t!(
+                "corporate_plans.done.reimbursement_requested",
+                protocol = protocol
+            );
             sub.done(
                 &ReimbursementView::new(&doc, lang),
-                &format!("/wallets/{}#reimbursements", doc.data.enrolment),
+                &format!("/reimbursements/{}", doc.id),
             )
+            .map(|answer| answer.with_notice(done))
         },
         show,
     )

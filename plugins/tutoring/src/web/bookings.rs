@@ -215,11 +215,12 @@ pub fn book(request: Request, _: Params) -> Result<Response> {
         }
         Ok(booked) => {
             let family = family::load(&booked.booking.data.family)?;
-            if family::is_member(&family.data, &user) {
-                Ok(to("/family"))
+            let back = if family::is_member(&family.data, &user) {
+                "/family".to_owned()
             } else {
-                Ok(to(&format!("/families/{}", family.id)))
-            }
+                format!("/families/{}", family.id)
+            };
+            Ok(to(&back).with_notice(t!("tutoring.done.booked")))
         }
         Err(err) if !json && err.belongs_in_form() => back(
             err.status(),
@@ -243,8 +244,9 @@ pub fn cancel(request: Request, params: Params) -> Result<Response> {
     let family = crate::lesson::BOOKINGS
         .get(&id)?
         .and_then(|b| family::FAMILIES.get(&b.data.family).ok().flatten());
-    match family {
-        Some(f) if !family::is_member(&f.data, &user) => Ok(to(&format!("/families/{}", f.id))),
-        _ => Ok(to("/family")),
-    }
+    let back = match family {
+        Some(f) if !family::is_member(&f.data, &user) => format!("/families/{}", f.id),
+        _ => "/family".to_owned(),
+    };
+    Ok(to(&back).with_notice(t!("tutoring.done.booking_cancelled")))
 }

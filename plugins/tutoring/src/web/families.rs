@@ -263,12 +263,10 @@ fn add_child_to(
     };
     let doc = family::add_child(&family.id, draft, clock::now_ms(), user)?;
     if sub.json {
-        created(&ChildView::new(&doc))
-    } else if family::is_member(&family.data, user) {
-        Ok(to("/family"))
-    } else {
-        Ok(to(&format!("/families/{}", family.id)))
+        return created(&ChildView::new(&doc));
     }
+    let done = t!("tutoring.done.child_added", name = doc.data.first_name);
+    Ok(to(&family_home(family, user)).with_notice(done))
 }
 
 /// `POST /family/children` and `POST /api/family/children`: registers a child of the caller
@@ -376,7 +374,8 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
     if json {
         created(&FamilyView::new(&doc))
     } else {
-        Ok(to(&format!("/families/{}", doc.id)))
+        let done = t!("tutoring.done.family_registered", name = doc.data.name);
+        Ok(to(&format!("/families/{}", doc.id)).with_notice(done))
     }
 }
 
@@ -457,7 +456,8 @@ pub fn set_allowance(request: Request, params: Params) -> Result<Response> {
         let note = doc.map(|d| d.data.note).unwrap_or_default();
         Response::json(&BalanceView::new(&period, &balance, &note, &settings, lang))
     } else {
-        Ok(to(&format!("/families/{}", family.id)))
+        let done = t!("tutoring.done.allowance_set");
+        Ok(to(&format!("/families/{}", family.id)).with_notice(done))
     }
 }
 
@@ -474,12 +474,9 @@ pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
         &json!({ "by": user.username }),
     )?;
     if wants_json(&request) {
-        Response::json(&FamilyView::new(&doc))
-    } else if family::is_member(&doc.data, &user) {
-        Ok(to("/family"))
-    } else {
-        Ok(to(&format!("/families/{}", doc.id)))
+        return Response::json(&FamilyView::new(&doc));
     }
+    Ok(to(&family_home(&doc, &user)).with_notice(t!("tutoring.done.feed_renewed")))
 }
 
 fn render_child(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result<Response> {
@@ -517,10 +514,18 @@ pub fn update_child(request: Request, params: Params) -> Result<Response> {
     };
     let doc = family::update_child(&id, draft, &user)?;
     if sub.json {
-        Response::json(&ChildView::new(&doc))
-    } else if family::is_member(&family.data, &user) {
-        Ok(to("/family"))
+        return Response::json(&ChildView::new(&doc));
+    }
+    let done = t!("tutoring.done.child_saved", name = doc.data.first_name);
+    Ok(to(&family_home(&family, &user)).with_notice(done))
+}
+
+/// Where a change to `family` sends `user` back: their own family's page, or the family's
+/// page in the office.
+fn family_home(family: &Doc<Family>, user: &User) -> String {
+    if family::is_member(&family.data, user) {
+        "/family".to_owned()
     } else {
-        Ok(to(&format!("/families/{}", family.id)))
+        format!("/families/{}", family.id)
     }
 }

@@ -313,9 +313,10 @@ fn staff_done(
     json: bool,
     full_names: bool,
     settings: &Settings,
+    done: String,
 ) -> Result<Response> {
     if !json {
-        return Ok(to(&format!("/lessons/{id}")));
+        return Ok(to(&format!("/lessons/{id}")).with_notice(done));
     }
     Response::json(&LessonView::new(
         doc,
@@ -343,7 +344,10 @@ pub fn record_attendance(request: Request, params: Params) -> Result<Response> {
         &settings,
         clock::now_ms(),
     ) {
-        Ok(doc) => staff_done(&id, &doc, json, false, &settings),
+        Ok(doc) => {
+            let done = t!("tutoring.done.attendance_recorded");
+            staff_done(&id, &doc, json, false, &settings, done)
+        }
         Err(err) if !json && err.belongs_in_form() && !matches!(err, Error::NotFound(_)) => render(
             &id,
             &user,
@@ -386,7 +390,10 @@ pub fn cancel_lesson(request: Request, params: Params) -> Result<Response> {
     }
     let settings = Settings::load()?;
     match cancel::cancel_lesson(&id, &reason, &user, &settings, clock::now_ms()) {
-        Ok(doc) => staff_done(&id, &doc, json, true, &settings),
+        Ok(doc) => {
+            let done = t!("tutoring.done.lesson_cancelled");
+            staff_done(&id, &doc, json, true, &settings, done)
+        }
         Err(err) if !json && matches!(err, Error::Conflict(_)) => render(
             &id,
             &user,
@@ -480,6 +487,7 @@ pub fn run_reminders(request: Request, _: Params) -> Result<Response> {
     if wants_json(&request) {
         Response::json(&sent)
     } else {
-        Ok(to("/lessons"))
+        let done = t!("tutoring.done.reminders_sent", count = sent.queued);
+        Ok(to("/lessons").with_notice(done))
     }
 }

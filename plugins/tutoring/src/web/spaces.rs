@@ -5,7 +5,7 @@ use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Params;
 use trama_sdk::store::Cmp;
 use trama_sdk::submit::Submission;
-use trama_sdk::{Result, clock};
+use trama_sdk::{Result, clock, t};
 
 use super::lessons::staff_views;
 use super::{FormState, OPERATORS, lang, to, with_form};
@@ -50,7 +50,9 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
         }
     };
     let doc = space::register(draft, clock::now_ms(), &user)?;
+    let done = t!("tutoring.done.space_registered", name = doc.data.name);
     sub.done(&SpaceView::new(&doc), "/spaces")
+        .map(|answer| answer.with_notice(done))
 }
 
 fn edit_page_with(id: &str, status: u16, form: Option<FormState>) -> Result<Response> {
@@ -96,6 +98,7 @@ pub fn update(request: Request, params: Params) -> Result<Response> {
     if sub.json {
         Response::json(&SpaceView::new(&doc))
     } else {
-        Ok(to(&format!("/spaces/{id}")))
+        let done = t!("tutoring.done.space_saved", name = doc.data.name);
+        Ok(to(&format!("/spaces/{id}")).with_notice(done))
     }
 }

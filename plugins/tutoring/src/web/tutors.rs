@@ -8,7 +8,7 @@ use trama_sdk::identity::{self, User};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Result, clock};
+use trama_sdk::{Result, clock, t};
 
 use super::lessons::{LessonView, staff_views};
 use super::{FormState, OPERATORS, TUTORS, lang, to, wants_json, with_form};
@@ -68,7 +68,9 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
         }
     };
     let doc = tutor::register(draft, clock::now_ms(), &user)?;
+    let done = t!("tutoring.done.tutor_registered", name = doc.data.name);
     sub.done(&TutorView::new(&doc, true), &format!("/tutors/{}", doc.id))
+        .map(|answer| answer.with_notice(done))
 }
 
 /// Lessons of tutor `id` from a week ago on.
@@ -129,7 +131,8 @@ pub fn update(request: Request, params: Params) -> Result<Response> {
     if sub.json {
         Response::json(&TutorView::new(&doc, true))
     } else {
-        Ok(to(&format!("/tutors/{id}")))
+        let done = t!("tutoring.done.tutor_saved", name = doc.data.name);
+        Ok(to(&format!("/tutors/{id}")).with_notice(done))
     }
 }
 
@@ -145,12 +148,14 @@ pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
     }
     let doc = tutor::renew_feed(id)?;
     if wants_json(&request) {
-        Response::json(&TutorView::new(&doc, true))
-    } else if own {
-        Ok(to("/tutor"))
-    } else {
-        Ok(to(&format!("/tutors/{id}")))
+        return Response::json(&TutorView::new(&doc, true));
     }
+    let back = if own {
+        "/tutor".to_owned()
+    } else {
+        format!("/tutors/{id}")
+    };
+    Ok(to(&back).with_notice(t!("tutoring.done.feed_renewed")))
 }
 
 /// What a tutor sees of themself.
@@ -216,7 +221,7 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
     };
     match tutor::claim(&user, &code, lang) {
         Ok(doc) if json => Response::json(&TutorView::new(&doc, true)),
-        Ok(_) => Ok(to("/tutor")),
+        Ok(_) => Ok(to("/tutor").with_notice(t!("tutoring.done.tutor_claimed"))),
         Err(err) if !json && err.belongs_in_form() => own_page_with(
             &user,
             err.status(),

@@ -146,6 +146,7 @@ pub fn submit(
             action: action.to_owned(),
             note: None,
         }],
+        protocol: None,
         notice_version: campaign.data.notice_version,
         submitted_at: now,
         updated_at: now,
@@ -166,6 +167,11 @@ pub fn submit(
     // An opaque id: it tells nothing of the tax code, nor of whether the application was held
     // after a collision. One application per tax code (and household) is kept by the claims.
     let id = format!("{}-{}", campaign.id, trama_sdk::store::new_id());
+    // Received: its number in the instance's register, for the receipt. Taken in this call, so
+    // a refusal below (a collision answered with 409) gives it back.
+    application.protocol = Some(trama_sdk::protocol::register(&format!(
+        "vouchers application {id}"
+    ))?);
     let mut codes = vec![submission.tax_code.clone()];
     if let Some(calculation) = &application.calculation {
         for code in household::member_tax_codes(&calculation.answers) {

@@ -91,6 +91,7 @@ fn application(status: Status) -> Application {
         transfers: vec![],
         attachments: vec![],
         history: vec![],
+        protocol: None,
         notice_version: 1,
         submitted_at: 1,
         updated_at: 1,

@@ -48,6 +48,8 @@ pub struct ApplicationView {
     /// The documents attached, by question.
     pub attachments: Vec<AttachmentLine>,
     pub history: Vec<StepView>,
+    /// The receipt: its protocol number and time of receipt (none before 1.5).
+    pub protocol: Option<trama_sdk::protocol::Protocol>,
     pub submitted_at: i64,
     pub submitted_utc: String,
     /// The version of the notice it was filed under, and the one in force now (see
@@ -101,6 +103,8 @@ pub struct TransferLine {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StepView {
+    /// Unix milliseconds, which pages show in Rome's time.
+    pub at_ms: i64,
     pub at_utc: String,
     pub actor: String,
     pub action: String,
@@ -226,12 +230,14 @@ impl ApplicationView {
                 .history
                 .iter()
                 .map(|s| StepView {
+                    at_ms: s.at,
                     at_utc: DateTime::from_unix_ms(s.at).to_string(),
                     actor: s.actor.clone(),
                     action: step_label(&s.action),
                     note: s.note.clone(),
                 })
                 .collect(),
+            protocol: a.protocol.clone(),
             submitted_at: a.submitted_at,
             submitted_utc: DateTime::from_unix_ms(a.submitted_at).to_string(),
             notice_version: a.notice_version,

@@ -48,6 +48,7 @@ fn unfunded_entries_settle_once() {
         transfers: vec![],
         attachments: vec![],
         history: vec![],
+        protocol: None,
         notice_version: 1,
         submitted_at: 0,
         updated_at: 0,

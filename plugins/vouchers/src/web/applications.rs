@@ -229,7 +229,13 @@ pub fn step(request: Request, params: Params) -> Result<Response> {
             if sub.json {
                 Response::json(&view(&doc, lang)?)
             } else {
-                Ok(to(&format!("/applications/{id}")))
+                let done = match verb.as_str() {
+                    "approve" => t!("vouchers.done.approved"),
+                    "reject" => t!("vouchers.done.rejected"),
+                    "request-info" => t!("vouchers.done.info_requested"),
+                    _ => t!("vouchers.done.answered"),
+                };
+                Ok(to(&format!("/applications/{id}")).with_notice(done))
             }
         },
         page,

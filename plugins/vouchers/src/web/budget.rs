@@ -47,7 +47,9 @@ pub fn add(request: Request, params: Params) -> Result<Response> {
     }
     let done = |funded: usize| {
         if !sub.json {
-            return Ok(to(&format!("/campaigns/{id}")));
+            let amount = format_cents(cents, lang);
+            let done = t!("vouchers.done.budget_added", amount = amount);
+            return Ok(to(&format!("/campaigns/{id}")).with_notice(done));
         }
         let doc = campaign::load(&id)?;
         Response::json(&json!({

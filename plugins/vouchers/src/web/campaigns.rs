@@ -153,10 +153,14 @@ pub fn create(request: Request, _: Params) -> Result<Response> {
         Err(problems) => return sub.refused(problems, page),
     };
     match campaign::create(draft, &user.username, clock::now_ms()) {
-        Ok(doc) => sub.done(
-            &CampaignView::new(&doc, clock::today(), lang),
-            &format!("/campaigns/{}", doc.id),
-        ),
+        Ok(doc) => {
+            let done = t!("vouchers.done.campaign_created", title = doc.data.title);
+            sub.done(
+                &CampaignView::new(&doc, clock::today(), lang),
+                &format!("/campaigns/{}", doc.id),
+            )
+            .map(|answer| answer.with_notice(done))
+        }
         Err(CreateError::Problems(problems)) => sub.refused(problems, page),
         // The store's, the ledger's or the audit's: nothing to fix in the form; the kernel says it.
         Err(CreateError::Other(err)) => Err(err),
@@ -389,7 +393,17 @@ pub fn apply(request: Request, params: Params) -> Result<Response> {
     };
     let filed = |app: Doc<Application>| {
         if !sub.json {
-            return Ok(to(&format!("/applications/{}", app.id)));
+            let protocol = app.data.protocol.as_ref().map_or("", |p| p.label());
+            let done = if app.data.on_behalf {
+                t!(
+                    "vouchers.done.applied_on_behalf",
+                    name = app.data.full_name,
+                    protocol = protocol,
+                )
+            } else {
+                t!("vouchers.done.applied", protocol = protocol)
+            };
+            return Ok(to(&format!("/applications/{}", app.id)).with_notice(done));
         }
         let settings = Settings::load()?;
         created(&ApplicationView::new(
@@ -474,24 +488,22 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
             }
         }
     };
-    if !wants_json(&request) {
-        return Ok(Response::redirect(format!(
-            "{}/campaigns/{id}",
-            super::BASE
-        )));
-    }
     let doc = campaign::load(&id)?;
-    let summary = doc
-        .data
-        .close
-        .as_ref()
-        .map_or(Value::Null, |state| close::summary(state, lang));
     let done = doc.data.state == State::Closed;
     let message = match (done, progress) {
         (true, _) => t!("vouchers.closing.done"),
         (false, Some(Progress::Busy)) => t!("vouchers.closing.busy"),
         (false, _) => t!("vouchers.closing.background"),
     };
+    if !wants_json(&request) {
+        let back = Response::redirect(format!("{}/campaigns/{id}", super::BASE));
+        return Ok(back.with_notice(message));
+    }
+    let summary = doc
+        .data
+        .close
+        .as_ref()
+        .map_or(Value::Null, |state| close::summary(state, lang));
     Response::json_with_status(
         if done { 200 } else { 202 },
         &json!({ "id": id, "state": doc.data.state, "close": summary, "message": message }),

@@ -73,7 +73,11 @@ pub fn register(request: Request, _: Params) -> Result<Response> {
     };
     sub.answer(
         merchant::register(new, clock::now_ms()),
-        |doc| sub.done(&MerchantView::new(&doc, 0, lang), "/merchants"),
+        |doc| {
+            let done = t!("vouchers.done.merchant_registered", name = doc.data.name);
+            sub.done(&MerchantView::new(&doc, 0, lang), "/merchants")
+                .map(|answer| answer.with_notice(done))
+        },
         page,
     )
 }
@@ -97,7 +101,9 @@ pub fn reimburse(request: Request, params: Params) -> Result<Response> {
     };
     let paid = |doc: Doc<Reimbursement>| {
         if !sub.json {
-            return Ok(to("/merchants"));
+            let amount = format_cents(doc.data.amount_cents, lang);
+            let done = t!("vouchers.done.reimbursed", amount = amount);
+            return Ok(to("/merchants").with_notice(done));
         }
         created(&json!({
             "id": doc.id,
@@ -129,7 +135,13 @@ pub fn set_status(request: Request, params: Params) -> Result<Response> {
     if wants_json(&request) {
         Response::json(&MerchantView::new(&doc, merchant::owed(id)?, lang))
     } else {
-        Ok(to("/merchants"))
+        let done = match status {
+            MerchantStatus::Suspended => {
+                t!("vouchers.done.merchant_suspended", name = doc.data.name)
+            }
+            _ => t!("vouchers.done.merchant_reactivated", name = doc.data.name),
+        };
+        Ok(to("/merchants").with_notice(done))
     }
 }
 
@@ -281,7 +293,8 @@ pub fn claim(request: Request, _: Params) -> Result<Response> {
         if sub.json {
             Response::json(&MerchantView::new(&doc, merchant::owed(&doc.id)?, lang))
         } else {
-            Ok(to("/merchant"))
+            let done = t!("vouchers.done.claimed", name = doc.data.name);
+            Ok(to("/merchant").with_notice(done))
         }
     };
     sub.answer(merchant::claim(&user, &code), claimed, |status, form| {
@@ -303,10 +316,15 @@ pub fn redeem(request: Request, _: Params) -> Result<Response> {
         Err(problems) => return sub.refused(problems, page),
     };
     match redeem::redeem(&user, req, clock::now_ms(), lang) {
-        Ok(doc) => sub.done(
-            &RedemptionView::new(&doc, &settings.voucher_code_prefix, lang),
-            &format!("/merchant?done={}", doc.id),
-        ),
+        Ok(doc) => {
+            let amount = format_cents(doc.data.amount_cents, lang);
+            let done = t!("vouchers.done.redeemed", amount = amount);
+            sub.done(
+                &RedemptionView::new(&doc, &settings.voucher_code_prefix, lang),
+                &format!("/merchant?done={}", doc.id),
+            )
+            .map(|answer| answer.with_notice(done))
+        }
         // Not `sub.failed`: a refused redemption also shows a `403` (a suspended shop) on the
         // page, and gets a fresh request id with it instead of the one it was sent with.
         Err(err) if !sub.json && (err.belongs_in_form() || matches!(err, Error::Forbidden(_))) => {

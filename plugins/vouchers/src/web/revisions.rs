@@ -23,12 +23,12 @@ use super::{OPERATORS, lang, to};
 use crate::campaign::{self, Campaign, CampaignView};
 use crate::revise::{self, EditRequest};
 
-/// The answer to a change made: the campaign in JSON, or its page.
-fn changed(sub: &Submission, doc: &Doc<Campaign>, lang: Lang) -> Result<Response> {
+/// The answer to a change made: the campaign in JSON, or its page saying `done`.
+fn changed(sub: &Submission, doc: &Doc<Campaign>, lang: Lang, done: String) -> Result<Response> {
     if sub.json {
         return Response::json(&CampaignView::new(doc, clock::today(), lang));
     }
-    Ok(to(&format!("/campaigns/{}", doc.id)))
+    Ok(to(&format!("/campaigns/{}", doc.id)).with_notice(done))
 }
 
 /// `POST /campaigns/{id}/edit`: any of the campaign's fields, and `reason`.
@@ -44,7 +44,10 @@ pub fn edit(request: Request, params: Params) -> Result<Response> {
     let page = |status, form| super::campaigns::page_with_form(&id, status, form, lang);
     let today = clock::today();
     match revise::edit(&id, &sub.input, &user.username, today, clock::now_ms()) {
-        Ok(doc) => changed(&sub, &doc, lang),
+        Ok(doc) => {
+            let done = t!("vouchers.done.edited", version = doc.data.notice_version);
+            changed(&sub, &doc, lang, done)
+        }
         Err(EditRequest::Problems(problems)) => sub.refused(problems, page),
         Err(EditRequest::Other(err)) => sub.failed(err, page),
     }
@@ -83,7 +86,11 @@ pub fn extend(request: Request, params: Params) -> Result<Response> {
         clock::today(),
         clock::now_ms(),
     );
-    sub.answer(outcome, |doc| changed(&sub, &doc, lang), page)
+    let done = t!(
+        "vouchers.done.extended",
+        closes_on = trama_sdk::local::long_date(closes_on, lang)
+    );
+    sub.answer(outcome, |doc| changed(&sub, &doc, lang, done), page)
 }
 
 /// `POST /campaigns/{id}/cancel`: `reason` and `confirm` (see the module documentation).
@@ -106,7 +113,8 @@ pub fn cancel(request: Request, params: Params) -> Result<Response> {
         return confirm_page(&id, &reason, lang);
     }
     let outcome = revise::cancel(&id, &reason, &user.username, clock::now_ms());
-    sub.answer(outcome, |doc| changed(&sub, &doc, lang), page)
+    let done = t!("vouchers.done.cancelled");
+    sub.answer(outcome, |doc| changed(&sub, &doc, lang, done), page)
 }
 
 /// The page that asks to confirm a withdrawal, saying what it does.

@@ -155,10 +155,12 @@ pub fn create(request: Request, params: Params) -> Result<Response> {
     sub.answer(
         made,
         |batch| {
+            let done = t!("vouchers.done.transfers_exported");
             sub.done(
                 &BatchView::new(&batch, lang),
                 &format!("/campaigns/{id}#transfers"),
             )
+            .map(|answer| answer.with_notice(done))
         },
         page,
     )
@@ -219,7 +221,8 @@ pub fn mark_paid(request: Request, params: Params) -> Result<Response> {
             if sub.json {
                 Response::json(&BatchView::new(&paid, lang))
             } else {
-                Ok(to(&format!("/campaigns/{id}#transfers")))
+                let done = t!("vouchers.done.transfers_paid");
+                Ok(to(&format!("/campaigns/{id}#transfers")).with_notice(done))
             }
         },
         page,

@@ -56,6 +56,8 @@ pub struct ExcludedView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StepView {
+    /// Unix milliseconds, for the page's timeline (shown in Rome's time).
+    pub at_ms: i64,
     pub at: String,
     pub at_iso: String,
     pub actor: String,
@@ -107,6 +109,8 @@ pub struct ApplicationView {
     pub provider_id: Option<String>,
     pub history: Vec<StepView>,
     pub committee: Option<CommitteeView>,
+    /// The receipt: its protocol number and time of receipt (none before 1.3).
+    pub protocol: Option<trama_sdk::protocol::Protocol>,
 }
 
 fn action_label(action: &str) -> String {
@@ -145,6 +149,7 @@ pub fn steps(history: &[application::Step], public: bool) -> Vec<StepView> {
         .iter()
         .filter(|s| !public || PUBLIC_STEPS.contains(&s.action.as_str()))
         .map(|s| StepView {
+            at_ms: s.at,
             at: when(s.at),
             at_iso: iso(s.at),
             actor: if public
@@ -282,6 +287,7 @@ impl ApplicationView {
             provider_id: app.provider_id.clone(),
             history: steps(&app.history, !committee),
             committee: committee_view,
+            protocol: app.protocol.clone(),
         })
     }
 }
