@@ -6,7 +6,7 @@ mod common;
 
 use common::{
     ANNA, BRUNO, CARLA, ELENA, application, applications, apply, close_after_the_closing_day,
-    create, created, host_and_operator, opened, winter_campaign,
+    create, created, filed, host_and_operator, opened, winter_campaign,
 };
 use serde_json::json;
 
@@ -57,13 +57,12 @@ fn citizens_apply_are_ranked_reviewed_and_filed_for() {
     let [anna, bruno, carla] = host.accounts(["anna", "bruno", "carla"], &["citizen"]);
 
     // Anna: eligible, 350 + 35.50 = 385.50 €.
-    let anna_app = host
-        .post(
-            Some(&anna),
-            &path,
-            apply(ANNA, 3, 1, "9.000,00", true, false),
-        )
-        .assert_status(201);
+    let anna_app = filed(
+        &host,
+        &anna,
+        &path,
+        apply(ANNA, 3, 1, "9.000,00", true, false),
+    );
     assert_eq!(anna_app.body["status"], "eligible");
     assert_eq!(anna_app.body["amount_cents"], 38_550);
 
@@ -80,13 +79,12 @@ fn citizens_apply_are_ranked_reviewed_and_filed_for() {
         .assert_status(409);
 
     // Bruno: ineligible, with the reason in plain words.
-    let bruno_app = host
-        .post(
-            Some(&bruno),
-            &path,
-            apply(BRUNO, 2, 0, "18.000,00", true, false),
-        )
-        .assert_status(201);
+    let bruno_app = filed(
+        &host,
+        &bruno,
+        &path,
+        apply(BRUNO, 2, 0, "18.000,00", true, false),
+    );
     assert_eq!(bruno_app.body["status"], "ineligible");
     assert_eq!(
         bruno_app.body["reasons"],
@@ -150,8 +148,12 @@ fn an_account_applies_once_per_campaign_and_only_for_its_own_tax_code() {
     let winter = campaign("Inverno");
     let spring = campaign("Primavera");
 
-    host.post(Some(&anna), &winter, apply(ANNA, 3, 1, "9000", true, false))
-        .assert_status(201);
+    filed(
+        &host,
+        &anna,
+        &winter,
+        apply(ANNA, 3, 1, "9000", true, false),
+    );
     // Another valid tax code from the same account: refused without a word about its holder.
     for other in [BRUNO, CARLA, ELENA] {
         let again = host
@@ -178,8 +180,12 @@ fn an_account_applies_once_per_campaign_and_only_for_its_own_tax_code() {
         "{}",
         someone_else.body
     );
-    host.post(Some(&anna), &spring, apply(ANNA, 3, 1, "9000", true, false))
-        .assert_status(201);
+    filed(
+        &host,
+        &anna,
+        &spring,
+        apply(ANNA, 3, 1, "9000", true, false),
+    );
 
     // The office still files for anyone.
     let mut for_bruno = apply(BRUNO, 1, 0, "1000", true, false);
@@ -278,13 +284,12 @@ fn a_tax_code_that_already_applied_is_never_revealed_to_another_citizen() {
 
     // Mallory types Anna's tax code: the answer is what the rules say of the answers, as for
     // anyone — nothing about Anna.
-    let probe = host
-        .post(
-            Some(&mallory),
-            &path,
-            apply(ANNA, 1, 0, "1000", true, false),
-        )
-        .assert_status(201);
+    let probe = filed(
+        &host,
+        &mallory,
+        &path,
+        apply(ANNA, 1, 0, "1000", true, false),
+    );
     assert_eq!(probe.body["status"], "eligible");
     let text = probe.body.to_string();
     assert!(!text.contains(&anna_id), "{text}");

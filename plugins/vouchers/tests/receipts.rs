@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ANNA, BRUNO, CARLA, application, apply, opened, winter_campaign};
+use common::{ANNA, BRUNO, CARLA, application, apply, filed, opened, winter_campaign};
 
 /// The form a citizen posts to apply to the winter campaign (household of 3, one minor).
 fn form(tax_code: &str) -> Vec<(&'static str, String)> {
@@ -58,13 +58,12 @@ fn applications_are_numbered_in_the_register_and_the_next_page_says_the_number()
     assert_eq!(duplicate.status, 409, "{}", duplicate.body);
 
     // Through the API a program gets the next number in the JSON, and no message.
-    let bruno_app = host
-        .post(
-            Some(&bruno),
-            &path,
-            apply(BRUNO, 2, 0, "18.000,00", true, false),
-        )
-        .assert_status(201);
+    let bruno_app = filed(
+        &host,
+        &bruno,
+        &path,
+        apply(BRUNO, 2, 0, "18.000,00", true, false),
+    );
     assert_eq!(bruno_app.body["protocol"]["label"], "2026/000002");
     assert_eq!(bruno_app.notice, None);
 
@@ -105,15 +104,16 @@ fn each_year_numbers_from_one_again() {
     let id = common::create(&host, &operator, body);
     let path = common::applications(&id);
     host.set_time("2026-12-31T23:50:00+01:00");
-    let last = host
-        .post(Some(&anna), &path, apply(ANNA, 3, 1, "9000", true, false))
-        .assert_status(201);
+    let last = filed(&host, &anna, &path, apply(ANNA, 3, 1, "9000", true, false));
     assert_eq!(last.body["protocol"]["label"], "2026/000001");
     host.set_time("2027-01-01T00:10:00+01:00");
     let bruno = host.account("bruno", &["citizen"]);
-    let first = host
-        .post(Some(&bruno), &path, apply(BRUNO, 2, 0, "9000", true, false))
-        .assert_status(201);
+    let first = filed(
+        &host,
+        &bruno,
+        &path,
+        apply(BRUNO, 2, 0, "9000", true, false),
+    );
     assert_eq!(first.body["protocol"]["label"], "2027/000001");
 }
 
@@ -121,9 +121,7 @@ fn each_year_numbers_from_one_again() {
 fn every_action_of_a_review_leaves_its_message() {
     let (host, operator, _, path) = opened(winter_campaign());
     let carla = host.account("carla", &["citizen"]);
-    let app = host
-        .post(Some(&carla), &path, apply(CARLA, 2, 1, "5000", true, true))
-        .assert_status(201);
+    let app = filed(&host, &carla, &path, apply(CARLA, 2, 1, "5000", true, true));
     let id = app.body["id"].as_str().expect("id").to_owned();
     let back = format!("applications/{id}");
     let step = |who, name: &str, fields: &[(&str, &str)]| {

@@ -198,6 +198,13 @@ pub fn apply(
     })
 }
 
+/// `who` applies to the campaign at `path` (its applications' API) with `body`, and the
+/// application is filed: the `201` answer.
+#[track_caller]
+pub fn filed(host: &TestHost<Vouchers>, who: &Account, path: &str, body: Json) -> Answer {
+    host.post(Some(who), path, body).assert_status(201)
+}
+
 /// The one message `who` was sent, checked to be about `subject`: an outcome is told once.
 #[track_caller]
 pub fn only_message(host: &TestHost<Vouchers>, who: &Account, subject: &str) -> Notice {
