@@ -57,10 +57,7 @@ async fn a_message_after_a_form_is_shown_on_the_next_page_once() {
         !cookie.contains("Affitti"),
         "the browser holds a token, not the text: {cookie}"
     );
-    let campaign = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let campaign = crate::support::location(&response);
 
     let (status, page) = operator.page(&server, &campaign).await;
     assert_eq!(status, 200);
@@ -97,10 +94,7 @@ async fn a_message_after_a_form_is_shown_on_the_next_page_once() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let application = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let application = crate::support::location(&response);
     let (_, page) = anna.page(&server, &application).await;
     let number = format!("{year}/000001");
     assert_eq!(

@@ -75,7 +75,7 @@ async fn through_provider(client: &Client, server: &Server, next: &str) -> Strin
         303,
         "the login starts with a redirect"
     );
-    let mut location = location_header(&start);
+    let mut location = crate::support::location(&start);
     for _ in 0..10 {
         if let Some(rest) = location.strip_prefix(PUBLIC_URL) {
             return server.url(rest);
@@ -91,22 +91,13 @@ async fn through_provider(client: &Client, server: &Server, next: &str) -> Strin
             "the provider stopped at {location}: {}",
             response.status()
         );
-        let next = location_header(&response);
+        let next = crate::support::location(&response);
         location = Url::parse(&location)
             .and_then(|base| base.join(&next))
             .expect("a location")
             .to_string();
     }
     panic!("the provider never sent the browser back");
-}
-
-fn location_header(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|value| value.to_str().ok())
-        .expect("a Location header")
-        .to_owned()
 }
 
 /// GETs `url` as a browser: status and page.

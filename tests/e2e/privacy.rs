@@ -60,10 +60,6 @@ fn write_notice(themes: &Path, version: &str) {
     .expect("it.md");
 }
 
-fn location(response: &reqwest::Response) -> String {
-    crate::support::header(response, "location")
-}
-
 async fn get_html(client: &Client, server: &Server, path: &str) -> reqwest::Response {
     client
         .http
@@ -135,7 +131,10 @@ async fn the_notice_is_accepted_at_sign_up_and_asked_again_when_its_version_chan
     let server = Server::start(&[instance.path()]);
     let response = get_html(&visitor, &server, "/p/hello/?x=1").await;
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(location(&response), "/privacy?next=%2Fp%2Fhello%2F%3Fx%3D1");
+    assert_eq!(
+        crate::support::location(&response),
+        "/privacy?next=%2Fp%2Fhello%2F%3Fx%3D1"
+    );
     let (status, whoami) = visitor.get_json(&server, "/p/hello/api/whoami").await;
     assert_eq!(status, 200, "an API client is not sent to a page: {whoami}");
     let (_, page) = visitor.page(&server, "/privacy?next=/p/hello/").await;
@@ -158,7 +157,11 @@ async fn the_notice_is_accepted_at_sign_up_and_asked_again_when_its_version_chan
     let evil = [("version", "2"), ("next", "https://evil.example/")];
     let response = visitor.post_form(&server, "/privacy", &evil).await;
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(location(&response), "/", "never to another site");
+    assert_eq!(
+        crate::support::location(&response),
+        "/",
+        "never to another site"
+    );
     let response = get_html(&visitor, &server, "/p/hello/").await;
     assert_eq!(response.status().as_u16(), 200);
 
@@ -258,7 +261,7 @@ async fn download_my_data_gathers_the_kernel_and_every_plugin_and_is_audited() {
         303,
         "a visitor is sent to log in"
     );
-    assert!(location(&response).starts_with("/login"));
+    assert!(crate::support::location(&response).starts_with("/login"));
     let response = crate::support::post_form_with(&anna, &server, "/account/data", None, &[]).await;
     assert_eq!(
         response.status().as_u16(),
@@ -286,7 +289,7 @@ async fn an_erasure_asked_by_the_person_is_carried_out_by_the_administrator() {
         .post_form(&server, "/account/erasure", &[("confirm", "yes")])
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(location(&response), "/account");
+    assert_eq!(crate::support::location(&response), "/account");
     let (_, page) = anna.page(&server, "/account").await;
     assert!(page.contains("Hai chiesto la cancellazione"), "{page}");
 
@@ -338,7 +341,10 @@ async fn an_erasure_asked_by_the_person_is_carried_out_by_the_administrator() {
         .post_form(&server, &erase, &[("confirm_username", "anna@example.org")])
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(location(&response), format!("/admin/accounts/{anna_id}"));
+    assert_eq!(
+        crate::support::location(&response),
+        format!("/admin/accounts/{anna_id}")
+    );
 
     let (status, _) = anna.get_json(&server, "/p/hello/api/whoami").await;
     let (_, who) = anna.get_json(&server, "/session").await;
@@ -466,7 +472,10 @@ async fn the_footer_links_the_territory_s_legal_notes_accessibility_statement_an
         .await;
     assert_eq!(login.status().as_u16(), 303);
     let home = get_html(&anna, &server, "/").await;
-    assert!(location(&home).starts_with("/privacy"), "the notice first");
+    assert!(
+        crate::support::location(&home).starts_with("/privacy"),
+        "the notice first"
+    );
     for page in ["/note-legali", "/accessibilita", "/contatti"] {
         let response = get_html(&anna, &server, page).await;
         assert_eq!(response.status().as_u16(), 200, "{page} before accepting");

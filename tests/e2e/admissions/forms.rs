@@ -61,10 +61,7 @@ async fn forms_work_without_javascript_and_show_what_to_fix() {
         .post_form(&server, "/p/admissions/apply", &fixed)
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = crate::support::location(&response);
     assert!(
         location.starts_with("/p/admissions/applications/"),
         "{location}"

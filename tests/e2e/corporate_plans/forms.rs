@@ -33,10 +33,7 @@ async fn hr_and_employees_work_with_plain_html_forms() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = crate::support::location(&response);
     let (status, page) = operator.page(&server, &location).await;
     assert_eq!(status, 200);
     let code = page
@@ -100,10 +97,7 @@ async fn hr_and_employees_work_with_plain_html_forms() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let plan_page = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let plan_page = crate::support::location(&response);
     let (status, page) = hr.page(&server, &plan_page).await;
     assert_eq!(status, 200);
     assert!(
@@ -258,10 +252,7 @@ async fn hr_and_employees_work_with_plain_html_forms() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let provider_page = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let provider_page = crate::support::location(&response);
     let response = operator
         .post_form(
             &server,
@@ -352,10 +343,7 @@ async fn hr_and_employees_work_with_plain_html_forms() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let receipt = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let receipt = crate::support::location(&response);
     let (_, page) = elena.page(&server, &receipt).await;
     assert!(
         page.contains("hai acquistato «Ciclo di 5 sedute»"),

@@ -448,6 +448,17 @@ pub fn privacy_version() -> &'static str {
 }
 
 /// The value of header `name` of `response`, or empty.
+/// Where a redirect sends the browser; a redirect without a `Location` fails the test.
+#[track_caller]
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .expect("a Location header")
+        .to_owned()
+}
+
 pub fn header(response: &reqwest::Response, name: &str) -> String {
     response
         .headers()

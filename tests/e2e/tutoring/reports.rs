@@ -182,10 +182,7 @@ pub(super) async fn reports_calendars_and_pages(story: Month) {
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = crate::support::location(&response);
     assert!(location.starts_with("/p/tutoring/families/"), "{location}");
     let (status, html) = operator.page(&server, &location).await;
     assert_eq!(status, 200);

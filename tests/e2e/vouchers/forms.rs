@@ -54,10 +54,7 @@ async fn forms_work_without_javascript_and_show_what_to_fix() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = crate::support::location(&response);
     assert!(location.starts_with("/p/vouchers/campaigns/"), "{location}");
 
     let citizen = sign_up(&server, "mario", "Mario Rossi").await;
@@ -120,10 +117,7 @@ async fn forms_work_without_javascript_and_show_what_to_fix() {
         .post_form(&server, &format!("{location}/apply"), &sending)
         .await;
     assert_eq!(response.status().as_u16(), 303);
-    let application = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let application = crate::support::location(&response);
     let (status, page) = citizen.page(&server, &application).await;
     assert_eq!(status, 200);
     assert!(

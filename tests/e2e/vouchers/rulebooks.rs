@@ -77,10 +77,7 @@ async fn a_rulebook_campaign_is_created_tried_and_applied_to_through_its_pages()
         "{:?}",
         response.text().await
     );
-    let campaign = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let campaign = crate::support::location(&response);
 
     // A citizen applies on the page: a mistyped date comes back next to its row, what was
     // typed kept; then the application goes through.
@@ -113,10 +110,7 @@ async fn a_rulebook_campaign_is_created_tried_and_applied_to_through_its_pages()
     pairs.push(("_step", "send"));
     let response = anna.post_form(&server, &apply, &pairs).await;
     assert_eq!(response.status().as_u16(), 303);
-    let application = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let application = crate::support::location(&response);
     let (status, page) = anna.page(&server, &application).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("3.000,00 €"), "one child, first band: {page}");
