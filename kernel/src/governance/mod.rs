@@ -31,9 +31,10 @@ use crate::live::LiveInstance;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GovernanceError {
-    /// 422: the proposal or the vote breaks a rule; the text says which and where.
+    /// 422: the proposal or the vote breaks a rule; the refusal says which, in the member's
+    /// words, and names the form field to fix.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Refusal),
     /// 403
     #[error("only members of the coordination table can do this")]
     NotMember,
@@ -47,6 +48,45 @@ pub enum GovernanceError {
     Db(#[from] sea_orm::DbErr),
     #[error("{0}")]
     Manifest(#[from] trama_manifest::Diagnostics),
+}
+
+/// Why the table cannot take a proposal or a vote: a sentence in the member's language and the
+/// field of the form that must change, so the page puts the reason beside it (none when the
+/// proposal as a whole is at fault: it would change nothing, or leave the instance broken).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub field: Option<&'static str>,
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal of the form's `field`.
+    pub fn at(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
+    /// A refusal of the whole proposal.
+    pub fn whole(message: impl Into<String>) -> Self {
+        Self {
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<Refusal> for GovernanceError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Invalid(refusal)
+    }
 }
 
 /// The sender of the table's notifications: not a valid plugin name, so no plugin shares its
@@ -164,7 +204,7 @@ pub async fn propose(
     let changes = draft::changes(&instance, draft, &words)?;
     let before = board.overlay().await?;
     let after = draft::with_changes(&before, &changes, "this proposal")?;
-    let diff = draft::check(&instance, &before, &after)?;
+    let diff = draft::check(&instance, &before, &after, &words)?;
     let now = crate::clock::now_ms();
     let window =
         i64::try_from(instance.manifest.governance.voting_window.as_millis()).unwrap_or(i64::MAX);
@@ -368,12 +408,18 @@ async fn apply_claimed(
     let current = board.overlay().await?;
     // The table voted on a difference; proposals applied since may have changed what this one
     // would do (or made it do nothing). Then it is not applied: it must be proposed again.
+    // The outcome is read by every member: in the instance's own language.
+    let catalogues = instance.theme.catalogues();
+    let words = Words {
+        catalogues: &catalogues,
+        locale: catalogues.default_locale(),
+    };
     let rechecked =
         draft::with_changes(&current, &proposal.changes, &format!("proposal #{number}"))
             .map_err(|err| err.to_string())
             .and_then(|overlay| {
-                let diff =
-                    draft::check(instance, &current, &overlay).map_err(|err| err.to_string())?;
+                let diff = draft::check(instance, &current, &overlay, &words)
+                    .map_err(|err| err.to_string())?;
                 draft::same_changes(&proposal.diff, &diff).map(|()| overlay)
             });
     let built = match rechecked {

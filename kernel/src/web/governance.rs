@@ -12,7 +12,7 @@ use trama_manifest::{PluginPackage, Registry, SettingType};
 
 use super::pages::{msg, page};
 use super::{Ctx, WebError};
-use crate::governance::{self, Board, Choice, Draft, GovernanceError, KINDS, Member};
+use crate::governance::{self, Board, Choice, Draft, GovernanceError, KINDS, Member, Refusal};
 use crate::theme::localized;
 
 /// How many proposals the overview lists.
@@ -189,13 +189,14 @@ pub struct Step {
 }
 
 /// The table's page: members, rules in words, proposals, and the forms (the settings form at
-/// the step `setting` names), with `draft` and the reason when a proposal was refused.
+/// the step `setting` names), with `draft` and the refusal when a proposal was refused: its
+/// reason above the forms and beside the field to fix (`problems.{field}`).
 async fn table(
     ctx: &Ctx,
     me: &Member,
     setting: Option<(&str, &str)>,
     draft: &Draft,
-    error: Option<String>,
+    refusal: Option<Refusal>,
 ) -> Result<serde_json::Value, Response> {
     let board = Board::new(ctx.instance.db.clone(), ctx.instance.id());
     let (proposals, members) = match (board.list(LISTED).await, board.members().await) {
@@ -231,14 +232,26 @@ async fn table(
         "settings": settings(ctx, &registry),
         "themes": themes(ctx),
         "setting": step,
+        "problems": {},
+        "setting_problems": {},
         "draft": {
             "kind": draft.kind, "plugin": draft.plugin, "version": draft.version,
             "key": draft.key, "value": draft.value, "theme": draft.theme,
             "rationale": draft.rationale, "widget": draft.widget,
         },
     });
-    if let Some(error) = error {
-        data["error"] = json!(error);
+    if let Some(refusal) = refusal {
+        // Beside the field of the form the member sent: the setting's own form at its value
+        // step, else the form of services and themes.
+        if let Some(field) = refusal.field {
+            let form = if draft.kind == "settings" && data["setting"].is_object() {
+                "setting_problems"
+            } else {
+                "problems"
+            };
+            data[form] = json!({ field: refusal.message });
+        }
+        data["error"] = json!(refusal.message);
     }
     Ok(data)
 }
@@ -312,10 +325,10 @@ pub async fn propose(mut ctx: Ctx, body: Bytes) -> Response {
         }
         // The form comes back with what was typed and the reason, before any vote: a setting
         // at its value step, so the member corrects the value where they typed it.
-        Err(GovernanceError::Invalid(reason)) if ctx.wants_html => {
+        Err(GovernanceError::Invalid(refusal)) if ctx.wants_html => {
             let setting = (draft.kind == "settings" && draft.widget)
                 .then_some((draft.plugin.as_str(), draft.key.as_str()));
-            match table(&ctx, &me, setting, &draft, Some(reason)).await {
+            match table(&ctx, &me, setting, &draft, Some(refusal)).await {
                 Ok(data) => page(
                     &ctx,
                     "governance.html",
@@ -404,10 +417,11 @@ pub async fn vote(mut ctx: Ctx, Path(number): Path<String>, body: Bytes) -> Resp
         Err(response) => return response,
     };
     let Some(choice) = form.get("choice").and_then(Choice::parse) else {
-        return WebError::from(GovernanceError::Invalid(
-            "choice: vote approve, reject or abstain".into(),
-        ))
-        .render(&ctx);
+        let refusal = Refusal::at(
+            "choice",
+            words(&ctx).say("governance_refuse.no_choice", &[]),
+        );
+        return WebError::from(GovernanceError::from(refusal)).render(&ctx);
     };
     match governance::vote(&ctx.live, &me, number, choice).await {
         Ok(proposal) if ctx.wants_html => {
