@@ -73,6 +73,7 @@ async fn hello(host: &PluginHost, dir: &Path) -> (PluginPre<CallState>, Arc<Plug
         roles: BTreeSet::new(),
         catalogues: Arc::default(),
         events_wake: Arc::default(),
+        sealer: None,
     };
     (pre, Arc::new(ctx))
 }

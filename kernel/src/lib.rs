@@ -33,6 +33,7 @@ pub mod files;
 pub mod ledger;
 pub mod notify;
 pub mod protocol;
+pub mod seal;
 // The plugin host: wasmtime, the imports, one call and its transaction.
 pub mod host;
 // One instance: its plugins, theme and settings, opened from a manifest.

@@ -2,7 +2,7 @@
 //!
 //! A Trama plugin is a WebAssembly component the kernel loads into a sandbox. It has no files,
 //! no network, no clock and no randomness of its own: everything it does goes through the
-//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.8.0`), which checks it against
+//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.9.0`), which checks it against
 //! the capabilities the plugin declares in its `plugin.toml`. This crate is the only thing a
 //! plugin author needs: it wraps that API in plain Rust types and hides the generated bindings.
 //!
@@ -26,6 +26,7 @@
 //! | [`claim`] | one-time claim codes that link an account to a record |
 //! | [`quota`] | "at most N per month per person", atomic with the write it limits |
 //! | [`protocol`] | protocol numbers (`2026/000123`) from the instance's register, for a receipt (host API 1.8) |
+//! | [`seal`] | text kept encrypted at rest (a care manager's sensitive notes), with keys held outside the database (host API 1.9) |
 //! | [`log`] | the kernel's log |
 //! | [`clock`] | the time, and UTC calendar helpers |
 //! | [`csv`] | CSV exports (RFC 4180) guarded against formula injection |
@@ -155,6 +156,7 @@ mod plugin;
 pub mod protocol;
 pub mod quota;
 pub mod router;
+pub mod seal;
 pub mod settings;
 pub mod store;
 pub mod submit;

@@ -1,7 +1,7 @@
 //! Protocol numbers: what a person sends — an application, a request for admission, a request
 //! for reimbursement — registered in the instance's register of what it receives (registro di
 //! protocollo), with a number like `2026/000123` and the date and time of receipt to put on the
-//! receipt. Capability `protocol`, host API 1.8: set `api = "^1.8"`.
+//! receipt. Capability `protocol`, host API 1.8: set `api = "^1.8"` or later.
 //!
 //! The kernel keeps one sequence per instance and calendar year (Europe/Rome), shared by all
 //! its plugins, so a number names one document of the territory whichever service received it.

@@ -42,11 +42,13 @@ pub enum Capability {
     Notice,
     /// Numbers from the instance's register of what it receives (host API 1.8).
     Protocol,
+    /// Encryption at rest with keys held outside the database (host API 1.9).
+    Seal,
 }
 
 impl Capability {
     /// Every capability this version of the crate knows.
-    pub const ALL: [Capability; 13] = [
+    pub const ALL: [Capability; 14] = [
         Capability::Store,
         Capability::Settings,
         Capability::Identity,
@@ -60,6 +62,7 @@ impl Capability {
         Capability::Files,
         Capability::Notice,
         Capability::Protocol,
+        Capability::Seal,
     ];
 
     /// The interface name, as written in manifests and in the WIT package.
@@ -78,6 +81,7 @@ impl Capability {
             Capability::Files => "files",
             Capability::Notice => "notice",
             Capability::Protocol => "protocol",
+            Capability::Seal => "seal",
         }
     }
 
@@ -151,7 +155,7 @@ mod tests {
         let err = "wallet".parse::<Capability>().unwrap_err().to_string();
         assert_eq!(
             err,
-            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify, i18n, files, notice, protocol"
+            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify, i18n, files, notice, protocol, seal"
         );
     }
 }

@@ -6,10 +6,12 @@ use sea_orm_migration::prelude::*;
 
 mod accounts;
 mod api_1_8;
+mod api_1_9;
 mod files;
 
 use accounts::{DisabledAccounts, Identity, NoticeAddress, Privacy};
 use api_1_8::{Notices, Protocol};
+use api_1_9::SealKeys;
 use files::Files;
 
 pub struct Migrator;
@@ -35,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(Files),
             Box::new(Notices),
             Box::new(Protocol),
+            Box::new(SealKeys),
         ]
     }
 }

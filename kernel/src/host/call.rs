@@ -45,6 +45,8 @@ pub struct PluginContext {
     pub catalogues: Arc<crate::theme::Catalogues>,
     /// Wakes the instance's event dispatcher when a call commits events.
     pub events_wake: Arc<tokio::sync::Notify>,
+    /// The instance's sealing (host API 1.9), when the instance grants `seal` to a plugin.
+    pub sealer: Option<Arc<crate::seal::Sealer>>,
 }
 
 /// The per-call data a store holds.

@@ -370,6 +370,7 @@ mod tests {
             roles: BTreeSet::new(),
             catalogues: Arc::default(),
             events_wake: Arc::default(),
+            sealer: None,
         };
         (pre, Arc::new(ctx))
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::ConnectionTrait;
-use trama_manifest::{Checked, Manifest, ResolvedPlugin};
+use trama_manifest::{Capability, Checked, Manifest, ResolvedPlugin};
 
 use crate::board::Board;
 use crate::db::{Db, sql};
@@ -41,6 +41,14 @@ pub enum InstanceError {
     Theme {
         instance: String,
         source: crate::theme::ThemeError,
+    },
+    /// A plugin is granted `seal` and the deployment's keys are missing or do not open the
+    /// instance's data keys.
+    #[error("instance `{instance}` grants `seal` to {plugin}: {source}")]
+    Seal {
+        instance: String,
+        plugin: String,
+        source: crate::seal::SealError,
     },
 }
 
@@ -104,6 +112,8 @@ pub struct Instance {
     /// Sign-up and write rate limits (`[limits]`); kept across versions while they are
     /// unchanged, so that a governance change does not hand every client a fresh burst.
     pub rates: Arc<crate::rate::Rates>,
+    /// The instance's sealing (host API 1.9), opened when a plugin is granted `seal`.
+    pub sealer: Option<Arc<crate::seal::Sealer>>,
     policy: BuildPolicy,
     host: Arc<PluginHost>,
 }
@@ -281,8 +291,10 @@ impl Instance {
         let enabled: Vec<&ResolvedPlugin> = plugins.iter().filter(|p| p.enabled).collect();
         let theme = theme_of(&manifest, &enabled)?;
         let rates = Arc::new(crate::rate::Rates::new(&manifest.limits));
+        let sealer = Self::sealer_for(&manifest.instance.id, &enabled, &db).await?;
         let mut instance = Self {
             rates,
+            sealer,
             manifest,
             db,
             theme,
@@ -368,6 +380,34 @@ impl Instance {
             .map_err(db_error)
     }
 
+    /// The instance's sealing when an enabled plugin is granted `seal`: the deployment's key
+    /// file read and the instance's data keys opened (the first one made if there is none), so
+    /// a missing or wrong key file stops the instance at start, not a care manager's note.
+    async fn sealer_for(
+        instance: &str,
+        enabled: &[&ResolvedPlugin],
+        db: &Db,
+    ) -> Result<Option<Arc<crate::seal::Sealer>>, InstanceError> {
+        let Some(first) = enabled
+            .iter()
+            .find(|p| p.capabilities.contains(&Capability::Seal))
+        else {
+            return Ok(None);
+        };
+        let error = |source| InstanceError::Seal {
+            instance: instance.to_owned(),
+            plugin: format!("`{}`", first.name),
+            source,
+        };
+        let keyring = crate::seal::Keyring::from_env()
+            .map_err(error)?
+            .ok_or_else(|| error(crate::seal::SealError::NoKeys))?;
+        let sealer = crate::seal::Sealer::open(db.clone(), instance, Arc::new(keyring))
+            .await
+            .map_err(error)?;
+        Ok(Some(Arc::new(sealer)))
+    }
+
     fn load_plugin(
         &self,
         resolved: &ResolvedPlugin,
@@ -404,6 +444,11 @@ impl Instance {
             roles: meta.plugin.roles.iter().cloned().collect(),
             catalogues: self.theme.catalogues(),
             events_wake: self.events_wake.clone(),
+            sealer: resolved
+                .capabilities
+                .contains(&Capability::Seal)
+                .then(|| self.sealer.clone())
+                .flatten(),
         };
         Ok(LoadedPlugin {
             name: resolved.name.clone(),

@@ -3,7 +3,7 @@
 //! with the call's transaction, its checks and its limits.
 
 use trama::host::bindings::{
-    audit, events, files, identity, ledger, notice, notify, protocol, settings, store,
+    audit, events, files, identity, ledger, notice, notify, protocol, seal, settings, store,
 };
 use trama_sdk::bindings::trama::plugin::types::{LogLevel, User};
 use trama_sdk::bindings::trama::plugin::{
@@ -288,6 +288,22 @@ impl NativeHost for Inner {
         across(answer!(self, Protocol, "protocol.register", |state| {
             protocol::Host::register(&mut state, subject.to_owned())
         }))
+    }
+
+    fn seal_seal(&self, context: &str, plaintext: &[u8]) -> Result<String, String> {
+        answer!(self, Seal, "seal.seal", |state| seal::Host::seal(
+            &mut state,
+            context.to_owned(),
+            plaintext.to_vec()
+        ))
+    }
+
+    fn seal_open(&self, context: &str, sealed: &str) -> Result<Vec<u8>, String> {
+        answer!(self, Seal, "seal.open", |state| seal::Host::open(
+            &mut state,
+            context.to_owned(),
+            sealed.to_owned()
+        ))
     }
 
     fn notice_show(&self, text: &str) {

@@ -196,6 +196,22 @@ impl<P: Plugin> TestHost<P> {
             .iter()
             .map(|(name, spec)| (name.clone(), spec.indexes.iter().cloned().collect()))
             .collect();
+        // A plugin that seals gets the kernel's own sealing, under a key made for this host.
+        let sealer = if meta.plugin.capabilities.contains(&Capability::Seal) {
+            let line = trama::seal::Keyring::new_line("test-host");
+            let keyring = trama::seal::Keyring::from_text(&line, Path::new("the test host"))
+                .map_err(|err| TestHostError::Database(err.to_string()))?;
+            let sealer = runtime
+                .block_on(trama::seal::Sealer::open(
+                    db.clone(),
+                    INSTANCE,
+                    Arc::new(keyring),
+                ))
+                .map_err(|err| TestHostError::Database(err.to_string()))?;
+            Some(Arc::new(sealer))
+        } else {
+            None
+        };
         let ctx = PluginContext {
             instance: INSTANCE.to_owned(),
             plugin: plugin.clone(),
@@ -216,6 +232,7 @@ impl<P: Plugin> TestHost<P> {
             roles: meta.plugin.roles.iter().cloned().collect(),
             catalogues: Arc::default(),
             events_wake: Arc::default(),
+            sealer,
         };
         let host = Self {
             plugin: PhantomData,

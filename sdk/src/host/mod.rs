@@ -9,8 +9,8 @@
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) use crate::bindings::trama::plugin::{
-    audit, clock, events, files, i18n, identity, ledger, log, notice, notify, protocol, settings,
-    store,
+    audit, clock, events, files, i18n, identity, ledger, log, notice, notify, protocol, seal,
+    settings, store,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -18,6 +18,6 @@ pub mod native;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use native::imports::{
-    audit, clock, events, files, i18n, identity, ledger, log, notice, notify, protocol, settings,
-    store,
+    audit, clock, events, files, i18n, identity, ledger, log, notice, notify, protocol, seal,
+    settings, store,
 };

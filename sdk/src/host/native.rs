@@ -77,6 +77,8 @@ pub trait NativeHost {
     fn files_delete(&self, id: &str) -> Result<bool, String>;
     fn notice_show(&self, text: &str);
     fn protocol_register(&self, subject: &str) -> Result<p::Entry, String>;
+    fn seal_seal(&self, context: &str, plaintext: &[u8]) -> Result<String, String>;
+    fn seal_open(&self, context: &str, sealed: &str) -> Result<Vec<u8>, String>;
 }
 
 thread_local! {
@@ -306,6 +308,17 @@ pub(crate) mod imports {
 
         pub fn register(subject: &str) -> Result<Entry, String> {
             host("protocol.register").protocol_register(subject)
+        }
+    }
+
+    pub mod seal {
+        use super::super::host;
+
+        pub fn seal(context: &str, plaintext: &[u8]) -> Result<String, String> {
+            host("seal.seal").seal_seal(context, plaintext)
+        }
+        pub fn open(context: &str, sealed: &str) -> Result<Vec<u8>, String> {
+            host("seal.open").seal_open(context, sealed)
         }
     }
 

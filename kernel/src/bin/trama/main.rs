@@ -2,6 +2,7 @@
 
 mod check;
 mod dev;
+mod seal;
 mod user;
 
 use std::net::SocketAddr;
@@ -108,6 +109,9 @@ enum Command {
     /// The coordination table of an instance.
     #[command(subcommand)]
     Governance(GovernanceCommand),
+    /// Sealing: the master keys that protect what plugins keep encrypted at rest.
+    #[command(subcommand)]
+    Seal(seal::SealCommand),
     /// Print the notifications waiting for the mail relay, one JSON object per line
     /// (recipient username, subject, body, link); with `--failed`, those given up; with
     /// `--retry ID`, send a failed one again. An instance with `[mail]` sends its mail itself
@@ -416,6 +420,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 print!("{}", effective.annotated());
             }
         }
+        Command::Seal(command) => seal::run(command).await?,
         Command::Governance(GovernanceCommand::AddMember {
             instance,
             username,

@@ -21,6 +21,7 @@ mod log;
 mod notice;
 mod notify;
 mod protocol;
+mod seal;
 mod settings;
 mod store;
 
@@ -50,6 +51,7 @@ pub(super) fn link(capability: Capability, linker: &mut Linker<CallState>) -> wa
         Capability::Files => files::link(linker),
         Capability::Notice => notice::link(linker),
         Capability::Protocol => protocol::link(linker),
+        Capability::Seal => seal::link(linker),
     }
 }
 
