@@ -9,6 +9,7 @@
 //! and a vote is stored and counted in the same transaction as the decision it may take.
 //! Every step is in the audit log.
 
+mod allocate;
 mod draft;
 mod value;
 mod words;
@@ -20,6 +21,7 @@ use serde_json::json;
 use tokio::sync::watch;
 
 pub use crate::board::{Board, Choice, Member, Proposal, Status, count as count_votes};
+pub use allocate::{KIND as ALLOCATE, Measures, Terms as Allocation, measures};
 pub use draft::{Draft, KINDS, in_effect, parse_value, settings_package};
 pub use value::{Fault, from_widget};
 pub use words::{Words, plugin_title, setting_label};
@@ -31,9 +33,10 @@ use crate::live::LiveInstance;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GovernanceError {
-    /// 422: the proposal or the vote breaks a rule; the text says which and where.
+    /// 422: the proposal or the vote breaks a rule; the refusal says which, in the member's
+    /// words, and names the form field to fix.
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Refusal),
     /// 403
     #[error("only members of the coordination table can do this")]
     NotMember,
@@ -47,6 +50,45 @@ pub enum GovernanceError {
     Db(#[from] sea_orm::DbErr),
     #[error("{0}")]
     Manifest(#[from] trama_manifest::Diagnostics),
+}
+
+/// Why the table cannot take a proposal or a vote: a sentence in the member's language and the
+/// field of the form that must change, so the page puts the reason beside it (none when the
+/// proposal as a whole is at fault: it would change nothing, or leave the instance broken).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub field: Option<&'static str>,
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal of the form's `field`.
+    pub fn at(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
+    /// A refusal of the whole proposal.
+    pub fn whole(message: impl Into<String>) -> Self {
+        Self {
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<Refusal> for GovernanceError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Invalid(refusal)
+    }
 }
 
 /// The sender of the table's notifications: not a valid plugin name, so no plugin shares its
@@ -161,10 +203,16 @@ pub async fn propose(
         catalogues: &catalogues,
         locale,
     };
-    let changes = draft::changes(&instance, draft, &words)?;
-    let before = board.overlay().await?;
-    let after = draft::with_changes(&before, &changes, "this proposal")?;
-    let diff = draft::check(&instance, &before, &after)?;
+    // An allocation moves money: checked against the fund and the measures, not the manifest.
+    let (changes, diff) = if draft.kind == allocate::KIND {
+        allocate::check(&instance, draft, &words).await?
+    } else {
+        let changes = draft::changes(&instance, draft, &words)?;
+        let before = board.overlay().await?;
+        let after = draft::with_changes(&before, &changes, "this proposal")?;
+        let diff = draft::check(&instance, &before, &after)?;
+        (changes, diff)
+    };
     let now = crate::clock::now_ms();
     let window =
         i64::try_from(instance.manifest.governance.voting_window.as_millis()).unwrap_or(i64::MAX);
@@ -361,6 +409,9 @@ async fn apply_claimed(
         .get(number)
         .await?
         .ok_or(GovernanceError::NotFound(number))?;
+    if proposal.kind == allocate::KIND {
+        return allocate::apply(instance, board, number, claim, &proposal).await;
+    }
     let outcome = proposal.outcome.clone().unwrap_or_else(|| json!({}));
     // Read before the overlay: if another node applies something meanwhile, the stale
     // generation makes the next refresh rebuild, instead of hiding that change for good.

@@ -12,7 +12,7 @@ use trama_manifest::{PluginPackage, Registry, SettingType};
 
 use super::pages::{msg, page};
 use super::{Ctx, WebError};
-use crate::governance::{self, Board, Choice, Draft, GovernanceError, KINDS, Member};
+use crate::governance::{self, Board, Choice, Draft, GovernanceError, KINDS, Member, Refusal};
 use crate::theme::localized;
 
 /// How many proposals the overview lists.
@@ -189,13 +189,14 @@ pub struct Step {
 }
 
 /// The table's page: members, rules in words, proposals, and the forms (the settings form at
-/// the step `setting` names), with `draft` and the reason when a proposal was refused.
+/// the step `setting` names), with `draft` and the refusal when a proposal was refused: its
+/// reason above the forms and beside the field to fix (`problems.{field}`).
 async fn table(
     ctx: &Ctx,
     me: &Member,
     setting: Option<(&str, &str)>,
     draft: &Draft,
-    error: Option<String>,
+    refusal: Option<Refusal>,
 ) -> Result<serde_json::Value, Response> {
     let board = Board::new(ctx.instance.db.clone(), ctx.instance.id());
     let (proposals, members) = match (board.list(LISTED).await, board.members().await) {
@@ -225,20 +226,26 @@ async fn table(
         },
         "kinds": kinds(ctx),
         // The first form's kinds: settings have a form of their own, with a widget per setting.
-        "service_kinds": kinds(ctx).into_iter().filter(|k| k["value"] != "settings").collect::<Vec<_>>(),
+        "service_kinds": kinds(ctx).into_iter().filter(|k| k["value"] != "settings" && k["value"] != governance::ALLOCATE).collect::<Vec<_>>(),
         "registry": names,
         "offered": plugins,
         "settings": settings(ctx, &registry),
         "themes": themes(ctx),
         "setting": step,
+        "problems": {},
         "draft": {
             "kind": draft.kind, "plugin": draft.plugin, "version": draft.version,
             "key": draft.key, "value": draft.value, "theme": draft.theme,
             "rationale": draft.rationale, "widget": draft.widget,
+            "funder": draft.funder, "measure": draft.measure, "amount": draft.amount,
         },
     });
-    if let Some(error) = error {
-        data["error"] = json!(error);
+    data["allocation"] = super::budget::allocation_form(ctx).await;
+    if let Some(refusal) = refusal {
+        if let Some(field) = refusal.field {
+            data["problems"] = json!({ field: refusal.message });
+        }
+        data["error"] = json!(refusal.message);
     }
     Ok(data)
 }
@@ -296,6 +303,9 @@ pub async fn propose(mut ctx: Ctx, body: Bytes) -> Response {
         value: field("value"),
         widget: form.get("widget").is_some_and(|w| w == "1"),
         theme: field("theme"),
+        funder: field("funder"),
+        measure: field("measure"),
+        amount: field("amount"),
         rationale: field("rationale"),
     };
     match governance::propose(&ctx.live, &me, &draft, &ctx.locale).await {
@@ -312,10 +322,10 @@ pub async fn propose(mut ctx: Ctx, body: Bytes) -> Response {
         }
         // The form comes back with what was typed and the reason, before any vote: a setting
         // at its value step, so the member corrects the value where they typed it.
-        Err(GovernanceError::Invalid(reason)) if ctx.wants_html => {
+        Err(GovernanceError::Invalid(refusal)) if ctx.wants_html => {
             let setting = (draft.kind == "settings" && draft.widget)
                 .then_some((draft.plugin.as_str(), draft.key.as_str()));
-            match table(&ctx, &me, setting, &draft, Some(reason)).await {
+            match table(&ctx, &me, setting, &draft, Some(refusal)).await {
                 Ok(data) => page(
                     &ctx,
                     "governance.html",
@@ -404,9 +414,10 @@ pub async fn vote(mut ctx: Ctx, Path(number): Path<String>, body: Bytes) -> Resp
         Err(response) => return response,
     };
     let Some(choice) = form.get("choice").and_then(Choice::parse) else {
-        return WebError::from(GovernanceError::Invalid(
-            "choice: vote approve, reject or abstain".into(),
-        ))
+        return WebError::from(GovernanceError::from(Refusal::at(
+            "choice",
+            "choice: vote approve, reject or abstain",
+        )))
         .render(&ctx);
     };
     match governance::vote(&ctx.live, &me, number, choice).await {
