@@ -401,7 +401,10 @@ mod tests {
             &books,
             &["comune".into(), "fondazione".into(), "azienda".into()],
             &[
-                ("vouchers".into(), reported("a", 1_000_000, 500_000, 200_000)),
+                (
+                    "vouchers".into(),
+                    reported("a", 1_000_000, 500_000, 200_000),
+                ),
                 ("vouchers".into(), reported("b", 50_000, 0, 0)),
             ],
         );

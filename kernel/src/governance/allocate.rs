@@ -128,7 +128,12 @@ fn said(err: &PluginError) -> String {
 }
 
 /// A refusal of the allocation form's `field`, said by `governance_budget.{key}`.
-fn refuse(words: &Words<'_>, field: &'static str, key: &str, args: &[(&str, String)]) -> GovernanceError {
+fn refuse(
+    words: &Words<'_>,
+    field: &'static str,
+    key: &str,
+    args: &[(&str, String)],
+) -> GovernanceError {
     Refusal::at(field, words.say(&format!("governance_budget.{key}"), args)).into()
 }
 
@@ -242,9 +247,17 @@ enum Taken {
     Later(String),
 }
 
-async fn hand_over(instance: &Instance, plugin: &LoadedPlugin, number: i64, terms: &Terms) -> Taken {
+async fn hand_over(
+    instance: &Instance,
+    plugin: &LoadedPlugin,
+    number: i64,
+    terms: &Terms,
+) -> Taken {
     let Some(routes) = &plugin.budget else {
-        return Taken::Refused(format!("the service `{}` no longer takes money", terms.plugin));
+        return Taken::Refused(format!(
+            "the service `{}` no longer takes money",
+            terms.plugin
+        ));
     };
     let body = json!({
         "measure": terms.measure,
@@ -255,7 +268,12 @@ async fn hand_over(instance: &Instance, plugin: &LoadedPlugin, number: i64, term
         "proposal": number,
     });
     let locale = instance.manifest.instance.locale.clone();
-    let request = kernel_request("POST", &routes.allocate, body.to_string().into_bytes(), locale);
+    let request = kernel_request(
+        "POST",
+        &routes.allocate,
+        body.to_string().into_bytes(),
+        locale,
+    );
     match instance.handle(plugin, request, None, Vec::new()).await {
         Ok(Ok(Handled {
             response: HttpResponse::Json(reply),
@@ -320,7 +338,9 @@ pub(super) async fn apply(
         .await;
     match moved {
         Ok(_) => {}
-        Err(FundError::Ledger(LedgerError::InsufficientFunds(_) | LedgerError::UnknownAccount(_))) => {
+        Err(FundError::Ledger(
+            LedgerError::InsufficientFunds(_) | LedgerError::UnknownAccount(_),
+        )) => {
             let available = fund.available(&terms.funder).await.map_err(fund_error)?;
             let reason = words.say(
                 "governance_budget.fund_short",
@@ -344,8 +364,14 @@ pub(super) async fn apply(
             outcome["allocated_cents"] = json!(terms.cents);
             if board.finish_allocated(number, &outcome, claim).await? {
                 tracing::info!(instance = %instance.id(), proposal = number, cents = terms.cents, "allocation applied");
-                super::audit(instance, None, "governance.applied", number, json!({ "allocation": terms }))
-                    .await?;
+                super::audit(
+                    instance,
+                    None,
+                    "governance.applied",
+                    number,
+                    json!({ "allocation": terms }),
+                )
+                .await?;
             }
             Ok(())
         }
@@ -356,7 +382,12 @@ pub(super) async fn apply(
                 &terms.plugin,
                 &terms.measure,
                 terms.cents,
-                vec![entry(instance, "budget.returned", number, json!({ "allocation": detail, "reason": why }))],
+                vec![entry(
+                    instance,
+                    "budget.returned",
+                    number,
+                    json!({ "allocation": detail, "reason": why }),
+                )],
             )
             .await
             .map_err(fund_error)?;

@@ -6,8 +6,8 @@ use serde_json::{Value as Json, json};
 use trama_manifest::{Capability, Overlay, OverlayChange, PluginPackage, Registry, SettingSpec};
 
 use super::value;
-use super::{GovernanceError, Refusal};
 use super::words::{Words, plugin_title, setting_label};
+use super::{GovernanceError, Refusal};
 use crate::board::Change;
 use crate::instance::Instance;
 

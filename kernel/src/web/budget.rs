@@ -105,7 +105,14 @@ async fn figures(ctx: &Ctx) -> Result<(Vec<MeasureLine>, Vec<FunderLine>, Vec<St
             Err(_) => failed.push(service_title(ctx, &listed.plugin)),
         }
     }
-    let funders: Vec<String> = ctx.instance.manifest.budget.funders.keys().cloned().collect();
+    let funders: Vec<String> = ctx
+        .instance
+        .manifest
+        .budget
+        .funders
+        .keys()
+        .cloned()
+        .collect();
     let (measures, funders) = fund::lines(&books, &funders, &reported);
     Ok((measures, funders, failed))
 }
@@ -206,7 +213,15 @@ pub async fn csv(ctx: Ctx) -> Response {
     let head = |key: &str| words.say(&format!("governance_budget.csv_{key}"), &[]);
     let mut out = String::from("\u{feff}");
     let header = [
-        "row", "id", "name", "deposited", "allocated", "budget", "committed", "spent", "remaining",
+        "row",
+        "id",
+        "name",
+        "deposited",
+        "allocated",
+        "budget",
+        "committed",
+        "spent",
+        "remaining",
     ]
     .map(head);
     out.push_str(&header.join(";"));
@@ -230,7 +245,10 @@ pub async fn csv(ctx: Ctx) -> Response {
     let funder_row = head("row_funder");
     let declared = &ctx.instance.manifest.budget.funders;
     for f in &funders {
-        let name = declared.get(&f.id).map(|d| d.name.clone()).unwrap_or_default();
+        let name = declared
+            .get(&f.id)
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
         let row = [
             funder_row.clone(),
             f.id.clone(),
@@ -281,22 +299,35 @@ pub async fn deposit(mut ctx: Ctx, body: Bytes) -> Response {
         return super::redirect::login_required(&ctx, "/governance/budget");
     };
     let field = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
-    let (funder_id, typed, key, note) = (field("funder"), field("amount"), field("key"), field("note"));
+    let (funder_id, typed, key, note) = (
+        field("funder"),
+        field("amount"),
+        field("key"),
+        field("note"),
+    );
     let words = words(&ctx);
     let funder = ctx.instance.manifest.budget.funder(&funder_id).cloned();
-    let refusal: Option<(&str, String)> = match (&funder, trama_common::money::parse_euros(&typed)) {
+    let refusal: Option<(&str, String)> = match (&funder, trama_common::money::parse_euros(&typed))
+    {
         (None, _) => Some(("funder", words.say("governance_budget.no_funder", &[]))),
-        (_, Ok(cents)) if cents <= 0 => Some(("amount", words.say("governance_budget.amount_zero", &[]))),
+        (_, Ok(cents)) if cents <= 0 => {
+            Some(("amount", words.say("governance_budget.amount_zero", &[])))
+        }
         (_, Err(_)) => Some((
             "amount",
-            words.say("governance_budget.amount_malformed", &[("amount", format!("«{typed}»"))]),
+            words.say(
+                "governance_budget.amount_malformed",
+                &[("amount", format!("«{typed}»"))],
+            ),
         )),
         _ if key.is_empty() || key.len() > 64 || note.chars().count() > 500 => {
             Some(("amount", words.say("governance_budget.form_stale", &[])))
         }
         _ => None,
     };
-    let (Some(funder), Ok(cents), None) = (funder, trama_common::money::parse_euros(&typed), &refusal) else {
+    let (Some(funder), Ok(cents), None) =
+        (funder, trama_common::money::parse_euros(&typed), &refusal)
+    else {
         let (field, message) = refusal.unwrap_or(("amount", String::new()));
         if !ctx.wants_html {
             return WebError::Refused {
@@ -324,14 +355,18 @@ pub async fn deposit(mut ctx: Ctx, body: Bytes) -> Response {
         plugin: None,
         action: "budget.deposited".into(),
         subject: format!("funder/{}", funder.id),
-        detail: json!({ "funder": funder.id, "cents": cents, "note": note, "key": key }).to_string(),
+        detail: json!({ "funder": funder.id, "cents": cents, "note": note, "key": key })
+            .to_string(),
     };
     let fund = Fund::new(ctx.instance.db.clone(), ctx.instance.id());
     match fund.deposit(&funder.id, cents, &key, &note, entry).await {
         Ok(moved) if ctx.wants_html => {
             let text = words.say(
                 "governance_budget.deposit_done",
-                &[("amount", words.euros(cents)), ("funder", funder.name.clone())],
+                &[
+                    ("amount", words.euros(cents)),
+                    ("funder", funder.name.clone()),
+                ],
             );
             if moved.new {
                 ctx.keep_notice(&text).await;
@@ -339,7 +374,11 @@ pub async fn deposit(mut ctx: Ctx, body: Bytes) -> Response {
             (ctx.jar.clone(), Redirect::to("/governance/budget")).into_response()
         }
         Ok(moved) => (
-            if moved.new { StatusCode::CREATED } else { StatusCode::OK },
+            if moved.new {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            },
             axum::Json(json!({ "funder": funder.id, "cents": cents, "new": moved.new })),
         )
             .into_response(),

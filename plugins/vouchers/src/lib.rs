@@ -220,6 +220,8 @@ impl Plugin for Vouchers {
             .get("/api/merchants", merchants::api_list)
             .get("/api/merchant", merchants::api_me)
             .get("/api/dashboard", dash::api)
+            .get("/_kernel/budget/measures", budget::measures)
+            .post("/_kernel/budget/allocations", budget::allocate)
             .get("/api/personal-data", personal::export)
             .delete("/api/personal-data", personal::erase)
             .handle(request)
