@@ -426,7 +426,8 @@ mod tests {
 
     #[test]
     fn a_share_never_exceeds_what_was_allocated_and_rounds_down() {
-        assert_eq!(share(100, 1, 3), 33);
+        assert_eq!(share(100, 50, 150), 33);
+        assert_eq!(share(100, 1, 3), 1, "never more than the funder gave");
         // A measure reporting less budget than it was given: the allocation is the whole.
         assert_eq!(share(1_000, 500, 100), 500);
         assert_eq!(share(0, 500, 1_000), 0);

@@ -15,6 +15,7 @@
 //! |---|---|---|
 //! | funding a campaign | `funding` (external) → `campaign/{id}/budget` | `fund/{campaign}` |
 //! | adding budget | `funding` → `campaign/{id}/budget` | `topup/{campaign}/{request id}` |
+//! | money the coordination table allocated (kernel-only `POST /_kernel/budget/allocations`) | `funding` → `campaign/{id}/budget` | `topup/{campaign}/allocation/{proposal}` |
 //! | issuing a voucher | `campaign/{id}/budget` → `voucher/{code}` | `issue/{campaign}/{tax code}/{n}` |
 //! | redeeming | `voucher/{code}` → `merchant/{id}/owed` | `redeem/{merchant}/{request id}` |
 //! | (memorandum) | `memo/counterpart` → `memo/campaign/{id}/redeemed` | `…/memo` |
