@@ -125,6 +125,7 @@ pub mod bindings;
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub mod allocator;
 pub mod audit;
+pub mod availability;
 pub mod checked;
 pub mod choices;
 pub mod claim;

@@ -122,6 +122,26 @@ impl Submission {
             .collect()
     }
 
+    /// What the summary page of a form in steps needs, to merge into its context: `summary`
+    /// (`lines` as `{question, answer}`, what the person is about to send, in words),
+    /// `carried` (what they typed, for the theme's `ui::carried`) and `step_field`.
+    pub fn review(&self, lines: Vec<(String, String)>) -> Map<String, Value> {
+        let summary: Vec<Value> = lines
+            .into_iter()
+            .map(|(question, answer)| serde_json::json!({ "question": question, "answer": answer }))
+            .collect();
+        let carried: Vec<Value> = self
+            .carried()
+            .into_iter()
+            .map(|(name, values)| serde_json::json!({ "name": name, "values": values }))
+            .collect();
+        let mut context = Map::new();
+        context.insert("summary".into(), Value::Array(summary));
+        context.insert("carried".into(), Value::Array(carried));
+        context.insert("step_field".into(), Value::from(STEP_FIELD));
+        context
+    }
+
     /// The form again, filled with what was sent and nothing to fix ([`Step::Edit`]).
     pub fn edit(&self, page: impl FnOnce(u16, FormState) -> Result<Response>) -> Result<Response> {
         page(200, FormState::filled(&self.form, self.echo()))

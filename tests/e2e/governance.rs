@@ -600,6 +600,62 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
         assert_eq!(status, 422);
         assert!(page.contains("è un plugin di prova o di esempio"), "{page}");
     }
+    // Each refusal is said in the member's language beside the field to fix, with what they
+    // chose kept: the version for an upgrade, the service for an enabling, the theme.
+    for (fields, field, reason) in [
+        (
+            &[
+                ("kind", "upgrade"),
+                ("plugin", ENABLED_LIVE),
+                ("version", "1.x"),
+            ][..],
+            "version",
+            "«1.x» non è un numero di versione come 1.2.0",
+        ),
+        (
+            &[
+                ("kind", "upgrade"),
+                ("plugin", ENABLED_LIVE),
+                ("version", "0.1.0"),
+            ][..],
+            "version",
+            "non è più recente di quella in uso",
+        ),
+        (
+            &[("kind", "enable"), ("plugin", ENABLED_LIVE)][..],
+            "plugin",
+            "«Doposcuola» è già attivo",
+        ),
+        (
+            &[("kind", "theme"), ("theme", "")][..],
+            "theme",
+            "Scegli il tema",
+        ),
+    ] {
+        let (status, page) = propose(&comune, &server, fields)
+            .await
+            .expect_err("a wrong field is refused");
+        assert_eq!(status, 422, "{page}");
+        assert!(
+            page.contains(&format!("id=\"{field}-error\" class=\"error\">"))
+                && page.contains(reason)
+                && (page.contains(&format!("{field}-error\" aria-invalid=\"true\""))
+                    || page.contains(&format!(
+                        "aria-invalid=\"true\" aria-describedby=\"{field}-error\""
+                    ))),
+            "{field}: {page}"
+        );
+        let others = ["kind", "plugin", "version", "theme"]
+            .into_iter()
+            .filter(|f| *f != field);
+        for other in others {
+            assert!(
+                !page.contains(&format!("id=\"{other}-error\"")),
+                "{other} blamed: {page}"
+            );
+        }
+    }
+
     let token = comune.csrf(&server).await;
     let refused = comune
         .http

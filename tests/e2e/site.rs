@@ -111,3 +111,87 @@ async fn every_page_names_its_owner_marks_where_the_visitor_is_and_finds_service
     assert_eq!(hrefs, ["/p/vouchers/"], "{api}");
     assert_eq!(api["q"], Json::from("graduatoria"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_service_card_says_who_it_is_for_and_whether_it_is_open() {
+    let instance = territory();
+    let server = Server::start(&[instance.path()]);
+    let visitor = Client::new();
+
+    // No call yet: the card says who the service is for, and that it is closed, in words.
+    let (status, home) = visitor.page(&server, "/").await;
+    assert_eq!(status, 200);
+    assert!(
+        home.contains(
+            "<strong>A chi è rivolto:</strong> Famiglie e persone residenti in difficoltà economica"
+        ),
+        "{home}"
+    );
+    assert!(
+        home.contains(
+            "<span class=\"tag closed\">Chiuso</span> Nessun bando aperto in questo momento."
+        ),
+        "{home}"
+    );
+
+    // An operator opens a call: the card turns "Aperto", with its closing date in Italian.
+    crate::support::add_user(&instance, "operatrice", "operator");
+    let operator = crate::support::login(&server, "operatrice").await;
+    let closes = crate::support::today_plus(10);
+    let (status, campaign) = operator
+        .send_json(
+            &server,
+            reqwest::Method::POST,
+            "/p/vouchers/api/campaigns",
+            &serde_json::json!({
+                "title": "Buoni spesa",
+                "measure": "food",
+                "opens_on": crate::support::today_plus(-1),
+                "closes_on": closes,
+                "budget": "5.000,00",
+                "fields": ["household_size", "isee"],
+                "isee_max": "15.000",
+                "base_amounts": ["150", "250", "350", "400"],
+                "max_amount": 500,
+                "denominations": "50; 20; 10",
+                "ranking": ["isee_asc"],
+                "review_rules": [],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{campaign}");
+    let (_, home) = visitor.page(&server, "/").await;
+    let month = [
+        "gennaio",
+        "febbraio",
+        "marzo",
+        "aprile",
+        "maggio",
+        "giugno",
+        "luglio",
+        "agosto",
+        "settembre",
+        "ottobre",
+        "novembre",
+        "dicembre",
+    ];
+    let (year, rest) = closes.split_once('-').expect("a date");
+    let (m, d) = rest.split_once('-').expect("a date");
+    let m: usize = m.parse().expect("a month");
+    let d: u32 = d.parse().expect("a day");
+    let italian = format!("{d} {} {year}", month[m - 1]);
+    assert!(
+        home.contains(&format!(
+            "<span class=\"tag\">Aperto</span> Un bando aperto, fino al {italian}."
+        )),
+        "{italian}: {home}"
+    );
+
+    // English is available.
+    let (_, english) = visitor.page(&server, "/?lang=en").await;
+    assert!(
+        english.contains("<span class=\"tag\">Open</span> One call open")
+            && english.contains("<strong>Who it is for:</strong> Resident households"),
+        "{english}"
+    );
+}

@@ -60,6 +60,15 @@ pub struct PluginInfo {
     pub title: BTreeMap<String, String>,
     #[serde(default)]
     pub description: BTreeMap<String, String>,
+    /// Who the service is for, by locale ("Famiglie residenti con figli a scuola"): shown on
+    /// its card on the home page, as Italian public services label theirs.
+    #[serde(default)]
+    pub audience: BTreeMap<String, String>,
+    /// A `GET` route (relative to `/p/NAME`) answering whether the service takes requests now,
+    /// as `{open, note?}` (`trama_sdk::availability`): the card on the home page says "Aperto"
+    /// or "Chiuso" with the note. Called without a person, on every view of the home page.
+    #[serde(default)]
+    pub status: Option<String>,
     /// The host interfaces the plugin imports.
     #[serde(default)]
     pub capabilities: BTreeSet<Capability>,
@@ -90,6 +99,14 @@ pub struct PluginInfo {
     /// refuses a proposal that names it, so a test plugin cannot reach a real instance by vote.
     #[serde(default = "listed_by_default")]
     pub listed: bool,
+}
+
+/// Whether `route` is a path inside the plugin (`/dashboard`): no other site, no query.
+fn is_route(route: &str) -> bool {
+    route.starts_with('/')
+        && !route.starts_with("//")
+        && !route.contains(['\\', '?', '#'])
+        && !route.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 fn listed_by_default() -> bool {
@@ -171,7 +188,11 @@ impl PluginMeta {
                 "the plugin needs a title, such as title = { it = \"Saluti\", en = \"Greetings\" }",
             ));
         }
-        for (field, texts) in [("title", &info.title), ("description", &info.description)] {
+        for (field, texts) in [
+            ("title", &info.title),
+            ("description", &info.description),
+            ("audience", &info.audience),
+        ] {
             for locale in texts.keys().filter(|l| !is_locale_code(l)) {
                 diagnostics.push(at.diagnostic(
                     &["plugin", field, locale],
@@ -195,14 +216,18 @@ impl PluginMeta {
                     &["plugin", "landing", role],
                     format!("{role:?} is not one of the plugin's roles: list it in `roles` first"),
                 ));
-            } else if !route.starts_with('/')
-                || route.starts_with("//")
-                || route.contains(['\\', '?', '#'])
-                || route.chars().any(|c| c.is_control() || c.is_whitespace())
-            {
+            } else if !is_route(route) {
                 diagnostics.push(at.diagnostic(
                     &["plugin", "landing", role],
                     format!("{route:?} is not a route of the plugin: write a path such as \"/dashboard\""),
+                ));
+            }
+        }
+        for (field, route) in [("mine", &info.mine), ("status", &info.status)] {
+            if let Some(route) = route.as_deref().filter(|route| !is_route(route)) {
+                diagnostics.push(at.diagnostic(
+                    &["plugin", field],
+                    format!("{route:?} is not a route of the plugin: write a path such as \"/api/{field}\""),
                 ));
             }
         }

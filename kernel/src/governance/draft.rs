@@ -51,8 +51,14 @@ pub const KINDS: [&str; 6] = [
     "enable", "disable", "upgrade", "settings", "theme", "allocate",
 ];
 
-fn invalid(message: impl Into<String>) -> GovernanceError {
-    Refusal::whole(message).into()
+/// A refusal of the form's `field`, said by the catalogue's `governance_refuse.{key}`.
+fn refuse(
+    words: &Words<'_>,
+    field: &'static str,
+    key: &str,
+    args: &[(&str, String)],
+) -> GovernanceError {
+    Refusal::at(field, words.say(&format!("governance_refuse.{key}"), args)).into()
 }
 
 fn path(segments: &[&str]) -> Vec<String> {
@@ -76,26 +82,33 @@ pub fn changes(
 ) -> Result<Vec<Change>, GovernanceError> {
     let plugin = draft.plugin.trim();
     let registry = Registry::scan(&instance.manifest.registry.plugins)?;
+    // The plugin as members know it: its title in their language.
+    let named = |package: Option<&PluginPackage>| {
+        let package = package.or_else(|| registry.versions(plugin).last());
+        format!("«{}»", plugin_title(package, plugin, words.locale))
+    };
     // `listed`: whether a test fixture must be refused — always, except when the table switches
     // one off (an instance where it runs must be able to vote it away).
     let known = |listed: bool| -> Result<(), GovernanceError> {
         if plugin.is_empty() {
-            return Err(invalid("plugin: choose the plugin the proposal is about"));
+            return Err(refuse(words, "plugin", "no_plugin", &[]));
         }
         let Some(latest) = registry.versions(plugin).last() else {
-            return Err(invalid(format!(
-                "plugin: there is no plugin `{plugin}` in this instance's plugin folders"
-            )));
+            return Err(refuse(
+                words,
+                "plugin",
+                "unknown_plugin",
+                &[("plugin", format!("«{plugin}»"))],
+            ));
         };
         // Test fixtures and examples are never put to the table, whatever a client posts.
         if listed && !latest.meta.plugin.listed {
-            return Err(invalid(words.say(
-                "governance_refuse.unlisted",
-                &[(
-                    "plugin",
-                    format!("«{}»", plugin_title(Some(latest), plugin, words.locale)),
-                )],
-            )));
+            return Err(refuse(
+                words,
+                "plugin",
+                "unlisted",
+                &[("plugin", named(Some(latest)))],
+            ));
         }
         Ok(())
     };
@@ -105,7 +118,12 @@ pub fn changes(
         "enable" => {
             known(true)?;
             if running.is_some() {
-                return Err(invalid(format!("plugin: `{plugin}` is already enabled")));
+                return Err(refuse(
+                    words,
+                    "plugin",
+                    "already_enabled",
+                    &[("plugin", named(None))],
+                ));
             }
             let changes = match requested {
                 // Listed in the manifest and disabled: switching it back on keeps its version
@@ -113,7 +131,12 @@ pub fn changes(
                 Some(_) => vec![set(&["plugins", plugin, "enabled"], Json::Bool(true))],
                 None => {
                     let Some(latest) = registry.versions(plugin).last() else {
-                        return Err(invalid(format!("plugin: no version of `{plugin}` found")));
+                        return Err(refuse(
+                            words,
+                            "plugin",
+                            "unknown_plugin",
+                            &[("plugin", format!("«{plugin}»"))],
+                        ));
                     };
                     let version = latest.version();
                     let capabilities: Vec<&str> = latest
@@ -141,7 +164,12 @@ pub fn changes(
         "disable" => {
             known(false)?;
             if running.is_none() {
-                return Err(invalid(format!("plugin: `{plugin}` is not enabled")));
+                return Err(refuse(
+                    words,
+                    "plugin",
+                    "not_enabled",
+                    &[("plugin", named(None))],
+                ));
             }
             Ok(vec![set(
                 &["plugins", plugin, "enabled"],
@@ -151,39 +179,52 @@ pub fn changes(
         "upgrade" => {
             known(true)?;
             let Some(running) = running else {
-                return Err(invalid(format!(
-                    "plugin: `{plugin}` is not enabled; enable it first"
-                )));
+                return Err(refuse(
+                    words,
+                    "plugin",
+                    "enable_first",
+                    &[("plugin", named(None))],
+                ));
             };
-            let target = semver::Version::parse(draft.version.trim()).map_err(|err| {
-                invalid(format!(
-                    "version: `{}` is not a version such as 1.2.0: {err}",
-                    draft.version.trim()
-                ))
+            let typed = draft.version.trim();
+            if typed.is_empty() {
+                return Err(refuse(words, "version", "no_version", &[]));
+            }
+            let target = semver::Version::parse(typed).map_err(|_| {
+                refuse(
+                    words,
+                    "version",
+                    "bad_version",
+                    &[("version", format!("«{typed}»"))],
+                )
             })?;
+            let versions = [
+                ("version", target.to_string()),
+                ("running", running.version.to_string()),
+            ];
             if target <= running.version {
-                return Err(invalid(format!(
-                    "version: {target} is not newer than the running {}",
-                    running.version
-                )));
+                return Err(refuse(words, "version", "not_newer", &versions));
             }
             let compatible = semver::VersionReq::parse(&format!("^{}", running.version))
                 .is_ok_and(|req| req.matches(&target));
             if !compatible {
-                return Err(invalid(format!(
-                    "version: {target} is not compatible with the running {} (a new major version needs its own migration plan)",
-                    running.version
-                )));
+                return Err(refuse(words, "version", "incompatible", &versions));
             }
             if !registry.versions(plugin).any(|p| p.version() == &target) {
                 let available: Vec<String> = registry
                     .versions(plugin)
                     .map(|p| p.version().to_string())
                     .collect();
-                return Err(invalid(format!(
-                    "version: `{plugin}` {target} is not in the plugin folders (available: {})",
-                    available.join(", ")
-                )));
+                return Err(refuse(
+                    words,
+                    "version",
+                    "unknown_version",
+                    &[
+                        ("version", target.to_string()),
+                        ("plugin", named(None)),
+                        ("available", available.join(", ")),
+                    ],
+                ));
             }
             Ok(vec![set(
                 &["plugins", plugin, "version"],
@@ -193,21 +234,25 @@ pub fn changes(
         "settings" => {
             known(true)?;
             if requested.is_none() {
-                return Err(invalid(format!(
-                    "plugin: `{plugin}` is not in the manifest; enable it first"
-                )));
+                return Err(refuse(
+                    words,
+                    "plugin",
+                    "enable_first",
+                    &[("plugin", named(None))],
+                ));
             }
             let key = draft.key.trim();
             if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(invalid(words.say("governance_refuse.no_setting", &[])));
+                return Err(refuse(words, "key", "no_setting", &[]));
             }
             let package = settings_package(instance, &registry, plugin);
-            let title = format!("«{}»", plugin_title(package, plugin, words.locale));
             let Some(spec) = package.and_then(|p| p.meta.settings.get(key)) else {
-                return Err(invalid(words.say(
-                    "governance_refuse.unknown_setting",
-                    &[("setting", key.to_owned()), ("plugin", title)],
-                )));
+                return Err(refuse(
+                    words,
+                    "key",
+                    "unknown_setting",
+                    &[("setting", key.to_owned()), ("plugin", named(package))],
+                ));
             };
             let label = format!("«{}» ({key})", setting_label(package, key, words.locale));
             let value = if draft.widget {
@@ -217,10 +262,12 @@ pub fn changes(
             }
             .and_then(|value| value::fits(spec, value))
             .map_err(|fault| {
-                invalid(words.say(
-                    "governance_refuse.setting_value",
+                refuse(
+                    words,
+                    "value",
+                    "setting_value",
                     &[("setting", label), ("reason", fault.words(words))],
-                ))
+                )
             })?;
             let before = in_effect(instance, plugin, key, spec);
             Ok(vec![Change {
@@ -232,20 +279,27 @@ pub fn changes(
         "theme" => {
             let theme = draft.theme.trim();
             if theme.is_empty() {
-                return Err(invalid("theme: choose a theme"));
+                return Err(refuse(words, "theme", "no_theme", &[]));
             }
             if theme == instance.manifest.instance.theme {
-                return Err(invalid(format!("theme: `{theme}` is already in use")));
+                return Err(refuse(
+                    words,
+                    "theme",
+                    "same_theme",
+                    &[("theme", format!("«{theme}»"))],
+                ));
             }
             Ok(vec![set(
                 &["instance", "theme"],
                 Json::String(theme.to_owned()),
             )])
         }
-        other => Err(invalid(format!(
-            "kind: `{other}` is not a kind of proposal; the kinds are {}",
-            KINDS.join(", ")
-        ))),
+        other => Err(refuse(
+            words,
+            "kind",
+            "unknown_kind",
+            &[("kind", format!("«{other}»")), ("kinds", KINDS.join(", "))],
+        )),
     }
 }
 
@@ -303,22 +357,27 @@ pub fn with_changes(
             value: change.value.clone(),
             source: source.to_owned(),
         })
-        .map_err(|err| invalid(err.to_string()))?;
+        .map_err(|err| Refusal::whole(err.to_string()))?;
     }
     Ok(next)
 }
 
 /// Checks the instance as it would be with `after`: the manifest validates (versions resolve,
 /// settings match their schema), the theme loads and every new plugin links. Then returns the
-/// effective manifest before and after as a unified diff.
+/// effective manifest before and after as a unified diff. A refusal says why in `words`, with
+/// the checker's own findings as the detail.
 pub fn check(
     instance: &Instance,
     before: &Overlay,
     after: &Overlay,
+    words: &Words<'_>,
 ) -> Result<String, GovernanceError> {
     let dir = &instance.manifest.dir;
+    let broken = |detail: String| {
+        Refusal::whole(words.say("governance_refuse.broken", &[("detail", detail)]))
+    };
     let checked = trama_manifest::check_with_overlay(dir, after).map_err(|diagnostics| {
-        invalid(
+        broken(
             diagnostics
                 .iter()
                 .map(ToString::to_string)
@@ -328,17 +387,17 @@ pub fn check(
     })?;
     instance
         .dry_run(&checked)
-        .map_err(|err| invalid(err.to_string()))?;
+        .map_err(|err| broken(err.to_string()))?;
     // Without the environment: it holds the deployment's secrets, and the diff is shown to every
     // member and stored with the proposal.
     let show = |overlay: &Overlay| {
         trama_manifest::effective(dir, std::iter::empty::<(String, String)>(), overlay)
             .map(|effective| effective.plain())
-            .map_err(|diagnostics| invalid(diagnostics.to_string()))
+            .map_err(|diagnostics| broken(diagnostics.to_string()))
     };
     let (old, new) = (show(before)?, show(after)?);
     if old == new {
-        return Err(invalid("the proposal changes nothing"));
+        return Err(Refusal::whole(words.say("governance_refuse.no_change", &[])).into());
     }
     let diff = similar::TextDiff::from_lines(&old, &new)
         .unified_diff()

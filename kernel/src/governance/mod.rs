@@ -210,7 +210,7 @@ pub async fn propose(
         let changes = draft::changes(&instance, draft, &words)?;
         let before = board.overlay().await?;
         let after = draft::with_changes(&before, &changes, "this proposal")?;
-        let diff = draft::check(&instance, &before, &after)?;
+        let diff = draft::check(&instance, &before, &after, &words)?;
         (changes, diff)
     };
     let now = crate::clock::now_ms();
@@ -419,12 +419,18 @@ async fn apply_claimed(
     let current = board.overlay().await?;
     // The table voted on a difference; proposals applied since may have changed what this one
     // would do (or made it do nothing). Then it is not applied: it must be proposed again.
+    // The outcome is read by every member: in the instance's own language.
+    let catalogues = instance.theme.catalogues();
+    let words = Words {
+        catalogues: &catalogues,
+        locale: catalogues.default_locale(),
+    };
     let rechecked =
         draft::with_changes(&current, &proposal.changes, &format!("proposal #{number}"))
             .map_err(|err| err.to_string())
             .and_then(|overlay| {
-                let diff =
-                    draft::check(instance, &current, &overlay).map_err(|err| err.to_string())?;
+                let diff = draft::check(instance, &current, &overlay, &words)
+                    .map_err(|err| err.to_string())?;
                 draft::same_changes(&proposal.diff, &diff).map(|()| overlay)
             });
     let built = match rechecked {

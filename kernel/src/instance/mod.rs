@@ -59,6 +59,10 @@ pub struct LoadedPlugin {
     pub version: semver::Version,
     pub title: BTreeMap<String, String>,
     pub description: BTreeMap<String, String>,
+    /// Who the service is for, by locale (its card on the home page).
+    pub audience: BTreeMap<String, String>,
+    /// The route saying whether the service takes requests now, if the plugin has one.
+    pub status: Option<String>,
     pub subscribes: BTreeSet<String>,
     pub jobs: Vec<(String, Duration)>,
     /// The route listing the caller's own applications and bookings, if the plugin has one.
@@ -408,6 +412,8 @@ impl Instance {
             version: meta.plugin.version.clone(),
             title: meta.plugin.title.clone(),
             description: meta.plugin.description.clone(),
+            audience: meta.plugin.audience.clone(),
+            status: meta.plugin.status.clone(),
             roles: meta.plugin.roles.clone(),
             subscribes: meta.events.subscribes.iter().cloned().collect(),
             jobs: meta

@@ -26,6 +26,11 @@ impl Catalogues {
         }
     }
 
+    /// The instance's own language.
+    pub fn default_locale(&self) -> &str {
+        &self.default_locale
+    }
+
     /// Whether `locale` has a catalogue here.
     pub fn speaks(&self, locale: &str) -> bool {
         self.by_locale.contains_key(locale)

@@ -233,6 +233,7 @@ async fn table(
         "themes": themes(ctx),
         "setting": step,
         "problems": {},
+        "setting_problems": {},
         "draft": {
             "kind": draft.kind, "plugin": draft.plugin, "version": draft.version,
             "key": draft.key, "value": draft.value, "theme": draft.theme,
@@ -242,8 +243,15 @@ async fn table(
     });
     data["allocation"] = super::budget::allocation_form(ctx).await;
     if let Some(refusal) = refusal {
+        // Beside the field of the form the member sent: the setting's own form at its value
+        // step, else the form of services and themes.
         if let Some(field) = refusal.field {
-            data["problems"] = json!({ field: refusal.message });
+            let form = if draft.kind == "settings" && data["setting"].is_object() {
+                "setting_problems"
+            } else {
+                "problems"
+            };
+            data[form] = json!({ field: refusal.message });
         }
         data["error"] = json!(refusal.message);
     }
@@ -414,11 +422,11 @@ pub async fn vote(mut ctx: Ctx, Path(number): Path<String>, body: Bytes) -> Resp
         Err(response) => return response,
     };
     let Some(choice) = form.get("choice").and_then(Choice::parse) else {
-        return WebError::from(GovernanceError::from(Refusal::at(
+        let refusal = Refusal::at(
             "choice",
-            "choice: vote approve, reject or abstain",
-        )))
-        .render(&ctx);
+            words(&ctx).say("governance_refuse.no_choice", &[]),
+        );
+        return WebError::from(GovernanceError::from(refusal)).render(&ctx);
     };
     match governance::vote(&ctx.live, &me, number, choice).await {
         Ok(proposal) if ctx.wants_html => {

@@ -8,7 +8,6 @@ use serde_json::json;
 
 use super::Ctx;
 use super::pages::page;
-use crate::host::bindings::types::{HttpRequest, HttpResponse};
 use crate::theme::localized;
 
 /// One application or booking, as a plugin lists it.
@@ -41,29 +40,8 @@ pub async fn list(ctx: Ctx) -> Response {
     let mut sections = Vec::new();
     for plugin in instance.plugins.values() {
         let Some(route) = &plugin.mine else { continue };
-        let request = HttpRequest {
-            method: "GET".into(),
-            path: route.clone(),
-            query: Vec::new(),
-            headers: vec![("accept".into(), "application/json".into())],
-            form: Vec::new(),
-            body: Vec::new(),
-            locale: ctx.locale.clone(),
-        };
-        let items = match instance
-            .handle(plugin, request, Some(user.clone().into()), Vec::new())
-            .await
-        {
-            Ok(Ok(crate::instance::Handled {
-                response: HttpResponse::Json(reply),
-                ..
-            })) if reply.status == 200 => serde_json::from_str::<Vec<Item>>(&reply.body).ok(),
-            _ => None,
-        };
+        let items: Option<Vec<Item>> = super::ask::get_json(&ctx, plugin, route, Some(&user)).await;
         let failed = items.is_none();
-        if failed {
-            tracing::warn!(instance = %instance.id(), plugin = %plugin.name, "the plugin's `mine` route did not answer a list");
-        }
         let items = items
             .unwrap_or_default()
             .into_iter()

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod ask;
 mod body;
 mod budget;
 pub(crate) mod context;
@@ -12,6 +13,7 @@ mod footer;
 pub(crate) mod form;
 mod governance;
 mod headers;
+mod home;
 mod inbox;
 mod mine;
 mod notice;
@@ -172,7 +174,7 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(pages::home))
+        .route("/", get(home::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/login/oidc/{provider}", get(oidc::start))
         .route("/login/oidc/{provider}/callback", get(oidc::callback))

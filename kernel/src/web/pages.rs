@@ -39,10 +39,6 @@ pub(super) fn msg(ctx: &Ctx, key: &str) -> String {
         .to_owned()
 }
 
-pub async fn home(ctx: Ctx) -> Response {
-    page(&ctx, "home.html", StatusCode::OK, json!({}))
-}
-
 pub async fn not_found(ctx: Ctx) -> Response {
     WebError::NotFound.render(&ctx)
 }

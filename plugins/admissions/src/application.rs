@@ -42,6 +42,7 @@ use crate::time::when;
 mod deadline;
 mod examination;
 mod submit;
+pub mod summary;
 
 pub use deadline::{open_ids, settle};
 pub use examination::{

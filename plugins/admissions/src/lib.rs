@@ -47,6 +47,7 @@
 //! | `GET /api/my-applications` | the caller's applications |
 //! | `GET /api/personal-data`, `DELETE /api/personal-data` | the kernel, as the person: everything about them ("download my data"), and its erasure (see [`personal`]) |
 //! | `GET /api/mine` | the caller's applications and register entries as `[{title, status, href}]`, for the kernel's `/me` page; newest change first, at most 50 |
+//! | `GET /api/status` | open (applications are taken at any time), with how many organisations the register lists, as `{open, note}`, for the kernel's home page |
 //! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{comments,request-info,vote,conflict,answer,withdraw}`, `POST /api/applications/{id}/services/{service}/withdraw` | as above |
 //! | `GET /api/committee`, `POST /api/committee/profile` | committee |
 //! | `GET /api/register`, `GET /api/register/{id}` | the register |
@@ -141,6 +142,7 @@ impl Plugin for Admissions {
             .get("/api/applications", applications::api_list)
             .get("/api/my-applications", applications::api_mine)
             .get("/api/mine", mine::api)
+            .get("/api/status", home::status)
             .get("/api/personal-data", personal::export)
             .delete("/api/personal-data", personal::erase)
             .get("/api/applications/{id}", applications::api_get)

@@ -62,6 +62,7 @@
 //! | `GET /api/me` | the caller's wallets and pending enrolments |
 //! | `GET /api/personal-data`, `DELETE /api/personal-data` | the kernel, as the person: everything about them ("download my data"), and its erasure (see [`personal`]) |
 //! | `GET /api/mine` | the caller's wallets (plan, balance), enrolments to activate and reimbursement requests (amount, status) as `[{title, status, href}]`, for the kernel's `/me` page; newest first, at most 50 |
+//! | `GET /api/status` | whether any plan is open today, as `{open, note}`, for the kernel's home page |
 //! | `GET /api/wallets/{id}`, `POST /api/enrolments/{id}/activate` | a wallet with its movements; activate |
 //! | `GET /api/catalogue`, `POST /api/purchases` (`201`) | catalogue; buy |
 //! | `POST /api/reimbursements` (`201`) | ask for a reimbursement |
@@ -155,6 +156,7 @@ impl Plugin for CorporatePlans {
             .post_twin("/services/{id}/price", providers::set_price)
             .get("/api/me", wallet::api_me)
             .get("/api/mine", mine::api)
+            .get("/api/status", home::status)
             .get("/api/personal-data", personal::export)
             .delete("/api/personal-data", personal::erase)
             .get("/api/wallets/{id}", wallet::api_get)

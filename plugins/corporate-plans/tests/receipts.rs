@@ -14,19 +14,65 @@ fn a_request_for_reimbursement_has_a_receipt_and_a_timeline() {
     let anna = &enrolled.anna;
     let enrolment = enrolled.anna_enrolment.as_str();
 
-    // Through the wallet's form: the next page is the request's, with the message.
-    let sent = host.submit(
-        Some(anna),
-        "/reimbursements",
-        &[
-            ("enrolment", enrolment),
-            ("category", "education"),
-            ("amount", "300,00"),
-            ("expense_date", TODAY),
-            ("receipt_reference", "FT 1/2025"),
-            ("description", "retta"),
-        ],
+    // Through the wallet's form, in two steps: first a summary of the request to check, with
+    // what was typed carried along and nothing stored; then, confirmed, the request's page with
+    // the message.
+    let mut fields = vec![
+        ("enrolment", enrolment),
+        ("category", "education"),
+        ("amount", "300,00"),
+        ("expense_date", TODAY),
+        ("receipt_reference", "FT 1/2025"),
+        ("description", "retta"),
+    ];
+    let summary = host
+        .submit(Some(anna), "/reimbursements", &fields)
+        .assert_status(200);
+    assert_eq!(
+        summary.template.as_deref(),
+        Some("reimbursement_review.html")
     );
+    let lines: Vec<(String, String)> = summary.body["summary"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|line| {
+            (
+                line["question"].as_str().unwrap_or_default().to_owned(),
+                line["answer"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        lines.contains(&("Importo".into(), "300,00 €".into()))
+            && lines.contains(&("Numero della fattura o ricevuta".into(), "FT 1/2025".into()))
+            && lines.iter().any(|(q, a)| q == "Categoria" && !a.is_empty()),
+        "{lines:?}"
+    );
+    assert!(
+        summary.body["carried"].as_array().is_some_and(|c| c
+            .iter()
+            .any(|f| f["name"] == "amount" && f["values"][0] == "300,00")),
+        "{}",
+        summary.body
+    );
+    let wallet = host
+        .get(Some(anna), &format!("/api/wallets/{enrolment}"))
+        .assert_status(200);
+    assert_eq!(
+        wallet.body["reimbursements"].as_array().map(Vec::len),
+        Some(0),
+        "nothing is stored before the confirmation: {}",
+        wallet.body
+    );
+    // More than the reimbursable share is refused at the first step, before any summary.
+    let mut too_much = fields.clone();
+    too_much[2] = ("amount", "5000");
+    let refused = host.submit(Some(anna), "/reimbursements", &too_much);
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.template.as_deref(), Some("wallet.html"));
+    fields.push(("_step", "send"));
+    let sent = host.submit(Some(anna), "/reimbursements", &fields);
     let location = sent.location.clone().unwrap_or_default();
     assert!(location.starts_with("reimbursements/"), "{}", sent.body);
     assert_eq!(

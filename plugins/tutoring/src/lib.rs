@@ -60,6 +60,7 @@
 //! | `POST /api/reminders/run` | `{queued, already_sent, without_account}` |
 //! | `GET /api/personal-data`, `DELETE /api/personal-data` | the kernel, as the person: everything about them ("download my data"), and its erasure (see [`personal`]) |
 //! | `GET /api/mine` | the caller's lessons as `[{title, status, href}]`, for the kernel's `/me` page: the family's bookings (upcoming and of the last 30 days) and, for a tutor, the lessons they will teach; latest first, at most 50 |
+//! | `GET /api/status` | whether groups can meet now (an active tutor and space) and in which subjects, as `{open, note}`, for the kernel's home page |
 //!
 //! ## Events and jobs
 //! Publishes `tutoring.lesson_booked`, `tutoring.booking_cancelled`, `tutoring.lesson_cancelled`
@@ -155,6 +156,7 @@ impl Plugin for Tutoring {
             .get("/api/lessons/{id}", lessons::api_get)
             .get("/api/reports", reports::api)
             .get("/api/mine", mine::api)
+            .get("/api/status", home::status)
             .get("/api/personal-data", personal::export)
             .delete("/api/personal-data", personal::erase)
             .handle(request)

@@ -78,6 +78,7 @@
 //! | `GET /api/applications/{id}`, `POST /api/applications/{id}/{approve,reject,request-info,answer}` | review |
 //! | `GET /api/my-applications` | the caller's applications |
 //! | `GET /api/mine` | the caller's applications as `[{title, status, href}]`, for the kernel's `/me` page |
+//! | `GET /api/status` | whether any campaign takes applications now, as `{open, note}`, for the kernel's home page |
 //! | `GET /api/vouchers/{code}` | face value and balance |
 //! | `GET /api/merchants`, `POST /api/merchants` (`201`, with `claim_code`), `POST /api/merchants/{id}/reimburse` (`201`) | operator |
 //! | `GET /api/merchant`, `POST /api/merchant/claim`, `POST /api/redeem` (`201`; `409` over the balance) | merchant |
@@ -217,6 +218,7 @@ impl Plugin for Vouchers {
             .get("/api/applications/{id}", applications::api_get)
             .get("/api/my-applications", applications::api_mine)
             .get("/api/mine", applications::api_mine_summary)
+            .get("/api/status", home::status)
             .get("/api/vouchers/{code}", merchants::api_voucher)
             .get("/api/merchants", merchants::api_list)
             .get("/api/merchant", merchants::api_me)

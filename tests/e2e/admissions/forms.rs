@@ -57,6 +57,42 @@ async fn forms_work_without_javascript_and_show_what_to_fix() {
     let mut fixed = fields.to_vec();
     fixed.retain(|(k, _)| *k != "vat_number");
     fixed.push(("vat_number", SHOP_VAT));
+    // Right, the answers come back as a summary to check; nothing is stored yet.
+    let response = applicant
+        .post_form(&server, "/p/admissions/apply", &fixed)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let summary = response.text().await.expect("page");
+    assert!(
+        summary.contains("Controlla la domanda prima di inviarla")
+            && summary.contains("<dd>Bottega di Quartiere</dd>")
+            && summary.contains(&format!("<dd>{SHOP_VAT}</dd>"))
+            && summary.contains("Consegna (alimentari): Consegna a domicilio gratuita")
+            && summary.contains("<dd>Tutte sottoscritte (2)</dd>")
+            && summary.contains("aria-current=\"step\"")
+            && summary.contains("name=\"service_1_title\" value=\"Consegna\""),
+        "{summary}"
+    );
+    let (_, mine) = applicant.get_json(&server, "/p/admissions/api/mine").await;
+    assert_eq!(
+        mine.as_array().map(Vec::len),
+        Some(0),
+        "stored before sending: {mine}"
+    );
+    // "Modifica" brings the form back filled in.
+    let mut edit = fixed.clone();
+    edit.push(("_step", "edit"));
+    let response = applicant
+        .post_form(&server, "/p/admissions/apply", &edit)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let form = response.text().await.expect("page");
+    assert!(
+        form.contains("value=\"Bottega di Quartiere\"")
+            && form.contains(">Consegna a domicilio gratuita"),
+        "{form}"
+    );
+    fixed.push(("_step", "send"));
     let response = applicant
         .post_form(&server, "/p/admissions/apply", &fixed)
         .await;

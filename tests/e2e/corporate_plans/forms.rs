@@ -178,6 +178,7 @@ async fn hr_and_employees_work_with_plain_html_forms() {
                 ("amount", "90,00"),
                 ("expense_date", &today_plus(0)),
                 ("receipt_reference", "Nido 3/25"),
+                ("_step", "send"),
             ],
         )
         .await;

@@ -78,6 +78,7 @@ async fn a_representative_logged_in_with_spid_applies_under_the_certified_number
     );
 
     fields.pop();
+    fields.push(("_step", "send"));
     let filed = mario
         .post_form(&server, "/p/admissions/apply", &fields)
         .await;

@@ -7,7 +7,7 @@ use trama_sdk::http::{Request, Response};
 use trama_sdk::identity::{self, User};
 use trama_sdk::input::Input;
 use trama_sdk::router::Params;
-use trama_sdk::submit::Submission;
+use trama_sdk::submit::{Step, Submission};
 use trama_sdk::{Error, Result, clock, store, t};
 
 use super::{FormState, with_form};
@@ -170,6 +170,12 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
     let rows = rows_sent(&input);
     let sub = Submission::of(&request, "apply", input).with_lists(&["categories", "declarations"]);
     let show = |status, form| page(&user, &settings, Map::new(), rows, status, Some(form));
+    // A person's form comes in two steps: the answers, checked and shown back as a summary,
+    // then the confirmation. Programs send at once.
+    let step = sub.step();
+    if step == Step::Edit {
+        return sub.edit(show);
+    }
     // An entry already in the register keeps its catalogue ids (only its own account's).
     let existing = match sub
         .input
@@ -193,6 +199,13 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
         Ok(submission) => submission,
         Err(problems) => return sub.refused(problems, show),
     };
+    if step == Step::Review {
+        // Whether the organisation may apply now is said before the summary, not after it.
+        return match application::kind_for(&user, &submission.org.tax_code, &settings, now) {
+            Ok(_) => review(&sub, &submission, &settings),
+            Err(err) => sub.failed(err, show),
+        };
+    }
     let outcome = application::kind_for(&user, &submission.org.tax_code, &settings, now).and_then(
         |(kind, provider)| {
             application::submit(
@@ -218,4 +231,16 @@ pub fn submit(request: Request, _: Params) -> Result<Response> {
         },
         show,
     )
+}
+
+/// The summary of what the organisation is about to send (the form's second step): its answers
+/// in words, what was typed carried in hidden fields, and "Conferma e invia" or "Modifica".
+fn review(
+    sub: &Submission,
+    submission: &application::Submission,
+    settings: &Settings,
+) -> Result<Response> {
+    let mut context = sub.review(application::summary::lines(submission));
+    context.insert("network".into(), json!(settings.network_name));
+    Response::render("apply_review.html", &Value::Object(context))
 }

@@ -2,9 +2,10 @@
 //! applications and register entries, the committee's shortcut — and the ethics code.
 
 use serde_json::json;
+use trama_sdk::availability::Availability;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Params;
-use trama_sdk::{Result, identity};
+use trama_sdk::{Result, identity, t};
 
 use super::applications::mine;
 use crate::config::Settings;
@@ -71,4 +72,14 @@ pub fn ethics(_: Request, _: Params) -> Result<Response> {
 pub fn api_ethics(_: Request, _: Params) -> Result<Response> {
     let settings = Settings::load()?;
     Response::json(&ethics_context(&settings))
+}
+
+/// `GET /api/status` (anyone; the kernel, for the home page's card): applications are taken at
+/// any time, so the service is open; the note says how many organisations are accredited.
+pub fn status(_: Request, _: Params) -> Result<Response> {
+    let accredited = PROVIDERS
+        .query()
+        .filter("status", Cmp::Eq, Status::Active.key())
+        .count()?;
+    Availability::open(t!("admissions.status.open", n = accredited)).respond()
 }

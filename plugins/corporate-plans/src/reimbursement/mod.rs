@@ -124,6 +124,59 @@ pub fn receipt_key(reference: &str) -> String {
     }
 }
 
+/// What `user` is about to ask for, in words, as `(question, answer)` lines for the summary
+/// they confirm (the form's first step) — once it is clear that they may ask for it now: their
+/// own enrolment, a plan open to it on that date and category, and enough credit and
+/// reimbursable share left. [`submit`] checks it all again when they confirm, under the
+/// ledger's guard.
+pub fn review(user: &User, new: &NewRequest, lang: Lang) -> Result<Vec<(String, String)>> {
+    let enrolment = enrol::load_own(&new.enrolment, user)?;
+    let plan = plan::load(&enrolment.data.plan)?;
+    if let Some(reason) = refuse(&plan.data, &enrolment.data, new, clock::today()) {
+        return Err(Error::invalid(reason));
+    }
+    let in_wallet = accounts::balance(&accounts::wallet(&enrolment.id))?;
+    let share_left = accounts::balance(&accounts::allowance(&enrolment.id))?;
+    let amount = format_cents(new.amount_cents, lang);
+    if in_wallet < new.amount_cents {
+        return Err(Error::conflict(t!(
+            "corporate_plans.reimbursement.credit_short",
+            left = format_cents(in_wallet, lang),
+            amount = amount
+        )));
+    }
+    if share_left < new.amount_cents {
+        return Err(Error::conflict(t!(
+            "corporate_plans.reimbursement.share_short",
+            left = format_cents(share_left, lang),
+            amount = amount
+        )));
+    }
+    let mut lines = vec![
+        (t!("corporate_plans.common.plan"), plan.data.title),
+        (
+            t!("corporate_plans.common.category"),
+            category::label(&new.category),
+        ),
+        (t!("corporate_plans.common.amount"), amount),
+        (
+            t!("corporate_plans.wallet.expense_date"),
+            trama_sdk::local::long_date(new.expense_date, lang),
+        ),
+        (
+            t!("corporate_plans.wallet.receipt_reference"),
+            new.receipt_reference.clone(),
+        ),
+    ];
+    if !new.description.is_empty() {
+        lines.push((
+            t!("corporate_plans.wallet.description"),
+            new.description.clone(),
+        ));
+    }
+    Ok(lines)
+}
+
 /// Submits `new` for the caller (see the module documentation): `201`-worthy on success,
 /// `422` when the plan does not accept it, `409` when the wallet or the reimbursable share is
 /// short (saying by how much) or the receipt was already claimed.

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use trama_sdk::Result;
+use trama_sdk::availability::Availability;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
@@ -47,4 +48,23 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
             )
         }
     }
+}
+
+/// `GET /api/status` (anyone; the kernel, for the home page's card): open while a company's
+/// plan lets its employees spend credit today, saying how many.
+pub fn status(_: Request, _: Params) -> Result<Response> {
+    let today = trama_sdk::clock::today();
+    let open = crate::plan::PLANS
+        .query()
+        .filter("state", trama_sdk::store::Cmp::Eq, "active")
+        .fetch_all()?
+        .iter()
+        .filter(|plan| plan.data.is_open(today))
+        .count();
+    let answer = if open == 0 {
+        Availability::closed(trama_sdk::t!("corporate_plans.status.none"))
+    } else {
+        Availability::open(trama_sdk::t!("corporate_plans.status.open", n = open))
+    };
+    answer.respond()
 }

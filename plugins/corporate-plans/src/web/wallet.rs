@@ -10,7 +10,7 @@ use trama_sdk::ledger;
 use trama_sdk::money::format_cents;
 use trama_sdk::router::Params;
 use trama_sdk::store::{self, Doc};
-use trama_sdk::submit::Submission;
+use trama_sdk::submit::{Step, Submission};
 use trama_sdk::{Result, clock, t, web};
 
 use super::{FormState, lang, with_form};
@@ -313,10 +313,25 @@ pub fn request_reimbursement(request: Request, _: Params) -> Result<Response> {
         let doc = enrol::load_own(enrolment, &user)?;
         wallet_page(&doc, status, Some(form), lang)
     };
+    // A person's request comes in two steps: the answers, checked and shown back as a
+    // summary, then the confirmation. Programs send at once.
+    let step = sub.step();
+    if step == Step::Edit {
+        return sub.edit(show);
+    }
     let new = match reimbursement::read(&sub.input) {
         Ok(new) => new,
         Err(problems) => return sub.refused(problems, show),
     };
+    if step == Step::Review {
+        return match reimbursement::review(&user, &new, lang) {
+            Ok(lines) => {
+                let context = Value::Object(sub.review(lines));
+                Response::render("reimbursement_review.html", &context)
+            }
+            Err(err) => sub.failed(err, show),
+        };
+    }
     sub.answer(
         reimbursement::submit(&user, new, lang),
         |doc| {

@@ -1,10 +1,12 @@
 //! `GET /`: one page for everyone, by role — the family's children and next lessons, the
-//! tutor's shortcut, the operators' menu.
+//! tutor's shortcut, the operators' menu; and whether groups can meet, for the instance's
+//! home page.
 
 use serde_json::json;
+use trama_sdk::availability::Availability;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Params;
-use trama_sdk::{Result, clock, identity};
+use trama_sdk::{Result, clock, identity, t};
 
 use super::families::current_balance;
 use super::{OPERATORS, lang};
@@ -42,4 +44,35 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
             "cancellation_deadline_hours": settings.cancellation_deadline_hours,
         }),
     )
+}
+
+/// `GET /api/status` (anyone; the kernel, for the home page's card): open while an active tutor
+/// and an active space let a group meet, saying in which subjects.
+pub fn status(_: Request, _: Params) -> Result<Response> {
+    let settings = Settings::load()?;
+    let tutors: Vec<_> = crate::tutor::all()?
+        .into_iter()
+        .filter(|t| t.data.active)
+        .collect();
+    let spaces = crate::space::all()?
+        .iter()
+        .filter(|s| s.data.active)
+        .count();
+    let answer = if tutors.is_empty() || spaces == 0 {
+        Availability::closed(t!("tutoring.status.none"))
+    } else {
+        // The subjects someone teaches, in the order the instance lists them.
+        let taught: Vec<&str> = settings
+            .subjects
+            .iter()
+            .filter(|subject| tutors.iter().any(|t| t.data.subjects.contains(subject)))
+            .map(String::as_str)
+            .collect();
+        Availability::open(t!(
+            "tutoring.status.open",
+            n = tutors.len(),
+            subjects = taught.join(", ")
+        ))
+    };
+    answer.respond()
 }

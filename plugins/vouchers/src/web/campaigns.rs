@@ -432,22 +432,13 @@ fn render_review(
     lang: Lang,
 ) -> Result<Response> {
     let view = CampaignView::new(doc, clock::today(), lang);
-    let summary: Vec<Value> = application::summary::lines(&doc.data, checked, lang)
-        .into_iter()
-        .map(|(question, answer)| json!({ "question": question, "answer": answer }))
-        .collect();
-    let carried: Vec<Value> = sub
-        .carried()
-        .into_iter()
-        .map(|(name, values)| json!({ "name": name, "values": values }))
-        .collect();
-    let context = json!({
-        "campaign": view,
-        "summary": summary,
-        "carried": carried,
-        "step_field": trama_sdk::submit::STEP_FIELD,
-    });
-    Response::render_with_status(status, "apply_review.html", &with_form(context, form))
+    let mut context = sub.review(application::summary::lines(&doc.data, checked, lang));
+    context.insert("campaign".into(), serde_json::to_value(view)?);
+    Response::render_with_status(
+        status,
+        "apply_review.html",
+        &with_form(Value::Object(context), form),
+    )
 }
 
 /// `POST /campaigns/{id}/close` and `POST /api/campaigns/{id}/close` (operators): starts the
