@@ -10,3 +10,4 @@
 pub mod fiscal;
 pub mod interval;
 pub mod message;
+pub mod money;

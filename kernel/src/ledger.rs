@@ -338,9 +338,19 @@ impl Ledger {
         .await
     }
 
+    /// The transfer recorded under idempotency key `key`, if any: whether a movement already
+    /// happened, read through the pool or the transaction about to make it.
+    pub async fn find_in(
+        &self,
+        conn: &impl ConnectionTrait,
+        key: &str,
+    ) -> Result<Option<Transfer>, LedgerError> {
+        self.existing(conn, key).await
+    }
+
     async fn existing(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &impl ConnectionTrait,
         key: &str,
     ) -> Result<Option<Transfer>, LedgerError> {
         let mut values = self.scope();

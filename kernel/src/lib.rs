@@ -30,6 +30,7 @@ pub mod db;
 pub mod docstore;
 pub(crate) mod event_store;
 pub mod files;
+pub mod fund;
 pub mod ledger;
 pub mod notify;
 pub mod protocol;

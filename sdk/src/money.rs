@@ -14,7 +14,7 @@ use std::fmt;
 use crate::i18n::Lang;
 
 /// Largest amount accepted in a form: ten billion euros, well inside the ledger's limits.
-pub const MAX_CENTS: i64 = 1_000_000_000_000;
+pub const MAX_CENTS: i64 = trama_common::money::MAX_CENTS;
 
 /// Why a text is not an amount of euros.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,108 +61,16 @@ impl fmt::Display for MoneyError {
 impl std::error::Error for MoneyError {}
 
 /// Reads an amount of euros (`12`, `12,5`, `12,50`, `12.50`, `1.234,56`, `€ 1,234.56`,
-/// `12,50 €`) into cents.
+/// `12,50 €`) into cents (the reader shared with the kernel, `trama_common::money`).
 pub fn parse_euros(text: &str) -> Result<i64, MoneyError> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '€' && *c != '\'')
-        .collect();
-    let cleaned = cleaned
-        .strip_prefix("EUR")
-        .or_else(|| cleaned.strip_suffix("EUR"))
-        .unwrap_or(&cleaned);
-    if cleaned.is_empty() {
-        return Err(MoneyError::Empty);
-    }
-    if cleaned.starts_with('-') {
-        return Err(MoneyError::Negative);
-    }
-    let cleaned = cleaned.strip_prefix('+').unwrap_or(cleaned);
-    if !cleaned
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-    {
-        return Err(MoneyError::Malformed);
-    }
-    let (whole, decimals) = split_decimals(cleaned)?;
-    let whole_digits = ungroup(whole)?;
-    if decimals.len() > 2 {
-        return Err(MoneyError::TooPrecise);
-    }
-    if whole_digits.is_empty() && decimals.is_empty() {
-        return Err(MoneyError::Malformed);
-    }
-    let mut cents: i64 = 0;
-    for digit in whole_digits.bytes() {
-        cents = cents
-            .checked_mul(10)
-            .and_then(|c| c.checked_add(i64::from(digit - b'0')))
-            .ok_or(MoneyError::TooLarge)?;
-    }
-    cents = cents.checked_mul(100).ok_or(MoneyError::TooLarge)?;
-    let mut fraction = 0;
-    for (i, digit) in decimals.bytes().enumerate() {
-        let weight = if i == 0 { 10 } else { 1 };
-        fraction += i64::from(digit - b'0') * weight;
-    }
-    cents += fraction;
-    if cents > MAX_CENTS {
-        return Err(MoneyError::TooLarge);
-    }
-    Ok(cents)
-}
-
-/// Splits `text` (digits, dots and commas only) into the whole part, still with its thousands
-/// separators, and the decimals.
-fn split_decimals(text: &str) -> Result<(&str, &str), MoneyError> {
-    let last_dot = text.rfind('.');
-    let last_comma = text.rfind(',');
-    let decimal_at = match (last_dot, last_comma) {
-        (None, None) => None,
-        // Both kinds: the last one written is the decimal separator.
-        (Some(dot), Some(comma)) => Some(dot.max(comma)),
-        (Some(at), None) | (None, Some(at)) => {
-            let separator = text.as_bytes()[at];
-            let occurrences = text.bytes().filter(|b| *b == separator).count();
-            let after = text.len() - at - 1;
-            // `1.500.000` or `1.500`: thousands; `12,5` and `12.50`: decimals.
-            if occurrences > 1 || after == 3 {
-                None
-            } else {
-                Some(at)
-            }
-        }
-    };
-    match decimal_at {
-        Some(at) => {
-            let decimals = &text[at + 1..];
-            if decimals.contains(['.', ',']) {
-                return Err(MoneyError::Malformed);
-            }
-            Ok((&text[..at], decimals))
-        }
-        None => Ok((text, "")),
-    }
-}
-
-/// The digits of a whole part whose thousands separators (one kind only) sit every three
-/// digits from the right.
-fn ungroup(whole: &str) -> Result<String, MoneyError> {
-    let has_dot = whole.contains('.');
-    let has_comma = whole.contains(',');
-    if has_dot && has_comma {
-        return Err(MoneyError::Malformed);
-    }
-    if !has_dot && !has_comma {
-        return Ok(whole.to_owned());
-    }
-    let groups: Vec<&str> = whole.split(['.', ',']).collect();
-    let first_ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()));
-    let rest_ok = groups.iter().skip(1).all(|g| g.len() == 3);
-    if !first_ok || !rest_ok {
-        return Err(MoneyError::Malformed);
-    }
-    Ok(groups.concat())
+    use trama_common::money::Fault;
+    trama_common::money::parse_euros(text).map_err(|fault| match fault {
+        Fault::Empty => MoneyError::Empty,
+        Fault::Negative => MoneyError::Negative,
+        Fault::Malformed => MoneyError::Malformed,
+        Fault::TooPrecise => MoneyError::TooPrecise,
+        Fault::TooLarge => MoneyError::TooLarge,
+    })
 }
 
 /// A whole number with its thousands grouped as the reader groups them: `12.500` in

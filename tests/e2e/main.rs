@@ -9,6 +9,7 @@ mod admin;
 mod admissions;
 mod boundary;
 mod browser;
+mod budget;
 mod check_cli;
 mod connections;
 mod corporate_plans;

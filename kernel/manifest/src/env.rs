@@ -20,7 +20,7 @@ use crate::locate::{KeyPath, Locator, display_key};
 pub const ENV_PREFIX: &str = "TRAMA_";
 
 /// The top-level tables of a manifest; variables naming anything else are ignored.
-pub(crate) const SECTIONS: [&str; 8] = [
+pub(crate) const SECTIONS: [&str; 9] = [
     "instance",
     "database",
     "registry",
@@ -29,6 +29,7 @@ pub(crate) const SECTIONS: [&str; 8] = [
     "plugins",
     "mail",
     "identity",
+    "budget",
 ];
 
 /// The environment's layer, recording in `locator` which variable set which key.

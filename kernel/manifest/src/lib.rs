@@ -19,6 +19,7 @@
 //!   that it can run here: host API, dependencies, capabilities, settings.
 //! - [`check`] does all three.
 
+mod budget;
 mod capability;
 mod database;
 mod diagnostic;
@@ -37,6 +38,7 @@ mod manifest;
 mod names;
 mod overlay;
 mod paths;
+mod plugin_budget;
 mod plugin_meta;
 mod registry;
 mod resolve;
@@ -46,6 +48,7 @@ mod versions;
 
 use std::path::Path;
 
+pub use budget::{BudgetSection, Funder, FunderKind};
 pub use capability::{Capability, UnknownCapability};
 pub use database::redact as redact_url;
 pub use diagnostic::{Diagnostic, Diagnostics};
@@ -62,6 +65,7 @@ pub use manifest::{
     RegistrySection,
 };
 pub use overlay::{GOVERNED_KEYS, Overlay, OverlayChange, UngovernedKey, check_governed};
+pub use plugin_budget::{BudgetRoutes, KERNEL_ONLY, is_kernel_only};
 pub use plugin_meta::{CollectionSpec, EventsSpec, JobSpec, PluginInfo, PluginMeta};
 pub use registry::{COMPONENT_FILE, PLUGIN_TOML, PluginPackage, Registry};
 pub use resolve::{ResolvedPlugin, resolve};

@@ -22,7 +22,7 @@ use crate::names::{did_you_mean, is_host, is_identifier, is_slug, list};
 use crate::overlay::Overlay;
 use crate::paths::absolute;
 use crate::toml_file::{TomlFile, root};
-use crate::{database, identity, locales, mail, versions};
+use crate::{budget, database, identity, locales, mail, versions};
 
 /// The manifest's file name inside an instance folder.
 pub const INSTANCE_TOML: &str = "instance.toml";
@@ -131,6 +131,8 @@ struct RawManifest {
     mail: Option<Option<mail::ReadMail>>,
     /// `[identity]`, checked: `None` when it is wrong (its faults are listed).
     identity: Option<identity::IdentitySection>,
+    /// `[budget]`, checked: `None` when it is wrong (its faults are listed).
+    budget: Option<budget::BudgetSection>,
 }
 
 #[derive(Deserialize)]
@@ -228,6 +230,10 @@ impl RawManifest {
             Some(value) => identity::read(&value, at, diagnostics),
             None => Some(identity::IdentitySection::default()),
         };
+        let budget = match read("budget") {
+            Some(value) => budget::read(&value, at, diagnostics),
+            None => Some(budget::BudgetSection::default()),
+        };
         let mut plugins = BTreeMap::new();
         if let Some(value) = read("plugins") {
             match value {
@@ -255,6 +261,7 @@ impl RawManifest {
             plugins,
             mail,
             identity,
+            budget,
         }
     }
 
@@ -320,6 +327,7 @@ impl RawManifest {
             governance: self.governance?,
             mail: mail?,
             identity: self.identity?,
+            budget: self.budget?,
             public_url: public_url?,
             plugins,
             locator: at.clone(),

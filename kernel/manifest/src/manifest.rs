@@ -27,6 +27,8 @@ pub struct Manifest {
     pub mail: Option<crate::mail::MailSection>,
     /// How people log in: the password form, OpenID Connect providers.
     pub identity: crate::identity::IdentitySection,
+    /// Who funds the territory's fund, which the coordination table allocates to measures.
+    pub budget: crate::budget::BudgetSection,
     /// Where the instance is reached from outside, without a trailing `/`: `[instance]
     /// public_url`, else `https://` and its first host. Links in mails and the addresses an
     /// identity provider sends people back to start with it.

@@ -38,6 +38,9 @@ pub struct PluginMeta {
     pub events: EventsSpec,
     #[serde(default)]
     pub jobs: Vec<JobSpec>,
+    /// `[budget]`: the plugin's measures, which the coordination table may fund.
+    #[serde(default)]
+    pub budget: Option<crate::plugin_budget::BudgetRoutes>,
     /// The compiled schemas of `[events.schemas]`, read from the plugin's folder on load.
     #[serde(skip)]
     pub event_schemas: EventSchemas,
@@ -158,6 +161,9 @@ impl PluginMeta {
         let mut diagnostics = Diagnostics::default();
         let mut meta = meta;
         meta.check(&locator, &mut diagnostics);
+        if let Some(budget) = &meta.budget {
+            budget.check(&locator, &mut diagnostics);
+        }
         let dir = path.parent().unwrap_or(Path::new("."));
         meta.event_schemas =
             EventSchemas::load(dir, &meta.events.schemas, &locator, &mut diagnostics);

@@ -90,7 +90,7 @@ impl Board {
         let row = txn
             .query_one_raw(sql::stmt(
                 self.db.backend(),
-                "SELECT COUNT(CASE WHEN status = 'applied' THEN 1 END) AS applied, \
+                "SELECT COUNT(CASE WHEN status = 'applied' AND kind <> 'allocate' THEN 1 END) AS applied, \
                  COALESCE(MAX(CASE WHEN status = 'applied' THEN applied_seq END), 0) AS latest, \
                  COALESCE(MAX(applied_seq), 0) AS highest FROM proposals WHERE instance = ?",
                 vec![self.id()],
@@ -127,6 +127,29 @@ impl Board {
         Ok(Finish::Applied {
             generation: (applied + 1, highest + 1),
         })
+    }
+
+    /// Records that claimed allocation `number` is done: applied, but outside the overlay and
+    /// its generation (it moved money, not configuration, so no node needs to rebuild);
+    /// `false` if the claim is no longer this node's.
+    pub async fn finish_allocated(
+        &self,
+        number: i64,
+        outcome: &Json,
+        claim: Claim,
+    ) -> Result<bool, DbErr> {
+        self.update_one(
+            "UPDATE proposals SET status = 'applied', decided_at = ?, outcome = ? \
+             WHERE instance = ? AND number = ? AND status = 'applying' AND claimed_until = ?",
+            vec![
+                crate::clock::now_ms().into(),
+                outcome.to_string().into(),
+                self.id(),
+                number.into(),
+                claim.0.into(),
+            ],
+        )
+        .await
     }
 
     /// Records that claimed proposal `number` could not be applied, with `outcome` saying why;

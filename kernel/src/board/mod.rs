@@ -464,7 +464,8 @@ impl Board {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The changes of every applied proposal, in the order they took effect.
+    /// The changes of every applied proposal, in the order they took effect. Allocations
+    /// (kind `allocate`) moved money, not configuration: they are not part of it.
     pub async fn overlay(&self) -> Result<Overlay, DbErr> {
         let mut overlay = Overlay::new();
         for proposal in self.applied().await? {
@@ -491,7 +492,7 @@ impl Board {
                 self.db.backend(),
                 &format!(
                     "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE instance = ? AND status = 'applied' \
-                     ORDER BY applied_seq, number"
+                     AND kind <> 'allocate' ORDER BY applied_seq, number"
                 ),
                 vec![self.id()],
             ))
@@ -499,8 +500,8 @@ impl Board {
         rows.iter().map(proposal_from_row).collect()
     }
 
-    /// A value that changes whenever a proposal is applied, so that every node can tell
-    /// cheaply whether its overlay is current.
+    /// A value that changes whenever a proposal changing the configuration is applied, so that
+    /// every node can tell cheaply whether its overlay is current.
     pub async fn generation(&self) -> Result<(i64, i64), DbErr> {
         let row = self
             .db
@@ -508,7 +509,7 @@ impl Board {
             .query_one_raw(sql::stmt(
                 self.db.backend(),
                 "SELECT COUNT(*) AS applied, COALESCE(MAX(applied_seq), 0) AS latest \
-                 FROM proposals WHERE instance = ? AND status = 'applied'",
+                 FROM proposals WHERE instance = ? AND status = 'applied' AND kind <> 'allocate'",
                 vec![self.id()],
             ))
             .await?;

@@ -14,7 +14,7 @@ use crate::instance::Instance;
 /// A proposal as a member fills it in (form fields or JSON).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Draft {
-    /// `enable`, `disable`, `upgrade`, `settings` or `theme`.
+    /// `enable`, `disable`, `upgrade`, `settings`, `theme` or `allocate`.
     pub kind: String,
     #[serde(default)]
     pub plugin: String,
@@ -33,13 +33,23 @@ pub struct Draft {
     /// For `theme`: the theme folder.
     #[serde(default)]
     pub theme: String,
+    /// For `allocate`: the funder's id (`[budget.funders.ID]`), the measure as
+    /// `plugin/measure` and the amount in euros as typed ("5.000,00").
+    #[serde(default)]
+    pub funder: String,
+    #[serde(default)]
+    pub measure: String,
+    #[serde(default)]
+    pub amount: String,
     /// Why: shown to the members who vote.
     #[serde(default)]
     pub rationale: String,
 }
 
 /// The kinds of proposal, for messages and forms.
-pub const KINDS: [&str; 5] = ["enable", "disable", "upgrade", "settings", "theme"];
+pub const KINDS: [&str; 6] = [
+    "enable", "disable", "upgrade", "settings", "theme", "allocate",
+];
 
 /// A refusal of the form's `field`, said by the catalogue's `governance_refuse.{key}`.
 fn refuse(

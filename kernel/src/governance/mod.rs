@@ -9,6 +9,7 @@
 //! and a vote is stored and counted in the same transaction as the decision it may take.
 //! Every step is in the audit log.
 
+mod allocate;
 mod draft;
 mod value;
 mod words;
@@ -20,6 +21,7 @@ use serde_json::json;
 use tokio::sync::watch;
 
 pub use crate::board::{Board, Choice, Member, Proposal, Status, count as count_votes};
+pub use allocate::{KIND as ALLOCATE, Measures, Terms as Allocation, measures};
 pub use draft::{Draft, KINDS, in_effect, parse_value, settings_package};
 pub use value::{Fault, from_widget};
 pub use words::{Words, plugin_title, setting_label};
@@ -201,10 +203,16 @@ pub async fn propose(
         catalogues: &catalogues,
         locale,
     };
-    let changes = draft::changes(&instance, draft, &words)?;
-    let before = board.overlay().await?;
-    let after = draft::with_changes(&before, &changes, "this proposal")?;
-    let diff = draft::check(&instance, &before, &after, &words)?;
+    // An allocation moves money: checked against the fund and the measures, not the manifest.
+    let (changes, diff) = if draft.kind == allocate::KIND {
+        allocate::check(&instance, draft, &words).await?
+    } else {
+        let changes = draft::changes(&instance, draft, &words)?;
+        let before = board.overlay().await?;
+        let after = draft::with_changes(&before, &changes, "this proposal")?;
+        let diff = draft::check(&instance, &before, &after, &words)?;
+        (changes, diff)
+    };
     let now = crate::clock::now_ms();
     let window =
         i64::try_from(instance.manifest.governance.voting_window.as_millis()).unwrap_or(i64::MAX);
@@ -401,6 +409,9 @@ async fn apply_claimed(
         .get(number)
         .await?
         .ok_or(GovernanceError::NotFound(number))?;
+    if proposal.kind == allocate::KIND {
+        return allocate::apply(instance, board, number, claim, &proposal).await;
+    }
     let outcome = proposal.outcome.clone().unwrap_or_else(|| json!({}));
     // Read before the overlay: if another node applies something meanwhile, the stale
     // generation makes the next refresh rebuild, instead of hiding that change for good.

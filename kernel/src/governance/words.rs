@@ -72,6 +72,18 @@ impl Words<'_> {
         )
     }
 
+    /// An amount as the reader writes it: `5.000,00 €`, or `€5,000.00` in English.
+    pub fn euros(&self, cents: i64) -> String {
+        if self.locale == "en" {
+            let sign = if cents < 0 { "-" } else { "" };
+            let abs = cents.unsigned_abs();
+            let whole = trama_common::money::group_digits(abs / 100, ',');
+            format!("{sign}€{whole}.{:02}", abs % 100)
+        } else {
+            trama_common::money::italian(cents)
+        }
+    }
+
     /// A setting's value as a sentence shows it: text in «», yes/no, lists joined.
     pub fn value(&self, value: &Json) -> String {
         match value {
@@ -164,6 +176,24 @@ impl Words<'_> {
                         .unwrap_or_default(),
                 )],
             ),
+            super::allocate::KIND => match super::allocate::Terms::of(proposal) {
+                Some(terms) => {
+                    let service = registry.versions(&terms.plugin).last();
+                    self.say(
+                        "governance_budget.explain",
+                        &[
+                            ("amount", self.euros(terms.cents)),
+                            ("funder", format!("«{}»", terms.funder_name)),
+                            ("measure", format!("«{}»", terms.measure_title)),
+                            (
+                                "service",
+                                format!("«{}»", plugin_title(service, &terms.plugin, self.locale)),
+                            ),
+                        ],
+                    )
+                }
+                None => proposal.kind.clone(),
+            },
             other => other.to_owned(),
         }
     }
@@ -272,6 +302,28 @@ mod tests {
             "Cambiare «retention_days» di «vouchers» da 1825 a 3650"
         );
         assert_eq!(it.value(&json!(["a", "b"])), "«a», «b»");
+        let allocation = Proposal {
+            kind: "allocate".into(),
+            changes: vec![Change {
+                path: ["budget", "allocation"].map(String::from).to_vec(),
+                value: json!({
+                    "funder": "comune", "funder_name": "Comune di Borgo Marino",
+                    "plugin": "vouchers", "measure": "c1", "measure_title": "Buoni spesa 2026",
+                    "cents": 500_000,
+                }),
+                before: None,
+            }],
+            ..proposal.clone()
+        };
+        assert_eq!(
+            it.explain(&allocation, &Registry::default()),
+            "Assegnare 5.000,00 € del fondo di «Comune di Borgo Marino» alla misura «Buoni spesa 2026» di «vouchers»"
+        );
+        let en = Words {
+            catalogues: &catalogues,
+            locale: "en",
+        };
+        assert_eq!(en.euros(125_050), "€1,250.50");
         assert_eq!(it.value(&json!(true)), "sì");
     }
 }

@@ -81,6 +81,8 @@ pub struct LoadedPlugin {
     pub roles: Vec<String>,
     /// Where a holder of one of its roles starts after logging in: role → route in the plugin.
     pub landing: BTreeMap<String, String>,
+    /// The routes listing its measures and receiving allocations (`[budget]`), kernel-only.
+    pub budget: Option<trama_manifest::BudgetRoutes>,
     pub dir: PathBuf,
     pre: PluginPre<CallState>,
     ctx: Arc<PluginContext>,
@@ -467,6 +469,7 @@ impl Instance {
             mine: meta.plugin.mine.clone(),
             personal_data: meta.plugin.personal_data.clone(),
             landing: meta.plugin.landing.clone(),
+            budget: meta.budget.clone(),
             dir: package.dir.clone(),
             pre,
             ctx: Arc::new(ctx),

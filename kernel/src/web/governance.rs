@@ -226,7 +226,7 @@ async fn table(
         },
         "kinds": kinds(ctx),
         // The first form's kinds: settings have a form of their own, with a widget per setting.
-        "service_kinds": kinds(ctx).into_iter().filter(|k| k["value"] != "settings").collect::<Vec<_>>(),
+        "service_kinds": kinds(ctx).into_iter().filter(|k| k["value"] != "settings" && k["value"] != governance::ALLOCATE).collect::<Vec<_>>(),
         "registry": names,
         "offered": plugins,
         "settings": settings(ctx, &registry),
@@ -238,8 +238,10 @@ async fn table(
             "kind": draft.kind, "plugin": draft.plugin, "version": draft.version,
             "key": draft.key, "value": draft.value, "theme": draft.theme,
             "rationale": draft.rationale, "widget": draft.widget,
+            "funder": draft.funder, "measure": draft.measure, "amount": draft.amount,
         },
     });
+    data["allocation"] = super::budget::allocation_form(ctx).await;
     if let Some(refusal) = refusal {
         // Beside the field of the form the member sent: the setting's own form at its value
         // step, else the form of services and themes.
@@ -309,6 +311,9 @@ pub async fn propose(mut ctx: Ctx, body: Bytes) -> Response {
         value: field("value"),
         widget: form.get("widget").is_some_and(|w| w == "1"),
         theme: field("theme"),
+        funder: field("funder"),
+        measure: field("measure"),
+        amount: field("amount"),
         rationale: field("rationale"),
     };
     match governance::propose(&ctx.live, &me, &draft, &ctx.locale).await {

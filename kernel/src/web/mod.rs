@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod ask;
 mod body;
+mod budget;
 pub(crate) mod context;
 mod dev_page;
 mod error;
@@ -186,6 +187,9 @@ pub fn router(state: AppState) -> Router {
         .route("/notifications/read", post(inbox::mark_read))
         .route("/governance", get(governance::overview))
         .route("/governance/proposals", post(governance::propose))
+        .route("/governance/budget", get(budget::show))
+        .route("/governance/budget.csv", get(budget::csv))
+        .route("/governance/budget/deposits", post(budget::deposit))
         .route("/governance/proposals/{number}", get(governance::show))
         .route(
             "/governance/proposals/{number}/vote",

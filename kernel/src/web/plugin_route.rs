@@ -135,6 +135,10 @@ async fn dispatch(
     let Some(plugin) = instance.plugins.get(&plugin_name).cloned() else {
         return WebError::NotFound.render(&ctx);
     };
+    // The routes the kernel calls on its own (money the table allocated) are nobody else's.
+    if trama_manifest::is_kernel_only(&path) {
+        return WebError::NotFound.render(&ctx);
+    }
     let unsafe_method = !matches!(method, Method::GET | Method::HEAD);
     // The write rate first: a form with files is worth decoding only within it.
     if unsafe_method {

@@ -15,6 +15,7 @@
 //! |---|---|---|
 //! | funding a campaign | `funding` (external) → `campaign/{id}/budget` | `fund/{campaign}` |
 //! | adding budget | `funding` → `campaign/{id}/budget` | `topup/{campaign}/{request id}` |
+//! | money the coordination table allocated (kernel-only `POST /_kernel/budget/allocations`) | `funding` → `campaign/{id}/budget` | `topup/{campaign}/allocation/{proposal}` |
 //! | issuing a voucher | `campaign/{id}/budget` → `voucher/{code}` | `issue/{campaign}/{tax code}/{n}` |
 //! | redeeming | `voucher/{code}` → `merchant/{id}/owed` | `redeem/{merchant}/{request id}` |
 //! | (memorandum) | `memo/counterpart` → `memo/campaign/{id}/redeemed` | `…/memo` |
@@ -222,6 +223,8 @@ impl Plugin for Vouchers {
             .get("/api/merchants", merchants::api_list)
             .get("/api/merchant", merchants::api_me)
             .get("/api/dashboard", dash::api)
+            .get("/_kernel/budget/measures", budget::measures)
+            .post("/_kernel/budget/allocations", budget::allocate)
             .get("/api/personal-data", personal::export)
             .delete("/api/personal-data", personal::erase)
             .handle(request)

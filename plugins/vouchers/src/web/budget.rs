@@ -64,3 +64,51 @@ pub fn add(request: Request, params: Params) -> Result<Response> {
         page,
     )
 }
+
+/// The campaigns the coordination table may fund (`[budget] measures` of `plugin.toml`, called
+/// only by the kernel): every campaign not withdrawn, with its whole budget, what it committed
+/// (vouchers issued, transfers ordered), what was spent and what it still holds.
+pub fn measures(_request: Request, _params: Params) -> Result<Response> {
+    let figures = crate::dashboard::build(clock::today(), trama_sdk::i18n::Lang::It)?;
+    let mut measures = Vec::new();
+    for campaign in figures.campaigns {
+        if campaign::load(&campaign.id)?.data.state == campaign::State::Cancelled {
+            continue;
+        }
+        measures.push(json!({
+            "id": campaign.id,
+            "title": campaign.title,
+            "budget_cents": campaign.budget.cents,
+            "committed_cents": campaign.issued.cents,
+            "spent_cents": campaign.spent.cents,
+            "remaining_cents": campaign.remaining.cents,
+        }));
+    }
+    Response::json(&measures)
+}
+
+/// What the kernel sends when the table allocated money to a campaign.
+#[derive(serde::Deserialize)]
+struct Allocation {
+    measure: String,
+    amount_cents: i64,
+    /// `allocation/{proposal}`: the same on every node, so the budget grows once.
+    key: String,
+}
+
+/// Money the coordination table allocated to a campaign (`[budget] allocate`, called only by
+/// the kernel): added to its budget as an operator's addition is, once per key — a closed
+/// campaign then funds the next in its ranking. A withdrawn or unknown campaign refuses it
+/// (409, 404), and the kernel gives the money back to the fund.
+pub fn allocate(request: Request, _params: Params) -> Result<Response> {
+    let allocation: Allocation = request.json()?;
+    let funded = campaign::add_budget(
+        &allocation.measure,
+        allocation.amount_cents,
+        &allocation.key,
+        "@governance",
+        clock::now_ms(),
+    )?;
+    let doc = campaign::load(&allocation.measure)?;
+    Response::json(&json!({ "budget_cents": doc.data.budget_cents, "funded": funded }))
+}
