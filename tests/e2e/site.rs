@@ -161,25 +161,7 @@ async fn each_service_card_says_who_it_is_for_and_whether_it_is_open() {
         .await;
     assert_eq!(status, 201, "{campaign}");
     let (_, home) = visitor.page(&server, "/").await;
-    let month = [
-        "gennaio",
-        "febbraio",
-        "marzo",
-        "aprile",
-        "maggio",
-        "giugno",
-        "luglio",
-        "agosto",
-        "settembre",
-        "ottobre",
-        "novembre",
-        "dicembre",
-    ];
-    let (year, rest) = closes.split_once('-').expect("a date");
-    let (m, d) = rest.split_once('-').expect("a date");
-    let m: usize = m.parse().expect("a month");
-    let d: u32 = d.parse().expect("a day");
-    let italian = format!("{d} {} {year}", month[m - 1]);
+    let italian = crate::support::date_in_words(10);
     assert!(
         home.contains(&format!(
             "<span class=\"tag\">Aperto</span> Un bando aperto, fino al {italian}."

@@ -245,9 +245,24 @@ municipality_name = "Comune di Prova"
 voucher_code_prefix = "BS"
 "#;
 
+/// The master key file every test server seals with (host API 1.9, see docs/deployment.md),
+/// made once per run of the tests, outside any instance folder as a deployment keeps it.
+pub fn seal_keys() -> &'static Path {
+    static KEYS: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("trama-e2e-seal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a folder for the seal keys");
+        let path = dir.join("seal.keys");
+        std::fs::write(&path, trama::seal::Keyring::new_line("e2e") + "\n")
+            .expect("write the seal keys");
+        path
+    })
+}
+
 pub fn trama() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trama"));
     command.env("TRAMA_LOG", "warn");
+    command.env("TRAMA_SEAL_KEYS_FILE", seal_keys());
     // `trama check` links components as `serve` does: share the tests' compiled copies.
     command.env("TRAMA_CACHE_DIR", cache_dir());
     command

@@ -90,6 +90,31 @@ pub fn today_plus(days: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }
 
+/// `3 giugno 2025`: the date `days` after today (UTC) as Italian pages write it out.
+pub fn date_in_words(days: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "gennaio",
+        "febbraio",
+        "marzo",
+        "aprile",
+        "maggio",
+        "giugno",
+        "luglio",
+        "agosto",
+        "settembre",
+        "ottobre",
+        "novembre",
+        "dicembre",
+    ];
+    let date = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[usize::from(u8::from(date.month())) - 1],
+        date.year()
+    )
+}
+
 /// The `id` of a created record.
 pub fn id(answer: &Json) -> String {
     answer["id"].as_str().expect("an id").to_owned()

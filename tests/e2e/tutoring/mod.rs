@@ -149,27 +149,11 @@ pub(super) fn day_in_words(n: i64) -> String {
         "sabato",
         "domenica",
     ];
-    const MONTHS: [&str; 12] = [
-        "gennaio",
-        "febbraio",
-        "marzo",
-        "aprile",
-        "maggio",
-        "giugno",
-        "luglio",
-        "agosto",
-        "settembre",
-        "ottobre",
-        "novembre",
-        "dicembre",
-    ];
     let date = today() + time::Duration::days(n);
     format!(
-        "{} {} {} {}",
+        "{} {}",
         WEEKDAYS[usize::from(date.weekday().number_days_from_monday())],
-        date.day(),
-        MONTHS[usize::from(u8::from(date.month())) - 1],
-        date.year()
+        crate::support::date_in_words(n)
     )
 }
 

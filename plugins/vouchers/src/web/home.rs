@@ -9,22 +9,30 @@ use trama_sdk::router::Params;
 use trama_sdk::{Result, clock, identity, t};
 
 use super::{OPERATORS, lang};
-use crate::campaign::{CAMPAIGNS, CampaignView, Phase, State};
+use crate::campaign::{CAMPAIGNS, Campaign, CampaignView, Phase, State};
 use crate::config::Settings;
 use crate::web::applications;
+use trama_sdk::store::Doc;
 
-pub fn page(request: Request, _: Params) -> Result<Response> {
-    let lang = lang(&request);
-    let settings = Settings::load()?;
-    let today = clock::today();
-    let open: Vec<CampaignView> = CAMPAIGNS
+/// The campaigns taking applications `today`, the first to close first (at most 200).
+fn open_campaigns(today: trama_sdk::clock::Date) -> Result<Vec<Doc<Campaign>>> {
+    Ok(CAMPAIGNS
         .query()
         .filter("state", trama_sdk::store::Cmp::Eq, "active")
         .order_by("closes_on")
         .limit(200)
         .fetch()?
-        .iter()
+        .into_iter()
         .filter(|doc| doc.data.state == State::Active && doc.data.phase(today) == Phase::Open)
+        .collect())
+}
+
+pub fn page(request: Request, _: Params) -> Result<Response> {
+    let lang = lang(&request);
+    let settings = Settings::load()?;
+    let today = clock::today();
+    let open: Vec<CampaignView> = open_campaigns(today)?
+        .iter()
         .map(|doc| CampaignView::new(doc, today, lang))
         .collect();
     let user = identity::caller();
@@ -50,15 +58,7 @@ pub fn page(request: Request, _: Params) -> Result<Response> {
 pub fn status(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let today = clock::today();
-    let open: Vec<_> = CAMPAIGNS
-        .query()
-        .filter("state", trama_sdk::store::Cmp::Eq, "active")
-        .order_by("closes_on")
-        .limit(200)
-        .fetch()?
-        .into_iter()
-        .filter(|doc| doc.data.state == State::Active && doc.data.phase(today) == Phase::Open)
-        .collect();
+    let open = open_campaigns(today)?;
     let answer = match open.first() {
         None => Availability::closed(t!("vouchers.status.none")),
         Some(first) => {
