@@ -1,0 +1,74 @@
+//! # casework — the social case file (cartella sociale)
+//!
+//! The welcome desk of the social services opens a case for a person: who they are (name,
+//! codice fiscale, contacts), who lives with them, their needs from the territory's taxonomy,
+//! and their consent to processing with the version of the notice they were given. The case
+//! is assigned to a care manager and a care team. The care manager keeps notes (a sensitive
+//! note is sealed with the instance's keys, never in plain text in the store), a personal plan
+//! of goals and actions, and closes the case with an outcome from a fixed list.
+//!
+//! Only the assigned care manager, the supervisors of the case's team and the person
+//! themselves see a case — everyone else gets `404` — and every read is audited with the
+//! reader's relation (see [`access`]). Supervisors see statistics with small cells suppressed
+//! (see [`stats`]). Paths below are under `/p/casework`.
+//!
+//! | route | who | what |
+//! |---|---|---|
+//! | `GET /` | logged in | the desk: the intake form and the care manager's cases; a supervisor's teams' cases; the person's own case |
+//! | `POST /cases`, `POST /api/cases` | care manager | intake (`name, tax_code, phone, email, address, household, needs, team, care_manager, consent`); `201` `{id}` |
+//! | `GET /cases/{id}`, `GET /api/cases/{id}` | assigned, supervisor, the person | the file (the person: a summary without sensitive notes); audited |
+//! | `POST /cases/{id}/notes` (+ `/api/`) | assigned, supervisor | a note (`text`, `sensitive`) |
+//! | `POST /cases/{id}/goals` (+ `/api/`) | assigned, supervisor | a goal of the plan (`text`) |
+//! | `POST /cases/{id}/actions` (+ `/api/`) | assigned, supervisor | an action of a goal (`goal`, `text`) |
+//! | `POST /cases/{id}/progress` (+ `/api/`) | assigned, supervisor | a goal's or action's status (`item`: `2` or `2.1`, `status`) |
+//! | `POST /cases/{id}/close` (+ `/api/`) | assigned, supervisor | closure (`outcome`, `note`) |
+//! | `GET /stats`, `GET /api/stats` | supervisor, admin | cases by need and by outcome, counts under 5 shown as `< 5` |
+//! | `GET /staff`, `POST /staff` (+ `/api/`) | admin | care teams of staff (`username`, `teams`) |
+//! | `GET /api/mine` | logged in | the person's own case for `/me` |
+//! | `GET/DELETE /api/personal-data` | the kernel, as the person | download and erasure (see [`personal`]) |
+
+pub mod access;
+pub mod case;
+pub mod config;
+pub mod note;
+pub mod personal;
+pub mod plan;
+pub mod stats;
+mod web;
+
+use trama_sdk::http::{Request, Response};
+use trama_sdk::router::Router;
+use trama_sdk::twin::Twins;
+use trama_sdk::{Plugin, Result};
+
+use web::{admin, desk, file};
+
+/// The plugin: public so that the native tests can name it.
+#[derive(Default)]
+pub struct Casework;
+
+impl Plugin for Casework {
+    fn handle(&self, request: Request) -> Result<Response> {
+        Router::new()
+            .get("/", desk::home)
+            .post_twin("/cases", desk::intake)
+            .get("/cases/{id}", file::page)
+            .get("/api/cases/{id}", file::api)
+            .post_twin("/cases/{id}/notes", file::add_note)
+            .post_twin("/cases/{id}/goals", file::add_goal)
+            .post_twin("/cases/{id}/actions", file::add_action)
+            .post_twin("/cases/{id}/progress", file::progress)
+            .post_twin("/cases/{id}/close", file::close)
+            .get("/stats", admin::stats_page)
+            .get("/api/stats", admin::stats_api)
+            .get("/staff", admin::staff_page)
+            .post_twin("/staff", admin::set_staff)
+            .get("/api/mine", personal::mine)
+            .get("/api/personal-data", personal::export)
+            .delete("/api/personal-data", personal::erase)
+            .handle(request)
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+trama_sdk::export_plugin!(Casework);

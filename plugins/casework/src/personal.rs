@@ -1,0 +1,77 @@
+//! The person's own case on `/me`, "download my data" and erasure.
+//!
+//! A case file is part of the social services' records, which the municipality must keep: an
+//! erasure unlinks the person's account from it (so they no longer reach it by logging in) and
+//! says so in `kept`, but does not delete or rewrite it. The download holds the case as the
+//! person reads it — without the sensitive notes, which stay sealed — and is an audited read.
+
+use serde_json::json;
+use trama_sdk::http::{Request, Response};
+use trama_sdk::mine::{self, Item};
+use trama_sdk::personal_data::{Erased, Export};
+use trama_sdk::router::Params;
+use trama_sdk::store::Cmp;
+use trama_sdk::{Result, audit, identity, t};
+
+use crate::case::CASES;
+use crate::note;
+use crate::web::BASE;
+use crate::web::desk::own_cases;
+
+/// `GET /api/mine`: the person's own cases.
+pub fn mine(_: Request, _: Params) -> Result<Response> {
+    let user = identity::require_login()?;
+    let items = own_cases(&user)?
+        .into_iter()
+        .map(|doc| Item {
+            title: t!("casework.mine.title", team = doc.data.team),
+            status: doc.data.status.label(),
+            href: format!("{BASE}/cases/{}", doc.id),
+            at: doc.data.opened_at,
+        })
+        .collect();
+    Response::json(&mine::newest_first(items))
+}
+
+/// `GET /api/personal-data`
+pub fn export(_: Request, _: Params) -> Result<Response> {
+    let user = identity::require_login()?;
+    let cases = own_cases(&user)?;
+    let mut notes = Vec::new();
+    for case in &cases {
+        audit::record(
+            "case.read.self",
+            &case.id,
+            &json!({ "reader": user.id, "relation": "self", "purpose": "personal_data" }),
+        )?;
+        for n in note::of_case(&case.id)? {
+            if !n.data.sensitive {
+                notes.push(json!({ "case": case.id, "at": n.data.at, "text": n.data.text }));
+            }
+        }
+    }
+    Export::new()
+        .with("cases", &cases)?
+        .with_value("notes", json!(notes))
+        .response()
+}
+
+/// `DELETE /api/personal-data`: unlinks the account, keeps the case files.
+pub fn erase(_: Request, _: Params) -> Result<Response> {
+    let user = identity::require_login()?;
+    let mut erased = Erased::default();
+    let linked = CASES
+        .query()
+        .filter("account", Cmp::Eq, user.id.as_str())
+        .fetch_all()?;
+    for doc in &linked {
+        let mut case = doc.data.clone();
+        case.account = None;
+        CASES.put_if_version(&doc.id, &case, doc.version)?;
+        erased.count(1);
+    }
+    if !linked.is_empty() || !own_cases(&user)?.is_empty() {
+        erased.keep(t!("casework.erasure.what"), t!("casework.erasure.why"));
+    }
+    erased.finish(&user)
+}
