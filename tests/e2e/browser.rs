@@ -342,7 +342,13 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
 async fn every_role_reaches_only_accessible_pages_that_fit_a_phone_in_a_real_browser() {
     let root = repo_root();
     let script = browser_tools(&root).with_file_name("crawl.mjs");
-    crate::support::build_named_plugins(&["vouchers", "tutoring", "admissions", "corporate-plans"]);
+    crate::support::build_named_plugins(&[
+        "vouchers",
+        "tutoring",
+        "admissions",
+        "corporate-plans",
+        "casework",
+    ]);
     let instance = TestInstance::example("monteserra");
     let people = [
         ("citizen", "cittadina", "citizen"),
@@ -352,6 +358,7 @@ async fn every_role_reaches_only_accessible_pages_that_fit_a_phone_in_a_real_bro
         ("committee", "commissione", "committee"),
         ("hr", "personale", "company_hr"),
         ("table", "tavolo", "governance"),
+        ("care", "assistente", "care_manager"),
     ];
     for (_, username, role) in people {
         add_user(&instance, username, role);
@@ -361,6 +368,35 @@ async fn every_role_reaches_only_accessible_pages_that_fit_a_phone_in_a_real_bro
     let operator = login(&server, "operatore").await;
     crate::support::accept_privacy(&operator, &server).await;
     open_campaign(&server, &operator).await;
+    // A case file with a confidential note, so the care manager's crawl reaches its pages.
+    let care = login(&server, "assistente").await;
+    crate::support::accept_privacy(&care, &server).await;
+    let (status, case) = care
+        .send_json(
+            &server,
+            Method::POST,
+            "/p/casework/api/cases",
+            &json!({
+                "name": "Maria Rossi",
+                "tax_code": "RSSMRA80A01H501U",
+                "needs": ["Casa e abitare", "Salute"],
+                "team": "Équipe Monteserra alta",
+                "household": ["Anna Rossi, figlia"],
+                "consent": "yes",
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{case}");
+    let case_id = case["id"].as_str().expect("a case id");
+    let (status, note) = care
+        .send_json(
+            &server,
+            Method::POST,
+            &format!("/p/casework/api/cases/{case_id}/notes"),
+            &json!({ "text": "Colloquio con la figlia", "sensitive": "yes" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{note}");
     let list = people
         .iter()
         .map(|(who, username, _)| format!("{who}={username}"))

@@ -10,6 +10,7 @@ mod admissions;
 mod boundary;
 mod browser;
 mod budget;
+mod casework;
 mod check_cli;
 mod connections;
 mod corporate_plans;
