@@ -19,6 +19,7 @@ async fn a_sensitive_note_is_sealed_at_rest_and_read_only_by_its_care_manager() 
     let instance = TestInstance::new("cartelle", CASEWORK);
     add_user(&instance, "carla", "care_manager");
     add_user(&instance, "dario", "care_manager");
+    add_user(&instance, "sara", "supervisor");
     let server = Server::start(&[instance.path()]);
     let carla = login(&server, "carla").await;
     let dario = login(&server, "dario").await;
@@ -63,6 +64,16 @@ async fn a_sensitive_note_is_sealed_at_rest_and_read_only_by_its_care_manager() 
         .get_json(&server, &format!("/p/casework/api/cases/{id}"))
         .await;
     assert_eq!(status, 404);
+
+    // A supervisor reads the statistics: one case, shown as "< 5", and no median from it.
+    let sara = login(&server, "sara").await;
+    accept_privacy(&sara, &server).await;
+    let (status, stats) = sara.page(&server, "/p/casework/stats").await;
+    assert_eq!(status, 200, "{stats}");
+    assert!(
+        stats.contains("alla chiusura") && stats.contains("non mostrato: cartelle misurate 0"),
+        "{stats}"
+    );
     server.kill();
 
     // In the database: the note only as sealed text, and the care manager's read in the audit.

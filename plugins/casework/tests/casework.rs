@@ -363,6 +363,23 @@ fn the_plan_and_the_closure_and_statistics_that_hide_small_counts() {
     );
     assert_eq!(stats["open"], "5");
     assert_eq!(stats["closed"], "< 5");
+    // Times: two cases closed (too few for a median); no first contact yet.
+    assert_eq!(stats["closure"]["cases"], "< 5");
+    assert_eq!(stats["closure"]["median_days"], Json::Null);
+    assert_eq!(stats["first_contact"]["cases"], "0");
+    // Two and a half days later the five open cases get their first note: a median to show.
+    host.advance(std::time::Duration::from_secs(60 * 60 * 60));
+    for id in &ids[2..] {
+        host.post(
+            Some(&carla),
+            &format!("/api/cases/{id}/notes"),
+            json!({ "text": "Primo colloquio", "sensitive": "no" }),
+        )
+        .assert_status(201);
+    }
+    let stats = host.get(Some(&nora), "/api/stats").assert_status(200).body;
+    assert_eq!(stats["first_contact"]["cases"], "5");
+    assert_eq!(stats["first_contact"]["median_days"], "2,5");
     let page = host.page(Some(&nora), "/stats").assert_status(200);
     assert_eq!(page.template.as_deref(), Some("stats.html"));
 }

@@ -17,9 +17,15 @@ use crate::stats;
 fn tables() -> Result<stats::Tables> {
     let settings = Settings::load()?;
     let cases = CASES.query().fetch_all()?;
+    // The first note of each case: notes come oldest first, so the first seen is kept.
+    let mut first_notes = std::collections::HashMap::new();
+    for note in crate::note::NOTES.query().order_by("at").fetch_all()? {
+        first_notes.entry(note.data.case).or_insert(note.data.at);
+    }
     Ok(stats::tables(
-        cases.iter().map(|d| &d.data),
+        cases.iter().map(|d| (d.id.as_str(), &d.data)),
         &settings.needs,
+        &first_notes,
     ))
 }
 
