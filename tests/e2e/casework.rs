@@ -20,6 +20,7 @@ async fn a_sensitive_note_is_sealed_at_rest_and_read_only_by_its_care_manager() 
     add_user(&instance, "carla", "care_manager");
     add_user(&instance, "dario", "care_manager");
     add_user(&instance, "sara", "supervisor");
+    add_user(&instance, "amministra", "admin");
     let server = Server::start(&[instance.path()]);
     let carla = login(&server, "carla").await;
     let dario = login(&server, "dario").await;
@@ -65,9 +66,30 @@ async fn a_sensitive_note_is_sealed_at_rest_and_read_only_by_its_care_manager() 
         .await;
     assert_eq!(status, 404);
 
-    // A supervisor reads the statistics: one case, shown as "< 5", and no median from it.
+    // The North team's supervisor sees the case with the form to give it to someone else.
     let sara = login(&server, "sara").await;
     accept_privacy(&sara, &server).await;
+    let admin = login(&server, "amministra").await;
+    accept_privacy(&admin, &server).await;
+    let (status, staff) = admin
+        .send_json(
+            &server,
+            Method::POST,
+            "/p/casework/api/staff",
+            &json!({ "username": "sara", "teams": ["Équipe Nord"] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{staff}");
+    let (status, page) = sara.page(&server, &format!("/p/casework/cases/{id}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Affida la cartella")
+            && page.contains("<option value=\"dario\">")
+            && page.contains(secret),
+        "{page}"
+    );
+
+    // The statistics: one case, shown as "< 5", and no median from it.
     let (status, stats) = sara.page(&server, "/p/casework/stats").await;
     assert_eq!(status, 200, "{stats}");
     assert!(

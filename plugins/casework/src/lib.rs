@@ -22,6 +22,7 @@
 //! | `POST /cases/{id}/actions` (+ `/api/`) | assigned, supervisor | an action of a goal (`goal`, `text`) |
 //! | `POST /cases/{id}/progress` (+ `/api/`) | assigned, supervisor | a goal's or action's status (`item`: `2` or `2.1`, `status`) |
 //! | `POST /cases/{id}/close` (+ `/api/`) | assigned, supervisor | closure (`outcome`, `note`) |
+//! | `POST /cases/{id}/assign` (+ `/api/`) | a supervisor of the case's team | another care manager (`care_manager`, a username) and/or team (`team`); audited |
 //! | `GET /stats`, `GET /api/stats` | supervisor, admin | cases by need and by outcome, counts under 5 shown as `< 5` |
 //! | `GET /staff`, `POST /staff` (+ `/api/`) | admin | care teams of staff (`username`, `teams`) |
 //! | `GET /api/mine` | logged in | the person's own case for `/me` |
@@ -59,6 +60,7 @@ impl Plugin for Casework {
             .post_twin("/cases/{id}/actions", file::add_action)
             .post_twin("/cases/{id}/progress", file::progress)
             .post_twin("/cases/{id}/close", file::close)
+            .post_twin("/cases/{id}/assign", file::assign)
             .get("/stats", admin::stats_page)
             .get("/api/stats", admin::stats_api)
             .get("/staff", admin::staff_page)

@@ -383,3 +383,40 @@ fn the_plan_and_the_closure_and_statistics_that_hide_small_counts() {
     let page = host.page(Some(&nora), "/stats").assert_status(200);
     assert_eq!(page.template.as_deref(), Some("stats.html"));
 }
+
+#[test]
+fn the_team_supervisor_gives_a_case_to_another_care_manager_and_team() {
+    let host = host();
+    let carla = host.account("carla", &["care_manager"]);
+    let dario = host.account("dario", &["care_manager"]);
+    let nora = host.account("nora", &["supervisor"]);
+    let admin = host.account("amministra", &["admin"]);
+    put_in_team(&host, &admin, "nora", "Nord");
+    let id = open(&host, &carla, intake("Persona", CODE, &["Casa"], "Nord"));
+    let path = format!("/api/cases/{id}/assign");
+
+    // Only the supervisor of the case's team; the care manager is told so.
+    let refused = host.post(Some(&carla), &path, json!({ "care_manager": "dario" }));
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    // A name that is no care manager, a team the instance does not have: beside their fields.
+    let wrong = host.post(
+        Some(&nora),
+        &path,
+        json!({ "care_manager": "nora", "team": "Est" }),
+    );
+    assert_eq!(wrong.problem_fields(), ["care_manager", "team"]);
+
+    // To Dario, in the South team: Carla no longer sees it, nor Nora (North), Dario does.
+    host.post(
+        Some(&nora),
+        &path,
+        json!({ "care_manager": "dario", "team": "Sud" }),
+    )
+    .assert_status(201);
+    let case = format!("/api/cases/{id}");
+    assert_eq!(host.get(Some(&carla), &case).status, 404);
+    assert_eq!(host.get(Some(&nora), &case).status, 404);
+    let read = host.get(Some(&dario), &case).assert_status(200);
+    assert_eq!(read.body["team"], "Sud");
+    assert!(host.audited(&id).contains(&"case.reassigned".to_owned()));
+}

@@ -1,5 +1,6 @@
 //! The case file: the page (staff see everything, the person a summary without sensitive
-//! notes), notes, the plan and closure. Every page view is an audited read.
+//! notes), notes, the plan, reassignment by the team's supervisor and closure. Every page view
+//! is an audited read.
 
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
@@ -8,11 +9,12 @@ use trama_sdk::input::{FormState, Input, Problems, with_form};
 use trama_sdk::router::Params;
 use trama_sdk::store::Doc;
 use trama_sdk::submit::Submission;
-use trama_sdk::{Result, audit, clock, local, t};
+use trama_sdk::{Error, Result, audit, clock, local, t};
 
 use super::desk::closed;
 use crate::access::{self, Relation};
 use crate::case::{CASES, Case, Outcome, Progress, State};
+use crate::config::Settings;
 use crate::note::{self, Note};
 use crate::plan;
 
@@ -91,6 +93,17 @@ fn render(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result
             .collect();
         context["progress"] = Value::Array(progress);
         context["outcomes"] = Value::Array(outcomes);
+        // The team's supervisor may give the case to another care manager or team.
+        if supervises(&doc.data, user)? {
+            let managers: Vec<Value> = identity::holders("care_manager")?
+                .iter()
+                .map(|u| json!({ "key": u.username, "text": u.display_name }))
+                .collect();
+            context["assign"] = json!({
+                "care_managers": managers,
+                "teams": Settings::load()?.teams,
+            });
+        }
         Response::render_with_status(status, "case.html", &with_form(context, form))
     } else {
         Response::render_with_status(status, "summary.html", &context)
@@ -218,4 +231,70 @@ pub fn close(request: Request, params: Params) -> Result<Response> {
         "case.closed",
         |case, input, now| plan::close(case, input, now).map(|o| o.key().to_owned()),
     )
+}
+
+/// Whether `user` supervises the case's care team: who may give the case to someone else.
+fn supervises(case: &Case, user: &User) -> Result<bool> {
+    Ok(user.has_role("supervisor") && access::teams_of(&user.id)?.contains(&case.team))
+}
+
+/// `POST /cases/{id}/assign` (+ `/api/`), a supervisor of the case's team: `care_manager` (the
+/// username of a care manager) and `team` (one of the instance's teams; unchanged when left
+/// out). From then on the care manager before no longer sees the case, and a supervisor of the
+/// old team neither, unless they supervise the new one; the change is audited with both names.
+pub fn assign(request: Request, params: Params) -> Result<Response> {
+    let user = identity::require_login()?;
+    let id = params.get("id")?.to_owned();
+    let (doc, _) = access::for_staff(&id, &user)?;
+    if !supervises(&doc.data, &user)? {
+        return Err(Error::forbidden(t!("casework.errors.supervisors_only")));
+    }
+    let settings = Settings::load()?;
+    let sub = Submission::read(&request, "assign", &["care_manager", "team"])?;
+    let show = |status, form| render(&id, &user, status, Some(form));
+    if doc.data.status == State::Closed {
+        return sub.failed(closed(), show);
+    }
+    let mut problems = Problems::default();
+    let username = sub.input.one("care_manager").unwrap_or_default().trim();
+    let manager = identity::holders("care_manager")?
+        .into_iter()
+        .find(|u| u.username == username);
+    if manager.is_none() {
+        problems.push("care_manager", t!("casework.problems.care_manager"));
+    }
+    let team = match sub.input.one("team").map(str::trim) {
+        Some(team) if !team.is_empty() => team.to_owned(),
+        _ => doc.data.team.clone(),
+    };
+    if !settings.teams.contains(&team) {
+        problems.push("team", t!("casework.problems.team"));
+    }
+    let Some(manager) = manager.filter(|_| problems.is_empty()) else {
+        return sub.refused(problems, show);
+    };
+    let from = doc.data.care_manager.clone();
+    let mut case = doc.data;
+    case.care_manager = manager.id.clone();
+    case.care_manager_name = manager.display_name.clone();
+    case.team = team.clone();
+    if let Err(err) = CASES.put_if_version(&id, &case, doc.version) {
+        return sub.failed(err, show);
+    }
+    audit::record(
+        "case.reassigned",
+        &id,
+        &json!({ "from": from, "to": manager.id, "team": team }),
+    )?;
+    // Back to the case while the supervisor still supervises its team, else to the desk.
+    let path = if supervises(&case, &user)? {
+        format!("/cases/{id}")
+    } else {
+        "/".to_owned()
+    };
+    sub.done(
+        &json!({ "id": id, "care_manager": manager.username, "team": team }),
+        &path,
+    )
+    .map(|answer| answer.with_notice(t!("casework.done.reassigned", name = manager.display_name)))
 }
