@@ -26,13 +26,7 @@ pub fn record<S: AsRef<str>>(out: &mut String, fields: &[S]) {
 }
 
 fn record_with<S: AsRef<str>>(out: &mut String, fields: &[S], separator: char) {
-    for (i, field) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(separator);
-        }
-        push_field(out, field.as_ref(), separator);
-    }
-    out.push_str("\r\n");
+    trama_common::csv::push_record(out, fields, separator);
 }
 
 /// A CSV export for people, in their language (see the module's notes).
@@ -59,7 +53,7 @@ impl Sheet {
     /// An empty sheet for a person who reads `lang`.
     pub fn new(lang: Lang) -> Self {
         Self {
-            out: String::from('\u{feff}'),
+            out: String::from(trama_common::csv::BOM),
             separator: match lang {
                 Lang::It => ';',
                 Lang::En => ',',
@@ -96,10 +90,7 @@ impl Sheet {
     /// An amount in cents as the spreadsheet reads a number in this language: `1234,56` or
     /// `1234.56`, without thousands separators (which would make it text).
     pub fn cents(&self, cents: i64) -> String {
-        let sign = if cents < 0 { "-" } else { "" };
-        let abs = cents.unsigned_abs();
-        let mark = self.lang.pick(',', '.');
-        format!("{sign}{}{mark}{:02}", abs / 100, abs % 100)
+        trama_common::csv::cents(cents, self.lang.pick(',', '.'))
     }
 
     /// "sì"/"yes"/"ja" or "no"/"nein".
@@ -118,67 +109,9 @@ impl Sheet {
     }
 }
 
-/// Quotes a field when it holds a comma, a quote, a line break or edge spaces, doubling inner
-/// quotes. A field a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) is
-/// prefixed with `'`, so a name like `=HYPERLINK(…)` stays text on an operator's computer.
-fn push_field(out: &mut String, field: &str, separator: char) {
-    let guarded;
-    let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_negative_number(field)
-    {
-        guarded = format!("'{field}");
-        guarded.as_str()
-    } else {
-        field
-    };
-    let needs_quotes = field.contains([separator, '"', '\r', '\n'])
-        || field.starts_with(' ')
-        || field.ends_with(' ');
-    if needs_quotes {
-        out.push('"');
-        out.push_str(&field.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(field);
-    }
-}
-
-/// `-12`, `-12,50`, `-12.50`: a negative amount, which a spreadsheet must read as a number.
-fn is_negative_number(field: &str) -> bool {
-    let Some(rest) = field.strip_prefix('-') else {
-        return false;
-    };
-    let mut parts = rest.splitn(2, [',', '.']);
-    let whole = parts.next().unwrap_or_default();
-    let fraction = parts.next().unwrap_or("0");
-    !whole.is_empty()
-        && whole.bytes().all(|b| b.is_ascii_digit())
-        && !fraction.is_empty()
-        && fraction.bytes().all(|b| b.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fields_are_quoted_only_when_needed() {
-        let mut out = String::new();
-        record(
-            &mut out,
-            &["a", "b, c", "say \"ciao\"", "two\nlines", " pad"],
-        );
-        assert_eq!(
-            out,
-            "a,\"b, c\",\"say \"\"ciao\"\"\",\"two\nlines\",\" pad\"\r\n"
-        );
-    }
-
-    #[test]
-    fn formulas_are_neutralised() {
-        let mut out = String::new();
-        record(&mut out, &["=1+1", "-2+3", "@x", "Anna", "-2", "-2.50"]);
-        assert_eq!(out, "'=1+1,'-2+3,'@x,Anna,-2,-2.50\r\n");
-    }
 
     #[test]
     fn an_italian_sheet_opens_in_columns_with_accents_and_amounts() {

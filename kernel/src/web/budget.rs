@@ -179,21 +179,6 @@ pub async fn show(ctx: Ctx) -> Response {
     }
 }
 
-/// A CSV cell: quoted when it holds the separator, a quote or a line break; a leading `=`,
-/// `+`, `-` or `@` made text (a spreadsheet would run it as a formula).
-fn cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
 /// The budget as a CSV an Italian spreadsheet opens right: a byte-order mark, `;` between
 /// fields, amounts with a decimal comma and no thousands separator.
 pub async fn csv(ctx: Ctx) -> Response {
@@ -204,14 +189,11 @@ pub async fn csv(ctx: Ctx) -> Response {
         Ok(figures) => figures,
         Err(err) => return err.render(&ctx),
     };
-    let amount = |cents: i64| {
-        let sign = if cents < 0 { "-" } else { "" };
-        let abs = cents.unsigned_abs();
-        format!("{sign}{},{:02}", abs / 100, abs % 100)
-    };
+    use trama_common::csv::{BOM, push_record};
+    let amount = |cents: i64| trama_common::csv::cents(cents, ',');
     let words = words(&ctx);
     let head = |key: &str| words.say(&format!("governance_budget.csv_{key}"), &[]);
-    let mut out = String::from("\u{feff}");
+    let mut out = String::from(BOM);
     let header = [
         "row",
         "id",
@@ -224,8 +206,7 @@ pub async fn csv(ctx: Ctx) -> Response {
         "remaining",
     ]
     .map(head);
-    out.push_str(&header.join(";"));
-    out.push_str("\r\n");
+    push_record(&mut out, &header, ';');
     let measure_row = head("row_measure");
     for m in &measures {
         let row = [
@@ -239,8 +220,7 @@ pub async fn csv(ctx: Ctx) -> Response {
             amount(m.spent),
             amount(m.remaining),
         ];
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(";"));
-        out.push_str("\r\n");
+        push_record(&mut out, &row, ';');
     }
     let funder_row = head("row_funder");
     let declared = &ctx.instance.manifest.budget.funders;
@@ -260,8 +240,7 @@ pub async fn csv(ctx: Ctx) -> Response {
             amount(f.spent),
             amount(f.available),
         ];
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(";"));
-        out.push_str("\r\n");
+        push_record(&mut out, &row, ';');
     }
     (
         StatusCode::OK,
@@ -391,18 +370,5 @@ pub async fn deposit(mut ctx: Ctx, body: Bytes) -> Response {
             }
             .render(&ctx)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cell;
-
-    #[test]
-    fn cells_are_quoted_and_never_formulas() {
-        assert_eq!(cell("Buoni spesa"), "Buoni spesa");
-        assert_eq!(cell("a;b"), "\"a;b\"");
-        assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 }
