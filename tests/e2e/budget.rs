@@ -182,6 +182,13 @@ async fn allocate_once(servers: &[&Server]) -> (String, String) {
     let (status, location) = propose(&comune, first, &measure, "5.000,00").await;
     assert_eq!(status, 303, "{location}");
     let number = location.rsplit('/').next().expect("number").to_owned();
+    // While it is being voted, its 5.000 are promised: a second proposal may ask only the rest.
+    let (status, page) = propose(&comune, last, &measure, "8.000,00").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("ma 5.000,00 € sono già chiesti da proposte di assegnazione in corso: restano 7.500,00 €, non si possono assegnare 8.000,00 €."),
+        "{page}"
+    );
     let (_, shown) = comune.page(first, &location).await;
     assert!(
         shown.contains("Assegnare 5.000,00 € del fondo di «Comune di Borgo Marino» alla misura «Buoni spesa 2026»")

@@ -208,6 +208,21 @@ pub async fn check(
             ],
         ));
     }
+    let promised = promised(instance, &funder.id).await?;
+    if promised > 0 && cents > available - promised {
+        return Err(refuse(
+            words,
+            "amount",
+            "amount_over_promised",
+            &[
+                ("amount", words.euros(cents)),
+                ("funder", format!("«{}»", funder.name)),
+                ("available", words.euros(available)),
+                ("promised", words.euros(promised)),
+                ("left", words.euros((available - promised).max(0))),
+            ],
+        ));
+    }
     let terms = Terms {
         funder: funder.id.clone(),
         funder_name: funder.name.clone(),
@@ -217,6 +232,24 @@ pub async fn check(
         cents,
     };
     Ok((vec![terms.change()], record(&terms)))
+}
+
+/// What allocation proposals still to be decided or carried out ask of `funder`'s fund, in
+/// cents: the fund does not hold it for them until they are applied, so without this two
+/// proposals voted side by side could each pass the check above and the second fail after its
+/// vote.
+async fn promised(instance: &Instance, funder: &str) -> Result<i64, GovernanceError> {
+    use crate::board::Status;
+    let board = Board::new(instance.db.clone(), instance.id());
+    let mut total = 0i64;
+    for status in [Status::Open, Status::Approved, Status::Applying] {
+        for proposal in board.with_status(status).await? {
+            if let Some(terms) = Terms::of(&proposal).filter(|t| t.funder == funder) {
+                total = total.saturating_add(terms.cents);
+            }
+        }
+    }
+    Ok(total)
 }
 
 /// The exact record of an allocation, as the diff is for a change of configuration: the two
