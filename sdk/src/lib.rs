@@ -158,6 +158,7 @@ pub mod quota;
 pub mod router;
 pub mod seal;
 pub mod settings;
+pub mod stats;
 pub mod store;
 pub mod submit;
 pub mod twin;

@@ -110,6 +110,8 @@ pub struct Notice {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// The path inside the instance the message is about, if any.
+    pub link: Option<String>,
 }
 
 /// Plugin `P` on one instance, its calls answered by the kernel; see the crate documentation.
@@ -486,6 +488,7 @@ impl<P: Plugin> TestHost<P> {
                 to: message.recipient,
                 subject: message.subject,
                 body: message.body,
+                link: message.link,
             })
             .collect()
     }

@@ -23,11 +23,13 @@
 //! | [`registry`] | (no event of its own) the provider register mirrored from the admissions events |
 //! | [`tutoring`] | `tutoring.lesson_booked`, `…_booking_cancelled`, `…_lesson_cancelled`, `…_attendance_recorded` |
 //! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed` |
+//! | [`surveys`] | `surveys.answered` |
 //! | [`hello`] | `hello.greeted` |
 
 pub mod admissions;
 pub mod hello;
 pub mod registry;
+pub mod surveys;
 pub mod tutoring;
 pub mod vouchers;
 
@@ -73,6 +75,7 @@ pub fn schemas() -> Vec<EventSchema> {
         EventSchema::of::<tutoring::AttendanceRecorded>(),
         EventSchema::of::<vouchers::VoucherIssued>(),
         EventSchema::of::<vouchers::VoucherRedeemed>(),
+        EventSchema::of::<surveys::SurveyAnswered>(),
         EventSchema::of::<hello::Greeted>(),
     ]
 }

@@ -73,6 +73,11 @@ pub struct AttendanceRecorded {
     pub present: Vec<String>,
     /// Children booked but absent (their hour is used).
     pub absent: Vec<String>,
+    /// The accounts of the families of the children present, where the family has one: who
+    /// received the service, for follow-ups such as a satisfaction survey. Empty when every
+    /// family present was registered at the desk without an account.
+    #[serde(default)]
+    pub accounts: Vec<String>,
 }
 
 impl Payload for AttendanceRecorded {

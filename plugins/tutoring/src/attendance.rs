@@ -12,6 +12,7 @@ use trama_sdk::store::{Batch, Doc};
 use trama_sdk::{Error, Result, audit, events, t};
 
 use crate::config::Settings;
+use crate::family::{CHILDREN, FAMILIES};
 use crate::lesson::{self, Attendance, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
 use crate::tutor::TUTORS;
 use trama_sdk::local;
@@ -39,6 +40,23 @@ pub fn read(input: &Input) -> Vec<String> {
         .into_iter()
         .map(str::to_owned)
         .collect()
+}
+
+/// The accounts of the families of `children` that manage their family online, each once and
+/// sorted: who received the lesson, for follow-ups such as a satisfaction survey.
+fn accounts_of(children: &[String]) -> Result<Vec<String>> {
+    let mut accounts = std::collections::BTreeSet::new();
+    for child in children {
+        let Some(child) = CHILDREN.get(child)? else {
+            continue;
+        };
+        if let Some(family) = FAMILIES.get(&child.data.family)?
+            && let Some(account) = family.data.user_id
+        {
+            accounts.insert(account);
+        }
+    }
+    Ok(accounts.into_iter().collect())
 }
 
 /// Records the register of lesson `id`: its tutor or an operator.
@@ -107,6 +125,7 @@ pub fn record(
                     minutes: doc.data.minutes,
                     present: present.to_vec(),
                     absent,
+                    accounts: accounts_of(present)?,
                 })?;
                 return Ok(doc);
             }

@@ -7,6 +7,7 @@
 mod month;
 mod race;
 mod reports;
+mod surveys;
 
 use serde_json::{Value as Json, json};
 
