@@ -371,6 +371,55 @@ async fn a_citizens_online_request_is_taken_and_becomes_their_case() {
         "{file}"
     );
 
+    // A document the person may see: a WebP (not taken by default) is refused beside the field,
+    // a PDF kept; the person downloads it, and the refused review form comes back filled in.
+    const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n";
+    const WEBP: &[u8] = b"RIFF\x24\0\0\0WEBPVP8 \x18\0\0\0\x30\x01\0\x9d\x01\x2a\x01\0\x01\0";
+    let upload = format!("{case_page}/attachments");
+    let refused = carla
+        .post_multipart(
+            &server,
+            &upload,
+            &[("shareable", "yes")],
+            &[("file", "foto.webp", "image/webp", WEBP)],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let page = refused.text().await.expect("page");
+    assert!(
+        page.contains("id=\"f-file-error\"") && page.contains("PDF, JPEG, PNG"),
+        "{page}"
+    );
+    let kept = carla
+        .post_multipart(
+            &server,
+            &upload,
+            &[("title", "Lettera di sfratto"), ("shareable", "yes")],
+            &[("file", "sfratto.pdf", "application/pdf", PDF)],
+        )
+        .await;
+    assert_eq!(kept.status().as_u16(), 303);
+    let (_, file) = carla.page(&server, &case_page).await;
+    let link = file
+        .split("href=\"")
+        .find(|part| part.contains("/attachments/"))
+        .and_then(|part| part.split('"').next())
+        .expect("a link to the document")
+        .to_owned();
+    let review = carla
+        .post_form(
+            &server,
+            &format!("{case_page}/reviews"),
+            &[("note", "Primo colloquio"), ("plan", "")],
+        )
+        .await;
+    assert_eq!(review.status().as_u16(), 422);
+    let page = review.text().await.expect("page");
+    assert!(
+        page.contains("Primo colloquio") && page.contains("v-plan-error"),
+        "{page}"
+    );
+
     // The person is told, and finds their case on their own page.
     let (status, inbox) = mario.get_json(&server, "/notifications").await;
     assert_eq!(status, 200);
@@ -396,7 +445,18 @@ async fn a_citizens_online_request_is_taken_and_becomes_their_case() {
     );
     let (status, summary) = mario.page(&server, &case_page).await;
     assert_eq!(status, 200);
-    assert!(summary.contains("La tua cartella sociale"), "{summary}");
+    assert!(
+        summary.contains("La tua cartella sociale") && summary.contains("Lettera di sfratto"),
+        "{summary}"
+    );
+    let response = mario
+        .http
+        .get(server.url(&link))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.bytes().await.expect("bytes").as_ref(), PDF);
     // A care manager outside the team sees neither the request nor the case.
     let ugo = login(&server, "ugo").await;
     let (status, _) = ugo
