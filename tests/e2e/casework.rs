@@ -340,7 +340,13 @@ async fn a_citizens_online_request_is_taken_and_becomes_their_case() {
     assert_eq!(status, 200);
     assert_eq!(mine[0]["status"], "in attesa", "{mine}");
 
-    // The care manager finds it in the queue and takes it from its page.
+    // The care manager finds it from the desk, in the queue, and takes it from its page.
+    let (status, desk) = carla.page(&server, "/p/casework/").await;
+    assert_eq!(status, 200);
+    assert!(
+        desk.contains("/p/casework/requests") && desk.contains("i-manager-hint"),
+        "{desk}"
+    );
     let (status, queue) = carla.page(&server, "/p/casework/requests").await;
     assert_eq!(status, 200);
     assert!(

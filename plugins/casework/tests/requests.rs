@@ -158,6 +158,14 @@ fn taking_a_request_opens_the_case_with_its_data_and_tells_the_person() {
     // A supervisor who is no care manager names one; a team is needed while it has none.
     let refused = host.post(Some(&sara), &format!("{path}/take"), json!({}));
     assert_eq!(refused.problem_fields(), ["team", "care_manager"]);
+    assert!(
+        refused
+            .body
+            .to_string()
+            .contains("nome utente del case manager"),
+        "{}",
+        refused.body
+    );
     let taken = host
         .post(
             Some(&sara),

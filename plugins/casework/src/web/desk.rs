@@ -116,6 +116,16 @@ pub(crate) fn assignee(named: Option<&str>, desk: &User) -> Result<Option<User>>
     }
 }
 
+/// Why no care manager was found: none named by a supervisor who is no care manager, or a name
+/// that is no care manager's.
+pub(crate) fn no_manager(named: Option<&str>) -> String {
+    if named.map(str::trim).unwrap_or_default().is_empty() {
+        t!("casework.request.problems.name_manager")
+    } else {
+        t!("casework.problems.care_manager")
+    }
+}
+
 /// `POST /cases` and `POST /api/cases` (care managers; a supervisor too, naming the care
 /// manager): the intake at the desk. A person with an open case already gets no second one
 /// unless a supervisor confirms it (see [`opening::duplicate`]).
@@ -133,7 +143,7 @@ pub fn intake(request: Request, _: Params) -> Result<Response> {
     let mut problems = Problems::default();
     let manager = assignee(intake.care_manager.as_deref(), &desk)?;
     if manager.is_none() {
-        problems.push("care_manager", t!("casework.problems.care_manager"));
+        problems.push("care_manager", no_manager(intake.care_manager.as_deref()));
     }
     let existing = opening::duplicate(&intake.person.tax_code, &sub.input, &desk, &mut problems)?;
     let Some(manager) = manager.filter(|_| problems.is_empty()) else {

@@ -13,7 +13,7 @@ use trama_sdk::submit::Submission;
 use trama_sdk::{Error, Result, audit, clock, local, store, t};
 
 use super::BASE;
-use super::desk::assignee;
+use super::desk::{assignee, no_manager};
 use crate::access;
 use crate::case::Consent;
 use crate::config::Settings;
@@ -275,7 +275,7 @@ pub fn take(request: Request, params: Params) -> Result<Response> {
     }
     let manager = assignee(sub.input.one("care_manager"), &user)?;
     if manager.is_none() {
-        problems.push("care_manager", t!("casework.problems.care_manager"));
+        problems.push("care_manager", no_manager(sub.input.one("care_manager")));
     }
     let existing = opening::duplicate(&doc.data.person.tax_code, &sub.input, &user, &mut problems)?;
     let Some(manager) = manager.filter(|_| problems.is_empty()) else {
