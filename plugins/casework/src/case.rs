@@ -139,7 +139,7 @@ pub struct Intake {
     pub care_manager: Option<String>,
 }
 
-fn text(input: &Input, field: &str, max: usize, problems: &mut Problems) -> String {
+pub(crate) fn text(input: &Input, field: &str, max: usize, problems: &mut Problems) -> String {
     let value = input.one(field).unwrap_or_default().to_owned();
     if value.chars().count() > max {
         problems.push(field, t!("casework.problems.too_long", max = max));
@@ -147,32 +147,9 @@ fn text(input: &Input, field: &str, max: usize, problems: &mut Problems) -> Stri
     value
 }
 
-/// Reads an intake; every problem is reported at once, beside its field. The needs and the
-/// team must be the instance's own (settings), the tax code a valid codice fiscale, and the
-/// person must have agreed to the notice.
-pub fn check(input: &Input, settings: &Settings, lang: Lang) -> Result<Intake, Problems> {
-    let mut problems = Problems::default();
-    let name = text(input, "name", 120, &mut problems);
-    if name.is_empty() {
-        problems.push("name", t!("casework.problems.name_missing"));
-    }
-    let tax_code = match input.one("tax_code").map(fiscal::tax_code) {
-        None => {
-            problems.push("tax_code", t!("casework.problems.tax_code_missing"));
-            String::new()
-        }
-        Some(Err(err)) => {
-            problems.push("tax_code", err.describe(lang));
-            String::new()
-        }
-        Some(Ok(code)) => code,
-    };
-    let phone = text(input, "phone", 40, &mut problems);
-    let email = text(input, "email", 200, &mut problems);
-    if !email.is_empty() && !email.contains('@') {
-        problems.push("email", t!("casework.problems.email"));
-    }
-    let address = text(input, "address", 200, &mut problems);
+/// The household, one member a line (`name, relationship`), as the desk and the person's own
+/// request write it.
+pub(crate) fn household(input: &Input, problems: &mut Problems) -> Vec<Member> {
     let mut household = Vec::new();
     for line in input.many("household").iter().flat_map(|v| v.lines()) {
         let line = line.trim();
@@ -193,6 +170,11 @@ pub fn check(input: &Input, settings: &Settings, lang: Lang) -> Result<Intake, P
     if household.len() > 20 {
         problems.push("household", t!("casework.problems.household_many"));
     }
+    household
+}
+
+/// The needs, each one of the instance's taxonomy, at least one.
+pub(crate) fn needs(input: &Input, settings: &Settings, problems: &mut Problems) -> Vec<String> {
     let mut needs: Vec<String> = Vec::new();
     for need in input.many("needs") {
         if !settings.needs.iter().any(|known| known == need) {
@@ -204,6 +186,59 @@ pub fn check(input: &Input, settings: &Settings, lang: Lang) -> Result<Intake, P
     if needs.is_empty() && problems.for_field("needs").is_none() {
         problems.push("needs", t!("casework.problems.needs_missing"));
     }
+    needs
+}
+
+/// Who the person is: name, codice fiscale (`asserted` by their SPID/CIE login, or typed and
+/// checked), phone, e-mail and address.
+pub(crate) fn person(
+    input: &Input,
+    lang: Lang,
+    asserted: Option<&str>,
+    problems: &mut Problems,
+) -> Person {
+    let name = text(input, "name", 120, problems);
+    if name.is_empty() {
+        problems.push("name", t!("casework.problems.name_missing"));
+    }
+    // A code asserted by SPID/CIE is the person's own: never typed, so never mistyped.
+    let tax_code = match asserted {
+        Some(code) => code.to_owned(),
+        None => match input.one("tax_code").map(fiscal::tax_code) {
+            None => {
+                problems.push("tax_code", t!("casework.problems.tax_code_missing"));
+                String::new()
+            }
+            Some(Err(err)) => {
+                problems.push("tax_code", err.describe(lang));
+                String::new()
+            }
+            Some(Ok(code)) => code,
+        },
+    };
+    let phone = text(input, "phone", 40, problems);
+    let email = text(input, "email", 200, problems);
+    if !email.is_empty() && !email.contains('@') {
+        problems.push("email", t!("casework.problems.email"));
+    }
+    let address = text(input, "address", 200, problems);
+    Person {
+        name,
+        tax_code,
+        phone,
+        email,
+        address,
+    }
+}
+
+/// Reads an intake; every problem is reported at once, beside its field. The needs and the
+/// team must be the instance's own (settings), the tax code a valid codice fiscale, and the
+/// person must have agreed to the notice.
+pub fn check(input: &Input, settings: &Settings, lang: Lang) -> Result<Intake, Problems> {
+    let mut problems = Problems::default();
+    let person = person(input, lang, None, &mut problems);
+    let household = household(input, &mut problems);
+    let needs = needs(input, settings, &mut problems);
     let team = input.one("team").unwrap_or_default().to_owned();
     if !settings.teams.contains(&team) {
         problems.push("team", t!("casework.problems.team"));
@@ -214,13 +249,7 @@ pub fn check(input: &Input, settings: &Settings, lang: Lang) -> Result<Intake, P
     }
     let care_manager = input.one("care_manager").map(str::to_owned);
     problems.into_result(Intake {
-        person: Person {
-            name,
-            tax_code,
-            phone,
-            email,
-            address,
-        },
+        person,
         household,
         needs,
         team,
@@ -234,12 +263,7 @@ mod tests {
     use trama_sdk::i18n;
 
     fn settings() -> Settings {
-        Settings {
-            needs: vec!["Casa".into(), "Lavoro".into()],
-            teams: vec!["Nord".into()],
-            consent_version: "v1".into(),
-            consent_text: "Informativa".into(),
-        }
+        Settings::sample()
     }
 
     #[test]

@@ -23,17 +23,31 @@
 //! | `POST /cases/{id}/progress` (+ `/api/`) | assigned, supervisor | a goal's or action's status (`item`: `2` or `2.1`, `status`) |
 //! | `POST /cases/{id}/close` (+ `/api/`) | assigned, supervisor | closure (`outcome`, `note`) |
 //! | `POST /cases/{id}/assign` (+ `/api/`) | a supervisor of the case's team | another care manager (`care_manager`, a username) and/or team (`team`); audited |
+//! | `POST /cases/{id}/review-date` (+ `/api/`) | assigned, supervisor | the next review of the plan (`date`); audited |
+//! | `POST /cases/{id}/reviews` (+ `/api/`) | assigned, supervisor | a review (`note`, `plan`, `next`); sets the next date; audited |
+//! | `POST /cases/{id}/attachments` (+ `/api/`) | assigned, supervisor | a document (form with files: `file`, `title`, `shareable`); audited |
+//! | `GET /cases/{id}/attachments/{file}` | who sees the case (the person: shareable ones) | the document; every download audited |
 //! | `GET /stats`, `GET /api/stats` | supervisor, admin | cases by need and by outcome, counts under 5 shown as `< 5` |
 //! | `GET /staff`, `POST /staff` (+ `/api/`) | admin | care teams of staff (`username`, `teams`) |
+//! | `GET /ask` | logged in | the person's online request for help, and the state of theirs |
+//! | `POST /requests`, `POST /api/requests` | logged in | a request (`name, tax_code, phone, email, address, household, needs, text, consent`; the code comes from SPID/CIE when asserted); `201` `{id}` |
+//! | `GET /requests`, `GET /api/requests` | care manager, supervisor (the API: anyone, their own) | the queue of waiting requests: all without a team, their teams' ones |
+//! | `GET /requests/{id}` (+ `/api/`) | staff who see it, the person | the request; audited |
+//! | `POST /requests/{id}/team` (+ `/api/`) | a supervisor who sees it | gives it a care team (`team`) |
+//! | `POST /requests/{id}/take` (+ `/api/`) | staff who see it | opens the case (`care_manager`, `team`, `confirm_duplicate`), tells the person |
 //! | `GET /api/mine` | logged in | the person's own case for `/me` |
 //! | `GET/DELETE /api/personal-data` | the kernel, as the person | download and erasure (see [`personal`]) |
 
 pub mod access;
+pub mod attachment;
 pub mod case;
 pub mod config;
 pub mod note;
+pub mod opening;
 pub mod personal;
 pub mod plan;
+pub mod request;
+pub mod review;
 pub mod stats;
 mod web;
 
@@ -42,7 +56,7 @@ use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Plugin, Result};
 
-use web::{admin, desk, file};
+use web::{admin, attachments, desk, file, requests, reviews};
 
 /// The plugin: public so that the native tests can name it.
 #[derive(Default)]
@@ -61,14 +75,41 @@ impl Plugin for Casework {
             .post_twin("/cases/{id}/progress", file::progress)
             .post_twin("/cases/{id}/close", file::close)
             .post_twin("/cases/{id}/assign", file::assign)
+            .post_twin("/cases/{id}/review-date", reviews::set_date)
+            .post_twin("/cases/{id}/reviews", reviews::add)
+            .post_twin("/cases/{id}/attachments", attachments::upload)
+            .get("/cases/{id}/attachments/{file}", attachments::download)
             .get("/stats", admin::stats_page)
             .get("/api/stats", admin::stats_api)
             .get("/staff", admin::staff_page)
             .post_twin("/staff", admin::set_staff)
+            .get("/ask", requests::ask)
+            .get("/requests", requests::queue_page)
+            .get("/api/requests", requests::list_api)
+            .post_twin("/requests", requests::send)
+            .get("/requests/{id}", requests::page)
+            .get("/api/requests/{id}", requests::api)
+            .post_twin("/requests/{id}/team", requests::set_team)
+            .post_twin("/requests/{id}/take", requests::take)
             .get("/api/mine", personal::mine)
             .get("/api/personal-data", personal::export)
             .delete("/api/personal-data", personal::erase)
             .handle(request)
+    }
+
+    fn run_job(&self, name: &str) -> Result<()> {
+        match name {
+            review::JOB => {
+                let sent = review::run(trama_sdk::clock::now_ms())?;
+                if sent.queued > 0 {
+                    trama_sdk::log::info(format!("{} review reminders queued", sent.queued));
+                }
+                Ok(())
+            }
+            other => Err(trama_sdk::Error::not_found(format!(
+                "there is no job named `{other}`"
+            ))),
+        }
     }
 }
 

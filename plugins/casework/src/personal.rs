@@ -15,12 +15,20 @@ use trama_sdk::{Result, audit, identity, t};
 
 use crate::case::CASES;
 use crate::note;
+use crate::request::REQUESTS;
 use crate::web::BASE;
 use crate::web::desk::own_cases;
+use crate::web::requests::own_requests;
 
-/// `GET /api/mine`: the person's own cases.
+/// `GET /api/mine`: the person's own cases, and their requests for help with their state.
 pub fn mine(_: Request, _: Params) -> Result<Response> {
     let user = identity::require_login()?;
+    let requests = own_requests(&user)?.into_iter().map(|doc| Item {
+        title: t!("casework.request.mine"),
+        status: doc.data.stage.label(),
+        href: format!("{BASE}/requests/{}", doc.id),
+        at: doc.data.taken_at.unwrap_or(doc.data.sent_at),
+    });
     let items = own_cases(&user)?
         .into_iter()
         .map(|doc| Item {
@@ -29,6 +37,7 @@ pub fn mine(_: Request, _: Params) -> Result<Response> {
             href: format!("{BASE}/cases/{}", doc.id),
             at: doc.data.opened_at,
         })
+        .chain(requests)
         .collect();
     Response::json(&mine::newest_first(items))
 }
@@ -38,7 +47,14 @@ pub fn export(_: Request, _: Params) -> Result<Response> {
     let user = identity::require_login()?;
     let cases = own_cases(&user)?;
     let mut notes = Vec::new();
+    let mut documents = Vec::new();
     for case in &cases {
+        // The documents shared with the person, by name (the files stay with the case).
+        for doc in crate::attachment::of_case(&case.id)? {
+            if doc.data.shareable {
+                documents.push(json!({ "case": case.id, "title": doc.data.title, "name": doc.data.file.name, "at": doc.data.at }));
+            }
+        }
         audit::record(
             "case.read.self",
             &case.id,
@@ -50,9 +66,13 @@ pub fn export(_: Request, _: Params) -> Result<Response> {
             }
         }
     }
+    // The requests as the person sent them: what they wrote is theirs to read back.
+    let requests = own_requests(&user)?;
     Export::new()
         .with("cases", &cases)?
+        .with("requests", &requests)?
         .with_value("notes", json!(notes))
+        .with_value("documents", json!(documents))
         .response()
 }
 
@@ -68,6 +88,11 @@ pub fn erase(_: Request, _: Params) -> Result<Response> {
         let mut case = doc.data.clone();
         case.account = None;
         CASES.put_if_version(&doc.id, &case, doc.version)?;
+        erased.count(1);
+    }
+    // A request is the person's own message: deleted. One already taken lives on in its case.
+    for doc in own_requests(&user)? {
+        REQUESTS.delete(&doc.id)?;
         erased.count(1);
     }
     if !linked.is_empty() || !own_cases(&user)?.is_empty() {

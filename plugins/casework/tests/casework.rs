@@ -105,7 +105,7 @@ fn intake_records_the_person_the_household_the_needs_and_the_consent() {
         form.body
     );
     // Assigning to somebody who is not a care manager is refused.
-    let mut body = intake("Mario Rossi", CODE, &["Casa"], "Nord");
+    let mut body = intake("Anna Verdi", "RSSMRA80A02H501Z", &["Casa"], "Nord");
     body["care_manager"] = json!("nessuno");
     let refused = host.post(Some(&carla), "/api/cases", body);
     assert_eq!(refused.problem_fields(), ["care_manager"]);
@@ -280,7 +280,16 @@ fn the_plan_and_the_closure_and_statistics_that_hide_small_counts() {
     let carla = host.account("carla", &["care_manager"]);
     let nora = host.account("nora", &["supervisor"]);
     let citizen = host.account("ugo", &["citizen"]);
-    let codes = [CODE; 7];
+    // Seven people: one open case each (a second for the same person needs a supervisor).
+    let codes = [
+        CODE,
+        "RSSMRA80A02H501Z",
+        "RSSMRA80A03H501B",
+        "RSSMRA80A04H501D",
+        "RSSMRA80A05H501H",
+        "RSSMRA80A06H501J",
+        "RSSMRA80A07H501L",
+    ];
     let mut ids = Vec::new();
     for (i, code) in codes.iter().enumerate() {
         let needs: &[&str] = if i < 6 {

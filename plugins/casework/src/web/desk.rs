@@ -3,27 +3,35 @@
 
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
-use trama_sdk::i18n::lang;
+use trama_sdk::i18n::{self, lang};
 use trama_sdk::identity::{self, User};
-use trama_sdk::input::{FormState, with_form};
+use trama_sdk::input::{FormState, Problems, with_form};
 use trama_sdk::router::Params;
 use trama_sdk::store::{Cmp, Doc};
 use trama_sdk::submit::Submission;
-use trama_sdk::{Error, Result, audit, clock, local, t};
+use trama_sdk::{Error, Result, clock, local, store, t};
 
-use super::{CARE_MANAGERS, SUPERVISORS};
+use super::{CARE_MANAGERS, DESK, SUPERVISORS};
 use crate::access::teams_of;
 use crate::case::{self, CASES, Case, Consent, State};
 use crate::config::Settings;
+use crate::opening::{self, Opening};
+use crate::review;
 
-fn line(doc: &Doc<Case>) -> Value {
-    json!({
+fn line(doc: &Doc<Case>) -> Result<Value> {
+    // The next review of an open case, marked when it is past.
+    let review = match doc.data.status {
+        State::Open => review::shown(review::next_of(&doc.id)?, clock::now_ms(), i18n::current()),
+        State::Closed => Value::Null,
+    };
+    Ok(json!({
         "id": doc.id,
         "name": doc.data.person.name,
         "team": doc.data.team,
         "status": doc.data.status.label(),
         "opened": local::numeric(doc.data.opened_at),
-    })
+        "review": review,
+    }))
 }
 
 /// The cases of the person calling: linked to their account, or under their tax code.
@@ -58,7 +66,7 @@ fn page(status: u16, form: Option<FormState>) -> Result<Response> {
             .fetch_all()?
             .iter()
             .map(line)
-            .collect();
+            .collect::<Result<_>>()?;
     }
     let mut supervised = Vec::new();
     if identity::has_role("supervisor") {
@@ -68,12 +76,16 @@ fn page(status: u16, form: Option<FormState>) -> Result<Response> {
                 .filter("team", Cmp::Eq, team.as_str())
                 .order_by_desc("opened_at")
                 .fetch_all()?;
-            supervised.extend(docs.iter().map(line));
+            for doc in &docs {
+                supervised.push(line(doc)?);
+            }
         }
     }
-    let own: Vec<Value> = own_cases(&user)?.iter().map(line).collect();
+    let own: Vec<Value> = own_cases(&user)?.iter().map(line).collect::<Result<_>>()?;
     let context = json!({
         "care_manager": CARE_MANAGERS.admits(),
+        "desk": DESK.admits(),
+        "can_confirm": identity::has_role("supervisor"),
         "supervisor": SUPERVISORS.admits(),
         "admin": identity::has_role("admin"),
         "assigned": assigned,
@@ -93,61 +105,67 @@ pub fn home(_: Request, _: Params) -> Result<Response> {
 }
 
 /// The care manager the case goes to: the one named (a holder of `care_manager`), or the one
-/// at the desk.
-fn assignee(named: Option<&str>, desk: &User) -> Result<Option<User>> {
-    match named {
-        None => Ok(Some(desk.clone())),
+/// at the desk when they are a care manager themselves.
+pub(crate) fn assignee(named: Option<&str>, desk: &User) -> Result<Option<User>> {
+    match named.map(str::trim).filter(|name| !name.is_empty()) {
+        None if desk.has_role("care_manager") => Ok(Some(desk.clone())),
+        None => Ok(None),
         Some(username) => Ok(identity::holders("care_manager")?
             .into_iter()
             .find(|u| u.username == username)),
     }
 }
 
-/// `POST /cases` and `POST /api/cases` (care managers): the intake at the desk.
+/// Why no care manager was found: none named by a supervisor who is no care manager, or a name
+/// that is no care manager's.
+pub(crate) fn no_manager(named: Option<&str>) -> String {
+    if named.map(str::trim).unwrap_or_default().is_empty() {
+        t!("casework.request.problems.name_manager")
+    } else {
+        t!("casework.problems.care_manager")
+    }
+}
+
+/// `POST /cases` and `POST /api/cases` (care managers; a supervisor too, naming the care
+/// manager): the intake at the desk. A person with an open case already gets no second one
+/// unless a supervisor confirms it (see [`opening::duplicate`]).
 pub fn intake(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
-    let desk = CARE_MANAGERS.require(lang)?;
+    let desk = DESK.require(lang)?;
     let settings = Settings::load()?;
-    let sub = Submission::read(&request, "intake", case::FIELDS)?.with_lists(&["needs"]);
+    let fields = [case::FIELDS, &["confirm_duplicate"]].concat();
+    let sub = Submission::read(&request, "intake", &fields)?.with_lists(&["needs"]);
     let show = |status, form| page(status, Some(form));
     let intake = match case::check(&sub.input, &settings, lang) {
         Ok(intake) => intake,
         Err(problems) => return sub.refused(problems, show),
     };
-    let Some(manager) = assignee(intake.care_manager.as_deref(), &desk)? else {
-        let mut problems = trama_sdk::input::Problems::default();
-        problems.push("care_manager", t!("casework.problems.care_manager"));
+    let mut problems = Problems::default();
+    let manager = assignee(intake.care_manager.as_deref(), &desk)?;
+    if manager.is_none() {
+        problems.push("care_manager", no_manager(intake.care_manager.as_deref()));
+    }
+    let existing = opening::duplicate(&intake.person.tax_code, &sub.input, &desk, &mut problems)?;
+    let Some(manager) = manager.filter(|_| problems.is_empty()) else {
         return sub.refused(problems, show);
     };
     let now = clock::now_ms();
-    let case = Case {
-        tax_code: intake.person.tax_code.clone(),
+    let opened = Opening {
         person: intake.person,
-        account: None,
         household: intake.household,
         needs: intake.needs,
         consent: Consent {
             version: settings.consent_version.clone(),
             at: now,
         },
-        care_manager: manager.id.clone(),
-        care_manager_name: manager.display_name.clone(),
         team: intake.team,
-        status: State::Open,
-        opened_at: now,
-        opened_by: desk.id.clone(),
-        goals: Vec::new(),
-        outcome: None,
-        closed_at: None,
-        closing_note: String::new(),
+        account: None,
+        request: None,
     };
-    let doc = CASES.insert(case)?;
-    // Who, which team and which notice: never the person's data, which stays in the case.
-    audit::record(
-        "case.opened",
-        &doc.id,
-        &json!({ "care_manager": manager.id, "team": doc.data.team, "consent_version": settings.consent_version }),
-    )?;
+    let doc = opening::open(&store::new_id(), opened, &manager, &desk, now)?;
+    if let Some(existing) = existing {
+        opening::confirmed(&doc.id, &existing)?;
+    }
     let done = t!("casework.done.opened", name = doc.data.person.name);
     let path = format!("/cases/{}", doc.id);
     sub.done(&json!({ "id": doc.id }), &path)

@@ -76,10 +76,16 @@ fn view(doc: &Doc<Case>, relation: Relation) -> Result<Value> {
         "closed": case.closed_at.map(local::numeric),
         "closing_note": case.closing_note,
         "notes": notes,
+        "attachments": super::attachments::list(&doc.id, relation)?,
     }))
 }
 
-fn render(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result<Response> {
+pub(crate) fn render(
+    id: &str,
+    user: &User,
+    status: u16,
+    form: Option<FormState>,
+) -> Result<Response> {
     let (doc, relation) = access::read(id, user, "page")?;
     let mut context = json!({ "case": view(&doc, relation)? });
     if relation.is_staff() {
@@ -92,6 +98,8 @@ fn render(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result
             .map(|o| json!({ "key": o.key(), "text": o.label() }))
             .collect();
         context["progress"] = Value::Array(progress);
+        context["review"] = super::reviews::context(&doc.id, clock::now_ms())?;
+        context["attachment_form"] = super::attachments::form()?;
         context["outcomes"] = Value::Array(outcomes);
         // The team's supervisor may give the case to another care manager or team.
         if supervises(&doc.data, user)? {
