@@ -25,24 +25,37 @@
 //! | `POST /cases/{id}/assign` (+ `/api/`) | a supervisor of the case's team | another care manager (`care_manager`, a username) and/or team (`team`); audited |
 //! | `GET /stats`, `GET /api/stats` | supervisor, admin | cases by need and by outcome, counts under 5 shown as `< 5` |
 //! | `GET /staff`, `POST /staff` (+ `/api/`) | admin | care teams of staff (`username`, `teams`) |
+//! | `POST /cases/{id}/referrals` (+ `/api/`) | assigned, supervisor | a referral (`service`, `campaign`, `name`, `contact`, `reason`), see [`referral`] |
+//! | `POST /cases/{id}/referrals/{referral}/outcome` (+ `/api/`) | assigned, supervisor | an outcome recorded by hand (`outcome`) |
+//! | `POST /cases/{id}/profile` (+ `/api/`) | assigned, supervisor | the household's ISEE and residence (`isee`, `resident`), see [`profile`] |
+//! | `GET /outreach`, `GET /outreach/{campaign}`, `GET /api/outreach/{campaign}` | care manager, supervisor | open measures; the households of their cases likely eligible that have not applied (audited), see [`outreach`] |
+//! | `POST /outreach/{campaign}/contacts` (+ `/api/`) | assigned, supervisor of the case | a contact (`case`, `date`, `channel`, `result`) |
 //! | `GET /api/mine` | logged in | the person's own case for `/me` |
 //! | `GET/DELETE /api/personal-data` | the kernel, as the person | download and erasure (see [`personal`]) |
 
 pub mod access;
 pub mod case;
 pub mod config;
+pub mod inbox;
+pub mod measure;
 pub mod note;
+pub mod outreach;
+pub mod people;
 pub mod personal;
 pub mod plan;
+pub mod profile;
+pub mod referral;
+pub mod service_stats;
 pub mod stats;
 mod web;
 
+use trama_sdk::events::Event;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Plugin, Result};
 
-use web::{admin, desk, file};
+use web::{admin, desk, file, outreach as reach, profile as means, referrals};
 
 /// The plugin: public so that the native tests can name it.
 #[derive(Default)]
@@ -61,6 +74,13 @@ impl Plugin for Casework {
             .post_twin("/cases/{id}/progress", file::progress)
             .post_twin("/cases/{id}/close", file::close)
             .post_twin("/cases/{id}/assign", file::assign)
+            .post_twin("/cases/{id}/referrals", referrals::refer)
+            .post_twin("/cases/{id}/referrals/{referral}/outcome", referrals::outcome)
+            .post_twin("/cases/{id}/profile", means::save)
+            .get("/outreach", reach::measures)
+            .get("/outreach/{campaign}", reach::households_page)
+            .get("/api/outreach/{campaign}", reach::households_api)
+            .post_twin("/outreach/{campaign}/contacts", reach::record_contact)
             .get("/stats", admin::stats_page)
             .get("/api/stats", admin::stats_api)
             .get("/staff", admin::staff_page)
@@ -69,6 +89,12 @@ impl Plugin for Casework {
             .get("/api/personal-data", personal::export)
             .delete("/api/personal-data", personal::erase)
             .handle(request)
+    }
+
+    /// Referrals follow the person's applications and bookings, and the measures are learned,
+    /// from the events of vouchers and tutoring (see [`inbox`]).
+    fn on_event(&self, event: Event) -> Result<()> {
+        inbox::on_event(&event)
     }
 }
 

@@ -22,11 +22,13 @@
 //! | [`admissions`] | `admissions.provider_accredited`, `…_suspended`, `…_revoked`, `…_expired` |
 //! | [`registry`] | (no event of its own) the provider register mirrored from the admissions events |
 //! | [`tutoring`] | `tutoring.lesson_booked`, `…_booking_cancelled`, `…_lesson_cancelled`, `…_attendance_recorded` |
-//! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed` |
+//! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed`, `…_campaign_published`, `…_application_submitted`, `…_application_decided` |
+//! | [`person`] | (no event of its own) the key that names a person in events instead of their tax code |
 //! | [`hello`] | `hello.greeted` |
 
 pub mod admissions;
 pub mod hello;
+pub mod person;
 pub mod registry;
 pub mod tutoring;
 pub mod vouchers;
@@ -73,6 +75,9 @@ pub fn schemas() -> Vec<EventSchema> {
         EventSchema::of::<tutoring::AttendanceRecorded>(),
         EventSchema::of::<vouchers::VoucherIssued>(),
         EventSchema::of::<vouchers::VoucherRedeemed>(),
+        EventSchema::of::<vouchers::CampaignPublished>(),
+        EventSchema::of::<vouchers::ApplicationSubmitted>(),
+        EventSchema::of::<vouchers::ApplicationDecided>(),
         EventSchema::of::<hello::Greeted>(),
     ]
 }

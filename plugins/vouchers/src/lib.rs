@@ -121,6 +121,7 @@ pub mod merchant;
 pub mod notice;
 pub mod payment;
 pub mod personal;
+pub mod publish;
 pub mod rank;
 pub mod redeem;
 pub mod retention;

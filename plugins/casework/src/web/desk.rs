@@ -83,6 +83,10 @@ fn page(status: u16, form: Option<FormState>) -> Result<Response> {
         "teams": settings.teams,
         "consent_version": settings.consent_version,
         "consent_text": settings.consent_text,
+        "resident_choices": [
+            { "key": "yes", "text": t!("casework.profile.resident_yes") },
+            { "key": "no", "text": t!("casework.profile.resident_no") },
+        ],
     });
     Response::render_with_status(status, "index.html", &with_form(context, form))
 }
@@ -110,9 +114,15 @@ pub fn intake(request: Request, _: Params) -> Result<Response> {
     let settings = Settings::load()?;
     let sub = Submission::read(&request, "intake", case::FIELDS)?.with_lists(&["needs"]);
     let show = |status, form| page(status, Some(form));
+    let mut extra = trama_sdk::input::Problems::default();
+    let profile = super::profile::read_at_intake(&sub.input, &mut extra, clock::now_ms());
     let intake = match case::check(&sub.input, &settings, lang) {
-        Ok(intake) => intake,
-        Err(problems) => return sub.refused(problems, show),
+        Ok(intake) if extra.is_empty() => intake,
+        Ok(_) => return sub.refused(extra, show),
+        Err(mut problems) => {
+            problems.0.extend(extra.0);
+            return sub.refused(problems, show);
+        }
     };
     let Some(manager) = assignee(intake.care_manager.as_deref(), &desk)? else {
         let mut problems = trama_sdk::input::Problems::default();
@@ -142,6 +152,7 @@ pub fn intake(request: Request, _: Params) -> Result<Response> {
         closing_note: String::new(),
     };
     let doc = CASES.insert(case)?;
+    super::profile::save_at_intake(&doc.id, &profile)?;
     // Who, which team and which notice: never the person's data, which stays in the case.
     audit::record(
         "case.opened",

@@ -79,7 +79,9 @@ fn view(doc: &Doc<Case>, relation: Relation) -> Result<Value> {
     }))
 }
 
-fn render(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result<Response> {
+/// The case page (shared with the forms of [`super::referrals`] and [`super::profile`], which
+/// show it again with their problems).
+pub(super) fn render(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result<Response> {
     let (doc, relation) = access::read(id, user, "page")?;
     let mut context = json!({ "case": view(&doc, relation)? });
     if relation.is_staff() {
@@ -93,6 +95,9 @@ fn render(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result
             .collect();
         context["progress"] = Value::Array(progress);
         context["outcomes"] = Value::Array(outcomes);
+        context["referrals"] = super::referrals::of_case(id)?;
+        context["referral_form"] = super::referrals::form_choices()?;
+        context["profile"] = super::profile::view(id)?;
         // The team's supervisor may give the case to another care manager or team.
         if supervises(&doc.data, user)? {
             let managers: Vec<Value> = identity::holders("care_manager")?
@@ -120,7 +125,12 @@ pub fn page(_: Request, params: Params) -> Result<Response> {
 pub fn api(_: Request, params: Params) -> Result<Response> {
     let user = identity::require_login()?;
     let (doc, relation) = access::read(params.get("id")?, &user, "api")?;
-    Response::json(&view(&doc, relation)?)
+    let mut file = view(&doc, relation)?;
+    if relation.is_staff() {
+        file["referrals"] = super::referrals::of_case(&doc.id)?;
+        file["profile"] = super::profile::view(&doc.id)?;
+    }
+    Response::json(&file)
 }
 
 /// `POST /cases/{id}/notes` (+ `/api/`): `text`, `sensitive`.

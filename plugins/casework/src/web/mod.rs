@@ -3,6 +3,9 @@
 pub mod admin;
 pub mod desk;
 pub mod file;
+pub mod outreach;
+pub mod profile;
+pub mod referrals;
 
 use trama_sdk::web::Audience;
 
