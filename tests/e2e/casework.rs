@@ -11,7 +11,7 @@ use crate::support::{Server, TestInstance, accept_privacy, add_user, login};
 const CASEWORK: &str = r#"
 [plugins.casework]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "audit", "seal"]
+capabilities = ["store", "settings", "identity", "audit", "seal", "events"]
 "#;
 
 #[tokio::test(flavor = "multi_thread")]
