@@ -44,7 +44,9 @@ fn campaign() -> Json {
 }
 
 async fn referral_state(carla: &Client, server: &Server, case: &str) -> String {
-    let (_, file) = CASES.get(carla, server, &format!("/api/cases/{case}")).await;
+    let (_, file) = CASES
+        .get(carla, server, &format!("/api/cases/{case}"))
+        .await;
     file["referrals"][0]["state"]
         .as_str()
         .unwrap_or_default()
@@ -174,7 +176,9 @@ async fn a_referral_follows_the_persons_application_through_the_vouchers_plugin(
         .await,
         "the referral never saw the decision"
     );
-    let (status, page) = carla.page(&server, &format!("/p/casework/cases/{case}")).await;
+    let (status, page) = carla
+        .page(&server, &format!("/p/casework/cases/{case}"))
+        .await;
     assert_eq!(status, 200);
     assert!(
         page.contains("Invii ad altri servizi")

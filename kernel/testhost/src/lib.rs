@@ -454,12 +454,7 @@ impl<P: Plugin> TestHost<P> {
             "plugin `{}` does not subscribe to `{name}` in plugin.toml: the kernel would never deliver it",
             self.inner.ctx.plugin
         );
-        let mut event = Event::new(
-            id,
-            name,
-            source,
-            &payload.to_string(),
-        );
+        let mut event = Event::new(id, name, source, &payload.to_string());
         event.published_at = self.now_ms();
         self.call(None, || trama_sdk::serve::event::<P>(event))
     }

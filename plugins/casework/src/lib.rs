@@ -75,7 +75,10 @@ impl Plugin for Casework {
             .post_twin("/cases/{id}/close", file::close)
             .post_twin("/cases/{id}/assign", file::assign)
             .post_twin("/cases/{id}/referrals", referrals::refer)
-            .post_twin("/cases/{id}/referrals/{referral}/outcome", referrals::outcome)
+            .post_twin(
+                "/cases/{id}/referrals/{referral}/outcome",
+                referrals::outcome,
+            )
             .post_twin("/cases/{id}/profile", means::save)
             .get("/outreach", reach::measures)
             .get("/outreach/{campaign}", reach::households_page)

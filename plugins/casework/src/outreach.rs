@@ -80,7 +80,9 @@ impl Unknown {
 
 /// The people in the household: the person and those living with them.
 pub fn household_size(case: &Case) -> u32 {
-    u32::try_from(case.household.len()).unwrap_or(u32::MAX).saturating_add(1)
+    u32::try_from(case.household.len())
+        .unwrap_or(u32::MAX)
+        .saturating_add(1)
 }
 
 /// Whether the measure's rules would likely admit the household: `None` when a rule the case
@@ -94,7 +96,10 @@ pub fn likely(measure: &Measure, case: &Case, profile: &Profile) -> Option<Vec<U
             None => unknown.push(Unknown::Isee),
         }
     }
-    if measure.household_min.is_some_and(|min| household_size(case) < min) {
+    if measure
+        .household_min
+        .is_some_and(|min| household_size(case) < min)
+    {
         return None;
     }
     if measure.residence_required {
@@ -147,7 +152,9 @@ pub fn contacts_of(case: &str, campaign: &str) -> Result<Vec<Doc<Contact>>> {
         .filter("case", Cmp::Eq, case)
         .filter("campaign", Cmp::Eq, campaign)
         .fetch_all()?;
-    found.sort_by(|a, b| (&b.data.date, b.data.recorded_at).cmp(&(&a.data.date, a.data.recorded_at)));
+    found.sort_by(|a, b| {
+        (&b.data.date, b.data.recorded_at).cmp(&(&a.data.date, a.data.recorded_at))
+    });
     Ok(found)
 }
 
@@ -193,14 +200,26 @@ mod tests {
     #[test]
     fn what_the_case_knows_decides_and_what_it_does_not_is_listed() {
         let m = measure(Some(1_500_000), Some(2), true);
-        assert_eq!(likely(&m, &case(1), &profile(Some(900_000), Some(true))), Some(vec![]));
-        assert_eq!(likely(&m, &case(1), &profile(Some(2_000_000), Some(true))), None);
-        assert_eq!(likely(&m, &case(0), &profile(Some(900_000), Some(true))), None);
+        assert_eq!(
+            likely(&m, &case(1), &profile(Some(900_000), Some(true))),
+            Some(vec![])
+        );
+        assert_eq!(
+            likely(&m, &case(1), &profile(Some(2_000_000), Some(true))),
+            None
+        );
+        assert_eq!(
+            likely(&m, &case(0), &profile(Some(900_000), Some(true))),
+            None
+        );
         assert_eq!(likely(&m, &case(3), &profile(None, Some(false))), None);
         assert_eq!(
             likely(&m, &case(3), &profile(None, None)),
             Some(vec![Unknown::Isee, Unknown::Residence])
         );
-        assert_eq!(likely(&measure(None, None, false), &case(0), &Profile::default()), Some(vec![]));
+        assert_eq!(
+            likely(&measure(None, None, false), &case(0), &Profile::default()),
+            Some(vec![])
+        );
     }
 }

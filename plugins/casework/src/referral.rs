@@ -142,7 +142,9 @@ pub fn check(input: &Input, measures: &[Doc<Measure>]) -> std::result::Result<Dr
 impl Referral {
     /// A new referral of case `case` (whose person has key `person`), made by `by` at `now`.
     pub fn new(case: &str, person: String, draft: Draft, by: &str, now: i64) -> Self {
-        let (campaign, campaign_title) = draft.campaign.map_or((None, None), |(id, title)| (Some(id), Some(title)));
+        let (campaign, campaign_title) = draft
+            .campaign
+            .map_or((None, None), |(id, title)| (Some(id), Some(title)));
         Self {
             case: case.to_owned(),
             person,
@@ -184,7 +186,11 @@ impl Referral {
         }
         self.events.push(event.to_owned());
         self.state = to;
-        self.steps.push(Step { at, state: to, by: None });
+        self.steps.push(Step {
+            at,
+            state: to,
+            by: None,
+        });
         true
     }
 
@@ -193,7 +199,9 @@ impl Referral {
     /// person has not applied or booked.
     pub fn outcomes_by_hand(&self) -> &'static [State] {
         match (self.service, self.state) {
-            (Service::Outside, State::Referred) => &[State::Started, State::Refused, State::Declined],
+            (Service::Outside, State::Referred) => {
+                &[State::Started, State::Refused, State::Declined]
+            }
             (_, State::Referred) => &[State::Declined],
             _ => &[],
         }
@@ -224,11 +232,16 @@ pub fn of_case(case: &str) -> Result<Vec<Doc<Referral>>> {
 }
 
 /// The referrals of the person with key `person` to `service` (and `campaign`, for vouchers).
-pub fn of_person(person: &str, service: Service, campaign: Option<&str>) -> Result<Vec<Doc<Referral>>> {
-    let mut query = REFERRALS
-        .query()
-        .filter("person", Cmp::Eq, person)
-        .filter("service", Cmp::Eq, service.key());
+pub fn of_person(
+    person: &str,
+    service: Service,
+    campaign: Option<&str>,
+) -> Result<Vec<Doc<Referral>>> {
+    let mut query = REFERRALS.query().filter("person", Cmp::Eq, person).filter(
+        "service",
+        Cmp::Eq,
+        service.key(),
+    );
     if let Some(campaign) = campaign {
         query = query.filter("campaign", Cmp::Eq, campaign);
     }

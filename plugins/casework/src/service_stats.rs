@@ -90,8 +90,14 @@ mod tests {
             .chain(std::iter::repeat_n((Service::Outside, State::Started), 2));
         let contacts = (0..3).map(|n| (format!("c{n}"), "m".to_owned(), Reply::Helped));
         let t = tables(referrals, contacts);
-        let granted = t.referrals.iter().position(|r| r.label == State::Granted.label());
-        let started = t.referrals.iter().position(|r| r.label == State::Started.label());
+        let granted = t
+            .referrals
+            .iter()
+            .position(|r| r.label == State::Granted.label());
+        let started = t
+            .referrals
+            .iter()
+            .position(|r| r.label == State::Started.label());
         assert_eq!(t.referrals[granted.unwrap_or(0)].counts, ["6", "0", "0"]);
         assert_eq!(t.referrals[started.unwrap_or(0)].counts, ["0", "0", "< 5"]);
         assert_eq!(t.contacts[0].count, "< 5");

@@ -26,7 +26,9 @@ fn names(answer: &serde_json::Value) -> Vec<String> {
 }
 
 fn listed(host: &trama_testhost::TestHost<casework::Casework>, who: &Account) -> Vec<String> {
-    let answer = host.get(Some(who), "/api/outreach/food-1").assert_status(200);
+    let answer = host
+        .get(Some(who), "/api/outreach/food-1")
+        .assert_status(200);
     names(&answer.body)
 }
 
@@ -40,15 +42,25 @@ fn the_list_holds_only_the_readers_households_likely_eligible_that_have_not_appl
     let admin = host.account("admin", &["admin"]);
     let citizen = host.account("ugo", &["citizen"]);
     for (who, team) in [("nora", "Nord"), ("sara", "Sud")] {
-        host.post(Some(&admin), "/api/staff", json!({ "username": who, "teams": [team] }))
-            .assert_status(201);
+        host.post(
+            Some(&admin),
+            "/api/staff",
+            json!({ "username": who, "teams": [team] }),
+        )
+        .assert_status(201);
     }
     // ISEE up to 15.000 €, two people at least, residents.
     publish_campaign(&host, "food-1", 1, "Buoni spesa inverno", Some(1_500_000));
 
     let known = json!({ "isee": "9.000,00", "resident": "yes" });
     let anna = open_case(&host, &carla, "Anna Bianchi", CODE, known.clone());
-    open_case(&host, &carla, "Bruno Ricco", OTHER, json!({ "isee": "20.000", "resident": "yes" }));
+    open_case(
+        &host,
+        &carla,
+        "Bruno Ricco",
+        OTHER,
+        json!({ "isee": "20.000", "resident": "yes" }),
+    );
     open_case(&host, &carla, "Carlo Ignoto", THIRD, json!({}));
     open_case(&host, &carla, "Dora Domanda", FOURTH, known.clone());
     open_case(&host, &dario, "Elena Altrui", FIFTH, known.clone());
@@ -74,7 +86,9 @@ fn the_list_holds_only_the_readers_households_likely_eligible_that_have_not_appl
         ["Anna Bianchi", "Carlo Ignoto", "Elena Altrui"]
     );
     assert!(listed(&host, &sara).is_empty());
-    let carlo = host.get(Some(&carla), "/api/outreach/food-1").assert_status(200);
+    let carlo = host
+        .get(Some(&carla), "/api/outreach/food-1")
+        .assert_status(200);
     assert_eq!(
         carlo.body["households"][1]["unknown"],
         json!(["ISEE non registrato", "residenza non registrata"])
@@ -89,14 +103,25 @@ fn the_list_holds_only_the_readers_households_likely_eligible_that_have_not_appl
     // The page lists the open measure, the other page the households.
     let page = host.page(Some(&carla), "/outreach").assert_status(200);
     assert_eq!(page.body["measures"][0]["title"], "Buoni spesa inverno");
-    let page = host.page(Some(&carla), "/outreach/food-1").assert_status(200);
+    let page = host
+        .page(Some(&carla), "/outreach/food-1")
+        .assert_status(200);
     assert_eq!(page.template.as_deref(), Some("outreach_list.html"));
 
     // A contact is recorded for one's own case; another care manager is told it does not exist.
-    let contact = json!({ "case": anna, "date": "2026-11-30", "channel": "phone", "result": "helped" });
-    host.post(Some(&carla), "/api/outreach/food-1/contacts", contact.clone())
-        .assert_status(201);
-    assert_eq!(host.post(Some(&dario), "/api/outreach/food-1/contacts", contact).status, 404);
+    let contact =
+        json!({ "case": anna, "date": "2026-11-30", "channel": "phone", "result": "helped" });
+    host.post(
+        Some(&carla),
+        "/api/outreach/food-1/contacts",
+        contact.clone(),
+    )
+    .assert_status(201);
+    assert_eq!(
+        host.post(Some(&dario), "/api/outreach/food-1/contacts", contact)
+            .status,
+        404
+    );
     let refused = host.post(
         Some(&carla),
         "/api/outreach/food-1/contacts",
@@ -106,12 +131,17 @@ fn the_list_holds_only_the_readers_households_likely_eligible_that_have_not_appl
     let mut fields = refused.problem_fields();
     fields.sort_unstable();
     assert_eq!(fields, ["channel", "date", "result"]);
-    let answer = host.get(Some(&carla), "/api/outreach/food-1").assert_status(200);
+    let answer = host
+        .get(Some(&carla), "/api/outreach/food-1")
+        .assert_status(200);
     assert_eq!(
         answer.body["households"][0]["contacts"],
         json!([{ "date": "30/11/2026", "channel": "telefono", "result": "aiutata a presentare domanda" }])
     );
-    assert!(host.audited(&anna).contains(&"case.outreach_contact".to_owned()));
+    assert!(
+        host.audited(&anna)
+            .contains(&"case.outreach_contact".to_owned())
+    );
 
     // Nothing left casework: it publishes no event.
     assert!(host.published().is_empty());
@@ -138,13 +168,23 @@ fn the_isee_and_residence_are_recorded_and_refused_beside_their_fields() {
     assert_eq!(fields, ["isee", "name", "resident"]);
     let case = open_case(&host, &carla, "Anna Bianchi", CODE, json!({}));
     let path = format!("/api/cases/{case}/profile");
-    host.post(Some(&carla), &path, json!({ "isee": "12.345,67", "resident": "no" }))
-        .assert_status(201);
-    let file = host.get(Some(&carla), &format!("/api/cases/{case}")).assert_status(200);
+    host.post(
+        Some(&carla),
+        &path,
+        json!({ "isee": "12.345,67", "resident": "no" }),
+    )
+    .assert_status(201);
+    let file = host
+        .get(Some(&carla), &format!("/api/cases/{case}"))
+        .assert_status(200);
     assert_eq!(file.body["profile"]["isee"], "12.345,67 €");
     assert_eq!(file.body["profile"]["resident"], "no");
     let dario = host.account("dario", &["care_manager"]);
-    assert_eq!(host.post(Some(&dario), &path, json!({ "isee": "1" })).status, 404);
+    assert_eq!(
+        host.post(Some(&dario), &path, json!({ "isee": "1" }))
+            .status,
+        404
+    );
     // A newer notice replaces the older; an older one redelivered does not.
     publish_campaign(&host, "food-1", 2, "Buoni spesa (proroga)", None);
     publish_campaign(&host, "food-1", 1, "Buoni spesa", None);

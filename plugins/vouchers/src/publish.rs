@@ -61,10 +61,7 @@ pub fn decision(status: Status) -> Option<Decision> {
         Status::Beneficiary => Some(Decision::Granted),
         Status::Ineligible | Status::Rejected => Some(Decision::Refused),
         Status::NotFunded => Some(Decision::NotFunded),
-        Status::Eligible
-        | Status::NeedsReview
-        | Status::InfoRequested
-        | Status::Cancelled => None,
+        Status::Eligible | Status::NeedsReview | Status::InfoRequested | Status::Cancelled => None,
     }
 }
 

@@ -42,7 +42,8 @@ pub fn stats_page(request: Request, _: Params) -> Result<Response> {
 pub fn stats_api(request: Request, _: Params) -> Result<Response> {
     SUPERVISORS.require(lang(&request))?;
     // The referrals and outreach tables beside the cases' (see `service_stats`).
-    let mut answer = serde_json::to_value(tables()?).map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
+    let mut answer =
+        serde_json::to_value(tables()?).map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
     answer["services"] = serde_json::to_value(crate::service_stats::load()?)
         .map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
     Response::json(&answer)

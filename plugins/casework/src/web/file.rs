@@ -81,7 +81,12 @@ fn view(doc: &Doc<Case>, relation: Relation) -> Result<Value> {
 
 /// The case page (shared with the forms of [`super::referrals`] and [`super::profile`], which
 /// show it again with their problems).
-pub(super) fn render(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result<Response> {
+pub(super) fn render(
+    id: &str,
+    user: &User,
+    status: u16,
+    form: Option<FormState>,
+) -> Result<Response> {
     let (doc, relation) = access::read(id, user, "page")?;
     let mut context = json!({ "case": view(&doc, relation)? });
     if relation.is_staff() {

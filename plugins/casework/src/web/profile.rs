@@ -49,7 +49,11 @@ pub fn view(id: &str) -> Result<Value> {
 
 /// Reads the profile asked at intake beside the intake's own problems; the profile is written
 /// by [`save_at_intake`] once the case exists.
-pub fn read_at_intake(input: &trama_sdk::input::Input, problems: &mut Problems, now: i64) -> Profile {
+pub fn read_at_intake(
+    input: &trama_sdk::input::Input,
+    problems: &mut Problems,
+    now: i64,
+) -> Profile {
     profile::read(input, i18n::current(), now, problems)
 }
 

@@ -19,7 +19,11 @@ use crate::measure;
 use crate::people;
 use crate::referral::{self, REFERRALS, Referral, Service, State};
 
-fn choice<T: Copy>(all: &[T], key: impl Fn(T) -> &'static str, label: impl Fn(T) -> String) -> Vec<Value> {
+fn choice<T: Copy>(
+    all: &[T],
+    key: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> String,
+) -> Vec<Value> {
     all.iter()
         .map(|c| json!({ "key": key(*c), "text": label(*c) }))
         .collect()
@@ -56,7 +60,9 @@ pub fn view(doc: &Doc<Referral>) -> Value {
 
 /// The referrals of case `id`, for the page and the JSON.
 pub fn of_case(id: &str) -> Result<Value> {
-    Ok(Value::Array(referral::of_case(id)?.iter().map(view).collect()))
+    Ok(Value::Array(
+        referral::of_case(id)?.iter().map(view).collect(),
+    ))
 }
 
 /// What the referral form offers: the services and the measures open today.

@@ -26,7 +26,13 @@ pub fn host() -> TestHost<Casework> {
     host
 }
 
-pub fn open_case(host: &TestHost<Casework>, manager: &Account, name: &str, code: &str, extra: Json) -> String {
+pub fn open_case(
+    host: &TestHost<Casework>,
+    manager: &Account,
+    name: &str,
+    code: &str,
+    extra: Json,
+) -> String {
     let mut body = json!({
         "name": name,
         "tax_code": code,
@@ -38,11 +44,19 @@ pub fn open_case(host: &TestHost<Casework>, manager: &Account, name: &str, code:
     if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
         body.extend(extra.clone());
     }
-    let answer = host.post(Some(manager), "/api/cases", body).assert_status(201);
+    let answer = host
+        .post(Some(manager), "/api/cases", body)
+        .assert_status(201);
     answer.body["id"].as_str().expect("an id").to_owned()
 }
 
-pub fn publish_campaign(host: &TestHost<Casework>, id: &str, version: u32, title: &str, isee_max: Option<i64>) {
+pub fn publish_campaign(
+    host: &TestHost<Casework>,
+    id: &str,
+    version: u32,
+    title: &str,
+    isee_max: Option<i64>,
+) {
     let notice = CampaignPublished {
         campaign_id: id.to_owned(),
         notice_version: version,
@@ -73,4 +87,3 @@ pub fn submitted(campaign: &str, application: &str, code: &str, at: i64) -> Json
     })
     .expect("json")
 }
-
