@@ -59,7 +59,7 @@ fn the_list_holds_only_the_readers_households_likely_eligible_that_have_not_appl
         &carla,
         "Bruno Ricco",
         OTHER,
-        json!({ "isee": "20.000", "resident": "yes" }),
+        json!({ "isee": "20000,00", "resident": "yes" }),
     );
     open_case(&host, &carla, "Carlo Ignoto", THIRD, json!({}));
     open_case(&host, &carla, "Dora Domanda", FOURTH, known.clone());

@@ -184,6 +184,7 @@ fn a_tutoring_referral_starts_when_the_parent_books_and_an_outside_one_by_hand()
         &case,
         json!({ "service": "tutoring", "reason": "Compiti" }),
     );
+    host.advance(std::time::Duration::from_secs(60));
     let outside = refer(
         &host,
         &carla,
