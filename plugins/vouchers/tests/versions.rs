@@ -300,16 +300,16 @@ fn a_withdrawn_notice_gives_its_budget_back_once_and_is_never_ranked() {
             && (e.name != "vouchers.application_decided" || e.payload["decision"] == "refused")),
         "{published:?}"
     );
-    let notices: Vec<&serde_json::Value> = published
+    let versions: Vec<&serde_json::Value> = published
         .iter()
         .filter(|e| e.name == "vouchers.campaign_published")
         .map(|e| &e.payload)
         .collect();
-    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert_eq!(versions.len(), 2, "{versions:?}");
     assert_eq!(
         (
-            notices[1]["notice_version"].as_u64(),
-            notices[1]["withdrawn"].as_bool()
+            versions[1]["notice_version"].as_u64(),
+            versions[1]["withdrawn"].as_bool()
         ),
         (Some(2), Some(true))
     );
