@@ -15,7 +15,7 @@ use crate::support::{
 const CASEWORK: &str = r#"
 [plugins.casework]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "audit", "seal", "notify", "files"]
+capabilities = ["store", "settings", "identity", "audit", "seal", "notify", "files", "events"]
 "#;
 
 #[tokio::test(flavor = "multi_thread")]

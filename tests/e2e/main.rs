@@ -11,6 +11,7 @@ mod boundary;
 mod browser;
 mod budget;
 mod casework;
+mod casework_referrals;
 mod check_cli;
 mod connections;
 mod corporate_plans;

@@ -436,17 +436,27 @@ impl<P: Plugin> TestHost<P> {
     /// # Panics
     /// If the plugin does not subscribe to `name`: the kernel would never deliver it.
     pub fn deliver(&self, name: &str, source: &str, payload: &Json) -> trama_sdk::Result<()> {
+        self.deliver_with_id(&trama::docstore::new_id(), name, source, payload)
+    }
+
+    /// [`Self::deliver`] with the event's id given: delivering the same id twice is what the
+    /// kernel does when a delivery is retried (at least once), which a subscriber must absorb.
+    ///
+    /// # Panics
+    /// If the plugin does not subscribe to `name`.
+    pub fn deliver_with_id(
+        &self,
+        id: &str,
+        name: &str,
+        source: &str,
+        payload: &Json,
+    ) -> trama_sdk::Result<()> {
         assert!(
             self.inner.subscribes.contains(name),
             "plugin `{}` does not subscribe to `{name}` in plugin.toml: the kernel would never deliver it",
             self.inner.ctx.plugin
         );
-        let mut event = Event::new(
-            &trama::docstore::new_id(),
-            name,
-            source,
-            &payload.to_string(),
-        );
+        let mut event = Event::new(id, name, source, &payload.to_string());
         event.published_at = self.now_ms();
         self.call(None, || trama_sdk::serve::event::<P>(event))
     }

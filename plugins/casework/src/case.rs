@@ -126,6 +126,9 @@ pub const FIELDS: &[&str] = &[
     "team",
     "care_manager",
     "consent",
+    // The household's ISEE and residence (see `crate::profile`).
+    "isee",
+    "resident",
 ];
 
 /// An intake once every field has been checked.

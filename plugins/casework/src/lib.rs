@@ -35,6 +35,11 @@
 //! | `GET /requests/{id}` (+ `/api/`) | staff who see it, the person | the request; audited |
 //! | `POST /requests/{id}/team` (+ `/api/`) | a supervisor who sees it | gives it a care team (`team`) |
 //! | `POST /requests/{id}/take` (+ `/api/`) | staff who see it | opens the case (`care_manager`, `team`, `confirm_duplicate`), tells the person |
+//! | `POST /cases/{id}/referrals` (+ `/api/`) | assigned, supervisor | a referral (`service`, `campaign`, `name`, `contact`, `reason`), see [`referral`] |
+//! | `POST /cases/{id}/referrals/{referral}/outcome` (+ `/api/`) | assigned, supervisor | an outcome recorded by hand (`outcome`) |
+//! | `POST /cases/{id}/profile` (+ `/api/`) | assigned, supervisor | the household's ISEE and residence (`isee`, `resident`), see [`profile`] |
+//! | `GET /outreach`, `GET /outreach/{campaign}`, `GET /api/outreach/{campaign}` | care manager, supervisor | open measures; the households of their cases likely eligible that have not applied (audited), see [`outreach`] |
+//! | `POST /outreach/{campaign}/contacts` (+ `/api/`) | assigned, supervisor of the case | a contact (`case`, `date`, `channel`, `result`) |
 //! | `GET /api/mine` | logged in | the person's own case for `/me` |
 //! | `GET/DELETE /api/personal-data` | the kernel, as the person | download and erasure (see [`personal`]) |
 
@@ -42,21 +47,32 @@ pub mod access;
 pub mod attachment;
 pub mod case;
 pub mod config;
+pub mod inbox;
+pub mod measure;
 pub mod note;
 pub mod opening;
+pub mod outreach;
+pub mod people;
 pub mod personal;
 pub mod plan;
+pub mod profile;
+pub mod referral;
 pub mod request;
 pub mod review;
+pub mod service_stats;
 pub mod stats;
 mod web;
 
+use trama_sdk::events::Event;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Plugin, Result};
 
-use web::{admin, attachments, desk, file, requests, reviews};
+use web::{
+    admin, attachments, desk, file, outreach as reach, profile as means, referrals, requests,
+    reviews,
+};
 
 /// The plugin: public so that the native tests can name it.
 #[derive(Default)]
@@ -79,6 +95,16 @@ impl Plugin for Casework {
             .post_twin("/cases/{id}/reviews", reviews::add)
             .post_twin("/cases/{id}/attachments", attachments::upload)
             .get("/cases/{id}/attachments/{file}", attachments::download)
+            .post_twin("/cases/{id}/referrals", referrals::refer)
+            .post_twin(
+                "/cases/{id}/referrals/{referral}/outcome",
+                referrals::outcome,
+            )
+            .post_twin("/cases/{id}/profile", means::save)
+            .get("/outreach", reach::measures)
+            .get("/outreach/{campaign}", reach::households_page)
+            .get("/api/outreach/{campaign}", reach::households_api)
+            .post_twin("/outreach/{campaign}/contacts", reach::record_contact)
             .get("/stats", admin::stats_page)
             .get("/api/stats", admin::stats_api)
             .get("/staff", admin::staff_page)
@@ -110,6 +136,12 @@ impl Plugin for Casework {
                 "there is no job named `{other}`"
             ))),
         }
+    }
+
+    /// Referrals follow the person's applications and bookings, and the measures are learned,
+    /// from the events of vouchers and tutoring (see [`inbox`]).
+    fn on_event(&self, event: Event) -> Result<()> {
+        inbox::on_event(&event)
     }
 }
 

@@ -68,11 +68,42 @@ pub fn export(_: Request, _: Params) -> Result<Response> {
     }
     // The requests as the person sent them: what they wrote is theirs to read back.
     let requests = own_requests(&user)?;
+    // What the case team recorded beside the file: referrals (with their reasons), the
+    // household's ISEE and residence, and the contacts made about open measures.
+    let mut referrals = Vec::new();
+    let mut profiles = Vec::new();
+    let mut contacts = Vec::new();
+    for case in &cases {
+        for r in crate::referral::of_case(&case.id)? {
+            referrals.push(json!({
+                "case": case.id, "service": r.data.service, "campaign": r.data.campaign_title,
+                "body": r.data.body, "contact": r.data.contact, "reason": r.data.reason,
+                "state": r.data.state,
+                "steps": r.data.steps.iter().map(|s| json!({ "at": s.at, "state": s.state })).collect::<Vec<_>>(),
+            }));
+        }
+        let profile = crate::profile::of(&case.id)?;
+        if !profile.is_empty() {
+            profiles.push(json!({ "case": case.id, "profile": profile }));
+        }
+        for c in crate::outreach::CONTACTS
+            .query()
+            .filter("case", Cmp::Eq, case.id.as_str())
+            .fetch_all()?
+        {
+            contacts.push(json!({
+                "case": case.id, "date": c.data.date, "channel": c.data.channel, "result": c.data.result,
+            }));
+        }
+    }
     Export::new()
         .with("cases", &cases)?
         .with("requests", &requests)?
         .with_value("notes", json!(notes))
         .with_value("documents", json!(documents))
+        .with_value("referrals", json!(referrals))
+        .with_value("profiles", json!(profiles))
+        .with_value("outreach_contacts", json!(contacts))
         .response()
 }
 

@@ -24,10 +24,13 @@
 //! | [`tutoring`] | `tutoring.lesson_booked`, `…_booking_cancelled`, `…_lesson_cancelled`, `…_attendance_recorded` |
 //! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed` |
 //! | [`surveys`] | `surveys.answered` |
+//! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed`, `…_campaign_published`, `…_application_submitted`, `…_application_decided` |
+//! | [`person`] | (no event of its own) the key that names a person in events instead of their tax code |
 //! | [`hello`] | `hello.greeted` |
 
 pub mod admissions;
 pub mod hello;
+pub mod person;
 pub mod registry;
 pub mod surveys;
 pub mod tutoring;
@@ -76,6 +79,9 @@ pub fn schemas() -> Vec<EventSchema> {
         EventSchema::of::<vouchers::VoucherIssued>(),
         EventSchema::of::<vouchers::VoucherRedeemed>(),
         EventSchema::of::<surveys::SurveyAnswered>(),
+        EventSchema::of::<vouchers::CampaignPublished>(),
+        EventSchema::of::<vouchers::ApplicationSubmitted>(),
+        EventSchema::of::<vouchers::ApplicationDecided>(),
         EventSchema::of::<hello::Greeted>(),
     ]
 }

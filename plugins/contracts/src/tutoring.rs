@@ -23,6 +23,11 @@ pub struct LessonBooked {
     pub start_at: i64,
     /// This booking opened the group.
     pub opened_group: bool,
+    /// The key ([`crate::person::key`]) of the parent who booked online with a fiscal number
+    /// certified by SPID or CIE, so that a referral to tutoring can follow them; `null` when an
+    /// operator booked or the login certified none.
+    #[serde(default)]
+    pub person: Option<String>,
 }
 
 impl Payload for LessonBooked {

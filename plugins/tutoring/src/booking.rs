@@ -182,6 +182,12 @@ pub fn book(
                 minutes: b.minutes,
                 start_at: b.start_at,
                 opened_group: booked.opened,
+                // The parent booking for their own family names themselves; an operator's
+                // booking names nobody (the operator's number is not the family's).
+                person: (!operator)
+                    .then(trama_sdk::identity::fiscal_number)
+                    .flatten()
+                    .map(|code| trama_contracts::person::key(&code)),
             })?;
             return Ok(booked);
         }

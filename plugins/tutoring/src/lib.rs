@@ -65,6 +65,8 @@
 //! ## Events and jobs
 //! Publishes `tutoring.lesson_booked`, `tutoring.booking_cancelled`, `tutoring.lesson_cancelled`
 //! and `tutoring.attendance_recorded` (payloads in [`booking`], [`cancel`], [`attendance`]).
+//! A booking made online by a parent logged in with SPID or CIE carries `person`, the key of
+//! their fiscal number (`trama_contracts::person::key`), so casework can follow a referral.
 //! The job `reminders` runs every ten minutes (see [`reminders`]).
 
 pub mod allowance;

@@ -257,6 +257,7 @@ pub fn create(
             "closes_on": doc.data.closes_on,
         }),
     )?;
+    crate::publish::campaign(&doc)?;
     Ok(doc)
 }
 

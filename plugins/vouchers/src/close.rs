@@ -351,7 +351,8 @@ fn issue_phase(doc: &mut Doc<Campaign>, deadline: i64, events_budget: &mut usize
             if start >= plan.data.entries.len() {
                 break;
             }
-            if *events_budget < GROUP {
+            // A funded application publishes two events (its vouchers, its decision).
+            if *events_budget < 2 * GROUP {
                 return Ok(false);
             }
             let end = (start + GROUP).min(plan.data.entries.len());
@@ -547,11 +548,12 @@ fn issue_group(
         }
         for (id, app) in &outcomes {
             crate::notice::outcome(id, app, &campaign.title, prefix);
+            crate::publish::decided(id, app)?;
         }
         return Ok(GroupDone {
             issued_cents: transfers.iter().map(|t| t.amount_cents).sum(),
             vouchers: u32::try_from(transfers.len() - orders).unwrap_or(u32::MAX),
-            events: funded.len(),
+            events: funded.len() + outcomes.len(),
         });
     }
     Err(Error::conflict(format!(

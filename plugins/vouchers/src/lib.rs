@@ -89,7 +89,11 @@
 //! Publishes `vouchers.voucher_issued` (once per funded application, listing its vouchers:
 //! `{campaign_id, application_id, user_id, amount_cents, vouchers: [{code, amount_cents}]}`) and
 //! `vouchers.voucher_redeemed` (`{redemption_id, code, campaign_id, merchant_id, amount_cents,
-//! remaining_cents}`);
+//! remaining_cents}`); and, for casework's referrals and outreach (see [`publish`]),
+//! `vouchers.campaign_published` (each version of a notice: title, dates, simple eligibility
+//! rules), `vouchers.application_submitted` and `vouchers.application_decided` (`granted`,
+//! `refused`, `not_funded`), naming the applicant by `trama_contracts::person::key` of the tax
+//! code, never the code;
 //! subscribes to `admissions.provider_accredited`, `…_suspended`, `…_revoked` (see
 //! [`merchant`]). The job `close-campaigns` runs every minute, `recover-redemptions` every 30
 //! seconds (see [`jobs`]); `announce-changes` every minute tells the applicants of a changed
@@ -121,6 +125,7 @@ pub mod merchant;
 pub mod notice;
 pub mod payment;
 pub mod personal;
+pub mod publish;
 pub mod rank;
 pub mod redeem;
 pub mod retention;

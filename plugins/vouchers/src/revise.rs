@@ -275,6 +275,7 @@ pub fn revise(
     if applications > 0 {
         announce::within_request(&version_id(id, number));
     }
+    crate::publish::campaign(&doc)?;
     Ok(doc)
 }
 

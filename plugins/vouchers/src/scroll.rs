@@ -139,6 +139,7 @@ pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
             voucher::announce(id, &app.id, app.data.user_id.as_ref(), vouchers)?;
         }
         crate::notice::outcome(&app.id, &next, &campaign.data.title, &prefix);
+        crate::publish::decided(&app.id, &next)?;
         left -= app.data.amount_cents;
         cents += app.data.amount_cents;
         funded += 1;

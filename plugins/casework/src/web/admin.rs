@@ -32,13 +32,21 @@ fn tables() -> Result<stats::Tables> {
 /// `GET /stats` (supervisors, admins)
 pub fn stats_page(request: Request, _: Params) -> Result<Response> {
     SUPERVISORS.require(lang(&request))?;
-    Response::render("stats.html", &json!({ "stats": tables()? }))
+    Response::render(
+        "stats.html",
+        &json!({ "stats": tables()?, "services": crate::service_stats::load()? }),
+    )
 }
 
 /// `GET /api/stats` (supervisors, admins)
 pub fn stats_api(request: Request, _: Params) -> Result<Response> {
     SUPERVISORS.require(lang(&request))?;
-    Response::json(&tables()?)
+    // The referrals and outreach tables beside the cases' (see `service_stats`).
+    let mut answer =
+        serde_json::to_value(tables()?).map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
+    answer["services"] = serde_json::to_value(crate::service_stats::load()?)
+        .map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
+    Response::json(&answer)
 }
 
 fn staff_page_with(status: u16, form: Option<FormState>) -> Result<Response> {

@@ -95,6 +95,10 @@ fn page(status: u16, form: Option<FormState>) -> Result<Response> {
         "teams": settings.teams,
         "consent_version": settings.consent_version,
         "consent_text": settings.consent_text,
+        "resident_choices": [
+            { "key": "yes", "text": t!("casework.profile.resident_yes") },
+            { "key": "no", "text": t!("casework.profile.resident_no") },
+        ],
     });
     Response::render_with_status(status, "index.html", &with_form(context, form))
 }
@@ -136,9 +140,15 @@ pub fn intake(request: Request, _: Params) -> Result<Response> {
     let fields = [case::FIELDS, &["confirm_duplicate"]].concat();
     let sub = Submission::read(&request, "intake", &fields)?.with_lists(&["needs"]);
     let show = |status, form| page(status, Some(form));
+    let mut extra = trama_sdk::input::Problems::default();
+    let profile = super::profile::read_at_intake(&sub.input, &mut extra, clock::now_ms());
     let intake = match case::check(&sub.input, &settings, lang) {
-        Ok(intake) => intake,
-        Err(problems) => return sub.refused(problems, show),
+        Ok(intake) if extra.is_empty() => intake,
+        Ok(_) => return sub.refused(extra, show),
+        Err(mut problems) => {
+            problems.0.extend(extra.0);
+            return sub.refused(problems, show);
+        }
     };
     let mut problems = Problems::default();
     let manager = assignee(intake.care_manager.as_deref(), &desk)?;
@@ -166,6 +176,7 @@ pub fn intake(request: Request, _: Params) -> Result<Response> {
     if let Some(existing) = existing {
         opening::confirmed(&doc.id, &existing)?;
     }
+    super::profile::save_at_intake(&doc.id, &profile)?;
     let done = t!("casework.done.opened", name = doc.data.person.name);
     let path = format!("/cases/{}", doc.id);
     sub.done(&json!({ "id": doc.id }), &path)

@@ -80,6 +80,8 @@ fn view(doc: &Doc<Case>, relation: Relation) -> Result<Value> {
     }))
 }
 
+/// The case page (shared with the forms of [`super::referrals`] and [`super::profile`], which
+/// show it again with their problems).
 pub(crate) fn render(
     id: &str,
     user: &User,
@@ -101,6 +103,9 @@ pub(crate) fn render(
         context["review"] = super::reviews::context(&doc.id, clock::now_ms())?;
         context["attachment_form"] = super::attachments::form()?;
         context["outcomes"] = Value::Array(outcomes);
+        context["referrals"] = super::referrals::of_case(id)?;
+        context["referral_form"] = super::referrals::form_choices()?;
+        context["profile"] = super::profile::view(id)?;
         // The team's supervisor may give the case to another care manager or team.
         if supervises(&doc.data, user)? {
             let managers: Vec<Value> = identity::holders("care_manager")?
@@ -128,7 +133,12 @@ pub fn page(_: Request, params: Params) -> Result<Response> {
 pub fn api(_: Request, params: Params) -> Result<Response> {
     let user = identity::require_login()?;
     let (doc, relation) = access::read(params.get("id")?, &user, "api")?;
-    Response::json(&view(&doc, relation)?)
+    let mut file = view(&doc, relation)?;
+    if relation.is_staff() {
+        file["referrals"] = super::referrals::of_case(&doc.id)?;
+        file["profile"] = super::profile::view(&doc.id)?;
+    }
+    Response::json(&file)
 }
 
 /// `POST /cases/{id}/notes` (+ `/api/`): `text`, `sensitive`.

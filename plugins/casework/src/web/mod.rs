@@ -6,6 +6,9 @@ pub mod desk;
 pub mod file;
 pub mod requests;
 pub mod reviews;
+pub mod outreach;
+pub mod profile;
+pub mod referrals;
 
 use trama_sdk::web::Audience;
 

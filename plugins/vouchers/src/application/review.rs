@@ -227,6 +227,7 @@ pub fn review(id: &str, action: Action, actor: &User, now: i64) -> Result<Doc<Ap
     audit::record(&format!("application.{}", action.name()), id, &detail)?;
     if next.status == Status::Rejected {
         crate::notice::outcome(id, &next, &campaign.data.title, "");
+        crate::publish::decided(id, &next)?;
     }
     Ok(Doc {
         id: id.to_owned(),

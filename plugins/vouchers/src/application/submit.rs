@@ -229,6 +229,7 @@ pub fn submit(
         detail["tax_code"] = serde_json::json!(doc.data.tax_code);
     }
     audit::record(&format!("application.{action}"), &doc.id, &detail)?;
+    crate::publish::submitted(&doc.id, &doc.data)?;
     // Refused by the automatic checks: that is its outcome (no vouchers, so no prefix).
     crate::notice::outcome(&doc.id, &doc.data, &campaign.data.title, "");
     Ok(doc)
