@@ -8,17 +8,8 @@ use serde::Serialize;
 
 use crate::case::{Case, Outcome};
 
-/// The smallest count shown as it is.
-pub const SMALLEST: u64 = 5;
-
-/// A count as published: `"0"`, `"< 5"` or the number.
-pub fn cell(count: u64) -> String {
-    if count > 0 && count < SMALLEST {
-        format!("< {SMALLEST}")
-    } else {
-        count.to_string()
-    }
-}
+/// The suppression every plugin applies to counts of people (see `trama_sdk::stats`).
+pub use trama_sdk::stats::{SMALLEST, cell};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Row {
@@ -53,7 +44,7 @@ const DAY_MS: i64 = 86_400_000;
 /// The median of `spans` (milliseconds), in days as Italian figures write them.
 pub fn timing(mut spans: Vec<i64>) -> Timing {
     let n = spans.len();
-    let median_days = (n as u64 >= SMALLEST).then(|| {
+    let median_days = trama_sdk::stats::enough(n as u64).then(|| {
         spans.sort_unstable();
         let middle = if n % 2 == 1 {
             spans[n / 2]
@@ -62,11 +53,7 @@ pub fn timing(mut spans: Vec<i64>) -> Timing {
         };
         // Tenths of a day, rounded half up, with the reader's decimal mark.
         let tenths = (middle.max(0) * 10 + DAY_MS / 2) / DAY_MS;
-        let mark = match trama_sdk::i18n::current() {
-            trama_sdk::i18n::Lang::En => '.',
-            trama_sdk::i18n::Lang::It => ',',
-        };
-        format!("{}{mark}{}", tenths / 10, tenths % 10)
+        trama_sdk::stats::one_decimal(tenths)
     });
     Timing {
         cases: cell(n as u64),
