@@ -21,6 +21,7 @@ mod faults;
 mod governance;
 mod guide;
 mod headers;
+mod indicators;
 mod host_claims;
 mod languages;
 mod mail;

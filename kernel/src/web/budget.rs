@@ -182,12 +182,18 @@ pub async fn show(ctx: Ctx) -> Response {
 /// A CSV cell: quoted when it holds the separator, a quote or a line break; a leading `=`,
 /// `+`, `-` or `@` made text (a spreadsheet would run it as a formula).
 fn cell(text: &str) -> String {
+    csv_cell(text, ";")
+}
+
+/// [`cell`] for a file whose fields are separated by `separator` (`;` in Italian, `,` in
+/// English): the indicators' exports use it too.
+pub(super) fn csv_cell(text: &str, separator: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {
         text.to_owned()
     };
-    if text.contains([';', '"', '\n', '\r']) {
+    if text.contains(['"', '\n', '\r']) || text.contains(separator) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text

@@ -73,6 +73,10 @@ pub struct AttendanceRecorded {
     pub present: Vec<String>,
     /// Children booked but absent (their hour is used).
     pub absent: Vec<String>,
+    /// `minutes` times the children present: the tutoring the children received, which a
+    /// territory's indicators add up (absent from events published before it existed).
+    #[serde(default)]
+    pub attended_minutes: u32,
 }
 
 impl Payload for AttendanceRecorded {

@@ -107,6 +107,8 @@ pub fn record(
                     minutes: doc.data.minutes,
                     present: present.to_vec(),
                     absent,
+                    attended_minutes: u32::from(doc.data.minutes)
+                        .saturating_mul(u32::try_from(present.len()).unwrap_or(u32::MAX)),
                 })?;
                 return Ok(doc);
             }
