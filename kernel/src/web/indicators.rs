@@ -9,7 +9,7 @@
 //!   scientific committee): every indicator with its exact figures, whether its definition is
 //!   validated, and for the committee the button that validates it; JSON by `Accept`, and
 //!   `/governance/indicators.csv`.
-//! - `/fleet/indicators`: [`super::fleet_report`].
+//! - `/fleet/indicators`: `super::fleet_report`.
 
 use axum::body::Bytes;
 use axum::extract::Path;
@@ -316,10 +316,15 @@ pub(super) fn csv_rows(words: &Words<'_>, figures: &Figures, public: bool) -> Ve
 }
 
 /// A CSV an Italian spreadsheet opens right (byte-order mark, `;` in Italian), as a download.
-pub(super) fn csv_response(locale: &str, header: Vec<String>, rows: Vec<Vec<String>>, file: &str) -> Response {
+pub(super) fn csv_response(
+    locale: &str,
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+    file: &str,
+) -> Response {
     let separator = if locale == "en" { "," } else { ";" };
     let mut out = String::from("\u{feff}");
-    for row in std::iter::once(header).chain(rows) {
+    for row in std::iter::once(columns).chain(rows) {
         let cells: Vec<String> = row
             .iter()
             .map(|cell| super::budget::csv_cell(cell, separator))
@@ -402,11 +407,10 @@ pub async fn validate(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
     };
     let now = crate::clock::now_ms();
     match validation::validate(&ctx.instance.db, ctx.instance.id(), &indicator, &user.username, now, entry).await {
-        Ok(new) if ctx.wants_html => {
+        Ok(_) if ctx.wants_html => {
             let title = indicator.title_in(&ctx.locale).to_owned();
-            ctx.keep_notice(&words.say("indicators.validated_done", &[("title", title)]))
-                .await;
-            let _ = new;
+            let text = words.say("indicators.validated_done", &[("title", title)]);
+            ctx.keep_notice(&text).await;
             (ctx.jar.clone(), Redirect::to("/governance/indicators")).into_response()
         }
         Ok(new) => (
@@ -417,5 +421,3 @@ pub async fn validate(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
         Err(err) => WebError::Db(err).render(&ctx),
     }
 }
-
-pub use super::fleet_report::{fleet, fleet_csv};

@@ -203,8 +203,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/indicators", get(indicators::public))
         .route("/indicators/open-data.csv", get(indicators::open_data))
-        .route("/fleet/indicators", get(indicators::fleet))
-        .route("/fleet/indicators.csv", get(indicators::fleet_csv))
+        .route("/fleet/indicators", get(fleet_report::fleet))
+        .route("/fleet/indicators.csv", get(fleet_report::fleet_csv))
         .route("/governance/proposals/{number}", get(governance::show))
         .route(
             "/governance/proposals/{number}/vote",
