@@ -149,7 +149,12 @@ async fn validate(client: &Client, server: &Server, id: &str) -> u16 {
 async fn indicators_match_the_plugin_are_validated_by_the_committee_and_published_suppressed() {
     let coop = TestInstance::new("coop", &format!("{VOUCHERS}{INDICATORS}"));
     let others = tempfile::tempdir().expect("tempdir");
-    write_named_instance(others.path(), "collina", "", &format!("{HELLO}{HELLO_INDICATOR}"));
+    write_named_instance(
+        others.path(),
+        "collina",
+        "",
+        &format!("{HELLO}{HELLO_INDICATOR}"),
+    );
     let collina = others.path().join("collina");
     add_user(&coop, "operatrice", "operator");
     add_user(&coop, "scienza", "scientific_committee");
@@ -181,16 +186,28 @@ async fn indicators_match_the_plugin_are_validated_by_the_committee_and_publishe
     assert_eq!(this_month(euros)["total"]["value"], issued, "{euros}");
     assert_eq!(euros["groups"], json!(["0-7500", "7500-15000"]), "{euros}");
     let bands = &this_month(euros)["groups"];
-    assert_eq!((bands[0]["value"].as_i64(), bands[1]["value"].as_i64()), (Some(15_000), Some(10_000)));
+    assert_eq!(
+        (bands[0]["value"].as_i64(), bands[1]["value"].as_i64()),
+        (Some(15_000), Some(10_000))
+    );
     let (status, page) = operator.page(&server, "/governance/indicators").await;
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("<svg") && page.contains("<table"), "a chart and its table: {page}");
-    assert!(page.contains("250,00 €") || page.contains("250,00"), "{page}");
+    assert!(
+        page.contains("<svg") && page.contains("<table"),
+        "a chart and its table: {page}"
+    );
+    assert!(
+        page.contains("250,00 €") || page.contains("250,00"),
+        "{page}"
+    );
 
     // Only the committee validates; a citizen does not even read the dashboard.
     assert_eq!(validate(&operator, &server, "famiglie").await, 403);
     let curious = login(&server, "curioso").await;
-    assert_eq!(curious.get_json(&server, "/governance/indicators").await.0, 403);
+    assert_eq!(
+        curious.get_json(&server, "/governance/indicators").await.0,
+        403
+    );
     assert_eq!(validate(&curious, &server, "famiglie").await, 403);
     let committee = login(&server, "scienza").await;
     assert_eq!(validate(&committee, &server, "famiglie").await, 303);
@@ -207,17 +224,33 @@ async fn indicators_match_the_plugin_are_validated_by_the_committee_and_publishe
         .collect();
     assert_eq!(ids, ["euro-isee", "famiglie"], "{public}");
     let families = find(&public, "famiglie").expect("famiglie");
-    assert_eq!(this_month(families)["total"]["value"], 5, "five households are shown");
+    assert_eq!(
+        this_month(families)["total"]["value"],
+        5,
+        "five households are shown"
+    );
     assert_eq!(this_month(families)["met"], true);
     let euros = find(&public, "euro-isee").expect("euro-isee");
     let month = this_month(euros);
-    assert_eq!(month["groups"][0]["suppressed"], true, "three households: {euros}");
+    assert_eq!(
+        month["groups"][0]["suppressed"], true,
+        "three households: {euros}"
+    );
     assert_eq!(month["groups"][1]["value"], Json::Null, "two households");
-    assert_eq!(month["total"]["suppressed"], true, "else the bands could be told apart");
+    assert_eq!(
+        month["total"]["suppressed"], true,
+        "else the bands could be told apart"
+    );
     let (status, page) = anyone.page(&server, "/indicators").await;
     assert_eq!(status, 200);
-    assert!(page.contains("Famiglie con buoni spesa") && page.contains("<svg"), "{page}");
-    assert!(!page.contains("Buoni spesi nei negozi"), "never validated: {page}");
+    assert!(
+        page.contains("Famiglie con buoni spesa") && page.contains("<svg"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Buoni spesi nei negozi"),
+        "never validated: {page}"
+    );
 
     // The open data: a spreadsheet's CSV, the suppressed cells empty and noted.
     let response = anyone
@@ -228,8 +261,14 @@ async fn indicators_match_the_plugin_are_validated_by_the_committee_and_publishe
         .expect("GET");
     assert_eq!(response.status().as_u16(), 200);
     let csv = response.text().await.expect("csv");
-    assert!(csv.starts_with("\u{feff}Indicatore;Titolo;Tipo;Mese;Gruppo;Valore;"), "{csv}");
-    assert!(csv.contains(";0-7500;;euro;1000,00;meno di 5 persone: non mostrato"), "{csv}");
+    assert!(
+        csv.starts_with("\u{feff}Indicatore;Titolo;Tipo;Mese;Gruppo;Valore;"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(";0-7500;;euro;1000,00;meno di 5 persone: non mostrato"),
+        "{csv}"
+    );
     assert!(csv.contains("famiglie;Famiglie con buoni spesa;"), "{csv}");
     assert!(!csv.contains("150,00") && !csv.contains("spesi"), "{csv}");
     // The table's export keeps the exact figures.
@@ -258,7 +297,10 @@ async fn indicators_match_the_plugin_are_validated_by_the_committee_and_publishe
         "the changed indicator left the public page"
     );
     let (_, dashboard) = committee.get_json(&server, "/governance/indicators").await;
-    assert_eq!(find(&dashboard, "famiglie").expect("famiglie")["published"], false);
+    assert_eq!(
+        find(&dashboard, "famiglie").expect("famiglie")["published"],
+        false
+    );
     assert_eq!(validate(&committee, &server, "famiglie").await, 303);
     let (_, public) = anyone.get_json(&server, "/indicators").await;
     assert!(find(&public, "famiglie").is_some(), "{public}");
@@ -274,7 +316,12 @@ async fn indicators_match_the_plugin_are_validated_by_the_committee_and_publishe
         .filter_map(|t| t["name"].as_str())
         .collect();
     assert_eq!(names, ["Territorio collina", "Test coop"], "{fleet}");
-    assert_eq!(fleet["territories"][1]["indicators"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        fleet["territories"][1]["indicators"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
     let csv = admin
         .http
         .get(server.url("/fleet/indicators.csv"))
@@ -288,7 +335,15 @@ async fn indicators_match_the_plugin_are_validated_by_the_committee_and_publishe
     assert!(csv.contains("Test coop;famiglie;"), "{csv}");
     assert_eq!(operator.get_json(&server, "/fleet/indicators").await.0, 403);
     let visitor = Visitor::new(&server, "collina.localhost");
-    assert_eq!(visitor.get("/fleet/indicators").await.0, 404, "not on another territory");
+    assert_eq!(
+        visitor.get("/fleet/indicators").await.0,
+        404,
+        "not on another territory"
+    );
     let (status, public) = visitor.get("/indicators").await;
-    assert_eq!((status, &public["indicators"]), (200, &json!([])), "collina validated nothing");
+    assert_eq!(
+        (status, &public["indicators"]),
+        (200, &json!([])),
+        "collina validated nothing"
+    );
 }

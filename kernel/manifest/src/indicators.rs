@@ -254,7 +254,9 @@ fn read_one(
         if text.is_empty() || text.chars().count() > 120 || text.chars().any(char::is_control) {
             push(
                 "title",
-                format!("indicator `{id}`: the title in {lang:?} must be one line of 1 to 120 characters"),
+                format!(
+                    "indicator `{id}`: the title in {lang:?} must be one line of 1 to 120 characters"
+                ),
             );
         }
         title.insert(lang.clone(), text.to_owned());
@@ -262,7 +264,9 @@ fn read_one(
     if !title.contains_key("it") {
         push(
             "title",
-            format!("indicator `{id}` has no Italian title: write title = {{ it = \"…\", en = \"…\" }}"),
+            format!(
+                "indicator `{id}` has no Italian title: write title = {{ it = \"…\", en = \"…\" }}"
+            ),
         );
     }
     let kind = match raw.kind.trim() {
@@ -271,7 +275,9 @@ fn read_one(
         other => {
             push(
                 "kind",
-                format!("indicator `{id}`: {other:?} is not a kind: write \"output\" (what a service did) or \"outcome\" (a change in the people it served)"),
+                format!(
+                    "indicator `{id}`: {other:?} is not a kind: write \"output\" (what a service did) or \"outcome\" (a change in the people it served)"
+                ),
             );
             None
         }
@@ -279,18 +285,35 @@ fn read_one(
     if !is_event_name(&raw.event) || !raw.event.contains('.') {
         push(
             "event",
-            format!("indicator `{id}`: {:?} is not an event name: write the plugin's name and the event, such as \"vouchers.voucher_issued\"", raw.event),
+            format!(
+                "indicator `{id}`: {:?} is not an event name: write the plugin's name and the event, such as \"vouchers.voucher_issued\"",
+                raw.event
+            ),
         );
     }
-    let field_named = |name: &str, value: &Option<String>, push: &mut dyn FnMut(&str, String)| -> Option<String> {
+    let field_named = |name: &str,
+                       value: &Option<String>,
+                       push: &mut dyn FnMut(&str, String)|
+     -> Option<String> {
         match value.as_deref().map(str::trim) {
             Some(field) if field_ok(field) => Some(field.to_owned()),
             Some(field) => {
-                push(name, format!("indicator `{id}`: {field:?} is not a field of an event's payload: letters, digits and `_`, such as \"amount_cents\""));
+                push(
+                    name,
+                    format!(
+                        "indicator `{id}`: {field:?} is not a field of an event's payload: letters, digits and `_`, such as \"amount_cents\""
+                    ),
+                );
                 None
             }
             None => {
-                push(name, format!("indicator `{id}` with aggregate = {:?} needs `{name}`, the payload field it reads", raw.aggregate));
+                push(
+                    name,
+                    format!(
+                        "indicator `{id}` with aggregate = {:?} needs `{name}`, the payload field it reads",
+                        raw.aggregate
+                    ),
+                );
                 None
             }
         }
@@ -303,12 +326,16 @@ fn read_one(
         "improved" => {
             let before = field_named("before", &raw.before, &mut push);
             let after = field_named("after", &raw.after, &mut push);
-            before.zip(after).map(|(before, after)| Aggregate::Improved { before, after })
+            before
+                .zip(after)
+                .map(|(before, after)| Aggregate::Improved { before, after })
         }
         other => {
             push(
                 "aggregate",
-                format!("indicator `{id}`: {other:?} is not an aggregate: write \"count\", \"count_distinct\", \"sum\" or \"improved\""),
+                format!(
+                    "indicator `{id}`: {other:?} is not an aggregate: write \"count\", \"count_distinct\", \"sum\" or \"improved\""
+                ),
             );
             None
         }
@@ -327,14 +354,22 @@ fn read_one(
     if let Some(name) = extra {
         push(
             &name,
-            format!("indicator `{id}`: aggregate = {:?} reads no `{name}`; remove it", raw.aggregate),
+            format!(
+                "indicator `{id}`: aggregate = {:?} reads no `{name}`; remove it",
+                raw.aggregate
+            ),
         );
     }
     let group_by = match raw.group_by.as_deref().map(str::trim) {
         None => None,
         Some(field) if field_ok(field) => Some(field.to_owned()),
         Some(field) => {
-            push("group_by", format!("indicator `{id}`: {field:?} is not a field of an event's payload: letters, digits and `_`, such as \"isee_band\""));
+            push(
+                "group_by",
+                format!(
+                    "indicator `{id}`: {field:?} is not a field of an event's payload: letters, digits and `_`, such as \"isee_band\""
+                ),
+            );
             None
         }
     };
@@ -342,14 +377,25 @@ fn read_one(
     match (unit, &aggregate) {
         (None, _) => push(
             "unit",
-            format!("indicator `{id}`: {:?} is not a unit: write \"people\", \"households\", \"organisations\", \"euro\", \"hours\" or \"items\"", raw.unit),
+            format!(
+                "indicator `{id}`: {:?} is not a unit: write \"people\", \"households\", \"organisations\", \"euro\", \"hours\" or \"items\"",
+                raw.unit
+            ),
         ),
         (Some(unit @ (Unit::Euro | Unit::Hours)), Some(aggregate))
             if !matches!(aggregate, Aggregate::Sum { .. }) =>
         {
             push(
                 "unit",
-                format!("indicator `{id}`: unit = \"{}\" is a sum of a field in {}: write aggregate = \"sum\" and its field", unit.as_str(), if unit == Unit::Euro { "cents" } else { "minutes" }),
+                format!(
+                    "indicator `{id}`: unit = \"{}\" is a sum of a field in {}: write aggregate = \"sum\" and its field",
+                    unit.as_str(),
+                    if unit == Unit::Euro {
+                        "cents"
+                    } else {
+                        "minutes"
+                    }
+                ),
             );
         }
         _ => {}
@@ -357,13 +403,19 @@ fn read_one(
     if raw.target < 0 || raw.target > 1_000_000_000 {
         push(
             "target",
-            format!("indicator `{id}`: the target {} is out of range: a monthly figure between 0 and 1000000000, in the unit", raw.target),
+            format!(
+                "indicator `{id}`: the target {} is out of range: a monthly figure between 0 and 1000000000, in the unit",
+                raw.target
+            ),
         );
     }
     if raw.period.trim() != "monthly" {
         push(
             "period",
-            format!("indicator `{id}`: {:?} is not a period Trama computes: write \"monthly\"", raw.period),
+            format!(
+                "indicator `{id}`: {:?} is not a period Trama computes: write \"monthly\"",
+                raw.period
+            ),
         );
     }
     if diagnostics.len() != before {

@@ -28,7 +28,11 @@ fn months_are_rome_s_and_run_to_the_current_one_with_empty_months_shown() {
     assert_eq!(month_of(MID_NOVEMBER), "2026-11");
     let events = vec![(MID_NOVEMBER, json!({})), (LATE_NOVEMBER_UTC, json!({}))];
     let now = LATE_NOVEMBER_UTC + 62 * 86_400_000; // February 2027
-    let series = compute(&indicator(Aggregate::Count, None, Unit::Households), &events, now);
+    let series = compute(
+        &indicator(Aggregate::Count, None, Unit::Households),
+        &events,
+        now,
+    );
     assert_eq!(series.months, ["2026-11", "2026-12", "2027-01", "2027-02"]);
     assert_eq!(series.total("2026-11").value, 1);
     assert_eq!(series.total("2026-12").value, 1);
@@ -39,15 +43,28 @@ fn months_are_rome_s_and_run_to_the_current_one_with_empty_months_shown() {
 #[test]
 fn sums_by_group_match_the_payloads_to_the_cent() {
     let events = vec![
-        (MID_NOVEMBER, json!({ "amount_cents": 15_000, "isee_band": "0-7500" })),
-        (MID_NOVEMBER, json!({ "amount_cents": 22_100, "isee_band": "0-7500" })),
-        (MID_NOVEMBER, json!({ "amount_cents": 30_000, "isee_band": "7500-15000" })),
+        (
+            MID_NOVEMBER,
+            json!({ "amount_cents": 15_000, "isee_band": "0-7500" }),
+        ),
+        (
+            MID_NOVEMBER,
+            json!({ "amount_cents": 22_100, "isee_band": "0-7500" }),
+        ),
+        (
+            MID_NOVEMBER,
+            json!({ "amount_cents": 30_000, "isee_band": "7500-15000" }),
+        ),
         (MID_NOVEMBER, json!({ "amount_cents": 5_000 })),
     ];
     let sum = Aggregate::Sum {
         field: "amount_cents".into(),
     };
-    let series = compute(&indicator(sum, Some("isee_band"), Unit::Euro), &events, MID_NOVEMBER);
+    let series = compute(
+        &indicator(sum, Some("isee_band"), Unit::Euro),
+        &events,
+        MID_NOVEMBER,
+    );
     assert_eq!(series.groups, ["", "0-7500", "7500-15000"]);
     assert_eq!(
         series.cell("2026-11", "0-7500"),
@@ -56,7 +73,11 @@ fn sums_by_group_match_the_payloads_to_the_cent() {
             subjects: 2
         }
     );
-    assert_eq!(series.cell("2026-11", "").value, 5_000, "no band: its own group");
+    assert_eq!(
+        series.cell("2026-11", "").value,
+        5_000,
+        "no band: its own group"
+    );
     assert_eq!(series.total("2026-11").value, 72_100);
     assert!(series.cell("2026-11", "0-7500").small());
 }
@@ -71,7 +92,11 @@ fn distinct_counts_read_each_item_of_an_array_once() {
     let distinct = Aggregate::CountDistinct {
         field: "present".into(),
     };
-    let series = compute(&indicator(distinct, None, Unit::People), &events, MID_NOVEMBER);
+    let series = compute(
+        &indicator(distinct, None, Unit::People),
+        &events,
+        MID_NOVEMBER,
+    );
     assert_eq!(series.total("2026-11").value, 3);
 }
 
@@ -87,7 +112,11 @@ fn improved_counts_those_whose_after_is_above_their_before_out_of_those_with_bot
         before: "before".into(),
         after: "after".into(),
     };
-    let series = compute(&indicator(improved, None, Unit::People), &events, MID_NOVEMBER);
+    let series = compute(
+        &indicator(improved, None, Unit::People),
+        &events,
+        MID_NOVEMBER,
+    );
     assert_eq!(
         series.total("2026-11"),
         Cell {

@@ -27,7 +27,11 @@ pub struct Validated {
 }
 
 /// The validation of `indicator`'s current definition in `instance`, if it has one.
-pub async fn of(db: &Db, instance: &str, indicator: &Indicator) -> Result<Option<Validated>, DbErr> {
+pub async fn of(
+    db: &Db,
+    instance: &str,
+    indicator: &Indicator,
+) -> Result<Option<Validated>, DbErr> {
     let row = db
         .conn()
         .query_one_raw(sql::stmt(

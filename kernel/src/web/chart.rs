@@ -48,7 +48,9 @@ pub fn bars(
         .max(1);
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
-    let y = |value: i64| TOP + plot_h - (i128::from(value.max(0)) * i128::from(plot_h) / i128::from(top)) as i64;
+    let y = |value: i64| {
+        TOP + plot_h - (i128::from(value.max(0)) * i128::from(plot_h) / i128::from(top)) as i64
+    };
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -134,10 +136,19 @@ mod tests {
             |v| v.to_string(),
         );
         assert!(svg.starts_with("<svg "), "{svg}");
-        assert!(svg.contains("<title>Famiglie &lt;sostenute&gt;</title>"), "{svg}");
+        assert!(
+            svg.contains("<title>Famiglie &lt;sostenute&gt;</title>"),
+            "{svg}"
+        );
         assert!(svg.contains("role=\"img\""));
         // The target is the top: its line is at the top of the plot, the bars below.
-        assert!(svg.contains(&format!("y1=\"{TOP}\" x2=\"{}\" y2=\"{TOP}\" stroke=\"#b03a00\"", WIDTH - RIGHT)), "{svg}");
+        assert!(
+            svg.contains(&format!(
+                "y1=\"{TOP}\" x2=\"{}\" y2=\"{TOP}\" stroke=\"#b03a00\"",
+                WIDTH - RIGHT
+            )),
+            "{svg}"
+        );
         assert!(svg.contains(">obiettivo 40<"), "{svg}");
         assert_eq!(svg.matches("<rect ").count(), 2);
         assert!(svg.contains(">12/26<"));

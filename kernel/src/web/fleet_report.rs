@@ -40,9 +40,19 @@ fn allowed(state: &AppState, ctx: &Ctx) -> Result<(), Response> {
 /// Every served instance, by id, with the figures of its published indicators.
 async fn territories(
     state: &AppState,
-) -> Result<Vec<(std::sync::Arc<crate::instance::Instance>, Vec<super::indicators::Figures>)>, WebError>
-{
-    let mut all: Vec<_> = state.instances.all().iter().map(|live| live.current()).collect();
+) -> Result<
+    Vec<(
+        std::sync::Arc<crate::instance::Instance>,
+        Vec<super::indicators::Figures>,
+    )>,
+    WebError,
+> {
+    let mut all: Vec<_> = state
+        .instances
+        .all()
+        .iter()
+        .map(|live| live.current())
+        .collect();
     all.sort_by(|a, b| a.id().cmp(b.id()));
     let mut out = Vec::with_capacity(all.len());
     for instance in all {

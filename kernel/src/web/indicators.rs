@@ -208,7 +208,10 @@ pub async fn public(ctx: Ctx) -> Response {
 /// Who may read the dashboard: `Ok(true)` for the scientific committee (who may validate).
 async fn reader(ctx: &Ctx) -> Result<bool, Response> {
     let Some(user) = &ctx.user else {
-        return Err(super::redirect::login_required(ctx, "/governance/indicators"));
+        return Err(super::redirect::login_required(
+            ctx,
+            "/governance/indicators",
+        ));
     };
     let committee = user.has_role(COMMITTEE);
     if committee || user.has_role("admin") || user.has_role("operator") {
@@ -354,8 +357,16 @@ pub async fn dashboard_csv(ctx: Ctx) -> Response {
     let words = words(&ctx.instance, &ctx.locale);
     match figures(&ctx.instance, false).await {
         Ok(all) => {
-            let rows = all.iter().flat_map(|f| csv_rows(&words, f, false)).collect();
-            csv_response(&ctx.locale, csv_header(&words, false), rows, "indicatori.csv")
+            let rows = all
+                .iter()
+                .flat_map(|f| csv_rows(&words, f, false))
+                .collect();
+            csv_response(
+                &ctx.locale,
+                csv_header(&words, false),
+                rows,
+                "indicatori.csv",
+            )
         }
         Err(err) => err.render(&ctx),
     }
@@ -367,7 +378,12 @@ pub async fn open_data(ctx: Ctx) -> Response {
     match figures(&ctx.instance, true).await {
         Ok(all) => {
             let rows = all.iter().flat_map(|f| csv_rows(&words, f, true)).collect();
-            csv_response(&ctx.locale, csv_header(&words, false), rows, "indicatori-open-data.csv")
+            csv_response(
+                &ctx.locale,
+                csv_header(&words, false),
+                rows,
+                "indicatori-open-data.csv",
+            )
         }
         Err(err) => err.render(&ctx),
     }
@@ -390,7 +406,14 @@ pub async fn validate(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
         }
         .render(&ctx);
     }
-    let Some(indicator) = ctx.instance.manifest.indicators.indicators.get(&id).cloned() else {
+    let Some(indicator) = ctx
+        .instance
+        .manifest
+        .indicators
+        .indicators
+        .get(&id)
+        .cloned()
+    else {
         return WebError::NotFound.render(&ctx);
     };
     let entry = crate::audit::Entry {
@@ -406,7 +429,16 @@ pub async fn validate(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
         .to_string(),
     };
     let now = crate::clock::now_ms();
-    match validation::validate(&ctx.instance.db, ctx.instance.id(), &indicator, &user.username, now, entry).await {
+    match validation::validate(
+        &ctx.instance.db,
+        ctx.instance.id(),
+        &indicator,
+        &user.username,
+        now,
+        entry,
+    )
+    .await
+    {
         Ok(_) if ctx.wants_html => {
             let title = indicator.title_in(&ctx.locale).to_owned();
             let text = words.say("indicators.validated_done", &[("title", title)]);
@@ -414,7 +446,11 @@ pub async fn validate(mut ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Resp
             (ctx.jar.clone(), Redirect::to("/governance/indicators")).into_response()
         }
         Ok(new) => (
-            if new { StatusCode::CREATED } else { StatusCode::OK },
+            if new {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            },
             axum::Json(json!({ "id": id, "validated": true, "new": new })),
         )
             .into_response(),

@@ -129,8 +129,16 @@ fn closing_ranks_by_isee_funds_what_fits_and_splits_amounts_into_vouchers() {
         .map(|p| p["isee_band"].as_str().expect("a band"))
         .collect();
     bands.sort_unstable();
-    assert_eq!(bands, ["0-7500", "7500-15000"], "Carla 5 000 €, Anna 9 000 €");
-    assert!(issued.iter().all(|p| p.get("isee").is_none() && p.get("isee_cents").is_none()));
+    assert_eq!(
+        bands,
+        ["0-7500", "7500-15000"],
+        "Carla 5 000 €, Anna 9 000 €"
+    );
+    assert!(
+        issued
+            .iter()
+            .all(|p| p.get("isee").is_none() && p.get("isee_cents").is_none())
+    );
     // Closing again changes nothing.
     let again = host.post(Some(&operator), &close, json!({}));
     assert_eq!(

@@ -70,41 +70,103 @@ period = "weekly"
 "#;
     let found = faults(shop(broken).load());
     // `[indicators.rotto]` is on line 10 of the manifest.
-    assert_fault(&found, "instance.toml", 11, "indicators.rotto.title", "indicator `rotto` has no Italian title");
-    assert_fault(&found, "instance.toml", 12, "indicators.rotto.kind", "\"impact\" is not a kind");
-    assert_fault(&found, "instance.toml", 14, "indicators.rotto.aggregate", "\"average\" is not an aggregate");
-    assert_fault(&found, "instance.toml", 15, "indicators.rotto.unit", "\"kilos\" is not a unit");
-    assert_fault(&found, "instance.toml", 16, "indicators.rotto.target", "out of range");
-    assert_fault(&found, "instance.toml", 17, "indicators.rotto.period", "write \"monthly\"");
+    assert_fault(
+        &found,
+        "instance.toml",
+        11,
+        "indicators.rotto.title",
+        "indicator `rotto` has no Italian title",
+    );
+    assert_fault(
+        &found,
+        "instance.toml",
+        12,
+        "indicators.rotto.kind",
+        "\"impact\" is not a kind",
+    );
+    assert_fault(
+        &found,
+        "instance.toml",
+        14,
+        "indicators.rotto.aggregate",
+        "\"average\" is not an aggregate",
+    );
+    assert_fault(
+        &found,
+        "instance.toml",
+        15,
+        "indicators.rotto.unit",
+        "\"kilos\" is not a unit",
+    );
+    assert_fault(
+        &found,
+        "instance.toml",
+        16,
+        "indicators.rotto.target",
+        "out of range",
+    );
+    assert_fault(
+        &found,
+        "instance.toml",
+        17,
+        "indicators.rotto.period",
+        "write \"monthly\"",
+    );
 }
 
 #[test]
 fn a_sum_needs_its_field_and_euros_need_a_sum() {
     let found = faults(shop(&SOLD.replace("field = \"cents\"\n", "")).load());
     assert!(
-        found.iter().any(|f| f.key == "indicators.venduto.field" && f.message.contains("needs `field`")),
+        found
+            .iter()
+            .any(|f| f.key == "indicators.venduto.field" && f.message.contains("needs `field`")),
         "{found:#?}"
     );
     let counted = SOLD
         .replace("aggregate = \"sum\"", "aggregate = \"count\"")
         .replace("field = \"cents\"\n", "");
     let found = faults(shop(&counted).load());
-    assert_fault(&found, "instance.toml", 16, "indicators.venduto.unit", "write aggregate = \"sum\"");
+    assert_fault(
+        &found,
+        "instance.toml",
+        16,
+        "indicators.venduto.unit",
+        "write aggregate = \"sum\"",
+    );
 }
 
 #[test]
 fn the_event_and_its_fields_are_checked_against_the_enabled_plugins() {
     let unknown = SOLD.replace("event = \"shop.sold\"", "event = \"shop.returned\"");
     let found = faults(shop(&unknown).check());
-    assert_fault(&found, "instance.toml", 13, "indicators.venduto.event", "no enabled plugin publishes `shop.returned`");
+    assert_fault(
+        &found,
+        "instance.toml",
+        13,
+        "indicators.venduto.event",
+        "no enabled plugin publishes `shop.returned`",
+    );
 
     let missing = SOLD.replace("field = \"cents\"", "field = \"euros\"");
     let found = faults(shop(&missing).check());
-    assert_fault(&found, "instance.toml", 15, "indicators.venduto.field", "`shop.sold` has no field `euros`");
+    assert_fault(
+        &found,
+        "instance.toml",
+        15,
+        "indicators.venduto.field",
+        "`shop.sold` has no field `euros`",
+    );
 
     let not_a_number = SOLD.replace("field = \"cents\"", "field = \"band\"");
     let found = faults(shop(&not_a_number).check());
-    assert_fault(&found, "instance.toml", 15, "indicators.venduto.field", "is not a whole number");
+    assert_fault(
+        &found,
+        "instance.toml",
+        15,
+        "indicators.venduto.field",
+        "is not a whole number",
+    );
 
     let people = r#"[indicators.acquirenti]
 title = { it = "Acquirenti" }
@@ -116,7 +178,9 @@ unit = "people"
 target = 10
 period = "monthly"
 "#;
-    shop(people).check().expect("a distinct count of a list is fine");
+    shop(people)
+        .check()
+        .expect("a distinct count of a list is fine");
 
     let disabled = Territory::with_manifest(&format!(
         "{INSTANCE}[plugins.shop]\nversion = \"^1\"\nenabled = false\ncapabilities = [\"store\", \"settings\"]\n\n{SOLD}"
