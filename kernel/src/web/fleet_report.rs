@@ -18,23 +18,25 @@ use super::indicators::{csv_header, csv_response, csv_rows, figures, view, words
 use super::pages::page;
 use super::{AppState, Ctx, WebError};
 
-/// `Ok` when the caller may read the fleet report here.
-fn allowed(state: &AppState, ctx: &Ctx) -> Result<(), Response> {
+/// The answer refusing the caller the fleet report here; `None` when they may read it.
+fn refusal(state: &AppState, ctx: &Ctx) -> Option<Response> {
     if state.fleet_report.as_deref() != Some(ctx.instance.id()) {
-        return Err(WebError::NotFound.render(ctx));
+        return Some(WebError::NotFound.render(ctx));
     }
     let Some(user) = &ctx.user else {
-        return Err(super::redirect::login_required(ctx, "/fleet/indicators"));
+        return Some(super::redirect::login_required(ctx, "/fleet/indicators"));
     };
     if !user.has_role("admin") {
-        return Err(WebError::Refused {
-            status: StatusCode::FORBIDDEN,
-            kind: "forbidden",
-            message: words(&ctx.instance, &ctx.locale).say("indicators.fleet_admins_only", &[]),
-        }
-        .render(ctx));
+        return Some(
+            WebError::Refused {
+                status: StatusCode::FORBIDDEN,
+                kind: "forbidden",
+                message: words(&ctx.instance, &ctx.locale).say("indicators.fleet_admins_only", &[]),
+            }
+            .render(ctx),
+        );
     }
-    Ok(())
+    None
 }
 
 /// Every served instance, by id, with the figures of its published indicators.
@@ -63,7 +65,7 @@ async fn territories(
 }
 
 pub async fn fleet(State(state): State<AppState>, ctx: Ctx) -> Response {
-    if let Err(response) = allowed(&state, &ctx) {
+    if let Some(response) = refusal(&state, &ctx) {
         return response;
     }
     let words = words(&ctx.instance, &ctx.locale);
@@ -90,7 +92,7 @@ pub async fn fleet(State(state): State<AppState>, ctx: Ctx) -> Response {
 }
 
 pub async fn fleet_csv(State(state): State<AppState>, ctx: Ctx) -> Response {
-    if let Err(response) = allowed(&state, &ctx) {
+    if let Some(response) = refusal(&state, &ctx) {
         return response;
     }
     let words = words(&ctx.instance, &ctx.locale);
