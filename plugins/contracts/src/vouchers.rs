@@ -25,13 +25,16 @@ pub struct VoucherIssued {
 /// The ISEE bands the vouchers' events name, in euros: `0-7500`, `7500-15000`, `15000-25000`,
 /// `25000-40000`, `40000+` (each band holds its upper bound).
 pub fn isee_band(isee_cents: i64) -> &'static str {
-    match isee_cents {
-        ..=750_000 => "0-7500",
-        ..=1_500_000 => "7500-15000",
-        ..=2_500_000 => "15000-25000",
-        ..=4_000_000 => "25000-40000",
-        _ => "40000+",
-    }
+    const BANDS: [(i64, &str); 4] = [
+        (750_000, "0-7500"),
+        (1_500_000, "7500-15000"),
+        (2_500_000, "15000-25000"),
+        (4_000_000, "25000-40000"),
+    ];
+    BANDS
+        .iter()
+        .find(|(upper, _)| isee_cents <= *upper)
+        .map_or("40000+", |(_, band)| band)
 }
 
 impl Payload for VoucherIssued {
