@@ -31,6 +31,7 @@ pub mod docstore;
 pub(crate) mod event_store;
 pub mod files;
 pub mod fund;
+pub mod indicators;
 pub mod ledger;
 pub mod notify;
 pub mod protocol;

@@ -23,6 +23,7 @@ mod governance;
 mod guide;
 mod headers;
 mod host_claims;
+mod indicators;
 mod languages;
 mod mail;
 mod many;

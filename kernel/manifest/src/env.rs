@@ -20,7 +20,7 @@ use crate::locate::{KeyPath, Locator, display_key};
 pub const ENV_PREFIX: &str = "TRAMA_";
 
 /// The top-level tables of a manifest; variables naming anything else are ignored.
-pub(crate) const SECTIONS: [&str; 9] = [
+pub(crate) const SECTIONS: [&str; 10] = [
     "instance",
     "database",
     "registry",
@@ -30,6 +30,7 @@ pub(crate) const SECTIONS: [&str; 9] = [
     "mail",
     "identity",
     "budget",
+    "indicators",
 ];
 
 /// The environment's layer, recording in `locator` which variable set which key.

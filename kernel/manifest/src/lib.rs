@@ -29,6 +29,7 @@ mod event_schema;
 mod extract;
 mod fleet;
 mod identity;
+mod indicators;
 mod interval;
 mod load;
 pub mod locales;
@@ -57,6 +58,7 @@ pub use env::ENV_PREFIX;
 pub use event_schema::{EventSchema, EventSchemas, INLINE, Mismatch, SchemaSpec};
 pub use fleet::{clashes, established_at, fleet_clashes};
 pub use identity::{DEFAULT_FISCAL_NUMBER_CLAIM, IdentitySection, MissingSecret, ProviderSection};
+pub use indicators::{Aggregate, Indicator, IndicatorKind, IndicatorsSection, Unit};
 pub use interval::{IntervalError, parse_interval};
 pub use load::{INSTANCE_TOML, load, load_layers, load_with_env, process_env};
 pub use mail::{MailSection, TlsMode};
@@ -112,5 +114,15 @@ pub fn check_with_overlay(
 fn checked(manifest: Manifest) -> Result<Checked, Diagnostics> {
     let registry = Registry::scan(&manifest.registry.plugins)?;
     let plugins = resolve(&manifest, &registry, &HOST_API_VERSION)?;
+    let mut faults = Diagnostics::default();
+    indicators::check_events(
+        &manifest.indicators,
+        &plugins,
+        &manifest.locator,
+        &mut faults,
+    );
+    if !faults.is_empty() {
+        return Err(faults);
+    }
     Ok(Checked { manifest, plugins })
 }

@@ -22,7 +22,7 @@ use crate::names::{did_you_mean, is_host, is_identifier, is_slug, list};
 use crate::overlay::Overlay;
 use crate::paths::absolute;
 use crate::toml_file::{TomlFile, root};
-use crate::{budget, database, identity, locales, mail, versions};
+use crate::{budget, database, identity, indicators, locales, mail, versions};
 
 /// The manifest's file name inside an instance folder.
 pub const INSTANCE_TOML: &str = "instance.toml";
@@ -133,6 +133,8 @@ struct RawManifest {
     identity: Option<identity::IdentitySection>,
     /// `[budget]`, checked: `None` when it is wrong (its faults are listed).
     budget: Option<budget::BudgetSection>,
+    /// `[indicators]`, checked: `None` when it is wrong (its faults are listed).
+    indicators: Option<indicators::IndicatorsSection>,
 }
 
 #[derive(Deserialize)]
@@ -234,6 +236,10 @@ impl RawManifest {
             Some(value) => budget::read(&value, at, diagnostics),
             None => Some(budget::BudgetSection::default()),
         };
+        let indicators = match read("indicators") {
+            Some(value) => indicators::read(&value, at, diagnostics),
+            None => Some(indicators::IndicatorsSection::default()),
+        };
         let mut plugins = BTreeMap::new();
         if let Some(value) = read("plugins") {
             match value {
@@ -262,6 +268,7 @@ impl RawManifest {
             mail,
             identity,
             budget,
+            indicators,
         }
     }
 
@@ -328,6 +335,7 @@ impl RawManifest {
             mail: mail?,
             identity: self.identity?,
             budget: self.budget?,
+            indicators: self.indicators?,
             public_url: public_url?,
             plugins,
             locator: at.clone(),

@@ -29,6 +29,8 @@ pub struct Manifest {
     pub identity: crate::identity::IdentitySection,
     /// Who funds the territory's fund, which the coordination table allocates to measures.
     pub budget: crate::budget::BudgetSection,
+    /// What the territory measures of its services, computed from its plugins' events.
+    pub indicators: crate::indicators::IndicatorsSection,
     /// Where the instance is reached from outside, without a trailing `/`: `[instance]
     /// public_url`, else `https://` and its first host. Links in mails and the addresses an
     /// identity provider sends people back to start with it.

@@ -24,6 +24,7 @@ pub const KERNEL_ROLES: &[&str] = &[
     "company_hr",
     "committee",
     "governance",
+    "scientific_committee",
     "admin",
 ];
 

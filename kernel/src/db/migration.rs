@@ -8,11 +8,13 @@ mod accounts;
 mod api_1_8;
 mod api_1_9;
 mod files;
+mod indicators;
 
 use accounts::{DisabledAccounts, Identity, NoticeAddress, Privacy};
 use api_1_8::{Notices, Protocol};
 use api_1_9::SealKeys;
 use files::Files;
+use indicators::Indicators;
 
 pub struct Migrator;
 
@@ -38,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(Notices),
             Box::new(Protocol),
             Box::new(SealKeys),
+            Box::new(Indicators),
         ]
     }
 }

@@ -50,6 +50,8 @@ pub struct ServeOptions {
     /// `trama dev`: server errors show their details (a template's file and line) to the
     /// visitor, who is the developer. Never in production: they may hold internals.
     pub dev: bool,
+    /// See [`AppState::fleet_report`].
+    pub fleet_report: Option<String>,
 }
 
 /// A task started beside the server once its instances are open (the development loop's
@@ -87,6 +89,7 @@ pub async fn serve_with(
         instances: fleet.instances(),
         secure_cookies: options.secure_cookies,
         trust_proxy: options.trust_proxy,
+        fleet_report: options.fleet_report.clone(),
         body_timeout: options.limits.body_timeout,
         dev: options.dev,
     };

@@ -30,6 +30,10 @@ pub struct ServerSettings {
     pub header_timeout_secs: u64,
     /// Seconds a client may take to send a request's body: 1..=3600.
     pub body_timeout_secs: u64,
+    /// The id of the instance whose administrators see the fleet report (`/fleet/indicators`:
+    /// the published indicators of every instance this process serves), on that instance's
+    /// hosts only: the cooperative's own territory. `None`: no one sees it.
+    pub fleet_report: Option<String>,
 }
 
 impl Default for ServerSettings {
@@ -42,6 +46,7 @@ impl Default for ServerSettings {
             max_connections: 4096,
             header_timeout_secs: 10,
             body_timeout_secs: 30,
+            fleet_report: None,
         }
     }
 }
@@ -65,6 +70,7 @@ pub struct Overrides {
     pub max_connections: Option<u32>,
     pub header_timeout_secs: Option<u64>,
     pub body_timeout_secs: Option<u64>,
+    pub fleet_report: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +119,7 @@ impl ServerSettings {
         settings.cache_dir = overrides.cache_dir.or(settings.cache_dir);
         settings.secure_cookies |= overrides.secure_cookies;
         settings.trust_proxy |= overrides.trust_proxy;
+        settings.fleet_report = overrides.fleet_report.or(settings.fleet_report);
         settings.max_connections = overrides
             .max_connections
             .unwrap_or(settings.max_connections);

@@ -338,6 +338,8 @@ impl Ctx {
                     "key": page.title_key(),
                 }))
                 .collect::<Vec<_>>(),
+            // Whether the footer links the territory's public indicators (`/indicators`).
+            "indicators_page": !self.instance.manifest.indicators.indicators.is_empty(),
         })
     }
 }

@@ -6,15 +6,18 @@ mod admin;
 mod ask;
 mod body;
 mod budget;
+mod chart;
 pub(crate) mod context;
 mod dev_page;
 mod error;
+mod fleet_report;
 mod footer;
 pub(crate) mod form;
 mod governance;
 mod headers;
 mod home;
 mod inbox;
+mod indicators;
 mod mine;
 mod notice;
 mod oidc;
@@ -170,6 +173,8 @@ pub struct AppState {
     pub body_timeout: std::time::Duration,
     /// `trama dev`: server errors are shown with their details (see [`WebError::render`]).
     pub dev: bool,
+    /// The id of the instance whose administrators see the fleet report (`--fleet-report`).
+    pub fleet_report: Option<String>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -190,6 +195,16 @@ pub fn router(state: AppState) -> Router {
         .route("/governance/budget", get(budget::show))
         .route("/governance/budget.csv", get(budget::csv))
         .route("/governance/budget/deposits", post(budget::deposit))
+        .route("/governance/indicators", get(indicators::dashboard))
+        .route("/governance/indicators.csv", get(indicators::dashboard_csv))
+        .route(
+            "/governance/indicators/{id}/validate",
+            post(indicators::validate),
+        )
+        .route("/indicators", get(indicators::public))
+        .route("/indicators/open-data.csv", get(indicators::open_data))
+        .route("/fleet/indicators", get(fleet_report::fleet))
+        .route("/fleet/indicators.csv", get(fleet_report::fleet_csv))
         .route("/governance/proposals/{number}", get(governance::show))
         .route(
             "/governance/proposals/{number}/vote",

@@ -83,6 +83,10 @@ pub struct AttendanceRecorded {
     /// family present was registered at the desk without an account.
     #[serde(default)]
     pub accounts: Vec<String>,
+    /// `minutes` times the children present: the tutoring the children received, which a
+    /// territory's indicators add up (absent from events published before it existed).
+    #[serde(default)]
+    pub attended_minutes: u32,
 }
 
 impl Payload for AttendanceRecorded {

@@ -15,6 +15,26 @@ pub struct VoucherIssued {
     /// The sum of `vouchers`, in cents.
     pub amount_cents: i64,
     pub vouchers: Vec<IssuedVoucher>,
+    /// The band of the household's ISEE ([`isee_band`]), so that a territory can count what
+    /// it gave by band; absent when the campaign asked no ISEE. The band only, never the
+    /// figure: indicators need no more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isee_band: Option<String>,
+}
+
+/// The ISEE bands the vouchers' events name, in euros: `0-7500`, `7500-15000`, `15000-25000`,
+/// `25000-40000`, `40000+` (each band holds its upper bound).
+pub fn isee_band(isee_cents: i64) -> &'static str {
+    const BANDS: [(i64, &str); 4] = [
+        (750_000, "0-7500"),
+        (1_500_000, "7500-15000"),
+        (2_500_000, "15000-25000"),
+        (4_000_000, "25000-40000"),
+    ];
+    BANDS
+        .iter()
+        .find(|(upper, _)| isee_cents <= *upper)
+        .map_or("40000+", |(_, band)| band)
 }
 
 impl Payload for VoucherIssued {

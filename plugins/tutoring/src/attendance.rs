@@ -126,6 +126,8 @@ pub fn record(
                     present: present.to_vec(),
                     absent,
                     accounts: accounts_of(present)?,
+                    attended_minutes: u32::from(doc.data.minutes)
+                        .saturating_mul(u32::try_from(present.len()).unwrap_or(u32::MAX)),
                 })?;
                 return Ok(doc);
             }

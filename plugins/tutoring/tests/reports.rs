@@ -82,6 +82,32 @@ fn the_report_of_the_month_counts_lessons_hours_absences_and_costs_to_the_cent()
     );
     assert_eq!(carla["charged_minutes"].as_u64(), Some(60));
 
+    // The territory's indicators read the registers' events: the minutes the children attended
+    // and the children present are the report's, exactly.
+    let registers: Vec<Json> = host
+        .published()
+        .into_iter()
+        .filter(|event| event.name == "tutoring.attendance_recorded")
+        .map(|event| event.payload)
+        .collect();
+    let attended: u64 = registers
+        .iter()
+        .map(|p| p["attended_minutes"].as_u64().expect("minutes"))
+        .sum();
+    let delivered: u64 = report["families"]
+        .as_array()
+        .expect("families")
+        .iter()
+        .map(|f| f["minutes"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!((attended, delivered), (60, 60), "{registers:?}");
+    let present: std::collections::BTreeSet<&str> = registers
+        .iter()
+        .flat_map(|p| p["present"].as_array().into_iter().flatten())
+        .filter_map(Json::as_str)
+        .collect();
+    assert_eq!(Some(present.len() as u64), totals["present"].as_u64());
+
     // Reports are for operators.
     assert_eq!(host.get(Some(&month.anna), "/api/reports").status, 403);
 }

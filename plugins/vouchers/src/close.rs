@@ -426,7 +426,9 @@ fn issue_group(
         let mut moves: Vec<(String, Status, Status)> = Vec::new();
         let mut transfers: Vec<TransferRequest> = Vec::new();
         // The funded applications (id, citizen's account, vouchers), for the events.
-        let mut funded: Vec<(String, Option<String>, Vec<IssuedVoucher>)> = Vec::new();
+        // (application, account, ISEE in cents, vouchers)
+        type Funded = (String, Option<String>, Option<i64>, Vec<IssuedVoucher>);
+        let mut funded: Vec<Funded> = Vec::new();
         // Each application's outcome as written, to tell its applicant (see `notice`).
         let mut outcomes: Vec<(String, crate::application::Application)> = Vec::new();
         // Transfer orders among `transfers` (the rest put money on vouchers).
@@ -501,7 +503,12 @@ fn issue_group(
                         &vouchers,
                         "",
                     ));
-                    funded.push((app_id.clone(), app.data.user_id.clone(), vouchers));
+                    funded.push((
+                        app_id.clone(),
+                        app.data.user_id.clone(),
+                        app.data.answers.isee_cents,
+                        vouchers,
+                    ));
                 }
                 Outcome::NotFunded | Outcome::Excluded | Outcome::Unresolved => {
                     if let Some(next) = settle(&app.data, entry, titles, now)? {
@@ -543,8 +550,8 @@ fn issue_group(
                 ))
             })?;
         }
-        for (application, user_id, vouchers) in &funded {
-            voucher::announce(campaign_id, application, user_id.as_ref(), vouchers)?;
+        for (application, user_id, isee, vouchers) in &funded {
+            voucher::announce(campaign_id, application, user_id.as_ref(), *isee, vouchers)?;
         }
         for (id, app) in &outcomes {
             crate::notice::outcome(id, app, &campaign.title, prefix);

@@ -136,7 +136,13 @@ pub fn fund_next(id: &str, actor: &str, now: i64) -> Result<usize> {
         }
         ledger::transfer_all(&transfers)?;
         if let Some(vouchers) = &vouchers {
-            voucher::announce(id, &app.id, app.data.user_id.as_ref(), vouchers)?;
+            voucher::announce(
+                id,
+                &app.id,
+                app.data.user_id.as_ref(),
+                app.data.answers.isee_cents,
+                vouchers,
+            )?;
         }
         crate::notice::outcome(&app.id, &next, &campaign.data.title, &prefix);
         crate::publish::decided(&app.id, &next)?;

@@ -156,11 +156,13 @@ pub fn funding(
         .collect()
 }
 
-/// Tells the other plugins that `vouchers` were issued to `application`.
+/// Tells the other plugins that `vouchers` were issued to `application`, whose household
+/// declared `isee_cents` (published as its band only).
 pub fn announce(
     campaign: &str,
     application: &str,
     user_id: Option<&String>,
+    isee_cents: Option<i64>,
     vouchers: &[IssuedVoucher],
 ) -> Result<()> {
     events::publish_typed(&VoucherIssued {
@@ -175,6 +177,7 @@ pub fn announce(
                 amount_cents: v.amount_cents,
             })
             .collect(),
+        isee_band: isee_cents.map(|cents| contract::isee_band(cents).to_owned()),
     })?;
     Ok(())
 }

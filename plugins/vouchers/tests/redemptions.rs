@@ -110,6 +110,35 @@ fn closing_ranks_by_isee_funds_what_fits_and_splits_amounts_into_vouchers() {
     assert_eq!(closed.body["close"]["not_funded"], 1);
     assert_eq!(closed.body["close"]["committed_cents"], 67_100);
     assert_eq!(closed.body["close"]["issued_cents"], 67_100);
+    // What the territory's indicators read: one event per household funded, adding up to what
+    // the close issued, each with the band of its ISEE and never the figure.
+    let issued: Vec<_> = host
+        .published()
+        .into_iter()
+        .filter(|event| event.name == "vouchers.voucher_issued")
+        .map(|event| event.payload)
+        .collect();
+    assert_eq!(issued.len(), 2);
+    let total: i64 = issued
+        .iter()
+        .map(|p| p["amount_cents"].as_i64().expect("cents"))
+        .sum();
+    assert_eq!(total, 67_100);
+    let mut bands: Vec<&str> = issued
+        .iter()
+        .map(|p| p["isee_band"].as_str().expect("a band"))
+        .collect();
+    bands.sort_unstable();
+    assert_eq!(
+        bands,
+        ["0-7500", "7500-15000"],
+        "Carla 5 000 €, Anna 9 000 €"
+    );
+    assert!(
+        issued
+            .iter()
+            .all(|p| p.get("isee").is_none() && p.get("isee_cents").is_none())
+    );
     // Closing again changes nothing.
     let again = host.post(Some(&operator), &close, json!({}));
     assert_eq!(

@@ -5,6 +5,7 @@ mod environment;
 mod event_schemas;
 mod fuzz;
 mod identity;
+mod indicators;
 mod mail;
 mod manifest_faults;
 mod plugin_toml_faults;

@@ -38,6 +38,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         build: BuildPolicy::UseExisting,
         secure_cookies: false,
         trust_proxy: false,
+        fleet_report: None,
         limits: settings.limits(),
         dev: true,
     })

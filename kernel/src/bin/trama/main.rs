@@ -71,6 +71,10 @@ enum Command {
         /// Seconds a client may take to send a request's body (default 30).
         #[arg(long, env = "TRAMA_BODY_TIMEOUT")]
         body_timeout: Option<u64>,
+        /// The id of the instance whose administrators may see the fleet report
+        /// (`/fleet/indicators`, on that instance's hosts): the cooperative's own territory.
+        #[arg(long, env = "TRAMA_FLEET_REPORT")]
+        fleet_report: Option<String>,
     },
     /// Serve one instance for development: rebuild a plugin when its Rust sources change,
     /// reload templates, catalogues and the manifest when they change, and show template
@@ -289,6 +293,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             max_connections,
             header_timeout,
             body_timeout,
+            fleet_report,
         } => {
             let settings = ServerSettings::load(
                 config.as_deref(),
@@ -300,6 +305,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     max_connections,
                     header_timeout_secs: header_timeout,
                     body_timeout_secs: body_timeout,
+                    fleet_report,
                 },
             )?;
             tracing::info!(node = trama::node::id(), "starting");
@@ -319,6 +325,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 trust_proxy: settings.trust_proxy,
                 limits: settings.limits(),
                 dev: false,
+                fleet_report: settings.fleet_report.clone(),
             })
             .await?;
         }
