@@ -3,10 +3,8 @@
 
 use std::time::Duration;
 
-use super::{Instance, LoadedPlugin};
-use crate::host::bindings::types::{
-    Event, HttpRequest, HttpResponse, PluginError, User as WitUser,
-};
+use super::{HandleResult, Handled, Instance, LoadedPlugin};
+use crate::host::bindings::types::{Event, HttpRequest, User as WitUser};
 use crate::host::{CallError, CallSetup, CallState};
 
 impl Instance {

@@ -11,18 +11,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::ConnectionTrait;
 use trama_manifest::{Capability, Checked, Manifest, ResolvedPlugin};
 
 use crate::board::Board;
-use crate::db::{Db, sql};
+use crate::db::Db;
 use crate::docstore::{Collections, DocStore};
 use crate::event_store::Subscribers;
 use crate::host::bindings::PluginPre;
-use crate::host::bindings::types::{
-    Event, HttpRequest, HttpResponse, PluginError, User as WitUser,
-};
-use crate::host::{CallError, CallSetup, CallState, PluginContext, PluginHost};
+use crate::host::bindings::types::{HttpResponse, PluginError};
+use crate::host::{CallState, PluginContext, PluginHost};
 use crate::theme::{PluginTemplates, Theme};
 
 #[derive(Debug, thiserror::Error)]
