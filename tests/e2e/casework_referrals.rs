@@ -19,7 +19,7 @@ use crate::support::{
 const CASEWORK: &str = r#"
 [plugins.casework]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "audit", "seal", "events"]
+capabilities = ["store", "settings", "identity", "audit", "seal", "notify", "files", "events"]
 "#;
 
 const CASES: Plugin = Plugin("casework");

@@ -174,7 +174,7 @@ fn a_link_expires_after_the_days_to_answer() {
 #[test]
 fn results_show_rates_and_scores_only_from_five_answers() {
     let host = host();
-    let operator = host.account("op", &["operator"]);
+    let operator = host.account("operatrice", &["operator"]);
     let families: Vec<Account> = (0..7)
         .map(|i| host.account(&format!("f{i}"), &[]))
         .collect();

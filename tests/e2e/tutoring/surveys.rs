@@ -12,7 +12,7 @@ use crate::support::{Client, Server, TestInstance, add_user, login, notification
 const SURVEYS: &str = r#"
 [plugins.surveys]
 version = "^1.0"
-capabilities = ["store", "settings", "events", "notify", "clock", "log", "identity"]
+capabilities = ["store", "settings", "events", "notify", "clock", "log", "identity", "audit"]
 "#;
 
 #[tokio::test(flavor = "multi_thread")]
