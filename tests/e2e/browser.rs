@@ -348,6 +348,7 @@ async fn every_role_reaches_only_accessible_pages_that_fit_a_phone_in_a_real_bro
         "admissions",
         "corporate-plans",
         "casework",
+        "services",
     ]);
     let instance = TestInstance::example("monteserra");
     let people = [

@@ -37,6 +37,7 @@ mod sandbox;
 mod schemathesis;
 mod security;
 mod serve;
+mod services;
 mod site;
 mod throttle;
 mod transactions;

@@ -105,7 +105,10 @@ pub fn take_seat(
     }
     let id = slot_booking_id(&slot.id, &person.id);
     let previous = BOOKINGS.get(&id)?;
-    if previous.as_ref().is_some_and(|p| p.data.status.holds_seat()) {
+    if previous
+        .as_ref()
+        .is_some_and(|p| p.data.status.holds_seat())
+    {
         return Err(Error::conflict(t!("services.slot.already")));
     }
     let shared = service.data.group.is_some();
@@ -117,7 +120,11 @@ pub fn take_seat(
         person_name: person.display_name.clone(),
         note: note.to_owned(),
         // Joining a group needs no confirmation: the group starts at its minimum.
-        status: if shared { Status::Confirmed } else { Status::Requested },
+        status: if shared {
+            Status::Confirmed
+        } else {
+            Status::Requested
+        },
         start_at: Some(slot.data.start_at),
         minutes: Some(slot.data.minutes),
         charge: Charge::default(),
@@ -169,7 +176,12 @@ pub fn book_slot(
 }
 
 /// Sends a request for a service without a slot.
-pub fn request(person: &User, service: &Doc<Service>, note: &str, now: i64) -> Result<Doc<Booking>> {
+pub fn request(
+    person: &User,
+    service: &Doc<Service>,
+    note: &str,
+    now: i64,
+) -> Result<Doc<Booking>> {
     let doc = BOOKINGS.insert(Booking {
         service: service.id.clone(),
         provider: service.data.provider.clone(),
@@ -196,7 +208,12 @@ pub fn request(person: &User, service: &Doc<Service>, note: &str, now: i64) -> R
 }
 
 /// Tells the provider's account about a new booking or request.
-pub fn tell_provider(provider: &Doc<Provider>, service: &Service, booking: &Doc<Booking>, kind: &str) -> Result<()> {
+pub fn tell_provider(
+    provider: &Doc<Provider>,
+    service: &Service,
+    booking: &Doc<Booking>,
+    kind: &str,
+) -> Result<()> {
     let Some(to) = provider.data.user_id.as_deref() else {
         return Ok(());
     };
@@ -256,7 +273,11 @@ pub fn members(slot: &str) -> Result<Vec<Doc<Booking>>> {
 
 /// A group reached its minimum: everyone in it is told.
 fn group_started(service: &Doc<Service>, slot: &str, _seat: &Slot) -> Result<()> {
-    audit::record("group.started", slot, &serde_json::json!({ "service": service.id }))?;
+    audit::record(
+        "group.started",
+        slot,
+        &serde_json::json!({ "service": service.id }),
+    )?;
     for member in members(slot)? {
         tell_person(&service.data, &member, "started")?;
     }

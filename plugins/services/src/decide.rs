@@ -32,7 +32,12 @@ pub fn read_appointment(
     if start.is_none() {
         problems.push("start", t!("services.problems.time"));
     }
-    let minutes = input.one("minutes").unwrap_or("").trim().parse::<u16>().ok();
+    let minutes = input
+        .one("minutes")
+        .unwrap_or("")
+        .trim()
+        .parse::<u16>()
+        .ok();
     if !minutes.is_some_and(|m| (5..=720).contains(&m)) {
         problems.push("minutes", t!("services.problems.minutes"));
     }
@@ -69,7 +74,12 @@ fn write(doc: &Doc<Booking>, booking: &Booking, frees_seat: bool) -> Result<()> 
 }
 
 /// The provider confirms a requested booking (a request needs `appointment`).
-pub fn confirm(id: &str, service: &Service, appointment: Option<Appointment>, now: i64) -> Result<Doc<Booking>> {
+pub fn confirm(
+    id: &str,
+    service: &Service,
+    appointment: Option<Appointment>,
+    now: i64,
+) -> Result<Doc<Booking>> {
     store::retry(|| {
         let doc = booking::load(id)?;
         if doc.data.status != Status::Requested {

@@ -25,6 +25,9 @@
 //! | `GET /provider` (+ `/api/`) | a provider's account | its desk |
 //! | `POST /provider/{id}/services` | a provider's account | publish a service |
 //! | `POST /services/{id}/slots` | a provider's account | `date`, `start`, `minutes`, `capacity` |
+//! | `GET /statements?month=`, `POST /providers/{id}/statements/{month}/paid` | operator | the month's statements; mark one paid (`reference`), audited |
+//! | `GET /api/providers/{id}/statements/{month}`, `GET /providers/{id}/statements/{month}/statement.csv` | operator, the provider's account | a statement, as JSON or CSV ([`settlement`]) |
+//! | `GET /api/mine`, `GET/DELETE /api/personal-data` | the kernel, as the person | `/me`, download and erasure (see [`personal`]) |
 //! | `GET /operator`, `POST /services/{id}/visibility`, `POST /bookings/{id}/comment` | operator | hide services and rating comments (`hidden`, `reason`) |
 
 pub mod booking;
@@ -33,11 +36,13 @@ pub mod decide;
 pub mod ics;
 mod notice;
 pub mod payment;
+pub mod personal;
 pub mod provider;
 pub mod rating;
 pub mod reminders;
 pub mod search;
 pub mod service;
+pub mod settlement;
 pub mod slot;
 mod web;
 
@@ -47,7 +52,7 @@ use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, clock};
 
-use web::{bookings, catalogue, desk, operator};
+use web::{bookings, catalogue, desk, operator, statements};
 
 /// The plugin: public so that the native tests can name it.
 #[derive(Default)]
@@ -78,6 +83,19 @@ impl Plugin for Services {
             .get("/operator", operator::page)
             .post_twin("/services/{id}/visibility", operator::set_service)
             .post_twin("/bookings/{id}/comment", operator::set_comment)
+            .get("/statements", statements::page)
+            .get("/api/providers/{id}/statements/{month}", statements::api)
+            .get(
+                "/providers/{id}/statements/{month}/statement.csv",
+                statements::csv,
+            )
+            .post_twin(
+                "/providers/{id}/statements/{month}/paid",
+                statements::mark_paid,
+            )
+            .get("/api/mine", personal::mine)
+            .get("/api/personal-data", personal::export)
+            .delete("/api/personal-data", personal::erase)
             .handle(request)
     }
 

@@ -70,7 +70,11 @@ pub fn rate(doc: Doc<Booking>, stars: u8, comment: String, now: i64) -> Result<D
     batch.put_if_version(&SERVICES, &service.id, &s, service.version);
     batch.put_if_version(&PROVIDERS, &provider.id, &p, provider.version);
     batch.commit()?;
-    audit::record("rating.given", &doc.id, &serde_json::json!({ "stars": stars }))?;
+    audit::record(
+        "rating.given",
+        &doc.id,
+        &serde_json::json!({ "stars": stars }),
+    )?;
     Ok(Doc { data: next, ..doc })
 }
 
@@ -85,7 +89,11 @@ pub fn set_hidden(id: &str, hidden: bool) -> Result<Doc<Booking>> {
             None => Err(Error::not_found(t!("services.rating.none"))),
         })?
         .ok_or_else(|| Error::not_found(t!("services.booking.unknown")))?;
-    let action = if hidden { "rating.hidden" } else { "rating.shown" };
+    let action = if hidden {
+        "rating.hidden"
+    } else {
+        "rating.shown"
+    };
     audit::record(action, id, &serde_json::json!({}))?;
     Ok(doc)
 }

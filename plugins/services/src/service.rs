@@ -115,7 +115,11 @@ fn count(input: &Input, field: &str, problems: &mut Problems) -> Option<u32> {
 }
 
 /// Reads the publishing form: every problem at once, each beside its field.
-pub fn check(input: &Input, settings: &Settings, lang: Lang) -> std::result::Result<Draft, Problems> {
+pub fn check(
+    input: &Input,
+    settings: &Settings,
+    lang: Lang,
+) -> std::result::Result<Draft, Problems> {
     let mut problems = Problems::default();
     let title = text(input, "title", 3, 120, &mut problems);
     let description = text(input, "description", 10, 4000, &mut problems);
@@ -135,11 +139,16 @@ pub fn check(input: &Input, settings: &Settings, lang: Lang) -> std::result::Res
         let raw = input.one("price").unwrap_or("");
         match parse_euros(raw) {
             Ok(cents) if cents > 0 => price_cents = cents,
-            Ok(_) => problems.push("price", t!("services.problems.price_zero", model = model.label())),
+            Ok(_) => problems.push(
+                "price",
+                t!("services.problems.price_zero", model = model.label()),
+            ),
             Err(err) => problems.push("price", err.describe(raw, lang)),
         }
     }
-    let shared = input.one("group_size").is_some_and(|s| !s.trim().is_empty());
+    let shared = input
+        .one("group_size")
+        .is_some_and(|s| !s.trim().is_empty());
     let mut group = None;
     if shared {
         let size = count(input, "group_size", &mut problems);
@@ -148,7 +157,10 @@ pub fn check(input: &Input, settings: &Settings, lang: Lang) -> std::result::Res
             if size < 2 {
                 problems.push("group_size", t!("services.problems.group_size"));
             } else if minimum > size {
-                problems.push("group_minimum", t!("services.problems.group_minimum", size = size));
+                problems.push(
+                    "group_minimum",
+                    t!("services.problems.group_minimum", size = size),
+                );
             } else {
                 group = Some(Group { size, minimum });
             }
@@ -187,7 +199,11 @@ pub fn publish(provider: &str, draft: Draft, now: i64) -> Result<Doc<Service>> {
         rating_count: 0,
         created_at: now,
     })?;
-    audit::record("service.published", &doc.id, &json!({ "provider": provider }))?;
+    audit::record(
+        "service.published",
+        &doc.id,
+        &json!({ "provider": provider }),
+    )?;
     Ok(doc)
 }
 
@@ -212,13 +228,22 @@ pub fn visible(id: &str) -> Result<(Doc<Service>, Doc<Provider>)> {
 /// An operator hides (or shows again) a service; audited with the reason.
 pub fn set_hidden(id: &str, hidden: bool, reason: &str) -> Result<Doc<Service>> {
     let reason = reason.trim().chars().take(500).collect::<String>();
-    let doc = SERVICES.update(id, |s| {
-        s.hidden = hidden;
-        s.hidden_reason = if hidden { reason.clone() } else { String::new() };
-        Ok(())
-    })?
-    .ok_or_else(|| Error::not_found(t!("services.service.unknown")))?;
-    let action = if hidden { "service.hidden" } else { "service.shown" };
+    let doc = SERVICES
+        .update(id, |s| {
+            s.hidden = hidden;
+            s.hidden_reason = if hidden {
+                reason.clone()
+            } else {
+                String::new()
+            };
+            Ok(())
+        })?
+        .ok_or_else(|| Error::not_found(t!("services.service.unknown")))?;
+    let action = if hidden {
+        "service.hidden"
+    } else {
+        "service.shown"
+    };
     audit::record(action, id, &json!({ "reason": reason }))?;
     Ok(doc)
 }

@@ -66,7 +66,11 @@ pub fn parse_time(text: &str) -> Option<u16> {
 
 /// Reads the slot form for `service`: a date not in the past, a time, a length, a capacity
 /// (a shared service's group size, whatever was typed).
-pub fn check(input: &Input, service: &Service, today: Date) -> std::result::Result<Draft, Problems> {
+pub fn check(
+    input: &Input,
+    service: &Service,
+    today: Date,
+) -> std::result::Result<Draft, Problems> {
     let mut problems = Problems::default();
     let date = match Date::parse(input.one("date").unwrap_or("").trim()) {
         Ok(date) if date >= today => Some(date),

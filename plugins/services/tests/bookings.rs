@@ -16,12 +16,21 @@ fn a_seat_is_booked_confirmed_and_the_person_gets_a_calendar_and_a_reminder() {
     let host = host();
     let coop = host.person("coop", "Coop Sole", &[]);
     let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(&host, &coop, &provider, service_body("Baby sitting serale", "Baby sitting", "per_hour", "12"));
+    let id = publish(
+        &host,
+        &coop,
+        &provider,
+        service_body("Baby sitting serale", "Baby sitting", "per_hour", "12"),
+    );
     let at = slot(&host, &coop, &id, "2026-12-10", "18:00", 2);
     let anna = host.person("anna", "Anna Verdi", &[]);
 
     // Booking needs an account; then the seat is held and the provider is told.
-    let anonymous = host.post(None, &format!("/api/services/{id}/book"), json!({ "slot": at }));
+    let anonymous = host.post(
+        None,
+        &format!("/api/services/{id}/book"),
+        json!({ "slot": at }),
+    );
     assert_eq!(anonymous.status, 401);
     let booked = book(&host, &anna, &id, Some(&at)).assert_status(201);
     let bid = booked.body["id"].as_str().unwrap().to_owned();
@@ -33,25 +42,55 @@ fn a_seat_is_booked_confirmed_and_the_person_gets_a_calendar_and_a_reminder() {
     assert_eq!(book(&host, &anna, &id, Some(&at)).status, 409);
     // Nobody else sees the booking; the person cannot confirm it.
     let other = host.account("other", &[]);
-    assert_eq!(host.get(Some(&other), &format!("/api/bookings/{bid}")).status, 404);
-    assert_eq!(host.post(Some(&anna), &format!("/api/bookings/{bid}/confirm"), json!({})).status, 404);
+    assert_eq!(
+        host.get(Some(&other), &format!("/api/bookings/{bid}"))
+            .status,
+        404
+    );
+    assert_eq!(
+        host.post(
+            Some(&anna),
+            &format!("/api/bookings/{bid}/confirm"),
+            json!({})
+        )
+        .status,
+        404
+    );
     // No calendar before confirmation.
-    assert_eq!(host.get(Some(&anna), &format!("/bookings/{bid}/calendar.ics")).status, 404);
+    assert_eq!(
+        host.get(Some(&anna), &format!("/bookings/{bid}/calendar.ics"))
+            .status,
+        404
+    );
 
-    host.post(Some(&coop), &format!("/api/bookings/{bid}/confirm"), json!({})).assert_status(201);
-    let seen = host.get(Some(&anna), &format!("/api/bookings/{bid}")).assert_status(200);
+    host.post(
+        Some(&coop),
+        &format!("/api/bookings/{bid}/confirm"),
+        json!({}),
+    )
+    .assert_status(201);
+    let seen = host
+        .get(Some(&anna), &format!("/api/bookings/{bid}"))
+        .assert_status(200);
     assert_eq!(seen.body["status"], "confirmed");
     // 90 minutes at 12 € an hour, paid directly.
     assert_eq!(seen.body["paid_directly_cents"], 1800);
     let confirmed = host.notifications_to(&anna);
     assert!(confirmed[0].subject.contains("confermata"), "{confirmed:?}");
     // Confirming twice is refused.
-    assert_eq!(host.post(Some(&coop), &format!("/api/bookings/{bid}/confirm"), json!({})).status, 409);
+    assert_eq!(
+        host.post(
+            Some(&coop),
+            &format!("/api/bookings/{bid}/confirm"),
+            json!({})
+        )
+        .status,
+        409
+    );
 
-    let ics = host.get(Some(&anna), &format!("/bookings/{bid}/calendar.ics")).assert_status(200);
-    let text = ics.body.as_str().unwrap_or_default().to_owned();
+    let text = common::download(&host, &anna, &format!("/bookings/{bid}/calendar.ics"));
     // 18:00 in Rome is 17:00 UTC in December.
-    assert!(text.contains("DTSTART:20261210T170000Z"), "{}", ics.body);
+    assert!(text.contains("DTSTART:20261210T170000Z"), "{text}");
     assert!(text.contains("SUMMARY:Baby sitting serale"));
 
     // The reminder goes once, the day before.
@@ -65,8 +104,10 @@ fn a_seat_is_booked_confirmed_and_the_person_gets_a_calendar_and_a_reminder() {
     assert!(all[1].subject.contains("Domani"));
 
     // The page of the booking, for each side.
-    host.page(Some(&anna), &format!("/bookings/{bid}")).assert_status(200);
-    host.page(Some(&coop), &format!("/bookings/{bid}")).assert_status(200);
+    host.page(Some(&anna), &format!("/bookings/{bid}"))
+        .assert_status(200);
+    host.page(Some(&coop), &format!("/bookings/{bid}"))
+        .assert_status(200);
     host.page(Some(&anna), "/bookings").assert_status(200);
     host.page(Some(&coop), "/provider").assert_status(200);
 }
@@ -76,27 +117,71 @@ fn a_request_is_confirmed_with_a_time_or_declined_and_the_person_is_told() {
     let host = host();
     let coop = host.person("coop", "Coop Sole", &[]);
     let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(&host, &coop, &provider, service_body("Assistenza a domicilio", "Assistenza domiciliare", "per_session", "40"));
+    let id = publish(
+        &host,
+        &coop,
+        &provider,
+        service_body(
+            "Assistenza a domicilio",
+            "Assistenza domiciliare",
+            "per_session",
+            "40",
+        ),
+    );
     let anna = host.person("anna", "Anna Verdi", &[]);
     let first = book(&host, &anna, &id, None).assert_status(201);
     let first = first.body["id"].as_str().unwrap().to_owned();
-    assert!(host.notifications_to(&coop)[0].subject.contains("richiesta"));
+    assert!(
+        host.notifications_to(&coop)[0]
+            .subject
+            .contains("richiesta")
+    );
     // A request's confirmation needs the day and time, each beside its field.
-    let refused = host.post(Some(&coop), &format!("/api/bookings/{first}/confirm"), json!({ "date": "x" }));
+    let refused = host.post(
+        Some(&coop),
+        &format!("/api/bookings/{first}/confirm"),
+        json!({ "date": "x" }),
+    );
     assert_eq!(refused.status, 422);
     assert_eq!(refused.problem_fields(), ["date", "start", "minutes"]);
-    host.post(Some(&coop), &format!("/api/bookings/{first}/confirm"),
-        json!({ "date": "2026-12-12", "start": "09:30", "minutes": "60" }))
-        .assert_status(201);
-    let seen = host.get(Some(&anna), &format!("/api/bookings/{first}")).body;
+    host.post(
+        Some(&coop),
+        &format!("/api/bookings/{first}/confirm"),
+        json!({ "date": "2026-12-12", "start": "09:30", "minutes": "60" }),
+    )
+    .assert_status(201);
+    let seen = host
+        .get(Some(&anna), &format!("/api/bookings/{first}"))
+        .body;
     assert_eq!(seen["paid_directly_cents"], 4000);
-    assert!(seen["when"].as_str().unwrap_or_default().contains("12 dicembre 2026"), "{seen}");
+    assert!(
+        seen["when"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("12 dicembre 2026"),
+        "{seen}"
+    );
 
     let second = book(&host, &anna, &id, None).assert_status(201);
     let second = second.body["id"].as_str().unwrap().to_owned();
-    host.post(Some(&coop), &format!("/api/bookings/{second}/decline"), json!({})).assert_status(201);
-    assert_eq!(host.get(Some(&anna), &format!("/api/bookings/{second}")).body["status"], "declined");
-    assert!(host.notifications_to(&anna).last().unwrap().subject.contains("non accolta"));
+    host.post(
+        Some(&coop),
+        &format!("/api/bookings/{second}/decline"),
+        json!({}),
+    )
+    .assert_status(201);
+    assert_eq!(
+        host.get(Some(&anna), &format!("/api/bookings/{second}"))
+            .body["status"],
+        "declined"
+    );
+    assert!(
+        host.notifications_to(&anna)
+            .last()
+            .unwrap()
+            .subject
+            .contains("non accolta")
+    );
 }
 
 #[test]
@@ -104,25 +189,61 @@ fn the_person_cancels_until_the_deadline_and_the_seat_comes_back() {
     let host = host();
     let coop = host.person("coop", "Coop Sole", &[]);
     let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(&host, &coop, &provider, service_body("Nuoto", "Sport", "fixed", "8"));
+    let id = publish(
+        &host,
+        &coop,
+        &provider,
+        service_body("Nuoto", "Sport", "fixed", "8"),
+    );
     let at = slot(&host, &coop, &id, "2026-12-03", "10:00", 1);
     let anna = host.person("anna", "Anna Verdi", &[]);
     let bruno = host.person("bruno", "Bruno Neri", &[]);
-    let bid = book(&host, &anna, &id, Some(&at)).assert_status(201).body["id"].as_str().unwrap().to_owned();
+    let bid = book(&host, &anna, &id, Some(&at)).assert_status(201).body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(book(&host, &bruno, &id, Some(&at)).status, 409);
-    host.post(Some(&anna), &format!("/api/bookings/{bid}/cancel"), json!({})).assert_status(201);
-    assert!(host.notifications_to(&coop).last().unwrap().subject.contains("disdetta"));
+    host.post(
+        Some(&anna),
+        &format!("/api/bookings/{bid}/cancel"),
+        json!({}),
+    )
+    .assert_status(201);
+    assert!(
+        host.notifications_to(&coop)
+            .last()
+            .unwrap()
+            .subject
+            .contains("disdetta")
+    );
     // The seat is free again: Bruno takes it, and cannot cancel after the deadline (24 h).
-    let bb = book(&host, &bruno, &id, Some(&at)).assert_status(201).body["id"].as_str().unwrap().to_owned();
-    host.post(Some(&coop), &format!("/api/bookings/{bb}/confirm"), json!({})).assert_status(201);
+    let bb = book(&host, &bruno, &id, Some(&at)).assert_status(201).body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    host.post(
+        Some(&coop),
+        &format!("/api/bookings/{bb}/confirm"),
+        json!({}),
+    )
+    .assert_status(201);
     host.set_time("2026-12-02T11:00:00+01:00");
-    let late = host.post(Some(&bruno), &format!("/api/bookings/{bb}/cancel"), json!({}));
+    let late = host.post(
+        Some(&bruno),
+        &format!("/api/bookings/{bb}/cancel"),
+        json!({}),
+    );
     assert_eq!(late.status, 409);
     assert!(late.message().contains("02/12/2026 10:00"), "{}", late.body);
     // Done only once it has started.
-    assert_eq!(host.post(Some(&coop), &format!("/api/bookings/{bb}/done"), json!({})).status, 409);
+    assert_eq!(
+        host.post(Some(&coop), &format!("/api/bookings/{bb}/done"), json!({}))
+            .status,
+        409
+    );
     host.advance(Duration::from_secs(24 * 3600));
-    host.post(Some(&coop), &format!("/api/bookings/{bb}/done"), json!({})).assert_status(201);
+    host.post(Some(&coop), &format!("/api/bookings/{bb}/done"), json!({}))
+        .assert_status(201);
 }
 
 #[test]
@@ -130,7 +251,12 @@ fn two_people_racing_for_the_last_seat_one_gets_it() {
     let host = host();
     let coop = host.person("coop", "Coop Sole", &[]);
     let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(&host, &coop, &provider, service_body("Nuoto", "Sport", "fixed", "8"));
+    let id = publish(
+        &host,
+        &coop,
+        &provider,
+        service_body("Nuoto", "Sport", "fixed", "8"),
+    );
     let at = slot(&host, &coop, &id, "2026-12-10", "10:00", 1);
     let anna = host.person("anna", "Anna Verdi", &[]);
     let bruno = host.person("bruno", "Bruno Neri", &[]);

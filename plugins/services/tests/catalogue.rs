@@ -21,8 +21,20 @@ fn an_accredited_provider_publishes_and_a_mistake_is_shown_beside_its_field() {
                 "group_size": "5", "group_minimum": "8" }),
     );
     assert_eq!(refused.status, 422, "{}", refused.body);
-    for field in ["title", "description", "category", "address", "audience", "price", "group_minimum"] {
-        assert!(refused.problem_fields().contains(&field), "{field}: {}", refused.body);
+    for field in [
+        "title",
+        "description",
+        "category",
+        "address",
+        "audience",
+        "price",
+        "group_minimum",
+    ] {
+        assert!(
+            refused.problem_fields().contains(&field),
+            "{field}: {}",
+            refused.body
+        );
     }
     let free_paid = host.post(
         Some(&coop),
@@ -30,37 +42,52 @@ fn an_accredited_provider_publishes_and_a_mistake_is_shown_beside_its_field() {
         service_body("Baby sitting serale", "Baby sitting", "fixed", "0"),
     );
     assert_eq!(free_paid.problem_fields(), ["price"]);
-    // The form comes back with what was typed, in English for an English reader.
-    let form = host.send(
+    // The form comes back with what was typed and the problems beside the fields.
+    let form = host.submit(
         Some(&coop),
-        trama_sdk::http::Request::new(
-            trama_sdk::http::Method::Post,
-            format!("/provider/{provider}/services"),
-        )
-        .with_form("title", "<b>Nido</b>")
-        .with_locale("en"),
+        &format!("/provider/{provider}/services"),
+        &[("title", "<b>Nido</b>")],
     );
     assert_eq!(form.status, 422);
     assert_eq!(form.template.as_deref(), Some("desk.html"));
     assert_eq!(form.body["form"]["values"]["title"], "<b>Nido</b>");
-    assert_eq!(form.body["form"]["problems"]["category"], "choose one of the categories");
+    assert_eq!(
+        form.body["form"]["problems"]["category"],
+        "scegli una delle categorie"
+    );
 
-    let id = publish(&host, &coop, &provider, service_body("Baby sitting serale", "Baby sitting", "per_hour", "12,50"));
+    let id = publish(
+        &host,
+        &coop,
+        &provider,
+        service_body("Baby sitting serale", "Baby sitting", "per_hour", "12,50"),
+    );
     assert_eq!(host.audited(&id), ["service.published"]);
     // Anyone reads it, with the provider's public card, without logging in.
-    let page = host.get(None, &format!("/api/services/{id}")).assert_status(200);
+    let page = host
+        .get(None, &format!("/api/services/{id}"))
+        .assert_status(200);
     assert_eq!(page.body["service"]["price_cents"], 1250);
     assert_eq!(page.body["service"]["price"], "12,50 €, a ora");
     assert_eq!(page.body["service"]["provider"]["name"], "Cooperativa Sole");
-    assert_eq!(page.body["service"]["provider"]["address"], "Via Roma 1, Monteserra");
-    let html = host.page(None, &format!("/services/{id}")).assert_status(200);
+    assert_eq!(
+        page.body["service"]["provider"]["address"],
+        "Via Roma 1, Monteserra"
+    );
+    let html = host
+        .page(None, &format!("/services/{id}"))
+        .assert_status(200);
     assert_eq!(html.template.as_deref(), Some("service.html"));
 
     // Somebody else's account cannot publish for the provider.
     let other = host.account("other", &[]);
     assert_eq!(
-        host.post(Some(&other), &format!("/api/provider/{provider}/services"),
-            service_body("Finto", "Sport", "free", "")).status,
+        host.post(
+            Some(&other),
+            &format!("/api/provider/{provider}/services"),
+            service_body("Finto", "Sport", "free", "")
+        )
+        .status,
         403
     );
 }
@@ -70,17 +97,32 @@ fn search_by_words_category_price_place_and_date() {
     let host = host();
     let coop = host.person("coop", "Coop Sole", &[]);
     let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let sitting = publish(&host, &coop, &provider, service_body("Baby sitting serale", "Baby sitting", "per_hour", "12"));
+    let sitting = publish(
+        &host,
+        &coop,
+        &provider,
+        service_body("Baby sitting serale", "Baby sitting", "per_hour", "12"),
+    );
     let mut gym = service_body("Ginnastica dolce", "Sport", "free", "");
     gym["address"] = json!("Palestra comunale, Borgo Alto");
     gym["audience"] = json!("anziani");
     publish(&host, &coop, &provider, gym);
     slot(&host, &coop, &sitting, "2026-12-10", "18:00", 1);
 
-    let search = |query: &str| host.get(None, &format!("/api/services{query}")).assert_status(200).body;
-    assert_eq!(ids(&search("")), ["Ginnastica dolce", "Baby sitting serale"]);
+    let search = |query: &str| {
+        host.get(None, &format!("/api/services{query}"))
+            .assert_status(200)
+            .body
+    };
+    assert_eq!(
+        ids(&search("")),
+        ["Ginnastica dolce", "Baby sitting serale"]
+    );
     assert_eq!(ids(&search("?q=ANZIANI")), ["Ginnastica dolce"]);
-    assert_eq!(ids(&search("?category=Baby+sitting")), ["Baby sitting serale"]);
+    assert_eq!(
+        ids(&search("?category=Baby+sitting")),
+        ["Baby sitting serale"]
+    );
     assert_eq!(ids(&search("?price=free")), ["Ginnastica dolce"]);
     assert_eq!(ids(&search("?price=paid")), ["Baby sitting serale"]);
     assert_eq!(ids(&search("?place=borgo")), ["Ginnastica dolce"]);
@@ -91,7 +133,17 @@ fn search_by_words_category_price_place_and_date() {
     assert!(bad.body["problems"]["date"].is_string());
     // A full slot is not availability.
     let anna = host.account("anna", &[]);
-    let booked = book(&host, &anna, &sitting, Some(&host.get(None, &format!("/api/services/{sitting}")).body["slots"][0]["id"].as_str().unwrap().to_owned()));
+    let booked = book(
+        &host,
+        &anna,
+        &sitting,
+        Some(
+            &host.get(None, &format!("/api/services/{sitting}")).body["slots"][0]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        ),
+    );
     assert_eq!(booked.status, 201, "{}", booked.body);
     assert!(ids(&search("?date=2026-12-10")).is_empty());
     // The search page works without logging in.
@@ -104,7 +156,12 @@ fn a_suspended_provider_and_a_hidden_service_disappear_at_once() {
     let host = host();
     let coop = host.person("coop", "Coop Sole", &[]);
     let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(&host, &coop, &provider, service_body("Baby sitting serale", "Baby sitting", "fixed", "30"));
+    let id = publish(
+        &host,
+        &coop,
+        &provider,
+        service_body("Baby sitting serale", "Baby sitting", "fixed", "30"),
+    );
     let search = || ids(&host.get(None, "/api/services").assert_status(200).body);
     assert_eq!(search(), ["Baby sitting serale"]);
 
@@ -115,8 +172,12 @@ fn a_suspended_provider_and_a_hidden_service_disappear_at_once() {
     assert_eq!(book(&host, &anna, &id, None).status, 404);
     // A suspended provider cannot publish either.
     assert_eq!(
-        host.post(Some(&coop), &format!("/api/provider/{provider}/services"),
-            service_body("Altro", "Sport", "free", "")).status,
+        host.post(
+            Some(&coop),
+            &format!("/api/provider/{provider}/services"),
+            service_body("Altro", "Sport", "free", "")
+        )
+        .status,
         403
     );
     // Reinstated by a later accreditation, it is found again.
@@ -125,18 +186,33 @@ fn a_suspended_provider_and_a_hidden_service_disappear_at_once() {
     assert_eq!(search(), ["Baby sitting serale"]);
 
     // An operator hides the service, with the reason, audited; only operators may.
-    let operator = host.account("op", &["operator"]);
+    let operator = host.account("operatore", &["operator"]);
     assert_eq!(
-        host.post(Some(&coop), &format!("/api/services/{id}/visibility"), json!({ "hidden": "yes" })).status,
+        host.post(
+            Some(&coop),
+            &format!("/api/services/{id}/visibility"),
+            json!({ "hidden": "yes" })
+        )
+        .status,
         403
     );
-    host.post(Some(&operator), &format!("/api/services/{id}/visibility"),
-        json!({ "hidden": "yes", "reason": "descrizione ingannevole" }))
-        .assert_status(201);
+    host.post(
+        Some(&operator),
+        &format!("/api/services/{id}/visibility"),
+        json!({ "hidden": "yes", "reason": "descrizione ingannevole" }),
+    )
+    .assert_status(201);
     assert!(search().is_empty());
-    assert_eq!(host.audited(&id).last().map(String::as_str), Some("service.hidden"));
+    assert_eq!(
+        host.audited(&id).last().map(String::as_str),
+        Some("service.hidden")
+    );
     host.page(Some(&operator), "/operator").assert_status(200);
-    host.post(Some(&operator), &format!("/api/services/{id}/visibility"), json!({ "hidden": "no" }))
-        .assert_status(201);
+    host.post(
+        Some(&operator),
+        &format!("/api/services/{id}/visibility"),
+        json!({ "hidden": "no" }),
+    )
+    .assert_status(201);
     assert_eq!(search(), ["Baby sitting serale"]);
 }

@@ -11,7 +11,12 @@ fn a_group_starts_at_its_minimum_and_the_price_is_split() {
     let host = host();
     let coop = host.person("coop", "Coop Sole", &[]);
     let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let mut body = service_body("Baby sitter condivisa", "Baby sitting", "per_session", "100");
+    let mut body = service_body(
+        "Baby sitter condivisa",
+        "Baby sitting",
+        "per_session",
+        "100",
+    );
     body["group_size"] = json!("4");
     body["group_minimum"] = json!("3");
     let id = publish(&host, &coop, &provider, body);
@@ -31,14 +36,31 @@ fn a_group_starts_at_its_minimum_and_the_price_is_split() {
     }
     assert!(host.notifications_to(&people[0]).is_empty());
     // The third reaches the minimum: the group starts and all three are told, once.
-    bookings.push(book(&host, &people[2], &id, Some(&group)).assert_status(201).body["id"].as_str().unwrap().to_owned());
+    bookings.push(
+        book(&host, &people[2], &id, Some(&group))
+            .assert_status(201)
+            .body["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
     for who in &people[..3] {
         let told = host.notifications_to(who);
         assert_eq!(told.len(), 1, "{told:?}");
         assert!(told[0].subject.contains("Il gruppo parte"));
     }
-    assert_eq!(host.get(None, &format!("/api/services/{id}")).body["slots"][0]["started"], true);
-    bookings.push(book(&host, &people[3], &id, Some(&group)).assert_status(201).body["id"].as_str().unwrap().to_owned());
+    assert_eq!(
+        host.get(None, &format!("/api/services/{id}")).body["slots"][0]["started"],
+        true
+    );
+    bookings.push(
+        book(&host, &people[3], &id, Some(&group))
+            .assert_status(201)
+            .body["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
     assert!(host.notifications_to(&people[3]).is_empty());
     assert_eq!(book(&host, &people[4], &id, Some(&group)).status, 409);
 
@@ -46,8 +68,11 @@ fn a_group_starts_at_its_minimum_and_the_price_is_split() {
     host.set_time("2026-12-10T18:00:00+01:00");
     let mut total = 0;
     for (who, b) in people.iter().zip(&bookings) {
-        host.post(Some(&coop), &format!("/api/bookings/{b}/done"), json!({})).assert_status(201);
-        total += host.get(Some(who), &format!("/api/bookings/{b}")).body["paid_directly_cents"].as_i64().unwrap();
+        host.post(Some(&coop), &format!("/api/bookings/{b}/done"), json!({}))
+            .assert_status(201);
+        total += host.get(Some(who), &format!("/api/bookings/{b}")).body["paid_directly_cents"]
+            .as_i64()
+            .unwrap();
     }
     assert_eq!(total, 10_000);
 }
@@ -64,13 +89,18 @@ fn shares_add_up_to_the_whole_price() {
         price_model: services::service::PriceModel::Fixed,
         price_cents: 10_000,
         audience: String::new(),
-        group: Some(services::service::Group { size: 3, minimum: 2 }),
+        group: Some(services::service::Group {
+            size: 3,
+            minimum: 2,
+        }),
         hidden: false,
         hidden_reason: String::new(),
         rating_sum: 0,
         rating_count: 0,
         created_at: 0,
     };
-    let shares: Vec<i64> = (0..3).map(|p| services::payment::amount(&service, None, 3, p)).collect();
+    let shares: Vec<i64> = (0..3)
+        .map(|p| services::payment::amount(&service, None, 3, p))
+        .collect();
     assert_eq!(shares, [3334, 3333, 3333]);
 }

@@ -68,7 +68,13 @@ pub fn view(doc: &Doc<Booking>, lang: Lang, cancel_hours: i64) -> Result<Value> 
     }))
 }
 
-fn render(id: &str, user: &User, lang: Lang, status: u16, form: Option<FormState>) -> Result<Response> {
+fn render(
+    id: &str,
+    user: &User,
+    lang: Lang,
+    status: u16,
+    form: Option<FormState>,
+) -> Result<Response> {
     let (doc, viewer) = read(id, user)?;
     let settings = Settings::load()?;
     let context = json!({
@@ -160,51 +166,86 @@ fn act(
 /// `POST /bookings/{id}/confirm` (+ `/api/`), the provider; a request also needs `date`,
 /// `start`, `minutes`.
 pub fn confirm(request: Request, params: Params) -> Result<Response> {
-    act(&request, &params, "confirm", &["date", "start", "minutes"], Viewer::Provider, |sub, doc, now| {
-        let service = service::load(&doc.data.service)?;
-        let appointment = if doc.data.slot.is_none() {
-            Some(decide::read_appointment(&sub.input).map_err(Failure::Fields)?)
-        } else {
-            None
-        };
-        Ok(decide::confirm(&doc.id, &service.data, appointment, now)?)
-    })
+    act(
+        &request,
+        &params,
+        "confirm",
+        &["date", "start", "minutes"],
+        Viewer::Provider,
+        |sub, doc, now| {
+            let service = service::load(&doc.data.service)?;
+            let appointment = if doc.data.slot.is_none() {
+                Some(decide::read_appointment(&sub.input).map_err(Failure::Fields)?)
+            } else {
+                None
+            };
+            Ok(decide::confirm(&doc.id, &service.data, appointment, now)?)
+        },
+    )
 }
 
 /// `POST /bookings/{id}/decline` (+ `/api/`), the provider.
 pub fn decline(request: Request, params: Params) -> Result<Response> {
-    act(&request, &params, "decline", &[], Viewer::Provider, |_, doc, now| {
-        let service = service::load(&doc.data.service)?;
-        Ok(decide::decline(&doc.id, &service.data, now)?)
-    })
+    act(
+        &request,
+        &params,
+        "decline",
+        &[],
+        Viewer::Provider,
+        |_, doc, now| {
+            let service = service::load(&doc.data.service)?;
+            Ok(decide::decline(&doc.id, &service.data, now)?)
+        },
+    )
 }
 
 /// `POST /bookings/{id}/done` (+ `/api/`), the provider, once it has started.
 pub fn done(request: Request, params: Params) -> Result<Response> {
-    act(&request, &params, "done", &[], Viewer::Provider, |_, doc, now| {
-        let service = service::load(&doc.data.service)?;
-        Ok(decide::done(&doc.id, &service.data, now)?)
-    })
+    act(
+        &request,
+        &params,
+        "done",
+        &[],
+        Viewer::Provider,
+        |_, doc, now| {
+            let service = service::load(&doc.data.service)?;
+            Ok(decide::done(&doc.id, &service.data, now)?)
+        },
+    )
 }
 
 /// `POST /bookings/{id}/cancel` (+ `/api/`), the person, until the deadline.
 pub fn cancel(request: Request, params: Params) -> Result<Response> {
-    act(&request, &params, "cancel", &[], Viewer::Person, |_, doc, now| {
-        let hours = Settings::load()?.cancel_hours;
-        let provider = provider::load(&doc.data.provider)?;
-        let service = service::load(&doc.data.service)?;
-        let doc = decide::cancel(doc, hours, now)?;
-        booking::tell_provider(&provider, &service.data, &doc, "cancelled")?;
-        Ok(doc)
-    })
+    act(
+        &request,
+        &params,
+        "cancel",
+        &[],
+        Viewer::Person,
+        |_, doc, now| {
+            let hours = Settings::load()?.cancel_hours;
+            let provider = provider::load(&doc.data.provider)?;
+            let service = service::load(&doc.data.service)?;
+            let doc = decide::cancel(doc, hours, now)?;
+            booking::tell_provider(&provider, &service.data, &doc, "cancelled")?;
+            Ok(doc)
+        },
+    )
 }
 
 /// `POST /bookings/{id}/rate` (+ `/api/`), the person, once done: `stars`, `comment`.
 pub fn rate(request: Request, params: Params) -> Result<Response> {
-    act(&request, &params, "rate", &["stars", "comment"], Viewer::Person, |sub, doc, now| {
-        let (stars, comment) = rating::check(&sub.input).map_err(Failure::Fields)?;
-        Ok(rating::rate(doc, stars, comment, now)?)
-    })
+    act(
+        &request,
+        &params,
+        "rate",
+        &["stars", "comment"],
+        Viewer::Person,
+        |sub, doc, now| {
+            let (stars, comment) = rating::check(&sub.input).map_err(Failure::Fields)?;
+            Ok(rating::rate(doc, stars, comment, now)?)
+        },
+    )
 }
 
 /// `GET /bookings/{id}/calendar.ics`: a confirmed booking for the person's calendar.

@@ -78,8 +78,17 @@ fn service_context(id: &str, lang: trama_sdk::i18n::Lang) -> Result<serde_json::
     }))
 }
 
-fn service_page(id: &str, lang: trama_sdk::i18n::Lang, status: u16, form: Option<FormState>) -> Result<Response> {
-    Response::render_with_status(status, "service.html", &with_form(service_context(id, lang)?, form))
+fn service_page(
+    id: &str,
+    lang: trama_sdk::i18n::Lang,
+    status: u16,
+    form: Option<FormState>,
+) -> Result<Response> {
+    Response::render_with_status(
+        status,
+        "service.html",
+        &with_form(service_context(id, lang)?, form),
+    )
 }
 
 /// `GET /services/{id}`: the service, its provider's card, its slots and ratings.
@@ -104,11 +113,18 @@ pub fn book(request: Request, params: Params) -> Result<Response> {
     let note: String = sub.input.one("note").unwrap_or("").trim().to_owned();
     if note.chars().count() > 1000 {
         let mut problems = trama_sdk::input::Problems::default();
-        problems.push("note", trama_sdk::t!("services.problems.too_long", max = 1000));
+        problems.push(
+            "note",
+            trama_sdk::t!("services.problems.too_long", max = 1000),
+        );
         return sub.refused(problems, show);
     }
     let now = clock::now_ms();
-    let slot_id = sub.input.one("slot").map(str::trim).filter(|s| !s.is_empty());
+    let slot_id = sub
+        .input
+        .one("slot")
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let outcome = match slot_id {
         Some(slot_id) => booking::book_slot(&user, &service, slot_id, &note, now),
         None => booking::request(&user, &service, &note, now),
@@ -117,7 +133,11 @@ pub fn book(request: Request, params: Params) -> Result<Response> {
         Ok(doc) => doc,
         Err(err) => return sub.failed(err, show),
     };
-    let kind = if doc.data.slot.is_some() { "booked" } else { "requested" };
+    let kind = if doc.data.slot.is_some() {
+        "booked"
+    } else {
+        "requested"
+    };
     booking::tell_provider(&provider, &service.data, &doc, kind)?;
     sub.done(
         &json!({ "id": doc.id, "status": doc.data.status.key() }),

@@ -60,7 +60,11 @@ pub fn set_service(request: Request, params: Params) -> Result<Response> {
     };
     let reason = sub.input.one("reason").unwrap_or("");
     let outcome = service::set_hidden(&id, hidden, reason);
-    sub.answer(outcome, |doc| sub.done(&json!({ "id": doc.id, "hidden": hidden }), "/operator"), show)
+    sub.answer(
+        outcome,
+        |doc| sub.done(&json!({ "id": doc.id, "hidden": hidden }), "/operator"),
+        show,
+    )
 }
 
 /// `POST /bookings/{id}/comment` (+ `/api/`): `hidden` (yes/no) for the rating's comment.
@@ -75,5 +79,9 @@ pub fn set_comment(request: Request, params: Params) -> Result<Response> {
         Err(problems) => return sub.refused(problems, show),
     };
     let outcome = rating::set_hidden(&id, hidden);
-    sub.answer(outcome, |doc| sub.done(&json!({ "id": doc.id, "hidden": hidden }), "/operator"), show)
+    sub.answer(
+        outcome,
+        |doc| sub.done(&json!({ "id": doc.id, "hidden": hidden }), "/operator"),
+        show,
+    )
 }

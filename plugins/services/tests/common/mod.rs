@@ -71,13 +71,24 @@ pub fn service_body(title: &str, category: &str, model: &str, price: &str) -> Js
 
 pub fn publish(host: &TestHost<Services>, owner: &Account, provider: &str, body: Json) -> String {
     let answer = host
-        .post(Some(owner), &format!("/api/provider/{provider}/services"), body)
+        .post(
+            Some(owner),
+            &format!("/api/provider/{provider}/services"),
+            body,
+        )
         .assert_status(201);
     answer.body["id"].as_str().expect("an id").to_owned()
 }
 
 /// A slot of `service` on `date` at `start` for `minutes`, with `capacity` seats.
-pub fn slot(host: &TestHost<Services>, owner: &Account, service: &str, date: &str, start: &str, capacity: u32) -> String {
+pub fn slot(
+    host: &TestHost<Services>,
+    owner: &Account,
+    service: &str,
+    date: &str,
+    start: &str,
+    capacity: u32,
+) -> String {
     let answer = host
         .post(
             Some(owner),
@@ -88,7 +99,12 @@ pub fn slot(host: &TestHost<Services>, owner: &Account, service: &str, date: &st
     answer.body["id"].as_str().expect("an id").to_owned()
 }
 
-pub fn book(host: &TestHost<Services>, who: &Account, service: &str, slot: Option<&str>) -> trama_testhost::Answer {
+pub fn book(
+    host: &TestHost<Services>,
+    who: &Account,
+    service: &str,
+    slot: Option<&str>,
+) -> trama_testhost::Answer {
     let mut body = json!({ "note": "grazie" });
     if let Some(slot) = slot {
         body["slot"] = json!(slot);
@@ -103,4 +119,16 @@ pub fn ids(answer: &Json) -> Vec<String> {
         .iter()
         .map(|s| s["title"].as_str().unwrap_or_default().to_owned())
         .collect()
+}
+
+/// The file `path` answers `who` with, as text.
+pub fn download(host: &TestHost<Services>, who: &Account, path: &str) -> String {
+    let response = host
+        .request(
+            Some(who),
+            trama_sdk::http::Request::new(trama_sdk::http::Method::Get, path),
+        )
+        .expect("an answer");
+    let (_, _, body) = response.file().expect("a file");
+    String::from_utf8(body.to_vec()).expect("text")
 }
