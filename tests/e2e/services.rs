@@ -51,7 +51,7 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
             "province": "AR", "email": "info@tata.example", "phone": "+39 055 123456",
             "representative_name": "Mario Rossi", "representative_tax_code": "RSSMRA85T10A562S",
             "categories": ["servizi per l'infanzia"],
-            "services": [{"title": "Baby sitting", "category": "servizi per l'infanzia", "description": "A casa"}],
+            "services": [{"title": "Baby sitting", "category": "servizi per l'infanzia", "description": "Baby sitter a domicilio la sera"}],
             "declarations": [1], "ethics_version": "2025-1", "accept_ethics": true,
         }))
         .await;
@@ -85,20 +85,8 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let post = |client: &crate::support::Client, path: String, body: Json| {
-        let server = &server;
-        async move {
-            client
-                .send_json(
-                    server,
-                    Method::POST,
-                    &format!("/p/services/api{path}"),
-                    &body,
-                )
-                .await
-        }
-    };
     let (status, service) = post(
+        &server,
         &owner,
         format!("/provider/{provider}/services"),
         json!({
@@ -111,6 +99,7 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     assert_eq!(status, 201, "{service}");
     let service = id(&service);
     let (status, slot) = post(
+        &server,
         &owner,
         format!("/services/{service}/slots"),
         json!({ "date": "2099-06-10", "start": "18:00", "minutes": "60", "capacity": "1" }),
@@ -134,6 +123,7 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     );
     let anna = login(&server, "anna").await;
     let (status, seat) = post(
+        &server,
         &anna,
         format!("/services/{service}/book"),
         json!({ "slot": id(&slot) }),
@@ -147,6 +137,7 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     // A request, which the provider confirms for a time already past (a service given that
     // morning), so that it can be marked done and rated on a real clock.
     let (status, booking) = post(
+        &server,
         &anna,
         format!("/services/{service}/book"),
         json!({ "note": "ieri sera" }),
@@ -155,15 +146,23 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     assert_eq!(status, 201, "{booking}");
     let booking = id(&booking);
     let (status, confirmed) = post(
+        &server,
         &owner,
         format!("/bookings/{booking}/confirm"),
         json!({ "date": "2026-01-15", "start": "09:00", "minutes": "120" }),
     )
     .await;
     assert_eq!(status, 201, "{confirmed}");
-    let (status, done) = post(&owner, format!("/bookings/{booking}/done"), json!({})).await;
+    let (status, done) = post(
+        &server,
+        &owner,
+        format!("/bookings/{booking}/done"),
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 201, "{done}");
     let (status, rated) = post(
+        &server,
         &anna,
         format!("/bookings/{booking}/rate"),
         json!({ "stars": "4", "comment": "Puntuale" }),
@@ -183,4 +182,21 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     assert_eq!(page["ratings"][0]["comment"], "Puntuale");
     let (_, mine) = anna.get_json(&server, "/p/services/api/bookings").await;
     assert_eq!(mine["bookings"][0]["paid_directly_cents"], 2400, "{mine}");
+}
+
+/// `POST /p/services/api{path}` as `client`.
+async fn post(
+    server: &Server,
+    client: &crate::support::Client,
+    path: String,
+    body: Json,
+) -> (u16, Json) {
+    client
+        .send_json(
+            server,
+            Method::POST,
+            &format!("/p/services/api{path}"),
+            &body,
+        )
+        .await
 }
