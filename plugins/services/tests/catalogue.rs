@@ -133,17 +133,8 @@ fn search_by_words_category_price_place_and_date() {
     assert!(bad.body["problems"]["date"].is_string());
     // A full slot is not availability.
     let anna = host.account("anna", &[]);
-    let booked = book(
-        &host,
-        &anna,
-        &sitting,
-        Some(
-            &host.get(None, &format!("/api/services/{sitting}")).body["slots"][0]["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        ),
-    );
+    let page = host.get(None, &format!("/api/services/{sitting}")).body;
+    let booked = book(&host, &anna, &sitting, page["slots"][0]["id"].as_str());
     assert_eq!(booked.status, 201, "{}", booked.body);
     assert!(ids(&search("?date=2026-12-10")).is_empty());
     // The search page works without logging in.
