@@ -40,6 +40,7 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     add_user(&instance, "membro", "committee");
     add_user(&instance, "tata", "citizen");
     add_user(&instance, "anna", "citizen");
+    add_user(&instance, "moderatore", "operator");
     let server = Server::start(&[instance.path()]);
     let member = login(&server, "membro").await;
     member.page(&server, "/p/admissions/committee").await;
@@ -182,6 +183,23 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     assert_eq!(page["ratings"][0]["comment"], "Puntuale");
     let (_, mine) = anna.get_json(&server, "/p/services/api/bookings").await;
     assert_eq!(mine["bookings"][0]["paid_directly_cents"], 2400, "{mine}");
+    // The pages render on the real theme for each side.
+    let moderator = login(&server, "moderatore").await;
+    let (_, slot_page) = anonymous_page(&server, &format!("/p/services/services/{service}")).await;
+    assert!(slot_page.contains("Baby sitting serale"), "{slot_page}");
+    let (status, search) = anonymous_page(&server, "/p/services/?q=serale&price=paid").await;
+    assert_eq!(status, 200, "{search}");
+    for (who, path) in [
+        (&anna, format!("/p/services/bookings/{booking}")),
+        (&anna, "/p/services/bookings".to_owned()),
+        (&owner, format!("/p/services/bookings/{booking}")),
+        (&owner, "/p/services/provider".to_owned()),
+        (&moderator, "/p/services/operator".to_owned()),
+        (&moderator, "/p/services/statements".to_owned()),
+    ] {
+        let (status, page) = who.page(&server, &path).await;
+        assert_eq!(status, 200, "{path}: {page}");
+    }
 }
 
 /// `POST /p/services/api{path}` as `client`.
@@ -199,4 +217,16 @@ async fn post(
             &body,
         )
         .await
+}
+
+/// A page as a visitor who is not logged in sees it.
+async fn anonymous_page(server: &Server, path: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .get(server.url(path))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("GET page");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
 }
