@@ -349,6 +349,7 @@ async fn every_role_reaches_only_accessible_pages_that_fit_a_phone_in_a_real_bro
         "corporate-plans",
         "casework",
         "surveys",
+        "services",
     ]);
     let instance = TestInstance::example("monteserra");
     let people = [

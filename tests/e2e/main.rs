@@ -39,6 +39,7 @@ mod sandbox;
 mod schemathesis;
 mod security;
 mod serve;
+mod services;
 mod site;
 mod throttle;
 mod transactions;

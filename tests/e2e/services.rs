@@ -1,0 +1,232 @@
+//! The services catalogue on a real server, for the wiring: the admissions committee accredits
+//! a provider, whose account reaches the catalogue through the events; it publishes a service
+//! and a slot; a citizen finds it without logging in, books, and after the provider confirms
+//! and marks it done, rates it. Each behaviour is proven natively in `plugins/services/tests`.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value as Json, json};
+
+use crate::support::{Server, TestInstance, add_user, eventually, id, login};
+
+const VAT: &str = "01234567897";
+
+const PLUGINS: &str = r#"
+[plugins.services]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock"]
+[plugins.services.settings]
+categories = ["Baby sitting", "Sport"]
+
+[plugins.admissions]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock", "protocol"]
+[plugins.admissions.settings]
+network_name = "Rete Monteserra"
+ethics_code_version = "2025-1"
+categories = ["servizi per l'infanzia"]
+declarations = ["Dichiaro la regolarità contributiva (DURC)."]
+quorum_percent = 100
+majority = "simple"
+voting_window = "7d"
+voting_rounds = 1
+accreditation_validity = "365d"
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
+    let instance = TestInstance::new("servizi", PLUGINS);
+    add_user(&instance, "membro", "committee");
+    add_user(&instance, "tata", "citizen");
+    add_user(&instance, "anna", "citizen");
+    add_user(&instance, "moderatore", "operator");
+    let server = Server::start(&[instance.path()]);
+    let member = login(&server, "membro").await;
+    member.page(&server, "/p/admissions/committee").await;
+    let owner = login(&server, "tata").await;
+    let (status, application) = owner
+        .send_json(&server, Method::POST, "/p/admissions/api/applications", &json!({
+            "legal_name": "Coop Tata Sicura", "legal_form": "association", "tax_code": VAT,
+            "vat_number": VAT, "street": "Via Roma 1", "postcode": "52025", "city": "Monteserra",
+            "province": "AR", "email": "info@tata.example", "phone": "+39 055 123456",
+            "representative_name": "Mario Rossi", "representative_tax_code": "RSSMRA85T10A562S",
+            "categories": ["servizi per l'infanzia"],
+            "services": [{"title": "Baby sitting", "category": "servizi per l'infanzia", "description": "Baby sitter a domicilio la sera"}],
+            "declarations": [1], "ethics_version": "2025-1", "accept_ethics": true,
+        }))
+        .await;
+    assert_eq!(status, 201, "{application}");
+    let (status, vote) = member
+        .send_json(
+            &server,
+            Method::POST,
+            &format!("/p/admissions/api/applications/{}/vote", id(&application)),
+            &json!({"choice": "approve", "reason": "Servizio utile"}),
+        )
+        .await;
+    assert_eq!(
+        (status, &vote["status"]),
+        (200, &json!("approved")),
+        "{vote}"
+    );
+
+    // The accreditation reaches the catalogue: the applicant's account acts for the provider.
+    let arrived = eventually(Duration::from_secs(20), || async {
+        let (_, desk) = owner.get_json(&server, "/p/services/api/provider").await;
+        desk["providers"][0]["card"]["active"] == true
+    })
+    .await;
+    assert!(
+        arrived,
+        "the accreditation did not reach the services catalogue"
+    );
+    let (_, desk) = owner.get_json(&server, "/p/services/api/provider").await;
+    let provider = desk["providers"][0]["card"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (status, service) = post(
+        &server,
+        &owner,
+        format!("/provider/{provider}/services"),
+        json!({
+            "title": "Baby sitting serale", "description": "Baby sitter qualificate a domicilio",
+            "category": "Baby sitting", "address": "Monteserra", "price_model": "per_hour",
+            "price": "12", "audience": "bambini 0-10 anni",
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{service}");
+    let service = id(&service);
+    let (status, slot) = post(
+        &server,
+        &owner,
+        format!("/services/{service}/slots"),
+        json!({ "date": "2099-06-10", "start": "18:00", "minutes": "60", "capacity": "1" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{slot}");
+
+    // Anyone finds it; a citizen books, the provider confirms and marks it done.
+    let anonymous = reqwest::Client::new();
+    let found: Json = anonymous
+        .get(server.url("/p/services/api/services?q=serale"))
+        .send()
+        .await
+        .expect("search")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        found["services"][0]["title"], "Baby sitting serale",
+        "{found}"
+    );
+    let anna = login(&server, "anna").await;
+    let (status, seat) = post(
+        &server,
+        &anna,
+        format!("/services/{service}/book"),
+        json!({ "slot": id(&slot) }),
+    )
+    .await;
+    assert_eq!(
+        (status, &seat["status"]),
+        (201, &json!("requested")),
+        "{seat}"
+    );
+    // A request, which the provider confirms for a time already past (a service given that
+    // morning), so that it can be marked done and rated on a real clock.
+    let (status, booking) = post(
+        &server,
+        &anna,
+        format!("/services/{service}/book"),
+        json!({ "note": "ieri sera" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{booking}");
+    let booking = id(&booking);
+    let (status, confirmed) = post(
+        &server,
+        &owner,
+        format!("/bookings/{booking}/confirm"),
+        json!({ "date": "2026-01-15", "start": "09:00", "minutes": "120" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{confirmed}");
+    let (status, done) = post(
+        &server,
+        &owner,
+        format!("/bookings/{booking}/done"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 201, "{done}");
+    let (status, rated) = post(
+        &server,
+        &anna,
+        format!("/bookings/{booking}/rate"),
+        json!({ "stars": "4", "comment": "Puntuale" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{rated}");
+    let page: Json = anonymous
+        .get(server.url(&format!("/p/services/api/services/{service}")))
+        .send()
+        .await
+        .expect("service")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["service"]["rating"], 4.0, "{page}");
+    assert_eq!(page["service"]["provider"]["rating"], 4.0);
+    assert_eq!(page["ratings"][0]["comment"], "Puntuale");
+    let (_, mine) = anna.get_json(&server, "/p/services/api/bookings").await;
+    assert_eq!(mine["bookings"][0]["paid_directly_cents"], 2400, "{mine}");
+    // The pages render on the real theme for each side.
+    let moderator = login(&server, "moderatore").await;
+    let (_, slot_page) = anonymous_page(&server, &format!("/p/services/services/{service}")).await;
+    assert!(slot_page.contains("Baby sitting serale"), "{slot_page}");
+    let (status, search) = anonymous_page(&server, "/p/services/?q=serale&price=paid").await;
+    assert_eq!(status, 200, "{search}");
+    for (who, path) in [
+        (&anna, format!("/p/services/bookings/{booking}")),
+        (&anna, "/p/services/bookings".to_owned()),
+        (&owner, format!("/p/services/bookings/{booking}")),
+        (&owner, "/p/services/provider".to_owned()),
+        (&moderator, "/p/services/operator".to_owned()),
+        (&moderator, "/p/services/statements".to_owned()),
+    ] {
+        let (status, page) = who.page(&server, &path).await;
+        assert_eq!(status, 200, "{path}: {page}");
+    }
+}
+
+/// `POST /p/services/api{path}` as `client`.
+async fn post(
+    server: &Server,
+    client: &crate::support::Client,
+    path: String,
+    body: Json,
+) -> (u16, Json) {
+    client
+        .send_json(
+            server,
+            Method::POST,
+            &format!("/p/services/api{path}"),
+            &body,
+        )
+        .await
+}
+
+/// A page as a visitor who is not logged in sees it.
+async fn anonymous_page(server: &Server, path: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .get(server.url(path))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("GET page");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
