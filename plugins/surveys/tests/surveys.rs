@@ -176,7 +176,7 @@ fn results_show_rates_and_scores_only_from_five_answers() {
     let host = host();
     let operator = host.account("operatrice", &["operator"]);
     let families: Vec<Account> = (0..7)
-        .map(|i| host.account(&format!("f{i}"), &[]))
+        .map(|i| host.account(&format!("famiglia{i}"), &[]))
         .collect();
     let all: Vec<&Account> = families.iter().collect();
     lesson_held(&host, "l1", "2026-11-20", &all);
