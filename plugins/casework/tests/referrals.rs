@@ -12,7 +12,7 @@ use trama_testhost::{Account, TestHost};
 
 mod common;
 
-use common::{CODE, OTHER, host, open_case, publish_campaign, submitted};
+use common::{CODE, OTHER, Staff, host, mario, open_case, publish_campaign, staff, submitted};
 
 fn decided(campaign: &str, application: &str, code: &str, decision: Decision, at: i64) -> Json {
     serde_json::to_value(ApplicationDecided {
@@ -253,21 +253,14 @@ fn a_tutoring_referral_starts_when_the_parent_books_and_an_outside_one_by_hand()
 #[test]
 fn referrals_are_refused_with_their_problems_and_to_anyone_outside_the_case_team() {
     let host = host();
-    let carla = host.account("carla", &["care_manager"]);
-    let dario = host.account("dario", &["care_manager"]);
-    let nora = host.account("nora", &["supervisor"]);
-    let sara = host.account("sara", &["supervisor"]);
-    let admin = host.account("admin", &["admin"]);
-    let mario = host.account("mario", &["citizen"]);
-    host.bind_fiscal_number(&mario, CODE);
-    for (who, team) in [("nora", "Nord"), ("sara", "Sud")] {
-        host.post(
-            Some(&admin),
-            "/api/staff",
-            json!({ "username": who, "teams": [team] }),
-        )
-        .assert_status(201);
-    }
+    let Staff {
+        carla,
+        dario,
+        nora,
+        sara,
+        admin,
+    } = staff(&host);
+    let mario = mario(&host);
     let case = open_case(&host, &carla, "Mario Rossi", CODE, json!({}));
     publish_campaign(&host, "food-1", 1, "Buoni spesa", None);
 
