@@ -25,6 +25,11 @@ fn decided(campaign: &str, application: &str, code: &str, decision: Decision, at
     .expect("json")
 }
 
+/// Vouchers' `decision`, taken now, on Mario's application `food-1-abc` to campaign `food-1`.
+fn decided_now(host: &TestHost<Casework>, decision: Decision) -> Json {
+    decided("food-1", "food-1-abc", CODE, decision, host.now_ms())
+}
+
 fn refer(host: &TestHost<Casework>, who: &Account, case: &str, body: Json) -> String {
     let answer = host
         .post(Some(who), &format!("/api/cases/{case}/referrals"), body)
@@ -100,13 +105,7 @@ fn a_referral_to_a_campaign_follows_the_application_to_its_decision_each_event_o
 
     // Not funded at the closing, funded later when budget came back; a refusal after that is
     // no step back, and a redelivery of the first decision adds nothing.
-    let not_funded = decided(
-        "food-1",
-        "food-1-abc",
-        CODE,
-        Decision::NotFunded,
-        host.now_ms(),
-    );
+    let not_funded = decided_now(&host, Decision::NotFunded);
     host.deliver_with_id(
         "ev-2",
         "vouchers.application_decided",
@@ -115,13 +114,7 @@ fn a_referral_to_a_campaign_follows_the_application_to_its_decision_each_event_o
     )
     .expect("delivered");
     assert_eq!(states(&host, &carla, &case), ["not_funded"]);
-    let granted = decided(
-        "food-1",
-        "food-1-abc",
-        CODE,
-        Decision::Granted,
-        host.now_ms(),
-    );
+    let granted = decided_now(&host, Decision::Granted);
     host.deliver_with_id("ev-3", "vouchers.application_decided", "vouchers", &granted)
         .expect("delivered");
     host.deliver_with_id(
@@ -131,13 +124,7 @@ fn a_referral_to_a_campaign_follows_the_application_to_its_decision_each_event_o
         &not_funded,
     )
     .expect("delivered");
-    let refused = decided(
-        "food-1",
-        "food-1-abc",
-        CODE,
-        Decision::Refused,
-        host.now_ms(),
-    );
+    let refused = decided_now(&host, Decision::Refused);
     host.deliver("vouchers.application_decided", "vouchers", &refused)
         .expect("delivered");
     let listed = referrals(&host, &carla, &case);
