@@ -30,6 +30,12 @@ fn decided_now(host: &TestHost<Casework>, decision: Decision) -> Json {
     decided("food-1", "food-1-abc", CODE, decision, host.now_ms())
 }
 
+/// Vouchers delivers `decision` as its event `event`: the same `event` twice is a redelivery.
+fn deliver_decision(host: &TestHost<Casework>, event: &str, decision: &Json) {
+    host.deliver_with_id(event, "vouchers.application_decided", "vouchers", decision)
+        .expect("delivered");
+}
+
 fn refer(host: &TestHost<Casework>, who: &Account, case: &str, body: Json) -> String {
     let answer = host
         .post(Some(who), &format!("/api/cases/{case}/referrals"), body)
@@ -106,24 +112,11 @@ fn a_referral_to_a_campaign_follows_the_application_to_its_decision_each_event_o
     // Not funded at the closing, funded later when budget came back; a refusal after that is
     // no step back, and a redelivery of the first decision adds nothing.
     let not_funded = decided_now(&host, Decision::NotFunded);
-    host.deliver_with_id(
-        "ev-2",
-        "vouchers.application_decided",
-        "vouchers",
-        &not_funded,
-    )
-    .expect("delivered");
+    deliver_decision(&host, "ev-2", &not_funded);
     assert_eq!(states(&host, &carla, &case), ["not_funded"]);
     let granted = decided_now(&host, Decision::Granted);
-    host.deliver_with_id("ev-3", "vouchers.application_decided", "vouchers", &granted)
-        .expect("delivered");
-    host.deliver_with_id(
-        "ev-2",
-        "vouchers.application_decided",
-        "vouchers",
-        &not_funded,
-    )
-    .expect("delivered");
+    deliver_decision(&host, "ev-3", &granted);
+    deliver_decision(&host, "ev-2", &not_funded);
     let refused = decided_now(&host, Decision::Refused);
     host.deliver("vouchers.application_decided", "vouchers", &refused)
         .expect("delivered");
