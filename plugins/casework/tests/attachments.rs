@@ -6,26 +6,22 @@ use casework::Casework;
 use serde_json::json;
 use trama_testhost::{Account, TestHost};
 
-const CODE: &str = "RSSMRA80A01H501U";
+mod common;
+
+use common::{CODE, brief_intake, mario, open, put_in_team};
+
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0";
 
+/// The desk of these stories: one need, one team, and documents of two kinds up to 64 KB.
 fn host() -> TestHost<Casework> {
-    let host = TestHost::with_settings(
-        env!("CARGO_MANIFEST_DIR"),
-        json!({
-            "needs": ["Casa"],
-            "teams": ["Nord"],
-            "consent_version": "2026-01",
-            "consent_text": "Informativa di prova",
-            "attachment_kinds": ["pdf", "png"],
-            "attachment_max_kb": 64,
-        }),
-    )
-    .expect("the manifest");
-    host.set_time("2026-12-01T10:00:00+01:00");
-    host
+    common::host_with(json!({
+        "needs": ["Casa"],
+        "teams": ["Nord"],
+        "attachment_kinds": ["pdf", "png"],
+        "attachment_max_kb": 64,
+    }))
 }
 
 fn reads(host: &TestHost<Casework>, case: &str) -> usize {
@@ -43,25 +39,9 @@ fn a_document_is_checked_kept_and_downloaded_only_by_who_may_see_the_case() {
     let nora = host.account("nora", &["supervisor"]);
     let admin = host.account("amministra", &["admin"]);
     let ugo = host.account("ugo", &["citizen"]);
-    let mario = host.account("mario", &["citizen"]);
-    host.bind_fiscal_number(&mario, CODE);
-    host.post(
-        Some(&admin),
-        "/api/staff",
-        json!({ "username": "nora", "teams": ["Nord"] }),
-    )
-    .assert_status(201);
-    let case = host
-        .post(
-            Some(&carla),
-            "/api/cases",
-            json!({ "name": "Mario Rossi", "tax_code": CODE, "needs": ["Casa"], "team": "Nord", "consent": "yes" }),
-        )
-        .assert_status(201)
-        .body["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    let mario = mario(&host);
+    put_in_team(&host, &admin, "nora", "Nord");
+    let case = open(&host, &carla, brief_intake(CODE, "Nord"));
     let api = format!("/api/cases/{case}/attachments");
     let send = |who: &Account, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]| {
         host.submit_files(Some(who), &api, fields, files)

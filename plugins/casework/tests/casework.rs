@@ -4,23 +4,15 @@
 use casework::Casework;
 use casework::note::NOTES;
 use serde_json::{Value as Json, json};
-use trama_testhost::{Account, TestHost};
+use trama_testhost::TestHost;
 
-const CODE: &str = "RSSMRA80A01H501U";
+mod common;
 
+use common::{CODE, Staff, mario, open, put_in_team, staff};
+
+/// The desk of these stories also knows the need "Salute".
 fn host() -> TestHost<Casework> {
-    let host = TestHost::with_settings(
-        env!("CARGO_MANIFEST_DIR"),
-        json!({
-            "needs": ["Casa", "Lavoro", "Salute"],
-            "teams": ["Nord", "Sud"],
-            "consent_version": "2026-01",
-            "consent_text": "Informativa di prova",
-        }),
-    )
-    .expect("the manifest");
-    host.set_time("2026-12-01T10:00:00+01:00");
-    host
+    common::host_with(json!({ "needs": ["Casa", "Lavoro", "Salute"] }))
 }
 
 fn intake(name: &str, code: &str, needs: &[&str], team: &str) -> Json {
@@ -33,22 +25,6 @@ fn intake(name: &str, code: &str, needs: &[&str], team: &str) -> Json {
         "team": team,
         "consent": "yes",
     })
-}
-
-fn open(host: &TestHost<Casework>, manager: &Account, body: Json) -> String {
-    let answer = host
-        .post(Some(manager), "/api/cases", body)
-        .assert_status(201);
-    answer.body["id"].as_str().expect("an id").to_owned()
-}
-
-fn put_in_team(host: &TestHost<Casework>, admin: &Account, username: &str, team: &str) {
-    host.post(
-        Some(admin),
-        "/api/staff",
-        json!({ "username": username, "teams": [team] }),
-    )
-    .assert_status(201);
 }
 
 #[test]
@@ -125,16 +101,15 @@ fn intake_records_the_person_the_household_the_needs_and_the_consent() {
 #[test]
 fn only_the_care_manager_the_team_supervisor_and_the_person_see_a_case_and_every_read_is_audited() {
     let host = host();
-    let carla = host.account("carla", &["care_manager"]);
-    let other_manager = host.account("dario", &["care_manager"]);
-    let north = host.account("nora", &["supervisor"]);
-    let south = host.account("sara", &["supervisor"]);
-    let admin = host.account("admin", &["admin"]);
+    let Staff {
+        carla,
+        dario: other_manager,
+        nora: north,
+        sara: south,
+        admin,
+    } = staff(&host);
     let stranger = host.account("ugo", &["citizen"]);
-    let mario = host.account("mario", &["citizen"]);
-    host.bind_fiscal_number(&mario, CODE);
-    put_in_team(&host, &admin, "nora", "Nord");
-    put_in_team(&host, &admin, "sara", "Sud");
+    let mario = mario(&host);
     let id = open(
         &host,
         &carla,

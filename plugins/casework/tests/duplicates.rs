@@ -3,29 +3,17 @@
 //! everyone else learns only that one exists — unless a supervisor confirms it.
 
 use casework::Casework;
-use serde_json::{Value as Json, json};
-use trama_testhost::{Account, TestHost};
+use serde_json::json;
+use trama_testhost::TestHost;
 
-const CODE: &str = "RSSMRA80A01H501U";
+mod common;
+
+use common::{CODE, brief_intake as intake, mario, open, put_in_team};
 const OTHER: &str = "VRDLCU85M41F205J";
 
+/// The desk of these stories knows only the need "Casa".
 fn host() -> TestHost<Casework> {
-    let host = TestHost::with_settings(
-        env!("CARGO_MANIFEST_DIR"),
-        json!({
-            "needs": ["Casa"],
-            "teams": ["Nord", "Sud"],
-            "consent_version": "2026-01",
-            "consent_text": "Informativa di prova",
-        }),
-    )
-    .expect("the manifest");
-    host.set_time("2026-12-01T10:00:00+01:00");
-    host
-}
-
-fn intake(code: &str, team: &str) -> Json {
-    json!({ "name": "Mario Rossi", "tax_code": code, "needs": ["Casa"], "team": team, "consent": "yes" })
+    common::host_with(json!({ "needs": ["Casa"] }))
 }
 
 fn message(answer: &trama_testhost::Answer, field: &str) -> String {
@@ -44,19 +32,8 @@ fn a_second_open_case_is_refused_without_revealing_the_first_unless_a_supervisor
     let dario = host.person("dario", "Dario Neri", &["care_manager"]);
     let sara = host.account("sara", &["supervisor"]);
     let admin = host.account("amministra", &["admin"]);
-    host.post(
-        Some(&admin),
-        "/api/staff",
-        json!({ "username": "sara", "teams": ["Sud"] }),
-    )
-    .assert_status(201);
-    let first = host
-        .post(Some(&carla), "/api/cases", intake(CODE, "Nord"))
-        .assert_status(201)
-        .body["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    put_in_team(&host, &admin, "sara", "Sud");
+    let first = open(&host, &carla, intake(CODE, "Nord"));
 
     // Another care manager: told only that an open case exists, nothing of it.
     let refused = host.post(Some(&dario), "/api/cases", intake(CODE, "Sud"));
@@ -127,13 +104,7 @@ fn a_second_open_case_is_refused_without_revealing_the_first_unless_a_supervisor
     );
 
     // A closed case is no duplicate.
-    let other = host
-        .post(Some(&carla), "/api/cases", intake(OTHER, "Nord"))
-        .assert_status(201)
-        .body["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    let other = open(&host, &carla, intake(OTHER, "Nord"));
     host.post(
         Some(&carla),
         &format!("/api/cases/{other}/close"),
@@ -151,14 +122,8 @@ fn taking_a_request_of_a_person_with_an_open_case_needs_a_supervisor() {
     let dario = host.account("dario", &["care_manager"]);
     let nora = host.account("nora", &["supervisor"]);
     let admin = host.account("amministra", &["admin"]);
-    let mario: Account = host.account("mario", &["citizen"]);
-    host.bind_fiscal_number(&mario, CODE);
-    host.post(
-        Some(&admin),
-        "/api/staff",
-        json!({ "username": "nora", "teams": ["Nord"] }),
-    )
-    .assert_status(201);
+    let mario = mario(&host);
+    put_in_team(&host, &admin, "nora", "Nord");
     host.post(Some(&carla), "/api/cases", intake(CODE, "Nord"))
         .assert_status(201);
     let request = host

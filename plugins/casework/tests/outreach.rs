@@ -8,7 +8,7 @@ use trama_testhost::Account;
 
 mod common;
 
-use common::{CODE, OTHER, host, open_case, publish_campaign, submitted};
+use common::{CODE, OTHER, Staff, host, open_case, publish_campaign, staff, submitted};
 
 const THIRD: &str = "BNCLCU90M41F205Q";
 const FOURTH: &str = "MRNLRA70C55L219W";
@@ -35,20 +35,14 @@ fn listed(host: &trama_testhost::TestHost<casework::Casework>, who: &Account) ->
 #[test]
 fn the_list_holds_only_the_readers_households_likely_eligible_that_have_not_applied() {
     let host = host();
-    let carla = host.account("carla", &["care_manager"]);
-    let dario = host.account("dario", &["care_manager"]);
-    let nora = host.account("nora", &["supervisor"]);
-    let sara = host.account("sara", &["supervisor"]);
-    let admin = host.account("admin", &["admin"]);
+    let Staff {
+        carla,
+        dario,
+        nora,
+        sara,
+        admin,
+    } = staff(&host);
     let citizen = host.account("ugo", &["citizen"]);
-    for (who, team) in [("nora", "Nord"), ("sara", "Sud")] {
-        host.post(
-            Some(&admin),
-            "/api/staff",
-            json!({ "username": who, "teams": [team] }),
-        )
-        .assert_status(201);
-    }
     // ISEE up to 15.000 €, two people at least, residents.
     publish_campaign(&host, "food-1", 1, "Buoni spesa inverno", Some(1_500_000));
 

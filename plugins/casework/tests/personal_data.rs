@@ -1,32 +1,21 @@
 //! "Download my data" and erasure: the person gets their case as they read it, without the
 //! sensitive notes; an erasure keeps the case file, which the social services must keep.
 
-use casework::Casework;
 use serde_json::json;
-use trama_testhost::TestHost;
 
-const CODE: &str = "RSSMRA80A01H501U";
+mod common;
+
+use common::{CODE, brief_intake, mario, open};
 
 #[test]
 fn the_download_leaves_out_sensitive_notes_and_the_erasure_keeps_the_case() {
-    let host = TestHost::<Casework>::with_settings(
-        env!("CARGO_MANIFEST_DIR"),
+    let host = common::host_with(
         json!({ "needs": ["Casa"], "teams": ["Nord"], "consent_version": "v1", "consent_text": "Informativa" }),
-    )
-    .expect("the manifest");
-    host.set_time("2026-12-01T10:00:00+01:00");
+    );
     let carla = host.account("carla", &["care_manager"]);
-    let mario = host.account("mario", &["citizen"]);
+    let mario = mario(&host);
     let ugo = host.account("ugo", &["citizen"]);
-    host.bind_fiscal_number(&mario, CODE);
-    let case = host
-        .post(
-            Some(&carla),
-            "/api/cases",
-            json!({ "name": "Mario Rossi", "tax_code": CODE, "needs": ["Casa"], "team": "Nord", "consent": "yes" }),
-        )
-        .assert_status(201);
-    let id = case.body["id"].as_str().expect("an id").to_owned();
+    let id = open(&host, &carla, brief_intake(CODE, "Nord"));
     for (text, sensitive) in [("Segreto di famiglia", "yes"), ("Colloquio il 3", "no")] {
         host.post(
             Some(&carla),

@@ -12,7 +12,7 @@ use trama_testhost::{Account, TestHost};
 
 mod common;
 
-use common::{CODE, OTHER, host, open_case, publish_campaign, submitted};
+use common::{CODE, OTHER, Staff, host, mario, open_case, publish_campaign, staff, submitted};
 
 fn decided(campaign: &str, application: &str, code: &str, decision: Decision, at: i64) -> Json {
     serde_json::to_value(ApplicationDecided {
@@ -23,6 +23,17 @@ fn decided(campaign: &str, application: &str, code: &str, decision: Decision, at
         decided_at: at,
     })
     .expect("json")
+}
+
+/// Vouchers' `decision`, taken now, on Mario's application `food-1-abc` to campaign `food-1`.
+fn decided_now(host: &TestHost<Casework>, decision: Decision) -> Json {
+    decided("food-1", "food-1-abc", CODE, decision, host.now_ms())
+}
+
+/// Vouchers delivers `decision` as its event `event`: the same `event` twice is a redelivery.
+fn deliver_decision(host: &TestHost<Casework>, event: &str, decision: &Json) {
+    host.deliver_with_id(event, "vouchers.application_decided", "vouchers", decision)
+        .expect("delivered");
 }
 
 fn refer(host: &TestHost<Casework>, who: &Account, case: &str, body: Json) -> String {
@@ -100,44 +111,13 @@ fn a_referral_to_a_campaign_follows_the_application_to_its_decision_each_event_o
 
     // Not funded at the closing, funded later when budget came back; a refusal after that is
     // no step back, and a redelivery of the first decision adds nothing.
-    let not_funded = decided(
-        "food-1",
-        "food-1-abc",
-        CODE,
-        Decision::NotFunded,
-        host.now_ms(),
-    );
-    host.deliver_with_id(
-        "ev-2",
-        "vouchers.application_decided",
-        "vouchers",
-        &not_funded,
-    )
-    .expect("delivered");
+    let not_funded = decided_now(&host, Decision::NotFunded);
+    deliver_decision(&host, "ev-2", &not_funded);
     assert_eq!(states(&host, &carla, &case), ["not_funded"]);
-    let granted = decided(
-        "food-1",
-        "food-1-abc",
-        CODE,
-        Decision::Granted,
-        host.now_ms(),
-    );
-    host.deliver_with_id("ev-3", "vouchers.application_decided", "vouchers", &granted)
-        .expect("delivered");
-    host.deliver_with_id(
-        "ev-2",
-        "vouchers.application_decided",
-        "vouchers",
-        &not_funded,
-    )
-    .expect("delivered");
-    let refused = decided(
-        "food-1",
-        "food-1-abc",
-        CODE,
-        Decision::Refused,
-        host.now_ms(),
-    );
+    let granted = decided_now(&host, Decision::Granted);
+    deliver_decision(&host, "ev-3", &granted);
+    deliver_decision(&host, "ev-2", &not_funded);
+    let refused = decided_now(&host, Decision::Refused);
     host.deliver("vouchers.application_decided", "vouchers", &refused)
         .expect("delivered");
     let listed = referrals(&host, &carla, &case);
@@ -253,21 +233,14 @@ fn a_tutoring_referral_starts_when_the_parent_books_and_an_outside_one_by_hand()
 #[test]
 fn referrals_are_refused_with_their_problems_and_to_anyone_outside_the_case_team() {
     let host = host();
-    let carla = host.account("carla", &["care_manager"]);
-    let dario = host.account("dario", &["care_manager"]);
-    let nora = host.account("nora", &["supervisor"]);
-    let sara = host.account("sara", &["supervisor"]);
-    let admin = host.account("admin", &["admin"]);
-    let mario = host.account("mario", &["citizen"]);
-    host.bind_fiscal_number(&mario, CODE);
-    for (who, team) in [("nora", "Nord"), ("sara", "Sud")] {
-        host.post(
-            Some(&admin),
-            "/api/staff",
-            json!({ "username": who, "teams": [team] }),
-        )
-        .assert_status(201);
-    }
+    let Staff {
+        carla,
+        dario,
+        nora,
+        sara,
+        admin,
+    } = staff(&host);
+    let mario = mario(&host);
     let case = open_case(&host, &carla, "Mario Rossi", CODE, json!({}));
     publish_campaign(&host, "food-1", 1, "Buoni spesa", None);
 

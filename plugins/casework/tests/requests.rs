@@ -7,30 +7,13 @@ use casework::Casework;
 use serde_json::{Value as Json, json};
 use trama_testhost::{Account, TestHost};
 
-const CODE: &str = "RSSMRA80A01H501U";
+mod common;
 
+use common::{CODE, put_in_team};
+
+/// The desk of these stories also knows the need "Salute".
 fn host() -> TestHost<Casework> {
-    let host = TestHost::with_settings(
-        env!("CARGO_MANIFEST_DIR"),
-        json!({
-            "needs": ["Casa", "Lavoro", "Salute"],
-            "teams": ["Nord", "Sud"],
-            "consent_version": "2026-01",
-            "consent_text": "Informativa di prova",
-        }),
-    )
-    .expect("the manifest");
-    host.set_time("2026-12-01T10:00:00+01:00");
-    host
-}
-
-fn put_in_team(host: &TestHost<Casework>, admin: &Account, username: &str, team: &str) {
-    host.post(
-        Some(admin),
-        "/api/staff",
-        json!({ "username": username, "teams": [team] }),
-    )
-    .assert_status(201);
+    common::host_with(json!({ "needs": ["Casa", "Lavoro", "Salute"] }))
 }
 
 fn ask(host: &TestHost<Casework>, who: &Account) -> String {

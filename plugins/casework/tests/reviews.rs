@@ -4,30 +4,15 @@
 
 use casework::Casework;
 use serde_json::json;
-use trama_testhost::{Account, TestHost};
+use trama_testhost::TestHost;
 
+mod common;
+
+use common::{CODE, brief_intake};
+
+/// The desk of these stories: one need, one team, a review every 90 days.
 fn host() -> TestHost<Casework> {
-    let host = TestHost::with_settings(
-        env!("CARGO_MANIFEST_DIR"),
-        json!({
-            "needs": ["Casa"],
-            "teams": ["Nord"],
-            "consent_version": "2026-01",
-            "consent_text": "Informativa di prova",
-            "review_days": 90,
-        }),
-    )
-    .expect("the manifest");
-    host.set_time("2026-12-01T10:00:00+01:00");
-    host
-}
-
-fn open(host: &TestHost<Casework>, manager: &Account) -> String {
-    let body = json!({ "name": "Mario Rossi", "tax_code": "RSSMRA80A01H501U", "needs": ["Casa"], "team": "Nord", "consent": "yes" });
-    let answer = host
-        .post(Some(manager), "/api/cases", body)
-        .assert_status(201);
-    answer.body["id"].as_str().expect("an id").to_owned()
+    common::host_with(json!({ "needs": ["Casa"], "teams": ["Nord"], "review_days": 90 }))
 }
 
 #[test]
@@ -36,7 +21,7 @@ fn a_due_review_reminds_the_care_manager_once_and_recording_one_sets_the_next() 
     let carla = host.account("carla", &["care_manager"]);
     let dario = host.account("dario", &["care_manager"]);
     let ugo = host.account("ugo", &["citizen"]);
-    let id = open(&host, &carla);
+    let id = common::open(&host, &carla, brief_intake(CODE, "Nord"));
     let page = format!("/cases/{id}");
 
     // 90 days after 1 December 2026.

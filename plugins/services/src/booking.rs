@@ -217,28 +217,17 @@ pub fn tell_provider(
     let Some(to) = provider.data.user_id.as_deref() else {
         return Ok(());
     };
-    let when = booking
-        .data
-        .start_at
-        .map(local::numeric)
-        .unwrap_or_else(|| notice::text_for(to, "services.notify.no_time", &[]));
-    let args: [(&str, &dyn std::fmt::Display); 3] = [
-        ("service", &service.title),
-        ("person", &booking.data.person_name),
-        ("when", &when),
-    ];
-    notice::send(
-        to,
-        kind,
-        &booking.id,
-        notice::text_for(to, &format!("services.notify.{kind}_subject"), &args),
-        notice::text_for(to, &format!("services.notify.{kind}_body"), &args),
-    )
+    tell(to, service, booking, kind)
 }
 
 /// Tells the person about their booking (`kind`: `confirmed`, `declined`, `reminder`, `started`).
 pub fn tell_person(service: &Service, booking: &Doc<Booking>, kind: &str) -> Result<()> {
-    let to = &booking.data.person;
+    tell(&booking.data.person, service, booking, kind)
+}
+
+/// Sends `to` the `kind` message about `booking`, in `to`'s language: both sides' messages name
+/// the service, the person and the time (or say there is none yet, for a request).
+fn tell(to: &str, service: &Service, booking: &Doc<Booking>, kind: &str) -> Result<()> {
     let when = booking
         .data
         .start_at

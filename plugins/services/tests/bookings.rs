@@ -6,7 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{accredit, book, host, publish, service_body, slot};
+use common::{
+    book, booked, confirm, coop_sole_offering, host, mark_done, service_body, slot, swimming,
+};
 use serde_json::json;
 use services::{booking, service, slot as slots};
 use trama_sdk::{Error, identity};
@@ -14,12 +16,8 @@ use trama_sdk::{Error, identity};
 #[test]
 fn a_seat_is_booked_confirmed_and_the_person_gets_a_calendar_and_a_reminder() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(
+    let (coop, _, id) = coop_sole_offering(
         &host,
-        &coop,
-        &provider,
         service_body("Baby sitting serale", "Baby sitting", "per_hour", "12"),
     );
     let at = slot(&host, &coop, &id, "2026-12-10", "18:00", 2);
@@ -63,12 +61,7 @@ fn a_seat_is_booked_confirmed_and_the_person_gets_a_calendar_and_a_reminder() {
         404
     );
 
-    host.post(
-        Some(&coop),
-        &format!("/api/bookings/{bid}/confirm"),
-        json!({}),
-    )
-    .assert_status(201);
+    confirm(&host, &coop, &bid);
     let seen = host
         .get(Some(&anna), &format!("/api/bookings/{bid}"))
         .assert_status(200);
@@ -115,12 +108,8 @@ fn a_seat_is_booked_confirmed_and_the_person_gets_a_calendar_and_a_reminder() {
 #[test]
 fn a_request_is_confirmed_with_a_time_or_declined_and_the_person_is_told() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(
+    let (coop, _, id) = coop_sole_offering(
         &host,
-        &coop,
-        &provider,
         service_body(
             "Assistenza a domicilio",
             "Assistenza domiciliare",
@@ -129,8 +118,7 @@ fn a_request_is_confirmed_with_a_time_or_declined_and_the_person_is_told() {
         ),
     );
     let anna = host.person("anna", "Anna Verdi", &[]);
-    let first = book(&host, &anna, &id, None).assert_status(201);
-    let first = first.body["id"].as_str().unwrap().to_owned();
+    let first = booked(&host, &anna, &id, None);
     assert!(
         host.notifications_to(&coop)[0]
             .subject
@@ -162,8 +150,7 @@ fn a_request_is_confirmed_with_a_time_or_declined_and_the_person_is_told() {
         "{seen}"
     );
 
-    let second = book(&host, &anna, &id, None).assert_status(201);
-    let second = second.body["id"].as_str().unwrap().to_owned();
+    let second = booked(&host, &anna, &id, None);
     host.post(
         Some(&coop),
         &format!("/api/bookings/{second}/decline"),
@@ -187,21 +174,11 @@ fn a_request_is_confirmed_with_a_time_or_declined_and_the_person_is_told() {
 #[test]
 fn the_person_cancels_until_the_deadline_and_the_seat_comes_back() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(
-        &host,
-        &coop,
-        &provider,
-        service_body("Nuoto", "Sport", "fixed", "8"),
-    );
+    let (coop, _, id) = coop_sole_offering(&host, swimming("8"));
     let at = slot(&host, &coop, &id, "2026-12-03", "10:00", 1);
     let anna = host.person("anna", "Anna Verdi", &[]);
     let bruno = host.person("bruno", "Bruno Neri", &[]);
-    let bid = book(&host, &anna, &id, Some(&at)).assert_status(201).body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let bid = booked(&host, &anna, &id, Some(&at));
     assert_eq!(book(&host, &bruno, &id, Some(&at)).status, 409);
     host.post(
         Some(&anna),
@@ -217,16 +194,8 @@ fn the_person_cancels_until_the_deadline_and_the_seat_comes_back() {
             .contains("disdetta")
     );
     // The seat is free again: Bruno takes it, and cannot cancel after the deadline (24 h).
-    let bb = book(&host, &bruno, &id, Some(&at)).assert_status(201).body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    host.post(
-        Some(&coop),
-        &format!("/api/bookings/{bb}/confirm"),
-        json!({}),
-    )
-    .assert_status(201);
+    let bb = booked(&host, &bruno, &id, Some(&at));
+    confirm(&host, &coop, &bb);
     host.set_time("2026-12-02T11:00:00+01:00");
     let late = host.post(
         Some(&bruno),
@@ -242,21 +211,13 @@ fn the_person_cancels_until_the_deadline_and_the_seat_comes_back() {
         409
     );
     host.advance(Duration::from_secs(24 * 3600));
-    host.post(Some(&coop), &format!("/api/bookings/{bb}/done"), json!({}))
-        .assert_status(201);
+    mark_done(&host, &coop, &bb);
 }
 
 #[test]
 fn two_people_racing_for_the_last_seat_one_gets_it() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(
-        &host,
-        &coop,
-        &provider,
-        service_body("Nuoto", "Sport", "fixed", "8"),
-    );
+    let (coop, _, id) = coop_sole_offering(&host, swimming("8"));
     let at = slot(&host, &coop, &id, "2026-12-10", "10:00", 1);
     let anna = host.person("anna", "Anna Verdi", &[]);
     let bruno = host.person("bruno", "Bruno Neri", &[]);

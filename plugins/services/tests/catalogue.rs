@@ -4,14 +4,15 @@
 
 mod common;
 
-use common::{accredit, book, host, ids, publish, service_body, slot, suspend};
+use common::{
+    accredit, book, coop_sole, coop_sole_offering, host, ids, publish, service_body, slot, suspend,
+};
 use serde_json::json;
 
 #[test]
 fn an_accredited_provider_publishes_and_a_mistake_is_shown_beside_its_field() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
+    let (coop, provider) = coop_sole(&host);
 
     // Every mistake at once, each beside its field; nothing is stored.
     let refused = host.post(
@@ -95,8 +96,7 @@ fn an_accredited_provider_publishes_and_a_mistake_is_shown_beside_its_field() {
 #[test]
 fn search_by_words_category_price_place_and_date() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
+    let (coop, provider) = coop_sole(&host);
     let sitting = publish(
         &host,
         &coop,
@@ -145,12 +145,8 @@ fn search_by_words_category_price_place_and_date() {
 #[test]
 fn a_suspended_provider_and_a_hidden_service_disappear_at_once() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(
+    let (coop, provider, id) = coop_sole_offering(
         &host,
-        &coop,
-        &provider,
         service_body("Baby sitting serale", "Baby sitting", "fixed", "30"),
     );
     let search = || ids(&host.get(None, "/api/services").assert_status(200).body);

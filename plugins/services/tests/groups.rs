@@ -3,14 +3,13 @@
 
 mod common;
 
-use common::{accredit, book, host, publish, service_body, slot};
+use common::{book, booked, coop_sole, host, mark_done, publish, service_body, slot};
 use serde_json::json;
 
 #[test]
 fn a_group_starts_at_its_minimum_and_the_price_is_split() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
+    let (coop, provider) = coop_sole(&host);
     let mut body = service_body(
         "Baby sitter condivisa",
         "Baby sitting",
@@ -36,14 +35,7 @@ fn a_group_starts_at_its_minimum_and_the_price_is_split() {
     }
     assert!(host.notifications_to(&people[0]).is_empty());
     // The third reaches the minimum: the group starts and all three are told, once.
-    bookings.push(
-        book(&host, &people[2], &id, Some(&group))
-            .assert_status(201)
-            .body["id"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    );
+    bookings.push(booked(&host, &people[2], &id, Some(&group)));
     for who in &people[..3] {
         let told = host.notifications_to(who);
         assert_eq!(told.len(), 1, "{told:?}");
@@ -53,14 +45,7 @@ fn a_group_starts_at_its_minimum_and_the_price_is_split() {
         host.get(None, &format!("/api/services/{id}")).body["slots"][0]["started"],
         true
     );
-    bookings.push(
-        book(&host, &people[3], &id, Some(&group))
-            .assert_status(201)
-            .body["id"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    );
+    bookings.push(booked(&host, &people[3], &id, Some(&group)));
     assert!(host.notifications_to(&people[3]).is_empty());
     assert_eq!(book(&host, &people[4], &id, Some(&group)).status, 409);
 
@@ -68,8 +53,7 @@ fn a_group_starts_at_its_minimum_and_the_price_is_split() {
     host.set_time("2026-12-10T18:00:00+01:00");
     let mut total = 0;
     for (who, b) in people.iter().zip(&bookings) {
-        host.post(Some(&coop), &format!("/api/bookings/{b}/done"), json!({}))
-            .assert_status(201);
+        mark_done(&host, &coop, b);
         total += host.get(Some(who), &format!("/api/bookings/{b}")).body["paid_directly_cents"]
             .as_i64()
             .unwrap();

@@ -3,42 +3,22 @@
 
 mod common;
 
-use common::{accredit, book, host, publish, service_body, slot};
+use common::{book, booked, confirm, coop_sole_offering, host, mark_done, slot, swimming};
 use serde_json::json;
 
 #[test]
 fn the_download_holds_the_bookings_and_the_erasure_keeps_only_done_ones_without_the_person() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(
-        &host,
-        &coop,
-        &provider,
-        service_body("Nuoto", "Sport", "fixed", "8"),
-    );
+    let (coop, _, id) = coop_sole_offering(&host, swimming("8"));
     let past = slot(&host, &coop, &id, "2026-12-02", "10:00", 1);
     let coming = slot(&host, &coop, &id, "2026-12-20", "10:00", 1);
     let anna = host.person("anna", "Anna Verdi", &[]);
     let ugo = host.account("ugo", &[]);
-    let done = book(&host, &anna, &id, Some(&past)).assert_status(201).body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let done = booked(&host, &anna, &id, Some(&past));
     book(&host, &anna, &id, Some(&coming)).assert_status(201);
-    host.post(
-        Some(&coop),
-        &format!("/api/bookings/{done}/confirm"),
-        json!({}),
-    )
-    .assert_status(201);
+    confirm(&host, &coop, &done);
     host.set_time("2026-12-02T12:00:00+01:00");
-    host.post(
-        Some(&coop),
-        &format!("/api/bookings/{done}/done"),
-        json!({}),
-    )
-    .assert_status(201);
+    mark_done(&host, &coop, &done);
     host.post(
         Some(&anna),
         &format!("/api/bookings/{done}/rate"),

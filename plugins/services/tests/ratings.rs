@@ -3,36 +3,16 @@
 
 mod common;
 
-use common::{accredit, book, host, publish, service_body, slot};
+use common::{confirmed_seats, coop_sole_offering, host, mark_done, slot, swimming};
 use serde_json::json;
 
 #[test]
 fn a_done_booking_is_rated_once_and_an_operator_hides_the_comment() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(
-        &host,
-        &coop,
-        &provider,
-        service_body("Nuoto", "Sport", "fixed", "8"),
-    );
+    let (coop, _, id) = coop_sole_offering(&host, swimming("8"));
     let at = slot(&host, &coop, &id, "2026-12-10", "10:00", 5);
     let [anna, bruno] = host.accounts(["anna", "bruno"], &[]);
-    let mut ids = Vec::new();
-    for who in [&anna, &bruno] {
-        let b = book(&host, who, &id, Some(&at)).assert_status(201).body["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        host.post(
-            Some(&coop),
-            &format!("/api/bookings/{b}/confirm"),
-            json!({}),
-        )
-        .assert_status(201);
-        ids.push(b);
-    }
+    let ids = confirmed_seats(&host, &coop, &id, &at, &[&anna, &bruno]);
     // Not before it is done.
     let early = host.post(
         Some(&anna),
@@ -42,8 +22,7 @@ fn a_done_booking_is_rated_once_and_an_operator_hides_the_comment() {
     assert_eq!(early.status, 409);
     host.set_time("2026-12-10T12:00:00+01:00");
     for b in &ids {
-        host.post(Some(&coop), &format!("/api/bookings/{b}/done"), json!({}))
-            .assert_status(201);
+        mark_done(&host, &coop, b);
     }
     let refused = host.post(
         Some(&anna),
@@ -129,40 +108,17 @@ fn a_done_booking_is_rated_once_and_an_operator_hides_the_comment() {
 #[test]
 fn the_monthly_statement_lists_what_was_paid_directly_and_an_operator_marks_it_paid_once() {
     let host = host();
-    let coop = host.person("coop", "Coop Sole", &[]);
-    let provider = accredit(&host, "p1", "Cooperativa Sole", &coop);
-    let id = publish(
-        &host,
-        &coop,
-        &provider,
-        service_body("Nuoto", "Sport", "fixed", "8,50"),
-    );
+    let (coop, provider, id) = coop_sole_offering(&host, swimming("8,50"));
     let at = slot(&host, &coop, &id, "2026-12-10", "10:00", 5);
     let [anna, bruno] = host.accounts(["anna", "bruno"], &[]);
-    for who in [&anna, &bruno] {
-        let b = book(&host, who, &id, Some(&at)).assert_status(201).body["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        host.post(
-            Some(&coop),
-            &format!("/api/bookings/{b}/confirm"),
-            json!({}),
-        )
-        .assert_status(201);
-    }
+    confirmed_seats(&host, &coop, &id, &at, &[&anna, &bruno]);
     host.set_time("2026-12-10T12:00:00+01:00");
     for b in host.get(Some(&coop), "/api/provider").body["providers"][0]["bookings"]
         .as_array()
         .unwrap()
         .clone()
     {
-        host.post(
-            Some(&coop),
-            &format!("/api/bookings/{}/done", b["id"].as_str().unwrap()),
-            json!({}),
-        )
-        .assert_status(201);
+        mark_done(&host, &coop, b["id"].as_str().unwrap());
     }
     let statement = host
         .get(

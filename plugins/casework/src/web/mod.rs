@@ -4,11 +4,11 @@ pub mod admin;
 pub mod attachments;
 pub mod desk;
 pub mod file;
-pub mod requests;
-pub mod reviews;
 pub mod outreach;
 pub mod profile;
 pub mod referrals;
+pub mod requests;
+pub mod reviews;
 
 use trama_sdk::web::Audience;
 

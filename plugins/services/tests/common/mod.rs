@@ -7,6 +7,8 @@ use services::Services;
 use trama_contracts::admissions::{ProviderAccredited, ProviderStatusChange};
 use trama_testhost::{Account, TestHost};
 
+/// A host whose services fall in three categories and may be cancelled until 24 hours before,
+/// on 1 December 2026 at 10:00 in Rome.
 pub fn host() -> TestHost<Services> {
     let host = TestHost::with_settings(
         env!("CARGO_MANIFEST_DIR"),
@@ -56,6 +58,8 @@ pub fn suspend(host: &TestHost<Services>, id: &str, owner: &Account) {
         .expect("delivered");
 }
 
+/// The form of a service titled `title` in `category`, priced `price` by `model`, with every
+/// other field filled in as a provider would.
 pub fn service_body(title: &str, category: &str, model: &str, price: &str) -> Json {
     json!({
         "title": title,
@@ -69,6 +73,7 @@ pub fn service_body(title: &str, category: &str, model: &str, price: &str) -> Js
     })
 }
 
+/// `owner` publishes `body` for `provider`, which must be accepted; answers the service's id.
 pub fn publish(host: &TestHost<Services>, owner: &Account, provider: &str, body: Json) -> String {
     let answer = host
         .post(
@@ -80,7 +85,7 @@ pub fn publish(host: &TestHost<Services>, owner: &Account, provider: &str, body:
     answer.body["id"].as_str().expect("an id").to_owned()
 }
 
-/// A slot of `service` on `date` at `start` for `minutes`, with `capacity` seats.
+/// A slot of `service` on `date` at `start` for 90 minutes, with `capacity` seats.
 pub fn slot(
     host: &TestHost<Services>,
     owner: &Account,
@@ -99,6 +104,7 @@ pub fn slot(
     answer.body["id"].as_str().expect("an id").to_owned()
 }
 
+/// `who` books `service`: a seat of `slot`, or a request when there is none; the raw answer.
 pub fn book(
     host: &TestHost<Services>,
     who: &Account,
@@ -112,6 +118,7 @@ pub fn book(
     host.post(Some(who), &format!("/api/services/{service}/book"), body)
 }
 
+/// The titles of the services a search answered, in its order.
 pub fn ids(answer: &Json) -> Vec<String> {
     answer["services"]
         .as_array()
@@ -131,4 +138,77 @@ pub fn download(host: &TestHost<Services>, who: &Account, path: &str) -> String 
         .expect("an answer");
     let (_, _, body) = response.file().expect("a file");
     String::from_utf8(body.to_vec()).expect("text")
+}
+
+/// The provider of every story: the cooperative "Coop Sole", whose owner logs in as `coop`,
+/// accredited as provider `p1` by the admissions committee. Answers the owner and the provider.
+pub fn coop_sole(host: &TestHost<Services>) -> (Account, String) {
+    let coop = host.person("coop", "Coop Sole", &[]);
+    let provider = accredit(host, "p1", "Cooperativa Sole", &coop);
+    (coop, provider)
+}
+
+/// Coop Sole, accredited, publishes `body`: answers its owner, the provider and the service.
+pub fn coop_sole_offering(host: &TestHost<Services>, body: Json) -> (Account, String, String) {
+    let (coop, provider) = coop_sole(host);
+    let service = publish(host, &coop, &provider, body);
+    (coop, provider, service)
+}
+
+/// The swimming course: sport at a fixed `price` a session, booked by the seat.
+pub fn swimming(price: &str) -> Json {
+    service_body("Nuoto", "Sport", "fixed", price)
+}
+
+/// `who` books `service` (a seat of `slot`, or a request without one), which must be accepted;
+/// answers the booking's id.
+pub fn booked(
+    host: &TestHost<Services>,
+    who: &Account,
+    service: &str,
+    slot: Option<&str>,
+) -> String {
+    book(host, who, service, slot).assert_status(201).body["id"]
+        .as_str()
+        .expect("a booking id")
+        .to_owned()
+}
+
+/// The provider's owner confirms `booking`, which must be accepted.
+pub fn confirm(host: &TestHost<Services>, owner: &Account, booking: &str) {
+    host.post(
+        Some(owner),
+        &format!("/api/bookings/{booking}/confirm"),
+        json!({}),
+    )
+    .assert_status(201);
+}
+
+/// The provider's owner marks `booking` done, which must be accepted.
+pub fn mark_done(host: &TestHost<Services>, owner: &Account, booking: &str) {
+    host.post(
+        Some(owner),
+        &format!("/api/bookings/{booking}/done"),
+        json!({}),
+    )
+    .assert_status(201);
+}
+
+/// Each of `people` books a seat of `slot` and the provider's owner confirms it: the bookings
+/// of a course that is going to happen. Answers their ids, in the order of `people`.
+pub fn confirmed_seats(
+    host: &TestHost<Services>,
+    owner: &Account,
+    service: &str,
+    slot: &str,
+    people: &[&Account],
+) -> Vec<String> {
+    people
+        .iter()
+        .map(|who| {
+            let id = booked(host, who, service, Some(slot));
+            confirm(host, owner, &id);
+            id
+        })
+        .collect()
 }
