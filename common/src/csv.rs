@@ -92,7 +92,11 @@ mod tests {
     #[test]
     fn formulas_are_neutralised_but_negative_amounts_stay_numbers() {
         let mut out = String::new();
-        push_record(&mut out, &["=1+1", "-2+3", "@x", "Anna", "-2", "-2.50"], ',');
+        push_record(
+            &mut out,
+            &["=1+1", "-2+3", "@x", "Anna", "-2", "-2.50"],
+            ',',
+        );
         assert_eq!(out, "'=1+1,'-2+3,'@x,Anna,-2,-2.50\r\n");
     }
 

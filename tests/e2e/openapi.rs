@@ -179,7 +179,9 @@ impl Checker {
 async fn the_openapi_description_matches_the_running_server() {
     let instance = TestInstance::table(
         "openapi",
-        &format!("{HELLO}\n[budget.funders.comune]\nname = \"Comune di Prova\"\nkind = \"municipality\"\n"),
+        &format!(
+            "{HELLO}\n[budget.funders.comune]\nname = \"Comune di Prova\"\nkind = \"municipality\"\n"
+        ),
     );
     add_user(&instance, "cittadina", "citizen");
     add_user(&instance, "amministra", "admin");
@@ -346,23 +348,48 @@ async fn the_openapi_description_matches_the_running_server() {
     let admin = login(&server, "amministra").await;
     let admin_token = admin.csrf(&server).await;
     let deposits = "/governance/budget/deposits";
-    let deposit = |amount| [("funder", "comune"), ("amount", amount), ("key", "openapi-1")];
+    let deposit = |amount| {
+        [
+            ("funder", "comune"),
+            ("amount", amount),
+            ("key", "openapi-1"),
+        ]
+    };
     for (amount, expected) in [("dieci", 422), ("1.000,00", 201), ("1.000,00", 200)] {
         let (status, body) = checker
-            .post_form(&admin, url(deposits), deposits, Some(&admin_token), &deposit(amount))
+            .post_form(
+                &admin,
+                url(deposits),
+                deposits,
+                Some(&admin_token),
+                &deposit(amount),
+            )
             .await;
         assert_eq!(status, expected, "deposit {amount}: {body}");
     }
     let (status, _) = checker
-        .post_form(&member, url(deposits), deposits, Some(&token), &deposit("5,00"))
+        .post_form(
+            &member,
+            url(deposits),
+            deposits,
+            Some(&token),
+            &deposit("5,00"),
+        )
         .await;
     assert_eq!(status, 403);
     let (_, books) = checker.get(&member, url(budget), budget).await;
-    assert_eq!(books["funders"][0]["cents"]["available"], 100_000, "{books}");
+    assert_eq!(
+        books["funders"][0]["cents"]["available"], 100_000,
+        "{books}"
+    );
     let sheet = "/governance/budget.csv";
     let (status, csv) = checker.get(&member, url(sheet), sheet).await;
     assert_eq!(status, 200);
-    assert!(csv.as_str().is_some_and(|text| text.starts_with('\u{feff}')), "{csv}");
+    assert!(
+        csv.as_str()
+            .is_some_and(|text| text.starts_with('\u{feff}')),
+        "{csv}"
+    );
 
     // Plugin routes: the plugin's answer, and the kernel's error envelope.
     let plugin = "/p/{plugin}/{path}";

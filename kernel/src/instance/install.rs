@@ -37,7 +37,10 @@ impl Instance {
         self.load_plugin(&previous, policy).map(Some)
     }
 
-    pub(super) async fn installed_version(&self, plugin: &str) -> Result<Option<String>, InstanceError> {
+    pub(super) async fn installed_version(
+        &self,
+        plugin: &str,
+    ) -> Result<Option<String>, InstanceError> {
         let db_error = |err: sea_orm::DbErr| InstanceError::Plugin {
             plugin: plugin.to_owned(),
             message: format!("database: {err}"),
@@ -57,8 +60,10 @@ impl Instance {
             .map_err(db_error)
     }
 
-
-    pub(super) async fn install_if_needed(&self, plugin: &LoadedPlugin) -> Result<(), InstanceError> {
+    pub(super) async fn install_if_needed(
+        &self,
+        plugin: &LoadedPlugin,
+    ) -> Result<(), InstanceError> {
         let plugin_error = |message: String| InstanceError::Plugin {
             plugin: plugin.name.clone(),
             message,

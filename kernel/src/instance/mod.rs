@@ -427,5 +427,4 @@ impl Instance {
             ctx: Arc::new(ctx),
         })
     }
-
 }

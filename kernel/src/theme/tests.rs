@@ -31,12 +31,7 @@ fn load(dir: &Path, theme: &str, plugins: &[&str]) -> Result<Theme, ThemeError> 
     load_in(dir, theme, "it", plugins)
 }
 
-fn load_in(
-    dir: &Path,
-    theme: &str,
-    locale: &str,
-    plugins: &[&str],
-) -> Result<Theme, ThemeError> {
+fn load_in(dir: &Path, theme: &str, locale: &str, plugins: &[&str]) -> Result<Theme, ThemeError> {
     let dirs: Vec<PathBuf> = plugins
         .iter()
         .map(|p| dir.join("plugins").join(p))

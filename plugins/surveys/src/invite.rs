@@ -118,7 +118,10 @@ pub fn invite(event_id: &str, delivery: &Delivery) -> Result<()> {
                 service = service,
                 days = settings.answer_days
             ),
-            key: format!("survey/{}", code::short_id(&format!("{event_id}/{last_id}"))),
+            key: format!(
+                "survey/{}",
+                code::short_id(&format!("{event_id}/{last_id}"))
+            ),
             link: Some(link(&secret)),
         })?;
     }

@@ -90,8 +90,7 @@ fn row(service: String, month: String, tally: Tally) -> Row {
         } else {
             None
         },
-        results: (described && enough(tally.answers.len() as u64))
-            .then(|| results(&tally.answers)),
+        results: (described && enough(tally.answers.len() as u64)).then(|| results(&tally.answers)),
     }
 }
 

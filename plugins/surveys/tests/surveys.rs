@@ -55,7 +55,11 @@ fn everyone_present_is_asked_once_and_not_again_before_the_spacing() {
     lesson_held(&host, "l1", "2026-11-20", &[&anna, &bruno]);
     let to_anna = host.notifications_to(&anna);
     assert_eq!(to_anna.len(), 1);
-    assert!(to_anna[0].subject.contains("doposcuola"), "{}", to_anna[0].subject);
+    assert!(
+        to_anna[0].subject.contains("doposcuola"),
+        "{}",
+        to_anna[0].subject
+    );
     assert!(to_anna[0].body.contains("14 giorni"), "{}", to_anna[0].body);
     assert_eq!(host.notifications_to(&bruno).len(), 1);
     assert_ne!(secret_of(&host, &anna), secret_of(&host, &bruno));
@@ -96,11 +100,9 @@ fn a_redelivered_event_invites_nobody_twice() {
 
 #[test]
 fn a_service_the_territory_does_not_survey_sends_nothing() {
-    let host = TestHost::<Surveys>::with_settings(
-        env!("CARGO_MANIFEST_DIR"),
-        json!({ "services": [] }),
-    )
-    .expect("the manifest");
+    let host =
+        TestHost::<Surveys>::with_settings(env!("CARGO_MANIFEST_DIR"), json!({ "services": [] }))
+            .expect("the manifest");
     let anna = host.account("anna", &[]);
     lesson_held(&host, "l1", "2026-11-20", &[&anna]);
     assert!(host.notifications_to(&anna).is_empty());
@@ -120,13 +122,24 @@ fn the_link_takes_one_answer_without_login_and_keeps_no_account_beside_it() {
     assert_eq!(page.body["closed"], Json::Null);
 
     // Every mistake at once, each beside its field; nothing is stored.
-    let refused = host.post(None, &format!("/api{path}"), json!({ "score": "9", "comment": "x".repeat(1001) }));
+    let refused = host.post(
+        None,
+        &format!("/api{path}"),
+        json!({ "score": "9", "comment": "x".repeat(1001) }),
+    );
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.problem_fields(), ["score", "need_met", "recommend", "comment"]);
+    assert_eq!(
+        refused.problem_fields(),
+        ["score", "need_met", "recommend", "comment"]
+    );
     assert_eq!(host.call(None, || ANSWERS.count()).expect("count"), 0);
 
-    host.post(None, &format!("/api{path}"), answer(4, "partly", "yes", "Orari comodi"))
-        .assert_status(201);
+    host.post(
+        None,
+        &format!("/api{path}"),
+        answer(4, "partly", "yes", "Orari comodi"),
+    )
+    .assert_status(201);
     let again = host.post(None, &format!("/api{path}"), answer(1, "no", "no", ""));
     assert_eq!(again.status, 409);
     assert_eq!(host.call(None, || ANSWERS.count()).expect("count"), 1);
@@ -141,21 +154,34 @@ fn the_link_takes_one_answer_without_login_and_keeps_no_account_beside_it() {
         serde_json::from_str::<Json>(&text).expect("json"),
         json!({ "service": "tutoring", "month": "2026-11", "score": 4, "need_met": "partly", "recommend": true, "comment": "Orari comodi" })
     );
-    let invitations = host.call(None, || INVITATIONS.query().fetch_all()).expect("invitations");
-    assert!(!invitations[0].id.contains(&secret), "the secret is not stored");
-    assert!(!serde_json::to_string(&invitations[0].data).expect("json").contains(&anna.id));
+    let invitations = host
+        .call(None, || INVITATIONS.query().fetch_all())
+        .expect("invitations");
+    assert!(
+        !invitations[0].id.contains(&secret),
+        "the secret is not stored"
+    );
+    assert!(
+        !serde_json::to_string(&invitations[0].data)
+            .expect("json")
+            .contains(&anna.id)
+    );
 
     // The territory's indicators hear of it, anonymously.
     let published = host.published();
     let last = published.last().expect("an event");
     assert_eq!(last.name, "surveys.answered");
-    assert_eq!(last.payload, json!({ "service": "tutoring", "month": "2026-11", "score": 4, "need_met": "partly", "recommend": true }));
+    assert_eq!(
+        last.payload,
+        json!({ "service": "tutoring", "month": "2026-11", "score": 4, "need_met": "partly", "recommend": true })
+    );
     assert!(!last.payload.to_string().contains(&anna.id));
 
     // A page posted after the answer says so, and a made-up link is unknown.
     let page = host.page(None, &path).assert_status(409);
     assert_eq!(page.body["closed"], "answered");
-    host.page(None, "/answer/0123456789abcdef0123456789abcdef").assert_status(404);
+    host.page(None, "/answer/0123456789abcdef0123456789abcdef")
+        .assert_status(404);
     host.page(None, "/answer/not-a-secret").assert_status(404);
 }
 
@@ -166,7 +192,11 @@ fn a_link_expires_after_the_days_to_answer() {
     lesson_held(&host, "l1", "2026-11-20", &[&anna]);
     let secret = secret_of(&host, &anna);
     host.advance(std::time::Duration::from_secs(15 * 86_400));
-    let late = host.post(None, &format!("/api/answer/{secret}"), answer(5, "yes", "yes", ""));
+    let late = host.post(
+        None,
+        &format!("/api/answer/{secret}"),
+        answer(5, "yes", "yes", ""),
+    );
     assert_eq!(late.status, 409);
     assert!(late.message().contains("finito"), "{}", late.message());
 }
@@ -183,26 +213,46 @@ fn results_show_rates_and_scores_only_from_five_answers() {
     let scores = [5u8, 4, 4, 3, 5];
     for (family, score) in families.iter().zip(scores).take(4) {
         let secret = secret_of(&host, family);
-        host.post(None, &format!("/api/answer/{secret}"), answer(score, "yes", "yes", "Bene"))
-            .assert_status(201);
+        host.post(
+            None,
+            &format!("/api/answer/{secret}"),
+            answer(score, "yes", "yes", "Bene"),
+        )
+        .assert_status(201);
     }
-    let rows = host.get(Some(&operator), "/api/results").assert_status(200).body;
+    let rows = host
+        .get(Some(&operator), "/api/results")
+        .assert_status(200)
+        .body;
     assert_eq!(rows[0]["invited"], 7);
     assert_eq!(rows[0]["answered"], "< 5");
     assert_eq!(rows[0]["rate"], Json::Null);
     assert_eq!(rows[0]["results"], Json::Null);
 
     let secret = secret_of(&host, &families[4]);
-    host.post(None, &format!("/api/answer/{secret}"), answer(5, "partly", "no", ""))
-        .assert_status(201);
-    let rows = host.get(Some(&operator), "/api/results").assert_status(200).body;
+    host.post(
+        None,
+        &format!("/api/answer/{secret}"),
+        answer(5, "partly", "no", ""),
+    )
+    .assert_status(201);
+    let rows = host
+        .get(Some(&operator), "/api/results")
+        .assert_status(200)
+        .body;
     assert_eq!(rows[0]["answered"], "5");
     assert_eq!(rows[0]["rate"], 71);
     assert_eq!(rows[0]["results"]["mean_score"], "4,2");
-    assert_eq!(rows[0]["results"]["scores"], json!(["0", "0", "< 5", "< 5", "< 5"]));
+    assert_eq!(
+        rows[0]["results"]["scores"],
+        json!(["0", "0", "< 5", "< 5", "< 5"])
+    );
     assert_eq!(rows[0]["results"]["need_met"], json!(["< 5", "< 5", "0"]));
     assert_eq!(rows[0]["results"]["recommend"], 80);
-    assert_eq!(rows[0]["results"]["comments"].as_array().map(Vec::len), Some(4));
+    assert_eq!(
+        rows[0]["results"]["comments"].as_array().map(Vec::len),
+        Some(4)
+    );
 
     let page = host.page(Some(&operator), "/results").assert_status(200);
     assert_eq!(page.body["rows"][0]["month_label"], "novembre 2026");

@@ -7,7 +7,9 @@
 use serde_json::json;
 
 use super::{API, child, join, manifest, open, space, tutor};
-use crate::support::{Client, Server, TestInstance, add_user, login, notification, sign_up, today_plus};
+use crate::support::{
+    Client, Server, TestInstance, add_user, login, notification, sign_up, today_plus,
+};
 
 const SURVEYS: &str = r#"
 [plugins.surveys]
@@ -27,7 +29,14 @@ async fn the_family_present_at_a_lesson_answers_a_questionnaire_once_without_log
     let server = Server::start(&[instance.path()]);
     let operator = login(&server, "operatrice").await;
     let library = space(&operator, &server, "Biblioteca civica", 4).await;
-    let (giulia_id, code) = tutor(&operator, &server, "Giulia Neri", &["Matematica"], &["Primaria"]).await;
+    let (giulia_id, code) = tutor(
+        &operator,
+        &server,
+        "Giulia Neri",
+        &["Matematica"],
+        &["Primaria"],
+    )
+    .await;
     let giulia = login(&server, "giulia").await;
     let (status, _) = API
         .post(&giulia, &server, "/api/tutor/claim", json!({"code": code}))
@@ -37,7 +46,15 @@ async fn the_family_present_at_a_lesson_answers_a_questionnaire_once_without_log
     let luca = child(&anna, &server, "Luca", "Rossi", "Primaria").await;
     let carla = sign_up(&server, "carla", "Carla Bianchi").await;
     let ugo = child(&carla, &server, "Ugo", "Bianchi", "Primaria").await;
-    let (status, booked) = open(&anna, &server, &luca, (&giulia_id, &library), &today_plus(1), "10:00").await;
+    let (status, booked) = open(
+        &anna,
+        &server,
+        &luca,
+        (&giulia_id, &library),
+        &today_plus(1),
+        "10:00",
+    )
+    .await;
     assert_eq!(status, 201, "{booked}");
     let lesson = booked["lesson_id"].as_str().expect("lesson").to_owned();
     let (status, _) = join(&carla, &server, &ugo, &lesson).await;
@@ -45,7 +62,12 @@ async fn the_family_present_at_a_lesson_answers_a_questionnaire_once_without_log
 
     // Luca came, Ugo did not.
     let (status, held) = API
-        .post(&giulia, &server, &format!("/api/lessons/{lesson}/attendance"), json!({"present": [luca]}))
+        .post(
+            &giulia,
+            &server,
+            &format!("/api/lessons/{lesson}/attendance"),
+            json!({"present": [luca]}),
+        )
         .await;
     assert_eq!(status, 200, "{held}");
 
@@ -63,20 +85,37 @@ async fn the_family_present_at_a_lesson_answers_a_questionnaire_once_without_log
     let link = link.expect("Anna received the questionnaire with its link");
     assert!(link.starts_with("/p/surveys/answer/"), "{link}");
     let (_, carla_inbox) = carla.get_json(&server, "/notifications").await;
-    assert!(!carla_inbox.to_string().contains("Com'è andato"), "{carla_inbox}");
+    assert!(
+        !carla_inbox.to_string().contains("Com'è andato"),
+        "{carla_inbox}"
+    );
 
     // Whoever holds the link answers, in a browser, without an account.
     let stranger = Client::new();
     let (status, page) = stranger.page(&server, &link).await;
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("Quanto è soddisfatto del servizio?"), "{page}");
+    assert!(
+        page.contains("Quanto è soddisfatto del servizio?"),
+        "{page}"
+    );
     assert!(page.contains(r#"<label for="a-score-5""#), "{page}");
-    let fields = [("score", "5"), ("need_met", "yes"), ("recommend", "yes"), ("comment", "<b>Bravissima</b>")];
+    let fields = [
+        ("score", "5"),
+        ("need_met", "yes"),
+        ("recommend", "yes"),
+        ("comment", "<b>Bravissima</b>"),
+    ];
     let sent = stranger.post_form(&server, &link, &fields).await;
     assert_eq!(sent.status().as_u16(), 303, "a redirect after the answer");
     let again = stranger.post_form(&server, &link, &fields).await;
     assert_eq!(again.status().as_u16(), 409);
-    assert!(again.text().await.unwrap_or_default().contains("già stata data una risposta"));
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("già stata data una risposta")
+    );
 
     // The operator sees one answer out of one questionnaire sent (counts under 5 suppressed).
     let (status, rows) = operator.get_json(&server, "/p/surveys/api/results").await;
