@@ -66,6 +66,9 @@ class Run extends BrowserRun {
     await this.page.getByLabel('Nome utente').fill(this.options.admin);
     await this.page.getByLabel('Password', { exact: true }).fill(this.options.password);
     await this.page.getByRole('main').getByRole('button', { name: 'Accedi' }).click();
+    // The click only starts the post: wait until the answer replaced the login page, or the
+    // privacy notice may not be there yet when it is looked for.
+    await this.page.waitForURL((url) => url.pathname !== '/login');
     this.expectOk('login of the administrator');
     await this.acceptPrivacyIfAsked();
     await this.page.getByRole('heading', { level: 1, name: 'Amministrazione' }).waitFor();
@@ -94,6 +97,7 @@ class Run extends BrowserRun {
     await this.page.getByLabel('Password', { exact: true }).fill(OPERATOR_PASSWORD);
     await this.page.getByLabel('Ripeti la password').fill(OPERATOR_PASSWORD);
     await this.page.getByRole('button', { name: 'Scegli la password ed entra' }).click();
+    await this.page.waitForURL((url) => !url.pathname.startsWith('/invite'));
     this.expectOk('invitation accepted');
     await this.acceptPrivacyIfAsked();
     await this.page.goto(this.url('/p/vouchers/dashboard'));

@@ -17,6 +17,10 @@ pub(super) const PUBLIC_BY_DESIGN: &[&str] = &[
     // for operators: the list of applications is built only when `is_operator()`
     // (plugins/vouchers/src/web/campaigns.rs).
     "/p/vouchers/campaigns/{id}",
+    // The territory's published indicators and their open data: for everyone, without login
+    // (kernel/src/web/indicators.rs); only validated indicators, small cells suppressed.
+    "/indicators",
+    "/indicators/open-data.csv",
 ];
 
 /// Whether `segment` looks like a record id (the kernel's ids: 28 lower-case hex digits, maybe
