@@ -62,6 +62,25 @@ pub(crate) async fn space(operator: &Client, server: &Server, name: &str, capaci
     id(&space)
 }
 
+/// Giulia Neri, primary-school maths, registered by the operator and linked to the account
+/// `giulia` (a `tutor`, logged in) with her claim code: returns her tutor id and her session.
+pub(super) async fn giulia_teaches(operator: &Client, server: &Server) -> (String, Client) {
+    let (giulia_id, code) = tutor(
+        operator,
+        server,
+        "Giulia Neri",
+        &["Matematica"],
+        &["Primaria"],
+    )
+    .await;
+    let giulia = crate::support::login(server, "giulia").await;
+    let (status, claimed) = API
+        .post(&giulia, server, "/api/tutor/claim", json!({"code": code}))
+        .await;
+    assert_eq!(status, 200, "{claimed}");
+    (giulia_id, giulia)
+}
+
 /// Registers a tutor available every day from 8 to 20; returns (id, claim code).
 pub(crate) async fn tutor(
     operator: &Client,

@@ -4,7 +4,9 @@
 
 use serde_json::json;
 
-use super::{API, child, day_in_words, field, join, manifest, my_items, open, space, tutor};
+use super::{
+    API, child, day_in_words, field, giulia_teaches, join, manifest, my_items, open, space,
+};
 use crate::support::{Client, Server, TestInstance, add_user, id, login, sign_up, today_plus};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -44,19 +46,7 @@ hourly_rate_cents = 2200
     let server = Server::start(&[instance.path()]);
     let operator = login(&server, "operatrice").await;
     let library = space(&operator, &server, "Biblioteca civica; sala 2", 4).await;
-    let (giulia_id, code) = tutor(
-        &operator,
-        &server,
-        "Giulia Neri",
-        &["Matematica"],
-        &["Primaria"],
-    )
-    .await;
-    let giulia = login(&server, "giulia").await;
-    let (status, _) = API
-        .post(&giulia, &server, "/api/tutor/claim", json!({"code": code}))
-        .await;
-    assert_eq!(status, 200);
+    let (giulia_id, giulia) = giulia_teaches(&operator, &server).await;
 
     let anna = sign_up(&server, "anna", "Anna Rossi").await;
     let luca = child(&anna, &server, "Luca", "Rossi", "Primaria").await;

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::{API, child, join, manifest, open, space, tutor};
+use super::{API, child, giulia_teaches, join, manifest, open, space};
 use crate::support::{
     Client, Server, TestInstance, add_user, login, notification, sign_up, today_plus,
 };
@@ -29,19 +29,7 @@ async fn the_family_present_at_a_lesson_answers_a_questionnaire_once_without_log
     let server = Server::start(&[instance.path()]);
     let operator = login(&server, "operatrice").await;
     let library = space(&operator, &server, "Biblioteca civica", 4).await;
-    let (giulia_id, code) = tutor(
-        &operator,
-        &server,
-        "Giulia Neri",
-        &["Matematica"],
-        &["Primaria"],
-    )
-    .await;
-    let giulia = login(&server, "giulia").await;
-    let (status, _) = API
-        .post(&giulia, &server, "/api/tutor/claim", json!({"code": code}))
-        .await;
-    assert_eq!(status, 200);
+    let (giulia_id, giulia) = giulia_teaches(&operator, &server).await;
     let anna = sign_up(&server, "anna", "Anna Rossi").await;
     let luca = child(&anna, &server, "Luca", "Rossi", "Primaria").await;
     let carla = sign_up(&server, "carla", "Carla Bianchi").await;
