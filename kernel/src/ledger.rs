@@ -19,6 +19,10 @@ pub const MAX_AMOUNT_CENTS: i64 = 10_000_000_000_000;
 const MAX_NAME_LEN: usize = 200;
 const MAX_MEMO_LEN: usize = 1000;
 const MAX_PAGE: u32 = 1000;
+/// Accounts whose name starts with this are the kernel's: the wallet's clearing accounts
+/// (`~wallet/{plugin}`, see [`crate::wallet`]). A plugin reads them in its books but neither
+/// opens them nor moves money on them, so they always mirror the other plugin's.
+pub const KERNEL_PREFIX: &str = "~";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
@@ -110,6 +114,17 @@ fn check_name(what: &str, name: &str) -> Result<(), LedgerError> {
     Ok(())
 }
 
+/// Refuses a name of the kernel's own accounts where a plugin names one.
+fn check_plugin_name(name: &str) -> Result<(), LedgerError> {
+    if name.starts_with(KERNEL_PREFIX) {
+        return Err(LedgerError::Invalid(format!(
+            "account `{}`: names starting with `{KERNEL_PREFIX}` are the kernel's",
+            name.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
 fn check_request(request: &TransferRequest) -> Result<(), LedgerError> {
     check_name("account", &request.from)?;
     check_name("account", &request.to)?;
@@ -180,6 +195,26 @@ impl Ledger {
 
     /// Opens an account inside `txn`, in a savepoint (see [`Ledger::open`]).
     pub async fn open_in(
+        &self,
+        txn: &DatabaseTransaction,
+        name: &str,
+        kind: AccountKind,
+    ) -> Result<Account, LedgerError> {
+        check_plugin_name(name)?;
+        self.open_any_in(txn, name, kind).await
+    }
+
+    /// Opens one of the kernel's own accounts of this plugin's books (see [`KERNEL_PREFIX`]).
+    pub(crate) async fn open_kernel_in(
+        &self,
+        txn: &DatabaseTransaction,
+        name: &str,
+        kind: AccountKind,
+    ) -> Result<Account, LedgerError> {
+        self.open_any_in(txn, name, kind).await
+    }
+
+    async fn open_any_in(
         &self,
         txn: &DatabaseTransaction,
         name: &str,
@@ -320,6 +355,20 @@ impl Ledger {
     /// plugin call that moves the money, kept on each journal row (see the audit log's
     /// completeness check).
     pub async fn transfer_all_in(
+        &self,
+        txn: &DatabaseTransaction,
+        call: Option<&str>,
+        requests: Vec<TransferRequest>,
+    ) -> Result<Vec<Transfer>, LedgerError> {
+        for request in &requests {
+            check_plugin_name(&request.from)?;
+            check_plugin_name(&request.to)?;
+        }
+        self.transfer_kernel_in(txn, call, requests).await
+    }
+
+    /// [`Ledger::transfer_all_in`] for the kernel, which may move money on its own accounts.
+    pub(crate) async fn transfer_kernel_in(
         &self,
         txn: &DatabaseTransaction,
         call: Option<&str>,

@@ -36,6 +36,7 @@ pub mod ledger;
 pub mod notify;
 pub mod protocol;
 pub mod seal;
+pub mod wallet;
 // The plugin host: wasmtime, the imports, one call and its transaction.
 pub mod host;
 // One instance: its plugins, theme and settings, opened from a manifest.

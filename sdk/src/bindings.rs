@@ -1,4 +1,4 @@
-//! Raw guest bindings of the `trama:plugin@1.8.0` world, generated from `wit/` at the repository
+//! Raw guest bindings of the `trama:plugin@1.10.0` world, generated from `wit/` at the repository
 //! root — the same files the kernel's host bindings come from, so both sides cannot drift apart.
 //!
 //! Plugin authors never use this module: every wrapper in the SDK converts to and from these

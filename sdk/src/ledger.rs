@@ -343,6 +343,47 @@ pub fn history(name: &str, limit: u32, offset: u32) -> Result<Vec<Transfer>, Led
         .collect())
 }
 
+/// A funded account offered to the person whose credit it is, as a purse of their welfare
+/// wallet (host API 1.10; see [`crate::wallet`]). The money stays in this plugin's books; the
+/// offer says who may spend it, on which categories of the instance's catalogue, and on which
+/// days. A plugin granted `wallet` then draws on it only in a call made by that person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurseOffer {
+    /// The funded account that holds the credit.
+    pub account: String,
+    /// The account id of the person whose credit it is.
+    pub holder: String,
+    /// What the person reads on their wallet page (`Buono spesa · Comune di Monteserra`).
+    pub label: String,
+    /// The catalogue categories it may pay for; empty: any.
+    pub categories: Vec<String>,
+    /// First and last day it may be spent, `YYYY-MM-DD` in the instance's zone.
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+}
+
+/// Offers `offer.account` as a purse to `offer.holder`, or updates the offer; offering an
+/// account again after [`withdraw`] offers it anew. Safe to repeat.
+pub fn offer(offer: &PurseOffer) -> Result<(), LedgerError> {
+    check_name(&offer.account)?;
+    wit::offer(&wit::PurseOffer {
+        account: offer.account.clone(),
+        holder: offer.holder.clone(),
+        label: offer.label.clone(),
+        categories: offer.categories.clone(),
+        valid_from: offer.valid_from.clone(),
+        valid_until: offer.valid_until.clone(),
+    })?;
+    Ok(())
+}
+
+/// Stops offering `account`: no plugin draws on it any more (a voucher revoked or lapsed);
+/// what it holds stays in this plugin's books.
+pub fn withdraw(account: &str) -> Result<(), LedgerError> {
+    check_name(account)?;
+    Ok(wit::withdraw(account)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

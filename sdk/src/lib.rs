@@ -2,7 +2,7 @@
 //!
 //! A Trama plugin is a WebAssembly component the kernel loads into a sandbox. It has no files,
 //! no network, no clock and no randomness of its own: everything it does goes through the
-//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.9.0`), which checks it against
+//! kernel's host API (`wit/plugin.wit`, package `trama:plugin@1.10.0`), which checks it against
 //! the capabilities the plugin declares in its `plugin.toml`. This crate is the only thing a
 //! plugin author needs: it wraps that API in plain Rust types and hides the generated bindings.
 //!
@@ -14,7 +14,7 @@
 //! | [`store`] | typed documents in declared collections: versions, queries, atomic batches, retry on conflict |
 //! | [`settings`] | the instance's settings of the plugin, validated by the kernel |
 //! | [`identity`] | the caller, their roles, other accounts |
-//! | [`ledger`] | money in integer cents: accounts, idempotent transfers that never overdraw (host API 1.1) |
+//! | [`ledger`] | money in integer cents: accounts, idempotent transfers that never overdraw (host API 1.1); purses offered to a person's wallet (1.10) |
 //! | [`personal_data`] | the person's data for "download my data" and its erasure, through the `personal_data` route |
 //! | [`payout`] | paying out what an owed account holds, once per request id, with the payment's record |
 //! | [`notify`] | messages to people through the kernel's outbox, sent once per key (host API 1.2) |
@@ -27,6 +27,7 @@
 //! | [`quota`] | "at most N per month per person", atomic with the write it limits |
 //! | [`protocol`] | protocol numbers (`2026/000123`) from the instance's register, for a receipt (host API 1.8) |
 //! | [`seal`] | text kept encrypted at rest (a care manager's sensitive notes), with keys held outside the database (host API 1.9) |
+//! | [`wallet`] | the person's welfare wallet: spending the purses other plugins offer them (their public and company credit) on what they book, with their consent (host API 1.10) |
 //! | [`log`] | the kernel's log |
 //! | [`clock`] | the time, and UTC calendar helpers |
 //! | [`csv`] | CSV exports (RFC 4180) guarded against formula injection |
@@ -162,6 +163,7 @@ pub mod stats;
 pub mod store;
 pub mod submit;
 pub mod twin;
+pub mod wallet;
 pub mod web;
 
 pub use error::{Error, Result};

@@ -8,14 +8,14 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value as Json, json};
 
-use crate::support::{Server, TestInstance, add_user, eventually, id, login};
+use crate::support::{Client, Server, TestInstance, add_user, eventually, id, login};
 
 const VAT: &str = "01234567897";
 
 const PLUGINS: &str = r#"
 [plugins.services]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock"]
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock", "ledger", "wallet"]
 [plugins.services.settings]
 categories = ["Baby sitting", "Sport"]
 
@@ -43,62 +43,8 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     add_user(&instance, "moderatore", "operator");
     let server = Server::start(&[instance.path()]);
     let member = login(&server, "membro").await;
-    member.page(&server, "/p/admissions/committee").await;
     let owner = login(&server, "tata").await;
-    let (status, application) = owner
-        .send_json(&server, Method::POST, "/p/admissions/api/applications", &json!({
-            "legal_name": "Coop Tata Sicura", "legal_form": "association", "tax_code": VAT,
-            "vat_number": VAT, "street": "Via Roma 1", "postcode": "52025", "city": "Monteserra",
-            "province": "AR", "email": "info@tata.example", "phone": "+39 055 123456",
-            "representative_name": "Mario Rossi", "representative_tax_code": "RSSMRA85T10A562S",
-            "categories": ["servizi per l'infanzia"],
-            "services": [{"title": "Baby sitting", "category": "servizi per l'infanzia", "description": "Baby sitter a domicilio la sera"}],
-            "declarations": [1], "ethics_version": "2025-1", "accept_ethics": true,
-        }))
-        .await;
-    assert_eq!(status, 201, "{application}");
-    let (status, vote) = member
-        .send_json(
-            &server,
-            Method::POST,
-            &format!("/p/admissions/api/applications/{}/vote", id(&application)),
-            &json!({"choice": "approve", "reason": "Servizio utile"}),
-        )
-        .await;
-    assert_eq!(
-        (status, &vote["status"]),
-        (200, &json!("approved")),
-        "{vote}"
-    );
-
-    // The accreditation reaches the catalogue: the applicant's account acts for the provider.
-    let arrived = eventually(Duration::from_secs(20), || async {
-        let (_, desk) = owner.get_json(&server, "/p/services/api/provider").await;
-        desk["providers"][0]["card"]["active"] == true
-    })
-    .await;
-    assert!(
-        arrived,
-        "the accreditation did not reach the services catalogue"
-    );
-    let (_, desk) = owner.get_json(&server, "/p/services/api/provider").await;
-    let provider = desk["providers"][0]["card"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let (status, service) = post(
-        &server,
-        &owner,
-        format!("/provider/{provider}/services"),
-        json!({
-            "title": "Baby sitting serale", "description": "Baby sitter qualificate a domicilio",
-            "category": "Baby sitting", "address": "Monteserra", "price_model": "per_hour",
-            "price": "12", "audience": "bambini 0-10 anni",
-        }),
-    )
-    .await;
-    assert_eq!(status, 201, "{service}");
-    let service = id(&service);
+    let (_, service) = accredited_service(&server, &member, &owner, "per_hour", "12").await;
     let (status, slot) = post(
         &server,
         &owner,
@@ -200,6 +146,153 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
         let (status, page) = who.page(&server, &path).await;
         assert_eq!(status, 200, "{path}: {page}");
     }
+}
+
+/// The admissions committee (`member`) accredits the cooperative `owner` runs, which reaches the
+/// catalogue through the events and publishes "Baby sitting serale" at `price` by `model`:
+/// answers the provider and the service.
+async fn accredited_service(
+    server: &Server,
+    member: &Client,
+    owner: &Client,
+    model: &str,
+    price: &str,
+) -> (String, String) {
+    member.page(server, "/p/admissions/committee").await;
+    let (status, application) = owner
+        .send_json(server, Method::POST, "/p/admissions/api/applications", &json!({
+            "legal_name": "Coop Tata Sicura", "legal_form": "association", "tax_code": VAT,
+            "vat_number": VAT, "street": "Via Roma 1", "postcode": "52025", "city": "Monteserra",
+            "province": "AR", "email": "info@tata.example", "phone": "+39 055 123456",
+            "representative_name": "Mario Rossi", "representative_tax_code": "RSSMRA85T10A562S",
+            "categories": ["servizi per l'infanzia"],
+            "services": [{"title": "Baby sitting", "category": "servizi per l'infanzia", "description": "Baby sitter a domicilio la sera"}],
+            "declarations": [1], "ethics_version": "2025-1", "accept_ethics": true,
+        }))
+        .await;
+    assert_eq!(status, 201, "{application}");
+    let (status, vote) = member
+        .send_json(
+            server,
+            Method::POST,
+            &format!("/p/admissions/api/applications/{}/vote", id(&application)),
+            &json!({"choice": "approve", "reason": "Servizio utile"}),
+        )
+        .await;
+    assert_eq!(
+        (status, &vote["status"]),
+        (200, &json!("approved")),
+        "{vote}"
+    );
+    // The accreditation reaches the catalogue: the applicant's account acts for the provider.
+    let arrived = eventually(Duration::from_secs(20), || async {
+        let (_, desk) = owner.get_json(server, "/p/services/api/provider").await;
+        desk["providers"][0]["card"]["active"] == true
+    })
+    .await;
+    assert!(
+        arrived,
+        "the accreditation did not reach the services catalogue"
+    );
+    let (_, desk) = owner.get_json(server, "/p/services/api/provider").await;
+    let provider = desk["providers"][0]["card"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (status, service) = post(
+        server,
+        owner,
+        format!("/provider/{provider}/services"),
+        json!({
+            "title": "Baby sitting serale", "description": "Baby sitter qualificate a domicilio",
+            "category": "Baby sitting", "address": "Monteserra", "price_model": model,
+            "price": price, "audience": "bambini 0-10 anni",
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{service}");
+    (provider, id(&service))
+}
+
+/// An employee's company credit pays a booking in the catalogue through the kernel's wallet:
+/// the credit `corporate-plans` offers on activation is drawn by `services` in the booking's
+/// call, shown on `/me/wallet`, and given back when the booking is cancelled.
+#[tokio::test(flavor = "multi_thread")]
+async fn company_credit_pays_a_booking_through_the_welfare_wallet() {
+    let plugins = format!("{PLUGINS}{}", crate::corporate_plans::PLUGIN);
+    let instance = TestInstance::new("welfare", &plugins);
+    add_user(&instance, "membro", "committee");
+    add_user(&instance, "tata", "citizen");
+    add_user(&instance, "coop", "operator");
+    add_user(&instance, "hr.acme", "company_hr");
+    let server = Server::start(&[instance.path()]);
+    let member = login(&server, "membro").await;
+    let owner = login(&server, "tata").await;
+    let (_, service) = accredited_service(&server, &member, &owner, "fixed", "1.200,00").await;
+    let (status, slot) = post(
+        &server,
+        &owner,
+        format!("/services/{service}/slots"),
+        json!({ "date": "2099-06-10", "start": "18:00", "minutes": "60", "capacity": "2" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{slot}");
+    let operator = login(&server, "coop").await;
+    let hr = login(&server, "hr.acme").await;
+    let (anna, enrolment) =
+        crate::corporate_plans::employee_with_credit(&server, &operator, &hr, "anna", "Anna Rossi")
+            .await;
+
+    // The wallet page shows the company credit before she books.
+    let (status, wallet) = anna.get_json(&server, "/me/wallet").await;
+    assert_eq!(status, 200, "{wallet}");
+    assert_eq!(wallet["wallet"]["available"], 100_000, "{wallet}");
+
+    // 1.200 € for the evening: 1.000 € from her company's credit, 200 € to pay directly.
+    let (status, seat) = post(
+        &server,
+        &anna,
+        format!("/services/{service}/book"),
+        json!({ "slot": id(&slot) }),
+    )
+    .await;
+    assert_eq!(status, 201, "{seat}");
+    let booking = id(&seat);
+    let (_, seen) = anna
+        .get_json(&server, &format!("/p/services/api/bookings/{booking}"))
+        .await;
+    assert_eq!(seen["paid_by_credit"][0]["cents"], 100_000, "{seen}");
+    assert_eq!(seen["paid_directly_cents"], 20_000);
+    assert_eq!(
+        crate::corporate_plans::wallet(&anna, &server, &enrolment)
+            .await
+            .0,
+        0,
+        "the company wallet is the same money"
+    );
+    let (_, wallet) = anna.get_json(&server, "/me/wallet").await;
+    assert_eq!(wallet["wallet"]["available"], 0, "{wallet}");
+    assert_eq!(wallet["wallet"]["paid_by_credit"], 100_000);
+    assert_eq!(wallet["wallet"]["paid_directly"], 20_000);
+    let (status, page) = anna.page(&server, "/me/wallet").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("1.000,00"), "{page}");
+
+    // Cancelled: the credit is back in her company wallet.
+    let (status, cancelled) = post(
+        &server,
+        &anna,
+        format!("/bookings/{booking}/cancel"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 201, "{cancelled}");
+    assert_eq!(
+        crate::corporate_plans::wallet(&anna, &server, &enrolment)
+            .await
+            .0,
+        100_000
+    );
 }
 
 /// `POST /p/services/api{path}` as `client`.

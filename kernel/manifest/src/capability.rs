@@ -44,11 +44,14 @@ pub enum Capability {
     Protocol,
     /// Encryption at rest with keys held outside the database (host API 1.9).
     Seal,
+    /// Spending the caller's welfare wallet: the purses other plugins offer them (host API
+    /// 1.10).
+    Wallet,
 }
 
 impl Capability {
     /// Every capability this version of the crate knows.
-    pub const ALL: [Capability; 14] = [
+    pub const ALL: [Capability; 15] = [
         Capability::Store,
         Capability::Settings,
         Capability::Identity,
@@ -63,6 +66,7 @@ impl Capability {
         Capability::Notice,
         Capability::Protocol,
         Capability::Seal,
+        Capability::Wallet,
     ];
 
     /// The interface name, as written in manifests and in the WIT package.
@@ -82,6 +86,7 @@ impl Capability {
             Capability::Notice => "notice",
             Capability::Protocol => "protocol",
             Capability::Seal => "seal",
+            Capability::Wallet => "wallet",
         }
     }
 

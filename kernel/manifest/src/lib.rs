@@ -75,7 +75,7 @@ pub use settings::{ListItem, SettingSpec, SettingType, SettingsSchema, validate_
 
 /// The version of the host API (`trama:plugin` in `wit/plugin.wit`) this kernel provides.
 /// Plugins declare the versions they accept in `plugin.toml` (`api = "^1.0"`).
-pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 9, 0);
+pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 10, 0);
 
 /// A manifest together with its resolved plugins.
 #[derive(Debug, Clone)]

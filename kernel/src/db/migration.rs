@@ -9,12 +9,14 @@ mod api_1_8;
 mod api_1_9;
 mod files;
 mod indicators;
+mod wallet;
 
 use accounts::{DisabledAccounts, Identity, NoticeAddress, Privacy};
 use api_1_8::{Notices, Protocol};
 use api_1_9::SealKeys;
 use files::Files;
 use indicators::Indicators;
+use wallet::Wallet;
 
 pub struct Migrator;
 
@@ -41,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(Protocol),
             Box::new(SealKeys),
             Box::new(Indicators),
+            Box::new(Wallet),
         ]
     }
 }

@@ -1,4 +1,4 @@
-//! Host-side bindings of the `trama:plugin@1.9.0` world, generated from `wit/` at the
+//! Host-side bindings of the `trama:plugin@1.10.0` world, generated from `wit/` at the
 //! repository root — the same files the SDK's guest bindings come from.
 
 wasmtime::component::bindgen!({
@@ -16,5 +16,5 @@ wasmtime::component::bindgen!({
 pub use self::exports::trama::plugin::handler;
 pub use self::trama::plugin::{
     audit, clock, events, files, i18n, identity, ledger, log, notice, notify, protocol, seal,
-    settings, store, types,
+    settings, store, types, wallet,
 };

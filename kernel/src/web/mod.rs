@@ -26,6 +26,7 @@ mod plugin_route;
 mod privacy;
 mod redirect;
 mod search;
+mod wallet;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -187,6 +188,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/session", get(pages::session))
         .route("/me", get(mine::list))
+        .route("/me/wallet", get(wallet::show))
         .route("/cerca", get(search::search))
         .route("/notifications", get(inbox::list))
         .route("/notifications/read", post(inbox::mark_read))

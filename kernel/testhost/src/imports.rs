@@ -3,11 +3,11 @@
 //! with the call's transaction, its checks and its limits.
 
 use trama::host::bindings::{
-    audit, events, files, identity, ledger, notice, notify, protocol, seal, settings, store,
+    audit, events, files, identity, ledger, notice, notify, protocol, seal, settings, store, wallet,
 };
 use trama_sdk::bindings::trama::plugin::types::{LogLevel, User};
 use trama_sdk::bindings::trama::plugin::{
-    files as f, ledger as l, notify as n, protocol as p, store as s,
+    files as f, ledger as l, notify as n, protocol as p, store as s, wallet as w,
 };
 use trama_sdk::host::native::NativeHost;
 
@@ -237,6 +237,48 @@ impl NativeHost for Inner {
     ) -> Result<Vec<l::TransferRecord>, l::LedgerError> {
         across(answer!(self, Ledger, "ledger.history", |state| {
             ledger::Host::history(&mut state, name.to_owned(), limit, offset)
+        }))
+    }
+
+    fn ledger_offer(&self, offer: &l::PurseOffer) -> Result<(), l::LedgerError> {
+        across(answer!(self, Ledger, "ledger.offer", |state| {
+            ledger::Host::offer(&mut state, across(offer))
+        }))
+    }
+
+    fn ledger_withdraw(&self, account: &str) -> Result<(), l::LedgerError> {
+        across(answer!(self, Ledger, "ledger.withdraw", |state| {
+            ledger::Host::withdraw(&mut state, account.to_owned())
+        }))
+    }
+
+    fn wallet_purses(&self, owners: &[String]) -> Result<Vec<w::Purse>, w::WalletError> {
+        across(answer!(self, Wallet, "wallet.purses", |state| {
+            wallet::Host::purses(&mut state, owners.to_vec())
+        }))
+    }
+
+    fn wallet_quote(&self, request: &w::ChargeRequest) -> Result<w::ChargeRecord, w::WalletError> {
+        across(answer!(self, Wallet, "wallet.quote", |state| {
+            wallet::Host::quote(&mut state, across(request))
+        }))
+    }
+
+    fn wallet_charge(&self, request: &w::ChargeRequest) -> Result<w::ChargeRecord, w::WalletError> {
+        across(answer!(self, Wallet, "wallet.charge", |state| {
+            wallet::Host::charge(&mut state, across(request))
+        }))
+    }
+
+    fn wallet_reprice(&self, key: &str, amount: i64) -> Result<w::ChargeRecord, w::WalletError> {
+        across(answer!(self, Wallet, "wallet.reprice", |state| {
+            wallet::Host::reprice(&mut state, key.to_owned(), amount)
+        }))
+    }
+
+    fn wallet_get(&self, key: &str) -> Result<Option<w::ChargeRecord>, w::WalletError> {
+        across(answer!(self, Wallet, "wallet.get", |state| {
+            wallet::Host::get(&mut state, key.to_owned())
         }))
     }
 

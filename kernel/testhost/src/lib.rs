@@ -565,6 +565,71 @@ impl<P: Plugin> TestHost<P> {
         entries.into_iter().map(|entry| entry.action).collect()
     }
 
+    /// Gives `holder` a purse of `cents` that plugin `owner` (another plugin of the instance,
+    /// say `vouchers`) offers for `categories` (empty: any): the account `account` is opened
+    /// and funded in `owner`'s books and offered, as `owner` would with `ledger.offer`. For
+    /// tests of a plugin granted `wallet`. Days are checked against the wall clock's date.
+    pub fn offer_purse(
+        &self,
+        owner: &str,
+        account: &str,
+        holder: &Account,
+        cents: i64,
+        label: &str,
+        categories: &[&str],
+    ) {
+        let inner = &self.inner;
+        let books = trama::ledger::Ledger::new(inner.db.clone(), INSTANCE, owner);
+        let offer = trama::wallet::Offer {
+            account: account.to_owned(),
+            holder: holder.id.clone(),
+            label: label.to_owned(),
+            categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+            valid_from: None,
+            valid_until: None,
+        };
+        inner
+            .runtime
+            .block_on(async {
+                use trama::ledger::{AccountKind, TransferRequest};
+                books.open("funding", AccountKind::External).await?;
+                books.open(account, AccountKind::Funded).await?;
+                books
+                    .transfer(TransferRequest {
+                        from: "funding".into(),
+                        to: account.to_owned(),
+                        amount: cents,
+                        idempotency_key: format!("test/fund/{account}"),
+                        memo: String::new(),
+                    })
+                    .await?;
+                Ok::<(), trama::ledger::LedgerError>(())
+            })
+            .unwrap_or_else(|err| panic!("funding purse `{account}` of {owner}: {err}"));
+        let wallet = trama::wallet::Wallet::new(inner.db.clone(), INSTANCE);
+        inner
+            .runtime
+            .block_on(async {
+                let write = inner.db.begin_owned_write().await?;
+                wallet.offer_in(write.txn(), owner, &offer).await?;
+                write.commit().await?;
+                Ok::<(), trama::wallet::WalletError>(())
+            })
+            .unwrap_or_else(|err| panic!("offering purse `{account}` of {owner}: {err}"));
+    }
+
+    /// What account `account` of plugin `owner` (this plugin or another) holds, in cents; 0 if
+    /// it was never opened.
+    pub fn balance_of(&self, owner: &str, account: &str) -> i64 {
+        let inner = &self.inner;
+        let books = trama::ledger::Ledger::new(inner.db.clone(), INSTANCE, owner);
+        inner
+            .runtime
+            .block_on(books.get(account))
+            .unwrap_or_else(|err| panic!("reading `{account}` of {owner}: {err}"))
+            .map_or(0, |a| a.balance)
+    }
+
     /// The account as the kernel hands it to a plugin, with its current roles.
     fn host_user(&self, account: &Account) -> HostUser {
         let user = self

@@ -7,6 +7,16 @@ use trama_sdk::{Result, settings};
 pub struct Settings {
     /// The cooperative that runs the service: page titles and messages to companies.
     pub cooperative_name: String,
+    /// Whether an activated employee's credit is offered to their welfare wallet (see
+    /// [`crate::purse`]), and for which categories of the services catalogue (empty: any).
+    #[serde(default = "yes")]
+    pub offer_to_wallet: bool,
+    #[serde(default)]
+    pub wallet_categories: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Settings {

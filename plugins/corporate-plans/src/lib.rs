@@ -97,6 +97,7 @@ pub mod personal;
 pub mod plan;
 pub mod provider;
 pub mod purchase;
+pub mod purse;
 pub mod reimbursement;
 pub mod report;
 pub mod table;

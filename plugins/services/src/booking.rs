@@ -12,7 +12,7 @@ use trama_sdk::store::{self, Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, code, local, t};
 
 use crate::notice;
-use crate::payment::Charge;
+use crate::payment::{self, Charge};
 use crate::provider::Provider;
 use crate::rating::Rating;
 use crate::service::Service;
@@ -205,6 +205,56 @@ pub fn request(
         &serde_json::json!({ "service": service.id }),
     )?;
     Ok(doc)
+}
+
+/// What the person is asked at booking: the service's price for one (a request: one hour), or
+/// a shared service's share if the group stays at its minimum (it only goes down as it grows).
+pub fn estimate(service: &Service, doc: &Booking) -> Result<i64> {
+    let members = match (&service.group, &doc.slot) {
+        (Some(group), Some(slot)) => slot::load(slot)?.data.taken.max(group.minimum),
+        _ => 1,
+    };
+    Ok(payment::amount(service, doc.minutes, members, 0))
+}
+
+/// Pays the booking `doc` just made from the person's welfare wallet, as far as it covers it
+/// (see [`payment::draw`]), in the same call: a booking is never kept without its charge.
+pub fn pay(doc: Doc<Booking>, service: &Service, provider: &Provider) -> Result<Doc<Booking>> {
+    let estimate = estimate(service, &doc.data)?;
+    let when = doc
+        .data
+        .start_at
+        .map(|at| format!(", {}", local::numeric(at)))
+        .unwrap_or_default();
+    let charge = payment::draw(
+        &payment::Ask {
+            booking: &doc.id,
+            created_at: doc.data.created_at,
+            person: &doc.data.person,
+            service,
+            estimate,
+            memo: format!("{} · {}{when}", service.title, provider.legal_name),
+        },
+        &crate::config::Settings::load()?.wallet_owners,
+    )?;
+    let mut next = doc.data.clone();
+    next.charge = charge;
+    let version = BOOKINGS.put_if_version(&doc.id, &next, doc.version)?;
+    if next.charge.key.is_some() {
+        audit::record(
+            "booking.paid_by_wallet",
+            &doc.id,
+            &serde_json::json!({
+                "sources": next.charge.sources,
+                "paid_directly_cents": next.charge.paid_directly_cents,
+            }),
+        )?;
+    }
+    Ok(Doc {
+        id: doc.id,
+        version,
+        data: next,
+    })
 }
 
 /// Tells the provider's account about a new booking or request.

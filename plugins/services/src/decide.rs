@@ -93,7 +93,7 @@ pub fn confirm(
         }
         next.status = Status::Confirmed;
         next.decided_at = Some(now);
-        next.charge = payment::charge(payment::amount(service, next.minutes, 1, 0));
+        next.charge = payment::settle(&next.charge, payment::amount(service, next.minutes, 1, 0))?;
         write(&doc, &next, false)?;
         Ok(Doc { data: next, ..doc })
     })
@@ -114,6 +114,7 @@ pub fn decline(id: &str, service: &Service, now: i64) -> Result<Doc<Booking>> {
         let mut next = doc.data.clone();
         next.status = Status::Declined;
         next.decided_at = Some(now);
+        next.charge = payment::release(&next.charge)?;
         write(&doc, &next, true)?;
         Ok(Doc { data: next, ..doc })
     })?;
@@ -145,7 +146,7 @@ pub fn cancel(doc: Doc<Booking>, cancel_hours: i64, now: i64) -> Result<Doc<Book
     }
     let mut next = doc.data.clone();
     next.status = Status::Cancelled;
-    next.charge = Default::default();
+    next.charge = payment::release(&next.charge)?;
     write(&doc, &next, true)?;
     audit::record("booking.cancelled", &doc.id, &serde_json::json!({}))?;
     Ok(Doc { data: next, ..doc })
@@ -172,7 +173,10 @@ pub fn done(id: &str, service: &Service, now: i64) -> Result<Doc<Booking>> {
     };
     let members = u32::try_from(members).unwrap_or(1);
     let position = u32::try_from(position).unwrap_or(0);
-    next.charge = payment::charge(payment::amount(service, next.minutes, members, position));
+    next.charge = payment::settle(
+        &next.charge,
+        payment::amount(service, next.minutes, members, position),
+    )?;
     next.status = Status::Done;
     let today = local::today(now);
     next.done_month = Some(format!("{:04}-{:02}", today.year, today.month));
@@ -180,7 +184,10 @@ pub fn done(id: &str, service: &Service, now: i64) -> Result<Doc<Booking>> {
     audit::record(
         "booking.done",
         id,
-        &serde_json::json!({ "paid_directly_cents": next.charge.paid_directly_cents }),
+        &serde_json::json!({
+            "paid_directly_cents": next.charge.paid_directly_cents,
+            "sources": next.charge.sources,
+        }),
     )?;
     Ok(Doc { data: next, ..doc })
 }

@@ -1,9 +1,8 @@
 //! Provider settlement: a monthly statement per provider of the bookings done that month, with
-//! what people paid directly and what each credit source owes the provider. Today only "paid
-//! directly" has amounts (see [`crate::payment`]); the statement already has a column per
-//! source, so that the welfare wallet's sources show up in it without a new format. An
+//! what people paid directly and what each credit source (the plugin whose purses paid through
+//! the welfare wallet, see [`crate::payment`]) owes the provider, a column per source. An
 //! operator marks a month's statement paid (the sources' share settled), with the transfer's
-//! reference, once; audited.
+//! reference, once; audited, and the sources' share leaves `owed/{provider}` in the books.
 
 use std::collections::BTreeMap;
 
@@ -61,6 +60,16 @@ pub fn done_in(provider: &str, month: &str) -> Result<Vec<Doc<Booking>>> {
     Ok(done)
 }
 
+/// A credit source as an operator reads it: the two the default `wallet_owners` name, by
+/// what they are; any other by its plugin's name.
+pub fn source_label(source: &str) -> String {
+    match source {
+        "vouchers" => t!("services.source.vouchers"),
+        "corporate-plans" => t!("services.source.corporate_plans"),
+        other => other.to_owned(),
+    }
+}
+
 /// The credit sources named in `bookings`, in a stable order (none today).
 fn sources(bookings: &[Doc<Booking>]) -> Vec<String> {
     let mut names: Vec<String> = bookings
@@ -91,6 +100,7 @@ pub fn statement(provider: &str, month: &str, lang: Lang) -> Result<Value> {
             "when": b.data.start_at.map(local::numeric),
             "paid_directly_cents": b.data.charge.paid_directly_cents,
             "paid_directly": format_cents(b.data.charge.paid_directly_cents, lang),
+            "credit": format_cents(b.data.charge.from_credit(), lang),
         }));
     }
     let sources_cents: i64 = owed.values().sum();
@@ -102,8 +112,13 @@ pub fn statement(provider: &str, month: &str, lang: Lang) -> Result<Value> {
         "sources": names,
         "paid_directly_cents": direct,
         "paid_directly": format_cents(direct, lang),
+        "owed": owed.iter().map(|(source, cents)| json!({
+            "source": source_label(source),
+            "amount": format_cents(*cents, lang),
+        })).collect::<Vec<_>>(),
         "owed_cents": owed,
         "sources_cents": sources_cents,
+        "sources_total": format_cents(sources_cents, lang),
         "paid": paid.map(|p| json!({
             "reference": p.data.reference,
             "at": local::numeric(p.data.paid_at),
@@ -168,6 +183,21 @@ pub fn mark_paid(
     if STATEMENTS.get(&id)?.is_some() {
         return Err(Error::conflict(t!("services.statement.already_paid")));
     }
+    let sources_cents = statement["sources_cents"].as_i64().unwrap_or(0);
+    if sources_cents > 0 {
+        // What the credit sources owe leaves the provider's account as it is paid out.
+        use trama_sdk::ledger::{self, AccountKind, TransferRequest};
+        ledger::open(crate::payment::PAID_OUT, AccountKind::External)?;
+        ledger::transfer(
+            &TransferRequest::new(
+                crate::payment::owed_account(provider),
+                crate::payment::PAID_OUT,
+                sources_cents,
+                format!("statement/{id}"),
+            )
+            .memo(format!("statement {id}: {reference}")),
+        )?;
+    }
     let doc = STATEMENTS.create(
         &id,
         Paid {
@@ -176,7 +206,7 @@ pub fn mark_paid(
             reference: reference.to_owned(),
             paid_by: by.id.clone(),
             paid_at: now,
-            sources_cents: statement["sources_cents"].as_i64().unwrap_or(0),
+            sources_cents,
         },
     )?;
     audit::record(

@@ -27,6 +27,10 @@ pub struct Settings {
     /// Days a closed campaign's applications are kept before the ones not funded, and every
     /// attached document, are deleted (see [`crate::retention`]).
     pub retention_days: u32,
+    /// Categories of the services catalogue a person's vouchers pay for from their welfare
+    /// wallet (see [`crate::purse`]); empty: they are not offered to the wallet.
+    #[serde(default)]
+    pub wallet_categories: Vec<String>,
 }
 
 impl Settings {

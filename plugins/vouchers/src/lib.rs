@@ -126,6 +126,7 @@ pub mod notice;
 pub mod payment;
 pub mod personal;
 pub mod publish;
+pub mod purse;
 pub mod rank;
 pub mod redeem;
 pub mod retention;

@@ -157,7 +157,7 @@ pub fn funding(
 }
 
 /// Tells the other plugins that `vouchers` were issued to `application`, whose household
-/// declared `isee_cents` (published as its band only).
+/// declared `isee_cents` (published as its band only), and offers them to the person's wallet.
 pub fn announce(
     campaign: &str,
     application: &str,
@@ -165,6 +165,7 @@ pub fn announce(
     isee_cents: Option<i64>,
     vouchers: &[IssuedVoucher],
 ) -> Result<()> {
+    crate::purse::offer(campaign, user_id, vouchers)?;
     events::publish_typed(&VoucherIssued {
         campaign_id: campaign.to_owned(),
         application_id: application.to_owned(),

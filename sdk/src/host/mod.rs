@@ -10,7 +10,7 @@
 #[cfg(target_arch = "wasm32")]
 pub(crate) use crate::bindings::trama::plugin::{
     audit, clock, events, files, i18n, identity, ledger, log, notice, notify, protocol, seal,
-    settings, store,
+    settings, store, wallet,
 };
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -19,5 +19,5 @@ pub mod native;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use native::imports::{
     audit, clock, events, files, i18n, identity, ledger, log, notice, notify, protocol, seal,
-    settings, store,
+    settings, store, wallet,
 };

@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use crate::bindings::trama::plugin::types::{LogLevel, User};
 use crate::bindings::trama::plugin::{
-    files as f, ledger as l, notify as n, protocol as p, store as s,
+    files as f, ledger as l, notify as n, protocol as p, store as s, wallet as w,
 };
 
 /// Every import of the `trama:plugin` world, as plain Rust methods. The types are the
@@ -67,6 +67,13 @@ pub trait NativeHost {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<l::TransferRecord>, l::LedgerError>;
+    fn ledger_offer(&self, offer: &l::PurseOffer) -> Result<(), l::LedgerError>;
+    fn ledger_withdraw(&self, account: &str) -> Result<(), l::LedgerError>;
+    fn wallet_purses(&self, owners: &[String]) -> Result<Vec<w::Purse>, w::WalletError>;
+    fn wallet_quote(&self, request: &w::ChargeRequest) -> Result<w::ChargeRecord, w::WalletError>;
+    fn wallet_charge(&self, request: &w::ChargeRequest) -> Result<w::ChargeRecord, w::WalletError>;
+    fn wallet_reprice(&self, key: &str, amount: i64) -> Result<w::ChargeRecord, w::WalletError>;
+    fn wallet_get(&self, key: &str) -> Result<Option<w::ChargeRecord>, w::WalletError>;
     fn notify_send(&self, message: &n::Notification) -> Result<bool, String>;
     /// `None` when the host has no catalogues of its own: the SDK then reads them from disk.
     fn i18n_text(&self, locale: &str, key: &str) -> Option<Option<String>>;
@@ -258,6 +265,34 @@ pub(crate) mod imports {
             offset: u32,
         ) -> Result<Vec<TransferRecord>, LedgerError> {
             host("ledger.history").ledger_history(name, limit, offset)
+        }
+        pub fn offer(offer: &PurseOffer) -> Result<(), LedgerError> {
+            host("ledger.offer").ledger_offer(offer)
+        }
+        pub fn withdraw(account: &str) -> Result<(), LedgerError> {
+            host("ledger.withdraw").ledger_withdraw(account)
+        }
+    }
+
+    pub mod wallet {
+        pub use crate::bindings::trama::plugin::wallet::*;
+
+        use super::super::host;
+
+        pub fn purses(owners: &[String]) -> Result<Vec<Purse>, WalletError> {
+            host("wallet.purses").wallet_purses(owners)
+        }
+        pub fn quote(request: &ChargeRequest) -> Result<ChargeRecord, WalletError> {
+            host("wallet.quote").wallet_quote(request)
+        }
+        pub fn charge(request: &ChargeRequest) -> Result<ChargeRecord, WalletError> {
+            host("wallet.charge").wallet_charge(request)
+        }
+        pub fn reprice(key: &str, amount: i64) -> Result<ChargeRecord, WalletError> {
+            host("wallet.reprice").wallet_reprice(key, amount)
+        }
+        pub fn get(key: &str) -> Result<Option<ChargeRecord>, WalletError> {
+            host("wallet.get").wallet_get(key)
         }
     }
 

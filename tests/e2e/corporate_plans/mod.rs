@@ -19,9 +19,9 @@ use serde_json::{Value as Json, json};
 use crate::support::{Client, Plugin, Server, id};
 
 /// The plugin's routes.
-pub(super) const API: Plugin = Plugin("corporate-plans");
+pub(crate) const API: Plugin = Plugin("corporate-plans");
 
-pub(super) const PLUGIN: &str = r#"
+pub(crate) const PLUGIN: &str = r#"
 [plugins.corporate-plans]
 version = "^1.0"
 capabilities = ["store", "settings", "identity", "events", "audit", "ledger", "notify", "log", "clock", "protocol"]
@@ -30,16 +30,16 @@ cooperative_name = "Cooperativa Trama"
 "#;
 
 /// Valid partite IVA (their check digits are right).
-pub(super) const ACME_VAT: &str = "01234567897";
+pub(crate) const ACME_VAT: &str = "01234567897";
 pub(super) const GYM_VAT: &str = "09876543217";
 pub(super) const SCHOOL_VAT: &str = "12345678903";
 
-pub(super) fn this_year() -> i32 {
+pub(crate) fn this_year() -> i32 {
     time::OffsetDateTime::now_utc().year()
 }
 
 /// The balance of an employee's wallet, and what they may still claim as reimbursements.
-pub(super) async fn wallet(client: &Client, server: &Server, enrolment: &str) -> (i64, i64) {
+pub(crate) async fn wallet(client: &Client, server: &Server, enrolment: &str) -> (i64, i64) {
     let (status, body) = API
         .get(client, server, &format!("/api/wallets/{enrolment}"))
         .await;
@@ -79,7 +79,7 @@ pub(super) async fn summary(client: &Client, server: &Server, plan: &str) -> Jso
 }
 
 /// A company registered by the operator and linked to an HR account; returns its id.
-pub(super) async fn company_with_hr(
+pub(crate) async fn company_with_hr(
     operator: &Client,
     hr: &Client,
     server: &Server,
@@ -111,4 +111,62 @@ pub(super) async fn company_with_hr(
 /// A purchase of `service` at `price` from the wallet of `enrolment`.
 pub(super) fn purchase(enrolment: &str, service: &Json, request_id: &str, price: &str) -> Json {
     json!({"enrolment": enrolment, "service": id(service), "price": price, "request_id": request_id})
+}
+
+/// Acme's plan of this year with a budget of 3.000 €, and employee `username` enrolled in it
+/// (1.000 € at level Q1) who signs up and activates the wallet: answers the employee's client
+/// and enrolment id. `operator` and `hr` are the cooperative's operator and Acme's HR.
+pub(crate) async fn employee_with_credit(
+    server: &Server,
+    operator: &Client,
+    hr: &Client,
+    username: &str,
+    name: &str,
+) -> (Client, String) {
+    let acme = company_with_hr(operator, hr, server, "Acme Meccanica srl", ACME_VAT).await;
+    let (status, deposit) = API
+        .post(
+            operator,
+            server,
+            &format!("/api/companies/{acme}/deposits"),
+            json!({"amount": "10.000,00", "reference": "TRN-ACME-1", "request_id": "deposit-acme-0001"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{deposit}");
+    let year = this_year();
+    let (status, plan) = API
+        .post(
+            hr,
+            server,
+            "/api/plans",
+            json!({
+                "title": format!("Welfare Acme {year}"), "year": year, "budget": "3.000,00",
+                "level_credits": ["Q1 = 1.000"], "categories": ["sport", "education"],
+                "refund_share": "0", "request_id": "plan-acme-0000001",
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{plan}");
+    let table = format!("username;nome;matricola;livello\n{username};{name};M001;Q1\n");
+    let (status, report) = API
+        .post_csv(
+            hr,
+            server,
+            &format!("/api/plans/{}/enrolments/upload", id(&plan)),
+            &table,
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    let enrolment = id(&report["enrolled"][0]);
+    let employee = crate::support::sign_up(server, username, name).await;
+    let (status, activated) = API
+        .post(
+            &employee,
+            server,
+            &format!("/api/enrolments/{enrolment}/activate"),
+            json!({"code": report["enrolled"][0]["activation_code"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{activated}");
+    (employee, enrolment)
 }

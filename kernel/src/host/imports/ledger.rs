@@ -162,9 +162,71 @@ impl ledger::Host for CallState {
             .map(|list| list.into_iter().map(transfer).collect())
             .map_err(Into::into))
     }
+
+    async fn offer(
+        &mut self,
+        offer: ledger::PurseOffer,
+    ) -> wasmtime::Result<Result<(), ledger::LedgerError>> {
+        let offer = crate::wallet::Offer {
+            account: offer.account,
+            holder: offer.holder,
+            label: offer.label,
+            categories: offer.categories,
+            valid_from: offer.valid_from,
+            valid_until: offer.valid_until,
+        };
+        let wallet = self.wallet();
+        let plugin = self.ctx.plugin.clone();
+        let offered = match self.tx.writer().await {
+            Ok((txn, _)) => wallet.offer_in(txn, &plugin, &offer).await,
+            Err(err) => Err(err.into()),
+        };
+        if offered.is_ok() {
+            self.changes.record(serde_json::json!({
+                "op": "purse.offer",
+                "account": offer.account,
+                "holder": offer.holder,
+            }));
+        }
+        Ok(offered.map_err(purse_refusal))
+    }
+
+    async fn withdraw(
+        &mut self,
+        account: String,
+    ) -> wasmtime::Result<Result<(), ledger::LedgerError>> {
+        let wallet = self.wallet();
+        let plugin = self.ctx.plugin.clone();
+        let withdrawn = match self.tx.writer().await {
+            Ok((txn, _)) => wallet.withdraw_in(txn, &plugin, &account).await,
+            Err(err) => Err(err.into()),
+        };
+        if withdrawn.is_ok() {
+            self.changes
+                .record(serde_json::json!({ "op": "purse.withdraw", "account": account }));
+        }
+        Ok(withdrawn.map_err(purse_refusal))
+    }
+}
+
+/// An offer refused, in the ledger's words.
+fn purse_refusal(err: crate::wallet::WalletError) -> ledger::LedgerError {
+    use crate::wallet::WalletError as E;
+    match err {
+        E::UnknownAccount(m) => ledger::LedgerError::UnknownAccount(m),
+        E::Invalid(m) => ledger::LedgerError::Invalid(m),
+        E::Conflict(m) => ledger::LedgerError::Conflict(m),
+        E::Internal(m) => ledger::LedgerError::Internal(m),
+        E::NoHolder => ledger::LedgerError::Invalid(E::NoHolder.to_string()),
+    }
 }
 
 impl CallState {
+    /// The instance's wallet, where purses are offered and charged.
+    pub(super) fn wallet(&self) -> crate::wallet::Wallet {
+        crate::wallet::Wallet::new(self.ctx.db.clone(), &self.ctx.instance)
+    }
+
     /// See [`CallState::note_store_failure`].
     fn note_ledger_failure<T>(&mut self, result: &Result<T, crate::ledger::LedgerError>) {
         if let Err(crate::ledger::LedgerError::Internal(_)) = result {

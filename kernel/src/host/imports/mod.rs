@@ -24,6 +24,7 @@ mod protocol;
 mod seal;
 mod settings;
 mod store;
+mod wallet;
 
 use trama_manifest::Capability;
 use wasmtime::component::{HasSelf, Linker};
@@ -52,6 +53,7 @@ pub(super) fn link(capability: Capability, linker: &mut Linker<CallState>) -> wa
         Capability::Notice => notice::link(linker),
         Capability::Protocol => protocol::link(linker),
         Capability::Seal => seal::link(linker),
+        Capability::Wallet => wallet::link(linker),
     }
 }
 

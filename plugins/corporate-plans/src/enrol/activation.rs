@@ -54,6 +54,7 @@ pub fn activate(id: &str, user: &User, text: &str) -> Result<Doc<Enrolment>> {
         &doc.id,
         &serde_json::json!({ "user_id": user.id, "username": user.username }),
     )?;
+    crate::purse::offer(&doc)?;
     Ok(doc)
 }
 

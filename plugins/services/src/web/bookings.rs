@@ -59,6 +59,12 @@ pub fn view(doc: &Doc<Booking>, lang: Lang, cancel_hours: i64) -> Result<Value> 
         "minutes": b.minutes,
         "paid_directly": format_cents(b.charge.paid_directly_cents, lang),
         "paid_directly_cents": b.charge.paid_directly_cents,
+        "paid_by_credit": b.charge.sources.iter().map(|(source, cents)| json!({
+            "source": source,
+            "label": crate::settlement::source_label(source),
+            "amount": format_cents(*cents, lang),
+            "cents": cents,
+        })).collect::<Vec<_>>(),
         "cancellable": matches!(b.status, Status::Requested | Status::Confirmed)
             && deadline.is_none_or(|d| now <= d),
         "cancel_until": deadline.map(local::numeric),

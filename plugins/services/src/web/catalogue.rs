@@ -56,23 +56,47 @@ pub fn search_api(request: Request, _: Params) -> Result<Response> {
 fn service_context(id: &str, lang: trama_sdk::i18n::Lang) -> Result<serde_json::Value> {
     let (service, provider) = service::visible(id)?;
     let now = clock::now_ms();
-    let slots: Vec<_> = slot::upcoming(id, now)?
-        .iter()
-        .map(|s| {
-            let mut view = slot::view(s, lang);
-            if let Some(group) = service.data.group {
+    let owners = Settings::load()?.wallet_owners;
+    // What the caller's wallet would pay of `estimate`, for the line that offers it.
+    let wallet = |estimate: i64| -> Result<Option<serde_json::Value>> {
+        Ok(
+            crate::payment::preview(&service.data, estimate, &owners)?.map(|(credit, directly)| {
+                json!({
+                    "credit": trama_sdk::money::format_cents(credit, lang),
+                    "directly": trama_sdk::money::format_cents(directly, lang),
+                })
+            }),
+        )
+    };
+    let mut slots = Vec::new();
+    for s in slot::upcoming(id, now)? {
+        let mut view = slot::view(&s, lang);
+        let estimate = match service.data.group {
+            Some(group) => {
                 // The share each would pay if one more joined.
                 let members = (s.data.taken + 1).max(group.minimum);
                 let share = crate::payment::amount(&service.data, Some(s.data.minutes), members, 0);
                 view["share"] = json!(trama_sdk::money::format_cents(share, lang));
+                share
             }
-            view
-        })
-        .collect();
+            None => crate::payment::amount(&service.data, Some(s.data.minutes), 1, 0),
+        };
+        if !s.data.is_full() {
+            view["wallet"] = json!(wallet(estimate)?);
+        }
+        slots.push(view);
+    }
+    let request_wallet = if slots.is_empty() {
+        wallet(crate::payment::amount(&service.data, None, 1, 0))?
+    } else {
+        None
+    };
     Ok(json!({
         "service": service::view(&service, &provider, lang),
         "slots": slots,
         "paid": service.data.price_model != PriceModel::Free,
+        "wallet_used": !owners.is_empty(),
+        "request_wallet": request_wallet,
         "ratings": rating::of_service(id, false)?,
         "logged_in": identity::caller().is_some(),
     }))
@@ -129,7 +153,7 @@ pub fn book(request: Request, params: Params) -> Result<Response> {
         Some(slot_id) => booking::book_slot(&user, &service, slot_id, &note, now),
         None => booking::request(&user, &service, &note, now),
     };
-    let doc = match outcome {
+    let doc = match outcome.and_then(|doc| booking::pay(doc, &service.data, &provider.data)) {
         Ok(doc) => doc,
         Err(err) => return sub.failed(err, show),
     };
