@@ -260,6 +260,7 @@ async fn the_openapi_description_matches_the_running_server() {
         .await;
     assert_eq!(status, 200);
     checker.get(&citizen, url("/me"), "/me").await;
+    checker.get(&citizen, url("/me/wallet"), "/me/wallet").await;
     let (_, inbox) = checker
         .get(&citizen, url("/notifications"), "/notifications")
         .await;

@@ -74,8 +74,9 @@ pub async fn download(
     })
 }
 
-/// The kernel's records about `user`: the account, roles, agreements, sessions, messages,
-/// seat and votes on the coordination table, and the audit entries by or about them.
+/// The kernel's records about `user`: the account, roles, agreements, sessions, messages, the
+/// purses of their welfare wallet and what was charged to it, seat and votes on the
+/// coordination table, and the audit entries by or about them.
 async fn account(db: &Db, instance: &str, user: &User) -> Result<Json, DbErr> {
     let id = user.id.as_str();
     let by_id = || vec![Value::from(instance), Value::from(id)];
@@ -92,7 +93,7 @@ async fn account(db: &Db, instance: &str, user: &User) -> Result<Json, DbErr> {
         account.into_iter().next().unwrap_or(Json::Null),
     );
     out.insert("roles".into(), json!(user.roles));
-    let queries: [(&str, &str); 6] = [
+    let queries: [(&str, &str); 8] = [
         (
             "identity_providers",
             "SELECT provider, fiscal_number, bound_at FROM identity_bindings WHERE instance = ? AND user_id = ? ORDER BY bound_at",
@@ -113,6 +114,16 @@ async fn account(db: &Db, instance: &str, user: &User) -> Result<Json, DbErr> {
         (
             "coordination_table_seat",
             "SELECT organisation, joined_at FROM governance_members WHERE instance = ? AND user_id = ?",
+        ),
+        (
+            "wallet_purses",
+            "SELECT owner AS service, label, categories, valid_from, valid_until, withdrawn, created_at \
+             FROM wallet_purses WHERE instance = ? AND holder = ? ORDER BY created_at",
+        ),
+        (
+            "wallet_payments",
+            "SELECT charger AS service, category, memo, asked, amount, uncovered AS paid_directly, at \
+             FROM wallet_charges WHERE instance = ? AND holder = ? ORDER BY at",
         ),
         (
             "coordination_table_votes",

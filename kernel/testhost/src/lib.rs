@@ -618,6 +618,17 @@ impl<P: Plugin> TestHost<P> {
             .unwrap_or_else(|err| panic!("offering purse `{account}` of {owner}: {err}"));
     }
 
+    /// Every purse offered to `holder` on the instance, by owner and account, with what each
+    /// holds: what a plugin offered with `ledger.offer`.
+    pub fn wallet_of(&self, holder: &Account) -> Vec<trama::wallet::Purse> {
+        let inner = &self.inner;
+        let wallet = trama::wallet::Wallet::new(inner.db.clone(), INSTANCE);
+        inner
+            .runtime
+            .block_on(wallet.purses_of(inner.db.conn(), &holder.id))
+            .unwrap_or_else(|err| panic!("reading the wallet of `{}`: {err}", holder.username))
+    }
+
     /// What account `account` of plugin `owner` (this plugin or another) holds, in cents; 0 if
     /// it was never opened.
     pub fn balance_of(&self, owner: &str, account: &str) -> i64 {

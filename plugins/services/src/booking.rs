@@ -229,7 +229,7 @@ pub fn pay(doc: Doc<Booking>, service: &Service, provider: &Provider) -> Result<
     let charge = payment::draw(
         &payment::Ask {
             booking: &doc.id,
-            created_at: doc.data.created_at,
+            version: doc.version,
             person: &doc.data.person,
             service,
             estimate,

@@ -102,10 +102,10 @@ pub fn amount(service: &Service, minutes: Option<u16>, members: u32, position: u
 
 /// What is asked of the wallet for a booking: see [`draw`].
 pub struct Ask<'a> {
-    /// The booking's id and when it was made: a booking id comes back after a cancellation
-    /// (one person, one seat of a slot), its charge must not.
+    /// The booking's id and the version it was made at: a booking id comes back after a
+    /// cancellation (one person, one seat of a slot), its charge must not.
     pub booking: &'a str,
-    pub created_at: i64,
+    pub version: u64,
     /// The person the booking is for.
     pub person: &'a str,
     pub service: &'a Service,
@@ -123,19 +123,21 @@ pub fn draw(ask: &Ask<'_>, owners: &[String]) -> Result<Charge> {
         return Ok(Charge::direct(ask.estimate));
     }
     let to = owed_account(&ask.service.provider);
-    ledger::open(&to, AccountKind::Funded)?;
-    let charge = wallet::charge(&wallet::ChargeRequest {
+    let request = wallet::ChargeRequest {
         category: ask.service.category.clone(),
         amount_cents: ask.estimate,
         owners: owners.to_vec(),
-        to,
-        key: format!("booking/{}/{}", ask.booking, ask.created_at),
+        to: to.clone(),
+        key: format!("booking/{}/v{}", ask.booking, ask.version),
         memo: ask.memo.chars().take(400).collect(),
-    })?;
-    if charge.drawn.is_empty() {
-        // Nothing to pay back later: the booking does not keep the charge.
+    };
+    // A person with no credit for this category is not charged at all: their wallet lists
+    // only what a purse paid.
+    if wallet::quote(&request)?.drawn.is_empty() {
         return Ok(Charge::direct(ask.estimate));
     }
+    ledger::open(&to, AccountKind::Funded)?;
+    let charge = wallet::charge(&request)?;
     Ok(Charge::from_wallet(&charge, ask.estimate))
 }
 

@@ -51,11 +51,11 @@ fn a_booking_is_paid_from_two_credit_sources_and_the_rest_directly() {
         .get(Some(&anna), &format!("/api/services/{service}"))
         .assert_status(200);
     assert_eq!(
-        page.body["slots"][0]["wallet"]["credit"], "80,00",
+        page.body["slots"][0]["wallet"]["credit"], "80,00 €",
         "{}",
         page.body
     );
-    assert_eq!(page.body["slots"][0]["wallet"]["directly"], "20,00");
+    assert_eq!(page.body["slots"][0]["wallet"]["directly"], "20,00 €");
 
     let booking = booked(&host, &anna, &service, Some(&at));
     let seen = host
@@ -115,18 +115,18 @@ fn a_booking_is_paid_from_two_credit_sources_and_the_rest_directly() {
     )
     .assert_status(201);
     assert_eq!(host.balance_of("services", &owed(&provider)), 0);
-    assert_eq!(host.balance_of("services", "paid-out"), -8_000);
+    assert_eq!(host.balance_of("services", "paid-out"), 8_000);
 }
 
 #[test]
 fn a_cancelled_or_declined_booking_gives_the_credit_back_and_other_categories_are_not_drawn() {
     let host = host();
-    let (coop, _, service) = coop_sole_offering(
+    let (coop, provider, service) = coop_sole_offering(
         &host,
         service_body("Baby sitting serale", "Baby sitting", "fixed", "40"),
     );
     let at = slot(&host, &coop, &service, "2026-12-10", "18:00", 2);
-    let swim = publish(&host, &coop, "p1", swimming("20"));
+    let swim = publish(&host, &coop, &provider, swimming("20"));
     let pool = slot(&host, &coop, &swim, "2026-12-11", "10:00", 5);
     let anna = host.person("anna", "Anna Bianchi", &[]);
     host.offer_purse(

@@ -23,7 +23,7 @@ CREATE TABLE wallet_purses (
     categories TEXT NOT NULL,
     valid_from TEXT,
     valid_until TEXT,
-    withdrawn INTEGER NOT NULL DEFAULT 0,
+    withdrawn BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     PRIMARY KEY (instance, owner, account)
 );
@@ -49,7 +49,7 @@ CREATE TABLE wallet_draws (
     instance TEXT NOT NULL,
     charger TEXT NOT NULL,
     charge_key @TEXT@ NOT NULL,
-    seq INTEGER NOT NULL,
+    seq BIGINT NOT NULL,
     owner TEXT NOT NULL,
     account TEXT NOT NULL,
     drawn BIGINT NOT NULL,
