@@ -13,7 +13,7 @@ mod indicators;
 use accounts::{DisabledAccounts, Identity, NoticeAddress, Privacy};
 use api_1_8::{Notices, Protocol};
 use api_1_9::SealKeys;
-use files::Files;
+use files::{Files, SealedFiles};
 use indicators::Indicators;
 
 pub struct Migrator;
@@ -41,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(Protocol),
             Box::new(SealKeys),
             Box::new(Indicators),
+            Box::new(SealedFiles),
         ]
     }
 }
