@@ -74,6 +74,7 @@ async fn hello(host: &PluginHost, dir: &Path) -> (PluginPre<CallState>, Arc<Plug
         catalogues: Arc::default(),
         events_wake: Arc::default(),
         sealer: None,
+        files_sealer: None,
     };
     (pre, Arc::new(ctx))
 }

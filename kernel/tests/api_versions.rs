@@ -120,6 +120,7 @@ async fn a_component_built_against_1_0_0_runs_on_this_kernel() {
         catalogues: Arc::default(),
         events_wake: Arc::default(),
         sealer: None,
+        files_sealer: None,
     });
     let request = HttpRequest {
         method: "GET".into(),

@@ -1,8 +1,9 @@
 //! The social case file on a real server: a sensitive note is kept sealed with the deployment's
-//! master key (host API 1.9), never in plain text in the database; only the assigned care manager
-//! reads it, and the read is audited; and a territory that keeps case files does not start
-//! without its key file. Two territories served by one process keep their case files apart, and
-//! a citizen's online request is taken by a care manager, which opens their case and tells them.
+//! master key (host API 1.9), never in plain text in the database, and so is every document;
+//! only the assigned care manager reads the note, and the read is audited; and a territory that
+//! keeps case files does not start without its key file. Two territories served by one process
+//! keep their case files apart, and a citizen's online request is taken by a care manager, which
+//! opens their case and tells them.
 
 use reqwest::Method;
 use serde_json::json;
@@ -463,6 +464,27 @@ async fn a_citizens_online_request_is_taken_and_becomes_their_case() {
         .expect("download");
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.bytes().await.expect("bytes").as_ref(), PDF);
+    // What it downloaded was opened by the kernel: casework's files are sealed at rest.
+    let db = sea_orm::Database::connect(format!(
+        "sqlite://{}?mode=ro",
+        instance.path().join("data/trama.db").display()
+    ))
+    .await
+    .expect("open db");
+    let rows = sea_orm::ConnectionTrait::query_all_raw(
+        &db,
+        sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT body, seal_key FROM files WHERE plugin = 'casework'",
+        ),
+    )
+    .await
+    .expect("files");
+    assert_eq!(rows.len(), 1);
+    let body: Vec<u8> = rows[0].try_get("", "body").expect("body");
+    let key: Option<i64> = rows[0].try_get("", "seal_key").expect("seal_key");
+    assert!(key.is_some() && !body.windows(8).any(|w| w == &PDF[..8]));
+    db.close().await.ok();
     // A care manager outside the team sees neither the request nor the case.
     let ugo = login(&server, "ugo").await;
     let (status, _) = ugo

@@ -18,6 +18,7 @@ use crate::support::{
 };
 
 mod admissions;
+mod casework_catalogue;
 mod rig;
 
 use rig::{PUBLIC_URL, Provider, SECRET_VAR};

@@ -38,6 +38,9 @@ pub struct PluginMeta {
     pub events: EventsSpec,
     #[serde(default)]
     pub jobs: Vec<JobSpec>,
+    /// `[files]`: how the kernel keeps the files the plugin keeps (capability `files`).
+    #[serde(default)]
+    pub files: FilesSpec,
     /// `[budget]`: the plugin's measures, which the coordination table may fund.
     #[serde(default)]
     pub budget: Option<crate::plugin_budget::BudgetRoutes>,
@@ -134,6 +137,18 @@ pub struct EventsSpec {
     /// plugin's folder, or the schema inline. Every event in `publishes` needs one.
     #[serde(default)]
     pub schemas: BTreeMap<String, SchemaSpec>,
+}
+
+/// The `[files]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesSpec {
+    /// The kernel seals every file the plugin keeps with the instance's seal keys and opens it
+    /// when the plugin reads it, so the database and its backups hold no document in clear (a
+    /// case file's certificates). The instance then does not start without its seal keys, as
+    /// for a plugin granted `seal`. Files kept before stay as they were, readable.
+    #[serde(default)]
+    pub sealed: bool,
 }
 
 /// A `[[jobs]]` entry: a handler the kernel calls on a schedule.
@@ -312,6 +327,12 @@ impl PluginMeta {
                     format!("event {event:?} is not in [events] publishes: only published events have a schema"),
                 ));
             }
+        }
+        if self.files.sealed && !info.capabilities.contains(&Capability::Files) {
+            diagnostics.push(at.diagnostic(
+                &["files", "sealed"],
+                "sealed files are the files the plugin keeps: add \"files\" to [plugin] capabilities, or remove [files]",
+            ));
         }
         let mut jobs = BTreeSet::new();
         for (i, job) in self.jobs.iter().enumerate() {

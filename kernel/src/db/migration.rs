@@ -14,7 +14,7 @@ mod wallet;
 use accounts::{DisabledAccounts, Identity, NoticeAddress, Privacy};
 use api_1_8::{Notices, Protocol};
 use api_1_9::SealKeys;
-use files::Files;
+use files::{Files, SealedFiles};
 use indicators::Indicators;
 use wallet::Wallet;
 
@@ -44,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(SealKeys),
             Box::new(Indicators),
             Box::new(Wallet),
+            Box::new(SealedFiles),
         ]
     }
 }

@@ -10,7 +10,9 @@
 //!
 //! A file is held in memory for the call that received it ([`Upload`]); it is stored only when
 //! the plugin keeps it (`files.keep`), owned by the person it is about, so that it is part of
-//! their "download my data" (`crate::privacy::export`).
+//! their "download my data" (`crate::privacy::export`). A plugin whose `plugin.toml` sets
+//! `[files] sealed = true` has its files sealed at rest with the instance's seal keys
+//! ([`crate::seal`]) and opened as it reads them.
 
 mod kind;
 mod multipart;
@@ -18,7 +20,7 @@ mod stored;
 
 pub use kind::{ACCEPTED, recognise};
 pub use multipart::{Decoded, Limits, MultipartError, decode, is_multipart};
-pub use stored::{Stored, count, delete_in, describe, insert_in, owned_by, read};
+pub use stored::{FileError, Stored, count, delete_in, describe, insert_in, owned_by, read};
 
 /// Most files one request may carry.
 pub const MAX_FILES: usize = 10;

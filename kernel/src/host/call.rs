@@ -47,6 +47,9 @@ pub struct PluginContext {
     pub events_wake: Arc<tokio::sync::Notify>,
     /// The instance's sealing (host API 1.9), when the instance grants `seal` to a plugin.
     pub sealer: Option<Arc<crate::seal::Sealer>>,
+    /// The instance's sealing, when the plugin keeps its files sealed (`[files] sealed`); files
+    /// kept sealed before are opened with it too.
+    pub files_sealer: Option<Arc<crate::seal::Sealer>>,
 }
 
 /// The per-call data a store holds.

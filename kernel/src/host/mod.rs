@@ -371,6 +371,7 @@ mod tests {
             catalogues: Arc::default(),
             events_wake: Arc::default(),
             sealer: None,
+            files_sealer: None,
         };
         (pre, Arc::new(ctx))
     }

@@ -49,6 +49,16 @@ pub enum InstanceError {
         plugin: String,
         source: crate::seal::SealError,
     },
+    /// A plugin keeps its files sealed (`[files] sealed` in its plugin.toml) and the
+    /// deployment's keys are missing or do not open the instance's data keys.
+    #[error(
+        "instance `{instance}` enables `{plugin}`, which keeps its files sealed ([files] sealed in its plugin.toml): {source}"
+    )]
+    SealedFiles {
+        instance: String,
+        plugin: String,
+        source: crate::seal::SealError,
+    },
 }
 
 /// How to treat plugins whose component has not been built yet.
@@ -334,25 +344,34 @@ impl Instance {
         Ok(instance)
     }
 
-    /// The instance's sealing when an enabled plugin is granted `seal`: the deployment's key
-    /// file read and the instance's data keys opened (the first one made if there is none), so
-    /// a missing or wrong key file stops the instance at start, not a care manager's note.
+    /// The instance's sealing when an enabled plugin is granted `seal` or keeps its files
+    /// sealed (`[files] sealed`): the deployment's key file read and the instance's data keys
+    /// opened (the first one made if there is none), so a missing or wrong key file stops the
+    /// instance at start, not a care manager's note or document.
     async fn sealer_for(
         instance: &str,
         enabled: &[&ResolvedPlugin],
         db: &Db,
     ) -> Result<Option<Arc<crate::seal::Sealer>>, InstanceError> {
-        let Some(first) = enabled
+        let granted = enabled
             .iter()
-            .find(|p| p.capabilities.contains(&Capability::Seal))
-        else {
+            .find(|p| p.capabilities.contains(&Capability::Seal));
+        let files = enabled.iter().find(|p| p.package.meta.files.sealed);
+        let error = |source| match (granted, files) {
+            (Some(first), _) => InstanceError::Seal {
+                instance: instance.to_owned(),
+                plugin: format!("`{}`", first.name),
+                source,
+            },
+            (None, first) => InstanceError::SealedFiles {
+                instance: instance.to_owned(),
+                plugin: first.map(|p| p.name.clone()).unwrap_or_default(),
+                source,
+            },
+        };
+        if granted.is_none() && files.is_none() {
             return Ok(None);
-        };
-        let error = |source| InstanceError::Seal {
-            instance: instance.to_owned(),
-            plugin: format!("`{}`", first.name),
-            source,
-        };
+        }
         let keyring = crate::seal::Keyring::from_env()
             .map_err(error)?
             .ok_or_else(|| error(crate::seal::SealError::NoKeys))?;
@@ -401,6 +420,11 @@ impl Instance {
             sealer: resolved
                 .capabilities
                 .contains(&Capability::Seal)
+                .then(|| self.sealer.clone())
+                .flatten(),
+            files_sealer: meta
+                .files
+                .sealed
                 .then(|| self.sealer.clone())
                 .flatten(),
         };

@@ -37,7 +37,8 @@ pub async fn download(
     locale: &str,
 ) -> Result<Download, PrivacyError> {
     let mut account = account(&instance.db, instance.id(), user).await?;
-    let attachments = attachments(&instance.db, instance.id(), user).await?;
+    let sealer = instance.sealer.as_deref();
+    let attachments = attachments(&instance.db, instance.id(), user, sealer).await?;
     if let Json::Object(map) = &mut account {
         let listed = attachments.iter().map(|(path, meta, _)| {
             let mut meta = meta.clone();
@@ -167,8 +168,14 @@ async fn attachments(
     db: &Db,
     instance: &str,
     user: &User,
-) -> Result<Vec<(String, Json, Vec<u8>)>, DbErr> {
-    let owned = crate::files::owned_by(db.conn(), instance, &user.id).await?;
+    sealer: Option<&crate::seal::Sealer>,
+) -> Result<Vec<(String, Json, Vec<u8>)>, PrivacyError> {
+    let owned = crate::files::owned_by(db.conn(), instance, &user.id, sealer)
+        .await
+        .map_err(|err| match err {
+            crate::files::FileError::Db(err) => PrivacyError::Db(err),
+            other => PrivacyError::Internal(other.to_string()),
+        })?;
     Ok(owned
         .into_iter()
         .map(|(plugin, file, body)| {

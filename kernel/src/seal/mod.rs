@@ -14,6 +14,11 @@
 //! It is bound to its instance, plugin and `context` (what it is, as the plugin names it:
 //! `case/01J…/note/3`) as associated data, so a sealed note copied into another case, plugin or
 //! instance does not open.
+//!
+//! The kernel also seals on a plugin's behalf: the files a plugin whose `plugin.toml` sets
+//! `[files] sealed = true` keeps ([`Sealer::seal_file`], used by `crate::files`), bound to the
+//! instance, the plugin and the file's id under their own prefix, so neither a sealed text nor
+//! another file's bytes open in its place.
 
 pub mod keyring;
 
@@ -67,6 +72,12 @@ pub enum SealError {
 /// The associated data binding a sealed text to where it belongs.
 fn bound(instance: &str, plugin: &str, context: &str) -> Vec<u8> {
     format!("trama-seal/1\0{instance}\0{plugin}\0{context}").into_bytes()
+}
+
+/// The associated data binding a sealed file to where it belongs: a prefix of its own, so no
+/// text a plugin sealed under any context opens as a file, nor the reverse.
+fn bound_file(instance: &str, plugin: &str, file: &str) -> Vec<u8> {
+    format!("trama-seal-file/1\0{instance}\0{plugin}\0{file}").into_bytes()
 }
 
 /// The associated data of a data key wrapped under a master key.
@@ -269,6 +280,33 @@ impl Sealer {
             .map_err(|_| SealError::Forged)?;
         let key = self.key(id).await?;
         decrypt(&key, &bound(&self.instance, plugin, context), &body)
+    }
+
+    /// The content of file `file` of `plugin` sealed with the current data key: that key's id
+    /// and the bytes to store (nonce ‖ ciphertext ‖ tag). Files are bounded by the upload limit
+    /// (`crate::files::MAX_UPLOAD_BYTES`), not by [`MAX_PLAINTEXT`].
+    pub async fn seal_file(
+        &self,
+        plugin: &str,
+        file: &str,
+        plaintext: &[u8],
+    ) -> Result<(i64, Vec<u8>), SealError> {
+        let id = *self.current.read().unwrap_or_else(|p| p.into_inner());
+        let key = self.key(id).await?;
+        let sealed = encrypt(&key, &bound_file(&self.instance, plugin, file), plaintext);
+        Ok((id, sealed))
+    }
+
+    /// What [`Sealer::seal_file`] sealed for file `file` of `plugin` with data key `key_id`.
+    pub async fn open_file(
+        &self,
+        plugin: &str,
+        file: &str,
+        key_id: i64,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, SealError> {
+        let key = self.key(key_id).await?;
+        decrypt(&key, &bound_file(&self.instance, plugin, file), sealed)
     }
 
     /// Rotation: a new data key for what is sealed from now on, and every data key re-wrapped

@@ -198,8 +198,10 @@ impl<P: Plugin> TestHost<P> {
             .iter()
             .map(|(name, spec)| (name.clone(), spec.indexes.iter().cloned().collect()))
             .collect();
-        // A plugin that seals gets the kernel's own sealing, under a key made for this host.
-        let sealer = if meta.plugin.capabilities.contains(&Capability::Seal) {
+        // A plugin that seals, or keeps its files sealed, gets the kernel's own sealing, under
+        // a key made for this host.
+        let seals = meta.plugin.capabilities.contains(&Capability::Seal);
+        let sealer = if seals || meta.files.sealed {
             let line = trama::seal::Keyring::new_line("test-host");
             let keyring = trama::seal::Keyring::from_text(&line, Path::new("the test host"))
                 .map_err(|err| TestHostError::Database(err.to_string()))?;
@@ -234,7 +236,8 @@ impl<P: Plugin> TestHost<P> {
             roles: meta.plugin.roles.iter().cloned().collect(),
             catalogues: Arc::default(),
             events_wake: Arc::default(),
-            sealer,
+            sealer: sealer.clone().filter(|_| seals),
+            files_sealer: sealer.filter(|_| meta.files.sealed),
         };
         let host = Self {
             plugin: PhantomData,
@@ -530,11 +533,36 @@ impl<P: Plugin> TestHost<P> {
         let inner = &self.inner;
         inner
             .runtime
-            .block_on(trama::files::owned_by(inner.db.conn(), INSTANCE, &owner.id))
+            .block_on(trama::files::owned_by(
+                inner.db.conn(),
+                INSTANCE,
+                &owner.id,
+                inner.ctx.files_sealer.as_deref(),
+            ))
             .unwrap_or_else(|err| panic!("reading the files: {err}"))
             .into_iter()
             .map(|(_, file, body)| (file.name, body))
             .collect()
+    }
+
+    /// The bytes of kept file `id` as the database holds them (sealed, for a plugin whose
+    /// plugin.toml sets `[files] sealed = true`): what a copy of the database would show.
+    pub fn file_at_rest(&self, id: &str) -> Option<Vec<u8>> {
+        use sea_orm::ConnectionTrait;
+        let inner = &self.inner;
+        let db = &inner.db;
+        let row = inner
+            .runtime
+            .block_on(db.conn().query_one_raw(trama::db::sql::stmt(
+                db.backend(),
+                "SELECT body FROM files WHERE instance = ? AND plugin = ? AND id = ?",
+                vec![INSTANCE.into(), inner.ctx.plugin.clone().into(), id.into()],
+            )))
+            .unwrap_or_else(|err| panic!("reading the file: {err}"))?;
+        Some(
+            row.try_get("", "body")
+                .unwrap_or_else(|err| panic!("reading the file: {err}")),
+        )
     }
 
     /// How many files the plugin keeps, whoever they are about.

@@ -5,9 +5,9 @@
 //! and whether the person may see it in their summary (`shareable`). Downloads are for those
 //! who may see the case — the person only the shareable ones — and every download is audited.
 //!
-//! The host API keeps a file's bytes as they came: unlike a sensitive note, a document is not
-//! sealed at rest (sealing files needs the kernel to seal in `files.keep`; see
-//! docs/casework.md).
+//! Documents are sealed at rest: casework's plugin.toml sets `[files] sealed = true`, so the
+//! kernel encrypts every file casework keeps with the instance's seal keys and opens it when
+//! casework reads it (see docs/deployment.md); the plugin's code is the same either way.
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::files::{self, StoredFile, Upload};

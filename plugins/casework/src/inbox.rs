@@ -1,9 +1,14 @@
 //! The events casework listens to (`[events] subscribes` in plugin.toml): what vouchers
-//! publishes about its campaigns and applications, and tutoring about bookings. Each is
+//! publishes about its campaigns and applications, tutoring about bookings, and services about
+//! its catalogue and the bookings of its services. Each is
 //! delivered at least once; a referral remembers the events that moved it, and the measures
 //! and applications are kept by id, so a redelivery changes nothing.
 
 use serde_json::json;
+use trama_contracts::services::{
+    BookingCancelled, BookingConfirmed, BookingDeclined, BookingDone, BookingRequested,
+    ServicePublished,
+};
 use trama_contracts::tutoring::LessonBooked;
 use trama_contracts::vouchers::{
     ApplicationDecided, ApplicationSubmitted, CampaignPublished, Decision,
@@ -11,6 +16,7 @@ use trama_contracts::vouchers::{
 use trama_sdk::events::Event;
 use trama_sdk::{Result, audit, log};
 
+use crate::catalogue;
 use crate::measure;
 use crate::referral::{self, REFERRALS, Service, State};
 
@@ -59,8 +65,66 @@ pub fn on_event(event: &Event) -> Result<()> {
             event.published_at,
         );
     }
+    if let Some(service) = event.decode::<ServicePublished>()? {
+        return catalogue::published(&service);
+    }
+    if let Some(booking) = booking_change(event)? {
+        return booked(&booking, event);
+    }
     log::debug(format!("casework ignores event {}", event.name));
     Ok(())
+}
+
+/// What a booking event of the catalogue says: the service, the person and where the booking
+/// now stands.
+struct Booking {
+    service_id: String,
+    service_title: String,
+    person: Option<String>,
+    at: i64,
+    to: State,
+}
+
+/// Reads any of the five booking events of `services`.
+fn booking_change(event: &Event) -> Result<Option<Booking>> {
+    macro_rules! read {
+        ($($event:ty => $state:expr),*) => {
+            $(if let Some(e) = event.decode::<$event>()? {
+                return Ok(Some(Booking {
+                    service_id: e.service_id,
+                    service_title: e.service_title,
+                    person: e.person,
+                    at: e.at,
+                    to: $state,
+                }));
+            })*
+        };
+    }
+    read!(
+        BookingRequested => State::Requested,
+        BookingConfirmed => State::Confirmed,
+        BookingDeclined => State::Refused,
+        BookingCancelled => State::Cancelled,
+        BookingDone => State::Done
+    );
+    Ok(None)
+}
+
+/// A booking of a service of the catalogue changed: the person's referrals to that service
+/// follow it (a booking by a login that certified no fiscal number names nobody).
+fn booked(booking: &Booking, event: &Event) -> Result<()> {
+    catalogue::named(&booking.service_id, &booking.service_title)?;
+    let Some(person) = &booking.person else {
+        return Ok(());
+    };
+    advance(
+        person,
+        Service::Catalogue,
+        Some(&booking.service_id),
+        booking.to,
+        event,
+        booking.at,
+    )
 }
 
 /// Moves the person's referrals to `service` (and `campaign`) to `to`, each once per event,

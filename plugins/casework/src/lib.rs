@@ -27,7 +27,7 @@
 //! | `POST /cases/{id}/reviews` (+ `/api/`) | assigned, supervisor | a review (`note`, `plan`, `next`); sets the next date; audited |
 //! | `POST /cases/{id}/attachments` (+ `/api/`) | assigned, supervisor | a document (form with files: `file`, `title`, `shareable`); audited |
 //! | `GET /cases/{id}/attachments/{file}` | who sees the case (the person: shareable ones) | the document; every download audited |
-//! | `GET /stats`, `GET /api/stats` | supervisor, admin | cases by need and by outcome, counts under 5 shown as `< 5` |
+//! | `GET /stats`, `GET /api/stats` | supervisor, admin | cases by need and by outcome, referrals, outreach; `from`, `to` (`YYYY-MM`, Rome) and `team` narrow them (see [`period`]); counts under 5 shown as `< 5` |
 //! | `GET /staff`, `POST /staff` (+ `/api/`) | admin | care teams of staff (`username`, `teams`) |
 //! | `GET /ask` | logged in | the person's online request for help, and the state of theirs |
 //! | `POST /requests`, `POST /api/requests` | logged in | a request (`name, tax_code, phone, email, address, household, needs, text, consent`; the code comes from SPID/CIE when asserted); `201` `{id}` |
@@ -35,7 +35,7 @@
 //! | `GET /requests/{id}` (+ `/api/`) | staff who see it, the person | the request; audited |
 //! | `POST /requests/{id}/team` (+ `/api/`) | a supervisor who sees it | gives it a care team (`team`) |
 //! | `POST /requests/{id}/take` (+ `/api/`) | staff who see it | opens the case (`care_manager`, `team`, `confirm_duplicate`), tells the person |
-//! | `POST /cases/{id}/referrals` (+ `/api/`) | assigned, supervisor | a referral (`service`, `campaign`, `name`, `contact`, `reason`), see [`referral`] |
+//! | `POST /cases/{id}/referrals` (+ `/api/`) | assigned, supervisor | a referral (`service`, `campaign`, `offer`, `name`, `contact`, `reason`), see [`referral`] |
 //! | `POST /cases/{id}/referrals/{referral}/outcome` (+ `/api/`) | assigned, supervisor | an outcome recorded by hand (`outcome`) |
 //! | `POST /cases/{id}/profile` (+ `/api/`) | assigned, supervisor | the household's ISEE and residence (`isee`, `resident`), see [`profile`] |
 //! | `GET /outreach`, `GET /outreach/{campaign}`, `GET /api/outreach/{campaign}` | care manager, supervisor | open measures; the households of their cases likely eligible that have not applied (audited), see [`outreach`] |
@@ -45,6 +45,7 @@
 
 pub mod access;
 pub mod attachment;
+pub mod catalogue;
 pub mod case;
 pub mod config;
 pub mod inbox;
@@ -53,6 +54,7 @@ pub mod note;
 pub mod opening;
 pub mod outreach;
 pub mod people;
+pub mod period;
 pub mod personal;
 pub mod plan;
 pub mod profile;

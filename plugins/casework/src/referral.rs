@@ -1,13 +1,17 @@
 //! Referrals: the care manager sends the person of a case to a service — a vouchers campaign,
-//! homework tutoring, or an outside body (its name and how to reach it) — with a reason, and
-//! follows it to its outcome.
+//! homework tutoring, a service of the catalogue (`services`), or an outside body (its name and
+//! how to reach it) — with a reason, and follows it to its outcome.
 //!
-//! A referral to vouchers or tutoring moves by itself, through the events those plugins
+//! A referral to vouchers, tutoring or the catalogue moves by itself, through the events those plugins
 //! publish ([`crate::inbox`]), matched by the person key of the case's tax code (never the
 //! code, see [`trama_contracts::person`]): `referred` → `applied` when the person applies to
 //! the campaign, → `granted`, `refused` or `not_funded` when it is decided (`not_funded` →
 //! `granted` when budget comes back); a tutoring referral → `started` when the parent books a
-//! lesson. Each event moves a referral once, however often it is delivered (its id is kept).
+//! lesson; a catalogue referral → `requested` when the person books the service, → `confirmed`
+//! or `refused` when the provider answers, → `done` when the service was given, `cancelled`
+//! when the person cancels (a new booking after a cancellation or a refusal moves it on again).
+//! The services a care manager may choose are those [`crate::catalogue`] learned from the
+//! catalogue's events. Each event moves a referral once, however often it is delivered (its id is kept).
 //! An outside body tells nobody: its outcome (`started`, `refused`, `declined`) is recorded by
 //! hand; the person's own refusal (`declined`) may be recorded for any referral still open.
 
@@ -16,6 +20,7 @@ use trama_sdk::input::{Input, Problems};
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Result, choices, t};
 
+use crate::catalogue::Offer;
 use crate::measure::Measure;
 
 choices! {
@@ -23,6 +28,7 @@ choices! {
     pub enum Service {
         Vouchers = "vouchers" => "casework.service.vouchers",
         Tutoring = "tutoring" => "casework.service.tutoring",
+        Catalogue = "catalogue" => "casework.service.catalogue",
         Outside = "outside" => "casework.service.outside",
     }
 }
@@ -37,6 +43,10 @@ choices! {
         NotFunded = "not_funded" => "casework.referral.state.not_funded",
         Started = "started" => "casework.referral.state.started",
         Declined = "declined" => "casework.referral.state.declined",
+        Requested = "requested" => "casework.referral.state.requested",
+        Confirmed = "confirmed" => "casework.referral.state.confirmed",
+        Cancelled = "cancelled" => "casework.referral.state.cancelled",
+        Done = "done" => "casework.referral.state.done",
     }
 }
 
@@ -61,6 +71,11 @@ pub struct Referral {
     pub campaign: Option<String>,
     #[serde(default)]
     pub campaign_title: Option<String>,
+    /// The service of the catalogue (indexed) and its title when referred.
+    #[serde(default)]
+    pub offer: Option<String>,
+    #[serde(default)]
+    pub offer_title: Option<String>,
     /// The outside body: its name and how to reach it.
     #[serde(default)]
     pub body: String,
@@ -79,13 +94,15 @@ pub struct Referral {
 pub const REFERRALS: Collection<Referral> = Collection::new("referrals");
 
 /// The form's members.
-pub const FIELDS: &[&str] = &["service", "campaign", "name", "contact", "reason"];
+pub const FIELDS: &[&str] = &["service", "campaign", "offer", "name", "contact", "reason"];
 
 /// A referral as the form asks it, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
     pub service: Service,
     pub campaign: Option<(String, String)>,
+    /// The service of the catalogue: its id and title.
+    pub offer: Option<(String, String)>,
     pub body: String,
     pub contact: String,
     pub reason: String,
@@ -100,8 +117,13 @@ fn bounded(input: &Input, field: &str, max: usize, problems: &mut Problems) -> S
 }
 
 /// Reads a referral: the service; for vouchers a campaign among `measures` (id and its
-/// measure); for an outside body its name (and, optionally, how to reach it); the reason.
-pub fn check(input: &Input, measures: &[Doc<Measure>]) -> std::result::Result<Draft, Problems> {
+/// measure); for the catalogue a service among `offers`; for an outside body its name (and,
+/// optionally, how to reach it); the reason.
+pub fn check(
+    input: &Input,
+    measures: &[Doc<Measure>],
+    offers: &[Doc<Offer>],
+) -> std::result::Result<Draft, Problems> {
     let mut problems = Problems::default();
     let service = input.one("service").and_then(Service::parse);
     if service.is_none() {
@@ -113,6 +135,14 @@ pub fn check(input: &Input, measures: &[Doc<Measure>]) -> std::result::Result<Dr
         match measures.iter().find(|m| m.id == id) {
             Some(m) => campaign = Some((m.id.clone(), m.data.title.clone())),
             None => problems.push("campaign", t!("casework.problems.campaign")),
+        }
+    }
+    let mut offer = None;
+    if service == Some(Service::Catalogue) {
+        let id = input.one("offer").unwrap_or_default();
+        match offers.iter().find(|o| o.id == id) {
+            Some(o) => offer = Some((o.id.clone(), o.data.title.clone())),
+            None => problems.push("offer", t!("casework.problems.offer")),
         }
     }
     let (mut body, mut contact) = (String::new(), String::new());
@@ -131,6 +161,7 @@ pub fn check(input: &Input, measures: &[Doc<Measure>]) -> std::result::Result<Dr
         Some(service) if problems.is_empty() => Ok(Draft {
             service,
             campaign,
+            offer,
             body,
             contact,
             reason,
@@ -145,12 +176,17 @@ impl Referral {
         let (campaign, campaign_title) = draft
             .campaign
             .map_or((None, None), |(id, title)| (Some(id), Some(title)));
+        let (offer, offer_title) = draft
+            .offer
+            .map_or((None, None), |(id, title)| (Some(id), Some(title)));
         Self {
             case: case.to_owned(),
             person,
             service: draft.service,
             campaign,
             campaign_title,
+            offer,
+            offer_title,
             body: draft.body,
             contact: draft.contact,
             reason: draft.reason,
@@ -168,7 +204,21 @@ impl Referral {
 
     /// Whether an event may move it from where it stands to `to`.
     fn may_move(&self, to: State) -> bool {
-        use State::{Applied, Granted, NotFunded, Referred, Refused, Started};
+        use State::{
+            Applied, Cancelled, Confirmed, Done, Granted, NotFunded, Referred, Refused, Requested,
+            Started,
+        };
+        if self.service == Service::Catalogue {
+            // A booking of the service: answered, given or cancelled; after a cancellation or
+            // a refusal the person may book again. Done is the end.
+            return matches!(
+                (self.state, to),
+                (Referred, Requested | Confirmed | Refused | Cancelled | Done)
+                    | (Requested, Confirmed | Refused | Cancelled | Done)
+                    | (Confirmed, Done | Cancelled)
+                    | (Cancelled | Refused, Requested | Confirmed)
+            );
+        }
         matches!(
             (self.state, to),
             (Referred, Applied | Granted | Refused | NotFunded)
@@ -231,19 +281,24 @@ pub fn of_case(case: &str) -> Result<Vec<Doc<Referral>>> {
         .fetch_all()
 }
 
-/// The referrals of the person with key `person` to `service` (and `campaign`, for vouchers).
+/// The referrals of the person with key `person` to `service` and, when given, `target`: the
+/// campaign of a vouchers referral, the service of a catalogue referral.
 pub fn of_person(
     person: &str,
     service: Service,
-    campaign: Option<&str>,
+    target: Option<&str>,
 ) -> Result<Vec<Doc<Referral>>> {
     let mut query = REFERRALS.query().filter("person", Cmp::Eq, person).filter(
         "service",
         Cmp::Eq,
         service.key(),
     );
-    if let Some(campaign) = campaign {
-        query = query.filter("campaign", Cmp::Eq, campaign);
+    if let Some(target) = target {
+        let field = match service {
+            Service::Catalogue => "offer",
+            _ => "campaign",
+        };
+        query = query.filter(field, Cmp::Eq, target);
     }
     query.fetch_all()
 }
@@ -256,6 +311,7 @@ mod tests {
         let draft = Draft {
             service,
             campaign: None,
+            offer: None,
             body: String::new(),
             contact: String::new(),
             reason: "r".into(),
@@ -283,5 +339,23 @@ mod tests {
         let mut tutoring = referral(Service::Tutoring);
         assert!(!tutoring.record(State::Started, "u", 1));
         assert!(tutoring.record(State::Declined, "u", 1));
+    }
+
+    #[test]
+    fn a_catalogue_referral_follows_bookings_again_after_a_cancellation_until_done() {
+        let mut r = referral(Service::Catalogue);
+        assert!(!r.advance(State::Applied, "e0", 1), "not a vouchers state");
+        assert!(r.advance(State::Requested, "e1", 1));
+        assert!(r.advance(State::Cancelled, "e2", 2));
+        assert!(r.advance(State::Requested, "e3", 3));
+        assert!(r.advance(State::Refused, "e4", 4));
+        assert!(r.advance(State::Confirmed, "e5", 5));
+        assert!(!r.advance(State::Requested, "e6", 6), "confirmed already");
+        assert!(r.advance(State::Done, "e7", 7));
+        assert!(!r.advance(State::Cancelled, "e8", 8), "done is the end");
+        assert_eq!(r.state, State::Done);
+        // A vouchers referral takes none of the catalogue's states.
+        let mut v = referral(Service::Vouchers);
+        assert!(!v.advance(State::Confirmed, "e1", 1));
     }
 }

@@ -2,7 +2,12 @@
 //! with the same small-cell suppression (a count from 1 to 4 is shown as `< 5`, no totals).
 
 use serde::Serialize;
+use std::collections::HashMap;
+
 use trama_sdk::Result;
+
+use crate::case::CASES;
+use crate::period::Scope;
 
 use crate::outreach::{CONTACTS, Reply};
 use crate::referral::{REFERRALS, Service, State};
@@ -68,14 +73,26 @@ pub fn tables(
     }
 }
 
-/// The tables over every referral and contact of the instance.
-pub fn load() -> Result<Services> {
+/// The tables over the referrals made and the contacts recorded in `scope`'s months, for cases
+/// of its team (a referral's team is its case's).
+pub fn load(scope: &Scope) -> Result<Services> {
+    let teams: HashMap<String, String> = CASES
+        .query()
+        .fetch_all()?
+        .into_iter()
+        .map(|d| (d.id, d.data.team))
+        .collect();
+    let team_of = |case: &str| teams.get(case).map_or("", String::as_str);
     let referrals = REFERRALS.query().fetch_all()?;
     let contacts = CONTACTS.query().fetch_all()?;
     Ok(tables(
-        referrals.iter().map(|d| (d.data.service, d.data.state)),
+        referrals
+            .iter()
+            .filter(|d| scope.covers_at(d.data.referred_at, team_of(&d.data.case)))
+            .map(|d| (d.data.service, d.data.state)),
         contacts
             .into_iter()
+            .filter(|d| scope.covers(&d.data.date, &d.data.team))
             .map(|d| (d.data.case, d.data.campaign, d.data.result)),
     ))
 }
@@ -98,8 +115,8 @@ mod tests {
             .referrals
             .iter()
             .position(|r| r.label == State::Started.label());
-        assert_eq!(t.referrals[granted.unwrap_or(0)].counts, ["6", "0", "0"]);
-        assert_eq!(t.referrals[started.unwrap_or(0)].counts, ["0", "0", "< 5"]);
+        assert_eq!(t.referrals[granted.unwrap_or(0)].counts, ["6", "0", "0", "0"]);
+        assert_eq!(t.referrals[started.unwrap_or(0)].counts, ["0", "0", "0", "< 5"]);
         assert_eq!(t.contacts[0].count, "< 5");
         assert_eq!(t.households_contacted, "< 5");
     }

@@ -1,6 +1,6 @@
 //! Documents on a case file: checked against the instance's types and size (each refusal beside
 //! the field), kept by the kernel, downloaded only by who may see the case — the person only
-//! the shareable ones — and every download audited.
+//! the shareable ones — and every download audited. The kernel keeps them sealed at rest.
 
 use casework::Casework;
 use serde_json::json;
@@ -108,6 +108,12 @@ fn a_document_is_checked_kept_and_downloaded_only_by_who_may_see_the_case() {
         host.audited(&case)
             .contains(&"case.attachment_added".to_owned())
     );
+    // Sealed at rest (`[files] sealed` in plugin.toml): the database holds neither document.
+    for (id, content) in [(&isee, PDF), (&letter, PNG)] {
+        let stored = host.file_at_rest(id).expect("the file is kept");
+        assert_ne!(stored, content, "{id}");
+        assert!(!stored.windows(8).any(|w| content.starts_with(w)), "{id}");
+    }
 
     // The care manager and the team's supervisor download; each download is audited.
     let isee_path = format!("/cases/{case}/attachments/{isee}");

@@ -24,6 +24,7 @@
 //! | [`tutoring`] | `tutoring.lesson_booked`, `…_booking_cancelled`, `…_lesson_cancelled`, `…_attendance_recorded` |
 //! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed` |
 //! | [`surveys`] | `surveys.answered` |
+//! | [`services`] | `services.service_published`, `…_booking_requested`, `…_booking_confirmed`, `…_booking_declined`, `…_booking_cancelled`, `…_booking_done` |
 //! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed`, `…_campaign_published`, `…_application_submitted`, `…_application_decided` |
 //! | [`person`] | (no event of its own) the key that names a person in events instead of their tax code |
 //! | [`hello`] | `hello.greeted` |
@@ -32,6 +33,7 @@ pub mod admissions;
 pub mod hello;
 pub mod person;
 pub mod registry;
+pub mod services;
 pub mod surveys;
 pub mod tutoring;
 pub mod vouchers;
@@ -82,6 +84,12 @@ pub fn schemas() -> Vec<EventSchema> {
         EventSchema::of::<vouchers::CampaignPublished>(),
         EventSchema::of::<vouchers::ApplicationSubmitted>(),
         EventSchema::of::<vouchers::ApplicationDecided>(),
+        EventSchema::of::<services::ServicePublished>(),
+        EventSchema::of::<services::BookingRequested>(),
+        EventSchema::of::<services::BookingConfirmed>(),
+        EventSchema::of::<services::BookingDeclined>(),
+        EventSchema::of::<services::BookingCancelled>(),
+        EventSchema::of::<services::BookingDone>(),
         EventSchema::of::<hello::Greeted>(),
     ]
 }

@@ -38,6 +38,7 @@ mod notice;
 pub mod payment;
 pub mod personal;
 pub mod provider;
+pub mod published;
 pub mod rating;
 pub mod reminders;
 pub mod search;

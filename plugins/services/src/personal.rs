@@ -64,6 +64,7 @@ pub fn erase(_: Request, _: Params) -> Result<Response> {
     let user = identity::require_login()?;
     let mut erased = Erased::default();
     let mut kept = false;
+    crate::published::forget(&user.id)?;
     for doc in owned_by(&BOOKINGS, "person", &user.id)? {
         if doc.data.status != Status::Done {
             delete(&doc)?;

@@ -293,3 +293,32 @@ fn listed_says_whether_the_coordination_table_may_offer_a_plugin() {
         "{fault}"
     );
 }
+
+#[test]
+fn sealed_files_need_the_files_capability() {
+    let territory = Territory::new();
+    territory.plugin(
+        "hello",
+        &plugin_toml("hello", "1.0.0", "[files]\nsealed = true\n"),
+    );
+    let faults = faults(scan(&territory));
+    assert_fault(
+        &faults,
+        "hello/plugin.toml",
+        9,
+        "files.sealed",
+        "add \"files\" to [plugin] capabilities",
+    );
+    let territory = Territory::new();
+    territory.plugin(
+        "hello",
+        &plugin_toml("hello", "1.0.0", "[files]\nsealed = true\n")
+            .replace("\"log\"]", "\"log\", \"files\"]"),
+    );
+    let registry = scan(&territory).expect("a plugin that keeps files may seal them");
+    let found = registry
+        .versions("hello")
+        .next()
+        .map(|package| package.meta.files.sealed);
+    assert_eq!(found, Some(true));
+}

@@ -43,3 +43,21 @@ impl MigrationTrait for Files {
         run_script(manager, &script).await
     }
 }
+
+/// Migration 21: `files.seal_key`, the data key a file was sealed with when its plugin keeps
+/// its files sealed (`[files] sealed = true`, `crate::seal`); `NULL` for a file in clear, as
+/// every file kept before stays.
+pub(super) struct SealedFiles;
+
+impl MigrationName for SealedFiles {
+    fn name(&self) -> &str {
+        "m20261205_000021_sealed_files"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for SealedFiles {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(manager, "ALTER TABLE files ADD COLUMN seal_key BIGINT").await
+    }
+}

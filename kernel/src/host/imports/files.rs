@@ -1,5 +1,7 @@
 //! `files`: the attachments of the request being handled, kept in the instance's database in
-//! the call's own transaction (see [`crate::files`]).
+//! the call's own transaction (see [`crate::files`]); sealed at rest, and opened on read, for a
+//! plugin whose plugin.toml sets `[files] sealed = true` (`PluginContext::files_sealer`). The
+//! interface is the same either way: no WIT change.
 
 use wasmtime::component::{HasSelf, Linker};
 
@@ -53,10 +55,19 @@ impl files::Host for CallState {
         let kept = match self.tx.writer().await {
             Ok((txn, call)) => {
                 let upload = &self.uploads[index];
-                crate::files::insert_in(txn, call, &instance, &plugin, owner.as_deref(), upload)
-                    .await
+                let sealer = self.ctx.files_sealer.as_deref();
+                crate::files::insert_in(
+                    txn,
+                    call,
+                    &instance,
+                    &plugin,
+                    owner.as_deref(),
+                    upload,
+                    sealer,
+                )
+                .await
             }
-            Err(err) => Err(err),
+            Err(err) => Err(err.into()),
         };
         match kept {
             Ok(file) => {
@@ -90,8 +101,15 @@ impl files::Host for CallState {
     }
 
     async fn read(&mut self, id: String) -> wasmtime::Result<Option<Vec<u8>>> {
-        let found =
-            crate::files::read(&self.tx.reader(), &self.ctx.instance, &self.ctx.plugin, &id).await;
+        let sealer = self.ctx.files_sealer.as_deref();
+        let found = crate::files::read(
+            &self.tx.reader(),
+            &self.ctx.instance,
+            &self.ctx.plugin,
+            &id,
+            sealer,
+        )
+        .await;
         match found {
             Ok(found) => Ok(found),
             Err(err) => {

@@ -12,9 +12,12 @@ use super::{ADMINS, SUPERVISORS};
 use crate::access::{STAFF, Staff};
 use crate::case::CASES;
 use crate::config::Settings;
+use crate::period::Scope;
+use crate::service_stats::{self, Services};
 use crate::stats;
 
-fn tables() -> Result<stats::Tables> {
+/// The cases' tables and the referrals' and outreach's, over what `scope` covers.
+fn tables(scope: &Scope) -> Result<(stats::Tables, Services)> {
     let settings = Settings::load()?;
     let cases = CASES.query().fetch_all()?;
     // The first note of each case: notes come oldest first, so the first seen is kept.
@@ -22,30 +25,55 @@ fn tables() -> Result<stats::Tables> {
     for note in crate::note::NOTES.query().order_by("at").fetch_all()? {
         first_notes.entry(note.data.case).or_insert(note.data.at);
     }
-    Ok(stats::tables(
-        cases.iter().map(|d| (d.id.as_str(), &d.data)),
+    let cases = stats::tables(
+        cases
+            .iter()
+            .filter(|d| scope.covers_at(d.data.opened_at, &d.data.team))
+            .map(|d| (d.id.as_str(), &d.data)),
         &settings.needs,
         &first_notes,
-    ))
+    );
+    Ok((cases, service_stats::load(scope)?))
 }
 
-/// `GET /stats` (supervisors, admins)
+/// The scope asked by the query, checked against the instance's care teams.
+fn scope(request: &Request) -> Result<Scope> {
+    Scope::read(request, &Settings::load()?.teams)
+}
+
+/// `GET /stats?from=&to=&team=` (supervisors, admins)
 pub fn stats_page(request: Request, _: Params) -> Result<Response> {
     SUPERVISORS.require(lang(&request))?;
+    let scope = scope(&request)?;
+    let (cases, services) = tables(&scope)?;
     Response::render(
         "stats.html",
-        &json!({ "stats": tables()?, "services": crate::service_stats::load()? }),
+        &json!({
+            "stats": cases,
+            "services": services,
+            // What the filter form shows again: empty for "any".
+            "filter": {
+                "from": scope.from.unwrap_or_default(),
+                "to": scope.to.unwrap_or_default(),
+                "team": scope.team.unwrap_or_default(),
+            },
+            "teams": Settings::load()?.teams,
+        }),
     )
 }
 
-/// `GET /api/stats` (supervisors, admins)
+/// `GET /api/stats?from=&to=&team=` (supervisors, admins)
 pub fn stats_api(request: Request, _: Params) -> Result<Response> {
     SUPERVISORS.require(lang(&request))?;
+    let scope = scope(&request)?;
+    let (cases, services) = tables(&scope)?;
     // The referrals and outreach tables beside the cases' (see `service_stats`).
     let mut answer =
-        serde_json::to_value(tables()?).map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
-    answer["services"] = serde_json::to_value(crate::service_stats::load()?)
+        serde_json::to_value(cases).map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
+    answer["services"] = serde_json::to_value(services)
         .map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
+    answer["scope"] =
+        serde_json::to_value(scope).map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
     Response::json(&answer)
 }
 

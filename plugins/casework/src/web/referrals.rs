@@ -15,6 +15,7 @@ use super::desk::closed;
 use super::file::render;
 use crate::access;
 use crate::case::State as CaseState;
+use crate::catalogue;
 use crate::measure;
 use crate::people;
 use crate::referral::{self, REFERRALS, Referral, Service, State};
@@ -35,6 +36,7 @@ pub fn view(doc: &Doc<Referral>) -> Value {
     let target = match r.service {
         Service::Vouchers => r.campaign_title.clone().unwrap_or_default(),
         Service::Tutoring => String::new(),
+        Service::Catalogue => r.offer_title.clone().unwrap_or_default(),
         Service::Outside if r.contact.is_empty() => r.body.clone(),
         Service::Outside => format!("{} ({})", r.body, r.contact),
     };
@@ -48,6 +50,7 @@ pub fn view(doc: &Doc<Referral>) -> Value {
         "service": r.service,
         "service_label": r.service.label(),
         "campaign": r.campaign,
+        "offer": r.offer,
         "target": target,
         "reason": r.reason,
         "state": r.state,
@@ -65,8 +68,20 @@ pub fn of_case(id: &str) -> Result<Value> {
     ))
 }
 
-/// What the referral form offers: the services and the measures open today.
+/// What the referral form offers: the services, the measures open today and the services of
+/// the catalogue (with their provider, when known).
 pub fn form_choices() -> Result<Value> {
+    let offers: Vec<Value> = catalogue::offered()?
+        .iter()
+        .map(|o| {
+            let text = if o.data.provider.is_empty() {
+                o.data.title.clone()
+            } else {
+                format!("{} ({})", o.data.title, o.data.provider)
+            };
+            json!({ "key": o.id, "text": text })
+        })
+        .collect();
     let campaigns: Vec<Value> = measure::open(clock::today())?
         .iter()
         .map(|m| json!({ "key": m.id, "text": m.data.title }))
@@ -74,11 +89,13 @@ pub fn form_choices() -> Result<Value> {
     Ok(json!({
         "services": choice(&Service::ALL, Service::key, Service::label),
         "campaigns": campaigns,
+        "offers": offers,
     }))
 }
 
 /// `POST /cases/{id}/referrals` (+ `/api/`), staff of the case: `service`, `campaign` (for
-/// vouchers, a measure open today), `name` and `contact` (an outside body), `reason`.
+/// vouchers, a measure open today), `offer` (for the catalogue, one of its services), `name`
+/// and `contact` (an outside body), `reason`.
 pub fn refer(request: Request, params: Params) -> Result<Response> {
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
@@ -86,7 +103,8 @@ pub fn refer(request: Request, params: Params) -> Result<Response> {
     let sub = Submission::read(&request, "referral", referral::FIELDS)?;
     let show = |status, form| render(&id, &user, status, Some(form));
     let open = measure::open(clock::today())?;
-    let draft = match referral::check(&sub.input, &open) {
+    let offers = catalogue::offered()?;
+    let draft = match referral::check(&sub.input, &open, &offers) {
         Ok(draft) => draft,
         Err(problems) => return sub.refused(problems, show),
     };
@@ -105,7 +123,7 @@ pub fn refer(request: Request, params: Params) -> Result<Response> {
     audit::record(
         "case.referred",
         &id,
-        &json!({ "referral": added.id, "service": added.data.service, "campaign": added.data.campaign }),
+        &json!({ "referral": added.id, "service": added.data.service, "campaign": added.data.campaign, "offer": added.data.offer }),
     )?;
     let path = format!("/cases/{id}#referrals");
     sub.done(&json!({ "id": added.id, "state": added.data.state }), &path)

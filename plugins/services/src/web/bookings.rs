@@ -17,6 +17,7 @@ use crate::config::Settings;
 use crate::decide;
 use crate::ics;
 use crate::provider;
+use crate::published;
 use crate::rating;
 use crate::service;
 
@@ -185,7 +186,8 @@ pub fn confirm(request: Request, params: Params) -> Result<Response> {
             } else {
                 None
             };
-            Ok(decide::confirm(&doc.id, &service.data, appointment, now)?)
+            let doc = decide::confirm(&doc.id, &service.data, appointment, now)?;
+            Ok(published::changed(doc, &service)?)
         },
     )
 }
@@ -200,7 +202,7 @@ pub fn decline(request: Request, params: Params) -> Result<Response> {
         Viewer::Provider,
         |_, doc, now| {
             let service = service::load(&doc.data.service)?;
-            Ok(decide::decline(&doc.id, &service.data, now)?)
+            Ok(published::changed(decide::decline(&doc.id, &service.data, now)?, &service)?)
         },
     )
 }
@@ -215,7 +217,7 @@ pub fn done(request: Request, params: Params) -> Result<Response> {
         Viewer::Provider,
         |_, doc, now| {
             let service = service::load(&doc.data.service)?;
-            Ok(decide::done(&doc.id, &service.data, now)?)
+            Ok(published::changed(decide::done(&doc.id, &service.data, now)?, &service)?)
         },
     )
 }
@@ -232,7 +234,7 @@ pub fn cancel(request: Request, params: Params) -> Result<Response> {
             let hours = Settings::load()?.cancel_hours;
             let provider = provider::load(&doc.data.provider)?;
             let service = service::load(&doc.data.service)?;
-            let doc = decide::cancel(doc, hours, now)?;
+            let doc = published::changed(decide::cancel(doc, hours, now)?, &service)?;
             booking::tell_provider(&provider, &service.data, &doc, "cancelled")?;
             Ok(doc)
         },

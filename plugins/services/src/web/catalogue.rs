@@ -9,6 +9,7 @@ use trama_sdk::submit::Submission;
 use trama_sdk::{Result, clock, identity};
 
 use crate::booking;
+use crate::published;
 use crate::config::Settings;
 use crate::provider;
 use crate::rating;
@@ -157,6 +158,7 @@ pub fn book(request: Request, params: Params) -> Result<Response> {
         Ok(doc) => doc,
         Err(err) => return sub.failed(err, show),
     };
+    published::booked(&doc, &service)?;
     let kind = if doc.data.slot.is_some() {
         "booked"
     } else {

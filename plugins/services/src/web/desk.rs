@@ -15,6 +15,7 @@ use trama_sdk::{Error, Result, clock, local, t};
 use crate::booking::{BOOKINGS, Status};
 use crate::config::Settings;
 use crate::provider;
+use crate::published;
 use crate::service::{self, PriceModel, SERVICES};
 use crate::slot;
 
@@ -99,7 +100,7 @@ pub fn publish(request: Request, params: Params) -> Result<Response> {
         Ok(draft) => draft,
         Err(problems) => return sub.refused(problems, show),
     };
-    let doc = service::publish(&provider.id, draft, clock::now_ms())?;
+    let doc = published::service(service::publish(&provider.id, draft, clock::now_ms())?)?;
     sub.done(&json!({ "id": doc.id }), "/provider")
 }
 

@@ -11,6 +11,7 @@ use trama_sdk::{Result, t};
 
 use super::OPERATORS;
 use crate::provider;
+use crate::published;
 use crate::rating;
 use crate::service::{self, SERVICES};
 
@@ -59,7 +60,7 @@ pub fn set_service(request: Request, params: Params) -> Result<Response> {
         Err(problems) => return sub.refused(problems, show),
     };
     let reason = sub.input.one("reason").unwrap_or("");
-    let outcome = service::set_hidden(&id, hidden, reason);
+    let outcome = service::set_hidden(&id, hidden, reason).and_then(published::service);
     sub.answer(
         outcome,
         |doc| sub.done(&json!({ "id": doc.id, "hidden": hidden }), "/operator"),
