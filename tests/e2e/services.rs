@@ -1,21 +1,24 @@
 //! The services catalogue on a real server, for the wiring: the admissions committee accredits
-//! a provider, whose account reaches the catalogue through the events; it publishes a service
-//! and a slot; a citizen finds it without logging in, books, and after the provider confirms
-//! and marks it done, rates it. Each behaviour is proven natively in `plugins/services/tests`.
+//! a provider, whose account reaches the catalogue through the events; it publishes a service,
+//! a photo of it (a form with a file) and a slot; a citizen finds it without logging in, books,
+//! and after the provider confirms and marks it done, rates it. Each behaviour is proven natively in `plugins/services/tests`.
 
 use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value as Json, json};
 
-use crate::support::{Server, TestInstance, add_user, eventually, id, login};
+use crate::support::{Client, Server, TestInstance, add_user, eventually, id, login};
 
 const VAT: &str = "01234567897";
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n";
 
-const PLUGINS: &str = r#"
+/// The catalogue beside the admissions register that accredits its providers.
+pub(crate) const PLUGINS: &str = r#"
 [plugins.services]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock"]
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock", "files"]
 [plugins.services.settings]
 categories = ["Baby sitting", "Sport"]
 
@@ -43,49 +46,8 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     add_user(&instance, "moderatore", "operator");
     let server = Server::start(&[instance.path()]);
     let member = login(&server, "membro").await;
-    member.page(&server, "/p/admissions/committee").await;
     let owner = login(&server, "tata").await;
-    let (status, application) = owner
-        .send_json(&server, Method::POST, "/p/admissions/api/applications", &json!({
-            "legal_name": "Coop Tata Sicura", "legal_form": "association", "tax_code": VAT,
-            "vat_number": VAT, "street": "Via Roma 1", "postcode": "52025", "city": "Monteserra",
-            "province": "AR", "email": "info@tata.example", "phone": "+39 055 123456",
-            "representative_name": "Mario Rossi", "representative_tax_code": "RSSMRA85T10A562S",
-            "categories": ["servizi per l'infanzia"],
-            "services": [{"title": "Baby sitting", "category": "servizi per l'infanzia", "description": "Baby sitter a domicilio la sera"}],
-            "declarations": [1], "ethics_version": "2025-1", "accept_ethics": true,
-        }))
-        .await;
-    assert_eq!(status, 201, "{application}");
-    let (status, vote) = member
-        .send_json(
-            &server,
-            Method::POST,
-            &format!("/p/admissions/api/applications/{}/vote", id(&application)),
-            &json!({"choice": "approve", "reason": "Servizio utile"}),
-        )
-        .await;
-    assert_eq!(
-        (status, &vote["status"]),
-        (200, &json!("approved")),
-        "{vote}"
-    );
-
-    // The accreditation reaches the catalogue: the applicant's account acts for the provider.
-    let arrived = eventually(Duration::from_secs(20), || async {
-        let (_, desk) = owner.get_json(&server, "/p/services/api/provider").await;
-        desk["providers"][0]["card"]["active"] == true
-    })
-    .await;
-    assert!(
-        arrived,
-        "the accreditation did not reach the services catalogue"
-    );
-    let (_, desk) = owner.get_json(&server, "/p/services/api/provider").await;
-    let provider = desk["providers"][0]["card"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let provider = accredited(&server, &member, &owner).await;
     let (status, service) = post(
         &server,
         &owner,
@@ -99,6 +61,43 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     .await;
     assert_eq!(status, 201, "{service}");
     let service = id(&service);
+
+    // A photo from the desk's form with a file: a PDF comes back beside the file field, a text
+    // file posing as an image the kernel refuses before the plugin, a PNG is kept.
+    let upload = format!("/p/services/services/{service}/photos");
+    let refused = owner
+        .post_multipart(
+            &server,
+            &upload,
+            &[("alt", "La sala giochi")],
+            &[("photo", "listino.pdf", "application/pdf", PDF)],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let page = refused.text().await.expect("page");
+    assert!(
+        page.contains(&format!("id=\"ph-file-{service}-error\""))
+            && page.contains("JPEG, PNG, WebP"),
+        "{page}"
+    );
+    let posing = owner
+        .post_multipart(
+            &server,
+            &upload,
+            &[("alt", "La sala giochi")],
+            &[("photo", "sala.png", "image/png", b"<html>")],
+        )
+        .await;
+    assert_eq!(posing.status().as_u16(), 415);
+    let kept = owner
+        .post_multipart(
+            &server,
+            &upload,
+            &[("alt", "La sala giochi")],
+            &[("photo", "sala.png", "image/png", PNG)],
+        )
+        .await;
+    assert_eq!(kept.status().as_u16(), 303);
     let (status, slot) = post(
         &server,
         &owner,
@@ -189,6 +188,17 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     assert!(slot_page.contains("Baby sitting serale"), "{slot_page}");
     let (status, search) = anonymous_page(&server, "/p/services/?q=serale&price=paid").await;
     assert_eq!(status, 200, "{search}");
+    // The photo, on the service's page and as the result's thumbnail, and as an image to anyone.
+    let src = page_photo(&slot_page);
+    assert!(search.contains(&format!("src=\"{src}\"")), "{search}");
+    let image = anonymous.get(server.url(&src)).send().await.expect("photo");
+    assert_eq!(image.status().as_u16(), 200);
+    assert_eq!(crate::support::header(&image, "content-type"), "image/png");
+    assert_eq!(
+        crate::support::header(&image, "x-content-type-options"),
+        "nosniff"
+    );
+    assert_eq!(&image.bytes().await.expect("bytes")[..], PNG);
     for (who, path) in [
         (&anna, format!("/p/services/bookings/{booking}")),
         (&anna, "/p/services/bookings".to_owned()),
@@ -202,13 +212,54 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     }
 }
 
+/// `owner` applies to the admissions register for the cooperative "Coop Tata Sicura" and
+/// `member`, the whole committee, approves it; answers the provider's id in the catalogue, once
+/// the accreditation reached it through the events and `owner`'s account acts for it.
+pub(crate) async fn accredited(server: &Server, member: &Client, owner: &Client) -> String {
+    member.page(server, "/p/admissions/committee").await;
+    let (status, application) = owner
+        .send_json(server, Method::POST, "/p/admissions/api/applications", &json!({
+            "legal_name": "Coop Tata Sicura", "legal_form": "association", "tax_code": VAT,
+            "vat_number": VAT, "street": "Via Roma 1", "postcode": "52025", "city": "Monteserra",
+            "province": "AR", "email": "info@tata.example", "phone": "+39 055 123456",
+            "representative_name": "Mario Rossi", "representative_tax_code": "RSSMRA85T10A562S",
+            "categories": ["servizi per l'infanzia"],
+            "services": [{"title": "Baby sitting", "category": "servizi per l'infanzia", "description": "Baby sitter a domicilio la sera"}],
+            "declarations": [1], "ethics_version": "2025-1", "accept_ethics": true,
+        }))
+        .await;
+    assert_eq!(status, 201, "{application}");
+    let (status, vote) = member
+        .send_json(
+            server,
+            Method::POST,
+            &format!("/p/admissions/api/applications/{}/vote", id(&application)),
+            &json!({"choice": "approve", "reason": "Servizio utile"}),
+        )
+        .await;
+    assert_eq!(
+        (status, &vote["status"]),
+        (200, &json!("approved")),
+        "{vote}"
+    );
+    let arrived = eventually(Duration::from_secs(20), || async {
+        let (_, desk) = owner.get_json(server, "/p/services/api/provider").await;
+        desk["providers"][0]["card"]["active"] == true
+    })
+    .await;
+    assert!(
+        arrived,
+        "the accreditation did not reach the services catalogue"
+    );
+    let (_, desk) = owner.get_json(server, "/p/services/api/provider").await;
+    desk["providers"][0]["card"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// `POST /p/services/api{path}` as `client`.
-async fn post(
-    server: &Server,
-    client: &crate::support::Client,
-    path: String,
-    body: Json,
-) -> (u16, Json) {
+async fn post(server: &Server, client: &Client, path: String, body: Json) -> (u16, Json) {
     client
         .send_json(
             server,
@@ -217,6 +268,19 @@ async fn post(
             &body,
         )
         .await
+}
+
+/// The address of the photo a service's page shows with the words "La sala giochi".
+fn page_photo(page: &str) -> String {
+    let img = page
+        .split("<img ")
+        .find(|tag| tag.contains("alt=\"La sala giochi\""))
+        .unwrap_or_else(|| panic!("no photo on the page: {page}"));
+    img.split("src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the photo's address")
+        .to_owned()
 }
 
 /// A page as a visitor who is not logged in sees it.
