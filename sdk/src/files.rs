@@ -190,6 +190,14 @@ pub fn download(id: &str) -> Result<Response> {
     ))
 }
 
+/// Kept `file` under a name the plugin chooses rather than the one the sender's device gave
+/// it: a picture shown to the public need not tell how its sender's files are named. A 404
+/// when it is no longer kept.
+pub fn download_as(file: &StoredFile, name: impl Into<String>) -> Result<Response> {
+    let body = host::read(&file.id).ok_or_else(|| Error::not_found(t!("sdk.files.not_found")))?;
+    Ok(Response::download(name, file.kind.content_type(), body))
+}
+
 /// Deletes kept file `id`; whether there was one.
 pub fn delete(id: &str) -> Result<bool> {
     host::delete(id).map_err(Error::internal)

@@ -5,6 +5,8 @@
 //! serious or critical accessibility violation. Once per theme: the default one, and the
 //! territorial themes of Borgo Marino (on the example instance `instances/borgo-marino`) and of
 //! Valle Serena. Screenshots and axe reports land in `target/browser-artifacts/<theme>/`.
+//! The other stories (an operator's account, a member of the table, a service from publication
+//! to rating, every role's pages) run their own scripts the same way.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -332,6 +334,48 @@ capabilities = ["store", "settings", "identity", "events", "audit", "log", "cloc
     let (_, table) = member.get_json(&server, "/governance").await;
     let filed = &table["open"][0]["changes"][0];
     assert_eq!(filed["value"], 5, "{table}");
+}
+
+/// A service from publication to rating, the provider and the citizen each in a real browser
+/// (`tests/browser/services.mjs`): the provider the admissions committee accredited publishes a
+/// service and a photo of it from its desk (a PDF refused beside the field), the citizen finds
+/// it by a word, opens it and books a time, the provider confirms it and marks it done once it
+/// has started, and the citizen rates it; every page on the way audited.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_citizen_searches_books_and_rates_a_service_the_provider_gave_in_a_real_browser() {
+    let root = repo_root();
+    let script = browser_tools(&root).with_file_name("services.mjs");
+    let instance = TestInstance::new("browser-services", crate::services::PLUGINS);
+    add_user(&instance, "membro", "committee");
+    add_user(&instance, "tata", "citizen");
+    add_user(&instance, "anna", "citizen");
+    let server = Server::start(&[instance.path()]);
+    let member = login(&server, "membro").await;
+    let owner = login(&server, "tata").await;
+    crate::services::accredited(&server, &member, &owner).await;
+    let args: Vec<String> = ["--provider", "tata", "--citizen", "anna", "--password"]
+        .into_iter()
+        .chain([crate::support::PASSWORD])
+        .map(str::to_owned)
+        .collect();
+    let output = run_script(&script, &server, "services", &args);
+    assert!(output.contains("all passed"), "{output}");
+
+    // What the browsers did is what the catalogue holds: the photo, the rating, the amount.
+    let (_, found) = owner
+        .get_json(&server, "/p/services/api/services?q=serale")
+        .await;
+    let service = &found["services"][0];
+    assert_eq!(service["rating"], 4.0, "{found}");
+    assert_eq!(
+        service["photos"][0]["alt"], "La sala giochi con i tappeti colorati",
+        "{found}"
+    );
+    let anna = login(&server, "anna").await;
+    let (_, mine) = anna.get_json(&server, "/p/services/api/bookings").await;
+    assert_eq!(mine["bookings"][0]["status"], "done", "{mine}");
+    // 12,00 € an hour for half an hour.
+    assert_eq!(mine["bookings"][0]["paid_directly_cents"], 600, "{mine}");
 }
 
 /// Every role of a territory running the four services (the example instance Monteserra), each

@@ -1,7 +1,7 @@
 //! The services catalogue on a real server, for the wiring: the admissions committee accredits
-//! a provider, whose account reaches the catalogue through the events; it publishes a service
-//! and a slot; a citizen finds it without logging in, books, and after the provider confirms
-//! and marks it done, rates it. Each behaviour is proven natively in `plugins/services/tests`.
+//! a provider, whose account reaches the catalogue through the events; it publishes a service,
+//! a photo of it (a form with a file) and a slot; a citizen finds it without logging in, books,
+//! and after the provider confirms and marks it done, rates it. Each behaviour is proven natively in `plugins/services/tests`.
 
 use std::time::Duration;
 
@@ -11,11 +11,14 @@ use serde_json::{Value as Json, json};
 use crate::support::{Client, Server, TestInstance, add_user, eventually, id, login};
 
 const VAT: &str = "01234567897";
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n";
 
-const PLUGINS: &str = r#"
+/// The catalogue beside the admissions register that accredits its providers.
+pub(crate) const PLUGINS: &str = r#"
 [plugins.services]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock", "ledger", "wallet"]
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock", "ledger", "wallet", "files"]
 [plugins.services.settings]
 categories = ["Baby sitting", "Sport"]
 
@@ -45,6 +48,43 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     let member = login(&server, "membro").await;
     let owner = login(&server, "tata").await;
     let (_, service) = accredited_service(&server, &member, &owner, "per_hour", "12").await;
+
+    // A photo from the desk's form with a file: a PDF comes back beside the file field, a text
+    // file posing as an image the kernel refuses before the plugin, a PNG is kept.
+    let upload = format!("/p/services/services/{service}/photos");
+    let refused = owner
+        .post_multipart(
+            &server,
+            &upload,
+            &[("alt", "La sala giochi")],
+            &[("photo", "listino.pdf", "application/pdf", PDF)],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let page = refused.text().await.expect("page");
+    assert!(
+        page.contains(&format!("id=\"ph-file-{service}-error\""))
+            && page.contains("JPEG, PNG, WebP"),
+        "{page}"
+    );
+    let posing = owner
+        .post_multipart(
+            &server,
+            &upload,
+            &[("alt", "La sala giochi")],
+            &[("photo", "sala.png", "image/png", b"<html>")],
+        )
+        .await;
+    assert_eq!(posing.status().as_u16(), 415);
+    let kept = owner
+        .post_multipart(
+            &server,
+            &upload,
+            &[("alt", "La sala giochi")],
+            &[("photo", "sala.png", "image/png", PNG)],
+        )
+        .await;
+    assert_eq!(kept.status().as_u16(), 303);
     let (status, slot) = post(
         &server,
         &owner,
@@ -135,6 +175,17 @@ async fn an_accredited_provider_publishes_a_citizen_books_and_rates() {
     assert!(slot_page.contains("Baby sitting serale"), "{slot_page}");
     let (status, search) = anonymous_page(&server, "/p/services/?q=serale&price=paid").await;
     assert_eq!(status, 200, "{search}");
+    // The photo, on the service's page and as the result's thumbnail, and as an image to anyone.
+    let src = page_photo(&slot_page);
+    assert!(search.contains(&format!("src=\"{src}\"")), "{search}");
+    let image = anonymous.get(server.url(&src)).send().await.expect("photo");
+    assert_eq!(image.status().as_u16(), 200);
+    assert_eq!(crate::support::header(&image, "content-type"), "image/png");
+    assert_eq!(
+        crate::support::header(&image, "x-content-type-options"),
+        "nosniff"
+    );
+    assert_eq!(&image.bytes().await.expect("bytes")[..], PNG);
     for (who, path) in [
         (&anna, format!("/p/services/bookings/{booking}")),
         (&anna, "/p/services/bookings".to_owned()),
@@ -158,6 +209,26 @@ async fn accredited_service(
     model: &str,
     price: &str,
 ) -> (String, String) {
+    let provider = accredited(server, member, owner).await;
+    let (status, service) = post(
+        server,
+        owner,
+        format!("/provider/{provider}/services"),
+        json!({
+            "title": "Baby sitting serale", "description": "Baby sitter qualificate a domicilio",
+            "category": "Baby sitting", "address": "Monteserra", "price_model": model,
+            "price": price, "audience": "bambini 0-10 anni",
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{service}");
+    (provider, id(&service))
+}
+
+/// `owner` applies to the admissions register for the cooperative "Coop Tata Sicura" and
+/// `member`, the whole committee, approves it; answers the provider's id in the catalogue, once
+/// the accreditation reached it through the events and `owner`'s account acts for it.
+pub(crate) async fn accredited(server: &Server, member: &Client, owner: &Client) -> String {
     member.page(server, "/p/admissions/committee").await;
     let (status, application) = owner
         .send_json(server, Method::POST, "/p/admissions/api/applications", &json!({
@@ -195,23 +266,10 @@ async fn accredited_service(
         "the accreditation did not reach the services catalogue"
     );
     let (_, desk) = owner.get_json(server, "/p/services/api/provider").await;
-    let provider = desk["providers"][0]["card"]["id"]
+    desk["providers"][0]["card"]["id"]
         .as_str()
         .unwrap_or_default()
-        .to_owned();
-    let (status, service) = post(
-        server,
-        owner,
-        format!("/provider/{provider}/services"),
-        json!({
-            "title": "Baby sitting serale", "description": "Baby sitter qualificate a domicilio",
-            "category": "Baby sitting", "address": "Monteserra", "price_model": model,
-            "price": price, "audience": "bambini 0-10 anni",
-        }),
-    )
-    .await;
-    assert_eq!(status, 201, "{service}");
-    (provider, id(&service))
+        .to_owned()
 }
 
 /// An employee's company credit pays a booking in the catalogue through the kernel's wallet:
@@ -296,12 +354,7 @@ async fn company_credit_pays_a_booking_through_the_welfare_wallet() {
 }
 
 /// `POST /p/services/api{path}` as `client`.
-async fn post(
-    server: &Server,
-    client: &crate::support::Client,
-    path: String,
-    body: Json,
-) -> (u16, Json) {
+async fn post(server: &Server, client: &Client, path: String, body: Json) -> (u16, Json) {
     client
         .send_json(
             server,
@@ -310,6 +363,19 @@ async fn post(
             &body,
         )
         .await
+}
+
+/// The address of the photo a service's page shows with the words "La sala giochi".
+fn page_photo(page: &str) -> String {
+    let img = page
+        .split("<img ")
+        .find(|tag| tag.contains("alt=\"La sala giochi\""))
+        .unwrap_or_else(|| panic!("no photo on the page: {page}"));
+    img.split("src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the photo's address")
+        .to_owned()
 }
 
 /// A page as a visitor who is not logged in sees it.

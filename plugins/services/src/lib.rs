@@ -2,14 +2,15 @@
 //!
 //! Accredited providers (mirrored from the `admissions` register's events, see [`provider`])
 //! publish services: a category from the instance's taxonomy, the place and opening hours, a
-//! price model in cents, who it is for, individual or shared by a group ([`service`]). Anyone
-//! searches them without logging in ([`search`]); a logged-in person books a seat of a slot or
-//! sends a request ([`booking`]); the provider confirms or declines, the person may cancel until
-//! the deadline the instance sets, and the provider marks it done ([`decide`]). Confirmed
-//! bookings have an `.ics` ([`ics`]) and a reminder the day before ([`reminders`]). A shared
-//! service's group starts at its minimum and everyone is told. After a done booking the person
-//! rates it ([`rating`]); operators hide services and comments. Payment: today the person pays
-//! the provider directly and the amount is recorded ([`payment`], the seam for the wallet).
+//! price model in cents, who it is for, individual or shared by a group ([`service`]), with a
+//! few photos ([`photo`]). Anyone searches them without logging in ([`search`]); a logged-in
+//! person books a seat of a slot or sends a request ([`booking`]); the provider confirms or
+//! declines, the person may cancel until the deadline the instance sets, and the provider
+//! marks it done ([`decide`]). Confirmed bookings have an `.ics` ([`ics`]) and a reminder the
+//! day before ([`reminders`]). A shared service's group starts at its minimum and everyone is
+//! told. After a done booking the person rates it ([`rating`]); operators hide services and
+//! comments. Payment: today the person pays the provider directly and the amount is recorded
+//! ([`payment`], the seam for the wallet).
 //! Paths below are under `/p/services`; every form has its `/api/` twin.
 //!
 //! | route | who | what |
@@ -25,6 +26,8 @@
 //! | `GET /provider` (+ `/api/`) | a provider's account | its desk |
 //! | `POST /provider/{id}/services` | a provider's account | publish a service |
 //! | `POST /services/{id}/slots` | a provider's account | `date`, `start`, `minutes`, `capacity` |
+//! | `POST /services/{id}/photos`, `…/photos/{photo}/remove` | a provider's account | a form with a file: `photo` (JPEG, PNG, WebP), `alt`; remove one ([`photo`]) |
+//! | `GET /services/{id}/photos/{photo}` | whoever may see the service | the image |
 //! | `GET /statements?month=`, `POST /providers/{id}/statements/{month}/paid` | operator | the month's statements; mark one paid (`reference`), audited |
 //! | `GET /api/providers/{id}/statements/{month}`, `GET /providers/{id}/statements/{month}/statement.csv` | operator, the provider's account | a statement, as JSON or CSV ([`settlement`]) |
 //! | `GET /api/mine`, `GET/DELETE /api/personal-data` | the kernel, as the person | `/me`, download and erasure (see [`personal`]) |
@@ -37,6 +40,7 @@ pub mod ics;
 mod notice;
 pub mod payment;
 pub mod personal;
+pub mod photo;
 pub mod provider;
 pub mod published;
 pub mod rating;
@@ -53,7 +57,7 @@ use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, clock};
 
-use web::{bookings, catalogue, desk, operator, statements};
+use web::{bookings, catalogue, desk, operator, photos, statements};
 
 /// The plugin: public so that the native tests can name it.
 #[derive(Default)]
@@ -81,6 +85,9 @@ impl Plugin for Services {
             .get("/api/provider", desk::api)
             .post_twin("/provider/{id}/services", desk::publish)
             .post_twin("/services/{id}/slots", desk::add_slot)
+            .post_twin("/services/{id}/photos", photos::add)
+            .post_twin("/services/{id}/photos/{photo}/remove", photos::remove)
+            .get("/services/{id}/photos/{photo}", photos::image)
             .get("/operator", operator::page)
             .post_twin("/services/{id}/visibility", operator::set_service)
             .post_twin("/bookings/{id}/comment", operator::set_comment)

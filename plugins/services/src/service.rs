@@ -3,6 +3,8 @@
 //! integer cents, who it is for, and whether it is individual or shared by a group (of at most
 //! `size` people, starting once `minimum` have joined; the price is then split among them).
 //!
+//! The provider may show a few photos of it ([`crate::photo`]), each with its alternative text.
+//!
 //! Operators can hide a service (audited, with the reason); a hidden service, or one whose
 //! provider is no longer active, is neither found nor booked.
 
@@ -16,6 +18,7 @@ use trama_sdk::store::{Collection, Doc};
 use trama_sdk::{Error, Result, audit, t};
 
 use crate::config::Settings;
+use crate::photo::{self, Photo};
 use crate::provider::{self, Provider};
 
 pub const SERVICES: Collection<Service> = Collection::new("services");
@@ -75,6 +78,9 @@ pub struct Service {
     pub rating_sum: u32,
     #[serde(default)]
     pub rating_count: u32,
+    /// Its photos in the order the provider added them; the first is the search's thumbnail.
+    #[serde(default)]
+    pub photos: Vec<Photo>,
     pub created_at: i64,
 }
 
@@ -197,6 +203,7 @@ pub fn publish(provider: &str, draft: Draft, now: i64) -> Result<Doc<Service>> {
         hidden_reason: String::new(),
         rating_sum: 0,
         rating_count: 0,
+        photos: Vec::new(),
         created_at: now,
     })?;
     audit::record(
@@ -281,6 +288,7 @@ pub fn view(doc: &Doc<Service>, provider: &Doc<Provider>, lang: Lang) -> Value {
         "hidden_reason": s.hidden_reason,
         "rating": provider::mean(s.rating_sum, s.rating_count),
         "ratings": s.rating_count,
+        "photos": photo::views(&doc.id, &s.photos),
         "provider": provider::card(provider),
     })
 }

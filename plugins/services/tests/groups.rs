@@ -81,6 +81,7 @@ fn shares_add_up_to_the_whole_price() {
         hidden_reason: String::new(),
         rating_sum: 0,
         rating_count: 0,
+        photos: Vec::new(),
         created_at: 0,
     };
     let shares: Vec<i64> = (0..3)

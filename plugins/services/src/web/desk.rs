@@ -1,6 +1,6 @@
-//! The provider's desk: its services (publish one, add slots) and the bookings to confirm,
-//! decline or mark done. Only the account the admissions register links to an active provider
-//! acts for it.
+//! The provider's desk: its services (publish one, add slots and photos) and the bookings to
+//! confirm, decline or mark done. Only the account the admissions register links to an active
+//! provider acts for it.
 
 use serde_json::{Value, json};
 use trama_sdk::http::{Request, Response};
@@ -53,7 +53,13 @@ fn provider_view(doc: &trama_sdk::store::Doc<provider::Provider>, lang: Lang) ->
     }))
 }
 
-fn render(user: &User, lang: Lang, status: u16, form: Option<FormState>) -> Result<Response> {
+/// The desk, with `form` shown again when one was refused.
+pub(super) fn render(
+    user: &User,
+    lang: Lang,
+    status: u16,
+    form: Option<FormState>,
+) -> Result<Response> {
     let providers = provider::of_user(user)?
         .iter()
         .map(|p| provider_view(p, lang))
@@ -62,9 +68,11 @@ fn render(user: &User, lang: Lang, status: u16, form: Option<FormState>) -> Resu
         .iter()
         .map(|m| json!({ "value": m.key(), "label": m.label() }))
         .collect();
+    let settings = Settings::load()?;
     let context = json!({
         "providers": providers,
-        "categories": Settings::load()?.categories,
+        "photo_form": super::photos::form(&settings),
+        "categories": settings.categories,
         "prices": prices,
         "today": local::today(clock::now_ms()).to_string(),
     });

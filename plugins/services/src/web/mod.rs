@@ -4,6 +4,7 @@ pub mod bookings;
 pub mod catalogue;
 pub mod desk;
 pub mod operator;
+pub mod photos;
 pub mod statements;
 
 use trama_sdk::web::Audience;

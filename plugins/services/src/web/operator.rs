@@ -1,5 +1,5 @@
-//! The operator's page: every service (hide one, with the reason, or show it again) and the
-//! rating comments to moderate. Both actions are audited.
+//! The operator's page: every service with its photos (hide one, with the reason, or show it
+//! again) and the rating comments to moderate. Both actions are audited.
 
 use serde_json::json;
 use trama_sdk::http::{Request, Response};
