@@ -21,14 +21,16 @@
 //! |---|---|
 //! | [`admissions`] | `admissions.provider_accredited`, `…_suspended`, `…_revoked`, `…_expired` |
 //! | [`registry`] | (no event of its own) the provider register mirrored from the admissions events |
-//! | [`tutoring`] | `tutoring.lesson_booked`, `…_booking_cancelled`, `…_lesson_cancelled`, `…_attendance_recorded` |
+//! | [`tutoring`] | `tutoring.lesson_booked`, `…_booking_cancelled`, `…_lesson_cancelled`, `…_attendance_recorded`, `…_path_completed` (a before/after outcome) |
 //! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed` |
 //! | [`surveys`] | `surveys.answered` |
+//! | [`casework`] | `casework.case_reviewed` (a before/after outcome) |
 //! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed`, `…_campaign_published`, `…_application_submitted`, `…_application_decided` |
 //! | [`person`] | (no event of its own) the key that names a person in events instead of their tax code |
 //! | [`hello`] | `hello.greeted` |
 
 pub mod admissions;
+pub mod casework;
 pub mod hello;
 pub mod person;
 pub mod registry;
@@ -76,6 +78,7 @@ pub fn schemas() -> Vec<EventSchema> {
         EventSchema::of::<tutoring::BookingCancelled>(),
         EventSchema::of::<tutoring::LessonCancelled>(),
         EventSchema::of::<tutoring::AttendanceRecorded>(),
+        EventSchema::of::<tutoring::PathCompleted>(),
         EventSchema::of::<vouchers::VoucherIssued>(),
         EventSchema::of::<vouchers::VoucherRedeemed>(),
         EventSchema::of::<surveys::SurveyAnswered>(),
@@ -83,5 +86,6 @@ pub fn schemas() -> Vec<EventSchema> {
         EventSchema::of::<vouchers::ApplicationSubmitted>(),
         EventSchema::of::<vouchers::ApplicationDecided>(),
         EventSchema::of::<hello::Greeted>(),
+        EventSchema::of::<casework::CaseReviewed>(),
     ]
 }
