@@ -178,7 +178,9 @@ mod tests {
         let opened = 1_796_115_600_000;
         assert_eq!(months_between(opened, opened + 30 * day), 0);
         assert_eq!(months_between(opened, opened + 31 * day), 1);
-        assert_eq!(months_between(opened, opened + 90 * day), 2);
+        // 28 February 2027, then 1 March.
+        assert_eq!(months_between(opened, opened + 89 * day), 2);
+        assert_eq!(months_between(opened, opened + 90 * day), 3);
         assert_eq!(months_between(opened + day, opened), 0);
     }
 
