@@ -17,6 +17,7 @@
 //! | [`ledger`] | money in integer cents: accounts, idempotent transfers that never overdraw (host API 1.1); purses offered to a person's wallet (1.10) |
 //! | [`personal_data`] | the person's data for "download my data" and its erasure, through the `personal_data` route |
 //! | [`payout`] | paying out what an owed account holds, once per request id, with the payment's record |
+//! | [`budget`] | measures the coordination table funds: the `[budget]` routes' types, allocations taken once per key |
 //! | [`notify`] | messages to people through the kernel's outbox, sent once per key (host API 1.2) |
 //! | [`events`] | publishing and receiving named events |
 //! | [`audit`] | the instance's tamper-evident log of changes |
@@ -25,6 +26,7 @@
 //! | [`code`] | codes people type (Crockford base 32), created unique; secret tokens |
 //! | [`claim`] | one-time claim codes that link an account to a record |
 //! | [`quota`] | "at most N per month per person", atomic with the write it limits |
+//! | [`scale`] | ordinal scales a territory words in its settings (a household's situation, a pupil's marks), read from forms |
 //! | [`protocol`] | protocol numbers (`2026/000123`) from the instance's register, for a receipt (host API 1.8) |
 //! | [`seal`] | text kept encrypted at rest (a care manager's sensitive notes), with keys held outside the database (host API 1.9) |
 //! | [`wallet`] | the person's welfare wallet: spending the purses other plugins offer them (their public and company credit) on what they book, with their consent (host API 1.10) |
@@ -128,6 +130,7 @@ pub mod bindings;
 pub mod allocator;
 pub mod audit;
 pub mod availability;
+pub mod budget;
 pub mod checked;
 pub mod choices;
 pub mod claim;
@@ -157,6 +160,7 @@ mod plugin;
 pub mod protocol;
 pub mod quota;
 pub mod router;
+pub mod scale;
 pub mod seal;
 pub mod settings;
 pub mod stats;

@@ -2,8 +2,9 @@
 //! put in, the table proposes to allocate part of it to a voucher campaign (refused before the
 //! vote when it cannot be done, each reason beside its field), approves it, and the money moves
 //! once — on one node, and on two nodes sharing PostgreSQL, even when the proposal is applied
-//! a second time — and the budget page, its JSON and its CSV show the figures exactly. A
-//! broken `[budget]` is a fault at its line; the plugin's kernel-only routes are nobody else's.
+//! a second time — and the budget page, its JSON and its CSV show the figures exactly. The
+//! tutoring service is a measure too: money allocated to it is its budget. A broken `[budget]`
+//! is a fault at its line; the plugin's kernel-only routes are nobody else's.
 
 use std::path::Path;
 
@@ -322,6 +323,53 @@ async fn an_approved_allocation_moves_the_money_once_and_the_budget_shows_it() {
         String::from_utf8_lossy(&output.stderr)
     );
     let _ = number;
+    server.kill();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_table_allocates_money_to_the_tutoring_service() {
+    build_named_plugins(&["tutoring"]);
+    let tutoring = crate::tutoring::manifest("hourly_rate_cents = 2500\n");
+    let instance = TestInstance::new("budget-doposcuola", &format!("{tutoring}{FUNDERS}"));
+    people(instance.path());
+    let server = Server::start(&[instance.path()]);
+    let admin = login(&server, "admin").await;
+    assert_eq!(deposit(&admin, &server, "3.000,00", "form-1").await, 303);
+    let comune = login(&server, "comune").await;
+    let (status, page) = comune.page(&server, "/governance").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Doposcuola di Prova"), "the service is offered: {page}");
+
+    let (status, location) = propose(&comune, &server, "tutoring/doposcuola", "2.000,00").await;
+    assert_eq!(status, 303, "{location}");
+    let number = location.rsplit('/').next().expect("number").to_owned();
+    for user in ["comune", "coop"] {
+        let member = login(&server, user).await;
+        let status = member
+            .post_form(
+                &server,
+                &format!("/governance/proposals/{number}/vote"),
+                &[("choice", "approve")],
+            )
+            .await
+            .status()
+            .as_u16();
+        assert_eq!(status, 303);
+    }
+    let applied = settled(&comune, &server, &number).await;
+    assert_eq!(applied["status"], "applied", "{applied}");
+
+    let (status, budget) = comune.get_json(&server, "/governance/budget").await;
+    assert_eq!(status, 200, "{budget}");
+    let service = budget["measures"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["plugin"] == "tutoring"))
+        .unwrap_or_else(|| panic!("the service is a measure: {budget}"));
+    assert_eq!(service["id"], "doposcuola", "{budget}");
+    assert_eq!(service["cents"]["allocated"], 200_000, "{budget}");
+    assert_eq!(service["cents"]["budget"], 200_000, "what the table gave it");
+    assert_eq!(service["cents"]["committed"], 0, "no lesson yet");
+    assert_eq!(budget["funders"][0]["cents"]["available"], 100_000);
     server.kill();
 }
 

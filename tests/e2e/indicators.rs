@@ -3,14 +3,16 @@
 //! definition, and only validated ones reach the public page and the open data, where a figure
 //! about fewer than five people is suppressed; a changed definition is unpublished until
 //! validated again; the cooperative's administrators see every territory in the fleet report,
-//! nobody else and on no other host.
+//! nobody else and on no other host. A before/after outcome (the households casework found
+//! better off at a review than at intake) computed by the kernel from the events matches the
+//! plugin's own count, and Monteserra's manifest declares its outcomes and satisfaction.
 
 use serde_json::{Value as Json, json};
 
 use crate::many::Visitor;
 use crate::support::{
-    Client, HELLO, Plugin, Server, TestInstance, VOUCHERS, add_user, cache_dir, eventually, login,
-    sign_up, today_plus, write_named_instance,
+    Client, HELLO, Plugin, Server, TestInstance, VOUCHERS, accept_privacy, add_user, cache_dir,
+    eventually, login, sign_up, today_plus, write_named_instance,
 };
 use crate::vouchers::{ANNA, BRUNO, CARLA, DARIO, ELENA};
 
@@ -346,4 +348,130 @@ async fn indicators_match_the_plugin_are_validated_by_the_committee_and_publishe
         (200, &json!([])),
         "collina validated nothing"
     );
+}
+
+const CASEWORK_OUTCOME: &str = r#"
+[plugins.casework]
+version = "^1.0"
+capabilities = ["store", "settings", "identity", "audit", "seal", "notify", "files", "events"]
+
+[indicators.nuclei-migliorati]
+title = { it = "Nuclei in condizione migliore che all'accoglienza" }
+kind = "outcome"
+event = "casework.case_reviewed"
+aggregate = "improved"
+before = "before"
+after = "after"
+unit = "households"
+target = 4
+period = "monthly"
+"#;
+
+/// Valid codici fiscali of six people.
+const CODES: [&str; 6] = [
+    "RSSMRA80A01H501U",
+    "VRDGPP80A01H501U",
+    "BNCLRA85C41H501M",
+    "FRRLCU90D15H501G",
+    "GLLSFN75E20H501Y",
+    "MRNPLA70H10H501A",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_before_after_outcome_computed_from_casework_events_matches_the_plugins_count() {
+    let instance = TestInstance::new("esiti", CASEWORK_OUTCOME);
+    add_user(&instance, "carla", "care_manager");
+    add_user(&instance, "amministra", "admin");
+    let server = Server::start(&[instance.path()]);
+    let carla = login(&server, "carla").await;
+    accept_privacy(&carla, &server).await;
+    let admin = login(&server, "amministra").await;
+    accept_privacy(&admin, &server).await;
+
+    // Six households assessed "Critica" (2 of 5) at intake; at their review five are better
+    // off, one is worse.
+    for (i, code) in CODES.into_iter().enumerate() {
+        let (status, case) = carla
+            .send_json(
+                &server,
+                reqwest::Method::POST,
+                "/p/casework/api/cases",
+                &json!({
+                    "name": format!("Persona {i}"),
+                    "tax_code": code,
+                    "needs": ["Casa e abitare"],
+                    "team": "Équipe Nord",
+                    "consent": "yes",
+                    "situation": 2,
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{case}");
+        let id = case["id"].as_str().expect("a case id");
+        let (status, review) = carla
+            .send_json(
+                &server,
+                reqwest::Method::POST,
+                &format!("/p/casework/api/cases/{id}/reviews"),
+                &json!({
+                    "note": "Verifica del progetto",
+                    "plan": "on_track",
+                    "situation": if i < 5 { 4 } else { 1 },
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{review}");
+        assert_eq!(review["before"], 2, "{review}");
+    }
+
+    // The plugin's own count, as supervisors read it.
+    let (status, outcomes) = admin.get_json(&server, "/p/casework/api/outcomes").await;
+    assert_eq!(status, 200, "{outcomes}");
+    let month = &outcomes["months"][0];
+    let count = |key: &str| month[key].as_str().and_then(|n| n.parse::<i64>().ok());
+    assert_eq!((count("improved"), count("compared")), (Some(5), Some(6)), "{outcomes}");
+
+    // The kernel's, from the events: the same month, the same figures.
+    let (status, dashboard) = admin.get_json(&server, "/governance/indicators").await;
+    assert_eq!(status, 200, "{dashboard}");
+    let better = find(&dashboard, "nuclei-migliorati").expect("the indicator");
+    let kernel = this_month(better);
+    assert_eq!(kernel["month"], month["month"], "{better}");
+    assert_eq!(kernel["total"]["value"], 5, "{better}");
+    assert_eq!(kernel["total"]["subjects"], 6, "{better}");
+    assert_eq!(kernel["total"]["shown"], "5 su 6", "{better}");
+    assert_eq!(kernel["met"], true, "the target is 4 households a month");
+}
+
+/// Monteserra's manifest as shipped checks, with an outcome of casework and the share of
+/// satisfied answers to its questionnaires among its indicators.
+#[test]
+fn monteserra_measures_outcomes_and_satisfaction() {
+    let monteserra = TestInstance::example("monteserra");
+    let checked = match trama_manifest::check(monteserra.path()) {
+        Ok(checked) => checked,
+        Err(faults) => panic!("instances/monteserra/instance.toml: {faults}"),
+    };
+    let indicators = &checked.manifest.indicators.indicators;
+    let better = &indicators["nuclei-migliorati"];
+    assert_eq!(better.event, "casework.case_reviewed");
+    assert_eq!(
+        better.aggregate,
+        trama_manifest::Aggregate::Improved {
+            before: "before".into(),
+            after: "after".into()
+        }
+    );
+    assert!(better.target > 0);
+    assert_eq!(indicators["voti-migliorati"].event, "tutoring.path_completed");
+    let satisfied = &indicators["soddisfazione"];
+    assert_eq!(satisfied.event, "surveys.answered");
+    assert_eq!(
+        satisfied.aggregate,
+        trama_manifest::Aggregate::AtLeast {
+            field: "score".into(),
+            min: 4
+        }
+    );
+    assert!(satisfied.target > 0);
 }

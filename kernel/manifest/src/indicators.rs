@@ -6,7 +6,7 @@
 //! title = { it = "Famiglie sostenute con buoni spesa", en = "Families given vouchers" }
 //! kind = "output"                     # output | outcome
 //! event = "vouchers.voucher_issued"   # an event an enabled plugin publishes
-//! aggregate = "count"                 # count | count_distinct | sum | improved
+//! aggregate = "count"                 # count | count_distinct | sum | improved | at_least
 //! group_by = "isee_band"              # optional: one series per value of this field
 //! unit = "households"                 # people | households | organisations | euro | hours | items
 //! target = 40                         # per month, in the unit
@@ -21,6 +21,13 @@
 //! aggregate = "improved"              # events whose `after` is above their `before`
 //! before = "grade_before"
 //! after = "grade_after"
+//!
+//! [indicators.soddisfatti]
+//! kind = "outcome"
+//! event = "surveys.answered"
+//! aggregate = "at_least"              # events whose `field` is at least `min`
+//! field = "score"
+//! min = 4
 //! ```
 //!
 //! What an indicator says depends on every key but its titles' wording only in part, so its
@@ -66,6 +73,9 @@ pub enum Aggregate {
     /// How many events carry an `after` value above their `before` value: a before/after
     /// outcome (a grade at the start and at the end of tutoring).
     Improved { before: String, after: String },
+    /// How many events carry an integer `field` of at least `min`, out of those that carry it:
+    /// the answers satisfied (a score of 4 or 5 out of 5, the "top two boxes").
+    AtLeast { field: String, min: i64 },
 }
 
 impl Aggregate {
@@ -75,6 +85,7 @@ impl Aggregate {
             Self::CountDistinct { .. } => "count_distinct",
             Self::Sum { .. } => "sum",
             Self::Improved { .. } => "improved",
+            Self::AtLeast { .. } => "at_least",
         }
     }
 }
@@ -195,6 +206,8 @@ struct RawIndicator {
     before: Option<String>,
     #[serde(default)]
     after: Option<String>,
+    #[serde(default)]
+    min: Option<i64>,
     #[serde(default)]
     group_by: Option<String>,
     unit: String,
@@ -330,11 +343,38 @@ fn read_one(
                 .zip(after)
                 .map(|(before, after)| Aggregate::Improved { before, after })
         }
+        "at_least" => {
+            let field = field_named("field", &raw.field, &mut push);
+            let min = match raw.min {
+                Some(min) if (-1_000_000_000..=1_000_000_000).contains(&min) => Some(min),
+                Some(min) => {
+                    push(
+                        "min",
+                        format!(
+                            "indicator `{id}`: min = {min} is out of range: a whole number between -1000000000 and 1000000000"
+                        ),
+                    );
+                    None
+                }
+                None => {
+                    push(
+                        "min",
+                        format!(
+                            "indicator `{id}` with aggregate = \"at_least\" needs `min`, the least value an event counts with (such as min = 4 for a score of 4 or 5)"
+                        ),
+                    );
+                    None
+                }
+            };
+            field
+                .zip(min)
+                .map(|(field, min)| Aggregate::AtLeast { field, min })
+        }
         other => {
             push(
                 "aggregate",
                 format!(
-                    "indicator `{id}`: {other:?} is not an aggregate: write \"count\", \"count_distinct\", \"sum\" or \"improved\""
+                    "indicator `{id}`: {other:?} is not an aggregate: write \"count\", \"count_distinct\", \"sum\", \"improved\" or \"at_least\""
                 ),
             );
             None
@@ -344,11 +384,19 @@ fn read_one(
     let extra = match &aggregate {
         Some(Aggregate::Count) => unused("field", raw.field.is_some())
             .or(unused("before", raw.before.is_some()))
-            .or(unused("after", raw.after.is_some())),
+            .or(unused("after", raw.after.is_some()))
+            .or(unused("min", raw.min.is_some())),
         Some(Aggregate::CountDistinct { .. } | Aggregate::Sum { .. }) => {
+            unused("before", raw.before.is_some())
+                .or(unused("after", raw.after.is_some()))
+                .or(unused("min", raw.min.is_some()))
+        }
+        Some(Aggregate::Improved { .. }) => {
+            unused("field", raw.field.is_some()).or(unused("min", raw.min.is_some()))
+        }
+        Some(Aggregate::AtLeast { .. }) => {
             unused("before", raw.before.is_some()).or(unused("after", raw.after.is_some()))
         }
-        Some(Aggregate::Improved { .. }) => unused("field", raw.field.is_some()),
         None => None,
     };
     if let Some(name) = extra {
@@ -435,7 +483,7 @@ fn read_one(
 
 /// Checks each indicator's event against the plugins `plugins` enables: the event must be one
 /// an enabled plugin publishes, and each field it reads a property of that event's schema (an
-/// integer for a sum or a before/after pair).
+/// integer for a sum, a before/after pair or a threshold).
 pub(crate) fn check_events(
     section: &IndicatorsSection,
     plugins: &[ResolvedPlugin],
@@ -502,6 +550,7 @@ pub(crate) fn check_events(
                 check("before", before, true);
                 check("after", after, true);
             }
+            Aggregate::AtLeast { field, .. } => check("field", field, true),
         }
         if let Some(group) = &indicator.group_by {
             check("group_by", group, false);

@@ -18,6 +18,10 @@
 //! the same measure twice, taken at the start and at the end, as two integer fields; an
 //! `improved` indicator counts the events whose `after` is above their `before`, out of those
 //! that carry both (its subjects).
+//!
+//! Satisfaction: an `at_least` indicator counts the events whose field reaches a threshold (a
+//! questionnaire's score of 4 or more out of 5), out of those that carry it (its subjects), so
+//! the share satisfied is its value over its subjects.
 
 pub mod validation;
 
@@ -179,6 +183,14 @@ pub fn compute(indicator: &Indicator, events: &[(i64, Json)], now_ms: i64) -> Se
                 if let (Some(b), Some(a)) = (integer(payload, before), integer(payload, after)) {
                     cell.subjects += 1;
                     if a > b {
+                        cell.value += 1;
+                    }
+                }
+            }
+            Aggregate::AtLeast { field, min } => {
+                if let Some(value) = integer(payload, field) {
+                    cell.subjects += 1;
+                    if value >= *min {
                         cell.value += 1;
                     }
                 }

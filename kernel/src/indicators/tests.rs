@@ -127,6 +127,41 @@ fn improved_counts_those_whose_after_is_above_their_before_out_of_those_with_bot
 }
 
 #[test]
+fn at_least_counts_those_reaching_the_threshold_out_of_those_with_the_field() {
+    let events = vec![
+        (MID_NOVEMBER, json!({ "score": 5, "service": "tutoring" })),
+        (MID_NOVEMBER, json!({ "score": 4, "service": "tutoring" })),
+        (MID_NOVEMBER, json!({ "score": 3, "service": "tutoring" })),
+        (MID_NOVEMBER, json!({ "score": 1, "service": "services" })),
+        (MID_NOVEMBER, json!({ "service": "services" })),
+    ];
+    let satisfied = Aggregate::AtLeast {
+        field: "score".into(),
+        min: 4,
+    };
+    let series = compute(
+        &indicator(satisfied, Some("service"), Unit::People),
+        &events,
+        MID_NOVEMBER,
+    );
+    assert_eq!(
+        series.cell("2026-11", "tutoring"),
+        Cell {
+            value: 2,
+            subjects: 3
+        }
+    );
+    assert_eq!(
+        series.total("2026-11"),
+        Cell {
+            value: 2,
+            subjects: 4
+        },
+        "an answer without a score is no subject"
+    );
+}
+
+#[test]
 fn a_cell_is_small_with_one_to_four_subjects_only() {
     let cell = |subjects| Cell {
         value: 100,

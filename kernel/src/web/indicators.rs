@@ -16,7 +16,7 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Value as Json, json};
-use trama_manifest::{Indicator, Unit};
+use trama_manifest::{Aggregate, Indicator, Unit};
 
 use super::chart::{self, Bar};
 use super::pages::page;
@@ -127,11 +127,26 @@ pub(super) fn view(words: &Words<'_>, figures: &Figures, public: bool) -> Json {
     let unit = indicator.unit;
     let target = indicator.target.saturating_mul(unit.scale());
     let grouped = indicator.group_by.is_some();
+    // An outcome counted out of its subjects (improved, at least) is shown as "5 of 6".
+    let out_of = matches!(
+        indicator.aggregate,
+        Aggregate::Improved { .. } | Aggregate::AtLeast { .. }
+    );
     let cell_json = |cell: &Cell, hidden: bool| {
         if hidden {
             json!({ "value": null, "shown": words.say("indicators.suppressed", &[]), "suppressed": true, "subjects": null })
         } else {
-            json!({ "value": cell.value, "shown": shown(words, unit, cell.value), "suppressed": false, "subjects": cell.subjects })
+            let mut text = shown(words, unit, cell.value);
+            if out_of && cell.subjects > 0 {
+                text = words.say(
+                    "indicators.out_of",
+                    &[
+                        ("value", text),
+                        ("subjects", shown(words, unit, cell.subjects)),
+                    ],
+                );
+            }
+            json!({ "value": cell.value, "shown": text, "suppressed": false, "subjects": cell.subjects })
         }
     };
     let mut months = Vec::new();

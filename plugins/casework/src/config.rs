@@ -22,6 +22,10 @@ pub struct Settings {
     /// The largest document, in KiB.
     #[serde(default = "attachment_max_kb")]
     pub attachment_max_kb: u32,
+    /// The levels of the household's situation, gravest first (see [`crate::situation`]);
+    /// empty: situations are not assessed.
+    #[serde(default = "situation_scale")]
+    pub situation_scale: Vec<String>,
 }
 
 fn review_days() -> u32 {
@@ -34,6 +38,19 @@ fn attachment_kinds() -> Vec<String> {
 
 fn attachment_max_kb() -> u32 {
     5120
+}
+
+/// The scale of `plugin.toml`, for settings stored before it existed.
+fn situation_scale() -> Vec<String> {
+    [
+        "Grave: bisogni primari non coperti",
+        "Critica: difficoltà in più ambiti della vita",
+        "Fragile: equilibrio precario, a rischio",
+        "Stabile con il sostegno dei servizi",
+        "Autonoma: il nucleo fa da sé",
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 impl Settings {
@@ -64,6 +81,7 @@ impl Settings {
             review_days: review_days(),
             attachment_kinds: attachment_kinds(),
             attachment_max_kb: attachment_max_kb(),
+            situation_scale: situation_scale(),
         }
     }
 }

@@ -15,7 +15,7 @@
 //! | route | who | what |
 //! |---|---|---|
 //! | `GET /` | logged in | the desk: the intake form and the care manager's cases; a supervisor's teams' cases; the person's own case |
-//! | `POST /cases`, `POST /api/cases` | care manager | intake (`name, tax_code, phone, email, address, household, needs, team, care_manager, consent`); `201` `{id}` |
+//! | `POST /cases`, `POST /api/cases` | care manager | intake (`name, tax_code, phone, email, address, household, needs, team, care_manager, consent`, optional `situation`); `201` `{id}` |
 //! | `GET /cases/{id}`, `GET /api/cases/{id}` | assigned, supervisor, the person | the file (the person: a summary without sensitive notes); audited |
 //! | `POST /cases/{id}/notes` (+ `/api/`) | assigned, supervisor | a note (`text`, `sensitive`) |
 //! | `POST /cases/{id}/goals` (+ `/api/`) | assigned, supervisor | a goal of the plan (`text`) |
@@ -24,10 +24,11 @@
 //! | `POST /cases/{id}/close` (+ `/api/`) | assigned, supervisor | closure (`outcome`, `note`) |
 //! | `POST /cases/{id}/assign` (+ `/api/`) | a supervisor of the case's team | another care manager (`care_manager`, a username) and/or team (`team`); audited |
 //! | `POST /cases/{id}/review-date` (+ `/api/`) | assigned, supervisor | the next review of the plan (`date`); audited |
-//! | `POST /cases/{id}/reviews` (+ `/api/`) | assigned, supervisor | a review (`note`, `plan`, `next`); sets the next date; audited |
+//! | `POST /cases/{id}/reviews` (+ `/api/`) | assigned, supervisor | a review (`note`, `plan`, `next`, `situation`); sets the next date; publishes `casework.case_reviewed` (before/after, see [`situation`]); audited |
 //! | `POST /cases/{id}/attachments` (+ `/api/`) | assigned, supervisor | a document (form with files: `file`, `title`, `shareable`); audited |
 //! | `GET /cases/{id}/attachments/{file}` | who sees the case (the person: shareable ones) | the document; every download audited |
 //! | `GET /stats`, `GET /api/stats` | supervisor, admin | cases by need and by outcome, referrals, outreach; `from`, `to` (`YYYY-MM`, Rome) and `team` narrow them (see [`period`]); counts under 5 shown as `< 5` |
+//! | `GET /outcomes`, `GET /api/outcomes` | supervisor, admin | reviews compared with the situation at intake, by month: improved, unchanged, worse (see [`situation`]); the page shows counts under 5 as `< 5` |
 //! | `GET /staff`, `POST /staff` (+ `/api/`) | admin | care teams of staff (`username`, `teams`) |
 //! | `GET /ask` | logged in | the person's online request for help, and the state of theirs |
 //! | `POST /requests`, `POST /api/requests` | logged in | a request (`name, tax_code, phone, email, address, household, needs, text, consent`; the code comes from SPID/CIE when asserted); `201` `{id}` |
@@ -62,6 +63,7 @@ pub mod referral;
 pub mod request;
 pub mod review;
 pub mod service_stats;
+pub mod situation;
 pub mod stats;
 mod web;
 
@@ -72,8 +74,8 @@ use trama_sdk::twin::Twins;
 use trama_sdk::{Plugin, Result};
 
 use web::{
-    admin, attachments, desk, file, outreach as reach, profile as means, referrals, requests,
-    reviews,
+    admin, attachments, desk, file, outcomes, outreach as reach, profile as means, referrals,
+    requests, reviews,
 };
 
 /// The plugin: public so that the native tests can name it.
@@ -107,6 +109,8 @@ impl Plugin for Casework {
             .get("/outreach/{campaign}", reach::households_page)
             .get("/api/outreach/{campaign}", reach::households_api)
             .post_twin("/outreach/{campaign}/contacts", reach::record_contact)
+            .get("/outcomes", outcomes::page)
+            .get("/api/outcomes", outcomes::api)
             .get("/stats", admin::stats_page)
             .get("/api/stats", admin::stats_api)
             .get("/staff", admin::staff_page)

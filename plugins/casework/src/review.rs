@@ -16,7 +16,8 @@ use trama_sdk::notify::{self, Notification};
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Result, audit, choices, local, t};
 
-use crate::case::{CASES, State};
+use crate::case::{CASES, Case, State};
+use crate::situation::{self, Scale};
 use crate::web::BASE;
 
 choices! {
@@ -49,6 +50,14 @@ pub struct Review {
     pub plan: PlanState,
     /// The next review it set, `YYYY-MM-DD`.
     pub next: String,
+    /// The household's situation assessed at this review (see [`crate::situation`]); `None`
+    /// when the scale is off, and in reviews recorded before assessments existed.
+    #[serde(default)]
+    pub situation: Option<u8>,
+    /// The baseline it was compared with, when there was one: then `casework.case_reviewed`
+    /// was published with both.
+    #[serde(default)]
+    pub before: Option<u8>,
 }
 
 pub const REVIEWS: Collection<Review> = Collection::new("reviews");
@@ -114,13 +123,25 @@ pub fn check_date(
     Some(date)
 }
 
-/// A review once checked: the note, the plan's state and the next date (`review_days` ahead
-/// when none is given).
+/// A review once checked.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub note: String,
+    pub plan: PlanState,
+    /// The next review.
+    pub next: Date,
+    /// The household's situation, on the scale (`None` when the scale is off).
+    pub situation: Option<u8>,
+}
+
+/// A review once checked: the note, the plan's state, the next date (`review_days` ahead
+/// when none is given) and the situation on `scale` (required while it is on).
 pub fn check(
     input: &Input,
     now_ms: i64,
     review_days: u32,
-) -> std::result::Result<(String, PlanState, Date), Problems> {
+    scale: &Scale,
+) -> std::result::Result<Checked, Problems> {
     let mut problems = Problems::default();
     let note = input.one("note").unwrap_or_default().trim().to_owned();
     if note.is_empty() {
@@ -136,34 +157,63 @@ pub fn check(
         Some(text) if !text.is_empty() => check_date(input, "next", now_ms, &mut problems),
         _ => Some(days_ahead(now_ms, review_days)),
     };
+    let situation = situation::read(scale, input, "situation", true, &mut problems);
     match (plan, next) {
-        (Some(plan), Some(next)) if problems.is_empty() => Ok((note, plan, next)),
+        (Some(plan), Some(next)) if problems.is_empty() => Ok(Checked {
+            note,
+            plan,
+            next,
+            situation,
+        }),
         _ => Err(problems),
     }
 }
 
 /// Records a review of `case` and schedules the next; audited as `case.reviewed` (with the
-/// plan's state and the next date, never the note).
+/// plan's state, the next date and the situation, never the note). An assessed review of a
+/// case with a baseline publishes `casework.case_reviewed` (see [`crate::situation`]).
 pub fn record(
-    case: &str,
-    (note, plan, next): (String, PlanState, Date),
+    case: &Doc<Case>,
+    checked: Checked,
+    scale: &Scale,
     author: &User,
     now_ms: i64,
 ) -> Result<Doc<Review>> {
+    let Checked {
+        note,
+        plan,
+        next,
+        situation,
+    } = checked;
+    let before = match situation {
+        Some(level) => situation::before_review(&case.id, level, scale, now_ms)?,
+        None => None,
+    };
     let doc = REVIEWS.insert(Review {
-        case: case.to_owned(),
+        case: case.id.clone(),
         at: now_ms,
         author: author.id.clone(),
         author_name: author.display_name.clone(),
         note,
         plan,
         next: next.to_string(),
+        situation,
+        before,
     })?;
-    schedule(case, next)?;
+    schedule(&case.id, next)?;
+    if let (Some(before), Some(after)) = (before, situation) {
+        situation::publish(&case.data, before, after, scale, plan, now_ms)?;
+    }
     audit::record(
         "case.reviewed",
-        case,
-        &json!({ "review": doc.id, "plan": plan.key(), "next": next.to_string() }),
+        &case.id,
+        &json!({
+            "review": doc.id,
+            "plan": plan.key(),
+            "next": next.to_string(),
+            "situation": situation,
+            "before": before,
+        }),
     )?;
     Ok(doc)
 }

@@ -77,9 +77,9 @@ fn a_due_review_reminds_the_care_manager_once_and_recording_one_sets_the_next() 
     let wrong = host.post(
         Some(&carla),
         &format!("/api/cases/{id}/reviews"),
-        json!({ "note": "", "plan": "boh", "next": "2020-01-01" }),
+        json!({ "note": "", "plan": "boh", "next": "2020-01-01", "situation": "6" }),
     );
-    assert_eq!(wrong.problem_fields(), ["note", "plan", "next"]);
+    assert_eq!(wrong.problem_fields(), ["note", "plan", "next", "situation"]);
     let wrong = host.post(
         Some(&carla),
         &format!("/api/cases/{id}/review-date"),
@@ -96,7 +96,7 @@ fn a_due_review_reminds_the_care_manager_once_and_recording_one_sets_the_next() 
         .post(
             Some(&carla),
             &format!("/api/cases/{id}/reviews"),
-            json!({ "note": "Trovato un alloggio temporaneo", "plan": "adjusted" }),
+            json!({ "note": "Trovato un alloggio temporaneo", "plan": "adjusted", "situation": 3 }),
         )
         .assert_status(201);
     assert_eq!(recorded.body["next"], "2027-05-31");

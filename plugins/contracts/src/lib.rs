@@ -21,15 +21,17 @@
 //! |---|---|
 //! | [`admissions`] | `admissions.provider_accredited`, `…_suspended`, `…_revoked`, `…_expired` |
 //! | [`registry`] | (no event of its own) the provider register mirrored from the admissions events |
-//! | [`tutoring`] | `tutoring.lesson_booked`, `…_booking_cancelled`, `…_lesson_cancelled`, `…_attendance_recorded` |
+//! | [`tutoring`] | `tutoring.lesson_booked`, `…_booking_cancelled`, `…_lesson_cancelled`, `…_attendance_recorded`, `…_path_completed` (a before/after outcome) |
 //! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed` |
 //! | [`surveys`] | `surveys.answered` |
 //! | [`services`] | `services.service_published`, `…_booking_requested`, `…_booking_confirmed`, `…_booking_declined`, `…_booking_cancelled`, `…_booking_done` |
+//! | [`casework`] | `casework.case_reviewed` (a before/after outcome) |
 //! | [`vouchers`] | `vouchers.voucher_issued`, `vouchers.voucher_redeemed`, `…_campaign_published`, `…_application_submitted`, `…_application_decided` |
 //! | [`person`] | (no event of its own) the key that names a person in events instead of their tax code |
 //! | [`hello`] | `hello.greeted` |
 
 pub mod admissions;
+pub mod casework;
 pub mod hello;
 pub mod person;
 pub mod registry;
@@ -78,6 +80,7 @@ pub fn schemas() -> Vec<EventSchema> {
         EventSchema::of::<tutoring::BookingCancelled>(),
         EventSchema::of::<tutoring::LessonCancelled>(),
         EventSchema::of::<tutoring::AttendanceRecorded>(),
+        EventSchema::of::<tutoring::PathCompleted>(),
         EventSchema::of::<vouchers::VoucherIssued>(),
         EventSchema::of::<vouchers::VoucherRedeemed>(),
         EventSchema::of::<surveys::SurveyAnswered>(),
@@ -91,5 +94,6 @@ pub fn schemas() -> Vec<EventSchema> {
         EventSchema::of::<services::BookingCancelled>(),
         EventSchema::of::<services::BookingDone>(),
         EventSchema::of::<hello::Greeted>(),
+        EventSchema::of::<casework::CaseReviewed>(),
     ]
 }

@@ -92,3 +92,25 @@ pub struct AttendanceRecorded {
 impl Payload for AttendanceRecorded {
     const NAME: &'static str = "tutoring.attendance_recorded";
 }
+
+/// A child's tutoring path in one subject ended, with their mark at its start and at its end
+/// on the instance's scale (setting `grade_scale`, 1 the lowest, `levels` the highest): a
+/// before/after outcome. No child, family or tutor: only what an indicator counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PathCompleted {
+    pub subject: String,
+    /// The child's school level.
+    pub level: String,
+    /// The mark when the path started, 1 to `levels`.
+    pub grade_before: u8,
+    /// The mark when it ended, 1 to `levels`.
+    pub grade_after: u8,
+    /// How many levels the scale had.
+    pub levels: u8,
+    /// Minutes of lessons in the subject the child attended during the path.
+    pub attended_minutes: u32,
+}
+
+impl Payload for PathCompleted {
+    const NAME: &'static str = "tutoring.path_completed";
+}

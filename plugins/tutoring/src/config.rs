@@ -32,6 +32,23 @@ struct Raw {
     reminder_hours: u32,
     hourly_rate_cents: i64,
     billing_basis: BillingBasis,
+    #[serde(default = "grade_scale")]
+    grade_scale: Vec<String>,
+}
+
+/// The marks of `plugin.toml`, for settings stored before they existed.
+fn grade_scale() -> Vec<String> {
+    [
+        "Gravemente insufficiente (4 o meno)",
+        "Insufficiente (5)",
+        "Sufficiente (6)",
+        "Discreto (7)",
+        "Buono (8)",
+        "Distinto (9)",
+        "Ottimo (10)",
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +80,9 @@ pub struct Settings {
     /// What the municipality pays per hour, in cents.
     pub hourly_rate_cents: i64,
     pub billing_basis: BillingBasis,
+    /// The marks a tutoring path records at its start and end, lowest first (see
+    /// [`crate::progress`]); fewer than two: not recorded.
+    pub grade_scale: Vec<String>,
 }
 
 impl Settings {
@@ -92,6 +112,7 @@ impl Settings {
             reminder_hours: raw.reminder_hours,
             hourly_rate_cents: raw.hourly_rate_cents,
             billing_basis: raw.billing_basis,
+            grade_scale: raw.grade_scale,
         })
     }
 
@@ -121,6 +142,7 @@ impl Settings {
             reminder_hours: 24,
             hourly_rate_cents: 2200,
             billing_basis: BillingBasis::Lesson,
+            grade_scale: grade_scale(),
         }
     }
 }

@@ -36,6 +36,7 @@
 //! | `GET /families`, `POST /families`, `GET /families/{id}`, `POST /families/{id}/children` | operator (a family its own) | families |
 //! | `POST /families/{id}/allowance` (`period`, `hours`, `note`) | operator | set (or clear) a family's hours for a period |
 //! | `POST /families/{id}/feed` | family, operator | a new calendar address |
+//! | `POST /children/{id}/paths`, `POST /children/{id}/paths/end` (`subject`, `grade`) | family, operator | start a tutoring path in a subject with the child's mark, end it with the mark at the end (see [`progress`]) |
 //! | `GET /lessons?from=&to=&tutor=` | operator | lessons of a period |
 //! | `GET /reports?month=`, `GET /reports/{families,tutors,spaces,lessons}.csv?month=` | operator | monthly report and exports |
 //! | `POST /reminders/run` | operator | send the reminders due now |
@@ -57,20 +58,24 @@
 //! | `POST /api/bookings` (`201`), `POST /api/bookings/{id}/cancel` | booking |
 //! | `GET /api/lessons?from=&to=&tutor=`, `GET /api/lessons/{id}`, `POST /api/lessons/{id}/attendance`, `POST /api/lessons/{id}/cancel` | lessons |
 //! | `GET /api/reports?month=` | the monthly report |
+//! | `GET /api/outcomes` | operators: the tutoring paths ended by month, improved, unchanged or worse (see [`progress`]) |
 //! | `POST /api/reminders/run` | `{queued, already_sent, without_account}` |
 //! | `GET /api/personal-data`, `DELETE /api/personal-data` | the kernel, as the person: everything about them ("download my data"), and its erasure (see [`personal`]) |
 //! | `GET /api/mine` | the caller's lessons as `[{title, status, href}]`, for the kernel's `/me` page: the family's bookings (upcoming and of the last 30 days) and, for a tutor, the lessons they will teach; latest first, at most 50 |
 //! | `GET /api/status` | whether groups can meet now (an active tutor and space) and in which subjects, as `{open, note}`, for the kernel's home page |
+//! | `GET /_kernel/budget/measures`, `POST /_kernel/budget/allocations` | the kernel only: the service as a measure the coordination table funds, and money it allocated (see [`budget`]) |
 //!
 //! ## Events and jobs
-//! Publishes `tutoring.lesson_booked`, `tutoring.booking_cancelled`, `tutoring.lesson_cancelled`
-//! and `tutoring.attendance_recorded` (payloads in [`booking`], [`cancel`], [`attendance`]).
+//! Publishes `tutoring.lesson_booked`, `tutoring.booking_cancelled`, `tutoring.lesson_cancelled`,
+//! `tutoring.attendance_recorded` (payloads in [`booking`], [`cancel`], [`attendance`]) and
+//! `tutoring.path_completed`, a child's marks before and after a tutoring path ([`progress`]).
 //! A booking made online by a parent logged in with SPID or CIE carries `person`, the key of
 //! their fiscal number (`trama_contracts::person::key`), so casework can follow a referral.
 //! The job `reminders` runs every ten minutes (see [`reminders`]).
 
 pub mod allowance;
 pub mod attendance;
+pub mod budget;
 pub mod booking;
 pub mod cancel;
 pub mod config;
@@ -82,6 +87,7 @@ pub mod ics;
 pub mod input;
 pub mod lesson;
 pub mod personal;
+pub mod progress;
 pub mod reminders;
 pub mod report;
 
@@ -97,7 +103,7 @@ use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, clock, log};
 
-use web::{bookings, families, feeds, home, lessons, mine, reports, spaces, tutors};
+use web::{bookings, families, feeds, home, lessons, mine, progress as paths, reports, spaces, tutors};
 
 /// The plugin: public so that natively, where nothing is exported, it is still a library item.
 #[derive(Default)]
@@ -112,6 +118,8 @@ impl Plugin for Tutoring {
             .post_twin("/family/children", families::add_own_child)
             .get("/children/{id}", families::child_page)
             .post_twin("/children/{id}", families::update_child)
+            .post_twin("/children/{id}/paths", paths::start)
+            .post_twin("/children/{id}/paths/end", paths::end)
             .get("/families", families::list_page)
             .post_twin("/families", families::register)
             .get("/families/{id}", families::page)
@@ -157,10 +165,14 @@ impl Plugin for Tutoring {
             .get("/api/lessons", lessons::api_list)
             .get("/api/lessons/{id}", lessons::api_get)
             .get("/api/reports", reports::api)
+            .get("/api/outcomes", paths::outcomes)
             .get("/api/mine", mine::api)
             .get("/api/status", home::status)
             .get("/api/personal-data", personal::export)
             .delete("/api/personal-data", personal::erase)
+            // The coordination table's money (the kernel only, see `budget`).
+            .get("/_kernel/budget/measures", budget::measures)
+            .post("/_kernel/budget/allocations", budget::allocate)
             .handle(request)
     }
 

@@ -15,6 +15,7 @@
 //! | booking held, missed, cancelled late or called off | kept for the report of funded hours: its usernames become `cancellato` (it names nobody else) |
 //! | child | with kept bookings: names `cancellato`, subjects cleared, inactive; otherwise deleted |
 //! | family | with kept bookings: name `cancellato`, phone cleared, unlinked, a new calendar secret (the old address stops working), notes on its hours `cancellato`; otherwise deleted with its hours |
+//! | tutoring path of a child (marks at start and end) | kept for the outcome counts, unlinked: child and author `cancellato` (the marks then name nobody) |
 //! | tutor | with lessons taught: name `cancellato`, availability cleared, unlinked, inactive, a new calendar secret; otherwise deleted |
 //!
 //! A tutor with lessons still to teach is refused (`409`): the cooperative reassigns or calls
@@ -34,6 +35,7 @@ use crate::allowance::ALLOWANCES;
 use crate::config::Settings;
 use crate::family::{CHILDREN, Child, FAMILIES, Family};
 use crate::lesson::{BOOKINGS, Booking, BookingStatus, LESSONS, Lesson, LessonStatus};
+use crate::progress::PATHS;
 use crate::tutor::{TUTORS, Tutor};
 
 /// The lessons tutor `id` teaches or taught.
@@ -49,8 +51,12 @@ pub fn export(_: Request, _: Params) -> Result<Response> {
     let mut children = Vec::new();
     let mut bookings = Vec::new();
     let mut hours = Vec::new();
+    let mut paths = Vec::new();
     for family in &families {
-        children.extend(owned_by(&CHILDREN, "family", &family.id)?);
+        for child in owned_by(&CHILDREN, "family", &family.id)? {
+            paths.extend(owned_by(&PATHS, "child", &child.id)?);
+            children.push(child);
+        }
         bookings.extend(owned_by(&BOOKINGS, "family", &family.id)?);
         hours.extend(owned_by(&ALLOWANCES, "family", &family.id)?);
     }
@@ -64,6 +70,7 @@ pub fn export(_: Request, _: Params) -> Result<Response> {
         .with("children", &children)?
         .with("bookings", &bookings)?
         .with("hours", &hours)?
+        .with("paths", &paths)?
         .with("tutors", &tutors)?
         .with("lessons_taught", &lessons)?
         .response()
@@ -123,6 +130,17 @@ fn erase_family(family: Doc<Family>, me: &User, now: i64, erased: &mut Erased) -
         );
     }
     for child in owned_by(&CHILDREN, "family", &family.id)? {
+        // The marks stay for the outcome counts, linked to nobody.
+        for mut path in owned_by(&PATHS, "child", &child.id)? {
+            path.data.child = ERASED.to_owned();
+            path.data.started_by = ERASED.to_owned();
+            PATHS.put_if_version(&path.id, &path.data, path.version)?;
+            erased.count(1);
+            erased.keep(
+                t!("tutoring.personal_data.kept_paths"),
+                t!("tutoring.personal_data.kept_paths_why"),
+            );
+        }
         if kept_children.contains(&child.id) {
             let mut data: Child = child.data.clone();
             erase_text(&mut data.first_name);

@@ -192,3 +192,62 @@ period = "monthly"
         "a disabled plugin publishes nothing: {found:#?}"
     );
 }
+
+const SATISFIED: &str = r#"[indicators.soddisfatti]
+title = { it = "Acquirenti soddisfatti" }
+kind = "outcome"
+event = "shop.sold"
+aggregate = "at_least"
+field = "cents"
+min = 4
+unit = "people"
+target = 20
+period = "monthly"
+"#;
+
+#[test]
+fn at_least_reads_an_integer_field_and_its_threshold() {
+    let checked = shop(SATISFIED).check().expect("valid");
+    assert_eq!(
+        checked.manifest.indicators.indicators["soddisfatti"].aggregate,
+        trama_manifest::Aggregate::AtLeast {
+            field: "cents".into(),
+            min: 4
+        }
+    );
+    // The threshold is part of the definition the committee validates.
+    let stricter = shop(&SATISFIED.replace("min = 4", "min = 5"))
+        .check()
+        .expect("valid");
+    assert_ne!(
+        checked.manifest.indicators.indicators["soddisfatti"].definition(),
+        stricter.manifest.indicators.indicators["soddisfatti"].definition()
+    );
+
+    // `[indicators.soddisfatti]` is on line 10 of the manifest.
+    let found = faults(shop(&SATISFIED.replace("min = 4\n", "")).load());
+    assert_fault(
+        &found,
+        "instance.toml",
+        10,
+        "indicators.soddisfatti.min",
+        "needs `min`",
+    );
+    let found = faults(shop(&SATISFIED.replace("field = \"cents\"", "field = \"band\"")).check());
+    assert_fault(
+        &found,
+        "instance.toml",
+        15,
+        "indicators.soddisfatti.field",
+        "is not a whole number",
+    );
+    let counted = SATISFIED.replace("aggregate = \"at_least\"", "aggregate = \"count\"");
+    let found = faults(shop(&counted).load());
+    assert_fault(
+        &found,
+        "instance.toml",
+        16,
+        "indicators.soddisfatti.min",
+        "reads no `min`; remove it",
+    );
+}

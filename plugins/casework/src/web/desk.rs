@@ -17,6 +17,7 @@ use crate::case::{self, CASES, Case, Consent, State};
 use crate::config::Settings;
 use crate::opening::{self, Opening};
 use crate::review;
+use crate::situation::{self, Scale};
 
 fn line(doc: &Doc<Case>) -> Result<Value> {
     // The next review of an open case, marked when it is past.
@@ -95,6 +96,7 @@ fn page(status: u16, form: Option<FormState>) -> Result<Response> {
         "teams": settings.teams,
         "consent_version": settings.consent_version,
         "consent_text": settings.consent_text,
+        "situations": Scale::new(&settings.situation_scale).choices(),
         "resident_choices": [
             { "key": "yes", "text": t!("casework.profile.resident_yes") },
             { "key": "no", "text": t!("casework.profile.resident_no") },
@@ -137,11 +139,14 @@ pub fn intake(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     let desk = DESK.require(lang)?;
     let settings = Settings::load()?;
-    let fields = [case::FIELDS, &["confirm_duplicate"]].concat();
+    let fields = [case::FIELDS, &["confirm_duplicate", "situation"]].concat();
     let sub = Submission::read(&request, "intake", &fields)?.with_lists(&["needs"]);
     let show = |status, form| page(status, Some(form));
     let mut extra = trama_sdk::input::Problems::default();
     let profile = super::profile::read_at_intake(&sub.input, &mut extra, clock::now_ms());
+    // The household's situation, if the desk assessed it already (see `situation`).
+    let scale = Scale::new(&settings.situation_scale);
+    let level = situation::read(&scale, &sub.input, "situation", false, &mut extra);
     let intake = match case::check(&sub.input, &settings, lang) {
         Ok(intake) if extra.is_empty() => intake,
         Ok(_) => return sub.refused(extra, show),
@@ -177,6 +182,9 @@ pub fn intake(request: Request, _: Params) -> Result<Response> {
         opening::confirmed(&doc.id, &existing)?;
     }
     super::profile::save_at_intake(&doc.id, &profile)?;
+    if let Some(level) = level {
+        situation::at_intake(&doc.id, level, &scale, now)?;
+    }
     let done = t!("casework.done.opened", name = doc.data.person.name);
     let path = format!("/cases/{}", doc.id);
     sub.done(&json!({ "id": doc.id }), &path)

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod attachments;
 pub mod desk;
 pub mod file;
+pub mod outcomes;
 pub mod outreach;
 pub mod profile;
 pub mod referrals;

@@ -16,10 +16,13 @@ use crate::access;
 use crate::case::State;
 use crate::config::Settings;
 use crate::review::{self, PlanState};
+use crate::situation::{self, Scale};
 
 /// What the case page shows of the reviews (staff only).
 pub fn context(case: &str, now_ms: i64) -> Result<Value> {
     let lang = i18n::current();
+    let settings = Settings::load()?;
+    let scale = Scale::new(&settings.situation_scale);
     let history: Vec<Value> = review::of_case(case)?
         .iter()
         .map(|doc| {
@@ -28,9 +31,14 @@ pub fn context(case: &str, now_ms: i64) -> Result<Value> {
                 "author": doc.data.author_name,
                 "note": doc.data.note,
                 "plan": doc.data.plan.label(),
+                "situation": doc.data.situation.map(|level| scale.label(level)),
             })
         })
         .collect();
+    // The first assessment, which every later one is compared with.
+    let baseline = situation::baseline_of(case)?.map(|b| {
+        json!({ "level": scale.label(b.level), "when": local::numeric(b.at) })
+    });
     let plans: Vec<Value> = PlanState::ALL
         .iter()
         .map(|p| json!({ "key": p.key(), "text": p.label() }))
@@ -39,7 +47,12 @@ pub fn context(case: &str, now_ms: i64) -> Result<Value> {
         "next": review::shown(review::next_of(case)?, now_ms, lang),
         "history": history,
         "plans": plans,
-        "default_days": Settings::load()?.review_days,
+        "default_days": settings.review_days,
+        "situation": {
+            "on": scale.on(),
+            "choices": scale.choices(),
+            "baseline": baseline,
+        },
     }))
 }
 
@@ -77,25 +90,33 @@ pub fn set_date(request: Request, params: Params) -> Result<Response> {
 }
 
 /// `POST /cases/{id}/reviews` (+ `/api/`), the case's staff: `note`, `plan` (`on_track`,
-/// `adjusted`, `stalled`), `next` (optional: `review_days` ahead when empty).
+/// `adjusted`, `stalled`), `next` (optional: `review_days` ahead when empty), `situation`
+/// (the household's situation on the scale, `1` the gravest; required while the scale is on).
 pub fn add(request: Request, params: Params) -> Result<Response> {
     let user = identity::require_login()?;
     let id = params.get("id")?.to_owned();
     let (doc, _) = access::for_staff(&id, &user)?;
-    let sub = Submission::read(&request, "review", &["note", "plan", "next"])?;
+    let sub = Submission::read(&request, "review", &["note", "plan", "next", "situation"])?;
     let show = |status, form| render(&id, &user, status, Some(form));
     if doc.data.status == State::Closed {
         return sub.failed(closed(), show);
     }
     let now = clock::now_ms();
-    let checked = match review::check(&sub.input, now, Settings::load()?.review_days) {
+    let settings = Settings::load()?;
+    let scale = Scale::new(&settings.situation_scale);
+    let checked = match review::check(&sub.input, now, settings.review_days, &scale) {
         Ok(checked) => checked,
         Err(problems) => return sub.refused(problems, show),
     };
-    let next = checked.2;
-    let added = review::record(&id, checked, &user, now)?;
+    let next = checked.next;
+    let added = review::record(&doc, checked, &scale, &user, now)?;
     sub.done(
-        &json!({ "id": added.id, "next": next.to_string() }),
+        &json!({
+            "id": added.id,
+            "next": next.to_string(),
+            "situation": added.data.situation,
+            "before": added.data.before,
+        }),
         &format!("/cases/{id}"),
     )
     .map(|answer| {

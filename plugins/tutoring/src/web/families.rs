@@ -479,7 +479,12 @@ pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
     Ok(to(&family_home(&doc, &user)).with_notice(t!("tutoring.done.feed_renewed")))
 }
 
-fn render_child(id: &str, user: &User, status: u16, form: Option<FormState>) -> Result<Response> {
+pub(super) fn render_child(
+    id: &str,
+    user: &User,
+    status: u16,
+    form: Option<FormState>,
+) -> Result<Response> {
     let (child, family) = family::child_for(id, user, OPERATORS.admits())?;
     let settings = Settings::load()?;
     let context = json!({
@@ -487,6 +492,7 @@ fn render_child(id: &str, user: &User, status: u16, form: Option<FormState>) -> 
         "family": FamilyView::new(&family),
         "own": family::is_member(&family.data, user),
         "choices": { "subjects": settings.subjects, "levels": settings.levels },
+        "progress": super::progress::context(id)?,
     });
     Response::render_with_status(status, "child.html", &with_form(context, form))
 }

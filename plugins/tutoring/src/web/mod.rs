@@ -11,6 +11,7 @@ pub mod feeds;
 pub mod home;
 pub mod lessons;
 pub mod mine;
+pub mod progress;
 pub mod reports;
 pub mod spaces;
 pub mod tutors;

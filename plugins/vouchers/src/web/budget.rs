@@ -2,6 +2,7 @@
 //! `POST /api/campaigns/{id}/budget` (JSON), operators only.
 
 use serde_json::json;
+use trama_sdk::budget::{self, Allocation, Measure};
 use trama_sdk::http::{Request, Response};
 use trama_sdk::input::Problems;
 use trama_sdk::money::{self, format_cents};
@@ -75,25 +76,18 @@ pub fn measures(_request: Request, _params: Params) -> Result<Response> {
         if campaign::load(&campaign.id)?.data.state == campaign::State::Cancelled {
             continue;
         }
-        measures.push(json!({
-            "id": campaign.id,
-            "title": campaign.title,
-            "budget_cents": campaign.budget.cents,
-            "committed_cents": campaign.issued.cents,
-            "spent_cents": campaign.spent.cents,
-            "remaining_cents": campaign.remaining.cents,
-        }));
+        measures.push(Measure {
+            remaining_cents: campaign.remaining.cents,
+            ..Measure::new(
+                campaign.id,
+                campaign.title,
+                campaign.budget.cents,
+                campaign.issued.cents,
+                campaign.spent.cents,
+            )
+        });
     }
-    Response::json(&measures)
-}
-
-/// What the kernel sends when the table allocated money to a campaign.
-#[derive(serde::Deserialize)]
-struct Allocation {
-    measure: String,
-    amount_cents: i64,
-    /// `allocation/{proposal}`: the same on every node, so the budget grows once.
-    key: String,
+    budget::listed(&measures)
 }
 
 /// Money the coordination table allocated to a campaign (`[budget] allocate`, called only by
@@ -101,7 +95,7 @@ struct Allocation {
 /// campaign then funds the next in its ranking. A withdrawn or unknown campaign refuses it
 /// (409, 404), and the kernel gives the money back to the fund.
 pub fn allocate(request: Request, _params: Params) -> Result<Response> {
-    let allocation: Allocation = request.json()?;
+    let allocation = Allocation::read(&request)?;
     let funded = campaign::add_budget(
         &allocation.measure,
         allocation.amount_cents,
