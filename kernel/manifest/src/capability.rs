@@ -157,10 +157,10 @@ mod tests {
 
     #[test]
     fn an_unknown_name_lists_the_valid_ones() {
-        let err = "wallet".parse::<Capability>().unwrap_err().to_string();
+        let err = "purse".parse::<Capability>().unwrap_err().to_string();
         assert_eq!(
             err,
-            "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify, i18n, files, notice, protocol, seal"
+            "`purse` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger, notify, i18n, files, notice, protocol, seal, wallet"
         );
     }
 }

@@ -241,8 +241,8 @@ fn at_least_reads_an_integer_field_and_its_threshold() {
         "indicators.soddisfatti.field",
         "is not a whole number",
     );
-    let counted = SATISFIED.replace("aggregate = \"at_least\"", "aggregate = \"count\"");
-    let found = faults(shop(&counted).load());
+    let summed = SATISFIED.replace("aggregate = \"at_least\"", "aggregate = \"sum\"");
+    let found = faults(shop(&summed).load());
     assert_fault(
         &found,
         "instance.toml",

@@ -136,7 +136,7 @@ fn an_unknown_capability_lists_the_valid_ones_at_its_own_line() {
 version = "^1.0"
 capabilities = [
     "store",
-    "wallet",
+    "purse",
 ]
 "#
     ));
@@ -146,7 +146,7 @@ capabilities = [
         "instance.toml",
         10,
         "plugins.hello.capabilities[1]",
-        "`wallet` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger",
+        "`purse` is not a capability; the capabilities are store, settings, identity, events, audit, log, clock, ledger",
     );
 }
 
