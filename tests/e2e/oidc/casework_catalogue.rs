@@ -22,7 +22,7 @@ const MARIO_CODE: &str = "RSSMRA80A01H501U";
 const PLUGINS: &str = r#"
 [plugins.services]
 version = "^1.0"
-capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock"]
+capabilities = ["store", "settings", "identity", "events", "audit", "notify", "log", "clock", "ledger", "wallet", "files"]
 [plugins.services.settings]
 categories = ["Assistenza domiciliare"]
 

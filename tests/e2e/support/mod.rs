@@ -412,6 +412,7 @@ pub fn add_person(instance: impl AsRef<Path>, username: &str, display_name: &str
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("trama user add");
     add.stdin
@@ -422,8 +423,9 @@ pub fn add_person(instance: impl AsRef<Path>, username: &str, display_name: &str
     let output = add.wait_with_output().expect("wait");
     assert!(
         output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
     );
 }
 
