@@ -9,8 +9,8 @@
 mod pg;
 
 use pg::PgDatabase;
-use trama::db::Db;
 use std::sync::Arc;
+use trama::db::Db;
 
 use sea_orm::ConnectionTrait;
 use trama::files::{self, FileError, Upload};
@@ -34,9 +34,17 @@ async fn one_file_two_nodes(one: Db, other: Db) {
     let sent = upload();
     // Rolled back: nothing kept.
     let write = one.begin_owned_write().await.expect("begin");
-    let lost = files::insert_in(write.txn(), "c1", "valdarno", "vouchers", Some("u1"), &sent, None)
-        .await
-        .expect("insert");
+    let lost = files::insert_in(
+        write.txn(),
+        "c1",
+        "valdarno",
+        "vouchers",
+        Some("u1"),
+        &sent,
+        None,
+    )
+    .await
+    .expect("insert");
     write.rollback().await.expect("rollback");
     assert_eq!(
         files::describe(other.conn(), "valdarno", "vouchers", &lost.id)
@@ -46,9 +54,17 @@ async fn one_file_two_nodes(one: Db, other: Db) {
     );
 
     let write = one.begin_owned_write().await.expect("begin");
-    let kept = files::insert_in(write.txn(), "c2", "valdarno", "vouchers", Some("u1"), &sent, None)
-        .await
-        .expect("insert");
+    let kept = files::insert_in(
+        write.txn(),
+        "c2",
+        "valdarno",
+        "vouchers",
+        Some("u1"),
+        &sent,
+        None,
+    )
+    .await
+    .expect("insert");
     write.commit().await.expect("commit");
     assert_eq!(kept.size, sent.bytes.len() as u64);
     assert_eq!(kept.id.len(), 32);
@@ -157,9 +173,17 @@ async fn sealed_at_rest(db: Db) {
 
     // A file kept in clear before the plugin sealed its files.
     let write = db.begin_owned_write().await.expect("begin");
-    let clear = files::insert_in(write.txn(), "c1", "valdarno", "casework", Some("u1"), &sent, None)
-        .await
-        .expect("insert");
+    let clear = files::insert_in(
+        write.txn(),
+        "c1",
+        "valdarno",
+        "casework",
+        Some("u1"),
+        &sent,
+        None,
+    )
+    .await
+    .expect("insert");
     let sealed = files::insert_in(
         write.txn(),
         "c1",
@@ -194,11 +218,18 @@ async fn sealed_at_rest(db: Db) {
         .await
         .expect("owned");
     assert_eq!(owned.len(), 2);
-    assert!(owned.iter().all(|(_, _, body)| body == &sent.bytes.to_vec()));
+    assert!(
+        owned
+            .iter()
+            .all(|(_, _, body)| body == &sent.bytes.to_vec())
+    );
 
     // Without the keys the sealed file does not open; the clear one still does.
     let refused = files::read(db.conn(), "valdarno", "casework", &sealed.id, None).await;
-    assert!(matches!(refused, Err(FileError::Seal { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(FileError::Seal { .. })),
+        "{refused:?}"
+    );
     assert!(
         files::read(db.conn(), "valdarno", "casework", &clear.id, None)
             .await

@@ -36,7 +36,11 @@ impl Scale {
             .take(MAX_LEVELS)
             .collect();
         Self {
-            labels: if labels.len() >= 2 { labels } else { Vec::new() },
+            labels: if labels.len() >= 2 {
+                labels
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -115,7 +119,8 @@ mod tests {
     #[test]
     fn a_level_is_read_within_the_scale() {
         let four = scale(4);
-        let read = |text: &str, required| four.read(&Input::from_strs(&[("x", text)]), "x", required);
+        let read =
+            |text: &str, required| four.read(&Input::from_strs(&[("x", text)]), "x", required);
         assert_eq!(read("3", true), Ok(Some(3)));
         assert_eq!(read(" 4 ", true), Ok(Some(4)));
         assert_eq!(read("", false), Ok(None));

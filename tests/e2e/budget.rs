@@ -338,7 +338,10 @@ async fn the_table_allocates_money_to_the_tutoring_service() {
     let comune = login(&server, "comune").await;
     let (status, page) = comune.page(&server, "/governance").await;
     assert_eq!(status, 200);
-    assert!(page.contains("Doposcuola di Prova"), "the service is offered: {page}");
+    assert!(
+        page.contains("Doposcuola di Prova"),
+        "the service is offered: {page}"
+    );
 
     let (status, location) = propose(&comune, &server, "tutoring/doposcuola", "2.000,00").await;
     assert_eq!(status, 303, "{location}");
@@ -367,7 +370,10 @@ async fn the_table_allocates_money_to_the_tutoring_service() {
         .unwrap_or_else(|| panic!("the service is a measure: {budget}"));
     assert_eq!(service["id"], "doposcuola", "{budget}");
     assert_eq!(service["cents"]["allocated"], 200_000, "{budget}");
-    assert_eq!(service["cents"]["budget"], 200_000, "what the table gave it");
+    assert_eq!(
+        service["cents"]["budget"], 200_000,
+        "what the table gave it"
+    );
     assert_eq!(service["cents"]["committed"], 0, "no lesson yet");
     assert_eq!(budget["funders"][0]["cents"]["available"], 100_000);
     server.kill();

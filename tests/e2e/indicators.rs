@@ -429,7 +429,11 @@ async fn a_before_after_outcome_computed_from_casework_events_matches_the_plugin
     assert_eq!(status, 200, "{outcomes}");
     let month = &outcomes["months"][0];
     let count = |key: &str| month[key].as_str().and_then(|n| n.parse::<i64>().ok());
-    assert_eq!((count("improved"), count("compared")), (Some(5), Some(6)), "{outcomes}");
+    assert_eq!(
+        (count("improved"), count("compared")),
+        (Some(5), Some(6)),
+        "{outcomes}"
+    );
 
     // The kernel's, from the events: the same month, the same figures.
     let (status, dashboard) = admin.get_json(&server, "/governance/indicators").await;
@@ -463,7 +467,10 @@ fn monteserra_measures_outcomes_and_satisfaction() {
         }
     );
     assert!(better.target > 0);
-    assert_eq!(indicators["voti-migliorati"].event, "tutoring.path_completed");
+    assert_eq!(
+        indicators["voti-migliorati"].event,
+        "tutoring.path_completed"
+    );
     let satisfied = &indicators["soddisfazione"];
     assert_eq!(satisfied.event, "surveys.answered");
     assert_eq!(

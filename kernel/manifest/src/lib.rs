@@ -68,9 +68,7 @@ pub use manifest::{
 };
 pub use overlay::{GOVERNED_KEYS, Overlay, OverlayChange, UngovernedKey, check_governed};
 pub use plugin_budget::{BudgetRoutes, KERNEL_ONLY, is_kernel_only};
-pub use plugin_meta::{
-    CollectionSpec, EventsSpec, FilesSpec, JobSpec, PluginInfo, PluginMeta,
-};
+pub use plugin_meta::{CollectionSpec, EventsSpec, FilesSpec, JobSpec, PluginInfo, PluginMeta};
 pub use registry::{COMPONENT_FILE, PLUGIN_TOML, PluginPackage, Registry};
 pub use resolve::{ResolvedPlugin, resolve};
 pub use settings::{ListItem, SettingSpec, SettingType, SettingsSchema, validate_settings};

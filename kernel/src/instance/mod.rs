@@ -422,11 +422,7 @@ impl Instance {
                 .contains(&Capability::Seal)
                 .then(|| self.sealer.clone())
                 .flatten(),
-            files_sealer: meta
-                .files
-                .sealed
-                .then(|| self.sealer.clone())
-                .flatten(),
+            files_sealer: meta.files.sealed.then(|| self.sealer.clone()).flatten(),
         };
         Ok(LoadedPlugin {
             name: resolved.name.clone(),

@@ -46,8 +46,8 @@
 
 pub mod access;
 pub mod attachment;
-pub mod catalogue;
 pub mod case;
+pub mod catalogue;
 pub mod config;
 pub mod inbox;
 pub mod measure;

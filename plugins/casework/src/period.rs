@@ -23,9 +23,7 @@ fn is_month(text: &str) -> bool {
     bytes.len() == 7
         && bytes[4] == b'-'
         && text[..4].bytes().all(|b| b.is_ascii_digit())
-        && text[5..]
-            .parse::<u8>()
-            .is_ok_and(|m| (1..=12).contains(&m))
+        && text[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
 }
 
 /// The Rome month (`YYYY-MM`) of instant `at` (UTC milliseconds).
@@ -110,7 +108,15 @@ mod tests {
     fn only_year_dash_month_is_a_month() {
         assert!(is_month("2026-01"));
         assert!(is_month("2026-12"));
-        for bad in ["2026-13", "2026-00", "2026-1", "26-01", "2026/01", "abcd-01", "2026-01-01"] {
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-01",
+            "2026/01",
+            "abcd-01",
+            "2026-01-01",
+        ] {
             assert!(!is_month(bad), "{bad}");
         }
     }

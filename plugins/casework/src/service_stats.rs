@@ -115,8 +115,14 @@ mod tests {
             .referrals
             .iter()
             .position(|r| r.label == State::Started.label());
-        assert_eq!(t.referrals[granted.unwrap_or(0)].counts, ["6", "0", "0", "0"]);
-        assert_eq!(t.referrals[started.unwrap_or(0)].counts, ["0", "0", "0", "< 5"]);
+        assert_eq!(
+            t.referrals[granted.unwrap_or(0)].counts,
+            ["6", "0", "0", "0"]
+        );
+        assert_eq!(
+            t.referrals[started.unwrap_or(0)].counts,
+            ["0", "0", "0", "< 5"]
+        );
         assert_eq!(t.contacts[0].count, "< 5");
         assert_eq!(t.households_contacted, "< 5");
     }

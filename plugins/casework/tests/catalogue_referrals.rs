@@ -141,8 +141,18 @@ fn the_care_manager_picks_a_published_service_and_the_bookings_move_the_referral
     // A booking by a login without a certified fiscal number, or of another service, moves
     // nothing; Mario's request moves his referral only, once however often it is delivered.
     let nobody: Option<&str> = None;
-    deliver(&host, "e0", "services.booking_requested", &booking!(BookingRequested, host, "b0", "s1", nobody));
-    deliver(&host, "e1", "services.booking_requested", &booking!(BookingRequested, host, "b1", "s2", Some(CODE)));
+    deliver(
+        &host,
+        "e0",
+        "services.booking_requested",
+        &booking!(BookingRequested, host, "b0", "s1", nobody),
+    );
+    deliver(
+        &host,
+        "e1",
+        "services.booking_requested",
+        &booking!(BookingRequested, host, "b1", "s2", Some(CODE)),
+    );
     assert_eq!(referral(&host, &carla, &case)["state"], "referred");
     host.advance(std::time::Duration::from_secs(3600));
     let requested = booking!(BookingRequested, host, "b2", "s1", Some(CODE));
@@ -157,18 +167,48 @@ fn the_care_manager_picks_a_published_service_and_the_bookings_move_the_referral
 
     // Declined by the provider, booked again, cancelled by Mario, booked and confirmed, done.
     let steps = [
-        ("e3", "services.booking_declined", booking!(BookingDeclined, host, "b2", "s1", Some(CODE)), "refused"),
-        ("e4", "services.booking_requested", booking!(BookingRequested, host, "b3", "s1", Some(CODE)), "requested"),
-        ("e5", "services.booking_cancelled", booking!(BookingCancelled, host, "b3", "s1", Some(CODE)), "cancelled"),
-        ("e6", "services.booking_confirmed", booking!(BookingConfirmed, host, "b4", "s1", Some(CODE)), "confirmed"),
-        ("e7", "services.booking_done", booking!(BookingDone, host, "b4", "s1", Some(CODE)), "done"),
+        (
+            "e3",
+            "services.booking_declined",
+            booking!(BookingDeclined, host, "b2", "s1", Some(CODE)),
+            "refused",
+        ),
+        (
+            "e4",
+            "services.booking_requested",
+            booking!(BookingRequested, host, "b3", "s1", Some(CODE)),
+            "requested",
+        ),
+        (
+            "e5",
+            "services.booking_cancelled",
+            booking!(BookingCancelled, host, "b3", "s1", Some(CODE)),
+            "cancelled",
+        ),
+        (
+            "e6",
+            "services.booking_confirmed",
+            booking!(BookingConfirmed, host, "b4", "s1", Some(CODE)),
+            "confirmed",
+        ),
+        (
+            "e7",
+            "services.booking_done",
+            booking!(BookingDone, host, "b4", "s1", Some(CODE)),
+            "done",
+        ),
     ];
     for (event, name, payload, state) in &steps {
         deliver(&host, event, name, payload);
         assert_eq!(referral(&host, &carla, &case)["state"], *state, "{name}");
     }
     // Done is the end: a late cancellation moves it no more.
-    deliver(&host, "e8", "services.booking_cancelled", &booking!(BookingCancelled, host, "b4", "s1", Some(CODE)));
+    deliver(
+        &host,
+        "e8",
+        "services.booking_cancelled",
+        &booking!(BookingCancelled, host, "b4", "s1", Some(CODE)),
+    );
     let listed = referral(&host, &carla, &case);
     assert_eq!(listed["state"], "done");
     assert_eq!(listed["state_label"], "servizio ricevuto");
@@ -190,7 +230,12 @@ fn a_service_published_before_casework_listened_is_learned_from_a_booking_and_a_
     let case = open_case(&host, &carla, "Mario Rossi", CODE, json!({}));
     // Somebody books a service casework never saw published: it is offered from then on.
     let nobody: Option<&str> = None;
-    deliver(&host, "e1", "services.booking_requested", &booking!(BookingRequested, host, "b1", "s9", nobody));
+    deliver(
+        &host,
+        "e1",
+        "services.booking_requested",
+        &booking!(BookingRequested, host, "b1", "s9", nobody),
+    );
     let offers = |host: &TestHost<Casework>| {
         host.page(Some(&carla), &format!("/cases/{case}"))
             .assert_status(200)
@@ -205,7 +250,10 @@ fn a_service_published_before_casework_listened_is_learned_from_a_booking_and_a_
     // late does not undo the hiding.
     host.advance(std::time::Duration::from_secs(60));
     published(&host, "s9", "Assistenza domiciliare", false);
-    assert_eq!(offers(&host)[0]["text"], "Assistenza domiciliare (Cooperativa Sole)");
+    assert_eq!(
+        offers(&host)[0]["text"],
+        "Assistenza domiciliare (Cooperativa Sole)"
+    );
     host.advance(std::time::Duration::from_secs(60));
     published(&host, "s9", "Assistenza domiciliare", true);
     let late = ServicePublished {

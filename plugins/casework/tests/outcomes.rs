@@ -38,8 +38,7 @@ fn reviewed(host: &TestHost<Casework>) -> Vec<CaseReviewed> {
 }
 
 #[test]
-fn a_review_compared_with_the_situation_at_intake_publishes_before_and_after_without_the_person()
-{
+fn a_review_compared_with_the_situation_at_intake_publishes_before_and_after_without_the_person() {
     let host = host();
     let carla = host.account("carla", &["care_manager"]);
     let mut intake = brief_intake(CODE, "Nord");
@@ -56,7 +55,10 @@ fn a_review_compared_with_the_situation_at_intake_publishes_before_and_after_wit
     // Three months on the household has a home: better than at intake.
     host.set_time("2027-03-02T10:00:00+01:00");
     let answer = review(&host, &carla, &case, json!(3));
-    assert_eq!((answer["before"].clone(), answer["situation"].clone()), (json!(1), json!(3)));
+    assert_eq!(
+        (answer["before"].clone(), answer["situation"].clone()),
+        (json!(1), json!(3))
+    );
     let events = reviewed(&host);
     assert_eq!(
         events,
@@ -110,11 +112,19 @@ fn a_case_not_assessed_at_intake_takes_its_first_review_as_the_starting_point() 
         json!({ "note": "Colloquio", "plan": "on_track" }),
     );
     assert_eq!(missing.problem_fields(), ["situation"]);
-    assert!(missing.body.to_string().contains("da 1 a 4"), "{}", missing.body);
+    assert!(
+        missing.body.to_string().contains("da 1 a 4"),
+        "{}",
+        missing.body
+    );
     let form = host.submit(
         Some(&carla),
         &format!("/cases/{case}/reviews"),
-        &[("note", "Colloquio"), ("plan", "on_track"), ("situation", "5")],
+        &[
+            ("note", "Colloquio"),
+            ("plan", "on_track"),
+            ("situation", "5"),
+        ],
     );
     assert_eq!(form.status, 422);
     assert!(form.body["form"]["problems"]["situation"].is_string());

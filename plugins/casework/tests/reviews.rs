@@ -79,7 +79,10 @@ fn a_due_review_reminds_the_care_manager_once_and_recording_one_sets_the_next() 
         &format!("/api/cases/{id}/reviews"),
         json!({ "note": "", "plan": "boh", "next": "2020-01-01", "situation": "6" }),
     );
-    assert_eq!(wrong.problem_fields(), ["note", "plan", "next", "situation"]);
+    assert_eq!(
+        wrong.problem_fields(),
+        ["note", "plan", "next", "situation"]
+    );
     let wrong = host.post(
         Some(&carla),
         &format!("/api/cases/{id}/review-date"),

@@ -68,7 +68,10 @@ fn statistics_by_period_and_team_count_rome_months_and_still_hide_small_counts()
     };
     let all = stats("");
     assert_eq!(all["open"], "13");
-    assert_eq!(all["scope"], json!({ "from": null, "to": null, "team": null }));
+    assert_eq!(
+        all["scope"],
+        json!({ "from": null, "to": null, "team": null })
+    );
     assert_eq!(stats("?team=Sud")["open"], "6");
     assert_eq!(stats("?to=2026-11")["open"], "5");
     assert_eq!(stats("?from=2026-12&to=2026-12")["open"], "8");
@@ -83,8 +86,14 @@ fn statistics_by_period_and_team_count_rome_months_and_still_hide_small_counts()
 
     // Referrals: five made in November for Nord, none in December, none for Sud.
     let outside_referred = |stats: &Json| {
-        let services = stats["services"]["services"].as_array().cloned().unwrap_or_default();
-        let column = services.iter().position(|s| s == "Ente esterno").unwrap_or(0);
+        let services = stats["services"]["services"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let column = services
+            .iter()
+            .position(|s| s == "Ente esterno")
+            .unwrap_or(0);
         stats["services"]["referrals"]
             .as_array()
             .and_then(|rows| rows.iter().find(|r| r["label"] == "inviata"))
@@ -100,7 +109,10 @@ fn statistics_by_period_and_team_count_rome_months_and_still_hide_small_counts()
     let page = host
         .page(Some(&nora), "/stats?from=2026-12&team=Sud")
         .assert_status(200);
-    assert_eq!(page.body["filter"], json!({ "from": "2026-12", "to": "", "team": "Sud" }));
+    assert_eq!(
+        page.body["filter"],
+        json!({ "from": "2026-12", "to": "", "team": "Sud" })
+    );
     assert_eq!(page.body["stats"]["open"], "6");
     assert_eq!(page.body["teams"], json!(["Nord", "Sud"]));
 }

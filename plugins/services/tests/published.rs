@@ -31,7 +31,10 @@ fn a_published_service_is_told_and_so_is_its_hiding() {
     assert_eq!(told.service_id, id);
     assert_eq!(told.provider_id, provider);
     assert_eq!(told.provider_name, "Cooperativa Sole");
-    assert_eq!((told.title.as_str(), told.category.as_str()), ("Nuoto", "Sport"));
+    assert_eq!(
+        (told.title.as_str(), told.category.as_str()),
+        ("Nuoto", "Sport")
+    );
     assert!(!told.hidden);
 
     let operator = host.account("operatrice", &["operator"]);
@@ -69,7 +72,10 @@ fn every_change_of_a_booking_is_told_with_the_key_of_the_certified_fiscal_number
     assert_eq!(requested.service_id, id);
     assert_eq!(requested.service_title, "Nuoto");
     assert_eq!(requested.provider_id, provider);
-    assert_eq!(requested.person.as_deref(), Some(person::key(CODE).as_str()));
+    assert_eq!(
+        requested.person.as_deref(),
+        Some(person::key(CODE).as_str())
+    );
     for suffix in ["booking_confirmed", "booking_done"] {
         let told = events(&host, suffix);
         assert_eq!(told.len(), 1, "{suffix}");
@@ -89,7 +95,10 @@ fn every_change_of_a_booking_is_told_with_the_key_of_the_certified_fiscal_number
         json!({}),
     )
     .assert_status(201);
-    assert_eq!(events(&host, "booking_cancelled")[0]["booking_id"], cancelled.as_str());
+    assert_eq!(
+        events(&host, "booking_cancelled")[0]["booking_id"],
+        cancelled.as_str()
+    );
     let declined = booked(&host, &mario, &id, None);
     host.post(
         Some(&coop),
@@ -137,7 +146,8 @@ fn a_login_that_certified_no_fiscal_number_is_named_by_nobody_and_an_erasure_for
     host.assert_forgotten(&mario, &[]);
     assert!(keys().is_empty());
     assert_eq!(
-        host.get(Some(&coop), &format!("/api/bookings/{his}")).status,
+        host.get(Some(&coop), &format!("/api/bookings/{his}"))
+            .status,
         404,
         "the booking was deleted"
     );

@@ -75,8 +75,8 @@
 
 pub mod allowance;
 pub mod attendance;
-pub mod budget;
 pub mod booking;
+pub mod budget;
 pub mod cancel;
 pub mod config;
 pub mod edit;
@@ -103,7 +103,9 @@ use trama_sdk::router::Router;
 use trama_sdk::twin::Twins;
 use trama_sdk::{Error, Plugin, Result, clock, log};
 
-use web::{bookings, families, feeds, home, lessons, mine, progress as paths, reports, spaces, tutors};
+use web::{
+    bookings, families, feeds, home, lessons, mine, progress as paths, reports, spaces, tutors,
+};
 
 /// The plugin: public so that natively, where nothing is exported, it is still a library item.
 #[derive(Default)]

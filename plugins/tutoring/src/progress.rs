@@ -56,10 +56,7 @@ pub const PATHS: Collection<Path> = Collection::new("paths");
 
 /// The paths of a child, newest first.
 pub fn of_child(child: &str) -> Result<Vec<Doc<Path>>> {
-    let mut paths = PATHS
-        .query()
-        .filter("child", Cmp::Eq, child)
-        .fetch_all()?;
+    let mut paths = PATHS.query().filter("child", Cmp::Eq, child).fetch_all()?;
     paths.sort_by_key(|doc| std::cmp::Reverse(doc.data.started_at));
     Ok(paths)
 }
@@ -209,8 +206,5 @@ pub fn monthly<'a>(paths: impl Iterator<Item = &'a Path>) -> Vec<Month> {
 
 /// Every ended path.
 pub fn ended() -> Result<Vec<Doc<Path>>> {
-    Ok(PATHS
-        .query()
-        .filter("open", Cmp::Eq, false)
-        .fetch_all()?)
+    PATHS.query().filter("open", Cmp::Eq, false).fetch_all()
 }

@@ -39,10 +39,24 @@ fn the_service_reports_its_budget_and_takes_each_allocation_once() {
         "funder_name": "Comune di Prova",
         "proposal": 7,
     });
-    let taken = host.post(None, ALLOCATIONS, allocation.clone()).assert_status(200);
-    assert_eq!((taken.body["taken"].clone(), taken.body["budget_cents"].clone()), (json!(true), json!(50_000)));
+    let taken = host
+        .post(None, ALLOCATIONS, allocation.clone())
+        .assert_status(200);
+    assert_eq!(
+        (
+            taken.body["taken"].clone(),
+            taken.body["budget_cents"].clone()
+        ),
+        (json!(true), json!(50_000))
+    );
     let again = host.post(None, ALLOCATIONS, allocation).assert_status(200);
-    assert_eq!((again.body["taken"].clone(), again.body["budget_cents"].clone()), (json!(false), json!(50_000)));
+    assert_eq!(
+        (
+            again.body["taken"].clone(),
+            again.body["budget_cents"].clone()
+        ),
+        (json!(false), json!(50_000))
+    );
     assert_eq!(
         host.audited("doposcuola"),
         ["budget.allocated"],
@@ -56,7 +70,11 @@ fn the_service_reports_its_budget_and_takes_each_allocation_once() {
         json!({ "measure": "campi-estivi", "amount_cents": 100, "key": "allocation/8" }),
     );
     assert_eq!(elsewhere.status, 404);
-    assert!(elsewhere.message().contains("doposcuola"), "{}", elsewhere.body);
+    assert!(
+        elsewhere.message().contains("doposcuola"),
+        "{}",
+        elsewhere.body
+    );
     let nothing = host.post(
         None,
         ALLOCATIONS,

@@ -26,16 +26,32 @@ fn a_path_ended_publishes_the_marks_before_and_after_without_the_child() {
 
     // Anna starts Luca's path in Matematica with his "5" (2 on the scale of seven marks).
     let started = host
-        .post(Some(&month.anna), &paths, json!({ "subject": "Matematica", "grade": 2 }))
+        .post(
+            Some(&month.anna),
+            &paths,
+            json!({ "subject": "Matematica", "grade": 2 }),
+        )
         .assert_status(201);
     assert_eq!(started.body["open"], true);
     // One open path per subject; marks on the scale; subjects the child is enrolled for.
-    let again = host.post(Some(&month.anna), &paths, json!({ "subject": "Matematica", "grade": 3 }));
+    let again = host.post(
+        Some(&month.anna),
+        &paths,
+        json!({ "subject": "Matematica", "grade": 3 }),
+    );
     assert_eq!(again.status, 409);
-    let wrong = host.post(Some(&month.anna), &paths, json!({ "subject": "Italiano", "grade": 8 }));
+    let wrong = host.post(
+        Some(&month.anna),
+        &paths,
+        json!({ "subject": "Italiano", "grade": 8 }),
+    );
     assert_eq!(wrong.problem_fields(), ["subject", "grade"]);
     // Nobody else's child.
-    let refused = host.post(Some(&month.carla), &paths, json!({ "subject": "Matematica", "grade": 2 }));
+    let refused = host.post(
+        Some(&month.carla),
+        &paths,
+        json!({ "subject": "Matematica", "grade": 2 }),
+    );
     assert_eq!(refused.status, 404);
     let none = host.post(
         Some(&month.carla),
@@ -72,7 +88,10 @@ fn a_path_ended_publishes_the_marks_before_and_after_without_the_child() {
         .expect("published")
         .payload
         .to_string();
-    assert!(!raw.contains(luca.as_str()) && !raw.contains("Luca"), "{raw}");
+    assert!(
+        !raw.contains(luca.as_str()) && !raw.contains("Luca"),
+        "{raw}"
+    );
 
     // The child's page shows the path with its marks in words.
     let page = host
@@ -88,7 +107,11 @@ fn a_path_ended_publishes_the_marks_before_and_after_without_the_child() {
         .assert_status(200);
     let march = &outcomes.body["months"][0];
     assert_eq!(
-        (march["month"].clone(), march["ended"].clone(), march["improved_share"].clone()),
+        (
+            march["month"].clone(),
+            march["ended"].clone(),
+            march["improved_share"].clone()
+        ),
         (json!("2026-03"), json!("< 5"), json!(null))
     );
     assert_eq!(host.get(Some(&month.anna), "/api/outcomes").status, 403);

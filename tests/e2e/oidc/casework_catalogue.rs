@@ -47,8 +47,13 @@ capabilities = ["store", "settings", "identity", "audit", "seal", "notify", "fil
 
 /// `who` sends `body` to the services plugin's API at `path`.
 async fn services(who: &Client, server: &Server, path: &str, body: Json) -> (u16, Json) {
-    who.send_json(server, Method::POST, &format!("/p/services/api{path}"), &body)
-        .await
+    who.send_json(
+        server,
+        Method::POST,
+        &format!("/p/services/api{path}"),
+        &body,
+    )
+    .await
 }
 
 /// The committee accredits the cooperative whose account is `owner`: answers its provider id
@@ -75,7 +80,11 @@ async fn accredit(server: &Server, member: &Client, owner: &Client) -> String {
             &json!({"choice": "approve", "reason": "Servizio utile"}),
         )
         .await;
-    assert_eq!((status, &vote["status"]), (200, &json!("approved")), "{vote}");
+    assert_eq!(
+        (status, &vote["status"]),
+        (200, &json!("approved")),
+        "{vote}"
+    );
     let arrived = eventually(Duration::from_secs(20), || async {
         let (_, desk) = owner.get_json(server, "/p/services/api/provider").await;
         desk["providers"][0]["card"]["active"] == true
@@ -212,7 +221,13 @@ async fn a_referral_to_a_catalogue_service_follows_the_booking_through_the_servi
         reaches(&carla, &server, &case, "confirmed").await,
         "the referral never saw the confirmation"
     );
-    let (status, done) = services(&owner, &server, &format!("/bookings/{booking}/done"), json!({})).await;
+    let (status, done) = services(
+        &owner,
+        &server,
+        &format!("/bookings/{booking}/done"),
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 201, "{done}");
     assert!(
         reaches(&carla, &server, &case, "done").await,

@@ -70,8 +70,8 @@ pub fn stats_api(request: Request, _: Params) -> Result<Response> {
     // The referrals and outreach tables beside the cases' (see `service_stats`).
     let mut answer =
         serde_json::to_value(cases).map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
-    answer["services"] = serde_json::to_value(services)
-        .map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
+    answer["services"] =
+        serde_json::to_value(services).map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
     answer["scope"] =
         serde_json::to_value(scope).map_err(|e| trama_sdk::Error::internal(e.to_string()))?;
     Response::json(&answer)

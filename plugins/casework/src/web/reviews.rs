@@ -36,9 +36,8 @@ pub fn context(case: &str, now_ms: i64) -> Result<Value> {
         })
         .collect();
     // The first assessment, which every later one is compared with.
-    let baseline = situation::baseline_of(case)?.map(|b| {
-        json!({ "level": scale.label(b.level), "when": local::numeric(b.at) })
-    });
+    let baseline = situation::baseline_of(case)?
+        .map(|b| json!({ "level": scale.label(b.level), "when": local::numeric(b.at) }));
     let plans: Vec<Value> = PlanState::ALL
         .iter()
         .map(|p| json!({ "key": p.key(), "text": p.label() }))

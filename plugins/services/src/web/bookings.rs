@@ -202,7 +202,10 @@ pub fn decline(request: Request, params: Params) -> Result<Response> {
         Viewer::Provider,
         |_, doc, now| {
             let service = service::load(&doc.data.service)?;
-            Ok(published::changed(decide::decline(&doc.id, &service.data, now)?, &service)?)
+            Ok(published::changed(
+                decide::decline(&doc.id, &service.data, now)?,
+                &service,
+            )?)
         },
     )
 }
@@ -217,7 +220,10 @@ pub fn done(request: Request, params: Params) -> Result<Response> {
         Viewer::Provider,
         |_, doc, now| {
             let service = service::load(&doc.data.service)?;
-            Ok(published::changed(decide::done(&doc.id, &service.data, now)?, &service)?)
+            Ok(published::changed(
+                decide::done(&doc.id, &service.data, now)?,
+                &service,
+            )?)
         },
     )
 }

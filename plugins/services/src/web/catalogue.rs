@@ -9,9 +9,9 @@ use trama_sdk::submit::Submission;
 use trama_sdk::{Result, clock, identity};
 
 use crate::booking;
-use crate::published;
 use crate::config::Settings;
 use crate::provider;
+use crate::published;
 use crate::rating;
 use crate::search::{self, Query};
 use crate::service::{self, PriceModel};

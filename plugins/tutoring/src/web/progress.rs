@@ -40,9 +40,18 @@ pub fn context(child: &str) -> Result<Value> {
 }
 
 /// The subject and mark of a path form, each mistake beside its field.
-fn read(sub: &Submission, child: &Doc<Child>, scale: &Scale) -> std::result::Result<(String, u8), Problems> {
+fn read(
+    sub: &Submission,
+    child: &Doc<Child>,
+    scale: &Scale,
+) -> std::result::Result<(String, u8), Problems> {
     let mut problems = Problems::default();
-    let subject = sub.input.one("subject").unwrap_or_default().trim().to_owned();
+    let subject = sub
+        .input
+        .one("subject")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     if subject.is_empty() {
         problems.push("subject", t!("tutoring.progress.problems.subject"));
     } else if !child.data.subjects.contains(&subject) {
