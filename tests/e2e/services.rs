@@ -229,15 +229,34 @@ async fn accredited_service(
 /// `member`, the whole committee, approves it; answers the provider's id in the catalogue, once
 /// the accreditation reached it through the events and `owner`'s account acts for it.
 pub(crate) async fn accredited(server: &Server, member: &Client, owner: &Client) -> String {
+    accredited_as(
+        server,
+        member,
+        owner,
+        "Coop Tata Sicura",
+        "servizi per l'infanzia",
+    )
+    .await
+}
+
+/// As [`accredited`], for the cooperative `name` offering services in the admissions
+/// `category` (one of the instance's `[plugins.admissions.settings] categories`).
+pub(crate) async fn accredited_as(
+    server: &Server,
+    member: &Client,
+    owner: &Client,
+    name: &str,
+    category: &str,
+) -> String {
     member.page(server, "/p/admissions/committee").await;
     let (status, application) = owner
         .send_json(server, Method::POST, "/p/admissions/api/applications", &json!({
-            "legal_name": "Coop Tata Sicura", "legal_form": "association", "tax_code": VAT,
+            "legal_name": name, "legal_form": "association", "tax_code": VAT,
             "vat_number": VAT, "street": "Via Roma 1", "postcode": "52025", "city": "Monteserra",
-            "province": "AR", "email": "info@tata.example", "phone": "+39 055 123456",
+            "province": "AR", "email": "info@coop.example", "phone": "+39 055 123456",
             "representative_name": "Mario Rossi", "representative_tax_code": "RSSMRA85T10A562S",
-            "categories": ["servizi per l'infanzia"],
-            "services": [{"title": "Baby sitting", "category": "servizi per l'infanzia", "description": "Baby sitter a domicilio la sera"}],
+            "categories": [category],
+            "services": [{"title": "Servizi alla persona", "category": category, "description": "Servizi a domicilio per famiglie e anziani"}],
             "declarations": [1], "ethics_version": "2025-1", "accept_ethics": true,
         }))
         .await;

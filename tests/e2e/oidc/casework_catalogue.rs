@@ -56,48 +56,6 @@ async fn services(who: &Client, server: &Server, path: &str, body: Json) -> (u16
     .await
 }
 
-/// The committee accredits the cooperative whose account is `owner`: answers its provider id
-/// in the catalogue once the accreditation reached it.
-async fn accredit(server: &Server, member: &Client, owner: &Client) -> String {
-    member.page(server, "/p/admissions/committee").await;
-    let (status, application) = owner
-        .send_json(server, Method::POST, "/p/admissions/api/applications", &json!({
-            "legal_name": "Cooperativa Sole", "legal_form": "association", "tax_code": "01234567897",
-            "vat_number": "01234567897", "street": "Via Roma 1", "postcode": "52025", "city": "Monteserra",
-            "province": "AR", "email": "info@sole.example", "phone": "+39 055 123456",
-            "representative_name": "Lucia Bianchi", "representative_tax_code": "RSSMRA85T10A562S",
-            "categories": ["assistenza"],
-            "services": [{"title": "Assistenza", "category": "assistenza", "description": "Aiuto a domicilio per anziani"}],
-            "declarations": [1], "ethics_version": "2025-1", "accept_ethics": true,
-        }))
-        .await;
-    assert_eq!(status, 201, "{application}");
-    let (status, vote) = member
-        .send_json(
-            server,
-            Method::POST,
-            &format!("/p/admissions/api/applications/{}/vote", id(&application)),
-            &json!({"choice": "approve", "reason": "Servizio utile"}),
-        )
-        .await;
-    assert_eq!(
-        (status, &vote["status"]),
-        (200, &json!("approved")),
-        "{vote}"
-    );
-    let arrived = eventually(Duration::from_secs(20), || async {
-        let (_, desk) = owner.get_json(server, "/p/services/api/provider").await;
-        desk["providers"][0]["card"]["active"] == true
-    })
-    .await;
-    assert!(arrived, "the accreditation did not reach the catalogue");
-    let (_, desk) = owner.get_json(server, "/p/services/api/provider").await;
-    desk["providers"][0]["card"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 /// `trama_contracts::person::key` (the plugins' crate, not a dependency of the kernel's tests):
 /// the domain-separated SHA-256 of a tax code, in hexadecimal.
 fn person_key(code: &str) -> String {
@@ -137,7 +95,9 @@ async fn a_referral_to_a_catalogue_service_follows_the_booking_through_the_servi
     accept_privacy(&carla, &server).await;
 
     // The provider publishes home care; casework learns it from the event.
-    let provider_id = accredit(&server, &member, &owner).await;
+    let provider_id =
+        crate::services::accredited_as(&server, &member, &owner, "Cooperativa Sole", "assistenza")
+            .await;
     let (status, service) = services(
         &owner,
         &server,
