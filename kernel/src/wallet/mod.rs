@@ -111,6 +111,27 @@ impl Purse {
                 .is_none_or(|until| today <= until)
     }
 
+    /// Why it cannot be spent on `today`, or `open`: `withdrawn` by its owner, `not_yet` before
+    /// its first day, `lapsed` after its last, `empty` when nothing is left — in that order,
+    /// so a purse the owner closed says so whatever its dates.
+    pub fn state_on(&self, today: &str) -> &'static str {
+        if self.withdrawn {
+            "withdrawn"
+        } else if self.valid_from.as_deref().is_some_and(|from| today < from) {
+            "not_yet"
+        } else if self
+            .valid_until
+            .as_deref()
+            .is_some_and(|until| until < today)
+        {
+            "lapsed"
+        } else if self.balance <= 0 {
+            "empty"
+        } else {
+            "open"
+        }
+    }
+
     /// Whether it may pay for `category`.
     pub fn pays_for(&self, category: &str) -> bool {
         self.categories.is_empty() || self.categories.iter().any(|c| c == category)

@@ -29,6 +29,28 @@ fn a_purse_is_spent_on_its_days_only_and_both_days_are_included() {
 }
 
 #[test]
+fn the_wallet_page_says_why_a_purse_cannot_be_spent() {
+    let december = purse(Some("2026-12-01"), Some("2026-12-31"), &[]);
+    assert_eq!(december.state_on("2026-11-30"), "not_yet");
+    assert_eq!(december.state_on("2026-12-05"), "open");
+    assert_eq!(
+        december.state_on("2027-01-01"),
+        "lapsed",
+        "a lapsed purse has a first day too"
+    );
+    let used = Purse {
+        balance: 0,
+        ..december.clone()
+    };
+    assert_eq!(used.state_on("2026-12-05"), "empty");
+    let withdrawn = Purse {
+        withdrawn: true,
+        ..december
+    };
+    assert_eq!(withdrawn.state_on("2027-01-01"), "withdrawn");
+}
+
+#[test]
 fn an_earmarked_purse_pays_only_for_its_categories_and_an_open_one_for_any() {
     let earmarked = purse(None, None, &["Baby sitting", "Trasporto"]);
     assert!(earmarked.pays_for("Trasporto"));

@@ -23,8 +23,9 @@ pub async fn show(ctx: Ctx) -> Response {
         return super::redirect::login_required(&ctx, "/me/wallet");
     };
     let wallet = Wallet::new(ctx.instance.db.clone(), ctx.instance.id());
+    let today = crate::clock::today();
     let summary = match wallet
-        .summary(ctx.instance.db.conn(), &user.id, &crate::clock::today())
+        .summary(ctx.instance.db.conn(), &user.id, &today)
         .await
     {
         Ok(summary) => summary,
@@ -57,6 +58,7 @@ pub async fn show(ctx: Ctx) -> Response {
             "valid_until": p.valid_until.as_deref().map(day),
             "balance": words.euros(p.balance),
             "withdrawn": p.withdrawn,
+            "state": p.state_on(&today),
         })
     };
     let movements: Vec<Json> = summary

@@ -23,6 +23,7 @@ fn is_month(text: &str) -> bool {
     bytes.len() == 7
         && bytes[4] == b'-'
         && text[..4].bytes().all(|b| b.is_ascii_digit())
+        && text[5..].bytes().all(|b| b.is_ascii_digit())
         && text[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
 }
 
@@ -109,6 +110,7 @@ mod tests {
         assert!(is_month("2026-01"));
         assert!(is_month("2026-12"));
         for bad in [
+            "2026-+1",
             "2026-13",
             "2026-00",
             "2026-1",

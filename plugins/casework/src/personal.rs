@@ -73,13 +73,33 @@ pub fn export(_: Request, _: Params) -> Result<Response> {
     let mut referrals = Vec::new();
     let mut profiles = Vec::new();
     let mut contacts = Vec::new();
+    let mut assessments = Vec::new();
     for case in &cases {
         for r in crate::referral::of_case(&case.id)? {
             referrals.push(json!({
                 "case": case.id, "service": r.data.service, "campaign": r.data.campaign_title,
+                "offer": r.data.offer_title,
                 "body": r.data.body, "contact": r.data.contact, "reason": r.data.reason,
                 "state": r.data.state,
                 "steps": r.data.steps.iter().map(|s| json!({ "at": s.at, "state": s.state })).collect::<Vec<_>>(),
+            }));
+        }
+        // The household's situation as the team assessed it at intake and at each review, oldest
+        // first.
+        let baseline = crate::situation::baseline_of(&case.id)?;
+        let mut reviews = crate::review::of_case(&case.id)?;
+        reviews.sort_by_key(|r| r.data.at);
+        let reviewed: Vec<_> = reviews
+            .into_iter()
+            .filter_map(|r| {
+                r.data.situation.map(|level| json!({ "at": r.data.at, "level": level, "compared_with": r.data.before }))
+            })
+            .collect();
+        if baseline.is_some() || !reviewed.is_empty() {
+            assessments.push(json!({
+                "case": case.id,
+                "at_intake": baseline.map(|b| json!({ "at": b.at, "level": b.level, "levels": b.levels })),
+                "at_reviews": reviewed,
             }));
         }
         let profile = crate::profile::of(&case.id)?;
@@ -103,6 +123,7 @@ pub fn export(_: Request, _: Params) -> Result<Response> {
         .with_value("documents", json!(documents))
         .with_value("referrals", json!(referrals))
         .with_value("profiles", json!(profiles))
+        .with_value("assessments", json!(assessments))
         .with_value("outreach_contacts", json!(contacts))
         .response()
 }

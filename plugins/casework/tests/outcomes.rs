@@ -41,6 +41,7 @@ fn reviewed(host: &TestHost<Casework>) -> Vec<CaseReviewed> {
 fn a_review_compared_with_the_situation_at_intake_publishes_before_and_after_without_the_person() {
     let host = host();
     let carla = host.account("carla", &["care_manager"]);
+    let mario = common::mario(&host);
     let mut intake = brief_intake(CODE, "Nord");
     intake["situation"] = json!("1");
     let case = common::open(&host, &carla, intake);
@@ -97,6 +98,18 @@ fn a_review_compared_with_the_situation_at_intake_publishes_before_and_after_wit
         "2 — Fragile"
     );
     assert!(host.audited(&case).contains(&"case.reviewed".to_owned()));
+
+    // The person's download holds each assessment of their household.
+    let data = host.personal_data(&mario);
+    let assessed = &data["assessments"][0];
+    assert_eq!(assessed["at_intake"]["level"], 1, "{data}");
+    assert_eq!(
+        (
+            assessed["at_reviews"][0]["level"].clone(),
+            assessed["at_reviews"][1]["level"].clone()
+        ),
+        (json!(3), json!(2))
+    );
 }
 
 #[test]

@@ -9,8 +9,11 @@
 //! marks it done ([`decide`]). Confirmed bookings have an `.ics` ([`ics`]) and a reminder the
 //! day before ([`reminders`]). A shared service's group starts at its minimum and everyone is
 //! told. After a done booking the person rates it ([`rating`]); operators hide services and
-//! comments. Payment: today the person pays the provider directly and the amount is recorded
-//! ([`payment`], the seam for the wallet).
+//! comments. Payment ([`payment`]): a booking draws in the person's own call on their welfare
+//! wallet (host API 1.10: the vouchers' and corporate plans' purses for the service's category,
+//! in the order of `wallet_owners`), the rest paid to the provider directly; the charge is
+//! lowered or paid back when the real price is known, and what the credits owe each provider
+//! is settled by the monthly statements ([`settlement`]).
 //! Paths below are under `/p/services`; every form has its `/api/` twin.
 //!
 //! | route | who | what |

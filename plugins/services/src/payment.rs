@@ -117,6 +117,17 @@ pub struct Ask<'a> {
 /// The wallet charge of a booking: drawn only when the person is the one making the call (an
 /// operator's call never spends someone's credit), for a paid service, when the instance names
 /// wallet owners. Otherwise everything is paid directly.
+/// The kernel keeps a charge's memo up to 500 bytes: `text` cut at a character boundary
+/// within them, so a long title with accented letters never refuses the booking.
+fn memo(text: &str) -> String {
+    const MAX_BYTES: usize = 500;
+    let mut end = text.len().min(MAX_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
 pub fn draw(ask: &Ask<'_>, owners: &[String]) -> Result<Charge> {
     let by_person = identity::caller().is_some_and(|user| user.id == ask.person);
     if ask.estimate <= 0 || owners.is_empty() || !by_person {
@@ -129,7 +140,7 @@ pub fn draw(ask: &Ask<'_>, owners: &[String]) -> Result<Charge> {
         owners: owners.to_vec(),
         to: to.clone(),
         key: format!("booking/{}/v{}", ask.booking, ask.version),
-        memo: ask.memo.chars().take(400).collect(),
+        memo: memo(&ask.memo),
     };
     // A person with no credit for this category is not charged at all: their wallet lists
     // only what a purse paid.
@@ -180,4 +191,18 @@ pub fn preview(service: &Service, estimate: i64, owners: &[String]) -> Result<Op
     })?;
     let credit = quote.from_credit_cents();
     Ok((credit > 0).then_some((credit, quote.uncovered_cents)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memo;
+
+    #[test]
+    fn a_memo_fits_the_kernels_500_bytes_at_a_character_boundary() {
+        let long = "Assistenza domiciliare · Cooperativa “Il Girasole” — ".repeat(20);
+        let cut = memo(&long);
+        assert!(cut.len() <= 500 && cut.len() > 490, "{}", cut.len());
+        assert!(long.starts_with(&cut));
+        assert_eq!(memo("Baby sitting"), "Baby sitting");
+    }
 }

@@ -172,6 +172,7 @@ impl wallet::Host for CallState {
             }
             Err(err) => Err(err.into()),
         };
+        self.note_wallet_failure(&done);
         if let Ok(done) = &done {
             self.changes.record(charged("wallet.charge", done));
         }
@@ -193,6 +194,7 @@ impl wallet::Host for CallState {
             }
             Err(err) => Err(err.into()),
         };
+        self.note_wallet_failure(&done);
         if let Ok(done) = &done {
             self.changes.record(charged("wallet.reprice", done));
         }
