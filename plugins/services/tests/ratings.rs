@@ -120,13 +120,7 @@ fn the_monthly_statement_lists_what_was_paid_directly_and_an_operator_marks_it_p
     {
         mark_done(&host, &coop, b["id"].as_str().unwrap());
     }
-    let statement = host
-        .get(
-            Some(&coop),
-            &format!("/api/providers/{provider}/statements/2026-12"),
-        )
-        .assert_status(200)
-        .body;
+    let statement = common::statement(&host, &coop, &provider, "2026-12");
     assert_eq!(statement["paid_directly_cents"], 1700, "{statement}");
     assert_eq!(statement["rows"].as_array().map(Vec::len), Some(2));
     assert_eq!(statement["sources_cents"], 0);

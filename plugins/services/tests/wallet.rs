@@ -86,13 +86,7 @@ fn a_booking_is_paid_from_two_credit_sources_and_the_rest_directly() {
     confirm(&host, &coop, &booking);
     host.set_time("2026-12-10T20:00:00+01:00");
     mark_done(&host, &coop, &booking);
-    let statement = host
-        .get(
-            Some(&coop),
-            &format!("/api/providers/{provider}/statements/2026-12"),
-        )
-        .assert_status(200)
-        .body;
+    let statement = common::statement(&host, &coop, &provider, "2026-12");
     assert_eq!(
         statement["owed_cents"],
         json!({ COMPANY: 5_000, VOUCHERS: 3_000 }),

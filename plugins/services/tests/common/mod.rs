@@ -194,6 +194,16 @@ pub fn mark_done(host: &TestHost<Services>, owner: &Account, booking: &str) {
     .assert_status(201);
 }
 
+/// The monthly statement of `provider` for `month` (`YYYY-MM`), as `reader` reads it (`200`).
+pub fn statement(host: &TestHost<Services>, reader: &Account, provider: &str, month: &str) -> Json {
+    host.get(
+        Some(reader),
+        &format!("/api/providers/{provider}/statements/{month}"),
+    )
+    .assert_status(200)
+    .body
+}
+
 /// Each of `people` books a seat of `slot` and the provider's owner confirms it: the bookings
 /// of a course that is going to happen. Answers their ids, in the order of `people`.
 pub fn confirmed_seats(
