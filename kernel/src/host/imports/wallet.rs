@@ -97,6 +97,20 @@ impl CallState {
             self.tx.note_failure();
         }
     }
+
+    /// What a charge or a reprice answers the plugin: a failure of the database marks the call
+    /// failed, and money that moved is recorded among the call's changes as `action`.
+    fn moved(
+        &mut self,
+        action: &str,
+        done: Result<Charge, WalletError>,
+    ) -> Result<wallet::ChargeRecord, wallet::WalletError> {
+        self.note_wallet_failure(&done);
+        if let Ok(done) = &done {
+            self.changes.record(charged(action, done));
+        }
+        done.map(charge).map_err(Into::into)
+    }
 }
 
 impl wallet::Host for CallState {
@@ -172,11 +186,7 @@ impl wallet::Host for CallState {
             }
             Err(err) => Err(err.into()),
         };
-        self.note_wallet_failure(&done);
-        if let Ok(done) = &done {
-            self.changes.record(charged("wallet.charge", done));
-        }
-        Ok(done.map(charge).map_err(Into::into))
+        Ok(self.moved("wallet.charge", done))
     }
 
     async fn reprice(
@@ -194,11 +204,7 @@ impl wallet::Host for CallState {
             }
             Err(err) => Err(err.into()),
         };
-        self.note_wallet_failure(&done);
-        if let Ok(done) = &done {
-            self.changes.record(charged("wallet.reprice", done));
-        }
-        Ok(done.map(charge).map_err(Into::into))
+        Ok(self.moved("wallet.reprice", done))
     }
 
     async fn get(
