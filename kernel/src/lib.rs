@@ -12,7 +12,7 @@
 //! engine.
 
 // The modules in layers, lowest first; a module uses only its own layer and those below it
-// (`kernel/tests/layers.rs` checks this, `docs/architecture.md` says why). Public modules are
+// (`kernel/tests/integration/layers.rs` checks this, `docs/architecture.md` says why). Public modules are
 // the entry points of the `trama` binary, the benchmarks and the tests; the rest is the
 // kernel's own business.
 

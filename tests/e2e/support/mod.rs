@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-#[path = "../../../kernel/tests/common/pg.rs"]
+#[path = "../../../kernel/tests/integration/pg.rs"]
 mod pg;
 
 mod http;

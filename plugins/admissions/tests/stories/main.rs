@@ -1,0 +1,10 @@
+//! The plugin's stories, natively against the kernel's test host: one test binary, so that
+//! the kernel, wasmtime and the database drivers are linked once rather than once per file.
+
+mod common;
+mod application;
+mod clock;
+mod personal_data;
+mod receipts;
+mod register;
+mod suspension;

@@ -1,0 +1,5 @@
+//! The plugin's stories, natively against the kernel's test host: one test binary, so that
+//! the kernel, wasmtime and the database drivers are linked once rather than once per file.
+
+mod personal_data;
+mod rides;
