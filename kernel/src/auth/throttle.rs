@@ -302,7 +302,7 @@ async fn remove(
 }
 
 #[cfg(test)]
-#[path = "../../tests/common/pg.rs"]
+#[path = "../../tests/integration/pg.rs"]
 mod pg;
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use serde_json::json;
 use crate::pg;
+use serde_json::json;
 
 use pg::PgDatabase;
 use trama::db::Db;

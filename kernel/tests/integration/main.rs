@@ -1,7 +1,6 @@
 //! The kernel's integration tests: one test binary, so that the kernel, wasmtime and the
 //! database drivers are linked once rather than once per file.
 
-mod pg;
 mod api_versions;
 mod board;
 mod catalogues;
@@ -11,6 +10,7 @@ mod jobs;
 mod layers;
 mod ledger;
 mod mail_outbox;
+mod pg;
 mod protocol;
 mod theme_macros;
 mod wallet;

@@ -1,10 +1,10 @@
 //! The plugin's stories, natively against the kernel's test host: one test binary, so that
 //! the kernel, wasmtime and the database drivers are linked once rather than once per file.
 
-mod common;
 mod attachments;
 mod casework;
 mod catalogue_referrals;
+mod common;
 mod duplicates;
 mod outcomes;
 mod outreach;
