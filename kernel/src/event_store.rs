@@ -36,6 +36,13 @@ impl Subscribers {
     fn of(&self, event: &str) -> impl Iterator<Item = &String> {
         self.0.get(event).into_iter().flatten()
     }
+
+    /// Whether `plugin` subscribes to `event`.
+    pub fn subscribes(&self, plugin: &str, event: &str) -> bool {
+        self.0
+            .get(event)
+            .is_some_and(|plugins| plugins.contains(plugin))
+    }
 }
 
 /// Stores `events` published by `source` in `call`, with one pending delivery per subscriber.
@@ -47,39 +54,66 @@ pub async fn record_in(
     subscribers: &Subscribers,
     events: Vec<PublishedEvent>,
 ) -> Result<(), DbErr> {
+    for event in events {
+        let to: Vec<&String> = subscribers.of(&event.name).collect();
+        insert(txn, instance, source, call, event, &to).await?;
+    }
+    Ok(())
+}
+
+/// Stores `event`, from the kernel's `source` (a name starting with `~`, which no plugin can
+/// take), for `subscriber` alone: what the kernel tells one plugin about its own records (the
+/// welfare wallet telling a purse's owner what was drawn) is nobody else's business.
+pub async fn record_for_in(
+    txn: &DatabaseTransaction,
+    instance: &str,
+    source: &str,
+    call: Option<&str>,
+    subscriber: &str,
+    event: PublishedEvent,
+) -> Result<(), DbErr> {
+    insert(txn, instance, source, call, event, &[subscriber]).await
+}
+
+async fn insert(
+    txn: &DatabaseTransaction,
+    instance: &str,
+    source: &str,
+    call: Option<&str>,
+    event: PublishedEvent,
+    to: &[impl AsRef<str>],
+) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     let now = crate::clock::now_ms();
-    for event in events {
-        let id = crate::docstore::new_id();
+    let id = crate::docstore::new_id();
+    txn.execute_raw(sql::stmt(
+        backend,
+        "INSERT INTO events (instance, id, name, source, payload, published_at, call_id) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            instance.into(),
+            id.clone().into(),
+            event.name.into(),
+            source.into(),
+            event.payload.into(),
+            now.into(),
+            call.into(),
+        ],
+    ))
+    .await?;
+    for subscriber in to {
         txn.execute_raw(sql::stmt(
             backend,
-            "INSERT INTO events (instance, id, name, source, payload, published_at, call_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO event_deliveries (instance, event_id, subscriber, status, attempts, next_attempt_at) \
+             VALUES (?, ?, ?, 'pending', 0, ?)",
             vec![
                 instance.into(),
                 id.clone().into(),
-                event.name.clone().into(),
-                source.into(),
-                event.payload.into(),
+                subscriber.as_ref().into(),
                 now.into(),
-                call.into(),
             ],
         ))
         .await?;
-        for subscriber in subscribers.of(&event.name) {
-            txn.execute_raw(sql::stmt(
-                backend,
-                "INSERT INTO event_deliveries (instance, event_id, subscriber, status, attempts, next_attempt_at) \
-                 VALUES (?, ?, ?, 'pending', 0, ?)",
-                vec![
-                    instance.into(),
-                    id.clone().into(),
-                    subscriber.clone().into(),
-                    now.into(),
-                ],
-            ))
-            .await?;
-        }
     }
     Ok(())
 }

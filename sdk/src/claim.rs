@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! use serde::{Deserialize, Serialize};
-//! use trama_sdk::claim::{self, Claimable};
+//! use trama_sdk::claim;
 //! use trama_sdk::i18n::Lang;
 //! use trama_sdk::identity::User;
 //! use trama_sdk::store::Collection;
@@ -21,12 +21,9 @@
 //!     claim_code: Option<String>,
 //! }
 //!
-//! impl Claimable for Driver {
-//!     fn link(&mut self, user: &User) {
-//!         self.user_id = Some(user.id.clone());
-//!         self.claim_code = None;
-//!     }
-//! }
+//! // The account in `user_id`, the code in `claim_code`; implement `Claimable` by hand
+//! // for a record that keeps them elsewhere.
+//! trama_sdk::claimable!(Driver);
 //!
 //! const DRIVERS: Collection<Driver> = Collection::new("drivers");
 //! const DRIVER_CODES: claim::Codes = claim::Codes {
@@ -56,6 +53,21 @@ use crate::{Error, Result};
 pub trait Claimable {
     /// Links `user` to the record and clears its code, so that the code works once.
     fn link(&mut self, user: &User);
+}
+
+/// Implements [`Claimable`] for a record that keeps the linked account in a `user_id:
+/// Option<String>` field and its code in `claim_code: Option<String>`, as every record of the
+/// repository's plugins does.
+#[macro_export]
+macro_rules! claimable {
+    ($record:ty) => {
+        impl $crate::claim::Claimable for $record {
+            fn link(&mut self, user: &$crate::identity::User) {
+                self.user_id = Some(user.id.clone());
+                self.claim_code = None;
+            }
+        }
+    };
 }
 
 /// The claim codes of one kind of record: where they are kept, how long they are, how a code

@@ -335,6 +335,34 @@ pub fn transfer_all(requests: &[TransferRequest]) -> Result<Vec<Transfer>, Ledge
         .collect())
 }
 
+/// Adds `cents` to the memorandum account `account` (negative: takes them off), against
+/// `counterpart`, once per idempotency `key`. A memorandum account ("conto d'ordine") holds no
+/// money, only a count kept in the books beside it — what a campaign's vouchers paid for, what
+/// a plan's credit booked — so a report reads one balance instead of adding up records. Both
+/// are external accounts, opened the first time they are needed.
+pub fn tally(
+    account: &str,
+    counterpart: &str,
+    cents: i64,
+    key: &str,
+    memo: impl Into<String>,
+) -> Result<Transfer, LedgerError> {
+    let (from, to) = if cents >= 0 {
+        (counterpart, account)
+    } else {
+        (account, counterpart)
+    };
+    let request = TransferRequest::new(from, to, cents.saturating_abs(), key).memo(memo);
+    match transfer(&request) {
+        Err(LedgerError::UnknownAccount(_)) => {
+            open(counterpart, AccountKind::External)?;
+            open(account, AccountKind::External)?;
+            transfer(&request)
+        }
+        other => other,
+    }
+}
+
 /// Transfers into or out of account `name`, newest first, `limit` at a time from `offset`.
 pub fn history(name: &str, limit: u32, offset: u32) -> Result<Vec<Transfer>, LedgerError> {
     Ok(wit::history(name, limit, offset)?

@@ -142,6 +142,7 @@ pub mod events;
 pub mod files;
 pub mod fiscal;
 mod form;
+pub mod history;
 pub mod host;
 pub mod http;
 pub mod i18n;

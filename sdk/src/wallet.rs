@@ -189,3 +189,95 @@ pub fn reprice(key: &str, amount_cents: i64) -> Result<Charge> {
 pub fn get(key: &str) -> Result<Option<Charge>> {
     Ok(wit::get(key)?.map(Charge::from))
 }
+
+/// The source of the kernel's wallet events; no plugin can publish as it.
+pub const SOURCE: &str = "~wallet";
+/// A purse paid part of a charge (subscribe to it in `plugin.toml` to be told).
+pub const DRAWN: &str = "wallet.drawn";
+/// Part of what a purse paid came back to it.
+pub const REPAID: &str = "wallet.repaid";
+
+/// What moved in one of this plugin's purses, as the kernel tells the purse's owner: a plugin
+/// that offers purses subscribes to [`DRAWN`] and [`REPAID`] so that its own figures (what a
+/// campaign's vouchers paid for, where a plan's money went) count the money spent through the
+/// wallet too. Delivered at least once: book it under [`Moved::key`], the same at every
+/// delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Moved {
+    /// The purse: one of this plugin's funded accounts.
+    pub account: String,
+    /// Cents drawn, or paid back; always positive (see [`Moved::spent_cents`]).
+    pub amount_cents: i64,
+    /// The plugin that charged, and its key of the charge.
+    pub charger: String,
+    pub charge: String,
+    /// The catalogue category the charge paid for.
+    pub category: String,
+    /// Unique to this movement.
+    pub entry: String,
+    /// Paid back rather than drawn.
+    #[serde(skip)]
+    pub repaid: bool,
+}
+
+impl Moved {
+    /// The movement `event` tells of; `None` for any other event, and for one that merely
+    /// carries the name without coming from the kernel.
+    pub fn decode(event: &crate::events::Event) -> Result<Option<Moved>> {
+        if event.source != SOURCE || (event.name != DRAWN && event.name != REPAID) {
+            return Ok(None);
+        }
+        let mut moved: Moved = event.payload()?;
+        moved.repaid = event.name == REPAID;
+        Ok(Some(moved))
+    }
+
+    /// An idempotency key for what the owner books of this movement, `purpose` telling two
+    /// bookings of one movement apart (`memo`, `lapsed`): the same at every delivery, and
+    /// short enough for the ledger whatever the length of the charger's key.
+    pub fn key(&self, purpose: &str) -> String {
+        format!("wallet/{}/{purpose}", crate::code::short_id(&self.entry))
+    }
+
+    /// What the purse spent through this movement: the amount drawn, or minus the amount paid
+    /// back.
+    pub fn spent_cents(&self) -> i64 {
+        if self.repaid {
+            -self.amount_cents
+        } else {
+            self.amount_cents
+        }
+    }
+}
+
+#[cfg(test)]
+mod moved_tests {
+    use super::*;
+    use crate::events::Event;
+
+    const PAYLOAD: &str = r#"{"account":"voucher/AB12","amount_cents":1500,"charger":"services","charge":"booking/1","category":"Baby sitting","entry":"~wallet/services/booking/1/0"}"#;
+
+    #[test]
+    fn only_the_kernel_tells_of_a_purse_movement() {
+        let drawn = Event::new("e1", DRAWN, SOURCE, PAYLOAD);
+        let moved = Moved::decode(&drawn).unwrap().expect("a draw");
+        assert_eq!(
+            (moved.account.as_str(), moved.spent_cents()),
+            ("voucher/AB12", 1500)
+        );
+        let back = Event::new("e2", REPAID, SOURCE, PAYLOAD);
+        let back = Moved::decode(&back).unwrap().unwrap();
+        assert_eq!(back.spent_cents(), -1500);
+        assert_eq!(back.key("memo"), moved.key("memo"), "one key per movement");
+        assert_ne!(back.key("memo"), back.key("lapsed"));
+        let long = Moved {
+            entry: format!("~wallet/services/{}/0/back/1200", "k".repeat(150)),
+            ..moved.clone()
+        };
+        assert!(long.key("lapsed").len() < 40, "{}", long.key("lapsed"));
+        let forged = Event::new("e3", DRAWN, "rogue", PAYLOAD);
+        assert_eq!(Moved::decode(&forged).unwrap(), None);
+        let other = Event::new("e4", "admissions.provider_accredited", SOURCE, "{}");
+        assert_eq!(Moved::decode(&other).unwrap(), None);
+    }
+}

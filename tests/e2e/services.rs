@@ -354,6 +354,29 @@ async fn company_credit_pays_a_booking_through_the_welfare_wallet() {
     let (status, page) = anna.page(&server, "/me/wallet").await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("1.000,00"), "{page}");
+    // The kernel tells corporate plans what the booking drew: HR's "where the budget is" has
+    // the 1.000 € on the line of the catalogue as soon as the event is delivered.
+    let plan = enrolment
+        .split_once('.')
+        .map_or("", |(plan, _)| plan)
+        .to_owned();
+    let booked = || {
+        let (hr, server, plan) = (&hr, &server, &plan);
+        async move {
+            let (_, report) = hr
+                .get_json(server, &format!("/p/corporate-plans/api/plans/{plan}"))
+                .await;
+            report["summary"]["booked"]["cents"].as_i64()
+        }
+    };
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            booked().await == Some(100_000)
+        })
+        .await,
+        "the plan's report counts the booking: {:?}",
+        booked().await
+    );
 
     // Cancelled: the credit is back in her company wallet.
     let (status, cancelled) = post(
@@ -369,6 +392,14 @@ async fn company_credit_pays_a_booking_through_the_welfare_wallet() {
             .await
             .0,
         100_000
+    );
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            booked().await == Some(0)
+        })
+        .await,
+        "the payment back leaves the line: {:?}",
+        booked().await
     );
 }
 

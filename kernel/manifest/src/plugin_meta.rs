@@ -21,6 +21,10 @@ use crate::settings::SettingsSchema;
 use crate::toml_file::{TomlFile, root};
 use crate::{interval, versions};
 
+/// Event names the kernel publishes itself (the welfare wallet tells a purse's owner what
+/// moved): plugins subscribe to them, and none may publish under them.
+pub const KERNEL_EVENTS: &[&str] = &["wallet."];
+
 /// The whole of a `plugin.toml`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -311,6 +315,15 @@ impl PluginMeta {
             }
         }
         for (i, event) in self.events.publishes.iter().enumerate() {
+            if let Some(kernel) = KERNEL_EVENTS
+                .iter()
+                .find(|prefix| event.starts_with(*prefix))
+            {
+                diagnostics.push(at.diagnostic(
+                    &["events", "publishes", &i.to_string()],
+                    format!("event {event:?} belongs to the kernel (`{kernel}…`): a plugin may subscribe to it, not publish it"),
+                ));
+            }
             if !self.events.schemas.contains_key(event) {
                 diagnostics.push(at.diagnostic(
                     &["events", "publishes", &i.to_string()],

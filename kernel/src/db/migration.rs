@@ -16,7 +16,7 @@ use api_1_8::{Notices, Protocol};
 use api_1_9::SealKeys;
 use files::{Files, SealedFiles};
 use indicators::Indicators;
-use wallet::Wallet;
+use wallet::{Wallet, WalletTold};
 
 pub struct Migrator;
 
@@ -45,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(Indicators),
             Box::new(Wallet),
             Box::new(SealedFiles),
+            Box::new(WalletTold),
         ]
     }
 }

@@ -63,6 +63,9 @@ pub struct CallState {
     pub(super) subscribers: Arc<Subscribers>,
     /// Events the call published, written with its other writes if it succeeds.
     pub(super) published: Vec<PublishedEvent>,
+    /// The wallet moved money in this call, and may have told the purses' owners (events the
+    /// kernel wrote itself): the dispatcher is woken after the commit, as for `published`.
+    pub(super) wallet_moved: bool,
     /// The plugin's own audit entries, written with its other writes.
     pub(super) audits: Vec<crate::audit::Entry>,
     /// Notifications the plugin sent, queued only if the call succeeds (like events), so a
@@ -106,6 +109,7 @@ impl CallState {
             limiter: CallLimiter::new(memory_cap),
             subscribers,
             published: Vec::new(),
+            wallet_moved: false,
             audits: Vec::new(),
             notices: Vec::new(),
             changes: super::changes::ChangeLog::default(),

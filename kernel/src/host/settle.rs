@@ -72,7 +72,7 @@ impl CallState {
                 changes.record(json!({ "op": "notify", "key": key }));
             }
         }
-        let woken = !events.is_empty();
+        let woken = !events.is_empty() || self.wallet_moved;
         for event in &events {
             changes.record(json!({ "op": "publish", "event": event.name }));
         }

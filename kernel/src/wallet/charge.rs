@@ -5,6 +5,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 
+use super::tell::{DRAWN, Moved};
 use super::{Purse, Wallet, WalletError, clearing_account};
 use crate::db::sql;
 use crate::ledger::{AccountKind, LedgerError, MAX_AMOUNT_CENTS, TransferRequest};
@@ -208,21 +209,22 @@ impl Wallet {
             .spendable(txn, holder, &request.owners, Some(&request.category), today)
             .await?;
         let mut left = request.amount;
-        let mut draws: Vec<(Purse, i64)> = Vec::new();
+        let mut draws: Vec<(Purse, i64, bool)> = Vec::new();
         let drawing = Drawing {
             call,
             charger,
             key: &request.key,
             to: &request.to,
+            category: &request.category,
         };
         for purse in purses {
             if left == 0 {
                 break;
             }
-            let took = drawing.draw(self, txn, &purse, left, draws.len()).await?;
+            let (took, told) = drawing.draw(self, txn, &purse, left, draws.len()).await?;
             if took > 0 {
                 left -= took;
-                draws.push((purse, took));
+                draws.push((purse, took, told));
             }
         }
         let backend = self.db.backend();
@@ -257,7 +259,7 @@ impl Wallet {
                 err.into()
             }
         })?;
-        for (seq, (purse, took)) in draws.iter().enumerate() {
+        for (seq, (purse, took, told)) in draws.iter().enumerate() {
             let values: Vec<Value> = vec![
                 self.instance.clone().into(),
                 charger.into(),
@@ -266,11 +268,12 @@ impl Wallet {
                 purse.owner.clone().into(),
                 purse.account.clone().into(),
                 (*took).into(),
+                i64::from(*told).into(),
             ];
             txn.execute_raw(sql::stmt(
                 backend,
-                "INSERT INTO wallet_draws (instance, charger, charge_key, seq, owner, account, drawn, refunded) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                "INSERT INTO wallet_draws (instance, charger, charge_key, seq, owner, account, drawn, refunded, told) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
                 values,
             ))
             .await?;
@@ -279,18 +282,20 @@ impl Wallet {
     }
 }
 
-/// One charge being drawn: who, under which key, into which account.
+/// One charge being drawn: who, under which key, into which account, for what.
 struct Drawing<'a> {
     call: Option<&'a str>,
     charger: &'a str,
     key: &'a str,
     to: &'a str,
+    category: &'a str,
 }
 
 impl Drawing<'_> {
     /// Moves up to `wanted` cents from `purse` to the charger's receiving account, whatever the
     /// purse holds at the moment of the debit: a concurrent charge that emptied it in between
-    /// makes the ledger refuse, and the purse is read again.
+    /// makes the ledger refuse, and the purse is read again. Returns the cents moved and
+    /// whether the owner was told.
     async fn draw(
         &self,
         wallet: &Wallet,
@@ -298,12 +303,13 @@ impl Drawing<'_> {
         purse: &Purse,
         wanted: i64,
         seq: usize,
-    ) -> Result<i64, WalletError> {
+    ) -> Result<(i64, bool), WalletError> {
         let Drawing {
             call,
             charger,
             key,
             to,
+            category,
         } = *self;
         let owner_books = wallet.books(&purse.owner);
         let charger_books = wallet.books(charger);
@@ -317,13 +323,14 @@ impl Drawing<'_> {
         for _ in 0..RACE_RETRIES {
             let take = balance.min(wanted);
             if take <= 0 {
-                return Ok(0);
+                return Ok((0, false));
             }
+            let entry = format!("~wallet/{charger}/{key}/{seq}");
             let out = TransferRequest {
                 from: purse.account.clone(),
                 to: clearing_account(charger),
                 amount: take,
-                idempotency_key: format!("~wallet/{charger}/{key}/{seq}"),
+                idempotency_key: entry.clone(),
                 memo: format!("wallet: {charger} {key}"),
             };
             match owner_books.transfer_kernel_in(txn, call, vec![out]).await {
@@ -338,7 +345,16 @@ impl Drawing<'_> {
                     charger_books
                         .transfer_kernel_in(txn, call, vec![into])
                         .await?;
-                    return Ok(take);
+                    let moved = Moved {
+                        account: &purse.account,
+                        amount_cents: take,
+                        charger,
+                        charge: key,
+                        category,
+                        entry: &entry,
+                    };
+                    let told = wallet.tell(txn, call, &purse.owner, DRAWN, &moved).await?;
+                    return Ok((take, told));
                 }
                 Err(LedgerError::InsufficientFunds(_)) => {
                     balance = owner_books

@@ -24,16 +24,21 @@
 mod charge;
 mod page;
 mod record;
+mod tell;
 #[cfg(test)]
 mod tests;
+
+use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Value};
 
 use crate::db::{Db, sql};
 use crate::ledger::{AccountKind, Ledger, LedgerError};
 
+pub use crate::event_store::Subscribers;
 pub use charge::{Charge, ChargeRequest, Draw};
 pub use page::{MOVEMENTS_SHOWN, Movement, Summary};
+pub use tell::{DRAWN, REPAID, SOURCE};
 
 /// Longest label of a purse, in characters.
 pub const MAX_LABEL_CHARS: usize = 200;
@@ -143,6 +148,9 @@ impl Purse {
 pub struct Wallet {
     db: Db,
     instance: String,
+    /// Who subscribes to what, to tell purses' owners what moved; `None`: nobody is told
+    /// (the `/me/wallet` page, which only reads).
+    subscribers: Option<Arc<Subscribers>>,
 }
 
 /// The clearing account, in one plugin's books, of what moved to or from `other`'s.
@@ -232,7 +240,15 @@ impl Wallet {
         Self {
             db,
             instance: instance.to_owned(),
+            subscribers: None,
         }
+    }
+
+    /// The wallet of a plugin call, which tells the owners that subscribe to [`DRAWN`] and
+    /// [`REPAID`] what moved in their purses (see [`tell`]).
+    pub fn telling(mut self, subscribers: Arc<Subscribers>) -> Self {
+        self.subscribers = Some(subscribers);
+        self
     }
 
     fn books(&self, plugin: &str) -> Ledger {

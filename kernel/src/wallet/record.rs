@@ -3,6 +3,7 @@
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
 
 use super::charge::{Charge, Draw};
+use super::tell::{Moved, REPAID};
 use super::{Wallet, WalletError, clearing_account};
 use crate::db::sql;
 use crate::ledger::TransferRequest;
@@ -14,6 +15,8 @@ struct Stored {
     account: String,
     drawn: i64,
     refunded: i64,
+    /// The owner was told of the draw, and so is told of what comes back.
+    told: bool,
 }
 
 impl Wallet {
@@ -91,7 +94,7 @@ impl Wallet {
         let rows = conn
             .query_all_raw(sql::stmt(
                 self.db.backend(),
-                "SELECT seq, owner, account, drawn, refunded FROM wallet_draws \
+                "SELECT seq, owner, account, drawn, refunded, told FROM wallet_draws \
                  WHERE instance = ? AND charger = ? AND charge_key = ? ORDER BY seq",
                 self.key_values(charger, key),
             ))
@@ -104,6 +107,7 @@ impl Wallet {
                     account: row.try_get("", "account")?,
                     drawn: row.try_get("", "drawn")?,
                     refunded: row.try_get("", "refunded")?,
+                    told: row.try_get::<i64>("", "told")? != 0,
                 })
             })
             .collect()
@@ -180,6 +184,21 @@ impl Wallet {
                 }
                 self.pay_back(txn, call, charger, key, &receiving, &draw, give)
                     .await?;
+                if draw.told {
+                    let entry = format!(
+                        "~wallet/{charger}/{key}/{}/back/{}",
+                        draw.seq, draw.refunded
+                    );
+                    let moved = Moved {
+                        account: &draw.account,
+                        amount_cents: give,
+                        charger,
+                        charge: key,
+                        category: &charge.category,
+                        entry: &entry,
+                    };
+                    self.tell(txn, call, &draw.owner, REPAID, &moved).await?;
+                }
                 back -= give;
             }
             let mut values = vec![amount.into(), from_person.into()];

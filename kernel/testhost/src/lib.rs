@@ -50,6 +50,7 @@
 //! that its WebAssembly build never sees it.
 
 mod answer;
+mod charges;
 mod convert;
 mod imports;
 mod inspect;

@@ -1,15 +1,22 @@
 //! The welfare wallet spends a person's purses from two plugins exactly: in the order and for
 //! the categories they are offered, never beyond what they hold — also when charges race from
 //! two kernel nodes on one database — and pays them back when a price goes down. Each plugin's
-//! books stay balanced and the clearing accounts of two plugins mirror each other.
+//! books stay balanced and the clearing accounts of two plugins mirror each other. An owner
+//! that subscribes is told of each movement of its purses, and nobody else is.
 
 use crate::pg;
 
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
 use pg::PgDatabase;
 use sea_orm::ConnectionTrait;
+use serde_json::Value as Json;
 use trama::db::Db;
 use trama::ledger::{AccountKind, Ledger, TransferRequest};
-use trama::wallet::{ChargeRequest, Offer, Wallet, WalletError, clearing_account};
+use trama::wallet::{
+    ChargeRequest, DRAWN, Offer, REPAID, Subscribers, Wallet, WalletError, clearing_account,
+};
 
 const INSTANCE: &str = "monteserra";
 const TODAY: &str = "2026-12-05";
@@ -91,13 +98,55 @@ async fn services_books(db: &Db) -> Ledger {
     books
 }
 
+/// The wallet of a call: vouchers subscribes to both movements, rides (no purses) to draws,
+/// corporate plans to nothing.
+fn wallet(db: &Db) -> Wallet {
+    let both: BTreeSet<String> = [DRAWN, REPAID].map(str::to_owned).into();
+    let drawn: BTreeSet<String> = [DRAWN.to_owned()].into();
+    let none = BTreeSet::new();
+    let subscribers = Subscribers::new([
+        ("vouchers", &both),
+        ("rides", &drawn),
+        ("corporate-plans", &none),
+    ]);
+    Wallet::new(db.clone(), INSTANCE).telling(Arc::new(subscribers))
+}
+
+/// The wallet's events so far, oldest first: name, who gets it, payload.
+async fn told(db: &Db) -> Vec<(String, String, Json)> {
+    let rows = db
+        .conn()
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.backend(),
+            format!(
+                "SELECT e.name, d.subscriber, e.payload FROM events e \
+                 LEFT JOIN event_deliveries d ON d.instance = e.instance AND d.event_id = e.id \
+                 WHERE e.instance = '{INSTANCE}' AND e.source = '~wallet' ORDER BY e.published_at, e.id"
+            ),
+        ))
+        .await
+        .expect("events");
+    rows.iter()
+        .map(|row| {
+            let payload: String = row.try_get("", "payload").expect("payload");
+            (
+                row.try_get("", "name").expect("name"),
+                row.try_get::<Option<String>>("", "subscriber")
+                    .expect("subscriber")
+                    .unwrap_or_default(),
+                serde_json::from_str(&payload).expect("JSON"),
+            )
+        })
+        .collect()
+}
+
 async fn charge(
     db: &Db,
     holder: &str,
     request: &ChargeRequest,
 ) -> Result<trama::wallet::Charge, WalletError> {
     let write = db.begin_owned_write().await.expect("write");
-    let charged = Wallet::new(db.clone(), INSTANCE)
+    let charged = wallet(db)
         .charge_in(write.txn(), None, "services", holder, request, TODAY)
         .await;
     if charged.is_ok() {
@@ -108,7 +157,7 @@ async fn charge(
 
 async fn reprice(db: &Db, key: &str, amount: i64) -> Result<trama::wallet::Charge, WalletError> {
     let write = db.begin_owned_write().await.expect("write");
-    let repriced = Wallet::new(db.clone(), INSTANCE)
+    let repriced = wallet(db)
         .reprice_in(write.txn(), None, "services", key, amount)
         .await;
     if repriced.is_ok() {
@@ -227,6 +276,19 @@ async fn a_booking_is_paid_from_two_sources_exactly(db: &Db) {
         8_000,
         "nothing moved twice"
     );
+
+    // Vouchers is told what its voucher paid, in the charge's transaction and to it alone;
+    // corporate plans, which does not subscribe, and rides, which owns no purse, hear nothing.
+    let events = told(db).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let (name, to, payload) = &events[0];
+    assert_eq!((name.as_str(), to.as_str()), (DRAWN, "vouchers"));
+    assert_eq!(payload["account"], "voucher/A1");
+    assert_eq!(payload["amount_cents"], 3_000);
+    assert_eq!(payload["charger"], "services");
+    assert_eq!(payload["charge"], "booking/1");
+    assert_eq!(payload["category"], "Baby sitting");
+    assert_eq!(payload["entry"], "~wallet/services/booking/1/0");
 }
 
 async fn earmarks_days_and_withdrawals_are_respected(db: &Db) {
@@ -368,10 +430,21 @@ async fn a_lower_price_pays_the_person_first_then_the_last_purse(db: &Db) {
         ),
         "a price never goes up after the charge"
     );
+    let before = told(db).await.len();
     let cancelled = reprice(db, "booking/1", 0).await.expect("cancelled");
     assert!(cancelled.drawn.is_empty());
     assert_eq!(balance(db, "vouchers", "voucher/A1").await, 3_000);
     assert_eq!(balance(db, "corporate-plans", "credit/anna").await, 5_000);
+    // Only the voucher's payment back is told, once, under an entry of its own.
+    let events = told(db).await;
+    let back: Vec<&(String, String, Json)> = events[before..]
+        .iter()
+        .filter(|(name, _, _)| name == REPAID)
+        .collect();
+    assert_eq!(back.len(), 1, "{events:?}");
+    assert_eq!(back[0].1, "vouchers");
+    assert_eq!(back[0].2["amount_cents"], 3_000);
+    assert_eq!(back[0].2["entry"], "~wallet/services/booking/1/0/back/0");
 }
 
 async fn charges_racing_from_two_nodes_never_overspend(db: &Db, other_node: &Db) {

@@ -137,27 +137,9 @@ pub struct InfoRequest {
     pub answered_at: Option<i64>,
 }
 
-/// One step of the application's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Step {
-    pub at: i64,
-    /// A name, or `sistema` for the deadlines job.
-    pub actor: String,
-    pub action: String,
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-impl Step {
-    pub fn new(at: i64, actor: &str, action: &str, note: Option<String>) -> Self {
-        Self {
-            at,
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            note,
-        }
-    }
-}
+/// One step of the application's history (the actor is a name, or `sistema` for the deadlines
+/// job).
+pub use trama_sdk::history::Step;
 
 /// An application as stored. `status`, `user_id`, `org.tax_code`, `ballot.closes_at`,
 /// `submitted_at` and `decided_at` are indexed.

@@ -215,6 +215,20 @@ impl<M: Mirror + Serialize + DeserializeOwned> Update<M> {
         };
     }
 
+    /// Writes the change with whatever else `batch` holds (the provider's services, say), all
+    /// or nothing, then audits it as `{prefix}.{status}`.
+    pub fn commit(
+        &self,
+        collection: &Collection<M>,
+        mut batch: Batch,
+        (prefix, status): (&str, &str),
+        delivered: &Event,
+    ) -> Result<()> {
+        self.stage(&mut batch, collection);
+        batch.commit()?;
+        self.audit(prefix, status, delivered)
+    }
+
     /// Audits the change as `{prefix}.{status}`, naming the event.
     pub fn audit(&self, prefix: &str, status: &str, delivered: &Event) -> Result<()> {
         audit::record(

@@ -12,6 +12,9 @@
 //! | `payouts/employees` | external | reimbursements paid to employees (with the payroll) |
 //! | `provider/{pr}/owed` | funded | what the cooperative owes a provider for services sold |
 //! | `payouts/providers` | external | payments made to providers |
+//! | `memo/booked/{e}` | external, memorandum | what the credit of `e` paid for in the services catalogue, through the welfare wallet, less what came back |
+//! | `memo/returned/{p}` | external, memorandum | what came back from the catalogue to the wallets of plan `p` after its expiry, and went on to the company |
+//! | `memo/booked` | external, memorandum | the counterpart of both |
 //!
 //! The allowance accounts are memorandum accounts ("conti d'ordine"): they hold no money, only
 //! a ceiling that the ledger enforces atomically together with the money — a reimbursement
@@ -25,6 +28,7 @@ use trama_sdk::ledger::{self, AccountKind};
 pub const MEMO_ALLOWANCE: &str = "memo/allowance";
 pub const EMPLOYEE_PAYOUTS: &str = "payouts/employees";
 pub const PROVIDER_PAYOUTS: &str = "payouts/providers";
+pub const MEMO_BOOKED: &str = "memo/booked";
 
 pub fn company_deposits(company: &str) -> String {
     format!("company/{company}/deposits")
@@ -46,6 +50,16 @@ pub fn allowance(enrolment: &str) -> String {
     format!("allowance/{enrolment}")
 }
 
+/// The memorandum of what enrolment `enrolment`'s credit paid in the services catalogue.
+pub fn booked(enrolment: &str) -> String {
+    format!("{MEMO_BOOKED}/{enrolment}")
+}
+
+/// The memorandum of what the catalogue paid back to plan `plan`'s wallets after its expiry.
+pub fn returned_late(plan: &str) -> String {
+    format!("memo/returned/{plan}")
+}
+
 pub fn hold(claim: &str) -> String {
     format!("hold/{claim}")
 }
@@ -64,5 +78,6 @@ pub fn open_shared() -> Result<()> {
     ledger::open(MEMO_ALLOWANCE, AccountKind::External)?;
     ledger::open(EMPLOYEE_PAYOUTS, AccountKind::External)?;
     ledger::open(PROVIDER_PAYOUTS, AccountKind::External)?;
+    ledger::open(MEMO_BOOKED, AccountKind::External)?;
     Ok(())
 }

@@ -176,7 +176,11 @@ impl Plugin for CorporatePlans {
     }
 
     fn on_event(&self, event: Event) -> Result<()> {
-        // The admissions provider events; any other is logged and ignored there.
+        // What the wallet moved in an employee's credit; else the admissions provider events,
+        // any other being logged and ignored there.
+        if let Some(moved) = trama_sdk::wallet::Moved::decode(&event)? {
+            return purse::on_moved(&moved);
+        }
         provider::on_event(&event)
     }
 

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
 use trama_contracts::registry::{self, Mirror, Update};
 use trama_sdk::checked::IntoResult;
-use trama_sdk::claim::{self, Claimable};
+use trama_sdk::claim;
 use trama_sdk::events::Event;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
@@ -164,12 +164,7 @@ pub fn register(new: NewProvider, now: i64) -> Result<Doc<Provider>> {
     Ok(doc)
 }
 
-impl Claimable for Provider {
-    fn link(&mut self, user: &User) {
-        self.user_id = Some(user.id.clone());
-        self.claim_code = None;
-    }
-}
+trama_sdk::claimable!(Provider);
 
 /// A provider's one-time claim code, for operator-registered providers.
 const CLAIM_CODES: claim::Codes = claim::Codes {
@@ -255,7 +250,6 @@ pub fn on_event(event: &Event) -> Result<()> {
     };
     let id = &update.id;
     let mut batch = Batch::new();
-    update.stage(&mut batch, &PROVIDERS);
     if let ProviderEvent::Accredited(accredited) = &update.event
         && update.applied.details_changed
     {
@@ -282,9 +276,9 @@ pub fn on_event(event: &Event) -> Result<()> {
             .collect();
         catalogue::sync_services(&mut batch, id, listed)?;
     }
-    batch.commit()?;
     ledger::open(&accounts::provider_owed(id), AccountKind::Funded)?;
-    update.audit("provider", update.applied.record.status.key(), event)
+    let status = update.applied.record.status.key();
+    update.commit(&PROVIDERS, batch, ("provider", status), event)
 }
 
 /// A provider as pages and the API show it.

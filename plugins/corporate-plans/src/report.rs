@@ -23,6 +23,7 @@ use trama_sdk::money::format_cents;
 use trama_sdk::store::{Cmp, Collection, Doc, PAGE};
 use trama_sdk::{Result, t};
 
+use crate::accounts;
 use crate::category;
 use crate::enrol::{ENROLMENTS, Enrolment, Status as EnrolmentStatus};
 use crate::plan::Plan;
@@ -114,6 +115,8 @@ pub struct PlanSummary {
     pub in_wallets: Money,
     pub purchases: Money,
     pub purchases_count: usize,
+    /// Paid for bookings in the services catalogue, through the welfare wallet.
+    pub booked: Money,
     pub reimbursed: Money,
     pub reimbursements_pending: Money,
     pub reimbursements_pending_count: usize,
@@ -126,6 +129,7 @@ pub struct PlanSummary {
 pub fn plan_summary(plan: &Doc<Plan>, lang: Lang) -> Result<PlanSummary> {
     let enrolments = enrolments_of(&plan.id)?;
     let wallets = balances(&format!("wallet/{}.", plan.id))?;
+    let booked = balances(&format!("{}/{}.", accounts::MEMO_BOOKED, plan.id))?;
     let purchases = purchases_of(&plan.id)?;
     let requests = reimbursements_of(&plan.id)?;
     let mut by_category: BTreeMap<String, (i64, i64)> = BTreeMap::new();
@@ -165,12 +169,14 @@ pub fn plan_summary(plan: &Doc<Plan>, lang: Lang) -> Result<PlanSummary> {
         in_wallets: money(wallets.values().sum(), lang),
         purchases: money(purchases.iter().map(|p| p.data.amount_cents).sum(), lang),
         purchases_count: purchases.len(),
+        booked: money(booked.values().sum(), lang),
         reimbursed: money(reimbursed, lang),
         reimbursements_pending: money(pending, lang),
         reimbursements_pending_count: pending_count,
         reimbursements_rejected_count: rejected_count,
         returned: money(
-            plan.data.expiry.as_ref().map_or(0, |e| e.returned_cents),
+            plan.data.expiry.as_ref().map_or(0, |e| e.returned_cents)
+                + accounts::balance(&accounts::returned_late(&plan.id))?,
             lang,
         ),
         by_category: by_category
@@ -198,6 +204,8 @@ pub struct EmployeeLine {
     pub activation_code: Option<String>,
     pub credit: Money,
     pub purchases: Money,
+    /// Paid for bookings in the services catalogue, through the welfare wallet.
+    pub booked: Money,
     pub reimbursed: Money,
     pub pending: Money,
     pub balance: Money,
@@ -208,6 +216,7 @@ pub fn employee_lines(plan: &Doc<Plan>, lang: Lang) -> Result<Vec<EmployeeLine>>
     let enrolments = enrolments_of(&plan.id)?;
     let prefix = format!("wallet/{}.", plan.id);
     let wallets = balances(&prefix)?;
+    let booked = balances(&format!("{}/{}.", accounts::MEMO_BOOKED, plan.id))?;
     let mut bought: HashMap<String, i64> = HashMap::new();
     for p in purchases_of(&plan.id)? {
         *bought.entry(p.data.enrolment).or_default() += p.data.amount_cents;
@@ -243,6 +252,7 @@ pub fn employee_lines(plan: &Doc<Plan>, lang: Lang) -> Result<Vec<EmployeeLine>>
                 activation_code: e.activation_code.as_deref().map(crate::fields::shown_code),
                 credit: money(e.credit_cents, lang),
                 purchases: money(bought.get(&doc.id).copied().unwrap_or(0), lang),
+                booked: money(booked.get(&key(&doc.id)).copied().unwrap_or(0), lang),
                 reimbursed: money(reimbursed.get(&doc.id).copied().unwrap_or(0), lang),
                 pending: money(pending.get(&doc.id).copied().unwrap_or(0), lang),
                 balance: money(wallets.get(&key(&doc.id)).copied().unwrap_or(0), lang),
@@ -252,7 +262,7 @@ pub fn employee_lines(plan: &Doc<Plan>, lang: Lang) -> Result<Vec<EmployeeLine>>
 }
 
 /// The columns of `employees.csv`, as catalogue keys.
-const EMPLOYEE_COLUMNS: [&str; 12] = [
+const EMPLOYEE_COLUMNS: [&str; 13] = [
     "corporate_plans.csv.username",
     "corporate_plans.csv.full_name",
     "corporate_plans.csv.employee_code",
@@ -262,6 +272,7 @@ const EMPLOYEE_COLUMNS: [&str; 12] = [
     "corporate_plans.csv.activation_code",
     "corporate_plans.csv.credit_eur",
     "corporate_plans.csv.purchases_eur",
+    "corporate_plans.csv.booked_eur",
     "corporate_plans.csv.reimbursed_eur",
     "corporate_plans.csv.pending_eur",
     "corporate_plans.csv.balance_eur",
@@ -280,7 +291,7 @@ pub fn employees_csv(plan: &Doc<Plan>, lang: Lang) -> Result<Sheet> {
 
 /// One employee's row: statuses as the catalogues word them for a sheet (Italian words, the
 /// API's keys in English).
-fn employee_row(sheet: &Sheet, line: EmployeeLine) -> [String; 12] {
+fn employee_row(sheet: &Sheet, line: EmployeeLine) -> [String; 13] {
     let status = match line.status {
         EnrolmentStatus::Pending => t!("corporate_plans.csv_cell.enrolment_pending"),
         EnrolmentStatus::Active => t!("corporate_plans.csv_cell.enrolment_active"),
@@ -295,6 +306,7 @@ fn employee_row(sheet: &Sheet, line: EmployeeLine) -> [String; 12] {
         line.activation_code.unwrap_or_default(),
         sheet.cents(line.credit.cents),
         sheet.cents(line.purchases.cents),
+        sheet.cents(line.booked.cents),
         sheet.cents(line.reimbursed.cents),
         sheet.cents(line.pending.cents),
         sheet.cents(line.balance.cents),
@@ -447,6 +459,7 @@ mod tests {
             activation_code: None,
             credit: money(110_000, lang),
             purchases: money(23_050, lang),
+            booked: money(4_000, lang),
             reimbursed: money(30_000, lang),
             pending: money(0, lang),
             balance: money(56_950, lang),
@@ -470,7 +483,7 @@ mod tests {
         let text = sheet_of("it");
         assert!(text.starts_with("\u{feff}Nome utente;Nome e cognome;Matricola;"));
         assert!(text.ends_with(
-            "\r\nanna;Anna Rossi, sì;M001;Q1;1;Attiva;;1100,00;230,50;300,00;0,00;569,50\r\n"
+            "\r\nanna;Anna Rossi, sì;M001;Q1;1;Attiva;;1100,00;230,50;40,00;300,00;0,00;569,50\r\n"
         ));
     }
 
@@ -479,7 +492,7 @@ mod tests {
         let text = sheet_of("en");
         assert!(text.starts_with("\u{feff}username,full_name,employee_code,"));
         assert!(text.ends_with(
-            "\r\nanna,\"Anna Rossi, sì\",M001,Q1,1,active,,1100.00,230.50,300.00,0.00,569.50\r\n"
+            "\r\nanna,\"Anna Rossi, sì\",M001,Q1,1,active,,1100.00,230.50,40.00,300.00,0.00,569.50\r\n"
         ));
     }
 }

@@ -132,10 +132,8 @@ pub fn on_event(event: &Event) -> Result<()> {
     let Some(update) = Update::read(&PROVIDERS, event, id_of)? else {
         return Ok(());
     };
-    let mut batch = Batch::new();
-    update.stage(&mut batch, &PROVIDERS);
-    batch.commit()?;
-    update.audit("provider", update.applied.record.status.key(), event)
+    let status = update.applied.record.status.key();
+    update.commit(&PROVIDERS, Batch::new(), ("provider", status), event)
 }
 
 /// The mean of `sum` over `count` ratings with one decimal (`4,5`), `None` without ratings.

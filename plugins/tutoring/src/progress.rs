@@ -19,7 +19,7 @@ use trama_sdk::scale::Scale;
 use trama_sdk::store::{Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, events, local, t};
 
-use crate::family::Child;
+use crate::family::{CHILDREN, Child};
 use crate::lesson::{BOOKINGS, BookingStatus};
 
 /// One path of a child in a subject.
@@ -77,6 +77,9 @@ pub fn start(
     by: &User,
     now_ms: i64,
 ) -> Result<Doc<Path>> {
+    // Two starts for one child at the same instant (two operators, two kernel nodes) take
+    // turns on the child's record, so the second reads the path the first opened.
+    CHILDREN.lock(&child.id)?;
     if open_of(&child.id, subject)?.is_some() {
         return Err(Error::conflict(t!(
             "tutoring.progress.already_open",

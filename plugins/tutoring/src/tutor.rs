@@ -11,7 +11,7 @@ use crate::schedule::{self, Window};
 use crate::{edit, input};
 use serde::{Deserialize, Serialize};
 use trama_sdk::checked::IntoResult;
-use trama_sdk::claim::{self, Claimable};
+use trama_sdk::claim;
 use trama_sdk::code;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
@@ -181,12 +181,7 @@ pub const CLAIM_CODES: claim::Codes = claim::Codes {
     audit: "tutor.claimed",
 };
 
-impl Claimable for Tutor {
-    fn link(&mut self, user: &User) {
-        self.user_id = Some(user.id.clone());
-        self.claim_code = None;
-    }
-}
+trama_sdk::claimable!(Tutor);
 
 /// Links the caller's account to the tutor holding the code `typed`.
 pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Tutor>> {

@@ -114,16 +114,9 @@ pub struct IssuedVoucher {
     pub valid: crate::payment::Window,
 }
 
-/// One step of an application's history, shown to the citizen and the operators.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Step {
-    pub at: i64,
-    /// Username, or `system` for the closing.
-    pub actor: String,
-    pub action: String,
-    #[serde(default)]
-    pub note: Option<String>,
-}
+/// One step of an application's history, shown to the citizen and the operators (the actor
+/// is a username, or `system` for the closing).
+pub use trama_sdk::history::Step;
 
 /// An application as stored. `campaign`, `status`, `user_id`, `tax_code` and `submitted_at`
 /// are indexed.
@@ -481,4 +474,40 @@ pub fn load(id: &str) -> Result<Doc<Application>> {
 /// The answer for an application that does not exist, or that the caller may not see.
 pub fn not_found(id: &str) -> Error {
     Error::not_found(t!("vouchers.application.not_found", id = id))
+}
+
+#[cfg(test)]
+impl Application {
+    /// Mario Rossi's application to campaign `c` for 400 €, filed by himself: what unit
+    /// tests start from.
+    pub(crate) fn example(status: Status) -> Self {
+        Application {
+            campaign: "c".into(),
+            tax_code: "RSSMRA85T10A562S".into(),
+            full_name: "Mario Rossi".into(),
+            user_id: Some("u1".into()),
+            filed_by: "mario".into(),
+            on_behalf: false,
+            answers: Answers::default(),
+            status,
+            reasons: vec![],
+            review_rules: vec![],
+            question: None,
+            answer: None,
+            rejection: None,
+            amount_cents: 40_000,
+            rank: None,
+            priority: Vec::new(),
+            calculation: None,
+            contested_by: None,
+            vouchers: vec![],
+            transfers: vec![],
+            attachments: vec![],
+            history: vec![],
+            protocol: None,
+            notice_version: 1,
+            submitted_at: 1,
+            updated_at: 1,
+        }
+    }
 }

@@ -21,7 +21,7 @@ pub mod shops;
 mod tests;
 mod view;
 
-pub use form::{Draft, validate};
+pub use form::{BUILT_IN, Draft, validate};
 pub use shops::Shops;
 pub use view::{CampaignView, FieldView, QuestionView};
 

@@ -3,7 +3,8 @@
 //!
 //! Per campaign: the **budget** as decided; **issued** (committed to vouchers, or to transfer
 //! orders) is what left the budget account; **spent** is the memorandum total of redemptions
-//! (see [`crate::redeem`]), or for a campaign paying by transfer what the treasury paid
+//! at shops (see [`crate::redeem`]) and of bookings paid through the welfare wallet, less what
+//! they paid back (see [`crate::purse`]), or for a campaign paying by transfer what the treasury paid
 //! ([`crate::transfer`]); **outstanding** is issued minus spent, still on vouchers or awaiting
 //! the treasury; **remaining** is what the budget
 //! account holds. Per merchant: **redeemed** is what it is owed plus what was reimbursed.

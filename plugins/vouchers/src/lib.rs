@@ -95,7 +95,7 @@
 //! `refused`, `not_funded`), naming the applicant by `trama_contracts::person::key` of the tax
 //! code, never the code;
 //! subscribes to `admissions.provider_accredited`, `…_suspended`, `…_revoked` (see
-//! [`merchant`]). The job `close-campaigns` runs every minute, `recover-redemptions` every 30
+//! [`merchant`]) and to the kernel's `wallet.drawn` and `wallet.repaid` (see [`purse`]). The job `close-campaigns` runs every minute, `recover-redemptions` every 30
 //! seconds (see [`jobs`]); `announce-changes` every minute tells the applicants of a changed
 //! notice those the request that changed it did not reach (see [`revise::announce`]).
 //!
@@ -237,7 +237,11 @@ impl Plugin for Vouchers {
     }
 
     fn on_event(&self, event: Event) -> Result<()> {
-        // The admissions provider events; any other is logged and ignored there.
+        // What the wallet moved in a voucher; else the admissions provider events, any other
+        // being logged and ignored there.
+        if let Some(moved) = trama_sdk::wallet::Moved::decode(&event)? {
+            return purse::on_moved(&moved);
+        }
         merchant::on_provider_event(&event)
     }
 

@@ -32,7 +32,7 @@ use trama_sdk::payout::{self, Paid, Payment, Payout, Refusal};
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, i18n, t};
 
-use trama_sdk::claim::{self, Claimable};
+use trama_sdk::claim;
 
 pub const MERCHANTS: Collection<Merchant> = Collection::new("merchants");
 pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimbursements");
@@ -221,12 +221,7 @@ pub const CLAIM_CODES: claim::Codes = claim::Codes {
     audit: "merchant.claimed",
 };
 
-impl Claimable for Merchant {
-    fn link(&mut self, user: &User) {
-        self.user_id = Some(user.id.clone());
-        self.claim_code = None;
-    }
-}
+trama_sdk::claimable!(Merchant);
 
 /// Links the caller's account to the merchant holding the code `typed`.
 pub fn claim(user: &User, typed: &str) -> Result<Doc<Merchant>> {
@@ -300,11 +295,9 @@ pub fn on_provider_event(event: &Event) -> Result<()> {
     let Some(update) = Update::read(&MERCHANTS, event, provider_merchant_id)? else {
         return Ok(());
     };
-    let mut batch = Batch::new();
-    update.stage(&mut batch, &MERCHANTS);
-    batch.commit()?;
     ledger::open(&owed_account(&update.id), AccountKind::Funded)?;
-    update.audit("merchant", update.applied.record.status.key(), event)
+    let status = update.applied.record.status.key();
+    update.commit(&MERCHANTS, Batch::new(), ("merchant", status), event)
 }
 
 /// Reads a payment; every problem is named by its field, in the caller's language.

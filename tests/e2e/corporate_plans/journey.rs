@@ -243,7 +243,8 @@ async fn a_plan_from_the_deposit_to_the_expiry_through_the_kernel() {
         .await;
     assert_eq!(status, 200);
     assert!(
-        english.contains("anna,Anna Rossi,M001,Q1,1,active,,1100.00,150.00,300.00,0.00,650.00"),
+        english
+            .contains("anna,Anna Rossi,M001,Q1,1,active,,1100.00,150.00,0.00,300.00,0.00,650.00"),
         "{english}"
     );
     let (_, remembered) = API.text(&hr, &server, &employees_path).await;

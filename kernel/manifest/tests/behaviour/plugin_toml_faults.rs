@@ -322,3 +322,28 @@ fn sealed_files_need_the_files_capability() {
         .map(|package| package.meta.files.sealed);
     assert_eq!(found, Some(true));
 }
+
+#[test]
+fn a_plugin_cannot_publish_the_wallets_events_as_if_it_were_the_kernel() {
+    let territory = Territory::new();
+    territory.plugin(
+        "hello",
+        &plugin_toml(
+            "hello",
+            "1.0.0",
+            "[events]\npublishes = [\"wallet.drawn\"]\nsubscribes = [\"wallet.repaid\"]\n\n[events.schemas]\n\"wallet.drawn\" = \"events/wallet.drawn.json\"\n",
+        ),
+    );
+    let faults = faults(scan(&territory));
+    assert_fault(
+        &faults,
+        "hello/plugin.toml",
+        9,
+        "events.publishes[0]",
+        "event \"wallet.drawn\" belongs to the kernel (`wallet.…`): a plugin may subscribe to it, not publish it",
+    );
+    assert!(
+        !faults.iter().any(|f| f.message.contains("wallet.repaid")),
+        "subscribing is allowed: {faults:?}"
+    );
+}

@@ -65,3 +65,26 @@ impl MigrationTrait for Wallet {
         run_script(manager, &text_types(manager, WALLET)).await
     }
 }
+
+/// Migration 22: `wallet_draws.told`, whether the purse's owner was told of the draw
+/// (`crate::wallet::DRAWN`). A payment back is told only for a draw that was, so an owner that
+/// starts listening (or a draw from before owners were told) never sees money come back that
+/// it never saw leave.
+pub(super) struct WalletTold;
+
+impl MigrationName for WalletTold {
+    fn name(&self) -> &str {
+        "m20261205_000022_wallet_told"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for WalletTold {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run_script(
+            manager,
+            "ALTER TABLE wallet_draws ADD COLUMN told BIGINT NOT NULL DEFAULT 0",
+        )
+        .await
+    }
+}

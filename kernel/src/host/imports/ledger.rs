@@ -222,9 +222,11 @@ fn purse_refusal(err: crate::wallet::WalletError) -> ledger::LedgerError {
 }
 
 impl CallState {
-    /// The instance's wallet, where purses are offered and charged.
+    /// The instance's wallet, where purses are offered and charged; it tells the purses'
+    /// owners what moved, in this call's transaction.
     pub(super) fn wallet(&self) -> crate::wallet::Wallet {
         crate::wallet::Wallet::new(self.ctx.db.clone(), &self.ctx.instance)
+            .telling(self.subscribers.clone())
     }
 
     /// See [`CallState::note_store_failure`].

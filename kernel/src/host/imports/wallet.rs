@@ -108,6 +108,7 @@ impl CallState {
         self.note_wallet_failure(&done);
         if let Ok(done) = &done {
             self.changes.record(charged(action, done));
+            self.wallet_moved = true;
         }
         done.map(charge).map_err(Into::into)
     }

@@ -60,13 +60,14 @@ fn the_reports_agree_and_closing_the_plan_returns_every_unspent_cent_to_the_comp
     assert!(
         employees.starts_with(
             "\u{feff}Nome utente;Nome e cognome;Matricola;Livello;Familiari a carico;Stato;\
-             Codice di attivazione;Credito (€);Acquisti (€);Rimborsato (€);\
-             Rimborsi in attesa (€);Saldo (€)\r\n"
+             Codice di attivazione;Credito (€);Acquisti (€);Prenotato nel catalogo (€);\
+             Rimborsato (€);Rimborsi in attesa (€);Saldo (€)\r\n"
         ),
         "{employees}"
     );
     assert!(
-        employees.contains("anna;Anna Rossi;M001;Q1;1;Attiva;;1100,00;230,50;300,00;0,00;569,50"),
+        employees
+            .contains("anna;Anna Rossi;M001;Q1;1;Attiva;;1100,00;230,50;0,00;300,00;0,00;569,50"),
         "{employees}"
     );
     assert!(
@@ -81,7 +82,8 @@ fn the_reports_agree_and_closing_the_plan_returns_every_unspent_cent_to_the_comp
         "{english}"
     );
     assert!(
-        english.contains("anna,Anna Rossi,M001,Q1,1,active,,1100.00,230.50,300.00,0.00,569.50"),
+        english
+            .contains("anna,Anna Rossi,M001,Q1,1,active,,1100.00,230.50,0.00,300.00,0.00,569.50"),
         "{english}"
     );
     let (status, movements) =

@@ -69,32 +69,8 @@ fn automatic_checks_decide_eligible_ineligible_or_review() {
 
 fn application(status: Status) -> Application {
     Application {
-        campaign: "c".into(),
-        tax_code: "RSSMRA85T10A562S".into(),
-        full_name: "Mario Rossi".into(),
-        user_id: Some("u1".into()),
-        filed_by: "mario".into(),
-        on_behalf: false,
         answers: answers(9_000, true),
-        status,
-        reasons: vec![],
-        review_rules: vec![],
-        question: None,
-        answer: None,
-        rejection: None,
-        amount_cents: 40_000,
-        rank: None,
-        priority: Vec::new(),
-        calculation: None,
-        contested_by: None,
-        vouchers: vec![],
-        transfers: vec![],
-        attachments: vec![],
-        history: vec![],
-        protocol: None,
-        notice_version: 1,
-        submitted_at: 1,
-        updated_at: 1,
+        ..Application::example(status)
     }
 }
 

@@ -298,6 +298,19 @@ fn read_rulebook(input: &Input, p: &mut Problems) -> Option<Option<Rulebook>> {
     }
 }
 
+/// The built-in rule fields, which a rulebook replaces (and a revision may not mix with one).
+pub const BUILT_IN: &[&str] = &[
+    "fields",
+    "isee_max",
+    "residence_required",
+    "household_min",
+    "base_amounts",
+    "per_minor",
+    "max_amount",
+    "ranking",
+    "review_rules",
+];
+
 /// The rest of a campaign written as a rulebook: the built-in rule fields have no meaning
 /// there and are refused rather than silently ignored; exclusions and denominations apply.
 fn finish_with_rulebook(
@@ -309,17 +322,7 @@ fn finish_with_rulebook(
     budget_cents: i64,
     rulebook: Option<Rulebook>,
 ) -> std::result::Result<Draft, Problems> {
-    for field in [
-        "fields",
-        "isee_max",
-        "residence_required",
-        "household_min",
-        "base_amounts",
-        "per_minor",
-        "max_amount",
-        "ranking",
-        "review_rules",
-    ] {
+    for &field in BUILT_IN {
         let written = input.many(field).iter().any(|v| !v.trim().is_empty())
             && !(field == "residence_required" && input.flag(field) == Ok(false));
         if written {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::application::Application;
-use crate::rules::{Answers, Reason};
+use crate::rules::Reason;
 
 #[test]
 fn plan_entries_are_compact() {
@@ -26,32 +26,12 @@ fn plan_entries_are_compact() {
 #[test]
 fn unfunded_entries_settle_once() {
     let app = Application {
-        campaign: "c".into(),
-        tax_code: "RSSMRA85T10A562S".into(),
-        full_name: "Mario Rossi".into(),
         user_id: None,
         filed_by: "op".into(),
         on_behalf: true,
-        answers: Answers::default(),
         status: Status::Eligible,
-        reasons: vec![],
-        review_rules: vec![],
-        question: None,
-        answer: None,
-        rejection: None,
         amount_cents: 100,
-        rank: None,
-        priority: Vec::new(),
-        calculation: None,
-        contested_by: None,
-        vouchers: vec![],
-        transfers: vec![],
-        attachments: vec![],
-        history: vec![],
-        protocol: None,
-        notice_version: 1,
-        submitted_at: 0,
-        updated_at: 0,
+        ..Application::example(Status::Eligible)
     };
     let entry = PlanEntry {
         tax_code: app.tax_code.clone(),

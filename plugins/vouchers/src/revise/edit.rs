@@ -11,7 +11,7 @@ use trama_sdk::store::Doc;
 use trama_sdk::{Error, money, t};
 
 use super::{Change, Kind, read_reason, revise, words};
-use crate::campaign::{self, CAMPAIGNS, Campaign, Draft};
+use crate::campaign::{self, BUILT_IN, CAMPAIGNS, Campaign, Draft};
 
 /// What an edit may send: the campaign's own fields (the budget is refused: it grows with
 /// "add budget" only, see [`crate::campaign::add_budget`]) and the reason.
@@ -20,19 +20,6 @@ pub fn fields() -> Vec<&'static str> {
     fields.push("reason");
     fields
 }
-
-/// The built-in rule fields, which a rulebook replaces.
-const BUILT_IN: &[&str] = &[
-    "fields",
-    "isee_max",
-    "residence_required",
-    "household_min",
-    "base_amounts",
-    "per_minor",
-    "max_amount",
-    "ranking",
-    "review_rules",
-];
 
 /// Why an edit was not made.
 #[derive(Debug)]

@@ -1,15 +1,17 @@
 //! Vouchers in the welfare wallet: a territory that names catalogue categories in
 //! `wallet_categories` has each voucher issued to an account offered to its holder as a purse,
 //! for those categories and the voucher's days, holding the voucher's own balance; a territory
-//! that names none keeps vouchers for the shops only.
+//! that names none keeps vouchers for the shops only. What a booking draws from a voucher counts
+//! in the campaign's spent total, as the kernel tells it.
 
 use crate::common;
 
 use common::{
     ANNA, DARIO, amounts, application, apply, close_after_the_closing_day, codes_of, create, id_of,
-    winter_campaign,
+    winter_campaign, with,
 };
 use serde_json::json;
+use trama_sdk::wallet::{DRAWN, SOURCE};
 use trama_testhost::TestHost;
 use vouchers::Vouchers;
 
@@ -71,4 +73,69 @@ fn without_wallet_categories_vouchers_stay_for_the_shops() {
     ));
     close_after_the_closing_day(&host);
     assert!(host.wallet_of(&dario).is_empty());
+}
+
+#[test]
+fn a_booking_paid_by_a_voucher_counts_as_spent_and_what_comes_back_after_the_lapse_funds_the_budget()
+ {
+    let host = host_with(json!({
+        "municipality_name": "Comune di Prova", "voucher_code_prefix": "BS",
+        "wallet_categories": ["Baby sitting"],
+    }));
+    let operator = host.account("operatrice", &["operator"]);
+    let campaign = create(
+        &host,
+        &operator,
+        with(winter_campaign(), json!({ "valid_days": 30 })),
+    );
+    let anna = host.account("anna", &["citizen"]);
+    let path = common::applications(&campaign);
+    let anna_id = id_of(&host.post(Some(&anna), &path, apply(ANNA, 3, 1, "9000", true, false)));
+    close_after_the_closing_day(&host);
+    assert_eq!(
+        application(&host, &anna, &anna_id).body["status"],
+        "beneficiary"
+    );
+    // The dashboard's spent and remaining cents, which the coordination table's budget reads.
+    let figures = || {
+        let c = &host.get(Some(&operator), "/api/dashboard").body["campaigns"][0];
+        let cents = |what: &str| c[what]["cents"].as_i64().expect("cents");
+        (cents("spent"), cents("remaining"))
+    };
+    let (spent, remaining) = figures();
+    assert_eq!(spent, 0);
+
+    // A booking in the catalogue draws 10 € from one of Anna's vouchers: spent, as at a shop.
+    let charge = host.charge_as("services", &anna, "Baby sitting", 1_000, "booking/1");
+    assert_eq!((charge.uncovered, charge.drawn.len()), (0, 1), "{charge:?}");
+    let voucher = charge.drawn[0].account.clone();
+    let left = host.balance_of("vouchers", &voucher);
+    assert_eq!(figures(), (1_000, remaining));
+    // Told twice (a delivery retried), it is booked once; a plugin posing as the kernel is
+    // not listened to.
+    let movement = json!({
+        "account": voucher, "amount_cents": 1_000, "charger": "services",
+        "charge": "booking/1", "category": "Baby sitting",
+        "entry": "~wallet/services/booking/1/0",
+    });
+    host.deliver(DRAWN, SOURCE, &movement)
+        .expect("a redelivery");
+    host.deliver(DRAWN, "rogue", &movement).expect("ignored");
+    assert_eq!(figures(), (1_000, remaining));
+
+    // The price goes down to 4 €: 6 € come back to the voucher and leave the spent total.
+    host.reprice_as("services", "booking/1", 400);
+    assert_eq!(figures(), (400, remaining));
+    assert_eq!(host.balance_of("vouchers", &voucher), left + 600);
+
+    // After its last day the voucher lapses and what is left goes back to the budget; the 4 €
+    // a cancellation pays back later follow it there instead of waiting on a dead voucher.
+    host.set_time("2026-03-01T09:00:00+01:00");
+    host.run_job("lapse-vouchers").expect("the lapse job");
+    let (_, after_lapse) = figures();
+    assert!(after_lapse > remaining, "the vouchers' rest returned");
+    assert_eq!(host.balance_of("vouchers", &voucher), 0);
+    host.reprice_as("services", "booking/1", 0);
+    assert_eq!(figures(), (0, after_lapse + 400));
+    assert_eq!(host.balance_of("vouchers", &voucher), 0);
 }
