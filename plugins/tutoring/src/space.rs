@@ -102,6 +102,22 @@ pub fn read(input: &Input) -> std::result::Result<Draft, Problems> {
     })
 }
 
+impl Draft {
+    /// The space `draft` describes, `active` unless the draft says otherwise (a new space is
+    /// active; an edit that does not say keeps what the record was).
+    fn into_space(self, active: bool, created_at: i64) -> Space {
+        Space {
+            name: self.name,
+            address: self.address,
+            capacity: self.capacity,
+            opening: self.opening,
+            closed_dates: self.closed_dates,
+            active: self.active.unwrap_or(active),
+            created_at,
+        }
+    }
+}
+
 pub fn not_found(id: &str) -> Error {
     Error::not_found(t!("tutoring.space.not_found", id = id))
 }
@@ -117,15 +133,7 @@ pub fn all() -> Result<Vec<Doc<Space>>> {
 pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Space>> {
     let detail =
         serde_json::json!({ "name": draft.name, "capacity": draft.capacity, "by": actor.username });
-    let space = Space {
-        name: draft.name,
-        address: draft.address,
-        capacity: draft.capacity,
-        opening: draft.opening,
-        closed_dates: draft.closed_dates,
-        active: draft.active.unwrap_or(true),
-        created_at: now,
-    };
+    let space = draft.into_space(true, now);
     edit::insert(&SPACES, space, "space.registered", &detail)
 }
 
@@ -133,13 +141,7 @@ pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Space>> {
 /// new children from joining groups already at it.
 pub fn update(id: &str, draft: Draft, actor: &User) -> Result<Doc<Space>> {
     let mut doc = load(id)?;
-    doc.data.name = draft.name;
-    doc.data.address = draft.address;
-    doc.data.capacity = draft.capacity;
-    doc.data.opening = draft.opening;
-    doc.data.closed_dates = draft.closed_dates;
-    // `None`: the edit did not say, so the record stays as it was.
-    doc.data.active = draft.active.unwrap_or(doc.data.active);
+    doc.data = draft.into_space(doc.data.active, doc.data.created_at);
     let detail = serde_json::json!({ "by": actor.username, "capacity": doc.data.capacity, "active": doc.data.active });
     edit::save(&SPACES, doc, "space.updated", &detail)
 }

@@ -135,8 +135,15 @@ pub fn new_feed_token() -> String {
 
 impl Draft {
     /// The tutor `draft` describes, not linked to an account yet, with its one-time
-    /// `claim_code` and calendar secret (a registration draws both; tests pass fixed ones).
-    fn into_tutor(self, claim_code: Option<String>, feed_token: String, now: i64) -> Tutor {
+    /// `claim_code` and calendar secret (a registration draws both; tests pass fixed ones),
+    /// `active` unless the draft says otherwise (an edit that does not say keeps the record's).
+    fn into_tutor(
+        self,
+        claim_code: Option<String>,
+        feed_token: String,
+        active: bool,
+        created_at: i64,
+    ) -> Tutor {
         Tutor {
             name: self.name,
             subjects: self.subjects,
@@ -145,16 +152,16 @@ impl Draft {
             unavailable_dates: self.unavailable_dates,
             user_id: None,
             claim_code,
-            active: self.active.unwrap_or(true),
+            active: self.active.unwrap_or(active),
             feed_token,
-            created_at: now,
+            created_at,
         }
     }
 }
 
 pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Tutor>> {
     let detail = serde_json::json!({ "name": draft.name, "by": actor.username });
-    let tutor = draft.into_tutor(Some(CLAIM_CODES.draw()), new_feed_token(), now);
+    let tutor = draft.into_tutor(Some(CLAIM_CODES.draw()), new_feed_token(), true, now);
     edit::insert(&TUTORS, tutor, "tutor.registered", &detail)
 }
 
@@ -162,13 +169,16 @@ pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Tutor>> {
 /// new availability only shapes the slots offered from now on.
 pub fn update(id: &str, draft: Draft, actor: &User) -> Result<Doc<Tutor>> {
     let mut doc = load(id)?;
-    doc.data.name = draft.name;
-    doc.data.subjects = draft.subjects;
-    doc.data.levels = draft.levels;
-    doc.data.availability = draft.availability;
-    doc.data.unavailable_dates = draft.unavailable_dates;
-    // `None`: the edit did not say, so the record stays as it was.
-    doc.data.active = draft.active.unwrap_or(doc.data.active);
+    // The account, its code and the calendar secret stay as they were.
+    let old = &doc.data;
+    let mut tutor = draft.into_tutor(
+        old.claim_code.clone(),
+        old.feed_token.clone(),
+        old.active,
+        old.created_at,
+    );
+    tutor.user_id = old.user_id.clone();
+    doc.data = tutor;
     let detail = serde_json::json!({ "by": actor.username, "active": doc.data.active });
     edit::save(&TUTORS, doc, "tutor.updated", &detail)
 }
@@ -261,7 +271,7 @@ mod tests {
         assert_eq!(draft.subjects, vec!["Matematica", "Italiano"]);
         assert_eq!(draft.availability.len(), 3);
         assert_eq!(draft.active, None);
-        let tutor = draft.into_tutor(None, String::new(), 0);
+        let tutor = draft.into_tutor(None, String::new(), true, 0);
         assert!(tutor.teaches("Matematica", "Primaria"));
         assert!(!tutor.teaches("Inglese", "Primaria"));
         assert!(!tutor.teaches("Matematica", "Secondaria di primo grado"));

@@ -100,18 +100,14 @@ fn wrong_identifiers_and_an_outdated_ethics_code_are_refused_and_named() {
 
 #[test]
 fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quorum() {
-    let common::Committee {
-        host,
-        anna,
-        bruno,
-        carla,
-        dario,
-        shopkeeper,
-    } = common::committee();
+    let committee = common::committee();
+    let host = &committee.host;
+    let [anna, bruno, carla, dario] = committee.members();
+    let shopkeeper = &committee.shopkeeper;
 
     let application = host
         .post(
-            Some(&shopkeeper),
+            Some(shopkeeper),
             "/api/applications",
             shop("Alimentari Bottega srl", SHOP_VAT, MARIO),
         )
@@ -130,19 +126,19 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
         .to_owned();
     // One application at a time per organisation.
     host.post(
-        Some(&shopkeeper),
+        Some(shopkeeper),
         "/api/applications",
         shop("Alimentari Bottega srl", SHOP_VAT, MARIO),
     )
     .assert_status(409);
     // Members are told of the new application.
-    assert_told(&host, &anna, "Nuova domanda da esaminare");
+    assert_told(host, anna, "Nuova domanda da esaminare");
 
     // Nobody else sees it; the committee does, with Dario excluded for his declared link.
     let citizen = host.account("cittadina", &["citizen"]);
     let path = format!("/api/applications/{id}");
     assert_eq!(host.get(Some(&citizen), &path).status, 404);
-    let seen = host.get(Some(&anna), &path).assert_status(200);
+    let seen = host.get(Some(anna), &path).assert_status(200);
     assert_eq!(seen.body["committee"]["electorate"], 3);
     assert_eq!(seen.body["committee"]["quorum"], 2);
     assert_eq!(seen.body["committee"]["excluded"][0]["name"], "dario");
@@ -150,7 +146,7 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     // A comment stays within the committee; a conflicted member may not comment.
     let commented = host
         .post(
-            Some(&anna),
+            Some(anna),
             &format!("{path}/comments"),
             json!({"text": "Conosco la bottega: è un punto di riferimento del quartiere."}),
         )
@@ -161,10 +157,10 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
             .map(Vec::len),
         Some(1)
     );
-    let mine = host.get(Some(&shopkeeper), &path).body;
+    let mine = host.get(Some(shopkeeper), &path).body;
     assert!(mine["committee"].is_null() && !mine.to_string().contains("punto di riferimento"));
     host.post(
-        Some(&dario),
+        Some(dario),
         &format!("{path}/comments"),
         json!({"text": "Ottimi cugini"}),
     )
@@ -172,26 +168,26 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
 
     // A request for information suspends the vote until the applicant answers.
     host.post(
-        Some(&bruno),
+        Some(bruno),
         &format!("{path}/request-info"),
         json!({"question": "Il pacco solidale ha un prezzo? Indicatelo o ritiratelo dal catalogo."}),
     ).assert_state(200, "info_requested");
     host.post(
-        Some(&anna),
+        Some(anna),
         &format!("{path}/vote"),
         json!({"choice": "approve"}),
     )
     .assert_status(409);
-    let mine = host.get(Some(&shopkeeper), "/api/my-applications");
+    let mine = host.get(Some(shopkeeper), "/api/my-applications");
     assert_eq!(
         mine.body[0]["pending_question"],
         "Il pacco solidale ha un prezzo? Indicatelo o ritiratelo dal catalogo."
     );
-    assert_told(&host, &shopkeeper, "chiede un'integrazione");
+    assert_told(host, shopkeeper, "chiede un'integrazione");
     // Only the applicant answers.
     assert_eq!(
         host.post(
-            Some(&anna),
+            Some(anna),
             &format!("{path}/answer"),
             json!({"answer": "io"})
         )
@@ -200,14 +196,14 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     );
     let withdrawn = host
         .post(
-            Some(&shopkeeper),
+            Some(shopkeeper),
             &format!("{path}/services/{packet}/withdraw"),
             json!({}),
         )
         .assert_status(200);
     assert_eq!(withdrawn.body["services"][1]["withdrawn"], true);
     host.post(
-        Some(&shopkeeper),
+        Some(shopkeeper),
         &format!("{path}/answer"),
         json!({"answer": "Lo abbiamo ritirato: per ora offriamo solo la spesa a domicilio."}),
     )
@@ -216,7 +212,7 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     // The conflicted member's vote is refused, saying why.
     let refused = host
         .post(
-            Some(&dario),
+            Some(dario),
             &format!("{path}/vote"),
             json!({"choice": "approve"}),
         )
@@ -228,10 +224,10 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     );
     assert!(refused.message().contains(SHOP_VAT), "{}", refused.body);
     // … and while the application is open he does not follow the committee's work on it.
-    let seen = host.get(Some(&dario), &path).assert_status(200);
+    let seen = host.get(Some(dario), &path).assert_status(200);
     assert!(seen.body["committee"].is_null(), "{}", seen.body);
     assert_eq!(
-        host.get(Some(&dario), &format!("/applications/{id}/minutes.csv"))
+        host.get(Some(dario), &format!("/applications/{id}/minutes.csv"))
             .status,
         403
     );
@@ -239,7 +235,7 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     // One vote in favour is below the quorum of 2: nothing is decided yet.
     let voted = host
         .post(
-            Some(&anna),
+            Some(anna),
             &format!("{path}/vote"),
             json!({"choice": "approve", "reason": "Servizio utile e prezzi chiari"}),
         )
@@ -247,7 +243,7 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     assert_eq!(voted.body["committee"]["count"]["approve"], 1);
     // A vote against needs a motivation.
     let refused = host.post(
-        Some(&carla),
+        Some(carla),
         &format!("{path}/vote"),
         json!({"choice": "reject"}),
     );
@@ -259,7 +255,7 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
     // The second vote in favour meets the quorum and Carla could no longer change the result.
     let decided = host
         .post(
-            Some(&bruno),
+            Some(bruno),
             &format!("{path}/vote"),
             json!({"choice": "approve", "reason": "Risposta esauriente"}),
         )
@@ -271,14 +267,14 @@ fn the_committee_comments_asks_refuses_a_conflicted_vote_and_decides_at_the_quor
         json!(["Servizio utile e prezzi chiari", "Risposta esauriente"])
     );
     host.post(
-        Some(&carla),
+        Some(carla),
         &format!("{path}/vote"),
         json!({"choice": "reject", "reason": "tardi"}),
     )
     .assert_status(409);
 
     // The applicant is told, and the network learns of an accredited provider.
-    assert_told(&host, &shopkeeper, "Domanda approvata");
+    assert_told(host, shopkeeper, "Domanda approvata");
     let published = host.published();
     assert_eq!(published.len(), 1, "{published:?}");
     assert_eq!(published[0].name, "admissions.provider_accredited");

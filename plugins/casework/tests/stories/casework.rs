@@ -8,7 +8,7 @@ use trama_testhost::TestHost;
 
 use crate::common;
 
-use common::{CODE, Staff, mario, open, put_in_team, staff};
+use common::{CODE, mario, open, put_in_team, staff};
 
 /// The desk of these stories also knows the need "Salute".
 fn host() -> TestHost<Casework> {
@@ -101,13 +101,7 @@ fn intake_records_the_person_the_household_the_needs_and_the_consent() {
 #[test]
 fn only_the_care_manager_the_team_supervisor_and_the_person_see_a_case_and_every_read_is_audited() {
     let host = host();
-    let Staff {
-        carla,
-        dario: other_manager,
-        nora: north,
-        sara: south,
-        admin,
-    } = staff(&host);
+    let [carla, other_manager, north, south, admin] = staff(&host);
     let stranger = host.account("ugo", &["citizen"]);
     let mario = mario(&host);
     let id = open(

@@ -8,7 +8,7 @@ use trama_testhost::Account;
 
 use crate::common;
 
-use common::{CODE, OTHER, Staff, host, open_case, publish_campaign, staff, submitted};
+use common::{CODE, OTHER, host, open_case, publish_campaign, staff, submitted};
 
 const THIRD: &str = "BNCLCU90M41F205Q";
 const FOURTH: &str = "MRNLRA70C55L219W";
@@ -35,13 +35,7 @@ fn listed(host: &trama_testhost::TestHost<casework::Casework>, who: &Account) ->
 #[test]
 fn the_list_holds_only_the_readers_households_likely_eligible_that_have_not_applied() {
     let host = host();
-    let Staff {
-        carla,
-        dario,
-        nora,
-        sara,
-        admin,
-    } = staff(&host);
+    let [carla, dario, nora, sara, admin] = staff(&host);
     let citizen = host.account("ugo", &["citizen"]);
     // ISEE up to 15.000 €, two people at least, residents.
     publish_campaign(&host, "food-1", 1, "Buoni spesa inverno", Some(1_500_000));

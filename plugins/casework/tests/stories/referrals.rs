@@ -12,7 +12,7 @@ use trama_testhost::{Account, TestHost};
 
 use crate::common;
 
-use common::{CODE, OTHER, Staff, host, mario, open_case, publish_campaign, staff, submitted};
+use common::{CODE, OTHER, host, mario, open_case, publish_campaign, staff, submitted};
 
 fn decided(campaign: &str, application: &str, code: &str, decision: Decision, at: i64) -> Json {
     serde_json::to_value(ApplicationDecided {
@@ -233,13 +233,7 @@ fn a_tutoring_referral_starts_when_the_parent_books_and_an_outside_one_by_hand()
 #[test]
 fn referrals_are_refused_with_their_problems_and_to_anyone_outside_the_case_team() {
     let host = host();
-    let Staff {
-        carla,
-        dario,
-        nora,
-        sara,
-        admin,
-    } = staff(&host);
+    let [carla, dario, nora, sara, admin] = staff(&host);
     let mario = mario(&host);
     let case = open_case(&host, &carla, "Mario Rossi", CODE, json!({}));
     publish_campaign(&host, "food-1", 1, "Buoni spesa", None);

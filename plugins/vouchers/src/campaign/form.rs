@@ -217,11 +217,6 @@ pub fn validate(
         return Err(p);
     }
     Ok(Draft {
-        title,
-        measure,
-        opens_on: opens_on.map(|d| d.to_string()).unwrap_or_default(),
-        closes_on: closes_on.map(|d| d.to_string()).unwrap_or_default(),
-        budget_cents,
         fields,
         eligibility: Eligibility {
             isee_max_cents,
@@ -237,10 +232,10 @@ pub fn validate(
         denominations_cents,
         ranking,
         review_rules,
-        rulebook: None,
         payment,
         shops,
         description,
+        ..Draft::basics(title, measure, (opens_on, closes_on), budget_cents)
     })
 }
 
@@ -318,7 +313,7 @@ fn finish_with_rulebook(
     mut p: Problems,
     title: String,
     measure: Measure,
-    (opens_on, closes_on): (Option<Date>, Option<Date>),
+    dates: (Option<Date>, Option<Date>),
     budget_cents: i64,
     rulebook: Option<Rulebook>,
 ) -> std::result::Result<Draft, Problems> {
@@ -335,28 +330,13 @@ fn finish_with_rulebook(
         return Err(p);
     }
     Ok(Draft {
-        title,
-        measure,
-        opens_on: opens_on.map(|d| d.to_string()).unwrap_or_default(),
-        closes_on: closes_on.map(|d| d.to_string()).unwrap_or_default(),
-        budget_cents,
-        fields: Vec::new(),
         eligibility: Eligibility {
             excluded_campaigns,
             ..Eligibility::default()
         },
-        amounts: AmountRule {
-            base_cents: Vec::new(),
-            per_minor_cents: 0,
-            max_cents: None,
-        },
         denominations_cents,
-        ranking: Vec::new(),
-        review_rules: Vec::new(),
         rulebook,
-        payment: Payment::default(),
-        shops: Shops::default(),
-        description: String::new(),
+        ..Draft::basics(title, measure, dates, budget_cents)
     })
 }
 
@@ -475,6 +455,38 @@ pub struct Draft {
 }
 
 impl Draft {
+    /// A draft of these basics and nothing else: no rules, no payment or shop settings, no
+    /// description. Both ways of writing a campaign's rules start from it.
+    fn basics(
+        title: String,
+        measure: Measure,
+        (opens_on, closes_on): (Option<Date>, Option<Date>),
+        budget_cents: i64,
+    ) -> Draft {
+        let day = |date: Option<Date>| date.map(|d| d.to_string()).unwrap_or_default();
+        Draft {
+            title,
+            measure,
+            opens_on: day(opens_on),
+            closes_on: day(closes_on),
+            budget_cents,
+            fields: Vec::new(),
+            eligibility: Eligibility::default(),
+            amounts: AmountRule {
+                base_cents: Vec::new(),
+                per_minor_cents: 0,
+                max_cents: None,
+            },
+            denominations_cents: Vec::new(),
+            ranking: Vec::new(),
+            review_rules: Vec::new(),
+            rulebook: None,
+            payment: Payment::default(),
+            shops: Shops::default(),
+            description: String::new(),
+        }
+    }
+
     pub fn into_campaign(self, created_at: i64, created_by: String) -> Campaign {
         Campaign {
             title: self.title,

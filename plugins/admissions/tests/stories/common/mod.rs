@@ -110,6 +110,13 @@ pub struct Committee {
     pub shopkeeper: Account,
 }
 
+impl Committee {
+    /// The four seated members.
+    pub fn members(&self) -> [&Account; 4] {
+        [&self.anna, &self.bruno, &self.carla, &self.dario]
+    }
+}
+
 /// The four members open the committee page, and Dario declares his link to the shop.
 pub fn committee() -> Committee {
     let host = host_with(settings());

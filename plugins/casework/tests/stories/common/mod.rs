@@ -123,37 +123,16 @@ pub fn submitted(campaign: &str, application: &str, code: &str, at: i64) -> Json
     .expect("json")
 }
 
-/// The social services' staff of the stories about who sees what.
-pub struct Staff {
-    /// Care manager, who opens the cases.
-    pub carla: Account,
-    /// Another care manager, who must not see Carla's cases.
-    pub dario: Account,
-    /// Supervisor of team "Nord".
-    pub nora: Account,
-    /// Supervisor of team "Sud".
-    pub sara: Account,
-    /// The administrator who put the supervisors in their teams.
-    pub admin: Account,
-}
-
-/// Two care managers and the two teams' supervisors, each put in their team by the
-/// administrator.
-pub fn staff(host: &TestHost<Casework>) -> Staff {
-    let carla = host.account("carla", &["care_manager"]);
-    let dario = host.account("dario", &["care_manager"]);
-    let nora = host.account("nora", &["supervisor"]);
-    let sara = host.account("sara", &["supervisor"]);
+/// The social services' staff of the stories about who sees what, in this order: Carla and
+/// Dario, care managers (Dario must not see Carla's cases); Nora and Sara, supervisors of the
+/// teams "Nord" and "Sud", each put in their team by the last one, the administrator.
+pub fn staff(host: &TestHost<Casework>) -> [Account; 5] {
+    let [carla, dario] = ["carla", "dario"].map(|name| host.account(name, &["care_manager"]));
+    let [nora, sara] = ["nora", "sara"].map(|name| host.account(name, &["supervisor"]));
     let admin = host.account("admin", &["admin"]);
     put_in_team(host, &admin, "nora", "Nord");
     put_in_team(host, &admin, "sara", "Sud");
-    Staff {
-        carla,
-        dario,
-        nora,
-        sara,
-        admin,
-    }
+    [carla, dario, nora, sara, admin]
 }
 
 /// Mario Rossi's citizen account, his codice fiscale [`CODE`] known from his digital identity:

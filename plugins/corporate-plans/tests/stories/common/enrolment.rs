@@ -18,6 +18,23 @@ pub struct Enrolled {
     pub bruno_enrolment: String,
 }
 
+impl Enrolled {
+    /// HR's summary of Acme's plan.
+    pub fn plan_summary(&self) -> Json {
+        summary(&self.host, &self.hr, &self.plan_id)
+    }
+
+    /// Anna's wallet: its balance, and what she may still claim as reimbursements.
+    pub fn anna_wallet(&self) -> (i64, i64) {
+        wallet(&self.host, &self.anna, &self.anna_enrolment)
+    }
+
+    /// What Acme has left with the cooperative, in cents.
+    pub fn acme_balance(&self) -> i64 {
+        company_balance(&self.host, &self.operator, &self.acme_id)
+    }
+}
+
 /// Two companies, Acme's deposit and plan, its employees enrolled from a table and activated.
 pub fn deposit_plan_and_enrolment() -> Enrolled {
     let host = host();
