@@ -89,6 +89,7 @@ const SCRUBBED: &[&str] = &[
     "RUSTC",
     "RUSTC_WRAPPER",
     "RUSTC_WORKSPACE_WRAPPER",
+    "CLIPPY_ARGS",
     "RUSTC_BOOTSTRAP",
     "RUSTDOC",
     "RUSTFLAGS",
