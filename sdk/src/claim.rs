@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! use serde::{Deserialize, Serialize};
-//! use trama_sdk::claim;
+//! use trama_sdk::claim::{self, Claimable, Link};
 //! use trama_sdk::i18n::Lang;
 //! use trama_sdk::identity::User;
 //! use trama_sdk::store::Collection;
@@ -17,13 +17,16 @@
 //! #[derive(Serialize, Deserialize)]
 //! struct Driver {
 //!     name: String,
-//!     user_id: Option<String>,
-//!     claim_code: Option<String>,
+//!     // Stored as `user_id` and `claim_code`, beside `name`: the collection indexes both.
+//!     #[serde(flatten)]
+//!     link: Link,
 //! }
 //!
-//! // The account in `user_id`, the code in `claim_code`; implement `Claimable` by hand
-//! // for a record that keeps them elsewhere.
-//! trama_sdk::claimable!(Driver);
+//! impl Claimable for Driver {
+//!     fn link_mut(&mut self) -> &mut Link {
+//!         &mut self.link
+//!     }
+//! }
 //!
 //! const DRIVERS: Collection<Driver> = Collection::new("drivers");
 //! const DRIVER_CODES: claim::Codes = claim::Codes {
@@ -35,13 +38,15 @@
 //! };
 //!
 //! # fn run(user: &User) -> trama_sdk::Result<()> {
-//! let code = DRIVER_CODES.draw(); // stored with the new driver, handed over on paper
+//! // A new driver, with a fresh code to hand over on paper.
+//! let driver = Driver { name: "Gino".into(), link: Link::pending(DRIVER_CODES.draw()) };
 //! let driver = claim::redeem(&DRIVERS, &DRIVER_CODES, "ab12-cd34", user, Lang::It)?;
+//! assert!(driver.data.link.is(user));
 //! # Ok(()) }
 //! ```
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::code;
 use crate::i18n::Lang;
@@ -49,25 +54,59 @@ use crate::identity::User;
 use crate::store::{Cmp, Collection, Doc};
 use crate::{Error, Result};
 
-/// A record an account can be linked to with a claim code.
-pub trait Claimable {
-    /// Links `user` to the record and clears its code, so that the code works once.
-    fn link(&mut self, user: &User);
+/// The account a record is linked to, and the one-time code that links it until it is used.
+///
+/// A record embeds it flattened (`#[serde(flatten)] link: Link`), so that what is stored keeps
+/// the two fields `user_id` and `claim_code` at the top, where the collection's indexes find
+/// them; records stored before a plugin embedded it read the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// The linked account; `None` until someone claims the record.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// The one-time code; `None` once used, or for a record that arrived already linked.
+    #[serde(default)]
+    pub claim_code: Option<String>,
 }
 
-/// Implements [`Claimable`] for a record that keeps the linked account in a `user_id:
-/// Option<String>` field and its code in `claim_code: Option<String>`, as every record of the
-/// repository's plugins does.
-#[macro_export]
-macro_rules! claimable {
-    ($record:ty) => {
-        impl $crate::claim::Claimable for $record {
-            fn link(&mut self, user: &$crate::identity::User) {
-                self.user_id = Some(user.id.clone());
-                self.claim_code = None;
-            }
+impl Link {
+    /// A record nobody has claimed yet, waiting for `code`.
+    pub fn pending(code: String) -> Self {
+        Self {
+            user_id: None,
+            claim_code: Some(code),
         }
-    };
+    }
+
+    /// A record linked to the account `user_id` from the start (one that arrived with its
+    /// owner, such as a provider accredited by the admissions plugin).
+    pub fn to(user_id: String) -> Self {
+        Self {
+            user_id: Some(user_id),
+            claim_code: None,
+        }
+    }
+
+    /// Whether `user` is the linked account.
+    pub fn is(&self, user: &User) -> bool {
+        self.user_id.as_deref() == Some(user.id.as_str())
+    }
+
+    /// Whether an account is linked.
+    pub fn is_linked(&self) -> bool {
+        self.user_id.is_some()
+    }
+
+    /// Links `user` and clears the code, so that the code works once.
+    pub fn bind(&mut self, user: &User) {
+        self.user_id = Some(user.id.clone());
+        self.claim_code = None;
+    }
+}
+
+/// A record an account can be linked to with a claim code: it holds a [`Link`].
+pub trait Claimable {
+    fn link_mut(&mut self) -> &mut Link;
 }
 
 /// The claim codes of one kind of record: where they are kept, how long they are, how a code
@@ -122,7 +161,7 @@ pub fn redeem<T: Claimable + Serialize + DeserializeOwned>(
             &[("code", &typed)],
         )));
     };
-    doc.data.link(user);
+    doc.data.link_mut().bind(user);
     doc.version = collection
         .put_if_version(&doc.id, &doc.data, doc.version)
         .map_err(|err| match err {

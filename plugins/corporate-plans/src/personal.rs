@@ -118,8 +118,7 @@ pub fn erase(_: Request, _: Params) -> Result<Response> {
         }
     }
     for mut provider in owned_by(&PROVIDERS, "user_id", &me.id)? {
-        provider.data.user_id = None;
-        provider.data.claim_code = None;
+        provider.data.link = trama_sdk::claim::Link::default();
         PROVIDERS.put_if_version(&provider.id, &provider.data, provider.version)?;
         erased.count(1);
         erased.keep(

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
 use trama_contracts::registry::{self, Mirror, Update};
 use trama_sdk::checked::IntoResult;
-use trama_sdk::claim;
+use trama_sdk::claim::{self, Claimable, Link};
 use trama_sdk::events::Event;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
@@ -61,12 +61,9 @@ pub use trama_contracts::registry::{Source, Stamp, Stamps};
 pub struct Provider {
     pub legal_name: String,
     pub vat_number: String,
-    #[serde(default)]
-    pub user_id: Option<String>,
-    /// The one-time code that links an account (operator-registered providers); `None` once
-    /// used.
-    #[serde(default)]
-    pub claim_code: Option<String>,
+    /// The provider's account, and the code that links it (operator-registered providers).
+    #[serde(flatten)]
+    pub link: Link,
     #[serde(default)]
     pub categories: Vec<String>,
     pub status: Status,
@@ -145,8 +142,7 @@ pub fn register(new: NewProvider, now: i64) -> Result<Doc<Provider>> {
     let doc = PROVIDERS.insert(Provider {
         legal_name: new.legal_name,
         vat_number: new.vat_number,
-        user_id: None,
-        claim_code: Some(CLAIM_CODES.draw()),
+        link: Link::pending(CLAIM_CODES.draw()),
         categories: new.categories,
         status: Status::Active,
         source: Source::Operator,
@@ -164,7 +160,11 @@ pub fn register(new: NewProvider, now: i64) -> Result<Doc<Provider>> {
     Ok(doc)
 }
 
-trama_sdk::claimable!(Provider);
+impl Claimable for Provider {
+    fn link_mut(&mut self) -> &mut Link {
+        &mut self.link
+    }
+}
 
 /// A provider's one-time claim code, for operator-registered providers.
 const CLAIM_CODES: claim::Codes = claim::Codes {
@@ -200,8 +200,7 @@ impl Mirror for Provider {
         Provider {
             legal_name: event.display_name().to_owned(),
             vat_number: String::new(),
-            user_id: None,
-            claim_code: None,
+            link: Link::default(),
             categories: Vec::new(),
             status: Status::Suspended,
             source: Source::Admissions,
@@ -223,7 +222,7 @@ impl Mirror for Provider {
         if let Some(number) = &accredited.vat_number {
             self.vat_number = vat::parse(number).unwrap_or_else(|_| number.clone());
         }
-        self.user_id = Some(accredited.user_id.clone());
+        self.link.user_id = Some(accredited.user_id.clone());
         self.categories = accredited
             .categories
             .iter()
@@ -309,8 +308,8 @@ impl ProviderView {
             status: doc.data.status,
             status_label: doc.data.status.label(),
             source: doc.data.source,
-            linked: doc.data.user_id.is_some(),
-            claim_code: doc.data.claim_code.as_deref().map(shown_code),
+            linked: doc.data.link.is_linked(),
+            claim_code: doc.data.link.claim_code.as_deref().map(shown_code),
             categories: doc
                 .data
                 .categories
@@ -343,7 +342,7 @@ mod tests {
         assert!(first.details_changed);
         let first = first.record;
         assert_eq!(first.status, Status::Active);
-        assert_eq!(first.user_id.as_deref(), Some("u9"));
+        assert_eq!(first.link.user_id.as_deref(), Some("u9"));
         assert_eq!(first.categories, vec!["sport"]);
         assert_eq!(first.expires_on.as_deref(), Some("2026-12-31"));
         assert_eq!(first.admissions_id.as_deref(), Some("p1"));

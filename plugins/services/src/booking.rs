@@ -111,7 +111,7 @@ pub fn take_seat(
     {
         return Err(Error::conflict(t!("services.slot.already")));
     }
-    let shared = service.data.group.is_some();
+    let shared = service.data.offer.group.is_some();
     let booking = Booking {
         service: service.id.clone(),
         provider: service.data.provider.clone(),
@@ -138,6 +138,7 @@ pub fn take_seat(
     seat.taken += 1;
     let starts = service
         .data
+        .offer
         .group
         .is_some_and(|g| !seat.started && seat.taken >= g.minimum);
     seat.started |= starts;
@@ -210,7 +211,7 @@ pub fn request(
 /// What the person is asked at booking: the service's price for one (a request: one hour), or
 /// a shared service's share if the group stays at its minimum (it only goes down as it grows).
 pub fn estimate(service: &Service, doc: &Booking) -> Result<i64> {
-    let members = match (&service.group, &doc.slot) {
+    let members = match (&service.offer.group, &doc.slot) {
         (Some(group), Some(slot)) => slot::load(slot)?.data.taken.max(group.minimum),
         _ => 1,
     };
@@ -233,7 +234,7 @@ pub fn pay(doc: Doc<Booking>, service: &Service, provider: &Provider) -> Result<
             person: &doc.data.person,
             service,
             estimate,
-            memo: format!("{} · {}{when}", service.title, provider.legal_name),
+            memo: format!("{} · {}{when}", service.offer.title, provider.legal_name),
         },
         &crate::config::Settings::load()?.wallet_owners,
     )?;
@@ -284,7 +285,7 @@ fn tell(to: &str, service: &Service, booking: &Doc<Booking>, kind: &str) -> Resu
         .map(local::numeric)
         .unwrap_or_else(|| notice::text_for(to, "services.notify.no_time", &[]));
     let args: [(&str, &dyn std::fmt::Display); 3] = [
-        ("service", &service.title),
+        ("service", &service.offer.title),
         ("person", &booking.data.person_name),
         ("when", &when),
     ];

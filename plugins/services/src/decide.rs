@@ -163,7 +163,7 @@ pub fn done(id: &str, service: &Service, now: i64) -> Result<Doc<Booking>> {
         return Err(Error::conflict(t!("services.booking.not_started")));
     }
     let mut next = doc.data.clone();
-    let (members, position) = match (&service.group, &doc.data.slot) {
+    let (members, position) = match (&service.offer.group, &doc.data.slot) {
         (Some(_), Some(slot)) => {
             let members = booking::members(slot)?;
             let position = members.iter().position(|m| m.id == doc.id).unwrap_or(0);

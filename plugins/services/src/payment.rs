@@ -83,15 +83,15 @@ pub const PAID_OUT: &str = "paid-out";
 /// Per hour is rounded to the cent; a shared price is split exactly: the first `rest` members
 /// (by `position`, from 0) pay one cent more, so the shares add up to the whole.
 pub fn amount(service: &Service, minutes: Option<u16>, members: u32, position: u32) -> i64 {
-    let whole = match service.price_model {
+    let whole = match service.offer.price_model {
         PriceModel::Free => 0,
-        PriceModel::Fixed | PriceModel::PerSession => service.price_cents,
+        PriceModel::Fixed | PriceModel::PerSession => service.offer.price_cents,
         PriceModel::PerHour => {
             let minutes = i64::from(minutes.unwrap_or(60));
-            (service.price_cents * minutes + 30) / 60
+            (service.offer.price_cents * minutes + 30) / 60
         }
     };
-    if service.group.is_none() || members <= 1 {
+    if service.offer.group.is_none() || members <= 1 {
         return whole;
     }
     let members = i64::from(members);
@@ -135,7 +135,7 @@ pub fn draw(ask: &Ask<'_>, owners: &[String]) -> Result<Charge> {
     }
     let to = owed_account(&ask.service.provider);
     let request = wallet::ChargeRequest {
-        category: ask.service.category.clone(),
+        category: ask.service.offer.category.clone(),
         amount_cents: ask.estimate,
         owners: owners.to_vec(),
         to: to.clone(),
@@ -182,7 +182,7 @@ pub fn preview(service: &Service, estimate: i64, owners: &[String]) -> Result<Op
         return Ok(None);
     }
     let quote = wallet::quote(&wallet::ChargeRequest {
-        category: service.category.clone(),
+        category: service.offer.category.clone(),
         amount_cents: estimate,
         owners: owners.to_vec(),
         to: owed_account(&service.provider),

@@ -23,7 +23,7 @@ pub fn mine(_: Request, _: Params) -> Result<Response> {
     let mut items = Vec::new();
     for doc in owned_by(&BOOKINGS, "person", &user.id)? {
         let title = service::load(&doc.data.service)
-            .map(|s| s.data.title)
+            .map(|s| s.data.offer.title)
             .unwrap_or_default();
         items.push(Item {
             title,

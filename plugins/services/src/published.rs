@@ -43,8 +43,8 @@ pub fn service(doc: Doc<Service>) -> Result<Doc<Service>> {
         service_id: doc.id.clone(),
         provider_id: doc.data.provider.clone(),
         provider_name,
-        title: doc.data.title.clone(),
-        category: doc.data.category.clone(),
+        title: doc.data.offer.title.clone(),
+        category: doc.data.offer.category.clone(),
         hidden: doc.data.hidden,
         at: clock::now_ms(),
     })?;
@@ -148,7 +148,7 @@ impl Fields {
         Self {
             booking_id: doc.id.clone(),
             service_id: service.id.clone(),
-            service_title: service.data.title.clone(),
+            service_title: service.data.offer.title.clone(),
             provider_id: doc.data.provider.clone(),
             person,
             start_at: doc.data.start_at,

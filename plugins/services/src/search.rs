@@ -85,15 +85,19 @@ pub fn run(query: &Query, now: i64, lang: Lang) -> Result<(Vec<Value>, Option<St
             continue;
         };
         let s = &doc.data;
-        let free = s.price_model == PriceModel::Free;
+        let free = s.offer.price_model == PriceModel::Free;
         if (query.price == "free" && !free) || (query.price == "paid" && free) {
             continue;
         }
-        let haystack = format!("{} {} {}", s.title, s.description, s.audience).to_lowercase();
+        let haystack = format!(
+            "{} {} {}",
+            s.offer.title, s.offer.description, s.offer.audience
+        )
+        .to_lowercase();
         if !text.iter().all(|w| haystack.contains(w.as_str())) {
             continue;
         }
-        let address = s.address.to_lowercase();
+        let address = s.offer.address.to_lowercase();
         if !place.iter().all(|w| address.contains(w.as_str())) {
             continue;
         }

@@ -54,23 +54,14 @@ pub struct Group {
     pub minimum: u32,
 }
 
-/// A published service.
+/// A published service: what its provider offers, and what the platform adds to it (the
+/// operators' moderation, the people's ratings, the photos).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Service {
     pub provider: String,
-    pub title: String,
-    pub description: String,
-    pub category: String,
-    pub address: String,
-    /// Opening hours as the provider writes them (`lun-ven 9-13`).
-    pub hours: String,
-    pub price_model: PriceModel,
-    /// The price in cents (the whole group's, for a shared service); 0 when free.
-    pub price_cents: i64,
-    /// Who it is for (`anziani non autosufficienti`, `bambini 0-3 anni`).
-    pub audience: String,
-    /// `None` for an individual service.
-    pub group: Option<Group>,
+    /// Stored beside the other fields, as one record.
+    #[serde(flatten)]
+    pub offer: Offer,
     pub hidden: bool,
     #[serde(default)]
     pub hidden_reason: String,
@@ -84,17 +75,21 @@ pub struct Service {
     pub created_at: i64,
 }
 
-/// What the publishing form says, checked.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Draft {
+/// What a provider offers, as the publishing form says it, checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offer {
     pub title: String,
     pub description: String,
     pub category: String,
     pub address: String,
+    /// Opening hours as the provider writes them (`lun-ven 9-13`).
     pub hours: String,
     pub price_model: PriceModel,
+    /// The price in cents (the whole group's, for a shared service); 0 when free.
     pub price_cents: i64,
+    /// Who it is for (`anziani non autosufficienti`, `bambini 0-3 anni`).
     pub audience: String,
+    /// `None` for an individual service.
     pub group: Option<Group>,
 }
 
@@ -125,7 +120,7 @@ pub fn check(
     input: &Input,
     settings: &Settings,
     lang: Lang,
-) -> std::result::Result<Draft, Problems> {
+) -> std::result::Result<Offer, Problems> {
     let mut problems = Problems::default();
     let title = text(input, "title", 3, 120, &mut problems);
     let description = text(input, "description", 10, 4000, &mut problems);
@@ -173,7 +168,7 @@ pub fn check(
         }
     }
     let price_model = price_model.unwrap_or(PriceModel::Free);
-    problems.into_result(Draft {
+    problems.into_result(Offer {
         title,
         description,
         category,
@@ -186,19 +181,11 @@ pub fn check(
     })
 }
 
-/// Publishes `draft` for `provider`.
-pub fn publish(provider: &str, draft: Draft, now: i64) -> Result<Doc<Service>> {
+/// Publishes `offer` for `provider`.
+pub fn publish(provider: &str, offer: Offer, now: i64) -> Result<Doc<Service>> {
     let doc = SERVICES.insert(Service {
         provider: provider.to_owned(),
-        title: draft.title,
-        description: draft.description,
-        category: draft.category,
-        address: draft.address,
-        hours: draft.hours,
-        price_model: draft.price_model,
-        price_cents: draft.price_cents,
-        audience: draft.audience,
-        group: draft.group,
+        offer,
         hidden: false,
         hidden_reason: String::new(),
         rating_sum: 0,
@@ -258,32 +245,34 @@ pub fn set_hidden(id: &str, hidden: bool, reason: &str) -> Result<Doc<Service>> 
 /// The price as people read it: `Gratuito`, `25,00 € a ora`, with the share per person of a
 /// group of `members`.
 pub fn price_text(service: &Service, lang: Lang) -> String {
-    if service.price_model == PriceModel::Free {
+    let offer = &service.offer;
+    if offer.price_model == PriceModel::Free {
         return PriceModel::Free.label();
     }
     t!(
         "services.price.amount",
-        amount = format_cents(service.price_cents, lang),
-        model = service.price_model.label()
+        amount = format_cents(offer.price_cents, lang),
+        model = offer.price_model.label()
     )
 }
 
 /// A service as lists and pages show it.
 pub fn view(doc: &Doc<Service>, provider: &Doc<Provider>, lang: Lang) -> Value {
     let s = &doc.data;
+    let offer = &s.offer;
     json!({
         "id": doc.id,
-        "title": s.title,
-        "description": s.description,
-        "category": s.category,
-        "address": s.address,
-        "hours": s.hours,
-        "price_model": s.price_model.key(),
-        "price_cents": s.price_cents,
+        "title": offer.title,
+        "description": offer.description,
+        "category": offer.category,
+        "address": offer.address,
+        "hours": offer.hours,
+        "price_model": offer.price_model.key(),
+        "price_cents": offer.price_cents,
         "price": price_text(s, lang),
-        "free": s.price_model == PriceModel::Free,
-        "audience": s.audience,
-        "group": s.group,
+        "free": offer.price_model == PriceModel::Free,
+        "audience": offer.audience,
+        "group": offer.group,
         "hidden": s.hidden,
         "hidden_reason": s.hidden_reason,
         "rating": provider::mean(s.rating_sum, s.rating_count),

@@ -89,7 +89,7 @@ pub fn statement(provider: &str, month: &str, lang: Lang) -> Result<Value> {
     let mut owed: BTreeMap<String, i64> = BTreeMap::new();
     let mut rows = Vec::new();
     for b in &bookings {
-        let title = service::load(&b.data.service)?.data.title;
+        let title = service::load(&b.data.service)?.data.offer.title;
         direct += b.data.charge.paid_directly_cents;
         for (source, cents) in &b.data.charge.sources {
             *owed.entry(source.clone()).or_default() += cents;
@@ -143,7 +143,7 @@ pub fn sheet(provider: &str, month: &str, lang: Lang) -> Result<Sheet> {
         &raw,
     );
     for b in &bookings {
-        let title = service::load(&b.data.service)?.data.title;
+        let title = service::load(&b.data.service)?.data.offer.title;
         let mut row = vec![
             b.id.clone(),
             title,

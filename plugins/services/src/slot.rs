@@ -94,7 +94,7 @@ pub fn check(
             0
         }
     };
-    let capacity = match service.group {
+    let capacity = match service.offer.group {
         Some(group) => group.size,
         None => match input.one("capacity").unwrap_or("").trim().parse::<u32>() {
             Ok(c) if (1..=500).contains(&c) => c,

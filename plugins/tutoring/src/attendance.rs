@@ -25,7 +25,7 @@ const ATTEMPTS: usize = 10;
 pub fn is_tutor_of(lesson: &Lesson, user: &User) -> Result<bool> {
     Ok(TUTORS
         .get(&lesson.tutor)?
-        .is_some_and(|t| t.data.user_id.as_deref() == Some(user.id.as_str())))
+        .is_some_and(|t| t.data.link.is(user)))
 }
 
 /// When the register of `lesson` opens (UTC milliseconds).

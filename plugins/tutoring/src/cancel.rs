@@ -347,7 +347,7 @@ fn tell_tutor(lesson: &Doc<Lesson>, key: &str, compose: impl Fn(&str) -> (String
     let Ok(Some(tutor)) = TUTORS.get(&lesson.data.tutor) else {
         return;
     };
-    let Some(user) = tutor.data.user_id else {
+    let Some(user) = tutor.data.link.user_id else {
         return;
     };
     let (subject, body) = compose(&identity::locale_of(&user));

@@ -227,8 +227,7 @@ fn erase_tutor(tutor: Doc<Tutor>, me: &User, erased: &mut Erased) -> Result<()> 
     erase_text(&mut data.name);
     data.availability.clear();
     data.unavailable_dates.clear();
-    data.user_id = None;
-    data.claim_code = None;
+    data.link = trama_sdk::claim::Link::default();
     data.active = false;
     data.feed_token = code::token();
     TUTORS.put_if_version(&tutor.id, &data, tutor.version)?;

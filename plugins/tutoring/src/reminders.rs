@@ -233,7 +233,7 @@ fn remind(
         let key = format!("reminder/{}/{}", lesson.id, seat.child);
         queue(recipient, message, key, link.clone(), sent);
     }
-    match tutor.and_then(|t| t.data.user_id) {
+    match tutor.and_then(|t| t.data.link.user_id) {
         Some(recipient) => {
             let message = tutor_message(
                 &identity::locale_of(&recipient),

@@ -11,7 +11,7 @@ use crate::schedule::{self, Window};
 use crate::{edit, input};
 use serde::{Deserialize, Serialize};
 use trama_sdk::checked::IntoResult;
-use trama_sdk::claim;
+use trama_sdk::claim::{self, Claimable, Link};
 use trama_sdk::code;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
@@ -41,11 +41,9 @@ pub struct Tutor {
     /// Days off (exams, holidays), `YYYY-MM-DD`.
     #[serde(default)]
     pub unavailable_dates: Vec<String>,
-    #[serde(default)]
-    pub user_id: Option<String>,
-    /// The one-time code that links an account; `None` once used.
-    #[serde(default)]
-    pub claim_code: Option<String>,
+    /// The tutor's account, and the code that links it.
+    #[serde(flatten)]
+    pub link: Link,
     pub active: bool,
     /// The secret of the tutor's calendar address.
     pub feed_token: String,
@@ -134,24 +132,18 @@ pub fn new_feed_token() -> String {
 }
 
 impl Draft {
-    /// The tutor `draft` describes, not linked to an account yet, with its one-time
-    /// `claim_code` and calendar secret (a registration draws both; tests pass fixed ones),
-    /// `active` unless the draft says otherwise (an edit that does not say keeps the record's).
-    fn into_tutor(
-        self,
-        claim_code: Option<String>,
-        feed_token: String,
-        active: bool,
-        created_at: i64,
-    ) -> Tutor {
+    /// The tutor `draft` describes, with its account `link` and calendar secret (a
+    /// registration draws a code and a secret; an edit keeps the record's; tests pass fixed
+    /// ones), `active` unless the draft says otherwise (an edit that does not say keeps the
+    /// record's).
+    fn into_tutor(self, link: Link, feed_token: String, active: bool, created_at: i64) -> Tutor {
         Tutor {
             name: self.name,
             subjects: self.subjects,
             levels: self.levels,
             availability: self.availability,
             unavailable_dates: self.unavailable_dates,
-            user_id: None,
-            claim_code,
+            link,
             active: self.active.unwrap_or(active),
             feed_token,
             created_at,
@@ -161,7 +153,12 @@ impl Draft {
 
 pub fn register(draft: Draft, now: i64, actor: &User) -> Result<Doc<Tutor>> {
     let detail = serde_json::json!({ "name": draft.name, "by": actor.username });
-    let tutor = draft.into_tutor(Some(CLAIM_CODES.draw()), new_feed_token(), true, now);
+    let tutor = draft.into_tutor(
+        Link::pending(CLAIM_CODES.draw()),
+        new_feed_token(),
+        true,
+        now,
+    );
     edit::insert(&TUTORS, tutor, "tutor.registered", &detail)
 }
 
@@ -171,14 +168,12 @@ pub fn update(id: &str, draft: Draft, actor: &User) -> Result<Doc<Tutor>> {
     let mut doc = load(id)?;
     // The account, its code and the calendar secret stay as they were.
     let old = &doc.data;
-    let mut tutor = draft.into_tutor(
-        old.claim_code.clone(),
+    doc.data = draft.into_tutor(
+        old.link.clone(),
         old.feed_token.clone(),
         old.active,
         old.created_at,
     );
-    tutor.user_id = old.user_id.clone();
-    doc.data = tutor;
     let detail = serde_json::json!({ "by": actor.username, "active": doc.data.active });
     edit::save(&TUTORS, doc, "tutor.updated", &detail)
 }
@@ -191,7 +186,11 @@ pub const CLAIM_CODES: claim::Codes = claim::Codes {
     audit: "tutor.claimed",
 };
 
-trama_sdk::claimable!(Tutor);
+impl Claimable for Tutor {
+    fn link_mut(&mut self) -> &mut Link {
+        &mut self.link
+    }
+}
 
 /// Links the caller's account to the tutor holding the code `typed`.
 pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Tutor>> {
@@ -242,8 +241,12 @@ impl TutorView {
             availability_lines: schedule::to_lines(&t.availability),
             unavailable_dates: t.unavailable_dates.clone(),
             active: t.active,
-            linked: t.user_id.is_some(),
-            claim_code: if private { t.claim_code.clone() } else { None },
+            linked: t.link.is_linked(),
+            claim_code: if private {
+                t.link.claim_code.clone()
+            } else {
+                None
+            },
             feed_path: private.then(|| crate::ics::tutor_feed_path(&t.feed_token)),
         }
     }
@@ -271,7 +274,7 @@ mod tests {
         assert_eq!(draft.subjects, vec!["Matematica", "Italiano"]);
         assert_eq!(draft.availability.len(), 3);
         assert_eq!(draft.active, None);
-        let tutor = draft.into_tutor(None, String::new(), true, 0);
+        let tutor = draft.into_tutor(Link::default(), String::new(), true, 0);
         assert!(tutor.teaches("Matematica", "Primaria"));
         assert!(!tutor.teaches("Inglese", "Primaria"));
         assert!(!tutor.teaches("Matematica", "Secondaria di primo grado"));

@@ -32,7 +32,7 @@ use trama_sdk::payout::{self, Paid, Payment, Payout, Refusal};
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, i18n, t};
 
-use trama_sdk::claim;
+use trama_sdk::claim::{self, Claimable, Link};
 
 pub const MERCHANTS: Collection<Merchant> = Collection::new("merchants");
 pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimbursements");
@@ -63,11 +63,9 @@ pub struct Merchant {
     pub vat_number: String,
     #[serde(default)]
     pub address: String,
-    #[serde(default)]
-    pub user_id: Option<String>,
-    /// The one-time code that links an account; `None` once used.
-    #[serde(default)]
-    pub claim_code: Option<String>,
+    /// The shopkeeper's account, and the code that links it.
+    #[serde(flatten)]
+    pub link: Link,
     pub status: MerchantStatus,
     pub source: Source,
     #[serde(default)]
@@ -194,8 +192,7 @@ pub fn register(new: NewMerchant, now: i64) -> Result<Doc<Merchant>> {
         name: new.name,
         vat_number: new.vat_number,
         address: new.address,
-        user_id: None,
-        claim_code: Some(CLAIM_CODES.draw()),
+        link: Link::pending(CLAIM_CODES.draw()),
         status: MerchantStatus::Active,
         source: Source::Operator,
         provider_id: None,
@@ -221,7 +218,11 @@ pub const CLAIM_CODES: claim::Codes = claim::Codes {
     audit: "merchant.claimed",
 };
 
-trama_sdk::claimable!(Merchant);
+impl Claimable for Merchant {
+    fn link_mut(&mut self) -> &mut Link {
+        &mut self.link
+    }
+}
 
 /// Links the caller's account to the merchant holding the code `typed`.
 pub fn claim(user: &User, typed: &str) -> Result<Doc<Merchant>> {
@@ -253,8 +254,7 @@ impl Mirror for Merchant {
             name: event.display_name().to_owned(),
             vat_number: String::new(),
             address: String::new(),
-            user_id: None,
-            claim_code: None,
+            link: Link::default(),
             status: MerchantStatus::Suspended,
             source: Source::Admissions,
             provider_id: Some(event.provider_id().to_owned()),
@@ -276,7 +276,7 @@ impl Mirror for Merchant {
             self.vat_number = fiscal::vat_number(vat).unwrap_or_else(|_| vat.clone());
         }
         self.address = accredited.address.clone();
-        self.user_id = Some(accredited.user_id.clone());
+        self.link.user_id = Some(accredited.user_id.clone());
         self.categories = accredited.categories.clone();
     }
 
@@ -431,8 +431,8 @@ impl MerchantView {
             status: doc.data.status,
             status_label: doc.data.status.label(),
             source: doc.data.source,
-            linked: doc.data.user_id.is_some(),
-            claim_code: doc.data.claim_code.clone(),
+            linked: doc.data.link.is_linked(),
+            claim_code: doc.data.link.claim_code.clone(),
             owed_cents,
             owed_text: format_cents(owed_cents, lang),
         }
@@ -455,7 +455,7 @@ mod tests {
             .unwrap()
             .record;
         assert_eq!(first.status, MerchantStatus::Active);
-        assert_eq!(first.user_id.as_deref(), Some("u9"));
+        assert_eq!(first.link.user_id.as_deref(), Some("u9"));
         assert_eq!(first.name, "Alimentari Rossi srl");
         assert_eq!(first.source, Source::Admissions);
         assert_eq!(first.provider_id.as_deref(), Some("p1"));

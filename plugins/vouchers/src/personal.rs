@@ -264,8 +264,7 @@ pub(crate) fn delete_application(app: &Doc<Application>) -> Result<()> {
 /// Unlinks the person's account from a shop (a business, kept) and takes their username off
 /// the redemptions they registered there: how many records changed.
 fn unlink_shop(mut shop: Doc<Merchant>, me: &User, erased: &mut Erased) -> Result<u64> {
-    shop.data.user_id = None;
-    shop.data.claim_code = None;
+    shop.data.link = trama_sdk::claim::Link::default();
     MERCHANTS.put_if_version(&shop.id, &shop.data, shop.version)?;
     erased.keep(
         t!(

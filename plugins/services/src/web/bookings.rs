@@ -49,8 +49,8 @@ pub fn view(doc: &Doc<Booking>, lang: Lang, cancel_hours: i64) -> Result<Value> 
     Ok(json!({
         "id": doc.id,
         "service_id": b.service,
-        "service": service.data.title,
-        "address": service.data.address,
+        "service": service.data.offer.title,
+        "address": service.data.offer.address,
         "person": b.person_name,
         "note": b.note,
         "status": b.status.key(),
@@ -276,9 +276,9 @@ pub fn calendar(request: Request, params: Params) -> Result<Response> {
         start_ms: start,
         minutes: b.minutes.unwrap_or(60),
         stamp_ms: clock::now_ms(),
-        summary: &service.data.title,
-        location: &service.data.address,
-        description: &service.data.hours,
+        summary: &service.data.offer.title,
+        location: &service.data.offer.address,
+        description: &service.data.offer.hours,
     });
     Ok(Response::download(
         format!("booking-{}.ics", doc.id),

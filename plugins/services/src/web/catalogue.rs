@@ -72,7 +72,7 @@ fn service_context(id: &str, lang: trama_sdk::i18n::Lang) -> Result<serde_json::
     let mut slots = Vec::new();
     for s in slot::upcoming(id, now)? {
         let mut view = slot::view(&s, lang);
-        let estimate = match service.data.group {
+        let estimate = match service.data.offer.group {
             Some(group) => {
                 // The share each would pay if one more joined.
                 let members = (s.data.taken + 1).max(group.minimum);
@@ -95,7 +95,7 @@ fn service_context(id: &str, lang: trama_sdk::i18n::Lang) -> Result<serde_json::
     Ok(json!({
         "service": service::view(&service, &provider, lang),
         "slots": slots,
-        "paid": service.data.price_model != PriceModel::Free,
+        "paid": service.data.offer.price_model != PriceModel::Free,
         "wallet_used": !owners.is_empty(),
         "request_wallet": request_wallet,
         "ratings": rating::of_service(id, false)?,

@@ -65,18 +65,20 @@ fn a_group_starts_at_its_minimum_and_the_price_is_split() {
 fn shares_add_up_to_the_whole_price() {
     let service = services::service::Service {
         provider: String::new(),
-        title: String::new(),
-        description: String::new(),
-        category: String::new(),
-        address: String::new(),
-        hours: String::new(),
-        price_model: services::service::PriceModel::Fixed,
-        price_cents: 10_000,
-        audience: String::new(),
-        group: Some(services::service::Group {
-            size: 3,
-            minimum: 2,
-        }),
+        offer: services::service::Offer {
+            title: String::new(),
+            description: String::new(),
+            category: String::new(),
+            address: String::new(),
+            hours: String::new(),
+            price_model: services::service::PriceModel::Fixed,
+            price_cents: 10_000,
+            audience: String::new(),
+            group: Some(services::service::Group {
+                size: 3,
+                minimum: 2,
+            }),
+        },
         hidden: false,
         hidden_reason: String::new(),
         rating_sum: 0,

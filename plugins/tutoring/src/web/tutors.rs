@@ -142,7 +142,7 @@ pub fn renew_feed(request: Request, params: Params) -> Result<Response> {
     let user = identity::require_login()?;
     let id = params.get("id")?;
     let doc = tutor::load(id)?;
-    let own = doc.data.user_id.as_deref() == Some(user.id.as_str());
+    let own = doc.data.link.is(&user);
     if !own {
         OPERATORS.require(lang)?;
     }
