@@ -78,15 +78,6 @@ impl Link {
         }
     }
 
-    /// A record linked to the account `user_id` from the start (one that arrived with its
-    /// owner, such as a provider accredited by the admissions plugin).
-    pub fn to(user_id: String) -> Self {
-        Self {
-            user_id: Some(user_id),
-            claim_code: None,
-        }
-    }
-
     /// Whether `user` is the linked account.
     pub fn is(&self, user: &User) -> bool {
         self.user_id.as_deref() == Some(user.id.as_str())
