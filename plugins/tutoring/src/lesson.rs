@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 use trama_sdk::store::{Batch, Collection, Doc};
-use trama_sdk::{Error, Result, t};
+use trama_sdk::{Error, Result, clock, t};
 
 use crate::schedule;
 use trama_sdk::local;
@@ -71,6 +71,51 @@ pub struct Lesson {
     pub cancel_reason: Option<String>,
     pub created_at: i64,
     pub created_by: String,
+}
+
+/// When, what and where a lesson meets, as pages show it: flattened into the groups a child
+/// can join and into a family's bookings, so that both read alike.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sitting {
+    pub date: String,
+    pub weekday: String,
+    /// `HH:MM`, local time.
+    pub start: String,
+    pub end: String,
+    pub subject: String,
+    pub level: String,
+    pub tutor: String,
+    pub space: String,
+    pub address: String,
+}
+
+impl Sitting {
+    /// `subject` at `level` on `date` (`YYYY-MM-DD`), from `start` (minutes after midnight)
+    /// for `minutes`; the tutor and the place are named with [`Sitting::with_place`].
+    pub fn new(date: &str, start: u16, minutes: u16, subject: &str, level: &str) -> Self {
+        let weekday = clock::Date::parse(date).map(local::weekday).unwrap_or(1);
+        Self {
+            date: date.to_owned(),
+            weekday: schedule::day_long_name(weekday),
+            start: local::hhmm(start),
+            end: local::hhmm(start + minutes),
+            subject: subject.to_owned(),
+            level: level.to_owned(),
+            tutor: String::new(),
+            space: String::new(),
+            address: String::new(),
+        }
+    }
+
+    /// The tutor's name, and the space's name and address (empty when not found).
+    pub fn with_place(self, tutor: String, (space, address): (String, String)) -> Self {
+        Self {
+            tutor,
+            space,
+            address,
+            ..self
+        }
+    }
 }
 
 impl Lesson {

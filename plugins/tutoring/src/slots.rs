@@ -15,7 +15,7 @@ use trama_sdk::store::{Cmp, Doc};
 
 use crate::config::Settings;
 use crate::family::Child;
-use crate::lesson::{self, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus};
+use crate::lesson::{self, BOOKINGS, BookingStatus, LESSONS, Lesson, LessonStatus, Sitting};
 use crate::rules;
 use crate::schedule;
 use crate::space::{self, Space};
@@ -31,15 +31,8 @@ const PAGE: u32 = 1000;
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {
     pub lesson: String,
-    pub date: String,
-    pub weekday: String,
-    pub start: String,
-    pub end: String,
-    pub subject: String,
-    pub level: String,
-    pub tutor: String,
-    pub space: String,
-    pub address: String,
+    #[serde(flatten)]
+    pub sitting: Sitting,
     pub taken: u32,
     pub capacity: u32,
 }
@@ -200,25 +193,23 @@ pub fn groups(
             let capacity = rules::capacity(settings, space.map(|s| &s.data));
             let taken = u32::try_from(l.seats.len()).unwrap_or(u32::MAX);
             (taken < capacity).then(|| {
-                let weekday = Date::parse(&l.date).map(local::weekday).unwrap_or(1);
+                let place = space
+                    .map(|s| (s.data.name.clone(), s.data.address.clone()))
+                    .unwrap_or_default();
                 Group {
                     lesson: doc.id.clone(),
-                    date: l.date.clone(),
-                    weekday: schedule::day_long_name(weekday),
-                    start: local::hhmm(l.start),
-                    end: local::hhmm(l.end()),
-                    subject: l.subject.clone(),
-                    level: l.level.clone(),
-                    tutor: tutors.get(&l.tutor).cloned().unwrap_or_default(),
-                    space: space.map(|s| s.data.name.clone()).unwrap_or_default(),
-                    address: space.map(|s| s.data.address.clone()).unwrap_or_default(),
+                    sitting: Sitting::new(&l.date, l.start, l.minutes, &l.subject, &l.level)
+                        .with_place(tutors.get(&l.tutor).cloned().unwrap_or_default(), place),
                     taken,
                     capacity,
                 }
             })
         })
         .collect();
-    found.sort_by(|a, b| (&a.date, &a.start).cmp(&(&b.date, &b.start)));
+    found.sort_by(|a, b| {
+        let (a, b) = (&a.sitting, &b.sitting);
+        (&a.date, &a.start).cmp(&(&b.date, &b.start))
+    });
     found
 }
 
@@ -474,7 +465,7 @@ mod tests {
         let ids: Vec<&str> = found.iter().map(|g| g.lesson.as_str()).collect();
         assert_eq!(ids, vec!["open"]);
         assert_eq!((found[0].taken, found[0].capacity), (2, 3));
-        assert_eq!(found[0].tutor, "Giulia");
-        assert_eq!(found[0].weekday, "Monday");
+        assert_eq!(found[0].sitting.tutor, "Giulia");
+        assert_eq!(found[0].sitting.weekday, "Monday");
     }
 }

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use trama_sdk::clock::Date;
 use trama_sdk::http::{Request, Response};
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::{self, User};
@@ -21,8 +20,7 @@ use crate::allowance::{self, Balance};
 use crate::config::Settings;
 use crate::edit;
 use crate::family::{self, ChildView, FAMILIES, Family, FamilyView};
-use crate::lesson::{BOOKINGS, Booking, BookingStatus};
-use crate::schedule;
+use crate::lesson::{BOOKINGS, Booking, BookingStatus, Sitting};
 use trama_sdk::local;
 
 /// Families per page of the operators' list.
@@ -35,15 +33,8 @@ pub struct BookingView {
     pub lesson: String,
     pub child: String,
     pub child_name: String,
-    pub date: String,
-    pub weekday: String,
-    pub start: String,
-    pub end: String,
-    pub subject: String,
-    pub level: String,
-    pub tutor: String,
-    pub space: String,
-    pub address: String,
+    #[serde(flatten)]
+    pub sitting: Sitting,
     pub status: String,
     pub status_label: String,
     pub hours: String,
@@ -118,26 +109,18 @@ fn booking_views(
     for doc in bookings {
         let b = &doc.data;
         let tutor = lookup.tutor(&b.tutor)?;
-        let (space, address) = lookup
+        let place = lookup
             .space(&b.space)?
             .map(|s| (s.name, s.address))
             .unwrap_or_default();
         let free_until = local::local(b.start_at - deadline_ms);
-        let weekday = Date::parse(&b.date).map(local::weekday).unwrap_or(1);
         views.push(BookingView {
             id: doc.id.clone(),
             lesson: b.lesson.clone(),
             child: b.child.clone(),
             child_name: names.get(&b.child).cloned().unwrap_or_default(),
-            date: b.date.clone(),
-            weekday: schedule::day_long_name(weekday),
-            start: local::hhmm(b.start),
-            end: local::hhmm(b.start + b.minutes),
-            subject: b.subject.clone(),
-            level: b.level.clone(),
-            tutor,
-            space,
-            address,
+            sitting: Sitting::new(&b.date, b.start, b.minutes, &b.subject, &b.level)
+                .with_place(tutor, place),
             status: b.status.key().to_owned(),
             status_label: b.status.label(),
             hours: allowance::hours_text(u32::from(b.minutes), lang),

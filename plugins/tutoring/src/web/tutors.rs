@@ -27,13 +27,17 @@ fn submission(request: &Request, form: &str) -> Result<Submission> {
     Ok(Submission::read(request, form, tutor::JSON_FIELDS)?.with_lists(&["subjects", "levels"]))
 }
 
-fn list_page_with(status: u16, form: Option<FormState>) -> Result<Response> {
-    let settings = Settings::load()?;
-    let tutors: Vec<TutorView> = tutor::all()?
+/// Every tutor as operators see them, with their claim codes and calendar addresses.
+fn views() -> Result<Vec<TutorView>> {
+    Ok(tutor::all()?
         .iter()
         .map(|t| TutorView::new(t, true))
-        .collect();
-    let context = json!({ "tutors": tutors, "choices": settings_lists(&settings) });
+        .collect())
+}
+
+fn list_page_with(status: u16, form: Option<FormState>) -> Result<Response> {
+    let settings = Settings::load()?;
+    let context = json!({ "tutors": views()?, "choices": settings_lists(&settings) });
     Response::render_with_status(status, "tutors.html", &with_form(context, form))
 }
 
@@ -48,11 +52,7 @@ pub fn list_page(request: Request, _: Params) -> Result<Response> {
 pub fn api_list(request: Request, _: Params) -> Result<Response> {
     let lang = lang(&request);
     OPERATORS.require(lang)?;
-    let tutors: Vec<TutorView> = tutor::all()?
-        .iter()
-        .map(|t| TutorView::new(t, true))
-        .collect();
-    Response::json(&tutors)
+    Response::json(&views()?)
 }
 
 /// `POST /tutors` and `POST /api/tutors` (operators): `{name, subjects, levels, availability,
