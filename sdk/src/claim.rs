@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! use serde::{Deserialize, Serialize};
-//! use trama_sdk::claim::{self, Claimable, Link};
+//! use trama_sdk::claim::{self, Link};
 //! use trama_sdk::i18n::Lang;
 //! use trama_sdk::identity::User;
 //! use trama_sdk::store::Collection;
@@ -22,11 +22,9 @@
 //!     link: Link,
 //! }
 //!
-//! impl Claimable for Driver {
-//!     fn link_mut(&mut self) -> &mut Link {
-//!         &mut self.link
-//!     }
-//! }
+//! // Claimed through its `link` field; `claimable!(Driver)` serves a record that keeps
+//! // `user_id` and `claim_code` as fields of its own.
+//! trama_sdk::claimable!(Driver, link);
 //!
 //! const DRIVERS: Collection<Driver> = Collection::new("drivers");
 //! const DRIVER_CODES: claim::Codes = claim::Codes {
@@ -39,7 +37,9 @@
 //!
 //! # fn run(user: &User) -> trama_sdk::Result<()> {
 //! // A new driver, with a fresh code to hand over on paper.
-//! let driver = Driver { name: "Gino".into(), link: Link::pending(DRIVER_CODES.draw()) };
+//! let code = DRIVER_CODES.draw();
+//! DRIVERS.insert(Driver { name: "Gino".into(), link: Link::pending(code) })?;
+//! // Later, the driver logs in and types the code.
 //! let driver = claim::redeem(&DRIVERS, &DRIVER_CODES, "ab12-cd34", user, Lang::It)?;
 //! assert!(driver.data.link.is(user));
 //! # Ok(()) }
@@ -95,9 +95,32 @@ impl Link {
     }
 }
 
-/// A record an account can be linked to with a claim code: it holds a [`Link`].
+/// A record an account can be linked to with a claim code.
 pub trait Claimable {
-    fn link_mut(&mut self) -> &mut Link;
+    /// Links `user` to the record and clears its code, so that the code works once.
+    fn link(&mut self, user: &User);
+}
+
+/// Implements [`Claimable`]: `claimable!(Record, field)` for a record that holds a [`Link`] in
+/// `field`; `claimable!(Record)` for one that keeps `user_id: Option<String>` and `claim_code:
+/// Option<String>` as fields of its own.
+#[macro_export]
+macro_rules! claimable {
+    ($record:ty, $field:ident) => {
+        impl $crate::claim::Claimable for $record {
+            fn link(&mut self, user: &$crate::identity::User) {
+                self.$field.bind(user);
+            }
+        }
+    };
+    ($record:ty) => {
+        impl $crate::claim::Claimable for $record {
+            fn link(&mut self, user: &$crate::identity::User) {
+                self.user_id = Some(user.id.clone());
+                self.claim_code = None;
+            }
+        }
+    };
 }
 
 /// The claim codes of one kind of record: where they are kept, how long they are, how a code
@@ -152,7 +175,7 @@ pub fn redeem<T: Claimable + Serialize + DeserializeOwned>(
             &[("code", &typed)],
         )));
     };
-    doc.data.link_mut().bind(user);
+    doc.data.link(user);
     doc.version = collection
         .put_if_version(&doc.id, &doc.data, doc.version)
         .map_err(|err| match err {
@@ -167,4 +190,54 @@ pub fn redeem<T: Claimable + Serialize + DeserializeOwned>(
         &serde_json::json!({ "user_id": user.id, "username": user.username }),
     )?;
     Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Shop {
+        name: String,
+        #[serde(flatten)]
+        link: Link,
+    }
+
+    #[test]
+    fn a_link_is_stored_as_the_two_fields_the_indexes_read() {
+        let shop = Shop {
+            name: "Bottega".into(),
+            link: Link::pending("AB12CD34".into()),
+        };
+        let stored = serde_json::to_value(&shop).expect("serialize");
+        assert_eq!(
+            stored,
+            json!({ "name": "Bottega", "user_id": null, "claim_code": "AB12CD34" })
+        );
+        let read: Shop = serde_json::from_value(stored).expect("deserialize");
+        assert_eq!(read, shop);
+    }
+
+    #[test]
+    fn a_record_stored_without_the_fields_reads_as_unlinked() {
+        let read: Shop = serde_json::from_value(json!({ "name": "Bottega" })).expect("read");
+        assert_eq!(read.link, Link::default());
+        assert!(!read.link.is_linked());
+    }
+
+    #[test]
+    fn binding_links_the_account_and_uses_up_the_code() {
+        let mut link = Link::pending("AB12CD34".into());
+        let user = User {
+            id: "u1".into(),
+            username: "mario".into(),
+            display_name: "Mario Rossi".into(),
+            roles: Vec::new(),
+        };
+        link.bind(&user);
+        assert!(link.is(&user) && link.is_linked());
+        assert_eq!(link.claim_code, None);
+    }
 }

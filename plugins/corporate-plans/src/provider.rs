@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use trama_contracts::admissions::{ProviderAccredited, ProviderEvent};
 use trama_contracts::registry::{self, Mirror, Update};
 use trama_sdk::checked::IntoResult;
-use trama_sdk::claim::{self, Claimable, Link};
+use trama_sdk::claim::{self, Link};
 use trama_sdk::events::Event;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
@@ -160,11 +160,7 @@ pub fn register(new: NewProvider, now: i64) -> Result<Doc<Provider>> {
     Ok(doc)
 }
 
-impl Claimable for Provider {
-    fn link_mut(&mut self) -> &mut Link {
-        &mut self.link
-    }
-}
+trama_sdk::claimable!(Provider, link);
 
 /// A provider's one-time claim code, for operator-registered providers.
 const CLAIM_CODES: claim::Codes = claim::Codes {

@@ -11,7 +11,7 @@ use crate::schedule::{self, Window};
 use crate::{edit, input};
 use serde::{Deserialize, Serialize};
 use trama_sdk::checked::IntoResult;
-use trama_sdk::claim::{self, Claimable, Link};
+use trama_sdk::claim::{self, Link};
 use trama_sdk::code;
 use trama_sdk::i18n::Lang;
 use trama_sdk::identity::User;
@@ -186,11 +186,7 @@ pub const CLAIM_CODES: claim::Codes = claim::Codes {
     audit: "tutor.claimed",
 };
 
-impl Claimable for Tutor {
-    fn link_mut(&mut self) -> &mut Link {
-        &mut self.link
-    }
-}
+trama_sdk::claimable!(Tutor, link);
 
 /// Links the caller's account to the tutor holding the code `typed`.
 pub fn claim(user: &User, typed: &str, lang: Lang) -> Result<Doc<Tutor>> {

@@ -32,7 +32,7 @@ use trama_sdk::payout::{self, Paid, Payment, Payout, Refusal};
 use trama_sdk::store::{Batch, Cmp, Collection, Doc};
 use trama_sdk::{Error, Result, audit, i18n, t};
 
-use trama_sdk::claim::{self, Claimable, Link};
+use trama_sdk::claim::{self, Link};
 
 pub const MERCHANTS: Collection<Merchant> = Collection::new("merchants");
 pub const REIMBURSEMENTS: Collection<Reimbursement> = Collection::new("reimbursements");
@@ -218,11 +218,7 @@ pub const CLAIM_CODES: claim::Codes = claim::Codes {
     audit: "merchant.claimed",
 };
 
-impl Claimable for Merchant {
-    fn link_mut(&mut self) -> &mut Link {
-        &mut self.link
-    }
-}
+trama_sdk::claimable!(Merchant, link);
 
 /// Links the caller's account to the merchant holding the code `typed`.
 pub fn claim(user: &User, typed: &str) -> Result<Doc<Merchant>> {
